@@ -1,0 +1,70 @@
+# manyi: `make run` starts the demo, `make test` runs the whole suite.
+# Everything a fresh machine needs is installed from here.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+export MANYI_HOST ?= 127.0.0.1
+export MANYI_PORT ?= 8000
+VENDOR := src/manyi/web/static/vendor
+STAMP := $(VENV)/.installed
+
+.PHONY: run install assets browser test test-fast lint format bench clean help
+
+help:
+	@echo "make run     set up, migrate, seed the demo bank and start manyi on http://$(MANYI_HOST):$(MANYI_PORT)"
+	@echo "make test    set up and run the whole test suite (PostgreSQL too when MANYI_TEST_DATABASE_URL is set)"
+	@echo "make lint    ruff (lint + format check) and mypy"
+	@echo "make bench   run the benchmarks under bench/ (prints figures)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP) assets
+
+# Browser libraries come from the npm registry, pinned in package-lock.json,
+# and are served by manyi itself (no CDN).
+$(VENDOR)/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)/swagger-ui $(VENDOR)/htmx
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	touch $@
+
+assets: $(VENDOR)/.stamp
+
+# Headless Chromium and CJK fonts for the end-to-end tests (Debian packages).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
+		echo "installing chromium and fonts-noto-cjk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+run: install
+	$(BIN)/manyi db upgrade
+	$(BIN)/manyi demo seed
+	$(BIN)/manyi serve
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not e2e"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,147 @@
+"""Appending to and verifying the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from manyi.audit.chain import (
+    GENESIS_HASH,
+    ChainProblem,
+    ChainRecord,
+    canonical_summary,
+    compute_hash,
+    verify_chain,
+)
+from manyi.audit.tables import AuditEvent, AuditHead
+from manyi.db import utcnow
+
+HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a staff member, a device, or the system itself."""
+
+    id: int | None
+    name: str
+    unit_id: int | None = None
+    unit_path: str = ""
+
+
+SYSTEM = Actor(id=None, name="system")
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    *,
+    entity_type: str,
+    entity_id: object,
+    action: str,
+    summary: dict[str, Any] | None = None,
+    unit_id: int | None = None,
+    unit_path: str | None = None,
+    now: dt.datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the chain inside the caller's unit of work."""
+    occurred_at = (now or utcnow()).astimezone(dt.UTC)
+    session.flush()
+    head = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.last_hash)
+    ).one_or_none()
+    if head is None:
+        session.add(AuditHead(id=HEAD_ID, seq=1, last_hash=GENESIS_HASH))
+        session.flush()
+        seq, prev_hash = 1, GENESIS_HASH
+    else:
+        seq, prev_hash = head.seq, head.last_hash
+    text = canonical_summary(summary or {})
+    event_unit = unit_id if unit_id is not None else actor.unit_id
+    event_path = unit_path if unit_path is not None else actor.unit_path
+    fields = {
+        "seq": seq,
+        "occurred_at": occurred_at,
+        "actor_id": actor.id,
+        "actor": actor.name,
+        "unit_id": event_unit,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "action": action,
+        "summary": text,
+        "prev_hash": prev_hash,
+    }
+    digest = compute_hash(**fields)  # type: ignore[arg-type]
+    event = AuditEvent(**fields, hash=digest, unit_path=event_path)
+    session.add(event)
+    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_hash=digest))
+    session.flush()
+    return event
+
+
+def _records(session: Session, batch: int = 2000) -> Iterator[ChainRecord]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield ChainRecord(
+                seq=row.seq,
+                occurred_at=row.occurred_at,
+                actor_id=row.actor_id,
+                actor=row.actor,
+                unit_id=row.unit_id,
+                entity_type=row.entity_type,
+                entity_id=row.entity_id,
+                action=row.action,
+                summary=row.summary,
+                prev_hash=row.prev_hash,
+                hash=row.hash,
+            )
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    problem: ChainProblem | None
+    rows: int
+    head_hash: str
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify(session: Session) -> VerifyResult:
+    head = session.get(AuditHead, HEAD_ID)
+    head_seq = head.seq if head else 0
+    head_hash = head.last_hash if head else GENESIS_HASH
+    count = 0
+
+    def counted() -> Iterator[ChainRecord]:
+        nonlocal count
+        for item in _records(session):
+            count += 1
+            yield item
+
+    problem = verify_chain(counted(), head_seq=head_seq)
+    if problem is None and head is not None and count and head_hash != _last_hash(session):
+        problem = ChainProblem(head_seq, "altered", "chain head does not match the last row")
+    return VerifyResult(problem=problem, rows=count, head_hash=head_hash)
+
+
+def _last_hash(session: Session) -> str:
+    value = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
+    return value or GENESIS_HASH

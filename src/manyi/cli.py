@@ -1,0 +1,212 @@
+"""The `manyi` command. Each feature adds its sub-commands here.
+
+Commands translate arguments, call the same use cases as the web app, and
+print clear messages; bad input exits with status 2 (usage) or 1 (refused).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from manyi.config import Settings, SettingsError, get_settings
+
+app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo bank.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+units_app = typer.Typer(help="Organisation units.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(users_app, name="users")
+app.add_typer(units_app, name="units")
+app.add_typer(audit_app, name="audit")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        typer.echo(f"manyi: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from manyi.db import Database
+
+    return Database(settings.database_url)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"manyi: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default MANYI_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default MANYI_PORT).")] = None,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+) -> None:
+    """Start the web app."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "manyi.web.main:create",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply database migrations."""
+    from manyi.db import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at {_redact(settings.database_url)} is at {revision}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@demo_app.command("seed")
+def demo_seed(
+    quiet: Annotated[bool, typer.Option(help="Print only what changed.")] = False,
+    allow_production: Annotated[
+        bool, typer.Option(help="Seed even when MANYI_ENV=production.")
+    ] = False,
+) -> None:
+    """Create the demo bank (idempotent)."""
+    from manyi import demo
+
+    settings = _settings()
+    if settings.is_production and not allow_production:
+        raise _fail("refusing to seed demo accounts in production (use --allow-production)")
+    database = _database(settings)
+    with database.session() as session:
+        report = demo.seed(session)
+    typer.echo(f"demo bank: {report.units_created} units and {report.staff_created} staff created")
+    if not quiet:
+        print_demo_sign_ins(settings)
+
+
+def print_demo_sign_ins(settings: Settings) -> None:
+    from manyi import demo
+
+    typer.echo("")
+    typer.echo(f"manyi is at http://{settings.host}:{settings.port}")
+    typer.echo(f"demo sign-ins (password for all: {demo.DEMO_PASSWORD}):")
+    for username, name, unit, roles in demo.sign_in_table():
+        typer.echo(f"  {username:<16} {unit:<10} {roles:<20} {name}")
+    typer.echo("")
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    unit: Annotated[str, typer.Option(help="Code of the unit the user belongs to.")],
+    role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a staff account (prompts for the password)."""
+    from manyi import audit
+    from manyi.errors import ManyiError
+    from manyi.org import service as unit_service
+    from manyi.org import staff as staff_service
+    from manyi.org.model import parse_roles
+
+    settings = _settings()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        roles = parse_roles(role)
+    except ValueError as exc:
+        raise _fail(f"--role: {exc}", 2) from None
+    database = _database(settings)
+    try:
+        with database.session() as session:
+            target = unit_service.unit_by_code(session, unit)
+            if target is None:
+                raise _fail(f"--unit: no unit with code {unit}", 2)
+            staff = staff_service.create_staff(
+                session,
+                audit.Actor(id=None, name="cli"),
+                username=username,
+                display_name=name or username,
+                unit_id=target.id,
+                roles=roles,
+                password=password,
+            )
+            role_names = ", ".join(r.value for r in roles)
+            typer.echo(f"created {staff.username} at {target.code} with roles {role_names}")
+    except ManyiError as exc:
+        raise _fail(f"{exc.field or 'input'}: {exc.text()}", 2) from None
+
+
+@units_app.command("import")
+def units_import(file: Path) -> None:
+    """Import units from a CSV file (all lines or none)."""
+    from manyi import audit
+    from manyi.org import service as unit_service
+
+    settings = _settings()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _fail(f"{file}: no such file", 2) from None
+    except UnicodeDecodeError:
+        raise _fail(f"{file}: not UTF-8 text (save it as CSV UTF-8)", 2) from None
+    database = _database(settings)
+    with database.session() as session:
+        result = unit_service.import_units(
+            session, audit.Actor(id=None, name="cli"), text, settings.timezone
+        )
+        if not result.ok:
+            session.rollback()
+            for error in result.errors:
+                typer.echo(f"{file}: {error}", err=True)
+            raise _fail(f"{len(result.errors)} error(s); nothing was imported", 1)
+        typer.echo(f"imported {len(result.created)} units")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exits 1 at the first altered, inserted or deleted row."""
+    from manyi import audit
+
+    settings = _settings()
+    database = _database(settings)
+    with database.session() as session:
+        result = audit.verify(session)
+    if result.ok:
+        typer.echo(f"audit chain intact: {result.rows} rows, head {result.head_hash}")
+        return
+    raise _fail(f"audit chain broken at {result.problem}", 1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Typed settings read from the environment (and an optional `.env` file).
+
+Every value is validated at start-up; a bad value stops the process with a
+message that names the variable, so an operator never has to guess.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The development key is public (it is in this file); production refuses it.
+DEVELOPMENT_SECRET_KEY = "manyi-development-secret-key-do-not-use-in-production"  # noqa: S105
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment holds an invalid setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MANYI_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = ""
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    timezone: str = "Asia/Shanghai"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    var_dir: Path = DEFAULT_VAR_DIR
+    # Sign-in protection.
+    lockout_threshold: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    cookie_secure: bool | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            ) from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:/// and postgresql+psycopg:// URLs are supported")
+        return value
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.env == "production":
+            if not self.secret_key or self.secret_key == DEVELOPMENT_SECRET_KEY:
+                raise ValueError("MANYI_SECRET_KEY must be set to a private value in production")
+            if len(self.secret_key) < 32:
+                raise ValueError("MANYI_SECRET_KEY must be at least 32 characters in production")
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'manyi.sqlite3'}"
+        if self.database_url.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; accept the plain scheme operators type.
+            self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://") :]
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_production if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) if item["loc"] else ""
+        name = f"MANYI_{field.upper()}" if field else "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if not field and "MANYI_" in message:
+            lines.append(message)
+        else:
+            lines.append(f"{name}: {message}")
+    return "invalid configuration: " + "; ".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, raising `SettingsError` on bad values."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,244 @@
+"""The demo bank: a head office, two tier-1 branches, four tier-2 branches,
+five outlets and a staff member for every role where the role belongs.
+
+Seeding is idempotent: units and staff that already exist are left alone
+(passwords included), missing ones are created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.org import service as unit_service
+from manyi.org import staff as staff_service
+from manyi.org.model import Role, UnitLevel
+
+DEMO_PASSWORD = "Manyi-demo-2026"  # noqa: S105 (demo only, printed on purpose)
+DEMO_ACTOR = audit.Actor(id=None, name="demo-seed")
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    code: str
+    parent: str
+    level: UnitLevel
+    name_zh: str
+    name_en: str
+    address: str
+    customers: int
+
+
+UNITS = (
+    DemoUnit(
+        "HO",
+        "",
+        UnitLevel.HEAD_OFFICE,
+        "满意银行总行",
+        "Manyi Bank Head Office",
+        "北京市西城区金融大街25号",
+        0,
+    ),
+    DemoUnit(
+        "BJ",
+        "HO",
+        UnitLevel.TIER1_BRANCH,
+        "满意银行北京市分行",
+        "Beijing Branch",
+        "北京市东城区建国门内大街18号",
+        0,
+    ),
+    DemoUnit(
+        "SH",
+        "HO",
+        UnitLevel.TIER1_BRANCH,
+        "满意银行上海市分行",
+        "Shanghai Branch",
+        "上海市浦东新区银城中路200号",
+        0,
+    ),
+    DemoUnit(
+        "BJ-HD",
+        "BJ",
+        UnitLevel.TIER2_BRANCH,
+        "北京海淀支行",
+        "Beijing Haidian Sub-branch",
+        "北京市海淀区中关村南大街6号",
+        0,
+    ),
+    DemoUnit(
+        "BJ-CY",
+        "BJ",
+        UnitLevel.TIER2_BRANCH,
+        "北京朝阳支行",
+        "Beijing Chaoyang Sub-branch",
+        "北京市朝阳区朝阳门外大街16号",
+        0,
+    ),
+    DemoUnit(
+        "SH-PD",
+        "SH",
+        UnitLevel.TIER2_BRANCH,
+        "上海浦东支行",
+        "Shanghai Pudong Sub-branch",
+        "上海市浦东新区张杨路500号",
+        0,
+    ),
+    DemoUnit(
+        "SH-XH",
+        "SH",
+        UnitLevel.TIER2_BRANCH,
+        "上海徐汇支行",
+        "Shanghai Xuhui Sub-branch",
+        "上海市徐汇区肇嘉浜路1065号",
+        0,
+    ),
+    DemoUnit(
+        "BJ-HD-ZGC",
+        "BJ-HD",
+        UnitLevel.OUTLET,
+        "中关村营业室",
+        "Zhongguancun Outlet",
+        "北京市海淀区中关村大街27号",
+        38_500,
+    ),
+    DemoUnit(
+        "BJ-HD-WDK",
+        "BJ-HD",
+        UnitLevel.OUTLET,
+        "五道口营业室",
+        "Wudaokou Outlet",
+        "北京市海淀区成府路28号",
+        21_300,
+    ),
+    DemoUnit(
+        "BJ-CY-WJ",
+        "BJ-CY",
+        UnitLevel.OUTLET,
+        "望京营业室",
+        "Wangjing Outlet",
+        "北京市朝阳区望京街9号",
+        29_800,
+    ),
+    DemoUnit(
+        "SH-PD-LJZ",
+        "SH-PD",
+        UnitLevel.OUTLET,
+        "陆家嘴营业室",
+        "Lujiazui Outlet",
+        "上海市浦东新区陆家嘴环路1000号",
+        44_200,
+    ),
+    DemoUnit(
+        "SH-XH-XJH",
+        "SH-XH",
+        UnitLevel.OUTLET,
+        "徐家汇营业室",
+        "Xujiahui Outlet",
+        "上海市徐汇区漕溪北路88号",
+        33_600,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    username: str
+    name: str
+    unit: str
+    roles: tuple[Role, ...]
+
+
+def _outlet_team(prefix: str, unit: str, names: list[str]) -> list[DemoStaff]:
+    roles = [
+        ("head", Role.BRANCH_HEAD),
+        ("lobby", Role.LOBBY_MANAGER),
+        ("teller1", Role.TELLER),
+        ("teller2", Role.TELLER),
+        ("supervisor", Role.SUPERVISOR),
+        ("handler", Role.COMPLAINT_HANDLER),
+        ("inspector", Role.INSPECTOR),
+        ("expert", Role.EXPERT),
+    ]
+    return [
+        DemoStaff(f"{prefix}.{suffix}", name, unit, (role,))
+        for (suffix, role), name in zip(roles, names, strict=True)
+    ]
+
+
+STAFF: tuple[DemoStaff, ...] = (
+    DemoStaff("admin", "系统管理员", "HO", (Role.ADMINISTRATOR,)),
+    DemoStaff("ho.service", "郑晓梅", "HO", (Role.HO_SERVICE_MANAGER,)),
+    DemoStaff("ho.complaints", "冯建国", "HO", (Role.COMPLAINT_MANAGER,)),
+    DemoStaff("ho.inspector", "韩雪", "HO", (Role.INSPECTOR,)),
+    DemoStaff("ho.expert", "曹文博", "HO", (Role.EXPERT,)),
+    DemoStaff("bj.admin", "北京分行管理员", "BJ", (Role.ADMINISTRATOR,)),
+    DemoStaff("bj.head", "许志远", "BJ", (Role.BRANCH_HEAD,)),
+    DemoStaff("bj.complaints", "邓丽华", "BJ", (Role.COMPLAINT_MANAGER,)),
+    DemoStaff("bj.handler", "彭涛", "BJ", (Role.COMPLAINT_HANDLER,)),
+    DemoStaff("bj.inspector", "萧红", "BJ", (Role.INSPECTOR,)),
+    DemoStaff("bj.expert", "田宇", "BJ", (Role.EXPERT,)),
+    DemoStaff("bj.supervisor", "董海燕", "BJ", (Role.SUPERVISOR,)),
+    DemoStaff("sh.complaints", "袁芳", "SH", (Role.COMPLAINT_MANAGER,)),
+    *_outlet_team(
+        "zgc", "BJ-HD-ZGC", ["王建华", "李静", "张伟", "刘洋", "陈明", "杨帆", "赵敏", "黄磊"]
+    ),
+    *_outlet_team(
+        "ljz", "SH-PD-LJZ", ["周慧", "吴昊", "徐婷", "孙浩", "马丽", "朱军", "胡晓", "郭宁"]
+    ),
+    DemoStaff("wdk.teller1", "林晨", "BJ-HD-WDK", (Role.TELLER,)),
+    DemoStaff("wj.teller1", "何佳", "BJ-CY-WJ", (Role.TELLER,)),
+    DemoStaff("xjh.teller1", "罗斌", "SH-XH-XJH", (Role.TELLER,)),
+)
+
+
+@dataclass
+class SeedReport:
+    units_created: int = 0
+    staff_created: int = 0
+
+
+def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
+    report = SeedReport()
+    codes: dict[str, int] = {}
+    for item in UNITS:
+        existing = unit_service.unit_by_code(session, item.code)
+        if existing is None:
+            parent_id = codes.get(item.parent) if item.parent else None
+            existing = unit_service.create_unit(
+                session,
+                DEMO_ACTOR,
+                unit_service.UnitFields(
+                    code=item.code,
+                    level=item.level,
+                    name_zh=item.name_zh,
+                    parent_id=parent_id,
+                    name_en=item.name_en,
+                    timezone="Asia/Shanghai",
+                    address=item.address,
+                    customers_served=item.customers,
+                ),
+            )
+            report.units_created += 1
+        codes[item.code] = existing.id
+    for person in STAFF:
+        if staff_service.by_username(session, person.username) is not None:
+            continue
+        staff_service.create_staff(
+            session,
+            DEMO_ACTOR,
+            username=person.username,
+            display_name=person.name,
+            unit_id=codes[person.unit],
+            roles=list(person.roles),
+            password=password,
+        )
+        report.staff_created += 1
+    return report
+
+
+def sign_in_table() -> list[tuple[str, str, str, str]]:
+    """(username, name, unit code, roles) for printing and the README."""
+    return [(p.username, p.name, p.unit, ", ".join(r.value for r in p.roles)) for p in STAFF]

@@ -1,0 +1,154 @@
+"""Device tokens for kiosks, display boards and rating pads.
+
+A token is a random secret shown once when issued; only its SHA-256 is kept.
+It is bound to one outlet, may expire, can be revoked, and opens device
+endpoints only (never a staff page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.db import utcnow
+from manyi.errors import InvalidInput, ManyiError, NotFound
+from manyi.org.model import Scope, UnitLevel
+from manyi.org.service import get_unit
+from manyi.org.tables import DeviceToken, Unit
+
+TOKEN_PREFIX = "mdt_"  # noqa: S105 (a marker, not a secret)
+
+
+class DeviceKind(enum.StrEnum):
+    KIOSK = "kiosk"  # 取号机
+    DISPLAY = "display"  # 叫号显示屏
+    RATING_PAD = "rating_pad"  # 评价器
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def tokens_in_scope(session: Session, scope: Scope) -> list[DeviceToken]:
+    return list(
+        session.scalars(
+            select(DeviceToken)
+            .join(Unit, DeviceToken.outlet_id == Unit.id)
+            .where(Unit.path.startswith(scope.path))
+            .order_by(DeviceToken.created_at.desc(), DeviceToken.id.desc())
+        ).unique()
+    )
+
+
+def issue_token(
+    session: Session,
+    actor: audit.Actor,
+    *,
+    outlet_id: int,
+    kind: str,
+    name: str,
+    valid_days: int | None,
+    scope: Scope | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[DeviceToken, str]:
+    """Create a token; returns the row and the secret, which is never shown again."""
+    now = now or utcnow()
+    outlet = get_unit(session, outlet_id, scope)
+    if outlet.unit_level is not UnitLevel.OUTLET:
+        raise InvalidInput("device tokens belong to an outlet", "outlet_id")
+    try:
+        device_kind = DeviceKind(kind)
+    except ValueError:
+        raise InvalidInput("unknown device kind {kind}", "kind", kind=kind) from None
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("device name is required (at most 100 characters)", "name")
+    if valid_days is not None and not 1 <= valid_days <= 3650:
+        raise InvalidInput("validity must be between 1 and 3650 days", "valid_days")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = DeviceToken(
+        outlet_id=outlet.id,
+        kind=device_kind.value,
+        name=name,
+        token_hash=hash_token(secret),
+        token_prefix=secret[: len(TOKEN_PREFIX) + 6],
+        created_at=now,
+        created_by_id=actor.id,
+        expires_at=now + dt.timedelta(days=valid_days) if valid_days else None,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type="device_token",
+        entity_id=token.id,
+        action="device.token_issued",
+        summary={
+            "outlet": outlet.code,
+            "kind": token.kind,
+            "name": name,
+            "prefix": token.token_prefix,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        },
+        unit_id=outlet.id,
+        unit_path=outlet.path,
+        now=now,
+    )
+    return token, secret
+
+
+def revoke_token(
+    session: Session,
+    actor: audit.Actor,
+    token_id: int,
+    scope: Scope | None = None,
+    now: dt.datetime | None = None,
+) -> DeviceToken:
+    now = now or utcnow()
+    token = session.get(DeviceToken, token_id)
+    if token is None or (scope is not None and not scope.contains(token.outlet.path)):
+        raise NotFound("device token not found")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        audit.record(
+            session,
+            actor,
+            entity_type="device_token",
+            entity_id=token.id,
+            action="device.token_revoked",
+            summary={"outlet": token.outlet.code, "name": token.name, "prefix": token.token_prefix},
+            unit_id=token.outlet_id,
+            unit_path=token.outlet.path,
+            now=now,
+        )
+    return token
+
+
+class DeviceAuthError(ManyiError):
+    status_code = 401
+
+
+def authenticate_device(
+    session: Session, secret: str, now: dt.datetime | None = None
+) -> DeviceToken:
+    now = now or utcnow()
+    if not secret.startswith(TOKEN_PREFIX):
+        raise DeviceAuthError("not a device token")
+    token = session.scalar(select(DeviceToken).where(DeviceToken.token_hash == hash_token(secret)))
+    if token is None:
+        raise DeviceAuthError("unknown device token")
+    state = token.state(now)
+    if state != "active":
+        raise DeviceAuthError("device token " + state)
+    # Write last-used at most once a minute, so a board polling does not
+    # turn every read into a write.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+    return token

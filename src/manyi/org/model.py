@@ -1,0 +1,183 @@
+"""Organisation rules: unit levels, roles, permissions and data scope.
+
+Pure domain code: no web framework, no ORM.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class UnitLevel(enum.StrEnum):
+    HEAD_OFFICE = "head_office"  # 总行
+    TIER1_BRANCH = "tier1_branch"  # 一级分行
+    TIER2_BRANCH = "tier2_branch"  # 二级分行 / 支行
+    OUTLET = "outlet"  # 网点
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_RANK[self]
+
+
+_LEVEL_RANK = {
+    UnitLevel.HEAD_OFFICE: 0,
+    UnitLevel.TIER1_BRANCH: 1,
+    UnitLevel.TIER2_BRANCH: 2,
+    UnitLevel.OUTLET: 3,
+}
+
+# Which parent level each level may hang under. Some outlets report straight
+# to a tier-1 branch (城区直属网点), so both are allowed for outlets.
+ALLOWED_PARENTS: dict[UnitLevel, frozenset[UnitLevel]] = {
+    UnitLevel.HEAD_OFFICE: frozenset(),
+    UnitLevel.TIER1_BRANCH: frozenset({UnitLevel.HEAD_OFFICE}),
+    UnitLevel.TIER2_BRANCH: frozenset({UnitLevel.TIER1_BRANCH}),
+    UnitLevel.OUTLET: frozenset({UnitLevel.TIER1_BRANCH, UnitLevel.TIER2_BRANCH}),
+}
+
+# Spellings accepted in CSV files, besides the code names above.
+LEVEL_ALIASES: dict[str, UnitLevel] = {
+    "总行": UnitLevel.HEAD_OFFICE,
+    "head office": UnitLevel.HEAD_OFFICE,
+    "一级分行": UnitLevel.TIER1_BRANCH,
+    "分行": UnitLevel.TIER1_BRANCH,
+    "tier1": UnitLevel.TIER1_BRANCH,
+    "二级分行": UnitLevel.TIER2_BRANCH,
+    "支行": UnitLevel.TIER2_BRANCH,
+    "tier2": UnitLevel.TIER2_BRANCH,
+    "网点": UnitLevel.OUTLET,
+}
+
+
+def parse_level(text: str) -> UnitLevel:
+    key = text.strip().lower()
+    for level in UnitLevel:
+        if key == level.value:
+            return level
+    if key in LEVEL_ALIASES:
+        return LEVEL_ALIASES[key]
+    raise ValueError(
+        f"unknown level {text!r}; use head_office, tier1_branch, tier2_branch or outlet"
+    )
+
+
+class PlacementError(ValueError):
+    pass
+
+
+def check_placement(level: UnitLevel, parent_level: UnitLevel | None) -> None:
+    """Raise `PlacementError` when a unit of `level` may not sit under `parent_level`."""
+    allowed = ALLOWED_PARENTS[level]
+    if parent_level is None:
+        if allowed:
+            raise PlacementError(f"a {level.value} needs a parent unit")
+        return
+    if parent_level not in allowed:
+        names = ", ".join(sorted(p.value for p in allowed)) or "no parent"
+        raise PlacementError(f"a {level.value} must sit under {names}, not {parent_level.value}")
+
+
+class Role(enum.StrEnum):
+    ADMINISTRATOR = "administrator"  # 系统管理员
+    HO_SERVICE_MANAGER = "ho_service_manager"  # 总行服务管理部门
+    BRANCH_HEAD = "branch_head"  # 网点负责人 / 机构负责人
+    LOBBY_MANAGER = "lobby_manager"  # 大堂经理
+    TELLER = "teller"  # 柜员
+    SUPERVISOR = "supervisor"  # 授权主管
+    COMPLAINT_HANDLER = "complaint_handler"  # 投诉处理岗
+    COMPLAINT_MANAGER = "complaint_manager"  # 投诉督办
+    INSPECTOR = "inspector"  # 检查员
+    EXPERT = "expert"  # 专家
+
+
+class Permission(enum.StrEnum):
+    UNITS_VIEW = "org.units.view"
+    UNITS_MANAGE = "org.units.manage"
+    STAFF_VIEW = "org.staff.view"
+    STAFF_MANAGE = "org.staff.manage"
+    DEVICES_MANAGE = "org.devices.manage"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_VERIFY = "audit.verify"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMINISTRATOR: frozenset(Permission),
+    Role.HO_SERVICE_MANAGER: frozenset(
+        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.AUDIT_VIEW}
+    ),
+    Role.BRANCH_HEAD: frozenset(
+        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.DEVICES_MANAGE}
+    ),
+    Role.LOBBY_MANAGER: frozenset({Permission.DEVICES_MANAGE}),
+    Role.TELLER: frozenset(),
+    Role.SUPERVISOR: frozenset(),
+    Role.COMPLAINT_HANDLER: frozenset(),
+    Role.COMPLAINT_MANAGER: frozenset({Permission.UNITS_VIEW}),
+    Role.INSPECTOR: frozenset(
+        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.AUDIT_VIEW}
+    ),
+    Role.EXPERT: frozenset(),
+}
+
+# Roles that only make sense at certain levels of the organisation.
+ROLE_LEVELS: dict[Role, frozenset[UnitLevel]] = {
+    Role.HO_SERVICE_MANAGER: frozenset({UnitLevel.HEAD_OFFICE}),
+    Role.TELLER: frozenset({UnitLevel.OUTLET}),
+    Role.LOBBY_MANAGER: frozenset({UnitLevel.OUTLET}),
+}
+
+
+def permissions_for(roles: Iterable[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def check_role_level(role: Role, level: UnitLevel) -> None:
+    allowed = ROLE_LEVELS.get(role)
+    if allowed is not None and level not in allowed:
+        names = ", ".join(sorted(a.value for a in allowed))
+        raise PlacementError(f"role {role.value} belongs at {names}, not {level.value}")
+
+
+def parse_roles(values: Iterable[str]) -> list[Role]:
+    roles: list[Role] = []
+    for value in values:
+        value = value.strip()
+        if not value:
+            continue
+        try:
+            role = Role(value)
+        except ValueError:
+            raise ValueError(f"unknown role {value!r}") from None
+        if role not in roles:
+            roles.append(role)
+    return roles
+
+
+# --- Data scope ------------------------------------------------------------
+# Each unit stores a materialised path of ids, e.g. "/1/4/9/". A unit's
+# subtree is every unit whose path starts with its own: one indexed LIKE
+# query on both engines, no recursive CTE needed.
+
+
+def child_path(parent_path: str | None, unit_id: int) -> str:
+    return f"{parent_path or '/'}{unit_id}/"
+
+
+def path_in_scope(scope_path: str, path: str) -> bool:
+    return path.startswith(scope_path)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the organisation a staff member may see: one unit's subtree."""
+
+    unit_id: int
+    path: str
+
+    def contains(self, path: str) -> bool:
+        return path_in_scope(self.path, path)

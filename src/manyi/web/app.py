@@ -1,0 +1,151 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from manyi import __version__
+from manyi.config import Settings
+from manyi.db import Database
+from manyi.errors import ManyiError
+from manyi.web.i18n import request_language, translator
+from manyi.web.security import CsrfFailed, DeviceDenied, NotSignedIn, PermissionDenied
+from manyi.web.templating import render
+
+STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("manyi.web")
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return (
+        path.startswith(("/api/", "/device/api/"))
+        or "application/json" in request.headers.get("accept", "").split(",")[0]
+    )
+
+
+def error_response(request: Request, status: int, message: str, field: str = "") -> Response:
+    _ = translator(request_language(request))
+    if wants_json(request):
+        body: dict[str, object] = {"error": message}
+        if field:
+            body["field"] = field
+        return JSONResponse(body, status_code=status)
+    return render(
+        request, "error.html", {"status": status, "message": message, "title": _("Error")}, status
+    )
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    app = FastAPI(
+        title="manyi 满意",
+        version=__version__,
+        docs_url=None,  # served below from local assets, never a CDN
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = database or Database(settings.database_url)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="manyi_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _install_error_handlers(app)
+    _install_routes(app)
+    return app
+
+
+def _install_routes(app: FastAPI) -> None:
+    from manyi.audit.views import router as audit_router
+    from manyi.org.api import router as org_api
+    from manyi.org.views import router as org_views
+    from manyi.web.shell import router as shell_router
+
+    app.include_router(shell_router)
+    app.include_router(org_views)
+    app.include_router(audit_router)
+    app.include_router(org_api)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="manyi API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": "sign-in required"}, status_code=401)
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(f"/signin?next={_quote(target)}", status_code=303)
+
+    @app.exception_handler(PermissionDenied)
+    async def _denied(request: Request, exc: PermissionDenied) -> Response:
+        _ = translator(request_language(request))
+        return error_response(request, 403, _("You do not have permission to open this page."))
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        _ = translator(request_language(request))
+        return error_response(
+            request,
+            403,
+            _("The form expired or did not come from manyi. Reload the page and try again."),
+        )
+
+    @app.exception_handler(DeviceDenied)
+    async def _device(request: Request, exc: DeviceDenied) -> Response:
+        return JSONResponse({"error": exc.reason}, status_code=401)
+
+    @app.exception_handler(ManyiError)
+    async def _domain(request: Request, exc: ManyiError) -> Response:
+        _ = translator(request_language(request))
+        return error_response(request, exc.status_code, exc.text(_), exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        field = ".".join(loc)
+        message = f"{field}: {first.get('msg', 'invalid input')}" if field else "invalid input"
+        return error_response(request, 422, message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        _ = translator(request_language(request))
+        message = _("Page not found.") if exc.status_code == 404 else str(exc.detail)
+        return error_response(request, exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        _ = translator(request_language(request))
+        return error_response(request, 500, _("Something went wrong. The error was logged."))
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")

@@ -1,0 +1,227 @@
+"""The one place that decides who may reach a route.
+
+Every route declares its access with exactly one of:
+
+* `require(*permissions)` – a signed-in staff member holding the permissions;
+  returns a `Principal` whose `scope` limits what the route may load;
+* `public()` – anyone (sign-in page, health check, language switch);
+* `device()` – a kiosk, board or rating pad holding a device token.
+
+All three check the CSRF token on unsafe methods when a browser cookie is in
+play. A test walks the app's routes and fails if a route declares none, so
+no route can check permissions by hand or forget to.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.org.devices import DeviceAuthError, authenticate_device
+from manyi.org.model import Permission, Role, Scope
+from manyi.org.tables import DeviceToken, Staff
+from manyi.web.i18n import request_language
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+DEVICE_COOKIE = "manyi_device"
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class PermissionDenied(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+class DeviceDenied(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in staff member, as routes and templates see them."""
+
+    id: int
+    username: str
+    display_name: str
+    unit_id: int
+    unit_code: str
+    unit_path: str
+    unit_level: str
+    unit_name_zh: str
+    unit_name_en: str
+    roles: tuple[Role, ...]
+    permissions: frozenset[Permission]
+
+    @classmethod
+    def of(cls, staff: Staff) -> Principal:
+        return cls(
+            id=staff.id,
+            username=staff.username,
+            display_name=staff.display_name,
+            unit_id=staff.unit_id,
+            unit_code=staff.unit.code,
+            unit_path=staff.unit.path,
+            unit_level=staff.unit.level,
+            unit_name_zh=staff.unit.name_zh,
+            unit_name_en=staff.unit.name_en,
+            roles=tuple(staff.roles),
+            permissions=staff.permissions,
+        )
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(unit_id=self.unit_id, path=self.unit_path)
+
+    @property
+    def actor(self) -> audit.Actor:
+        return audit.Actor(
+            id=self.id, name=self.username, unit_id=self.unit_id, unit_path=self.unit_path
+        )
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def unit_name(self, lang: str) -> str:
+        return self.unit_name_en if lang == "en" and self.unit_name_en else self.unit_name_zh
+
+
+# --- Database session per request ----------------------------------------
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """A unit of work per request, committed before the response is sent."""
+    with request.app.state.db.session() as session:
+        yield session
+
+
+DbSession = Depends(db_session, scope="function")
+
+
+# --- CSRF -------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def csrf_guard(request: Request) -> None:
+    """Refuse an unsafe request whose token does not match the session's."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected = request.session.get("csrf")
+    given = request.headers.get(CSRF_HEADER, "")
+    if not given:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            given = value if isinstance(value, str) else ""
+    if not isinstance(expected, str) or not expected or not hmac.compare_digest(expected, given):
+        raise CsrfFailed()
+
+
+# --- Staff ------------------------------------------------------------------
+
+
+def load_staff(request: Request, session: Session) -> Staff | None:
+    uid = request.session.get("uid")
+    epoch = request.session.get("epoch")
+    if not isinstance(uid, int) or not isinstance(epoch, int):
+        return None
+    staff = session.get(Staff, uid)
+    if staff is None or not staff.active or staff.session_epoch != epoch:
+        return None
+    return staff
+
+
+def sign_in_session(request: Request, staff: Staff) -> None:
+    # A fresh session on sign-in: nothing from before survives (no fixation).
+    request.session.clear()
+    request.session.update({"uid": staff.id, "epoch": staff.session_epoch})
+    csrf_token(request)
+
+
+def _mark(func: Callable[..., Any], kind: str, permissions: tuple[Permission, ...] = ()) -> None:
+    func.__manyi_access__ = (kind, permissions)  # type: ignore[attr-defined]
+
+
+def require(*permissions: Permission) -> Any:
+    """Dependency: a signed-in staff member holding every permission given."""
+
+    def dependency(
+        request: Request, _csrf: None = Depends(csrf_guard), session: Session = DbSession
+    ) -> Principal:
+        staff = load_staff(request, session)
+        if staff is None:
+            raise NotSignedIn()
+        principal = Principal.of(staff)
+        request.state.principal = principal
+        if any(p not in principal.permissions for p in permissions):
+            raise PermissionDenied()
+        return principal
+
+    _mark(dependency, "staff", permissions)
+    return Depends(dependency)
+
+
+def public() -> Any:
+    """Dependency: open to anyone; still CSRF-checked on unsafe methods."""
+
+    def dependency(
+        request: Request, _csrf: None = Depends(csrf_guard), session: Session = DbSession
+    ) -> Staff | None:
+        staff = load_staff(request, session)
+        if staff is not None:
+            request.state.principal = Principal.of(staff)
+        return staff
+
+    _mark(dependency, "public")
+    return Depends(dependency)
+
+
+def device() -> Any:
+    """Dependency: a device holding a valid token, by header or pairing cookie."""
+
+    def dependency(request: Request, session: Session = DbSession) -> DeviceToken:
+        header = request.headers.get("authorization", "")
+        secret = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        secret = secret or request.cookies.get(DEVICE_COOKIE, "")
+        if not secret:
+            raise DeviceDenied("device token required")
+        try:
+            return authenticate_device(session, secret)
+        except DeviceAuthError as exc:
+            raise DeviceDenied(exc.message) from None
+
+    _mark(dependency, "device")
+    return Depends(dependency)
+
+
+def access_of(func: Callable[..., Any]) -> tuple[str, tuple[Permission, ...]] | None:
+    value = getattr(func, "__manyi_access__", None)
+    return value if isinstance(value, tuple) else None
+
+
+def language(request: Request) -> str:
+    return request_language(request)

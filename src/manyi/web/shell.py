@@ -1,0 +1,162 @@
+"""Pages every user meets: sign-in, sign-out, home, password, language, health."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from manyi.org import staff as staff_service
+from manyi.org.model import ROLE_PERMISSIONS
+from manyi.org.passwords import LockoutPolicy
+from manyi.org.tables import Staff
+from manyi.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translator
+from manyi.web.security import (
+    DbSession,
+    Principal,
+    public,
+    require,
+    sign_in_session,
+)
+from manyi.web.templating import navigation_for, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes home (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/signin")
+def signin_page(request: Request, next: str = "/", staff: Staff | None = public()) -> Response:
+    if staff is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "signin.html", {"next": safe_next(next), "error": None, "username": ""})
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+    _visitor: Staff | None = public(),
+    session: Session = DbSession,
+) -> Response:
+    settings = request.app.state.settings
+    policy = LockoutPolicy(settings.lockout_threshold, settings.lockout_minutes)
+    client = request.client.host if request.client else ""
+    _ = translator(request_language(request))
+    if not username.strip() or not password:
+        return render(
+            request,
+            "signin.html",
+            {
+                "next": safe_next(next),
+                "error": _("Enter your username and password."),
+                "username": username,
+            },
+            status_code=400,
+        )
+    try:
+        staff = staff_service.authenticate(session, username, password, policy, client=client)
+    except staff_service.SignInError as exc:
+        # The failed attempt is recorded (and may lock the account): keep it.
+        session.commit()
+        return render(
+            request,
+            "signin.html",
+            {"next": safe_next(next), "error": exc.text(_), "username": username},
+            status_code=401,
+        )
+    sign_in_session(request, staff)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/signout")
+def signout(
+    request: Request, principal: Principal = require(), session: Session = DbSession
+) -> Response:
+    staff = session.get(Staff, principal.id)
+    if staff is not None:
+        staff_service.record_sign_out(session, staff)
+    request.session.clear()
+    return RedirectResponse("/signin", status_code=303)
+
+
+@router.get("/")
+def home(request: Request, principal: Principal = require()) -> Response:
+    permissions = sorted(p.value for p in principal.permissions)
+    roles = [(r, sorted(p.value for p in ROLE_PERMISSIONS[r])) for r in principal.roles]
+    shortcuts = [item for item in navigation_for(principal) if item.key not in ("home",)]
+    return render(
+        request,
+        "home.html",
+        {"permissions": permissions, "roles": roles, "shortcuts": shortcuts},
+    )
+
+
+@router.get("/account/password")
+def password_page(request: Request, principal: Principal = require()) -> Response:
+    return render(request, "password.html", {"error": None, "field": "", "done": False})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    confirm_password: Annotated[str, Form()] = "",
+    principal: Principal = require(),
+    session: Session = DbSession,
+) -> Response:
+    from manyi.errors import ManyiError
+
+    _ = translator(request_language(request))
+    staff = session.get(Staff, principal.id)
+    assert staff is not None
+    try:
+        staff_service.change_password(
+            session, staff, current_password, new_password, confirm_password
+        )
+    except ManyiError as exc:
+        session.rollback()
+        return render(
+            request,
+            "password.html",
+            {"error": exc.text(_), "field": exc.field, "done": False},
+            status_code=exc.status_code,
+        )
+    # Other sessions end; this one carries on with the new epoch.
+    sign_in_session(request, staff)
+    return render(request, "password.html", {"error": None, "field": "", "done": True})
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next: str = "/", _visitor: Staff | None = public()) -> Response:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True
+        )
+    return response
+
+
+@router.get("/healthz", include_in_schema=True)
+def healthz(request: Request, _visitor: Staff | None = public()) -> Response:
+    from manyi import __version__
+
+    ok = request.app.state.db.ping()
+    return JSONResponse(
+        {
+            "status": "ok" if ok else "degraded",
+            "database": "reachable" if ok else "unreachable",
+            "version": __version__,
+        },
+        status_code=200 if ok else 503,
+    )

@@ -1,0 +1,86 @@
+"""Jinja2 environment shared by every feature's pages.
+
+Feature templates live in `<feature>/templates/`; the base layout lives in
+`web/templates/`. Every page gets the translator `_`, the language, the
+signed-in principal, the navigation for their roles and the CSRF token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
+from starlette.requests import Request
+from starlette.responses import Response
+
+from manyi.db import utcnow
+from manyi.org.model import Permission
+from manyi.web.i18n import request_language, translator
+from manyi.web.security import Principal, csrf_token
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATE_DIRS = [
+    PACKAGE_DIR / "web" / "templates",
+    PACKAGE_DIR / "org" / "templates",
+    PACKAGE_DIR / "audit" / "templates",
+]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str  # English message id; translated when rendered
+    url: str
+    permission: Permission | None
+    icon: str
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("home", "Home", "/", None, "⌂"),
+    NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
+    NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
+    NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
+    NavItem("audit", "Audit log", "/admin/audit", Permission.AUDIT_VIEW, "✎"),
+    NavItem("account", "My account", "/account/password", None, "⚙"),
+)
+
+
+def navigation_for(principal: Principal | None) -> list[NavItem]:
+    if principal is None:
+        return []
+    return [i for i in NAVIGATION if i.permission is None or principal.can(i.permission)]
+
+
+def _context(request: Request) -> dict[str, Any]:
+    lang = request_language(request)
+    principal = getattr(request.state, "principal", None)
+    zone = zoneinfo.ZoneInfo(request.app.state.settings.timezone)
+
+    def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return value.astimezone(zone).strftime(fmt) if value else ""
+
+    return {
+        "_": translator(lang),
+        "lang": lang,
+        "principal": principal,
+        "nav": navigation_for(principal),
+        "csrf_token": csrf_token(request),
+        "local_time": local_time,
+        "path": request.url.path,
+        "now": utcnow(),
+    }
+
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIRS[0]), context_processors=[_context])
+templates.env.loader = ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS])
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)

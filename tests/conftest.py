@@ -1,0 +1,176 @@
+"""Shared fixtures: a real database per test, a small bank, personas.
+
+Every test that needs a database gets its own: on SQLite a copy of a
+migrated template file; on PostgreSQL (when MANYI_TEST_DATABASE_URL is set)
+the same tests run again against a schema emptied before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import text
+
+from manyi import audit
+from manyi.db import Base, Database, upgrade
+from manyi.org import passwords
+from manyi.org import service as unit_service
+from manyi.org import staff as staff_service
+from manyi.org.model import Role, UnitLevel
+from manyi.org.tables import Staff, Unit
+
+PASSWORD = "Test-pass-2026"
+PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    # Production cost is deliberately slow; tests hash hundreds of passwords.
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords.DUMMY_HASH = passwords._hasher.hash("manyi-no-such-user-0")
+    yield
+    passwords._hasher = original
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    if not PG_URL:
+        pytest.skip("MANYI_TEST_DATABASE_URL is not set")
+    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    db.dispose()
+    upgrade(url)
+    return url
+
+
+def _empty_postgres(url: str) -> None:
+    db = Database(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
+        )
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "manyi.sqlite3"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}"
+    url: str = request.getfixturevalue("pg_migrated")
+    _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@dataclass
+class Bank:
+    """Two branches, each with a sub-branch and an outlet, and the personas."""
+
+    units: dict[str, int]
+    staff: dict[str, int]
+
+    def unit(self, code: str) -> int:
+        return self.units[code]
+
+
+SYSTEM = audit.Actor(id=None, name="test")
+
+BANK_UNITS = [
+    ("HQ", "", UnitLevel.HEAD_OFFICE, "测试总行"),
+    ("BR-A", "HQ", UnitLevel.TIER1_BRANCH, "甲分行"),
+    ("SUB-A", "BR-A", UnitLevel.TIER2_BRANCH, "甲支行"),
+    ("OUT-A", "SUB-A", UnitLevel.OUTLET, "甲网点"),
+    ("BR-B", "HQ", UnitLevel.TIER1_BRANCH, "乙分行"),
+    ("SUB-B", "BR-B", UnitLevel.TIER2_BRANCH, "乙支行"),
+    ("OUT-B", "SUB-B", UnitLevel.OUTLET, "乙网点"),
+]
+
+# persona -> (unit, roles, display name)
+PERSONAS: dict[str, tuple[str, tuple[Role, ...], str]] = {
+    "admin": ("HQ", (Role.ADMINISTRATOR,), "管理员甲"),
+    "teller_a": ("OUT-A", (Role.TELLER,), "柜员甲"),
+    "head_a": ("OUT-A", (Role.BRANCH_HEAD,), "负责人甲"),
+    "teller_b": ("OUT-B", (Role.TELLER,), "柜员乙"),
+    "manager_br_a": ("BR-A", (Role.COMPLAINT_MANAGER,), "督办甲"),
+    "head_b": ("OUT-B", (Role.BRANCH_HEAD,), "负责人乙"),
+}
+
+
+def build_bank(database: Database) -> Bank:
+    units: dict[str, int] = {}
+    staff: dict[str, int] = {}
+    with database.session() as session:
+        for code, parent, level, name in BANK_UNITS:
+            unit = unit_service.create_unit(
+                session,
+                SYSTEM,
+                unit_service.UnitFields(
+                    code=code,
+                    level=level,
+                    name_zh=name,
+                    parent_id=units.get(parent),
+                    name_en=f"Unit {code}",
+                    address=f"{name}地址",
+                    customers_served=1000,
+                ),
+            )
+            units[code] = unit.id
+        for username, (unit_code, roles, display) in PERSONAS.items():
+            person = staff_service.create_staff(
+                session,
+                SYSTEM,
+                username=username.replace("_", "."),
+                display_name=display,
+                unit_id=units[unit_code],
+                roles=list(roles),
+                password=PASSWORD,
+            )
+            staff[username] = person.id
+    return Bank(units=units, staff=staff)
+
+
+@pytest.fixture
+def bank(db: Database) -> Bank:
+    return build_bank(db)
+
+
+def scope_units(database: Database, persona: str) -> tuple[set[str], set[str]]:
+    """Names of units (and staff) inside and outside a persona's scope."""
+    with database.session() as session:
+        me = session.query(Staff).filter_by(username=persona.replace("_", ".")).one()
+        inside, outside = set(), set()
+        for unit in session.query(Unit):
+            (inside if unit.path.startswith(me.unit.path) else outside).add(unit.name_zh)
+        for other in session.query(Staff):
+            (inside if other.unit.path.startswith(me.unit.path) else outside).add(
+                other.display_name
+            )
+    return inside, outside

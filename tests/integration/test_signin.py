@@ -1,0 +1,207 @@
+"""Sign-in, sign-out, lockout, password change, CSRF and language."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from manyi.audit.tables import AuditEvent
+from manyi.db import Database
+from manyi.org.tables import Staff
+from tests.conftest import PASSWORD, Bank
+from tests.web_helpers import csrf_of, make_client, sign_in
+
+
+def actions(db: Database) -> list[str]:
+    with db.session() as session:
+        return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def test_sign_in_shows_role_navigation_in_chinese(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    sign_in(client, "head.a", PASSWORD)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert '<html lang="zh-CN">' in home.text
+    assert "负责人甲" in home.text and "甲网点" in home.text
+    assert 'data-nav="units"' in home.text  # branch head sees the organisation
+    assert 'data-nav="audit"' not in home.text  # but not the audit log
+    assert "机构负责人" in home.text  # role name translated
+    assert "auth.signed_in" in actions(db)
+
+
+def test_teller_navigation_is_minimal(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    sign_in(client, "teller.a", PASSWORD)
+    home = client.get("/").text
+    assert 'data-nav="home"' in home and 'data-nav="account"' in home
+    for hidden in ("units", "staff", "devices", "audit"):
+        assert f'data-nav="{hidden}"' not in home
+
+
+def test_language_switch_to_english(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    sign_in(client, "admin", PASSWORD)
+    response = client.get("/lang/en?next=/admin/units")
+    assert response.status_code == 303 and response.headers["location"] == "/admin/units"
+    page = client.get("/admin/units").text
+    assert '<html lang="en">' in page and "Organisation" in page and "Head office" not in page
+    assert "Unit HQ" in page  # English unit names
+    client.get("/lang/zh-CN")
+    assert "机构管理" in client.get("/admin/units").text
+
+
+def test_open_redirect_is_refused(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    assert client.get("/lang/en?next=//evil.example").headers["location"] == "/"
+    token = csrf_of(client)
+    response = client.post(
+        "/signin",
+        data={
+            "username": "admin",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/",
+        },
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_wrong_password_is_refused_and_recorded(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    token = csrf_of(client)
+    response = client.post(
+        "/signin", data={"username": "admin", "password": "nope-1234567", "csrf_token": token}
+    )
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.text
+    assert client.get("/").status_code == 303  # still signed out
+    assert actions(db)[-1] == "auth.sign_in_failed"
+    # An unknown user gets the very same message.
+    response = client.post(
+        "/signin", data={"username": "nobody", "password": "nope-1234567", "csrf_token": token}
+    )
+    assert response.status_code == 401 and "用户名或密码错误" in response.text
+
+
+def test_lockout_after_repeated_failures(db: Database, bank: Bank) -> None:
+    client = make_client(db, lockout_threshold=3, lockout_minutes=10)
+    token = csrf_of(client)
+    for _ in range(3):
+        client.post(
+            "/signin",
+            data={"username": "teller.a", "password": "wrong-pass-1", "csrf_token": token},
+        )
+    # Now even the right password is refused, with a message that says why.
+    response = client.post(
+        "/signin", data={"username": "teller.a", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 401
+    assert "锁定" in response.text
+    with db.session() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == "teller.a"))
+        assert staff is not None and staff.locked_until is not None
+    assert "auth.sign_in_refused" in actions(db)
+
+
+def test_missing_csrf_token_is_refused_and_changes_nothing(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    response = client.post("/signin", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "表单已过期" in response.text
+    assert client.get("/").status_code == 303
+    sign_in(client, "admin", PASSWORD)
+    before = actions(db)
+    response = client.post(
+        "/admin/units",
+        data={
+            "code": "X1",
+            "level": "outlet",
+            "parent_id": str(bank.unit("SUB-A")),
+            "name_zh": "X",
+        },
+    )
+    assert response.status_code == 403
+    response = client.post(
+        "/admin/units", data={"csrf_token": "forged", "code": "X1", "name_zh": "X"}
+    )
+    assert response.status_code == 403
+    assert actions(db) == before
+
+
+def test_sign_out_ends_the_session(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    sign_in(client, "admin", PASSWORD)
+    token = csrf_of(client, "/")
+    assert client.post("/signout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/").status_code == 303
+    assert "auth.signed_out" in actions(db)
+
+
+def test_password_change(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    other = make_client(db)
+    sign_in(client, "teller.a", PASSWORD)
+    sign_in(other, "teller.a", PASSWORD)
+    token = csrf_of(client, "/account/password")
+    weak = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "new_password": "short1",
+            "confirm_password": "short1",
+        },
+    )
+    assert weak.status_code == 422 and "密码至少 10 位" in weak.text
+    wrong = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "not-it-12345",
+            "new_password": "Better-pass-99",
+            "confirm_password": "Better-pass-99",
+        },
+    )
+    assert wrong.status_code == 422 and "当前密码不正确" in wrong.text
+    mismatch = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "new_password": "Better-pass-99",
+            "confirm_password": "Better-pass-98",
+        },
+    )
+    assert mismatch.status_code == 422
+    ok = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "new_password": "Better-pass-99",
+            "confirm_password": "Better-pass-99",
+        },
+    )
+    assert ok.status_code == 200 and "密码已修改" in ok.text
+    assert client.get("/").status_code == 200  # this session goes on
+    assert other.get("/").status_code == 303  # the other one ended
+    fresh = make_client(db)
+    sign_in(fresh, "teller.a", "Better-pass-99")
+    assert actions(db).count("auth.password_changed") == 1
+
+
+def test_session_cookie_flags(db: Database, bank: Bank) -> None:
+    client = make_client(db)
+    token = csrf_of(client)
+    response = client.post(
+        "/signin", data={"username": "admin", "password": PASSWORD, "csrf_token": token}
+    )
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_healthz(db: Database) -> None:
+    client = make_client(db)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "reachable"
