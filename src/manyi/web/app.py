@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -143,6 +146,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         _ = translator(request_language(request))
         return error_response(request, 500, _("Something went wrong. The error was logged."))
+
+
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every endpoint of the app, including those of included routers.
+
+    Newer FastAPI versions keep included routers as one entry each; walk
+    into them so tests can see every route.
+    """
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            yield from api_routes(list(nested.routes))
 
 
 def _quote(path: str) -> str:

@@ -185,8 +185,13 @@ def require(*permissions: Permission) -> Any:
     return Depends(dependency)
 
 
-def public() -> Any:
-    """Dependency: open to anyone; still CSRF-checked on unsafe methods."""
+def public(identify: bool = True) -> Any:
+    """Dependency: open to anyone; still CSRF-checked on unsafe methods.
+
+    With `identify`, a signed-in visitor is recognised (so the page can show
+    their name); without it the route never touches the database, which the
+    health check needs to report a database that is down.
+    """
 
     def dependency(
         request: Request, _csrf: None = Depends(csrf_guard), session: Session = DbSession
@@ -196,8 +201,12 @@ def public() -> Any:
             request.state.principal = Principal.of(staff)
         return staff
 
-    _mark(dependency, "public")
-    return Depends(dependency)
+    async def anonymous(_csrf: None = Depends(csrf_guard)) -> None:
+        return None
+
+    chosen = dependency if identify else anonymous
+    _mark(chosen, "public")
+    return Depends(chosen)
 
 
 def device() -> Any:

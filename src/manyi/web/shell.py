@@ -148,7 +148,7 @@ def switch_language(code: str, next: str = "/", _visitor: Staff | None = public(
 
 
 @router.get("/healthz", include_in_schema=True)
-def healthz(request: Request, _visitor: Staff | None = public()) -> Response:
+def healthz(request: Request, _visitor: None = public(identify=False)) -> Response:
     from manyi import __version__
 
     ok = request.app.state.db.ping()

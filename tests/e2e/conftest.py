@@ -1,0 +1,149 @@
+"""A real manyi server on the demo bank, and a headless Chromium to drive it.
+
+The server runs with uvicorn in a background thread on a free port, over a
+copy of a migrated SQLite database seeded with `manyi.demo.seed`. Playwright
+drives Debian's Chromium (never a downloaded browser). Screenshots go to
+test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from manyi import demo
+from manyi.config import load_settings
+from manyi.db import Database
+from manyi.web.app import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(
+    _fast_password_hashing: None,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
+    target = tmp_path_factory.mktemp("e2e") / "manyi.sqlite3"
+    shutil.copyfile(sqlite_template, target)
+    url = f"sqlite:///{target}"
+    database = Database(url)
+    try:
+        with database.session() as session:
+            demo.seed(session)
+    finally:
+        database.dispose()
+    return url
+
+
+def _wait_until_healthy(base_url: str, thread: threading.Thread, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not thread.is_alive():
+            raise RuntimeError("the e2e server thread stopped while starting")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"the e2e server did not answer {base_url}/healthz in {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def base_url(e2e_database_url: str) -> Iterator[str]:
+    database = Database(e2e_database_url)
+    settings = load_settings(database_url=e2e_database_url, secret_key="e2e-secret-" + "x" * 32)
+    app = create_app(settings, database)
+    # Bind first and hand the socket to uvicorn: no race for the port.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="manyi-e2e", daemon=True
+    )
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, thread)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 1280, "height": 800}, locale="zh-CN"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def shot(page: Page, screenshots: Path) -> Callable[[str], Path]:
+    """shot("name") saves a full-page screenshot as test-artifacts/screenshots/name.png."""
+
+    def take(name: str) -> Path:
+        path = screenshots / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,91 @@
+"""Settings fail fast and name the variable at fault."""
+
+from __future__ import annotations
+
+import pytest
+
+from manyi.config import DEVELOPMENT_SECRET_KEY, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("MANYI_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(str(tmp_path))  # no stray .env file
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.env == "development"
+    assert settings.timezone == "Asia/Shanghai"
+    assert settings.port == 8000 and settings.host == "127.0.0.1"
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith(
+        "var/manyi.sqlite3"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MANYI_PORT", "eighty"),
+        ("MANYI_PORT", "70000"),
+        ("MANYI_TIMEZONE", "Mars/Olympus"),
+        ("MANYI_ENV", "staging"),
+        ("MANYI_LOG_LEVEL", "LOUD"),
+        ("MANYI_DATABASE_URL", "mysql://x"),
+        ("MANYI_LOCKOUT_THRESHOLD", "0"),
+        ("MANYI_SESSION_HOURS", "-1"),
+    ],
+)
+def test_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert variable in str(caught.value)
+
+
+def test_production_refuses_missing_or_default_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MANYI_ENV", "production")
+    with pytest.raises(SettingsError, match="MANYI_SECRET_KEY"):
+        load_settings()
+    monkeypatch.setenv("MANYI_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    with pytest.raises(SettingsError, match="MANYI_SECRET_KEY"):
+        load_settings()
+    monkeypatch.setenv("MANYI_SECRET_KEY", "short")
+    with pytest.raises(SettingsError, match="MANYI_SECRET_KEY"):
+        load_settings()
+    monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
+    settings = load_settings()
+    assert settings.secure_cookies
+
+
+def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    from pathlib import Path
+
+    Path(str(tmp_path), ".env").write_text("MANYI_PORT=8123\nMANYI_TIMEZONE=Asia/Urumqi\n")
+    settings = load_settings()
+    assert settings.port == 8123 and settings.timezone == "Asia/Urumqi"
+
+
+def test_plain_postgres_url_uses_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MANYI_DATABASE_URL", "postgresql://u@h/db")
+    assert load_settings().database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_cli_reports_bad_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from manyi.cli import app
+    from manyi.config import get_settings
+
+    get_settings.cache_clear()
+    monkeypatch.setenv("MANYI_TIMEZONE", "Nowhere/Town")
+    result = CliRunner().invoke(app, ["audit", "verify"])
+    get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "MANYI_TIMEZONE" in result.output
