@@ -27,6 +27,28 @@ from manyi.org.tables import Staff, StaffRole, Unit
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
+def _record(
+    session: Session,
+    actor: audit.Actor,
+    staff: Staff,
+    action: str,
+    summary: dict[str, object],
+    now: dt.datetime | None = None,
+) -> None:
+    """Append a staff event to the audit chain, placed at the staff member's unit."""
+    audit.record(
+        session,
+        actor,
+        entity_type="staff",
+        entity_id=staff.id,
+        action=action,
+        summary={"username": staff.username, **summary},
+        unit_id=staff.unit_id,
+        unit_path=staff.unit.path,
+        now=now,
+    )
+
+
 def actor_of(staff: Staff) -> audit.Actor:
     return audit.Actor(
         id=staff.id, name=staff.username, unit_id=staff.unit_id, unit_path=staff.unit.path
@@ -110,15 +132,12 @@ def create_staff(
     session.add(staff)
     session.flush()
     session.refresh(staff)
-    audit.record(
+    _record(
         session,
         actor,
-        entity_type="staff",
-        entity_id=staff.id,
-        action="staff.created",
-        summary={"username": username, "unit": unit.code, "roles": [r.value for r in roles]},
-        unit_id=unit.id,
-        unit_path=unit.path,
+        staff,
+        "staff.created",
+        {"unit": unit.code, "roles": [r.value for r in roles]},
     )
     return staff
 
@@ -174,27 +193,9 @@ def update_staff(
         staff.session_epoch += 1
     session.flush()
     if after:
-        audit.record(
-            session,
-            actor,
-            entity_type="staff",
-            entity_id=staff.id,
-            action="staff.updated",
-            summary={"username": staff.username, "before": before, "after": after},
-            unit_id=unit.id,
-            unit_path=unit.path,
-        )
+        _record(session, actor, staff, "staff.updated", {"before": before, "after": after})
     if role_change:
-        audit.record(
-            session,
-            actor,
-            entity_type="staff",
-            entity_id=staff.id,
-            action="staff.roles_changed",
-            summary={"username": staff.username, **role_change},
-            unit_id=unit.id,
-            unit_path=unit.path,
-        )
+        _record(session, actor, staff, "staff.roles_changed", role_change)
     return staff
 
 
@@ -214,16 +215,7 @@ def reset_password(
     staff.failed_attempts = 0
     staff.locked_until = None
     staff.session_epoch += 1
-    audit.record(
-        session,
-        actor,
-        entity_type="staff",
-        entity_id=staff.id,
-        action="staff.password_reset",
-        summary={"username": staff.username},
-        unit_id=staff.unit_id,
-        unit_path=staff.unit.path,
-    )
+    _record(session, actor, staff, "staff.password_reset", {})
     return staff
 
 
@@ -233,16 +225,7 @@ def unlock(
     staff = get_staff(session, staff_id, scope)
     staff.failed_attempts = 0
     staff.locked_until = None
-    audit.record(
-        session,
-        actor,
-        entity_type="staff",
-        entity_id=staff.id,
-        action="staff.unlocked",
-        summary={"username": staff.username},
-        unit_id=staff.unit_id,
-        unit_path=staff.unit.path,
-    )
+    _record(session, actor, staff, "staff.unlocked", {})
     return staff
 
 
@@ -278,13 +261,12 @@ def authenticate(
         )
         raise SignInError("wrong username or password")
     if staff.is_locked(now):
-        audit.record(
+        _record(
             session,
             actor_of(staff),
-            entity_type="staff",
-            entity_id=staff.id,
-            action="auth.sign_in_refused",
-            summary={"reason": "locked", "client": client},
+            staff,
+            "auth.sign_in_refused",
+            {"reason": "locked", "client": client},
             now=now,
         )
         raise SignInError(
@@ -293,13 +275,12 @@ def authenticate(
     if not verify_password(staff.password_hash, password):
         staff.failed_attempts += 1
         staff.locked_until = policy.locked_until_after_failure(staff.failed_attempts, now)
-        audit.record(
+        _record(
             session,
             actor_of(staff),
-            entity_type="staff",
-            entity_id=staff.id,
-            action="auth.sign_in_failed",
-            summary={
+            staff,
+            "auth.sign_in_failed",
+            {
                 "reason": "wrong password",
                 "failures": staff.failed_attempts,
                 "locked": staff.locked_until is not None,
@@ -317,15 +298,7 @@ def authenticate(
     staff.failed_attempts = 0
     staff.locked_until = None
     staff.last_sign_in_at = now
-    audit.record(
-        session,
-        actor_of(staff),
-        entity_type="staff",
-        entity_id=staff.id,
-        action="auth.signed_in",
-        summary={"client": client},
-        now=now,
-    )
+    _record(session, actor_of(staff), staff, "auth.signed_in", {"client": client}, now=now)
     return staff
 
 
@@ -342,26 +315,12 @@ def change_password(session: Session, staff: Staff, current: str, new: str, conf
         raise InvalidInput(str(exc), "new_password") from None
     staff.password_hash = hash_password(new)
     staff.session_epoch += 1
-    audit.record(
-        session,
-        actor_of(staff),
-        entity_type="staff",
-        entity_id=staff.id,
-        action="auth.password_changed",
-        summary={},
-    )
+    _record(session, actor_of(staff), staff, "auth.password_changed", {})
     return staff
 
 
 def record_sign_out(session: Session, staff: Staff) -> None:
-    audit.record(
-        session,
-        actor_of(staff),
-        entity_type="staff",
-        entity_id=staff.id,
-        action="auth.signed_out",
-        summary={},
-    )
+    _record(session, actor_of(staff), staff, "auth.signed_out", {})
 
 
 def count_staff(session: Session) -> int:
