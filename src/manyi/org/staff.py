@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ def _record(
     actor: audit.Actor,
     staff: Staff,
     action: str,
-    summary: dict[str, object],
+    summary: Mapping[str, object],
     now: dt.datetime | None = None,
 ) -> None:
     """Append a staff event to the audit chain, placed at the staff member's unit."""
