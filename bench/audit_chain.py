@@ -3,7 +3,7 @@
 Prints figures only. Baseline: inserting the same rows into a table of the
 same shape without the chain (no head-row update, no hashing), in the same
 run on the same engine. Set MANYI_BENCH_DATABASE_URL to measure PostgreSQL
-(the database is migrated and the audit tables are emptied first).
+(use a scratch database: it is migrated and audit rows are added to it).
 """
 
 from __future__ import annotations
