@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from manyi.config import Settings, SettingsError, get_settings
+from manyi.db import Database
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -35,9 +36,7 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-def _database(settings: Settings):  # type: ignore[no-untyped-def]
-    from manyi.db import Database
-
+def _database(settings: Settings) -> Database:
     return Database(settings.database_url)
 
 

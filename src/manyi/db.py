@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -126,9 +126,6 @@ class Database:
         except Exception:
             return False
         return True
-
-    def is_empty(self) -> bool:
-        return not inspect(self.engine).has_table("units")
 
     def dispose(self) -> None:
         self.engine.dispose()

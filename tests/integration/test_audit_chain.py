@@ -12,6 +12,7 @@ from manyi import audit
 from manyi.audit.chain import compute_hash
 from manyi.audit.tables import AuditEvent
 from manyi.db import Database
+from tests.conftest import tamper_audit as tamper
 
 ACTOR = audit.Actor(id=7, name="tester", unit_id=1, unit_path="/1/")
 
@@ -32,20 +33,6 @@ def fill(db: Database, n: int = 6) -> None:
 def verify(db: Database) -> audit.VerifyResult:
     with db.session() as session:
         return audit.verify(session)
-
-
-def tamper(db: Database, *statements: str) -> None:
-    """Bypass the append-only trigger, as someone with owner rights could."""
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
-        else:
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
-            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
-        for statement in statements:
-            conn.execute(text(statement))
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
 
 
 def test_intact_chain_verifies(db: Database) -> None:

@@ -14,7 +14,7 @@ from manyi.config import get_settings
 from manyi.db import Database
 from manyi.org import devices as device_service
 from manyi.org.tables import DeviceToken, Staff, Unit
-from tests.conftest import PASSWORD, SYSTEM, Bank
+from tests.conftest import PASSWORD, SYSTEM, Bank, tamper_audit
 from tests.web_helpers import csrf_of, make_client, sign_in
 
 CSV_HEADER = "code,parent_code,level,name_zh,name_en,timezone,address,customers_served\n"
@@ -351,18 +351,9 @@ def test_cli_users_create(db: Database, bank: Bank, cli_env: CliRunner) -> None:
 
 
 def test_cli_audit_verify_exit_codes(db: Database, bank: Bank, cli_env: CliRunner) -> None:
-    from sqlalchemy import text
-
     result = cli_env.invoke(cli_app, ["audit", "verify"])
     assert result.exit_code == 0 and "intact" in result.output
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
-        else:
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
-        conn.execute(text("UPDATE audit_events SET action = 'forged' WHERE seq = 2"))
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
+    tamper_audit(db, "UPDATE audit_events SET action = 'forged' WHERE seq = 2")
     result = cli_env.invoke(cli_app, ["audit", "verify"])
     assert result.exit_code == 1 and "seq=2: altered" in result.output
 

@@ -33,6 +33,10 @@ def units_in_scope(session: Session, scope: Scope) -> list[Unit]:
     )
 
 
+def child_units(session: Session, unit_id: int) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(Unit.parent_id == unit_id).order_by(Unit.code)))
+
+
 def get_unit(session: Session, unit_id: int, scope: Scope | None = None) -> Unit:
     unit = session.get(Unit, unit_id)
     # Out-of-scope units are reported as missing, so ids reveal nothing.
@@ -181,13 +185,15 @@ def import_units(
     scope: Scope | None = None,
 ) -> ImportResult:
     """Import units from CSV text: all lines or none."""
-    existing = {
-        code: UnitLevel(level) for code, level in session.execute(select(Unit.code, Unit.level))
+    stored = {
+        row.code: row for row in session.execute(select(Unit.code, Unit.id, Unit.level, Unit.path))
     }
-    parsed = parse_units_csv(text, existing, default_timezone)
+    parsed = parse_units_csv(
+        text, {code: UnitLevel(row.level) for code, row in stored.items()}, default_timezone
+    )
     if parsed.errors:
         return ImportResult(created=[], errors=parsed.errors)
-    has_root = bool(session.scalar(select(func.count()).where(Unit.parent_id.is_(None))))
+    has_root = any(row.level == UnitLevel.HEAD_OFFICE.value for row in stored.values())
     errors: list[LineError] = []
     for row in parsed.rows:
         if not row.parent_code and (has_root or scope is not None):
@@ -197,7 +203,7 @@ def import_units(
         has_root = has_root or not row.parent_code
     if scope is not None:
         for row in parsed.rows:
-            parent = unit_by_code(session, row.parent_code) if row.parent_code in existing else None
+            parent = stored.get(row.parent_code)
             if parent is not None and not scope.contains(parent.path):
                 errors.append(
                     LineError(
@@ -207,11 +213,8 @@ def import_units(
     if errors:
         return ImportResult(created=[], errors=errors)
     created: list[Unit] = []
-    by_code: dict[str, Unit] = {}
+    ids = {code: row.id for code, row in stored.items()}
     for row in parsed.rows:
-        parent = by_code.get(row.parent_code) or (
-            unit_by_code(session, row.parent_code) if row.parent_code else None
-        )
         unit = create_unit(
             session,
             actor,
@@ -219,14 +222,14 @@ def import_units(
                 code=row.code,
                 level=row.level,
                 name_zh=row.name_zh,
-                parent_id=parent.id if parent else None,
+                parent_id=ids.get(row.parent_code),
                 name_en=row.name_en,
                 timezone=row.timezone,
                 address=row.address,
                 customers_served=row.customers_served,
             ),
         )
-        by_code[unit.code] = unit
+        ids[unit.code] = unit.id
         created.append(unit)
     audit.record(
         session,

@@ -71,6 +71,12 @@ def staff_in_scope(session: Session, scope: Scope) -> list[Staff]:
     )
 
 
+def staff_of_unit(session: Session, unit_id: int) -> list[Staff]:
+    return list(
+        session.scalars(select(Staff).where(Staff.unit_id == unit_id).order_by(Staff.username))
+    )
+
+
 def get_staff(session: Session, staff_id: int, scope: Scope | None = None) -> Staff:
     staff = session.get(Staff, staff_id)
     if staff is None or (scope is not None and not scope.contains(staff.unit.path)):

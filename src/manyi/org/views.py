@@ -12,7 +12,7 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.org import devices as device_service
 from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
-from manyi.org.model import ROLE_LEVELS, Permission, Role, Scope, UnitLevel, parse_roles
+from manyi.org.model import ROLE_LEVELS, Permission, Role, UnitLevel, parse_roles
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -187,14 +187,8 @@ def unit_page(
     session: Session = DbSession,
 ) -> Response:
     unit = unit_service.get_unit(session, unit_id, principal.scope)
-    children = [
-        u
-        for u in unit_service.units_in_scope(session, Scope(unit.id, unit.path))
-        if u.parent_id == unit.id
-    ]
-    staff = [
-        s for s in staff_service.staff_in_scope(session, principal.scope) if s.unit_id == unit.id
-    ]
+    children = unit_service.child_units(session, unit.id)
+    staff = staff_service.staff_of_unit(session, unit.id)
     return render(
         request,
         "unit_detail.html",

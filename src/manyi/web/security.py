@@ -27,7 +27,6 @@ from manyi import audit
 from manyi.org.devices import DeviceAuthError, authenticate_device
 from manyi.org.model import Permission, Role, Scope
 from manyi.org.tables import DeviceToken, Staff
-from manyi.web.i18n import request_language
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
@@ -230,7 +229,3 @@ def device() -> Any:
 def access_of(func: Callable[..., Any]) -> tuple[str, tuple[Permission, ...]] | None:
     value = getattr(func, "__manyi_access__", None)
     return value if isinstance(value, tuple) else None
-
-
-def language(request: Request) -> str:
-    return request_language(request)

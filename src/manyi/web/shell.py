@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from manyi.org import staff as staff_service
-from manyi.org.model import ROLE_PERMISSIONS
 from manyi.org.passwords import LockoutPolicy
 from manyi.org.tables import Staff
 from manyi.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translator
@@ -91,13 +90,11 @@ def signout(
 
 @router.get("/")
 def home(request: Request, principal: Principal = require()) -> Response:
-    permissions = sorted(p.value for p in principal.permissions)
-    roles = [(r, sorted(p.value for p in ROLE_PERMISSIONS[r])) for r in principal.roles]
     shortcuts = [item for item in navigation_for(principal) if item.key not in ("home",)]
     return render(
         request,
         "home.html",
-        {"permissions": permissions, "roles": roles, "shortcuts": shortcuts},
+        {"roles": principal.roles, "shortcuts": shortcuts},
     )
 
 

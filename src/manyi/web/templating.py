@@ -8,7 +8,6 @@ signed-in principal, the navigation for their roles and the CSRF token.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +58,7 @@ def navigation_for(principal: Principal | None) -> list[NavItem]:
 def _context(request: Request) -> dict[str, Any]:
     lang = request_language(request)
     principal = getattr(request.state, "principal", None)
-    zone = zoneinfo.ZoneInfo(request.app.state.settings.timezone)
+    zone = request.app.state.settings.zone
 
     def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return value.astimezone(zone).strftime(fmt) if value else ""
