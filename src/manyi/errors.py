@@ -8,34 +8,55 @@ same error reads in Chinese on a page and in English in a log.
 from __future__ import annotations
 
 
+class Term(str):
+    """A parameter that is itself a message id (a state, an action), translated too."""
+
+    __slots__ = ()
+
+
 class ManyiError(Exception):
     status_code = 400
+    error_code = "bad_request"
 
-    def __init__(self, message: str, field: str = "", **params: object) -> None:
+    def __init__(
+        self, message: str, field: str = "", *, error_code: str | None = None, **params: object
+    ) -> None:
         self.message = message
         self.field = field
         self.params = params
+        if error_code:
+            self.error_code = error_code
         super().__init__(self.text())
 
     def text(self, translate: object = None) -> str:
-        template = translate(self.message) if callable(translate) else self.message
+        if callable(translate):
+            template = translate(self.message)
+            params = {
+                k: translate(str(v)) if isinstance(v, Term) else v for k, v in self.params.items()
+            }
+        else:
+            template, params = self.message, self.params
         try:
-            return str(template).format(**self.params)
+            return str(template).format(**params)
         except (KeyError, IndexError, ValueError):
             return self.message
 
 
 class InvalidInput(ManyiError):
     status_code = 422
+    error_code = "invalid_input"
 
 
 class NotFound(ManyiError):
     status_code = 404
+    error_code = "not_found"
 
 
 class Conflict(ManyiError):
     status_code = 409
+    error_code = "conflict"
 
 
 class Forbidden(ManyiError):
     status_code = 403
+    error_code = "forbidden"

@@ -1,0 +1,422 @@
+"""Lobby rules: services, priority classes, counters, tickets and their states.
+
+Pure domain code: no web framework, no ORM. The web app, the CLI and the
+simulator all drive these same objects; `dispatch.py` picks the next ticket.
+
+Ticket life (one *leg*; a transfer ends a leg and starts a new one that
+keeps the number and the original issue time):
+
+    waiting --call--> called --start--> serving --complete--> finished(served)
+       ^                |  \\--recall--^                     \\--transfer--> finished(transferred)
+       |                |--no_show--> finished(no_show) --requeue (grace)--^
+       |                |--transfer / cancel / complete
+       \\--cancel--> finished(cancelled)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from zoneinfo import ZoneInfo
+
+from manyi.errors import Conflict, InvalidInput, Term
+
+
+class PriorityClass(enum.StrEnum):
+    NORMAL = "normal"
+    APPOINTMENT = "appointment"  # 预约
+    VIP = "vip"  # 贵宾
+    GREEN = "green"  # 绿色通道 / 爱心窗口: elderly, disabled, pregnant
+
+
+class Channel(enum.StrEnum):
+    KIOSK = "kiosk"
+    PHONE = "phone"
+    APPOINTMENT = "appointment"
+    LOBBY_MANAGER = "lobby_manager"
+
+
+class CounterKind(enum.StrEnum):
+    REGULAR = "regular"
+    VIP = "vip"
+    FAST_LANE = "fast_lane"  # 简单业务快速通道
+    GREEN = "green"
+    FLEXIBLE = "flexible"  # 弹性窗口
+
+
+class CounterState(enum.StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    PAUSED = "paused"
+    SERVING = "serving"
+
+
+class TicketState(enum.StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    FINISHED = "finished"
+
+
+class Outcome(enum.StrEnum):
+    SERVED = "served"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    TRANSFERRED = "transferred"
+
+
+# Two priority calls, then one normal, when every class has people waiting:
+# green 2 + VIP 1 + appointment 1 against normal 2. See dispatch.py.
+DEFAULT_WEIGHTS: Mapping[PriorityClass, int] = {
+    PriorityClass.GREEN: 2,
+    PriorityClass.VIP: 1,
+    PriorityClass.APPOINTMENT: 1,
+    PriorityClass.NORMAL: 2,
+}
+DEFAULT_ANNOUNCEMENT_ZH = "请{number}号到{counter}号窗口办理"
+DEFAULT_ANNOUNCEMENT_EN = "Number {number}, please go to counter {counter}"
+ANNOUNCEMENT_FIELDS = frozenset({"number", "counter", "service"})
+
+_PREFIX = re.compile(r"^[A-Z]$")
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
+
+
+@dataclass(frozen=True)
+class Service:
+    """A kind of business (业务) customers queue for."""
+
+    code: str
+    name_zh: str
+    prefix: str
+    expected_service_s: int
+    name_en: str = ""
+    fast_lane: bool = False
+    skill: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _CODE.match(self.code):
+            raise InvalidInput(
+                "service code must be 1–16 capital letters, digits, '-' or '_'", "code"
+            )
+        if not self.name_zh.strip():
+            raise InvalidInput("service name is required", "name_zh")
+        if not _PREFIX.match(self.prefix):
+            raise InvalidInput("ticket prefix must be one capital letter A–Z", "prefix")
+        if not 10 <= self.expected_service_s <= 4 * 3600:
+            raise InvalidInput(
+                "expected service time must be between 10 s and 4 h", "expected_service_s"
+            )
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name_zh
+
+
+@dataclass(frozen=True)
+class Policy:
+    """An outlet's lobby settings."""
+
+    weights: Mapping[PriorityClass, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    ageing_s: int = 900
+    no_show_after_calls: int = 2
+    requeue_grace_s: int = 600
+    requeue_behind: int = 3
+    target_wait_s: int = 600
+    announcement_zh: str = DEFAULT_ANNOUNCEMENT_ZH
+    announcement_en: str = DEFAULT_ANNOUNCEMENT_EN
+    opens_at: dt.time = dt.time(0, 0)
+    closes_at: dt.time | None = None  # None: until midnight
+    timezone: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        for klass in PriorityClass:
+            weight = self.weights.get(klass)
+            if not isinstance(weight, int) or not 1 <= weight <= 100:
+                raise InvalidInput(
+                    "weight of class {klass} must be a whole number from 1 to 100",
+                    "weights",
+                    klass=klass.value,
+                )
+        if not 60 <= self.ageing_s <= 4 * 3600:
+            raise InvalidInput("ageing threshold must be between 60 s and 4 h", "ageing_s")
+        if not 1 <= self.no_show_after_calls <= 5:
+            raise InvalidInput("no-show needs between 1 and 5 calls", "no_show_after_calls")
+        if not 0 <= self.requeue_grace_s <= 3600:
+            raise InvalidInput("re-queue grace must be between 0 and 1 h", "requeue_grace_s")
+        if not 0 <= self.requeue_behind <= 50:
+            raise InvalidInput("re-queue position must be between 0 and 50", "requeue_behind")
+        if not 60 <= self.target_wait_s <= 3 * 3600:
+            raise InvalidInput("target wait must be between 1 min and 3 h", "target_wait_s")
+        check_announcement(self.announcement_zh, "announcement_zh")
+        check_announcement(self.announcement_en, "announcement_en")
+        if self.closes_at is not None and self.closes_at <= self.opens_at:
+            raise InvalidInput("closing time must be after opening time", "closes_at")
+        try:
+            ZoneInfo(self.timezone)
+        except (KeyError, ValueError):
+            raise InvalidInput("unknown time zone {tz}", "timezone", tz=self.timezone) from None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_day(self, now: dt.datetime) -> dt.date:
+        return now.astimezone(self.zone).date()
+
+    def is_open(self, now: dt.datetime) -> bool:
+        local = now.astimezone(self.zone).time()
+        return self.opens_at <= local and (self.closes_at is None or local < self.closes_at)
+
+    def day_ends_at(self, now: dt.datetime) -> dt.datetime:
+        """The outlet's next local midnight, as an aware UTC time."""
+        day = self.local_day(now) + dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(0), self.zone).astimezone(dt.UTC)
+
+
+def check_announcement(template: str, field_name: str) -> None:
+    if not template.strip() or len(template) > 200:
+        raise InvalidInput("announcement must be 1–200 characters", field_name)
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError:
+        raise InvalidInput("announcement has an unmatched brace", field_name) from None
+    unknown = names - ANNOUNCEMENT_FIELDS
+    if unknown or "number" not in names or "counter" not in names:
+        raise InvalidInput(
+            "announcement must use {{number}} and {{counter}} and nothing but "
+            "{{number}}, {{counter}}, {{service}}",
+            field_name,
+        )
+
+
+def announcement(template: str, number: str, counter: int, service: str = "") -> str:
+    """The text a board shows and speaks, e.g. 请A012号到3号窗口办理."""
+    return template.format(number=number, counter=counter, service=service)
+
+
+def format_number(prefix: str, seq: int) -> str:
+    """A001 … A999, then A1000: the customer's number for the day."""
+    return f"{prefix}{seq:03d}"
+
+
+@dataclass
+class Counter:
+    """A service window (窗口) and who is at it."""
+
+    id: int
+    number: int
+    kind: CounterKind
+    services: tuple[str, ...]  # service codes, most preferred first
+    state: CounterState = CounterState.CLOSED
+    teller_id: int | None = None
+    teller_skills: frozenset[str] = frozenset()
+    current_ticket_id: int | None = None
+    credits: dict[str, int] = field(default_factory=dict)  # weighted-cycle state
+
+    def can_serve(self, service: Service) -> bool:
+        return service.code in self.services and (
+            service.skill is None or service.skill in self.teller_skills
+        )
+
+    def open(self, teller_id: int, skills: frozenset[str] = frozenset()) -> None:
+        if self.state is not CounterState.CLOSED:
+            raise Conflict("counter {n} is already open", "counter", n=self.number)
+        self.state = CounterState.OPEN
+        self.teller_id = teller_id
+        self.teller_skills = skills
+        self.credits = {}
+
+    def close(self) -> None:
+        self._not_serving("close")
+        self.state = CounterState.CLOSED
+        self.teller_id = None
+        self.teller_skills = frozenset()
+
+    def pause(self) -> None:
+        self._not_serving("pause")
+        if self.state is not CounterState.OPEN:
+            raise Conflict("counter {n} is not open", "counter", n=self.number)
+        self.state = CounterState.PAUSED
+
+    def resume(self) -> None:
+        if self.state is not CounterState.PAUSED:
+            raise Conflict("counter {n} is not paused", "counter", n=self.number)
+        self.state = CounterState.OPEN
+
+    def ready_to_call(self) -> None:
+        """Raise unless the counter may call the next customer now."""
+        if self.state is CounterState.SERVING:
+            raise Conflict(
+                "counter {n} still has a customer; complete, transfer or mark a no-show first",
+                "counter",
+                n=self.number,
+            )
+        if self.state is CounterState.PAUSED:
+            raise Conflict("counter {n} is paused; resume it first", "counter", n=self.number)
+        if self.state is CounterState.CLOSED:
+            raise Conflict("counter {n} is closed; open it first", "counter", n=self.number)
+
+    def take(self, ticket_id: int) -> None:
+        self.state = CounterState.SERVING
+        self.current_ticket_id = ticket_id
+
+    def release(self) -> None:
+        if self.state is CounterState.SERVING:
+            self.state = CounterState.OPEN
+        self.current_ticket_id = None
+
+    def _not_serving(self, verb: str) -> None:
+        if self.state is CounterState.SERVING:
+            raise Conflict(
+                "counter {n} still has a customer; finish it before you {verb}",
+                "counter",
+                n=self.number,
+                verb=Term(verb),
+            )
+
+
+@dataclass
+class Ticket:
+    """One leg of a customer's visit."""
+
+    id: int
+    number: str
+    service_code: str
+    klass: PriorityClass
+    channel: Channel
+    issued_at: dt.datetime
+    queued_at: dt.datetime  # FIFO and ageing key; later than issue after a re-queue
+    due_at: dt.datetime | None = None  # appointments: the booked time
+    state: TicketState = TicketState.WAITING
+    outcome: Outcome | None = None
+    first_called_at: dt.datetime | None = None
+    last_called_at: dt.datetime | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    call_count: int = 0
+    counter_id: int | None = None
+    teller_id: int | None = None
+    target_counter_id: int | None = None  # set by a transfer to one counter
+    predicted_wait_s: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state is TicketState.FINISHED
+
+    def call(self, counter_id: int, teller_id: int | None, now: dt.datetime) -> None:
+        self._expect(TicketState.WAITING, "called")
+        self.state = TicketState.CALLED
+        self.call_count = 1
+        self.first_called_at = self.first_called_at or now
+        self.last_called_at = now
+        self.counter_id = counter_id
+        self.teller_id = teller_id
+
+    def recall(self, now: dt.datetime) -> None:
+        self._expect(TicketState.CALLED, "recalled")
+        self.call_count += 1
+        self.last_called_at = now
+
+    def start(self, now: dt.datetime) -> None:
+        self._expect(TicketState.CALLED, "started")
+        self.state = TicketState.SERVING
+        self.started_at = now
+
+    def complete(self, now: dt.datetime) -> None:
+        # A teller who never pressed "start" began serving when they called.
+        self._expect_active("completed")
+        self.started_at = self.started_at or self.last_called_at
+        self._finish(Outcome.SERVED, now)
+
+    def no_show(self, now: dt.datetime, policy: Policy) -> None:
+        self._expect(TicketState.CALLED, "marked a no-show")
+        if self.call_count < policy.no_show_after_calls:
+            raise Conflict(
+                "call {number} {calls} times before marking a no-show",
+                "ticket",
+                number=self.number,
+                calls=policy.no_show_after_calls,
+            )
+        self._finish(Outcome.NO_SHOW, now)
+
+    def requeue(self, now: dt.datetime, policy: Policy, queued_at: dt.datetime) -> None:
+        if self.outcome is not Outcome.NO_SHOW or self.finished_at is None:
+            raise Conflict(
+                "only a no-show can be put back in the queue", "ticket", number=self.number
+            )
+        if (now - self.finished_at).total_seconds() > policy.requeue_grace_s:
+            raise Conflict(
+                "{number} missed its call more than {minutes} minutes ago; issue a new ticket",
+                "ticket",
+                number=self.number,
+                minutes=policy.requeue_grace_s // 60,
+            )
+        self.state = TicketState.WAITING
+        self.outcome = None
+        self.finished_at = None
+        self.call_count = 0
+        self.counter_id = None
+        self.teller_id = None
+        self.queued_at = queued_at
+
+    def transfer(
+        self, now: dt.datetime, new_id: int, service_code: str, target_counter_id: int | None
+    ) -> Ticket:
+        """End this leg as transferred; return the next leg, waiting, same number and issue time."""
+        self._expect_active("transferred")
+        self.started_at = self.started_at or self.last_called_at
+        self._finish(Outcome.TRANSFERRED, now)
+        return replace(
+            self,
+            id=new_id,
+            service_code=service_code,
+            state=TicketState.WAITING,
+            outcome=None,
+            first_called_at=None,
+            last_called_at=None,
+            started_at=None,
+            finished_at=None,
+            call_count=0,
+            counter_id=None,
+            teller_id=None,
+            target_counter_id=target_counter_id,
+            predicted_wait_s=None,
+        )
+
+    def cancel(self, now: dt.datetime) -> None:
+        if self.state not in (TicketState.WAITING, TicketState.CALLED):
+            raise Conflict(
+                "{number} cannot be cancelled: it is {state}",
+                "ticket",
+                number=self.number,
+                state=Term(self.state.value),
+            )
+        self._finish(Outcome.CANCELLED, now)
+
+    def _finish(self, outcome: Outcome, now: dt.datetime) -> None:
+        self.state = TicketState.FINISHED
+        self.outcome = outcome
+        self.finished_at = now
+
+    def _expect(self, state: TicketState, verb: str) -> None:
+        if self.state is not state:
+            raise Conflict(
+                "{number} cannot be {verb}: it is {state}",
+                "ticket",
+                number=self.number,
+                verb=Term(verb),
+                state=Term((self.outcome or self.state).value),
+            )
+
+    def _expect_active(self, verb: str) -> None:
+        if self.state not in (TicketState.CALLED, TicketState.SERVING):
+            raise Conflict(
+                "{number} cannot be {verb}: it is {state}",
+                "ticket",
+                number=self.number,
+                verb=Term(verb),
+                state=Term((self.outcome or self.state).value),
+            )

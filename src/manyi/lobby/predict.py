@@ -1,0 +1,93 @@
+"""Wait prediction at issue: the interface and the v0 estimate.
+
+A predictor sees lobby events in time order (`observe`) and, when a ticket
+is issued, predicts its wait from issue to first call (`predict`). The
+forecasting feature adds predictors that learn from events; v0 only looks at
+the queue as it stands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from manyi.lobby.model import Counter, CounterState, Service, Ticket
+
+
+@dataclass(frozen=True)
+class LobbyEvent:
+    kind: str  # issued, called, recalled, started, completed, no_show, ...
+    at: dt.datetime
+    ticket_id: int | None = None
+    service_code: str | None = None
+    klass: str | None = None
+    counter_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LobbyView:
+    """The queue as it stands when a ticket is issued."""
+
+    now: dt.datetime
+    services: Mapping[str, Service]
+    counters: Sequence[Counter]
+    waiting: Sequence[Ticket]
+    # Mean service time (finish − start) of recently served tickets, by service code.
+    recent_service_s: Mapping[str, float] = field(default_factory=dict)
+
+    def service_time_s(self, code: str) -> float:
+        recent = self.recent_service_s.get(code)
+        if recent:
+            return recent
+        service = self.services.get(code)
+        return float(service.expected_service_s) if service else 0.0
+
+    def able_counters(self, service_code: str) -> list[Counter]:
+        """Counters that can serve the service now; if none is open, those configured for it."""
+        service = self.services[service_code]
+        configured = [c for c in self.counters if service_code in c.services]
+        staffed = [
+            c for c in configured if c.state is not CounterState.CLOSED and c.can_serve(service)
+        ]
+        return staffed or configured
+
+    def competitors(self, ticket: Ticket) -> list[Ticket]:
+        """Waiting tickets queued before `ticket` that the same counters could take."""
+        codes: set[str] = set()
+        for counter in self.able_counters(ticket.service_code):
+            codes.update(counter.services)
+        mine = (ticket.queued_at, ticket.id)
+        return [
+            t
+            for t in self.waiting
+            if t.id != ticket.id and t.service_code in codes and (t.queued_at, t.id) < mine
+        ]
+
+
+class WaitPredictor(Protocol):
+    name: str
+
+    def observe(self, event: LobbyEvent) -> None: ...
+
+    def predict(self, view: LobbyView, ticket: Ticket) -> int | None:
+        """Seconds from issue to first call, or None when no counter can serve the ticket."""
+        ...
+
+
+class QueueAheadEstimate:
+    """v0: people ahead × their recent mean service time ÷ counters able to serve."""
+
+    name = "v0"
+
+    def observe(self, event: LobbyEvent) -> None:
+        return None
+
+    def predict(self, view: LobbyView, ticket: Ticket) -> int | None:
+        counters = view.able_counters(ticket.service_code)
+        if not counters:
+            return None
+        work = sum(view.service_time_s(t.service_code) for t in view.competitors(ticket))
+        return math.ceil(work / len(counters))
