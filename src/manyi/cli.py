@@ -99,7 +99,10 @@ def demo_seed(
     database = _database(settings)
     with database.session() as session:
         report = demo.seed(session)
-    typer.echo(f"demo bank: {report.units_created} units and {report.staff_created} staff created")
+    typer.echo(
+        f"demo bank: {report.units_created} units, {report.staff_created} staff and "
+        f"{report.lobbies_configured} lobbies created"
+    )
     if not quiet:
         print_demo_sign_ins(settings)
 

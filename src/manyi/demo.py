@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from manyi import audit
+from manyi.lobby.demo_layout import seed_lobbies
 from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
 from manyi.org.model import Role, UnitLevel
@@ -198,6 +199,7 @@ STAFF: tuple[DemoStaff, ...] = (
 class SeedReport:
     units_created: int = 0
     staff_created: int = 0
+    lobbies_configured: int = 0
 
 
 def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
@@ -236,6 +238,7 @@ def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
             password=password,
         )
         report.staff_created += 1
+    report.lobbies_configured = seed_lobbies(session, DEMO_ACTOR)
     return report
 
 

@@ -3,17 +3,20 @@ denied answers are 403 or a redirect to sign-in; never 500."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from manyi.db import Database
+from manyi.db import Database, utcnow
+from manyi.lobby import service as lobby_service
 from manyi.org import devices as device_service
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
 from tests.conftest import PASSWORD, PERSONAS, SYSTEM, Bank, scope_units
+from tests.lobby_helpers import configure, operator
 from tests.web_helpers import csrf_of, make_client, sign_in
 
 ANONYMOUS = "anonymous"
@@ -64,7 +67,19 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
             valid_days=30,
         )
         token_ids = {"A": token_a.id, "B": token_b.id}
+    tickets, public_tokens = {}, {}
+    for side in ("A", "B"):
+        configure(db, bank.unit(f"OUT-{side}"), opens=dt.time(0), closes=None)
+        with db.session() as session:
+            issued = lobby_service.issue_ticket(
+                session, operator(session, "admin"), f"OUT-{side}", "A", utcnow()
+            )
+            tickets[side], public_tokens[side] = issued.ticket.id, issued.public_token
     ids = {
+        "outlet": {"A": "OUT-A", "B": "OUT-B"},
+        "number": {"A": 1, "B": 1},
+        "ticket_id": tickets,
+        "token": public_tokens,
         "unit_id": {"A": bank.unit("OUT-A"), "B": bank.unit("OUT-B")},
         "staff_id": {"A": bank.staff["teller_a"], "B": bank.staff["teller_b"]},
         "token_id": token_ids,
@@ -116,7 +131,7 @@ def test_every_route_for_persona(db: Database, bank: Bank, persona: str) -> None
             continue
         if persona == ANONYMOUS:
             public = path in ("/signin", "/healthz", "/openapi.json", "/docs") or path.startswith(
-                "/lang/"
+                ("/lang/", "/api/v1/public/")
             )
             if not public and not path.startswith("/device/"):
                 sign_in_redirect = status == 303 and response.headers["location"].startswith(
@@ -125,7 +140,8 @@ def test_every_route_for_persona(db: Database, bank: Bank, persona: str) -> None
                 if not (sign_in_redirect or status == 401):
                     problems.append(where + " (anonymous not sent to sign-in)")
             continue
-        if status == 200 and path != "/openapi.json":
+        # The public lobby API shows what a customer in any outlet may see.
+        if status == 200 and path != "/openapi.json" and not path.startswith("/api/v1/public/"):
             leaked = sorted(name for name in outside if name in response.text)
             if leaked:
                 problems.append(where + f" (shows out-of-scope data: {leaked})")
@@ -181,4 +197,7 @@ def test_outlet_head_cannot_reach_other_outlet_staff(db: Database, bank: Bank) -
 
 def test_api_without_session_is_401_json(db: Database, bank: Bank) -> None:
     response = make_client(db).get("/api/v1/units")
-    assert response.status_code == 401 and response.json() == {"error": "sign-in required"}
+    assert response.status_code == 401 and response.json() == {
+        "error": "sign_in_required",
+        "message": "sign-in required",
+    }

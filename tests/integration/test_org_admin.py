@@ -234,7 +234,7 @@ def test_device_tokens(db: Database, bank: Bank) -> None:
         == 303
     )
     who = device.get("/device/api/v1/whoami", headers={"Authorization": f"Bearer {secret}"})
-    assert who.status_code == 401 and who.json()["error"] == "device token revoked"
+    assert who.status_code == 401 and who.json()["message"] == "device token revoked"
     assert (
         device.get(
             "/device/api/v1/whoami", headers={"Authorization": "Bearer mdt_wrong"}
@@ -258,7 +258,7 @@ def test_expired_device_token(db: Database, bank: Bank) -> None:
     response = make_client(db).get(
         "/device/api/v1/whoami", headers={"Authorization": f"Bearer {secret}"}
     )
-    assert response.status_code == 401 and response.json()["error"] == "device token expired"
+    assert response.status_code == 401 and response.json()["message"] == "device token expired"
 
 
 def test_device_token_bound_to_outlets_only(db: Database, bank: Bank) -> None:
@@ -362,10 +362,10 @@ def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:
     from manyi import demo
 
     result = cli_env.invoke(cli_app, ["demo", "seed", "--quiet"])
-    assert result.exit_code == 0 and "12 units and" in result.output
+    assert result.exit_code == 0 and "12 units, 32 staff and 5 lobbies" in result.output
     after_first = counts(db)
     result = cli_env.invoke(cli_app, ["demo", "seed"])
-    assert "0 units and 0 staff created" in result.output
+    assert "0 units, 0 staff and 0 lobbies created" in result.output
     assert demo.DEMO_PASSWORD in result.output and "zgc.teller1" in result.output
     assert counts(db)[:2] == after_first[:2]
     with db.session() as session:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
 
+from manyi.lobby.model import Outcome, TicketState
 from manyi.org.devices import DeviceKind
 from manyi.org.model import Role, UnitLevel
 from manyi.web.i18n import catalogue, translator
@@ -24,6 +26,31 @@ def used_messages() -> set[str]:
     return found
 
 
+ERRORS = {"InvalidInput", "NotFound", "Conflict", "Forbidden", "ManyiError", "TooManyRequests"}
+# Features whose error messages reach users translated (the org feature's are still English).
+TRANSLATED_ERRORS = ("lobby",)
+
+
+def error_messages() -> set[str]:
+    """First arguments of the errors raised in translated features (`Term` values too)."""
+    found: set[str] = set()
+    for feature in TRANSLATED_ERRORS:
+        for path in (SRC / feature).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call) or not node.args:
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                first = node.args[0]
+                if (
+                    name in ERRORS | {"Term"}
+                    and isinstance(first, ast.Constant)
+                    and isinstance(first.value, str)
+                ):
+                    found.add(first.value)
+    found |= {s.value for s in TicketState} | {o.value for o in Outcome}
+    return found
+
+
 def coded_keys() -> set[str]:
     keys = {f"role:{r.value}" for r in Role} | {f"level:{lv.value}" for lv in UnitLevel}
     keys |= {f"device:{k.value}" for k in DeviceKind}
@@ -33,7 +60,7 @@ def coded_keys() -> set[str]:
 
 def test_every_message_has_chinese() -> None:
     zh = catalogue("zh_CN")
-    needed = used_messages() | coded_keys() | {item.label for item in NAVIGATION}
+    needed = used_messages() | coded_keys() | error_messages() | {item.label for item in NAVIGATION}
     assert len(needed) > 100
     missing = sorted(m for m in needed if m not in zh)
     assert not missing, f"missing zh_CN translations: {missing}"

@@ -98,13 +98,13 @@ class Service:
     skill: str | None = None
 
     def __post_init__(self) -> None:
-        if not _CODE.match(self.code):
+        if not _CODE.fullmatch(self.code):
             raise InvalidInput(
                 "service code must be 1–16 capital letters, digits, '-' or '_'", "code"
             )
         if not self.name_zh.strip():
             raise InvalidInput("service name is required", "name_zh")
-        if not _PREFIX.match(self.prefix):
+        if not _PREFIX.fullmatch(self.prefix):
             raise InvalidInput("ticket prefix must be one capital letter A–Z", "prefix")
         if not 10 <= self.expected_service_s <= 4 * 3600:
             raise InvalidInput(
@@ -156,7 +156,7 @@ class Policy:
             raise InvalidInput("closing time must be after opening time", "closes_at")
         try:
             ZoneInfo(self.timezone)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, OSError):  # OSError: a folder such as "Asia"
             raise InvalidInput("unknown time zone {tz}", "timezone", tz=self.timezone) from None
 
     @property
@@ -180,11 +180,21 @@ def check_announcement(template: str, field_name: str) -> None:
     if not template.strip() or len(template) > 200:
         raise InvalidInput("announcement must be 1–200 characters", field_name)
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        parts = list(string.Formatter().parse(template))
     except ValueError:
         raise InvalidInput("announcement has an unmatched brace", field_name) from None
-    unknown = names - ANNOUNCEMENT_FIELDS
-    if unknown or "number" not in names or "counter" not in names:
+    names = {name for _, name, _, _ in parts if name is not None}
+    usable = names <= ANNOUNCEMENT_FIELDS and {"number", "counter"} <= names
+    # A field nested in a format spec, or a spec or conversion that cannot format the
+    # number (text) or the counter (a whole number), would fail at every call.
+    if usable and any(spec and "{" in spec for _, _, spec, _ in parts):
+        usable = False
+    if usable:
+        try:
+            announcement(template, "A001", 1, "x")
+        except (ValueError, TypeError):
+            usable = False
+    if not usable:
         raise InvalidInput(
             "announcement must use {{number}} and {{counter}} and nothing but "
             "{{number}}, {{counter}}, {{service}}",
@@ -230,13 +240,13 @@ class Counter:
         self.credits = {}
 
     def close(self) -> None:
-        self._not_serving("close")
+        self._not_serving(Term("close"))
         self.state = CounterState.CLOSED
         self.teller_id = None
         self.teller_skills = frozenset()
 
     def pause(self) -> None:
-        self._not_serving("pause")
+        self._not_serving(Term("pause"))
         if self.state is not CounterState.OPEN:
             raise Conflict("counter {n} is not open", "counter", n=self.number)
         self.state = CounterState.PAUSED
@@ -268,13 +278,13 @@ class Counter:
             self.state = CounterState.OPEN
         self.current_ticket_id = None
 
-    def _not_serving(self, verb: str) -> None:
+    def _not_serving(self, verb: Term) -> None:
         if self.state is CounterState.SERVING:
             raise Conflict(
                 "counter {n} still has a customer; finish it before you {verb}",
                 "counter",
                 n=self.number,
-                verb=Term(verb),
+                verb=verb,
             )
 
 
@@ -307,7 +317,7 @@ class Ticket:
         return self.state is TicketState.FINISHED
 
     def call(self, counter_id: int, teller_id: int | None, now: dt.datetime) -> None:
-        self._expect(TicketState.WAITING, "called")
+        self._expect(TicketState.WAITING, Term("called to a counter"))
         self.state = TicketState.CALLED
         self.call_count = 1
         self.first_called_at = self.first_called_at or now
@@ -316,23 +326,23 @@ class Ticket:
         self.teller_id = teller_id
 
     def recall(self, now: dt.datetime) -> None:
-        self._expect(TicketState.CALLED, "recalled")
+        self._expect(TicketState.CALLED, Term("recalled"))
         self.call_count += 1
         self.last_called_at = now
 
     def start(self, now: dt.datetime) -> None:
-        self._expect(TicketState.CALLED, "started")
+        self._expect(TicketState.CALLED, Term("started"))
         self.state = TicketState.SERVING
         self.started_at = now
 
     def complete(self, now: dt.datetime) -> None:
         # A teller who never pressed "start" began serving when they called.
-        self._expect_active("completed")
+        self._expect_active(Term("completed"))
         self.started_at = self.started_at or self.last_called_at
         self._finish(Outcome.SERVED, now)
 
     def no_show(self, now: dt.datetime, policy: Policy) -> None:
-        self._expect(TicketState.CALLED, "marked a no-show")
+        self._expect(TicketState.CALLED, Term("marked a no-show"))
         if self.call_count < policy.no_show_after_calls:
             raise Conflict(
                 "call {number} {calls} times before marking a no-show",
@@ -366,7 +376,7 @@ class Ticket:
         self, now: dt.datetime, new_id: int, service_code: str, target_counter_id: int | None
     ) -> Ticket:
         """End this leg as transferred; return the next leg, waiting, same number and issue time."""
-        self._expect_active("transferred")
+        self._expect_active(Term("transferred"))
         self.started_at = self.started_at or self.last_called_at
         self._finish(Outcome.TRANSFERRED, now)
         return replace(
@@ -401,22 +411,22 @@ class Ticket:
         self.outcome = outcome
         self.finished_at = now
 
-    def _expect(self, state: TicketState, verb: str) -> None:
+    def _expect(self, state: TicketState, verb: Term) -> None:
         if self.state is not state:
             raise Conflict(
                 "{number} cannot be {verb}: it is {state}",
                 "ticket",
                 number=self.number,
-                verb=Term(verb),
+                verb=verb,
                 state=Term((self.outcome or self.state).value),
             )
 
-    def _expect_active(self, verb: str) -> None:
+    def _expect_active(self, verb: Term) -> None:
         if self.state not in (TicketState.CALLED, TicketState.SERVING):
             raise Conflict(
                 "{number} cannot be {verb}: it is {state}",
                 "ticket",
                 number=self.number,
-                verb=Term(verb),
+                verb=verb,
                 state=Term((self.outcome or self.state).value),
             )

@@ -29,6 +29,7 @@ class DeviceKind(enum.StrEnum):
     KIOSK = "kiosk"  # 取号机
     DISPLAY = "display"  # 叫号显示屏
     RATING_PAD = "rating_pad"  # 评价器
+    COUNTER_PAD = "counter_pad"  # 叫号器: a teller's calling pad at one counter
 
 
 def hash_token(secret: str) -> str:

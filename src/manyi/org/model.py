@@ -100,23 +100,41 @@ class Permission(enum.StrEnum):
     DEVICES_MANAGE = "org.devices.manage"
     AUDIT_VIEW = "audit.view"
     AUDIT_VERIFY = "audit.verify"
+    LOBBY_VIEW = "lobby.view"  # see an outlet's live queue
+    LOBBY_OPERATE = "lobby.operate"  # work a counter: sign on, call, serve
+    LOBBY_MANAGE = "lobby.manage"  # lobby manager: any counter, priority tickets, re-queue
+    LOBBY_CONFIGURE = "lobby.configure"  # services, counters and lobby settings
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     Role.HO_SERVICE_MANAGER: frozenset(
-        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.AUDIT_VIEW}
+        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.AUDIT_VIEW, Permission.LOBBY_VIEW}
     ),
     Role.BRANCH_HEAD: frozenset(
-        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.DEVICES_MANAGE}
+        {
+            Permission.UNITS_VIEW,
+            Permission.STAFF_VIEW,
+            Permission.DEVICES_MANAGE,
+            Permission.LOBBY_VIEW,
+            Permission.LOBBY_MANAGE,
+            Permission.LOBBY_CONFIGURE,
+        }
     ),
-    Role.LOBBY_MANAGER: frozenset({Permission.DEVICES_MANAGE}),
-    Role.TELLER: frozenset(),
+    Role.LOBBY_MANAGER: frozenset(
+        {
+            Permission.DEVICES_MANAGE,
+            Permission.LOBBY_VIEW,
+            Permission.LOBBY_OPERATE,
+            Permission.LOBBY_MANAGE,
+        }
+    ),
+    Role.TELLER: frozenset({Permission.LOBBY_VIEW, Permission.LOBBY_OPERATE}),
     Role.SUPERVISOR: frozenset(),
     Role.COMPLAINT_HANDLER: frozenset(),
     Role.COMPLAINT_MANAGER: frozenset({Permission.UNITS_VIEW}),
     Role.INSPECTOR: frozenset(
-        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.AUDIT_VIEW}
+        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.AUDIT_VIEW, Permission.LOBBY_VIEW}
     ),
     Role.EXPERT: frozenset(),
 }

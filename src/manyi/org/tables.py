@@ -107,7 +107,9 @@ class DeviceToken(Base):
     """A credential for a kiosk, display board or rating pad, bound to one outlet."""
 
     __tablename__ = "device_tokens"
-    __table_args__ = (CheckConstraint("kind IN ('kiosk', 'display', 'rating_pad')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('kiosk', 'display', 'rating_pad', 'counter_pad')", name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)

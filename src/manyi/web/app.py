@@ -25,6 +25,18 @@ from manyi.web.security import CsrfFailed, DeviceDenied, NotSignedIn, Permission
 from manyi.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
+# The machine-readable `error` of a JSON error, when no more precise code is known.
+_CODES = {
+    400: "bad_request",
+    401: "sign_in_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid_input",
+    429: "rate_limited",
+    500: "internal_error",
+}
 log = logging.getLogger("manyi.web")
 
 
@@ -36,10 +48,12 @@ def wants_json(request: Request) -> bool:
     )
 
 
-def error_response(request: Request, status: int, message: str, field: str = "") -> Response:
+def error_response(
+    request: Request, status: int, message: str, field: str = "", code: str = ""
+) -> Response:
     _ = translator(request_language(request))
     if wants_json(request):
-        body: dict[str, object] = {"error": message}
+        body: dict[str, object] = {"error": code or _CODES.get(status, "error"), "message": message}
         if field:
             body["field"] = field
         return JSONResponse(body, status_code=status)
@@ -74,6 +88,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
 def _install_routes(app: FastAPI) -> None:
     from manyi.audit.views import router as audit_router
+    from manyi.lobby.api import router as lobby_api
     from manyi.org.api import router as org_api
     from manyi.org.views import router as org_views
     from manyi.web.shell import router as shell_router
@@ -82,6 +97,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(org_views)
     app.include_router(audit_router)
     app.include_router(org_api)
+    app.include_router(lobby_api)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -98,7 +114,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if wants_json(request):
-            return JSONResponse({"error": "sign-in required"}, status_code=401)
+            return JSONResponse(
+                {"error": "sign_in_required", "message": "sign-in required"}, status_code=401
+            )
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
@@ -116,16 +134,17 @@ def _install_error_handlers(app: FastAPI) -> None:
             request,
             403,
             _("The form expired or did not come from manyi. Reload the page and try again."),
+            code="csrf_failed",
         )
 
     @app.exception_handler(DeviceDenied)
     async def _device(request: Request, exc: DeviceDenied) -> Response:
-        return JSONResponse({"error": exc.reason}, status_code=401)
+        return JSONResponse({"error": "device_denied", "message": exc.reason}, status_code=401)
 
     @app.exception_handler(ManyiError)
     async def _domain(request: Request, exc: ManyiError) -> Response:
         _ = translator(request_language(request))
-        return error_response(request, exc.status_code, exc.text(_), exc.field)
+        return error_response(request, exc.status_code, exc.text(_), exc.field, exc.error_code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

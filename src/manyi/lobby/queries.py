@@ -1,0 +1,197 @@
+"""Read-only views of a lobby: one ticket's status, an outlet's queue snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from manyi.lobby import store
+from manyi.lobby.model import (
+    Channel,
+    Counter,
+    Policy,
+    PriorityClass,
+    Service,
+    Ticket,
+    TicketState,
+)
+from manyi.lobby.predict import LobbyView
+from manyi.lobby.service import announce, latest_leg, predictor_for
+from manyi.lobby.tables import LobbyEventRow, LobbyTicket
+from manyi.org.tables import Staff, Unit
+
+RECENT_CALLS = 10
+
+
+def view_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyView:
+    return LobbyView(
+        now=now,
+        services=store.load_services(session, outlet.id),
+        counters=store.load_counters(session, outlet.id),
+        waiting=store.all_waiting(session, outlet.id),
+        recent_service_s=store.recent_service_s(session, outlet.id, now),
+    )
+
+
+@dataclass(frozen=True)
+class TicketStatus:
+    ticket: Ticket
+    outlet: Unit
+    service: Service | None
+    people_ahead: int | None
+    predicted_wait_s: int | None
+    counter_number: int | None
+    announcement: dict[str, str] | None
+
+
+def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatus:
+    row = latest_leg(session, token)
+    outlet = session.get_one(Unit, row.outlet_id)
+    ticket = store.ticket_of(row)
+    view = view_of(session, outlet, now)
+    service = view.services.get(ticket.service_code)
+    ahead = wait = None
+    if ticket.state is TicketState.WAITING and service is not None:
+        ahead = len(view.competitors(ticket))
+        wait = predictor_for(outlet).predict(view, ticket)
+    counter_number = text = None
+    if ticket.counter_id is not None and ticket.state in (TicketState.CALLED, TicketState.SERVING):
+        counter = next((c for c in view.counters if c.id == ticket.counter_id), None)
+        if counter is not None and service is not None:
+            counter_number = counter.number
+            text = announce(
+                store.load_policy(session, outlet), ticket.number, counter.number, service
+            )
+    return TicketStatus(ticket, outlet, service, ahead, wait, counter_number, text)
+
+
+@dataclass(frozen=True)
+class ServiceQueue:
+    service: Service
+    waiting: int
+    by_class: dict[str, int]
+    longest_wait_s: int
+    predicted_wait_s: int | None
+
+
+@dataclass(frozen=True)
+class CounterView:
+    counter: Counter
+    teller_name: str | None
+    current_number: str | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    outlet: Unit
+    policy: Policy
+    now: dt.datetime
+    services: list[ServiceQueue]
+    counters: list[CounterView]
+    recent_calls: list[dict[str, Any]]
+    last_event_id: int
+    today: dict[str, int] = field(default_factory=dict)
+
+
+def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
+    policy = store.load_policy(session, outlet)
+    view = view_of(session, outlet, now)
+    queues = []
+    for service in view.services.values():
+        mine = [t for t in view.waiting if t.service_code == service.code]
+        by_class: dict[str, int] = {}
+        for t in mine:
+            by_class[t.klass.value] = by_class.get(t.klass.value, 0) + 1
+        probe = Ticket(
+            id=2**62,
+            number="",
+            service_code=service.code,
+            klass=PriorityClass.NORMAL,
+            channel=Channel.KIOSK,
+            issued_at=now,
+            queued_at=now,
+        )
+        queues.append(
+            ServiceQueue(
+                service=service,
+                waiting=len(mine),
+                by_class=by_class,
+                longest_wait_s=max(
+                    (int((now - t.issued_at).total_seconds()) for t in mine), default=0
+                ),
+                predicted_wait_s=predictor_for(outlet).predict(view, probe)
+                if any(service.code in c.services for c in view.counters)
+                else None,
+            )
+        )
+    tellers = {c.teller_id for c in view.counters if c.teller_id is not None}
+    names = (
+        dict(
+            session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(tellers))).all()
+        )
+        if tellers
+        else {}
+    )
+    current_ids = [c.current_ticket_id for c in view.counters if c.current_ticket_id is not None]
+    numbers = (
+        dict(
+            session.execute(
+                select(LobbyTicket.id, LobbyTicket.number).where(LobbyTicket.id.in_(current_ids))
+            ).all()
+        )
+        if current_ids
+        else {}
+    )
+    counters = [
+        CounterView(
+            counter=c,
+            teller_name=names.get(c.teller_id) if c.teller_id is not None else None,
+            current_number=numbers.get(c.current_ticket_id) if c.current_ticket_id else None,
+        )
+        for c in view.counters
+    ]
+    calls = session.scalars(
+        select(LobbyEventRow)
+        .where(LobbyEventRow.outlet_id == outlet.id, LobbyEventRow.kind.in_(("called", "recalled")))
+        .order_by(LobbyEventRow.id.desc())
+        .limit(RECENT_CALLS)
+    )
+    recent = [
+        {
+            "number": e.data.get("number"),
+            "counter": e.data.get("counter"),
+            "at": e.at.isoformat(),
+            "recall": e.kind == "recalled",
+        }
+        for e in calls
+    ]
+    last_id = session.scalar(
+        select(func.max(LobbyEventRow.id)).where(LobbyEventRow.outlet_id == outlet.id)
+    )
+    day = policy.local_day(now)
+    counts = dict(
+        session.execute(
+            select(LobbyTicket.outcome, func.count())
+            .where(
+                LobbyTicket.outlet_id == outlet.id,
+                LobbyTicket.local_day == day,
+                LobbyTicket.state == TicketState.FINISHED.value,
+            )
+            .group_by(LobbyTicket.outcome)
+        ).all()
+    )
+    issued = session.scalar(
+        select(func.count())
+        .select_from(LobbyTicket)
+        .where(
+            LobbyTicket.outlet_id == outlet.id,
+            LobbyTicket.local_day == day,
+            LobbyTicket.previous_id.is_(None),
+        )
+    )
+    today = {"issued": int(issued or 0), **{str(k): int(v) for k, v in counts.items()}}
+    return Snapshot(outlet, policy, now, queues, counters, recent, int(last_id or 0), today)

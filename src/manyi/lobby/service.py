@@ -1,0 +1,383 @@
+"""Lobby use cases shared by every entry point: who may act, issuing, ticket actions.
+
+Each use case runs inside the caller's unit of work, loads what it needs
+under the right locks, applies the domain rules, writes one lobby event per
+state change and, when a staff member acted, one audit entry. Counter
+actions are in `counters.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from manyi.lobby import dispatch, store
+from manyi.lobby.model import (
+    Channel,
+    Policy,
+    PriorityClass,
+    Service,
+    Ticket,
+    TicketState,
+    announcement,
+)
+from manyi.lobby.predict import LobbyView, QueueAheadEstimate, WaitPredictor
+from manyi.lobby.tables import LobbyCounter, LobbyService, LobbyTicket
+from manyi.org.devices import DeviceKind
+from manyi.org.model import Permission, UnitLevel
+from manyi.org.tables import DeviceToken, Unit
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who acts on a lobby: a staff member, a device bound to one outlet, or the public."""
+
+    name: str
+    scope_path: str = "/"
+    staff_id: int | None = None
+    device_id: int | None = None
+    device_kind: str | None = None
+    device_outlet_id: int | None = None
+    operate: bool = False  # may work a counter they are signed on to
+    manage: bool = False  # may act on any counter of the outlet, issue priority tickets
+    audit_actor: audit.Actor | None = None
+
+    @classmethod
+    def staff(cls, actor: audit.Actor, permissions: frozenset[Permission]) -> Operator:
+        return cls(
+            name=actor.name,
+            scope_path=actor.unit_path,
+            staff_id=actor.id,
+            operate=Permission.LOBBY_OPERATE in permissions,
+            manage=Permission.LOBBY_MANAGE in permissions,
+            audit_actor=actor,
+        )
+
+    @classmethod
+    def device(cls, token: DeviceToken) -> Operator:
+        return cls(
+            name=f"device:{token.token_prefix}",
+            scope_path=token.outlet.path,
+            device_id=token.id,
+            device_kind=token.kind,
+            device_outlet_id=token.outlet_id,
+        )
+
+    @classmethod
+    def public(cls) -> Operator:
+        return cls(name="public")
+
+    @property
+    def is_public(self) -> bool:
+        return self.staff_id is None and self.device_id is None
+
+
+# The predictor each outlet uses; the forecasting feature will choose per outlet.
+PREDICTOR: WaitPredictor = QueueAheadEstimate()
+
+
+def predictor_for(outlet: Unit) -> WaitPredictor:
+    return PREDICTOR
+
+
+def outlet_for(session: Session, operator: Operator, code: str | None) -> Unit:
+    """The outlet an operator acts on; outside their scope it does not exist."""
+    if operator.device_outlet_id is not None:
+        outlet = session.get(Unit, operator.device_outlet_id)
+        assert outlet is not None
+        if code is not None and code != outlet.code:
+            raise Forbidden("this device belongs to outlet {outlet}", "outlet", outlet=outlet.code)
+        return outlet
+    unit = session.scalar(select(Unit).where(Unit.code == (code or "")))
+    if (
+        unit is None
+        or not unit.active
+        or unit.unit_level is not UnitLevel.OUTLET
+        or not unit.path.startswith(operator.scope_path)
+    ):
+        raise NotFound("no outlet {code}", "outlet", code=code or "")
+    return unit
+
+
+def record(
+    session: Session,
+    operator: Operator,
+    outlet: Unit,
+    kind: str,
+    now: dt.datetime,
+    *,
+    ticket_id: int | None = None,
+    counter_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """One lobby event; and an audit entry when a staff member acted."""
+    store.emit(
+        session,
+        outlet.id,
+        kind,
+        now,
+        ticket_id=ticket_id,
+        counter_id=counter_id,
+        staff_id=operator.staff_id,
+        device_id=operator.device_id,
+        data=data,
+    )
+    if operator.audit_actor is not None:
+        audit.record(
+            session,
+            operator.audit_actor,
+            entity_type="lobby_ticket" if ticket_id is not None else "lobby_counter",
+            entity_id=ticket_id if ticket_id is not None else counter_id,
+            action="lobby." + kind,
+            summary={"outlet": outlet.code, **(data or {})},
+            unit_id=outlet.id,
+            unit_path=outlet.path,
+            now=now,
+        )
+
+
+# --- issuing ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issued:
+    ticket: Ticket
+    public_token: str
+    service: Service
+    outlet: Unit
+    people_ahead: int
+    day_ends_at: dt.datetime
+
+
+def issue_ticket(
+    session: Session,
+    operator: Operator,
+    outlet_code: str | None,
+    service_code: str,
+    now: dt.datetime,
+    *,
+    klass: str = PriorityClass.NORMAL.value,
+    due_at: dt.datetime | None = None,
+    customer_ref: str | None = None,
+) -> Issued:
+    outlet = outlet_for(session, operator, outlet_code)
+    priority, channel = _issue_rights(operator, klass)
+    policy = store.load_policy(session, outlet)
+    service_row = session.scalar(
+        select(LobbyService).where(
+            LobbyService.outlet_id == outlet.id,
+            LobbyService.code == service_code.strip().upper(),
+            LobbyService.active.is_(True),
+        )
+    )
+    if service_row is None:
+        raise InvalidInput(
+            "no service {code} at this outlet",
+            "service",
+            code=service_code,
+            error_code="unknown_service",
+        )
+    if not policy.is_open(now):
+        raise Conflict(
+            "the outlet is closed; tickets are issued from {opens} to {closes}",
+            "outlet",
+            error_code="outlet_closed",
+            opens=policy.opens_at.strftime("%H:%M"),
+            closes=policy.closes_at.strftime("%H:%M") if policy.closes_at else "24:00",
+        )
+    if due_at is not None and priority is not PriorityClass.APPOINTMENT:
+        raise InvalidInput("only appointments have a booked time", "due_at")
+    service = store.service_of(service_row)
+    counters = store.load_counters(session, outlet.id)
+    if not any(service.code in c.services for c in counters):
+        raise Conflict("no counter at this outlet serves {code}", "service", code=service.code)
+    day = policy.local_day(now)
+    seq = store.next_number(session, outlet.id, day, service.prefix)
+    row = LobbyTicket(
+        outlet_id=outlet.id,
+        local_day=day,
+        prefix=service.prefix,
+        seq=seq,
+        number=f"{service.prefix}{seq:03d}",
+        service_id=service_row.id,
+        service_code=service.code,
+        klass=priority.value,
+        channel=channel.value,
+        state=TicketState.WAITING.value,
+        issued_at=now,
+        queued_at=now,
+        due_at=due_at,
+        call_count=0,
+        public_token=store.new_public_token(),
+        customer_ref=customer_ref,
+    )
+    session.add(row)
+    session.flush()
+    ticket = store.ticket_of(row)
+    view = LobbyView(
+        now=now,
+        services=store.load_services(session, outlet.id),
+        counters=counters,
+        waiting=store.all_waiting(session, outlet.id),
+        recent_service_s=store.recent_service_s(session, outlet.id, now),
+    )
+    ahead = len(view.competitors(ticket))
+    ticket.predicted_wait_s = row.predicted_wait_s = predictor_for(outlet).predict(view, ticket)
+    record(
+        session,
+        operator,
+        outlet,
+        "issued",
+        now,
+        ticket_id=row.id,
+        data={
+            "number": row.number,
+            "service": service.code,
+            "class": priority.value,
+            "channel": channel.value,
+            "predicted_wait_s": row.predicted_wait_s,
+            "people_ahead": ahead,
+        },
+    )
+    return Issued(ticket, row.public_token, service, outlet, ahead, policy.day_ends_at(now))
+
+
+def _issue_rights(operator: Operator, klass: str) -> tuple[PriorityClass, Channel]:
+    try:
+        priority = PriorityClass(klass)
+    except ValueError:
+        raise InvalidInput("unknown priority class {klass}", "class", klass=klass) from None
+    if operator.is_public:
+        if priority is not PriorityClass.NORMAL:
+            raise InvalidInput(
+                "tickets taken by phone are normal tickets; ask the lobby manager for priority",
+                "class",
+            )
+        return priority, Channel.PHONE
+    if operator.device_id is not None:
+        if operator.device_kind != DeviceKind.KIOSK.value:
+            raise Forbidden("only a kiosk issues tickets", "device")
+        channel = Channel.APPOINTMENT if priority is PriorityClass.APPOINTMENT else Channel.KIOSK
+        return priority, channel
+    if not operator.manage:
+        raise Forbidden("only the lobby manager issues tickets at the counter side", "class")
+    return priority, Channel.LOBBY_MANAGER
+
+
+# --- ticket actions by id -----------------------------------------------------
+
+
+def ticket_in_scope(
+    session: Session, operator: Operator, ticket_id: int
+) -> tuple[LobbyTicket, Unit]:
+    row = session.get(LobbyTicket, ticket_id)
+    outlet = session.get(Unit, row.outlet_id) if row is not None else None
+    if row is None or outlet is None or not outlet.path.startswith(operator.scope_path):
+        raise NotFound("no ticket {id}", "ticket", id=ticket_id)
+    if operator.device_outlet_id is not None and operator.device_outlet_id != outlet.id:
+        raise NotFound("no ticket {id}", "ticket", id=ticket_id)
+    return row, outlet
+
+
+def requeue(session: Session, operator: Operator, ticket_id: int, now: dt.datetime) -> Ticket:
+    """Put a no-show back in the queue, behind a few people, within the grace period."""
+    _need_counter_rights(operator)
+    row, outlet = ticket_in_scope(session, operator, ticket_id)
+    row = store.lock_ticket(session, row.id) or row
+    policy = store.load_policy(session, outlet)
+    ticket = store.ticket_of(row)
+    waiting = store.all_waiting(session, outlet.id)
+    ticket.requeue(now, policy, dispatch.requeue_time(ticket, waiting, now, policy.requeue_behind))
+    store.save_ticket(row, ticket)
+    record(
+        session,
+        operator,
+        outlet,
+        "requeued",
+        now,
+        ticket_id=row.id,
+        data={"number": row.number, "service": row.service_code, "behind": policy.requeue_behind},
+    )
+    return ticket
+
+
+def cancel(session: Session, operator: Operator, ticket_id: int, now: dt.datetime) -> Ticket:
+    _need_counter_rights(operator)
+    row, outlet = ticket_in_scope(session, operator, ticket_id)
+    return cancel_row(session, operator, outlet, row, now)
+
+
+def cancel_by_token(session: Session, token: str, now: dt.datetime) -> Ticket:
+    """The customer gives up their place from the status page."""
+    row = latest_leg(session, token)
+    outlet = session.get(Unit, row.outlet_id)
+    assert outlet is not None
+    if row.state != TicketState.WAITING.value:
+        raise Conflict(
+            "{number} has already been called; please speak to the counter",
+            "ticket",
+            number=row.number,
+        )
+    return cancel_row(session, Operator.public(), outlet, row, now)
+
+
+def cancel_row(
+    session: Session, operator: Operator, outlet: Unit, row: LobbyTicket, now: dt.datetime
+) -> Ticket:
+    counter_row = None
+    if row.counter_id is not None and row.state == TicketState.CALLED.value:
+        number = session.get_one(LobbyCounter, row.counter_id).number
+        counter_row = store.lock_counter(session, outlet.id, number)
+    locked = store.lock_ticket(session, row.id) or row
+    ticket = store.ticket_of(locked)
+    ticket.cancel(now)
+    store.save_ticket(locked, ticket)
+    if counter_row is not None and counter_row.current_ticket_id == locked.id:
+        counter = store.counter_of(counter_row)
+        counter.release()
+        store.save_counter(counter_row, counter)
+    record(
+        session,
+        operator,
+        outlet,
+        "cancelled",
+        now,
+        ticket_id=locked.id,
+        counter_id=counter_row.id if counter_row is not None else None,
+        data={"number": locked.number, "service": locked.service_code},
+    )
+    return ticket
+
+
+def latest_leg(session: Session, token: str) -> LobbyTicket:
+    row = session.scalar(
+        select(LobbyTicket)
+        .where(LobbyTicket.public_token == token)
+        .order_by(LobbyTicket.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise NotFound("no such ticket", "token")
+    return row
+
+
+def _need_counter_rights(operator: Operator) -> None:
+    if operator.is_public or (
+        operator.device_id is None and not (operator.operate or operator.manage)
+    ):
+        raise Forbidden("you may not act on tickets", "ticket")
+    if operator.device_id is not None and operator.device_kind != DeviceKind.COUNTER_PAD.value:
+        raise Forbidden("only a calling pad acts on tickets", "device")
+
+
+def announce(policy: Policy, number: str, counter: int, service: Service) -> dict[str, str]:
+    return {
+        "zh": announcement(policy.announcement_zh, number, counter, service.name_zh),
+        "en": announcement(policy.announcement_en, number, counter, service.name("en")),
+    }

@@ -1,0 +1,177 @@
+"""ORM mapping for the lobby: settings, services, counters, tickets, numbering, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from manyi.db import Base, UTCDateTime, utcnow
+
+# Ticket and event ids grow by millions a day across a bank; SQLite needs
+# INTEGER for its rowid alias, PostgreSQL gets BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class LobbySettings(Base):
+    """An outlet's lobby policy (see lobby.model.Policy)."""
+
+    __tablename__ = "lobby_settings"
+
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    weights: Mapped[dict[str, int]] = mapped_column(JSON)
+    ageing_s: Mapped[int] = mapped_column(Integer)
+    no_show_after_calls: Mapped[int] = mapped_column(Integer)
+    requeue_grace_s: Mapped[int] = mapped_column(Integer)
+    requeue_behind: Mapped[int] = mapped_column(Integer)
+    target_wait_s: Mapped[int] = mapped_column(Integer)
+    announcement_zh: Mapped[str] = mapped_column(String(200))
+    announcement_en: Mapped[str] = mapped_column(String(200))
+    opens_at: Mapped[str] = mapped_column(String(5))  # local "HH:MM"
+    closes_at: Mapped[str | None] = mapped_column(String(5))  # None: until midnight
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LobbyService(Base):
+    __tablename__ = "lobby_services"
+    __table_args__ = (UniqueConstraint("outlet_id", "code", name="uq_lobby_services_outlet_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    code: Mapped[str] = mapped_column(String(16))
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(1))
+    expected_service_s: Mapped[int] = mapped_column(Integer)
+    fast_lane: Mapped[bool] = mapped_column(Boolean, default=False)
+    skill: Mapped[str | None] = mapped_column(String(32))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class LobbyCounter(Base):
+    __tablename__ = "lobby_counters"
+    __table_args__ = (
+        UniqueConstraint("outlet_id", "number", name="uq_lobby_counters_outlet_number"),
+        CheckConstraint(
+            "kind IN ('regular', 'vip', 'fast_lane', 'green', 'flexible')", name="kind"
+        ),
+        CheckConstraint("state IN ('closed', 'open', 'paused', 'serving')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    services: Mapped[list[str]] = mapped_column(JSON)  # service codes, most preferred first
+    state: Mapped[str] = mapped_column(String(16), default="closed")
+    teller_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    current_ticket_id: Mapped[int | None] = mapped_column(BigId)
+    credits: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TellerSkill(Base):
+    __tablename__ = "lobby_teller_skills"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class TicketSequence(Base):
+    """The last number handed out per outlet, local day and prefix."""
+
+    __tablename__ = "lobby_ticket_sequences"
+
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LobbyTicket(Base):
+    """One leg of a visit; a transfer starts a new leg with the same number."""
+
+    __tablename__ = "lobby_tickets"
+    __table_args__ = (
+        CheckConstraint("state IN ('waiting', 'called', 'serving', 'finished')", name="state"),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('served', 'no_show', 'cancelled', 'transferred')",
+            name="outcome",
+        ),
+        CheckConstraint("klass IN ('normal', 'appointment', 'vip', 'green')", name="klass"),
+        # Numbers are unique per outlet, day and prefix among first legs.
+        Index(
+            "uq_lobby_tickets_number",
+            "outlet_id",
+            "local_day",
+            "prefix",
+            "seq",
+            unique=True,
+            sqlite_where=text("previous_id IS NULL"),
+            postgresql_where=text("previous_id IS NULL"),
+        ),
+        Index("ix_lobby_tickets_queue", "outlet_id", "state", "service_code", "queued_at"),
+        Index("ix_lobby_tickets_finished", "outlet_id", "finished_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    local_day: Mapped[dt.date] = mapped_column(Date)
+    prefix: Mapped[str] = mapped_column(String(1))
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(8))
+    service_id: Mapped[int] = mapped_column(ForeignKey("lobby_services.id"))
+    service_code: Mapped[str] = mapped_column(String(16))
+    klass: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    call_count: Mapped[int] = mapped_column(Integer, default=0)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("lobby_counters.id"))
+    teller_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("lobby_counters.id"))
+    predicted_wait_s: Mapped[int | None] = mapped_column(Integer)
+    public_token: Mapped[str] = mapped_column(String(32), index=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("lobby_tickets.id"))
+    customer_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class LobbyEventRow(Base):
+    """Every lobby state change, in order: the feed for boards, dashboards and analytics."""
+
+    __tablename__ = "lobby_events"
+    __table_args__ = (Index("ix_lobby_events_outlet", "outlet_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    ticket_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    counter_id: Mapped[int | None] = mapped_column(Integer)
+    staff_id: Mapped[int | None] = mapped_column(Integer)
+    device_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,63 @@
+"""A small lobby for tests: four services, five counters, fixed times."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.db import Database
+from manyi.lobby import setup
+from manyi.lobby.model import Policy, Service
+from manyi.lobby.service import Operator
+from manyi.lobby.setup import CounterSpec
+from manyi.org import staff as staff_service
+from manyi.org.tables import Unit
+from tests.conftest import SYSTEM
+
+# 10:00 in Beijing on a Monday.
+T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
+
+SERVICES = (
+    Service("A", "个人现金业务", "A", 300, name_en="Personal cash"),
+    Service("B", "个人非现金业务", "B", 480, name_en="Personal non-cash"),
+    Service("C", "对公业务", "C", 600, name_en="Corporate", skill="corporate"),
+    Service("K", "快速通道", "K", 120, name_en="Fast lane", fast_lane=True),
+)
+COUNTERS = (
+    CounterSpec(1, "regular", ("A", "B")),
+    CounterSpec(2, "fast_lane", ("K", "A")),
+    CounterSpec(3, "green", ("A", "B")),
+    CounterSpec(4, "flexible", ("B", "A", "K")),
+    CounterSpec(5, "regular", ("C",)),
+)
+
+
+def configure(
+    db: Database,
+    outlet_id: int,
+    *,
+    opens: dt.time = dt.time(9),
+    closes: dt.time | None = dt.time(17),
+    **policy: object,
+) -> None:
+    with db.session() as session:
+        outlet = session.get_one(Unit, outlet_id)
+        setup.configure_outlet(
+            session,
+            SYSTEM,
+            outlet,
+            policy=Policy(opens_at=opens, closes_at=closes, timezone=outlet.timezone, **policy),  # type: ignore[arg-type]
+            services=SERVICES,
+            counters=COUNTERS,
+        )
+
+
+def operator(session: Session, username: str) -> Operator:
+    staff = staff_service.by_username(session, username)
+    assert staff is not None
+    actor = audit.Actor(
+        id=staff.id, name=staff.username, unit_id=staff.unit_id, unit_path=staff.unit.path
+    )
+    return Operator.staff(actor, staff.permissions)
