@@ -48,6 +48,12 @@ class IssueIn(BaseModel):
     klass: PriorityClass = Field(default=PriorityClass.NORMAL, alias="class")
     due_at: dt.datetime | None = Field(default=None, description="appointments: booked time")
     customer_ref: str | None = Field(default=None, max_length=64)
+    outlet: str | None = Field(
+        default=None,
+        max_length=32,
+        description="kiosks: the outlet the kiosk believes it stands in; refused if the "
+        "device token belongs to another",
+    )
 
 
 class PublicIssueIn(BaseModel):
@@ -359,7 +365,7 @@ def issue_by_kiosk(
     issued = service.issue_ticket(
         session,
         Operator.device(token),
-        None,
+        body.outlet,
         body.service,
         utcnow(),
         klass=body.klass.value,

@@ -60,7 +60,7 @@ def _may_work(operator: Operator, ctx: _Ctx) -> None:
         return
     if not operator.operate:
         raise Forbidden("you may not work a counter", "counter")
-    if ctx.counter.teller_id != operator.staff_id:
+    if ctx.counter.teller_id not in (None, operator.staff_id):
         raise Forbidden("counter {n} is signed on by someone else", "counter", n=ctx.counter.number)
 
 

@@ -75,7 +75,7 @@ class Operator:
 
     @property
     def is_public(self) -> bool:
-        return self.staff_id is None and self.device_id is None
+        return self.staff_id is None and self.device_id is None and self.audit_actor is None
 
 
 # The predictor each outlet uses; the forecasting feature will choose per outlet.
