@@ -80,6 +80,7 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
         "number": {"A": 1, "B": 1},
         "ticket_id": tickets,
         "token": public_tokens,
+        "username": {"A": "teller.a", "B": "teller.b"},
         "unit_id": {"A": bank.unit("OUT-A"), "B": bank.unit("OUT-B")},
         "staff_id": {"A": bank.staff["teller_a"], "B": bank.staff["teller_b"]},
         "token_id": token_ids,

@@ -347,3 +347,39 @@ def test_openapi_lists_the_lobby(db: Database, lobby: Bank) -> None:
         "/device/api/v1/lobby/counters/{number}/no-show",
     ):
         assert path in paths, path
+
+
+def test_branch_head_configures_the_lobby(db: Database, lobby: Bank) -> None:
+    head = staff_client(db, "head.a")
+    config = head.get("/api/v1/lobby/outlets/OUT-A/config").json()
+    assert [c["number"] for c in config["counters"]] == [1, 2, 3, 4, 5]
+    config["settings"]["closes_at"] = "18:30"
+    config["settings"]["weights"]["green"] = 3
+    config["counters"].append({"number": 6, "kind": "flexible", "services": ["A", "K"]})
+    config["services"][0]["name_zh"] = "现金业务"
+    del config["outlet"], config["settings"]["timezone"]
+    saved = head.put("/api/v1/lobby/outlets/OUT-A/config", json=config)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["settings"]["closes_at"] == "18:30"
+    assert saved.json()["counters"][-1] == {"number": 6, "kind": "flexible", "services": ["A", "K"]}
+    assert saved.json()["services"][0]["name_zh"] == "现金业务"
+
+    before = head.get("/api/v1/lobby/outlets/OUT-A/config").json()
+    bad_cases = [
+        ({"counters": [*config["counters"], {"number": 7, "services": ["Z"]}]}, "counters"),
+        ({"services": [{**config["services"][0], "prefix": "aa"}]}, "services.0.prefix"),
+        ({"settings": {**config["settings"], "opens_at": "9 am"}}, "settings.opens_at"),
+        ({"settings": {**config["settings"], "weights": {"gold": 1}}}, "settings.weights"),
+    ]
+    for change, field in bad_cases:
+        response = head.put("/api/v1/lobby/outlets/OUT-A/config", json={**config, **change})
+        assert response.status_code == 422, (change, response.text)
+        assert response.json()["field"] == field
+    assert head.get("/api/v1/lobby/outlets/OUT-A/config").json() == before
+
+    teller = staff_client(db, "teller.a")
+    assert teller.put("/api/v1/lobby/outlets/OUT-A/config", json=config).status_code == 403
+    assert head.put("/api/v1/lobby/outlets/OUT-B/config", json=config).status_code == 404
+    skills = head.put("/api/v1/lobby/tellers/teller.a/skills", json={"skills": ["corporate"]})
+    assert skills.json() == {"username": "teller.a", "skills": ["corporate"]}
+    assert head.put("/api/v1/lobby/tellers/teller.b/skills", json={"skills": []}).status_code == 404
