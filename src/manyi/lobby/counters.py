@@ -44,11 +44,17 @@ class _Ctx:
     counter: Counter
 
 
-def _open_ctx(session: Session, operator: Operator, outlet_code: str | None, number: int) -> _Ctx:
+def _open_ctx(
+    session: Session,
+    operator: Operator,
+    outlet_code: str | None,
+    number: int,
+    with_skills: bool = False,
+) -> _Ctx:
     outlet = outlet_for(session, operator, outlet_code)
     row = store.lock_counter(session, outlet.id, number)
-    counter = store.counter_of(row, store.skills_of(session, row.teller_id))
-    return _Ctx(outlet, row, counter)
+    skills = store.skills_of(session, row.teller_id) if with_skills else frozenset()
+    return _Ctx(outlet, row, store.counter_of(row, skills))
 
 
 def _may_work(operator: Operator, ctx: _Ctx) -> None:
@@ -117,7 +123,10 @@ def open_counter(
     if elsewhere is not None:
         raise Conflict("already signed on at counter {n}", "counter", n=elsewhere)
     ctx.counter.open(teller_id, store.skills_of(session, teller_id))
-    _finish(session, operator, ctx, "counter_opened", now, teller_id=teller_id)
+    # The first sign-on of a day sends yesterday's uncalled tickets home.
+    policy = store.layout(session, ctx.outlet).policy
+    expired = store.expire_stale(session, ctx.outlet.id, policy.local_day(now), now)
+    _finish(session, operator, ctx, "counter_opened", now, teller_id=teller_id, expired=expired)
     return CounterResult(ctx.outlet, ctx.counter)
 
 
@@ -160,12 +169,13 @@ def call_next(
     session: Session, operator: Operator, outlet_code: str | None, number: int, now: dt.datetime
 ) -> CounterResult:
     """Call the ticket this counter should serve now; `ticket` is None when nobody waits."""
-    ctx = _open_ctx(session, operator, outlet_code, number)
+    ctx = _open_ctx(session, operator, outlet_code, number, with_skills=True)
     _may_work(operator, ctx)
     ctx.counter.ready_to_call()
-    policy = store.load_policy(session, ctx.outlet)
-    services = store.load_services(session, ctx.outlet.id)
-    waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services)
+    lobby = store.layout(session, ctx.outlet)
+    policy, services = lobby.policy, lobby.services
+    day = policy.local_day(now)
+    waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, day)
     for attempt in range(CLAIM_ATTEMPTS):
         pick = dispatch.choose(ctx.counter, waiting, services, policy, now)
         if pick is None:
@@ -177,7 +187,7 @@ def call_next(
         # after a few misses, from a fresh look at the queue).
         waiting = [t for t in waiting if t.id != pick.ticket.id]
         if attempt % 3 == 2:
-            waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services)
+            waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, day)
     else:
         raise Conflict("the queue is too busy right now; press next again", "counter")
     ticket = pick.ticket
@@ -267,9 +277,8 @@ def recall(
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.recall(now)
     store.save_ticket(row, ticket)
-    policy = store.load_policy(session, ctx.outlet)
-    service = store.load_services(session, ctx.outlet.id)[ticket.service_code]
-    text = announce(policy, ticket.number, number, service)
+    lobby = store.layout(session, ctx.outlet)
+    text = announce(lobby.policy, ticket.number, number, lobby.services[ticket.service_code])
     _ticket_event(
         session,
         operator,
@@ -332,8 +341,7 @@ def no_show(
     expected_ticket_id: int | None = None,
 ) -> CounterResult:
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
-    policy = store.load_policy(session, ctx.outlet)
-    ticket.no_show(now, policy)
+    ticket.no_show(now, store.layout(session, ctx.outlet).policy)
     store.save_ticket(row, ticket)
     ctx.counter.release()
     _ticket_event(session, operator, ctx, row, "no_show", now, call_count=ticket.call_count)
@@ -353,10 +361,9 @@ def transfer(
 ) -> CounterResult:
     """End the current leg and queue the customer again, keeping number and issue time."""
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
-    services = store.service_rows(session, ctx.outlet.id)
+    service_ids = store.layout(session, ctx.outlet).service_ids
     code = (service_code or ticket.service_code).strip().upper()
-    service_row = next((s for s in services if s.code == code), None)
-    if service_row is None:
+    if code not in service_ids:
         raise InvalidInput("no service {code} at this outlet", "service", code=code)
     target_id = None
     if target_counter is not None:
@@ -385,7 +392,7 @@ def transfer(
         prefix=row.prefix,
         seq=row.seq,
         number=row.number,
-        service_id=service_row.id,
+        service_id=service_ids[code],
         service_code=code,
         klass=row.klass,
         channel=row.channel,

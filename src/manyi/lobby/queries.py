@@ -28,11 +28,12 @@ RECENT_CALLS = 10
 
 
 def view_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyView:
+    lobby = store.layout(session, outlet)
     return LobbyView(
         now=now,
-        services=store.load_services(session, outlet.id),
+        services=lobby.services,
         counters=store.load_counters(session, outlet.id),
-        waiting=store.all_waiting(session, outlet.id),
+        waiting=store.all_waiting(session, outlet.id, lobby.policy.local_day(now)),
         recent_service_s=store.recent_service_s(session, outlet.id, now),
     )
 
@@ -64,7 +65,7 @@ def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatu
         if counter is not None and service is not None:
             counter_number = counter.number
             text = announce(
-                store.load_policy(session, outlet), ticket.number, counter.number, service
+                store.layout(session, outlet).policy, ticket.number, counter.number, service
             )
     return TicketStatus(ticket, outlet, service, ahead, wait, counter_number, text)
 
@@ -98,7 +99,7 @@ class Snapshot:
 
 
 def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
-    policy = store.load_policy(session, outlet)
+    policy = store.layout(session, outlet).policy
     view = view_of(session, outlet, now)
     queues = []
     for service in view.services.values():

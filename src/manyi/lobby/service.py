@@ -26,9 +26,10 @@ from manyi.lobby.model import (
     Ticket,
     TicketState,
     announcement,
+    format_number,
 )
 from manyi.lobby.predict import LobbyView, QueueAheadEstimate, WaitPredictor
-from manyi.lobby.tables import LobbyCounter, LobbyService, LobbyTicket
+from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.org.devices import DeviceKind
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.tables import DeviceToken, Unit
@@ -77,6 +78,8 @@ class Operator:
     def is_public(self) -> bool:
         return self.staff_id is None and self.device_id is None and self.audit_actor is None
 
+
+NEWEST = 2**62  # stands for the id of a ticket not yet written: after every other
 
 # The predictor each outlet uses; the forecasting feature will choose per outlet.
 PREDICTOR: WaitPredictor = QueueAheadEstimate()
@@ -168,15 +171,10 @@ def issue_ticket(
 ) -> Issued:
     outlet = outlet_for(session, operator, outlet_code)
     priority, channel = _issue_rights(operator, klass)
-    policy = store.load_policy(session, outlet)
-    service_row = session.scalar(
-        select(LobbyService).where(
-            LobbyService.outlet_id == outlet.id,
-            LobbyService.code == service_code.strip().upper(),
-            LobbyService.active.is_(True),
-        )
-    )
-    if service_row is None:
+    lobby = store.layout(session, outlet)
+    policy = lobby.policy
+    service = lobby.services.get(service_code.strip().upper())
+    if service is None:
         raise InvalidInput(
             "no service {code} at this outlet",
             "service",
@@ -193,19 +191,38 @@ def issue_ticket(
         )
     if due_at is not None and priority is not PriorityClass.APPOINTMENT:
         raise InvalidInput("only appointments have a booked time", "due_at")
-    service = store.service_of(service_row)
     counters = store.load_counters(session, outlet.id)
     if not any(service.code in c.services for c in counters):
         raise Conflict("no counter at this outlet serves {code}", "service", code=service.code)
     day = policy.local_day(now)
+    # Predict first (the newcomer is behind everyone waiting), then write the ticket once.
+    ticket = Ticket(
+        id=NEWEST,
+        number="",
+        service_code=service.code,
+        klass=priority,
+        channel=channel,
+        issued_at=now,
+        queued_at=now,
+        due_at=due_at,
+    )
+    view = LobbyView(
+        now=now,
+        services=lobby.services,
+        counters=counters,
+        waiting=store.all_waiting(session, outlet.id, day),
+        recent_service_s=store.recent_service_s(session, outlet.id, now),
+    )
+    ahead = len(view.competitors(ticket))
+    predicted = predictor_for(outlet).predict(view, ticket)
     seq = store.next_number(session, outlet.id, day, service.prefix)
     row = LobbyTicket(
         outlet_id=outlet.id,
         local_day=day,
         prefix=service.prefix,
         seq=seq,
-        number=f"{service.prefix}{seq:03d}",
-        service_id=service_row.id,
+        number=format_number(service.prefix, seq),
+        service_id=lobby.service_ids[service.code],
         service_code=service.code,
         klass=priority.value,
         channel=channel.value,
@@ -214,21 +231,13 @@ def issue_ticket(
         queued_at=now,
         due_at=due_at,
         call_count=0,
+        predicted_wait_s=predicted,
         public_token=store.new_public_token(),
         customer_ref=customer_ref,
     )
     session.add(row)
     session.flush()
-    ticket = store.ticket_of(row)
-    view = LobbyView(
-        now=now,
-        services=store.load_services(session, outlet.id),
-        counters=counters,
-        waiting=store.all_waiting(session, outlet.id),
-        recent_service_s=store.recent_service_s(session, outlet.id, now),
-    )
-    ahead = len(view.competitors(ticket))
-    ticket.predicted_wait_s = row.predicted_wait_s = predictor_for(outlet).predict(view, ticket)
+    ticket.id, ticket.number, ticket.predicted_wait_s = row.id, row.number, predicted
     record(
         session,
         operator,
@@ -290,9 +299,9 @@ def requeue(session: Session, operator: Operator, ticket_id: int, now: dt.dateti
     _need_counter_rights(operator)
     row, outlet = ticket_in_scope(session, operator, ticket_id)
     row = store.lock_ticket(session, row.id) or row
-    policy = store.load_policy(session, outlet)
+    policy = store.layout(session, outlet).policy
     ticket = store.ticket_of(row)
-    waiting = store.all_waiting(session, outlet.id)
+    waiting = store.all_waiting(session, outlet.id, row.local_day)
     ticket.requeue(now, policy, dispatch.requeue_time(ticket, waiting, now, policy.requeue_behind))
     store.save_ticket(row, ticket)
     record(

@@ -103,6 +103,7 @@ def configure_outlet(
             )
         session.delete(old)
     session.flush()
+    store.forget(session, outlet.id)
     audit.record(
         session,
         actor,

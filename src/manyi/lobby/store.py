@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
@@ -45,6 +47,7 @@ from manyi.org.tables import Unit
 # means only the front of that line can be chosen. Priority tickets are few
 # and always loaded in full.
 NORMAL_HEAD = 100
+WHOLE_QUEUE = 300
 RECENT_SERVED = 30
 
 TICKET_FIELDS = (
@@ -72,6 +75,59 @@ _TICKET_COLUMNS = [getattr(LobbyTicket, name) for name in TICKET_FIELDS]
 
 
 # --- policy and services ------------------------------------------------------
+# An outlet's settings and services change a few times a year but are read on
+# every ticket operation, so each process keeps them for LAYOUT_TTL_S seconds.
+# A change made in this process is seen at once (`forget`); other processes
+# see it within the TTL. Counter states, tickets and skills are never cached.
+
+LAYOUT_TTL_S = 10.0
+RECENT_TTL_S = 30.0
+
+
+@dataclass(frozen=True)
+class Layout:
+    policy: Policy
+    services: dict[str, Service]
+    service_ids: dict[str, int]
+
+
+_cache: dict[tuple[str, str, int], tuple[float, Any]] = {}
+
+
+def _db_key(session: Session) -> str:
+    bind = session.get_bind()
+    return str(bind.engine.url)
+
+
+def _cached(session: Session, kind: str, outlet_id: int, ttl: float, load: Any) -> Any:
+    key = (kind, _db_key(session), outlet_id)
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    value = load()
+    _cache[key] = (now, value)
+    return value
+
+
+def forget(session: Session, outlet_id: int) -> None:
+    """Drop what this process cached about an outlet (after its configuration changed)."""
+    url = _db_key(session)
+    for key in [k for k in _cache if k[1] == url and k[2] == outlet_id]:
+        del _cache[key]
+
+
+def layout(session: Session, outlet: Unit) -> Layout:
+    def load() -> Layout:
+        rows = service_rows(session, outlet.id)
+        return Layout(
+            policy=load_policy(session, outlet),
+            services={row.code: service_of(row) for row in rows},
+            service_ids={row.code: row.id for row in rows},
+        )
+
+    result: Layout = _cached(session, "layout", outlet.id, LAYOUT_TTL_S, load)
+    return result
 
 
 def load_policy(session: Session, outlet: Unit) -> Policy:
@@ -178,15 +234,19 @@ def save_counter(row: LobbyCounter, counter: Counter) -> None:
 
 
 def load_counters(session: Session, outlet_id: int) -> list[Counter]:
-    rows = counter_rows(session, outlet_id)
-    tellers = {r.teller_id for r in rows if r.teller_id is not None}
-    skills: dict[int, set[str]] = {}
-    if tellers:
-        for staff_id, skill in session.execute(
-            select(TellerSkill.staff_id, TellerSkill.skill).where(TellerSkill.staff_id.in_(tellers))
-        ):
-            skills.setdefault(staff_id, set()).add(skill)
-    return [counter_of(r, frozenset(skills.get(r.teller_id or 0, ()))) for r in rows]
+    """Every counter of the outlet with its teller's skills, in one query."""
+    rows = session.execute(
+        select(LobbyCounter, TellerSkill.skill)
+        .outerjoin(TellerSkill, TellerSkill.staff_id == LobbyCounter.teller_id)
+        .where(LobbyCounter.outlet_id == outlet_id)
+        .order_by(LobbyCounter.number)
+    ).all()
+    counters: dict[int, tuple[LobbyCounter, set[str]]] = {}
+    for row, skill in rows:
+        entry = counters.setdefault(row.id, (row, set()))
+        if skill is not None:
+            entry[1].add(skill)
+    return [counter_of(row, frozenset(skills)) for row, skills in counters.values()]
 
 
 # --- tickets --------------------------------------------------------------------
@@ -219,23 +279,27 @@ def lock_ticket(session: Session, ticket_id: int) -> LobbyTicket | None:
     return session.scalar(select(LobbyTicket).where(LobbyTicket.id == ticket_id).with_for_update())
 
 
-def load_waiting(session: Session, outlet_id: int, service_codes: Iterable[str]) -> list[Ticket]:
-    """Tickets a counter may choose from: every priority one, the front of each normal line."""
+def load_waiting(
+    session: Session, outlet_id: int, service_codes: Iterable[str], day: dt.date
+) -> list[Ticket]:
+    """Tickets a counter may choose from today: every priority one, the front of each normal line.
+
+    Usually the whole queue fits in one read. When it does not, only the
+    front of each normal line is read: FIFO means nothing behind it can win.
+    """
     codes = list(service_codes)
     if not codes:
         return []
     base = select(*_TICKET_COLUMNS).where(
         LobbyTicket.outlet_id == outlet_id,
         LobbyTicket.state == TicketState.WAITING.value,
+        LobbyTicket.local_day == day,
+        LobbyTicket.service_code.in_(codes),
     )
-    rows = list(
-        session.execute(
-            base.where(
-                LobbyTicket.service_code.in_(codes),
-                LobbyTicket.klass != PriorityClass.NORMAL.value,
-            )
-        )
-    )
+    rows = list(session.execute(base.order_by(LobbyTicket.queued_at).limit(WHOLE_QUEUE + 1)))
+    if len(rows) <= WHOLE_QUEUE:
+        return [ticket_of(r) for r in rows]
+    rows = list(session.execute(base.where(LobbyTicket.klass != PriorityClass.NORMAL.value)))
     for code in codes:
         rows.extend(
             session.execute(
@@ -261,17 +325,49 @@ def claim(session: Session, ticket: Ticket) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def all_waiting(session: Session, outlet_id: int) -> list[Ticket]:
+def all_waiting(session: Session, outlet_id: int, day: dt.date) -> list[Ticket]:
+    """Everyone waiting today (yesterday's leftovers are expired by `expire_stale`)."""
     rows = session.execute(
         select(*_TICKET_COLUMNS).where(
-            LobbyTicket.outlet_id == outlet_id, LobbyTicket.state == TicketState.WAITING.value
+            LobbyTicket.outlet_id == outlet_id,
+            LobbyTicket.state == TicketState.WAITING.value,
+            LobbyTicket.local_day == day,
         )
     )
     return [ticket_of(r) for r in rows]
 
 
+def expire_stale(session: Session, outlet_id: int, day: dt.date, now: dt.datetime) -> int:
+    """Cancel tickets still waiting from earlier days; returns how many."""
+    result = session.execute(
+        update(LobbyTicket)
+        .where(
+            LobbyTicket.outlet_id == outlet_id,
+            LobbyTicket.state == TicketState.WAITING.value,
+            LobbyTicket.local_day < day,
+        )
+        .values(state=TicketState.FINISHED.value, outcome=Outcome.CANCELLED.value, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def recent_service_s(session: Session, outlet_id: int, now: dt.datetime) -> dict[str, float]:
-    """Mean service time by service over the last served tickets of the past two hours."""
+    """Mean service time by service over the last served tickets of the past two hours.
+
+    Kept per process for RECENT_TTL_S seconds: a recent mean need not be to the second.
+    """
+    result: dict[str, float] = _cached(
+        session,
+        "recent",
+        outlet_id,
+        RECENT_TTL_S,
+        lambda: _recent_service_s(session, outlet_id, now),
+    )
+    return result
+
+
+def _recent_service_s(session: Session, outlet_id: int, now: dt.datetime) -> dict[str, float]:
     rows = session.execute(
         select(LobbyTicket.service_code, LobbyTicket.started_at, LobbyTicket.finished_at)
         .where(
