@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.lobby import dispatch, store
 from manyi.lobby.model import Counter, CounterState, Ticket, TicketState
 from manyi.lobby.service import Operator, announce, outlet_for, record
-from manyi.lobby.tables import LobbyCounter, LobbyTicket
+from manyi.lobby.tables import LobbyCounter
 from manyi.org.devices import DeviceKind
 from manyi.org.model import Permission
 from manyi.org.tables import Staff, Unit
@@ -40,7 +41,7 @@ class CounterResult:
 @dataclass
 class _Ctx:
     outlet: Unit
-    row: LobbyCounter
+    row: Row[Any]
     counter: Counter
 
 
@@ -73,7 +74,7 @@ def _may_work(operator: Operator, ctx: _Ctx) -> None:
 def _finish(
     session: Session, operator: Operator, ctx: _Ctx, kind: str, now: dt.datetime, **data: object
 ) -> None:
-    store.save_counter(ctx.row, ctx.counter)
+    store.save_counter(session, ctx.counter)
     record(
         session,
         operator,
@@ -193,7 +194,7 @@ def call_next(
     ticket = pick.ticket
     ctx.counter.credits = pick.credits
     ctx.counter.take(ticket.id)
-    store.save_counter(ctx.row, ctx.counter)
+    store.save_counter(session, ctx.counter)
     text = announce(policy, ticket.number, ctx.counter.number, services[ticket.service_code])
     record(
         session,
@@ -222,7 +223,7 @@ def _current(
     outlet_code: str | None,
     number: int,
     expected_ticket_id: int | None,
-) -> tuple[_Ctx, LobbyTicket, Ticket]:
+) -> tuple[_Ctx, Row[Any], Ticket]:
     ctx = _open_ctx(session, operator, outlet_code, number)
     _may_work(operator, ctx)
     if ctx.counter.current_ticket_id is None:
@@ -243,12 +244,12 @@ def _ticket_event(
     session: Session,
     operator: Operator,
     ctx: _Ctx,
-    row: LobbyTicket,
+    row: Row[Any],
     kind: str,
     now: dt.datetime,
     **data: object,
 ) -> None:
-    store.save_counter(ctx.row, ctx.counter)
+    store.save_counter(session, ctx.counter)
     record(
         session,
         operator,
@@ -276,7 +277,7 @@ def recall(
 ) -> CounterResult:
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.recall(now)
-    store.save_ticket(row, ticket)
+    store.save_ticket(session, ticket)
     lobby = store.layout(session, ctx.outlet)
     text = announce(lobby.policy, ticket.number, number, lobby.services[ticket.service_code])
     _ticket_event(
@@ -302,7 +303,7 @@ def start(
 ) -> CounterResult:
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.start(now)
-    store.save_ticket(row, ticket)
+    store.save_ticket(session, ticket)
     _ticket_event(session, operator, ctx, row, "started", now)
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 
@@ -317,7 +318,7 @@ def complete(
 ) -> CounterResult:
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.complete(now)
-    store.save_ticket(row, ticket)
+    store.save_ticket(session, ticket)
     ctx.counter.release()
     assert ticket.started_at is not None
     _ticket_event(
@@ -342,7 +343,7 @@ def no_show(
 ) -> CounterResult:
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.no_show(now, store.layout(session, ctx.outlet).policy)
-    store.save_ticket(row, ticket)
+    store.save_ticket(session, ticket)
     ctx.counter.release()
     _ticket_event(session, operator, ctx, row, "no_show", now, call_count=ticket.call_count)
     return CounterResult(ctx.outlet, ctx.counter, ticket)
@@ -386,7 +387,8 @@ def transfer(
         target_id = target_row.id
     elif code == ticket.service_code:
         raise InvalidInput("choose another service or a counter to transfer to", "service")
-    new_row = LobbyTicket(
+    new_id = store.insert_ticket(
+        session,
         outlet_id=row.outlet_id,
         local_day=row.local_day,
         prefix=row.prefix,
@@ -400,15 +402,14 @@ def transfer(
         issued_at=row.issued_at,
         queued_at=row.queued_at,
         due_at=row.due_at,
+        call_count=0,
         public_token=row.public_token,
         previous_id=row.id,
         customer_ref=row.customer_ref,
     )
-    session.add(new_row)
-    session.flush()
-    nxt = ticket.transfer(now, new_row.id, code, target_id)
-    store.save_ticket(row, ticket)
-    store.save_ticket(new_row, nxt)
+    nxt = ticket.transfer(now, new_id, code, target_id)
+    store.save_ticket(session, ticket)
+    store.save_ticket(session, nxt)
     ctx.counter.release()
     _ticket_event(
         session,
@@ -419,6 +420,6 @@ def transfer(
         now,
         to_service=code,
         to_counter=target_counter,
-        next_ticket_id=new_row.id,
+        next_ticket_id=new_id,
     )
     return CounterResult(ctx.outlet, ctx.counter, nxt)

@@ -92,8 +92,7 @@ def predictor_for(outlet: Unit) -> WaitPredictor:
 def outlet_for(session: Session, operator: Operator, code: str | None) -> Unit:
     """The outlet an operator acts on; outside their scope it does not exist."""
     if operator.device_outlet_id is not None:
-        outlet = session.get(Unit, operator.device_outlet_id)
-        assert outlet is not None
+        outlet = store.outlet_by_id(session, operator.device_outlet_id)
         if code is not None and code != outlet.code:
             raise Forbidden("this device belongs to outlet {outlet}", "outlet", outlet=outlet.code)
         return outlet
@@ -216,12 +215,15 @@ def issue_ticket(
     ahead = len(view.competitors(ticket))
     predicted = predictor_for(outlet).predict(view, ticket)
     seq = store.next_number(session, outlet.id, day, service.prefix)
-    row = LobbyTicket(
+    number = format_number(service.prefix, seq)
+    token = store.new_public_token()
+    ticket_id = store.insert_ticket(
+        session,
         outlet_id=outlet.id,
         local_day=day,
         prefix=service.prefix,
         seq=seq,
-        number=format_number(service.prefix, seq),
+        number=number,
         service_id=lobby.service_ids[service.code],
         service_code=service.code,
         klass=priority.value,
@@ -232,29 +234,27 @@ def issue_ticket(
         due_at=due_at,
         call_count=0,
         predicted_wait_s=predicted,
-        public_token=store.new_public_token(),
+        public_token=token,
         customer_ref=customer_ref,
     )
-    session.add(row)
-    session.flush()
-    ticket.id, ticket.number, ticket.predicted_wait_s = row.id, row.number, predicted
+    ticket.id, ticket.number, ticket.predicted_wait_s = ticket_id, number, predicted
     record(
         session,
         operator,
         outlet,
         "issued",
         now,
-        ticket_id=row.id,
+        ticket_id=ticket_id,
         data={
-            "number": row.number,
+            "number": number,
             "service": service.code,
             "class": priority.value,
             "channel": channel.value,
-            "predicted_wait_s": row.predicted_wait_s,
+            "predicted_wait_s": predicted,
             "people_ahead": ahead,
         },
     )
-    return Issued(ticket, row.public_token, service, outlet, ahead, policy.day_ends_at(now))
+    return Issued(ticket, token, service, outlet, ahead, policy.day_ends_at(now))
 
 
 def _issue_rights(operator: Operator, klass: str) -> tuple[PriorityClass, Channel]:
@@ -298,12 +298,13 @@ def requeue(session: Session, operator: Operator, ticket_id: int, now: dt.dateti
     """Put a no-show back in the queue, behind a few people, within the grace period."""
     _need_counter_rights(operator)
     row, outlet = ticket_in_scope(session, operator, ticket_id)
-    row = store.lock_ticket(session, row.id) or row
+    locked = store.lock_ticket(session, row.id)
+    assert locked is not None
     policy = store.layout(session, outlet).policy
-    ticket = store.ticket_of(row)
+    ticket = store.ticket_of(locked)
     waiting = store.all_waiting(session, outlet.id, row.local_day)
     ticket.requeue(now, policy, dispatch.requeue_time(ticket, waiting, now, policy.requeue_behind))
-    store.save_ticket(row, ticket)
+    store.save_ticket(session, ticket)
     record(
         session,
         operator,
@@ -343,14 +344,15 @@ def cancel_row(
     if row.counter_id is not None and row.state == TicketState.CALLED.value:
         number = session.get_one(LobbyCounter, row.counter_id).number
         counter_row = store.lock_counter(session, outlet.id, number)
-    locked = store.lock_ticket(session, row.id) or row
+    locked = store.lock_ticket(session, row.id)
+    assert locked is not None
     ticket = store.ticket_of(locked)
     ticket.cancel(now)
-    store.save_ticket(locked, ticket)
+    store.save_ticket(session, ticket)
     if counter_row is not None and counter_row.current_ticket_id == locked.id:
         counter = store.counter_of(counter_row)
         counter.release()
-        store.save_counter(counter_row, counter)
+        store.save_counter(session, counter)
     record(
         session,
         operator,

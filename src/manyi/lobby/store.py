@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -117,6 +117,19 @@ def forget(session: Session, outlet_id: int) -> None:
         del _cache[key]
 
 
+def outlet_by_id(session: Session, outlet_id: int) -> Unit:
+    """An outlet row for reading, without a query when this process saw it recently."""
+
+    def load() -> Unit:
+        unit = session.get(Unit, outlet_id)
+        if unit is None:
+            raise NotFound("no outlet {code}", "outlet", code=str(outlet_id))
+        return unit
+
+    cached: Unit = _cached(session, "unit", outlet_id, LAYOUT_TTL_S, load)
+    return session.merge(cached, load=False)
+
+
 def layout(session: Session, outlet: Unit) -> Layout:
     def load() -> Layout:
         rows = service_rows(session, outlet.id)
@@ -192,13 +205,72 @@ def counter_rows(session: Session, outlet_id: int) -> list[LobbyCounter]:
     )
 
 
-def lock_counter(session: Session, outlet_id: int, number: int) -> LobbyCounter:
-    """The counter row, locked until commit (PostgreSQL; SQLite serialises writers anyway)."""
-    row = session.scalar(
-        select(LobbyCounter)
-        .where(LobbyCounter.outlet_id == outlet_id, LobbyCounter.number == number)
-        .with_for_update()
+# The hot paths (every call, every completion) read and write rows with Core
+# statements: the ORM's unit of work costs more than the SQL here.
+COUNTERS: Table = LobbyCounter.__table__  # type: ignore[assignment]
+TICKETS: Table = LobbyTicket.__table__  # type: ignore[assignment]
+EVENTS: Table = LobbyEventRow.__table__  # type: ignore[assignment]
+SEQUENCES: Table = TicketSequence.__table__  # type: ignore[assignment]
+
+# Built once: SQLAlchemy then reuses their compiled form on every call.
+_TICKET_SET: dict[str, Any] = {
+    name: bindparam("v_" + name) for name in TICKET_FIELDS if name != "id"
+}
+_SAVE_TICKET = update(TICKETS).where(TICKETS.c.id == bindparam("k_id")).values(_TICKET_SET)
+_CLAIM = (
+    update(TICKETS)
+    .where(TICKETS.c.id == bindparam("k_id"), TICKETS.c.state == TicketState.WAITING.value)
+    .values(_TICKET_SET)
+)
+_INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
+_LOCK_TICKET = select(TICKETS).where(TICKETS.c.id == bindparam("k_id")).with_for_update()
+_LOCK_COUNTER = (
+    select(COUNTERS)
+    .where(COUNTERS.c.outlet_id == bindparam("k_outlet"), COUNTERS.c.number == bindparam("k_n"))
+    .with_for_update()
+)
+_SAVE_COUNTER = (
+    update(COUNTERS)
+    .where(COUNTERS.c.id == bindparam("k_id"))
+    .values(
+        state=bindparam("v_state"),
+        teller_id=bindparam("v_teller_id"),
+        current_ticket_id=bindparam("v_current_ticket_id"),
+        credits=bindparam("v_credits"),
     )
+)
+_BUMP = (
+    update(SEQUENCES)
+    .where(
+        SEQUENCES.c.outlet_id == bindparam("k_outlet"),
+        SEQUENCES.c.day == bindparam("k_day"),
+        SEQUENCES.c.prefix == bindparam("k_prefix"),
+    )
+    .values(last_seq=SEQUENCES.c.last_seq + 1)
+    .returning(SEQUENCES.c.last_seq)
+)
+_EMIT = insert(EVENTS)
+_COUNTERS_WITH_SKILLS = (
+    select(COUNTERS, TellerSkill.skill)
+    .outerjoin(TellerSkill, TellerSkill.staff_id == COUNTERS.c.teller_id)
+    .where(COUNTERS.c.outlet_id == bindparam("k_outlet"))
+    .order_by(COUNTERS.c.number)
+)
+_SKILLS = select(TellerSkill.skill).where(TellerSkill.staff_id == bindparam("k_staff"))
+_WAITING_TODAY = select(*_TICKET_COLUMNS).where(
+    TICKETS.c.outlet_id == bindparam("k_outlet"),
+    TICKETS.c.state == TicketState.WAITING.value,
+    TICKETS.c.local_day == bindparam("k_day"),
+)
+_WAITING_FOR = _WAITING_TODAY.where(
+    TICKETS.c.service_code.in_(bindparam("k_codes", expanding=True))
+)
+_WAITING_FRONT = _WAITING_FOR.order_by(TICKETS.c.queued_at).limit(bindparam("k_limit"))
+
+
+def lock_counter(session: Session, outlet_id: int, number: int) -> Row[Any]:
+    """The counter row, locked until commit (PostgreSQL; SQLite serialises writers anyway)."""
+    row = session.execute(_LOCK_COUNTER, {"k_outlet": outlet_id, "k_n": number}).first()
     if row is None:
         raise NotFound("no counter {n} at this outlet", "counter", n=number)
     return row
@@ -207,12 +279,10 @@ def lock_counter(session: Session, outlet_id: int, number: int) -> LobbyCounter:
 def skills_of(session: Session, staff_id: int | None) -> frozenset[str]:
     if staff_id is None:
         return frozenset()
-    return frozenset(
-        session.scalars(select(TellerSkill.skill).where(TellerSkill.staff_id == staff_id))
-    )
+    return frozenset(session.scalars(_SKILLS, {"k_staff": staff_id}))
 
 
-def counter_of(row: LobbyCounter, skills: frozenset[str] = frozenset()) -> Counter:
+def counter_of(row: LobbyCounter | Row[Any], skills: frozenset[str] = frozenset()) -> Counter:
     return Counter(
         id=row.id,
         number=row.number,
@@ -226,26 +296,27 @@ def counter_of(row: LobbyCounter, skills: frozenset[str] = frozenset()) -> Count
     )
 
 
-def save_counter(row: LobbyCounter, counter: Counter) -> None:
-    row.state = counter.state.value
-    row.teller_id = counter.teller_id
-    row.current_ticket_id = counter.current_ticket_id
-    row.credits = dict(counter.credits)
+def save_counter(session: Session, counter: Counter) -> None:
+    session.execute(
+        _SAVE_COUNTER,
+        {
+            "k_id": counter.id,
+            "v_state": counter.state.value,
+            "v_teller_id": counter.teller_id,
+            "v_current_ticket_id": counter.current_ticket_id,
+            "v_credits": dict(counter.credits),
+        },
+    )
 
 
 def load_counters(session: Session, outlet_id: int) -> list[Counter]:
     """Every counter of the outlet with its teller's skills, in one query."""
-    rows = session.execute(
-        select(LobbyCounter, TellerSkill.skill)
-        .outerjoin(TellerSkill, TellerSkill.staff_id == LobbyCounter.teller_id)
-        .where(LobbyCounter.outlet_id == outlet_id)
-        .order_by(LobbyCounter.number)
-    ).all()
-    counters: dict[int, tuple[LobbyCounter, set[str]]] = {}
-    for row, skill in rows:
+    rows = session.execute(_COUNTERS_WITH_SKILLS, {"k_outlet": outlet_id}).all()
+    counters: dict[int, tuple[Row[Any], set[str]]] = {}
+    for row in rows:
         entry = counters.setdefault(row.id, (row, set()))
-        if skill is not None:
-            entry[1].add(skill)
+        if row.skill is not None:
+            entry[1].add(row.skill)
     return [counter_of(row, frozenset(skills)) for row, skills in counters.values()]
 
 
@@ -270,13 +341,24 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
     return values
 
 
-def save_ticket(row: LobbyTicket, ticket: Ticket) -> None:
-    for name, value in ticket_values(ticket).items():
-        setattr(row, name, value)
+def _ticket_params(ticket: Ticket) -> dict[str, Any]:
+    params = {"v_" + name: value for name, value in ticket_values(ticket).items()}
+    params["k_id"] = ticket.id
+    return params
 
 
-def lock_ticket(session: Session, ticket_id: int) -> LobbyTicket | None:
-    return session.scalar(select(LobbyTicket).where(LobbyTicket.id == ticket_id).with_for_update())
+def save_ticket(session: Session, ticket: Ticket) -> None:
+    session.execute(_SAVE_TICKET, _ticket_params(ticket))
+
+
+def insert_ticket(session: Session, **values: Any) -> int:
+    row: dict[str, Any] = {column.key: None for column in TICKETS.columns if column.key != "id"}
+    row.update(values)
+    return int(session.execute(_INSERT_TICKET, row).scalar_one())
+
+
+def lock_ticket(session: Session, ticket_id: int) -> Row[Any] | None:
+    return session.execute(_LOCK_TICKET, {"k_id": ticket_id}).first()
 
 
 def load_waiting(
@@ -290,16 +372,14 @@ def load_waiting(
     codes = list(service_codes)
     if not codes:
         return []
-    base = select(*_TICKET_COLUMNS).where(
-        LobbyTicket.outlet_id == outlet_id,
-        LobbyTicket.state == TicketState.WAITING.value,
-        LobbyTicket.local_day == day,
-        LobbyTicket.service_code.in_(codes),
-    )
-    rows = list(session.execute(base.order_by(LobbyTicket.queued_at).limit(WHOLE_QUEUE + 1)))
+    params = {"k_outlet": outlet_id, "k_day": day, "k_codes": codes}
+    rows = list(session.execute(_WAITING_FRONT, {**params, "k_limit": WHOLE_QUEUE + 1}))
     if len(rows) <= WHOLE_QUEUE:
         return [ticket_of(r) for r in rows]
-    rows = list(session.execute(base.where(LobbyTicket.klass != PriorityClass.NORMAL.value)))
+    base = _WAITING_FOR
+    rows = list(
+        session.execute(base.where(LobbyTicket.klass != PriorityClass.NORMAL.value), params)
+    )
     for code in codes:
         rows.extend(
             session.execute(
@@ -308,7 +388,8 @@ def load_waiting(
                     LobbyTicket.klass == PriorityClass.NORMAL.value,
                 )
                 .order_by(LobbyTicket.queued_at, LobbyTicket.id)
-                .limit(NORMAL_HEAD)
+                .limit(NORMAL_HEAD),
+                params,
             )
         )
     return [ticket_of(r) for r in rows]
@@ -316,24 +397,13 @@ def load_waiting(
 
 def claim(session: Session, ticket: Ticket) -> bool:
     """Write a call only if the ticket is still waiting: the atomic step of call-next."""
-    result = session.execute(
-        update(LobbyTicket)
-        .where(LobbyTicket.id == ticket.id, LobbyTicket.state == TicketState.WAITING.value)
-        .values(**ticket_values(ticket))
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_CLAIM, _ticket_params(ticket))
     return bool(getattr(result, "rowcount", 0))
 
 
 def all_waiting(session: Session, outlet_id: int, day: dt.date) -> list[Ticket]:
     """Everyone waiting today (yesterday's leftovers are expired by `expire_stale`)."""
-    rows = session.execute(
-        select(*_TICKET_COLUMNS).where(
-            LobbyTicket.outlet_id == outlet_id,
-            LobbyTicket.state == TicketState.WAITING.value,
-            LobbyTicket.local_day == day,
-        )
-    )
+    rows = session.execute(_WAITING_TODAY, {"k_outlet": outlet_id, "k_day": day})
     return [ticket_of(r) for r in rows]
 
 
@@ -390,22 +460,15 @@ def _recent_service_s(session: Session, outlet_id: int, now: dt.datetime) -> dic
 
 def next_number(session: Session, outlet_id: int, day: dt.date, prefix: str) -> int:
     """The next number for the day and prefix; gap-free, because it rolls back with the ticket."""
-    key = {"outlet_id": outlet_id, "day": day, "prefix": prefix}
-    dialect = session.get_bind().dialect.name
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(upsert(TicketSequence).values(**key, last_seq=0).on_conflict_do_nothing())
-    return int(
-        session.execute(
-            update(TicketSequence)
-            .where(
-                TicketSequence.outlet_id == outlet_id,
-                TicketSequence.day == day,
-                TicketSequence.prefix == prefix,
-            )
-            .values(last_seq=TicketSequence.last_seq + 1)
-            .returning(TicketSequence.last_seq)
-        ).scalar_one()
-    )
+    key = {"k_outlet": outlet_id, "k_day": day, "k_prefix": prefix}
+    seq = session.execute(_BUMP, key).scalar()
+    if seq is None:  # the day's first ticket with this prefix: create the row, then bump
+        dialect = session.get_bind().dialect.name
+        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+        values = {"outlet_id": outlet_id, "day": day, "prefix": prefix, "last_seq": 0}
+        session.execute(upsert(TicketSequence).values(**values).on_conflict_do_nothing())
+        seq = session.execute(_BUMP, key).scalar_one()
+    return int(seq)
 
 
 def new_public_token() -> str:
@@ -428,16 +491,17 @@ def emit(
     data: dict[str, Any] | None = None,
 ) -> None:
     session.execute(
-        insert(LobbyEventRow).values(
-            outlet_id=outlet_id,
-            at=now,
-            kind=kind,
-            ticket_id=ticket_id,
-            counter_id=counter_id,
-            staff_id=staff_id,
-            device_id=device_id,
-            data=data or {},
-        )
+        _EMIT,
+        {
+            "outlet_id": outlet_id,
+            "at": now,
+            "kind": kind,
+            "ticket_id": ticket_id,
+            "counter_id": counter_id,
+            "staff_id": staff_id,
+            "device_id": device_id,
+            "data": data or {},
+        },
     )
 
 

@@ -11,6 +11,8 @@ import datetime as dt
 import enum
 import hashlib
 import secrets
+import time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -116,6 +118,7 @@ def revoke_token(
     token = session.get(DeviceToken, token_id)
     if token is None or (scope is not None and not scope.contains(token.outlet.path)):
         raise NotFound("device token not found")
+    forget_device(token.token_hash)
     if token.revoked_at is None:
         token.revoked_at = now
         audit.record(
@@ -136,20 +139,62 @@ class DeviceAuthError(ManyiError):
     status_code = 401
 
 
+# A kiosk or calling pad presents its token on every request. Each process
+# remembers a token it accepted for AUTH_CACHE_S seconds, so a busy device
+# costs one lookup every few seconds instead of one per request. Revoking a
+# token forgets it at once in the process that revoked it; other processes
+# stop accepting it within AUTH_CACHE_S.
+AUTH_CACHE_S = 5.0
+_accepted: dict[str, tuple[float, dict[str, Any], dict[str, Any]]] = {}
+
+
+def _columns(row: DeviceToken | Unit) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+def _remember(digest: str, token: DeviceToken) -> None:
+    _accepted[digest] = (time.monotonic(), _columns(token), _columns(token.outlet))
+
+
+def _recall(digest: str) -> DeviceToken | None:
+    """A fresh, unattached copy of a recently accepted token (never added to a session)."""
+    hit = _accepted.get(digest)
+    if hit is None or time.monotonic() - hit[0] >= AUTH_CACHE_S:
+        return None
+    token = DeviceToken(**hit[1])
+    token.outlet = Unit(**hit[2])
+    return token
+
+
 def authenticate_device(
     session: Session, secret: str, now: dt.datetime | None = None
 ) -> DeviceToken:
+    """The active token for `secret`; from the cache it is an unattached copy: read it only."""
     now = now or utcnow()
     if not secret.startswith(TOKEN_PREFIX):
         raise DeviceAuthError("not a device token")
-    token = session.scalar(select(DeviceToken).where(DeviceToken.token_hash == hash_token(secret)))
+    digest = hash_token(secret)
+    cached = _recall(digest)
+    if cached is not None and cached.state(now) == "active" and not _needs_touch(cached, now):
+        return cached
+    token = session.scalar(select(DeviceToken).where(DeviceToken.token_hash == digest))
     if token is None:
         raise DeviceAuthError("unknown device token")
     state = token.state(now)
     if state != "active":
+        _accepted.pop(digest, None)
         raise DeviceAuthError("device token " + state)
     # Write last-used at most once a minute, so a board polling does not
     # turn every read into a write.
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+    if _needs_touch(token, now):
         token.last_used_at = now
+    _remember(digest, token)
     return token
+
+
+def _needs_touch(token: DeviceToken, now: dt.datetime) -> bool:
+    return token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1)
+
+
+def forget_device(token_hash: str) -> None:
+    _accepted.pop(token_hash, None)
