@@ -229,3 +229,31 @@ def test_settings_are_validated(db: Database, outlet: str) -> None:
                 services=[],
                 counters=[setup.CounterSpec(1, "regular", ("A",))],
             )
+
+
+def test_a_transfer_never_strands_a_customer(db: Database, outlet: str) -> None:
+    issue(db, outlet, "A", T0)
+    act(db, "teller.a", counters.open_counter, outlet, 1, T0)
+    act(db, "teller.a2", counters.open_counter, outlet, 4, T0)
+    act(db, "teller.a", counters.call_next, outlet, 1, T0 + MIN)
+    with pytest.raises(InvalidInput) as closed:
+        act(db, "teller.a", counters.transfer, outlet, 1, T0 + MIN, target_counter=3)
+    assert closed.value.field == "target_counter"  # counter 3 is closed
+    act(db, "lobby.a", counters.open_counter, outlet, 5, T0 + MIN)
+    with pytest.raises(InvalidInput) as unskilled:  # corporate business needs the skill
+        act(
+            db,
+            "teller.a",
+            counters.transfer,
+            outlet,
+            1,
+            T0 + MIN,
+            service_code="C",
+            target_counter=5,
+        )
+    assert "does not handle" in unskilled.value.text()
+    act(db, "teller.a", counters.transfer, outlet, 1, T0 + 2 * MIN, target_counter=4)
+    # Counter 4 closes before calling: the customer goes back to the common line.
+    act(db, "teller.a2", counters.close_counter, outlet, 4, T0 + 3 * MIN)
+    again = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 4 * MIN)
+    assert again.ticket.number == "A001"  # type: ignore[attr-defined]

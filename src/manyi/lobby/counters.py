@@ -26,7 +26,7 @@ from manyi.org.devices import DeviceKind
 from manyi.org.model import Permission
 from manyi.org.tables import Staff, Unit
 
-CLAIM_ATTEMPTS = 8
+CLAIM_ATTEMPTS = 16
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,9 @@ def close_counter(
         raise Forbidden("a teller signs off with their own account", "counter")
     _may_work(operator, ctx)
     ctx.counter.close()
-    _finish(session, operator, ctx, "counter_closed", now)
+    # Customers sent to this counter go back to the service's common line.
+    released = store.release_targeted(session, ctx.counter.id)
+    _finish(session, operator, ctx, "counter_closed", now, released=released)
     return CounterResult(ctx.outlet, ctx.counter)
 
 
@@ -384,6 +386,17 @@ def transfer(
             )
         if target_row.id == ctx.row.id:
             raise InvalidInput("choose another counter to transfer to", "target_counter")
+        # Sent to a counter that cannot call it, the customer would wait for ever.
+        if target_row.state == CounterState.CLOSED.value:
+            raise InvalidInput("counter {n} is closed", "target_counter", n=target_counter)
+        skill = store.layout(session, ctx.outlet).services[code].skill
+        if skill is not None and skill not in store.skills_of(session, target_row.teller_id):
+            raise InvalidInput(
+                "the teller at counter {n} does not handle {service}",
+                "target_counter",
+                n=target_counter,
+                service=code,
+            )
         target_id = target_row.id
     elif code == ticket.service_code:
         raise InvalidInput("choose another service or a counter to transfer to", "service")

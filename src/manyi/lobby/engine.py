@@ -18,6 +18,7 @@ from manyi.lobby import dispatch
 from manyi.lobby.model import (
     Channel,
     Counter,
+    CounterState,
     Policy,
     PriorityClass,
     Service,
@@ -170,6 +171,15 @@ class Lobby:
                     n=target.number,
                     service=code,
                 )
+            if target.state is CounterState.CLOSED:
+                raise InvalidInput("counter {n} is closed", "counter", n=target.number)
+            if service.skill is not None and service.skill not in target.teller_skills:
+                raise InvalidInput(
+                    "the teller at counter {n} does not handle {service}",
+                    "counter",
+                    n=target.number,
+                    service=code,
+                )
         elif code == ticket.service_code:
             raise InvalidInput("choose another service or a counter to transfer to", "service")
         nxt = ticket.transfer(now, next(self._ids), code, target_counter_id)
@@ -204,6 +214,9 @@ class Lobby:
     def close(self, counter_id: int, now: dt.datetime) -> None:
         counter = self.counter(counter_id)
         counter.close()
+        for ticket in self.waiting:
+            if ticket.target_counter_id == counter.id:
+                ticket.target_counter_id = None
         self._emit("counter_closed", now, counter=counter)
 
     def pause(self, counter_id: int, now: dt.datetime) -> None:

@@ -134,7 +134,7 @@ class Policy:
     def __post_init__(self) -> None:
         for klass in PriorityClass:
             weight = self.weights.get(klass)
-            if not isinstance(weight, int) or not 1 <= weight <= 100:
+            if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
                 raise InvalidInput(
                     "weight of class {klass} must be a whole number from 1 to 100",
                     "weights",

@@ -222,6 +222,20 @@ _CLAIM = (
     .where(TICKETS.c.id == bindparam("k_id"), TICKETS.c.state == TicketState.WAITING.value)
     .values(_TICKET_SET)
 )
+# PostgreSQL: a ticket another counter is claiming right now is skipped at
+# once instead of waited for; without this, counters that choose the same
+# front-of-line ticket queue up behind each other's commits.
+_CLAIM_SKIP_LOCKED = (
+    update(TICKETS)
+    .where(
+        TICKETS.c.id
+        == select(TICKETS.c.id)
+        .where(TICKETS.c.id == bindparam("k_id"), TICKETS.c.state == TicketState.WAITING.value)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    .values(_TICKET_SET)
+)
 _INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
 _LOCK_TICKET = select(TICKETS).where(TICKETS.c.id == bindparam("k_id")).with_for_update()
 _LOCK_COUNTER = (
@@ -397,7 +411,8 @@ def load_waiting(
 
 def claim(session: Session, ticket: Ticket) -> bool:
     """Write a call only if the ticket is still waiting: the atomic step of call-next."""
-    result = session.execute(_CLAIM, _ticket_params(ticket))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    result = session.execute(_CLAIM_SKIP_LOCKED if postgres else _CLAIM, _ticket_params(ticket))
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -405,6 +420,19 @@ def all_waiting(session: Session, outlet_id: int, day: dt.date) -> list[Ticket]:
     """Everyone waiting today (yesterday's leftovers are expired by `expire_stale`)."""
     rows = session.execute(_WAITING_TODAY, {"k_outlet": outlet_id, "k_day": day})
     return [ticket_of(r) for r in rows]
+
+
+def release_targeted(session: Session, counter_id: int) -> int:
+    """Waiting tickets sent to a counter that closes may be called anywhere again."""
+    result = session.execute(
+        update(TICKETS)
+        .where(
+            TICKETS.c.target_counter_id == counter_id,
+            TICKETS.c.state == TicketState.WAITING.value,
+        )
+        .values(target_counter_id=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def expire_stale(session: Session, outlet_id: int, day: dt.date, now: dt.datetime) -> int:
