@@ -187,7 +187,9 @@ sys.exit(main())
 """
 
 
-def start_server(url: str, port: int, workdir: Path, stock: bool) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int, workdir: Path, stock: bool, workers: int = 2
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "MANYI_DATABASE_URL": url,
@@ -205,7 +207,7 @@ def start_server(url: str, port: int, workdir: Path, stock: bool) -> subprocess.
         "--port",
         str(port),
         "--workers",
-        "2",
+        str(workers),
         "--no-access-log",
         "--log-level",
         "warning",
@@ -415,8 +417,8 @@ def report(engine: str, args: argparse.Namespace, stats: Stats, result: Check) -
     seconds = args.seconds
     server = "stock uvicorn" if args.stock_uvicorn else "uvicorn with TCP_NODELAY fix"
     print(
-        f"\n{engine}: {server}, --workers 2, {seconds:g} s measured after {args.warmup:g} s "
-        f"warm-up, {args.kiosks} kiosks, {args.tellers} tellers"
+        f"\n{engine}: {server}, --workers {args.workers}, {seconds:g} s measured after "
+        f"{args.warmup:g} s warm-up, {args.kiosks} kiosks, {args.tellers} tellers"
     )
     print(f"  {'operation':<14}{'count':>8}{'ops/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'409s':>7}")
     for op in ("issue", "call", "complete", "call (empty)"):
@@ -462,7 +464,7 @@ def run(engine: str, args: argparse.Namespace) -> bool:
         print(f"[{engine}] preparing {redact(url)} ...", flush=True)
         fixture = prepare(url, args.kiosks, args.tellers)
         port = free_port()
-        server = start_server(url, port, workdir, args.stock_uvicorn)
+        server = start_server(url, port, workdir, args.stock_uvicorn, args.workers)
         try:
             wait_healthy(f"http://127.0.0.1:{port}", server)
             print(f"[{engine}] server up on port {port}; driving ...", flush=True)
@@ -496,6 +498,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kiosks", type=int, default=4, help="concurrent kiosks (default 4)")
     parser.add_argument(
         "--tellers", type=int, default=8, help="concurrent tellers, one per counter (default 8)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="uvicorn worker processes (default 2)"
     )
     parser.add_argument(
         "--stock-uvicorn",
