@@ -192,6 +192,17 @@ def authenticate_device(
     return token
 
 
+def recall_device(secret: str, now: dt.datetime | None = None) -> DeviceToken | None:
+    """The token for `secret` if this process accepted it moments ago; no database needed."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    now = now or utcnow()
+    cached = _recall(hash_token(secret))
+    if cached is None or cached.state(now) != "active" or _needs_touch(cached, now):
+        return None
+    return cached
+
+
 def _needs_touch(token: DeviceToken, now: dt.datetime) -> bool:
     return token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1)
 

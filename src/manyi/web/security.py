@@ -18,16 +18,18 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from manyi import audit
-from manyi.org.devices import DeviceAuthError, authenticate_device
+from manyi.org.devices import DeviceAuthError, authenticate_device, recall_device
 from manyi.org.model import Permission, Role, Scope
 from manyi.org.tables import DeviceToken, Staff
 
+T = TypeVar("T")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -209,21 +211,46 @@ def public(identify: bool = True) -> Any:
 
 
 def device() -> Any:
-    """Dependency: a device holding a valid token, by header or pairing cookie."""
+    """Dependency: a device holding a valid token, by header or pairing cookie.
 
-    def dependency(request: Request, session: Session = DbSession) -> DeviceToken:
+    A token accepted moments ago is recognised without the database (see
+    `org.devices`); otherwise it is checked in a unit of work of its own.
+    """
+
+    async def dependency(request: Request) -> DeviceToken:
         header = request.headers.get("authorization", "")
         secret = header[7:].strip() if header.lower().startswith("bearer ") else ""
         secret = secret or request.cookies.get(DEVICE_COOKIE, "")
         if not secret:
             raise DeviceDenied("device token required")
+        token = recall_device(secret)
+        if token is not None:
+            return token
         try:
-            return authenticate_device(session, secret)
+            return await run_in_threadpool(_authenticate, request.app.state.db, secret)
         except DeviceAuthError as exc:
             raise DeviceDenied(exc.message) from None
 
     _mark(dependency, "device")
     return Depends(dependency)
+
+
+def _authenticate(db: Any, secret: str) -> DeviceToken:
+    with db.session() as session:
+        return authenticate_device(session, secret)
+
+
+async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in one unit of work on a worker thread: one hop off the event loop.
+
+    For hot `async def` endpoints; ordinary endpoints take `DbSession` instead.
+    """
+
+    def run() -> T:
+        with request.app.state.db.session() as session:
+            return work(session)
+
+    return await run_in_threadpool(run)
 
 
 def access_of(func: Callable[..., Any]) -> tuple[str, tuple[Permission, ...]] | None:
