@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import random
 import secrets
@@ -64,7 +65,7 @@ SERVICE_MIX = ("A",) * 8 + ("B",) * 6 + ("K",) * 3 + ("C",) * 2 + ("V",)
 SKILLED = {5: "zgc.teller1", 6: "zgc.teller2"}
 GOAL_OPS, GOAL_P99_MS = 300.0, 50.0
 TICKET_OPS = ("issue", "call", "complete")
-EMPTY_PAUSE_S = 0.02
+EMPTY_PAUSE_S = 0.05  # a teller who finds nobody waiting does not keep pressing "next"
 RETRY_PAUSE_S = 0.05
 
 
@@ -243,6 +244,66 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 # --- the load -------------------------------------------------------------------------
 
 
+class RawHttp:
+    """One keep-alive HTTP/1.1 connection, just enough for this bench's JSON POSTs.
+
+    The bench shares the machine's two cores with the server it measures;
+    this client costs a fraction of httpx's CPU per request, which leaves
+    more to the server. `--httpx` runs the same load through httpx instead.
+    """
+
+    # uvicorn's workers share one listening socket and a kept-alive connection
+    # stays with the worker that accepted it; with a dozen clients one worker
+    # can end up with nearly all of them while the other idles. Reconnecting
+    # now and then spreads the load the way a load balancer's traffic would.
+    REQUESTS_PER_CONNECTION = 25
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.used = 0
+
+    async def post(self, path: str, payload: object, secret: str) -> tuple[int, bytes]:
+        if self.used >= self.REQUESTS_PER_CONNECTION:
+            await self.close()
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            self.used = 0
+        self.used += 1
+        body = b"" if payload is None else json.dumps(payload).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+            f"Authorization: Bearer {secret}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        try:
+            self.writer.write(head.encode() + body)
+            status = int((await self.reader.readline()).split()[1])
+            length, close = 0, False
+            while (line := await self.reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                name = name.strip().lower()
+                if name == "content-length":
+                    length = int(value)
+                elif name == "connection" and value.strip().lower() == "close":
+                    close = True
+            answer = await self.reader.readexactly(length)
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            await self.close()
+            raise
+        if close:
+            await self.close()
+        return status, answer
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
 @dataclass
 class Stats:
     latency: dict[str, list[float]] = field(default_factory=dict)  # op -> seconds, in window
@@ -276,7 +337,13 @@ def tree_cpu_s(root: int) -> float:
 
 
 async def drive(
-    base: str, fixture: Fixture, seconds: float, warmup: float, server_pid: int
+    base: str,
+    fixture: Fixture,
+    seconds: float,
+    warmup: float,
+    server_pid: int,
+    use_httpx: bool = False,
+    rate: float | None = None,
 ) -> Stats:
     """Kiosks and pads as coroutines on one event loop; results of the warm-up not counted."""
     stats = Stats()
@@ -293,33 +360,51 @@ async def drive(
 
     limits = httpx.Limits(max_connections=len(fixture.kiosks) + len(fixture.pads) + 4)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        host, port = base.removeprefix("http://").split(":")
+        raw: dict[str, RawHttp] = {}
+
+        async def send(path: str, secret: str, body: object) -> tuple[int, bytes]:
+            if use_httpx:
+                response = await client.post(
+                    path, json=body, headers={"Authorization": f"Bearer {secret}"}
+                )
+                return response.status_code, response.content
+            connection = raw.setdefault(secret, RawHttp(host, int(port)))
+            return await connection.post(path, body, secret)
 
         async def post(op: str, path: str, secret: str, body: object) -> dict[str, Any] | None:
             """The JSON answer of a 2xx; None after a 409 or an error (both counted)."""
             began = loop.time()
             try:
-                response = await client.post(
-                    path, json=body, headers={"Authorization": f"Bearer {secret}"}
-                )
-            except httpx.HTTPError as exc:
+                status, content = await send(path, secret, body)
+            except (httpx.HTTPError, OSError, ValueError, IndexError, EOFError) as exc:
                 stats.errors[f"{op} {type(exc).__name__}"] += 1
                 return None
             elapsed, counted = loop.time() - began, began >= measure_from
-            if response.status_code == 409:
+            if status == 409:
                 stats.conflicts[op] += counted
                 return None
-            if response.status_code >= 300:
-                stats.errors[f"{op} {response.status_code}"] += 1
+            if status >= 300:
+                stats.errors[f"{op} {status}"] += 1
                 return None
-            answer: dict[str, Any] = response.json()
+            answer: dict[str, Any] = json.loads(content)
             if op == "call" and answer["ticket"] is None:
                 op = "call (empty)"
             if counted:
                 stats.latency.setdefault(op, []).append(elapsed)
             return answer
 
+        # Open loop (--rate): each kiosk issues on a fixed schedule, whatever the answer
+        # times, so latency is measured at a known offered load. Closed loop (default):
+        # each kiosk issues again as soon as it is answered, to find the ceiling.
+        interval = len(fixture.kiosks) * 3 / rate if rate else 0.0
+
         async def kiosk(secret: str, rng: random.Random) -> None:
+            due = loop.time() + rng.random() * interval
             while loop.time() < stop_at:
+                if interval:
+                    await asyncio.sleep(max(0.0, due - loop.time()))
+                    due += interval
                 body = {"service": rng.choice(SERVICE_MIX)}
                 if await post("issue", "/device/api/v1/lobby/tickets", secret, body) is None:
                     await asyncio.sleep(RETRY_PAUSE_S)
@@ -418,7 +503,8 @@ def report(engine: str, args: argparse.Namespace, stats: Stats, result: Check) -
     server = "stock uvicorn" if args.stock_uvicorn else "uvicorn with TCP_NODELAY fix"
     print(
         f"\n{engine}: {server}, --workers {args.workers}, {seconds:g} s measured after "
-        f"{args.warmup:g} s warm-up, {args.kiosks} kiosks, {args.tellers} tellers"
+        f"{args.warmup:g} s warm-up, {args.kiosks} kiosks, {args.tellers} tellers, "
+        + (f"open loop at {args.rate:g} ticket ops/s offered" if args.rate else "closed loop")
     )
     print(f"  {'operation':<14}{'count':>8}{'ops/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'409s':>7}")
     for op in ("issue", "call", "complete", "call (empty)"):
@@ -469,7 +555,15 @@ def run(engine: str, args: argparse.Namespace) -> bool:
             wait_healthy(f"http://127.0.0.1:{port}", server)
             print(f"[{engine}] server up on port {port}; driving ...", flush=True)
             stats = asyncio.run(
-                drive(f"http://127.0.0.1:{port}", fixture, args.seconds, args.warmup, server.pid)
+                drive(
+                    f"http://127.0.0.1:{port}",
+                    fixture,
+                    args.seconds,
+                    args.warmup,
+                    server.pid,
+                    args.httpx,
+                    args.rate,
+                )
             )
         finally:
             stop_server(server)
@@ -498,6 +592,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kiosks", type=int, default=4, help="concurrent kiosks (default 4)")
     parser.add_argument(
         "--tellers", type=int, default=8, help="concurrent tellers, one per counter (default 8)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="offered load in ticket operations a second (open loop: kiosks issue a third of "
+        "it on a schedule, pads call and complete what arrives); default: as fast as answered",
+    )
+    parser.add_argument(
+        "--httpx",
+        action="store_true",
+        help="drive the load through httpx instead of the bench's lean HTTP/1.1 client",
     )
     parser.add_argument(
         "--workers", type=int, default=2, help="uvicorn worker processes (default 2)"

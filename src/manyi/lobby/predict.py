@@ -37,6 +37,10 @@ class LobbyView:
     waiting: Sequence[Ticket]
     # Mean service time (finish − start) of recently served tickets, by service code.
     recent_service_s: Mapping[str, float] = field(default_factory=dict)
+    # When set, the queue is given only as counts per service (cheap to read for a long
+    # queue) and every ticket asked about is taken to be at the back of the line, as a
+    # ticket being issued is.
+    waiting_counts: Mapping[str, int] | None = None
 
     def service_time_s(self, code: str) -> float:
         recent = self.recent_service_s.get(code)
@@ -54,11 +58,26 @@ class LobbyView:
         ]
         return staffed or configured
 
-    def competitors(self, ticket: Ticket) -> list[Ticket]:
-        """Waiting tickets queued before `ticket` that the same counters could take."""
+    def competing_codes(self, ticket: Ticket) -> set[str]:
+        """Services whose customers the counters able to serve `ticket` also take."""
         codes: set[str] = set()
         for counter in self.able_counters(ticket.service_code):
             codes.update(counter.services)
+        return codes
+
+    def ahead_by_service(self, ticket: Ticket) -> dict[str, int]:
+        """How many competitors wait ahead of `ticket`, by service."""
+        codes = self.competing_codes(ticket)
+        if self.waiting_counts is not None:
+            return {c: n for c, n in self.waiting_counts.items() if c in codes and n}
+        ahead: dict[str, int] = {}
+        for t in self.competitors(ticket):
+            ahead[t.service_code] = ahead.get(t.service_code, 0) + 1
+        return ahead
+
+    def competitors(self, ticket: Ticket) -> list[Ticket]:
+        """Waiting tickets queued before `ticket` that the same counters could take."""
+        codes = self.competing_codes(ticket)
         mine = (ticket.queued_at, ticket.id)
         return [
             t
@@ -89,5 +108,6 @@ class QueueAheadEstimate:
         counters = view.able_counters(ticket.service_code)
         if not counters:
             return None
-        work = sum(view.service_time_s(t.service_code) for t in view.competitors(ticket))
+        ahead = view.ahead_by_service(ticket)
+        work = sum(n * view.service_time_s(code) for code, n in ahead.items())
         return math.ceil(work / len(counters))

@@ -209,10 +209,11 @@ def issue_ticket(
         now=now,
         services=lobby.services,
         counters=counters,
-        waiting=store.all_waiting(session, outlet.id, day),
+        waiting=(),
         recent_service_s=store.recent_service_s(session, outlet.id, now),
+        waiting_counts=store.waiting_counts(session, outlet.id, day),
     )
-    ahead = len(view.competitors(ticket))
+    ahead = sum(view.ahead_by_service(ticket).values())
     predicted = predictor_for(outlet).predict(view, ticket)
     seq = store.next_number(session, outlet.id, day, service.prefix)
     number = format_number(service.prefix, seq)

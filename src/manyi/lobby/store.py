@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,8 +46,8 @@ from manyi.org.tables import Unit
 # Normal tickets loaded per service when choosing: FIFO within the class
 # means only the front of that line can be chosen. Priority tickets are few
 # and always loaded in full.
-NORMAL_HEAD = 100
-WHOLE_QUEUE = 300
+NORMAL_HEAD = 12  # enough for a few counters missing the same front ticket at once
+WHOLE_QUEUE = 40
 RECENT_SERVED = 30
 
 TICKET_FIELDS = (
@@ -279,6 +279,15 @@ _WAITING_TODAY = select(*_TICKET_COLUMNS).where(
 _WAITING_FOR = _WAITING_TODAY.where(
     TICKETS.c.service_code.in_(bindparam("k_codes", expanding=True))
 )
+_WAITING_COUNTS = (
+    select(TICKETS.c.service_code, func.count())
+    .where(
+        TICKETS.c.outlet_id == bindparam("k_outlet"),
+        TICKETS.c.state == TicketState.WAITING.value,
+        TICKETS.c.local_day == bindparam("k_day"),
+    )
+    .group_by(TICKETS.c.service_code)
+)
 _WAITING_FRONT = _WAITING_FOR.order_by(TICKETS.c.queued_at).limit(bindparam("k_limit"))
 
 
@@ -391,16 +400,14 @@ def load_waiting(
     if len(rows) <= WHOLE_QUEUE:
         return [ticket_of(r) for r in rows]
     base = _WAITING_FOR
-    rows = list(
-        session.execute(base.where(LobbyTicket.klass != PriorityClass.NORMAL.value), params)
-    )
+    normal = LobbyTicket.klass == PriorityClass.NORMAL.value
+    untargeted = LobbyTicket.target_counter_id.is_(None)
+    # Priority tickets and tickets sent to one counter may be anywhere in the line.
+    rows = list(session.execute(base.where(~(normal & untargeted)), params))
     for code in codes:
         rows.extend(
             session.execute(
-                base.where(
-                    LobbyTicket.service_code == code,
-                    LobbyTicket.klass == PriorityClass.NORMAL.value,
-                )
+                base.where(LobbyTicket.service_code == code, normal, untargeted)
                 .order_by(LobbyTicket.queued_at, LobbyTicket.id)
                 .limit(NORMAL_HEAD),
                 params,
@@ -433,6 +440,12 @@ def release_targeted(session: Session, counter_id: int) -> int:
         .values(target_counter_id=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def waiting_counts(session: Session, outlet_id: int, day: dt.date) -> dict[str, int]:
+    """How many wait today for each service: one grouped read, however long the queue."""
+    rows = session.execute(_WAITING_COUNTS, {"k_outlet": outlet_id, "k_day": day})
+    return {code: int(n) for code, n in rows}
 
 
 def expire_stale(session: Session, outlet_id: int, day: dt.date, now: dt.datetime) -> int:
