@@ -35,6 +35,36 @@ from manyi.web.security import DbSession, Principal, device, in_unit_of_work, re
 router = APIRouter(tags=["lobby"])
 
 
+def _issue(session: Session, operator: Operator, outlet: str | None, body: IssueIn) -> Any:
+    issued = service.issue_ticket(
+        session,
+        operator,
+        outlet,
+        body.service,
+        utcnow(),
+        klass=body.klass.value,
+        due_at=body.due_at,
+        customer_ref=body.customer_ref,
+    )
+    return issued_json(issued)
+
+
+def _transfer(
+    session: Session, operator: Operator, outlet: str | None, number: int, body: TransferIn
+) -> Any:
+    result = counters.transfer(
+        session,
+        operator,
+        outlet,
+        number,
+        utcnow(),
+        service_code=body.service,
+        target_counter=body.counter,
+        expected_ticket_id=body.ticket_id,
+    )
+    return counter_json(result)
+
+
 def _staff(principal: Principal) -> Operator:
     return Operator.staff(principal.actor, principal.permissions)
 
@@ -63,17 +93,8 @@ def issue_by_staff(
     principal: Principal = require(Permission.LOBBY_MANAGE),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    issued = service.issue_ticket(
-        session,
-        _staff(principal),
-        outlet,
-        body.service,
-        utcnow(),
-        klass=body.klass.value,
-        due_at=body.due_at,
-        customer_ref=body.customer_ref,
-    )
-    return issued_json(issued)
+    result: dict[str, Any] = _issue(session, _staff(principal), outlet, body)
+    return result
 
 
 @router.post("/api/v1/lobby/outlets/{outlet}/counters/{number}/open", summary="Sign on")
@@ -169,17 +190,8 @@ def transfer_by_staff(
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    result = counters.transfer(
-        session,
-        _staff(principal),
-        outlet,
-        number,
-        utcnow(),
-        service_code=body.service,
-        target_counter=body.counter,
-        expected_ticket_id=body.ticket_id,
-    )
-    return counter_json(result)
+    answer: dict[str, Any] = _transfer(session, _staff(principal), outlet, number, body)
+    return answer
 
 
 @router.post("/api/v1/lobby/tickets/{ticket_id}/cancel", summary="Cancel a ticket")
@@ -213,20 +225,11 @@ def requeue_by_staff(
 async def issue_by_kiosk(
     body: IssueIn, request: Request, token: DeviceToken = device()
 ) -> dict[str, Any]:
-    def work(session: Session) -> dict[str, Any]:
-        issued = service.issue_ticket(
-            session,
-            Operator.device(token),
-            body.outlet,
-            body.service,
-            utcnow(),
-            klass=body.klass.value,
-            due_at=body.due_at,
-            customer_ref=body.customer_ref,
-        )
-        return issued_json(issued)
-
-    return await in_unit_of_work(request, work)
+    operator = Operator.device(token)
+    result: dict[str, Any] = await in_unit_of_work(
+        request, lambda session: _issue(session, operator, body.outlet, body)
+    )
+    return result
 
 
 @router.get("/device/api/v1/lobby/queue", summary="Device: the live queue of its outlet")
@@ -293,17 +296,8 @@ for _name, (_summary, _action) in _CURRENT.items():
 async def transfer_by_device(
     number: int, body: TransferIn, request: Request, token: DeviceToken = device()
 ) -> dict[str, Any]:
-    def work(session: Session) -> dict[str, Any]:
-        result = counters.transfer(
-            session,
-            Operator.device(token),
-            None,
-            number,
-            utcnow(),
-            service_code=body.service,
-            target_counter=body.counter,
-            expected_ticket_id=body.ticket_id,
-        )
-        return counter_json(result)
-
-    return await in_unit_of_work(request, work)
+    operator = Operator.device(token)
+    result: dict[str, Any] = await in_unit_of_work(
+        request, lambda session: _transfer(session, operator, None, number, body)
+    )
+    return result

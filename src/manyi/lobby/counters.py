@@ -11,6 +11,7 @@ engines; SQLite additionally serialises all writers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,20 +149,28 @@ def close_counter(
 def pause_counter(
     session: Session, operator: Operator, outlet_code: str | None, number: int, now: dt.datetime
 ) -> CounterResult:
-    ctx = _open_ctx(session, operator, outlet_code, number)
-    _may_work(operator, ctx)
-    ctx.counter.pause()
-    _finish(session, operator, ctx, "counter_paused", now)
-    return CounterResult(ctx.outlet, ctx.counter)
+    return _switch(session, operator, outlet_code, number, now, Counter.pause, "counter_paused")
 
 
 def resume_counter(
     session: Session, operator: Operator, outlet_code: str | None, number: int, now: dt.datetime
 ) -> CounterResult:
+    return _switch(session, operator, outlet_code, number, now, Counter.resume, "counter_resumed")
+
+
+def _switch(
+    session: Session,
+    operator: Operator,
+    outlet_code: str | None,
+    number: int,
+    now: dt.datetime,
+    change: Callable[[Counter], None],
+    kind: str,
+) -> CounterResult:
     ctx = _open_ctx(session, operator, outlet_code, number)
     _may_work(operator, ctx)
-    ctx.counter.resume()
-    _finish(session, operator, ctx, "counter_resumed", now)
+    change(ctx.counter)
+    _finish(session, operator, ctx, kind, now)
     return CounterResult(ctx.outlet, ctx.counter)
 
 
