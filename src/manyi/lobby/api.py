@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from manyi.db import utcnow
@@ -224,31 +225,31 @@ def requeue_by_staff(
 @router.post("/device/api/v1/lobby/tickets", status_code=201, summary="Kiosk: issue a ticket")
 async def issue_by_kiosk(
     body: IssueIn, request: Request, token: DeviceToken = device()
-) -> dict[str, Any]:
+) -> JSONResponse:
     operator = Operator.device(token)
-    result: dict[str, Any] = await in_unit_of_work(
+    result = await in_unit_of_work(
         request, lambda session: _issue(session, operator, body.outlet, body)
     )
-    return result
+    return JSONResponse(result, status_code=201)
 
 
 @router.get("/device/api/v1/lobby/queue", summary="Device: the live queue of its outlet")
-async def queue_for_device(request: Request, token: DeviceToken = device()) -> dict[str, Any]:
+async def queue_for_device(request: Request, token: DeviceToken = device()) -> JSONResponse:
     def work(session: Session) -> dict[str, Any]:
         unit = service.outlet_for(session, Operator.device(token), None)
         return snapshot_json(queries.snapshot(session, unit, utcnow()))
 
-    return await in_unit_of_work(request, work)
+    return JSONResponse(await in_unit_of_work(request, work))
 
 
 def _device_simple(action: Callable[..., CounterResult]) -> Callable[..., Any]:
     async def endpoint(
         number: int, request: Request, token: DeviceToken = device()
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         def work(session: Session) -> dict[str, Any]:
             return counter_json(action(session, Operator.device(token), None, number, utcnow()))
 
-        return await in_unit_of_work(request, work)
+        return JSONResponse(await in_unit_of_work(request, work))
 
     return endpoint
 
@@ -259,14 +260,14 @@ def _device_current(action: Callable[..., CounterResult]) -> Callable[..., Any]:
         request: Request,
         body: ActionIn | None = None,
         token: DeviceToken = device(),
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         expected = body.ticket_id if body else None
 
         def work(session: Session) -> dict[str, Any]:
             operator = Operator.device(token)
             return counter_json(action(session, operator, None, number, utcnow(), expected))
 
-        return await in_unit_of_work(request, work)
+        return JSONResponse(await in_unit_of_work(request, work))
 
     return endpoint
 
@@ -295,9 +296,9 @@ for _name, (_summary, _action) in _CURRENT.items():
 )
 async def transfer_by_device(
     number: int, body: TransferIn, request: Request, token: DeviceToken = device()
-) -> dict[str, Any]:
+) -> JSONResponse:
     operator = Operator.device(token)
-    result: dict[str, Any] = await in_unit_of_work(
+    result = await in_unit_of_work(
         request, lambda session: _transfer(session, operator, None, number, body)
     )
-    return result
+    return JSONResponse(result)

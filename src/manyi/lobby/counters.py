@@ -54,9 +54,11 @@ def _open_ctx(
     with_skills: bool = False,
 ) -> _Ctx:
     outlet = outlet_for(session, operator, outlet_code)
+    if with_skills:
+        row, skills = store.lock_counter_with_skills(session, outlet.id, number)
+        return _Ctx(outlet, row, store.counter_of(row, skills))
     row = store.lock_counter(session, outlet.id, number)
-    skills = store.skills_of(session, row.teller_id) if with_skills else frozenset()
-    return _Ctx(outlet, row, store.counter_of(row, skills))
+    return _Ctx(outlet, row, store.counter_of(row))
 
 
 def _may_work(operator: Operator, ctx: _Ctx) -> None:

@@ -243,6 +243,12 @@ _LOCK_COUNTER = (
     .where(COUNTERS.c.outlet_id == bindparam("k_outlet"), COUNTERS.c.number == bindparam("k_n"))
     .with_for_update()
 )
+_LOCK_COUNTER_SKILLS = (
+    select(COUNTERS, TellerSkill.skill)
+    .outerjoin(TellerSkill, TellerSkill.staff_id == COUNTERS.c.teller_id)
+    .where(COUNTERS.c.outlet_id == bindparam("k_outlet"), COUNTERS.c.number == bindparam("k_n"))
+    .with_for_update(of=COUNTERS)
+)
 _SAVE_COUNTER = (
     update(COUNTERS)
     .where(COUNTERS.c.id == bindparam("k_id"))
@@ -297,6 +303,16 @@ def lock_counter(session: Session, outlet_id: int, number: int) -> Row[Any]:
     if row is None:
         raise NotFound("no counter {n} at this outlet", "counter", n=number)
     return row
+
+
+def lock_counter_with_skills(
+    session: Session, outlet_id: int, number: int
+) -> tuple[Row[Any], frozenset[str]]:
+    """`lock_counter` and its teller's skills in one round trip."""
+    rows = session.execute(_LOCK_COUNTER_SKILLS, {"k_outlet": outlet_id, "k_n": number}).all()
+    if not rows:
+        raise NotFound("no counter {n} at this outlet", "counter", n=number)
+    return rows[0], frozenset(r.skill for r in rows if r.skill is not None)
 
 
 def skills_of(session: Session, staff_id: int | None) -> frozenset[str]:
