@@ -257,3 +257,15 @@ def test_a_transfer_never_strands_a_customer(db: Database, outlet: str) -> None:
     act(db, "teller.a2", counters.close_counter, outlet, 4, T0 + 3 * MIN)
     again = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 4 * MIN)
     assert again.ticket.number == "A001"  # type: ignore[attr-defined]
+
+
+def test_a_long_queue_still_sees_a_priority_ticket_at_its_back(db: Database, outlet: str) -> None:
+    for i in range(40):  # longer than the front of the normal line that call-next reads
+        issue(db, outlet, "A", T0 + i * dt.timedelta(seconds=5))
+    green = issue(db, outlet, "A", T0 + 4 * MIN, klass="green")
+    act(db, "teller.a", counters.open_counter, outlet, 1, T0)
+    first = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 5 * MIN)
+    assert first.ticket.id == green  # type: ignore[attr-defined]
+    act(db, "teller.a", counters.complete, outlet, 1, T0 + 5 * MIN)
+    second = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 5 * MIN)
+    assert second.ticket.number == "A001"  # type: ignore[attr-defined]

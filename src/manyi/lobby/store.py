@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import Row, Table, and_, bindparam, func, insert, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,7 +47,6 @@ from manyi.org.tables import Unit
 # means only the front of that line can be chosen. Priority tickets are few
 # and always loaded in full.
 NORMAL_HEAD = 12  # enough for a few counters missing the same front ticket at once
-WHOLE_QUEUE = 40
 RECENT_SERVED = 30
 
 TICKET_FIELDS = (
@@ -294,7 +293,21 @@ _WAITING_COUNTS = (
     )
     .group_by(TICKETS.c.service_code)
 )
-_WAITING_FRONT = _WAITING_FOR.order_by(TICKETS.c.queued_at).limit(bindparam("k_limit"))
+_PLAIN = and_(TICKETS.c.klass == PriorityClass.NORMAL.value, TICKETS.c.target_counter_id.is_(None))
+_RANKED = (
+    _WAITING_FOR.add_columns(
+        func.row_number()
+        .over(
+            partition_by=[TICKETS.c.service_code, _PLAIN],
+            order_by=[TICKETS.c.queued_at, TICKETS.c.id],
+        )
+        .label("place"),
+        _PLAIN.label("plain"),
+    )
+).subquery()
+_CANDIDATES = select(*(_RANKED.c[name] for name in TICKET_FIELDS)).where(
+    or_(not_(_RANKED.c.plain), _RANKED.c.place <= bindparam("k_head"))
+)
 
 
 def lock_counter(session: Session, outlet_id: int, number: int) -> Row[Any]:
@@ -403,33 +416,18 @@ def lock_ticket(session: Session, ticket_id: int) -> Row[Any] | None:
 def load_waiting(
     session: Session, outlet_id: int, service_codes: Iterable[str], day: dt.date
 ) -> list[Ticket]:
-    """Tickets a counter may choose from today: every priority one, the front of each normal line.
+    """Tickets a counter may choose from today, in one read however long the queue.
 
-    Usually the whole queue fits in one read. When it does not, only the
-    front of each normal line is read: FIFO means nothing behind it can win.
+    Every priority ticket and every ticket sent to one counter (they may be
+    anywhere in the line), and the front NORMAL_HEAD of each service's plain
+    normal line: FIFO means nothing behind those can be chosen. The database
+    ranks the lines, so only the candidates travel.
     """
     codes = list(service_codes)
     if not codes:
         return []
-    params = {"k_outlet": outlet_id, "k_day": day, "k_codes": codes}
-    rows = list(session.execute(_WAITING_FRONT, {**params, "k_limit": WHOLE_QUEUE + 1}))
-    if len(rows) <= WHOLE_QUEUE:
-        return [ticket_of(r) for r in rows]
-    base = _WAITING_FOR
-    normal = LobbyTicket.klass == PriorityClass.NORMAL.value
-    untargeted = LobbyTicket.target_counter_id.is_(None)
-    # Priority tickets and tickets sent to one counter may be anywhere in the line.
-    rows = list(session.execute(base.where(~(normal & untargeted)), params))
-    for code in codes:
-        rows.extend(
-            session.execute(
-                base.where(LobbyTicket.service_code == code, normal, untargeted)
-                .order_by(LobbyTicket.queued_at, LobbyTicket.id)
-                .limit(NORMAL_HEAD),
-                params,
-            )
-        )
-    return [ticket_of(r) for r in rows]
+    params = {"k_outlet": outlet_id, "k_day": day, "k_codes": codes, "k_head": NORMAL_HEAD}
+    return [ticket_of(r) for r in session.execute(_CANDIDATES, params)]
 
 
 def claim(session: Session, ticket: Ticket) -> bool:
