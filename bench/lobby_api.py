@@ -65,7 +65,7 @@ SERVICE_MIX = ("A",) * 8 + ("B",) * 6 + ("K",) * 3 + ("C",) * 2 + ("V",)
 SKILLED = {5: "zgc.teller1", 6: "zgc.teller2"}
 GOAL_OPS, GOAL_P99_MS = 300.0, 50.0
 TICKET_OPS = ("issue", "call", "complete")
-EMPTY_PAUSE_S = 0.05  # a teller who finds nobody waiting does not keep pressing "next"
+EMPTY_PAUSE_S = 0.5  # a teller who finds nobody waiting waits a moment before pressing again
 RETRY_PAUSE_S = 0.05
 
 
