@@ -34,6 +34,10 @@ from manyi.org.tables import DeviceToken
 from manyi.web.security import DbSession, Principal, device, in_unit_of_work, require
 
 router = APIRouter(tags=["lobby"])
+# Kiosks and calling pads send most of a lobby's requests. Their routes sit in
+# a router of their own that the app includes first, so matching a device
+# request does not walk every page and staff endpoint before it.
+device_router = APIRouter(tags=["lobby"])
 
 
 def _issue(session: Session, operator: Operator, outlet: str | None, body: IssueIn) -> Any:
@@ -222,7 +226,9 @@ def requeue_by_staff(
 # (`in_unit_of_work`); the token check needs no hop at all for a known device.
 
 
-@router.post("/device/api/v1/lobby/tickets", status_code=201, summary="Kiosk: issue a ticket")
+@device_router.post(
+    "/device/api/v1/lobby/tickets", status_code=201, summary="Kiosk: issue a ticket"
+)
 async def issue_by_kiosk(
     body: IssueIn, request: Request, token: DeviceToken = device()
 ) -> JSONResponse:
@@ -233,7 +239,7 @@ async def issue_by_kiosk(
     return JSONResponse(result, status_code=201)
 
 
-@router.get("/device/api/v1/lobby/queue", summary="Device: the live queue of its outlet")
+@device_router.get("/device/api/v1/lobby/queue", summary="Device: the live queue of its outlet")
 async def queue_for_device(request: Request, token: DeviceToken = device()) -> JSONResponse:
     def work(session: Session) -> dict[str, Any]:
         unit = service.outlet_for(session, Operator.device(token), None)
@@ -273,7 +279,7 @@ def _device_current(action: Callable[..., CounterResult]) -> Callable[..., Any]:
 
 
 for _name, (_summary, _action) in _SIMPLE.items():
-    router.add_api_route(
+    device_router.add_api_route(
         f"/device/api/v1/lobby/counters/{{number}}/{_name}",
         _device_simple(_action),
         methods=["POST"],
@@ -281,7 +287,7 @@ for _name, (_summary, _action) in _SIMPLE.items():
         name=f"device_{_name}",
     )
 for _name, (_summary, _action) in _CURRENT.items():
-    router.add_api_route(
+    device_router.add_api_route(
         f"/device/api/v1/lobby/counters/{{number}}/{_name}",
         _device_current(_action),
         methods=["POST"],
@@ -290,7 +296,7 @@ for _name, (_summary, _action) in _CURRENT.items():
     )
 
 
-@router.post(
+@device_router.post(
     "/device/api/v1/lobby/counters/{number}/transfer",
     summary="Calling pad: send the current customer to another service or counter",
 )

@@ -88,6 +88,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
 def _install_routes(app: FastAPI) -> None:
     from manyi.audit.views import router as audit_router
+    from manyi.lobby.api import device_router as lobby_device_api
     from manyi.lobby.api import router as lobby_api
     from manyi.lobby.config_api import router as lobby_config_api
     from manyi.lobby.public_api import router as lobby_public_api
@@ -95,6 +96,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.org.views import router as org_views
     from manyi.web.shell import router as shell_router
 
+    app.include_router(lobby_device_api)  # first: the busiest routes match soonest
     app.include_router(shell_router)
     app.include_router(org_views)
     app.include_router(audit_router)
