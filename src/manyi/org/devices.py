@@ -145,7 +145,7 @@ class DeviceAuthError(ManyiError):
 # token forgets it at once in the process that revoked it; other processes
 # stop accepting it within AUTH_CACHE_S.
 AUTH_CACHE_S = 5.0
-_accepted: dict[str, tuple[float, dict[str, Any], dict[str, Any]]] = {}
+_accepted: dict[str, tuple[float, DeviceToken]] = {}
 
 
 def _columns(row: DeviceToken | Unit) -> dict[str, Any]:
@@ -153,17 +153,19 @@ def _columns(row: DeviceToken | Unit) -> dict[str, Any]:
 
 
 def _remember(digest: str, token: DeviceToken) -> None:
-    _accepted[digest] = (time.monotonic(), _columns(token), _columns(token.outlet))
+    # A copy that belongs to no session: no rollback or commit can expire it,
+    # so requests may share it, reading only.
+    copy = DeviceToken(**_columns(token))
+    copy.outlet = Unit(**_columns(token.outlet))
+    _accepted[digest] = (time.monotonic(), copy)
 
 
 def _recall(digest: str) -> DeviceToken | None:
-    """A fresh, unattached copy of a recently accepted token (never added to a session)."""
+    """The shared, unattached copy of a recently accepted token: read it, never add it."""
     hit = _accepted.get(digest)
     if hit is None or time.monotonic() - hit[0] >= AUTH_CACHE_S:
         return None
-    token = DeviceToken(**hit[1])
-    token.outlet = Unit(**hit[2])
-    return token
+    return hit[1]
 
 
 def authenticate_device(
