@@ -46,7 +46,7 @@ from sqlalchemy import func, make_url, select, text
 
 from manyi import audit, demo
 from manyi.db import Database, upgrade
-from manyi.lobby import counters, setup, store
+from manyi.lobby import counters, layouts, setup
 from manyi.lobby.demo_layout import LARGE, OUTLETS, SERVICES
 from manyi.lobby.service import Operator
 from manyi.lobby.setup import CounterSpec
@@ -107,7 +107,7 @@ def prepare(url: str, n_kiosks: int, n_tellers: int) -> Fixture:
                 CounterSpec(n, "regular", ("A", "B", "K"))
                 for n in range(len(LARGE) + 1, n_tellers + 1)
             ]
-            policy = store.load_policy(session, outlet)
+            policy = layouts.load_policy(session, outlet)
             setup.configure_outlet(
                 session, ACTOR, outlet, policy=policy, services=SERVICES, counters=[*LARGE, *extra]
             )

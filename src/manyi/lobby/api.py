@@ -70,7 +70,7 @@ def _transfer(
     return counter_json(result)
 
 
-def _staff(principal: Principal) -> Operator:
+def staff_operator(principal: Principal) -> Operator:
     return Operator.staff(principal.actor, principal.permissions)
 
 
@@ -83,7 +83,7 @@ def queue_for_staff(
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    unit = service.outlet_for(session, _staff(principal), outlet)
+    unit = service.outlet_for(session, staff_operator(principal), outlet)
     return snapshot_json(queries.snapshot(session, unit, utcnow()))
 
 
@@ -98,7 +98,7 @@ def issue_by_staff(
     principal: Principal = require(Permission.LOBBY_MANAGE),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    result: dict[str, Any] = _issue(session, _staff(principal), outlet, body)
+    result: dict[str, Any] = _issue(session, staff_operator(principal), outlet, body)
     return result
 
 
@@ -111,7 +111,9 @@ def open_by_staff(
     session: Session = DbSession,
 ) -> dict[str, Any]:
     teller = body.teller if body else None
-    result = counters.open_counter(session, _staff(principal), outlet, number, utcnow(), teller)
+    result = counters.open_counter(
+        session, staff_operator(principal), outlet, number, utcnow(), teller
+    )
     return counter_json(result)
 
 
@@ -122,7 +124,7 @@ def close_by_staff(
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    result = counters.close_counter(session, _staff(principal), outlet, number, utcnow())
+    result = counters.close_counter(session, staff_operator(principal), outlet, number, utcnow())
     return counter_json(result)
 
 
@@ -146,7 +148,7 @@ def _staff_simple(action: Callable[..., CounterResult]) -> Callable[..., dict[st
         principal: Principal = require(Permission.LOBBY_VIEW),
         session: Session = DbSession,
     ) -> dict[str, Any]:
-        return counter_json(action(session, _staff(principal), outlet, number, utcnow()))
+        return counter_json(action(session, staff_operator(principal), outlet, number, utcnow()))
 
     return endpoint
 
@@ -160,7 +162,7 @@ def _staff_current(action: Callable[..., CounterResult]) -> Callable[..., dict[s
         session: Session = DbSession,
     ) -> dict[str, Any]:
         expected = body.ticket_id if body else None
-        result = action(session, _staff(principal), outlet, number, utcnow(), expected)
+        result = action(session, staff_operator(principal), outlet, number, utcnow(), expected)
         return counter_json(result)
 
     return endpoint
@@ -195,7 +197,7 @@ def transfer_by_staff(
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    answer: dict[str, Any] = _transfer(session, _staff(principal), outlet, number, body)
+    answer: dict[str, Any] = _transfer(session, staff_operator(principal), outlet, number, body)
     return answer
 
 
@@ -205,7 +207,7 @@ def cancel_by_staff(
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    return ticket_json(service.cancel(session, _staff(principal), ticket_id, utcnow()))
+    return ticket_json(service.cancel(session, staff_operator(principal), ticket_id, utcnow()))
 
 
 @router.post(
@@ -217,7 +219,7 @@ def requeue_by_staff(
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    return ticket_json(service.requeue(session, _staff(principal), ticket_id, utcnow()))
+    return ticket_json(service.requeue(session, staff_operator(principal), ticket_id, utcnow()))
 
 
 # --- devices ------------------------------------------------------------------------

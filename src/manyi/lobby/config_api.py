@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from manyi.db import utcnow
 from manyi.errors import InvalidInput, NotFound
-from manyi.lobby import service, setup, store
+from manyi.lobby import layouts, service, setup, store
+from manyi.lobby.api import staff_operator
 from manyi.lobby.model import (
     DEFAULT_ANNOUNCEMENT_EN,
     DEFAULT_ANNOUNCEMENT_ZH,
@@ -112,7 +113,7 @@ def _services(items: list[ServiceIn]) -> list[Service]:
 
 
 def config_json(session: Session, outlet: Unit) -> dict[str, Any]:
-    policy = store.load_policy(session, outlet)
+    policy = layouts.load_policy(session, outlet)
     return {
         "outlet": outlet.code,
         "settings": {
@@ -138,7 +139,7 @@ def config_json(session: Session, outlet: Unit) -> dict[str, Any]:
                 "fast_lane": s.fast_lane,
                 "skill": s.skill,
             }
-            for s in store.load_services(session, outlet.id).values()
+            for s in layouts.load_services(session, outlet.id).values()
         ],
         "counters": [
             {"number": c.number, "kind": c.kind.value, "services": list(c.services)}
@@ -153,7 +154,7 @@ def get_config(
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    operator = service.Operator.staff(principal.actor, principal.permissions)
+    operator = staff_operator(principal)
     unit = service.outlet_for(session, operator, outlet)
     return config_json(session, unit)
 
@@ -168,7 +169,7 @@ def put_config(
     principal: Principal = require(Permission.LOBBY_CONFIGURE),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    operator = service.Operator.staff(principal.actor, principal.permissions)
+    operator = staff_operator(principal)
     unit = service.outlet_for(session, operator, outlet)
     setup.configure_outlet(
         session,

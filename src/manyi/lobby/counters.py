@@ -19,7 +19,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import dispatch, store
+from manyi.lobby import dispatch, layouts, store
 from manyi.lobby.model import Counter, CounterState, Ticket, TicketState
 from manyi.lobby.service import Operator, announce, outlet_for, record
 from manyi.lobby.tables import LobbyCounter
@@ -128,7 +128,7 @@ def open_counter(
         raise Conflict("already signed on at counter {n}", "counter", n=elsewhere)
     ctx.counter.open(teller_id, store.skills_of(session, teller_id))
     # The first sign-on of a day sends yesterday's uncalled tickets home.
-    policy = store.layout(session, ctx.outlet).policy
+    policy = layouts.layout(session, ctx.outlet).policy
     expired = store.expire_stale(session, ctx.outlet.id, policy.local_day(now), now)
     _finish(session, operator, ctx, "counter_opened", now, teller_id=teller_id, expired=expired)
     return CounterResult(ctx.outlet, ctx.counter)
@@ -186,7 +186,7 @@ def call_next(
     ctx = _open_ctx(session, operator, outlet_code, number, with_skills=True)
     _may_work(operator, ctx)
     ctx.counter.ready_to_call()
-    lobby = store.layout(session, ctx.outlet)
+    lobby = layouts.layout(session, ctx.outlet)
     policy, services = lobby.policy, lobby.services
     day = policy.local_day(now)
     waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, day)
@@ -291,7 +291,7 @@ def recall(
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.recall(now)
     store.save_ticket(session, ticket)
-    lobby = store.layout(session, ctx.outlet)
+    lobby = layouts.layout(session, ctx.outlet)
     text = announce(lobby.policy, ticket.number, number, lobby.services[ticket.service_code])
     _ticket_event(
         session,
@@ -355,7 +355,7 @@ def no_show(
     expected_ticket_id: int | None = None,
 ) -> CounterResult:
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
-    ticket.no_show(now, store.layout(session, ctx.outlet).policy)
+    ticket.no_show(now, layouts.layout(session, ctx.outlet).policy)
     store.save_ticket(session, ticket)
     ctx.counter.release()
     _ticket_event(session, operator, ctx, row, "no_show", now, call_count=ticket.call_count)
@@ -375,7 +375,7 @@ def transfer(
 ) -> CounterResult:
     """End the current leg and queue the customer again, keeping number and issue time."""
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
-    service_ids = store.layout(session, ctx.outlet).service_ids
+    service_ids = layouts.layout(session, ctx.outlet).service_ids
     code = (service_code or ticket.service_code).strip().upper()
     if code not in service_ids:
         raise InvalidInput("no service {code} at this outlet", "service", code=code)
@@ -400,7 +400,7 @@ def transfer(
         # Sent to a counter that cannot call it, the customer would wait for ever.
         if target_row.state == CounterState.CLOSED.value:
             raise InvalidInput("counter {n} is closed", "target_counter", n=target_counter)
-        skill = store.layout(session, ctx.outlet).services[code].skill
+        skill = layouts.layout(session, ctx.outlet).services[code].skill
         if skill is not None and skill not in store.skills_of(session, target_row.teller_id):
             raise InvalidInput(
                 "the teller at counter {n} does not handle {service}",

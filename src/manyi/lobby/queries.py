@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from manyi.lobby import store
+from manyi.lobby import layouts, store
 from manyi.lobby.model import (
     Channel,
     Counter,
@@ -28,13 +28,13 @@ RECENT_CALLS = 10
 
 
 def view_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyView:
-    lobby = store.layout(session, outlet)
+    lobby = layouts.layout(session, outlet)
     return LobbyView(
         now=now,
         services=lobby.services,
         counters=store.load_counters(session, outlet.id),
         waiting=store.all_waiting(session, outlet.id, lobby.policy.local_day(now)),
-        recent_service_s=store.recent_service_s(session, outlet.id, now),
+        recent_service_s=layouts.recent_service_s(session, outlet.id, now),
     )
 
 
@@ -65,7 +65,7 @@ def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatu
         if counter is not None and service is not None:
             counter_number = counter.number
             text = announce(
-                store.layout(session, outlet).policy, ticket.number, counter.number, service
+                layouts.layout(session, outlet).policy, ticket.number, counter.number, service
             )
     return TicketStatus(ticket, outlet, service, ahead, wait, counter_number, text)
 
@@ -99,7 +99,7 @@ class Snapshot:
 
 
 def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
-    policy = store.layout(session, outlet).policy
+    policy = layouts.layout(session, outlet).policy
     view = view_of(session, outlet, now)
     queues = []
     for service in view.services.values():

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import dispatch, store
+from manyi.lobby import dispatch, layouts, store
 from manyi.lobby.model import (
     Channel,
     Policy,
@@ -92,7 +92,7 @@ def predictor_for(outlet: Unit) -> WaitPredictor:
 def outlet_for(session: Session, operator: Operator, code: str | None) -> Unit:
     """The outlet an operator acts on; outside their scope it does not exist."""
     if operator.device_outlet_id is not None:
-        outlet = store.outlet_by_id(session, operator.device_outlet_id)
+        outlet = layouts.outlet_by_id(session, operator.device_outlet_id)
         if code is not None and code != outlet.code:
             raise Forbidden("this device belongs to outlet {outlet}", "outlet", outlet=outlet.code)
         return outlet
@@ -170,7 +170,7 @@ def issue_ticket(
 ) -> Issued:
     outlet = outlet_for(session, operator, outlet_code)
     priority, channel = _issue_rights(operator, klass)
-    lobby = store.layout(session, outlet)
+    lobby = layouts.layout(session, outlet)
     policy = lobby.policy
     service = lobby.services.get(service_code.strip().upper())
     if service is None:
@@ -210,7 +210,7 @@ def issue_ticket(
         services=lobby.services,
         counters=counters,
         waiting=(),
-        recent_service_s=store.recent_service_s(session, outlet.id, now),
+        recent_service_s=layouts.recent_service_s(session, outlet.id, now),
         waiting_counts=store.waiting_counts(session, outlet.id, day),
     )
     ahead = sum(view.ahead_by_service(ticket).values())
@@ -301,7 +301,7 @@ def requeue(session: Session, operator: Operator, ticket_id: int, now: dt.dateti
     row, outlet = ticket_in_scope(session, operator, ticket_id)
     locked = store.lock_ticket(session, row.id)
     assert locked is not None
-    policy = store.layout(session, outlet).policy
+    policy = layouts.layout(session, outlet).policy
     ticket = store.ticket_of(locked)
     waiting = store.all_waiting(session, outlet.id, row.local_day)
     ticket.requeue(now, policy, dispatch.requeue_time(ticket, waiting, now, policy.requeue_behind))

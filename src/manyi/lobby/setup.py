@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput
-from manyi.lobby import store
+from manyi.lobby import layouts, store
 from manyi.lobby.model import CounterKind, CounterState, Policy, Service
 from manyi.lobby.tables import LobbyCounter, LobbyService, LobbySettings, TellerSkill
 from manyi.org.model import UnitLevel
@@ -103,7 +103,7 @@ def configure_outlet(
             )
         session.delete(old)
     session.flush()
-    store.forget(session, outlet.id)
+    layouts.forget(session, outlet.id)
     audit.record(
         session,
         actor,

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Row, Table, and_, bindparam, func, insert, not_, or_, select, update
@@ -26,28 +24,22 @@ from manyi.lobby.model import (
     CounterKind,
     CounterState,
     Outcome,
-    Policy,
     PriorityClass,
-    Service,
     Ticket,
     TicketState,
 )
 from manyi.lobby.tables import (
     LobbyCounter,
     LobbyEventRow,
-    LobbyService,
-    LobbySettings,
     LobbyTicket,
     TellerSkill,
     TicketSequence,
 )
-from manyi.org.tables import Unit
 
 # Normal tickets loaded per service when choosing: FIFO within the class
 # means only the front of that line can be chosen. Priority tickets are few
 # and always loaded in full.
 NORMAL_HEAD = 12  # enough for a few counters missing the same front ticket at once
-RECENT_SERVED = 30
 
 TICKET_FIELDS = (
     "id",
@@ -71,124 +63,6 @@ TICKET_FIELDS = (
     "predicted_wait_s",
 )
 _TICKET_COLUMNS = [getattr(LobbyTicket, name) for name in TICKET_FIELDS]
-
-
-# --- policy and services ------------------------------------------------------
-# An outlet's settings and services change a few times a year but are read on
-# every ticket operation, so each process keeps them for LAYOUT_TTL_S seconds.
-# A change made in this process is seen at once (`forget`); other processes
-# see it within the TTL. Counter states, tickets and skills are never cached.
-
-LAYOUT_TTL_S = 10.0
-RECENT_TTL_S = 30.0
-
-
-@dataclass(frozen=True)
-class Layout:
-    policy: Policy
-    services: dict[str, Service]
-    service_ids: dict[str, int]
-
-
-_cache: dict[tuple[str, str, int], tuple[float, Any]] = {}
-
-
-def _db_key(session: Session) -> str:
-    bind = session.get_bind()
-    return str(bind.engine.url)
-
-
-def _cached(session: Session, kind: str, outlet_id: int, ttl: float, load: Any) -> Any:
-    key = (kind, _db_key(session), outlet_id)
-    hit = _cache.get(key)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < ttl:
-        return hit[1]
-    value = load()
-    _cache[key] = (now, value)
-    return value
-
-
-def forget(session: Session, outlet_id: int) -> None:
-    """Drop what this process cached about an outlet (after its configuration changed)."""
-    url = _db_key(session)
-    for key in [k for k in _cache if k[1] == url and k[2] == outlet_id]:
-        del _cache[key]
-
-
-def outlet_by_id(session: Session, outlet_id: int) -> Unit:
-    """An outlet row for reading, without a query when this process saw it recently."""
-
-    def load() -> Unit:
-        unit = session.get(Unit, outlet_id)
-        if unit is None:
-            raise NotFound("no outlet {code}", "outlet", code=str(outlet_id))
-        return unit
-
-    cached: Unit = _cached(session, "unit", outlet_id, LAYOUT_TTL_S, load)
-    return session.merge(cached, load=False)
-
-
-def layout(session: Session, outlet: Unit) -> Layout:
-    def load() -> Layout:
-        rows = service_rows(session, outlet.id)
-        return Layout(
-            policy=load_policy(session, outlet),
-            services={row.code: service_of(row) for row in rows},
-            service_ids={row.code: row.id for row in rows},
-        )
-
-    result: Layout = _cached(session, "layout", outlet.id, LAYOUT_TTL_S, load)
-    return result
-
-
-def load_policy(session: Session, outlet: Unit) -> Policy:
-    row = session.get(LobbySettings, outlet.id)
-    if row is None:
-        return Policy(timezone=outlet.timezone)
-    return policy_of(row, outlet.timezone)
-
-
-def policy_of(row: LobbySettings, timezone: str) -> Policy:
-    return Policy(
-        weights={PriorityClass(k): v for k, v in row.weights.items()},
-        ageing_s=row.ageing_s,
-        no_show_after_calls=row.no_show_after_calls,
-        requeue_grace_s=row.requeue_grace_s,
-        requeue_behind=row.requeue_behind,
-        target_wait_s=row.target_wait_s,
-        announcement_zh=row.announcement_zh,
-        announcement_en=row.announcement_en,
-        opens_at=dt.time.fromisoformat(row.opens_at),
-        closes_at=dt.time.fromisoformat(row.closes_at) if row.closes_at else None,
-        timezone=timezone,
-    )
-
-
-def service_of(row: LobbyService) -> Service:
-    return Service(
-        code=row.code,
-        name_zh=row.name_zh,
-        name_en=row.name_en,
-        prefix=row.prefix,
-        expected_service_s=row.expected_service_s,
-        fast_lane=row.fast_lane,
-        skill=row.skill,
-    )
-
-
-def service_rows(session: Session, outlet_id: int) -> list[LobbyService]:
-    return list(
-        session.scalars(
-            select(LobbyService)
-            .where(LobbyService.outlet_id == outlet_id, LobbyService.active.is_(True))
-            .order_by(LobbyService.sort_order, LobbyService.code)
-        )
-    )
-
-
-def load_services(session: Session, outlet_id: int) -> dict[str, Service]:
-    return {row.code: service_of(row) for row in service_rows(session, outlet_id)}
 
 
 # --- counters -------------------------------------------------------------------
@@ -477,42 +351,6 @@ def expire_stale(session: Session, outlet_id: int, day: dt.date, now: dt.datetim
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def recent_service_s(session: Session, outlet_id: int, now: dt.datetime) -> dict[str, float]:
-    """Mean service time by service over the last served tickets of the past two hours.
-
-    Kept per process for RECENT_TTL_S seconds: a recent mean need not be to the second.
-    """
-    result: dict[str, float] = _cached(
-        session,
-        "recent",
-        outlet_id,
-        RECENT_TTL_S,
-        lambda: _recent_service_s(session, outlet_id, now),
-    )
-    return result
-
-
-def _recent_service_s(session: Session, outlet_id: int, now: dt.datetime) -> dict[str, float]:
-    rows = session.execute(
-        select(LobbyTicket.service_code, LobbyTicket.started_at, LobbyTicket.finished_at)
-        .where(
-            LobbyTicket.outlet_id == outlet_id,
-            LobbyTicket.finished_at >= now - dt.timedelta(hours=2),
-            LobbyTicket.outcome == Outcome.SERVED.value,
-        )
-        .order_by(LobbyTicket.finished_at.desc())
-        .limit(RECENT_SERVED * 4)
-    )
-    sums: dict[str, list[float]] = {}
-    for code, started, finished in rows:
-        if started is None or finished is None:
-            continue
-        durations = sums.setdefault(code, [])
-        if len(durations) < RECENT_SERVED:
-            durations.append((finished - started).total_seconds())
-    return {code: sum(d) / len(d) for code, d in sums.items() if d}
-
-
 def next_number(session: Session, outlet_id: int, day: dt.date, prefix: str) -> int:
     """The next number for the day and prefix; gap-free, because it rolls back with the ticket."""
     key = {"k_outlet": outlet_id, "k_day": day, "k_prefix": prefix}
@@ -557,17 +395,4 @@ def emit(
             "device_id": device_id,
             "data": data or {},
         },
-    )
-
-
-def events_since(
-    session: Session, outlet_id: int, after_id: int = 0, limit: int = 500
-) -> Sequence[LobbyEventRow]:
-    return list(
-        session.scalars(
-            select(LobbyEventRow)
-            .where(LobbyEventRow.outlet_id == outlet_id, LobbyEventRow.id > after_id)
-            .order_by(LobbyEventRow.id)
-            .limit(limit)
-        )
     )
