@@ -21,6 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
+from manyi import realtime
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 NAMING_CONVENTION = {
@@ -105,6 +107,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Committed events reach live subscribers (boards, consoles) through the hub.
+        self.hub = realtime.Hub(url)
+        realtime.install(self.sessionmaker, self.hub)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -128,6 +133,7 @@ class Database:
         return True
 
     def dispose(self) -> None:
+        self.hub.close()
         self.engine.dispose()
 
 

@@ -1,6 +1,7 @@
 """A real manyi server on the demo bank, and a headless Chromium to drive it.
 
-The server runs with uvicorn in a background thread on a free port, over a
+The server runs with uvicorn in a background thread on a free port (see
+`tests.live_server`), over a
 copy of a migrated SQLite database seeded with `manyi.demo.seed`. Playwright
 drives Debian's Chromium (never a downloaded browser). Screenshots go to
 test-artifacts/screenshots/.
@@ -9,22 +10,17 @@ test-artifacts/screenshots/.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from manyi import demo
 from manyi.config import load_settings
 from manyi.db import Database
 from manyi.web.app import create_app
+from tests.live_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -59,45 +55,15 @@ def e2e_database_url(
     return url
 
 
-def _wait_until_healthy(base_url: str, thread: threading.Thread, seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not thread.is_alive():
-            raise RuntimeError("the e2e server thread stopped while starting")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"the e2e server did not answer {base_url}/healthz in {seconds} s")
-
-
 @pytest.fixture(scope="session")
 def base_url(e2e_database_url: str) -> Iterator[str]:
     database = Database(e2e_database_url)
     settings = load_settings(database_url=e2e_database_url, secret_key="e2e-secret-" + "x" * 32)
     app = create_app(settings, database)
-    # Bind first and hand the socket to uvicorn: no race for the port.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="manyi-e2e", daemon=True
-    )
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url, thread)
-        yield url
+        with serve(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         database.dispose()
 
 

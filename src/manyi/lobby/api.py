@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from manyi.db import utcnow
-from manyi.lobby import counters, queries, service
+from manyi.lobby import counters, queries, service, stream
 from manyi.lobby.counters import CounterResult
 from manyi.lobby.schemas import (
     ActionIn,
@@ -85,6 +85,21 @@ def queue_for_staff(
 ) -> dict[str, Any]:
     unit = service.outlet_for(session, staff_operator(principal), outlet)
     return snapshot_json(queries.snapshot(session, unit, utcnow()))
+
+
+@router.get(
+    "/api/v1/lobby/outlets/{outlet}/events",
+    summary="Lobby events of an outlet as Server-Sent Events (resumes from Last-Event-ID)",
+    response_class=StreamingResponse,
+)
+def events_for_staff(
+    outlet: str,
+    request: Request,
+    principal: Principal = require(Permission.LOBBY_VIEW),
+    session: Session = DbSession,
+) -> StreamingResponse:
+    unit = service.outlet_for(session, staff_operator(principal), outlet)
+    return stream.outlet_stream(request, unit.id)
 
 
 @router.post(
@@ -248,6 +263,15 @@ async def queue_for_device(request: Request, token: DeviceToken = device()) -> J
         return snapshot_json(queries.snapshot(session, unit, utcnow()))
 
     return JSONResponse(await in_unit_of_work(request, work))
+
+
+@device_router.get(
+    "/device/api/v1/lobby/events",
+    summary="Device: lobby events of its outlet as Server-Sent Events",
+    response_class=StreamingResponse,
+)
+async def events_for_device(request: Request, token: DeviceToken = device()) -> StreamingResponse:
+    return stream.outlet_stream(request, token.outlet_id)
 
 
 def _device_simple(action: Callable[..., CounterResult]) -> Callable[..., Any]:

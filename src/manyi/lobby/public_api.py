@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from manyi import ratelimit
 from manyi.db import utcnow
 from manyi.errors import ManyiError
-from manyi.lobby import queries, service
+from manyi.lobby import queries, service, stream
 from manyi.lobby.schemas import PublicIssueIn, issued_json, status_json, ticket_json
 from manyi.lobby.service import Operator
 from manyi.web.security import DbSession, csrf_token, public
@@ -80,6 +81,22 @@ def public_status(
     token: str, _: None = public(identify=False), session: Session = DbSession
 ) -> dict[str, Any]:
     return status_json(queries.ticket_status(session, token, utcnow()))
+
+
+@router.get(
+    "/api/v1/public/tickets/{token}/events",
+    summary="A ticket's status as Server-Sent Events, sent again whenever it changes",
+    response_class=StreamingResponse,
+)
+def public_status_events(
+    token: str, request: Request, _: None = public(identify=False), session: Session = DbSession
+) -> StreamingResponse:
+    outlet_id = service.latest_leg(session, token).outlet_id  # 404 for an unknown token
+
+    def status(session: Session) -> dict[str, Any]:
+        return status_json(queries.ticket_status(session, token, utcnow()))
+
+    return stream.ticket_stream(request, outlet_id, status)
 
 
 @router.post("/api/v1/public/tickets/{token}/cancel", summary="The customer gives up the ticket")

@@ -1,0 +1,291 @@
+"""Committed events, fanned out to live subscribers (boards, consoles, dashboards).
+
+A use case *stages* an event on its session (`stage`). Only when that
+session commits does the event reach anyone:
+
+* in this process, the database's `Hub` hands it to every subscriber of its
+  topic (an asyncio queue per Server-Sent Events stream);
+* on PostgreSQL, the same commit carries a `NOTIFY` (sent just before
+  COMMIT, so PostgreSQL delivers it only if the transaction commits), and
+  every other process's hub, listening on the channel, fans it out to its
+  own subscribers. A process ignores the notifications it sent itself.
+
+Nothing is lost when a notification is: the events are rows in the
+database, every event has an increasing id, and a subscriber told of a
+*gap* (the listener reconnected, or the subscriber fell behind) reads the
+rows it missed. On SQLite, several processes see each other's events only
+through that read; the embedded engine is meant for one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("manyi.realtime")
+
+CHANNEL = "manyi_events"
+OUTGOING = "manyi.outgoing"
+HUB = "manyi.hub"
+# PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+MAX_PAYLOAD = 7000
+# A subscriber this far behind is told to re-read instead of queueing more.
+MAX_BACKLOG = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    """One committed event. `topic` says who may see it (e.g. "lobby:12")."""
+
+    topic: str
+    id: int
+    kind: str
+    at: str  # ISO 8601, UTC
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"topic": self.topic, "id": self.id, "kind": self.kind, "at": self.at, **self.data}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Event:
+        data = {k: v for k, v in value.items() if k not in ("topic", "id", "kind", "at")}
+        topic, kind, at = str(value["topic"]), str(value["kind"]), str(value["at"])
+        return cls(topic, int(value["id"]), kind, at, data)
+
+
+class Gap:
+    """A marker in a subscriber's queue: events may have been missed; re-read them."""
+
+    def __repr__(self) -> str:
+        return "Gap()"
+
+
+GAP = Gap()
+
+
+class Subscription:
+    """A live subscriber to one topic, consumed by one asyncio task."""
+
+    def __init__(self, hub: Hub, topic: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.hub = hub
+        self.topic = topic
+        self.loop = loop
+        self.queue: asyncio.Queue[Event | Gap] = asyncio.Queue()
+        self._behind = False
+
+    def _deliver(self, items: Sequence[Event | Gap]) -> None:  # on the subscriber's loop
+        if self._behind:
+            return
+        if self.queue.qsize() + len(items) > MAX_BACKLOG:
+            # Drop the backlog: the reader re-reads from the database instead.
+            self._behind = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(GAP)
+            return
+        for item in items:
+            self.queue.put_nowait(item)
+
+    async def get(self, timeout: float) -> Event | Gap | None:
+        """The next event or gap; None when nothing came within `timeout` seconds."""
+        try:
+            item = await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+        if isinstance(item, Gap):
+            self._behind = False
+        return item
+
+    def close(self) -> None:
+        self.hub.unsubscribe(self)
+
+
+class Hub:
+    """Fan-out of one database's committed events to this process's subscribers."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.origin = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.postgres = url.startswith("postgresql")
+        self._subscribers: dict[str, set[Subscription]] = {}
+        self._lock = threading.Lock()
+        self._listener: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.listening = threading.Event()  # set while LISTEN is in effect
+
+    # --- subscribing --------------------------------------------------------------
+
+    def subscribe(self, topic: str) -> Subscription:
+        """Call from the event loop that will read the subscription."""
+        sub = Subscription(self, topic, asyncio.get_running_loop())
+        with self._lock:
+            self._subscribers.setdefault(topic, set()).add(sub)
+        if self.postgres:
+            self._ensure_listener()
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            subs = self._subscribers.get(sub.topic)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._subscribers[sub.topic]
+
+    def subscriber_count(self, topic: str | None = None) -> int:
+        with self._lock:
+            if topic is not None:
+                return len(self._subscribers.get(topic, ()))
+            return sum(len(s) for s in self._subscribers.values())
+
+    # --- publishing ---------------------------------------------------------------
+
+    def publish(self, events: Sequence[Event]) -> None:
+        """Hand committed events to this process's subscribers; safe from any thread."""
+        by_topic: dict[str, list[Event | Gap]] = {}
+        for e in events:
+            by_topic.setdefault(e.topic, []).append(e)
+        self._dispatch(by_topic)
+
+    def gap(self) -> None:
+        """Tell every subscriber it may have missed events."""
+        with self._lock:
+            topics = list(self._subscribers)
+        self._dispatch({t: [GAP] for t in topics})
+
+    def _dispatch(self, by_topic: dict[str, list[Event | Gap]]) -> None:
+        with self._lock:
+            targets = [
+                (sub, items)
+                for topic, items in by_topic.items()
+                for sub in self._subscribers.get(topic, ())
+            ]
+        for sub, items in targets:
+            try:
+                sub.loop.call_soon_threadsafe(sub._deliver, items)
+            except RuntimeError:  # its loop has closed: the stream is gone
+                self.unsubscribe(sub)
+
+    def notify_payloads(self, events: Sequence[Event]) -> list[str]:
+        """The NOTIFY payloads for `events`, each under PostgreSQL's size limit."""
+        payloads: list[str] = []
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for e in events:
+            item = e.as_json()
+            item_size = len(json.dumps(item, ensure_ascii=False).encode())
+            if batch and size + item_size > MAX_PAYLOAD:
+                payloads.append(self._payload(batch))
+                batch, size = [], 0
+            batch.append(item)
+            size += item_size + 1
+        if batch:
+            payloads.append(self._payload(batch))
+        return payloads
+
+    def _payload(self, items: list[dict[str, Any]]) -> str:
+        return json.dumps({"origin": self.origin, "events": items}, ensure_ascii=False)
+
+    # --- PostgreSQL LISTEN --------------------------------------------------------
+
+    def _ensure_listener(self) -> None:
+        with self._lock:
+            if self._listener is not None and self._listener.is_alive():
+                return
+            self._stop.clear()
+            self._listener = threading.Thread(
+                target=self._listen_forever, name="manyi-listen", daemon=True
+            )
+            self._listener.start()
+
+    def _listen_forever(self) -> None:
+        import psycopg
+
+        dsn = _libpq_url(self.url)
+        backoff = 0.2
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    backoff = 0.2
+                    # Whatever was committed before LISTEN took effect, subscribers re-read.
+                    self.gap()
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=1.0):
+                            self._received(note.payload)
+            except Exception as exc:  # the connection broke; reconnect
+                if not self._stop.is_set():
+                    log.warning("event listener lost its connection: %s", exc)
+            finally:
+                self.listening.clear()
+            if not self._stop.wait(backoff):
+                backoff = min(backoff * 2, 5.0)
+
+    def _received(self, payload: str) -> None:
+        try:
+            message = json.loads(payload)
+            if message.get("origin") == self.origin:
+                return
+            events = [Event.from_json(item) for item in message["events"]]
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed event notification")
+            return
+        self.publish(events)
+
+    def close(self) -> None:
+        self._stop.set()
+        listener = self._listener
+        if listener is not None:
+            listener.join(timeout=3)
+
+
+def _libpq_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# --- staging on a session ------------------------------------------------------------
+
+
+def stage(session: Session, item: Event) -> None:
+    """Queue `item` for delivery when `session` commits (dropped if it rolls back)."""
+    session.info.setdefault(OUTGOING, []).append(item)
+
+
+def install(factory: sessionmaker[Session], hub: Hub) -> None:
+    """Make sessions from `factory` deliver their staged events through `hub`."""
+    factory.kw.setdefault("info", {})[HUB] = hub
+
+    @event.listens_for(factory, "before_commit")
+    def _notify(session: Session) -> None:
+        outgoing: list[Event] = session.info.get(OUTGOING) or []
+        if outgoing and hub.postgres:
+            for payload in hub.notify_payloads(outgoing):
+                session.execute(select(func.pg_notify(CHANNEL, payload)))
+
+    @event.listens_for(factory, "after_commit")
+    def _publish(session: Session) -> None:
+        outgoing: list[Event] = session.info.pop(OUTGOING, None) or []
+        if outgoing:
+            hub.publish(outgoing)
+
+    @event.listens_for(factory, "after_rollback")
+    def _drop(session: Session) -> None:
+        session.info.pop(OUTGOING, None)
+
+
+def hub_of(session: Session) -> Hub | None:
+    hub = session.info.get(HUB)
+    return hub if isinstance(hub, Hub) else None
