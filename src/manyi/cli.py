@@ -15,6 +15,7 @@ import typer
 from manyi.config import Settings, SettingsError, get_settings
 from manyi.db import Database
 from manyi.lobby import cli as lobby_cli
+from manyi.notify import cli as notify_cli
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -28,6 +29,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(units_app, name="units")
 app.add_typer(audit_app, name="audit")
 app.add_typer(lobby_cli.app, name="lobby")
+app.add_typer(notify_cli.app, name="notify")
 
 
 def _settings() -> Settings:

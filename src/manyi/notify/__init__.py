@@ -1,0 +1,56 @@
+"""Notifications to staff: a transactional outbox, delivery channels and a worker pass.
+
+See docs/notify.md. Business code calls `enqueue` (or a use case such as
+`page_staff`) inside its own unit of work; a worker calls `deliver_due`
+(or `cli.run_once`) to send what is due.
+"""
+
+from manyi.notify.channels import (
+    ChannelAdapter,
+    InAppChannel,
+    SimulatedSmsGateway,
+    default_channels,
+)
+from manyi.notify.model import (
+    MAX_ATTEMPTS,
+    RETRY_DELAYS,
+    ChannelName,
+    DeliveryError,
+    MessageState,
+    OutboxMessage,
+    after_failure,
+    retry_delay,
+)
+from manyi.notify.service import (
+    DeliveryReport,
+    InboxItem,
+    deliver_due,
+    enqueue,
+    inbox,
+    mark_read,
+    page_staff,
+    unread_count,
+)
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "RETRY_DELAYS",
+    "ChannelAdapter",
+    "ChannelName",
+    "DeliveryError",
+    "DeliveryReport",
+    "InAppChannel",
+    "InboxItem",
+    "MessageState",
+    "OutboxMessage",
+    "SimulatedSmsGateway",
+    "after_failure",
+    "default_channels",
+    "deliver_due",
+    "enqueue",
+    "inbox",
+    "mark_read",
+    "page_staff",
+    "retry_delay",
+    "unread_count",
+]
