@@ -3,14 +3,18 @@
 from manyi.audit.tables import AuditEvent, AuditHead
 from manyi.db import Base
 from manyi.lobby.tables import (
+    LobbyAlert,
     LobbyCounter,
     LobbyEventRow,
     LobbyService,
     LobbySettings,
     LobbyTicket,
+    Rating,
+    RatingPrompt,
     TellerSkill,
     TicketSequence,
 )
+from manyi.notify.tables import NotifyMessage
 from manyi.org.tables import DeviceToken, Staff, StaffRole, Unit
 from manyi.ratelimit import RateLimitHit
 
@@ -19,12 +23,16 @@ __all__ = [
     "AuditHead",
     "Base",
     "DeviceToken",
+    "LobbyAlert",
     "LobbyCounter",
     "LobbyEventRow",
     "LobbyService",
     "LobbySettings",
     "LobbyTicket",
+    "NotifyMessage",
     "RateLimitHit",
+    "Rating",
+    "RatingPrompt",
     "Staff",
     "StaffRole",
     "TellerSkill",

@@ -135,6 +135,7 @@ def test_teller_works_a_customer_from_call_to_finish(db: Database, lobby: Bank) 
         "recalled",
         "started",
         "completed",
+        "rating_prompted",  # the counter's rating pad asks the customer
         "counter_paused",
         "counter_resumed",
         "counter_closed",

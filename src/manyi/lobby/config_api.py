@@ -42,6 +42,10 @@ class SettingsIn(BaseModel):
     announcement_en: str = DEFAULT_ANNOUNCEMENT_EN
     opens_at: str = Field(default="09:00", description="local time HH:MM")
     closes_at: str | None = Field(default="17:00", description="local time HH:MM; null: midnight")
+    rating_window_s: int = Field(default=30, description="seconds the rating pad accepts an answer")
+    green_confirm: bool = Field(
+        default=True, description="the kiosk asks who the green channel is for before issuing"
+    )
 
 
 class ServiceIn(BaseModel):
@@ -98,6 +102,8 @@ def _policy(body: SettingsIn, timezone: str) -> Policy:
         opens_at=_time(body.opens_at, "settings.opens_at"),
         closes_at=_time(body.closes_at, "settings.closes_at") if body.closes_at else None,
         timezone=timezone,
+        rating_window_s=body.rating_window_s,
+        green_confirm=body.green_confirm,
     )
 
 
@@ -125,6 +131,8 @@ def config_json(session: Session, outlet: Unit) -> dict[str, Any]:
             "target_wait_s": policy.target_wait_s,
             "announcement_zh": policy.announcement_zh,
             "announcement_en": policy.announcement_en,
+            "rating_window_s": policy.rating_window_s,
+            "green_confirm": policy.green_confirm,
             "opens_at": policy.opens_at.strftime("%H:%M"),
             "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
             "timezone": outlet.timezone,

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import dispatch, layouts, store
+from manyi.lobby import dispatch, layouts, rating, store
 from manyi.lobby.model import Counter, CounterState, Ticket, TicketState
 from manyi.lobby.service import Operator, announce, outlet_for, record
 from manyi.lobby.tables import LobbyCounter
@@ -332,6 +332,7 @@ def complete(
     ctx, row, ticket = _current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.complete(now)
     store.save_ticket(session, ticket)
+    teller_id = ctx.counter.teller_id
     ctx.counter.release()
     assert ticket.started_at is not None
     _ticket_event(
@@ -343,6 +344,8 @@ def complete(
         now,
         service_s=int((now - ticket.started_at).total_seconds()),
     )
+    # The counter's rating pad asks this customer, and only this one, to rate.
+    rating.prompt_after_service(session, ctx.outlet, ctx.row, number, row, teller_id, now)
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 
 
@@ -447,3 +450,30 @@ def transfer(
         next_ticket_id=new_id,
     )
     return CounterResult(ctx.outlet, ctx.counter, nxt)
+
+
+def set_services(
+    session: Session,
+    operator: Operator,
+    outlet_code: str | None,
+    number: int,
+    services: list[str],
+    now: dt.datetime,
+) -> CounterResult:
+    """The lobby manager changes which services a counter calls, most preferred first."""
+    if not operator.manage:
+        raise Forbidden("only the lobby manager changes what a counter serves", "counter")
+    ctx = _open_ctx(session, operator, outlet_code, number)
+    known = layouts.layout(session, ctx.outlet).services
+    chosen = list(dict.fromkeys(s.strip() for s in services if s.strip()))
+    if not chosen:
+        raise InvalidInput("a counter serves at least one service", "services")
+    for code in chosen:
+        if code not in known:
+            raise InvalidInput("unknown service {service}", "services", service=code)
+    session.execute(
+        update(LobbyCounter).where(LobbyCounter.id == ctx.row.id).values(services=chosen)
+    )
+    ctx = _open_ctx(session, operator, outlet_code, number)
+    _finish(session, operator, ctx, "counter_services_changed", now, services=chosen)
+    return CounterResult(ctx.outlet, ctx.counter)

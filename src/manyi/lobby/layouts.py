@@ -106,6 +106,8 @@ def policy_of(row: LobbySettings, timezone: str) -> Policy:
         opens_at=dt.time.fromisoformat(row.opens_at),
         closes_at=dt.time.fromisoformat(row.closes_at) if row.closes_at else None,
         timezone=timezone,
+        rating_window_s=row.rating_window_s,
+        green_confirm=row.green_confirm,
     )
 
 

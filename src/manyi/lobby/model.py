@@ -130,6 +130,8 @@ class Policy:
     opens_at: dt.time = dt.time(0, 0)
     closes_at: dt.time | None = None  # None: until midnight
     timezone: str = "Asia/Shanghai"
+    rating_window_s: int = 30  # the rating pad accepts an answer this long after service
+    green_confirm: bool = True  # the kiosk asks who the green channel is for before issuing
 
     def __post_init__(self) -> None:
         for klass in PriorityClass:
@@ -150,6 +152,8 @@ class Policy:
             raise InvalidInput("re-queue position must be between 0 and 50", "requeue_behind")
         if not 60 <= self.target_wait_s <= 3 * 3600:
             raise InvalidInput("target wait must be between 1 min and 3 h", "target_wait_s")
+        if not 10 <= self.rating_window_s <= 600:
+            raise InvalidInput("rating window must be between 10 s and 10 min", "rating_window_s")
         check_announcement(self.announcement_zh, "announcement_zh")
         check_announcement(self.announcement_en, "announcement_en")
         if self.closes_at is not None and self.closes_at <= self.opens_at:

@@ -135,6 +135,8 @@ def _save_policy(session: Session, outlet: Unit, policy: Policy) -> None:
     row.announcement_en = policy.announcement_en
     row.opens_at = policy.opens_at.strftime("%H:%M")
     row.closes_at = policy.closes_at.strftime("%H:%M") if policy.closes_at else None
+    row.rating_window_s = policy.rating_window_s
+    row.green_confirm = policy.green_confirm
     session.add(row)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +44,9 @@ class LobbySettings(Base):
     announcement_en: Mapped[str] = mapped_column(String(200))
     opens_at: Mapped[str] = mapped_column(String(5))  # local "HH:MM"
     closes_at: Mapped[str | None] = mapped_column(String(5))  # None: until midnight
+    rating_window_s: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # The kiosk asks a customer to confirm they qualify before a green-channel ticket.
+    green_confirm: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -175,3 +179,63 @@ class LobbyEventRow(Base):
     staff_id: Mapped[int | None] = mapped_column(Integer)
     device_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RatingPrompt(Base):
+    """The rating pad at a counter asked the customer of one finished ticket to rate.
+
+    Kept apart from the answers so that the share of served customers who
+    were asked, and of those asked who answered, can both be measured.
+    """
+
+    __tablename__ = "lobby_rating_prompts"
+    __table_args__ = (Index("ix_lobby_rating_prompts_counter", "outlet_id", "counter_number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("lobby_tickets.id"), unique=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("lobby_counters.id"))
+    counter_number: Mapped[int] = mapped_column(Integer)
+    teller_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    number: Mapped[str] = mapped_column(String(8))
+    service_code: Mapped[str] = mapped_column(String(16))
+    prompted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    times_shown: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Rating(Base):
+    """A customer's answer on the rating pad: one per ticket."""
+
+    __tablename__ = "lobby_ratings"
+    __table_args__ = (
+        CheckConstraint(
+            "score IN ('very_satisfied', 'satisfied', 'neutral', 'dissatisfied')", name="score"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("lobby_rating_prompts.id"), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("lobby_tickets.id"), unique=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    counter_id: Mapped[int] = mapped_column(ForeignKey("lobby_counters.id"))
+    teller_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    score: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device_tokens.id"))
+
+
+class LobbyAlert(Base):
+    """An alert the lobby manager must see until they acknowledge it."""
+
+    __tablename__ = "lobby_alerts"
+    __table_args__ = (Index("ix_lobby_alerts_open", "outlet_id", "acknowledged_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

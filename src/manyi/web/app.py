@@ -92,6 +92,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.lobby.api import router as lobby_api
     from manyi.lobby.config_api import router as lobby_config_api
     from manyi.lobby.public_api import router as lobby_public_api
+    from manyi.lobby.screens_api import router as lobby_screens_api
     from manyi.org.api import router as org_api
     from manyi.org.views import router as org_views
     from manyi.web.shell import router as shell_router
@@ -104,6 +105,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(lobby_api)
     app.include_router(lobby_public_api)
     app.include_router(lobby_config_api)
+    app.include_router(lobby_screens_api)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
