@@ -30,6 +30,7 @@ app.add_typer(units_app, name="units")
 app.add_typer(audit_app, name="audit")
 app.add_typer(lobby_cli.app, name="lobby")
 app.add_typer(notify_cli.app, name="notify")
+app.command("worker")(notify_cli.worker_command)
 
 
 def _settings() -> Settings:

@@ -106,6 +106,12 @@ class Subscription:
             self._behind = False
         return item
 
+    def drain(self) -> None:
+        """Drop whatever is queued (a reader that re-reads the state anyway)."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self._behind = False
+
     def close(self) -> None:
         self.hub.unsubscribe(self)
 

@@ -22,7 +22,7 @@ from manyi.config import get_settings
 from manyi.db import Database
 from manyi.errors import InvalidInput, NotFound
 from manyi.notify import cli as notify_cli
-from manyi.notify import service
+from manyi.notify import delivery, service
 from manyi.notify.channels import ChannelAdapter, InAppChannel, SimulatedSmsGateway
 from manyi.notify.model import ChannelName, DeliveryError, OutboxMessage
 from manyi.notify.tables import NotifyMessage
@@ -324,7 +324,7 @@ def test_expired_lease_is_claimed_again_and_the_old_claim_is_fenced(
     message_id = add(db, bank)
     lease = dt.timedelta(minutes=2)
     with db.session() as session:  # a worker claims, then stops before sending
-        [claimed] = service._claim(session, ["in_app"], T0, limit=10, token="dead/1", lease=lease)
+        [claimed] = delivery._claim(session, ["in_app"], T0, limit=10, token="dead/1", lease=lease)
     assert claimed.id == message_id and claimed.attempts == 1
     recorder = RecordingChannel()
     assert service.deliver_due(db, {"in_app": recorder}, T0 + lease) == service.DeliveryReport()
@@ -332,7 +332,7 @@ def test_expired_lease_is_claimed_again_and_the_old_claim_is_fenced(
     assert service.deliver_due(db, {"in_app": recorder}, after).sent == 1
     assert row(db, message_id).attempts == 2
     with db.session() as session:  # the stopped worker wakes up: its claim is gone
-        assert service._mark_sent(session, message_id, "dead/1", after) == 0
+        assert delivery._mark_sent(session, message_id, "dead/1", after) == 0
 
 
 def test_lease_lost_on_the_last_attempt_fails_the_message(db: Database, bank: Bank) -> None:
@@ -352,7 +352,7 @@ def test_a_long_pass_hands_unsent_claims_back(
     db: Database, bank: Bank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = [add(db, bank) for _ in range(3)]
-    monkeypatch.setattr(service, "LEASE_BUDGET", 0.0)  # the budget is spent at once
+    monkeypatch.setattr(delivery, "LEASE_BUDGET", 0.0)  # the budget is spent at once
     report = service.deliver_due(db, {"in_app": RecordingChannel()}, T0)
     assert report == service.DeliveryReport(released=3)
     assert {(r.state, r.attempts, r.claimed_until) for r in rows(db)} == {("pending", 0, None)}

@@ -175,12 +175,12 @@ def test_english_slip_keeps_chinese_mode_for_chinese_names() -> None:
     [
         (None, "zh", "—"),
         (None, "en", "—"),
-        (0, "zh", "约 0 分钟"),
-        (1, "zh", "约 1 分钟"),
+        (0, "zh", "不到 1 分钟"),
+        (59, "zh", "不到 1 分钟"),
         (60, "zh", "约 1 分钟"),
         (61, "en", "about 2 min"),
         (125, "en", "about 3 min"),
-        (-5, "en", "about 0 min"),
+        (-5, "en", "less than 1 min"),
     ],
 )
 def test_wait_is_whole_minutes_rounded_up(seconds: int | None, lang: Lang, text: str) -> None:

@@ -51,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "取号时间：{time}",
         "scan": "扫码查看排队进度",
         "about": "约 {n} 分钟",
+        "soon": "不到 1 分钟",
     },
     "en": {
         "ahead": "People ahead: {n}",
@@ -58,6 +59,7 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "Taken at: {time}",
         "scan": "Scan to follow your place in the queue",
         "about": "about {n} min",
+        "soon": "less than 1 min",
     },
 }
 NO_ESTIMATE = "—"
@@ -73,8 +75,9 @@ def format_wait(seconds: int | None, lang: Lang) -> str:
     """The predicted wait as whole minutes, rounded up: "约 3 分钟" / "about 3 min"."""
     if seconds is None:
         return NO_ESTIMATE
-    minutes = math.ceil(max(seconds, 0) / 60)
-    return LABELS[lang]["about"].format(n=minutes)
+    if seconds < 60:
+        return LABELS[lang]["soon"]
+    return LABELS[lang]["about"].format(n=math.ceil(seconds / 60))
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from manyi.db import utcnow
 from manyi.lobby import counters, dashboard, layouts, rating, service, store
 from manyi.lobby.api import staff_operator
-from manyi.lobby.schemas import counter_json, snapshot_json
+from manyi.lobby.schemas import counter_json, snapshot_json, ticket_json
 from manyi.lobby.service import Operator
-from manyi.lobby.tables import LobbyCounter
+from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.notify import service as notify
 from manyi.org.model import Permission
 from manyi.org.tables import DeviceToken, Staff
@@ -65,6 +65,7 @@ async def rating_pad_state(
             "counter": counter,
             "prompt": rating.prompt_json(prompt) if prompt else None,
             "rating_window_s": layouts.layout(session, outlet).policy.rating_window_s,
+            "now": utcnow().isoformat(),
         }
 
     return JSONResponse(await in_unit_of_work(request, work))
@@ -112,17 +113,30 @@ def my_day(
     unit = service.outlet_for(session, staff_operator(principal), outlet)
     policy = layouts.layout(session, unit).policy
     day = dashboard.teller_day(session, unit, principal.id, policy.local_day(utcnow()))
-    signed_on = session.scalar(
-        select(LobbyCounter.number).where(
+    counter = session.scalar(
+        select(LobbyCounter).where(
             LobbyCounter.outlet_id == unit.id, LobbyCounter.teller_id == principal.id
         )
     )
+    current = None
+    if counter is not None and counter.current_ticket_id is not None:
+        row = session.get(LobbyTicket, counter.current_ticket_id)
+        if row is not None:
+            current = ticket_json(store.ticket_of(row), waited_s=_waited(row))
     return {
         "outlet": unit.code,
-        "counter": signed_on,
+        "counter": counter.number if counter else None,
+        "state": counter.state if counter else None,
+        "services": list(counter.services) if counter else [],
+        "current": current,
         "served_today": day.served,
         "average_service_s": day.average_service_s,
     }
+
+
+def _waited(row: LobbyTicket) -> int | None:
+    called = row.first_called_at
+    return int((called - row.issued_at).total_seconds()) if called else None
 
 
 # --- lobby manager ------------------------------------------------------------------------

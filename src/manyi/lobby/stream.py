@@ -115,7 +115,7 @@ async def _outlet_events(db: Database, outlet_id: int, after: int | None) -> Asy
         if len(events) > REPLAY_LIMIT:
             # Too far behind to replay: the client reloads the state instead.
             yield sse("resync", {"last_event_id": newest})
-            cursor = newest
+            cursor = floor = newest
         else:
             for e in fresh(events):
                 cursor = max(cursor, e.id)
@@ -183,8 +183,7 @@ async def _ticket_status(
                 continue
             # Many events come in bursts (call, then start): answer once per burst.
             await asyncio.sleep(COALESCE_S)
-            while not sub.queue.empty():
-                sub.queue.get_nowait()
+            sub.drain()
     finally:
         sub.close()
 

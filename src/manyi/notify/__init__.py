@@ -2,7 +2,8 @@
 
 See docs/notify.md. Business code calls `enqueue` (or a use case such as
 `page_staff`) inside its own unit of work; a worker calls `deliver_due`
-(or `cli.run_once`) to send what is due.
+(or `cli.run_once`) to send what is due; staff read their messages at
+`/notifications` (`views`).
 """
 
 from manyi.notify.channels import (
@@ -11,6 +12,7 @@ from manyi.notify.channels import (
     SimulatedSmsGateway,
     default_channels,
 )
+from manyi.notify.delivery import DeliveryReport, deliver_due
 from manyi.notify.model import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
@@ -22,9 +24,7 @@ from manyi.notify.model import (
     retry_delay,
 )
 from manyi.notify.service import (
-    DeliveryReport,
     InboxItem,
-    deliver_due,
     enqueue,
     inbox,
     mark_read,

@@ -72,7 +72,7 @@ class SimulatedSmsGateway:
       exception counts as a temporary failure and is retried.
     * **Time out within `timeout_s` seconds** (10 by default) and raise
       `DeliveryError` then. The worker's lease (see
-      `notify.service.DEFAULT_LEASE`) must stay well above the timeout
+      `notify.delivery.DEFAULT_LEASE`) must stay well above the timeout
       times the batch size, or a slow gateway lets a second worker
       re-claim messages still being sent.
     * **Log no full phone number**: mask all but the last four digits.

@@ -91,7 +91,7 @@ def is_claimable(
     claimed_until: dt.datetime | None,
     now: dt.datetime,
 ) -> bool:
-    """The worker's claim filter (service._claim runs the same rule in SQL).
+    """The worker's claim filter (delivery._claim runs the same rule in SQL).
 
     A pending message is due at `next_attempt_at`. A message left in
     `sending` by a worker that stopped becomes claimable again when its

@@ -29,7 +29,7 @@ class NotifyMessage(Base):
 
     Written in the same transaction as the business change that causes it,
     so it exists exactly when that change committed; a worker delivers it
-    later (see notify.service.deliver_due).
+    later (see notify.delivery.deliver_due).
     """
 
     __tablename__ = "notify_outbox"

@@ -93,6 +93,8 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.lobby.config_api import router as lobby_config_api
     from manyi.lobby.public_api import router as lobby_public_api
     from manyi.lobby.screens_api import router as lobby_screens_api
+    from manyi.lobby.views import router as lobby_views
+    from manyi.notify.views import router as notify_views
     from manyi.org.api import router as org_api
     from manyi.org.views import router as org_views
     from manyi.web.shell import router as shell_router
@@ -106,6 +108,8 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(lobby_public_api)
     app.include_router(lobby_config_api)
     app.include_router(lobby_screens_api)
+    app.include_router(lobby_views)
+    app.include_router(notify_views)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -147,6 +151,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DeviceDenied)
     async def _device(request: Request, exc: DeviceDenied) -> Response:
+        if not wants_json(request) and request.method == "GET":
+            return RedirectResponse("/device/pair", status_code=303)  # pair this screen first
         return JSONResponse({"error": "device_denied", "message": exc.reason}, status_code=401)
 
     @app.exception_handler(ManyiError)

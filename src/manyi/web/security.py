@@ -220,7 +220,10 @@ def device() -> Any:
     async def dependency(request: Request) -> DeviceToken:
         header = request.headers.get("authorization", "")
         secret = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        secret = secret or request.cookies.get(DEVICE_COOKIE, "")
+        if not secret:
+            secret = request.cookies.get(DEVICE_COOKIE, "")
+            if secret:  # a paired browser: its cookie rides along on any site's request
+                await csrf_guard(request)
         if not secret:
             raise DeviceDenied("device token required")
         token = recall_device(secret)

@@ -27,6 +27,8 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "web" / "templates",
     PACKAGE_DIR / "org" / "templates",
     PACKAGE_DIR / "audit" / "templates",
+    PACKAGE_DIR / "lobby" / "templates",
+    PACKAGE_DIR / "notify" / "templates",
 ]
 
 
@@ -41,10 +43,13 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", "Home", "/", None, "⌂"),
+    NavItem("console", "Teller console", "/lobby/console", Permission.LOBBY_OPERATE, "☎"),
+    NavItem("lobby", "Lobby dashboard", "/lobby/dashboard", Permission.LOBBY_VIEW, "▤"),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
     NavItem("audit", "Audit log", "/admin/audit", Permission.AUDIT_VIEW, "✎"),
+    NavItem("notifications", "My notifications", "/notifications", None, "✉"),
     NavItem("account", "My account", "/account/password", None, "⚙"),
 )
 

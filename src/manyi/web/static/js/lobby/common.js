@@ -1,0 +1,153 @@
+// Shared by the lobby screens: configuration, texts, the JSON API, the event stream.
+
+export function readJson(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : {};
+}
+
+const TEXTS = readJson("i18n");
+
+// A translated text; "{name}" placeholders are filled from `values`.
+export function t(key, values = {}) {
+  const text = TEXTS[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+}
+
+export const lang = document.documentElement.lang === "en" ? "en" : "zh";
+
+export function name(item) {
+  return lang === "en" ? item.name_en || item.name_zh : item.name_zh;
+}
+
+export class ApiError extends Error {
+  constructor(message, status, data) {
+    super(message);
+    this.status = status;
+    this.data = data;
+  }
+}
+
+export async function api(method, url, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) headers["X-CSRF-Token"] = meta.content;
+  }
+  const response = await fetch(url, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    throw new ApiError((data && data.message) || response.statusText, response.status, data);
+  }
+  return data;
+}
+
+// Follow a Server-Sent Events stream. The browser reconnects by itself and sends the
+// last event id; when the server refuses or is gone for good we reconnect ourselves
+// with ?after=<last id>, so nothing is missed either way.
+export function follow(url, handlers) {
+  let last = null;
+  let source = null;
+  let stopped = false;
+  let delay = 1000;
+  const state = (value) => handlers.state && handlers.state(value);
+
+  function connect() {
+    const target = last === null ? url : `${url}${url.includes("?") ? "&" : "?"}after=${last}`;
+    source = new EventSource(target);
+    source.addEventListener("hello", (e) => {
+      delay = 1000;
+      state("live");
+      handlers.hello && handlers.hello(JSON.parse(e.data));
+    });
+    source.addEventListener("lobby", (e) => {
+      if (e.lastEventId) last = Number(e.lastEventId);
+      handlers.lobby && handlers.lobby(JSON.parse(e.data));
+    });
+    source.addEventListener("resync", (e) => {
+      const data = JSON.parse(e.data);
+      last = data.last_event_id;
+      handlers.resync && handlers.resync(data);
+    });
+    source.addEventListener("status", (e) => {
+      state("live");
+      handlers.status && handlers.status(JSON.parse(e.data));
+    });
+    source.addEventListener("end", () => {
+      stopped = true;
+      source.close();
+      handlers.end && handlers.end();
+    });
+    source.onerror = () => {
+      if (stopped) return;
+      state("down");
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 15000);
+      }
+    };
+  }
+  connect();
+  return {
+    close() {
+      stopped = true;
+      source && source.close();
+    },
+    get lastId() {
+      return last;
+    },
+  };
+}
+
+// Call `fn` once after a burst of calls has settled.
+export function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+export function waitText(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 60) return t("soon");
+  return t("minutes", { n: Math.ceil(seconds / 60) });
+}
+
+// The outlet's local time (a screen's own clock may be set to another zone).
+export function clock(node, timeZone = readJson("config").timezone) {
+  if (!node) return;
+  const tick = () => {
+    node.textContent = new Date().toLocaleTimeString(lang === "en" ? "en-GB" : "zh-CN", {
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone: timeZone || undefined,
+    });
+  };
+  tick();
+  setInterval(tick, 10000);
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}

@@ -1,0 +1,205 @@
+// Teller console: sign on to a counter, then work it from the keyboard with the
+// function keys shown on screen, as on a hardware calling pad.
+import { api, debounce, el, follow, readJson, t } from "./common.js";
+
+const config = readJson("config");
+const base = `/api/v1/lobby/outlets/${encodeURIComponent(config.outlet)}`;
+const $ = (selector) => document.querySelector(selector);
+let me = null; // /me: my counter, its state, the current customer, my figures
+let snapshot = null;
+let busy = false;
+
+function serviceName(code) {
+  const s = config.services.find((x) => x.code === code);
+  return s ? (document.documentElement.lang === "en" ? s.name_en || s.name_zh : s.name_zh) : code;
+}
+
+function message(text, kind = "error") {
+  const box = $("[data-message]");
+  box.hidden = !text;
+  box.className = `alert ${kind}`;
+  box.textContent = text || "";
+}
+
+function fillCounters() {
+  const select = $("[data-counter-select]");
+  select.replaceChildren(
+    ...config.counters.map((c) =>
+      el("option", { value: c.number, text: `${t("counter", { n: c.number })} · ${c.services.map(serviceName).join(" / ")}` }),
+    ),
+  );
+}
+
+function render() {
+  const signedOn = me && me.counter !== null;
+  $("[data-signon]").hidden = signedOn;
+  $("[data-console]").hidden = !signedOn;
+  if (!signedOn) return;
+  $("[data-my-counter]").textContent = t("counter", { n: me.counter });
+  const state = $("[data-counter-state]");
+  state.textContent = t(me.state === "serving" ? "open" : me.state);
+  state.className = `tag ${me.state === "paused" ? "warn" : "ok"}`;
+  $("[data-pause-label]").textContent = me.state === "paused" ? t("resume") : t("pause");
+  const current = me.current;
+  $("[data-number]").textContent = current ? current.number : "—";
+  const meta = $("[data-meta]");
+  if (current) {
+    meta.replaceChildren(...[
+      el("span", { class: "tag info", text: t(current.state) }),
+      el("span", { text: serviceName(current.service) }),
+      current.class !== "normal" ? el("span", { class: "tag warn", text: t(`class:${current.class}`) }) : null,
+      current.waited_s !== null ? el("span", { text: t("waited", { m: Math.round(current.waited_s / 60) }) }) : null,
+      el("span", { class: "muted", text: t("calls", { n: current.call_count }) }),
+    ].filter(Boolean));
+  } else {
+    meta.replaceChildren(el("span", { class: "muted", text: t("none") }));
+  }
+  const has = Boolean(current);
+  const enable = (action, on) => {
+    $(`[data-action="${action}"]`).disabled = !on;
+  };
+  enable("call-next", !has && me.state !== "paused");
+  for (const action of ["recall", "complete", "no-show", "transfer"]) enable(action, has);
+  enable("start", has && current.state === "called");
+  enable("pause", !has);
+  enable("close", !has);
+  $("[data-served]").textContent = String(me.served_today);
+  $("[data-average]").textContent =
+    me.average_service_s === null
+      ? "—"
+      : me.average_service_s >= 60
+        ? t("minutes", { n: Math.round(me.average_service_s / 60) })
+        : t("seconds", { n: me.average_service_s });
+  renderWaiting();
+}
+
+function renderWaiting() {
+  if (!snapshot || !me || me.counter === null) return;
+  const mine = snapshot.services.filter((s) => me.services.includes(s.code));
+  const rows = mine.map((s) =>
+    el(
+      "tr",
+      { "data-waiting-service": s.code },
+      el("td", { text: `${s.code} ${serviceName(s.code)}` }),
+      el("td", { class: "num", text: String(s.waiting) }),
+    ),
+  );
+  $("[data-waiting]").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { text: t("nobody_waiting") }))]));
+}
+
+async function loadMe() {
+  me = await api("GET", `${base}/me`);
+  render();
+}
+async function loadQueue() {
+  snapshot = await api("GET", `${base}/queue`);
+  renderWaiting();
+}
+const refresh = debounce(() => {
+  loadMe().catch(() => {});
+  loadQueue().catch(() => {});
+}, 250);
+
+async function act(action) {
+  if (busy || !me || me.counter === null) return;
+  const button = $(`[data-action="${action}"]`);
+  if (button && button.disabled) return;
+  if (action === "transfer") {
+    openTransfer();
+    return;
+  }
+  const name = action === "pause" && me.state === "paused" ? "resume" : action;
+  busy = true;
+  button?.classList.add("pressed");
+  try {
+    const path = name === "rating-prompt" ? `${base}/counters/${me.counter}/rating-prompt` : `${base}/counters/${me.counter}/${name}`;
+    const body = me.current && ["recall", "start", "complete", "no-show"].includes(name) ? { ticket_id: me.current.id } : undefined;
+    const result = await api("POST", path, body);
+    message(name === "call-next" && result && !result.ticket ? t("nobody_waiting") : "", "warn");
+    if (name === "close") message(t("signed_off"), "ok");
+    await loadMe();
+    loadQueue().catch(() => {});
+  } catch (error) {
+    message(error.message);
+  } finally {
+    busy = false;
+    button?.classList.remove("pressed");
+  }
+}
+
+function openTransfer() {
+  const dialog = $("[data-transfer]");
+  $("[data-transfer-service]").replaceChildren(
+    el("option", { value: "", text: "—" }),
+    ...config.services.filter((s) => !me.current || s.code !== me.current.service).map((s) => el("option", { value: s.code, text: `${s.code} ${serviceName(s.code)}` })),
+  );
+  $("[data-transfer-counter]").replaceChildren(
+    el("option", { value: "", text: "—" }),
+    ...config.counters.filter((c) => c.number !== me.counter).map((c) => el("option", { value: c.number, text: t("counter", { n: c.number }) })),
+  );
+  dialog.showModal();
+  $("[data-transfer-service]").focus();
+}
+
+$("[data-transfer]").addEventListener("close", async () => {
+  const dialog = $("[data-transfer]");
+  if (dialog.returnValue !== "ok") return;
+  const service = $("[data-transfer-service]").value;
+  const counter = $("[data-transfer-counter]").value;
+  if (!service && !counter) {
+    message(t("choose_target"));
+    return;
+  }
+  try {
+    await api("POST", `${base}/counters/${me.counter}/transfer`, {
+      ticket_id: me.current.id,
+      service: service || null,
+      counter: counter ? Number(counter) : null,
+    });
+    message("");
+    await loadMe();
+  } catch (error) {
+    message(error.message);
+  }
+});
+
+$("[data-signon-form]").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const number = Number($("[data-counter-select]").value);
+  try {
+    await api("POST", `${base}/counters/${number}/open`);
+    message("");
+    await loadMe();
+    await loadQueue();
+  } catch (error) {
+    window.alert(error.message);
+  }
+});
+
+for (const button of document.querySelectorAll("[data-action]")) {
+  button.addEventListener("click", () => act(button.dataset.action));
+}
+
+const KEYS = Object.fromEntries([...document.querySelectorAll("[data-key]")].map((b) => [b.dataset.key, b.dataset.action]));
+document.addEventListener("keydown", (event) => {
+  const action = KEYS[event.key];
+  if (!action) return;
+  event.preventDefault(); // F1 help, F5 reload… belong to the console here
+  if ($("[data-transfer]").open) return;
+  act(action);
+});
+
+const conn = $("[data-conn]");
+follow(`${base}/events`, {
+  hello: refresh,
+  resync: refresh,
+  lobby: refresh,
+  state: (value) => {
+    conn.textContent = value === "live" ? t("live") : t("down");
+    conn.className = `tag ${value === "live" ? "ok" : "warn"}`;
+  },
+});
+
+fillCounters();
+loadMe().catch((error) => message(error.message));
+loadQueue().catch(() => {});

@@ -1,0 +1,226 @@
+// Lobby-manager dashboard: live queues, service level, counters, alerts; and the
+// actions a lobby manager takes (open/close a counter, change its services,
+// page second-line staff, issue a priority ticket).
+import { api, debounce, el, follow, readJson, t } from "./common.js";
+
+const config = readJson("config");
+const base = `/api/v1/lobby/outlets/${encodeURIComponent(config.outlet)}`;
+const $ = (selector) => document.querySelector(selector);
+let data = null;
+let staff = null;
+
+const minutes = (s) => t("min", { n: Math.round((s || 0) / 60) });
+const serviceName = (code) => config.services.find((s) => s.code === code)?.name_zh || code;
+
+function kpi(name, value, sub, level = "") {
+  const node = $(`[data-kpi="${name}"]`);
+  node.className = `kpi ${level}`;
+  node.querySelector("[data-v]").textContent = value;
+  node.querySelector("[data-s]").textContent = sub || "";
+}
+
+function flash(text, kind = "ok") {
+  const box = $("[data-flash]");
+  box.className = `alert ${kind}`;
+  box.textContent = text;
+  box.hidden = false;
+  setTimeout(() => (box.hidden = true), 6000);
+}
+
+function alertText(a) {
+  if (a.kind === "wait_over_target") {
+    return t("alert:wait_over_target", { service: a.service_name, m: Math.round(a.longest_wait_s / 60), t: Math.round(a.target_s / 60) });
+  }
+  if (a.kind === "idle_counter") return t("alert:idle_counter", { n: a.counter, m: Math.round(a.idle_s / 60), w: a.waiting });
+  if (a.kind === "dissatisfied_rating") {
+    const why = a.reason ? ` · ${t(`reason:${a.reason}`)}` : "";
+    return t("alert:dissatisfied_rating", { number: a.number, counter: a.counter }) + why;
+  }
+  return a.kind;
+}
+
+function render() {
+  const d = data;
+  const target = d.target_wait_s;
+  const waiting = d.services.reduce((n, s) => n + s.waiting, 0);
+  const longest = Math.max(0, ...d.services.map((s) => s.longest_wait_s));
+  kpi("waiting", String(waiting), d.services.filter((s) => s.waiting).map((s) => `${s.code} ${s.waiting}`).join(" · "));
+  kpi("longest", minutes(longest), t("target", { m: Math.round(target / 60) }), longest > target ? "bad" : longest > target * 0.8 ? "warn" : "ok");
+  const level = d.service_level;
+  const share = level.share === null ? "—" : `${Math.round(level.share * 100)}%`;
+  kpi("level", share, t("within", { k: level.within, n: level.called + level.still_waiting_over }), level.share === null ? "" : level.share >= 0.8 ? "ok" : level.share >= 0.6 ? "warn" : "bad");
+  const predictions = d.services.map((s) => s.predicted_wait_s).filter((x) => x !== null);
+  const low = Math.min(...predictions);
+  const high = Math.max(...predictions);
+  const range = Math.round(low / 60) === Math.round(high / 60) ? minutes(low) : `${Math.round(low / 60)}–${minutes(high)}`;
+  kpi("predicted", predictions.length ? range : "—", "");
+  const r = d.ratings;
+  const asked = r.prompted_share === null ? "—" : `${Math.round(r.prompted_share * 100)}%`;
+  kpi("ratings", `${r.answered}/${r.prompted}`, t("rated", { p: asked, d: r.dissatisfied }), r.dissatisfied ? "bad" : "");
+
+  $("[data-counters]").replaceChildren(
+    ...d.counters.map((c) => {
+      const actions = [];
+      if (config.manage) {
+        if (c.state === "closed") actions.push(el("button", { class: "btn", type: "button", text: t("open_counter"), onclick: () => openCounter(c) }));
+        else actions.push(el("button", { class: "btn", type: "button", text: t("close_counter"), onclick: () => closeCounter(c) }));
+        actions.push(el("button", { class: "btn", type: "button", text: t("services"), onclick: () => editServices(c) }));
+      }
+      const stateTag = { open: "ok", serving: "info", paused: "warn", closed: "" }[c.state] || "";
+      return el(
+        "tr",
+        { "data-counter": c.number },
+        el("td", { text: t("counter", { n: c.number }) }),
+        el("td", { text: t(c.kind) }),
+        el("td", {}, el("span", { class: `tag ${stateTag}`, text: t(c.state) })),
+        el("td", { text: c.teller || "—" }),
+        el("td", { text: c.current || "—" }),
+        el("td", { text: c.services.join(" ") }),
+        el("td", { class: "num", text: c.idle_s === null ? "—" : minutes(c.idle_s) }),
+        el("td", {}, el("div", { class: "row-actions" }, ...actions)),
+      );
+    }),
+  );
+  $("[data-services]").replaceChildren(
+    ...d.services.map((s) =>
+      el(
+        "tr",
+        { "data-service": s.code },
+        el("td", { text: `${s.code} ${s.name.zh}` }),
+        el("td", { class: "num", text: String(s.waiting) }),
+        el("td", { text: Object.entries(s.by_class).map(([k, v]) => `${t(k === "normal" ? "regular" : k)} ${v}`).join(" · ") || "—" }),
+        el("td", { class: "num", text: s.waiting ? minutes(s.longest_wait_s) : "—" }),
+        el("td", { class: "num", text: s.predicted_wait_s === null ? "—" : minutes(s.predicted_wait_s) }),
+      ),
+    ),
+  );
+  const alerts = d.alerts.map((a) => {
+    const severe = a.kind !== "idle_counter";
+    return el(
+      "li",
+      { class: severe ? "bad" : "warn", "data-alert": a.kind },
+      el("span", { class: "text", text: alertText(a) }),
+      a.alert_id && config.manage ? el("button", { class: "btn", type: "button", text: t("acknowledge"), onclick: () => acknowledge(a.alert_id) }) : null,
+    );
+  });
+  $("[data-alerts]").replaceChildren(...(alerts.length ? alerts : [el("li", { class: "none", text: t("no_alerts") })]));
+  const today = Object.entries(d.today);
+  $("[data-today]").replaceChildren(...today.map(([k, v]) => el("tr", {}, el("td", { text: t(`today:${k}`) }), el("td", { class: "num", text: String(v) }))));
+}
+
+async function load() {
+  data = await api("GET", `${base}/dashboard`);
+  render();
+}
+const reload = debounce(() => load().catch(() => {}), 500);
+
+async function act(promise, done) {
+  try {
+    const result = await promise;
+    if (done) flash(done(result));
+    await load();
+  } catch (error) {
+    flash(error.message, "error");
+  }
+}
+
+async function staffList() {
+  staff = await api("GET", `${base}/staff`);
+  return staff;
+}
+
+function dialog(name) {
+  return $(`[data-dialog="${name}"]`);
+}
+
+function whenClosed(node, fn) {
+  node.addEventListener("close", () => node.returnValue === "ok" && fn(), { once: true });
+}
+
+async function openCounter(c) {
+  const people = (await staffList()).filter((p) => p.may_work_counter && p.at_counter === null);
+  $("[data-open-title]").textContent = `${t("open_counter")} · ${t("counter", { n: c.number })}`;
+  $("[data-open-teller]").replaceChildren(...people.map((p) => el("option", { value: p.username, text: `${p.name} (${p.username})` })));
+  const node = dialog("open");
+  node.returnValue = "";
+  whenClosed(node, () => act(api("POST", `${base}/counters/${c.number}/open`, { teller: $("[data-open-teller]").value })));
+  node.showModal();
+}
+
+function closeCounter(c) {
+  act(api("POST", `${base}/counters/${c.number}/close`));
+}
+
+function editServices(c) {
+  let order = [...c.services];
+  $("[data-services-title]").textContent = `${t("services")} · ${t("counter", { n: c.number })}`;
+  const list = $("[data-services-list]");
+  list.replaceChildren(
+    ...config.services.map((s) => {
+      const box = el("input", { type: "checkbox", value: s.code, checked: order.includes(s.code) ? "checked" : null });
+      box.addEventListener("change", () => {
+        order = box.checked ? [...order, s.code] : order.filter((x) => x !== s.code);
+      });
+      return el("label", {}, box, ` ${s.code} ${s.name_zh}`);
+    }),
+  );
+  const node = dialog("services");
+  node.returnValue = "";
+  whenClosed(node, () => act(api("PUT", `${base}/counters/${c.number}/services`, { services: order })));
+  node.showModal();
+}
+
+async function pageStaff() {
+  const people = await staffList();
+  $("[data-page-staff]").replaceChildren(
+    ...people.map((p) =>
+      el(
+        "label",
+        {},
+        el("input", { type: "checkbox", value: p.id, "data-page-id": p.id }),
+        ` ${p.name}${p.at_counter !== null ? ` (${t("at_counter", { n: p.at_counter })})` : ""}`,
+      ),
+    ),
+  );
+  $("[data-page-message]").value = t("page_default");
+  const node = dialog("page");
+  node.returnValue = "";
+  whenClosed(node, () => {
+    const ids = [...document.querySelectorAll("[data-page-id]:checked")].map((b) => Number(b.value));
+    act(api("POST", `${base}/pages`, { staff: ids, message: $("[data-page-message]").value }), () => t("paged", { n: ids.length }));
+  });
+  node.showModal();
+}
+
+function issueTicket() {
+  $("[data-issue-service]").replaceChildren(...config.services.map((s) => el("option", { value: s.code, text: `${s.code} ${s.name_zh}` })));
+  const node = dialog("issue");
+  node.returnValue = "";
+  whenClosed(node, () =>
+    act(
+      api("POST", `${base}/tickets`, { service: $("[data-issue-service]").value, class: $("[data-issue-class]").value }),
+      (ticket) => t("issued", { number: ticket.number }),
+    ),
+  );
+  node.showModal();
+}
+
+function acknowledge(id) {
+  act(api("POST", `${base}/alerts/${id}/acknowledge`));
+}
+
+$("[data-open-page]")?.addEventListener("click", pageStaff);
+$("[data-open-issue]")?.addEventListener("click", issueTicket);
+
+const conn = $("[data-conn]");
+follow(`${base}/events`, {
+  hello: reload,
+  resync: reload,
+  lobby: reload,
+  state: (value) => {
+    conn.textContent = value === "live" ? t("live") : t("down");
+    conn.className = `tag ${value === "live" ? "ok" : "warn"}`;
+  },
+});
+load().catch((error) => flash(error.message, "error"));
+setInterval(reload, 20000); // waits grow even when nothing happens

@@ -1,0 +1,77 @@
+// Announcements through the browser's speech synthesis, one after another.
+//
+// Each text is queued and spoken only when the one before has finished; nothing
+// ever cancels speech, so a new call never cuts off the one being announced.
+// Some engines never report the end of an utterance: a watchdog moves on only
+// once the engine says it is no longer speaking.
+
+export class Speaker {
+  constructor({ lang = "zh-CN", rate = 0.9, pauseMs = 700 } = {}) {
+    this.lang = lang;
+    this.rate = rate;
+    this.pauseMs = pauseMs;
+    this.queue = [];
+    this.busy = false;
+    this.log = []; // every text queued, in order, with what became of it (read by tests)
+    this.synth = "speechSynthesis" in window ? window.speechSynthesis : null;
+  }
+
+  get available() {
+    return this.synth !== null;
+  }
+
+  // Chrome speaks only after the page has had a user gesture (or when started
+  // with --autoplay-policy=no-user-gesture-required, as a board should be).
+  unlock() {
+    if (!this.synth) return;
+    const silent = new SpeechSynthesisUtterance(" ");
+    silent.volume = 0;
+    this.synth.speak(silent);
+  }
+
+  say(text) {
+    const entry = { text, queuedAt: Date.now(), state: "queued" };
+    this.log.push(entry);
+    this.queue.push(entry);
+    this.pump();
+    return entry;
+  }
+
+  pump() {
+    if (this.busy || this.queue.length === 0) return;
+    const entry = this.queue.shift();
+    this.busy = true;
+    entry.state = "speaking";
+    entry.startedAt = Date.now();
+    let finished = false;
+    const done = (state) => {
+      if (finished) return;
+      finished = true;
+      entry.state = state;
+      entry.endedAt = Date.now();
+      setTimeout(() => {
+        this.busy = false;
+        this.pump();
+      }, this.pauseMs);
+    };
+    if (!this.synth) {
+      done("silent");
+      return;
+    }
+    const utterance = new SpeechSynthesisUtterance(entry.text);
+    utterance.lang = this.lang;
+    utterance.rate = this.rate;
+    const voice = this.synth.getVoices().find((v) => v.lang && v.lang.replace("_", "-").startsWith("zh"));
+    if (voice) utterance.voice = voice;
+    utterance.onend = () => done("spoken");
+    utterance.onerror = () => done("error");
+    this.synth.speak(utterance);
+    const estimate = 1000 + entry.text.length * 300;
+    const watch = () => {
+      if (finished) return;
+      if (!this.synth.speaking && !this.synth.pending) done("spoken");
+      else setTimeout(watch, 500);
+    };
+    setTimeout(watch, estimate);
+  }
+}

@@ -1,0 +1,55 @@
+// The customer's status page: position, people ahead, predicted wait, and a clear
+// "please go to counter N" when called. Follows the ticket's own event stream.
+import { api, follow, readJson, t, waitText } from "./common.js";
+
+let status = readJson("config");
+const $ = (selector) => document.querySelector(selector);
+
+function render(s) {
+  status = s;
+  $("[data-number]").textContent = s.number;
+  const called = s.state === "called" || s.state === "serving";
+  const finished = s.state === "finished";
+  $("[data-go]").hidden = !called;
+  $("[data-facts]").hidden = called || finished;
+  $("[data-done]").hidden = !finished;
+  $("[data-cancel]").hidden = s.state !== "waiting";
+  if (called) {
+    $("[data-state]").textContent = t(s.state);
+    $("[data-where]").textContent = t("go", { n: s.counter });
+    $("[data-say]").textContent = s.announcement ? s.announcement.zh : "";
+    if (navigator.vibrate) navigator.vibrate([300, 200, 300]);
+  } else if (finished) {
+    $("[data-state]").textContent = "";
+    $("[data-done]").textContent = t(s.outcome || "served");
+  } else {
+    $("[data-state]").textContent = t("waiting");
+    $("[data-position]").textContent = s.position ?? "—";
+    $("[data-ahead]").textContent = s.people_ahead ?? "—";
+    $("[data-wait]").textContent = waitText(s.predicted_wait_s);
+  }
+}
+
+const conn = $("[data-conn]");
+const stream = follow(`/api/v1/public/tickets/${encodeURIComponent(location.pathname.split("/")[2])}/events`, {
+  status: render,
+  end: () => {
+    conn.textContent = "";
+  },
+  state: (value) => {
+    conn.textContent = value === "live" ? t("live") : t("down");
+    conn.classList.toggle("down", value !== "live");
+  },
+});
+
+$("[data-cancel]").addEventListener("click", async () => {
+  if (!window.confirm(t("confirm_cancel"))) return;
+  try {
+    await api("POST", `/api/v1/public/tickets/${encodeURIComponent(location.pathname.split("/")[2])}/cancel`);
+  } catch (error) {
+    window.alert(error.message);
+  }
+});
+
+render(status);
+window.manyiStatus = { get current() { return status; }, stream };

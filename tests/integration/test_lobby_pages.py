@@ -1,0 +1,110 @@
+"""The lobby's pages over HTTP: pairing a device, who opens which screen, the
+printed ticket and its QR code, and the cookie-paired browser's CSRF guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+
+from manyi.db import Database
+from manyi.org import devices
+from manyi.web.security import DEVICE_COOKIE
+from tests.conftest import SYSTEM, Bank
+from tests.integration.test_lobby_api import device_client, staff_client
+from tests.lobby_helpers import configure
+from tests.web_helpers import csrf_of, make_client
+
+
+@pytest.fixture
+def lobby(db: Database, bank: Bank) -> Bank:
+    configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
+    return bank
+
+
+def secret_for(db: Database, outlet_id: int, kind: str) -> str:
+    with db.session() as session:
+        _, secret = devices.issue_token(
+            session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=1
+        )
+    return secret
+
+
+def paired(db: Database, secret: str, counter: str = "") -> tuple[TestClient, str]:
+    client = make_client(db)
+    token = csrf_of(client, "/device/pair")
+    response = client.post(
+        "/device/pair", data={"token": secret, "counter": counter, "csrf_token": token}
+    )
+    return client, response.headers.get("location", str(response.status_code))
+
+
+def test_pairing_sends_each_device_to_its_screen(db: Database, lobby: Bank) -> None:
+    outlet = lobby.unit("OUT-A")
+    kiosk, where = paired(db, secret_for(db, outlet, "kiosk"))
+    assert where == "/device/kiosk"
+    assert kiosk.cookies.get(DEVICE_COOKIE, "").startswith("mdt_")
+    page = kiosk.get("/device/kiosk")
+    assert page.status_code == 200 and "请选择您要办理的业务" in page.text
+    assert kiosk.get("/device").headers["location"] == "/device/kiosk"
+    assert kiosk.get("/device/board").status_code == 403  # a kiosk is not a board
+
+    board, where = paired(db, secret_for(db, outlet, "display"))
+    assert where == "/device/board" and "正在叫号" in board.get("/device/board").text
+
+    pad_secret = secret_for(db, outlet, "rating_pad")
+    _, status = paired(db, pad_secret)
+    assert status == "400"
+    pad, where = paired(db, pad_secret, counter="3")
+    assert where == "/device/rating/3"
+    assert "您对我们的服务满意吗" in pad.get("/device/rating/3").text
+    assert pad.get("/device/rating/99").status_code == 422
+
+    _, status = paired(db, "mdt_not-a-token")
+    assert status == "400"
+    anonymous = make_client(db)
+    assert anonymous.get("/device/board").headers["location"] == "/device/pair"
+
+
+def test_a_paired_browser_needs_the_csrf_token_to_act(db: Database, lobby: Bank) -> None:
+    kiosk, _ = paired(db, secret_for(db, lobby.unit("OUT-A"), "kiosk"))
+    refused = kiosk.post("/device/api/v1/lobby/tickets", json={"service": "A"})
+    assert refused.status_code == 403 and refused.json()["error"] == "csrf_failed"
+    token = csrf_of(kiosk, "/device/pair")
+    issued = kiosk.post(
+        "/device/api/v1/lobby/tickets", json={"service": "A"}, headers={"x-csrf-token": token}
+    )
+    assert issued.status_code == 201, issued.text
+
+
+def test_printed_ticket_and_qr_code(db: Database, lobby: Bank) -> None:
+    kiosk = device_client(db, lobby.unit("OUT-A"), "kiosk")
+    ticket = kiosk.post("/device/api/v1/lobby/tickets", json={"service": "B", "class": "green"})
+    token = ticket.json()["token"]
+    public = make_client(db)
+    for paper in (80, 58):
+        view = public.get(f"/t/{token}/print?paper={paper}&autoprint=1")
+        assert view.status_code == 200
+        assert "B001" in view.text and "绿色通道" in view.text and "<svg" in view.text
+        assert f"{paper}mm" in view.text and "window.print()" in view.text
+    assert public.get(f"/t/{token}/print?paper=72").status_code == 422
+    qr = public.get(f"/t/{token}/qr.svg")
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+    assert public.get("/t/no-such-token/qr.svg").status_code == 404
+    status = public.get(f"/t/{token}")
+    assert status.status_code == 200 and "B001" in status.text and "等候中" in status.text
+
+
+def test_staff_pages_follow_roles(db: Database, lobby: Bank) -> None:
+    teller = staff_client(db, "teller.a")
+    console = teller.get("/lobby/console")
+    assert console.status_code == 200 and "柜员工作台" in console.text
+    assert teller.get("/lobby/dashboard").status_code == 200
+    assert teller.get("/lobby/dashboard?outlet=OUT-B").status_code == 404
+    head = staff_client(db, "head.a")
+    assert head.get("/lobby/console").status_code == 403  # a branch head does not work a counter
+    admin = staff_client(db, "admin")  # at head office: chooses an outlet first
+    choose = admin.get("/lobby/dashboard")
+    assert choose.status_code == 200 and "?outlet=OUT-A" in choose.text
+    assert make_client(db).get("/lobby/dashboard").status_code == 303
