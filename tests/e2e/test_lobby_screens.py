@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -23,6 +24,7 @@ from manyi.org.tables import Unit
 from tests.conftest import SYSTEM
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_shell import sign_in
+from tests.live_server import TcpProxy
 
 pytestmark = pytest.mark.e2e
 OUTLET = "BJ-HD-ZGC"
@@ -241,3 +243,55 @@ def test_console_pages_need_staff_and_devices_need_pairing(
     expect(page.get_by_role("alert")).to_contain_text("设备令牌无效")
     page.goto("/lobby/console")
     expect(page).to_have_url(re.compile(r"/signin\?next=/lobby/console$"))
+
+
+def test_board_that_loses_its_connection_misses_no_call(
+    browser: Browser, screen: Callable[..., BrowserContext], tokens: dict[str, str], base_url: str
+) -> None:
+    proxy = TcpProxy(int(base_url.rsplit(":", 1)[1]))  # the board's network link
+    board_context = browser.new_context(
+        base_url=proxy.url, viewport={"width": 1920, "height": 1080}, locale="zh-CN"
+    )
+    board_context.set_default_timeout(TIMEOUT_MS)
+    try:
+        board = board_context.new_page()
+        pair(board, tokens["display"])
+        expect(board.locator("[data-conn]")).to_have_text("实时")
+        teller = screen(1440, 900).new_page()
+        sign_in(teller, "zgc.teller2")
+        teller.goto("/lobby/console")
+        teller.locator("[data-counter-select]").select_option("4")
+        teller.get_by_role("button", name="签到").click()
+        expect(teller.locator("[data-my-counter]")).to_have_text("4号窗口")
+        kiosk = {"Authorization": f"Bearer {tokens['kiosk']}"}
+        with httpx.Client(base_url=base_url) as http:
+            numbers = [
+                http.post(
+                    "/device/api/v1/lobby/tickets", json={"service": "B"}, headers=kiosk
+                ).json()["number"]
+                for _ in range(2)
+            ]
+
+        proxy.cut()  # the board's network drops
+        expect(board.locator("[data-conn]")).to_have_text("正在重新连接…")
+        teller.keyboard.press("F1")  # called while the board is away
+        expect(teller.locator("[data-number]")).to_have_text(numbers[0])
+        proxy.restore()
+
+        expect(board.locator("[data-conn]")).to_have_text("实时")
+        expect(board.locator("[data-counter='4'] .t")).to_have_text(numbers[0])
+        missed = f"请{numbers[0]}号到4号窗口办理"
+        board.wait_for_function(
+            "text => window.manyiSpeaker.log.some(e => e.text === text)", arg=missed
+        )
+        for key in ("F3", "F4", "F1"):  # serve them; the next call arrives live again
+            teller.keyboard.press(key)
+            expect(teller.locator("[data-message]")).to_be_hidden()
+        expect(board.locator("[data-counter='4'] .t")).to_have_text(numbers[1])
+        for key in ("F3", "F4"):
+            teller.keyboard.press(key)
+        expect(teller.locator("[data-number]")).to_have_text("—")
+        teller.keyboard.press("F9")
+    finally:
+        board_context.close()
+        proxy.close()

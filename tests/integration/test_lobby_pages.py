@@ -4,10 +4,15 @@ printed ticket and its QR code, and the cookie-paired browser's CSRF guard."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import threading
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from manyi import cli
+from manyi.config import get_settings
 from manyi.db import Database
 from manyi.org import devices
 from manyi.web.security import DEVICE_COOKIE
@@ -108,3 +113,51 @@ def test_staff_pages_follow_roles(db: Database, lobby: Bank) -> None:
     choose = admin.get("/lobby/dashboard")
     assert choose.status_code == 200 and "?outlet=OUT-A" in choose.text
     assert make_client(db).get("/lobby/dashboard").status_code == 303
+
+
+def test_kiosk_fetches_escpos_bytes_and_the_desk_reprints(
+    db: Database, lobby: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kiosk = device_client(db, lobby.unit("OUT-A"), "kiosk")
+    token = kiosk.post("/device/api/v1/lobby/tickets", json={"service": "A"}).json()["token"]
+    raw = kiosk.get(f"/device/api/v1/lobby/tickets/{token}/escpos?paper=58")
+    assert raw.status_code == 200 and raw.headers["content-type"] == "application/octet-stream"
+    assert raw.content.startswith(b"\x1b@") and b"A001" in raw.content
+    assert "甲网点".encode("gb18030") in raw.content
+    assert kiosk.get(f"/device/api/v1/lobby/tickets/{token}/escpos?paper=70").status_code == 422
+    board = device_client(db, lobby.unit("OUT-A"), "display")
+    assert board.get(f"/device/api/v1/lobby/tickets/{token}/escpos").status_code == 403
+    configure(db, lobby.unit("OUT-B"), opens=dt.time(0), closes=None)
+    other = device_client(db, lobby.unit("OUT-B"), "kiosk")
+    assert other.get(f"/device/api/v1/lobby/tickets/{token}/escpos").status_code == 404
+
+    # The lobby desk reprints the same ticket on a network printer (raw port 9100).
+    received = bytearray()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def accept() -> None:
+        conn, _ = server.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                received.extend(chunk)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    monkeypatch.setenv("MANYI_DATABASE_URL", db.url)
+    get_settings.cache_clear()  # the command reads the settings once per process
+    port = server.getsockname()[1]
+    result = CliRunner().invoke(
+        cli.app, ["lobby", "print", token, "--printer", f"tcp://127.0.0.1:{port}", "--paper", "58"]
+    )
+    thread.join(timeout=5)
+    server.close()
+    assert result.exit_code == 0, result.output
+    assert "A001" in result.output
+    assert bytes(received).startswith(b"\x1b@") and b"A001" in received
+    bad = CliRunner().invoke(cli.app, ["lobby", "print", token, "--printer", "lpt1"])
+    assert bad.exit_code == 2 and "--printer" in bad.output
+    missing = CliRunner().invoke(cli.app, ["lobby", "print", "nope", "--printer", "none"])
+    assert missing.exit_code == 1
+    get_settings.cache_clear()

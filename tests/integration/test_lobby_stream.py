@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -57,6 +59,12 @@ def token_for(db: Database, outlet_id: int, kind: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """asyncio.run on a thread of its own: the e2e tests' browser keeps a loop on this one."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 # --- the hub ------------------------------------------------------------------------
 
 
@@ -83,7 +91,7 @@ def test_hub_delivers_by_topic_and_drops_a_backlog_for_a_gap() -> None:
         other.close()
         assert hub.subscriber_count() == 0
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_notify_payloads_stay_under_the_postgres_limit() -> None:
@@ -118,7 +126,7 @@ def test_events_reach_subscribers_only_when_the_transaction_commits(
         assert later is None or isinstance(later, realtime.Gap)  # the rolled-back one never came
         sub.close()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 @pytest.mark.postgres
@@ -141,7 +149,7 @@ def test_another_process_hub_hears_commits_through_listen_notify(db: Database, l
             assert [e.id for e in got if isinstance(e, realtime.Event)] == [first, second]
             sub.close()
 
-        asyncio.run(scenario())
+        run(scenario())
     finally:
         other.dispose()
 

@@ -102,3 +102,38 @@ def _fail(exc: ManyiError) -> int:
     field = f" ({exc.field})" if exc.field else ""
     typer.echo(f"manyi: {exc.text()}{field}", err=True)
     return 1
+
+
+@app.command("print")
+def print_ticket(
+    token: Annotated[str, typer.Argument(help="the ticket's status token (from the QR code)")],
+    printer: Annotated[
+        str, typer.Option(help="tcp://HOST:9100, a device path such as /dev/usb/lp0, or none")
+    ],
+    paper: Annotated[int, typer.Option(help="paper width in mm: 80 or 58")] = 80,
+    base_url: Annotated[
+        str, typer.Option(help="address of manyi that the QR code points to")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Print a ticket on an ESC/POS thermal printer (reprint at the lobby desk)."""
+    from manyi.lobby.printing import PrinterError, printer_from_url
+
+    try:
+        target = printer_from_url(printer, paper)
+    except ValueError as exc:
+        typer.echo(f"error: --printer: {exc}", err=True)
+        raise typer.Exit(2) from None
+    database = _database()
+    try:
+        with database.session() as session:
+            slip = queries.slip_for(session, token, utcnow(), base_url=base_url, lang="zh")
+        target.print_slip(slip)
+    except ManyiError as exc:
+        typer.echo(f"error: {exc.text()}", err=True)
+        raise typer.Exit(1) from None
+    except PrinterError as exc:
+        typer.echo(f"error: printer: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    typer.echo(f"printed {slip.number} ({paper} mm)")

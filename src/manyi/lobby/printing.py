@@ -52,6 +52,10 @@ LABELS: dict[str, dict[str, str]] = {
         "scan": "扫码查看排队进度",
         "about": "约 {n} 分钟",
         "soon": "不到 1 分钟",
+        "green": "绿色通道",
+        "vip": "贵宾",
+        "appointment": "预约",
+        "footer": "请留意叫号，过号请咨询大堂经理。",
     },
     "en": {
         "ahead": "People ahead: {n}",
@@ -60,6 +64,10 @@ LABELS: dict[str, dict[str, str]] = {
         "scan": "Scan to follow your place in the queue",
         "about": "about {n} min",
         "soon": "less than 1 min",
+        "green": "Green channel",
+        "vip": "VIP",
+        "appointment": "Appointment",
+        "footer": "Please listen for your number. A missed number may need a new ticket.",
     },
 }
 NO_ESTIMATE = "—"

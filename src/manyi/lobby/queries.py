@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from manyi.lobby import layouts, store
+from manyi.lobby import layouts, printing, store
 from manyi.lobby.model import (
     Channel,
     Counter,
@@ -196,3 +196,30 @@ def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
     )
     today = {"issued": int(issued or 0), **{str(k): int(v) for k, v in counts.items()}}
     return Snapshot(outlet, policy, now, queues, counters, recent, int(last_id or 0), today)
+
+
+def slip_for(
+    session: Session, token: str, now: dt.datetime, *, base_url: str, lang: printing.Lang
+) -> printing.TicketSlip:
+    """What the printed ticket of `token` shows, for a status page under `base_url`."""
+    status = ticket_status(session, token, now)
+    labels = printing.LABELS[lang]
+    service = status.service
+    english = lang == "en"
+    outlet_name = status.outlet.name_en if english and status.outlet.name_en else None
+    return printing.TicketSlip(
+        outlet_name=outlet_name or status.outlet.name_zh,
+        number=status.ticket.number,
+        service_name=(service.name("en") if english else service.name_zh)
+        if service
+        else status.ticket.service_code,
+        klass_label=labels.get(status.ticket.klass.value, ""),
+        people_ahead=status.people_ahead or 0,
+        predicted_wait_s=status.predicted_wait_s,
+        issued_at_local=status.ticket.issued_at.astimezone(
+            layouts.layout(session, status.outlet).policy.zone
+        ),
+        status_url=base_url.rstrip("/") + f"/t/{token}",
+        footer=labels["footer"],
+        lang=lang,
+    )

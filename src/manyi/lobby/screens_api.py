@@ -10,18 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.db import utcnow
-from manyi.lobby import counters, dashboard, layouts, rating, service, store
+from manyi.errors import Forbidden, InvalidInput, NotFound
+from manyi.lobby import counters, dashboard, layouts, printing, queries, rating, service, store
 from manyi.lobby.api import staff_operator
 from manyi.lobby.schemas import counter_json, snapshot_json, ticket_json
 from manyi.lobby.service import Operator
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.notify import service as notify
+from manyi.org.devices import DeviceKind
 from manyi.org.model import Permission
 from manyi.org.tables import DeviceToken, Staff
 from manyi.web.security import DbSession, Principal, device, in_unit_of_work, require
@@ -96,6 +98,30 @@ def show_rating_again(
 ) -> dict[str, Any]:
     prompt = rating.show_again(session, staff_operator(principal), outlet, number, utcnow())
     return rating.prompt_json(prompt)
+
+
+@router.get(
+    "/device/api/v1/lobby/tickets/{token}/escpos",
+    summary="Kiosk: the ticket as ESC/POS bytes for a directly attached thermal printer",
+    response_class=Response,
+)
+async def ticket_escpos(
+    token: str, request: Request, paper: int = 80, device_token: DeviceToken = device()
+) -> Response:
+    if device_token.kind != DeviceKind.KIOSK.value:
+        raise Forbidden("only a kiosk prints tickets", "device")
+    if paper not in printing.PAPER_COLUMNS:
+        raise InvalidInput("paper must be 58 or 80 mm", "paper")
+    base_url = str(request.base_url)
+
+    def work(session: Session) -> bytes:
+        if service.latest_leg(session, token).outlet_id != device_token.outlet_id:
+            raise NotFound("no such ticket", "token")
+        slip = queries.slip_for(session, token, utcnow(), base_url=base_url, lang="zh")
+        return printing.render_escpos(slip, paper)
+
+    data = await in_unit_of_work(request, work)
+    return Response(data, media_type="application/octet-stream")
 
 
 # --- teller console ---------------------------------------------------------------------

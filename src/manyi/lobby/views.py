@@ -42,8 +42,6 @@ PAGE_FOR_KIND = {
     DeviceKind.COUNTER_PAD.value: "/device/pair",  # a hardware pad has no screen of its own
 }
 TEN_YEARS_S = 10 * 365 * 24 * 3600
-# English message ids of the priority classes a ticket shows (normal shows none).
-CLASS_LABELS = {"green": "Green channel", "vip": "VIP", "appointment": "Appointment"}
 
 
 def _json(value: Any) -> Markup:
@@ -194,36 +192,13 @@ def status_page(
             "status": status,
             "config": _json(status),
             "issued": issued,
-            "wait_text": printing.format_wait(
-                found.predicted_wait_s, "en" if request_language(request) == "en" else "zh"
-            ),
+            "wait_text": printing.format_wait(found.predicted_wait_s, _lang(request)),
         },
     )
 
 
-def slip_for(session: Session, request: Request, token: str) -> printing.TicketSlip:
-    status = queries.ticket_status(session, token, utcnow())
-    lang: printing.Lang = "en" if request_language(request) == "en" else "zh"
-    _ = translator(request_language(request))
-    service_ = status.service
-    policy = layouts.layout(session, status.outlet).policy
-    klass = status.ticket.klass.value
-    return printing.TicketSlip(
-        outlet_name=status.outlet.name_en
-        if lang == "en" and status.outlet.name_en
-        else status.outlet.name_zh,
-        number=status.ticket.number,
-        service_name=(service_.name("en") if lang == "en" else service_.name_zh)
-        if service_
-        else status.ticket.service_code,
-        klass_label=_(CLASS_LABELS[klass]) if klass in CLASS_LABELS else "",
-        people_ahead=status.people_ahead or 0,
-        predicted_wait_s=status.predicted_wait_s,
-        issued_at_local=status.ticket.issued_at.astimezone(policy.zone),
-        status_url=str(request.base_url).rstrip("/") + f"/t/{token}",
-        footer=_("Please listen for your number. A missed number may need a new ticket."),
-        lang=lang,
-    )
+def _lang(request: Request) -> printing.Lang:
+    return "en" if request_language(request) == "en" else "zh"
 
 
 @router.get("/t/{token}/print")
@@ -237,7 +212,9 @@ def print_view(
 ) -> Response:
     if paper not in (58, 80):
         raise InvalidInput("paper must be 58 or 80 mm", "paper")
-    slip = slip_for(session, request, token)
+    slip = queries.slip_for(
+        session, token, utcnow(), base_url=str(request.base_url), lang=_lang(request)
+    )
     return render(
         request,
         "ticket_print.html",

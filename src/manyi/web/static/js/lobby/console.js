@@ -7,7 +7,6 @@ const base = `/api/v1/lobby/outlets/${encodeURIComponent(config.outlet)}`;
 const $ = (selector) => document.querySelector(selector);
 let me = null; // /me: my counter, its state, the current customer, my figures
 let snapshot = null;
-let busy = false;
 
 function serviceName(code) {
   const s = config.services.find((x) => x.code === code);
@@ -100,8 +99,16 @@ const refresh = debounce(() => {
   loadQueue().catch(() => {});
 }, 250);
 
-async function act(action) {
-  if (busy || !me || me.counter === null) return;
+// Keys pressed in quick succession (F4 then F1) run one after another, in order,
+// each against the state the one before left.
+let chain = Promise.resolve();
+function act(action) {
+  chain = chain.then(() => run(action)).catch(() => {});
+  return chain;
+}
+
+async function run(action) {
+  if (!me || me.counter === null) return;
   const button = $(`[data-action="${action}"]`);
   if (button && button.disabled) return;
   if (action === "transfer") {
@@ -109,10 +116,9 @@ async function act(action) {
     return;
   }
   const name = action === "pause" && me.state === "paused" ? "resume" : action;
-  busy = true;
   button?.classList.add("pressed");
   try {
-    const path = name === "rating-prompt" ? `${base}/counters/${me.counter}/rating-prompt` : `${base}/counters/${me.counter}/${name}`;
+    const path = `${base}/counters/${me.counter}/${name}`;
     const body = me.current && ["recall", "start", "complete", "no-show"].includes(name) ? { ticket_id: me.current.id } : undefined;
     const result = await api("POST", path, body);
     message(name === "call-next" && result && !result.ticket ? t("nobody_waiting") : "", "warn");
@@ -122,7 +128,6 @@ async function act(action) {
   } catch (error) {
     message(error.message);
   } finally {
-    busy = false;
     button?.classList.remove("pressed");
   }
 }
