@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.lobby.demo_layout import seed_lobbies
+from manyi.org import devices
 from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
 from manyi.org.model import Role, UnitLevel
+from manyi.org.tables import DeviceToken
 
 DEMO_PASSWORD = "Manyi-demo-2026"  # noqa: S105 (demo only, printed on purpose)
 DEMO_ACTOR = audit.Actor(id=None, name="demo-seed")
@@ -200,6 +203,7 @@ class SeedReport:
     units_created: int = 0
     staff_created: int = 0
     lobbies_configured: int = 0
+    devices_created: int = 0
 
 
 def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
@@ -239,7 +243,37 @@ def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
         )
         report.staff_created += 1
     report.lobbies_configured = seed_lobbies(session, DEMO_ACTOR)
+    report.devices_created = _seed_devices(session, codes)
     return report
+
+
+# The demo's screens at 中关村, paired with these printed tokens (demo only, like the
+# demo password): a kiosk, a display board and the rating pad of counter 3.
+DEMO_DEVICES = (
+    ("BJ-HD-ZGC", "kiosk", "中关村 取号机", "mdt_demo-zgc-kiosk"),
+    ("BJ-HD-ZGC", "display", "中关村 叫号屏", "mdt_demo-zgc-board"),
+    ("BJ-HD-ZGC", "rating_pad", "中关村 3号窗口评价器", "mdt_demo-zgc-rating-3"),
+)
+
+
+def _seed_devices(session: Session, codes: dict[str, int]) -> int:
+    created = 0
+    for outlet, kind, name, secret in DEMO_DEVICES:
+        known = session.scalar(
+            select(DeviceToken.id).where(DeviceToken.token_hash == devices.hash_token(secret))
+        )
+        if known is None:
+            devices.issue_token(
+                session,
+                DEMO_ACTOR,
+                outlet_id=codes[outlet],
+                kind=kind,
+                name=name,
+                valid_days=None,
+                secret=secret,
+            )
+            created += 1
+    return created
 
 
 def sign_in_table() -> list[tuple[str, str, str, str]]:

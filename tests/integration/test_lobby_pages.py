@@ -161,3 +161,16 @@ def test_kiosk_fetches_escpos_bytes_and_the_desk_reprints(
     missing = CliRunner().invoke(cli.app, ["lobby", "print", "nope", "--printer", "none"])
     assert missing.exit_code == 1
     get_settings.cache_clear()
+
+
+def test_demo_screens_pair_with_the_printed_tokens(db: Database) -> None:
+    from manyi import demo
+
+    with db.session() as session:
+        assert demo.seed(session).devices_created == 3
+    with db.session() as session:
+        assert demo.seed(session).devices_created == 0
+    for _outlet, kind, _name, secret in demo.DEMO_DEVICES:
+        client, where = paired(db, secret, counter="3")
+        assert where.startswith(("/device/kiosk", "/device/board", "/device/rating/3")), kind
+        assert client.get(where).status_code == 200

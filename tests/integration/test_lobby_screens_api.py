@@ -216,3 +216,33 @@ def test_manager_changes_services_and_pages_staff(db: Database, lobby: Bank) -> 
         assert sorted(r.recipient_staff_id for r in rows) == sorted(second_line)
         assert all("4 号弹性窗口" in r.body for r in rows)
         assert session.scalar(select(func.count()).select_from(LobbyAlert)) == 0
+
+
+def test_dashboard_alerts_for_long_waits_and_idle_counters(db: Database, lobby: Bank) -> None:
+    from manyi.lobby import counters, dashboard, service
+    from manyi.org.tables import Unit
+    from tests.lobby_helpers import operator
+
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=15)
+    with db.session() as session:
+        teller = operator(session, "teller.a")
+        counters.open_counter(session, teller, "OUT-A", 5, start)  # serves C only
+        for _ in range(2):
+            service.issue_ticket(session, operator(session, "lobby.a"), "OUT-A", "A", start)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
+    with db.session() as session:
+        counters.set_services(session, operator(session, "lobby.a"), "OUT-A", 5, ["C", "A"], start)
+    with db.session() as session:
+        board = dashboard.dashboard(session, session.get_one(Unit, lobby.unit("OUT-A")), later)
+    kinds = {a["kind"]: a for a in board.alerts}
+    assert kinds["wait_over_target"]["service"] == "A"
+    assert kinds["wait_over_target"]["longest_wait_s"] > 600
+    assert kinds["idle_counter"]["counter"] == 5 and kinds["idle_counter"]["waiting"] == 2
+    level = board.level
+    assert (level.called, level.still_waiting_over, level.share) == (0, 2, 0.0)
+    with db.session() as session:
+        called = counters.call_next(session, operator(session, "teller.a"), "OUT-A", 5, later)
+        assert called.ticket is not None
+        board = dashboard.dashboard(session, session.get_one(Unit, lobby.unit("OUT-A")), later)
+    assert "idle_counter" not in {a["kind"] for a in board.alerts}
+    assert (board.level.called, board.level.within) == (1, 0)  # called, but after 17 min

@@ -59,8 +59,12 @@ def issue_token(
     valid_days: int | None,
     scope: Scope | None = None,
     now: dt.datetime | None = None,
+    secret: str | None = None,
 ) -> tuple[DeviceToken, str]:
-    """Create a token; returns the row and the secret, which is never shown again."""
+    """Create a token; returns the row and the secret, which is never shown again.
+
+    `secret` is for the demo bank only, whose screens are paired with printed tokens.
+    """
     now = now or utcnow()
     outlet = get_unit(session, outlet_id, scope)
     if outlet.unit_level is not UnitLevel.OUTLET:
@@ -74,7 +78,9 @@ def issue_token(
         raise InvalidInput("device name is required (at most 100 characters)", "name")
     if valid_days is not None and not 1 <= valid_days <= 3650:
         raise InvalidInput("validity must be between 1 and 3650 days", "valid_days")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    if secret is not None and not secret.startswith(TOKEN_PREFIX):
+        raise InvalidInput("a device token starts with " + TOKEN_PREFIX, "secret")
+    secret = secret or TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = DeviceToken(
         outlet_id=outlet.id,
         kind=device_kind.value,
