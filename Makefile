@@ -64,6 +64,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: install
+	@# The PostgreSQL benches drop and recreate the schema of this scratch database.
+	@-createdb -h 127.0.0.1 -U postgres manyi_bench 2>/dev/null || true
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:

@@ -16,7 +16,7 @@ second (issue, call-next that returned a ticket, complete) with p99 at most
 50 ms for each of them.
 
 Databases: SQLite is a file in a new temporary directory. PostgreSQL is
-MANYI_BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
+MANYI_BENCH_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/manyi_bench);
 its public schema is DROPPED and recreated: point it at a scratch database.
 """
 
@@ -56,7 +56,7 @@ from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.org.tables import Unit
 
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/manyi_bench"
 OUTLET = "BJ-HD-ZGC"
 ACTOR = audit.Actor(id=None, name="bench")
 # Kiosk mix: mostly personal business, some fast-lane, corporate and wealth customers.
