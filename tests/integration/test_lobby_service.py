@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput
-from manyi.lobby import counters, queries, service, setup
+from manyi.lobby import counters, queries, service, setup, transfers
 from manyi.lobby.model import Policy, PriorityClass
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
 from manyi.org import staff as staff_service
@@ -147,7 +147,7 @@ def test_transfer_to_a_counter_goes_to_that_counter_first(db: Database, outlet: 
     first = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 3 * MIN)
     assert first.ticket.number == "A001"  # type: ignore[attr-defined]
     assert first.ticket.id == moved_id  # type: ignore[attr-defined]
-    nxt = act(db, "teller.a", counters.transfer, outlet, 1, T0 + 4 * MIN, target_counter=4).ticket  # type: ignore[attr-defined]
+    nxt = act(db, "teller.a", transfers.transfer, outlet, 1, T0 + 4 * MIN, target_counter=4).ticket  # type: ignore[attr-defined]
     assert nxt.number == "A001" and nxt.issued_at == T0 + MIN and nxt.target_counter_id
     # Counter 1 does not see it any more; counter 4 calls it before its own B line.
     other = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 5 * MIN)
@@ -237,14 +237,14 @@ def test_a_transfer_never_strands_a_customer(db: Database, outlet: str) -> None:
     act(db, "teller.a2", counters.open_counter, outlet, 4, T0)
     act(db, "teller.a", counters.call_next, outlet, 1, T0 + MIN)
     with pytest.raises(InvalidInput) as closed:
-        act(db, "teller.a", counters.transfer, outlet, 1, T0 + MIN, target_counter=3)
+        act(db, "teller.a", transfers.transfer, outlet, 1, T0 + MIN, target_counter=3)
     assert closed.value.field == "target_counter"  # counter 3 is closed
     act(db, "lobby.a", counters.open_counter, outlet, 5, T0 + MIN)
     with pytest.raises(InvalidInput) as unskilled:  # corporate business needs the skill
         act(
             db,
             "teller.a",
-            counters.transfer,
+            transfers.transfer,
             outlet,
             1,
             T0 + MIN,
@@ -252,7 +252,7 @@ def test_a_transfer_never_strands_a_customer(db: Database, outlet: str) -> None:
             target_counter=5,
         )
     assert "does not handle" in unskilled.value.text()
-    act(db, "teller.a", counters.transfer, outlet, 1, T0 + 2 * MIN, target_counter=4)
+    act(db, "teller.a", transfers.transfer, outlet, 1, T0 + 2 * MIN, target_counter=4)
     # Counter 4 closes before calling: the customer goes back to the common line.
     act(db, "teller.a2", counters.close_counter, outlet, 4, T0 + 3 * MIN)
     again = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 4 * MIN)

@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from manyi.db import utcnow
-from manyi.lobby import counters, queries, service, stream
-from manyi.lobby.counters import CounterResult
+from manyi.lobby import counters, queries, service, stream, transfers
+from manyi.lobby.counter_ctx import CounterResult
 from manyi.lobby.schemas import (
     ActionIn,
     IssueIn,
@@ -57,7 +57,7 @@ def _issue(session: Session, operator: Operator, outlet: str | None, body: Issue
 def _transfer(
     session: Session, operator: Operator, outlet: str | None, number: int, body: TransferIn
 ) -> Any:
-    result = counters.transfer(
+    result = transfers.transfer(
         session,
         operator,
         outlet,

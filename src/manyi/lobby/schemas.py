@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from manyi.lobby import queries
-from manyi.lobby.counters import CounterResult
+from manyi.lobby.counter_ctx import CounterResult
 from manyi.lobby.model import PriorityClass, Ticket
 from manyi.lobby.service import Issued
 
