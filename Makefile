@@ -46,7 +46,8 @@ browser:
 run: install
 	$(BIN)/manyi db upgrade
 	$(BIN)/manyi demo seed
-	$(BIN)/manyi serve
+	@# The worker delivers notifications (pages to second-line staff) beside the web server.
+	$(BIN)/manyi worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/manyi serve
 
 test: install browser
 	$(BIN)/python -m pytest -q

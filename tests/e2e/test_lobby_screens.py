@@ -9,6 +9,7 @@ test-artifacts/screenshots/lobby-*.png.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from manyi.db import Database
+from manyi.notify.channels import InAppChannel
+from manyi.notify.delivery import deliver_due
 from manyi.org import devices
 from manyi.org.tables import Unit
 from tests.conftest import SYSTEM
@@ -295,3 +298,63 @@ def test_board_that_loses_its_connection_misses_no_call(
     finally:
         board_context.close()
         proxy.close()
+
+
+def test_lobby_manager_acts_from_the_dashboard(
+    screen: Callable[..., BrowserContext], screenshots: Path, e2e_database_url: str
+) -> None:
+    manager = screen(1440, 900).new_page()
+    sign_in(manager, "zgc.lobby")
+    manager.goto("/lobby/dashboard")
+    row = manager.locator("[data-counter='8']")
+    expect(row).to_contain_text("已关闭")
+
+    # Open the flexible counter for a second-line teller.
+    row.get_by_role("button", name="开放").click()
+    dialog = manager.locator("[data-dialog=open]")
+    expect(dialog).to_be_visible()
+    dialog.locator("[data-open-teller]").select_option("zgc.teller2")
+    save(manager, screenshots, "dashboard-open-counter")
+    dialog.get_by_role("button", name="开放").click()
+    expect(row).to_contain_text("刘洋")
+    expect(row).to_contain_text("开放")
+
+    # It serves only the fast lane now.
+    row.get_by_role("button", name="业务").click()
+    services = manager.locator("[data-dialog=services]")
+    for code in ("A", "B", "K"):
+        services.locator(f"input[value={code}]").uncheck()
+    services.locator("input[value=K]").check()
+    services.get_by_role("button", name="保存").click()
+    expect(row.locator("td").nth(5)).to_have_text("K")
+
+    # Issue a green-channel ticket at the desk.
+    manager.get_by_role("button", name="发放优先号").click()
+    issue = manager.locator("[data-dialog=issue]")
+    issue.locator("[data-issue-service]").select_option("A")
+    issue.get_by_role("button", name="发号").click()
+    expect(manager.locator("[data-flash]")).to_contain_text(re.compile(r"已发放 A\d{3} 号"))
+    expect(manager.locator("[data-service=A] td").nth(2)).to_contain_text("绿色通道")
+
+    # Page two second-line colleagues.
+    manager.get_by_role("button", name="呼叫二线支援").click()
+    page_dialog = manager.locator("[data-dialog=page]")
+    page_dialog.get_by_label("王建华").check()
+    page_dialog.get_by_label("陈明").check()
+    save(manager, screenshots, "dashboard-page-staff")
+    page_dialog.get_by_role("button", name="发送").click()
+    expect(manager.locator("[data-flash]")).to_have_text("已呼叫 2 位员工")
+
+    row.get_by_role("button", name="关闭").click()
+    expect(row).to_contain_text("已关闭")
+    # `manyi worker` delivers the outbox; here the test does one round of it.
+    database = Database(e2e_database_url)
+    try:
+        report = deliver_due(database, {"in_app": InAppChannel()}, dt.datetime.now(dt.UTC))
+    finally:
+        database.dispose()
+    assert report.sent >= 2
+    head = screen(1440, 900).new_page()
+    sign_in(head, "zgc.head")
+    head.goto("/notifications")
+    expect(head.locator("body")).to_contain_text("大堂客户较多，请到窗口支援。")
