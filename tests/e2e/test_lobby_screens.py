@@ -10,6 +10,7 @@ test-artifacts/screenshots/lobby-*.png.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,7 +41,7 @@ def tokens(e2e_database_url: str) -> dict[str, str]:
         with database.session() as session:
             outlet = session.query(Unit).filter_by(code=OUTLET).one()
             out = {}
-            for kind in ("kiosk", "display", "rating_pad"):
+            for kind in ("kiosk", "display", "rating_pad", "counter_pad"):
                 _, secret = devices.issue_token(
                     session,
                     SYSTEM,
@@ -210,6 +211,9 @@ def test_a_visit_through_every_lobby_screen(
     save(manager, screenshots, "dashboard", full=True)
     alert.get_by_role("button", name="已处理").click()
     expect(manager.locator("[data-alert=dissatisfied_rating]")).to_have_count(0)
+    teller.keyboard.press("F9")  # the teller signs off; the dashboard follows
+    expect(teller.locator("[data-signon]")).to_be_visible()
+    expect(manager.locator("[data-counter='3']")).to_contain_text("已关闭")
 
 
 def test_printed_ticket_views(
@@ -295,6 +299,7 @@ def test_board_that_loses_its_connection_misses_no_call(
             teller.keyboard.press(key)
         expect(teller.locator("[data-number]")).to_have_text("—")
         teller.keyboard.press("F9")
+        expect(teller.locator("[data-signon]")).to_be_visible()
     finally:
         board_context.close()
         proxy.close()
@@ -313,6 +318,7 @@ def test_lobby_manager_acts_from_the_dashboard(
     row.get_by_role("button", name="开放").click()
     dialog = manager.locator("[data-dialog=open]")
     expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-open-teller] option").first).to_have_text("张伟 (zgc.teller1)")
     dialog.locator("[data-open-teller]").select_option("zgc.teller2")
     save(manager, screenshots, "dashboard-open-counter")
     dialog.get_by_role("button", name="开放").click()
@@ -358,3 +364,116 @@ def test_lobby_manager_acts_from_the_dashboard(
     sign_in(head, "zgc.head")
     head.goto("/notifications")
     expect(head.locator("body")).to_contain_text("大堂客户较多，请到窗口支援。")
+
+
+def test_teller_transfers_and_pauses_from_the_keyboard(
+    screen: Callable[..., BrowserContext], tokens: dict[str, str], base_url: str, screenshots: Path
+) -> None:
+    teller = screen(1440, 900).new_page()
+    sign_in(teller, "zgc.teller1")
+    teller.goto("/lobby/console")
+    teller.locator("[data-counter-select]").select_option("5")  # 对公: 张伟 has the skill
+    teller.get_by_role("button", name="签到").click()
+    expect(teller.locator("[data-my-counter]")).to_have_text("5号窗口")
+    with httpx.Client(base_url=base_url) as http:
+        ticket = http.post(
+            "/device/api/v1/lobby/tickets",
+            json={"service": "C"},
+            headers={"Authorization": f"Bearer {tokens['kiosk']}"},
+        ).json()
+    teller.keyboard.press("F1")
+    expect(teller.locator("[data-number]")).to_have_text(ticket["number"])
+
+    teller.keyboard.press("F6")  # transfer: to the fast lane's service
+    dialog = teller.locator("[data-transfer]")
+    expect(dialog).to_be_visible()
+    dialog.locator("[data-transfer-service]").select_option("K")
+    save(teller, screenshots, "console-transfer")
+    dialog.locator("[data-transfer-service]").press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(teller.locator("[data-number]")).to_have_text("—")
+
+    teller.keyboard.press("F7")  # pause: the counter calls nobody
+    expect(teller.locator("[data-counter-state]")).to_have_text("已暂停")
+    expect(teller.locator("[data-action=call-next]")).to_be_disabled()
+    teller.keyboard.press("F7")
+    expect(teller.locator("[data-counter-state]")).to_have_text("开放")
+    teller.keyboard.press("F9")
+    expect(teller.locator("[data-signon]")).to_be_visible()
+
+    phone = screen(360, 740, is_mobile=True).new_page()
+    phone.goto(f"/t/{ticket['token']}")
+    expect(phone.locator("[data-number]")).to_have_text(ticket["number"])
+    expect(phone.locator("[data-service]")).to_have_text("快速通道")
+    expect(phone.locator("[data-state]")).to_have_text("等候中")
+
+
+# A stand-in for the browser's speech engine: each utterance "speaks" for 400 ms.
+FAKE_SPEECH = """
+(() => {
+  const log = [];
+  let cancels = 0;
+  const fake = {
+    speaking: false,
+    pending: false,
+    getVoices: () => [],
+    cancel: () => { cancels += 1; },
+    speak(utterance) {
+      const entry = { text: utterance.text, start: performance.now(), end: null };
+      log.push(entry);
+      fake.speaking = true;
+      setTimeout(() => {
+        entry.end = performance.now();
+        fake.speaking = false;
+        utterance.onend && utterance.onend();
+      }, 400);
+    },
+  };
+  Object.defineProperty(window, "speechSynthesis", { value: fake });
+  window.fakeSpeech = { log, cancels: () => cancels };
+})();
+"""
+
+
+def test_announcements_are_spoken_one_after_another(
+    screen: Callable[..., BrowserContext], tokens: dict[str, str], base_url: str
+) -> None:
+    board_context = screen(1920, 1080)
+    board_context.add_init_script(FAKE_SPEECH)
+    board = board_context.new_page()
+    pair(board, tokens["display"])
+    expect(board.locator("[data-conn]")).to_have_text("实时")
+    teller = screen(1440, 900).new_page()
+    sign_in(teller, "zgc.teller2")
+    teller.goto("/lobby/console")
+    teller.locator("[data-counter-select]").select_option("6")  # 贵宾理财: 刘洋 has the skill
+    teller.get_by_role("button", name="签到").click()
+    expect(teller.locator("[data-my-counter]")).to_have_text("6号窗口")
+    pad = {"Authorization": f"Bearer {tokens['counter_pad']}"}
+    with httpx.Client(base_url=base_url) as http:
+        number = http.post(
+            "/device/api/v1/lobby/tickets",
+            json={"service": "V"},
+            headers={"Authorization": f"Bearer {tokens['kiosk']}"},
+        ).json()["number"]
+        # A call and two recalls within a few milliseconds of each other.
+        for action in ("call-next", "recall", "recall"):
+            assert http.post(f"/device/api/v1/lobby/counters/6/{action}", headers=pad).is_success
+    text = f"请{number}号到6号窗口办理"
+    board.wait_for_function(
+        "text => fakeSpeech.log.filter(e => e.text === text && e.end !== null).length === 3",
+        arg=text,
+        timeout=15_000,
+    )
+    spoken = board.evaluate("fakeSpeech.log")
+    mine = [e for e in spoken if e["text"] == text]
+    for before, after in itertools.pairwise(mine):
+        assert after["start"] >= before["end"], "an announcement started before the last ended"
+    assert board.evaluate("fakeSpeech.cancels()") == 0
+    with httpx.Client(base_url=base_url) as http:
+        for action in ("start", "complete"):
+            http.post(f"/device/api/v1/lobby/counters/6/{action}", headers=pad)
+    teller.reload()
+    expect(teller.locator("[data-number]")).to_have_text("—")
+    teller.keyboard.press("F9")
+    expect(teller.locator("[data-signon]")).to_be_visible()

@@ -146,6 +146,14 @@ function openTransfer() {
   $("[data-transfer-service]").focus();
 }
 
+// Enter transfers (also from inside a list), Esc cancels: the dialog never needs the mouse.
+$("[data-transfer]").addEventListener("keydown", (event) => {
+  if (event.key === "Enter") {
+    event.preventDefault();
+    $("[data-transfer]").close("ok");
+  }
+});
+
 $("[data-transfer]").addEventListener("close", async () => {
   const dialog = $("[data-transfer]");
   if (dialog.returnValue !== "ok") return;

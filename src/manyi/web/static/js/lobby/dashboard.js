@@ -138,7 +138,10 @@ function whenClosed(node, fn) {
 }
 
 async function openCounter(c) {
-  const people = (await staffList()).filter((p) => p.may_work_counter && p.at_counter === null);
+  // Tellers first, then others who may work a counter (the lobby manager themself).
+  const people = (await staffList())
+    .filter((p) => p.may_work_counter && p.at_counter === null)
+    .sort((a, b) => Number(!a.roles.includes("teller")) - Number(!b.roles.includes("teller")));
   $("[data-open-title]").textContent = `${t("open_counter")} · ${t("counter", { n: c.number })}`;
   $("[data-open-teller]").replaceChildren(...people.map((p) => el("option", { value: p.username, text: `${p.name} (${p.username})` })));
   const node = dialog("open");

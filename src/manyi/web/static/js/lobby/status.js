@@ -1,6 +1,6 @@
 // The customer's status page: position, people ahead, predicted wait, and a clear
 // "please go to counter N" when called. Follows the ticket's own event stream.
-import { api, follow, readJson, t, waitText } from "./common.js";
+import { api, follow, name, readJson, t, waitText } from "./common.js";
 
 let status = readJson("config");
 const $ = (selector) => document.querySelector(selector);
@@ -8,6 +8,7 @@ const $ = (selector) => document.querySelector(selector);
 function render(s) {
   status = s;
   $("[data-number]").textContent = s.number;
+  if (s.service_name) $("[data-service]").textContent = name({ name_zh: s.service_name.zh, name_en: s.service_name.en });
   const called = s.state === "called" || s.state === "serving";
   const finished = s.state === "finished";
   $("[data-go]").hidden = !called;
