@@ -2,6 +2,7 @@
 
 from manyi.audit.tables import AuditEvent, AuditHead
 from manyi.db import Base
+from manyi.forecast.tables import AdviceRow, AdviceState
 from manyi.lobby.tables import (
     LobbyAlert,
     LobbyCounter,
@@ -19,6 +20,8 @@ from manyi.org.tables import DeviceToken, Staff, StaffRole, Unit
 from manyi.ratelimit import RateLimitHit
 
 __all__ = [
+    "AdviceRow",
+    "AdviceState",
     "AuditEvent",
     "AuditHead",
     "Base",

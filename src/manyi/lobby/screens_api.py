@@ -7,6 +7,7 @@ The kiosk, board and status page need nothing beyond `api.py` and
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from manyi.db import utcnow
 from manyi.errors import Forbidden, InvalidInput, NotFound
+from manyi.forecast import live_advice
 from manyi.lobby import counters, dashboard, layouts, printing, queries, rating, service, store
 from manyi.lobby.api import staff_operator
 from manyi.lobby.schemas import counter_json, snapshot_json, ticket_json
@@ -26,6 +28,7 @@ from manyi.notify import service as notify
 from manyi.org.devices import DeviceKind
 from manyi.org.model import Permission
 from manyi.org.tables import DeviceToken, Staff
+from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, device, in_unit_of_work, require
 
 router = APIRouter(tags=["lobby screens"])
@@ -171,6 +174,7 @@ def _waited(row: LobbyTicket) -> int | None:
 @router.get("/api/v1/lobby/outlets/{outlet}/dashboard", summary="The lobby manager's dashboard")
 def dashboard_json(
     outlet: str,
+    request: Request,
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> dict[str, Any]:
@@ -194,6 +198,7 @@ def dashboard_json(
                 "share": level.share,
             },
             "alerts": board.alerts,
+            "advice": _advice_json(session, unit, now, request),
             "ratings": {
                 "served": shares.served,
                 "prompted": shares.prompted,
@@ -205,6 +210,24 @@ def dashboard_json(
         }
     )
     return body
+
+
+def _advice_json(session: Session, unit: Any, now: dt.datetime, request: Request) -> dict[str, Any]:
+    """The advice standing now (translated), and how much advice was taken today."""
+    _ = translator(request_language(request))
+    current = live_advice.current_advice(session, unit.id)
+    day_start = layouts.layout(session, unit).policy.day_ends_at(now) - dt.timedelta(days=1)
+    given, acted = live_advice.acted_share(session, unit.id, day_start)
+    standing = None
+    if current is not None:
+        standing = {
+            "action": current.action,
+            "text": _(current.reason).format(**current.params),
+            "counter": current.counter_number,
+            "since": current.given_at.isoformat(),
+            "acted": current.acted_at is not None,
+        }
+    return {"current": standing, "given_today": given, "acted_today": acted}
 
 
 @router.post(

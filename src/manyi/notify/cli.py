@@ -94,9 +94,19 @@ def _deliver_notifications(db: Database, settings: Settings, now: dt.datetime) -
     return JobResult(done=report.handled + report.released, summary=_line(report))
 
 
+def _advise_lobbies(db: Database, settings: Settings, now: dt.datetime) -> JobResult:
+    from manyi.forecast.live_advice import run_due
+
+    changed = run_due(db, now)
+    return JobResult(done=changed, summary=f"flexible-counter advice changed at {changed} outlets")
+
+
 # What `manyi worker` runs each round, in order. A new background job (the
 # outbox retention, the complaint deadline scan) is one more entry here.
-WORKER_JOBS: tuple[WorkerJob, ...] = (WorkerJob("notify", _deliver_notifications),)
+WORKER_JOBS: tuple[WorkerJob, ...] = (
+    WorkerJob("notify", _deliver_notifications),
+    WorkerJob("advice", _advise_lobbies),
+)
 
 
 def run_round(db: Database, settings: Settings, jobs: Sequence[WorkerJob]) -> tuple[int, int]:

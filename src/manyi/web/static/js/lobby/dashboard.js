@@ -104,8 +104,30 @@ function render() {
     );
   });
   $("[data-alerts]").replaceChildren(...(alerts.length ? alerts : [el("li", { class: "none", text: t("no_alerts") })]));
+  renderAdvice(d.advice);
   const today = Object.entries(d.today);
   $("[data-today]").replaceChildren(...today.map(([k, v]) => el("tr", {}, el("td", { text: t(`today:${k}`) }), el("td", { class: "num", text: String(v) }))));
+}
+
+function renderAdvice(advice) {
+  const box = $("[data-advice]");
+  const current = advice.current;
+  if (!current) {
+    box.replaceChildren(el("span", { class: "muted", text: t("no_advice") }));
+  } else {
+    const counter = data.counters.find((c) => c.number === current.counter);
+    const act = () => {
+      if (current.action === "page_second_line") pageStaff();
+      else if (counter && current.action === "open_flexible") openCounter(counter);
+      else if (counter) closeCounter(counter);
+    };
+    box.replaceChildren(
+      el("div", { class: `alert ${current.action === "close_flexible" ? "ok" : "warn"}`, "data-advice-action": current.action },
+        el("span", { text: current.text }), " ",
+        config.manage ? el("button", { class: "btn", type: "button", text: t(`do:${current.action}`), onclick: act }) : null),
+    );
+  }
+  $("[data-advice-today]").textContent = t("advice_today", { given: advice.given_today, acted: advice.acted_today });
 }
 
 async function load() {
