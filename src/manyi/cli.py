@@ -14,6 +14,7 @@ import typer
 
 from manyi.config import Settings, SettingsError, get_settings
 from manyi.db import Database
+from manyi.forecast import cli_staffing
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 
@@ -31,6 +32,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(lobby_cli.app, name="lobby")
 app.add_typer(notify_cli.app, name="notify")
 app.command("worker")(notify_cli.worker_command)
+app.add_typer(cli_staffing.app, name="staffing")
 
 
 def _settings() -> Settings:
