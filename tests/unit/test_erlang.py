@@ -431,3 +431,9 @@ def test_cli_is_a_group_ready_for_more_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "erlang" in result.stdout
+
+
+def test_a_vanishing_target_is_no_target() -> None:
+    # Found by hypothesis: 1 − e^(−θt) underflowed to 0 and its logarithm failed.
+    tiny = erlang_a(1, 1.0, 10.0, 5.0, 5e-324)
+    assert tiny.service_level == pytest.approx(1 - tiny.p_wait)

@@ -223,8 +223,10 @@ def _erlang_a(servers: int, load: float, aht_s: float, patience_s: float, t: flo
     nu = c_mu / theta
     # Negative binomial NB(shape = ν + 1, p = e^(-θt)) in logs: log P(NB = j), its CDF.
     shape = nu + 1.0
-    timed = t > 0
-    log_1mp = math.log(-math.expm1(-theta * t)) if timed else 0.0
+    # 1 − p underflows to 0 for a target of a few nanoseconds: that is no target at all.
+    one_minus_p = -math.expm1(-theta * t)
+    timed = one_minus_p > 0.0
+    log_1mp = math.log(one_minus_p) if timed else 0.0
     log_pmf = -shape * theta * t
     cdf = math.exp(log_pmf) if timed else 1.0
     tail = max(0.0, 1.0 - cdf)  # P(NB ≥ k + 1) for the current k
