@@ -1,0 +1,221 @@
+"""The lobby floor the simulator drives: the lobby's own rules, two ways to hold them.
+
+Every decision is the lobby's: who a counter calls is `dispatch.choose`, and
+every state change is a `Ticket` / `Counter` transition from `lobby.model`.
+
+- `LobbyFloor` drives `lobby.engine.Lobby` itself: the in-memory outlet the
+  property tests use, with its events and its wait estimate at every issue.
+- `FastFloor` is the default. It makes the same calls to `dispatch.choose`
+  with the same arguments (the counter, the waiting tickets in queue order,
+  the services, the policy, the time) and applies the same transitions, but
+  keeps the waiting line as a list instead of scanning every ticket ever
+  issued, and records no events and no predictions, which the simulator
+  does not need. `tests/unit/test_simulation.py` runs both on one scenario
+  and checks that every call goes to the same ticket at the same time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
+
+from manyi.lobby import dispatch
+from manyi.lobby.engine import Lobby
+from manyi.lobby.model import (
+    Channel,
+    Counter,
+    Policy,
+    PriorityClass,
+    Service,
+    Ticket,
+    TicketState,
+    format_number,
+)
+
+
+class Floor(Protocol):
+    """What the simulator does to an outlet; each method is one lobby action."""
+
+    def issue(self, service_code: str, klass: PriorityClass, now: dt.datetime) -> Ticket: ...
+
+    def call_next(self, counter: Counter, now: dt.datetime) -> Ticket | None: ...
+
+    def recall(self, counter: Counter, now: dt.datetime) -> None: ...
+
+    def complete(self, counter: Counter, now: dt.datetime) -> None: ...
+
+    def no_show(self, counter: Counter, now: dt.datetime) -> None: ...
+
+    def transfer(self, counter: Counter, now: dt.datetime, service_code: str) -> Ticket: ...
+
+    def give_up(self, ticket: Ticket, now: dt.datetime) -> bool:
+        """Cancel a ticket whose customer left; False when it was no longer waiting."""
+        ...
+
+    def open(self, counter: Counter, now: dt.datetime) -> None: ...
+
+    def close(self, counter: Counter, now: dt.datetime) -> None: ...
+
+    def waiting(self) -> Sequence[Ticket]: ...
+
+
+class FastFloor:
+    """The lobby's rules on a waiting list kept in queue order (see the module docstring)."""
+
+    def __init__(
+        self,
+        services: Mapping[str, Service],
+        counters: Iterable[Counter],
+        policy: Policy,
+        skills: Mapping[int, frozenset[str]],
+    ) -> None:
+        self.services = dict(services)
+        self.policy = policy
+        self.counters = {c.id: c for c in counters}
+        self._skills = skills
+        self._waiting: list[Ticket] = []
+        self._current: dict[int, Ticket] = {}
+        self._ids = itertools.count(1)
+        self._seq: dict[str, int] = {}
+
+    def waiting(self) -> Sequence[Ticket]:
+        return self._waiting
+
+    def issue(self, service_code: str, klass: PriorityClass, now: dt.datetime) -> Ticket:
+        prefix = self.services[service_code].prefix
+        self._seq[prefix] = seq = self._seq.get(prefix, 0) + 1
+        ticket = Ticket(
+            id=next(self._ids),
+            number=format_number(prefix, seq),
+            service_code=service_code,
+            klass=klass,
+            channel=Channel.KIOSK,
+            issued_at=now,
+            queued_at=now,
+        )
+        self._waiting.append(ticket)
+        return ticket
+
+    def call_next(self, counter: Counter, now: dt.datetime) -> Ticket | None:
+        waiting = self._waiting
+        if not waiting:  # what choose() answers for an empty line, without the call
+            return None
+        counter.ready_to_call()
+        pick = dispatch.choose(counter, waiting, self.services, self.policy, now)
+        if pick is None:
+            return None
+        ticket = pick.ticket
+        counter.credits = pick.credits
+        ticket.call(counter.id, counter.teller_id, now)
+        counter.take(ticket.id)
+        _drop(waiting, ticket)
+        self._current[counter.id] = ticket
+        return ticket
+
+    def recall(self, counter: Counter, now: dt.datetime) -> None:
+        self._current[counter.id].recall(now)
+
+    def complete(self, counter: Counter, now: dt.datetime) -> None:
+        self._current.pop(counter.id).complete(now)
+        counter.release()
+
+    def no_show(self, counter: Counter, now: dt.datetime) -> None:
+        self._current.pop(counter.id).no_show(now, self.policy)
+        counter.release()
+
+    def transfer(self, counter: Counter, now: dt.datetime, service_code: str) -> Ticket:
+        leg = self._current.pop(counter.id).transfer(now, next(self._ids), service_code, None)
+        counter.release()
+        self._waiting.append(leg)
+        return leg
+
+    def give_up(self, ticket: Ticket, now: dt.datetime) -> bool:
+        if ticket.state is not TicketState.WAITING:
+            return False
+        ticket.cancel(now)
+        _drop(self._waiting, ticket)
+        return True
+
+    def open(self, counter: Counter, now: dt.datetime) -> None:
+        counter.open(counter.number, self._skills.get(counter.id, frozenset()))
+
+    def close(self, counter: Counter, now: dt.datetime) -> None:
+        counter.close()
+        for ticket in self._waiting:
+            if ticket.target_counter_id == counter.id:
+                ticket.target_counter_id = None
+
+
+def _drop(waiting: list[Ticket], ticket: Ticket) -> None:
+    # By identity: a dataclass's == would compare every field of every ticket passed.
+    for i, t in enumerate(waiting):
+        if t is ticket:
+            del waiting[i]
+            return
+
+
+class LobbyFloor:
+    """`lobby.engine.Lobby` itself. Finished tickets and past events are dropped as it goes,
+    so a long run does not rescan everything it ever issued (the Lobby keeps them all)."""
+
+    def __init__(
+        self,
+        services: Mapping[str, Service],
+        counters: Iterable[Counter],
+        policy: Policy,
+        skills: Mapping[int, frozenset[str]],
+    ) -> None:
+        self.lobby = Lobby.of(services.values(), counters, policy=policy)
+        self._skills = skills
+
+    def waiting(self) -> Sequence[Ticket]:
+        return self.lobby.waiting
+
+    def _done(self, ticket: Ticket) -> None:
+        self.lobby.tickets.pop(ticket.id, None)
+        self.lobby.events.clear()
+
+    def issue(self, service_code: str, klass: PriorityClass, now: dt.datetime) -> Ticket:
+        ticket = self.lobby.issue(service_code, now, klass)
+        self.lobby.events.clear()
+        return ticket
+
+    def call_next(self, counter: Counter, now: dt.datetime) -> Ticket | None:
+        ticket = self.lobby.call_next(counter.id, now)
+        self.lobby.events.clear()
+        return ticket
+
+    def recall(self, counter: Counter, now: dt.datetime) -> None:
+        self.lobby.recall(counter.id, now)
+        self.lobby.events.clear()
+
+    def complete(self, counter: Counter, now: dt.datetime) -> None:
+        self._done(self.lobby.complete(counter.id, now))
+
+    def no_show(self, counter: Counter, now: dt.datetime) -> None:
+        self._done(self.lobby.no_show(counter.id, now))
+
+    def transfer(self, counter: Counter, now: dt.datetime, service_code: str) -> Ticket:
+        old = self.lobby.current(counter.id)
+        leg = self.lobby.transfer(counter.id, now, service_code=service_code)
+        self._done(old)
+        return leg
+
+    def give_up(self, ticket: Ticket, now: dt.datetime) -> bool:
+        if ticket.state is not TicketState.WAITING:
+            return False
+        self._done(self.lobby.cancel(ticket.id, now))
+        return True
+
+    def open(self, counter: Counter, now: dt.datetime) -> None:
+        self.lobby.open(counter.id, counter.number, now, self._skills.get(counter.id, frozenset()))
+        self.lobby.events.clear()
+
+    def close(self, counter: Counter, now: dt.datetime) -> None:
+        self.lobby.close(counter.id, now)
+        self.lobby.events.clear()
+
+
+FLOORS: dict[str, type[FastFloor] | type[LobbyFloor]] = {"fast": FastFloor, "lobby": LobbyFloor}
