@@ -14,7 +14,7 @@ import typer
 
 from manyi.config import Settings, SettingsError, get_settings
 from manyi.db import Database
-from manyi.forecast import cli_simulate, cli_staffing
+from manyi.forecast import cli_simulate, cli_staffing, cli_waits
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 
@@ -34,6 +34,7 @@ app.add_typer(notify_cli.app, name="notify")
 app.command("worker")(notify_cli.worker_command)
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
+app.add_typer(cli_waits.app, name="waits")
 
 
 def _settings() -> Settings:

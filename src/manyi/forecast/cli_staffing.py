@@ -5,8 +5,10 @@ Works on the numbers given alone: no database and no configured outlet.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -118,3 +120,131 @@ def erlang(
         rows.append(("abandonment", _percent(result.abandon)))
     for label, value in rows:
         typer.echo(f"  {label:<24}{value}")
+
+
+@app.command("plan")
+def plan(
+    history: Annotated[
+        Path, typer.Option(help="Event log CSV (the format of `manyi waits evaluate`).")
+    ],
+    date: Annotated[str, typer.Option(help="The day to plan, YYYY-MM-DD.")],
+    target_wait_s: Annotated[float, typer.Option(help="Target wait in seconds.")] = 600,
+    service_level: Annotated[float, typer.Option(help="Share to call within the target.")] = 0.8,
+    pension_days: Annotated[
+        str, typer.Option(help="Pension-payment days of the month, comma-separated.")
+    ] = "15",
+    month_end_workdays: Annotated[
+        int, typer.Option(help="How many last workdays of a month are peak days.")
+    ] = 2,
+    timezone: Annotated[str, typer.Option(help="Local time zone of the log.")] = "Asia/Shanghai",
+    replications: Annotated[
+        int, typer.Option(min=0, help="Simulate the plan this many times (0: do not simulate).")
+    ] = 20,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Counters needed per 30 minutes on a day, forecast from the outlet's history,
+    and the service level the plan gives when simulated."""
+    from zoneinfo import ZoneInfo
+
+    from manyi.forecast import demand
+    from manyi.forecast.eventlog import LogFormatError, read_events
+
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        _fail("--date", "give the day as YYYY-MM-DD")
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        _fail("--timezone", f"unknown time zone {timezone}")
+    try:
+        peaks = demand.PeakDays(
+            pension_days=tuple(int(x) for x in pension_days.split(",") if x.strip()),
+            month_end_workdays=month_end_workdays,
+        )
+    except ValueError:
+        _fail("--pension-days", "give days of the month such as 5,15")
+    try:
+        log = read_events(history.read_text(encoding="utf-8-sig"), zone)
+    except (OSError, LogFormatError) as exc:
+        _fail("--history", str(exc))
+    for error in log.errors:
+        typer.echo(f"{history}: {error} (skipped)", err=True)
+    forecast = demand.forecast_day(log.visits, day, zone, peaks)
+    try:
+        planned = demand.plan_day(forecast, target_wait_s, service_level)
+    except InvalidInput as exc:
+        _fail(_option(exc.field or "target_wait_s"), exc.text())
+    rows = [p for p in planned if p.forecast.arrivals > 0]
+    simulated = None
+    if replications:
+        from manyi.forecast.plan_sim import simulate_plan
+
+        simulated = simulate_plan(planned, target_wait_s, replications=replications)
+    if json_:
+        body = _plan_json(forecast, rows, planned)
+        body["simulated"] = (
+            {
+                "replications": replications,
+                "service_level": simulated.service_level.as_json(),
+                "mean_wait_s": simulated.mean_wait_s.as_json(),
+            }
+            if simulated
+            else None
+        )
+        typer.echo(json.dumps(body, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{day} ({forecast.kind.kind}, from {forecast.based_on} days of history): "
+        f"target {service_level * 100:.0f} % within {target_wait_s:.0f} s"
+    )
+    for note in forecast.notes:
+        typer.echo(f"  note: {note}")
+    if not rows:
+        typer.echo("  no customers expected")
+        return
+    typer.echo("  time   customers  service   counters  service level  occupancy")
+    for p in rows:
+        f, s = p.forecast, p.staffing
+        typer.echo(
+            f"  {f.start:%H:%M}  {f.arrivals:9.1f}  {f.service_s:6.0f} s  {s.servers:8d}"
+            f"  {_percent(s.service_level):>13}  {_percent(s.occupancy):>9}"
+        )
+    typer.echo(f"  counter-hours {demand.counter_hours(planned):.1f}")
+    if simulated is not None:
+        level = simulated.service_level
+        spread = ""
+        if level.low is not None and level.high is not None:
+            spread = f" ({_percent(level.low)} – {_percent(level.high)})"
+        typer.echo(
+            f"  simulated ({replications} runs): service level {_percent(level.mean)}{spread}, "
+            f"mean wait {_seconds(simulated.mean_wait_s.mean)}"
+        )
+
+
+def _plan_json(forecast: Any, rows: list[Any], planned: list[Any]) -> dict[str, Any]:
+    from manyi.forecast import demand
+
+    return {
+        "date": forecast.date.isoformat(),
+        "day_kind": forecast.kind.kind,
+        "history_days": forecast.based_on,
+        "notes": forecast.notes,
+        "intervals": [
+            {
+                "start": f"{p.forecast.start:%H:%M}",
+                "arrivals": round(p.forecast.arrivals, 2),
+                "service_s": round(p.forecast.service_s, 1),
+                "counters": p.staffing.servers,
+                "service_level": round(p.staffing.service_level, 4),
+                "occupancy": round(p.staffing.occupancy, 4),
+            }
+            for p in rows
+        ],
+        "counter_hours": round(demand.counter_hours(planned), 2),
+    }
+
+
+def _fail(option: str, message: str) -> NoReturn:
+    typer.echo(f"manyi: {option}: {message}", err=True)
+    raise typer.Exit(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from typing import Annotated
 
@@ -137,3 +138,43 @@ def print_ticket(
     finally:
         database.dispose()
     typer.echo(f"printed {slip.number} ({paper} mm)")
+
+
+@app.command("export-events")
+def export_events(
+    outlet: Annotated[str, typer.Argument(help="Outlet code, e.g. BJ-HD-ZGC")],
+    date_from: Annotated[
+        dt.datetime,
+        typer.Option("--from", formats=["%Y-%m-%d"], metavar="DATE", help="first local day"),
+    ],
+    date_to: Annotated[
+        dt.datetime,
+        typer.Option("--to", formats=["%Y-%m-%d"], metavar="DATE", help="last local day"),
+    ],
+) -> None:
+    """Write the outlet's visits as an event log (CSV) for `manyi waits evaluate`.
+
+    Visits not yet ended are left out; how many is printed on standard error.
+    """
+    from zoneinfo import ZoneInfo
+
+    from manyi.forecast.eventlog import write_events
+    from manyi.forecast.export import export_visits
+
+    if date_to < date_from:
+        typer.echo("error: --to: must not be before --from", err=True)
+        raise typer.Exit(2)
+    db = _database()
+    try:
+        with db.session() as session:
+            unit = service.outlet_for(session, CLI_OPERATOR, outlet)
+            zone = ZoneInfo(unit.timezone)
+            exported = export_visits(session, unit, date_from.date(), date_to.date())
+    except ManyiError as exc:
+        raise typer.Exit(_fail(exc)) from None
+    finally:
+        db.dispose()
+    for line in write_events(exported.visits, zone):
+        typer.echo(line, nl=False)
+    if exported.in_progress:
+        typer.echo(f"manyi: {exported.in_progress} visit(s) not yet ended were left out", err=True)
