@@ -2,7 +2,7 @@
 
 from manyi.audit.tables import AuditEvent, AuditHead
 from manyi.db import Base
-from manyi.forecast.tables import AdviceRow, AdviceState
+from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
 from manyi.lobby.tables import (
     LobbyAlert,
     LobbyCounter,
@@ -33,6 +33,7 @@ __all__ = [
     "LobbySettings",
     "LobbyTicket",
     "NotifyMessage",
+    "PredictorChoice",
     "RateLimitHit",
     "Rating",
     "RatingPrompt",

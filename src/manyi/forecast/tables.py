@@ -1,11 +1,12 @@
-"""ORM mapping for forecasting: the advice given to lobby managers."""
+"""ORM mapping for forecasting: the advice given to lobby managers, each outlet's wait
+predictor."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.db import Base, UTCDateTime
@@ -44,3 +45,15 @@ class AdviceState(Base):
     high_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     low_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     standing: Mapped[str] = mapped_column(String(24), default="none")
+
+
+class PredictorChoice(Base):
+    """The wait predictor an outlet's lobby uses: the best on its recent history."""
+
+    __tablename__ = "lobby_predictor_choice"
+
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    predictor: Mapped[str] = mapped_column(String(24), default="v0")
+    mae_s: Mapped[float | None] = mapped_column(Float)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    evaluated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

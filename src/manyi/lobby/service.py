@@ -215,6 +215,11 @@ def issue_ticket(
     )
     ahead = sum(view.ahead_by_service(ticket).values())
     predicted = predictor_for(outlet).predict(view, ticket)
+    # The outlet's own best predictor, when its history chose one over the estimate above.
+    from manyi.forecast.live_predict import predict_at_issue
+
+    learned = predict_at_issue(session, outlet, service.code, priority.value, now)
+    predicted = learned if learned is not None else predicted
     seq = store.next_number(session, outlet.id, day, service.prefix)
     number = format_number(service.prefix, seq)
     token = store.new_public_token()

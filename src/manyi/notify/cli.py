@@ -101,11 +101,19 @@ def _advise_lobbies(db: Database, settings: Settings, now: dt.datetime) -> JobRe
     return JobResult(done=changed, summary=f"flexible-counter advice changed at {changed} outlets")
 
 
+def _choose_predictors(db: Database, settings: Settings, now: dt.datetime) -> JobResult:
+    from manyi.forecast.live_predict import run_due
+
+    chosen = run_due(db, now)
+    return JobResult(done=0, summary=f"wait predictor chosen again at {chosen} outlets")
+
+
 # What `manyi worker` runs each round, in order. A new background job (the
 # outbox retention, the complaint deadline scan) is one more entry here.
 WORKER_JOBS: tuple[WorkerJob, ...] = (
     WorkerJob("notify", _deliver_notifications),
     WorkerJob("advice", _advise_lobbies),
+    WorkerJob("predictors", _choose_predictors),
 )
 
 
