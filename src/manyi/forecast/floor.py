@@ -20,7 +20,9 @@ import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
+from manyi.forecast.scenario import Scenario
 from manyi.lobby import dispatch
 from manyi.lobby.engine import Lobby
 from manyi.lobby.model import (
@@ -61,6 +63,10 @@ class Floor(Protocol):
     def waiting(self) -> Sequence[Ticket]: ...
 
 
+_KIOSK = Channel.KIOSK
+_APPOINTMENT = PriorityClass.APPOINTMENT
+
+
 class FastFloor:
     """The lobby's rules on a waiting list kept in queue order (see the module docstring)."""
 
@@ -86,14 +92,10 @@ class FastFloor:
     def issue(self, service_code: str, klass: PriorityClass, now: dt.datetime) -> Ticket:
         prefix = self.services[service_code].prefix
         self._seq[prefix] = seq = self._seq.get(prefix, 0) + 1
+        # Positional: the dataclass's __init__ takes keywords at twice the cost.
+        # (id, number, service_code, klass, channel, issued_at, queued_at)
         ticket = Ticket(
-            id=next(self._ids),
-            number=format_number(prefix, seq),
-            service_code=service_code,
-            klass=klass,
-            channel=Channel.KIOSK,
-            issued_at=now,
-            queued_at=now,
+            next(self._ids), format_number(prefix, seq), service_code, klass, _KIOSK, now, now
         )
         self._waiting.append(ticket)
         return ticket
@@ -103,16 +105,43 @@ class FastFloor:
         if not waiting:  # what choose() answers for an empty line, without the call
             return None
         counter.ready_to_call()
-        pick = dispatch.choose(counter, waiting, self.services, self.policy, now)
-        if pick is None:
-            return None
-        ticket = pick.ticket
-        counter.credits = pick.credits
+        if len(waiting) == 1 and self._settled(counter, waiting[0]):
+            ticket = waiting.pop()
+        else:
+            pick = dispatch.choose(counter, waiting, self.services, self.policy, now)
+            if pick is None:
+                return None
+            ticket = pick.ticket
+            counter.credits = pick.credits
+            _drop(waiting, ticket)
         ticket.call(counter.id, counter.teller_id, now)
         counter.take(ticket.id)
-        _drop(waiting, ticket)
         self._current[counter.id] = ticket
         return ticket
+
+    def _settled(self, counter: Counter, ticket: Ticket) -> bool:
+        """Whether `choose(counter, [ticket], …)` is known without the call: `ticket`, with
+        the counter's credits left as they are.
+
+        That holds when the ticket is eligible (rule 1), sent to no counter (rule 2), not an
+        appointment (whose class depends on the time), and the counter's only credit is the
+        ticket's class. Then the own lane (rule 3) is the ticket alone or nobody, so the pool
+        is the ticket. If it has aged (rule 4), `choose` picks it and keeps the credits. If not,
+        the weighted cycle runs over its class alone: `next_class` drops no credit (the only one
+        is that class's), adds the class's weight and takes back the total, the same weight;
+        the credit is unchanged and the class's line is the ticket.
+        """
+        klass = ticket.klass
+        credits = counter.credits
+        if (
+            len(credits) != 1
+            or klass not in credits  # a StrEnum: its value as a key
+            or klass is _APPOINTMENT
+            or ticket.target_counter_id is not None
+        ):
+            return False
+        service = self.services.get(ticket.service_code)
+        return service is not None and counter.can_serve(service)
 
     def recall(self, counter: Counter, now: dt.datetime) -> None:
         self._current[counter.id].recall(now)
@@ -219,3 +248,37 @@ class LobbyFloor:
 
 
 FLOORS: dict[str, type[FastFloor] | type[LobbyFloor]] = {"fast": FastFloor, "lobby": LobbyFloor}
+
+# Local midnight of an arbitrary day: the simulated clock starts here plus `start`.
+EPOCH_DAY = dt.date(2024, 1, 1)
+
+
+def start_time(scenario: Scenario) -> dt.datetime:
+    """The wall-clock time (aware UTC) of second 0 of a run."""
+    zone = ZoneInfo(scenario.policy.timezone)
+    midnight = dt.datetime.combine(EPOCH_DAY, dt.time(0), zone).astimezone(dt.UTC)
+    return midnight + dt.timedelta(seconds=scenario.start_s)
+
+
+def lobby_services(scenario: Scenario) -> dict[str, Service]:
+    return {
+        s.code: Service(
+            s.code,
+            s.name,
+            s.prefix,
+            s.expected_service_s,
+            name_en=s.name,
+            fast_lane=s.fast_lane,
+            skill=s.skill,
+        )
+        for s in scenario.services
+    }
+
+
+def lobby_counters(scenario: Scenario) -> tuple[list[Counter], dict[int, frozenset[str]]]:
+    """The scenario's counters (closed) and the skills of each, by counter id."""
+    counters = [
+        Counter(id=i + 1, number=c.number, kind=c.kind, services=c.services)
+        for i, c in enumerate(scenario.counters)
+    ]
+    return counters, {i + 1: c.skills for i, c in enumerate(scenario.counters)}

@@ -35,18 +35,16 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
-from zoneinfo import ZoneInfo
 
-from manyi.forecast.floor import FLOORS, Floor
+from manyi.forecast.express import is_plain, run_plain
+from manyi.forecast.floor import FLOORS, Floor, lobby_counters, lobby_services, start_time
 from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, Replication
 from manyi.forecast.sampling import CustomerSource, Visit
 from manyi.forecast.scenario import DAY_S, CounterSpec, Scenario
-from manyi.lobby.model import Counter, Service, Ticket, TicketState
+from manyi.lobby.model import Counter, Ticket, TicketState
 from manyi.lobby.predict import LobbyView
 
 ARRIVE, DONE, STEP, GIVE_UP, OPEN, CLOSE, CONTROL, HORIZON = range(8)
-# Local midnight of an arbitrary day: the simulated clock starts here plus `start`.
-EPOCH_DAY = dt.date(2024, 1, 1)
 _heappush = heapq.heappush
 _from_ts = dt.datetime.fromtimestamp
 _UTC = dt.UTC
@@ -60,6 +58,8 @@ def run_replication(
     trace: bool = False,
     control: CounterControl | None = None,
 ) -> Replication:
+    if is_plain(scenario, engine, control):  # the same run with fewer steps (express.py)
+        return run_plain(scenario, index, trace)
     return _Run(scenario, index, engine, trace, control).run()
 
 
@@ -122,27 +122,10 @@ class _Run:
         sc = self.scenario = scenario
         self.index = index
         self.policy = sc.policy
-        zone = ZoneInfo(sc.policy.timezone)
-        midnight = dt.datetime.combine(EPOCH_DAY, dt.time(0), zone).astimezone(dt.UTC)
-        self.base = midnight + dt.timedelta(seconds=sc.start_s)
+        self.base = start_time(sc)
         self._base_ts = self.base.timestamp()
-        self.services = {
-            s.code: Service(
-                s.code,
-                s.name,
-                s.prefix,
-                s.expected_service_s,
-                name_en=s.name,
-                fast_lane=s.fast_lane,
-                skill=s.skill,
-            )
-            for s in sc.services
-        }
-        counters = [
-            Counter(id=i + 1, number=c.number, kind=c.kind, services=c.services)
-            for i, c in enumerate(sc.counters)
-        ]
-        skills = {i + 1: c.skills for i, c in enumerate(sc.counters)}
+        self.services = lobby_services(sc)
+        counters, skills = lobby_counters(sc)
         self.floor: Floor = FLOORS[engine](self.services, counters, sc.policy, skills)
         self.desks = [
             _Desk(counter, frozenset(s.code for s in sc.services if spec.serves(s)))

@@ -143,6 +143,8 @@ class CustomerSource:
         )
         self.random = rng.random
         self.classes = [k for k, _ in spec.classes]
+        # The class of every customer when the service has one (no draw is made then).
+        self.only: PriorityClass | None = self.classes[0] if len(self.classes) == 1 else None
         self.cumulative = list(itertools.accumulate(s for _, s in spec.classes))
         self.draw_service = sampler(spec.service_time, rng)
         self.no_show_share = spec.no_show_share
@@ -155,7 +157,8 @@ class CustomerSource:
         )
         self.patience = sampler(spec.patience, rng) if spec.patience else None
 
-    def customer(self, t: float) -> Visit:
+    def klass(self) -> PriorityClass:
+        """A customer's first draw: their class (no draw when the service has one class)."""
         klass = self.classes[0]
         if len(self.classes) > 1:
             u = self.random() * self.cumulative[-1]
@@ -163,7 +166,10 @@ class CustomerSource:
                 klass = k
                 if u < edge:
                     break
-        visit = Visit(t, self.code, klass)
+        return klass
+
+    def customer(self, t: float) -> Visit:
+        visit = Visit(t, self.code, self.klass())
         visit.first_s = self.draw_service()
         if self.no_show_share and self.random() < self.no_show_share:
             visit.no_show = True

@@ -1,0 +1,74 @@
+"""The quicker paths of the simulator give exactly what the plain ones give.
+
+- `express.run_plain` (scenarios with no no-shows, transfers, patience, windows
+  or staffing rule) against the general event loop of `replication._Run`;
+- `FastFloor.call_next` skipping `dispatch.choose` for a single waiting ticket
+  against `choose` itself (the same ticket and the same credits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from manyi.forecast.express import is_plain
+from manyi.forecast.floor import FastFloor
+from manyi.forecast.replication import _Run, run_replication
+from manyi.forecast.scenario import load_scenario
+from manyi.lobby import dispatch
+from manyi.lobby.model import Counter, CounterKind, Policy, PriorityClass, Service
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.mark.parametrize("name", ["mmc-3", "two-class"])
+@pytest.mark.parametrize("drain", [True, False])
+def test_the_express_loop_gives_the_general_loops_replication(name: str, drain: bool) -> None:
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+    scenario = replace(scenario, horizon_s=min(scenario.horizon_s, 3000 * 60), drain=drain)
+    assert is_plain(scenario, "fast", None)
+    for index in range(2):
+        quick = run_replication(scenario, index, trace=True)
+        plain = _Run(scenario, index, "fast", True, None).run()
+        assert quick.calls and quick == plain
+
+
+def test_only_plain_scenarios_take_the_express_loop() -> None:
+    mmc = load_scenario(SCENARIOS / "mmc-3.yaml")
+    assert not is_plain(mmc, "lobby", None)
+    for name in ("branch-day", "pension-day"):
+        assert not is_plain(load_scenario(SCENARIOS / f"{name}.yaml"), "fast", None)
+
+
+@pytest.mark.parametrize("kind", list(CounterKind))
+@pytest.mark.parametrize("klass", list(PriorityClass))
+@pytest.mark.parametrize(
+    "credits", [{}, {"normal": 0}, {"vip": 3}, {"green": -2}, {"normal": 1, "vip": -1}]
+)
+@pytest.mark.parametrize("waited_s", [0, 5000])
+def test_one_waiting_ticket_goes_as_choose_says(
+    kind: CounterKind, klass: PriorityClass, credits: dict[str, int], waited_s: int
+) -> None:
+    services = {"A": Service("A", "A", "A", 300, fast_lane=True)}
+    policy = Policy()
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    now = start + dt.timedelta(seconds=waited_s)
+
+    def floor_and_counter() -> tuple[FastFloor, Counter]:
+        counter = Counter(id=1, number=1, kind=kind, services=("A",))
+        floor = FastFloor(services, [counter], policy, {})
+        floor.open(counter, start)
+        counter.credits = dict(credits)
+        floor.issue("A", klass, start)
+        return floor, counter
+
+    floor, counter = floor_and_counter()
+    ticket = floor.call_next(counter, now)
+    reference_floor, reference = floor_and_counter()
+    pick = dispatch.choose(reference, list(reference_floor.waiting()), services, policy, now)
+    assert pick is not None and ticket is not None
+    assert ticket.id == pick.ticket.id and counter.credits == pick.credits
+    assert not floor.waiting()
