@@ -29,7 +29,7 @@ from manyi.forecast.export import export_visits
 from manyi.forecast.predictors import PREDICTORS
 from manyi.forecast.replay import Arrival, EventKind, Predictor, WaitEvent, events_of
 from manyi.forecast.tables import PredictorChoice
-from manyi.lobby import layouts
+from manyi.lobby import layouts, queries
 from manyi.lobby.tables import LobbyEventRow, LobbySettings
 from manyi.org.tables import Unit
 
@@ -135,18 +135,7 @@ def _warm_up(session: Session, outlet: Unit, name: str, now: dt.datetime) -> _Wa
 
 
 def _follow(session: Session, outlet_id: int, warm: _Warm) -> None:
-    rows = session.execute(
-        select(
-            LobbyEventRow.id,
-            LobbyEventRow.kind,
-            LobbyEventRow.at,
-            LobbyEventRow.ticket_id,
-            LobbyEventRow.data,
-        )
-        .where(LobbyEventRow.outlet_id == outlet_id, LobbyEventRow.id > warm.last_event_id)
-        .order_by(LobbyEventRow.id)
-    ).all()
-    for row in rows:
+    for row in queries.events_after(session, outlet_id, warm.last_event_id):
         warm.last_event_id = row.id
         event = _as_wait_event(warm, row.kind, row.at, row.ticket_id, row.data)
         if event is not None:

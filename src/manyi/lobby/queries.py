@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from manyi.lobby import layouts, printing, store
@@ -223,3 +223,22 @@ def slip_for(
         footer=labels["footer"],
         lang=lang,
     )
+
+
+def events_after(
+    session: Session, outlet_id: int, after: int, limit: int | None = None
+) -> list[Row[Any]]:
+    """An outlet's lobby events with ids above `after`, oldest first (id, kind, at, ticket_id,
+    data): for streams that resume and for predictors that follow the lobby."""
+    query = (
+        select(
+            LobbyEventRow.id,
+            LobbyEventRow.kind,
+            LobbyEventRow.at,
+            LobbyEventRow.ticket_id,
+            LobbyEventRow.data,
+        )
+        .where(LobbyEventRow.outlet_id == outlet_id, LobbyEventRow.id > after)
+        .order_by(LobbyEventRow.id)
+    )
+    return list(session.execute(query if limit is None else query.limit(limit)).all())

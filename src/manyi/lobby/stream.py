@@ -31,7 +31,7 @@ from starlette.responses import StreamingResponse
 
 from manyi import realtime
 from manyi.db import Database
-from manyi.lobby import store
+from manyi.lobby import queries, store
 from manyi.lobby.tables import LobbyEventRow
 
 KEEPALIVE_S = 15.0
@@ -65,18 +65,9 @@ def _read(db: Database, outlet_id: int, after: int | None) -> tuple[list[realtim
         )
         if after is None:
             return [], int(newest or 0)
-        rows = session.execute(
-            select(
-                LobbyEventRow.id,
-                LobbyEventRow.kind,
-                LobbyEventRow.at,
-                LobbyEventRow.ticket_id,
-                LobbyEventRow.data,
-            )
-            .where(LobbyEventRow.outlet_id == outlet_id, LobbyEventRow.id > after - LOOKBACK)
-            .order_by(LobbyEventRow.id)
-            .limit(REPLAY_LIMIT + LOOKBACK)
-        ).all()
+        rows = queries.events_after(
+            session, outlet_id, after - LOOKBACK, limit=REPLAY_LIMIT + LOOKBACK
+        )
     events = [store.live_event(outlet_id, r.id, r.kind, r.at, r.ticket_id, r.data) for r in rows]
     return events, int(newest or 0)
 
