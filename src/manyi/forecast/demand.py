@@ -174,14 +174,5 @@ def plan_day(
     return plan
 
 
-def busy_hours(plan: Sequence[PlannedInterval]) -> tuple[dt.time, dt.time] | None:
-    """First and last interval with customers (the plan's opening span), if any."""
-    used = [p.forecast.start for p in plan if p.forecast.arrivals > 0]
-    if not used:
-        return None
-    end = dt.datetime.combine(dt.date(2000, 1, 1), used[-1]) + INTERVAL
-    return used[0], end.time() if end.day == 1 else dt.time(23, 59)
-
-
 def counter_hours(plan: Sequence[PlannedInterval]) -> float:
     return sum(p.staffing.servers for p in plan) * INTERVAL.total_seconds() / 3600

@@ -239,7 +239,7 @@ def complete(
         service_s=int((now - ticket.started_at).total_seconds()),
     )
     # The counter's rating pad asks this customer, and only this one, to rate.
-    rating.prompt_after_service(session, ctx.outlet, ctx.row, number, row, teller_id, now)
+    rating.prompt_after_service(session, ctx.outlet, ctx.row.id, number, row, teller_id, now)
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 
 

@@ -69,8 +69,7 @@ class Dashboard:
 def dashboard(session: Session, outlet: Unit, now: dt.datetime) -> Dashboard:
     snap = queries.snapshot(session, outlet, now)
     target = snap.policy.target_wait_s
-    waiting = queries.view_of(session, outlet, now).waiting
-    over = sum(1 for t in waiting if (now - t.issued_at).total_seconds() > target)
+    over = sum(1 for t in snap.waiting if (now - t.issued_at).total_seconds() > target)
     level = service_level(session, outlet.id, now, target, over)
     alerts: list[dict[str, Any]] = [
         {
@@ -119,7 +118,7 @@ def dashboard(session: Session, outlet: Unit, now: dt.datetime) -> Dashboard:
         {"kind": a.kind, "alert_id": a.id, "raised_at": a.raised_at.isoformat(), **a.data}
         for a in stored
     )
-    day_start = snap.policy.day_ends_at(now) - dt.timedelta(days=1)
+    day_start = snap.policy.day_starts_at(now)
     shares = rating.shares(session, outlet.id, day_start, snap.today.get("served", 0))
     return Dashboard(snap, level, alerts, shares, idle_since)
 

@@ -174,6 +174,10 @@ class Policy:
         local = now.astimezone(self.zone).time()
         return self.opens_at <= local and (self.closes_at is None or local < self.closes_at)
 
+    def day_starts_at(self, now: dt.datetime) -> dt.datetime:
+        """The outlet's last local midnight, as an aware UTC time."""
+        return dt.datetime.combine(self.local_day(now), dt.time(0), self.zone).astimezone(dt.UTC)
+
     def day_ends_at(self, now: dt.datetime) -> dt.datetime:
         """The outlet's next local midnight, as an aware UTC time."""
         day = self.local_day(now) + dt.timedelta(days=1)

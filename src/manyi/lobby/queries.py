@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,7 @@ class Snapshot:
     recent_calls: list[dict[str, Any]]
     last_event_id: int
     today: dict[str, int] = field(default_factory=dict)
+    waiting: Sequence[Ticket] = ()  # every waiting ticket, as the queues were counted
 
 
 def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
@@ -195,7 +197,9 @@ def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
         )
     )
     today = {"issued": int(issued or 0), **{str(k): int(v) for k, v in counts.items()}}
-    return Snapshot(outlet, policy, now, queues, counters, recent, int(last_id or 0), today)
+    return Snapshot(
+        outlet, policy, now, queues, counters, recent, int(last_id or 0), today, view.waiting
+    )
 
 
 def slip_for(

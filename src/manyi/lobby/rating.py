@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.lobby import layouts, store
 from manyi.lobby.service import Operator, outlet_for
-from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
+from manyi.lobby.tables import LobbyAlert, Rating, RatingPrompt
 from manyi.org.tables import Unit
 
 
@@ -56,7 +56,7 @@ DISSATISFIED_ALERT = "dissatisfied_rating"
 def prompt_after_service(
     session: Session,
     outlet: Unit,
-    counter: LobbyCounter | Any,
+    counter_id: int,
     counter_number: int,
     ticket: Any,
     teller_id: int | None,
@@ -67,7 +67,7 @@ def prompt_after_service(
     prompt = RatingPrompt(
         outlet_id=outlet.id,
         ticket_id=ticket.id,
-        counter_id=counter.id,
+        counter_id=counter_id,
         counter_number=counter_number,
         teller_id=teller_id,
         number=ticket.number,

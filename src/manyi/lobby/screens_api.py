@@ -216,7 +216,7 @@ def _advice_json(session: Session, unit: Any, now: dt.datetime, request: Request
     """The advice standing now (translated), and how much advice was taken today."""
     _ = translator(request_language(request))
     current = live_advice.current_advice(session, unit.id)
-    day_start = layouts.layout(session, unit).policy.day_ends_at(now) - dt.timedelta(days=1)
+    day_start = layouts.layout(session, unit).policy.day_starts_at(now)
     given, acted = live_advice.acted_share(session, unit.id, day_start)
     standing = None
     if current is not None:
