@@ -1,6 +1,18 @@
 """Imports every feature's tables so that `Base.metadata` knows them all."""
 
 from manyi.audit.tables import AuditEvent, AuditHead
+from manyi.complaints.tables import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintCategory,
+    ComplaintConsultation,
+    ComplaintEvent,
+    ComplaintExpert,
+    ComplaintExtension,
+    ComplaintNamedStaff,
+    ComplaintPolicy,
+    ComplaintSupervision,
+)
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
 from manyi.lobby.tables import (
@@ -25,6 +37,16 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "Complaint",
+    "ComplaintAttachment",
+    "ComplaintCategory",
+    "ComplaintConsultation",
+    "ComplaintEvent",
+    "ComplaintExpert",
+    "ComplaintExtension",
+    "ComplaintNamedStaff",
+    "ComplaintPolicy",
+    "ComplaintSupervision",
     "DeviceToken",
     "LobbyAlert",
     "LobbyCounter",

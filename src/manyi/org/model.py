@@ -104,12 +104,27 @@ class Permission(enum.StrEnum):
     LOBBY_OPERATE = "lobby.operate"  # work a counter: sign on, call, serve
     LOBBY_MANAGE = "lobby.manage"  # lobby manager: any counter, priority tickets, re-queue
     LOBBY_CONFIGURE = "lobby.configure"  # services, counters and lobby settings
+    COMPLAINTS_VIEW = "complaints.view"  # see complaints in scope (personal data masked)
+    COMPLAINTS_REGISTER = "complaints.register"  # register a complaint from any channel
+    COMPLAINTS_HANDLE = "complaints.handle"  # be assigned cases and work them
+    COMPLAINTS_MANAGE = "complaints.manage"  # assign, transfer, approve extensions, supervise
+    COMPLAINTS_PERSONAL = "complaints.personal"  # see complainants' names, phones, ID numbers
+    COMPLAINTS_CONSULT = "complaints.consult"  # give expert opinions on cases one is asked about
+    COMPLAINTS_CONFIGURE = "complaints.configure"  # categories, deadline policies, expert roster
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     Role.HO_SERVICE_MANAGER: frozenset(
-        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.AUDIT_VIEW, Permission.LOBBY_VIEW}
+        {
+            Permission.UNITS_VIEW,
+            Permission.STAFF_VIEW,
+            Permission.AUDIT_VIEW,
+            Permission.LOBBY_VIEW,
+            Permission.COMPLAINTS_VIEW,
+            Permission.COMPLAINTS_MANAGE,
+            Permission.COMPLAINTS_CONFIGURE,
+        }
     ),
     Role.BRANCH_HEAD: frozenset(
         {
@@ -119,6 +134,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LOBBY_VIEW,
             Permission.LOBBY_MANAGE,
             Permission.LOBBY_CONFIGURE,
+            Permission.COMPLAINTS_VIEW,
+            Permission.COMPLAINTS_REGISTER,
+            Permission.COMPLAINTS_MANAGE,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
@@ -127,16 +145,40 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LOBBY_VIEW,
             Permission.LOBBY_OPERATE,
             Permission.LOBBY_MANAGE,
+            Permission.COMPLAINTS_VIEW,
+            Permission.COMPLAINTS_REGISTER,
         }
     ),
     Role.TELLER: frozenset({Permission.LOBBY_VIEW, Permission.LOBBY_OPERATE}),
     Role.SUPERVISOR: frozenset(),
-    Role.COMPLAINT_HANDLER: frozenset(),
-    Role.COMPLAINT_MANAGER: frozenset({Permission.UNITS_VIEW}),
-    Role.INSPECTOR: frozenset(
-        {Permission.UNITS_VIEW, Permission.STAFF_VIEW, Permission.AUDIT_VIEW, Permission.LOBBY_VIEW}
+    Role.COMPLAINT_HANDLER: frozenset(
+        {
+            Permission.COMPLAINTS_VIEW,
+            Permission.COMPLAINTS_REGISTER,
+            Permission.COMPLAINTS_HANDLE,
+            Permission.COMPLAINTS_PERSONAL,
+        }
     ),
-    Role.EXPERT: frozenset(),
+    Role.COMPLAINT_MANAGER: frozenset(
+        {
+            Permission.UNITS_VIEW,
+            Permission.COMPLAINTS_VIEW,
+            Permission.COMPLAINTS_REGISTER,
+            Permission.COMPLAINTS_HANDLE,
+            Permission.COMPLAINTS_MANAGE,
+            Permission.COMPLAINTS_PERSONAL,
+        }
+    ),
+    Role.INSPECTOR: frozenset(
+        {
+            Permission.UNITS_VIEW,
+            Permission.STAFF_VIEW,
+            Permission.AUDIT_VIEW,
+            Permission.LOBBY_VIEW,
+            Permission.COMPLAINTS_VIEW,
+        }
+    ),
+    Role.EXPERT: frozenset({Permission.COMPLAINTS_CONSULT}),
 }
 
 # Roles that only make sense at certain levels of the organisation.

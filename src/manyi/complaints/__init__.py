@@ -1,0 +1,1 @@
+"""Complaints: intake, classification, routing, regulatory deadlines, escalation (督办)."""

@@ -1,0 +1,115 @@
+"""The classification axes as stored data: seeded from the taxonomy, extended by administrators."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from manyi.complaints.tables import ComplaintCategory
+from manyi.complaints.taxonomy import SEED, Axis
+from manyi.errors import Conflict, InvalidInput
+
+_CODE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)?$")
+
+
+def ensure_seed(session: Session) -> None:
+    """Insert the seed categories that are missing; never touches edited or added rows."""
+    if session.scalar(select(ComplaintCategory.id).limit(1)) is not None:
+        return
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "axis": c.axis.value,
+            "code": c.code,
+            "parent_code": c.parent,
+            "name_zh": c.name_zh,
+            "name_en": c.name_en,
+            "sort_order": i,
+            "active": True,
+        }
+        for i, c in enumerate(SEED)
+    ]
+    session.execute(upsert(ComplaintCategory).values(rows).on_conflict_do_nothing())
+
+
+def categories(
+    session: Session, axis: Axis, *, active_only: bool = True
+) -> list[ComplaintCategory]:
+    ensure_seed(session)
+    statement = select(ComplaintCategory).where(ComplaintCategory.axis == axis.value)
+    if active_only:
+        statement = statement.where(ComplaintCategory.active)
+    return list(
+        session.scalars(statement.order_by(ComplaintCategory.sort_order, ComplaintCategory.code))
+    )
+
+
+def names(session: Session, lang: str) -> dict[tuple[str, str], str]:
+    """(axis, code) → display name, for lists and exports."""
+    ensure_seed(session)
+    return {
+        (c.axis, c.code): (c.name_en if lang == "en" and c.name_en else c.name_zh)
+        for c in session.scalars(select(ComplaintCategory))
+    }
+
+
+def check_code(session: Session, axis: Axis, code: str, field: str) -> str | None:
+    """An active code on `axis`, None for an empty choice, InvalidInput otherwise."""
+    code = code.strip()
+    if not code:
+        return None
+    ensure_seed(session)
+    found = session.scalar(
+        select(ComplaintCategory).where(
+            ComplaintCategory.axis == axis.value, ComplaintCategory.code == code
+        )
+    )
+    if found is None or not found.active:
+        raise InvalidInput("unknown category {code}", field, code=code)
+    return code
+
+
+def add_category(
+    session: Session, axis: Axis, code: str, name_zh: str, name_en: str, parent_code: str | None
+) -> ComplaintCategory:
+    ensure_seed(session)
+    code = code.strip()
+    if not _CODE.match(code):
+        raise InvalidInput(
+            "a code is lower-case letters, digits and _, children as parent.child", "code"
+        )
+    if not name_zh.strip():
+        raise InvalidInput("this field is required", "name_zh")
+    if parent_code:
+        parent = check_code(session, axis, parent_code, "parent_code")
+        if parent is None or not code.startswith(parent + ".") or parent.count("."):
+            raise InvalidInput(
+                "a child's code starts with its top-level parent's code and a dot", "code"
+            )
+    elif "." in code:
+        raise InvalidInput(
+            "a child's code starts with its top-level parent's code and a dot", "code"
+        )
+    exists = session.scalar(
+        select(ComplaintCategory.id).where(
+            ComplaintCategory.axis == axis.value, ComplaintCategory.code == code
+        )
+    )
+    if exists is not None:
+        raise Conflict("category {code} already exists", "code", code=code)
+    row = ComplaintCategory(
+        axis=axis.value,
+        code=code,
+        parent_code=parent_code or None,
+        name_zh=name_zh.strip(),
+        name_en=name_en.strip(),
+        sort_order=10_000,
+        active=True,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,156 @@
+"""A stored complaint's regulatory clock: its status now, and when to look at it next.
+
+The rules are the pure `deadlines.deadline_status`; this module feeds it a
+complaint row and writes back the fields the deadline scan queries by
+(`due_at`, `next_check_at`, `breached`, `overdue_since`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from manyi.complaints.deadlines import (
+    PRESETS,
+    ClockEvent,
+    ClockKind,
+    DeadlinePolicy,
+    DeadlineState,
+    DeadlineStatus,
+    deadline_status,
+    policy_from_dict,
+    policy_to_dict,
+    zone_for,
+)
+from manyi.complaints.model import OPEN_STATES, State
+from manyi.complaints.tables import Complaint, ComplaintPolicy
+from manyi.errors import InvalidInput
+
+DEFAULT_POLICY = "cbirc-2020"
+
+
+def zone(tz: str) -> ZoneInfo:
+    return zone_for(tz)
+
+
+def ensure_policies(session: Session) -> None:
+    """Store the preset policies once (idempotent); cbirc-2020 is the default."""
+    known = set(session.scalars(select(ComplaintPolicy.code)))
+    has_default = session.scalar(select(ComplaintPolicy.code).where(ComplaintPolicy.is_default))
+    for code, policy in PRESETS.items():
+        if code not in known:
+            session.add(
+                ComplaintPolicy(
+                    code=code,
+                    definition=policy_to_dict(policy),
+                    is_default=code == DEFAULT_POLICY and has_default is None,
+                )
+            )
+    session.flush()
+
+
+def policy_row(session: Session, code: str | None = None) -> ComplaintPolicy:
+    ensure_policies(session)
+    if code is None:
+        row = session.scalar(select(ComplaintPolicy).where(ComplaintPolicy.is_default))
+        code = row.code if row is not None else DEFAULT_POLICY
+    found = session.get(ComplaintPolicy, code)
+    if found is None:
+        raise InvalidInput("there is no deadline policy {code}", "policy", code=code)
+    return found
+
+
+_POLICY_CACHE: dict[tuple[str, str], DeadlinePolicy] = {}
+
+
+def policy_of(row: ComplaintPolicy) -> DeadlinePolicy:
+    key = (row.code, repr(sorted(row.definition.items())))
+    policy = _POLICY_CACHE.get(key)
+    if policy is None:
+        policy = _POLICY_CACHE[key] = policy_from_dict(row.definition)
+    return policy
+
+
+def clock_events(complaint: Complaint) -> tuple[ClockEvent, ...]:
+    """The clock history as far as the current period needs it.
+
+    The period runs from `clock_started_at` (receipt or the latest reopening);
+    each granted stage extends it. Earlier overdue spells are kept in
+    `breached` / `overdue_since`, so the simplified history loses nothing.
+    """
+    start = complaint.clock_started_at
+    events = [ClockEvent(ClockKind.RECEIVED, start)]
+    events += [ClockEvent(ClockKind.EXTENDED, start)] * complaint.deadline_stage
+    state = State(complaint.state)
+    if state in {State.DECIDED, State.CLOSED} and complaint.decided_at is not None:
+        events.append(ClockEvent(ClockKind.DECIDED, max(complaint.decided_at, start)))
+    elif state is State.WITHDRAWN or (state is State.CLOSED and complaint.decided_at is None):
+        end = complaint.closed_at or complaint.updated_at or start
+        events.append(ClockEvent(ClockKind.STOPPED, max(end, start)))
+    return tuple(events)
+
+
+def status(complaint: Complaint, policy: DeadlinePolicy, now: dt.datetime) -> DeadlineStatus:
+    return deadline_status(clock_events(complaint), policy, now, complaint.timezone)
+
+
+def refresh(
+    complaint: Complaint, policy: DeadlinePolicy, now: dt.datetime, *, close_after_days: int
+) -> DeadlineStatus:
+    """Recompute the stored deadline fields after any change to the case."""
+    current = status(complaint, policy, now)
+    complaint.due_at = current.due_at
+    if current.state in {DeadlineState.OVERDUE, DeadlineState.DONE_LATE}:
+        complaint.breached = True
+        if complaint.overdue_since is None:
+            complaint.overdue_since = current.due_at
+    complaint.next_check_at = next_check(
+        complaint, policy, current, now, close_after_days=close_after_days
+    )
+    return current
+
+
+def risk_starts(
+    complaint: Complaint, policy: DeadlinePolicy, level: int, due_at: dt.datetime
+) -> dt.datetime:
+    """The first minute at which risk `level` is reached (bisection over the pure status)."""
+    low, high = complaint.clock_started_at, due_at
+    while high - low > dt.timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if status(complaint, policy, middle).risk_level >= level:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def next_check(
+    complaint: Complaint,
+    policy: DeadlinePolicy,
+    current: DeadlineStatus,
+    now: dt.datetime,
+    *,
+    close_after_days: int,
+) -> dt.datetime | None:
+    """When the deadline scan should look at the case again.
+
+    Open: when the next risk level not yet notified begins, else at the due
+    time; overdue: now (the scan escalates and sets the supervision's due
+    time). Decided: when it closes for want of an answer. Otherwise never.
+    """
+    state = State(complaint.state)
+    if state is State.DECIDED and complaint.decided_at is not None:
+        return complaint.decided_at + dt.timedelta(days=close_after_days)
+    if state not in OPEN_STATES:
+        return None
+    if current.state is DeadlineState.OVERDUE:
+        return now
+    level = complaint.risk_notified + 1  # the next level the scan has not warned of
+    if level <= len(policy.at_risk):
+        if current.risk_level >= level:
+            return now
+        return risk_starts(complaint, policy, level, current.due_at)
+    return current.due_at

@@ -1,0 +1,237 @@
+"""The deadline scan (督办): warn as time runs out, escalate overdue cases up the organisation.
+
+`manyi worker` runs `scan` every minute. It reads only cases whose
+`next_check_at` has come (an index keeps that cheap with a million open
+cases), claims each one with a compare-and-set on that column, so two
+workers never act on the same case, and then:
+
+- at risk (the policy's thresholds, 50 % and 80 % by default) → notify the
+  handler, and from the second level the head of the responsible unit;
+- overdue → a supervision record for the complaint managers of the parent
+  unit, with a new due date; still overdue when that passes → the next
+  level up, and so on to the head office;
+- decided and not answered within the policy's days → closed.
+
+A unique (case, period, level) constraint on supervisions is the second
+guard: even a bug in the claim could not escalate a case twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from manyi.complaints import clock
+from manyi.complaints.access import Caller, system_caller
+from manyi.complaints.deadlines import DeadlineState, DeadlineStatus
+from manyi.complaints.extensions import complaint_managers
+from manyi.complaints.handling import close_unanswered
+from manyi.complaints.model import OPEN_STATES, SUPERVISION_DAYS, Action, State, escalation_unit
+from manyi.complaints.tables import Complaint, ComplaintSupervision
+from manyi.complaints.timeline import record
+from manyi.db import Database
+from manyi.notify import service as notify
+from manyi.org.model import Role
+from manyi.org.tables import Staff, StaffRole, Unit
+
+LEASE = dt.timedelta(minutes=5)  # a worker that dies mid-case leaves it to the next scan
+REMIND_EVERY = dt.timedelta(days=1)  # overdue at the head office: remind daily
+WORKER = "deadline-scan"
+
+
+@dataclass
+class ScanReport:
+    looked: int = 0
+    warned: int = 0
+    escalated: int = 0
+    closed: int = 0
+    lost: int = 0  # claimed by another worker first
+
+    @property
+    def done(self) -> int:
+        return self.warned + self.escalated + self.closed
+
+
+def scan(db: Database, now: dt.datetime, *, batch: int = 200) -> ScanReport:
+    """One pass over every case due for a look, in batches of one transaction each."""
+    report = ScanReport()
+    caller = system_caller(WORKER)
+    looked_at: set[int] = set()
+    while True:
+        with db.session() as session:
+            due = session.execute(
+                select(Complaint.id, Complaint.next_check_at)
+                .where(Complaint.next_check_at <= now)
+                .order_by(Complaint.next_check_at, Complaint.id)
+                .limit(batch)
+            ).all()
+            fresh = [(i, seen) for i, seen in due if i not in looked_at]
+            for complaint_id, seen in fresh:
+                assert seen is not None
+                looked_at.add(complaint_id)
+                if not claim(session, complaint_id, seen, now):
+                    report.lost += 1
+                    continue
+                complaint = session.get(Complaint, complaint_id)
+                assert complaint is not None
+                report.looked += 1
+                check(session, complaint, caller, now, report)
+        if len(due) < batch or not fresh:  # each case at most once a pass
+            return report
+
+
+def claim(session: Session, complaint_id: int, seen: dt.datetime, now: dt.datetime) -> bool:
+    """Compare-and-set on `next_check_at`: True for exactly one of any racing workers."""
+    result = session.execute(
+        update(Complaint)
+        .where(Complaint.id == complaint_id, Complaint.next_check_at == seen)
+        .values(next_check_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def check(
+    session: Session, complaint: Complaint, caller: Caller, now: dt.datetime, report: ScanReport
+) -> None:
+    row = clock.policy_row(session, complaint.policy_code)
+    policy = clock.policy_of(row)
+    state = State(complaint.state)
+    if state is State.DECIDED:
+        assert complaint.decided_at is not None
+        if now >= complaint.decided_at + dt.timedelta(days=row.close_after_days):
+            close_unanswered(session, complaint, caller, now)
+            report.closed += 1
+        else:
+            clock.refresh(complaint, policy, now, close_after_days=row.close_after_days)
+        return
+    if state not in OPEN_STATES:
+        complaint.next_check_at = None
+        return
+    current = clock.refresh(complaint, policy, now, close_after_days=row.close_after_days)
+    if current.state is DeadlineState.OVERDUE:
+        complaint.next_check_at = escalate(session, complaint, caller, current, now, report)
+        return
+    level = min(current.risk_level, len(policy.at_risk))
+    if level > complaint.risk_notified:
+        warn(session, complaint, level, current, now)
+        complaint.risk_notified = level
+        report.warned += 1
+        complaint.next_check_at = clock.next_check(
+            complaint, policy, current, now, close_after_days=row.close_after_days
+        )
+
+
+def warn(
+    session: Session, complaint: Complaint, level: int, current: DeadlineStatus, now: dt.datetime
+) -> None:
+    recipients: list[int] = []
+    if complaint.handler_id is not None:
+        recipients.append(complaint.handler_id)
+    if level >= 2 or complaint.handler_id is None:
+        recipients += unit_heads(session, complaint.responsible_unit_id)
+    params = {"reference": complaint.reference, "due": _local(current.due_at, complaint.timezone)}
+    for staff_id in dict.fromkeys(recipients):
+        notify.enqueue(
+            session,
+            channel="in_app",
+            recipient_staff_id=staff_id,
+            subject="Complaint {reference} is at risk: due {due}",
+            body=complaint.subject,
+            now=now,
+            unit_id=complaint.responsible_unit_id,
+            data={"subject_params": params, "url": f"/complaints/{complaint.id}"},
+            dedupe_key=f"complaint:{complaint.id}:{complaint.reopen_count}:{complaint.deadline_stage}:risk{level}:{staff_id}",
+        )
+
+
+def escalate(
+    session: Session,
+    complaint: Complaint,
+    caller: Caller,
+    current: DeadlineStatus,
+    now: dt.datetime,
+    report: ScanReport,
+) -> dt.datetime:
+    """Open the next supervision level when due; returns when to look at the case again."""
+    latest = session.scalar(
+        select(ComplaintSupervision).where(
+            ComplaintSupervision.complaint_id == complaint.id,
+            ComplaintSupervision.round == complaint.reopen_count,
+            ComplaintSupervision.level == complaint.escalation_level,
+        )
+    )
+    if latest is not None and latest.due_at > now:
+        return latest.due_at
+    level = complaint.escalation_level + 1
+    unit_id = escalation_unit(complaint.responsible_unit_path, level)
+    if unit_id is None:  # already supervised by the head office
+        return now + REMIND_EVERY
+    managers = complaint_managers(session, unit_id)
+    supervision = ComplaintSupervision(
+        complaint_id=complaint.id,
+        round=complaint.reopen_count,
+        level=level,
+        unit_id=unit_id,
+        supervisor_id=managers[0] if managers else None,
+        instructions="",
+        due_at=now + dt.timedelta(days=SUPERVISION_DAYS),
+        created_at=now,
+        state="open",
+    )
+    try:
+        with session.begin_nested():
+            session.add(supervision)
+    except IntegrityError:  # another worker got here first, despite the claim
+        return now + LEASE
+    complaint.escalation_level = level
+    report.escalated += 1
+    unit = session.get(Unit, unit_id)
+    record(
+        session,
+        complaint,
+        caller,
+        Action.SUPERVISE,
+        now,
+        from_state=complaint.state,
+        data={
+            "level": level,
+            "unit_id": unit_id,
+            "unit": unit.code if unit else "",
+            "due_at": supervision.due_at.isoformat(),
+        },
+    )
+    params = {"reference": complaint.reference, "level": level}
+    for staff_id in [*managers, *([complaint.handler_id] if complaint.handler_id else [])]:
+        notify.enqueue(
+            session,
+            channel="in_app",
+            recipient_staff_id=staff_id,
+            subject="Complaint {reference} is overdue and under supervision (level {level})",
+            body=complaint.subject,
+            now=now,
+            unit_id=complaint.responsible_unit_id,
+            data={"subject_params": params, "url": f"/complaints/{complaint.id}"},
+            dedupe_key=f"complaint:{complaint.id}:{complaint.reopen_count}:supervise{level}:{staff_id}",
+        )
+    return supervision.due_at
+
+
+def unit_heads(session: Session, unit_id: int) -> list[int]:
+    heads = list(
+        session.scalars(
+            select(Staff.id)
+            .join(StaffRole, StaffRole.staff_id == Staff.id)
+            .where(Staff.unit_id == unit_id, Staff.active, StaffRole.role == Role.BRANCH_HEAD.value)
+            .order_by(Staff.id)
+        )
+    )
+    return heads or complaint_managers(session, unit_id)
+
+
+def _local(at: dt.datetime, tz: str) -> str:
+    return at.astimezone(clock.zone(tz)).strftime("%Y-%m-%d %H:%M")

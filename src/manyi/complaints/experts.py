@@ -1,0 +1,176 @@
+"""The expert roster and consultations: hard cases get an opinion from across the bank."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from manyi.complaints.access import Caller, get_visible
+from manyi.complaints.handling import load
+from manyi.complaints.model import Action, State, next_state
+from manyi.complaints.tables import ComplaintConsultation, ComplaintExpert
+from manyi.complaints.timeline import record
+from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from manyi.notify import service as notify
+from manyi.org.model import Permission, Role
+from manyi.org.tables import Staff
+
+LEVELS = ("senior", "chief")
+
+
+def roster(
+    session: Session, business_code: str | None = None
+) -> list[tuple[ComplaintExpert, Staff]]:
+    """Active experts, those for the business type (or its parent) first."""
+    rows = session.execute(
+        select(ComplaintExpert, Staff)
+        .join(Staff, Staff.id == ComplaintExpert.staff_id)
+        .where(ComplaintExpert.active, Staff.active)
+        .order_by(Staff.display_name)
+    ).all()
+    top = (business_code or "").split(".")[0]
+
+    def fits(expert: ComplaintExpert) -> bool:
+        return bool(top) and any(code.split(".")[0] == top for code in expert.business_codes)
+
+    experts = [(e, s) for e, s in rows]
+    return sorted(experts, key=lambda pair: (not fits(pair[0]), pair[0].level != "chief"))
+
+
+def set_expert(
+    session: Session,
+    caller: Caller,
+    staff_id: int,
+    *,
+    business_codes: list[str],
+    level: str,
+    note: str = "",
+    active: bool = True,
+) -> ComplaintExpert:
+    caller.need(Permission.COMPLAINTS_CONFIGURE)
+    staff = session.get(Staff, staff_id)
+    if staff is None or Role.EXPERT not in staff.roles:
+        raise InvalidInput("{id} does not hold the expert role", "staff_id", id=staff_id)
+    if level not in LEVELS:
+        raise InvalidInput("the level is senior or chief", "level")
+    from manyi.complaints.categories import check_code
+    from manyi.complaints.taxonomy import Axis
+
+    codes = [
+        c
+        for c in (
+            check_code(session, Axis.BUSINESS, code, "business_codes") for code in business_codes
+        )
+        if c
+    ]
+    expert = session.get(ComplaintExpert, staff_id)
+    if expert is None:
+        expert = ComplaintExpert(staff_id=staff_id)
+        session.add(expert)
+    expert.business_codes = codes
+    expert.level = level
+    expert.note = note.strip()[:200]
+    expert.active = active
+    session.flush()
+    return expert
+
+
+def consult(
+    session: Session,
+    caller: Caller,
+    complaint_id: int,
+    now: dt.datetime,
+    *,
+    expert_id: int,
+    question: str,
+) -> ComplaintConsultation:
+    complaint = load(session, caller, complaint_id, Action.CONSULT)
+    expert = session.get(ComplaintExpert, expert_id)
+    if expert is None or not expert.active:
+        raise InvalidInput("{id} is not on the expert roster", "expert_id", id=expert_id)
+    question = question.strip()
+    if not question:
+        raise InvalidInput("this field is required", "question")
+    if len(question) > 5000:
+        raise InvalidInput("at most {max} characters", "question", max=5000)
+    consultation = ComplaintConsultation(
+        complaint_id=complaint.id,
+        expert_id=expert_id,
+        requested_by_id=caller.staff_id,
+        question=question,
+        requested_at=now,
+    )
+    session.add(consultation)
+    session.flush()
+    record(
+        session,
+        complaint,
+        caller,
+        Action.CONSULT,
+        now,
+        from_state=complaint.state,
+        note=question,
+        data={"expert_id": expert_id, "consultation_id": consultation.id},
+    )
+    notify.enqueue(
+        session,
+        channel="in_app",
+        recipient_staff_id=expert_id,
+        subject="Your opinion is asked on complaint {reference}",
+        body=question[:500],
+        now=now,
+        unit_id=complaint.responsible_unit_id,
+        data={
+            "subject_params": {"reference": complaint.reference},
+            "url": f"/complaints/{complaint.id}",
+        },
+        created_by_id=caller.staff_id,
+    )
+    return consultation
+
+
+def give_opinion(
+    session: Session, caller: Caller, consultation_id: int, now: dt.datetime, *, opinion: str
+) -> ComplaintConsultation:
+    consultation = session.get(ComplaintConsultation, consultation_id)
+    if consultation is None:
+        raise NotFound("there is no consultation {id}", id=consultation_id)
+    if caller.staff_id != consultation.expert_id or not caller.can(Permission.COMPLAINTS_CONSULT):
+        raise Forbidden("only the expert who was asked can answer")
+    if consultation.answered_at is not None:
+        raise Conflict("this consultation was already answered", "opinion")
+    complaint = get_visible(session, caller, consultation.complaint_id, lock=True)
+    next_state(State(complaint.state), Action.OPINION)
+    opinion = opinion.strip()
+    if not opinion:
+        raise InvalidInput("this field is required", "opinion")
+    if len(opinion) > 5000:
+        raise InvalidInput("at most {max} characters", "opinion", max=5000)
+    consultation.opinion = opinion
+    consultation.answered_at = now
+    record(
+        session,
+        complaint,
+        caller,
+        Action.OPINION,
+        now,
+        from_state=complaint.state,
+        note=opinion,
+        data={"consultation_id": consultation.id},
+    )
+    return consultation
+
+
+def open_for(session: Session, expert_id: int) -> list[ComplaintConsultation]:
+    return list(
+        session.scalars(
+            select(ComplaintConsultation)
+            .where(
+                ComplaintConsultation.expert_id == expert_id,
+                ComplaintConsultation.answered_at.is_(None),
+            )
+            .order_by(ComplaintConsultation.requested_at)
+        )
+    )
