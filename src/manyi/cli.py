@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from manyi.complaints import cli as complaints_cli
 from manyi.config import Settings, SettingsError, get_settings
 from manyi.db import Database
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits
@@ -35,6 +36,7 @@ app.command("worker")(notify_cli.worker_command)
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
 app.add_typer(cli_waits.app, name="waits")
+app.add_typer(complaints_cli.app, name="complaints")
 
 
 def _settings() -> Settings:
@@ -106,11 +108,16 @@ def demo_seed(
     if settings.is_production and not allow_production:
         raise _fail("refusing to seed demo accounts in production (use --allow-production)")
     database = _database(settings)
+    from manyi.complaints import demo as demo_complaints
+    from manyi.db import utcnow
+
     with database.session() as session:
         report = demo.seed(session)
+    with database.session() as session:
+        complaints = demo_complaints.seed(session, utcnow())
     typer.echo(
-        f"demo bank: {report.units_created} units, {report.staff_created} staff and "
-        f"{report.lobbies_configured} lobbies created"
+        f"demo bank: {report.units_created} units, {report.staff_created} staff, "
+        f"{report.lobbies_configured} lobbies and {complaints} complaints created"
     )
     if not quiet:
         print_demo_sign_ins(settings)

@@ -200,7 +200,9 @@ def test_the_small_cfpb_file() -> None:
             "Date received '13/45/23' is not a date (expected MM/DD/YY, MM/DD/YYYY or YYYY-MM-DD)",
         ),
         LineError(7, "Complaint ID", "Complaint ID is empty"),
-        LineError(8, "Complaint ID", "duplicate Complaint ID '1001' (first on line 2)"),
+        LineError(
+            8, "Complaint ID", "duplicate Complaint ID '1001' (first on line 2)", duplicate=True
+        ),
         LineError(10, "", "the row has 17 fields but the header has 18"),
     ]
     found = by_id(result)

@@ -53,6 +53,11 @@ def ensure_policies(session: Session) -> None:
 
 
 def policy_row(session: Session, code: str | None = None) -> ComplaintPolicy:
+    """The stored policy `code` (or the default); the presets are stored on first use."""
+    if code is not None:
+        found = session.get(ComplaintPolicy, code)  # from the session's identity map after once
+        if found is not None:
+            return found
     ensure_policies(session)
     if code is None:
         row = session.scalar(select(ComplaintPolicy).where(ComplaintPolicy.is_default))

@@ -62,6 +62,7 @@ class LineError:
     line: int
     field: str  # the column as named in the file; "" when the whole row is at fault
     reason: str
+    duplicate: bool = False  # the id was already on an earlier line of the file
 
 
 @dataclass
@@ -193,7 +194,7 @@ def _convert_rows(
             reason = (
                 f"duplicate {converter.id_column} {record.external_id!r} (first on line {first})"
             )
-            errors.append(LineError(line, converter.id_column, reason))
+            errors.append(LineError(line, converter.id_column, reason, duplicate=True))
             continue
         records.append(record)
     result.read = read

@@ -108,9 +108,21 @@ def _choose_predictors(db: Database, settings: Settings, now: dt.datetime) -> Jo
     return JobResult(done=0, summary=f"wait predictor chosen again at {chosen} outlets")
 
 
+def _scan_complaint_deadlines(db: Database, settings: Settings, now: dt.datetime) -> JobResult:
+    from manyi.complaints.escalation import scan
+
+    report = scan(db, now)
+    return JobResult(
+        done=report.done,
+        summary=f"complaints: looked at {report.looked}, warned {report.warned}, "
+        f"escalated {report.escalated}, closed {report.closed}",
+    )
+
+
 # What `manyi worker` runs each round, in order. A new background job (the
-# outbox retention, the complaint deadline scan) is one more entry here.
+# outbox retention, say) is one more entry here.
 WORKER_JOBS: tuple[WorkerJob, ...] = (
+    WorkerJob("complaints", _scan_complaint_deadlines),  # first: its warnings go out this round
     WorkerJob("notify", _deliver_notifications),
     WorkerJob("advice", _advise_lobbies),
     WorkerJob("predictors", _choose_predictors),

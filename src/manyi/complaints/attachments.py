@@ -1,0 +1,138 @@
+"""Attachments: images and PDF files kept under `var/` by content hash.
+
+The type is decided by the file's first bytes, not by its name or the
+browser's claim; anything else is refused. The same file attached twice to a
+case is stored once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from manyi.complaints.access import Caller
+from manyi.complaints.model import Action, State, next_state
+from manyi.complaints.tables import Complaint, ComplaintAttachment
+from manyi.complaints.timeline import record
+from manyi.errors import InvalidInput, NotFound
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PER_CASE = 10
+KINDS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type from the file's signature, or None when it is not one we keep."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def store_path(var_dir: Path, sha256: str) -> Path:
+    return var_dir / "complaints" / sha256[:2] / sha256
+
+
+def clean_filename(name: str) -> str:
+    base = os.path.basename(name.replace("\\", "/")).strip() or "attachment"
+    return "".join(ch for ch in base if ch.isprintable())[:200]
+
+
+def attach(
+    session: Session,
+    caller: Caller,
+    complaint: Complaint,
+    now: dt.datetime,
+    *,
+    var_dir: Path,
+    filename: str,
+    data: bytes,
+    public: bool = False,
+) -> ComplaintAttachment:
+    """Check and keep one file for the case (the caller's right to act was checked already)."""
+    next_state(State(complaint.state), Action.ATTACH)
+    if not data:
+        raise InvalidInput("the file is empty", "file")
+    if len(data) > MAX_BYTES:
+        raise InvalidInput("a file may have at most {mb} MB", "file", mb=MAX_BYTES // (1024 * 1024))
+    kind = sniff(data)
+    if kind is None:
+        raise InvalidInput("only JPEG, PNG, WebP images and PDF files are accepted", "file")
+    count = session.scalar(
+        select(func.count()).where(ComplaintAttachment.complaint_id == complaint.id)
+    )
+    if (count or 0) >= MAX_PER_CASE:
+        raise InvalidInput("a complaint may have at most {n} attachments", "file", n=MAX_PER_CASE)
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.scalar(
+        select(ComplaintAttachment).where(
+            ComplaintAttachment.complaint_id == complaint.id, ComplaintAttachment.sha256 == digest
+        )
+    )
+    if existing is not None:
+        return existing
+    path = store_path(var_dir, digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(path)  # atomic: a reader never sees half a file
+    attachment = ComplaintAttachment(
+        complaint_id=complaint.id,
+        sha256=digest,
+        filename=clean_filename(filename),
+        content_type=kind,
+        size=len(data),
+        uploaded_by_id=caller.staff_id,
+        uploaded_at=now,
+        public=public,
+    )
+    session.add(attachment)
+    session.flush()
+    record(
+        session,
+        complaint,
+        caller,
+        Action.ATTACH,
+        now,
+        from_state=complaint.state,
+        data={"attachment_id": attachment.id, "filename": attachment.filename, "sha256": digest},
+    )
+    return attachment
+
+
+def listing(session: Session, complaint_id: int) -> list[ComplaintAttachment]:
+    return list(
+        session.scalars(
+            select(ComplaintAttachment)
+            .where(ComplaintAttachment.complaint_id == complaint_id)
+            .order_by(ComplaintAttachment.uploaded_at, ComplaintAttachment.id)
+        )
+    )
+
+
+def read(
+    session: Session, complaint_id: int, attachment_id: int, var_dir: Path
+) -> tuple[ComplaintAttachment, bytes]:
+    attachment = session.get(ComplaintAttachment, attachment_id)
+    if attachment is None or attachment.complaint_id != complaint_id:
+        raise NotFound("there is no attachment {id}", id=attachment_id)
+    path = store_path(var_dir, attachment.sha256)
+    if not path.exists():
+        raise NotFound("the file of attachment {id} is missing from storage", id=attachment_id)
+    return attachment, path.read_bytes()

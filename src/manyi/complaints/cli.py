@@ -1,0 +1,145 @@
+"""`manyi complaints ...`: import historical complaints and count them."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+
+from manyi.complaints import stats as stats_service
+from manyi.complaints.access import system_caller
+from manyi.complaints.import_base import ImportFormatError
+from manyi.complaints.importer import import_file
+from manyi.db import Database, utcnow
+from manyi.errors import ManyiError
+
+app = typer.Typer(help="Complaints: import history, statistics.", no_args_is_help=True)
+
+MAX_ERRORS_SHOWN = 50
+
+
+def _database() -> Database:
+    from manyi.cli import _database, _settings
+
+    return _database(_settings())
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"manyi: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="The file to load.", exists=True, dir_okay=False)],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="cfpb (the public CFPB export) or csv (manyi's columns)."),
+    ],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML that maps a bank's own columns and values (csv only).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="Code of the responsible unit (default: the head office).")
+    ] = None,
+) -> None:
+    """Load complaints; bad rows are reported by line and skipped, known ids are not added again."""
+    if fmt not in ("cfpb", "csv"):
+        raise _fail(f"--format must be cfpb or csv, not {fmt!r}", 2)
+    parsed_mapping: dict[str, object] | None = None
+    if mapping is not None:
+        try:
+            loaded = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise _fail(f"{mapping}: not readable YAML: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise _fail(f"{mapping}: the mapping must be a YAML mapping of keys")
+        parsed_mapping = loaded
+    db = _database()
+    try:
+        summary = import_file(
+            db,
+            system_caller("cli"),
+            file.read_bytes(),
+            fmt,
+            unit_code=unit,
+            mapping=parsed_mapping,
+            now=utcnow(),
+        )
+    except ImportFormatError as exc:
+        raise _fail(f"{file}: {exc}; nothing was imported") from None
+    except ManyiError as exc:
+        raise _fail(f"{exc.field}: {exc.text()}" if exc.field else exc.text()) from None
+    finally:
+        db.dispose()
+    for error in summary.errors[:MAX_ERRORS_SHOWN]:
+        where = f", {error.field}" if error.field else ""
+        typer.echo(f"{file}: line {error.line}{where}: {error.reason}", err=True)
+    if len(summary.errors) > MAX_ERRORS_SHOWN:
+        typer.echo(f"… and {len(summary.errors) - MAX_ERRORS_SHOWN} more problems", err=True)
+    typer.echo(summary.line())
+
+
+def _pad(text: str, width: int) -> str:
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 1)
+
+
+@app.command("stats")
+def stats_command(
+    by: Annotated[
+        stats_service.By, typer.Option(help="What to count by.")
+    ] = stats_service.By.MONTH,
+    unit: Annotated[str | None, typer.Option(help="Only this unit's subtree (unit code).")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON: a list of {key, count}.")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="Names in zh or en.")] = "zh",
+) -> None:
+    """Count complaints; by month it also prints the change on the month before."""
+    from sqlalchemy import select
+
+    from manyi.org.tables import Unit
+
+    db = _database()
+    try:
+        with db.session() as session:
+            scope = "/"
+            if unit:
+                found = session.scalar(select(Unit).where(Unit.code == unit))
+                if found is None:
+                    raise _fail(f"there is no unit {unit}")
+                scope = found.path
+            rows = stats_service.counts(session, by, scope_path=scope, lang=lang)
+    finally:
+        db.dispose()
+    if as_json:
+        out = []
+        for row in rows:
+            item: dict[str, object] = {"key": row.key, "count": row.count}
+            if row.name != row.key:
+                item["name"] = row.name
+            if by is stats_service.By.MONTH:
+                item["change"] = None if row.change is None else round(row.change, 4)
+            out.append(item)
+        typer.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("no complaints")
+        return
+    for row in rows:
+        label = row.key if row.name == row.key else f"{row.name} ({row.key})"
+        line = f"{_pad(label, 40)}{row.count:>8}"
+        if row.change is not None:
+            line += f"  {row.change:+.1%}"
+        typer.echo(line)
+    typer.echo(f"{_pad('total', 40)}{sum(r.count for r in rows):>8}")
