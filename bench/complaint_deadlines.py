@@ -53,7 +53,7 @@ SELECT
          ELSE :now + (1 + i % 20000) * interval '1 minute' END,
     0, 0, false, 0, '', '', '', :now
 FROM generate_series(1, :n) AS i
-JOIN LATERAL (SELECT :now - ((i * 7919) % 28800) * interval '1 minute' AS received) r ON true
+JOIN LATERAL (SELECT :now - ((i::bigint * 7919) % 28800) * interval '1 minute' AS received) r ON true
 JOIN (SELECT id, path, row_number() OVER (ORDER BY id) - 1 AS k FROM units WHERE level = 'outlet') u
     ON u.k = i % :outlets
 """

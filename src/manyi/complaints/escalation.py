@@ -19,7 +19,7 @@ guard: even a bug in the claim could not escalate a case twice.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from manyi.complaints import clock
 from manyi.complaints.access import Caller, system_caller
-from manyi.complaints.deadlines import DeadlineState, DeadlineStatus
+from manyi.complaints.deadlines import DeadlinePolicy, DeadlineState, DeadlineStatus
 from manyi.complaints.extensions import complaint_managers
 from manyi.complaints.handling import close_unanswered
 from manyi.complaints.model import OPEN_STATES, SUPERVISION_DAYS, Action, State, escalation_unit
@@ -56,84 +56,130 @@ class ScanReport:
         return self.warned + self.escalated + self.closed
 
 
+@dataclass
+class Lookups:
+    """What a scan asks again and again, read once per scan: policies and recipients by unit."""
+
+    policies: dict[str, tuple[DeadlinePolicy, int]] = field(default_factory=dict)
+    heads: dict[int, list[int]] = field(default_factory=dict)
+    managers: dict[int, list[int]] = field(default_factory=dict)
+
+    def policy(self, session: Session, code: str) -> tuple[DeadlinePolicy, int]:
+        if code not in self.policies:
+            row = clock.policy_row(session, code)
+            self.policies[code] = (clock.policy_of(row), row.close_after_days)
+        return self.policies[code]
+
+    def unit_heads(self, session: Session, unit_id: int) -> list[int]:
+        if unit_id not in self.heads:
+            self.heads[unit_id] = unit_heads(session, unit_id)
+        return self.heads[unit_id]
+
+    def complaint_managers(self, session: Session, unit_id: int) -> list[int]:
+        if unit_id not in self.managers:
+            self.managers[unit_id] = complaint_managers(session, unit_id)
+        return self.managers[unit_id]
+
+
 def scan(db: Database, now: dt.datetime, *, batch: int = 200) -> ScanReport:
     """One pass over every case due for a look, in batches of one transaction each."""
     report = ScanReport()
     caller = system_caller(WORKER)
+    lookups = Lookups()
     looked_at: set[int] = set()
     while True:
         with db.session() as session:
-            due = session.execute(
-                select(Complaint.id, Complaint.next_check_at)
+            due = session.scalars(
+                select(Complaint.id)
                 .where(Complaint.next_check_at <= now)
                 .order_by(Complaint.next_check_at, Complaint.id)
                 .limit(batch)
             ).all()
-            fresh = [(i, seen) for i, seen in due if i not in looked_at]
-            for complaint_id, seen in fresh:
-                assert seen is not None
-                looked_at.add(complaint_id)
-                if not claim(session, complaint_id, seen, now):
-                    report.lost += 1
-                    continue
-                complaint = session.get(Complaint, complaint_id)
-                assert complaint is not None
-                report.looked += 1
-                check(session, complaint, caller, now, report)
+            fresh = [i for i in due if i not in looked_at]
+            looked_at.update(fresh)
+            mine = claim(session, fresh, now)
+            report.lost += len(fresh) - len(mine)
+            cases = session.scalars(
+                select(Complaint).where(Complaint.id.in_(mine)).order_by(Complaint.id)
+            )
+            # Changes are written once at commit, not before every query the checks make.
+            with session.no_autoflush:
+                for complaint in cases:
+                    report.looked += 1
+                    check(session, complaint, caller, now, report, lookups)
         if len(due) < batch or not fresh:  # each case at most once a pass
             return report
 
 
-def claim(session: Session, complaint_id: int, seen: dt.datetime, now: dt.datetime) -> bool:
-    """Compare-and-set on `next_check_at`: True for exactly one of any racing workers."""
-    result = session.execute(
+def claim(session: Session, complaint_ids: list[int], now: dt.datetime) -> list[int]:
+    """Take the cases still due; a case another worker took meanwhile is not returned.
+
+    Under PostgreSQL's row locks a second worker's UPDATE waits for the first
+    to commit, then re-checks the condition and finds the case no longer due.
+    """
+    if not complaint_ids:
+        return []
+    claimed = session.scalars(
         update(Complaint)
-        .where(Complaint.id == complaint_id, Complaint.next_check_at == seen)
+        .where(Complaint.id.in_(complaint_ids), Complaint.next_check_at <= now)
         .values(next_check_at=now + LEASE)
+        .returning(Complaint.id)
         .execution_options(synchronize_session=False)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return list(claimed)
 
 
 def check(
-    session: Session, complaint: Complaint, caller: Caller, now: dt.datetime, report: ScanReport
+    session: Session,
+    complaint: Complaint,
+    caller: Caller,
+    now: dt.datetime,
+    report: ScanReport,
+    lookups: Lookups | None = None,
 ) -> None:
-    row = clock.policy_row(session, complaint.policy_code)
-    policy = clock.policy_of(row)
+    lookups = lookups or Lookups()
+    policy, close_after_days = lookups.policy(session, complaint.policy_code)
     state = State(complaint.state)
     if state is State.DECIDED:
         assert complaint.decided_at is not None
-        if now >= complaint.decided_at + dt.timedelta(days=row.close_after_days):
+        if now >= complaint.decided_at + dt.timedelta(days=close_after_days):
             close_unanswered(session, complaint, caller, now)
             report.closed += 1
         else:
-            clock.refresh(complaint, policy, now, close_after_days=row.close_after_days)
+            clock.refresh(complaint, policy, now, close_after_days=close_after_days)
         return
     if state not in OPEN_STATES:
         complaint.next_check_at = None
         return
-    current = clock.refresh(complaint, policy, now, close_after_days=row.close_after_days)
+    current = clock.refresh(complaint, policy, now, close_after_days=close_after_days)
     if current.state is DeadlineState.OVERDUE:
-        complaint.next_check_at = escalate(session, complaint, caller, current, now, report)
+        complaint.next_check_at = escalate(
+            session, complaint, caller, current, now, report, lookups
+        )
         return
     level = min(current.risk_level, len(policy.at_risk))
     if level > complaint.risk_notified:
-        warn(session, complaint, level, current, now)
+        warn(session, complaint, level, current, now, lookups)
         complaint.risk_notified = level
         report.warned += 1
         complaint.next_check_at = clock.next_check(
-            complaint, policy, current, now, close_after_days=row.close_after_days
+            complaint, policy, current, now, close_after_days=close_after_days
         )
 
 
 def warn(
-    session: Session, complaint: Complaint, level: int, current: DeadlineStatus, now: dt.datetime
+    session: Session,
+    complaint: Complaint,
+    level: int,
+    current: DeadlineStatus,
+    now: dt.datetime,
+    lookups: Lookups,
 ) -> None:
     recipients: list[int] = []
     if complaint.handler_id is not None:
         recipients.append(complaint.handler_id)
     if level >= 2 or complaint.handler_id is None:
-        recipients += unit_heads(session, complaint.responsible_unit_id)
+        recipients += lookups.unit_heads(session, complaint.responsible_unit_id)
     params = {"reference": complaint.reference, "due": _local(current.due_at, complaint.timezone)}
     for staff_id in dict.fromkeys(recipients):
         notify.enqueue(
@@ -156,6 +202,7 @@ def escalate(
     current: DeadlineStatus,
     now: dt.datetime,
     report: ScanReport,
+    lookups: Lookups,
 ) -> dt.datetime:
     """Open the next supervision level when due; returns when to look at the case again."""
     latest = session.scalar(
@@ -171,7 +218,7 @@ def escalate(
     unit_id = escalation_unit(complaint.responsible_unit_path, level)
     if unit_id is None:  # already supervised by the head office
         return now + REMIND_EVERY
-    managers = complaint_managers(session, unit_id)
+    managers = lookups.complaint_managers(session, unit_id)
     supervision = ComplaintSupervision(
         complaint_id=complaint.id,
         round=complaint.reopen_count,
