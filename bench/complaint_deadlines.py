@@ -33,6 +33,7 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/manyi_bench"
 ACTOR = audit.Actor(id=None, name="bench")
 NOW = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
 OUTLETS = 40
+BENCH_PASSWORD = "Bench-pass-2026"  # noqa: S105 (scratch accounts of a scratch database)
 
 SEED = """
 INSERT INTO complaints (
@@ -43,7 +44,8 @@ INSERT INTO complaints (
     clock_started_at, due_at, next_check_at, risk_notified, escalation_level, breached,
     reopen_count, decision, root_cause, rectification_ref, updated_at)
 SELECT
-    'B' || i, 'manyi', 'hotline', '', 'retail', '[]', '排队时间过长', '', '', '', '', '', '', '', '',
+    'B' || i, 'manyi', 'hotline', '', 'retail', '[]', '排队时间过长',
+    '', '', '', '', '', '', '', '',
     u.id, u.id, u.path,
     r.received, :now, '', 'registered', 'cbirc-2020', 'Asia/Shanghai', 0,
     r.received,
@@ -53,7 +55,8 @@ SELECT
          ELSE :now + (1 + i % 20000) * interval '1 minute' END,
     0, 0, false, 0, '', '', '', :now
 FROM generate_series(1, :n) AS i
-JOIN LATERAL (SELECT :now - ((i::bigint * 7919) % 28800) * interval '1 minute' AS received) r ON true
+JOIN LATERAL (
+    SELECT :now - ((i::bigint * 7919) % 28800) * interval '1 minute' AS received) r ON true
 JOIN (SELECT id, path, row_number() OVER (ORDER BY id) - 1 AS k FROM units WHERE level = 'outlet') u
     ON u.k = i % :outlets
 """
@@ -86,7 +89,7 @@ def seed(db: Database, n: int, due: int) -> None:
                 display_name=f"负责人{k}",
                 unit_id=outlet.id,
                 roles=[Role.BRANCH_HEAD],
-                password="Bench-pass-2026",
+                password=BENCH_PASSWORD,
             )
         staff.create_staff(
             session,
@@ -95,7 +98,7 @@ def seed(db: Database, n: int, due: int) -> None:
             display_name="督办",
             unit_id=branch.id,
             roles=[Role.COMPLAINT_MANAGER],
-            password="Bench-pass-2026",
+            password=BENCH_PASSWORD,
         )
         clock.ensure_policies(session)
     started = time.perf_counter()

@@ -125,7 +125,8 @@ def measure(name: str, db: Database, data: bytes) -> None:
     first = import_file(db, caller, data, "cfpb", unit_code=None, now=NOW)
     took = time.perf_counter() - started
     print(
-        f"{name}: import {took:.1f} s (goal <= 60 s), {first.read / took:,.0f} rows/s — {first.line()}"
+        f"{name}: import {took:.1f} s (goal <= 60 s), {first.read / took:,.0f} rows/s"
+        f" — {first.line()}"
     )
     started = time.perf_counter()
     again = import_file(db, caller, data, "cfpb", unit_code=None, now=NOW)
