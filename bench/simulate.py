@@ -85,7 +85,7 @@ def main() -> None:
         native.enable()  # before the simulator's modules are imported
     from manyi.forecast.scenario import load_scenario
 
-    print(f"manyi: {native.status()}")
+    print(f"manyi: {'plain Python (--plain)' if args.plain else native.status()}")
     scenario = load_scenario(SCENARIO)
     runs: dict[str, Callable[[], tuple[float, float]]] = {
         "manyi (fast floor)": lambda: manyi_rate(scenario, args.replications),

@@ -21,9 +21,11 @@ about to be transferred to a counter).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import itertools
+from typing import Final
 
 from manyi.forecast.floor import FastFloor, lobby_counters, lobby_services, start_time
 from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, Replication
@@ -31,9 +33,13 @@ from manyi.forecast.sampling import CustomerSource
 from manyi.forecast.scenario import Scenario
 from manyi.lobby.model import PriorityClass, Ticket
 
-ARRIVE, DONE, HORIZON = range(3)
-_UTC = dt.UTC
-_VALUE = {k: k.value for k in PriorityClass}
+# Event kinds, the third item of a heap entry (t, seq, kind, what). `Final` lets a
+# compiled build (native.py) compare them as C integers.
+ARRIVE: Final = 0
+DONE: Final = 1
+HORIZON: Final = 2
+_UTC: Final = dt.UTC
+_VALUE: Final = {k: k.value for k in PriorityClass}
 
 
 def is_plain(scenario: Scenario, engine: str, control: CounterControl | None) -> bool:
@@ -59,7 +65,6 @@ def run_plain(scenario: Scenario, index: int, trace: bool = False) -> Replicatio
 
     counters, skills = lobby_counters(sc)
     floor = FastFloor(lobby_services(sc), counters, sc.policy, skills)
-    issue, call_next, complete = floor.issue, floor.call_next, floor.complete
     serves = [frozenset(s.code for s in sc.services if spec.serves(s)) for spec in sc.counters]
     n = len(counters)
     warmup = sc.warmup_s
@@ -139,10 +144,10 @@ def run_plain(scenario: Scenario, index: int, trace: bool = False) -> Replicatio
             klasses.append(klass)
             called.append(None)
             now = from_ts(base_ts + t, _UTC)
-            issue(code, klass, now)
+            floor.issue(code, klass, now)
             for d in idle:  # idle counters able to serve it call next, idle longest first
                 if code in serves[d]:
-                    ticket = call_next(counters[d], now)
+                    ticket = floor.call_next(counters[d], now)
                     if ticket is not None:
                         idle.remove(d)
                         begin(d, ticket, t)
@@ -150,11 +155,11 @@ def run_plain(scenario: Scenario, index: int, trace: bool = False) -> Replicatio
         elif kind == DONE:
             d = what  # type: ignore[assignment]
             now = from_ts(base_ts + t, _UTC)
-            complete(counters[d], now)
+            floor.complete(counters[d], now)
             if t > warmup:
                 busy_s[d] += t - max(busy_since[d], warmup)
             serving[d] = None
-            ticket = call_next(counters[d], now)
+            ticket = floor.call_next(counters[d], now)
             if ticket is not None:
                 begin(d, ticket, t)
             elif draining:
@@ -180,18 +185,21 @@ def run_plain(scenario: Scenario, index: int, trace: bool = False) -> Replicatio
         since = opened_at[d]
         if since is not None and sc.drain:
             shut(d, max(end_s, since), when(end_s))
-    # tuple.__new__ makes each record as NamedTuple's own __new__ would, without its Python call.
-    make = tuple.__new__
+    simulated = len(issued)
+    # Customers arrive in order, so those counted (issued from the warm-up on) are a tail.
+    first = bisect.bisect_left(issued, warmup)
+    issued, codes, klasses, called = issued[first:], codes[first:], klasses[first:], called[first:]
     waits = [None if c is None else c - i for i, c in zip(issued, called, strict=True)]
     values = [_VALUE[k] for k in klasses]
     outcomes = ["unserved" if c is None else "served" for c in called]
     rows = zip(issued, codes, values, waits, outcomes, itertools.repeat(False), strict=False)
-    customers = tuple(make(Customer, row) for row in rows if row[0] >= warmup)
+    # tuple.__new__ makes each record as NamedTuple's own __new__ would, without its Python call.
+    customers = tuple(map(tuple.__new__, itertools.repeat(Customer), rows))
     return Replication(
         index,
         customers,
         tuple(CounterTime(c.number, busy_s[d], open_s[d]) for d, c in enumerate(counters)),
-        len(issued),
+        simulated,
         end_s,
         tuple(calls or ()),
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from manyi.forecast.scenario import Scenario
@@ -63,8 +63,8 @@ class Floor(Protocol):
     def waiting(self) -> Sequence[Ticket]: ...
 
 
-_KIOSK = Channel.KIOSK
-_APPOINTMENT = PriorityClass.APPOINTMENT
+_KIOSK: Final = Channel.KIOSK
+_APPOINTMENT: Final = PriorityClass.APPOINTMENT
 
 
 class FastFloor:

@@ -167,15 +167,14 @@ class _Run:
         self.push(sc.horizon_s, HORIZON, None)
 
         heap, pop = self.heap, heapq.heappop
-        arrive, done, step = self.arrive, self.done, self.step
         while heap:
             t, _, kind, what = pop(heap)
             if kind == ARRIVE:
-                arrive(t, what)  # type: ignore[arg-type]
+                self.arrive(t, what)  # type: ignore[arg-type]
             elif kind == DONE:
-                done(t, what)  # type: ignore[arg-type]
+                self.done(t, what)  # type: ignore[arg-type]
             elif kind == STEP:
-                step(t, what)  # type: ignore[arg-type]
+                self.step(t, what)  # type: ignore[arg-type]
             elif kind == GIVE_UP:
                 self.give_up(t, what)  # type: ignore[arg-type]
             elif kind == OPEN:

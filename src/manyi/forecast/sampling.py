@@ -19,6 +19,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable
+from math import log as _log
 
 from manyi.forecast.scenario import DAY_S, Arrivals, Distribution, Scenario, ServiceSpec
 from manyi.lobby.model import PriorityClass, Ticket
@@ -28,12 +29,17 @@ def stream(seed: int, replication: int, purpose: str) -> random.Random:
     return random.Random(f"manyi-sim:{seed}:{replication}:{purpose}")  # noqa: S311 - simulation
 
 
+def exponential(rng: random.Random, rate: float) -> Callable[[], float]:
+    """`rng.expovariate(rate)` as a function: the same formula on the same draw, so the
+    same numbers, without a second Python call per draw."""
+    uniform = rng.random
+    return lambda: -_log(1.0 - uniform()) / rate
+
+
 def sampler(dist: Distribution, rng: random.Random) -> Callable[[], float]:
     """A function that draws one duration in seconds from `dist` with `rng`."""
     if dist.kind == "exponential":
-        rate = 1.0 / dist.mean_s
-        expo = rng.expovariate
-        return lambda: expo(rate)
+        return exponential(rng, 1.0 / dist.mean_s)
     if dist.kind == "lognormal":
         # Parameters of the underlying normal that give the requested mean and sd.
         sigma2 = math.log1p((dist.sd_s / dist.mean_s) ** 2)
@@ -66,13 +72,16 @@ class ArrivalClock:
         self._start = start_s
         self._horizon = horizon_s
         self._expo = rng.expovariate
+        self._uniform = rng.random
+        # At a constant rate: arrivals a second, divided once rather than at every draw.
+        self._rate = (self._constant or 0.0) / 3600
 
     def next_after(self, t: float) -> float | None:
         """The next arrival after `t` (seconds since the run's start), or None past the horizon."""
         if self._constant is not None:
             if self._constant <= 0:
                 return None
-            t += self._expo(self._constant / 3600)
+            t += -_log(1.0 - self._uniform()) / self._rate  # self._expo(self._rate), inlined
             return t if t < self._horizon else None
         while t < self._horizon:
             day, second = divmod(self._start + t, DAY_S)

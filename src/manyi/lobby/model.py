@@ -20,10 +20,14 @@ import enum
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 from manyi.errors import Conflict, InvalidInput, Term
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class PriorityClass(enum.StrEnum):
@@ -69,6 +73,21 @@ class Outcome(enum.StrEnum):
     TRANSFERRED = "transferred"
 
 
+# The members the transitions test, as plain names. Reading a member through its
+# class (`TicketState.WAITING`) goes through `EnumType.__getattr__` in Python 3.11,
+# a Python-level hook of about 60 ns, and the simulator runs these transitions for
+# every customer it moves. (`Final` lets a compiled build keep each in a C variable.)
+_CLOSED: Final = CounterState.CLOSED
+_OPEN: Final = CounterState.OPEN
+_PAUSED: Final = CounterState.PAUSED
+_BUSY: Final = CounterState.SERVING
+_WAITING: Final = TicketState.WAITING
+_CALLED: Final = TicketState.CALLED
+_SERVING: Final = TicketState.SERVING
+_FINISHED: Final = TicketState.FINISHED
+_SERVED: Final = Outcome.SERVED
+
+
 # Two priority calls, then one normal, when every class has people waiting:
 # green 2 + VIP 1 + appointment 1 against normal 2. See dispatch.py.
 DEFAULT_WEIGHTS: Mapping[PriorityClass, int] = {
@@ -83,6 +102,17 @@ ANNOUNCEMENT_FIELDS = frozenset({"number", "counter", "service"})
 
 _PREFIX = re.compile(r"^[A-Z]$")
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
+
+
+def reduce_dataclass(obj: DataclassInstance) -> tuple[type[DataclassInstance], tuple[object, ...]]:
+    """`__reduce__` for a dataclass: pickle (and copy) it as a call to its class with its fields.
+
+    By default pickle and copy make a blank object and set the fields one by one. With
+    the simulator's compiled build (mypyc, docs/simulation.md) a frozen dataclass refuses
+    the setting and a class with a written `__init__` the blank object. Every field must
+    be an `__init__` parameter, in field order.
+    """
+    return type(obj), tuple(getattr(obj, f.name) for f in fields(obj))
 
 
 @dataclass(frozen=True)
@@ -114,6 +144,9 @@ class Service:
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_zh
 
+    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
+        return reduce_dataclass(self)
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -134,8 +167,11 @@ class Policy:
     green_confirm: bool = True  # the kiosk asks who the green channel is for before issuing
 
     def __post_init__(self) -> None:
+        # Read as objects: the check is for whatever was passed, and a compiled build
+        # would reject a value that is not an int before the check could name it.
+        weights: Mapping[PriorityClass, object] = self.weights
         for klass in PriorityClass:
-            weight = self.weights.get(klass)
+            weight = weights.get(klass)
             if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
                 raise InvalidInput(
                     "weight of class {klass} must be a whole number from 1 to 100",
@@ -166,6 +202,9 @@ class Policy:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
+        return reduce_dataclass(self)
 
     def local_day(self, now: dt.datetime) -> dt.date:
         return now.astimezone(self.zone).date()
@@ -217,7 +256,7 @@ def announcement(template: str, number: str, counter: int, service: str = "") ->
 
 def format_number(prefix: str, seq: int) -> str:
     """A001 … A999, then A1000: the customer's number for the day."""
-    return f"{prefix}{seq:03d}"
+    return prefix + str(seq).zfill(3)  # f"{prefix}{seq:03d}" at half the cost
 
 
 @dataclass
@@ -240,54 +279,57 @@ class Counter:
         )
 
     def open(self, teller_id: int, skills: frozenset[str] = frozenset()) -> None:
-        if self.state is not CounterState.CLOSED:
+        if self.state is not _CLOSED:
             raise Conflict("counter {n} is already open", "counter", n=self.number)
-        self.state = CounterState.OPEN
+        self.state = _OPEN
         self.teller_id = teller_id
         self.teller_skills = skills
         self.credits = {}
 
     def close(self) -> None:
         self._not_serving(Term("close"))
-        self.state = CounterState.CLOSED
+        self.state = _CLOSED
         self.teller_id = None
         self.teller_skills = frozenset()
 
     def pause(self) -> None:
         self._not_serving(Term("pause"))
-        if self.state is not CounterState.OPEN:
+        if self.state is not _OPEN:
             raise Conflict("counter {n} is not open", "counter", n=self.number)
-        self.state = CounterState.PAUSED
+        self.state = _PAUSED
 
     def resume(self) -> None:
-        if self.state is not CounterState.PAUSED:
+        if self.state is not _PAUSED:
             raise Conflict("counter {n} is not paused", "counter", n=self.number)
-        self.state = CounterState.OPEN
+        self.state = _OPEN
 
     def ready_to_call(self) -> None:
         """Raise unless the counter may call the next customer now."""
-        if self.state is CounterState.SERVING:
+        state = self.state
+        if state is _OPEN:
+            return
+        if state is _BUSY:
             raise Conflict(
                 "counter {n} still has a customer; complete, transfer or mark a no-show first",
                 "counter",
                 n=self.number,
             )
-        if self.state is CounterState.PAUSED:
+        if state is _PAUSED:
             raise Conflict("counter {n} is paused; resume it first", "counter", n=self.number)
-        if self.state is CounterState.CLOSED:
+        if state is _CLOSED:
             raise Conflict("counter {n} is closed; open it first", "counter", n=self.number)
 
     def take(self, ticket_id: int) -> None:
-        self.state = CounterState.SERVING
+        self.state = _BUSY
         self.current_ticket_id = ticket_id
 
     def release(self) -> None:
-        if self.state is CounterState.SERVING:
-            self.state = CounterState.OPEN
+        if self.state is _BUSY:
+            self.state = _OPEN
         self.current_ticket_id = None
 
     def _not_serving(self, verb: Term) -> None:
-        if self.state is CounterState.SERVING:
+        if self.state is _BUSY:
             raise Conflict(
                 "counter {n} still has a customer; finish it before you {verb}",
                 "counter",
@@ -296,7 +338,7 @@ class Counter:
             )
 
 
-@dataclass
+@dataclass(init=False)  # __init__ written out below
 class Ticket:
     """One leg of a customer's visit."""
 
@@ -320,13 +362,66 @@ class Ticket:
     target_counter_id: int | None = None  # set by a transfer to one counter
     predicted_wait_s: int | None = None
 
+    # The dataclass's own __init__, written out: the same parameters, in field order,
+    # with the fields' defaults. The simulator makes a ticket per customer, and its
+    # compiled build (docs/simulation.md) compiles a written __init__ to native code
+    # but would run a generated one as plain Python.
+    def __init__(
+        self,
+        id: int,
+        number: str,
+        service_code: str,
+        klass: PriorityClass,
+        channel: Channel,
+        issued_at: dt.datetime,
+        queued_at: dt.datetime,
+        due_at: dt.datetime | None = None,
+        state: TicketState = _WAITING,
+        outcome: Outcome | None = None,
+        first_called_at: dt.datetime | None = None,
+        last_called_at: dt.datetime | None = None,
+        started_at: dt.datetime | None = None,
+        finished_at: dt.datetime | None = None,
+        call_count: int = 0,
+        counter_id: int | None = None,
+        teller_id: int | None = None,
+        target_counter_id: int | None = None,
+        predicted_wait_s: int | None = None,
+    ) -> None:
+        self.id = id
+        self.number = number
+        self.service_code = service_code
+        self.klass = klass
+        self.channel = channel
+        self.issued_at = issued_at
+        self.queued_at = queued_at
+        self.due_at = due_at
+        self.state = state
+        self.outcome = outcome
+        self.first_called_at = first_called_at
+        self.last_called_at = last_called_at
+        self.started_at = started_at
+        self.finished_at = finished_at
+        self.call_count = call_count
+        self.counter_id = counter_id
+        self.teller_id = teller_id
+        self.target_counter_id = target_counter_id
+        self.predicted_wait_s = predicted_wait_s
+
+    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
+        return reduce_dataclass(self)
+
     @property
     def finished(self) -> bool:
-        return self.state is TicketState.FINISHED
+        return self.state is _FINISHED
+
+    # Each transition tests the state itself and builds its error only when it
+    # refuses: the simulator makes these calls for every customer.
 
     def call(self, counter_id: int, teller_id: int | None, now: dt.datetime) -> None:
-        self._expect(TicketState.WAITING, Term("called to a counter"))
-        self.state = TicketState.CALLED
+        if self.state is not _WAITING:
+            raise self._refusal(Term("called to a counter"))
+        self.state = _CALLED
         self.call_count = 1
         self.first_called_at = self.first_called_at or now
         self.last_called_at = now
@@ -334,23 +429,29 @@ class Ticket:
         self.teller_id = teller_id
 
     def recall(self, now: dt.datetime) -> None:
-        self._expect(TicketState.CALLED, Term("recalled"))
+        if self.state is not _CALLED:
+            raise self._refusal(Term("recalled"))
         self.call_count += 1
         self.last_called_at = now
 
     def start(self, now: dt.datetime) -> None:
-        self._expect(TicketState.CALLED, Term("started"))
-        self.state = TicketState.SERVING
+        if self.state is not _CALLED:
+            raise self._refusal(Term("started"))
+        self.state = _SERVING
         self.started_at = now
 
     def complete(self, now: dt.datetime) -> None:
         # A teller who never pressed "start" began serving when they called.
-        self._expect_active(Term("completed"))
+        if self.state is not _CALLED and self.state is not _SERVING:
+            raise self._refusal(Term("completed"))
         self.started_at = self.started_at or self.last_called_at
-        self._finish(Outcome.SERVED, now)
+        self.state = _FINISHED
+        self.outcome = _SERVED
+        self.finished_at = now
 
     def no_show(self, now: dt.datetime, policy: Policy) -> None:
-        self._expect(TicketState.CALLED, Term("marked a no-show"))
+        if self.state is not _CALLED:
+            raise self._refusal(Term("marked a no-show"))
         if self.call_count < policy.no_show_after_calls:
             raise Conflict(
                 "call {number} {calls} times before marking a no-show",
@@ -372,7 +473,7 @@ class Ticket:
                 number=self.number,
                 minutes=policy.requeue_grace_s // 60,
             )
-        self.state = TicketState.WAITING
+        self.state = _WAITING
         self.outcome = None
         self.finished_at = None
         self.call_count = 0
@@ -384,14 +485,15 @@ class Ticket:
         self, now: dt.datetime, new_id: int, service_code: str, target_counter_id: int | None
     ) -> Ticket:
         """End this leg as transferred; return the next leg, waiting, same number and issue time."""
-        self._expect_active(Term("transferred"))
+        if self.state is not _CALLED and self.state is not _SERVING:
+            raise self._refusal(Term("transferred"))
         self.started_at = self.started_at or self.last_called_at
         self._finish(Outcome.TRANSFERRED, now)
         return replace(
             self,
             id=new_id,
             service_code=service_code,
-            state=TicketState.WAITING,
+            state=_WAITING,
             outcome=None,
             first_called_at=None,
             last_called_at=None,
@@ -405,7 +507,7 @@ class Ticket:
         )
 
     def cancel(self, now: dt.datetime) -> None:
-        if self.state not in (TicketState.WAITING, TicketState.CALLED):
+        if self.state is not _WAITING and self.state is not _CALLED:
             raise Conflict(
                 "{number} cannot be cancelled: it is {state}",
                 "ticket",
@@ -415,26 +517,15 @@ class Ticket:
         self._finish(Outcome.CANCELLED, now)
 
     def _finish(self, outcome: Outcome, now: dt.datetime) -> None:
-        self.state = TicketState.FINISHED
+        self.state = _FINISHED
         self.outcome = outcome
         self.finished_at = now
 
-    def _expect(self, state: TicketState, verb: Term) -> None:
-        if self.state is not state:
-            raise Conflict(
-                "{number} cannot be {verb}: it is {state}",
-                "ticket",
-                number=self.number,
-                verb=verb,
-                state=Term((self.outcome or self.state).value),
-            )
-
-    def _expect_active(self, verb: Term) -> None:
-        if self.state not in (TicketState.CALLED, TicketState.SERVING):
-            raise Conflict(
-                "{number} cannot be {verb}: it is {state}",
-                "ticket",
-                number=self.number,
-                verb=verb,
-                state=Term((self.outcome or self.state).value),
-            )
+    def _refusal(self, verb: Term) -> Conflict:
+        return Conflict(
+            "{number} cannot be {verb}: it is {state}",
+            "ticket",
+            number=self.number,
+            verb=verb,
+            state=Term((self.outcome or self.state).value),
+        )
