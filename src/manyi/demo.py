@@ -185,6 +185,7 @@ STAFF: tuple[DemoStaff, ...] = (
     DemoStaff("bj.inspector", "萧红", "BJ", (Role.INSPECTOR,)),
     DemoStaff("bj.expert", "田宇", "BJ", (Role.EXPERT,)),
     DemoStaff("bj.supervisor", "董海燕", "BJ", (Role.SUPERVISOR,)),
+    DemoStaff("hd.complaints", "孟凡", "BJ-HD", (Role.COMPLAINT_MANAGER,)),
     DemoStaff("sh.complaints", "袁芳", "SH", (Role.COMPLAINT_MANAGER,)),
     *_outlet_team(
         "zgc", "BJ-HD-ZGC", ["王建华", "李静", "张伟", "刘洋", "陈明", "杨帆", "赵敏", "黄磊"]

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from manyi.complaints import intake
+from manyi.complaints.access import system_caller
 from manyi.db import Database, utcnow
 from manyi.lobby import service as lobby_service
 from manyi.org import devices as device_service
@@ -67,6 +69,22 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
             valid_days=30,
         )
         token_ids = {"A": token_a.id, "B": token_b.id}
+    complaints = {}
+    for side in ("A", "B"):
+        with db.session() as session:
+            form = intake.ComplaintForm(
+                intake="counter",
+                subject=f"{side}网点投诉",
+                description="等候时间过长",
+                complainant_name="王五",
+                complainant_phone="13812345678",
+                responsible_unit_id=bank.unit(f"OUT-{side}"),
+            )
+            unit = bank.unit(f"OUT-{side}")
+            done = intake.register(
+                session, system_caller("test"), form, utcnow(), registered_unit_id=unit
+            )
+            complaints[side] = done.complaint.id
     tickets, public_tokens = {}, {}
     for side in ("A", "B"):
         configure(db, bank.unit(f"OUT-{side}"), opens=dt.time(0), closes=None)
@@ -88,6 +106,10 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
         "counter": {"A": 1, "B": 1},
         "alert_id": {"A": 1, "B": 2},
         "message_id": {"A": 1, "B": 2},
+        "reference": {"A": "TS202601010000001", "B": "TS202601010000002"},
+        "complaint_id": complaints,
+        "attachment_id": {"A": 1, "B": 2},
+        "consultation_id": {"A": 1, "B": 2},
     }
     app = make_client(db).app
     paths = []
@@ -102,6 +124,11 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
                     continue  # event streams never end: test_lobby_stream checks their access
                 paths.append((method, path))
     return paths
+
+
+def customer_page(path: str) -> bool:
+    """Ticket and complaint pages for customers; /complaints (staff pages) is not one."""
+    return path == "/complaint" or path.startswith(("/api/v1/public/", "/t/", "/complaint/"))
 
 
 def client_for(db: Database, persona: str) -> TestClient:
@@ -136,19 +163,21 @@ def test_every_route_for_persona(db: Database, bank: Bank, persona: str) -> None
             problems.append(where + " (server error)")
             continue
         if persona == ANONYMOUS:
-            public = path in ("/signin", "/healthz", "/openapi.json", "/docs") or path.startswith(
-                ("/lang/", "/api/v1/public/", "/t/")
-            )
-            if not public and not path.startswith("/device"):
+            public = path in (
+                "/signin",
+                "/healthz",
+                "/openapi.json",
+                "/docs",
+            ) or path.startswith("/lang/")
+            if not public and not customer_page(path) and not path.startswith("/device"):
                 sign_in_redirect = status == 303 and response.headers["location"].startswith(
                     "/signin"
                 )
                 if not (sign_in_redirect or status == 401):
                     problems.append(where + " (anonymous not sent to sign-in)")
             continue
-        # A customer's ticket pages show what a customer in any outlet may see.
-        customer = path.startswith(("/api/v1/public/", "/t/"))
-        if status == 200 and path != "/openapi.json" and not customer:
+        # Customer pages (ticket, complaint form) show what any customer may see.
+        if status == 200 and path != "/openapi.json" and not customer_page(path):
             leaked = sorted(name for name in outside if name in response.text)
             if leaked:
                 problems.append(where + f" (shows out-of-scope data: {leaked})")

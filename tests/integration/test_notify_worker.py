@@ -144,7 +144,9 @@ def test_the_loop_stops_cleanly_on_ctrl_c_or_sigterm(
     assert waits == [0.5]
     assert states(db) == ["sent", "sent", "pending"]
     lines = worker_lines(caplog)
-    assert lines[0] == "worker: running complaints, notify, advice, predictors every 0.5 s; Ctrl-C stops"
+    assert lines[0] == (
+        "worker: running complaints, notify, advice, predictors every 0.5 s; Ctrl-C stops"
+    )
     assert "worker: notify: sent 2, retried 0, failed 0" in lines
     assert lines[-1] == "worker: stopped after 2 rounds, 2 done in total"
     assert {sig: signal.getsignal(sig) for sig in before} == before  # handlers restored

@@ -362,10 +362,11 @@ def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:
     from manyi import demo
 
     result = cli_env.invoke(cli_app, ["demo", "seed", "--quiet"])
-    assert result.exit_code == 0 and "12 units, 32 staff and 5 lobbies" in result.output
+    assert result.exit_code == 0
+    assert "12 units, 33 staff, 5 lobbies and 6 complaints" in result.output
     after_first = counts(db)
     result = cli_env.invoke(cli_app, ["demo", "seed"])
-    assert "0 units, 0 staff and 0 lobbies created" in result.output
+    assert "0 units, 0 staff, 0 lobbies and 0 complaints created" in result.output
     assert demo.DEMO_PASSWORD in result.output and "zgc.teller1" in result.output
     assert counts(db)[:2] == after_first[:2]
     with db.session() as session:

@@ -29,6 +29,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "audit" / "templates",
     PACKAGE_DIR / "lobby" / "templates",
     PACKAGE_DIR / "notify" / "templates",
+    PACKAGE_DIR / "complaints" / "templates",
 ]
 
 
@@ -45,6 +46,28 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", "Home", "/", None, "⌂"),
     NavItem("console", "Teller console", "/lobby/console", Permission.LOBBY_OPERATE, "☎"),
     NavItem("lobby", "Lobby dashboard", "/lobby/dashboard", Permission.LOBBY_VIEW, "▤"),
+    NavItem("complaints", "Complaints workbench", "/complaints", Permission.COMPLAINTS_VIEW, "✆"),
+    NavItem(
+        "supervision",
+        "Supervision board",
+        "/complaints/supervision",
+        Permission.COMPLAINTS_MANAGE,
+        "⚑",
+    ),
+    NavItem(
+        "consultations",
+        "Expert consultations",
+        "/complaints/consultations",
+        Permission.COMPLAINTS_CONSULT,
+        "☷",
+    ),
+    NavItem(
+        "complaint_settings",
+        "Complaint settings",
+        "/complaints/settings",
+        Permission.COMPLAINTS_CONFIGURE,
+        "⚒",
+    ),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
@@ -58,6 +81,17 @@ def navigation_for(principal: Principal | None) -> list[NavItem]:
     if principal is None:
         return []
     return [i for i in NAVIGATION if i.permission is None or principal.can(i.permission)]
+
+
+def active_nav(path: str) -> str:
+    """The key of the navigation entry for `path`: the longest URL it falls under."""
+    best = ""
+    best_len = -1
+    for item in NAVIGATION:
+        inside = path == item.url or (item.url != "/" and path.startswith(item.url + "/"))
+        if inside and len(item.url) > best_len:
+            best, best_len = item.key, len(item.url)
+    return best
 
 
 def _context(request: Request) -> dict[str, Any]:
@@ -76,6 +110,7 @@ def _context(request: Request) -> dict[str, Any]:
         "csrf_token": csrf_token(request),
         "local_time": local_time,
         "path": request.url.path,
+        "active_nav": active_nav(request.url.path),
         "now": utcnow(),
     }
 

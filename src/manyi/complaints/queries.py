@@ -1,0 +1,412 @@
+"""Reading complaints for the staff pages: the workbench lists, exports and the supervision board.
+
+Every query starts from the caller's scope (the responsible unit's path under
+the caller's unit), so a list or an export can never hold a case the caller
+could not open. Filters are plain data (`Filters`) so the page, its export and
+the tests build the same query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVarTuple
+
+from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, case, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+
+from manyi.complaints import clock
+from manyi.complaints.access import Caller
+from manyi.complaints.deadlines import DeadlinePolicy, DeadlineStatus
+from manyi.complaints.model import OPEN_STATES, State, ancestor_ids
+from manyi.complaints.routing import recused
+from manyi.complaints.tables import Complaint, ComplaintSupervision
+from manyi.org.model import Permission, Role
+from manyi.org.tables import Staff, StaffRole, Unit
+
+PAGE_SIZE = 50
+_Row = TypeVarTuple("_Row")
+EXPORT_CAP = 50_000
+_OPEN = [s.value for s in OPEN_STATES]
+# The handler's list: cases still to work, and decided ones waiting to close.
+_ACTIVE = [*_OPEN, State.DECIDED.value]
+
+
+class Tab(enum.StrEnum):
+    MINE = "mine"  # 我的案件: I am the handler
+    UNIT = "unit"  # 本机构待办: my unit is responsible
+    SCOPE = "scope"  # 辖内案件: everything in my scope
+
+
+def tabs_for(caller: Caller) -> list[Tab]:
+    """The workbench tabs a caller gets, in order; the first is the default."""
+    tabs: list[Tab] = []
+    if caller.can(Permission.COMPLAINTS_HANDLE):
+        tabs.append(Tab.MINE)
+    tabs.append(Tab.UNIT)
+    # Managers watch their whole scope; so do read-only viewers (inspectors), who handle nothing.
+    if caller.can(Permission.COMPLAINTS_MANAGE) or not caller.can(Permission.COMPLAINTS_HANDLE):
+        tabs.append(Tab.SCOPE)
+    return tabs
+
+
+@dataclass(frozen=True)
+class Filters:
+    tab: Tab = Tab.UNIT
+    state: str = ""  # a State value, "open" (registered/assigned/investigating) or ""
+    channel: str = ""
+    business: str = ""
+    cause: str = ""
+    unit_id: int | None = None  # the unit and its subtree
+    overdue: bool = False
+    received_from: dt.date | None = None  # local dates, inclusive
+    received_to: dt.date | None = None
+    q: str = ""  # reference or subject (and complainant phone/name with the right to see them)
+    page: int = 1
+
+    def with_page(self, page: int) -> Filters:
+        return replace(self, page=page)
+
+
+def in_scope(caller: Caller) -> ColumnElement[bool]:
+    return Complaint.responsible_unit_path.startswith(caller.scope_path, autoescape=True)
+
+
+def _category(column: InstrumentedAttribute[str | None], code: str) -> ColumnElement[bool]:
+    """A top-level code matches itself and its children; a child code matches itself."""
+    if "." in code:
+        return column == code
+    return or_(column == code, column.startswith(code + ".", autoescape=True))
+
+
+def _conditions(
+    session: Session, caller: Caller, filters: Filters, now: dt.datetime, zone: dt.tzinfo
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [in_scope(caller)]
+    if filters.tab is Tab.MINE:
+        where += [Complaint.handler_id == caller.staff_id, Complaint.state.in_(_ACTIVE)]
+    elif filters.tab is Tab.UNIT:
+        where += [Complaint.responsible_unit_id == caller.unit_id]
+        if not filters.state:  # a to-do list: what is still to be done
+            where.append(Complaint.state.in_(_ACTIVE))
+    if filters.state == "open":
+        where.append(Complaint.state.in_(_OPEN))
+    elif filters.state:
+        where.append(Complaint.state == filters.state)
+    if filters.channel:
+        where.append(_category(Complaint.channel_code, filters.channel))
+    if filters.business:
+        where.append(_category(Complaint.business_code, filters.business))
+    if filters.cause:
+        where.append(_category(Complaint.cause_code, filters.cause))
+    if filters.unit_id is not None:
+        unit = session.get(Unit, filters.unit_id)
+        path = unit.path if unit is not None else "/-/"  # an unknown unit matches nothing
+        where.append(Complaint.responsible_unit_path.startswith(path, autoescape=True))
+    if filters.overdue:
+        where += [Complaint.state.in_(_OPEN), Complaint.due_at <= now]
+    if filters.received_from is not None:
+        where.append(Complaint.received_at >= _local_midnight(filters.received_from, zone))
+    if filters.received_to is not None:
+        end = filters.received_to + dt.timedelta(days=1)
+        where.append(Complaint.received_at < _local_midnight(end, zone))
+    text = filters.q.strip()
+    if text:
+        matches: list[ColumnElement[bool]] = [
+            Complaint.reference == text.upper(),
+            Complaint.subject.contains(text, autoescape=True),
+        ]
+        if caller.can(Permission.COMPLAINTS_PERSONAL):
+            matches += [
+                Complaint.complainant_phone == text,
+                Complaint.complainant_name == text,
+            ]
+        where.append(or_(*matches))
+    return where
+
+
+def _local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+
+
+def _ordered(statement: Select[*_Row], tab: Tab) -> Select[*_Row]:
+    """Open cases first by due time (unassigned first on the unit's list), then the newest."""
+    is_open = case((Complaint.state.in_(_OPEN), 0), else_=1)
+    order: list[ColumnElement[Any] | UnaryExpression[Any]] = []
+    if tab is Tab.UNIT:
+        order.append(case((Complaint.handler_id.is_(None), 0), else_=1))
+    order += [is_open, Complaint.due_at.asc(), Complaint.received_at.desc(), Complaint.id.desc()]
+    return statement.order_by(*order)
+
+
+@dataclass
+class CaseRow:
+    complaint: Complaint
+    unit_name: str
+    unit_code: str
+    handler_name: str
+    status: DeadlineStatus
+
+
+@dataclass
+class Page:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+
+
+class Policies:
+    """Deadline policies read once per request."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[str, DeadlinePolicy] = {}
+
+    def of(self, code: str) -> DeadlinePolicy:
+        policy = self._cache.get(code)
+        if policy is None:
+            policy = self._cache[code] = clock.policy_of(clock.policy_row(self.session, code))
+        return policy
+
+    def status(self, complaint: Complaint, now: dt.datetime) -> DeadlineStatus:
+        return clock.status(complaint, self.of(complaint.policy_code), now)
+
+
+def _rows_statement(
+    session: Session, caller: Caller, filters: Filters, now: dt.datetime, zone: dt.tzinfo
+) -> Select[Complaint, str, str, str]:
+    handler = aliased(Staff)
+    return (
+        select(Complaint, Unit.name_zh, Unit.code, handler.display_name)
+        .join(Unit, Unit.id == Complaint.responsible_unit_id)
+        .outerjoin(handler, handler.id == Complaint.handler_id)
+        .where(*_conditions(session, caller, filters, now, zone))
+    )
+
+
+def count(
+    session: Session, caller: Caller, filters: Filters, now: dt.datetime, zone: dt.tzinfo
+) -> int:
+    statement = select(func.count()).select_from(Complaint)
+    statement = statement.where(*_conditions(session, caller, filters, now, zone))
+    return int(session.scalar(statement) or 0)
+
+
+def search(
+    session: Session,
+    caller: Caller,
+    filters: Filters,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+    *,
+    page_size: int = PAGE_SIZE,
+) -> Page:
+    total = count(session, caller, filters, now, zone)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, filters.page), pages)
+    statement = _rows_statement(session, caller, filters, now, zone)
+    statement = _ordered(statement, filters.tab)
+    result = session.execute(statement.limit(page_size).offset((page - 1) * page_size))
+    policies = Policies(session)
+    rows = [
+        CaseRow(c, unit_name, unit_code, handler or "", policies.status(c, now))
+        for c, unit_name, unit_code, handler in result
+    ]
+    return Page(rows=rows, total=total, page=page, pages=pages)
+
+
+def export_rows(
+    session: Session,
+    caller: Caller,
+    filters: Filters,
+    now: dt.datetime,
+    zone: dt.tzinfo,
+    *,
+    cap: int = EXPORT_CAP,
+) -> Iterator[CaseRow]:
+    """Every row of the filtered list (the caller checks the count against the cap first)."""
+    statement = _ordered(_rows_statement(session, caller, filters, now, zone), filters.tab)
+    policies = Policies(session)
+    result = session.execute(statement.limit(cap).execution_options(yield_per=1000))
+    for c, unit_name, unit_code, handler in result:
+        yield CaseRow(c, unit_name, unit_code, handler or "", policies.status(c, now))
+
+
+# --- Workbench counts -----------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    mine: int = 0  # my open and decided cases
+    unit: int = 0  # my unit's to-do
+    unassigned: int = 0  # my unit's cases with nobody on them
+    overdue: int = 0  # open and overdue in my scope
+
+
+def workbench_counts(session: Session, caller: Caller, now: dt.datetime) -> Counts:
+    """The figures above the lists; "overdue" counts what the caller's widest tab holds."""
+    scope = in_scope(caller)
+    widest = (
+        Complaint.id.is_not(None)
+        if Tab.SCOPE in tabs_for(caller)
+        else Complaint.responsible_unit_id == caller.unit_id
+    )
+    row = session.execute(
+        select(
+            func.count().filter(
+                and_(Complaint.handler_id == caller.staff_id, Complaint.state.in_(_ACTIVE))
+            ),
+            func.count().filter(
+                and_(Complaint.responsible_unit_id == caller.unit_id, Complaint.state.in_(_ACTIVE))
+            ),
+            func.count().filter(
+                and_(
+                    Complaint.responsible_unit_id == caller.unit_id,
+                    Complaint.state.in_(_OPEN),
+                    Complaint.handler_id.is_(None),
+                )
+            ),
+            func.count().filter(and_(widest, Complaint.state.in_(_OPEN), Complaint.due_at <= now)),
+        ).where(scope)
+    ).one()
+    return Counts(*(int(n or 0) for n in row))
+
+
+# --- Who can take a case ---------------------------------------------------------------------
+
+_HANDLER_ROLES = [Role.COMPLAINT_HANDLER.value, Role.COMPLAINT_MANAGER.value]
+
+
+def handlers_in_scope(session: Session, caller: Caller) -> list[Staff]:
+    """Active complaint handlers and managers in the caller's scope (for bulk reassignment)."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(Unit, Unit.id == Staff.unit_id)
+            .where(
+                Staff.active,
+                Unit.path.startswith(caller.scope_path, autoescape=True),
+                Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role.in_(_HANDLER_ROLES))),
+            )
+            .order_by(Unit.path, Staff.display_name)
+        ).unique()
+    )
+
+
+def eligible_handlers(session: Session, caller: Caller, complaint: Complaint) -> list[Staff]:
+    """Who may take this case: handlers in its unit or above it, within the caller's scope,
+    never a person named in it or who declared a conflict, nor its current handler."""
+    barred = recused(session, complaint.id) | {complaint.handler_id or 0}
+    chain = ancestor_ids(complaint.responsible_unit_path)
+    return [
+        s for s in handlers_in_scope(session, caller) if s.unit_id in chain and s.id not in barred
+    ]
+
+
+def staff_of_unit(session: Session, unit_id: int) -> list[Staff]:
+    return list(
+        session.scalars(
+            select(Staff)
+            .where(Staff.unit_id == unit_id, Staff.active)
+            .order_by(Staff.display_name, Staff.id)
+        ).unique()
+    )
+
+
+def staff_names(session: Session, ids: Sequence[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted)))
+    return {sid: name for sid, name in rows}
+
+
+def unit_names(session: Session, ids: Sequence[int | None], lang: str) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u.name(lang) for u in session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
+
+
+def active_units_in_scope(session: Session, caller: Caller) -> list[Unit]:
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.active, Unit.path.startswith(caller.scope_path, autoescape=True))
+            .order_by(Unit.path)
+        )
+    )
+
+
+def active_unit_by_code(session: Session, code: str) -> Unit | None:
+    return session.scalar(select(Unit).where(Unit.code == code.strip(), Unit.active))
+
+
+# --- Supervision board ------------------------------------------------------------------------
+
+
+@dataclass
+class SupervisionRow:
+    supervision: ComplaintSupervision
+    complaint: Complaint
+    supervising_unit: str
+    responsible_unit: str
+    handler_name: str
+    supervisor_name: str
+
+    def days_left(self, now: dt.datetime) -> float:
+        return (self.supervision.due_at - now).total_seconds() / 86400
+
+
+@dataclass
+class Board:
+    rows: list[SupervisionRow]
+    per_level: dict[int, int] = field(default_factory=dict)
+    groups: list[tuple[str, int, list[SupervisionRow]]] = field(default_factory=list)
+
+
+def supervision_board(session: Session, caller: Caller, lang: str) -> Board:
+    """Open supervisions (督办) of cases in the caller's scope, grouped by supervising unit and
+    level, most urgent supervision first within each group."""
+    supervising = aliased(Unit)
+    responsible = aliased(Unit)
+    handler = aliased(Staff)
+    supervisor = aliased(Staff)
+    result = session.execute(
+        select(
+            ComplaintSupervision,
+            Complaint,
+            supervising,
+            responsible,
+            handler.display_name,
+            supervisor.display_name,
+        )
+        .join(Complaint, Complaint.id == ComplaintSupervision.complaint_id)
+        .join(supervising, supervising.id == ComplaintSupervision.unit_id)
+        .join(responsible, responsible.id == Complaint.responsible_unit_id)
+        .outerjoin(handler, handler.id == Complaint.handler_id)
+        .outerjoin(supervisor, supervisor.id == ComplaintSupervision.supervisor_id)
+        .where(ComplaintSupervision.state == "open", in_scope(caller))
+        .order_by(supervising.path, ComplaintSupervision.level, ComplaintSupervision.due_at)
+    ).all()
+    board = Board(rows=[])
+    for sup, complaint, sup_unit, resp_unit, handler_name, supervisor_name in result:
+        row = SupervisionRow(
+            supervision=sup,
+            complaint=complaint,
+            supervising_unit=sup_unit.name(lang),
+            responsible_unit=resp_unit.name(lang),
+            handler_name=handler_name or "",
+            supervisor_name=supervisor_name or "",
+        )
+        board.rows.append(row)
+        board.per_level[sup.level] = board.per_level.get(sup.level, 0) + 1
+        if board.groups and board.groups[-1][:2] == (row.supervising_unit, sup.level):
+            board.groups[-1][2].append(row)
+        else:
+            board.groups.append((row.supervising_unit, sup.level, [row]))
+    board.per_level = dict(sorted(board.per_level.items()))
+    return board
