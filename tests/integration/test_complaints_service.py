@@ -355,3 +355,67 @@ def test_an_expert_outside_the_scope_sees_and_answers_the_case_they_are_asked_ab
             )
         ).all()
     assert notes == ["建议致歉并减免手续费"]
+
+
+def test_classifying_keeps_the_flags_the_system_set(db: Database, cb: ComplaintBank) -> None:
+    case = register(
+        db,
+        cb,
+        intake="media",
+        intake_ref="某报 2026-03-09",
+        business_code="",
+        cause_code="",
+        complainant_id_number=ID_NUMBER,
+    )
+    again = register(db, cb, complainant_id_number=ID_NUMBER)
+    handler = cb.caller(db, handler_of(db, cb, again))
+    with db.session() as session:
+        handling.classify(
+            session,
+            handler,
+            again,
+            NOW,
+            channel_code="electronic.mobile",
+            business_code="cards.credit",
+            cause_code="pricing",
+            flags=["group"],
+        )
+        with pytest.raises(InvalidInput):
+            handling.classify(
+                session,
+                handler,
+                again,
+                NOW,
+                channel_code="",
+                business_code="no.such",
+                cause_code="",
+                flags=[],
+            )
+    classified = load(db, again)
+    assert (classified.business_code, classified.department) == ("cards.credit", "cards")
+    assert set(classified.flags) == {"group", "repeat"}  # repeat is kept, not chosen
+    manager = cb.caller(db, "manager_sub_a")
+    with db.session() as session:
+        handling.classify(
+            session,
+            manager,
+            case,
+            NOW,
+            channel_code="",
+            business_code="savings",
+            cause_code="",
+            flags=[],
+        )
+    assert load(db, case).flags == ["media_risk"]  # the channel's flag stays
+    outsider = cb.caller(db, "handler_b")
+    with db.session() as session, pytest.raises(NotFound):
+        handling.classify(
+            session,
+            outsider,
+            case,
+            NOW,
+            channel_code="",
+            business_code="",
+            cause_code="",
+            flags=[],
+        )

@@ -50,6 +50,7 @@ class Action(enum.StrEnum):
     NOTE = "note"  # a note on the timeline
     SUPERVISE = "supervise"  # 督办 record by a higher-level unit
     ATTACH = "attach"
+    CLASSIFY = "classify"  # set or correct the three axes and the flags
 
 
 # Which states each state-changing action may start from, and where it ends.
@@ -71,6 +72,7 @@ TRANSITIONS: Mapping[Action, tuple[frozenset[State], State | None]] = {
     Action.NOTE: (frozenset(State), None),
     Action.SUPERVISE: (OPEN_STATES, None),
     Action.ATTACH: (OPEN_STATES | {State.DECIDED}, None),
+    Action.CLASSIFY: (frozenset(State), None),  # statistics need it even after closure
 }
 
 
@@ -156,7 +158,7 @@ def escalation_unit(path: str, level: int) -> int | None:
 HANDLER_ACTIONS = frozenset({Action.START, Action.DECIDE, Action.DECLARE_CONFLICT, Action.CONSULT})
 # The handler, or a complaint manager whose scope holds the case.
 HANDLER_OR_MANAGER_ACTIONS = frozenset(
-    {Action.EXTEND, Action.CLOSE, Action.WITHDRAW, Action.NOTE, Action.ATTACH}
+    {Action.EXTEND, Action.CLOSE, Action.WITHDRAW, Action.NOTE, Action.ATTACH, Action.CLASSIFY}
 )
 # Managers only (approving extensions also needs a unit above the responsible one).
 MANAGER_ACTIONS = frozenset(

@@ -360,6 +360,43 @@ def note(
     )
 
 
+@router.post("/{complaint_id}/classify")
+def classify(
+    request: Request,
+    complaint_id: int,
+    channel_code: Annotated[str, Form()] = "",
+    business_code: Annotated[str, Form()] = "",
+    cause_code: Annotated[str, Form()] = "",
+    flags: Annotated[list[str] | None, Form()] = None,
+    principal: Principal = require(Permission.COMPLAINTS_VIEW),
+    session: Session = DbSession,
+) -> Response:
+    chosen = list(flags or [])
+    return _act(
+        request,
+        session,
+        principal,
+        complaint_id,
+        "classify",
+        {
+            "channel_code": channel_code,
+            "business_code": business_code,
+            "cause_code": cause_code,
+            "flags": chosen,
+        },
+        lambda caller, now: handling.classify(
+            session,
+            caller,
+            complaint_id,
+            now,
+            channel_code=channel_code,
+            business_code=business_code,
+            cause_code=cause_code,
+            flags=chosen,
+        ),
+    )
+
+
 @router.post("/{complaint_id}/attach")
 def attach(
     request: Request,

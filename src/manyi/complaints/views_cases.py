@@ -35,10 +35,12 @@ from manyi.complaints.tables import (
     ComplaintExtension,
     ComplaintSupervision,
 )
+from manyi.complaints.taxonomy import Axis, Flag
 from manyi.complaints.views_common import (
     ACTION_ROUTES,
     caller_of,
     category_label,
+    category_options,
     close_reason_labels,
     done_labels,
     flag_name,
@@ -234,6 +236,10 @@ def case_context(
         "transfer_units": queries.active_units_in_scope(session, caller)
         if Action.TRANSFER in offered
         else [],
+        "axis_options": {axis.value: category_options(session, axis, lang) for axis in Axis}
+        if Action.CLASSIFY in offered
+        else {},
+        "flag_choices": [f for f in Flag if f is not Flag.REPEAT],
         "max_attachments": attachments.MAX_PER_CASE,
         "span": lambda delta: span(delta, _),
         "now": now,

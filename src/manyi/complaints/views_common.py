@@ -75,6 +75,7 @@ def action_labels(_: Translate) -> dict[str, str]:
         "note": _("Note"),
         "supervise": _("Under supervision"),
         "attach": _("Attached a file"),
+        "classify": _("Classified"),
     }
 
 
@@ -96,6 +97,7 @@ def button_labels(_: Translate) -> dict[str, str]:
         "consult": _("Ask an expert"),
         "note": _("Add note"),
         "attach": _("Upload file"),
+        "classify": _("Classify"),
     }
 
 
@@ -116,6 +118,7 @@ def done_labels(_: Translate) -> dict[str, str]:
         "consult": _("The expert has been asked."),
         "note": _("The note is added."),
         "attach": _("The file is attached."),
+        "classify": _("The classification is saved."),
     }
 
 
@@ -367,6 +370,7 @@ ACTION_ROUTES: dict[Action, str] = {
     Action.CONSULT: "consult",
     Action.NOTE: "note",
     Action.ATTACH: "attach",
+    Action.CLASSIFY: "classify",
 }
 
 ACTION_ROUTES_BY_VALUE = {action.value: route for action, route in ACTION_ROUTES.items()}
