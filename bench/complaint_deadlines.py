@@ -5,7 +5,7 @@ days in 40 outlets, of which --due have a check due now (warnings and
 escalations to work out) and the rest later, then times `escalation.scan`
 as `manyi worker` runs it every minute. The scan reads only the cases whose
 `next_check_at` has come, through a partial index; for scale, the same run
-also times one sequential pass that only counts the open cases.
+also times counting the open cases.
 
 Database: --database-url (default MANYI_BENCH_DATABASE_URL, else
 postgresql+psycopg://postgres@127.0.0.1:5432/manyi_bench). Its public schema
@@ -144,7 +144,7 @@ def main() -> None:
             text("SELECT count(*) FROM complaints WHERE state = 'registered'")
         ).scalar()
         counting = time.perf_counter() - started
-    print(f"sequential count of the {open_cases:,} open cases (for scale): {counting:.2f} s")
+    print(f"counting the {open_cases:,} open cases (for scale): {counting:.2f} s")
     started = time.perf_counter()
     report = scan(db, NOW)
     first = time.perf_counter() - started
