@@ -1,0 +1,1 @@
+"""Paperless counter: field dictionary, transaction catalogue and merged bundle forms."""
