@@ -12,17 +12,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from manyi.complaints.deadlines import (
-    PRESETS,
     ClockEvent,
     ClockKind,
-    DayCount,
-    DeadlinePolicy,
     DeadlineState,
     DeadlineStatus,
-    ExtensionRule,
     deadline_status,
     due_at,
     last_day,
+)
+from manyi.complaints.policies import (
+    PRESETS,
+    DayCount,
+    DeadlinePolicy,
+    ExtensionRule,
     policy_from_dict,
     policy_to_dict,
 )

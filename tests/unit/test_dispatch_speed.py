@@ -8,15 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from manyi.lobby.dispatch import Pick, choose, next_class
-from manyi.lobby.model import (
-    Channel,
-    Counter,
-    CounterKind,
-    Policy,
-    PriorityClass,
-    Service,
-    Ticket,
-)
+from manyi.lobby.model import Channel, Counter, CounterKind, Policy, PriorityClass, Service
+from manyi.lobby.ticket import Ticket
 
 NOW = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC)
 G, A, N = PriorityClass.GREEN, PriorityClass.APPOINTMENT, PriorityClass.NORMAL

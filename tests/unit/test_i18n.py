@@ -75,3 +75,12 @@ def test_placeholders_survive_translation() -> None:
     zh = catalogue("zh_CN")
     for message, translated in zh.items():
         assert set(re.findall(r"{\w+}", message)) == set(re.findall(r"{\w+}", translated)), message
+
+
+def test_upload_caps_have_chinese() -> None:
+    from manyi.web.app import body_caps
+
+    zh = catalogue("zh_CN")
+    for cap in body_caps():
+        assert cap.message in zh, cap.message
+        assert zh[cap.message].format(**cap.params)  # every placeholder is filled

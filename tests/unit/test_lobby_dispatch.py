@@ -21,9 +21,9 @@ from manyi.lobby.model import (
     Policy,
     PriorityClass,
     Service,
-    Ticket,
 )
 from manyi.lobby.predict import LobbyEvent, LobbyView, QueueAheadEstimate
+from manyi.lobby.ticket import Ticket
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai

@@ -22,12 +22,12 @@ from manyi.lobby.model import (
     Policy,
     PriorityClass,
     Service,
-    Ticket,
     TicketState,
     announcement,
     check_announcement,
     format_number,
 )
+from manyi.lobby.ticket import Ticket
 
 UTC = dt.UTC
 # 10:00 in Shanghai.

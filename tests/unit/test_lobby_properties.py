@@ -23,9 +23,9 @@ from manyi.lobby.model import (
     Policy,
     PriorityClass,
     Service,
-    Ticket,
     TicketState,
 )
+from manyi.lobby.ticket import Ticket
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 10, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai

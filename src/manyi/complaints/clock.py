@@ -14,18 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.complaints.deadlines import (
-    PRESETS,
     ClockEvent,
     ClockKind,
-    DeadlinePolicy,
     DeadlineState,
     DeadlineStatus,
     deadline_status,
-    policy_from_dict,
-    policy_to_dict,
     zone_for,
 )
 from manyi.complaints.model import OPEN_STATES, State
+from manyi.complaints.policies import PRESETS, DeadlinePolicy, policy_from_dict, policy_to_dict
 from manyi.complaints.tables import Complaint, ComplaintPolicy
 from manyi.errors import InvalidInput
 

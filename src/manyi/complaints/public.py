@@ -5,7 +5,8 @@ reference and a query code once (`/complaint/done`). Reference and code
 together open the case (`/complaint/status`): the reference is then kept in
 the signed session, so `/complaint/status/{reference}` can be reloaded, and
 without it the page sends the visitor back to the look-up form. The rules
-live in `public_service`; this module only translates forms and pages.
+live in `public_service` (filing) and `public_status` (the look-up and the
+complainant's view); this module only translates forms and pages.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from sqlalchemy.orm import Session
 
 from manyi.complaints import attachments, clock, deadlines
 from manyi.complaints import public_service as svc
+from manyi.complaints import public_status as status_svc
 from manyi.complaints.model import State
 from manyi.complaints.tables import Complaint
 from manyi.db import utcnow
 from manyi.errors import InvalidInput
+from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, public
 from manyi.web.templating import render
@@ -33,6 +36,14 @@ DONE_KEY = "complaint_done"  # the reference and code just given, shown until DO
 DONE_FOR_S = 30 * 60
 CASES_KEY = "complaint_cases"  # references this browser may open (after a look-up)
 HONEYPOT = "website"  # left empty by people; robots fill every field
+# The form with MAX_FILES full files; a larger request is refused before it is read (app.py).
+FORM_CAP = BodyCap(
+    "POST",
+    "/complaint",
+    svc.MAX_FILES * attachments.MAX_BYTES + FORM_SLACK_BYTES,
+    svc.TOO_LARGE,
+    {"n": svc.MAX_FILES, "mb": attachments.MAX_BYTES // (1024 * 1024)},
+)
 
 # The service's field names (intake) → the form's.
 FORM_FIELDS = {
@@ -207,9 +218,9 @@ def complaint_done(
         request.session.pop(DONE_KEY, None)
         return RedirectResponse("/complaint", status_code=303)
     reference = str(done["reference"])
-    complaint = svc.by_reference(session, reference)
+    complaint = status_svc.by_reference(session, reference)
     if complaint is not None and complaint.due_at is not None:
-        last_day = svc.last_local_day(complaint.due_at, complaint.timezone)
+        last_day = status_svc.last_local_day(complaint.due_at, complaint.timezone)
     else:  # the answer given to a robot: the same words, from the default policy
         policy = clock.policy_of(clock.policy_row(session))
         today = utcnow().astimezone(request.app.state.settings.zone).date()
@@ -233,7 +244,7 @@ def complaint_done(
 
 def _remember(request: Request, reference: str) -> None:
     known = [r for r in request.session.get(CASES_KEY, []) if r != reference]
-    request.session[CASES_KEY] = [*known, reference][-svc.REMEMBERED_CASES :]
+    request.session[CASES_KEY] = [*known, reference][-status_svc.REMEMBERED_CASES :]
 
 
 def _remembered(request: Request, reference: str) -> bool:
@@ -266,17 +277,17 @@ def lookup(
 ) -> Response:
     now = utcnow()
     _ = translator(request_language(request))
-    wanted = svc.normalise_reference(reference)
-    window = svc.LOOKUP_WINDOW_S
+    wanted = status_svc.normalise_reference(reference)
+    window = status_svc.LOOKUP_WINDOW_S
     # Both counts are kept whatever the answer: a guess costs a try.
     by_client = svc.allowed(
-        session, f"complaint-status:{_client(request)}", svc.LOOKUP_LIMIT_CLIENT, window, now
+        session, f"complaint-status:{_client(request)}", status_svc.LOOKUP_LIMIT_CLIENT, window, now
     )
     if not by_client or not svc.allowed(
-        session, f"complaint-status-ref:{wanted}", svc.LOOKUP_LIMIT_REFERENCE, window, now
+        session, f"complaint-status-ref:{wanted}", status_svc.LOOKUP_LIMIT_REFERENCE, window, now
     ):
         return _limited(request, "lookup")
-    complaint = svc.find(session, wanted, code)
+    complaint = status_svc.find(session, wanted, code)
     if complaint is None:
         message = _("We could not find this complaint. Please check both numbers and try again.")
         return _lookup_page(request, reference.strip(), message, 404)
@@ -306,10 +317,12 @@ def _status_page(
     status: int = 200,
 ) -> Response:
     lang, _ = _lang(request)
-    complaint = svc.by_reference(session, reference) if _remembered(request, reference) else None
+    complaint = (
+        status_svc.by_reference(session, reference) if _remembered(request, reference) else None
+    )
     if complaint is None:
         return RedirectResponse("/complaint/status", status_code=303)
-    view = svc.view(session, complaint)
+    view = status_svc.view(session, complaint)
     if step not in ("accept", "dispute") or not view.can_respond:
         step = ""
     if step == "dispute" and not view.can_dispute:
@@ -345,14 +358,14 @@ def status_page(
     _visitor: None = public(identify=False),
     session: Session = DbSession,
 ) -> Response:
-    return _status_page(request, session, svc.normalise_reference(reference), step=step)
+    return _status_page(request, session, status_svc.normalise_reference(reference), step=step)
 
 
 def _own_case(request: Request, session: Session, reference: str) -> Complaint | None:
-    reference = svc.normalise_reference(reference)
+    reference = status_svc.normalise_reference(reference)
     if not _remembered(request, reference):
         return None
-    return svc.by_reference(session, reference)
+    return status_svc.by_reference(session, reference)
 
 
 @router.post("/complaint/status/{reference}/accept")
@@ -366,7 +379,7 @@ def accept_reply(
     if complaint is None:
         return RedirectResponse("/complaint/status", status_code=303)
     if State(complaint.state) is State.DECIDED:  # a second tap finds it closed already
-        svc.accept(session, complaint, utcnow())
+        status_svc.accept(session, complaint, utcnow())
     return RedirectResponse(f"/complaint/status/{complaint.reference}", status_code=303)
 
 
@@ -382,9 +395,9 @@ def dispute_reply(
     if complaint is None:
         return RedirectResponse("/complaint/status", status_code=303)
     target = f"/complaint/status/{complaint.reference}"
-    if svc.view(session, complaint).can_dispute:
+    if status_svc.view(session, complaint).can_dispute:
         try:
-            svc.dispute(session, complaint, reason, utcnow())
+            status_svc.dispute(session, complaint, reason, utcnow())
         except InvalidInput as exc:
             session.rollback()
             _ = translator(request_language(request))

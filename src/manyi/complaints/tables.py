@@ -165,7 +165,7 @@ class ComplaintCategory(Base):
 
 
 class ComplaintPolicy(Base):
-    """A deadline policy (complaints.deadlines.DeadlinePolicy as JSON); presets are seeded."""
+    """A deadline policy (complaints.policies.DeadlinePolicy as JSON); presets are seeded."""
 
     __tablename__ = "complaint_policies"
 

@@ -20,6 +20,7 @@ from manyi.complaints.views_common import caller_of, error_text
 from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput, ManyiError
 from manyi.org.model import Permission
+from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap
 from manyi.web.security import DbSession, Principal, require
 
 router = APIRouter(prefix="/complaints", include_in_schema=False)
@@ -395,6 +396,16 @@ def classify(
             flags=chosen,
         ),
     )
+
+
+# One file and the form around it; a larger request is refused before it is read (app.py).
+ATTACH_CAP = BodyCap(
+    "POST",
+    r"/complaints/\d+/attach",
+    attachments.MAX_BYTES + FORM_SLACK_BYTES,
+    "Too large to upload. Please go back and choose a file of at most {mb} MB.",
+    {"mb": attachments.MAX_BYTES // (1024 * 1024)},
+)
 
 
 @router.post("/{complaint_id}/attach")

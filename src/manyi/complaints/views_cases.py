@@ -26,8 +26,8 @@ from manyi.complaints import (
     timeline,
 )
 from manyi.complaints.access import Caller
-from manyi.complaints.deadlines import DeadlinePolicy
 from manyi.complaints.model import Action, State, allowed_actions, may
+from manyi.complaints.policies import DeadlinePolicy
 from manyi.complaints.tables import (
     Complaint,
     ComplaintConsultation,

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.complaints import categories, clock, experts
 from manyi.complaints.access import Caller
-from manyi.complaints.deadlines import DayCount, DeadlinePolicy
 from manyi.complaints.model import OPEN_STATES
+from manyi.complaints.policies import DayCount, DeadlinePolicy
 from manyi.complaints.tables import Complaint, ComplaintExpert, ComplaintPolicy
 from manyi.complaints.taxonomy import Axis
 from manyi.complaints.views_common import (

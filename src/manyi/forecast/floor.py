@@ -31,10 +31,10 @@ from manyi.lobby.model import (
     Policy,
     PriorityClass,
     Service,
-    Ticket,
     TicketState,
     format_number,
 )
+from manyi.lobby.ticket import Ticket
 
 
 class Floor(Protocol):

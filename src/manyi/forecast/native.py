@@ -8,7 +8,7 @@ itself, so the plain Python modules stay the default everywhere (the web
 app, the tests, `manyi simulate`).
 
 A program that wants it calls `enable()` first thing, before anything
-imports the simulator or `lobby.model`. The build is loaded only when it is
+imports the simulator, `lobby.model` or `lobby.ticket`. The build is loaded only when it is
 current: built for this Python, from sources with exactly the hashes on the
 stamp. Otherwise the process stays in plain Python and `status()` says why
 (an edited source, say), so a stale build never shadows an edited `.py`.
@@ -31,6 +31,7 @@ from types import ModuleType
 # The hot path of a simulation, from the lobby's rules up to the summary.
 COMPILED = (
     "manyi.lobby.model",
+    "manyi.lobby.ticket",
     "manyi.lobby.dispatch",
     "manyi.forecast.sampling",
     "manyi.forecast.records",

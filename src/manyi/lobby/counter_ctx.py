@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden
 from manyi.lobby import store
-from manyi.lobby.model import Counter, Ticket
+from manyi.lobby.model import Counter
 from manyi.lobby.service import Operator, outlet_for, record
+from manyi.lobby.ticket import Ticket
 from manyi.org.devices import DeviceKind
 from manyi.org.tables import Unit
 

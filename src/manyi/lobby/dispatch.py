@@ -32,15 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from manyi.lobby.model import (
-    Counter,
-    CounterKind,
-    Policy,
-    PriorityClass,
-    Service,
-    Ticket,
-    reduce_dataclass,
-)
+from manyi.lobby.model import Counter, CounterKind, Policy, PriorityClass, Service, reduce_dataclass
+from manyi.lobby.ticket import Ticket
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -22,11 +22,11 @@ from manyi.lobby.model import (
     Policy,
     PriorityClass,
     Service,
-    Ticket,
     TicketState,
     format_number,
 )
 from manyi.lobby.predict import LobbyEvent, LobbyView, QueueAheadEstimate, WaitPredictor
+from manyi.lobby.ticket import Ticket
 
 
 @dataclass

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from manyi.lobby.model import Counter, CounterState, Service, Ticket
+from manyi.lobby.model import Counter, CounterState, Service
+from manyi.lobby.ticket import Ticket
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,11 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from manyi.lobby import layouts, printing, store
-from manyi.lobby.model import (
-    Channel,
-    Counter,
-    Policy,
-    PriorityClass,
-    Service,
-    Ticket,
-    TicketState,
-)
+from manyi.lobby.model import Channel, Counter, Policy, PriorityClass, Service, TicketState
 from manyi.lobby.predict import LobbyView
 from manyi.lobby.service import announce, latest_leg, predictor_for
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
+from manyi.lobby.ticket import Ticket
 from manyi.org.tables import Staff, Unit
 
 RECENT_CALLS = 10

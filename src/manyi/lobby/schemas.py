@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from manyi.lobby import queries
 from manyi.lobby.counter_ctx import CounterResult
-from manyi.lobby.model import PriorityClass, Ticket
+from manyi.lobby.model import PriorityClass
 from manyi.lobby.service import Issued
+from manyi.lobby.ticket import Ticket
 
 # --- bodies -----------------------------------------------------------------------
 

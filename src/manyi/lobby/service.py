@@ -23,13 +23,13 @@ from manyi.lobby.model import (
     Policy,
     PriorityClass,
     Service,
-    Ticket,
     TicketState,
     announcement,
     format_number,
 )
 from manyi.lobby.predict import LobbyView, QueueAheadEstimate, WaitPredictor
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
+from manyi.lobby.ticket import Ticket
 from manyi.org.devices import DeviceKind
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.tables import DeviceToken, Unit

@@ -26,7 +26,6 @@ from manyi.lobby.model import (
     CounterState,
     Outcome,
     PriorityClass,
-    Ticket,
     TicketState,
 )
 from manyi.lobby.tables import (
@@ -36,6 +35,7 @@ from manyi.lobby.tables import (
     TellerSkill,
     TicketSequence,
 )
+from manyi.lobby.ticket import Ticket
 
 # Normal tickets loaded per service when choosing: FIFO within the class
 # means only the front of that line can be chosen. Priority tickets are few

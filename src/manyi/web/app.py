@@ -20,6 +20,7 @@ from manyi import __version__
 from manyi.config import Settings
 from manyi.db import Database
 from manyi.errors import ManyiError
+from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import CsrfFailed, DeviceDenied, NotSignedIn, PermissionDenied
 from manyi.web.templating import render
@@ -33,6 +34,7 @@ _CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "too_large",
     422: "invalid_input",
     429: "rate_limited",
     500: "internal_error",
@@ -80,10 +82,20 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # Refuses an oversized upload while the endpoint starts reading it (web/body_limit.py).
+    app.add_middleware(BodyLimitMiddleware, caps=body_caps())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     _install_routes(app)
     return app
+
+
+def body_caps() -> list[BodyCap]:
+    """The routes that take uploads, each with the largest request it reads."""
+    from manyi.complaints.public import FORM_CAP
+    from manyi.complaints.views_actions import ATTACH_CAP
+
+    return [FORM_CAP, ATTACH_CAP]
 
 
 def _install_routes(app: FastAPI) -> None:
@@ -171,6 +183,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         field = ".".join(loc)
         message = f"{field}: {first.get('msg', 'invalid input')}" if field else "invalid input"
         return error_response(request, 422, message, field)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+        _ = translator(request_language(request))
+        return error_response(request, 413, _(exc.cap.message).format(**exc.cap.params))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
