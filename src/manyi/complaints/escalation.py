@@ -31,13 +31,13 @@ from manyi.complaints.deadlines import DeadlineState, DeadlineStatus
 from manyi.complaints.extensions import complaint_managers
 from manyi.complaints.handling import close_unanswered
 from manyi.complaints.model import OPEN_STATES, SUPERVISION_DAYS, Action, State, escalation_unit
+from manyi.complaints.notices import staff_with_role, tell
 from manyi.complaints.policies import DeadlinePolicy
 from manyi.complaints.tables import Complaint, ComplaintSupervision
 from manyi.complaints.timeline import record
 from manyi.db import Database
-from manyi.notify import service as notify
 from manyi.org.model import Role
-from manyi.org.tables import Staff, StaffRole, Unit
+from manyi.org.tables import Unit
 
 LEASE = dt.timedelta(minutes=5)  # a worker that dies mid-case leaves it to the next scan
 REMIND_EVERY = dt.timedelta(days=1)  # overdue at the head office: remind daily
@@ -181,19 +181,18 @@ def warn(
         recipients.append(complaint.handler_id)
     if level >= 2 or complaint.handler_id is None:
         recipients += lookups.unit_heads(session, complaint.responsible_unit_id)
-    params = {"reference": complaint.reference, "due": _local(current.due_at, complaint.timezone)}
-    for staff_id in dict.fromkeys(recipients):
-        notify.enqueue(
-            session,
-            channel="in_app",
-            recipient_staff_id=staff_id,
-            subject="Complaint {reference} is at risk: due {due}",
-            body=complaint.subject,
-            now=now,
-            unit_id=complaint.responsible_unit_id,
-            data={"subject_params": params, "url": f"/complaints/{complaint.id}"},
-            dedupe_key=f"complaint:{complaint.id}:{complaint.reopen_count}:{complaint.deadline_stage}:risk{level}:{staff_id}",
-        )
+    key = (
+        f"complaint:{complaint.id}:{complaint.reopen_count}:{complaint.deadline_stage}:risk{level}"
+    )
+    tell(
+        session,
+        complaint,
+        recipients,
+        "Complaint {reference} is at risk: due {due}",
+        now,
+        params={"due": _local(current.due_at, complaint.timezone)},
+        dedupe=lambda staff_id: f"{key}:{staff_id}",
+    )
 
 
 def escalate(
@@ -253,32 +252,25 @@ def escalate(
             "due_at": supervision.due_at.isoformat(),
         },
     )
-    params = {"reference": complaint.reference, "level": level}
-    for staff_id in [*managers, *([complaint.handler_id] if complaint.handler_id else [])]:
-        notify.enqueue(
-            session,
-            channel="in_app",
-            recipient_staff_id=staff_id,
-            subject="Complaint {reference} is overdue and under supervision (level {level})",
-            body=complaint.subject,
-            now=now,
-            unit_id=complaint.responsible_unit_id,
-            data={"subject_params": params, "url": f"/complaints/{complaint.id}"},
-            dedupe_key=f"complaint:{complaint.id}:{complaint.reopen_count}:supervise{level}:{staff_id}",
-        )
+    key = f"complaint:{complaint.id}:{complaint.reopen_count}:supervise{level}"
+    handler = [complaint.handler_id] if complaint.handler_id else []
+    tell(
+        session,
+        complaint,
+        [*managers, *handler],
+        "Complaint {reference} is overdue and under supervision (level {level})",
+        now,
+        params={"level": level},
+        dedupe=lambda staff_id: f"{key}:{staff_id}",
+    )
     return supervision.due_at
 
 
 def unit_heads(session: Session, unit_id: int) -> list[int]:
-    heads = list(
-        session.scalars(
-            select(Staff.id)
-            .join(StaffRole, StaffRole.staff_id == Staff.id)
-            .where(Staff.unit_id == unit_id, Staff.active, StaffRole.role == Role.BRANCH_HEAD.value)
-            .order_by(Staff.id)
-        )
+    """The head of the unit, or its complaint managers when it has none."""
+    return staff_with_role(session, unit_id, Role.BRANCH_HEAD) or complaint_managers(
+        session, unit_id
     )
-    return heads or complaint_managers(session, unit_id)
 
 
 def _local(at: dt.datetime, tz: str) -> str:

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from manyi.complaints.access import Caller, get_visible
 from manyi.complaints.handling import load
 from manyi.complaints.model import Action, State, next_state
+from manyi.complaints.notices import tell
 from manyi.complaints.tables import ComplaintConsultation, ComplaintExpert
 from manyi.complaints.timeline import record
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.notify import service as notify
 from manyi.org.model import Permission, Role
 from manyi.org.tables import Staff
 
@@ -114,18 +114,13 @@ def consult(
         note=question,
         data={"expert_id": expert_id, "consultation_id": consultation.id},
     )
-    notify.enqueue(
+    tell(
         session,
-        channel="in_app",
-        recipient_staff_id=expert_id,
-        subject="Your opinion is asked on complaint {reference}",
+        complaint,
+        [expert_id],
+        "Your opinion is asked on complaint {reference}",
+        now,
         body=question[:500],
-        now=now,
-        unit_id=complaint.responsible_unit_id,
-        data={
-            "subject_params": {"reference": complaint.reference},
-            "url": f"/complaints/{complaint.id}",
-        },
         created_by_id=caller.staff_id,
     )
     return consultation

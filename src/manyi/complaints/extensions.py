@@ -19,12 +19,11 @@ from manyi.complaints import clock
 from manyi.complaints.access import Caller, get_visible
 from manyi.complaints.handling import check_may, load
 from manyi.complaints.model import Action, State, ancestor_ids, next_state
+from manyi.complaints.notices import staff_with_role, tell
 from manyi.complaints.tables import Complaint, ComplaintExtension
 from manyi.complaints.timeline import record
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.notify import service as notify
 from manyi.org.model import Permission, Role
-from manyi.org.tables import Staff, StaffRole
 
 
 def pending(session: Session, complaint_id: int) -> ComplaintExtension | None:
@@ -165,36 +164,18 @@ def _grant(session: Session, complaint: Complaint, stage: int, now: dt.datetime)
 def _notify_approvers(
     session: Session, complaint: Complaint, unit_id: int, now: dt.datetime, caller: Caller
 ) -> None:
-    for staff_id in complaint_managers(session, unit_id):
-        notify.enqueue(
-            session,
-            channel="in_app",
-            recipient_staff_id=staff_id,
-            subject="Extension of complaint {reference} awaits your approval",
-            body=complaint.subject,
-            now=now,
-            unit_id=complaint.responsible_unit_id,
-            data={
-                "subject_params": {"reference": complaint.reference},
-                "url": f"/complaints/{complaint.id}",
-            },
-            created_by_id=caller.staff_id,
-        )
+    tell(
+        session,
+        complaint,
+        complaint_managers(session, unit_id),
+        "Extension of complaint {reference} awaits your approval",
+        now,
+        created_by_id=caller.staff_id,
+    )
 
 
 def complaint_managers(session: Session, unit_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(Staff.id)
-            .join(StaffRole, StaffRole.staff_id == Staff.id)
-            .where(
-                Staff.unit_id == unit_id,
-                Staff.active,
-                StaffRole.role == Role.COMPLAINT_MANAGER.value,
-            )
-            .order_by(Staff.id)
-        )
-    )
+    return staff_with_role(session, unit_id, Role.COMPLAINT_MANAGER)
 
 
 def can_approve(caller: Caller, complaint: Complaint) -> bool:

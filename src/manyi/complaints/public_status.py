@@ -23,11 +23,11 @@ from manyi.complaints import clock, handling, intake
 from manyi.complaints.access import Caller, system_caller
 from manyi.complaints.extensions import complaint_managers
 from manyi.complaints.model import OPEN_STATES, Action, CloseReason, State, ancestor_ids
+from manyi.complaints.notices import tell
 from manyi.complaints.public_service import compact
 from manyi.complaints.tables import Complaint, ComplaintEvent
 from manyi.complaints.timeline import events, record
 from manyi.errors import InvalidInput
-from manyi.notify import service as notify
 
 
 def _(message: str) -> str:
@@ -238,21 +238,15 @@ def dispute(
         public=True,
     )
     session.flush()
-    for staff_id in managers_for(session, complaint):
-        notify.enqueue(
-            session,
-            channel="in_app",
-            recipient_staff_id=staff_id,
-            subject=DISPUTE_SUBJECT,
-            body=reason,
-            now=now,
-            unit_id=complaint.responsible_unit_id,
-            data={
-                "subject_params": {"reference": complaint.reference},
-                "url": f"/complaints/{complaint.id}",
-            },
-            dedupe_key=f"complaint:{complaint.id}:dispute:{event.id}:{staff_id}",
-        )
+    tell(
+        session,
+        complaint,
+        managers_for(session, complaint),
+        DISPUTE_SUBJECT,
+        now,
+        body=reason,
+        dedupe=lambda staff_id: f"complaint:{complaint.id}:dispute:{event.id}:{staff_id}",
+    )
     return event
 
 

@@ -17,10 +17,10 @@ from manyi.complaints.model import (
     next_state,
     pick_handler,
 )
+from manyi.complaints.notices import tell
 from manyi.complaints.tables import Complaint, ComplaintNamedStaff
 from manyi.complaints.timeline import record
 from manyi.errors import InvalidInput
-from manyi.notify import service as notify
 from manyi.org.model import Role
 from manyi.org.tables import Staff, StaffRole
 
@@ -124,17 +124,11 @@ def _assign(
         note=note,
         data={"handler_id": handler_id, "automatic": automatic},
     )
-    notify.enqueue(
+    tell(
         session,
-        channel="in_app",
-        recipient_staff_id=handler_id,
-        subject="Complaint {reference} is assigned to you",
-        body=complaint.subject,
-        now=now,
-        unit_id=complaint.responsible_unit_id,
-        data={
-            "subject_params": {"reference": complaint.reference},
-            "url": f"/complaints/{complaint.id}",
-        },
+        complaint,
+        [handler_id],
+        "Complaint {reference} is assigned to you",
+        now,
         created_by_id=caller.staff_id,
     )
