@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -727,3 +728,62 @@ def test_every_reason_a_personal_check_gives_reads_in_chinese(check: str, value:
         (check_mobile if check == "mobile" else check_resident_id)(value)
     shown = _reason(str(caught.value), translator("zh-CN"))
     assert shown != str(caught.value) and re.search("[\u4e00-\u9fff]", shown), shown
+
+
+def test_a_bank_adds_its_own_policy_and_sets_when_silence_closes(
+    db: Database, cb: ComplaintBank, as_: SignIn
+) -> None:
+    admin = as_("admin")
+    own = {
+        "code": "bank-10",
+        "name_zh": "本行标准：10个工作日",
+        "name_en": "House rule: 10 working days",
+        "day_count": "working",
+        "calendar": "cn",
+        "limits": [10, 20],
+        "extensions": [
+            {
+                "needs_reason": True,
+                "needs_complainant_informed": True,
+                "needs_higher_approval": True,
+            }
+        ],
+    }
+    added = admin.post(
+        "/complaints/settings/policy/new",
+        {"definition": json.dumps(own, ensure_ascii=False), "close_after_days": "10"},
+    )
+    assert added.status_code == 303
+    assert "本行标准：10个工作日" in admin.get("/complaints/settings", tab="policies").text
+    again = admin.post(
+        "/complaints/settings/policy/new", {"definition": json.dumps(own), "close_after_days": "10"}
+    )
+    assert again.status_code == 409 and "新规则请使用新代码" in again.text
+    broken = admin.post(
+        "/complaints/settings/policy/new", {"definition": "{limits: 15", "close_after_days": "7"}
+    )
+    assert broken.status_code == 422 and "不是有效的 JSON" in broken.text
+    invalid = admin.post(
+        "/complaints/settings/policy/new",
+        {
+            "definition": json.dumps({**own, "code": "x", "limits": [20, 10]}),
+            "close_after_days": "7",
+        },
+    )
+    assert invalid.status_code == 422 and "时限政策无效" in invalid.text
+    changed = admin.post(
+        "/complaints/settings/policy/close-after", {"code": "cbirc-2020", "close_after_days": "14"}
+    )
+    assert changed.status_code == 303
+    too_long = admin.post(
+        "/complaints/settings/policy/close-after", {"code": "cbirc-2020", "close_after_days": "365"}
+    )
+    assert too_long.status_code == 422
+    with db.session() as session:
+        rows = {p.code: p for p in session.scalars(select(ComplaintPolicy))}
+    assert rows["cbirc-2020"].close_after_days == 14
+    assert rows["bank-10"].close_after_days == 10 and rows["bank-10"].definition["limits"] == [
+        10,
+        20,
+    ]
+    assert "x" not in rows

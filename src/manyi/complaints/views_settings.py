@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from manyi import audit
-from manyi.complaints import categories, clock, experts
+from manyi.complaints import categories, clock, experts, policy_store
 from manyi.complaints.access import Caller
 from manyi.complaints.model import OPEN_STATES
 from manyi.complaints.policies import DayCount, DeadlinePolicy
@@ -274,6 +274,77 @@ def choose_default_policy(
             request, session, principal, "policies", status_code=status, error=message, field=field
         )
     return RedirectResponse("/complaints/settings?tab=policies&saved=1", status_code=303)
+
+
+def _policy_change(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    values: dict[str, Any],
+    work: Any,
+) -> Response:
+    try:
+        work(caller_of(principal))
+    except ManyiError as exc:
+        session.rollback()
+        message, field, status = error_text(request, exc)
+        return _settings_page(
+            request,
+            session,
+            principal,
+            "policies",
+            status_code=status,
+            error=message,
+            field=field,
+            values=values,
+        )
+    return RedirectResponse("/complaints/settings?tab=policies&saved=1", status_code=303)
+
+
+def _whole_days(text: str) -> int:
+    if not text.strip().isdigit():
+        raise InvalidInput("a whole number of days", "close_after_days")
+    return int(text.strip())
+
+
+@router.post("/settings/policy/close-after")
+def set_close_after(
+    request: Request,
+    code: Annotated[str, Form()] = "",
+    close_after_days: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    values = {"close_code": code, "close_after_days": close_after_days}
+    return _policy_change(
+        request,
+        session,
+        principal,
+        values,
+        lambda caller: policy_store.set_close_after_days(
+            session, caller, code, _whole_days(close_after_days)
+        ),
+    )
+
+
+@router.post("/settings/policy/new")
+def add_policy(
+    request: Request,
+    definition: Annotated[str, Form()] = "",
+    close_after_days: Annotated[str, Form()] = "7",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    values = {"definition": definition, "new_close_after_days": close_after_days}
+    return _policy_change(
+        request,
+        session,
+        principal,
+        values,
+        lambda caller: policy_store.add_policy(
+            session, caller, definition, _whole_days(close_after_days)
+        ),
+    )
 
 
 @router.post("/settings/experts")

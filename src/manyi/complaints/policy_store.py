@@ -1,0 +1,96 @@
+"""Deadline policies as stored data: a bank adds its own and sets when silence closes a case.
+
+A policy's rules never change once stored (registered complaints keep the
+policy they started under, by code): a different rule is a new policy with a
+new code. Only `close_after_days`, the bank's own practice, may be changed.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.complaints import clock
+from manyi.complaints.access import Caller
+from manyi.complaints.policies import policy_from_dict, policy_to_dict
+from manyi.complaints.tables import ComplaintPolicy
+from manyi.db import utcnow
+from manyi.errors import Conflict, InvalidInput, NotFound
+from manyi.org.model import Permission
+
+CLOSE_AFTER_MIN, CLOSE_AFTER_MAX = 1, 90
+
+
+def _days(value: int) -> int:
+    if not CLOSE_AFTER_MIN <= value <= CLOSE_AFTER_MAX:
+        raise InvalidInput(
+            "between {low} and {high} days",
+            "close_after_days",
+            low=CLOSE_AFTER_MIN,
+            high=CLOSE_AFTER_MAX,
+        )
+    return value
+
+
+def _audit(session: Session, caller: Caller, code: str, action: str, **summary: object) -> None:
+    audit.record(
+        session,
+        caller.actor,
+        entity_type="complaint_policy",
+        entity_id=code,
+        action=action,
+        summary=dict(summary),
+        unit_id=caller.unit_id,
+        unit_path=caller.scope_path,
+        now=utcnow(),
+    )
+
+
+def add_policy(
+    session: Session, caller: Caller, definition: str, close_after_days: int
+) -> ComplaintPolicy:
+    """Store a policy written as JSON (the same shape as the presets; see docs/complaints.md)."""
+    caller.need(Permission.COMPLAINTS_CONFIGURE)
+    clock.ensure_policies(session)
+    try:
+        data = json.loads(definition)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput("not valid JSON: {reason}", "definition", reason=str(exc)) from None
+    if not isinstance(data, dict):
+        raise InvalidInput("the policy must be a JSON object", "definition")
+    try:
+        policy = policy_from_dict(data)
+    except ValueError as exc:
+        raise InvalidInput(
+            "the policy is not valid: {reason}", "definition", reason=str(exc)
+        ) from None
+    if session.get(ComplaintPolicy, policy.code) is not None:
+        raise Conflict(
+            "a policy with code {code} exists; give the new rules a new code",
+            "definition",
+            code=policy.code,
+        )
+    row = ComplaintPolicy(
+        code=policy.code,
+        definition=policy_to_dict(policy),
+        close_after_days=_days(close_after_days),
+        is_default=False,
+    )
+    session.add(row)
+    session.flush()
+    _audit(session, caller, policy.code, "complaint.policy.add", limits=list(policy.limits))
+    return row
+
+
+def set_close_after_days(session: Session, caller: Caller, code: str, days: int) -> ComplaintPolicy:
+    caller.need(Permission.COMPLAINTS_CONFIGURE)
+    clock.ensure_policies(session)
+    row = session.get(ComplaintPolicy, code)
+    if row is None:
+        raise NotFound("there is no deadline policy {code}", code=code)
+    before = row.close_after_days
+    row.close_after_days = _days(days)
+    _audit(session, caller, code, "complaint.policy.close_after", before=before, after=days)
+    return row
