@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from manyi.db import Database
 from tests.conftest import Bank
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "complaints"
-SAMPLE = Path("/work/shared/data/cfpb_payday_loan_complaints.csv")
+SAMPLE = DATA / "cfpb_payday_loan_complaints.csv.gz"  # the shared real sample, compressed
 MAPPING = Path(__file__).resolve().parents[2] / "src/manyi/complaints/mappings/example-bank.yaml"
 HEADER = (
     "Date received,Product,Sub-product,Issue,Sub-issue,Consumer complaint narrative,"
@@ -132,9 +133,12 @@ def test_a_bank_export_through_a_mapping(cli: CliRunner, db: Database) -> None:
     assert stored(db) > 0
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="the shared CFPB sample is not on this machine")
-def test_the_real_cfpb_sample_and_its_statistics(cli: CliRunner, db: Database) -> None:
-    result = run(cli, "complaints", "import", str(SAMPLE), "--format", "cfpb")
+def test_the_real_cfpb_sample_and_its_statistics(
+    cli: CliRunner, db: Database, tmp_path: Path
+) -> None:
+    sample = tmp_path / "cfpb_payday_loan_complaints.csv"
+    sample.write_bytes(gzip.decompress(SAMPLE.read_bytes()))
+    result = run(cli, "complaints", "import", str(sample), "--format", "cfpb")
     assert "read 2827, imported 2827, skipped 0, duplicates 0" in result.output
     months = json.loads(run(cli, "complaints", "stats", "--by", "month", "--json").output)
     assert sum(m["count"] for m in months) == 2827

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import gzip
 import io
 from pathlib import Path
 
@@ -26,11 +28,20 @@ from manyi.complaints.import_formats import (
 from manyi.complaints.taxonomy import Axis, Flag, Intake, by_code
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "complaints"
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "cfpb_payday_loan_complaints.csv"
+# The real sample from the shared data folder, kept compressed with the tests.
+SAMPLE = DATA / "cfpb_payday_loan_complaints.csv.gz"
 EXAMPLE_MAPPING = (
     Path(__file__).resolve().parents[2] / "src/manyi/complaints/mappings/example-bank.yaml"
 )
-needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason="the shared CFPB sample is absent")
+
+
+@functools.cache
+def sample_bytes() -> bytes:
+    return gzip.decompress(SAMPLE.read_bytes())
+
+
+def sample_rows() -> csv.DictReader[str]:
+    return csv.DictReader(io.StringIO(sample_bytes().decode("utf-8"), newline=""))
 
 
 def small() -> bytes:
@@ -46,10 +57,9 @@ def by_id(result: ParseResult) -> dict[str, ImportedComplaint]:
 
 @pytest.fixture(scope="module")
 def sample() -> ParseResult:
-    return parse_file(SAMPLE.read_bytes(), "cfpb")
+    return parse_file(sample_bytes(), "cfpb")
 
 
-@needs_sample
 def test_the_real_sample_imports_in_full(sample: ParseResult) -> None:
     assert sample.errors == []
     assert sample.read == len(sample.records) == 2827
@@ -65,10 +75,9 @@ def test_the_real_sample_imports_in_full(sample: ParseResult) -> None:
     assert all(len(r.subject) <= 200 for r in sample.records)
 
 
-@needs_sample
 def test_every_record_starts_on_the_line_it_names(sample: ParseResult) -> None:
     # Narratives run over several lines; each record's line must still hold its first field.
-    lines = SAMPLE.read_text(encoding="utf-8").split("\n")
+    lines = sample_bytes().decode("utf-8").split("\n")
     assert len(lines) - 1 == 9765
     assert sample.records[0].line == 2
     for record in sample.records:
@@ -77,10 +86,8 @@ def test_every_record_starts_on_the_line_it_names(sample: ParseResult) -> None:
     assert numbers == sorted(set(numbers))
 
 
-@needs_sample
 def test_each_issue_of_the_sample_is_mapped_on_purpose() -> None:
-    with SAMPLE.open(encoding="utf-8", newline="") as handle:
-        issues = {row["Issue"] for row in csv.DictReader(handle)}
+    issues = {row["Issue"] for row in sample_rows()}
     assert len(issues) == 24
     for issue in issues:
         assert issue in CAUSE_FOR_ISSUE, issue
@@ -88,7 +95,6 @@ def test_each_issue_of_the_sample_is_mapped_on_purpose() -> None:
         assert CAUSE_FOR_ISSUE[issue] != "other", issue
 
 
-@needs_sample
 def test_the_sample_spreads_over_the_causes(sample: ParseResult) -> None:
     causes = {r.cause_code for r in sample.records}
     assert {"pricing", "rules", "disclosure", "info_security", "collection"} <= causes
@@ -107,9 +113,7 @@ def test_the_sample_spreads_over_the_causes(sample: ParseResult) -> None:
 
 def test_the_crafted_file_has_the_export_header() -> None:
     assert tuple(small().split(b"\r\n")[0].decode().split(",")) == import_cfpb.COLUMNS
-    if SAMPLE.exists():
-        with SAMPLE.open(encoding="utf-8", newline="") as handle:
-            assert tuple(next(csv.reader(handle))) == import_cfpb.COLUMNS
+    assert tuple(sample_rows().fieldnames or ()) == import_cfpb.COLUMNS
 
 
 def test_every_code_in_the_cfpb_tables_exists() -> None:
