@@ -13,6 +13,17 @@ from manyi.complaints.tables import (
     ComplaintPolicy,
     ComplaintSupervision,
 )
+from manyi.counter.tables import (
+    CounterAuthorisation,
+    CounterBundle,
+    CounterBundleItem,
+    CounterBundleMeasure,
+    CounterCorrection,
+    CounterPrefill,
+    CounterSignature,
+    CounterTransactionType,
+    CounterVoucher,
+)
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
 from manyi.lobby.tables import (
@@ -47,6 +58,15 @@ __all__ = [
     "ComplaintNamedStaff",
     "ComplaintPolicy",
     "ComplaintSupervision",
+    "CounterAuthorisation",
+    "CounterBundle",
+    "CounterBundleItem",
+    "CounterBundleMeasure",
+    "CounterCorrection",
+    "CounterPrefill",
+    "CounterSignature",
+    "CounterTransactionType",
+    "CounterVoucher",
     "DeviceToken",
     "LobbyAlert",
     "LobbyCounter",

@@ -43,7 +43,11 @@ def test_level_aliases() -> None:
 
 
 def test_roles_and_permissions() -> None:
-    assert permissions_for([Role.TELLER]) == {Permission.LOBBY_VIEW, Permission.LOBBY_OPERATE}
+    assert permissions_for([Role.TELLER]) == {
+        Permission.LOBBY_VIEW,
+        Permission.LOBBY_OPERATE,
+        Permission.COUNTER_OPERATE,
+    }
     assert Permission.UNITS_MANAGE in permissions_for([Role.ADMINISTRATOR])
     both = permissions_for([Role.BRANCH_HEAD, Role.INSPECTOR])
     assert {Permission.DEVICES_MANAGE, Permission.AUDIT_VIEW} <= both

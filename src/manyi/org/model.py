@@ -111,6 +111,15 @@ class Permission(enum.StrEnum):
     COMPLAINTS_PERSONAL = "complaints.personal"  # see complainants' names, phones, ID numbers
     COMPLAINTS_CONSULT = "complaints.consult"  # give expert opinions on cases one is asked about
     COMPLAINTS_CONFIGURE = "complaints.configure"  # categories, deadline policies, expert roster
+    COUNTER_VIEW = "counter.view"  # see bundles and the counter's measures in scope
+    COUNTER_OPERATE = "counter.operate"  # serve pre-filled bundles at one's own outlet
+    # Approve or reject a bundle: at one's own outlet (a supervisor at an outlet, 授权主管) or,
+    # for a supervisor placed at a branch, the remote authorisation centre (远程授权中心) of
+    # the outlets below that branch. Where the supervisor sits decides which; see
+    # counter/authorise.py.
+    COUNTER_AUTHORISE = "counter.authorise"
+    COUNTER_REMOTE_AUTHORISE = "counter.remote_authorise"  # claim from the centre's queue
+    COUNTER_CONFIGURE = "counter.configure"  # edit the transaction catalogue (new versions)
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -124,6 +133,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_VIEW,
             Permission.COMPLAINTS_MANAGE,
             Permission.COMPLAINTS_CONFIGURE,
+            Permission.COUNTER_VIEW,
+            Permission.COUNTER_CONFIGURE,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -137,6 +148,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_VIEW,
             Permission.COMPLAINTS_REGISTER,
             Permission.COMPLAINTS_MANAGE,
+            Permission.COUNTER_VIEW,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
@@ -149,8 +161,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_REGISTER,
         }
     ),
-    Role.TELLER: frozenset({Permission.LOBBY_VIEW, Permission.LOBBY_OPERATE}),
-    Role.SUPERVISOR: frozenset(),
+    Role.TELLER: frozenset(
+        {Permission.LOBBY_VIEW, Permission.LOBBY_OPERATE, Permission.COUNTER_OPERATE}
+    ),
+    # One role for both kinds of authorisation: at an outlet it authorises locally, at a
+    # branch it is the remote centre for the outlets below (counter/authorise.py).
+    Role.SUPERVISOR: frozenset(
+        {
+            Permission.COUNTER_VIEW,
+            Permission.COUNTER_AUTHORISE,
+            Permission.COUNTER_REMOTE_AUTHORISE,
+        }
+    ),
     Role.COMPLAINT_HANDLER: frozenset(
         {
             Permission.COMPLAINTS_VIEW,
@@ -176,6 +198,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_VIEW,
             Permission.LOBBY_VIEW,
             Permission.COMPLAINTS_VIEW,
+            Permission.COUNTER_VIEW,
         }
     ),
     Role.EXPERT: frozenset({Permission.COMPLAINTS_CONSULT}),

@@ -1,0 +1,193 @@
+"""The catalogue in the database: every version of every transaction type, as rows.
+
+A row is written once and never changed: an administrator's edit adds version + 1
+(`catalogue.new_version` checks it), and bundles keep the (code, version) of each item, so
+they are validated and run with the version they were made with. The row's digest is the
+type's SHA-256; a row whose document no longer matches it is refused when loaded.
+
+The packaged demo catalogue (`catalogue_data/transactions.json`) seeds the table; seeding
+again adds only what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.counter.access import Clerk
+from manyi.counter.catalogue import Catalogue, TransactionType, new_version
+from manyi.counter.tables import CounterTransactionType
+from manyi.db import utcnow
+from manyi.errors import Conflict, InvalidInput, NotFound
+from manyi.org.model import Permission
+
+__all__ = [
+    "catalogue",
+    "edit",
+    "get_type",
+    "latest_rows",
+    "latest_types",
+    "seed_catalogue",
+    "type_of",
+]
+
+SEEDED_BY: Final = "catalogue seed"
+
+# Types are immutable per (code, version, digest): each process builds one once.
+_built: dict[tuple[str, int, str], TransactionType] = {}
+
+
+def type_of(row: CounterTransactionType) -> TransactionType:
+    """The domain type of a stored version; refuses a document altered behind our back."""
+    key = (row.code, row.version, row.digest)
+    tx = _built.get(key)
+    if tx is None:
+        tx = TransactionType.from_schema(row.document)
+        if tx.key != (row.code, row.version) or tx.digest != row.digest:
+            raise Conflict(
+                "transaction type {code} v{version} was altered in storage",
+                code=row.code,
+                version=row.version,
+            )
+        _built[key] = tx
+    return tx
+
+
+def _row(tx: TransactionType, who: str, staff_id: int | None, now: dt.datetime) -> Any:
+    return CounterTransactionType(
+        code=tx.code,
+        version=tx.version,
+        name_zh=tx.names.zh,
+        name_en=tx.names.en,
+        document=dict(tx.schema),
+        digest=tx.digest,
+        created_by_id=staff_id,
+        created_by=who,
+        created_at=now,
+    )
+
+
+def seed_catalogue(
+    session: Session, actor: audit.Actor = audit.SYSTEM, now: dt.datetime | None = None
+) -> int:
+    """Store the packaged types that are missing; returns how many were added."""
+    now = now or utcnow()
+    stored = set(
+        session.execute(select(CounterTransactionType.code, CounterTransactionType.version))
+    )
+    added = [tx for tx in Catalogue.load() if tx.key not in stored]
+    for tx in added:
+        session.add(_row(tx, SEEDED_BY, None, now))
+    if added:
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            entity_type="counter_catalogue",
+            entity_id="packaged",
+            action="counter.catalogue.seed",
+            summary={"types": [f"{tx.code} v{tx.version}" for tx in added]},
+            now=now,
+        )
+    return len(added)
+
+
+def catalogue(session: Session) -> Catalogue:
+    """Every stored version."""
+    rows = session.scalars(select(CounterTransactionType).order_by(CounterTransactionType.id))
+    return Catalogue(type_of(row) for row in rows)
+
+
+def get_type(session: Session, code: str, version: int | None = None) -> TransactionType:
+    """One version of a type; the latest when `version` is None."""
+    statement = select(CounterTransactionType).where(CounterTransactionType.code == code)
+    if version is None:
+        statement = statement.order_by(CounterTransactionType.version.desc()).limit(1)
+    else:
+        statement = statement.where(CounterTransactionType.version == version)
+    row = session.scalar(statement)
+    if row is None:
+        raise NotFound(
+            "there is no transaction type {code}", "transactions", code=f"{code} v{version or ''}"
+        )
+    return type_of(row)
+
+
+def latest_rows(session: Session) -> list[CounterTransactionType]:
+    """The current version of each type, in the order they were first stored."""
+    newest = (
+        select(CounterTransactionType.code, func.max(CounterTransactionType.version).label("v"))
+        .group_by(CounterTransactionType.code)
+        .subquery()
+    )
+    first = (
+        select(CounterTransactionType.code, func.min(CounterTransactionType.id).label("first"))
+        .group_by(CounterTransactionType.code)
+        .subquery()
+    )
+    statement = (
+        select(CounterTransactionType)
+        .join(
+            newest,
+            (newest.c.code == CounterTransactionType.code)
+            & (newest.c.v == CounterTransactionType.version),
+        )
+        .join(first, first.c.code == CounterTransactionType.code)
+        .order_by(first.c.first)
+    )
+    return list(session.scalars(statement))
+
+
+def latest_types(session: Session, codes: Sequence[str]) -> list[TransactionType]:
+    """The current version of each code, in the order given (a code may repeat)."""
+    if not codes:
+        raise InvalidInput("choose at least one transaction", "transactions")
+    found = {row.code: row for row in latest_rows(session) if row.code in set(codes)}
+    for code in codes:
+        if code not in found:
+            raise InvalidInput("there is no transaction type {code}", "transactions", code=code)
+    return [type_of(found[code]) for code in codes]
+
+
+def types_for(session: Session, keys: Iterable[tuple[str, int]]) -> list[TransactionType]:
+    """The stored versions named by (code, version), in the order given."""
+    return [get_type(session, code, version) for code, version in keys]
+
+
+def edit(
+    session: Session,
+    clerk: Clerk,
+    code: str,
+    new_schema: Mapping[str, Any],
+    now: dt.datetime | None = None,
+) -> TransactionType:
+    """Publish an administrator's edit of a type as its next version."""
+    clerk.need(Permission.COUNTER_CONFIGURE)
+    now = now or utcnow()
+    current = get_type(session, code)
+    tx = new_version(current, new_schema)
+    try:
+        with session.begin_nested():
+            session.add(_row(tx, clerk.name, clerk.staff_id, now))
+    except IntegrityError:
+        raise Conflict(
+            "{code} was edited by someone else just now; open it again",
+            "schema",
+            code=code,
+        ) from None
+    audit.record(
+        session,
+        clerk.actor,
+        entity_type="counter_transaction_type",
+        entity_id=f"{tx.code}:{tx.version}",
+        action="counter.catalogue.edit",
+        summary={"code": tx.code, "version": tx.version, "digest": tx.digest},
+        now=now,
+    )
+    return tx

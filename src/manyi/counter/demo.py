@@ -1,0 +1,112 @@
+"""The counter's part of the demo bank: the catalogue, and the simulated core's customers.
+
+`seed(session)` stores the packaged catalogue (idempotently) and reports the demo customers
+with the account and card numbers the simulated core gives them. The core is seeded with a
+fixed seed (`runtime.DEMO_CORE_SEED`), so the numbers are the same in every process: the
+CLI can print them and the web server's core has them.
+
+The demo bank's outlets serve these customers: the 中关村 tellers (zgc.teller1/2) open their
+bundles, zgc.supervisor authorises locally, and bj.supervisor, at the Beijing branch, is the
+remote authorisation centre for the Beijing outlets. `id_card(short)` is the card a
+simulated reader holds for a customer; `form_values(short)` fills the customer section of
+a merged form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.counter import catalogue_store, runtime
+from manyi.counter.core_sim import DEMO_CUSTOMERS
+from manyi.counter.devices import IdCardData
+
+__all__ = ["DEMO_ACTOR", "CounterSeedReport", "DemoCustomer", "form_values", "id_card", "seed"]
+
+DEMO_ACTOR: Final = audit.Actor(id=None, name="demo-seed")
+_ADDRESS: Final = "浙江省杭州市西湖区文三路{n}号"
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    short: str
+    name: str
+    id_number: str
+    account: str
+    card: str
+    pin: str  # demo only, printed on purpose like the demo password
+    mobile: str
+    frozen: bool
+
+
+@dataclass
+class CounterSeedReport:
+    types_added: int = 0
+    customers: list[DemoCustomer] = field(default_factory=list)
+
+
+def customers() -> list[DemoCustomer]:
+    accounts = runtime.current().demo_accounts or runtime.simulated().demo_accounts
+    out = []
+    for short, (name, id_number, _balance, pin, options) in DEMO_CUSTOMERS.items():
+        account, card = accounts[short]
+        out.append(
+            DemoCustomer(
+                short,
+                name,
+                id_number,
+                account,
+                card,
+                pin,
+                options.get("mobile", ""),
+                bool(options.get("frozen")),
+            )
+        )
+    return out
+
+
+def seed(session: Session) -> CounterSeedReport:
+    """Store the catalogue and name the demo customers; safe to run again."""
+    return CounterSeedReport(
+        types_added=catalogue_store.seed_catalogue(session, DEMO_ACTOR),
+        customers=customers(),
+    )
+
+
+def id_card(short: str) -> IdCardData:
+    """The second-generation ID card of a demo customer (for a simulated reader)."""
+    name, number = DEMO_CUSTOMERS[short][0], DEMO_CUSTOMERS[short][1]
+    born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    issued = dt.date(2016, born.month, min(born.day, 28))
+    long_term = 2016 - born.year >= 46  # cards issued from 46 on are valid for life (长期)
+    return IdCardData(
+        name=name,
+        id_number=number,
+        sex="M" if int(number[16]) % 2 else "F",
+        birth_date=born,
+        address=_ADDRESS.format(n=10 + list(DEMO_CUSTOMERS).index(short)),
+        issuing_authority="杭州市公安局西湖分局",
+        valid_from=issued,
+        valid_until=None if long_term else issued.replace(year=issued.year + 20),
+    )
+
+
+def form_values(short: str) -> dict[str, Any]:
+    """The customer section of a merged form for a demo customer (the card as account)."""
+    person = next(c for c in customers() if c.short == short)
+    card = id_card(short)
+    values: dict[str, Any] = {
+        "customer_name": person.name,
+        "id_type": "resident_id",
+        "id_number": person.id_number,
+        "account_number": person.card,
+        "card_number": person.card,
+        "address": card.address,
+    }
+    if person.mobile:
+        values["mobile"] = person.mobile
+    return values

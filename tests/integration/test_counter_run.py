@@ -1,0 +1,272 @@
+"""Running bundles through the simulated core: one PIN entry, results per item, failures
+mid-bundle, safe retries, and bundles made on a catalogue version that has since changed."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from manyi.counter import bundle_store, bundles, catalogue_store, runner
+from manyi.counter.core import Balance, Posting, PostingResult
+from manyi.counter.core_sim import AFTER, SimulatedCore
+from manyi.counter.devices import IdCardData, PinBlock, PinEntryCancelled
+from manyi.counter.prefill import FormInvalid
+from manyi.counter.tables import CounterBundle, CounterBundleItem
+from manyi.db import Database
+from manyi.errors import Conflict
+from manyi.personal import id_check_char
+from tests.conftest import Bank
+from tests.integration.test_counter_support import (
+    MINUTE,
+    Sim,
+    act,
+    clerk,
+    customer,
+    make_sim,
+    open_bundle,
+    ready,
+    setup_counter,
+    submit,
+)
+from tests.lobby_helpers import T0
+
+
+@pytest.fixture
+def sim(db: Database, bank: Bank) -> Sim:
+    setup_counter(db, bank)
+    return make_sim()
+
+
+def four_items(sim: Sim, short: str, third: str = "30000") -> dict[str, object]:
+    """Deposit, withdrawal, transfer and a water bill: three of them need the PIN."""
+    return customer(sim, short) | {
+        "item1.amount": "2000",
+        "item1.currency": "CNY",
+        "item2.amount": "500",
+        "item2.currency": "CNY",
+        "item3.amount": third,
+        "item3.currency": "CNY",
+        "item3.payee_name": "收款人",
+        "item3.payee_account": sim.account("liu_yang" if short == "zhang_wei" else "zhang_wei"),
+        "item3.payee_bank": "满意银行",
+        "item4.amount": "88.50",
+        "item4.currency": "CNY",
+        "item4.bill_type": "water",
+        "item4.bill_account": "W-20261130",
+    }
+
+
+FOUR = ["deposit", "withdraw", "transfer", "bill_pay"]
+
+
+def items(db: Database, reference: str) -> list[CounterBundleItem]:
+    with db.session() as session:
+        bundle = session.scalar(select(CounterBundle).where(CounterBundle.reference == reference))
+        assert bundle is not None
+        return bundle_store.items_of(session, bundle)
+
+
+def run(db: Database, sim: Sim, reference: str, core: object = None) -> runner.RunOutcome:
+    outcome: runner.RunOutcome = act(
+        db,
+        "teller.a",
+        runner.run,
+        reference,
+        T0 + 5 * MINUTE,
+        pin_pad=sim.pad,
+        core=core or sim.core,
+    )
+    return outcome
+
+
+def test_one_pin_entry_serves_every_item_that_needs_it(db: Database, sim: Sim) -> None:
+    account = sim.account("zhang_wei")
+    reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
+    sim.pad.customer_types("123456")
+    outcome = run(db, sim, reference)
+    assert outcome.status.value == "completed" and outcome.pin_entered
+    assert sim.pad.entries == 1
+    assert outcome.bundle.state == "done" and outcome.bundle.pin_entries == 1
+    stored = items(db, reference)
+    assert [i.status for i in stored] == ["posted"] * 4
+    assert all(i.core_reference.startswith("J") for i in stored)
+    assert stored[3].outputs["biller"] == "City water"
+    assert [i.payer for i in stored] == ["card"] * 4  # the customer wrote their card number
+    # 86,000 + 2,000 − 500 − 30,000 − 88.50
+    assert sim.core.balance(account).balance == Decimal("57411.50")
+    assert [key for key, _, _ in sim.core.journal] == [f"{reference}:{n}" for n in (1, 2, 3, 4)]
+    with pytest.raises(Conflict):  # done is done
+        run(db, sim, reference)
+
+
+def test_insufficient_funds_on_item_three_fails_only_item_three(db: Database, sim: Sim) -> None:
+    # 刘洋 has 150.00: the deposit and the small withdrawal post, the transfer cannot.
+    reference = ready(db, sim, "liu_yang", FOUR, four_items(sim, "liu_yang", third="5000"))
+    sim.pad.customer_types("112233")
+    outcome = run(db, sim, reference)
+    assert outcome.bundle.state == "partial"
+    stored = items(db, reference)
+    assert [(i.status, i.error_code) for i in stored] == [
+        ("posted", None),
+        ("posted", None),
+        ("failed", "insufficient_funds"),
+        ("posted", None),
+    ]
+    assert sim.core.balance(sim.account("liu_yang")).balance == Decimal("1561.50")
+    with pytest.raises(Conflict):  # a failed item is final; doing it again is a new bundle
+        run(db, sim, reference)
+
+
+def test_a_lost_answer_interrupts_and_the_retry_never_posts_twice(db: Database, bank: Bank) -> None:
+    setup_counter(db, bank)
+    sim = make_sim(call3=AFTER)  # the transfer is applied, its answer lost
+    account, payee = sim.account("zhang_wei"), sim.account("liu_yang")
+    reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
+    sim.pad.customer_types("123456")
+    first = run(db, sim, reference)
+    assert first.bundle.state == "interrupted"
+    stored = items(db, reference)
+    assert [i.status for i in stored] == ["posted", "posted", "unknown", "pending"]
+    assert stored[2].error_code == "timeout" and stored[2].attempts == 1
+    assert "waiting for item 3" in stored[3].message
+    # The retry needs the PIN again (items 3 and 4 need it), once; a cancelled entry stops it.
+    sim.pad.customer_cancels()
+    with pytest.raises(PinEntryCancelled):
+        run(db, sim, reference)
+    assert [i.status for i in items(db, reference)] == ["posted", "posted", "unknown", "pending"]
+    sim.pad.customer_types("123456")
+    second = run(db, sim, reference)
+    assert second.bundle.state == "done" and second.bundle.pin_entries == 2
+    stored = items(db, reference)
+    assert [i.status for i in stored] == ["posted"] * 4
+    assert stored[2].replayed and stored[2].attempts == 2
+    assert [key for key, _, _ in sim.core.journal].count(f"{reference}:3") == 1
+    assert sim.core.balance(account).balance == Decimal("57411.50")
+    assert sim.core.balance(payee).balance == Decimal("30150.00")
+
+
+class ExplodingCore:
+    """The simulated core behind an adapter whose connection drops on one call."""
+
+    def __init__(self, inner: SimulatedCore, explode_on: int) -> None:
+        self.inner, self.explode_on, self.calls = inner, explode_on, 0
+
+    def post(self, posting: Posting, pin_block: PinBlock | None, key: str) -> PostingResult:
+        self.calls += 1
+        result = self.inner.post(posting, pin_block, key)
+        if self.calls == self.explode_on:
+            raise ConnectionResetError("connection reset by core")
+        return result
+
+    def balance(self, account: str) -> Balance:
+        return self.inner.balance(account)
+
+
+def test_an_adapter_that_raises_leaves_the_item_unknown_for_a_retry(db: Database, sim: Sim) -> None:
+    reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
+    sim.pad.customer_types("123456")
+    outcome = run(db, sim, reference, ExplodingCore(sim.core, explode_on=2))
+    assert outcome.adapter_error == "ConnectionResetError"
+    assert outcome.bundle.state == "interrupted"
+    assert [i.status for i in items(db, reference)] == ["posted", "unknown", "pending", "pending"]
+    sim.pad.customer_types("123456")
+    assert run(db, sim, reference).bundle.state == "done"
+    assert len(sim.core.journal) == 4
+
+
+def test_a_wrong_pin_fails_the_pin_items_and_nothing_else(db: Database, sim: Sim) -> None:
+    reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
+    sim.pad.customer_types("654321")
+    outcome = run(db, sim, reference)
+    assert outcome.bundle.state == "partial"
+    assert [(i.status, i.error_code) for i in items(db, reference)] == [
+        ("posted", None),
+        ("failed", "pin_invalid"),
+        ("failed", "pin_invalid"),
+        ("failed", "pin_invalid"),
+    ]
+
+
+def test_a_cancelled_pin_entry_sends_nothing(db: Database, sim: Sim) -> None:
+    reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
+    sim.pad.customer_cancels()
+    with pytest.raises(PinEntryCancelled):
+        run(db, sim, reference)
+    assert [i.status for i in items(db, reference)] == ["pending"] * 4
+    assert sim.core.journal == ()
+    sim.pad.customer_types("123456")
+    assert run(db, sim, reference).bundle.state == "done"
+
+
+def new_customer_card() -> IdCardData:
+    first17 = "11010519900307123"
+    number = first17 + id_check_char(first17)
+    return IdCardData(
+        name="赵新",
+        id_number=number,
+        sex="M",
+        birth_date=dt.date(1990, 3, 7),
+        address="北京市西城区复兴门内大街55号",
+        issuing_authority="北京市公安局西城分局",
+        valid_from=dt.date(2020, 1, 1),
+        valid_until=dt.date(2040, 1, 1),
+    )
+
+
+def test_a_new_customer_opens_an_account_and_a_card_with_its_new_pin(
+    db: Database, sim: Sim
+) -> None:
+    card = new_customer_card()
+    values = {
+        "customer_name": card.name,
+        "id_type": "resident_id",
+        "id_number": card.id_number,
+        "mobile": "13900001111",
+        "id_valid_until": "2040-01-01",
+        "address": card.address,
+        "occupation": "professional",
+        "item1.account_type": "class_i",
+        "item2.card_product": "standard",
+        "item3.daily_limit": "5000",
+        "item4.amount": "1000",
+        "item4.currency": "CNY",
+    }
+    codes = ["open_account", "card_issue", "mobile_banking_signup", "deposit"]
+    reference = open_bundle(db, "teller.a", submit(db, codes, values))
+    act(db, "teller.a", bundles.confirm_by_customer, reference, T0)
+    sim.reader.place(card)
+    act(db, "teller.a", bundles.check_identity, reference, sim.reader, T0)
+    sim.pad.customer_types("246802")  # the new card's PIN
+    outcome = run(db, sim, reference)
+    assert outcome.bundle.state == "done" and sim.pad.entries == 1
+    stored = items(db, reference)
+    account = stored[0].outputs["account_number"]
+    new_card = stored[1].outputs["card_number"]
+    assert stored[1].item_values["account_number"] == "@item1.account_number"
+    assert sim.core.card(new_card).account == account
+    assert sim.core.balance(account).balance == Decimal("1000.00")
+    assert sim.core.account(account).mobile_banking
+
+
+def test_a_bundle_made_on_v1_still_validates_and_runs_on_v1_after_v2(
+    db: Database, sim: Sim
+) -> None:
+    values = customer(sim, "zhang_wei") | {"item1.amount": "300", "item1.currency": "CNY"}
+    reference = open_bundle(db, "teller.a", submit(db, ["withdraw"], values))
+    with db.session() as session:
+        current = catalogue_store.get_type(session, "withdraw")
+        edited = copy.deepcopy(dict(current.schema))
+        edited["required"] = [*edited["required"], "purpose"]  # v2 asks the purpose
+        catalogue_store.edit(session, clerk(session, "admin"), "withdraw", edited, T0)
+    with pytest.raises(FormInvalid) as refused:  # new pre-fills use v2
+        submit(db, ["withdraw"], values)
+    assert refused.value.field == "item1.purpose"
+    act(db, "teller.a", bundles.confirm_by_customer, reference, T0)  # still checked on v1
+    sim.pad.customer_types("123456")
+    outcome = run(db, sim, reference)
+    assert outcome.bundle.state == "done"
+    assert [(i.code, i.version) for i in items(db, reference)] == [("withdraw", 1)]

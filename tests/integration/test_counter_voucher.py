@@ -1,0 +1,123 @@
+"""One signature and one e-voucher per bundle: the PDF opens, its hash is kept, a reprint
+gives the same bytes, and a file changed on disk is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from manyi.counter import authorise, runner, voucher
+from manyi.counter.tables import CounterSignature, CounterVoucher
+from manyi.db import Database
+from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tests.conftest import Bank
+from tests.integration.test_counter_support import (
+    MINUTE,
+    Sim,
+    act,
+    customer,
+    make_sim,
+    png,
+    ready,
+    setup_counter,
+)
+from tests.lobby_helpers import T0
+
+
+@pytest.fixture
+def sim(db: Database, bank: Bank) -> Sim:
+    setup_counter(db, bank)
+    return make_sim()
+
+
+def ran(db: Database, sim: Sim) -> str:
+    """An authorised two-item bundle for 张伟, run: a withdrawal of 60,000 and a deposit."""
+    values = customer(sim, "zhang_wei") | {
+        "item1.amount": "60000",
+        "item1.currency": "CNY",
+        "item2.amount": "1000",
+        "item2.currency": "CNY",
+        "item2.remarks": "工资",
+    }
+    reference = ready(db, sim, "zhang_wei", ["withdraw", "deposit"], values)
+    request = act(db, "teller.a", authorise.request_authorisation, reference, T0)
+    act(db, "sup.a", authorise.approve, request.id, T0 + MINUTE)
+    sim.pad.customer_types("123456")
+    act(db, "teller.a", runner.run, reference, T0 + 2 * MINUTE, pin_pad=sim.pad, core=sim.core)
+    return reference
+
+
+def test_the_voucher_is_signed_stored_by_hash_and_reprinted_identically(
+    db: Database, sim: Sim, tmp_path: Path
+) -> None:
+    reference = ran(db, sim)
+    signature = png()
+    act(db, "teller.a", voucher.sign, reference, signature, T0 + 3 * MINUTE)
+    issued = act(
+        db, "teller.a", voucher.issue_voucher, reference, T0 + 4 * MINUTE, var_dir=tmp_path
+    )
+    path = voucher.voucher_path(tmp_path, issued.sha256)
+    data = path.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == issued.sha256 and issued.size == len(data)
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == issued.pages == 1
+    text = reader.pages[0].extract_text()
+    for expected in (
+        reference,
+        "电子回单",
+        "OUT-A",
+        "柜员甲",
+        "张伟",
+        "330106********0319",
+        "60,000.00",
+        "主管授权",
+        "sup.a",
+    ):
+        assert expected in text, expected
+    assert "330106198503120319" not in text  # the ID number is masked
+    assert reader.pages[0].images  # the signature is on it
+    with db.session() as session:
+        row = session.get_one(CounterSignature, issued.bundle_id)
+        assert row.png == signature and row.sha256 == hashlib.sha256(signature).hexdigest()
+        assert session.get_one(CounterVoucher, issued.bundle_id).sha256 == issued.sha256
+    # Reprints are the same bytes, for the teller and for the outlet's head.
+    assert act(db, "teller.a", voucher.voucher_pdf, reference, var_dir=tmp_path) == data
+    assert act(db, "head.a", voucher.voucher_pdf, reference, var_dir=tmp_path) == data
+    with pytest.raises(NotFound):
+        act(db, "head.b", voucher.voucher_pdf, reference, var_dir=tmp_path)
+    with pytest.raises(Conflict):  # archived: issued once
+        act(db, "teller.a", voucher.issue_voucher, reference, T0, var_dir=tmp_path)
+    # A file changed on disk is refused, not handed out.
+    path.write_bytes(data.replace(b"%%EOF", b"%%EOF\n% changed"))
+    with pytest.raises(Conflict) as refused:
+        act(db, "teller.a", voucher.voucher_pdf, reference, var_dir=tmp_path)
+    assert refused.value.error_code == "voucher_altered"
+
+
+def test_the_customer_signs_once_after_the_run(db: Database, sim: Sim, tmp_path: Path) -> None:
+    values = customer(sim, "zhang_wei") | {"item1.amount": "100", "item1.currency": "CNY"}
+    reference = ready(db, sim, "zhang_wei", ["withdraw"], values)
+    with pytest.raises(Conflict):  # nothing ran yet
+        act(db, "teller.a", voucher.sign, reference, png(), T0)
+    sim.pad.customer_types("123456")
+    act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+    with pytest.raises(Conflict):  # not signed yet
+        act(db, "teller.a", voucher.issue_voucher, reference, T0, var_dir=tmp_path)
+    for bad in (b"GIF89a", png()[:40], b"\x89PNG\r\n\x1a\n" + b"\0" * 600_000):
+        with pytest.raises(InvalidInput):
+            act(db, "teller.a", voucher.sign, reference, bad, T0)
+    with pytest.raises(InvalidInput):
+        act(db, "teller.a", voucher.sign, reference, png(3000, 40), T0)
+    with pytest.raises(Forbidden):
+        act(db, "teller.a2", voucher.sign, reference, png(), T0)
+    act(db, "teller.a", voucher.sign, reference, png(), T0)
+    with pytest.raises(Conflict):
+        act(db, "teller.a", voucher.sign, reference, png(), T0)
+    with pytest.raises(NotFound):  # no voucher yet
+        act(db, "teller.a", voucher.voucher_pdf, reference, var_dir=tmp_path)
+    issued = act(db, "teller.a", voucher.issue_voucher, reference, T0, var_dir=tmp_path)
+    assert issued.pages == 1
