@@ -322,6 +322,19 @@ def test_term_deposit_and_early_withdrawal_at_the_demand_rate(
     assert core.balance(term).closed
 
 
+def test_an_early_withdrawal_checks_the_pin_of_the_holders_own_card(
+    core: SimulatedCore, demo: dict[str, tuple[str, str]], pad: SimulatedPinPad, clock: Clock
+) -> None:
+    # A term account has no card: the PIN is checked against the card of the account paid into.
+    account, card = demo["zhang_wei"]
+    posting = Posting(K.TERM_DEPOSIT, account=account, amount=money("10000"), term_months=12)
+    term = core.post(posting, pin(pad, card, "123456"), "e1").outputs["account_number"]
+    clock.today = TODAY + dt.timedelta(days=30)
+    early = Posting(K.TERM_EARLY_WITHDRAW, account=term, counterpart_account=account)
+    assert failed(core.post(early, pin(pad, card, "654321"), "e2"), ErrorCode.PIN_INVALID)
+    assert core.post(early, pin(pad, card, "123456"), "e3").posted
+
+
 def test_term_deposit_month_end_maturity(
     core: SimulatedCore, demo: dict[str, tuple[str, str]], pad: SimulatedPinPad, clock: Clock
 ) -> None:
@@ -361,12 +374,12 @@ def test_bill_payment_and_wealth_purchase_debit(
     )
     assert paid.posted and paid.outputs["balance_after"] == "319687.60"
 
-    small = Posting(K.WEALTH_BUY, account=account, amount=money("9999.99"), product_code="WM-90D")
+    small = Posting(K.WEALTH_BUY, account=account, amount=money("9999.99"), product_code="WM90D")
     assert failed(post(small, "w0"), ErrorCode.REJECTED)
     bought = post(
-        Posting(K.WEALTH_BUY, account=account, amount=money("10000"), product_code="WM-90D"), "w1"
+        Posting(K.WEALTH_BUY, account=account, amount=money("10000"), product_code="WM90D"), "w1"
     )
-    assert bought.outputs == {"product": "WM-90D", "holding": "10000.00"}
+    assert bought.outputs == {"product": "WM90D", "holding": "10000.00"}
     assert balance(core, account) == money("309687.60")
 
 

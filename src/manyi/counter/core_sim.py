@@ -41,7 +41,7 @@ DEMAND_RATE = Decimal("0.05")  # percent a year
 TERM_RATES = {m: Decimal(r) for m, r in ((3, ".65"), (6, ".85"), (12, ".95"), (24, "1.05"))}
 TERM_RATES |= {36: Decimal("1.25"), 60: Decimal("1.30")}  # percent a year, by months
 BILLERS = {"STATE-GRID": "State Grid electricity", "WATER": "City water", "GAS": "City gas"}
-PRODUCTS = {"WM-90D": Decimal("10000"), "WM-180D": Decimal("50000")}  # code → minimum
+PRODUCTS = {"WM90D": Decimal("10000"), "WM180D": Decimal("50000")}  # code (the dictionary's pattern) → minimum
 CARD_BIN = "628888"  # fictitious
 CENT, _ZERO = Decimal("0.01"), Decimal("0.00")
 E = ErrorCode
@@ -330,7 +330,7 @@ class SimulatedCore:
         _require(payee.holder_id == term.holder_id, REJECTED, "pay into the holder's own account")
         matured = term.maturity is not None and self._today() >= term.maturity
         _require(not matured, REJECTED, "the deposit has matured: not an early withdrawal")
-        self._verify_pin(p, pin, term)
+        self._verify_pin(p, pin, payee)  # a term account has no card: the holder's card PIN
         days = (self._today() - term.opened_on).days
         interest = (term.balance * DEMAND_RATE / 100 * days / 360).quantize(CENT, ROUND_HALF_UP)
         paid = term.balance + interest  # early: the demand rate for the days held
