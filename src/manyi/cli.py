@@ -109,16 +109,20 @@ def demo_seed(
         raise _fail("refusing to seed demo accounts in production (use --allow-production)")
     database = _database(settings)
     from manyi.complaints import demo as demo_complaints
+    from manyi.counter import demo as demo_counter
     from manyi.db import utcnow
 
     with database.session() as session:
         report = demo.seed(session)
     with database.session() as session:
         complaints = demo_complaints.seed(session, utcnow())
+    with database.session() as session:
+        counter = demo_counter.seed(session)
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
     )
+    typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     if not quiet:
         print_demo_sign_ins(settings)
 
