@@ -20,7 +20,6 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi import audit
 from manyi.counter import bundle_store
 from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.bundle_model import Action, next_state
@@ -50,27 +49,6 @@ _DECISIONS: Final = {"approved": "同意 approved", "rejected": "拒绝 rejected
 
 def voucher_path(var_dir: Path, sha256: str) -> Path:
     return var_dir / "counter" / "vouchers" / sha256[:2] / f"{sha256}.pdf"
-
-
-def _record(
-    session: Session,
-    clerk: Clerk,
-    bundle: CounterBundle,
-    action: str,
-    now: dt.datetime,
-    **s: object,
-) -> None:
-    audit.record(
-        session,
-        clerk.actor,
-        entity_type="counter_bundle",
-        entity_id=bundle.reference,
-        action="counter.bundle." + action,
-        summary={"state": bundle.state, **s},
-        unit_id=bundle.outlet_id,
-        unit_path=bundle.outlet_path,
-        now=now,
-    )
 
 
 def _check_png(data: bytes) -> None:
@@ -103,7 +81,7 @@ def sign(
     )
     session.add(signature)
     bundle.state, bundle.signed_at = target.value, now
-    _record(session, teller, bundle, "sign", now, signature=digest)
+    bundle_store.record(session, teller, bundle, "sign", now, signature=digest)
     return signature
 
 
@@ -197,7 +175,7 @@ def issue_voucher(
     )
     session.add(voucher)
     bundle.state, bundle.archived_at = target.value, now
-    _record(session, teller, bundle, "archive", now, voucher=digest)
+    bundle_store.record(session, teller, bundle, "archive", now, voucher=digest)
     return voucher
 
 
