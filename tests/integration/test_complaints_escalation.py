@@ -68,14 +68,16 @@ def test_warnings_then_supervision_level_by_level(db: Database, cb: ComplaintBan
         handler = session.get(Complaint, case).handler_id  # type: ignore[union-attr]
     assert handler is not None
     assert scan(db, NOW + dt.timedelta(days=1)).done == 0
-    # Half the 15 days: the handler is warned, once however often the scan runs.
+    # Half the 15 days: the handler and the outlet's head are warned, once however often it runs.
     half = NOW + dt.timedelta(days=8)
     assert scan(db, half).warned == 1
     assert scan(db, half + dt.timedelta(hours=1)).done == 0
     assert len(notes_to(db, handler)) == 2  # the assignment and the warning
-    # 80 %: the head of the outlet hears of it too.
+    assert len(notes_to(db, cb.staff["head_a"])) == 1
+    # 80 %: both again.
     assert scan(db, NOW + dt.timedelta(days=13)).warned == 1
-    assert notes_to(db, cb.staff["head_a"]) == ["Complaint {reference} is at risk: due {due}"]
+    assert len(notes_to(db, handler)) == 3
+    assert notes_to(db, cb.staff["head_a"]) == ["Complaint {reference} is at risk: due {due}"] * 2
     # One minute before the due instant nothing escalates; at it, the sub-branch supervises.
     assert scan(db, DUE - dt.timedelta(minutes=1)).escalated == 0
     report = scan(db, DUE)

@@ -6,7 +6,7 @@ cases), claims each one with a compare-and-set on that column, so two
 workers never act on the same case, and then:
 
 - at risk (the policy's thresholds, 50 % and 80 % by default) → notify the
-  handler, and from the second level the head of the responsible unit;
+  handler and the head of the responsible unit, at each level;
 - overdue → a supervision record for the complaint managers of the parent
   unit, with a new due date; still overdue when that passes → the next
   level up, and so on to the head office;
@@ -176,11 +176,9 @@ def warn(
     now: dt.datetime,
     lookups: Lookups,
 ) -> None:
-    recipients: list[int] = []
-    if complaint.handler_id is not None:
-        recipients.append(complaint.handler_id)
-    if level >= 2 or complaint.handler_id is None:
-        recipients += lookups.unit_heads(session, complaint.responsible_unit_id)
+    # Each risk level (50 %, 80 % by default) warns the handler and the responsible unit's head.
+    recipients = [complaint.handler_id] if complaint.handler_id is not None else []
+    recipients += lookups.unit_heads(session, complaint.responsible_unit_id)
     key = (
         f"complaint:{complaint.id}:{complaint.reopen_count}:{complaint.deadline_stage}:risk{level}"
     )
