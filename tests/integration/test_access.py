@@ -95,6 +95,7 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
             tickets[side], public_tokens[side] = issued.ticket.id, issued.public_token
     ids = {
         "outlet": {"A": "OUT-A", "B": "OUT-B"},
+        "outlet_code": {"A": "OUT-A", "B": "OUT-B"},
         "number": {"A": 1, "B": 1},
         "ticket_id": tickets,
         "token": public_tokens,
@@ -127,8 +128,10 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
 
 
 def customer_page(path: str) -> bool:
-    """Ticket and complaint pages for customers; /complaints (staff pages) is not one."""
-    return path == "/complaint" or path.startswith(("/api/v1/public/", "/t/", "/complaint/"))
+    """Ticket, complaint and pre-fill pages for customers; /complaints (staff pages) is not one."""
+    return path == "/complaint" or path.startswith(
+        ("/api/v1/public/", "/t/", "/complaint/", "/prefill/")
+    )
 
 
 def client_for(db: Database, persona: str) -> TestClient:

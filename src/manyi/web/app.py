@@ -102,6 +102,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.audit.views import router as audit_router
     from manyi.complaints.public import router as complaints_public
     from manyi.complaints.views import router as complaints_views
+    from manyi.counter.public import router as counter_public
     from manyi.lobby.api import device_router as lobby_device_api
     from manyi.lobby.api import router as lobby_api
     from manyi.lobby.config_api import router as lobby_config_api
@@ -126,6 +127,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(notify_views)
     app.include_router(complaints_public)
     app.include_router(complaints_views)
+    app.include_router(counter_public)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -30,6 +30,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "lobby" / "templates",
     PACKAGE_DIR / "notify" / "templates",
     PACKAGE_DIR / "complaints" / "templates",
+    PACKAGE_DIR / "counter" / "templates",
 ]
 
 
