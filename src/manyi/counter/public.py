@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -28,13 +27,21 @@ from sqlalchemy.orm import Session
 
 from manyi import ratelimit
 from manyi.counter import catalogue_store, prefill
-from manyi.counter.fields import FieldProblem, Names, field_dictionary
-from manyi.counter.merge import MergedField, MergedForm
+from manyi.counter.fields import FieldProblem
+from manyi.counter.merge import MergedForm
+from manyi.counter.public_forms import (
+    form_sections,
+    in_catalogue_order,
+    local_until,
+    name_in,
+    problem_texts,
+    tile_groups,
+)
 from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.lobby.printing import qr_svg
 from manyi.org.tables import Unit
-from manyi.web.i18n import Translate, request_language, translator
+from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, public
 from manyi.web.templating import render
 
@@ -50,69 +57,8 @@ RESERVED: Final = frozenset({"csrf_token", "t", "ticket"})
 CHOSEN = Query(default=[])  # ?t=code&t=code: the transactions chosen
 
 
-def _(message: str) -> str:
-    """Marks a message id for translation; the page translates it when shown."""
-    return message
-
-
-# The catalogue as the customer meets it: by what they came to do. A code not listed
-# (a type added later) goes under the last group.
-GROUPS: Final = (
-    (_("Accounts and cards"), ("open_account", "card_issue", "mobile_banking_signup")),
-    (_("Cash, transfers and bills"), ("deposit", "withdraw", "transfer", "bill_pay")),
-    (_("Term deposits and wealth products"), ("term_deposit", "term_early_withdraw", "wealth_buy")),
-    (
-        _("Lost cards and changes"),
-        ("card_loss", "card_replace", "change_mobile", "close_account"),
-    ),
-)
-DATE_CHECKS: Final = frozenset({"date", "date_not_past", "date_not_future"})
-
-
-@dataclass(frozen=True)
-class Tile:
-    code: str
-    name: str
-    chosen: bool
-
-
-@dataclass(frozen=True)
-class TileGroup:
-    name: str
-    tiles: list[Tile]
-
-
-@dataclass(frozen=True)
-class FieldView:
-    """One input of the merged form, ready for the template."""
-
-    key: str  # the form's name: "mobile", "item2.amount"
-    dom_id: str
-    label: str
-    help: str
-    required: bool
-    kind: str  # text, tel, numeric, decimal, code, date, select, checkbox, textarea
-    options: list[tuple[str, str]]
-    value: str
-    problem: str
-    autocomplete: str
-
-
-@dataclass(frozen=True)
-class SectionView:
-    key: str
-    title: str
-    number: int | None
-    fields: list[FieldView]
-    notes: list[str]  # values taken from an earlier item
-
-
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def _names(names: Names, lang: str) -> str:
-    return names.en if lang == "en" else names.zh
 
 
 def _outlet(session: Session, code: str) -> Unit | None:
@@ -147,23 +93,6 @@ def _limited(request: Request, outlet: Unit) -> Response:
 
 
 # --- step 1: what the customer came to do ----------------------------------------------
-
-
-def tile_groups(session: Session, lang: str, chosen: Sequence[str]) -> list[TileGroup]:
-    rows = catalogue_store.latest_rows(session)
-    known = {code for _name, codes in GROUPS for code in codes}
-    groups = []
-    for index, (name, codes) in enumerate(GROUPS):
-        members = [row for row in rows if row.code in codes]
-        if index == len(GROUPS) - 1:
-            members += [row for row in rows if row.code not in known]
-        tiles = [
-            Tile(row.code, row.name_en if lang == "en" else row.name_zh, row.code in chosen)
-            for row in members
-        ]
-        if tiles:
-            groups.append(TileGroup(name, tiles))
-    return groups
 
 
 def _pick_page(
@@ -210,95 +139,6 @@ def prefill_pick(
 # --- step 2: the one form ---------------------------------------------------------------
 
 
-def _in_catalogue_order(session: Session, codes: Sequence[str]) -> list[str]:
-    """The chosen codes once each, in the order the catalogue runs them (an account is
-    opened before its card is issued); unknown codes stay, for the service to refuse."""
-    order = [row.code for row in catalogue_store.latest_rows(session)]
-    unique = list(dict.fromkeys(code for code in codes if code))
-    return sorted(unique, key=lambda c: order.index(c) if c in order else len(order))
-
-
-def _kind(merged: MergedField) -> str:
-    check = field_dictionary()[merged.field_id].check
-    if merged.options:
-        return "select"
-    if check == "boolean":
-        return "checkbox"
-    if check in DATE_CHECKS:
-        return "date"
-    if check == "mobile":
-        return "tel"
-    if check in ("card", "digits"):
-        return "numeric"
-    if check == "amount":
-        return "decimal"
-    if check in ("id_number", "code"):
-        return "code"
-    if merged.field_id == "remarks":
-        return "textarea"
-    return "text"
-
-
-AUTOCOMPLETE: Final = {"customer_name": "name", "mobile": "tel", "address": "street-address"}
-# What a fresh form starts with: most customers hold a resident ID card and use yuan.
-DEFAULTS: Final = {"id_type": "resident_id", "currency": "CNY"}
-
-
-def _problem_texts(problems: Sequence[FieldProblem], _: Translate) -> dict[str, str]:
-    return {p.field: p.text(_) for p in problems}
-
-
-def form_sections(
-    form: MergedForm,
-    lang: str,
-    values: Mapping[str, str] | None,
-    problems: Mapping[str, str],
-) -> list[SectionView]:
-    """The merged form's sections as the page shows them; `values` None means a fresh form."""
-    _ = translator(lang)
-    sections = []
-    for section in form.sections:
-        fields = []
-        for key in section.fields:
-            merged = form.field(key)
-            kind = _kind(merged)
-            if values is None:
-                default = DEFAULTS.get(merged.field_id, "")
-                known = {str(o.value) for o in merged.options}
-                value = default if default in known else ""
-            else:
-                value = values.get(key, "")
-            fields.append(
-                FieldView(
-                    key=key,
-                    dom_id="f-" + key.replace(".", "-"),
-                    label=_names(merged.label, lang),
-                    help=_names(merged.help, lang) if merged.help else "",
-                    required=merged.required,
-                    kind=kind,
-                    options=[(str(o.value), _names(o.names, lang)) for o in merged.options],
-                    value=value,
-                    problem=problems.get(key, ""),
-                    autocomplete=AUTOCOMPLETE.get(key, "off"),
-                )
-            )
-        notes = []
-        for link in form.links:
-            if link.item == section.item:
-                source = form.items[link.source - 1]
-                notes.append(
-                    _("{field}: from item {n}, {name}. Nothing to fill in.").format(
-                        field=_names(field_dictionary()[link.field_id].label, lang),
-                        n=link.source,
-                        name=_names(source.names, lang),
-                    )
-                )
-        title = _("Your details") if section.item is None else _names(section.names, lang)
-        if fields or notes:
-            sections.append(SectionView(section.key, title, section.item, fields, notes))
-    return sections
-
-
 def _form_page(
     request: Request,
     outlet: Unit,
@@ -311,7 +151,7 @@ def _form_page(
 ) -> Response:
     lang = request_language(request)
     _ = translator(lang)
-    texts = _problem_texts(problems, _)
+    texts = problem_texts(problems, _)
     shown = {f.key for f in form.fields}
     return _page(
         request,
@@ -361,7 +201,7 @@ def prefill_form(
     outlet = _outlet(session, outlet_code)
     if outlet is None:
         return _missing(request)
-    codes = _in_catalogue_order(session, t)
+    codes = in_catalogue_order(session, t)
     form = _merged_or_page(request, session, outlet, codes, ticket)
     if isinstance(form, Response):
         return form
@@ -380,7 +220,7 @@ def _submit(
     outlet = _outlet(session, outlet_code)
     if outlet is None:
         return _missing(request)
-    codes = _in_catalogue_order(session, codes)
+    codes = in_catalogue_order(session, codes)
     form = _merged_or_page(request, session, outlet, codes, ticket)
     if isinstance(form, Response):
         return form
@@ -451,13 +291,13 @@ def _check(request: Request, session: Session, outlet_code: str, body: object) -
         message = _("Please choose at least one thing to do today.")
         return JSONResponse({"error": "invalid_input", "message": message}, 422)
     try:
-        form = prefill.merged_form(session, _in_catalogue_order(session, [str(c) for c in codes]))
+        form = prefill.merged_form(session, in_catalogue_order(session, [str(c) for c in codes]))
     except (InvalidInput, Conflict) as exc:
         return JSONResponse({"error": exc.error_code, "message": exc.text(_)}, 422)
     today = now.astimezone(ZoneInfo(outlet.timezone)).date()
     typed = {str(k): v.strip() if isinstance(v, str) else v for k, v in values.items()}
     problems = form.validate(typed, today=today)
-    return JSONResponse({"problems": _problem_texts(problems, _)})
+    return JSONResponse({"problems": problem_texts(problems, _)})
 
 
 @router.post("/prefill/{outlet_code}/check")
@@ -475,18 +315,6 @@ async def prefill_check(
 
 
 # --- the code ----------------------------------------------------------------------------
-
-
-def local_until(at: dt.datetime, zone: str, lang: str) -> str:
-    """When a code stops working, on the outlet's clock; midnight reads as 24:00 of the
-    day before, which is how the customer thinks of "until the end of today"."""
-    local = at.astimezone(ZoneInfo(zone))
-    day, clock = local.date(), f"{local:%H:%M}"
-    if clock == "00:00":
-        day, clock = day - dt.timedelta(days=1), "24:00"
-    if lang == "en":
-        return f"{day.day} {day:%B} {day.year}, {clock}"
-    return f"{day.year}年{day.month}月{day.day}日 {clock}"
 
 
 @router.get("/prefill/{outlet_code}/done")
@@ -508,7 +336,7 @@ def prefill_done(
         return RedirectResponse(f"/prefill/{outlet.code}", status_code=303)
     code = str(done["code"])
     names = [
-        _names(catalogue_store.get_type(session, str(c), int(v)).names, lang)
+        name_in(catalogue_store.get_type(session, str(c), int(v)).names, lang)
         for c, v in done["items"]
     ]
     return _page(
