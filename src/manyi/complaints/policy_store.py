@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -94,3 +95,17 @@ def set_close_after_days(session: Session, caller: Caller, code: str, days: int)
     row.close_after_days = _days(days)
     _audit(session, caller, code, "complaint.policy.close_after", before=before, after=days)
     return row
+
+
+def set_default(session: Session, caller: Caller, code: str) -> None:
+    """New complaints take the default; registered ones keep the policy they started under."""
+    caller.need(Permission.COMPLAINTS_CONFIGURE)
+    clock.ensure_policies(session)
+    if session.get(ComplaintPolicy, code) is None:
+        raise InvalidInput("there is no deadline policy {code}", "policy", code=code)
+    session.execute(
+        update(ComplaintPolicy)
+        .values(is_default=ComplaintPolicy.code == code)
+        .execution_options(synchronize_session=False)
+    )
+    _audit(session, caller, code, "complaint.policy.default")

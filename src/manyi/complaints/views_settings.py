@@ -5,11 +5,12 @@ Changes here are recorded on the audit chain like every other configuration chan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -210,9 +211,9 @@ def add_category(
     principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
     session: Session = DbSession,
 ) -> Response:
-    caller = caller_of(principal)
     values = {"code": code, "parent_code": parent_code, "name_zh": name_zh, "name_en": name_en}
-    try:
+
+    def work(caller: Caller) -> str:
         try:
             chosen = Axis(axis)
         except ValueError:
@@ -229,23 +230,9 @@ def add_category(
             name_zh=row.name_zh,
             parent=row.parent_code,
         )
-    except ManyiError as exc:
-        session.rollback()
-        message, field, status = error_text(request, exc)
-        return _settings_page(
-            request,
-            session,
-            principal,
-            "categories",
-            axis,
-            status_code=status,
-            error=message,
-            field=field,
-            values=values,
-        )
-    return RedirectResponse(
-        f"/complaints/settings?tab=categories&axis={row.axis}&saved=1", status_code=303
-    )
+        return f"/complaints/settings?tab=categories&axis={row.axis}&saved=1"
+
+    return _change(request, session, principal, work, tab="categories", axis=axis, values=values)
 
 
 @router.post("/settings/policy")
@@ -255,36 +242,26 @@ def choose_default_policy(
     principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
     session: Session = DbSession,
 ) -> Response:
-    caller = caller_of(principal)
-    try:
-        clock.ensure_policies(session)
-        if session.get(ComplaintPolicy, code) is None:
-            raise InvalidInput("there is no deadline policy {code}", "policy", code=code)
-        # New complaints take the default; registered ones keep the policy they started under.
-        session.execute(
-            update(ComplaintPolicy)
-            .values(is_default=ComplaintPolicy.code == code)
-            .execution_options(synchronize_session=False)
-        )
-        _record(session, caller, "complaint_policy", code, "complaint.policy.default")
-    except ManyiError as exc:
-        session.rollback()
-        message, field, status = error_text(request, exc)
-        return _settings_page(
-            request, session, principal, "policies", status_code=status, error=message, field=field
-        )
-    return RedirectResponse("/complaints/settings?tab=policies&saved=1", status_code=303)
+    def work(caller: Caller) -> str:
+        policy_store.set_default(session, caller, code)
+        return POLICIES_SAVED
+
+    return _change(request, session, principal, work, tab="policies")
 
 
-def _policy_change(
+def _change(
     request: Request,
     session: Session,
     principal: Principal,
-    values: dict[str, Any],
-    work: Any,
+    work: Callable[[Caller], str],
+    *,
+    tab: str,
+    axis: str = "",
+    values: dict[str, Any] | None = None,
 ) -> Response:
+    """Run one settings change: to `work`'s page on success, else the tab again with the error."""
     try:
-        work(caller_of(principal))
+        location = work(caller_of(principal))
     except ManyiError as exc:
         session.rollback()
         message, field, status = error_text(request, exc)
@@ -292,13 +269,17 @@ def _policy_change(
             request,
             session,
             principal,
-            "policies",
+            tab,
+            axis,
             status_code=status,
             error=message,
             field=field,
-            values=values,
+            values=values or {},
         )
-    return RedirectResponse("/complaints/settings?tab=policies&saved=1", status_code=303)
+    return RedirectResponse(location, status_code=303)
+
+
+POLICIES_SAVED = "/complaints/settings?tab=policies&saved=1"
 
 
 def _whole_days(text: str) -> int:
@@ -315,16 +296,12 @@ def set_close_after(
     principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
     session: Session = DbSession,
 ) -> Response:
+    def work(caller: Caller) -> str:
+        policy_store.set_close_after_days(session, caller, code, _whole_days(close_after_days))
+        return POLICIES_SAVED
+
     values = {"close_code": code, "close_after_days": close_after_days}
-    return _policy_change(
-        request,
-        session,
-        principal,
-        values,
-        lambda caller: policy_store.set_close_after_days(
-            session, caller, code, _whole_days(close_after_days)
-        ),
-    )
+    return _change(request, session, principal, work, tab="policies", values=values)
 
 
 @router.post("/settings/policy/new")
@@ -335,16 +312,12 @@ def add_policy(
     principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
     session: Session = DbSession,
 ) -> Response:
+    def work(caller: Caller) -> str:
+        policy_store.add_policy(session, caller, definition, _whole_days(close_after_days))
+        return POLICIES_SAVED
+
     values = {"definition": definition, "new_close_after_days": close_after_days}
-    return _policy_change(
-        request,
-        session,
-        principal,
-        values,
-        lambda caller: policy_store.add_policy(
-            session, caller, definition, _whole_days(close_after_days)
-        ),
-    )
+    return _change(request, session, principal, work, tab="policies", values=values)
 
 
 @router.post("/settings/experts")
@@ -358,7 +331,6 @@ def set_expert(
     principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
     session: Session = DbSession,
 ) -> Response:
-    caller = caller_of(principal)
     values = {
         "staff_id": staff_id,
         "level": level,
@@ -366,7 +338,8 @@ def set_expert(
         "note": note,
         "active": active == "on",
     }
-    try:
+
+    def work(caller: Caller) -> str:
         person = session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
         if person is None or not person.unit.path.startswith(principal.unit_path):
             raise InvalidInput("choose a staff member who holds the expert role", "staff_id")
@@ -388,17 +361,6 @@ def set_expert(
             level=expert.level,
             active=expert.active,
         )
-    except ManyiError as exc:
-        session.rollback()
-        message, field, status = error_text(request, exc)
-        return _settings_page(
-            request,
-            session,
-            principal,
-            "experts",
-            status_code=status,
-            error=message,
-            field=field,
-            values=values,
-        )
-    return RedirectResponse("/complaints/settings?tab=experts&saved=1", status_code=303)
+        return "/complaints/settings?tab=experts&saved=1"
+
+    return _change(request, session, principal, work, tab="experts", values=values)
