@@ -111,6 +111,9 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
         "complaint_id": complaints,
         "attachment_id": {"A": 1, "B": 2},
         "consultation_id": {"A": 1, "B": 2},
+        "request_id": {"A": 1, "B": 2},
+        "tx_code": {"A": "deposit", "B": "withdrawal"},
+        "version": {"A": 1, "B": 1},
     }
     app = make_client(db).app
     paths = []

@@ -103,6 +103,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.complaints.public import router as complaints_public
     from manyi.complaints.views import router as complaints_views
     from manyi.counter.public import router as counter_public
+    from manyi.counter.views import router as counter_views
     from manyi.lobby.api import device_router as lobby_device_api
     from manyi.lobby.api import router as lobby_api
     from manyi.lobby.config_api import router as lobby_config_api
@@ -128,6 +129,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(complaints_public)
     app.include_router(complaints_views)
     app.include_router(counter_public)
+    app.include_router(counter_views)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

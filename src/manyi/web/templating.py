@@ -69,6 +69,24 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.COMPLAINTS_CONFIGURE,
         "⚒",
     ),
+    NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
+    NavItem(
+        "authorisations",
+        "Authorisations",
+        "/counter/authorisations",
+        Permission.COUNTER_AUTHORISE,
+        "✔",
+    ),
+    NavItem(
+        "counter_measures", "Counter measures", "/counter/measures", Permission.COUNTER_VIEW, "◔"
+    ),
+    NavItem(
+        "catalogue",
+        "Transaction catalogue",
+        "/counter/catalogue",
+        Permission.COUNTER_CONFIGURE,
+        "☰",
+    ),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),

@@ -1,0 +1,25 @@
+"""The counter's staff pages, gathered: the teller's bundles (views_teller), the supervisors'
+authorisations (views_authorise), the catalogue editor (views_catalogue) and the measures
+(views_measures). Fixed paths come before `/counter/bundles/{reference}`-style ones inside
+each module."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def build_router() -> APIRouter:
+    from manyi.counter.views_authorise import router as authorise_router
+    from manyi.counter.views_catalogue import router as catalogue_router
+    from manyi.counter.views_measures import router as measures_router
+    from manyi.counter.views_teller import router as teller_router
+
+    router = APIRouter(include_in_schema=False)
+    router.include_router(authorise_router)
+    router.include_router(catalogue_router)
+    router.include_router(measures_router)
+    router.include_router(teller_router)
+    return router
+
+
+router = build_router()
