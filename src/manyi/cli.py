@@ -14,6 +14,7 @@ import typer
 
 from manyi.complaints import cli as complaints_cli
 from manyi.config import Settings, SettingsError, get_settings
+from manyi.counter import runtime as counter_runtime
 from manyi.db import Database
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits
 from manyi.lobby import cli as lobby_cli
@@ -41,10 +42,12 @@ app.add_typer(complaints_cli.app, name="complaints")
 
 def _settings() -> Settings:
     try:
-        return get_settings()
+        settings = get_settings()
     except SettingsError as exc:
         typer.echo(f"manyi: {exc}", err=True)
         raise typer.Exit(2) from None
+    counter_runtime.start(settings.counter_adapters)
+    return settings
 
 
 def _database(settings: Settings) -> Database:
@@ -125,6 +128,11 @@ def demo_seed(
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     if not quiet:
         print_demo_sign_ins(settings)
+        typer.echo("demo customers of the simulated core (card, PIN) for the counter:")
+        for c in counter.customers:
+            frozen = "  (account frozen)" if c.frozen else ""
+            typer.echo(f"  {c.name:<4} ID {c.id_number}  card {c.card}  PIN {c.pin}{frozen}")
+        typer.echo("")
 
 
 def print_demo_sign_ins(settings: Settings) -> None:

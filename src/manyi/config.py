@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     cookie_secure: bool | None = None
+    # The paperless counter: its adapters (manyi.counter.runtime.FACTORIES), and how long a
+    # remote supervisor may hold an authorisation request before the worker releases it.
+    counter_adapters: str = "simulated"
+    counter_claim_minutes: int = Field(default=10, ge=1, le=24 * 60)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -61,6 +65,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
             ) from exc
+        return value
+
+    @field_validator("counter_adapters")
+    @classmethod
+    def _known_adapters(cls, value: str) -> str:
+        from manyi.counter.runtime import FACTORIES  # the counter's modules load only here
+
+        if value not in FACTORIES:
+            known = ", ".join(sorted(FACTORIES))
+            raise ValueError(f"unknown counter adapters {value!r} (known: {known})")
         return value
 
     @field_validator("database_url")

@@ -377,6 +377,26 @@ def test_dates_against_today() -> None:
     assert check_value("id_valid_until", "2025-06-01", today=TODAY) == "2025-06-01"
 
 
+@pytest.mark.parametrize("typed", ["long_term", "LONG_TERM", "长期", " 长期有效 ", "long-term"])
+def test_a_lifetime_id_card_is_valid_for_life(typed: str) -> None:
+    assert check_value("id_valid_until", typed, today=TODAY) == "long_term"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("forever", MESSAGES["date"]), ("long term", MESSAGES["date"]), (20350630, "must be text")],
+)
+def test_an_id_expiry_is_a_date_or_long_term_and_nothing_else(typed: object, message: str) -> None:
+    assert problem("id_valid_until", typed).message_id == message
+
+
+def test_the_dictionary_says_long_term_too() -> None:
+    """The schema accepts what the Python check gives, so a stored value validates offline."""
+    validator = field_dictionary().field_validator("id_valid_until")
+    assert validator.is_valid("long_term") and validator.is_valid("2035-06-30")
+    assert not validator.is_valid("forever") and not validator.is_valid("2035-13-01")
+
+
 def test_terms_are_whole_months_from_a_list() -> None:
     assert check_value("term_months", 12) == 12
     assert check_value("term_months", "１２") == 12

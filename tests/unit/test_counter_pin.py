@@ -226,6 +226,18 @@ def test_pin_digits_never_remain_in_the_pad(pad: SimulatedPinPad) -> None:
     assert pad.last_prompt == "enter PIN"
 
 
+def test_clearing_the_pad_overwrites_keystrokes_no_entry_used(pad: SimulatedPinPad) -> None:
+    pad.customer_types(PIN)
+    pad.customer_cancels()
+    queued = pad._typed[0]
+    assert queued is not None
+    pad.clear()  # the run was refused before it asked for the PIN
+    assert queued == bytearray(len(queued))
+    assert not any(isinstance(o, bytearray) and PIN.encode() in o for o in reachable(pad))
+    with pytest.raises(DeviceError, match="no PIN was typed"):
+        pad.enter_pin(CARD, "enter PIN")
+
+
 def test_pad_refuses_bad_input_and_reports_cancel(pad: SimulatedPinPad) -> None:
     for bad in ("123", "1234567890123", "12a4", "１２３４"):
         with pytest.raises(InvalidInput, match="4 to 12 digits"):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,15 @@ from manyi.counter.authorisation import (
     CUSTOMER_FLAGS,
     AuthorisationRequest,
 )
-from manyi.counter.bundle_model import FINAL, Action, BundleState, allowed_actions, next_state
+from manyi.counter.bundle_model import FINAL, Action, BundleState, next_state
+from manyi.counter.bundle_queries import (
+    BundleView,
+    CalledTicket,
+    called_ticket,
+    current_ticket,
+    recent,
+    view,
+)
 from manyi.counter.bundle_store import (
     ELDERLY_AGE,
     assess,
@@ -43,11 +50,11 @@ from manyi.counter.bundle_store import (
     record,
     types_of,
 )
-from manyi.counter.catalogue import IdentityCheck, TransactionType
+from manyi.counter.catalogue import IdentityCheck
 from manyi.counter.devices import IdCardReader
 from manyi.counter.execution import idempotency_key
 from manyi.counter.fields import compact
-from manyi.counter.merge import MergedForm, merge
+from manyi.counter.merge import merge
 from manyi.counter.prefill import clean_values, find_prefill, submit_prefill
 from manyi.counter.tables import (
     CounterAuthorisation,
@@ -64,34 +71,21 @@ from manyi.personal import mask_id
 
 __all__ = [
     "BundleView",
+    "CalledTicket",
+    "called_ticket",
     "cancel",
     "check_identity",
     "confirm_by_customer",
     "correct",
     "open_at_counter",
     "open_bundle",
+    "recent",
     "required_authorisation",
     "view",
 ]
 
-_LIVE_TICKET = ("called", "serving")
-
 
 # --- opening --------------------------------------------------------------------------
-
-
-def _current_ticket(session: Session, teller: Clerk) -> LobbyTicket | None:
-    """The ticket the teller called last and has not finished."""
-    return session.scalar(
-        select(LobbyTicket)
-        .where(
-            LobbyTicket.teller_id == teller.staff_id,
-            LobbyTicket.outlet_id == teller.unit_id,
-            LobbyTicket.state.in_(_LIVE_TICKET),
-        )
-        .order_by(LobbyTicket.last_called_at.desc(), LobbyTicket.id.desc())
-        .limit(1)
-    )
 
 
 def _prefill_of_ticket(session: Session, ticket: LobbyTicket, now: dt.datetime) -> CounterPrefill:
@@ -138,7 +132,7 @@ def open_bundle(
     teller.need(Permission.COUNTER_OPERATE)
     if not teller.at_outlet:
         raise Forbidden("only a teller at an outlet serves bundles", "bundle")
-    ticket = _current_ticket(session, teller)
+    ticket = current_ticket(session, teller)
     if code is not None:
         prefill = find_prefill(session, code, now, outlet_id=teller.unit_id)
     elif ticket is not None:
@@ -339,7 +333,7 @@ def required_authorisation(
     return assess(session, bundle_for(session, clerk, reference), now)
 
 
-# --- cancelling and viewing ------------------------------------------------------------------
+# --- cancelling ------------------------------------------------------------------
 
 
 def cancel(
@@ -355,35 +349,3 @@ def cancel(
         request.state = "withdrawn"
     record(session, teller, bundle, "cancel", now, reason=reason.strip()[:200])
     return bundle
-
-
-@dataclass(frozen=True)
-class BundleView:
-    bundle: CounterBundle
-    items: list[CounterBundleItem]
-    types: list[TransactionType]
-    form: MergedForm
-    request: CounterAuthorisation | None
-    corrections: list[CounterCorrection]
-    actions: frozenset[Action]
-
-
-def view(session: Session, clerk: Clerk, reference: str) -> BundleView:
-    """Everything the teller's screen (or a supervisor's) shows of one bundle."""
-    clerk.need_any(Permission.COUNTER_OPERATE, Permission.COUNTER_VIEW)
-    bundle = bundle_for(session, clerk, reference, lock=False)
-    items = items_of(session, bundle)
-    types = types_of(session, items)
-    request = session.scalar(
-        select(CounterAuthorisation).where(CounterAuthorisation.bundle_id == bundle.id)
-    )
-    corrections = list(
-        session.scalars(
-            select(CounterCorrection)
-            .where(CounterCorrection.bundle_id == bundle.id)
-            .order_by(CounterCorrection.id)
-        )
-    )
-    return BundleView(
-        bundle, items, types, merge(types), request, corrections, allowed_actions(bundle.state)
-    )

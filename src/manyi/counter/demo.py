@@ -24,8 +24,17 @@ from manyi import audit
 from manyi.counter import catalogue_store, runtime
 from manyi.counter.core_sim import DEMO_CUSTOMERS
 from manyi.counter.devices import IdCardData
+from manyi.errors import InvalidInput
 
-__all__ = ["DEMO_ACTOR", "CounterSeedReport", "DemoCustomer", "form_values", "id_card", "seed"]
+__all__ = [
+    "DEMO_ACTOR",
+    "CounterSeedReport",
+    "DemoCustomer",
+    "card_of_form",
+    "form_values",
+    "id_card",
+    "seed",
+]
 
 DEMO_ACTOR: Final = audit.Actor(id=None, name="demo-seed")
 _ADDRESS: Final = "浙江省杭州市西湖区文三路{n}号"
@@ -90,6 +99,30 @@ def id_card(short: str) -> IdCardData:
         birth_date=born,
         address=_ADDRESS.format(n=10 + list(DEMO_CUSTOMERS).index(short)),
         issuing_authority="杭州市公安局西湖分局",
+        valid_from=issued,
+        valid_until=None if long_term else issued.replace(year=issued.year + 20),
+    )
+
+
+def card_of_form(values: dict[str, Any]) -> IdCardData:
+    """A card for whoever the form names: the simulated reader's stand-in for "the customer
+    places their own ID card" (the chip's data are made from the form's name and number)."""
+    number = str(values.get("id_number") or "").replace(" ", "").upper()
+    if len(number) != 18:
+        raise InvalidInput("the simulated reader needs an 18-digit resident ID number", "id_number")
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidInput("the ID number holds no valid birth date", "id_number") from None
+    issued = dt.date(2016, born.month, min(born.day, 28))
+    long_term = 2016 - born.year >= 46
+    return IdCardData(
+        name=str(values.get("customer_name") or ""),
+        id_number=number,
+        sex="M" if number[16].isdigit() and int(number[16]) % 2 else "F",
+        birth_date=born,
+        address=str(values.get("address") or ""),
+        issuing_authority="模拟发证机关",
         valid_from=issued,
         valid_until=None if long_term else issued.replace(year=issued.year + 20),
     )

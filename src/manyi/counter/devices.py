@@ -376,6 +376,13 @@ class SimulatedPinPad:
     def customer_cancels(self) -> None:
         self._typed.append(None)
 
+    def clear(self) -> None:
+        """Forget keystrokes no entry consumed (a run refused before it asked for the PIN)."""
+        while self._typed:
+            digits = self._typed.popleft()
+            if digits is not None:
+                digits[:] = bytes(len(digits))
+
     def enter_pin(self, card_or_account: str, prompt: str) -> PinBlock:
         pan = _pan_field(card_or_account)  # refuse a bad PAN before taking keystrokes
         self.last_prompt = prompt

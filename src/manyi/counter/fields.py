@@ -36,6 +36,7 @@ from manyi.errors import InvalidInput
 __all__ = [
     "DEF_PREFIX",
     "FIELDS_URI",
+    "LONG_TERM",
     "MESSAGES",
     "Field",
     "FieldDictionary",
@@ -381,6 +382,18 @@ def _dated(later: bool) -> Check:
     return _strings(check)
 
 
+LONG_TERM: Final = "long_term"  # an ID card valid for life (长期)
+_LONG_TERM_WORDS: Final = frozenset({LONG_TERM, "long-term", "长期", "长期有效"})
+_not_past = _dated(later=True)
+
+
+def _id_expiry(value: object, today: dt.date) -> object:
+    """When an ID card expires: a date not past, or "long_term" for a lifetime card."""
+    if isinstance(value, str) and value.strip().lower() in _LONG_TERM_WORDS:
+        return LONG_TERM
+    return _not_past(value, today)
+
+
 _CHECKS: Final[Mapping[str, Check]] = {
     "text": _strings(_text),
     "name": _strings(_name),
@@ -393,6 +406,7 @@ _CHECKS: Final[Mapping[str, Check]] = {
     "integer": _integer,
     "boolean": _boolean,
     "date": _strings(_date),
-    "date_not_past": _dated(later=True),
+    "date_not_past": _not_past,
+    "id_expiry": _id_expiry,
     "date_not_future": _dated(later=False),
 }

@@ -61,7 +61,7 @@ class FieldView:
     label: str
     help: str
     required: bool
-    kind: str  # text, tel, numeric, decimal, code, date, select, checkbox, textarea
+    kind: str  # text, tel, numeric, decimal, code, date, id_expiry, select, checkbox, textarea
     options: list[tuple[str, str]]
     value: str
     problem: str
@@ -112,6 +112,8 @@ def _kind(merged: MergedField) -> str:
         return "select"
     if check == "boolean":
         return "checkbox"
+    if check == "id_expiry":  # a date, or a tick for a lifetime ID card (长期)
+        return "id_expiry"
     if check in DATE_CHECKS:
         return "date"
     if check == "mobile":

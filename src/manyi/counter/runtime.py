@@ -21,9 +21,12 @@ Adding a bank's adapters (the recipe):
    reader and pad classes with the `IdCardReader` / `PinPad` protocols of `devices.py`;
 2. write a factory returning a `Runtime` built from them, and add it to `FACTORIES` under a
    name;
-3. choose it with `use(build("name"))` at start-up (a `MANYI_COUNTER_ADAPTERS` setting will
-   name it once settings carry it); tests call `use(...)` with their own runtime and
-   `reset()` after.
+3. name it in the `MANYI_COUNTER_ADAPTERS` setting (default "simulated"; an unknown name
+   stops start-up with a `SettingsError` listing the names in `FACTORIES`): the web app
+   (`create_app`) and the CLI call `start(settings.counter_adapters)`, which is
+   `use(build(name))` unless the process already runs adapters of that name (so several
+   apps in one process, as in the tests, share one core); tests call `use(...)` with
+   their own runtime and `reset()` after.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ __all__ = [
     "current",
     "reset",
     "simulated",
+    "start",
     "use",
 ]
 
@@ -108,6 +112,15 @@ def build(name: str) -> Runtime:
     except KeyError:
         known = ", ".join(sorted(FACTORIES))
         raise ValueError(f"unknown counter adapters {name!r}; known: {known}") from None
+
+
+def start(name: str) -> Runtime:
+    """The adapters the settings name, for this process: built once, then kept."""
+    global _current
+    with _guard:
+        if _current is not None and _current.name == name:
+            return _current
+    return use(build(name))
 
 
 def current() -> Runtime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,15 @@ from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import Principal
 from manyi.web.templating import render
 
-__all__ = ["clerk_of", "error_text", "level_labels", "local", "page", "state_labels"]
+__all__ = [
+    "clerk_of",
+    "error_text",
+    "level_labels",
+    "local",
+    "page",
+    "reason_text",
+    "state_labels",
+]
 
 
 def clerk_of(principal: Principal) -> Clerk:
@@ -93,3 +102,51 @@ def page(request: Request, name: str, context: dict[str, Any], status_code: int 
         "clocal": local,
     }
     return render(request, name, {**shared, **context}, status_code)
+
+
+def _flag_names(_: Translate) -> dict[str, str]:
+    return {
+        "elderly": _("elderly customer (65 or older)"),
+        "high_risk": _("high-risk customer"),
+        "watchlist": _("customer on the watch list"),
+        "first_time_large": _("first large transaction"),
+    }
+
+
+def _grouped(amount: str) -> str:
+    try:
+        return f"{Decimal(amount):,}"
+    except InvalidOperation:
+        return amount
+
+
+def reason_text(reason: str, _: Translate) -> str:
+    """Why an item needs authorisation, as authorisation.py writes it in English
+    ("amount ≥ 50000 and customer elderly → supervisor"), in the page's language; a reason
+    of another shape is shown as written."""
+    condition, arrow, level = reason.rpartition(" → ")
+    if not arrow:
+        return reason
+    flags = _flag_names(_)
+    parts: list[str] = []
+    for part in condition.split(" and "):
+        kind, _sep, rest = part.partition(" ")
+        values = rest.split("/")
+        if part == "always":
+            parts.append(_("always, for this transaction"))
+        elif kind == "amount" and rest.startswith("≥ "):
+            parts.append(_("amount of {amount} or more").format(amount=_grouped(rest[2:])))
+        elif kind == "currency":
+            parts.append(_("currency {codes}").format(codes=" / ".join(values)))
+        elif kind == "customer":
+            parts.append(" / ".join(flags.get(v, v) for v in values))
+        elif kind == "transaction":
+            parts.append(_("transaction {codes}").format(codes=" / ".join(values)))
+        else:
+            parts.append(part)
+    text = parts[0]
+    for part in parts[1:]:
+        text = _("{first} and {second}").format(first=text, second=part)
+    return _("{condition} → {level}").format(
+        condition=text, level=level_labels(_).get(level, level)
+    )

@@ -311,8 +311,14 @@ def dashboard_page(
         "manage": principal.can(Permission.LOBBY_MANAGE),
         "now": dt.datetime.now(dt.UTC).isoformat(),
     }
+    from manyi.counter.views_measures import dashboard_card  # the counter's card, if any
+
     return render(
         request,
         "lobby_dashboard.html",
-        {"outlet": unit, "config": _json(config)},
+        {
+            "outlet": unit,
+            "config": _json(config),
+            "counter_card": dashboard_card(session, principal, unit),
+        },
     )

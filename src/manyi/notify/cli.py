@@ -119,6 +119,13 @@ def _scan_complaint_deadlines(db: Database, settings: Settings, now: dt.datetime
     )
 
 
+def _counter_housekeeping(db: Database, settings: Settings, now: dt.datetime) -> JobResult:
+    from manyi.counter.housekeeping import run_due
+
+    report = run_due(db, now, claim_minutes=settings.counter_claim_minutes)  # once a minute
+    return JobResult(done=report.done, summary=report.line())
+
+
 # What `manyi worker` runs each round, in order. A new background job (the
 # outbox retention, say) is one more entry here.
 WORKER_JOBS: tuple[WorkerJob, ...] = (
@@ -126,6 +133,7 @@ WORKER_JOBS: tuple[WorkerJob, ...] = (
     WorkerJob("notify", _deliver_notifications),
     WorkerJob("advice", _advise_lobbies),
     WorkerJob("predictors", _choose_predictors),
+    WorkerJob("counter", _counter_housekeeping),
 )
 
 

@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from manyi import __version__
 from manyi.config import Settings
+from manyi.counter import runtime as counter_runtime
 from manyi.db import Database
 from manyi.errors import ManyiError
 from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
@@ -74,6 +75,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database or Database(settings.database_url)
+    counter_runtime.start(settings.counter_adapters)  # the counter's core, readers, PIN pads
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -83,6 +83,16 @@ if (form) {
     touched.add(box.dataset.field);
     later();
   });
+  // A lifetime ID card (长期): its tick replaces the date, which is then not sent.
+  for (const tick of form.querySelectorAll("[data-long-term]")) {
+    const date = document.getElementById(tick.dataset.longTerm);
+    const follow = () => {
+      date.disabled = tick.checked;
+      if (tick.checked) date.value = "";
+    };
+    tick.addEventListener("change", follow);
+    follow();
+  }
   // Fields the server already refused are watched from the start.
   for (const box of form.querySelectorAll("[data-field].bad")) touched.add(box.dataset.field);
 }

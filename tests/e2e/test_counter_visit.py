@@ -1,0 +1,204 @@
+"""End-to-end, in real Chromium: the paperless counter from the customer's phone to the
+e-voucher.
+
+A customer takes a ticket at 陆家嘴, pre-fills a deposit and a withdrawal on a 390 px phone (linked
+to the ticket), the teller calls the ticket on the console, opens the pre-fill that came
+with it, the customer confirms, the 60,000 yuan withdrawal asks for one supervisor
+authorisation, which the outlet's supervisor gives on their own screen; the customer types
+the PIN once on the (simulated) PIN pad, both items post, the customer signs once, and the
+e-voucher PDF is archived and printed. Screenshots: test-artifacts/screenshots/visit-*.png.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from pypdf import PdfReader
+
+from manyi.counter import catalogue_store, runtime
+from manyi.counter.core_sim import DEMO_CUSTOMERS
+from manyi.db import Database
+from manyi.org import devices
+from manyi.org.tables import Unit
+from tests.conftest import SYSTEM
+from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.test_shell import sign_in
+
+pytestmark = pytest.mark.e2e
+OUTLET = "SH-PD-LJZ"  # 陆家嘴: the lobby tests own 中关村's queues
+CUSTOMER = "li_xiuying"  # 李秀英, born 1948: her own card's account in the simulated core
+
+
+@pytest.fixture(scope="module")
+def kiosk_token(e2e_database_url: str) -> str:
+    database = Database(e2e_database_url)
+    try:
+        with database.session() as session:
+            catalogue_store.seed_catalogue(session)  # adds only what is missing
+            outlet = session.query(Unit).filter_by(code=OUTLET).one()
+            _, secret = devices.issue_token(
+                session, SYSTEM, outlet_id=outlet.id, kind="kiosk", name="e2e visit", valid_days=1
+            )
+            return secret
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def screen(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserContext]]:
+    opened: list[BrowserContext] = []
+
+    def open_context(width: int, height: int, **options: Any) -> BrowserContext:
+        ctx = browser.new_context(
+            base_url=base_url,
+            viewport={"width": width, "height": height},
+            locale="zh-CN",
+            **options,
+        )
+        ctx.set_default_timeout(TIMEOUT_MS)
+        opened.append(ctx)
+        return ctx
+
+    yield open_context
+    for ctx in opened:
+        ctx.close()
+
+
+def save(page: Page, screenshots: Path, name: str, full: bool = True) -> None:
+    page.screenshot(path=str(screenshots / f"visit-{name}.png"), full_page=full)
+
+
+def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
+    screen: Callable[..., BrowserContext], kiosk_token: str, base_url: str, screenshots: Path
+) -> None:
+    card = runtime.current().demo_accounts[CUSTOMER][1]  # the live server shares the runtime
+    name, id_number, _balance, pin, _options = DEMO_CUSTOMERS[CUSTOMER]
+    with httpx.Client(base_url=base_url) as http:
+        ticket = http.post(
+            "/device/api/v1/lobby/tickets",
+            json={"service": "V"},
+            headers={"Authorization": f"Bearer {kiosk_token}"},
+        ).json()
+
+    # The customer pre-fills on the phone, from the ticket.
+    phone = screen(390, 844, is_mobile=True, has_touch=True).new_page()
+    phone.goto(f"/prefill/{OUTLET}?ticket={ticket['token']}")
+    for code in ("deposit", "withdraw"):
+        phone.locator(f"label[for=t-{code}]").click()
+    phone.get_by_role("button", name="下一步：填写信息").click()
+    phone.locator("#f-customer_name").fill(name)
+    phone.locator("#f-id_number").fill(id_number)
+    phone.locator("#f-account_number").fill(card)
+    phone.locator("#f-item1-amount").fill("1000")
+    phone.locator("#f-item2-amount").fill("60000")
+    save(phone, screenshots, "phone-form")
+    phone.get_by_role("button", name="提交，获取预填码").click()
+    expect(phone.get_by_text("请在柜台出示此码")).to_be_visible()
+
+    # The teller calls the ticket at counter 6 and opens the pre-fill that came with it.
+    teller = screen(1440, 900).new_page()
+    sign_in(teller, "ljz.teller2")
+    teller.goto("/lobby/console")
+    teller.locator("[data-counter-select]").select_option("6")
+    teller.get_by_role("button", name="签到").click()
+    expect(teller.locator("[data-my-counter]")).to_have_text("6号窗口")
+    number = teller.locator("[data-number]")
+    for _attempt in range(5):  # tickets other tests left waiting come first: serve them
+        teller.keyboard.press("F1")
+        expect(number).not_to_have_text("—")
+        if number.inner_text().strip() == ticket["number"]:
+            break
+        teller.keyboard.press("F3")
+        expect(teller.locator("[data-counter-state], [data-meta]").first).to_be_visible()
+        teller.keyboard.press("F4")
+        expect(number).to_have_text("—")
+    expect(number).to_have_text(ticket["number"])
+    teller.get_by_role("navigation").get_by_role("link", name="柜面业务").click()
+    called = teller.get_by_test_id("called")
+    expect(called).to_contain_text(ticket["number"])
+    save(teller, screenshots, "teller-home")
+    teller.keyboard.press("F1")
+    bundle = teller.get_by_test_id("bundle")
+    expect(bundle).to_have_attribute("data-state", "draft")
+    expect(teller.get_by_test_id("items").locator("li")).to_have_count(2)
+    expect(teller.get_by_test_id("values")).to_contain_text(name)
+    save(teller, screenshots, "teller-draft")
+
+    # The customer confirms; the withdrawal needs a supervisor.
+    teller.keyboard.press("F1")
+    expect(teller.get_by_test_id("flash")).to_have_text("客户已确认表单。")
+    expect(teller.get_by_test_id("next")).to_have_attribute("data-next", "authorisation")
+    teller.keyboard.press("F3")
+    expect(bundle).to_have_attribute("data-state", "awaiting_authorisation")
+    save(teller, screenshots, "teller-waiting")
+    reference = bundle.get_attribute("data-reference") or ""
+
+    supervisor = screen(1440, 900).new_page()
+    sign_in(supervisor, "ljz.supervisor")
+    supervisor.goto("/counter/authorisations")
+    request = supervisor.locator(f"article[data-reference='{reference}']")
+    expect(request).to_be_visible()
+    expect(request.get_by_test_id("lines")).to_contain_text("60,000")
+    save(supervisor, screenshots, "supervisor")
+    request.get_by_test_id("approve").click()
+    expect(supervisor.get_by_test_id("flash")).to_contain_text(reference)
+
+    # The teller's screen notices the decision by itself; one PIN for both items.
+    expect(bundle).to_have_attribute("data-state", "authorised", timeout=15_000)
+    teller.keyboard.press("F4")
+    pad = teller.locator("dialog[data-pinpad]")
+    expect(pad).to_be_visible()
+    for digit in pin[:3]:
+        pad.locator(f"[data-digit='{digit}']").click()
+    save(teller, screenshots, "pinpad", full=False)
+    for digit in pin[3:]:
+        pad.locator(f"[data-digit='{digit}']").click()
+    pad.locator("[data-pin-ok]").click()
+    expect(bundle).to_have_attribute("data-state", "done")
+    items = teller.get_by_test_id("items").locator("li")
+    expect(items.nth(0)).to_have_attribute("data-status", "posted")
+    expect(items.nth(1)).to_have_attribute("data-status", "posted")
+    assert pin not in teller.content()
+    save(teller, screenshots, "teller-done")
+
+    # One signature, on the customer-facing pad.
+    teller.keyboard.press("F5")
+    canvas = teller.locator("canvas[data-canvas]")
+    expect(canvas).to_be_visible()
+    box = canvas.bounding_box()
+    assert box is not None
+    teller.mouse.move(box["x"] + 80, box["y"] + 150)
+    teller.mouse.down()
+    for step in range(1, 40):
+        teller.mouse.move(box["x"] + 80 + step * 12, box["y"] + 150 + (30 if step % 4 < 2 else -30))
+    teller.mouse.up()
+    save(teller, screenshots, "signature")
+    teller.get_by_role("button", name="确认签名").click()
+    expect(bundle).to_have_attribute("data-state", "signed")
+
+    # The e-voucher for the whole visit.
+    teller.keyboard.press("F6")
+    expect(bundle).to_have_attribute("data-state", "archived")
+    save(teller, screenshots, "teller-archived")
+    link = teller.get_by_test_id("voucher-link")
+    pdf = teller.request.get(link.get_attribute("href") or "")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert reference in text and re.search(r"60,000\.00", text)
+    (screenshots / "visit-voucher.pdf").write_bytes(pdf.body())
+
+    # The teller finishes the ticket and signs off, leaving the lobby as it was.
+    teller.goto("/lobby/console")
+    expect(teller.locator("[data-number]")).to_have_text(ticket["number"])
+    teller.keyboard.press("F3")
+    teller.keyboard.press("F4")
+    expect(teller.locator("[data-number]")).to_have_text("—")
+    teller.keyboard.press("F9")
+    expect(teller.locator("[data-signon]")).to_be_visible()

@@ -1,0 +1,248 @@
+"""The teller's bundle screen through HTTP: open by code or with the called ticket, correct and
+re-confirm, read the card, ask for the one authorisation, run with one PIN, sign, e-voucher;
+and every refusal shown on the screen with its reason, changing nothing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from manyi.counter import authorise, runtime
+from manyi.counter.core_sim import DEMO_CUSTOMERS
+from manyi.counter.demo import id_card
+from manyi.counter.tables import (
+    CounterAuthorisation,
+    CounterBundle,
+    CounterBundleItem,
+    CounterSignature,
+)
+from manyi.db import Database, utcnow
+from tests.conftest import PASSWORD, Bank
+from tests.integration.test_counter_support import act, png, setup_counter, submit
+from tests.web_helpers import csrf_of, make_client, sign_in
+
+
+@pytest.fixture
+def rt(db: Database, bank: Bank) -> Iterator[runtime.Runtime]:
+    setup_counter(db, bank)
+    current = runtime.use(runtime.simulated())
+    yield current
+    runtime.reset()
+
+
+@pytest.fixture
+def teller(db: Database, tmp_path: Any) -> TestClient:
+    client = make_client(db, var_dir=tmp_path)
+    sign_in(client, "teller.a", PASSWORD)
+    return client
+
+
+def values(rt: runtime.Runtime, short: str, **extra: str) -> dict[str, Any]:
+    card = id_card(short)
+    return {
+        "customer_name": card.name,
+        "id_type": "resident_id",
+        "id_number": card.id_number,
+        "account_number": rt.demo_accounts[short][1],
+    } | extra
+
+
+def deposit_and_withdrawal(rt: runtime.Runtime, withdraw: str = "60000") -> dict[str, Any]:
+    return values(
+        rt,
+        "zhang_wei",
+        **{
+            "item1.amount": "1000",
+            "item1.currency": "CNY",
+            "item2.amount": withdraw,
+            "item2.currency": "CNY",
+        },
+    )
+
+
+def post(client: TestClient, path: str, **data: str) -> Any:
+    token = csrf_of(client, "/counter")
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def open_code(client: TestClient, code: str) -> str:
+    response = post(client, "/counter/open", code=code)
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"]).rsplit("/", 1)[1]
+
+
+def bundle_row(db: Database, reference: str) -> CounterBundle:
+    with db.session() as session:
+        row = session.scalar(select(CounterBundle).where(CounterBundle.reference == reference))
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_a_whole_visit_with_one_pin_and_one_authorisation(
+    db: Database, rt: runtime.Runtime, teller: TestClient
+) -> None:
+    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt), utcnow())
+    ref = open_code(teller, code)
+    page = teller.get(f"/counter/bundles/{ref}")
+    assert page.status_code == 200
+    assert "张伟" in page.text and 'data-next="confirm"' in page.text
+
+    assert post(teller, f"/counter/bundles/{ref}/confirm").status_code == 303
+    page = teller.get(f"/counter/bundles/{ref}")
+    assert 'data-next="authorisation"' in page.text  # 60,000 ≥ 50,000: a supervisor
+
+    assert post(teller, f"/counter/bundles/{ref}/authorisation").status_code == 303
+    assert bundle_row(db, ref).state == "awaiting_authorisation"
+    assert teller.get(f"/counter/bundles/{ref}/state.json").json() == {
+        "state": "awaiting_authorisation",
+        "request": "pending",
+    }
+    with db.session() as session:
+        request_id = session.scalar(
+            select(CounterAuthorisation.id)
+            .join(CounterBundle, CounterBundle.id == CounterAuthorisation.bundle_id)
+            .where(CounterBundle.reference == ref)
+        )
+    act(db, "sup.a", authorise.approve, request_id, utcnow())
+
+    pin = DEMO_CUSTOMERS["zhang_wei"][3]
+    ran = post(teller, f"/counter/bundles/{ref}/run", pin=pin)
+    assert ran.status_code == 303 and ran.headers["location"].endswith("done=ran-done")
+    row = bundle_row(db, ref)
+    assert row.state == "done" and row.pin_entries == 1
+    with db.session() as session:
+        statuses = session.scalars(
+            select(CounterBundleItem.status).where(CounterBundleItem.bundle_id == row.id)
+        ).all()
+    assert statuses == ["posted", "posted"]
+    page = teller.get(f"/counter/bundles/{ref}")
+    assert 'data-next="sign"' in page.text and pin not in page.text
+
+    pad = teller.get(f"/counter/bundles/{ref}/sign")
+    assert pad.status_code == 200 and "请签名确认" in pad.text
+    signature = "data:image/png;base64," + base64.b64encode(png()).decode()
+    assert post(teller, f"/counter/bundles/{ref}/sign", signature=signature).status_code == 303
+    with db.session() as session:
+        kept = session.get_one(CounterSignature, row.id)
+        assert kept.sha256 == hashlib.sha256(png()).hexdigest()
+
+    assert post(teller, f"/counter/bundles/{ref}/voucher").status_code == 303
+    assert bundle_row(db, ref).state == "archived"
+    pdf = teller.get(f"/counter/bundles/{ref}/voucher.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert teller.get(f"/counter/bundles/{ref}/voucher.pdf").content == pdf.content  # reprint
+    assert ref in teller.get("/counter").text  # in "my bundles today"
+
+
+def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
+    db: Database, rt: runtime.Runtime, teller: TestClient
+) -> None:
+    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), utcnow())
+    ref = open_code(teller, code)
+    post(teller, f"/counter/bundles/{ref}/confirm")
+    before = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
+    ran = post(teller, f"/counter/bundles/{ref}/run", pin="000000")
+    assert ran.headers["location"].endswith("done=ran-partial")
+    page = teller.get(f"/counter/bundles/{ref}")
+    assert "密码错误" in page.text or "Wrong PIN" in page.text
+    after = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
+    assert after - before == 1000  # the deposit went through, the withdrawal did not
+
+
+def test_a_correction_needs_the_customer_to_confirm_again(
+    db: Database, rt: runtime.Runtime, teller: TestClient
+) -> None:
+    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), utcnow())
+    ref = open_code(teller, code)
+    post(teller, f"/counter/bundles/{ref}/confirm")
+    fixed = post(teller, f"/counter/bundles/{ref}/correct", key="item1.amount", value="1200")
+    assert fixed.status_code == 303
+    row = bundle_row(db, ref)
+    assert row.state == "draft" and row.form_values["item1.amount"] == "1200"
+    page = teller.get(f"/counter/bundles/{ref}")
+    assert "corrected" in page.text or "已更正" in page.text
+    refused = post(teller, f"/counter/bundles/{ref}/run", pin="123456")
+    assert refused.status_code == 409 and 'data-testid="error"' in refused.text
+    assert bundle_row(db, ref).state == "draft"
+
+    bad = post(teller, f"/counter/bundles/{ref}/correct", key="item1.amount", value="-5")
+    assert bad.status_code == 422 and 'data-testid="error"' in bad.text
+    assert bundle_row(db, ref).form_values["item1.amount"] == "1200"
+    unknown = post(teller, f"/counter/bundles/{ref}/correct", key="salary", value="1")
+    assert unknown.status_code == 422
+
+
+def test_the_id_card_is_read_before_a_card_replacement(
+    db: Database, rt: runtime.Runtime, teller: TestClient
+) -> None:
+    extra = {
+        "mobile": "13812345678",
+        "card_number": rt.demo_accounts["zhang_wei"][1],
+        "item1.replace_reason": "damaged",
+    }
+    form = values(rt, "zhang_wei", **extra)
+    del form["account_number"]
+    code = submit(db, ["card_replace"], form, utcnow())
+    ref = open_code(teller, code)
+    post(teller, f"/counter/bundles/{ref}/confirm")
+    early = post(teller, f"/counter/bundles/{ref}/authorisation")
+    assert early.status_code == 409  # the card first
+    wrong = post(teller, f"/counter/bundles/{ref}/identity", card="li_xiuying")
+    assert wrong.status_code == 409 and bundle_row(db, ref).id_checked_at is None
+    assert post(teller, f"/counter/bundles/{ref}/identity", card="form").status_code == 303
+    assert bundle_row(db, ref).state == "identity_checked"
+    nonsense = post(teller, f"/counter/bundles/{ref}/identity", card="nobody")
+    assert nonsense.status_code == 422
+
+
+def test_bad_codes_and_strangers_bundles_are_refused_clearly(
+    db: Database, rt: runtime.Runtime, teller: TestClient
+) -> None:
+    missing = post(teller, "/counter/open", code="ZZZZZZZZ")
+    assert missing.status_code in (404, 422) and 'data-testid="error"' in missing.text
+    nothing_called = post(teller, "/counter/open")
+    assert nothing_called.status_code == 404
+    code = submit(
+        db,
+        ["deposit"],
+        values(rt, "zhang_wei", **{"item1.amount": "10", "item1.currency": "CNY"}),
+        utcnow(),
+    )
+    ref = open_code(teller, code)
+    other = make_client(db)
+    sign_in(other, "teller.a2", PASSWORD)
+    assert post(other, "/counter/open", code=code).status_code == 409  # used already
+    assert post(other, f"/counter/bundles/{ref}/confirm").status_code in (403, 404)
+    outsider = make_client(db)
+    sign_in(outsider, "teller.b", PASSWORD)
+    assert outsider.get(f"/counter/bundles/{ref}").status_code == 404
+    assert bundle_row(db, ref).state == "draft"
+
+
+def test_a_signature_that_is_not_a_png_is_refused(
+    db: Database, rt: runtime.Runtime, teller: TestClient
+) -> None:
+    code = submit(
+        db,
+        ["deposit"],
+        values(rt, "zhang_wei", **{"item1.amount": "10", "item1.currency": "CNY"}),
+        utcnow(),
+    )
+    ref = open_code(teller, code)
+    post(teller, f"/counter/bundles/{ref}/confirm")
+    post(teller, f"/counter/bundles/{ref}/run")
+    assert bundle_row(db, ref).state == "done"
+    for junk in ("", "data:image/png;base64,@@@", "data:image/png;base64," + "QUJD"):
+        refused = post(teller, f"/counter/bundles/{ref}/sign", signature=junk)
+        assert refused.status_code == 422, junk
+    assert bundle_row(db, ref).state == "done"
+    early = post(teller, f"/counter/bundles/{ref}/voucher")
+    assert early.status_code == 409
+    assert teller.get(f"/counter/bundles/{ref}/voucher.pdf").status_code == 404
