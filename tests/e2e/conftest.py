@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -95,6 +96,47 @@ def context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+@pytest.fixture
+def screen(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserContext]]:
+    """screen(width, height, **options) opens a browser context of that size (closed after)."""
+    opened: list[BrowserContext] = []
+
+    def open_context(width: int, height: int, **options: Any) -> BrowserContext:
+        ctx = browser.new_context(
+            base_url=base_url,
+            viewport={"width": width, "height": height},
+            locale="zh-CN",
+            **options,
+        )
+        ctx.set_default_timeout(TIMEOUT_MS)
+        opened.append(ctx)
+        return ctx
+
+    yield open_context
+    for ctx in opened:
+        ctx.close()
+
+
+def device_secret(database_url: str, outlet_code: str, kind: str, name: str) -> str:
+    """A new device token of `kind` for the outlet (the catalogue seeded for the counter)."""
+    from manyi.counter import catalogue_store
+    from manyi.org import devices
+    from manyi.org.tables import Unit
+    from tests.conftest import SYSTEM
+
+    database = Database(database_url)
+    try:
+        with database.session() as session:
+            catalogue_store.seed_catalogue(session)  # adds only what is missing
+            outlet = session.query(Unit).filter_by(code=outlet_code).one()
+            _, secret = devices.issue_token(
+                session, SYSTEM, outlet_id=outlet.id, kind=kind, name=name, valid_days=1
+            )
+            return secret
+    finally:
+        database.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from manyi.counter import catalogue_store
-from manyi.db import Database
-from manyi.org import devices
-from manyi.org.tables import Unit
-from tests.conftest import SYSTEM
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, device_secret
 from tests.e2e.test_lobby_screens import pair
 
 pytestmark = pytest.mark.e2e
@@ -29,22 +24,7 @@ OUTLET = "SH-PD-LJZ"  # 陆家嘴: the lobby tests own 中关村's queues
 
 @pytest.fixture(scope="module")
 def kiosk_secret(e2e_database_url: str) -> str:
-    database = Database(e2e_database_url)
-    try:
-        with database.session() as session:
-            catalogue_store.seed_catalogue(session)  # adds only what is missing
-            outlet = session.query(Unit).filter_by(code=OUTLET).one()
-            _, secret = devices.issue_token(
-                session,
-                SYSTEM,
-                outlet_id=outlet.id,
-                kind="kiosk",
-                name="e2e kiosk pre-fill",
-                valid_days=1,
-            )
-            return secret
-    finally:
-        database.dispose()
+    return device_secret(e2e_database_url, OUTLET, "kiosk", "e2e kiosk pre-fill")
 
 
 def open_context(

@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from pypdf import PdfReader
 
-from manyi.counter import catalogue_store, runtime
+from manyi.counter import runtime
 from manyi.counter.core_sim import DEMO_CUSTOMERS
-from manyi.db import Database
-from manyi.org import devices
-from manyi.org.tables import Unit
-from tests.conftest import SYSTEM
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import device_secret
 from tests.e2e.test_shell import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -38,37 +33,7 @@ CUSTOMER = "li_xiuying"  # 李秀英, born 1948: her own card's account in the s
 
 @pytest.fixture(scope="module")
 def kiosk_token(e2e_database_url: str) -> str:
-    database = Database(e2e_database_url)
-    try:
-        with database.session() as session:
-            catalogue_store.seed_catalogue(session)  # adds only what is missing
-            outlet = session.query(Unit).filter_by(code=OUTLET).one()
-            _, secret = devices.issue_token(
-                session, SYSTEM, outlet_id=outlet.id, kind="kiosk", name="e2e visit", valid_days=1
-            )
-            return secret
-    finally:
-        database.dispose()
-
-
-@pytest.fixture
-def screen(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserContext]]:
-    opened: list[BrowserContext] = []
-
-    def open_context(width: int, height: int, **options: Any) -> BrowserContext:
-        ctx = browser.new_context(
-            base_url=base_url,
-            viewport={"width": width, "height": height},
-            locale="zh-CN",
-            **options,
-        )
-        ctx.set_default_timeout(TIMEOUT_MS)
-        opened.append(ctx)
-        return ctx
-
-    yield open_context
-    for ctx in opened:
-        ctx.close()
+    return device_secret(e2e_database_url, OUTLET, "kiosk", "e2e visit")
 
 
 def save(page: Page, screenshots: Path, name: str, full: bool = True) -> None:
@@ -131,8 +96,13 @@ def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
     expect(teller.get_by_test_id("values")).to_contain_text(name)
     save(teller, screenshots, "teller-draft")
 
-    # The customer confirms; the withdrawal needs a supervisor.
+    # The customer checks the form on their screen and confirms; the withdrawal needs a
+    # supervisor.
     teller.keyboard.press("F1")
+    review = teller.get_by_test_id("customer-review")
+    expect(review).to_contain_text("60,000.00")
+    save(teller, screenshots, "customer-review")
+    review.get_by_role("button", name="确认无误").click()
     expect(teller.get_by_test_id("flash")).to_have_text("客户已确认表单。")
     expect(teller.get_by_test_id("next")).to_have_attribute("data-next", "authorisation")
     teller.keyboard.press("F3")

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -54,26 +53,6 @@ def tokens(e2e_database_url: str) -> dict[str, str]:
             return out
     finally:
         database.dispose()
-
-
-@pytest.fixture
-def screen(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserContext]]:
-    opened: list[BrowserContext] = []
-
-    def open_context(width: int, height: int, **options: Any) -> BrowserContext:
-        ctx = browser.new_context(
-            base_url=base_url,
-            viewport={"width": width, "height": height},
-            locale="zh-CN",
-            **options,
-        )
-        ctx.set_default_timeout(TIMEOUT_MS)
-        opened.append(ctx)
-        return ctx
-
-    yield open_context
-    for ctx in opened:
-        ctx.close()
 
 
 def pair(page: Page, token: str, counter: int | None = None) -> None:

@@ -168,6 +168,9 @@ def test_a_correction_needs_the_customer_to_confirm_again(
     assert row.state == "draft" and row.form_values["item1.amount"] == "1200"
     page = teller.get(f"/counter/bundles/{ref}")
     assert "corrected" in page.text or "已更正" in page.text
+    review = teller.get(f"/counter/bundles/{ref}/review")  # the customer's screen
+    assert review.status_code == 200 and "1,200.00" in review.text
+    assert 'class="corrected"' in review.text
     refused = post(teller, f"/counter/bundles/{ref}/run", pin="123456")
     assert refused.status_code == 409 and 'data-testid="error"' in refused.text
     assert bundle_row(db, ref).state == "draft"

@@ -23,15 +23,16 @@ import binascii
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from manyi.counter import bundles, runner, runtime, voucher
-from manyi.counter.bundle_page import result_labels, station_of
+from manyi.counter.access import Clerk
+from manyi.counter.bundle_page import bundle_context, result_labels, station_of
 from manyi.counter.devices import SimulatedPinPad
 from manyi.counter.public_forms import name_in
-from manyi.counter.views_common import clerk_of, error_text, page
-from manyi.counter.views_teller import act, show
+from manyi.counter.views_common import clerk_of, page
+from manyi.counter.views_teller import act, refuse
 from manyi.db import utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
@@ -54,33 +55,40 @@ def run(
     session: Session = DbSession,
 ) -> Response:
     """Run (or retry) the bundle; the customer's one PIN entry happens inside."""
-    clerk = clerk_of(principal)
     rt = runtime.current()
-    station = station_of(principal)
-    pad = rt.pin_pad(station)
+    pad = rt.pin_pad(station_of(principal))
     simulated = pad if isinstance(pad, SimulatedPinPad) else None
-    try:
-        if simulated is not None and pin:
-            simulated.customer_types(pin)
-        with session.begin_nested():
-            outcome = runner.run(session, clerk, reference, utcnow(), pin_pad=pad, core=rt.core)
-    except ManyiError as exc:
-        return show(
-            request,
-            session,
-            principal,
-            reference,
-            status_code=exc.status_code,
-            error=error_text(request, exc),
-            error_field=exc.field,
-        )
-    finally:
-        pin = ""
-        if simulated is not None:
-            simulated.clear()  # keystrokes no entry used (a refused run) do not wait for the next
-    return RedirectResponse(
-        f"/counter/bundles/{reference}?done=ran-{outcome.bundle.state}", status_code=303
+
+    def run_once(s: Session, clerk: Clerk, ref: str) -> runner.RunOutcome:
+        try:
+            if simulated is not None and pin:
+                simulated.customer_types(pin)
+            return runner.run(s, clerk, ref, utcnow(), pin_pad=pad, core=rt.core)
+        finally:
+            if simulated is not None:
+                simulated.clear()  # keystrokes no entry used (a refused run) do not wait
+
+    return act(
+        request,
+        session,
+        principal,
+        reference,
+        lambda outcome: f"ran-{outcome.bundle.state}",
+        run_once,
     )
+
+
+@router.get("/bundles/{reference}/review")
+def customer_review(
+    reference: str, request: Request, principal: Principal = OPERATE, session: Session = DbSession
+) -> Response:
+    """The customer-facing check of the form: they confirm every value (again, after a
+    correction) with their own button."""
+    try:
+        context = bundle_context(request, session, clerk_of(principal), principal, reference)
+    except ManyiError as exc:
+        return refuse(request, session, principal, reference, exc)
+    return page(request, "counter/customer_review.html", context)
 
 
 @router.get("/bundles/{reference}/sign")
@@ -93,14 +101,7 @@ def signature_pad(
     try:
         view = bundles.view(session, clerk_of(principal), reference)
     except ManyiError as exc:
-        return show(
-            request,
-            session,
-            principal,
-            reference,
-            status_code=exc.status_code,
-            error=error_text(request, exc),
-        )
+        return refuse(request, session, principal, reference, exc)
     labels = result_labels(_)
     lines = [
         (item.number, name_in(tx.names, lang), labels.get(item.error_code or item.status, ""))
@@ -170,14 +171,7 @@ def voucher_file(
             session, clerk_of(principal), reference, var_dir=request.app.state.settings.var_dir
         )
     except ManyiError as exc:
-        return show(
-            request,
-            session,
-            principal,
-            reference,
-            status_code=exc.status_code,
-            error=error_text(request, exc),
-        )
+        return refuse(request, session, principal, reference, exc)
     return Response(
         data,
         media_type="application/pdf",

@@ -17,6 +17,7 @@ disappear and the devices answer.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -139,33 +140,47 @@ def bundle_state(
     return JSONResponse({"state": view.bundle.state, "request": request_state})
 
 
+def refuse(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    reference: str,
+    exc: ManyiError,
+    open_form: str = "",
+) -> Response:
+    """The bundle screen with the service's reason for refusing, and its status."""
+    return show(
+        request,
+        session,
+        principal,
+        reference,
+        status_code=exc.status_code,
+        error=error_text(request, exc),
+        error_field=exc.field,
+        open_form=open_form,
+    )
+
+
 def act(
     request: Request,
     session: Session,
     principal: Principal,
     reference: str,
-    done: str,
-    action: Any,
+    done: str | Callable[[Any], str],
+    action: Callable[..., Any],
     *args: Any,
     open_form: str = "",
 ) -> Response:
-    """Run one use case on the bundle; on refusal show the screen with the reason."""
+    """Run one use case on the bundle, then show it with `done` (a word, or one made from
+    the use case's result); on refusal show the screen with the reason, nothing changed."""
     clerk = clerk_of(principal)
     try:
         with session.begin_nested():
-            action(session, clerk, reference, *args)
+            result = action(session, clerk, reference, *args)
     except ManyiError as exc:
-        return show(
-            request,
-            session,
-            principal,
-            reference,
-            status_code=exc.status_code,
-            error=error_text(request, exc),
-            error_field=exc.field,
-            open_form=open_form,
-        )
-    return RedirectResponse(f"/counter/bundles/{reference}?done={done}", status_code=303)
+        return refuse(request, session, principal, reference, exc, open_form)
+    word = done(result) if callable(done) else done
+    return RedirectResponse(f"/counter/bundles/{reference}?done={word}", status_code=303)
 
 
 @router.post("/bundles/{reference}/correct")
