@@ -249,3 +249,41 @@ def test_a_signature_that_is_not_a_png_is_refused(
     early = post(teller, f"/counter/bundles/{ref}/voucher")
     assert early.status_code == 409
     assert teller.get(f"/counter/bundles/{ref}/voucher.pdf").status_code == 404
+
+
+def test_the_teller_fills_the_form_for_a_customer_without_a_prefill(
+    db: Database, rt: runtime.Runtime, teller: TestClient
+) -> None:
+    picking = teller.get("/counter/fill")
+    assert picking.status_code == 200 and 'value="withdraw"' in picking.text
+    form = teller.get("/counter/fill?t=withdraw&t=deposit")
+    assert form.status_code == 200 and 'name="item2.amount"' in form.text  # catalogue order
+    token = csrf_of(teller, "/counter/fill")
+    good = values(rt, "zhang_wei") | {
+        "item1.amount": "300",
+        "item1.currency": "CNY",
+        "item2.amount": "800",
+        "item2.currency": "CNY",
+    }
+    with db.session() as session:
+        before = len(session.scalars(select(CounterBundle.id)).all())
+    bad = teller.post(
+        "/counter/fill",
+        data={"csrf_token": token, "t": ["deposit", "withdraw"]} | good | {"id_number": "12345"},
+    )
+    assert bad.status_code == 422 and 'data-field="id_number"' in bad.text
+    assert 'value="800"' in bad.text  # what was typed is kept
+    nothing = teller.post("/counter/fill", data={"csrf_token": token} | good)
+    assert nothing.status_code == 422
+    with db.session() as session:
+        assert len(session.scalars(select(CounterBundle.id)).all()) == before
+    opened = teller.post(
+        "/counter/fill", data={"csrf_token": token, "t": ["deposit", "withdraw"]} | good
+    )
+    assert opened.status_code == 303
+    ref = opened.headers["location"].rsplit("/", 1)[1]
+    row = bundle_row(db, ref)
+    assert row.state == "draft" and row.form_values["item2.amount"] == "800"
+    supervisor = make_client(db)
+    sign_in(supervisor, "sup.a", PASSWORD)
+    assert supervisor.get("/counter/fill").status_code == 403

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 def build_router() -> APIRouter:
     from manyi.counter.views_authorise import router as authorise_router
     from manyi.counter.views_catalogue import router as catalogue_router
+    from manyi.counter.views_fill import router as fill_router
     from manyi.counter.views_finish import router as finish_router
     from manyi.counter.views_measures import router as measures_router
     from manyi.counter.views_teller import router as teller_router
@@ -21,6 +22,7 @@ def build_router() -> APIRouter:
     router.include_router(measures_router)
     router.include_router(teller_router)
     router.include_router(finish_router)
+    router.include_router(fill_router)
     return router
 
 

@@ -73,6 +73,7 @@ def check_labels(_: Translate) -> dict[str, str]:
         "amount": _(
             "An amount as a decimal string: more than 0, at most two decimals, none for JPY"
         ),
+        "id_expiry": _("An ID card's validity: a date not yet past, or valid for life (长期)"),
         "integer": _("A whole number"),
         "boolean": _("Yes or no"),
         "date": _("A date (2025-03-01, 2025/3/1 or 2025年3月1日)"),

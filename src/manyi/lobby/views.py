@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from manyi.counter.views_measures import dashboard_card
 from manyi.db import utcnow
 from manyi.errors import Forbidden, InvalidInput
 from manyi.lobby import layouts, printing, queries, service
@@ -311,8 +312,6 @@ def dashboard_page(
         "manage": principal.can(Permission.LOBBY_MANAGE),
         "now": dt.datetime.now(dt.UTC).isoformat(),
     }
-    from manyi.counter.views_measures import dashboard_card  # the counter's card, if any
-
     return render(
         request,
         "lobby_dashboard.html",
