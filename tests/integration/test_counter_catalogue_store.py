@@ -12,7 +12,7 @@ from manyi.counter import catalogue_store
 from manyi.counter.catalogue import Catalogue, CatalogueError
 from manyi.counter.tables import CounterTransactionType
 from manyi.db import Database
-from manyi.errors import Conflict, Forbidden, NotFound
+from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import SYSTEM, Bank
 from tests.integration.test_counter_support import clerk
 from tests.lobby_helpers import T0
@@ -59,7 +59,9 @@ def edited_withdraw(db: Database) -> dict[str, object]:
 def test_an_edit_publishes_the_next_version_and_keeps_the_old(seeded: Database) -> None:
     schema = edited_withdraw(seeded)
     with seeded.session() as session:
-        tx = catalogue_store.edit(session, clerk(session, "admin"), "withdraw", schema, T0)
+        tx = catalogue_store.edit(
+            session, clerk(session, "admin"), "withdraw", schema, T0, reason="  用途  必填 "
+        )
     assert (tx.code, tx.version) == ("withdraw", 2) and "purpose" in tx.required
     with seeded.session() as session:
         assert catalogue_store.get_type(session, "withdraw").version == 2
@@ -71,12 +73,20 @@ def test_an_edit_publishes_the_next_version_and_keeps_the_old(seeded: Database) 
             select(AuditEvent).where(AuditEvent.action == "counter.catalogue.edit")
         )
         assert event is not None and event.entity_id == "withdraw:2"
-        assert (
-            session.scalar(
-                select(CounterTransactionType.created_by).where(CounterTransactionType.version == 2)
+        assert event.summary is not None and "用途 必填" in event.summary
+        stored = session.scalar(
+            select(CounterTransactionType).where(
+                CounterTransactionType.code == "withdraw", CounterTransactionType.version == 2
             )
-            == "管理员甲"
         )
+        assert stored is not None and (stored.created_by, stored.reason) == (
+            "管理员甲",
+            "用途 必填",
+        )
+        with pytest.raises(InvalidInput, match="longer than"):
+            catalogue_store.edit(
+                session, clerk(session, "admin"), "withdraw", schema, T0, reason="长" * 501
+            )
     # Editing v2 into the same document again changes nothing: refused.
     with seeded.session() as session, pytest.raises(CatalogueError):
         current = catalogue_store.get_type(session, "withdraw")

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from manyi.audit.tables import AuditEvent
 from manyi.counter import prefill
 from manyi.counter.tables import CounterPrefill
 from manyi.db import Database, utcnow
@@ -116,6 +117,10 @@ def test_the_kiosk_prefills_for_its_own_outlet(db: Database, open_bank: Bank) ->
         row = prefill.find_prefill(session, code, utcnow())
         outlet = session.get(Unit, row.outlet_id)
         assert row.channel == "kiosk" and outlet is not None and outlet.code == "OUT-A"
+        stored = session.scalar(
+            select(AuditEvent.actor).where(AuditEvent.action == "counter.prefill.submit")
+        )
+        assert stored is not None and stored.startswith("device:")  # the kiosk, not "public"
 
     # Back to the start forgets the code: the next customer cannot open it again.
     back = client.get("/device/prefill/exit")

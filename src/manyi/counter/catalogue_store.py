@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 SEEDED_BY: Final = "catalogue seed"
+REASON_MAX: Final = 500  # characters of the reason given for an edit
 
 # Types are immutable per (code, version, digest): each process builds one once.
 _built: dict[tuple[str, int, str], TransactionType] = {}
@@ -166,15 +167,22 @@ def edit(
     code: str,
     new_schema: Mapping[str, Any],
     now: dt.datetime | None = None,
+    *,
+    reason: str = "",
 ) -> TransactionType:
-    """Publish an administrator's edit of a type as its next version."""
+    """Publish an administrator's edit of a type as its next version, with why it changed."""
     clerk.need(Permission.COUNTER_CONFIGURE)
     now = now or utcnow()
+    why = " ".join(reason.split())
+    if len(why) > REASON_MAX:
+        raise InvalidInput("the reason is longer than {n} characters", "reason", n=REASON_MAX)
     current = get_type(session, code)
     tx = new_version(current, new_schema)
+    row = _row(tx, clerk.name, clerk.staff_id, now)
+    row.reason = why
     try:
         with session.begin_nested():
-            session.add(_row(tx, clerk.name, clerk.staff_id, now))
+            session.add(row)
     except IntegrityError:
         raise Conflict(
             "{code} was edited by someone else just now; open it again",
@@ -187,7 +195,7 @@ def edit(
         entity_type="counter_transaction_type",
         entity_id=f"{tx.code}:{tx.version}",
         action="counter.catalogue.edit",
-        summary={"code": tx.code, "version": tx.version, "digest": tx.digest},
+        summary={"code": tx.code, "version": tx.version, "digest": tx.digest, "reason": why},
         now=now,
     )
     return tx

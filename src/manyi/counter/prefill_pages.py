@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from manyi import ratelimit
+from manyi import audit, ratelimit
 from manyi.counter import catalogue_store, prefill
 from manyi.counter.fields import FieldProblem
 from manyi.counter.merge import MergedForm
@@ -60,6 +60,7 @@ class Flow:
     submit_limit: int  # stored pre-fills per client per hour
     done_for_s: int  # how long the code stays on the done page
     exit: str = ""  # the kiosk's way back to its start; empty on the phone
+    actor: audit.Actor = prefill.PUBLIC  # who the audit chain names: the public, or the kiosk
 
 
 def page(
@@ -220,13 +221,14 @@ def submit(
                 now,
                 ticket_token=ticket or None,
                 channel=flow.channel,
+                actor=flow.actor,
             )
         except NotFound as exc:
             if exc.field != "ticket_token":
                 raise
             # A ticket already served, or yesterday's: the code works without it.
             made = prefill.submit_prefill(
-                session, outlet.code, codes, values, now, channel=flow.channel
+                session, outlet.code, codes, values, now, channel=flow.channel, actor=flow.actor
             )
     except prefill.FormInvalid as exc:
         session.rollback()

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from manyi import audit
 from manyi.counter import prefill_pages as pages
 from manyi.errors import Forbidden, NotFound
 from manyi.org.devices import DeviceKind
@@ -48,6 +49,12 @@ def _kiosk(session: Session, token: DeviceToken) -> tuple[pages.Flow, Unit]:
         submit_limit=SUBMIT_LIMIT,
         done_for_s=DONE_FOR_S,
         exit=f"{BASE}/exit",
+        actor=audit.Actor(
+            id=None,
+            name=f"device:{token.token_prefix}",
+            unit_id=outlet.id,
+            unit_path=outlet.path,
+        ),
     )
     return flow, outlet
 

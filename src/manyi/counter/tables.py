@@ -75,6 +75,7 @@ class CounterTransactionType(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")  # why it was edited
 
 
 class CounterPrefill(Base):

@@ -3,7 +3,7 @@
 Administrators and head-office service managers read every type and publish an edit of
 one as its next version (`catalogue_store.edit` checks it). Stored versions never change;
 bundles keep the version they were made with, so an old version stays readable here.
-The reason given for an edit goes on the audit chain next to the edit itself.
+The reason given for an edit is stored with the version (and in the edit's audit event).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from manyi import audit
-from manyi.audit.tables import AuditEvent
 from manyi.counter import catalogue_store
 from manyi.counter.authorisation import Rule
 from manyi.counter.catalogue import TransactionType
@@ -32,9 +30,6 @@ from manyi.web.security import DbSession, Principal, require
 
 router = APIRouter(include_in_schema=False)
 
-ENTITY: Final = "counter_transaction_type"
-REASON_ACTION: Final = "counter.catalogue.reason"
-REASON_MAX: Final = 500
 
 # Limits a field's schema states, in the order the dictionary page lists them.
 _LIMIT_KEYWORDS: Final = (
@@ -170,24 +165,12 @@ def field_dictionary_page(
 
 def _history(session: Session, code: str) -> list[dict[str, Any]]:
     """Every stored version of `code`, newest first, with the reason given for each edit."""
-    rows = list(
-        session.scalars(
-            select(CounterTransactionType)
-            .where(CounterTransactionType.code == code)
-            .order_by(CounterTransactionType.version.desc())
-        )
+    rows = session.scalars(
+        select(CounterTransactionType)
+        .where(CounterTransactionType.code == code)
+        .order_by(CounterTransactionType.version.desc())
     )
-    reasons: dict[str, str] = {}
-    events = session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.entity_type == ENTITY,
-            AuditEvent.action == REASON_ACTION,
-            AuditEvent.entity_id.in_([f"{code}:{row.version}" for row in rows]),
-        )
-    )
-    for event in events:
-        reasons[event.entity_id] = str(json.loads(event.summary).get("reason", ""))
-    return [{"row": row, "reason": reasons.get(f"{code}:{row.version}", "")} for row in rows]
+    return [{"row": row, "reason": row.reason} for row in rows]
 
 
 def _type_page(
@@ -285,20 +268,9 @@ def save_version(
     clerk = clerk_of(principal)
     try:
         edited = parse_document(document)
-        why = " ".join(reason.split())
-        if not why:
+        if not reason.strip():
             raise InvalidInput("give the reason for the change", "reason")
-        if len(why) > REASON_MAX:
-            raise InvalidInput("the reason is longer than {n} characters", "reason", n=REASON_MAX)
-        tx = catalogue_store.edit(session, clerk, tx_code, edited)
-        audit.record(
-            session,
-            clerk.actor,
-            entity_type=ENTITY,
-            entity_id=f"{tx.code}:{tx.version}",
-            action=REASON_ACTION,
-            summary={"reason": why},
-        )
+        tx = catalogue_store.edit(session, clerk, tx_code, edited, reason=reason)
     except ManyiError as exc:
         session.rollback()
         return _type_page(
