@@ -177,3 +177,14 @@ def test_a_refused_form_keeps_the_lifetime_tick(db: Database, open_bank: Bank) -
         headers={"x-csrf-token": csrf.group(1)},
     )
     assert problems.json() == {"problems": {}}
+
+
+def test_the_lobby_poster_carries_the_outlets_prefill_address(
+    db: Database, open_bank: Bank
+) -> None:
+    client = make_client(db)
+    poster = client.get("/prefill/OUT-A/poster")
+    assert poster.status_code == 200
+    assert "http://testserver/prefill/OUT-A" in poster.text and "<svg" in poster.text
+    assert "甲网点" in poster.text
+    assert client.get("/prefill/NOPE/poster").status_code == 404

@@ -17,16 +17,20 @@ are thin over `prefill_pages.py`.
 from __future__ import annotations
 
 from typing import Final
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from manyi.counter import prefill_pages as pages
 from manyi.counter.public_kiosk import router as kiosk_router
+from manyi.lobby.printing import qr_svg
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, public
+from manyi.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(kiosk_router)
@@ -138,3 +142,25 @@ def prefill_done(
     if outlet is None:
         return pages.missing(request, flow)
     return pages.done_page(request, session, flow, outlet)
+
+
+@router.get("/prefill/{outlet_code}/poster")
+def prefill_poster(
+    outlet_code: str,
+    request: Request,
+    _visitor: None = public(identify=False),
+    session: Session = DbSession,
+) -> Response:
+    """An A4 poster for the lobby: the QR code of this outlet's pre-fill, to print and hang."""
+    flow = _flow(request, outlet_code)
+    outlet = pages.outlet_or_none(session, outlet_code)
+    if outlet is None:
+        return pages.missing(request, flow)
+    # The address the staff member's browser used: the bank's own intranet host.
+    url = str(request.base_url).rstrip("/") + f"/prefill/{quote(outlet.code)}"
+    context = {
+        "outlet": outlet,
+        "url": url,
+        "qr": Markup(qr_svg(url, scale=10, border=4)),  # noqa: S704 - the SVG holds numbers only
+    }
+    return render(request, "counter/prefill_poster.html", context)
