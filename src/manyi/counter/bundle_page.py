@@ -15,7 +15,7 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from manyi.counter import bundles, demo, runtime
+from manyi.counter import bundle_store, bundles, demo, runtime
 from manyi.counter.access import Clerk
 from manyi.counter.authorisation import Level
 from manyi.counter.bundle_model import Action, BundleState
@@ -285,7 +285,7 @@ def bundle_context(
     _ = translator(lang)
     view = bundles.view(session, clerk, reference)
     b = view.bundle
-    needed = bundles.required_authorisation(session, clerk, reference, utcnow())
+    needed = bundle_store.assess(session, b, utcnow())
     level = needed.level if needed is not None else Level.NONE
     outlet = session.get_one(Unit, b.outlet_id)
     rt = runtime.current()

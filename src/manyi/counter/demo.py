@@ -86,22 +86,32 @@ def seed(session: Session) -> CounterSeedReport:
     )
 
 
-def id_card(short: str) -> IdCardData:
-    """The second-generation ID card of a demo customer (for a simulated reader)."""
-    name, number = DEMO_CUSTOMERS[short][0], DEMO_CUSTOMERS[short][1]
-    born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+def _card(name: str, number: str, address: str, authority: str) -> IdCardData:
+    """A second-generation ID card for `number`, issued in 2016 (valid for life when the
+    holder was 46 or more then, else for 20 years)."""
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidInput("the ID number holds no valid birth date", "id_number") from None
     issued = dt.date(2016, born.month, min(born.day, 28))
     long_term = 2016 - born.year >= 46  # cards issued from 46 on are valid for life (长期)
     return IdCardData(
         name=name,
         id_number=number,
-        sex="M" if int(number[16]) % 2 else "F",
+        sex="M" if number[16].isdigit() and int(number[16]) % 2 else "F",
         birth_date=born,
-        address=_ADDRESS.format(n=10 + list(DEMO_CUSTOMERS).index(short)),
-        issuing_authority="杭州市公安局西湖分局",
+        address=address,
+        issuing_authority=authority,
         valid_from=issued,
         valid_until=None if long_term else issued.replace(year=issued.year + 20),
     )
+
+
+def id_card(short: str) -> IdCardData:
+    """The second-generation ID card of a demo customer (for a simulated reader)."""
+    name, number = DEMO_CUSTOMERS[short][0], DEMO_CUSTOMERS[short][1]
+    address = _ADDRESS.format(n=10 + list(DEMO_CUSTOMERS).index(short))
+    return _card(name, number, address, "杭州市公安局西湖分局")
 
 
 def card_of_form(values: dict[str, Any]) -> IdCardData:
@@ -110,22 +120,8 @@ def card_of_form(values: dict[str, Any]) -> IdCardData:
     number = str(values.get("id_number") or "").replace(" ", "").upper()
     if len(number) != 18:
         raise InvalidInput("the simulated reader needs an 18-digit resident ID number", "id_number")
-    try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        raise InvalidInput("the ID number holds no valid birth date", "id_number") from None
-    issued = dt.date(2016, born.month, min(born.day, 28))
-    long_term = 2016 - born.year >= 46
-    return IdCardData(
-        name=str(values.get("customer_name") or ""),
-        id_number=number,
-        sex="M" if number[16].isdigit() and int(number[16]) % 2 else "F",
-        birth_date=born,
-        address=str(values.get("address") or ""),
-        issuing_authority="模拟发证机关",
-        valid_from=issued,
-        valid_until=None if long_term else issued.replace(year=issued.year + 20),
-    )
+    name, address = str(values.get("customer_name") or ""), str(values.get("address") or "")
+    return _card(name, number, address, "模拟发证机关")
 
 
 def form_values(short: str) -> dict[str, Any]:

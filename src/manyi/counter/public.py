@@ -16,6 +16,7 @@ are thin over `prefill_pages.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from manyi.counter import prefill_pages as pages
 from manyi.counter.public_kiosk import router as kiosk_router
 from manyi.lobby.printing import qr_svg
+from manyi.org.tables import Unit
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, public
 from manyi.web.templating import render
@@ -52,6 +54,20 @@ def _flow(request: Request, outlet_code: str) -> pages.Flow:
     )
 
 
+def _at_outlet(
+    request: Request,
+    session: Session,
+    outlet_code: str,
+    show: Callable[[pages.Flow, Unit], Response],
+) -> Response:
+    """`show` the page of the outlet, or the page saying there is no such outlet."""
+    flow = _flow(request, outlet_code)
+    outlet = pages.outlet_or_none(session, outlet_code)
+    if outlet is None:
+        return pages.missing(request, flow)
+    return show(flow, outlet)
+
+
 @router.get("/prefill/{outlet_code}")
 def prefill_pick(
     outlet_code: str,
@@ -61,11 +77,12 @@ def prefill_pick(
     _visitor: None = public(identify=False),
     session: Session = DbSession,
 ) -> Response:
-    flow = _flow(request, outlet_code)
-    outlet = pages.outlet_or_none(session, outlet_code)
-    if outlet is None:
-        return pages.missing(request, flow)
-    return pages.pick_page(request, session, flow, outlet, t, ticket)
+    return _at_outlet(
+        request,
+        session,
+        outlet_code,
+        lambda flow, outlet: pages.pick_page(request, session, flow, outlet, t, ticket),
+    )
 
 
 @router.get("/prefill/{outlet_code}/form")
@@ -77,11 +94,12 @@ def prefill_form(
     _visitor: None = public(identify=False),
     session: Session = DbSession,
 ) -> Response:
-    flow = _flow(request, outlet_code)
-    outlet = pages.outlet_or_none(session, outlet_code)
-    if outlet is None:
-        return pages.missing(request, flow)
-    return pages.show_form(request, session, flow, outlet, t, ticket)
+    return _at_outlet(
+        request,
+        session,
+        outlet_code,
+        lambda flow, outlet: pages.show_form(request, session, flow, outlet, t, ticket),
+    )
 
 
 def _submit(
@@ -90,11 +108,12 @@ def _submit(
     outlet_code: str,
     posted: tuple[list[str], dict[str, str], str],
 ) -> Response:
-    flow = _flow(request, outlet_code)
-    outlet = pages.outlet_or_none(session, outlet_code)
-    if outlet is None:
-        return pages.missing(request, flow)
-    return pages.submit(request, session, flow, outlet, *posted)
+    return _at_outlet(
+        request,
+        session,
+        outlet_code,
+        lambda flow, outlet: pages.submit(request, session, flow, outlet, *posted),
+    )
 
 
 @router.post("/prefill/{outlet_code}/form")
@@ -137,11 +156,12 @@ def prefill_done(
     _visitor: None = public(identify=False),
     session: Session = DbSession,
 ) -> Response:
-    flow = _flow(request, outlet_code)
-    outlet = pages.outlet_or_none(session, outlet_code)
-    if outlet is None:
-        return pages.missing(request, flow)
-    return pages.done_page(request, session, flow, outlet)
+    return _at_outlet(
+        request,
+        session,
+        outlet_code,
+        lambda flow, outlet: pages.done_page(request, session, flow, outlet),
+    )
 
 
 @router.get("/prefill/{outlet_code}/poster")
@@ -152,15 +172,12 @@ def prefill_poster(
     session: Session = DbSession,
 ) -> Response:
     """An A4 poster for the lobby: the QR code of this outlet's pre-fill, to print and hang."""
-    flow = _flow(request, outlet_code)
-    outlet = pages.outlet_or_none(session, outlet_code)
-    if outlet is None:
-        return pages.missing(request, flow)
-    # The address the staff member's browser used: the bank's own intranet host.
-    url = str(request.base_url).rstrip("/") + f"/prefill/{quote(outlet.code)}"
-    context = {
-        "outlet": outlet,
-        "url": url,
-        "qr": Markup(qr_svg(url, scale=10, border=4)),  # noqa: S704 - the SVG holds numbers only
-    }
-    return render(request, "counter/prefill_poster.html", context)
+
+    def poster(_flow: pages.Flow, outlet: Unit) -> Response:
+        # The address the staff member's browser used: the bank's own intranet host.
+        url = str(request.base_url).rstrip("/") + f"/prefill/{quote(outlet.code)}"
+        qr = Markup(qr_svg(url, scale=10, border=4))  # noqa: S704 - the SVG holds numbers only
+        context = {"outlet": outlet, "url": url, "qr": qr}
+        return render(request, "counter/prefill_poster.html", context)
+
+    return _at_outlet(request, session, outlet_code, poster)

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from manyi.counter import authorise, bundles, demo, runtime
-from manyi.counter.access import Clerk
+from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.bundle_page import bundle_context, station_of
 from manyi.counter.devices import SimulatedIdCardReader
 from manyi.counter.views_common import clerk_of, error_text, page
@@ -224,8 +224,8 @@ def _read_card(
     reader = runtime.current().id_reader(station)
     if isinstance(reader, SimulatedIdCardReader):
         if card == "form":
-            view = bundles.view(session, clerk, reference)
-            reader.place(demo.card_of_form(dict(view.bundle.form_values)))
+            bundle = bundle_for(session, clerk, reference)
+            reader.place(demo.card_of_form(dict(bundle.form_values)))
         elif card in {c.short for c in demo.customers()}:
             reader.place(demo.id_card(card))
         else:
