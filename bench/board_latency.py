@@ -50,7 +50,7 @@ import httpx
 from sqlalchemy import select, text
 
 from manyi.db import Database
-from manyi.org import devices
+from manyi.org import device_tokens
 from manyi.org.tables import Unit
 
 try:  # imported as bench.board_latency (the tests do)
@@ -231,7 +231,7 @@ def board_tokens(url: str, n: int) -> list[str]:
         outlet_id = session.scalar(select(Unit.id).where(Unit.code == OUTLET))
         assert outlet_id is not None
         secrets = [
-            devices.issue_token(
+            device_tokens.issue_token(
                 session, ACTOR, outlet_id=outlet_id, kind="display", name=f"board {k}", valid_days=1
             )[1]
             for k in range(n)

@@ -8,8 +8,8 @@ and the PIN entries and ID-card reads the bundle saves.
 
 from __future__ import annotations
 
-from manyi.counter.catalogue import Catalogue
-from manyi.counter.merge import measure, merge
+from manyi.counter.domain.catalogue import Catalogue
+from manyi.counter.domain.merge import measure, merge
 
 BUNDLES = {
     "new customer: open account + debit card + mobile banking + first deposit": (

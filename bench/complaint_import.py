@@ -26,8 +26,8 @@ from sqlalchemy import text
 
 from manyi import audit
 from manyi.complaints.access import system_caller
-from manyi.complaints.import_formats import parse_file
 from manyi.complaints.importer import import_file
+from manyi.complaints.imports.formats import parse_file
 from manyi.db import Database, upgrade
 from manyi.org import service as units
 from manyi.org.model import UnitLevel

@@ -51,7 +51,7 @@ from manyi.lobby.demo_layout import LARGE, OUTLETS, SERVICES
 from manyi.lobby.service import Operator
 from manyi.lobby.setup import CounterSpec
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
-from manyi.org import devices, passwords
+from manyi.org import device_tokens, passwords
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.org.tables import Unit
@@ -125,13 +125,13 @@ def prepare(url: str, n_kiosks: int, n_tellers: int) -> Fixture:
                     password=secrets.token_urlsafe(16) + "-Aa1",
                 )
         kiosks = [
-            devices.issue_token(
+            device_tokens.issue_token(
                 session, ACTOR, outlet_id=outlet.id, kind="kiosk", name=f"kiosk {k}", valid_days=1
             )[1]
             for k in range(n_kiosks)
         ]
         pads = {
-            n: devices.issue_token(
+            n: device_tokens.issue_token(
                 session,
                 ACTOR,
                 outlet_id=outlet.id,

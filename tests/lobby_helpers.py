@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.db import Database
 from manyi.lobby import setup
-from manyi.lobby.model import Policy, Service
+from manyi.lobby.domain.model import Policy, Service
 from manyi.lobby.service import Operator
 from manyi.lobby.setup import CounterSpec
 from manyi.org import staff as staff_service

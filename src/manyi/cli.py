@@ -14,7 +14,7 @@ import typer
 
 from manyi.complaints import cli as complaints_cli
 from manyi.config import Settings, SettingsError, get_settings
-from manyi.counter import runtime as counter_runtime
+from manyi.counter.adapters import registry as counter_runtime
 from manyi.db import Database
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits
 from manyi.lobby import cli as lobby_cli

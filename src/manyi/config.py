@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     cookie_secure: bool | None = None
-    # The paperless counter: its adapters (manyi.counter.runtime.FACTORIES), and how long a
-    # remote supervisor may hold an authorisation request before the worker releases it.
+    # The paperless counter: its adapters (manyi.counter.adapters.registry.FACTORIES), and how
+    # long a remote supervisor may hold an authorisation request before the worker releases it.
     counter_adapters: str = "simulated"
     counter_claim_minutes: int = Field(default=10, ge=1, le=24 * 60)
 
@@ -70,7 +70,9 @@ class Settings(BaseSettings):
     @field_validator("counter_adapters")
     @classmethod
     def _known_adapters(cls, value: str) -> str:
-        from manyi.counter.runtime import FACTORIES  # the counter's modules load only here
+        from manyi.counter.adapters.registry import (
+            FACTORIES,  # the counter's modules load only here
+        )
 
         if value not in FACTORIES:
             known = ", ".join(sorted(FACTORIES))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.lobby.demo_layout import seed_lobbies
-from manyi.org import devices
+from manyi.org import device_tokens
 from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
 from manyi.org.model import Role, UnitLevel
@@ -261,10 +261,10 @@ def _seed_devices(session: Session, codes: dict[str, int]) -> int:
     created = 0
     for outlet, kind, name, secret in DEMO_DEVICES:
         known = session.scalar(
-            select(DeviceToken.id).where(DeviceToken.token_hash == devices.hash_token(secret))
+            select(DeviceToken.id).where(DeviceToken.token_hash == device_tokens.hash_token(secret))
         )
         if known is None:
-            devices.issue_token(
+            device_tokens.issue_token(
                 session,
                 DEMO_ACTOR,
                 outlet_id=codes[outlet],

@@ -122,7 +122,7 @@ def screen(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserCon
 def device_secret(database_url: str, outlet_code: str, kind: str, name: str) -> str:
     """A new device token of `kind` for the outlet (the catalogue seeded for the counter)."""
     from manyi.counter import catalogue_store
-    from manyi.org import devices
+    from manyi.org import device_tokens
     from manyi.org.tables import Unit
     from tests.conftest import SYSTEM
 
@@ -131,7 +131,7 @@ def device_secret(database_url: str, outlet_code: str, kind: str, name: str) -> 
         with database.session() as session:
             catalogue_store.seed_catalogue(session)  # adds only what is missing
             outlet = session.query(Unit).filter_by(code=outlet_code).one()
-            _, secret = devices.issue_token(
+            _, secret = device_tokens.issue_token(
                 session, SYSTEM, outlet_id=outlet.id, kind=kind, name=name, valid_days=1
             )
             return secret

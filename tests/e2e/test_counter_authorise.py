@@ -17,10 +17,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from manyi.counter import authorise, bundles, catalogue_store, prefill
+from manyi.counter import authorisations as authorise
+from manyi.counter import bundles, catalogue_store, prefill
 from manyi.counter.access import Clerk
+from manyi.counter.adapters.peripherals import SimulatedIdCardReader
 from manyi.counter.demo import customers, id_card
-from manyi.counter.devices import SimulatedIdCardReader
 from manyi.db import Database, utcnow
 from manyi.org.tables import Staff
 from tests.e2e.test_shell import sign_in

@@ -17,12 +17,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from manyi.counter import bundles, catalogue_store, prefill, runner
+from manyi.counter import bundles, catalogue_store, prefill, running
 from manyi.counter.access import Clerk
-from manyi.counter.core_sim import SimulatedCore
+from manyi.counter.adapters.peripherals import SessionKey, SimulatedPinPad
+from manyi.counter.adapters.registry import DEMO_CORE_SEED
+from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.demo import customers
-from manyi.counter.devices import SessionKey, SimulatedPinPad
-from manyi.counter.runtime import DEMO_CORE_SEED
 from manyi.db import Database, utcnow
 from manyi.org.tables import Staff
 from tests.e2e.test_shell import sign_in
@@ -70,7 +70,7 @@ def run_one_bundle(url: str) -> None:
             bundles.confirm_by_customer(session, teller, reference, opened)
             pad = SimulatedPinPad(key)
             pad.customer_types(person.pin)
-            runner.run(session, teller, reference, utcnow(), pin_pad=pad, core=core)
+            running.run(session, teller, reference, utcnow(), pin_pad=pad, core=core)
     finally:
         database.dispose()
 

@@ -21,8 +21,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from pypdf import PdfReader
 
-from manyi.counter import runtime
-from manyi.counter.core_sim import DEMO_CUSTOMERS
+from manyi.counter.adapters import registry
+from manyi.counter.adapters.simulated_core import DEMO_CUSTOMERS
 from tests.e2e.conftest import device_secret
 from tests.e2e.test_shell import sign_in
 
@@ -43,7 +43,7 @@ def save(page: Page, screenshots: Path, name: str, full: bool = True) -> None:
 def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
     screen: Callable[..., BrowserContext], kiosk_token: str, base_url: str, screenshots: Path
 ) -> None:
-    card = runtime.current().demo_accounts[CUSTOMER][1]  # the live server shares the runtime
+    card = registry.current().demo_accounts[CUSTOMER][1]  # the live server shares the runtime
     name, id_number, _balance, pin, _options = DEMO_CUSTOMERS[CUSTOMER]
     with httpx.Client(base_url=base_url) as http:
         ticket = http.post(

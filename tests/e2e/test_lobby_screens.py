@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from manyi.db import Database
 from manyi.notify.channels import InAppChannel
 from manyi.notify.delivery import deliver_due
-from manyi.org import devices
+from manyi.org import device_tokens
 from manyi.org.tables import Unit
 from tests.conftest import SYSTEM
 from tests.e2e.conftest import TIMEOUT_MS
@@ -41,7 +41,7 @@ def tokens(e2e_database_url: str) -> dict[str, str]:
             outlet = session.query(Unit).filter_by(code=OUTLET).one()
             out = {}
             for kind in ("kiosk", "display", "rating_pad", "counter_pad"):
-                _, secret = devices.issue_token(
+                _, secret = device_tokens.issue_token(
                     session,
                     SYSTEM,
                     outlet_id=outlet.id,

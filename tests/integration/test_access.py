@@ -14,7 +14,7 @@ from manyi.complaints import intake
 from manyi.complaints.access import system_caller
 from manyi.db import Database, utcnow
 from manyi.lobby import service as lobby_service
-from manyi.org import devices as device_service
+from manyi.org import device_tokens as device_service
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
 from tests.conftest import PASSWORD, PERSONAS, SYSTEM, Bank, scope_units

@@ -228,7 +228,7 @@ def test_the_export_masks_personal_data_without_the_right_to_see_it(
 def test_an_export_over_the_cap_is_refused_with_a_message(
     db: Database, cb: ComplaintBank, as_: SignIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from manyi.complaints import views
+    from manyi.complaints.web import workbench as views
 
     register(db, cb)
     register(db, cb, complainant_phone="13912345678")
@@ -720,7 +720,7 @@ def test_navigation_shows_the_complaint_pages_by_role(
     ],
 )
 def test_every_reason_a_personal_check_gives_reads_in_chinese(check: str, value: str) -> None:
-    from manyi.complaints.views_common import _reason
+    from manyi.complaints.web.common import _reason
     from manyi.personal import check_mobile, check_resident_id
     from manyi.web.i18n import translator
 

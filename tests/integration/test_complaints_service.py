@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from manyi.audit.tables import AuditEvent
 from manyi.complaints import experts, extensions, handling, intake
 from manyi.complaints.access import get_visible
-from manyi.complaints.model import TransitionError
+from manyi.complaints.domain.model import TransitionError
 from manyi.complaints.tables import Complaint, ComplaintEvent
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from manyi.counter import authorise, bundles, runner
+from manyi.counter import authorisations, bundles, running
 from manyi.counter.tables import CounterAuthorisation, CounterBundle
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -61,7 +61,7 @@ def level(db: Database, reference: str) -> str:
 
 
 def request(db: Database, reference: str, teller: str = "teller.a") -> int:
-    row = act(db, teller, authorise.request_authorisation, reference, T0 + MINUTE)
+    row = act(db, teller, authorisations.request_authorisation, reference, T0 + MINUTE)
     return int(row.id)
 
 
@@ -130,17 +130,17 @@ def test_no_request_when_nothing_needs_one(db: Database, sim: Sim) -> None:
 def test_a_run_waits_for_the_authorisation(db: Database, sim: Sim) -> None:
     reference = ready(db, sim, "zhang_wei", ["withdraw"], withdrawal(sim, "60000"))
     with pytest.raises(Conflict) as refused:
-        act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+        act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     assert refused.value.error_code == "authorisation_required"
     request_id = request(db, reference)
     with pytest.raises(Conflict):  # nor while it is pending
-        act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+        act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     with pytest.raises(Conflict):  # nor can it be corrected any more
         act(db, "teller.a", bundles.correct, reference, "item1.amount", "10", T0)
-    act(db, "sup.a", authorise.approve, request_id, T0 + 2 * MINUTE)
+    act(db, "sup.a", authorisations.approve, request_id, T0 + 2 * MINUTE)
     assert state(db, reference) == "authorised"
     sim.pad.customer_types("123456")
-    outcome = act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+    outcome = act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     assert outcome.bundle.state == "done"
 
 
@@ -148,29 +148,31 @@ def test_a_teller_never_authorises_their_own_bundle(db: Database, sim: Sim) -> N
     reference = ready(db, sim, "zhang_wei", ["withdraw"], withdrawal(sim, "60000"), teller="dual.a")
     request_id = request(db, reference, teller="dual.a")
     with pytest.raises(Forbidden) as refused:
-        act(db, "dual.a", authorise.approve, request_id, T0)
+        act(db, "dual.a", authorisations.approve, request_id, T0)
     assert refused.value.error_code == "own_bundle"
     with pytest.raises(Forbidden):  # a teller has no right to authorise at all
-        act(db, "teller.a", authorise.approve, request_id, T0)
+        act(db, "teller.a", authorisations.approve, request_id, T0)
     with pytest.raises(NotFound):  # another outlet's supervisor does not even see it
-        act(db, "sup.b", authorise.approve, request_id, T0)
+        act(db, "sup.b", authorisations.approve, request_id, T0)
     with pytest.raises(Forbidden):  # the centre decides remote requests, not local ones
-        act(db, "centre.1", authorise.approve, request_id, T0)
-    act(db, "sup.a", authorise.approve, request_id, T0)
+        act(db, "centre.1", authorisations.approve, request_id, T0)
+    act(db, "sup.a", authorisations.approve, request_id, T0)
     with pytest.raises(Conflict):  # decided once
-        act(db, "sup.a", authorise.reject, request_id, T0, "too late")
+        act(db, "sup.a", authorisations.reject, request_id, T0, "too late")
 
 
 def test_a_rejection_says_why_and_ends_the_bundle(db: Database, sim: Sim) -> None:
     reference = ready(db, sim, "zhang_wei", ["withdraw"], withdrawal(sim, "60000"))
     request_id = request(db, reference)
     with pytest.raises(InvalidInput):
-        act(db, "sup.a", authorise.reject, request_id, T0, "  ")
-    row = act(db, "sup.a", authorise.reject, request_id, T0, "suspected fraud: call the customer")
+        act(db, "sup.a", authorisations.reject, request_id, T0, "  ")
+    row = act(
+        db, "sup.a", authorisations.reject, request_id, T0, "suspected fraud: call the customer"
+    )
     assert row.state == "rejected" and row.decided_by == "sup.a"
     assert state(db, reference) == "rejected"
     with pytest.raises(Conflict):
-        act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+        act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     with pytest.raises(Conflict):
         request(db, reference)
     with pytest.raises(Conflict):  # final
@@ -181,27 +183,27 @@ def test_the_remote_centre_claims_then_decides(db: Database, sim: Sim) -> None:
     reference = ready(db, sim, "li_xiuying", ["withdraw"], withdrawal(sim, "250000", "li_xiuying"))
     request_id = request(db, reference)
     with pytest.raises(Forbidden):  # the outlet's supervisor cannot decide a remote request
-        act(db, "sup.a", authorise.approve, request_id, T0)
+        act(db, "sup.a", authorisations.approve, request_id, T0)
     with pytest.raises(Forbidden):  # nor work the centre's queue
-        act(db, "sup.a", authorise.claim_next, T0)
+        act(db, "sup.a", authorisations.claim_next, T0)
     with pytest.raises(Conflict):  # claim first
-        act(db, "centre.1", authorise.approve, request_id, T0)
-    assert act(db, "centre.b", authorise.claim_next, T0) is None  # not below BR-B
-    claimed = act(db, "centre.1", authorise.claim_next, T0 + MINUTE)
+        act(db, "centre.1", authorisations.approve, request_id, T0)
+    assert act(db, "centre.b", authorisations.claim_next, T0) is None  # not below BR-B
+    claimed = act(db, "centre.1", authorisations.claim_next, T0 + MINUTE)
     assert claimed.id == request_id and claimed.state == "claimed"
-    assert act(db, "centre.1", authorise.claim_next, T0 + MINUTE).id == request_id  # held
-    assert act(db, "centre.2", authorise.claim_next, T0 + MINUTE) is None
+    assert act(db, "centre.1", authorisations.claim_next, T0 + MINUTE).id == request_id  # held
+    assert act(db, "centre.2", authorisations.claim_next, T0 + MINUTE) is None
     with pytest.raises(Conflict):  # held by centre.1
-        act(db, "centre.2", authorise.approve, request_id, T0)
-    act(db, "centre.1", authorise.release, request_id, T0 + 2 * MINUTE)
-    assert act(db, "centre.2", authorise.claim_next, T0 + 3 * MINUTE).id == request_id
+        act(db, "centre.2", authorisations.approve, request_id, T0)
+    act(db, "centre.1", authorisations.release, request_id, T0 + 2 * MINUTE)
+    assert act(db, "centre.2", authorisations.claim_next, T0 + 3 * MINUTE).id == request_id
     with db.session() as session:
-        queue = authorise.remote_queue(session, clerk(session, "centre.1"))
+        queue = authorisations.remote_queue(session, clerk(session, "centre.1"))
         assert [(r.id, r.state) for r in queue] == [(request_id, "claimed")]
-        assert authorise.remote_queue(session, clerk(session, "centre.b")) == []
+        assert authorisations.remote_queue(session, clerk(session, "centre.b")) == []
         with pytest.raises(Forbidden):
-            authorise.remote_queue(session, clerk(session, "sup.a"))
-    decided = act(db, "centre.2", authorise.approve, request_id, T0 + 4 * MINUTE, "ok")
+            authorisations.remote_queue(session, clerk(session, "sup.a"))
+    decided = act(db, "centre.2", authorisations.approve, request_id, T0 + 4 * MINUTE, "ok")
     assert decided.state == "approved" and decided.decided_by == "centre.2"
     assert state(db, reference) == "authorised"
 
@@ -215,8 +217,8 @@ def remote_requests(db: Database, sim: Sim, count: int) -> list[int]:
 
 def test_two_claims_in_a_row_get_different_requests(db: Database, sim: Sim) -> None:
     ids = remote_requests(db, sim, 2)
-    first = act(db, "centre.1", authorise.claim_next, T0)
-    second = act(db, "centre.2", authorise.claim_next, T0)
+    first = act(db, "centre.1", authorisations.claim_next, T0)
+    second = act(db, "centre.2", authorisations.claim_next, T0)
     assert {first.id, second.id} == set(ids)
 
 
@@ -251,7 +253,7 @@ def test_concurrent_claims_never_get_the_same_request(db: Database, sim: Sim, ba
             with db.session() as session:
                 me = clerk(session, who)
                 start.wait()  # every claim starts at once
-                row = authorise.claim_next(session, me, T0)
+                row = authorisations.claim_next(session, me, T0)
                 got[who] = None if row is None else row.id
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -283,7 +285,7 @@ def test_a_claim_skips_a_request_another_claimer_has_locked(db: Database, sim: S
         assert locked == first
         with db.session() as session:
             session.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting would fail the test
-            row = authorise.claim_next(session, clerk(session, "centre.1"), T0)
+            row = authorisations.claim_next(session, clerk(session, "centre.1"), T0)
             assert row is not None and row.id == second
         other.rollback()
-    assert act(db, "centre.2", authorise.claim_next, T0).id == first
+    assert act(db, "centre.2", authorisations.claim_next, T0).id == first

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from manyi.audit.tables import AuditEvent
-from manyi.counter import authorise
+from manyi.counter import authorisations as authorise
 from manyi.counter.tables import CounterAuthorisation, CounterBundle
 from manyi.db import Database
 from manyi.personal import mask_id

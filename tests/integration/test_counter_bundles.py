@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from manyi.counter import bundle_store, bundles, runner
+from manyi.counter import bundles, running, store
 from manyi.counter.access import bundle_for
+from manyi.counter.adapters.peripherals import NoCardOnReader
 from manyi.counter.demo import id_card
-from manyi.counter.devices import NoCardOnReader
 from manyi.counter.prefill import FormInvalid
 from manyi.counter.tables import (
     CounterBundle,
@@ -58,7 +58,7 @@ def load(db: Database, reference: str) -> tuple[CounterBundle, list[CounterBundl
     with db.session() as session:
         bundle = session.scalar(select(CounterBundle).where(CounterBundle.reference == reference))
         assert bundle is not None
-        return bundle, bundle_store.items_of(session, bundle)
+        return bundle, store.items_of(session, bundle)
 
 
 def test_the_called_tickets_prefill_becomes_a_bundle(db: Database, sim: Sim) -> None:
@@ -138,7 +138,7 @@ def test_a_correction_needs_the_customers_confirmation_again(db: Database, sim: 
         )
     # Not runnable until the customer confirms again; then it runs with the new amount.
     with pytest.raises(Conflict) as refused:
-        act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+        act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     assert refused.value.error_code == "bundle_state"
     act(db, "teller.a", bundles.confirm_by_customer, reference, T0 + 2 * MINUTE)
     with db.session() as session:
@@ -146,7 +146,7 @@ def test_a_correction_needs_the_customers_confirmation_again(db: Database, sim: 
         assert row.confirmed_at == T0 + 2 * MINUTE
     payee = sim.balance(sim.account("liu_yang"))
     sim.pad.customer_types("123456")
-    act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+    act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     assert float(sim.balance(sim.account("liu_yang"))) == float(payee) + 1200
 
 
@@ -196,13 +196,13 @@ def test_the_id_card_must_be_the_bundles(db: Database, sim: Sim) -> None:
         act(db, "teller.a", bundles.check_identity, reference, sim.reader, T0)
     assert refused.value.error_code == "identity_mismatch"
     with pytest.raises(Conflict) as refused:
-        act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+        act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     assert refused.value.error_code == "identity_required"
     sim.reader.place(id_card("zhang_wei"))
     act(db, "teller.a", bundles.check_identity, reference, sim.reader, T0)
     bundle, _ = load(db, reference)
     assert bundle.state == "identity_checked" and bundle.id_checked_at == T0
-    outcome = act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+    outcome = act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     assert outcome.bundle.state == "done" and not outcome.pin_entered
     assert sim.core.card(sim.card("zhang_wei")).status == "lost"
 

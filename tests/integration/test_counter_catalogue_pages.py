@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from manyi.audit.tables import AuditEvent
 from manyi.counter import catalogue_store
-from manyi.counter.fields import DEF_PREFIX
+from manyi.counter.domain.fields import DEF_PREFIX
 from manyi.counter.tables import CounterBundleItem, CounterTransactionType
 from manyi.db import Database
 from tests.conftest import PASSWORD, Bank

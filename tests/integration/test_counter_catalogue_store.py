@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from manyi.audit.tables import AuditEvent
 from manyi.counter import catalogue_store
-from manyi.counter.catalogue import Catalogue, CatalogueError
+from manyi.counter.domain.catalogue import Catalogue, CatalogueError
 from manyi.counter.tables import CounterTransactionType
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from manyi import demo as bank_demo
-from manyi.counter import demo, prefill, runtime
+from manyi.counter import demo, prefill
+from manyi.counter.adapters import registry
 from manyi.db import Database
 from manyi.personal import resident_id_ok
 from tests.lobby_helpers import T0
@@ -13,7 +14,7 @@ from tests.lobby_helpers import T0
 
 @pytest.fixture(autouse=True)
 def fresh_runtime() -> None:
-    runtime.reset()
+    registry.reset()
 
 
 def test_seeding_is_idempotent_and_names_every_customer(db: Database) -> None:
@@ -30,14 +31,14 @@ def test_seeding_is_idempotent_and_names_every_customer(db: Database) -> None:
         "liu_yang",
     ]
     assert first.customers == again.customers  # the same numbers every time
-    core = runtime.current().core
+    core = registry.current().core
     for person in first.customers:
         assert core.balance(person.account).account == person.account
         assert resident_id_ok(person.id_number)
         assert demo.id_card(person.short).id_number == person.id_number
     assert [c.frozen for c in first.customers] == [False, False, True, False]
     # Another process derives the same accounts from the same seed.
-    assert runtime.simulated().demo_accounts == runtime.current().demo_accounts
+    assert registry.simulated().demo_accounts == registry.current().demo_accounts
 
 
 def test_a_demo_customer_can_prefill_at_a_demo_outlet(db: Database) -> None:
@@ -56,14 +57,14 @@ def test_a_demo_customer_can_prefill_at_a_demo_outlet(db: Database) -> None:
 
 
 def test_the_runtime_gives_each_station_its_own_devices() -> None:
-    current = runtime.current()
+    current = registry.current()
     assert current.name == "simulated"
     assert current.pin_pad("ZGC/1") is current.pin_pad("ZGC/1")
     assert current.pin_pad("ZGC/1") is not current.pin_pad("ZGC/2")
     assert current.id_reader("ZGC/1") is not current.id_reader("ZGC/2")
     with pytest.raises(ValueError):
-        runtime.build("mainframe")
-    mine = runtime.use(runtime.build("simulated"))
-    assert runtime.current() is mine
-    runtime.reset()
-    assert runtime.current() is not mine
+        registry.build("mainframe")
+    mine = registry.use(registry.build("simulated"))
+    assert registry.current() is mine
+    registry.reset()
+    assert registry.current() is not mine

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from manyi.audit.tables import AuditEvent
 from manyi.config import load_settings
-from manyi.counter import authorise, housekeeping
+from manyi.counter import authorisations, housekeeping
 from manyi.counter.tables import CounterAuthorisation, CounterBundle, CounterPrefill
 from manyi.db import Database
 from manyi.notify import cli as notify_cli
@@ -93,8 +93,8 @@ def test_todays_prefills_stay(db: Database, sim: Sim) -> None:
 def claimed_request(db: Database, sim: Sim) -> int:
     values = customer(sim, "li_xiuying") | {"item1.amount": "250000", "item1.currency": "CNY"}
     reference = ready(db, sim, "li_xiuying", ["withdraw"], values)
-    request = act(db, "teller.a", authorise.request_authorisation, reference, T0 + MINUTE)
-    claimed = act(db, "centre.1", authorise.claim_next, T0 + 2 * MINUTE)
+    request = act(db, "teller.a", authorisations.request_authorisation, reference, T0 + MINUTE)
+    claimed = act(db, "centre.1", authorisations.claim_next, T0 + 2 * MINUTE)
     assert claimed.id == request.id
     return int(request.id)
 
@@ -127,12 +127,12 @@ def test_a_claim_held_too_long_goes_back_to_the_queue_with_an_audit_event(
         assert event is not None and event.entity_id == str(request_id)
         assert event.actor == "worker" and "li_xiuying" not in event.summary
     # Another supervisor of the centre can take it now.
-    assert act(db, "centre.2", authorise.claim_next, claimed_at + 11 * MINUTE).id == request_id
+    assert act(db, "centre.2", authorisations.claim_next, claimed_at + 11 * MINUTE).id == request_id
 
 
 def test_a_decided_request_is_left_alone(db: Database, sim: Sim) -> None:
     request_id = claimed_request(db, sim)
-    act(db, "centre.1", authorise.approve, request_id, T0 + 3 * MINUTE, "ok")
+    act(db, "centre.1", authorisations.approve, request_id, T0 + 3 * MINUTE, "ok")
     assert housekeeping.run(db, T0 + 60 * MINUTE).released == 0
     assert request_row(db, request_id).state == "approved"
 

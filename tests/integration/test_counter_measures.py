@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from manyi.counter import bundles, measures, runner
+from manyi.counter import bundles, measures, running
 from manyi.counter.access import bundle_for
 from manyi.counter.tables import CounterBundleMeasure
 from manyi.db import Database
@@ -65,7 +65,7 @@ def test_a_bundle_records_what_it_saved_and_how_long_it_took(
     reference = open_bundle(db, "teller.a", None, T0 + 2 * MINUTE)
     act(db, "teller.a", bundles.confirm_by_customer, reference, T0 + 3 * MINUTE)
     sim.pad.customer_types("123456")
-    act(db, "teller.a", runner.run, reference, T0 + 7 * MINUTE, pin_pad=sim.pad, core=sim.core)
+    act(db, "teller.a", running.run, reference, T0 + 7 * MINUTE, pin_pad=sim.pad, core=sim.core)
     with db.session() as session:
         bundle = bundle_for(session, clerk(session, "teller.a"), reference)
         row = session.get_one(CounterBundleMeasure, bundle.id)
@@ -86,11 +86,11 @@ def test_a_bundle_records_what_it_saved_and_how_long_it_took(
 def test_the_outlet_card_adds_up_the_days_bundles(db: Database, sim: Sim, bank: Bank) -> None:
     first = ready(db, sim, "zhang_wei", ["withdraw", "transfer", "bill_pay"], three(sim))
     sim.pad.customer_types("123456")
-    act(db, "teller.a", runner.run, first, T0 + 10 * MINUTE, pin_pad=sim.pad, core=sim.core)
+    act(db, "teller.a", running.run, first, T0 + 10 * MINUTE, pin_pad=sim.pad, core=sim.core)
     values = customer(sim, "zhang_wei") | {"item1.amount": "20", "item1.currency": "CNY"}
     second = ready(db, sim, "zhang_wei", ["withdraw"], values, T0 + 20 * MINUTE)
     sim.pad.customer_types("123456")
-    act(db, "teller.a", runner.run, second, T0 + 24 * MINUTE, pin_pad=sim.pad, core=sim.core)
+    act(db, "teller.a", running.run, second, T0 + 24 * MINUTE, pin_pad=sim.pad, core=sim.core)
     cancelled = ready(db, sim, "zhang_wei", ["withdraw"], values, T0 + 30 * MINUTE)
     act(db, "teller.a", bundles.cancel, cancelled, T0 + 31 * MINUTE)
     card = outlet_figures(db, bank)

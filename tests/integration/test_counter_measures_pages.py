@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from manyi.counter import measures, runner
+from manyi.counter import measures, running
 from manyi.db import Database
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
@@ -56,7 +56,7 @@ def run_three(db: Database, sim: Sim) -> None:
     }
     reference = ready(db, sim, "zhang_wei", ["withdraw", "transfer", "bill_pay"], values)
     sim.pad.customer_types("123456")
-    act(db, "teller.a", runner.run, reference, T0 + 7 * MINUTE, pin_pad=sim.pad, core=sim.core)
+    act(db, "teller.a", running.run, reference, T0 + 7 * MINUTE, pin_pad=sim.pad, core=sim.core)
 
 
 def card_of(page: str, testid: str) -> str:

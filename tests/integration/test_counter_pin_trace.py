@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select, text
 
-from manyi.counter import authorise, bundles, runner, voucher
-from manyi.counter.devices import PinBlock, SessionKey, SimulatedPinPad
+from manyi.counter import authorisations, bundles, running, voucher
+from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedPinPad
 from manyi.db import Base, Database
 from manyi.personal import id_check_char
 from tests.conftest import Bank
@@ -182,11 +182,11 @@ def test_no_trace_of_the_pin_anywhere(
     reference = open_bundle(db, "teller.a", submit(db, codes, values))
     act(db, "teller.a", bundles.correct, reference, "item3.amount", "100", T0)
     act(db, "teller.a", bundles.confirm_by_customer, reference, T0)
-    request = act(db, "teller.a", authorise.request_authorisation, reference, T0)
-    act(db, "sup.a", authorise.approve, request.id, T0 + MINUTE)
+    request = act(db, "teller.a", authorisations.request_authorisation, reference, T0)
+    act(db, "sup.a", authorisations.approve, request.id, T0 + MINUTE)
     pad.pad.customer_types(PIN)
     outcome = act(
-        db, "teller.a", runner.run, reference, T0 + 2 * MINUTE, pin_pad=pad, core=sim.core
+        db, "teller.a", running.run, reference, T0 + 2 * MINUTE, pin_pad=pad, core=sim.core
     )
     assert outcome.bundle.state == "done" and outcome.pin_entered
     assert [item.status for item in outcome.items] == ["posted"] * 3
@@ -198,7 +198,7 @@ def test_no_trace_of_the_pin_anywhere(
     wrong = open_bundle(db, "teller.a", submit(db, codes, values | {"item1.amount": "100"}))
     act(db, "teller.a", bundles.confirm_by_customer, wrong, T0)
     pad.pad.customer_types(WRONG_PIN)
-    refused = act(db, "teller.a", runner.run, wrong, T0 + 5 * MINUTE, pin_pad=pad, core=sim.core)
+    refused = act(db, "teller.a", running.run, wrong, T0 + 5 * MINUTE, pin_pad=pad, core=sim.core)
     assert [item.error_code for item in refused.items] == ["pin_invalid"] * 3
 
     assert pad.pad.entries == 2 and len(pad.ciphertexts) == 2

@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from manyi.counter import runtime
-from manyi.counter.core_sim import SimulatedCore
-from manyi.counter.devices import PinBlock, SessionKey, SimulatedIdCardReader, SimulatedPinPad
+from manyi.counter.adapters import registry
+from manyi.counter.adapters.peripherals import (
+    PinBlock,
+    SessionKey,
+    SimulatedIdCardReader,
+    SimulatedPinPad,
+)
+from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.tables import CounterBundle
 from manyi.db import Database, utcnow
 from tests.conftest import PASSWORD, Bank
@@ -54,8 +59,8 @@ def pad() -> Iterator[RecordingPad]:
     key = SessionKey.generate()
     core = SimulatedCore(key, seed=11)
     recording = RecordingPad(key)
-    runtime.use(
-        runtime.Runtime(
+    registry.use(
+        registry.Runtime(
             core=core,
             make_pin_pad=lambda station: recording,
             make_id_reader=lambda station: SimulatedIdCardReader(),
@@ -63,7 +68,7 @@ def pad() -> Iterator[RecordingPad]:
         )
     )
     yield recording
-    runtime.reset()
+    registry.reset()
 
 
 def test_no_trace_of_the_pin_typed_on_the_screen(
@@ -77,7 +82,7 @@ def test_no_trace_of_the_pin_typed_on_the_screen(
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
     setup_counter(db, bank)
-    core = runtime.current().core
+    core = registry.current().core
     assert isinstance(core, SimulatedCore)
     _account, card = core.open_demo_account("陈晓", ID_NUMBER, "80000.00", PIN)
     values = {

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from manyi.counter import prefill
-from manyi.counter.public import SUBMIT_LIMIT
 from manyi.counter.tables import CounterPrefill
+from manyi.counter.web.prefill_phone import SUBMIT_LIMIT
 from manyi.db import Database
 from tests.conftest import Bank
 from tests.integration.test_counter_support import setup_counter

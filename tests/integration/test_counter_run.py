@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from manyi.counter import bundle_store, bundles, catalogue_store, runner
-from manyi.counter.core import Balance, Posting, PostingResult
-from manyi.counter.core_sim import AFTER, SimulatedCore
-from manyi.counter.devices import IdCardData, PinBlock, PinEntryCancelled
+from manyi.counter import bundles, catalogue_store, running, store
+from manyi.counter.adapters.core import Balance, Posting, PostingResult
+from manyi.counter.adapters.peripherals import IdCardData, PinBlock, PinEntryCancelled
+from manyi.counter.adapters.simulated_core import AFTER, SimulatedCore
 from manyi.counter.prefill import FormInvalid
 from manyi.counter.tables import CounterBundle, CounterBundleItem
 from manyi.db import Database
@@ -67,14 +67,14 @@ def items(db: Database, reference: str) -> list[CounterBundleItem]:
     with db.session() as session:
         bundle = session.scalar(select(CounterBundle).where(CounterBundle.reference == reference))
         assert bundle is not None
-        return bundle_store.items_of(session, bundle)
+        return store.items_of(session, bundle)
 
 
-def run(db: Database, sim: Sim, reference: str, core: object = None) -> runner.RunOutcome:
-    outcome: runner.RunOutcome = act(
+def run(db: Database, sim: Sim, reference: str, core: object = None) -> running.RunOutcome:
+    outcome: running.RunOutcome = act(
         db,
         "teller.a",
-        runner.run,
+        running.run,
         reference,
         T0 + 5 * MINUTE,
         pin_pad=sim.pad,

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from manyi.counter import bundles, catalogue_store, prefill
 from manyi.counter.access import Clerk, bundle_for
-from manyi.counter.core_sim import SimulatedCore
+from manyi.counter.adapters.peripherals import SessionKey, SimulatedIdCardReader, SimulatedPinPad
+from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.demo import id_card
-from manyi.counter.devices import SessionKey, SimulatedIdCardReader, SimulatedPinPad
 from manyi.db import Database
 from manyi.lobby import counters, service
 from manyi.org import staff as staff_service

@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from manyi.counter import authorise, runtime
-from manyi.counter.core_sim import DEMO_CUSTOMERS
+from manyi.counter import authorisations
+from manyi.counter.adapters import registry
+from manyi.counter.adapters.simulated_core import DEMO_CUSTOMERS
 from manyi.counter.demo import id_card
 from manyi.counter.tables import (
     CounterAuthorisation,
@@ -29,11 +30,11 @@ from tests.web_helpers import csrf_of, make_client, sign_in
 
 
 @pytest.fixture
-def rt(db: Database, bank: Bank) -> Iterator[runtime.Runtime]:
+def rt(db: Database, bank: Bank) -> Iterator[registry.Runtime]:
     setup_counter(db, bank)
-    current = runtime.use(runtime.simulated())
+    current = registry.use(registry.simulated())
     yield current
-    runtime.reset()
+    registry.reset()
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def teller(db: Database, tmp_path: Any) -> TestClient:
     return client
 
 
-def values(rt: runtime.Runtime, short: str, **extra: str) -> dict[str, Any]:
+def values(rt: registry.Runtime, short: str, **extra: str) -> dict[str, Any]:
     card = id_card(short)
     return {
         "customer_name": card.name,
@@ -53,7 +54,7 @@ def values(rt: runtime.Runtime, short: str, **extra: str) -> dict[str, Any]:
     } | extra
 
 
-def deposit_and_withdrawal(rt: runtime.Runtime, withdraw: str = "60000") -> dict[str, Any]:
+def deposit_and_withdrawal(rt: registry.Runtime, withdraw: str = "60000") -> dict[str, Any]:
     return values(
         rt,
         "zhang_wei",
@@ -86,7 +87,7 @@ def bundle_row(db: Database, reference: str) -> CounterBundle:
 
 
 def test_a_whole_visit_with_one_pin_and_one_authorisation(
-    db: Database, rt: runtime.Runtime, teller: TestClient
+    db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt), utcnow())
     ref = open_code(teller, code)
@@ -110,7 +111,7 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
             .join(CounterBundle, CounterBundle.id == CounterAuthorisation.bundle_id)
             .where(CounterBundle.reference == ref)
         )
-    act(db, "sup.a", authorise.approve, request_id, utcnow())
+    act(db, "sup.a", authorisations.approve, request_id, utcnow())
 
     pin = DEMO_CUSTOMERS["zhang_wei"][3]
     ran = post(teller, f"/counter/bundles/{ref}/run", pin=pin)
@@ -142,7 +143,7 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
 
 
 def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
-    db: Database, rt: runtime.Runtime, teller: TestClient
+    db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), utcnow())
     ref = open_code(teller, code)
@@ -157,7 +158,7 @@ def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
 
 
 def test_a_correction_needs_the_customer_to_confirm_again(
-    db: Database, rt: runtime.Runtime, teller: TestClient
+    db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), utcnow())
     ref = open_code(teller, code)
@@ -183,7 +184,7 @@ def test_a_correction_needs_the_customer_to_confirm_again(
 
 
 def test_the_id_card_is_read_before_a_card_replacement(
-    db: Database, rt: runtime.Runtime, teller: TestClient
+    db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     extra = {
         "mobile": "13812345678",
@@ -206,7 +207,7 @@ def test_the_id_card_is_read_before_a_card_replacement(
 
 
 def test_bad_codes_and_strangers_bundles_are_refused_clearly(
-    db: Database, rt: runtime.Runtime, teller: TestClient
+    db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     missing = post(teller, "/counter/open", code="ZZZZZZZZ")
     assert missing.status_code in (404, 422) and 'data-testid="error"' in missing.text
@@ -230,7 +231,7 @@ def test_bad_codes_and_strangers_bundles_are_refused_clearly(
 
 
 def test_a_signature_that_is_not_a_png_is_refused(
-    db: Database, rt: runtime.Runtime, teller: TestClient
+    db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     code = submit(
         db,
@@ -252,7 +253,7 @@ def test_a_signature_that_is_not_a_png_is_refused(
 
 
 def test_the_teller_fills_the_form_for_a_customer_without_a_prefill(
-    db: Database, rt: runtime.Runtime, teller: TestClient
+    db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     picking = teller.get("/counter/fill")
     assert picking.status_code == 200 and 'value="withdraw"' in picking.text

@@ -10,7 +10,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from manyi.counter import authorise, runner, voucher
+from manyi.counter import authorisations, running, voucher
 from manyi.counter.tables import CounterSignature, CounterVoucher
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -44,10 +44,10 @@ def ran(db: Database, sim: Sim) -> str:
         "item2.remarks": "工资",
     }
     reference = ready(db, sim, "zhang_wei", ["withdraw", "deposit"], values)
-    request = act(db, "teller.a", authorise.request_authorisation, reference, T0)
-    act(db, "sup.a", authorise.approve, request.id, T0 + MINUTE)
+    request = act(db, "teller.a", authorisations.request_authorisation, reference, T0)
+    act(db, "sup.a", authorisations.approve, request.id, T0 + MINUTE)
     sim.pad.customer_types("123456")
-    act(db, "teller.a", runner.run, reference, T0 + 2 * MINUTE, pin_pad=sim.pad, core=sim.core)
+    act(db, "teller.a", running.run, reference, T0 + 2 * MINUTE, pin_pad=sim.pad, core=sim.core)
     return reference
 
 
@@ -104,7 +104,7 @@ def test_the_customer_signs_once_after_the_run(db: Database, sim: Sim, tmp_path:
     with pytest.raises(Conflict):  # nothing ran yet
         act(db, "teller.a", voucher.sign, reference, png(), T0)
     sim.pad.customer_types("123456")
-    act(db, "teller.a", runner.run, reference, T0, pin_pad=sim.pad, core=sim.core)
+    act(db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core)
     with pytest.raises(Conflict):  # not signed yet
         act(db, "teller.a", voucher.issue_voucher, reference, T0, var_dir=tmp_path)
     for bad in (b"GIF89a", png()[:40], b"\x89PNG\r\n\x1a\n" + b"\0" * 600_000):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from manyi.db import Database
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
-from manyi.org import devices
+from manyi.org import device_tokens
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from tests.conftest import PASSWORD, SYSTEM, Bank
@@ -41,7 +41,7 @@ def lobby(db: Database, bank: Bank) -> Bank:
 
 def device_client(db: Database, outlet_id: int, kind: str) -> TestClient:
     with db.session() as session:
-        _, secret = devices.issue_token(
+        _, secret = device_tokens.issue_token(
             session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=30
         )
     client = make_client(db)

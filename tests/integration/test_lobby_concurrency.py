@@ -37,7 +37,7 @@ from sqlalchemy import func, insert, select
 from manyi import audit
 from manyi.db import Database
 from manyi.lobby import counters, setup
-from manyi.lobby.model import Policy, PriorityClass, Service, format_number
+from manyi.lobby.domain.model import Policy, PriorityClass, Service, format_number
 from manyi.lobby.setup import CounterSpec
 from manyi.lobby.tables import (
     LobbyCounter,
@@ -46,7 +46,7 @@ from manyi.lobby.tables import (
     LobbyTicket,
     TicketSequence,
 )
-from manyi.org import devices
+from manyi.org import device_tokens
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.org.tables import Unit
@@ -117,7 +117,7 @@ def sign_on_tellers(db: Database, outlet_id: int, n_counters: int) -> dict[int, 
 
 def device_token(db: Database, outlet_id: int, kind: str, name: str) -> int:
     with db.session() as session:
-        row, _secret = devices.issue_token(
+        row, _secret = device_tokens.issue_token(
             session, SYSTEM, outlet_id=outlet_id, kind=kind, name=name, valid_days=None, now=T0
         )
         return int(row.id)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from manyi import cli
 from manyi.config import get_settings
 from manyi.db import Database
-from manyi.org import devices
+from manyi.org import device_tokens
 from manyi.web.security import DEVICE_COOKIE
 from tests.conftest import SYSTEM, Bank
 from tests.integration.test_lobby_api import device_client, staff_client
@@ -30,7 +30,7 @@ def lobby(db: Database, bank: Bank) -> Bank:
 
 def secret_for(db: Database, outlet_id: int, kind: str) -> str:
     with db.session() as session:
-        _, secret = devices.issue_token(
+        _, secret = device_tokens.issue_token(
             session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=1
         )
     return secret

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput
 from manyi.lobby import counters, queries, service, setup, transfers
-from manyi.lobby.model import Policy, PriorityClass
+from manyi.lobby.domain.model import Policy, PriorityClass
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
 from manyi.org import staff as staff_service
 from manyi.org.model import Role

@@ -23,7 +23,7 @@ from manyi import realtime
 from manyi.config import load_settings
 from manyi.db import Database
 from manyi.lobby import counters, store
-from manyi.org import devices
+from manyi.org import device_tokens
 from manyi.web.app import create_app
 from tests.conftest import SYSTEM, Bank
 from tests.live_server import SseReader, serve
@@ -53,7 +53,7 @@ def open_counter(db: Database, number: int, teller: str = "teller.a") -> None:
 
 def token_for(db: Database, outlet_id: int, kind: str) -> dict[str, str]:
     with db.session() as session:
-        _, secret = devices.issue_token(
+        _, secret = device_tokens.issue_token(
             session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=1
         )
     return {"Authorization": f"Bearer {secret}"}

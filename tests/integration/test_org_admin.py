@@ -12,7 +12,7 @@ from manyi.audit.tables import AuditEvent
 from manyi.cli import app as cli_app
 from manyi.config import get_settings
 from manyi.db import Database
-from manyi.org import devices as device_service
+from manyi.org import device_tokens as device_service
 from manyi.org.tables import DeviceToken, Staff, Unit
 from tests.conftest import PASSWORD, SYSTEM, Bank, tamper_audit
 from tests.web_helpers import csrf_of, make_client, sign_in

@@ -34,7 +34,7 @@ from bench.lobby_api import free_port, start_server, wait_healthy
 
 from manyi.db import Database
 from manyi.lobby import counters
-from manyi.org import devices
+from manyi.org import device_tokens
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from tests.conftest import PASSWORD, SYSTEM, _empty_postgres, build_bank
@@ -67,7 +67,7 @@ class Server:
 
 def _bearer(db: Database, outlet_id: int, kind: str) -> dict[str, str]:
     with db.session() as session:
-        _, secret = devices.issue_token(
+        _, secret = device_tokens.issue_token(
             session,
             SYSTEM,
             outlet_id=outlet_id,

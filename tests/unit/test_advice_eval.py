@@ -8,7 +8,7 @@ import pytest
 
 from manyi.forecast import advice_eval
 from manyi.forecast.scenario import load_scenario
-from manyi.lobby.model import CounterKind
+from manyi.lobby.domain.model import CounterKind
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "pension-day-flex.yaml"
 

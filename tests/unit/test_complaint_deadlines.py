@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from manyi.complaints.deadlines import (
+from manyi.complaints.domain.deadlines import (
     ClockEvent,
     ClockKind,
     DeadlineState,
@@ -20,7 +20,7 @@ from manyi.complaints.deadlines import (
     due_at,
     last_day,
 )
-from manyi.complaints.policies import (
+from manyi.complaints.domain.policies import (
     PRESETS,
     DayCount,
     DeadlinePolicy,
@@ -28,7 +28,7 @@ from manyi.complaints.policies import (
     policy_from_dict,
     policy_to_dict,
 )
-from manyi.complaints.workcal import (
+from manyi.complaints.domain.workcal import (
     ChinaCalendar,
     WeekdayCalendar,
     add_workdays,

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from manyi.complaints import import_cfpb
-from manyi.complaints.import_base import clip
-from manyi.complaints.import_cfpb import CAUSE_FOR_ISSUE, parse_date
-from manyi.complaints.import_formats import (
+from manyi.complaints.domain.taxonomy import Axis, Flag, Intake, by_code
+from manyi.complaints.imports import cfpb as import_cfpb
+from manyi.complaints.imports.base import clip
+from manyi.complaints.imports.cfpb import CAUSE_FOR_ISSUE, parse_date
+from manyi.complaints.imports.formats import (
     ImportedComplaint,
     ImportFormatError,
     LineError,
@@ -25,7 +26,6 @@ from manyi.complaints.import_formats import (
     read_mapping,
     validate_mapping,
 )
-from manyi.complaints.taxonomy import Axis, Flag, Intake, by_code
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "complaints"
 # The real sample from the shared data folder, kept compressed with the tests.

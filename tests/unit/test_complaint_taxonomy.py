@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from manyi.complaints.taxonomy import (
+from manyi.complaints.domain.taxonomy import (
     DEFAULT_DEPARTMENT,
     DEPARTMENT_FOR_BUSINESS,
     DEPARTMENTS,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from manyi.counter.authorisation import (
+from manyi.counter.domain.authorisation_rules import (
     AuthorisationItem,
     Condition,
     Level,

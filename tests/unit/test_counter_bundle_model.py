@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from manyi.counter.authorisation import Level
-from manyi.counter.bundle_model import (
+from manyi.counter.domain.authorisation_rules import Level
+from manyi.counter.domain.bundle_states import (
     FINAL,
     Action,
     BundleState,
@@ -15,7 +15,7 @@ from manyi.counter.bundle_model import (
     check_run,
     next_state,
 )
-from manyi.counter.execution import RunStatus
+from manyi.counter.domain.execution import RunStatus
 from manyi.errors import Conflict
 
 S, A = BundleState, Action

@@ -11,8 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from manyi.counter.authorisation import Level
-from manyi.counter.catalogue import (
+from manyi.counter.adapters.core import PostingKind
+from manyi.counter.domain.authorisation_rules import Level
+from manyi.counter.domain.catalogue import (
     Catalogue,
     CatalogueError,
     IdentityCheck,
@@ -25,8 +26,7 @@ from manyi.counter.catalogue import (
     required_level,
     validate_item,
 )
-from manyi.counter.core import PostingKind
-from manyi.counter.fields import DEF_PREFIX, MESSAGES, FieldError, field_dictionary
+from manyi.counter.domain.fields import DEF_PREFIX, MESSAGES, FieldError, field_dictionary
 from manyi.errors import InvalidInput, NotFound
 from manyi.personal import id_check_char
 

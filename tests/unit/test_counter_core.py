@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from manyi.counter.core import (
+from manyi.counter.adapters.core import (
     CoreBanking,
     CoreQueryError,
     ErrorCode,
@@ -19,8 +19,8 @@ from manyi.counter.core import (
     PostingKind,
     PostingResult,
 )
-from manyi.counter.core_sim import AFTER, BEFORE, DEMO_CUSTOMERS, SimulatedCore
-from manyi.counter.devices import PinBlock, SessionKey, SimulatedPinPad
+from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedPinPad
+from manyi.counter.adapters.simulated_core import AFTER, BEFORE, DEMO_CUSTOMERS, SimulatedCore
 from manyi.errors import InvalidInput
 from manyi.personal import luhn_ok
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from manyi.counter.core import Balance, ErrorCode, Posting, PostingKind, PostingResult
-from manyi.counter.core_sim import AFTER, BEFORE, SimulatedCore
-from manyi.counter.devices import PinBlock, SessionKey, SimulatedPinPad
-from manyi.counter.execution import (
+from manyi.counter.adapters.core import Balance, ErrorCode, Posting, PostingKind, PostingResult
+from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedPinPad
+from manyi.counter.adapters.simulated_core import AFTER, BEFORE, SimulatedCore
+from manyi.counter.domain.execution import (
     BundleItem,
     ItemStatus,
     PinRequired,

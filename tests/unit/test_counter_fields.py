@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import referencing.exceptions
 
-from manyi.counter.fields import (
+from manyi.counter.domain.fields import (
     DEF_PREFIX,
     FIELDS_URI,
     MESSAGES,

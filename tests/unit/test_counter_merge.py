@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from manyi.counter.authorisation import Level
-from manyi.counter.catalogue import Catalogue, TransactionType, new_version, validate_item
-from manyi.counter.fields import DEF_PREFIX, field_dictionary
-from manyi.counter.merge import (
+from manyi.counter.domain.authorisation_rules import Level
+from manyi.counter.domain.catalogue import Catalogue, TransactionType, new_version, validate_item
+from manyi.counter.domain.fields import DEF_PREFIX, field_dictionary
+from manyi.counter.domain.merge import (
     ItemRef,
     Link,
     MergeConflict,

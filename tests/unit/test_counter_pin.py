@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from manyi.counter.devices import (
+from manyi.counter.adapters.peripherals import (
     DeviceError,
     IdCardData,
     NoCardOnReader,

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from manyi.cli import app
 from manyi.config import SettingsError, get_settings, load_settings
-from manyi.counter import runtime
+from manyi.counter.adapters import registry
 
 
 @pytest.fixture(autouse=True)
@@ -19,9 +19,9 @@ def _clean(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Iterator[None]:
         if name.startswith("MANYI_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(str(tmp_path))  # no stray .env file
-    runtime.reset()
+    registry.reset()
     yield
-    runtime.reset()
+    registry.reset()
     get_settings.cache_clear()
 
 
@@ -50,22 +50,22 @@ def test_the_cli_refuses_an_unknown_name(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_a_registered_factory_is_accepted_and_started(monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[runtime.Runtime] = []
+    made: list[registry.Runtime] = []
 
-    def bank() -> runtime.Runtime:
-        built = runtime.simulated()
+    def bank() -> registry.Runtime:
+        built = registry.simulated()
         built.name = "bank"
         made.append(built)
         return built
 
-    monkeypatch.setitem(runtime.FACTORIES, "bank", bank)
+    monkeypatch.setitem(registry.FACTORIES, "bank", bank)
     monkeypatch.setenv("MANYI_COUNTER_ADAPTERS", "bank")
     settings = load_settings()
-    first = runtime.start(settings.counter_adapters)
-    assert runtime.current() is first and first.name == "bank"
+    first = registry.start(settings.counter_adapters)
+    assert registry.current() is first and first.name == "bank"
     # A second app in the same process keeps the adapters already running.
-    assert runtime.start("bank") is first and len(made) == 1
-    assert runtime.start("simulated").name == "simulated"
+    assert registry.start("bank") is first and len(made) == 1
+    assert registry.start("simulated").name == "simulated"
 
 
 def test_claim_minutes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from manyi.lobby.dispatch import Pick, choose, next_class
-from manyi.lobby.model import Channel, Counter, CounterKind, Policy, PriorityClass, Service
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.dispatch import Pick, choose, next_class
+from manyi.lobby.domain.model import Channel, Counter, CounterKind, Policy, PriorityClass, Service
+from manyi.lobby.domain.ticket import Ticket
 
 NOW = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC)
 G, A, N = PriorityClass.GREEN, PriorityClass.APPOINTMENT, PriorityClass.NORMAL

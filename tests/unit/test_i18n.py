@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from manyi.lobby.model import Outcome, TicketState
-from manyi.org.devices import DeviceKind
+from manyi.lobby.domain.model import Outcome, TicketState
+from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Role, UnitLevel
 from manyi.web.i18n import catalogue, translator
 from manyi.web.templating import NAVIGATION

@@ -9,10 +9,17 @@ from collections.abc import Sequence
 
 import pytest
 
-from manyi.lobby import dispatch
-from manyi.lobby.dispatch import Pick, choose, effective_class, fifo_key, next_class, requeue_time
-from manyi.lobby.engine import Lobby
-from manyi.lobby.model import (
+from manyi.lobby.domain import dispatch
+from manyi.lobby.domain.dispatch import (
+    Pick,
+    choose,
+    effective_class,
+    fifo_key,
+    next_class,
+    requeue_time,
+)
+from manyi.lobby.domain.engine import Lobby
+from manyi.lobby.domain.model import (
     DEFAULT_WEIGHTS,
     Channel,
     Counter,
@@ -22,8 +29,8 @@ from manyi.lobby.model import (
     PriorityClass,
     Service,
 )
-from manyi.lobby.predict import LobbyEvent, LobbyView, QueueAheadEstimate
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.predict import LobbyEvent, LobbyView, QueueAheadEstimate
+from manyi.lobby.domain.ticket import Ticket
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from manyi.errors import Conflict, InvalidInput
-from manyi.lobby.engine import Lobby
-from manyi.lobby.model import (
+from manyi.lobby.domain.engine import Lobby
+from manyi.lobby.domain.model import (
     DEFAULT_ANNOUNCEMENT_EN,
     DEFAULT_ANNOUNCEMENT_ZH,
     DEFAULT_WEIGHTS,
@@ -27,7 +27,7 @@ from manyi.lobby.model import (
     check_announcement,
     format_number,
 )
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.ticket import Ticket
 
 UTC = dt.UTC
 # 10:00 in Shanghai.

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from manyi.errors import Conflict, InvalidInput
-from manyi.lobby import dispatch
-from manyi.lobby.engine import Lobby
-from manyi.lobby.model import (
+from manyi.lobby.domain import dispatch
+from manyi.lobby.domain.engine import Lobby
+from manyi.lobby.domain.model import (
     Counter,
     CounterKind,
     CounterState,
@@ -25,7 +25,7 @@ from manyi.lobby.model import (
     Service,
     TicketState,
 )
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.ticket import Ticket
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 10, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai

@@ -22,7 +22,7 @@ from manyi.forecast.predictors import (
     lobby_view,
 )
 from manyi.forecast.replay import Arrival, EventKind, WaitEvent, events_of
-from manyi.lobby.model import CounterState
+from manyi.lobby.domain.model import CounterState
 
 T0 = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
 

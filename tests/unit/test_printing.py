@@ -15,8 +15,8 @@ import pytest
 import segno
 from jinja2 import Environment, FileSystemLoader
 
-from manyi.lobby import escpos
-from manyi.lobby.printing import (
+from manyi.lobby.adapters import escpos
+from manyi.lobby.adapters.printing import (
     EscPosDevicePrinter,
     EscPosNetworkPrinter,
     Lang,

@@ -10,7 +10,7 @@ import pytest
 
 from manyi.errors import InvalidInput
 from manyi.forecast.scenario import ScenarioError, load_scenario, parse_scenario
-from manyi.lobby.model import DEFAULT_WEIGHTS, CounterKind, PriorityClass
+from manyi.lobby.domain.model import DEFAULT_WEIGHTS, CounterKind, PriorityClass
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

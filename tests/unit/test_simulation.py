@@ -21,7 +21,7 @@ from manyi.forecast.simulation import (
     run_replication,
     run_scenario,
 )
-from manyi.lobby.predict import LobbyView
+from manyi.lobby.domain.predict import LobbyView
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

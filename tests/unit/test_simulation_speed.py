@@ -18,8 +18,8 @@ from manyi.forecast.express import is_plain
 from manyi.forecast.floor import FastFloor
 from manyi.forecast.replication import _Run, run_replication
 from manyi.forecast.scenario import load_scenario
-from manyi.lobby import dispatch
-from manyi.lobby.model import Counter, CounterKind, Policy, PriorityClass, Service
+from manyi.lobby.domain import dispatch
+from manyi.lobby.domain.model import Counter, CounterKind, Policy, PriorityClass, Service
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi.complaints.access import Caller
-from manyi.complaints.model import Action, State, next_state
+from manyi.complaints.domain.model import Action, State, next_state
 from manyi.complaints.tables import Complaint, ComplaintAttachment
 from manyi.complaints.timeline import record
 from manyi.errors import InvalidInput, NotFound

@@ -9,8 +9,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from manyi.complaints.domain.taxonomy import SEED, Axis
 from manyi.complaints.tables import ComplaintCategory
-from manyi.complaints.taxonomy import SEED, Axis
 from manyi.errors import Conflict, InvalidInput
 
 _CODE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)?$")

@@ -12,8 +12,8 @@ import yaml
 
 from manyi.complaints import stats as stats_service
 from manyi.complaints.access import system_caller
-from manyi.complaints.import_base import ImportFormatError
 from manyi.complaints.importer import import_file
+from manyi.complaints.imports.base import ImportFormatError
 from manyi.db import Database, utcnow
 from manyi.errors import ManyiError
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi.complaints.deadlines import (
+from manyi.complaints.domain.deadlines import (
     ClockEvent,
     ClockKind,
     DeadlineState,
@@ -21,8 +21,13 @@ from manyi.complaints.deadlines import (
     deadline_status,
     zone_for,
 )
-from manyi.complaints.model import OPEN_STATES, State
-from manyi.complaints.policies import PRESETS, DeadlinePolicy, policy_from_dict, policy_to_dict
+from manyi.complaints.domain.model import OPEN_STATES, State
+from manyi.complaints.domain.policies import (
+    PRESETS,
+    DeadlinePolicy,
+    policy_from_dict,
+    policy_to_dict,
+)
 from manyi.complaints.tables import Complaint, ComplaintPolicy
 from manyi.errors import InvalidInput
 

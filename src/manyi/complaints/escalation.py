@@ -27,12 +27,18 @@ from sqlalchemy.orm import Session
 
 from manyi.complaints import clock
 from manyi.complaints.access import Caller, system_caller
-from manyi.complaints.deadlines import DeadlineState, DeadlineStatus
+from manyi.complaints.domain.deadlines import DeadlineState, DeadlineStatus
+from manyi.complaints.domain.model import (
+    OPEN_STATES,
+    SUPERVISION_DAYS,
+    Action,
+    State,
+    escalation_unit,
+)
+from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.extensions import complaint_managers
 from manyi.complaints.handling import close_unanswered
-from manyi.complaints.model import OPEN_STATES, SUPERVISION_DAYS, Action, State, escalation_unit
 from manyi.complaints.notices import staff_with_role, tell
-from manyi.complaints.policies import DeadlinePolicy
 from manyi.complaints.tables import Complaint, ComplaintSupervision
 from manyi.complaints.timeline import record
 from manyi.db import Database

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.complaints.access import Caller, get_visible
+from manyi.complaints.domain.model import Action, State, next_state
 from manyi.complaints.handling import load
-from manyi.complaints.model import Action, State, next_state
 from manyi.complaints.notices import tell
 from manyi.complaints.tables import ComplaintConsultation, ComplaintExpert
 from manyi.complaints.timeline import record
@@ -56,7 +56,7 @@ def set_expert(
     if level not in LEVELS:
         raise InvalidInput("the level is senior or chief", "level")
     from manyi.complaints.categories import check_code
-    from manyi.complaints.taxonomy import Axis
+    from manyi.complaints.domain.taxonomy import Axis
 
     codes = [
         c

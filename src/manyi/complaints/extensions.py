@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from manyi.complaints import clock
 from manyi.complaints.access import Caller, get_visible
+from manyi.complaints.domain.model import Action, State, ancestor_ids, next_state
 from manyi.complaints.handling import check_may, load
-from manyi.complaints.model import Action, State, ancestor_ids, next_state
 from manyi.complaints.notices import staff_with_role, tell
 from manyi.complaints.tables import Complaint, ComplaintExtension
 from manyi.complaints.timeline import record

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from manyi.complaints import clock
 from manyi.complaints.access import Caller, get_visible
-from manyi.complaints.model import Action, CloseReason, ReplyChannel, State, may, next_state
+from manyi.complaints.domain.model import Action, CloseReason, ReplyChannel, State, may, next_state
 from manyi.complaints.routing import auto_assign, recused
 from manyi.complaints.tables import Complaint, ComplaintNamedStaff, ComplaintSupervision
 from manyi.complaints.timeline import record
@@ -363,8 +363,8 @@ def classify(
     channel implies (media risk, regulator referral).
     """
     from manyi.complaints.categories import check_code
+    from manyi.complaints.domain.taxonomy import Axis, Flag, Intake, department_for
     from manyi.complaints.intake import IMPLIED_FLAGS
-    from manyi.complaints.taxonomy import Axis, Flag, Intake, department_for
 
     complaint = load(session, caller, complaint_id, Action.CLASSIFY)
     codes = {

@@ -26,13 +26,13 @@ from manyi import audit
 from manyi.bulk import insert_returning
 from manyi.complaints import clock
 from manyi.complaints.access import Caller
-from manyi.complaints.deadlines import due_at
-from manyi.complaints.import_base import ImportedComplaint, LineError
-from manyi.complaints.import_formats import parse_file
-from manyi.complaints.model import Action, CloseReason, State
-from manyi.complaints.policies import DeadlinePolicy
+from manyi.complaints.domain.deadlines import due_at
+from manyi.complaints.domain.model import Action, CloseReason, State
+from manyi.complaints.domain.policies import DeadlinePolicy
+from manyi.complaints.domain.taxonomy import Flag, department_for
+from manyi.complaints.imports.base import ImportedComplaint, LineError
+from manyi.complaints.imports.formats import parse_file
 from manyi.complaints.tables import Complaint, ComplaintEvent
-from manyi.complaints.taxonomy import Flag, department_for
 from manyi.db import Database
 from manyi.errors import InvalidInput
 from manyi.org.model import Permission

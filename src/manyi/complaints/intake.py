@@ -21,10 +21,10 @@ from manyi import audit
 from manyi.complaints import clock
 from manyi.complaints.access import Caller
 from manyi.complaints.categories import check_code
-from manyi.complaints.model import Action, State
+from manyi.complaints.domain.model import Action, State
+from manyi.complaints.domain.taxonomy import Axis, Flag, Intake, department_for
 from manyi.complaints.routing import auto_assign
 from manyi.complaints.tables import Complaint, ComplaintNamedStaff
-from manyi.complaints.taxonomy import Axis, Flag, Intake, department_for
 from manyi.complaints.timeline import add_event
 from manyi.errors import InvalidInput
 from manyi.org.model import Permission

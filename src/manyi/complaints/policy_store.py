@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.complaints import clock
 from manyi.complaints.access import Caller
-from manyi.complaints.policies import policy_from_dict, policy_to_dict
+from manyi.complaints.domain.policies import policy_from_dict, policy_to_dict
 from manyi.complaints.tables import ComplaintPolicy
 from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput, NotFound

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from manyi.complaints import clock, handling, intake
 from manyi.complaints.access import Caller, system_caller
+from manyi.complaints.domain.model import OPEN_STATES, Action, CloseReason, State, ancestor_ids
 from manyi.complaints.extensions import complaint_managers
-from manyi.complaints.model import OPEN_STATES, Action, CloseReason, State, ancestor_ids
 from manyi.complaints.notices import tell
-from manyi.complaints.public_service import compact
+from manyi.complaints.public_filing import compact
 from manyi.complaints.tables import Complaint, ComplaintEvent
 from manyi.complaints.timeline import events, record
 from manyi.errors import InvalidInput

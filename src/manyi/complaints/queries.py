@@ -19,9 +19,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from manyi.complaints import clock
 from manyi.complaints.access import Caller
-from manyi.complaints.deadlines import DeadlineStatus
-from manyi.complaints.model import OPEN_STATES, State, ancestor_ids
-from manyi.complaints.policies import DeadlinePolicy
+from manyi.complaints.domain.deadlines import DeadlineStatus
+from manyi.complaints.domain.model import OPEN_STATES, State, ancestor_ids
+from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.routing import recused
 from manyi.complaints.tables import Complaint, ComplaintSupervision
 from manyi.org.model import Permission, Role

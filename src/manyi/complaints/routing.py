@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi.complaints.access import Caller
-from manyi.complaints.model import (
+from manyi.complaints.domain.model import (
     OPEN_STATES,
     Action,
     Candidate,

@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from manyi.complaints import categories
-from manyi.complaints.deadlines import zone_for
+from manyi.complaints.domain.deadlines import zone_for
+from manyi.complaints.domain.taxonomy import top_level
 from manyi.complaints.tables import Complaint
-from manyi.complaints.taxonomy import top_level
 from manyi.org.tables import Unit
 
 UNCLASSIFIED = "unclassified"
@@ -60,7 +60,7 @@ def counts(session: Session, by: By, *, scope_path: str = "/", lang: str = "zh")
         result = [Row(code, (en if lang == "en" and en else zh), n) for code, zh, en, n in rows]
         return sorted(result, key=lambda r: (-r.count, r.key))
     if by is By.INTAKE:
-        from manyi.complaints.taxonomy import Intake
+        from manyi.complaints.domain.taxonomy import Intake
 
         found = session.execute(
             select(Complaint.intake, func.count()).where(where).group_by(Complaint.intake)

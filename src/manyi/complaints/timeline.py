@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.complaints.access import Caller
-from manyi.complaints.model import Action
+from manyi.complaints.domain.model import Action
 from manyi.complaints.tables import Complaint, ComplaintEvent
 
 

@@ -25,12 +25,18 @@ from sqlalchemy.orm import Session
 
 from manyi.counter import catalogue_store, measures
 from manyi.counter.access import Clerk, bundle_for
-from manyi.counter.authorisation import (
+from manyi.counter.adapters.peripherals import IdCardReader
+from manyi.counter.domain.authorisation_rules import (
     CUSTOMER_FLAGS,
     AuthorisationRequest,
 )
-from manyi.counter.bundle_model import FINAL, Action, BundleState, next_state
-from manyi.counter.bundle_queries import (
+from manyi.counter.domain.bundle_states import FINAL, Action, BundleState, next_state
+from manyi.counter.domain.catalogue import IdentityCheck
+from manyi.counter.domain.execution import idempotency_key
+from manyi.counter.domain.fields import compact
+from manyi.counter.domain.merge import merge
+from manyi.counter.prefill import clean_values, find_prefill, submit_prefill
+from manyi.counter.queries import (
     BundleView,
     CalledTicket,
     called_ticket,
@@ -38,7 +44,7 @@ from manyi.counter.bundle_queries import (
     recent,
     view,
 )
-from manyi.counter.bundle_store import (
+from manyi.counter.store import (
     ELDERLY_AGE,
     assess,
     flags_of,
@@ -50,12 +56,6 @@ from manyi.counter.bundle_store import (
     record,
     types_of,
 )
-from manyi.counter.catalogue import IdentityCheck
-from manyi.counter.devices import IdCardReader
-from manyi.counter.execution import idempotency_key
-from manyi.counter.fields import compact
-from manyi.counter.merge import merge
-from manyi.counter.prefill import clean_values, find_prefill, submit_prefill
 from manyi.counter.tables import (
     CounterAuthorisation,
     CounterBundle,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.counter.access import Clerk
-from manyi.counter.catalogue import Catalogue, TransactionType, new_version
+from manyi.counter.domain.catalogue import Catalogue, TransactionType, new_version
 from manyi.counter.tables import CounterTransactionType
 from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput, NotFound

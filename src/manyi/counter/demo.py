@@ -2,7 +2,7 @@
 
 `seed(session)` stores the packaged catalogue (idempotently) and reports the demo customers
 with the account and card numbers the simulated core gives them. The core is seeded with a
-fixed seed (`runtime.DEMO_CORE_SEED`), so the numbers are the same in every process: the
+fixed seed (`registry.DEMO_CORE_SEED`), so the numbers are the same in every process: the
 CLI can print them and the web server's core has them.
 
 The demo bank's outlets serve these customers: the 中关村 tellers (zgc.teller1/2) open their
@@ -21,9 +21,10 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from manyi import audit
-from manyi.counter import catalogue_store, runtime
-from manyi.counter.core_sim import DEMO_CUSTOMERS
-from manyi.counter.devices import IdCardData
+from manyi.counter import catalogue_store
+from manyi.counter.adapters import registry
+from manyi.counter.adapters.peripherals import IdCardData
+from manyi.counter.adapters.simulated_core import DEMO_CUSTOMERS
 from manyi.errors import InvalidInput
 
 __all__ = [
@@ -59,7 +60,7 @@ class CounterSeedReport:
 
 
 def customers() -> list[DemoCustomer]:
-    accounts = runtime.current().demo_accounts or runtime.simulated().demo_accounts
+    accounts = registry.current().demo_accounts or registry.simulated().demo_accounts
     out = []
     for short, (name, id_number, _balance, pin, options) in DEMO_CUSTOMERS.items():
         account, card = accounts[short]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.counter.access import Clerk
-from manyi.counter.merge import MergedForm, measure, saving_percent
+from manyi.counter.domain.merge import MergedForm, measure, saving_percent
 from manyi.counter.tables import CounterBundle, CounterBundleMeasure
 from manyi.errors import NotFound
 from manyi.org.model import Permission

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.counter import catalogue_store
-from manyi.counter.execution import MAX_ITEMS
-from manyi.counter.fields import FieldProblem, check_value, compact
-from manyi.counter.merge import MergedForm, merge
+from manyi.counter.domain.execution import MAX_ITEMS
+from manyi.counter.domain.fields import FieldProblem, check_value, compact
+from manyi.counter.domain.merge import MergedForm, merge
 from manyi.counter.tables import CounterPrefill
 from manyi.errors import InvalidInput, NotFound
 from manyi.lobby.tables import LobbySettings, LobbyTicket

@@ -20,10 +20,11 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi.counter import bundle_store
+from manyi.counter import store as bundle_store
 from manyi.counter.access import Clerk, bundle_for
-from manyi.counter.bundle_model import Action, next_state
-from manyi.counter.fields import amount_of
+from manyi.counter.adapters.voucher_pdf import VoucherData, VoucherLine, render
+from manyi.counter.domain.bundle_states import Action, next_state
+from manyi.counter.domain.fields import amount_of
 from manyi.counter.tables import (
     CounterAuthorisation,
     CounterBundle,
@@ -31,7 +32,6 @@ from manyi.counter.tables import (
     CounterSignature,
     CounterVoucher,
 )
-from manyi.counter.voucher_pdf import VoucherData, VoucherLine, render
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.org.model import Permission
 from manyi.org.tables import Staff, Unit

@@ -26,9 +26,9 @@ from manyi.forecast.erlang import staff_for
 from manyi.forecast.kpi import Summary
 from manyi.forecast.scenario import DAY_S, Scenario, Window
 from manyi.forecast.simulation import run_scenario
-from manyi.lobby.model import Channel, CounterKind, CounterState, PriorityClass
-from manyi.lobby.predict import LobbyView, QueueAheadEstimate
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.model import Channel, CounterKind, CounterState, PriorityClass
+from manyi.lobby.domain.predict import LobbyView, QueueAheadEstimate
+from manyi.lobby.domain.ticket import Ticket
 
 INTERVAL_S = 1800
 ORIGIN = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)

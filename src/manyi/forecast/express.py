@@ -31,8 +31,8 @@ from manyi.forecast.floor import FastFloor, lobby_counters, lobby_services, star
 from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, Replication
 from manyi.forecast.sampling import CustomerSource
 from manyi.forecast.scenario import Scenario
-from manyi.lobby.model import PriorityClass
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.model import PriorityClass
+from manyi.lobby.domain.ticket import Ticket
 
 # Event kinds, the third item of a heap entry (t, seq, kind, what). `Final` lets a
 # compiled build (native.py) compare them as C integers.

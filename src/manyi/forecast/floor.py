@@ -23,9 +23,9 @@ from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from manyi.forecast.scenario import Scenario
-from manyi.lobby import dispatch
-from manyi.lobby.engine import Lobby
-from manyi.lobby.model import (
+from manyi.lobby.domain import dispatch
+from manyi.lobby.domain.engine import Lobby
+from manyi.lobby.domain.model import (
     Channel,
     Counter,
     Policy,
@@ -34,7 +34,7 @@ from manyi.lobby.model import (
     TicketState,
     format_number,
 )
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.ticket import Ticket
 
 
 class Floor(Protocol):

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from manyi.lobby.model import reduce_dataclass
+from manyi.lobby.domain.model import reduce_dataclass
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

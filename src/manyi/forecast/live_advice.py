@@ -20,7 +20,7 @@ from manyi.db import Database
 from manyi.forecast.advice import Action, Advice, AdviceRules, LobbyState, Memory, advise
 from manyi.forecast.tables import AdviceRow, AdviceState
 from manyi.lobby import layouts, queries, store
-from manyi.lobby.model import CounterKind, CounterState
+from manyi.lobby.domain.model import CounterKind, CounterState
 from manyi.lobby.tables import LobbyEventRow, LobbySettings, LobbyTicket
 from manyi.org.model import Permission
 from manyi.org.tables import Staff, Unit

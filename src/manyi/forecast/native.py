@@ -30,9 +30,9 @@ from types import ModuleType
 
 # The hot path of a simulation, from the lobby's rules up to the summary.
 COMPILED = (
-    "manyi.lobby.model",
-    "manyi.lobby.ticket",
-    "manyi.lobby.dispatch",
+    "manyi.lobby.domain.model",
+    "manyi.lobby.domain.ticket",
+    "manyi.lobby.domain.dispatch",
     "manyi.forecast.sampling",
     "manyi.forecast.records",
     "manyi.forecast.floor",

@@ -22,9 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from manyi.forecast.replay import Arrival, ObservedLobby, Predictor, WaitEvent
-from manyi.lobby.model import Channel, Counter, CounterKind, CounterState, PriorityClass, Service
-from manyi.lobby.predict import LobbyView, QueueAheadEstimate
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.model import (
+    Channel,
+    Counter,
+    CounterKind,
+    CounterState,
+    PriorityClass,
+    Service,
+)
+from manyi.lobby.domain.predict import LobbyView, QueueAheadEstimate
+from manyi.lobby.domain.ticket import Ticket
 
 NEWEST = 2**62  # the id of the ticket being issued: behind everyone waiting (as the lobby does)
 LES_FRESH = dt.timedelta(minutes=30)  # an older wait says little about the lobby now

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from manyi.lobby.model import reduce_dataclass
-from manyi.lobby.predict import LobbyView
+from manyi.lobby.domain.model import reduce_dataclass
+from manyi.lobby.domain.predict import LobbyView
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

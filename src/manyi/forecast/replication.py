@@ -41,9 +41,9 @@ from manyi.forecast.floor import FLOORS, Floor, lobby_counters, lobby_services, 
 from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, Replication
 from manyi.forecast.sampling import CustomerSource, Visit
 from manyi.forecast.scenario import DAY_S, CounterSpec, Scenario
-from manyi.lobby.model import Counter, TicketState
-from manyi.lobby.predict import LobbyView
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.model import Counter, TicketState
+from manyi.lobby.domain.predict import LobbyView
+from manyi.lobby.domain.ticket import Ticket
 
 ARRIVE, DONE, STEP, GIVE_UP, OPEN, CLOSE, CONTROL, HORIZON = range(8)
 _heappush = heapq.heappush

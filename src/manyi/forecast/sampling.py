@@ -22,8 +22,8 @@ from collections.abc import Callable
 from math import log as _log
 
 from manyi.forecast.scenario import DAY_S, Arrivals, Distribution, Scenario, ServiceSpec
-from manyi.lobby.model import PriorityClass
-from manyi.lobby.ticket import Ticket
+from manyi.lobby.domain.model import PriorityClass
+from manyi.lobby.domain.ticket import Ticket
 
 
 def stream(seed: int, replication: int, purpose: str) -> random.Random:

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from manyi.errors import InvalidInput
-from manyi.lobby.model import CounterKind, Policy, PriorityClass
+from manyi.lobby.domain.model import CounterKind, Policy, PriorityClass
 
 DAY_S = 86_400
 

@@ -20,7 +20,7 @@ from manyi.forecast.scenario import (
     ServiceSpec,
     Window,
 )
-from manyi.lobby.model import DEFAULT_WEIGHTS, CounterKind, Policy, PriorityClass, Service
+from manyi.lobby.domain.model import DEFAULT_WEIGHTS, CounterKind, Policy, PriorityClass, Service
 
 DISTRIBUTIONS = ("exponential", "lognormal", "empirical", "fixed")
 _CLOCK = re.compile(r"^([01]?[0-9]|2[0-4]):([0-5][0-9])$")

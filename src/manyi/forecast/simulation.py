@@ -19,7 +19,7 @@ from manyi.forecast import kpi
 from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, Replication
 from manyi.forecast.replication import open_intervals, run_replication
 from manyi.forecast.scenario import Scenario
-from manyi.lobby.model import reduce_dataclass
+from manyi.lobby.domain.model import reduce_dataclass
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

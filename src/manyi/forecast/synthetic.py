@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from manyi.forecast.eventlog import Visit
-from manyi.lobby.engine import Lobby
-from manyi.lobby.model import (
+from manyi.lobby.domain.engine import Lobby
+from manyi.lobby.domain.model import (
     Counter,
     CounterKind,
     CounterState,

@@ -12,7 +12,7 @@ from manyi import audit
 from manyi.db import Database, utcnow
 from manyi.errors import ManyiError
 from manyi.lobby import queries, service
-from manyi.lobby.model import PriorityClass
+from manyi.lobby.domain.model import PriorityClass
 from manyi.lobby.service import Operator
 
 app = typer.Typer(help="The lobby queue of an outlet.", no_args_is_help=True)
@@ -117,7 +117,7 @@ def print_ticket(
     ] = "http://127.0.0.1:8000",
 ) -> None:
     """Print a ticket on an ESC/POS thermal printer (reprint at the lobby desk)."""
-    from manyi.lobby.printing import PrinterError, printer_from_url
+    from manyi.lobby.adapters.printing import PrinterError, printer_from_url
 
     try:
         target = printer_from_url(printer, paper)

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden
 from manyi.lobby import store
-from manyi.lobby.model import Counter
+from manyi.lobby.domain.model import Counter
+from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.service import Operator, outlet_for, record
-from manyi.lobby.ticket import Ticket
-from manyi.org.devices import DeviceKind
+from manyi.org.device_tokens import DeviceKind
 from manyi.org.tables import Unit
 
 

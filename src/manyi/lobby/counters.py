@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import dispatch, layouts, rating, store
+from manyi.lobby import layouts, rating, store
 from manyi.lobby.counter_ctx import (
     CounterResult,
     current,
@@ -27,7 +27,8 @@ from manyi.lobby.counter_ctx import (
     open_ctx,
     ticket_event,
 )
-from manyi.lobby.model import Counter, CounterState
+from manyi.lobby.domain import dispatch
+from manyi.lobby.domain.model import Counter, CounterState
 from manyi.lobby.service import Operator, announce, record
 from manyi.lobby.tables import LobbyCounter
 from manyi.org.model import Permission

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.lobby import queries, rating
-from manyi.lobby.model import CounterState
+from manyi.lobby.domain.model import CounterState
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, LobbyTicket
 from manyi.org.tables import Unit
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.lobby import setup
-from manyi.lobby.model import Policy, Service
+from manyi.lobby.domain.model import Policy, Service
 from manyi.lobby.setup import CounterSpec
 from manyi.lobby.tables import LobbySettings
 from manyi.org import service as unit_service

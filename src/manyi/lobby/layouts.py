@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.errors import NotFound
-from manyi.lobby.model import Outcome, Policy, PriorityClass, Service
+from manyi.lobby.domain.model import Outcome, Policy, PriorityClass, Service
 from manyi.lobby.tables import LobbyService, LobbySettings, LobbyTicket
 from manyi.org.tables import Unit
 

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from manyi.lobby import layouts, printing, store
-from manyi.lobby.model import Channel, Counter, Policy, PriorityClass, Service, TicketState
-from manyi.lobby.predict import LobbyView
+from manyi.lobby import layouts, store
+from manyi.lobby.adapters import printing
+from manyi.lobby.domain.model import Channel, Counter, Policy, PriorityClass, Service, TicketState
+from manyi.lobby.domain.predict import LobbyView
+from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.service import announce, latest_leg, predictor_for
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
-from manyi.lobby.ticket import Ticket
 from manyi.org.tables import Staff, Unit
 
 RECENT_CALLS = 10

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import dispatch, layouts, store
-from manyi.lobby.model import (
+from manyi.lobby import layouts, store
+from manyi.lobby.domain import dispatch
+from manyi.lobby.domain.model import (
     Channel,
     Policy,
     PriorityClass,
@@ -27,10 +28,10 @@ from manyi.lobby.model import (
     announcement,
     format_number,
 )
-from manyi.lobby.predict import LobbyView, QueueAheadEstimate, WaitPredictor
+from manyi.lobby.domain.predict import LobbyView, QueueAheadEstimate, WaitPredictor
+from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
-from manyi.lobby.ticket import Ticket
-from manyi.org.devices import DeviceKind
+from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.tables import DeviceToken, Unit
 

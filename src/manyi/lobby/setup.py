@@ -13,7 +13,7 @@ from manyi import audit
 from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput
 from manyi.lobby import layouts, store
-from manyi.lobby.model import CounterKind, CounterState, Policy, Service
+from manyi.lobby.domain.model import CounterKind, CounterState, Policy, Service
 from manyi.lobby.tables import LobbyCounter, LobbyService, LobbySettings, TellerSkill
 from manyi.org.model import UnitLevel
 from manyi.org.tables import Staff, Unit

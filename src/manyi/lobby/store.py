@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from manyi import realtime
 from manyi.errors import NotFound
-from manyi.lobby.model import (
+from manyi.lobby.domain.model import (
     Channel,
     Counter,
     CounterKind,
@@ -28,6 +28,7 @@ from manyi.lobby.model import (
     PriorityClass,
     TicketState,
 )
+from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.tables import (
     LobbyCounter,
     LobbyEventRow,
@@ -35,7 +36,6 @@ from manyi.lobby.tables import (
     TellerSkill,
     TicketSequence,
 )
-from manyi.lobby.ticket import Ticket
 
 # Normal tickets loaded per service when choosing: FIFO within the class
 # means only the front of that line can be chosen. Priority tickets are few

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from manyi.errors import InvalidInput, NotFound
 from manyi.lobby import layouts, store
 from manyi.lobby.counter_ctx import CounterResult, current, ticket_event
-from manyi.lobby.model import CounterState, TicketState
+from manyi.lobby.domain.model import CounterState, TicketState
 from manyi.lobby.service import Operator
 from manyi.lobby.tables import LobbyCounter
 

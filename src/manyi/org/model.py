@@ -116,7 +116,7 @@ class Permission(enum.StrEnum):
     # Approve or reject a bundle: at one's own outlet (a supervisor at an outlet, 授权主管) or,
     # for a supervisor placed at a branch, the remote authorisation centre (远程授权中心) of
     # the outlets below that branch. Where the supervisor sits decides which; see
-    # counter/authorise.py.
+    # counter/authorisations.py.
     COUNTER_AUTHORISE = "counter.authorise"
     COUNTER_REMOTE_AUTHORISE = "counter.remote_authorise"  # claim from the centre's queue
     COUNTER_CONFIGURE = "counter.configure"  # edit the transaction catalogue (new versions)
@@ -165,7 +165,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.LOBBY_VIEW, Permission.LOBBY_OPERATE, Permission.COUNTER_OPERATE}
     ),
     # One role for both kinds of authorisation: at an outlet it authorises locally, at a
-    # branch it is the remote centre for the outlets below (counter/authorise.py).
+    # branch it is the remote centre for the outlets below (counter/authorisations.py).
     Role.SUPERVISOR: frozenset(
         {
             Permission.COUNTER_VIEW,

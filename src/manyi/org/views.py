@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from manyi.errors import InvalidInput, ManyiError
-from manyi.org import devices as device_service
+from manyi.org import device_tokens as device_service
 from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
 from manyi.org.model import ROLE_LEVELS, Permission, Role, UnitLevel, parse_roles

@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from manyi import __version__
 from manyi.config import Settings
-from manyi.counter import runtime as counter_runtime
+from manyi.counter.adapters import registry as counter_runtime
 from manyi.db import Database
 from manyi.errors import ManyiError
 from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
@@ -94,24 +94,24 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
 def body_caps() -> list[BodyCap]:
     """The routes that take uploads, each with the largest request it reads."""
-    from manyi.complaints.public import FORM_CAP
-    from manyi.complaints.views_actions import ATTACH_CAP
+    from manyi.complaints.web.actions import ATTACH_CAP
+    from manyi.complaints.web.public import FORM_CAP
 
     return [FORM_CAP, ATTACH_CAP]
 
 
 def _install_routes(app: FastAPI) -> None:
     from manyi.audit.views import router as audit_router
-    from manyi.complaints.public import router as complaints_public
-    from manyi.complaints.views import router as complaints_views
-    from manyi.counter.public import router as counter_public
-    from manyi.counter.views import router as counter_views
-    from manyi.lobby.api import device_router as lobby_device_api
-    from manyi.lobby.api import router as lobby_api
-    from manyi.lobby.config_api import router as lobby_config_api
-    from manyi.lobby.public_api import router as lobby_public_api
-    from manyi.lobby.screens_api import router as lobby_screens_api
-    from manyi.lobby.views import router as lobby_views
+    from manyi.complaints.web.public import router as complaints_public
+    from manyi.complaints.web.workbench import router as complaints_views
+    from manyi.counter.web.prefill_phone import router as counter_public
+    from manyi.counter.web.routes import router as counter_views
+    from manyi.lobby.web.api import device_router as lobby_device_api
+    from manyi.lobby.web.api import router as lobby_api
+    from manyi.lobby.web.config_api import router as lobby_config_api
+    from manyi.lobby.web.pages import router as lobby_views
+    from manyi.lobby.web.public_api import router as lobby_public_api
+    from manyi.lobby.web.screens_api import router as lobby_screens_api
     from manyi.notify.views import router as notify_views
     from manyi.org.api import router as org_api
     from manyi.org.views import router as org_views

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from manyi import audit
-from manyi.org.devices import DeviceAuthError, authenticate_device, recall_device
+from manyi.org.device_tokens import DeviceAuthError, authenticate_device, recall_device
 from manyi.org.model import Permission, Role, Scope
 from manyi.org.tables import DeviceToken, Staff
 

@@ -1,0 +1,1 @@
+"""Complaint files going out: the Excel (.xlsx) exports of the lists a manager looks at."""

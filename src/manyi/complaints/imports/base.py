@@ -1,0 +1,253 @@
+"""What every complaint import format shares: the records, the errors and the CSV walk.
+
+A file is decoded once, read by one `csv.reader` and turned into records row by row, so memory
+and time grow with the file and nothing is parsed twice. A problem with the header stops the
+import (`ImportFormatError`); a problem with a row is a `LineError` and only that row is
+skipped. Line numbers are physical lines (the header is line 1), taken from where a record
+starts, so a multi-line narrative does not shift the numbers of the records after it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from manyi.complaints.domain.taxonomy import Flag, Intake
+
+
+class ImportFormatError(ValueError):
+    """The file (or the mapping) cannot be imported at all; nothing should be imported."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.message = message
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line is not None else message)
+
+
+class MappingError(ImportFormatError):
+    """A column mapping is unusable; `problems` lists every finding, not just the first."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("the mapping is not valid: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedComplaint:
+    line: int  # physical line where the record starts; the header is line 1
+    external_id: str  # the dedup key
+    received_on: dt.date
+    intake: Intake
+    business_code: str | None
+    cause_code: str | None
+    channel_code: str | None  # where the problem happened; exports rarely say
+    subject: str
+    description: str  # may be empty: the CFPB publishes most complaints without a narrative
+    product: str  # the file's own product wording, kept for reference
+    closed: bool
+    decision: str
+    decided_on: dt.date | None
+    timely: bool | None
+    region: str
+    flags: frozenset[Flag] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class LineError:
+    line: int
+    field: str  # the column as named in the file; "" when the whole row is at fault
+    reason: str
+    duplicate: bool = False  # the id was already on an earlier line of the file
+
+
+@dataclass
+class ParseResult:
+    records: list[ImportedComplaint] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+    read: int = 0  # data records read, good and bad
+
+
+class RowConverter(Protocol):
+    id_column: str  # the header of the external id, for duplicate messages
+
+    def convert(
+        self, line: int, row: list[str], errors: list[LineError]
+    ) -> ImportedComplaint | None:
+        """The record of one row, or None after appending the row's errors."""
+        ...
+
+
+SUBJECT_LIMIT = 200
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def decode(data: bytes, encoding: str) -> tuple[str, bool]:
+    """The text and whether it decoded cleanly.
+
+    Undecodable bytes become lone surrogates (surrogateescape), so one bad row does not spoil
+    the file: the rows that hold them are found field by field and skipped.
+    """
+    try:
+        text, clean = data.decode(encoding), True
+    except UnicodeDecodeError:
+        text, clean = data.decode(encoding, "surrogateescape"), False
+    return text.removeprefix("\ufeff"), clean
+
+
+def bad_bytes(value: str) -> bytes:
+    """The original bytes behind the surrogates in `value`."""
+    return bytes(ord(ch) - 0xDC00 for ch in _SURROGATE.findall(value))
+
+
+def iter_rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str] | str]]:
+    """(start line, fields) per record, or (start line, message) when the CSV is malformed."""
+    # newline="" keeps line breaks inside quoted fields exactly as written.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    after = 0  # the last physical line consumed so far
+    while True:
+        start = after + 1
+        try:
+            row: list[str] | str = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row = _csv_message(str(exc))
+        after = reader.line_num
+        yield start, row
+
+
+def _csv_message(raw: str) -> str:
+    if raw == "unexpected end of data":
+        return "a quoted field is never closed (the rest of the file was read into it)"
+    if raw.startswith("field larger than field limit"):
+        return f"a field is longer than {csv.field_size_limit()} characters"
+    return f"the row is not valid CSV ({raw})"
+
+
+def run(
+    text: str,
+    clean: bool,
+    make_converter: Callable[[list[str], int], RowConverter],
+    *,
+    delimiter: str = ",",
+    encoding: str = "UTF-8",
+) -> ParseResult:
+    """Reads the header, hands it to `make_converter`, then converts every row."""
+    rows = iter_rows(text, delimiter)
+    header_line, header = 1, None
+    for header_line, fields in rows:
+        if isinstance(fields, str):
+            raise ImportFormatError(f"the header cannot be read: {fields}", header_line)
+        if any(fields):
+            header = [name.strip() for name in fields]
+            break
+    if header is None:
+        raise ImportFormatError("the file is empty; expected a header line", 1)
+    if not clean and any(_SURROGATE.search(name) for name in header):
+        raise ImportFormatError(f"the header is not valid {encoding}", header_line)
+    seen_names = set()
+    for name in header:
+        if name and name in seen_names:
+            raise ImportFormatError(f"column {name!r} appears twice in the header", header_line)
+        seen_names.add(name)
+    converter = make_converter(header, header_line)
+    checks = _FieldChecks(encoding, surrogates=not clean, nul="\x00" in text)
+    return _convert_rows(rows, header, converter, checks)
+
+
+def _convert_rows(
+    rows: Iterator[tuple[int, list[str] | str]],
+    header: list[str],
+    converter: RowConverter,
+    checks: _FieldChecks,
+) -> ParseResult:
+    result = ParseResult()
+    records, errors = result.records, result.errors
+    width = len(header)
+    first_line: dict[str, int] = {}
+    read = 0
+    for line, row in rows:
+        if isinstance(row, str):
+            read += 1
+            errors.append(LineError(line, "", row))
+            continue
+        if not any(row):
+            continue  # blank line, or a spreadsheet's row of empty cells
+        read += 1
+        if len(row) != width:
+            reason = f"the row has {len(row)} fields but the header has {width}"
+            errors.append(LineError(line, "", reason))
+            continue
+        if checks.needed and checks.found(line, row, header, errors):
+            continue
+        record = converter.convert(line, row, errors)
+        if record is None:
+            continue
+        first = first_line.setdefault(record.external_id, line)
+        if first != line:
+            reason = (
+                f"duplicate {converter.id_column} {record.external_id!r} (first on line {first})"
+            )
+            errors.append(LineError(line, converter.id_column, reason, duplicate=True))
+            continue
+        records.append(record)
+    result.read = read
+    return result
+
+
+class _FieldChecks:
+    """Per-field checks that only run when the whole text showed a reason for them."""
+
+    def __init__(self, encoding: str, *, surrogates: bool, nul: bool) -> None:
+        self.encoding = encoding
+        self.surrogates = surrogates
+        self.nul = nul  # a NUL cannot be stored in a PostgreSQL text column
+        self.needed = surrogates or nul
+
+    def found(self, line: int, row: list[str], header: list[str], errors: list[LineError]) -> bool:
+        """Whether the row has a field at fault (each is reported)."""
+        found = False
+        for name, value in zip(header, row, strict=True):
+            # isascii() is quick and true of most fields: no surrogate can hide there.
+            if self.surrogates and not value.isascii() and _SURROGATE.search(value):
+                shown = bad_bytes(value)[:8].hex(" ")
+                reason = f"contains bytes that are not valid {self.encoding} ({shown}); row skipped"
+                errors.append(LineError(line, name, reason))
+                found = True
+            elif self.nul and "\x00" in value:
+                errors.append(LineError(line, name, "contains a NUL character; row skipped"))
+                found = True
+        return found
+
+
+# --- Values shared by the formats --------------------------------------------------------
+
+
+def two_digit_year(yy: int) -> int:
+    # The POSIX %y rule: 69–99 are 1969–1999, 00–68 are 2000–2068.
+    return 1900 + yy if yy >= 69 else 2000 + yy
+
+
+def clip(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """One line of at most `limit` characters, cut at a word boundary when there is one."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-—–/") + "…"
+
+
+def narrative(text: str) -> str:
+    """Free text with line breaks kept, normalised to \\n."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip()

@@ -1,0 +1,304 @@
+"""One case (投诉案件): everything about it on one page, and every action as a small form.
+
+Only the actions the caller may take now are offered (`handling.may` and the
+state's allowed actions); the use cases check again. A refused action shows
+the page again with the message and the form still open; nothing is half-saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from manyi.complaints import (
+    access,
+    attachments,
+    categories,
+    experts,
+    extensions,
+    handling,
+    queries,
+    timeline,
+)
+from manyi.complaints.access import Caller
+from manyi.complaints.domain.model import Action, State, allowed_actions, may
+from manyi.complaints.domain.policies import DeadlinePolicy
+from manyi.complaints.domain.taxonomy import Axis, Flag
+from manyi.complaints.tables import (
+    Complaint,
+    ComplaintConsultation,
+    ComplaintEvent,
+    ComplaintExtension,
+    ComplaintSupervision,
+)
+from manyi.complaints.web.common import (
+    ACTION_ROUTES,
+    caller_of,
+    category_label,
+    category_options,
+    close_reason_labels,
+    done_labels,
+    flag_name,
+    intake_name,
+    page,
+    reply_channel_labels,
+    span,
+)
+from manyi.db import utcnow
+from manyi.web.i18n import Translate, request_language, translator
+from manyi.web.security import DbSession, Principal, require
+
+router = APIRouter(prefix="/complaints", include_in_schema=False)
+
+# The one action that moves the case on, per state, shown first and in colour.
+_NEXT = {
+    State.REGISTERED: Action.ASSIGN,
+    State.ASSIGNED: Action.START,
+    State.INVESTIGATING: Action.DECIDE,
+    State.DECIDED: Action.CLOSE,
+}
+
+
+def offered_actions(
+    session: Session, caller: Caller, complaint: Complaint, can_extend: bool
+) -> list[Action]:
+    """The actions to offer this caller on this case now, the next step first."""
+    state = State(complaint.state)
+    mine = handling.is_handler(caller, complaint)
+    manager = handling.is_manager(caller, complaint)
+    offered = [
+        a
+        for a in allowed_actions(state)
+        if a in ACTION_ROUTES and may(a, is_handler=mine, is_manager=manager)
+    ]
+    pending = extensions.pending(session, complaint.id)
+    if pending is not None or not can_extend:
+        offered = [a for a in offered if a is not Action.EXTEND]
+    deciding = (
+        pending is not None
+        and extensions.can_approve(caller, complaint)
+        and caller.staff_id != pending.requested_by_id
+    )
+    if not deciding:
+        offered = [
+            a for a in offered if a not in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION)
+        ]
+    first = [a for a in offered if a is _NEXT.get(state)]
+    if deciding:  # a decision waits on this caller: approve or reject, first
+        first[:0] = [Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION]
+    return first + [a for a in offered if a not in first]
+
+
+def _event_detail(
+    event: ComplaintEvent,
+    people: dict[int, str],
+    units: dict[int, str],
+    lang: str,
+    _: Translate,
+) -> str:
+    data = event.data or {}
+    action = event.action
+    if action == "register":
+        flags = "、".join(flag_name(f, lang) for f in data.get("flags", []))
+        text = _("via {intake}").format(intake=intake_name(str(data.get("intake", "")), lang))
+        return f"{text} · {flags}" if flags else text
+    if action == "assign":
+        name = people.get(int(data.get("handler_id") or 0), "")
+        text = _("to {name}").format(name=name)
+        return f"{text} ({_('automatic')})" if data.get("automatic") else text
+    if action == "transfer":
+        return _("from {a} to {b}").format(
+            a=units.get(int(data.get("from_unit_id") or 0), ""),
+            b=units.get(int(data.get("to_unit_id") or 0), ""),
+        )
+    if action == "extend":
+        text = _("to {days} days").format(days=data.get("days", ""))
+        return f"{text} · {_('waiting for approval')}" if data.get("state") == "pending" else text
+    if action == "supervise":
+        return _("level {level}: {unit}").format(
+            level=data.get("level", ""), unit=units.get(int(data.get("unit_id") or 0), "")
+        )
+    if action == "consult":
+        return _("expert {name}").format(name=people.get(int(data.get("expert_id") or 0), ""))
+    if action == "attach":
+        return str(data.get("filename", ""))
+    if action == "decide":
+        channel = str(data.get("reply_channel", ""))
+        return _("reply by {channel}").format(channel=reply_channel_labels(_).get(channel, channel))
+    if action == "close":
+        reason = str(data.get("reason", ""))
+        return close_reason_labels(_).get(reason, reason)
+    return ""
+
+
+def _rule_text(policy: DeadlinePolicy, stage: int, _: Translate) -> str:
+    """What granting `stage` needs, in words."""
+    rule = policy.extensions[stage - 1]
+    needs = []
+    if rule.needs_reason:
+        needs.append(_("a reason"))
+    if rule.needs_complainant_informed:
+        needs.append(_("the complainant informed"))
+    if rule.needs_higher_approval:
+        needs.append(_("approval by the unit above"))
+    text = _("Extends the period to {days} days.").format(days=policy.limits[stage])
+    if needs:
+        text += " " + _("Needs {needs}.").format(needs="、".join(needs))
+    return text
+
+
+def case_context(
+    request: Request, session: Session, caller: Caller, complaint_id: int, now: dt.datetime
+) -> dict[str, Any]:
+    lang = request_language(request)
+    _ = translator(lang)
+    complaint = access.get_visible(session, caller, complaint_id)
+    policies = queries.Policies(session)
+    policy = policies.of(complaint.policy_code)
+    status = policies.status(complaint, now)
+    events = timeline.events(session, complaint.id)
+    extension_rows = list(
+        session.scalars(
+            select(ComplaintExtension)
+            .where(ComplaintExtension.complaint_id == complaint.id)
+            .order_by(ComplaintExtension.requested_at, ComplaintExtension.id)
+        )
+    )
+    consultations = list(
+        session.scalars(
+            select(ComplaintConsultation)
+            .where(ComplaintConsultation.complaint_id == complaint.id)
+            .order_by(ComplaintConsultation.requested_at, ComplaintConsultation.id)
+        )
+    )
+    supervisions = list(
+        session.scalars(
+            select(ComplaintSupervision)
+            .where(ComplaintSupervision.complaint_id == complaint.id)
+            .order_by(ComplaintSupervision.round, ComplaintSupervision.level)
+        )
+    )
+    people_ids: list[int | None] = [complaint.handler_id, complaint.registered_by_id]
+    unit_ids: list[int | None] = [complaint.responsible_unit_id, complaint.registered_unit_id]
+    for event in events:
+        people_ids += [event.actor_id, event.data.get("handler_id"), event.data.get("expert_id")]
+        unit_ids += [
+            event.data.get("from_unit_id"),
+            event.data.get("to_unit_id"),
+            event.data.get("unit_id"),
+        ]
+    people_ids += [e.requested_by_id for e in extension_rows]
+    people_ids += [e.decided_by_id for e in extension_rows]
+    people_ids += [c.expert_id for c in consultations] + [c.requested_by_id for c in consultations]
+    people_ids += [s.supervisor_id for s in supervisions]
+    unit_ids += [s.unit_id for s in supervisions]
+    people = queries.staff_names(session, people_ids)
+    units = queries.unit_names(session, unit_ids, lang)
+    offered = offered_actions(session, caller, complaint, status.can_extend)
+    names = categories.names(session, lang)
+    stage = complaint.deadline_stage + 1
+    return {
+        "complaint": complaint,
+        "status": status,
+        "policy": policy,
+        "period_days": policy.limits[min(complaint.deadline_stage, len(policy.limits) - 1)],
+        "person": access.complainant(caller, complaint),
+        "classification": [
+            (_("Channel"), category_label(names, "channel", complaint.channel_code)),
+            (_("Business type"), category_label(names, "business", complaint.business_code)),
+            (_("Cause"), category_label(names, "cause", complaint.cause_code)),
+        ],
+        "events": [(e, _event_detail(e, people, units, lang, _)) for e in reversed(events)],
+        "extensions": extension_rows,
+        "consultations": consultations,
+        "supervisions": supervisions,
+        "attachments": attachments.listing(session, complaint.id),
+        "people": people,
+        "units": units,
+        "offered": offered,
+        "routes": ACTION_ROUTES,
+        "next_action": offered[0]
+        if offered and offered[0] in (_NEXT.get(State(complaint.state)), Action.APPROVE_EXTENSION)
+        else None,
+        "pending": extensions.pending(session, complaint.id),
+        "extension_rule": _rule_text(policy, stage, _) if stage < len(policy.limits) else "",
+        "handlers": queries.eligible_handlers(session, caller, complaint)
+        if Action.ASSIGN in offered
+        else [],
+        "experts": experts.roster(session, complaint.business_code)
+        if Action.CONSULT in offered
+        else [],
+        "transfer_units": queries.active_units_in_scope(session, caller)
+        if Action.TRANSFER in offered
+        else [],
+        "axis_options": {axis.value: category_options(session, axis, lang) for axis in Axis}
+        if Action.CLASSIFY in offered
+        else {},
+        "flag_choices": [f for f in Flag if f is not Flag.REPEAT],
+        "max_attachments": attachments.MAX_PER_CASE,
+        "span": lambda delta: span(delta, _),
+        "now": now,
+        "open_form": "",
+        "values": {},
+    }
+
+
+def case_page(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    complaint_id: int,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    context = case_context(request, session, caller, complaint_id, utcnow())
+    context.update(extra)
+    return page(request, "complaints/case.html", context, status_code)
+
+
+@router.get("/{complaint_id}")
+def case_detail(
+    request: Request,
+    complaint_id: int,
+    done: str = "",
+    principal: Principal = require(),  # complaints.view, or an expert asked about this case
+    session: Session = DbSession,
+) -> Response:
+    _ = translator(request_language(request))
+    flash = done_labels(_).get(done, "")
+    return case_page(request, session, caller_of(principal), complaint_id, flash=flash)
+
+
+@router.get("/{complaint_id}/attachments/{attachment_id}")
+def download_attachment(
+    request: Request,
+    complaint_id: int,
+    attachment_id: int,
+    principal: Principal = require(),
+    session: Session = DbSession,
+) -> Response:
+    complaint = access.get_visible(session, caller_of(principal), complaint_id)
+    attachment, data = attachments.read(
+        session, complaint.id, attachment_id, request.app.state.settings.var_dir
+    )
+    from manyi.complaints.adapters.xlsx_export import content_disposition
+
+    disposition = content_disposition(attachment.filename)
+    if attachment.content_type.startswith("image/"):
+        disposition = "inline" + disposition[len("attachment") :]
+    return Response(
+        data,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )

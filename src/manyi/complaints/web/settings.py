@@ -1,0 +1,366 @@
+"""Complaint settings (投诉设置): categories per axis, deadline policies, the expert roster.
+
+Changes here are recorded on the audit chain like every other configuration change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.complaints import categories, clock, experts, policy_store
+from manyi.complaints.access import Caller
+from manyi.complaints.domain.model import OPEN_STATES
+from manyi.complaints.domain.policies import DayCount, DeadlinePolicy
+from manyi.complaints.domain.taxonomy import Axis
+from manyi.complaints.tables import Complaint, ComplaintExpert, ComplaintPolicy
+from manyi.complaints.web.common import (
+    caller_of,
+    category_label,
+    category_options,
+    error_text,
+    page,
+)
+from manyi.db import utcnow
+from manyi.errors import InvalidInput, ManyiError
+from manyi.org.model import Permission, Role
+from manyi.org.tables import Staff, StaffRole, Unit
+from manyi.web.i18n import Translate, request_language, translator
+from manyi.web.security import DbSession, Principal, require
+
+router = APIRouter(prefix="/complaints", include_in_schema=False)
+
+
+# --- Settings -----------------------------------------------------------------------------
+
+SETTINGS_TABS = ("categories", "policies", "experts")
+
+
+def policy_in_words(policy: DeadlinePolicy, close_after_days: int, _: Translate) -> list[str]:
+    """A deadline policy as a handler would explain it."""
+    unit = _("calendar days") if policy.day_count is DayCount.CALENDAR else _("working days")
+    lines = [
+        _("Decide and reply within {days} {unit} of receipt.").format(
+            days=policy.limits[0], unit=unit
+        )
+    ]
+    for stage, rule in enumerate(policy.extensions, start=1):
+        needs = []
+        if rule.needs_reason:
+            needs.append(_("a reason"))
+        if rule.needs_complainant_informed:
+            needs.append(_("the complainant informed"))
+        if rule.needs_higher_approval:
+            needs.append(_("approval by the unit above"))
+        line = _("May be extended to {days} {unit}").format(days=policy.limits[stage], unit=unit)
+        if needs:
+            line += _(", with {needs}").format(needs="、".join(needs))
+        lines.append(line + _("."))
+    if policy.at_risk:
+        shares = "、".join(f"{round(f * 100)}%" for f in policy.at_risk)
+        lines.append(_("Warnings when {shares} of the period is used.").format(shares=shares))
+    lines.append(
+        _("A replied case closes after {days} days without an answer.").format(
+            days=close_after_days
+        )
+    )
+    return lines
+
+
+def _settings_context(
+    request: Request, session: Session, principal: Principal, tab: str, axis: str
+) -> dict[str, Any]:
+    lang = request_language(request)
+    _ = translator(lang)
+    chosen_axis = Axis(axis) if axis in {a.value for a in Axis} else Axis.CHANNEL
+    context: dict[str, Any] = {
+        "tab": tab if tab in SETTINGS_TABS else "categories",
+        "axis": chosen_axis.value,
+        "axes": list(Axis),
+        "values": {},
+    }
+    if context["tab"] == "categories":
+        rows = categories.categories(session, chosen_axis, active_only=False)
+        # Each top level followed by its children, added ones included.
+        tops = [c for c in rows if not c.parent_code]
+        context["categories"] = [
+            row for top in tops for row in [top, *(c for c in rows if c.parent_code == top.code)]
+        ]
+        context["parents"] = [c for c in rows if not c.parent_code and c.active]
+    elif context["tab"] == "policies":
+        clock.ensure_policies(session)
+        policies = list(session.scalars(select(ComplaintPolicy).order_by(ComplaintPolicy.code)))
+        context["policies"] = [
+            (
+                row,
+                clock.policy_of(row),
+                policy_in_words(clock.policy_of(row), row.close_after_days, _),
+            )
+            for row in policies
+        ]
+        open_cases = session.execute(
+            select(Complaint.policy_code, func.count())
+            .where(Complaint.state.in_([s.value for s in OPEN_STATES]))
+            .group_by(Complaint.policy_code)
+        ).all()
+        context["in_use"] = {code: int(n) for code, n in open_cases}
+    else:
+        context.update(_experts_context(session, principal, lang))
+    return context
+
+
+def _experts_context(session: Session, principal: Principal, lang: str) -> dict[str, Any]:
+    in_scope = Unit.path.startswith(principal.unit_path, autoescape=True)
+    roster = session.execute(
+        select(ComplaintExpert, Staff, Unit)
+        .join(Staff, Staff.id == ComplaintExpert.staff_id)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(in_scope)
+        .order_by(ComplaintExpert.active.desc(), Staff.display_name)
+    ).all()
+    candidates = list(
+        session.scalars(
+            select(Staff)
+            .join(Unit, Unit.id == Staff.unit_id)
+            .where(
+                in_scope,
+                Staff.active,
+                Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role == Role.EXPERT.value)),
+            )
+            .order_by(Staff.display_name)
+        ).unique()
+    )
+    return {
+        "roster": roster,
+        "candidates": candidates,
+        "business_options": category_options(session, Axis.BUSINESS, lang),
+        "names": categories.names(session, lang),
+        "category_label": category_label,
+        "levels": experts.LEVELS,
+    }
+
+
+def _settings_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    tab: str,
+    axis: str = "",
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    context = _settings_context(request, session, principal, tab, axis)
+    context.update(extra)
+    return page(request, "complaints/settings.html", context, status_code)
+
+
+@router.get("/settings")
+def settings_page(
+    request: Request,
+    tab: str = "categories",
+    axis: str = "channel",
+    saved: int = 0,
+    edit: str = "",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    values: dict[str, Any] = {}
+    expert = session.get(ComplaintExpert, int(edit)) if edit.isdigit() else None
+    if expert is not None:  # "change": the form starts from the expert's current entry
+        values = {
+            "staff_id": str(expert.staff_id),
+            "level": expert.level,
+            "business_codes": expert.business_codes,
+            "note": expert.note,
+            "active": expert.active,
+        }
+    return _settings_page(request, session, principal, tab, axis, saved=bool(saved), values=values)
+
+
+def _record(
+    session: Session, caller: Caller, entity_type: str, entity_id: str, action: str, **summary: Any
+) -> None:
+    audit.record(
+        session,
+        caller.actor,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        summary=summary,
+        unit_id=caller.unit_id,
+        unit_path=caller.scope_path,
+        now=utcnow(),
+    )
+
+
+@router.post("/settings/categories")
+def add_category(
+    request: Request,
+    axis: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    parent_code: Annotated[str, Form()] = "",
+    name_zh: Annotated[str, Form()] = "",
+    name_en: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    values = {"code": code, "parent_code": parent_code, "name_zh": name_zh, "name_en": name_en}
+
+    def work(caller: Caller) -> str:
+        try:
+            chosen = Axis(axis)
+        except ValueError:
+            raise InvalidInput("choose the axis", "axis") from None
+        row = categories.add_category(
+            session, chosen, code, name_zh, name_en, parent_code.strip() or None
+        )
+        _record(
+            session,
+            caller,
+            "complaint_category",
+            f"{row.axis}:{row.code}",
+            "complaint.category.add",
+            name_zh=row.name_zh,
+            parent=row.parent_code,
+        )
+        return f"/complaints/settings?tab=categories&axis={row.axis}&saved=1"
+
+    return _change(request, session, principal, work, tab="categories", axis=axis, values=values)
+
+
+@router.post("/settings/policy")
+def choose_default_policy(
+    request: Request,
+    code: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    def work(caller: Caller) -> str:
+        policy_store.set_default(session, caller, code)
+        return POLICIES_SAVED
+
+    return _change(request, session, principal, work, tab="policies")
+
+
+def _change(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    work: Callable[[Caller], str],
+    *,
+    tab: str,
+    axis: str = "",
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """Run one settings change: to `work`'s page on success, else the tab again with the error."""
+    try:
+        location = work(caller_of(principal))
+    except ManyiError as exc:
+        session.rollback()
+        message, field, status = error_text(request, exc)
+        return _settings_page(
+            request,
+            session,
+            principal,
+            tab,
+            axis,
+            status_code=status,
+            error=message,
+            field=field,
+            values=values or {},
+        )
+    return RedirectResponse(location, status_code=303)
+
+
+POLICIES_SAVED = "/complaints/settings?tab=policies&saved=1"
+
+
+def _whole_days(text: str) -> int:
+    if not text.strip().isdigit():
+        raise InvalidInput("a whole number of days", "close_after_days")
+    return int(text.strip())
+
+
+@router.post("/settings/policy/close-after")
+def set_close_after(
+    request: Request,
+    code: Annotated[str, Form()] = "",
+    close_after_days: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    def work(caller: Caller) -> str:
+        policy_store.set_close_after_days(session, caller, code, _whole_days(close_after_days))
+        return POLICIES_SAVED
+
+    values = {"close_code": code, "close_after_days": close_after_days}
+    return _change(request, session, principal, work, tab="policies", values=values)
+
+
+@router.post("/settings/policy/new")
+def add_policy(
+    request: Request,
+    definition: Annotated[str, Form()] = "",
+    close_after_days: Annotated[str, Form()] = "7",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    def work(caller: Caller) -> str:
+        policy_store.add_policy(session, caller, definition, _whole_days(close_after_days))
+        return POLICIES_SAVED
+
+    values = {"definition": definition, "new_close_after_days": close_after_days}
+    return _change(request, session, principal, work, tab="policies", values=values)
+
+
+@router.post("/settings/experts")
+def set_expert(
+    request: Request,
+    staff_id: Annotated[str, Form()] = "",
+    level: Annotated[str, Form()] = "",
+    business_codes: Annotated[list[str] | None, Form()] = None,
+    note: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    values = {
+        "staff_id": staff_id,
+        "level": level,
+        "business_codes": business_codes or [],
+        "note": note,
+        "active": active == "on",
+    }
+
+    def work(caller: Caller) -> str:
+        person = session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
+        if person is None or not person.unit.path.startswith(principal.unit_path):
+            raise InvalidInput("choose a staff member who holds the expert role", "staff_id")
+        expert = experts.set_expert(
+            session,
+            caller,
+            person.id,
+            business_codes=[c for c in business_codes or [] if c.strip()],
+            level=level,
+            note=note,
+            active=active == "on",
+        )
+        _record(
+            session,
+            caller,
+            "complaint_expert",
+            str(person.id),
+            "complaint.expert.set",
+            level=expert.level,
+            active=expert.active,
+        )
+        return "/complaints/settings?tab=experts&saved=1"
+
+    return _change(request, session, principal, work, tab="experts", values=values)

@@ -1,0 +1,286 @@
+"""The transaction catalogue editor (交易目录): the types, the field dictionary, new versions.
+
+Administrators and head-office service managers read every type and publish an edit of
+one as its next version (`catalogue_store.edit` checks it). Stored versions never change;
+bundles keep the version they were made with, so an old version stays readable here.
+The reason given for an edit is stored with the version (and in the edit's audit event).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from manyi.counter import catalogue_store
+from manyi.counter.domain.authorisation_rules import Rule
+from manyi.counter.domain.catalogue import TransactionType
+from manyi.counter.domain.fields import Field, field_dictionary
+from manyi.counter.tables import CounterTransactionType
+from manyi.counter.web.common import clerk_of, error_text, level_labels, page
+from manyi.errors import InvalidInput, ManyiError, Term
+from manyi.org.model import Permission
+from manyi.web.i18n import Translate, request_language, translator
+from manyi.web.security import DbSession, Principal, require
+
+router = APIRouter(include_in_schema=False)
+
+
+# Limits a field's schema states, in the order the dictionary page lists them.
+_LIMIT_KEYWORDS: Final = (
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "x-manyi-minimum",
+    "x-manyi-maximum",
+)
+
+
+def flag_labels(_: Translate) -> dict[str, str]:
+    return {
+        "elderly": _("elderly customer (65 or over)"),
+        "high_risk": _("high-risk customer"),
+        "watchlist": _("customer on the watch list"),
+        "first_time_large": _("first large transaction"),
+    }
+
+
+def check_labels(_: Translate) -> dict[str, str]:
+    """The Python checks of the dictionary (`fields.py`), as a clerk would explain them."""
+    return {
+        "text": _("Plain text: full-width letters normalised, no control characters"),
+        "name": _("A person's name: letters and the marks · . ' - only"),
+        "id_number": _(
+            "Resident ID: GB 11643 check digit; other ID types: the format of the ID type"
+        ),
+        "code": _("A code: spaces and hyphens removed, upper case"),
+        "digits": _("Digits only (spaces and hyphens removed)"),
+        "mobile": _("A mainland mobile number (+86 and full-width digits accepted)"),
+        "card": _("Card number with a valid Luhn check digit"),
+        "amount": _(
+            "An amount as a decimal string: more than 0, at most two decimals, none for JPY"
+        ),
+        "id_expiry": _("An ID card's validity: a date not yet past, or valid for life (长期)"),
+        "integer": _("A whole number"),
+        "boolean": _("Yes or no"),
+        "date": _("A date (2025-03-01, 2025/3/1 or 2025年3月1日)"),
+        "date_not_past": _("A date not before today"),
+        "date_not_future": _("A date not after today"),
+    }
+
+
+def identity_labels(_: Translate) -> dict[str, str]:
+    return {"id_card_reader": _("ID card read by the reader"), "none": _("No identity check")}
+
+
+def rule_text(rule: Rule, _: Translate) -> str:
+    """One authorisation rule in words, such as "amount ≥ 50000 → supervisor authorisation"."""
+    when, parts = rule.when, []
+    flags = flag_labels(_)
+    if when.amount_at_least is not None:
+        parts.append(_("amount ≥ {amount}").format(amount=when.amount_at_least))
+    if when.currencies:
+        parts.append(_("currency {codes}").format(codes="/".join(sorted(when.currencies))))
+    if when.customer_flags:
+        names = "/".join(flags.get(f, f) for f in sorted(when.customer_flags))
+        parts.append(names)
+    if when.transaction_codes:
+        codes = "/".join(sorted(when.transaction_codes))
+        parts.append(_("transaction {codes}").format(codes=codes))
+    condition = _(" and ").join(parts) if parts else _("always")
+    return f"{condition} → {level_labels(_)[rule.level.code]}"
+
+
+def type_summary(tx: TransactionType, _: Translate) -> dict[str, Any]:
+    """What the list and the type's page show about one version."""
+    return {
+        "tx": tx,
+        "name": tx.names,
+        "fields": len(tx.fields),
+        "required": len(tx.required),
+        "pin": tx.needs_pin,
+        "identity": identity_labels(_)[tx.identity_check.value],
+        "rules": [rule_text(rule, _) for rule in tx.rules],
+        "posting": tx.posting.value,
+    }
+
+
+def field_limits(field: Field) -> list[tuple[str, str]]:
+    """The limits a field's schema states: (keyword, bound)."""
+    return [(key, str(field.schema[key])) for key in _LIMIT_KEYWORDS if key in field.schema]
+
+
+# --- the list and the dictionary -------------------------------------------------
+
+
+@router.get("/counter/catalogue")
+def catalogue_list(
+    request: Request,
+    principal: Principal = require(Permission.COUNTER_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    _ = translator(request_language(request))
+    per_code = select(CounterTransactionType.code, func.count()).group_by(
+        CounterTransactionType.code
+    )
+    versions = {code: int(count) for code, count in session.execute(per_code)}
+    types = [
+        type_summary(catalogue_store.type_of(row), _) | {"row": row, "versions": versions[row.code]}
+        for row in catalogue_store.latest_rows(session)
+    ]
+    return page(request, "counter/catalogue_list.html", {"types": types})
+
+
+@router.get("/counter/catalogue/fields")
+def field_dictionary_page(
+    request: Request,
+    principal: Principal = require(Permission.COUNTER_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    _ = translator(request_language(request))
+    dictionary = field_dictionary()
+    fields = [
+        {
+            "field": field,
+            "type": field.schema.get("type", ""),
+            "limits": field_limits(field),
+            "options": field.options,
+            "check": check_labels(_).get(field.check or "", ""),
+        }
+        for field in dictionary.fields.values()
+    ]
+    return page(request, "counter/catalogue_fields.html", {"fields": fields, "uri": dictionary.uri})
+
+
+# --- one type: its latest version, the editor, the history ------------------------
+
+
+def _history(session: Session, code: str) -> list[dict[str, Any]]:
+    """Every stored version of `code`, newest first, with the reason given for each edit."""
+    rows = session.scalars(
+        select(CounterTransactionType)
+        .where(CounterTransactionType.code == code)
+        .order_by(CounterTransactionType.version.desc())
+    )
+    return [{"row": row, "reason": row.reason} for row in rows]
+
+
+def _type_page(
+    request: Request,
+    session: Session,
+    tx: TransactionType,
+    *,
+    text: str | None = None,
+    reason: str = "",
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    _ = translator(request_language(request))
+    context = {
+        "t": type_summary(tx, _),
+        "text": text if text is not None else pretty(tx.schema),
+        "reason": reason,
+        "history": _history(session, tx.code),
+        "labels": _field_labels(tx),
+        **extra,
+    }
+    return page(request, "counter/catalogue_type.html", context, status_code)
+
+
+def _field_labels(tx: TransactionType) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "label": tx.label(name), "required": name in tx.required}
+        for name in tx.fields
+    ]
+
+
+def pretty(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False)
+
+
+@router.get("/counter/catalogue/{tx_code}")
+def type_page(
+    request: Request,
+    tx_code: str,
+    saved: int = 0,
+    principal: Principal = require(Permission.COUNTER_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    tx = catalogue_store.get_type(session, tx_code)
+    return _type_page(request, session, tx, saved=saved)
+
+
+@router.get("/counter/catalogue/{tx_code}/{version}")
+def old_version_page(
+    request: Request,
+    tx_code: str,
+    version: str,
+    principal: Principal = require(Permission.COUNTER_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    if not version.isdigit():
+        raise InvalidInput("a version is a whole number", "version")
+    tx = catalogue_store.get_type(session, tx_code, int(version))
+    latest = catalogue_store.get_type(session, tx_code).version
+    _ = translator(request_language(request))
+    context = {"t": type_summary(tx, _), "text": pretty(tx.schema), "latest": latest}
+    context["labels"] = _field_labels(tx)
+    return page(request, "counter/catalogue_version.html", context)
+
+
+def parse_document(text: str) -> dict[str, Any]:
+    """The edited JSON as an object; a syntax error names its line and column."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            "the JSON is not valid at line {line}, column {column}: {reason}",
+            "schema",
+            line=exc.lineno,
+            column=exc.colno,
+            reason=Term(exc.msg),  # the decoder's words, translated when we know them
+        ) from None
+    except RecursionError:
+        raise InvalidInput("the JSON is nested too deeply", "schema") from None
+    if not isinstance(document, dict):
+        raise InvalidInput("the document must be one JSON object", "schema")
+    return document
+
+
+@router.post("/counter/catalogue/{tx_code}")
+def save_version(
+    request: Request,
+    tx_code: str,
+    document: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.COUNTER_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    current = catalogue_store.get_type(session, tx_code)  # unknown code: 404
+    clerk = clerk_of(principal)
+    try:
+        edited = parse_document(document)
+        if not reason.strip():
+            raise InvalidInput("give the reason for the change", "reason")
+        tx = catalogue_store.edit(session, clerk, tx_code, edited, reason=reason)
+    except ManyiError as exc:
+        session.rollback()
+        return _type_page(
+            request,
+            session,
+            current,
+            text=document,
+            reason=reason,
+            status_code=exc.status_code,
+            error=error_text(request, exc),
+            field=exc.field,
+        )
+    return RedirectResponse(f"/counter/catalogue/{tx.code}?saved={tx.version}", status_code=303)

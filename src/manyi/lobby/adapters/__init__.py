@@ -1,0 +1,3 @@
+"""Lobby hardware: the ticket slip and its QR code (`printing`) and ESC/POS printer bytes
+(`escpos`).
+"""

@@ -1,0 +1,208 @@
+"""Configuring a lobby over the API: settings, services, counters, teller skills."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from manyi.db import utcnow
+from manyi.errors import InvalidInput, NotFound
+from manyi.lobby import layouts, service, setup, store
+from manyi.lobby.domain.model import (
+    DEFAULT_ANNOUNCEMENT_EN,
+    DEFAULT_ANNOUNCEMENT_ZH,
+    Policy,
+    PriorityClass,
+    Service,
+)
+from manyi.lobby.web.api import staff_operator
+from manyi.org import staff as staff_service
+from manyi.org.model import Permission
+from manyi.org.tables import Unit
+from manyi.web.security import DbSession, Principal, require
+
+router = APIRouter(tags=["lobby configuration"])
+
+
+class SettingsIn(BaseModel):
+    weights: dict[str, int] = Field(
+        default={"green": 2, "vip": 1, "appointment": 1, "normal": 2},
+        description="weighted cycle per priority class (normal, appointment, vip, green)",
+    )
+    ageing_s: int = 900
+    no_show_after_calls: int = 2
+    requeue_grace_s: int = 600
+    requeue_behind: int = 3
+    target_wait_s: int = 600
+    announcement_zh: str = DEFAULT_ANNOUNCEMENT_ZH
+    announcement_en: str = DEFAULT_ANNOUNCEMENT_EN
+    opens_at: str = Field(default="09:00", description="local time HH:MM")
+    closes_at: str | None = Field(default="17:00", description="local time HH:MM; null: midnight")
+    rating_window_s: int = Field(default=30, description="seconds the rating pad accepts an answer")
+    green_confirm: bool = Field(
+        default=True, description="the kiosk asks who the green channel is for before issuing"
+    )
+
+
+class ServiceIn(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str = ""
+    prefix: str
+    expected_service_s: int
+    fast_lane: bool = False
+    skill: str | None = None
+
+
+class CounterIn(BaseModel):
+    number: int
+    kind: str = "regular"
+    services: list[str]
+
+
+class ConfigIn(BaseModel):
+    settings: SettingsIn
+    services: list[ServiceIn]
+    counters: list[CounterIn]
+
+
+class SkillsIn(BaseModel):
+    skills: list[str]
+
+
+def _time(text: str, field: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("{value} is not a time like 09:00", field, value=text) from None
+
+
+def _policy(body: SettingsIn, timezone: str) -> Policy:
+    weights = {}
+    for name, weight in body.weights.items():
+        try:
+            weights[PriorityClass(name)] = weight
+        except ValueError:
+            raise InvalidInput(
+                "unknown priority class {klass}", "settings.weights", klass=name
+            ) from None
+    return Policy(
+        weights=weights,
+        ageing_s=body.ageing_s,
+        no_show_after_calls=body.no_show_after_calls,
+        requeue_grace_s=body.requeue_grace_s,
+        requeue_behind=body.requeue_behind,
+        target_wait_s=body.target_wait_s,
+        announcement_zh=body.announcement_zh,
+        announcement_en=body.announcement_en,
+        opens_at=_time(body.opens_at, "settings.opens_at"),
+        closes_at=_time(body.closes_at, "settings.closes_at") if body.closes_at else None,
+        timezone=timezone,
+        rating_window_s=body.rating_window_s,
+        green_confirm=body.green_confirm,
+    )
+
+
+def _services(items: list[ServiceIn]) -> list[Service]:
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(Service(**item.model_dump()))
+        except InvalidInput as exc:
+            exc.field = f"services.{i}.{exc.field}"
+            raise
+    return out
+
+
+def config_json(session: Session, outlet: Unit) -> dict[str, Any]:
+    policy = layouts.load_policy(session, outlet)
+    return {
+        "outlet": outlet.code,
+        "settings": {
+            "weights": {k.value: v for k, v in policy.weights.items()},
+            "ageing_s": policy.ageing_s,
+            "no_show_after_calls": policy.no_show_after_calls,
+            "requeue_grace_s": policy.requeue_grace_s,
+            "requeue_behind": policy.requeue_behind,
+            "target_wait_s": policy.target_wait_s,
+            "announcement_zh": policy.announcement_zh,
+            "announcement_en": policy.announcement_en,
+            "rating_window_s": policy.rating_window_s,
+            "green_confirm": policy.green_confirm,
+            "opens_at": policy.opens_at.strftime("%H:%M"),
+            "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
+            "timezone": outlet.timezone,
+        },
+        "services": [
+            {
+                "code": s.code,
+                "name_zh": s.name_zh,
+                "name_en": s.name_en,
+                "prefix": s.prefix,
+                "expected_service_s": s.expected_service_s,
+                "fast_lane": s.fast_lane,
+                "skill": s.skill,
+            }
+            for s in layouts.load_services(session, outlet.id).values()
+        ],
+        "counters": [
+            {"number": c.number, "kind": c.kind.value, "services": list(c.services)}
+            for c in store.load_counters(session, outlet.id)
+        ],
+    }
+
+
+@router.get("/api/v1/lobby/outlets/{outlet}/config", summary="An outlet's lobby configuration")
+def get_config(
+    outlet: str,
+    principal: Principal = require(Permission.LOBBY_VIEW),
+    session: Session = DbSession,
+) -> dict[str, Any]:
+    operator = staff_operator(principal)
+    unit = service.outlet_for(session, operator, outlet)
+    return config_json(session, unit)
+
+
+@router.put(
+    "/api/v1/lobby/outlets/{outlet}/config",
+    summary="Replace an outlet's lobby configuration (services, counters, settings)",
+)
+def put_config(
+    outlet: str,
+    body: ConfigIn,
+    principal: Principal = require(Permission.LOBBY_CONFIGURE),
+    session: Session = DbSession,
+) -> dict[str, Any]:
+    operator = staff_operator(principal)
+    unit = service.outlet_for(session, operator, outlet)
+    setup.configure_outlet(
+        session,
+        principal.actor,
+        unit,
+        policy=_policy(body.settings, unit.timezone),
+        services=_services(body.services),
+        counters=[setup.CounterSpec(c.number, c.kind, tuple(c.services)) for c in body.counters],
+        now=utcnow(),
+    )
+    return config_json(session, unit)
+
+
+@router.put(
+    "/api/v1/lobby/tellers/{username}/skills",
+    summary="Set the skills a teller has (services needing a skill go only to them)",
+)
+def put_skills(
+    username: str,
+    body: SkillsIn,
+    principal: Principal = require(Permission.LOBBY_CONFIGURE),
+    session: Session = DbSession,
+) -> dict[str, Any]:
+    staff = staff_service.by_username(session, username)
+    if staff is None or not principal.scope.contains(staff.unit.path):
+        raise NotFound("no teller {name}", "username", name=username)
+    setup.set_skills(session, principal.actor, staff, body.skills, now=utcnow())
+    return {"username": staff.username, "skills": sorted(store.skills_of(session, staff.id))}

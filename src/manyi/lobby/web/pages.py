@@ -1,0 +1,324 @@
+"""The lobby's pages: kiosk, display board, rating pad (devices), the customer's
+status page and printed ticket (public), teller console and dashboard (staff).
+
+Pages render the first state on the server and then follow the lobby's event
+stream in the browser (`static/js/lobby/`). A device opens its page after it
+has been paired once: `/device/pair` takes the token and keeps it in an
+HttpOnly cookie, and `/device` sends each kind of device to its own screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from manyi.counter.web.measures import dashboard_card
+from manyi.db import utcnow
+from manyi.errors import Forbidden, InvalidInput
+from manyi.lobby import layouts, queries, service
+from manyi.lobby.adapters import printing
+from manyi.lobby.service import Operator
+from manyi.lobby.tables import LobbyCounter, LobbySettings
+from manyi.lobby.web.api import staff_operator
+from manyi.lobby.web.schemas import status_json
+from manyi.org.device_tokens import DeviceAuthError, DeviceKind, authenticate_device
+from manyi.org.model import Permission, UnitLevel
+from manyi.org.tables import DeviceToken, Staff, Unit
+from manyi.web.i18n import request_language, translator
+from manyi.web.security import DEVICE_COOKIE, DbSession, Principal, device, public, require
+from manyi.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_FOR_KIND = {
+    DeviceKind.KIOSK.value: "/device/kiosk",
+    DeviceKind.DISPLAY.value: "/device/board",
+    DeviceKind.RATING_PAD.value: "/device/rating",
+    DeviceKind.COUNTER_PAD.value: "/device/pair",  # a hardware pad has no screen of its own
+}
+TEN_YEARS_S = 10 * 365 * 24 * 3600
+
+
+def _json(value: Any) -> Markup:
+    """JSON for a `<script type="application/json">` block (safe against `</script>`)."""
+    text = json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(text)  # noqa: S704 - escaped above
+
+
+def _services(session: Session, outlet: Unit) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": s.code,
+            "name_zh": s.name_zh,
+            "name_en": s.name("en"),
+            "prefix": s.prefix,
+            "fast_lane": s.fast_lane,
+            "skill": s.skill,
+        }
+        for s in layouts.layout(session, outlet).services.values()
+    ]
+
+
+def _require_kind(token: DeviceToken, kind: DeviceKind) -> None:
+    if token.kind != kind.value:
+        raise Forbidden("this device is not a {kind}", "device", kind=kind.value)
+
+
+# --- pairing ---------------------------------------------------------------------------
+
+
+@router.get("/device/pair")
+def pair_form(request: Request, _visitor: Staff | None = public()) -> Response:
+    return render(request, "device_pair.html", {"error": ""})
+
+
+@router.post("/device/pair")
+def pair(
+    request: Request,
+    token: str = Form(""),
+    counter: str = Form(""),
+    _visitor: Staff | None = public(),
+    session: Session = DbSession,
+) -> Response:
+    _ = translator(request_language(request))
+    try:
+        device_token = authenticate_device(session, token.strip())
+    except DeviceAuthError:
+        message = _("This device token is not valid. Ask the branch for a new one.")
+        return render(request, "device_pair.html", {"error": message}, 400)
+    target = PAGE_FOR_KIND[device_token.kind]
+    if device_token.kind == DeviceKind.RATING_PAD.value:
+        if not counter.strip().isdigit() or not 1 <= int(counter) <= 999:
+            message = _("A rating pad needs the number of its counter.")
+            return render(request, "device_pair.html", {"error": message}, 400)
+        target = f"{target}/{int(counter)}"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token.strip(),
+        max_age=TEN_YEARS_S,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+    )
+    return response
+
+
+@router.get("/device")
+def device_home(token: DeviceToken = device()) -> Response:
+    return RedirectResponse(PAGE_FOR_KIND[token.kind], status_code=303)
+
+
+# --- kiosk, board, rating pad ------------------------------------------------------------
+
+
+@router.get("/device/kiosk")
+def kiosk_page(
+    request: Request, token: DeviceToken = device(), session: Session = DbSession
+) -> Response:
+    _require_kind(token, DeviceKind.KIOSK)
+    outlet = service.outlet_for(session, Operator.device(token), None)
+    policy = layouts.layout(session, outlet).policy
+    config = {
+        "outlet": {"code": outlet.code, "name_zh": outlet.name_zh, "name_en": outlet.name_en},
+        "timezone": outlet.timezone,
+        "services": _services(session, outlet),
+        "green_confirm": policy.green_confirm,
+        "paper": int(request.query_params.get("paper", "80") or 80),
+        "print": request.query_params.get("print", "browser"),
+    }
+    return render(request, "kiosk.html", {"outlet": outlet, "config": _json(config)})
+
+
+@router.get("/device/board")
+def board_page(
+    request: Request, token: DeviceToken = device(), session: Session = DbSession
+) -> Response:
+    _require_kind(token, DeviceKind.DISPLAY)
+    outlet = service.outlet_for(session, Operator.device(token), None)
+    config = {
+        "outlet": {"code": outlet.code, "name_zh": outlet.name_zh, "name_en": outlet.name_en},
+        "timezone": outlet.timezone,
+        "services": _services(session, outlet),
+        "queue_url": "/device/api/v1/lobby/queue",
+        "events_url": "/device/api/v1/lobby/events",
+    }
+    return render(request, "board.html", {"outlet": outlet, "config": _json(config)})
+
+
+@router.get("/device/rating/{counter}")
+def rating_page(
+    counter: int, request: Request, token: DeviceToken = device(), session: Session = DbSession
+) -> Response:
+    _require_kind(token, DeviceKind.RATING_PAD)
+    outlet = service.outlet_for(session, Operator.device(token), None)
+    exists = session.scalar(
+        select(LobbyCounter.id).where(
+            LobbyCounter.outlet_id == outlet.id, LobbyCounter.number == counter
+        )
+    )
+    if exists is None:
+        raise InvalidInput("counter {n} does not exist", "counter", n=counter)
+    config = {
+        "counter": counter,
+        "outlet": {"code": outlet.code, "name_zh": outlet.name_zh},
+        "timezone": outlet.timezone,
+    }
+    return render(
+        request, "rating_pad.html", {"outlet": outlet, "counter": counter, "config": _json(config)}
+    )
+
+
+# --- the customer's ticket -------------------------------------------------------------
+
+
+@router.get("/t/{token}")
+def status_page(
+    token: str, request: Request, _: None = public(identify=False), session: Session = DbSession
+) -> Response:
+    found = queries.ticket_status(session, token, utcnow())
+    zone = layouts.layout(session, found.outlet).policy.zone
+    issued = found.ticket.issued_at.astimezone(zone).strftime("%H:%M")
+    status = status_json(found)
+    return render(
+        request,
+        "ticket_status.html",
+        {
+            "status": status,
+            "config": _json(status),
+            "issued": issued,
+            "wait_text": printing.format_wait(found.predicted_wait_s, _lang(request)),
+        },
+    )
+
+
+def _lang(request: Request) -> printing.Lang:
+    return "en" if request_language(request) == "en" else "zh"
+
+
+@router.get("/t/{token}/print")
+def print_view(
+    token: str,
+    request: Request,
+    paper: int = 80,
+    autoprint: bool = False,
+    _: None = public(identify=False),
+    session: Session = DbSession,
+) -> Response:
+    if paper not in (58, 80):
+        raise InvalidInput("paper must be 58 or 80 mm", "paper")
+    slip = queries.slip_for(
+        session, token, utcnow(), base_url=str(request.base_url), lang=_lang(request)
+    )
+    return render(
+        request,
+        "ticket_print.html",
+        {
+            "slip": slip,
+            "qr_svg": Markup(printing.qr_svg(slip.status_url)),  # noqa: S704 - built by us
+            "paper": paper,
+            "autoprint": autoprint,
+        },
+    )
+
+
+@router.get("/t/{token}/qr.svg")
+def ticket_qr(
+    token: str, request: Request, _: None = public(identify=False), session: Session = DbSession
+) -> Response:
+    service.latest_leg(session, token)  # 404 for an unknown token
+    url = str(request.base_url).rstrip("/") + f"/t/{token}"
+    return Response(printing.qr_svg(url, scale=8), media_type="image/svg+xml")
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+def _staff_outlet(session: Session, principal: Principal, outlet: str | None) -> Unit | None:
+    """The outlet a staff page is about; None when the user must choose one first."""
+    if outlet is None and principal.unit_level != UnitLevel.OUTLET.value:
+        return None
+    return service.outlet_for(session, staff_operator(principal), outlet or principal.unit_code)
+
+
+def _choose_outlet(
+    request: Request, session: Session, principal: Principal, heading: str
+) -> Response:
+    outlets = session.scalars(
+        select(Unit)
+        .join(LobbySettings, LobbySettings.outlet_id == Unit.id)
+        .where(Unit.path.startswith(principal.unit_path))
+        .order_by(Unit.path)
+    ).all()
+    return render(request, "lobby_choose.html", {"outlets": outlets, "heading": heading})
+
+
+@router.get("/lobby/console")
+def console_page(
+    request: Request,
+    outlet: str | None = None,
+    principal: Principal = require(Permission.LOBBY_OPERATE),
+    session: Session = DbSession,
+) -> Response:
+    unit = _staff_outlet(session, principal, outlet)
+    if unit is None:
+        _ = translator(request_language(request))
+        return _choose_outlet(request, session, principal, _("Teller console"))
+    counters = [
+        {
+            "number": c.number,
+            "kind": c.kind,
+            "state": c.state,
+            "services": c.services,
+            "teller_id": c.teller_id,
+        }
+        for c in session.scalars(
+            select(LobbyCounter)
+            .where(LobbyCounter.outlet_id == unit.id)
+            .order_by(LobbyCounter.number)
+        )
+    ]
+    config = {
+        "outlet": unit.code,
+        "outlet_name": unit.name_zh,
+        "me": principal.id,
+        "counters": counters,
+        "services": _services(session, unit),
+    }
+    return render(request, "console.html", {"outlet": unit, "config": _json(config)})
+
+
+@router.get("/lobby/dashboard")
+def dashboard_page(
+    request: Request,
+    outlet: str | None = None,
+    principal: Principal = require(Permission.LOBBY_VIEW),
+    session: Session = DbSession,
+) -> Response:
+    unit = _staff_outlet(session, principal, outlet)
+    if unit is None:
+        _ = translator(request_language(request))
+        return _choose_outlet(request, session, principal, _("Lobby dashboard"))
+    config = {
+        "outlet": unit.code,
+        "outlet_name": unit.name_zh,
+        "services": _services(session, unit),
+        "manage": principal.can(Permission.LOBBY_MANAGE),
+        "now": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    return render(
+        request,
+        "lobby_dashboard.html",
+        {
+            "outlet": unit,
+            "config": _json(config),
+            "counter_card": dashboard_card(session, principal, unit),
+        },
+    )
