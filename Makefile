@@ -50,8 +50,12 @@ run: install
 	@# The worker delivers notifications (pages to second-line staff) beside the web server.
 	$(BIN)/manyi worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/manyi serve
 
+# One pytest worker per core (pytest-xdist); each has its own databases and test servers.
+# A test file stays on one worker (--dist loadfile), so module fixtures are built once.
+TEST_WORKERS ?= auto
+
 test: install browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not e2e"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from manyi import audit
 from manyi.db import Base, Database, upgrade
@@ -46,11 +46,33 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _worker_database(base_url: str) -> str:
+    """The PostgreSQL database of this pytest-xdist worker (created on first use).
+
+    Workers run tests at the same time, and each empties its schema before every test, so each
+    needs a database of its own: `test` for a run without xdist, `test_gw0`, `test_gw1`, … with.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return base_url
+    url = make_url(base_url)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_migrated() -> str:
     if not PG_URL:
         pytest.skip("MANYI_TEST_DATABASE_URL is not set")
-    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    url = _worker_database(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     db = Database(url)
     with db.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
