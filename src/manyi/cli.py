@@ -12,13 +12,17 @@ from typing import Annotated
 
 import typer
 
+from manyi import cli_support, worker
 from manyi.complaints import cli as complaints_cli
-from manyi.config import Settings, SettingsError, get_settings
+from manyi.complaints import jobs as complaints_jobs
+from manyi.config import Settings
+from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
-from manyi.db import Database
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits
+from manyi.forecast import jobs as forecast_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
+from manyi.notify import jobs as notify_jobs
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -32,31 +36,20 @@ app.add_typer(users_app, name="users")
 app.add_typer(units_app, name="units")
 app.add_typer(audit_app, name="audit")
 app.add_typer(lobby_cli.app, name="lobby")
+lobby_cli.app.command("export-events")(cli_waits.export_events)
 app.add_typer(notify_cli.app, name="notify")
-app.command("worker")(notify_cli.worker_command)
+app.command("worker")(worker.worker_command)
+# What `manyi worker` runs each round, in this order: the complaint scan first, so its warnings
+# go out with this round's notifications.
+worker.register(*complaints_jobs.JOBS, *notify_jobs.JOBS, *forecast_jobs.JOBS, *counter_jobs.JOBS)
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
 app.add_typer(cli_waits.app, name="waits")
 app.add_typer(complaints_cli.app, name="complaints")
 
 
-def _settings() -> Settings:
-    try:
-        settings = get_settings()
-    except SettingsError as exc:
-        typer.echo(f"manyi: {exc}", err=True)
-        raise typer.Exit(2) from None
-    counter_runtime.start(settings.counter_adapters)
-    return settings
-
-
-def _database(settings: Settings) -> Database:
-    return Database(settings.database_url)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"manyi: {message}", err=True)
-    return typer.Exit(code)
+# Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).
+cli_support.on_start(lambda settings: counter_runtime.start(settings.counter_adapters))
 
 
 @app.command()
@@ -70,7 +63,7 @@ def serve(
     """Start the web app."""
     import uvicorn
 
-    settings = _settings()
+    settings = cli_support.settings()
     uvicorn.run(
         "manyi.web.main:create",
         factory=True,
@@ -86,7 +79,7 @@ def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations."""
     from manyi.db import upgrade
 
-    settings = _settings()
+    settings = cli_support.settings()
     upgrade(settings.database_url, revision)
     typer.echo(f"database at {_redact(settings.database_url)} is at {revision}")
 
@@ -107,10 +100,12 @@ def demo_seed(
     """Create the demo bank (idempotent)."""
     from manyi import demo
 
-    settings = _settings()
+    settings = cli_support.settings()
     if settings.is_production and not allow_production:
-        raise _fail("refusing to seed demo accounts in production (use --allow-production)")
-    database = _database(settings)
+        raise cli_support.fail(
+            "refusing to seed demo accounts in production (use --allow-production)"
+        )
+    database = cli_support.database(settings)
     from manyi.complaints import demo as demo_complaints
     from manyi.counter import demo as demo_counter
     from manyi.db import utcnow
@@ -168,7 +163,7 @@ def users_create(
     from manyi.org import staff as staff_service
     from manyi.org.model import parse_roles
 
-    settings = _settings()
+    settings = cli_support.settings()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -176,13 +171,13 @@ def users_create(
     try:
         roles = parse_roles(role)
     except ValueError as exc:
-        raise _fail(f"--role: {exc}", 2) from None
-    database = _database(settings)
+        raise cli_support.fail(f"--role: {exc}", 2) from None
+    database = cli_support.database(settings)
     try:
         with database.session() as session:
             target = unit_service.unit_by_code(session, unit)
             if target is None:
-                raise _fail(f"--unit: no unit with code {unit}", 2)
+                raise cli_support.fail(f"--unit: no unit with code {unit}", 2)
             staff = staff_service.create_staff(
                 session,
                 audit.Actor(id=None, name="cli"),
@@ -195,7 +190,7 @@ def users_create(
             role_names = ", ".join(r.value for r in roles)
             typer.echo(f"created {staff.username} at {target.code} with roles {role_names}")
     except ManyiError as exc:
-        raise _fail(f"{exc.field or 'input'}: {exc.text()}", 2) from None
+        raise cli_support.fail(f"{exc.field or 'input'}: {exc.text()}", 2) from None
 
 
 @units_app.command("import")
@@ -204,14 +199,14 @@ def units_import(file: Path) -> None:
     from manyi import audit
     from manyi.org import service as unit_service
 
-    settings = _settings()
+    settings = cli_support.settings()
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise _fail(f"{file}: no such file", 2) from None
+        raise cli_support.fail(f"{file}: no such file", 2) from None
     except UnicodeDecodeError:
-        raise _fail(f"{file}: not UTF-8 text (save it as CSV UTF-8)", 2) from None
-    database = _database(settings)
+        raise cli_support.fail(f"{file}: not UTF-8 text (save it as CSV UTF-8)", 2) from None
+    database = cli_support.database(settings)
     with database.session() as session:
         result = unit_service.import_units(
             session, audit.Actor(id=None, name="cli"), text, settings.timezone
@@ -220,7 +215,7 @@ def units_import(file: Path) -> None:
             session.rollback()
             for error in result.errors:
                 typer.echo(f"{file}: {error}", err=True)
-            raise _fail(f"{len(result.errors)} error(s); nothing was imported", 1)
+            raise cli_support.fail(f"{len(result.errors)} error(s); nothing was imported", 1)
         typer.echo(f"imported {len(result.created)} units")
 
 
@@ -229,14 +224,14 @@ def audit_verify() -> None:
     """Check the audit chain; exits 1 at the first altered, inserted or deleted row."""
     from manyi import audit
 
-    settings = _settings()
-    database = _database(settings)
+    settings = cli_support.settings()
+    database = cli_support.database(settings)
     with database.session() as session:
         result = audit.verify(session)
     if result.ok:
         typer.echo(f"audit chain intact: {result.rows} rows, head {result.head_hash}")
         return
-    raise _fail(f"audit chain broken at {result.problem}", 1)
+    raise cli_support.fail(f"audit chain broken at {result.problem}", 1)
 
 
 def main() -> None:

@@ -290,8 +290,3 @@ def install(factory: sessionmaker[Session], hub: Hub) -> None:
     @event.listens_for(factory, "after_rollback")
     def _drop(session: Session) -> None:
         session.info.pop(OUTGOING, None)
-
-
-def hub_of(session: Session) -> Hub | None:
-    hub = session.info.get(HUB)
-    return hub if isinstance(hub, Hub) else None

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from manyi.audit.tables import AuditEvent
 from manyi.config import load_settings
 from manyi.counter import authorisations, housekeeping
+from manyi.counter import jobs as counter_jobs
 from manyi.counter.tables import CounterAuthorisation, CounterBundle, CounterPrefill
 from manyi.db import Database
-from manyi.notify import cli as notify_cli
 from tests.conftest import Bank
 from tests.integration.test_counter_support import (
     MINUTE,
@@ -143,7 +143,7 @@ def test_the_worker_runs_it_about_once_a_minute(
     request_id = claimed_request(db, sim)  # claimed at T0 + 2 min
     monkeypatch.setattr(housekeeping, "_next_at", {})
     settings = load_settings(database_url=db.url, counter_claim_minutes=5)
-    [job] = [job for job in notify_cli.WORKER_JOBS if job.name == "counter"]
+    [job] = counter_jobs.JOBS
     second = dt.timedelta(seconds=1)
     assert job.run(db, settings, T0 + 7 * MINUTE - second).done == 0  # held 4:59
     # Stale now (held 5:30), but the job looked less than a minute ago: it waits.

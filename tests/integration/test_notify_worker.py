@@ -14,9 +14,10 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+import manyi.cli  # noqa: F401  (registers every feature's worker jobs)
+from manyi import worker
 from manyi.config import Settings, get_settings
 from manyi.db import Database
-from manyi.notify import cli as notify_cli
 from manyi.notify import service
 from manyi.notify.tables import NotifyMessage
 from tests.conftest import Bank
@@ -32,7 +33,7 @@ def worker_app() -> typer.Typer:
     def main() -> None:
         """manyi"""
 
-    app.command("worker")(notify_cli.worker_command)
+    app.command("worker")(worker.worker_command)
     return app
 
 
@@ -99,11 +100,11 @@ def test_once_exits_1_when_a_job_fails_and_still_runs_the_others(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(db: Database, settings: Settings, now: dt.datetime) -> notify_cli.JobResult:
+    def broken(db: Database, settings: Settings, now: dt.datetime) -> worker.JobResult:
         raise RuntimeError("the scan is broken")
 
-    jobs = (notify_cli.WorkerJob("scan", broken), *notify_cli.WORKER_JOBS)
-    monkeypatch.setattr(notify_cli, "WORKER_JOBS", jobs)
+    jobs = (worker.WorkerJob("scan", broken), *worker.registered())
+    monkeypatch.setattr(worker, "_registry", {job.name: job for job in jobs})
     add(db, bank)
     result = runner.invoke(worker_app(), ["worker", "--once"])
     assert result.exit_code == 1
@@ -134,7 +135,7 @@ def test_the_loop_stops_cleanly_on_ctrl_c_or_sigterm(
         add(db, bank)  # arrives while the worker waits: the round after the signal must not run
         signal.raise_signal(signum)  # as Ctrl-C or `systemctl stop` would, mid-wait
 
-    monkeypatch.setattr(notify_cli, "_wait", wait_then_signal)
+    monkeypatch.setattr(worker, "_wait", wait_then_signal)
     before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     add(db, bank)
     add(db, bank)
@@ -160,10 +161,10 @@ def test_the_loop_stops_on_keyboard_interrupt_raised_mid_round(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Where no signal handler is set (not the main thread), Ctrl-C is a KeyboardInterrupt.
-    def interrupted(db: Database, settings: Settings, now: dt.datetime) -> notify_cli.JobResult:
+    def interrupted(db: Database, settings: Settings, now: dt.datetime) -> worker.JobResult:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(notify_cli, "WORKER_JOBS", (notify_cli.WorkerJob("slow", interrupted),))
+    monkeypatch.setattr(worker, "_registry", {"slow": worker.WorkerJob("slow", interrupted)})
     result = runner.invoke(worker_app(), ["worker"])
     assert result.exit_code == 0, result.output
     assert worker_lines(caplog)[-1] == "worker: stopped after 0 rounds, 0 done in total"

@@ -70,6 +70,22 @@ def test_scope_is_a_subtree() -> None:
     assert not Scope(4, branch).contains(child_path(other, 2))
 
 
+def test_the_sql_scope_gives_the_same_answers_as_the_python_one() -> None:
+    from sqlalchemy import create_engine, literal, select
+
+    from manyi.org.model import path_in_scope
+    from manyi.org.scope import in_scope
+
+    engine = create_engine("sqlite://")
+    cases = [("/1/4/", "/1/4/9/"), ("/1/4/", "/1/4/"), ("/1/4/", "/1/40/"), ("/1/4/", "/1/")]
+    cases += [("/1/_/", "/1/4/"), ("/1/%/", "/1/4/")]  # LIKE wildcards are escaped
+    with engine.connect() as conn:
+        for scope, path in cases:
+            answer = conn.scalar(select(in_scope(literal(path), scope)))
+            assert bool(answer) is path_in_scope(scope, path), (scope, path)
+    engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("password", "reason"),
     [

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.audit.tables import AuditEvent
 from manyi.org.model import Permission
+from manyi.org.scope import in_scope
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
 
@@ -24,7 +25,7 @@ def events_in_scope(
     if principal.unit_level != "head_office":
         # Head office sees everything, including events tied to no unit
         # (failed sign-ins with unknown usernames, system jobs).
-        query = query.where(AuditEvent.unit_path.startswith(principal.scope.path))
+        query = query.where(in_scope(AuditEvent.unit_path, principal.scope.path))
     if q.strip():
         like = f"%{q.strip()}%"
         query = query.where(

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.complaints.tables import Complaint, ComplaintConsultation
 from manyi.errors import Forbidden, NotFound
-from manyi.org.model import Permission
+from manyi.org.model import Permission, path_in_scope
 from manyi.personal import mask_id, mask_name, mask_phone
 
 
@@ -53,20 +53,8 @@ def system_caller(name: str) -> Caller:
     )
 
 
-def visible_clause(caller: Caller) -> ColumnElement[bool]:
-    """SQL condition for the complaints `caller` may open."""
-    in_scope = Complaint.responsible_unit_path.startswith(caller.scope_path, autoescape=True)
-    if caller.staff_id is None or not caller.can(Permission.COMPLAINTS_CONSULT):
-        return in_scope
-    consulted = exists().where(
-        ComplaintConsultation.complaint_id == Complaint.id,
-        ComplaintConsultation.expert_id == caller.staff_id,
-    )
-    return or_(in_scope, consulted)
-
-
 def can_see(session: Session, caller: Caller, complaint: Complaint) -> bool:
-    if complaint.responsible_unit_path.startswith(caller.scope_path):
+    if path_in_scope(caller.scope_path, complaint.responsible_unit_path):
         return True
     if caller.staff_id is None or not caller.can(Permission.COMPLAINTS_CONSULT):
         return False

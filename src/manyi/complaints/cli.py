@@ -10,27 +10,17 @@ from typing import Annotated
 import typer
 import yaml
 
+from manyi import cli_support
 from manyi.complaints import stats as stats_service
 from manyi.complaints.access import system_caller
 from manyi.complaints.importer import import_file
 from manyi.complaints.imports.base import ImportFormatError
-from manyi.db import Database, utcnow
+from manyi.db import utcnow
 from manyi.errors import ManyiError
 
 app = typer.Typer(help="Complaints: import history, statistics.", no_args_is_help=True)
 
 MAX_ERRORS_SHOWN = 50
-
-
-def _database() -> Database:
-    from manyi.cli import _database, _settings
-
-    return _database(_settings())
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"manyi: {message}", err=True)
-    return typer.Exit(code)
 
 
 @app.command("import")
@@ -54,17 +44,17 @@ def import_command(
 ) -> None:
     """Load complaints; bad rows are reported by line and skipped, known ids are not added again."""
     if fmt not in ("cfpb", "csv"):
-        raise _fail(f"--format must be cfpb or csv, not {fmt!r}", 2)
+        raise cli_support.fail(f"--format must be cfpb or csv, not {fmt!r}", 2)
     parsed_mapping: dict[str, object] | None = None
     if mapping is not None:
         try:
             loaded = yaml.safe_load(mapping.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise _fail(f"{mapping}: not readable YAML: {exc}") from None
+            raise cli_support.fail(f"{mapping}: not readable YAML: {exc}") from None
         if not isinstance(loaded, dict):
-            raise _fail(f"{mapping}: the mapping must be a YAML mapping of keys")
+            raise cli_support.fail(f"{mapping}: the mapping must be a YAML mapping of keys")
         parsed_mapping = loaded
-    db = _database()
+    db = cli_support.database()
     try:
         summary = import_file(
             db,
@@ -76,9 +66,9 @@ def import_command(
             now=utcnow(),
         )
     except ImportFormatError as exc:
-        raise _fail(f"{file}: {exc}; nothing was imported") from None
+        raise cli_support.fail(f"{file}: {exc}; nothing was imported") from None
     except ManyiError as exc:
-        raise _fail(f"{exc.field}: {exc.text()}" if exc.field else exc.text()) from None
+        raise cli_support.fail(f"{exc.field}: {exc.text()}" if exc.field else exc.text()) from None
     finally:
         db.dispose()
     for error in summary.errors[:MAX_ERRORS_SHOWN]:
@@ -110,14 +100,14 @@ def stats_command(
 
     from manyi.org.tables import Unit
 
-    db = _database()
+    db = cli_support.database()
     try:
         with db.session() as session:
             scope = "/"
             if unit:
                 found = session.scalar(select(Unit).where(Unit.code == unit))
                 if found is None:
-                    raise _fail(f"there is no unit {unit}")
+                    raise cli_support.fail(f"there is no unit {unit}")
                 scope = found.path
             rows = stats_service.counts(session, by, scope_path=scope, lang=lang)
     finally:

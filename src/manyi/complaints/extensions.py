@@ -23,7 +23,7 @@ from manyi.complaints.notices import staff_with_role, tell
 from manyi.complaints.tables import Complaint, ComplaintExtension
 from manyi.complaints.timeline import record
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.org.model import Permission, Role
+from manyi.org.model import Permission, Role, path_in_scope
 
 
 def pending(session: Session, complaint_id: int) -> ComplaintExtension | None:
@@ -181,6 +181,6 @@ def complaint_managers(session: Session, unit_id: int) -> list[int]:
 def can_approve(caller: Caller, complaint: Complaint) -> bool:
     return (
         caller.can(Permission.COMPLAINTS_MANAGE)
-        and complaint.responsible_unit_path.startswith(caller.scope_path)
+        and path_in_scope(caller.scope_path, complaint.responsible_unit_path)
         and caller.unit_id != complaint.responsible_unit_id
     )

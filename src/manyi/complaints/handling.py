@@ -19,7 +19,7 @@ from manyi.complaints.routing import auto_assign, recused
 from manyi.complaints.tables import Complaint, ComplaintNamedStaff, ComplaintSupervision
 from manyi.complaints.timeline import record
 from manyi.errors import Forbidden, InvalidInput
-from manyi.org.model import Permission
+from manyi.org.model import Permission, path_in_scope
 from manyi.org.tables import Unit
 
 TEXT_MAX = 5000
@@ -42,8 +42,8 @@ def _optional(text: str, field: str, limit: int = TEXT_MAX) -> str:
 
 
 def is_manager(caller: Caller, complaint: Complaint) -> bool:
-    return caller.can(Permission.COMPLAINTS_MANAGE) and complaint.responsible_unit_path.startswith(
-        caller.scope_path
+    return caller.can(Permission.COMPLAINTS_MANAGE) and path_in_scope(
+        caller.scope_path, complaint.responsible_unit_path
     )
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from manyi import notify
 from manyi.complaints.tables import Complaint
-from manyi.notify import service as notify
 from manyi.org.model import Role
 from manyi.org.tables import Staff, StaffRole
 

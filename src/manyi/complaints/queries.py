@@ -25,6 +25,7 @@ from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.routing import recused
 from manyi.complaints.tables import Complaint, ComplaintSupervision
 from manyi.org.model import Permission, Role
+from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, StaffRole, Unit
 
 PAGE_SIZE = 50
@@ -71,8 +72,8 @@ class Filters:
         return replace(self, page=page)
 
 
-def in_scope(caller: Caller) -> ColumnElement[bool]:
-    return Complaint.responsible_unit_path.startswith(caller.scope_path, autoescape=True)
+def complaint_in_scope(caller: Caller) -> ColumnElement[bool]:
+    return in_scope(Complaint.responsible_unit_path, caller.scope_path)
 
 
 def _category(column: InstrumentedAttribute[str | None], code: str) -> ColumnElement[bool]:
@@ -85,7 +86,7 @@ def _category(column: InstrumentedAttribute[str | None], code: str) -> ColumnEle
 def _conditions(
     session: Session, caller: Caller, filters: Filters, now: dt.datetime, zone: dt.tzinfo
 ) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [in_scope(caller)]
+    where: list[ColumnElement[bool]] = [complaint_in_scope(caller)]
     if filters.tab is Tab.MINE:
         where += [Complaint.handler_id == caller.staff_id, Complaint.state.in_(_ACTIVE)]
     elif filters.tab is Tab.UNIT:
@@ -105,7 +106,7 @@ def _conditions(
     if filters.unit_id is not None:
         unit = session.get(Unit, filters.unit_id)
         path = unit.path if unit is not None else "/-/"  # an unknown unit matches nothing
-        where.append(Complaint.responsible_unit_path.startswith(path, autoescape=True))
+        where.append(in_scope(Complaint.responsible_unit_path, path))
     if filters.overdue:
         where += [Complaint.state.in_(_OPEN), Complaint.due_at <= now]
     if filters.received_from is not None:
@@ -249,7 +250,7 @@ class Counts:
 
 def workbench_counts(session: Session, caller: Caller, now: dt.datetime) -> Counts:
     """The figures above the lists; "overdue" counts what the caller's widest tab holds."""
-    scope = in_scope(caller)
+    scope = complaint_in_scope(caller)
     widest = (
         Complaint.id.is_not(None)
         if Tab.SCOPE in tabs_for(caller)
@@ -289,7 +290,7 @@ def handlers_in_scope(session: Session, caller: Caller) -> list[Staff]:
             .join(Unit, Unit.id == Staff.unit_id)
             .where(
                 Staff.active,
-                Unit.path.startswith(caller.scope_path, autoescape=True),
+                in_scope(Unit.path, caller.scope_path),
                 Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role.in_(_HANDLER_ROLES))),
             )
             .order_by(Unit.path, Staff.display_name)
@@ -336,7 +337,7 @@ def active_units_in_scope(session: Session, caller: Caller) -> list[Unit]:
     return list(
         session.scalars(
             select(Unit)
-            .where(Unit.active, Unit.path.startswith(caller.scope_path, autoescape=True))
+            .where(Unit.active, in_scope(Unit.path, caller.scope_path))
             .order_by(Unit.path)
         )
     )
@@ -390,7 +391,7 @@ def supervision_board(session: Session, caller: Caller, lang: str) -> Board:
         .join(responsible, responsible.id == Complaint.responsible_unit_id)
         .outerjoin(handler, handler.id == Complaint.handler_id)
         .outerjoin(supervisor, supervisor.id == ComplaintSupervision.supervisor_id)
-        .where(ComplaintSupervision.state == "open", in_scope(caller))
+        .where(ComplaintSupervision.state == "open", complaint_in_scope(caller))
         .order_by(supervising.path, ComplaintSupervision.level, ComplaintSupervision.due_at)
     ).all()
     board = Board(rows=[])

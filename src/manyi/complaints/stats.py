@@ -13,6 +13,7 @@ from manyi.complaints import categories
 from manyi.complaints.domain.deadlines import zone_for
 from manyi.complaints.domain.taxonomy import top_level
 from manyi.complaints.tables import Complaint
+from manyi.org.scope import in_scope
 from manyi.org.tables import Unit
 
 UNCLASSIFIED = "unclassified"
@@ -44,9 +45,7 @@ _AXIS_COLUMN = {
 
 def counts(session: Session, by: By, *, scope_path: str = "/", lang: str = "zh") -> list[Row]:
     where: ColumnElement[bool] = (
-        Complaint.responsible_unit_path.startswith(scope_path, autoescape=True)
-        if scope_path != "/"
-        else true()
+        in_scope(Complaint.responsible_unit_path, scope_path) if scope_path != "/" else true()
     )
     if by is By.MONTH:
         return _by_month(session, where)

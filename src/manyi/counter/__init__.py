@@ -1,1 +1,8 @@
-"""Paperless counter: field dictionary, transaction catalogue and merged bundle forms."""
+"""Paperless counter: field dictionary, transaction catalogue and merged bundle forms.
+
+Other features import nothing of the counter but what it registers itself: its staff routers,
+its worker job and its dashboard card are wired by the application (`manyi.web.app`, `manyi.cli`).
+The application also chooses its adapters (`adapters.registry`).
+"""
+
+PUBLIC = ("adapters",)

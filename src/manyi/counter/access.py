@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.counter.tables import CounterBundle
 from manyi.errors import Forbidden, NotFound
-from manyi.org.model import Permission, UnitLevel
+from manyi.org.model import Permission, UnitLevel, path_in_scope
 from manyi.org.tables import Staff
 
 __all__ = ["Clerk", "bundle_for"]
@@ -64,7 +64,7 @@ class Clerk:
             raise Forbidden("you may not do this at the counter", error_code="forbidden")
 
     def sees(self, path: str) -> bool:
-        return path.startswith(self.unit_path)
+        return path_in_scope(self.unit_path, path)
 
 
 def bundle_for(

@@ -44,6 +44,7 @@ from manyi.counter.domain.bundle_states import Action, check_request, next_state
 from manyi.counter.tables import CounterAuthorisation, CounterBundle, CounterBundleMeasure
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org.model import Permission
+from manyi.org.scope import in_scope
 
 __all__ = [
     "approve",
@@ -249,7 +250,7 @@ def claim_next(
             .where(
                 CounterAuthorisation.level == Level.REMOTE.code,
                 CounterAuthorisation.state == "pending",
-                CounterAuthorisation.outlet_path.startswith(supervisor.unit_path, autoescape=True),
+                in_scope(CounterAuthorisation.outlet_path, supervisor.unit_path),
             )
             .order_by(CounterAuthorisation.requested_at, CounterAuthorisation.id)
             .limit(1)
@@ -306,7 +307,7 @@ def remote_queue(session: Session, supervisor: Clerk) -> list[CounterAuthorisati
             .where(
                 CounterAuthorisation.level == Level.REMOTE.code,
                 CounterAuthorisation.state.in_(("pending", "claimed")),
-                CounterAuthorisation.outlet_path.startswith(supervisor.unit_path, autoescape=True),
+                in_scope(CounterAuthorisation.outlet_path, supervisor.unit_path),
             )
             .order_by(CounterAuthorisation.requested_at, CounterAuthorisation.id)
         )

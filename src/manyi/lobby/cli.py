@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from typing import Annotated
 
 import typer
 
-from manyi import audit
-from manyi.db import Database, utcnow
+from manyi import audit, cli_support
+from manyi.db import utcnow
 from manyi.errors import ManyiError
 from manyi.lobby import queries, service
 from manyi.lobby.domain.model import PriorityClass
@@ -21,12 +20,6 @@ app = typer.Typer(help="The lobby queue of an outlet.", no_args_is_help=True)
 CLI_OPERATOR = Operator(
     name="cli", scope_path="/", manage=True, audit_actor=audit.Actor(id=None, name="cli")
 )
-
-
-def _database() -> Database:
-    from manyi.cli import _database, _settings
-
-    return _database(_settings())
 
 
 def _pad(text: str, width: int) -> str:
@@ -42,13 +35,13 @@ def _minutes(seconds: int | None) -> str:
 @app.command("status")
 def status(outlet: Annotated[str, typer.Argument(help="Outlet code, e.g. BJ-HD-ZGC")]) -> None:
     """Print the live queue: waiting per service, counters, today's totals."""
-    db = _database()
+    db = cli_support.database()
     try:
         with db.session() as session:
             unit = service.outlet_for(session, CLI_OPERATOR, outlet)
             snap = queries.snapshot(session, unit, utcnow())
     except ManyiError as exc:
-        raise typer.Exit(_fail(exc)) from None
+        raise cli_support.refuse(exc) from None
     finally:
         db.dispose()
     state = "open" if snap.policy.is_open(snap.now) else "closed"
@@ -82,14 +75,14 @@ def issue(
     ] = PriorityClass.NORMAL,
 ) -> None:
     """Issue a ticket, as the lobby manager would."""
-    db = _database()
+    db = cli_support.database()
     try:
         with db.session() as session:
             issued = service.issue_ticket(
                 session, CLI_OPERATOR, outlet, service_code, utcnow(), klass=klass.value
             )
     except ManyiError as exc:
-        raise typer.Exit(_fail(exc)) from None
+        raise cli_support.refuse(exc) from None
     finally:
         db.dispose()
     typer.echo(
@@ -97,12 +90,6 @@ def issue(
         f"about {_minutes(issued.ticket.predicted_wait_s)}; status /api/v1/public/tickets/"
         f"{issued.public_token}"
     )
-
-
-def _fail(exc: ManyiError) -> int:
-    field = f" ({exc.field})" if exc.field else ""
-    typer.echo(f"manyi: {exc.text()}{field}", err=True)
-    return 1
 
 
 @app.command("print")
@@ -124,7 +111,7 @@ def print_ticket(
     except ValueError as exc:
         typer.echo(f"error: --printer: {exc}", err=True)
         raise typer.Exit(2) from None
-    database = _database()
+    database = cli_support.database()
     try:
         with database.session() as session:
             slip = queries.slip_for(session, token, utcnow(), base_url=base_url, lang="zh")
@@ -138,43 +125,3 @@ def print_ticket(
     finally:
         database.dispose()
     typer.echo(f"printed {slip.number} ({paper} mm)")
-
-
-@app.command("export-events")
-def export_events(
-    outlet: Annotated[str, typer.Argument(help="Outlet code, e.g. BJ-HD-ZGC")],
-    date_from: Annotated[
-        dt.datetime,
-        typer.Option("--from", formats=["%Y-%m-%d"], metavar="DATE", help="first local day"),
-    ],
-    date_to: Annotated[
-        dt.datetime,
-        typer.Option("--to", formats=["%Y-%m-%d"], metavar="DATE", help="last local day"),
-    ],
-) -> None:
-    """Write the outlet's visits as an event log (CSV) for `manyi waits evaluate`.
-
-    Visits not yet ended are left out; how many is printed on standard error.
-    """
-    from zoneinfo import ZoneInfo
-
-    from manyi.forecast.eventlog import write_events
-    from manyi.forecast.export import export_visits
-
-    if date_to < date_from:
-        typer.echo("error: --to: must not be before --from", err=True)
-        raise typer.Exit(2)
-    db = _database()
-    try:
-        with db.session() as session:
-            unit = service.outlet_for(session, CLI_OPERATOR, outlet)
-            zone = ZoneInfo(unit.timezone)
-            exported = export_visits(session, unit, date_from.date(), date_to.date())
-    except ManyiError as exc:
-        raise typer.Exit(_fail(exc)) from None
-    finally:
-        db.dispose()
-    for line in write_events(exported.visits, zone):
-        typer.echo(line, nl=False)
-    if exported.in_progress:
-        typer.echo(f"manyi: {exported.in_progress} visit(s) not yet ended were left out", err=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from manyi.errors import NotFound
 from manyi.lobby.domain.model import Outcome, Policy, PriorityClass, Service
 from manyi.lobby.tables import LobbyService, LobbySettings, LobbyTicket
+from manyi.org.model import UnitLevel, path_in_scope
 from manyi.org.tables import Unit
 
 RECENT_SERVED = 30
@@ -71,6 +72,19 @@ def outlet_by_id(session: Session, outlet_id: int) -> Unit:
 
     cached: Unit = _cached(session, "unit", outlet_id, LAYOUT_TTL_S, load)
     return session.merge(cached, load=False)
+
+
+def outlet_by_code(session: Session, code: str, scope_path: str = "/") -> Unit:
+    """The active outlet with this code inside `scope_path`; elsewhere it does not exist."""
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if (
+        unit is None
+        or not unit.active
+        or unit.unit_level is not UnitLevel.OUTLET
+        or not path_in_scope(scope_path, unit.path)
+    ):
+        raise NotFound("no outlet {code}", "outlet", code=code)
+    return unit
 
 
 def layout(session: Session, outlet: Unit) -> Layout:

@@ -32,7 +32,7 @@ from manyi.lobby.domain.predict import LobbyView, QueueAheadEstimate, WaitPredic
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.org.device_tokens import DeviceKind
-from manyi.org.model import Permission, UnitLevel
+from manyi.org.model import Permission, path_in_scope
 from manyi.org.tables import DeviceToken, Unit
 
 
@@ -97,15 +97,7 @@ def outlet_for(session: Session, operator: Operator, code: str | None) -> Unit:
         if code is not None and code != outlet.code:
             raise Forbidden("this device belongs to outlet {outlet}", "outlet", outlet=outlet.code)
         return outlet
-    unit = session.scalar(select(Unit).where(Unit.code == (code or "")))
-    if (
-        unit is None
-        or not unit.active
-        or unit.unit_level is not UnitLevel.OUTLET
-        or not unit.path.startswith(operator.scope_path)
-    ):
-        raise NotFound("no outlet {code}", "outlet", code=code or "")
-    return unit
+    return layouts.outlet_by_code(session, code or "", operator.scope_path)
 
 
 def record(
@@ -294,7 +286,7 @@ def ticket_in_scope(
 ) -> tuple[LobbyTicket, Unit]:
     row = session.get(LobbyTicket, ticket_id)
     outlet = session.get(Unit, row.outlet_id) if row is not None else None
-    if row is None or outlet is None or not outlet.path.startswith(operator.scope_path):
+    if row is None or outlet is None or not path_in_scope(operator.scope_path, outlet.path):
         raise NotFound("no ticket {id}", "ticket", id=ticket_id)
     if operator.device_outlet_id is not None and operator.device_outlet_id != outlet.id:
         raise NotFound("no ticket {id}", "ticket", id=ticket_id)

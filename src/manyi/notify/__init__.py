@@ -32,6 +32,8 @@ from manyi.notify.service import (
     unread_count,
 )
 
+PUBLIC: tuple[str, ...] = ()  # everything other features use is exported here
+
 __all__ = [
     "MAX_ATTEMPTS",
     "RETRY_DELAYS",

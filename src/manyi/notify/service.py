@@ -32,6 +32,7 @@ from manyi.notify.model import (
     render_subject,
 )
 from manyi.notify.tables import NotifyMessage
+from manyi.org.model import path_in_scope
 from manyi.org.tables import Staff, Unit
 
 # The worker's side lives in `delivery`; these names stay importable from here.
@@ -183,7 +184,7 @@ def page_staff(
     the unit's branch (see `model.paging_scope`); the request is checked in
     full before anything is written, and audited.
     """
-    if not unit.path.startswith(actor.unit_path):
+    if not path_in_scope(actor.unit_path, unit.path):
         raise NotFound("no unit {code}", "unit", code=unit.code)
     text = message.strip()
     if not text:

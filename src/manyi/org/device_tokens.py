@@ -21,6 +21,7 @@ from manyi import audit
 from manyi.db import utcnow
 from manyi.errors import InvalidInput, ManyiError, NotFound
 from manyi.org.model import Scope, UnitLevel
+from manyi.org.scope import in_scope
 from manyi.org.service import get_unit
 from manyi.org.tables import DeviceToken, Unit
 
@@ -43,7 +44,7 @@ def tokens_in_scope(session: Session, scope: Scope) -> list[DeviceToken]:
         session.scalars(
             select(DeviceToken)
             .join(Unit, DeviceToken.outlet_id == Unit.id)
-            .where(Unit.path.startswith(scope.path))
+            .where(in_scope(Unit.path, scope.path))
             .order_by(DeviceToken.created_at.desc(), DeviceToken.id.desc())
         ).unique()
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.org.model import PlacementError, Scope, UnitLevel, check_placement, child_path
+from manyi.org.scope import in_scope
 from manyi.org.tables import Unit
 from manyi.org.unit_csv import LineError, parse_units_csv, valid_code
 
@@ -29,7 +30,7 @@ class UnitFields:
 
 def units_in_scope(session: Session, scope: Scope) -> list[Unit]:
     return list(
-        session.scalars(select(Unit).where(Unit.path.startswith(scope.path)).order_by(Unit.path))
+        session.scalars(select(Unit).where(in_scope(Unit.path, scope.path)).order_by(Unit.path))
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -22,6 +22,7 @@ from manyi.org.passwords import (
     needs_rehash,
     verify_password,
 )
+from manyi.org.scope import in_scope
 from manyi.org.service import get_unit
 from manyi.org.tables import Staff, StaffRole, Unit
 
@@ -65,7 +66,7 @@ def staff_in_scope(session: Session, scope: Scope) -> list[Staff]:
         session.scalars(
             select(Staff)
             .join(Unit, Staff.unit_id == Unit.id)
-            .where(Unit.path.startswith(scope.path))
+            .where(in_scope(Unit.path, scope.path))
             .order_by(Staff.username)
         ).unique()
     )
@@ -328,7 +329,3 @@ def change_password(session: Session, staff: Staff, current: str, new: str, conf
 
 def record_sign_out(session: Session, staff: Staff) -> None:
     _record(session, actor_of(staff), staff, "auth.signed_out", {})
-
-
-def count_staff(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Staff)) or 0)

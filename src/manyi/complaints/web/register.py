@@ -21,7 +21,7 @@ from manyi.complaints.domain.taxonomy import Axis, Flag, Intake
 from manyi.complaints.web.common import caller_of, category_options, error_text, page
 from manyi.db import utcnow
 from manyi.errors import InvalidInput, ManyiError
-from manyi.org.model import Permission, UnitLevel
+from manyi.org.model import Permission, UnitLevel, path_in_scope
 from manyi.org.tables import Unit
 from manyi.web.i18n import request_language
 from manyi.web.security import DbSession, Principal, require
@@ -100,7 +100,7 @@ def staff_options(
     """The staff of one unit in the caller's scope, as <option>s for the named-staff list."""
     unit = session.get(Unit, int(unit_id)) if unit_id.isdigit() else None
     staff = []
-    if unit is not None and unit.path.startswith(principal.unit_path):
+    if unit is not None and path_in_scope(principal.unit_path, unit.path):
         staff = queries.staff_of_unit(session, unit.id)
     return render(request, "complaints/_staff_options.html", {"staff": staff, "chosen": []})
 

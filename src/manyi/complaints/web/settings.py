@@ -29,7 +29,8 @@ from manyi.complaints.web.common import (
 )
 from manyi.db import utcnow
 from manyi.errors import InvalidInput, ManyiError
-from manyi.org.model import Permission, Role
+from manyi.org.model import Permission, Role, path_in_scope
+from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, StaffRole, Unit
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -116,12 +117,12 @@ def _settings_context(
 
 
 def _experts_context(session: Session, principal: Principal, lang: str) -> dict[str, Any]:
-    in_scope = Unit.path.startswith(principal.unit_path, autoescape=True)
+    scoped = in_scope(Unit.path, principal.unit_path)
     roster = session.execute(
         select(ComplaintExpert, Staff, Unit)
         .join(Staff, Staff.id == ComplaintExpert.staff_id)
         .join(Unit, Unit.id == Staff.unit_id)
-        .where(in_scope)
+        .where(scoped)
         .order_by(ComplaintExpert.active.desc(), Staff.display_name)
     ).all()
     candidates = list(
@@ -129,7 +130,7 @@ def _experts_context(session: Session, principal: Principal, lang: str) -> dict[
             select(Staff)
             .join(Unit, Unit.id == Staff.unit_id)
             .where(
-                in_scope,
+                scoped,
                 Staff.active,
                 Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role == Role.EXPERT.value)),
             )
@@ -341,7 +342,7 @@ def set_expert(
 
     def work(caller: Caller) -> str:
         person = session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
-        if person is None or not person.unit.path.startswith(principal.unit_path):
+        if person is None or not path_in_scope(principal.unit_path, person.unit.path):
             raise InvalidInput("choose a staff member who holds the expert role", "staff_id")
         expert = experts.set_expert(
             session,

@@ -314,7 +314,7 @@ def bulk_reassign(
     for complaint_id in dict.fromkeys(ids):
         reference = session.scalar(
             select(Complaint.reference).where(
-                Complaint.id == complaint_id, queries.in_scope(caller)
+                Complaint.id == complaint_id, queries.complaint_in_scope(caller)
             )
         )
         try:

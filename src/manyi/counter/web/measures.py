@@ -27,6 +27,7 @@ from manyi.counter.tables import CounterBundle, CounterBundleMeasure
 from manyi.counter.web.common import clerk_of, error_text, page
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel
+from manyi.org.scope import in_scope
 from manyi.org.tables import Unit
 from manyi.web.security import DbSession, Principal, require
 
@@ -59,7 +60,7 @@ def parse_day(text: str, zone: ZoneInfo) -> dt.date:
 def _bundles_of_day(clerk: Clerk, day: dt.date) -> list[Any]:
     """The conditions on measure rows: the clerk's scope, the day, not cancelled."""
     return [
-        Unit.path.startswith(clerk.unit_path, autoescape=True),
+        in_scope(Unit.path, clerk.unit_path),
         CounterBundleMeasure.local_day == day,
         CounterBundle.state != "cancelled",
     ]
@@ -132,7 +133,7 @@ def scope_day(session: Session, clerk: Clerk, day: dt.date) -> ScopeDay:
     units = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(shown)))}
     outlets = session.scalar(
         select(func.count(Unit.id)).where(
-            Unit.path.startswith(clerk.unit_path, autoescape=True),
+            in_scope(Unit.path, clerk.unit_path),
             Unit.level == UnitLevel.OUTLET.value,
         )
     )

@@ -30,6 +30,7 @@ from manyi.lobby.web.api import staff_operator
 from manyi.lobby.web.schemas import status_json
 from manyi.org.device_tokens import DeviceAuthError, DeviceKind, authenticate_device
 from manyi.org.model import Permission, UnitLevel
+from manyi.org.scope import in_scope
 from manyi.org.tables import DeviceToken, Staff, Unit
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DEVICE_COOKIE, DbSession, Principal, device, public, require
@@ -254,7 +255,7 @@ def _choose_outlet(
     outlets = session.scalars(
         select(Unit)
         .join(LobbySettings, LobbySettings.outlet_id == Unit.id)
-        .where(Unit.path.startswith(principal.unit_path))
+        .where(in_scope(Unit.path, principal.unit_path))
         .order_by(Unit.path)
     ).all()
     return render(request, "lobby_choose.html", {"outlets": outlets, "heading": heading})

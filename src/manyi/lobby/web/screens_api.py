@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from manyi import notify
 from manyi.db import utcnow
 from manyi.errors import Forbidden, InvalidInput, NotFound
 from manyi.forecast import live_advice
@@ -25,7 +26,6 @@ from manyi.lobby.service import Operator
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.lobby.web.api import staff_operator
 from manyi.lobby.web.schemas import counter_json, snapshot_json, ticket_json
-from manyi.notify import service as notify
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Permission
 from manyi.org.tables import DeviceToken, Staff
