@@ -39,6 +39,15 @@ def _fast_password_hashing() -> Iterator[None]:
     passwords._hasher = original
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _features_plugged() -> None:
+    # What manyi.web.app and manyi.cli do at start-up, for tests that call the services directly:
+    # forecasting's wait predictor and advice behind the lobby's ports.
+    from manyi.forecast import lobby_adapters
+
+    lobby_adapters.register()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"

@@ -18,7 +18,7 @@ from manyi.complaints import jobs as complaints_jobs
 from manyi.config import Settings
 from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
-from manyi.forecast import cli_simulate, cli_staffing, cli_waits
+from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
@@ -41,6 +41,8 @@ app.add_typer(notify_cli.app, name="notify")
 app.command("worker")(worker.worker_command)
 # What `manyi worker` runs each round, in this order: the complaint scan first, so its warnings
 # go out with this round's notifications.
+# Commands that issue tickets use the wait predictor each outlet's history chose.
+lobby_adapters.register()
 worker.register(*complaints_jobs.JOBS, *notify_jobs.JOBS, *forecast_jobs.JOBS, *counter_jobs.JOBS)
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)

@@ -224,13 +224,13 @@ def test_bad_id_numbers(id_type: str, number: str, message_id: str) -> None:
 
 def test_an_unknown_id_type_is_the_types_problem() -> None:
     with pytest.raises(FieldError) as caught:
-        check_id_number("library_card", "12345")
+        check_id_number("library_card", "12345", today=TODAY)
     assert caught.value.field == "id_type"
 
 
 def test_yen_have_no_decimals() -> None:
     tx = CATALOGUE.get("withdraw")
-    found = validate_item(tx, good_item(tx) | {"amount": "1000.50", "currency": "JPY"})
+    found = validate_item(tx, good_item(tx) | {"amount": "1000.50", "currency": "JPY"}, today=TODAY)
     assert [(p.field, p.message_id, dict(p.params)) for p in found] == [
         ("amount", "{currency} amounts have no decimal places", {"currency": "JPY"})
     ]
@@ -238,19 +238,21 @@ def test_yen_have_no_decimals() -> None:
 
 
 def test_a_new_mobile_must_differ_from_the_current_one() -> None:
-    found = check_together({"mobile": "13812345678", "new_mobile": "13812345678"})
+    found = check_together({"mobile": "13812345678", "new_mobile": "13812345678"}, today=TODAY)
     assert [(p.field, p.message_id) for p in found] == [
         ("new_mobile", "the new mobile number is the same as the current one")
     ]
-    assert check_together({"mobile": "13812345678", "new_mobile": "13912345678"}) == []
+    assert check_together({"mobile": "13812345678", "new_mobile": "13912345678"}, today=TODAY) == []
 
 
 def test_clean_item_normalises_or_lists_the_problems() -> None:
     tx = CATALOGUE.get("deposit")
-    clean = clean_item(tx, good_item(tx) | {"amount": "1,000.5", "id_number": "11010519491231002x"})
+    clean = clean_item(
+        tx, good_item(tx) | {"amount": "1,000.5", "id_number": "11010519491231002x"}, today=TODAY
+    )
     assert clean["amount"] == "1000.50" and clean["id_number"] == "11010519491231002X"
     with pytest.raises(ItemInvalid) as caught:
-        clean_item(tx, {"customer_name": "张三", "amount": "0"})
+        clean_item(tx, {"customer_name": "张三", "amount": "0"}, today=TODAY)
     assert [p.field for p in caught.value.problems] == ["account_number", "amount", "currency"]
 
 

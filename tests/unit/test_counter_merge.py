@@ -237,7 +237,7 @@ def test_merge_combines_the_shared_fields_of_the_forms() -> None:
     name = form.field("customer_name")
     assert name.schema["maxLength"] == 10
     assert name.label.zh == "客户姓名"  # shared: the dictionary's label, not one form's
-    problems = form.validate({"id_type": "passport", "customer_name": "张" * 11})
+    problems = form.validate({"id_type": "passport", "customer_name": "张" * 11}, today=TODAY)
     assert [(p.field, p.message_id) for p in problems] == [
         ("customer_name", "at most {limit} characters"),
         ("id_type", "not one of the allowed choices"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.audit.tables import AuditEvent
+from manyi.db import Session
 from manyi.org.model import Permission
 from manyi.org.scope import in_scope
 from manyi.web.security import DbSession, Principal, require

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import layouts, store
+from manyi.lobby import layouts, ports, store
 from manyi.lobby.domain import dispatch
 from manyi.lobby.domain.model import (
     Channel,
@@ -82,7 +82,8 @@ class Operator:
 
 NEWEST = 2**62  # stands for the id of a ticket not yet written: after every other
 
-# The predictor each outlet uses; the forecasting feature will choose per outlet.
+# The lobby's own estimate: for a ticket's position updates, and at issue unless the wait
+# predictor registered on `ports` (forecasting's, chosen per outlet) answers instead.
 PREDICTOR: WaitPredictor = QueueAheadEstimate()
 
 
@@ -209,9 +210,9 @@ def issue_ticket(
     ahead = sum(view.ahead_by_service(ticket).values())
     predicted = predictor_for(outlet).predict(view, ticket)
     # The outlet's own best predictor, when its history chose one over the estimate above.
-    from manyi.forecast.live_predict import predict_at_issue
-
-    learned = predict_at_issue(session, outlet, service.code, priority.value, now)
+    learned = ports.wait_predictor().wait_at_issue(
+        session, outlet, service.code, priority.value, now
+    )
     predicted = learned if learned is not None else predicted
     seq = store.next_number(session, outlet.id, day, service.prefix)
     number = format_number(service.prefix, seq)

@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.notify import service
 from manyi.notify.service import InboxItem
 from manyi.web.i18n import Translate, request_language, translator

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
+from manyi.db import Session
 from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
 from manyi.org.model import Permission, UnitLevel

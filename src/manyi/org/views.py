@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
+from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org import device_tokens as device_service
 from manyi.org import service as unit_service

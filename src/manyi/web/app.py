@@ -76,6 +76,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = database or Database(settings.database_url)
     counter_runtime.start(settings.counter_adapters)  # the counter's core, readers, PIN pads
+    plug_features()
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -90,6 +91,24 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     _install_error_handlers(app)
     _install_routes(app)
     return app
+
+
+def plug_features() -> None:
+    """Wire features into each other's ports and hooks: the lobby knows neither forecasting
+    (its wait predictor and advice, `lobby.ports`) nor the counter (its dashboard card)."""
+    from manyi.counter.web.measures import dashboard_card
+    from manyi.forecast import lobby_adapters
+    from manyi.lobby.web import cards
+
+    lobby_adapters.register()
+    cards.register(
+        cards.DashboardCard(
+            name="counter",
+            template="counter/dashboard_card.html",
+            build=dashboard_card,
+            stylesheet="/static/css/counter.css",
+        )
+    )
 
 
 def body_caps() -> list[BodyCap]:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from manyi import audit
+from manyi.db import Session
 from manyi.org.device_tokens import DeviceAuthError, authenticate_device, recall_device
 from manyi.org.model import Permission, Role, Scope
 from manyi.org.tables import DeviceToken, Staff

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
+from manyi.db import Session
 from manyi.org import staff as staff_service
 from manyi.org.passwords import LockoutPolicy
 from manyi.org.tables import Staff

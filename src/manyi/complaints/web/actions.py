@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from manyi.complaints import access, attachments, experts, extensions, handling, queries
 from manyi.complaints.access import Caller
@@ -17,7 +16,7 @@ from manyi.complaints.domain.model import Action, TransitionError
 from manyi.complaints.tables import Complaint
 from manyi.complaints.web.cases import case_page
 from manyi.complaints.web.common import caller_of, error_text
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import Conflict, InvalidInput, ManyiError
 from manyi.org.model import Permission
 from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap

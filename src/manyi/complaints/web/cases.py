@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from manyi.complaints import (
     access,
@@ -49,7 +48,7 @@ from manyi.complaints.web.common import (
     reply_channel_labels,
     span,
 )
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 

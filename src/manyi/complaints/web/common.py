@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,6 +16,7 @@ from manyi.complaints.domain.deadlines import DeadlineState, DeadlineStatus
 from manyi.complaints.domain.model import Action, TransitionError
 from manyi.complaints.domain.taxonomy import Axis, Flag, Intake
 from manyi.complaints.tables import ComplaintCategory
+from manyi.db import Session
 from manyi.errors import ManyiError, Term
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import Principal

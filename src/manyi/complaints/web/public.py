@@ -16,7 +16,6 @@ import time
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from manyi.complaints import attachments, clock
 from manyi.complaints import public_filing as svc
@@ -24,7 +23,7 @@ from manyi.complaints import public_status as status_svc
 from manyi.complaints.domain import deadlines
 from manyi.complaints.domain.model import State
 from manyi.complaints.tables import Complaint
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput
 from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap
 from manyi.web.i18n import Translate, request_language, translator

@@ -14,12 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from manyi.complaints import access, clock, intake, queries
 from manyi.complaints.domain.taxonomy import Axis, Flag, Intake
 from manyi.complaints.web.common import caller_of, category_options, error_text, page
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel, path_in_scope
 from manyi.org.tables import Unit

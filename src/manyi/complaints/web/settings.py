@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.complaints import categories, clock, experts, policy_store
@@ -27,7 +26,7 @@ from manyi.complaints.web.common import (
     error_text,
     page,
 )
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, Role, path_in_scope
 from manyi.org.scope import in_scope

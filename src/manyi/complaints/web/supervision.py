@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from manyi.complaints import categories, experts, queries
 from manyi.complaints.adapters import xlsx_export
@@ -23,7 +22,7 @@ from manyi.complaints.web.common import (
     page,
     span,
 )
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.org.model import Permission
 from manyi.web.i18n import request_language, translator

@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from manyi.complaints import access, categories, handling, queries
 from manyi.complaints.access import Caller
@@ -36,7 +35,7 @@ from manyi.complaints.web.common import (
     page,
     state_labels,
 )
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.org import service as unit_service
 from manyi.org.model import Permission

@@ -292,7 +292,7 @@ def _validator(tx: TransactionType) -> Any:
 
 
 def validate_item(
-    tx: TransactionType, values: Mapping[str, Any], *, today: dt.date | None = None
+    tx: TransactionType, values: Mapping[str, Any], *, today: dt.date
 ) -> list[FieldProblem]:
     """Every problem of one item's values, at most one per field, in form order. None and ""
     are not filled. Checks each field (dictionary and Python checks), then the item against
@@ -300,9 +300,7 @@ def validate_item(
     return _check_item(tx, values, today)[1]
 
 
-def clean_item(
-    tx: TransactionType, values: Mapping[str, Any], *, today: dt.date | None = None
-) -> dict[str, Any]:
+def clean_item(tx: TransactionType, values: Mapping[str, Any], *, today: dt.date) -> dict[str, Any]:
     """The item's values normalised; raises `ItemInvalid` listing the problems."""
     clean, problems = _check_item(tx, values, today)
     if problems:
@@ -311,7 +309,7 @@ def clean_item(
 
 
 def _check_item(
-    tx: TransactionType, values: Mapping[str, Any], today: dt.date | None
+    tx: TransactionType, values: Mapping[str, Any], today: dt.date
 ) -> tuple[dict[str, Any], list[FieldProblem]]:
     problems: dict[str, FieldProblem] = {}
     clean: dict[str, Any] = {}
@@ -343,7 +341,8 @@ def required_level(
 ) -> Level:
     """The authorisation level one item needs; an item without a currency is in CNY."""
     try:
-        amount = amount_of(check_value("amount", values.get("amount")))
+        # An amount's check does not depend on the day; any date serves.
+        amount = amount_of(check_value("amount", values.get("amount"), today=dt.date.min))
     except FieldError:
         amount = None
     currency = str(values.get("currency") or "CNY")
@@ -353,7 +352,7 @@ def required_level(
 # --- rules across fields --------------------------------------------------------
 
 
-def check_id_number(id_type: str, number: str, *, today: dt.date | None = None) -> str:
+def check_id_number(id_type: str, number: str, *, today: dt.date) -> str:
     """Check an ID number for its ID type and return it normalised; raises `FieldError`.
     Resident ID cards follow GB 11643; the other types' shapes are the dictionary's
     `number_formats` (on the id_type field), with a check character on 18-character ones."""
@@ -373,9 +372,7 @@ def check_id_number(id_type: str, number: str, *, today: dt.date | None = None) 
     return clean
 
 
-def check_together(
-    values: Mapping[str, Any], *, today: dt.date | None = None
-) -> list[FieldProblem]:
+def check_together(values: Mapping[str, Any], *, today: dt.date) -> list[FieldProblem]:
     """Rules across fields, on values that each passed `check_value`: the ID number fits
     the ID type; an amount has no more decimals than its currency (yen have none); a new
     mobile number differs from the current one."""

@@ -251,7 +251,7 @@ def field_dictionary() -> FieldDictionary:
     return FieldDictionary(read_data("fields.json"))
 
 
-def check_value(field_id: str, value: object, *, today: dt.date | None = None) -> Any:
+def check_value(field_id: str, value: object, *, today: dt.date) -> Any:
     """Check one value against its dictionary field and return it normalised; raises
     `FieldError`. The Python check runs first, as it normalises ("１３８…", "+86", "1,000.5")."""
     dictionary = field_dictionary()
@@ -259,7 +259,7 @@ def check_value(field_id: str, value: object, *, today: dt.date | None = None) -
     if value is None or value == "":
         raise FieldError(field_id, MESSAGES["required"])
     try:
-        clean = _CHECKS[spec.check](value, today or dt.date.today()) if spec.check else value
+        clean = _CHECKS[spec.check](value, today) if spec.check else value
     except FieldError as exc:
         raise FieldError(field_id, exc.message_id, exc.params) from None
     for error in dictionary.field_validator(field_id).iter_errors(clean):

@@ -241,9 +241,7 @@ class MergedForm:
             out.append(item)
         return out
 
-    def validate(
-        self, values: Mapping[str, Any], *, today: dt.date | None = None
-    ) -> list[FieldProblem]:
+    def validate(self, values: Mapping[str, Any], *, today: dt.date) -> list[FieldProblem]:
         """Every problem of the merged values, under the merged keys, in form order.
 
         Each item is validated with its own type version (`validate_item`), so the form

@@ -18,7 +18,6 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from manyi.counter import authorisations as authorise
 from manyi.counter import bundles
@@ -28,7 +27,7 @@ from manyi.counter.domain.fields import field_dictionary
 from manyi.counter.domain.merge import MergedField
 from manyi.counter.tables import CounterAuthorisation, CounterBundle
 from manyi.counter.web.common import clerk_of, error_text, page, reason_text, state_labels
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import ManyiError, NotFound
 from manyi.org.model import Permission
 from manyi.org.tables import Staff, Unit

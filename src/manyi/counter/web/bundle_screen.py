@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from manyi.counter import bundles, demo, store
@@ -26,7 +25,7 @@ from manyi.counter.domain.merge import MergedForm
 from manyi.counter.tables import CounterSignature, CounterVoucher
 from manyi.counter.web.common import level_labels
 from manyi.counter.web.prefill_forms import name_in
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.org.tables import Unit
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import Principal

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from manyi.counter import catalogue_store
 from manyi.counter.domain.authorisation_rules import Rule
@@ -23,6 +22,7 @@ from manyi.counter.domain.catalogue import TransactionType
 from manyi.counter.domain.fields import Field, field_dictionary
 from manyi.counter.tables import CounterTransactionType
 from manyi.counter.web.common import clerk_of, error_text, level_labels, page
+from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError, Term
 from manyi.org.model import Permission
 from manyi.web.i18n import Translate, request_language, translator

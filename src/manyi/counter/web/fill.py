@@ -15,7 +15,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from manyi.counter import bundles, prefill
 from manyi.counter.domain.fields import FieldProblem
@@ -27,7 +26,7 @@ from manyi.counter.web.prefill_forms import (
     problem_texts,
     tile_groups,
 )
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.org.model import Permission
 from manyi.web.i18n import request_language, translator

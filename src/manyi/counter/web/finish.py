@@ -24,7 +24,6 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from manyi.counter import bundles, running, voucher
 from manyi.counter.access import Clerk
@@ -34,7 +33,7 @@ from manyi.counter.web.bundle_screen import bundle_context, result_labels, stati
 from manyi.counter.web.common import clerk_of, page
 from manyi.counter.web.prefill_forms import name_in
 from manyi.counter.web.teller import act, refuse
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
 from manyi.web.i18n import request_language, translator

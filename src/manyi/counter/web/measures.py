@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from manyi.counter import measures
 from manyi.counter.access import Clerk
@@ -25,6 +24,7 @@ from manyi.counter.domain.merge import saving_percent
 from manyi.counter.measures import OutletMeasures
 from manyi.counter.tables import CounterBundle, CounterBundleMeasure
 from manyi.counter.web.common import clerk_of, error_text, page
+from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.scope import in_scope

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from manyi import audit, ratelimit
 from manyi.counter import catalogue_store, prefill
@@ -35,7 +34,7 @@ from manyi.counter.web.prefill_forms import (
     problem_texts,
     tile_groups,
 )
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.lobby.adapters.printing import qr_svg
 from manyi.org.tables import Unit

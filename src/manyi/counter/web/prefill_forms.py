@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
 from manyi.counter import catalogue_store
 from manyi.counter.domain.fields import FieldProblem, Names, field_dictionary
 from manyi.counter.domain.merge import MergedField, MergedForm
+from manyi.db import Session
 from manyi.web.i18n import Translate, translator
 
 

@@ -16,10 +16,10 @@ from typing import Final
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.counter.web import prefill_flow as pages
+from manyi.db import Session
 from manyi.errors import Forbidden, NotFound
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.tables import DeviceToken, Unit

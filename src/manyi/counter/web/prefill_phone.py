@@ -24,10 +24,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from manyi.counter.web import prefill_flow as pages
 from manyi.counter.web.prefill_kiosk import router as kiosk_router
+from manyi.db import Session
 from manyi.lobby.adapters.printing import qr_svg
 from manyi.org.tables import Unit
 from manyi.web.i18n import request_language, translator

@@ -22,7 +22,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from manyi.counter import authorisations, bundles, demo
 from manyi.counter.access import Clerk, bundle_for
@@ -30,7 +29,7 @@ from manyi.counter.adapters import registry
 from manyi.counter.adapters.peripherals import SimulatedIdCardReader
 from manyi.counter.web.bundle_screen import bundle_context, station_of
 from manyi.counter.web.common import clerk_of, error_text, page
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
 from manyi.web.security import DbSession, Principal, require

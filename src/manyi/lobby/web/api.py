@@ -13,9 +13,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy.orm import Session
 
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.lobby import counters, queries, service, stream, transfers
 from manyi.lobby.counter_ctx import CounterResult
 from manyi.lobby.service import Operator

@@ -7,9 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, NotFound
 from manyi.lobby import layouts, service, setup, store
 from manyi.lobby.domain.model import (

@@ -17,15 +17,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from manyi.counter.web.measures import dashboard_card
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import Forbidden, InvalidInput
 from manyi.lobby import layouts, queries, service
 from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
 from manyi.lobby.tables import LobbyCounter, LobbySettings
+from manyi.lobby.web import cards
 from manyi.lobby.web.api import staff_operator
 from manyi.lobby.web.schemas import status_json
 from manyi.org.device_tokens import DeviceAuthError, DeviceKind, authenticate_device
@@ -320,6 +319,6 @@ def dashboard_page(
         {
             "outlet": unit,
             "config": _json(config),
-            "counter_card": dashboard_card(session, principal, unit),
+            "cards": cards.shown(session, principal, unit),
         },
     )

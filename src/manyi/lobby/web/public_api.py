@@ -6,10 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
 from manyi import ratelimit
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.lobby import queries, service, stream
 from manyi.lobby.service import Operator

@@ -14,13 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from manyi import notify
-from manyi.db import utcnow
+from manyi.db import Session, utcnow
 from manyi.errors import Forbidden, InvalidInput, NotFound
-from manyi.forecast import live_advice
-from manyi.lobby import counters, dashboard, layouts, queries, rating, service, store
+from manyi.lobby import counters, dashboard, layouts, ports, queries, rating, service, store
 from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
@@ -216,9 +214,10 @@ def dashboard_json(
 def _advice_json(session: Session, unit: Any, now: dt.datetime, request: Request) -> dict[str, Any]:
     """The advice standing now (translated), and how much advice was taken today."""
     _ = translator(request_language(request))
-    current = live_advice.current_advice(session, unit.id)
+    board = ports.advice()
+    current = board.standing(session, unit.id)
     day_start = layouts.layout(session, unit).policy.day_starts_at(now)
-    given, acted = live_advice.acted_share(session, unit.id, day_start)
+    given, acted = board.taken_since(session, unit.id, day_start)
     standing = None
     if current is not None:
         standing = {
@@ -226,7 +225,7 @@ def _advice_json(session: Session, unit: Any, now: dt.datetime, request: Request
             "text": _(current.reason).format(**current.params),
             "counter": current.counter_number,
             "since": current.given_at.isoformat(),
-            "acted": current.acted_at is not None,
+            "acted": current.acted,
         }
     return {"current": standing, "given_today": given, "acted_today": acted}
 

@@ -1,0 +1,84 @@
+"""What the lobby asks of other features, as ports they plug into at start-up.
+
+The lobby imports no other business feature. Forecasting learns from each outlet's history
+which wait predictor serves it best, and advises the lobby manager on flexible counters; it
+offers both to the lobby by registering an adapter here (`manyi.forecast.lobby_adapters`,
+registered by the application: `manyi.web.app` and `manyi.cli`). Without one, the lobby uses its
+own estimate (`domain.predict.QueueAheadEstimate`) and shows no advice.
+
+Adding a port: a Protocol here, a `register_…` function, and the lobby calling the registered
+adapter where it needs it; the providing feature implements the Protocol.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from manyi.org.tables import Unit
+
+
+class WaitPredictorPort(Protocol):
+    def wait_at_issue(
+        self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
+    ) -> int | None:
+        """Seconds a ticket issued now is predicted to wait, by the predictor chosen for this
+        outlet; None to keep the lobby's own estimate."""
+
+
+@dataclass(frozen=True)
+class StandingAdvice:
+    action: str
+    reason: str  # English message id, translated by the page
+    params: dict[str, Any]
+    counter_number: int | None
+    given_at: dt.datetime
+    acted: bool
+
+
+class AdvicePort(Protocol):
+    def standing(self, session: Session, outlet_id: int) -> StandingAdvice | None:
+        """The advice standing now at the outlet, if any."""
+
+    def taken_since(self, session: Session, outlet_id: int, since: dt.datetime) -> tuple[int, int]:
+        """(advice given, advice acted on) since a moment."""
+
+
+class _NoPrediction:
+    def wait_at_issue(
+        self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
+    ) -> int | None:
+        return None
+
+
+class _NoAdvice:
+    def standing(self, session: Session, outlet_id: int) -> StandingAdvice | None:
+        return None
+
+    def taken_since(self, session: Session, outlet_id: int, since: dt.datetime) -> tuple[int, int]:
+        return 0, 0
+
+
+_wait_predictor: WaitPredictorPort = _NoPrediction()
+_advice: AdvicePort = _NoAdvice()
+
+
+def register_wait_predictor(adapter: WaitPredictorPort) -> None:
+    global _wait_predictor
+    _wait_predictor = adapter
+
+
+def register_advice(adapter: AdvicePort) -> None:
+    global _advice
+    _advice = adapter
+
+
+def wait_predictor() -> WaitPredictorPort:
+    return _wait_predictor
+
+
+def advice() -> AdvicePort:
+    return _advice
