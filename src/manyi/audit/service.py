@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from manyi.audit.chain import (
@@ -20,6 +20,7 @@ from manyi.audit.chain import (
 )
 from manyi.audit.tables import AuditEvent, AuditHead
 from manyi.db import utcnow
+from manyi.org.scope import in_scope
 
 HEAD_ID = 1
 
@@ -145,3 +146,33 @@ def verify(session: Session) -> VerifyResult:
 def _last_hash(session: Session) -> str:
     value = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
     return value or GENESIS_HASH
+
+
+def events_in_scope(
+    session: Session,
+    scope_path: str,
+    sees_all: bool,
+    q: str = "",
+    before: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """The newest events a viewer may read, matching a search, older than `before`.
+
+    Head office (`sees_all`) sees everything, including events tied to no unit (failed
+    sign-ins with unknown usernames, system jobs); everyone else their scope's events.
+    """
+    query = select(AuditEvent)
+    if not sees_all:
+        query = query.where(in_scope(AuditEvent.unit_path, scope_path))
+    if q.strip():
+        like = f"%{q.strip()}%"
+        query = query.where(
+            or_(
+                AuditEvent.action.like(like),
+                AuditEvent.actor.like(like),
+                AuditEvent.summary.like(like),
+            )
+        )
+    if before:
+        query = query.where(AuditEvent.seq < before)
+    return list(session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)))

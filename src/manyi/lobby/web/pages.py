@@ -16,20 +16,17 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 
 from manyi.db import Session, utcnow
 from manyi.errors import Forbidden, InvalidInput
-from manyi.lobby import layouts, queries, service
+from manyi.lobby import layouts, queries, service, staff_queries
 from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
-from manyi.lobby.tables import LobbyCounter, LobbySettings
 from manyi.lobby.web import cards
 from manyi.lobby.web.api import staff_operator
 from manyi.lobby.web.schemas import status_json
 from manyi.org.device_tokens import DeviceAuthError, DeviceKind, authenticate_device
 from manyi.org.model import Permission, UnitLevel
-from manyi.org.scope import in_scope
 from manyi.org.tables import DeviceToken, Staff, Unit
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DEVICE_COOKIE, DbSession, Principal, device, public, require
@@ -159,12 +156,7 @@ def rating_page(
 ) -> Response:
     _require_kind(token, DeviceKind.RATING_PAD)
     outlet = service.outlet_for(session, Operator.device(token), None)
-    exists = session.scalar(
-        select(LobbyCounter.id).where(
-            LobbyCounter.outlet_id == outlet.id, LobbyCounter.number == counter
-        )
-    )
-    if exists is None:
+    if not staff_queries.counter_exists(session, outlet.id, counter):
         raise InvalidInput("counter {n} does not exist", "counter", n=counter)
     config = {
         "counter": counter,
@@ -251,12 +243,7 @@ def _staff_outlet(session: Session, principal: Principal, outlet: str | None) ->
 def _choose_outlet(
     request: Request, session: Session, principal: Principal, heading: str
 ) -> Response:
-    outlets = session.scalars(
-        select(Unit)
-        .join(LobbySettings, LobbySettings.outlet_id == Unit.id)
-        .where(in_scope(Unit.path, principal.unit_path))
-        .order_by(Unit.path)
-    ).all()
+    outlets = staff_queries.lobby_outlets_in_scope(session, principal.unit_path)
     return render(request, "lobby_choose.html", {"outlets": outlets, "heading": heading})
 
 
@@ -279,11 +266,7 @@ def console_page(
             "services": c.services,
             "teller_id": c.teller_id,
         }
-        for c in session.scalars(
-            select(LobbyCounter)
-            .where(LobbyCounter.outlet_id == unit.id)
-            .order_by(LobbyCounter.number)
-        )
+        for c in staff_queries.counters(session, unit.id)
     ]
     config = {
         "outlet": unit.code,

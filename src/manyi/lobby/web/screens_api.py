@@ -13,20 +13,29 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from manyi import notify
 from manyi.db import Session, utcnow
 from manyi.errors import Forbidden, InvalidInput, NotFound
-from manyi.lobby import counters, dashboard, layouts, ports, queries, rating, service, store
+from manyi.lobby import (
+    counters,
+    dashboard,
+    layouts,
+    ports,
+    queries,
+    rating,
+    service,
+    staff_queries,
+    store,
+)
 from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
-from manyi.lobby.tables import LobbyCounter, LobbyTicket
+from manyi.lobby.tables import LobbyTicket
 from manyi.lobby.web.api import staff_operator
 from manyi.lobby.web.schemas import counter_json, snapshot_json, ticket_json
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Permission
-from manyi.org.tables import DeviceToken, Staff
+from manyi.org.tables import DeviceToken
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, device, in_unit_of_work, require
 
@@ -141,16 +150,8 @@ def my_day(
     unit = service.outlet_for(session, staff_operator(principal), outlet)
     policy = layouts.layout(session, unit).policy
     day = dashboard.teller_day(session, unit, principal.id, policy.local_day(utcnow()))
-    counter = session.scalar(
-        select(LobbyCounter).where(
-            LobbyCounter.outlet_id == unit.id, LobbyCounter.teller_id == principal.id
-        )
-    )
-    current = None
-    if counter is not None and counter.current_ticket_id is not None:
-        row = session.get(LobbyTicket, counter.current_ticket_id)
-        if row is not None:
-            current = ticket_json(store.ticket_of(row), waited_s=_waited(row))
+    counter, row = staff_queries.counter_of_teller(session, unit.id, principal.id)
+    current = None if row is None else ticket_json(store.ticket_of(row), waited_s=_waited(row))
     return {
         "outlet": unit.code,
         "counter": counter.number if counter else None,
@@ -271,16 +272,7 @@ def outlet_staff(
     session: Session = DbSession,
 ) -> list[dict[str, Any]]:
     unit = service.outlet_for(session, staff_operator(principal), outlet)
-    at_counter = dict(
-        session.execute(
-            select(LobbyCounter.teller_id, LobbyCounter.number).where(
-                LobbyCounter.outlet_id == unit.id, LobbyCounter.teller_id.is_not(None)
-            )
-        ).all()
-    )
-    people = session.scalars(
-        select(Staff).where(Staff.unit_id == unit.id, Staff.active.is_(True)).order_by(Staff.id)
-    )
+    people, at_counter = staff_queries.outlet_staff(session, unit.id)
     return [
         {
             "id": s.id,
