@@ -7,6 +7,8 @@ same error reads in Chinese on a page and in English in a log.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 
 class Term(str):
     """A parameter that is itself a message id (a state, an action), translated too."""
@@ -28,12 +30,27 @@ class ManyiError(Exception):
             self.error_code = error_code
         super().__init__(self.text())
 
-    def text(self, translate: object = None) -> str:
+    def text(
+        self, translate: object = None, words: Mapping[str, Callable[[str], str]] | None = None
+    ) -> str:
+        """The message, translated when `translate` is given: the one way every entry point
+        (page, JSON error, CLI) words a refusal.
+
+        A `Term` parameter is translated too. `words` says how a feature shows a kind of code
+        word in its pages (a state as its label, an action as its button): the parameter of that
+        name goes through it instead.
+        """
+        params: dict[str, object]
         if callable(translate):
-            template = translate(self.message)
-            params = {
-                k: translate(str(v)) if isinstance(v, Term) else v for k, v in self.params.items()
-            }
+            template = str(translate(self.message))
+            params = {}
+            for key, value in self.params.items():
+                if words and key in words and isinstance(value, str):
+                    params[key] = words[key](value)
+                elif isinstance(value, Term):
+                    params[key] = translate(str(value))
+                else:
+                    params[key] = value
         else:
             template, params = self.message, self.params
         try:

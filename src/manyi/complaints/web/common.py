@@ -311,19 +311,18 @@ def error_text(request: Request, exc: Exception) -> tuple[str, str, int]:
     """(message, field, status) of a failed use case, in the page's language."""
     _ = translator(request_language(request))
     if isinstance(exc, ManyiError):
-        # Services pass actions and states as code words; show them as the buttons say them.
-        params = {k: _(v) if isinstance(v, Term) else v for k, v in exc.params.items()}
-        if isinstance(params.get("action"), str):
-            params["action"] = _action_word(str(params["action"]), _)
-        if isinstance(params.get("reason"), str):
-            params["reason"] = _reason(str(params["reason"]), _)
-        if isinstance(params.get("state"), str):
-            params["state"] = state_labels(_).get(str(params["state"]), params["state"])
-        try:
-            message = _(exc.message).format(**params)
-        except (KeyError, IndexError, ValueError):
-            message = exc.text(_)
-        return message, exc.field, exc.status_code
+        # Services pass actions, reasons and states as code words; show them as the page does.
+        states = state_labels(_)
+
+        def term(value: str) -> str:
+            return _(value) if isinstance(value, Term) else value
+
+        words = {
+            "action": lambda value: _action_word(term(value), _),
+            "reason": lambda value: _reason(term(value), _),
+            "state": lambda value: states.get(term(value), term(value)),
+        }
+        return exc.text(_, words), exc.field, exc.status_code
     if isinstance(exc, TransitionError):
         state = state_labels(_).get(exc.state.value, exc.state.value)
         action = _action_word(exc.action.value, _)

@@ -76,21 +76,13 @@ def local(at: dt.datetime | None, zone: str | ZoneInfo, fmt: str = "%H:%M:%S") -
 
 
 def error_text(request: Request, exc: ManyiError) -> str:
-    """A service's refusal in the page's language."""
+    """A service's refusal in the page's language, a bundle's state as its label."""
     _ = translator(request_language(request))
     labels = state_labels(_)
-    params: dict[str, Any] = {}
-    for key, value in exc.params.items():
-        if key == "state" and isinstance(value, str) and value in labels:
-            params[key] = labels[value]
-        elif isinstance(value, Term):
-            params[key] = _(str(value))
-        else:
-            params[key] = value
-    try:
-        return _(exc.message).format(**params)
-    except (KeyError, IndexError, ValueError):
-        return exc.text(_)
+    words = {
+        "state": lambda value: labels.get(value) or (_(value) if isinstance(value, Term) else value)
+    }
+    return exc.text(_, words)
 
 
 def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
