@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make run     set up, migrate, seed the demo bank and start manyi on http://$(MANYI_HOST):$(MANYI_PORT)"
 	@echo "make test    set up and run the whole test suite (PostgreSQL too when MANYI_TEST_DATABASE_URL is set)"
-	@echo "make lint    ruff (lint + format check) and mypy"
+	@echo "make lint    ruff (lint + format check), mypy and the architecture contracts (import-linter)"
 	@echo "make bench   run the benchmarks under bench/ (prints figures)"
 	@echo "make native  optional: compile the simulator's hot modules with mypyc (docs/simulation.md)"
 
@@ -61,9 +61,11 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not e2e"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy src
+	@# The architecture's contracts (.importlinter; manyi's own contract types in scripts/contracts.py).
+	PYTHONPATH=scripts $(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -89,13 +89,15 @@ class FeatureApiContract(Contract):
                         continue
                     lines = [
                         detail["line_number"]
-                        for detail in graph.get_import_details(
-                            importer=importer, imported=imported
-                        )
+                        for detail in graph.get_import_details(importer=importer, imported=imported)
                     ]
                     broken.append(
-                        {"feature": feature, "importer": importer, "imported": imported,
-                         "lines": lines}
+                        {
+                            "feature": feature,
+                            "importer": importer,
+                            "imported": imported,
+                            "lines": lines,
+                        }
                     )
         return ContractCheck(kept=not broken, metadata={"broken": broken})
 
