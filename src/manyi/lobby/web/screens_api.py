@@ -142,7 +142,7 @@ def my_day(
 ) -> dict[str, Any]:
     unit = service.outlet_for(session, staff_operator(principal), outlet)
     policy = layouts.layout(session, unit).policy
-    day = dashboard.teller_day(session, unit, principal.id, policy.local_day(utcnow()))
+    day = dashboard.teller_day(session, unit, principal.id, policy.business_day(utcnow()))
     counter = session.scalar(
         select(LobbyCounter).where(
             LobbyCounter.outlet_id == unit.id, LobbyCounter.teller_id == principal.id
@@ -217,7 +217,7 @@ def _advice_json(session: Session, unit: Any, now: dt.datetime, request: Request
     """The advice standing now (translated), and how much advice was taken today."""
     _ = translator(request_language(request))
     current = live_advice.current_advice(session, unit.id)
-    day_start = layouts.layout(session, unit).policy.day_starts_at(now)
+    day_start = layouts.layout(session, unit).policy.business_day_start(now)
     given, acted = live_advice.acted_share(session, unit.id, day_start)
     standing = None
     if current is not None:
