@@ -42,6 +42,11 @@ class SettingsIn(BaseModel):
     announcement_en: str = DEFAULT_ANNOUNCEMENT_EN
     opens_at: str = Field(default="09:00", description="local time HH:MM")
     closes_at: str | None = Field(default="17:00", description="local time HH:MM; null: midnight")
+    day_starts_at: str = Field(
+        default="00:00",
+        description="local time HH:MM the business day (numbers, daily figures) starts, "
+        "before 12:00 and not after opening time unless open around the clock",
+    )
     rating_window_s: int = Field(default=30, description="seconds the rating pad accepts an answer")
     green_confirm: bool = Field(
         default=True, description="the kiosk asks who the green channel is for before issuing"
@@ -104,6 +109,7 @@ def _policy(body: SettingsIn, timezone: str) -> Policy:
         timezone=timezone,
         rating_window_s=body.rating_window_s,
         green_confirm=body.green_confirm,
+        day_starts_at=_time(body.day_starts_at, "settings.day_starts_at"),
     )
 
 
@@ -135,6 +141,7 @@ def config_json(session: Session, outlet: Unit) -> dict[str, Any]:
             "green_confirm": policy.green_confirm,
             "opens_at": policy.opens_at.strftime("%H:%M"),
             "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
+            "day_starts_at": policy.day_starts_at.strftime("%H:%M"),
             "timezone": outlet.timezone,
         },
         "services": [
