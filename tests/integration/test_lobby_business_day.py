@@ -174,3 +174,22 @@ def test_the_business_day_start_is_stored_and_shown(around_the_clock: Database) 
         outlet = out_a(session)
         assert layouts.load_policy(session, outlet).day_starts_at == FOUR
         assert config_api.config_json(session, outlet)["settings"]["day_starts_at"] == "04:00"
+
+
+def test_the_demos_24_hour_outlets_start_their_day_at_04_00(db: Database) -> None:
+    from manyi import demo
+
+    with db.session() as session:
+        demo.seed(session)
+    with db.session() as session:
+        starts = {}
+        for code in ("BJ-HD-ZGC", "SH-PD-LJZ", "BJ-HD-WDK"):
+            unit = session.scalar(select(Unit).where(Unit.code == code))
+            assert unit is not None
+            policy = layouts.load_policy(session, unit)
+            starts[code] = (policy.open_around_the_clock, policy.day_starts_at)
+    assert starts == {
+        "BJ-HD-ZGC": (True, FOUR),
+        "SH-PD-LJZ": (True, FOUR),
+        "BJ-HD-WDK": (False, dt.time(0)),
+    }
