@@ -20,8 +20,9 @@ from manyi.lobby.domain.model import TicketState
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
 from manyi.lobby.web import config_api
 from manyi.org.tables import Unit
-from tests.conftest import Bank
+from tests.conftest import PASSWORD, Bank
 from tests.lobby_helpers import configure, operator
+from tests.web_helpers import csrf_of, make_client, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the test bank's outlets use the default zone
 MIN = dt.timedelta(minutes=1)
@@ -86,9 +87,12 @@ def around_the_clock(db: Database, bank: Bank) -> Database:
     return db
 
 
-@pytest.mark.parametrize(("day_starts_at", "next_number"), [(FOUR, "A002"), (dt.time(0), "A001")])
+@pytest.mark.parametrize(
+    ("day_starts_at", "next_number", "valid_until"),
+    [(FOUR, "A002", at(12, 2, 4, 0)), (dt.time(0), "A001", at(12, 2, 0, 0))],
+)
 def test_a_customer_waiting_at_23_55_is_called_at_00_05(
-    db: Database, bank: Bank, day_starts_at: dt.time, next_number: str
+    db: Database, bank: Bank, day_starts_at: dt.time, next_number: str, valid_until: dt.datetime
 ) -> None:
     """At an outlet open around the clock, whether its business day starts at 04:00 (the
     demo's) or at midnight (the default): the queue does not break at the change of day."""
@@ -96,6 +100,8 @@ def test_a_customer_waiting_at_23_55_is_called_at_00_05(
     assert open_counter(db, at(11, 30, 22, 0)) == 0
     late = issue(db, at(11, 30, 23, 55))
     assert late.ticket.number == "A001"
+    # In the queue until the end of the business day after its own, if nobody called it.
+    assert late.valid_until == valid_until
     assert call(db, at(12, 1, 0, 5)) == "A001"
     complete(db, at(12, 1, 0, 6))
     with db.session() as session:
@@ -193,3 +199,28 @@ def test_the_demos_24_hour_outlets_start_their_day_at_04_00(db: Database) -> Non
         "SH-PD-LJZ": (True, FOUR),
         "BJ-HD-WDK": (False, dt.time(0)),
     }
+
+
+def test_the_branch_head_sets_the_start_of_the_business_day(db: Database, bank: Bank) -> None:
+    configure(db, bank.unit("OUT-A"))  # 09:00-17:00
+    head = make_client(db)
+    sign_in(head, "head.a", PASSWORD)
+    head.headers["x-csrf-token"] = csrf_of(head, "/account/password")
+    config = head.get("/api/v1/lobby/outlets/OUT-A/config").json()
+    assert config["settings"]["day_starts_at"] == "00:00"
+    del config["outlet"], config["settings"]["timezone"]
+    url = "/api/v1/lobby/outlets/OUT-A/config"
+    refused = [
+        {"day_starts_at": "4 am"},  # not a time
+        {"day_starts_at": "10:00"},  # inside the opening hours of an outlet that closes
+        {"opens_at": "00:00", "closes_at": None, "day_starts_at": "12:00"},  # not before noon
+    ]
+    for change in refused:
+        body = {**config, "settings": {**config["settings"], **change}}
+        response = head.put(url, json=body)
+        assert response.status_code == 422, (change, response.text)
+        assert response.json()["field"] == "settings.day_starts_at", change
+    body = {**config, "settings": {**config["settings"], "day_starts_at": "04:00"}}
+    saved = head.put(url, json=body)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["settings"]["day_starts_at"] == "04:00"

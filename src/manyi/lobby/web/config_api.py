@@ -95,22 +95,27 @@ def _policy(body: SettingsIn, timezone: str) -> Policy:
             raise InvalidInput(
                 "unknown priority class {klass}", "settings.weights", klass=name
             ) from None
-    return Policy(
-        weights=weights,
-        ageing_s=body.ageing_s,
-        no_show_after_calls=body.no_show_after_calls,
-        requeue_grace_s=body.requeue_grace_s,
-        requeue_behind=body.requeue_behind,
-        target_wait_s=body.target_wait_s,
-        announcement_zh=body.announcement_zh,
-        announcement_en=body.announcement_en,
-        opens_at=_time(body.opens_at, "settings.opens_at"),
-        closes_at=_time(body.closes_at, "settings.closes_at") if body.closes_at else None,
-        timezone=timezone,
-        rating_window_s=body.rating_window_s,
-        green_confirm=body.green_confirm,
-        day_starts_at=_time(body.day_starts_at, "settings.day_starts_at"),
-    )
+    try:
+        return Policy(
+            weights=weights,
+            ageing_s=body.ageing_s,
+            no_show_after_calls=body.no_show_after_calls,
+            requeue_grace_s=body.requeue_grace_s,
+            requeue_behind=body.requeue_behind,
+            target_wait_s=body.target_wait_s,
+            announcement_zh=body.announcement_zh,
+            announcement_en=body.announcement_en,
+            opens_at=_time(body.opens_at, "settings.opens_at"),
+            closes_at=_time(body.closes_at, "settings.closes_at") if body.closes_at else None,
+            timezone=timezone,
+            rating_window_s=body.rating_window_s,
+            green_confirm=body.green_confirm,
+            day_starts_at=_time(body.day_starts_at, "settings.day_starts_at"),
+        )
+    except InvalidInput as exc:  # the policy's own rules name the bare field: say where it is
+        if exc.field and not exc.field.startswith("settings."):
+            exc.field = f"settings.{exc.field}"
+        raise
 
 
 def _services(items: list[ServiceIn]) -> list[Service]:
