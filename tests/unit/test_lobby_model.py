@@ -252,7 +252,7 @@ def test_unknown_time_zone(tz: str) -> None:
 
 def test_known_time_zones() -> None:
     assert Policy(timezone="Europe/Berlin").zone.key == "Europe/Berlin"
-    assert Policy(timezone="UTC").local_day(T0) == dt.date(2026, 3, 10)
+    assert Policy(timezone="UTC").business_day(T0) == dt.date(2026, 3, 10)
 
 
 # --- numbers and the outlet's day -----------------------------------------------------
@@ -266,31 +266,31 @@ def test_format_number(seq: int, number: str) -> None:
     assert format_number("A", seq) == number
 
 
-def test_local_day_and_day_end_across_shanghai_midnight() -> None:
+def test_business_day_and_its_end_across_shanghai_midnight() -> None:
     p = Policy()
     before = dt.datetime(2026, 3, 10, 15, 59, tzinfo=UTC)  # 23:59 in Shanghai
     midnight = dt.datetime(2026, 3, 10, 16, 0, tzinfo=UTC)  # 00:00 on the 11th
     after = dt.datetime(2026, 3, 10, 16, 1, tzinfo=UTC)
-    assert p.local_day(before) == dt.date(2026, 3, 10)
-    assert p.local_day(midnight) == dt.date(2026, 3, 11)
-    assert p.local_day(after) == dt.date(2026, 3, 11)
-    assert p.day_ends_at(before) == midnight
-    assert p.day_ends_at(midnight) == dt.datetime(2026, 3, 11, 16, 0, tzinfo=UTC)
-    assert p.day_ends_at(after) == dt.datetime(2026, 3, 11, 16, 0, tzinfo=UTC)
-    assert p.day_ends_at(before).utcoffset() == dt.timedelta(0)
+    assert p.business_day(before) == dt.date(2026, 3, 10)
+    assert p.business_day(midnight) == dt.date(2026, 3, 11)
+    assert p.business_day(after) == dt.date(2026, 3, 11)
+    assert p.business_day_end(before) == midnight
+    assert p.business_day_end(midnight) == dt.datetime(2026, 3, 11, 16, 0, tzinfo=UTC)
+    assert p.business_day_end(after) == dt.datetime(2026, 3, 11, 16, 0, tzinfo=UTC)
+    assert p.business_day_end(before).utcoffset() == dt.timedelta(0)
     # The same instant expressed in another offset is the same outlet day.
     plus8 = dt.timezone(dt.timedelta(hours=8))
-    assert p.local_day(before.astimezone(plus8)) == dt.date(2026, 3, 10)
+    assert p.business_day(before.astimezone(plus8)) == dt.date(2026, 3, 10)
 
 
 def test_day_end_on_a_daylight_saving_day() -> None:
     p = Policy(timezone="Europe/Berlin")
     # 29 March 2026 has 23 hours in Berlin: midnight CET is 23:00 UTC, the next midnight
     # (CEST) is 22:00 UTC.
-    assert p.day_ends_at(dt.datetime(2026, 3, 28, 22, 30, tzinfo=UTC)) == dt.datetime(
+    assert p.business_day_end(dt.datetime(2026, 3, 28, 22, 30, tzinfo=UTC)) == dt.datetime(
         2026, 3, 28, 23, 0, tzinfo=UTC
     )
-    assert p.day_ends_at(dt.datetime(2026, 3, 29, 12, 0, tzinfo=UTC)) == dt.datetime(
+    assert p.business_day_end(dt.datetime(2026, 3, 29, 12, 0, tzinfo=UTC)) == dt.datetime(
         2026, 3, 29, 22, 0, tzinfo=UTC
     )
 

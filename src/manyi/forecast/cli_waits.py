@@ -113,11 +113,11 @@ def export_events(
     outlet: Annotated[str, typer.Argument(help="Outlet code, e.g. BJ-HD-ZGC")],
     date_from: Annotated[
         dt.datetime,
-        typer.Option("--from", formats=["%Y-%m-%d"], metavar="DATE", help="first local day"),
+        typer.Option("--from", formats=["%Y-%m-%d"], metavar="DATE", help="first business day"),
     ],
     date_to: Annotated[
         dt.datetime,
-        typer.Option("--to", formats=["%Y-%m-%d"], metavar="DATE", help="last local day"),
+        typer.Option("--to", formats=["%Y-%m-%d"], metavar="DATE", help="last business day"),
     ],
 ) -> None:
     """Write the outlet's visits as an event log (CSV) for `manyi waits evaluate`.

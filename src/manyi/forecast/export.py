@@ -30,7 +30,7 @@ class Export:
 
 
 def export_visits(session: Session, outlet: Unit, first: dt.date, last: dt.date) -> Export:
-    """Visits issued on the outlet's local days `first` … `last`, in order of issue."""
+    """Visits issued on the outlet's business days `first` … `last`, in order of issue."""
     in_range = (
         LobbyTicket.outlet_id == outlet.id,
         LobbyTicket.local_day >= first,

@@ -46,7 +46,7 @@ ENDS = {"completed": "served", "no_show": "no_show", "cancelled": "cancelled"}
 
 def choose(session: Session, outlet: Unit, now: dt.datetime) -> PredictorChoice:
     """Score every predictor on the outlet's recent history and record the best."""
-    today = layouts.layout(session, outlet).policy.local_day(now)
+    today = layouts.layout(session, outlet).policy.business_day(now)
     visits = export_visits(
         session, outlet, today - dt.timedelta(days=HISTORY_DAYS), today - dt.timedelta(days=1)
     ).visits
@@ -124,7 +124,7 @@ def forget() -> None:
 
 def _warm_up(session: Session, outlet: Unit, name: str, now: dt.datetime) -> _Warm:
     predictor = PREDICTORS[name]()
-    today = layouts.layout(session, outlet).policy.local_day(now)
+    today = layouts.layout(session, outlet).policy.business_day(now)
     newest = session.scalar(
         select(func.max(LobbyEventRow.id)).where(LobbyEventRow.outlet_id == outlet.id)
     )

@@ -72,9 +72,10 @@ def open_counter(
     if elsewhere is not None:
         raise Conflict("already signed on at counter {n}", "counter", n=elsewhere)
     ctx.counter.open(teller_id, store.skills_of(session, teller_id))
-    # The first sign-on of a day sends yesterday's uncalled tickets home.
+    # The first sign-on of a business day sends home the uncalled tickets the queue has
+    # left behind (at an outlet open around the clock, only those of the day before).
     policy = layouts.layout(session, ctx.outlet).policy
-    expired = store.expire_stale(session, ctx.outlet.id, policy.local_day(now), now)
+    expired = store.expire_stale(session, ctx.outlet.id, policy.first_queue_day(now), now)
     finish(session, operator, ctx, "counter_opened", now, teller_id=teller_id, expired=expired)
     return CounterResult(ctx.outlet, ctx.counter)
 
@@ -133,8 +134,8 @@ def call_next(
     ctx.counter.ready_to_call()
     lobby = layouts.layout(session, ctx.outlet)
     policy, services = lobby.policy, lobby.services
-    day = policy.local_day(now)
-    waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, day)
+    since = policy.first_queue_day(now)
+    waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, since)
     for attempt in range(CLAIM_ATTEMPTS):
         pick = dispatch.choose(ctx.counter, waiting, services, policy, now)
         if pick is None:
@@ -146,7 +147,7 @@ def call_next(
         # after a few misses, from a fresh look at the queue).
         waiting = [t for t in waiting if t.id != pick.ticket.id]
         if attempt % 3 == 2:
-            waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, day)
+            waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, since)
     else:
         raise Conflict("the queue is too busy right now; press next again", "counter")
     ticket = pick.ticket

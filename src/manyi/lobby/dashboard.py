@@ -118,7 +118,7 @@ def dashboard(session: Session, outlet: Unit, now: dt.datetime) -> Dashboard:
         {"kind": a.kind, "alert_id": a.id, "raised_at": a.raised_at.isoformat(), **a.data}
         for a in stored
     )
-    day_start = snap.policy.day_starts_at(now)
+    day_start = snap.policy.business_day_start(now)
     shares = rating.shares(session, outlet.id, day_start, snap.today.get("served", 0))
     return Dashboard(snap, level, alerts, shares, idle_since)
 

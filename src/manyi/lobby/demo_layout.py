@@ -50,6 +50,12 @@ OUTLETS = {
     "SH-XH-XJH": (SMALL, (dt.time(9), dt.time(17))),
 }
 
+# Where the doors never close, the business day (numbers from A001, the day's
+# figures) starts at the quietest hour of the night rather than at midnight, so the
+# late evening counts with the day it belongs to and a change of day finds few
+# people waiting.
+AROUND_THE_CLOCK_DAY_STARTS = dt.time(4, 0)
+
 SKILLS = {
     "zgc.teller1": ("corporate",),
     "zgc.teller2": ("wealth",),
@@ -67,7 +73,12 @@ def seed_lobbies(session: Session, actor: audit.Actor) -> int:
         if outlet is None or session.get(LobbySettings, outlet.id) is not None:
             continue
         opens, closes = hours or (dt.time(0), None)
-        policy = Policy(opens_at=opens, closes_at=closes, timezone=outlet.timezone)
+        policy = Policy(
+            opens_at=opens,
+            closes_at=closes,
+            timezone=outlet.timezone,
+            day_starts_at=dt.time(0) if hours else AROUND_THE_CLOCK_DAY_STARTS,
+        )
         setup.configure_outlet(
             session, actor, outlet, policy=policy, services=SERVICES, counters=counters
         )

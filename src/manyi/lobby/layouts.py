@@ -122,6 +122,7 @@ def policy_of(row: LobbySettings, timezone: str) -> Policy:
         timezone=timezone,
         rating_window_s=row.rating_window_s,
         green_confirm=row.green_confirm,
+        day_starts_at=dt.time.fromisoformat(row.day_starts_at),
     )
 
 

@@ -28,7 +28,7 @@ def view_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyView:
         now=now,
         services=lobby.services,
         counters=store.load_counters(session, outlet.id),
-        waiting=store.all_waiting(session, outlet.id, lobby.policy.local_day(now)),
+        waiting=store.all_waiting(session, outlet.id, lobby.policy.first_queue_day(now)),
         recent_service_s=layouts.recent_service_s(session, outlet.id, now),
     )
 
@@ -169,7 +169,7 @@ def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
     last_id = session.scalar(
         select(func.max(LobbyEventRow.id)).where(LobbyEventRow.outlet_id == outlet.id)
     )
-    day = policy.local_day(now)
+    day = policy.business_day(now)  # the figures count tickets by the business day of issue
     counts = dict(
         session.execute(
             select(LobbyTicket.outcome, func.count())

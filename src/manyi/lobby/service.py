@@ -148,7 +148,7 @@ class Issued:
     service: Service
     outlet: Unit
     people_ahead: int
-    day_ends_at: dt.datetime
+    valid_until: dt.datetime  # when the ticket leaves the queue if nobody calls it
 
 
 def issue_ticket(
@@ -187,7 +187,7 @@ def issue_ticket(
     counters = store.load_counters(session, outlet.id)
     if not any(service.code in c.services for c in counters):
         raise Conflict("no counter at this outlet serves {code}", "service", code=service.code)
-    day = policy.local_day(now)
+    day = policy.business_day(now)
     # Predict first (the newcomer is behind everyone waiting), then write the ticket once.
     ticket = Ticket(
         id=NEWEST,
@@ -205,7 +205,7 @@ def issue_ticket(
         counters=counters,
         waiting=(),
         recent_service_s=layouts.recent_service_s(session, outlet.id, now),
-        waiting_counts=store.waiting_counts(session, outlet.id, day),
+        waiting_counts=store.waiting_counts(session, outlet.id, policy.first_queue_day(now)),
     )
     ahead = sum(view.ahead_by_service(ticket).values())
     predicted = predictor_for(outlet).predict(view, ticket)
@@ -254,7 +254,7 @@ def issue_ticket(
             "people_ahead": ahead,
         },
     )
-    return Issued(ticket, token, service, outlet, ahead, policy.day_ends_at(now))
+    return Issued(ticket, token, service, outlet, ahead, policy.ticket_valid_until(now))
 
 
 def _issue_rights(operator: Operator, klass: str) -> tuple[PriorityClass, Channel]:
@@ -302,7 +302,7 @@ def requeue(session: Session, operator: Operator, ticket_id: int, now: dt.dateti
     assert locked is not None
     policy = layouts.layout(session, outlet).policy
     ticket = store.ticket_of(locked)
-    waiting = store.all_waiting(session, outlet.id, row.local_day)
+    waiting = store.all_waiting(session, outlet.id, policy.first_queue_day(now))
     ticket.requeue(now, policy, dispatch.requeue_time(ticket, waiting, now, policy.requeue_behind))
     store.save_ticket(session, ticket)
     record(

@@ -116,6 +116,7 @@ def configure_outlet(
             "counters": {str(c.number): list(c.services) for c in counters},
             "opens_at": policy.opens_at.strftime("%H:%M"),
             "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
+            "day_starts_at": policy.day_starts_at.strftime("%H:%M"),
         },
         unit_id=outlet.id,
         unit_path=outlet.path,
@@ -137,6 +138,7 @@ def _save_policy(session: Session, outlet: Unit, policy: Policy) -> None:
     row.closes_at = policy.closes_at.strftime("%H:%M") if policy.closes_at else None
     row.rating_window_s = policy.rating_window_s
     row.green_confirm = policy.green_confirm
+    row.day_starts_at = policy.day_starts_at.strftime("%H:%M")
     session.add(row)
 
 

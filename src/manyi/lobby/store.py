@@ -151,20 +151,20 @@ _COUNTERS_WITH_SKILLS = (
     .order_by(COUNTERS.c.number)
 )
 _SKILLS = select(TellerSkill.skill).where(TellerSkill.staff_id == bindparam("k_staff"))
-_WAITING_TODAY = select(*_TICKET_COLUMNS).where(
+# The queue: tickets waiting from the outlet's business day `k_since` on (see
+# Policy.first_queue_day); older ones are leftovers that `expire_stale` sends home.
+_WAITING = select(*_TICKET_COLUMNS).where(
     TICKETS.c.outlet_id == bindparam("k_outlet"),
     TICKETS.c.state == TicketState.WAITING.value,
-    TICKETS.c.local_day == bindparam("k_day"),
+    TICKETS.c.local_day >= bindparam("k_since"),
 )
-_WAITING_FOR = _WAITING_TODAY.where(
-    TICKETS.c.service_code.in_(bindparam("k_codes", expanding=True))
-)
+_WAITING_FOR = _WAITING.where(TICKETS.c.service_code.in_(bindparam("k_codes", expanding=True)))
 _WAITING_COUNTS = (
     select(TICKETS.c.service_code, func.count())
     .where(
         TICKETS.c.outlet_id == bindparam("k_outlet"),
         TICKETS.c.state == TicketState.WAITING.value,
-        TICKETS.c.local_day == bindparam("k_day"),
+        TICKETS.c.local_day >= bindparam("k_since"),
     )
     .group_by(TICKETS.c.service_code)
 )
@@ -289,9 +289,9 @@ def lock_ticket(session: Session, ticket_id: int) -> Row[Any] | None:
 
 
 def load_waiting(
-    session: Session, outlet_id: int, service_codes: Iterable[str], day: dt.date
+    session: Session, outlet_id: int, service_codes: Iterable[str], since: dt.date
 ) -> list[Ticket]:
-    """Tickets a counter may choose from today, in one read however long the queue.
+    """Tickets a counter may choose from the queue, in one read however long it is.
 
     Every priority ticket and every ticket sent to one counter (they may be
     anywhere in the line), and the front NORMAL_HEAD of each service's plain
@@ -301,7 +301,7 @@ def load_waiting(
     codes = list(service_codes)
     if not codes:
         return []
-    params = {"k_outlet": outlet_id, "k_day": day, "k_codes": codes, "k_head": NORMAL_HEAD}
+    params = {"k_outlet": outlet_id, "k_since": since, "k_codes": codes, "k_head": NORMAL_HEAD}
     return [ticket_of(r) for r in session.execute(_CANDIDATES, params)]
 
 
@@ -312,9 +312,9 @@ def claim(session: Session, ticket: Ticket) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def all_waiting(session: Session, outlet_id: int, day: dt.date) -> list[Ticket]:
-    """Everyone waiting today (yesterday's leftovers are expired by `expire_stale`)."""
-    rows = session.execute(_WAITING_TODAY, {"k_outlet": outlet_id, "k_day": day})
+def all_waiting(session: Session, outlet_id: int, since: dt.date) -> list[Ticket]:
+    """Everyone in the queue: waiting from business day `since` on (older: `expire_stale`)."""
+    rows = session.execute(_WAITING, {"k_outlet": outlet_id, "k_since": since})
     return [ticket_of(r) for r in rows]
 
 
@@ -331,20 +331,20 @@ def release_targeted(session: Session, counter_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def waiting_counts(session: Session, outlet_id: int, day: dt.date) -> dict[str, int]:
-    """How many wait today for each service: one grouped read, however long the queue."""
-    rows = session.execute(_WAITING_COUNTS, {"k_outlet": outlet_id, "k_day": day})
+def waiting_counts(session: Session, outlet_id: int, since: dt.date) -> dict[str, int]:
+    """How many are in the queue for each service: one grouped read, however long it is."""
+    rows = session.execute(_WAITING_COUNTS, {"k_outlet": outlet_id, "k_since": since})
     return {code: int(n) for code, n in rows}
 
 
-def expire_stale(session: Session, outlet_id: int, day: dt.date, now: dt.datetime) -> int:
-    """Cancel tickets still waiting from earlier days; returns how many."""
+def expire_stale(session: Session, outlet_id: int, since: dt.date, now: dt.datetime) -> int:
+    """Cancel tickets still waiting from business days before `since`; returns how many."""
     result = session.execute(
         update(LobbyTicket)
         .where(
             LobbyTicket.outlet_id == outlet_id,
             LobbyTicket.state == TicketState.WAITING.value,
-            LobbyTicket.local_day < day,
+            LobbyTicket.local_day < since,
         )
         .values(state=TicketState.FINISHED.value, outcome=Outcome.CANCELLED.value, finished_at=now)
         .execution_options(synchronize_session=False)
@@ -353,7 +353,7 @@ def expire_stale(session: Session, outlet_id: int, day: dt.date, now: dt.datetim
 
 
 def next_number(session: Session, outlet_id: int, day: dt.date, prefix: str) -> int:
-    """The next number for the day and prefix; gap-free, because it rolls back with the ticket."""
+    """The next number for the business day and prefix; gap-free: it rolls back with the ticket."""
     key = {"k_outlet": outlet_id, "k_day": day, "k_prefix": prefix}
     seq = session.execute(_BUMP, key).scalar()
     if seq is None:  # the day's first ticket with this prefix: create the row, then bump

@@ -44,6 +44,8 @@ class LobbySettings(Base):
     announcement_en: Mapped[str] = mapped_column(String(200))
     opens_at: Mapped[str] = mapped_column(String(5))  # local "HH:MM"
     closes_at: Mapped[str | None] = mapped_column(String(5))  # None: until midnight
+    # Local "HH:MM" at which the outlet's business day (numbers, daily figures) begins.
+    day_starts_at: Mapped[str] = mapped_column(String(5), default="00:00", server_default="00:00")
     rating_window_s: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     # The kiosk asks a customer to confirm they qualify before a green-channel ticket.
     green_confirm: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -99,7 +101,7 @@ class TellerSkill(Base):
 
 
 class TicketSequence(Base):
-    """The last number handed out per outlet, local day and prefix."""
+    """The last number handed out per outlet, business day and prefix."""
 
     __tablename__ = "lobby_ticket_sequences"
 
@@ -137,7 +139,7 @@ class LobbyTicket(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    local_day: Mapped[dt.date] = mapped_column(Date)
+    local_day: Mapped[dt.date] = mapped_column(Date)  # the outlet's business day of issue
     prefix: Mapped[str] = mapped_column(String(1))
     seq: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(8))

@@ -89,7 +89,7 @@ class Lobby:
             raise NotFound("no service {code} at this outlet", "service", code=service_code)
         if not self.policy.is_open(now):
             raise Conflict("the outlet is closed", "service", error_code="outlet_closed")
-        key = (self.policy.local_day(now), service.prefix)
+        key = (self.policy.business_day(now), service.prefix)
         self._numbers[key] = seq = self._numbers.get(key, 0) + 1
         ticket = Ticket(
             id=next(self._ids),

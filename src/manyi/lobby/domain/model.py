@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 from manyi.errors import Conflict, InvalidInput, Term
+from manyi.lobby.domain import days
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -153,6 +154,7 @@ class Policy:
     timezone: str = "Asia/Shanghai"
     rating_window_s: int = 30  # the rating pad accepts an answer this long after service
     green_confirm: bool = True  # the kiosk asks who the green channel is for before issuing
+    day_starts_at: dt.time = dt.time(0, 0)  # local start of the business day: see days.py
 
     def __post_init__(self) -> None:
         # Read as objects: the check is for whatever was passed, and a compiled build
@@ -182,6 +184,16 @@ class Policy:
         check_announcement(self.announcement_en, "announcement_en")
         if self.closes_at is not None and self.closes_at <= self.opens_at:
             raise InvalidInput("closing time must be after opening time", "closes_at")
+        if self.day_starts_at >= days.LATEST_START:
+            raise InvalidInput("the business day must start before 12:00", "day_starts_at")
+        # An outlet that closes for the night keeps its opening hours in one business day,
+        # so its numbers never restart while it is open.
+        if not self.open_around_the_clock and self.day_starts_at > self.opens_at:
+            raise InvalidInput(
+                "the business day must start at or before the opening time {opens}",
+                "day_starts_at",
+                opens=self.opens_at.strftime("%H:%M"),
+            )
         try:
             ZoneInfo(self.timezone)
         except (KeyError, ValueError, OSError):  # OSError: a folder such as "Asia"
@@ -194,21 +206,43 @@ class Policy:
     def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
         return reduce_dataclass(self)
 
-    def local_day(self, now: dt.datetime) -> dt.date:
-        return now.astimezone(self.zone).date()
+    @property
+    def open_around_the_clock(self) -> bool:
+        return self.opens_at == dt.time(0) and self.closes_at is None
+
+    def business_day(self, now: dt.datetime) -> dt.date:
+        """The outlet's business day at `now`: what numbers and daily figures follow."""
+        return days.business_day(now, self.zone, self.day_starts_at)
 
     def is_open(self, now: dt.datetime) -> bool:
         local = now.astimezone(self.zone).time()
         return self.opens_at <= local and (self.closes_at is None or local < self.closes_at)
 
-    def day_starts_at(self, now: dt.datetime) -> dt.datetime:
-        """The outlet's last local midnight, as an aware UTC time."""
-        return dt.datetime.combine(self.local_day(now), dt.time(0), self.zone).astimezone(dt.UTC)
+    def business_day_start(self, now: dt.datetime) -> dt.datetime:
+        """When the business day of `now` began, as an aware UTC time."""
+        return days.day_start(self.business_day(now), self.zone, self.day_starts_at)
 
-    def day_ends_at(self, now: dt.datetime) -> dt.datetime:
-        """The outlet's next local midnight, as an aware UTC time."""
-        day = self.local_day(now) + dt.timedelta(days=1)
-        return dt.datetime.combine(day, dt.time(0), self.zone).astimezone(dt.UTC)
+    def business_day_end(self, now: dt.datetime) -> dt.datetime:
+        """When the business day of `now` ends, as an aware UTC time."""
+        day = self.business_day(now) + days.ONE_DAY
+        return days.day_start(day, self.zone, self.day_starts_at)
+
+    def first_queue_day(self, now: dt.datetime) -> dt.date:
+        """The earliest business day whose waiting tickets are still in the queue at `now`.
+
+        An outlet that closes for the night starts each business day with an empty queue:
+        whoever still waits from an earlier day is sent home at the next sign-on. At an
+        outlet open around the clock the queue never breaks, so a customer who was
+        waiting when the day changed is still called in the new day (and after that
+        day, too, they are sent home).
+        """
+        today = self.business_day(now)
+        return today - days.ONE_DAY if self.open_around_the_clock else today
+
+    def ticket_valid_until(self, issued_at: dt.datetime) -> dt.datetime:
+        """How long a ticket issued at `issued_at` stays in the queue if nobody calls it."""
+        end = self.business_day_end(issued_at)
+        return self.business_day_end(end) if self.open_around_the_clock else end
 
 
 def check_announcement(template: str, field_name: str) -> None:

@@ -86,7 +86,7 @@ def issued_json(issued: Issued) -> dict[str, Any]:
         people_ahead=issued.people_ahead,
         token=issued.public_token,
         status_api=f"/api/v1/public/tickets/{issued.public_token}",
-        valid_until=issued.day_ends_at.isoformat(),
+        valid_until=issued.valid_until.isoformat(),
     )
 
 

@@ -149,7 +149,7 @@ def my_day(
 ) -> dict[str, Any]:
     unit = service.outlet_for(session, staff_operator(principal), outlet)
     policy = layouts.layout(session, unit).policy
-    day = dashboard.teller_day(session, unit, principal.id, policy.local_day(utcnow()))
+    day = dashboard.teller_day(session, unit, principal.id, policy.business_day(utcnow()))
     counter, row = staff_queries.counter_of_teller(session, unit.id, principal.id)
     current = None if row is None else ticket_json(store.ticket_of(row), waited_s=_waited(row))
     return {
@@ -217,7 +217,7 @@ def _advice_json(session: Session, unit: Any, now: dt.datetime, request: Request
     _ = translator(request_language(request))
     board = ports.advice()
     current = board.standing(session, unit.id)
-    day_start = layouts.layout(session, unit).policy.day_starts_at(now)
+    day_start = layouts.layout(session, unit).policy.business_day_start(now)
     given, acted = board.taken_since(session, unit.id, day_start)
     standing = None
     if current is not None:
