@@ -188,7 +188,7 @@ def workbench_page(
     return _workbench(request, session, principal, filters, moved=moved)
 
 
-@workbench.get("/xlsx_export.xlsx")
+@workbench.get("/export.xlsx")
 def export_workbench(
     request: Request,
     principal: Principal = require(Permission.COMPLAINTS_VIEW),
