@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from manyi.complaints.access import Caller, get_visible
 from manyi.complaints.domain.model import Action, State, next_state
 from manyi.complaints.handling import load
 from manyi.complaints.notices import tell
-from manyi.complaints.tables import ComplaintConsultation, ComplaintExpert
+from manyi.complaints.tables import Complaint, ComplaintConsultation, ComplaintExpert
 from manyi.complaints.timeline import record
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org.model import Permission, Role
@@ -169,3 +170,27 @@ def open_for(session: Session, expert_id: int) -> list[ComplaintConsultation]:
             .order_by(ComplaintConsultation.requested_at)
         )
     )
+
+
+def answered_by(session: Session, expert_id: int, *, limit: int) -> list[ComplaintConsultation]:
+    """The expert's answered consultations, the latest answer first."""
+    return list(
+        session.scalars(
+            select(ComplaintConsultation)
+            .where(
+                ComplaintConsultation.expert_id == expert_id,
+                ComplaintConsultation.answered_at.is_not(None),
+            )
+            .order_by(ComplaintConsultation.answered_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def cases_asked(
+    session: Session, consultations: Sequence[ComplaintConsultation]
+) -> dict[int, Complaint]:
+    """The cases these consultations ask about, by id. The expert asked sees them whatever
+    their own scope: the consultation is their reason to."""
+    ids = {c.complaint_id for c in consultations}
+    return {c.id: c for c in session.scalars(select(Complaint).where(Complaint.id.in_(ids)))}
