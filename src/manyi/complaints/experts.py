@@ -15,8 +15,9 @@ from manyi.complaints.notices import tell
 from manyi.complaints.tables import Complaint, ComplaintConsultation, ComplaintExpert
 from manyi.complaints.timeline import record
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.org.model import Permission, Role
-from manyi.org.tables import Staff
+from manyi.org.model import Permission, Role, path_in_scope
+from manyi.org.scope import in_scope
+from manyi.org.tables import Staff, StaffRole, Unit
 
 LEVELS = ("senior", "chief")
 
@@ -38,6 +39,47 @@ def roster(
 
     experts = [(e, s) for e, s in rows]
     return sorted(experts, key=lambda pair: (not fits(pair[0]), pair[0].level != "chief"))
+
+
+def roster_in_scope(session: Session, scope_path: str) -> list[tuple[ComplaintExpert, Staff, Unit]]:
+    """Every roster entry (active or not) of staff in the scope, active ones first, by name."""
+    rows = session.execute(
+        select(ComplaintExpert, Staff, Unit)
+        .join(Staff, Staff.id == ComplaintExpert.staff_id)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(in_scope(Unit.path, scope_path))
+        .order_by(ComplaintExpert.active.desc(), Staff.display_name)
+    ).all()
+    return [(expert, staff, unit) for expert, staff, unit in rows]
+
+
+def candidates_in_scope(session: Session, scope_path: str) -> list[Staff]:
+    """Active staff in the scope who hold the expert role, by name (who may join the roster)."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(Unit, Unit.id == Staff.unit_id)
+            .where(
+                in_scope(Unit.path, scope_path),
+                Staff.active,
+                Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role == Role.EXPERT.value)),
+            )
+            .order_by(Staff.display_name)
+        ).unique()
+    )
+
+
+def roster_entry(session: Session, staff_id: int) -> ComplaintExpert | None:
+    """The roster entry of one staff member, if they are on it."""
+    return session.get(ComplaintExpert, staff_id)
+
+
+def staff_in_scope(session: Session, scope_path: str, staff_id: int) -> Staff | None:
+    """The staff member, if they exist and work in the scope."""
+    person = session.get(Staff, staff_id)
+    if person is None or not path_in_scope(scope_path, person.unit.path):
+        return None
+    return person
 
 
 def set_expert(
