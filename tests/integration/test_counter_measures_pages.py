@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 
 from manyi.counter import measures, running
@@ -143,3 +144,24 @@ def test_the_lobby_dashboard_shows_the_counter_card(db: Database, sim: Sim, bank
         )
     lobby = client_of(db, "lobby.a").get("/lobby/dashboard")
     assert lobby.status_code == 200 and 'data-testid="counter-card"' not in lobby.text
+
+
+def test_the_dashboard_card_shows_the_outlets_day_by_the_clock(
+    db: Database, sim: Sim, bank: Bank
+) -> None:
+    """The card's "today" is the outlet's local day at `manyi.db.utcnow()`: Beijing's day ends
+    at 16:00 UTC, and the card of the next day starts empty."""
+    run_three(db, sim)  # on TODAY, from T0 (10:00 in Beijing)
+    evening = T0 + 8 * 60 * MINUTE - MINUTE  # 17:59 in Beijing, still TODAY
+    with time_machine.travel(evening, tick=False):
+        head = client_of(db, "head.a")
+        card = card_of(head.get("/lobby/dashboard").text, "counter-card")
+        assert "<strong>1 / 1</strong>" in card and "共 3 笔交易" in card
+        today = head.get("/counter/measures")  # no day given: the local day at utcnow()
+        assert 'data-testid="outlet-OUT-A"' in today.text
+    midnight = T0 + 14 * 60 * MINUTE  # 00:00 in Beijing, the day after
+    with time_machine.travel(midnight, tick=False):
+        head = client_of(db, "head.a")
+        card = card_of(head.get("/lobby/dashboard").text, "counter-card")
+        assert "<strong>0 / 0</strong>" in card
+        assert 'data-testid="no-bundles"' in head.get("/counter/measures").text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,11 +12,12 @@ from manyi.complaints.access import Caller, get_visible
 from manyi.complaints.domain.model import Action, State, next_state
 from manyi.complaints.handling import load
 from manyi.complaints.notices import tell
-from manyi.complaints.tables import ComplaintConsultation, ComplaintExpert
+from manyi.complaints.tables import Complaint, ComplaintConsultation, ComplaintExpert
 from manyi.complaints.timeline import record
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.org.model import Permission, Role
-from manyi.org.tables import Staff
+from manyi.org.model import Permission, Role, path_in_scope
+from manyi.org.scope import in_scope
+from manyi.org.tables import Staff, StaffRole, Unit
 
 LEVELS = ("senior", "chief")
 
@@ -37,6 +39,47 @@ def roster(
 
     experts = [(e, s) for e, s in rows]
     return sorted(experts, key=lambda pair: (not fits(pair[0]), pair[0].level != "chief"))
+
+
+def roster_in_scope(session: Session, scope_path: str) -> list[tuple[ComplaintExpert, Staff, Unit]]:
+    """Every roster entry (active or not) of staff in the scope, active ones first, by name."""
+    rows = session.execute(
+        select(ComplaintExpert, Staff, Unit)
+        .join(Staff, Staff.id == ComplaintExpert.staff_id)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(in_scope(Unit.path, scope_path))
+        .order_by(ComplaintExpert.active.desc(), Staff.display_name)
+    ).all()
+    return [(expert, staff, unit) for expert, staff, unit in rows]
+
+
+def candidates_in_scope(session: Session, scope_path: str) -> list[Staff]:
+    """Active staff in the scope who hold the expert role, by name (who may join the roster)."""
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(Unit, Unit.id == Staff.unit_id)
+            .where(
+                in_scope(Unit.path, scope_path),
+                Staff.active,
+                Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role == Role.EXPERT.value)),
+            )
+            .order_by(Staff.display_name)
+        ).unique()
+    )
+
+
+def roster_entry(session: Session, staff_id: int) -> ComplaintExpert | None:
+    """The roster entry of one staff member, if they are on it."""
+    return session.get(ComplaintExpert, staff_id)
+
+
+def staff_in_scope(session: Session, scope_path: str, staff_id: int) -> Staff | None:
+    """The staff member, if they exist and work in the scope."""
+    person = session.get(Staff, staff_id)
+    if person is None or not path_in_scope(scope_path, person.unit.path):
+        return None
+    return person
 
 
 def set_expert(
@@ -169,3 +212,27 @@ def open_for(session: Session, expert_id: int) -> list[ComplaintConsultation]:
             .order_by(ComplaintConsultation.requested_at)
         )
     )
+
+
+def answered_by(session: Session, expert_id: int, *, limit: int) -> list[ComplaintConsultation]:
+    """The expert's answered consultations, the latest answer first."""
+    return list(
+        session.scalars(
+            select(ComplaintConsultation)
+            .where(
+                ComplaintConsultation.expert_id == expert_id,
+                ComplaintConsultation.answered_at.is_not(None),
+            )
+            .order_by(ComplaintConsultation.answered_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def cases_asked(
+    session: Session, consultations: Sequence[ComplaintConsultation]
+) -> dict[int, Complaint]:
+    """The cases these consultations ask about, by id. The expert asked sees them whatever
+    their own scope: the consultation is their reason to."""
+    ids = {c.complaint_id for c in consultations}
+    return {c.id: c for c in session.scalars(select(Complaint).where(Complaint.id.in_(ids)))}

@@ -9,19 +9,35 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.complaints import clock
 from manyi.complaints.access import Caller
+from manyi.complaints.domain.model import OPEN_STATES
 from manyi.complaints.domain.policies import policy_from_dict, policy_to_dict
-from manyi.complaints.tables import ComplaintPolicy
+from manyi.complaints.tables import Complaint, ComplaintPolicy
 from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.org.model import Permission
 
 CLOSE_AFTER_MIN, CLOSE_AFTER_MAX = 1, 90
+
+
+def stored_policies(session: Session) -> list[ComplaintPolicy]:
+    """Every stored policy, by code (the settings page)."""
+    return list(session.scalars(select(ComplaintPolicy).order_by(ComplaintPolicy.code)))
+
+
+def open_cases_per_policy(session: Session) -> dict[str, int]:
+    """How many open cases run under each policy code (codes without any are left out)."""
+    rows = session.execute(
+        select(Complaint.policy_code, func.count())
+        .where(Complaint.state.in_([s.value for s in OPEN_STATES]))
+        .group_by(Complaint.policy_code)
+    ).all()
+    return {code: int(n) for code, n in rows}
 
 
 def _days(value: int) -> int:

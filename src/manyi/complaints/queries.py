@@ -1,4 +1,5 @@
-"""Reading complaints for the staff pages: the workbench lists, exports and the supervision board.
+"""Reading complaints for the staff pages: the workbench lists and exports, who can take a case,
+names of people and units, and one case's records. The supervision board: `supervision_board`.
 
 Every query starts from the caller's scope (the responsible unit's path under
 the caller's unit), so a list or an export can never hold a case the caller
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, case, func, or_, select
@@ -23,7 +24,12 @@ from manyi.complaints.domain.deadlines import DeadlineStatus
 from manyi.complaints.domain.model import OPEN_STATES, State, ancestor_ids
 from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.routing import recused
-from manyi.complaints.tables import Complaint, ComplaintSupervision
+from manyi.complaints.tables import (
+    Complaint,
+    ComplaintConsultation,
+    ComplaintExtension,
+    ComplaintSupervision,
+)
 from manyi.org.model import Permission, Role
 from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, StaffRole, Unit
@@ -74,6 +80,13 @@ class Filters:
 
 def complaint_in_scope(caller: Caller) -> ColumnElement[bool]:
     return in_scope(Complaint.responsible_unit_path, caller.scope_path)
+
+
+def reference_in_scope(session: Session, caller: Caller, complaint_id: int) -> str | None:
+    """The case's reference, or None when there is no such case in the caller's scope."""
+    return session.scalar(
+        select(Complaint.reference).where(Complaint.id == complaint_id, complaint_in_scope(caller))
+    )
 
 
 def _category(column: InstrumentedAttribute[str | None], code: str) -> ColumnElement[bool]:
@@ -347,68 +360,36 @@ def active_unit_by_code(session: Session, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == code.strip(), Unit.active))
 
 
-# --- Supervision board ------------------------------------------------------------------------
+# --- One case's records (the case page) ------------------------------------------------------
 
 
-@dataclass
-class SupervisionRow:
-    supervision: ComplaintSupervision
-    complaint: Complaint
-    supervising_unit: str
-    responsible_unit: str
-    handler_name: str
-    supervisor_name: str
+@dataclass(frozen=True)
+class CaseRecords:
+    """What was asked and decided on one case besides its timeline."""
 
-    def days_left(self, now: dt.datetime) -> float:
-        return (self.supervision.due_at - now).total_seconds() / 86400
+    extensions: list[ComplaintExtension]  # oldest request first
+    consultations: list[ComplaintConsultation]  # oldest first
+    supervisions: list[ComplaintSupervision]  # by round, then level
 
 
-@dataclass
-class Board:
-    rows: list[SupervisionRow]
-    per_level: dict[int, int] = field(default_factory=dict)
-    groups: list[tuple[str, int, list[SupervisionRow]]] = field(default_factory=list)
-
-
-def supervision_board(session: Session, caller: Caller, lang: str) -> Board:
-    """Open supervisions (督办) of cases in the caller's scope, grouped by supervising unit and
-    level, most urgent supervision first within each group."""
-    supervising = aliased(Unit)
-    responsible = aliased(Unit)
-    handler = aliased(Staff)
-    supervisor = aliased(Staff)
-    result = session.execute(
-        select(
-            ComplaintSupervision,
-            Complaint,
-            supervising,
-            responsible,
-            handler.display_name,
-            supervisor.display_name,
-        )
-        .join(Complaint, Complaint.id == ComplaintSupervision.complaint_id)
-        .join(supervising, supervising.id == ComplaintSupervision.unit_id)
-        .join(responsible, responsible.id == Complaint.responsible_unit_id)
-        .outerjoin(handler, handler.id == Complaint.handler_id)
-        .outerjoin(supervisor, supervisor.id == ComplaintSupervision.supervisor_id)
-        .where(ComplaintSupervision.state == "open", complaint_in_scope(caller))
-        .order_by(supervising.path, ComplaintSupervision.level, ComplaintSupervision.due_at)
-    ).all()
-    board = Board(rows=[])
-    for sup, complaint, sup_unit, resp_unit, handler_name, supervisor_name in result:
-        row = SupervisionRow(
-            supervision=sup,
-            complaint=complaint,
-            supervising_unit=sup_unit.name(lang),
-            responsible_unit=resp_unit.name(lang),
-            handler_name=handler_name or "",
-            supervisor_name=supervisor_name or "",
-        )
-        board.rows.append(row)
-        board.per_level[sup.level] = board.per_level.get(sup.level, 0) + 1
-        if board.groups and board.groups[-1][:2] == (row.supervising_unit, sup.level):
-            board.groups[-1][2].append(row)
-        else:
-            board.groups.append((row.supervising_unit, sup.level, [row]))
-    board.per_level = dict(sorted(board.per_level.items()))
-    return board
+def case_records(session: Session, complaint_id: int) -> CaseRecords:
+    """The case's extension requests, expert consultations and supervisions (督办); the caller
+    has checked that the case is visible."""
+    e, c, s = ComplaintExtension, ComplaintConsultation, ComplaintSupervision
+    return CaseRecords(
+        extensions=list(
+            session.scalars(
+                select(e).where(e.complaint_id == complaint_id).order_by(e.requested_at, e.id)
+            )
+        ),
+        consultations=list(
+            session.scalars(
+                select(c).where(c.complaint_id == complaint_id).order_by(c.requested_at, c.id)
+            )
+        ),
+        supervisions=list(
+            session.scalars(
+                select(s).where(s.complaint_id == complaint_id).order_by(s.round, s.level)
+            )
+        ),
+    )

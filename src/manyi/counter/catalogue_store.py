@@ -35,6 +35,8 @@ __all__ = [
     "latest_types",
     "seed_catalogue",
     "type_of",
+    "version_counts",
+    "versions_of",
 ]
 
 SEEDED_BY: Final = "catalogue seed"
@@ -143,6 +145,25 @@ def latest_rows(session: Session) -> list[CounterTransactionType]:
         .order_by(first.c.first)
     )
     return list(session.scalars(statement))
+
+
+def version_counts(session: Session) -> dict[str, int]:
+    """How many versions each type code has stored (the catalogue list)."""
+    per_code = select(CounterTransactionType.code, func.count()).group_by(
+        CounterTransactionType.code
+    )
+    return {code: int(count) for code, count in session.execute(per_code)}
+
+
+def versions_of(session: Session, code: str) -> list[CounterTransactionType]:
+    """Every stored version of `code`, newest first (the type's history)."""
+    return list(
+        session.scalars(
+            select(CounterTransactionType)
+            .where(CounterTransactionType.code == code)
+            .order_by(CounterTransactionType.version.desc())
+        )
+    )
 
 
 def latest_types(session: Session, codes: Sequence[str]) -> list[TransactionType]:

@@ -1,9 +1,12 @@
-"""Reading bundles for the screens: the teller's called ticket, their bundles of the day, and
-everything one bundle's screen shows (`view`). No changes here; bundles.py changes bundles."""
+"""Reading bundles for the screens: the teller's called ticket, their bundles of the day,
+everything one bundle's screen shows (`view`), and the authorisation requests as the
+supervisors' screens show them (`requests_shown`, `request_shown`). No changes here;
+bundles.py changes bundles, authorisations.py decides requests."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,10 +24,23 @@ from manyi.counter.tables import (
     CounterCorrection,
     CounterPrefill,
 )
+from manyi.errors import NotFound
 from manyi.lobby.tables import LobbyTicket
 from manyi.org.model import Permission
+from manyi.org.tables import Staff, Unit
 
-__all__ = ["BundleView", "CalledTicket", "called_ticket", "current_ticket", "recent", "view"]
+__all__ = [
+    "BundleView",
+    "CalledTicket",
+    "RequestShown",
+    "bundle_reference",
+    "called_ticket",
+    "current_ticket",
+    "recent",
+    "request_shown",
+    "requests_shown",
+    "view",
+]
 
 _LIVE_TICKET = ("called", "serving")
 
@@ -110,3 +126,66 @@ def recent(
             .limit(limit)
         )
     )
+
+
+# --- authorisation requests, for the supervisors' screens -------------------------------
+
+
+@dataclass(frozen=True)
+class RequestShown:
+    """One authorisation request with its bundle, its outlet and the names of its people."""
+
+    row: CounterAuthorisation
+    bundle: CounterBundle
+    outlet: Unit
+    teller: str  # who asked for it
+    claimed_by: str  # who holds it at the remote centre, or ""
+
+
+def requests_shown(session: Session, rows: Sequence[CounterAuthorisation]) -> list[RequestShown]:
+    """The requests in the order given, each with its bundle, outlet and people, in three
+    queries whatever their number."""
+    if not rows:
+        return []
+    bundles = {
+        b.id: b
+        for b in session.scalars(
+            select(CounterBundle).where(CounterBundle.id.in_({r.bundle_id for r in rows}))
+        )
+    }
+    units = {
+        u.id: u
+        for u in session.scalars(select(Unit).where(Unit.id.in_({r.outlet_id for r in rows})))
+    }
+    staff_ids = {r.requested_by_id for r in rows} | {
+        r.claimed_by_id for r in rows if r.claimed_by_id
+    }
+    names: dict[int, str] = {
+        staff_id: name
+        for staff_id, name in session.execute(
+            select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids))
+        )
+    }
+    return [
+        RequestShown(
+            row=row,
+            bundle=bundles[row.bundle_id],
+            outlet=units[row.outlet_id],
+            teller=names.get(row.requested_by_id, ""),
+            claimed_by=names.get(row.claimed_by_id, "") if row.claimed_by_id else "",
+        )
+        for row in rows
+    ]
+
+
+def request_shown(session: Session, clerk: Clerk, request_id: int) -> RequestShown:
+    """One request in the clerk's scope, else NotFound (ids outside the scope reveal nothing)."""
+    row = session.get(CounterAuthorisation, request_id)
+    if row is None or not clerk.sees(row.outlet_path):
+        raise NotFound("there is no authorisation request {id}", "request", id=request_id)
+    return requests_shown(session, [row])[0]
+
+
+def bundle_reference(session: Session, bundle_id: int) -> str:
+    """The reference of a bundle the caller already holds a request of (BD…)."""
+    return session.get_one(CounterBundle, bundle_id).reference

@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from manyi.complaints import (
     access,
@@ -28,13 +27,7 @@ from manyi.complaints.access import Caller
 from manyi.complaints.domain.model import Action, State, allowed_actions, may
 from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.domain.taxonomy import Axis, Flag
-from manyi.complaints.tables import (
-    Complaint,
-    ComplaintConsultation,
-    ComplaintEvent,
-    ComplaintExtension,
-    ComplaintSupervision,
-)
+from manyi.complaints.tables import Complaint, ComplaintEvent
 from manyi.complaints.web.common import (
     ACTION_ROUTES,
     caller_of,
@@ -161,27 +154,10 @@ def case_context(
     policy = policies.of(complaint.policy_code)
     status = policies.status(complaint, now)
     events = timeline.events(session, complaint.id)
-    extension_rows = list(
-        session.scalars(
-            select(ComplaintExtension)
-            .where(ComplaintExtension.complaint_id == complaint.id)
-            .order_by(ComplaintExtension.requested_at, ComplaintExtension.id)
-        )
-    )
-    consultations = list(
-        session.scalars(
-            select(ComplaintConsultation)
-            .where(ComplaintConsultation.complaint_id == complaint.id)
-            .order_by(ComplaintConsultation.requested_at, ComplaintConsultation.id)
-        )
-    )
-    supervisions = list(
-        session.scalars(
-            select(ComplaintSupervision)
-            .where(ComplaintSupervision.complaint_id == complaint.id)
-            .order_by(ComplaintSupervision.round, ComplaintSupervision.level)
-        )
-    )
+    records = queries.case_records(session, complaint.id)
+    extension_rows = records.extensions
+    consultations = records.consultations
+    supervisions = records.supervisions
     people_ids: list[int | None] = [complaint.handler_id, complaint.registered_by_id]
     unit_ids: list[int | None] = [complaint.responsible_unit_id, complaint.registered_unit_id]
     for event in events:

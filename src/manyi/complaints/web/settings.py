@@ -10,15 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 
 from manyi import audit
 from manyi.complaints import categories, clock, experts, policy_store
 from manyi.complaints.access import Caller
-from manyi.complaints.domain.model import OPEN_STATES
 from manyi.complaints.domain.policies import DayCount, DeadlinePolicy
 from manyi.complaints.domain.taxonomy import Axis
-from manyi.complaints.tables import Complaint, ComplaintExpert, ComplaintPolicy
 from manyi.complaints.web.common import (
     caller_of,
     category_label,
@@ -28,9 +25,7 @@ from manyi.complaints.web.common import (
 )
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
-from manyi.org.model import Permission, Role, path_in_scope
-from manyi.org.scope import in_scope
-from manyi.org.tables import Staff, StaffRole, Unit
+from manyi.org.model import Permission
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
@@ -95,7 +90,7 @@ def _settings_context(
         context["parents"] = [c for c in rows if not c.parent_code and c.active]
     elif context["tab"] == "policies":
         clock.ensure_policies(session)
-        policies = list(session.scalars(select(ComplaintPolicy).order_by(ComplaintPolicy.code)))
+        policies = policy_store.stored_policies(session)
         context["policies"] = [
             (
                 row,
@@ -104,38 +99,15 @@ def _settings_context(
             )
             for row in policies
         ]
-        open_cases = session.execute(
-            select(Complaint.policy_code, func.count())
-            .where(Complaint.state.in_([s.value for s in OPEN_STATES]))
-            .group_by(Complaint.policy_code)
-        ).all()
-        context["in_use"] = {code: int(n) for code, n in open_cases}
+        context["in_use"] = policy_store.open_cases_per_policy(session)
     else:
         context.update(_experts_context(session, principal, lang))
     return context
 
 
 def _experts_context(session: Session, principal: Principal, lang: str) -> dict[str, Any]:
-    scoped = in_scope(Unit.path, principal.unit_path)
-    roster = session.execute(
-        select(ComplaintExpert, Staff, Unit)
-        .join(Staff, Staff.id == ComplaintExpert.staff_id)
-        .join(Unit, Unit.id == Staff.unit_id)
-        .where(scoped)
-        .order_by(ComplaintExpert.active.desc(), Staff.display_name)
-    ).all()
-    candidates = list(
-        session.scalars(
-            select(Staff)
-            .join(Unit, Unit.id == Staff.unit_id)
-            .where(
-                scoped,
-                Staff.active,
-                Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role == Role.EXPERT.value)),
-            )
-            .order_by(Staff.display_name)
-        ).unique()
-    )
+    roster = experts.roster_in_scope(session, principal.unit_path)
+    candidates = experts.candidates_in_scope(session, principal.unit_path)
     return {
         "roster": roster,
         "candidates": candidates,
@@ -172,7 +144,7 @@ def settings_page(
     session: Session = DbSession,
 ) -> Response:
     values: dict[str, Any] = {}
-    expert = session.get(ComplaintExpert, int(edit)) if edit.isdigit() else None
+    expert = experts.roster_entry(session, int(edit)) if edit.isdigit() else None
     if expert is not None:  # "change": the form starts from the expert's current entry
         values = {
             "staff_id": str(expert.staff_id),
@@ -340,8 +312,12 @@ def set_expert(
     }
 
     def work(caller: Caller) -> str:
-        person = session.get(Staff, int(staff_id)) if staff_id.isdigit() else None
-        if person is None or not path_in_scope(principal.unit_path, person.unit.path):
+        person = (
+            experts.staff_in_scope(session, principal.unit_path, int(staff_id))
+            if staff_id.isdigit()
+            else None
+        )
+        if person is None:
             raise InvalidInput("choose a staff member who holds the expert role", "staff_id")
         expert = experts.set_expert(
             session,

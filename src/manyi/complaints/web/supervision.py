@@ -6,14 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from manyi.complaints import categories, experts, queries
 from manyi.complaints.adapters import xlsx_export
-from manyi.complaints.tables import (
-    Complaint,
-    ComplaintConsultation,
-)
+from manyi.complaints.supervision_board import supervision_board
 from manyi.complaints.web.common import (
     caller_of,
     category_label,
@@ -42,7 +38,7 @@ def supervision_page(
 ) -> Response:
     lang = request_language(request)
     _ = translator(lang)
-    board = queries.supervision_board(session, caller_of(principal), lang)
+    board = supervision_board(session, caller_of(principal), lang)
     now = utcnow()
     return page(
         request,
@@ -59,7 +55,7 @@ def supervision_export(
 ) -> Response:
     lang = request_language(request)
     _ = translator(lang)
-    board = queries.supervision_board(session, caller_of(principal), lang)
+    board = supervision_board(session, caller_of(principal), lang)
     now = utcnow()
     headers = [
         _("Supervising unit"),
@@ -111,19 +107,8 @@ def _consultations_context(
 ) -> dict[str, Any]:
     lang = request_language(request)
     waiting = experts.open_for(session, principal.id)
-    answered = list(
-        session.scalars(
-            select(ComplaintConsultation)
-            .where(
-                ComplaintConsultation.expert_id == principal.id,
-                ComplaintConsultation.answered_at.is_not(None),
-            )
-            .order_by(ComplaintConsultation.answered_at.desc())
-            .limit(20)
-        )
-    )
-    ids = {c.complaint_id for c in [*waiting, *answered]}
-    cases = {c.id: c for c in session.scalars(select(Complaint).where(Complaint.id.in_(ids)))}
+    answered = experts.answered_by(session, principal.id, limit=20)
+    cases = experts.cases_asked(session, [*waiting, *answered])
     people = queries.staff_names(session, [c.requested_by_id for c in waiting])
     units = queries.unit_names(session, [c.responsible_unit_id for c in cases.values()], lang)
     return {

@@ -1,9 +1,9 @@
 """The complaint workbench (投诉工作台): tabs, filters, pages, Excel export, bulk reassignment.
 
 Thin: parse the query, call `queries` and `handling`, render. The other complaint pages live
-in `views_cases` (a case), `views_actions` (its actions), `views_register`, `views_admin`
-(supervision board, consultations) and `views_settings`; `router` gathers them all, fixed
-paths before `/complaints/{complaint_id}`.
+in `cases` (a case), `actions` (its actions), `register`, `supervision` (supervision board,
+consultations) and `settings`; `router` gathers them all, fixed paths before
+`/complaints/{complaint_id}`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from manyi.complaints import access, categories, handling, queries
 from manyi.complaints.access import Caller
@@ -22,7 +21,6 @@ from manyi.complaints.adapters import xlsx_export
 from manyi.complaints.domain.model import OPEN_STATES, State, TransitionError
 from manyi.complaints.domain.taxonomy import Axis
 from manyi.complaints.queries import EXPORT_CAP, Filters, Tab
-from manyi.complaints.tables import Complaint
 from manyi.complaints.web.common import (
     caller_of,
     category_label,
@@ -311,11 +309,7 @@ def bulk_reassign(
     now = utcnow()
     report: list[dict[str, Any]] = []
     for complaint_id in dict.fromkeys(ids):
-        reference = session.scalar(
-            select(Complaint.reference).where(
-                Complaint.id == complaint_id, queries.complaint_in_scope(caller)
-            )
-        )
+        reference = queries.reference_in_scope(session, caller, complaint_id)
         try:
             with session.begin_nested():
                 handling.reassign(session, caller, complaint_id, now, handler_id=target, note=note)

@@ -17,20 +17,19 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from manyi.counter import authorisations as authorise
-from manyi.counter import bundles
+from manyi.counter import bundles, queries
 from manyi.counter.access import Clerk
 from manyi.counter.bundles import BundleView
 from manyi.counter.domain.fields import field_dictionary
 from manyi.counter.domain.merge import MergedField
-from manyi.counter.tables import CounterAuthorisation, CounterBundle
+from manyi.counter.queries import RequestShown
+from manyi.counter.tables import CounterAuthorisation
 from manyi.counter.web.common import clerk_of, error_text, page, reason_text, state_labels
 from manyi.db import Session, utcnow
 from manyi.errors import ManyiError, NotFound
 from manyi.org.model import Permission
-from manyi.org.tables import Staff, Unit
 from manyi.personal import mask_card, mask_id
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -91,50 +90,33 @@ def _line(data: dict[str, Any], lang: str, _: Translate) -> Line:
     return Line(number, name, money, str(data.get("level", "")), reasons)
 
 
-def _shown(
-    session: Session, clerk: Clerk, rows: list[CounterAuthorisation], request: Request
-) -> list[Shown]:
+def _shown(clerk: Clerk, found: list[RequestShown], request: Request) -> list[Shown]:
     lang = request_language(request)
     _ = translator(lang)
-    if not rows:
-        return []
-    bundles_by_id = {
-        b.id: b
-        for b in session.scalars(
-            select(CounterBundle).where(CounterBundle.id.in_({r.bundle_id for r in rows}))
-        )
-    }
-    units = {
-        u.id: u
-        for u in session.scalars(select(Unit).where(Unit.id.in_({r.outlet_id for r in rows})))
-    }
-    staff_ids = {r.requested_by_id for r in rows} | {
-        r.claimed_by_id for r in rows if r.claimed_by_id
-    }
-    names: dict[int, str] = {
-        staff_id: name
-        for staff_id, name in session.execute(
-            select(Staff.id, Staff.display_name).where(Staff.id.in_(staff_ids))
-        )
-    }
     now = utcnow()
     out = []
-    for row in rows:
-        bundle, unit = bundles_by_id[row.bundle_id], units[row.outlet_id]
+    for one in found:
+        row, bundle, unit = one.row, one.bundle, one.outlet
         out.append(
             Shown(
                 row=row,
                 reference=bundle.reference,
                 outlet=unit.name_en if lang == "en" and unit.name_en else unit.name_zh,
                 zone=unit.timezone,
-                teller=names.get(row.requested_by_id, ""),
-                claimed_by=names.get(row.claimed_by_id, "") if row.claimed_by_id else "",
+                teller=one.teller,
+                claimed_by=one.claimed_by,
                 waiting_min=max(0, int((now - row.requested_at).total_seconds() // 60)),
                 own=bundle.teller_id == clerk.staff_id,
                 lines=[_line(line, lang, _) for line in row.lines],
             )
         )
     return out
+
+
+def _shown_rows(
+    session: Session, clerk: Clerk, rows: list[CounterAuthorisation], request: Request
+) -> list[Shown]:
+    return _shown(clerk, queries.requests_shown(session, rows), request)
 
 
 def _value(field: MergedField, value: Any, lang: str, _: Translate) -> str:
@@ -215,11 +197,11 @@ def _screen(
     """The screen; `again` (error, failed, note) when a decision was refused."""
     clerk = clerk_of(principal)
     centre = clerk.can(Permission.COUNTER_REMOTE_AUTHORISE) and not clerk.at_outlet
-    local = _shown(session, clerk, authorise.pending_here(session, clerk), request)
+    local = _shown_rows(session, clerk, authorise.pending_here(session, clerk), request)
     queue: list[Shown] = []
     held: list[tuple[Shown, list[ValueSection]]] = []
     if centre:
-        queue = _shown(session, clerk, authorise.remote_queue(session, clerk), request)
+        queue = _shown_rows(session, clerk, authorise.remote_queue(session, clerk), request)
         held = [
             (s, _bundle_values(session, clerk, s, request))
             for s in queue
@@ -264,18 +246,11 @@ def claim(
         return _screen(request, session, principal, exc.status_code, error=error_text(request, exc))
     if row is None:
         return RedirectResponse(f"{SCREEN}?done=empty", status_code=303)
-    reference = session.get_one(CounterBundle, row.bundle_id).reference
+    reference = queries.bundle_reference(session, row.bundle_id)
     return RedirectResponse(f"{SCREEN}?done=claimed&ref={reference}", status_code=303)
 
 
 # --- one request ------------------------------------------------------------------------
-
-
-def _request_in_scope(session: Session, clerk: Clerk, request_id: int) -> CounterAuthorisation:
-    row = session.get(CounterAuthorisation, request_id)
-    if row is None or not clerk.sees(row.outlet_path):
-        raise NotFound("there is no authorisation request {id}", "request", id=request_id)
-    return row
 
 
 def _detail(
@@ -288,7 +263,7 @@ def _detail(
 ) -> Response:
     clerk = clerk_of(principal)
     try:
-        row = _request_in_scope(session, clerk, request_id)
+        found = queries.request_shown(session, clerk, request_id)
     except NotFound as exc:
         return page(
             request,
@@ -299,7 +274,8 @@ def _detail(
             },
             404,
         )
-    shown = _shown(session, clerk, [row], request)[0]
+    row = found.row
+    shown = _shown(clerk, [found], request)[0]
     decidable = (
         row.state == "pending" and row.level == "supervisor" and row.outlet_id == clerk.unit_id
     ) or (row.state == "claimed" and row.claimed_by_id == clerk.staff_id)
@@ -307,7 +283,7 @@ def _detail(
         "title": shown.reference,
         "s": shown,
         "values": _bundle_values(session, clerk, shown, request),
-        "bundle_state": session.get_one(CounterBundle, row.bundle_id).state,
+        "bundle_state": found.bundle.state,
         "decidable": decidable and not shown.own,
         "back": "detail",
         **_NOTHING_REFUSED,
@@ -360,7 +336,7 @@ def _act(
         if back == "detail":
             return _detail(request, session, principal, request_id, exc.status_code, **again)
         return _screen(request, session, principal, exc.status_code, **again)
-    reference = session.get_one(CounterBundle, row.bundle_id).reference
+    reference = queries.bundle_reference(session, row.bundle_id)
     done = {"approve": "approved", "reject": "rejected", "release": "released"}[action]
     return RedirectResponse(f"{SCREEN}?done={done}&ref={reference}", status_code=303)
 

@@ -14,13 +14,11 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 
 from manyi.counter import catalogue_store
 from manyi.counter.domain.authorisation_rules import Rule
 from manyi.counter.domain.catalogue import TransactionType
 from manyi.counter.domain.fields import Field, field_dictionary
-from manyi.counter.tables import CounterTransactionType
 from manyi.counter.web.common import clerk_of, error_text, level_labels, page
 from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError, Term
@@ -128,10 +126,7 @@ def catalogue_list(
     session: Session = DbSession,
 ) -> Response:
     _ = translator(request_language(request))
-    per_code = select(CounterTransactionType.code, func.count()).group_by(
-        CounterTransactionType.code
-    )
-    versions = {code: int(count) for code, count in session.execute(per_code)}
+    versions = catalogue_store.version_counts(session)
     types = [
         type_summary(catalogue_store.type_of(row), _) | {"row": row, "versions": versions[row.code]}
         for row in catalogue_store.latest_rows(session)
@@ -165,12 +160,9 @@ def field_dictionary_page(
 
 def _history(session: Session, code: str) -> list[dict[str, Any]]:
     """Every stored version of `code`, newest first, with the reason given for each edit."""
-    rows = session.scalars(
-        select(CounterTransactionType)
-        .where(CounterTransactionType.code == code)
-        .order_by(CounterTransactionType.version.desc())
-    )
-    return [{"row": row, "reason": row.reason} for row in rows]
+    return [
+        {"row": row, "reason": row.reason} for row in catalogue_store.versions_of(session, code)
+    ]
 
 
 def _type_page(
