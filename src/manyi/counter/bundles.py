@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from manyi.counter import catalogue_store, measures
 from manyi.counter.access import Clerk, bundle_for
-from manyi.counter.adapters.peripherals import IdCardReader
+from manyi.counter.adapters.id_reader import IdCardReader
 from manyi.counter.domain.authorisation_rules import (
     CUSTOMER_FLAGS,
     AuthorisationRequest,

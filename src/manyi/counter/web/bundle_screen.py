@@ -17,7 +17,8 @@ from starlette.requests import Request
 from manyi.counter import bundles, demo, store
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
-from manyi.counter.adapters.peripherals import SimulatedIdCardReader, SimulatedPinPad
+from manyi.counter.adapters.id_reader import SimulatedIdCardReader
+from manyi.counter.adapters.pin_pad import SimulatedPinPad
 from manyi.counter.domain.authorisation_rules import Level
 from manyi.counter.domain.bundle_states import Action, BundleState
 from manyi.counter.domain.fields import LONG_TERM, field_dictionary
