@@ -33,7 +33,7 @@ from manyi.counter.domain.authorisation_rules import (
 from manyi.counter.domain.bundle_states import FINAL, Action, BundleState, next_state
 from manyi.counter.domain.catalogue import IdentityCheck
 from manyi.counter.domain.execution import idempotency_key
-from manyi.counter.domain.fields import compact
+from manyi.counter.domain.field_checks import compact
 from manyi.counter.domain.merge import merge
 from manyi.counter.prefill import clean_values, find_prefill, submit_prefill
 from manyi.counter.queries import (
