@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from manyi.complaints import access, attachments, experts, extensions, handling, queries
+from manyi.complaints import access, attachments, experts, extensions, handling, queries, resolution
 from manyi.complaints.access import Caller
 from manyi.complaints.domain.model import Action, TransitionError
 from manyi.complaints.tables import Complaint
@@ -105,7 +105,7 @@ def decide(
         complaint_id,
         "decide",
         values,
-        lambda caller, now: handling.decide(
+        lambda caller, now: resolution.decide(
             session,
             caller,
             complaint_id,
@@ -134,7 +134,7 @@ def close(
         complaint_id,
         "close",
         {"reason": reason, "note": note},
-        lambda caller, now: handling.close(
+        lambda caller, now: resolution.close(
             session, caller, complaint_id, now, reason=reason, note=note
         ),
     )
@@ -155,7 +155,7 @@ def reopen(
         complaint_id,
         "reopen",
         {"reason": reason},
-        lambda caller, now: handling.reopen(session, caller, complaint_id, now, reason=reason),
+        lambda caller, now: resolution.reopen(session, caller, complaint_id, now, reason=reason),
     )
 
 
@@ -174,7 +174,7 @@ def withdraw(
         complaint_id,
         "withdraw",
         {"note": note},
-        lambda caller, now: handling.withdraw(session, caller, complaint_id, now, note=note),
+        lambda caller, now: resolution.withdraw(session, caller, complaint_id, now, note=note),
     )
 
 
