@@ -113,8 +113,8 @@ def plug_features() -> None:
 
 def body_caps() -> list[BodyCap]:
     """The routes that take uploads, each with the largest request it reads."""
-    from manyi.complaints.web.actions import ATTACH_CAP
     from manyi.complaints.web.public import FORM_CAP
+    from manyi.complaints.web.side_actions import ATTACH_CAP
 
     return [FORM_CAP, ATTACH_CAP]
 
