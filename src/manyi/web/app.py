@@ -122,6 +122,7 @@ def body_caps() -> list[BodyCap]:
 def _install_routes(app: FastAPI) -> None:
     from manyi.audit.views import router as audit_router
     from manyi.complaints.web.public import router as complaints_public
+    from manyi.complaints.web.public_status import router as complaints_status
     from manyi.complaints.web.workbench import router as complaints_views
     from manyi.counter.web.prefill_phone import router as counter_public
     from manyi.counter.web.routes import router as counter_views
@@ -148,6 +149,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(lobby_views)
     app.include_router(notify_views)
     app.include_router(complaints_public)
+    app.include_router(complaints_status)
     app.include_router(complaints_views)
     app.include_router(counter_public)
     app.include_router(counter_views)
