@@ -134,7 +134,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.lobby.web.screens_api import router as lobby_screens_api
     from manyi.notify.views import router as notify_views
     from manyi.org.api import router as org_api
-    from manyi.org.views import router as org_views
+    from manyi.org.web import router as org_views
     from manyi.web.shell import router as shell_router
 
     app.include_router(lobby_device_api)  # first: the busiest routes match soonest
