@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
-from manyi.complaints import handling
+from manyi.complaints import handling, resolution
 from manyi.complaints.access import Caller
 from manyi.complaints.tables import Complaint
 from manyi.db import Database, utcnow
@@ -110,7 +110,7 @@ def reply(e2e_database_url: str, reference: str, text: str) -> None:
     try:
         with database.session() as session:
             handling.start(session, caller, case_id, utcnow(), note="")
-            handling.decide(
+            resolution.decide(
                 session, caller, case_id, utcnow(), decision=text, reply_channel="online"
             )
     finally:

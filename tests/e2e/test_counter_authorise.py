@@ -20,7 +20,7 @@ from sqlalchemy import select
 from manyi.counter import authorisations as authorise
 from manyi.counter import bundles, catalogue_store, prefill
 from manyi.counter.access import Clerk
-from manyi.counter.adapters.peripherals import SimulatedIdCardReader
+from manyi.counter.adapters.id_reader import SimulatedIdCardReader
 from manyi.counter.demo import customers, id_card
 from manyi.db import Database, utcnow
 from manyi.org.tables import Staff

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from manyi.counter import bundles, catalogue_store, prefill, running
 from manyi.counter.access import Clerk
-from manyi.counter.adapters.peripherals import SessionKey, SimulatedPinPad
+from manyi.counter.adapters.pin_pad import SessionKey, SimulatedPinPad
 from manyi.counter.adapters.registry import DEMO_CORE_SEED
 from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.demo import customers

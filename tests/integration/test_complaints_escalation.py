@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from manyi.complaints import handling, intake
+from manyi.complaints import handling, intake, resolution
 from manyi.complaints.escalation import ScanReport, scan
 from manyi.complaints.tables import Complaint, ComplaintSupervision
 from manyi.db import Database
@@ -98,7 +98,7 @@ def test_warnings_then_supervision_level_by_level(db: Database, cb: ComplaintBan
     decided_at = DUE + dt.timedelta(days=4)
     with db.session() as session:
         handling.start(session, caller, case, decided_at)
-        handling.decide(
+        resolution.decide(
             session, caller, case, decided_at, decision="已核实并答复", reply_channel="phone"
         )
     assert {s[2] for s in supervisions(db, case)} == {"resolved"}

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from manyi.complaints import handling, intake
+from manyi.complaints import handling, intake, resolution
 from manyi.complaints.tables import Complaint, ComplaintAttachment, ComplaintEvent
 from manyi.db import Database, utcnow
 from manyi.notify.tables import NotifyMessage
@@ -117,7 +117,9 @@ def decide(db: Database, cb: ComplaintBank, reference: str, reply: str) -> None:
     case_id = complaint(db, reference).id
     with db.session() as session:
         handling.start(session, caller, case_id, utcnow())
-        handling.decide(session, caller, case_id, utcnow(), decision=reply, reply_channel="online")
+        resolution.decide(
+            session, caller, case_id, utcnow(), decision=reply, reply_channel="online"
+        )
 
 
 # --- filing ----------------------------------------------------------------------------

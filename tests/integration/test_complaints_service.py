@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from manyi.audit.tables import AuditEvent
-from manyi.complaints import experts, extensions, handling, intake
+from manyi.complaints import experts, extensions, handling, intake, resolution
 from manyi.complaints.access import get_visible
 from manyi.complaints.domain.model import TransitionError
 from manyi.complaints.tables import Complaint, ComplaintEvent
@@ -188,7 +188,7 @@ def test_the_whole_way_from_assigned_to_closed(db: Database, cb: ComplaintBank) 
     later = NOW + dt.timedelta(days=3)
     with db.session() as session:
         handling.start(session, handler, case, later)
-        handling.decide(
+        resolution.decide(
             session,
             handler,
             case,
@@ -198,7 +198,7 @@ def test_the_whole_way_from_assigned_to_closed(db: Database, cb: ComplaintBank) 
             root_cause="高峰时段窗口不足",
             rectification_ref="ZG-2026-001",
         )
-        handling.close(session, handler, case, later, reason="accepted")
+        resolution.close(session, handler, case, later, reason="accepted")
     closed = load(db, case)
     assert closed.state == "closed" and closed.close_reason == "accepted"
     assert not closed.breached and closed.next_check_at is None
@@ -212,29 +212,31 @@ def test_forbidden_transitions_and_actors(db: Database, cb: ComplaintBank) -> No
     manager = cb.caller(db, "manager_sub_a")
     with db.session() as session:
         with pytest.raises(TransitionError):
-            handling.decide(session, handler, case, NOW, decision="x", reply_channel="phone")
+            resolution.decide(session, handler, case, NOW, decision="x", reply_channel="phone")
         with pytest.raises(Forbidden):
             handling.start(session, other, case, NOW)
         with pytest.raises(Forbidden):
             handling.start(session, manager, case, NOW)  # only the handler investigates
         with pytest.raises(TransitionError):
-            handling.close(session, handler, case, NOW, reason="accepted")
+            resolution.close(session, handler, case, NOW, reason="accepted")
         with pytest.raises(TransitionError):
-            handling.reopen(session, manager, case, NOW, reason="客户不满意")
+            resolution.reopen(session, manager, case, NOW, reason="客户不满意")
     with db.session() as session:
         handling.start(session, handler, case, NOW)
         with pytest.raises(InvalidInput):
-            handling.decide(session, handler, case, NOW, decision="", reply_channel="phone")
+            resolution.decide(session, handler, case, NOW, decision="", reply_channel="phone")
     with db.session() as session, pytest.raises(InvalidInput):
-        handling.decide(session, handler, case, NOW, decision="答复", reply_channel="pigeon")
+        resolution.decide(session, handler, case, NOW, decision="答复", reply_channel="pigeon")
     with db.session() as session:
-        handling.decide(session, handler, case, NOW, decision="答复", reply_channel="sms")
+        resolution.decide(session, handler, case, NOW, decision="答复", reply_channel="sms")
         with pytest.raises(TransitionError):
-            handling.withdraw(session, handler, case, NOW, note="客户撤诉")
+            resolution.withdraw(session, handler, case, NOW, note="客户撤诉")
         with pytest.raises(Forbidden):
-            handling.reopen(session, handler, case, NOW, reason="客户不满意")
+            resolution.reopen(session, handler, case, NOW, reason="客户不满意")
     with db.session() as session:
-        handling.reopen(session, manager, case, NOW + dt.timedelta(days=1), reason="客户不认可答复")
+        resolution.reopen(
+            session, manager, case, NOW + dt.timedelta(days=1), reason="客户不认可答复"
+        )
     reopened = load(db, case)
     assert reopened.state == "investigating" and reopened.reopen_count == 1
     assert reopened.due_at == dt.datetime(2026, 3, 26, 16, 0, tzinfo=dt.UTC)  # fresh 15 days
@@ -244,7 +246,7 @@ def test_withdrawal_ends_the_case(db: Database, cb: ComplaintBank) -> None:
     case = register(db, cb)
     handler = cb.caller(db, handler_of(db, cb, case))
     with db.session() as session:
-        handling.withdraw(session, handler, case, NOW, note="客户来电撤诉")
+        resolution.withdraw(session, handler, case, NOW, note="客户来电撤诉")
     assert load(db, case).state == "withdrawn"
 
 

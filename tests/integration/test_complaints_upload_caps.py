@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from manyi.complaints import attachments, intake
 from manyi.complaints.tables import Complaint, ComplaintAttachment, ComplaintEvent
-from manyi.complaints.web.actions import ATTACH_CAP
 from manyi.complaints.web.public import FORM_CAP
+from manyi.complaints.web.side_actions import ATTACH_CAP
 from manyi.db import Database, utcnow
 from manyi.ratelimit import RateLimitHit
 from tests.complaint_bank import ComplaintBank, build_complaint_bank

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from manyi.counter import bundles, running, store
 from manyi.counter.access import bundle_for
-from manyi.counter.adapters.peripherals import NoCardOnReader
+from manyi.counter.adapters.id_reader import NoCardOnReader
 from manyi.counter.demo import id_card
 from manyi.counter.prefill import FormInvalid
 from manyi.counter.tables import (

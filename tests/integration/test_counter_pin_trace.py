@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select, text
 
 from manyi.counter import authorisations, bundles, running, voucher
-from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedPinPad
+from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedPinPad
 from manyi.db import Base, Database
 from manyi.personal import id_check_char
 from tests.conftest import Bank

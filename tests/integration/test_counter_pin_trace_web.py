@@ -12,12 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from manyi.counter.adapters import registry
-from manyi.counter.adapters.peripherals import (
-    PinBlock,
-    SessionKey,
-    SimulatedIdCardReader,
-    SimulatedPinPad,
-)
+from manyi.counter.adapters.id_reader import SimulatedIdCardReader
+from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedPinPad
 from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.tables import CounterBundle
 from manyi.db import Database, utcnow

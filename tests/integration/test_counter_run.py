@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from manyi.counter import bundles, catalogue_store, running, store
 from manyi.counter.adapters.core import Balance, Posting, PostingResult
-from manyi.counter.adapters.peripherals import IdCardData, PinBlock, PinEntryCancelled
+from manyi.counter.adapters.id_reader import IdCardData
+from manyi.counter.adapters.pin_pad import PinBlock, PinEntryCancelled
 from manyi.counter.adapters.simulated_core import AFTER, SimulatedCore
 from manyi.counter.prefill import FormInvalid
 from manyi.counter.tables import CounterBundle, CounterBundleItem

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from manyi.counter import bundles, catalogue_store, prefill
 from manyi.counter.access import Clerk, bundle_for
-from manyi.counter.adapters.peripherals import SessionKey, SimulatedIdCardReader, SimulatedPinPad
+from manyi.counter.adapters.id_reader import SimulatedIdCardReader
+from manyi.counter.adapters.pin_pad import SessionKey, SimulatedPinPad
 from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.demo import id_card
 from manyi.db import Database

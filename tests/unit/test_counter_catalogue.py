@@ -26,7 +26,8 @@ from manyi.counter.domain.catalogue import (
     required_level,
     validate_item,
 )
-from manyi.counter.domain.fields import DEF_PREFIX, MESSAGES, FieldError, field_dictionary
+from manyi.counter.domain.field_problems import MESSAGES, FieldError
+from manyi.counter.domain.fields import DEF_PREFIX, field_dictionary
 from manyi.errors import InvalidInput, NotFound
 from manyi.personal import id_check_char
 

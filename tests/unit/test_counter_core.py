@@ -19,7 +19,7 @@ from manyi.counter.adapters.core import (
     PostingKind,
     PostingResult,
 )
-from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedPinPad
+from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedPinPad
 from manyi.counter.adapters.simulated_core import AFTER, BEFORE, DEMO_CUSTOMERS, SimulatedCore
 from manyi.errors import InvalidInput
 from manyi.personal import luhn_ok

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from manyi.counter.adapters.core import Balance, ErrorCode, Posting, PostingKind, PostingResult
-from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedPinPad
+from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedPinPad
 from manyi.counter.adapters.simulated_core import AFTER, BEFORE, SimulatedCore
 from manyi.counter.domain.execution import (
     BundleItem,

@@ -11,17 +11,9 @@ import jsonschema
 import pytest
 import referencing.exceptions
 
-from manyi.counter.domain.fields import (
-    DEF_PREFIX,
-    FIELDS_URI,
-    MESSAGES,
-    FieldError,
-    FieldProblem,
-    amount_of,
-    check_value,
-    field_dictionary,
-    read_data,
-)
+from manyi.counter.domain.field_checks import amount_of
+from manyi.counter.domain.field_problems import MESSAGES, FieldError, FieldProblem, read_data
+from manyi.counter.domain.fields import DEF_PREFIX, FIELDS_URI, check_value, field_dictionary
 from manyi.personal import id_check_char
 
 TODAY = dt.date(2025, 6, 1)

@@ -12,16 +12,14 @@ from typing import Any
 
 import pytest
 
-from manyi.counter.adapters.peripherals import (
-    DeviceError,
-    IdCardData,
-    NoCardOnReader,
+from manyi.counter.adapters.devices import DeviceError
+from manyi.counter.adapters.id_reader import IdCardData, NoCardOnReader, SimulatedIdCardReader
+from manyi.counter.adapters.pin_pad import (
     PinBlock,
     PinBlockWiped,
     PinEntryCancelled,
     SessionKey,
     SimulatedHsm,
-    SimulatedIdCardReader,
     SimulatedPinPad,
 )
 from manyi.errors import InvalidInput

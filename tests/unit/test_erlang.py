@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from manyi.errors import InvalidInput
-from manyi.forecast import erlang
+from manyi.forecast import erlang, staffing
 from manyi.forecast.cli_staffing import app
 from manyi.forecast.erlang import (
     erlang_a,
@@ -24,8 +24,8 @@ from manyi.forecast.erlang import (
     mean_wait_s,
     occupancy,
     service_level,
-    staff_for,
 )
+from manyi.forecast.staffing import staff_for
 
 # A copy of the team's shared reference table (see tests/data/README.md).
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "erlang_c_reference.csv"
@@ -345,7 +345,8 @@ def test_low_level_bad_input() -> None:
 
 
 def test_module_exports() -> None:
-    assert set(erlang.__all__) >= {"erlang_b", "erlang_c", "erlang_a", "staff_for"}
+    assert set(erlang.__all__) >= {"erlang_b", "erlang_c", "erlang_a"}
+    assert set(staffing.__all__) >= {"StaffingResult", "staff_for"}
 
 
 # --- command line -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi.complaints import experts, extensions, handling, intake
+from manyi.complaints import experts, extensions, handling, intake, resolution
 from manyi.complaints.access import Caller, system_caller
 from manyi.complaints.escalation import ScanReport, check
 from manyi.complaints.tables import Complaint
@@ -183,7 +183,7 @@ def seed(session: Session, now: dt.datetime) -> int:
         at = received + dt.timedelta(hours=2)
         handling.start(session, who, complaint.id, at)
         if case.then in ("decide", "close"):
-            handling.decide(
+            resolution.decide(
                 session,
                 who,
                 complaint.id,
@@ -194,7 +194,7 @@ def seed(session: Session, now: dt.datetime) -> int:
                 rectification_ref="ZG-DEMO-01",
             )
         if case.then == "close":
-            handling.close(
+            resolution.close(
                 session, who, complaint.id, received + dt.timedelta(days=4), reason="accepted"
             )
         if case.then == "extend":

@@ -37,8 +37,8 @@ from manyi.complaints.domain.model import (
 )
 from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.extensions import complaint_managers
-from manyi.complaints.handling import close_unanswered
 from manyi.complaints.notices import staff_with_role, tell
+from manyi.complaints.resolution import close_unanswered
 from manyi.complaints.tables import Complaint, ComplaintSupervision
 from manyi.complaints.timeline import record
 from manyi.db import Database

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi.complaints import clock, handling, intake
+from manyi.complaints import clock, intake, resolution
 from manyi.complaints.access import Caller, system_caller
 from manyi.complaints.domain.model import OPEN_STATES, Action, CloseReason, State, ancestor_ids
 from manyi.complaints.extensions import complaint_managers
@@ -202,7 +202,7 @@ def _complainant() -> Caller:
 
 def accept(session: Session, complaint: Complaint, now: dt.datetime) -> Complaint:
     """The complainant accepts the bank's reply: the case closes (reason: accepted)."""
-    return handling.accept_by_complainant(session, complaint, _complainant(), now)
+    return resolution.accept_by_complainant(session, complaint, _complainant(), now)
 
 
 def dispute(

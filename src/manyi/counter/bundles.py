@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from manyi.counter import catalogue_store, measures
 from manyi.counter.access import Clerk, bundle_for
-from manyi.counter.adapters.peripherals import IdCardReader
+from manyi.counter.adapters.id_reader import IdCardReader
 from manyi.counter.domain.authorisation_rules import (
     CUSTOMER_FLAGS,
     AuthorisationRequest,
@@ -33,7 +33,7 @@ from manyi.counter.domain.authorisation_rules import (
 from manyi.counter.domain.bundle_states import FINAL, Action, BundleState, next_state
 from manyi.counter.domain.catalogue import IdentityCheck
 from manyi.counter.domain.execution import idempotency_key
-from manyi.counter.domain.fields import compact
+from manyi.counter.domain.field_checks import compact
 from manyi.counter.domain.merge import merge
 from manyi.counter.prefill import clean_values, find_prefill, submit_prefill
 from manyi.counter.queries import (

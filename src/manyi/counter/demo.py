@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.counter import catalogue_store
 from manyi.counter.adapters import registry
-from manyi.counter.adapters.peripherals import IdCardData
+from manyi.counter.adapters.id_reader import IdCardData
 from manyi.counter.adapters.simulated_core import DEMO_CUSTOMERS
 from manyi.errors import InvalidInput
 

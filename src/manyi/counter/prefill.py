@@ -34,7 +34,9 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.counter import catalogue_store
 from manyi.counter.domain.execution import MAX_ITEMS
-from manyi.counter.domain.fields import FieldProblem, check_value, compact
+from manyi.counter.domain.field_checks import compact
+from manyi.counter.domain.field_problems import FieldProblem
+from manyi.counter.domain.fields import check_value
 from manyi.counter.domain.merge import MergedForm, merge
 from manyi.counter.tables import CounterPrefill
 from manyi.errors import InvalidInput, NotFound

@@ -36,7 +36,7 @@ from manyi import audit
 from manyi.counter import measures, store
 from manyi.counter.access import Clerk
 from manyi.counter.adapters.core import CoreBanking, CoreQueryError, ErrorCode
-from manyi.counter.adapters.peripherals import PinPad
+from manyi.counter.adapters.pin_pad import PinPad
 from manyi.counter.domain import postings
 from manyi.counter.domain.authorisation_rules import Level
 from manyi.counter.domain.bundle_states import BundleState, after_run, check_run

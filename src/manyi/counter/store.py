@@ -28,7 +28,7 @@ from manyi.counter.domain.authorisation_rules import (
 )
 from manyi.counter.domain.bundle_states import Action, next_state
 from manyi.counter.domain.catalogue import TransactionType
-from manyi.counter.domain.fields import amount_of
+from manyi.counter.domain.field_checks import amount_of
 from manyi.counter.domain.merge import MergedForm, merge
 from manyi.counter.tables import CounterBundle, CounterBundleItem
 from manyi.errors import Forbidden

@@ -24,7 +24,7 @@ from manyi.counter import store as bundle_store
 from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.adapters.voucher_pdf import VoucherData, VoucherLine, render
 from manyi.counter.domain.bundle_states import Action, next_state
-from manyi.counter.domain.fields import amount_of
+from manyi.counter.domain.field_checks import amount_of
 from manyi.counter.tables import (
     CounterAuthorisation,
     CounterBundle,

@@ -22,10 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from manyi.forecast.advice import Action, AdviceRules, LobbyState, Memory, advise
-from manyi.forecast.erlang import staff_for
 from manyi.forecast.kpi import Summary
 from manyi.forecast.scenario import DAY_S, Scenario, Window
 from manyi.forecast.simulation import run_scenario
+from manyi.forecast.staffing import staff_for
 from manyi.lobby.domain.model import Channel, CounterKind, CounterState, PriorityClass
 from manyi.lobby.domain.predict import LobbyView, QueueAheadEstimate
 from manyi.lobby.domain.ticket import Ticket

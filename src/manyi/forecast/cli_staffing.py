@@ -13,7 +13,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from manyi.errors import InvalidInput
-from manyi.forecast.erlang import StaffingResult, staff_for
+from manyi.forecast.staffing import StaffingResult, staff_for
 
 app = typer.Typer(
     help="Staffing: counters needed for a service level (Erlang C, Erlang A).",

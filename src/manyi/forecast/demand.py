@@ -27,8 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from manyi.forecast.erlang import StaffingResult, staff_for
 from manyi.forecast.eventlog import Visit
+from manyi.forecast.staffing import StaffingResult, staff_for
 
 INTERVAL = dt.timedelta(minutes=30)
 SLOTS_PER_DAY = 48

@@ -113,8 +113,8 @@ def plug_features() -> None:
 
 def body_caps() -> list[BodyCap]:
     """The routes that take uploads, each with the largest request it reads."""
-    from manyi.complaints.web.actions import ATTACH_CAP
     from manyi.complaints.web.public import FORM_CAP
+    from manyi.complaints.web.side_actions import ATTACH_CAP
 
     return [FORM_CAP, ATTACH_CAP]
 
@@ -122,6 +122,7 @@ def body_caps() -> list[BodyCap]:
 def _install_routes(app: FastAPI) -> None:
     from manyi.audit.views import router as audit_router
     from manyi.complaints.web.public import router as complaints_public
+    from manyi.complaints.web.public_status import router as complaints_status
     from manyi.complaints.web.workbench import router as complaints_views
     from manyi.counter.web.prefill_phone import router as counter_public
     from manyi.counter.web.routes import router as counter_views
@@ -133,7 +134,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.lobby.web.screens_api import router as lobby_screens_api
     from manyi.notify.views import router as notify_views
     from manyi.org.api import router as org_api
-    from manyi.org.views import router as org_views
+    from manyi.org.web import router as org_views
     from manyi.web.shell import router as shell_router
 
     app.include_router(lobby_device_api)  # first: the busiest routes match soonest
@@ -148,6 +149,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(lobby_views)
     app.include_router(notify_views)
     app.include_router(complaints_public)
+    app.include_router(complaints_status)
     app.include_router(complaints_views)
     app.include_router(counter_public)
     app.include_router(counter_views)

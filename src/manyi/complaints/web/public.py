@@ -1,12 +1,10 @@
-"""The public complaint pages: file a complaint, look it up, answer the bank's reply.
+"""The public complaint form: file a complaint (`/complaint`), then see the reference and
+query code once (`/complaint/done`).
 
-No sign-in. A complaint is filed at `/complaint`; the customer gets a
-reference and a query code once (`/complaint/done`). Reference and code
-together open the case (`/complaint/status`): the reference is then kept in
-the signed session, so `/complaint/status/{reference}` can be reloaded, and
-without it the page sends the visitor back to the look-up form. The rules
-live in `public_service` (filing) and `public_status` (the look-up and the
-complainant's view); this module only translates forms and pages.
+No sign-in. The rules live in `public_filing`; this module only translates the form and the
+pages. Looking the complaint up and answering the bank's reply are in `public_status`, which
+shares the helpers here: the browser's list of the cases it may open (`remember_case`), the
+visitor's language and address, and the page shown when a visitor goes too fast.
 """
 
 from __future__ import annotations
@@ -21,8 +19,6 @@ from manyi.complaints import attachments, clock
 from manyi.complaints import public_filing as svc
 from manyi.complaints import public_status as status_svc
 from manyi.complaints.domain import deadlines
-from manyi.complaints.domain.model import State
-from manyi.complaints.tables import Complaint
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput
 from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap
@@ -58,22 +54,26 @@ FORM_FIELDS = {
 }
 
 
-def _client(request: Request) -> str:
+def client_address(request: Request) -> str:
+    """The visitor's address, which the rate limits count by."""
     return request.client.host if request.client else "unknown"
 
 
-def _lang(request: Request) -> tuple[str, Translate]:
+def page_language(request: Request) -> tuple[str, Translate]:
+    """The page's language and its translator."""
     lang = request_language(request)
     return lang, translator(lang)
 
 
 def local_date(day: dt.date, lang: str) -> str:
+    """A day as the customer reads it: "3 March 2025" or "2025年3月3日"."""
     if lang == "en":
         return f"{day.day} {day:%B} {day.year}"
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def _limited(request: Request, what: str) -> Response:
+def limited_page(request: Request, what: str) -> Response:
+    """429: the visitor filed or looked up too often; `what` says which."""
     _ = translator(request_language(request))
     return render(
         request,
@@ -81,6 +81,17 @@ def _limited(request: Request, what: str) -> Response:
         {"title": _("Please wait a while"), "what": what},
         429,
     )
+
+
+def remember_case(request: Request, reference: str) -> None:
+    """Let this browser open the case `reference` (kept in the signed session)."""
+    known = [r for r in request.session.get(CASES_KEY, []) if r != reference]
+    request.session[CASES_KEY] = [*known, reference][-status_svc.REMEMBERED_CASES :]
+
+
+def is_remembered(request: Request, reference: str) -> bool:
+    known = request.session.get(CASES_KEY, [])
+    return isinstance(known, list) and reference in known
 
 
 # --- filing a complaint -----------------------------------------------------------------
@@ -95,7 +106,7 @@ def _form_page(
     *,
     files_dropped: bool = False,
 ) -> Response:
-    lang, _ = _lang(request)
+    lang, _ = page_language(request)
     promise = svc.promise(session)
     return render(
         request,
@@ -155,11 +166,11 @@ def complaint_submit(
 ) -> Response:
     now = utcnow()
     _ = translator(request_language(request))
-    limit_key = f"complaint-form:{_client(request)}"
+    limit_key = f"complaint-form:{client_address(request)}"
     if website.strip():
         # A robot filled the hidden field: answer as if accepted, keep nothing.
         if not svc.allowed(session, limit_key, svc.SUBMIT_LIMIT, svc.SUBMIT_WINDOW_S, now):
-            return _limited(request, "form")
+            return limited_page(request, "form")
         reference, code = svc.decoy(now)
         request.session[DONE_KEY] = {"reference": reference, "code": code, "at": int(time.time())}
         return RedirectResponse("/complaint/done", status_code=303)
@@ -187,7 +198,7 @@ def complaint_submit(
             files_dropped=bool(uploads) and "files" not in exc.problems,
         )
     if not svc.allowed(session, limit_key, svc.SUBMIT_LIMIT, svc.SUBMIT_WINDOW_S, now):
-        return _limited(request, "form")
+        return limited_page(request, "form")
     try:
         registered = svc.submit(
             session, clean, uploads, now, var_dir=request.app.state.settings.var_dir
@@ -204,7 +215,7 @@ def complaint_submit(
         "code": registered.query_code,
         "at": int(time.time()),
     }
-    _remember(request, reference)
+    remember_case(request, reference)
     return RedirectResponse("/complaint/done", status_code=303)
 
 
@@ -212,7 +223,7 @@ def complaint_submit(
 def complaint_done(
     request: Request, _visitor: None = public(identify=False), session: Session = DbSession
 ) -> Response:
-    lang, _ = _lang(request)
+    lang, _ = page_language(request)
     done = request.session.get(DONE_KEY)
     if not isinstance(done, dict) or int(time.time()) - int(done.get("at", 0)) > DONE_FOR_S:
         request.session.pop(DONE_KEY, None)
@@ -237,177 +248,3 @@ def complaint_done(
             "last_day": local_date(last_day, lang),
         },
     )
-
-
-# --- looking a complaint up -------------------------------------------------------------
-
-
-def _remember(request: Request, reference: str) -> None:
-    known = [r for r in request.session.get(CASES_KEY, []) if r != reference]
-    request.session[CASES_KEY] = [*known, reference][-status_svc.REMEMBERED_CASES :]
-
-
-def _remembered(request: Request, reference: str) -> bool:
-    known = request.session.get(CASES_KEY, [])
-    return isinstance(known, list) and reference in known
-
-
-def _lookup_page(request: Request, reference: str, error: str, status: int = 200) -> Response:
-    _ = translator(request_language(request))
-    return render(
-        request,
-        "complaints/public_lookup.html",
-        {"title": _("Check your complaint"), "reference": reference, "error": error},
-        status,
-    )
-
-
-@router.get("/complaint/status")
-def lookup_form(request: Request, _visitor: None = public(identify=False)) -> Response:
-    return _lookup_page(request, "", "")
-
-
-@router.post("/complaint/status")
-def lookup(
-    request: Request,
-    reference: str = Form(""),
-    code: str = Form(""),
-    _visitor: None = public(identify=False),
-    session: Session = DbSession,
-) -> Response:
-    now = utcnow()
-    _ = translator(request_language(request))
-    wanted = status_svc.normalise_reference(reference)
-    window = status_svc.LOOKUP_WINDOW_S
-    # Both counts are kept whatever the answer: a guess costs a try.
-    by_client = svc.allowed(
-        session, f"complaint-status:{_client(request)}", status_svc.LOOKUP_LIMIT_CLIENT, window, now
-    )
-    if not by_client or not svc.allowed(
-        session, f"complaint-status-ref:{wanted}", status_svc.LOOKUP_LIMIT_REFERENCE, window, now
-    ):
-        return _limited(request, "lookup")
-    complaint = status_svc.find(session, wanted, code)
-    if complaint is None:
-        message = _("We could not find this complaint. Please check both numbers and try again.")
-        return _lookup_page(request, reference.strip(), message, 404)
-    _remember(request, complaint.reference)
-    return RedirectResponse(f"/complaint/status/{complaint.reference}", status_code=303)
-
-
-@router.post("/complaint/status-exit")
-def lookup_exit(request: Request, _visitor: None = public(identify=False)) -> Response:
-    """Forget the complaints this browser opened (a shared phone or a branch tablet)."""
-    request.session.pop(CASES_KEY, None)
-    request.session.pop(DONE_KEY, None)
-    return RedirectResponse("/complaint/status", status_code=303)
-
-
-# --- the complainant's view -------------------------------------------------------------
-
-
-def _status_page(
-    request: Request,
-    session: Session,
-    reference: str,
-    *,
-    step: str = "",
-    error: str = "",
-    reason: str = "",
-    status: int = 200,
-) -> Response:
-    lang, _ = _lang(request)
-    complaint = (
-        status_svc.by_reference(session, reference) if _remembered(request, reference) else None
-    )
-    if complaint is None:
-        return RedirectResponse("/complaint/status", status_code=303)
-    view = status_svc.view(session, complaint)
-    if step not in ("accept", "dispute") or not view.can_respond:
-        step = ""
-    if step == "dispute" and not view.can_dispute:
-        step = ""
-    zone = clock.zone(complaint.timezone)
-
-    def when(at: dt.datetime) -> str:
-        local = at.astimezone(zone)
-        return f"{local_date(local.date(), lang)} {local:%H:%M}"
-
-    return render(
-        request,
-        "complaints/public_status.html",
-        {
-            "title": _("Your complaint"),
-            "view": view,
-            "step": step,
-            "error": error,
-            "reason": reason,
-            "when": when,
-            "day": lambda d: local_date(d, lang) if d else "",
-            "decided": view.state in (State.DECIDED, State.CLOSED) and bool(view.decision),
-        },
-        status,
-    )
-
-
-@router.get("/complaint/status/{reference}")
-def status_page(
-    reference: str,
-    request: Request,
-    step: str = "",
-    _visitor: None = public(identify=False),
-    session: Session = DbSession,
-) -> Response:
-    return _status_page(request, session, status_svc.normalise_reference(reference), step=step)
-
-
-def _own_case(request: Request, session: Session, reference: str) -> Complaint | None:
-    reference = status_svc.normalise_reference(reference)
-    if not _remembered(request, reference):
-        return None
-    return status_svc.by_reference(session, reference)
-
-
-@router.post("/complaint/status/{reference}/accept")
-def accept_reply(
-    reference: str,
-    request: Request,
-    _visitor: None = public(identify=False),
-    session: Session = DbSession,
-) -> Response:
-    complaint = _own_case(request, session, reference)
-    if complaint is None:
-        return RedirectResponse("/complaint/status", status_code=303)
-    if State(complaint.state) is State.DECIDED:  # a second tap finds it closed already
-        status_svc.accept(session, complaint, utcnow())
-    return RedirectResponse(f"/complaint/status/{complaint.reference}", status_code=303)
-
-
-@router.post("/complaint/status/{reference}/dispute")
-def dispute_reply(
-    reference: str,
-    request: Request,
-    reason: str = Form(""),
-    _visitor: None = public(identify=False),
-    session: Session = DbSession,
-) -> Response:
-    complaint = _own_case(request, session, reference)
-    if complaint is None:
-        return RedirectResponse("/complaint/status", status_code=303)
-    target = f"/complaint/status/{complaint.reference}"
-    if status_svc.view(session, complaint).can_dispute:
-        try:
-            status_svc.dispute(session, complaint, reason, utcnow())
-        except InvalidInput as exc:
-            session.rollback()
-            _ = translator(request_language(request))
-            return _status_page(
-                request,
-                session,
-                complaint.reference,
-                step="dispute",
-                error=exc.text(_),
-                reason=reason,
-                status=422,
-            )
-    return RedirectResponse(target, status_code=303)

@@ -1,9 +1,9 @@
 """The complaint workbench (投诉工作台): tabs, filters, pages, Excel export, bulk reassignment.
 
 Thin: parse the query, call `queries` and `handling`, render. The other complaint pages live
-in `cases` (a case), `actions` (its actions), `register`, `supervision` (supervision board,
-consultations) and `settings`; `router` gathers them all, fixed paths before
-`/complaints/{complaint_id}`.
+in `cases` (a case), `actions` and `side_actions` (its actions), `register`, `supervision`
+(supervision board, consultations) and `settings`; `router` gathers them all, fixed
+paths before `/complaints/{complaint_id}`.
 """
 
 from __future__ import annotations
@@ -337,6 +337,7 @@ def build_router() -> APIRouter:
     from manyi.complaints.web.cases import router as cases_router
     from manyi.complaints.web.register import router as register_router
     from manyi.complaints.web.settings import router as settings_router
+    from manyi.complaints.web.side_actions import router as side_actions_router
     from manyi.complaints.web.supervision import router as admin_router
 
     router = APIRouter(include_in_schema=False)
@@ -346,6 +347,7 @@ def build_router() -> APIRouter:
     router.include_router(workbench)
     router.include_router(cases_router)  # late: /complaints/{complaint_id} matches any segment
     router.include_router(actions_router)
+    router.include_router(side_actions_router)
     return router
 
 

@@ -49,7 +49,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol
 
-from manyi.counter.adapters.peripherals import PinBlock
+from manyi.counter.adapters.pin_pad import PinBlock
 from manyi.errors import InvalidInput
 from manyi.personal import mask_card, mask_id, mask_name, mask_phone
 

@@ -37,13 +37,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from manyi.counter.adapters.core import CoreBanking
-from manyi.counter.adapters.peripherals import (
-    IdCardReader,
-    PinPad,
-    SessionKey,
-    SimulatedIdCardReader,
-    SimulatedPinPad,
-)
+from manyi.counter.adapters.id_reader import IdCardReader, SimulatedIdCardReader
+from manyi.counter.adapters.pin_pad import PinPad, SessionKey, SimulatedPinPad
 from manyi.counter.adapters.simulated_core import SimulatedCore
 
 __all__ = [

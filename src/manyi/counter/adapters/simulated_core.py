@@ -29,7 +29,7 @@ from functools import partial
 
 from manyi.counter.adapters import core
 from manyi.counter.adapters.core import ErrorCode, Posting, PostingKind, PostingResult
-from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedHsm
+from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedHsm
 from manyi.personal import check_mobile, check_resident_id, luhn_ok, mask_phone
 
 __all__ = ["AFTER", "BEFORE", "DEMO_CUSTOMERS", "SimAccount", "SimCard", "SimulatedCore"]

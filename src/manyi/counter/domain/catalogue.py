@@ -35,20 +35,16 @@ import jsonschema
 from manyi import personal
 from manyi.counter.adapters.core import PostingKind
 from manyi.counter.domain.authorisation_rules import Level, Rule, level_for_item, parse_rules
-from manyi.counter.domain.fields import (
-    DEF_PREFIX,
+from manyi.counter.domain.field_checks import amount_of, compact
+from manyi.counter.domain.field_problems import (
     FieldError,
     FieldProblem,
-    Names,
-    amount_of,
-    check_value,
-    compact,
     describe_error,
-    field_dictionary,
     from_personal,
     invalid,
     read_data,
 )
+from manyi.counter.domain.fields import DEF_PREFIX, Names, check_value, field_dictionary
 from manyi.errors import InvalidInput, NotFound
 
 __all__ = [

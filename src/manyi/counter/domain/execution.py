@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from manyi.counter.adapters.core import CoreBanking, ErrorCode, Outcome, Posting, PostingResult
-from manyi.counter.adapters.peripherals import PinBlock
+from manyi.counter.adapters.pin_pad import PinBlock
 from manyi.errors import InvalidInput
 
 __all__ = [

@@ -44,7 +44,8 @@ from manyi.counter.domain.catalogue import (
     required_level,
     validate_item,
 )
-from manyi.counter.domain.fields import FieldProblem, Names, Option, field_dictionary, invalid
+from manyi.counter.domain.field_problems import FieldProblem, invalid
+from manyi.counter.domain.fields import Names, Option, field_dictionary
 from manyi.errors import Conflict, InvalidInput, Term
 
 __all__ = [

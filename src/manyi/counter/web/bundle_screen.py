@@ -17,10 +17,12 @@ from starlette.requests import Request
 from manyi.counter import bundles, demo, store
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
-from manyi.counter.adapters.peripherals import SimulatedIdCardReader, SimulatedPinPad
+from manyi.counter.adapters.id_reader import SimulatedIdCardReader
+from manyi.counter.adapters.pin_pad import SimulatedPinPad
 from manyi.counter.domain.authorisation_rules import Level
 from manyi.counter.domain.bundle_states import Action, BundleState
-from manyi.counter.domain.fields import LONG_TERM, field_dictionary
+from manyi.counter.domain.field_checks import LONG_TERM
+from manyi.counter.domain.fields import field_dictionary
 from manyi.counter.domain.merge import MergedForm
 from manyi.counter.tables import CounterSignature, CounterVoucher
 from manyi.counter.web.common import level_labels

@@ -52,7 +52,7 @@ def flag_labels(_: Translate) -> dict[str, str]:
 
 
 def check_labels(_: Translate) -> dict[str, str]:
-    """The Python checks of the dictionary (`fields.py`), as a clerk would explain them."""
+    """The Python checks of the dictionary (`field_checks.py`), as a clerk would explain them."""
     return {
         "text": _("Plain text: full-width letters normalised, no control characters"),
         "name": _("A person's name: letters and the marks · . ' - only"),

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from manyi.counter import bundles, prefill
-from manyi.counter.domain.fields import FieldProblem
+from manyi.counter.domain.field_problems import FieldProblem
 from manyi.counter.web.common import clerk_of, error_text, page
 from manyi.counter.web.prefill_flow import posted_values
 from manyi.counter.web.prefill_forms import (

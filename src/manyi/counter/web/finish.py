@@ -28,7 +28,7 @@ from fastapi.responses import Response
 from manyi.counter import bundles, running, voucher
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
-from manyi.counter.adapters.peripherals import SimulatedPinPad
+from manyi.counter.adapters.pin_pad import SimulatedPinPad
 from manyi.counter.web.bundle_screen import bundle_context, result_labels, station_of
 from manyi.counter.web.common import clerk_of, page
 from manyi.counter.web.prefill_forms import name_in

@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from manyi import audit, ratelimit
 from manyi.counter import catalogue_store, prefill
-from manyi.counter.domain.fields import FieldProblem
+from manyi.counter.domain.field_problems import FieldProblem
 from manyi.counter.domain.merge import MergedForm
 from manyi.counter.web.prefill_forms import (
     form_sections,

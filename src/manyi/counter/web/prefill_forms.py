@@ -13,7 +13,8 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from manyi.counter import catalogue_store
-from manyi.counter.domain.fields import FieldProblem, Names, field_dictionary
+from manyi.counter.domain.field_problems import FieldProblem
+from manyi.counter.domain.fields import Names, field_dictionary
 from manyi.counter.domain.merge import MergedField, MergedForm
 from manyi.db import Session
 from manyi.web.i18n import Translate, translator

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from manyi.counter import authorisations, bundles, demo
 from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.adapters import registry
-from manyi.counter.adapters.peripherals import SimulatedIdCardReader
+from manyi.counter.adapters.id_reader import SimulatedIdCardReader
 from manyi.counter.web.bundle_screen import bundle_context, station_of
 from manyi.counter.web.common import clerk_of, error_text, page
 from manyi.db import Session, utcnow
