@@ -82,33 +82,25 @@ def request_extension(
     session.add(extension)
     session.flush()
     data = {"stage": stage, "days": policy.limits[stage], "state": extension.state}
-    if rule.needs_higher_approval:
-        record(
-            session,
-            complaint,
-            caller,
-            Action.EXTEND,
-            now,
-            from_state=complaint.state,
-            note=reason,
-            data=data,
-        )
-        _notify_approvers(session, complaint, parents[0], now, caller)
-    else:
+    granted = not rule.needs_higher_approval
+    if granted:
         extension.decided_at = now
         extension.decided_by_id = caller.staff_id
         _grant(session, complaint, stage, now)
-        record(
-            session,
-            complaint,
-            caller,
-            Action.EXTEND,
-            now,
-            from_state=complaint.state,
-            note=reason,
-            data=data,
-            public=True,
-        )
+    # The complainant sees an extension once it is granted, not while it waits for approval.
+    record(
+        session,
+        complaint,
+        caller,
+        Action.EXTEND,
+        now,
+        from_state=complaint.state,
+        note=reason,
+        data=data,
+        public=granted,
+    )
+    if not granted:
+        _notify_approvers(session, complaint, parents[0], now, caller)
     return extension
 
 
