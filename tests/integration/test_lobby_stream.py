@@ -22,7 +22,7 @@ import pytest
 from manyi import realtime
 from manyi.config import load_settings
 from manyi.db import Database
-from manyi.lobby import counters, store
+from manyi.lobby import counters, events
 from manyi.org import device_tokens
 from manyi.web.app import create_app
 from tests.conftest import SYSTEM, Bank
@@ -111,12 +111,12 @@ def test_events_reach_subscribers_only_when_the_transaction_commits(
     now = dt.datetime.now(dt.UTC)
 
     async def scenario() -> None:
-        sub = db.hub.subscribe(store.topic(outlet))
+        sub = db.hub.subscribe(events.topic(outlet))
         with pytest.raises(RuntimeError), db.session() as session:
-            store.emit(session, outlet, "called", now, data={"number": "A001"})
+            events.emit(session, outlet, "called", now, data={"number": "A001"})
             raise RuntimeError("roll back")
         with db.session() as session:
-            kept = store.emit(session, outlet, "called", now, data={"number": "A002"})
+            kept = events.emit(session, outlet, "called", now, data={"number": "A002"})
         got = await sub.get(2)
         while isinstance(got, realtime.Gap):  # PostgreSQL's listener starting up
             got = await sub.get(2)
@@ -138,13 +138,13 @@ def test_another_process_hub_hears_commits_through_listen_notify(db: Database, l
     try:
 
         async def scenario() -> None:
-            sub = other.hub.subscribe(store.topic(outlet))
+            sub = other.hub.subscribe(events.topic(outlet))
             assert await asyncio.to_thread(other.hub.listening.wait, 10)
             while not sub.queue.empty():  # the gap sent when LISTEN started
                 sub.queue.get_nowait()
             with db.session() as session:
-                first = store.emit(session, outlet, "called", dt.datetime.now(dt.UTC))
-                second = store.emit(session, outlet, "recalled", dt.datetime.now(dt.UTC))
+                first = events.emit(session, outlet, "called", dt.datetime.now(dt.UTC))
+                second = events.emit(session, outlet, "recalled", dt.datetime.now(dt.UTC))
             got = [await sub.get(5), await sub.get(5)]
             assert [e.id for e in got if isinstance(e, realtime.Event)] == [first, second]
             sub.close()

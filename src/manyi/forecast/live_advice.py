@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from manyi.db import Database
 from manyi.forecast.advice import Action, Advice, AdviceRules, LobbyState, Memory, advise
 from manyi.forecast.tables import AdviceRow, AdviceState
-from manyi.lobby import layouts, queries, store
+from manyi.lobby import events, layouts, queries
 from manyi.lobby.domain.model import CounterKind, CounterState
 from manyi.lobby.tables import LobbyEventRow, LobbySettings, LobbyTicket
 from manyi.org.model import Permission
@@ -126,7 +126,7 @@ def evaluate_outlet(session: Session, outlet: Unit, now: dt.datetime) -> Evaluat
                 given_at=now,
             )
         )
-        store.emit(
+        events.emit(
             session,
             outlet.id,
             "advice_given",

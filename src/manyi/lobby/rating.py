@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import layouts, store
+from manyi.lobby import events, layouts
 from manyi.lobby.service import Operator, outlet_for
 from manyi.lobby.tables import LobbyAlert, Rating, RatingPrompt
 from manyi.org.tables import Unit
@@ -82,7 +82,7 @@ def prompt_after_service(
 
 
 def _announce_prompt(session: Session, prompt: RatingPrompt, now: dt.datetime) -> None:
-    store.emit(
+    events.emit(
         session,
         prompt.outlet_id,
         "rating_prompted",
@@ -215,7 +215,7 @@ def answer(
         "score": chosen.value,
         "reason": rating.reason,
     }
-    store.emit(
+    events.emit(
         session,
         prompt.outlet_id,
         "rated",
@@ -236,7 +236,7 @@ def answer(
         session.add(alert)
         session.flush()
         alert_id = alert.id
-        store.emit(
+        events.emit(
             session,
             prompt.outlet_id,
             "alert_raised",
@@ -259,7 +259,7 @@ def acknowledge(
     if alert.acknowledged_at is None:
         alert.acknowledged_at = now
         alert.acknowledged_by_id = operator.staff_id
-        store.emit(
+        events.emit(
             session,
             outlet.id,
             "alert_acknowledged",

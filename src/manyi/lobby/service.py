@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import layouts, ports, store
+from manyi.lobby import events, layouts, ports, store
 from manyi.lobby.domain import dispatch
 from manyi.lobby.domain.model import (
     Channel,
@@ -113,7 +113,7 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> None:
     """One lobby event; and an audit entry when a staff member acted."""
-    store.emit(
+    events.emit(
         session,
         outlet.id,
         kind,

@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from manyi import realtime
 from manyi.errors import NotFound
 from manyi.lobby.domain.model import (
     Channel,
@@ -143,7 +142,6 @@ _BUMP = (
     .values(last_seq=SEQUENCES.c.last_seq + 1)
     .returning(SEQUENCES.c.last_seq)
 )
-_EMIT = insert(EVENTS).returning(EVENTS.c.id)
 _COUNTERS_WITH_SKILLS = (
     select(COUNTERS, TellerSkill.skill)
     .outerjoin(TellerSkill, TellerSkill.staff_id == COUNTERS.c.teller_id)
@@ -367,55 +365,3 @@ def next_number(session: Session, outlet_id: int, day: dt.date, prefix: str) -> 
 
 def new_public_token() -> str:
     return secrets.token_urlsafe(16)
-
-
-# --- events -----------------------------------------------------------------------
-
-
-def emit(
-    session: Session,
-    outlet_id: int,
-    kind: str,
-    now: dt.datetime,
-    *,
-    ticket_id: int | None = None,
-    counter_id: int | None = None,
-    staff_id: int | None = None,
-    device_id: int | None = None,
-    data: dict[str, Any] | None = None,
-) -> int:
-    """Store an event and stage it for live subscribers (delivered on commit)."""
-    data = data or {}
-    event_id = session.execute(
-        _EMIT,
-        {
-            "outlet_id": outlet_id,
-            "at": now,
-            "kind": kind,
-            "ticket_id": ticket_id,
-            "counter_id": counter_id,
-            "staff_id": staff_id,
-            "device_id": device_id,
-            "data": data,
-        },
-    ).scalar_one()
-    realtime.stage(session, live_event(outlet_id, event_id, kind, now, ticket_id, data))
-    return int(event_id)
-
-
-def topic(outlet_id: int) -> str:
-    return f"lobby:{outlet_id}"
-
-
-def live_event(
-    outlet_id: int,
-    event_id: int,
-    kind: str,
-    at: dt.datetime,
-    ticket_id: int | None,
-    data: dict[str, Any],
-) -> realtime.Event:
-    """The form in which a lobby event travels to boards and consoles."""
-    return realtime.Event(
-        topic(outlet_id), event_id, kind, at.isoformat(), {"ticket_id": ticket_id, **data}
-    )

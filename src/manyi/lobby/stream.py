@@ -31,7 +31,8 @@ from starlette.responses import StreamingResponse
 
 from manyi import realtime
 from manyi.db import Database
-from manyi.lobby import queries, store
+from manyi.lobby import events as event_log
+from manyi.lobby import queries
 from manyi.lobby.tables import LobbyEventRow
 
 KEEPALIVE_S = 15.0
@@ -68,8 +69,8 @@ def _read(db: Database, outlet_id: int, after: int | None) -> tuple[list[realtim
         rows = queries.events_after(
             session, outlet_id, after - LOOKBACK, limit=REPLAY_LIMIT + LOOKBACK
         )
-    events = [store.live_event(outlet_id, r.id, r.kind, r.at, r.ticket_id, r.data) for r in rows]
-    return events, int(newest or 0)
+    read = [event_log.live_event(outlet_id, r.id, r.kind, r.at, r.ticket_id, r.data) for r in rows]
+    return read, int(newest or 0)
 
 
 class _Seen:
@@ -90,7 +91,7 @@ class _Seen:
 
 
 async def _outlet_events(db: Database, outlet_id: int, after: int | None) -> AsyncIterator[bytes]:
-    sub = db.hub.subscribe(store.topic(outlet_id))
+    sub = db.hub.subscribe(event_log.topic(outlet_id))
     try:
         events, newest = await run_in_threadpool(_read, db, outlet_id, after)
         yield f"retry: {RETRY_MS}\n\n".encode()
@@ -151,7 +152,7 @@ FINAL_OUTCOMES = frozenset({"served", "cancelled"})
 async def _ticket_status(
     db: Database, outlet_id: int, status: Callable[[Session], dict[str, Any]]
 ) -> AsyncIterator[bytes]:
-    sub = db.hub.subscribe(store.topic(outlet_id))
+    sub = db.hub.subscribe(event_log.topic(outlet_id))
 
     def load() -> dict[str, Any]:
         with db.session() as session:

@@ -20,6 +20,7 @@ from manyi.errors import Forbidden, InvalidInput, NotFound
 from manyi.lobby import (
     counters,
     dashboard,
+    events,
     layouts,
     ports,
     queries,
@@ -308,7 +309,7 @@ def page_second_line(
         now=now,
         channels=body.channels,
     )
-    store.emit(
+    events.emit(
         session,
         unit.id,
         "staff_paged",

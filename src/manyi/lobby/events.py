@@ -1,0 +1,68 @@
+"""The outlet's event log: every state change is a row in `lobby_events`, staged for the live
+screens (boards, consoles, dashboards) and delivered when the unit of work commits.
+
+Other features add to an outlet's log through `emit` (forecasting's advice, say).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from manyi import realtime
+from manyi.lobby.tables import LobbyEventRow
+
+EVENTS: Table = LobbyEventRow.__table__  # type: ignore[assignment]
+_EMIT = insert(EVENTS).returning(EVENTS.c.id)  # built once, compiled once
+
+
+def emit(
+    session: Session,
+    outlet_id: int,
+    kind: str,
+    now: dt.datetime,
+    *,
+    ticket_id: int | None = None,
+    counter_id: int | None = None,
+    staff_id: int | None = None,
+    device_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> int:
+    """Store an event and stage it for live subscribers (delivered on commit)."""
+    data = data or {}
+    event_id = session.execute(
+        _EMIT,
+        {
+            "outlet_id": outlet_id,
+            "at": now,
+            "kind": kind,
+            "ticket_id": ticket_id,
+            "counter_id": counter_id,
+            "staff_id": staff_id,
+            "device_id": device_id,
+            "data": data,
+        },
+    ).scalar_one()
+    realtime.stage(session, live_event(outlet_id, event_id, kind, now, ticket_id, data))
+    return int(event_id)
+
+
+def topic(outlet_id: int) -> str:
+    return f"lobby:{outlet_id}"
+
+
+def live_event(
+    outlet_id: int,
+    event_id: int,
+    kind: str,
+    at: dt.datetime,
+    ticket_id: int | None,
+    data: dict[str, Any],
+) -> realtime.Event:
+    """The form in which a lobby event travels to boards and consoles."""
+    return realtime.Event(
+        topic(outlet_id), event_id, kind, at.isoformat(), {"ticket_id": ticket_id, **data}
+    )
