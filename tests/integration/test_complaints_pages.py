@@ -691,6 +691,43 @@ def test_settings_pages(db: Database, cb: ComplaintBank, as_: SignIn) -> None:
     assert as_("manager_hq").get("/complaints/settings").status_code == 403
 
 
+def test_the_expert_form_shows_no_entry_outside_ones_scope(
+    db: Database, cb: ComplaintBank, as_: SignIn
+) -> None:
+    from manyi.org import staff as staff_service
+    from manyi.org.model import Role
+    from tests.conftest import SYSTEM
+
+    with db.session() as session:
+        experts.set_expert(
+            session,
+            cb.caller(db, "admin"),
+            cb.staff["expert"],  # at BR-B
+            level="senior",
+            business_codes=["loans"],
+            note="乙分行信贷条线",
+        )
+        for username, roles in (("admin.br.a", [Role.ADMINISTRATOR]), ("expert.a", [Role.EXPERT])):
+            staff_service.create_staff(
+                session,
+                SYSTEM,
+                username=username,
+                display_name=username,
+                unit_id=cb.unit("BR-A"),
+                roles=roles,
+                password=PASSWORD,
+            )
+    # BR-A's administrator has an expert of their own to put on the roster, so the form shows;
+    # asked to start it from BR-B's expert, it starts empty.
+    outside = as_("admin_br_a").get(
+        "/complaints/settings", tab="experts", edit=str(cb.staff["expert"])
+    )
+    assert outside.status_code == 200 and 'data-testid="set-expert"' in outside.text
+    assert "乙分行信贷条线" not in outside.text and 'value="loans" selected' not in outside.text
+    inside = as_("admin").get("/complaints/settings", tab="experts", edit=str(cb.staff["expert"]))
+    assert 'value="loans" selected' in inside.text
+
+
 def test_navigation_shows_the_complaint_pages_by_role(
     db: Database, cb: ComplaintBank, as_: SignIn
 ) -> None:

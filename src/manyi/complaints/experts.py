@@ -69,8 +69,10 @@ def candidates_in_scope(session: Session, scope_path: str) -> list[Staff]:
     )
 
 
-def roster_entry(session: Session, staff_id: int) -> ComplaintExpert | None:
-    """The roster entry of one staff member, if they are on it."""
+def roster_entry(session: Session, staff_id: int, scope_path: str) -> ComplaintExpert | None:
+    """The roster entry of one staff member in the scope, if they are on it."""
+    if staff_in_scope(session, scope_path, staff_id) is None:
+        return None  # outside the scope it does not exist
     return session.get(ComplaintExpert, staff_id)
 
 

@@ -144,7 +144,9 @@ def settings_page(
     session: Session = DbSession,
 ) -> Response:
     values: dict[str, Any] = {}
-    expert = experts.roster_entry(session, int(edit)) if edit.isdigit() else None
+    expert = (
+        experts.roster_entry(session, int(edit), principal.unit_path) if edit.isdigit() else None
+    )
     if expert is not None:  # "change": the form starts from the expert's current entry
         values = {
             "staff_id": str(expert.staff_id),
