@@ -30,7 +30,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from manyi.lobby.domain.model import (
     Counter,
@@ -38,12 +38,8 @@ from manyi.lobby.domain.model import (
     Policy,
     PriorityClass,
     Service,
-    reduce_dataclass,
 )
 from manyi.lobby.domain.ticket import Ticket
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True)
@@ -51,9 +47,6 @@ class Pick:
     ticket: Ticket
     reason: str  # sent_here | own_lane | aged | cycle
     credits: dict[str, int]  # the counter's weighted-cycle state after this call
-
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
 
 
 # Enum members as plain names: reading one through its class (`PriorityClass.VIP`)
