@@ -43,13 +43,13 @@ def test_only_plain_scenarios_take_the_express_loop() -> None:
         assert not is_plain(load_scenario(SCENARIOS / f"{name}.yaml"), "fast", None)
 
 
-# Waiting lines as (class, service, sent to counter, queued seconds after the start), in the
-# order of the floor's list: one ticket; one line out of queue order with a tie (ids decide);
+# Waiting lines as (class, service, sent to counter, seconds after the start it is issued):
+# one ticket; one line with a tie in queue time (ids decide);
 # two classes; two services; a ticket sent here; a ticket sent elsewhere; tickets booked for
 # an hour after the start (an appointment not yet due queues as normal).
 LINES = {
     "one": [(None, "A", None, 0)],
-    "one line": [(None, "A", None, 20), (None, "A", None, 10), (None, "A", None, 10)],
+    "one line": [(None, "A", None, 10), (None, "A", None, 10), (None, "A", None, 20)],
     "two classes": [(None, "A", None, 0), (PriorityClass.NORMAL, "A", None, 5)],
     "two services": [(None, "B", None, 0), (None, "A", None, 5)],
     "sent here": [(None, "A", None, 0), (None, "A", 1, 5)],
@@ -87,9 +87,8 @@ def test_the_floor_calls_whom_choose_calls(
         floor = FastFloor(services, [counter], policy, {})
         floor.open(counter, start)
         counter.credits = dict(credits)
-        for each, code, target, queued_s in LINES[line]:
-            ticket = floor.issue(code, each or klass, start)
-            ticket.queued_at = start + dt.timedelta(seconds=queued_s)
+        for each, code, target, issued_s in LINES[line]:
+            ticket = floor.issue(code, each or klass, start + dt.timedelta(seconds=issued_s))
             ticket.target_counter_id = target
             if line == "booked":
                 ticket.due_at = start + dt.timedelta(hours=1)

@@ -19,6 +19,7 @@ every state change is a `Ticket` / `Counter` transition from `lobby.model`.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
@@ -71,7 +72,9 @@ _APPOINTMENT: Final = PriorityClass.APPOINTMENT
 
 
 class FastFloor:
-    """The lobby's rules on a waiting list kept in queue order (see the module docstring)."""
+    """The lobby's rules on a waiting list kept in queue order (see the module docstring):
+    by queue time, then id, as `dispatch.age_key` orders tickets, so the first queued is first.
+    `choose` does not depend on the order of the tickets it is given."""
 
     def __init__(
         self,
@@ -100,7 +103,7 @@ class FastFloor:
         ticket = Ticket(
             next(self._ids), format_number(prefix, seq), service_code, klass, _KIOSK, now, now
         )
-        self._waiting.append(ticket)
+        self._waiting.append(ticket)  # queued now, so at the back of the line
         return ticket
 
     def call_next(self, counter: Counter, now: dt.datetime) -> Ticket | None:
@@ -108,22 +111,23 @@ class FastFloor:
         if not waiting:  # what choose() answers for an empty line, without the call
             return None
         counter.ready_to_call()
-        ticket = self._one_line(counter, waiting)
-        if ticket is None:
+        if self._one_line(counter, waiting):
+            ticket = waiting.pop(0)
+        else:
             pick = dispatch.choose(counter, waiting, self.services, self.policy, now)
             if pick is None:
                 return None
             ticket = pick.ticket
             counter.credits = pick.credits
-        _drop(waiting, ticket)
+            _drop(waiting, ticket)
         ticket.call(counter.id, counter.teller_id, now)
         counter.take(ticket.id)
         self._current[counter.id] = ticket
         return ticket
 
-    def _one_line(self, counter: Counter, waiting: list[Ticket]) -> Ticket | None:
-        """`choose`'s answer when everyone waiting stands in one line at this counter, else
-        None (then `choose` is asked). The answer is the first queued, credits unchanged.
+    def _one_line(self, counter: Counter, waiting: list[Ticket]) -> bool:
+        """Whether everyone waiting stands in one line at this counter; then `choose` would
+        answer the first queued and leave the credits unchanged, so it need not be asked.
 
         One line: every ticket is of one class and one service the counter may serve, none
         is sent to a counter, the class is not appointment (whose class depends on the
@@ -140,18 +144,16 @@ class FastFloor:
         klass, code = first.klass, first.service_code
         credits = counter.credits
         if len(credits) != 1 or klass not in credits or klass is _APPOINTMENT:
-            return None  # (a StrEnum finds its value as a key)
+            return False  # (a StrEnum finds its value as a key)
         for ticket in waiting:
             if (
                 ticket.klass is not klass
                 or ticket.service_code != code
                 or ticket.target_counter_id is not None
             ):
-                return None
+                return False
         service = self.services.get(code)
-        if service is None or not counter.can_serve(service):
-            return None
-        return first if len(waiting) == 1 else min(waiting, key=dispatch.age_key)
+        return service is not None and counter.can_serve(service)
 
     def recall(self, counter: Counter, now: dt.datetime) -> None:
         self._current[counter.id].recall(now)
@@ -167,7 +169,8 @@ class FastFloor:
     def transfer(self, counter: Counter, now: dt.datetime, service_code: str) -> Ticket:
         leg = self._current.pop(counter.id).transfer(now, next(self._ids), service_code, None)
         counter.release()
-        self._waiting.append(leg)
+        # The leg keeps the customer's queue time: their place in the line, not its back.
+        bisect.insort(self._waiting, leg, key=dispatch.age_key)
         return leg
 
     def give_up(self, ticket: Ticket, now: dt.datetime) -> bool:
