@@ -89,6 +89,9 @@ class FastFloor:
         self._skills = skills
         self._waiting: list[Ticket] = []
         self._current: dict[int, Ticket] = {}
+        # The codes of the services each open counter may serve (`Counter.can_serve`,
+        # asked when it opens, since the teller's skills come with the opening).
+        self._serves: dict[int, frozenset[str]] = {}
         self._ids = itertools.count(1)
         self._seq: dict[str, int] = {}
 
@@ -152,8 +155,7 @@ class FastFloor:
                 or ticket.target_counter_id is not None
             ):
                 return False
-        service = self.services.get(code)
-        return service is not None and counter.can_serve(service)
+        return code in self._serves[counter.id]
 
     def recall(self, counter: Counter, now: dt.datetime) -> None:
         self._current[counter.id].recall(now)
@@ -182,6 +184,9 @@ class FastFloor:
 
     def open(self, counter: Counter, now: dt.datetime) -> None:
         counter.open(counter.number, self._skills.get(counter.id, frozenset()))
+        self._serves[counter.id] = frozenset(
+            code for code, service in self.services.items() if counter.can_serve(service)
+        )
 
     def close(self, counter: Counter, now: dt.datetime) -> None:
         counter.close()
