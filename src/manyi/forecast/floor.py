@@ -5,7 +5,7 @@ every state change is a `Ticket` / `Counter` transition from `lobby.model`.
 
 - `LobbyFloor` drives `lobby.engine.Lobby` itself: the in-memory outlet the
   property tests use, with its events and its wait estimate at every issue.
-- `FastFloor` is the default, about four times as fast. It keeps the
+- `FastFloor` is the default, about five times as fast. It keeps the
   waiting line as a list instead of scanning every ticket ever issued, and
   records no events and no predictions, which the simulator does not need.
   It asks `dispatch.choose` with the same arguments (the counter, the
