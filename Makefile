@@ -9,14 +9,13 @@ export MANYI_PORT ?= 8000
 VENDOR := src/manyi/web/static/vendor
 STAMP := $(VENV)/.installed
 
-.PHONY: run install assets browser test test-fast lint format bench native clean help
+.PHONY: run install assets browser test test-fast lint format bench clean help
 
 help:
 	@echo "make run     set up, migrate, seed the demo bank and start manyi on http://$(MANYI_HOST):$(MANYI_PORT)"
 	@echo "make test    set up and run the whole test suite (PostgreSQL too when MANYI_TEST_DATABASE_URL is set)"
 	@echo "make lint    ruff (lint + format check), mypy and the architecture contracts (import-linter)"
 	@echo "make bench   run the benchmarks under bench/ (prints figures)"
-	@echo "make native  optional: compile the simulator's hot modules with mypyc (docs/simulation.md)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,16 +70,10 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: install native
+bench: install
 	@# The PostgreSQL benches drop and recreate the schema of this scratch database.
 	@-createdb -h 127.0.0.1 -U postgres manyi_bench 2>/dev/null || true
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-# Optional and never required: the simulator's compiled build, in build/native/. Only a
-# program that calls manyi.forecast.native.enable() (bench/simulate.py) loads it, and only
-# while it matches the sources.
-native: $(STAMP)
-	$(BIN)/python scripts/build_native.py
-
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache build/native build/native-tmp
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -7,12 +7,11 @@ for comparison, driving `lobby.engine.Lobby` itself ("lobby"). Ciw (a
 development dependency) runs the same queue: Poisson arrivals 0.2 a minute,
 exponential service with a 10-minute mean, three servers, FIFO.
 
-    .venv/bin/python bench/simulate.py [--replications 30] [--rounds 3] [--workers N] [--plain]
+    .venv/bin/python bench/simulate.py [--replications 30] [--rounds 3] [--workers N]
 
 Rounds are interleaved (manyi, Ciw, manyi, …) so that a noisy machine hurts
-both alike; the median round is reported. manyi runs its compiled build when
-`make native` has made one for the current sources (`--plain`: never), and
-the first line says which.
+both alike; the median round is reported. On a shared machine the clock
+wavers; `bench/simulate_instructions.py` counts instructions instead.
 """
 
 from __future__ import annotations
@@ -23,12 +22,9 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from manyi.forecast import native
-
-if TYPE_CHECKING:
-    from manyi.forecast.scenario import Scenario
+from manyi.forecast.scenario import Scenario, load_scenario
+from manyi.forecast.simulation import run_scenario
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "mmc-3.yaml"
 
@@ -37,8 +33,6 @@ def manyi_rate(
     scenario: Scenario, replications: int, engine: str = "fast", workers: int = 1
 ) -> tuple[float, float]:
     """(customers per second, mean wait in minutes)."""
-    from manyi.forecast.simulation import run_scenario  # after native.enable()
-
     start = time.perf_counter()
     result = run_scenario(scenario, replications=replications, engine=engine, workers=workers)
     elapsed = time.perf_counter() - start
@@ -79,13 +73,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="for the parallel manyi row"
     )
-    parser.add_argument("--plain", action="store_true", help="never the compiled build")
     args = parser.parse_args()
-    if not args.plain:
-        native.enable()  # before the simulator's modules are imported
-    from manyi.forecast.scenario import load_scenario
-
-    print(f"manyi: {'plain Python (--plain)' if args.plain else native.status()}")
     scenario = load_scenario(SCENARIO)
     runs: dict[str, Callable[[], tuple[float, float]]] = {
         "manyi (fast floor)": lambda: manyi_rate(scenario, args.replications),

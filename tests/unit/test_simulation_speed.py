@@ -2,8 +2,8 @@
 
 - `express.run_plain` (scenarios with no no-shows, transfers, patience, windows
   or staffing rule) against the general event loop of `replication._Run`;
-- `FastFloor.call_next` skipping `dispatch.choose` for a single waiting ticket
-  against `choose` itself (the same ticket and the same credits).
+- `FastFloor.call_next` skipping `dispatch.choose` when everyone waiting stands in
+  one line against `choose` itself (the same ticket and the same credits).
 """
 
 from __future__ import annotations
@@ -43,26 +43,55 @@ def test_only_plain_scenarios_take_the_express_loop() -> None:
         assert not is_plain(load_scenario(SCENARIOS / f"{name}.yaml"), "fast", None)
 
 
+# Waiting lines as (class, service, sent to counter, seconds after the start it is issued):
+# one ticket; one line with a tie in queue time (ids decide);
+# two classes; two services; a ticket sent here; a ticket sent elsewhere; tickets booked for
+# an hour after the start (an appointment not yet due queues as normal).
+LINES = {
+    "one": [(None, "A", None, 0)],
+    "one line": [(None, "A", None, 10), (None, "A", None, 10), (None, "A", None, 20)],
+    "two classes": [(None, "A", None, 0), (PriorityClass.NORMAL, "A", None, 5)],
+    "two services": [(None, "B", None, 0), (None, "A", None, 5)],
+    "sent here": [(None, "A", None, 0), (None, "A", 1, 5)],
+    "sent elsewhere": [(None, "A", 2, 0), (None, "A", None, 5)],
+    "booked": [(None, "A", None, 0), (None, "A", None, 5)],
+}
+
+
 @pytest.mark.parametrize("kind", list(CounterKind))
 @pytest.mark.parametrize("klass", list(PriorityClass))
 @pytest.mark.parametrize(
-    "credits", [{}, {"normal": 0}, {"vip": 3}, {"green": -2}, {"normal": 1, "vip": -1}]
+    "credits",
+    [{}, {"normal": 0}, {"vip": 3}, {"green": -2}, {"appointment": 1}, {"normal": 1, "vip": -1}],
 )
 @pytest.mark.parametrize("waited_s", [0, 5000])
-def test_one_waiting_ticket_goes_as_choose_says(
-    kind: CounterKind, klass: PriorityClass, credits: dict[str, int], waited_s: int
+@pytest.mark.parametrize("line", list(LINES))
+def test_the_floor_calls_whom_choose_calls(
+    kind: CounterKind,
+    klass: PriorityClass,
+    credits: dict[str, int],
+    waited_s: int,
+    line: str,
 ) -> None:
-    services = {"A": Service("A", "A", "A", 300, fast_lane=True)}
+    """`FastFloor.call_next` answers a line of one class and service without `choose`."""
+    services = {
+        "A": Service("A", "A", "A", 300, fast_lane=True),
+        "B": Service("B", "B", "B", 300),
+    }
     policy = Policy()
     start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     now = start + dt.timedelta(seconds=waited_s)
 
     def floor_and_counter() -> tuple[FastFloor, Counter]:
-        counter = Counter(id=1, number=1, kind=kind, services=("A",))
+        counter = Counter(id=1, number=1, kind=kind, services=("A", "B"))
         floor = FastFloor(services, [counter], policy, {})
         floor.open(counter, start)
         counter.credits = dict(credits)
-        floor.issue("A", klass, start)
+        for each, code, target, issued_s in LINES[line]:
+            ticket = floor.issue(code, each or klass, start + dt.timedelta(seconds=issued_s))
+            ticket.target_counter_id = target
+            if line == "booked":
+                ticket.due_at = start + dt.timedelta(hours=1)
         return floor, counter
 
     floor, counter = floor_and_counter()
@@ -71,4 +100,4 @@ def test_one_waiting_ticket_goes_as_choose_says(
     pick = dispatch.choose(reference, list(reference_floor.waiting()), services, policy, now)
     assert pick is not None and ticket is not None
     assert ticket.id == pick.ticket.id and counter.credits == pick.credits
-    assert not floor.waiting()
+    assert ticket not in floor.waiting() and len(floor.waiting()) == len(LINES[line]) - 1

@@ -34,8 +34,7 @@ from manyi.forecast.scenario import Scenario
 from manyi.lobby.domain.model import PriorityClass
 from manyi.lobby.domain.ticket import Ticket
 
-# Event kinds, the third item of a heap entry (t, seq, kind, what). `Final` lets a
-# compiled build (native.py) compare them as C integers.
+# Event kinds, the third item of a heap entry (t, seq, kind, what).
 ARRIVE: Final = 0
 DONE: Final = 1
 HORIZON: Final = 2

@@ -5,17 +5,21 @@ every state change is a `Ticket` / `Counter` transition from `lobby.model`.
 
 - `LobbyFloor` drives `lobby.engine.Lobby` itself: the in-memory outlet the
   property tests use, with its events and its wait estimate at every issue.
-- `FastFloor` is the default. It makes the same calls to `dispatch.choose`
-  with the same arguments (the counter, the waiting tickets in queue order,
-  the services, the policy, the time) and applies the same transitions, but
-  keeps the waiting line as a list instead of scanning every ticket ever
-  issued, and records no events and no predictions, which the simulator
-  does not need. `tests/unit/test_simulation.py` runs both on one scenario
-  and checks that every call goes to the same ticket at the same time.
+- `FastFloor` is the default, about five times as fast. It keeps the
+  waiting line as a list instead of scanning every ticket ever issued, and
+  records no events and no predictions, which the simulator does not need.
+  It asks `dispatch.choose` with the same arguments (the counter, the
+  waiting tickets in queue order, the services, the policy, the time),
+  except when everyone waiting stands in one line, where `choose`'s answer
+  is known to be the first queued (`FastFloor._one_line` says why), and
+  applies the same transitions. `tests/unit/test_simulation.py` runs both
+  floors on whole scenarios and checks that every call goes to the same
+  ticket at the same time.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,7 +72,9 @@ _APPOINTMENT: Final = PriorityClass.APPOINTMENT
 
 
 class FastFloor:
-    """The lobby's rules on a waiting list kept in queue order (see the module docstring)."""
+    """The lobby's rules on a waiting list kept in queue order (see the module docstring):
+    by queue time, then id, as `dispatch.age_key` orders tickets, so the first queued is first.
+    `choose` does not depend on the order of the tickets it is given."""
 
     def __init__(
         self,
@@ -83,6 +89,9 @@ class FastFloor:
         self._skills = skills
         self._waiting: list[Ticket] = []
         self._current: dict[int, Ticket] = {}
+        # The codes of the services each open counter may serve (`Counter.can_serve`,
+        # asked when it opens, since the teller's skills come with the opening).
+        self._serves: dict[int, frozenset[str]] = {}
         self._ids = itertools.count(1)
         self._seq: dict[str, int] = {}
 
@@ -97,7 +106,7 @@ class FastFloor:
         ticket = Ticket(
             next(self._ids), format_number(prefix, seq), service_code, klass, _KIOSK, now, now
         )
-        self._waiting.append(ticket)
+        self._waiting.append(ticket)  # queued now, so at the back of the line
         return ticket
 
     def call_next(self, counter: Counter, now: dt.datetime) -> Ticket | None:
@@ -105,8 +114,8 @@ class FastFloor:
         if not waiting:  # what choose() answers for an empty line, without the call
             return None
         counter.ready_to_call()
-        if len(waiting) == 1 and self._settled(counter, waiting[0]):
-            ticket = waiting.pop()
+        if self._one_line(counter, waiting):
+            ticket = waiting.pop(0)
         else:
             pick = dispatch.choose(counter, waiting, self.services, self.policy, now)
             if pick is None:
@@ -119,29 +128,34 @@ class FastFloor:
         self._current[counter.id] = ticket
         return ticket
 
-    def _settled(self, counter: Counter, ticket: Ticket) -> bool:
-        """Whether `choose(counter, [ticket], …)` is known without the call: `ticket`, with
-        the counter's credits left as they are.
+    def _one_line(self, counter: Counter, waiting: list[Ticket]) -> bool:
+        """Whether everyone waiting stands in one line at this counter; then `choose` would
+        answer the first queued and leave the credits unchanged, so it need not be asked.
 
-        That holds when the ticket is eligible (rule 1), sent to no counter (rule 2), not an
-        appointment (whose class depends on the time), and the counter's only credit is the
-        ticket's class. Then the own lane (rule 3) is the ticket alone or nobody, so the pool
-        is the ticket. If it has aged (rule 4), `choose` picks it and keeps the credits. If not,
-        the weighted cycle runs over its class alone: `next_class` drops no credit (the only one
-        is that class's), adds the class's weight and takes back the total, the same weight;
-        the credit is unchanged and the class's line is the ticket.
+        One line: every ticket is of one class and one service the counter may serve, none
+        is sent to a counter, the class is not appointment (whose class depends on the
+        time), and the counter's only credit is that class. Then every ticket is eligible
+        (rule 1) and none is sent here (rule 2). The own lane (rule 3) is everyone or nobody,
+        so the pool is everyone. If someone has aged (rule 4), `choose` takes the oldest,
+        which is the first queued (aged means queued at or before a cutoff), and keeps the
+        credits. If not, the preference (rule 5) leaves everyone, the weighted cycle (rule 6)
+        runs over one class (`next_class` drops no credit, adds the class's weight and takes
+        back the total, the same weight: the credit is unchanged), and FIFO (rule 7) takes the
+        first queued. `tests/unit/test_simulation_speed.py` checks it against `choose`.
         """
-        klass = ticket.klass
+        first = waiting[0]
+        klass, code = first.klass, first.service_code
         credits = counter.credits
-        if (
-            len(credits) != 1
-            or klass not in credits  # a StrEnum: its value as a key
-            or klass is _APPOINTMENT
-            or ticket.target_counter_id is not None
-        ):
-            return False
-        service = self.services.get(ticket.service_code)
-        return service is not None and counter.can_serve(service)
+        if len(credits) != 1 or klass not in credits or klass is _APPOINTMENT:
+            return False  # (a StrEnum finds its value as a key)
+        for ticket in waiting:
+            if (
+                ticket.klass is not klass
+                or ticket.service_code != code
+                or ticket.target_counter_id is not None
+            ):
+                return False
+        return code in self._serves[counter.id]
 
     def recall(self, counter: Counter, now: dt.datetime) -> None:
         self._current[counter.id].recall(now)
@@ -157,7 +171,8 @@ class FastFloor:
     def transfer(self, counter: Counter, now: dt.datetime, service_code: str) -> Ticket:
         leg = self._current.pop(counter.id).transfer(now, next(self._ids), service_code, None)
         counter.release()
-        self._waiting.append(leg)
+        # The leg keeps the customer's queue time: their place in the line, not its back.
+        bisect.insort(self._waiting, leg, key=dispatch.age_key)
         return leg
 
     def give_up(self, ticket: Ticket, now: dt.datetime) -> bool:
@@ -169,6 +184,9 @@ class FastFloor:
 
     def open(self, counter: Counter, now: dt.datetime) -> None:
         counter.open(counter.number, self._skills.get(counter.id, frozenset()))
+        self._serves[counter.id] = frozenset(
+            code for code, service in self.services.items() if counter.can_serve(service)
+        )
 
     def close(self, counter: Counter, now: dt.datetime) -> None:
         counter.close()

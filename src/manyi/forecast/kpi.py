@@ -29,11 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from manyi.lobby.domain.model import reduce_dataclass
-
 if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
-
     from manyi.forecast.records import Replication
     from manyi.forecast.scenario import Scenario
 
@@ -99,9 +95,6 @@ class Estimate:
     high: float | None
     n: int
 
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
-
     @classmethod
     def of(cls, values: Iterable[float]) -> Estimate:
         xs = list(values)
@@ -145,9 +138,6 @@ class Summary:
     per_class: Mapping[str, Estimate]
     per_service: Mapping[str, Estimate]
     per_counter: Mapping[int, tuple[Estimate, Estimate]]  # utilisation, counter-hours
-
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
 
     def as_json(self) -> dict[str, Any]:
         return {

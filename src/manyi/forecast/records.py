@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
-from manyi.lobby.domain.model import reduce_dataclass
 from manyi.lobby.domain.predict import LobbyView
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 
 class Customer(NamedTuple):
@@ -34,18 +30,12 @@ class Call:
     service: str
     klass: str
 
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
-
 
 @dataclass(frozen=True)
 class CounterTime:
     number: int
     busy_s: float
     open_s: float
-
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
 
 
 @dataclass(frozen=True)
@@ -56,9 +46,6 @@ class Replication:
     simulated: int  # customers issued in the whole run, warm-up included
     end_s: float  # when the last counter closed (drain) or the horizon
     calls: tuple[Call, ...] = ()
-
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
 
 
 class CounterControl(Protocol):

@@ -13,16 +13,11 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from manyi.forecast import kpi
 from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, Replication
 from manyi.forecast.replication import open_intervals, run_replication
 from manyi.forecast.scenario import Scenario
-from manyi.lobby.domain.model import reduce_dataclass
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 __all__ = [
     "Call",
@@ -42,9 +37,6 @@ class SimulationResult:
     scenario: Scenario
     replications: tuple[Replication, ...]
     summary: kpi.Summary
-
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
 
     @property
     def simulated(self) -> int:

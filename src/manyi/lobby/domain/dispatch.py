@@ -27,10 +27,8 @@ The rules, in order (each one only narrows the candidates the next one sees):
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
 
 from manyi.lobby.domain.model import (
     Counter,
@@ -38,46 +36,32 @@ from manyi.lobby.domain.model import (
     Policy,
     PriorityClass,
     Service,
-    reduce_dataclass,
 )
 from manyi.lobby.domain.ticket import Ticket
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True)
 class Pick:
+    """What `choose` answers: the ticket, why, and the counter's credits after the call."""
+
     ticket: Ticket
     reason: str  # sent_here | own_lane | aged | cycle
     credits: dict[str, int]  # the counter's weighted-cycle state after this call
 
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
-
-
-# Enum members as plain names: reading one through its class (`PriorityClass.VIP`)
-# goes through `EnumType.__getattr__` in Python 3.11, a Python-level hook, and
-# `choose` reads them for every ticket it looks at.
-_APPOINTMENT: Final = PriorityClass.APPOINTMENT
-_NORMAL: Final = PriorityClass.NORMAL
-_GREEN: Final = PriorityClass.GREEN
-_VIP: Final = PriorityClass.VIP
-_FAST_LANE_COUNTER: Final = CounterKind.FAST_LANE
-_GREEN_COUNTER: Final = CounterKind.GREEN
-_VIP_COUNTER: Final = CounterKind.VIP
-_UTC: Final = dt.UTC
-
 
 def effective_class(ticket: Ticket, now: dt.datetime) -> PriorityClass:
-    if ticket.klass is _APPOINTMENT and ticket.due_at is not None and ticket.due_at > now:
-        return _NORMAL
+    if (
+        ticket.klass is PriorityClass.APPOINTMENT
+        and ticket.due_at is not None
+        and ticket.due_at > now
+    ):
+        return PriorityClass.NORMAL
     return ticket.klass
 
 
 def fifo_key(ticket: Ticket, now: dt.datetime) -> tuple[dt.datetime, dt.datetime, int]:
     """Order within a class; due appointments go by their booked time."""
-    if effective_class(ticket, now) is _APPOINTMENT and ticket.due_at is not None:
+    if effective_class(ticket, now) is PriorityClass.APPOINTMENT and ticket.due_at is not None:
         return (ticket.due_at, ticket.queued_at, ticket.id)
     return (ticket.queued_at, ticket.queued_at, ticket.id)
 
@@ -109,137 +93,36 @@ def choose(
     policy: Policy,
     now: dt.datetime,
 ) -> Pick | None:
-    """The ticket `counter` should call now, or None when nobody it may serve waits.
-
-    The simulator calls this for every call it simulates, so it takes a few
-    shortcuts; the comment at each says why it gives exactly what the plain
-    rule would (the same ticket, reason, credits and errors).
-    """
-    # Rule 1 as in `eligible`, asking `can_serve` once per service code rather
-    # than once per ticket, in a pass that also notes whether rule 2 applies (a
-    # ticket with a target is eligible only at that counter, so an eligible one
-    # was sent here) and whether `services` files a service under another code
-    # than its own (see the preference scan; the flag only asks for that scan).
-    candidates = []
-    any_sent_here = False
-    misfiled = False
-    servable: dict[str, bool] = {}
-    counter_id = counter.id
-    for ticket in waiting:
-        code = ticket.service_code
-        ok = servable.get(code)
-        if ok is None:
-            service = services.get(code)
-            ok = servable[code] = service is not None and counter.can_serve(service)
-            if service is not None and ok and service.code != code:
-                misfiled = True
-        if not ok:
-            continue
-        target = ticket.target_counter_id
-        if target is not None:
-            if target != counter_id:
-                continue
-            any_sent_here = True
-        candidates.append(ticket)
+    """The ticket `counter` should call now, or None when nobody it may serve waits."""
+    candidates = eligible(counter, waiting, services)
     if not candidates:
         return None
     credits = dict(counter.credits)
 
-    if any_sent_here:
-        sent_here = [t for t in candidates if t.target_counter_id == counter_id]
-        return Pick(_first_queued(sent_here), "sent_here", credits)
+    sent_here = [t for t in candidates if t.target_counter_id == counter.id]
+    if sent_here:
+        return Pick(min(sent_here, key=age_key), "sent_here", credits)
 
     lane = _own_lane(counter, candidates, services)
     reason = "own_lane" if lane is not None else ""
     pool = lane if lane is not None else candidates
 
-    aged = _aged(pool, now, policy.ageing_s)
+    aged = [t for t in pool if (now - t.queued_at).total_seconds() >= policy.ageing_s]
     if aged:
-        return Pick(_first_queued(aged), "aged", credits)
+        return Pick(min(aged, key=age_key), "aged", credits)
 
-    # At a counter with one service the scan would only copy the pool: every
-    # candidate is for that service, since `can_serve` checked the code of its
-    # service, which is the ticket's own unless `services` files it elsewhere.
-    if misfiled or len(counter.services) > 1:
-        for code in counter.services:
-            for_service = [t for t in pool if t.service_code == code]
-            if for_service:
-                pool = for_service
-                break
+    for code in counter.services:
+        for_service = [t for t in pool if t.service_code == code]
+        if for_service:
+            pool = for_service
+            break
 
     by_class: dict[PriorityClass, list[Ticket]] = {}
-    weights: dict[PriorityClass, int] = {}  # of the classes present
     for ticket in pool:
-        # Only an appointment's class depends on the time (`effective_class`).
-        klass = ticket.klass
-        if klass is _APPOINTMENT:
-            klass = effective_class(ticket, now)
-        line = by_class.get(klass)
-        if line is None:
-            by_class[klass] = [ticket]
-            weights[klass] = policy.weights[klass]
-        else:
-            line.append(ticket)
-    klass = next_class(credits, weights)
-    line = by_class[klass]
-    if len(line) == 1:  # the only one waiting is first in line
-        ticket = line[0]
-    elif klass is _APPOINTMENT:
-        ticket = min(line, key=lambda t: fifo_key(t, now))
-    else:  # outside the appointment class `fifo_key` is (queued, queued, id): `age_key`
-        ticket = _first_queued(line)
+        by_class.setdefault(effective_class(ticket, now), []).append(ticket)
+    klass = next_class(credits, {k: policy.weights[k] for k in by_class})
+    ticket = min(by_class[klass], key=lambda t: fifo_key(t, now))
     return Pick(ticket, reason or "cycle", credits)
-
-
-def _first_queued(tickets: list[Ticket]) -> Ticket:
-    """`min(tickets, key=age_key)`, comparing the two fields rather than a tuple per ticket.
-
-    A tuple compares its first items with == and, if they differ, with <; this
-    does the same in the other order, which gives the same answer for datetimes
-    (aware and naive mixed raise TypeError either way), and like `min` it keeps
-    the first of equals.
-    """
-    best = tickets[0]
-    for ticket in tickets:
-        queued, first = ticket.queued_at, best.queued_at
-        if queued < first or (queued == first and ticket.id < best.id):
-            best = ticket
-    return best
-
-
-def _aged(pool: list[Ticket], now: dt.datetime, ageing_s: int) -> list[Ticket]:
-    """The tickets in `pool` that have waited `ageing_s` or longer (rule 4)."""
-    if type(ageing_s) is int:
-        # The plain rule below without a float per ticket, and the same: the
-        # wait is whole microseconds and the threshold whole seconds (at most
-        # 4 h, where the wait as a float is too fine to round up to it).
-        ageing = _seconds(ageing_s)
-        if now.tzinfo is _UTC and now.year > 1:
-            # In UTC the clock has no jumps, so "waited `ageing` or longer" is
-            # "queued at or before `now - ageing`", one subtraction for all:
-            # a ticket in another zone is compared in UTC, as its wait would be
-            # computed (year 1: `now - ageing` might fall before datetime.min).
-            cutoff = now - ageing
-            return [t for t in pool if t.queued_at <= cutoff]
-        # Elsewhere each ticket keeps its own subtraction rather than sharing a
-        # cutoff: in a zone with daylight saving `now - ageing` is wall-clock
-        # arithmetic, off by the clock change.
-        return [t for t in pool if now - t.queued_at >= ageing]
-    return [t for t in pool if (now - t.queued_at).total_seconds() >= ageing_s]
-
-
-@functools.cache
-def _seconds(n: int) -> dt.timedelta:
-    return dt.timedelta(seconds=n)  # made once for each threshold: it is not cheap
-
-
-# Built once rather than on every call. Ties in the weighted cycle go to the
-# class declared last (green, then VIP, appointment, normal), each with the
-# name its credit is kept under.
-_TIE_ORDER: tuple[tuple[PriorityClass, str], ...] = tuple(
-    (klass, klass.value) for klass in reversed(PriorityClass)
-)
-_CLASS_OF: dict[str, PriorityClass] = {klass.value: klass for klass in PriorityClass}
 
 
 def next_class(credits: dict[str, int], weights: Mapping[PriorityClass, int]) -> PriorityClass:
@@ -250,35 +133,29 @@ def next_class(credits: dict[str, int], weights: Mapping[PriorityClass, int]) ->
     empty for a while cannot come back with a burst of saved-up turns.
     """
     for name in list(credits):
-        klass = _CLASS_OF.get(name)
-        if klass is None:
-            klass = PriorityClass(name)  # not a class: raises ValueError
-        if klass not in weights:
+        if PriorityClass(name) not in weights:
             del credits[name]
     total = sum(weights.values())
+    order = list(PriorityClass)
     best: PriorityClass | None = None
-    best_name, best_credit = "", 0
-    for klass, name in _TIE_ORDER:
-        if klass not in weights:
-            continue
-        credits[name] = credit = credits.get(name, 0) + weights[klass]
-        if best is None or credit > best_credit:
-            best, best_name, best_credit = klass, name, credit
+    for klass in sorted(weights, key=lambda k: -order.index(k)):  # green wins ties
+        credits[klass.value] = credits.get(klass.value, 0) + weights[klass]
+        if best is None or credits[klass.value] > credits[best.value]:
+            best = klass
     assert best is not None
-    credits[best_name] -= total
+    credits[best.value] -= total
     return best
 
 
 def _own_lane(
     counter: Counter, candidates: list[Ticket], services: Mapping[str, Service]
 ) -> list[Ticket] | None:
-    kind = counter.kind
-    if kind is _FAST_LANE_COUNTER:
+    if counter.kind is CounterKind.FAST_LANE:
         lane = [t for t in candidates if services[t.service_code].fast_lane]
-    elif kind is _GREEN_COUNTER:
-        lane = [t for t in candidates if t.klass is _GREEN]
-    elif kind is _VIP_COUNTER:
-        lane = [t for t in candidates if t.klass is _VIP]
+    elif counter.kind is CounterKind.GREEN:
+        lane = [t for t in candidates if t.klass is PriorityClass.GREEN]
+    elif counter.kind is CounterKind.VIP:
+        lane = [t for t in candidates if t.klass is PriorityClass.VIP]
     else:
         return None
     return lane or None

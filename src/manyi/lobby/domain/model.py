@@ -12,15 +12,12 @@ import enum
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Final
+from dataclasses import dataclass, field
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from manyi.errors import Conflict, InvalidInput, Term
 from manyi.lobby.domain import days
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 
 class PriorityClass(enum.StrEnum):
@@ -69,8 +66,7 @@ class Outcome(enum.StrEnum):
 # The members the counter's transitions test, as plain names (a ticket's: ticket.py).
 # Reading a member through its class (`CounterState.OPEN`) goes through
 # `EnumType.__getattr__` in Python 3.11, a Python-level hook of about 60 ns, and the
-# simulator runs these transitions for every customer it moves. (`Final` lets a
-# compiled build keep each in a C variable.)
+# simulator runs these transitions for every customer it moves.
 _CLOSED: Final = CounterState.CLOSED
 _OPEN: Final = CounterState.OPEN
 _PAUSED: Final = CounterState.PAUSED
@@ -91,17 +87,6 @@ ANNOUNCEMENT_FIELDS = frozenset({"number", "counter", "service"})
 
 _PREFIX = re.compile(r"^[A-Z]$")
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
-
-
-def reduce_dataclass(obj: DataclassInstance) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-    """`__reduce__` for a dataclass: pickle (and copy) it as a call to its class with its fields.
-
-    By default pickle and copy make a blank object and set the fields one by one. With
-    the simulator's compiled build (mypyc, docs/simulation.md) a frozen dataclass refuses
-    the setting and a class with a written `__init__` the blank object. Every field must
-    be an `__init__` parameter, in field order.
-    """
-    return type(obj), tuple(getattr(obj, f.name) for f in fields(obj))
 
 
 @dataclass(frozen=True)
@@ -133,9 +118,6 @@ class Service:
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_zh
 
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
-
 
 @dataclass(frozen=True)
 class Policy:
@@ -157,8 +139,7 @@ class Policy:
     day_starts_at: dt.time = dt.time(0, 0)  # local start of the business day: see days.py
 
     def __post_init__(self) -> None:
-        # Read as objects: the check is for whatever was passed, and a compiled build
-        # would reject a value that is not an int before the check could name it.
+        # Read as objects: the check is for whatever was passed, whatever the annotation says.
         weights: Mapping[PriorityClass, object] = self.weights
         for klass in PriorityClass:
             weight = weights.get(klass)
@@ -202,9 +183,6 @@ class Policy:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
 
     @property
     def open_around_the_clock(self) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from manyi.errors import Conflict, Term
 from manyi.lobby.domain.model import (
@@ -23,11 +23,7 @@ from manyi.lobby.domain.model import (
     Policy,
     PriorityClass,
     TicketState,
-    reduce_dataclass,
 )
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 # The members the transitions test, as plain names, for the reason given in model.py:
 # reading one through its class (`TicketState.WAITING`) costs an `EnumType.__getattr__`
@@ -39,7 +35,7 @@ _FINISHED: Final = TicketState.FINISHED
 _SERVED: Final = Outcome.SERVED
 
 
-@dataclass(init=False)  # __init__ written out below
+@dataclass
 class Ticket:
     """One leg of a customer's visit."""
 
@@ -62,55 +58,6 @@ class Ticket:
     teller_id: int | None = None
     target_counter_id: int | None = None  # set by a transfer to one counter
     predicted_wait_s: int | None = None
-
-    # The dataclass's own __init__, written out: the same parameters, in field order,
-    # with the fields' defaults. The simulator makes a ticket per customer, and its
-    # compiled build (docs/simulation.md) compiles a written __init__ to native code
-    # but would run a generated one as plain Python.
-    def __init__(
-        self,
-        id: int,
-        number: str,
-        service_code: str,
-        klass: PriorityClass,
-        channel: Channel,
-        issued_at: dt.datetime,
-        queued_at: dt.datetime,
-        due_at: dt.datetime | None = None,
-        state: TicketState = _WAITING,
-        outcome: Outcome | None = None,
-        first_called_at: dt.datetime | None = None,
-        last_called_at: dt.datetime | None = None,
-        started_at: dt.datetime | None = None,
-        finished_at: dt.datetime | None = None,
-        call_count: int = 0,
-        counter_id: int | None = None,
-        teller_id: int | None = None,
-        target_counter_id: int | None = None,
-        predicted_wait_s: int | None = None,
-    ) -> None:
-        self.id = id
-        self.number = number
-        self.service_code = service_code
-        self.klass = klass
-        self.channel = channel
-        self.issued_at = issued_at
-        self.queued_at = queued_at
-        self.due_at = due_at
-        self.state = state
-        self.outcome = outcome
-        self.first_called_at = first_called_at
-        self.last_called_at = last_called_at
-        self.started_at = started_at
-        self.finished_at = finished_at
-        self.call_count = call_count
-        self.counter_id = counter_id
-        self.teller_id = teller_id
-        self.target_counter_id = target_counter_id
-        self.predicted_wait_s = predicted_wait_s
-
-    def __reduce__(self) -> tuple[type[DataclassInstance], tuple[object, ...]]:
-        return reduce_dataclass(self)
 
     @property
     def finished(self) -> bool:

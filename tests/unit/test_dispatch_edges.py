@@ -1,4 +1,5 @@
-"""Dispatch edges that `choose`'s shortcuts touch: each must pick what the plain rule picks."""
+"""Dispatch at its edges: ageing to the microsecond and across a clock change, tickets sent
+here or elsewhere, a class of one, an appointment not yet due, a credit of no class."""
 
 from __future__ import annotations
 
