@@ -1,12 +1,19 @@
-"""Shared fixtures: a real database per test, a small bank, personas.
+"""Shared fixtures: a real database per test, a small bank, personas, a fixed clock.
 
 Every test that needs a database gets its own: on SQLite a copy of a
 migrated template file; on PostgreSQL (when MANYI_TEST_DATABASE_URL is set)
 the same tests run again against a schema emptied before each test.
+
+No test reads the real clock. Tests pass fixed times to the use cases; where the code under
+test reads the clock itself (pages and endpoints call `manyi.db.utcnow()`), the test takes the
+`frozen_clock` fixture, which stops the clock at FIXED_NOW. To show that no test depends on the
+hour it runs, `--fake-now=2026-03-01T23:55:00+08:00` (or MANYI_TEST_FAKE_NOW) runs the whole
+session on a clock that starts at that moment and ticks.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, make_url, text
 
@@ -27,6 +35,60 @@ from manyi.org.tables import Staff, Unit
 
 PASSWORD = "Test-pass-2026"
 PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")
+
+# Monday 30 November 2026, 10:00 in Beijing: a working day, in the middle of opening hours.
+FIXED_NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
+FAKE_NOW_ENV = "MANYI_TEST_FAKE_NOW"
+_SESSION_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fake-now",
+        metavar="ISO-8601",
+        default=os.environ.get(FAKE_NOW_ENV, ""),
+        help="run the session on a clock that starts at this aware time and ticks, "
+        f"e.g. 2026-03-01T23:55:00+08:00 (default: ${FAKE_NOW_ENV}, else the real clock)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    value = config.getoption("--fake-now")
+    if not value:
+        return
+    try:
+        start = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--fake-now: {exc}") from None
+    if start.tzinfo is None:
+        raise pytest.UsageError("--fake-now needs a UTC offset, e.g. 2026-03-01T23:55:00+08:00")
+    # Started before collection, so module-level code sees the fake time too; each
+    # pytest-xdist worker parses the option and starts its own travel.
+    travel = time_machine.travel(start, tick=True)
+    travel.start()
+    config.stash[_SESSION_TRAVEL] = travel
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    travel = config.stash.get(_SESSION_TRAVEL, None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = config.getoption("--fake-now")
+    return f"fake now: the clock starts at {value} and ticks" if value else None
+
+
+@pytest.fixture
+def frozen_clock(time_machine: time_machine.TimeMachineFixture) -> dt.datetime:
+    """Stop the clock at FIXED_NOW for code that reads it itself; the test gets the moment.
+
+    `time_machine.shift(...)` (the same fixture) moves it on. Inside a --fake-now session the
+    stopped clock sits on top of the session's travel and is removed after the test.
+    """
+    time_machine.move_to(FIXED_NOW, tick=False)
+    return FIXED_NOW
 
 
 @pytest.fixture(autouse=True, scope="session")

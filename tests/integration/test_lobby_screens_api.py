@@ -218,18 +218,22 @@ def test_manager_changes_services_and_pages_staff(db: Database, lobby: Bank) -> 
         assert session.scalar(select(func.count()).select_from(LobbyAlert)) == 0
 
 
-def test_dashboard_alerts_for_long_waits_and_idle_counters(db: Database, lobby: Bank) -> None:
+def test_dashboard_alerts_for_long_waits_and_idle_counters(
+    db: Database, lobby: Bank, frozen_clock: dt.datetime
+) -> None:
     from manyi.lobby import counters, dashboard, service
     from manyi.org.tables import Unit
     from tests.lobby_helpers import operator
 
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=15)
+    # A counter's idle time runs from its row's updated_at, which the database layer stamps
+    # from the clock: stopped at frozen_clock, when the services of counter 5 change.
+    start = frozen_clock - dt.timedelta(minutes=15)
     with db.session() as session:
         teller = operator(session, "teller.a")
         counters.open_counter(session, teller, "OUT-A", 5, start)  # serves C only
         for _ in range(2):
             service.issue_ticket(session, operator(session, "lobby.a"), "OUT-A", "A", start)
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
+    later = frozen_clock + dt.timedelta(minutes=2)
     with db.session() as session:
         counters.set_services(session, operator(session, "lobby.a"), "OUT-A", 5, ["C", "A"], start)
     with db.session() as session:

@@ -243,8 +243,8 @@ def test_device_tokens(db: Database, bank: Bank) -> None:
     )
 
 
-def test_expired_device_token(db: Database, bank: Bank) -> None:
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+def test_expired_device_token(db: Database, bank: Bank, frozen_clock: dt.datetime) -> None:
+    past = frozen_clock - dt.timedelta(days=40)  # valid 30 days: expired at the app's now
     with db.session() as session:
         _, secret = device_service.issue_token(
             session,
