@@ -208,6 +208,41 @@ PERSONAS: dict[str, tuple[str, tuple[Role, ...], str]] = {
 }
 
 
+# Staff that some tests add to the bank: username -> (unit, roles, display name).
+MORE_STAFF: dict[str, tuple[str, tuple[Role, ...], str]] = {
+    "lobby.a": ("OUT-A", (Role.LOBBY_MANAGER,), "大堂经理甲"),
+    "lobby.b": ("OUT-B", (Role.LOBBY_MANAGER,), "大堂经理乙"),
+    "teller.a2": ("OUT-A", (Role.TELLER,), "柜员甲二"),
+    "support.a": ("SUB-A", (Role.SUPERVISOR,), "二线甲"),  # second-line staff above OUT-A
+    # The counter's supervisors (tests/counter_helpers.py); BR-A is OUT-A's remote centre.
+    "sup.a": ("OUT-A", (Role.SUPERVISOR,), "sup.a"),
+    "sup.b": ("OUT-B", (Role.SUPERVISOR,), "sup.b"),
+    "centre.1": ("BR-A", (Role.SUPERVISOR,), "centre.1"),
+    "centre.2": ("BR-A", (Role.SUPERVISOR,), "centre.2"),
+    "centre.b": ("BR-B", (Role.SUPERVISOR,), "centre.b"),
+    "dual.a": ("OUT-A", (Role.TELLER, Role.SUPERVISOR), "dual.a"),
+}
+
+
+def add_staff(database: Database, bank: Bank, *usernames: str) -> dict[str, int]:
+    """Add staff of MORE_STAFF to the bank (password PASSWORD); their ids by username."""
+    added: dict[str, int] = {}
+    with database.session() as session:
+        for username in usernames:
+            unit_code, roles, display = MORE_STAFF[username]
+            person = staff_service.create_staff(
+                session,
+                SYSTEM,
+                username=username,
+                display_name=display,
+                unit_id=bank.unit(unit_code),
+                roles=list(roles),
+                password=PASSWORD,
+            )
+            added[username] = person.id
+    return added
+
+
 def build_bank(database: Database) -> Bank:
     units: dict[str, int] = {}
     staff: dict[str, int] = {}

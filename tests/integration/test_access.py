@@ -17,9 +17,9 @@ from manyi.lobby import service as lobby_service
 from manyi.org import device_tokens as device_service
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
-from tests.conftest import FIXED_NOW, PASSWORD, PERSONAS, SYSTEM, Bank, scope_units
+from tests.conftest import FIXED_NOW, PERSONAS, SYSTEM, Bank, scope_units
 from tests.lobby_helpers import configure, operator
-from tests.web_helpers import csrf_of, make_client, sign_in
+from tests.web_helpers import csrf_of, make_client, signed_in_client
 
 ANONYMOUS = "anonymous"
 ALL_PERSONAS = [*PERSONAS, ANONYMOUS]
@@ -138,10 +138,7 @@ def customer_page(path: str) -> bool:
 
 
 def client_for(db: Database, persona: str) -> TestClient:
-    client = make_client(db)
-    if persona != ANONYMOUS:
-        sign_in(client, persona.replace("_", "."), PASSWORD)
-    return client
+    return make_client(db) if persona == ANONYMOUS else signed_in_client(db, persona)
 
 
 @pytest.mark.parametrize("persona", ALL_PERSONAS)

@@ -17,7 +17,7 @@ from manyi.counter.domain.fields import DEF_PREFIX
 from manyi.counter.tables import CounterBundleItem, CounterTransactionType
 from manyi.db import Database
 from tests.conftest import PASSWORD, Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     customer,
     make_sim,
     open_bundle,

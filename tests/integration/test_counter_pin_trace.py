@@ -27,7 +27,7 @@ from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedPi
 from manyi.db import Base, Database
 from manyi.personal import id_check_char
 from tests.conftest import Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     MINUTE,
     Sim,
     act,

@@ -22,6 +22,7 @@ from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.tables import CounterBundle
 from manyi.db import Database
 from tests.conftest import FIXED_NOW, PASSWORD, Bank
+from tests.counter_helpers import setup_counter, submit
 from tests.integration.test_counter_pin_trace import (
     ID_NUMBER,
     PIN,
@@ -31,7 +32,6 @@ from tests.integration.test_counter_pin_trace import (
     logs,
     needles,
 )
-from tests.integration.test_counter_support import setup_counter, submit
 from tests.web_helpers import csrf_of, make_client, sign_in
 
 # The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.

@@ -17,11 +17,10 @@ from manyi.db import Database
 from manyi.lobby import counters, service
 from manyi.org.tables import Unit
 from tests.conftest import FIXED_NOW, Bank
+from tests.counter_helpers import setup_counter
 from tests.integration.test_counter_public import OPENING, opening_values
-from tests.integration.test_counter_support import setup_counter
-from tests.integration.test_lobby_api import device_client
 from tests.lobby_helpers import configure, operator
-from tests.web_helpers import CSRF_RE, make_client
+from tests.web_helpers import CSRF_RE, device_client, make_client
 
 # The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
 pytestmark = pytest.mark.usefixtures("frozen_clock")

@@ -14,7 +14,7 @@ from manyi.counter.tables import CounterPrefill
 from manyi.counter.web.prefill_phone import SUBMIT_LIMIT
 from manyi.db import Database
 from tests.conftest import Bank
-from tests.integration.test_counter_support import setup_counter
+from tests.counter_helpers import setup_counter
 from tests.web_helpers import CSRF_RE, make_client
 
 OPENING = ["open_account", "card_issue", "mobile_banking_signup", "deposit"]

@@ -25,7 +25,7 @@ from manyi.counter.tables import (
 )
 from manyi.db import Database
 from tests.conftest import FIXED_NOW, PASSWORD, Bank
-from tests.integration.test_counter_support import act, png, setup_counter, submit
+from tests.counter_helpers import act, png, setup_counter, submit
 from tests.web_helpers import csrf_of, make_client, sign_in
 
 # The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.

@@ -73,7 +73,7 @@ def test_the_worker_job_evaluates_each_open_outlet_once_a_minute(db: Database, b
 def test_the_dashboard_shows_the_standing_advice_translated(
     db: Database, bank: Bank, frozen_clock: dt.datetime
 ) -> None:
-    from tests.integration.test_lobby_api import staff_client
+    from tests.web_helpers import staff_client
 
     configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
     now = frozen_clock  # the dashboard counts today's advice at its own now

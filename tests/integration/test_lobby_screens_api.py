@@ -14,32 +14,17 @@ from manyi.lobby import rating
 from manyi.lobby.service import Operator
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
 from manyi.notify.tables import NotifyMessage
-from manyi.org import staff as staff_service
-from manyi.org.model import Role
 from manyi.org.tables import DeviceToken
-from tests.conftest import PASSWORD, SYSTEM, Bank
-from tests.integration.test_lobby_api import device_client, staff_client
+from tests.conftest import Bank, add_staff
 from tests.lobby_helpers import configure
+from tests.web_helpers import device_client, staff_client
 
 
 @pytest.fixture
 def lobby(db: Database, bank: Bank) -> Bank:
     for side in ("A", "B"):
         configure(db, bank.unit(f"OUT-{side}"), opens=dt.time(0), closes=None)
-    with db.session() as session:
-        for username, role, name in (
-            ("lobby.a", Role.LOBBY_MANAGER, "大堂甲"),
-            ("teller.a2", Role.TELLER, "柜员甲二"),
-        ):
-            staff_service.create_staff(
-                session,
-                SYSTEM,
-                username=username,
-                display_name=name,
-                unit_id=bank.unit("OUT-A"),
-                roles=[role],
-                password=PASSWORD,
-            )
+    add_staff(db, bank, "lobby.a", "teller.a2")
     return bank
 
 

@@ -27,9 +27,8 @@ from manyi.notify.channels import ChannelAdapter, InAppChannel, SimulatedSmsGate
 from manyi.notify.model import ChannelName, DeliveryError, OutboxMessage
 from manyi.notify.tables import NotifyMessage
 from manyi.org import staff as staff_service
-from manyi.org.model import Role
 from manyi.org.tables import Unit
-from tests.conftest import PASSWORD, SYSTEM, Bank
+from tests.conftest import SYSTEM, Bank, add_staff
 
 T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 PHONE = "138 1234 5678"
@@ -111,35 +110,12 @@ def page_events(db: Database) -> int:
 @pytest.fixture
 def people(db: Database, bank: Bank) -> dict[str, int]:
     """A lobby manager at outlet A, and back-office staff at the sub-branch above it."""
-    with db.session() as session:
-        manager = staff_service.create_staff(
-            session,
-            SYSTEM,
-            username="lobby.a",
-            display_name="大堂经理甲",
-            unit_id=bank.unit("OUT-A"),
-            roles=[Role.LOBBY_MANAGER],
-            password=PASSWORD,
-        )
-        back_office = staff_service.create_staff(
-            session,
-            SYSTEM,
-            username="support.a",
-            display_name="二线甲",
-            unit_id=bank.unit("SUB-A"),
-            roles=[Role.SUPERVISOR],
-            password=PASSWORD,
-        )
-        manager_b = staff_service.create_staff(
-            session,
-            SYSTEM,
-            username="lobby.b",
-            display_name="大堂经理乙",
-            unit_id=bank.unit("OUT-B"),
-            roles=[Role.LOBBY_MANAGER],
-            password=PASSWORD,
-        )
-        return {"lobby_a": manager.id, "support_a": back_office.id, "lobby_b": manager_b.id}
+    added = add_staff(db, bank, "lobby.a", "support.a", "lobby.b")
+    return {
+        "lobby_a": added["lobby.a"],
+        "support_a": added["support.a"],
+        "lobby_b": added["lobby.b"],
+    }
 
 
 def actor(db: Database, staff_id: int) -> audit.Actor:
