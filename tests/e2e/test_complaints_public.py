@@ -8,6 +8,7 @@ test-artifacts/screenshots/complaint-*.png.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,11 +21,12 @@ from sqlalchemy import select
 from manyi.complaints import handling
 from manyi.complaints.access import Caller
 from manyi.complaints.tables import Complaint
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.org.tables import Staff
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, same_clock
 
 pytestmark = pytest.mark.e2e
+MINUTE = dt.timedelta(minutes=1)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
 
 
@@ -41,6 +43,7 @@ def phone(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
             has_touch=True,
         )
         ctx.set_default_timeout(TIMEOUT_MS)
+        same_clock(ctx)
         opened.append(ctx)
         return ctx.new_page()
 
@@ -85,7 +88,8 @@ def readable(page: Page) -> None:
     assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
 
 
-def handler_of(e2e_database_url: str, reference: str) -> tuple[int, Caller]:
+def handler_of(e2e_database_url: str, reference: str) -> tuple[int, dt.datetime, Caller]:
+    """The case's id, when it was received and its handler."""
     database = Database(e2e_database_url)
     try:
         with database.session() as session:
@@ -93,25 +97,35 @@ def handler_of(e2e_database_url: str, reference: str) -> tuple[int, Caller]:
             assert case is not None and case.handler_id is not None
             person = session.get(Staff, case.handler_id)
             assert person is not None
-            return case.id, Caller(
-                staff_id=person.id,
-                name=person.username,
-                unit_id=person.unit_id,
-                scope_path=person.unit.path,
-                permissions=person.permissions,
+            return (
+                case.id,
+                case.received_at,
+                Caller(
+                    staff_id=person.id,
+                    name=person.username,
+                    unit_id=person.unit_id,
+                    scope_path=person.unit.path,
+                    permissions=person.permissions,
+                ),
             )
     finally:
         database.dispose()
 
 
 def reply(e2e_database_url: str, reference: str, text: str) -> None:
-    case_id, caller = handler_of(e2e_database_url, reference)
+    case_id, received, caller = handler_of(e2e_database_url, reference)
+    # The handler starts a minute after receipt and replies a minute later.
     database = Database(e2e_database_url)
     try:
         with database.session() as session:
-            handling.start(session, caller, case_id, utcnow(), note="")
+            handling.start(session, caller, case_id, received + MINUTE, note="")
             handling.decide(
-                session, caller, case_id, utcnow(), decision=text, reply_channel="online"
+                session,
+                caller,
+                case_id,
+                received + 2 * MINUTE,
+                decision=text,
+                reply_channel="online",
             )
     finally:
         database.dispose()
