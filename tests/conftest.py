@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, make_url, text
 
 from manyi import audit
@@ -40,6 +41,12 @@ PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")
 FIXED_NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 FAKE_NOW_ENV = "MANYI_TEST_FAKE_NOW"
 _SESSION_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
+# Hypothesis fails an example that takes over 200 ms by default: a wall-time assertion that a
+# busy machine breaks. Speed is measured in bench/, never asserted.
+hypothesis_settings.register_profile("manyi", deadline=None)
+hypothesis_settings.load_profile("manyi")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
