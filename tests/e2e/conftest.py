@@ -154,6 +154,47 @@ def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
         page.get_by_role("button", name="登录").click()
 
 
+def pair(page: Page, token: str, counter: int | None = None) -> None:
+    """Pair the page as a device with its token (and counter), as a branch would."""
+    page.goto("/device/pair")
+    page.locator("#token").fill(token)
+    if counter is not None:
+        page.locator("#counter").fill(str(counter))
+    with page.expect_navigation():
+        page.get_by_role("button", name="配对").click()
+
+
+READABLE_JS = """() => {
+    const style = n => getComputedStyle(n);
+    const visible = n => n.offsetParent !== null && style(n).visibility !== 'hidden'
+        && !n.closest('.hp');
+    const label = n => n.tagName + ': ' + (n.textContent || n.name || '').trim().slice(0, 20);
+    const text = 'main p, main label, main li, main input, main textarea, main select, '
+        + 'main button, main a, main .value';
+    const targets = 'main button, main a.big, main label.big, main input, main select';
+    const small = [...document.querySelectorAll(text)].filter(visible)
+        .filter(n => n.type !== 'checkbox' && parseFloat(style(n).fontSize) < 20)
+        .map(label);
+    const tiny = [...document.querySelectorAll(targets)].filter(visible)
+        .filter(n => !['hidden', 'checkbox'].includes(n.type) && !n.matches('.enhanced'))
+        .filter(n => n.getBoundingClientRect().height < 44)
+        .map(label);
+    const fields = ['INPUT', 'SELECT', 'TEXTAREA'];
+    const clipped = [...document.querySelectorAll('main *')].filter(visible)
+        .filter(n => n.clientWidth > 0 && n.scrollWidth > n.clientWidth + 1)
+        .filter(n => style(n).overflowX === 'visible' && !fields.includes(n.tagName))
+        .map(label);
+    const wide = document.documentElement.scrollWidth > window.innerWidth;
+    return {wide, small, tiny, clipped};
+}"""
+
+
+def readable(page: Page) -> None:
+    """Nothing wider than the phone; text and touch targets large enough for elderly eyes."""
+    report: dict[str, Any] = page.evaluate(READABLE_JS)
+    assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
+
+
 def device_secret(database_url: str, outlet_code: str, kind: str, name: str) -> str:
     """A new device token of `kind` for the outlet (the catalogue seeded for the counter)."""
     from manyi.counter import catalogue_store

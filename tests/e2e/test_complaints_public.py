@@ -12,7 +12,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -23,7 +22,7 @@ from manyi.complaints.access import Caller
 from manyi.complaints.tables import Complaint
 from manyi.db import Database
 from manyi.org.tables import Staff
-from tests.e2e.conftest import TIMEOUT_MS, same_clock
+from tests.e2e.conftest import TIMEOUT_MS, readable, same_clock
 
 pytestmark = pytest.mark.e2e
 MINUTE = dt.timedelta(minutes=1)
@@ -57,37 +56,6 @@ def save(page: Page, screenshots: Path, name: str) -> None:
 
 
 # What `readable` measures in the page (one round trip).
-READABLE_JS = """() => {
-    const style = n => getComputedStyle(n);
-    const visible = n => n.offsetParent !== null && style(n).visibility !== 'hidden'
-        && !n.closest('.hp');
-    const label = n => n.tagName + ': ' + (n.textContent || n.name || '').trim().slice(0, 20);
-    const text = 'main p, main label, main li, main input, main textarea, main select, '
-        + 'main button, main a, main .value';
-    const targets = 'main button, main a.big, main label.big, main input, main select';
-    const small = [...document.querySelectorAll(text)].filter(visible)
-        .filter(n => n.type !== 'checkbox' && parseFloat(style(n).fontSize) < 20)
-        .map(label);
-    const tiny = [...document.querySelectorAll(targets)].filter(visible)
-        .filter(n => !['hidden', 'checkbox'].includes(n.type) && !n.matches('.enhanced'))
-        .filter(n => n.getBoundingClientRect().height < 44)
-        .map(label);
-    const fields = ['INPUT', 'SELECT', 'TEXTAREA'];
-    const clipped = [...document.querySelectorAll('main *')].filter(visible)
-        .filter(n => n.clientWidth > 0 && n.scrollWidth > n.clientWidth + 1)
-        .filter(n => style(n).overflowX === 'visible' && !fields.includes(n.tagName))
-        .map(label);
-    const wide = document.documentElement.scrollWidth > window.innerWidth;
-    return {wide, small, tiny, clipped};
-}"""
-
-
-def readable(page: Page) -> None:
-    """Nothing wider than the phone; text and touch targets large enough for elderly eyes."""
-    report: dict[str, Any] = page.evaluate(READABLE_JS)
-    assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
-
-
 def handler_of(e2e_database_url: str, reference: str) -> tuple[int, dt.datetime, Caller]:
     """The case's id, when it was received and its handler."""
     database = Database(e2e_database_url)

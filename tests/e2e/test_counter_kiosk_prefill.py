@@ -15,8 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS, device_secret, same_clock
-from tests.e2e.test_lobby_screens import pair
+from tests.e2e.conftest import TIMEOUT_MS, device_secret, pair, same_clock
 
 pytestmark = pytest.mark.e2e
 OUTLET = "SH-PD-LJZ"  # 陆家嘴 of this module's own demo bank

@@ -26,7 +26,7 @@ from manyi.notify.tables import NotifyMessage
 from manyi.org import device_tokens
 from manyi.org.tables import Unit
 from tests.conftest import SYSTEM
-from tests.e2e.conftest import TIMEOUT_MS, same_clock, sign_in
+from tests.e2e.conftest import TIMEOUT_MS, pair, same_clock, sign_in
 from tests.live_server import TcpProxy
 
 pytestmark = pytest.mark.e2e
@@ -53,15 +53,6 @@ def tokens(e2e_database_url: str) -> dict[str, str]:
             return out
     finally:
         database.dispose()
-
-
-def pair(page: Page, token: str, counter: int | None = None) -> None:
-    page.goto("/device/pair")
-    page.locator("#token").fill(token)
-    if counter is not None:
-        page.locator("#counter").fill(str(counter))
-    with page.expect_navigation():
-        page.get_by_role("button", name="配对").click()
 
 
 def save(page: Page, screenshots: Path, name: str, full: bool = False) -> None:
