@@ -170,3 +170,25 @@ def png(width: int = 120, height: int = 40) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+# An account opening on one form: account, card, mobile banking and a first deposit.
+OPENING = ["open_account", "card_issue", "mobile_banking_signup", "deposit"]
+
+
+def opening_values(**overrides: str) -> dict[str, str]:
+    values = {
+        "customer_name": "王淑芬",
+        "id_type": "resident_id",
+        "id_number": "11010519491231002X",
+        "mobile": "138 1234 5678",
+        "id_valid_until": "2099-12-31",
+        "address": "北京市海淀区中关村大街27号",
+        "occupation": "retired",
+        "item1.account_type": "class_i",
+        "item2.card_product": "standard",
+        "item3.daily_limit": "5000",
+        "item4.amount": "1,000",
+        "item4.currency": "CNY",
+    }
+    return values | overrides

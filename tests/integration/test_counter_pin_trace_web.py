@@ -23,7 +23,7 @@ from manyi.counter.tables import CounterBundle
 from manyi.db import Database
 from tests.conftest import FIXED_NOW, PASSWORD, Bank
 from tests.counter_helpers import setup_counter, submit
-from tests.integration.test_counter_pin_trace import (
+from tests.pin_trace_helpers import (
     ID_NUMBER,
     PIN,
     database_raw,

@@ -17,8 +17,7 @@ from manyi.db import Database
 from manyi.lobby import counters, service
 from manyi.org.tables import Unit
 from tests.conftest import FIXED_NOW, Bank
-from tests.counter_helpers import setup_counter
-from tests.integration.test_counter_public import OPENING, opening_values
+from tests.counter_helpers import OPENING, opening_values, setup_counter
 from tests.lobby_helpers import configure, operator
 from tests.web_helpers import CSRF_RE, device_client, make_client
 
