@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -23,6 +24,9 @@ from tests.counter_helpers import (
 )
 from tests.lobby_helpers import T0
 from tests.web_helpers import csrf_of, signed_in_client
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 SCREEN = "/counter/authorisations"
 

@@ -26,6 +26,9 @@ from tests.counter_helpers import (
 )
 from tests.web_helpers import csrf_of, make_client, sign_in
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 TEXTAREA = re.compile(r'<textarea id="document"[^>]*>(.*?)</textarea>', re.S)
 
 

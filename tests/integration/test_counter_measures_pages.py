@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from manyi.counter import measures, running
 from manyi.db import Database
 from tests.conftest import Bank, add_staff
@@ -16,6 +18,9 @@ from tests.counter_helpers import (
 )
 from tests.lobby_helpers import T0
 from tests.web_helpers import make_client, signed_in_client
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 DAY = f"/counter/measures?day={TODAY.isoformat()}"
 

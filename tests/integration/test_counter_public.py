@@ -17,6 +17,9 @@ from tests.conftest import Bank
 from tests.counter_helpers import OPENING, opening_values, setup_counter
 from tests.web_helpers import CSRF_RE, make_client
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 FORM = "/prefill/OUT-A/form"
 
 

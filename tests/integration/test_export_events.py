@@ -22,6 +22,9 @@ from manyi.lobby import counters, service, transfers
 from tests.conftest import Bank, add_staff
 from tests.lobby_helpers import T0, configure, operator
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 MIN = dt.timedelta(minutes=1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -18,6 +18,9 @@ from tests.conftest import Bank, add_staff
 from tests.lobby_helpers import configure
 from tests.web_helpers import device_client, make_client, staff_client
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 
 @pytest.fixture
 def lobby(db: Database, bank: Bank) -> Bank:

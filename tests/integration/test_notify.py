@@ -30,6 +30,9 @@ from manyi.org import staff as staff_service
 from manyi.org.tables import Unit
 from tests.conftest import SYSTEM, Bank, add_staff
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 PHONE = "138 1234 5678"
 

@@ -17,6 +17,9 @@ from manyi.org.tables import DeviceToken, Staff, Unit
 from tests.conftest import PASSWORD, SYSTEM, Bank, tamper_audit
 from tests.web_helpers import csrf_of, make_client, sign_in
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 CSV_HEADER = "code,parent_code,level,name_zh,name_en,timezone,address,customers_served\n"
 
 
