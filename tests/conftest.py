@@ -1,12 +1,19 @@
-"""Shared fixtures: a real database per test, a small bank, personas.
+"""Shared fixtures: a real database per test, a small bank, personas, a fixed clock.
 
 Every test that needs a database gets its own: on SQLite a copy of a
 migrated template file; on PostgreSQL (when MANYI_TEST_DATABASE_URL is set)
 the same tests run again against a schema emptied before each test.
+
+No test reads the real clock. Tests pass fixed times to the use cases; where the code under
+test reads the clock itself (pages and endpoints call `manyi.db.utcnow()`), the test takes the
+`frozen_clock` fixture, which stops the clock at FIXED_NOW. To show that no test depends on the
+hour it runs, `--fake-now=2026-03-01T23:55:00+08:00` (or MANYI_TEST_FAKE_NOW) runs the whole
+session on a clock that starts at that moment and ticks.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -14,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, make_url, text
 
 from manyi import audit
@@ -27,6 +36,66 @@ from manyi.org.tables import Staff, Unit
 
 PASSWORD = "Test-pass-2026"
 PG_URL = os.environ.get("MANYI_TEST_DATABASE_URL", "")
+
+# Monday 30 November 2026, 10:00 in Beijing: a working day, in the middle of opening hours.
+FIXED_NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
+FAKE_NOW_ENV = "MANYI_TEST_FAKE_NOW"
+_SESSION_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
+# Hypothesis fails an example that takes over 200 ms by default: a wall-time assertion that a
+# busy machine breaks. Speed is measured in bench/, never asserted.
+hypothesis_settings.register_profile("manyi", deadline=None)
+hypothesis_settings.load_profile("manyi")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fake-now",
+        metavar="ISO-8601",
+        default=os.environ.get(FAKE_NOW_ENV, ""),
+        help="run the session on a clock that starts at this aware time and ticks, "
+        f"e.g. 2026-03-01T23:55:00+08:00 (default: ${FAKE_NOW_ENV}, else the real clock)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    value = config.getoption("--fake-now")
+    if not value:
+        return
+    try:
+        start = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--fake-now: {exc}") from None
+    if start.tzinfo is None:
+        raise pytest.UsageError("--fake-now needs a UTC offset, e.g. 2026-03-01T23:55:00+08:00")
+    # Started before collection, so module-level code sees the fake time too; each
+    # pytest-xdist worker parses the option and starts its own travel.
+    travel = time_machine.travel(start, tick=True)
+    travel.start()
+    config.stash[_SESSION_TRAVEL] = travel
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    travel = config.stash.get(_SESSION_TRAVEL, None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = config.getoption("--fake-now")
+    return f"fake now: the clock starts at {value} and ticks" if value else None
+
+
+@pytest.fixture
+def frozen_clock(time_machine: time_machine.TimeMachineFixture) -> dt.datetime:
+    """Stop the clock at FIXED_NOW for code that reads it itself; the test gets the moment.
+
+    `time_machine.shift(...)` (the same fixture) moves it on. Inside a --fake-now session the
+    stopped clock sits on top of the session's travel and is removed after the test.
+    """
+    time_machine.move_to(FIXED_NOW, tick=False)
+    return FIXED_NOW
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -153,6 +222,41 @@ PERSONAS: dict[str, tuple[str, tuple[Role, ...], str]] = {
     "manager_br_a": ("BR-A", (Role.COMPLAINT_MANAGER,), "督办甲"),
     "head_b": ("OUT-B", (Role.BRANCH_HEAD,), "负责人乙"),
 }
+
+
+# Staff that some tests add to the bank: username -> (unit, roles, display name).
+MORE_STAFF: dict[str, tuple[str, tuple[Role, ...], str]] = {
+    "lobby.a": ("OUT-A", (Role.LOBBY_MANAGER,), "大堂经理甲"),
+    "lobby.b": ("OUT-B", (Role.LOBBY_MANAGER,), "大堂经理乙"),
+    "teller.a2": ("OUT-A", (Role.TELLER,), "柜员甲二"),
+    "support.a": ("SUB-A", (Role.SUPERVISOR,), "二线甲"),  # second-line staff above OUT-A
+    # The counter's supervisors (tests/counter_helpers.py); BR-A is OUT-A's remote centre.
+    "sup.a": ("OUT-A", (Role.SUPERVISOR,), "sup.a"),
+    "sup.b": ("OUT-B", (Role.SUPERVISOR,), "sup.b"),
+    "centre.1": ("BR-A", (Role.SUPERVISOR,), "centre.1"),
+    "centre.2": ("BR-A", (Role.SUPERVISOR,), "centre.2"),
+    "centre.b": ("BR-B", (Role.SUPERVISOR,), "centre.b"),
+    "dual.a": ("OUT-A", (Role.TELLER, Role.SUPERVISOR), "dual.a"),
+}
+
+
+def add_staff(database: Database, bank: Bank, *usernames: str) -> dict[str, int]:
+    """Add staff of MORE_STAFF to the bank (password PASSWORD); their ids by username."""
+    added: dict[str, int] = {}
+    with database.session() as session:
+        for username in usernames:
+            unit_code, roles, display = MORE_STAFF[username]
+            person = staff_service.create_staff(
+                session,
+                SYSTEM,
+                username=username,
+                display_name=display,
+                unit_id=bank.unit(unit_code),
+                roles=list(roles),
+                password=PASSWORD,
+            )
+            added[username] = person.id
+    return added
 
 
 def build_bank(database: Database) -> Bank:

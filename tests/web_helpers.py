@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 
 from manyi.config import load_settings
 from manyi.db import Database
+from manyi.org import device_tokens
 from manyi.web.app import create_app
+from tests.conftest import PASSWORD, SYSTEM
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -38,7 +40,26 @@ def sign_in(client: TestClient, username: str, password: str) -> None:
     assert response.status_code == 303, response.text
 
 
-def signed_in_client(database: Database, persona: str, password: str) -> TestClient:
+def signed_in_client(database: Database, persona: str, password: str = PASSWORD) -> TestClient:
+    """A client signed in as a persona (`teller_a` or `teller.a`) of tests/conftest.py."""
     client = make_client(database)
     sign_in(client, persona.replace("_", "."), password)
+    return client
+
+
+def staff_client(database: Database, username: str) -> TestClient:
+    """Signed in, with the CSRF header set for JSON calls to the staff API."""
+    client = signed_in_client(database, username)
+    client.headers["x-csrf-token"] = csrf_of(client, "/account/password")
+    return client
+
+
+def device_client(database: Database, outlet_id: int, kind: str) -> TestClient:
+    """A device of `kind` at the outlet, with its bearer token (valid 30 days)."""
+    with database.session() as session:
+        _, secret = device_tokens.issue_token(
+            session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=30
+        )
+    client = make_client(database)
+    client.headers["Authorization"] = f"Bearer {secret}"
     return client

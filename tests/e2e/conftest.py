@@ -1,26 +1,34 @@
 """A real manyi server on the demo bank, and a headless Chromium to drive it.
 
-The server runs with uvicorn in a background thread on a free port (see
-`tests.live_server`), over a
-copy of a migrated SQLite database seeded with `manyi.demo.seed`. Playwright
-drives Debian's Chromium (never a downloaded browser). Screenshots go to
-test-artifacts/screenshots/.
+Each test module gets its own demo bank and server: a copy of a migrated SQLite database
+seeded with `manyi.demo.seed`, served by uvicorn in a background thread on a free port (see
+`tests.live_server`). Modules therefore never see each other's tickets, bundles or
+complaints, and pytest-xdist may run them on any worker. The browser is shared by the session.
+
+The module's clock (server and browser alike) starts at E2E_NOW, Monday 10:00 in Beijing, and
+ticks: time_machine moves the server's, Playwright's clock the page's, so no test depends on
+the hour it runs. Playwright drives Debian's Chromium (never a downloaded browser).
+Screenshots go to test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from manyi import demo
 from manyi.config import load_settings
 from manyi.db import Database
+from manyi.demo import DEMO_PASSWORD
 from manyi.web.app import create_app
+from tests.conftest import FIXED_NOW
 from tests.live_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,14 +44,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+E2E_NOW = FIXED_NOW  # where each module's clock starts
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
+def e2e_clock() -> Iterator[dt.datetime]:
+    """The module's clock: starts at E2E_NOW and ticks, for the server and the test alike."""
+    with time_machine.travel(E2E_NOW, tick=True):
+        yield E2E_NOW
+
+
+@pytest.fixture(scope="module")
 def e2e_database_url(
+    e2e_clock: dt.datetime,
     _fast_password_hashing: None,
     sqlite_template: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
+    """This module's demo bank (a fresh copy for each module)."""
     target = tmp_path_factory.mktemp("e2e") / "manyi.sqlite3"
     shutil.copyfile(sqlite_template, target)
     url = f"sqlite:///{target}"
@@ -56,8 +74,9 @@ def e2e_database_url(
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url(e2e_database_url: str) -> Iterator[str]:
+    """This module's server, on this module's demo bank."""
     database = Database(e2e_database_url)
     settings = load_settings(database_url=e2e_database_url, secret_key="e2e-secret-" + "x" * 32)
     app = create_app(settings, database)
@@ -83,12 +102,18 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+def same_clock(ctx: BrowserContext) -> None:
+    """Start the pages' clock where the server's is now (the module's, see e2e_clock)."""
+    ctx.clock.install(time=dt.datetime.now(dt.UTC))
+
+
 @pytest.fixture
 def context(browser: Browser, base_url: str) -> Iterator[BrowserContext]:
     ctx = browser.new_context(
         base_url=base_url, viewport={"width": 1280, "height": 800}, locale="zh-CN"
     )
     ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
     yield ctx
     ctx.close()
 
@@ -111,12 +136,63 @@ def screen(browser: Browser, base_url: str) -> Iterator[Callable[..., BrowserCon
             **options,
         )
         ctx.set_default_timeout(TIMEOUT_MS)
+        same_clock(ctx)
         opened.append(ctx)
         return ctx
 
     yield open_context
     for ctx in opened:
         ctx.close()
+
+
+def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real form, as a person would."""
+    page.goto("/signin")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
+
+
+def pair(page: Page, token: str, counter: int | None = None) -> None:
+    """Pair the page as a device with its token (and counter), as a branch would."""
+    page.goto("/device/pair")
+    page.locator("#token").fill(token)
+    if counter is not None:
+        page.locator("#counter").fill(str(counter))
+    with page.expect_navigation():
+        page.get_by_role("button", name="配对").click()
+
+
+READABLE_JS = """() => {
+    const style = n => getComputedStyle(n);
+    const visible = n => n.offsetParent !== null && style(n).visibility !== 'hidden'
+        && !n.closest('.hp');
+    const label = n => n.tagName + ': ' + (n.textContent || n.name || '').trim().slice(0, 20);
+    const text = 'main p, main label, main li, main input, main textarea, main select, '
+        + 'main button, main a, main .value';
+    const targets = 'main button, main a.big, main label.big, main input, main select';
+    const small = [...document.querySelectorAll(text)].filter(visible)
+        .filter(n => n.type !== 'checkbox' && parseFloat(style(n).fontSize) < 20)
+        .map(label);
+    const tiny = [...document.querySelectorAll(targets)].filter(visible)
+        .filter(n => !['hidden', 'checkbox'].includes(n.type) && !n.matches('.enhanced'))
+        .filter(n => n.getBoundingClientRect().height < 44)
+        .map(label);
+    const fields = ['INPUT', 'SELECT', 'TEXTAREA'];
+    const clipped = [...document.querySelectorAll('main *')].filter(visible)
+        .filter(n => n.clientWidth > 0 && n.scrollWidth > n.clientWidth + 1)
+        .filter(n => style(n).overflowX === 'visible' && !fields.includes(n.tagName))
+        .map(label);
+    const wide = document.documentElement.scrollWidth > window.innerWidth;
+    return {wide, small, tiny, clipped};
+}"""
+
+
+def readable(page: Page) -> None:
+    """Nothing wider than the phone; text and touch targets large enough for elderly eyes."""
+    report: dict[str, Any] = page.evaluate(READABLE_JS)
+    assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
 
 
 def device_secret(database_url: str, outlet_code: str, kind: str, name: str) -> str:

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.test_shell import sign_in
+from tests.e2e.conftest import TIMEOUT_MS, same_clock, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -46,6 +45,7 @@ def open_page(
         has_touch=mobile,
     )
     ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
     contexts.append(ctx)
     return ctx.new_page()
 

@@ -8,10 +8,10 @@ test-artifacts/screenshots/complaint-*.png.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -20,11 +20,12 @@ from sqlalchemy import select
 from manyi.complaints import handling, resolution
 from manyi.complaints.access import Caller
 from manyi.complaints.tables import Complaint
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.org.tables import Staff
-from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.conftest import TIMEOUT_MS, readable, same_clock
 
 pytestmark = pytest.mark.e2e
+MINUTE = dt.timedelta(minutes=1)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 128
 
 
@@ -41,6 +42,7 @@ def phone(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
             has_touch=True,
         )
         ctx.set_default_timeout(TIMEOUT_MS)
+        same_clock(ctx)
         opened.append(ctx)
         return ctx.new_page()
 
@@ -54,38 +56,8 @@ def save(page: Page, screenshots: Path, name: str) -> None:
 
 
 # What `readable` measures in the page (one round trip).
-READABLE_JS = """() => {
-    const style = n => getComputedStyle(n);
-    const visible = n => n.offsetParent !== null && style(n).visibility !== 'hidden'
-        && !n.closest('.hp');
-    const label = n => n.tagName + ': ' + (n.textContent || n.name || '').trim().slice(0, 20);
-    const text = 'main p, main label, main li, main input, main textarea, main select, '
-        + 'main button, main a, main .value';
-    const targets = 'main button, main a.big, main label.big, main input, main select';
-    const small = [...document.querySelectorAll(text)].filter(visible)
-        .filter(n => n.type !== 'checkbox' && parseFloat(style(n).fontSize) < 20)
-        .map(label);
-    const tiny = [...document.querySelectorAll(targets)].filter(visible)
-        .filter(n => !['hidden', 'checkbox'].includes(n.type) && !n.matches('.enhanced'))
-        .filter(n => n.getBoundingClientRect().height < 44)
-        .map(label);
-    const fields = ['INPUT', 'SELECT', 'TEXTAREA'];
-    const clipped = [...document.querySelectorAll('main *')].filter(visible)
-        .filter(n => n.clientWidth > 0 && n.scrollWidth > n.clientWidth + 1)
-        .filter(n => style(n).overflowX === 'visible' && !fields.includes(n.tagName))
-        .map(label);
-    const wide = document.documentElement.scrollWidth > window.innerWidth;
-    return {wide, small, tiny, clipped};
-}"""
-
-
-def readable(page: Page) -> None:
-    """Nothing wider than the phone; text and touch targets large enough for elderly eyes."""
-    report: dict[str, Any] = page.evaluate(READABLE_JS)
-    assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
-
-
-def handler_of(e2e_database_url: str, reference: str) -> tuple[int, Caller]:
+def handler_of(e2e_database_url: str, reference: str) -> tuple[int, dt.datetime, Caller]:
+    """The case's id, when it was received and its handler."""
     database = Database(e2e_database_url)
     try:
         with database.session() as session:
@@ -93,25 +65,35 @@ def handler_of(e2e_database_url: str, reference: str) -> tuple[int, Caller]:
             assert case is not None and case.handler_id is not None
             person = session.get(Staff, case.handler_id)
             assert person is not None
-            return case.id, Caller(
-                staff_id=person.id,
-                name=person.username,
-                unit_id=person.unit_id,
-                scope_path=person.unit.path,
-                permissions=person.permissions,
+            return (
+                case.id,
+                case.received_at,
+                Caller(
+                    staff_id=person.id,
+                    name=person.username,
+                    unit_id=person.unit_id,
+                    scope_path=person.unit.path,
+                    permissions=person.permissions,
+                ),
             )
     finally:
         database.dispose()
 
 
 def reply(e2e_database_url: str, reference: str, text: str) -> None:
-    case_id, caller = handler_of(e2e_database_url, reference)
+    case_id, received, caller = handler_of(e2e_database_url, reference)
+    # The handler starts a minute after receipt and replies a minute later.
     database = Database(e2e_database_url)
     try:
         with database.session() as session:
-            handling.start(session, caller, case_id, utcnow(), note="")
+            handling.start(session, caller, case_id, received + MINUTE, note="")
             resolution.decide(
-                session, caller, case_id, utcnow(), decision=text, reply_channel="online"
+                session,
+                caller,
+                case_id,
+                received + 2 * MINUTE,
+                decision=text,
+                reply_channel="online",
             )
     finally:
         database.dispose()

@@ -22,9 +22,9 @@ from manyi.counter import bundles, catalogue_store, prefill
 from manyi.counter.access import Clerk
 from manyi.counter.adapters.id_reader import SimulatedIdCardReader
 from manyi.counter.demo import customers, id_card
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.org.tables import Staff
-from tests.e2e.test_shell import sign_in
+from tests.e2e.conftest import E2E_NOW, sign_in
 
 pytestmark = pytest.mark.e2e
 Shot = Callable[[str], Path]
@@ -43,7 +43,7 @@ def raise_request(database: Database, short: str, items: Sequence[tuple[str, str
     }
     for n, (_code, amount) in enumerate(items, 1):
         values |= {f"item{n}.amount": amount, f"item{n}.currency": "CNY"}
-    now = utcnow()
+    now = E2E_NOW  # the module's clock starts here (tests/e2e/conftest.py)
     with database.session() as session:
         catalogue_store.seed_catalogue(session)  # adds only what is missing
         staff = session.scalar(select(Staff).where(Staff.username == TELLER))

@@ -23,9 +23,9 @@ from manyi.counter.adapters.pin_pad import SessionKey, SimulatedPinPad
 from manyi.counter.adapters.registry import DEMO_CORE_SEED
 from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.demo import customers
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.org.tables import Staff
-from tests.e2e.test_shell import sign_in
+from tests.e2e.conftest import E2E_NOW, sign_in
 
 pytestmark = pytest.mark.e2e
 Shot = Callable[[str], Path]
@@ -56,7 +56,7 @@ def run_one_bundle(url: str) -> None:
         "item3.bill_type": "gas",
         "item3.bill_account": "G123456",
     }
-    opened = utcnow() - dt.timedelta(minutes=6, seconds=20)
+    opened = E2E_NOW - dt.timedelta(minutes=6, seconds=20)  # served in the module's morning
     database = Database(url)
     try:
         with database.session() as session:
@@ -70,7 +70,7 @@ def run_one_bundle(url: str) -> None:
             bundles.confirm_by_customer(session, teller, reference, opened)
             pad = SimulatedPinPad(key)
             pad.customer_types(person.pin)
-            running.run(session, teller, reference, utcnow(), pin_pad=pad, core=core)
+            running.run(session, teller, reference, E2E_NOW, pin_pad=pad, core=core)
     finally:
         database.dispose()
 

@@ -15,11 +15,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import TIMEOUT_MS, device_secret
-from tests.e2e.test_lobby_screens import pair
+from tests.e2e.conftest import TIMEOUT_MS, device_secret, pair, same_clock
 
 pytestmark = pytest.mark.e2e
-OUTLET = "SH-PD-LJZ"  # 陆家嘴: the lobby tests own 中关村's queues
+OUTLET = "SH-PD-LJZ"  # 陆家嘴 of this module's own demo bank
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +33,7 @@ def open_context(
         base_url=base_url, viewport={"width": width, "height": height}, locale="zh-CN", **kw
     )
     ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
     return ctx
 
 

@@ -16,8 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from manyi.counter import catalogue_store
 from manyi.db import Database
-from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.test_complaints_public import readable
+from tests.e2e.conftest import TIMEOUT_MS, readable, same_clock
 
 pytestmark = pytest.mark.e2e
 OUTLET = "BJ-HD-ZGC"  # 中关村营业室 of the demo bank
@@ -39,6 +38,7 @@ def phone(browser: Browser, base_url: str, e2e_database_url: str) -> Iterator[Pa
         has_touch=True,
     )
     ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
     yield ctx.new_page()
     ctx.close()
 

@@ -23,11 +23,10 @@ from pypdf import PdfReader
 
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.simulated_core import DEMO_CUSTOMERS
-from tests.e2e.conftest import device_secret
-from tests.e2e.test_shell import sign_in
+from tests.e2e.conftest import device_secret, sign_in
 
 pytestmark = pytest.mark.e2e
-OUTLET = "SH-PD-LJZ"  # 陆家嘴: the lobby tests own 中关村's queues
+OUTLET = "SH-PD-LJZ"  # 陆家嘴 of this module's own demo bank
 CUSTOMER = "li_xiuying"  # 李秀英, born 1948: her own card's account in the simulated core
 
 

@@ -9,7 +9,6 @@ test-artifacts/screenshots/lobby-*.png.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from collections.abc import Callable
@@ -18,15 +17,16 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import func, select
 
 from manyi.db import Database
 from manyi.notify.channels import InAppChannel
 from manyi.notify.delivery import deliver_due
+from manyi.notify.tables import NotifyMessage
 from manyi.org import device_tokens
 from manyi.org.tables import Unit
 from tests.conftest import SYSTEM
-from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.test_shell import sign_in
+from tests.e2e.conftest import TIMEOUT_MS, pair, same_clock, sign_in
 from tests.live_server import TcpProxy
 
 pytestmark = pytest.mark.e2e
@@ -53,15 +53,6 @@ def tokens(e2e_database_url: str) -> dict[str, str]:
             return out
     finally:
         database.dispose()
-
-
-def pair(page: Page, token: str, counter: int | None = None) -> None:
-    page.goto("/device/pair")
-    page.locator("#token").fill(token)
-    if counter is not None:
-        page.locator("#counter").fill(str(counter))
-    with page.expect_navigation():
-        page.get_by_role("button", name="配对").click()
 
 
 def save(page: Page, screenshots: Path, name: str, full: bool = False) -> None:
@@ -239,6 +230,7 @@ def test_board_that_loses_its_connection_misses_no_call(
         base_url=proxy.url, viewport={"width": 1920, "height": 1080}, locale="zh-CN"
     )
     board_context.set_default_timeout(TIMEOUT_MS)
+    same_clock(board_context)
     try:
         board = board_context.new_page()
         pair(board, tokens["display"])
@@ -335,7 +327,10 @@ def test_lobby_manager_acts_from_the_dashboard(
     # `manyi worker` delivers the outbox; here the test does one round of it.
     database = Database(e2e_database_url)
     try:
-        report = deliver_due(database, {"in_app": InAppChannel()}, dt.datetime.now(dt.UTC))
+        with database.session() as session:  # the round right after the pages were sent
+            sent = session.scalar(select(func.max(NotifyMessage.created_at)))
+        assert sent is not None
+        report = deliver_due(database, {"in_app": InAppChannel()}, sent)
     finally:
         database.dispose()
     assert report.sent >= 2

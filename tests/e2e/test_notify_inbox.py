@@ -1,41 +1,31 @@
 """End-to-end: a teller reads the lobby manager's page in "My notifications" and marks it read.
 
-The server here is this module's own (it overrides `base_url`): a demo bank
-with a few delivered messages, and the notify routes added when the app does
-not have them yet.
+The app is the real one (`manyi.web.app.create_app`, served by tests/e2e/conftest.py on this
+module's own demo bank); this module adds only the delivered messages.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from jinja2 import ChoiceLoader, FileSystemLoader, TemplateNotFound
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi import demo
-from manyi.config import load_settings
-from manyi.db import Database, utcnow
-from manyi.demo import DEMO_PASSWORD
+from manyi.db import Database
 from manyi.notify import delivery, service
-from manyi.notify import views as notify_views
 from manyi.notify.channels import InAppChannel
 from manyi.org import staff as staff_service
 from manyi.org.tables import Staff, Unit
-from manyi.web.app import api_routes, create_app
 from manyi.web.i18n import LANG_COOKIE
-from manyi.web.templating import templates
-from tests.live_server import serve
+from tests.e2e.conftest import E2E_NOW, sign_in
 
 pytestmark = pytest.mark.e2e
 
 Shot = Callable[[str], Path]
-NOTIFY_TEMPLATES = Path(notify_views.__file__).parent / "templates"
 
 
 def _staff(session: Session, username: str) -> Staff:
@@ -45,7 +35,7 @@ def _staff(session: Session, username: str) -> Staff:
 
 
 def _post_messages(database: Database) -> None:
-    now = utcnow()
+    now = E2E_NOW  # the module's clock starts here: the messages are there from the start
     with database.session() as session:
         outlet = session.scalar(select(Unit).where(Unit.code == "BJ-HD-ZGC"))
         assert outlet is not None
@@ -71,44 +61,16 @@ def _post_messages(database: Database) -> None:
     delivery.deliver_due(database, {"in_app": InAppChannel()}, now)
 
 
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/signin")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.locator("button[type=submit]").click()
-
-
 @pytest.fixture(scope="module")
-def base_url(
-    _fast_password_hashing: None, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    target = tmp_path_factory.mktemp("e2e-notify") / "manyi.sqlite3"
-    shutil.copyfile(sqlite_template, target)
-    url = f"sqlite:///{target}"
-    database = Database(url)
-    with pytest.MonkeyPatch.context() as patch:
-        try:
-            templates.env.get_template("notifications.html")
-        except TemplateNotFound:
-            shared = templates.env.loader
-            assert shared is not None
-            loader = ChoiceLoader([shared, FileSystemLoader(str(NOTIFY_TEMPLATES))])
-            patch.setattr(templates.env, "loader", loader)
-        try:
-            with database.session() as session:
-                demo.seed(session)
-            _post_messages(database)
-            settings = load_settings(database_url=url, secret_key="e2e-secret-" + "x" * 32)
-            app = create_app(settings, database)
-            if not any(route.path == "/notifications" for route in api_routes(app.routes)):
-                app.include_router(notify_views.router)
-            with serve(app) as served:
-                yield served
-        finally:
-            database.dispose()
+def messages(e2e_database_url: str) -> None:
+    database = Database(e2e_database_url)
+    try:
+        _post_messages(database)
+    finally:
+        database.dispose()
 
 
+@pytest.mark.usefixtures("messages")
 def test_teller_reads_a_page_and_marks_it_read(
     page: Page, context: BrowserContext, base_url: str, shot: Shot
 ) -> None:

@@ -14,19 +14,12 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from manyi.demo import DEMO_PASSWORD, STAFF
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 Shot = Callable[[str], Path]
 DEMO_NAMES = {person.username: person.name for person in STAFF}
-
-
-def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/signin")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
 
 
 def nav_keys(page: Page) -> list[str]:

@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient
 
 from manyi.complaints import intake
 from manyi.complaints.access import system_caller
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.lobby import service as lobby_service
 from manyi.org import device_tokens as device_service
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
-from tests.conftest import PASSWORD, PERSONAS, SYSTEM, Bank, scope_units
+from tests.conftest import FIXED_NOW, PERSONAS, SYSTEM, Bank, scope_units
 from tests.lobby_helpers import configure, operator
-from tests.web_helpers import csrf_of, make_client, sign_in
+from tests.web_helpers import csrf_of, make_client, signed_in_client
 
 ANONYMOUS = "anonymous"
 ALL_PERSONAS = [*PERSONAS, ANONYMOUS]
@@ -82,7 +82,7 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
             )
             unit = bank.unit(f"OUT-{side}")
             done = intake.register(
-                session, system_caller("test"), form, utcnow(), registered_unit_id=unit
+                session, system_caller("test"), form, FIXED_NOW, registered_unit_id=unit
             )
             complaints[side] = done.complaint.id
     tickets, public_tokens = {}, {}
@@ -90,7 +90,7 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
         configure(db, bank.unit(f"OUT-{side}"), opens=dt.time(0), closes=None)
         with db.session() as session:
             issued = lobby_service.issue_ticket(
-                session, operator(session, "admin"), f"OUT-{side}", "A", utcnow()
+                session, operator(session, "admin"), f"OUT-{side}", "A", FIXED_NOW
             )
             tickets[side], public_tokens[side] = issued.ticket.id, issued.public_token
     ids = {
@@ -138,14 +138,13 @@ def customer_page(path: str) -> bool:
 
 
 def client_for(db: Database, persona: str) -> TestClient:
-    client = make_client(db)
-    if persona != ANONYMOUS:
-        sign_in(client, persona.replace("_", "."), PASSWORD)
-    return client
+    return make_client(db) if persona == ANONYMOUS else signed_in_client(db, persona)
 
 
 @pytest.mark.parametrize("persona", ALL_PERSONAS)
-def test_every_route_for_persona(db: Database, bank: Bank, persona: str) -> None:
+def test_every_route_for_persona(
+    db: Database, bank: Bank, persona: str, frozen_clock: dt.datetime
+) -> None:
     client = client_for(db, persona)
     token = (
         csrf_of(client, "/signin") if persona == ANONYMOUS else csrf_of(client, "/account/password")

@@ -23,7 +23,7 @@ VIOLATIONS = {
     ),
     "Domain rules never read the clock (now is an argument)": (
         "src/manyi/complaints/domain/deadlines.py",
-        "STARTED = dt.datetime.now()",
+        "STARTED = dt.datetime." + "now()",  # (split: this file itself reads no clock)
         "manyi.complaints.domain.deadlines",
     ),
     "Adapters (devices, external systems, file formats) reach no database and no web": (

@@ -14,6 +14,9 @@ from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from tests.conftest import tamper_audit as tamper
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 ACTOR = audit.Actor(id=7, name="tester", unit_id=1, unit_path="/1/")
 
 

@@ -17,6 +17,9 @@ from manyi.config import get_settings
 from manyi.db import Database
 from tests.conftest import Bank
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "complaints"
 SAMPLE = DATA / "cfpb_payday_loan_complaints.csv.gz"  # the shared real sample, compressed
 MAPPING = Path(__file__).resolve().parents[2] / "src/manyi/complaints/mappings/example-bank.yaml"

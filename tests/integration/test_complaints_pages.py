@@ -25,10 +25,13 @@ from manyi.complaints.tables import (
     ComplaintExtension,
     ComplaintPolicy,
 )
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
-from tests.conftest import PASSWORD, Bank
+from tests.conftest import FIXED_NOW, PASSWORD, Bank
 from tests.web_helpers import csrf_of, make_client, sign_in
+
+# The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 PHONE = "13812345678"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -84,7 +87,7 @@ def register(
             session,
             cb.caller(db, persona),
             intake.ComplaintForm(**values),  # type: ignore[arg-type, unused-ignore]
-            utcnow(),
+            FIXED_NOW,
         )
         session.flush()
         session.expunge(done.complaint)

@@ -14,13 +14,16 @@ from sqlalchemy import func, select
 
 from manyi.complaints import handling, intake, resolution
 from manyi.complaints.tables import Complaint, ComplaintAttachment, ComplaintEvent
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.notify.tables import NotifyMessage
 from manyi.org.tables import Staff
 from manyi.ratelimit import RateLimitHit
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
-from tests.conftest import Bank
+from tests.conftest import FIXED_NOW, Bank
 from tests.web_helpers import CSRF_RE, make_client
+
+# The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 PHONE = "13812345678"
 ID_NUMBER = "11010519491231002X"
@@ -116,9 +119,9 @@ def decide(db: Database, cb: ComplaintBank, reference: str, reply: str) -> None:
     caller = handler_caller(db, cb, reference)
     case_id = complaint(db, reference).id
     with db.session() as session:
-        handling.start(session, caller, case_id, utcnow())
+        handling.start(session, caller, case_id, FIXED_NOW)
         resolution.decide(
-            session, caller, case_id, utcnow(), decision=reply, reply_channel="online"
+            session, caller, case_id, FIXED_NOW, decision=reply, reply_channel="online"
         )
 
 
@@ -364,9 +367,9 @@ def test_the_status_page_shows_public_entries_only(
     case = complaint(db, reference)
     caller = handler_caller(db, cb, reference)
     with db.session() as session:
-        handling.add_note(session, caller, case.id, utcnow(), text="内部：客户情绪激动，注意措辞")
+        handling.add_note(session, caller, case.id, FIXED_NOW, text="内部：客户情绪激动，注意措辞")
         handling.add_note(
-            session, caller, case.id, utcnow(), text="已调取监控，正在核实。", public=True
+            session, caller, case.id, FIXED_NOW, text="已调取监控，正在核实。", public=True
         )
     page = client.get(f"/complaint/status/{reference}")
     assert page.status_code == 200

@@ -18,11 +18,14 @@ from manyi.complaints import attachments, intake
 from manyi.complaints.tables import Complaint, ComplaintAttachment, ComplaintEvent
 from manyi.complaints.web.public import FORM_CAP
 from manyi.complaints.web.side_actions import ATTACH_CAP
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.ratelimit import RateLimitHit
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
-from tests.conftest import PASSWORD, Bank
+from tests.conftest import FIXED_NOW, PASSWORD, Bank
 from tests.web_helpers import CSRF_RE, csrf_of, make_client, sign_in
+
+# The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PUBLIC_WORDS = "最多 3 个文件，每个不超过 10 MB"
@@ -117,7 +120,7 @@ def test_an_oversized_staff_attachment_is_refused_and_nothing_is_kept(
                 cause_code="service_quality.waiting",
                 responsible_unit_id=cb.unit("OUT-A"),
             ),
-            utcnow(),
+            FIXED_NOW,
         ).complaint
         case_id, handler_id = case.id, case.handler_id
     persona = next(name for name, sid in cb.staff.items() if sid == handler_id)

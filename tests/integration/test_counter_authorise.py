@@ -16,24 +16,15 @@ from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from tests.conftest import PASSWORD, SYSTEM, Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     MINUTE,
     Sim,
     act,
     clerk,
     customer,
-    make_sim,
     ready,
 )
 from tests.lobby_helpers import T0
-
-
-@pytest.fixture
-def sim(db: Database, bank: Bank) -> Sim:
-    from tests.integration.test_counter_support import setup_counter
-
-    setup_counter(db, bank)
-    return make_sim()
 
 
 def withdrawal(sim: Sim, amount: str, short: str = "zhang_wei") -> dict[str, object]:

@@ -14,33 +14,21 @@ from manyi.counter import authorisations as authorise
 from manyi.counter.tables import CounterAuthorisation, CounterBundle
 from manyi.db import Database
 from manyi.personal import mask_id
-from tests.conftest import PASSWORD, Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     MINUTE,
     Sim,
     act,
     clerk,
     customer,
-    make_sim,
     ready,
-    setup_counter,
 )
 from tests.lobby_helpers import T0
-from tests.web_helpers import csrf_of, make_client, sign_in
+from tests.web_helpers import csrf_of, signed_in_client
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 SCREEN = "/counter/authorisations"
-
-
-@pytest.fixture
-def sim(db: Database, bank: Bank) -> Sim:
-    setup_counter(db, bank)
-    return make_sim()
-
-
-def client(db: Database, username: str) -> TestClient:
-    web = make_client(db)
-    sign_in(web, username, PASSWORD)
-    return web
 
 
 def post(web: TestClient, path: str, **data: str) -> Any:
@@ -87,7 +75,7 @@ def audit_actions(db: Database, request_id: int) -> list[str]:
 
 def test_a_supervisor_sees_the_outlets_request_and_approves_it(db: Database, sim: Sim) -> None:
     reference, request_id = withdrawal(db, sim, "60000")
-    web = client(db, "sup.a")
+    web = signed_in_client(db, "sup.a")
     screen = web.get(SCREEN)
     assert screen.status_code == 200
     assert reference in screen.text
@@ -118,7 +106,7 @@ def test_a_supervisor_sees_the_outlets_request_and_approves_it(db: Database, sim
 
 def test_rejecting_needs_a_reason(db: Database, sim: Sim) -> None:
     reference, request_id = withdrawal(db, sim, "60000")
-    web = client(db, "sup.a")
+    web = signed_in_client(db, "sup.a")
     refused = post(web, f"{SCREEN}/{request_id}/reject", note="   ")
     assert refused.status_code == 422
     assert "请填写拒绝授权的原因" in refused.text
@@ -139,7 +127,7 @@ def test_rejecting_needs_a_reason(db: Database, sim: Sim) -> None:
 
 def test_a_teller_may_not_open_the_screens(db: Database, sim: Sim) -> None:
     _reference, request_id = withdrawal(db, sim, "60000")
-    web = client(db, "teller.a")
+    web = signed_in_client(db, "teller.a")
     assert web.get(SCREEN).status_code == 403
     assert web.get(f"{SCREEN}/{request_id}").status_code == 403
     for action in ("approve", "reject", "release"):
@@ -150,7 +138,7 @@ def test_a_teller_may_not_open_the_screens(db: Database, sim: Sim) -> None:
 
 def test_nobody_authorises_a_bundle_they_opened(db: Database, sim: Sim) -> None:
     _reference, request_id = withdrawal(db, sim, "60000", teller="dual.a")
-    web = client(db, "dual.a")
+    web = signed_in_client(db, "dual.a")
     screen = web.get(SCREEN)
     assert 'data-testid="own"' in screen.text and 'data-testid="approve"' not in screen.text
     refused = post(web, f"{SCREEN}/{request_id}/approve")
@@ -158,12 +146,12 @@ def test_nobody_authorises_a_bundle_they_opened(db: Database, sim: Sim) -> None:
     assert "不能授权自己发起的业务包" in refused.text
     assert stored(db, request_id)[0] == "pending"
     # Another supervisor of the outlet can.
-    assert post(client(db, "sup.a"), f"{SCREEN}/{request_id}/approve").status_code == 303
+    assert post(signed_in_client(db, "sup.a"), f"{SCREEN}/{request_id}/approve").status_code == 303
 
 
 def test_the_detail_masks_personal_numbers(db: Database, sim: Sim) -> None:
     reference, request_id = withdrawal(db, sim, "60000")
-    detail = client(db, "sup.a").get(f"{SCREEN}/{request_id}")
+    detail = signed_in_client(db, "sup.a").get(f"{SCREEN}/{request_id}")
     assert detail.status_code == 200
     number = customer(sim, "zhang_wei")["id_number"]
     card = sim.card("zhang_wei")
@@ -176,7 +164,7 @@ def test_the_detail_masks_personal_numbers(db: Database, sim: Sim) -> None:
 def test_the_centre_claims_approves_and_releases(db: Database, sim: Sim) -> None:
     first, first_id = withdrawal(db, sim, "250000")
     second, second_id = withdrawal(db, sim, "300000", short="li_xiuying")
-    one, two = client(db, "centre.1"), client(db, "centre.2")
+    one, two = signed_in_client(db, "centre.1"), signed_in_client(db, "centre.2")
 
     screen = one.get(SCREEN)
     assert "远程授权中心" in screen.text and "本网点待授权" not in screen.text
@@ -222,7 +210,7 @@ def test_the_centre_claims_approves_and_releases(db: Database, sim: Sim) -> None
 
 def test_an_outlet_supervisor_cannot_use_the_centre(db: Database, sim: Sim) -> None:
     _reference, request_id = withdrawal(db, sim, "250000")
-    web = client(db, "sup.a")
+    web = signed_in_client(db, "sup.a")
     refused = post(web, f"{SCREEN}/claim")
     assert refused.status_code == 403
     assert "远程授权队列仅供远程授权中心的主管使用" in refused.text
@@ -234,7 +222,7 @@ def test_an_outlet_supervisor_cannot_use_the_centre(db: Database, sim: Sim) -> N
 def test_requests_outside_the_scope_are_not_found(db: Database, sim: Sim) -> None:
     reference, request_id = withdrawal(db, sim, "250000")
     for username in ("sup.b", "centre.b"):
-        web = client(db, username)
+        web = signed_in_client(db, username)
         missing = web.get(f"{SCREEN}/{request_id}")
         assert missing.status_code == 404
         assert reference not in missing.text
@@ -242,7 +230,9 @@ def test_requests_outside_the_scope_are_not_found(db: Database, sim: Sim) -> Non
         assert post(web, f"{SCREEN}/{request_id}/reject", note="x").status_code == 404
         assert reference not in web.get(SCREEN).text
     assert (
-        post(client(db, "centre.b"), f"{SCREEN}/claim").headers["location"].endswith("done=empty")
+        post(signed_in_client(db, "centre.b"), f"{SCREEN}/claim")
+        .headers["location"]
+        .endswith("done=empty")
     )
     assert stored(db, request_id)[0] == "pending"
-    assert client(db, "sup.a").get(f"{SCREEN}/999999").status_code == 404
+    assert signed_in_client(db, "sup.a").get(f"{SCREEN}/999999").status_code == 404

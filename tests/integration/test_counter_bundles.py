@@ -20,26 +20,17 @@ from manyi.counter.tables import (
 )
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.conftest import Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     MINUTE,
     Sim,
     act,
     call_ticket,
     clerk,
     customer,
-    make_sim,
     open_bundle,
-    setup_counter,
     submit,
 )
 from tests.lobby_helpers import T0
-
-
-@pytest.fixture
-def sim(db: Database, bank: Bank) -> Sim:
-    setup_counter(db, bank)
-    return make_sim()
 
 
 def withdraw_and_transfer(sim: Sim) -> dict[str, object]:

@@ -17,7 +17,7 @@ from manyi.counter.domain.fields import DEF_PREFIX
 from manyi.counter.tables import CounterBundleItem, CounterTransactionType
 from manyi.db import Database
 from tests.conftest import PASSWORD, Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     customer,
     make_sim,
     open_bundle,
@@ -25,6 +25,9 @@ from tests.integration.test_counter_support import (
     submit,
 )
 from tests.web_helpers import csrf_of, make_client, sign_in
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 TEXTAREA = re.compile(r'<textarea id="document"[^>]*>(.*?)</textarea>', re.S)
 

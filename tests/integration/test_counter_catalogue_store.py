@@ -14,7 +14,7 @@ from manyi.counter.tables import CounterTransactionType
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import SYSTEM, Bank
-from tests.integration.test_counter_support import clerk
+from tests.counter_helpers import clerk
 from tests.lobby_helpers import T0
 
 

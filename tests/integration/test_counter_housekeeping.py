@@ -14,28 +14,19 @@ from manyi.counter import authorisations, housekeeping
 from manyi.counter import jobs as counter_jobs
 from manyi.counter.tables import CounterAuthorisation, CounterBundle, CounterPrefill
 from manyi.db import Database
-from tests.conftest import Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     MINUTE,
     Sim,
     act,
     customer,
-    make_sim,
     open_bundle,
     ready,
-    setup_counter,
     submit,
 )
 from tests.lobby_helpers import T0
 
 DEPOSIT = ["deposit"]
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-def sim(db: Database, bank: Bank) -> Sim:
-    setup_counter(db, bank)
-    return make_sim()
 
 
 def deposit(sim: Sim) -> dict[str, object]:

@@ -12,7 +12,7 @@ from manyi.counter.tables import CounterBundleMeasure
 from manyi.db import Database
 from manyi.errors import Forbidden, NotFound
 from tests.conftest import Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     MINUTE,
     TODAY,
     Sim,
@@ -20,19 +20,11 @@ from tests.integration.test_counter_support import (
     call_ticket,
     clerk,
     customer,
-    make_sim,
     open_bundle,
     ready,
-    setup_counter,
     submit,
 )
 from tests.lobby_helpers import T0
-
-
-@pytest.fixture
-def sim(db: Database, bank: Bank) -> Sim:
-    setup_counter(db, bank)
-    return make_sim()
 
 
 def three(sim: Sim) -> dict[str, object]:

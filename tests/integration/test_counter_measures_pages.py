@@ -4,40 +4,26 @@ from __future__ import annotations
 
 import pytest
 import time_machine
-from fastapi.testclient import TestClient
 
 from manyi.counter import measures, running
 from manyi.db import Database
-from manyi.org import staff as staff_service
-from manyi.org.model import Role
-from tests.conftest import PASSWORD, SYSTEM, Bank
-from tests.integration.test_counter_support import (
+from tests.conftest import Bank, add_staff
+from tests.counter_helpers import (
     MINUTE,
     TODAY,
     Sim,
     act,
     clerk,
     customer,
-    make_sim,
     ready,
-    setup_counter,
 )
 from tests.lobby_helpers import T0
-from tests.web_helpers import make_client, sign_in
+from tests.web_helpers import make_client, signed_in_client
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 DAY = f"/counter/measures?day={TODAY.isoformat()}"
-
-
-@pytest.fixture
-def sim(db: Database, bank: Bank) -> Sim:
-    setup_counter(db, bank)
-    return make_sim()
-
-
-def client_of(db: Database, username: str) -> TestClient:
-    client = make_client(db)
-    sign_in(client, username, PASSWORD)
-    return client
 
 
 def run_three(db: Database, sim: Sim) -> None:
@@ -75,7 +61,7 @@ def test_the_page_shows_the_figures_of_a_finished_bundle(
         )
     assert figures.finished == 1 and figures.pin_entries_saved == 2
 
-    page = client_of(db, "head.a").get(DAY)
+    page = signed_in_client(db, "head.a").get(DAY)
     assert page.status_code == 200
     card = card_of(page.text, "outlet-OUT-A")
     assert "甲网点" in card
@@ -93,56 +79,47 @@ def test_the_page_shows_the_figures_of_a_finished_bundle(
 
 def test_the_scope_decides_which_outlets_appear(db: Database, sim: Sim, bank: Bank) -> None:
     run_three(db, sim)
-    other = client_of(db, "head.b").get(DAY)
+    other = signed_in_client(db, "head.b").get(DAY)
     assert other.status_code == 200
     assert "甲网点" not in other.text and 'data-testid="outlet-OUT-A"' not in other.text
     assert 'data-testid="no-bundles"' in other.text
 
-    admin = client_of(db, "admin").get(DAY)
+    admin = signed_in_client(db, "admin").get(DAY)
     assert 'data-testid="outlet-OUT-A"' in admin.text
     assert 'data-testid="outlet-OUT-B"' not in admin.text  # no bundles there: counted instead
     rest = admin.text.split('data-testid="rest"')[1].split("</p>")[0]
     assert "辖内另有 1 个网点当日没有柜面业务。" in rest
 
-    before = client_of(db, "head.a").get("/counter/measures?day=2026-11-29")
+    before = signed_in_client(db, "head.a").get("/counter/measures?day=2026-11-29")
     assert before.status_code == 200 and 'data-testid="no-bundles"' in before.text
 
 
 def test_a_bad_day_is_refused_and_tellers_may_not_open_it(db: Database, sim: Sim) -> None:
-    head = client_of(db, "head.a")
+    head = signed_in_client(db, "head.a")
     for bad in ("2026-13-01", "yesterday", "2026-02-30"):
         response = head.get(f"/counter/measures?day={bad}")
         assert response.status_code == 422, bad
         assert "日期格式应为 2026-03-01" in response.text
     assert head.get("/counter/measures").status_code == 200  # today
-    assert client_of(db, "teller.a").get(DAY).status_code == 403
+    assert signed_in_client(db, "teller.a").get(DAY).status_code == 403
     anonymous = make_client(db).get(DAY)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/signin")
 
 
 def test_the_lobby_dashboard_shows_the_counter_card(db: Database, sim: Sim, bank: Bank) -> None:
-    head = client_of(db, "head.a").get("/lobby/dashboard")
+    head = signed_in_client(db, "head.a").get("/lobby/dashboard")
     assert head.status_code == 200
     card = card_of(head.text, "counter-card")
     assert "柜面一次办（今日）" in card and "填单字段节省" in card
     assert 'href="/counter/measures"' in head.text
 
-    teller = client_of(db, "teller.a").get("/lobby/dashboard")
+    teller = signed_in_client(db, "teller.a").get("/lobby/dashboard")
     assert teller.status_code == 200
     assert 'data-testid="counter-card"' in teller.text
     assert 'href="/counter/measures"' not in teller.text  # no COUNTER_VIEW: no link
 
-    with db.session() as session:
-        staff_service.create_staff(
-            session,
-            SYSTEM,
-            username="lobby.a",
-            display_name="大堂甲",
-            unit_id=bank.unit("OUT-A"),
-            roles=[Role.LOBBY_MANAGER],
-            password=PASSWORD,
-        )
-    lobby = client_of(db, "lobby.a").get("/lobby/dashboard")
+    add_staff(db, bank, "lobby.a")
+    lobby = signed_in_client(db, "lobby.a").get("/lobby/dashboard")
     assert lobby.status_code == 200 and 'data-testid="counter-card"' not in lobby.text
 
 
@@ -154,14 +131,14 @@ def test_the_dashboard_card_shows_the_outlets_day_by_the_clock(
     run_three(db, sim)  # on TODAY, from T0 (10:00 in Beijing)
     evening = T0 + 8 * 60 * MINUTE - MINUTE  # 17:59 in Beijing, still TODAY
     with time_machine.travel(evening, tick=False):
-        head = client_of(db, "head.a")
+        head = signed_in_client(db, "head.a")
         card = card_of(head.get("/lobby/dashboard").text, "counter-card")
         assert "<strong>1 / 1</strong>" in card and "共 3 笔交易" in card
         today = head.get("/counter/measures")  # no day given: the local day at utcnow()
         assert 'data-testid="outlet-OUT-A"' in today.text
     midnight = T0 + 14 * 60 * MINUTE  # 00:00 in Beijing, the day after
     with time_machine.travel(midnight, tick=False):
-        head = client_of(db, "head.a")
+        head = signed_in_client(db, "head.a")
         card = card_of(head.get("/lobby/dashboard").text, "counter-card")
         assert "<strong>0 / 0</strong>" in card
         assert 'data-testid="no-bundles"' in head.get("/counter/measures").text

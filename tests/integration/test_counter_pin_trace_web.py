@@ -16,9 +16,10 @@ from manyi.counter.adapters.id_reader import SimulatedIdCardReader
 from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedPinPad
 from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.tables import CounterBundle
-from manyi.db import Database, utcnow
-from tests.conftest import PASSWORD, Bank
-from tests.integration.test_counter_pin_trace import (
+from manyi.db import Database
+from tests.conftest import FIXED_NOW, PASSWORD, Bank
+from tests.counter_helpers import setup_counter, submit
+from tests.pin_trace_helpers import (
     ID_NUMBER,
     PIN,
     database_raw,
@@ -27,8 +28,10 @@ from tests.integration.test_counter_pin_trace import (
     logs,
     needles,
 )
-from tests.integration.test_counter_support import setup_counter, submit
 from tests.web_helpers import csrf_of, make_client, sign_in
+
+# The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 class RecordingPad(SimulatedPinPad):
@@ -93,7 +96,7 @@ def test_no_trace_of_the_pin_typed_on_the_screen(
         "item2.bill_type": "electricity",
         "item2.bill_account": "E2026113001",
     }
-    code = submit(db, ["withdraw", "bill_pay"], values, utcnow())
+    code = submit(db, ["withdraw", "bill_pay"], values, FIXED_NOW)
     client = make_client(db, var_dir=tmp_path)
     sign_in(client, "teller.a", PASSWORD)
     token = csrf_of(client, "/counter")

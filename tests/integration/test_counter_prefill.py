@@ -14,7 +14,7 @@ from manyi.counter.tables import CounterPrefill
 from manyi.db import Database
 from manyi.errors import InvalidInput, NotFound
 from tests.conftest import Bank
-from tests.integration.test_counter_support import call_ticket, make_sim, setup_counter, submit
+from tests.counter_helpers import call_ticket, make_sim, setup_counter, submit
 from tests.lobby_helpers import T0
 
 HOUR = dt.timedelta(hours=1)

@@ -13,15 +13,16 @@ from sqlalchemy import select
 from manyi.audit.tables import AuditEvent
 from manyi.counter import prefill
 from manyi.counter.tables import CounterPrefill
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.lobby import counters, service
 from manyi.org.tables import Unit
-from tests.conftest import Bank
-from tests.integration.test_counter_public import OPENING, opening_values
-from tests.integration.test_counter_support import setup_counter
-from tests.integration.test_lobby_api import device_client
+from tests.conftest import FIXED_NOW, Bank
+from tests.counter_helpers import OPENING, opening_values, setup_counter
 from tests.lobby_helpers import configure, operator
-from tests.web_helpers import CSRF_RE, make_client
+from tests.web_helpers import CSRF_RE, device_client, make_client
+
+# The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 LINK = re.compile(r'<a class="prefill-link" href="([^"]+)" data-prefill-link( hidden)?>')
 
@@ -36,7 +37,7 @@ def open_bank(db: Database, bank: Bank) -> Bank:
 
 def issue(db: Database) -> str:
     with db.session() as session:
-        issued = service.issue_ticket(session, service.Operator.public(), "OUT-A", "A", utcnow())
+        issued = service.issue_ticket(session, service.Operator.public(), "OUT-A", "A", FIXED_NOW)
         return issued.public_token
 
 
@@ -71,9 +72,9 @@ def test_a_waiting_tickets_page_links_to_the_prefill_and_the_prefill_to_the_tick
 def test_the_link_hides_once_the_ticket_is_called(db: Database, open_bank: Bank) -> None:
     token = issue(db)
     with db.session() as session:
-        counters.open_counter(session, operator(session, "teller.a"), "OUT-A", 1, utcnow())
+        counters.open_counter(session, operator(session, "teller.a"), "OUT-A", 1, FIXED_NOW)
     with db.session() as session:
-        counters.call_next(session, operator(session, "teller.a"), "OUT-A", 1, utcnow())
+        counters.call_next(session, operator(session, "teller.a"), "OUT-A", 1, FIXED_NOW)
     link = LINK.search(make_client(db).get(f"/t/{token}").text)
     assert link and link.group(2) == " hidden"
 
@@ -114,7 +115,7 @@ def test_the_kiosk_prefills_for_its_own_outlet(db: Database, open_bank: Bank) ->
     assert found
     code = re.sub(r"<[^>]+>|\s", "", found.group(1))
     with db.session() as session:
-        row = prefill.find_prefill(session, code, utcnow())
+        row = prefill.find_prefill(session, code, FIXED_NOW)
         outlet = session.get(Unit, row.outlet_id)
         assert row.channel == "kiosk" and outlet is not None and outlet.code == "OUT-A"
         stored = session.scalar(

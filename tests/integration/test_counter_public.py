@@ -14,10 +14,12 @@ from manyi.counter.tables import CounterPrefill
 from manyi.counter.web.prefill_phone import SUBMIT_LIMIT
 from manyi.db import Database
 from tests.conftest import Bank
-from tests.integration.test_counter_support import setup_counter
+from tests.counter_helpers import OPENING, opening_values, setup_counter
 from tests.web_helpers import CSRF_RE, make_client
 
-OPENING = ["open_account", "card_issue", "mobile_banking_signup", "deposit"]
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 FORM = "/prefill/OUT-A/form"
 
 
@@ -31,24 +33,6 @@ def csrf(client: TestClient, codes: list[str] = OPENING) -> str:
     match = CSRF_RE.search(client.get(FORM, params={"t": codes}).text)
     assert match
     return match.group(1)
-
-
-def opening_values(**overrides: str) -> dict[str, str]:
-    values = {
-        "customer_name": "王淑芬",
-        "id_type": "resident_id",
-        "id_number": "11010519491231002X",
-        "mobile": "138 1234 5678",
-        "id_valid_until": "2099-12-31",
-        "address": "北京市海淀区中关村大街27号",
-        "occupation": "retired",
-        "item1.account_type": "class_i",
-        "item2.card_product": "standard",
-        "item3.daily_limit": "5000",
-        "item4.amount": "1,000",
-        "item4.currency": "CNY",
-    }
-    return values | overrides
 
 
 def post(client: TestClient, values: dict[str, str], codes: list[str] = OPENING) -> httpx.Response:

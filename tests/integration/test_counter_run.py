@@ -21,7 +21,7 @@ from manyi.db import Database
 from manyi.errors import Conflict
 from manyi.personal import id_check_char
 from tests.conftest import Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     MINUTE,
     Sim,
     act,
@@ -34,12 +34,6 @@ from tests.integration.test_counter_support import (
     submit,
 )
 from tests.lobby_helpers import T0
-
-
-@pytest.fixture
-def sim(db: Database, bank: Bank) -> Sim:
-    setup_counter(db, bank)
-    return make_sim()
 
 
 def four_items(sim: Sim, short: str, third: str = "30000") -> dict[str, object]:

@@ -23,10 +23,13 @@ from manyi.counter.tables import (
     CounterBundleItem,
     CounterSignature,
 )
-from manyi.db import Database, utcnow
-from tests.conftest import PASSWORD, Bank
-from tests.integration.test_counter_support import act, png, setup_counter, submit
+from manyi.db import Database
+from tests.conftest import FIXED_NOW, PASSWORD, Bank
+from tests.counter_helpers import act, png, setup_counter, submit
 from tests.web_helpers import csrf_of, make_client, sign_in
+
+# The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
@@ -89,7 +92,7 @@ def bundle_row(db: Database, reference: str) -> CounterBundle:
 def test_a_whole_visit_with_one_pin_and_one_authorisation(
     db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
-    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt), utcnow())
+    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt), FIXED_NOW)
     ref = open_code(teller, code)
     page = teller.get(f"/counter/bundles/{ref}")
     assert page.status_code == 200
@@ -111,7 +114,7 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
             .join(CounterBundle, CounterBundle.id == CounterAuthorisation.bundle_id)
             .where(CounterBundle.reference == ref)
         )
-    act(db, "sup.a", authorisations.approve, request_id, utcnow())
+    act(db, "sup.a", authorisations.approve, request_id, FIXED_NOW)
 
     pin = DEMO_CUSTOMERS["zhang_wei"][3]
     ran = post(teller, f"/counter/bundles/{ref}/run", pin=pin)
@@ -145,7 +148,7 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
 def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
     db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
-    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), utcnow())
+    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), FIXED_NOW)
     ref = open_code(teller, code)
     post(teller, f"/counter/bundles/{ref}/confirm")
     before = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
@@ -160,7 +163,7 @@ def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
 def test_a_correction_needs_the_customer_to_confirm_again(
     db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
-    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), utcnow())
+    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), FIXED_NOW)
     ref = open_code(teller, code)
     post(teller, f"/counter/bundles/{ref}/confirm")
     fixed = post(teller, f"/counter/bundles/{ref}/correct", key="item1.amount", value="1200")
@@ -193,7 +196,7 @@ def test_the_id_card_is_read_before_a_card_replacement(
     }
     form = values(rt, "zhang_wei", **extra)
     del form["account_number"]
-    code = submit(db, ["card_replace"], form, utcnow())
+    code = submit(db, ["card_replace"], form, FIXED_NOW)
     ref = open_code(teller, code)
     post(teller, f"/counter/bundles/{ref}/confirm")
     early = post(teller, f"/counter/bundles/{ref}/authorisation")
@@ -217,7 +220,7 @@ def test_bad_codes_and_strangers_bundles_are_refused_clearly(
         db,
         ["deposit"],
         values(rt, "zhang_wei", **{"item1.amount": "10", "item1.currency": "CNY"}),
-        utcnow(),
+        FIXED_NOW,
     )
     ref = open_code(teller, code)
     other = make_client(db)
@@ -237,7 +240,7 @@ def test_a_signature_that_is_not_a_png_is_refused(
         db,
         ["deposit"],
         values(rt, "zhang_wei", **{"item1.amount": "10", "item1.currency": "CNY"}),
-        utcnow(),
+        FIXED_NOW,
     )
     ref = open_code(teller, code)
     post(teller, f"/counter/bundles/{ref}/confirm")

@@ -14,24 +14,15 @@ from manyi.counter import authorisations, running, voucher
 from manyi.counter.tables import CounterSignature, CounterVoucher
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.conftest import Bank
-from tests.integration.test_counter_support import (
+from tests.counter_helpers import (
     MINUTE,
     Sim,
     act,
     customer,
-    make_sim,
     png,
     ready,
-    setup_counter,
 )
 from tests.lobby_helpers import T0
-
-
-@pytest.fixture
-def sim(db: Database, bank: Bank) -> Sim:
-    setup_counter(db, bank)
-    return make_sim()
 
 
 def ran(db: Database, sim: Sim) -> str:

@@ -19,10 +19,11 @@ from manyi.forecast.eventlog import read_events
 from manyi.forecast.predictors import PREDICTORS
 from manyi.lobby import cli as lobby_cli
 from manyi.lobby import counters, service, transfers
-from manyi.org import staff as staff_service
-from manyi.org.model import Role
-from tests.conftest import PASSWORD, SYSTEM, Bank
+from tests.conftest import Bank, add_staff
 from tests.lobby_helpers import T0, configure, operator
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 MIN = dt.timedelta(minutes=1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,16 +55,7 @@ def issue(db: Database, code: str, at: dt.datetime, klass: str = "normal") -> in
 def day(db: Database, bank: Bank) -> dict[str, int]:
     """A morning at OUT-A: served, transferred then served, cancelled, no-show, waiting."""
     configure(db, bank.unit("OUT-A"))
-    with db.session() as session:
-        staff_service.create_staff(
-            session,
-            SYSTEM,
-            username="lobby.a",
-            display_name="lobby.a",
-            unit_id=bank.unit("OUT-A"),
-            roles=[Role.LOBBY_MANAGER],
-            password=PASSWORD,
-        )
+    add_staff(db, bank, "lobby.a")
     t = {}
     t["served"] = issue(db, "A", T0)
     act(db, "teller.a", counters.open_counter, "OUT-A", 1, T0 + MIN)

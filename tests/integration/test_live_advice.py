@@ -13,7 +13,7 @@ from manyi.forecast.tables import AdviceRow
 from manyi.lobby import counters, service
 from manyi.org.tables import Unit
 from tests.conftest import Bank
-from tests.lobby_helpers import configure, operator
+from tests.lobby_helpers import T0, configure, operator
 
 
 def test_advice_to_open_the_flexible_counter_is_recorded_and_marked_acted(
@@ -21,7 +21,7 @@ def test_advice_to_open_the_flexible_counter_is_recorded_and_marked_acted(
 ) -> None:
     outlet_id = bank.unit("OUT-A")
     configure(db, outlet_id, opens=dt.time(0), closes=None)
-    now = dt.datetime.now(dt.UTC)
+    now = T0
     with db.session() as session:
         teller = operator(session, "teller.a")
         counters.open_counter(session, teller, "OUT-A", 1, now - dt.timedelta(minutes=40))
@@ -58,7 +58,7 @@ def test_advice_to_open_the_flexible_counter_is_recorded_and_marked_acted(
 
 def test_the_worker_job_evaluates_each_open_outlet_once_a_minute(db: Database, bank: Bank) -> None:
     configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
-    now = dt.datetime.now(dt.UTC)
+    now = T0
     live_advice.run_due(db, now)
     with db.session() as session:
         state = session.get(live_advice.AdviceState, bank.unit("OUT-A"))
@@ -70,11 +70,13 @@ def test_the_worker_job_evaluates_each_open_outlet_once_a_minute(db: Database, b
     assert live_advice.run_due(db, now + dt.timedelta(seconds=61)) == 0  # quiet lobby
 
 
-def test_the_dashboard_shows_the_standing_advice_translated(db: Database, bank: Bank) -> None:
-    from tests.integration.test_lobby_api import staff_client
+def test_the_dashboard_shows_the_standing_advice_translated(
+    db: Database, bank: Bank, frozen_clock: dt.datetime
+) -> None:
+    from tests.web_helpers import staff_client
 
     configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
-    now = dt.datetime.now(dt.UTC)
+    now = frozen_clock  # the dashboard counts today's advice at its own now
     with db.session() as session:
         for _ in range(15):
             service.issue_ticket(

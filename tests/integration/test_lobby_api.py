@@ -14,46 +14,20 @@ from sqlalchemy import func, select
 
 from manyi.db import Database
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
-from manyi.org import device_tokens
-from manyi.org import staff as staff_service
-from manyi.org.model import Role
-from tests.conftest import PASSWORD, SYSTEM, Bank
+from tests.conftest import Bank, add_staff
 from tests.lobby_helpers import configure
-from tests.web_helpers import csrf_of, make_client, sign_in
+from tests.web_helpers import device_client, make_client, staff_client
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
 def lobby(db: Database, bank: Bank) -> Bank:
     for side in ("A", "B"):
         configure(db, bank.unit(f"OUT-{side}"), opens=dt.time(0), closes=None)
-    with db.session() as session:
-        staff_service.create_staff(
-            session,
-            SYSTEM,
-            username="lobby.a",
-            display_name="大堂甲",
-            unit_id=bank.unit("OUT-A"),
-            roles=[Role.LOBBY_MANAGER],
-            password=PASSWORD,
-        )
+    add_staff(db, bank, "lobby.a")
     return bank
-
-
-def device_client(db: Database, outlet_id: int, kind: str) -> TestClient:
-    with db.session() as session:
-        _, secret = device_tokens.issue_token(
-            session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=30
-        )
-    client = make_client(db)
-    client.headers["Authorization"] = f"Bearer {secret}"
-    return client
-
-
-def staff_client(db: Database, username: str) -> TestClient:
-    client = make_client(db)
-    sign_in(client, username, PASSWORD)
-    client.headers["x-csrf-token"] = csrf_of(client, "/account/password")
-    return client
 
 
 def snapshot(db: Database) -> tuple[Any, ...]:

@@ -17,9 +17,11 @@ from manyi.db import Database
 from manyi.org import device_tokens
 from manyi.web.security import DEVICE_COOKIE
 from tests.conftest import SYSTEM, Bank
-from tests.integration.test_lobby_api import device_client, staff_client
 from tests.lobby_helpers import configure
-from tests.web_helpers import csrf_of, make_client
+from tests.web_helpers import csrf_of, device_client, make_client, staff_client
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

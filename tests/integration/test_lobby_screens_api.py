@@ -14,32 +14,20 @@ from manyi.lobby import rating
 from manyi.lobby.service import Operator
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
 from manyi.notify.tables import NotifyMessage
-from manyi.org import staff as staff_service
-from manyi.org.model import Role
 from manyi.org.tables import DeviceToken
-from tests.conftest import PASSWORD, SYSTEM, Bank
-from tests.integration.test_lobby_api import device_client, staff_client
+from tests.conftest import Bank, add_staff
 from tests.lobby_helpers import configure
+from tests.web_helpers import device_client, staff_client
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
 def lobby(db: Database, bank: Bank) -> Bank:
     for side in ("A", "B"):
         configure(db, bank.unit(f"OUT-{side}"), opens=dt.time(0), closes=None)
-    with db.session() as session:
-        for username, role, name in (
-            ("lobby.a", Role.LOBBY_MANAGER, "大堂甲"),
-            ("teller.a2", Role.TELLER, "柜员甲二"),
-        ):
-            staff_service.create_staff(
-                session,
-                SYSTEM,
-                username=username,
-                display_name=name,
-                unit_id=bank.unit("OUT-A"),
-                roles=[role],
-                password=PASSWORD,
-            )
+    add_staff(db, bank, "lobby.a", "teller.a2")
     return bank
 
 
@@ -218,18 +206,22 @@ def test_manager_changes_services_and_pages_staff(db: Database, lobby: Bank) -> 
         assert session.scalar(select(func.count()).select_from(LobbyAlert)) == 0
 
 
-def test_dashboard_alerts_for_long_waits_and_idle_counters(db: Database, lobby: Bank) -> None:
+def test_dashboard_alerts_for_long_waits_and_idle_counters(
+    db: Database, lobby: Bank, frozen_clock: dt.datetime
+) -> None:
     from manyi.lobby import counters, dashboard, service
     from manyi.org.tables import Unit
     from tests.lobby_helpers import operator
 
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=15)
+    # A counter's idle time runs from its row's updated_at, which the database layer stamps
+    # from the clock: stopped at frozen_clock, when the services of counter 5 change.
+    start = frozen_clock - dt.timedelta(minutes=15)
     with db.session() as session:
         teller = operator(session, "teller.a")
         counters.open_counter(session, teller, "OUT-A", 5, start)  # serves C only
         for _ in range(2):
             service.issue_ticket(session, operator(session, "lobby.a"), "OUT-A", "A", start)
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2)
+    later = frozen_clock + dt.timedelta(minutes=2)
     with db.session() as session:
         counters.set_services(session, operator(session, "lobby.a"), "OUT-A", 5, ["C", "A"], start)
     with db.session() as session:

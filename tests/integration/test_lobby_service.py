@@ -13,9 +13,8 @@ from manyi.lobby import counters, queries, service, setup, transfers
 from manyi.lobby.domain.model import Policy, PriorityClass
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
 from manyi.org import staff as staff_service
-from manyi.org.model import Role
 from manyi.org.tables import Unit
-from tests.conftest import PASSWORD, SYSTEM, Bank
+from tests.conftest import SYSTEM, Bank, add_staff
 from tests.lobby_helpers import T0, configure, operator
 
 MIN = dt.timedelta(minutes=1)
@@ -24,17 +23,7 @@ MIN = dt.timedelta(minutes=1)
 @pytest.fixture
 def outlet(db: Database, bank: Bank) -> str:
     configure(db, bank.unit("OUT-A"))
-    with db.session() as session:
-        for name in ("lobby.a", "teller.a2"):
-            staff_service.create_staff(
-                session,
-                SYSTEM,
-                username=name,
-                display_name=name,
-                unit_id=bank.unit("OUT-A"),
-                roles=[Role.LOBBY_MANAGER if name == "lobby.a" else Role.TELLER],
-                password=PASSWORD,
-            )
+    add_staff(db, bank, "lobby.a", "teller.a2")
     return "OUT-A"
 
 

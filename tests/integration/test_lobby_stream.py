@@ -25,13 +25,15 @@ from manyi.db import Database
 from manyi.lobby import counters, events
 from manyi.org import device_tokens
 from manyi.web.app import create_app
-from tests.conftest import SYSTEM, Bank
+from tests.conftest import FIXED_NOW, SYSTEM, Bank
 from tests.live_server import SseReader, serve
 from tests.lobby_helpers import configure, operator
 
 
 @pytest.fixture
-def lobby(db: Database, bank: Bank) -> Bank:
+def lobby(db: Database, bank: Bank, frozen_clock: dt.datetime) -> Bank:
+    # The server stamps events and checks device tokens at its own now: a clock stopped at
+    # FIXED_NOW, which the tests use too.
     configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
     configure(db, bank.unit("OUT-B"), opens=dt.time(0), closes=None)
     return bank
@@ -46,9 +48,7 @@ def server(db: Database) -> Iterator[str]:
 
 def open_counter(db: Database, number: int, teller: str = "teller.a") -> None:
     with db.session() as session:
-        counters.open_counter(
-            session, operator(session, teller), "OUT-A", number, dt.datetime.now(dt.UTC)
-        )
+        counters.open_counter(session, operator(session, teller), "OUT-A", number, FIXED_NOW)
 
 
 def token_for(db: Database, outlet_id: int, kind: str) -> dict[str, str]:
@@ -108,7 +108,7 @@ def test_events_reach_subscribers_only_when_the_transaction_commits(
     db: Database, lobby: Bank
 ) -> None:
     outlet = lobby.unit("OUT-A")
-    now = dt.datetime.now(dt.UTC)
+    now = FIXED_NOW
 
     async def scenario() -> None:
         sub = db.hub.subscribe(events.topic(outlet))
@@ -143,8 +143,8 @@ def test_another_process_hub_hears_commits_through_listen_notify(db: Database, l
             while not sub.queue.empty():  # the gap sent when LISTEN started
                 sub.queue.get_nowait()
             with db.session() as session:
-                first = events.emit(session, outlet, "called", dt.datetime.now(dt.UTC))
-                second = events.emit(session, outlet, "recalled", dt.datetime.now(dt.UTC))
+                first = events.emit(session, outlet, "called", FIXED_NOW)
+                second = events.emit(session, outlet, "recalled", FIXED_NOW)
             got = [await sub.get(5), await sub.get(5)]
             assert [e.id for e in got if isinstance(e, realtime.Event)] == [first, second]
             sub.close()

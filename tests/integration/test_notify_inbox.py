@@ -25,6 +25,9 @@ from manyi.web.templating import templates
 from tests.conftest import PASSWORD, PERSONAS, Bank
 from tests.web_helpers import csrf_of, sign_in
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 NOTIFY_TEMPLATES = Path(notify_views.__file__).parent / "templates"
 ClientOf = Callable[..., TestClient]  # client_of(persona or None, lang="en")

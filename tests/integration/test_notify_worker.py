@@ -20,7 +20,7 @@ from manyi.config import Settings, get_settings
 from manyi.db import Database
 from manyi.notify import service
 from manyi.notify.tables import NotifyMessage
-from tests.conftest import Bank
+from tests.conftest import FIXED_NOW, Bank
 
 PHONE = "138 1234 5678"
 
@@ -39,7 +39,11 @@ def worker_app() -> typer.Typer:
 
 @pytest.fixture
 def runner(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    frozen_clock: dt.datetime,  # the worker reads the clock itself
 ) -> Iterator[CliRunner]:
     monkeypatch.setenv("MANYI_DATABASE_URL", db.url)
     monkeypatch.setenv("MANYI_VAR_DIR", str(tmp_path / "var"))
@@ -57,7 +61,7 @@ def add(db: Database, bank: Bank, channel: str = "in_app", **extra: object) -> i
             recipient_staff_id=bank.staff["teller_a"],
             subject="Please come to counter 3",
             body="",
-            now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
+            now=FIXED_NOW - dt.timedelta(minutes=1),  # due at the worker's (frozen) now
             unit_id=bank.unit("OUT-A"),
             **extra,  # type: ignore[arg-type]
         )

@@ -17,6 +17,9 @@ from manyi.org.tables import DeviceToken, Staff, Unit
 from tests.conftest import PASSWORD, SYSTEM, Bank, tamper_audit
 from tests.web_helpers import csrf_of, make_client, sign_in
 
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
 CSV_HEADER = "code,parent_code,level,name_zh,name_en,timezone,address,customers_served\n"
 
 
@@ -243,8 +246,8 @@ def test_device_tokens(db: Database, bank: Bank) -> None:
     )
 
 
-def test_expired_device_token(db: Database, bank: Bank) -> None:
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+def test_expired_device_token(db: Database, bank: Bank, frozen_clock: dt.datetime) -> None:
+    past = frozen_clock - dt.timedelta(days=40)  # valid 30 days: expired at the app's now
     with db.session() as session:
         _, secret = device_service.issue_token(
             session,

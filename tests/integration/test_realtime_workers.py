@@ -37,7 +37,7 @@ from manyi.lobby import counters
 from manyi.org import device_tokens
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
-from tests.conftest import PASSWORD, SYSTEM, _empty_postgres, build_bank
+from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, _empty_postgres, build_bank
 from tests.live_server import SseEvent, SseReader
 from tests.lobby_helpers import configure, operator
 
@@ -73,13 +73,17 @@ def _bearer(db: Database, outlet_id: int, kind: str) -> dict[str, str]:
             outlet_id=outlet_id,
             kind=kind,
             name=f"{kind} (workers test)",
-            valid_days=1,
+            valid_days=None,  # the server processes check it on their own (real) clock
         )
     return {"Authorization": f"Bearer {secret}"}
 
 
 def _prepare(url: str) -> dict[str, dict[str, str]]:
-    """An outlet open around the clock, two counters with tellers signed on, device tokens."""
+    """An outlet open around the clock, two counters with tellers signed on, device tokens.
+
+    The server runs in other processes, on the real clock; the counters are opened at a fixed
+    moment before it (FIXED_NOW) and the tokens never expire, so no time here depends on it.
+    """
     _empty_postgres(url)
     db = Database(url)
     try:
@@ -98,7 +102,7 @@ def _prepare(url: str) -> dict[str, dict[str, str]]:
         for number, teller in TELLERS.items():
             with db.session() as session:
                 counters.open_counter(
-                    session, operator(session, teller), "OUT-A", number, dt.datetime.now(dt.UTC)
+                    session, operator(session, teller), "OUT-A", number, FIXED_NOW
                 )
         return {kind: _bearer(db, outlet, kind) for kind in ("kiosk", "counter_pad", "display")}
     finally:

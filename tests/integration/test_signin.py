@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from manyi.audit.tables import AuditEvent
@@ -9,6 +10,9 @@ from manyi.db import Database
 from manyi.org.tables import Staff
 from tests.conftest import PASSWORD, Bank
 from tests.web_helpers import csrf_of, make_client, sign_in
+
+# The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def actions(db: Database) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,12 +105,11 @@ def test_no_arrivals_need_no_counters() -> None:
     assert staff_for(0, 180, 20, 0.8, patience_s=300).abandon == 0.0
 
 
-def test_large_load_is_fast_and_sane() -> None:
-    started = time.perf_counter()
+def test_large_load_is_sane() -> None:
+    # How long these take is measured by bench/staffing.py, not here.
     c = staff_for(5000, 180, 20, 0.8)
     a = staff_for(5000, 180, 20, 0.8, patience_s=600)
     far = staff_for(50_000, 240, 30, 0.9, patience_s=900, max_servers=5000)
-    assert time.perf_counter() - started < 2.0
     load = 5000 * 180 / 3600
     assert load < c.servers < load + 20
     assert service_level(c.servers - 1, load, 180, 20) < 0.8 <= c.service_level
@@ -125,9 +123,7 @@ def test_large_load_is_fast_and_sane() -> None:
 
 def test_patience_far_beyond_the_load() -> None:
     # Long enough that a few counters would mean a queue of millions: Erlang C's answer.
-    started = time.perf_counter()
     assert staff_for(5000, 180, 20, 0.8, patience_s=1e9).servers == 259
-    assert time.perf_counter() - started < 3.0
     with pytest.raises(InvalidInput) as caught:
         erlang_a(1, 1000.0, 180, 1e9, 20)
     assert caught.value.field == "patience_s"
@@ -175,10 +171,8 @@ def test_erlang_a_overloaded_is_finite() -> None:
     assert 0.49 < figures.abandon < 0.51
     assert figures.occupancy == pytest.approx(1.0, abs=1e-2)
     assert figures.mean_wait_s == pytest.approx(figures.abandon * 1200)
-    # Hundreds of counters and a long patience: still a few milliseconds, no overflow.
-    started = time.perf_counter()
+    # Hundreds of counters and a long patience: no overflow (bench/staffing.py times it).
     big = erlang_a(300, 400.0, 180, 3600, 20)
-    assert time.perf_counter() - started < 1.0
     assert 0.2 < big.abandon < 0.3 and big.p_wait == pytest.approx(1.0)
 
 

@@ -1,4 +1,5 @@
-"""Shared set-up for the counter's integration tests (this module holds no tests).
+"""Shared set-up for the counter's tests; the `sim` fixture (tests/integration/conftest.py)
+gives a test all of it.
 
 The test bank of conftest.py, plus: the catalogue seeded, OUT-A's lobby configured (open
 09:00–17:00 Beijing time), supervisors at OUT-A and OUT-B, two supervisors at BR-A (the
@@ -27,24 +28,15 @@ from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.demo import id_card
 from manyi.db import Database
 from manyi.lobby import counters, service
-from manyi.org import staff as staff_service
-from manyi.org.model import Role
 from manyi.org.tables import Staff
-from tests.conftest import PASSWORD, SYSTEM, Bank
+from tests.conftest import SYSTEM, Bank, add_staff
 from tests.lobby_helpers import T0, configure, operator
 
 TODAY = dt.date(2026, 11, 30)  # T0 is 10:00 in Beijing on this day
 MINUTE = dt.timedelta(minutes=1)
 
-EXTRA_STAFF: dict[str, tuple[str, tuple[Role, ...]]] = {
-    "sup.a": ("OUT-A", (Role.SUPERVISOR,)),
-    "sup.b": ("OUT-B", (Role.SUPERVISOR,)),
-    "centre.1": ("BR-A", (Role.SUPERVISOR,)),
-    "centre.2": ("BR-A", (Role.SUPERVISOR,)),
-    "centre.b": ("BR-B", (Role.SUPERVISOR,)),
-    "dual.a": ("OUT-A", (Role.TELLER, Role.SUPERVISOR)),
-    "teller.a2": ("OUT-A", (Role.TELLER,)),
-}
+# Added to the bank from tests/conftest.py's MORE_STAFF.
+COUNTER_STAFF = ("sup.a", "sup.b", "centre.1", "centre.2", "centre.b", "dual.a", "teller.a2")
 
 
 @dataclass
@@ -78,16 +70,7 @@ def setup_counter(db: Database, bank: Bank) -> None:
     configure(db, bank.unit("OUT-A"))
     with db.session() as session:
         catalogue_store.seed_catalogue(session, SYSTEM, T0)
-        for username, (unit, roles) in EXTRA_STAFF.items():
-            staff_service.create_staff(
-                session,
-                SYSTEM,
-                username=username,
-                display_name=username,
-                unit_id=bank.unit(unit),
-                roles=list(roles),
-                password=PASSWORD,
-            )
+    add_staff(db, bank, *COUNTER_STAFF)
 
 
 def clerk(session: Session, username: str) -> Clerk:
@@ -188,3 +171,25 @@ def png(width: int = 120, height: int = 40) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+# An account opening on one form: account, card, mobile banking and a first deposit.
+OPENING = ["open_account", "card_issue", "mobile_banking_signup", "deposit"]
+
+
+def opening_values(**overrides: str) -> dict[str, str]:
+    values = {
+        "customer_name": "王淑芬",
+        "id_type": "resident_id",
+        "id_number": "11010519491231002X",
+        "mobile": "138 1234 5678",
+        "id_valid_until": "2099-12-31",
+        "address": "北京市海淀区中关村大街27号",
+        "occupation": "retired",
+        "item1.account_type": "class_i",
+        "item2.card_product": "standard",
+        "item3.daily_limit": "5000",
+        "item4.amount": "1,000",
+        "item4.currency": "CNY",
+    }
+    return values | overrides
