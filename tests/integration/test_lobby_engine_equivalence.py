@@ -270,7 +270,11 @@ class Day:
                     f"{op} {lobby.tickets[tid].number}",
                 )
         else:
-            target = lobby.counters[sorted(lobby.counters)[b % len(lobby.counters)]]
+            every = [lobby.counters[i] for i in sorted(lobby.counters)]
+            # Mostly another counter that is staffed, so that it may call the customer.
+            staffed = [c for c in every if c.state is not CounterState.CLOSED and c.id != cid]
+            targets = staffed if staffed and b % 10 else every
+            target = targets[a % len(targets)]
             if op == "transfer_service":
                 code, to, to_n = codes[b % len(codes)], None, None
             else:
