@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from manyi.errors import Conflict
 from manyi.lobby.domain import dispatch
 from manyi.lobby.domain.dispatch import (
     Pick,
@@ -520,10 +521,13 @@ def test_v0_ignores_events_and_the_lobby_records_its_estimate() -> None:
     first = lobby.issue("DEP", NOW)
     second = lobby.issue("DEP", NOW)
     third = lobby.issue("DEP", NOW + sec(1))
-    nowhere = lobby.issue("LOAN", NOW + sec(2))
     assert (first.predicted_wait_s, second.predicted_wait_s, third.predicted_wait_s) == (
         0,
         300,
         600,
     )
-    assert nowhere.predicted_wait_s is None
+    # No counter serves LOAN: v0 has no estimate, and the lobby (like the use case) issues
+    # no ticket that nobody could call.
+    assert v0.predict(view([counter(["DEP"])], []), ticket("LOAN", age=0)) is None
+    with pytest.raises(Conflict):
+        lobby.issue("LOAN", NOW + sec(2))

@@ -89,6 +89,10 @@ class Lobby:
             raise NotFound("no service {code} at this outlet", "service", code=service_code)
         if not self.policy.is_open(now):
             raise Conflict("the outlet is closed", "service", error_code="outlet_closed")
+        # As the use case refuses it (service.issue_ticket): a ticket that no counter is
+        # configured to call would wait for ever.
+        if not any(service.code in c.services for c in self.counters.values()):
+            raise Conflict("no counter at this outlet serves {code}", "service", code=service.code)
         key = (self.policy.business_day(now), service.prefix)
         self._numbers[key] = seq = self._numbers.get(key, 0) + 1
         ticket = Ticket(
@@ -171,6 +175,10 @@ class Lobby:
                     n=target.number,
                     service=code,
                 )
+            # As the use case refuses it (transfers.py) and the teller console never offers
+            # it: the customer is already at this counter, so there is nowhere to send them.
+            if target.id == counter_id:
+                raise InvalidInput("choose another counter to transfer to", "counter")
             if target.state is CounterState.CLOSED:
                 raise InvalidInput("counter {n} is closed", "counter", n=target.number)
             if service.skill is not None and service.skill not in target.teller_skills:
