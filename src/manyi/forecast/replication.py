@@ -40,7 +40,7 @@ from manyi.forecast.express import is_plain, run_plain
 from manyi.forecast.floor import FLOORS, Floor, lobby_counters, lobby_services, start_time
 from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, Replication
 from manyi.forecast.sampling import CustomerSource, Visit
-from manyi.forecast.scenario import DAY_S, CounterSpec, Scenario
+from manyi.forecast.scenario import Scenario, open_intervals
 from manyi.lobby.domain.model import Counter, TicketState
 from manyi.lobby.domain.predict import LobbyView
 from manyi.lobby.domain.ticket import Ticket
@@ -62,25 +62,6 @@ def run_replication(
     if is_plain(scenario, engine, control):  # the same run with fewer steps (express.py)
         return run_plain(scenario, index, trace)
     return _Run(scenario, index, engine, trace, control).run()
-
-
-def open_intervals(spec: CounterSpec, scenario: Scenario) -> list[tuple[float, float]]:
-    """When a counter is scheduled open, as (open, close) seconds since the start, merged."""
-    if spec.open is None:
-        return [(0.0, scenario.horizon_s)]
-    out: list[tuple[float, float]] = []
-    last_day = int((scenario.start_s + scenario.horizon_s) // DAY_S)
-    for day in range(last_day + 1):
-        for w in spec.open:
-            a = max(float(day * DAY_S + w.start_s - scenario.start_s), 0.0)
-            b = min(float(day * DAY_S + w.end_s - scenario.start_s), scenario.horizon_s)
-            if b <= a:
-                continue
-            if out and out[-1][1] >= a:
-                out[-1] = (out[-1][0], b)
-            else:
-                out.append((a, b))
-    return out
 
 
 # --- one replication -------------------------------------------------------------------

@@ -202,3 +202,22 @@ def read_yaml(path: Path) -> object:
         raise ScenarioError(
             "not valid YAML at {where}: {problem}", "", where=where, problem=problem
         ) from None
+
+
+def open_intervals(spec: CounterSpec, scenario: Scenario) -> list[tuple[float, float]]:
+    """When a counter is scheduled open, as (open, close) seconds since the start, merged."""
+    if spec.open is None:
+        return [(0.0, scenario.horizon_s)]
+    out: list[tuple[float, float]] = []
+    last_day = int((scenario.start_s + scenario.horizon_s) // DAY_S)
+    for day in range(last_day + 1):
+        for w in spec.open:
+            a = max(float(day * DAY_S + w.start_s - scenario.start_s), 0.0)
+            b = min(float(day * DAY_S + w.end_s - scenario.start_s), scenario.horizon_s)
+            if b <= a:
+                continue
+            if out and out[-1][1] >= a:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
+    return out

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from manyi.forecast import kpi
 from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, Replication
-from manyi.forecast.replication import open_intervals, run_replication
-from manyi.forecast.scenario import Scenario
+from manyi.forecast.replication import run_replication
+from manyi.forecast.scenario import Scenario, open_intervals
 
 __all__ = [
     "Call",
