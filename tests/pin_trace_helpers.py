@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from manyi.counter.adapters.peripherals import PinBlock, SessionKey, SimulatedPinPad
 from sqlalchemy import select, text
 
+from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedPinPad
 from manyi.db import Base, Database
 from manyi.personal import id_check_char
 
