@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from manyi.counter import bundles, running, store
+from manyi.counter import bundles, queries, running, store
 from manyi.counter.access import bundle_for
 from manyi.counter.adapters.id_reader import NoCardOnReader
 from manyi.counter.demo import id_card
@@ -223,7 +223,7 @@ def test_a_cancelled_bundle_is_final(db: Database, sim: Sim) -> None:
     with pytest.raises(Conflict):
         act(db, "teller.a", bundles.cancel, reference, T0)
     with db.session() as session:
-        shown = bundles.view(session, clerk(session, "head.a"), reference)
+        shown = queries.view(session, clerk(session, "head.a"), reference)
         assert shown.bundle.state == "cancelled" and shown.actions == frozenset()
         with pytest.raises(NotFound):
             bundle_for(session, clerk(session, "head.b"), reference)
@@ -269,9 +269,9 @@ def test_reading_a_bundle_needs_a_counter_permission(db: Database, sim: Sim) -> 
         db, "teller.a", submit(db, ["withdraw", "transfer"], withdraw_and_transfer(sim))
     )
     with db.session() as session:
-        assert bundles.view(session, clerk(session, "sup.a"), reference).bundle.state == "draft"
+        assert queries.view(session, clerk(session, "sup.a"), reference).bundle.state == "draft"
         for who in ("manager.br.a",):
             with pytest.raises(Forbidden):
                 bundles.required_authorisation(session, clerk(session, who), reference, T0)
             with pytest.raises(Forbidden):
-                bundles.view(session, clerk(session, who), reference)
+                queries.view(session, clerk(session, who), reference)

@@ -37,12 +37,7 @@ from manyi.counter.domain.field_checks import compact
 from manyi.counter.domain.merge import merge
 from manyi.counter.prefill import clean_values, find_prefill, submit_prefill
 from manyi.counter.queries import (
-    BundleView,
-    CalledTicket,
-    called_ticket,
     current_ticket,
-    recent,
-    view,
 )
 from manyi.counter.store import (
     ELDERLY_AGE,
@@ -70,18 +65,13 @@ from manyi.org.tables import Unit
 from manyi.personal import mask_id
 
 __all__ = [
-    "BundleView",
-    "CalledTicket",
-    "called_ticket",
     "cancel",
     "check_identity",
     "confirm_by_customer",
     "correct",
     "open_at_counter",
     "open_bundle",
-    "recent",
     "required_authorisation",
-    "view",
 ]
 
 

@@ -19,12 +19,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from manyi.counter import authorisations as authorise
-from manyi.counter import bundles, queries
+from manyi.counter import queries
 from manyi.counter.access import Clerk
-from manyi.counter.bundles import BundleView
 from manyi.counter.domain.fields import field_dictionary
 from manyi.counter.domain.merge import MergedField
-from manyi.counter.queries import RequestShown
+from manyi.counter.queries import BundleView, RequestShown
 from manyi.counter.tables import CounterAuthorisation
 from manyi.counter.web.common import clerk_of, error_text, page, reason_text, state_labels
 from manyi.db import Session, utcnow
@@ -167,7 +166,7 @@ def _bundle_values(
 ) -> list[ValueSection]:
     lang = request_language(request)
     try:
-        view = bundles.view(session, clerk, shown.reference)
+        view = queries.view(session, clerk, shown.reference)
     except ManyiError:  # a supervisor without the counter's view permission sees the lines only
         return []
     return value_sections(view, lang, translator(lang))

@@ -1,6 +1,6 @@
 """What the teller's bundle screen shows, built from the services (no rules of its own).
 
-`bundle_context` turns a `bundles.view` into plain rows for the template: the merged values
+`bundle_context` turns a `queries.view` into plain rows for the template: the merged values
 by section (a choice shows its label, a value an earlier item produces says so), each item
 with its result, the steps of the visit with the one that comes next, and the one button
 that does it.
@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from starlette.requests import Request
 
-from manyi.counter import bundles, demo, store
+from manyi.counter import demo, queries, store
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.id_reader import SimulatedIdCardReader
@@ -200,7 +200,7 @@ def _amount(value: object) -> str:
         return str(value)
 
 
-def _items(view: bundles.BundleView, _: Translate, lang: str) -> list[ItemRow]:
+def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
     labels = result_labels(_)
     names = output_labels(_)
     rows = []
@@ -226,7 +226,7 @@ def _items(view: bundles.BundleView, _: Translate, lang: str) -> list[ItemRow]:
     return rows
 
 
-def _steps(view: bundles.BundleView, level: Level, _: Translate) -> list[Step]:
+def _steps(view: queries.BundleView, level: Level, _: Translate) -> list[Step]:
     b = view.bundle
     state = S(b.state)
     wanted: list[tuple[str, str, bool]] = [
@@ -248,7 +248,7 @@ def _steps(view: bundles.BundleView, level: Level, _: Translate) -> list[Step]:
     return [Step(k, label, done, k == first_open) for k, label, done in wanted]
 
 
-def _next(view: bundles.BundleView, level: Level, _: Translate) -> NextStep:
+def _next(view: queries.BundleView, level: Level, _: Translate) -> NextStep:
     b = view.bundle
     state = S(b.state)
     if state is S.DRAFT:
@@ -285,7 +285,7 @@ def bundle_context(
 ) -> dict[str, Any]:
     lang = request_language(request)
     _ = translator(lang)
-    view = bundles.view(session, clerk, reference)
+    view = queries.view(session, clerk, reference)
     b = view.bundle
     needed = store.assess(session, b, utcnow())
     level = needed.level if needed is not None else Level.NONE

@@ -25,7 +25,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from manyi.counter import bundles, running, voucher
+from manyi.counter import queries, running, voucher
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.pin_pad import SimulatedPinPad
@@ -99,7 +99,7 @@ def signature_pad(
     lang = request_language(request)
     _ = translator(lang)
     try:
-        view = bundles.view(session, clerk_of(principal), reference)
+        view = queries.view(session, clerk_of(principal), reference)
     except ManyiError as exc:
         return refuse(request, session, principal, reference, exc)
     labels = result_labels(_)

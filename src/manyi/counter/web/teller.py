@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from manyi.counter import authorisations, bundles, demo
+from manyi.counter import authorisations, bundles, demo, queries
 from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.id_reader import SimulatedIdCardReader
@@ -53,8 +53,8 @@ def _home(
     zone = request.app.state.settings.zone
     start_of_day = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     context: dict[str, Any] = {
-        "called": bundles.called_ticket(session, clerk, now),
-        "mine": bundles.recent(session, clerk, start_of_day.astimezone(dt.UTC)),
+        "called": queries.called_ticket(session, clerk, now),
+        "mine": queries.recent(session, clerk, start_of_day.astimezone(dt.UTC)),
         "at_outlet": clerk.at_outlet,
         "zone": zone,
         "code": "",
@@ -133,7 +133,7 @@ def bundle_state(
 ) -> Response:
     """What the screen polls while a supervisor decides: the bundle's state."""
     try:
-        view = bundles.view(session, clerk_of(principal), reference)
+        view = queries.view(session, clerk_of(principal), reference)
     except ManyiError as exc:
         return JSONResponse({"error": exc.error_code}, status_code=exc.status_code)
     request_state = view.request.state if view.request is not None else None
