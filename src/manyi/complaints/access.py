@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.complaints.tables import Complaint, ComplaintConsultation
+from manyi.db import utcnow
 from manyi.errors import Forbidden, NotFound
 from manyi.org.model import Permission, path_in_scope
 from manyi.personal import mask_id, mask_name, mask_phone
@@ -40,6 +41,30 @@ class Caller:
     def need(self, permission: Permission) -> None:
         if permission not in self.permissions:
             raise Forbidden("you may not do this with complaints", error_code="forbidden")
+
+
+# The command line and the worker act bank-wide with every complaint permission.
+def audit_setting(
+    session: Session,
+    caller: Caller,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    **summary: object,
+) -> None:
+    """Record a change to the complaint settings (categories, policies, the roster) on the
+    audit chain, as the caller, in their unit of work."""
+    audit.record(
+        session,
+        caller.actor,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        summary=dict(summary),
+        unit_id=caller.unit_id,
+        unit_path=caller.scope_path,
+        now=utcnow(),
+    )
 
 
 # The command line and the worker act bank-wide with every complaint permission.

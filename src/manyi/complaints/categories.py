@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from manyi.complaints.access import Caller, audit_setting
 from manyi.complaints.domain.taxonomy import SEED, Axis
 from manyi.complaints.tables import ComplaintCategory
 from manyi.errors import Conflict, InvalidInput
@@ -74,8 +75,15 @@ def check_code(session: Session, axis: Axis, code: str, field: str) -> str | Non
 
 
 def add_category(
-    session: Session, axis: Axis, code: str, name_zh: str, name_en: str, parent_code: str | None
+    session: Session,
+    caller: Caller,
+    axis: Axis,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    parent_code: str | None,
 ) -> ComplaintCategory:
+    """A new category on an axis (an administrator's extension of the taxonomy), audited."""
     ensure_seed(session)
     code = code.strip()
     if not _CODE.match(code):
@@ -112,4 +120,13 @@ def add_category(
     )
     session.add(row)
     session.flush()
+    audit_setting(
+        session,
+        caller,
+        "complaint_category",
+        f"{row.axis}:{row.code}",
+        "complaint.category.add",
+        name_zh=row.name_zh,
+        parent=row.parent_code,
+    )
     return row

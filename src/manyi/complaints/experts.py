@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi.complaints.access import Caller, get_visible
+from manyi.complaints.access import Caller, audit_setting, get_visible
 from manyi.complaints.domain.model import Action, State, next_state
 from manyi.complaints.handling import load
 from manyi.complaints.notices import tell
@@ -119,6 +119,15 @@ def set_expert(
     expert.note = note.strip()[:200]
     expert.active = active
     session.flush()
+    audit_setting(
+        session,
+        caller,
+        "complaint_expert",
+        str(staff_id),
+        "complaint.expert.set",
+        level=expert.level,
+        active=expert.active,
+    )
     return expert
 
 

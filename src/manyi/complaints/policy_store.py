@@ -12,13 +12,11 @@ import json
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from manyi import audit
 from manyi.complaints import clock
-from manyi.complaints.access import Caller
+from manyi.complaints.access import Caller, audit_setting
 from manyi.complaints.domain.model import OPEN_STATES
 from manyi.complaints.domain.policies import policy_from_dict, policy_to_dict
 from manyi.complaints.tables import Complaint, ComplaintPolicy
-from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.org.model import Permission
 
@@ -49,20 +47,6 @@ def _days(value: int) -> int:
             high=CLOSE_AFTER_MAX,
         )
     return value
-
-
-def _audit(session: Session, caller: Caller, code: str, action: str, **summary: object) -> None:
-    audit.record(
-        session,
-        caller.actor,
-        entity_type="complaint_policy",
-        entity_id=code,
-        action=action,
-        summary=dict(summary),
-        unit_id=caller.unit_id,
-        unit_path=caller.scope_path,
-        now=utcnow(),
-    )
 
 
 def add_policy(
@@ -97,7 +81,14 @@ def add_policy(
     )
     session.add(row)
     session.flush()
-    _audit(session, caller, policy.code, "complaint.policy.add", limits=list(policy.limits))
+    audit_setting(
+        session,
+        caller,
+        "complaint_policy",
+        policy.code,
+        "complaint.policy.add",
+        limits=list(policy.limits),
+    )
     return row
 
 
@@ -109,7 +100,15 @@ def set_close_after_days(session: Session, caller: Caller, code: str, days: int)
         raise NotFound("there is no deadline policy {code}", code=code)
     before = row.close_after_days
     row.close_after_days = _days(days)
-    _audit(session, caller, code, "complaint.policy.close_after", before=before, after=days)
+    audit_setting(
+        session,
+        caller,
+        "complaint_policy",
+        code,
+        "complaint.policy.close_after",
+        before=before,
+        after=days,
+    )
     return row
 
 
@@ -124,4 +123,4 @@ def set_default(session: Session, caller: Caller, code: str) -> None:
         .values(is_default=ComplaintPolicy.code == code)
         .execution_options(synchronize_session=False)
     )
-    _audit(session, caller, code, "complaint.policy.default")
+    audit_setting(session, caller, "complaint_policy", code, "complaint.policy.default")

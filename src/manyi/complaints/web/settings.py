@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from manyi import audit
 from manyi.complaints import categories, clock, experts, policy_store
 from manyi.complaints.access import Caller
 from manyi.complaints.domain.policies import DayCount, DeadlinePolicy
@@ -23,7 +22,7 @@ from manyi.complaints.web.common import (
     error_text,
     page,
 )
-from manyi.db import Session, utcnow
+from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
 from manyi.web.i18n import Translate, request_language, translator
@@ -158,22 +157,6 @@ def settings_page(
     return _settings_page(request, session, principal, tab, axis, saved=bool(saved), values=values)
 
 
-def _record(
-    session: Session, caller: Caller, entity_type: str, entity_id: str, action: str, **summary: Any
-) -> None:
-    audit.record(
-        session,
-        caller.actor,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        action=action,
-        summary=summary,
-        unit_id=caller.unit_id,
-        unit_path=caller.scope_path,
-        now=utcnow(),
-    )
-
-
 @router.post("/settings/categories")
 def add_category(
     request: Request,
@@ -193,16 +176,7 @@ def add_category(
         except ValueError:
             raise InvalidInput("choose the axis", "axis") from None
         row = categories.add_category(
-            session, chosen, code, name_zh, name_en, parent_code.strip() or None
-        )
-        _record(
-            session,
-            caller,
-            "complaint_category",
-            f"{row.axis}:{row.code}",
-            "complaint.category.add",
-            name_zh=row.name_zh,
-            parent=row.parent_code,
+            session, caller, chosen, code, name_zh, name_en, parent_code.strip() or None
         )
         return f"/complaints/settings?tab=categories&axis={row.axis}&saved=1"
 
@@ -321,7 +295,7 @@ def set_expert(
         )
         if person is None:
             raise InvalidInput("choose a staff member who holds the expert role", "staff_id")
-        expert = experts.set_expert(
+        experts.set_expert(
             session,
             caller,
             person.id,
@@ -329,15 +303,6 @@ def set_expert(
             level=level,
             note=note,
             active=active == "on",
-        )
-        _record(
-            session,
-            caller,
-            "complaint_expert",
-            str(person.id),
-            "complaint.expert.set",
-            level=expert.level,
-            active=expert.active,
         )
         return "/complaints/settings?tab=experts&saved=1"
 
