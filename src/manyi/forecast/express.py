@@ -11,7 +11,7 @@ the same `FastFloor` (so every call is `dispatch.choose`'s, and every change a
 `lobby.model` transition), the random streams are the same and drawn in the
 same order, and events are pushed in the same order, so ties fall the same
 way. A run gives exactly the `Replication` of `replication._Run` (calls,
-waits, counter times: `tests/unit/test_simulation_speed.py` checks it). What
+waits, counter times: `tests/unit/test_simulation_fast_paths.py` checks it). What
 it leaves out is what a plain scenario never needs: a `Visit` per customer
 and the map from tickets to visits (ticket ids are the customers' order of
 arrival, since no ticket is ever transferred), the events of recalls,

@@ -141,7 +141,7 @@ class FastFloor:
         credits. If not, the preference (rule 5) leaves everyone, the weighted cycle (rule 6)
         runs over one class (`next_class` drops no credit, adds the class's weight and takes
         back the total, the same weight: the credit is unchanged), and FIFO (rule 7) takes the
-        first queued. `tests/unit/test_simulation_speed.py` checks it against `choose`.
+        first queued. `tests/unit/test_simulation_fast_paths.py` checks it against `choose`.
         """
         first = waiting[0]
         klass, code = first.klass, first.service_code
