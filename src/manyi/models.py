@@ -41,6 +41,7 @@ from manyi.lobby.tables import (
 from manyi.notify.tables import NotifyMessage
 from manyi.org.tables import DeviceToken, Staff, StaffRole, Unit
 from manyi.ratelimit import RateLimitHit
+from manyi.worker_leases import WorkerLease
 
 __all__ = [
     "AdviceRow",
@@ -84,4 +85,5 @@ __all__ = [
     "TellerSkill",
     "TicketSequence",
     "Unit",
+    "WorkerLease",
 ]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,11 +22,12 @@ from typing import Annotated
 
 import typer
 
-from manyi import cli_support
+from manyi import cli_support, worker_leases
 from manyi.config import Settings
 from manyi.db import Database, utcnow
 
 log = logging.getLogger("manyi.worker")
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"  # who holds a lease, for whoever looks
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,14 @@ class WorkerJob:
     lease on what it holds where a pass can be interrupted), so two workers never do one thing
     twice and a pass run again finds nothing left: that is each job's contract. `every_s` is its
     schedule: the least time between two passes of this job in one worker (0: every round).
+    `lease_s`, when set, makes the job bank-wide: one worker at a time holds it, and it runs at
+    most once per lease however many workers there are (`manyi.worker_leases`).
     """
 
     name: str
     run: Callable[[Database, Settings, dt.datetime], JobResult]
     every_s: float = 0.0
+    lease_s: float | None = None
 
 
 _registry: dict[str, WorkerJob] = {}
@@ -81,6 +87,11 @@ def run_round(
             if previous is not None and (now - previous).total_seconds() < job.every_s:
                 continue
             last_run[job.name] = now
+        if job.lease_s is not None:
+            with db.session() as session:
+                held = worker_leases.take(session, job.name, HOLDER, job.lease_s, now)
+            if not held:
+                continue  # another worker holds it, or ran it less than a lease ago
         try:
             result = job.run(db, settings, now)
         except Exception:

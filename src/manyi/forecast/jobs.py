@@ -21,4 +21,8 @@ def _choose_predictors(db: Database, settings: Settings, now: dt.datetime) -> Jo
     return JobResult(done=0, summary=f"wait predictor chosen again at {chosen} outlets")
 
 
-JOBS = (WorkerJob("advice", _advise_lobbies), WorkerJob("predictors", _choose_predictors))
+JOBS = (
+    WorkerJob("advice", _advise_lobbies),
+    # Choosing again replays an outlet's history: one worker does it, at most every 10 minutes.
+    WorkerJob("predictors", _choose_predictors, lease_s=600),
+)
