@@ -206,15 +206,14 @@ def test_manager_changes_services_and_pages_staff(db: Database, lobby: Bank) -> 
         assert session.scalar(select(func.count()).select_from(LobbyAlert)) == 0
 
 
-def test_dashboard_alerts_for_long_waits_and_idle_counters(
-    db: Database, lobby: Bank, frozen_clock: dt.datetime
-) -> None:
+def test_dashboard_alerts_for_long_waits_and_idle_counters(db: Database, lobby: Bank) -> None:
     from manyi.lobby import counters, dashboard, service
     from manyi.org.tables import Unit
-    from tests.lobby_helpers import operator
+    from tests.lobby_helpers import T0, operator
 
-    # A counter's idle time runs from its row's updated_at, which the database layer stamps
-    # from the clock: stopped at frozen_clock, when the services of counter 5 change.
+    # A counter's idle time runs from when the use cases last changed it, by their `now`, not
+    # by the process clock (hours away here): counter 5's services change at `start`.
+    frozen_clock = T0 - dt.timedelta(hours=3)
     start = frozen_clock - dt.timedelta(minutes=15)
     with db.session() as session:
         teller = operator(session, "teller.a")

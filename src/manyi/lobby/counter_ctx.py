@@ -66,7 +66,7 @@ def may_work(operator: Operator, ctx: Ctx) -> None:
 def finish(
     session: Session, operator: Operator, ctx: Ctx, kind: str, now: dt.datetime, **data: object
 ) -> None:
-    store.save_counter(session, ctx.counter)
+    store.save_counter(session, ctx.counter, now)
     record(
         session,
         operator,
@@ -113,7 +113,7 @@ def ticket_event(
     now: dt.datetime,
     **data: object,
 ) -> None:
-    store.save_counter(session, ctx.counter)
+    store.save_counter(session, ctx.counter, now)
     record(
         session,
         operator,

@@ -153,7 +153,7 @@ def call_next(
     ticket = pick.ticket
     ctx.counter.credits = pick.credits
     ctx.counter.take(ticket.id)
-    store.save_counter(session, ctx.counter)
+    store.save_counter(session, ctx.counter, now)
     text = announce(policy, ticket.number, ctx.counter.number, services[ticket.service_code])
     record(
         session,

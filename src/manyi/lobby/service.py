@@ -352,7 +352,7 @@ def cancel_row(
     if counter_row is not None and counter_row.current_ticket_id == locked.id:
         counter = store.counter_of(counter_row)
         counter.release()
-        store.save_counter(session, counter)
+        store.save_counter(session, counter, now)
     record(
         session,
         operator,

@@ -130,6 +130,8 @@ _SAVE_COUNTER = (
         teller_id=bindparam("v_teller_id"),
         current_ticket_id=bindparam("v_current_ticket_id"),
         credits=bindparam("v_credits"),
+        # When the counter last changed, by the use case's clock (the dashboard's idle time).
+        updated_at=bindparam("v_updated_at"),
     )
 )
 _BUMP = (
@@ -221,11 +223,12 @@ def counter_of(row: LobbyCounter | Row[Any], skills: frozenset[str] = frozenset(
     )
 
 
-def save_counter(session: Session, counter: Counter) -> None:
+def save_counter(session: Session, counter: Counter, now: dt.datetime) -> None:
     session.execute(
         _SAVE_COUNTER,
         {
             "k_id": counter.id,
+            "v_updated_at": now,
             "v_state": counter.state.value,
             "v_teller_id": counter.teller_id,
             "v_current_ticket_id": counter.current_ticket_id,
