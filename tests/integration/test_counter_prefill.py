@@ -13,6 +13,8 @@ from manyi.counter import prefill
 from manyi.counter.tables import CounterPrefill
 from manyi.db import Database
 from manyi.errors import InvalidInput, NotFound
+from manyi.lobby.tables import LobbySettings
+from manyi.org.tables import Unit
 from tests.conftest import Bank
 from tests.counter_helpers import call_ticket, make_sim, setup_counter, submit
 from tests.lobby_helpers import T0
@@ -79,6 +81,19 @@ def test_without_a_closing_time_the_code_lives_until_local_midnight(counter: Dat
     submit(counter, ["deposit"], deposit_only(), evening)
     midnight = dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC)  # 00:00 on Dec 1 in Beijing
     assert [row.expires_at for row in prefills(counter)] == [midnight, midnight]
+
+
+def test_at_an_outlet_open_around_the_clock_the_code_lives_to_its_business_days_end(
+    counter: Database,
+) -> None:
+    with counter.session() as session:  # OUT-A: open around the clock, days begin at 04:00
+        outlet = session.scalars(select(Unit).where(Unit.code == "OUT-A")).one()
+        settings = session.get_one(LobbySettings, outlet.id)
+        settings.opens_at, settings.closes_at, settings.day_starts_at = "00:00", None, "04:00"
+    late = dt.datetime(2026, 11, 30, 15, 50, tzinfo=dt.UTC)  # 23:50 in Beijing
+    submit(counter, ["deposit"], deposit_only(), late)
+    four = dt.datetime(2026, 11, 30, 20, 0, tzinfo=dt.UTC)  # 04:00 on Dec 1 in Beijing
+    assert [row.expires_at for row in prefills(counter)] == [four]
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,7 @@ from manyi.counter.domain.fields import check_value
 from manyi.counter.domain.merge import MergedForm, merge
 from manyi.counter.tables import CounterPrefill
 from manyi.errors import InvalidInput, NotFound
+from manyi.lobby import layouts
 from manyi.lobby.tables import LobbySettings, LobbyTicket
 from manyi.org.model import UnitLevel
 from manyi.org.tables import Unit
@@ -109,7 +110,8 @@ def outlet_by_code(session: Session, code: str) -> Unit:
 
 
 def day_ends_at(session: Session, outlet: Unit, now: dt.datetime) -> dt.datetime:
-    """When the outlet's business day ends: its closing time if still ahead, else midnight.
+    """When the outlet's business day ends: its closing time if still ahead, else the start of
+    its next business day (midnight, or e.g. 04:00 at an outlet open around the clock).
 
     Wall-clock times are combined with the outlet's zone, so a closing time is right across
     a DST change in zones that have one.
@@ -117,12 +119,14 @@ def day_ends_at(session: Session, outlet: Unit, now: dt.datetime) -> dt.datetime
     zone = ZoneInfo(outlet.timezone)
     local = now.astimezone(zone)
     settings = session.get(LobbySettings, outlet.id)
-    if settings is not None and settings.closes_at:
+    if settings is None:  # no lobby configured: the calendar day
+        midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), zone)
+        return midnight.astimezone(dt.UTC)
+    if settings.closes_at:
         closing = dt.datetime.combine(local.date(), dt.time.fromisoformat(settings.closes_at), zone)
         if local < closing:
             return closing.astimezone(dt.UTC)
-    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), zone)
-    return midnight.astimezone(dt.UTC)
+    return layouts.policy_of(settings, outlet.timezone).business_day_end(now)
 
 
 def merged_form(session: Session, codes: Sequence[str]) -> MergedForm:
