@@ -32,7 +32,6 @@ from manyi.forecast.records import Call, CounterControl, CounterTime, Customer, 
 from manyi.forecast.sampling import CustomerSource
 from manyi.forecast.scenario import Scenario
 from manyi.lobby.domain.model import PriorityClass
-from manyi.lobby.domain.ticket import Ticket
 
 # Event kinds, the third item of a heap entry (t, seq, kind, what).
 ARRIVE: Final = 0
@@ -89,18 +88,6 @@ def run_plain(scenario: Scenario, index: int, trace: bool = False) -> Replicatio
     push, pop = heapq.heappush, heapq.heappop
     seq = 0
 
-    def begin(d: int, ticket: Ticket, t: float) -> None:
-        nonlocal seq
-        k = ticket.id - 1
-        called[k] = t
-        serving[d] = k
-        busy_since[d] = t
-        if calls is not None:
-            klass = _VALUE[ticket.klass]
-            calls.append(Call(t, counters[d].number, ticket.id, ticket.service_code, klass))
-        seq += 1
-        push(heap, (t + lengths[k], seq, DONE, d))
-
     def shut(d: int, t: float, now: dt.datetime) -> None:
         nonlocal end_s
         floor.close(counters[d], now)
@@ -150,8 +137,9 @@ def run_plain(scenario: Scenario, index: int, trace: bool = False) -> Replicatio
                     ticket = floor.call_next(counters[d], now)
                     if ticket is not None:
                         idle.remove(d)
-                        begin(d, ticket, t)
                         break
+            else:
+                continue  # nobody called: the customer waits
         elif kind == DONE:
             d = what  # type: ignore[assignment]
             now = from_ts(base_ts + t, _UTC)
@@ -160,17 +148,18 @@ def run_plain(scenario: Scenario, index: int, trace: bool = False) -> Replicatio
                 busy_s[d] += t - max(busy_since[d], warmup)
             serving[d] = None
             ticket = floor.call_next(counters[d], now)
-            if ticket is not None:
-                begin(d, ticket, t)
-            elif draining:
-                shut(d, t, now)
-            else:
-                idle.append(d)
+            if ticket is None:
+                if draining:
+                    shut(d, t, now)
+                else:
+                    idle.append(d)
+                continue
         elif sc.drain:  # the horizon: the doors close; idle counters go home
             draining = True
             now = when(t)
             for d in list(idle):
                 shut(d, t, now)
+            continue
         else:  # the horizon, and the run stops
             for d in range(n):
                 if serving[d] is not None and t > warmup:
@@ -180,6 +169,18 @@ def run_plain(scenario: Scenario, index: int, trace: bool = False) -> Replicatio
                     open_s[d] += t - max(since, warmup)
                     opened_at[d] = None
             break
+        # Counter d has called `ticket` (written here, not in a function: once per customer,
+        # and a Python call costs about as much as the rest of this block).
+        assert ticket is not None
+        k = ticket.id - 1
+        called[k] = t
+        serving[d] = k
+        busy_since[d] = t
+        if calls is not None:
+            value = _VALUE[ticket.klass]
+            calls.append(Call(t, counters[d].number, ticket.id, ticket.service_code, value))
+        seq += 1
+        push(heap, (t + lengths[k], seq, DONE, d))
 
     for d in range(n):  # a counter still open when the events ran out
         since = opened_at[d]
