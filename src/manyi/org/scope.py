@@ -9,10 +9,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from manyi.org.model import path_in_scope
-
-__all__ = ["in_scope", "path_in_scope"]
-
 
 def in_scope(path_column: Any, scope_path: str) -> ColumnElement[bool]:
     """`path_column LIKE scope_path || '%'` (escaped, index-friendly), for a WHERE clause."""

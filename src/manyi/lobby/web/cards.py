@@ -27,9 +27,7 @@ class DashboardCard:
 
 @dataclass(frozen=True)
 class ShownCard:
-    name: str
-    template: str
-    stylesheet: str | None
+    card: DashboardCard
     value: Any
 
 
@@ -46,5 +44,5 @@ def shown(session: Session, principal: Principal, outlet: Unit) -> list[ShownCar
     for card in _cards.values():
         value = card.build(session, principal, outlet)
         if value is not None:
-            shown_cards.append(ShownCard(card.name, card.template, card.stylesheet, value))
+            shown_cards.append(ShownCard(card, value))
     return shown_cards
