@@ -12,8 +12,8 @@ import enum
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from typing import Final, TypeVar
+from dataclasses import dataclass, field
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from manyi.errors import Conflict, InvalidInput, Term
@@ -85,7 +85,6 @@ DEFAULT_ANNOUNCEMENT_ZH = "请{number}号到{counter}号窗口办理"
 DEFAULT_ANNOUNCEMENT_EN = "Number {number}, please go to counter {counter}"
 ANNOUNCEMENT_FIELDS = frozenset({"number", "counter", "service"})
 
-_T = TypeVar("_T")
 _PREFIX = re.compile(r"^[A-Z]$")
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 
@@ -260,26 +259,7 @@ def format_number(prefix: str, seq: int) -> str:
     return prefix + str(seq).zfill(3)  # f"{prefix}{seq:03d}" at half the cost
 
 
-def defaults_on_instances(cls: type[_T]) -> type[_T]:
-    """Take a dataclass's field defaults off the class (put it above `@dataclass`).
-
-    `@dataclass` leaves each default on the class as well (`Counter.state` is
-    `CLOSED`). Python 3.11 specialises `obj.attr` reads and writes to a fast
-    path for instance attributes only when the class has no attribute of that
-    name, so every `self.state` of a transition takes the slow, generic path.
-    The generated `__init__` keeps its own copy of each default and sets every
-    field on the instance, so nothing else changes: the same instances, fields,
-    `repr`, `==` and `replace`. The simulator moves every customer through these
-    transitions (docs/simulation.md, Speed).
-    """
-    for f in fields(cls):  # type: ignore[arg-type]
-        if f.name in cls.__dict__:
-            delattr(cls, f.name)
-    return cls
-
-
-@defaults_on_instances
-@dataclass
+@dataclass(slots=True)
 class Counter:
     """A service window (窗口) and who is at it."""
 

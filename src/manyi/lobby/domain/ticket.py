@@ -23,7 +23,6 @@ from manyi.lobby.domain.model import (
     Policy,
     PriorityClass,
     TicketState,
-    defaults_on_instances,
 )
 
 # The members the transitions test, as plain names, for the reason given in model.py:
@@ -36,8 +35,7 @@ _FINISHED: Final = TicketState.FINISHED
 _SERVED: Final = Outcome.SERVED
 
 
-@defaults_on_instances  # the fast path for `ticket.state` and the other fields (see there)
-@dataclass
+@dataclass(slots=True)
 class Ticket:
     """One leg of a customer's visit."""
 
