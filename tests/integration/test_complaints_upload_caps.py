@@ -146,5 +146,17 @@ def test_an_oversized_staff_attachment_is_refused_and_nothing_is_kept(
     over_a_file = {"file": ("big.png", PNG + b"\x00" * attachments.MAX_BYTES, "image/png")}
     checked = client.post(url, data={"csrf_token": token}, files=over_a_file)
     assert checked.status_code == 422 and "单个文件不能超过 10 MB" in checked.text
+    # A browser's form (it accepts HTML) is sent back to the case, the message shown there and
+    # the attachment form open (issue 15 #13: no bare error page with only 返回首页).
+    page = {"accept": "text/html,application/xhtml+xml"}
+    browser = client.post(
+        url, data={"csrf_token": token}, files=files, headers=page, follow_redirects=False
+    )
+    assert browser.status_code == 303
+    assert browser.headers["location"] == f"/complaints/{case_id}?refused=too_large"
+    back = client.get(browser.headers["location"])
+    assert back.status_code == 200 and "文件超过 10 MB，未上传" in back.text
+    assert 'data-testid="case-ref"' in back.text or "柜面办理业务等候时间过长" in back.text
+    assert count(db, ComplaintAttachment) == 0 and count(db, ComplaintEvent) == events
     fits = client.post(url, data={"csrf_token": token}, files={"file": ("a.png", PNG, "image/png")})
     assert fits.status_code == 303 and count(db, ComplaintAttachment) == 1

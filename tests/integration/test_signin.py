@@ -42,6 +42,28 @@ def test_teller_navigation_is_minimal(db: Database, bank: Bank) -> None:
         assert f'data-nav="{hidden}"' not in home
 
 
+def test_home_page_says_what_each_screen_is_for(db: Database, bank: Bank) -> None:
+    """Issue 15 #12: the home page no longer says the queue and counter are still to come."""
+    client = make_client(db)
+    sign_in(client, "teller.a", PASSWORD)
+    home = client.get("/").text
+    assert "appear here" not in home and "安装后" not in home
+    assert "柜员工作台" in home and "签到窗口，呼叫下一位客户" in home  # the console, and what for
+    assert "home-no-work" not in home  # a teller has work screens
+    client.get("/lang/en")
+    assert "call the next customer" in client.get("/").text
+
+
+def test_audit_log_reads_in_words_with_details_folded(db: Database, bank: Bank) -> None:
+    """Issue 15 #14: Chinese descriptions of each action, the raw details folded away."""
+    client = make_client(db)
+    sign_in(client, "admin", PASSWORD)
+    page = client.get("/admin/audit").text
+    assert "登录 · 登录成功" in page and 'data-action="auth.signed_in"' in page
+    assert ">auth.signed_in<" not in page  # the id only as an attribute, for auditors
+    assert "<details><summary>展开详情</summary>" in page
+
+
 def test_language_switch_to_english(db: Database, bank: Bank) -> None:
     client = make_client(db)
     sign_in(client, "admin", PASSWORD)

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from manyi import audit
 from manyi.audit import service
+from manyi.audit.labels import describe, pretty
 from manyi.audit.tables import AuditEvent
 from manyi.db import Session
 from manyi.org.model import Permission
@@ -34,7 +35,18 @@ def audit_page(
 ) -> Response:
     events = _events(session, principal, q, before)
     older = events[-1].seq if len(events) == PAGE_SIZE else None
-    return render(request, "audit.html", {"events": events, "q": q, "older": older, "result": None})
+    return render(
+        request,
+        "audit.html",
+        {
+            "events": events,
+            "q": q,
+            "older": older,
+            "result": None,
+            "describe": describe,
+            "pretty": pretty,
+        },
+    )
 
 
 @router.post("/verify")
@@ -60,6 +72,13 @@ def verify_chain(
     return render(
         request,
         "audit.html",
-        {"events": events, "q": "", "older": None, "result": result},
+        {
+            "events": events,
+            "q": "",
+            "older": None,
+            "result": result,
+            "describe": describe,
+            "pretty": pretty,
+        },
         status_code=200 if result.ok else 409,
     )

@@ -213,6 +213,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> Response:
+        back = exc.cap.back_url(request.url.path)
+        if back is not None and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse(back, status_code=303)
         _ = translator(request_language(request))
         return error_response(request, 413, _(exc.cap.message).format(**exc.cap.params))
 

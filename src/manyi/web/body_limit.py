@@ -41,9 +41,19 @@ class BodyCap:
     max_bytes: int
     message: str  # a message id, shown translated and filled with `params`
     params: Mapping[str, object] = field(default_factory=dict)
+    # Where a browser's form goes back to, filled with the path's named groups (`{id}`), so
+    # a refused upload leaves the user on their page with the message rather than on a bare
+    # error page. None: the error page (and JSON for API clients) as before.
+    back: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return method == self.method and re.fullmatch(self.path, path) is not None
+
+    def back_url(self, path: str) -> str | None:
+        found = re.fullmatch(self.path, path)
+        if self.back is None or found is None:
+            return None
+        return self.back.format(**found.groupdict())
 
 
 class BodyTooLarge(HTTPException):

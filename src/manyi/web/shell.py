@@ -19,7 +19,7 @@ from manyi.web.security import (
     require,
     sign_in_session,
 )
-from manyi.web.templating import navigation_for, render
+from manyi.web.templating import PURPOSES, navigation_for, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,10 +91,16 @@ def signout(
 @router.get("/")
 def home(request: Request, principal: Principal = require()) -> Response:
     shortcuts = [item for item in navigation_for(principal) if item.key not in ("home",)]
+    has_work = any(item.permission is not None for item in shortcuts)
     return render(
         request,
         "home.html",
-        {"roles": principal.roles, "shortcuts": shortcuts},
+        {
+            "roles": principal.roles,
+            "shortcuts": shortcuts,
+            "purposes": PURPOSES,
+            "has_work": has_work,
+        },
     )
 
 

@@ -96,6 +96,27 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 
 
+# What each destination is for, one line on the home page (English message ids).
+PURPOSES: dict[str, str] = {
+    "console": "Sign on to your counter, call the next customer, recall, transfer, complete",
+    "lobby": "The lobby now: waits, counters, alerts, advice; open counters, page staff",
+    "complaints": "Register complaints, work your cases to their deadlines, export",
+    "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
+    "consultations": "Cases on which a handler asked for your expert opinion",
+    "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
+    "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",
+    "authorisations": "Bundles waiting for your authorisation",
+    "counter_measures": "Fields saved, time at the counter and bundles per outlet",
+    "catalogue": "Transaction types, their fields and rules, versioned",
+    "units": "Head office, branches and outlets; import from CSV",
+    "staff": "Accounts, roles and units",
+    "devices": "Kiosks, display boards and rating pads: pair, renew, revoke",
+    "audit": "Who did what and when, in a chain that shows any change",
+    "notifications": "Messages for you: warnings, escalations, requests",
+    "account": "Change your password",
+}
+
+
 def navigation_for(principal: Principal | None) -> list[NavItem]:
     if principal is None:
         return []

@@ -216,6 +216,8 @@ def case_context(
         else {},
         "flag_choices": [f for f in Flag if f is not Flag.REPEAT],
         "max_attachments": attachments.MAX_PER_CASE,
+        "max_upload_bytes": attachments.MAX_BYTES,
+        "too_large": _(TOO_LARGE).format(mb=attachments.MAX_BYTES // (1024 * 1024)),
         "span": lambda delta: span(delta, _),
         "now": now,
         "open_form": "",
@@ -237,17 +239,28 @@ def case_page(
     return page(request, "complaints/case.html", context, status_code)
 
 
+# Said on the case when a file is refused by its size: before sending (case.js) or after.
+TOO_LARGE = "This file is larger than {mb} MB and was not uploaded. Please choose a smaller one."
+
+
 @router.get("/{complaint_id}")
 def case_detail(
     request: Request,
     complaint_id: int,
     done: str = "",
+    refused: str = "",
     principal: Principal = require(),  # complaints.view, or an expert asked about this case
     session: Session = DbSession,
 ) -> Response:
     _ = translator(request_language(request))
     flash = done_labels(_).get(done, "")
-    return case_page(request, session, caller_of(principal), complaint_id, flash=flash)
+    caller = caller_of(principal)
+    if refused == "too_large":  # an upload refused by its size before it was read (app.py)
+        error = _(TOO_LARGE).format(mb=attachments.MAX_BYTES // (1024 * 1024))
+        return case_page(
+            request, session, caller, complaint_id, error=error, field="file", open_form="attach"
+        )
+    return case_page(request, session, caller, complaint_id, flash=flash)
 
 
 @router.get("/{complaint_id}/attachments/{attachment_id}")

@@ -15,7 +15,7 @@ import time
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from manyi.complaints import attachments, clock
+from manyi.complaints import attachments, clock, intake
 from manyi.complaints import public_filing as svc
 from manyi.complaints import public_status as status_svc
 from manyi.complaints.domain import deadlines
@@ -119,6 +119,7 @@ def _form_page(
             "promise": promise,
             "max_files": svc.MAX_FILES,
             "max_mb": attachments.MAX_BYTES // (1024 * 1024),
+            "text_max": intake.TEXT_MAX,
             "files_dropped": files_dropped,
             "honeypot": HONEYPOT,
         },

@@ -66,6 +66,7 @@ def _form_context(
         if any(u.id == chosen_unit for u in units)
         else [],
         "timezone": home.timezone,
+        "text_max": intake.TEXT_MAX,
     }
 
 

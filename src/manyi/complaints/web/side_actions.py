@@ -178,10 +178,11 @@ def classify(
 # One file and the form around it; a larger request is refused before it is read (app.py).
 ATTACH_CAP = BodyCap(
     "POST",
-    r"/complaints/\d+/attach",
+    r"/complaints/(?P<id>\d+)/attach",
     attachments.MAX_BYTES + FORM_SLACK_BYTES,
     "Too large to upload. Please go back and choose a file of at most {mb} MB.",
     {"mb": attachments.MAX_BYTES // (1024 * 1024)},
+    back="/complaints/{id}?refused=too_large",
 )
 
 

@@ -26,3 +26,19 @@ document.addEventListener("click", (event) => {
     if (panel.open && !panel.contains(event.target)) panel.open = false;
   }
 });
+
+// A file over the upload limit is refused here, before a long upload that the server would
+// refuse anyway: the message stays on the case, under the field, and the form is not sent.
+for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) {
+  const problem = document.getElementById("file-problem");
+  input.addEventListener("change", () => {
+    const tooLarge = [...input.files].some((file) => file.size > Number(input.dataset.maxBytes));
+    const message = tooLarge ? input.dataset.tooLarge : "";
+    input.setCustomValidity(message);
+    input.setAttribute("aria-invalid", String(tooLarge));
+    if (problem) {
+      problem.textContent = message;
+      problem.hidden = !tooLarge;
+    }
+  });
+}

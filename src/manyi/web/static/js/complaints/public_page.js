@@ -1,5 +1,6 @@
 // The public complaint pages: print the reference and code, pick files with a big button
 // in the page's language, and send each form once (a slow phone invites a second tap).
+import "/static/js/text_limit.js";
 
 for (const button of document.querySelectorAll("[data-print]")) {
   button.hidden = false;

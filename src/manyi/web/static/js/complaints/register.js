@@ -1,6 +1,7 @@
 // Registration form: mark the fields the chosen intake channel requires, show the fields that
 // only some channels use, and list the staff of the chosen responsible unit.
 // The server is the authority: it checks every field again and shows the form with the error.
+import "/static/js/text_limit.js";
 
 const form = document.querySelector("form[data-register]");
 if (form) {
