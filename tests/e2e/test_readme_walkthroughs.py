@@ -1,0 +1,133 @@
+"""End-to-end: the README's "Try ..." walkthroughs, done as written, in real Chromium.
+
+Each test follows one paragraph of README.md step by step on the demo bank that `make run`
+seeds: the same accounts, the same printed device tokens (read from the README itself, so the
+test fails when the text and the demo part ways), the same menu names. If a walkthrough changes,
+change its test with it. Screenshots: readme-*.png.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from typer.testing import CliRunner
+
+from manyi.cli import app
+
+from tests.e2e.conftest import ROOT, pair, sign_in
+
+pytestmark = pytest.mark.e2e
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def e2e_database_url(
+    e2e_clock: dt.datetime,
+    _fast_password_hashing: None,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
+    """The demo bank exactly as `make run` seeds it: `manyi demo seed` (units, staff, lobbies,
+    devices, the demo complaints and the counter's catalogue and customers)."""
+    target = tmp_path_factory.mktemp("readme") / "manyi.sqlite3"
+    shutil.copyfile(sqlite_template, target)
+    url = f"sqlite:///{target}"
+    done = CliRunner().invoke(app, ["demo", "seed", "--quiet"], env={"MANYI_DATABASE_URL": url})
+    assert done.exit_code == 0, done.output
+    return url
+
+
+def paragraph(title: str) -> str:
+    """The README's paragraph that starts with **title**."""
+    found = re.search(r"\*\*" + re.escape(title) + r"\*\*(.+?)(?:\n\n|\Z)", README, re.S)
+    assert found, f"README.md has no paragraph **{title}**"
+    return found.group(1)
+
+
+def save(page: Page, screenshots: Path, name: str) -> None:
+    page.screenshot(path=str(screenshots / f"readme-{name}.png"), full_page=True)
+
+
+def test_try_the_lobby(screen: Callable[..., BrowserContext], screenshots: Path) -> None:
+    text = paragraph("Try the lobby")
+    tokens = re.findall(r"`(mdt_demo-[\w-]+)`", text)
+    assert tokens == ["mdt_demo-zgc-kiosk", "mdt_demo-zgc-board", "mdt_demo-zgc-rating-3"]
+    assert "(counter 3)" in text and "`zgc.teller1`" in text and "`zgc.lobby`" in text
+    kiosk_token, board_token, pad_token = tokens
+
+    # "open /device/pair in three browser windows and pair them with the printed demo tokens"
+    kiosk = screen(1080, 1920).new_page()
+    pair(kiosk, kiosk_token)
+    expect(kiosk).to_have_url(re.compile(r"/device/kiosk$"))
+    board = screen(1920, 1080).new_page()
+    pair(board, board_token)
+    expect(board).to_have_url(re.compile(r"/device/board$"))
+    pad = screen(1280, 800).new_page()
+    pair(pad, pad_token, counter=3)
+    expect(pad).to_have_url(re.compile(r"/device/rating/3$"))
+
+    # "sign in as zgc.teller1 ... open 柜员工作台 (teller console), sign on to counter 3"
+    teller = screen(1440, 900).new_page()
+    sign_in(teller, "zgc.teller1")
+    teller.get_by_role("navigation").get_by_role("link", name="柜员工作台").click()
+    teller.locator("[data-counter-select]").select_option("3")
+    teller.get_by_role("button", name="签到").click()
+    expect(teller.locator("[data-my-counter]")).to_have_text("3号窗口")
+
+    # "take a number at the kiosk, press F1 on the console"
+    kiosk.locator("[data-screen=home] [data-service]").first.click()
+    number = kiosk.get_by_test_id("issued").locator("[data-number]")
+    expect(number).to_have_text(re.compile(r"^[A-Z]\d{3}$"))
+    taken = number.inner_text()
+    teller.keyboard.press("F1")
+    expect(teller.locator("[data-number]")).to_have_text(taken)
+    expect(board.locator("[data-now-number]")).to_have_text(taken)
+    save(board, screenshots, "lobby-board")
+
+    # "Sign in as zgc.lobby for 大堂看板 (the dashboard)."
+    manager = screen(1440, 900).new_page()
+    sign_in(manager, "zgc.lobby")
+    manager.get_by_role("navigation").get_by_role("link", name="大堂看板").click()
+    expect(manager.locator("[data-counter='3']")).to_contain_text("张伟")
+    save(manager, screenshots, "lobby-dashboard")
+
+
+def test_try_complaints(screen: Callable[..., BrowserContext], screenshots: Path) -> None:
+    text = paragraph("Try complaints")
+    for account in ("`zgc.handler`", "`hd.complaints`", "`bj.complaints`"):
+        assert account in text
+    assert "投诉工作台" in text and "督办看板" in text
+
+    # "sign in as zgc.handler for 投诉工作台 (the demo has a case in every state, one overdue
+    # and supervised)"
+    handler = screen(1440, 900).new_page()
+    sign_in(handler, "zgc.handler")
+    handler.get_by_role("navigation").get_by_role("link", name="投诉工作台").click()
+    expect(handler.get_by_role("heading", name="投诉工作台")).to_be_visible()
+    rows = handler.locator("tbody tr")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 3
+    expect(rows.filter(has_text="超期").first).to_be_visible()  # "one overdue"
+    save(handler, screenshots, "complaints-workbench")
+
+    # "as hd.complaints or bj.complaints for 督办看板"
+    for account in ("hd.complaints", "bj.complaints"):
+        manager = screen(1440, 900).new_page()
+        sign_in(manager, account)
+        manager.get_by_role("navigation").get_by_role("link", name="督办看板").click()
+        expect(manager.get_by_role("heading", name="督办看板")).to_be_visible()
+    save(manager, screenshots, "complaints-supervision")
+
+    # "open /complaint without signing in for the customer's form and /complaint/status"
+    phone = screen(390, 844, is_mobile=True, has_touch=True).new_page()
+    phone.goto("/complaint")
+    expect(phone.get_by_role("heading", name="我要投诉")).to_be_visible()
+    phone.goto("/complaint/status")
+    expect(phone.locator("#reference")).to_be_visible()
+    save(phone, screenshots, "complaints-status")
