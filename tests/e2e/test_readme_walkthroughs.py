@@ -19,7 +19,6 @@ from playwright.sync_api import BrowserContext, Page, expect
 from typer.testing import CliRunner
 
 from manyi.cli import app
-
 from tests.e2e.conftest import ROOT, pair, sign_in
 
 pytestmark = pytest.mark.e2e
