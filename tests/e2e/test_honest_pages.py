@@ -9,7 +9,7 @@ honest-*.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def open_page(browser: Browser, base_url: str) -> Iterator[object]:
+def open_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
     opened: list[BrowserContext] = []
 
     def new(width: int = 1440, height: int = 900, *, mobile: bool = False) -> Page:
@@ -46,7 +46,9 @@ def save(page: Page, screenshots: Path, name: str) -> None:
     page.screenshot(path=str(screenshots / f"honest-{name}.png"), full_page=True)
 
 
-def test_the_home_page_says_what_each_screen_is_for(open_page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_home_page_says_what_each_screen_is_for(
+    open_page: Callable[..., Page], screenshots: Path
+) -> None:
     page = open_page()
     sign_in(page, "zgc.teller1")
     shortcuts = page.get_by_test_id("home-shortcuts")
@@ -56,8 +58,8 @@ def test_the_home_page_says_what_each_screen_is_for(open_page, screenshots: Path
     save(page, screenshots, "home-teller")
 
 
-def test_a_long_complaint_is_kept_whole_and_a_big_file_refused_on_the_case(  # type: ignore[no-untyped-def]
-    open_page, screenshots: Path
+def test_a_long_complaint_is_kept_whole_and_a_big_file_refused_on_the_case(
+    open_page: Callable[..., Page], screenshots: Path
 ) -> None:
     phone = open_page(390, 844, mobile=True)
     phone.goto("/complaint")
@@ -107,8 +109,8 @@ def test_a_long_complaint_is_kept_whole_and_a_big_file_refused_on_the_case(  # t
     expect(problem).to_be_hidden()
 
 
-def test_the_audit_log_fits_the_window_and_reads_in_words(  # type: ignore[no-untyped-def]
-    open_page, screenshots: Path
+def test_the_audit_log_fits_the_window_and_reads_in_words(
+    open_page: Callable[..., Page], screenshots: Path
 ) -> None:
     page = open_page(1440, 900)
     sign_in(page, "admin")
