@@ -317,8 +317,8 @@ def tamper_audit(db: Database, *statements: str) -> None:
         if db.engine.dialect.name == "postgresql":
             conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
         else:
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
-            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
         for statement in statements:
             conn.execute(text(statement))
         if db.engine.dialect.name == "postgresql":

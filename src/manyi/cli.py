@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from manyi import cli_support, worker
+from manyi.audit import jobs as audit_jobs
 from manyi.complaints import cli as complaints_cli
 from manyi.complaints import jobs as complaints_jobs
 from manyi.config import Settings
@@ -43,7 +44,13 @@ app.command("worker")(worker.worker_command)
 # go out with this round's notifications.
 # Commands that issue tickets use the wait predictor each outlet's history chose.
 lobby_adapters.register()
-worker.register(*complaints_jobs.JOBS, *notify_jobs.JOBS, *forecast_jobs.JOBS, *counter_jobs.JOBS)
+worker.register(
+    *audit_jobs.JOBS,
+    *complaints_jobs.JOBS,
+    *notify_jobs.JOBS,
+    *forecast_jobs.JOBS,
+    *counter_jobs.JOBS,
+)
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
 app.add_typer(cli_waits.app, name="waits")
@@ -222,18 +229,45 @@ def units_import(file: Path) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit chain; exits 1 at the first altered, inserted or deleted row."""
+def audit_verify(
+    anchors: Annotated[
+        Path | None,
+        typer.Option(help="Also check the chain against the anchors kept in this directory."),
+    ] = None,
+) -> None:
+    """Check the audit chain; exits 1 at the first altered, inserted or deleted row, or at the
+    first anchor it contradicts (rewritten before it, or cut back past it)."""
     from manyi import audit
+    from manyi.audit.anchors import DirectoryAnchorStore
+
+    settings = cli_support.settings()
+    database = cli_support.database(settings)
+    store = DirectoryAnchorStore(anchors) if anchors is not None else None
+    if anchors is not None and not anchors.is_dir():
+        raise cli_support.fail(f"--anchors: no directory {anchors}", 2)
+    with database.session() as session:
+        result = audit.verify(session, store)
+    if result.ok:
+        checked = f", consistent with the anchors in {anchors}" if anchors is not None else ""
+        typer.echo(f"audit chain intact: {result.rows} rows, head {result.head_hash}{checked}")
+        return
+    raise cli_support.fail(f"audit chain broken at {result.problem}", 1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    to: Annotated[Path, typer.Option("--to", help="The anchor log: a directory, append-only.")],
+) -> None:
+    """Write the chain's head (seq, seal, time), signed, to the anchor log outside the database."""
+    from manyi.audit import service
+    from manyi.audit.anchors import DirectoryAnchorStore
+    from manyi.db import utcnow
 
     settings = cli_support.settings()
     database = cli_support.database(settings)
     with database.session() as session:
-        result = audit.verify(session)
-    if result.ok:
-        typer.echo(f"audit chain intact: {result.rows} rows, head {result.head_hash}")
-        return
-    raise cli_support.fail(f"audit chain broken at {result.problem}", 1)
+        where = service.anchor(session, DirectoryAnchorStore(to), utcnow())
+    typer.echo(f"audit head anchored in {where}" if where else "audit head already anchored")
 
 
 def main() -> None:

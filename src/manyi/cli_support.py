@@ -40,7 +40,8 @@ def settings() -> Settings:
 
 def database(loaded: Settings | None = None) -> Database:
     """The configured database (settings loaded first when not given)."""
-    return Database((loaded or settings()).database_url)
+    chosen = loaded or settings()
+    return Database(chosen.database_url, chosen.session_info)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -14,6 +14,14 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from manyi.audit.keys import (
+    DEVELOPMENT_AUDIT_KEY,
+    MIN_KEY_LENGTH,
+    SESSION_INFO_KEY,
+    AuditKeys,
+    keys_from_settings,
+)
+
 # The development key is public (it is in this file); production refuses it.
 DEVELOPMENT_SECRET_KEY = "manyi-development-secret-key-do-not-use-in-production"  # noqa: S105
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +58,12 @@ class Settings(BaseSettings):
     # long a remote supervisor may hold an authorisation request before the worker releases it.
     counter_adapters: str = "simulated"
     counter_claim_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # The audit chain: the key that seals every event (HMAC-SHA-256), retired keys that still
+    # verify older events (comma-separated), and where the worker anchors the chain's head.
+    audit_key: str = DEVELOPMENT_AUDIT_KEY
+    audit_retired_keys: str = ""
+    audit_anchor_dir: Path | None = None
+    audit_anchor_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -93,6 +107,14 @@ class Settings(BaseSettings):
                 raise ValueError("MANYI_SECRET_KEY must be set to a private value in production")
             if len(self.secret_key) < 32:
                 raise ValueError("MANYI_SECRET_KEY must be at least 32 characters in production")
+            if not self.audit_key or self.audit_key == DEVELOPMENT_AUDIT_KEY:
+                raise ValueError("MANYI_AUDIT_KEY must be set to a private value in production")
+            if len(self.audit_key) < MIN_KEY_LENGTH or len(set(self.audit_key)) < 10:
+                raise ValueError(
+                    f"MANYI_AUDIT_KEY must be at least {MIN_KEY_LENGTH} characters and not"
+                    " repetitive in production (e.g. `python -c 'import secrets;"
+                    " print(secrets.token_urlsafe(48))'`)"
+                )
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'manyi.sqlite3'}"
         if self.database_url.startswith("postgresql://"):
@@ -107,6 +129,15 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.is_production if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def audit_keys(self) -> AuditKeys:
+        return keys_from_settings(self.audit_key, self.audit_retired_keys)
+
+    @property
+    def session_info(self) -> dict[str, object]:
+        """What every database session carries (`Database(url, settings.session_info)`)."""
+        return {SESSION_INFO_KEY: self.audit_keys}
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -8,7 +8,7 @@ Times are stored as timezone-aware UTC; SQLite keeps them as ISO text, so the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -106,10 +106,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """The engine and a session factory; one per process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, session_info: Mapping[str, object] | None = None) -> None:
+        """`session_info` is handed to every session (`Session.info`): the audit keys, say."""
         self.url = url
         self.engine = make_engine(url)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, info=dict(session_info or {})
+        )
         # Committed events reach live subscribers (boards, consoles) through the hub.
         self.hub = realtime.Hub(url)
         realtime.install(self.sessionmaker, self.hub)

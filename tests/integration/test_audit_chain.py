@@ -9,7 +9,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from manyi import audit
-from manyi.audit.chain import compute_hash
+from manyi.audit.chain import seal
+from manyi.audit.keys import DEVELOPMENT_KEYS
 from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from tests.conftest import tamper_audit as tamper
@@ -86,12 +87,15 @@ def test_inserted_row_is_reported_even_with_a_valid_own_hash(db: Database) -> No
     # Forge a row 3 that links to row 2 and carries a correct hash of its own,
     # shifting the real rows 3.. up by one.
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    forged = compute_hash(
+    forged = seal(
+        DEVELOPMENT_KEYS,
         seq=3,
         occurred_at=when,
         actor_id=1,
         actor="intruder",
         unit_id=None,
+        unit_path="",
+        key_id=DEVELOPMENT_KEYS.current_id,
         entity_type="thing",
         entity_id="x",
         action="thing.changed",
@@ -103,9 +107,10 @@ def test_inserted_row_is_reported_even_with_a_valid_own_hash(db: Database) -> No
         "UPDATE audit_events SET seq = seq + 1000 WHERE seq >= 3",
         "UPDATE audit_events SET seq = seq - 999 WHERE seq >= 1003",
         "INSERT INTO audit_events (seq, occurred_at, actor_id, actor, unit_id, unit_path,"
-        " entity_type, entity_id, action, summary, prev_hash, hash)"
+        " entity_type, entity_id, action, summary, prev_hash, key_id, hash)"
         " VALUES (3, '2026-01-01 00:00:00+00:00', 1,"
-        f" 'intruder', NULL, '', 'thing', 'x', 'thing.changed', '[]', '{prev}', '{forged}')",
+        f" 'intruder', NULL, '', 'thing', 'x', 'thing.changed', '[]', '{prev}',"
+        f" '{DEVELOPMENT_KEYS.current_id}', '{forged}')",
     )
     result = verify(db)
     assert result.problem is not None

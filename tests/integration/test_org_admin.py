@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from manyi.audit.tables import AuditEvent
@@ -359,6 +360,31 @@ def test_cli_audit_verify_exit_codes(db: Database, bank: Bank, cli_env: CliRunne
     tamper_audit(db, "UPDATE audit_events SET action = 'forged' WHERE seq = 2")
     result = cli_env.invoke(cli_app, ["audit", "verify"])
     assert result.exit_code == 1 and "seq=2: altered" in result.output
+
+
+def test_cli_audit_anchor_and_verify_against_anchors(
+    db: Database, bank: Bank, cli_env: CliRunner, tmp_path: Path
+) -> None:
+    anchors = tmp_path / "anchors"
+    result = cli_env.invoke(cli_app, ["audit", "anchor", "--to", str(anchors)])
+    assert result.exit_code == 0 and "anchored in" in result.output
+    result = cli_env.invoke(cli_app, ["audit", "anchor", "--to", str(anchors)])
+    assert result.exit_code == 0 and "already anchored" in result.output
+    result = cli_env.invoke(cli_app, ["audit", "verify", "--anchors", str(anchors)])
+    assert result.exit_code == 0 and "consistent with the anchors" in result.output
+    with db.session() as session:
+        last = session.scalar(text("SELECT max(seq) FROM audit_events"))
+        keep = session.scalar(text(f"SELECT hash FROM audit_events WHERE seq = {last - 1}"))
+    tamper_audit(
+        db,
+        f"DELETE FROM audit_events WHERE seq = {last}",
+        f"UPDATE audit_head SET seq = {last - 1}, last_hash = '{keep}'",
+    )
+    assert cli_env.invoke(cli_app, ["audit", "verify"]).exit_code == 0  # consistent alone
+    result = cli_env.invoke(cli_app, ["audit", "verify", "--anchors", str(anchors)])
+    assert result.exit_code == 1 and "truncated" in result.output
+    result = cli_env.invoke(cli_app, ["audit", "verify", "--anchors", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "--anchors" in result.output
 
 
 def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from manyi.audit.chain import GENESIS_HASH, ChainRecord, compute_hash, verify_chain
+from manyi.audit.chain import GENESIS_HASH, ChainRecord, seal, verify_chain
+from manyi.audit.keys import DEVELOPMENT_AUDIT_KEY as DEVELOPMENT_KEYS_SECRET
+from manyi.audit.keys import DEVELOPMENT_KEYS, AuditKeys
 from manyi.org.model import (
     Permission,
     PlacementError,
@@ -171,13 +173,15 @@ def _chain(n: int) -> list[ChainRecord]:
             actor_id=1,
             actor="a",
             unit_id=1,
+            unit_path="/1/",
             entity_type="t",
             entity_id=str(seq),
             action="x",
             summary="{}",
             prev_hash=prev,
+            key_id=DEVELOPMENT_KEYS.current_id,
         )
-        digest = compute_hash(**fields)  # type: ignore[arg-type]
+        digest = seal(DEVELOPMENT_KEYS, **fields)
         records.append(ChainRecord(**fields, hash=digest))  # type: ignore[arg-type]
         prev = digest
     return records
@@ -185,14 +189,27 @@ def _chain(n: int) -> list[ChainRecord]:
 
 def test_chain_pure_verification() -> None:
     records = _chain(5)
-    assert verify_chain(records, head_seq=5) is None
-    problem = verify_chain(records[:2] + records[3:], head_seq=5)
+    assert verify_chain(records, DEVELOPMENT_KEYS, head_seq=5) is None
+    problem = verify_chain(records[:2] + records[3:], DEVELOPMENT_KEYS, head_seq=5)
     assert problem is not None and (problem.seq, problem.kind) == (3, "missing")
-    problem = verify_chain(records[:4], head_seq=5)
+    problem = verify_chain(records[:4], DEVELOPMENT_KEYS, head_seq=5)
     assert problem is not None and problem.kind == "missing" and problem.seq == 5
     from dataclasses import replace
 
     altered = records[:]
     altered[1] = replace(altered[1], action="y")
-    problem = verify_chain(altered, head_seq=5)
+    problem = verify_chain(altered, DEVELOPMENT_KEYS, head_seq=5)
     assert problem is not None and (problem.seq, problem.kind) == (2, "altered")
+    # Who may see a row is sealed too: moving it to another unit's view is an alteration.
+    moved = records[:]
+    moved[3] = replace(moved[3], unit_path="/2/")
+    problem = verify_chain(moved, DEVELOPMENT_KEYS, head_seq=5)
+    assert problem is not None and (problem.seq, problem.kind) == (4, "altered")
+    # A chain recomputed under another key (without ours) does not verify; nor does one
+    # whose key is not given at all.
+    other = AuditKeys.of("someone-elses-key-" + "x" * 20)
+    problem = verify_chain(records, other, head_seq=5)
+    assert problem is not None and (problem.seq, problem.kind) == (1, "unknown_key")
+    # Rotation: a chain sealed with a retired key verifies when that key is given as retired.
+    rotated = AuditKeys.of("the-new-key-" + "y" * 30, retired=[DEVELOPMENT_KEYS_SECRET])
+    assert verify_chain(records, rotated, head_seq=5) is None

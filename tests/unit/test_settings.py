@@ -60,8 +60,34 @@ def test_production_refuses_missing_or_default_secret(monkeypatch: pytest.Monkey
     with pytest.raises(SettingsError, match="MANYI_SECRET_KEY"):
         load_settings()
     monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
+    monkeypatch.setenv("MANYI_AUDIT_KEY", "a-private-audit-key-of-enough-length-9876543210")
     settings = load_settings()
     assert settings.secure_cookies
+
+
+def test_production_refuses_a_missing_default_or_weak_audit_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 16 #1: the chain's HMAC key must be the bank's own in production."""
+    monkeypatch.setenv("MANYI_ENV", "production")
+    monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
+    with pytest.raises(SettingsError, match="MANYI_AUDIT_KEY"):
+        load_settings()  # the development default
+    for weak in ("", "short-key", "a" * 64):
+        monkeypatch.setenv("MANYI_AUDIT_KEY", weak)
+        with pytest.raises(SettingsError, match="MANYI_AUDIT_KEY"):
+            load_settings()
+    monkeypatch.setenv("MANYI_AUDIT_KEY", "k7Qp-2xVn9_Lm4Rt8Zs1Wc6Yb3Hd5Jf0Ge")
+    monkeypatch.setenv("MANYI_AUDIT_RETIRED_KEYS", "old-key-one-0123456789abcdefghij, old-two")
+    keys = load_settings().audit_keys
+    assert len(keys.secrets) == 3 and keys.current_id in keys.secrets
+
+
+def test_development_has_a_clear_default_audit_key() -> None:
+    from manyi.audit.keys import DEVELOPMENT_AUDIT_KEY
+
+    settings = load_settings()
+    assert settings.audit_key == DEVELOPMENT_AUDIT_KEY and "do-not-use" in DEVELOPMENT_AUDIT_KEY
 
 
 def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:

@@ -1,8 +1,9 @@
-"""Append-only, hash-chained audit log shared by every feature: `record` an event, `verify` the
-chain."""
+"""Append-only audit log shared by every feature, each event sealed with HMAC-SHA-256 under the
+bank's key and chained to the one before: `record` an event, `verify` the chain (and its anchors
+outside the database). Settings read `keys` to build the sealing keys."""
 
 from manyi.audit.service import SYSTEM, Actor, VerifyResult, record, verify
 
-PUBLIC: tuple[str, ...] = ()
+PUBLIC: tuple[str, ...] = ("keys",)
 
 __all__ = ["SYSTEM", "Actor", "VerifyResult", "record", "verify"]

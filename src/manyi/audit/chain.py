@@ -1,18 +1,22 @@
-"""The hash chain: pure functions that compute and check row hashes.
+"""The hash chain: pure functions that seal and check rows.
 
-Each audit row carries the hash of the row before it, and its own hash covers
-its content plus that previous hash. Altering a row breaks its own hash;
-deleting or inserting a row breaks the sequence and the link of the next one.
+Each audit row carries the seal of the row before it, and its own seal is an HMAC-SHA-256,
+under a key the database does not hold, of every column of the row (who sees it, `unit_path`,
+included) plus that previous seal and the key's id. Altering a row breaks its own seal, and
+without the key nobody can make a new one; deleting or inserting a row breaks the sequence and
+the link of the next one. A truncated tail is caught by the chain head and by the anchors
+(`anchors.py`) kept outside the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from manyi.audit.keys import AuditKeys
 
 GENESIS_HASH = "0" * 64
 
@@ -24,11 +28,13 @@ class ChainRecord:
     actor_id: int | None
     actor: str
     unit_id: int | None
+    unit_path: str
     entity_type: str
     entity_id: str
     action: str
     summary: str  # canonical JSON text
     prev_hash: str
+    key_id: str
     hash: str
 
 
@@ -38,33 +44,43 @@ def canonical_summary(summary: dict[str, Any]) -> str:
     )
 
 
-def compute_hash(
+def sealed_text(
     *,
     seq: int,
     occurred_at: dt.datetime,
     actor_id: int | None,
     actor: str,
     unit_id: int | None,
+    unit_path: str,
     entity_type: str,
     entity_id: str,
     action: str,
     summary: str,
     prev_hash: str,
-) -> str:
+    key_id: str,
+) -> bytes:
+    """Every column of a row, in one canonical text (what the seal covers)."""
     # Microsecond UTC timestamps, so both engines give the same text back.
     stamp = occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    payload = json.dumps(
-        [seq, stamp, actor_id, actor, unit_id, entity_type, entity_id, action, summary, prev_hash],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    fields = [seq, stamp, actor_id, actor, unit_id, unit_path, entity_type, entity_id]
+    fields += [action, summary, prev_hash, key_id]
+    return json.dumps(
+        ["manyi-audit-v2", *fields], ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def seal(keys: AuditKeys, **fields: Any) -> str:
+    """The seal of a row's fields (without `hash`) under the key its `key_id` names."""
+    digest = keys.seal(fields["key_id"], sealed_text(**fields))
+    if digest is None:
+        raise KeyError(f"no audit key with id {fields['key_id']!r}")
+    return digest
 
 
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
-    kind: str  # "altered", "missing", "inserted", "broken_link"
+    kind: str  # "altered", "missing", "inserted", "broken_link", "unknown_key", "rewritten", ...
     detail: str
 
     def __str__(self) -> str:
@@ -72,7 +88,7 @@ class ChainProblem:
 
 
 def verify_chain(
-    records: Iterable[ChainRecord], head_seq: int | None = None
+    records: Iterable[ChainRecord], keys: AuditKeys, head_seq: int | None = None
 ) -> ChainProblem | None:
     """Return the first problem in records ordered by seq, or None when intact.
 
@@ -88,20 +104,17 @@ def verify_chain(
             return ChainProblem(
                 expected_seq, "missing", f"rows {expected_seq}..{record.seq - 1} are missing"
             )
-        recomputed = compute_hash(
-            seq=record.seq,
-            occurred_at=record.occurred_at,
-            actor_id=record.actor_id,
-            actor=record.actor,
-            unit_id=record.unit_id,
-            entity_type=record.entity_type,
-            entity_id=record.entity_id,
-            action=record.action,
-            summary=record.summary,
-            prev_hash=record.prev_hash,
-        )
+        fields = {k: v for k, v in vars(record).items() if k != "hash"}
+        recomputed = keys.seal(record.key_id, sealed_text(**fields))
+        if recomputed is None:
+            return ChainProblem(
+                record.seq,
+                "unknown_key",
+                f"sealed with key {record.key_id!r}, which is not among the keys given "
+                "(a retired key belongs in MANYI_AUDIT_RETIRED_KEYS)",
+            )
         if recomputed != record.hash:
-            return ChainProblem(record.seq, "altered", "content does not match its hash")
+            return ChainProblem(record.seq, "altered", "content does not match its seal")
         if record.prev_hash != prev_hash:
             return ChainProblem(
                 record.seq,

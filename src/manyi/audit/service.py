@@ -10,14 +10,17 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from manyi.audit import anchors as anchoring
+from manyi.audit.anchors import AnchorStore
 from manyi.audit.chain import (
     GENESIS_HASH,
     ChainProblem,
     ChainRecord,
     canonical_summary,
-    compute_hash,
+    seal,
     verify_chain,
 )
+from manyi.audit.keys import keys_of
 from manyi.audit.tables import AuditEvent, AuditHead
 from manyi.db import utcnow
 from manyi.org.scope import in_scope
@@ -66,22 +69,23 @@ def record(
     else:
         seq, prev_hash = head.seq, head.last_hash
     text = canonical_summary(summary or {})
-    event_unit = unit_id if unit_id is not None else actor.unit_id
-    event_path = unit_path if unit_path is not None else actor.unit_path
+    keys = keys_of(session.info)
     fields = {
         "seq": seq,
         "occurred_at": occurred_at,
         "actor_id": actor.id,
         "actor": actor.name,
-        "unit_id": event_unit,
+        "unit_id": unit_id if unit_id is not None else actor.unit_id,
+        "unit_path": unit_path if unit_path is not None else actor.unit_path,
         "entity_type": entity_type,
         "entity_id": str(entity_id),
         "action": action,
         "summary": text,
         "prev_hash": prev_hash,
+        "key_id": keys.current_id,
     }
-    digest = compute_hash(**fields)  # type: ignore[arg-type]
-    event = AuditEvent(**fields, hash=digest, unit_path=event_path)
+    digest = seal(keys, **fields)
+    event = AuditEvent(**fields, hash=digest)
     session.add(event)
     session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_hash=digest))
     session.flush()
@@ -103,11 +107,13 @@ def _records(session: Session, batch: int = 2000) -> Iterator[ChainRecord]:
                 actor_id=row.actor_id,
                 actor=row.actor,
                 unit_id=row.unit_id,
+                unit_path=row.unit_path,
                 entity_type=row.entity_type,
                 entity_id=row.entity_id,
                 action=row.action,
                 summary=row.summary,
                 prev_hash=row.prev_hash,
+                key_id=row.key_id,
                 hash=row.hash,
             )
         last = rows[-1].seq
@@ -125,7 +131,9 @@ class VerifyResult:
         return self.problem is None
 
 
-def verify(session: Session) -> VerifyResult:
+def verify(session: Session, anchors: AnchorStore | None = None) -> VerifyResult:
+    """Check every row's seal and link, the head, and (given a store) every anchor kept."""
+    keys = keys_of(session.info)
     head = session.get(AuditHead, HEAD_ID)
     head_seq = head.seq if head else 0
     head_hash = head.last_hash if head else GENESIS_HASH
@@ -137,10 +145,32 @@ def verify(session: Session) -> VerifyResult:
             count += 1
             yield item
 
-    problem = verify_chain(counted(), head_seq=head_seq)
+    problem = verify_chain(counted(), keys, head_seq=head_seq)
     if problem is None and head is not None and count and head_hash != _last_hash(session):
         problem = ChainProblem(head_seq, "altered", "chain head does not match the last row")
+    if problem is None and anchors is not None:
+        kept, unreadable = anchors.read_all()
+        if unreadable:
+            problem = ChainProblem(0, "anchor_unreadable", "cannot read " + ", ".join(unreadable))
+        else:
+            problem = anchoring.check(kept, keys, count, lambda seq: _hash_at(session, seq))
     return VerifyResult(problem=problem, rows=count, head_hash=head_hash)
+
+
+def anchor(session: Session, store: AnchorStore, now: dt.datetime) -> str | None:
+    """Keep the chain's head in `store`, signed; None when the newest anchor already has it."""
+    head = session.get(AuditHead, HEAD_ID)
+    if head is None or head.seq == 0:
+        return None
+    kept, _ = store.read_all()
+    if kept and kept[-1].seq == head.seq and kept[-1].hash == head.last_hash:
+        return None
+    signed = anchoring.sign(keys_of(session.info), head.seq, head.last_hash, now)
+    return store.append(signed)
+
+
+def _hash_at(session: Session, seq: int) -> str | None:
+    return session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
 
 
 def _last_hash(session: Session) -> str:

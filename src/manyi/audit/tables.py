@@ -28,7 +28,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     summary: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16), default="")  # which key sealed it
+    hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA-256 seal (chain.py)
 
 
 class AuditHead(Base):

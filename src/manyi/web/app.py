@@ -74,7 +74,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.db = database or Database(settings.database_url)
+    app.state.db = database or Database(settings.database_url, settings.session_info)
     counter_runtime.start(settings.counter_adapters)  # the counter's core, readers, PIN pads
     plug_features()
     app.add_middleware(
