@@ -4,6 +4,6 @@ outside the database). Settings read `keys` to build the sealing keys."""
 
 from manyi.audit.service import SYSTEM, Actor, VerifyResult, record, verify
 
-PUBLIC: tuple[str, ...] = ("keys",)
+PUBLIC = ("keys",)
 
 __all__ = ["SYSTEM", "Actor", "VerifyResult", "record", "verify"]
