@@ -45,9 +45,13 @@ def _public_names(package: str) -> tuple[str, ...]:
     if path is None or path.name != "__init__.py":
         return ()
     for node in ast.parse(path.read_text()).body:
+        # `PUBLIC = (...)` or, annotated, `PUBLIC: tuple[str, ...] = (...)`.
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
         if (
-            isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "PUBLIC" for t in node.targets)
+            any(isinstance(t, ast.Name) and t.id == "PUBLIC" for t in targets)
+            and isinstance(node, ast.Assign | ast.AnnAssign)
             and isinstance(node.value, ast.Tuple | ast.List)
         ):
             return tuple(
