@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from markupsafe import Markup
 
 from manyi.counter.web import prefill_flow as pages
+from manyi.counter.web.prefill_limits import phone_limits
 from manyi.counter.web.prefill_kiosk import router as kiosk_router
 from manyi.db import Session
 from manyi.lobby.adapters.printing import qr_svg
@@ -37,19 +38,16 @@ from manyi.web.templating import render
 router = APIRouter(include_in_schema=False)
 router.include_router(kiosk_router)
 
-SUBMIT_LIMIT: Final = 10  # stored pre-fills per client address per hour
 DONE_FOR_S: Final = 30 * 60  # the code stays on the phone's done page this long
 CHOSEN = Query(default=[])  # ?t=code&t=code: the transactions chosen
 
 
 def _flow(request: Request, outlet_code: str) -> pages.Flow:
-    host = request.client.host if request.client else "unknown"
     return pages.Flow(
         channel="phone",
         base=f"/prefill/{outlet_code}",
         layout="counter/prefill_base.html",
-        client=host,
-        submit_limit=SUBMIT_LIMIT,
+        limits=phone_limits(request),
         done_for_s=DONE_FOR_S,
     )
 
