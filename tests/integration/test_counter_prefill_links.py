@@ -180,12 +180,21 @@ def test_a_refused_form_keeps_the_lifetime_tick(db: Database, open_bank: Bank) -
     assert problems.json() == {"problems": {}}
 
 
-def test_the_lobby_poster_carries_the_outlets_prefill_address(
+def test_the_lobby_poster_carries_the_configured_public_address(
     db: Database, open_bank: Bank
 ) -> None:
-    client = make_client(db)
+    client = make_client(db, public_base_url="https://manyi.example-bank.cn/")
     poster = client.get("/prefill/OUT-A/poster")
     assert poster.status_code == 200
-    assert "http://testserver/prefill/OUT-A" in poster.text and "<svg" in poster.text
+    assert "https://manyi.example-bank.cn/prefill/OUT-A" in poster.text and "<svg" in poster.text
+    assert "testserver" not in poster.text  # never the address this browser used
     assert "甲网点" in poster.text
     assert client.get("/prefill/NOPE/poster").status_code == 404
+
+
+def test_no_poster_without_a_public_address(db: Database, open_bank: Bank) -> None:
+    client = make_client(db)
+    refused = client.get("/prefill/OUT-A/poster")
+    assert refused.status_code == 409
+    assert "暂时无法打印海报" in refused.text and "MANYI_PUBLIC_BASE_URL" in refused.text
+    assert "<svg" not in refused.text and "testserver/prefill" not in refused.text
