@@ -26,8 +26,8 @@ from fastapi.responses import JSONResponse, Response
 from markupsafe import Markup
 
 from manyi.counter.web import prefill_flow as pages
-from manyi.counter.web.prefill_limits import phone_limits
 from manyi.counter.web.prefill_kiosk import router as kiosk_router
+from manyi.counter.web.prefill_limits import phone_limits
 from manyi.db import Session
 from manyi.lobby.adapters.printing import qr_svg
 from manyi.org.tables import Unit
