@@ -242,3 +242,19 @@ def test_a_stale_ticket_does_not_cost_the_customer_their_code(
     with db.session() as session:
         [row] = session.scalars(select(CounterPrefill)).all()
         assert row.ticket_token is None
+
+
+def test_live_checks_are_counted_per_phone_too(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prefill_limits, "PHONE_CHECKS", 1)
+    body = {"t": OPENING, "values": opening_values()}
+
+    def check(phone: TestClient) -> int:
+        token = csrf(phone)
+        url = "/prefill/OUT-A/check"
+        return phone.post(url, json=body, headers={"x-csrf-token": token}).status_code
+
+    assert check(client) == 200
+    assert check(client) == 429  # this phone has used its checks
+    assert check(make_client(db)) == 200  # another phone on the same Wi-Fi has not
