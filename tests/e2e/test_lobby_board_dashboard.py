@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from manyi.config import load_settings
+from manyi.config import Settings, load_settings
 from manyi.counter.web import prefill_limits
 from manyi.db import Database
 from manyi.web.app import create_app
@@ -31,16 +31,20 @@ PUBLIC = "https://manyi.example-bank.cn"
 
 
 @pytest.fixture(scope="module")
-def base_url(e2e_database_url: str) -> Iterator[str]:
-    """This module's server, configured with the address phones reach it at."""
-    database = Database(e2e_database_url)
-    settings = load_settings(
+def server_settings(e2e_database_url: str) -> Settings:
+    """The server's settings, with the address phones reach it at."""
+    return load_settings(
         database_url=e2e_database_url,
         secret_key="e2e-secret-" + "x" * 32,
         public_base_url=PUBLIC,
     )
+
+
+@pytest.fixture(scope="module")
+def base_url(e2e_database_url: str, server_settings: Settings) -> Iterator[str]:
+    database = Database(e2e_database_url)
     try:
-        with serve(create_app(settings, database)) as url:
+        with serve(create_app(server_settings, database)) as url:
             yield url
     finally:
         database.dispose()
@@ -228,3 +232,28 @@ def test_a_phone_over_the_prefill_limit_keeps_its_typed_form(
     monkeypatch.undo()  # an hour later: the same form goes through as it is
     page.get_by_role("button", name="提交，获取预填码").click()
     expect(page).to_have_url(re.compile(rf"/prefill/{OUTLET}/done$"))
+
+
+def test_without_a_public_address_the_poster_is_refused_saying_why(
+    screen: Callable[..., BrowserContext],
+    server_settings: Settings,
+    screenshots: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(server_settings, "public_base_url", "")
+    manager = screen(1440, 900).new_page()
+    sign_in(manager, "zgc.lobby")
+    manager.goto("/lobby/dashboard")
+    expect(manager.get_by_test_id("poster-unready")).to_have_text(
+        "需先配置公网地址（MANYI_PUBLIC_BASE_URL）"
+    )
+    manager.locator(".page-head").screenshot(
+        path=str(screenshots / "lobby-truth-dashboard-head.png")
+    )
+    with manager.context.expect_page() as opened:
+        manager.get_by_test_id("prefill-poster").click()
+    refused = opened.value
+    expect(refused.get_by_role("heading", name="暂时无法打印海报")).to_be_visible()
+    expect(refused.get_by_test_id("poster-missing")).to_contain_text("手机无法访问")
+    expect(refused.locator("[data-qr]")).to_have_count(0)
+    save(refused, screenshots, "poster-refused")
