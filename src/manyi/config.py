@@ -6,10 +6,12 @@ message that names the variable, so an operator never has to guess.
 
 from __future__ import annotations
 
+import ipaddress
 import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +66,9 @@ class Settings(BaseSettings):
     audit_retired_keys: str = ""
     audit_anchor_dir: Path | None = None
     audit_anchor_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # Where a customer's phone reaches manyi's public pages (the pre-fill), e.g.
+    # https://manyi.example-bank.cn: what the lobby poster's QR code holds. Empty: no poster.
+    public_base_url: str = ""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -91,6 +96,23 @@ class Settings(BaseSettings):
         if value not in FACTORIES:
             known = ", ".join(sorted(FACTORIES))
             raise ValueError(f"unknown counter adapters {value!r} (known: {known})")
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _reachable_public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"{value!r} is not a web address (use one such as https://manyi.example-bank.cn)"
+            )
+        if parts.query or parts.fragment or parts.username:
+            raise ValueError(f"{value!r} must be a plain address, without ?query, #part or user")
+        if _loopback(parts.hostname):
+            raise ValueError(f"{value!r} is this machine's own address: a phone cannot open it")
         return value
 
     @field_validator("database_url")
@@ -142,6 +164,16 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def _describe(error: ValidationError) -> str:

@@ -19,7 +19,7 @@ from manyi.org.tables import Unit
 from tests.conftest import FIXED_NOW, Bank
 from tests.counter_helpers import OPENING, opening_values, setup_counter
 from tests.lobby_helpers import configure, operator
-from tests.web_helpers import CSRF_RE, device_client, make_client
+from tests.web_helpers import CSRF_RE, PASSWORD, device_client, make_client, sign_in
 
 # The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -180,12 +180,34 @@ def test_a_refused_form_keeps_the_lifetime_tick(db: Database, open_bank: Bank) -
     assert problems.json() == {"problems": {}}
 
 
-def test_the_lobby_poster_carries_the_outlets_prefill_address(
+def test_the_lobby_poster_carries_the_configured_public_address(
     db: Database, open_bank: Bank
 ) -> None:
-    client = make_client(db)
+    client = make_client(db, public_base_url="https://manyi.example-bank.cn/")
     poster = client.get("/prefill/OUT-A/poster")
     assert poster.status_code == 200
-    assert "http://testserver/prefill/OUT-A" in poster.text and "<svg" in poster.text
+    assert "https://manyi.example-bank.cn/prefill/OUT-A" in poster.text and "<svg" in poster.text
+    assert "testserver" not in poster.text  # never the address this browser used
     assert "甲网点" in poster.text
     assert client.get("/prefill/NOPE/poster").status_code == 404
+
+
+def test_no_poster_without_a_public_address(db: Database, open_bank: Bank) -> None:
+    client = make_client(db)
+    refused = client.get("/prefill/OUT-A/poster")
+    assert refused.status_code == 409
+    assert "暂时无法打印海报" in refused.text and "MANYI_PUBLIC_BASE_URL" in refused.text
+    assert "<svg" not in refused.text and "testserver/prefill" not in refused.text
+
+
+@pytest.mark.parametrize(
+    ("public", "noted"), [("", True), ("https://manyi.example-bank.cn", False)]
+)
+def test_the_dashboard_says_when_the_poster_needs_the_public_address(
+    db: Database, open_bank: Bank, public: str, noted: bool
+) -> None:
+    manager = make_client(db, public_base_url=public)
+    sign_in(manager, "teller.a", PASSWORD)
+    page = manager.get("/lobby/dashboard")
+    assert page.status_code == 200 and 'data-testid="prefill-poster"' in page.text
+    assert ("需先配置公网地址（MANYI_PUBLIC_BASE_URL）" in page.text) is noted

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from manyi.counter import prefill
 from manyi.counter.tables import CounterPrefill
-from manyi.counter.web.prefill_phone import SUBMIT_LIMIT
+from manyi.counter.web import prefill_limits
+from manyi.counter.web.prefill_limits import PHONE_SUBMITS
 from manyi.db import Database
 from tests.conftest import Bank
 from tests.counter_helpers import OPENING, opening_values, setup_counter
@@ -163,17 +164,48 @@ def test_unknown_outlets_and_empty_choices(client: TestClient) -> None:
     assert unknown.status_code == 422
 
 
-def test_submissions_are_limited_per_client(client: TestClient, db: Database) -> None:
-    for _ in range(SUBMIT_LIMIT):
+def test_submissions_are_limited_per_phone_and_the_refused_form_is_kept(
+    client: TestClient, db: Database
+) -> None:
+    for _ in range(PHONE_SUBMITS):
         assert post(client, opening_values()).status_code == 303
-    refused = post(client, opening_values())
+    refused = post(client, opening_values(customer_name="李建国"))
     assert refused.status_code == 429
-    assert "请一小时后再试" in refused.text
-    assert stored(db) == SUBMIT_LIMIT
+    assert 'data-limited="phone"' in refused.text
+    assert "这部手机在过去一小时内提交的预填单过多" in refused.text
+    assert "您填写的内容仍保留在下方" in refused.text
+    # The form comes back as typed, ready to send again.
+    assert 'value="李建国"' in refused.text
+    assert 'value="11010519491231002X"' in refused.text
+    assert 'value="北京市海淀区中关村大街27号"' in refused.text
+    assert stored(db) == PHONE_SUBMITS
+
+
+def test_phones_sharing_the_branch_wifi_are_not_locked_out(
+    client: TestClient, db: Database
+) -> None:
+    # Every TestClient comes from the one address "testclient", as phones on one Wi-Fi do.
+    for _ in range(PHONE_SUBMITS + 5):
+        phone = make_client(db)
+        assert post(phone, opening_values()).status_code == 303
+    assert stored(db) == PHONE_SUBMITS + 5
+
+
+def test_the_address_has_a_ceiling_for_scripts_that_drop_their_cookie(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prefill_limits, "ADDRESS_SUBMITS", 3)
+    for _ in range(3):
+        assert post(make_client(db), opening_values()).status_code == 303
+    refused = post(make_client(db), opening_values(customer_name="李建国"))
+    assert refused.status_code == 429
+    assert 'data-limited="network"' in refused.text and "本网络" in refused.text
+    assert 'value="李建国"' in refused.text
+    assert stored(db) == 3
 
 
 def test_a_refused_form_does_not_count_against_the_limit(client: TestClient, db: Database) -> None:
-    for _ in range(SUBMIT_LIMIT + 2):
+    for _ in range(PHONE_SUBMITS + 2):
         bad = post(client, opening_values(mobile="12"))
         assert bad.status_code == 422
     assert post(client, opening_values()).status_code == 303
@@ -210,3 +242,19 @@ def test_a_stale_ticket_does_not_cost_the_customer_their_code(
     with db.session() as session:
         [row] = session.scalars(select(CounterPrefill)).all()
         assert row.ticket_token is None
+
+
+def test_live_checks_are_counted_per_phone_too(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prefill_limits, "PHONE_CHECKS", 1)
+    body = {"t": OPENING, "values": opening_values()}
+
+    def check(phone: TestClient) -> int:
+        token = csrf(phone)
+        url = "/prefill/OUT-A/check"
+        return phone.post(url, json=body, headers={"x-csrf-token": token}).status_code
+
+    assert check(client) == 200
+    assert check(client) == 429  # this phone has used its checks
+    assert check(make_client(db)) == 200  # another phone on the same Wi-Fi has not

@@ -115,3 +115,34 @@ def test_cli_reports_bad_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
     assert result.exit_code == 2
     assert "MANYI_TIMEZONE" in result.output
+
+
+def test_the_public_base_url_is_empty_by_default_and_kept_without_a_trailing_slash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().public_base_url == ""
+    monkeypatch.setenv("MANYI_PUBLIC_BASE_URL", " https://manyi.example-bank.cn/ ")
+    assert load_settings().public_base_url == "https://manyi.example-bank.cn"
+    monkeypatch.setenv("MANYI_PUBLIC_BASE_URL", "http://10.8.1.20:8000/manyi")
+    assert load_settings().public_base_url == "http://10.8.1.20:8000/manyi"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("http://127.0.0.1:8000", "a phone cannot open it"),
+        ("http://localhost:8000", "a phone cannot open it"),
+        ("http://[::1]:8000", "a phone cannot open it"),
+        ("http://0.0.0.0:8000", "a phone cannot open it"),
+        ("manyi.example-bank.cn", "not a web address"),
+        ("ftp://manyi.example-bank.cn", "not a web address"),
+        ("https://manyi.example-bank.cn/?x=1", "plain address"),
+    ],
+)
+def test_a_public_base_url_a_phone_cannot_open_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, value: str, says: str
+) -> None:
+    monkeypatch.setenv("MANYI_PUBLIC_BASE_URL", value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "MANYI_PUBLIC_BASE_URL" in str(caught.value) and says in str(caught.value)

@@ -2,8 +2,9 @@
 
 Both run the same three steps — pick the transactions, fill one merged form, get a code —
 with the same templates; a `Flow` says where they run: the URL prefix of the pages, the
-layout the templates extend, the channel stored with the pre-fill and who the submit
-limit counts (a client address on the phone, the device at the kiosk). `public.py` (the
+layout the templates extend, the channel stored with the pre-fill and the limits that
+count what is sent (`prefill_limits.py`: the browser and its address on the phone, the
+device at the kiosk). `public.py` (the
 phone) and `public_kiosk.py` (the kiosk) only build a `Flow` and call these functions;
 the rules are prefill.py and merge.py.
 """
@@ -22,7 +23,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from manyi import audit, ratelimit
+from manyi import audit
 from manyi.counter import catalogue_store, prefill
 from manyi.counter.domain.field_problems import FieldProblem
 from manyi.counter.domain.merge import MergedForm
@@ -34,6 +35,7 @@ from manyi.counter.web.prefill_forms import (
     problem_texts,
     tile_groups,
 )
+from manyi.counter.web.prefill_limits import Limit, refused_check, refused_submit
 from manyi.db import Session, utcnow
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.lobby.adapters.printing import qr_svg
@@ -42,9 +44,6 @@ from manyi.web.i18n import request_language, translator
 from manyi.web.templating import render
 
 DONE_KEY: Final = "prefill_done"  # the code just given, shown for `Flow.done_for_s`
-SUBMIT_WINDOW_S: Final = 3600  # submit limits count per hour
-CHECK_LIMIT: Final = 600  # live checks per client …
-CHECK_WINDOW_S: Final = 600  # … per ten minutes (about one a second)
 RESERVED: Final = frozenset({"csrf_token", "t", "ticket"})
 
 
@@ -55,8 +54,7 @@ class Flow:
     channel: str  # one of prefill.CHANNELS
     base: str  # the URL prefix of the pages: "/prefill/BJ-HD-ZGC", "/device/prefill"
     layout: str  # the template the pages extend
-    client: str  # who the limits count: "ip:1.2.3.4", "device:7"
-    submit_limit: int  # stored pre-fills per client per hour
+    limits: tuple[Limit, ...]  # what is counted, and how much each may send
     done_for_s: int  # how long the code stays on the done page
     exit: str = ""  # the kiosk's way back to its start; empty on the phone
     actor: audit.Actor = prefill.PUBLIC  # who the audit chain names: the public, or the kiosk
@@ -122,6 +120,7 @@ def form_page(
     values: Mapping[str, str] | None = None,
     problems: Sequence[FieldProblem] = (),
     status: int = 200,
+    limited: str = "",
 ) -> Response:
     lang = request_language(request)
     _ = translator(lang)
@@ -140,6 +139,7 @@ def form_page(
         "loose": [text for key, text in texts.items() if key not in shown],
         "back": f"{flow.base}?" + urlencode(back),
         "check_url": f"{flow.base}/check",
+        "limited": limited,  # the `Limit.who` of a limit reached: the form is kept
     }
     return page(request, flow, "prefill_form.html", context, status)
 
@@ -203,13 +203,12 @@ def submit(
     if isinstance(form, Response):
         return form
     # Counted first, so a refused request does no work; a refused one and a form sent
-    # back with problems roll their count back: only stored pre-fills count.
-    key = f"prefill-submit:{flow.client}"
-    if not ratelimit.hit(session, key, flow.submit_limit, SUBMIT_WINDOW_S, now):
+    # back with problems roll their count back: only stored pre-fills count. A refused
+    # form comes back with everything typed, saying which limit was reached.
+    over = refused_submit(session, flow.limits, now)
+    if over is not None:
         session.rollback()
-        _ = translator(request_language(request))
-        context = {"title": _("Please wait a while"), "outlet_code": outlet.code}
-        return page(request, flow, "prefill_limited.html", context, 429)
+        return form_page(request, flow, outlet, codes, form, ticket, values, (), 429, over.who)
     try:
         try:
             made = prefill.submit_prefill(
@@ -248,8 +247,8 @@ def submit(
 def check(request: Request, session: Session, flow: Flow, outlet: Unit, body: object) -> Response:
     now = utcnow()
     _ = translator(request_language(request))
-    key = f"prefill-check:{flow.client}"
-    if not ratelimit.hit(session, key, CHECK_LIMIT, CHECK_WINDOW_S, now):
+    if refused_check(session, flow.limits, now) is not None:
+        session.rollback()
         return JSONResponse({"error": "rate_limited", "message": _("Please wait a while")}, 429)
     data = body if isinstance(body, dict) else {}
     codes = data.get("t")

@@ -6,7 +6,7 @@ templates) in the kiosk's layout: large touch targets, a way back to the kiosk's
 every screen, and back to the start by itself after a minute without a touch (the
 layout's script). Everyone at the kiosk shares one browser, so the code stays on the
 done page only briefly, and going back to the start forgets it. The submit limit counts
-per kiosk, not per address.
+per kiosk, not per address (`prefill_limits.py`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from manyi import audit
 from manyi.counter.web import prefill_flow as pages
+from manyi.counter.web.prefill_limits import PHONE_CHECKS, device_limits
 from manyi.db import Session
 from manyi.errors import Forbidden, NotFound
 from manyi.org.device_tokens import DeviceKind
@@ -45,8 +46,7 @@ def _kiosk(session: Session, token: DeviceToken) -> tuple[pages.Flow, Unit]:
         channel="kiosk",
         base=BASE,
         layout="counter/kiosk_prefill_base.html",
-        client=f"device:{token.id}",
-        submit_limit=SUBMIT_LIMIT,
+        limits=device_limits(token.id, SUBMIT_LIMIT, PHONE_CHECKS),
         done_for_s=DONE_FOR_S,
         exit=f"{BASE}/exit",
         actor=audit.Actor(

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from manyi.counter.web import prefill_flow as pages
 from manyi.counter.web.prefill_kiosk import router as kiosk_router
+from manyi.counter.web.prefill_limits import phone_limits
 from manyi.db import Session
 from manyi.lobby.adapters.printing import qr_svg
 from manyi.org.tables import Unit
@@ -37,19 +38,16 @@ from manyi.web.templating import render
 router = APIRouter(include_in_schema=False)
 router.include_router(kiosk_router)
 
-SUBMIT_LIMIT: Final = 10  # stored pre-fills per client address per hour
 DONE_FOR_S: Final = 30 * 60  # the code stays on the phone's done page this long
 CHOSEN = Query(default=[])  # ?t=code&t=code: the transactions chosen
 
 
 def _flow(request: Request, outlet_code: str) -> pages.Flow:
-    host = request.client.host if request.client else "unknown"
     return pages.Flow(
         channel="phone",
         base=f"/prefill/{outlet_code}",
         layout="counter/prefill_base.html",
-        client=host,
-        submit_limit=SUBMIT_LIMIT,
+        limits=phone_limits(request),
         done_for_s=DONE_FOR_S,
     )
 
@@ -171,11 +169,20 @@ def prefill_poster(
     _visitor: None = public(identify=False),
     session: Session = DbSession,
 ) -> Response:
-    """An A4 poster for the lobby: the QR code of this outlet's pre-fill, to print and hang."""
+    """An A4 poster for the lobby: the QR code of this outlet's pre-fill, to print and hang.
+
+    The QR code holds the configured public address (MANYI_PUBLIC_BASE_URL), never the
+    address this browser used, which may be the server's own loopback or an intranet
+    name a customer's phone cannot open. Without one the poster is refused, saying why.
+    """
 
     def poster(_flow: pages.Flow, outlet: Unit) -> Response:
-        # The address the staff member's browser used: the bank's own intranet host.
-        url = str(request.base_url).rstrip("/") + f"/prefill/{quote(outlet.code)}"
+        base = request.app.state.settings.public_base_url
+        if not base:
+            _ = translator(request_language(request))
+            context = {"outlet": outlet, "title": _("The poster cannot be printed yet")}
+            return render(request, "counter/prefill_poster_missing.html", context, 409)
+        url = f"{base}/prefill/{quote(outlet.code)}"
         qr = Markup(qr_svg(url, scale=10, border=4))  # noqa: S704 - the SVG holds numbers only
         context = {"outlet": outlet, "url": url, "qr": qr}
         return render(request, "counter/prefill_poster.html", context)

@@ -303,5 +303,7 @@ def dashboard_page(
             "outlet": unit,
             "config": _json(config),
             "cards": cards.shown(session, principal, unit),
+            # The pre-fill poster's QR code needs the address phones reach manyi at.
+            "poster_ready": bool(request.app.state.settings.public_base_url),
         },
     )

@@ -14,10 +14,12 @@ function renderCounters() {
   document.querySelector("[data-counters]").replaceChildren(
     ...counters.map((c) => {
       const open = c.state !== "closed";
-      const text = !open ? t("closed") : c.current || (c.state === "paused" ? t("paused") : "—");
+      // A paused counter calls nobody: it says so, even with a customer still at it.
+      const paused = c.state === "paused";
+      const text = !open ? t("closed") : paused ? t("paused") : c.current || "—";
       return el(
         "div",
-        { class: `ctr ${open ? "" : "closed"}`, "data-counter": c.number },
+        { class: `ctr ${open ? "" : "closed"} ${paused ? "paused" : ""}`, "data-counter": c.number, "data-state": c.state },
         el("span", { class: "n", text: t("counter", { n: c.number }) }),
         el("span", { class: "t", text }),
       );
@@ -46,7 +48,22 @@ function renderQueues(services) {
   );
 }
 
+// The last call stays large only while its counter works: once that counter pauses or
+// closes, the call is shown small and greyed, with the counter's state.
+let nowCounter = null;
+function markNow() {
+  const box = document.querySelector("[data-now]");
+  const counter = counters.find((c) => c.number === nowCounter);
+  const stopped = counter && (counter.state === "paused" || counter.state === "closed") ? counter.state : "";
+  box.classList.toggle("stopped", Boolean(stopped));
+  box.dataset.nowState = stopped || "calling";
+  const note = document.querySelector("[data-now-stopped]");
+  note.textContent = stopped ? t(`now_${stopped}`, { n: nowCounter }) : "";
+  note.hidden = !stopped;
+}
+
 function showNow(number, counter, text) {
+  nowCounter = counter;
   document.querySelector("[data-now-number]").textContent = number;
   document.querySelector("[data-now-counter]").textContent = t("counter", { n: counter });
   document.querySelector("[data-now-text]").textContent = text || "";
@@ -54,6 +71,7 @@ function showNow(number, counter, text) {
   box.classList.remove("flash");
   void box.offsetWidth; // restart the animation
   box.classList.add("flash");
+  markNow();
 }
 
 let recent = [];
@@ -67,6 +85,7 @@ async function load() {
   if (recent.length && document.querySelector("[data-now-number]").textContent === "—") {
     showNow(recent[0].number, recent[0].counter, "");
   }
+  markNow();
 }
 const reload = debounce(() => load().catch(() => {}), 400);
 
@@ -97,19 +116,33 @@ follow(config.events_url, {
   },
 });
 
-// Voice needs one touch on a board whose browser was not started to allow it.
+// Voice: the board finds out whether speech works (a silent utterance, see
+// Speaker.probe). Where it does, as on a board whose browser was started to allow it,
+// nothing is shown; where it waits for a touch, a badge in the top bar (never over the
+// calls) asks for one, and any touch anywhere unlocks it. The board's data-voice-state
+// says which: probing, on, needs-touch, unavailable.
+const board = document.querySelector("[data-testid=board]");
 const voice = document.querySelector("[data-voice]");
-if (speaker.available && navigator.userActivation && !navigator.userActivation.hasBeenActive) {
-  voice.hidden = false;
-  document.addEventListener(
-    "pointerdown",
-    () => {
-      speaker.unlock();
-      voice.hidden = true;
-    },
-    { once: true },
-  );
+function voiceState(state) {
+  board.dataset.voiceState = state;
+  voice.hidden = state !== "needs-touch";
 }
+voiceState("probing");
+speaker.probe().then((result) => {
+  if (result === "works") voiceState("on");
+  else if (result === "unavailable") voiceState("unavailable");
+  else {
+    voiceState("needs-touch");
+    document.addEventListener(
+      "pointerdown",
+      () => {
+        speaker.unlock();
+        voiceState("on");
+      },
+      { once: true },
+    );
+  }
+});
 
 clock(document.querySelector("[data-clock]"));
 load().catch(() => {});

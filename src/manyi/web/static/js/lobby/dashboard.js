@@ -54,9 +54,19 @@ function render() {
   const high = Math.max(...predictions);
   const range = Math.round(low / 60) === Math.round(high / 60) ? minutes(low) : `${Math.round(low / 60)}–${minutes(high)}`;
   kpi("predicted", predictions.length ? range : "—", "");
+  // Ratings today: answered / asked, said in words (the pad asks when a service ends).
   const r = d.ratings;
   const asked = r.prompted_share === null ? "—" : `${Math.round(r.prompted_share * 100)}%`;
-  kpi("ratings", `${r.answered}/${r.prompted}`, t("rated", { p: asked, d: r.dissatisfied }), r.dissatisfied ? "bad" : "");
+  kpi(
+    "ratings",
+    r.prompted ? `${r.answered}/${r.prompted}` : "—",
+    [
+      t("rated_of_asked", { a: r.answered, p: r.prompted }),
+      t("asked_of_served", { s: r.served, share: asked }),
+      t("dissatisfied", { d: r.dissatisfied }),
+    ].join("\n"),
+    r.dissatisfied ? "bad" : "",
+  );
 
   $("[data-counters]").replaceChildren(
     ...d.counters.map((c) => {
@@ -88,7 +98,7 @@ function render() {
         { "data-service": s.code },
         el("td", { text: `${s.code} ${s.name.zh}` }),
         el("td", { class: "num", text: String(s.waiting) }),
-        el("td", { text: Object.entries(s.by_class).map(([k, v]) => `${t(k === "normal" ? "regular" : k)} ${v}`).join(" · ") || "—" }),
+        el("td", { "data-by-class": "", text: Object.entries(s.by_class).map(([k, v]) => `${t(`class:${k}`)} ${v}`).join(" · ") || "—" }),
         el("td", { class: "num", text: s.waiting ? minutes(s.longest_wait_s) : "—" }),
         el("td", { class: "num", text: s.predicted_wait_s === null ? "—" : minutes(s.predicted_wait_s) }),
       ),

@@ -29,6 +29,37 @@ export class Speaker {
     this.synth.speak(silent);
   }
 
+  // Whether this browser will speak now, found out with a silent utterance: "works" once
+  // it starts or ends, "blocked" when the engine refuses it before a touch (Chrome's
+  // autoplay policy: error "not-allowed") or says nothing within `waitMs`, "unavailable"
+  // when there is no engine or it fails otherwise (a touch would not help).
+  probe(waitMs = 3000) {
+    if (!this.synth) return Promise.resolve("unavailable");
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (result) => {
+        if (settled) return;
+        settled = true;
+        resolve(result);
+      };
+      const silent = new SpeechSynthesisUtterance(" ");
+      silent.volume = 0;
+      silent.lang = this.lang;
+      silent.onstart = () => settle("works");
+      silent.onend = () => settle("works");
+      silent.onerror = (event) => {
+        const refused = !event || event.error === "not-allowed";
+        settle(refused ? "blocked" : "unavailable");
+      };
+      setTimeout(() => settle("blocked"), waitMs);
+      try {
+        this.synth.speak(silent);
+      } catch {
+        settle("unavailable");
+      }
+    });
+  }
+
   say(text) {
     const entry = { text, queuedAt: Date.now(), state: "queued" };
     this.log.push(entry);
