@@ -72,7 +72,13 @@ def serve(
     """Start the web app."""
     import uvicorn
 
+    from manyi.config import refuse_development_secret_off_loopback
+
     settings = cli_support.settings()
+    try:
+        refuse_development_secret_off_loopback(settings.secret_key, host or settings.host)
+    except ValueError as exc:
+        raise cli_support.fail(str(exc), 2) from None
     uvicorn.run(
         "manyi.web.main:create",
         factory=True,

@@ -137,6 +137,7 @@ class Settings(BaseSettings):
                     " repetitive in production (e.g. `python -c 'import secrets;"
                     " print(secrets.token_urlsafe(48))'`)"
                 )
+        refuse_development_secret_off_loopback(self.secret_key, self.host)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'manyi.sqlite3'}"
         if self.database_url.startswith("postgresql://"):
@@ -174,6 +175,23 @@ def _loopback(host: str) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def refuse_development_secret_off_loopback(secret_key: str, host: str) -> None:
+    """The development key is public: anything but this machine may not reach a server using it
+    (whatever MANYI_ENV says)."""
+    if (
+        secret_key == DEVELOPMENT_SECRET_KEY
+        and host not in LOOPBACK
+        and not host.startswith("127.")
+    ):
+        raise ValueError(
+            f"MANYI_SECRET_KEY: the development key is public and refused when serving on {host}"
+            " (only 127.0.0.1 may use it); set a private key of at least 32 characters"
+        )
 
 
 def _describe(error: ValidationError) -> str:

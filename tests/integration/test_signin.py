@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
 from manyi.audit.tables import AuditEvent
 from manyi.db import Database
+from manyi.org import staff as staff_service
+from manyi.org.passwords import LockoutPolicy
 from manyi.org.tables import Staff
-from tests.conftest import PASSWORD, Bank
+from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, Bank
 from tests.web_helpers import csrf_of, make_client, sign_in
 
 # The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW.
@@ -109,7 +113,7 @@ def test_wrong_password_is_refused_and_recorded(db: Database, bank: Bank) -> Non
     assert response.status_code == 401 and "用户名或密码错误" in response.text
 
 
-def test_lockout_after_repeated_failures(db: Database, bank: Bank) -> None:
+def test_repeated_failures_slow_this_device_down(db: Database, bank: Bank) -> None:
     client = make_client(db, lockout_threshold=3, lockout_minutes=10)
     token = csrf_of(client)
     for _ in range(3):
@@ -117,16 +121,95 @@ def test_lockout_after_repeated_failures(db: Database, bank: Bank) -> None:
             "/signin",
             data={"username": "teller.a", "password": "wrong-pass-1", "csrf_token": token},
         )
-    # Now even the right password is refused, with a message that says why.
+    # Now this device waits, even with the right password, and is told how long.
     response = client.post(
         "/signin", data={"username": "teller.a", "password": PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 401
-    assert "锁定" in response.text
+    assert "本设备登录失败次数过多，请 1 分钟后再试" in response.text
+    assert "auth.sign_in_refused" in actions(db)
+    with db.session() as session:  # the account itself is not locked: its owner, elsewhere,
+        staff = session.scalar(select(Staff).where(Staff.username == "teller.a"))
+        assert staff is not None and staff.locked_until is None  # still signs in
+        assert staff.failed_attempts == 3
+
+
+def test_the_owner_elsewhere_still_signs_in_and_the_account_locks_only_after_many(
+    db: Database, bank: Bank
+) -> None:
+    """Issue 16 #2: a stranger cannot lock a named account out by guessing from one place."""
+    policy = LockoutPolicy(threshold=3, minutes=10)
+    stranger = "203.0.113.9"
     with db.session() as session:
+        for _ in range(3):
+            with pytest.raises(staff_service.SignInError):
+                staff_service.authenticate(
+                    session, "teller.a", "guess-12345", policy, FIXED_NOW, stranger
+                )
+        with pytest.raises(staff_service.SignInError, match="too many failed sign-ins"):
+            staff_service.authenticate(session, "teller.a", PASSWORD, policy, FIXED_NOW, stranger)
+        owner = staff_service.authenticate(
+            session, "teller.a", PASSWORD, policy, FIXED_NOW, "10.1.2.3"
+        )
+        assert owner.failed_attempts == 0
+    # Guesses spread over many addresses lock the account after 4 x 3 = 12 in a row.
+    with db.session() as session:
+        for i in range(12):
+            with pytest.raises(staff_service.SignInError):
+                staff_service.authenticate(
+                    session, "teller.a", "guess-12345", policy, FIXED_NOW, f"198.51.100.{i}"
+                )
+        with pytest.raises(staff_service.SignInError, match="account locked"):
+            staff_service.authenticate(session, "teller.a", PASSWORD, policy, FIXED_NOW, "10.1.2.3")
         staff = session.scalar(select(Staff).where(Staff.username == "teller.a"))
         assert staff is not None and staff.locked_until is not None
-    assert "auth.sign_in_refused" in actions(db)
+        # For at most the lockout's minutes, however many more guesses come.
+        assert staff.locked_until <= FIXED_NOW + dt.timedelta(minutes=10)
+        staff_service.unlock(session, SYSTEM, staff.id)  # an administrator can still unlock
+        assert staff_service.authenticate(
+            session, "teller.a", PASSWORD, policy, FIXED_NOW, "10.1.2.3"
+        )
+
+
+def test_a_name_that_does_not_exist_is_not_recorded(db: Database, bank: Bank) -> None:
+    """A password typed into the name field must not reach the audit log."""
+    client = make_client(db)
+    token = csrf_of(client)
+    typed = "Secret-Passw0rd-typed-as-name"
+    client.post("/signin", data={"username": typed, "password": "x-12345678", "csrf_token": token})
+    with db.session() as session:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed"))
+        failed = list(rows)
+    assert failed and all(typed.lower() not in (r.entity_id + r.summary).lower() for r in failed)
+    assert failed[-1].entity_id == "unknown"
+
+
+def test_parallel_wrong_passwords_all_count(db: Database, bank: Bank) -> None:
+    """The failure count grows atomically: 20 parallel wrong passwords count 20."""
+    import threading
+
+    policy = LockoutPolicy(threshold=100, minutes=10)
+    errors: list[BaseException] = []
+
+    def guess(i: int) -> None:
+        try:
+            # The failure is kept (the session commits), as the sign-in page keeps it.
+            with db.session() as session, pytest.raises(staff_service.SignInError):
+                staff_service.authenticate(
+                    session, "teller.a", "wrong-12345", policy, FIXED_NOW, f"192.0.2.{i}"
+                )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with db.session() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == "teller.a"))
+        assert staff is not None and staff.failed_attempts == 20
 
 
 def test_missing_csrf_token_is_refused_and_changes_nothing(db: Database, bank: Bank) -> None:
@@ -157,10 +240,14 @@ def test_missing_csrf_token_is_refused_and_changes_nothing(db: Database, bank: B
 def test_sign_out_ends_the_session(db: Database, bank: Bank) -> None:
     client = make_client(db)
     sign_in(client, "admin", PASSWORD)
+    copied = dict(client.cookies)  # someone copied the cookie before sign-out
     token = csrf_of(client, "/")
     assert client.post("/signout", data={"csrf_token": token}).status_code == 303
     assert client.get("/").status_code == 303
     assert "auth.signed_out" in actions(db)
+    thief = make_client(db)
+    thief.cookies.update(copied)
+    assert thief.get("/").status_code == 303  # ended on the server, not only in the browser
 
 
 def test_password_change(db: Database, bank: Bank) -> None:

@@ -106,8 +106,15 @@ def test_weak_passwords(password: str, reason: str) -> None:
 def test_lockout_policy() -> None:
     now = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
     policy = LockoutPolicy(threshold=3, minutes=15)
-    assert policy.locked_until_after_failure(2, now) is None
-    assert policy.locked_until_after_failure(3, now) == now + dt.timedelta(minutes=15)
+    # One address at one account: 30 s after the 3rd failure, doubling, never past 15 minutes.
+    waits = [policy.backoff_until(f, policy.threshold, now) for f in range(1, 11)]
+    assert waits[:2] == [None, None]
+    seconds = [(w - now).total_seconds() for w in waits[2:] if w is not None]
+    assert seconds == [30, 60, 120, 240, 480, 900, 900, 900]
+    # The account, from anywhere: only after four times as many.
+    assert policy.locked_until_after_failure(11, now) is None
+    assert policy.locked_until_after_failure(12, now) == now + dt.timedelta(seconds=30)
+    assert policy.locked_until_after_failure(10_000, now) == now + dt.timedelta(minutes=15)
 
 
 CSV_HEADER = "code,parent_code,level,name_zh,name_en,timezone,address,customers_served\n"

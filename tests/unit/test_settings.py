@@ -146,3 +146,18 @@ def test_a_public_base_url_a_phone_cannot_open_stops_start_up(
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "MANYI_PUBLIC_BASE_URL" in str(caught.value) and says in str(caught.value)
+
+
+def test_the_development_secret_is_refused_off_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16 #2: not only in production — whenever anything but this machine can connect."""
+    anywhere = "0.0.0.0"  # noqa: S104 - the point of the test
+    for host in (anywhere, "10.1.2.3", "::"):
+        monkeypatch.setenv("MANYI_HOST", host)
+        with pytest.raises(SettingsError, match="development key is public"):
+            load_settings()
+    for host in ("127.0.0.1", "localhost", "::1"):
+        monkeypatch.setenv("MANYI_HOST", host)
+        assert load_settings().host == host
+    monkeypatch.setenv("MANYI_HOST", anywhere)
+    monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
+    assert load_settings().host == anywhere

@@ -71,11 +71,34 @@ DUMMY_HASH = _hasher.hash("manyi-no-such-user-0")
 
 @dataclass(frozen=True)
 class LockoutPolicy:
+    """How sign-in slows down guessing without handing anyone a way to lock others out.
+
+    Failures are counted three ways: for one account from one client address (the guesser at
+    the keyboard), for one address across accounts (a script trying many names), and for one
+    account from anywhere. Each, past its threshold, closes the door for a back-off that doubles
+    with every further failure, from `base_s` up to `minutes`: never longer, so nobody can lock
+    an account for good, and an administrator can always unlock it at once. The account-wide
+    count needs `spread` times the threshold, so a stranger hammering someone's name from one
+    address slows only that address; the owner, elsewhere, still signs in.
+    """
+
     threshold: int
     minutes: int
+    base_s: int = 30
+    spread: int = 4
+
+    @property
+    def account_threshold(self) -> int:
+        return self.threshold * self.spread
+
+    def backoff_until(self, failures: int, threshold: int, now: dt.datetime) -> dt.datetime | None:
+        """When the `failures`-th failure in a row lets the next attempt in (None: at once)."""
+        if failures < threshold:
+            return None
+        doublings = min(failures - threshold, 30)  # 2**30 s is far past any cap
+        wait = min(self.base_s * 2**doublings, self.minutes * 60)
+        return now + dt.timedelta(seconds=wait)
 
     def locked_until_after_failure(self, failures: int, now: dt.datetime) -> dt.datetime | None:
-        """The end of the lockout caused by the `failures`-th failure in a row, if any."""
-        if failures >= self.threshold:
-            return now + dt.timedelta(minutes=self.minutes)
-        return None
+        """The account-wide lock after the `failures`-th failure in a row, from anywhere."""
+        return self.backoff_until(failures, self.account_threshold, now)

@@ -6,12 +6,13 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.db import utcnow
 from manyi.errors import Conflict, Forbidden, InvalidInput, ManyiError, NotFound
+from manyi.org import sign_in_throttle as throttle
 from manyi.org.model import PlacementError, Role, Scope, check_role_level
 from manyi.org.passwords import (
     DUMMY_HASH,
@@ -233,6 +234,7 @@ def unlock(
     staff = get_staff(session, staff_id, scope)
     staff.failed_attempts = 0
     staff.locked_until = None
+    throttle.clear_account(session, staff.username)
     _record(session, actor, staff, "staff.unlocked", {})
     return staff
 
@@ -251,22 +253,36 @@ def authenticate(
 ) -> Staff:
     """Check a username and password; record the attempt either way.
 
-    The failure messages never say whether the username exists, except for a
-    locked account, where the user needs to know to wait or call an admin.
+    The failure messages never say whether the username exists, except for a locked account,
+    where the user needs to know to wait or call an admin. Failures slow the guesser down
+    (`LockoutPolicy`, `sign_in_throttle`): this address at this account, this address at any
+    account, and — only after many more — the account from anywhere. While a key waits, no
+    password is checked at all.
     """
     now = now or utcnow()
+    name = normalise_username(username)
+    pair, address = throttle.pair_key(client, name), throttle.address_key(client)
     staff = by_username(session, username)
+    waiting = throttle.blocked_until(session, [pair, address], now)
+    if waiting is not None:
+        _refuse_throttled(session, staff, client, now)
+        raise _too_many(waiting, now)
     if staff is None or not staff.active:
         verify_password(DUMMY_HASH, password)  # same cost as a real check
+        # What was typed as the name is not recorded: it may be a password typed in the wrong
+        # field. An inactive account is named by its id.
         audit.record(
             session,
             audit.SYSTEM,
             entity_type="staff",
-            entity_id=normalise_username(username)[:64],
+            entity_id=staff.id if staff is not None else "unknown",
             action="auth.sign_in_failed",
             summary={"reason": "unknown or inactive", "client": client},
             now=now,
         )
+        waiting = throttle.count_failure(session, policy, pair, address, now)
+        if waiting is not None:
+            raise _too_many(waiting, now)
         raise SignInError("wrong username or password")
     if staff.is_locked(now):
         _record(
@@ -281,8 +297,22 @@ def authenticate(
             "account locked after repeated failures; try again later or ask an administrator"
         )
     if not verify_password(staff.password_hash, password):
-        staff.failed_attempts += 1
-        staff.locked_until = policy.locked_until_after_failure(staff.failed_attempts, now)
+        failures = session.execute(  # atomic: parallel failures all count
+            update(Staff)
+            .where(Staff.id == staff.id)
+            .values(failed_attempts=Staff.failed_attempts + 1)
+            .returning(Staff.failed_attempts)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        locked = policy.locked_until_after_failure(failures, now)
+        if locked is not None:
+            session.execute(
+                update(Staff)
+                .where(Staff.id == staff.id)
+                .values(locked_until=locked)
+                .execution_options(synchronize_session=False)
+            )
+        session.expire(staff, ["failed_attempts", "locked_until"])
         _record(
             session,
             actor_of(staff),
@@ -290,24 +320,52 @@ def authenticate(
             "auth.sign_in_failed",
             {
                 "reason": "wrong password",
-                "failures": staff.failed_attempts,
-                "locked": staff.locked_until is not None,
+                "failures": failures,
+                "locked": locked is not None,
                 "client": client,
             },
             now=now,
         )
-        if staff.locked_until is not None:
+        if locked is not None:
             raise SignInError(
                 "account locked after repeated failures; try again later or ask an administrator"
             )
+        waiting = throttle.count_failure(session, policy, pair, address, now)
+        if waiting is not None:
+            raise _too_many(waiting, now)
         raise SignInError("wrong username or password")
     if needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
     staff.failed_attempts = 0
     staff.locked_until = None
     staff.last_sign_in_at = now
+    throttle.clear(session, pair)
     _record(session, actor_of(staff), staff, "auth.signed_in", {"client": client}, now=now)
     return staff
+
+
+def _too_many(until: dt.datetime, now: dt.datetime) -> SignInError:
+    minutes = max(1, -(-int((until - now).total_seconds()) // 60))  # rounded up
+    return SignInError(
+        "too many failed sign-ins from this device; try again in {minutes} minutes",
+        minutes=minutes,
+    )
+
+
+def _refuse_throttled(session: Session, staff: Staff | None, client: str, now: dt.datetime) -> None:
+    summary = {"reason": "throttled", "client": client}
+    if staff is None:
+        audit.record(
+            session,
+            audit.SYSTEM,
+            entity_type="staff",
+            entity_id="unknown",
+            action="auth.sign_in_refused",
+            summary=summary,
+            now=now,
+        )
+    else:
+        _record(session, actor_of(staff), staff, "auth.sign_in_refused", summary, now=now)
 
 
 def change_password(session: Session, staff: Staff, current: str, new: str, confirm: str) -> Staff:
@@ -328,4 +386,6 @@ def change_password(session: Session, staff: Staff, current: str, new: str, conf
 
 
 def record_sign_out(session: Session, staff: Staff) -> None:
+    """Sign out: every session of this account ends on the server, a copied cookie included."""
+    staff.session_epoch += 1
     _record(session, actor_of(staff), staff, "auth.signed_out", {})

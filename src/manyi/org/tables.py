@@ -133,3 +133,15 @@ class DeviceToken(Base):
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted for one key (an address at an account, or an address), and
+    until when that key must wait (`org.sign_in_throttle`)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
