@@ -34,6 +34,7 @@ from manyi.complaints.domain.taxonomy import Intake
 from manyi.errors import InvalidInput
 from manyi.org.model import UnitLevel
 from manyi.org.tables import Unit
+from manyi.parsing import ascii_int
 from manyi.personal import check_mobile, check_resident_id
 
 
@@ -167,7 +168,8 @@ def check_form(
     )
     outlet = form.outlet.strip()
     if outlet:
-        unit = session.get(Unit, int(outlet)) if outlet.isdigit() and len(outlet) < 10 else None
+        unit_id = ascii_int(outlet, 1)
+        unit = session.get(Unit, unit_id) if unit_id is not None else None
         if unit is None or not unit.active or unit.level != UnitLevel.OUTLET.value:
             problems["outlet"] = Problem(_("Please choose the outlet again from the list."))
         else:

@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import Receive, Scope, Send
 
 from manyi import __version__
 from manyi.config import Settings
@@ -23,6 +24,7 @@ from manyi.db import Database
 from manyi.errors import ManyiError
 from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
 from manyi.web.i18n import request_language, translator
+from manyi.web.id_guard import OversizedIdGuard
 from manyi.web.security import CsrfFailed, DeviceDenied, NotSignedIn, PermissionDenied
 from manyi.web.templating import render
 
@@ -51,6 +53,12 @@ def wants_json(request: Request) -> bool:
     )
 
 
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    request = Request(scope, receive)
+    _ = translator(request_language(request))
+    await error_response(request, 404, _("Page not found."))(scope, receive, send)
+
+
 def error_response(
     request: Request, status: int, message: str, field: str = "", code: str = ""
 ) -> Response:
@@ -77,6 +85,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.db = database or Database(settings.database_url, settings.session_info)
     counter_runtime.start(settings.counter_adapters)  # the counter's core, readers, PIN pads
     plug_features()
+    # Inside the session (added first: the last added is outermost), so its page can use it.
+    app.add_middleware(OversizedIdGuard, not_found=_not_found)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -224,6 +234,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         _ = translator(request_language(request))
         message = _("Page not found.") if exc.status_code == 404 else str(exc.detail)
         return error_response(request, exc.status_code, message)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        # A number past what the database holds names nothing there (see web/id_guard.py).
+        _ = translator(request_language(request))
+        return error_response(request, 404, _("Page not found."))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -22,6 +22,7 @@ from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel, path_in_scope
 from manyi.org.tables import Unit
+from manyi.parsing import ascii_int
 from manyi.web.i18n import request_language
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -98,7 +99,8 @@ def staff_options(
     session: Session = DbSession,
 ) -> Response:
     """The staff of one unit in the caller's scope, as <option>s for the named-staff list."""
-    unit = session.get(Unit, int(unit_id)) if unit_id.isdigit() else None
+    number = ascii_int(unit_id, 1)
+    unit = session.get(Unit, number) if number is not None else None
     staff = []
     if unit is not None and path_in_scope(principal.unit_path, unit.path):
         staff = queries.staff_of_unit(session, unit.id)
@@ -138,7 +140,7 @@ def _responsible_unit(session: Session, unit_id: str, unit_code: str) -> int | N
                 code=unit_code.strip(),
             )
         return found.id
-    return int(unit_id) if unit_id.strip().isdigit() else None
+    return ascii_int(unit_id, 1)
 
 
 @router.post("/new")

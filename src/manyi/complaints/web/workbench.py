@@ -64,11 +64,16 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+# A filter date outside these is malformed: past them, a day's bounds in a time zone overflow.
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
+
+
 def _date(value: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(value) if value else None
+        day = dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and _FIRST_DAY <= day <= _LAST_DAY else None
 
 
 def parse_filters(params: dict[str, str], caller: Caller) -> Filters:

@@ -226,6 +226,10 @@ class Policy:
 def check_announcement(template: str, field_name: str) -> None:
     if not template.strip() or len(template) > 200:
         raise InvalidInput("announcement must be 1–200 characters", field_name)
+    # A format spec may pad a field to any width ({number:>3000000}): the text a board shows
+    # and every event and audit record would carry it. Bound what a call can become.
+    if len(announcement_or_none(template) or "") > 400:
+        raise InvalidInput("announcement must be 1–200 characters", field_name)
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError:
@@ -247,6 +251,15 @@ def check_announcement(template: str, field_name: str) -> None:
             "{{number}}, {{counter}}, {{service}}",
             field_name,
         )
+
+
+def announcement_or_none(template: str) -> str | None:
+    """A call made with `template` for the widest number, counter and service; None if the
+    template cannot make one."""
+    try:
+        return announcement(template, "A99999", 999, "x" * 40)
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
 
 
 def announcement(template: str, number: str, counter: int, service: str = "") -> str:

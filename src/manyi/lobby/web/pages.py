@@ -28,6 +28,7 @@ from manyi.lobby.web.schemas import status_json
 from manyi.org.device_tokens import DeviceAuthError, DeviceKind, authenticate_device
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.tables import DeviceToken, Staff, Unit
+from manyi.parsing import ascii_int
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DEVICE_COOKIE, DbSession, Principal, device, public, require
 from manyi.web.templating import render
@@ -92,10 +93,11 @@ def pair(
         return render(request, "device_pair.html", {"error": message}, 400)
     target = PAGE_FOR_KIND[device_token.kind]
     if device_token.kind == DeviceKind.RATING_PAD.value:
-        if not counter.strip().isdigit() or not 1 <= int(counter) <= 999:
+        number = ascii_int(counter, 1, 999)
+        if number is None:
             message = _("A rating pad needs the number of its counter.")
             return render(request, "device_pair.html", {"error": message}, 400)
-        target = f"{target}/{int(counter)}"
+        target = f"{target}/{number}"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         DEVICE_COOKIE,

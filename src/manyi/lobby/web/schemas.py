@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from manyi.lobby import queries
 from manyi.lobby.counter_ctx import CounterResult
@@ -21,7 +21,9 @@ class IssueIn(BaseModel):
 
     service: str = Field(min_length=1, max_length=16, description="service code, e.g. A")
     klass: PriorityClass = Field(default=PriorityClass.NORMAL, alias="class")
-    due_at: dt.datetime | None = Field(default=None, description="appointments: booked time")
+    due_at: AwareDatetime | None = Field(
+        default=None, description="appointments: booked time, with its UTC offset"
+    )
     customer_ref: str | None = Field(default=None, max_length=64)
     outlet: str | None = Field(
         default=None,
