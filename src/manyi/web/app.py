@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +22,7 @@ from manyi.counter.adapters import registry as counter_runtime
 from manyi.db import Database
 from manyi.errors import ManyiError
 from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
+from manyi.web.headers import SecurityHeaders
 from manyi.web.i18n import request_language, translator
 from manyi.web.id_guard import OversizedIdGuard
 from manyi.web.security import CsrfFailed, DeviceDenied, NotSignedIn, PermissionDenied
@@ -51,6 +51,16 @@ def wants_json(request: Request) -> bool:
         path.startswith(("/api/", "/device/api/"))
         or "application/json" in request.headers.get("accept", "").split(",")[0]
     )
+
+
+API_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>manyi API</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/js/api_docs.js"></script></body></html>
+"""
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
@@ -87,6 +97,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     plug_features()
     # Inside the session (added first: the last added is outermost), so its page can use it.
     app.add_middleware(OversizedIdGuard, not_found=_not_found)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -166,13 +177,8 @@ def _install_routes(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="manyi API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+        # Swagger UI from local files, started by a script file (no inline script: headers.py).
+        return HTMLResponse(API_DOCS_PAGE)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
