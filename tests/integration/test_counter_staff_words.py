@@ -133,3 +133,16 @@ def test_the_bundle_list_says_bundle_reference_and_how_an_archived_run_went(
     assert "业务编号" in table and "投诉编号" not in table
     assert "电子凭证已归档" in table or "已归档" in table
     assert 'data-outcome="partial"' in table and "部分办理成功" in table
+
+
+def test_a_value_refused_at_confirmation_is_named_by_its_label(
+    db: Database, rt: registry.Runtime, teller: TestClient
+) -> None:
+    ref = opened(db, rt, teller, "500")
+    with db.session() as session:  # a value that no longer passes (as a date that has passed)
+        row = session.scalar(select(CounterBundle).where(CounterBundle.reference == ref))
+        assert row is not None
+        row.form_values = {**row.form_values, "item2.amount": "0"}
+    refused = post(teller, f"/counter/bundles/{ref}/confirm")
+    assert refused.status_code == 422
+    assert error_of(refused.text) == "金额（取款）：金额必须大于 0"

@@ -155,8 +155,11 @@ def refuse(
     reference: str,
     exc: ManyiError,
     open_form: str = "",
+    *,
+    typed: str = "",
 ) -> Response:
-    """The bundle screen with the service's reason for refusing, and its status."""
+    """The bundle screen with the service's reason for refusing, and its status; values the
+    form refuses (a date passed since the pre-fill) each by its field's label."""
     return show(
         request,
         session,
@@ -164,8 +167,10 @@ def refuse(
         reference,
         status_code=exc.status_code,
         error=error_text(request, exc),
+        problems=exc.problems if isinstance(exc, FormInvalid) else (),
         error_field=exc.field,
         open_form=open_form,
+        typed=typed,
     )
 
 
@@ -206,30 +211,8 @@ def correct(
     try:
         with session.begin_nested():
             bundles.correct(session, clerk_of(principal), reference, key, typed, utcnow())
-    except FormInvalid as exc:
-        return show(
-            request,
-            session,
-            principal,
-            reference,
-            status_code=exc.status_code,
-            problems=exc.problems,
-            error_field=exc.field,
-            open_form=key,
-            typed=typed,
-        )
     except ManyiError as exc:
-        return show(
-            request,
-            session,
-            principal,
-            reference,
-            status_code=exc.status_code,
-            error=error_text(request, exc),
-            error_field=exc.field,
-            open_form=key,
-            typed=typed,
-        )
+        return refuse(request, session, principal, reference, exc, key, typed=typed)
     return RedirectResponse(f"/counter/bundles/{reference}?done=corrected", status_code=303)
 
 
