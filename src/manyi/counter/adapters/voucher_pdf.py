@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any, Final
 from xml.sax.saxutils import escape
@@ -40,11 +41,19 @@ __all__ = ["FALLBACK_FONT", "FONT", "VoucherData", "VoucherLine", "missing", "re
 FONT: Final = "WenQuanYiMicroHei"
 FALLBACK_FONT: Final = "STSong-Light"
 _FONT_FILE: Final = resources.files("manyi.counter.adapters").joinpath("fonts", "wqy-microhei.ttc")
-with resources.as_file(_FONT_FILE) as _path:
-    _TTF: Final = TTFont(FONT, str(_path), subfontIndex=0)
-pdfmetrics.registerFont(_TTF)
-pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-_GLYPHS: Final[frozenset[int]] = frozenset(_TTF.face.charToGlyph)
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    """Register both fonts (once, on the first voucher: reading the 5 MB font takes a fifth
+    of a second that a process that never issues one should not pay); the code points the
+    embedded font has glyphs for."""
+    with resources.as_file(_FONT_FILE) as path:
+        font = TTFont(FONT, str(path), subfontIndex=0)
+    pdfmetrics.registerFont(font)
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    return frozenset(font.face.charToGlyph)
+
 
 _BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
 _SMALL = ParagraphStyle("small", parent=_BODY, fontSize=8, leading=10)
@@ -119,14 +128,16 @@ class VoucherData:
 
 def missing(text: str) -> set[str]:
     """The characters of `text` the embedded font has no glyph for (drawn in the fallback)."""
-    return {char for char in text if ord(char) not in _GLYPHS and not char.isspace()}
+    glyphs = _glyphs()
+    return {char for char in text if ord(char) not in glyphs and not char.isspace()}
 
 
 def _markup(text: str) -> str:
     """Escaped paragraph text, a run of characters the font lacks in the fallback font."""
+    glyphs = _glyphs()
     out: list[str] = []
     for char in text:
-        if ord(char) in _GLYPHS or char.isspace():
+        if ord(char) in glyphs or char.isspace():
             out.append(escape(char))
         else:
             out.append(f'<font name="{FALLBACK_FONT}">{escape(char)}</font>')
@@ -139,6 +150,7 @@ def _p(text: str, style: ParagraphStyle = _BODY) -> Paragraph:
 
 def render(data: VoucherData) -> tuple[bytes, int]:
     """The voucher as PDF bytes, and its number of pages."""
+    _glyphs()
     words = _WORDS.get(data.lang, _WORDS["zh-CN"])
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
