@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pypdf
 
@@ -89,7 +90,8 @@ def test_the_font_is_embedded_and_a_rare_character_falls_back_instead_of_a_box()
     assert pages == 1
     assert missing("𠮷野家") == {"𠮷"}
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    fonts = reader.pages[0]["/Resources"]["/Font"]
+    resources: Any = reader.pages[0]["/Resources"]
+    fonts = resources["/Font"]
     names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
     assert any(name.endswith("+" + FONT) or FONT in name for name in names), names
     assert any("STSong-Light" in name for name in names), names
