@@ -99,7 +99,7 @@ def test_english_labels_come_from_the_dictionary(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("codes", "field", "value", "message"),
     [
-        (OPENING, "id_number", "110105194912310021", "校验位应为 X"),
+        (OPENING, "id_number", "110105194912310021", "身份证号码有误，请核对最后一位"),
         (OPENING, "mobile", "1381234567", "手机号应为 11 位，实际为 10 位"),
         (OPENING, "item4.amount", "-5", "金额必须大于 0"),
         (["card_loss"], "card_number", "6228880000000000002", "卡号校验未通过"),

@@ -112,3 +112,53 @@ def test_the_customer_signs_once_after_the_run(db: Database, sim: Sim, tmp_path:
         act(db, "teller.a", voucher.voucher_pdf, reference, var_dir=tmp_path)
     issued = act(db, "teller.a", voucher.issue_voucher, reference, T0, var_dir=tmp_path)
     assert issued.pages == 1
+
+
+def _issued_text(db: Database, reference: str, tmp_path: Path, lang: str) -> str:
+    act(db, "teller.a", voucher.sign, reference, png(), T0 + 3 * MINUTE)
+    issued = act(
+        db,
+        "teller.a",
+        voucher.issue_voucher,
+        reference,
+        T0 + 4 * MINUTE,
+        var_dir=tmp_path,
+        lang=lang,
+    )
+    data = voucher.voucher_path(tmp_path, issued.sha256).read_bytes()
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.split())  # a cell's line breaks as spaces
+
+
+_INTERNAL = ("balance_after", "pin_invalid", "PIN is wrong", "(v1)", "supervisor", "approved", "·")
+
+
+def test_the_voucher_speaks_the_customers_language_without_internal_codes(
+    db: Database, sim: Sim, tmp_path: Path
+) -> None:
+    text = _issued_text(db, ran(db, sim), tmp_path, "zh-CN")
+    for expected in ("交易后余额：", "成功", "主管授权，已同意（sup.a，", "取款", "交易流水号"):
+        assert expected in text, expected
+    for internal in (*_INTERNAL, "Withdrawal", "Cash", "E-voucher", "Asia/Shanghai"):
+        assert internal not in text, internal
+
+
+def test_an_english_voucher_has_english_labels_only(db: Database, sim: Sim, tmp_path: Path) -> None:
+    text = _issued_text(db, ran(db, sim), tmp_path, "en")
+    for expected in ("E-voucher", "Balance after: ", "Supervisor authorisation, approved (sup.a"):
+        assert expected in text, expected
+    for internal in (*_INTERNAL[:4], "电子回单", "业务编号", "成功"):
+        assert internal not in text, internal
+
+
+def test_a_refused_item_says_why_in_words_not_the_cores_code(
+    db: Database, sim: Sim, tmp_path: Path
+) -> None:
+    values = customer(sim, "zhang_wei") | {"item1.amount": "100", "item1.currency": "CNY"}
+    reference = ready(db, sim, "zhang_wei", ["withdraw"], values)
+    sim.pad.customer_types("999999")  # the wrong PIN
+    act(db, "teller.a", running.run, reference, T0 + 2 * MINUTE, pin_pad=sim.pad, core=sim.core)
+    text = _issued_text(db, reference, tmp_path, "zh-CN")
+    assert "密码错误" in text and "未成功" in text
+    for internal in _INTERNAL:
+        assert internal not in text, internal

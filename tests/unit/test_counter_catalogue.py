@@ -31,6 +31,7 @@ from manyi.counter.domain.fields import DEF_PREFIX, field_dictionary
 from manyi.errors import InvalidInput, NotFound
 from manyi.personal import id_check_char
 
+CHECK_DIGIT = "the ID number is wrong: please check the last character"
 TODAY = dt.date(2025, 6, 1)
 # A 2023 foreign permanent resident ID number: 9, then 16 digits, then a GB 11643 check char.
 FPR_2023 = "93301019800101001" + id_check_char("93301019800101001")
@@ -152,7 +153,7 @@ def test_problems_come_one_per_field_in_form_order() -> None:
     values = good_item(tx) | {"amount": "1.234", "id_number": "110105194912310021", "mobile": "1"}
     found = validate_item(tx, values, today=TODAY)
     assert [p.field for p in found] == ["id_number", "amount", "mobile"]
-    assert (found[0].message_id, found[0].params) == ("the check digit should be {c}", {"c": "X"})
+    assert found[0].message_id == "the ID number is wrong: please check the last character"
 
 
 def test_a_type_tightens_its_fields() -> None:
@@ -163,8 +164,16 @@ def test_a_type_tightens_its_fields() -> None:
     term = CATALOGUE.get("term_deposit")
     found = validate_item(term, good_item(term) | {"amount": "49.99"}, today=TODAY)
     assert [(p.field, p.message_id, dict(p.params)) for p in found] == [
-        ("amount", "must be at least {limit}", {"limit": "50"})
+        ("amount", "the amount must be at least {limit}", {"limit": "50.00"})
     ]
+    # Over every amount's bound and the type's own: the type's limit is the one named.
+    withdraw = CATALOGUE.get("withdraw")
+    for huge in ("1000000000", "1000000000000000000"):
+        found = validate_item(withdraw, good_item(withdraw) | {"amount": huge}, today=TODAY)
+        assert [(p.field, p.message_id, dict(p.params)) for p in found] == [
+            ("amount", "the amount may be at most {limit}", {"limit": "1,000,000.00"})
+        ], huge
+    assert messages(withdraw, good_item(withdraw) | {"amount": "1000000"}) == {}
     assert messages(term, good_item(term) | {"amount": "50"}) == {}
     wealth = CATALOGUE.get("wealth_buy")
     assert messages(wealth, good_item(wealth) | {"risk_acknowledged": "no"}) == {
@@ -204,7 +213,7 @@ def test_good_id_numbers(id_type: str, number: str) -> None:
 @pytest.mark.parametrize(
     ("id_type", "number", "message_id"),
     [
-        ("resident_id", "110105194912310021", "the check digit should be {c}"),
+        ("resident_id", "110105194912310021", CHECK_DIGIT),
         ("resident_id", "11010519491231002", "an ID number has 18 characters, not {n}"),
         ("resident_id", "010105194912310021", "the region code {code} cannot start with 0"),
         ("resident_id", "110105203001010011", "birth date {d} is in the future"),
@@ -213,7 +222,7 @@ def test_good_id_numbers(id_type: str, number: str) -> None:
         ("hk_macau_permit", "C12345678", MESSAGES["id_hk_macau"]),
         ("taiwan_permit", "T1234567", "a Taiwan permit number has 8 digits"),
         ("foreign_permanent_residence", "US330119800101", FPR_SHAPE),
-        ("foreign_permanent_residence", FPR_2023[:17] + WRONG, "the check digit should be {c}"),
+        ("foreign_permanent_residence", FPR_2023[:17] + WRONG, CHECK_DIGIT),
     ],
 )
 def test_bad_id_numbers(id_type: str, number: str, message_id: str) -> None:

@@ -315,7 +315,8 @@ def test_good_amounts(typed: str, stored: str) -> None:
         ("1.2.3", "write the amount in digits, e.g. 1000.00"),
         ("1,00", "write the amount in digits, e.g. 1000.00"),
         ("NaN", "write the amount in digits, e.g. 1000.00"),
-        ("1000000000000", "must be at most {limit}"),
+        ("1000000000000", "the amount may be at most {limit}"),
+        ("12345678901234567890", "the amount may be at most {limit}"),  # not "15 characters"
     ],
 )
 def test_bad_amounts(typed: str, message_id: str) -> None:
@@ -329,7 +330,10 @@ def test_amounts_are_strings_never_numbers(value: object) -> None:
 
 def test_amount_bounds_are_compared_as_decimals() -> None:
     found = problem("daily_limit", "5000000.01")
-    assert (found.message_id, found.params) == ("must be at most {limit}", {"limit": "5000000"})
+    assert (found.message_id, found.params) == (
+        "the amount may be at most {limit}",
+        {"limit": "5,000,000.00"},
+    )
     assert check_value("daily_limit", "5000000", today=TODAY) == "5000000"
 
 
@@ -427,3 +431,14 @@ def test_fpr_2023_numbers_have_a_check_character() -> None:
     used there must agree with manyi.personal."""
     first17 = "93301019800101001"
     assert len(first17 + id_check_char(first17)) == 18
+
+
+def test_an_elderly_customer_reads_a_wrong_id_number_and_a_money_limit_plainly() -> None:
+    from manyi.counter.domain.catalogue import check_id_number
+    from manyi.web.i18n import translator
+
+    zh = translator("zh-CN")
+    with pytest.raises(FieldError) as caught:
+        check_id_number("resident_id", "110105194912310021", today=TODAY)
+    assert caught.value.problem.text(zh) == "身份证号码有误，请核对最后一位"
+    assert problem("daily_limit", "9" * 20).text(zh) == "金额不能超过 5,000,000.00"

@@ -328,7 +328,7 @@ def test_merged_validation_uses_the_merged_keys() -> None:
     }
     found = [(p.field, p.message_id) for p in form.validate(values, today=TODAY)]
     assert found == [
-        ("id_number", "the check digit should be {c}"),
+        ("id_number", "the ID number is wrong: please check the last character"),
         ("item1.amount", "the amount must be greater than 0"),
         ("item2.amount", "at most 2 decimal places"),
         ("item2.currency", "not one of the allowed choices"),

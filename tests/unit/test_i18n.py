@@ -51,6 +51,37 @@ def error_messages() -> set[str]:
     return found
 
 
+def notification_subjects() -> set[str]:
+    """The subjects of the staff notifications manyi writes: `tell`'s fourth argument, a
+    `subject=` keyword, or a `*_SUBJECT` constant; each is a message id shown translated."""
+    found: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            values: list[ast.expr] = []
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name == "tell" and len(node.args) > 3:
+                    values.append(node.args[3])
+                if name in {"tell", "enqueue"}:
+                    values += [k.value for k in node.keywords if k.arg == "subject"]
+            elif isinstance(node, ast.Assign):
+                names = [getattr(t, "id", "") for t in node.targets]
+                if any(n.endswith("_SUBJECT") for n in names):
+                    values.append(node.value)
+            found |= {
+                v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            }
+    return found
+
+
+def test_staff_notification_subjects_have_chinese() -> None:
+    subjects = notification_subjects()
+    assert "Complaint {reference} is at risk: due {due}" in subjects
+    zh = catalogue("zh_CN")
+    missing = sorted(s for s in subjects if s not in zh)
+    assert not missing, f"notification subjects without zh_CN: {missing}"
+
+
 def coded_keys() -> set[str]:
     keys = {f"role:{r.value}" for r in Role} | {f"level:{lv.value}" for lv in UnitLevel}
     keys |= {f"device:{k.value}" for k in DeviceKind}

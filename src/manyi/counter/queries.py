@@ -39,6 +39,7 @@ __all__ = [
     "recent",
     "request_shown",
     "requests_shown",
+    "run_outcomes",
     "view",
 ]
 
@@ -126,6 +127,27 @@ def recent(
             .limit(limit)
         )
     )
+
+
+def run_outcomes(session: Session, bundles: list[CounterBundle]) -> dict[int, str]:
+    """How each bundle's run went, by bundle id, for those that ran: "done" (every item
+    posted), "partial" or "failed" (none posted). A signed or archived bundle's state no
+    longer says it; its items still do."""
+    ran = [b.id for b in bundles if b.finished_at is not None]
+    if not ran:
+        return {}
+    posted: dict[int, list[bool]] = {}
+    rows = session.execute(
+        select(CounterBundleItem.bundle_id, CounterBundleItem.status).where(
+            CounterBundleItem.bundle_id.in_(ran)
+        )
+    )
+    for bundle_id, status in rows:
+        posted.setdefault(bundle_id, []).append(status == "posted")
+    return {
+        bundle_id: "done" if all(flags) else "partial" if any(flags) else "failed"
+        for bundle_id, flags in posted.items()
+    }
 
 
 # --- authorisation requests, for the supervisors' screens -------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.counter import store as bundle_store
+from manyi.counter import voucher_text as words
 from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.adapters.voucher_pdf import VoucherData, VoucherLine, render
 from manyi.counter.domain.bundle_states import Action, next_state
@@ -43,8 +44,6 @@ MAX_SIGNATURE_BYTES: Final = 512 * 1024
 MAX_SIGNATURE_PIXELS: Final = (2400, 1200)
 _PNG: Final = b"\x89PNG\r\n\x1a\n"
 _MASKED_OUTPUTS: Final = frozenset({"account_number", "card_number"})
-_LEVELS: Final = {"supervisor": "主管授权 supervisor", "remote": "远程授权 remote centre"}
-_DECISIONS: Final = {"approved": "同意 approved", "rejected": "拒绝 rejected"}
 
 
 def voucher_path(var_dir: Path, sha256: str) -> Path:
@@ -85,16 +84,18 @@ def sign(
     return signature
 
 
-def _details(item: CounterBundleItem) -> str:
-    parts = [
-        f"{key}: {mask_card(value) if key in _MASKED_OUTPUTS else value}"
-        for key, value in sorted(item.outputs.items())
-    ]
-    if item.error_code:
-        parts.append(f"{item.error_code}: {item.message}")
-    elif item.status == "skipped":
-        parts.append(item.message)
-    return "; ".join(parts)
+def _details(item: CounterBundleItem, lang: str) -> str:
+    """The item's outputs and why it was not done, in words; codes the customer cannot
+    read (an output without a label, the core's English message) are left out."""
+    parts = []
+    for key, value in sorted(item.outputs.items()):
+        shown = mask_card(value) if key in _MASKED_OUTPUTS else str(value)
+        text = words.output_text(key, shown, lang)
+        if text is not None:
+            parts.append(text)
+    if reason := words.error_text(item.error_code or "", item.status, lang):
+        parts.append(reason)
+    return ("; " if lang == "en" else "；").join(parts)
 
 
 def _amount(values: dict[str, object]) -> str:
@@ -102,15 +103,14 @@ def _amount(values: dict[str, object]) -> str:
     return "" if amount is None else f"{values.get('currency') or 'CNY'} {amount:,.2f}"
 
 
-def _authorisation(row: CounterAuthorisation | None, zone: ZoneInfo) -> str:
+def _authorisation(row: CounterAuthorisation | None, zone: ZoneInfo, lang: str) -> str:
     if row is None:
-        return "无需授权 none needed"
+        return words.authorisation_text("", "", "", "", lang)
     when = row.decided_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if row.decided_at else ""
-    decision = _DECISIONS.get(row.state, row.state)
-    return f"{_LEVELS.get(row.level, row.level)} · {decision} · {row.decided_by} {when}".strip()
+    return words.authorisation_text(row.level, row.state, row.decided_by or "", when, lang)
 
 
-def _data(session: Session, bundle: CounterBundle, now: dt.datetime) -> VoucherData:
+def _data(session: Session, bundle: CounterBundle, now: dt.datetime, lang: str) -> VoucherData:
     outlet = session.get_one(Unit, bundle.outlet_id)
     zone = ZoneInfo(outlet.timezone)
     teller = session.get_one(Staff, bundle.teller_id)
@@ -123,41 +123,61 @@ def _data(session: Session, bundle: CounterBundle, now: dt.datetime) -> VoucherD
     values = bundle.form_values
     customer = str(values.get("customer_name") or "")
     if values.get("id_number"):
-        customer += f" ({mask_id(str(values['id_number']))})"
+        masked = mask_id(str(values["id_number"]))
+        customer += f" ({masked})" if lang == "en" else f"（{masked}）"
+
+    outlet_name = outlet.name_en if lang == "en" and outlet.name_en else outlet.name_zh
 
     def local(at: dt.datetime) -> str:
         return at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
     return VoucherData(
         reference=bundle.reference,
-        outlet=f"{outlet.name_zh} ({outlet.code})",
+        outlet=f"{outlet_name} ({outlet.code})"
+        if lang == "en"
+        else f"{outlet_name}（{outlet.code}）",
         teller=teller.display_name,
         customer=customer,
-        time=f"{local(now)} {outlet.timezone}",
+        time=f"{local(now)} {_offset(now.astimezone(zone))}",
         lines=[
             VoucherLine(
                 number=item.number,
-                name=f"{tx.names.zh} / {tx.names.en} (v{tx.version})",
+                name=tx.names.en if lang == "en" else tx.names.zh,
                 amount=_amount(item.item_values),
-                status=item.status,
+                status=words.status_text(item.status, lang),
                 core_reference=item.core_reference,
-                details=_details(item),
+                details=_details(item, lang),
             )
             for item, tx in zip(items, types, strict=True)
         ],
-        authorisation=_authorisation(request, zone),
+        authorisation=_authorisation(request, zone, lang),
         signature_png=signature.png,
         signed_at=local(signature.signed_at),
+        lang=lang,
     )
 
 
+def _offset(at: dt.datetime) -> str:
+    """ "UTC+08:00": the zone of the times shown, without the zone database's name."""
+    offset = at.strftime("%z") or "+0000"
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
 def issue_voucher(
-    session: Session, teller: Clerk, reference: str, now: dt.datetime, *, var_dir: Path
+    session: Session,
+    teller: Clerk,
+    reference: str,
+    now: dt.datetime,
+    *,
+    var_dir: Path,
+    lang: str = "zh-CN",
 ) -> CounterVoucher:
-    """Render, store and register the bundle's e-voucher; the bundle is then archived."""
+    """Render, store and register the bundle's e-voucher; the bundle is then archived.
+
+    `lang` is the customer's language: "zh-CN" (the default) or "en"."""
     bundle = bundle_store.own_bundle(session, teller, reference)
     target = next_state(bundle.state, Action.ARCHIVE)
-    pdf, pages = render(_data(session, bundle, now))
+    pdf, pages = render(_data(session, bundle, now, "en" if lang == "en" else "zh-CN"))
     digest = hashlib.sha256(pdf).hexdigest()
     path = voucher_path(var_dir, digest)
     if not path.exists():

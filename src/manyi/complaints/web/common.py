@@ -268,7 +268,10 @@ def _checker_reasons(_: Translate) -> list[tuple[re.Pattern[str], str]]:
             re.compile(r"region code (?P<code>\w+) cannot start with 0"),
             _("the region code {code} cannot start with 0"),
         ),
-        (re.compile(r"check digit should be (?P<c>\w)"), _("the check digit should be {c}")),
+        (
+            re.compile(r"check digit should be (?P<c>\w)"),
+            _("the ID number is wrong: please check the last character"),
+        ),
         (re.compile(r"birth date (?P<d>\d+) is not a date"), _("birth date {d} is not a date")),
         (re.compile(r"birth date (?P<d>\d+) is before 1900"), _("birth date {d} is before 1900")),
         (

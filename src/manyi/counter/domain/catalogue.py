@@ -37,11 +37,13 @@ from manyi.counter.adapters.core import PostingKind
 from manyi.counter.domain.authorisation_rules import Level, Rule, level_for_item, parse_rules
 from manyi.counter.domain.field_checks import amount_of, compact
 from manyi.counter.domain.field_problems import (
+    MESSAGES,
     FieldError,
     FieldProblem,
     describe_error,
     from_personal,
     invalid,
+    money_text,
     read_data,
 )
 from manyi.counter.domain.fields import DEF_PREFIX, Names, check_value, field_dictionary
@@ -318,7 +320,7 @@ def _check_item(
         try:
             clean[name] = check_value(name, value, today=today)
         except FieldError as exc:
-            problems[name] = exc.problem
+            problems[name] = _own_bound(tx, exc.problem)
     for name in tx.required - clean.keys() - problems.keys():
         problems[name] = invalid("required", name).problem
     for error in _validator(tx).iter_errors(clean):
@@ -330,6 +332,19 @@ def _check_item(
         problems.setdefault(problem.field, problem)
     order = {name: index for index, name in enumerate(tx.fields)}
     return clean, sorted(problems.values(), key=lambda p: order.get(p.field, len(order)))
+
+
+def _own_bound(tx: TransactionType, problem: FieldProblem) -> FieldProblem:
+    """A value over the dictionary's money bound is over the type's own, tighter one too:
+    the problem names the type's limit (a withdrawal's, not every amount's)."""
+    own = tx.schema.get("properties", {}).get(problem.field, {})
+    for keyword, key in (
+        ("x-manyi-maximum", "amount_at_most"),
+        ("x-manyi-minimum", "amount_at_least"),
+    ):
+        if keyword in own and problem.message_id == MESSAGES[key]:
+            return FieldProblem(problem.field, MESSAGES[key], {"limit": money_text(own[keyword])})
+    return problem
 
 
 def required_level(

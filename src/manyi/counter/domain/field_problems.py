@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any, Final
 
@@ -25,6 +26,7 @@ __all__ = [
     "describe_error",
     "from_personal",
     "invalid",
+    "money_text",
     "read_data",
 ]
 
@@ -94,6 +96,14 @@ def from_personal(exc: ValueError, field: str = "") -> FieldError:
     return invalid("reason", field, reason=reason)
 
 
+def money_text(bound: object) -> str:
+    """A decimal bound as the teller and the customer read money: "1,000,000.00"."""
+    try:
+        return f"{Decimal(str(bound)):,.2f}"
+    except InvalidOperation:
+        return str(bound)
+
+
 def describe_error(error: Any, example: str | None = None) -> tuple[str, dict[str, object]]:
     """A jsonschema `ValidationError` as a friendly message id and its parameters."""
     keyword, bound = str(error.validator), error.validator_value
@@ -107,7 +117,9 @@ def describe_error(error: Any, example: str | None = None) -> tuple[str, dict[st
         return MESSAGES["date"], {"example": example or "2025-01-31"}
     if keyword == "const":
         return (MESSAGES["confirm"], {}) if bound is True else (MESSAGES["const"], {"value": bound})
+    if keyword in ("x-manyi-minimum", "x-manyi-maximum"):  # decimal bounds: money
+        return MESSAGES[_KEYWORD_MESSAGES[keyword]], {"limit": money_text(bound)}
     if keyword in _KEYWORD_MESSAGES:
-        limit = {"limit": bound} if keyword.startswith(("min", "max", "exclusive", "x-")) else {}
+        limit = {"limit": bound} if keyword.startswith(("min", "max", "exclusive")) else {}
         return MESSAGES[_KEYWORD_MESSAGES[keyword]], limit
     return MESSAGES["reason"], {"reason": str(error.message)}

@@ -169,6 +169,16 @@ def check_value(field_id: str, value: object, *, today: dt.date) -> Any:
         clean = CHECKS[spec.check](value, today) if spec.check else value
     except FieldError as exc:
         raise FieldError(field_id, exc.message_id, exc.params) from None
-    for error in dictionary.field_validator(field_id).iter_errors(clean):
+    errors = sorted(dictionary.field_validator(field_id).iter_errors(clean), key=_rank)
+    for error in errors:
         raise FieldError(field_id, *describe_error(error, spec.example))
     return clean
+
+
+# A huge amount breaks both its money bound and its length: the bound is what the teller
+# and the customer understand ("at most 1,000,000.00", not "at most 15 characters").
+_LAST: Final = frozenset({"maxLength", "minLength"})
+
+
+def _rank(error: Any) -> int:
+    return 1 if str(error.validator) in _LAST else 0

@@ -19,20 +19,21 @@ from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.id_reader import SimulatedIdCardReader
 from manyi.counter.adapters.pin_pad import SimulatedPinPad
-from manyi.counter.domain.authorisation_rules import Level
+from manyi.counter.domain.authorisation_rules import AuthorisationRequest, Level
 from manyi.counter.domain.bundle_states import Action, BundleState
 from manyi.counter.domain.field_checks import LONG_TERM
+from manyi.counter.domain.field_problems import FieldProblem
 from manyi.counter.domain.fields import field_dictionary
 from manyi.counter.domain.merge import MergedForm
 from manyi.counter.tables import CounterSignature, CounterVoucher
-from manyi.counter.web.common import level_labels
+from manyi.counter.web.common import level_labels, reason_text
 from manyi.counter.web.prefill_forms import name_in
 from manyi.db import Session, utcnow
 from manyi.org.tables import Unit
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import Principal
 
-__all__ = ["bundle_context", "station_of"]
+__all__ = ["bundle_context", "field_label", "problems_text", "station_of"]
 
 S = BundleState
 _RAN: Final = frozenset({S.DONE, S.PARTIAL, S.FAILED})
@@ -90,6 +91,26 @@ class Step:
     current: bool
 
 
+@dataclass(frozen=True)
+class CorrectionRow:
+    """One correction as the teller reads it: the field's label, the values as shown."""
+
+    label: str
+    old: str
+    new: str
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class NeededLine:
+    """One item of the authorisation the bundle needs, in the page's language."""
+
+    level: str
+    name: str
+    money: str
+    reasons: list[str]
+
+
 @dataclass
 class NextStep:
     key: str  # confirm | identity | authorisation | wait | run | retry | sign | voucher | none
@@ -111,6 +132,31 @@ def _shown(form: MergedForm, key: str, value: object, _: Translate, lang: str) -
     if value == LONG_TERM:
         return _("Valid for life")
     return str(value)
+
+
+def field_label(form: MergedForm, key: str, lang: str) -> str:
+    """A form key ("item1.amount") as the teller reads it: "金额（取款）"; the key itself
+    only for one the form does not have."""
+    try:
+        merged = form.field(key)
+    except KeyError:
+        return key
+    label = name_in(merged.label, lang)
+    if merged.item is None or len(form.items) < 2:
+        return label
+    item = name_in(form.items[merged.item - 1].names, lang)
+    return f"{label} ({item})" if lang == "en" else f"{label}（{item}）"
+
+
+def problems_text(
+    form: MergedForm, problems: tuple[FieldProblem, ...], _: Translate, lang: str
+) -> str:
+    """What the form refuses, each field by its label with its reason."""
+    parts = [
+        _("{field}: {reason}").format(field=field_label(form, p.field, lang), reason=p.text(_))
+        for p in problems
+    ]
+    return _("; ").join(parts)
 
 
 def _sections(
@@ -153,6 +199,26 @@ def _sections(
                 )
         out.append(SectionRows(name_in(section.names, lang), rows))
     return out
+
+
+def _corrections(view: queries.BundleView, _: Translate, lang: str) -> list[CorrectionRow]:
+    form = view.form
+
+    def shown(key: str, value: object) -> str:
+        try:
+            return _shown(form, key, value, _, lang)
+        except KeyError:  # a field the form no longer has: the value as stored
+            return "—" if value in (None, "") else str(value)
+
+    return [
+        CorrectionRow(
+            label=field_label(form, c.field, lang),
+            old=shown(c.field, c.old_value),
+            new=shown(c.field, c.new_value),
+            confirmed=c.confirmed_at is not None,
+        )
+        for c in view.corrections
+    ]
 
 
 def result_labels(_: Translate) -> dict[str, str]:
@@ -224,6 +290,31 @@ def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
             )
         )
     return rows
+
+
+def _needed_lines(
+    view: queries.BundleView, needed: AuthorisationRequest | None, _: Translate, lang: str
+) -> list[NeededLine]:
+    """The request's lines as the teller reads them: the type's name in the page's language
+    (not the stored "1. 存款 / Cash deposit" label) and each reason worded."""
+    if needed is None:
+        return []
+    return [
+        NeededLine(
+            level=line.level.code,
+            name=name_in(tx.names, lang),
+            money=_money(item.item_values),
+            reasons=[reason_text(reason, _) for reason in line.reasons],
+        )
+        for line, item, tx in zip(needed.lines, view.items, view.types, strict=True)
+    ]
+
+
+def _money(values: dict[str, Any]) -> str:
+    amount = values.get("amount")
+    if amount in (None, ""):
+        return ""
+    return f"{values.get('currency') or 'CNY'} {_amount(amount)}"
 
 
 def _steps(view: queries.BundleView, level: Level, _: Translate) -> list[Step]:
@@ -310,8 +401,9 @@ def bundle_context(
         "next": next_step,
         "level": level,
         "needed": needed,
+        "needed_lines": _needed_lines(view, needed, _, lang),
         "request_row": view.request,
-        "corrections": view.corrections,
+        "corrections": _corrections(view, _, lang),
         "pending_corrections": pending,
         "can_correct": own and Action.CORRECT in view.actions,
         "can_cancel": own and Action.CANCEL in view.actions,

@@ -147,14 +147,18 @@ def sign(
 def issue_voucher(
     reference: str, request: Request, principal: Principal = OPERATE, session: Session = DbSession
 ) -> Response:
+    """The voucher's labels are in the language of the counter's screens, the customer's."""
     var_dir = request.app.state.settings.var_dir
+    lang = request_language(request)
     return act(
         request,
         session,
         principal,
         reference,
         "archived",
-        lambda s, clerk, ref: voucher.issue_voucher(s, clerk, ref, utcnow(), var_dir=var_dir),
+        lambda s, clerk, ref: voucher.issue_voucher(
+            s, clerk, ref, utcnow(), var_dir=var_dir, lang=lang
+        ),
     )
 
 

@@ -27,11 +27,13 @@ from manyi.counter import authorisations, bundles, demo, queries
 from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.id_reader import SimulatedIdCardReader
-from manyi.counter.web.bundle_screen import bundle_context, station_of
+from manyi.counter.prefill import FormInvalid
+from manyi.counter.web.bundle_screen import bundle_context, problems_text, station_of
 from manyi.counter.web.common import clerk_of, error_text, page
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
+from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
 router = APIRouter(prefix="/counter", include_in_schema=False)
@@ -52,9 +54,11 @@ def _home(
     now = utcnow()
     zone = request.app.state.settings.zone
     start_of_day = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    mine = queries.recent(session, clerk, start_of_day.astimezone(dt.UTC))
     context: dict[str, Any] = {
         "called": queries.called_ticket(session, clerk, now),
-        "mine": queries.recent(session, clerk, start_of_day.astimezone(dt.UTC)),
+        "mine": mine,
+        "outcomes": queries.run_outcomes(session, mine),
         "at_outlet": clerk.at_outlet,
         "zone": zone,
         "code": "",
@@ -112,6 +116,10 @@ def show(
         return _home(
             request, session, principal, status_code=exc.status_code, error=error_text(request, exc)
         )
+    problems = extra.pop("problems", ())
+    if problems:
+        lang = request_language(request)
+        extra["error"] = problems_text(context["view"].form, problems, translator(lang), lang)
     context.update(extra)
     return page(request, "counter/bundle.html", context, status_code)
 
@@ -147,8 +155,11 @@ def refuse(
     reference: str,
     exc: ManyiError,
     open_form: str = "",
+    *,
+    typed: str = "",
 ) -> Response:
-    """The bundle screen with the service's reason for refusing, and its status."""
+    """The bundle screen with the service's reason for refusing, and its status; values the
+    form refuses (a date passed since the pre-fill) each by its field's label."""
     return show(
         request,
         session,
@@ -156,8 +167,10 @@ def refuse(
         reference,
         status_code=exc.status_code,
         error=error_text(request, exc),
+        problems=exc.problems if isinstance(exc, FormInvalid) else (),
         error_field=exc.field,
         open_form=open_form,
+        typed=typed,
     )
 
 
@@ -192,20 +205,15 @@ def correct(
     principal: Principal = OPERATE,
     session: Session = DbSession,
 ) -> Response:
-    """Change one value; the customer confirms the whole form again."""
-    key = key.strip()[:64]
-    return act(
-        request,
-        session,
-        principal,
-        reference,
-        "corrected",
-        bundles.correct,
-        key,
-        value.strip(),
-        utcnow(),
-        open_form=key,
-    )
+    """Change one value; the customer confirms the whole form again. A refused value is
+    kept in the open correction box, with each field's reason by its label."""
+    key, typed = key.strip()[:64], value.strip()
+    try:
+        with session.begin_nested():
+            bundles.correct(session, clerk_of(principal), reference, key, typed, utcnow())
+    except ManyiError as exc:
+        return refuse(request, session, principal, reference, exc, key, typed=typed)
+    return RedirectResponse(f"/counter/bundles/{reference}?done=corrected", status_code=303)
 
 
 @router.post("/bundles/{reference}/confirm")
