@@ -87,13 +87,13 @@ def test_once_runs_every_job_once_and_logs_the_counts(
     assert (tmp_path / "var" / "sms-outbox.jsonl").exists()
     assert worker_lines(caplog) == [
         "worker: notify: sent 2, retried 0, failed 0",
-        "worker: one round of complaints, notify, advice, predictors, counter: 2 done, 0 failed",
+        "worker: one round of audit-anchor, complaints, notify, advice, predictors, counter: 2 done, 0 failed",
     ]
     caplog.clear()
     result = runner.invoke(worker_app(), ["worker", "--once"])
     assert result.exit_code == 0
     assert worker_lines(caplog) == [
-        "worker: one round of complaints, notify, advice, predictors, counter: 0 done, 0 failed"
+        "worker: one round of audit-anchor, complaints, notify, advice, predictors, counter: 0 done, 0 failed"
     ]
 
 
@@ -116,7 +116,7 @@ def test_once_exits_1_when_a_job_fails_and_still_runs_the_others(
     failure = next(r for r in caplog.records if r.getMessage() == "worker: job scan failed")
     assert failure.levelno == logging.ERROR and failure.exc_info is not None
     assert (
-        "worker: one round of scan, complaints, notify, advice, predictors, counter: "
+        "worker: one round of scan, audit-anchor, complaints, notify, advice, predictors, counter: "
         "1 done, 1 failed" in worker_lines(caplog)
     )
 
@@ -150,7 +150,8 @@ def test_the_loop_stops_cleanly_on_ctrl_c_or_sigterm(
     assert states(db) == ["sent", "sent", "pending"]
     lines = worker_lines(caplog)
     assert lines[0] == (
-        "worker: running complaints, notify, advice, predictors, counter every 0.5 s; Ctrl-C stops"
+        "worker: running audit-anchor, complaints, notify, advice, predictors, counter every 0.5 s;"
+        " Ctrl-C stops"
     )
     assert "worker: notify: sent 2, retried 0, failed 0" in lines
     assert lines[-1] == "worker: stopped after 2 rounds, 2 done in total"
