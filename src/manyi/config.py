@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # long a remote supervisor may hold an authorisation request before the worker releases it.
     counter_adapters: str = "simulated"
     counter_claim_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # PIN entries a customer gets in one visit at the counter before the item fails (the core
+    # locks the card at its own limit, see manyi.counter.adapters.core).
+    counter_pin_tries: int = Field(default=3, ge=1, le=9)
 
     @field_validator("log_level", mode="before")
     @classmethod

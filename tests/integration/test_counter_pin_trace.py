@@ -87,12 +87,14 @@ def test_no_trace_of_the_pin_anywhere(
     act(db, "teller.a", voucher.sign, reference, png(), T0 + 3 * MINUTE)
     act(db, "teller.a", voucher.issue_voucher, reference, T0 + 4 * MINUTE, var_dir=tmp_path)
 
-    # The core really checks the PIN: a wrong one is refused for every PIN item.
+    # The core really checks the PIN: a wrong one is refused and the run stops there, for
+    # the customer to type it again (the items after it wait).
     wrong = open_bundle(db, "teller.a", submit(db, codes, values | {"item1.amount": "100"}))
     act(db, "teller.a", bundles.confirm_by_customer, wrong, T0)
     pad.pad.customer_types(WRONG_PIN)
     refused = act(db, "teller.a", running.run, wrong, T0 + 5 * MINUTE, pin_pad=pad, core=sim.core)
-    assert [item.error_code for item in refused.items] == ["pin_invalid"] * 3
+    assert [item.error_code for item in refused.items] == ["pin_invalid", None, None]
+    assert [item.status for item in refused.items] == ["pin_wrong", "pending", "pending"]
 
     assert pad.pad.entries == 2 and len(pad.ciphertexts) == 2
     assert all(block.wiped for block in pad.blocks)  # wiped when each run ended

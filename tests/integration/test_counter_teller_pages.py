@@ -145,7 +145,7 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
     assert ref in teller.get("/counter").text  # in "my bundles today"
 
 
-def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
+def test_a_wrong_pin_is_typed_again_and_nothing_is_posted_twice(
     db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), FIXED_NOW)
@@ -153,11 +153,20 @@ def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
     post(teller, f"/counter/bundles/{ref}/confirm")
     before = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
     ran = post(teller, f"/counter/bundles/{ref}/run", pin="000000")
-    assert ran.headers["location"].endswith("done=ran-partial")
-    page = teller.get(f"/counter/bundles/{ref}")
-    assert "密码错误" in page.text or "Wrong PIN" in page.text
+    assert ran.headers["location"].endswith("done=ran-pin_retry")
+    page = teller.get(ran.headers["location"]).text
+    assert "密码错误，请客户重新输入" in page  # the item's result and the flash
+    assert 'data-next="retry_pin"' in page and "请客户重新输入密码" in page
+    assert "还可输入 2 次" in page and 'data-testid="pin-again"' in page
+    assert 'data-status="pin_wrong"' in page
+    after_wrong = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
+    assert after_wrong - before == 1000  # the deposit went through, the withdrawal not yet
+
+    again = post(teller, f"/counter/bundles/{ref}/run", pin="123456")
+    assert again.headers["location"].endswith("done=ran-done")
     after = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
-    assert after - before == 1000  # the deposit went through, the withdrawal did not
+    assert after - before == 1000 - 500  # each posted once
+    assert bundle_row(db, ref).pin_entries == 2
 
 
 def test_a_correction_needs_the_customer_to_confirm_again(

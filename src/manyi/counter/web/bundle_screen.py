@@ -162,6 +162,8 @@ def result_labels(_: Translate) -> dict[str, str]:
         "failed": _("Refused"),
         "unknown": _("Answer lost: retry"),
         "skipped": _("Not run"),
+        "pin_wrong": _("Wrong PIN: the customer types it again"),
+        "card_locked": _("Card locked: too many wrong PINs"),
         "insufficient_funds": _("Insufficient funds"),
         "frozen_account": _("The account is frozen"),
         "account_not_found": _("No such account"),
@@ -205,7 +207,9 @@ def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
     names = output_labels(_)
     rows = []
     for item, tx in zip(view.items, view.types, strict=True):
-        if item.error_code:
+        if item.status == "pin_wrong":
+            result = labels["pin_wrong"]
+        elif item.error_code:
             result = labels.get(item.error_code, item.error_code)
         elif item.status == "skipped":
             result = _("Not run: an item it depends on did not go through")
@@ -248,9 +252,19 @@ def _steps(view: queries.BundleView, level: Level, _: Translate) -> list[Step]:
     return [Step(k, label, done, k == first_open) for k, label, done in wanted]
 
 
-def _next(view: queries.BundleView, level: Level, _: Translate) -> NextStep:
+def _next(view: queries.BundleView, level: Level, _: Translate, pin_tries: int) -> NextStep:
     b = view.bundle
     state = S(b.state)
+    if state is S.PIN_RETRY:
+        left = max(pin_tries - (b.wrong_pins or 0), 0)
+        return NextStep(
+            "retry_pin",
+            _(
+                "Wrong PIN: nothing of that item was posted. The customer may type the PIN "
+                "again ({n} more tries); the authorisation still holds."
+            ).format(n=left),
+            {"left": left},
+        )
     if state is S.DRAFT:
         return NextStep("confirm", _("Show the form to the customer; they confirm every value."))
     if state in (S.CONFIRMED, S.IDENTITY_CHECKED):
@@ -295,7 +309,7 @@ def bundle_context(
     simulated_reader = isinstance(rt.id_reader(station), SimulatedIdCardReader)
     simulated_pad = isinstance(rt.pin_pad(station), SimulatedPinPad)
     pending = {c.field for c in view.corrections if c.confirmed_at is None}
-    next_step = _next(view, level, _)
+    next_step = _next(view, level, _, request.app.state.settings.counter_pin_tries)
     own = b.teller_id == clerk.staff_id
     pin_needed = any(i.needs_pin and i.status != "posted" for i in view.items)
     return {

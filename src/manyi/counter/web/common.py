@@ -50,6 +50,7 @@ def state_labels(_: Translate) -> dict[str, str]:
         "authorised": _("Authorised"),
         "rejected": _("Authorisation refused"),
         "interrupted": _("Interrupted: retry"),
+        "pin_retry": _("Wrong PIN: type it again"),
         "done": _("All items done"),
         "partial": _("Partly done"),
         "failed": _("Nothing done"),

@@ -58,12 +58,15 @@ def run(
     rt = registry.current()
     pad = rt.pin_pad(station_of(principal))
     simulated = pad if isinstance(pad, SimulatedPinPad) else None
+    pin_tries = request.app.state.settings.counter_pin_tries
 
     def run_once(s: Session, clerk: Clerk, ref: str) -> running.RunOutcome:
         try:
             if simulated is not None and pin:
                 simulated.customer_types(pin)
-            return running.run(s, clerk, ref, utcnow(), pin_pad=pad, core=rt.core)
+            return running.run(
+                s, clerk, ref, utcnow(), pin_pad=pad, core=rt.core, pin_tries=pin_tries
+            )
         finally:
             if simulated is not None:
                 simulated.clear()  # keystrokes no entry used (a refused run) do not wait
