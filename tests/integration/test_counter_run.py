@@ -265,6 +265,39 @@ def test_the_bank_may_offer_fewer_pin_tries_than_the_core_allows(db: Database, s
     assert sim.core.card(sim.card("li_xiuying")).status == "active"
 
 
+def test_a_customer_who_does_not_know_the_pin_stops_and_the_card_is_spared(
+    db: Database, sim: Sim
+) -> None:
+    reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
+    with pytest.raises(Conflict):  # nothing to stop before a wrong PIN
+        act(
+            db,
+            "teller.a",
+            running.run,
+            reference,
+            T0,
+            pin_pad=sim.pad,
+            core=sim.core,
+            stop_pin=True,
+        )
+    sim.pad.customer_types("654321")
+    assert run(db, sim, reference).bundle.state == "pin_retry"
+    entries = sim.pad.entries
+    outcome: running.RunOutcome = act(
+        db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core, stop_pin=True
+    )
+    assert outcome.bundle.state == "partial" and not outcome.pin_entered
+    assert sim.pad.entries == entries  # no PIN asked
+    assert [(i.status, i.error_code) for i in items(db, reference)] == [
+        ("posted", None),
+        ("failed", "pin_invalid"),
+        ("skipped", None),
+        ("skipped", None),
+    ]
+    assert sim.core.card(sim.card("zhang_wei")).wrong_pins == 1
+    assert len(sim.core.journal) == 1
+
+
 def test_a_cancelled_pin_entry_sends_nothing(db: Database, sim: Sim) -> None:
     reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
     sim.pad.customer_cancels()

@@ -13,15 +13,17 @@ Retries. An item whose answer was lost (timeout, adapter error) leaves the bundl
 *interrupted*; `run` on such a bundle resumes it with the same idempotency keys
 ("<reference>:<n>"), so the core answers an item it had applied from its record and never
 posts it twice. A retry that still has PIN items to send asks for the PIN again (one more
-entry, counted).
+entry, counted). Whether an "account or card" value is a card is decided once, on the first
+run, and kept on the item (`payer`), so a retry sends exactly the same posting.
 
 A wrong PIN leaves the bundle in *pin_retry*: the item posted nothing and the core did not
 record it, so `run` again asks the customer for the PIN and sends the same item under the
 same key — with the same authorisation and card read, since nothing can change in between.
 The bundle keeps the count of wrong PINs of the visit (`wrong_pins`); at `pin_tries` (the
 bank's `MANYI_COUNTER_PIN_TRIES`, 3) the item fails, as it does at once when the core
-reports the card locked. Whether an "account or card" value is a card is decided once, on the first
-run, and kept on the item (`payer`), so a retry sends exactly the same posting.
+reports the card locked. A customer who does not know the PIN stops instead (`stop_pin`):
+the item fails without another try against the card, the later PIN items are skipped and
+the others run.
 
 The bundle row stays locked (``SELECT … FOR UPDATE``) while the core is called, so a
 double click cannot run a bundle twice.
@@ -54,6 +56,7 @@ from manyi.counter.domain.execution import (
     RunStatus,
     execute,
     plan_bundle,
+    stop_pin_entry,
 )
 from manyi.counter.domain.merge import merge
 from manyi.counter.tables import CounterAuthorisation, CounterBundle, CounterBundleItem
@@ -142,11 +145,18 @@ def run(
     pin_pad: PinPad,
     core: CoreBanking,
     pin_tries: int = DEFAULT_PIN_TRIES,
+    stop_pin: bool = False,
 ) -> RunOutcome:
     """Run (or resume) the bundle; the customer types the PIN once if any item needs it
     (again after a wrong PIN, up to `pin_tries` entries in the visit)."""
     bundle = store.own_bundle(session, teller, reference)
     retry = bundle.state in (BundleState.INTERRUPTED.value, BundleState.PIN_RETRY.value)
+    if stop_pin and bundle.state != BundleState.PIN_RETRY.value:
+        raise Conflict(
+            "only after a wrong PIN can the customer stop typing it",
+            "pin",
+            error_code="bundle_state",
+        )
     request = store.assess(session, bundle, now)
     check_run(
         bundle.state,
@@ -158,7 +168,9 @@ def run(
     rows = store.items_of(session, bundle)
     plan = _plan(session, bundle, rows, core)
     plan.pin_tries = pin_tries
-    pan = postings.pin_pan(plan)
+    pan = None if stop_pin else postings.pin_pan(plan)
+    if stop_pin:
+        stop_pin_entry(plan)
     adapter_error = ""
     attempts = [item.attempts for item in plan.items]
     # The one PIN entry (a cancelled entry raises here: nothing sent, nothing changed). The
@@ -199,7 +211,7 @@ def run(
         teller.actor,
         entity_type="counter_bundle",
         entity_id=bundle.reference,
-        action="counter.bundle." + ("retry" if retry else "run"),
+        action="counter.bundle." + ("stop_pin" if stop_pin else "retry" if retry else "run"),
         summary={
             "state": bundle.state,
             "items": [f"{r.number}:{r.status}:{r.error_code or ''}" for r in rows],

@@ -59,6 +59,7 @@ __all__ = [
     "plan_bundle",
     "retry",
     "run_bundle",
+    "stop_pin_entry",
 ]
 
 MAX_ITEMS = 20
@@ -226,6 +227,16 @@ def execute(core: CoreBanking, run: BundleRun, pin_block: PinBlock | None) -> Bu
     finally:
         if pin_block is not None:
             pin_block.wipe()
+    return run
+
+
+def stop_pin_entry(run: BundleRun) -> BundleRun:
+    """The customer types no more PINs: the PIN_WRONG item fails for good, so that `execute`
+    (without a block) skips the later PIN items and runs the others."""
+    for item in run.items:
+        if item.status is ItemStatus.PIN_WRONG:
+            item.status, item.code = ItemStatus.FAILED, ErrorCode.PIN_INVALID
+            item.message = "wrong PIN; the customer stopped typing it"
     return run
 
 

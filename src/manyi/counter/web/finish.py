@@ -51,6 +51,7 @@ def run(
     reference: str,
     request: Request,
     pin: Annotated[str, Form()] = "",
+    stop_pin: Annotated[str, Form()] = "",
     principal: Principal = OPERATE,
     session: Session = DbSession,
 ) -> Response:
@@ -65,7 +66,14 @@ def run(
             if simulated is not None and pin:
                 simulated.customer_types(pin)
             return running.run(
-                s, clerk, ref, utcnow(), pin_pad=pad, core=rt.core, pin_tries=pin_tries
+                s,
+                clerk,
+                ref,
+                utcnow(),
+                pin_pad=pad,
+                core=rt.core,
+                pin_tries=pin_tries,
+                stop_pin=stop_pin == "yes",
             )
         finally:
             if simulated is not None:
