@@ -100,7 +100,13 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
 
     assert post(teller, f"/counter/bundles/{ref}/confirm").status_code == 303
     page = teller.get(f"/counter/bundles/{ref}")
-    assert 'data-next="authorisation"' in page.text  # 60,000 ≥ 50,000: a supervisor
+    # 60,000 in cash ≥ 50,000: the ID card first (the catalogue's identity rule) ...
+    assert 'data-next="identity"' in page.text and "金额 ≥ 50000" in page.text
+    refused = post(teller, f"/counter/bundles/{ref}/authorisation")
+    assert refused.status_code == 409 and bundle_row(db, ref).state == "confirmed"
+    assert post(teller, f"/counter/bundles/{ref}/identity", card="form").status_code == 303
+    page = teller.get(f"/counter/bundles/{ref}")
+    assert 'data-next="authorisation"' in page.text  # ... then a supervisor
 
     assert post(teller, f"/counter/bundles/{ref}/authorisation").status_code == 303
     assert bundle_row(db, ref).state == "awaiting_authorisation"

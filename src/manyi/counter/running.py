@@ -160,7 +160,7 @@ def run(
     request = store.assess(session, bundle, now)
     check_run(
         bundle.state,
-        identity_required=bundle.identity_required,
+        identity_required=store.needs_identity(session, bundle, now),
         identity_checked=bundle.id_checked_at is not None,
         level=request.level if request is not None else Level.NONE,
         retry=retry,

@@ -25,7 +25,7 @@ from manyi.counter.domain.field_checks import LONG_TERM
 from manyi.counter.domain.fields import field_dictionary
 from manyi.counter.domain.merge import MergedForm
 from manyi.counter.tables import CounterSignature, CounterVoucher
-from manyi.counter.web.common import level_labels
+from manyi.counter.web.common import condition_text, level_labels
 from manyi.counter.web.prefill_forms import name_in
 from manyi.db import Session, utcnow
 from manyi.org.tables import Unit
@@ -230,13 +230,15 @@ def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
     return rows
 
 
-def _steps(view: queries.BundleView, level: Level, _: Translate) -> list[Step]:
+def _steps(
+    view: queries.BundleView, level: Level, identity_required: bool, _: Translate
+) -> list[Step]:
     b = view.bundle
     state = S(b.state)
     wanted: list[tuple[str, str, bool]] = [
         ("confirm", _("Customer confirms"), b.confirmed_at is not None),
     ]
-    if b.identity_required:
+    if identity_required:
         wanted.append(("identity", _("ID card read"), b.id_checked_at is not None))
     if level > Level.NONE:
         authorised = state is S.AUTHORISED or b.finished_at is not None
@@ -252,7 +254,13 @@ def _steps(view: queries.BundleView, level: Level, _: Translate) -> list[Step]:
     return [Step(k, label, done, k == first_open) for k, label, done in wanted]
 
 
-def _next(view: queries.BundleView, level: Level, _: Translate, pin_tries: int) -> NextStep:
+def _next(
+    view: queries.BundleView,
+    level: Level,
+    identity_required: bool,
+    _: Translate,
+    pin_tries: int,
+) -> NextStep:
     b = view.bundle
     state = S(b.state)
     if state is S.PIN_RETRY:
@@ -268,7 +276,7 @@ def _next(view: queries.BundleView, level: Level, _: Translate, pin_tries: int) 
     if state is S.DRAFT:
         return NextStep("confirm", _("Show the form to the customer; they confirm every value."))
     if state in (S.CONFIRMED, S.IDENTITY_CHECKED):
-        if b.identity_required and b.id_checked_at is None:
+        if identity_required and b.id_checked_at is None:
             return NextStep("identity", _("Ask the customer to place their ID card on the reader."))
         if level > Level.NONE:
             return NextStep(
@@ -309,7 +317,8 @@ def bundle_context(
     simulated_reader = isinstance(rt.id_reader(station), SimulatedIdCardReader)
     simulated_pad = isinstance(rt.pin_pad(station), SimulatedPinPad)
     pending = {c.field for c in view.corrections if c.confirmed_at is None}
-    next_step = _next(view, level, _, request.app.state.settings.counter_pin_tries)
+    identity = store.identity_reasons(session, b, utcnow())
+    next_step = _next(view, level, bool(identity), _, request.app.state.settings.counter_pin_tries)
     own = b.teller_id == clerk.staff_id
     pin_needed = any(i.needs_pin and i.status != "posted" for i in view.items)
     return {
@@ -320,7 +329,10 @@ def bundle_context(
         "outlet": outlet,
         "sections": _sections(view.form, dict(b.form_values), pending, _, lang),
         "items": _items(view, _, lang),
-        "steps": _steps(view, level, _),
+        "steps": _steps(view, level, bool(identity), _),
+        "identity_reasons": [
+            (label, [condition_text(c, _) for c in why]) for label, why in identity
+        ],
         "next": next_step,
         "level": level,
         "needed": needed,
