@@ -241,7 +241,8 @@ def _steps(
     if identity_required:
         wanted.append(("identity", _("ID card read"), b.id_checked_at is not None))
     if level > Level.NONE:
-        authorised = state is S.AUTHORISED or b.finished_at is not None
+        approved = view.request is not None and view.request.state == "approved"
+        authorised = state is S.AUTHORISED or b.finished_at is not None or approved
         wanted.append(("authorisation", _("Authorisation"), authorised))
     needs_pin = any(i.needs_pin for i in view.items)
     run_label = _("One PIN entry and run") if needs_pin else _("Run")
