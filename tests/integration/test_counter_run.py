@@ -291,8 +291,8 @@ def test_a_customer_who_does_not_know_the_pin_stops_and_the_card_is_spared(
     assert [(i.status, i.error_code) for i in items(db, reference)] == [
         ("posted", None),
         ("failed", "pin_invalid"),
-        ("skipped", None),
-        ("skipped", None),
+        ("skipped", "pin_invalid"),  # never sent: the PIN was not accepted
+        ("skipped", "pin_invalid"),
     ]
     assert sim.core.card(sim.card("zhang_wei")).wrong_pins == 1
     assert len(sim.core.journal) == 1

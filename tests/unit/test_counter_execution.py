@@ -283,6 +283,7 @@ def test_the_banks_limit_of_pin_entries_fails_the_item_and_skips_the_other_pin_i
     assert run.item(2).code is ErrorCode.PIN_INVALID
     assert run.item(2).message == "wrong PIN 2 times: the bank's limit for a visit"
     assert run.item(3).message == "item 2 (withdraw): the PIN was not accepted"
+    assert run.item(3).code is ErrorCode.PIN_INVALID  # why it was never sent
     assert run.status is RunStatus.PARTIAL
     assert sim.card(card).status == "active"  # the core's limit (3) was not reached
     execute(sim, run, None)  # finished: nothing to send, no PIN asked

@@ -204,6 +204,7 @@ def execute(core: CoreBanking, run: BundleRun, pin_block: PinBlock | None) -> Bu
         for item in todo:
             if item.item.needs_pin and refused is not None:
                 _skip(item, f"{refused.name}: the PIN was not accepted")
+                item.code = ErrorCode.PIN_INVALID  # why it was never sent
                 continue
             posting = _prepare(run, item)
             if posting is None:
@@ -220,8 +221,8 @@ def execute(core: CoreBanking, run: BundleRun, pin_block: PinBlock | None) -> Bu
                     break
                 item.status = ItemStatus.FAILED
                 item.message = f"wrong PIN {run.wrong_pins} times: the bank's limit for a visit"
-            if item.status is ItemStatus.FAILED and item.code in _PIN_REFUSALS:
-                refused = item
+            if item.item.needs_pin and item.status is ItemStatus.FAILED:
+                refused = item if item.code in _PIN_REFUSALS else refused
             if item.status is ItemStatus.UNKNOWN:
                 break
     finally:

@@ -202,19 +202,23 @@ def _amount(value: object) -> str:
         return str(value)
 
 
+def item_result(status: str, code: str | None, labels: dict[str, str], _: Translate) -> str:
+    """An item's result in words, for the teller's screen and the customer's signature."""
+    if status == "pin_wrong":
+        return labels["pin_wrong"]
+    if status == "skipped":
+        if code == "pin_invalid":
+            return _("Not run: the PIN was not accepted")
+        return _("Not run: an item it depends on did not go through")
+    return labels.get(code or status, code or status)
+
+
 def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
     labels = result_labels(_)
     names = output_labels(_)
     rows = []
     for item, tx in zip(view.items, view.types, strict=True):
-        if item.status == "pin_wrong":
-            result = labels["pin_wrong"]
-        elif item.error_code:
-            result = labels.get(item.error_code, item.error_code)
-        elif item.status == "skipped":
-            result = _("Not run: an item it depends on did not go through")
-        else:
-            result = labels.get(item.status, item.status)
+        result = item_result(item.status, item.error_code, labels, _)
         rows.append(
             ItemRow(
                 number=item.number,

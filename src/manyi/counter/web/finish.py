@@ -32,7 +32,12 @@ from manyi.counter.adapters import registry
 from manyi.counter.adapters.pin_pad import SimulatedPinPad
 from manyi.counter.domain.field_checks import amount_of
 from manyi.counter.domain.fields import field_dictionary
-from manyi.counter.web.bundle_screen import bundle_context, result_labels, station_of
+from manyi.counter.web.bundle_screen import (
+    bundle_context,
+    item_result,
+    result_labels,
+    station_of,
+)
 from manyi.counter.web.common import clerk_of, page
 from manyi.counter.web.prefill_forms import name_in
 from manyi.counter.web.teller import act, refuse
@@ -150,7 +155,7 @@ def signature_lines(view: queries.BundleView, _: Translate, lang: str) -> list[S
                 name=name_in(tx.names, lang),
                 amount="" if amount is None else f"{amount:,.2f}",
                 currency="" if amount is None else currencies.get(code, code),
-                result=labels.get(item.error_code or item.status, item.status),
+                result=item_result(item.status, item.error_code, labels, _),
                 posted=item.status == "posted",
             )
         )
