@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # Where a customer's phone reaches manyi's public pages (the pre-fill), e.g.
     # https://manyi.example-bank.cn: what the lobby poster's QR code holds. Empty: no poster.
     public_base_url: str = ""
+    # PIN entries a customer gets in one visit at the counter before the item fails (the core
+    # locks the card at its own limit, see manyi.counter.adapters.core).
+    counter_pin_tries: int = Field(default=3, ge=1, le=9)
 
     @field_validator("log_level", mode="before")
     @classmethod

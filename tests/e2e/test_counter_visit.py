@@ -3,10 +3,12 @@ e-voucher.
 
 A customer takes a ticket at 陆家嘴, pre-fills a deposit and a withdrawal on a 390 px phone (linked
 to the ticket), the teller calls the ticket on the console, opens the pre-fill that came
-with it, the customer confirms, the 60,000 yuan withdrawal asks for one supervisor
-authorisation, which the outlet's supervisor gives on their own screen; the customer types
-the PIN once on the (simulated) PIN pad, both items post, the customer signs once, and the
-e-voucher PDF is archived and printed. Screenshots: test-artifacts/screenshots/visit-*.png.
+with it, the customer confirms, the 60,000 yuan withdrawal of a 78-year-old needs her ID card
+read and one supervisor authorisation, which the outlet's supervisor gives on their own
+screen; the customer types a wrong PIN on the (simulated) PIN pad, the withdrawal waits
+(nothing posted twice, no new authorisation), she types the right one, both items post, she
+signs once on a page that shows each amount and its result, and the e-voucher PDF is
+archived and printed. Screenshots: test-artifacts/screenshots/visit-*.png.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ def kiosk_token(e2e_database_url: str) -> str:
 
 def save(page: Page, screenshots: Path, name: str, full: bool = True) -> None:
     page.screenshot(path=str(screenshots / f"visit-{name}.png"), full_page=full)
+
+
+def press(page: Page, key: str) -> None:
+    """A function key once the page's script listens (it runs before DOMContentLoaded)."""
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press(key)
 
 
 def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
@@ -103,8 +111,17 @@ def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
     save(teller, screenshots, "customer-review")
     review.get_by_role("button", name="确认无误").click()
     expect(teller.get_by_test_id("flash")).to_have_text("客户已确认表单。")
+
+    # 60,000 in cash, and she is 78: her ID card first, before anyone authorises.
+    next_step = teller.get_by_test_id("next")
+    expect(next_step).to_have_attribute("data-next", "identity")
+    expect(next_step.get_by_test_id("identity-reasons")).to_contain_text("金额 ≥ 50000")
+    expect(next_step.get_by_test_id("identity-reasons")).to_contain_text("老年客户")
+    save(teller, screenshots, "teller-identity")
+    press(teller, "F2")  # the simulated reader: her own card
+    expect(bundle).to_have_attribute("data-state", "identity_checked")
     expect(teller.get_by_test_id("next")).to_have_attribute("data-next", "authorisation")
-    teller.keyboard.press("F3")
+    press(teller, "F3")
     expect(bundle).to_have_attribute("data-state", "awaiting_authorisation")
     save(teller, screenshots, "teller-waiting")
     reference = bundle.get_attribute("data-reference") or ""
@@ -119,11 +136,26 @@ def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
     request.get_by_test_id("approve").click()
     expect(supervisor.get_by_test_id("flash")).to_contain_text(reference)
 
-    # The teller's screen notices the decision by itself; one PIN for both items.
+    # The teller's screen notices the decision by itself; one PIN for both items. She
+    # first types a wrong one: the deposit posts, the withdrawal waits for the PIN again.
     expect(bundle).to_have_attribute("data-state", "authorised", timeout=15_000)
-    teller.keyboard.press("F4")
+    press(teller, "F4")
     pad = teller.locator("dialog[data-pinpad]")
     expect(pad).to_be_visible()
+    for digit in "111111":
+        pad.locator(f"[data-digit='{digit}']").click()
+    pad.locator("[data-pin-ok]").click()
+    expect(bundle).to_have_attribute("data-state", "pin_retry")
+    expect(teller.get_by_test_id("flash")).to_have_text("密码错误，请客户重新输入。")
+    expect(teller.get_by_test_id("next")).to_have_attribute("data-next", "retry_pin")
+    expect(teller.get_by_test_id("next")).to_contain_text("还可输入 2 次")
+    items = teller.get_by_test_id("items").locator("li")
+    expect(items.nth(0)).to_have_attribute("data-status", "posted")
+    expect(items.nth(1)).to_have_attribute("data-status", "pin_wrong")
+    save(teller, screenshots, "teller-wrong-pin")
+    press(teller, "F4")  # the same authorisation: the pad asks again
+    expect(pad).to_be_visible()
+    expect(pad.get_by_test_id("pin-again")).to_be_visible()
     for digit in pin[:3]:
         pad.locator(f"[data-digit='{digit}']").click()
     save(teller, screenshots, "pinpad", full=False)
@@ -131,7 +163,6 @@ def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
         pad.locator(f"[data-digit='{digit}']").click()
     pad.locator("[data-pin-ok]").click()
     expect(bundle).to_have_attribute("data-state", "done")
-    items = teller.get_by_test_id("items").locator("li")
     expect(items.nth(0)).to_have_attribute("data-status", "posted")
     expect(items.nth(1)).to_have_attribute("data-status", "posted")
     assert pin not in teller.content()
@@ -141,6 +172,10 @@ def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
     teller.keyboard.press("F5")
     canvas = teller.locator("canvas[data-canvas]")
     expect(canvas).to_be_visible()
+    lines = teller.get_by_test_id("sig-lines").locator("li")
+    expect(lines.nth(0).get_by_test_id("sig-amount")).to_have_text("人民币 1,000.00")
+    expect(lines.nth(1).get_by_test_id("sig-amount")).to_have_text("人民币 60,000.00")
+    expect(lines.nth(1).get_by_test_id("sig-result")).to_have_text("完成")
     box = canvas.bounding_box()
     assert box is not None
     teller.mouse.move(box["x"] + 80, box["y"] + 150)

@@ -78,6 +78,10 @@ def test_the_list_summarises_every_type_and_links_the_dictionary(admin: TestClie
     assert "金额 ≥ 50000 → 主管授权" in row
     assert "金额 ≥ 200000 → 远程授权中心" in row
     assert "老年客户（65 岁及以上） → 主管授权" in row
+    # The identity check where the money is: from 50,000 in cash, or a flagged customer.
+    assert "以下情形读卡器读取身份证：金额 ≥ 50000；或 " in row
+    assert "老年客户（65 岁及以上）/高风险客户/" in row
+    assert "无需核验身份" not in row
     opening = page.text.split('<tr data-code="open_account">')[1].split("</tr>")[0]
     assert "开立个人银行账户" in opening and "读卡器读取身份证" in opening
     assert 'href="/counter/catalogue/fields"' in page.text

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from manyi.counter import authorisations, bundles, running, voucher
+from manyi.counter.demo import card_of_form
 from manyi.db import Database
 from tests.conftest import Bank
 from tests.counter_helpers import (
@@ -71,10 +72,13 @@ def test_no_trace_of_the_pin_anywhere(
     }
     codes = ["withdraw", "transfer", "bill_pay"]
 
-    # The bundle: a correction, the customer's confirmation, one authorisation, one PIN.
+    # The bundle: a correction, the customer's confirmation, the ID card, one authorisation,
+    # one PIN.
     reference = open_bundle(db, "teller.a", submit(db, codes, values))
     act(db, "teller.a", bundles.correct, reference, "item3.amount", "100", T0)
     act(db, "teller.a", bundles.confirm_by_customer, reference, T0)
+    sim.reader.place(card_of_form(values))  # 60,000 in cash: the ID card is read
+    act(db, "teller.a", bundles.check_identity, reference, sim.reader, T0)
     request = act(db, "teller.a", authorisations.request_authorisation, reference, T0)
     act(db, "sup.a", authorisations.approve, request.id, T0 + MINUTE)
     pad.pad.customer_types(PIN)
@@ -87,12 +91,14 @@ def test_no_trace_of_the_pin_anywhere(
     act(db, "teller.a", voucher.sign, reference, png(), T0 + 3 * MINUTE)
     act(db, "teller.a", voucher.issue_voucher, reference, T0 + 4 * MINUTE, var_dir=tmp_path)
 
-    # The core really checks the PIN: a wrong one is refused for every PIN item.
+    # The core really checks the PIN: a wrong one is refused and the run stops there, for
+    # the customer to type it again (the items after it wait).
     wrong = open_bundle(db, "teller.a", submit(db, codes, values | {"item1.amount": "100"}))
     act(db, "teller.a", bundles.confirm_by_customer, wrong, T0)
     pad.pad.customer_types(WRONG_PIN)
     refused = act(db, "teller.a", running.run, wrong, T0 + 5 * MINUTE, pin_pad=pad, core=sim.core)
-    assert [item.error_code for item in refused.items] == ["pin_invalid"] * 3
+    assert [item.error_code for item in refused.items] == ["pin_invalid", None, None]
+    assert [item.status for item in refused.items] == ["pin_wrong", "pending", "pending"]
 
     assert pad.pad.entries == 2 and len(pad.ciphertexts) == 2
     assert all(block.wiped for block in pad.blocks)  # wiped when each run ended

@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from manyi.counter import bundles, catalogue_store, running, store
+from manyi.counter import authorisations, bundles, catalogue_store, running, store
 from manyi.counter.adapters.core import Balance, Posting, PostingResult
 from manyi.counter.adapters.id_reader import IdCardData
 from manyi.counter.adapters.pin_pad import PinBlock, PinEntryCancelled
 from manyi.counter.adapters.simulated_core import AFTER, SimulatedCore
 from manyi.counter.prefill import FormInvalid
-from manyi.counter.tables import CounterBundle, CounterBundleItem
+from manyi.counter.tables import CounterAuthorisation, CounterBundle, CounterBundleItem
 from manyi.db import Database
 from manyi.errors import Conflict
 from manyi.personal import id_check_char
@@ -173,17 +173,129 @@ def test_an_adapter_that_raises_leaves_the_item_unknown_for_a_retry(db: Database
     assert len(sim.core.journal) == 4
 
 
-def test_a_wrong_pin_fails_the_pin_items_and_nothing_else(db: Database, sim: Sim) -> None:
-    reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
-    sim.pad.customer_types("654321")
+def li_xiuying_60000(db: Database, sim: Sim) -> str:
+    """README's walk-through: 李秀英 (78) deposits 1,000 and withdraws 60,000, authorised."""
+    values = customer(sim, "li_xiuying") | {
+        "item1.amount": "1000",
+        "item1.currency": "CNY",
+        "item2.amount": "60000",
+        "item2.currency": "CNY",
+    }
+    reference = ready(db, sim, "li_xiuying", ["deposit", "withdraw"], values)
+    request = act(db, "teller.a", authorisations.request_authorisation, reference, T0)
+    act(db, "sup.a", authorisations.approve, request.id, T0 + MINUTE)
+    return reference
+
+
+def bundle_row(db: Database, reference: str) -> CounterBundle:
+    with db.session() as session:
+        bundle = session.scalar(select(CounterBundle).where(CounterBundle.reference == reference))
+        assert bundle is not None
+        session.expunge(bundle)
+        return bundle
+
+
+def test_a_wrong_pin_is_typed_again_with_the_same_authorisation_and_posts_once(
+    db: Database, sim: Sim
+) -> None:
+    reference = li_xiuying_60000(db, sim)
+    account = sim.account("li_xiuying")
+    before = sim.core.balance(account).balance
+    sim.pad.customer_types("111111")
     outcome = run(db, sim, reference)
+    assert outcome.bundle.state == "pin_retry"
+    assert [(i.status, i.error_code) for i in items(db, reference)] == [
+        ("posted", None),
+        ("pin_wrong", "pin_invalid"),
+    ]
+    assert len(sim.core.journal) == 1  # the deposit; the withdrawal posted nothing
+
+    sim.pad.customer_types("246810")  # the right PIN; no new request, no new card read
+    outcome = run(db, sim, reference)
+    assert outcome.bundle.state == "done"
+    assert [(i.status, i.error_code, i.attempts) for i in items(db, reference)] == [
+        ("posted", None, 1),
+        ("posted", None, 2),
+    ]
+    assert [key for key, _, _ in sim.core.journal] == [f"{reference}:1", f"{reference}:2"]
+    assert sim.core.balance(account).balance == before + 1000 - 60000
+    bundle = bundle_row(db, reference)
+    assert (bundle.pin_entries, bundle.wrong_pins) == (2, 1)
+    with db.session() as session:
+        requests = session.scalars(
+            select(CounterAuthorisation).where(CounterAuthorisation.bundle_id == bundle.id)
+        ).all()
+        assert [r.state for r in requests] == ["approved"]  # the one approval served both
+
+
+def test_the_banks_last_pin_try_ends_the_item_as_the_core_locks_the_card(
+    db: Database, sim: Sim
+) -> None:
+    reference = li_xiuying_60000(db, sim)
+    for typed in ("111111", "222222"):
+        sim.pad.customer_types(typed)
+        assert run(db, sim, reference).bundle.state == "pin_retry"
+    sim.pad.customer_types("333333")
+    assert run(db, sim, reference).bundle.state == "partial"
+    assert [(i.status, i.error_code) for i in items(db, reference)] == [
+        ("posted", None),
+        ("failed", "card_locked"),  # the core's own limit is 3 too: it locked the card
+    ]
+    assert sim.core.card(sim.card("li_xiuying")).status == "locked"
+    assert bundle_row(db, reference).wrong_pins == 2  # the third was answered card_locked
+    with pytest.raises(Conflict):  # finished: the next step is the signature
+        run(db, sim, reference)
+
+
+def test_the_bank_may_offer_fewer_pin_tries_than_the_core_allows(db: Database, sim: Sim) -> None:
+    reference = li_xiuying_60000(db, sim)
+    sim.pad.customer_types("111111")
+    outcome: running.RunOutcome = act(
+        db,
+        "teller.a",
+        running.run,
+        reference,
+        T0 + 5 * MINUTE,
+        pin_pad=sim.pad,
+        core=sim.core,
+        pin_tries=1,
+    )
     assert outcome.bundle.state == "partial"
+    assert [(i.status, i.error_code) for i in items(db, reference)][1] == ("failed", "pin_invalid")
+    assert sim.core.card(sim.card("li_xiuying")).status == "active"
+
+
+def test_a_customer_who_does_not_know_the_pin_stops_and_the_card_is_spared(
+    db: Database, sim: Sim
+) -> None:
+    reference = ready(db, sim, "zhang_wei", FOUR, four_items(sim, "zhang_wei"))
+    with pytest.raises(Conflict):  # nothing to stop before a wrong PIN
+        act(
+            db,
+            "teller.a",
+            running.run,
+            reference,
+            T0,
+            pin_pad=sim.pad,
+            core=sim.core,
+            stop_pin=True,
+        )
+    sim.pad.customer_types("654321")
+    assert run(db, sim, reference).bundle.state == "pin_retry"
+    entries = sim.pad.entries
+    outcome: running.RunOutcome = act(
+        db, "teller.a", running.run, reference, T0, pin_pad=sim.pad, core=sim.core, stop_pin=True
+    )
+    assert outcome.bundle.state == "partial" and not outcome.pin_entered
+    assert sim.pad.entries == entries  # no PIN asked
     assert [(i.status, i.error_code) for i in items(db, reference)] == [
         ("posted", None),
         ("failed", "pin_invalid"),
-        ("failed", "pin_invalid"),
-        ("failed", "pin_invalid"),
+        ("skipped", "pin_invalid"),  # never sent: the PIN was not accepted
+        ("skipped", "pin_invalid"),
     ]
+    assert sim.core.card(sim.card("zhang_wei")).wrong_pins == 1
+    assert len(sim.core.journal) == 1
 
 
 def test_a_cancelled_pin_entry_sends_nothing(db: Database, sim: Sim) -> None:

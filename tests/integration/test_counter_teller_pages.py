@@ -100,7 +100,13 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
 
     assert post(teller, f"/counter/bundles/{ref}/confirm").status_code == 303
     page = teller.get(f"/counter/bundles/{ref}")
-    assert 'data-next="authorisation"' in page.text  # 60,000 ≥ 50,000: a supervisor
+    # 60,000 in cash ≥ 50,000: the ID card first (the catalogue's identity rule) ...
+    assert 'data-next="identity"' in page.text and "金额 ≥ 50000" in page.text
+    refused = post(teller, f"/counter/bundles/{ref}/authorisation")
+    assert refused.status_code == 409 and bundle_row(db, ref).state == "confirmed"
+    assert post(teller, f"/counter/bundles/{ref}/identity", card="form").status_code == 303
+    page = teller.get(f"/counter/bundles/{ref}")
+    assert 'data-next="authorisation"' in page.text  # ... then a supervisor
 
     assert post(teller, f"/counter/bundles/{ref}/authorisation").status_code == 303
     assert bundle_row(db, ref).state == "awaiting_authorisation"
@@ -131,6 +137,10 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
 
     pad = teller.get(f"/counter/bundles/{ref}/sign")
     assert pad.status_code == 200 and "请签名确认" in pad.text
+    lines = pad.text.split('data-testid="sig-lines"')[1].split("</ol>")[0]
+    first, second = lines.split('data-item="2"')
+    assert "存款" in first and "人民币</small> 1,000.00" in first and "完成" in first
+    assert "取款" in second and "人民币</small> 60,000.00" in second and "完成" in second
     signature = "data:image/png;base64," + base64.b64encode(png()).decode()
     assert post(teller, f"/counter/bundles/{ref}/sign", signature=signature).status_code == 303
     with db.session() as session:
@@ -145,7 +155,7 @@ def test_a_whole_visit_with_one_pin_and_one_authorisation(
     assert ref in teller.get("/counter").text  # in "my bundles today"
 
 
-def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
+def test_a_wrong_pin_is_typed_again_and_nothing_is_posted_twice(
     db: Database, rt: registry.Runtime, teller: TestClient
 ) -> None:
     code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), FIXED_NOW)
@@ -153,11 +163,37 @@ def test_a_wrong_pin_fails_the_pin_items_and_nothing_is_posted_twice(
     post(teller, f"/counter/bundles/{ref}/confirm")
     before = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
     ran = post(teller, f"/counter/bundles/{ref}/run", pin="000000")
-    assert ran.headers["location"].endswith("done=ran-partial")
-    page = teller.get(f"/counter/bundles/{ref}")
-    assert "密码错误" in page.text or "Wrong PIN" in page.text
+    assert ran.headers["location"].endswith("done=ran-pin_retry")
+    page = teller.get(ran.headers["location"]).text
+    assert "密码错误，请客户重新输入" in page  # the item's result and the flash
+    assert 'data-next="retry_pin"' in page and "请客户重新输入密码" in page
+    assert "还可输入 2 次" in page and 'data-testid="pin-again"' in page
+    assert 'data-status="pin_wrong"' in page
+    after_wrong = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
+    assert after_wrong - before == 1000  # the deposit went through, the withdrawal not yet
+
+    again = post(teller, f"/counter/bundles/{ref}/run", pin="123456")
+    assert again.headers["location"].endswith("done=ran-done")
     after = rt.core.balance(rt.demo_accounts["zhang_wei"][0]).balance
-    assert after - before == 1000  # the deposit went through, the withdrawal did not
+    assert after - before == 1000 - 500  # each posted once
+    assert bundle_row(db, ref).pin_entries == 2
+
+
+def test_a_customer_who_stops_after_a_wrong_pin_signs_for_what_was_and_was_not_done(
+    db: Database, rt: registry.Runtime, teller: TestClient
+) -> None:
+    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt, "500"), FIXED_NOW)
+    ref = open_code(teller, code)
+    post(teller, f"/counter/bundles/{ref}/confirm")
+    post(teller, f"/counter/bundles/{ref}/run", pin="000000")
+    stopped = post(teller, f"/counter/bundles/{ref}/run", stop_pin="yes")
+    assert stopped.headers["location"].endswith("done=ran-partial")
+    pad = teller.get(f"/counter/bundles/{ref}/sign").text
+    lines = pad.split('data-testid="sig-lines"')[1].split("</ol>")[0]
+    first, second = lines.split('data-item="2"')
+    assert 'class="ok"' in first and "1,000.00" in first and "完成" in first
+    assert 'class="bad"' in lines and "500.00" in second and "密码错误" in second
+    assert "未完成的业务没有任何资金变动" in pad
 
 
 def test_a_correction_needs_the_customer_to_confirm_again(

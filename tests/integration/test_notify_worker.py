@@ -87,13 +87,15 @@ def test_once_runs_every_job_once_and_logs_the_counts(
     assert (tmp_path / "var" / "sms-outbox.jsonl").exists()
     assert worker_lines(caplog) == [
         "worker: notify: sent 2, retried 0, failed 0",
-        "worker: one round of audit-anchor, complaints, notify, advice, predictors, counter: 2 done, 0 failed",
+        "worker: one round of audit-anchor, complaints, notify, advice, predictors, counter: "
+        "2 done, 0 failed",
     ]
     caplog.clear()
     result = runner.invoke(worker_app(), ["worker", "--once"])
     assert result.exit_code == 0
     assert worker_lines(caplog) == [
-        "worker: one round of audit-anchor, complaints, notify, advice, predictors, counter: 0 done, 0 failed"
+        "worker: one round of audit-anchor, complaints, notify, advice, predictors, counter: "
+        "0 done, 0 failed"
     ]
 
 

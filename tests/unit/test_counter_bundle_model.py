@@ -39,6 +39,7 @@ ALLOWED: dict[tuple[BundleState, Action], BundleState] = {
     (S.AWAITING_AUTHORISATION, A.CANCEL): S.CANCELLED,
     (S.AUTHORISED, A.RUN): S.AUTHORISED,
     (S.INTERRUPTED, A.RETRY): S.INTERRUPTED,
+    (S.PIN_RETRY, A.RETRY): S.PIN_RETRY,  # a wrong PIN: the customer types it again
     (S.DONE, A.SIGN): S.SIGNED,
     (S.PARTIAL, A.SIGN): S.SIGNED,
     (S.FAILED, A.SIGN): S.SIGNED,
@@ -84,6 +85,7 @@ def test_nothing_is_corrected_once_authorisation_is_asked() -> None:
         (RunStatus.PARTIAL, S.PARTIAL),
         (RunStatus.FAILED, S.FAILED),
         (RunStatus.NEEDS_RETRY, S.INTERRUPTED),
+        (RunStatus.PIN_WRONG, S.PIN_RETRY),
     ],
 )
 def test_a_runs_outcome_decides_the_state(status: RunStatus, state: BundleState) -> None:
@@ -109,6 +111,17 @@ def test_a_run_needs_the_authorisation_the_bundle_needs(level: Level) -> None:
         check_run(
             S.AWAITING_AUTHORISATION, identity_required=False, identity_checked=True, level=level
         )
+
+
+def test_typing_the_pin_again_needs_no_new_authorisation() -> None:
+    # The bundle is no longer "authorised", yet its retry goes through: the approval holds.
+    check_run(
+        S.PIN_RETRY,
+        identity_required=True,
+        identity_checked=True,
+        level=Level.SUPERVISOR,
+        retry=True,
+    )
 
 
 def test_an_authorised_bundle_still_needs_its_card_read() -> None:

@@ -217,6 +217,54 @@ def test_wrong_pin_is_refused(
     assert balance(core, account) == money("86000.00")
 
 
+def test_a_wrong_pin_is_not_recorded_so_the_same_key_posts_with_the_right_pin(
+    core: SimulatedCore, demo: dict[str, tuple[str, str]], pad: SimulatedPinPad
+) -> None:
+    account, card = demo["zhang_wei"]
+    withdraw = Posting(K.WITHDRAW, card=card, amount=money("10"))
+    wrong = core.post(withdraw, pin(pad, card, "654321"), "w")
+    assert failed(wrong, ErrorCode.PIN_INVALID)
+    assert "2 more wrong PIN(s) lock the card" in wrong.message
+    assert core.card(card).wrong_pins == 1
+    right = core.post(withdraw, pin(pad, card, "123456"), "w")
+    assert right.posted and not right.replayed
+    again = core.post(withdraw, pin(pad, card, "000000"), "w")  # the answer lost: replayed
+    assert again.posted and again.replayed
+    assert balance(core, account) == money("85990.00")
+    assert core.card(card).wrong_pins == 0  # a right PIN resets the count
+    assert len(core.journal) == 1
+
+
+def test_the_cores_limit_of_wrong_pins_locks_the_card(
+    key: SessionKey, clock: Clock, pad: SimulatedPinPad
+) -> None:
+    core = SimulatedCore(key, seed=7, today=clock, pin_tries=2)
+    account, card = core.seed_demo()["zhang_wei"]
+    withdraw = Posting(K.WITHDRAW, card=card, amount=money("10"))
+    assert failed(core.post(withdraw, pin(pad, card, "111111"), "w"), ErrorCode.PIN_INVALID)
+    locked = core.post(withdraw, pin(pad, card, "222222"), "w")
+    assert failed(locked, ErrorCode.CARD_LOCKED)
+    assert core.card(card).status == "locked"
+    # Locked for good: the right PIN, by card or by account, is refused too.
+    assert failed(core.post(withdraw, pin(pad, card, "123456"), "w"), ErrorCode.CARD_LOCKED)
+    by_account = Posting(K.WITHDRAW, account=account, amount=money("10"))
+    assert failed(core.post(by_account, pin(pad, card, "123456"), "a"), ErrorCode.CARD_LOCKED)
+    assert balance(core, account) == money("86000.00")
+    assert core.journal == ()
+
+
+def test_a_block_for_another_card_is_not_counted_as_a_wrong_pin(
+    core: SimulatedCore, demo: dict[str, tuple[str, str]], pad: SimulatedPinPad
+) -> None:
+    _, card = demo["zhang_wei"]
+    other = demo["li_xiuying"][1]
+    withdraw = Posting(K.WITHDRAW, card=card, amount=money("10"))
+    for key in ("w1", "w2", "w3"):
+        assert failed(core.post(withdraw, pin(pad, other, "123456"), key), ErrorCode.PIN_INVALID)
+    assert core.card(card).wrong_pins == 0
+    assert core.card(card).status == "active"
+
+
 def test_pin_is_required_for_debits_and_a_wiped_block_is_no_pin(
     core: SimulatedCore, demo: dict[str, tuple[str, str]], pad: SimulatedPinPad
 ) -> None:

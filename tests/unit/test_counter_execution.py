@@ -231,17 +231,73 @@ def test_a_missing_output_skips_the_item(key: SessionKey) -> None:
     assert run.item(2).message == "item 1 (deposit) has no output card_number"
 
 
-def test_wrong_pin_fails_the_pin_items_only(key: SessionKey, pad: SimulatedPinPad) -> None:
+def test_a_wrong_pin_stops_the_run_and_the_right_one_resumes_it_under_the_same_keys(
+    key: SessionKey, pad: SimulatedPinPad
+) -> None:
     sim, demo = make_core(key)
     account, card = demo["zhang_wei"]
-    run = run_bundle(
-        sim,
-        "B-0007",
-        zhang_bundle(account, card, demo["liu_yang"][0]),
-        one_pin(pad, card, "000000"),
+    recording = RecordingCore(sim)
+    items = zhang_bundle(account, card, demo["liu_yang"][0])
+    wrong = one_pin(pad, card, "000000")
+    run = run_bundle(recording, "B-0007", items, wrong)
+    assert statuses(run) == [ItemStatus.POSTED, ItemStatus.PIN_WRONG] + [ItemStatus.PENDING] * 2
+    assert run.status is RunStatus.PIN_WRONG and run.wrong_pins == 1
+    assert run.item(2).code is ErrorCode.PIN_INVALID
+    assert (
+        run.item(3).message == "waiting for item 2 (withdraw), whose PIN the customer types again"
     )
-    assert statuses(run) == [ItemStatus.POSTED] + [ItemStatus.FAILED] * 3
-    assert {i.code for i in run.items[1:]} == {ErrorCode.PIN_INVALID}
+    assert wrong.wiped and len(sim.journal) == 1  # the deposit only
+
+    with pytest.raises(PinRequired):
+        retry(recording, run)  # a new PIN entry is needed
+    assert retry(recording, run, one_pin(pad, card, "123456")).status is RunStatus.COMPLETED
+    assert [key for _, key, _ in recording.calls] == [
+        "B-0007:1",
+        "B-0007:2",
+        "B-0007:2",  # the same key again: the wrong PIN was not recorded
+        "B-0007:3",
+        "B-0007:4",
+    ]
+    assert len(sim.journal) == 4  # nothing posted twice
+    assert balance(sim, account) == amount("86000") + 2000 - 5000 - 30000 - 200
+
+
+def test_the_banks_limit_of_pin_entries_fails_the_item_and_skips_the_other_pin_items(
+    key: SessionKey, pad: SimulatedPinPad
+) -> None:
+    sim, demo = make_core(key)
+    account, card = demo["zhang_wei"]
+    items = zhang_bundle(account, card, demo["liu_yang"][0])
+    items.append(BundleItem(Posting(K.DEPOSIT, account=account, amount=amount("7"))))
+    run = plan_bundle("B-0017", items)
+    run.pin_tries = 2
+    assert execute(sim, run, one_pin(pad, card, "000000")).status is RunStatus.PIN_WRONG
+    execute(sim, run, one_pin(pad, card, "999999"))
+    assert statuses(run) == [
+        ItemStatus.POSTED,
+        ItemStatus.FAILED,
+        ItemStatus.SKIPPED,
+        ItemStatus.SKIPPED,
+        ItemStatus.POSTED,  # needs no PIN: it still runs
+    ]
+    assert run.item(2).code is ErrorCode.PIN_INVALID
+    assert run.item(2).message == "wrong PIN 2 times: the bank's limit for a visit"
+    assert run.item(3).message == "item 2 (withdraw): the PIN was not accepted"
+    assert run.item(3).code is ErrorCode.PIN_INVALID  # why it was never sent
+    assert run.status is RunStatus.PARTIAL
+    assert sim.card(card).status == "active"  # the core's limit (3) was not reached
+    execute(sim, run, None)  # finished: nothing to send, no PIN asked
+    assert len(sim.journal) == 2
+
+
+def test_a_card_the_core_locks_fails_at_once(key: SessionKey, pad: SimulatedPinPad) -> None:
+    sim = SimulatedCore(key, seed=11, today=lambda: TODAY, pin_tries=1)
+    account, card = sim.seed_demo()["zhang_wei"]
+    run = run_bundle(sim, "B-0027", zhang_bundle(account, card, "x"), one_pin(pad, card, "000000"))
+    assert statuses(run) == [ItemStatus.POSTED, ItemStatus.FAILED] + [ItemStatus.SKIPPED] * 2
+    assert run.item(2).code is ErrorCode.CARD_LOCKED
+    assert run.status is RunStatus.PARTIAL
+    assert sim.card(card).status == "locked"
 
 
 # --- timeouts and retries ------------------------------------------------------------------------

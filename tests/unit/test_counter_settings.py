@@ -30,6 +30,18 @@ def test_the_simulation_is_the_default() -> None:
     assert load_settings().counter_claim_minutes == 10
 
 
+def test_the_banks_pin_tries_default_to_3_and_a_bad_value_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().counter_pin_tries == 3
+    monkeypatch.setenv("MANYI_COUNTER_PIN_TRIES", "5")
+    assert load_settings().counter_pin_tries == 5
+    monkeypatch.setenv("MANYI_COUNTER_PIN_TRIES", "0")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "MANYI_COUNTER_PIN_TRIES" in str(caught.value)
+
+
 def test_an_unknown_name_stops_start_up_naming_the_variable_and_the_known_names(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

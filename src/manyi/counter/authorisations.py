@@ -83,7 +83,7 @@ def request_authorisation(
     bundle = store.own_bundle(session, teller, reference)
     check_request(
         bundle.state,
-        identity_required=bundle.identity_required,
+        identity_required=store.needs_identity(session, bundle, now),
         identity_checked=bundle.id_checked_at is not None,
     )
     existing = session.scalar(

@@ -31,7 +31,6 @@ from manyi.counter.domain.authorisation_rules import (
     AuthorisationRequest,
 )
 from manyi.counter.domain.bundle_states import FINAL, Action, BundleState, next_state
-from manyi.counter.domain.catalogue import IdentityCheck
 from manyi.counter.domain.execution import idempotency_key
 from manyi.counter.domain.field_checks import compact
 from manyi.counter.domain.merge import merge
@@ -47,6 +46,7 @@ from manyi.counter.store import (
     items_of,
     local_today,
     move,
+    needs_identity,
     own_bundle,
     record,
     types_of,
@@ -148,7 +148,7 @@ def open_bundle(
         state=BundleState.DRAFT.value,
         form_values=values,
         customer_flags=_given_flags(customer_flags),
-        identity_required=any(tx.identity_check is IdentityCheck.ID_CARD_READER for tx in types),
+        identity_required=False,  # known once the items are stored, below
         opened_at=now,
         called_at=ticket.last_called_at if ticket is not None else None,
         pin_entries=0,
@@ -171,6 +171,7 @@ def open_bundle(
             )
         )
     session.flush()
+    needs_identity(session, bundle, now)
     measures.baseline(session, bundle, form, local_day, flags_of(session, bundle, now))
     record(
         session,
@@ -248,6 +249,8 @@ def correct(
     move(bundle, Action.CORRECT)
     bundle.confirmed_at = None
     bundle.id_checked_at = None
+    session.flush()
+    needs_identity(session, bundle, now)  # an amount may have crossed a threshold
     record(session, teller, bundle, "correct", now, field=key)
     return bundle
 
@@ -283,12 +286,15 @@ def check_identity(
 ) -> CounterBundle:
     """Read the customer's ID card: its number must be the bundle's and it must be valid.
 
-    A customer of 65 or more is flagged "elderly" from the card (authorisation rules use it).
+    A form without an ID number (a cash deposit asks none) is checked by the name on the
+    card instead. A customer of 65 or more is flagged "elderly" from the card
+    (authorisation and identity rules use it).
     """
     bundle = own_bundle(session, teller, reference)
     next_state(bundle.state, Action.CHECK_IDENTITY)
     number = bundle.form_values.get("id_number")
-    if not number:
+    name = str(bundle.form_values.get("customer_name") or "")
+    if not number and not name.strip():
         raise Conflict(
             "the form has no ID number to check the card against",
             "id_number",
@@ -296,7 +302,12 @@ def check_identity(
         )
     card = reader.read()
     today = local_today(session, bundle, now)
-    if card.id_number != compact(str(number)):
+    matches = (
+        card.id_number == compact(str(number))
+        if number
+        else "".join(card.name.split()) == "".join(name.split())
+    )
+    if not matches:
         raise Conflict(
             "the ID card does not match the form's ID number",
             "id_number",
@@ -308,6 +319,7 @@ def check_identity(
         bundle.customer_flags = sorted({*bundle.customer_flags, "elderly"})
     move(bundle, Action.CHECK_IDENTITY)
     bundle.id_checked_at = now
+    needs_identity(session, bundle, now)
     record(session, teller, bundle, "check_identity", now, id_number=mask_id(card.id_number))
     return bundle
 

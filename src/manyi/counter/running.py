@@ -16,6 +16,15 @@ posts it twice. A retry that still has PIN items to send asks for the PIN again 
 entry, counted). Whether an "account or card" value is a card is decided once, on the first
 run, and kept on the item (`payer`), so a retry sends exactly the same posting.
 
+A wrong PIN leaves the bundle in *pin_retry*: the item posted nothing and the core did not
+record it, so `run` again asks the customer for the PIN and sends the same item under the
+same key — with the same authorisation and card read, since nothing can change in between.
+The bundle keeps the count of wrong PINs of the visit (`wrong_pins`); at `pin_tries` (the
+bank's `MANYI_COUNTER_PIN_TRIES`, 3) the item fails, as it does at once when the core
+reports the card locked. A customer who does not know the PIN stops instead (`stop_pin`):
+the item fails without another try against the card, the later PIN items are skipped and
+the others run.
+
 The bundle row stays locked (``SELECT … FOR UPDATE``) while the core is called, so a
 double click cannot run a bundle twice.
 """
@@ -40,7 +49,15 @@ from manyi.counter.adapters.pin_pad import PinPad
 from manyi.counter.domain import postings
 from manyi.counter.domain.authorisation_rules import Level
 from manyi.counter.domain.bundle_states import BundleState, after_run, check_run
-from manyi.counter.domain.execution import BundleRun, ItemStatus, RunStatus, execute, plan_bundle
+from manyi.counter.domain.execution import (
+    DEFAULT_PIN_TRIES,
+    BundleRun,
+    ItemStatus,
+    RunStatus,
+    execute,
+    plan_bundle,
+    stop_pin_entry,
+)
 from manyi.counter.domain.merge import merge
 from manyi.counter.tables import CounterAuthorisation, CounterBundle, CounterBundleItem
 from manyi.errors import Conflict, ManyiError
@@ -96,6 +113,7 @@ def _plan(
     types = store.types_of(session, rows)
     items = postings.bundle_items(types, [row.item_values for row in rows], is_account)
     run = plan_bundle(bundle.reference, items)
+    run.wrong_pins = bundle.wrong_pins or 0
     for item_run, row in zip(run.items, rows, strict=True):
         item_run.status = ItemStatus(row.status)
         item_run.code = ErrorCode(row.error_code) if row.error_code else None
@@ -126,21 +144,33 @@ def run(
     *,
     pin_pad: PinPad,
     core: CoreBanking,
+    pin_tries: int = DEFAULT_PIN_TRIES,
+    stop_pin: bool = False,
 ) -> RunOutcome:
-    """Run (or resume) the bundle; the customer types the PIN once if any item needs it."""
+    """Run (or resume) the bundle; the customer types the PIN once if any item needs it
+    (again after a wrong PIN, up to `pin_tries` entries in the visit)."""
     bundle = store.own_bundle(session, teller, reference)
-    retry = bundle.state == BundleState.INTERRUPTED.value
+    retry = bundle.state in (BundleState.INTERRUPTED.value, BundleState.PIN_RETRY.value)
+    if stop_pin and bundle.state != BundleState.PIN_RETRY.value:
+        raise Conflict(
+            "only after a wrong PIN can the customer stop typing it",
+            "pin",
+            error_code="bundle_state",
+        )
     request = store.assess(session, bundle, now)
     check_run(
         bundle.state,
-        identity_required=bundle.identity_required,
+        identity_required=store.needs_identity(session, bundle, now),
         identity_checked=bundle.id_checked_at is not None,
         level=request.level if request is not None else Level.NONE,
         retry=retry,
     )
     rows = store.items_of(session, bundle)
     plan = _plan(session, bundle, rows, core)
-    pan = postings.pin_pan(plan)
+    plan.pin_tries = pin_tries
+    pan = None if stop_pin else postings.pin_pan(plan)
+    if stop_pin:
+        stop_pin_entry(plan)
     adapter_error = ""
     attempts = [item.attempts for item in plan.items]
     # The one PIN entry (a cancelled entry raises here: nothing sent, nothing changed). The
@@ -165,9 +195,10 @@ def run(
             adapter_error = type(exc).__name__
             log.warning("core adapter raised %s during bundle %s", adapter_error, reference)
     _store(plan, rows)
+    bundle.wrong_pins = plan.wrong_pins
     status = plan.status
     bundle.state = after_run(status).value
-    if bundle.state != BundleState.INTERRUPTED.value:
+    if bundle.state not in (BundleState.INTERRUPTED.value, BundleState.PIN_RETRY.value):
         bundle.finished_at = now
         requested = session.scalar(
             select(CounterAuthorisation.id).where(CounterAuthorisation.bundle_id == bundle.id)
@@ -180,11 +211,12 @@ def run(
         teller.actor,
         entity_type="counter_bundle",
         entity_id=bundle.reference,
-        action="counter.bundle." + ("retry" if retry else "run"),
+        action="counter.bundle." + ("stop_pin" if stop_pin else "retry" if retry else "run"),
         summary={
             "state": bundle.state,
             "items": [f"{r.number}:{r.status}:{r.error_code or ''}" for r in rows],
             "pin_entered": pan is not None,
+            "wrong_pins": bundle.wrong_pins,
         },
         unit_id=bundle.outlet_id,
         unit_path=bundle.outlet_path,

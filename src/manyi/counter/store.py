@@ -24,11 +24,13 @@ from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.domain.authorisation_rules import (
     AuthorisationItem,
     AuthorisationRequest,
+    Condition,
     authorisation_request,
 )
 from manyi.counter.domain.bundle_states import Action, next_state
 from manyi.counter.domain.catalogue import TransactionType
 from manyi.counter.domain.field_checks import amount_of
+from manyi.counter.domain.identity_rules import reasons
 from manyi.counter.domain.merge import MergedForm, merge
 from manyi.counter.tables import CounterBundle, CounterBundleItem
 from manyi.errors import Forbidden
@@ -41,9 +43,11 @@ __all__ = [
     "assess",
     "flags_of",
     "form_of",
+    "identity_reasons",
     "items_of",
     "local_today",
     "move",
+    "needs_identity",
     "own_bundle",
     "record",
     "types_of",
@@ -162,3 +166,29 @@ def assess(
         for item, tx in zip(items, types_of(session, items), strict=True)
     ]
     return authorisation_request(bundle.reference, lines)
+
+
+def identity_reasons(
+    session: Session, bundle: CounterBundle, now: dt.datetime
+) -> list[tuple[str, tuple[Condition, ...]]]:
+    """The items that need the customer's ID card read, with why: (item label, reasons).
+
+    Computed from the current values and flags, so a correction of an amount or a flag the
+    card read adds (elderly) changes it; `needs_identity` keeps the bundle's column in step.
+    """
+    items = items_of(session, bundle)
+    flags = _flags(bundle, local_today(session, bundle, now))
+    out = []
+    for item, tx in zip(items, types_of(session, items), strict=True):
+        values = item.item_values
+        currency = str(values.get("currency") or "CNY")
+        why = reasons(tx, amount_of(values.get("amount")), currency, flags)
+        if why:
+            out.append((_label(item.number, tx, values), why))
+    return out
+
+
+def needs_identity(session: Session, bundle: CounterBundle, now: dt.datetime) -> bool:
+    """Whether the bundle needs the ID card read now; stored on the bundle as well."""
+    bundle.identity_required = bool(identity_reasons(session, bundle, now))
+    return bundle.identity_required

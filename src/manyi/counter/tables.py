@@ -41,6 +41,7 @@ BUNDLE_STATES = (
     "authorised",
     "rejected",
     "interrupted",
+    "pin_retry",
     "done",
     "partial",
     "failed",
@@ -48,7 +49,7 @@ BUNDLE_STATES = (
     "archived",
     "cancelled",
 )
-ITEM_STATUSES = ("pending", "posted", "failed", "unknown", "skipped")
+ITEM_STATUSES = ("pending", "posted", "failed", "unknown", "skipped", "pin_wrong")
 REQUEST_STATES = ("pending", "claimed", "approved", "rejected", "withdrawn")
 
 
@@ -128,6 +129,7 @@ class CounterBundle(Base):
     signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     pin_entries: Mapped[int] = mapped_column(Integer, default=0)
+    wrong_pins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -1,7 +1,7 @@
 """The core-banking port: what the counter needs from the bank's system of record.
 
 manyi never keeps balances. Each bundle item becomes a `Posting` that an adapter sends to
-the core; the answer is a `PostingResult`. `core_sim.SimulatedCore` ships for the demo and
+the core; the answer is a `PostingResult`. `simulated_core.SimulatedCore` ships for the demo and
 the tests; a bank writes an adapter for its own core with the contract below.
 
 Contract of `CoreBanking.post(posting, pin_block, idempotency_key)`
@@ -10,8 +10,10 @@ Contract of `CoreBanking.post(posting, pin_block, idempotency_key)`
 1. **Idempotent by key.** The first request with a key that reaches a *definitive* outcome
    (POSTED or FAILED) is recorded under that key. Every later request with the same key
    returns that recorded result (``replayed=True``) and never posts again, whatever its PIN
-   block. A key sent again with a *different* posting is refused with REJECTED and the
-   record stays as it was. Keys are kept at least as long as a bundle can be retried (the
+   block. One exception: a FAILED ``pin_invalid`` is **not** recorded (see 5), so the same
+   key may come again with a new PIN block once the customer has typed the PIN again. A
+   key sent again with a *different* posting is refused with REJECTED and the record stays
+   as it was. Keys are kept at least as long as a bundle can be retried (the
    business day; the simulation keeps them for its life).
 2. **Atomic per item.** A posting is applied entirely or not at all: a transfer debits and
    credits together, a term deposit debits the demand account and opens the term account
@@ -25,11 +27,19 @@ Contract of `CoreBanking.post(posting, pin_block, idempotency_key)`
    ``insufficient_funds`` (available balance below the amount), ``frozen_account`` (the
    account is frozen or closed; the card is lost or replaced), ``account_not_found``,
    ``card_not_found``, ``pin_invalid`` (the block does not open, is not bound to the card,
-   or the PIN is wrong; also when a PIN is required and none is given), ``timeout``
+   or the PIN is wrong; also when a PIN is required and none is given), ``card_locked``
+   (the card is locked after too many wrong PINs, by this request or an earlier one; only
+   the bank's card centre unlocks it), ``timeout``
    (UNKNOWN, see 3) and ``rejected`` (anything else the core refuses: a currency mismatch,
    an unknown biller, a product minimum, a reused key; `message` says which).
 5. **The PIN block** is used for this request only: the adapter forwards it to its HSM, never
    stores or logs it, and never wipes it (the caller owns it and wipes it after the bundle).
+   **Wrong PINs are counted by the core, per card**, whichever channel sent them: a wrong
+   PIN answers ``pin_invalid`` and changes nothing but that count (no balance, no record
+   under the key); the wrong PIN that reaches the core's own limit locks the card and
+   answers ``card_locked``, and so does every later request with that card. A right PIN
+   resets the count. The counter only decides how many entries it offers the customer in
+   one visit (`Settings.counter_pin_tries`); it never unlocks a card.
 6. **Outputs** of a posted item are plain strings in `PostingResult.outputs` (for example
    ``account_number``, ``card_number``, ``balance_after``); later items of a bundle may refer
    to them. Amounts are decimal strings with two places.
@@ -110,6 +120,7 @@ class ErrorCode(StrEnum):
     ACCOUNT_NOT_FOUND = "account_not_found"
     CARD_NOT_FOUND = "card_not_found"
     PIN_INVALID = "pin_invalid"
+    CARD_LOCKED = "card_locked"
     TIMEOUT = "timeout"
     REJECTED = "rejected"
 

@@ -6,8 +6,10 @@ changes anything, and `post` runs under one lock, so an item is applied entirely
 all and concurrent tellers cannot overdraw an account.
 
 Realistic failures arise from the data (insufficient funds, a frozen account, a lost card,
-a wrong PIN); timeouts from the fault plan, e.g. ``faults={2: AFTER}``: call 2 is applied
-but its answer is lost; ``BEFORE``: the request never arrived. Both are safe to retry.
+a wrong PIN); wrong PINs are counted per card and the `pin_tries`-th in a row locks the card
+(``card_locked``, as a real core does; a right PIN resets the count). Timeouts come from
+the fault plan, e.g. ``faults={2: AFTER}``: call 2 is applied but its answer is lost;
+``BEFORE``: the request never arrived. Both are safe to retry.
 
 Frozen accounts follow the usual judicial freeze (只收不付): deposits are accepted, every
 debit is refused. Interest follows the Chinese savings convention: annual rate / 360 per
@@ -20,6 +22,7 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
+import hmac
 import random
 import threading
 from collections.abc import Callable
@@ -30,6 +33,7 @@ from functools import partial
 from manyi.counter.adapters import core
 from manyi.counter.adapters.core import ErrorCode, Posting, PostingKind, PostingResult
 from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedHsm
+from manyi.counter.adapters.simulated_customers import DEMO_CUSTOMERS
 from manyi.personal import check_mobile, check_resident_id, luhn_ok, mask_phone
 
 __all__ = ["AFTER", "BEFORE", "DEMO_CUSTOMERS", "SimAccount", "SimCard", "SimulatedCore"]
@@ -47,6 +51,7 @@ CENT, _ZERO = Decimal("0.01"), Decimal("0.00")
 E = ErrorCode
 BEFORE, AFTER = "before", "after"  # a timeout before or after the core applied the posting
 REJECTED, PIN_INVALID, INSUFFICIENT = E.REJECTED, E.PIN_INVALID, E.INSUFFICIENT_FUNDS
+PIN_TRIES = 3  # wrong PINs in a row that lock a card (the core's rule, not the counter's)
 
 
 @dataclass
@@ -71,9 +76,10 @@ class SimAccount:
 class SimCard:
     number: str
     account: str
-    status: str = "active"  # active, lost, replaced, cancelled
+    status: str = "active"  # active, lost, replaced, cancelled, locked (too many wrong PINs)
     pin_salt: bytes = b""
     pin_digest: bytes = b""  # empty: no PIN set yet
+    wrong_pins: int = 0  # wrong PINs in a row; at the core's limit the card locks
 
 
 class _Fail(Exception):
@@ -98,8 +104,15 @@ class SimulatedCore:
     """The simulated core; `key` is the session key shared with the simulated PIN pad."""
 
     def __init__(
-        self, key: SessionKey, *, seed: int = 0, faults: Faults | None = None, today: Clock = _today
+        self,
+        key: SessionKey,
+        *,
+        seed: int = 0,
+        faults: Faults | None = None,
+        today: Clock = _today,
+        pin_tries: int = PIN_TRIES,
     ) -> None:
+        self.pin_tries = pin_tries
         self._rng = random.Random(seed)  # noqa: S311 - demo numbers, not secrets
         self._hsm = SimulatedHsm(key, self._rng.randbytes(32))
         self.faults: Faults = dict(faults or {})  # tests may add faults as they go
@@ -179,6 +192,8 @@ class SimulatedCore:
             outputs = getattr(self, f"_do_{posting.kind.value}")(posting, pin)
         except _Fail as fail:
             result = _failed(*fail.args)
+            if fail.args[0] is PIN_INVALID:  # not recorded: the same key may bring a new PIN
+                return result
         else:
             reference = f"J{len(self._journal) + 1:08d}"
             self._journal.append((key, posting.kind, reference))
@@ -205,6 +220,8 @@ class SimulatedCore:
     def _customer_acct(self, p: Posting, *, debit: bool = True) -> SimAccount:
         """The account a posting names, directly or through its card; the card must be active."""
         card = self._card(p.card) if p.card else None
+        locked = card is not None and card.status == "locked"
+        _require(not locked, E.CARD_LOCKED, "the card is locked after too many wrong PINs")
         _require(card is None or card.status == "active", E.FROZEN_ACCOUNT, "the card is blocked")
         number = p.account or (card.account if card else "")
         return self._acct(number, debit=debit, currency=p.currency if p.amount else "")
@@ -212,17 +229,28 @@ class SimulatedCore:
     def _verify_pin(self, p: Posting, pin: PinBlock | None, acct: SimAccount) -> None:
         if pin is None:
             return
-        # The PIN belongs to a card: the one named, else the account's active card.
-        mine = (
-            c for c in self._cards.values() if c.account == acct.number and c.status == "active"
-        )
+        # The PIN belongs to a card: the one named, else the account's active (or locked) card.
+        usable = ("active", "locked")
+        mine = (c for c in self._cards.values() if c.account == acct.number and c.status in usable)
         card = self._cards.get(p.card) if p.card else next(mine, None)
+        _require(card is None or card.status != "locked", E.CARD_LOCKED, "the card is locked")
         if card is None or card.status != "active" or not card.pin_digest:
             raise _Fail(PIN_INVALID, "no active card with a PIN to verify against")
         same = self._accounts[card.account].holder_id == acct.holder_id
         _require(same, REJECTED, "the card belongs to another customer")
-        ok = self._hsm.verify(pin, card.number, card.pin_salt, card.pin_digest)
-        _require(ok, PIN_INVALID, "the PIN is wrong")
+        pvv = self._hsm.pvv(pin, card.number, card.pin_salt)
+        # A block that does not open for this card (bound to another PAN) is no PIN try.
+        _require(pvv is not None, PIN_INVALID, "the PIN block was not entered for this card")
+        if hmac.compare_digest(pvv or b"", card.pin_digest):
+            card.wrong_pins = 0
+            return
+        # The one change a failed posting makes: the card's count of wrong PINs.
+        card.wrong_pins += 1
+        if card.wrong_pins >= self.pin_tries:
+            card.status = "locked"
+            raise _Fail(E.CARD_LOCKED, f"wrong PIN {card.wrong_pins} times: the card is locked")
+        left = self.pin_tries - card.wrong_pins
+        raise _Fail(PIN_INVALID, f"the PIN is wrong; {left} more wrong PIN(s) lock the card")
 
     def _new_account(self, name: str, holder_id: str, currency: str, term: int = 0) -> SimAccount:
         number = self._unique(lambda: "3301" + "".join(self._rng.choices("0123456789", k=13)))
@@ -377,19 +405,3 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-# The demo bank's customers: short name → (name, resident ID, balance, PIN, options). The
-# IDs are made up for Hangzhou's Xihu district (330106) with valid GB 11643 check digits.
-DEMO_CUSTOMERS: dict[str, tuple[str, str, str, str, dict[str, str]]] = {
-    "zhang_wei": ("张伟", "330106198503120319", "86000.00", "123456", {"mobile": "13812345678"}),
-    "li_xiuying": (
-        "李秀英",
-        "330106194807050243",
-        "320000.00",
-        "246810",
-        {"mobile": "13957112345"},
-    ),
-    "wang_fang": ("王芳", "330106199001180623", "12000.00", "135790", {"frozen": "yes"}),
-    "liu_yang": ("刘洋", "330106199709230155", "150.00", "112233", {"mobile": "18657100001"}),
-}

@@ -50,6 +50,7 @@ __all__ = [
     "authorisation_request",
     "level_for_bundle",
     "level_for_item",
+    "parse_condition",
     "parse_level",
     "parse_rule",
     "parse_rules",
@@ -188,10 +189,14 @@ def parse_rule(
             f"{where}.level",
             where=where,
         )
-    return Rule(_parse_condition(data.get("when"), known_flags, f"{where}.when"), level)
+    return Rule(parse_condition(data.get("when"), known_flags, f"{where}.when"), level)
 
 
-def _parse_condition(data: object, known_flags: frozenset[str], where: str) -> Condition:
+def parse_condition(
+    data: object, known_flags: frozenset[str] = CUSTOMER_FLAGS, where: str = "when"
+) -> Condition:
+    """Read a condition such as ``{"amount_at_least": "50000", "currency": "CNY"}``; the
+    catalogue's identity rules use the same grammar as a rule's ``when``."""
     if data is None:
         return Condition()
     if not isinstance(data, Mapping):

@@ -13,7 +13,8 @@
                         rejected
 
     confirmed | identity_checked | authorised ──run──▶ done | partial | failed | interrupted
-    interrupted ──retry──▶ done | partial | failed | interrupted
+                                                        | pin_retry
+    interrupted | pin_retry ──retry──▶ done | partial | failed | interrupted | pin_retry
     done | partial | failed ──sign──▶ signed ──archive──▶ archived
     draft | confirmed | identity_checked | awaiting_authorisation ──cancel──▶ cancelled
 
@@ -28,6 +29,10 @@
 - The outcome of a run is the execution's (`RunStatus`): every item posted → *done*; some →
   *partial*; none → *failed*; an item whose answer was lost → *interrupted*, and only
   `retry` (same idempotency keys) leaves it.
+- A **wrong PIN** → *pin_retry*: nothing of that item posted, the customer types the PIN
+  again and `retry` sends it under the same key. A retry needs neither a new authorisation
+  nor a new card read: the supervisor approved these values, and they cannot change after
+  the request.
 - *rejected*, *cancelled* and *archived* are final. Nothing is ever posted after a
   rejection or a cancellation, and a bundle that posted anything cannot be cancelled.
 """
@@ -61,6 +66,7 @@ class BundleState(StrEnum):
     AUTHORISED = "authorised"
     REJECTED = "rejected"
     INTERRUPTED = "interrupted"  # an item's answer was lost: retry with the same keys
+    PIN_RETRY = "pin_retry"  # the core refused the PIN: the customer types it again
     DONE = "done"  # every item posted
     PARTIAL = "partial"  # some posted, some failed or were skipped
     FAILED = "failed"  # nothing posted
@@ -101,7 +107,7 @@ _TRANSITIONS: Final[dict[Action, tuple[frozenset[BundleState], BundleState | Non
     Action.APPROVE: (frozenset({S.AWAITING_AUTHORISATION}), S.AUTHORISED),
     Action.REJECT: (frozenset({S.AWAITING_AUTHORISATION}), S.REJECTED),
     Action.RUN: (frozenset({S.CONFIRMED, S.IDENTITY_CHECKED, S.AUTHORISED}), None),
-    Action.RETRY: (frozenset({S.INTERRUPTED}), None),
+    Action.RETRY: (frozenset({S.INTERRUPTED, S.PIN_RETRY}), None),
     Action.SIGN: (_RAN, S.SIGNED),
     Action.ARCHIVE: (frozenset({S.SIGNED}), S.ARCHIVED),
     Action.CANCEL: (_BEFORE_AUTHORISATION | {S.AWAITING_AUTHORISATION}, S.CANCELLED),
@@ -112,6 +118,7 @@ _AFTER_RUN: Final = {
     RunStatus.PARTIAL: S.PARTIAL,
     RunStatus.FAILED: S.FAILED,
     RunStatus.NEEDS_RETRY: S.INTERRUPTED,
+    RunStatus.PIN_WRONG: S.PIN_RETRY,
 }
 
 

@@ -3,8 +3,9 @@
 A type is a JSON Schema 2020-12 object schema (`catalogue_data/transactions.json`) whose
 properties `$ref` the field dictionary under the field's own name, maybe tightened (lower
 `maxLength`, an `enum` subset, `const`, a higher `x-manyi-minimum`). Under `x-manyi`:
-`code`, `version`, `names`, `needs_pin`, `identity_check`, `authorisation` (rules, read by
-authorisation.py), `posting` (a `core.PostingKind`) and, for merge.py, `per_item` (customer
+`code`, `version`, `names`, `needs_pin`, `identity_check`, `identity_rules`, `authorisation`
+(rules, read by authorisation.py), `posting` (a `core.PostingKind`) and, for merge.py,
+`per_item` (customer
 fields it asks per item, such as the account it closes) and `provides` (fields its posting
 outputs for later items: open_account gives account_number); see transaction.schema.json.
 
@@ -34,7 +35,13 @@ import jsonschema
 
 from manyi import personal
 from manyi.counter.adapters.core import PostingKind
-from manyi.counter.domain.authorisation_rules import Level, Rule, level_for_item, parse_rules
+from manyi.counter.domain.authorisation_rules import (
+    Condition,
+    Level,
+    Rule,
+    level_for_item,
+    parse_rules,
+)
 from manyi.counter.domain.field_checks import amount_of, compact
 from manyi.counter.domain.field_problems import (
     MESSAGES,
@@ -47,6 +54,7 @@ from manyi.counter.domain.field_problems import (
     read_data,
 )
 from manyi.counter.domain.fields import DEF_PREFIX, Names, check_value, field_dictionary
+from manyi.counter.domain.identity_rules import parse_identity_rules
 from manyi.errors import InvalidInput, NotFound
 
 __all__ = [
@@ -67,6 +75,9 @@ TRANSACTIONS_URI: Final = "https://manyi.example/schemas/transactions/{code}/v{v
 
 
 class IdentityCheck(StrEnum):
+    """The identity check a type always needs. A type with "none" may still need the card
+    read when one of its `identity_rules` matches the item (`identity_rules.reasons`)."""
+
     ID_CARD_READER = "id_card_reader"
     NONE = "none"
 
@@ -97,6 +108,7 @@ class TransactionType:
     identity_check: IdentityCheck
     rules: tuple[Rule, ...]
     posting: PostingKind
+    identity_rules: tuple[Condition, ...] = ()
     per_item: frozenset[str] = frozenset()
     provides: tuple[str, ...] = ()
 
@@ -117,6 +129,7 @@ class TransactionType:
             identity_check=IdentityCheck(meta["identity_check"]),
             rules=parse_rules(meta["authorisation"], where="x-manyi.authorisation"),
             posting=PostingKind(meta["posting"]),
+            identity_rules=parse_identity_rules(meta.get("identity_rules", ())),
             per_item=frozenset(meta.get("per_item", ())),
             provides=tuple(meta.get("provides", ())),
         )
@@ -186,6 +199,9 @@ def _check_document(document: Mapping[str, Any]) -> None:
     rules = parse_rules(meta["authorisation"], where="x-manyi.authorisation")
     wrong = "amount" not in properties and any(r.when.amount_at_least for r in rules)
     _refuse(wrong, "an authorisation rule reads an amount the form does not ask")
+    identity = parse_identity_rules(meta.get("identity_rules", ()))
+    wrong = "amount" not in properties and any(c.amount_at_least for c in identity)
+    _refuse(wrong, "an identity rule reads an amount the form does not ask")
     kinds = {kind.value for kind in PostingKind}
     _refuse(meta["posting"] not in kinds, "unknown posting kind {kind}", kind=meta["posting"])
     expected = TRANSACTIONS_URI.format(**meta)

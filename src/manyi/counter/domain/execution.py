@@ -18,8 +18,18 @@ answers an already-applied item from its idempotency record.
 
 The PIN block is passed to each item with ``needs_pin`` (one entry for the whole bundle) and
 is wiped when `execute` returns or raises. A retry that still has PIN items to send needs a
-new PIN entry. An item that failed for good (a wrong PIN, insufficient funds) is not sent
+new PIN entry. An item that failed for good (insufficient funds, a locked card) is not sent
 again under its key; doing it again is a new bundle with its own id.
+
+A wrong PIN is not final. The core answers ``pin_invalid`` without recording it under the
+key (core contract, 1 and 5), so the item becomes PIN_WRONG: nothing posted, the run stops
+there (the items after it would meet the same wrong PIN) and the customer types the PIN
+again; `retry` with the new block sends the same item under the same key. The run counts
+wrong PINs (`BundleRun.wrong_pins`); the `pin_tries`-th (the bank's setting, 3 by default)
+makes the item FAILED for this visit. When the core itself locks the card it answers
+``card_locked``, a final failure. After either, the later items that need the PIN are
+skipped (sending them would only repeat the refusal and count against the card) and the
+others run.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from manyi.counter.adapters.pin_pad import PinBlock
 from manyi.errors import InvalidInput
 
 __all__ = [
+    "DEFAULT_PIN_TRIES",
     "BundleItem",
     "BundleRun",
     "ItemRun",
@@ -48,6 +59,7 @@ __all__ = [
     "plan_bundle",
     "retry",
     "run_bundle",
+    "stop_pin_entry",
 ]
 
 MAX_ITEMS = 20
@@ -64,12 +76,14 @@ class ItemStatus(StrEnum):
     POSTED = "posted"
     FAILED = "failed"  # final: the core refused it and changed nothing
     UNKNOWN = "unknown"  # sent, answer lost: retry with the same key
+    PIN_WRONG = "pin_wrong"  # the core refused the PIN, posted nothing: retry with a new PIN
     SKIPPED = "skipped"  # never sent: an item it depends on did not post
 
 
 class RunStatus(StrEnum):
     COMPLETED = "completed"  # every item posted
     NEEDS_RETRY = "needs_retry"  # an item is unknown or pending
+    PIN_WRONG = "pin_wrong"  # stopped at a wrong PIN: the customer types it again
     PARTIAL = "partial"  # finished, some posted, some failed or skipped
     FAILED = "failed"  # finished, nothing posted
 
@@ -107,13 +121,21 @@ class ItemRun:
         return f"item {self.number} ({self.item.label or self.item.posting.kind.value})"
 
 
+DEFAULT_PIN_TRIES = 3
+_PIN_REFUSALS = frozenset({ErrorCode.PIN_INVALID, ErrorCode.CARD_LOCKED})
+
+
 @dataclass
 class BundleRun:
     bundle_id: str
     items: list[ItemRun]
+    pin_tries: int = DEFAULT_PIN_TRIES  # PIN entries the bank allows in one visit
+    wrong_pins: int = 0  # wrong PINs so far in this visit
 
     @property
     def status(self) -> RunStatus:
+        if any(i.status is ItemStatus.PIN_WRONG for i in self.items):
+            return RunStatus.PIN_WRONG
         if not all(i.finished for i in self.items):
             return RunStatus.NEEDS_RETRY
         posted = sum(i.status is ItemStatus.POSTED for i in self.items)
@@ -167,16 +189,23 @@ def run_bundle(
 
 
 def execute(core: CoreBanking, run: BundleRun, pin_block: PinBlock | None) -> BundleRun:
-    """Send every unfinished item, in order, until one is UNKNOWN; wipe the PIN block.
+    """Send every unfinished item, in order, until one is UNKNOWN or PIN_WRONG; wipe the
+    PIN block.
 
     If the adapter raises, the item in flight is marked UNKNOWN (it may have been applied),
     the PIN block is wiped and the exception propagates; `retry` can resume the run.
     """
     try:
         todo = [i for i in run.items if not i.finished]
-        if any(i.item.needs_pin for i in todo) and (pin_block is None or pin_block.wiped):
+        refused = _pin_refused(run)
+        usable = [i for i in todo if refused is None or i.number < refused.number]
+        if any(i.item.needs_pin for i in usable) and (pin_block is None or pin_block.wiped):
             raise PinRequired("the customer's PIN is needed for the items still to send", "pin")
         for item in todo:
+            if item.item.needs_pin and refused is not None:
+                _skip(item, f"{refused.name}: the PIN was not accepted")
+                item.code = ErrorCode.PIN_INVALID  # why it was never sent
+                continue
             posting = _prepare(run, item)
             if posting is None:
                 continue
@@ -185,11 +214,30 @@ def execute(core: CoreBanking, run: BundleRun, pin_block: PinBlock | None) -> Bu
             finally:
                 if item.status is ItemStatus.UNKNOWN:
                     _hold_after(run, item)
+            if item.status is ItemStatus.PIN_WRONG:
+                run.wrong_pins += 1
+                if run.wrong_pins < run.pin_tries:
+                    _hold_after(run, item, "whose PIN the customer types again")
+                    break
+                item.status = ItemStatus.FAILED
+                item.message = f"wrong PIN {run.wrong_pins} times: the bank's limit for a visit"
+            if item.item.needs_pin and item.status is ItemStatus.FAILED:
+                refused = item if item.code in _PIN_REFUSALS else refused
             if item.status is ItemStatus.UNKNOWN:
                 break
     finally:
         if pin_block is not None:
             pin_block.wipe()
+    return run
+
+
+def stop_pin_entry(run: BundleRun) -> BundleRun:
+    """The customer types no more PINs: the PIN_WRONG item fails for good, so that `execute`
+    (without a block) skips the later PIN items and runs the others."""
+    for item in run.items:
+        if item.status is ItemStatus.PIN_WRONG:
+            item.status, item.code = ItemStatus.FAILED, ErrorCode.PIN_INVALID
+            item.message = "wrong PIN; the customer stopped typing it"
     return run
 
 
@@ -249,12 +297,26 @@ def _send(core: CoreBanking, item: ItemRun, posting: Posting, pin: PinBlock | No
     _record(item, result)
 
 
+def _pin_refused(run: BundleRun) -> ItemRun | None:
+    """The item whose PIN was refused for good (limit reached, card locked), if any."""
+    return next(
+        (
+            i
+            for i in run.items
+            if i.status is ItemStatus.FAILED and i.item.needs_pin and i.code in _PIN_REFUSALS
+        ),
+        None,
+    )
+
+
 def _record(item: ItemRun, result: PostingResult) -> None:
     item.status = {
         Outcome.POSTED: ItemStatus.POSTED,
         Outcome.FAILED: ItemStatus.FAILED,
         Outcome.UNKNOWN: ItemStatus.UNKNOWN,
     }[result.outcome]
+    if item.item.needs_pin and result.code is ErrorCode.PIN_INVALID:
+        item.status = ItemStatus.PIN_WRONG  # not recorded by the core: may be sent again
     item.code, item.message = result.code, result.message
     item.outputs, item.core_reference = result.outputs, result.core_reference
     item.replayed = result.replayed
@@ -264,7 +326,7 @@ def _skip(item: ItemRun, reason: str) -> None:
     item.status, item.code, item.message = ItemStatus.SKIPPED, None, reason
 
 
-def _hold_after(run: BundleRun, unknown: ItemRun) -> None:
-    for item in run.items[unknown.number :]:
+def _hold_after(run: BundleRun, held: ItemRun, why: str = "whose result is unknown") -> None:
+    for item in run.items[held.number :]:
         if item.status is ItemStatus.PENDING:
-            item.message = f"waiting for {unknown.name}, whose result is unknown"
+            item.message = f"waiting for {held.name}, {why}"

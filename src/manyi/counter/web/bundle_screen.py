@@ -9,7 +9,6 @@ that does it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -21,19 +20,25 @@ from manyi.counter.adapters.id_reader import SimulatedIdCardReader
 from manyi.counter.adapters.pin_pad import SimulatedPinPad
 from manyi.counter.domain.authorisation_rules import AuthorisationRequest, Level
 from manyi.counter.domain.bundle_states import Action, BundleState
-from manyi.counter.domain.field_checks import LONG_TERM
-from manyi.counter.domain.field_problems import FieldProblem
 from manyi.counter.domain.fields import field_dictionary
 from manyi.counter.domain.merge import MergedForm
 from manyi.counter.tables import CounterSignature, CounterVoucher
-from manyi.counter.web.common import level_labels, reason_text
+from manyi.counter.web.bundle_words import (
+    amount_text,
+    field_label,
+    item_result,
+    output_labels,
+    result_labels,
+    shown,
+)
+from manyi.counter.web.common import condition_text, level_labels, reason_text
 from manyi.counter.web.prefill_forms import name_in
 from manyi.db import Session, utcnow
 from manyi.org.tables import Unit
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import Principal
 
-__all__ = ["bundle_context", "field_label", "problems_text", "station_of"]
+__all__ = ["bundle_context", "station_of"]
 
 S = BundleState
 _RAN: Final = frozenset({S.DONE, S.PARTIAL, S.FAILED})
@@ -118,47 +123,6 @@ class NextStep:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _shown(form: MergedForm, key: str, value: object, _: Translate, lang: str) -> str:
-    if value in (None, ""):
-        return "—"
-    merged = form.field(key)
-    for option in merged.options:
-        if str(option.value) == str(value):
-            return name_in(option.names, lang)
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if merged.field_id == "amount":
-        return _amount(value)
-    if value == LONG_TERM:
-        return _("Valid for life")
-    return str(value)
-
-
-def field_label(form: MergedForm, key: str, lang: str) -> str:
-    """A form key ("item1.amount") as the teller reads it: "金额（取款）"; the key itself
-    only for one the form does not have."""
-    try:
-        merged = form.field(key)
-    except KeyError:
-        return key
-    label = name_in(merged.label, lang)
-    if merged.item is None or len(form.items) < 2:
-        return label
-    item = name_in(form.items[merged.item - 1].names, lang)
-    return f"{label} ({item})" if lang == "en" else f"{label}（{item}）"
-
-
-def problems_text(
-    form: MergedForm, problems: tuple[FieldProblem, ...], _: Translate, lang: str
-) -> str:
-    """What the form refuses, each field by its label with its reason."""
-    parts = [
-        _("{field}: {reason}").format(field=field_label(form, p.field, lang), reason=p.text(_))
-        for p in problems
-    ]
-    return _("; ").join(parts)
-
-
 def _sections(
     form: MergedForm, values: dict[str, Any], corrected: set[str], _: Translate, lang: str
 ) -> list[SectionRows]:
@@ -173,7 +137,7 @@ def _sections(
                 ValueRow(
                     key=key,
                     label=name_in(merged.label, lang),
-                    shown=_shown(form, key, value, _, lang),
+                    shown=shown(form, key, value, _, lang),
                     raw="" if value is None else str(value),
                     required=merged.required,
                     produced=(merged.item, merged.field_id) in produced,
@@ -204,66 +168,21 @@ def _sections(
 def _corrections(view: queries.BundleView, _: Translate, lang: str) -> list[CorrectionRow]:
     form = view.form
 
-    def shown(key: str, value: object) -> str:
+    def as_shown(key: str, value: object) -> str:
         try:
-            return _shown(form, key, value, _, lang)
+            return shown(form, key, value, _, lang)
         except KeyError:  # a field the form no longer has: the value as stored
             return "—" if value in (None, "") else str(value)
 
     return [
         CorrectionRow(
             label=field_label(form, c.field, lang),
-            old=shown(c.field, c.old_value),
-            new=shown(c.field, c.new_value),
+            old=as_shown(c.field, c.old_value),
+            new=as_shown(c.field, c.new_value),
             confirmed=c.confirmed_at is not None,
         )
         for c in view.corrections
     ]
-
-
-def result_labels(_: Translate) -> dict[str, str]:
-    return {
-        "pending": _("Not run yet"),
-        "posted": _("Done"),
-        "failed": _("Refused"),
-        "unknown": _("Answer lost: retry"),
-        "skipped": _("Not run"),
-        "insufficient_funds": _("Insufficient funds"),
-        "frozen_account": _("The account is frozen"),
-        "account_not_found": _("No such account"),
-        "card_not_found": _("No such card"),
-        "pin_invalid": _("Wrong PIN"),
-        "timeout": _("The core system did not answer in time"),
-        "rejected": _("Refused by the core system"),
-    }
-
-
-def output_labels(_: Translate) -> dict[str, str]:
-    """What the core returns for an item (core.py's outputs), as the teller reads it."""
-    return {
-        "account_number": _("New account"),
-        "balance_after": _("Balance after"),
-        "card_number": _("Card"),
-        "mobile_banking": _("Mobile banking"),
-        "mobile": _("Mobile number"),
-        "card_status": _("Card status"),
-        "rate": _("Rate (% a year)"),
-        "maturity_date": _("Maturity date"),
-        "interest": _("Interest"),
-        "paid": _("Paid out"),
-        "days": _("Days held"),
-        "biller": _("Biller"),
-        "product": _("Product"),
-        "holding": _("Holding"),
-        "paid_out": _("Paid out"),
-    }
-
-
-def _amount(value: object) -> str:
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except (InvalidOperation, ValueError):
-        return str(value)
 
 
 def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
@@ -271,12 +190,7 @@ def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
     names = output_labels(_)
     rows = []
     for item, tx in zip(view.items, view.types, strict=True):
-        if item.error_code:
-            result = labels.get(item.error_code, item.error_code)
-        elif item.status == "skipped":
-            result = _("Not run: an item it depends on did not go through")
-        else:
-            result = labels.get(item.status, item.status)
+        result = item_result(item.status, item.error_code, labels, _)
         rows.append(
             ItemRow(
                 number=item.number,
@@ -314,19 +228,22 @@ def _money(values: dict[str, Any]) -> str:
     amount = values.get("amount")
     if amount in (None, ""):
         return ""
-    return f"{values.get('currency') or 'CNY'} {_amount(amount)}"
+    return f"{values.get('currency') or 'CNY'} {amount_text(amount)}"
 
 
-def _steps(view: queries.BundleView, level: Level, _: Translate) -> list[Step]:
+def _steps(
+    view: queries.BundleView, level: Level, identity_required: bool, _: Translate
+) -> list[Step]:
     b = view.bundle
     state = S(b.state)
     wanted: list[tuple[str, str, bool]] = [
         ("confirm", _("Customer confirms"), b.confirmed_at is not None),
     ]
-    if b.identity_required:
+    if identity_required:
         wanted.append(("identity", _("ID card read"), b.id_checked_at is not None))
     if level > Level.NONE:
-        authorised = state is S.AUTHORISED or b.finished_at is not None
+        approved = view.request is not None and view.request.state == "approved"
+        authorised = state is S.AUTHORISED or b.finished_at is not None or approved
         wanted.append(("authorisation", _("Authorisation"), authorised))
     needs_pin = any(i.needs_pin for i in view.items)
     run_label = _("One PIN entry and run") if needs_pin else _("Run")
@@ -339,13 +256,29 @@ def _steps(view: queries.BundleView, level: Level, _: Translate) -> list[Step]:
     return [Step(k, label, done, k == first_open) for k, label, done in wanted]
 
 
-def _next(view: queries.BundleView, level: Level, _: Translate) -> NextStep:
+def _next(
+    view: queries.BundleView,
+    level: Level,
+    identity_required: bool,
+    _: Translate,
+    pin_tries: int,
+) -> NextStep:
     b = view.bundle
     state = S(b.state)
+    if state is S.PIN_RETRY:
+        left = max(pin_tries - (b.wrong_pins or 0), 0)
+        return NextStep(
+            "retry_pin",
+            _(
+                "Wrong PIN: nothing of that item was posted. The customer may type the PIN "
+                "again ({n} more tries); the authorisation still holds."
+            ).format(n=left),
+            {"left": left},
+        )
     if state is S.DRAFT:
         return NextStep("confirm", _("Show the form to the customer; they confirm every value."))
     if state in (S.CONFIRMED, S.IDENTITY_CHECKED):
-        if b.identity_required and b.id_checked_at is None:
+        if identity_required and b.id_checked_at is None:
             return NextStep("identity", _("Ask the customer to place their ID card on the reader."))
         if level > Level.NONE:
             return NextStep(
@@ -386,7 +319,8 @@ def bundle_context(
     simulated_reader = isinstance(rt.id_reader(station), SimulatedIdCardReader)
     simulated_pad = isinstance(rt.pin_pad(station), SimulatedPinPad)
     pending = {c.field for c in view.corrections if c.confirmed_at is None}
-    next_step = _next(view, level, _)
+    identity = store.identity_reasons(session, b, utcnow())
+    next_step = _next(view, level, bool(identity), _, request.app.state.settings.counter_pin_tries)
     own = b.teller_id == clerk.staff_id
     pin_needed = any(i.needs_pin and i.status != "posted" for i in view.items)
     return {
@@ -397,7 +331,10 @@ def bundle_context(
         "outlet": outlet,
         "sections": _sections(view.form, dict(b.form_values), pending, _, lang),
         "items": _items(view, _, lang),
-        "steps": _steps(view, level, _),
+        "steps": _steps(view, level, bool(identity), _),
+        "identity_reasons": [
+            (label, [condition_text(c, _) for c in why]) for label, why in identity
+        ],
         "next": next_step,
         "level": level,
         "needed": needed,

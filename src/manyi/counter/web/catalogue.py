@@ -19,7 +19,13 @@ from manyi.counter import catalogue_store
 from manyi.counter.domain.authorisation_rules import Rule
 from manyi.counter.domain.catalogue import TransactionType
 from manyi.counter.domain.fields import Field, field_dictionary
-from manyi.counter.web.common import clerk_of, error_text, level_labels, page
+from manyi.counter.web.common import (
+    clerk_of,
+    condition_text,
+    error_text,
+    level_labels,
+    page,
+)
 from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError, Term
 from manyi.org.model import Permission
@@ -40,15 +46,6 @@ _LIMIT_KEYWORDS: Final = (
     "x-manyi-minimum",
     "x-manyi-maximum",
 )
-
-
-def flag_labels(_: Translate) -> dict[str, str]:
-    return {
-        "elderly": _("elderly customer (65 or over)"),
-        "high_risk": _("high-risk customer"),
-        "watchlist": _("customer on the watch list"),
-        "first_time_large": _("first large transaction"),
-    }
 
 
 def check_labels(_: Translate) -> dict[str, str]:
@@ -81,20 +78,15 @@ def identity_labels(_: Translate) -> dict[str, str]:
 
 def rule_text(rule: Rule, _: Translate) -> str:
     """One authorisation rule in words, such as "amount ≥ 50000 → supervisor authorisation"."""
-    when, parts = rule.when, []
-    flags = flag_labels(_)
-    if when.amount_at_least is not None:
-        parts.append(_("amount ≥ {amount}").format(amount=when.amount_at_least))
-    if when.currencies:
-        parts.append(_("currency {codes}").format(codes="/".join(sorted(when.currencies))))
-    if when.customer_flags:
-        names = "/".join(flags.get(f, f) for f in sorted(when.customer_flags))
-        parts.append(names)
-    if when.transaction_codes:
-        codes = "/".join(sorted(when.transaction_codes))
-        parts.append(_("transaction {codes}").format(codes=codes))
-    condition = _(" and ").join(parts) if parts else _("always")
-    return f"{condition} → {level_labels(_)[rule.level.code]}"
+    return f"{condition_text(rule.when, _)} → {level_labels(_)[rule.level.code]}"
+
+
+def identity_text(tx: TransactionType, _: Translate) -> str:
+    """The type's identity check in words: always, never, or when its rules say."""
+    if tx.identity_check.value == "id_card_reader" or not tx.identity_rules:
+        return identity_labels(_)[tx.identity_check.value]
+    when = _("; or ").join(condition_text(rule, _) for rule in tx.identity_rules)
+    return _("ID card read by the reader when: {conditions}").format(conditions=when)
 
 
 def type_summary(tx: TransactionType, _: Translate) -> dict[str, Any]:
@@ -105,7 +97,7 @@ def type_summary(tx: TransactionType, _: Translate) -> dict[str, Any]:
         "fields": len(tx.fields),
         "required": len(tx.required),
         "pin": tx.needs_pin,
-        "identity": identity_labels(_)[tx.identity_check.value],
+        "identity": identity_text(tx, _),
         "rules": [rule_text(rule, _) for rule in tx.rules],
         "posting": tx.posting.value,
     }

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from manyi.counter.access import Clerk
+from manyi.counter.domain.authorisation_rules import Condition
 from manyi.errors import ManyiError, Term
 from manyi.org.model import UnitLevel
 from manyi.web.i18n import Translate, request_language, translator
@@ -50,6 +51,7 @@ def state_labels(_: Translate) -> dict[str, str]:
         "authorised": _("Authorised"),
         "rejected": _("Authorisation refused"),
         "interrupted": _("Interrupted: retry"),
+        "pin_retry": _("Wrong PIN: type it again"),
         "done": _("All items done"),
         "partial": _("Partly done"),
         "failed": _("Nothing done"),
@@ -57,6 +59,31 @@ def state_labels(_: Translate) -> dict[str, str]:
         "archived": _("E-voucher archived"),
         "cancelled": _("Cancelled"),
     }
+
+
+def flag_labels(_: Translate) -> dict[str, str]:
+    return {
+        "elderly": _("elderly customer (65 or over)"),
+        "high_risk": _("high-risk customer"),
+        "watchlist": _("customer on the watch list"),
+        "first_time_large": _("first large transaction"),
+    }
+
+
+def condition_text(when: Condition, _: Translate) -> str:
+    """A rule's condition in words, such as "amount ≥ 50000 and elderly customer"."""
+    parts = []
+    flags = flag_labels(_)
+    if when.amount_at_least is not None:
+        parts.append(_("amount ≥ {amount}").format(amount=when.amount_at_least))
+    if when.currencies:
+        parts.append(_("currency {codes}").format(codes="/".join(sorted(when.currencies))))
+    if when.customer_flags:
+        parts.append("/".join(flags.get(f, f) for f in sorted(when.customer_flags)))
+    if when.transaction_codes:
+        codes = "/".join(sorted(when.transaction_codes))
+        parts.append(_("transaction {codes}").format(codes=codes))
+    return _(" and ").join(parts) if parts else _("always")
 
 
 def level_labels(_: Translate) -> dict[str, str]:

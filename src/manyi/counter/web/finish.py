@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request
@@ -29,14 +30,17 @@ from manyi.counter import queries, running, voucher
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.pin_pad import SimulatedPinPad
-from manyi.counter.web.bundle_screen import bundle_context, result_labels, station_of
+from manyi.counter.domain.field_checks import amount_of
+from manyi.counter.domain.fields import field_dictionary
+from manyi.counter.web.bundle_screen import bundle_context, station_of
+from manyi.counter.web.bundle_words import item_result, result_labels
 from manyi.counter.web.common import clerk_of, page
 from manyi.counter.web.prefill_forms import name_in
 from manyi.counter.web.teller import act, refuse
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
-from manyi.web.i18n import request_language, translator
+from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
 router = APIRouter(prefix="/counter", include_in_schema=False)
@@ -51,6 +55,7 @@ def run(
     reference: str,
     request: Request,
     pin: Annotated[str, Form()] = "",
+    stop_pin: Annotated[str, Form()] = "",
     principal: Principal = OPERATE,
     session: Session = DbSession,
 ) -> Response:
@@ -58,12 +63,22 @@ def run(
     rt = registry.current()
     pad = rt.pin_pad(station_of(principal))
     simulated = pad if isinstance(pad, SimulatedPinPad) else None
+    pin_tries = request.app.state.settings.counter_pin_tries
 
     def run_once(s: Session, clerk: Clerk, ref: str) -> running.RunOutcome:
         try:
             if simulated is not None and pin:
                 simulated.customer_types(pin)
-            return running.run(s, clerk, ref, utcnow(), pin_pad=pad, core=rt.core)
+            return running.run(
+                s,
+                clerk,
+                ref,
+                utcnow(),
+                pin_pad=pad,
+                core=rt.core,
+                pin_tries=pin_tries,
+                stop_pin=stop_pin == "yes",
+            )
         finally:
             if simulated is not None:
                 simulated.clear()  # keystrokes no entry used (a refused run) do not wait
@@ -102,11 +117,7 @@ def signature_pad(
         view = queries.view(session, clerk_of(principal), reference)
     except ManyiError as exc:
         return refuse(request, session, principal, reference, exc)
-    labels = result_labels(_)
-    lines = [
-        (item.number, name_in(tx.names, lang), labels.get(item.error_code or item.status, ""))
-        for item, tx in zip(view.items, view.types, strict=True)
-    ]
+    lines = signature_lines(view, _, lang)
     context = {
         "b": view.bundle,
         "lines": lines,
@@ -114,6 +125,37 @@ def signature_pad(
         "error": request.query_params.get("error", "")[:200],
     }
     return page(request, "counter/signature_pad.html", context)
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    number: int
+    name: str
+    amount: str  # "60,000.00", or "" for an item without an amount (a card loss)
+    currency: str  # the currency's name in the page's language, e.g. 人民币
+    result: str
+    posted: bool
+
+
+def signature_lines(view: queries.BundleView, _: Translate, lang: str) -> list[SignatureLine]:
+    """What the customer signs for: each item with its amount, currency and result."""
+    labels = result_labels(_)
+    currencies = {o.value: name_in(o.names, lang) for o in field_dictionary()["currency"].options}
+    lines = []
+    for item, tx in zip(view.items, view.types, strict=True):
+        amount = amount_of(item.item_values.get("amount"))
+        code = str(item.item_values.get("currency") or "CNY")
+        lines.append(
+            SignatureLine(
+                number=item.number,
+                name=name_in(tx.names, lang),
+                amount="" if amount is None else f"{amount:,.2f}",
+                currency="" if amount is None else currencies.get(code, code),
+                result=item_result(item.status, item.error_code, labels, _),
+                posted=item.status == "posted",
+            )
+        )
+    return lines
 
 
 def _png(data_url: str) -> bytes:

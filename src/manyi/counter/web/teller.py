@@ -28,7 +28,8 @@ from manyi.counter.access import Clerk, bundle_for
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.id_reader import SimulatedIdCardReader
 from manyi.counter.prefill import FormInvalid
-from manyi.counter.web.bundle_screen import bundle_context, problems_text, station_of
+from manyi.counter.web.bundle_screen import bundle_context, station_of
+from manyi.counter.web.bundle_words import problems_text
 from manyi.counter.web.common import clerk_of, error_text, page
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
