@@ -1,7 +1,7 @@
 // Lobby-manager dashboard: live queues, service level, counters, alerts; and the
 // actions a lobby manager takes (open/close a counter, change its services,
 // page second-line staff, issue a priority ticket).
-import { api, debounce, el, follow, readJson, t } from "./common.js";
+import { api, debounce, el, follow, readJson, t, waitText } from "./common.js";
 
 const config = readJson("config");
 const base = `/api/v1/lobby/outlets/${encodeURIComponent(config.outlet)}`;
@@ -53,7 +53,8 @@ function render() {
   const low = Math.min(...predictions);
   const high = Math.max(...predictions);
   const range = Math.round(low / 60) === Math.round(high / 60) ? minutes(low) : `${Math.round(low / 60)}–${minutes(high)}`;
-  kpi("predicted", predictions.length ? range : "—", "");
+  const unserved = d.services.filter((s) => s.served === false).map((s) => s.code);
+  kpi("predicted", predictions.length ? range : "—", unserved.length ? t("unserved", { services: unserved.join(" ") }) : "", unserved.length ? "warn" : "");
   const r = d.ratings;
   const asked = r.prompted_share === null ? "—" : `${Math.round(r.prompted_share * 100)}%`;
   kpi("ratings", `${r.answered}/${r.prompted}`, t("rated", { p: asked, d: r.dissatisfied }), r.dissatisfied ? "bad" : "");
@@ -90,7 +91,7 @@ function render() {
         el("td", { class: "num", text: String(s.waiting) }),
         el("td", { text: Object.entries(s.by_class).map(([k, v]) => `${t(k === "normal" ? "regular" : k)} ${v}`).join(" · ") || "—" }),
         el("td", { class: "num", text: s.waiting ? minutes(s.longest_wait_s) : "—" }),
-        el("td", { class: "num", text: s.predicted_wait_s === null ? "—" : minutes(s.predicted_wait_s) }),
+        el("td", { class: "num", text: waitText(s) }),
       ),
     ),
   );
