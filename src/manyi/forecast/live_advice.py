@@ -32,6 +32,7 @@ CARRIED_OUT_BY = {
     Action.OPEN: "counter_opened",
     Action.CLOSE: "counter_closed",
     Action.PAGE: "staff_paged",
+    Action.SERVE: "counter_opened",
 }
 
 
@@ -60,6 +61,7 @@ def utilisation(session: Session, outlet_id: int, now: dt.datetime, open_counter
 def state_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyState:
     snap = queries.snapshot(session, outlet, now)
     waits = [q.predicted_wait_s for q in snap.services if q.predicted_wait_s is not None]
+    unserved = [q for q in snap.services if q.waiting and not q.estimate.served]
     longest = max((q.longest_wait_s for q in snap.services), default=0)
     counters = [v.counter for v in snap.counters]
     open_counters = [c for c in counters if c.state is not CounterState.CLOSED]
@@ -84,6 +86,17 @@ def state_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyState:
             if c.state is CounterState.OPEN and c.current_ticket_id is None
         ),
         free_tellers=len(free),
+        unserved=tuple(q.service.code for q in unserved),
+        unserved_waiting=sum(q.waiting for q in unserved),
+        unserved_counter=next(
+            (
+                c.number
+                for q in unserved
+                for c in counters
+                if c.state is CounterState.CLOSED and q.service.code in c.services
+            ),
+            None,
+        ),
     )
 
 

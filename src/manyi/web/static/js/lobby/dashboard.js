@@ -119,13 +119,14 @@ function renderAdvice(advice) {
     const counter = data.counters.find((c) => c.number === current.counter);
     const act = () => {
       if (current.action === "page_second_line") pageStaff();
-      else if (counter && current.action === "open_flexible") openCounter(counter);
+      else if (counter && ["open_flexible", "open_for_service"].includes(current.action)) openCounter(counter);
+      else if (current.action === "open_for_service") pageStaff();
       else if (counter) closeCounter(counter);
     };
     box.replaceChildren(
       el("div", { class: `alert ${current.action === "close_flexible" ? "ok" : "warn"}`, "data-advice-action": current.action },
         el("span", { text: current.text }), " ",
-        config.manage ? el("button", { class: "btn", type: "button", text: t(`do:${current.action}`), onclick: act }) : null),
+        config.manage ? el("button", { class: "btn", type: "button", text: t(current.action === "open_for_service" && !counter ? "do:page_second_line" : `do:${current.action}`), onclick: act }) : null),
     );
   }
   $("[data-advice-today]").textContent = t("advice_today", { given: advice.given_today, acted: advice.acted_today });
