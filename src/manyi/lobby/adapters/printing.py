@@ -52,6 +52,7 @@ LABELS: dict[str, dict[str, str]] = {
         "scan": "扫码查看排队进度",
         "about": "约 {n} 分钟",
         "range": "约 {low}–{high} 分钟",
+        "up_to": "{high} 分钟内",
         "soon": "不到 1 分钟",
         "no_counter": "暂无窗口办理此业务，请咨询大堂经理",
         "green": "绿色通道",
@@ -66,6 +67,7 @@ LABELS: dict[str, dict[str, str]] = {
         "scan": "Scan to follow your place in the queue",
         "about": "about {n} min",
         "range": "about {low}–{high} min",
+        "up_to": "within {high} min",
         "soon": "less than 1 min",
         "no_counter": "No open counter serves this now; please ask the lobby manager",
         "green": "Green channel",
@@ -92,7 +94,8 @@ def format_wait(
     served: bool = True,
 ) -> str:
     """The predicted wait in whole minutes: its 80 % range when known ("约 8–12 分钟": the
-    low end rounded down, the high end up), else the estimate rounded up ("约 3 分钟").
+    low end rounded down, the high end up; "5 分钟内" from 0), else the estimate rounded up
+    ("约 3 分钟").
     The screens' `waitText` (static/js/lobby/common.js) follows the same rules."""
     words = LABELS[lang]
     if not served:
@@ -103,7 +106,7 @@ def format_wait(
         low, high = low_s // 60, math.ceil(high_s / 60)
         if low >= high:
             return words["about"].format(n=high)
-        return words["range"].format(low=low, high=high)
+        return words["range" if low else "up_to"].format(low=low, high=high)
     if seconds is None:
         return NO_ESTIMATE
     if seconds < 60:

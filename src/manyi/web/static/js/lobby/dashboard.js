@@ -49,12 +49,13 @@ function render() {
   const level = d.service_level;
   const share = level.share === null ? "—" : `${Math.round(level.share * 100)}%`;
   kpi("level", share, t("within", { k: level.within, n: level.called + level.still_waiting_over }), level.share === null ? "" : level.share >= 0.8 ? "ok" : level.share >= 0.6 ? "warn" : "bad");
-  const predictions = d.services.map((s) => s.predicted_wait_s).filter((x) => x !== null);
-  const low = Math.min(...predictions);
-  const high = Math.max(...predictions);
-  const range = Math.round(low / 60) === Math.round(high / 60) ? minutes(low) : `${Math.round(low / 60)}–${minutes(high)}`;
+  // The longest wait a new ticket would be told (the same words as the kiosk's), and the
+  // services no open counter serves.
+  const served = d.services.filter((s) => s.served !== false && s.predicted_wait_s !== null);
+  const worst = served.reduce((a, s) => (a === null || s.predicted_wait_s > a.predicted_wait_s ? s : a), null);
   const unserved = d.services.filter((s) => s.served === false).map((s) => s.code);
-  kpi("predicted", predictions.length ? range : "—", unserved.length ? t("unserved", { services: unserved.join(" ") }) : "", unserved.length ? "warn" : "");
+  const sub = unserved.length ? t("unserved", { services: unserved.join(" ") }) : worst ? `${worst.code} ${worst.name.zh}` : "";
+  kpi("predicted", worst === null ? "—" : waitText(worst), sub, unserved.length ? "warn" : "");
   const r = d.ratings;
   const asked = r.prompted_share === null ? "—" : `${Math.round(r.prompted_share * 100)}%`;
   kpi("ratings", `${r.answered}/${r.prompted}`, t("rated", { p: asked, d: r.dissatisfied }), r.dissatisfied ? "bad" : "");
