@@ -3,7 +3,8 @@
 Split-conformal on a sliding window, made adaptive:
 
 - Each known wait leaves an error, actual − predicted, filed under the bucket of its
-  prediction (under 1 min, 1–3, 3–5, 5–10, 10–15, 15–25, 25 min and more). A short predicted
+  prediction (under 30 s, 30–60 s, 1–2 min, 2–3, 3–5, 5–7.5, 7.5–10, 10–15, 15–20,
+  20–30, 30 min and more). A short predicted
   wait has small errors, a long one large: the range is narrow where the queue is
   predictable and wide where it is not.
 - The range for a prediction p is [p + q(a/2), p + q(1 − a/2)] over the last `WINDOW`
@@ -27,7 +28,7 @@ from collections.abc import Sequence
 MISS = 0.2  # the share asked to fall outside: an 80 % range
 STEP = 0.01  # how fast a follows the misses
 A_MIN, A_MAX = 0.02, 0.6
-EDGES_S = (60.0, 180.0, 300.0, 600.0, 900.0, 1500.0)
+EDGES_S = (30.0, 60.0, 120.0, 180.0, 300.0, 450.0, 600.0, 900.0, 1200.0, 1800.0)
 WINDOW = 300
 POOLED = 1000
 MIN_BUCKET = 40
