@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
-from manyi.lobby.domain.estimate import DispatchEstimate, standing
+from manyi.lobby.domain.estimate import MAX_CALLS, DispatchEstimate, play, standing
 from manyi.lobby.domain.model import (
     Channel,
     Counter,
@@ -19,6 +20,7 @@ from manyi.lobby.domain.ticket import Ticket
 
 T0 = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 SEC = dt.timedelta(seconds=1)
+MIN = dt.timedelta(minutes=1)
 SERVICES = {
     "A": Service("A", "个人现金业务", "A", 300),
     "B": Service("B", "个人非现金业务", "B", 300),
@@ -92,3 +94,31 @@ def test_a_new_ticket_goes_behind_everyone_waiting() -> None:
     found = standing(view([counter(1, ("A",)), counter(2, ("A",))], waiting, T0 + 10 * SEC), new)
     # Two counters, four ahead of 300 s each: called when the second pair is done.
     assert found is not None and (found.ahead, found.wait_s) == (4, 600)
+
+
+def test_one_play_answers_for_every_ticket_in_the_queue() -> None:
+    waiting = [
+        ticket(
+            i,
+            "AB"[i % 2],
+            T0 + i * SEC,
+            PriorityClass.GREEN if i % 5 == 0 else PriorityClass.NORMAL,
+        )
+        for i in range(1, 30)
+    ]
+    lobby = view([counter(1, ("A", "B")), counter(2, ("B",))], waiting, T0 + 40 * SEC)
+    played = play(lobby)
+    for t in waiting:
+        assert played.standing(t.id, lobby.now) == standing(lobby, t)
+
+
+def test_a_very_long_queue_is_estimated_without_playing_the_rules() -> None:
+    waiting = [ticket(i, "A", T0 + i * SEC) for i in range(1, MAX_CALLS + 10)]
+    new = ticket(2**62, "A", T0 + 10 * MIN)
+    lobby = view([counter(1, ("A",)), counter(2, ("A",))], waiting, T0 + 10 * MIN)
+    found = standing(lobby, new)
+    assert found is not None and found.ahead == len(waiting)
+    assert found.wait_s == len(waiting) * 300 // 2
+    # Issuing reads such a queue as counts per service only: the same answer.
+    counted = replace(lobby, waiting=(), waiting_counts={"A": len(waiting)})
+    assert standing(counted, new) == found

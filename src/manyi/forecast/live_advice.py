@@ -20,7 +20,7 @@ from manyi.db import Database
 from manyi.forecast.advice import Action, Advice, AdviceRules, LobbyState, Memory, advise
 from manyi.forecast.tables import AdviceRow, AdviceState
 from manyi.lobby import events, layouts, queries
-from manyi.lobby.domain.model import CounterKind, CounterState
+from manyi.lobby.domain.model import Counter, CounterKind, CounterState
 from manyi.lobby.tables import LobbyEventRow, LobbySettings, LobbyTicket
 from manyi.org.model import Permission
 from manyi.org.tables import Staff, Unit
@@ -88,16 +88,18 @@ def state_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyState:
         free_tellers=len(free),
         unserved=tuple(q.service.code for q in unserved),
         unserved_waiting=sum(q.waiting for q in unserved),
-        unserved_counter=next(
-            (
-                c.number
-                for q in unserved
-                for c in counters
-                if c.state is CounterState.CLOSED and q.service.code in c.services
-            ),
-            None,
-        ),
+        unserved_counter=_counter_for(counters, [q.service.code for q in unserved]),
     )
+
+
+def _counter_for(counters: list[Counter], codes: list[str]) -> int | None:
+    """A closed counter configured for the first of `codes` it can: a flexible one first."""
+    for code in codes:
+        closed = [c for c in counters if c.state is CounterState.CLOSED and code in c.services]
+        closed.sort(key=lambda c: (c.kind is not CounterKind.FLEXIBLE, c.number))
+        if closed:
+            return closed[0].number
+    return None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from manyi.lobby.domain.model import (
     announcement,
     format_number,
 )
-from manyi.lobby.domain.predict import LobbyView
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.org.device_tokens import DeviceKind
@@ -195,14 +194,7 @@ def issue_ticket(
         queued_at=now,
         due_at=due_at,
     )
-    view = LobbyView(
-        now=now,
-        services=lobby.services,
-        counters=counters,
-        waiting=store.all_waiting(session, outlet.id, policy.first_queue_day(now)),
-        recent_service_s=layouts.recent_service_s(session, outlet.id, now),
-        policy=policy,
-    )
+    view = waits.view_at_issue(session, outlet, lobby, counters, now)
     # The one estimate the status page and the dashboard show too (lobby/waits.py).
     estimate = waits.estimate(session, outlet, view, ticket)
     predicted = estimate.wait_s

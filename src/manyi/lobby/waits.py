@@ -22,13 +22,16 @@ a probe for "a new ticket now" on the dashboard):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from manyi.lobby import ports
-from manyi.lobby.domain.estimate import Standing, standing
-from manyi.lobby.domain.model import Channel, PriorityClass
+from manyi.lobby import layouts, ports, store
+from manyi.lobby.domain.estimate import MAX_CALLS, Played, Standing, open_for, play, standing
+from manyi.lobby.domain.model import Channel, Counter, PriorityClass
 from manyi.lobby.domain.predict import LobbyView
 from manyi.lobby.domain.ticket import Ticket
 from manyi.org.tables import Unit
@@ -60,7 +63,10 @@ NOT_SERVED = WaitEstimate(False)
 
 def estimate(session: Session, outlet: Unit, view: LobbyView, ticket: Ticket) -> WaitEstimate:
     """Where `ticket` stands in `view` and how long it will wait (see the module)."""
-    found = standing(view, ticket)
+    if any(t.id == ticket.id for t in view.waiting) and open_for(view, ticket.service_code):
+        found = _played(outlet.id, view).standing(ticket.id, view.now)
+    else:
+        found = standing(view, ticket)
     if found is None:
         return NOT_SERVED
     wait = found.wait_s
@@ -73,6 +79,69 @@ def estimate(session: Session, outlet: Unit, view: LobbyView, ticket: Ticket) ->
     band = port.range_80(session, outlet, wait, view.now)
     low, high = band if band is not None else (None, None)
     return WaitEstimate(True, found.ahead, wait, low, high)
+
+
+# Every status page of an outlet asks again when its queue changes; one play of the queue
+# answers them all. Kept for the same queue, counters and rules, and at most PLAY_TTL_S.
+PLAY_TTL_S = 5
+PLAYS_KEPT = 64
+_plays: OrderedDict[tuple[object, ...], Played] = OrderedDict()
+_plays_guard = threading.Lock()
+
+
+def _played(outlet_id: int, view: LobbyView) -> Played:
+    key = (
+        outlet_id,
+        int(view.now.timestamp()) // PLAY_TTL_S,
+        tuple(
+            (t.id, t.service_code, t.klass, t.queued_at, t.due_at, t.target_counter_id)
+            for t in view.waiting
+        ),
+        tuple(
+            (
+                c.id,
+                c.state,
+                c.current_ticket_id,
+                c.services,
+                c.teller_skills,
+                tuple(c.credits.items()),
+            )
+            for c in view.counters
+        ),
+        tuple(view.services.values()),
+        tuple(sorted(view.recent_service_s.items())),
+        tuple(sorted(view.policy.weights.items())),
+        view.policy.ageing_s,
+    )
+    with _plays_guard:
+        found = _plays.get(key)
+    if found is None:
+        found = play(view)
+        with _plays_guard:
+            _plays[key] = found
+            while len(_plays) > PLAYS_KEPT:
+                _plays.popitem(last=False)
+    return found
+
+
+def view_at_issue(
+    session: Session, outlet: Unit, lobby: layouts.Layout, counters: list[Counter], now: dt.datetime
+) -> LobbyView:
+    """The queue a ticket being issued joins. The rules are played on the queue itself; a very
+    long one is read as counts only (the ticket is last in it), to keep issuing quick."""
+    policy = lobby.policy
+    first_day = policy.first_queue_day(now)
+    counts = store.waiting_counts(session, outlet.id, first_day)
+    long_queue = sum(counts.values()) >= MAX_CALLS
+    return LobbyView(
+        now=now,
+        services=lobby.services,
+        counters=counters,
+        waiting=() if long_queue else store.all_waiting(session, outlet.id, first_day),
+        recent_service_s=layouts.recent_service_s(session, outlet.id, now),
+        waiting_counts=counts if long_queue else None,
+        policy=policy,
+    )
 
 
 def _joining_now(view: LobbyView, ticket: Ticket) -> Standing | None:

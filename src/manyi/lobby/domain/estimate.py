@@ -35,8 +35,8 @@ from manyi.lobby.domain.model import Counter, CounterState
 from manyi.lobby.domain.predict import LobbyEvent, LobbyView
 from manyi.lobby.domain.ticket import Ticket
 
-# Beyond this many calls to play, the line is estimated without the rules (see `_rough`).
-MAX_CALLS = 400
+# Beyond this many waiting, the line is estimated without the rules (see `_rough`).
+MAX_CALLS = 150
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,22 @@ class Standing:
 
     ahead: int  # customers called before it by the counters that can serve it
     wait_s: int  # seconds until it is called
+
+
+@dataclass(frozen=True)
+class Played:
+    """When each waiting ticket is called if the rules are played forward from `now`."""
+
+    now: dt.datetime
+    called_at: dict[int, dt.datetime]  # ticket id -> when it is called
+    ahead: dict[int, int]  # ticket id -> customers called before it by its able counters
+
+    def standing(self, ticket_id: int, now: dt.datetime) -> Standing | None:
+        """The ticket's standing, its wait counted from `now` (a play a moment old serves)."""
+        at = self.called_at.get(ticket_id)
+        if at is None:
+            return None
+        return Standing(self.ahead[ticket_id], max(math.ceil((at - now).total_seconds()), 0))
 
 
 def open_for(view: LobbyView, service_code: str) -> list[Counter]:
@@ -60,29 +76,46 @@ def standing(view: LobbyView, ticket: Ticket) -> Standing | None:
     able = open_for(view, ticket.service_code)
     if not able:
         return None
+    if view.waiting_counts is not None:  # a long queue, given as counts: the ticket is last
+        codes = {code for c in able for code in c.services}
+        before = {code: n for code, n in view.waiting_counts.items() if code in codes}
+        work = sum(n * view.service_time_s(code) for code, n in before.items())
+        return Standing(sum(before.values()), math.ceil(work / len(able)))
     waiting = [t for t in view.waiting if t.id != ticket.id]
     waiting.append(ticket)
+    return play(view, waiting).standing(ticket.id, view.now)
+
+
+def play(view: LobbyView, waiting: list[Ticket] | None = None) -> Played:
+    """Play the rules forward until everyone in `waiting` (default: the view's) is called or
+    no counter that is open may call them: one play answers for every ticket in the queue."""
+    waiting = list(view.waiting if waiting is None else waiting)
     if len(waiting) > MAX_CALLS:
-        return _rough(view, ticket, able)
-    able_ids = {c.id for c in able}
+        return _rough(view, waiting)
     counters = [copy.copy(c) for c in view.counters if c.state is not CounterState.CLOSED]
+    able = {
+        code: {c.id for c in counters if c.can_serve(service)}
+        for code, service in view.services.items()
+    }
     free_at = {c.id: view.now + dt.timedelta(seconds=_busy_for(view, c)) for c in counters}
-    ahead = 0
-    while counters:
+    calls = dict.fromkeys(free_at, 0)  # calls made so far, by counter
+    called_at: dict[int, dt.datetime] = {}
+    ahead: dict[int, int] = {}
+    while counters and waiting:
         counter = min(counters, key=lambda c: (free_at[c.id], c.number))
         at = free_at[counter.id]
         pick = dispatch.choose(counter, waiting, view.services, view.policy, at)
         if pick is None:
             counters.remove(counter)  # nothing more it may call: it stays idle
             continue
-        if pick.ticket.id == ticket.id:
-            return Standing(ahead, math.ceil((at - view.now).total_seconds()))
+        ticket = pick.ticket
+        called_at[ticket.id] = at
+        ahead[ticket.id] = sum(calls[c] for c in able.get(ticket.service_code, ()))
+        calls[counter.id] += 1
         counter.credits = pick.credits
-        waiting.remove(pick.ticket)
-        ahead += counter.id in able_ids
-        served_s = view.service_time_s(pick.ticket.service_code)
-        free_at[counter.id] = at + dt.timedelta(seconds=served_s)
-    return None  # not reached: an able counter always calls the ticket in the end
+        waiting = [t for t in waiting if t is not ticket]
+        free_at[counter.id] = at + dt.timedelta(seconds=view.service_time_s(ticket.service_code))
+    return Played(view.now, called_at, ahead)
 
 
 def _busy_for(view: LobbyView, counter: Counter) -> float:
@@ -94,19 +127,27 @@ def _busy_for(view: LobbyView, counter: Counter) -> float:
     return view.service_time_s(counter.services[0]) / 2
 
 
-def _rough(view: LobbyView, ticket: Ticket, able: list[Counter]) -> Standing:
-    """A very long queue: everyone queued earlier for the able counters' services, shared
-    among them (the rules are not played, to keep a ticket's issue quick)."""
-    codes = {code for c in able for code in c.services}
-    before = [
-        t
-        for t in view.waiting
-        if t.id != ticket.id
-        and t.service_code in codes
-        and (t.queued_at, t.id) < (ticket.queued_at, ticket.id)
-    ]
-    work = sum(view.service_time_s(t.service_code) for t in before)
-    return Standing(len(before), math.ceil(work / len(able)))
+def _rough(view: LobbyView, waiting: list[Ticket]) -> Played:
+    """A very long queue: each ticket waits for everyone queued earlier for the services of the
+    counters able to serve it, shared among them (the rules are not played, to keep a
+    ticket's issue and the status pages quick)."""
+    order = sorted(waiting, key=lambda t: (t.queued_at, t.id))
+    called_at: dict[int, dt.datetime] = {}
+    ahead: dict[int, int] = {}
+    for code in {t.service_code for t in order}:
+        able = open_for(view, code)
+        if not able:
+            continue
+        codes = {c for counter in able for c in counter.services}
+        before = work = 0.0
+        for t in order:
+            if t.service_code == code:
+                called_at[t.id] = view.now + dt.timedelta(seconds=math.ceil(work / len(able)))
+                ahead[t.id] = int(before)
+            if t.service_code in codes:
+                before += 1
+                work += view.service_time_s(t.service_code)
+    return Played(view.now, called_at, ahead)
 
 
 class DispatchEstimate:
