@@ -26,8 +26,9 @@ class WaitPredictorPort(Protocol):
     def wait_at_issue(
         self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
     ) -> int | None:
-        """Seconds a ticket issued now is predicted to wait, by the predictor chosen for this
-        outlet; None to keep the lobby's own estimate."""
+        """Seconds a ticket of this service and class issued now is predicted to wait, by the
+        predictor chosen for this outlet; None to keep the lobby's own estimate. The lobby
+        scales it for a ticket that has already moved up (`waits.estimate`)."""
 
     def range_80(
         self, session: Session, outlet: Unit, predicted_s: int, now: dt.datetime
