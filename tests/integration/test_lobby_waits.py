@@ -7,6 +7,7 @@ The app reads the clock itself; tests and app share a clock stopped at FIXED_NOW
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -25,6 +26,7 @@ from tests.web_helpers import device_client, make_client, staff_client
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 MIN = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
 FIELDS = ("served", "people_ahead", "predicted_wait_s", "wait_low_s", "wait_high_s")
 
 
@@ -41,10 +43,11 @@ def lobby(db: Database, bank: Bank) -> Bank:
     return bank
 
 
-def history(db: Database, visits: int) -> None:
+def history(
+    db: Database, visits: int, start: dt.datetime = FIXED_NOW - 4 * HOUR, forget: bool = True
+) -> None:
     """Earlier today: customers of A served one after another at counter 1, with waits that
     vary, so the outlet has errors to calibrate its 80 % range on."""
-    start = FIXED_NOW - dt.timedelta(hours=4)
     with db.session() as session:
         counters.open_counter(session, operator(session, "teller.a"), "OUT-A", 1, start)
     at = start
@@ -59,7 +62,8 @@ def history(db: Database, visits: int) -> None:
         at = called + 3 * MIN
     with db.session() as session:
         counters.close_counter(session, operator(session, "teller.a"), "OUT-A", 1, at)
-    live_bands.forget()  # a process recalibrates once a minute; the test does not wait
+    if forget:
+        live_bands.forget()  # a process looks for new waits once a minute; the test does not wait
 
 
 def shown(body: dict[str, Any]) -> tuple[Any, ...]:
@@ -111,6 +115,25 @@ def test_kiosk_status_page_and_dashboard_show_one_estimate(db: Database, lobby: 
         issued["predicted_wait_s"], "zh", issued["wait_low_s"], issued["wait_high_s"]
     )
     assert re.fullmatch(r"约 \d+–\d+ 分钟|\d+ 分钟内", words) and words in page.text
+
+
+def test_the_live_range_learns_each_new_wait_once(
+    db: Database, lobby: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_bands, "TTL_S", 0.0)  # look for new waits at every use
+    outlet = lobby.unit("OUT-A")
+    history(db, 35)
+    with db.session() as session:
+        unit = session.get_one(Unit, outlet)
+        first = live_bands.range_80(session, unit.id, 120, FIXED_NOW)
+        assert first is not None and first[0] <= first[1]
+    history(db, 20, start=FIXED_NOW, forget=False)  # the afternoon: learned as they come
+    with db.session() as session:
+        later = live_bands.range_80(session, outlet, 120, FIXED_NOW + 5 * HOUR)
+        fresh = live_bands.calibrate(session, outlet, FIXED_NOW + 5 * HOUR)
+    band = fresh.band(120.0)
+    assert band is not None and later == (int(band[0]), math.ceil(band[1]))
+    assert len(fresh.pooled) == 55
 
 
 def test_a_service_no_open_counter_serves_says_so_and_is_advised(db: Database, lobby: Bank) -> None:
