@@ -150,6 +150,8 @@ def test_a_service_no_open_counter_serves_says_so_and_is_advised(db: Database, l
     assert shown(status) == (False, None, None, None, None) and status["position"] is None
     page = make_client(db).get(f"/t/{body['token']}")
     assert "暂无窗口办理此业务" in page.text
+    printed = make_client(db).get(f"/t/{body['token']}/print?paper=80")
+    assert "暂无窗口办理此业务" in printed.text and "前面等候" not in printed.text
     queue = {s["code"]: s for s in kiosk.get("/device/api/v1/lobby/queue").json()["services"]}
     assert queue["C"]["served"] is False and queue["A"]["served"] is True
     with db.session() as session:
