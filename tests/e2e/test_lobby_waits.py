@@ -119,3 +119,21 @@ def test_kiosk_status_page_and_dashboard_tell_one_wait(
     expect(manager.locator("[data-services] [data-service=A] td").last).to_have_text(RANGE)
     expect(advice).to_contain_text("1 人在等候 C 业务，但没有开放的窗口办理：建议开放 5 号窗口。")
     save(manager, screenshots, "waits-dashboard", full=True)
+
+
+@pytest.mark.usefixtures("morning")
+def test_the_kiosk_in_english_says_no_counter_serves_it(
+    screen: Callable[..., BrowserContext],
+    tokens: dict[str, str],  # noqa: F811 (the fixture imported above)
+    screenshots: Path,
+) -> None:
+    kiosk = screen(1080, 1920).new_page()
+    pair(kiosk, tokens["kiosk"])
+    kiosk.get_by_role("link", name="English").click()
+    expect(kiosk.get_by_role("heading", name="Please choose your business")).to_be_visible()
+    fast = kiosk.locator("[data-screen=home] [data-service=K] [data-unserved]")
+    expect(fast).to_have_text("No counter open")
+    take(kiosk, "K")
+    wait = kiosk.get_by_test_id("issued").locator("[data-wait]")
+    expect(wait).to_have_text("No open counter serves this now; please ask the lobby manager")
+    save(kiosk, screenshots, "waits-kiosk-unserved-en")
