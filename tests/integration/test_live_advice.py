@@ -43,14 +43,15 @@ def test_advice_to_open_the_flexible_counter_is_recorded_and_marked_acted(
     with db.session() as session:
         outlet = session.get_one(Unit, outlet_id)
         second = live_advice.evaluate_outlet(session, outlet, later)
-    assert second.advice.action is Action.OPEN and second.advice.counter == 4
+    # Now no open counter serves A at all: open one for it, the flexible counter first.
+    assert second.advice.action is Action.SERVE and second.advice.counter == 4
     with db.session() as session:
         counters.open_counter(session, operator(session, "teller.a"), "OUT-A", 4, later)
     with db.session() as session:
         outlet = session.get_one(Unit, outlet_id)
         live_advice.evaluate_outlet(session, outlet, later + dt.timedelta(minutes=1))
         rows = session.scalars(select(AdviceRow).order_by(AdviceRow.id)).all()
-        assert [r.action for r in rows][:2] == ["page_second_line", "open_flexible"]
+        assert [r.action for r in rows][:2] == ["page_second_line", "open_for_service"]
         assert rows[0].ended_at == later  # replaced by the open advice
         assert rows[1].acted_at == later and rows[1].acted_event_id is not None
         assert live_advice.acted_share(session, outlet_id, now) == (len(rows), 1)
@@ -85,6 +86,9 @@ def test_the_dashboard_shows_the_standing_advice_translated(
         live_advice.evaluate_outlet(session, session.get_one(Unit, bank.unit("OUT-A")), now)
     board = staff_client(db, "teller.a").get("/api/v1/lobby/outlets/OUT-A/dashboard").json()
     advice = board["advice"]
-    assert advice["current"]["action"] == "open_flexible" and advice["current"]["counter"] == 4
-    assert "建议开放 4 号弹性窗口" in advice["current"]["text"]
+    # No counter is open at all: 15 wait for a service nobody serves.
+    assert advice["current"]["action"] == "open_for_service" and advice["current"]["counter"] == 4
+    assert (
+        "15 人在等候 A 业务，但没有开放的窗口办理：建议开放 4 号窗口" in advice["current"]["text"]
+    )
     assert (advice["given_today"], advice["acted_today"]) == (1, 0)

@@ -44,6 +44,8 @@ def snapshot(db: Database) -> tuple[Any, ...]:
 
 def test_kiosk_issues_and_customer_follows_the_ticket(db: Database, lobby: Bank) -> None:
     kiosk = device_client(db, lobby.unit("OUT-A"), "kiosk")
+    teller = staff_client(db, "teller.a")
+    assert teller.post("/api/v1/lobby/outlets/OUT-A/counters/1/open").status_code == 200
     first = kiosk.post("/device/api/v1/lobby/tickets", json={"service": "A"})
     assert first.status_code == 201, first.text
     body = first.json()
@@ -62,8 +64,6 @@ def test_kiosk_issues_and_customer_follows_the_ticket(db: Database, lobby: Bank)
     assert status["number"] == "A002" and status["position"] == 2
     assert status["outlet"]["name"] == "甲网点" and status["counter"] is None
 
-    teller = staff_client(db, "teller.a")
-    assert teller.post("/api/v1/lobby/outlets/OUT-A/counters/1/open").status_code == 200
     called = teller.post("/api/v1/lobby/outlets/OUT-A/counters/1/call-next").json()
     assert called["ticket"]["number"] == "A001"
     assert called["announcement"]["zh"] == "请A001号到1号窗口办理"

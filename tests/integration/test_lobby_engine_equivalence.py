@@ -29,6 +29,7 @@ from manyi.db import Database
 from manyi.lobby import store
 from manyi.lobby.domain import dispatch
 from manyi.lobby.domain.engine import Lobby
+from manyi.lobby.domain.estimate import DispatchEstimate, standing
 from manyi.lobby.domain.model import (
     Channel,
     Counter,
@@ -213,9 +214,10 @@ class Day:
             )
             if isinstance(mine, Ticket):
                 twin.ids[mine.id] = theirs.ticket.id
+                found = standing(lobby.view(now), mine)
                 assert (mine.number, theirs.people_ahead) == (
                     theirs.ticket.number,
-                    len(lobby.view(now).competitors(mine)),
+                    None if found is None else found.ahead,
                 )
         elif op == "call":
             self.call(counter, now)
@@ -314,6 +316,7 @@ def build(twin: DbTwin, plan: LayoutPlan) -> Day:
         plan.services,
         [Counter(c.id, c.number, c.kind, c.services) for c in rows],
         policy=plan.policy,
+        predictor=DispatchEstimate(),  # the use case's estimate (lobby/waits.py)
     )
     return Day(plan, lobby, twin)
 

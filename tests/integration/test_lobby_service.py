@@ -172,6 +172,7 @@ def test_requeue_only_within_the_grace_period(db: Database, outlet: str) -> None
 
 
 def test_status_and_snapshot(db: Database, outlet: str) -> None:
+    act(db, "teller.a", counters.open_counter, outlet, 1, T0)
     with db.session() as session:
         first = service.issue_ticket(session, operator(session, "lobby.a"), outlet, "A", T0)
         second = service.issue_ticket(

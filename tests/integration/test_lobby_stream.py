@@ -226,6 +226,7 @@ def test_customer_stream_tells_position_then_the_counter(
     outlet = lobby.unit("OUT-A")
     kiosk = token_for(db, outlet, "kiosk")
     pad = token_for(db, outlet, "counter_pad")
+    open_counter(db, 2)  # a counter serves A: the status page then tells a place and a wait
     with httpx.Client(base_url=server) as http:
         first = http.post("/device/api/v1/lobby/tickets", json={"service": "A"}, headers=kiosk)
         mine = http.post("/device/api/v1/lobby/tickets", json={"service": "A"}, headers=kiosk)
@@ -239,7 +240,6 @@ def test_customer_stream_tells_position_then_the_counter(
                 1,
                 2,
             )
-            open_counter(db, 2)
             http.post("/device/api/v1/lobby/counters/2/call-next", headers=pad)  # the first
             assert stream.next("status").data["people_ahead"] == 0
             for action in ("start", "complete", "call-next"):

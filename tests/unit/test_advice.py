@@ -78,3 +78,28 @@ def test_close_a_flexible_counter_when_idle_for_long() -> None:
     assert advice.counter == 8
     assert run([60] * 7, utilisation=0.2, open_flexible=())[-1] is Action.NONE
     assert run([60] * 7, utilisation=0.8, open_flexible=(8,))[-1] is Action.NONE
+
+
+def test_customers_waiting_for_a_service_nobody_serves_are_advised_at_once() -> None:
+    state = LobbyState(
+        now=T0,
+        predicted_wait_s=0,  # the served services are quiet: no other advice would be given
+        utilisation=0.1,
+        unserved=("C",),
+        unserved_waiting=2,
+        unserved_counter=5,
+    )
+    advice, memory = advise(state, Memory(), RULES)
+    assert (advice.action, advice.counter) == (Action.SERVE, 5)
+    assert advice.params == {"n": 2, "services": "C", "counter": 5}
+    assert memory.standing is Action.SERVE
+    # No closed counter is configured for it (the open one lacks a teller with the skill).
+    advice, _ = advise(
+        LobbyState(
+            now=T0, predicted_wait_s=0, utilisation=0.1, unserved=("C",), unserved_waiting=1
+        ),
+        Memory(),
+        RULES,
+    )
+    assert advice.action is Action.SERVE and advice.counter is None
+    assert "call in a teller" in advice.reason

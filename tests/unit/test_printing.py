@@ -384,3 +384,22 @@ def test_print_view_prints_itself_and_tells_the_kiosk_when_asked() -> None:
     assert "window.print();" in html
     assert 'postMessage({"manyi": "printed"}' in html
     assert "window.parent !== window" in html
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "lang", "text"),
+    [
+        (480, 720, "zh", "约 8–12 分钟"),
+        (500, 690, "en", "about 8–12 min"),  # the low end rounds down, the high end up
+        (0, 300, "zh", "5 分钟内"),
+        (0, 40, "zh", "不到 1 分钟"),
+        (300, 300, "zh", "约 5 分钟"),
+    ],
+)
+def test_wait_range_wording(low: int, high: int, lang: Lang, text: str) -> None:
+    assert format_wait(400, lang, low, high) == text
+
+
+def test_a_service_no_open_counter_serves_promises_no_wait() -> None:
+    assert format_wait(None, "zh", served=False) == "暂无窗口办理此业务，请咨询大堂经理"
+    assert format_wait(0, "en", 0, 60, served=False).startswith("No open counter serves this")

@@ -181,10 +181,11 @@ def test_cli_json_has_exactly_the_documented_shape(events_csv: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(events_csv), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"predictors", "best"}
+    assert set(data) == {"predictors", "best", "naive80"}
+    assert set(data["naive80"]) == {"coverage80", "width80_s"}
     assert list(data["predictors"]) == ["v0", "les", "queue", "learned"]
     for score in data["predictors"].values():
-        assert set(score) == {"n", "mae_s", "rmse_s", "within_2min"}
+        assert set(score) == {"n", "mae_s", "rmse_s", "within_2min", "coverage80", "width80_s"}
         assert score["n"] == 2
         assert 0 <= score["within_2min"] <= 1
     assert data["best"] in data["predictors"]
@@ -231,5 +232,12 @@ def test_cli_on_an_empty_log(tmp_path: Path) -> None:
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["best"] is None
-    assert data["predictors"]["v0"] == {"n": 0, "mae_s": None, "rmse_s": None, "within_2min": None}
+    assert data["predictors"]["v0"] == {
+        "n": 0,
+        "mae_s": None,
+        "rmse_s": None,
+        "within_2min": None,
+        "coverage80": None,
+        "width80_s": None,
+    }
     assert "no served ticket" in runner.invoke(app, ["evaluate", str(path)]).stdout

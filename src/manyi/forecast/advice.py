@@ -32,6 +32,7 @@ class Action(enum.StrEnum):
     OPEN = "open_flexible"
     PAGE = "page_second_line"
     CLOSE = "close_flexible"
+    SERVE = "open_for_service"  # customers wait for a service no open counter serves
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,12 @@ class LobbyState:
     closed_flexible: tuple[int, ...] = ()  # flexible counters that could open
     open_flexible: tuple[int, ...] = ()  # flexible counters now open and idle-able
     free_tellers: int = 0  # staff at the outlet who may work a counter and are not at one
+    # Services with customers waiting that no open counter serves (their waits are in no
+    # prediction: nobody will call them), how many wait for them, and a closed counter
+    # configured for them, if any.
+    unserved: tuple[str, ...] = ()
+    unserved_waiting: int = 0
+    unserved_counter: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,12 @@ def _(text: str) -> str:
 OPEN_REASON = _("Predicted wait {wait} min, target {target} min: open flexible counter {counter}.")
 PAGE_REASON = _("Predicted wait {wait} min, target {target} min, no counter free: call in help.")
 CLOSE_REASON = _("Counters busy {busy}% of the time, wait {wait} min: counter {counter} can close.")
+SERVE_REASON = _(
+    "{n} waiting for {services}, which no open counter serves: open counter {counter}."
+)
+SERVE_PAGE_REASON = _(
+    "{n} waiting for {services}, which no open counter serves: call in a teller who can."
+)
 
 
 def advise(
@@ -95,6 +108,18 @@ def advise(
 ) -> tuple[Advice, Memory]:
     """The advice for `state`, and the memory to pass to the next call."""
     rules = rules or AdviceRules()
+    if state.unserved:
+        # Nobody will call these customers: before any other advice, and at once.
+        params: dict[str, object] = {
+            "n": state.unserved_waiting,
+            "services": " ".join(state.unserved),
+        }
+        if state.unserved_counter is not None:
+            params["counter"] = state.unserved_counter
+            served = Advice(Action.SERVE, SERVE_REASON, params, state.unserved_counter)
+        else:
+            served = Advice(Action.SERVE, SERVE_PAGE_REASON, params)
+        return served, replace(memory, standing=Action.SERVE, high_since=None, low_since=None)
     target = rules.target_wait_s
     ratio = state.predicted_wait_s / target if target else 0.0
     high = ratio > rules.open_ratio or (
@@ -111,7 +136,7 @@ def advise(
     if high:
         held = (state.now - (memory.high_since or state.now)).total_seconds()
         if held >= rules.sustain_s or ratio >= rules.urgent_ratio:
-            params: dict[str, object] = {"wait": wait_min, "target": target_min}
+            params = {"wait": wait_min, "target": target_min}
             if state.closed_flexible and state.free_tellers > 0:
                 advice = Advice(
                     Action.OPEN,

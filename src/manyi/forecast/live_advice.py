@@ -20,7 +20,7 @@ from manyi.db import Database
 from manyi.forecast.advice import Action, Advice, AdviceRules, LobbyState, Memory, advise
 from manyi.forecast.tables import AdviceRow, AdviceState
 from manyi.lobby import events, layouts, queries
-from manyi.lobby.domain.model import CounterKind, CounterState
+from manyi.lobby.domain.model import Counter, CounterKind, CounterState
 from manyi.lobby.tables import LobbyEventRow, LobbySettings, LobbyTicket
 from manyi.org.model import Permission
 from manyi.org.tables import Staff, Unit
@@ -32,6 +32,7 @@ CARRIED_OUT_BY = {
     Action.OPEN: "counter_opened",
     Action.CLOSE: "counter_closed",
     Action.PAGE: "staff_paged",
+    Action.SERVE: "counter_opened",
 }
 
 
@@ -60,6 +61,7 @@ def utilisation(session: Session, outlet_id: int, now: dt.datetime, open_counter
 def state_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyState:
     snap = queries.snapshot(session, outlet, now)
     waits = [q.predicted_wait_s for q in snap.services if q.predicted_wait_s is not None]
+    unserved = [q for q in snap.services if q.waiting and not q.estimate.served]
     longest = max((q.longest_wait_s for q in snap.services), default=0)
     counters = [v.counter for v in snap.counters]
     open_counters = [c for c in counters if c.state is not CounterState.CLOSED]
@@ -84,7 +86,20 @@ def state_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyState:
             if c.state is CounterState.OPEN and c.current_ticket_id is None
         ),
         free_tellers=len(free),
+        unserved=tuple(q.service.code for q in unserved),
+        unserved_waiting=sum(q.waiting for q in unserved),
+        unserved_counter=_counter_for(counters, [q.service.code for q in unserved]),
     )
+
+
+def _counter_for(counters: list[Counter], codes: list[str]) -> int | None:
+    """A closed counter configured for the first of `codes` it can: a flexible one first."""
+    for code in codes:
+        closed = [c for c in counters if c.state is CounterState.CLOSED and code in c.services]
+        closed.sort(key=lambda c: (c.kind is not CounterKind.FLEXIBLE, c.number))
+        if closed:
+            return closed[0].number
+    return None
 
 
 @dataclass(frozen=True)

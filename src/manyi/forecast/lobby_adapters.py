@@ -1,7 +1,8 @@
 """Forecasting's adapters for the lobby's ports (`manyi.lobby.ports`), registered at start-up.
 
 `LearnedWaits`: the wait of a ticket at issue, by the predictor each outlet's own history chose
-(`live_predict`; an outlet whose choice is v0 keeps the lobby's estimate). `AdviceBoard`: the
+(`live_predict`; an outlet whose choice is v0 keeps the lobby's estimate), and the 80 % range
+around it from the outlet's own errors (`live_bands`). `AdviceBoard`: the
 flexible-counter advice standing on the dashboard and how much of it was taken (`live_advice`).
 """
 
@@ -11,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from manyi.forecast import live_advice, live_predict
+from manyi.forecast import live_advice, live_bands, live_predict
 from manyi.lobby import ports
 from manyi.org.tables import Unit
 
@@ -21,6 +22,11 @@ class LearnedWaits:
         self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
     ) -> int | None:
         return live_predict.predict_at_issue(session, outlet, service, klass, now)
+
+    def range_80(
+        self, session: Session, outlet: Unit, predicted_s: int, now: dt.datetime
+    ) -> tuple[int, int] | None:
+        return live_bands.range_80(session, outlet.id, predicted_s, now)
 
 
 class AdviceBoard:

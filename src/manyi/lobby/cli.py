@@ -11,6 +11,7 @@ from manyi import audit, cli_support
 from manyi.db import utcnow
 from manyi.errors import ManyiError
 from manyi.lobby import queries, service
+from manyi.lobby.adapters import printing
 from manyi.lobby.domain.model import PriorityClass
 from manyi.lobby.service import Operator
 
@@ -85,10 +86,12 @@ def issue(
         raise cli_support.refuse(exc) from None
     finally:
         db.dispose()
+    told = issued.estimate
+    wait = printing.format_wait(told.wait_s, "en", told.low_s, told.high_s, served=told.served)
+    ahead = f"{told.ahead} ahead, " if told.served else ""
     typer.echo(
-        f"{issued.ticket.number} {issued.service.name_zh}: {issued.people_ahead} ahead, "
-        f"about {_minutes(issued.ticket.predicted_wait_s)}; status /api/v1/public/tickets/"
-        f"{issued.public_token}"
+        f"{issued.ticket.number} {issued.service.name_zh}: {ahead}{wait}; "
+        f"status /api/v1/public/tickets/{issued.public_token}"
     )
 
 

@@ -4,7 +4,8 @@ The lobby imports no other business feature. Forecasting learns from each outlet
 which wait predictor serves it best, and advises the lobby manager on flexible counters; it
 offers both to the lobby by registering an adapter here (`manyi.forecast.lobby_adapters`,
 registered by the application: `manyi.web.app` and `manyi.cli`). Without one, the lobby uses its
-own estimate (`domain.predict.QueueAheadEstimate`) and shows no advice.
+own estimate (`domain.estimate`: the dispatch rules played forward), gives no 80 % range and
+shows no advice.
 
 Adding a port: a Protocol here, a `register_…` function, and the lobby calling the registered
 adapter where it needs it; the providing feature implements the Protocol.
@@ -25,8 +26,15 @@ class WaitPredictorPort(Protocol):
     def wait_at_issue(
         self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
     ) -> int | None:
-        """Seconds a ticket issued now is predicted to wait, by the predictor chosen for this
-        outlet; None to keep the lobby's own estimate."""
+        """Seconds a ticket of this service and class issued now is predicted to wait, by the
+        predictor chosen for this outlet; None to keep the lobby's own estimate. The lobby
+        scales it for a ticket that has already moved up (`waits.estimate`)."""
+
+    def range_80(
+        self, session: Session, outlet: Unit, predicted_s: int, now: dt.datetime
+    ) -> tuple[int, int] | None:
+        """(low, high) seconds that the wait falls in 4 times out of 5, for a predicted wait
+        at this outlet, from its own recent errors; None when its history is too short."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,11 @@ class _NoPrediction:
     def wait_at_issue(
         self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
     ) -> int | None:
+        return None
+
+    def range_80(
+        self, session: Session, outlet: Unit, predicted_s: int, now: dt.datetime
+    ) -> tuple[int, int] | None:
         return None
 
 

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from manyi.lobby import layouts, store
+from manyi.lobby import layouts, store, waits
 from manyi.lobby.adapters import printing
-from manyi.lobby.domain.model import Channel, Counter, Policy, PriorityClass, Service, TicketState
+from manyi.lobby.domain.model import Counter, Policy, Service, TicketState
 from manyi.lobby.domain.predict import LobbyView
 from manyi.lobby.domain.ticket import Ticket
-from manyi.lobby.service import announce, latest_leg, predictor_for
+from manyi.lobby.service import announce, latest_leg
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
 from manyi.org.tables import Staff, Unit
 
@@ -30,6 +30,7 @@ def view_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyView:
         counters=store.load_counters(session, outlet.id),
         waiting=store.all_waiting(session, outlet.id, lobby.policy.first_queue_day(now)),
         recent_service_s=layouts.recent_service_s(session, outlet.id, now),
+        policy=lobby.policy,
     )
 
 
@@ -38,10 +39,17 @@ class TicketStatus:
     ticket: Ticket
     outlet: Unit
     service: Service | None
-    people_ahead: int | None
-    predicted_wait_s: int | None
+    estimate: waits.WaitEstimate | None  # while the ticket waits
     counter_number: int | None
     announcement: dict[str, str] | None
+
+    @property
+    def people_ahead(self) -> int | None:
+        return None if self.estimate is None else self.estimate.ahead
+
+    @property
+    def predicted_wait_s(self) -> int | None:
+        return None if self.estimate is None else self.estimate.wait_s
 
 
 def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatus:
@@ -50,10 +58,9 @@ def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatu
     ticket = store.ticket_of(row)
     view = view_of(session, outlet, now)
     service = view.services.get(ticket.service_code)
-    ahead = wait = None
+    estimate = None
     if ticket.state is TicketState.WAITING and service is not None:
-        ahead = len(view.competitors(ticket))
-        wait = predictor_for(outlet).predict(view, ticket)
+        estimate = waits.estimate(session, outlet, view, ticket)
     counter_number = text = None
     if ticket.counter_id is not None and ticket.state in (TicketState.CALLED, TicketState.SERVING):
         counter = next((c for c in view.counters if c.id == ticket.counter_id), None)
@@ -62,7 +69,7 @@ def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatu
             text = announce(
                 layouts.layout(session, outlet).policy, ticket.number, counter.number, service
             )
-    return TicketStatus(ticket, outlet, service, ahead, wait, counter_number, text)
+    return TicketStatus(ticket, outlet, service, estimate, counter_number, text)
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,11 @@ class ServiceQueue:
     waiting: int
     by_class: dict[str, int]
     longest_wait_s: int
-    predicted_wait_s: int | None
+    estimate: waits.WaitEstimate  # for a normal ticket taken now: the kiosk's figure
+
+    @property
+    def predicted_wait_s(self) -> int | None:
+        return self.estimate.wait_s
 
 
 @dataclass(frozen=True)
@@ -103,15 +114,6 @@ def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
         by_class: dict[str, int] = {}
         for t in mine:
             by_class[t.klass.value] = by_class.get(t.klass.value, 0) + 1
-        probe = Ticket(
-            id=2**62,
-            number="",
-            service_code=service.code,
-            klass=PriorityClass.NORMAL,
-            channel=Channel.KIOSK,
-            issued_at=now,
-            queued_at=now,
-        )
         queues.append(
             ServiceQueue(
                 service=service,
@@ -120,9 +122,7 @@ def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
                 longest_wait_s=max(
                     (int((now - t.issued_at).total_seconds()) for t in mine), default=0
                 ),
-                predicted_wait_s=predictor_for(outlet).predict(view, probe)
-                if any(service.code in c.services for c in view.counters)
-                else None,
+                estimate=waits.estimate(session, outlet, view, waits.probe(service.code, view)),
             )
         )
     tellers = {c.teller_id for c in view.counters if c.teller_id is not None}
@@ -214,6 +214,9 @@ def slip_for(
         klass_label=labels.get(status.ticket.klass.value, ""),
         people_ahead=status.people_ahead or 0,
         predicted_wait_s=status.predicted_wait_s,
+        wait_low_s=status.estimate.low_s if status.estimate else None,
+        wait_high_s=status.estimate.high_s if status.estimate else None,
+        served=status.estimate.served if status.estimate else True,
         issued_at_local=status.ticket.issued_at.astimezone(
             layouts.layout(session, status.outlet).policy.zone
         ),

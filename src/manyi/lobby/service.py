@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import events, layouts, ports, store
+from manyi.lobby import events, layouts, store, waits
 from manyi.lobby.domain import dispatch
 from manyi.lobby.domain.model import (
     Channel,
@@ -28,7 +28,6 @@ from manyi.lobby.domain.model import (
     announcement,
     format_number,
 )
-from manyi.lobby.domain.predict import LobbyView, QueueAheadEstimate, WaitPredictor
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.org.device_tokens import DeviceKind
@@ -81,14 +80,6 @@ class Operator:
 
 
 NEWEST = 2**62  # stands for the id of a ticket not yet written: after every other
-
-# The lobby's own estimate: for a ticket's position updates, and at issue unless the wait
-# predictor registered on `ports` (forecasting's, chosen per outlet) answers instead.
-PREDICTOR: WaitPredictor = QueueAheadEstimate()
-
-
-def predictor_for(outlet: Unit) -> WaitPredictor:
-    return PREDICTOR
 
 
 def outlet_for(session: Session, operator: Operator, code: str | None) -> Unit:
@@ -147,8 +138,12 @@ class Issued:
     public_token: str
     service: Service
     outlet: Unit
-    people_ahead: int
+    estimate: waits.WaitEstimate  # people ahead, the wait and its range; or not served now
     valid_until: dt.datetime  # when the ticket leaves the queue if nobody calls it
+
+    @property
+    def people_ahead(self) -> int | None:
+        return self.estimate.ahead
 
 
 def issue_ticket(
@@ -199,21 +194,10 @@ def issue_ticket(
         queued_at=now,
         due_at=due_at,
     )
-    view = LobbyView(
-        now=now,
-        services=lobby.services,
-        counters=counters,
-        waiting=(),
-        recent_service_s=layouts.recent_service_s(session, outlet.id, now),
-        waiting_counts=store.waiting_counts(session, outlet.id, policy.first_queue_day(now)),
-    )
-    ahead = sum(view.ahead_by_service(ticket).values())
-    predicted = predictor_for(outlet).predict(view, ticket)
-    # The outlet's own best predictor, when its history chose one over the estimate above.
-    learned = ports.wait_predictor().wait_at_issue(
-        session, outlet, service.code, priority.value, now
-    )
-    predicted = learned if learned is not None else predicted
+    view = waits.view_at_issue(session, outlet, lobby, counters, now)
+    # The one estimate the status page and the dashboard show too (lobby/waits.py).
+    estimate = waits.estimate(session, outlet, view, ticket)
+    predicted = estimate.wait_s
     seq = store.next_number(session, outlet.id, day, service.prefix)
     number = format_number(service.prefix, seq)
     token = store.new_public_token()
@@ -251,10 +235,10 @@ def issue_ticket(
             "class": priority.value,
             "channel": channel.value,
             "predicted_wait_s": predicted,
-            "people_ahead": ahead,
+            "people_ahead": estimate.ahead,
         },
     )
-    return Issued(ticket, token, service, outlet, ahead, policy.ticket_valid_until(now))
+    return Issued(ticket, token, service, outlet, estimate, policy.ticket_valid_until(now))
 
 
 def _issue_rights(operator: Operator, klass: str) -> tuple[PriorityClass, Channel]:

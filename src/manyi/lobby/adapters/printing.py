@@ -51,7 +51,10 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "取号时间：{time}",
         "scan": "扫码查看排队进度",
         "about": "约 {n} 分钟",
+        "range": "约 {low}–{high} 分钟",
+        "up_to": "{high} 分钟内",
         "soon": "不到 1 分钟",
+        "no_counter": "暂无窗口办理此业务，请咨询大堂经理",
         "green": "绿色通道",
         "vip": "贵宾",
         "appointment": "预约",
@@ -63,7 +66,10 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "Taken at: {time}",
         "scan": "Scan to follow your place in the queue",
         "about": "about {n} min",
+        "range": "about {low}–{high} min",
+        "up_to": "within {high} min",
         "soon": "less than 1 min",
+        "no_counter": "No open counter serves this now; please ask the lobby manager",
         "green": "Green channel",
         "vip": "VIP",
         "appointment": "Appointment",
@@ -79,13 +85,33 @@ def check_paper(paper_mm: int) -> int:
     return paper_mm
 
 
-def format_wait(seconds: int | None, lang: Lang) -> str:
-    """The predicted wait as whole minutes, rounded up: "约 3 分钟" / "about 3 min"."""
+def format_wait(
+    seconds: int | None,
+    lang: Lang,
+    low_s: int | None = None,
+    high_s: int | None = None,
+    *,
+    served: bool = True,
+) -> str:
+    """The predicted wait in whole minutes: its 80 % range when known ("约 8–12 分钟": the
+    low end rounded down, the high end up; "5 分钟内" from 0), else the estimate rounded up
+    ("约 3 分钟").
+    The screens' `waitText` (static/js/lobby/common.js) follows the same rules."""
+    words = LABELS[lang]
+    if not served:
+        return words["no_counter"]
+    if low_s is not None and high_s is not None:
+        if high_s < 60:
+            return words["soon"]
+        low, high = low_s // 60, math.ceil(high_s / 60)
+        if low >= high:
+            return words["about"].format(n=high)
+        return words["range" if low else "up_to"].format(low=low, high=high)
     if seconds is None:
         return NO_ESTIMATE
     if seconds < 60:
-        return LABELS[lang]["soon"]
-    return LABELS[lang]["about"].format(n=math.ceil(seconds / 60))
+        return words["soon"]
+    return words["about"].format(n=math.ceil(seconds / 60))
 
 
 @dataclass(frozen=True)
@@ -102,6 +128,9 @@ class TicketSlip:
     status_url: str  # absolute URL of the customer's status page
     footer: str  # "请留意叫号，过号请重新取号"
     lang: Lang
+    wait_low_s: int | None = None  # the 80 % range, when known
+    wait_high_s: int | None = None
+    served: bool = True  # False: no open counter serves the service now
 
     def __post_init__(self) -> None:
         if self.lang not in LABELS:
@@ -109,7 +138,13 @@ class TicketSlip:
 
     @property
     def wait_text(self) -> str:
-        return format_wait(self.predicted_wait_s, self.lang)
+        return format_wait(
+            self.predicted_wait_s,
+            self.lang,
+            self.wait_low_s,
+            self.wait_high_s,
+            served=self.served,
+        )
 
     @property
     def issued_text(self) -> str:
@@ -198,7 +233,8 @@ def render_escpos(slip: TicketSlip, paper_mm: int) -> bytes:
     out += escpos.BOLD_OFF + escpos.feed_lines(1)
 
     out += escpos.ALIGN_LEFT
-    lines(labels["ahead"].format(n=slip.people_ahead), 1)
+    if slip.served:
+        lines(labels["ahead"].format(n=slip.people_ahead), 1)
     lines(labels["wait"].format(wait=slip.wait_text), 1)
     lines(labels["issued"].format(time=slip.issued_text), 1)
 

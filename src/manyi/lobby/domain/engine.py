@@ -60,6 +60,7 @@ class Lobby:
             services=self.services,
             counters=list(self.counters.values()),
             waiting=self.waiting,
+            policy=self.policy,
         )
 
     def counter(self, counter_id: int) -> Counter:

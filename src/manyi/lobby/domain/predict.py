@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from manyi.lobby.domain.model import Counter, CounterState, Service
+from manyi.lobby.domain.model import Counter, CounterState, Policy, Service
 from manyi.lobby.domain.ticket import Ticket
 
 
@@ -42,6 +42,8 @@ class LobbyView:
     # queue) and every ticket asked about is taken to be at the back of the line, as a
     # ticket being issued is.
     waiting_counts: Mapping[str, int] | None = None
+    # The outlet's rules, for the estimate that plays dispatch forward (`estimate.py`).
+    policy: Policy = field(default_factory=Policy)
 
     def service_time_s(self, code: str) -> float:
         recent = self.recent_service_s.get(code)

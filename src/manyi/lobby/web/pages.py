@@ -188,7 +188,13 @@ def status_page(
             "status": status,
             "config": _json(status),
             "issued": issued,
-            "wait_text": printing.format_wait(found.predicted_wait_s, _lang(request)),
+            "wait_text": printing.format_wait(
+                found.predicted_wait_s,
+                _lang(request),
+                status["wait_low_s"],
+                status["wait_high_s"],
+                served=status["served"],
+            ),
         },
     )
 

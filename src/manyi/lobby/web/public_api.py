@@ -43,7 +43,7 @@ def public_services(
                 "code": q.service.code,
                 "name": {"zh": q.service.name_zh, "en": q.service.name("en")},
                 "waiting": q.waiting,
-                "predicted_wait_s": q.predicted_wait_s,
+                **q.estimate.as_json(),
             }
             for q in snap.services
         ],

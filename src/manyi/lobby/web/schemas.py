@@ -12,6 +12,7 @@ from manyi.lobby.counter_ctx import CounterResult
 from manyi.lobby.domain.model import PriorityClass
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.service import Issued
+from manyi.lobby.waits import WaitEstimate
 
 # --- bodies -----------------------------------------------------------------------
 
@@ -56,6 +57,9 @@ class TransferIn(ActionIn):
 
 # --- answers ----------------------------------------------------------------------
 
+# A ticket no longer waiting: nothing ahead, no wait (`served` says nothing about it then).
+NO_ESTIMATE = WaitEstimate(True)
+
 
 def ticket_json(ticket: Ticket, **extra: Any) -> dict[str, Any]:
     def iso(value: dt.datetime | None) -> str | None:
@@ -85,7 +89,7 @@ def issued_json(issued: Issued) -> dict[str, Any]:
         issued.ticket,
         outlet=issued.outlet.code,
         service_name={"zh": issued.service.name_zh, "en": issued.service.name("en")},
-        people_ahead=issued.people_ahead,
+        **issued.estimate.as_json(),
         token=issued.public_token,
         status_api=f"/api/v1/public/tickets/{issued.public_token}",
         valid_until=issued.valid_until.isoformat(),
@@ -128,7 +132,7 @@ def snapshot_json(snap: queries.Snapshot) -> dict[str, Any]:
                 "waiting": q.waiting,
                 "by_class": q.by_class,
                 "longest_wait_s": q.longest_wait_s,
-                "predicted_wait_s": q.predicted_wait_s,
+                **q.estimate.as_json(),
             }
             for q in snap.services
         ],
@@ -154,9 +158,9 @@ def status_json(status: queries.TicketStatus) -> dict[str, Any]:
         status.ticket,
         outlet={"code": status.outlet.code, "name": status.outlet.name_zh},
         service_name={"zh": service.name_zh, "en": service.name("en")} if service else None,
-        people_ahead=status.people_ahead,
+        **(status.estimate or NO_ESTIMATE).as_json(),
+        # The place in the line: 1 when nobody will be called before the ticket.
         position=status.people_ahead + 1 if status.people_ahead is not None else None,
-        predicted_wait_s=status.predicted_wait_s,
         counter=status.counter_number,
         announcement=status.announcement,
     )

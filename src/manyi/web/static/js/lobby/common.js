@@ -118,7 +118,21 @@ export function debounce(fn, ms) {
   };
 }
 
-export function waitText(seconds) {
+// The wait as the kiosk, the status page and the dashboard show it, by the rules of
+// `printing.format_wait`: no open counter; the 80 % range ("约 8–12 分钟": low end down,
+// high end up; "5 分钟内" from 0); else the estimate rounded up. `w` carries predicted_wait_s, wait_low_s,
+// wait_high_s and served (a bare number of seconds is taken as the estimate alone).
+export function waitText(w) {
+  const e = typeof w === "object" && w !== null ? w : { predicted_wait_s: w };
+  if (e.served === false) return t("no_counter");
+  const low = e.wait_low_s, high = e.wait_high_s;
+  if (low !== null && low !== undefined && high !== null && high !== undefined) {
+    if (high < 60) return t("soon");
+    const lo = Math.floor(low / 60), hi = Math.ceil(high / 60);
+    if (lo >= hi) return t("minutes", { n: hi });
+    return t(lo ? "range" : "up_to", { low: lo, high: hi });
+  }
+  const seconds = e.predicted_wait_s;
   if (seconds === null || seconds === undefined) return "—";
   if (seconds < 60) return t("soon");
   return t("minutes", { n: Math.ceil(seconds / 60) });

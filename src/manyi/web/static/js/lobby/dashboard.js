@@ -1,7 +1,7 @@
 // Lobby-manager dashboard: live queues, service level, counters, alerts; and the
 // actions a lobby manager takes (open/close a counter, change its services,
 // page second-line staff, issue a priority ticket).
-import { api, debounce, el, follow, readJson, t } from "./common.js";
+import { api, debounce, el, follow, readJson, t, waitText } from "./common.js";
 
 const config = readJson("config");
 const base = `/api/v1/lobby/outlets/${encodeURIComponent(config.outlet)}`;
@@ -49,11 +49,13 @@ function render() {
   const level = d.service_level;
   const share = level.share === null ? "—" : `${Math.round(level.share * 100)}%`;
   kpi("level", share, t("within", { k: level.within, n: level.called + level.still_waiting_over }), level.share === null ? "" : level.share >= 0.8 ? "ok" : level.share >= 0.6 ? "warn" : "bad");
-  const predictions = d.services.map((s) => s.predicted_wait_s).filter((x) => x !== null);
-  const low = Math.min(...predictions);
-  const high = Math.max(...predictions);
-  const range = Math.round(low / 60) === Math.round(high / 60) ? minutes(low) : `${Math.round(low / 60)}–${minutes(high)}`;
-  kpi("predicted", predictions.length ? range : "—", "");
+  // The longest wait a new ticket would be told (the same words as the kiosk's), and the
+  // services no open counter serves.
+  const served = d.services.filter((s) => s.served !== false && s.predicted_wait_s !== null);
+  const worst = served.reduce((a, s) => (a === null || s.predicted_wait_s > a.predicted_wait_s ? s : a), null);
+  const unserved = d.services.filter((s) => s.served === false).map((s) => s.code);
+  const sub = unserved.length ? t("unserved", { services: unserved.join(" ") }) : worst ? `${worst.code} ${worst.name.zh}` : "";
+  kpi("predicted", worst === null ? "—" : waitText(worst), sub, unserved.length ? "warn" : "");
   // Ratings today: answered / asked, said in words (the pad asks when a service ends).
   const r = d.ratings;
   const asked = r.prompted_share === null ? "—" : `${Math.round(r.prompted_share * 100)}%`;
@@ -100,7 +102,7 @@ function render() {
         el("td", { class: "num", text: String(s.waiting) }),
         el("td", { "data-by-class": "", text: Object.entries(s.by_class).map(([k, v]) => `${t(`class:${k}`)} ${v}`).join(" · ") || "—" }),
         el("td", { class: "num", text: s.waiting ? minutes(s.longest_wait_s) : "—" }),
-        el("td", { class: "num", text: s.predicted_wait_s === null ? "—" : minutes(s.predicted_wait_s) }),
+        el("td", { class: "num", text: waitText(s) }),
       ),
     ),
   );
@@ -128,13 +130,14 @@ function renderAdvice(advice) {
     const counter = data.counters.find((c) => c.number === current.counter);
     const act = () => {
       if (current.action === "page_second_line") pageStaff();
-      else if (counter && current.action === "open_flexible") openCounter(counter);
+      else if (counter && ["open_flexible", "open_for_service"].includes(current.action)) openCounter(counter);
+      else if (current.action === "open_for_service") pageStaff();
       else if (counter) closeCounter(counter);
     };
     box.replaceChildren(
       el("div", { class: `alert ${current.action === "close_flexible" ? "ok" : "warn"}`, "data-advice-action": current.action },
         el("span", { text: current.text }), " ",
-        config.manage ? el("button", { class: "btn", type: "button", text: t(`do:${current.action}`), onclick: act }) : null),
+        config.manage ? el("button", { class: "btn", type: "button", text: t(current.action === "open_for_service" && !counter ? "do:page_second_line" : `do:${current.action}`), onclick: act }) : null),
     );
   }
   $("[data-advice-today]").textContent = t("advice_today", { given: advice.given_today, acted: advice.acted_today });

@@ -11,6 +11,7 @@ let idleTimer = null;
 let countdownTimer = null;
 let pendingGreen = null;
 let waiting = {};
+let unserved = new Set(); // services no open counter serves now
 
 function show(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
@@ -32,12 +33,17 @@ function home() {
 
 function serviceButton(service, onPick) {
   const count = waiting[service.code];
+  const closed = unserved.has(service.code);
   return el(
     "button",
     { class: "svc", type: "button", "data-service": service.code, onclick: () => onPick(service) },
     el("span", { class: "zh", text: name(service) }),
     lang === "en" ? null : el("span", { class: "en", text: service.name_en }),
-    el("span", { class: "wait", text: count ? t("waiting", { n: count }) : t("nobody") }),
+    el("span", {
+      class: closed ? "wait closed" : "wait",
+      "data-unserved": closed ? "" : null,
+      text: closed ? t("no_counter_short") : count ? t("waiting", { n: count }) : t("nobody"),
+    }),
   );
 }
 
@@ -67,8 +73,10 @@ async function refresh() {
   try {
     const queue = await api("GET", "/device/api/v1/lobby/queue");
     waiting = Object.fromEntries(queue.services.map((s) => [s.code, s.waiting]));
+    unserved = new Set(queue.services.filter((s) => s.served === false).map((s) => s.code));
   } catch {
     waiting = {};
+    unserved = new Set();
   }
   render();
 }
@@ -95,8 +103,10 @@ function showTicket(ticket, service) {
     name_zh: ticket.service_name.zh,
     name_en: ticket.service_name.en,
   });
-  document.querySelector("[data-ahead]").textContent = String(ticket.people_ahead);
-  document.querySelector("[data-wait]").textContent = waitText(ticket.predicted_wait_s);
+  document.querySelector("[data-ahead]").textContent = ticket.people_ahead ?? "—";
+  document.querySelector("[data-wait]").textContent = waitText(ticket);
+  document.querySelector("[data-ahead-fact]").hidden = ticket.served === false;
+  document.querySelector("[data-wait-fact]").classList.toggle("unserved", ticket.served === false);
   document.querySelector("[data-qr]").src = `/t/${ticket.token}/qr.svg`;
   const state = document.querySelector("[data-print-state]");
   state.textContent = t("take");

@@ -27,7 +27,7 @@ function render(s) {
     $("[data-state]").textContent = t("waiting");
     $("[data-position]").textContent = s.position ?? "—";
     $("[data-ahead]").textContent = s.people_ahead ?? "—";
-    $("[data-wait]").textContent = waitText(s.predicted_wait_s);
+    $("[data-wait]").textContent = waitText(s);
   }
 }
 
