@@ -37,9 +37,24 @@ def e2e_database_url(
     target = tmp_path_factory.mktemp("readme") / "manyi.sqlite3"
     shutil.copyfile(sqlite_template, target)
     url = f"sqlite:///{target}"
-    done = CliRunner().invoke(app, ["demo", "seed", "--quiet"], env={"MANYI_DATABASE_URL": url})
+    done = CliRunner().invoke(app, ["demo", "seed"], env={"MANYI_DATABASE_URL": url})
     assert done.exit_code == 0, done.output
+    SEED_OUTPUT.append(done.output)
     return url
+
+
+SEED_OUTPUT: list[str] = []  # what `manyi demo seed` printed, as `make run` shows it
+
+
+def demo_customer(name: str) -> dict[str, str]:
+    """A demo customer from the list `make run` prints: her ID number, card and PIN."""
+    found = re.search(
+        rf"^\s*{name}\s+ID (?P<id>\w+)\s+card (?P<card>\d+)\s+PIN (?P<pin>\d+)",
+        SEED_OUTPUT[-1],
+        re.M,
+    )
+    assert found, f"`manyi demo seed` lists no customer {name}"
+    return found.groupdict()
 
 
 def paragraph(title: str) -> str:
@@ -130,3 +145,94 @@ def test_try_complaints(screen: Callable[..., BrowserContext], screenshots: Path
     phone.goto("/complaint/status")
     expect(phone.locator("#reference")).to_be_visible()
     save(phone, screenshots, "complaints-status")
+
+
+def test_try_the_paperless_counter(
+    screen: Callable[..., BrowserContext], base_url: str, screenshots: Path
+) -> None:
+    text = paragraph("Try the paperless counter")
+    assert "/prefill/BJ-HD-ZGC" in text and "李秀英" in text and "60,000" in text
+    for step in ("F1", "F2", "F3", "F4", "F5", "F6", "`zgc.teller1`", "`zgc.supervisor`"):
+        assert step in text, step
+    li = demo_customer("李秀英")
+
+    # "on a phone open /prefill/BJ-HD-ZGC, tick 存款 and 取款, fill the form with a demo customer
+    # ... and a withdrawal of 60,000, and keep the code"
+    phone = screen(390, 844, is_mobile=True, has_touch=True).new_page()
+    phone.goto("/prefill/BJ-HD-ZGC")
+    for label in ("存款", "取款"):
+        phone.locator("label", has_text=label).first.click()
+    phone.get_by_role("button", name="下一步：填写信息").click()
+    phone.locator("#f-customer_name").fill("李秀英")
+    phone.locator("#f-id_number").fill(li["id"])
+    phone.locator("#f-account_number").fill(li["card"])
+    phone.locator("#f-item1-amount").fill("1000")
+    phone.locator("#f-item2-amount").fill("60000")
+    phone.get_by_role("button", name="提交，获取预填码").click()
+    code = re.sub(r"\s", "", phone.locator("[data-code]").inner_text())
+    save(phone, screenshots, "counter-code")
+
+    # "Sign in as zgc.teller1, open 柜面业务, type the code"
+    teller = screen(1440, 900).new_page()
+    sign_in(teller, "zgc.teller1")
+    teller.get_by_role("navigation").get_by_role("link", name="柜面业务").click()
+    teller.locator("#code").fill(code)
+    teller.locator("#code").press("Enter")
+    bundle = teller.get_by_test_id("bundle")
+    expect(bundle).to_have_attribute("data-state", "draft")
+
+    # "F1 the customer confirms"
+    press(teller, "F1")
+    teller.get_by_test_id("customer-review").get_by_role("button", name="确认无误").click()
+    # "F2 reads her ID card (60,000 in cash, and she is 78)"
+    expect(teller.get_by_test_id("next")).to_have_attribute("data-next", "identity")
+    press(teller, "F2")
+    expect(bundle).to_have_attribute("data-state", "identity_checked")
+    # "F3 asks for authorisation; as zgc.supervisor approve it at 业务授权"
+    press(teller, "F3")
+    expect(bundle).to_have_attribute("data-state", "awaiting_authorisation")
+    reference = bundle.get_attribute("data-reference") or ""
+    supervisor = screen(1440, 900).new_page()
+    sign_in(supervisor, "zgc.supervisor")
+    supervisor.get_by_role("navigation").get_by_role("link", name="业务授权").click()
+    supervisor.locator(f"article[data-reference='{reference}']").get_by_test_id("approve").click()
+
+    # "F4 opens the simulated PIN pad (a wrong one is refused and F4 asks again, under the
+    # same authorisation)"
+    expect(bundle).to_have_attribute("data-state", "authorised", timeout=15_000)
+    pad = teller.locator("dialog[data-pinpad]")
+    for pin in ("111111", li["pin"]):
+        press(teller, "F4")
+        expect(pad).to_be_visible()
+        for digit in pin:
+            pad.locator(f"[data-digit='{digit}']").click()
+        pad.locator("[data-pin-ok]").click()
+        if pin == "111111":
+            expect(bundle).to_have_attribute("data-state", "pin_retry")
+    expect(bundle).to_have_attribute("data-state", "done")
+
+    # "F5 the signature pad with each amount and result, F6 the e-voucher"
+    press(teller, "F5")
+    lines = teller.get_by_test_id("sig-lines").locator("li")
+    expect(lines.nth(1).get_by_test_id("sig-amount")).to_have_text("人民币 60,000.00")
+    canvas = teller.locator("canvas[data-canvas]")
+    box = canvas.bounding_box()
+    assert box is not None
+    teller.mouse.move(box["x"] + 60, box["y"] + 120)
+    teller.mouse.down()
+    for step in range(1, 30):
+        teller.mouse.move(box["x"] + 60 + step * 12, box["y"] + 120 + (25 if step % 4 < 2 else -25))
+    teller.mouse.up()
+    save(teller, screenshots, "counter-signature")
+    teller.get_by_role("button", name="确认签名").click()
+    expect(bundle).to_have_attribute("data-state", "signed")
+    press(teller, "F6")
+    expect(bundle).to_have_attribute("data-state", "archived")
+    expect(teller.get_by_test_id("voucher-link")).to_be_visible()
+    save(teller, screenshots, "counter-archived")
+
+
+def press(page: Page, key: str) -> None:
+    """A function key once the page's script listens."""
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press(key)

@@ -94,13 +94,26 @@ def test_printed_ticket_and_qr_code(db: Database, lobby: Bank) -> None:
         view = public.get(f"/t/{token}/print?paper={paper}&autoprint=1")
         assert view.status_code == 200
         assert "B001" in view.text and "绿色通道" in view.text and "<svg" in view.text
-        assert f"{paper}mm" in view.text and "window.print()" in view.text
+        assert f"{paper}mm" in view.text and 'src="/static/js/autoprint.js"' in view.text
     assert public.get(f"/t/{token}/print?paper=72").status_code == 422
     qr = public.get(f"/t/{token}/qr.svg")
     assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
     assert public.get("/t/no-such-token/qr.svg").status_code == 404
     status = public.get(f"/t/{token}")
     assert status.status_code == 200 and "B001" in status.text and "等候中" in status.text
+
+
+def test_the_ticket_s_qr_code_holds_the_public_address(db: Database, lobby: Bank) -> None:
+    """With MANYI_PUBLIC_BASE_URL set, the slip's link is one a phone can open."""
+    kiosk = device_client(db, lobby.unit("OUT-A"), "kiosk")
+    token = kiosk.post("/device/api/v1/lobby/tickets", json={"service": "A"}).json()["token"]
+    escpos = f"/device/api/v1/lobby/tickets/{token}/escpos"
+    assert f"http://testserver/t/{token}".encode() in kiosk.get(escpos).content  # as reached
+    configured = make_client(db, public_base_url="https://manyi.example-bank.cn")
+    configured.headers["Authorization"] = kiosk.headers["Authorization"]
+    raw = configured.get(escpos).content  # the QR code's bytes hold the link
+    assert f"https://manyi.example-bank.cn/t/{token}".encode() in raw
+    assert b"testserver" not in raw
 
 
 def test_staff_pages_follow_roles(db: Database, lobby: Bank) -> None:

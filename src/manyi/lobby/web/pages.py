@@ -215,7 +215,7 @@ def print_view(
     if paper not in (58, 80):
         raise InvalidInput("paper must be 58 or 80 mm", "paper")
     slip = queries.slip_for(
-        session, token, utcnow(), base_url=str(request.base_url), lang=_lang(request)
+        session, token, utcnow(), base_url=phone_base_url(request), lang=_lang(request)
     )
     return render(
         request,
@@ -229,12 +229,18 @@ def print_view(
     )
 
 
+def phone_base_url(request: Request) -> str:
+    """Where a customer's phone reaches manyi: MANYI_PUBLIC_BASE_URL when the bank set it (the
+    kiosk itself may reach the server by an address phones cannot), else the address used."""
+    return request.app.state.settings.public_base_url or str(request.base_url)
+
+
 @router.get("/t/{token}/qr.svg")
 def ticket_qr(
     token: str, request: Request, _: None = public(identify=False), session: Session = DbSession
 ) -> Response:
     service.latest_leg(session, token)  # 404 for an unknown token
-    url = str(request.base_url).rstrip("/") + f"/t/{token}"
+    url = phone_base_url(request).rstrip("/") + f"/t/{token}"
     return Response(printing.qr_svg(url, scale=8), media_type="image/svg+xml")
 
 

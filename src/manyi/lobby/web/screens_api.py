@@ -124,7 +124,7 @@ async def ticket_escpos(
         raise Forbidden("only a kiosk prints tickets", "device")
     if paper not in printing.PAPER_COLUMNS:
         raise InvalidInput("paper must be 58 or 80 mm", "paper")
-    base_url = str(request.base_url)
+    base_url = request.app.state.settings.public_base_url or str(request.base_url)  # as on the page
 
     def work(session: Session) -> bytes:
         if service.latest_leg(session, token).outlet_id != device_token.outlet_id:
