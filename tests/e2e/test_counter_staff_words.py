@@ -99,9 +99,17 @@ def test_the_teller_and_the_customer_read_their_own_language(
     expect(corrections).not_to_contain_text("item1.amount")
     save(teller, screenshots, "corrections")
 
-    # The customer confirms; the elderly customer's withdrawal needs a supervisor.
+    # The customer confirms; the elderly customer's card is read, in Chinese words, then her
+    # withdrawal needs a supervisor.
     press(teller, "F1")
     teller.get_by_test_id("customer-review").get_by_role("button", name="确认无误").click()
+    expect(teller.get_by_test_id("next")).to_have_attribute("data-next", "identity")
+    reasons = teller.get_by_test_id("identity-reasons")
+    expect(reasons).to_contain_text("2. 取款")
+    expect(reasons).to_contain_text("老年客户")
+    expect(reasons).not_to_contain_text("Cash")
+    save(teller, screenshots, "identity-step")
+    press(teller, "F2")
     expect(teller.get_by_test_id("next")).to_have_attribute("data-next", "authorisation")
     lines = teller.locator("ul.auth-lines")
     expect(lines).to_contain_text("老年客户（65 岁及以上） → 主管授权")
@@ -121,7 +129,7 @@ def test_the_teller_and_the_customer_read_their_own_language(
     request.get_by_test_id("approve").click()
     expect(supervisor.get_by_test_id("flash")).to_contain_text(reference)
 
-    # A wrong PIN: the deposit (no PIN) posts, the withdrawal fails.
+    # A wrong PIN: the deposit (no PIN) posts, the withdrawal waits; the customer stops there.
     expect(bundle).to_have_attribute("data-state", "authorised", timeout=15_000)
     press(teller, "F4")
     pad = teller.locator("dialog[data-pinpad]")
@@ -129,6 +137,8 @@ def test_the_teller_and_the_customer_read_their_own_language(
     for digit in wrong:
         pad.locator(f"[data-digit='{digit}']").click()
     pad.locator("[data-pin-ok]").click()
+    expect(bundle).to_have_attribute("data-state", "pin_retry")
+    teller.get_by_test_id("stop-pin").click()
     expect(bundle).to_have_attribute("data-state", "partial")
     press(teller, "F5")
     canvas = teller.locator("canvas[data-canvas]")

@@ -449,5 +449,6 @@ def test_announcements_are_spoken_one_after_another(
             http.post(f"/device/api/v1/lobby/counters/6/{action}", headers=pad)
     teller.reload()
     expect(teller.locator("[data-number]")).to_have_text("—")
+    teller.wait_for_load_state("load")  # the console's script listens for keys once loaded
     teller.keyboard.press("F9")
     expect(teller.locator("[data-signon]")).to_be_visible()

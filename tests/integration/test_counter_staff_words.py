@@ -76,6 +76,7 @@ def test_the_authorisation_step_is_in_chinese(
 ) -> None:
     ref = opened(db, rt, teller, "60000")
     post(teller, f"/counter/bundles/{ref}/confirm")
+    post(teller, f"/counter/bundles/{ref}/identity", card="form")  # 60,000 in cash: the card
     page = teller.get(f"/counter/bundles/{ref}").text
     assert 'data-next="authorisation"' in page
     assert "金额达到 50,000 及以上 → 主管授权" in page and "取款" in page
@@ -123,7 +124,8 @@ def test_the_bundle_list_says_bundle_reference_and_how_an_archived_run_went(
 ) -> None:
     ref = opened(db, rt, teller, "500")
     post(teller, f"/counter/bundles/{ref}/confirm")
-    ran = post(teller, f"/counter/bundles/{ref}/run", pin="000000")  # the withdrawal fails
+    post(teller, f"/counter/bundles/{ref}/run", pin="000000")  # a wrong PIN: the withdrawal
+    ran = post(teller, f"/counter/bundles/{ref}/run", stop_pin="yes")  # waits; she stops
     assert ran.headers["location"].endswith("done=ran-partial")
     signature = "data:image/png;base64," + base64.b64encode(png()).decode()
     post(teller, f"/counter/bundles/{ref}/sign", signature=signature)

@@ -156,8 +156,18 @@ def test_a_refused_item_says_why_in_words_not_the_cores_code(
 ) -> None:
     values = customer(sim, "zhang_wei") | {"item1.amount": "100", "item1.currency": "CNY"}
     reference = ready(db, sim, "zhang_wei", ["withdraw"], values)
-    sim.pad.customer_types("999999")  # the wrong PIN
+    sim.pad.customer_types("999999")  # the wrong PIN; then she does not try again
     act(db, "teller.a", running.run, reference, T0 + 2 * MINUTE, pin_pad=sim.pad, core=sim.core)
+    act(
+        db,
+        "teller.a",
+        running.run,
+        reference,
+        T0 + 3 * MINUTE,
+        pin_pad=sim.pad,
+        core=sim.core,
+        stop_pin=True,
+    )
     text = _issued_text(db, reference, tmp_path, "zh-CN")
     assert "密码错误" in text and "未成功" in text
     for internal in _INTERNAL:

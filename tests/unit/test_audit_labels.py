@@ -45,6 +45,7 @@ RECORDED = (
             "archive",
             "cancel",
             "withdraw",
+            "stop_pin",
         ]
     ]
     + [

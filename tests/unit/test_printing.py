@@ -49,6 +49,9 @@ INIT_CHINESE = b"\x1b\x40\x1c\x26"
 CUT = b"\x1d\x56\x42\x00"
 
 
+STATIC = Path(__file__).resolve().parents[2] / "src" / "manyi" / "web" / "static"
+
+
 def header(rule_columns: int) -> bytes:
     return (
         INIT_CHINESE
@@ -381,9 +384,12 @@ def test_print_view_translates_its_labels_and_escapes_the_slip() -> None:
 
 def test_print_view_prints_itself_and_tells_the_kiosk_when_asked() -> None:
     html = render_view(58, autoprint=True)
-    assert "window.print();" in html
-    assert 'postMessage({"manyi": "printed"}' in html
-    assert "window.parent !== window" in html
+    assert '<script src="/static/js/autoprint.js"></script>' in html  # a file: no inline script
+    assert "autoprint.js" not in render_view(58, autoprint=False)
+    script = (STATIC / "js" / "autoprint.js").read_text(encoding="utf-8")
+    assert "window.print();" in script
+    assert 'postMessage({ manyi: "printed" }, window.location.origin)' in script
+    assert "window.parent !== window" in script
 
 
 @pytest.mark.parametrize(

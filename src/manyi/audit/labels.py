@@ -72,6 +72,7 @@ VERBS: dict[str, str] = {
     "check_identity": "identity checked",
     "run": "executed",
     "retry": "executed again",
+    "stop_pin": "customer stopped entering the PIN",
     "sign": "signed by the customer",
     "archive": "e-voucher archived",
     "cancel": "cancelled",

@@ -170,8 +170,8 @@ def assess(
 
 def identity_reasons(
     session: Session, bundle: CounterBundle, now: dt.datetime
-) -> list[tuple[str, tuple[Condition, ...]]]:
-    """The items that need the customer's ID card read, with why: (item label, reasons).
+) -> list[tuple[int, tuple[Condition, ...]]]:
+    """The items that need the customer's ID card read, with why: (item number, reasons).
 
     Computed from the current values and flags, so a correction of an amount or a flag the
     card read adds (elderly) changes it; `needs_identity` keeps the bundle's column in step.
@@ -184,7 +184,7 @@ def identity_reasons(
         currency = str(values.get("currency") or "CNY")
         why = reasons(tx, amount_of(values.get("amount")), currency, flags)
         if why:
-            out.append((_label(item.number, tx, values), why))
+            out.append((item.number, why))
     return out
 
 

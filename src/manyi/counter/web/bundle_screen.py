@@ -224,6 +224,15 @@ def _needed_lines(
     ]
 
 
+def item_label(view: queries.BundleView, number: int, lang: str) -> str:
+    """Item `number` as the teller reads it: "2. 取款 CNY 60,000.00", in the page's language."""
+    for item, tx in zip(view.items, view.types, strict=True):
+        if item.number == number:
+            money = _money(item.item_values)
+            return f"{number}. {name_in(tx.names, lang)}" + (f" {money}" if money else "")
+    return str(number)
+
+
 def _money(values: dict[str, Any]) -> str:
     amount = values.get("amount")
     if amount in (None, ""):
@@ -333,7 +342,8 @@ def bundle_context(
         "items": _items(view, _, lang),
         "steps": _steps(view, level, bool(identity), _),
         "identity_reasons": [
-            (label, [condition_text(c, _) for c in why]) for label, why in identity
+            (item_label(view, number, lang), [condition_text(c, _) for c in why])
+            for number, why in identity
         ],
         "next": next_step,
         "level": level,

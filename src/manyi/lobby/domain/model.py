@@ -258,7 +258,7 @@ def announcement_or_none(template: str) -> str | None:
     template cannot make one."""
     try:
         return announcement(template, "A99999", 999, "x" * 40)
-    except (ValueError, TypeError, KeyError, IndexError):
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
 
 
