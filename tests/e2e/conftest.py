@@ -21,10 +21,11 @@ from typing import Any
 
 import pytest
 import time_machine
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from manyi import demo
 from manyi.config import load_settings
+from manyi.counter.adapters import registry
 from manyi.db import Database
 from manyi.demo import DEMO_PASSWORD
 from manyi.web.app import create_app
@@ -52,6 +53,16 @@ def e2e_clock() -> Iterator[dt.datetime]:
     """The module's clock: starts at E2E_NOW and ticks, for the server and the test alike."""
     with time_machine.travel(E2E_NOW, tick=True):
         yield E2E_NOW
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_core() -> Iterator[None]:
+    """A simulated core for each module: bundle references restart at 1 in each module's bank
+    and the core keeps its idempotency keys and its count of wrong PINs per card, so sharing
+    one would refuse the next module's first bundle as a reused key."""
+    registry.use(registry.simulated())
+    yield
+    registry.reset()
 
 
 @pytest.fixture(scope="module")
@@ -231,3 +242,16 @@ def shot(page: Page, screenshots: Path) -> Callable[[str], Path]:
         return path
 
     return take
+
+
+def draw_signature(page: Page, x: float = 80, y: float = 150, strokes: int = 30) -> None:
+    """A customer signs on the signature pad's canvas: one zig-zag stroke with the mouse."""
+    canvas = page.locator("canvas[data-canvas]")
+    expect(canvas).to_be_visible()
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.mouse.down()
+    for step in range(1, strokes):
+        page.mouse.move(box["x"] + x + step * 12, box["y"] + y + (25 if step % 4 < 2 else -25))
+    page.mouse.up()

@@ -11,7 +11,7 @@ Screenshots: test-artifacts/screenshots/words-*.png (and words-voucher.pdf).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from manyi.db import Database
 from manyi.notify import delivery, service
 from manyi.notify.channels import InAppChannel
 from manyi.org.tables import Staff
-from tests.e2e.conftest import E2E_NOW, sign_in
+from tests.e2e.conftest import E2E_NOW, draw_signature, sign_in
 
 pytestmark = pytest.mark.e2e
 CUSTOMER = "li_xiuying"
@@ -41,16 +41,6 @@ def catalogue(e2e_database_url: str) -> None:
             catalogue_store.seed_catalogue(session)  # the demo bank's seed leaves it out
     finally:
         database.dispose()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def own_core() -> Iterator[None]:
-    """A simulated core of this module's own: bundle references restart at 1 in each
-    module's bank, and the core keeps its idempotency keys, so sharing one would refuse the
-    next module's first bundle as a reused key."""
-    registry.use(registry.simulated())
-    yield
-    registry.reset()
 
 
 def press(page: Page, key: str) -> None:
@@ -141,14 +131,7 @@ def test_the_teller_and_the_customer_read_their_own_language(
     teller.get_by_test_id("stop-pin").click()
     expect(bundle).to_have_attribute("data-state", "partial")
     press(teller, "F5")
-    canvas = teller.locator("canvas[data-canvas]")
-    box = canvas.bounding_box()
-    assert box is not None
-    teller.mouse.move(box["x"] + 80, box["y"] + 150)
-    teller.mouse.down()
-    for step in range(1, 30):
-        teller.mouse.move(box["x"] + 80 + step * 12, box["y"] + 150 + (25 if step % 4 < 2 else -25))
-    teller.mouse.up()
+    draw_signature(teller, 80, 150, 30)
     teller.get_by_role("button", name="确认签名").click()
     expect(bundle).to_have_attribute("data-state", "signed")
     teller.locator("button[data-key='F6']").click()  # the button: no wait for key handlers

@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.simulated_core import DEMO_CUSTOMERS
-from tests.e2e.conftest import device_secret, sign_in
+from tests.e2e.conftest import device_secret, draw_signature, sign_in
 
 pytestmark = pytest.mark.e2e
 OUTLET = "SH-PD-LJZ"  # 陆家嘴 of this module's own demo bank
@@ -170,19 +170,11 @@ def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
 
     # One signature, on the customer-facing pad.
     teller.keyboard.press("F5")
-    canvas = teller.locator("canvas[data-canvas]")
-    expect(canvas).to_be_visible()
     lines = teller.get_by_test_id("sig-lines").locator("li")
     expect(lines.nth(0).get_by_test_id("sig-amount")).to_have_text("人民币 1,000.00")
     expect(lines.nth(1).get_by_test_id("sig-amount")).to_have_text("人民币 60,000.00")
     expect(lines.nth(1).get_by_test_id("sig-result")).to_have_text("完成")
-    box = canvas.bounding_box()
-    assert box is not None
-    teller.mouse.move(box["x"] + 80, box["y"] + 150)
-    teller.mouse.down()
-    for step in range(1, 40):
-        teller.mouse.move(box["x"] + 80 + step * 12, box["y"] + 150 + (30 if step % 4 < 2 else -30))
-    teller.mouse.up()
+    draw_signature(teller, 80, 150, 40)
     save(teller, screenshots, "signature")
     teller.get_by_role("button", name="确认签名").click()
     expect(bundle).to_have_attribute("data-state", "signed")

@@ -19,7 +19,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from typer.testing import CliRunner
 
 from manyi.cli import app
-from tests.e2e.conftest import ROOT, pair, sign_in
+from tests.e2e.conftest import ROOT, draw_signature, pair, sign_in
 
 pytestmark = pytest.mark.e2e
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -215,14 +215,7 @@ def test_try_the_paperless_counter(
     press(teller, "F5")
     lines = teller.get_by_test_id("sig-lines").locator("li")
     expect(lines.nth(1).get_by_test_id("sig-amount")).to_have_text("人民币 60,000.00")
-    canvas = teller.locator("canvas[data-canvas]")
-    box = canvas.bounding_box()
-    assert box is not None
-    teller.mouse.move(box["x"] + 60, box["y"] + 120)
-    teller.mouse.down()
-    for step in range(1, 30):
-        teller.mouse.move(box["x"] + 60 + step * 12, box["y"] + 120 + (25 if step % 4 < 2 else -25))
-    teller.mouse.up()
+    draw_signature(teller, 60, 120, 30)
     save(teller, screenshots, "counter-signature")
     teller.get_by_role("button", name="确认签名").click()
     expect(bundle).to_have_attribute("data-state", "signed")

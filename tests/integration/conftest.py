@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+
+from manyi.counter.adapters import registry
 from manyi.db import Database
-from tests.conftest import Bank
+from tests.conftest import PASSWORD, Bank
 from tests.counter_helpers import Sim, make_sim, setup_counter
+from tests.web_helpers import make_client, sign_in
 
 
 @pytest.fixture
@@ -14,3 +20,20 @@ def sim(db: Database, bank: Bank) -> Sim:
     """The counter set up on the test bank (tests/counter_helpers.py) and a simulated core."""
     setup_counter(db, bank)
     return make_sim()
+
+
+@pytest.fixture
+def rt(db: Database, bank: Bank) -> Iterator[registry.Runtime]:
+    """The counter set up on the test bank, with the simulated runtime the pages use."""
+    setup_counter(db, bank)
+    current = registry.use(registry.simulated())
+    yield current
+    registry.reset()
+
+
+@pytest.fixture
+def teller(db: Database, tmp_path: Path) -> TestClient:
+    """teller.a signed in (files such as vouchers under tmp_path)."""
+    client = make_client(db, var_dir=tmp_path)
+    sign_in(client, "teller.a", PASSWORD)
+    return client

@@ -5,7 +5,6 @@ the ID check digit, the bundle list (its header, and how an archived bundle's ru
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,26 +15,11 @@ from manyi.counter.adapters import registry
 from manyi.counter.demo import id_card
 from manyi.counter.tables import CounterBundle
 from manyi.db import Database
-from tests.conftest import FIXED_NOW, PASSWORD, Bank
-from tests.counter_helpers import png, setup_counter, submit
-from tests.web_helpers import csrf_of, make_client, sign_in
+from tests.conftest import FIXED_NOW
+from tests.counter_helpers import png, submit
+from tests.web_helpers import csrf_of
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
-
-
-@pytest.fixture
-def rt(db: Database, bank: Bank) -> Iterator[registry.Runtime]:
-    setup_counter(db, bank)
-    current = registry.use(registry.simulated())
-    yield current
-    registry.reset()
-
-
-@pytest.fixture
-def teller(db: Database, tmp_path: Any) -> TestClient:
-    client = make_client(db, var_dir=tmp_path)
-    sign_in(client, "teller.a", PASSWORD)
-    return client
 
 
 def post(client: TestClient, path: str, **data: str) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,27 +23,12 @@ from manyi.counter.tables import (
     CounterSignature,
 )
 from manyi.db import Database
-from tests.conftest import FIXED_NOW, PASSWORD, Bank
-from tests.counter_helpers import act, png, setup_counter, submit
+from tests.conftest import FIXED_NOW, PASSWORD
+from tests.counter_helpers import act, png, submit
 from tests.web_helpers import csrf_of, make_client, sign_in
 
 # The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
 pytestmark = pytest.mark.usefixtures("frozen_clock")
-
-
-@pytest.fixture
-def rt(db: Database, bank: Bank) -> Iterator[registry.Runtime]:
-    setup_counter(db, bank)
-    current = registry.use(registry.simulated())
-    yield current
-    registry.reset()
-
-
-@pytest.fixture
-def teller(db: Database, tmp_path: Any) -> TestClient:
-    client = make_client(db, var_dir=tmp_path)
-    sign_in(client, "teller.a", PASSWORD)
-    return client
 
 
 def values(rt: registry.Runtime, short: str, **extra: str) -> dict[str, Any]:
