@@ -133,11 +133,13 @@ def plug_features() -> None:
 
 
 def body_caps() -> list[BodyCap]:
-    """The routes that take uploads, each with the largest request it reads."""
+    """The routes that take uploads, each with the largest request it reads; every other
+    request has the default cap (web/body_limit.py)."""
     from manyi.complaints.web.public import FORM_CAP
     from manyi.complaints.web.side_actions import ATTACH_CAP
+    from manyi.org.web.units import IMPORT_CAP
 
-    return [FORM_CAP, ATTACH_CAP]
+    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP]
 
 
 def _install_routes(app: FastAPI) -> None:

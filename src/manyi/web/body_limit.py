@@ -12,7 +12,9 @@ request's `receive` for the routes given a `BodyCap`:
 
 Either way `BodyTooLarge` (HTTP 413) is raised inside the endpoint's body
 parsing, before any dependency or the endpoint runs, and the app's exception
-handler shows the cap's message, translated. Nothing is stored.
+handler shows the cap's message, translated. Nothing is stored. Every other
+request that may carry a body gets `DEFAULT_CAP` (1 MB). How many parts a form
+may have is Starlette's own limit (1,000 fields and 1,000 files), inside the cap.
 
 A browser still sending a refused upload may see the connection closed before
 it reads the answer; that is the price of not reading the rest.
@@ -30,6 +32,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Room, beside the files, for the text fields and the multipart framing.
 FORM_SLACK_BYTES = 1024 * 1024
+# Every other request: the largest form manyi takes is a signature (a PNG of at most 512 KB as
+# a data URL, about 700 KB); JSON bodies are far smaller.
+DEFAULT_MAX_BYTES = 1024 * 1024
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,20 @@ class BodyTooLarge(HTTPException):
         self.cap = cap
 
 
+DEFAULT_CAP = BodyCap(
+    "*",
+    ".*",
+    DEFAULT_MAX_BYTES,
+    "The request is too large: at most {mb} MB.",
+    {"mb": DEFAULT_MAX_BYTES // (1024 * 1024)},
+)
+
+
 class BodyLimitMiddleware:
+    """Caps every request body before anything parses it: the route's own cap (uploads), or
+    `DEFAULT_CAP` for every other request that may carry a body (an anonymous POST to /signin
+    included)."""
+
     def __init__(self, app: ASGIApp, caps: Sequence[BodyCap]) -> None:
         self.app = app
         self.caps = tuple(caps)
@@ -73,6 +92,8 @@ class BodyLimitMiddleware:
         cap = None
         if scope["type"] == "http":
             cap = next((c for c in self.caps if c.matches(scope["method"], scope["path"])), None)
+            if cap is None and scope["method"] in BODY_METHODS:
+                cap = DEFAULT_CAP
         if cap is None:
             await self.app(scope, receive, send)
             return

@@ -14,12 +14,20 @@ from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.web.forms import form_failed, int_or_none, matching, parse_int
+from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 MAX_CSV_BYTES = 2 * 1024 * 1024
+# The CSV and the form around it; a larger request is refused before it is read (app.py).
+IMPORT_CAP = BodyCap(
+    "POST",
+    r"/admin/units/import",
+    MAX_CSV_BYTES + FORM_SLACK_BYTES,
+    "The file is larger than 2 MB.",
+)
 
 
 @router.get("/units")
