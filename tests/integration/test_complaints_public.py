@@ -462,3 +462,15 @@ def test_posts_need_the_csrf_token(db: Database, client: TestClient, cb: Complai
     client.get("/complaint")
     response = client.post("/complaint", data=fields(cb))
     assert response.status_code == 403 and stored(db) == 0
+
+
+def test_the_done_page_shows_the_reference_once(db: Database, cb: ComplaintBank) -> None:
+    """On a shared device the next visitor must not see the last complainant's reference."""
+    client = make_client(db)
+    response = submit(client, cb)
+    assert response.status_code == 303
+    first = client.get("/complaint/done")
+    assert first.status_code == 200 and "data-reference" in first.text
+    assert first.headers["cache-control"] == "no-store"
+    again = client.get("/complaint/done")  # the next visitor, or the back button
+    assert again.status_code == 303 and again.headers["location"] == "/complaint"

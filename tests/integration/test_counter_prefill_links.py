@@ -97,6 +97,12 @@ def test_the_kiosk_prefills_for_its_own_outlet(db: Database, open_bank: Bank) ->
 
     form = client.get("/device/prefill/form", params={"t": OPENING})
     assert form.status_code == 200 and 'href="/device/prefill/exit"' in form.text
+    # A kiosk is shared: the browser may not offer one customer's name or number to the next.
+    fields = re.findall(r"<input\b[^>]*>", form.text)
+    personal = [f for f in fields if re.search(r'name="(customer_name|mobile|id_number)"', f)]
+    assert personal and all('autocomplete="off"' in f for f in personal)
+    phone = make_client(db).get("/prefill/OUT-A/form", params={"t": OPENING}).text
+    assert 'name="customer_name"' in phone and 'autocomplete="name"' in phone  # a phone is hers
     assert 'data-check="/device/prefill/check"' in form.text
     checked = client.post(
         "/device/prefill/check", json={"t": OPENING, "values": opening_values(mobile="138")}

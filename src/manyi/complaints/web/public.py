@@ -225,9 +225,10 @@ def complaint_done(
     request: Request, _visitor: None = public(identify=False), session: Session = DbSession
 ) -> Response:
     lang, _ = page_language(request)
-    done = request.session.get(DONE_KEY)
+    # Shown once: on a shared device (a kiosk, a branch tablet) the next visitor who opens this
+    # page, or goes back to it, must not see the last complainant's reference and code.
+    done = request.session.pop(DONE_KEY, None)
     if not isinstance(done, dict) or int(time.time()) - int(done.get("at", 0)) > DONE_FOR_S:
-        request.session.pop(DONE_KEY, None)
         return RedirectResponse("/complaint", status_code=303)
     reference = str(done["reference"])
     complaint = status_svc.by_reference(session, reference)
@@ -238,7 +239,7 @@ def complaint_done(
         today = utcnow().astimezone(request.app.state.settings.zone).date()
         last_day = deadlines.last_day(policy, today, 0)
     code = str(done["code"])
-    return render(
+    response = render(
         request,
         "complaints/public_done.html",
         {
@@ -249,3 +250,5 @@ def complaint_done(
             "last_day": local_date(last_day, lang),
         },
     )
+    response.headers["Cache-Control"] = "no-store"  # nor from the back button's cache
+    return response

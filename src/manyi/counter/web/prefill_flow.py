@@ -57,6 +57,9 @@ class Flow:
     limits: tuple[Limit, ...]  # what is counted, and how much each may send
     done_for_s: int  # how long the code stays on the done page
     exit: str = ""  # the kiosk's way back to its start; empty on the phone
+    # A device many customers use (the kiosk): the browser must not offer one customer's name
+    # or number to the next, so no field asks it to remember or fill anything.
+    shared_device: bool = False
     actor: audit.Actor = prefill.PUBLIC  # who the audit chain names: the public, or the kiosk
 
 
@@ -133,7 +136,7 @@ def form_page(
         "outlet_name": outlet.name(lang),
         "codes": codes,
         "ticket": ticket,
-        "sections": form_sections(form, lang, values, texts),
+        "sections": form_sections(form, lang, values, texts, shared_device=flow.shared_device),
         "problem_count": len(texts),
         # A problem without a place on the form (an unknown field): said at the top.
         "loose": [text for key, text in texts.items() if key not in shown],

@@ -143,8 +143,11 @@ def form_sections(
     lang: str,
     values: Mapping[str, str] | None,
     problems: Mapping[str, str],
+    *,
+    shared_device: bool = False,
 ) -> list[SectionView]:
-    """The merged form's sections as the page shows them; `values` None means a fresh form."""
+    """The merged form's sections as the page shows them; `values` None means a fresh form.
+    On a `shared_device` no field lets the browser remember or fill in what was typed."""
     _ = translator(lang)
     sections = []
     for section in form.sections:
@@ -169,7 +172,7 @@ def form_sections(
                     options=[(str(o.value), name_in(o.names, lang)) for o in merged.options],
                     value=value,
                     problem=problems.get(key, ""),
-                    autocomplete=AUTOCOMPLETE.get(key, "off"),
+                    autocomplete="off" if shared_device else AUTOCOMPLETE.get(key, "off"),
                 )
             )
         notes = []

@@ -49,6 +49,7 @@ def _kiosk(session: Session, token: DeviceToken) -> tuple[pages.Flow, Unit]:
         limits=device_limits(token.id, SUBMIT_LIMIT, PHONE_CHECKS),
         done_for_s=DONE_FOR_S,
         exit=f"{BASE}/exit",
+        shared_device=True,
         actor=audit.Actor(
             id=None,
             name=f"device:{token.token_prefix}",
