@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # long a remote supervisor may hold an authorisation request before the worker releases it.
     counter_adapters: str = "simulated"
     counter_claim_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    # Production refuses the simulated core and devices unless a pilot says so explicitly.
+    counter_allow_simulated: bool = False
     # The audit chain: the key that seals every event (HMAC-SHA-256), retired keys that still
     # verify older events (comma-separated), and where the worker anchors the chain's head.
     audit_key: str = DEVELOPMENT_AUDIT_KEY
@@ -132,6 +134,11 @@ class Settings(BaseSettings):
                 raise ValueError("MANYI_SECRET_KEY must be set to a private value in production")
             if len(self.secret_key) < 32:
                 raise ValueError("MANYI_SECRET_KEY must be at least 32 characters in production")
+            if self.counter_adapters == "simulated" and not self.counter_allow_simulated:
+                raise ValueError(
+                    "MANYI_COUNTER_ADAPTERS: the simulated core and devices are refused in"
+                    " production (a pilot sets MANYI_COUNTER_ALLOW_SIMULATED=true)"
+                )
             if not self.audit_key or self.audit_key == DEVELOPMENT_AUDIT_KEY:
                 raise ValueError("MANYI_AUDIT_KEY must be set to a private value in production")
             if len(self.audit_key) < MIN_KEY_LENGTH or len(set(self.audit_key)) < 10:
@@ -159,6 +166,11 @@ class Settings(BaseSettings):
     @property
     def audit_keys(self) -> AuditKeys:
         return keys_from_settings(self.audit_key, self.audit_retired_keys)
+
+    @property
+    def demo_mode(self) -> bool:
+        """Shortcuts for trying manyi out (the simulated reader reading the form's own card)."""
+        return not self.is_production
 
     @property
     def session_info(self) -> dict[str, object]:

@@ -311,3 +311,27 @@ def test_the_teller_fills_the_form_for_a_customer_without_a_prefill(
     supervisor = make_client(db)
     sign_in(supervisor, "sup.a", PASSWORD)
     assert supervisor.get("/counter/fill").status_code == 403
+
+
+def test_the_card_from_the_form_shortcut_exists_only_in_demo_mode(
+    db: Database, rt: registry.Runtime, tmp_path: Any
+) -> None:
+    """Issue 16 #6: a production pilot on the simulated devices reads only a card placed on
+    the reader, never the one the form itself describes."""
+    pilot = make_client(
+        db,
+        var_dir=tmp_path,
+        env="production",
+        audit_key="k7Qp-2xVn9_Lm4Rt8Zs1Wc6Yb3Hd5Jf0Ge",
+        counter_allow_simulated=True,
+        cookie_secure=False,
+    )
+    sign_in(pilot, "teller.a", PASSWORD)
+    code = submit(db, ["deposit", "withdraw"], deposit_and_withdrawal(rt), FIXED_NOW)
+    ref = open_code(pilot, code)
+    post(pilot, f"/counter/bundles/{ref}/confirm")
+    page = pilot.get(f"/counter/bundles/{ref}").text
+    assert 'data-next="identity"' in page and 'value="form"' not in page
+    refused = post(pilot, f"/counter/bundles/{ref}/identity", card="form")
+    assert refused.status_code == 422
+    assert bundle_row(db, ref).id_checked_at is None

@@ -61,6 +61,7 @@ def test_production_refuses_missing_or_default_secret(monkeypatch: pytest.Monkey
         load_settings()
     monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
     monkeypatch.setenv("MANYI_AUDIT_KEY", "a-private-audit-key-of-enough-length-9876543210")
+    monkeypatch.setenv("MANYI_COUNTER_ALLOW_SIMULATED", "true")  # a pilot, on the simulation
     settings = load_settings()
     assert settings.secure_cookies
 
@@ -71,6 +72,7 @@ def test_production_refuses_a_missing_default_or_weak_audit_key(
     """Issue 16 #1: the chain's HMAC key must be the bank's own in production."""
     monkeypatch.setenv("MANYI_ENV", "production")
     monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
+    monkeypatch.setenv("MANYI_COUNTER_ALLOW_SIMULATED", "true")
     with pytest.raises(SettingsError, match="MANYI_AUDIT_KEY"):
         load_settings()  # the development default
     for weak in ("", "short-key", "a" * 64):
@@ -161,3 +163,17 @@ def test_the_development_secret_is_refused_off_loopback(monkeypatch: pytest.Monk
     monkeypatch.setenv("MANYI_HOST", anywhere)
     monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
     assert load_settings().host == anywhere
+
+
+def test_production_refuses_the_simulated_counter_unless_a_pilot_allows_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 16 #6: no simulated core or devices in production by accident."""
+    monkeypatch.setenv("MANYI_ENV", "production")
+    monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
+    monkeypatch.setenv("MANYI_AUDIT_KEY", "k7Qp-2xVn9_Lm4Rt8Zs1Wc6Yb3Hd5Jf0Ge")
+    with pytest.raises(SettingsError, match="MANYI_COUNTER_ALLOW_SIMULATED"):
+        load_settings()
+    monkeypatch.setenv("MANYI_COUNTER_ALLOW_SIMULATED", "true")
+    settings = load_settings()
+    assert settings.counter_adapters == "simulated" and not settings.demo_mode

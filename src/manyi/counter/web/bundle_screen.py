@@ -356,6 +356,7 @@ def bundle_context(
         "can_cancel": own and Action.CANCEL in view.actions,
         "pin_needed": pin_needed,
         "simulated_reader": simulated_reader,
+        "demo_mode": request.app.state.settings.demo_mode,
         "simulated_pad": simulated_pad,
         "demo_customers": demo.customers() if simulated_reader else [],
         "signed": session.get(CounterSignature, b.id) is not None,

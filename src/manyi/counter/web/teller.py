@@ -227,12 +227,19 @@ def confirm(
 
 
 def _read_card(
-    session: Session, clerk: Clerk, reference: str, station: str, card: str, now: dt.datetime
+    session: Session,
+    clerk: Clerk,
+    reference: str,
+    station: str,
+    card: str,
+    now: dt.datetime,
+    demo_mode: bool,
 ) -> None:
-    """Read the card on the station's reader; with the simulated reader, put it there first."""
+    """Read the card on the station's reader; with the simulated reader, put it there first
+    (the card matching the form itself only in demo mode, never in a production pilot)."""
     reader = registry.current().id_reader(station)
     if isinstance(reader, SimulatedIdCardReader):
-        if card == "form":
+        if card == "form" and demo_mode:
             bundle = bundle_for(session, clerk, reference)
             reader.place(demo.card_of_form(dict(bundle.form_values)))
         elif card in {c.short for c in demo.customers()}:
@@ -251,13 +258,14 @@ def identity(
     session: Session = DbSession,
 ) -> Response:
     station = station_of(principal)
+    demo_mode = request.app.state.settings.demo_mode
     return act(
         request,
         session,
         principal,
         reference,
         "identity",
-        lambda s, c, ref: _read_card(s, c, ref, station, card[:32], utcnow()),
+        lambda s, c, ref: _read_card(s, c, ref, station, card[:32], utcnow(), demo_mode),
     )
 
 
