@@ -25,6 +25,10 @@ from tests.conftest import FIXED_NOW, Bank
 PHONE = "138 1234 5678"
 
 
+# The registered jobs, in the order a round runs them.
+JOBS = "audit-anchor, complaints, attachment-files, notify, advice, predictors, counter"
+
+
 def worker_app() -> typer.Typer:
     """A command group with `worker` registered as the top-level `manyi` app registers it."""
     app = typer.Typer()
@@ -87,16 +91,12 @@ def test_once_runs_every_job_once_and_logs_the_counts(
     assert (tmp_path / "var" / "sms-outbox.jsonl").exists()
     assert worker_lines(caplog) == [
         "worker: notify: sent 2, retried 0, failed 0",
-        "worker: one round of audit-anchor, complaints, notify, advice, predictors, counter: "
-        "2 done, 0 failed",
+        f"worker: one round of {JOBS}: 2 done, 0 failed",
     ]
     caplog.clear()
     result = runner.invoke(worker_app(), ["worker", "--once"])
     assert result.exit_code == 0
-    assert worker_lines(caplog) == [
-        "worker: one round of audit-anchor, complaints, notify, advice, predictors, counter: "
-        "0 done, 0 failed"
-    ]
+    assert worker_lines(caplog) == [f"worker: one round of {JOBS}: 0 done, 0 failed"]
 
 
 def test_once_exits_1_when_a_job_fails_and_still_runs_the_others(
@@ -117,10 +117,7 @@ def test_once_exits_1_when_a_job_fails_and_still_runs_the_others(
     assert states(db) == ["sent"]
     failure = next(r for r in caplog.records if r.getMessage() == "worker: job scan failed")
     assert failure.levelno == logging.ERROR and failure.exc_info is not None
-    assert (
-        "worker: one round of scan, audit-anchor, complaints, notify, advice, predictors, counter: "
-        "1 done, 1 failed" in worker_lines(caplog)
-    )
+    assert f"worker: one round of scan, {JOBS}: 1 done, 1 failed" in worker_lines(caplog)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -151,10 +148,7 @@ def test_the_loop_stops_cleanly_on_ctrl_c_or_sigterm(
     assert waits == [0.5]
     assert states(db) == ["sent", "sent", "pending"]
     lines = worker_lines(caplog)
-    assert lines[0] == (
-        "worker: running audit-anchor, complaints, notify, advice, predictors, counter every 0.5 s;"
-        " Ctrl-C stops"
-    )
+    assert lines[0] == (f"worker: running {JOBS} every 0.5 s; Ctrl-C stops")
     assert "worker: notify: sent 2, retried 0, failed 0" in lines
     assert lines[-1] == "worker: stopped after 2 rounds, 2 done in total"
     assert {sig: signal.getsignal(sig) for sig in before} == before  # handlers restored

@@ -136,3 +136,34 @@ def read(
     if not path.exists():
         raise NotFound("the file of attachment {id} is missing from storage", id=attachment_id)
     return attachment, path.read_bytes()
+
+
+# A file younger than this may belong to an upload whose unit of work has not committed yet.
+SWEEP_GRACE = dt.timedelta(hours=1)
+
+
+def sweep(session: Session, var_dir: Path, now: dt.datetime) -> int:
+    """Remove stored files no attachment names: left by an upload whose unit of work rolled
+    back after the file was written (or half-written `.part` files). Only files older than
+    `SWEEP_GRACE`, so an upload in progress keeps its file. Returns how many were removed."""
+    root = var_dir / "complaints"
+    if not root.is_dir():
+        return 0
+    cutoff = (now - SWEEP_GRACE).timestamp()
+    old = [p for p in root.glob("??/*") if p.is_file() and p.stat().st_mtime < cutoff]
+    names = {p.name for p in old if not p.name.endswith(".part")}
+    kept: set[str] = set()
+    listed = sorted(names)
+    for start in range(0, len(listed), 500):
+        batch = listed[start : start + 500]
+        kept.update(
+            session.scalars(
+                select(ComplaintAttachment.sha256).where(ComplaintAttachment.sha256.in_(batch))
+            )
+        )
+    removed = 0
+    for path in old:
+        if path.name not in kept:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
