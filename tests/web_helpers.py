@@ -54,11 +54,20 @@ def staff_client(database: Database, username: str) -> TestClient:
     return client
 
 
-def device_client(database: Database, outlet_id: int, kind: str) -> TestClient:
-    """A device of `kind` at the outlet, with its bearer token (valid 30 days)."""
+def device_client(
+    database: Database, outlet_id: int, kind: str, counter: int | None = None
+) -> TestClient:
+    """A device of `kind` at the outlet, with its bearer token (valid 30 days); a rating pad
+    or calling pad is bound to `counter`."""
     with database.session() as session:
         _, secret = device_tokens.issue_token(
-            session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=30
+            session,
+            SYSTEM,
+            outlet_id=outlet_id,
+            kind=kind,
+            name=kind,
+            valid_days=30,
+            counter=counter,
         )
     client = make_client(database)
     client.headers["Authorization"] = f"Bearer {secret}"

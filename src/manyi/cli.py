@@ -155,7 +155,7 @@ def print_demo_sign_ins(settings: Settings) -> None:
         typer.echo(f"  {username:<16} {unit:<10} {roles:<20} {name}")
     typer.echo("")
     typer.echo(f"demo screens: open http://{settings.host}:{settings.port}/device/pair and paste")
-    for _outlet, kind, name, secret in demo.DEMO_DEVICES:
+    for _outlet, kind, name, secret, _counter in demo.DEMO_DEVICES:
         counter = "  (counter 3)" if kind == "rating_pad" else ""
         typer.echo(f"  {secret:<24} {name}{counter}")
     typer.echo("")

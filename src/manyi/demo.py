@@ -251,17 +251,17 @@ def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
 # The demo's screens at 中关村, paired with these printed tokens (demo only, like the
 # demo password): a kiosk, a display board and the rating pad of counter 3.
 DEMO_DEVICES = (
-    ("BJ-HD-ZGC", "kiosk", "中关村 取号机", "mdt_demo-zgc-kiosk"),
-    ("BJ-HD-ZGC", "display", "中关村 叫号屏", "mdt_demo-zgc-board"),
-    ("BJ-HD-ZGC", "rating_pad", "中关村 3号窗口评价器", "mdt_demo-zgc-rating-3"),
+    ("BJ-HD-ZGC", "kiosk", "中关村 取号机", "mdt_demo-zgc-kiosk", None),
+    ("BJ-HD-ZGC", "display", "中关村 叫号屏", "mdt_demo-zgc-board", None),
+    ("BJ-HD-ZGC", "rating_pad", "中关村 3号窗口评价器", "mdt_demo-zgc-rating-3", 3),
 )
 
 
 def _seed_devices(session: Session, codes: dict[str, int]) -> int:
     created = 0
-    for outlet, kind, name, secret in DEMO_DEVICES:
+    for outlet, kind, name, secret, counter in DEMO_DEVICES:
         known = session.scalar(
-            select(DeviceToken.id).where(DeviceToken.token_hash == device_tokens.hash_token(secret))
+            select(DeviceToken).where(DeviceToken.token_hash == device_tokens.hash_token(secret))
         )
         if known is None:
             device_tokens.issue_token(
@@ -272,8 +272,11 @@ def _seed_devices(session: Session, codes: dict[str, int]) -> int:
                 name=name,
                 valid_days=None,
                 secret=secret,
+                counter=counter,
             )
             created += 1
+        elif known.counter_number is None and counter is not None:
+            known.counter_number = counter  # a demo seeded before pads were bound
     return created
 
 

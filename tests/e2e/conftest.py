@@ -206,7 +206,9 @@ def readable(page: Page) -> None:
     assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
 
 
-def device_secret(database_url: str, outlet_code: str, kind: str, name: str) -> str:
+def device_secret(
+    database_url: str, outlet_code: str, kind: str, name: str, counter: int | None = None
+) -> str:
     """A new device token of `kind` for the outlet (the catalogue seeded for the counter)."""
     from manyi.counter import catalogue_store
     from manyi.org import device_tokens
@@ -219,7 +221,13 @@ def device_secret(database_url: str, outlet_code: str, kind: str, name: str) -> 
             catalogue_store.seed_catalogue(session)  # adds only what is missing
             outlet = session.query(Unit).filter_by(code=outlet_code).one()
             _, secret = device_tokens.issue_token(
-                session, SYSTEM, outlet_id=outlet.id, kind=kind, name=name, valid_days=1
+                session,
+                SYSTEM,
+                outlet_id=outlet.id,
+                kind=kind,
+                name=name,
+                valid_days=1,
+                counter=counter,
             )
             return secret
     finally:

@@ -40,6 +40,8 @@ def tokens(e2e_database_url: str) -> dict[str, str]:
         with database.session() as session:
             outlet = session.query(Unit).filter_by(code=OUTLET).one()
             out = {}
+            # The rating pad at counter 3, the calling pad at counter 6 (贵宾理财).
+            bound = {"rating_pad": 3, "counter_pad": 6}
             for kind in ("kiosk", "display", "rating_pad", "counter_pad"):
                 _, secret = device_tokens.issue_token(
                     session,
@@ -48,6 +50,7 @@ def tokens(e2e_database_url: str) -> dict[str, str]:
                     kind=kind,
                     name=f"e2e {kind}",
                     valid_days=1,
+                    counter=bound.get(kind),
                 )
                 out[kind] = secret
             return out

@@ -59,7 +59,7 @@ def call_worker(
 ) -> None:
     """Work `numbers` (call next, complete) until none of them finds anyone waiting.
 
-    `who` is {"device_id": id} for a calling pad working all the counters, or
+    `who` is {"device_ids": {number: id}} for a calling pad at each counter, or
     {"tellers": {number: username}} for tellers signed on to their own counter.
     """
     _on_path(root)
@@ -147,9 +147,11 @@ def _operators(db: Any, who: dict[str, Any], numbers: list[int]) -> dict[int, An
     from manyi.org.tables import DeviceToken
 
     with db.session() as session:
-        if "device_id" in who:
-            pad = Operator.device(session.get_one(DeviceToken, who["device_id"]))
-            return dict.fromkeys(numbers, pad)
+        if "device_ids" in who:  # a calling pad at each counter, bound to it
+            return {
+                number: Operator.device(session.get_one(DeviceToken, who["device_ids"][number]))
+                for number in numbers
+            }
         operators = {}
         for number in numbers:
             staff = staff_service.by_username(session, who["tellers"][number])

@@ -278,16 +278,20 @@ def test_calling_pad_works_its_outlets_counters(db: Database, lobby: Bank) -> No
     teller.post("/api/v1/lobby/outlets/OUT-A/counters/3/open")
     kiosk = device_client(db, lobby.unit("OUT-A"), "kiosk")
     kiosk.post("/device/api/v1/lobby/tickets", json={"service": "B"})
-    pad = device_client(db, lobby.unit("OUT-A"), "counter_pad")
+    pad = device_client(db, lobby.unit("OUT-A"), "counter_pad", counter=3)
     called = pad.post("/device/api/v1/lobby/counters/3/call-next").json()
     assert called["ticket"]["number"] == "B001"
     assert pad.post("/device/api/v1/lobby/counters/3/complete").json()["ticket"]["outcome"] == (
         "served"
     )
     assert pad.post("/device/api/v1/lobby/counters/3/close").status_code == 404  # no such route
-    other_pad = device_client(db, lobby.unit("OUT-B"), "counter_pad")
+    other_pad = device_client(db, lobby.unit("OUT-B"), "counter_pad", counter=3)
     closed = other_pad.post("/device/api/v1/lobby/counters/3/call-next")
     assert closed.status_code == 409  # OUT-B's own counter 3, which nobody opened
+    # A pad works its own counter only (issue 16 #6): counter 3's pad cannot call at 1.
+    teller.post("/api/v1/lobby/outlets/OUT-A/counters/1/open")
+    elsewhere = pad.post("/device/api/v1/lobby/counters/1/call-next")
+    assert elsewhere.status_code == 403 and "3" in elsewhere.json()["message"]
     board = device_client(db, lobby.unit("OUT-A"), "display")
     queue = board.get("/device/api/v1/lobby/queue").json()
     assert queue["outlet"]["code"] == "OUT-A" and queue["today"]["served"] == 1

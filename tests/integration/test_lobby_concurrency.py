@@ -115,10 +115,19 @@ def sign_on_tellers(db: Database, outlet_id: int, n_counters: int) -> dict[int, 
     return tellers
 
 
-def device_token(db: Database, outlet_id: int, kind: str, name: str) -> int:
+def device_token(
+    db: Database, outlet_id: int, kind: str, name: str, counter: int | None = None
+) -> int:
     with db.session() as session:
         row, _secret = device_tokens.issue_token(
-            session, SYSTEM, outlet_id=outlet_id, kind=kind, name=name, valid_days=None, now=T0
+            session,
+            SYSTEM,
+            outlet_id=outlet_id,
+            kind=kind,
+            name=name,
+            valid_days=None,
+            now=T0,
+            counter=counter,
         )
         return int(row.id)
 
@@ -256,7 +265,12 @@ def test_each_ticket_is_called_exactly_once(db: Database, bank: Bank) -> None:
     for k in range(PROCESSES):
         numbers = list(range(k * COUNTERS_PER_PROCESS + 1, (k + 1) * COUNTERS_PER_PROCESS + 1))
         if k % 2:
-            who: dict[str, Any] = {"device_id": device_token(db, outlet_id, "counter_pad", f"p{k}")}
+            who: dict[str, Any] = {
+                "device_ids": {
+                    n: device_token(db, outlet_id, "counter_pad", f"p{k}-{n}", counter=n)
+                    for n in numbers
+                }
+            }
         else:
             who = {"tellers": {n: tellers[n] for n in numbers}}
         # The older half of the queue is past the ageing threshold (900 s), the rest is not.

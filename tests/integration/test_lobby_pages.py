@@ -30,10 +30,16 @@ def lobby(db: Database, bank: Bank) -> Bank:
     return bank
 
 
-def secret_for(db: Database, outlet_id: int, kind: str) -> str:
+def secret_for(db: Database, outlet_id: int, kind: str, counter: int | None = None) -> str:
     with db.session() as session:
         _, secret = device_tokens.issue_token(
-            session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=1
+            session,
+            SYSTEM,
+            outlet_id=outlet_id,
+            kind=kind,
+            name=kind,
+            valid_days=1,
+            counter=counter,
         )
     return secret
 
@@ -60,13 +66,13 @@ def test_pairing_sends_each_device_to_its_screen(db: Database, lobby: Bank) -> N
     board, where = paired(db, secret_for(db, outlet, "display"))
     assert where == "/device/board" and "正在叫号" in board.get("/device/board").text
 
-    pad_secret = secret_for(db, outlet, "rating_pad")
-    _, status = paired(db, pad_secret)
-    assert status == "400"
-    pad, where = paired(db, pad_secret, counter="3")
+    pad_secret = secret_for(db, outlet, "rating_pad", counter=3)
+    _, status = paired(db, pad_secret, counter="4")
+    assert status == "400"  # the pad belongs to counter 3
+    pad, where = paired(db, pad_secret)  # its counter comes with its token
     assert where == "/device/rating/3"
     assert "您对我们的服务满意吗" in pad.get("/device/rating/3").text
-    assert pad.get("/device/rating/99").status_code == 422
+    assert pad.get("/device/rating/99").status_code == 403  # not its counter
 
     _, status = paired(db, "mdt_not-a-token")
     assert status == "400"
@@ -185,7 +191,7 @@ def test_demo_screens_pair_with_the_printed_tokens(db: Database) -> None:
         assert demo.seed(session).devices_created == 3
     with db.session() as session:
         assert demo.seed(session).devices_created == 0
-    for _outlet, kind, _name, secret in demo.DEMO_DEVICES:
+    for _outlet, kind, _name, secret, _counter in demo.DEMO_DEVICES:
         client, where = paired(db, secret, counter="3")
         assert where.startswith(("/device/kiosk", "/device/board", "/device/rating/3")), kind
         assert client.get(where).status_code == 200

@@ -45,12 +45,12 @@ def serve_one(teller: TestClient, kiosk: TestClient, counter: int = 1) -> dict[s
 def test_completion_prompts_the_pad_and_one_rating_is_kept(db: Database, lobby: Bank) -> None:
     teller = staff_client(db, "teller.a")
     kiosk = device_client(db, lobby.unit("OUT-A"), "kiosk")
-    pad = device_client(db, lobby.unit("OUT-A"), "rating_pad")
+    pad = device_client(db, lobby.unit("OUT-A"), "rating_pad", counter=1)
     ticket = serve_one(teller, kiosk)
     state = pad.get("/device/api/v1/lobby/rating-pad/1").json()
     prompt = state["prompt"]
     assert prompt["number"] == ticket["number"] and state["rating_window_s"] == 30
-    assert pad.get("/device/api/v1/lobby/rating-pad/2").json()["prompt"] is None
+    assert pad.get("/device/api/v1/lobby/rating-pad/2").status_code == 403  # not its counter
     bad = pad.post(
         "/device/api/v1/lobby/ratings", json={"prompt_id": prompt["prompt_id"], "score": "great"}
     )
@@ -104,7 +104,10 @@ def test_nobody_but_a_pad_of_the_outlet_rates(db: Database, lobby: Bank) -> None
     body = {"prompt_id": prompt_id, "score": "very_satisfied"}
     assert teller.post("/device/api/v1/lobby/ratings", json=body).status_code == 401
     assert kiosk.post("/device/api/v1/lobby/ratings", json=body).status_code == 403
-    other_pad = device_client(db, lobby.unit("OUT-B"), "rating_pad")
+    other_pad = device_client(db, lobby.unit("OUT-B"), "rating_pad", counter=1)
+    # Counter 2's pad at the same outlet cannot answer counter 1's request either.
+    neighbour = device_client(db, lobby.unit("OUT-A"), "rating_pad", counter=2)
+    assert neighbour.post("/device/api/v1/lobby/ratings", json=body).status_code == 403
     assert other_pad.post("/device/api/v1/lobby/ratings", json=body).status_code == 404
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Rating)) == 0
@@ -136,6 +139,7 @@ def test_answers_outside_the_window_are_refused(db: Database, lobby: Bank) -> No
             device_id=token.id,
             device_kind="rating_pad",
             device_outlet_id=prompt.outlet_id,
+            device_counter=1,
         )
         late = prompt.expires_at + dt.timedelta(seconds=1)
         with pytest.raises(Conflict):

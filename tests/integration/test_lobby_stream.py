@@ -51,10 +51,18 @@ def open_counter(db: Database, number: int, teller: str = "teller.a") -> None:
         counters.open_counter(session, operator(session, teller), "OUT-A", number, FIXED_NOW)
 
 
-def token_for(db: Database, outlet_id: int, kind: str) -> dict[str, str]:
+def token_for(
+    db: Database, outlet_id: int, kind: str, counter: int | None = None
+) -> dict[str, str]:
     with db.session() as session:
         _, secret = device_tokens.issue_token(
-            session, SYSTEM, outlet_id=outlet_id, kind=kind, name=kind, valid_days=1
+            session,
+            SYSTEM,
+            outlet_id=outlet_id,
+            kind=kind,
+            name=kind,
+            valid_days=1,
+            counter=counter,
         )
     return {"Authorization": f"Bearer {secret}"}
 
@@ -162,7 +170,7 @@ def test_board_gets_calls_live_and_what_it_missed_on_reconnect(
 ) -> None:
     outlet = lobby.unit("OUT-A")
     kiosk = token_for(db, outlet, "kiosk")
-    pad = token_for(db, outlet, "counter_pad")
+    pad = token_for(db, outlet, "counter_pad", counter=1)
     board = token_for(db, outlet, "display")
     with httpx.Client(base_url=server) as http:
         for _ in range(3):
@@ -202,7 +210,7 @@ def test_board_gets_calls_live_and_what_it_missed_on_reconnect(
 
 def test_a_device_sees_only_its_own_outlets_events(db: Database, lobby: Bank, server: str) -> None:
     board_b = token_for(db, lobby.unit("OUT-B"), "display")
-    pad_a = token_for(db, lobby.unit("OUT-A"), "counter_pad")
+    pad_a = token_for(db, lobby.unit("OUT-A"), "counter_pad", counter=1)
     kiosk_a = token_for(db, lobby.unit("OUT-A"), "kiosk")
     with (
         httpx.Client(base_url=server) as http,
@@ -225,7 +233,7 @@ def test_customer_stream_tells_position_then_the_counter(
 ) -> None:
     outlet = lobby.unit("OUT-A")
     kiosk = token_for(db, outlet, "kiosk")
-    pad = token_for(db, outlet, "counter_pad")
+    pad = token_for(db, outlet, "counter_pad", counter=2)
     open_counter(db, 2)  # a counter serves A: the status page then tells a place and a wait
     with httpx.Client(base_url=server) as http:
         first = http.post("/device/api/v1/lobby/tickets", json={"service": "A"}, headers=kiosk)

@@ -73,6 +73,7 @@ def test_a_superscript_counter_when_pairing_is_refused(db: Database, bank: Bank)
             SYSTEM,
             outlet_id=bank.unit("OUT-A"),
             kind="rating_pad",
+            counter=1,
             name="pad",
             valid_days=1,
         )

@@ -192,6 +192,30 @@ def test_create_staff_and_bad_input(db: Database, bank: Bank) -> None:
     sign_in(fresh, "new.teller", "Good-pass-123")
 
 
+def test_pads_are_issued_for_one_counter(db: Database, bank: Bank) -> None:
+    """Issue 16 #6: a rating pad or calling pad works one counter, named when issued."""
+    client = make_client(db)
+    sign_in(client, "head.a", PASSWORD)
+    token = csrf_of(client, "/admin/devices")
+    form = {
+        "csrf_token": token,
+        "outlet_id": str(bank.unit("OUT-A")),
+        "kind": "rating_pad",
+        "name": "3号窗口评价器",
+    }
+    unbound = client.post("/admin/devices", data=form)
+    assert unbound.status_code == 422 and "须绑定一个窗口" in unbound.text
+    for bad in ("0", "1000", "²"):
+        assert client.post("/admin/devices", data={**form, "counter": bad}).status_code == 422
+    kiosk = client.post("/admin/devices", data={**form, "kind": "kiosk", "counter": "3"})
+    assert kiosk.status_code == 422 and "只有评价器和叫号器绑定窗口" in kiosk.text
+    issued = client.post("/admin/devices", data={**form, "counter": "3"})
+    assert issued.status_code == 201 and "3 号窗口" in issued.text
+    with db.session() as session:
+        rows = session.scalars(select(DeviceToken)).all()
+        assert [(r.kind, r.counter_number) for r in rows] == [("rating_pad", 3)]
+
+
 def test_device_tokens(db: Database, bank: Bank) -> None:
     client = make_client(db)
     sign_in(client, "head.a", PASSWORD)

@@ -65,7 +65,7 @@ class Server:
             return f"(no server output: {exc})"
 
 
-def _bearer(db: Database, outlet_id: int, kind: str) -> dict[str, str]:
+def _bearer(db: Database, outlet_id: int, kind: str, counter: int | None = None) -> dict[str, str]:
     with db.session() as session:
         _, secret = device_tokens.issue_token(
             session,
@@ -74,6 +74,7 @@ def _bearer(db: Database, outlet_id: int, kind: str) -> dict[str, str]:
             kind=kind,
             name=f"{kind} (workers test)",
             valid_days=None,  # the server processes check it on their own (real) clock
+            counter=counter,
         )
     return {"Authorization": f"Bearer {secret}"}
 
@@ -104,7 +105,10 @@ def _prepare(url: str) -> dict[str, dict[str, str]]:
                 counters.open_counter(
                     session, operator(session, teller), "OUT-A", number, FIXED_NOW
                 )
-        return {kind: _bearer(db, outlet, kind) for kind in ("kiosk", "counter_pad", "display")}
+        tokens = {kind: _bearer(db, outlet, kind) for kind in ("kiosk", "display")}
+        for number in TELLERS:  # a calling pad at each counter, bound to it
+            tokens[f"counter_pad:{number}"] = _bearer(db, outlet, "counter_pad", number)
+        return tokens
     finally:
         db.dispose()
 
@@ -198,11 +202,11 @@ def _make_calls(server: Server) -> list[Call]:
         counter = numbers[len(calls) % len(numbers)]
         path = f"/device/api/v1/lobby/counters/{counter}"
         issued, _ = _post(server, "/device/api/v1/lobby/tickets", "kiosk", {"service": "A"})
-        answer, worker = _post(server, path + "/call-next", "counter_pad")
+        answer, worker = _post(server, path + "/call-next", f"counter_pad:{counter}")
         ticket = answer["ticket"]
         assert ticket is not None and ticket["number"] == issued["number"]
         calls.append(Call(ticket["id"], ticket["number"], counter, answer["announcement"], worker))
-        _post(server, path + "/complete", "counter_pad", {"ticket_id": ticket["id"]})
+        _post(server, path + "/complete", f"counter_pad:{counter}", {"ticket_id": ticket["id"]})
     return calls
 
 

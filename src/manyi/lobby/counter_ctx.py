@@ -54,6 +54,10 @@ def may_work(operator: Operator, ctx: Ctx) -> None:
     if operator.device_id is not None:
         if operator.device_kind != DeviceKind.COUNTER_PAD.value:
             raise Forbidden("only a calling pad acts on a counter", "device")
+        if operator.device_counter != ctx.counter.number:
+            raise Forbidden(
+                "this calling pad works counter {n} only", "device", n=operator.device_counter
+            )
         return
     if operator.manage:
         return

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.lobby import events, layouts
 from manyi.lobby.service import Operator, outlet_for
-from manyi.lobby.tables import LobbyAlert, Rating, RatingPrompt
+from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
 from manyi.org.tables import Unit
 
 
@@ -161,6 +161,19 @@ class Answer:
     alert_id: int | None
 
 
+def check_pad_counter(operator: Operator, number: int) -> None:
+    """A rating pad shows and answers for the one counter it is bound to (a pad issued before
+    pads were bound has none, and answers for no counter until it is issued again)."""
+    if operator.device_counter != number:
+        if operator.device_counter is None:
+            raise Forbidden(
+                "this rating pad is bound to no counter: issue it again for its counter", "device"
+            )
+        raise Forbidden(
+            "this rating pad answers for counter {n} only", "device", n=operator.device_counter
+        )
+
+
 def answer(
     session: Session,
     operator: Operator,
@@ -185,6 +198,8 @@ def answer(
     prompt = session.get(RatingPrompt, prompt_id)
     if prompt is None or prompt.outlet_id != operator.device_outlet_id:
         raise NotFound("no such rating request", "prompt_id")
+    counter = session.get(LobbyCounter, prompt.counter_id)
+    check_pad_counter(operator, counter.number if counter is not None else -1)
     if _answered(session, prompt.id):
         raise Conflict("ticket {number} has already been rated", "ticket", number=prompt.number)
     if now >= prompt.expires_at:

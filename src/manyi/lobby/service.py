@@ -45,6 +45,7 @@ class Operator:
     device_id: int | None = None
     device_kind: str | None = None
     device_outlet_id: int | None = None
+    device_counter: int | None = None  # the one counter a rating or calling pad works
     operate: bool = False  # may work a counter they are signed on to
     manage: bool = False  # may act on any counter of the outlet, issue priority tickets
     audit_actor: audit.Actor | None = None
@@ -68,6 +69,7 @@ class Operator:
             device_id=token.id,
             device_kind=token.kind,
             device_outlet_id=token.outlet_id,
+            device_counter=token.counter_number,
         )
 
     @classmethod

@@ -35,6 +35,10 @@ class DeviceKind(enum.StrEnum):
     COUNTER_PAD = "counter_pad"  # 叫号器: a teller's calling pad at one counter
 
 
+# The kinds that work one counter, not the whole outlet.
+COUNTER_BOUND = frozenset({DeviceKind.RATING_PAD, DeviceKind.COUNTER_PAD})
+
+
 def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -61,10 +65,13 @@ def issue_token(
     scope: Scope | None = None,
     now: dt.datetime | None = None,
     secret: str | None = None,
+    counter: int | None = None,
 ) -> tuple[DeviceToken, str]:
     """Create a token; returns the row and the secret, which is never shown again.
 
-    `secret` is for the demo bank only, whose screens are paired with printed tokens.
+    A rating pad or a calling pad is bound to one `counter` (its number): it can answer or
+    act on no other. `secret` is for the demo bank only, whose screens are paired with
+    printed tokens.
     """
     now = now or utcnow()
     outlet = get_unit(session, outlet_id, scope)
@@ -77,6 +84,13 @@ def issue_token(
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("device name is required (at most 100 characters)", "name")
+    if device_kind in COUNTER_BOUND:
+        if counter is None or not 1 <= counter <= 999:
+            raise InvalidInput(
+                "a rating pad or calling pad is bound to one counter: give its number", "counter"
+            )
+    elif counter is not None:
+        raise InvalidInput("only rating pads and calling pads belong to a counter", "counter")
     if valid_days is not None and not 1 <= valid_days <= 3650:
         raise InvalidInput("validity must be between 1 and 3650 days", "valid_days")
     if secret is not None and not secret.startswith(TOKEN_PREFIX):
@@ -91,6 +105,7 @@ def issue_token(
         created_at=now,
         created_by_id=actor.id,
         expires_at=now + dt.timedelta(days=valid_days) if valid_days else None,
+        counter_number=counter,
     )
     session.add(token)
     session.flush()
@@ -105,6 +120,7 @@ def issue_token(
             "kind": token.kind,
             "name": name,
             "prefix": token.token_prefix,
+            "counter": counter,
             "expires_at": token.expires_at.isoformat() if token.expires_at else None,
         },
         unit_id=outlet.id,

@@ -115,6 +115,8 @@ class DeviceToken(Base):
     outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(100))
+    # A rating pad or calling pad works one counter of its outlet, this one; other kinds none.
+    counter_number: Mapped[int | None] = mapped_column(Integer)
     # SHA-256 of the secret; the secret itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_prefix: Mapped[str] = mapped_column(String(12))

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from manyi.db import Session, utcnow
 from manyi.errors import Forbidden, InvalidInput
-from manyi.lobby import layouts, queries, service, staff_queries
+from manyi.lobby import layouts, queries, rating, service, staff_queries
 from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
 from manyi.lobby.web import cards
@@ -93,9 +93,15 @@ def pair(
         return render(request, "device_pair.html", {"error": message}, 400)
     target = PAGE_FOR_KIND[device_token.kind]
     if device_token.kind == DeviceKind.RATING_PAD.value:
-        number = ascii_int(counter, 1, 999)
+        # A pad is bound to its counter when issued; one issued before binding is paired to the
+        # counter typed here (and answers for none until issued again).
+        bound = device_token.counter_number
+        number = bound if bound is not None and not counter.strip() else ascii_int(counter, 1, 999)
         if number is None:
             message = _("A rating pad needs the number of its counter.")
+            return render(request, "device_pair.html", {"error": message}, 400)
+        if bound is not None and number != bound:
+            message = _("This rating pad belongs to counter {n}.").format(n=bound)
             return render(request, "device_pair.html", {"error": message}, 400)
         target = f"{target}/{number}"
     response = RedirectResponse(target, status_code=303)
@@ -157,7 +163,9 @@ def rating_page(
     counter: int, request: Request, token: DeviceToken = device(), session: Session = DbSession
 ) -> Response:
     _require_kind(token, DeviceKind.RATING_PAD)
-    outlet = service.outlet_for(session, Operator.device(token), None)
+    operator = Operator.device(token)
+    rating.check_pad_counter(operator, counter)
+    outlet = service.outlet_for(session, operator, None)
     if not staff_queries.counter_exists(session, outlet.id, counter):
         raise InvalidInput("counter {n} does not exist", "counter", n=counter)
     config = {

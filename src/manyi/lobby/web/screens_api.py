@@ -72,7 +72,9 @@ async def rating_pad_state(
     counter: int, request: Request, token: DeviceToken = device()
 ) -> JSONResponse:
     def work(session: Session) -> dict[str, Any]:
-        outlet = service.outlet_for(session, Operator.device(token), None)
+        operator = Operator.device(token)
+        rating.check_pad_counter(operator, counter)
+        outlet = service.outlet_for(session, operator, None)
         prompt = rating.waiting_prompt(session, outlet.id, counter, utcnow())
         return {
             "outlet": {"code": outlet.code, "name": outlet.name_zh},

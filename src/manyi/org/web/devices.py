@@ -56,6 +56,7 @@ def issue_device_token(
     kind: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     valid_days: Annotated[str, Form()] = "",
+    counter: Annotated[str, Form()] = "",
     principal: Principal = require(Permission.DEVICES_MANAGE),
     session: Session = DbSession,
 ) -> Response:
@@ -68,6 +69,7 @@ def issue_device_token(
             name=name,
             valid_days=parse_int(valid_days, "valid_days"),
             scope=principal.scope,
+            counter=parse_int(counter, "counter"),
         )
     except ManyiError as exc:
         return form_failed(
