@@ -15,14 +15,17 @@ from tests.conftest import PASSWORD, SYSTEM
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def make_client(database: Database, **settings: object) -> TestClient:
+def make_client(
+    database: Database, *, address: str = "testclient", **settings: object
+) -> TestClient:
+    """A browser on the app; `address` is the client address the app sees."""
     app = create_app(
         load_settings(
             database_url=database.url, secret_key="test-secret-key-" + "x" * 32, **settings
         ),
         database,
     )
-    return TestClient(app, follow_redirects=False)
+    return TestClient(app, follow_redirects=False, client=(address, 50000))
 
 
 def csrf_of(client: TestClient, path: str = "/signin") -> str:

@@ -86,6 +86,8 @@ def serve(
         port=port or settings.port,
         reload=reload,
         log_level=settings.log_level.lower(),
+        proxy_headers=False,  # the app reads X-Forwarded-For itself, from trusted proxies only
+        forwarded_allow_ips="",
     )
 
 

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Where a customer's phone reaches manyi's public pages (the pre-fill), e.g.
     # https://manyi.example-bank.cn: what the lobby poster's QR code holds. Empty: no poster.
     public_base_url: str = ""
+    # The bank's reverse proxies (addresses or networks, comma-separated): only requests from
+    # them may name the client in X-Forwarded-For (manyi.web.proxies).
+    trusted_proxies: str = ""
     # PIN entries a customer gets in one visit at the counter before the item fails (the core
     # locks the card at its own limit, see manyi.counter.adapters.core).
     counter_pin_tries: int = Field(default=3, ge=1, le=9)
@@ -89,6 +92,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
             ) from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        from manyi.web.proxies import parse_networks
+
+        parse_networks(value)  # ValueError names the bad entry
         return value
 
     @field_validator("counter_adapters")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String, delete, update
+from sqlalchemy import Integer, String, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -43,3 +43,14 @@ def hit(session: Session, key: str, limit: int, window_s: int, now: dt.datetime)
         .returning(RateLimitHit.count)
     ).scalar_one()
     return int(count) <= limit
+
+
+def reached(session: Session, key: str, limit: int, window_s: int, now: dt.datetime) -> bool:
+    """Whether `key` has already used its `limit` in the current window (counts nothing)."""
+    window = int(now.timestamp()) // window_s
+    count = session.scalar(
+        select(RateLimitHit.count).where(
+            RateLimitHit.key == key[:200], RateLimitHit.window_no == window
+        )
+    )
+    return (count or 0) >= limit

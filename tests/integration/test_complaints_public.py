@@ -338,6 +338,21 @@ def test_look_ups_are_limited_per_reference_and_per_client(
     assert look_up(guesser, "TS202601010000099", "WRONG234").status_code == 429
 
 
+def test_others_guesses_do_not_lock_the_complainant_out(
+    db: Database, client: TestClient, cb: ComplaintBank
+) -> None:
+    """Issue 16 #6: only failed look-ups count against a reference, and per address first."""
+    reference, code = file_complaint(client, cb)
+    for n in range(3):  # strangers at three addresses guess until each is stopped
+        guesser = make_client(db, address=f"203.0.113.{n}")
+        for _ in range(10):
+            assert look_up(guesser, reference, "WRONG234").status_code == 404
+        assert look_up(guesser, reference, "WRONG234").status_code == 429
+    owner = make_client(db, address="198.51.100.7")
+    found = look_up(owner, reference, code)
+    assert found.status_code == 303 and found.headers["location"].endswith(reference)
+
+
 def test_the_status_page_needs_the_session(
     db: Database, client: TestClient, cb: ComplaintBank
 ) -> None:

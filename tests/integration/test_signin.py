@@ -318,3 +318,22 @@ def test_healthz(db: Database) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["database"] == "reachable"
+
+
+def test_the_client_address_comes_from_trusted_proxies_only(db: Database, bank: Bank) -> None:
+    """Back-off and limits key on the client: behind the bank's proxy, the address it names."""
+    behind = make_client(db, address="10.0.0.1", trusted_proxies="10.0.0.1")
+    forged = make_client(db, address="203.0.113.9", trusted_proxies="10.0.0.1")
+    for client in (behind, forged):
+        token = csrf_of(client)
+        client.post(
+            "/signin",
+            data={"username": "admin", "password": "wrong-pass-1", "csrf_token": token},
+            headers={"x-forwarded-for": "198.51.100.23"},
+        )
+    with db.session() as session:
+        rows = session.scalars(
+            select(AuditEvent.summary).where(AuditEvent.action == "auth.sign_in_failed")
+        ).all()
+    assert '"client":"198.51.100.23"' in rows[0]  # named by the trusted proxy
+    assert '"client":"203.0.113.9"' in rows[1]  # a stranger's header is ignored

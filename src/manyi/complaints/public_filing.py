@@ -311,3 +311,8 @@ def promise(session: Session) -> Promise:
 def allowed(session: Session, key: str, limit: int, window_s: int, now: dt.datetime) -> bool:
     """Count one attempt; False when `key` is over `limit` in the current window."""
     return ratelimit.hit(session, key, limit, window_s, now)
+
+
+def reached(session: Session, key: str, limit: int, window_s: int, now: dt.datetime) -> bool:
+    """Whether `key` has used its `limit` in the current window already (counts nothing)."""
+    return ratelimit.reached(session, key, limit, window_s, now)

@@ -42,7 +42,11 @@ DISPUTE_MAX = 2000
 # Rate limits on look-ups (fixed windows, shared by every app process; see
 # public_service.allowed).
 LOOKUP_LIMIT_CLIENT = 20  # status look-ups per client address …
-LOOKUP_LIMIT_REFERENCE = 10  # … and per reference, against guessing a code …
+# … and failed ones per reference: from one address, and from all of them together. Only
+# failures count, so the complainant with the right code is not locked out by others' guesses
+# (those take many addresses to stop her, and a 40-bit code is out of reach at this rate).
+LOOKUP_FAILURES_REFERENCE_CLIENT = 10
+LOOKUP_FAILURES_REFERENCE = 200
 LOOKUP_WINDOW_S = 3600  # … per hour
 REMEMBERED_CASES = 5  # references a browser session keeps open after a look-up
 

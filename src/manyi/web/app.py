@@ -25,6 +25,7 @@ from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
 from manyi.web.headers import SecurityHeaders
 from manyi.web.i18n import request_language, translator
 from manyi.web.id_guard import OversizedIdGuard
+from manyi.web.proxies import TrustedProxies, parse_networks
 from manyi.web.security import CsrfFailed, DeviceDenied, NotSignedIn, PermissionDenied
 from manyi.web.templating import render
 
@@ -98,6 +99,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # Inside the session (added first: the last added is outermost), so its page can use it.
     app.add_middleware(OversizedIdGuard, not_found=_not_found)
     app.add_middleware(SecurityHeaders)
+    # Outermost: every part of the app sees the client's own address (web/proxies.py).
+    proxies = parse_networks(settings.trusted_proxies)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -108,6 +111,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     # Refuses an oversized upload while the endpoint starts reading it (web/body_limit.py).
     app.add_middleware(BodyLimitMiddleware, caps=body_caps())
+    app.add_middleware(TrustedProxies, networks=proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     _install_routes(app)

@@ -74,12 +74,20 @@ def lookup(
         window,
         now,
     )
-    if not by_client or not svc.allowed(
-        session, f"complaint-status-ref:{wanted}", status_svc.LOOKUP_LIMIT_REFERENCE, window, now
+    failures = {  # failed look-ups of this reference, from here and from anywhere
+        f"complaint-status-ref:{wanted}:{client_address(request)}": (
+            status_svc.LOOKUP_FAILURES_REFERENCE_CLIENT
+        ),
+        f"complaint-status-ref:{wanted}": status_svc.LOOKUP_FAILURES_REFERENCE,
+    }
+    if not by_client or any(
+        svc.reached(session, key, limit, window, now) for key, limit in failures.items()
     ):
         return limited_page(request, "lookup")
     complaint = status_svc.find(session, wanted, code)
     if complaint is None:
+        for key, limit in failures.items():
+            svc.allowed(session, key, limit, window, now)
         message = _("We could not find this complaint. Please check both numbers and try again.")
         return _lookup_page(request, reference.strip(), message, 404)
     remember_case(request, complaint.reference)
