@@ -17,9 +17,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 # Re-exported: web modules type their session with it and import nothing from SQLAlchemy.
+from sqlalchemy.exc import DataError as DataError  # a value the database refuses (web/app.py)
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.orm import Session as Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator

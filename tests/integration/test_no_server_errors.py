@@ -100,6 +100,7 @@ def test_ids_past_the_database_range_are_not_found(db: Database, cb: ComplaintBa
         "/complaints/9223372036854775808",
         "/complaints/2147483648",
         "/api/v1/units/99999999999999999999",
+        "/api/v1/units/-2147483649",  # found by tests/integration/test_api_fuzz.py on PostgreSQL
     ):
         response = client.get(path)
         assert response.status_code == 404, path

@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from manyi import __version__
 from manyi.config import Settings
 from manyi.counter.adapters import registry as counter_runtime
-from manyi.db import Database
+from manyi.db import Database, DataError
 from manyi.errors import ManyiError
 from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
 from manyi.web.headers import SecurityHeaders
@@ -246,6 +246,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         _ = translator(request_language(request))
         message = _("Page not found.") if exc.status_code == 404 else str(exc.detail)
         return error_response(request, exc.status_code, message)
+
+    @app.exception_handler(DataError)
+    async def _refused_value(request: Request, exc: DataError) -> Response:
+        # A value the database cannot hold (a number past its integer range, on PostgreSQL):
+        # the request's fault, said as such; nothing was stored (the unit of work rolled back).
+        _ = translator(request_language(request))
+        return error_response(request, 422, _("A value is out of the range manyi accepts."))
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> Response:

@@ -20,10 +20,15 @@ class OversizedIdGuard:
         self.not_found = not_found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and any(
-            part.isascii() and part.isdigit() and (len(part) > 10 or int(part) > DB_ID_MAX)
-            for part in scope["path"].split("/")
-        ):
+        if scope["type"] == "http" and any(_past_range(part) for part in scope["path"].split("/")):
             await self.not_found(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def _past_range(part: str) -> bool:
+    """A path segment that is a whole number (signed) no id column can hold."""
+    digits = part[1:] if part.startswith("-") else part
+    if not (digits.isascii() and digits.isdigit()):
+        return False
+    return len(digits) > 10 or not -DB_ID_MAX - 1 <= int(part) <= DB_ID_MAX
