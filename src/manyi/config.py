@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     counter_claim_minutes: int = Field(default=10, ge=1, le=24 * 60)
     # Production refuses the simulated core and devices unless a pilot says so explicitly.
     counter_allow_simulated: bool = False
+    # How long a closed complaint keeps its personal data (`manyi complaints purge`): the
+    # regulation asks for three years at least.
+    complaint_retention_days: int = Field(default=1826, ge=1096, le=36500)
     # The audit chain: the key that seals every event (HMAC-SHA-256), retired keys that still
     # verify older events (comma-separated), and where the worker anchors the chain's head.
     audit_key: str = DEVELOPMENT_AUDIT_KEY

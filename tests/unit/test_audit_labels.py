@@ -79,6 +79,7 @@ RECORDED = (
         "complaint.policy.add",
         "complaint.policy.default",
         "complaint.policy.close_after",
+        "complaint.purge",
     ]
 )
 

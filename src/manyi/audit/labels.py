@@ -109,6 +109,7 @@ VERBS: dict[str, str] = {
     "set": "set",
     "default": "made the default",
     "close_after": "closing rule set",
+    "purge": "anonymised after the retention period",
 }
 
 

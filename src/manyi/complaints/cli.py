@@ -18,7 +18,7 @@ from manyi.complaints.imports.base import ImportFormatError
 from manyi.db import utcnow
 from manyi.errors import ManyiError
 
-app = typer.Typer(help="Complaints: import history, statistics.", no_args_is_help=True)
+app = typer.Typer(help="Complaints: import history, statistics, retention.", no_args_is_help=True)
 
 MAX_ERRORS_SHOWN = 50
 
@@ -133,3 +133,42 @@ def stats_command(
             line += f"  {row.change:+.1%}"
         typer.echo(line)
     typer.echo(f"{_pad('total', 40)}{sum(r.count for r in rows):>8}")
+
+
+@app.command("purge")
+def purge_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say which cases would be anonymised; change nothing.")
+    ] = False,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(help="Days a closed case keeps personal data (default the setting)."),
+    ] = None,
+) -> None:
+    """Anonymise the cases closed longer ago than the retention (at least three years)."""
+    from manyi import audit
+    from manyi.complaints import retention
+
+    settings = cli_support.settings()
+    days = retention_days if retention_days is not None else settings.complaint_retention_days
+    if days < retention.MIN_RETENTION_DAYS:
+        raise cli_support.fail(
+            f"--retention-days must be at least {retention.MIN_RETENTION_DAYS} (three years)", 2
+        )
+    db = cli_support.database(settings)
+    with db.session() as session:
+        report = retention.purge(
+            session,
+            audit.Actor(id=None, name="cli"),
+            utcnow(),
+            days,
+            settings.var_dir,
+            dry_run=dry_run,
+        )
+    verb = "would anonymise" if dry_run else "anonymised"
+    typer.echo(
+        f"{verb} {len(report.references)} case(s) closed before "
+        f"{report.cutoff:%Y-%m-%d}" + ("" if dry_run else f", {report.files} file(s) removed")
+    )
+    for reference in report.references[:MAX_ERRORS_SHOWN]:
+        typer.echo(f"  {reference}")
