@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from manyi.complaints import intake
 from manyi.complaints.access import Caller
 from manyi.db import Database
 from manyi.org import staff as staff_service
@@ -32,6 +33,20 @@ class ComplaintBank:
 
     def unit(self, code: str) -> int:
         return self.bank.unit(code)
+
+    def hotline_form(self, **overrides: object) -> intake.ComplaintForm:
+        """A complaint phoned in about a long wait at OUT-A; `overrides` change any field."""
+        values: dict[str, object] = {
+            "intake": "hotline",
+            "subject": "柜面办理业务等候时间过长",
+            "description": "客户反映在网点排队一个多小时，无人解释。",
+            "complainant_name": "王五",
+            "complainant_phone": "13812345678",
+            "business_code": "savings.demand",
+            "cause_code": "service_quality.waiting",
+            "responsible_unit_id": self.unit("OUT-A"),
+        }
+        return intake.ComplaintForm(**(values | overrides))  # type: ignore[arg-type]
 
     def caller(self, db: Database, persona: str) -> Caller:
         with db.session() as session:

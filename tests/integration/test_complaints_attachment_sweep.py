@@ -29,19 +29,7 @@ def cb(db: Database, bank: Bank) -> ComplaintBank:
 def register(db: Database, cb: ComplaintBank) -> int:
     with db.session() as session:
         return intake.register(
-            session,
-            cb.caller(db, "hotline"),
-            intake.ComplaintForm(
-                intake="hotline",
-                subject="等候时间过长",
-                description="客户反映排队一个多小时。",
-                complainant_name="王五",
-                complainant_phone="13812345678",
-                business_code="savings.demand",
-                cause_code="service_quality.waiting",
-                responsible_unit_id=cb.unit("OUT-A"),
-            ),
-            FIXED_NOW,
+            session, cb.caller(db, "hotline"), cb.hotline_form(), FIXED_NOW
         ).complaint.id
 
 

@@ -33,15 +33,10 @@ def register(db: Database, cb: ComplaintBank, var_dir: Path, name: str) -> int:
         case = intake.register(
             session,
             caller,
-            intake.ComplaintForm(
-                intake="hotline",
+            cb.hotline_form(
                 subject=f"{name}反映等候时间过长",
                 description=f"{name}，身份证 110101194803070012，在网点排队一个多小时。",
                 complainant_name=name,
-                complainant_phone="13812345678",
-                business_code="savings.demand",
-                cause_code="service_quality.waiting",
-                responsible_unit_id=cb.unit("OUT-A"),
             ),
             FIXED_NOW,
         ).complaint

@@ -108,19 +108,7 @@ def test_an_oversized_staff_attachment_is_refused_and_nothing_is_kept(
 ) -> None:
     with db.session() as session:
         case = intake.register(
-            session,
-            cb.caller(db, "hotline"),
-            intake.ComplaintForm(
-                intake="hotline",
-                subject="柜面办理业务等候时间过长",
-                description="客户反映在网点排队一个多小时，无人解释。",
-                complainant_name="王五",
-                complainant_phone="13812345678",
-                business_code="savings.demand",
-                cause_code="service_quality.waiting",
-                responsible_unit_id=cb.unit("OUT-A"),
-            ),
-            FIXED_NOW,
+            session, cb.caller(db, "hotline"), cb.hotline_form(), FIXED_NOW
         ).complaint
         case_id, handler_id = case.id, case.handler_id
     persona = next(name for name, sid in cb.staff.items() if sid == handler_id)

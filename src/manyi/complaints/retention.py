@@ -81,10 +81,8 @@ def purge(
 
 
 def _anonymise(session: Session, case: Complaint) -> None:
-    for name in ("complainant_name", "complainant_phone", "complainant_id_number"):
-        setattr(case, name, "")
-    case.complainant_email = ""
-    case.complainant_address = ""
+    case.complainant_name = case.complainant_phone = case.complainant_id_number = ""
+    case.complainant_email = case.complainant_address = ""
     case.person_key = None
     case.query_code_hash = None  # nobody can look it up any more
     case.subject = ANONYMISED

@@ -30,13 +30,12 @@ def address_key(client: str) -> str:
 
 def blocked_until(session: Session, keys: list[str], now: dt.datetime) -> dt.datetime | None:
     """The latest time any of `keys` must wait until, if it is still in the future."""
-    until = session.scalar(
+    return session.scalar(
         select(SignInThrottle.blocked_until)
         .where(SignInThrottle.key.in_(keys), SignInThrottle.blocked_until > now)
         .order_by(SignInThrottle.blocked_until.desc())
         .limit(1)
     )
-    return until
 
 
 def fail(

@@ -33,6 +33,7 @@ from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
 from manyi.lobby.tables import LobbyTicket
 from manyi.lobby.web.api import staff_operator
+from manyi.lobby.web.pages import phone_base_url
 from manyi.lobby.web.schemas import counter_json, snapshot_json, ticket_json
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Permission
@@ -126,7 +127,7 @@ async def ticket_escpos(
         raise Forbidden("only a kiosk prints tickets", "device")
     if paper not in printing.PAPER_COLUMNS:
         raise InvalidInput("paper must be 58 or 80 mm", "paper")
-    base_url = request.app.state.settings.public_base_url or str(request.base_url)  # as on the page
+    base_url = phone_base_url(request)
 
     def work(session: Session) -> bytes:
         if service.latest_leg(session, token).outlet_id != device_token.outlet_id:
