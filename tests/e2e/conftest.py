@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,20 @@ def readable(page: Page) -> None:
     """Nothing wider than the phone; text and touch targets large enough for elderly eyes."""
     report: dict[str, Any] = page.evaluate(READABLE_JS)
     assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
+
+
+def wait_until(page: Page, expression: str, arg: Any = None, timeout: float = 10_000) -> None:
+    """Poll a JavaScript predicate until it holds.
+
+    Playwright's `wait_for_function` evaluates a string predicate with `eval` inside the page,
+    which manyi's Content-Security-Policy (no 'unsafe-eval') refuses whenever the predicate is
+    not already true on the first try; `page.evaluate` runs over the DevTools protocol instead.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(50)
 
 
 def device_secret(

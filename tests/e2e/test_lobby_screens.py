@@ -26,7 +26,7 @@ from manyi.notify.tables import NotifyMessage
 from manyi.org import device_tokens
 from manyi.org.tables import Unit
 from tests.conftest import SYSTEM
-from tests.e2e.conftest import TIMEOUT_MS, pair, same_clock, sign_in
+from tests.e2e.conftest import TIMEOUT_MS, pair, same_clock, sign_in, wait_until
 from tests.live_server import TcpProxy
 
 pytestmark = pytest.mark.e2e
@@ -114,7 +114,7 @@ def test_a_visit_through_every_lobby_screen(
     )
     qr = issued.locator("[data-qr]")
     expect(qr).to_have_attribute("src", re.compile(r"^/t/[\w-]+/qr\.svg$"))
-    kiosk.wait_for_function("document.querySelector('[data-qr]').naturalWidth > 0")
+    wait_until(kiosk, "document.querySelector('[data-qr]').naturalWidth > 0")
     save(kiosk, screenshots, "kiosk-issued")
     token = (qr.get_attribute("src") or "").split("/")[2]
 
@@ -137,17 +137,16 @@ def test_a_visit_through_every_lobby_screen(
     expect(board.locator("[data-now-number]")).to_have_text(number)
     expect(board.locator("[data-now-counter]")).to_have_text("3号窗口")
     expect(board.locator("[data-counter='3'] .t")).to_have_text(number)
-    board.wait_for_function(
-        "text => window.manyiSpeaker.log.some(e => e.text === text)", arg=announcement
-    )
+    wait_until(board, "text => window.manyiSpeaker.log.some(e => e.text === text)", announcement)
     expect(phone.locator("[data-where]")).to_have_text("请到 3 号窗口")
     save(phone, screenshots, "status-called", full=True)
 
     # F2 recalls: announced again, after the first, never instead of it.
     teller.keyboard.press("F2")
-    board.wait_for_function(
+    wait_until(
+        board,
         "text => window.manyiSpeaker.log.filter(e => e.text === text).length === 2",
-        arg=announcement,
+        announcement,
     )
     spoken = board.evaluate("window.manyiSpeaker.log.map(e => e.text)")
     assert spoken[-2:] == [announcement, announcement]
@@ -262,9 +261,7 @@ def test_board_that_loses_its_connection_misses_no_call(
         expect(board.locator("[data-conn]")).to_have_text("实时")
         expect(board.locator("[data-counter='4'] .t")).to_have_text(numbers[0])
         missed = f"请{numbers[0]}号到4号窗口办理"
-        board.wait_for_function(
-            "text => window.manyiSpeaker.log.some(e => e.text === text)", arg=missed
-        )
+        wait_until(board, "text => window.manyiSpeaker.log.some(e => e.text === text)", missed)
         for key in ("F3", "F4", "F1"):  # serve them; the next call arrives live again
             teller.keyboard.press(key)
             expect(teller.locator("[data-message]")).to_be_hidden()
@@ -437,9 +434,10 @@ def test_announcements_are_spoken_one_after_another(
         for action in ("call-next", "recall", "recall"):
             assert http.post(f"/device/api/v1/lobby/counters/6/{action}", headers=pad).is_success
     text = f"请{number}号到6号窗口办理"
-    board.wait_for_function(
+    wait_until(
+        board,
         "text => fakeSpeech.log.filter(e => e.text === text && e.end !== null).length === 3",
-        arg=text,
+        text,
         timeout=15_000,
     )
     spoken = board.evaluate("fakeSpeech.log")
