@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import secrets
 import socket
 import subprocess
@@ -42,7 +43,7 @@ from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, make_url, select, text, update
 
 from manyi import audit, demo
 from manyi.db import Database, upgrade
@@ -54,10 +55,13 @@ from manyi.lobby.tables import LobbyEventRow, LobbyTicket
 from manyi.org import device_tokens, passwords
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
-from manyi.org.tables import Unit
+from manyi.org.tables import Staff, Unit
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/manyi_bench"
 OUTLET = "BJ-HD-ZGC"
+SCREEN_USER = "zgc.lobby"  # the demo outlet's lobby manager (--screens, --sign-ins)
+SCREEN_PAUSE_S = 0.5
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 ACTOR = audit.Actor(id=None, name="bench")
 # Kiosk mix: mostly personal business, some fast-lane, corporate and wealth customers.
 SERVICE_MIX = ("A",) * 8 + ("B",) * 6 + ("K",) * 3 + ("C",) * 2 + ("V",)
@@ -100,6 +104,12 @@ def prepare(url: str, n_kiosks: int, n_tellers: int) -> Fixture:
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with db.session() as session:
         demo.seed(session)
+        # ... except for the one who signs in during the run (--sign-ins): the real cost.
+        session.execute(
+            update(Staff)
+            .where(Staff.username == SCREEN_USER)
+            .values(password_hash=PasswordHasher().hash(demo.DEMO_PASSWORD))
+        )
         outlet = session.scalar(select(Unit).where(Unit.code == OUTLET))
         assert outlet is not None and OUTLETS[OUTLET][1] is None  # open around the clock
         if n_tellers > len(LARGE):  # more counters than the demo has: add regular ones
@@ -197,6 +207,7 @@ def start_server(
         "MANYI_SECRET_KEY": secrets.token_urlsafe(48),
         "MANYI_LOG_LEVEL": "WARNING",
         "MANYI_VAR_DIR": str(workdir / "var"),
+        "MANYI_WEB_WORKERS": str(workers),  # on SQLite, each watches the others' commits
     }
     command = [
         sys.executable,
@@ -344,8 +355,15 @@ async def drive(
     server_pid: int,
     use_httpx: bool = False,
     rate: float | None = None,
+    screens: int = 0,
+    sign_ins: float = 0.0,
 ) -> Stats:
-    """Kiosks and pads as coroutines on one event loop; results of the warm-up not counted."""
+    """Kiosks and pads as coroutines on one event loop; results of the warm-up not counted.
+
+    `screens` lobby managers' dashboards reload every SCREEN_PAUSE_S (reads); `sign_ins` staff
+    sign in each second with the right password (argon2 at its production cost), as at opening
+    time. Both show whether reading and signing in hold up the kiosks (issue 16 #3).
+    """
     stats = Stats()
     loop = asyncio.get_running_loop()
     measure_from = loop.time() + warmup
@@ -435,10 +453,61 @@ async def drive(
                     current = answer["ticket"]["id"]
                     stats.called.append(current)
 
+        def record(op: str, began: float, status: int) -> None:
+            if status >= 400:
+                stats.errors[f"{op} {status}"] += 1
+            elif began >= measure_from:
+                stats.latency.setdefault(op, []).append(loop.time() - began)
+
+        async def signed_in(http: httpx.AsyncClient) -> int:
+            page = await http.get("/signin")
+            token = CSRF_RE.search(page.text)
+            began = loop.time()
+            answer = await http.post(
+                "/signin",
+                data={
+                    "username": SCREEN_USER,
+                    "password": demo.DEMO_PASSWORD,
+                    "csrf_token": token.group(1) if token else "",
+                },
+            )
+            record("sign-in", began, answer.status_code)
+            return answer.status_code
+
+        async def screen() -> None:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+                if await signed_in(http) != 303:
+                    return
+                while loop.time() < stop_at:
+                    began = loop.time()
+                    try:
+                        answer = await http.get(f"/api/v1/lobby/outlets/{OUTLET}/dashboard")
+                    except httpx.HTTPError as exc:
+                        stats.errors[f"dashboard {type(exc).__name__}"] += 1
+                        continue
+                    record("dashboard", began, answer.status_code)
+                    await asyncio.sleep(SCREEN_PAUSE_S)
+
+        async def one_sign_in() -> None:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+                with contextlib.suppress(httpx.HTTPError):
+                    await signed_in(http)
+
+        async def signing_in() -> None:
+            started: list[asyncio.Task[None]] = []
+            due = loop.time()
+            while sign_ins and loop.time() < stop_at:  # open loop: on schedule, whatever answers
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                due += 1 / sign_ins
+                started.append(asyncio.create_task(one_sign_in()))
+            await asyncio.gather(*started)
+
         await asyncio.gather(
             meter(),
             *(kiosk(secret, random.Random(k)) for k, secret in enumerate(fixture.kiosks)),
             *(pad(number, secret) for number, secret in fixture.pads.items()),
+            *(screen() for _ in range(screens)),
+            signing_in(),
         )
     return stats
 
@@ -505,9 +574,13 @@ def report(engine: str, args: argparse.Namespace, stats: Stats, result: Check) -
         f"\n{engine}: {server}, --workers {args.workers}, {seconds:g} s measured after "
         f"{args.warmup:g} s warm-up, {args.kiosks} kiosks, {args.tellers} tellers, "
         + (f"open loop at {args.rate:g} ticket ops/s offered" if args.rate else "closed loop")
+        + (f", {args.screens} dashboards" if args.screens else "")
+        + (f", {args.sign_ins:g} sign-ins/s" if args.sign_ins else "")
     )
     print(f"  {'operation':<14}{'count':>8}{'ops/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'409s':>7}")
-    for op in ("issue", "call", "complete", "call (empty)"):
+    for op in ("issue", "call", "complete", "call (empty)", "dashboard", "sign-in"):
+        if op in ("dashboard", "sign-in") and op not in stats.latency:
+            continue
         values = stats.latency.get(op, [])
         conflicts = stats.conflicts.get(op.split()[0], 0) if op != "call (empty)" else ""
         print(
@@ -563,6 +636,8 @@ def run(engine: str, args: argparse.Namespace) -> bool:
                     server.pid,
                     args.httpx,
                     args.rate,
+                    args.screens,
+                    args.sign_ins,
                 )
             )
         finally:
@@ -599,6 +674,18 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="offered load in ticket operations a second (open loop: kiosks issue a third of "
         "it on a schedule, pads call and complete what arrives); default: as fast as answered",
+    )
+    parser.add_argument(
+        "--screens",
+        type=int,
+        default=0,
+        help=f"lobby managers' dashboards reloading every {SCREEN_PAUSE_S:g} s (default 0)",
+    )
+    parser.add_argument(
+        "--sign-ins",
+        type=float,
+        default=0.0,
+        help="staff sign-ins a second with the right password, as at opening (default 0)",
     )
     parser.add_argument(
         "--httpx",

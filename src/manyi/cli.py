@@ -68,8 +68,16 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default MANYI_PORT).")] = None,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Web processes (default MANYI_WEB_WORKERS, 1); see the README."
+        ),
+    ] = None,
 ) -> None:
     """Start the web app."""
+    import os
+
     import uvicorn
 
     from manyi.config import refuse_development_secret_off_loopback
@@ -79,12 +87,18 @@ def serve(
         refuse_development_secret_off_loopback(settings.secret_key, host or settings.host)
     except ValueError as exc:
         raise cli_support.fail(str(exc), 2) from None
+    processes = workers or settings.web_workers
+    if reload and processes > 1:
+        raise cli_support.fail("--reload runs one process: leave out --workers", 2)
+    # The workers are new processes: they read their settings, this one among them, from here.
+    os.environ["MANYI_WEB_WORKERS"] = str(processes)
     uvicorn.run(
         "manyi.web.main:create",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
+        workers=processes if processes > 1 else None,
         log_level=settings.log_level.lower(),
         proxy_headers=False,  # the app reads X-Forwarded-For itself, from trusted proxies only
         forwarded_allow_ips="",

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Web processes serving this database (`manyi serve --workers N` sets it for its children):
+    # on SQLite, more than one makes each watch for the others' commits (manyi.realtime).
+    web_workers: int = Field(default=1, ge=1, le=64)
     var_dir: Path = DEFAULT_VAR_DIR
     # Sign-in protection.
     lockout_threshold: int = Field(default=5, ge=1, le=100)

@@ -28,6 +28,7 @@ from sqlalchemy.types import TypeDecorator
 from manyi import realtime
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+READ_ONLY = "manyi_read_only"  # execution option of `Database.read`'s connections
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -93,12 +94,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # pysqlite's own transaction handling is disabled above; we start
-            # each transaction IMMEDIATE so that a unit of work that reads and
-            # then writes can never fail half-way with SQLITE_BUSY_SNAPSHOT
-            # when another request wrote in between. SQLite is the embedded
-            # engine: serialising its transactions is the safe trade-off.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # pysqlite's own transaction handling is disabled above. A unit of
+            # work that may write starts IMMEDIATE, so that reading and then
+            # writing can never fail half-way with SQLITE_BUSY_SNAPSHOT when
+            # another request wrote in between: writers are serialised. A
+            # read-only unit of work (`Database.read`) starts a deferred
+            # transaction on a connection SQLite itself keeps from writing
+            # (query_only): it reads one snapshot and never waits for, nor
+            # holds up, a writer (WAL).
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("PRAGMA query_only=ON")
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("PRAGMA query_only=OFF")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -107,15 +116,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """The engine and a session factory; one per process."""
 
-    def __init__(self, url: str, session_info: Mapping[str, object] | None = None) -> None:
-        """`session_info` is handed to every session (`Session.info`): the audit keys, say."""
+    def __init__(
+        self,
+        url: str,
+        session_info: Mapping[str, object] | None = None,
+        *,
+        shared_with_processes: bool = False,
+    ) -> None:
+        """`session_info` is handed to every session (`Session.info`): the audit keys, say.
+
+        `shared_with_processes`: other processes serve the same SQLite file (`manyi serve
+        --workers N`), so live subscribers must hear of their commits too (`realtime.Hub`).
+        """
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(
             self.engine, expire_on_commit=False, info=dict(session_info or {})
         )
+        self.read_sessionmaker = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}),
+            expire_on_commit=False,
+            info={**(session_info or {}), READ_ONLY: True},
+        )
+        event.listen(self.read_sessionmaker, "before_flush", _refuse_writes)
         # Committed events reach live subscribers (boards, consoles) through the hub.
-        self.hub = realtime.Hub(url)
+        self.hub = realtime.Hub(url, watch_sqlite=shared_with_processes)
         realtime.install(self.sessionmaker, self.hub)
 
     @contextmanager
@@ -131,6 +156,20 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: pages, lists, screens' state, streams.
+
+        On SQLite it takes no write lock (see `make_engine`); on both engines a change made in
+        it is refused at flush (`ReadOnlySession`), so a read path that starts writing fails in
+        the tests instead of queueing behind the writers.
+        """
+        session = self.read_sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()  # ends the transaction; what was loaded stays readable
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as conn:
@@ -142,6 +181,20 @@ class Database:
     def dispose(self) -> None:
         self.hub.close()
         self.engine.dispose()
+
+
+def is_read_only(session: Session) -> bool:
+    """Whether `session` is a `Database.read` unit of work (lazy seeding must not write)."""
+    return bool(session.info.get(READ_ONLY))
+
+
+class ReadOnlySession(RuntimeError):
+    """A change was made in a `Database.read` unit of work."""
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySession("a read-only unit of work tried to write")
 
 
 def alembic_config(url: str) -> Config:

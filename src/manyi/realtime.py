@@ -13,8 +13,10 @@ session commits does the event reach anyone:
 Nothing is lost when a notification is: the events are rows in the
 database, every event has an increasing id, and a subscriber told of a
 *gap* (the listener reconnected, or the subscriber fell behind) reads the
-rows it missed. On SQLite, several processes see each other's events only
-through that read; the embedded engine is meant for one process.
+rows it missed. On SQLite, when several web processes share the file
+(`manyi serve --workers N`), each hub watches the file's `PRAGMA
+data_version` (it changes when another connection commits) a few times a
+second and tells its subscribers of a gap when it does: they re-read.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import json
 import logging
 import os
 import secrets
+import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +44,8 @@ HUB = "manyi.hub"
 MAX_PAYLOAD = 7000
 # A subscriber this far behind is told to re-read instead of queueing more.
 MAX_BACKLOG = 1000
+# How often a hub on SQLite shared by several processes looks for their commits.
+WATCH_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -119,10 +124,11 @@ class Subscription:
 class Hub:
     """Fan-out of one database's committed events to this process's subscribers."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, watch_sqlite: bool = False) -> None:
         self.url = url
         self.origin = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.postgres = url.startswith("postgresql")
+        self.watch_sqlite = watch_sqlite and url.startswith("sqlite")
         self._subscribers: dict[str, set[Subscription]] = {}
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
@@ -137,7 +143,9 @@ class Hub:
         with self._lock:
             self._subscribers.setdefault(topic, set()).add(sub)
         if self.postgres:
-            self._ensure_listener()
+            self._ensure_listener(self._listen_forever)
+        elif self.watch_sqlite:
+            self._ensure_listener(self._watch_sqlite)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -204,14 +212,12 @@ class Hub:
 
     # --- PostgreSQL LISTEN --------------------------------------------------------
 
-    def _ensure_listener(self) -> None:
+    def _ensure_listener(self, target: Callable[[], None]) -> None:
         with self._lock:
             if self._listener is not None and self._listener.is_alive():
                 return
             self._stop.clear()
-            self._listener = threading.Thread(
-                target=self._listen_forever, name="manyi-listen", daemon=True
-            )
+            self._listener = threading.Thread(target=target, name="manyi-listen", daemon=True)
             self._listener.start()
 
     def _listen_forever(self) -> None:
@@ -237,6 +243,37 @@ class Hub:
                 self.listening.clear()
             if not self._stop.wait(backoff):
                 backoff = min(backoff * 2, 5.0)
+
+    # --- SQLite shared by several processes -------------------------------------------
+
+    def _watch_sqlite(self) -> None:
+        """Tell subscribers of a gap whenever another connection has committed.
+
+        At most one gap per `WATCH_S`, however many commits: each subscriber re-reads once.
+        Commits of this process count too (the pragma cannot tell them apart); they cost a
+        re-read that finds what was already delivered.
+        """
+        path = self.url.split("///", 1)[-1]
+        try:
+            conn = sqlite3.connect(path, timeout=5, check_same_thread=False)
+        except sqlite3.Error as exc:
+            log.warning("cannot watch %s for other processes' events: %s", path, exc)
+            return
+        try:
+            self.listening.set()
+            seen = conn.execute("PRAGMA data_version").fetchone()[0]
+            while not self._stop.wait(WATCH_S):
+                try:
+                    version = conn.execute("PRAGMA data_version").fetchone()[0]
+                except sqlite3.Error as exc:
+                    log.warning("watching for other processes' events: %s", exc)
+                    continue
+                if version != seen:
+                    seen = version
+                    self.gap()
+        finally:
+            self.listening.clear()
+            conn.close()
 
     def _received(self, payload: str) -> None:
         try:

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from manyi.complaints import handling, intake, resolution
 from manyi.complaints.escalation import ScanReport, scan
@@ -148,3 +149,32 @@ def test_two_workers_never_escalate_the_same_case_twice(db: Database, cb: Compla
             .having(func.count() > 1)
         ).all()
     assert count == len(cases) and per_case == []
+
+
+@pytest.mark.postgres
+def test_the_scan_holds_the_audit_head_for_one_case_not_a_batch(
+    db: Database, cb: ComplaintBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16 #3: every audited write waits for `audit_head`; the scan must not keep it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's (SQLite: one write lock, see test_lock_scope)")
+    from manyi.complaints import escalation
+
+    cases = [register(db, cb) for _ in range(3)]
+    free: list[bool] = []
+    real_check = escalation.check
+
+    def probing_check(*args: object, **kwargs: object) -> None:
+        with db.engine.connect() as other:  # another connection, as a teller's request would be
+            try:
+                other.exec_driver_sql("SELECT seq FROM audit_head FOR UPDATE NOWAIT")
+                free.append(True)
+            except OperationalError:
+                free.append(False)
+            other.rollback()
+        real_check(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(escalation, "check", probing_check)
+    report = scan(db, DUE + dt.timedelta(minutes=1), batch=10)
+    assert report.escalated == len(cases)
+    assert free == [True] * len(cases)  # before: locked from the first case's audit record on

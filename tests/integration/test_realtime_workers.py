@@ -1,7 +1,7 @@
-"""Live lobby events across real uvicorn worker processes on PostgreSQL.
+"""Live lobby events across real uvicorn worker processes, on both engines.
 
 manyi runs as a subprocess, `uvicorn --workers 2` (through the launcher of
-bench/lobby_api.py), against the PostgreSQL test database. Board streams are
+bench/lobby_api.py), against the PostgreSQL test database or an SQLite file. Board streams are
 opened until their `hello` events show both workers. Then tickets are issued,
 called and completed through the HTTP API, each request on a new connection,
 so that the requests land on either worker. Every board, on both workers,
@@ -9,7 +9,8 @@ must get every `called` event, once and in id order, with the number, counter
 and announcement the calling pad was given.
 
 A board on the worker that handled a call hears of it in-process; a board on
-the other worker only through PostgreSQL NOTIFY and that worker's LISTEN. On
+the other worker only through PostgreSQL NOTIFY and that worker's LISTEN, or
+on SQLite through that worker's watch of the file's data_version. On
 Linux the test also reads from /proc which worker held each call's
 connection, and checks that calls handled by one worker reached boards
 served by the other.
@@ -18,7 +19,10 @@ served by the other.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,8 +44,6 @@ from manyi.org.model import Role
 from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, _empty_postgres, build_bank
 from tests.live_server import SseEvent, SseReader
 from tests.lobby_helpers import configure, operator
-
-pytestmark = pytest.mark.postgres
 
 EVENTS = "/device/api/v1/lobby/events"
 BOARD_TRIES = 20  # board connections to open at most until both workers serve one
@@ -85,7 +87,8 @@ def _prepare(url: str) -> dict[str, dict[str, str]]:
     The server runs in other processes, on the real clock; the counters are opened at a fixed
     moment before it (FIXED_NOW) and the tokens never expire, so no time here depends on it.
     """
-    _empty_postgres(url)
+    if url.startswith("postgresql"):
+        _empty_postgres(url)
     db = Database(url)
     try:
         outlet = build_bank(db).unit("OUT-A")
@@ -113,13 +116,23 @@ def _prepare(url: str) -> dict[str, dict[str, str]]:
         db.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("pg_migrated"))
+    template: Path = request.getfixturevalue("sqlite_template")
+    path = tmp_path / "workers.sqlite3"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
-def server(pg_migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    tokens = _prepare(pg_migrated)
+def server(engine_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    tokens = _prepare(engine_url)
     # Board streams still open at shutdown are cut after 1 s instead of waited for.
     monkeypatch.setenv("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "1")
     port = free_port()
-    process = start_server(pg_migrated, port, tmp_path, stock=False, workers=2)
+    process = start_server(engine_url, port, tmp_path, stock=False, workers=2)
     running = Server(f"http://127.0.0.1:{port}", port, process, tmp_path / "server.log", tokens)
     workers: list[int] = []
     try:
@@ -267,7 +280,7 @@ def test_every_board_on_either_worker_gets_every_call(server: Server) -> None:
             assert increasing, f"board {k}: `called` ids not increasing: {ids}"
 
         # Each call reached a board served by a worker other than the one that handled
-        # its POST: through NOTIFY/LISTEN, the only way between the processes.
+        # its POST: through NOTIFY/LISTEN (SQLite: data_version), the only way between them.
         if all(c.worker is not None for c in calls):
             assert {c.worker for c in calls} <= workers
             for c in calls:
@@ -278,3 +291,47 @@ def test_every_board_on_either_worker_gets_every_call(server: Server) -> None:
                     and c.ticket_id in {e.data["ticket_id"] for e in b.called}
                 ]
                 assert elsewhere, f"call of {c.number} (worker {c.worker}) reached no other worker"
+
+
+def test_manyi_serve_starts_the_workers_it_is_asked_for(
+    engine_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16 #3: `manyi serve --workers N` runs N web processes, on either engine, and
+    tells them they share the database (MANYI_WEB_WORKERS)."""
+    monkeypatch.setenv("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "1")
+    port = free_port()
+    env = {
+        **os.environ,
+        "MANYI_DATABASE_URL": engine_url,
+        "MANYI_SECRET_KEY": "serve-test-" + "k" * 40,
+        "MANYI_VAR_DIR": str(tmp_path / "var"),
+        "MANYI_LOG_LEVEL": "WARNING",
+    }
+    env.pop("MANYI_WEB_WORKERS", None)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        command = [sys.executable, "-c", "from manyi.cli import main; main()", "serve"]
+        process = subprocess.Popen(
+            [*command, "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    workers: list[int] = []
+    try:
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}", process, seconds=30)
+        except SystemExit as exc:
+            pytest.fail(f"manyi serve did not start: {exc}\n{log.read_text(errors='replace')}")
+        deadline = time.monotonic() + 15
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = [
+                pid
+                for pid in process_tree(process.pid)[1:]
+                if b"MANYI_WEB_WORKERS=2" in Path(f"/proc/{pid}/environ").read_bytes()
+            ]
+            time.sleep(0.2)
+        assert len(workers) >= 2, process_tree(process.pid)
+    finally:
+        stop_with_workers(process, workers or process_tree(process.pid)[1:])

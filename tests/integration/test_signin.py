@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from manyi.audit.tables import AuditEvent
 from manyi.db import Database
+from manyi.org import sign_in as sign_in_service
 from manyi.org import staff as staff_service
 from manyi.org.passwords import LockoutPolicy
 from manyi.org.tables import Staff
@@ -142,31 +143,33 @@ def test_the_owner_elsewhere_still_signs_in_and_the_account_locks_only_after_man
     stranger = "203.0.113.9"
     with db.session() as session:
         for _ in range(3):
-            with pytest.raises(staff_service.SignInError):
-                staff_service.authenticate(
+            with pytest.raises(sign_in_service.SignInError):
+                sign_in_service.authenticate(
                     session, "teller.a", "guess-12345", policy, FIXED_NOW, stranger
                 )
-        with pytest.raises(staff_service.SignInError, match="too many failed sign-ins"):
-            staff_service.authenticate(session, "teller.a", PASSWORD, policy, FIXED_NOW, stranger)
-        owner = staff_service.authenticate(
+        with pytest.raises(sign_in_service.SignInError, match="too many failed sign-ins"):
+            sign_in_service.authenticate(session, "teller.a", PASSWORD, policy, FIXED_NOW, stranger)
+        owner = sign_in_service.authenticate(
             session, "teller.a", PASSWORD, policy, FIXED_NOW, "10.1.2.3"
         )
         assert owner.failed_attempts == 0
     # Guesses spread over many addresses lock the account after 4 x 3 = 12 in a row.
     with db.session() as session:
         for i in range(12):
-            with pytest.raises(staff_service.SignInError):
-                staff_service.authenticate(
+            with pytest.raises(sign_in_service.SignInError):
+                sign_in_service.authenticate(
                     session, "teller.a", "guess-12345", policy, FIXED_NOW, f"198.51.100.{i}"
                 )
-        with pytest.raises(staff_service.SignInError, match="account locked"):
-            staff_service.authenticate(session, "teller.a", PASSWORD, policy, FIXED_NOW, "10.1.2.3")
+        with pytest.raises(sign_in_service.SignInError, match="account locked"):
+            sign_in_service.authenticate(
+                session, "teller.a", PASSWORD, policy, FIXED_NOW, "10.1.2.3"
+            )
         staff = session.scalar(select(Staff).where(Staff.username == "teller.a"))
         assert staff is not None and staff.locked_until is not None
         # For at most the lockout's minutes, however many more guesses come.
         assert staff.locked_until <= FIXED_NOW + dt.timedelta(minutes=10)
         staff_service.unlock(session, SYSTEM, staff.id)  # an administrator can still unlock
-        assert staff_service.authenticate(
+        assert sign_in_service.authenticate(
             session, "teller.a", PASSWORD, policy, FIXED_NOW, "10.1.2.3"
         )
 
@@ -194,8 +197,8 @@ def test_parallel_wrong_passwords_all_count(db: Database, bank: Bank) -> None:
     def guess(i: int) -> None:
         try:
             # The failure is kept (the session commits), as the sign-in page keeps it.
-            with db.session() as session, pytest.raises(staff_service.SignInError):
-                staff_service.authenticate(
+            with db.session() as session, pytest.raises(sign_in_service.SignInError):
+                sign_in_service.authenticate(
                     session, "teller.a", "wrong-12345", policy, FIXED_NOW, f"192.0.2.{i}"
                 )
         except BaseException as exc:  # pragma: no cover - reported below

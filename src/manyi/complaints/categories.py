@@ -12,17 +12,14 @@ from sqlalchemy.orm import Session
 from manyi.complaints.access import Caller, audit_setting
 from manyi.complaints.domain.taxonomy import SEED, Axis
 from manyi.complaints.tables import ComplaintCategory
+from manyi.db import is_read_only
 from manyi.errors import Conflict, InvalidInput
 
 _CODE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)?$")
 
 
-def ensure_seed(session: Session) -> None:
-    """Insert the seed categories that are missing; never touches edited or added rows."""
-    if session.scalar(select(ComplaintCategory.id).limit(1)) is not None:
-        return
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    rows = [
+def _seed_rows() -> list[dict[str, object]]:
+    return [
         {
             "axis": c.axis.value,
             "code": c.code,
@@ -34,13 +31,32 @@ def ensure_seed(session: Session) -> None:
         }
         for i, c in enumerate(SEED)
     ]
-    session.execute(upsert(ComplaintCategory).values(rows).on_conflict_do_nothing())
+
+
+def ensure_seed(session: Session) -> bool:
+    """Insert the seed categories that are missing; never touches edited or added rows.
+
+    False when they are not stored and cannot be in this (read-only) unit of work: the caller
+    then reads the seed from memory (`_unstored`).
+    """
+    if session.scalar(select(ComplaintCategory.id).limit(1)) is not None:
+        return True
+    if is_read_only(session):
+        return False
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(upsert(ComplaintCategory).values(_seed_rows()).on_conflict_do_nothing())
+    return True
+
+
+def _unstored() -> list[ComplaintCategory]:
+    return [ComplaintCategory(**row) for row in _seed_rows()]
 
 
 def categories(
     session: Session, axis: Axis, *, active_only: bool = True
 ) -> list[ComplaintCategory]:
-    ensure_seed(session)
+    if not ensure_seed(session):
+        return [c for c in _unstored() if c.axis == axis.value]  # all seeds are active
     statement = select(ComplaintCategory).where(ComplaintCategory.axis == axis.value)
     if active_only:
         statement = statement.where(ComplaintCategory.active)
@@ -51,10 +67,9 @@ def categories(
 
 def names(session: Session, lang: str) -> dict[tuple[str, str], str]:
     """(axis, code) → display name, for lists and exports."""
-    ensure_seed(session)
+    rows = session.scalars(select(ComplaintCategory)) if ensure_seed(session) else _unstored()
     return {
-        (c.axis, c.code): (c.name_en if lang == "en" and c.name_en else c.name_zh)
-        for c in session.scalars(select(ComplaintCategory))
+        (c.axis, c.code): (c.name_en if lang == "en" and c.name_en else c.name_zh) for c in rows
     }
 
 
@@ -63,12 +78,14 @@ def check_code(session: Session, axis: Axis, code: str, field: str) -> str | Non
     code = code.strip()
     if not code:
         return None
-    ensure_seed(session)
-    found = session.scalar(
-        select(ComplaintCategory).where(
-            ComplaintCategory.axis == axis.value, ComplaintCategory.code == code
+    if ensure_seed(session):
+        found = session.scalar(
+            select(ComplaintCategory).where(
+                ComplaintCategory.axis == axis.value, ComplaintCategory.code == code
+            )
         )
-    )
+    else:
+        found = next((c for c in _unstored() if (c.axis, c.code) == (axis.value, code)), None)
     if found is None or not found.active:
         raise InvalidInput("unknown category {code}", field, code=code)
     return code

@@ -29,6 +29,7 @@ from manyi.complaints.domain.policies import (
     policy_to_dict,
 )
 from manyi.complaints.tables import Complaint, ComplaintPolicy
+from manyi.db import is_read_only
 from manyi.errors import InvalidInput
 
 DEFAULT_POLICY = "cbirc-2020"
@@ -38,20 +39,33 @@ def zone(tz: str) -> ZoneInfo:
     return zone_for(tz)
 
 
-def ensure_policies(session: Session) -> None:
-    """Store the preset policies once (idempotent); cbirc-2020 is the default."""
+def _missing_presets(session: Session) -> list[ComplaintPolicy]:
+    """The preset policies not stored yet, as new rows; cbirc-2020 is the default."""
     known = set(session.scalars(select(ComplaintPolicy.code)))
     has_default = session.scalar(select(ComplaintPolicy.code).where(ComplaintPolicy.is_default))
-    for code, policy in PRESETS.items():
-        if code not in known:
-            session.add(
-                ComplaintPolicy(
-                    code=code,
-                    definition=policy_to_dict(policy),
-                    is_default=code == DEFAULT_POLICY and has_default is None,
-                )
-            )
+    return [
+        ComplaintPolicy(
+            code=code,
+            definition=policy_to_dict(policy),
+            is_default=code == DEFAULT_POLICY and has_default is None,
+        )
+        for code, policy in PRESETS.items()
+        if code not in known
+    ]
+
+
+def ensure_policies(session: Session) -> list[ComplaintPolicy]:
+    """Store the preset policies once (idempotent).
+
+    In a read-only unit of work nothing is stored: the missing presets are returned unstored,
+    for `policy_row` to read.
+    """
+    missing = _missing_presets(session)
+    if is_read_only(session):
+        return missing
+    session.add_all(missing)
     session.flush()
+    return []
 
 
 def policy_row(session: Session, code: str | None = None) -> ComplaintPolicy:
@@ -60,11 +74,13 @@ def policy_row(session: Session, code: str | None = None) -> ComplaintPolicy:
         found = session.get(ComplaintPolicy, code)  # from the session's identity map after once
         if found is not None:
             return found
-    ensure_policies(session)
+    unstored = {row.code: row for row in ensure_policies(session)}
     if code is None:
         row = session.scalar(select(ComplaintPolicy).where(ComplaintPolicy.is_default))
+        if row is None:
+            row = next((r for r in unstored.values() if r.is_default), None)
         code = row.code if row is not None else DEFAULT_POLICY
-    found = session.get(ComplaintPolicy, code)
+    found = session.get(ComplaintPolicy, code) or unstored.get(code)
     if found is None:
         raise InvalidInput("there is no deadline policy {code}", "policy", code=code)
     return found

@@ -89,7 +89,14 @@ class Lookups:
 
 
 def scan(db: Database, now: dt.datetime, *, batch: int = 200) -> ScanReport:
-    """One pass over every case due for a look, in batches of one transaction each."""
+    """One pass over every case due for a look: claim a batch, then each case on its own.
+
+    The claim is one short transaction. Each case is then checked and committed in a
+    transaction of its own, so the audit chain's head (locked by every audited write until its
+    transaction ends) is held for one case, never for a whole batch: tellers and handlers do
+    not wait for the scan. A worker that dies leaves its claimed cases to the scan after the
+    lease; what it committed stays done.
+    """
     report = ScanReport()
     caller = system_caller(WORKER)
     lookups = Lookups()
@@ -104,14 +111,15 @@ def scan(db: Database, now: dt.datetime, *, batch: int = 200) -> ScanReport:
             ).all()
             fresh = [i for i in due if i not in looked_at]
             looked_at.update(fresh)
-            mine = claim(session, fresh, now)
-            report.lost += len(fresh) - len(mine)
-            cases = session.scalars(
-                select(Complaint).where(Complaint.id.in_(mine)).order_by(Complaint.id)
-            )
-            # Changes are written once at commit, not before every query the checks make.
-            with session.no_autoflush:
-                for complaint in cases:
+            mine = sorted(claim(session, fresh, now))
+        report.lost += len(fresh) - len(mine)
+        for complaint_id in mine:
+            with db.session() as session:
+                complaint = session.get(Complaint, complaint_id)
+                if complaint is None:
+                    continue
+                # Changes are written once at commit, not before every query the checks make.
+                with session.no_autoflush:
                     report.looked += 1
                     check(session, complaint, caller, now, report, lookups)
         if len(due) < batch or not fresh:  # each case at most once a pass

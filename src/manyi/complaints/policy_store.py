@@ -24,8 +24,10 @@ CLOSE_AFTER_MIN, CLOSE_AFTER_MAX = 1, 90
 
 
 def stored_policies(session: Session) -> list[ComplaintPolicy]:
-    """Every stored policy, by code (the settings page)."""
-    return list(session.scalars(select(ComplaintPolicy).order_by(ComplaintPolicy.code)))
+    """Every policy, by code (the settings page): the presets too, stored or not yet."""
+    unstored = clock.ensure_policies(session)
+    stored = session.scalars(select(ComplaintPolicy).order_by(ComplaintPolicy.code))
+    return sorted([*stored, *unstored], key=lambda row: row.code)
 
 
 def open_cases_per_policy(session: Session) -> dict[str, int]:

@@ -180,7 +180,7 @@ def _mark_acted(session: Session, advice: AdviceRow | None, now: dt.datetime) ->
 
 def run_due(db: Database, now: dt.datetime) -> int:
     """Evaluate every outlet with a lobby not evaluated in the last minute; returns changes."""
-    with db.session() as session:
+    with db.read() as session:
         due = list(
             session.scalars(
                 select(Unit)

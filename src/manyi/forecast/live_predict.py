@@ -67,7 +67,7 @@ def choose(session: Session, outlet: Unit, now: dt.datetime) -> PredictorChoice:
 
 def run_due(db: Database, now: dt.datetime) -> int:
     """Choose again for every outlet with a lobby whose choice is a day old; returns how many."""
-    with db.session() as session:
+    with db.read() as session:
         due = list(
             session.scalars(
                 select(Unit.id)

@@ -60,7 +60,7 @@ def last_event_id(request: Request) -> int | None:
 
 def _read(db: Database, outlet_id: int, after: int | None) -> tuple[list[realtime.Event], int]:
     """Events after `after` (minus the look-back), and the outlet's newest event id."""
-    with db.session() as session:
+    with db.read() as session:
         newest = session.scalar(
             select(func.max(LobbyEventRow.id)).where(LobbyEventRow.outlet_id == outlet_id)
         )
@@ -155,7 +155,7 @@ async def _ticket_status(
     sub = db.hub.subscribe(event_log.topic(outlet_id))
 
     def load() -> dict[str, Any]:
-        with db.session() as session:
+        with db.read() as session:
             return status(session)
 
     try:

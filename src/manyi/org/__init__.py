@@ -1,13 +1,23 @@
 """Organisation: units, staff, roles, permissions, sign-in, data scope, device tokens.
 
 Every feature builds on it: the unit tree and roles (`model`), the tables (`tables`), unit and
-staff use cases (`service`, `staff`), the data scope in SQL (`scope`), device tokens
+staff use cases (`service`, `staff`), signing in (`sign_in`),
+the data scope in SQL (`scope`), device tokens
 (`device_tokens`) and the password policy (`passwords`).
 """
 
 from manyi.org.model import Permission, Role, Scope, UnitLevel
 from manyi.org.tables import DeviceToken, Staff, StaffRole, Unit
 
-PUBLIC = ("model", "scope", "tables", "service", "staff", "device_tokens", "passwords")
+PUBLIC = (
+    "model",
+    "scope",
+    "tables",
+    "service",
+    "staff",
+    "sign_in",
+    "device_tokens",
+    "passwords",
+)
 
 __all__ = ["DeviceToken", "Permission", "Role", "Scope", "Staff", "StaffRole", "Unit", "UnitLevel"]

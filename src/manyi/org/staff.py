@@ -6,22 +6,17 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import audit
-from manyi.db import utcnow
-from manyi.errors import Conflict, Forbidden, InvalidInput, ManyiError, NotFound
+from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org import sign_in_throttle as throttle
 from manyi.org.model import PlacementError, Role, Scope, check_role_level
 from manyi.org.passwords import (
-    DUMMY_HASH,
-    LockoutPolicy,
     WeakPasswordError,
     check_policy,
     hash_password,
-    needs_rehash,
-    verify_password,
 )
 from manyi.org.scope import in_scope
 from manyi.org.service import get_unit
@@ -30,7 +25,7 @@ from manyi.org.tables import Staff, StaffRole, Unit
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
-def _record(
+def record_event(
     session: Session,
     actor: audit.Actor,
     staff: Staff,
@@ -112,7 +107,10 @@ def create_staff(
     roles: list[Role],
     password: str,
     scope: Scope | None = None,
+    prehashed: str | None = None,
 ) -> Staff:
+    """A new staff account. `prehashed` is `hash_password(password)` computed before the unit
+    of work began (as `reset_password`)."""
     username = normalise_username(username)
     if not USERNAME_RE.match(username):
         raise InvalidInput(
@@ -135,13 +133,13 @@ def create_staff(
         username=username,
         display_name=display_name,
         unit_id=unit.id,
-        password_hash=hash_password(password),
+        password_hash=prehashed or hash_password(password),
         role_rows=[StaffRole(role=r.value) for r in roles],
     )
     session.add(staff)
     session.flush()
     session.refresh(staff)
-    _record(
+    record_event(
         session,
         actor,
         staff,
@@ -202,10 +200,21 @@ def update_staff(
         staff.session_epoch += 1
     session.flush()
     if after:
-        _record(session, actor, staff, "staff.updated", {"before": before, "after": after})
+        record_event(session, actor, staff, "staff.updated", {"before": before, "after": after})
     if role_change:
-        _record(session, actor, staff, "staff.roles_changed", role_change)
+        record_event(session, actor, staff, "staff.roles_changed", role_change)
     return staff
+
+
+def hash_ahead(password: str, username: str = "") -> str | None:
+    """`hash_password(password)` for a caller to make before its unit of work begins (the
+    `prehashed` of `create_staff` and `reset_password`); None for a password the policy refuses,
+    which the service then refuses in words."""
+    try:
+        check_policy(password, normalise_username(username))
+    except WeakPasswordError:
+        return None
+    return hash_password(password)
 
 
 def reset_password(
@@ -214,17 +223,21 @@ def reset_password(
     staff_id: int,
     new_password: str,
     scope: Scope | None = None,
+    *,
+    prehashed: str | None = None,
 ) -> Staff:
+    """Set a new password. `prehashed` is `hash_password(new_password)` computed before the
+    unit of work began (the web does so: no write transaction waits on the hashing)."""
     staff = get_staff(session, staff_id, scope)
     try:
         check_policy(new_password, staff.username)
     except WeakPasswordError as exc:
         raise InvalidInput(str(exc), "password") from None
-    staff.password_hash = hash_password(new_password)
+    staff.password_hash = prehashed or hash_password(new_password)
     staff.failed_attempts = 0
     staff.locked_until = None
     staff.session_epoch += 1
-    _record(session, actor, staff, "staff.password_reset", {})
+    record_event(session, actor, staff, "staff.password_reset", {})
     return staff
 
 
@@ -235,157 +248,11 @@ def unlock(
     staff.failed_attempts = 0
     staff.locked_until = None
     throttle.clear_account(session, staff.username)
-    _record(session, actor, staff, "staff.unlocked", {})
-    return staff
-
-
-class SignInError(ManyiError):
-    status_code = 401
-
-
-def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    policy: LockoutPolicy,
-    now: dt.datetime | None = None,
-    client: str = "",
-) -> Staff:
-    """Check a username and password; record the attempt either way.
-
-    The failure messages never say whether the username exists, except for a locked account,
-    where the user needs to know to wait or call an admin. Failures slow the guesser down
-    (`LockoutPolicy`, `sign_in_throttle`): this address at this account, this address at any
-    account, and — only after many more — the account from anywhere. While a key waits, no
-    password is checked at all.
-    """
-    now = now or utcnow()
-    name = normalise_username(username)
-    pair, address = throttle.pair_key(client, name), throttle.address_key(client)
-    staff = by_username(session, username)
-    waiting = throttle.blocked_until(session, [pair, address], now)
-    if waiting is not None:
-        _refuse_throttled(session, staff, client, now)
-        raise _too_many(waiting, now)
-    if staff is None or not staff.active:
-        verify_password(DUMMY_HASH, password)  # same cost as a real check
-        # What was typed as the name is not recorded: it may be a password typed in the wrong
-        # field. An inactive account is named by its id.
-        audit.record(
-            session,
-            audit.SYSTEM,
-            entity_type="staff",
-            entity_id=staff.id if staff is not None else "unknown",
-            action="auth.sign_in_failed",
-            summary={"reason": "unknown or inactive", "client": client},
-            now=now,
-        )
-        waiting = throttle.count_failure(session, policy, pair, address, now)
-        if waiting is not None:
-            raise _too_many(waiting, now)
-        raise SignInError("wrong username or password")
-    if staff.is_locked(now):
-        _record(
-            session,
-            actor_of(staff),
-            staff,
-            "auth.sign_in_refused",
-            {"reason": "locked", "client": client},
-            now=now,
-        )
-        raise SignInError(
-            "account locked after repeated failures; try again later or ask an administrator"
-        )
-    if not verify_password(staff.password_hash, password):
-        failures = session.execute(  # atomic: parallel failures all count
-            update(Staff)
-            .where(Staff.id == staff.id)
-            .values(failed_attempts=Staff.failed_attempts + 1)
-            .returning(Staff.failed_attempts)
-            .execution_options(synchronize_session=False)
-        ).scalar_one()
-        locked = policy.locked_until_after_failure(failures, now)
-        if locked is not None:
-            session.execute(
-                update(Staff)
-                .where(Staff.id == staff.id)
-                .values(locked_until=locked)
-                .execution_options(synchronize_session=False)
-            )
-        session.expire(staff, ["failed_attempts", "locked_until"])
-        _record(
-            session,
-            actor_of(staff),
-            staff,
-            "auth.sign_in_failed",
-            {
-                "reason": "wrong password",
-                "failures": failures,
-                "locked": locked is not None,
-                "client": client,
-            },
-            now=now,
-        )
-        if locked is not None:
-            raise SignInError(
-                "account locked after repeated failures; try again later or ask an administrator"
-            )
-        waiting = throttle.count_failure(session, policy, pair, address, now)
-        if waiting is not None:
-            raise _too_many(waiting, now)
-        raise SignInError("wrong username or password")
-    if needs_rehash(staff.password_hash):
-        staff.password_hash = hash_password(password)
-    staff.failed_attempts = 0
-    staff.locked_until = None
-    staff.last_sign_in_at = now
-    throttle.clear(session, pair)
-    _record(session, actor_of(staff), staff, "auth.signed_in", {"client": client}, now=now)
-    return staff
-
-
-def _too_many(until: dt.datetime, now: dt.datetime) -> SignInError:
-    minutes = max(1, -(-int((until - now).total_seconds()) // 60))  # rounded up
-    return SignInError(
-        "too many failed sign-ins from this device; try again in {minutes} minutes",
-        minutes=minutes,
-    )
-
-
-def _refuse_throttled(session: Session, staff: Staff | None, client: str, now: dt.datetime) -> None:
-    summary = {"reason": "throttled", "client": client}
-    if staff is None:
-        audit.record(
-            session,
-            audit.SYSTEM,
-            entity_type="staff",
-            entity_id="unknown",
-            action="auth.sign_in_refused",
-            summary=summary,
-            now=now,
-        )
-    else:
-        _record(session, actor_of(staff), staff, "auth.sign_in_refused", summary, now=now)
-
-
-def change_password(session: Session, staff: Staff, current: str, new: str, confirm: str) -> Staff:
-    if not verify_password(staff.password_hash, current):
-        raise InvalidInput("current password is wrong", "current_password")
-    if new != confirm:
-        raise InvalidInput("the two new passwords differ", "confirm_password")
-    if new == current:
-        raise InvalidInput("the new password must differ from the current one", "new_password")
-    try:
-        check_policy(new, staff.username)
-    except WeakPasswordError as exc:
-        raise InvalidInput(str(exc), "new_password") from None
-    staff.password_hash = hash_password(new)
-    staff.session_epoch += 1
-    _record(session, actor_of(staff), staff, "auth.password_changed", {})
+    record_event(session, actor, staff, "staff.unlocked", {})
     return staff
 
 
 def record_sign_out(session: Session, staff: Staff) -> None:
     """Sign out: every session of this account ends on the server, a copied cookie included."""
     staff.session_epoch += 1
-    _record(session, actor_of(staff), staff, "auth.signed_out", {})
+    record_event(session, actor_of(staff), staff, "auth.signed_out", {})

@@ -93,7 +93,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.db = database or Database(settings.database_url, settings.session_info)
+    app.state.db = database or Database(
+        settings.database_url, settings.session_info, shared_with_processes=settings.web_workers > 1
+    )
     counter_runtime.start(settings.counter_adapters)  # the counter's core, readers, PIN pads
     plug_features()
     # Inside the session (added first: the last added is outermost), so its page can use it.

@@ -106,9 +106,17 @@ class Principal:
 # --- Database session per request ----------------------------------------
 
 
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def db_session(request: Request) -> Iterator[Session]:
-    """A unit of work per request, committed before the response is sent."""
-    with request.app.state.db.session() as session:
+    """A unit of work per request, committed before the response is sent.
+
+    A GET (HEAD, OPTIONS) only reads: it gets a read-only unit of work, which on SQLite never
+    takes the write lock, so pages and screens do not queue behind the kiosks and tellers.
+    """
+    db = request.app.state.db
+    with db.read() if request.method in READING_METHODS else db.session() as session:
         yield session
 
 
@@ -163,6 +171,18 @@ def sign_in_session(request: Request, staff: Staff) -> None:
     csrf_token(request)
 
 
+def _principal(request: Request, session: Session) -> Principal | None:
+    """Who is signed in. A request that may write reads it in a read-only unit of work of its
+    own, so the request's write transaction starts only when its handler first needs the
+    database (after the form is parsed, a password hashed, a file read)."""
+    if request.method in READING_METHODS:
+        staff = load_staff(request, session)
+        return None if staff is None else Principal.of(staff)
+    with request.app.state.db.read() as reading:
+        staff = load_staff(request, reading)
+        return None if staff is None else Principal.of(staff)
+
+
 def _mark(func: Callable[..., Any], kind: str, permissions: tuple[Permission, ...] = ()) -> None:
     func.__manyi_access__ = (kind, permissions)  # type: ignore[attr-defined]
 
@@ -173,10 +193,9 @@ def require(*permissions: Permission) -> Any:
     def dependency(
         request: Request, _csrf: None = Depends(csrf_guard), session: Session = DbSession
     ) -> Principal:
-        staff = load_staff(request, session)
-        if staff is None:
+        principal = _principal(request, session)
+        if principal is None:
             raise NotSignedIn()
-        principal = Principal.of(staff)
         request.state.principal = principal
         if any(p not in principal.permissions for p in permissions):
             raise PermissionDenied()
@@ -250,7 +269,8 @@ async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """
 
     def run() -> T:
-        with request.app.state.db.session() as session:
+        db = request.app.state.db
+        with db.read() if request.method in READING_METHODS else db.session() as session:
             return work(session)
 
     return await run_in_threadpool(run)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from manyi.db import Session
+from manyi.errors import ManyiError
+from manyi.org import sign_in as sign_in_service
 from manyi.org import staff as staff_service
 from manyi.org.passwords import LockoutPolicy
 from manyi.org.tables import Staff
@@ -44,8 +46,7 @@ def signin(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
-    _visitor: Staff | None = public(),
-    session: Session = DbSession,
+    _visitor: None = public(identify=False),
 ) -> Response:
     settings = request.app.state.settings
     policy = LockoutPolicy(settings.lockout_threshold, settings.lockout_minutes)
@@ -63,10 +64,11 @@ def signin(
             status_code=400,
         )
     try:
-        staff = staff_service.authenticate(session, username, password, policy, client=client)
-    except staff_service.SignInError as exc:
-        # The failed attempt is recorded (and may lock the account): keep it.
-        session.commit()
+        # Its own units of work: the password is checked with no transaction open.
+        staff = sign_in_service.sign_in(
+            request.app.state.db, username, password, policy, client=client
+        )
+    except sign_in_service.SignInError as exc:  # the failed attempt is recorded
         return render(
             request,
             "signin.html",
@@ -116,19 +118,13 @@ def change_password(
     new_password: Annotated[str, Form()] = "",
     confirm_password: Annotated[str, Form()] = "",
     principal: Principal = require(),
-    session: Session = DbSession,
 ) -> Response:
-    from manyi.errors import ManyiError
-
     _ = translator(request_language(request))
-    staff = session.get(Staff, principal.id)
-    assert staff is not None
     try:
-        staff_service.change_password(
-            session, staff, current_password, new_password, confirm_password
+        staff = sign_in_service.change_own_password(
+            request.app.state.db, principal.id, current_password, new_password, confirm_password
         )
     except ManyiError as exc:
-        session.rollback()
         return render(
             request,
             "password.html",

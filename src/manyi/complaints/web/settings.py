@@ -88,7 +88,6 @@ def _settings_context(
         ]
         context["parents"] = [c for c in rows if not c.parent_code and c.active]
     elif context["tab"] == "policies":
-        clock.ensure_policies(session)
         policies = policy_store.stored_policies(session)
         context["policies"] = [
             (

@@ -71,6 +71,7 @@ def create_staff(
         "unit_id": int_or_none(unit_id),
         "roles": roles or [],
     }
+    prehashed = staff_service.hash_ahead(password, username)  # before the unit of work
     try:
         person = staff_service.create_staff(
             session,
@@ -81,6 +82,7 @@ def create_staff(
             roles=_roles(roles or []),
             password=password,
             scope=principal.scope,
+            prehashed=prehashed,
         )
     except ManyiError as exc:
         context = _staff_form_context(session, principal, person=None, values=values)
@@ -146,8 +148,11 @@ def reset_staff_password(
     principal: Principal = require(Permission.STAFF_MANAGE),
     session: Session = DbSession,
 ) -> Response:
+    prehashed = staff_service.hash_ahead(password)  # before the unit of work
     try:
-        staff_service.reset_password(session, principal.actor, staff_id, password, principal.scope)
+        staff_service.reset_password(
+            session, principal.actor, staff_id, password, principal.scope, prehashed=prehashed
+        )
     except ManyiError as exc:
         session.rollback()
         person = staff_service.get_staff(session, staff_id, principal.scope)
