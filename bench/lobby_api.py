@@ -148,6 +148,7 @@ def prepare(url: str, n_kiosks: int, n_tellers: int) -> Fixture:
                 kind="counter_pad",
                 name=f"pad {n}",
                 valid_days=1,
+                counter=n,  # a calling pad is bound to its counter
             )[1]
             for n in numbers
         }
