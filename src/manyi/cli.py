@@ -101,6 +101,25 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"database at {_redact(settings.database_url)} is at {revision}")
 
 
+@db_app.command("reseal")
+def db_reseal(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, change nothing.")] = False,
+) -> None:
+    """Seal personal data again under the current MANYI_DATA_KEY, after a key rotation: when
+    nothing is left under a retired key, it can leave MANYI_DATA_RETIRED_KEYS."""
+    from manyi import reseal
+
+    settings = cli_support.settings()
+    database = cli_support.database(settings)
+    with database.session() as session:
+        report = reseal.reseal(session, settings.data_keys, dry_run=dry_run)
+    verb = "would be sealed" if dry_run else "sealed"
+    total = sum(report.resealed.values())
+    typer.echo(f"{total} values {verb} again under data key {report.key_id}")
+    for place, count in sorted(report.resealed.items()):
+        typer.echo(f"  {place}: {count}")
+
+
 def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -4,7 +4,8 @@ Read back with plain SQL, as someone holding a copy of the database would: no co
 name, phone or ID number, and no pre-fill or bundle value, is there in clear; the indexes are
 HMACs that a plain SHA-256 of the number does not match. What used the plaintext still works:
 repeat complaints are spotted, the complainant finds the case with the query code, staff find
-it by phone, ID number or name, the counter opens the bundle from the pre-fill code.
+it by phone, ID number or name, the counter opens the bundle from the pre-fill code. After a
+key rotation, `manyi db reseal` moves every value to the new key.
 """
 
 from __future__ import annotations
@@ -14,13 +15,22 @@ import zoneinfo
 
 import pytest
 from sqlalchemy import select, text
+from typer.testing import CliRunner
 
+from manyi import sealed
+from manyi.cli import app as cli_app
 from manyi.complaints import intake, public_status, queries
 from manyi.complaints.tables import Complaint
+from manyi.config import get_settings
 from manyi.counter import bundles, prefill
 from manyi.counter.tables import CounterBundle, CounterBundleItem, CounterCorrection, CounterPrefill
 from manyi.db import Database
-from manyi.sealed import SealError
+from manyi.sealed import (
+    DEVELOPMENT_BLIND_INDEX_PEPPER,
+    DEVELOPMENT_DATA_KEYS,
+    DataKeys,
+    SealError,
+)
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
 from tests.conftest import FIXED_NOW, Bank
 from tests.counter_helpers import OPENING, Sim, act, open_bundle, opening_values, submit
@@ -152,3 +162,44 @@ def test_pre_fills_bundles_and_corrections_store_no_value_in_clear(db: Database,
         row = session.scalar(select(CounterPrefill))
         assert row is not None and row.form_values["id_number"] == "11010519491231002X"
         assert prefill.find_prefill(session, code, T0).id == row.id
+
+
+OLD_KEY = "old:" + "3c9a51e07bd2f4681a2e5c7d9f0b3e6a8c1d4f7a2b5e8c0d3f6a9b1e4c7d0a2f"
+NEW_KEY = "new:" + "a17f3e9c05b8d2614e7a9c3f0b6d8e2a5c1f4b7e9d0a3c6f8b2e5d1a4c7f0b3e"
+
+
+def test_after_a_rotation_reseal_moves_every_value_to_the_new_key(
+    db: Database, cb: ComplaintBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key rotation procedure (docs/security.md): new key current, old key retired,
+    `manyi db reseal`, then the old key can go."""
+    sealed.install(DataKeys.of(OLD_KEY, pepper=DEVELOPMENT_BLIND_INDEX_PEPPER))
+    monkeypatch.setenv("MANYI_DATABASE_URL", db.url)
+    monkeypatch.setenv("MANYI_DATA_KEY", NEW_KEY)
+    monkeypatch.setenv("MANYI_DATA_RETIRED_KEYS", OLD_KEY)
+    get_settings.cache_clear()
+    try:
+        made = file(db, cb)
+        columns = "complainant_name, complainant_phone, complainant_id_number"
+        [before] = raw(db, f"SELECT {columns} FROM complaints")
+        assert all(str(value).startswith("v1.old.") for value in before)
+        runner = CliRunner()
+        dry = runner.invoke(cli_app, ["db", "reseal", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert "3 values would be sealed again under data key new" in dry.output
+        assert raw(db, f"SELECT {columns} FROM complaints") == [before]
+        done = runner.invoke(cli_app, ["db", "reseal"])
+        assert done.exit_code == 0 and "3 values sealed again" in done.output
+        assert "complaints.complainant_phone: 1" in done.output
+        [after] = raw(db, f"SELECT {columns} FROM complaints")
+        assert all(str(value).startswith("v1.new.") for value in after)
+        again = runner.invoke(cli_app, ["db", "reseal"])
+        assert "0 values sealed again" in again.output
+        # The old key leaves the settings: everything still opens.
+        sealed.install(DataKeys.of(NEW_KEY, pepper=DEVELOPMENT_BLIND_INDEX_PEPPER))
+        with db.session() as session:
+            case = public_status.find(session, made.complaint.reference, made.query_code)
+            assert case is not None and case.complainant_id_number == ID_NUMBER
+    finally:
+        sealed.install(DEVELOPMENT_DATA_KEYS)
+        get_settings.cache_clear()
