@@ -107,12 +107,14 @@ def db_reseal(
 ) -> None:
     """Seal personal data again under the current MANYI_DATA_KEY, after a key rotation: when
     nothing is left under a retired key, it can leave MANYI_DATA_RETIRED_KEYS."""
-    from manyi import reseal
+    from manyi import audit, reseal
+    from manyi.db import utcnow
 
     settings = cli_support.settings()
     database = cli_support.database(settings)
     with database.session() as session:
-        report = reseal.reseal(session, settings.data_keys, dry_run=dry_run)
+        actor = audit.Actor(id=None, name="cli")
+        report = reseal.reseal(session, actor, settings.data_keys, utcnow(), dry_run=dry_run)
     verb = "would be sealed" if dry_run else "sealed"
     total = sum(report.resealed.values())
     typer.echo(f"{total} values {verb} again under data key {report.key_id}")

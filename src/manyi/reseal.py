@@ -12,6 +12,7 @@ read and written as stored text, never through the ORM, in batches of `BATCH` ro
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from manyi import audit
 from manyi.db import EncryptedJSON, EncryptedText
 from manyi.models import Base
 from manyi.sealed import DataKeys, is_sealed
@@ -54,11 +56,33 @@ def sealed_columns() -> Iterator[SealedColumns]:
             yield SealedColumns(table.name, key.name, places)
 
 
-def reseal(session: Session, keys: DataKeys, *, dry_run: bool = False) -> ResealReport:
-    """Seal again under `keys.current_id` every value sealed under another key."""
+def reseal(
+    session: Session,
+    actor: audit.Actor,
+    keys: DataKeys,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+) -> ResealReport:
+    """Seal again under `keys.current_id` every value sealed under another key; a run that
+    changed something is recorded on the audit chain (how many, from which keys, to which)."""
     report = ResealReport(key_id=keys.current_id, dry_run=dry_run)
     for columns in sealed_columns():
         _reseal_table(session, keys, columns, report)
+    if report.resealed and not dry_run:
+        audit.record(
+            session,
+            actor,
+            entity_type="personal_data",
+            entity_id="reseal",
+            action="personal_data.resealed",
+            summary={
+                "key_id": keys.current_id,
+                "values": sum(report.resealed.values()),
+                "from": sorted(kid for kid in report.found if kid != keys.current_id),
+            },
+            now=now,
+        )
     return report
 
 

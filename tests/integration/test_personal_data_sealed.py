@@ -195,6 +195,10 @@ def test_after_a_rotation_reseal_moves_every_value_to_the_new_key(
         assert all(str(value).startswith("v1.new.") for value in after)
         again = runner.invoke(cli_app, ["db", "reseal"])
         assert "0 values sealed again" in again.output
+        recorded = raw(
+            db, "SELECT summary FROM audit_events WHERE action = 'personal_data.resealed'"
+        )
+        assert len(recorded) == 1 and '"from":["old"]' in str(recorded[0][0])
         # The old key leaves the settings: everything still opens.
         sealed.install(DataKeys.of(NEW_KEY, pepper=DEVELOPMENT_BLIND_INDEX_PEPPER))
         with db.session() as session:
