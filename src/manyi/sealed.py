@@ -15,12 +15,12 @@ The envelope, as stored::
   key id's envelope, fails to open instead of showing up where it does not belong.
 * The key id names the key (a fingerprint, or the id given with it), so keys can rotate: new
   values take the current key, and a retired key still opens what it sealed until the rows are
-  sealed again (`manyi personal-data reseal`).
+  sealed again (`manyi db reseal`).
 * An empty value ("") is stored as it is: it says only that the field was not filled, and
   keeps `complainant_name != ''` working for the retention purge.
 
 Blind index: HMAC-SHA-256 under a separate secret, the pepper, of a purpose and the
-normalised value (``"mobile\\x00 13812345678"``). Equal values give equal indexes, so exact
+normalised value (``"mobile\\x0013812345678"``). Equal values give equal indexes, so exact
 look-ups work ("the same complainant", "the case with this phone number"), and that equality is
 all the index tells: without the pepper nobody can test guesses against it, which a plain hash
 of an 11-digit phone number or a 40-bit code could not stop.
