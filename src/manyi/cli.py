@@ -115,6 +115,27 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"database at {_redact(settings.database_url)} is at {revision}")
 
 
+@db_app.command("reseal")
+def db_reseal(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, change nothing.")] = False,
+) -> None:
+    """Seal personal data again under the current MANYI_DATA_KEY, after a key rotation: when
+    nothing is left under a retired key, it can leave MANYI_DATA_RETIRED_KEYS."""
+    from manyi import audit, reseal
+    from manyi.db import utcnow
+
+    settings = cli_support.settings()
+    database = cli_support.database(settings)
+    with database.session() as session:
+        actor = audit.Actor(id=None, name="cli")
+        report = reseal.reseal(session, actor, settings.data_keys, utcnow(), dry_run=dry_run)
+    verb = "would be sealed" if dry_run else "sealed"
+    total = sum(report.resealed.values())
+    typer.echo(f"{total} values {verb} again under data key {report.key_id}")
+    for place, count in sorted(report.resealed.items()):
+        typer.echo(f"  {place}: {count}")
+
+
 def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from manyi import sealed
 from manyi.audit.keys import (
     DEVELOPMENT_AUDIT_KEY,
     MIN_KEY_LENGTH,
@@ -74,6 +75,12 @@ class Settings(BaseSettings):
     audit_retired_keys: str = ""
     audit_anchor_dir: Path | None = None
     audit_anchor_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # Personal data at rest (manyi.sealed): the AES-256-GCM key that seals names, phone and ID
+    # numbers and form values (`[id:]base64-or-hex`, 32 bytes), retired keys that still open
+    # older values (comma-separated), and the pepper of the keyed blind indexes.
+    data_key: str = sealed.DEVELOPMENT_DATA_KEY
+    data_retired_keys: str = ""
+    blind_index_pepper: str = sealed.DEVELOPMENT_BLIND_INDEX_PEPPER
     # Where a customer's phone reaches manyi's public pages (the pre-fill), e.g.
     # https://manyi.example-bank.cn: what the lobby poster's QR code holds. Empty: no poster.
     public_base_url: str = ""
@@ -98,6 +105,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
             ) from exc
+        return value
+
+    @field_validator("data_key")
+    @classmethod
+    def _data_key(cls, value: str) -> str:
+        sealed.parse_key(value)  # ValueError says what a key looks like
+        return value
+
+    @field_validator("data_retired_keys")
+    @classmethod
+    def _retired_data_keys(cls, value: str) -> str:
+        for key in value.split(","):
+            if key.strip():
+                sealed.parse_key(key)
         return value
 
     @field_validator("trusted_proxies")
@@ -164,6 +185,11 @@ class Settings(BaseSettings):
                     " repetitive in production (e.g. `python -c 'import secrets;"
                     " print(secrets.token_urlsafe(48))'`)"
                 )
+            _refuse_weak_data_keys(self.data_key, self.blind_index_pepper)
+        try:
+            self.data_keys  # noqa: B018 (two different keys with one id are refused here)
+        except ValueError as exc:
+            raise ValueError(f"MANYI_DATA_RETIRED_KEYS: {exc}") from None
         refuse_development_secret_off_loopback(self.secret_key, self.host)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'manyi.sqlite3'}"
@@ -185,6 +211,12 @@ class Settings(BaseSettings):
         return keys_from_settings(self.audit_key, self.audit_retired_keys)
 
     @property
+    def data_keys(self) -> sealed.DataKeys:
+        return sealed.keys_from_settings(
+            self.data_key, self.data_retired_keys, self.blind_index_pepper
+        )
+
+    @property
     def demo_mode(self) -> bool:
         """Shortcuts for trying manyi out (the simulated reader reading the form's own card)."""
         return not self.is_production
@@ -192,11 +224,30 @@ class Settings(BaseSettings):
     @property
     def session_info(self) -> dict[str, object]:
         """What every database session carries (`Database(url, settings.session_info)`)."""
-        return {SESSION_INFO_KEY: self.audit_keys}
+        return {SESSION_INFO_KEY: self.audit_keys, sealed.SESSION_INFO_KEY: self.data_keys}
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+
+def _refuse_weak_data_keys(data_key: str, pepper: str) -> None:
+    """Production seals personal data under private keys only (see docs/security.md)."""
+    kid, key = sealed.parse_key(data_key)
+    if key == sealed.parse_key(sealed.DEVELOPMENT_DATA_KEY)[1]:
+        raise ValueError("MANYI_DATA_KEY must be set to a private key in production")
+    if len(set(key)) < 16:
+        raise ValueError(
+            f"MANYI_DATA_KEY (key id {kid}) is too regular to be random: use 32 random bytes"
+        )
+    if not pepper or pepper == sealed.DEVELOPMENT_BLIND_INDEX_PEPPER:
+        raise ValueError("MANYI_BLIND_INDEX_PEPPER must be set to a private value in production")
+    if len(pepper) < sealed.MIN_PEPPER_BYTES or len(set(pepper)) < 10:
+        raise ValueError(
+            f"MANYI_BLIND_INDEX_PEPPER must be at least {sealed.MIN_PEPPER_BYTES} characters and"
+            " not repetitive in production (e.g. `python -c 'import secrets;"
+            " print(secrets.token_urlsafe(48))'`)"
+        )
 
 
 def _loopback(host: str) -> bool:

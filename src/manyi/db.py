@@ -8,6 +8,7 @@ Times are stored as timezone-aware UTC; SQLite keeps them as ISO text, so the
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, Text, create_engine, event, text
 from sqlalchemy.engine import Dialect
 
 # Re-exported: web modules type their session with it and import nothing from SQLAlchemy.
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session as Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
-from manyi import realtime
+from manyi import realtime, sealed
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "manyi_read_only"  # execution option of `Database.read`'s connections
@@ -64,6 +65,59 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Text sealed at rest with AES-256-GCM (`manyi.sealed`), bound to its `place`.
+
+    `place` names the column ("complaints.complainant_phone"): a value copied into another
+    column fails to open. The keys are the process keyring (`sealed.install`, done by
+    `Database`): a column type has no session to carry them. "" is stored as it is. A column
+    of this type can be compared only with "" in SQL; look-ups use a blind index column.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, place: str) -> None:
+        super().__init__()
+        self.place = place
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else sealed.keyring().seal(value, self.place)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else sealed.keyring().open(value, self.place)
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value sealed at rest as one envelope (see `EncryptedText`).
+
+    Empty containers are stored as the plain texts "{}" and "[]" (they hold nothing), so a
+    query can still tell a blanked row (`cast(column, Text) != "{}"`). SQL None is NULL.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, place: str) -> None:
+        super().__init__()
+        self.place = place
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value == {} or value == []:
+            return json.dumps(value)
+        plain = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return sealed.keyring().seal(plain, self.place)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value in ("{}", "[]"):
+            return json.loads(value)
+        return json.loads(sealed.keyring().open(value, self.place))
 
 
 def utcnow() -> dt.datetime:
@@ -124,11 +178,14 @@ class Database:
         shared_with_processes: bool = False,
     ) -> None:
         """`session_info` is handed to every session (`Session.info`): the audit keys, say.
+        Its data keys (`sealed.SESSION_INFO_KEY`; the development keys when it has none) also
+        become the process keyring that encrypted columns use (`sealed.install`).
 
         `shared_with_processes`: other processes serve the same SQLite file (`manyi serve
         --workers N`), so live subscribers must hear of their commits too (`realtime.Hub`).
         """
         self.url = url
+        sealed.install(sealed.keys_of(session_info or {}))
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(
             self.engine, expire_on_commit=False, info=dict(session_info or {})

@@ -27,23 +27,26 @@ both ends shows at most its last few characters.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Protocol
 
 __all__ = [
+    "BlindIndex",
     "check_card_number",
     "check_mobile",
     "check_resident_id",
     "id_check_char",
+    "id_index",
     "luhn_ok",
     "mask_card",
     "mask_id",
     "mask_name",
     "mask_phone",
+    "name_index",
     "person_key",
+    "phone_index",
     "resident_id_ok",
 ]
 
@@ -238,7 +241,13 @@ def _mask_word(word: str) -> str:
     return word[0] + _MASK * (len(word) - 1)
 
 
-# --- repeat complainant key ---------------------------------------------------
+# --- blind indexes: the same person, found without storing the number ----------------
+
+
+class BlindIndex(Protocol):
+    """What computes a keyed blind index (`manyi.sealed.DataKeys`)."""
+
+    def blind_index(self, purpose: str, value: str) -> str: ...
 
 
 def person_key(
@@ -246,29 +255,49 @@ def person_key(
     phone: str | None,
     name: str | None = None,
     *,
-    pepper: bytes | None = None,
+    keys: BlindIndex,
 ) -> str | None:
     """A stable key for "the same complainant", used to spot repeat complaints.
 
-    The key is the SHA-256 hex digest of the normalised resident ID when that
-    is valid, else of the normalised mobile number when that is valid, else
-    None (the person cannot be recognised). It is a hash so that the repeat
-    index never holds raw ID or phone numbers. Both number spaces are small
-    enough to enumerate, so a plain hash is pseudonymisation, not anonymity:
-    pass a secret `pepper` (kept outside the database) to get an HMAC-SHA256
-    instead, which cannot be reversed without the secret.
+    The key is the blind index of the normalised resident ID when that is valid
+    (`id_index`), else of the normalised mobile number when that is valid
+    (`phone_index`), else None (the person cannot be recognised). A blind index
+    is an HMAC-SHA-256 under a secret pepper kept outside the database: both
+    number spaces are small enough to enumerate, so a plain hash would give the
+    numbers back to anyone holding the table.
 
     `name` is accepted so callers can pass the whole complainant, but it never
     enters the key: names are not unique and are written inconsistently
     (张三 / 张 三 / Zhang San), so it would split one person into several keys.
     """
     del name
-    value = _valid_or_none(check_resident_id, id_number) or _valid_or_none(check_mobile, phone)
-    if value is None:
+    return id_index(id_number, keys=keys) or phone_index(phone, keys=keys)
+
+
+def id_index(id_number: str | None, *, keys: BlindIndex) -> str | None:
+    """The blind index of a valid resident ID number (None for anything else)."""
+    value = _valid_or_none(check_resident_id, id_number)
+    return None if value is None else keys.blind_index("resident_id", value)
+
+
+def phone_index(phone: str | None, *, keys: BlindIndex) -> str | None:
+    """The blind index of a valid mainland mobile number (None for anything else)."""
+    value = _valid_or_none(check_mobile, phone)
+    return None if value is None else keys.blind_index("mobile", value)
+
+
+def name_index(name: str | None, *, keys: BlindIndex) -> str | None:
+    """The blind index of a name, for an exact search by name (None when empty).
+
+    The name is NFKC-normalised and case-folded, a Chinese name loses its inner
+    spaces (张 三 is 张三) and other runs of spaces become one, so the search
+    finds what a person would call the same name typed again.
+    """
+    text = unicodedata.normalize("NFKC", name or "").strip()
+    if not text:
         return None
-    if pepper is not None:
-        return hmac.new(pepper, value.encode("ascii"), hashlib.sha256).hexdigest()
-    return hashlib.sha256(value.encode("ascii")).hexdigest()
+    text = "".join(text.split()) if _CJK.search(text) else " ".join(text.split())
+    return keys.blind_index("name", text.casefold())
 
 
 def _valid_or_none(check: Callable[[str], str], text: str | None) -> str | None:

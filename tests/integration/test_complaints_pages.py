@@ -26,6 +26,7 @@ from manyi.complaints.tables import (
     ComplaintPolicy,
 )
 from manyi.db import Database
+from manyi.sealed import DEVELOPMENT_DATA_KEYS
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
 from tests.conftest import FIXED_NOW, PASSWORD, Bank
 from tests.web_helpers import csrf_of, make_client, sign_in
@@ -316,7 +317,9 @@ def test_registration_shows_the_reference_and_query_code_once(
     with db.session() as session:
         case = session.scalar(select(Complaint).where(Complaint.reference == reference.group(1)))
         assert case is not None
-        assert case.query_code_hash == intake.query_code_hash(case.reference, code.group(1))
+        assert case.query_code_hash == intake.query_code_hash(
+            case.reference, code.group(1), DEVELOPMENT_DATA_KEYS
+        )
         assert case.complainant_phone == "13912345678"
         assert set(case.flags) == {"vulnerable", "regulator"}  # repeat is detected, not chosen
         # 09:30 in Shanghai is 01:30 UTC.

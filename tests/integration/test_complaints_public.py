@@ -18,6 +18,7 @@ from manyi.db import Database
 from manyi.notify.tables import NotifyMessage
 from manyi.org.tables import Staff
 from manyi.ratelimit import RateLimitHit
+from manyi.sealed import DEVELOPMENT_DATA_KEYS
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
 from tests.conftest import FIXED_NOW, Bank
 from tests.web_helpers import CSRF_RE, make_client
@@ -164,7 +165,7 @@ def test_submitting_shows_reference_and_code_and_stores_a_web_complaint(
     assert case.responsible_unit_id == cb.unit("OUT-A") and case.state == "assigned"
     assert case.complainant_phone == PHONE and case.complainant_id_number == ID_NUMBER
     assert case.request == "希望改进叫号安排并道歉。"
-    assert case.query_code_hash == intake.query_code_hash(reference, code)
+    assert case.query_code_hash == intake.query_code_hash(reference, code, DEVELOPMENT_DATA_KEYS)
     assert code not in (case.query_code_hash or "")
     with db.session() as session:
         files = session.scalars(

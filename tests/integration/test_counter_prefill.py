@@ -15,6 +15,7 @@ from manyi.db import Database
 from manyi.errors import InvalidInput, NotFound
 from manyi.lobby.tables import LobbySettings
 from manyi.org.tables import Unit
+from manyi.sealed import DEVELOPMENT_DATA_KEYS
 from tests.conftest import Bank
 from tests.counter_helpers import call_ticket, make_sim, setup_counter, submit
 from tests.lobby_helpers import T0
@@ -63,7 +64,9 @@ def test_a_prefill_stores_normalised_values_once_and_only_the_codes_hash(counter
     assert set(code) <= set(prefill.CODE_ALPHABET)
     [row] = prefills(counter)
     assert code not in str(row.__dict__)
-    assert row.code_prefix == code[:3] and row.code_hash == prefill.code_hash(code)
+    assert row.code_prefix == code[:3] and row.code_hash == prefill.code_hash(
+        code, DEVELOPMENT_DATA_KEYS
+    )
     assert row.items == [{"code": "deposit", "version": 1}, {"code": "transfer", "version": 1}]
     # Shared fields appear once, under their own key; amounts are normalised.
     assert row.form_values["account_number"] == "6228880000000000001"

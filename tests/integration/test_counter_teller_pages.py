@@ -323,6 +323,8 @@ def test_the_card_from_the_form_shortcut_exists_only_in_demo_mode(
         var_dir=tmp_path,
         env="production",
         audit_key="k7Qp-2xVn9_Lm4Rt8Zs1Wc6Yb3Hd5Jf0Ge",
+        data_key="pilot:" + "9f1c2b7a4e6d8053c1b2a3948576f0e1d2c3b4a5968778695a4b3c2d1e0f9a8b",
+        blind_index_pepper="Xq3-vL9_pT2mR8sK1wN6yB4hD7jF0gC5zA",
         counter_allow_simulated=True,
         cookie_secure=False,
     )

@@ -70,6 +70,8 @@ RECORDED = (
         "device.token_revoked",
         "notify.page_staff",
         "audit.verified",
+        "audit.resealed",
+        "personal_data.resealed",
         "counter.catalogue.seed",
         "counter.catalogue.edit",
         "counter.prefill.submit",

@@ -15,14 +15,18 @@ from manyi.personal import (
     check_card_number,
     check_mobile,
     check_resident_id,
+    id_index,
     luhn_ok,
     mask_card,
     mask_id,
     mask_name,
     mask_phone,
+    name_index,
     person_key,
+    phone_index,
     resident_id_ok,
 )
+from manyi.sealed import DEVELOPMENT_DATA_KEY, DataKeys
 
 TODAY = dt.date(2026, 3, 10)
 PUBLISHED_SAMPLE = "11010519491231002X"  # the widely published valid example
@@ -264,29 +268,50 @@ def test_masking_any_text_never_raises_and_always_hides_something(text: str) -> 
 
 # --- repeat-complainant key -----------------------------------------------------
 
+KEYS = DataKeys.of(DEVELOPMENT_DATA_KEY, pepper="bank-secret-pepper")
+
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def keyed(purpose: str, text: str) -> str:
+    return hmac.new(b"bank-secret-pepper", f"{purpose}\x00{text}".encode(), "sha256").hexdigest()
+
+
 def test_person_key_prefers_the_id_number_then_the_mobile() -> None:
-    assert person_key(PUBLISHED_SAMPLE, "13812345678", "张三") == sha256(PUBLISHED_SAMPLE)
-    assert person_key("11010519491231002x", None, None) == sha256(PUBLISHED_SAMPLE)
-    assert person_key(None, "+86 138 1234 5678", "张三") == sha256("13812345678")
-    assert person_key("110105194912310021", "13812345678", None) == sha256("13812345678")
-    assert person_key("not an id", "not a phone", "张三") is None
-    assert person_key(None, None, "张三") is None
-    assert person_key("", "", "") is None
+    by_id, by_phone = keyed("resident_id", PUBLISHED_SAMPLE), keyed("mobile", "13812345678")
+    assert person_key(PUBLISHED_SAMPLE, "13812345678", "张三", keys=KEYS) == by_id
+    assert person_key("11010519491231002x", None, None, keys=KEYS) == by_id
+    assert person_key(None, "+86 138 1234 5678", "张三", keys=KEYS) == by_phone
+    assert person_key("110105194912310021", "13812345678", None, keys=KEYS) == by_phone
+    assert person_key("not an id", "not a phone", "张三", keys=KEYS) is None
+    assert person_key(None, None, "张三", keys=KEYS) is None
+    assert person_key("", "", "", keys=KEYS) is None
 
 
 def test_person_key_ignores_the_name_and_never_contains_the_number() -> None:
-    key = person_key(None, "13812345678", "张三")
-    assert key == person_key(None, "138 1234 5678", "Zhang San")
+    key = person_key(None, "13812345678", "张三", keys=KEYS)
+    assert key == person_key(None, "138 1234 5678", "Zhang San", keys=KEYS)
     assert key is not None and "13812345678" not in key and len(key) == 64
 
 
-def test_person_key_with_a_pepper_is_an_hmac() -> None:
-    pepper = b"bank-secret"
-    expected = hmac.new(pepper, b"13812345678", hashlib.sha256).hexdigest()
-    assert person_key(None, "13812345678", None, pepper=pepper) == expected
-    assert expected != sha256("13812345678")
+def test_person_key_is_keyed_not_a_plain_hash() -> None:
+    """Issue 16 #4: an 11-digit phone or an 18-character ID is cheap to enumerate, so a plain
+    SHA-256 gave the numbers back; the key is an HMAC under the pepper, another pepper another
+    key."""
+    key = person_key(PUBLISHED_SAMPLE, None, keys=KEYS)
+    assert key not in (sha256(PUBLISHED_SAMPLE), None)
+    other = DataKeys.of(DEVELOPMENT_DATA_KEY, pepper="another-pepper")
+    assert person_key(PUBLISHED_SAMPLE, None, keys=other) != key
+
+
+def test_search_indexes_match_what_a_person_would_call_the_same_value() -> None:
+    assert phone_index("+86 138-1234-5678", keys=KEYS) == keyed("mobile", "13812345678")
+    assert id_index("11010519491231002x", keys=KEYS) == keyed("resident_id", PUBLISHED_SAMPLE)
+    assert name_index(" 张 三 ", keys=KEYS) == name_index("张三", keys=KEYS)
+    assert name_index("John  SMITH", keys=KEYS) == name_index("john smith", keys=KEYS)
+    assert name_index("张三", keys=KEYS) != name_index("张四", keys=KEYS)
+    assert name_index("  ", keys=KEYS) is None
+    assert phone_index("12345", keys=KEYS) is None
+    assert id_index("110105194912310021", keys=KEYS) is None  # wrong check digit

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from manyi import sealed
 from manyi.config import DEVELOPMENT_SECRET_KEY, SettingsError, load_settings
+
+# Private-looking data key and pepper for production settings (any 32 random bytes would do).
+DATA_KEY = "bank2026:" + "9f1c2b7a4e6d8053c1b2a3948576f0e1d2c3b4a5968778695a4b3c2d1e0f9a8b"
+PEPPER = "Xq3-vL9_pT2mR8sK1wN6yB4hD7jF0gC5zA"
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +67,7 @@ def test_production_refuses_missing_or_default_secret(monkeypatch: pytest.Monkey
     monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
     monkeypatch.setenv("MANYI_AUDIT_KEY", "a-private-audit-key-of-enough-length-9876543210")
     monkeypatch.setenv("MANYI_COUNTER_ALLOW_SIMULATED", "true")  # a pilot, on the simulation
+    _private_data_keys(monkeypatch)
     settings = load_settings()
     assert settings.secure_cookies
 
@@ -73,6 +79,7 @@ def test_production_refuses_a_missing_default_or_weak_audit_key(
     monkeypatch.setenv("MANYI_ENV", "production")
     monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
     monkeypatch.setenv("MANYI_COUNTER_ALLOW_SIMULATED", "true")
+    _private_data_keys(monkeypatch)
     with pytest.raises(SettingsError, match="MANYI_AUDIT_KEY"):
         load_settings()  # the development default
     for weak in ("", "short-key", "a" * 64):
@@ -83,6 +90,59 @@ def test_production_refuses_a_missing_default_or_weak_audit_key(
     monkeypatch.setenv("MANYI_AUDIT_RETIRED_KEYS", "old-key-one-0123456789abcdefghij, old-two")
     keys = load_settings().audit_keys
     assert len(keys.secrets) == 3 and keys.current_id in keys.secrets
+
+
+def _private_data_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MANYI_DATA_KEY", DATA_KEY)
+    monkeypatch.setenv("MANYI_BLIND_INDEX_PEPPER", PEPPER)
+
+
+def test_production_refuses_a_missing_default_or_weak_data_key_or_pepper(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 16 #4: personal data is sealed under the bank's own key and indexed under its own
+    pepper in production; the public development ones are refused, and so is a weak one."""
+    monkeypatch.setenv("MANYI_ENV", "production")
+    monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
+    monkeypatch.setenv("MANYI_AUDIT_KEY", "k7Qp-2xVn9_Lm4Rt8Zs1Wc6Yb3Hd5Jf0Ge")
+    monkeypatch.setenv("MANYI_COUNTER_ALLOW_SIMULATED", "true")
+    monkeypatch.setenv("MANYI_BLIND_INDEX_PEPPER", PEPPER)
+    with pytest.raises(SettingsError, match="MANYI_DATA_KEY"):
+        load_settings()  # the development default
+    for weak in ("00" * 32, "short", "not base64 at all!", "a" * 43 + "="):
+        monkeypatch.setenv("MANYI_DATA_KEY", weak)
+        with pytest.raises(SettingsError, match="MANYI_DATA_KEY"):
+            load_settings()
+    monkeypatch.setenv("MANYI_DATA_KEY", DATA_KEY)
+    monkeypatch.delenv("MANYI_BLIND_INDEX_PEPPER")
+    with pytest.raises(SettingsError, match="MANYI_BLIND_INDEX_PEPPER"):
+        load_settings()
+    for weak in ("", "short-pepper", "p" * 64):
+        monkeypatch.setenv("MANYI_BLIND_INDEX_PEPPER", weak)
+        with pytest.raises(SettingsError, match="MANYI_BLIND_INDEX_PEPPER"):
+            load_settings()
+    monkeypatch.setenv("MANYI_BLIND_INDEX_PEPPER", PEPPER)
+    old = "2025:" + "11" * 16 + "2233445566778899aabbccddeeff0011"
+    monkeypatch.setenv("MANYI_DATA_RETIRED_KEYS", old)
+    keys = load_settings().data_keys
+    assert keys.current_id == "bank2026" and set(keys.keys) == {"bank2026", "2025"}
+    assert keys.pepper == PEPPER.encode()
+    info = load_settings().session_info
+    assert info[sealed.SESSION_INFO_KEY] == keys
+
+
+def test_two_data_keys_with_one_id_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MANYI_DATA_KEY", DATA_KEY)
+    monkeypatch.setenv("MANYI_DATA_RETIRED_KEYS", "bank2026:" + "ab" * 32)
+    with pytest.raises(SettingsError, match="MANYI_DATA_RETIRED_KEYS"):
+        load_settings()
+
+
+def test_development_has_clear_default_data_keys() -> None:
+    settings = load_settings()
+    assert settings.data_keys == sealed.DEVELOPMENT_DATA_KEYS
+    assert settings.data_keys.current_id == "dev"
+    assert "do-not-use" in settings.blind_index_pepper
 
 
 def test_development_has_a_clear_default_audit_key() -> None:
@@ -172,6 +232,7 @@ def test_production_refuses_the_simulated_counter_unless_a_pilot_allows_it(
     monkeypatch.setenv("MANYI_ENV", "production")
     monkeypatch.setenv("MANYI_SECRET_KEY", "a-real-secret-of-enough-length-0123456789")
     monkeypatch.setenv("MANYI_AUDIT_KEY", "k7Qp-2xVn9_Lm4Rt8Zs1Wc6Yb3Hd5Jf0Ge")
+    _private_data_keys(monkeypatch)
     with pytest.raises(SettingsError, match="MANYI_COUNTER_ALLOW_SIMULATED"):
         load_settings()
     monkeypatch.setenv("MANYI_COUNTER_ALLOW_SIMULATED", "true")

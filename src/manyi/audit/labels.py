@@ -28,6 +28,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("lobby.", "Lobby"),
     ("notify.", "Notification"),
     ("audit.", "Audit chain"),
+    ("personal_data.", "Personal data"),
 )
 
 # What was done: the rest of the id after its family.
@@ -110,6 +111,7 @@ VERBS: dict[str, str] = {
     "default": "made the default",
     "close_after": "closing rule set",
     "purge": "anonymised after the retention period",
+    "resealed": "sealed again under the current key",
 }
 
 

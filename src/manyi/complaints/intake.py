@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from manyi import audit
+from manyi import audit, sealed
 from manyi.complaints import clock
 from manyi.complaints.access import Caller
 from manyi.complaints.categories import check_code
@@ -29,7 +29,8 @@ from manyi.complaints.timeline import add_event
 from manyi.errors import InvalidInput
 from manyi.org.model import Permission
 from manyi.org.tables import Staff, Unit
-from manyi.personal import check_mobile, check_resident_id, person_key
+from manyi.personal import check_mobile, check_resident_id, name_index, person_key, phone_index
+from manyi.sealed import DataKeys
 
 SUBJECT_MAX = 200
 TEXT_MAX = 5000
@@ -86,8 +87,15 @@ class Registered:
     query_code: str  # shown once to the complainant; only its hash is stored
 
 
-def query_code_hash(reference: str, code: str) -> str:
-    return hashlib.sha256(f"{reference}:{code.strip().upper()}".encode()).hexdigest()
+def query_code_hash(reference: str, code: str, keys: DataKeys) -> str:
+    """The blind index of a case's query code: HMAC-SHA-256 under the pepper.
+
+    It is taken over the SHA-256 of reference and code that manyi stored before the index was
+    keyed, so that migration 0016 could key the stored hashes in place (the codes are not kept).
+    Without the pepper a 40-bit code cannot be tested against it.
+    """
+    digest = hashlib.sha256(f"{reference}:{code.strip().upper()}".encode()).hexdigest()
+    return keys.blind_index("query_code", digest)
 
 
 def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
@@ -211,10 +219,12 @@ def register(
         if session.get(Staff, staff_id) is None:
             raise InvalidInput("there is no staff member {id}", "named_staff_ids", id=staff_id)
     policy = clock.policy_row(session, policy_code)
+    keys = sealed.keys_of(session.info)
     key = person_key(
         form.complainant_id_number or None,
         form.complainant_phone or None,
         form.complainant_name or None,
+        keys=keys,
     )
     flags = list(form.flags)
     if key is not None and session.scalar(select(func.count()).where(Complaint.person_key == key)):
@@ -239,6 +249,8 @@ def register(
         complainant_email=form.complainant_email,
         complainant_address=form.complainant_address,
         person_key=key,
+        complainant_phone_index=phone_index(form.complainant_phone, keys=keys),
+        complainant_name_index=name_index(form.complainant_name, keys=keys),
         registered_unit_id=home.id,
         responsible_unit_id=responsible.id,
         responsible_unit_path=responsible.path,
@@ -258,7 +270,7 @@ def register(
     local_day = received_at.astimezone(clock.zone(responsible.timezone)).date()
     complaint.reference = f"TS{local_day:%Y%m%d}{complaint.id:07d}"
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-    complaint.query_code_hash = query_code_hash(complaint.reference, code)
+    complaint.query_code_hash = query_code_hash(complaint.reference, code, keys)
     for staff_id in form.named_staff_ids:
         session.add(
             ComplaintNamedStaff(complaint_id=complaint.id, staff_id=staff_id, reason="named")

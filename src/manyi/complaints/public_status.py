@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from manyi import sealed
 from manyi.complaints import clock, intake, resolution
 from manyi.complaints.access import Caller, system_caller
 from manyi.complaints.domain.model import OPEN_STATES, Action, CloseReason, State, ancestor_ids
@@ -67,7 +68,7 @@ def find(session: Session, reference: str, code: str) -> Complaint | None:
     reference, code = normalise_reference(reference), normalise_code(code)
     complaint = by_reference(session, reference) if reference else None
     expected = complaint.query_code_hash if complaint is not None else None
-    given = intake.query_code_hash(reference, code)
+    given = intake.query_code_hash(reference, code, sealed.keys_of(session.info))
     if complaint is None or not expected or not code:
         return None
     return complaint if hmac.compare_digest(expected, given) else None

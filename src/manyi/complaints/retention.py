@@ -2,11 +2,12 @@
 
 The regulation asks a bank to keep complaint records for at least three years; past the bank's
 own retention (`MANYI_COMPLAINT_RETENTION_DAYS`, never less than that) `purge` removes what
-identifies or describes the person: the complainant's name, numbers and addresses, the person
-key, the free texts (subject, account, request, decision, root cause, timeline notes and
-details) and the attached files. What statistics need stays: reference, dates, unit, channel,
-business and cause, flags, states, deadlines and the outcome. A case is anonymised once; the run
-is recorded on the audit chain. `dry_run` says what would be done and changes nothing.
+identifies or describes the person: the complainant's name, numbers and addresses, their blind
+indexes (the person key, the phone's and the name's), the free texts (subject, account, request,
+decision, root cause, timeline notes and details) and the attached files. What statistics need
+stays: reference, dates, unit, channel, business and cause, flags, states, deadlines and the
+outcome. A case is anonymised once; the run is recorded on the audit chain. `dry_run` says what
+would be done and changes nothing.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def purge(
 def _anonymise(session: Session, case: Complaint) -> None:
     case.complainant_name = case.complainant_phone = case.complainant_id_number = ""
     case.complainant_email = case.complainant_address = ""
-    case.person_key = None
+    case.person_key = case.complainant_phone_index = case.complainant_name_index = None
     case.query_code_hash = None  # nobody can look it up any more
     case.subject = ANONYMISED
     case.description = ANONYMISED

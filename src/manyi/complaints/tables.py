@@ -21,10 +21,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from manyi.db import Base, UTCDateTime, utcnow
+from manyi.db import Base, EncryptedText, UTCDateTime, utcnow
 
 # Hundreds of thousands of complaints a year, kept for years after closure.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _sealed(column: str) -> EncryptedText:
+    return EncryptedText(f"complaints.{column}")
+
 
 _STATES = "'registered', 'assigned', 'investigating', 'decided', 'closed', 'withdrawn'"
 
@@ -48,7 +53,8 @@ class Complaint(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
-    # HMAC of the query code the complainant got; the code itself is never stored.
+    # Blind index (HMAC under the pepper) of the query code the complainant got
+    # (intake.query_code_hash); the code itself is never stored.
     query_code_hash: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(32), default="manyi")  # or "cfpb", "csv", …
     external_id: Mapped[str | None] = mapped_column(String(64))
@@ -67,13 +73,18 @@ class Complaint(Base):
     request: Mapped[str] = mapped_column(Text, default="")  # what the complainant asks for
     product: Mapped[str] = mapped_column(String(300), default="")
 
-    complainant_name: Mapped[str] = mapped_column(String(100), default="")
-    complainant_phone: Mapped[str] = mapped_column(String(20), default="")
-    complainant_id_number: Mapped[str] = mapped_column(String(18), default="")
-    complainant_email: Mapped[str] = mapped_column(String(200), default="")
-    complainant_address: Mapped[str] = mapped_column(String(300), default="")
-    # Hash of the ID number or phone (personal.person_key) for repeat detection.
+    # Sealed at rest (AES-256-GCM, manyi.sealed): SQL sees only envelopes, and "" when empty.
+    complainant_name: Mapped[str] = mapped_column(_sealed("complainant_name"), default="")
+    complainant_phone: Mapped[str] = mapped_column(_sealed("complainant_phone"), default="")
+    complainant_id_number: Mapped[str] = mapped_column(_sealed("complainant_id_number"), default="")
+    complainant_email: Mapped[str] = mapped_column(_sealed("complainant_email"), default="")
+    complainant_address: Mapped[str] = mapped_column(_sealed("complainant_address"), default="")
+    # Keyed blind indexes (HMAC under the pepper, manyi.personal): the ID number's, else the
+    # phone's, for repeat detection and the search by ID; the phone's and the name's for the
+    # exact search by phone or name. They tell equal values apart from unequal ones, no more.
     person_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    complainant_phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    complainant_name_index: Mapped[str | None] = mapped_column(String(64), index=True)
 
     registered_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     responsible_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))

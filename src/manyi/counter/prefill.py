@@ -5,11 +5,12 @@ customer types (`merge.MergedForm.validate`, each item with its own type version
 the normalised merged values once (a shared field such as the mobile number is one value,
 not one per item) and returns a pre-fill code for the QR code and the counter.
 
-The code: 8 characters from an alphabet without 0/O and 1/I, so it can be read aloud and
-typed; 40 bits. Only a SHA-256 of it is stored, with its first three characters in clear
-to find the row. It is valid until the outlet's day ends: the lobby's closing time when
-the outlet has one and it is still ahead, else local midnight. An unknown, mistyped or
-expired code gets the same neutral "not found".
+The code: 8 characters from an alphabet without 0/O and 1/I, so it can be read aloud and typed;
+40 bits. Only a keyed blind index of it is stored (`code_hash`), with its first three characters
+in clear to find the row. The values are sealed at rest (`tables.CounterPrefill`). It is valid
+until the outlet's day ends: the lobby's closing time when the outlet has one and it is still
+ahead, else local midnight. An unknown, mistyped or expired code gets the same neutral "not
+found".
 
 Guessing codes is the web layer's to stop: the public endpoints that submit a pre-fill or
 look one up go through `manyi.ratelimit` (per client and per outlet); a code only opens a
@@ -31,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from manyi import audit
+from manyi import audit, sealed
 from manyi.counter import catalogue_store
 from manyi.counter.domain.execution import MAX_ITEMS
 from manyi.counter.domain.field_checks import compact
@@ -44,6 +45,7 @@ from manyi.lobby import layouts
 from manyi.lobby.tables import LobbySettings, LobbyTicket
 from manyi.org.model import UnitLevel
 from manyi.org.tables import Unit
+from manyi.sealed import DataKeys
 
 __all__ = [
     "CODE_ALPHABET",
@@ -90,8 +92,12 @@ class Prefilled:
         return self.prefill.expires_at
 
 
-def code_hash(code: str) -> str:
-    return hashlib.sha256(f"manyi-prefill:{code}".encode()).hexdigest()
+def code_hash(code: str, keys: DataKeys) -> str:
+    """The code's blind index: HMAC-SHA-256 under the pepper of the SHA-256 stored before the
+    index was keyed (migration 0016 keyed those in place); a guess cannot be tested offline."""
+    return keys.blind_index(
+        "prefill_code", hashlib.sha256(f"manyi-prefill:{code}".encode()).hexdigest()
+    )
 
 
 def normalise_code(text: str) -> str | None:
@@ -192,7 +198,7 @@ def submit_prefill(
             outlet_id=outlet.id,
             channel=channel,
             code_prefix=code[:PREFIX_LENGTH],
-            code_hash=code_hash(code),
+            code_hash=code_hash(code, sealed.keys_of(session.info)),
             items=[{"code": tx.code, "version": tx.version} for tx in form.items],
             form_values=clean,
             ticket_token=token,
@@ -237,7 +243,7 @@ def find_prefill(
         )
         if outlet_id is not None:
             statement = statement.where(CounterPrefill.outlet_id == outlet_id)
-        wanted = code_hash(clean)
+        wanted = code_hash(clean, sealed.keys_of(session.info))
         for row in session.scalars(statement):
             if hmac.compare_digest(row.code_hash, wanted):
                 return row

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from manyi.db import Base, UTCDateTime, utcnow
+from manyi.db import Base, EncryptedJSON, UTCDateTime, utcnow
 
 # Bundles and pre-fills grow by the hundred per outlet and day; SQLite needs INTEGER
 # for its rowid alias, PostgreSQL gets BIGINT.
@@ -90,9 +90,13 @@ class CounterPrefill(Base):
     channel: Mapped[str] = mapped_column(String(8))
     # The first characters of the code, to find the row; the code itself is never stored.
     code_prefix: Mapped[str] = mapped_column(String(4), index=True)
+    # Blind index of the code (prefill.code_hash, an HMAC under the pepper).
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"code", "version"}]
-    form_values: Mapped[dict[str, Any]] = mapped_column(JSON)  # merged key → normalised value
+    # Merged key → normalised value, sealed at rest (names, ID and phone numbers, accounts).
+    form_values: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("counter_prefills.form_values")
+    )
     ticket_token: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
@@ -117,7 +121,10 @@ class CounterBundle(Base):
     prefill_id: Mapped[int | None] = mapped_column(ForeignKey("counter_prefills.id"), unique=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("lobby_tickets.id"), index=True)
     state: Mapped[str] = mapped_column(String(24))
-    form_values: Mapped[dict[str, Any]] = mapped_column(JSON)  # the merged form's values
+    # The merged form's values, sealed at rest like the pre-fill's.
+    form_values: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("counter_bundles.form_values")
+    )
     customer_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     identity_required: Mapped[bool] = mapped_column(Boolean)
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -153,7 +160,10 @@ class CounterBundleItem(Base):
     number: Mapped[int] = mapped_column(Integer)  # from 1, the order the items run in
     code: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
-    item_values: Mapped[dict[str, Any]] = mapped_column(JSON)  # field → value or "@item1.f"
+    # Field → value or "@item1.f", sealed at rest.
+    item_values: Mapped[dict[str, Any]] = mapped_column(
+        EncryptedJSON("counter_bundle_items.item_values")
+    )
     needs_pin: Mapped[bool] = mapped_column(Boolean)
     # "account" or "card": what the account-or-card number turned out to be on the first
     # run, so that a retry sends the same posting; "" before the first run.
@@ -177,8 +187,12 @@ class CounterCorrection(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     bundle_id: Mapped[int] = mapped_column(ForeignKey("counter_bundles.id"), index=True)
     field: Mapped[str] = mapped_column(String(80))  # the merged form's key
-    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
-    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    old_value: Mapped[Any] = mapped_column(
+        EncryptedJSON("counter_corrections.old_value"), nullable=True
+    )
+    new_value: Mapped[Any] = mapped_column(
+        EncryptedJSON("counter_corrections.new_value"), nullable=True
+    )
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
