@@ -138,9 +138,12 @@ def test_a_branch_admin_keeps_the_expert_roster_but_not_the_bank_wide_settings(
     catalogue_page = branch.get("/counter/catalogue/deposit")
     assert catalogue_page.status_code == 200 and 'data-testid="editor"' not in catalogue_page.text
     with db.session() as session:
-        assert session.scalar(
-            select(ComplaintCategory.id).where(ComplaintCategory.code == "electronic.video")
-        ) is None
+        assert (
+            session.scalar(
+                select(ComplaintCategory.id).where(ComplaintCategory.code == "electronic.video")
+            )
+            is None
+        )
         versions = session.scalars(
             select(CounterTransactionType.version).where(CounterTransactionType.code == "deposit")
         ).all()

@@ -55,7 +55,11 @@ def clean_reason(text: str) -> str:
 
 
 def decide(
-    state: ChangeState, decision: Decision, maker_id: int | None, checker_id: int | None, reason: str
+    state: ChangeState,
+    decision: Decision,
+    maker_id: int | None,
+    checker_id: int | None,
+    reason: str,
 ) -> ChangeState:
     """The change's next state when `checker_id` takes `decision` on `maker_id`'s proposal.
 

@@ -21,9 +21,7 @@ class PendingChange(Base):
 
     __tablename__ = "pending_changes"
     __table_args__ = (
-        CheckConstraint(
-            "state IN ('pending', 'approved', 'rejected', 'withdrawn')", name="state"
-        ),
+        CheckConstraint("state IN ('pending', 'approved', 'rejected', 'withdrawn')", name="state"),
         Index("ix_pending_changes_kind_state", "kind", "state"),
     )
 

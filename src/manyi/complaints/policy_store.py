@@ -76,7 +76,9 @@ def _parse(definition: str) -> DeadlinePolicy:
     except json.JSONDecodeError as exc:
         raise InvalidInput("not valid JSON: {reason}", "definition", reason=str(exc)) from None
     except RecursionError:
-        raise InvalidInput("not valid JSON: {reason}", "definition", reason="nested too deeply") from None
+        raise InvalidInput(
+            "not valid JSON: {reason}", "definition", reason="nested too deeply"
+        ) from None
     if not isinstance(data, dict):
         raise InvalidInput("the policy must be a JSON object", "definition")
     try:

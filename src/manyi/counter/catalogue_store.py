@@ -5,8 +5,8 @@ A row is written once and never changed: a head-office administrator's edit adds
 they are validated and run with the version they were made with. The catalogue is bank-wide:
 administrators elsewhere read it but do not change it. An edit that changes the authorisation
 rules (who must authorise, above which amount) is proposed instead, and published only when a
-different head-office administrator approves it (maker-checker, `decide_change`). The row's digest is the
-type's SHA-256; a row whose document no longer matches it is refused when loaded.
+different head-office administrator approves it (maker-checker, `decide_change`). The row's
+digest is the type's SHA-256; a row whose document no longer matches it is refused when loaded.
 
 The packaged demo catalogue (`catalogue_data/transactions.json`) seeds the table; seeding
 again adds only what is missing.
@@ -40,6 +40,7 @@ from manyi.org.model import Permission, check_bank_wide_settings
 
 __all__ = [
     "catalogue",
+    "check_editor",
     "decide_change",
     "edit",
     "get_type",
@@ -197,6 +198,12 @@ def types_for(session: Session, keys: Iterable[tuple[str, int]]) -> list[Transac
     return [get_type(session, code, version) for code, version in keys]
 
 
+def check_editor(clerk: Clerk) -> None:
+    """Refuse anyone but a head-office administrator: the catalogue is bank-wide."""
+    clerk.need(Permission.COUNTER_CONFIGURE)
+    check_bank_wide_settings(clerk.unit_level)
+
+
 def edit(
     session: Session,
     clerk: Clerk,
@@ -209,8 +216,7 @@ def edit(
     """A head-office administrator's edit of a type, with why it changed: published at once as
     the next version, or, when it changes the authorisation rules, proposed for a second
     head-office administrator's approval (the pending change is returned)."""
-    clerk.need(Permission.COUNTER_CONFIGURE)
-    check_bank_wide_settings(clerk.unit_level)
+    check_editor(clerk)
     now = now or utcnow()
     why = " ".join(reason.split())
     if len(why) > REASON_MAX:
@@ -257,8 +263,7 @@ def decide_change(
     type got another version meanwhile, approving is refused (the proposal is stale: reject or
     withdraw it, and propose again on the current version).
     """
-    clerk.need(Permission.COUNTER_CONFIGURE)
-    check_bank_wide_settings(clerk.unit_level)
+    check_editor(clerk)
     now = now or utcnow()
     change = approvals.decide_change(
         session, clerk.actor, change_id, decision, reason, family=FAMILY, kinds=(EDIT,), now=now

@@ -231,10 +231,17 @@ def _change(
     tab: str,
     axis: str = "",
     values: dict[str, Any] | None = None,
+    bank_wide: bool = True,
 ) -> Response:
-    """Run one settings change: to `work`'s page on success, else the tab again with the error."""
+    """Run one settings change: to `work`'s page on success, else the tab again with the error.
+
+    A bank-wide setting (categories, deadline policies) refuses anyone but a head-office
+    administrator before the form is read, so they get 403 whatever they typed."""
     try:
-        location = work(caller_of(principal))
+        caller = caller_of(principal)
+        if bank_wide:
+            caller.need_bank_wide()
+        location = work(caller)
     except ManyiError as exc:
         session.rollback()
         message, field, status = error_text(request, exc)
@@ -352,4 +359,4 @@ def set_expert(
         )
         return "/complaints/settings?tab=experts&saved=1"
 
-    return _change(request, session, principal, work, tab="experts", values=values)
+    return _change(request, session, principal, work, tab="experts", values=values, bank_wide=False)

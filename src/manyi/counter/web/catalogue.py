@@ -131,8 +131,9 @@ def describe_change(
         "code": change.subject,
         "name": after.names,
         "version": after.version,
-        "before": [rule_text(rule, _) for rule in before.rules],
-        "after": [rule_text(rule, _) for rule in after.rules],
+        # Each rule with whether the other side lacks it: the difference is marked.
+        "before": [(rule_text(rule, _), rule not in after.rules) for rule in before.rules],
+        "after": [(rule_text(rule, _), rule not in before.rules) for rule in after.rules],
         "reason": change.reason,
         "proposed_by": change.proposed_by,
         "proposed_at": change.proposed_at,
@@ -314,6 +315,7 @@ def save_version(
     current = catalogue_store.get_type(session, tx_code)  # unknown code: 404
     clerk = clerk_of(principal)
     try:
+        catalogue_store.check_editor(clerk)  # before reading the document: 403 on any input
         edited = parse_document(document)
         if not reason.strip():
             raise InvalidInput("give the reason for the change", "reason")
@@ -332,12 +334,8 @@ def save_version(
             field=exc.field,
         )
     if isinstance(done, PendingChange):  # the authorisation rules wait for a second person
-        return RedirectResponse(
-            f"/counter/catalogue/{tx_code}?proposed={done.id}", status_code=303
-        )
-    return RedirectResponse(
-        f"/counter/catalogue/{done.code}?saved={done.version}", status_code=303
-    )
+        return RedirectResponse(f"/counter/catalogue/{tx_code}?proposed={done.id}", status_code=303)
+    return RedirectResponse(f"/counter/catalogue/{done.code}?saved={done.version}", status_code=303)
 
 
 @router.post("/counter/catalogue/changes/{change_id}")
@@ -351,6 +349,7 @@ def decide_change(
 ) -> Response:
     """Approve (publish), reject or withdraw a proposed edit of the authorisation rules."""
     try:
+        catalogue_store.check_editor(clerk_of(principal))
         chosen = parse_decision(decision)
         catalogue_store.decide_change(session, clerk_of(principal), change_id, chosen, reason)
     except ManyiError as exc:
