@@ -14,6 +14,7 @@ from manyi.approvals.domain import (
 )
 from manyi.errors import Conflict, Forbidden, InvalidInput
 from manyi.org.model import UnitLevel, check_bank_wide_settings
+from manyi.web.i18n import translator
 
 MAKER, CHECKER = 7, 8
 PENDING = ChangeState.PENDING
@@ -58,8 +59,10 @@ def test_refusing_and_withdrawing_say_why(decision: Decision) -> None:
     "state", [ChangeState.APPROVED, ChangeState.REJECTED, ChangeState.WITHDRAWN]
 )
 def test_a_change_is_decided_once(state: ChangeState) -> None:
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         decide(state, Decision.APPROVE, MAKER, CHECKER, "")
+    assert refused.value.message == f"this change was already {state.value}"
+    assert translator("zh-CN")(refused.value.message).startswith("此修改已")
 
 
 def test_decisions_and_reasons_as_typed() -> None:

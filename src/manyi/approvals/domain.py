@@ -39,6 +39,13 @@ _OUTCOME = {
 }
 
 
+_ALREADY = {
+    ChangeState.APPROVED: "this change was already approved",
+    ChangeState.REJECTED: "this change was already rejected",
+    ChangeState.WITHDRAWN: "this change was already withdrawn",
+}
+
+
 def parse_decision(text: str) -> Decision:
     try:
         return Decision(text.strip())
@@ -67,7 +74,7 @@ def decide(
     id (the command line) cannot be told apart from another, so approves nothing.
     """
     if state is not ChangeState.PENDING:
-        raise Conflict("this change was already decided ({state})", state=state.value)
+        raise Conflict(_ALREADY[state])
     same_person = maker_id is not None and maker_id == checker_id
     if decision is Decision.WITHDRAW:
         if not same_person:
