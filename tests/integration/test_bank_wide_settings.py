@@ -12,20 +12,25 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from manyi.approvals.domain import Decision
 from manyi.approvals.tables import PendingChange
 from manyi.audit.tables import AuditEvent
-from manyi.complaints import clock
+from manyi.complaints import clock, policy_store
+from manyi.complaints.access import Caller
 from manyi.complaints.tables import ComplaintCategory, ComplaintExpert, ComplaintPolicy
 from manyi.counter import catalogue_store
 from manyi.counter.tables import CounterTransactionType
 from manyi.db import Database
+from manyi.errors import Conflict
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.org.tables import Staff
@@ -334,3 +339,65 @@ def test_a_rejected_or_stale_threshold_publishes_nothing(
     assert stale.status_code == 409 and withdraw_versions(db) == [1, 2]
     assert [state for _, _, state in changes(db)] == ["rejected", "pending"]
     assert re.search(r"counter\.catalogue\.reject", " ".join(actions(db, "counter.")))
+
+
+def test_two_checkers_at_once_approve_it_once(db: Database, people: dict[str, Person]) -> None:
+    """Two head-office administrators press 复核通过 at the same moment: one wins, the other is
+    told it was decided; the change is applied and audited once (one filtered UPDATE)."""
+    with db.session() as session:
+        staff_service.create_staff(
+            session,
+            SYSTEM,
+            username="admin.hq3",
+            display_name="管理员丙",
+            unit_id=people_unit(session, "admin"),
+            roles=[Role.ADMINISTRATOR],
+            password=PASSWORD,
+        )
+    rounds = 5  # the race is in the timing: several rounds, each must be decided once
+    outcomes: list[str] = []
+
+    def approve(username: str, change: int, gate: threading.Barrier) -> None:
+        gate.wait(timeout=10)
+        try:
+            with db.session() as session:
+                person = session.scalar(select(Staff).where(Staff.username == username))
+                assert person is not None
+                policy_store.decide_change(session, Caller.of(person), change, Decision.APPROVE)
+            outcomes.append("approved")
+        except Conflict:
+            outcomes.append("conflict")
+
+    for days in range(10, 10 + rounds):
+        people["admin"].post(
+            "/complaints/settings/policy/close-after", code="cbirc-2020", close_after_days=str(days)
+        )
+        change = changes(db)[-1][0]
+        gate = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=approve, args=(username, change, gate))
+            for username in ("admin.hq2", "admin.hq3")
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert sorted(outcomes) == ["approved"] * rounds + ["conflict"] * rounds
+    assert (
+        actions(db, "complaint.policy.")
+        == [
+            "complaint.policy.propose",
+            "complaint.policy.approve",
+            "complaint.policy.close_after",
+        ]
+        * rounds
+    )
+    with db.session() as session:
+        policy = session.get(ComplaintPolicy, "cbirc-2020")
+        assert policy is not None and policy.close_after_days == 10 + rounds - 1
+
+
+def people_unit(session: Session, username: str) -> int:
+    person = session.scalar(select(Staff).where(Staff.username == username))
+    assert person is not None
+    return person.unit_id
