@@ -52,13 +52,7 @@ class ComplaintBank:
         with db.session() as session:
             person = session.get(Staff, self.staff[persona])
             assert person is not None
-            return Caller(
-                staff_id=person.id,
-                name=person.username,
-                unit_id=person.unit_id,
-                scope_path=person.unit.path,
-                permissions=person.permissions,
-            )
+            return Caller.of(person)
 
 
 def build_complaint_bank(db: Database, bank: Bank) -> ComplaintBank:

@@ -237,6 +237,9 @@ MORE_STAFF: dict[str, tuple[str, tuple[Role, ...], str]] = {
     "centre.2": ("BR-A", (Role.SUPERVISOR,), "centre.2"),
     "centre.b": ("BR-B", (Role.SUPERVISOR,), "centre.b"),
     "dual.a": ("OUT-A", (Role.TELLER, Role.SUPERVISOR), "dual.a"),
+    # Maker-checker: a second head-office administrator, and a branch's administrator.
+    "admin.hq2": ("HQ", (Role.ADMINISTRATOR,), "管理员乙"),
+    "admin.br.a": ("BR-A", (Role.ADMINISTRATOR,), "分行管理员甲"),
 }
 
 

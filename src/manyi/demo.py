@@ -174,6 +174,8 @@ def _outlet_team(prefix: str, unit: str, names: list[str]) -> list[DemoStaff]:
 
 STAFF: tuple[DemoStaff, ...] = (
     DemoStaff("admin", "系统管理员", "HO", (Role.ADMINISTRATOR,)),
+    # A second head-office administrator: approves what `admin` proposes (maker-checker).
+    DemoStaff("admin2", "复核管理员", "HO", (Role.ADMINISTRATOR,)),
     DemoStaff("ho.service", "郑晓梅", "HO", (Role.HO_SERVICE_MANAGER,)),
     DemoStaff("ho.complaints", "冯建国", "HO", (Role.COMPLAINT_MANAGER,)),
     DemoStaff("ho.inspector", "韩雪", "HO", (Role.INSPECTOR,)),

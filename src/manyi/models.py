@@ -1,5 +1,6 @@
 """Imports every feature's tables so that `Base.metadata` knows them all."""
 
+from manyi.approvals.tables import PendingChange
 from manyi.audit.tables import AuditEvent, AuditHead
 from manyi.complaints.tables import (
     Complaint,
@@ -76,6 +77,7 @@ __all__ = [
     "LobbySettings",
     "LobbyTicket",
     "NotifyMessage",
+    "PendingChange",
     "PredictorChoice",
     "RateLimitHit",
     "Rating",

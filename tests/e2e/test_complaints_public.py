@@ -68,13 +68,7 @@ def handler_of(e2e_database_url: str, reference: str) -> tuple[int, dt.datetime,
             return (
                 case.id,
                 case.received_at,
-                Caller(
-                    staff_id=person.id,
-                    name=person.username,
-                    unit_id=person.unit_id,
-                    scope_path=person.unit.path,
-                    permissions=person.permissions,
-                ),
+                Caller.of(person),
             )
     finally:
         database.dispose()

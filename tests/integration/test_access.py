@@ -12,12 +12,13 @@ from fastapi.testclient import TestClient
 
 from manyi.complaints import intake
 from manyi.complaints.access import system_caller
+from manyi.counter import catalogue_store
 from manyi.db import Database
 from manyi.lobby import service as lobby_service
 from manyi.org import device_tokens as device_service
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
-from tests.conftest import FIXED_NOW, PERSONAS, SYSTEM, Bank, scope_units
+from tests.conftest import FIXED_NOW, PERSONAS, SYSTEM, Bank, add_staff, scope_units
 from tests.lobby_helpers import configure, operator
 from tests.web_helpers import csrf_of, make_client, signed_in_client
 
@@ -113,6 +114,7 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
         "consultation_id": {"A": 1, "B": 2},
         "request_id": {"A": 1, "B": 2},
         "tx_code": {"A": "deposit", "B": "withdrawal"},
+        "change_id": {"A": 1, "B": 2},
         "version": {"A": 1, "B": 1},
     }
     app = make_client(db).app
@@ -215,6 +217,51 @@ def test_role_decides_what_opens(db: Database, bank: Bank, persona: str) -> None
             assert not any(name in response.text for name in outside)
         else:
             assert response.status_code == 403, f"{persona} {path}: {response.status_code}"
+
+
+# Bank-wide settings (issue 16 #6): the status each persona gets on each settings route, with
+# an empty form. Head office reads and is told what the form lacks (422); a branch's
+# administrator reads, keeps the expert roster (422: choose someone) and is refused every
+# bank-wide change (403) whatever was typed; everyone else is refused the pages.
+BANK_WIDE_PERSONAS = ("admin", "admin.br.a", "head.a", "manager.br.a", "teller.a")
+BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
+    ("GET", "/complaints/settings"): (200, 200, 403, 403, 403),
+    ("GET", "/complaints/settings?tab=policies"): (200, 200, 403, 403, 403),
+    ("GET", "/counter/catalogue"): (200, 200, 403, 403, 403),
+    ("GET", "/counter/catalogue/deposit"): (200, 200, 403, 403, 403),
+    ("POST", "/complaints/settings/categories"): (422, 403, 403, 403, 403),
+    ("POST", "/complaints/settings/policy"): (422, 403, 403, 403, 403),
+    ("POST", "/complaints/settings/policy/close-after"): (422, 403, 403, 403, 403),
+    ("POST", "/complaints/settings/policy/new"): (422, 403, 403, 403, 403),
+    ("POST", "/complaints/settings/changes/1"): (422, 403, 403, 403, 403),
+    ("POST", "/complaints/settings/experts"): (422, 422, 403, 403, 403),
+    ("POST", "/counter/catalogue/deposit"): (422, 403, 403, 403, 403),
+    ("POST", "/counter/catalogue/changes/1"): (422, 403, 403, 403, 403),
+}
+
+
+def test_bank_wide_settings_by_persona(db: Database, bank: Bank) -> None:
+    add_staff(db, bank, "admin.br.a")
+    with db.session() as session:
+        catalogue_store.seed_catalogue(session)
+    problems = []
+    for index, username in enumerate(BANK_WIDE_PERSONAS):
+        client = signed_in_client(db, username)
+        token = csrf_of(client, "/account/password")
+        for (method, path), statuses in BANK_WIDE.items():
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.post(path, data={"csrf_token": token})
+            if response.status_code != statuses[index]:
+                problems.append(f"{username} {method} {path}: {response.status_code}")
+            elif (
+                response.status_code == 403
+                and username == "admin.br.a"
+                and "只有总行管理员可以修改全行设置" not in response.text
+            ):
+                problems.append(f"{username} {method} {path}: 403 without why")
+    assert not problems, "\n".join(problems)
 
 
 def test_scope_of_a_branch_manager(db: Database, bank: Bank) -> None:

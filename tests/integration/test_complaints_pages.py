@@ -28,7 +28,7 @@ from manyi.complaints.tables import (
 from manyi.db import Database
 from manyi.sealed import DEVELOPMENT_DATA_KEYS
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
-from tests.conftest import FIXED_NOW, PASSWORD, Bank
+from tests.conftest import FIXED_NOW, PASSWORD, Bank, add_staff
 from tests.web_helpers import csrf_of, make_client, sign_in
 
 # The pages read the clock themselves; tests and pages share a clock stopped at FIXED_NOW.
@@ -636,6 +636,17 @@ def test_consultations_page_needs_the_expert_role(
     assert as_("expert").get("/complaints").status_code == 403
 
 
+def approve_every_policy_change(db: Database, cb: ComplaintBank, as_: SignIn) -> None:
+    """A second head-office administrator approves every proposed deadline-policy change."""
+    if "admin.hq2" not in cb.staff:
+        cb.staff |= add_staff(db, cb.bank, "admin.hq2")
+    checker = as_("admin_hq2")
+    page = checker.get("/complaints/settings", tab="policies").text
+    for change in re.findall(r'data-change="(\d+)"', page):
+        approved = checker.post(f"/complaints/settings/changes/{change}", {"decision": "approve"})
+        assert approved.status_code == 303, approved.text
+
+
 def test_settings_pages(db: Database, cb: ComplaintBank, as_: SignIn) -> None:
     admin = as_("admin")
     for tab in ("categories", "policies", "experts"):
@@ -667,7 +678,8 @@ def test_settings_pages(db: Database, cb: ComplaintBank, as_: SignIn) -> None:
     policies = admin.get("/complaints/settings", tab="policies")
     assert "可延长至 30 个自然日，需说明理由、告知投诉人。" in policies.text
     chosen = admin.post("/complaints/settings/policy", {"code": "cbirc-2020-workdays"})
-    assert chosen.status_code == 303
+    assert chosen.status_code == 303  # proposed: takes effect once a second admin approves
+    approve_every_policy_change(db, cb, as_)
     with db.session() as session:
         defaults = session.scalars(
             select(ComplaintPolicy.code).where(ComplaintPolicy.is_default)
@@ -798,6 +810,7 @@ def test_a_bank_adds_its_own_policy_and_sets_when_silence_closes(
     )
     assert added.status_code == 303
     assert "本行标准：10个工作日" in admin.get("/complaints/settings", tab="policies").text
+    approve_every_policy_change(db, cb, as_)
     again = admin.post(
         "/complaints/settings/policy/new", {"definition": json.dumps(own), "close_after_days": "10"}
     )
@@ -818,6 +831,7 @@ def test_a_bank_adds_its_own_policy_and_sets_when_silence_closes(
         "/complaints/settings/policy/close-after", {"code": "cbirc-2020", "close_after_days": "14"}
     )
     assert changed.status_code == 303
+    approve_every_policy_change(db, cb, as_)
     too_long = admin.post(
         "/complaints/settings/policy/close-after", {"code": "cbirc-2020", "close_after_days": "365"}
     )

@@ -16,7 +16,7 @@ from manyi.counter import catalogue_store
 from manyi.counter.domain.fields import DEF_PREFIX
 from manyi.counter.tables import CounterBundleItem, CounterTransactionType
 from manyi.db import Database
-from tests.conftest import PASSWORD, Bank
+from tests.conftest import PASSWORD, Bank, add_staff
 from tests.counter_helpers import (
     customer,
     make_sim,
@@ -120,13 +120,31 @@ def test_an_edit_publishes_version_2_and_an_earlier_bundle_keeps_version_1(
     schema = schema_of(db, "withdraw")
     schema["x-manyi"]["authorisation"][0]["when"]["amount_at_least"] = "100000"
     response = publish(admin, "withdraw", json.dumps(schema), "2026 年授权制度调整")
+    # A new threshold waits for a second head-office administrator (maker-checker).
     assert response.status_code == 303
-    assert response.headers["location"] == "/counter/catalogue/withdraw?saved=2"
-    page = admin.get(response.headers["location"])
-    assert "第 2 版已保存。" in page.text
+    assert response.headers["location"] == "/counter/catalogue/withdraw?proposed=1"
+    proposed = admin.get(response.headers["location"]).text
+    assert 'data-testid="proposed"' in proposed
+    waiting = proposed.split('data-testid="pending-changes"')[1].split("</section>")[0]
+    assert "金额 ≥ 50000 → 主管授权" in waiting and "金额 ≥ 100000 → 主管授权" in waiting
+    assert 'value="withdraw"' in waiting and 'value="approve"' not in waiting  # not one's own
+    with db.session() as session:
+        assert catalogue_store.get_type(session, "withdraw").version == 1
+
+    add_staff(db, bank, "admin.hq2")
+    checker = make_client(db)
+    sign_in(checker, "admin.hq2", PASSWORD)
+    token = csrf_of(checker, "/counter/catalogue")
+    approved = checker.post(
+        "/counter/catalogue/changes/1", data={"decision": "approve", "csrf_token": token}
+    )
+    assert approved.status_code == 303
+    assert approved.headers["location"] == "/counter/catalogue?decided=approve"
+
+    page = admin.get("/counter/catalogue/withdraw")
     assert "金额 ≥ 100000 → 主管授权" in page.text
     history = page.text.split('data-testid="history"')[1]
-    assert "2026 年授权制度调整" in history and "管理员甲" in history
+    assert "2026 年授权制度调整" in history and "管理员甲" in history  # the maker's edit
     assert 'href="/counter/catalogue/withdraw/1"' in history
 
     with db.session() as session:
@@ -145,6 +163,14 @@ def test_an_edit_publishes_version_2_and_an_earlier_bundle_keeps_version_1(
     listing = admin.get("/counter/catalogue").text
     row = listing.split('<tr data-code="withdraw">')[1].split("</tr>")[0]
     assert "v2" in row
+
+
+def test_an_edit_without_new_rules_is_published_at_once(admin: TestClient, db: Database) -> None:
+    schema = schema_of(db, "withdraw")
+    schema["required"] = [*schema["required"], "purpose"]
+    response = publish(admin, "withdraw", json.dumps(schema), "用途必填")
+    assert response.headers["location"] == "/counter/catalogue/withdraw?saved=2"
+    assert "第 2 版已保存。" in admin.get(response.headers["location"]).text
 
 
 def test_bad_json_is_refused_with_its_line_and_column_and_nothing_is_stored(

@@ -416,7 +416,7 @@ def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:
 
     result = cli_env.invoke(cli_app, ["demo", "seed", "--quiet"])
     assert result.exit_code == 0
-    assert "12 units, 33 staff, 5 lobbies and 6 complaints" in result.output
+    assert "12 units, 34 staff, 5 lobbies and 6 complaints" in result.output
     after_first = counts(db)
     result = cli_env.invoke(cli_app, ["demo", "seed"])
     assert "0 units, 0 staff, 0 lobbies and 0 complaints created" in result.output

@@ -83,6 +83,12 @@ RECORDED = (
         "complaint.policy.close_after",
         "complaint.purge",
     ]
+    # Maker-checker on deadline policies and the catalogue's authorisation rules.
+    + [
+        f"{family}.{k}"
+        for family in ("complaint.policy", "counter.catalogue")
+        for k in ["propose", "approve", "reject", "withdraw"]
+    ]
 )
 
 

@@ -19,6 +19,7 @@ from manyi.counter.domain.catalogue import (
     IdentityCheck,
     ItemInvalid,
     TransactionType,
+    changes_authorisation,
     check_id_number,
     check_together,
     clean_item,
@@ -325,6 +326,19 @@ def test_new_version_is_the_next_one_and_leaves_the_old_alone() -> None:
     values = good_item(old) | {"purpose": None}
     assert validate_item(catalogue.get("transfer", 1), values, today=TODAY) == []
     assert messages(catalogue.get("transfer", 2), values) == {"purpose": "this field is required"}
+
+
+def test_which_edits_change_the_authorisation_rules() -> None:
+    # Those need a second head-office administrator (catalogue_store.edit); others do not.
+    old = CATALOGUE.get("withdraw")
+    relabelled = new_version(old, edited(old) | {"title": "Cash withdrawal at the counter"})
+    assert not changes_authorisation(old, relabelled)
+    raised = edited(old)
+    raised["x-manyi"]["authorisation"][0]["when"]["amount_at_least"] = "100000"
+    assert changes_authorisation(old, new_version(old, raised))
+    dropped = edited(old)
+    dropped["x-manyi"]["authorisation"] = []
+    assert changes_authorisation(old, new_version(old, dropped))
 
 
 def test_the_digest_is_stable() -> None:

@@ -87,6 +87,8 @@ VERBS: dict[str, str] = {
     "seed": "loaded",
     "edit": "edited",
     "submit": "submitted",
+    # maker-checker (approve, reject and withdraw are above)
+    "propose": "proposed for a second person's approval",
     # complaints
     "register": "registered",
     "start": "investigation started",

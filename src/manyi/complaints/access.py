@@ -17,7 +17,8 @@ from manyi import audit
 from manyi.complaints.tables import Complaint, ComplaintConsultation
 from manyi.db import utcnow
 from manyi.errors import Forbidden, NotFound
-from manyi.org.model import Permission, path_in_scope
+from manyi.org.model import Permission, UnitLevel, check_bank_wide_settings, path_in_scope
+from manyi.org.tables import Staff
 from manyi.personal import mask_id, mask_name, mask_phone
 
 
@@ -28,6 +29,18 @@ class Caller:
     unit_id: int | None
     scope_path: str
     permissions: frozenset[Permission]
+    unit_level: UnitLevel
+
+    @classmethod
+    def of(cls, staff: Staff) -> Caller:
+        return cls(
+            staff_id=staff.id,
+            name=staff.username,
+            unit_id=staff.unit_id,
+            scope_path=staff.unit.path,
+            permissions=staff.permissions,
+            unit_level=staff.unit.unit_level,
+        )
 
     @property
     def actor(self) -> audit.Actor:
@@ -41,6 +54,11 @@ class Caller:
     def need(self, permission: Permission) -> None:
         if permission not in self.permissions:
             raise Forbidden("you may not do this with complaints", error_code="forbidden")
+
+    def need_bank_wide(self) -> None:
+        """May change the bank-wide settings: categories and deadline policies."""
+        self.need(Permission.COMPLAINTS_CONFIGURE)
+        check_bank_wide_settings(self.unit_level)
 
 
 # The command line and the worker act bank-wide with every complaint permission.
@@ -75,6 +93,7 @@ def system_caller(name: str) -> Caller:
         unit_id=None,
         scope_path="/",
         permissions=frozenset(p for p in Permission if p.value.startswith("complaints.")),
+        unit_level=UnitLevel.HEAD_OFFICE,
     )
 
 

@@ -100,7 +100,9 @@ def add_category(
     name_en: str,
     parent_code: str | None,
 ) -> ComplaintCategory:
-    """A new category on an axis (an administrator's extension of the taxonomy), audited."""
+    """A new category on an axis (a head-office administrator's extension of the taxonomy),
+    audited. It takes effect at once: a new name changes no rule, so it needs no second person."""
+    caller.need_bank_wide()
     ensure_seed(session)
     code = code.strip()
     if not _CODE.match(code):

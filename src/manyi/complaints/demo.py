@@ -121,13 +121,7 @@ CASES = (
 
 
 def _caller(staff: Staff) -> Caller:
-    return Caller(
-        staff_id=staff.id,
-        name=staff.username,
-        unit_id=staff.unit_id,
-        scope_path=staff.unit.path,
-        permissions=staff.permissions,
-    )
+    return Caller.of(staff)
 
 
 def _staff(session: Session, username: str) -> Staff | None:

@@ -94,7 +94,7 @@ def set_expert(
     note: str = "",
     active: bool = True,
 ) -> ComplaintExpert:
-    caller.need(Permission.COMPLAINTS_CONFIGURE)
+    caller.need(Permission.COMPLAINTS_EXPERTS)
     staff = session.get(Staff, staff_id)
     if staff is None or Role.EXPERT not in staff.roles:
         raise InvalidInput("{id} does not hold the expert role", "staff_id", id=staff_id)

@@ -1,9 +1,12 @@
 """The catalogue in the database: every version of every transaction type, as rows.
 
-A row is written once and never changed: an administrator's edit adds version + 1
+A row is written once and never changed: a head-office administrator's edit adds version + 1
 (`catalogue.new_version` checks it), and bundles keep the (code, version) of each item, so
-they are validated and run with the version they were made with. The row's digest is the
-type's SHA-256; a row whose document no longer matches it is refused when loaded.
+they are validated and run with the version they were made with. The catalogue is bank-wide:
+administrators elsewhere read it but do not change it. An edit that changes the authorisation
+rules (who must authorise, above which amount) is proposed instead, and published only when a
+different head-office administrator approves it (maker-checker, `decide_change`). The row's
+digest is the type's SHA-256; a row whose document no longer matches it is refused when loaded.
 
 The packaged demo catalogue (`catalogue_data/transactions.json`) seeds the table; seeding
 again adds only what is missing.
@@ -20,19 +23,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from manyi import audit
+from manyi.approvals import service as approvals
+from manyi.approvals.domain import Decision
+from manyi.approvals.tables import PendingChange
 from manyi.counter.access import Clerk
-from manyi.counter.domain.catalogue import Catalogue, TransactionType, new_version
+from manyi.counter.domain.catalogue import (
+    Catalogue,
+    TransactionType,
+    changes_authorisation,
+    new_version,
+)
 from manyi.counter.tables import CounterTransactionType
 from manyi.db import utcnow
 from manyi.errors import Conflict, InvalidInput, NotFound
-from manyi.org.model import Permission
+from manyi.org.model import Permission, check_bank_wide_settings
 
 __all__ = [
     "catalogue",
+    "check_editor",
+    "decide_change",
     "edit",
     "get_type",
     "latest_rows",
     "latest_types",
+    "pending_changes",
     "seed_catalogue",
     "type_of",
     "version_counts",
@@ -40,6 +54,8 @@ __all__ = [
 ]
 
 SEEDED_BY: Final = "catalogue seed"
+FAMILY: Final = "counter.catalogue"  # audit ids: counter.catalogue.propose, .approve, …
+EDIT: Final = "counter_catalogue.edit"  # the kind of a pending change
 REASON_MAX: Final = 500  # characters of the reason given for an edit
 
 # Types are immutable per (code, version, digest): each process builds one once.
@@ -182,6 +198,12 @@ def types_for(session: Session, keys: Iterable[tuple[str, int]]) -> list[Transac
     return [get_type(session, code, version) for code, version in keys]
 
 
+def check_editor(clerk: Clerk) -> None:
+    """Refuse anyone but a head-office administrator: the catalogue is bank-wide."""
+    clerk.need(Permission.COUNTER_CONFIGURE)
+    check_bank_wide_settings(clerk.unit_level)
+
+
 def edit(
     session: Session,
     clerk: Clerk,
@@ -190,16 +212,88 @@ def edit(
     now: dt.datetime | None = None,
     *,
     reason: str = "",
-) -> TransactionType:
-    """Publish an administrator's edit of a type as its next version, with why it changed."""
-    clerk.need(Permission.COUNTER_CONFIGURE)
+) -> TransactionType | PendingChange:
+    """A head-office administrator's edit of a type, with why it changed: published at once as
+    the next version, or, when it changes the authorisation rules, proposed for a second
+    head-office administrator's approval (the pending change is returned)."""
+    check_editor(clerk)
     now = now or utcnow()
     why = " ".join(reason.split())
     if len(why) > REASON_MAX:
         raise InvalidInput("the reason is longer than {n} characters", "reason", n=REASON_MAX)
     current = get_type(session, code)
     tx = new_version(current, new_schema)
-    row = _row(tx, clerk.name, clerk.staff_id, now)
+    if not changes_authorisation(current, tx):
+        return _publish(session, clerk, tx, why, now)
+    return approvals.propose(
+        session,
+        clerk.actor,
+        family=FAMILY,
+        kind=EDIT,
+        subject=code,
+        payload={"base_version": current.version, "schema": dict(tx.schema)},
+        summary={
+            "code": code,
+            "version": tx.version,
+            "rules_before": [rule.to_dict() for rule in current.rules],
+            "rules_after": [rule.to_dict() for rule in tx.rules],
+        },
+        reason=why,
+        now=now,
+    )
+
+
+def pending_changes(session: Session, code: str | None = None) -> list[PendingChange]:
+    """Proposed edits waiting for a second head-office administrator (of one type, or all)."""
+    changes = approvals.pending(session, (EDIT,))
+    return [c for c in changes if code is None or c.subject == code]
+
+
+def decide_change(
+    session: Session,
+    clerk: Clerk,
+    change_id: int,
+    decision: Decision,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> PendingChange:
+    """Approve (and publish), reject or withdraw a proposed edit of the authorisation rules.
+
+    The edit is published as proposed, as the version after the one it was made on; if the
+    type got another version meanwhile, approving is refused (the proposal is stale: reject or
+    withdraw it, and propose again on the current version).
+    """
+    check_editor(clerk)
+    now = now or utcnow()
+    change = approvals.decide_change(
+        session, clerk.actor, change_id, decision, reason, family=FAMILY, kinds=(EDIT,), now=now
+    )
+    if decision is Decision.APPROVE:
+        current = get_type(session, change.subject)
+        if current.version != change.payload["base_version"]:
+            raise Conflict(
+                "{code} has a newer version than this proposal; reject it and propose again",
+                code=change.subject,
+            )
+        tx = new_version(current, change.payload["schema"])
+        _publish(session, clerk, tx, change.reason, now, change=change)
+    return change
+
+
+def _publish(
+    session: Session,
+    clerk: Clerk,
+    tx: TransactionType,
+    why: str,
+    now: dt.datetime,
+    *,
+    change: PendingChange | None = None,
+) -> TransactionType:
+    """Store `tx` as the type's next version; by its maker when a second person approved it."""
+    if change is None:
+        row = _row(tx, clerk.name, clerk.staff_id, now)
+    else:
+        row = _row(tx, change.proposed_by, change.proposed_by_id, now)
     row.reason = why
     try:
         with session.begin_nested():
@@ -208,15 +302,23 @@ def edit(
         raise Conflict(
             "{code} was edited by someone else just now; open it again",
             "schema",
-            code=code,
+            code=tx.code,
         ) from None
+    summary: dict[str, Any] = {
+        "code": tx.code,
+        "version": tx.version,
+        "digest": tx.digest,
+        "reason": why,
+    }
+    if change is not None:
+        summary |= {"change": change.id, "proposed_by": change.proposed_by}
     audit.record(
         session,
         clerk.actor,
         entity_type="counter_transaction_type",
         entity_id=f"{tx.code}:{tx.version}",
         action="counter.catalogue.edit",
-        summary={"code": tx.code, "version": tx.version, "digest": tx.digest, "reason": why},
+        summary=summary,
         now=now,
     )
     return tx

@@ -9,6 +9,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from manyi.errors import Forbidden
+
 
 class UnitLevel(enum.StrEnum):
     HEAD_OFFICE = "head_office"  # 总行
@@ -110,7 +112,10 @@ class Permission(enum.StrEnum):
     COMPLAINTS_MANAGE = "complaints.manage"  # assign, transfer, approve extensions, supervise
     COMPLAINTS_PERSONAL = "complaints.personal"  # see complainants' names, phones, ID numbers
     COMPLAINTS_CONSULT = "complaints.consult"  # give expert opinions on cases one is asked about
-    COMPLAINTS_CONFIGURE = "complaints.configure"  # categories, deadline policies, expert roster
+    # Bank-wide complaint settings: categories and deadline policies (changed at head office
+    # only: check_bank_wide_settings).
+    COMPLAINTS_CONFIGURE = "complaints.configure"
+    COMPLAINTS_EXPERTS = "complaints.experts"  # the expert roster of one's own scope
     COUNTER_VIEW = "counter.view"  # see bundles and the counter's measures in scope
     COUNTER_OPERATE = "counter.operate"  # serve pre-filled bundles at one's own outlet
     # Approve or reject a bundle: at one's own outlet (a supervisor at an outlet, 授权主管) or,
@@ -119,7 +124,8 @@ class Permission(enum.StrEnum):
     # counter/authorisations.py.
     COUNTER_AUTHORISE = "counter.authorise"
     COUNTER_REMOTE_AUTHORISE = "counter.remote_authorise"  # claim from the centre's queue
-    COUNTER_CONFIGURE = "counter.configure"  # edit the transaction catalogue (new versions)
+    # Edit the transaction catalogue (new versions), bank-wide: at head office only.
+    COUNTER_CONFIGURE = "counter.configure"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -133,6 +139,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_VIEW,
             Permission.COMPLAINTS_MANAGE,
             Permission.COMPLAINTS_CONFIGURE,
+            Permission.COMPLAINTS_EXPERTS,
             Permission.COUNTER_VIEW,
             Permission.COUNTER_CONFIGURE,
         }
@@ -210,6 +217,21 @@ ROLE_LEVELS: dict[Role, frozenset[UnitLevel]] = {
     Role.TELLER: frozenset({UnitLevel.OUTLET}),
     Role.LOBBY_MANAGER: frozenset({UnitLevel.OUTLET}),
 }
+
+
+def check_bank_wide_settings(level: UnitLevel | str) -> None:
+    """Refuse a change to a bank-wide setting unless the actor works at head office.
+
+    Deadline policies, complaint categories and the transaction catalogue with its authorisation
+    thresholds apply to every unit, so a branch's administrator (who holds every permission in
+    their own subtree) may read them but not change them. The expert roster is not bank-wide:
+    each administrator keeps their own scope's (`Permission.COMPLAINTS_EXPERTS`).
+    """
+    if UnitLevel(level) is not UnitLevel.HEAD_OFFICE:
+        raise Forbidden(
+            "only head-office administrators change bank-wide settings",
+            error_code="head_office_only",
+        )
 
 
 def permissions_for(roles: Iterable[Role]) -> frozenset[Permission]:

@@ -66,7 +66,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         "complaint_settings",
         "Complaint settings",
         "/complaints/settings",
-        Permission.COMPLAINTS_CONFIGURE,
+        Permission.COMPLAINTS_EXPERTS,
         "⚒",
     ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),

@@ -18,6 +18,7 @@ from manyi.complaints.domain.taxonomy import Axis, Flag, Intake
 from manyi.complaints.tables import ComplaintCategory
 from manyi.db import Session
 from manyi.errors import ManyiError, Term
+from manyi.org.model import UnitLevel
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import Principal
 from manyi.web.templating import render
@@ -30,6 +31,7 @@ def caller_of(principal: Principal) -> Caller:
         unit_id=principal.unit_id,
         scope_path=principal.unit_path,
         permissions=principal.permissions,
+        unit_level=UnitLevel(principal.unit_level),
     )
 
 

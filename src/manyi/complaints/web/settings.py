@@ -1,5 +1,9 @@
 """Complaint settings (投诉设置): categories per axis, deadline policies, the expert roster.
 
+Categories and deadline policies are bank-wide: every administrator may read them, head-office
+administrators change them (the services refuse anyone else, 403). A category takes effect at
+once; a deadline-policy change is proposed and takes effect when a different head-office
+administrator approves it (maker-checker). The expert roster is each administrator's own scope.
 Changes here are recorded on the audit chain like every other configuration change.
 """
 
@@ -11,10 +15,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from manyi.approvals.domain import parse_decision
 from manyi.complaints import categories, clock, experts, policy_store
 from manyi.complaints.access import Caller
 from manyi.complaints.domain.policies import DayCount, DeadlinePolicy
 from manyi.complaints.domain.taxonomy import Axis
+from manyi.complaints.web import settings_changes
 from manyi.complaints.web.common import (
     caller_of,
     category_label,
@@ -24,7 +30,7 @@ from manyi.complaints.web.common import (
 )
 from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError
-from manyi.org.model import Permission
+from manyi.org.model import Permission, UnitLevel
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
@@ -78,6 +84,9 @@ def _settings_context(
         "axis": chosen_axis.value,
         "axes": list(Axis),
         "values": {},
+        # Bank-wide settings: shown to every administrator, changed at head office only.
+        "bank_wide": principal.can(Permission.COMPLAINTS_CONFIGURE)
+        and principal.unit_level == UnitLevel.HEAD_OFFICE,
     }
     if context["tab"] == "categories":
         rows = categories.categories(session, chosen_axis, active_only=False)
@@ -98,6 +107,10 @@ def _settings_context(
             for row in policies
         ]
         context["in_use"] = policy_store.open_cases_per_policy(session)
+        context["pending"] = [
+            settings_changes.describe(change, principal.id, _, policy_in_words, lang)
+            for change in policy_store.pending_changes(session)
+        ]
     else:
         context.update(_experts_context(session, principal, lang))
     return context
@@ -137,8 +150,10 @@ def settings_page(
     tab: str = "categories",
     axis: str = "channel",
     saved: int = 0,
+    proposed: int = 0,
+    decided: str = "",
     edit: str = "",
-    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    principal: Principal = require(Permission.COMPLAINTS_EXPERTS),
     session: Session = DbSession,
 ) -> Response:
     values: dict[str, Any] = {}
@@ -153,7 +168,17 @@ def settings_page(
             "note": expert.note,
             "active": expert.active,
         }
-    return _settings_page(request, session, principal, tab, axis, saved=bool(saved), values=values)
+    return _settings_page(
+        request,
+        session,
+        principal,
+        tab,
+        axis,
+        saved=bool(saved),
+        proposed=bool(proposed),
+        decided=decided,
+        values=values,
+    )
 
 
 @router.post("/settings/categories")
@@ -190,8 +215,8 @@ def choose_default_policy(
     session: Session = DbSession,
 ) -> Response:
     def work(caller: Caller) -> str:
-        policy_store.set_default(session, caller, code)
-        return POLICIES_SAVED
+        policy_store.propose_default(session, caller, code)
+        return POLICIES_PROPOSED
 
     return _change(request, session, principal, work, tab="policies")
 
@@ -205,10 +230,17 @@ def _change(
     tab: str,
     axis: str = "",
     values: dict[str, Any] | None = None,
+    bank_wide: bool = True,
 ) -> Response:
-    """Run one settings change: to `work`'s page on success, else the tab again with the error."""
+    """Run one settings change: to `work`'s page on success, else the tab again with the error.
+
+    A bank-wide setting (categories, deadline policies) refuses anyone but a head-office
+    administrator before the form is read, so they get 403 whatever they typed."""
     try:
-        location = work(caller_of(principal))
+        caller = caller_of(principal)
+        if bank_wide:
+            caller.need_bank_wide()
+        location = work(caller)
     except ManyiError as exc:
         session.rollback()
         message, field, status = error_text(request, exc)
@@ -226,7 +258,28 @@ def _change(
     return RedirectResponse(location, status_code=303)
 
 
-POLICIES_SAVED = "/complaints/settings?tab=policies&saved=1"
+# A policy change waits for a second head-office administrator (maker-checker).
+POLICIES_PROPOSED = "/complaints/settings?tab=policies&proposed=1"
+
+
+@router.post("/settings/changes/{change_id}")
+def decide_change(
+    request: Request,
+    change_id: int,
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    """Approve, reject or withdraw a proposed deadline-policy change."""
+
+    def work(caller: Caller) -> str:
+        chosen = parse_decision(decision)
+        policy_store.decide_change(session, caller, change_id, chosen, reason)
+        return f"/complaints/settings?tab=policies&decided={chosen.value}"
+
+    values = {"change_id": change_id, "reason": reason}
+    return _change(request, session, principal, work, tab="policies", values=values)
 
 
 def _whole_days(text: str) -> int:
@@ -244,8 +297,8 @@ def set_close_after(
     session: Session = DbSession,
 ) -> Response:
     def work(caller: Caller) -> str:
-        policy_store.set_close_after_days(session, caller, code, _whole_days(close_after_days))
-        return POLICIES_SAVED
+        policy_store.propose_close_after(session, caller, code, _whole_days(close_after_days))
+        return POLICIES_PROPOSED
 
     values = {"close_code": code, "close_after_days": close_after_days}
     return _change(request, session, principal, work, tab="policies", values=values)
@@ -260,8 +313,8 @@ def add_policy(
     session: Session = DbSession,
 ) -> Response:
     def work(caller: Caller) -> str:
-        policy_store.add_policy(session, caller, definition, _whole_days(close_after_days))
-        return POLICIES_SAVED
+        policy_store.propose_policy(session, caller, definition, _whole_days(close_after_days))
+        return POLICIES_PROPOSED
 
     values = {"definition": definition, "new_close_after_days": close_after_days}
     return _change(request, session, principal, work, tab="policies", values=values)
@@ -275,7 +328,7 @@ def set_expert(
     business_codes: Annotated[list[str] | None, Form()] = None,
     note: Annotated[str, Form()] = "",
     active: Annotated[str, Form()] = "",
-    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    principal: Principal = require(Permission.COMPLAINTS_EXPERTS),
     session: Session = DbSession,
 ) -> Response:
     values = {
@@ -305,4 +358,4 @@ def set_expert(
         )
         return "/complaints/settings?tab=experts&saved=1"
 
-    return _change(request, session, principal, work, tab="experts", values=values)
+    return _change(request, session, principal, work, tab="experts", values=values, bank_wide=False)

@@ -63,6 +63,7 @@ __all__ = [
     "IdentityCheck",
     "ItemInvalid",
     "TransactionType",
+    "changes_authorisation",
     "check_id_number",
     "check_together",
     "clean_item",
@@ -289,6 +290,16 @@ def new_version(entry: TransactionType, edited_schema: Mapping[str, Any]) -> Tra
     same = _without_identity(tx.schema) == _without_identity(entry.schema)
     _refuse(same, "the edit changes nothing in {code}", code=entry.code)
     return tx
+
+
+def changes_authorisation(before: TransactionType, after: TransactionType) -> bool:
+    """Whether a new version changes who must authorise (the rules and their thresholds).
+
+    Such an edit is a bank-wide control and needs a second head-office administrator's approval
+    (maker-checker, `catalogue_store.edit`); an edit of labels, fields or limits does not. The
+    order of rules is compared too: the first that matches decides the level.
+    """
+    return before.rules != after.rules
 
 
 def _without_identity(schema: Mapping[str, Any]) -> Mapping[str, Any]:

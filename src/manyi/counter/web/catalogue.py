@@ -1,9 +1,12 @@
 """The transaction catalogue editor (交易目录): the types, the field dictionary, new versions.
 
-Administrators and head-office service managers read every type and publish an edit of
-one as its next version (`catalogue_store.edit` checks it). Stored versions never change;
-bundles keep the version they were made with, so an old version stays readable here.
-The reason given for an edit is stored with the version (and in the edit's audit event).
+Administrators and head-office service managers read every type; at head office they publish
+an edit of one as its next version (`catalogue_store.edit` checks it, and refuses anyone
+elsewhere: the catalogue is bank-wide). An edit that changes the authorisation rules waits for
+a different head-office administrator's approval, shown with the rules before and after on the
+list and on the type's page. Stored versions never change; bundles keep the version they were
+made with, so an old version stays readable here. The reason given for an edit is stored with
+the version (and in the edit's audit event).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from manyi.approvals.domain import parse_decision
+from manyi.approvals.tables import PendingChange
 from manyi.counter import catalogue_store
 from manyi.counter.domain.authorisation_rules import Rule
 from manyi.counter.domain.catalogue import TransactionType
@@ -28,7 +33,7 @@ from manyi.counter.web.common import (
 )
 from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError, Term
-from manyi.org.model import Permission
+from manyi.org.model import Permission, UnitLevel
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
@@ -108,14 +113,63 @@ def field_limits(field: Field) -> list[tuple[str, str]]:
     return [(key, str(field.schema[key])) for key in _LIMIT_KEYWORDS if key in field.schema]
 
 
+def bank_wide(principal: Principal) -> bool:
+    """Whether this person changes the catalogue (at head office) or only reads it."""
+    return principal.can(Permission.COUNTER_CONFIGURE) and (
+        principal.unit_level == UnitLevel.HEAD_OFFICE
+    )
+
+
+def describe_change(
+    session: Session, change: PendingChange, principal: Principal, _: Translate
+) -> dict[str, Any]:
+    """A proposed edit as the pages show it: the authorisation rules before and after."""
+    before = catalogue_store.get_type(session, change.subject, change.payload["base_version"])
+    after = TransactionType.from_schema(change.payload["schema"])
+    return {
+        "id": change.id,
+        "code": change.subject,
+        "name": after.names,
+        "version": after.version,
+        # Each rule with whether the other side lacks it: the difference is marked.
+        "before": [(rule_text(rule, _), rule not in after.rules) for rule in before.rules],
+        "after": [(rule_text(rule, _), rule not in before.rules) for rule in after.rules],
+        "reason": change.reason,
+        "proposed_by": change.proposed_by,
+        "proposed_at": change.proposed_at,
+        "mine": change.proposed_by_id == principal.id,
+    }
+
+
+def _pending(
+    session: Session, principal: Principal, _: Translate, code: str | None = None
+) -> list[dict[str, Any]]:
+    return [
+        describe_change(session, change, principal, _)
+        for change in catalogue_store.pending_changes(session, code)
+    ]
+
+
 # --- the list and the dictionary -------------------------------------------------
 
 
 @router.get("/counter/catalogue")
 def catalogue_list(
     request: Request,
+    decided: str = "",
     principal: Principal = require(Permission.COUNTER_CONFIGURE),
     session: Session = DbSession,
+) -> Response:
+    return _list_page(request, session, principal, decided=decided)
+
+
+def _list_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
     _ = translator(request_language(request))
     versions = catalogue_store.version_counts(session)
@@ -123,7 +177,13 @@ def catalogue_list(
         type_summary(catalogue_store.type_of(row), _) | {"row": row, "versions": versions[row.code]}
         for row in catalogue_store.latest_rows(session)
     ]
-    return page(request, "counter/catalogue_list.html", {"types": types})
+    context = {
+        "types": types,
+        "pending": _pending(session, principal, _),
+        "bank_wide": bank_wide(principal),
+        **extra,
+    }
+    return page(request, "counter/catalogue_list.html", context, status_code)
 
 
 @router.get("/counter/catalogue/fields")
@@ -160,6 +220,7 @@ def _history(session: Session, code: str) -> list[dict[str, Any]]:
 def _type_page(
     request: Request,
     session: Session,
+    principal: Principal,
     tx: TransactionType,
     *,
     text: str | None = None,
@@ -174,6 +235,8 @@ def _type_page(
         "reason": reason,
         "history": _history(session, tx.code),
         "labels": _field_labels(tx),
+        "pending": _pending(session, principal, _, tx.code),
+        "bank_wide": bank_wide(principal),
         **extra,
     }
     return page(request, "counter/catalogue_type.html", context, status_code)
@@ -195,11 +258,12 @@ def type_page(
     request: Request,
     tx_code: str,
     saved: int = 0,
+    proposed: int = 0,
     principal: Principal = require(Permission.COUNTER_CONFIGURE),
     session: Session = DbSession,
 ) -> Response:
     tx = catalogue_store.get_type(session, tx_code)
-    return _type_page(request, session, tx, saved=saved)
+    return _type_page(request, session, principal, tx, saved=saved, proposed=proposed)
 
 
 @router.get("/counter/catalogue/{tx_code}/{version}")
@@ -251,15 +315,17 @@ def save_version(
     current = catalogue_store.get_type(session, tx_code)  # unknown code: 404
     clerk = clerk_of(principal)
     try:
+        catalogue_store.check_editor(clerk)  # before reading the document: 403 on any input
         edited = parse_document(document)
         if not reason.strip():
             raise InvalidInput("give the reason for the change", "reason")
-        tx = catalogue_store.edit(session, clerk, tx_code, edited, reason=reason)
+        done = catalogue_store.edit(session, clerk, tx_code, edited, reason=reason)
     except ManyiError as exc:
         session.rollback()
         return _type_page(
             request,
             session,
+            principal,
             current,
             text=document,
             reason=reason,
@@ -267,4 +333,34 @@ def save_version(
             error=error_text(request, exc),
             field=exc.field,
         )
-    return RedirectResponse(f"/counter/catalogue/{tx.code}?saved={tx.version}", status_code=303)
+    if isinstance(done, PendingChange):  # the authorisation rules wait for a second person
+        return RedirectResponse(f"/counter/catalogue/{tx_code}?proposed={done.id}", status_code=303)
+    return RedirectResponse(f"/counter/catalogue/{done.code}?saved={done.version}", status_code=303)
+
+
+@router.post("/counter/catalogue/changes/{change_id}")
+def decide_change(
+    request: Request,
+    change_id: int,
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.COUNTER_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    """Approve (publish), reject or withdraw a proposed edit of the authorisation rules."""
+    try:
+        catalogue_store.check_editor(clerk_of(principal))
+        chosen = parse_decision(decision)
+        catalogue_store.decide_change(session, clerk_of(principal), change_id, chosen, reason)
+    except ManyiError as exc:
+        session.rollback()
+        return _list_page(
+            request,
+            session,
+            principal,
+            status_code=exc.status_code,
+            error=error_text(request, exc),
+            field=exc.field,
+            values={"change_id": change_id, "reason": reason},
+        )
+    return RedirectResponse(f"/counter/catalogue?decided={chosen.value}", status_code=303)
