@@ -2,7 +2,7 @@
 `pending_changes` for a second head-office administrator's approval.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04 21:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import manyi.db
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
