@@ -43,8 +43,16 @@ from manyi.notify.tables import NotifyMessage
 from tests.chaos import ROOT
 from tests.complaint_bank import build_complaint_bank
 from tests.conftest import _empty_postgres, build_bank
-from tests.counter_helpers import MINUTE, TODAY, Sim, clerk, ready, setup_counter
-from tests.integration.test_counter_run import FOUR, four_items
+from tests.counter_helpers import (
+    FOUR,
+    MINUTE,
+    TODAY,
+    Sim,
+    clerk,
+    four_items,
+    ready,
+    setup_counter,
+)
 from tests.lobby_helpers import T0
 
 pytestmark = pytest.mark.postgres
