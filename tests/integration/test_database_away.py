@@ -9,6 +9,7 @@ When the database is back, the same clients carry on without anything being redo
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from manyi.lobby.tables import LobbyTicket
 from manyi.org.device_tokens import TOKEN_PREFIX
 from manyi.web.app import RETRY_AFTER_S, create_app
 from tests.conftest import _empty_postgres, add_staff, build_bank
-from tests.live_server import TcpProxy
+from tests.live_server import TcpProxy, serve
 from tests.lobby_helpers import configure
 from tests.web_helpers import device_client, staff_client
 
@@ -164,3 +165,25 @@ def test_which_database_errors_mean_away() -> None:
     assert not database_away(wrapped(sqlite_error("database is locked", "SQLITE_BUSY")))
     assert not database_away(IntegrityError("INSERT", {}, Exception("duplicate key")))
     assert not database_away(ValueError("not a database error"))
+
+
+def test_an_event_stream_ends_quietly_when_the_database_is_away(
+    faulty: Faulty, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = faulty.db
+    bank = build_bank(db)
+    configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
+    board = device_client(db, bank.unit("OUT-A"), "display")
+    settings = load_settings(database_url=db.url, secret_key="test-secret-key-" + "x" * 32)
+    with serve(create_app(settings, db)) as url, httpx.Client(base_url=url, timeout=10) as http:
+        http.headers["Authorization"] = board.headers["Authorization"]
+        assert http.get("/device/api/v1/lobby/queue").status_code == 200  # a known device
+        faulty.away()
+        with http.stream("GET", "/device/api/v1/lobby/events") as stream:
+            assert stream.status_code == 200
+            body = stream.read()  # the stream ends, cleanly: the browser reconnects
+        faulty.back()
+        assert b"hello" not in body
+        assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+        with http.stream("GET", "/device/api/v1/lobby/events") as stream:
+            assert next(stream.iter_lines()).startswith("retry:")  # back: it streams again

@@ -89,8 +89,9 @@ def error_response(
 
 
 def unavailable_response(request: Request) -> Response:
-    """503 while the database is away: nothing was done (the unit of work rolled back), so the
-    same request may be sent again after Retry-After."""
+    """503 while the database is away: the unit of work rolled back, so the same request may
+    be sent again after Retry-After. (A connection lost during COMMIT itself leaves the
+    outcome in doubt: docs/security.md, "Faults and recovery", says how the screens cope.)"""
     _ = translator(request_language(request))
     message = _("Service unavailable, retrying…")
     headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
