@@ -158,12 +158,17 @@ def sqlite_error(message: str, name: str) -> sqlite3.OperationalError:
 def test_which_database_errors_mean_away() -> None:
     refused = psycopg.OperationalError("connection failed: Connection refused")
     assert database_away(wrapped(refused))
+    # pg_terminate_backend, a fast shutdown, a server starting up: SQLSTATE 57P01, 57P03.
+    assert database_away(wrapped(psycopg.errors.AdminShutdown("terminating connection")))
+    assert database_away(wrapped(psycopg.errors.CannotConnectNow("the database is starting up")))
     assert database_away(wrapped(sqlite_error("unable to open database file", "SQLITE_CANTOPEN")))
     assert database_away(DisconnectionError("dead connection"))
     assert database_away(PoolTimeout("QueuePool limit of size 5 overflow 10 reached"))
     # Work that failed on a reachable database is manyi's fault (500), not an outage.
     assert not database_away(wrapped(sqlite_error("database is locked", "SQLITE_BUSY")))
     assert not database_away(IntegrityError("INSERT", {}, Exception("duplicate key")))
+    assert not database_away(wrapped(psycopg.errors.SerializationFailure("could not serialize")))
+    assert not database_away(wrapped(psycopg.errors.QueryCanceled("statement timeout")))
     assert not database_away(ValueError("not a database error"))
 
 
