@@ -21,6 +21,8 @@ from sqlalchemy.engine import Dialect
 
 # Re-exported: web modules type their session with it and import nothing from SQLAlchemy.
 from sqlalchemy.exc import DataError as DataError  # a value the database refuses (web/app.py)
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.orm import Session as Session
 from sqlalchemy.pool import NullPool
@@ -38,6 +40,45 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The errors that may mean "the database is away" (web/app.py answers 503 for them when
+# `database_away` says so, 500 otherwise).
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+)
+# PostgreSQL SQLSTATEs that say the server is not there to do the work, whatever the request:
+# class 08 (connection exception), 57P01 terminated by an administrator (pg_terminate_backend,
+# a fast shutdown), 57P02 crash shutdown, 57P03 cannot connect now (starting up, shutting down)
+# and 53300 too many connections.
+_AWAY_SQLSTATES = ("57P01", "57P02", "57P03", "53300")
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached now (down, restarting, cut off, or no
+    connection free), so the request may simply be tried again later: nothing was done.
+
+    Not "away": an error of the work itself (a constraint, a syntax error, a serialisation
+    failure) and SQLite's "database is locked" after its 30 s busy_timeout: the file is there
+    and another writer holds it that long, a stall to be seen in the log as a 500.
+    """
+    if isinstance(exc, DisconnectionError | PoolTimeout):
+        return True  # the pool found its connection dead, or none came free in time
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    if exc.connection_invalidated:
+        return True  # SQLAlchemy's dialect recognised a broken connection
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate:
+        return str(sqlstate).startswith("08") or sqlstate in _AWAY_SQLSTATES
+    if type(orig).__module__.startswith("psycopg"):
+        return True  # libpq's own failures carry no SQLSTATE: refused, reset, closed, timed out
+    # SQLite: the file (or its disk) cannot be opened; a locked or busy database is not away.
+    return getattr(orig, "sqlite_errorname", "") == "SQLITE_CANTOPEN"
 
 
 class Base(DeclarativeBase):

@@ -22,11 +22,13 @@ from manyi.errors import Conflict
 from manyi.personal import id_check_char
 from tests.conftest import Bank
 from tests.counter_helpers import (
+    FOUR,
     MINUTE,
     Sim,
     act,
     clerk,
     customer,
+    four_items,
     make_sim,
     open_bundle,
     ready,
@@ -34,28 +36,6 @@ from tests.counter_helpers import (
     submit,
 )
 from tests.lobby_helpers import T0
-
-
-def four_items(sim: Sim, short: str, third: str = "30000") -> dict[str, object]:
-    """Deposit, withdrawal, transfer and a water bill: three of them need the PIN."""
-    return customer(sim, short) | {
-        "item1.amount": "2000",
-        "item1.currency": "CNY",
-        "item2.amount": "500",
-        "item2.currency": "CNY",
-        "item3.amount": third,
-        "item3.currency": "CNY",
-        "item3.payee_name": "收款人",
-        "item3.payee_account": sim.account("liu_yang" if short == "zhang_wei" else "zhang_wei"),
-        "item3.payee_bank": "满意银行",
-        "item4.amount": "88.50",
-        "item4.currency": "CNY",
-        "item4.bill_type": "water",
-        "item4.bill_account": "W-20261130",
-    }
-
-
-FOUR = ["deposit", "withdraw", "transfer", "bill_pay"]
 
 
 def items(db: Database, reference: str) -> list[CounterBundleItem]:

@@ -12,12 +12,16 @@ notification link breaks.
 
 The customer's stream sends only that ticket's status, recomputed when the
 outlet's queue changes: the public never sees another customer's ticket.
+
+A stream whose database goes away ends quietly (its status line was sent long ago): the
+browser reconnects, and the screen asks `/healthz` why (see static/js/lobby/common.js).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -30,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from manyi import realtime
-from manyi.db import Database
+from manyi.db import UNAVAILABLE_ERRORS, Database, database_away
 from manyi.lobby import events as event_log
 from manyi.lobby import queries
 from manyi.lobby.tables import LobbyEventRow
@@ -42,6 +46,14 @@ LOOKBACK = 50
 REPLAY_LIMIT = 500
 SEEN = 2000
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+log = logging.getLogger("manyi.lobby.stream")
+
+
+def _end_if_away(exc: Exception) -> None:
+    """Re-raise unless `exc` says the database is away: then the stream just ends."""
+    if not database_away(exc):
+        raise exc
+    log.warning("an event stream ended: the database is away (%s)", exc)
 
 
 def sse(event: str, data: Any, event_id: int | None = None) -> bytes:
@@ -129,6 +141,8 @@ async def _outlet_events(db: Database, outlet_id: int, after: int | None) -> Asy
             for e in batch:
                 cursor = max(cursor, e.id)
                 yield sse("lobby", e.as_json(), e.id)
+    except UNAVAILABLE_ERRORS as exc:
+        _end_if_away(exc)
     finally:
         sub.close()
 
@@ -176,6 +190,8 @@ async def _ticket_status(
             # Many events come in bursts (call, then start): answer once per burst.
             await asyncio.sleep(COALESCE_S)
             sub.drain()
+    except UNAVAILABLE_ERRORS as exc:
+        _end_if_away(exc)
     finally:
         sub.close()
 

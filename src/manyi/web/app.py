@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from manyi import __version__
 from manyi.config import Settings
 from manyi.counter.adapters import registry as counter_runtime
-from manyi.db import Database, DataError
+from manyi.db import UNAVAILABLE_ERRORS, Database, DataError, database_away
 from manyi.errors import ManyiError
 from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
 from manyi.web.headers import SecurityHeaders
@@ -42,7 +42,11 @@ _CODES = {
     422: "invalid_input",
     429: "rate_limited",
     500: "internal_error",
+    503: "service_unavailable",
 }
+# While the database is away, requests answer 503 with this Retry-After (seconds); the lobby's
+# screens retry on their own with a back-off from it, pages reload themselves after it.
+RETRY_AFTER_S = 5
 log = logging.getLogger("manyi.web")
 
 
@@ -82,6 +86,28 @@ def error_response(
     return render(
         request, "error.html", {"status": status, "message": message, "title": _("Error")}, status
     )
+
+
+def unavailable_response(request: Request) -> Response:
+    """503 while the database is away: the unit of work rolled back, so the same request may
+    be sent again after Retry-After. (A connection lost during COMMIT itself leaves the
+    outcome in doubt: docs/security.md, "Faults and recovery", says how the screens cope.)"""
+    _ = translator(request_language(request))
+    message = _("Service unavailable, retrying…")
+    headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
+    if wants_json(request):
+        body = {"error": _CODES[503], "message": message, "retry_after": RETRY_AFTER_S}
+        return JSONResponse(body, status_code=503, headers=headers)
+    context = {
+        "status": 503,
+        "message": message,
+        "title": _("Service unavailable"),
+        # A GET page reloads itself; a form sent while away is not sent again unasked.
+        "refresh_s": RETRY_AFTER_S if request.method in ("GET", "HEAD") else None,
+    }
+    response = render(request, "error.html", context, 503)
+    response.headers.update(headers)
+    return response
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
@@ -255,6 +281,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         # the request's fault, said as such; nothing was stored (the unit of work rolled back).
         _ = translator(request_language(request))
         return error_response(request, 422, _("A value is out of the range manyi accepts."))
+
+    async def _database_error(request: Request, exc: Exception) -> Response:
+        # The database away (down, restarting, cut off, no connection free): 503 and Retry-After.
+        # Any other database error is a fault of manyi's and answers 500 (db.database_away).
+        if database_away(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+            return unavailable_response(request)
+        return await _unexpected(request, exc)
+
+    for error in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, _database_error)
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> Response:

@@ -149,6 +149,7 @@ def switch_language(code: str, next: str = "/", _visitor: Staff | None = public(
 @router.get("/healthz", include_in_schema=True)
 def healthz(request: Request, _visitor: None = public(identify=False)) -> Response:
     from manyi import __version__
+    from manyi.web.app import RETRY_AFTER_S
 
     ok = request.app.state.db.ping()
     return JSONResponse(
@@ -158,4 +159,5 @@ def healthz(request: Request, _visitor: None = public(identify=False)) -> Respon
             "version": __version__,
         },
         status_code=200 if ok else 503,
+        headers=None if ok else {"Retry-After": str(RETRY_AFTER_S)},
     )

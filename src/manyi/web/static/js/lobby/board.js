@@ -1,6 +1,6 @@
 // Display board (叫号显示屏): the current call per counter, recent calls, waiting
 // counts; every call and recall announced in order, never cut off.
-import { api, clock, debounce, el, follow, readJson, t } from "./common.js";
+import { api, clock, connectionText, debounce, el, follow, readJson, retrying, t } from "./common.js";
 import { Speaker } from "./speaker.js";
 
 const config = readJson("config");
@@ -87,7 +87,17 @@ async function load() {
   }
   markNow();
 }
-const reload = debounce(() => load().catch(() => {}), 400);
+// One load at a time, tried again with a back-off while the service is away.
+let loading = null;
+function loadUntilAnswered() {
+  loading ??= retrying(load, { away: (on) => connState({ away: on }) })
+    .catch(() => {})
+    .finally(() => {
+      loading = null;
+    });
+  return loading;
+}
+const reload = debounce(loadUntilAnswered, 400);
 
 function onEvent(event) {
   if (seen.has(event.id)) return;
@@ -105,15 +115,22 @@ function onEvent(event) {
   reload(); // waiting counts and counter states follow from the server's view
 }
 
+// The badge: the event stream's state, or "unavailable" while the service is away.
 const conn = document.querySelector("[data-conn]");
+const connection = { stream: "down", away: false };
+function connState(change) {
+  Object.assign(connection, change);
+  const state = connection.away ? "unavailable" : connection.stream;
+  conn.textContent = connectionText(state);
+  conn.classList.toggle("down", state !== "live");
+  conn.classList.toggle("unavailable", state === "unavailable");
+  conn.dataset.state = state;
+}
 follow(config.events_url, {
   hello: () => reload(),
   resync: () => reload(),
   lobby: onEvent,
-  state: (value) => {
-    conn.textContent = value === "live" ? t("live") : t("down");
-    conn.classList.toggle("down", value !== "live");
-  },
+  state: (value) => connState({ stream: value }),
 });
 
 // Voice: the board finds out whether speech works (a silent utterance, see
@@ -145,5 +162,5 @@ speaker.probe().then((result) => {
 });
 
 clock(document.querySelector("[data-clock]"));
-load().catch(() => {});
+loadUntilAnswered();
 setInterval(reload, 30000);

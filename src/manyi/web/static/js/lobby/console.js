@@ -1,6 +1,6 @@
 // Teller console: sign on to a counter, then work it from the keyboard with the
 // function keys shown on screen, as on a hardware calling pad.
-import { api, debounce, el, follow, readJson, t } from "./common.js";
+import { api, connectionText, debounce, el, follow, readJson, retrying, t, unavailable } from "./common.js";
 
 const config = readJson("config");
 const base = `/api/v1/lobby/outlets/${encodeURIComponent(config.outlet)}`;
@@ -86,12 +86,14 @@ function renderWaiting() {
   $("[data-waiting]").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { text: t("nobody_waiting") }))]));
 }
 
+// Reads are tried again with a back-off while the service is away (the badge says so).
+const whileAway = { away: (on) => connState({ away: on }) };
 async function loadMe() {
-  me = await api("GET", `${base}/me`);
+  me = await retrying(() => api("GET", `${base}/me`), whileAway);
   render();
 }
 async function loadQueue() {
-  snapshot = await api("GET", `${base}/queue`);
+  snapshot = await retrying(() => api("GET", `${base}/queue`), whileAway);
   renderWaiting();
 }
 const refresh = debounce(() => {
@@ -120,13 +122,23 @@ async function run(action) {
   try {
     const path = `${base}/counters/${me.counter}/${name}`;
     const body = me.current && ["recall", "start", "complete", "no-show"].includes(name) ? { ticket_id: me.current.id } : undefined;
-    const result = await api("POST", path, body);
+    // A 503 says nothing was done: the key is sent again once the service is back. With no
+    // answer at all it may have been done, so it is not sent twice: the console reloads and
+    // shows what is true now (the customer called, or not).
+    const result = await retrying(() => api("POST", path, body), {
+      away: (on) => {
+        connState({ away: on });
+        if (on) message(t("unavailable"), "warn");
+      },
+      resend: false,
+    });
     message(name === "call-next" && result && !result.ticket ? t("nobody_waiting") : "", "warn");
     if (name === "close") message(t("signed_off"), "ok");
     await loadMe();
     loadQueue().catch(() => {});
   } catch (error) {
-    message(error.message);
+    message(unavailable(error) ? t("not_sure") : error.message, "warn");
+    if (unavailable(error)) await loadMe().catch(() => {});
   } finally {
     button?.classList.remove("pressed");
   }
@@ -202,15 +214,21 @@ document.addEventListener("keydown", (event) => {
   act(action);
 });
 
+// The badge: the event stream's state, or "unavailable" while the service is away.
 const conn = $("[data-conn]");
+const connection = { stream: "down", away: false };
+function connState(change) {
+  Object.assign(connection, change);
+  const state = connection.away ? "unavailable" : connection.stream;
+  conn.textContent = connectionText(state);
+  conn.className = `tag ${state === "live" ? "ok" : state === "unavailable" ? "bad" : "warn"}`;
+  conn.dataset.state = state;
+}
 follow(`${base}/events`, {
   hello: refresh,
   resync: refresh,
   lobby: refresh,
-  state: (value) => {
-    conn.textContent = value === "live" ? t("live") : t("down");
-    conn.className = `tag ${value === "live" ? "ok" : "warn"}`;
-  },
+  state: (value) => connState({ stream: value }),
 });
 
 fillCounters();

@@ -1,7 +1,7 @@
 // Lobby-manager dashboard: live queues, service level, counters, alerts; and the
 // actions a lobby manager takes (open/close a counter, change its services,
 // page second-line staff, issue a priority ticket).
-import { api, debounce, el, follow, readJson, t, waitText } from "./common.js";
+import { api, connectionText, debounce, el, follow, readJson, t, waitText } from "./common.js";
 
 const config = readJson("config");
 const base = `/api/v1/lobby/outlets/${encodeURIComponent(config.outlet)}`;
@@ -256,7 +256,7 @@ follow(`${base}/events`, {
   resync: reload,
   lobby: reload,
   state: (value) => {
-    conn.textContent = value === "live" ? t("live") : t("down");
+    conn.textContent = connectionText(value); // "unavailable" while the database is away
     conn.className = `tag ${value === "live" ? "ok" : "warn"}`;
   },
 });

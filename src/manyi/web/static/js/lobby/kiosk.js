@@ -1,5 +1,5 @@
 // Kiosk (取号机): choose a service, take a number, see it and get it printed.
-import { api, ApiError, clock, el, name, readJson, t, waitText, lang } from "./common.js";
+import { api, ApiError, clock, el, name, readJson, retrying, t, unavailable, waitText, lang } from "./common.js";
 
 const config = readJson("config");
 const screens = Object.fromEntries(
@@ -20,7 +20,15 @@ function show(name) {
   if (name !== "home") idleTimer = setTimeout(home, name === "result" ? RESULT_MS : IDLE_MS);
 }
 
+// The banner at the top: the service (its database) is away and the kiosk keeps trying.
+function away(on) {
+  document.querySelector("[data-unavailable]").hidden = !on;
+}
+
+let pending = null; // the take-a-number waiting for the service to come back
+
 function home() {
+  pending?.abort(); // the customer gave up (or walked away): stop trying
   // A kiosk serves the next customer in Chinese again.
   if (lang === "en") {
     location.href = "/lang/zh-CN?next=/device/kiosk";
@@ -74,9 +82,11 @@ async function refresh() {
     const queue = await api("GET", "/device/api/v1/lobby/queue");
     waiting = Object.fromEntries(queue.services.map((s) => [s.code, s.waiting]));
     unserved = new Set(queue.services.filter((s) => s.served === false).map((s) => s.code));
-  } catch {
+    away(false);
+  } catch (error) {
     waiting = {};
     unserved = new Set();
+    away(unavailable(error)); // polled again every 15 s (below)
   }
   render();
 }
@@ -85,15 +95,32 @@ let busy = false;
 async function issue(service, klass) {
   if (busy) return; // a double tap takes one number
   busy = true;
+  const attempt = new AbortController();
+  pending = attempt;
   try {
-    const ticket = await api("POST", "/device/api/v1/lobby/tickets", { service: service.code, class: klass });
+    // Sent again while the service is away: after a 503 nothing was issued; after no answer
+    // at all a number may have been, and the customer gets another (at-least-once: the
+    // first is never called to a counter by anyone present, and ends as a no-show).
+    const ticket = await retrying(
+      () => api("POST", "/device/api/v1/lobby/tickets", { service: service.code, class: klass }),
+      {
+        signal: attempt.signal,
+        away: (on) => {
+          away(on);
+          // Shown once: its idle timeout brings the kiosk home (and stops) if nobody waits.
+          if (on && !attempt.signal.aborted && screens.unavailable.hidden) show("unavailable");
+        },
+      },
+    );
     showTicket(ticket, service);
   } catch (error) {
+    if (attempt.signal.aborted) return; // back at the start already
     document.querySelector("[data-error]").textContent =
       error instanceof ApiError ? `${t("failed")} ${error.message}` : t("failed");
     show("error");
   } finally {
     busy = false;
+    if (pending === attempt) pending = null;
   }
 }
 

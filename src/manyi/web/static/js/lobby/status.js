@@ -1,6 +1,6 @@
 // The customer's status page: position, people ahead, predicted wait, and a clear
 // "please go to counter N" when called. Follows the ticket's own event stream.
-import { api, follow, name, readJson, t, waitText } from "./common.js";
+import { api, connectionText, follow, name, readJson, t, waitText } from "./common.js";
 
 let status = readJson("config");
 const $ = (selector) => document.querySelector(selector);
@@ -38,7 +38,7 @@ const stream = follow(`/api/v1/public/tickets/${encodeURIComponent(location.path
     conn.textContent = "";
   },
   state: (value) => {
-    conn.textContent = value === "live" ? t("live") : t("down");
+    conn.textContent = connectionText(value); // "unavailable" while the database is away
     conn.classList.toggle("down", value !== "live");
   },
 });
