@@ -89,35 +89,33 @@ class Lookups:
 
 
 def scan(db: Database, now: dt.datetime, *, batch: int = 200) -> ScanReport:
-    """One pass over every case due for a look: claim a batch, then each case on its own.
+    """One pass over every case due for a look: list a batch, then each case on its own.
 
-    The claim is one short transaction. Each case is then checked and committed in a
-    transaction of its own, so the audit chain's head (locked by every audited write until its
-    transaction ends) is held for one case, never for a whole batch: tellers and handlers do
-    not wait for the scan. A worker that dies leaves its claimed cases to the scan after the
-    lease; what it committed stays done.
+    Each case is claimed, checked and committed in a transaction of its own, so the audit
+    chain's head (locked by every audited write until its transaction ends) is held for one
+    case, never for a whole batch: tellers and handlers do not wait for the scan. A worker that
+    dies mid-case loses only that case's transaction; the case is still due for the next scan.
     """
     report = ScanReport()
     caller = system_caller(WORKER)
     lookups = Lookups()
     looked_at: set[int] = set()
     while True:
-        with db.session() as session:
+        with db.read() as session:
             due = session.scalars(
                 select(Complaint.id)
                 .where(Complaint.next_check_at <= now)
                 .order_by(Complaint.next_check_at, Complaint.id)
                 .limit(batch)
             ).all()
-            fresh = [i for i in due if i not in looked_at]
-            looked_at.update(fresh)
-            mine = sorted(claim(session, fresh, now))
-        report.lost += len(fresh) - len(mine)
-        for complaint_id in mine:
+        fresh = [i for i in due if i not in looked_at]
+        looked_at.update(fresh)
+        for complaint_id in fresh:
             with db.session() as session:
-                complaint = session.get(Complaint, complaint_id)
-                if complaint is None:
+                if not claim(session, [complaint_id], now):
+                    report.lost += 1  # another worker took it, or it is no longer due
                     continue
+                complaint = session.get_one(Complaint, complaint_id)
                 # Changes are written once at commit, not before every query the checks make.
                 with session.no_autoflush:
                     report.looked += 1
