@@ -254,3 +254,69 @@ def test_the_readable_table_marks_small_samples(cli: CliRunner, tmp_path: Path) 
     empty = run(cli, "quality", "report", "--from", "2026-12-01")
     assert empty.exit_code == 0 and "no responses" in empty.output
     assert FIXED_NOW.year == 2026  # the data above is before the fixed clock
+
+
+def test_stored_sums_equal_the_raw_rows_whatever_the_grouping(db: Database, bank: Bank) -> None:
+    """The SQL sums behind every report add up to what the raw rows give, exactly."""
+    import datetime as dt
+    import random
+
+    from manyi.quality import reports
+    from manyi.quality.domain.aggregate import Aggregate
+    from manyi.quality.store import NewResponse, insert_responses, outlet_ref
+
+    rng = random.Random(1017)
+    with db.session() as session:
+        refs = {code: outlet_ref(session, code) for code in ("OUT-A", "OUT-B")}
+        rows = []
+        for k in range(400):
+            code = rng.choice(["OUT-A", "OUT-B"])
+            outlet_id, path = refs[code]
+            rows.append(
+                NewResponse(
+                    source=rng.choice(["survey", "rating_pad"]),
+                    external_id=f"s{k}",
+                    outlet_id=outlet_id,
+                    unit_path=path,
+                    channel=rng.choice(["counter", "lobby"]),
+                    answered_at=FIXED_NOW - dt.timedelta(hours=rng.randrange(24 * 90)),
+                    csat=rng.choice([None, 1, 2, 3, 4, 5]),
+                    nps=rng.choice([None, *range(11)]),
+                    ces=rng.choice([None, *range(1, 8)]),
+                )
+            )
+        assert insert_responses(session, rows) == 400
+        assert insert_responses(session, rows[:50]) == 0  # stored once
+    whole = Aggregate.total(Aggregate.of(r.csat, r.nps, r.ces) for r in rows)
+    with db.read() as session:
+        for by in reports.By:
+            found = reports.report(session, by, tz="Asia/Shanghai")
+            assert Aggregate.total(r.aggregate for r in found) == whole, by
+        by_outlet = {
+            r.key: r.aggregate for r in reports.report(session, reports.By.OUTLET, tz="UTC")
+        }
+    for code in refs:
+        mine = [r for r in rows if r.outlet_id == refs[code][0]]
+        assert by_outlet[code] == Aggregate.total(Aggregate.of(r.csat, r.nps, r.ces) for r in mine)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"csat": 6}, {"csat": 0}, {"nps": 11}, {"ces": 8}, {"source": "x"}, {"trigger": "y"}]
+)
+def test_the_table_refuses_scores_off_their_scales(
+    db: Database, bank: Bank, bad: dict[str, Any]
+) -> None:
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    row = {
+        "source": "survey",
+        "external_id": "x1",
+        "outlet_id": bank.unit("OUT-A"),
+        "unit_path": "/1/",
+        "channel": "counter",
+        "answered_at": FIXED_NOW,
+        **bad,
+    }
+    with pytest.raises(IntegrityError), db.session() as session:
+        session.execute(insert(QualityResponse).values(**row))
