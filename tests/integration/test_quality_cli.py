@@ -292,12 +292,15 @@ def test_stored_sums_equal_the_raw_rows_whatever_the_grouping(db: Database, bank
         for by in reports.By:
             found = reports.report(session, by, tz="Asia/Shanghai")
             assert Aggregate.total(r.aggregate for r in found) == whole, by
+        assert reports.total(session, tz="Asia/Shanghai") == whole
+        out_a = reports.total(session, tz="UTC", scope_path=refs["OUT-A"][1])
         by_outlet = {
             r.key: r.aggregate for r in reports.report(session, reports.By.OUTLET, tz="UTC")
         }
     for code in refs:
         mine = [r for r in rows if r.outlet_id == refs[code][0]]
         assert by_outlet[code] == Aggregate.total(Aggregate.of(r.csat, r.nps, r.ces) for r in mine)
+    assert out_a == by_outlet["OUT-A"]
 
 
 @pytest.mark.parametrize(

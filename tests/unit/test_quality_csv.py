@@ -72,6 +72,10 @@ def test_a_naive_time_is_refused_naming_line_and_field() -> None:
     assert "not an ISO 8601 time" in garbage.reason
     future = only_problem(parse(GOOD.replace("2026-11-30T09:30", "2026-12-30T09:30")))
     assert "in the future" in future.reason
+    # A clock a few minutes ahead is forgiven (NOW is 10:00 in Shanghai), more is not.
+    assert parse(GOOD.replace("09:30:00+08:00", "10:04:59+08:00")).problems == []
+    ahead = only_problem(parse(GOOD.replace("09:30:00+08:00", "10:05:01+08:00")))
+    assert ahead.field == "answered_at" and "in the future" in ahead.reason
 
 
 @pytest.mark.parametrize(

@@ -121,11 +121,13 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return space + text if right else text + space
 
 
+def _num(estimate: Estimate | None, fmt: str) -> str:
+    return "—" if estimate is None else format(estimate.value, fmt)
+
+
 def _with_ci(estimate: Estimate | None, fmt: str) -> str:
-    if estimate is None:
-        return "—"
-    text = format(estimate.value, fmt)
-    if estimate.ci95 is not None:
+    text = _num(estimate, fmt)
+    if estimate is not None and estimate.ci95 is not None:
         text += f" [{estimate.ci95.low:{fmt}}, {estimate.ci95.high:{fmt}}]"
     return text
 
@@ -151,9 +153,9 @@ def _print_table(by: reports.By, rows: list[reports.ReportRow]) -> None:
             + _pad(str(a.responses), 10, True)
             + "  "
             + _pad(_with_ci(a.csat(), ".1%"), 24)
-            + _pad(_with_ci(a.csat_mean(), ".2f").split(" ")[0], 6)
+            + _pad(_num(a.csat_mean(), ".2f"), 6)
             + _pad(_with_ci(a.nps(), ".1f"), 24)
-            + _with_ci(a.ces_mean(), ".2f").split(" ")[0]
+            + _num(a.ces_mean(), ".2f")
         )
         if a.small:
             line += "  (small sample)"

@@ -67,7 +67,7 @@ def import_file(
         outlets = _outlets(session, {r.outlet for r in parsed.lines})
         tellers = _tellers(session, {r.teller for r in parsed.lines if r.teller})
         good = _resolve(parsed.lines, outlets, tellers, summary.problems)
-        summary.problems.sort(key=lambda p: (p.line, p.field))
+        summary.problems.sort(key=lambda p: p.line)  # stable: a line's problems in column order
         if summary.problems and not skip_bad:
             return summary
         summary.batch = batch_id(data, now)

@@ -107,6 +107,33 @@ def local_day_start(day: dt.date, tz: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), zoneinfo.ZoneInfo(tz)).astimezone(dt.UTC)
 
 
+def _filters(
+    tz: str, scope_path: str, start: dt.date | None, end: dt.date | None
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        in_scope(R.unit_path, scope_path) if scope_path != "/" else true()
+    ]
+    if start is not None:
+        where.append(R.answered_at >= local_day_start(start, tz))
+    if end is not None:
+        where.append(R.answered_at < local_day_start(end + dt.timedelta(days=1), tz))
+    return where
+
+
+def total(
+    session: Session,
+    *,
+    tz: str,
+    scope_path: str = "/",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Aggregate:
+    """The aggregate of every response in the subtree and period (one row of sums): what
+    `measures.csat_change` and `nps_change` compare between two periods."""
+    row = session.execute(select(*_sums()).where(*_filters(tz, scope_path, start, end))).one()
+    return Aggregate(*map(int, row))
+
+
 def report(
     session: Session,
     by: By,
@@ -118,13 +145,7 @@ def report(
 ) -> list[ReportRow]:
     """Grouped aggregates of the responses in `scope_path`'s subtree, answered from `start` to
     `end` (local dates in `tz`, both inclusive)."""
-    where: list[ColumnElement[bool]] = [
-        in_scope(R.unit_path, scope_path) if scope_path != "/" else true()
-    ]
-    if start is not None:
-        where.append(R.answered_at >= local_day_start(start, tz))
-    if end is not None:
-        where.append(R.answered_at < local_day_start(end + dt.timedelta(days=1), tz))
+    where = _filters(tz, scope_path, start, end)
     if by is By.MONTH:
         return _by_month(session, where, tz)
     key: Any

@@ -11,7 +11,8 @@ order::
   importer, which names an unknown one as a bad line);
 - `service`: a service code, may be empty; `channel`: one of `CHANNELS`;
 - `answered_at`: ISO 8601 with a UTC offset (`2026-11-30T10:05:00+08:00`, or `Z`); a time
-  without an offset is refused, since it could mean any zone; a time in the future too;
+  without an offset is refused, since it could mean any zone; so is a time more than
+  `FUTURE_SLACK` after now (a clock a little ahead is forgiven);
 - `csat` 1–5, `nps` 0–10, `ces` 1–7: whole numbers, each may be empty, but not all three;
 - `comment`: free text, may be empty, at most `COMMENT_LIMIT` characters.
 
@@ -50,6 +51,7 @@ USERNAME_LIMIT = 64
 COMMENT_LIMIT = 2000
 SCALES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 ENCODINGS = ("utf-8", "gb18030")
+FUTURE_SLACK = dt.timedelta(minutes=5)
 
 _Fail = Callable[[str, str], None]  # records a problem with a column
 _WHOLE = re.compile(r"[0-9]{1,3}")
@@ -269,7 +271,7 @@ def _time(text: str, now: dt.datetime, fail: _Fail) -> dt.datetime | None:
             f"answered_at '{text}' has no UTC offset (write e.g. {text}+08:00, or Z for UTC)",
         )
         return None
-    if found > now:
+    if found > now + FUTURE_SLACK:
         fail("answered_at", f"answered_at '{text}' is in the future")
         return None
     return found.astimezone(dt.UTC)
