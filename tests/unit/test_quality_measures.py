@@ -196,3 +196,7 @@ def test_aggregates_add_up_exactly_however_they_are_split(
     score = whole.nps()
     if score is not None:
         assert score.ci95 is not None and -100 <= score.ci95.low <= score.value <= score.ci95.high
+
+
+def test_an_interval_as_json_numbers_has_no_negative_zero() -> None:
+    assert str(measures.Interval(-0.0, -0.00001).as_list()) == "[0.0, 0.0]"

@@ -161,4 +161,7 @@ def _print_table(by: reports.By, rows: list[reports.ReportRow]) -> None:
             line += "  (small sample)"
         typer.echo(line)
     if any(r.aggregate.small for r in rows):
-        typer.echo(f"small sample: fewer than {SMALL_SAMPLE_N} responses; read its interval")
+        typer.echo(
+            f"(small sample): fewer than {SMALL_SAMPLE_N} responses; its interval is wide, "
+            "compare it with care and do not rank it"
+        )

@@ -62,7 +62,7 @@ class ReportRow:
 
 
 def _value(estimate: Estimate | None) -> float | None:
-    return None if estimate is None else round(estimate.value, DIGITS)
+    return None if estimate is None else round(estimate.value, DIGITS) + 0.0  # no -0.0
 
 
 def _interval(estimate: Estimate | None) -> list[float] | None:

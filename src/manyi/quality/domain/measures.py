@@ -48,7 +48,7 @@ class Interval:
         return self.low > 0 or self.high < 0
 
     def as_list(self, digits: int = 4) -> list[float]:
-        return [round(self.low, digits), round(self.high, digits)]
+        return [round(self.low, digits) + 0.0, round(self.high, digits) + 0.0]  # no -0.0
 
 
 @dataclass(frozen=True, slots=True)
