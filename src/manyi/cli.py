@@ -24,6 +24,7 @@ from manyi.forecast import jobs as forecast_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
+from manyi.quality import cli as quality_cli
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -55,6 +56,7 @@ app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
 app.add_typer(cli_waits.app, name="waits")
 app.add_typer(complaints_cli.app, name="complaints")
+app.add_typer(quality_cli.app, name="quality")
 
 
 # Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).

@@ -41,6 +41,7 @@ from manyi.lobby.tables import (
 )
 from manyi.notify.tables import NotifyMessage
 from manyi.org.tables import DeviceToken, Staff, StaffRole, Unit
+from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
 from manyi.worker_leases import WorkerLease
 
@@ -79,6 +80,7 @@ __all__ = [
     "NotifyMessage",
     "PendingChange",
     "PredictorChoice",
+    "QualityResponse",
     "RateLimitHit",
     "Rating",
     "RatingPrompt",

@@ -82,6 +82,7 @@ RECORDED = (
         "complaint.policy.default",
         "complaint.policy.close_after",
         "complaint.purge",
+        "quality.import",
     ]
     # Maker-checker on deadline policies and the catalogue's authorisation rules.
     + [

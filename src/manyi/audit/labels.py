@@ -29,6 +29,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("notify.", "Notification"),
     ("audit.", "Audit chain"),
     ("personal_data.", "Personal data"),
+    ("quality.", "Satisfaction"),
 )
 
 # What was done: the rest of the id after its family.

@@ -1,0 +1,14 @@
+"""Quality: satisfaction measured (issue 17): survey and imported responses, CSAT, NPS and CES
+with honest 95 % intervals, reports by outlet, teller, service, channel and month.
+
+- `domain/`: the measures and their intervals (`measures`), the additive `Aggregate` (pure);
+- `imports/`: the CSV contract of `manyi quality import` (pure parsing);
+- `tables`: `quality_responses`; `store`: inserting responses (imports, the demo, tests);
+- `importer`: the import use case; `reports`: the grouped report (sums in SQL, intervals here);
+- `cli`: `manyi quality import` and `manyi quality report`.
+
+Other features may use the pure measures (`domain`); everything else is wired by the
+composition roots. docs/quality.md explains the measures and the file and JSON contracts.
+"""
+
+PUBLIC = ("domain",)
