@@ -270,19 +270,22 @@ def test_api_without_session_is_401_json(db: Database, bank: Bank) -> None:
 # --- Who may change what: every mutating route × every persona ------------------------------
 #
 # The answer each persona gets to every POST, PUT, PATCH and DELETE, sent with a valid CSRF
-# token and an otherwise empty body (`{}` to the JSON API), on outlet A's objects (a complaint,
-# a ticket, a device token, a teller's open bundle: `counter_world`), in the order below:
+# token and an otherwise empty body (to the JSON API `{}`, or the valid body of BODIES), on
+# outlet A's objects (a complaint, a ticket, a device token, a teller's open bundle:
+# `counter_world`), one after another in the app's route order (the outlet's configuration and
+# /signout last). The table is sorted by path; its codes:
 #
 #   ok    let in: the role may use the route. The answer is whatever an empty form earns
-#         (2xx, 3xx, 400, 409, 422) - never 401, 403 or 404.
-#   403   refused for the role, or by the rule of the object (only its own teller works a
-#         bundle; an administrator does not consult on a case).
+#         (2xx, 3xx, 400, 409, 422) - never 401, 403 or 404. An HTML form's 422 can come
+#         before the scope check: which objects are reached is the feature tests' concern.
+#   403   refused for the role, or by a rule of the object (only its own teller works a
+#         bundle; only a case's handler asks an expert).
 #   404   not found: outlet A's object is outside the persona's scope and looks absent (ids
 #         reveal nothing); on rows where every persona let in gets 404, the empty form names
 #         nothing there is (no outlet, no message, no authorisation request).
 #   in    anonymous: sent to sign in (303 to /signin; 401 from the JSON API).
 #   pair  a device's route without a device token: 401 from the device API, or 303 to
-#         /device/pair on a screen. Devices themselves: tests/integration/test_lobby_api.py.
+#         /device/pair on a screen. The devices themselves: the lobby and pre-fill tests.
 #
 # A route missing from the table fails the test, so a new route needs someone to decide who
 # may use it. Which objects an allowed persona reaches is test_every_route_for_persona's

@@ -125,7 +125,7 @@ def _signature_fields(route: APIRoute) -> tuple[tuple[str, ...], frozenset[str],
 
 # Posted in every field at once, on every route that lets the persona in: the classes of
 # input that have answered 500 before (issue 16 #5) are tried every run, not by chance.
-EVERY_FIELD = ["", "²", "\x00", "-9223372036854775809", "9999-12-31", "<b>'\"; --"]
+EVERY_FIELD = ["²", "\x00", "-9223372036854775809", "9999-12-31", "<b>'\"; --"]
 
 # --- Values -------------------------------------------------------------------------------
 
