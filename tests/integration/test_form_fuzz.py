@@ -106,8 +106,8 @@ def form_routes(
         fields, lists, files = _signature_fields(route)
         if not fields and "request.form()" in inspect.getsource(route.endpoint):
             fields, lists = ("t", "ticket", *catalogue_fields), frozenset({"t"})
-        access = [access_of(c) for c in walk(route.dependant) if access_of(c)]
-        routes.append(FormRoute(path, fields, lists, files, access[0]))  # type: ignore[arg-type]
+        access = [a for a in map(access_of, walk(route.dependant)) if a is not None]
+        routes.append(FormRoute(path, fields, lists, files, access[0]))
     return routes
 
 
@@ -347,7 +347,7 @@ class Run:
         before = self.stored
         where = f"{self.persona} POST {route.path} {data!r}"
         try:
-            response = self.client.post(route.path, data=data, files=files or None)
+            response: Response = self.client.post(route.path, data=data, files=files or None)
         except Exception as exc:  # the test client re-raises what the app did not handle
             self.problems.append(f"{where} → {exc!r} {_origin(exc)}")
             return None
@@ -393,7 +393,7 @@ def lets_in(access: tuple[str, tuple[Permission, ...]], persona: str) -> bool:
         return persona == KIOSK
     if persona in (ANONYMOUS, KIOSK):
         return False
-    return set(needed) <= permissions_for(PERSONAS[persona][1])
+    return bool(set(needed) <= permissions_for(PERSONAS[persona][1]))
 
 
 @pytest.mark.parametrize("persona", FUZZ_PERSONAS)
