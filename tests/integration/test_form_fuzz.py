@@ -194,7 +194,7 @@ def plausible(ids: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
         "code": ["OUT-A", "deposit", "default"],
         "t": ["deposit", "withdrawal", "open_account"],
         "username": ["teller.a", "new.user"],
-        "password": ["Test-pass-2026", "Another-pass-2027"],
+        "password": ["Another-pass-2027"],  # not the personas': no sign-in as someone else
         "new_password": ["Another-pass-2027"],
         "confirm_password": ["Another-pass-2027"],
         # No "current_password": the persona's own password stays, so it can sign in again.
@@ -415,12 +415,14 @@ def test_forms_take_any_value(
     page = "/signin" if persona in (ANONYMOUS, KIOSK) else "/account/password"
     for route in routes:
         run.fuzz(route, good)
-        # A form may have ended the session or given it a new CSRF token (a sign-in attempt,
-        # a change to the persona's own account): carry on with the current one, signed in
-        # afresh if need be, so that later routes are still tried past the gate.
+        # A form may have ended the session, or given it a new CSRF token (a change to the
+        # persona's own account) or another staff member (a sign-in): carry on with the
+        # persona's current token, signed in afresh if need be, so that later routes are
+        # still tried past the gate, as this persona.
         current = run.client.get(page)
         match = CSRF_RE.search(current.text)
-        if current.status_code == 200 and match:
+        still = persona not in PERSONAS or PERSONAS[persona][2] in current.text
+        if current.status_code == 200 and match and still:
             run.token = match.group(1)
         else:
             run.client, run.token = _client(db, bank, persona)
