@@ -11,7 +11,7 @@ of the catalogue's merged forms. Parsing the rendered `<form>` instead would mis
 that sits on another page (a complaint's actions, a unit's edit form) and every form a
 persona cannot open, which is where refusals are tried.
 
-Values are drawn by Hypothesis: empty, long (well under the body cap, which
+Values (tests/form_values.py) are drawn by Hypothesis: empty, long (well under the body cap, which
 test_body_caps.py covers), Unicode digits such as '²', NUL bytes, numbers past 64 bits, far
 dates, SQL and HTML metacharacters, format strings, and plausible values of the test bank so
 that more than the first check is reached. Path ids are those of outlet A's own objects.
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import datetime as dt
 import inspect
 import os
 import traceback
@@ -48,7 +47,6 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx import Response
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from manyi.counter import catalogue_store, prefill
 from manyi.db import Base, Database
@@ -59,6 +57,7 @@ from manyi.web.i18n import DEFAULT_LANGUAGE, translator
 from manyi.web.security import DEVICE_COOKIE, access_of
 from tests.conftest import PERSONAS, SYSTEM, Bank
 from tests.counter_helpers import Sim
+from tests.form_values import EVERY_FIELD, Good, form_of, plausible
 from tests.integration.test_access import ANONYMOUS, client_for, counter_world
 from tests.integration.test_access import _walk as walk
 from tests.web_helpers import CSRF_RE, csrf_of
@@ -69,8 +68,9 @@ KIOSK = "kiosk"  # a paired kiosk browser: the device cookie, no staff session
 FUZZ_PERSONAS = [*PERSONAS, ANONYMOUS, KIOSK]
 
 # Tables (and columns) that record refusals on purpose; everything else must not move.
-BOOKKEEPING_TABLES = frozenset({"audit_events", "audit_head", "rate_limits", "sign_in_throttle"})
-BOOKKEEPING_TABLES |= {"worker_leases"}
+BOOKKEEPING_TABLES = frozenset(
+    {"audit_events", "audit_head", "rate_limits", "sign_in_throttle", "worker_leases"}
+)
 BOOKKEEPING_COLUMNS = {
     "staff": frozenset({"failed_attempts", "locked_until"}),
     "device_tokens": frozenset({"last_used_at"}),  # a device's last visit, whatever it asked
@@ -124,130 +124,9 @@ def _signature_fields(route: APIRoute) -> tuple[tuple[str, ...], frozenset[str],
     return tuple(fields), frozenset(lists), frozenset(files)
 
 
-# Posted in every field at once, on every route that lets the persona in: the classes of
-# input that have answered 500 before (issue 16 #5) are tried every run, not by chance.
-EVERY_FIELD = ["²", "\x00", "-9223372036854775809", "9999-12-31", "<b>'\"; --"]
-
 CSRF_FAILED = translator(DEFAULT_LANGUAGE)(
     "The form expired or did not come from manyi. Reload the page and try again."
 )
-
-# --- Values -------------------------------------------------------------------------------
-
-NASTY = [
-    "",
-    " ",
-    "²",
-    "١٢٣",  # Arabic-Indic digits: isdigit() says yes, int() may not agree
-    "0",
-    "-1",
-    "1.5",
-    "1e309",
-    "NaN",
-    "-9223372036854775809",
-    "9223372036854775808",
-    "9" * 40,
-    "0001-01-01",
-    "9999-12-31",
-    "2026-02-30",
-    "9999-12-31T23:59:59",
-    "0001-01-01T00:00",
-    "2026-11-30T10:00:00+25:00",
-    "\x00",
-    "a\x00b",
-    "' OR '1'='1' --",
-    '"; DROP TABLE staff; --',
-    "<script>alert(1)</script>",
-    "{0}{number:>3000000}%s%n",
-    "../../../etc/passwd",
-    "\u202eRTL\u200b",
-    "🙂" * 3,
-    "x" * 3000,
-    "on",
-    "true",
-    "[]",
-    '{"a": 1}',
-]
-
-
-def plausible(ids: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
-    """Values the test bank would accept, by field name, so checks past the first are reached."""
-    unit, staff = str(ids["unit_id"]["A"]), str(ids["staff_id"]["A"])
-    return {
-        "outlet": ["OUT-A"],
-        "outlet_id": [unit],
-        "unit_id": [unit],
-        "parent_id": [unit],
-        "responsible_unit_id": [unit],
-        "unit_code": ["OUT-A", "SUB-A"],
-        "responsible_unit_code": ["OUT-A"],
-        "staff_id": [staff],
-        "handler_id": [staff],
-        "expert_id": ["1", staff],
-        "named_staff_ids": [staff],
-        "complaint_ids": [str(ids["complaint_id"]["A"])],
-        "level": ["outlet", "tier2_branch", "1"],
-        "kind": ["kiosk", "rating_pad", "counter_pad", "board"],
-        "roles": ["teller", "branch_head", "administrator"],
-        "counter": ["1"],
-        "valid_days": ["30"],
-        "code": ["OUT-A", "deposit", "default"],
-        "t": ["deposit", "withdrawal", "open_account"],
-        "username": ["teller.a", "new.user"],
-        "password": ["Another-pass-2027"],  # not the personas': no sign-in as someone else
-        "new_password": ["Another-pass-2027"],
-        "confirm_password": ["Another-pass-2027"],
-        # No "current_password": the persona's own password stays, so it can sign in again.
-        "consent": ["on", "1"],
-        "active": ["on", "1", "0"],
-        "public": ["on"],
-        "timezone": ["Asia/Shanghai", "Mars/Olympus"],
-        "intake_channel": ["counter", "phone", "regulator"],
-        "received_at": ["2026-11-30T09:00", "2026-11-30"],
-        "regulator_received_on": ["2026-11-29"],
-        "phone": ["13812345678"],
-        "complainant_phone": ["13812345678"],
-        "id_number": ["11010519491231002X"],
-        "complainant_id_number": ["11010519491231002X"],
-        "reference": [str(ids["reference"]["A"])],
-        "axis": ["business", "cause", "channel"],
-        "close_after_days": ["15", "0"],
-        "decision": ["upheld", "rejected"],
-        "reply_channel": ["phone", "letter"],
-        "amount": ["100.00", "1,000.5"],
-        "card": ["6222020000000000001"],
-        "document": ["{}", '{"code": "deposit"}'],
-    }
-
-
-def values_for(field: str, good: dict[str, list[str]]) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.sampled_from(good.get(field, ["甲网点", "1"])),
-        st.sampled_from(NASTY),
-        st.text(max_size=40),
-        st.integers(min_value=-(2**70), max_value=2**70).map(str),
-        st.dates().map(dt.date.isoformat),
-        st.datetimes().map(dt.datetime.isoformat),
-    )
-
-
-def form_of(route: FormRoute, good: dict[str, list[str]]) -> st.SearchStrategy[dict[str, Any]]:
-    """A posted form: each field absent, once or (for lists) several times; files as uploads."""
-    data: dict[str, Any] = {}
-    for field in route.fields:
-        if field in route.files:
-            upload = st.tuples(
-                st.sampled_from(["a.pdf", "", "../x.exe", "图片.jpg", "a\x00.png", "x" * 300]),
-                st.binary(max_size=300),
-                st.sampled_from(["application/pdf", "image/png", "text/csv", "", "x/\x00"]),
-            )
-            data[field] = st.one_of(st.none(), upload)
-        elif field in route.lists:
-            data[field] = st.lists(values_for(field, good), max_size=3)
-        else:
-            data[field] = st.one_of(st.none(), values_for(field, good))
-    data["_extra"] = st.one_of(st.none(), st.sampled_from(NASTY))
-    return st.fixed_dictionaries(data)
 
 
 # --- What the database holds ----------------------------------------------------------------
@@ -369,7 +248,7 @@ class Run:
                 self.problems.append(f"{where} → {status}: stored on refusal in {moved}")
         return response
 
-    def fuzz(self, route: FormRoute, good: dict[str, list[str]]) -> None:
+    def fuzz(self, route: FormRoute, good: Good) -> None:
         """Every field the same nasty value, then generated forms (see the module's doc)."""
         let_in = lets_in(route.access, self.persona)
         if let_in:
@@ -377,7 +256,7 @@ class Run:
                 form = {f: None if f in route.files else value for f in route.fields}
                 self.post(route, {f: [v] if f in route.lists else v for f, v in form.items()})
 
-        @given(form=form_of(route, good))
+        @given(form=form_of(route.fields, route.lists, route.files, good))
         @settings(
             max_examples=max(1, EXAMPLES // 3) if let_in and route.fields else 1,
             deadline=None,
