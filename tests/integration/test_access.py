@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from manyi.complaints import intake
+from manyi.complaints import categories, clock, intake
 from manyi.complaints.access import system_caller
 from manyi.counter import catalogue_store
 from manyi.db import Database
@@ -19,8 +20,9 @@ from manyi.org import device_tokens as device_service
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
 from tests.conftest import FIXED_NOW, PERSONAS, SYSTEM, Bank, add_staff, scope_units
+from tests.counter_helpers import Sim, customer, open_bundle, submit
 from tests.lobby_helpers import configure, operator
-from tests.web_helpers import csrf_of, make_client, signed_in_client
+from tests.web_helpers import csrf_of, device_client, make_client, signed_in_client
 
 ANONYMOUS = "anonymous"
 ALL_PERSONAS = [*PERSONAS, ANONYMOUS]
@@ -50,8 +52,9 @@ def test_every_route_declares_its_access(db: Database) -> None:
     )
 
 
-def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
-    """(method, path) for every route, with ids of outlet A's and outlet B's objects."""
+def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
+    """Objects of outlet A and outlet B (a device token, a complaint, a ticket, …) and the ids
+    that fill each path parameter of the app's routes, by side ("A", "B")."""
     with db.session() as session:
         token_a, _ = device_service.issue_token(
             session,
@@ -94,7 +97,7 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
                 session, operator(session, "admin"), f"OUT-{side}", "A", FIXED_NOW
             )
             tickets[side], public_tokens[side] = issued.ticket.id, issued.public_token
-    ids = {
+    ids: dict[str, dict[str, Any]] = {
         "outlet": {"A": "OUT-A", "B": "OUT-B"},
         "outlet_code": {"A": "OUT-A", "B": "OUT-B"},
         "number": {"A": 1, "B": 1},
@@ -117,6 +120,26 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
         "change_id": {"A": 1, "B": 2},
         "version": {"A": 1, "B": 1},
     }
+    return ids
+
+
+def counter_world(db: Database, bank: Bank, sim: Sim) -> dict[str, dict[str, Any]]:
+    """`fixture_ids` on a bank whose counter is set up (the `sim` fixture), with a withdrawal
+    open at outlet A, and what the first request would seed already seeded."""
+    with db.session() as session:
+        categories.ensure_seed(session)
+        clock.ensure_policies(session)
+    values = customer(sim, "zhang_wei") | {"item1.amount": "100", "item1.currency": "CNY"}
+    reference = open_bundle(db, "teller.a", submit(db, ["withdraw"], values))
+    ids = fixture_ids(db, bank)
+    ids["reference"] = {"A": reference, "B": "TS202601010000002"}
+    ids["tx_code"] = {"A": "withdraw", "B": "transfer"}
+    return ids
+
+
+def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
+    """(method, path) for every route, with ids of outlet A's and outlet B's objects."""
+    ids = fixture_ids(db, bank)
     app = make_client(db).app
     paths = []
     for route in api_routes(app.routes):  # type: ignore[attr-defined]
@@ -289,3 +312,231 @@ def test_api_without_session_is_401_json(db: Database, bank: Bank) -> None:
         "error": "sign_in_required",
         "message": "sign-in required",
     }
+
+
+# --- Who may change what: every mutating route × every persona ------------------------------
+#
+# The answer each persona gets to every POST, PUT, PATCH and DELETE, sent with a valid CSRF
+# token and an otherwise empty body (to the JSON API `{}`, or the valid body of BODIES), on
+# outlet A's objects (a complaint, a ticket, a device token, a teller's open bundle:
+# `counter_world`), one after another in the app's route order (the outlet's configuration and
+# /signout last). The table is sorted by path; its codes:
+#
+#   ok    let in: the role may use the route. The answer is whatever an empty form earns
+#         (2xx, 3xx, 400, 409, 422) - never 401, 403 or 404. An HTML form's 422 can come
+#         before the scope check: which objects are reached is the feature tests' concern.
+#   403   refused for the role, or by a rule of the object (only its own teller works a
+#         bundle; only a case's handler asks an expert).
+#   404   not found: outlet A's object is outside the persona's scope and looks absent (ids
+#         reveal nothing); on rows where every persona let in gets 404, the empty form names
+#         nothing there is (no outlet, no message, no authorisation request).
+#   in    not signed in (anonymous, or a device on a staff route): sent to sign in (303 to
+#         /signin; 401 from the JSON API).
+#   pair  a device's route without a device token: 401 from the device API, or 303 to
+#         /device/pair on a screen.
+#
+# The devices are outlet A's, by bearer token: a kiosk, and a calling pad and a rating pad at
+# counter 1; a device of another kind is refused (403) on the others' routes.
+#
+# A route missing from the table fails the test, so a new route needs someone to decide who
+# may use it. Which objects an allowed persona reaches is test_every_route_for_persona's
+# concern (no out-of-scope data in any answer) and the feature tests'. Bank-wide settings
+# (complaint categories, deadline policies, the catalogue) are head office's: `admin` sits
+# there; a branch administrator's refusal is test_bank_wide_settings_by_persona's.
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The staff personas, anonymous, and outlet A's devices (by bearer token; pads at counter 1).
+DEVICES = ("kiosk", "counter_pad", "rating_pad")
+MATRIX_PERSONAS = (
+    *("admin", "teller_a", "head_a", "teller_b", "manager_br_a", "head_b", ANONYMOUS),
+    *DEVICES,
+)
+MATRIX = """
+route                                                               admin  tell_a head_a tell_b mgr_a  head_b anon   kiosk  c_pad  r_pad
+POST /account/password                                              ok     ok     ok     ok     ok     ok     in     in     in     in
+POST /admin/audit/verify                                            ok     403    403    403    403    403    in     in     in     in
+POST /admin/devices                                                 404    403    404    403    403    404    in     in     in     in
+POST /admin/devices/{token_id}/revoke                               ok     403    ok     403    403    404    in     in     in     in
+POST /admin/staff                                                   ok     403    403    403    403    403    in     in     in     in
+POST /admin/staff/{staff_id}                                        ok     403    403    403    403    403    in     in     in     in
+POST /admin/staff/{staff_id}/password                               ok     403    403    403    403    403    in     in     in     in
+POST /admin/staff/{staff_id}/unlock                                 ok     403    403    403    403    403    in     in     in     in
+POST /admin/units                                                   ok     403    403    403    403    403    in     in     in     in
+POST /admin/units/import                                            ok     403    403    403    403    403    in     in     in     in
+POST /admin/units/{unit_id}                                         ok     403    403    403    403    403    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/alerts/{alert_id}/acknowledge   404    403    404    403    403    404    in     in     in     in
+PUT /api/v1/lobby/outlets/{outlet}/config                           ok     403    ok     403    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/call-next     ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/close         ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/complete      ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/no-show       ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/open          ok     ok     403    404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/pause         ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/rating-prompt 404    404    403    404    403    403    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/recall        ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/resume        ok     ok     ok     404    403    404    in     in     in     in
+PUT /api/v1/lobby/outlets/{outlet}/counters/{number}/services       ok     403    ok     403    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/start         ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/counters/{number}/transfer      ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/pages                           ok     403    ok     403    403    404    in     in     in     in
+POST /api/v1/lobby/outlets/{outlet}/tickets                         ok     403    ok     403    403    404    in     in     in     in
+PUT /api/v1/lobby/tellers/{username}/skills                         ok     403    ok     403    403    404    in     in     in     in
+POST /api/v1/lobby/tickets/{ticket_id}/cancel                       ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/lobby/tickets/{ticket_id}/requeue                      ok     ok     ok     404    403    404    in     in     in     in
+POST /api/v1/public/outlets/{outlet}/tickets                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /api/v1/public/tickets/{token}/cancel                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /api/v1/units                                                  ok     403    403    403    403    403    in     in     in     in
+PATCH /api/v1/units/{unit_id}                                       ok     403    403    403    403    403    in     in     in     in
+POST /complaint                                                     ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /complaint/status                                              404    404    404    404    404    404    404    404    404    404
+POST /complaint/status-exit                                         ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /complaint/status/{reference}/accept                           ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /complaint/status/{reference}/dispute                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /complaints/bulk-reassign                                      ok     403    ok     403    ok     ok     in     in     in     in
+POST /complaints/consultations/{consultation_id}/opinion            404    403    403    403    403    403    in     in     in     in
+POST /complaints/new                                                ok     403    ok     403    ok     ok     in     in     in     in
+POST /complaints/settings/categories                                ok     403    403    403    403    403    in     in     in     in
+POST /complaints/settings/changes/{change_id}                      ok     403    403    403    403    403    in     in     in     in
+POST /complaints/settings/experts                                   ok     403    403    403    403    403    in     in     in     in
+POST /complaints/settings/policy                                    ok     403    403    403    403    403    in     in     in     in
+POST /complaints/settings/policy/close-after                        ok     403    403    403    403    403    in     in     in     in
+POST /complaints/settings/policy/new                                ok     403    403    403    403    403    in     in     in     in
+POST /complaints/{complaint_id}/approve_extension                   ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/attach                              ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/classify                            ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/close                               ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/consult                             403    403    403    403    403    404    in     in     in     in
+POST /complaints/{complaint_id}/decide                              ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/declare_conflict                    ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/extend                              ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/note                                ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/reassign                            ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/reject_extension                    ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/reopen                              ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/start                               ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/transfer                            ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/withdraw                            ok     403    ok     403    ok     404    in     in     in     in
+POST /counter/authorisations/claim                                  ok     403    403    403    403    403    in     in     in     in
+POST /counter/authorisations/{request_id}/approve                   404    403    403    403    403    403    in     in     in     in
+POST /counter/authorisations/{request_id}/reject                    404    403    403    403    403    403    in     in     in     in
+POST /counter/authorisations/{request_id}/release                   404    403    403    403    403    403    in     in     in     in
+POST /counter/bundles/{reference}/authorisation                     403    ok     403    404    403    403    in     in     in     in
+POST /counter/bundles/{reference}/cancel                            403    ok     403    404    403    403    in     in     in     in
+POST /counter/bundles/{reference}/confirm                           403    ok     403    404    403    403    in     in     in     in
+POST /counter/bundles/{reference}/correct                           403    ok     403    404    403    403    in     in     in     in
+POST /counter/bundles/{reference}/identity                          403    ok     403    404    403    403    in     in     in     in
+POST /counter/bundles/{reference}/run                               403    ok     403    404    403    403    in     in     in     in
+POST /counter/bundles/{reference}/sign                              403    ok     403    404    403    403    in     in     in     in
+POST /counter/bundles/{reference}/voucher                           403    ok     403    404    403    403    in     in     in     in
+POST /counter/catalogue/changes/{change_id}                         ok     403    403    403    403    403    in     in     in     in
+POST /counter/catalogue/{tx_code}                                   ok     403    403    403    403    403    in     in     in     in
+POST /counter/fill                                                  ok     ok     403    ok     403    403    in     in     in     in
+POST /counter/open                                                  403    404    403    404    403    403    in     in     in     in
+POST /device/api/v1/lobby/counters/{number}/call-next               pair   pair   pair   pair   pair   pair   pair   403    ok     403
+POST /device/api/v1/lobby/counters/{number}/complete                pair   pair   pair   pair   pair   pair   pair   403    ok     403
+POST /device/api/v1/lobby/counters/{number}/no-show                 pair   pair   pair   pair   pair   pair   pair   403    ok     403
+POST /device/api/v1/lobby/counters/{number}/pause                   pair   pair   pair   pair   pair   pair   pair   403    ok     403
+POST /device/api/v1/lobby/counters/{number}/recall                  pair   pair   pair   pair   pair   pair   pair   403    ok     403
+POST /device/api/v1/lobby/counters/{number}/resume                  pair   pair   pair   pair   pair   pair   pair   403    ok     403
+POST /device/api/v1/lobby/counters/{number}/start                   pair   pair   pair   pair   pair   pair   pair   403    ok     403
+POST /device/api/v1/lobby/counters/{number}/transfer                pair   pair   pair   pair   pair   pair   pair   403    ok     403
+POST /device/api/v1/lobby/ratings                                   pair   pair   pair   pair   pair   pair   pair   403    403    404
+POST /device/api/v1/lobby/tickets                                   pair   pair   pair   pair   pair   pair   pair   ok     403    403
+POST /device/pair                                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /device/prefill/check                                          pair   pair   pair   pair   pair   pair   pair   ok     403    403
+POST /device/prefill/form                                           pair   pair   pair   pair   pair   pair   pair   ok     403    403
+POST /notifications/{message_id}/read                               404    404    404    404    404    404    in     in     in     in
+POST /prefill/{outlet_code}/check                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /prefill/{outlet_code}/form                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
+"""  # noqa: E501
+
+
+# JSON bodies that pass validation, so that the answer shows the scope check behind it rather
+# than a 422 for the empty body; other routes get `{}`.
+BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/v1/lobby/outlets/{outlet}/tickets": {"service": "A"},
+    "POST /api/v1/public/outlets/{outlet}/tickets": {"service": "A"},
+    "PUT /api/v1/lobby/outlets/{outlet}/config": {"settings": {}, "services": [], "counters": []},
+    "PUT /api/v1/lobby/tellers/{username}/skills": {"skills": []},
+    "PUT /api/v1/lobby/outlets/{outlet}/counters/{number}/services": {"services": ["A"]},
+    "POST /api/v1/lobby/outlets/{outlet}/pages": {"staff": [], "message": "请到柜台"},
+    "POST /device/api/v1/lobby/tickets": {"service": "A"},
+    "POST /device/api/v1/lobby/ratings": {"prompt_id": 1, "score": "satisfied"},
+}
+
+
+def expected_matrix() -> dict[str, dict[str, str]]:
+    """MATRIX as {"METHOD /path": {persona: code}}."""
+    rows: dict[str, dict[str, str]] = {}
+    for line in MATRIX.strip().splitlines()[1:]:
+        method, path, *codes = line.split()
+        assert len(codes) == len(MATRIX_PERSONAS), line
+        rows[f"{method} {path}"] = dict(zip(MATRIX_PERSONAS, codes, strict=True))
+    return rows
+
+
+def mutating_routes(db: Database, ids: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
+    """(method, route path, path with outlet A's ids) for every mutating route."""
+    found = []
+    for route in api_routes(make_client(db).app.routes):  # type: ignore[attr-defined]
+        path = route.path
+        for name in re.findall(r"{(\w+)}", route.path):
+            path = path.replace("{" + name + "}", str(ids[name]["A"]))
+        found += [(method, route.path, path) for method in sorted(route.methods & MUTATING)]
+    # The outlet's configuration (replaced by an empty one) and signing out come last.
+    return sorted(found, key=lambda row: (row[1] == "/signout", row[1].endswith("/config")))
+
+
+def answer_code(response: Any, persona: str, route: str) -> str:
+    """The code of MATRIX that an answer shows."""
+    status, location = response.status_code, response.headers.get("location", "")
+    to_sign_in = status == 303 and location.startswith("/signin")
+    if route == "/signout" and persona in PERSONAS and to_sign_in:
+        return "ok"  # signed out, and shown the sign-in page
+    if to_sign_in or (status == 401 and "sign_in_required" in response.text):
+        return "in"
+    if (status == 303 and location == "/device/pair") or (
+        status == 401 and "device_denied" in response.text
+    ):
+        return "pair"
+    if status in (401, 403, 404) or status >= 500:
+        return str(status)
+    return "ok"
+
+
+def test_the_matrix_names_every_mutating_route(db: Database, bank: Bank) -> None:
+    routes = {
+        f"{method} {route}" for method, route, _ in mutating_routes(db, fixture_ids(db, bank))
+    }
+    table = set(expected_matrix())
+    assert not routes - table, f"routes without a row in MATRIX: {sorted(routes - table)}"
+    assert not table - routes, f"rows in MATRIX without a route: {sorted(table - routes)}"
+
+
+@pytest.mark.parametrize("persona", MATRIX_PERSONAS)
+def test_who_may_change_what(
+    db: Database, bank: Bank, sim: Sim, persona: str, frozen_clock: dt.datetime
+) -> None:
+    expected = expected_matrix()
+    ids = counter_world(db, bank, sim)
+    if persona in DEVICES:
+        counter = None if persona == "kiosk" else 1
+        client = device_client(db, bank.unit("OUT-A"), persona, counter)
+    else:
+        client = client_for(db, persona)
+    signed_in = persona not in (ANONYMOUS, *DEVICES)
+    token = csrf_of(client, "/account/password" if signed_in else "/signin")
+    wrong = []
+    for method, route, path in mutating_routes(db, ids):
+        headers = {"x-csrf-token": token}
+        if path.startswith(("/api/", "/device/api/")):
+            body = BODIES.get(f"{method} {route}", {})
+            response = client.request(method, path, json=body, headers=headers)
+        else:
+            response = client.request(method, path, data={"csrf_token": token}, headers=headers)
+        row = f"{method} {route}"
+        got = answer_code(response, persona, route)
+        if row in expected and got != expected[row][persona]:
+            wrong.append(f"{row}: {persona} expected {expected[row][persona]}, got {got}")
+    assert not wrong, "\n".join(wrong)

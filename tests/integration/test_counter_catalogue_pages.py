@@ -97,6 +97,12 @@ def test_the_list_summarises_every_type_and_links_the_dictionary(admin: TestClie
     assert "x-manyi-minimum" in amount and "日元不带小数" in amount
 
 
+def test_a_version_in_other_digits_is_refused_not_a_500(admin: TestClient) -> None:
+    # "²" passed str.isdigit() and int() then raised (issue 16 #5).
+    assert admin.get("/counter/catalogue/withdraw/²").status_code == 422
+    assert admin.get("/counter/catalogue/withdraw/1").status_code == 200
+
+
 def test_a_type_page_shows_the_pretty_json_and_the_history(admin: TestClient, db: Database) -> None:
     page = admin.get("/counter/catalogue/withdraw")
     assert page.status_code == 200

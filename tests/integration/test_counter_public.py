@@ -233,6 +233,13 @@ def test_the_check_endpoint_returns_problems_per_field(client: TestClient) -> No
     assert missing.status_code == 404
 
 
+def test_the_check_endpoint_answers_a_form_post(client: TestClient) -> None:
+    # Found by test_form_fuzz.py: the CSRF guard had read the form, so reading the body
+    # again as JSON raised "Stream consumed" (a 500). A form is simply not a check.
+    response = client.post("/prefill/OUT-A/check", data={"csrf_token": csrf(client), "t": "x"})
+    assert response.status_code == 422
+
+
 def test_a_stale_ticket_does_not_cost_the_customer_their_code(
     client: TestClient, db: Database
 ) -> None:

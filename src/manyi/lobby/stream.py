@@ -38,6 +38,7 @@ from manyi.db import UNAVAILABLE_ERRORS, Database, database_away
 from manyi.lobby import events as event_log
 from manyi.lobby import queries
 from manyi.lobby.tables import LobbyEventRow
+from manyi.parsing import ascii_int
 
 KEEPALIVE_S = 15.0
 RETRY_MS = 2000
@@ -67,7 +68,7 @@ def sse(event: str, data: Any, event_id: int | None = None) -> bytes:
 
 def last_event_id(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or request.query_params.get("after") or ""
-    return int(raw) if raw.isdigit() else None
+    return ascii_int(raw, high=2**63 - 1)  # "²" passes isdigit() and fails int()
 
 
 def _read(db: Database, outlet_id: int, after: int | None) -> tuple[list[realtime.Event], int]:

@@ -24,6 +24,7 @@ from manyi.complaints.web.common import caller_of, error_text
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
+from manyi.parsing import ascii_int
 from manyi.web.security import DbSession, Principal, require
 
 router = APIRouter(prefix="/complaints", include_in_schema=False)
@@ -199,8 +200,8 @@ def transfer(
                     "there is no active unit with code {code}", "unit_id", code=unit_code.strip()
                 )
             target = unit.id
-        elif unit_id.strip().isdigit():
-            target = int(unit_id)
+        elif (chosen := ascii_int(unit_id)) is not None:
+            target = chosen
         else:
             raise InvalidInput("choose the unit to transfer to", "unit_id")
         return handling.transfer(session, caller, complaint_id, now, unit_id=target, note=note)
@@ -240,12 +241,11 @@ def reassign(
     session: Session = DbSession,
 ) -> Response:
     def work(caller: Caller, now: dt.datetime) -> object:
-        if not handler_id.strip().isdigit():
+        handler = ascii_int(handler_id)
+        if handler is None:
             handling.load(session, caller, complaint_id, Action.ASSIGN)  # refuse first if barred
             raise InvalidInput("choose the handler", "handler_id")
-        return handling.reassign(
-            session, caller, complaint_id, now, handler_id=int(handler_id), note=note
-        )
+        return handling.reassign(session, caller, complaint_id, now, handler_id=handler, note=note)
 
     values = {"handler_id": handler_id, "note": note}
     return act(request, session, principal, complaint_id, "reassign", values, work)

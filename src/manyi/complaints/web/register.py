@@ -171,7 +171,7 @@ def register_complaint(
 ) -> Response:
     caller = caller_of(principal)
     home = _home(session, principal)
-    named = [int(v) for v in named_staff_ids or [] if v.strip().isdigit()]
+    named = [n for n in map(ascii_int, named_staff_ids or []) if n is not None]
     values: dict[str, Any] = {
         "intake": intake_channel,
         "subject": subject,
@@ -190,9 +190,7 @@ def register_complaint(
         "regulator_ref": regulator_ref,
         "regulator_received_on": regulator_received_on,
         "received_at": received_at,
-        "responsible_unit_id": int(responsible_unit_id)
-        if responsible_unit_id.isdigit()
-        else home.id,
+        "responsible_unit_id": ascii_int(responsible_unit_id) or home.id,
         "responsible_unit_code": responsible_unit_code,
         "named_staff_ids": named,
     }

@@ -31,6 +31,7 @@ from manyi.complaints.web.common import (
 from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel
+from manyi.parsing import ascii_int
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
@@ -157,9 +158,8 @@ def settings_page(
     session: Session = DbSession,
 ) -> Response:
     values: dict[str, Any] = {}
-    expert = (
-        experts.roster_entry(session, int(edit), principal.unit_path) if edit.isdigit() else None
-    )
+    edited = ascii_int(edit)
+    expert = None if edited is None else experts.roster_entry(session, edited, principal.unit_path)
     if expert is not None:  # "change": the form starts from the expert's current entry
         values = {
             "staff_id": str(expert.staff_id),
@@ -283,9 +283,10 @@ def decide_change(
 
 
 def _whole_days(text: str) -> int:
-    if not text.strip().isdigit():
+    days = ascii_int(text)
+    if days is None:
         raise InvalidInput("a whole number of days", "close_after_days")
-    return int(text.strip())
+    return days
 
 
 @router.post("/settings/policy/close-after")
@@ -340,10 +341,9 @@ def set_expert(
     }
 
     def work(caller: Caller) -> str:
+        chosen = ascii_int(staff_id)
         person = (
-            experts.staff_in_scope(session, principal.unit_path, int(staff_id))
-            if staff_id.isdigit()
-            else None
+            None if chosen is None else experts.staff_in_scope(session, principal.unit_path, chosen)
         )
         if person is None:
             raise InvalidInput("choose a staff member who holds the expert role", "staff_id")

@@ -20,6 +20,7 @@ from manyi.complaints.web.actions import act
 from manyi.db import Session
 from manyi.errors import Conflict, InvalidInput
 from manyi.org.model import Permission
+from manyi.parsing import ascii_int
 from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap
 from manyi.web.security import DbSession, Principal, require
 
@@ -104,11 +105,12 @@ def consult(
     session: Session = DbSession,
 ) -> Response:
     def work(caller: Caller, now: dt.datetime) -> object:
-        if not expert_id.strip().isdigit():
+        expert = ascii_int(expert_id)
+        if expert is None:
             handling.load(session, caller, complaint_id, Action.CONSULT)
             raise InvalidInput("choose the expert", "expert_id")
         return experts.consult(
-            session, caller, complaint_id, now, expert_id=int(expert_id), question=question
+            session, caller, complaint_id, now, expert_id=expert, question=question
         )
 
     values = {"expert_id": expert_id, "question": question}

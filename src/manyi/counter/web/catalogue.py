@@ -34,6 +34,7 @@ from manyi.counter.web.common import (
 from manyi.db import Session
 from manyi.errors import InvalidInput, ManyiError, Term
 from manyi.org.model import Permission, UnitLevel
+from manyi.parsing import ascii_int
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
@@ -274,9 +275,10 @@ def old_version_page(
     principal: Principal = require(Permission.COUNTER_CONFIGURE),
     session: Session = DbSession,
 ) -> Response:
-    if not version.isdigit():
+    number = ascii_int(version)
+    if number is None:
         raise InvalidInput("a version is a whole number", "version")
-    tx = catalogue_store.get_type(session, tx_code, int(version))
+    tx = catalogue_store.get_type(session, tx_code, number)
     latest = catalogue_store.get_type(session, tx_code).version
     _ = translator(request_language(request))
     context = {"t": type_summary(tx, _), "text": pretty(tx.schema), "latest": latest}

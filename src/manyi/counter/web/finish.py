@@ -27,6 +27,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from manyi.counter import queries, running, voucher
+from manyi.counter import store as bundle_store
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
 from manyi.counter.adapters.pin_pad import SimulatedPinPad
@@ -181,8 +182,14 @@ def sign(
         principal,
         reference,
         "signed",
-        lambda s, clerk, ref: voucher.sign(s, clerk, ref, _png(signature), utcnow()),
+        lambda s, clerk, ref: _sign(s, clerk, ref, signature),
     )
+
+
+def _sign(session: Session, clerk: Clerk, reference: str, signature: str) -> object:
+    # Whose bundle it is comes first: anyone else is refused before what they sent is read.
+    bundle_store.own_bundle(session, clerk, reference)
+    return voucher.sign(session, clerk, reference, _png(signature), utcnow())
 
 
 @router.post("/bundles/{reference}/voucher")

@@ -180,6 +180,17 @@ def show_form(
     return form_page(request, flow, outlet, codes, form, ticket)
 
 
+async def json_body(request: Request) -> object:
+    """The JSON a check posts, or None for anything else. A form-encoded body is not read
+    again: the CSRF guard has parsed it already, and its stream cannot be read twice."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return None
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
 def posted_values(posted: Any) -> tuple[list[str], dict[str, str], str]:
     """The chosen codes, the form's values and the ticket token of a posted form."""
     codes = [str(v) for v in posted.getlist("t")]

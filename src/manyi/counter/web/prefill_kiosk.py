@@ -110,10 +110,7 @@ def _check(request: Request, session: Session, token: DeviceToken, body: object)
 async def kiosk_prefill_check(
     request: Request, token: DeviceToken = device(), session: Session = DbSession
 ) -> Response:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
+    body = await pages.json_body(request)
     return await run_in_threadpool(_check, request, session, token, body)
 
 

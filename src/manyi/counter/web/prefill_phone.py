@@ -140,10 +140,7 @@ async def prefill_check(
     _visitor: None = public(identify=False),
     session: Session = DbSession,
 ) -> Response:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
+    body = await pages.json_body(request)
     return await run_in_threadpool(_check, request, session, outlet_code, body)
 
 
