@@ -29,7 +29,7 @@ _CARD = re.compile(r"(?<![0-9])[0-9]{15,19}(?![0-9])")
 _PHONE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])0[0-9]{2,3}-?[0-9]{7,8}(?![0-9])")
 _HAN = "[\u4e00-\u9fff]"
-_TITLE_NAME = re.compile(rf"({_HAN}{{1,3}}?)(先生|女士|小姐|师傅|经理)")
+_TITLE_NAME = re.compile(rf"({_HAN}{{1,3}}?)(先生|女士|小姐)")
 _SURNAME = re.compile(rf"(姓)({_HAN})")
 
 
@@ -101,21 +101,27 @@ def words(text: str, themes: Sequence[Theme]) -> set[str]:
 def count_themes(
     comments: Iterable[str], themes: Sequence[Theme] | None = None
 ) -> list[ThemeCount]:
-    """Each theme with the number of comments about it and up to EXAMPLES masked examples;
+    """Each theme with the number of comments about it and up to EXAMPLES distinct masked
+    examples (the latest first when the comments come newest first);
     themes with no comment are left out; most frequent first, then in list order."""
     themes = list(bank_themes() if themes is None else themes)
     counts = {t.name: 0 for t in themes}
     examples: dict[str, list[str]] = {t.name: [] for t in themes}
+    seen: dict[str, set[str]] = {}  # the same comment is common ("很好"): cut it once
     for comment in comments:
         text = comment.strip()
         if not text:
             continue
-        found = words(text, themes)
+        found = seen.get(text)
+        if found is None:
+            found = seen[text] = words(text, themes)
         for theme in themes:
             if found & theme.keywords:
                 counts[theme.name] += 1
-                if len(examples[theme.name]) < EXAMPLES:
-                    examples[theme.name].append(_example(text))
+                example = _example(text)
+                shown = examples[theme.name]
+                if len(shown) < EXAMPLES and example not in shown:
+                    shown.append(example)
     order = {t.name: index for index, t in enumerate(themes)}
     found_themes = [ThemeCount(n, c, examples[n]) for n, c in counts.items() if c]
     return sorted(found_themes, key=lambda t: (-t.count, order[t.name]))
