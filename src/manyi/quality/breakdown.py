@@ -15,7 +15,18 @@ import enum
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, null, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from manyi.lobby.tables import Rating, RatingPrompt
@@ -69,8 +80,8 @@ def _pad() -> Select[Any]:
             literal("ticket").label("trigger"),
             Rating.answered_at.label("answered_at"),
             score.label("csat"),
-            null().label("nps"),
-            null().label("ces"),
+            cast(null(), Integer).label("nps"),
+            cast(null(), Integer).label("ces"),
         )
         .select_from(Rating)
         .join(Unit, Unit.id == Rating.outlet_id)
@@ -127,6 +138,8 @@ def grouped(
 def _bucket(column: Any, buckets: Sequence[Bucket], tz: str) -> ColumnElement[Any]:
     if not buckets:
         raise ValueError("grouping by period needs its buckets")
+    if len(buckets) == 1:
+        return literal(0)  # a CASE needs a WHEN
     uppers = [local_day_start(b.first, tz) for b in buckets[1:]]
     return case(
         *((column < upper, index) for index, upper in enumerate(uppers)),
