@@ -12,6 +12,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from manyi.db import Database
 from manyi.quality import demo as quality_demo
+from manyi.quality import demo_pad
 from tests.e2e.conftest import E2E_NOW, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +24,7 @@ def history(e2e_database_url: str) -> None:
     try:
         with database.session() as session:
             assert quality_demo.seed(session, E2E_NOW) > 1000
+            assert demo_pad.seed(session, E2E_NOW) > 1000
     finally:
         database.dispose()
 
@@ -45,6 +47,8 @@ def test_the_page_draws_its_charts_and_drills_down_to_a_teller(
         expect(page.get_by_test_id(chart).locator("svg")).to_have_count(1)
     expect(page.get_by_test_id("trend-chart")).to_have_attribute("data-drawn", "1")
     expect(page.get_by_test_id("themes")).to_contain_text("等候时间")
+    expect(page.get_by_test_id("pad-card")).to_contain_text("%")
+    expect(page.get_by_test_id("pad-rows").locator("tbody tr")).to_have_count(2)
     page.screenshot(path=str(screenshots / "quality-head-office.png"), full_page=True)
 
     # Head office → Beijing branch → Haidian → Zhongguancun → a teller, by clicking rows.
@@ -58,6 +62,7 @@ def test_the_page_draws_its_charts_and_drills_down_to_a_teller(
         page.get_by_test_id("row-zgc.teller1").locator("td").nth(1).click()
     expect(page.get_by_test_id("teller")).to_contain_text("zgc.teller1")
     expect(page.get_by_test_id("trend-chart").locator("svg")).to_have_count(1)
+    expect(page.get_by_test_id("pad-rows")).to_contain_text("2026-")  # the pad by month
     page.screenshot(path=str(screenshots / "quality-teller.png"), full_page=True)
     assert not problems, problems
 

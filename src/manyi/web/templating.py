@@ -88,7 +88,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.COUNTER_CONFIGURE,
         "☰",
     ),
-    NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "☺"),
+    NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "★"),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),

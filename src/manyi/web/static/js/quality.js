@@ -35,7 +35,8 @@
       { name: "ci-low", type: "line", data: ci.low, stack: "ci", symbol: "none",
         lineStyle: { opacity: 0 }, silent: true },
       { name: data.labels.csat + " 95%", type: "line", data: ci.width, stack: "ci", symbol: "none",
-        lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(179,38,30,0.12)" }, silent: true },
+        color: "rgba(179,38,30,0.25)", lineStyle: { opacity: 0 },
+        areaStyle: { color: "rgba(179,38,30,0.12)" }, silent: true },
       { name: data.labels.csat + " %", type: "line", data: csat, color: "#b3261e",
         connectNulls: false },
     ];
