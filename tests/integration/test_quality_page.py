@@ -101,6 +101,9 @@ def test_head_office_rolls_up_and_drills_down_to_a_teller(db: Database, answered
     assert change["difference"] == 1.0 and change["significant"]
     assert rows["BR-A"]["response_rate"] is None  # no invitations recorded yet
     assert rows["BR-A"]["url"].startswith("/quality?") and "unit=BR-A" in rows["BR-A"]["url"]
+    flat = data(client, f"by=outlet&{NOVEMBER}")
+    assert [(r["key"], r["responses"]) for r in flat["rows"]] == [("OUT-A", 40), ("OUT-B", 5)]
+    assert flat["rows"][0]["drill"] == {"unit": "OUT-A"}
     # Head office → BR-A → SUB-A → OUT-A, as the rows' links lead.
     assert [r["key"] for r in data(client, f"unit=BR-A&{NOVEMBER}")["rows"]] == ["SUB-A"]
     assert [r["key"] for r in data(client, f"unit=SUB-A&{NOVEMBER}")["rows"]] == ["OUT-A"]

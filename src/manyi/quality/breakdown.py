@@ -204,6 +204,12 @@ def units_under(session: Session, path: str) -> list[Unit]:
     )
 
 
+def outlets_under(session: Session, path: str) -> list[Unit]:
+    """Every outlet in the subtree at `path` (the focus itself when it is one), by code."""
+    statement = select(Unit).where(in_scope(Unit.path, path), Unit.level == "outlet")
+    return sorted(session.scalars(statement).all(), key=lambda u: u.code)
+
+
 def unit_by_code(session: Session, code: str) -> Unit | None:
     found: Unit | None = session.scalar(select(Unit).where(Unit.code == code))
     return found

@@ -30,12 +30,10 @@ from manyi.org.model import UnitLevel
 from manyi.org.tables import Unit
 from manyi.quality import breakdown, themes
 from manyi.quality.breakdown import Key, Source
-from manyi.quality.domain import measures
 from manyi.quality.domain.aggregate import Aggregate
-from manyi.quality.domain.measures import Change, Estimate
 from manyi.quality.domain.periods import Bucket, Period, buckets, previous
+from manyi.quality.rows import Row, with_invitations
 
-DIGITS = 4
 DEFAULT_MONTHS = 12
 
 InvitationCounter = Callable[..., dict[Any, int]]
@@ -45,7 +43,8 @@ invitations sent}, keyed like `breakdown.grouped`. While None, response rates ar
 
 
 class By(enum.StrEnum):
-    UNIT = "unit"
+    UNIT = "unit"  # the focus unit's children, each its subtree's sum (the roll-up)
+    OUTLET = "outlet"  # every outlet of the subtree, flat
     TELLER = "teller"
     SERVICE = "service"
     CHANNEL = "channel"
@@ -72,55 +71,6 @@ class Query:
     teller: str = ""  # username: the page narrowed to one teller
 
 
-@dataclass(frozen=True)
-class Row:
-    key: str | None
-    label: str
-    aggregate: Aggregate
-    before: Aggregate | None = None
-    invitations: int | None = None
-    drill: dict[str, str] | None = None  # query parameters of the page one level down
-
-    @property
-    def small(self) -> bool:
-        return self.aggregate.responses < measures.SMALL_SAMPLE_N
-
-    def csat_change(self) -> Change | None:
-        if self.before is None:
-            return None
-        a, b = self.aggregate, self.before
-        return measures.csat_change((b.csat_top2, b.csat_n), (a.csat_top2, a.csat_n))
-
-    def nps_change(self) -> Change | None:
-        if self.before is None:
-            return None
-        a, b = self.aggregate, self.before
-        return measures.nps_change((b.nps_pro, b.nps_det, b.nps_n), (a.nps_pro, a.nps_det, a.nps_n))
-
-    def response_rate(self) -> float | None:
-        if not self.invitations:
-            return None
-        return round(min(1.0, self.aggregate.responses / self.invitations), DIGITS)
-
-    def as_json(self) -> dict[str, Any]:
-        a = self.aggregate
-        return {
-            "key": self.key,
-            "label": self.label,
-            "responses": a.responses,
-            "small": self.small,
-            "csat": _estimate(a.csat()),
-            "csat_mean": _estimate(a.csat_mean()),
-            "nps": _estimate(a.nps()),
-            "ces_mean": _estimate(a.ces_mean()),
-            "csat_change": _change(self.csat_change(), 1),
-            "nps_change": _change(self.nps_change(), 1),
-            "invitations": self.invitations,
-            "response_rate": self.response_rate(),
-            "drill": self.drill,
-        }
-
-
 @dataclass
 class Overview:
     focus: Unit
@@ -134,6 +84,7 @@ class Overview:
     total: Row
     rows: list[Row]
     trend: list[Row]
+    pad_by: By
     pad_total: Row
     pad_rows: list[Row]
     pad_trend: list[Row]
@@ -157,34 +108,13 @@ class Overview:
             "rows": [r.as_json() for r in self.rows],
             "trend": [r.as_json() for r in self.trend],
             "pad": {
+                "by": self.pad_by.value,
                 "total": self.pad_total.as_json(),
                 "rows": [r.as_json() for r in self.pad_rows],
                 "trend": [r.as_json() for r in self.pad_trend],
             },
             "themes": [t.as_json() for t in self.themes],
         }
-
-
-def _round(value: float) -> float:
-    return round(value, DIGITS) + 0.0  # no -0.0
-
-
-def _estimate(estimate: Estimate | None) -> dict[str, Any] | None:
-    if estimate is None:
-        return None
-    ci = None if estimate.ci95 is None else estimate.ci95.as_list(DIGITS)
-    return {"value": _round(estimate.value), "ci95": ci, "n": estimate.n, "small": estimate.small}
-
-
-def _change(change: Change | None, _: int) -> dict[str, Any] | None:
-    if change is None:
-        return None
-    return {
-        "difference": _round(change.difference),
-        "ci95": change.ci95.as_list(DIGITS),
-        "significant": change.significant,
-        "small": change.small,
-    }
 
 
 def default_range(today: dt.date, period: Period) -> tuple[dt.date, dt.date]:
@@ -233,20 +163,22 @@ def overview(
         session, focus, by, teller, sums, now_args, before_args, Source.SURVEYS, periods, lang
     )
     invited = _invitations(session, focus, by, now_args)
-    rows = [_with_invitations(r, invited.get(r.key)) for r in rows]
+    rows = [with_invitations(r, invited.get(r.key)) for r in rows]
     pad_by = By.TELLER if by is By.TELLER or focus.level == UnitLevel.OUTLET else By.UNIT
+    if by is By.OUTLET and focus.level != UnitLevel.OUTLET:
+        pad_by = By.OUTLET
     if teller_id is not None:
         pad_by = By.PERIOD
     pad_rows = _rows(
         session, focus, pad_by, teller, sums, now_args, before_args, Source.PAD, periods, lang
     )
     prompts = _prompts(session, focus, pad_by, now_args)
-    pad_rows = [_with_invitations(r, prompts.get(r.key)) for r in pad_rows]
+    pad_rows = [with_invitations(r, prompts.get(r.key)) for r in pad_rows]
     total = _total(Source.SURVEYS, sums, now_args, before_args, focus)
     if invited:
-        total = _with_invitations(total, sum(invited.values()))
+        total = with_invitations(total, sum(invited.values()))
     pad_total = _total(Source.PAD, sums, now_args, before_args, focus)
-    pad_total = _with_invitations(pad_total, sum(prompts.values()) if prompts else None)
+    pad_total = with_invitations(pad_total, sum(prompts.values()) if prompts else None)
     return Overview(
         focus=focus,
         crumbs=[
@@ -261,6 +193,7 @@ def overview(
         total=total,
         rows=rows,
         trend=_trend(Source.SURVEYS, sums, now_args, periods),
+        pad_by=pad_by,
         pad_total=pad_total,
         pad_rows=pad_rows,
         pad_trend=_trend(Source.PAD, sums, now_args, periods),
@@ -319,9 +252,12 @@ def _rows(
 ) -> list[Row]:
     if by is By.PERIOD:
         return _trend(source, sums, now, periods)
-    if by is By.UNIT:
+    if by in (By.UNIT, By.OUTLET):
         return _unit_rows(
-            session, focus, sums(source, Key.OUTLET, now), sums(source, Key.OUTLET, before), lang
+            _groups(session, focus, by),
+            sums(source, Key.OUTLET, now),
+            sums(source, Key.OUTLET, before),
+            lang,
         )
     current, earlier = sums(source, _KEYS[by], now), sums(source, _KEYS[by], before)
     keys = sorted(set(current) | set(earlier), key=lambda k: (k is None, str(k or "")))
@@ -338,15 +274,19 @@ def _rows(
     return [Row(k, k or "—", current.get(k, Aggregate()), earlier.get(k)) for k in keys]
 
 
+def _groups(session: Session, focus: Unit, by: By) -> list[Unit]:
+    """The units whose subtrees are the rows: the children, or every outlet below."""
+    if by is By.OUTLET:
+        return breakdown.outlets_under(session, focus.path)
+    return breakdown.units_under(session, focus.path)
+
+
 def _unit_rows(
-    session: Session,
-    focus: Unit,
+    children: list[Unit],
     current: dict[str, Aggregate],
     earlier: dict[str, Aggregate],
     lang: str,
 ) -> list[Row]:
-    children = breakdown.units_under(session, focus.path)
-
     def rolled(found: dict[str, Aggregate], child: Unit) -> Aggregate:
         return Aggregate.total(a for path, a in found.items() if path.startswith(child.path))
 
@@ -363,14 +303,14 @@ def _unit_rows(
 
 
 def _prompts(session: Session, focus: Unit, by: By, now: dict[str, Any]) -> dict[Any, int]:
-    if by not in (By.UNIT, By.TELLER):
+    if by not in (By.UNIT, By.OUTLET, By.TELLER):
         return {}
-    key = Key.OUTLET if by is By.UNIT else Key.TELLER
+    key = Key.TELLER if by is By.TELLER else Key.OUTLET
     found = breakdown.pad_prompts(session, key, **now)
     if by is By.TELLER:
         names = breakdown.staff_names(session, [k for k in found if k is not None])
         return {names[k][0]: v for k, v in found.items() if k in names}
-    children = breakdown.units_under(session, focus.path)
+    children = _groups(session, focus, by)
     return {c.code: sum(v for p, v in found.items() if p.startswith(c.path)) for c in children}
 
 
@@ -378,9 +318,9 @@ def _invitations(session: Session, focus: Unit, by: By, now: dict[str, Any]) -> 
     """Survey invitations per row, from the hook surveys fill; {} while there is none."""
     if INVITATIONS is None or by is By.PERIOD:
         return {}
-    if by is By.UNIT:
+    if by in (By.UNIT, By.OUTLET):
         found = INVITATIONS(session, Key.OUTLET, **now)
-        children = breakdown.units_under(session, focus.path)
+        children = _groups(session, focus, by)
         return {
             c.code: sum(v for p, v in found.items() if str(p).startswith(c.path)) for c in children
         }
@@ -389,7 +329,3 @@ def _invitations(session: Session, focus: Unit, by: By, now: dict[str, Any]) -> 
         names = breakdown.staff_names(session, [k for k in found if k is not None])
         return {names[k][0]: v for k, v in found.items() if k in names}
     return found
-
-
-def _with_invitations(row: Row, invitations: int | None) -> Row:
-    return Row(row.key, row.label, row.aggregate, row.before, invitations, row.drill)

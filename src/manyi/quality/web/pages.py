@@ -20,7 +20,8 @@ from manyi.org.model import Permission
 from manyi.quality.adapters import xlsx_export
 from manyi.quality.domain.measures import SMALL_SAMPLE_N
 from manyi.quality.domain.periods import Period
-from manyi.quality.overview import By, Overview, Query, Row, overview
+from manyi.quality.overview import By, Overview, Query, overview
+from manyi.quality.rows import Row
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -228,6 +229,7 @@ def labels(_: Translate) -> dict[str, Any]:
     return {
         "by": {
             "unit": _("Unit"),
+            "outlet": _("Outlet"),
             "teller": _("Teller"),
             "service": _("Service"),
             "channel": _("Channel"),
