@@ -174,7 +174,11 @@ def test_the_export_opens_with_the_rows_of_the_view(db: Database, answered: Bank
     assert [v[1] for v in values[1:]] == [40, 5, 45]
     assert values[1][0].startswith("甲分行") and values[3][0] == "合计"
     assert values[1][9] == "是" and values[2][13] == "是"  # significant; small sample
-    assert len(book.worksheets) == 2  # the rating pad's sheet
+    assert len(book.worksheets) == 4  # the rating pad, the trend, the themes
+    trend = [[c.value for c in row] for row in book.worksheets[2].iter_rows()]
+    assert trend[1][:2] == ["2026-11", 45]
+    themes = [[c.value for c in row] for row in book.worksheets[3].iter_rows()]
+    assert themes[1][:2] == ["等候时间", 1] and "138****5678" in themes[1][2]
 
 
 def test_the_demo_history_is_fast_idempotent_and_joins_the_rating_pad(db: Database) -> None:

@@ -170,8 +170,16 @@ def quality_export(
     ]
     sheet_rows = [_cells(r, _) for r in figures.rows] + [_cells(figures.total, _, _("Total"))]
     pad_rows = [_cells(r, _) for r in figures.pad_rows] + [_cells(figures.pad_total, _, _("Total"))]
+    trend = [_cells(r, _) for r in figures.trend]
+    trend_headers = [labels(_)["period"][figures.period.value], *headers[1:]]
+    themes = [[t.name, t.count, *t.examples] for t in figures.themes]  # examples are masked already
     body = xlsx_export.workbook(
-        [(_("Satisfaction"), headers, sheet_rows), (_("Rating pad"), headers, pad_rows)]
+        [
+            (_("Satisfaction"), headers, sheet_rows),
+            (_("Rating pad"), headers, pad_rows),
+            (_("Trend"), trend_headers, trend),
+            (_("What customers write about"), [_("Theme"), _("Comments"), _("Examples")], themes),
+        ]
     )
     name = f"quality-{figures.focus.code}-{figures.start.isoformat()}-{figures.end.isoformat()}"
     return Response(
