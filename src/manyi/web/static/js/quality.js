@@ -72,7 +72,7 @@
             return { value: value(r.csat, 100),
               itemStyle: { color: r.small ? "#c9cdd4" : "#b3261e" } };
           }) },
-        { type: "custom", name: "95%",
+        { type: "custom", name: "95%", z: 5,
           renderItem: function (params, api) {
             var low = api.coord([api.value(0), api.value(2)]);
             var high = api.coord([api.value(1), api.value(2)]);
