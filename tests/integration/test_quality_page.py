@@ -128,6 +128,9 @@ def test_a_branch_head_sees_only_their_subtree(db: Database, answered: Bank) -> 
         assert client.get(f"/quality/data.json?unit={other}").status_code == 404
         assert client.get(f"/quality?unit={other}").status_code == 404
     assert client.get("/quality/export.xlsx?unit=OUT-A").status_code == 404
+    # A teller of another outlet is "not found" too: not even their name is shown.
+    response = client.get("/quality/data.json?teller=teller.a")
+    assert response.status_code == 404 and "柜员甲" not in response.text
     teller = signed_in_client(db, "teller_a")
     assert teller.get("/quality").status_code == 403
 

@@ -232,8 +232,11 @@ def staff_names(session: Session, ids: Sequence[int]) -> dict[int, tuple[str, st
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
-def staff_by_username(session: Session, username: str) -> tuple[int, str] | None:
+def staff_by_username(session: Session, username: str) -> tuple[int, str, str] | None:
+    """(id, display name, their unit's path) of a staff member."""
     row = session.execute(
-        select(Staff.id, Staff.display_name).where(Staff.username == username)
+        select(Staff.id, Staff.display_name, Unit.path)
+        .join(Unit, Unit.id == Staff.unit_id)
+        .where(Staff.username == username)
     ).one_or_none()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])

@@ -137,7 +137,7 @@ def overview(
     teller_id: int | None = None
     if query.teller:
         found = breakdown.staff_by_username(session, query.teller)
-        if found is None:
+        if found is None or not found[2].startswith(scope_path):  # not a name outside scope
             raise NotFound("there is no staff member {username}", "teller", username=query.teller)
         teller_id, teller = found[0], (query.teller, found[1])
     start, end = query.start, query.end
