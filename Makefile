@@ -29,9 +29,10 @@ install: $(STAMP) assets
 # and are served by manyi itself (no CDN).
 $(VENDOR)/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
-	mkdir -p $(VENDOR)/swagger-ui $(VENDOR)/htmx
+	mkdir -p $(VENDOR)/swagger-ui $(VENDOR)/htmx $(VENDOR)/echarts
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	touch $@
 
 assets: $(VENDOR)/.stamp

@@ -170,11 +170,18 @@ def demo_seed(
         complaints = demo_complaints.seed(session, utcnow())
     with database.session() as session:
         counter = demo_counter.seed(session)
+    from manyi.quality import demo as demo_quality
+    from manyi.quality import demo_pad
+
+    with database.session() as session:
+        answers = demo_quality.seed(session, utcnow())
+        ratings = demo_pad.seed(session, utcnow())
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
     )
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
+    typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
     if not quiet:
         print_demo_sign_ins(settings)
         typer.echo("demo customers of the simulated core (card, PIN) for the counter:")

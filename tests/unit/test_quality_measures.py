@@ -87,15 +87,36 @@ def test_csat_share_and_its_small_sample_flag() -> None:
 
 
 def test_nps_value_and_multinomial_interval() -> None:
-    # 5 promoters, 3 passives, 2 detractors: NPS 30; var = 0.5 + 0.2 − 0.3² = 0.61.
+    # 5 promoters, 3 passives, 2 detractors: NPS 30. The variance is estimated with one
+    # pseudo-answer per category: 6, 4, 3 of 13 → 6/13 + 3/13 − (3/13)².
     estimate = nps(5, 2, 10)
     assert estimate is not None and estimate.value == 30.0
-    half = 100 * measures.Z95 * math.sqrt(0.61 / 10)
+    variance = 9 / 13 - (3 / 13) ** 2
+    half = 100 * measures.Z95 * math.sqrt(variance / 10)
     assert estimate.ci95 is not None
     assert math.isclose(estimate.ci95.low, 30 - half) and math.isclose(
         estimate.ci95.high, 30 + half
     )
-    assert rounded(estimate.ci95, 2) == (-18.41, 78.41)
+    assert rounded(estimate.ci95, 2) == (-19.55, 79.55)
+
+
+def test_nps_all_in_one_category_still_has_a_width() -> None:
+    """3 promoters and nothing else: the plain multinomial variance is 0 and gave [100, 100];
+    the adjusted variance keeps an honest width (and the value stays the observed 100)."""
+    for pro, det, n in ((3, 0, 3), (0, 3, 3), (0, 0, 3), (1, 0, 1)):
+        estimate = nps(pro, det, n)
+        assert estimate is not None and estimate.ci95 is not None
+        assert estimate.value == 100 * (pro - det) / n
+        assert estimate.ci95.high - estimate.ci95.low > 50, (pro, det, n)
+        assert estimate.ci95.low <= estimate.value <= estimate.ci95.high
+    top = nps(3, 0, 3)
+    assert top is not None and top.ci95 is not None
+    assert top.ci95.high == 100 and rounded(top.ci95, 1)[0] == 13.6
+    # With many answers the adjustment hardly moves the interval.
+    big = nps(400, 100, 1000)
+    assert big is not None and big.ci95 is not None
+    plain = 100 * measures.Z95 * math.sqrt((0.5 - 0.3**2) / 1000)
+    assert math.isclose(big.ci95.high - 30, plain, rel_tol=0.01)
 
 
 def test_nps_interval_is_clipped_to_its_scale() -> None:

@@ -126,6 +126,8 @@ class Permission(enum.StrEnum):
     COUNTER_REMOTE_AUTHORISE = "counter.remote_authorise"  # claim from the centre's queue
     # Edit the transaction catalogue (new versions), bank-wide: at head office only.
     COUNTER_CONFIGURE = "counter.configure"
+    # The satisfaction page (满意度): CSAT, NPS, CES and the rating pad in one's own scope.
+    QUALITY_VIEW = "quality.view"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -142,6 +144,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_EXPERTS,
             Permission.COUNTER_VIEW,
             Permission.COUNTER_CONFIGURE,
+            Permission.QUALITY_VIEW,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -156,6 +159,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_REGISTER,
             Permission.COMPLAINTS_MANAGE,
             Permission.COUNTER_VIEW,
+            Permission.QUALITY_VIEW,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
@@ -206,6 +210,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LOBBY_VIEW,
             Permission.COMPLAINTS_VIEW,
             Permission.COUNTER_VIEW,
+            Permission.QUALITY_VIEW,
         }
     ),
     Role.EXPERT: frozenset({Permission.COMPLAINTS_CONSULT}),

@@ -5,7 +5,11 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
 - `imports/`: the CSV contract of `manyi quality import` (pure parsing);
 - `tables`: `quality_responses`; `store`: inserting responses (imports, the demo, tests);
 - `importer`: the import use case; `reports`: the grouped report (sums in SQL, intervals here);
-- `cli`: `manyi quality import` and `manyi quality report`.
+- `cli`: `manyi quality import` and `manyi quality report`;
+- the satisfaction page: `domain/periods` (pure), `themes` (pure: comment themes with jieba),
+  `breakdown` (grouped sums of surveys and of the lobby's rating pad), `overview` and `rows`
+  (the page's figures), `web/pages` (`/quality`, its JSON and Excel export),
+  `adapters/xlsx_export`; `demo` and `demo_pad`: a year of history for the demo bank.
 
 Other features may use the pure measures (`domain`); everything else is wired by the
 composition roots. docs/quality.md explains the measures and the file and JSON contracts.

@@ -31,6 +31,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "notify" / "templates",
     PACKAGE_DIR / "complaints" / "templates",
     PACKAGE_DIR / "counter" / "templates",
+    PACKAGE_DIR / "quality" / "templates",
 ]
 
 
@@ -87,6 +88,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.COUNTER_CONFIGURE,
         "☰",
     ),
+    NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "★"),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
@@ -108,6 +110,7 @@ PURPOSES: dict[str, str] = {
     "authorisations": "Bundles waiting for your authorisation",
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",
     "catalogue": "Transaction types, their fields and rules, versioned",
+    "quality": "CSAT, NPS and CES with their intervals, by unit, teller and period",
     "units": "Head office, branches and outlets; import from CSV",
     "staff": "Accounts, roles and units",
     "devices": "Kiosks, display boards and rating pads: pair, renew, revoke",

@@ -9,8 +9,9 @@ serves a raw query, a roll-up table and a test; docs/quality.md gives the formul
 - CSAT mean (1–5) and CES mean (1–7), with a Student t interval from the sums of scores and of
   their squares, clipped to the scale;
 - NPS: promoters (9–10) minus detractors (0–6), −100..100; its variance is that of the
-  three-category multinomial, var = (p_pro + p_det − (p_pro − p_det)²) / n, and the interval
-  the normal approximation, clipped to −100..100;
+  three-category multinomial, var = (p_pro + p_det − (p_pro − p_det)²) / n, estimated with one
+  pseudo-answer added to each category (never 0), and the interval the normal approximation,
+  clipped to −100..100;
 - change between two periods: the CSAT share by Newcombe's hybrid score interval for a
   difference of proportions (his method 10), NPS by the normal approximation with the two
   variances summed; `significant` when the interval excludes zero.
@@ -144,12 +145,21 @@ def _nps_variance(promoters: int, detractors: int, n: int) -> float:
     return p_pro + p_det - (p_pro - p_det) ** 2
 
 
+def _nps_variance_adjusted(promoters: int, detractors: int, n: int) -> float:
+    """The multinomial variance with one pseudo-answer added to each of the three categories
+    (promoter, passive, detractor): never 0, so a sample all in one category still has a width.
+    Used for the variance only; the NPS itself stays the observed one."""
+    return _nps_variance(promoters + 1, detractors + 1, n + 3)
+
+
 def nps(promoters: int, detractors: int, n: int) -> Estimate | None:
     """Net Promoter Score (−100..100) with its 95 % interval; None without answers.
 
-    The normal approximation with the multinomial variance, clipped to −100..100. When every
-    answer falls in one category the estimated variance is 0 and the interval a single point:
-    such samples are small in practice and flagged so.
+    The normal approximation, clipped to −100..100, around the observed NPS, with the
+    multinomial variance estimated after adding one pseudo-answer to each category (an
+    Agresti–Coull-style adjustment, docs/quality.md): when every answer falls in one category
+    the plain estimate is 0 and the interval a single point ([100, 100] from 3 promoters), which
+    claims a certainty the sample does not have.
     """
     _check_counts(promoters, n)
     _check_counts(detractors, n)
@@ -158,7 +168,7 @@ def nps(promoters: int, detractors: int, n: int) -> Estimate | None:
     if n == 0:
         return None
     d = (promoters - detractors) / n
-    half = Z95 * math.sqrt(_nps_variance(promoters, detractors, n) / n)
+    half = Z95 * math.sqrt(_nps_variance_adjusted(promoters, detractors, n) / n)
     interval = Interval(_clip(100 * (d - half), -100, 100), _clip(100 * (d + half), -100, 100))
     return Estimate(100 * d, interval, n)
 

@@ -1,0 +1,1 @@
+"""Quality's adapters: the Excel export of the satisfaction page."""

@@ -1,0 +1,1 @@
+"""The satisfaction page (`/quality`): HTML, its JSON for the charts, its Excel export."""
