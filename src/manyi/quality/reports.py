@@ -7,6 +7,10 @@ local month starts are turned into UTC instants and each row is bucketed by a CA
 the same SQL on both engines and exact in any zone (summer time included).
 
 Groups are listed in key order, never by score: small samples are marked, not ranked.
+
+By outlet, by month and the total read the worker's roll-ups (`report_sql`, `rollups`) for
+whole months and the raw rows only for what they do not cover yet; the result is exactly the
+raw query's. By teller, service or channel always reads the raw rows (docs/quality.md, "Speed").
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit
-from manyi.quality.domain import measures
+from manyi.quality import report_sql as fast
 from manyi.quality.domain.aggregate import Aggregate
 from manyi.quality.domain.measures import Estimate
+from manyi.quality.sql import sums
 from manyi.quality.tables import QualityResponse as R
 
 JSON_KEYS = ("key", "responses", "csat", "csat_ci95", "csat_mean", "nps", "nps_ci95", "ces_mean")
@@ -71,29 +76,7 @@ def _interval(estimate: Estimate | None) -> list[float] | None:
     return estimate.ci95.as_list(DIGITS)
 
 
-def _sums(c: Any = R) -> list[ColumnElement[Any]]:
-    """The Aggregate's columns, in its field order, as SQL sums over the group (of the
-    responses table, or of a subquery's columns `c` with csat, nps and ces)."""
-
-    def total(expression: ColumnElement[Any]) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(expression), 0)
-
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return total(case((condition, 1), else_=0))
-
-    return [
-        func.count(),
-        func.count(c.csat),
-        count_if(c.csat >= measures.CSAT_TOP),
-        total(c.csat),
-        total(c.csat * c.csat),
-        func.count(c.nps),
-        count_if(c.nps >= measures.NPS_PROMOTER),
-        count_if(c.nps <= measures.NPS_DETRACTOR),
-        func.count(c.ces),
-        total(c.ces),
-        total(c.ces * c.ces),
-    ]
+_sums = sums  # the name other modules of the foundation used
 
 
 def unit_path(session: Session, code: str) -> str | None:
@@ -130,6 +113,9 @@ def total(
 ) -> Aggregate:
     """The aggregate of every response in the subtree and period (one row of sums): what
     `measures.csat_change` and `nps_change` compare between two periods."""
+    rolled = fast.grouped(session, None, tz=tz, scope_path=scope_path, start=start, end=end)
+    if rolled is not None:
+        return rolled[0][1] if rolled else Aggregate()
     row = session.execute(select(*_sums()).where(*_filters(tz, scope_path, start, end))).one()
     return Aggregate(*map(int, row))
 
@@ -145,6 +131,10 @@ def report(
 ) -> list[ReportRow]:
     """Grouped aggregates of the responses in `scope_path`'s subtree, answered from `start` to
     `end` (local dates in `tz`, both inclusive)."""
+    if by in (By.OUTLET, By.MONTH):
+        rolled = fast.grouped(session, by.value, tz=tz, scope_path=scope_path, start=start, end=end)
+        if rolled is not None:
+            return sorted((ReportRow(k, a) for k, a in rolled), key=_order)
     where = _filters(tz, scope_path, start, end)
     if by is By.MONTH:
         return _by_month(session, where, tz)
@@ -161,7 +151,11 @@ def report(
         statement = select(key, *_sums())
     rows = session.execute(statement.where(*where).group_by(key)).all()
     found = [ReportRow(row[0], Aggregate(*map(int, row[1:]))) for row in rows]
-    return sorted(found, key=lambda r: (r.key is None, r.key or ""))
+    return sorted(found, key=_order)
+
+
+def _order(row: ReportRow) -> tuple[bool, str]:
+    return (row.key is None, row.key or "")
 
 
 def month_starts(first: dt.datetime, last: dt.datetime, tz: str) -> list[tuple[str, dt.datetime]]:
