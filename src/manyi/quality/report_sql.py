@@ -148,7 +148,7 @@ def _statement(
     if kind is None:
         return select(*totals)
     if kind == "outlet":
-        code = Unit.code
+        code: Any = Unit.code
         return select(code, *totals).join(Unit, Unit.id == both.c.k).group_by(code)
     return select(both.c.k, *totals).group_by(both.c.k)
 

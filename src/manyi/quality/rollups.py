@@ -40,6 +40,7 @@ from manyi.quality.tables import QualityRollupDirty as D
 from manyi.quality.tables import QualityRollupState as State
 
 DIRTY = cast(Table, D.__table__)
+NO_SYNC = {"synchronize_session": False}  # bulk statements: no ORM objects to keep in step
 LOCK_TIMEOUT = "2s"  # waiting longer for an import to commit: try again next round
 
 
@@ -138,7 +139,8 @@ def recompute_month(session: Session, tz: str, month: str) -> None:
     """Replace the roll-ups of this month's dirty outlets by sums of their raw rows."""
     current = state(session, tz, lock=True)
     outlets = select(D.outlet_id).where(D.month == month)
-    session.execute(delete(M).where(M.month == month, M.outlet_id.in_(outlets)))
+    stale = delete(M).where(M.month == month, M.outlet_id.in_(outlets))
+    session.execute(stale, execution_options=NO_SYNC)
     starts, ends = month_bounds(month, tz)
     rows = (
         select(R.outlet_id, R.unit_path, literal(month).label("month"), *sums())
@@ -152,7 +154,7 @@ def recompute_month(session: Session, tz: str, month: str) -> None:
     )
     columns = ["outlet_id", "unit_path", "month", *FIELDS]
     session.execute(insert(M).from_select(columns, rows))
-    session.execute(delete(D).where(D.month == month))
+    session.execute(delete(D).where(D.month == month), execution_options=NO_SYNC)
 
 
 def run_pass(db: Database, tz: str) -> Pass:
