@@ -229,7 +229,7 @@ def queries(
 
     def by_tier1() -> Result:
         with db.read() as session:
-            return [reports.total(session, tz=TZ, scope_path=p) for p in tier1_paths]
+            return _plain(reports.by_child(session, tz=TZ, scope_path="/1/"))
 
     return {
         "tier-1 by month": tier1_by_month,
@@ -271,16 +271,31 @@ def main() -> None:
     parser.add_argument("--tier1", type=int, default=37)
     parser.add_argument("--tier2-each", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the responses of the last run; rebuild roll-ups"
+    )
     args = parser.parse_args()
 
-    url = fresh_url()
-    upgrade(url)
-    db = Database(url)
-    t0 = time.perf_counter()
-    build_tree(db, args.tier1, args.tier2_each, args.outlets)
-    load_responses(db, args.responses, args.outlets)
-    load_s = time.perf_counter() - t0
-    print(f"loaded {args.responses:,} responses over {args.outlets:,} outlets in {load_s:.0f} s")
+    if args.reuse:
+        url = os.environ.get("MANYI_BENCH_DATABASE_URL", "") or PG_DEFAULT
+        db = Database(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with db.engine.begin() as conn:
+            for table in ("quality_monthly", "quality_rollup_dirty", "quality_rollup_state"):
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (constants)
+            found = conn.execute(text("SELECT count(*) FROM quality_responses")).scalar_one()
+        analyze(db)
+        print(f"reusing {found:,} responses; roll-ups emptied")
+    else:
+        url = fresh_url()
+        upgrade(url)
+        db = Database(url)
+        t0 = time.perf_counter()
+        build_tree(db, args.tier1, args.tier2_each, args.outlets)
+        load_responses(db, args.responses, args.outlets)
+        load_s = time.perf_counter() - t0
+        print(
+            f"loaded {args.responses:,} responses over {args.outlets:,} outlets in {load_s:.0f} s"
+        )
     with db.read() as session:
         tier1_paths = [reports.unit_path(session, f"T1-{2 + k}") or "" for k in range(args.tier1)]
     named = queries(db, tier1_paths[0], tier1_paths)
@@ -302,7 +317,9 @@ def main() -> None:
     ok = report_times(named, reference, args.runs)
 
     t0 = time.perf_counter()
-    add_new(db, args.outlets, 20_000, 5_000, args.responses + 1)
+    with db.engine.connect() as conn:
+        top = conn.execute(text("SELECT max(id) FROM quality_responses")).scalar_one()
+    add_new(db, args.outlets, 20_000, 5_000, top + 1)
     print(
         f"added 20,000 responses of the last day and 5,000 late ones of a month "
         f"400 days back in {time.perf_counter() - t0:.1f} s"

@@ -90,6 +90,13 @@ def check_reports(db: Database, bank: Bank, rows: list[NewResponse]) -> None:
                 for by in (reports.By.OUTLET, reports.By.MONTH):
                     found = {r.key: r.aggregate for r in reports.report(session, by, **args)}
                     assert found == expected(rows, codes, paths, by.value, **f), (by, f)
+                children = {r.key: r.aggregate for r in reports.by_child(session, **args)}
+                outlets = expected(rows, codes, paths, "outlet", **f)
+                tier1 = {"OUT-A": "BR-A", "OUT-B": "BR-B"}
+                want = {tier1[k] if scope == "HQ" else k: v for k, v in outlets.items()}
+                if scope == "BR-A":
+                    want = {"SUB-A": outlets["OUT-A"]} if "OUT-A" in outlets else {}
+                assert children == want, f
                 whole = expected(rows, codes, paths, None, **f).get(None, Aggregate())
                 assert reports.total(session, **args) == whole, f
                 raw_only = (reports.By.TELLER, reports.By.SERVICE, reports.By.CHANNEL)

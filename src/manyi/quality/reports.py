@@ -201,3 +201,27 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def by_child(
+    session: Session,
+    *,
+    tz: str,
+    scope_path: str = "/",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[ReportRow]:
+    """Aggregates per unit directly below the scope's unit (head office: per tier-1 branch),
+    keyed by that unit's code: the report by outlet (roll-ups), added up per child. An outlet
+    counts under the child its current path lies in; a scope that is an outlet gives itself."""
+    outlets = report(session, By.OUTLET, tz=tz, scope_path=scope_path, start=start, end=end)
+    units = session.execute(select(Unit.code, Unit.path).where(in_scope(Unit.path, scope_path)))
+    path_of = {code: path for code, path in units}
+    code_of = {path: code for code, path in path_of.items()}
+    found: dict[str | None, Aggregate] = {}
+    for row in outlets:
+        path = path_of.get(row.key or "", "")
+        rest = path[len(scope_path) :].split("/", 1)[0] if path.startswith(scope_path) else ""
+        child = code_of.get(f"{scope_path}{rest}/") if rest else row.key
+        found[child] = found.get(child, Aggregate()) + row.aggregate
+    return sorted((ReportRow(k, a) for k, a in found.items()), key=_order)
