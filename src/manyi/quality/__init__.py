@@ -5,7 +5,9 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
 - `imports/`: the CSV contract of `manyi quality import` (pure parsing);
 - `tables`: `quality_responses`; `store`: inserting responses (imports, the demo, tests);
 - `importer`: the import use case; `reports`: the grouped report (sums in SQL, intervals here);
-- `cli`: `manyi quality import` and `manyi quality report`.
+- `cli`: `manyi quality import` and `manyi quality report`;
+- `rollups` (+ `jobs`, the worker's job): monthly per-outlet sums; `report_sql`: reports from
+  them plus the raw rows they do not cover yet; `sql`: the SQL both share.
 
 Other features may use the pure measures (`domain`); everything else is wired by the
 composition roots. docs/quality.md explains the measures and the file and JSON contracts.
