@@ -202,3 +202,25 @@ def test_whole_months_of_a_period(
     from manyi.quality.report_sql import _whole_months
 
     assert _whole_months(start, end) == window
+
+
+@pytest.mark.postgres
+def test_the_watermark_waits_for_responses_being_inserted(db: Database, bank: Bank) -> None:
+    """A response inserted by a transaction still open when the worker passes must not fall
+    below the watermark unseen: the pass waits (2 s at most), then leaves it for next time."""
+    from dataclasses import asdict
+
+    from sqlalchemy import insert
+
+    from manyi.quality.tables import QualityResponse
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    row = responses(bank, db, 1, "open", 21)[0]
+    with db.engine.connect() as conn, conn.begin():
+        conn.execute(insert(QualityResponse).values(**asdict(row)))
+        done = rollups.run_pass(db, TZ)
+        assert done.busy and done.marked == 0 and "next round" in done.line()
+    done = rollups.run_pass(db, TZ)
+    assert not done.busy and done.marked == 1
+    assert monthly(db) == monthly_expected([row])
