@@ -7,11 +7,11 @@ responses of its outlet, path and month with `id <= watermark` (`quality_rollup_
 its (outlet, month) is listed in `quality_rollup_dirty`; reports read raw rows for what is
 dirty or above the watermark. Every transaction here keeps it:
 
-1. `mark_new`: under a SHARE lock on `quality_responses` (PostgreSQL; it waits for inserting
-   transactions to commit, so no id below the new watermark can appear later; SQLite has one
-   writer at a time), the (outlet, month) of every response above the watermark is marked
-   dirty and the watermark moves to the highest id, in one transaction. Imports of old dates
-   get new ids, so their months are marked the same way.
+1. `committed_top` takes, under a brief SHARE lock on `quality_responses` (PostgreSQL; it
+   waits for inserting transactions to commit, so no id below it can appear later; SQLite has
+   one writer at a time), the highest id; then `mark_new` marks the (outlet, month) of every
+   response above the watermark and up to that id dirty and moves the watermark there, in one
+   transaction. Imports of old dates get new ids, so their months are marked the same way.
 2. `recompute_month`: for one month, the dirty outlets' rows are deleted, recomputed from the
    raw rows (`id <= watermark`) and the marks removed, in one transaction. Running it again
    gives the same rows: the job is idempotent, and `mark_months` re-runs any period on demand.
@@ -76,10 +76,10 @@ def state(session: Session, tz: str, *, lock: bool = False) -> State:
     return found
 
 
-def mark_new(session: Session, tz: str) -> int | None:
-    """Mark the (outlet, month) of every response above the watermark dirty and raise the
-    watermark; how many pairs were marked, None when inserting transactions held the lock."""
-    current = state(session, tz, lock=True)
+def committed_top(session: Session) -> int | None:
+    """The highest response id, once every transaction inserting responses has committed (a
+    SHARE lock on PostgreSQL, released with this short transaction; SQLite has one writer at a
+    time): no response below it can appear later. None when the lock was not had in time."""
     if session.connection().dialect.name == "postgresql":
         try:
             with session.begin_nested():
@@ -87,7 +87,13 @@ def mark_new(session: Session, tz: str) -> int | None:
                 session.execute(text("LOCK TABLE quality_responses IN SHARE MODE"))
         except OperationalError:
             return None
-    top = session.scalar(select(func.max(R.id))) or 0
+    return session.scalar(select(func.max(R.id))) or 0
+
+
+def mark_new(session: Session, tz: str, top: int) -> int:
+    """Mark the (outlet, month) of every response above the watermark and up to `top`
+    (`committed_top`) dirty and raise the watermark to `top`; how many pairs were marked."""
+    current = state(session, tz, lock=True)
     if top <= current.watermark:
         return 0
     month = local_month(session, R.answered_at, tz)
@@ -161,8 +167,13 @@ def run_pass(db: Database, tz: str) -> Pass:
     """The worker's pass: mark what is new, then recompute each dirty month in its own
     transaction (a pass interrupted half-way leaves marks that the next pass finishes)."""
     with db.session() as session:
-        marked = mark_new(session, tz)
+        top = committed_top(session)
+    marked = None
+    if top is not None:
+        with db.session() as session:
+            marked = mark_new(session, tz, top)
     with db.session() as session:
+        state(session, tz)  # a change of zone empties the roll-ups even when busy
         months = dirty_months(session)
     for month in months:
         with db.session() as session:
