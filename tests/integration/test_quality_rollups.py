@@ -224,3 +224,35 @@ def test_the_watermark_waits_for_responses_being_inserted(db: Database, bank: Ba
     done = rollups.run_pass(db, TZ)
     assert not done.busy and done.marked == 1
     assert monthly(db) == monthly_expected([row])
+
+
+def test_a_pass_between_the_reads_does_not_count_twice(
+    db: Database, bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker raises the watermark just after the report read it: the report's statement
+    then sees roll-ups newer than its watermark, and must run again rather than count the
+    rolled-up rows twice (PostgreSQL; SQLite's read keeps one snapshot throughout)."""
+    from manyi.quality import report_sql
+
+    first = responses(bank, db, 80, "p", 22)
+    with db.session() as session:
+        insert_responses(session, first)
+    rollups.run_pass(db, TZ)
+    second = responses(bank, db, 40, "q", 23)
+    with db.session() as session:
+        insert_responses(session, second)
+    real = report_sql._watermark
+    calls: list[int | None] = []
+
+    def watermark_then_a_pass(session: object, tz: str) -> int | None:
+        calls.append(real(session, tz))  # type: ignore[arg-type]
+        if len(calls) == 1:
+            rollups.run_pass(db, TZ)
+        return calls[-1]
+
+    monkeypatch.setattr(report_sql, "_watermark", watermark_then_a_pass)
+    with db.read() as session:
+        found = reports.total(session, tz=TZ, scope_path="/")
+    assert found == Aggregate.total(Aggregate.of(r.csat, r.nps, r.ces) for r in first + second)
+    if db.engine.dialect.name == "postgresql":
+        assert len(calls) == 4 and calls[0] != calls[1]  # moved, so run again
