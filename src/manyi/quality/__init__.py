@@ -10,6 +10,8 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
   `breakdown` (grouped sums of surveys and of the lobby's rating pad), `overview` and `rows`
   (the page's figures), `web/pages` (`/quality`, its JSON and Excel export),
   `adapters/xlsx_export`; `demo` and `demo_pad`: a year of history for the demo bank.
+- `rollups` (+ `jobs`, the worker's job): monthly per-outlet sums; `report_sql`: reports from
+  them plus the raw rows they do not cover yet; `sql`: the SQL both share.
 
 Other features may use the pure measures (`domain`); everything else is wired by the
 composition roots. docs/quality.md explains the measures and the file and JSON contracts.

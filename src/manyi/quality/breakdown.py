@@ -2,7 +2,7 @@
 pad's answers (窗口评价器), grouped by outlet path, teller, service, channel, trigger or period.
 
 Both sources are read through one subquery shape (path, teller, service, channel, trigger,
-answered_at, csat, nps, ces), so the same sums (`reports._sums`) and the same measures serve
+answered_at, csat, nps, ces), so the same sums (`sql.sums`) and the same measures serve
 both. The pad's four answers are put on the CSAT scale (`PAD_CSAT`): 非常满意 5, 满意 4,
 一般 3, 不满意 2, so its "CSAT" is the share of 满意 and 非常满意. The lobby's tables are read
 through its public `tables` module; the lobby itself knows nothing of quality.
@@ -34,7 +34,8 @@ from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit
 from manyi.quality.domain.aggregate import Aggregate
 from manyi.quality.domain.periods import Bucket
-from manyi.quality.reports import _sums, local_day_start
+from manyi.quality.reports import local_day_start
+from manyi.quality.sql import sums
 from manyi.quality.tables import QualityResponse as R
 
 PAD_CSAT = {"very_satisfied": 5, "satisfied": 4, "neutral": 3, "dissatisfied": 2}
@@ -121,7 +122,7 @@ def grouped(
     if key is Key.PERIOD:
         column: Any = _bucket(sub.c.answered_at, buckets, tz).label("k")
         inner = select(column, sub.c.csat, sub.c.nps, sub.c.ces).subquery()
-        statement = select(inner.c.k, *_sums(inner.c)).group_by(inner.c.k)
+        statement = select(inner.c.k, *sums(inner.c)).group_by(inner.c.k)
     else:
         column = {
             Key.OUTLET: sub.c.path,
@@ -130,7 +131,7 @@ def grouped(
             Key.CHANNEL: sub.c.channel,
             Key.TRIGGER: sub.c.trigger,
         }[key]
-        statement = select(column, *_sums(sub.c)).group_by(column)
+        statement = select(column, *sums(sub.c)).group_by(column)
     rows = session.execute(statement).all()
     return {row[0]: Aggregate(*map(int, row[1:])) for row in rows}
 

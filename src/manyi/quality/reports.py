@@ -7,6 +7,10 @@ local month starts are turned into UTC instants and each row is bucketed by a CA
 the same SQL on both engines and exact in any zone (summer time included).
 
 Groups are listed in key order, never by score: small samples are marked, not ranked.
+
+By outlet, by month and the total read the worker's roll-ups (`report_sql`, `rollups`) for
+whole months and the raw rows only for what they do not cover yet; the result is exactly the
+raw query's. By teller, service or channel always reads the raw rows (docs/quality.md, "Speed").
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit
-from manyi.quality.domain import measures
+from manyi.quality import report_sql as fast
 from manyi.quality.domain.aggregate import Aggregate
 from manyi.quality.domain.measures import Estimate
+from manyi.quality.sql import sums
 from manyi.quality.tables import QualityResponse as R
 
 JSON_KEYS = ("key", "responses", "csat", "csat_ci95", "csat_mean", "nps", "nps_ci95", "ces_mean")
@@ -71,31 +76,6 @@ def _interval(estimate: Estimate | None) -> list[float] | None:
     return estimate.ci95.as_list(DIGITS)
 
 
-def _sums(c: Any = R) -> list[ColumnElement[Any]]:
-    """The Aggregate's columns, in its field order, as SQL sums over the group (of the
-    responses table, or of a subquery's columns `c` with csat, nps and ces)."""
-
-    def total(expression: ColumnElement[Any]) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(expression), 0)
-
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return total(case((condition, 1), else_=0))
-
-    return [
-        func.count(),
-        func.count(c.csat),
-        count_if(c.csat >= measures.CSAT_TOP),
-        total(c.csat),
-        total(c.csat * c.csat),
-        func.count(c.nps),
-        count_if(c.nps >= measures.NPS_PROMOTER),
-        count_if(c.nps <= measures.NPS_DETRACTOR),
-        func.count(c.ces),
-        total(c.ces),
-        total(c.ces * c.ces),
-    ]
-
-
 def unit_path(session: Session, code: str) -> str | None:
     """The path of the unit with this code (for `--unit`), None when there is none."""
     found: str | None = session.scalar(select(Unit.path).where(Unit.code == code))
@@ -130,7 +110,10 @@ def total(
 ) -> Aggregate:
     """The aggregate of every response in the subtree and period (one row of sums): what
     `measures.csat_change` and `nps_change` compare between two periods."""
-    row = session.execute(select(*_sums()).where(*_filters(tz, scope_path, start, end))).one()
+    rolled = fast.grouped(session, None, tz=tz, scope_path=scope_path, start=start, end=end)
+    if rolled is not None:
+        return rolled[0][1] if rolled else Aggregate()
+    row = session.execute(select(*sums()).where(*_filters(tz, scope_path, start, end))).one()
     return Aggregate(*map(int, row))
 
 
@@ -145,6 +128,10 @@ def report(
 ) -> list[ReportRow]:
     """Grouped aggregates of the responses in `scope_path`'s subtree, answered from `start` to
     `end` (local dates in `tz`, both inclusive)."""
+    if by in (By.OUTLET, By.MONTH):
+        rolled = fast.grouped(session, by.value, tz=tz, scope_path=scope_path, start=start, end=end)
+        if rolled is not None:
+            return sorted((ReportRow(k, a) for k, a in rolled), key=_order)
     where = _filters(tz, scope_path, start, end)
     if by is By.MONTH:
         return _by_month(session, where, tz)
@@ -152,16 +139,20 @@ def report(
     statement = select()
     if by is By.OUTLET:
         key = Unit.code
-        statement = select(key, *_sums()).join(Unit, Unit.id == R.outlet_id)
+        statement = select(key, *sums()).join(Unit, Unit.id == R.outlet_id)
     elif by is By.TELLER:
         key = Staff.username
-        statement = select(key, *_sums()).outerjoin(Staff, Staff.id == R.teller_staff_id)
+        statement = select(key, *sums()).outerjoin(Staff, Staff.id == R.teller_staff_id)
     else:
         key = R.service if by is By.SERVICE else R.channel
-        statement = select(key, *_sums())
+        statement = select(key, *sums())
     rows = session.execute(statement.where(*where).group_by(key)).all()
     found = [ReportRow(row[0], Aggregate(*map(int, row[1:]))) for row in rows]
-    return sorted(found, key=lambda r: (r.key is None, r.key or ""))
+    return sorted(found, key=_order)
+
+
+def _order(row: ReportRow) -> tuple[bool, str]:
+    return (row.key is None, row.key or "")
 
 
 def month_starts(first: dt.datetime, last: dt.datetime, tz: str) -> list[tuple[str, dt.datetime]]:
@@ -198,7 +189,7 @@ def _by_month(session: Session, where: Sequence[ColumnElement[bool]], tz: str) -
     # Grouped outside a subquery: PostgreSQL would not match a CASE with bound parameters in
     # the select list to the same CASE in GROUP BY (each gets its own placeholders).
     sub = select(bucket, R.csat, R.nps, R.ces).where(*where).subquery()
-    rows = session.execute(select(sub.c.bucket, *_sums(sub.c)).group_by(sub.c.bucket)).all()
+    rows = session.execute(select(sub.c.bucket, *sums(sub.c)).group_by(sub.c.bucket)).all()
     found = [ReportRow(starts[int(row[0])][0], Aggregate(*map(int, row[1:]))) for row in rows]
     return sorted(found, key=lambda r: r.key or "")
 
@@ -207,3 +198,27 @@ def _aware(value: dt.datetime | str) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def by_child(
+    session: Session,
+    *,
+    tz: str,
+    scope_path: str = "/",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[ReportRow]:
+    """Aggregates per unit directly below the scope's unit (head office: per tier-1 branch),
+    keyed by that unit's code: the report by outlet (roll-ups), added up per child. An outlet
+    counts under the child its current path lies in; a scope that is an outlet gives itself."""
+    outlets = report(session, By.OUTLET, tz=tz, scope_path=scope_path, start=start, end=end)
+    units = session.execute(select(Unit.code, Unit.path).where(in_scope(Unit.path, scope_path)))
+    path_of = {code: path for code, path in units}
+    code_of = {path: code for code, path in path_of.items()}
+    found: dict[str | None, Aggregate] = {}
+    for row in outlets:
+        path = path_of.get(row.key or "", "")
+        rest = path[len(scope_path) :].split("/", 1)[0] if path.startswith(scope_path) else ""
+        child = code_of.get(f"{scope_path}{rest}/") if rest else row.key
+        found[child] = found.get(child, Aggregate()) + row.aggregate
+    return sorted((ReportRow(k, a) for k, a in found.items()), key=_order)

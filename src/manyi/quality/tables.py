@@ -56,6 +56,8 @@ class QualityResponse(Base):
             postgresql_ops={"unit_path": "text_pattern_ops"},
         ),
         Index("ix_quality_responses_teller_answered", "teller_staff_id", "answered_at"),
+        # The roll-up worker and reports read a period's rows across all outlets (0020).
+        Index("ix_quality_responses_answered", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -73,3 +75,67 @@ class QualityResponse(Base):
     ces: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     imported_batch: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class QualityMonthly(Base):
+    """Roll-up: the `Aggregate` sums of one outlet's responses in one local month (the bank's
+    zone, `QualityRollupState.tz`), kept by the worker (`quality.rollups`).
+
+    Per outlet and month, not per day, teller or service: 10 million responses over 16,000
+    outlets and two years are under one response per outlet and day, so finer keys would store
+    about as many rows as the raw table (see docs/quality.md, "Speed"). `unit_path` is the raw
+    rows' (grouped by it too), so a subtree filter on it selects exactly the same responses.
+    A row covers the responses with `id <= QualityRollupState.watermark` unless its (outlet,
+    month) is in `quality_rollup_dirty`.
+    """
+
+    __tablename__ = "quality_monthly"
+    __table_args__ = (
+        UniqueConstraint("outlet_id", "unit_path", "month", name="uq_quality_monthly_key"),
+        Index(
+            "ix_quality_monthly_path_month",
+            "unit_path",
+            "month",
+            postgresql_ops={"unit_path": "text_pattern_ops"},
+        ),
+        Index("ix_quality_monthly_month", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    unit_path: Mapped[str] = mapped_column(String(400))
+    month: Mapped[str] = mapped_column(String(7))  # "YYYY-MM", local
+    responses: Mapped[int] = mapped_column(BigInteger)
+    csat_n: Mapped[int] = mapped_column(BigInteger)
+    csat_top2: Mapped[int] = mapped_column(BigInteger)
+    csat_sum: Mapped[int] = mapped_column(BigInteger)
+    csat_sumsq: Mapped[int] = mapped_column(BigInteger)
+    nps_n: Mapped[int] = mapped_column(BigInteger)
+    nps_pro: Mapped[int] = mapped_column(BigInteger)
+    nps_det: Mapped[int] = mapped_column(BigInteger)
+    ces_n: Mapped[int] = mapped_column(BigInteger)
+    ces_sum: Mapped[int] = mapped_column(BigInteger)
+    ces_sumsq: Mapped[int] = mapped_column(BigInteger)
+
+
+class QualityRollupState(Base):
+    """One row (id 1): the zone the roll-ups' months are in and the watermark: every response
+    with `id <= watermark` is in `quality_monthly` or in a dirty (outlet, month)."""
+
+    __tablename__ = "quality_rollup_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tz: Mapped[str] = mapped_column(String(64))
+    watermark: Mapped[int] = mapped_column(BigInteger)
+
+
+class QualityRollupDirty(Base):
+    """An (outlet, local month) whose roll-up row is stale: reports read its raw rows until the
+    worker recomputes it. `starts_at`/`ends_at` are the month's bounds as UTC instants."""
+
+    __tablename__ = "quality_rollup_dirty"
+
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
