@@ -26,7 +26,10 @@ PHONE = "138 1234 5678"
 
 
 # The registered jobs, in the order a round runs them.
-JOBS = "audit-anchor, complaints, attachment-files, notify, advice, predictors, counter"
+JOBS = (
+    "audit-anchor, complaints, attachment-files, notify, advice, predictors, counter, "
+    "survey-invitations"
+)
 
 
 def worker_app() -> typer.Typer:

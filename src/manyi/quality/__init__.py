@@ -5,7 +5,10 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
 - `imports/`: the CSV contract of `manyi quality import` (pure parsing);
 - `tables`: `quality_responses`; `store`: inserting responses (imports, the demo, tests);
 - `importer`: the import use case; `reports`: the grouped report (sums in SQL, intervals here);
-- `cli`: `manyi quality import` and `manyi quality report`.
+- `cli`: `manyi quality import` and `manyi quality report`;
+- surveys: `domain/surveys` (definitions, answers, sampling), `survey_tables`, `surveys`
+  (versions, rules, invitations, answers), `survey_scan` (the worker job that invites),
+  `web/survey_page` (the customer's page `/s/{token}`).
 
 Other features may use the pure measures (`domain`); everything else is wired by the
 composition roots. docs/quality.md explains the measures and the file and JSON contracts.

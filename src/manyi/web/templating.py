@@ -31,6 +31,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "notify" / "templates",
     PACKAGE_DIR / "complaints" / "templates",
     PACKAGE_DIR / "counter" / "templates",
+    PACKAGE_DIR / "quality" / "templates",
 ]
 
 

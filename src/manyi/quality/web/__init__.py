@@ -1,0 +1,1 @@
+"""Quality's pages: the customer's survey page (`survey_page`)."""
