@@ -133,9 +133,10 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
 
 
 def customer_page(path: str) -> bool:
-    """Ticket, complaint and pre-fill pages for customers; /complaints (staff pages) is not one."""
+    """Ticket, complaint, pre-fill and survey pages for customers; /complaints (staff pages)
+    is not one."""
     return path == "/complaint" or path.startswith(
-        ("/api/v1/public/", "/t/", "/complaint/", "/prefill/")
+        ("/api/v1/public/", "/t/", "/complaint/", "/prefill/", "/s/")
     )
 
 

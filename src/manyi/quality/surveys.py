@@ -239,6 +239,14 @@ def link_token(session: Session, visit_key: str, now: dt.datetime) -> str | None
     return invitation.token
 
 
+def known(session: Session, token: str) -> bool:
+    """Whether a token is an invitation's (answered or not): for its QR code."""
+    found = session.scalar(
+        select(SurveyInvitation.id).where(SurveyInvitation.token_hash == rules.token_hash(token))
+    )
+    return found is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Opened:
     invitation: SurveyInvitation
@@ -286,7 +294,8 @@ def answer(
     try:
         given = rules.check_answer(opened.definition, form)
     except rules.SurveyError as exc:
-        raise InvalidInput(exc.message, exc.field, **exc.params) from None
+        params: dict[str, Any] = dict(exc.params)
+        raise InvalidInput(exc.message, exc.field, **params) from None
     reach = channel if channel in rules.REACHES else "link"
     invitation = opened.invitation
     result = session.execute(

@@ -123,7 +123,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         settings.database_url, settings.session_info, shared_with_processes=settings.web_workers > 1
     )
     counter_runtime.start(settings.counter_adapters)  # the counter's core, readers, PIN pads
-    plug_features()
+    plug_features(settings)
     # Inside the session (added first: the last added is outermost), so its page can use it.
     app.add_middleware(OversizedIdGuard, not_found=_not_found)
     app.add_middleware(SecurityHeaders)
@@ -146,14 +146,17 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     return app
 
 
-def plug_features() -> None:
+def plug_features(settings: Settings | None = None) -> None:
     """Wire features into each other's ports and hooks: the lobby knows neither forecasting
-    (its wait predictor and advice, `lobby.ports`) nor the counter (its dashboard card)."""
+    (its wait predictor and advice, `lobby.ports`), nor quality (its surveys), nor the counter
+    (its dashboard card)."""
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
     from manyi.lobby.web import cards
+    from manyi.quality import lobby_adapters as quality_adapters
 
     lobby_adapters.register()
+    quality_adapters.register(settings.survey_expiry_days if settings else 7)
     cards.register(
         cards.DashboardCard(
             name="counter",

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from manyi.db import Session, utcnow
 from manyi.errors import Conflict, InvalidInput, ManyiError, NotFound
+from manyi.lobby.adapters import printing
 from manyi.org.tables import Staff
 from manyi.quality import surveys
 from manyi.quality.domain.surveys import REACHES
@@ -47,7 +48,10 @@ def _message(request: Request, status: int, message: str, kind: str) -> Response
 def _staff_refusal(request: Request, staff: Staff | None) -> Response | None:
     """Staff may not answer for a customer: not signed in, nor from a paired device."""
     _ = translator(request_language(request))
-    if staff is not None or request.cookies.get(DEVICE_COOKIE):
+    device = request.cookies.get(DEVICE_COOKIE) or request.headers.get(
+        "authorization", ""
+    ).lower().startswith("bearer ")
+    if staff is not None or device:
         return _message(
             request,
             403,
@@ -123,6 +127,22 @@ async def survey_answer(
     except (NotFound, Conflict) as exc:
         return _refused(request, exc)
     return _message(request, 200, _("Thank you! Your answer was received."), "thanks")
+
+
+@router.get("/s/{token}/qr.svg")
+def survey_qr(
+    request: Request,
+    token: str,
+    _visitor: None = public(identify=False),
+    session: Session = DbSession,
+) -> Response:
+    """The survey link as a QR code (the rating pad, the printed slip): scanned by the
+    customer's own phone, so it holds the address phones reach manyi at."""
+    if not surveys.known(session, token):
+        raise NotFound("This survey link is not valid.")
+    base = request.app.state.settings.public_base_url or str(request.base_url)
+    url = f"{base.rstrip('/')}/s/{token}?via={_via(request)}"
+    return Response(printing.qr_svg(url, scale=8), media_type="image/svg+xml")
 
 
 @router.get("/s/{token}/contrast")
