@@ -116,6 +116,7 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
         "tx_code": {"A": "deposit", "B": "withdrawal"},
         "change_id": {"A": 1, "B": 2},
         "version": {"A": 1, "B": 1},
+        "trigger": {"A": "ticket", "B": "complaint"},
     }
     app = make_client(db).app
     paths = []

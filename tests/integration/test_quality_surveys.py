@@ -119,7 +119,13 @@ def test_a_served_visit_gets_one_invitation_however_often_it_is_scanned(
 def test_sampling_at_zero_for_an_outlet_invites_nobody_there(db: Database, lobby: Bank) -> None:
     with db.session() as session:
         surveys.set_rule(
-            session, SYSTEM, "ticket", lobby.unit("SUB-B"), rate_percent=0, quiet_days=0
+            session,
+            SYSTEM,
+            "ticket",
+            lobby.unit("SUB-B"),
+            rate_percent=0,
+            quiet_days=0,
+            level="head_office",
         )
     finish_ticket(db, lobby, "A001", outlet="OUT-A")
     finish_ticket(db, lobby, "A001", outlet="OUT-B")
@@ -139,7 +145,9 @@ def visit(bank: Bank, key: str, customer: str | None) -> surveys.Visit:
 
 def test_the_quiet_period_spares_a_customer_invited_lately(db: Database, bank: Bank) -> None:
     with db.session() as session:
-        surveys.set_rule(session, SYSTEM, "complaint", None, rate_percent=100, quiet_days=30)
+        surveys.set_rule(
+            session, SYSTEM, "complaint", None, rate_percent=100, quiet_days=30, level="head_office"
+        )
         assert surveys.invite(session, visit(bank, "c:1", "person-1"), FIXED_NOW, 7)
         # Ten days later: the same customer is not asked again; another customer is.
         later = FIXED_NOW + dt.timedelta(days=10)
@@ -265,10 +273,12 @@ def test_an_edited_survey_is_a_new_version_and_invitations_keep_theirs(
     edited = dict(surveys.rules.DEFAULTS["ticket"])
     edited["questions"] = [{"id": "ces", "kind": "ces", "zh": "容易吗？", "en": "Easy?"}]
     with db.session() as session:
-        row = surveys.save_definition(session, SYSTEM, edited, FIXED_NOW)
+        row = surveys.save_definition(session, SYSTEM, edited, FIXED_NOW, level="head_office")
         assert (row.trigger, row.version) == ("ticket", 2)
         with pytest.raises(InvalidInput, match="questions: at least one question"):
-            surveys.save_definition(session, SYSTEM, {**edited, "questions": []}, FIXED_NOW)
+            surveys.save_definition(
+                session, SYSTEM, {**edited, "questions": []}, FIXED_NOW, level="head_office"
+            )
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(SurveyDefinitionRow)) == 2
     # The earlier invitation still asks version 1's questions.

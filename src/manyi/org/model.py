@@ -126,6 +126,10 @@ class Permission(enum.StrEnum):
     COUNTER_REMOTE_AUTHORISE = "counter.remote_authorise"  # claim from the centre's queue
     # Edit the transaction catalogue (new versions), bank-wide: at head office only.
     COUNTER_CONFIGURE = "counter.configure"
+    # Survey definitions and their sampling, bank-wide: at head office only (issue 17).
+    QUALITY_CONFIGURE = "quality.configure"
+    # The suspicious survey and rating patterns flagged for the inspector (issue 17).
+    QUALITY_INSPECT = "quality.inspect"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -142,6 +146,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_EXPERTS,
             Permission.COUNTER_VIEW,
             Permission.COUNTER_CONFIGURE,
+            Permission.QUALITY_CONFIGURE,
+            Permission.QUALITY_INSPECT,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -206,6 +212,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LOBBY_VIEW,
             Permission.COMPLAINTS_VIEW,
             Permission.COUNTER_VIEW,
+            Permission.QUALITY_INSPECT,
         }
     ),
     Role.EXPERT: frozenset({Permission.COMPLAINTS_CONSULT}),

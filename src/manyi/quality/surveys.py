@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.errors import Conflict, InvalidInput, NotFound
+from manyi.org.model import check_bank_wide_settings
 from manyi.org.tables import Unit
 from manyi.quality.domain import surveys as rules
 from manyi.quality.store import NewResponse, insert_responses
@@ -49,8 +50,11 @@ class Visit:
 # --- definitions ------------------------------------------------------------
 
 
-def current_definition(session: Session, trigger: str) -> SurveyDefinitionRow:
-    """The latest version of a trigger's survey (its default stored as version 1 if none)."""
+def current_definition(
+    session: Session, trigger: str, *, store: bool = True
+) -> SurveyDefinitionRow:
+    """The latest version of a trigger's survey (its default stored as version 1 if none, or
+    only shown, not stored, without `store`: for pages that read)."""
     if trigger not in rules.TRIGGERS:
         raise InvalidInput("unknown survey trigger {trigger}", "trigger", trigger=trigger)
     row = session.scalars(
@@ -59,17 +63,53 @@ def current_definition(session: Session, trigger: str) -> SurveyDefinitionRow:
         .order_by(SurveyDefinitionRow.version.desc())
         .limit(1)
     ).first()
-    if row is not None:
-        return row
-    row = SurveyDefinitionRow(
+    if row is not None or not store:
+        return row or _default_row(trigger)
+    row = _default_row(trigger)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _default_row(trigger: str) -> SurveyDefinitionRow:
+    return SurveyDefinitionRow(
         trigger=trigger,
         version=1,
         body=rules.DEFAULTS[trigger],
         created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     )
-    session.add(row)
-    session.flush()
-    return row
+
+
+def definitions(session: Session) -> list[tuple[SurveyDefinitionRow, int]]:
+    """Each trigger's current survey and how many versions it has, in trigger order."""
+    counts = dict(
+        session.execute(
+            select(SurveyDefinitionRow.trigger, func.count()).group_by(SurveyDefinitionRow.trigger)
+        ).all()
+    )
+    return [
+        (current_definition(session, t, store=False), int(counts.get(t, 1))) for t in rules.TRIGGERS
+    ]
+
+
+def rules_list(session: Session) -> list[tuple[SurveyRule, str | None]]:
+    """Every sampling rule with its unit's code (None: bank-wide)."""
+    rows = session.execute(
+        select(SurveyRule, Unit.code)
+        .outerjoin(Unit, Unit.id == SurveyRule.unit_id)
+        .order_by(SurveyRule.trigger, Unit.path)
+    ).all()
+    return [(rule, code) for rule, code in rows]
+
+
+def unit_id_of(session: Session, code: str) -> int | None:
+    """The id of the unit with this code ("" : None, the bank-wide rule); NotFound otherwise."""
+    if not code.strip():
+        return None
+    found = session.scalar(select(Unit.id).where(Unit.code == code.strip()))
+    if found is None:
+        raise NotFound("there is no unit {code}", "unit", code=code.strip())
+    return found
 
 
 def seed_defaults(session: Session) -> int:
@@ -82,9 +122,11 @@ def seed_defaults(session: Session) -> int:
 
 
 def save_definition(
-    session: Session, actor: audit.Actor, data: Any, now: dt.datetime
+    session: Session, actor: audit.Actor, data: Any, now: dt.datetime, *, level: str
 ) -> SurveyDefinitionRow:
-    """A new version of a survey from its JSON form; InvalidInput naming the fault."""
+    """A new version of a survey from its JSON form; InvalidInput naming the fault. Surveys are
+    bank-wide: only head office (`level`, the actor's unit level) edits them."""
+    check_bank_wide_settings(level)
     try:
         definition = rules.parse_definition(data)
     except rules.SurveyError as exc:
@@ -142,8 +184,12 @@ def set_rule(
     unit_id: int | None,
     rate_percent: int,
     quiet_days: int,
+    *,
+    level: str,
 ) -> SurveyRule:
-    """Set the sampling of a trigger at a unit and below (None: bank-wide), on the audit chain."""
+    """Set the sampling of a trigger at a unit and below (None: bank-wide), on the audit chain;
+    a head-office setting like the surveys themselves (`level`: the actor's unit level)."""
+    check_bank_wide_settings(level)
     if trigger not in rules.TRIGGERS:
         raise InvalidInput("unknown survey trigger {trigger}", "trigger", trigger=trigger)
     if not 0 <= rate_percent <= 100:

@@ -88,6 +88,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.COUNTER_CONFIGURE,
         "☰",
     ),
+    NavItem("surveys", "Surveys", "/quality/surveys", Permission.QUALITY_CONFIGURE, "✓"),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
