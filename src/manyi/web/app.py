@@ -193,6 +193,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.notify.views import router as notify_views
     from manyi.org.api import router as org_api
     from manyi.org.web import router as org_views
+    from manyi.quality.web.flags_page import router as quality_flags
     from manyi.quality.web.survey_admin import router as quality_survey_admin
     from manyi.quality.web.survey_page import router as quality_survey
     from manyi.web.shell import router as shell_router
@@ -215,6 +216,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(counter_views)
     app.include_router(quality_survey)
     app.include_router(quality_survey_admin)
+    app.include_router(quality_flags)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
