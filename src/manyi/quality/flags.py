@@ -78,7 +78,7 @@ def flags(
     ).all()
     for username, csat in surveyed:
         tally = by_teller.setdefault(username, [0, 0, 0, 0])
-        tally[2] += csat >= 4
+        tally[2] += (csat or 0) >= 4
         tally[3] += 1
     found += rules.pad_vs_survey(
         {t: ((v[0], v[1]), (v[2], v[3])) for t, v in by_teller.items() if v[1] and v[3]}
