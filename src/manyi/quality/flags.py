@@ -57,7 +57,7 @@ def flags(
             SurveyInvitation.client_hash.is_not(None),
         )
     ).all()
-    found += rules.busy_clients((c, _local(at, zone)) for c, at in clients if c)
+    found += rules.busy_clients((c, _local(at, zone)) for c, at in clients if c and at)
 
     # The pad's top two (very satisfied, satisfied) against the surveys' CSAT 4–5, by teller.
     by_teller: dict[str, list[int]] = {}
