@@ -286,3 +286,24 @@ def test_an_edited_survey_is_a_new_version_and_invitations_keep_theirs(
     assert done.status_code == 200
     newer = make_invitation(db, bank, "t:test:2")
     assert "容易吗" in make_client(db).get(f"/s/{newer}").text
+
+
+def test_a_printed_slip_and_a_message_to_a_known_customer(db: Database, bank: Bank) -> None:
+    from manyi.quality import ports
+
+    token = make_invitation(db, bank)
+    slip = make_client(db).get(f"/s/{token}/slip")
+    assert slip.status_code == 200
+    assert f"/s/{token}/qr.svg?via=slip" in slip.text and "甲网点" not in slip.text
+    assert make_client(db).get("/s/nope/slip").status_code == 404
+    sent = ports.SimulatedMessages()
+    ports.register_messages(sent)
+    try:
+        with db.session() as session:
+            made = surveys.invite(session, visit(bank, "c:9", "person-9"), FIXED_NOW, 7)
+            assert made is not None
+            unknown = surveys.invite(session, visit(bank, "c:10", None), FIXED_NOW, 7)
+            assert unknown is not None
+            assert sent.sent == [(made.id, "person-9", "complaint", f"/s/{made.token}?via=message")]
+    finally:
+        ports.register_messages(ports.NoMessages())

@@ -26,6 +26,7 @@ from manyi import audit
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.org.model import check_bank_wide_settings
 from manyi.org.tables import Unit
+from manyi.quality import ports
 from manyi.quality.domain import surveys as rules
 from manyi.quality.store import NewResponse, insert_responses
 from manyi.quality.survey_tables import SurveyDefinitionRow, SurveyInvitation, SurveyRule
@@ -267,6 +268,10 @@ def invite(
     )
     session.add(invitation)
     session.flush()
+    if visit.customer_key:  # a known customer may also get it as a message (quality.ports)
+        ports.messages().survey_invitation(
+            invitation.id, visit.customer_key, visit.trigger, f"/s/{token}?via=message"
+        )
     return invitation
 
 

@@ -145,6 +145,21 @@ def survey_qr(
     return Response(printing.qr_svg(url, scale=8), media_type="image/svg+xml")
 
 
+@router.get("/s/{token}/slip")
+def survey_slip(
+    request: Request,
+    token: str,
+    _visitor: None = public(identify=False),
+    session: Session = DbSession,
+) -> Response:
+    """A printable slip (the kiosk's or a counter's printer, 58/80 mm): the survey's QR code
+    and one line of text; no personal data."""
+    if not surveys.known(session, token):
+        raise NotFound("This survey link is not valid.")
+    _ = translator(request_language(request))
+    return render(request, "quality/survey_slip.html", {"title": _("Survey"), "token": token})
+
+
 @router.get("/s/{token}/contrast")
 def toggle_contrast(
     request: Request, token: str, _visitor: None = public(identify=False)
