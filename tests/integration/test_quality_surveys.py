@@ -307,3 +307,69 @@ def test_a_printed_slip_and_a_message_to_a_known_customer(db: Database, bank: Ba
             assert sent.sent == [(made.id, "person-9", "complaint", f"/s/{made.token}?via=message")]
     finally:
         ports.register_messages(ports.NoMessages())
+
+
+def test_the_scan_invites_closed_complaints_and_finished_bundles(db: Database, lobby: Bank) -> None:
+    from manyi import personal, sealed
+    from manyi.complaints.tables import Complaint
+    from manyi.counter.tables import CounterBundle
+
+    finished = FIXED_NOW - dt.timedelta(minutes=1)  # still within the next pass's slack
+    ticket = finish_ticket(db, lobby, "A007")
+    with db.session() as session:
+        outlet = session.get_one(Unit, lobby.unit("OUT-A"))
+        key = personal.person_key("11010519491231002X", None, keys=sealed.keyring())
+        assert key is not None
+        for n, state in enumerate(("closed", "decided")):
+            session.add(
+                Complaint(
+                    reference=f"TS-SURVEY-{n}",
+                    intake="counter",
+                    department="retail",
+                    subject="排队太久",
+                    person_key=key,
+                    registered_unit_id=outlet.id,
+                    responsible_unit_id=outlet.id,
+                    responsible_unit_path=outlet.path,
+                    handler_id=lobby.staff["head_a"],
+                    received_at=finished - dt.timedelta(days=3),
+                    policy_code="standard",
+                    clock_started_at=finished - dt.timedelta(days=3),
+                    state=state,
+                    closed_at=finished if state == "closed" else None,
+                )
+            )
+        for n, (state, ticket_id) in enumerate(
+            (("done", ticket), ("failed", None), ("done", None))
+        ):
+            session.add(
+                CounterBundle(
+                    reference=f"B-SURVEY-{n}",
+                    outlet_id=outlet.id,
+                    outlet_path=outlet.path,
+                    teller_id=lobby.staff["teller_a"],
+                    ticket_id=ticket_id,
+                    state=state,
+                    form_values={"id_number": "11010519491231002X"},
+                    identity_required=False,
+                    opened_at=finished - dt.timedelta(minutes=10),
+                    finished_at=finished,
+                )
+            )
+    made = run_scan(db)
+    # The bundle done for ticket A007 asks for that visit; the ticket is then not asked again.
+    # The complaint and the other bundle share one customer: the quiet period keeps it to one.
+    assert made == {"bundle": 1, "ticket": 0, "complaint": 0}
+    rows = invitations(db)
+    assert [(i.trigger, i.visit_key, i.customer_key) for i in rows] == [
+        ("bundle", ticket_visit_key(lobby.unit("OUT-A"), DAY, "A007"), key)
+    ]
+    with db.session() as session:  # without the quiet period, the complaint is asked too
+        surveys.set_rule(session, SYSTEM, "complaint", None, 100, 0, level="head_office")
+        surveys.set_rule(session, SYSTEM, "bundle", None, 100, 0, level="head_office")
+    made = run_scan(db, FIXED_NOW + dt.timedelta(seconds=30))
+    assert made == {"bundle": 1, "ticket": 0, "complaint": 1}
+    complaint = [i for i in invitations(db) if i.trigger == "complaint"]
+    assert (
+        complaint[0].customer_key == key and complaint[0].teller_staff_id == lobby.staff["head_a"]
+    )
