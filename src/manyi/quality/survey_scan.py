@@ -125,9 +125,14 @@ def _bundle_customer(stored: str | None) -> str | None:
 
 
 def _bundles(
-    session: Session, low: dt.datetime, high: dt.datetime
+    session: Session, low: dt.datetime, high: dt.datetime, bundle_id: int | None = None
 ) -> Iterator[tuple[dt.datetime, Visit]]:
+    """Bundles finished in (low, high]; or the one bundle `bundle_id`, finished at all."""
     b = BUNDLES.alias("b")
+    if bundle_id is None:
+        which = [b.c.finished_at > low, b.c.finished_at <= high]
+    else:
+        which = [b.c.id == bundle_id, b.c.finished_at.is_not(None)]
     rows = session.execute(
         select(
             b.c.id,
@@ -141,11 +146,7 @@ def _bundles(
             LobbyTicket.service_code,
         )
         .outerjoin(LobbyTicket, LobbyTicket.id == b.c.ticket_id)
-        .where(
-            b.c.finished_at > low,
-            b.c.finished_at <= high,
-            b.c.state.not_in(BUNDLE_NOT_FINISHED),
-        )
+        .where(*which, b.c.state.not_in(BUNDLE_NOT_FINISHED))
         .order_by(b.c.finished_at)
         .limit(BATCH)
     )
@@ -200,6 +201,12 @@ def _complaints(
                 r.person_key,
             ),
         )
+
+
+def bundle_visit(session: Session, bundle_id: int) -> Visit | None:
+    """The visit of one finished bundle (for its e-voucher), or None."""
+    found = list(_bundles(session, dt.datetime.min, dt.datetime.max, bundle_id))
+    return found[0][1] if found else None
 
 
 SOURCES = {"bundle": _bundles, "ticket": _tickets, "complaint": _complaints}

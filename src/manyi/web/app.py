@@ -150,13 +150,19 @@ def plug_features(settings: Settings | None = None) -> None:
     """Wire features into each other's ports and hooks: the lobby knows neither forecasting
     (its wait predictor and advice, `lobby.ports`), nor quality (its surveys), nor the counter
     (its dashboard card)."""
+    from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
     from manyi.lobby.web import cards
     from manyi.quality import lobby_adapters as quality_adapters
+    from manyi.quality.counter_adapters import BundleSurveys
 
     lobby_adapters.register()
-    quality_adapters.register(settings.survey_expiry_days if settings else 7)
+    expiry = settings.survey_expiry_days if settings else 7
+    quality_adapters.register(expiry)
+    counter_ports.register_survey_links(
+        BundleSurveys(expiry, settings.public_base_url if settings else "")
+    )
     cards.register(
         cards.DashboardCard(
             name="counter",
