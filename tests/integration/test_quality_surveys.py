@@ -373,3 +373,24 @@ def test_the_scan_invites_closed_complaints_and_finished_bundles(db: Database, l
     assert (
         complaint[0].customer_key == key and complaint[0].teller_staff_id == lobby.staff["head_a"]
     )
+
+
+def test_a_visit_invited_twice_at_once_does_not_fail_the_second_unit_of_work(
+    db: Database, bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_invitation(db, bank, "t:race")
+    # The other unit of work looked before the first committed: it saw no invitation.
+    monkeypatch.setattr(surveys, "_taken", lambda session, key: False)
+    with db.session() as session:
+        again = surveys.invite(
+            session,
+            surveys.Visit("ticket", "t:race", bank.unit("OUT-A"), f"/{bank.unit('OUT-A')}/"),
+            FIXED_NOW,
+            7,
+        )
+        assert again is None
+        # The unit of work goes on (a completion, a voucher) and commits.
+        surveys.set_rule(session, SYSTEM, "ticket", None, 50, 0, level="head_office")
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(SurveyInvitation)) == 1
+        assert surveys.rule_for(session, "ticket", "/1/") == (50, 0)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -227,14 +228,18 @@ def set_rule(
 # --- invitations --------------------------------------------------------------
 
 
+def _taken(session: Session, visit_key: str) -> bool:
+    found = session.scalar(
+        select(SurveyInvitation.id).where(SurveyInvitation.visit_key == visit_key)
+    )
+    return found is not None
+
+
 def invite(
     session: Session, visit: Visit, now: dt.datetime, expiry_days: int
 ) -> SurveyInvitation | None:
     """An invitation for this visit, or None (already invited, not sampled, quiet period)."""
-    taken = session.scalar(
-        select(SurveyInvitation.id).where(SurveyInvitation.visit_key == visit.visit_key)
-    )
-    if taken is not None:
+    if _taken(session, visit.visit_key):
         return None
     rate, quiet_days = rule_for(session, visit.trigger, visit.unit_path)
     if not rules.sampled(visit.visit_key, rate):
@@ -266,8 +271,14 @@ def invite(
         created_at=now,
         expires_at=now + dt.timedelta(days=expiry_days),
     )
-    session.add(invitation)
-    session.flush()
+    try:
+        # A savepoint: the scan and a completion (or a voucher) inviting the same visit at once
+        # must not fail the other's unit of work; the second simply finds it taken.
+        with session.begin_nested():
+            session.add(invitation)
+            session.flush()
+    except IntegrityError:
+        return None
     if visit.customer_key:  # a known customer may also get it as a message (quality.ports)
         ports.messages().survey_invitation(
             invitation.id, visit.customer_key, visit.trigger, f"/s/{token}?via=message"
