@@ -83,7 +83,7 @@ def test_the_rating_pad_shows_the_survey_qr_after_rating(
         with database.session() as session:
             teller = operator(session, "zgc.teller1")
             lobby = operator(session, "zgc.lobby")
-            service.issue_ticket(session, lobby, OUTLET, "A", utcnow())
+            token = service.issue_ticket(session, lobby, OUTLET, "A", utcnow()).public_token
             counters.open_counter(session, teller, OUTLET, 3, utcnow())
             counters.call_next(session, teller, OUTLET, 3, utcnow())
             counters.start(session, teller, OUTLET, 3, utcnow())
@@ -100,3 +100,14 @@ def test_the_rating_pad_shows_the_survey_qr_after_rating(
     )
     wait_until(pad, "document.querySelector('[data-survey-qr]').naturalWidth > 0")
     pad.screenshot(path=str(screenshots / "survey-rating-pad-qr.png"))
+
+    # The customer's status page on a phone offers the same survey, and it opens.
+    phone = screen(390, 844, **PHONE).new_page()
+    phone.goto(f"/t/{token}")
+    link = phone.locator("[data-survey-link]")
+    expect(link).to_be_visible()
+    expect(link).to_have_text("请评价本次服务")
+    phone.screenshot(path=str(screenshots / "survey-status-page-link.png"), full_page=True)
+    link.click()
+    expect(phone.get_by_role("heading", name="请评价本次服务")).to_be_visible()
+    expect(phone).to_have_url(re.compile(r"/s/[\w-]+\?via=status_page$"))
