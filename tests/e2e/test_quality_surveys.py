@@ -15,7 +15,7 @@ from manyi.db import Database, utcnow
 from manyi.lobby import counters, service
 from manyi.org.tables import Unit
 from manyi.quality import surveys
-from tests.e2e.conftest import pair, readable, wait_until
+from tests.e2e.conftest import pair, readable, sign_in, wait_until
 from tests.lobby_helpers import operator
 
 pytestmark = pytest.mark.e2e
@@ -111,3 +111,24 @@ def test_the_rating_pad_shows_the_survey_qr_after_rating(
     link.click()
     expect(phone.get_by_role("heading", name="请评价本次服务")).to_be_visible()
     expect(phone).to_have_url(re.compile(r"/s/[\w-]+\?via=status_page$"))
+
+
+def test_head_office_edits_a_survey_and_the_inspector_sees_flags(
+    screen: Callable[..., BrowserContext], screenshots: Path
+) -> None:
+    page = screen(1440, 900).new_page()
+    sign_in(page, "ho.service")
+    page.get_by_role("navigation").get_by_role("link", name="问卷").click()
+    expect(page.get_by_role("heading", name="问卷", exact=True)).to_be_visible()
+    editor = page.locator("[data-trigger=complaint] textarea")
+    editor.fill(
+        '{"trigger": "complaint", "title_zh": "回访", "title_en": "Follow-up", "questions": []}'
+    )
+    page.locator("[data-trigger=complaint] button[type=submit]").click()
+    expect(page.get_by_test_id("error")).to_have_text("questions：至少需要一个问题")
+    page.screenshot(path=str(screenshots / "survey-admin-error.png"), full_page=False)
+    inspector = screen(1440, 900).new_page()
+    sign_in(inspector, "ho.inspector")
+    inspector.get_by_role("navigation").get_by_role("link", name="可疑评价").click()
+    expect(inspector.get_by_test_id("flags")).to_be_visible()
+    inspector.screenshot(path=str(screenshots / "survey-flags.png"))

@@ -132,11 +132,9 @@ def save_definition(
     try:
         definition = rules.parse_definition(data)
     except rules.SurveyError as exc:
+        params: dict[str, Any] = dict(exc.params)
         raise InvalidInput(
-            "{where}: {problem}",
-            exc.field,
-            where=exc.field,
-            problem=exc.message.format(**exc.params),
+            "{where}: " + exc.message, exc.field, where=exc.field, **params
         ) from None
     latest = current_definition(session, definition.trigger)
     row = SurveyDefinitionRow(

@@ -86,7 +86,7 @@ def _text(data: Mapping[str, Any], key: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise SurveyError(f"{where}.{key}", "is required")
     if len(value) > MAX_TEXT:
-        raise SurveyError(f"{where}.{key}", f"is longer than {MAX_TEXT} characters")
+        raise SurveyError(f"{where}.{key}", "is longer than {n} characters", n=MAX_TEXT)
     return value.strip()
 
 
@@ -103,14 +103,14 @@ def parse_definition(data: Any) -> Definition:
         raise SurveyError("survey", "must be an object")
     trigger = data.get("trigger")
     if trigger not in TRIGGERS:
-        raise SurveyError("trigger", f"must be one of {', '.join(TRIGGERS)}")
+        raise SurveyError("trigger", "must be one of {names}", names=", ".join(TRIGGERS))
     title_zh = _text(data, "title_zh", "survey")
     title_en = _text(data, "title_en", "survey")
     raw = data.get("questions")
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
         raise SurveyError("questions", "at least one question is required")
     if len(raw) > MAX_QUESTIONS:
-        raise SurveyError("questions", f"at most {MAX_QUESTIONS} questions")
+        raise SurveyError("questions", "at most {n} questions", n=MAX_QUESTIONS)
     questions: list[Question] = []
     seen: set[str] = set()
     for i, q in enumerate(raw):
@@ -123,9 +123,9 @@ def parse_definition(data: Any) -> Definition:
         seen.add(qid)
         kind = q.get("kind")
         if kind not in KINDS:
-            raise SurveyError(f"{where}.kind", f"must be one of {', '.join(KINDS)}")
+            raise SurveyError(f"{where}.kind", "must be one of {names}", names=", ".join(KINDS))
         if kind in SCALES and any(other.kind == kind for other in questions):
-            raise SurveyError(f"{where}.kind", f"only one {kind} question per survey")
+            raise SurveyError(f"{where}.kind", "only one {kind} question per survey", kind=kind)
         required = q.get("required", True)
         if not isinstance(required, bool):
             raise SurveyError(f"{where}.required", "must be true or false")
@@ -133,7 +133,9 @@ def parse_definition(data: Any) -> Definition:
         raw_options = q.get("options", [])
         if kind in CHOICES:
             if not isinstance(raw_options, Sequence) or not 2 <= len(raw_options) <= MAX_OPTIONS:
-                raise SurveyError(f"{where}.options", f"2 to {MAX_OPTIONS} options are required")
+                raise SurveyError(
+                    f"{where}.options", "2 to {n} options are required", n=MAX_OPTIONS
+                )
             for j, o in enumerate(raw_options):
                 owhere = f"{where}.options[{j}]"
                 if not isinstance(o, Mapping):
