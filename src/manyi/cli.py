@@ -26,6 +26,7 @@ from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
+from manyi.quality import survey_scan
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -53,6 +54,7 @@ worker.register(
     *forecast_jobs.JOBS,
     *counter_jobs.JOBS,
     *quality_jobs.JOBS,
+    *survey_scan.JOBS,
 )
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)

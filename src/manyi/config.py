@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # How long a closed complaint keeps its personal data (`manyi complaints purge`): the
     # regulation asks for three years at least.
     complaint_retention_days: int = Field(default=1826, ge=1096, le=36500)
+    # How long a survey invitation's link can be answered (quality.surveys), in days.
+    survey_expiry_days: int = Field(default=7, ge=1, le=90)
     # The audit chain: the key that seals every event (HMAC-SHA-256), retired keys that still
     # verify older events (comma-separated), and where the worker anchors the chain's head.
     audit_key: str = DEVELOPMENT_AUDIT_KEY

@@ -19,6 +19,7 @@ from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
 from manyi.org.model import Role, UnitLevel
 from manyi.org.tables import DeviceToken
+from manyi.quality import surveys
 
 DEMO_PASSWORD = "Manyi-demo-2026"  # noqa: S105 (demo only, printed on purpose)
 DEMO_ACTOR = audit.Actor(id=None, name="demo-seed")
@@ -247,6 +248,7 @@ def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
         report.staff_created += 1
     report.lobbies_configured = seed_lobbies(session, DEMO_ACTOR)
     report.devices_created = _seed_devices(session, codes)
+    surveys.seed_defaults(session)  # each trigger's default survey as version 1 (quality)
     return report
 
 

@@ -41,6 +41,12 @@ from manyi.lobby.tables import (
 )
 from manyi.notify.tables import NotifyMessage
 from manyi.org.tables import DeviceToken, Staff, StaffRole, Unit
+from manyi.quality.survey_tables import (
+    SurveyDefinitionRow,
+    SurveyInvitation,
+    SurveyRule,
+    SurveyScanPosition,
+)
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
 from manyi.worker_leases import WorkerLease
@@ -86,6 +92,10 @@ __all__ = [
     "RatingPrompt",
     "Staff",
     "StaffRole",
+    "SurveyDefinitionRow",
+    "SurveyInvitation",
+    "SurveyRule",
+    "SurveyScanPosition",
     "TellerSkill",
     "TicketSequence",
     "Unit",

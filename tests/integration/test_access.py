@@ -119,6 +119,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "tx_code": {"A": "deposit", "B": "withdrawal"},
         "change_id": {"A": 1, "B": 2},
         "version": {"A": 1, "B": 1},
+        "trigger": {"A": "ticket", "B": "complaint"},
     }
     return ids
 
@@ -156,9 +157,10 @@ def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
 
 
 def customer_page(path: str) -> bool:
-    """Ticket, complaint and pre-fill pages for customers; /complaints (staff pages) is not one."""
+    """Ticket, complaint, pre-fill and survey pages for customers; /complaints (staff pages)
+    is not one."""
     return path == "/complaint" or path.startswith(
-        ("/api/v1/public/", "/t/", "/complaint/", "/prefill/")
+        ("/api/v1/public/", "/t/", "/complaint/", "/prefill/", "/s/")
     )
 
 

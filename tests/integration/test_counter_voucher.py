@@ -172,3 +172,30 @@ def test_a_refused_item_says_why_in_words_not_the_cores_code(
     assert "密码错误" in text and "未成功" in text
     for internal in _INTERNAL:
         assert internal not in text, internal
+
+
+def test_the_voucher_carries_the_visits_survey_as_a_qr_code(
+    db: Database, sim: Sim, tmp_path: Path
+) -> None:
+    # Quality behind the counter's port, as the application wires it (manyi.web.app).
+    from sqlalchemy import select
+
+    from manyi.counter import ports
+    from manyi.quality.counter_adapters import BundleSurveys
+    from manyi.quality.survey_tables import SurveyInvitation
+
+    ports.register_survey_links(BundleSurveys(7, "https://m.bank.example"))
+    try:
+        text = _issued_text(db, ran(db, sim), tmp_path, "zh-CN")
+    finally:
+        ports.register_survey_links(ports._NoSurveys())
+    assert "扫码评价本次服务" in text
+    with db.read() as session:
+        invitation = session.scalars(select(SurveyInvitation)).one()
+        assert invitation.trigger == "bundle" and invitation.customer_key  # quiet period key
+    # Without the address phones reach manyi at, no QR code (and no invitation from it).
+    ports.register_survey_links(BundleSurveys(7, ""))
+    try:
+        assert "扫码评价" not in _issued_text(db, ran(db, sim), tmp_path, "zh-CN")
+    finally:
+        ports.register_survey_links(ports._NoSurveys())

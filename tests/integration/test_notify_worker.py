@@ -28,7 +28,7 @@ PHONE = "138 1234 5678"
 # The registered jobs, in the order a round runs them.
 JOBS = (
     "audit-anchor, complaints, attachment-files, notify, advice, predictors, counter,"
-    " quality-rollups"
+    " quality-rollups, survey-invitations"
 )
 
 

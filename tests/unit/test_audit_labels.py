@@ -83,6 +83,8 @@ RECORDED = (
         "complaint.policy.close_after",
         "complaint.purge",
         "quality.import",
+        "quality.survey_saved",
+        "quality.survey_rule_set",
     ]
     # Maker-checker on deadline policies and the catalogue's authorisation rules.
     + [

@@ -115,6 +115,9 @@ VERBS: dict[str, str] = {
     "close_after": "closing rule set",
     "purge": "anonymised after the retention period",
     "resealed": "sealed again under the current key",
+    # satisfaction surveys
+    "survey_saved": "survey saved as a new version",
+    "survey_rule_set": "survey sampling set",
 }
 
 

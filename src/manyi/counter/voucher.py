@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from manyi.counter import ports
 from manyi.counter import store as bundle_store
 from manyi.counter import voucher_text as words
 from manyi.counter.access import Clerk, bundle_for
@@ -154,6 +155,8 @@ def _data(session: Session, bundle: CounterBundle, now: dt.datetime, lang: str) 
         signature_png=signature.png,
         signed_at=local(signature.signed_at),
         lang=lang,
+        # The visit's survey (quality, through the counter's port), as a QR code.
+        survey_url=ports.survey_links().bundle_survey_url(session, bundle.id, now) or "",
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import layouts, rating, store
+from manyi.lobby import layouts, ports, rating, store
 from manyi.lobby.counter_ctx import (
     CounterResult,
     current,
@@ -242,6 +242,8 @@ def complete(
     )
     # The counter's rating pad asks this customer, and only this one, to rate.
     rating.prompt_after_service(session, ctx.outlet, ctx.row.id, number, row, teller_id, now)
+    # A survey may be offered for this visit at once (quality, through the lobby's port).
+    ports.surveys().ticket_served(session, ctx.outlet.id, row.id, now)
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 
 

@@ -5,7 +5,8 @@ which wait predictor serves it best, and advises the lobby manager on flexible c
 offers both to the lobby by registering an adapter here (`manyi.forecast.lobby_adapters`,
 registered by the application: `manyi.web.app` and `manyi.cli`). Without one, the lobby uses its
 own estimate (`domain.estimate`: the dispatch rules played forward), gives no 80 % range and
-shows no advice.
+shows no advice. Quality offers its surveys (`SurveyPort`, `manyi.quality.lobby_adapters`): the
+status page and the rating pad show the survey link of a served ticket; without it, none.
 
 Adding a port: a Protocol here, a `register_…` function, and the lobby calling the registered
 adapter where it needs it; the providing feature implements the Protocol.
@@ -55,6 +56,21 @@ class AdvicePort(Protocol):
         """(advice given, advice acted on) since a moment."""
 
 
+class SurveyPort(Protocol):
+    """Satisfaction surveys (quality): the visit a served ticket ends may be invited to answer
+    one; the customer's status page and the counter's rating pad then show its link."""
+
+    def ticket_served(
+        self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
+    ) -> None:
+        """A counter completed this ticket as served (same unit of work): invite if due."""
+
+    def survey_path(
+        self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
+    ) -> str | None:
+        """The path of the survey open for this ticket's visit ("/s/…"), or None."""
+
+
 class _NoPrediction:
     def wait_at_issue(
         self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
@@ -75,8 +91,21 @@ class _NoAdvice:
         return 0, 0
 
 
+class _NoSurveys:
+    def ticket_served(
+        self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
+    ) -> None:
+        return None
+
+    def survey_path(
+        self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
+    ) -> str | None:
+        return None
+
+
 _wait_predictor: WaitPredictorPort = _NoPrediction()
 _advice: AdvicePort = _NoAdvice()
+_surveys: SurveyPort = _NoSurveys()
 
 
 def register_wait_predictor(adapter: WaitPredictorPort) -> None:
@@ -87,6 +116,15 @@ def register_wait_predictor(adapter: WaitPredictorPort) -> None:
 def register_advice(adapter: AdvicePort) -> None:
     global _advice
     _advice = adapter
+
+
+def register_surveys(adapter: SurveyPort) -> None:
+    global _surveys
+    _surveys = adapter
+
+
+def surveys() -> SurveyPort:
+    return _surveys
 
 
 def wait_predictor() -> WaitPredictorPort:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from manyi.lobby import layouts, store, waits
+from manyi.lobby import layouts, ports, store, waits
 from manyi.lobby.adapters import printing
 from manyi.lobby.domain.model import Counter, Policy, Service, TicketState
 from manyi.lobby.domain.predict import LobbyView
@@ -42,6 +42,7 @@ class TicketStatus:
     estimate: waits.WaitEstimate | None  # while the ticket waits
     counter_number: int | None
     announcement: dict[str, str] | None
+    survey_path: str | None = None  # a served ticket's survey, when its visit was invited
 
     @property
     def people_ahead(self) -> int | None:
@@ -69,7 +70,10 @@ def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatu
             text = announce(
                 layouts.layout(session, outlet).policy, ticket.number, counter.number, service
             )
-    return TicketStatus(ticket, outlet, service, estimate, counter_number, text)
+    survey = None
+    if ticket.state is TicketState.FINISHED and row.outcome == "served":
+        survey = ports.surveys().survey_path(session, outlet.id, row.id, now)
+    return TicketStatus(ticket, outlet, service, estimate, counter_number, text, survey)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import events, layouts
+from manyi.lobby import events, layouts, ports
 from manyi.lobby.service import Operator, outlet_for
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
 from manyi.org.tables import Unit
@@ -159,6 +159,7 @@ class Answer:
     rating_id: int
     score: Score
     alert_id: int | None
+    survey_path: str | None = None  # the visit's survey, shown on the pad as a QR code
 
 
 def check_pad_counter(operator: Operator, number: int) -> None:
@@ -203,6 +204,10 @@ def answer(
     if _answered(session, prompt.id):
         raise Conflict("ticket {number} has already been rated", "ticket", number=prompt.number)
     if now >= prompt.expires_at:
+        raise Conflict("the time to rate ticket {number} is over", "ticket", number=prompt.number)
+    # Once the counter has called its next customer, the previous one's rating is over: the
+    # pad answers only for the visit that counter has just served (anti-gaming, issue 17).
+    if counter is not None and counter.current_ticket_id not in (None, prompt.ticket_id):
         raise Conflict("the time to rate ticket {number} is over", "ticket", number=prompt.number)
     rating = Rating(
         prompt_id=prompt.id,
@@ -259,7 +264,8 @@ def answer(
             ticket_id=prompt.ticket_id,
             data={"alert_id": alert.id, "kind": DISSATISFIED_ALERT, **data},
         )
-    return Answer(rating.id, chosen, alert_id)
+    survey = ports.surveys().survey_path(session, prompt.outlet_id, prompt.ticket_id, now)
+    return Answer(rating.id, chosen, alert_id, survey)
 
 
 def acknowledge(

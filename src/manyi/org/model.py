@@ -128,6 +128,10 @@ class Permission(enum.StrEnum):
     COUNTER_CONFIGURE = "counter.configure"
     # The satisfaction page (满意度): CSAT, NPS, CES and the rating pad in one's own scope.
     QUALITY_VIEW = "quality.view"
+    # Survey definitions and their sampling, bank-wide: at head office only (issue 17).
+    QUALITY_CONFIGURE = "quality.configure"
+    # The suspicious survey and rating patterns flagged for the inspector (issue 17).
+    QUALITY_INSPECT = "quality.inspect"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -145,6 +149,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COUNTER_VIEW,
             Permission.COUNTER_CONFIGURE,
             Permission.QUALITY_VIEW,
+            Permission.QUALITY_CONFIGURE,
+            Permission.QUALITY_INSPECT,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -211,6 +217,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_VIEW,
             Permission.COUNTER_VIEW,
             Permission.QUALITY_VIEW,
+            Permission.QUALITY_INSPECT,
         }
     ),
     Role.EXPERT: frozenset({Permission.COMPLAINTS_CONSULT}),

@@ -12,6 +12,9 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
   `adapters/xlsx_export`; `demo` and `demo_pad`: a year of history for the demo bank.
 - `rollups` (+ `jobs`, the worker's job): monthly per-outlet sums; `report_sql`: reports from
   them plus the raw rows they do not cover yet; `sql`: the SQL both share.
+- surveys: `domain/surveys` (definitions, answers, sampling), `survey_tables`, `surveys`
+  (versions, rules, invitations, answers), `survey_scan` (the worker job that invites),
+  `web/survey_page` (the customer's page `/s/{token}`).
 
 Other features may use the pure measures (`domain`); everything else is wired by the
 composition roots. docs/quality.md explains the measures and the file and JSON contracts.

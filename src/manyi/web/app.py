@@ -123,7 +123,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         settings.database_url, settings.session_info, shared_with_processes=settings.web_workers > 1
     )
     counter_runtime.start(settings.counter_adapters)  # the counter's core, readers, PIN pads
-    plug_features()
+    plug_features(settings)
     # Inside the session (added first: the last added is outermost), so its page can use it.
     app.add_middleware(OversizedIdGuard, not_found=_not_found)
     app.add_middleware(SecurityHeaders)
@@ -146,14 +146,23 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     return app
 
 
-def plug_features() -> None:
+def plug_features(settings: Settings | None = None) -> None:
     """Wire features into each other's ports and hooks: the lobby knows neither forecasting
-    (its wait predictor and advice, `lobby.ports`) nor the counter (its dashboard card)."""
+    (its wait predictor and advice, `lobby.ports`), nor quality (its surveys), nor the counter
+    (its dashboard card)."""
+    from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
     from manyi.lobby.web import cards
+    from manyi.quality import lobby_adapters as quality_adapters
+    from manyi.quality.counter_adapters import BundleSurveys
 
     lobby_adapters.register()
+    expiry = settings.survey_expiry_days if settings else 7
+    quality_adapters.register(expiry)
+    counter_ports.register_survey_links(
+        BundleSurveys(expiry, settings.public_base_url if settings else "")
+    )
     cards.register(
         cards.DashboardCard(
             name="counter",
@@ -190,7 +199,10 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.notify.views import router as notify_views
     from manyi.org.api import router as org_api
     from manyi.org.web import router as org_views
+    from manyi.quality.web.flags_page import router as quality_flags
     from manyi.quality.web.pages import router as quality_views
+    from manyi.quality.web.survey_admin import router as quality_survey_admin
+    from manyi.quality.web.survey_page import router as quality_survey
     from manyi.web.shell import router as shell_router
 
     app.include_router(lobby_device_api)  # first: the busiest routes match soonest
@@ -210,6 +222,9 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(counter_public)
     app.include_router(counter_views)
     app.include_router(quality_views)
+    app.include_router(quality_survey)
+    app.include_router(quality_survey_admin)
+    app.include_router(quality_flags)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -89,6 +89,8 @@ NAVIGATION: tuple[NavItem, ...] = (
         "☰",
     ),
     NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "★"),
+    NavItem("surveys", "Surveys", "/quality/surveys", Permission.QUALITY_CONFIGURE, "✓"),
+    NavItem("flags", "Suspicious answers", "/quality/flags", Permission.QUALITY_INSPECT, "⚑"),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),

@@ -163,4 +163,5 @@ def status_json(status: queries.TicketStatus) -> dict[str, Any]:
         position=status.people_ahead + 1 if status.people_ahead is not None else None,
         counter=status.counter_number,
         announcement=status.announcement,
+        survey_url=status.survey_path,
     )

@@ -96,7 +96,11 @@ async def rate(body: RatingIn, request: Request, token: DeviceToken = device()) 
         answer = rating.answer(
             session, Operator.device(token), body.prompt_id, body.score, body.reason, utcnow()
         )
-        return {"rating_id": answer.rating_id, "score": answer.score.value}
+        return {
+            "rating_id": answer.rating_id,
+            "score": answer.score.value,
+            "survey_url": answer.survey_path,
+        }
 
     return JSONResponse(await in_unit_of_work(request, work), status_code=201)
 

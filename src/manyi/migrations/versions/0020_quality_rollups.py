@@ -2,7 +2,7 @@
 watermark and dirty (outlet, month) list, and an index on quality_responses.answered_at.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-04 23:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import manyi.db
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,14 +39,20 @@ function ask(next, windowMs) {
   show("ask");
 }
 
-function finish(text) {
+function finish(text, surveyUrl = null) {
   clearInterval(timer);
   prompt = null;
   document.querySelector("[data-done]").textContent = text;
+  // The visit's survey (when quality invited it): a QR code the customer scans with a phone.
+  const survey = document.querySelector("[data-survey]");
+  if (survey) {
+    survey.hidden = !surveyUrl;
+    if (surveyUrl) document.querySelector("[data-survey-qr]").src = `${surveyUrl}/qr.svg?via=rating_pad`;
+  }
   show("done");
   setTimeout(() => {
     if (!prompt) idle();
-  }, 4000);
+  }, surveyUrl ? 30000 : 4000);
 }
 
 async function submit() {
@@ -54,8 +60,8 @@ async function submit() {
   const body = { prompt_id: prompt.prompt_id, score };
   if (reason) body.reason = reason;
   try {
-    await api("POST", "/device/api/v1/lobby/ratings", body);
-    finish(t("thanks"));
+    const answered = await api("POST", "/device/api/v1/lobby/ratings", body);
+    finish(t("thanks"), answered && answered.survey_url);
   } catch (error) {
     finish(error.status === 409 ? t("expired") : t("failed"));
   }

@@ -23,6 +23,9 @@ function render(s) {
   } else if (finished) {
     $("[data-state]").textContent = "";
     $("[data-done]").textContent = t(s.outcome || "served");
+    const survey = $("[data-survey-link]");
+    if (survey && s.survey_url) survey.href = `${s.survey_url}?via=status_page`;
+    if (survey) survey.hidden = !s.survey_url;
   } else {
     $("[data-state]").textContent = t("waiting");
     $("[data-position]").textContent = s.position ?? "—";

@@ -1,0 +1,392 @@
+"""Surveys: definitions (versioned), sampling rules, invitations and answers.
+
+- `current_definition` / `save_definition`: each trigger's survey; an edit adds a version, and an
+  invitation keeps the version it was made with, so an answer is checked against what was asked.
+  A trigger without any version gets its default (`domain.surveys.DEFAULTS`) as version 1.
+- `rule_for`: the sampling rate and quiet period of a trigger at an outlet (the nearest rule up
+  the organisation tree; none: every visit, 30 quiet days).
+- `invite`: at most one invitation per visit (unique `visit_key`), in the sample, and none while
+  the same customer (`customer_key`, a blind index) was invited within the quiet period.
+- `open_invitation` / `answer`: the customer's page; an answer is stored once in
+  `quality_responses` (source 'survey', external_id = the invitation's id), so reports count it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from manyi import audit
+from manyi.errors import Conflict, InvalidInput, NotFound
+from manyi.org.model import check_bank_wide_settings
+from manyi.org.tables import Unit
+from manyi.quality import ports
+from manyi.quality.domain import surveys as rules
+from manyi.quality.store import NewResponse, insert_responses
+from manyi.quality.survey_tables import SurveyDefinitionRow, SurveyInvitation, SurveyRule
+
+DEFAULT_RATE = 100
+DEFAULT_QUIET_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A finished visit that may be surveyed (built by the scan, `survey_scan`)."""
+
+    trigger: str
+    visit_key: str  # "t:<outlet>:<day>:<number>", "b:<id>", "c:<id>": one invitation each
+    outlet_id: int
+    unit_path: str
+    teller_staff_id: int | None = None
+    service: str | None = None
+    customer_key: str | None = None  # blind index of the customer, when known
+
+
+# --- definitions ------------------------------------------------------------
+
+
+def current_definition(
+    session: Session, trigger: str, *, store: bool = True
+) -> SurveyDefinitionRow:
+    """The latest version of a trigger's survey (its default stored as version 1 if none, or
+    only shown, not stored, without `store`: for pages that read)."""
+    if trigger not in rules.TRIGGERS:
+        raise InvalidInput("unknown survey trigger {trigger}", "trigger", trigger=trigger)
+    row = session.scalars(
+        select(SurveyDefinitionRow)
+        .where(SurveyDefinitionRow.trigger == trigger)
+        .order_by(SurveyDefinitionRow.version.desc())
+        .limit(1)
+    ).first()
+    if row is not None or not store:
+        return row or _default_row(trigger)
+    row = _default_row(trigger)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _default_row(trigger: str) -> SurveyDefinitionRow:
+    return SurveyDefinitionRow(
+        trigger=trigger,
+        version=1,
+        body=rules.DEFAULTS[trigger],
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+
+
+def definitions(session: Session) -> list[tuple[SurveyDefinitionRow, int]]:
+    """Each trigger's current survey and how many versions it has, in trigger order."""
+    counts = dict(
+        session.execute(
+            select(SurveyDefinitionRow.trigger, func.count()).group_by(SurveyDefinitionRow.trigger)
+        ).all()
+    )
+    return [
+        (current_definition(session, t, store=False), int(counts.get(t, 1))) for t in rules.TRIGGERS
+    ]
+
+
+def rules_list(session: Session) -> list[tuple[SurveyRule, str | None]]:
+    """Every sampling rule with its unit's code (None: bank-wide)."""
+    rows = session.execute(
+        select(SurveyRule, Unit.code)
+        .outerjoin(Unit, Unit.id == SurveyRule.unit_id)
+        .order_by(SurveyRule.trigger, Unit.path)
+    ).all()
+    return [(rule, code) for rule, code in rows]
+
+
+def unit_id_of(session: Session, code: str) -> int | None:
+    """The id of the unit with this code ("" : None, the bank-wide rule); NotFound otherwise."""
+    if not code.strip():
+        return None
+    found = session.scalar(select(Unit.id).where(Unit.code == code.strip()))
+    if found is None:
+        raise NotFound("there is no unit {code}", "unit", code=code.strip())
+    return found
+
+
+def seed_defaults(session: Session) -> int:
+    """Store each trigger's default survey where it has none (setup and the demo); how many."""
+    before = session.scalar(select(func.count()).select_from(SurveyDefinitionRow)) or 0
+    for trigger in rules.TRIGGERS:
+        current_definition(session, trigger)
+    after = session.scalar(select(func.count()).select_from(SurveyDefinitionRow)) or 0
+    return after - before
+
+
+def save_definition(
+    session: Session, actor: audit.Actor, data: Any, now: dt.datetime, *, level: str
+) -> SurveyDefinitionRow:
+    """A new version of a survey from its JSON form; InvalidInput naming the fault. Surveys are
+    bank-wide: only head office (`level`, the actor's unit level) edits them."""
+    check_bank_wide_settings(level)
+    try:
+        definition = rules.parse_definition(data)
+    except rules.SurveyError as exc:
+        params: dict[str, Any] = dict(exc.params)
+        raise InvalidInput(
+            "{where}: " + exc.message, exc.field, where=exc.field, **params
+        ) from None
+    latest = current_definition(session, definition.trigger)
+    row = SurveyDefinitionRow(
+        trigger=definition.trigger,
+        version=latest.version + 1,
+        body=rules.to_json(definition),
+        created_at=now,
+        created_by_id=actor.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type="survey_definition",
+        entity_id=row.id,
+        action="quality.survey_saved",
+        summary={"trigger": row.trigger, "version": row.version},
+        now=now,
+    )
+    return row
+
+
+# --- sampling rules -----------------------------------------------------------
+
+
+def rule_for(session: Session, trigger: str, unit_path: str) -> tuple[int, int]:
+    """(rate %, quiet days) for a trigger at the unit of this path: the deepest rule above."""
+    ids = [int(p) for p in unit_path.strip("/").split("/") if p]
+    found = session.execute(
+        select(SurveyRule.unit_id, SurveyRule.rate_percent, SurveyRule.quiet_days).where(
+            SurveyRule.trigger == trigger,
+            (SurveyRule.unit_id.in_(ids)) | (SurveyRule.unit_id.is_(None)),
+        )
+    ).all()
+    depth = {unit_id: i for i, unit_id in enumerate(ids)}
+    best = max(found, key=lambda r: -1 if r.unit_id is None else depth[r.unit_id], default=None)
+    if best is None:
+        return DEFAULT_RATE, DEFAULT_QUIET_DAYS
+    return best.rate_percent, best.quiet_days
+
+
+def set_rule(
+    session: Session,
+    actor: audit.Actor,
+    trigger: str,
+    unit_id: int | None,
+    rate_percent: int,
+    quiet_days: int,
+    *,
+    level: str,
+) -> SurveyRule:
+    """Set the sampling of a trigger at a unit and below (None: bank-wide), on the audit chain;
+    a head-office setting like the surveys themselves (`level`: the actor's unit level)."""
+    check_bank_wide_settings(level)
+    if trigger not in rules.TRIGGERS:
+        raise InvalidInput("unknown survey trigger {trigger}", "trigger", trigger=trigger)
+    if not 0 <= rate_percent <= 100:
+        raise InvalidInput("the sampling rate is a percentage from 0 to 100", "rate_percent")
+    if not 0 <= quiet_days <= 365:
+        raise InvalidInput("the quiet period is 0 to 365 days", "quiet_days")
+    rule = session.scalars(
+        select(SurveyRule).where(
+            SurveyRule.trigger == trigger,
+            SurveyRule.unit_id.is_(None) if unit_id is None else SurveyRule.unit_id == unit_id,
+        )
+    ).first()
+    if rule is None:
+        rule = SurveyRule(trigger=trigger, unit_id=unit_id)
+        session.add(rule)
+    rule.rate_percent, rule.quiet_days = rate_percent, quiet_days
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        entity_type="survey_rule",
+        entity_id=rule.id,
+        action="quality.survey_rule_set",
+        summary={
+            "trigger": trigger,
+            "unit_id": unit_id,
+            "rate_percent": rate_percent,
+            "quiet_days": quiet_days,
+        },
+    )
+    return rule
+
+
+# --- invitations --------------------------------------------------------------
+
+
+def _taken(session: Session, visit_key: str) -> bool:
+    found = session.scalar(
+        select(SurveyInvitation.id).where(SurveyInvitation.visit_key == visit_key)
+    )
+    return found is not None
+
+
+def invite(
+    session: Session, visit: Visit, now: dt.datetime, expiry_days: int
+) -> SurveyInvitation | None:
+    """An invitation for this visit, or None (already invited, not sampled, quiet period)."""
+    if _taken(session, visit.visit_key):
+        return None
+    rate, quiet_days = rule_for(session, visit.trigger, visit.unit_path)
+    if not rules.sampled(visit.visit_key, rate):
+        return None
+    if visit.customer_key and quiet_days:
+        recent = session.scalar(
+            select(SurveyInvitation.id)
+            .where(
+                SurveyInvitation.customer_key == visit.customer_key,
+                SurveyInvitation.created_at > now - dt.timedelta(days=quiet_days),
+            )
+            .limit(1)
+        )
+        if recent is not None:
+            return None
+    definition = current_definition(session, visit.trigger)
+    token = secrets.token_urlsafe(24)
+    invitation = SurveyInvitation(
+        token_hash=rules.token_hash(token),
+        token=token,
+        trigger=visit.trigger,
+        visit_key=visit.visit_key,
+        definition_id=definition.id,
+        outlet_id=visit.outlet_id,
+        unit_path=visit.unit_path,
+        teller_staff_id=visit.teller_staff_id,
+        service=visit.service,
+        customer_key=visit.customer_key,
+        created_at=now,
+        expires_at=now + dt.timedelta(days=expiry_days),
+    )
+    try:
+        # A savepoint: the scan and a completion (or a voucher) inviting the same visit at once
+        # must not fail the other's unit of work; the second simply finds it taken.
+        with session.begin_nested():
+            session.add(invitation)
+            session.flush()
+    except IntegrityError:
+        return None
+    if visit.customer_key:  # a known customer may also get it as a message (quality.ports)
+        ports.messages().survey_invitation(
+            invitation.id, visit.customer_key, visit.trigger, f"/s/{token}?via=message"
+        )
+    return invitation
+
+
+def client_hash(address: str, user_agent: str) -> str:
+    """Who answered, as far as the anti-gaming checks need: a hash of address and browser."""
+    return hashlib.sha256(f"{address}|{user_agent}".encode()).hexdigest()
+
+
+def link_token(session: Session, visit_key: str, now: dt.datetime) -> str | None:
+    """The token of a visit's open invitation (for the customer's own channels), else None."""
+    invitation = session.scalars(
+        select(SurveyInvitation).where(SurveyInvitation.visit_key == visit_key)
+    ).first()
+    if invitation is None or invitation.answered_at is not None or invitation.expires_at <= now:
+        return None
+    return invitation.token
+
+
+def known(session: Session, token: str) -> bool:
+    """Whether a token is an invitation's (answered or not): for its QR code."""
+    found = session.scalar(
+        select(SurveyInvitation.id).where(SurveyInvitation.token_hash == rules.token_hash(token))
+    )
+    return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    invitation: SurveyInvitation
+    definition: rules.Definition
+    outlet_zh: str
+    outlet_en: str
+
+
+def open_invitation(session: Session, token: str, now: dt.datetime) -> Opened:
+    """The invitation of a token with its survey; NotFound, or Conflict when answered or gone."""
+    invitation = session.scalars(
+        select(SurveyInvitation).where(SurveyInvitation.token_hash == rules.token_hash(token))
+    ).first()
+    if invitation is None:
+        raise NotFound("This survey link is not valid.", error_code="survey_unknown")
+    if invitation.answered_at is not None:
+        raise Conflict(
+            "This survey has already been answered. Thank you!", error_code="survey_answered"
+        )
+    if invitation.expires_at <= now:
+        raise Conflict("This survey link has expired.", error_code="survey_expired")
+    body = session.get(SurveyDefinitionRow, invitation.definition_id)
+    assert body is not None  # a foreign key
+    outlet = session.get(Unit, invitation.outlet_id)
+    assert outlet is not None
+    return Opened(
+        invitation,
+        rules.parse_definition(body.body),
+        outlet.name_zh,
+        outlet.name_en or outlet.name_zh,
+    )
+
+
+def answer(
+    session: Session,
+    token: str,
+    form: dict[str, list[str]],
+    now: dt.datetime,
+    channel: str,
+    client_hash: str | None,
+) -> SurveyInvitation:
+    """Store the answer once: the invitation is claimed by a filtered UPDATE (two submits at
+    the same moment: one wins, the other is refused), then the response is inserted."""
+    opened = open_invitation(session, token, now)
+    try:
+        given = rules.check_answer(opened.definition, form)
+    except rules.SurveyError as exc:
+        params: dict[str, Any] = dict(exc.params)
+        raise InvalidInput(exc.message, exc.field, **params) from None
+    reach = channel if channel in rules.REACHES else "link"
+    invitation = opened.invitation
+    result = session.execute(
+        update(SurveyInvitation)
+        .where(SurveyInvitation.id == invitation.id, SurveyInvitation.answered_at.is_(None))
+        .values(answered_at=now, channel=reach, client_hash=client_hash, answers=given.values)
+        .execution_options(synchronize_session=False)
+    )
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        raise Conflict(
+            "This survey has already been answered. Thank you!", error_code="survey_answered"
+        )
+    insert_responses(
+        session,
+        [
+            NewResponse(
+                source="survey",
+                external_id=str(invitation.id),
+                outlet_id=invitation.outlet_id,
+                unit_path=invitation.unit_path,
+                channel=reach,
+                answered_at=now,
+                csat=given.csat,
+                nps=given.nps,
+                ces=given.ces,
+                teller_staff_id=invitation.teller_staff_id,
+                service=invitation.service,
+                trigger=invitation.trigger,
+                comment=given.comment,
+            )
+        ],
+    )
+    session.refresh(invitation)
+    return invitation

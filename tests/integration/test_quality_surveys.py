@@ -1,0 +1,396 @@
+"""Surveys end to end on both engines: the scan invites (once per visit, sampled, quiet period),
+the customer's page answers once, expired and staff-held links are refused, answers reach the
+reports, and an edited survey is a new version that earlier invitations keep."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+
+from manyi.db import Database
+from manyi.errors import InvalidInput
+from manyi.lobby.tables import LobbyService, LobbyTicket
+from manyi.org.tables import Unit
+from manyi.quality import reports, surveys
+from manyi.quality.reports import By
+from manyi.quality.survey_scan import scan, ticket_visit_key
+from manyi.quality.survey_tables import SurveyDefinitionRow, SurveyInvitation
+from manyi.quality.tables import QualityResponse
+from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, Bank
+from tests.lobby_helpers import configure
+from tests.web_helpers import make_client, sign_in
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+DAY = FIXED_NOW.date()
+
+
+def finish_ticket(
+    db: Database,
+    bank: Bank,
+    number: str,
+    *,
+    outlet: str = "OUT-A",
+    finished: dt.datetime = FIXED_NOW - dt.timedelta(minutes=5),
+    outcome: str = "served",
+    previous_id: int | None = None,
+) -> int:
+    with db.session() as session:
+        outlet_id = bank.unit(outlet)
+        service = session.scalars(
+            select(LobbyService).where(
+                LobbyService.outlet_id == outlet_id, LobbyService.code == "A"
+            )
+        ).one()
+        ticket = LobbyTicket(
+            outlet_id=outlet_id,
+            local_day=DAY,
+            prefix=number[0],
+            seq=int(number[1:]),
+            number=number,
+            service_id=service.id,
+            service_code="A",
+            klass="normal",
+            channel="kiosk",
+            state="finished",
+            outcome=outcome,
+            issued_at=finished - dt.timedelta(minutes=30),
+            queued_at=finished - dt.timedelta(minutes=30),
+            started_at=finished - dt.timedelta(minutes=10),
+            finished_at=finished,
+            teller_id=bank.staff["teller_a"],
+            public_token=f"tok{number}{previous_id or ''}",
+            previous_id=previous_id,
+        )
+        session.add(ticket)
+        session.flush()
+        return ticket.id
+
+
+@pytest.fixture
+def lobby(db: Database, bank: Bank) -> Bank:
+    configure(db, bank.unit("OUT-A"))
+    configure(db, bank.unit("OUT-B"))
+    return bank
+
+
+def run_scan(db: Database, now: dt.datetime = FIXED_NOW) -> dict[str, int]:
+    with db.session() as session:
+        return scan(session, now, expiry_days=7)
+
+
+def invitations(db: Database) -> list[SurveyInvitation]:
+    with db.read() as session:
+        rows = list(session.scalars(select(SurveyInvitation).order_by(SurveyInvitation.id)))
+        session.expunge_all()
+        return rows
+
+
+def test_a_served_visit_gets_one_invitation_however_often_it_is_scanned(
+    db: Database, lobby: Bank
+) -> None:
+    first = finish_ticket(db, lobby, "A001", outcome="transferred")
+    finish_ticket(db, lobby, "A001", previous_id=first)  # the second leg of the same visit
+    finish_ticket(db, lobby, "A002", outcome="no_show")
+    finish_ticket(db, lobby, "A003")
+    assert run_scan(db)["ticket"] == 2
+    assert run_scan(db, FIXED_NOW + dt.timedelta(seconds=30))["ticket"] == 0
+    made = invitations(db)
+    assert sorted(i.visit_key for i in made) == [
+        ticket_visit_key(lobby.unit("OUT-A"), DAY, "A001"),
+        ticket_visit_key(lobby.unit("OUT-A"), DAY, "A003"),
+    ]
+    invitation = made[0]
+    assert invitation.teller_staff_id == lobby.staff["teller_a"]
+    assert invitation.service == "A"
+    assert invitation.expires_at == FIXED_NOW + dt.timedelta(days=7)
+    assert len(invitation.token) >= 32 and invitation.token_hash != invitation.token
+    with db.read() as session:  # the token is sealed at rest, only its hash is plain
+        stored = session.execute(
+            text("SELECT token FROM survey_invitations WHERE id = :id"), {"id": invitation.id}
+        ).scalar_one()
+    assert invitation.token not in str(stored)
+
+
+def test_sampling_at_zero_for_an_outlet_invites_nobody_there(db: Database, lobby: Bank) -> None:
+    with db.session() as session:
+        surveys.set_rule(
+            session,
+            SYSTEM,
+            "ticket",
+            lobby.unit("SUB-B"),
+            rate_percent=0,
+            quiet_days=0,
+            level="head_office",
+        )
+    finish_ticket(db, lobby, "A001", outlet="OUT-A")
+    finish_ticket(db, lobby, "A001", outlet="OUT-B")
+    assert run_scan(db)["ticket"] == 1
+    assert [i.outlet_id for i in invitations(db)] == [lobby.unit("OUT-A")]
+    with db.read() as session:
+        outlet_b_path = f"/{lobby.unit('HQ')}/{lobby.unit('BR-B')}/{lobby.unit('SUB-B')}/"
+        assert surveys.rule_for(session, "ticket", outlet_b_path) == (0, 0)
+        assert surveys.rule_for(session, "ticket", f"/{lobby.unit('HQ')}/") == (100, 30)
+
+
+def visit(bank: Bank, key: str, customer: str | None) -> surveys.Visit:
+    return surveys.Visit(
+        "complaint", key, bank.unit("OUT-A"), f"/{bank.unit('OUT-A')}/", None, None, customer
+    )
+
+
+def test_the_quiet_period_spares_a_customer_invited_lately(db: Database, bank: Bank) -> None:
+    with db.session() as session:
+        surveys.set_rule(
+            session, SYSTEM, "complaint", None, rate_percent=100, quiet_days=30, level="head_office"
+        )
+        assert surveys.invite(session, visit(bank, "c:1", "person-1"), FIXED_NOW, 7)
+        # Ten days later: the same customer is not asked again; another customer is.
+        later = FIXED_NOW + dt.timedelta(days=10)
+        assert surveys.invite(session, visit(bank, "c:2", "person-1"), later, 7) is None
+        assert surveys.invite(session, visit(bank, "c:3", "person-2"), later, 7)
+        # No customer key (tickets): no quiet period.
+        assert surveys.invite(session, visit(bank, "c:4", None), later, 7)
+        assert surveys.invite(session, visit(bank, "c:5", None), later, 7)
+        # After the quiet period, asked again.
+        after = FIXED_NOW + dt.timedelta(days=31)
+        assert surveys.invite(session, visit(bank, "c:6", "person-1"), after, 7)
+
+
+def make_invitation(db: Database, bank: Bank, key: str = "t:test:1") -> str:
+    with db.session() as session:
+        made = surveys.invite(
+            session,
+            surveys.Visit(
+                "ticket",
+                key,
+                bank.unit("OUT-A"),
+                session.get_one(Unit, bank.unit("OUT-A")).path,
+                bank.staff["teller_a"],
+                "A",
+            ),
+            FIXED_NOW,
+            7,
+        )
+        assert made is not None
+        return made.token
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def answer(client: TestClient, token: str, data: dict[str, str], via: str = "status_page"):  # type: ignore[no-untyped-def]
+    page = client.get(f"/s/{token}?via={via}")
+    return client.post(f"/s/{token}?via={via}", data={**data, "csrf_token": csrf(page.text)})
+
+
+def test_the_customer_answers_once_and_it_lands_in_the_reports(db: Database, bank: Bank) -> None:
+    token = make_invitation(db, bank)
+    client = make_client(db)
+    page = client.get(f"/s/{token}")
+    assert page.status_code == 200
+    assert "请评价本次服务" in page.text and "甲网点" in page.text
+    assert "柜员甲" not in page.text  # no personal data: not even the teller's name
+    done = answer(client, token, {"csat": "5", "nps": "9", "comment": "很快"})
+    assert done.status_code == 200 and 'data-kind="thanks"' in done.text
+    with db.read() as session:
+        row = session.scalars(select(QualityResponse)).one()
+        invitation = session.scalars(select(SurveyInvitation)).one()
+        assert (row.source, row.external_id) == ("survey", str(invitation.id))
+        assert (row.csat, row.nps, row.ces, row.comment) == (5, 9, None, "很快")
+        assert (row.trigger, row.channel, row.service) == ("ticket", "status_page", "A")
+        assert row.teller_staff_id == bank.staff["teller_a"]
+        assert invitation.answered_at == FIXED_NOW and invitation.client_hash
+        by_outlet = reports.report(session, By.OUTLET, tz="Asia/Shanghai")
+        assert [(r.key, r.aggregate.responses, r.aggregate.nps_pro) for r in by_outlet] == [
+            ("OUT-A", 1, 1)
+        ]
+    # A second answer is refused, clearly, and changes nothing.
+    again = answer(client, token, {"csat": "1", "nps": "0"})
+    assert again.status_code == 409
+    assert "已经" in again.text or "already" in again.text
+    assert make_client(db).get(f"/s/{token}").status_code == 409
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(QualityResponse)) == 1
+        assert session.scalars(select(QualityResponse)).one().csat == 5
+
+
+def test_a_bad_answer_is_shown_again_and_nothing_is_stored(db: Database, bank: Bank) -> None:
+    token = make_invitation(db, bank)
+    refused = answer(make_client(db), token, {"csat": "9", "nps": "9"})
+    assert refused.status_code == 422
+    assert 'class="error"' in refused.text
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(QualityResponse)) == 0
+        assert session.scalars(select(SurveyInvitation)).one().answered_at is None
+
+
+def test_an_expired_or_unknown_link_says_so(db: Database, bank: Bank) -> None:
+    token = make_invitation(db, bank)
+    client = make_client(db)
+    assert client.get("/s/not-a-token").status_code == 404
+    with time_machine.travel(FIXED_NOW + dt.timedelta(days=7, seconds=1), tick=False):
+        expired = client.get(f"/s/{token}")
+        assert expired.status_code == 409
+        assert 'data-kind="expired"' in expired.text
+
+
+def test_staff_sessions_and_paired_devices_cannot_answer(db: Database, bank: Bank) -> None:
+    token = make_invitation(db, bank)
+    staff = make_client(db)
+    sign_in(staff, "teller.a", PASSWORD)
+    refused = staff.get(f"/s/{token}")
+    assert refused.status_code == 403 and 'data-kind="staff"' in refused.text
+    device = make_client(db)
+    device.cookies.set("manyi_device", "whatever")
+    assert device.get(f"/s/{token}").status_code == 403
+    with db.read() as session:
+        assert session.scalars(select(SurveyInvitation)).one().answered_at is None
+
+
+def test_high_contrast_is_remembered(db: Database, bank: Bank) -> None:
+    token = make_invitation(db, bank)
+    client = make_client(db)
+    assert 'class="qsv hc"' not in client.get(f"/s/{token}").text
+    toggled = client.get(f"/s/{token}/contrast")
+    assert toggled.status_code == 303
+    assert 'class="qsv hc"' in client.get(f"/s/{token}").text
+    client.get(f"/s/{token}/contrast")
+    assert 'class="qsv hc"' not in client.get(f"/s/{token}").text
+
+
+def test_an_edited_survey_is_a_new_version_and_invitations_keep_theirs(
+    db: Database, bank: Bank
+) -> None:
+    token = make_invitation(db, bank)
+    edited = dict(surveys.rules.DEFAULTS["ticket"])
+    edited["questions"] = [{"id": "ces", "kind": "ces", "zh": "容易吗？", "en": "Easy?"}]
+    with db.session() as session:
+        row = surveys.save_definition(session, SYSTEM, edited, FIXED_NOW, level="head_office")
+        assert (row.trigger, row.version) == ("ticket", 2)
+        with pytest.raises(InvalidInput, match="questions: at least one question"):
+            surveys.save_definition(
+                session, SYSTEM, {**edited, "questions": []}, FIXED_NOW, level="head_office"
+            )
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(SurveyDefinitionRow)) == 2
+    # The earlier invitation still asks version 1's questions.
+    done = answer(make_client(db), token, {"csat": "4", "nps": "8"})
+    assert done.status_code == 200
+    newer = make_invitation(db, bank, "t:test:2")
+    assert "容易吗" in make_client(db).get(f"/s/{newer}").text
+
+
+def test_a_printed_slip_and_a_message_to_a_known_customer(db: Database, bank: Bank) -> None:
+    from manyi.quality import ports
+
+    token = make_invitation(db, bank)
+    slip = make_client(db).get(f"/s/{token}/slip")
+    assert slip.status_code == 200
+    assert f"/s/{token}/qr.svg?via=slip" in slip.text and "甲网点" not in slip.text
+    assert make_client(db).get("/s/nope/slip").status_code == 404
+    sent = ports.SimulatedMessages()
+    ports.register_messages(sent)
+    try:
+        with db.session() as session:
+            made = surveys.invite(session, visit(bank, "c:9", "person-9"), FIXED_NOW, 7)
+            assert made is not None
+            unknown = surveys.invite(session, visit(bank, "c:10", None), FIXED_NOW, 7)
+            assert unknown is not None
+            assert sent.sent == [(made.id, "person-9", "complaint", f"/s/{made.token}?via=message")]
+    finally:
+        ports.register_messages(ports.NoMessages())
+
+
+def test_the_scan_invites_closed_complaints_and_finished_bundles(db: Database, lobby: Bank) -> None:
+    from manyi import personal, sealed
+    from manyi.complaints.tables import Complaint
+    from manyi.counter.tables import CounterBundle
+
+    finished = FIXED_NOW - dt.timedelta(minutes=1)  # still within the next pass's slack
+    ticket = finish_ticket(db, lobby, "A007")
+    with db.session() as session:
+        outlet = session.get_one(Unit, lobby.unit("OUT-A"))
+        key = personal.person_key("11010519491231002X", None, keys=sealed.keyring())
+        assert key is not None
+        for n, state in enumerate(("closed", "decided")):
+            session.add(
+                Complaint(
+                    reference=f"TS-SURVEY-{n}",
+                    intake="counter",
+                    department="retail",
+                    subject="排队太久",
+                    person_key=key,
+                    registered_unit_id=outlet.id,
+                    responsible_unit_id=outlet.id,
+                    responsible_unit_path=outlet.path,
+                    handler_id=lobby.staff["head_a"],
+                    received_at=finished - dt.timedelta(days=3),
+                    policy_code="standard",
+                    clock_started_at=finished - dt.timedelta(days=3),
+                    state=state,
+                    closed_at=finished if state == "closed" else None,
+                )
+            )
+        for n, (state, ticket_id) in enumerate(
+            (("done", ticket), ("failed", None), ("done", None))
+        ):
+            session.add(
+                CounterBundle(
+                    reference=f"B-SURVEY-{n}",
+                    outlet_id=outlet.id,
+                    outlet_path=outlet.path,
+                    teller_id=lobby.staff["teller_a"],
+                    ticket_id=ticket_id,
+                    state=state,
+                    form_values={"id_number": "11010519491231002X"},
+                    identity_required=False,
+                    opened_at=finished - dt.timedelta(minutes=10),
+                    finished_at=finished,
+                )
+            )
+    made = run_scan(db)
+    # The bundle done for ticket A007 asks for that visit; the ticket is then not asked again.
+    # The complaint and the other bundle share one customer: the quiet period keeps it to one.
+    assert made == {"bundle": 1, "ticket": 0, "complaint": 0}
+    rows = invitations(db)
+    assert [(i.trigger, i.visit_key, i.customer_key) for i in rows] == [
+        ("bundle", ticket_visit_key(lobby.unit("OUT-A"), DAY, "A007"), key)
+    ]
+    with db.session() as session:  # without the quiet period, the complaint is asked too
+        surveys.set_rule(session, SYSTEM, "complaint", None, 100, 0, level="head_office")
+        surveys.set_rule(session, SYSTEM, "bundle", None, 100, 0, level="head_office")
+    made = run_scan(db, FIXED_NOW + dt.timedelta(seconds=30))
+    assert made == {"bundle": 1, "ticket": 0, "complaint": 1}
+    complaint = [i for i in invitations(db) if i.trigger == "complaint"]
+    assert (
+        complaint[0].customer_key == key and complaint[0].teller_staff_id == lobby.staff["head_a"]
+    )
+
+
+def test_a_visit_invited_twice_at_once_does_not_fail_the_second_unit_of_work(
+    db: Database, bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_invitation(db, bank, "t:race")
+    # The other unit of work looked before the first committed: it saw no invitation.
+    monkeypatch.setattr(surveys, "_taken", lambda session, key: False)
+    with db.session() as session:
+        again = surveys.invite(
+            session,
+            surveys.Visit("ticket", "t:race", bank.unit("OUT-A"), f"/{bank.unit('OUT-A')}/"),
+            FIXED_NOW,
+            7,
+        )
+        assert again is None
+        # The unit of work goes on (a completion, a voucher) and commits.
+        surveys.set_rule(session, SYSTEM, "ticket", None, 50, 0, level="head_office")
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(SurveyInvitation)) == 1
+        assert surveys.rule_for(session, "ticket", "/1/") == (50, 0)
