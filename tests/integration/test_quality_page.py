@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from manyi import demo as bank_demo
 from manyi.db import Database
-from manyi.quality import demo, demo_pad
+from manyi.quality import demo, demo_pad, surveys
 from manyi.quality.domain.periods import Period
 from manyi.quality.overview import Query, overview
 from manyi.quality.store import NewResponse, insert_responses, outlet_ref
@@ -218,3 +218,33 @@ def bank_demo_root() -> Any:
     from manyi.org.tables import Unit
 
     return select(Unit.path).where(Unit.code == "HO")
+
+
+def test_a_survey_response_rate_is_invitations_answered_over_sent(
+    db: Database, answered: Bank
+) -> None:
+    """Issue 17: response rates. Imported answers had no invitation: 40 of them at OUT-A must
+    not make 4 invitations (one answered) look like a 100 % rate."""
+    with db.session() as session:
+        a_id, a_path = outlet_ref(session, "OUT-A")
+        sent_at = dt.datetime(2026, 11, 5, 2, 0, tzinfo=dt.UTC)
+        invitations = [
+            surveys.invite(
+                session,
+                surveys.Visit("ticket", f"t:{a_id}:2026-11-05:{n}", a_id, a_path, service="A01"),
+                sent_at,
+                expiry_days=7,
+            )
+            for n in range(4)
+        ]
+        assert all(invitations)
+        invitations[0].answered_at = sent_at + dt.timedelta(minutes=5)  # type: ignore[union-attr]
+    client = signed_in_client(db, "admin")
+    rows = {r["key"]: r for r in data(client, NOVEMBER)["rows"]}
+    assert rows["BR-A"]["invitations"] == 4 and rows["BR-A"]["response_rate"] == 0.25
+    assert rows["BR-B"]["invitations"] is None and rows["BR-B"]["response_rate"] is None
+    by_service = {r["key"]: r for r in data(client, f"by=service&{NOVEMBER}")["rows"]}
+    assert by_service["A01"]["response_rate"] == 0.25
+    assert data(client, NOVEMBER)["total"]["response_rate"] == 0.25
+    october = {r["key"]: r for r in data(client, "from=2026-10-01&to=2026-10-31")["rows"]}
+    assert october["BR-A"]["invitations"] is None  # sent in November, counted there

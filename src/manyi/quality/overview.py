@@ -9,8 +9,8 @@ range of local dates, compared with the range of the same length just before.
   `small` under `SMALL_SAMPLE_N` answers: shown, greyed, never ranked (rows in key order);
 - the rating pad (窗口评价器) is a second source with its own rows, trend and response rate
   (answers over customers asked);
-- survey response rates need invitations, which surveys record: `INVITATIONS` is the hook
-  they fill (None until then: the rate is null).
+- a survey row's response rate is its invitations answered over those sent in the range
+  (`invitation_counts`); imported responses had no invitation and do not count in it.
 
 The viewer sees only their own subtree: a focus outside it is "not found".
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,18 +27,13 @@ from sqlalchemy.orm import Session
 from manyi.errors import InvalidInput, NotFound
 from manyi.org.model import UnitLevel
 from manyi.org.tables import Unit
-from manyi.quality import breakdown, themes
+from manyi.quality import breakdown, invitation_counts, themes
 from manyi.quality.breakdown import Key, Source
 from manyi.quality.domain.aggregate import Aggregate
 from manyi.quality.domain.periods import Bucket, Period, buckets, previous
 from manyi.quality.rows import Row, with_invitations
 
 DEFAULT_MONTHS = 12
-
-InvitationCounter = Callable[..., dict[Any, int]]
-INVITATIONS: InvitationCounter | None = None
-"""Surveys fill this: (session, key, tz=, scope_path=, start=, end=, teller_id=) → {key value:
-invitations sent}, keyed like `breakdown.grouped`. While None, response rates are null."""
 
 
 class By(enum.StrEnum):
@@ -163,7 +157,7 @@ def overview(
         session, focus, by, teller, sums, now_args, before_args, Source.SURVEYS, periods, lang
     )
     invited = _invitations(session, focus, by, now_args)
-    rows = [with_invitations(r, invited.get(r.key)) for r in rows]
+    rows = [with_invitations(r, *invited.get(r.key, (None, None))) for r in rows]
     pad_by = By.TELLER if by is By.TELLER or focus.level == UnitLevel.OUTLET else By.UNIT
     if by is By.OUTLET and focus.level != UnitLevel.OUTLET:
         pad_by = By.OUTLET
@@ -176,7 +170,8 @@ def overview(
     pad_rows = [with_invitations(r, prompts.get(r.key)) for r in pad_rows]
     total = _total(Source.SURVEYS, sums, now_args, before_args, focus)
     if invited:
-        total = with_invitations(total, sum(invited.values()))
+        sent, answered = (sum(counts) for counts in zip(*invited.values(), strict=True))
+        total = with_invitations(total, sent, answered)
     pad_total = _total(Source.PAD, sums, now_args, before_args, focus)
     pad_total = with_invitations(pad_total, sum(prompts.values()) if prompts else None)
     return Overview(
@@ -314,17 +309,24 @@ def _prompts(session: Session, focus: Unit, by: By, now: dict[str, Any]) -> dict
     return {c.code: sum(v for p, v in found.items() if p.startswith(c.path)) for c in children}
 
 
-def _invitations(session: Session, focus: Unit, by: By, now: dict[str, Any]) -> dict[Any, int]:
-    """Survey invitations per row, from the hook surveys fill; {} while there is none."""
-    if INVITATIONS is None or by is By.PERIOD:
+def _invitations(
+    session: Session, focus: Unit, by: By, now: dict[str, Any]
+) -> dict[Any, tuple[int, int]]:
+    """Survey invitations (sent, answered) per row; {} where invitations have no such key."""
+    if by is By.PERIOD:
         return {}
     if by in (By.UNIT, By.OUTLET):
-        found = INVITATIONS(session, Key.OUTLET, **now)
+        found = invitation_counts.counted(session, Key.OUTLET, **now)
         children = _groups(session, focus, by)
-        return {
-            c.code: sum(v for p, v in found.items() if str(p).startswith(c.path)) for c in children
+        grouped = {
+            c.code: [v for p, v in found.items() if str(p).startswith(c.path)] for c in children
         }
-    found = INVITATIONS(session, _KEYS[by], **now)
+        return {
+            code: (sum(s for s, _ in counts), sum(a for _, a in counts))
+            for code, counts in grouped.items()
+            if counts
+        }
+    found = invitation_counts.counted(session, _KEYS[by], **now)
     if by is By.TELLER:
         names = breakdown.staff_names(session, [k for k in found if k is not None])
         return {names[k][0]: v for k, v in found.items() if k in names}

@@ -21,6 +21,9 @@ class Row:
     before: Aggregate | None = None
     invitations: int | None = None
     drill: dict[str, str] | None = None  # query parameters of the page one level down
+    # Of the invitations, how many were answered (surveys); None: every response was asked for
+    # (the rating pad: answers over prompts shown).
+    answered: int | None = None
 
     @property
     def small(self) -> bool:
@@ -41,7 +44,8 @@ class Row:
     def response_rate(self) -> float | None:
         if not self.invitations:
             return None
-        return round(min(1.0, self.aggregate.responses / self.invitations), DIGITS)
+        answered = self.aggregate.responses if self.answered is None else self.answered
+        return round(min(1.0, answered / self.invitations), DIGITS)
 
     def as_json(self) -> dict[str, Any]:
         a = self.aggregate
@@ -84,5 +88,5 @@ def _change(change: Change | None) -> dict[str, Any] | None:
     }
 
 
-def with_invitations(row: Row, invitations: int | None) -> Row:
-    return Row(row.key, row.label, row.aggregate, row.before, invitations, row.drill)
+def with_invitations(row: Row, invitations: int | None, answered: int | None = None) -> Row:
+    return Row(row.key, row.label, row.aggregate, row.before, invitations, row.drill, answered)
