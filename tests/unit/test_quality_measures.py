@@ -144,13 +144,24 @@ def test_nps_variance_is_that_of_the_plus_one_zero_minus_one_score() -> None:
 def test_nps_change_sums_the_variances() -> None:
     change = nps_change(before=(40, 30, 100), after=(60, 20, 100))
     assert change is not None and math.isclose(change.difference, 30.0)
-    var0 = (0.4 + 0.3 - 0.1**2) / 100
-    var1 = (0.6 + 0.2 - 0.4**2) / 100
+    # Each period's variance with one pseudo-answer per category, as `nps` (41/103, 31/103 …).
+    var0 = (41 / 103 + 31 / 103 - (10 / 103) ** 2) / 100
+    var1 = (61 / 103 + 21 / 103 - (40 / 103) ** 2) / 100
     half = 100 * measures.Z95 * math.sqrt(var0 + var1)
     assert math.isclose(change.ci95.low, 30 - half) and math.isclose(change.ci95.high, 30 + half)
     assert change.significant
     flat = nps_change(before=(40, 30, 100), after=(42, 30, 100))
     assert flat is not None and not flat.significant
+
+
+def test_an_nps_change_between_two_one_category_samples_is_not_a_certainty() -> None:
+    """All promoters before and after: a difference of exactly 0, but not with zero width; and
+    all detractors to all promoters with 3 answers each is wide, not a sure +200."""
+    same = nps_change(before=(3, 0, 3), after=(3, 0, 3))
+    assert same is not None and same.difference == 0
+    assert same.ci95.low < -10 and same.ci95.high > 10 and not same.significant
+    swing = nps_change(before=(0, 3, 3), after=(3, 0, 3))
+    assert swing is not None and swing.ci95.high - swing.ci95.low > 50
 
 
 def test_mean_with_a_t_interval_from_sums() -> None:

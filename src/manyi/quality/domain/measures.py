@@ -14,7 +14,7 @@ serves a raw query, a roll-up table and a test; docs/quality.md gives the formul
   clipped to −100..100;
 - change between two periods: the CSAT share by Newcombe's hybrid score interval for a
   difference of proportions (his method 10), NPS by the normal approximation with the two
-  variances summed; `significant` when the interval excludes zero.
+  (pseudo-answer) variances summed; `significant` when the interval excludes zero.
 
 A sample under `SMALL_SAMPLE_N` answers is `small`: shown as such, never hidden, never ranked.
 """
@@ -197,13 +197,17 @@ def nps_change(before: tuple[int, int, int], after: tuple[int, int, int]) -> Cha
     """Change of NPS, (promoters, detractors, n) before → after, in points (−200..200).
 
     The two periods are independent samples, so the variance of the difference is the sum of
-    the two multinomial variances; normal approximation, clipped to −200..200.
+    the two multinomial variances, each with the pseudo-answers of `nps` (two periods all
+    promoters would otherwise differ by exactly 0 with a certainty no sample gives); normal
+    approximation, clipped to −200..200.
     """
     (pro0, det0, n0), (pro1, det1, n1) = before, after
     if n0 == 0 or n1 == 0:
         return None
     d = (pro1 - det1) / n1 - (pro0 - det0) / n0
-    se = math.sqrt(_nps_variance(pro0, det0, n0) / n0 + _nps_variance(pro1, det1, n1) / n1)
+    se = math.sqrt(
+        _nps_variance_adjusted(pro0, det0, n0) / n0 + _nps_variance_adjusted(pro1, det1, n1) / n1
+    )
     interval = Interval(
         _clip(100 * (d - Z95 * se), -200, 200), _clip(100 * (d + Z95 * se), -200, 200)
     )
