@@ -449,6 +449,9 @@ POST /device/prefill/form                                           pair   pair 
 POST /notifications/{message_id}/read                               404    404    404    404    404    404    in     in     in     in
 POST /prefill/{outlet_code}/check                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /prefill/{outlet_code}/form                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /quality/survey-rules                                          ok     403    403    403    403    403    in     in     in     in
+POST /quality/surveys/{trigger}                                     ok     403    403    403    403    403    in     in     in     in
+POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
 """  # noqa: E501

@@ -394,3 +394,31 @@ def test_a_visit_invited_twice_at_once_does_not_fail_the_second_unit_of_work(
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(SurveyInvitation)) == 1
         assert surveys.rule_for(session, "ticket", "/1/") == (50, 0)
+
+
+@pytest.mark.postgres
+def test_two_first_completions_store_the_default_survey_once(db: Database) -> None:
+    """Found by the chaos test: the first two completions of the day at a new bank both stored
+    the default survey; the second failed its completion with a unique violation (500)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: the two cannot overlap there")
+    import threading
+
+    first = db.sessionmaker()
+    stored = surveys.current_definition(first, "ticket")  # inserted, not committed yet
+    timer = threading.Timer(0.5, first.commit)  # the second waits on the unique index till then
+    timer.start()
+    try:
+        with db.session() as second:
+            found = surveys.current_definition(second, "ticket")
+            assert found.version == 1 and found.id == stored.id
+    finally:
+        timer.join()
+        first.close()
+    with db.read() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(SurveyDefinitionRow)
+            .where(SurveyDefinitionRow.trigger == "ticket")
+        )
+    assert count == 1

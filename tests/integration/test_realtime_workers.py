@@ -250,7 +250,12 @@ def _collect(boards: list[Board], calls: int, seconds: float) -> None:
                 board.called.append(event)
 
 
-def test_every_board_on_either_worker_gets_every_call(server: Server) -> None:
+def test_every_board_on_either_worker_gets_every_call(server: Server, engine_url: str) -> None:
+    # PostgreSQL hands each process the others' calls as they commit (NOTIFY), in order. On
+    # SQLite a process hears of the others' commits within a quarter second (data_version), so
+    # a call of the other process may reach a board just after a later one of its own: every
+    # call once, not necessarily in id order (docs/lobby-screens.md).
+    ordered = engine_url.startswith("postgresql")
     with server_output_on_failure(server):
         boards = _open_boards(server)
         try:
@@ -272,14 +277,16 @@ def test_every_board_on_either_worker_gets_every_call(server: Server) -> None:
                 (e.data["ticket_id"], e.data["number"], e.data["counter"], e.data["announcement"])
                 for e in board.called
             ]
-            assert got == expected, (
+            assert (got if ordered else sorted(got)) == (
+                expected if ordered else sorted(expected)
+            ), (
                 f"board {k} (worker {board.worker}) got {len(got)} of {len(calls)} calls "
                 f"within {DELIVERY_S:g} s, or not as called; calls handled by workers "
                 f"{[c.worker for c in calls]}"
             )
             ids = [e.id for e in board.called]
             increasing = all(a is not None and b is not None and a < b for a, b in pairwise(ids))
-            assert increasing, f"board {k}: `called` ids not increasing: {ids}"
+            assert increasing or not ordered, f"board {k}: `called` ids not increasing: {ids}"
 
         # Each call reached a board served by a worker other than the one that handled
         # its POST: through NOTIFY/LISTEN (SQLite: data_version), the only way between them.

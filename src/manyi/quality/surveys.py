@@ -68,8 +68,14 @@ def current_definition(
     if row is not None or not store:
         return row or _default_row(trigger)
     row = _default_row(trigger)
-    session.add(row)
-    session.flush()
+    try:
+        # Two first completions of the day at a new bank store the default at the same moment:
+        # in a savepoint, the one that loses takes the winner's row instead of failing.
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return current_definition(session, trigger, store=False)  # the winner's, committed
     return row
 
 
