@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 
 from manyi.db import Database
+from manyi.org import staff as staff_service
+from manyi.org.model import Role
 from manyi.org.tables import Unit
 from manyi.quality import surveys
-from tests.conftest import FIXED_NOW, Bank
+from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, Bank
 from tests.lobby_helpers import configure
 from tests.web_helpers import device_client, make_client, signed_in_client, staff_client
 
@@ -56,5 +58,19 @@ def test_fast_top_scores_and_a_busy_client_are_flagged(db: Database, bank: Bank)
     assert page.status_code == 200
     assert page.text.count('data-kind="fast_top_burst"') == 1 and "teller.a" in page.text
     assert page.text.count('data-kind="busy_client"') == 1
-    # Outside the scope of OUT-B's branch head... who may not open the page at all.
+    # A teller may not open the page at all.
     assert signed_in_client(db, "teller.b").get("/quality/flags").status_code == 403
+    # An inspector of the other tier-1 branch sees none of OUT-A's flags: their scope is BR-B.
+    with db.session() as session:
+        staff_service.create_staff(
+            session,
+            SYSTEM,
+            username="inspector.b",
+            display_name="检查员乙",
+            unit_id=bank.unit("BR-B"),
+            roles=[Role.INSPECTOR],
+            password=PASSWORD,
+        )
+    other = signed_in_client(db, "inspector.b").get("/quality/flags")
+    assert other.status_code == 200
+    assert "data-kind=" not in other.text and "teller.a" not in other.text
