@@ -115,7 +115,7 @@ def quality_page(
         "figures": figures,
         "labels": labels(_),
         "drill_url": lambda row: drill_url(row, figures),
-        "data_url": "/quality/data.json?" + _params(figures),
+        "chart_data": _chart_data(request, figures),
         "export_url": "/quality/export.xlsx?" + _params(figures),
         "params": lambda **c: _params(figures, **c),
         "small_n": SMALL_SAMPLE_N,
@@ -137,11 +137,20 @@ def quality_data(
     except ManyiError as exc:
         body = {"error": exc.error_code, "field": exc.field, "message": exc.text(_)}
         return JSONResponse(body, status_code=exc.status_code)
-    data = figures.as_json(request_language(request))
+    return JSONResponse(
+        _chart_data(request, figures), headers={"Cache-Control": "private, no-store"}
+    )
+
+
+def _chart_data(request: Request, figures: Overview) -> dict[str, Any]:
+    """The figures as JSON, with each row's drill-down link: `data.json`, and the page's own
+    charts (embedded in it, so a page view computes the figures once)."""
+    _ = translator(request_language(request))
+    data: dict[str, Any] = figures.as_json(request_language(request))
     for row, source in zip(data["rows"], figures.rows, strict=True):
         row["url"] = drill_url(source, figures)
     data["labels"] = {"csat": _("CSAT"), "nps": "NPS", "ces": "CES", "pad": _("Rating pad")}
-    return JSONResponse(data, headers={"Cache-Control": "private, no-store"})
+    return data
 
 
 @router.get("/quality/export.xlsx")
