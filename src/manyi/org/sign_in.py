@@ -28,7 +28,7 @@ from manyi.org.passwords import (
     needs_rehash,
     verify_password,
 )
-from manyi.org.staff import actor_of, by_username, normalise_username, record_event
+from manyi.org.staff import actor_of, by_username, hash_ahead, normalise_username, record_event
 from manyi.org.tables import Staff
 
 
@@ -81,14 +81,9 @@ def change_own_password(db: Database, staff_id: int, current: str, new: str, con
         stored = staff.password_hash if staff is not None else None
         username = staff.username if staff is not None else ""
     checked = PasswordCheck(stored, stored is not None and verify_password(stored, current))
-    prehashed = None
-    if checked.matches and new == confirm and new != current:
-        try:
-            check_policy(new, username)
-        except WeakPasswordError:
-            pass  # change_password words the refusal
-        else:
-            prehashed = hash_password(new)
+    # None for a refused new password: change_password words the refusal.
+    usable = checked.matches and new == confirm and new != current
+    prehashed = hash_ahead(new, username) if usable else None
     with db.session() as session:
         found = session.get(Staff, staff_id)
         if found is None:

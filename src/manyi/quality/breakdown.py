@@ -90,7 +90,8 @@ def _pad() -> Select[Any]:
     )
 
 
-def _window(column: Any, tz: str, start: dt.date, end: dt.date) -> list[ColumnElement[bool]]:
+def local_window(column: Any, tz: str, start: dt.date, end: dt.date) -> list[ColumnElement[bool]]:
+    """`column` within the local dates `start`..`end` (inclusive) of the zone `tz`."""
     return [
         column >= local_day_start(start, tz),
         column < local_day_start(end + dt.timedelta(days=1), tz),
@@ -115,7 +116,7 @@ def grouped(
     answered = R.answered_at if source is Source.SURVEYS else Rating.answered_at
     teller_col = R.teller_staff_id if source is Source.SURVEYS else Rating.teller_id
     where = [in_scope(table_path, scope_path) if scope_path != "/" else true()]
-    where += _window(answered, tz, start, end)
+    where += local_window(answered, tz, start, end)
     if teller_id is not None:
         where.append(teller_col == teller_id)
     sub = base.where(*where).subquery()
@@ -162,7 +163,7 @@ def pad_prompts(
     its answers over these."""
     column: Any = Unit.path if key is Key.OUTLET else RatingPrompt.teller_id
     where = [in_scope(Unit.path, scope_path) if scope_path != "/" else true()]
-    where += _window(RatingPrompt.prompted_at, tz, start, end)
+    where += local_window(RatingPrompt.prompted_at, tz, start, end)
     if teller_id is not None:
         where.append(RatingPrompt.teller_id == teller_id)
     statement = (
@@ -187,7 +188,7 @@ def comments(
 ) -> list[str]:
     """The latest comments of the subtree and range (for the themes), newest first."""
     where = [in_scope(R.unit_path, scope_path) if scope_path != "/" else true()]
-    where += _window(R.answered_at, tz, start, end)
+    where += local_window(R.answered_at, tz, start, end)
     where.append(R.comment.is_not(None))
     if teller_id is not None:
         where.append(R.teller_staff_id == teller_id)

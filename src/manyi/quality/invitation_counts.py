@@ -14,8 +14,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from manyi.org.scope import in_scope
-from manyi.quality.breakdown import Key
-from manyi.quality.reports import local_day_start
+from manyi.quality.breakdown import Key, local_window
 from manyi.quality.survey_tables import SurveyInvitation as I
 
 _COLUMNS: dict[Key, Any] = {
@@ -41,11 +40,8 @@ def counted(
     column = _COLUMNS.get(key)
     if column is None:
         return {}
-    where = [
-        in_scope(I.unit_path, scope_path) if scope_path != "/" else true(),
-        I.created_at >= local_day_start(start, tz),
-        I.created_at < local_day_start(end + dt.timedelta(days=1), tz),
-    ]
+    where = [in_scope(I.unit_path, scope_path) if scope_path != "/" else true()]
+    where += local_window(I.created_at, tz, start, end)
     if teller_id is not None:
         where.append(I.teller_staff_id == teller_id)
     rows = session.execute(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -115,9 +116,14 @@ def db_session(request: Request) -> Iterator[Session]:
     A GET (HEAD, OPTIONS) only reads: it gets a read-only unit of work, which on SQLite never
     takes the write lock, so pages and screens do not queue behind the kiosks and tellers.
     """
-    db = request.app.state.db
-    with db.read() if request.method in READING_METHODS else db.session() as session:
+    with unit_of_work(request) as session:
         yield session
+
+
+def unit_of_work(request: Request) -> AbstractContextManager[Session]:
+    """A read-only unit of work for a reading method, a writing one otherwise."""
+    db = request.app.state.db
+    return db.read() if request.method in READING_METHODS else db.session()  # type: ignore[no-any-return]
 
 
 DbSession = Depends(db_session, scope="function")
@@ -175,10 +181,8 @@ def _principal(request: Request, session: Session) -> Principal | None:
     """Who is signed in. A request that may write reads it in a read-only unit of work of its
     own, so the request's write transaction starts only when its handler first needs the
     database (after the form is parsed, a password hashed, a file read)."""
-    if request.method in READING_METHODS:
-        staff = load_staff(request, session)
-        return None if staff is None else Principal.of(staff)
-    with request.app.state.db.read() as reading:
+    own = request.method not in READING_METHODS
+    with request.app.state.db.read() if own else nullcontext(session) as reading:
         staff = load_staff(request, reading)
         return None if staff is None else Principal.of(staff)
 
@@ -269,8 +273,7 @@ async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """
 
     def run() -> T:
-        db = request.app.state.db
-        with db.read() if request.method in READING_METHODS else db.session() as session:
+        with unit_of_work(request) as session:
             return work(session)
 
     return await run_in_threadpool(run)
