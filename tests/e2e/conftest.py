@@ -46,6 +46,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+# Assertions wait as long as actions: a loaded CI machine renders a PDF or a page slower.
+expect.set_options(timeout=TIMEOUT_MS)
 E2E_NOW = FIXED_NOW  # where each module's clock starts
 
 
@@ -203,6 +205,7 @@ READABLE_JS = """() => {
 
 def readable(page: Page) -> None:
     """Nothing wider than the phone; text and touch targets large enough for elderly eyes."""
+    page.wait_for_load_state("load")  # measured with the stylesheets applied
     report: dict[str, Any] = page.evaluate(READABLE_JS)
     assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
 
