@@ -274,6 +274,9 @@ def draw_signature(page: Page, x: float = 80, y: float = 150, strokes: int = 30)
     """A customer signs on the signature pad's canvas: one zig-zag stroke with the mouse."""
     canvas = page.locator("canvas[data-canvas]")
     expect(canvas).to_be_visible()
+    # The pad's script must be listening, or the stroke is lost (and the script's start-up
+    # would blank it anyway).
+    expect(page.locator("form[data-sign-form][data-ready]")).to_have_count(1)
     box = canvas.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + x, box["y"] + y)
@@ -281,3 +284,4 @@ def draw_signature(page: Page, x: float = 80, y: float = 150, strokes: int = 30)
     for step in range(1, strokes):
         page.mouse.move(box["x"] + x + step * 12, box["y"] + y + (25 if step % 4 < 2 else -25))
     page.mouse.up()
+    expect(page.locator("[data-sign-ok]")).to_be_enabled()

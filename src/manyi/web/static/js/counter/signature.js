@@ -53,4 +53,6 @@ if (canvas && form) {
     hidden.value = canvas.toDataURL("image/png");
   });
   blank();
+  // Tests (and anything else) can tell the pad is listening before drawing on it.
+  form.dataset.ready = "1";
 }
