@@ -132,6 +132,23 @@ class Permission(enum.StrEnum):
     QUALITY_CONFIGURE = "quality.configure"
     # The suspicious survey and rating patterns flagged for the inspector (issue 17).
     QUALITY_INSPECT = "quality.inspect"
+    # Supervision (issue 18). The rectification board and tasks in one's own scope.
+    SUPERVISION_VIEW = "supervision.view"
+    # Work the rectification tasks one's own unit is responsible for: start, submit evidence.
+    SUPERVISION_RECTIFY = "supervision.rectify"
+    # Open rectification tasks for units in scope; verify, send back, close the ones one issued.
+    SUPERVISION_ISSUE = "supervision.issue"
+    # Plan and carry out inspections, spot checks, mystery shopping and remote spot checks.
+    SUPERVISION_INSPECT = "supervision.inspect"
+    # Window-service standards (the checklists) and the star programmes, bank-wide: head office
+    # only (check_bank_wide_settings).
+    SUPERVISION_STANDARDS = "supervision.standards"
+    # Nominate service stars of one's own outlet (the outlet's step).
+    STARS_NOMINATE = "supervision.stars.nominate"
+    # Approve nominations: at a branch (the branch's step) or at head office (the final step).
+    STARS_APPROVE = "supervision.stars.approve"
+    # Misconduct cases (confidential): open, investigate, sanction, bulletins, in one's scope.
+    MISCONDUCT_MANAGE = "supervision.misconduct"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -151,6 +168,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.QUALITY_VIEW,
             Permission.QUALITY_CONFIGURE,
             Permission.QUALITY_INSPECT,
+            Permission.SUPERVISION_VIEW,
+            Permission.SUPERVISION_ISSUE,
+            Permission.SUPERVISION_INSPECT,
+            Permission.SUPERVISION_STANDARDS,
+            Permission.STARS_APPROVE,
+            Permission.MISCONDUCT_MANAGE,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -166,6 +189,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_MANAGE,
             Permission.COUNTER_VIEW,
             Permission.QUALITY_VIEW,
+            # The responsible manager of the units below: works its rectification tasks,
+            # issues tasks to the outlets below, nominates (at an outlet) or approves (at a
+            # branch) service stars, and sees the misconduct cases of its staff (accountable
+            # one level up).
+            Permission.SUPERVISION_VIEW,
+            Permission.SUPERVISION_RECTIFY,
+            Permission.SUPERVISION_ISSUE,
+            Permission.STARS_NOMINATE,
+            Permission.STARS_APPROVE,
+            Permission.MISCONDUCT_MANAGE,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
@@ -176,6 +209,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LOBBY_MANAGE,
             Permission.COMPLAINTS_VIEW,
             Permission.COMPLAINTS_REGISTER,
+            Permission.SUPERVISION_VIEW,
+            Permission.SUPERVISION_RECTIFY,
         }
     ),
     Role.TELLER: frozenset(
@@ -206,6 +241,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_HANDLE,
             Permission.COMPLAINTS_MANAGE,
             Permission.COMPLAINTS_PERSONAL,
+            # Root-cause rectification of what complaints show (溯源整改).
+            Permission.SUPERVISION_VIEW,
+            Permission.SUPERVISION_ISSUE,
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -218,6 +256,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COUNTER_VIEW,
             Permission.QUALITY_VIEW,
             Permission.QUALITY_INSPECT,
+            Permission.SUPERVISION_VIEW,
+            Permission.SUPERVISION_ISSUE,
+            Permission.SUPERVISION_INSPECT,
+            Permission.MISCONDUCT_MANAGE,
         }
     ),
     Role.EXPERT: frozenset({Permission.COMPLAINTS_CONSULT}),

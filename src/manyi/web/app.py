@@ -203,6 +203,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.quality.web.pages import router as quality_views
     from manyi.quality.web.survey_admin import router as quality_survey_admin
     from manyi.quality.web.survey_page import router as quality_survey
+    from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
 
     app.include_router(lobby_device_api)  # first: the busiest routes match soonest
@@ -225,6 +226,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(quality_survey)
     app.include_router(quality_survey_admin)
     app.include_router(quality_flags)
+    app.include_router(supervision_views)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -32,6 +32,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "complaints" / "templates",
     PACKAGE_DIR / "counter" / "templates",
     PACKAGE_DIR / "quality" / "templates",
+    PACKAGE_DIR / "supervision" / "templates",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Supervision's file formats (Excel exports): no database, no web."""

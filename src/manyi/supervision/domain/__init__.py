@@ -1,0 +1,1 @@
+"""Supervision's pure rules: no database, no web, no clock (`now` is an argument)."""

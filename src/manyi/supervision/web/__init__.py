@@ -1,0 +1,1 @@
+"""Supervision's pages: thin, no SQL (they call the services and queries)."""
