@@ -282,7 +282,20 @@ def lets_in(access: tuple[str, tuple[Permission, ...]], persona: str) -> bool:
     return bool(set(needed) <= permissions_for(PERSONAS[persona][1]))
 
 
-@pytest.mark.parametrize("persona", FUZZ_PERSONAS)
+# Every persona on SQLite; on PostgreSQL the two let in furthest (head office's administrator and
+# an outlet's head), which reach every field and the engine's own limits (32-bit columns, strict
+# types) — the other personas are refused at the same gate on either engine (suite time budget).
+PG_FUZZ_PERSONAS = ("admin", "head_a")
+
+
+@pytest.mark.parametrize(
+    ("database_url", "persona"),
+    [
+        *(("sqlite", p) for p in FUZZ_PERSONAS),
+        *(pytest.param("postgresql", p, marks=pytest.mark.postgres) for p in PG_FUZZ_PERSONAS),
+    ],
+    indirect=["database_url"],
+)
 def test_forms_take_any_value(
     db: Database, bank: Bank, world: dict[str, dict[str, Any]], persona: str
 ) -> None:
