@@ -11,6 +11,7 @@ from manyi.complaints.domain.files import MAX_BYTES, clean_filename, sniff
 from manyi.errors import InvalidInput
 
 MAX_FILES = 10  # per submission
+MAX_TOTAL_BYTES = 30 * 1024 * 1024  # per submission, all files together
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ def check_files(uploads: list[Upload]) -> list[CheckedFile]:
         raise InvalidInput("attach at least one photo or PDF file as evidence", "files")
     if len(files) > MAX_FILES:
         raise InvalidInput("a submission may have at most {n} files", "files", n=MAX_FILES)
+    if sum(len(u.data) for u in files) > MAX_TOTAL_BYTES:
+        raise InvalidInput(
+            "the files may have at most {mb} MB together",
+            "files",
+            mb=MAX_TOTAL_BYTES // (1024 * 1024),
+        )
     checked = []
     for upload in files:
         name = clean_filename(upload.filename, "evidence")
