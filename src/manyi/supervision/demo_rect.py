@@ -79,7 +79,9 @@ TASKS = (
 )  # fmt: skip
 
 
-def _png(width: int = 64, height: int = 48, rgb: tuple[int, int, int] = (179, 38, 30)) -> bytes:
+def photo_png(
+    width: int = 64, height: int = 48, rgb: tuple[int, int, int] = (179, 38, 30)
+) -> bytes:
     """A small solid-colour PNG (the demo's "photo")."""
     row = b"\x00" + bytes(rgb) * width
     raw = row * height
@@ -161,7 +163,7 @@ def _play(
                 worker,
                 task_id,
                 note="已按要求整改，附现场照片。",
-                files=[Upload("整改后现场.png", _png())],
+                files=[Upload("整改后现场.png", photo_png())],
                 var_dir=var_dir,
                 now=when,
             )
