@@ -49,6 +49,12 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.supervision.rectification_tables import (
+    RectificationEscalation,
+    RectificationEvidence,
+    RectificationSubmission,
+    RectificationTask,
+)
 from manyi.worker_leases import WorkerLease
 
 __all__ = [
@@ -90,6 +96,10 @@ __all__ = [
     "RateLimitHit",
     "Rating",
     "RatingPrompt",
+    "RectificationEscalation",
+    "RectificationEvidence",
+    "RectificationSubmission",
+    "RectificationTask",
     "Staff",
     "StaffRole",
     "SurveyDefinitionRow",

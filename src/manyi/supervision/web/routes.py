@@ -6,7 +6,12 @@ from fastapi import APIRouter
 
 
 def build_router() -> APIRouter:
+    from manyi.supervision.web import rectification, rectification_new, rectification_task
+
     router = APIRouter(include_in_schema=False)
+    router.include_router(rectification.router)
+    router.include_router(rectification_new.router)
+    router.include_router(rectification_task.router)
     return router
 
 
