@@ -92,6 +92,9 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "★"),
     NavItem("surveys", "Surveys", "/quality/surveys", Permission.QUALITY_CONFIGURE, "✓"),
     NavItem("flags", "Suspicious answers", "/quality/flags", Permission.QUALITY_INSPECT, "⚑"),
+    NavItem(
+        "misconduct", "Misconduct", "/supervision/misconduct", Permission.MISCONDUCT_MANAGE, "⚖"
+    ),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
@@ -114,6 +117,7 @@ PURPOSES: dict[str, str] = {
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",
     "catalogue": "Transaction types, their fields and rules, versioned",
     "quality": "CSAT, NPS and CES with their intervals, by unit, teller and period",
+    "misconduct": "Misconduct cases in your scope (confidential): investigate, sanction, bulletins",
     "units": "Head office, branches and outlets; import from CSV",
     "staff": "Accounts, roles and units",
     "devices": "Kiosks, display boards and rating pads: pair, renew, revoke",

@@ -6,7 +6,12 @@ from fastapi import APIRouter
 
 
 def build_router() -> APIRouter:
+    from manyi.supervision.web import bulletin_pages, misconduct_pages
+
     router = APIRouter(include_in_schema=False)
+    # The bulletin form's path is longer than the case page's: it goes first.
+    router.include_router(bulletin_pages.router)
+    router.include_router(misconduct_pages.router)
     return router
 
 
