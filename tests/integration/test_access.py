@@ -120,6 +120,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "change_id": {"A": 1, "B": 2},
         "version": {"A": 1, "B": 1},
         "trigger": {"A": "ticket", "B": "complaint"},
+        "case_id": {"A": 1, "B": 2},  # misconduct cases (none exist: 404 where permitted)
     }
     return ids
 
@@ -454,6 +455,14 @@ POST /quality/surveys/{trigger}                                     ok     403  
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
+POST /supervision/misconduct                                        ok     403    ok     403    403    ok     in     in     in     in
+POST /supervision/misconduct/{case_id}/bulletin                     404    403    404    403    403    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/dismiss                      404    403    404    403    403    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/finalise                     404    403    404    403    403    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/findings                     404    403    404    403    403    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/investigate                  404    403    404    403    403    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/rectification                404    403    404    403    403    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/sanctions                    404    403    404    403    403    404    in     in     in     in
 """  # noqa: E501
 
 

@@ -199,3 +199,24 @@ def test_bad_input_is_refused_and_nothing_is_stored(db: Database, bank: Bank) ->
     with db.read() as session:
         assert session.get_one(MisconductCase, case_id).state == "findings"
         assert session.scalar(select(func.count()).select_from(MisconductSanction)) == 0
+
+
+def test_the_demo_has_a_finalised_case_with_a_bulletin_and_one_under_investigation(
+    db: Database,
+) -> None:
+    from manyi import demo
+    from manyi.supervision import demo_misconduct
+    from manyi.supervision.misconduct_tables import MisconductBulletin, MisconductParty
+
+    with db.session() as session:
+        demo.seed(session)
+    with db.session() as session:
+        assert demo_misconduct.seed(session, NOW) == 2
+    with db.session() as session:
+        assert demo_misconduct.seed(session, NOW) == 0
+        states = sorted(session.scalars(select(MisconductCase.state)))
+        parties = sorted(session.scalars(select(MisconductParty.name)))
+        bulletin = session.scalars(select(MisconductBulletin)).one()
+    assert states == ["finalised", "investigating"]
+    assert parties == ["王建华", "许志远"]  # the outlet head, and the Beijing branch's head
+    assert bulletin.recipients > 10 and "刘*" in bulletin.body and "刘洋" not in bulletin.body
