@@ -85,7 +85,10 @@ def test_a_severe_case_from_report_to_bulletin(db: Database, bank: Bank) -> None
         ]
     quarter = Quarter(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
     with db.read() as session:  # not in force before it is finalised
-        assert misconduct_queries.sanctions_removing_star(session, bank.staff["teller_a"], quarter) == []
+        assert (
+            misconduct_queries.sanctions_removing_star(session, bank.staff["teller_a"], quarter)
+            == []
+        )
         assert misconduct_queries.my_sanctions(session, bank.staff["teller_a"]) == []
     with db.session() as session:
         misconduct.finalise(session, admin, case_id, now=NOW)  # type: ignore[arg-type]
@@ -109,7 +112,10 @@ def test_a_severe_case_from_report_to_bulletin(db: Database, bank: Bank) -> None
             (case_id, "star_removal", dt.date(2026, 11, 30))
         ]
         earlier = Quarter(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
-        assert misconduct_queries.sanctions_removing_star(session, bank.staff["teller_a"], earlier) == []
+        assert (
+            misconduct_queries.sanctions_removing_star(session, bank.staff["teller_a"], earlier)
+            == []
+        )
         own = misconduct_queries.my_sanctions(session, bank.staff["teller_a"])
         assert [o.sanction.code for o in own] == ["demerit", "star_removal"]
         sent = session.scalars(

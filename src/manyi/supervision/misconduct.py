@@ -184,9 +184,7 @@ def heads_chain(session: Session, unit_path: str) -> list[rules.UnitHeads]:
     rows = session.execute(
         select(Staff.id, Staff.display_name, Staff.unit_id)
         .join(StaffRole, StaffRole.staff_id == Staff.id)
-        .where(
-            Staff.unit_id.in_(ids), Staff.active.is_(True), StaffRole.role == Role.BRANCH_HEAD
-        )
+        .where(Staff.unit_id.in_(ids), Staff.active.is_(True), StaffRole.role == Role.BRANCH_HEAD)
         .order_by(Staff.id)
     )
     for staff_id, name, unit_id in rows:

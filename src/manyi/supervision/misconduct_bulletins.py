@@ -38,9 +38,9 @@ def _facts(session: Session, case: MisconductCase) -> rules.BulletinFacts:
         select(MisconductSanction.code).where(MisconductSanction.case_id == case.id)
     ).all()
     parties = session.scalars(
-        select(MisconductParty).where(MisconductParty.case_id == case.id).order_by(
-            MisconductParty.id
-        )
+        select(MisconductParty)
+        .where(MisconductParty.case_id == case.id)
+        .order_by(MisconductParty.id)
     ).all()
     return rules.BulletinFacts(
         case_id=case.id,
@@ -51,9 +51,7 @@ def _facts(session: Session, case: MisconductCase) -> rules.BulletinFacts:
         summary=case.summary,
         sanctions=tuple(s for c in codes if (s := rules.sanction_of(c)) is not None),
         parties=tuple(
-            rules.Party(
-                rules.Accountable(p.role), p.staff_id, p.name, p.unit_id, p.unit_name
-            )
+            rules.Party(rules.Accountable(p.role), p.staff_id, p.name, p.unit_id, p.unit_name)
             for p in parties
         ),
     )

@@ -220,7 +220,11 @@ def sanctions_removing_star(session: Session, staff_id: int, period: Period) -> 
         )
         .order_by(S.effective_on)
     )
-    return [StarRemoval(case_id, code, effective_on) for case_id, code, effective_on in rows]
+    return [
+        StarRemoval(case_id, code, effective_on)
+        for case_id, code, effective_on in rows
+        if effective_on is not None
+    ]
 
 
 @dataclass(frozen=True)

@@ -210,9 +210,7 @@ def investigate(
     session: Session = DbSession,
 ) -> Response:
     def work() -> None:
-        misconduct.start_investigation(
-            session, principal.actor, case_id, notes=notes, now=utcnow()
-        )
+        misconduct.start_investigation(session, principal.actor, case_id, notes=notes, now=utcnow())
 
     return _step(request, principal, session, case_id, "investigate", work)
 
