@@ -456,13 +456,13 @@ POST /s/{token}                                                     403    403  
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
 POST /supervision/misconduct                                        ok     403    ok     403    403    ok     in     in     in     in
-POST /supervision/misconduct/{case_id}/bulletin                     404    403    404    403    403    404    in     in     in     in
-POST /supervision/misconduct/{case_id}/dismiss                      404    403    404    403    403    404    in     in     in     in
-POST /supervision/misconduct/{case_id}/finalise                     404    403    404    403    403    404    in     in     in     in
-POST /supervision/misconduct/{case_id}/findings                     404    403    404    403    403    404    in     in     in     in
-POST /supervision/misconduct/{case_id}/investigate                  404    403    404    403    403    404    in     in     in     in
-POST /supervision/misconduct/{case_id}/rectification                404    403    404    403    403    404    in     in     in     in
-POST /supervision/misconduct/{case_id}/sanctions                    404    403    404    403    403    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/bulletin                     404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/dismiss                      404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/finalise                     404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/findings                     404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/investigate                  404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/rectification                404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/sanctions                    404    404    404    404    404    404    in     in     in     in
 """  # noqa: E501
 
 

@@ -156,9 +156,10 @@ def test_a_case_is_seen_only_within_scope(db: Database, bank: Bank) -> None:
         f"/supervision/misconduct/{case_id}/investigate", data={"csrf_token": token}
     )
     assert refused.status_code == 404
-    teller = signed_in_client(db, "teller_a")  # the staff member concerned: not the case
-    assert teller.get(f"/supervision/misconduct/{case_id}").status_code == 403
-    assert teller.get("/supervision/misconduct").status_code == 403
+    teller = signed_in_client(db, "teller_a")  # the staff member concerned: no case either
+    assert teller.get(f"/supervision/misconduct/{case_id}").status_code == 404
+    assert teller.get(f"/supervision/misconduct/{case_id}/bulletin").status_code == 404
+    assert teller.get("/supervision/misconduct").status_code == 403  # the list is no secret
     mine = teller.get("/my/sanctions")
     assert mine.status_code == 200 and "与客户发生争吵" not in mine.text  # not final yet
     with db.read() as session:

@@ -17,6 +17,7 @@ from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.org.model import Permission
 from manyi.supervision import misconduct_bulletins, misconduct_queries
+from manyi.supervision.web.confidential import CASE
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -61,7 +62,7 @@ def _form(
 def bulletin_form(
     request: Request,
     case_id: int,
-    principal: Principal = require(MANAGE),
+    principal: Principal = CASE,
     session: Session = DbSession,
 ) -> Response:
     return _form(request, principal, session, case_id)
@@ -75,7 +76,7 @@ def issue_bulletin(
     title: str = Form(""),
     body: str = Form(""),
     names: str = Form("masked"),
-    principal: Principal = require(MANAGE),
+    principal: Principal = CASE,
     session: Session = DbSession,
 ) -> Response:
     _ = translator(request_language(request))

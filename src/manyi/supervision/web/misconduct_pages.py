@@ -2,8 +2,9 @@
 that opens a case, the case page with its next step, and each step's form.
 
 Thin: parse, call `supervision.misconduct` (steps) and `misconduct_queries` (reads), render.
-Every route needs `supervision.misconduct`; a case outside the viewer's scope answers 404, as
-one that does not exist. A refused step shows the case again with the reason, nothing stored.
+The list and the form need `supervision.misconduct` (403 without); a case's pages answer 404 to
+anyone without it and for a case outside the viewer's scope, as for one that does not exist
+(`web.confidential`). A refused step shows the case again with the reason, nothing stored.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
 from manyi.supervision import misconduct, misconduct_queries, misconduct_rectification
 from manyi.supervision.domain.misconduct import SANCTIONS, SEVERITIES, CaseState, Origin
+from manyi.supervision.web.confidential import CASE, CASE_AND_ISSUE
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -174,7 +176,7 @@ def _case_page(
 def case_page(
     request: Request,
     case_id: int,
-    principal: Principal = require(MANAGE),
+    principal: Principal = CASE,
     session: Session = DbSession,
 ) -> Response:
     return _case_page(request, principal, session, case_id)
@@ -206,7 +208,7 @@ def investigate(
     request: Request,
     case_id: int,
     notes: str = Form(""),
-    principal: Principal = require(MANAGE),
+    principal: Principal = CASE,
     session: Session = DbSession,
 ) -> Response:
     def work() -> None:
@@ -221,7 +223,7 @@ def findings(
     case_id: int,
     findings: str = Form(""),
     notes: str = Form(""),
-    principal: Principal = require(MANAGE),
+    principal: Principal = CASE,
     session: Session = DbSession,
 ) -> Response:
     def work() -> None:
@@ -238,7 +240,7 @@ def sanctions(
     case_id: int,
     sanction: list[str] = Form([]),
     note: str = Form(""),
-    principal: Principal = require(MANAGE),
+    principal: Principal = CASE,
     session: Session = DbSession,
 ) -> Response:
     def work() -> None:
@@ -253,7 +255,7 @@ def sanctions(
 def finalise(
     request: Request,
     case_id: int,
-    principal: Principal = require(MANAGE),
+    principal: Principal = CASE,
     session: Session = DbSession,
 ) -> Response:
     def work() -> None:
@@ -267,7 +269,7 @@ def dismiss(
     request: Request,
     case_id: int,
     reason: str = Form(""),
-    principal: Principal = require(MANAGE),
+    principal: Principal = CASE,
     session: Session = DbSession,
 ) -> Response:
     def work() -> None:
@@ -284,7 +286,7 @@ def rectification(
     detail: str = Form(""),
     evidence_required: str = Form(""),
     due_days: str = Form(""),
-    principal: Principal = require(MANAGE, Permission.SUPERVISION_ISSUE),
+    principal: Principal = CASE_AND_ISSUE,
     session: Session = DbSession,
 ) -> Response:
     def work() -> None:
