@@ -227,3 +227,34 @@ def test_the_demo_has_a_finalised_case_with_a_bulletin_and_one_under_investigati
     assert states == ["finalised", "investigating"]
     assert parties == ["王建华", "许志远"]  # the outlet head, and the Beijing branch's head
     assert bulletin.recipients > 10 and "刘*" in bulletin.body and "刘洋" not in bulletin.body
+
+
+def test_a_rectification_task_follows_the_findings(db: Database, bank: Bank) -> None:
+    from manyi.supervision.rectification_tables import RectificationTask
+
+    case_id = _open(db, bank, severity="general")
+    head_a = signed_in_client(db, "head_a")
+    token = csrf_of(head_a, "/account/password")
+    step = f"/supervision/misconduct/{case_id}"
+    task = {
+        "csrf_token": token,
+        "title": "文明用语培训",
+        "evidence_required": "培训签到表",
+        "due_days": "10",
+    }
+    too_early = head_a.post(step + "/rectification", data=task)
+    assert too_early.status_code == 409
+    head_a.post(step + "/investigate", data={"csrf_token": token})
+    head_a.post(step + "/findings", data={"csrf_token": token, "findings": "属实"})
+    nonsense = head_a.post(step + "/rectification", data=task | {"due_days": "ten"})
+    assert nonsense.status_code == 422
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(RectificationTask)) == 0
+    assert head_a.post(step + "/rectification", data=task).status_code == 303
+    page = head_a.get(step)
+    assert 'data-testid="tasks"' in page.text and "文明用语培训" in page.text
+    with db.read() as session:
+        made = session.scalars(select(RectificationTask)).one()
+        assert (made.source, made.source_ref) == ("misconduct", f"misconduct:{case_id}")
+        assert made.unit_id == bank.unit("OUT-A")
+        assert session.get_one(MisconductCase, case_id).rectification_task_id == made.id
