@@ -186,6 +186,10 @@ def demo_seed(
 
     with database.session() as session:
         tasks = demo_rect.seed(session, utcnow(), settings.var_dir)
+    from manyi.supervision import demo_misconduct
+
+    with database.session() as session:
+        cases = demo_misconduct.seed(session, utcnow())
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
@@ -193,6 +197,7 @@ def demo_seed(
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
     typer.echo(f"rectification: {tasks} tasks added")
+    typer.echo(f"supervision: {cases} misconduct cases added")
     if not quiet:
         print_demo_sign_ins(settings)
         typer.echo("demo customers of the simulated core (card, PIN) for the counter:")

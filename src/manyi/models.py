@@ -49,6 +49,12 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.supervision.misconduct_tables import (
+    MisconductBulletin,
+    MisconductCase,
+    MisconductParty,
+    MisconductSanction,
+)
 from manyi.supervision.rectification_tables import (
     RectificationEscalation,
     RectificationEvidence,
@@ -89,6 +95,10 @@ __all__ = [
     "LobbyService",
     "LobbySettings",
     "LobbyTicket",
+    "MisconductBulletin",
+    "MisconductCase",
+    "MisconductParty",
+    "MisconductSanction",
     "NotifyMessage",
     "PendingChange",
     "PredictorChoice",

@@ -124,6 +124,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "trigger": {"A": "ticket", "B": "complaint"},
         "task_id": rectification_tasks(db, bank),
         "evidence_id": {"A": 1, "B": 2},
+        "case_id": {"A": 1, "B": 2},  # misconduct cases (none exist: 404 where permitted)
     }
     return ids
 
@@ -498,6 +499,14 @@ POST /supervision/rectification/{task_id}/send-back                 ok     403  
 POST /supervision/rectification/{task_id}/start                     403    403    ok     403    403    404    in     in     in     in
 POST /supervision/rectification/{task_id}/submit                    ok     403    ok     403    403    404    in     in     in     in
 POST /supervision/rectification/{task_id}/verify                    ok     403    ok     403    ok     404    in     in     in     in
+POST /supervision/misconduct                                        ok     403    ok     403    403    ok     in     in     in     in
+POST /supervision/misconduct/{case_id}/bulletin                     404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/dismiss                      404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/finalise                     404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/findings                     404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/investigate                  404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/rectification                404    404    404    404    404    404    in     in     in     in
+POST /supervision/misconduct/{case_id}/sanctions                    404    404    404    404    404    404    in     in     in     in
 """  # noqa: E501
 
 

@@ -30,6 +30,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("audit.", "Audit chain"),
     ("personal_data.", "Personal data"),
     ("quality.", "Satisfaction"),
+    ("misconduct.", "Misconduct"),
 )
 
 # What was done: the rest of the id after its family.
@@ -118,6 +119,15 @@ VERBS: dict[str, str] = {
     # satisfaction surveys
     "survey_saved": "survey saved as a new version",
     "survey_rule_set": "survey sampling set",
+    # misconduct cases (supervision)
+    "opened": "case opened",
+    "investigating": "investigation started",
+    "findings": "findings recorded",
+    "sanctions": "sanctions decided",
+    "finalised": "case finalised",
+    "dismissed": "case dismissed",
+    "rectification": "rectification task opened",
+    "bulletin": "bulletin issued",
 }
 
 

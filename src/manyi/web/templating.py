@@ -99,6 +99,9 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.SUPERVISION_VIEW,
         "⚒",
     ),
+    NavItem(
+        "misconduct", "Misconduct", "/supervision/misconduct", Permission.MISCONDUCT_MANAGE, "⚖"
+    ),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
@@ -122,6 +125,7 @@ PURPOSES: dict[str, str] = {
     "catalogue": "Transaction types, their fields and rules, versioned",
     "quality": "CSAT, NPS and CES with their intervals, by unit, teller and period",
     "rectification": "Rectification tasks in your units: open, overdue, closed on time; evidence",
+    "misconduct": "Misconduct cases in your scope (confidential): investigate, sanction, bulletins",
     "units": "Head office, branches and outlets; import from CSV",
     "staff": "Accounts, roles and units",
     "devices": "Kiosks, display boards and rating pads: pair, renew, revoke",

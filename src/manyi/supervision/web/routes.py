@@ -6,12 +6,21 @@ from fastapi import APIRouter
 
 
 def build_router() -> APIRouter:
-    from manyi.supervision.web import rectification, rectification_new, rectification_task
+    from manyi.supervision.web import (
+        bulletin_pages,
+        misconduct_pages,
+        rectification,
+        rectification_new,
+        rectification_task,
+    )
 
     router = APIRouter(include_in_schema=False)
     router.include_router(rectification.router)
     router.include_router(rectification_new.router)
     router.include_router(rectification_task.router)
+    # The bulletin form's path is longer than the case page's: it goes first.
+    router.include_router(bulletin_pages.router)
+    router.include_router(misconduct_pages.router)
     return router
 
 

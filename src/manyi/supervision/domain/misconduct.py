@@ -1,0 +1,355 @@
+"""Misconduct with zero tolerance (恶性服务事件 and lesser breaches): the rules, as data.
+
+Pure: no database, no web, no clock (`today` is an argument).
+
+A case moves through
+
+    reported → investigating → findings recorded → sanctions decided → finalised
+
+or is dismissed (撤销) before its sanctions are decided. Its severity comes from the bank's list
+(`SEVERITIES`); the severity sets how many working days the investigation may take, counted on
+the Chinese working-day calendar (a case reported on a Friday before the National Day week with
+five days has its deadline in the week after the holiday, not on the Wednesday of the holiday).
+Sanctions come from a catalogue (`SANCTIONS`); removing a service star is one of them, and the
+stars part asks for it through `misconduct_queries.sanctions_removing_star`.
+
+Accountability one level up (问责): for a severe case (恶性 or 严重) the head of the staff member's
+own unit (the outlet head) and the responsible manager of the unit above are recorded as
+accountable parties. A unit without a head passes the duty to the nearest unit above that has
+one; a staff member who is the head of their own unit is not their own accountable party.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from manyi.complaints.domain.workcal import WorkCalendar, add_workdays
+from manyi.errors import Conflict, InvalidInput
+
+# --- severity -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Severity:
+    code: str
+    name_zh: str  # the bank's word, used in bulletins
+    label: str  # English message id, translated on pages
+    severe: bool  # accountability one level up applies
+    investigation_days: int  # working days from the report to the findings
+    rank: int  # 0 = gravest
+
+
+SEVERITIES: tuple[Severity, ...] = (
+    Severity("malignant", "恶性服务事件", "Malignant service incident", True, 5, 0),
+    Severity("serious", "严重违规", "Serious breach", True, 10, 1),
+    Severity("general", "一般违规", "General breach", False, 15, 2),
+    Severity("minor", "轻微违规", "Minor breach", False, 20, 3),
+)
+_SEVERITY = {s.code: s for s in SEVERITIES}
+
+
+def severity_of(code: str) -> Severity:
+    """The severity called `code`; an unknown one is refused with the list of known codes."""
+    found = _SEVERITY.get((code or "").strip())
+    if found is None:
+        raise InvalidInput(
+            "unknown severity {code} (use one of {known})",
+            "severity",
+            code=code,
+            known=", ".join(_SEVERITY),
+        )
+    return found
+
+
+# --- states and steps -----------------------------------------------------------------------
+
+
+class CaseState(enum.StrEnum):
+    REPORTED = "reported"  # 已报告
+    INVESTIGATING = "investigating"  # 调查中
+    FINDINGS = "findings"  # 已认定
+    SANCTIONED = "sanctioned"  # 已决定处理
+    FINALISED = "finalised"  # 已办结
+    DISMISSED = "dismissed"  # 已撤销
+
+
+class Step(enum.StrEnum):
+    INVESTIGATE = "investigate"
+    RECORD_FINDINGS = "findings"
+    DECIDE_SANCTIONS = "sanctions"
+    FINALISE = "finalise"
+    DISMISS = "dismiss"
+
+
+_STEPS: dict[Step, tuple[frozenset[CaseState], CaseState]] = {
+    Step.INVESTIGATE: (frozenset({CaseState.REPORTED}), CaseState.INVESTIGATING),
+    Step.RECORD_FINDINGS: (frozenset({CaseState.INVESTIGATING}), CaseState.FINDINGS),
+    Step.DECIDE_SANCTIONS: (frozenset({CaseState.FINDINGS}), CaseState.SANCTIONED),
+    Step.FINALISE: (frozenset({CaseState.SANCTIONED}), CaseState.FINALISED),
+    Step.DISMISS: (
+        frozenset({CaseState.REPORTED, CaseState.INVESTIGATING, CaseState.FINDINGS}),
+        CaseState.DISMISSED,
+    ),
+}
+OPEN_STATES = frozenset(
+    {CaseState.REPORTED, CaseState.INVESTIGATING, CaseState.FINDINGS, CaseState.SANCTIONED}
+)
+# While the investigation runs its deadline counts; after the findings it is met.
+INVESTIGATION_STATES = frozenset({CaseState.REPORTED, CaseState.INVESTIGATING})
+
+
+def after(state: CaseState | str, step: Step | str) -> CaseState:
+    """The state a case in `state` reaches by `step`; a step out of order is a conflict."""
+    sources, target = _STEPS[Step(step)]
+    if CaseState(state) not in sources:
+        raise Conflict(
+            "a case that is {state} cannot take the step {step}",
+            "state",
+            error_code="wrong_state",
+            state=str(state),
+            step=str(step),
+        )
+    return target
+
+
+def next_step(state: CaseState | str) -> Step | None:
+    """The step that carries a case forward (None once it is finalised or dismissed)."""
+    for step, (sources, _target) in _STEPS.items():
+        if step is not Step.DISMISS and CaseState(state) in sources:
+            return step
+    return None
+
+
+# --- where a case comes from ----------------------------------------------------------------
+
+
+class Origin(enum.StrEnum):
+    COMPLAINT = "complaint"  # a complaint's reference
+    INSPECTION = "inspection"  # an inspection finding: visit id and item code
+    SURVEY = "survey"  # a survey or rating flag
+    REPORT = "report"  # a report (a colleague, a customer's call, the media)
+
+
+REF_MAX = 120
+
+
+def origin_ref(origin: str, ref: str, item: str = "") -> str:
+    """The stored reference of a case's origin, checked: a complaint's reference, an inspection
+    finding as "<visit id>:<item code>", a survey flag or who reported."""
+    try:
+        kind = Origin((origin or "").strip())
+    except ValueError:
+        raise InvalidInput(
+            "unknown origin {origin} (use one of {known})",
+            "origin",
+            origin=origin,
+            known=", ".join(o.value for o in Origin),
+        ) from None
+    ref, item = (ref or "").strip(), (item or "").strip()
+    if kind is Origin.INSPECTION:
+        if not ref.isdigit() or not item:
+            raise InvalidInput(
+                "an inspection finding needs the visit number and the item code", "origin_ref"
+            )
+        ref = f"{int(ref)}:{item}"
+    elif not ref and kind is not Origin.REPORT:
+        raise InvalidInput("say which {origin} the case comes from", "origin_ref", origin=kind)
+    if len(ref) > REF_MAX:
+        raise InvalidInput("the origin is longer than {max} characters", "origin_ref", max=REF_MAX)
+    return ref
+
+
+# --- the investigation's deadline -----------------------------------------------------------
+
+
+class DeadlineStatus(enum.StrEnum):
+    ON_TIME = "on_time"
+    AT_RISK = "at_risk"  # due within AT_RISK_WORKDAYS working days
+    OVERDUE = "overdue"
+    MET = "met"  # the findings are in (or the case ended)
+
+
+AT_RISK_WORKDAYS = 2
+
+
+def investigation_due(reported_on: dt.date, severity: Severity, calendar: WorkCalendar) -> dt.date:
+    """The last day for the findings: `investigation_days` working days after the report's
+    (local) day, the report's day not counted."""
+    return add_workdays(calendar, reported_on, severity.investigation_days)
+
+
+def deadline_status(
+    state: CaseState | str, due_on: dt.date, today: dt.date, calendar: WorkCalendar
+) -> DeadlineStatus:
+    """On time, at risk or overdue, from the local `today` (computed, never stored)."""
+    if CaseState(state) not in INVESTIGATION_STATES:
+        return DeadlineStatus.MET
+    if today > due_on:
+        return DeadlineStatus.OVERDUE
+    if due_on <= add_workdays(calendar, today, AT_RISK_WORKDAYS):
+        return DeadlineStatus.AT_RISK
+    return DeadlineStatus.ON_TIME
+
+
+# --- sanctions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sanction:
+    code: str
+    name_zh: str
+    label: str  # English message id
+    removes_star: bool  # the staff member leaves the service-star list (取消服务明星资格)
+
+
+SANCTIONS: tuple[Sanction, ...] = (
+    Sanction("talk", "谈话提醒", "Reminder talk", False),
+    Sanction("criticism", "通报批评", "Circulated criticism", False),
+    Sanction("warning", "警告", "Warning", False),
+    Sanction("demerit", "记过", "Demerit", False),
+    Sanction("star_removal", "取消服务明星资格", "Removal from the service-star list", True),
+    Sanction("reassignment", "调离岗位", "Reassignment away from the counter", False),
+    Sanction("dismissal", "解除劳动合同", "Termination of the employment contract", True),
+)
+_SANCTION = {s.code: s for s in SANCTIONS}
+
+
+def sanctions_of(codes: Iterable[str]) -> tuple[Sanction, ...]:
+    """The sanctions named by `codes`, in catalogue order, each once; at least one, all known."""
+    wanted = {c.strip() for c in codes if c and c.strip()}
+    if not wanted:
+        raise InvalidInput("choose at least one sanction", "sanctions")
+    unknown = sorted(wanted - set(_SANCTION))
+    if unknown:
+        raise InvalidInput(
+            "{code} is not in the sanctions catalogue", "sanctions", code=", ".join(unknown)
+        )
+    return tuple(s for s in SANCTIONS if s.code in wanted)
+
+
+def sanction_of(code: str) -> Sanction | None:
+    return _SANCTION.get(code)
+
+
+# --- accountability one level up ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Head:
+    staff_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class UnitHeads:
+    """A unit on the way up from the staff member's unit, with its heads (负责人)."""
+
+    unit_id: int
+    unit_name: str
+    heads: tuple[Head, ...]
+
+
+class Accountable(enum.StrEnum):
+    UNIT_HEAD = "unit_head"  # the outlet head (网点负责人)
+    PARENT_MANAGER = "parent_manager"  # the responsible manager one level up (上级机构负责人)
+
+
+@dataclass(frozen=True)
+class Party:
+    role: Accountable
+    staff_id: int
+    name: str
+    unit_id: int
+    unit_name: str
+
+
+def accountable_parties(
+    severity: Severity, staff_id: int, chain: Sequence[UnitHeads]
+) -> tuple[Party, ...]:
+    """Who answers for a severe case besides the staff member: the heads of the first unit on
+    `chain` (the staff member's own unit first, then each unit above) that has a head other
+    than the staff member, then the heads of the next unit above that has one. Nothing for a
+    case that is not severe; fewer parties where the organisation has no head to name."""
+    if not severity.severe:
+        return ()
+    parties: list[Party] = []
+    roles = iter((Accountable.UNIT_HEAD, Accountable.PARENT_MANAGER))
+    role = next(roles)
+    for unit in chain:
+        heads = [h for h in unit.heads if h.staff_id != staff_id]
+        if not heads:
+            continue
+        parties += [Party(role, h.staff_id, h.name, unit.unit_id, unit.unit_name) for h in heads]
+        next_role = next(roles, None)
+        if next_role is None:
+            break
+        role = next_role
+    return tuple(parties)
+
+
+# --- bulletins (通报) ------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """A name as a bulletin shows it when names are masked: the family name kept, the rest
+    starred ('张伟' → '张*', '欧阳娜娜' → '欧***'); an empty name stays empty."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+TITLE_MAX = 200
+BODY_MAX = 2000
+
+
+@dataclass(frozen=True)
+class BulletinFacts:
+    """What a bulletin may say about a finalised case (never the investigation notes)."""
+
+    case_id: int
+    severity: Severity
+    unit_name: str
+    staff_name: str
+    happened_on: dt.date
+    summary: str
+    sanctions: tuple[Sanction, ...]
+    parties: tuple[Party, ...]
+
+
+def compose_bulletin(facts: BulletinFacts, *, show_names: bool) -> tuple[str, str]:
+    """The bulletin's title and text, in the bank's language, for the issuer to edit."""
+
+    def who(name: str) -> str:
+        return name if show_names else mask_name(name)
+
+    title = f"关于{facts.unit_name}{facts.severity.name_zh}的通报"
+    lines = [
+        f"{facts.happened_on.year}年{facts.happened_on.month}月{facts.happened_on.day}日，"
+        f"{facts.unit_name}员工{who(facts.staff_name)}发生{facts.severity.name_zh}："
+        f"{facts.summary.strip().rstrip('。')}。",
+        "经调查核实，决定给予" + "、".join(s.name_zh for s in facts.sanctions) + "处理。",
+    ]
+    if facts.parties:
+        named = "、".join(f"{p.unit_name}负责人{who(p.name)}" for p in facts.parties)
+        lines.append(f"按照“一级抓一级、层层抓落实”的要求，对{named}予以问责。")
+    lines.append("各单位要引以为戒，举一反三，坚持零容忍，切实提升服务质量。")
+    body = "\n".join(lines)
+    return title[:TITLE_MAX], body[:BODY_MAX]
+
+
+def check_bulletin(title: str, body: str) -> tuple[str, str]:
+    """The bulletin's edited title and text, trimmed; both needed, within their lengths."""
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title:
+        raise InvalidInput("a bulletin needs a title", "title")
+    if not body:
+        raise InvalidInput("a bulletin needs its text", "body")
+    if len(title) > TITLE_MAX:
+        raise InvalidInput("the title is longer than {max} characters", "title", max=TITLE_MAX)
+    if len(body) > BODY_MAX:
+        raise InvalidInput("the text is longer than {max} characters", "body", max=BODY_MAX)
+    return title, body
