@@ -49,6 +49,11 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.supervision.inspection_tables import (
+    InspectionResult,
+    InspectionVisit,
+    ServiceStandard,
+)
 from manyi.supervision.rectification_tables import (
     RectificationEscalation,
     RectificationEvidence,
@@ -83,6 +88,8 @@ __all__ = [
     "CounterTransactionType",
     "CounterVoucher",
     "DeviceToken",
+    "InspectionResult",
+    "InspectionVisit",
     "LobbyAlert",
     "LobbyCounter",
     "LobbyEventRow",
@@ -100,6 +107,7 @@ __all__ = [
     "RectificationEvidence",
     "RectificationSubmission",
     "RectificationTask",
+    "ServiceStandard",
     "Staff",
     "StaffRole",
     "SurveyDefinitionRow",
