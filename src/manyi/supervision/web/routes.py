@@ -6,7 +6,13 @@ from fastapi import APIRouter
 
 
 def build_router() -> APIRouter:
+    from manyi.supervision.web import inspection_pages, scorecard_page, standards_page
+
     router = APIRouter(include_in_schema=False)
+    # Inspections: the results page first, so /export.xlsx is not read as a visit id.
+    router.include_router(inspection_pages.router)
+    router.include_router(scorecard_page.router)
+    router.include_router(standards_page.router)
     return router
 
 
