@@ -71,7 +71,7 @@ def results_page(
     chart = {
         "months": figures.months,
         "series": [{"name": name, "data": data} for name, data in figures.trend.items()],
-        "label": _("Mean score"),
+        "label": _("Mean inspection score"),
     }
     can_inspect = principal.can(Permission.SUPERVISION_INSPECT)
     lang = request_language(request)
@@ -130,15 +130,15 @@ def _sheets(figures: Results, _: Translate) -> list[inspections_xlsx.Sheet]:
     trend = [[name, *values] for name, values in figures.trend.items()]
     return [
         (
-            _("Visits"),
+            _("Inspection visits"),
             [
-                _("Planned on"),
-                _("Outlet code"),
+                _("Visit day"),
+                _("Outlet (code)"),
                 _("Outlet"),
                 _("Kind"),
                 _("State"),
-                _("Inspector"),
-                _("Score"),
+                _("Inspected by"),
+                _("Inspection score"),
                 _("Critical failure"),
             ],
             visits,
@@ -146,12 +146,12 @@ def _sheets(figures: Results, _: Translate) -> list[inspections_xlsx.Sheet]:
         (
             _("League table"),
             [
-                _("Rank"),
-                _("Outlet code"),
+                _("League rank"),
+                _("Outlet (code)"),
                 _("Outlet"),
-                _("Visits"),
-                _("Mean score"),
-                _("Lowest score"),
+                _("Inspection visits"),
+                _("Mean inspection score"),
+                _("Lowest inspection score"),
                 _("Critical failures"),
             ],
             league,

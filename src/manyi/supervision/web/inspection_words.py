@@ -1,30 +1,19 @@
-"""How the inspection pages name kinds, states, groups and outcomes (English message ids,
-translated in the templates)."""
+"""How the inspection pages name kinds, states, groups and outcomes: coded message ids
+(`visit_kind:spot`), translated in the templates — Chinese in zh_CN, English words in the `en`
+catalogue, as the roles and unit levels are."""
 
 from __future__ import annotations
 
-KINDS = {
-    "scheduled": "Scheduled inspection",
-    "spot": "Spot check",
-    "mystery": "Mystery shopping",
-    "remote": "Remote spot check",
-}
-STATES = {"planned": "Planned", "in_progress": "In progress", "submitted": "Submitted"}
-GROUPS = {
-    "appearance": "Appearance and badge",
-    "greeting": "Greeting",
-    "process": "Service process",
-    "environment": "Environment",
-    "elderly": "Elderly-friendly facilities",
-    "disclosure": "Information disclosure",
-}
-OUTCOMES = {"passed": "Pass", "failed": "Fail", "na": "N/A"}
+from manyi.supervision.domain.scorecard import Outcome
+from manyi.supervision.domain.standards import GROUPS as GROUP_KEYS
+from manyi.supervision.domain.visits import VisitKind, VisitState
+
+KINDS = {k.value: f"visit_kind:{k.value}" for k in VisitKind}
+STATES = {s.value: f"visit_state:{s.value}" for s in VisitState}
+GROUPS = {g: f"checklist_group:{g}" for g in GROUP_KEYS}
+OUTCOMES = {o.value: f"scorecard:{o.value}" for o in Outcome}
 TASK_STATES = {
-    "open": "Open",
-    "in_progress": "In progress",
-    "submitted": "Evidence submitted",
-    "verified": "Verified",
-    "sent_back": "Sent back",
-    "closed": "Closed",
+    s: f"finding_task:{s}"
+    for s in ("open", "in_progress", "submitted", "verified", "sent_back", "closed")
 }
 TASK_URL = "/supervision/tasks/{id}"

@@ -72,10 +72,24 @@
       if (timer) clearTimeout(timer);
       timer = setTimeout(save, 250);
     }
+    function upload(input) {
+      // Save the answers first (the upload reloads the page), then send the photo.
+      var target = document.getElementById(input.getAttribute("form"));
+      if (!target) return;
+      if (timer) { clearTimeout(timer); timer = null; save(); }
+      (function send() {
+        if (form.dataset.pending) { setTimeout(send, 50); return; }
+        target.requestSubmit();
+      })();
+    }
     form.addEventListener("change", function (event) {
       var item = event.target.closest(".sc-item");
       if (item) mark(item);
-      if (event.target.type !== "file") later();
+      if (event.target.type === "file") {
+        if (event.target.files.length) upload(event.target);
+      } else {
+        later();
+      }
     });
     var all = form.querySelector("[data-all-pass]");
     if (all) {
@@ -89,6 +103,7 @@
         later();
       });
     }
+    form.classList.add("sc-ready");
     form.dataset.ready = "1";
   }
 
