@@ -13,9 +13,21 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
-from tests.e2e.conftest import sign_in, wait_until
+from manyi.db import Database
+from manyi.supervision import demo_inspections
+from tests.e2e.conftest import E2E_NOW, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module", autouse=True)
+def history(e2e_database_url: str) -> None:
+    database = Database(e2e_database_url)
+    try:
+        with database.session() as session:
+            assert demo_inspections.seed(session, E2E_NOW) > 10
+    finally:
+        database.dispose()
 
 
 def png(width: int = 96, height: int = 64) -> bytes:
@@ -92,3 +104,14 @@ def test_the_scorecard_on_a_tablet(
     page.screenshot(path=str(screenshots / "supervision-scorecard-submitted.png"), full_page=False)
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     assert not problems, problems
+
+
+def test_the_results_page_draws_the_trend_and_the_league(
+    screen: Callable[..., BrowserContext], screenshots: Path
+) -> None:
+    page = screen(1280, 900).new_page()
+    sign_in(page, "ho.service")
+    page.goto("/supervision/inspections")
+    expect(page.get_by_test_id("trend-chart")).to_have_attribute("data-drawn", "1")
+    expect(page.get_by_test_id("league").locator("tbody tr")).to_have_count(5)
+    page.screenshot(path=str(screenshots / "supervision-inspection-results.png"), full_page=True)

@@ -120,7 +120,8 @@
       legend: { type: "scroll", top: 0 },
       grid: { left: 40, right: 16, top: 36, bottom: 28 },
       xAxis: { type: "category", data: data.months },
-      yAxis: { type: "value", min: 0, max: 100, name: data.label },
+      yAxis: { type: "value", max: 100, name: data.label,
+        min: function (range) { return Math.max(0, Math.floor(range.min / 10) * 10 - 10); } },
       series: data.series.map(function (s) {
         return { name: s.name, type: "line", data: s.data, connectNulls: true };
       }),
