@@ -106,7 +106,7 @@ def test_the_scorecard_on_a_tablet(
     assert not problems, problems
 
 
-def test_the_results_page_draws_the_trend_and_the_league(
+def test_the_results_page_and_the_checklist_editor(
     screen: Callable[..., BrowserContext], screenshots: Path
 ) -> None:
     page = screen(1280, 900).new_page()
@@ -115,3 +115,6 @@ def test_the_results_page_draws_the_trend_and_the_league(
     expect(page.get_by_test_id("trend-chart")).to_have_attribute("data-drawn", "1")
     expect(page.get_by_test_id("league").locator("tbody tr")).to_have_count(5)
     page.screenshot(path=str(screenshots / "supervision-inspection-results.png"), full_page=True)
+    page.goto("/supervision/standards")
+    expect(page.get_by_test_id("current-version")).to_contain_text("1")
+    page.screenshot(path=str(screenshots / "supervision-standards.png"), full_page=True)

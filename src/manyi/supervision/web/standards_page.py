@@ -76,17 +76,21 @@ def _drafts(form: Any) -> list[dict[str, Any]]:
         count = min(int(str(form.get("rows", "0"))), MAX_ROWS)
     except ValueError:
         count = 0
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n in range(count):
-        value = {k: str(form.get(f"{k}_{n}", "")) for k in ("code", "group", "text_zh", "text_en")}
-        value["weight"] = str(form.get(f"weight_{n}", ""))
-        if form.get(f"remove_{n}") or not any(value.values()):
-            continue
-        if not value["code"] and not value["text_zh"]:
-            continue  # a blank new row with only a group or weight picked
-        value["photo_required"] = bool(form.get(f"photo_{n}"))
-        value["critical"] = bool(form.get(f"critical_{n}"))
-        rows.append(value)
+        text = {
+            k: str(form.get(f"{k}_{n}", ""))
+            for k in ("code", "group", "text_zh", "text_en", "weight")
+        }
+        if form.get(f"remove_{n}") or not (text["code"] or text["text_zh"]):
+            continue  # removed, or a blank new row (perhaps with a group or weight picked)
+        rows.append(
+            {
+                **text,
+                "photo_required": bool(form.get(f"photo_{n}")),
+                "critical": bool(form.get(f"critical_{n}")),
+            }
+        )
     return rows
 
 
