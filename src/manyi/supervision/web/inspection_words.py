@@ -16,4 +16,4 @@ TASK_STATES = {
     s: f"finding_task:{s}"
     for s in ("open", "in_progress", "submitted", "verified", "sent_back", "closed")
 }
-TASK_URL = "/supervision/tasks/{id}"
+TASK_URL = "/supervision/rectification/{id}"
