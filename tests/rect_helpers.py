@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from manyi import audit
 from manyi.db import Database
 from manyi.org.tables import Staff
-from manyi.supervision import rectification
+from manyi.supervision import demo_rect, rectification
 from manyi.supervision.domain.rectification import NewTask, Source
 from manyi.supervision.rectification_tables import RectificationTask
 from tests.conftest import Bank
 
 NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)  # Monday 10:00 in Beijing
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = demo_rect.photo_png()  # a real 64 × 48 picture
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
 
 

@@ -17,9 +17,10 @@ from manyi.counter import catalogue_store
 from manyi.db import Database
 from manyi.lobby import service as lobby_service
 from manyi.org import device_tokens as device_service
-from manyi.supervision import inspections
+from manyi.supervision import inspections, rectification
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
+from tests import rect_helpers
 from tests.conftest import FIXED_NOW, PERSONAS, SYSTEM, Bank, add_staff, scope_units
 from tests.counter_helpers import Sim, customer, open_bundle, submit
 from tests.lobby_helpers import configure, operator
@@ -132,11 +133,24 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "change_id": {"A": 1, "B": 2},
         "version": {"A": 1, "B": 1},
         "trigger": {"A": "ticket", "B": "complaint"},
+        "task_id": rectification_tasks(db, bank),
+        "evidence_id": {"A": 1, "B": 2},
         "visit_id": visits,
         "item_code": {"A": "A1", "B": "A1"},
         "sha256": {"A": "ab" * 32, "B": "cd" * 32},
     }
     return ids
+
+
+def rectification_tasks(db: Database, bank: Bank) -> dict[str, int]:
+    """A rectification task at each outlet, issued by the branch above it (owner: its head)."""
+    tasks = {}
+    for side, issuer in (("A", "manager.br.a"), ("B", "admin")):
+        with db.session() as session:
+            new = rect_helpers.new_task(bank, f"OUT-{side}")
+            actor = rect_helpers.actor(db, issuer)
+            tasks[side] = rectification.open_task(session, actor, new, now=FIXED_NOW)
+    return tasks
 
 
 def counter_world(db: Database, bank: Bank, sim: Sim) -> dict[str, dict[str, Any]]:
@@ -474,6 +488,13 @@ POST /supervision/inspections/{visit_id}/items/{item_code}/task     ok     403  
 POST /supervision/inspections/{visit_id}/photos                     ok     403    403    403    403    403    in     in     in     in
 POST /supervision/inspections/{visit_id}/results                    ok     403    403    403    403    403    in     in     in     in
 POST /supervision/inspections/{visit_id}/submit                     ok     403    403    403    403    403    in     in     in     in
+POST /supervision/rectification/new                                 ok     403    ok     403    ok     ok     in     in     in     in
+POST /supervision/rectification/{task_id}/close                     ok     403    ok     403    ok     404    in     in     in     in
+POST /supervision/rectification/{task_id}/recheck                   ok     403    ok     403    ok     404    in     in     in     in
+POST /supervision/rectification/{task_id}/send-back                 ok     403    ok     403    ok     404    in     in     in     in
+POST /supervision/rectification/{task_id}/start                     403    403    ok     403    403    404    in     in     in     in
+POST /supervision/rectification/{task_id}/submit                    ok     403    ok     403    403    404    in     in     in     in
+POST /supervision/rectification/{task_id}/verify                    ok     403    ok     403    ok     404    in     in     in     in
 POST /supervision/standards                                         ok     403    403    403    403    403    in     in     in     in
 """  # noqa: E501
 

@@ -4,6 +4,7 @@ back, close; re-checks; refusals that store nothing; every step audited and told
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.notify.tables import NotifyMessage
-from manyi.supervision import rectification
+from manyi.supervision import rectification, rectification_files
 from manyi.supervision.domain.rectification import Source, TaskState
 from manyi.supervision.rectification_tables import (
     RectificationEvidence,
@@ -175,3 +176,24 @@ def test_a_recheck_blocks_closing_and_a_failed_one_sends_back(
             session, manager, task_id, result_ref="inspection:9:B3", passed=False, now=NOW
         )
     assert state_of(db, task_id) is TaskState.SENT_BACK
+
+
+def test_the_sweep_removes_only_files_no_evidence_names(
+    db: Database, bank: Bank, tmp_path: Path
+) -> None:
+    task_id = open_one(db, bank)
+    to_submitted(db, task_id, tmp_path)
+    orphan = tmp_path / "supervision" / "ab" / ("ab" + "0" * 62)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"left behind")
+    later = NOW + dt.timedelta(days=2)
+    for path in (tmp_path / "supervision").glob("??/*"):  # written "just now"
+        os.utime(path, (later.timestamp(), later.timestamp()))
+    with db.session() as session:
+        assert rectification_files.sweep(session, tmp_path, later) == 0  # too young yet
+    old = NOW.timestamp()
+    for path in (tmp_path / "supervision").glob("??/*"):
+        os.utime(path, (old, old))
+    with db.session() as session:
+        assert rectification_files.sweep(session, tmp_path, later) == 1
+    assert not orphan.exists() and len(list((tmp_path / "supervision").glob("??/*"))) == 2

@@ -206,3 +206,15 @@ def events_in_scope(
     if before:
         query = query.where(AuditEvent.seq < before)
     return list(session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)))
+
+
+def history(session: Session, entity_type: str, entity_id: object) -> list[AuditEvent]:
+    """Every event about one record, oldest first (a record's timeline; indexed by entity).
+    The caller has checked that the viewer may see the record."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == str(entity_id))
+            .order_by(AuditEvent.seq)
+        )
+    )

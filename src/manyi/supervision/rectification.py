@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.complaints.domain.workcal import calendar_for
 from manyi.errors import Forbidden, InvalidInput, NotFound
-from manyi.org.model import path_in_scope
+from manyi.org.model import Permission, path_in_scope
 from manyi.org.tables import Staff, Unit
 from manyi.supervision.domain.rectification import (
     Action,
@@ -100,9 +100,16 @@ def open_task(session: Session, actor: audit.Actor, new: NewTask, *, now: dt.dat
     owner_id = new.owner_id
     if owner_id is not None:
         owner = session.get(Staff, owner_id)
-        if owner is None or not owner.active or owner.unit_id != unit.id:
+        if (
+            owner is None
+            or not owner.active
+            or owner.unit_id != unit.id
+            or Permission.SUPERVISION_RECTIFY not in owner.permissions
+        ):
             raise InvalidInput(
-                "the owner must be active staff of {unit}", "owner_id", unit=unit.name_zh
+                "the owner must be staff of {unit} who work rectification tasks",
+                "owner_id",
+                unit=unit.name_zh,
             )
     else:
         heads = unit_heads(session, unit.id)
@@ -183,6 +190,7 @@ def submit(
 ) -> int:
     """Submit the evidence: a note of what was done and at least one photo or PDF file.
     Everything is checked before anything is stored. Returns the submission's id."""
+    load(session, actor, task_id)  # a task out of sight is "not found" before any other fault
     text = note.strip()
     if not text:
         raise InvalidInput("say what was done", "note")
@@ -266,6 +274,7 @@ def verify(
 def send_back(
     session: Session, actor: audit.Actor, task_id: int, *, reason: str, now: dt.datetime
 ) -> None:
+    load(session, actor, task_id)
     text = check_reason(reason)
     task, before = move(session, actor, task_id, Action.SEND_BACK, now)
     task.last_reason = text

@@ -93,6 +93,13 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("surveys", "Surveys", "/quality/surveys", Permission.QUALITY_CONFIGURE, "✓"),
     NavItem("flags", "Suspicious answers", "/quality/flags", Permission.QUALITY_INSPECT, "⚑"),
     NavItem(
+        "rectification",
+        "Rectification",
+        "/supervision/rectification",
+        Permission.SUPERVISION_VIEW,
+        "⚒",
+    ),
+    NavItem(
         "inspections", "Inspections", "/supervision/inspections", Permission.SUPERVISION_VIEW, "☑"
     ),
     NavItem(
@@ -124,6 +131,7 @@ PURPOSES: dict[str, str] = {
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",
     "catalogue": "Transaction types, their fields and rules, versioned",
     "quality": "CSAT, NPS and CES with their intervals, by unit, teller and period",
+    "rectification": "Rectification tasks in your units: open, overdue, closed on time; evidence",
     "inspections": "Inspection scorecards, results by outlet and period, league table, trend",
     "standards": "The window-service checklist inspections score against, versioned",
     "units": "Head office, branches and outlets; import from CSV",

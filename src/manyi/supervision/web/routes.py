@@ -6,9 +6,19 @@ from fastapi import APIRouter
 
 
 def build_router() -> APIRouter:
-    from manyi.supervision.web import inspection_pages, scorecard_page, standards_page
+    from manyi.supervision.web import (
+        inspection_pages,
+        rectification,
+        rectification_new,
+        rectification_task,
+        scorecard_page,
+        standards_page,
+    )
 
     router = APIRouter(include_in_schema=False)
+    router.include_router(rectification.router)
+    router.include_router(rectification_new.router)
+    router.include_router(rectification_task.router)
     # Inspections: the results page first, so /export.xlsx is not read as a visit id.
     router.include_router(inspection_pages.router)
     router.include_router(scorecard_page.router)

@@ -8,3 +8,9 @@ for (const form of document.querySelectorAll("form[data-confirm]")) {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 }
+// A table row that stands for a place (data-href): a click anywhere on it goes there.
+for (const row of document.querySelectorAll("tr[data-href]")) {
+  row.addEventListener("click", (event) => {
+    if (!event.target.closest("a, button, input, select")) window.location.href = row.dataset.href;
+  });
+}
