@@ -104,6 +104,10 @@ def test_bad_answers_are_refused_and_nothing_is_stored(
     )
     assert answer.status_code == 422 and "ZZ9" in answer.text
     assert results_count(db) == 0
+    other, _token = client_of(db, "insp.hq", tmp_path)  # sees insp.a's visit, cannot fill it
+    seen = other.get(url)
+    assert seen.status_code == 200 and 'id="card"' not in seen.text
+    assert 'id="card"' in client.get(url).text
     elsewhere = client.post(
         "/supervision/inspections", data={"csrf_token": token, "outlet": "OUT-B"}
     )

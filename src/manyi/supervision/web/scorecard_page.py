@@ -56,7 +56,12 @@ def _page(
     if request.query_params.get("refused") == "too_large" and not error:
         error = _("Too large to upload. Please go back and choose a file of at most {mb} MB.")
         error = error.format(mb=MAX_BYTES // (1024 * 1024))
-    editable = not card.submitted and principal.can(Permission.SUPERVISION_INSPECT)
+    # Filled by the inspector it is assigned to, or by the first to take it up.
+    editable = (
+        not card.submitted
+        and principal.can(Permission.SUPERVISION_INSPECT)
+        and card.visit.inspector_id in (None, principal.id)
+    )
     context: dict[str, Any] = {
         "title": _("Inspection scorecard"),
         "card": card,
