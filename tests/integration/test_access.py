@@ -484,6 +484,7 @@ POST /s/{token}                                                     403    403  
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
 POST /supervision/inspections                                       404    403    403    403    403    403    in     in     in     in
+POST /supervision/inspections/rechecks/{task_id}                    404    403    403    403    403    403    in     in     in     in
 POST /supervision/inspections/{visit_id}/items/{item_code}/task     ok     403    ok     403    ok     404    in     in     in     in
 POST /supervision/inspections/{visit_id}/photos                     ok     403    403    403    403    403    in     in     in     in
 POST /supervision/inspections/{visit_id}/results                    ok     403    403    403    403    403    in     in     in     in

@@ -13,7 +13,13 @@ from sqlalchemy import func, select
 from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.supervision import inspection_photos, inspections, rectification, standards
+from manyi.supervision import (
+    inspection_photos,
+    inspection_rechecks,
+    inspections,
+    rectification,
+    standards,
+)
 from manyi.supervision.domain.rectification import Recheck, Source
 from manyi.supervision.domain.standards import DEFAULT_ITEMS
 from manyi.supervision.inspection_tables import InspectionResult, InspectionVisit, ServiceStandard
@@ -229,7 +235,19 @@ def test_a_failed_item_becomes_a_task_once_and_its_recheck_links_back(
     with db.session() as session:
         rectification.verify(session, me, task_id, now=FIXED_NOW)
         rectification.request_recheck(session, me, task_id, now=FIXED_NOW)
-    recheck = visit_at(db, bank, "insp.a", kind="spot", recheck_of_task_id=task_id)
+    with pytest.raises(InvalidInput, match="not waiting for a re-check"):
+        visit_at(db, bank, "insp.a", kind="spot", recheck_of_task_id=task_id + 1)
+    with db.session() as session:
+        recheck = inspection_rechecks.schedule_recheck(
+            session, me, task_id, planned_on=DAY, now=FIXED_NOW
+        )
+    with db.session() as session:  # planned once
+        assert (
+            inspection_rechecks.schedule_recheck(
+                session, me, task_id, planned_on=DAY, now=FIXED_NOW
+            )
+            == recheck
+        )
     answers = dict(ALL_PASS) | {"G1": ("failed", "")}  # the badge (A2) passes now
     with db.session() as session:
         inspections.record_results(session, me, recheck, answers, FIXED_NOW)

@@ -13,9 +13,11 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from manyi.db import Database
+from manyi.supervision import rectification
 from manyi.supervision.domain.standards import DEFAULT_ITEMS
 from manyi.supervision.inspection_tables import InspectionResult, ServiceStandard
-from tests.conftest import PASSWORD, Bank, add_staff
+from tests.conftest import FIXED_NOW, PASSWORD, Bank, add_staff
+from tests.rect_helpers import actor, to_submitted
 from tests.supervision_helpers import add_inspectors
 from tests.web_helpers import csrf_of, make_client, sign_in
 
@@ -82,6 +84,19 @@ def test_an_inspector_fills_submits_and_rectifies(
     assert task.status_code == 303
     card = client.get(url)
     assert 'data-testid="task-A2"' in card.text and 'data-testid="rectify-A2"' not in card.text
+    # Rectified and verified, the task waits for a re-check: the results page plans it.
+    task_id = int(re.findall(r'href="/supervision/rectification/(\d+)"', card.text)[0])
+    to_submitted(db, task_id, tmp_path, who="head.a")
+    inspector = actor(db, "insp.a")
+    with db.session() as session:
+        rectification.verify(session, inspector, task_id, now=FIXED_NOW)
+        rectification.request_recheck(session, inspector, task_id, now=FIXED_NOW)
+    waiting = client.get("/supervision/inspections")
+    assert f'data-testid="recheck-{task_id}"' in waiting.text
+    planned = client.post(
+        f"/supervision/inspections/rechecks/{task_id}", data={"csrf_token": token}
+    )
+    assert planned.status_code == 303 and planned.headers["location"] != url
     # Results and export show the visit.
     results = client.get("/supervision/inspections")
     assert 'data-testid="league-OUT-A"' in results.text

@@ -111,6 +111,16 @@ def schedule_visit(
             )
     if visit_kind is VisitKind.MYSTERY:
         inspector_id = None  # the shopper is not staff; the plan keeps who they are
+    if recheck_of_task_id is not None:
+        waiting = {t.id: t for t in rectification.pending_rechecks(session, outlet.path)}
+        task = waiting.get(recheck_of_task_id)
+        if task is None or task.unit_id != outlet.id:
+            raise InvalidInput(
+                "task {id} of {outlet} is not waiting for a re-check",
+                "recheck_of_task_id",
+                id=recheck_of_task_id,
+                outlet=outlet.name_zh,
+            )
     standard = ensure_standard(session, now)
     visit = InspectionVisit(
         kind=visit_kind.value,
@@ -287,6 +297,8 @@ def _link_recheck(
 ) -> None:
     task_id = visit.recheck_of_task_id
     assert task_id is not None
+    if task_id not in {t.id for t in rectification.pending_rechecks(session, visit.unit_path)}:
+        return  # another re-check visit answered for the task first; this one stands alone
     # The item the task came from, when it came from a failed item of an earlier visit.
     item_code = session.scalar(
         select(InspectionResult.item_code).where(InspectionResult.task_id == task_id).limit(1)

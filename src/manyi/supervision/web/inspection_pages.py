@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, NotFound
 from manyi.org.model import Permission
-from manyi.supervision import inspections
+from manyi.supervision import inspection_rechecks, inspections
 from manyi.supervision.adapters import inspections_xlsx
 from manyi.supervision.inspection_queries import Results, outlets_in_scope, results
 from manyi.supervision.web import inspection_words as words
@@ -84,6 +84,12 @@ def results_page(
         "outlet": query.get("outlet", ""),
         "outlets": outlets_in_scope(session, principal.unit_path, lang) if can_inspect else [],
         "can_inspect": can_inspect,
+        "rechecks": (
+            inspection_rechecks.waiting_rechecks(session, principal.unit_path)
+            if can_inspect
+            else []
+        ),
+        "task_url": words.TASK_URL,
         "today": _today(request).isoformat(),
     }
     return render(request, "supervision/inspections.html", context)
@@ -183,5 +189,19 @@ def start_visit(
         planned_on=day,
         inspector_id=principal.id if kind != "mystery" else None,
         now=utcnow(),
+    )
+    return RedirectResponse(f"/supervision/inspections/{visit_id}", status_code=303)
+
+
+@router.post("/rechecks/{task_id}")
+def plan_recheck(
+    request: Request,
+    task_id: int,
+    principal: Principal = require(Permission.SUPERVISION_INSPECT),
+    session: Session = DbSession,
+) -> Response:
+    """Plan the re-check a verified task waits for (today) and open its scorecard."""
+    visit_id = inspection_rechecks.schedule_recheck(
+        session, principal.actor, task_id, planned_on=_today(request), now=utcnow()
     )
     return RedirectResponse(f"/supervision/inspections/{visit_id}", status_code=303)
