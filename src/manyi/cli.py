@@ -190,6 +190,10 @@ def demo_seed(
 
     with database.session() as session:
         cases = demo_misconduct.seed(session, utcnow())
+    from manyi.supervision import demo_inspections
+
+    with database.session() as session:
+        visits = demo_inspections.seed(session, utcnow(), settings.var_dir)
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
@@ -198,6 +202,7 @@ def demo_seed(
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
     typer.echo(f"rectification: {tasks} tasks added")
     typer.echo(f"supervision: {cases} misconduct cases added")
+    typer.echo(f"inspections: {visits} visits added")
     if not quiet:
         print_demo_sign_ins(settings)
         typer.echo("demo customers of the simulated core (card, PIN) for the counter:")

@@ -55,6 +55,11 @@ from manyi.supervision.misconduct_tables import (
     MisconductParty,
     MisconductSanction,
 )
+from manyi.supervision.inspection_tables import (
+    InspectionResult,
+    InspectionVisit,
+    ServiceStandard,
+)
 from manyi.supervision.rectification_tables import (
     RectificationEscalation,
     RectificationEvidence,
@@ -89,6 +94,8 @@ __all__ = [
     "CounterTransactionType",
     "CounterVoucher",
     "DeviceToken",
+    "InspectionResult",
+    "InspectionVisit",
     "LobbyAlert",
     "LobbyCounter",
     "LobbyEventRow",
@@ -110,6 +117,7 @@ __all__ = [
     "RectificationEvidence",
     "RectificationSubmission",
     "RectificationTask",
+    "ServiceStandard",
     "Staff",
     "StaffRole",
     "SurveyDefinitionRow",

@@ -17,7 +17,7 @@ from manyi.counter import catalogue_store
 from manyi.db import Database
 from manyi.lobby import service as lobby_service
 from manyi.org import device_tokens as device_service
-from manyi.supervision import rectification
+from manyi.supervision import inspections, rectification
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
 from tests import rect_helpers
@@ -99,6 +99,17 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
                 session, operator(session, "admin"), f"OUT-{side}", "A", FIXED_NOW
             )
             tickets[side], public_tokens[side] = issued.ticket.id, issued.public_token
+    visits = {}
+    for side in ("A", "B"):
+        with db.session() as session:
+            visits[side] = inspections.schedule_visit(
+                session,
+                SYSTEM,
+                outlet_id=bank.unit(f"OUT-{side}"),
+                kind="scheduled",
+                planned_on=FIXED_NOW.date(),
+                now=FIXED_NOW,
+            )
     ids: dict[str, dict[str, Any]] = {
         "outlet": {"A": "OUT-A", "B": "OUT-B"},
         "outlet_code": {"A": "OUT-A", "B": "OUT-B"},
@@ -125,6 +136,9 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "task_id": rectification_tasks(db, bank),
         "evidence_id": {"A": 1, "B": 2},
         "case_id": {"A": 1, "B": 2},  # misconduct cases (none exist: 404 where permitted)
+        "visit_id": visits,
+        "item_code": {"A": "A1", "B": "A1"},
+        "sha256": {"A": "ab" * 32, "B": "cd" * 32},
     }
     return ids
 
@@ -492,6 +506,12 @@ POST /quality/surveys/{trigger}                                     ok     403  
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
+POST /supervision/inspections                                       404    403    403    403    403    403    in     in     in     in
+POST /supervision/inspections/rechecks/{task_id}                    404    403    403    403    403    403    in     in     in     in
+POST /supervision/inspections/{visit_id}/items/{item_code}/task     ok     403    ok     403    ok     404    in     in     in     in
+POST /supervision/inspections/{visit_id}/photos                     ok     403    403    403    403    403    in     in     in     in
+POST /supervision/inspections/{visit_id}/results                    ok     403    403    403    403    403    in     in     in     in
+POST /supervision/inspections/{visit_id}/submit                     ok     403    403    403    403    403    in     in     in     in
 POST /supervision/rectification/new                                 ok     403    ok     403    ok     ok     in     in     in     in
 POST /supervision/rectification/{task_id}/close                     ok     403    ok     403    ok     404    in     in     in     in
 POST /supervision/rectification/{task_id}/recheck                   ok     403    ok     403    ok     404    in     in     in     in
@@ -507,6 +527,7 @@ POST /supervision/misconduct/{case_id}/findings                     404    404  
 POST /supervision/misconduct/{case_id}/investigate                  404    404    404    404    404    404    in     in     in     in
 POST /supervision/misconduct/{case_id}/rectification                404    404    404    404    404    404    in     in     in     in
 POST /supervision/misconduct/{case_id}/sanctions                    404    404    404    404    404    404    in     in     in     in
+POST /supervision/standards                                         ok     403    403    403    403    403    in     in     in     in
 """  # noqa: E501
 
 

@@ -180,8 +180,9 @@ def body_caps() -> list[BodyCap]:
     from manyi.complaints.web.side_actions import ATTACH_CAP
     from manyi.org.web.units import IMPORT_CAP
     from manyi.supervision.web.rectification_task import SUBMIT_CAP
+    from manyi.supervision.web.scorecard_page import PHOTO_CAP
 
-    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP, SUBMIT_CAP]
+    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP, SUBMIT_CAP, PHOTO_CAP]
 
 
 def _install_routes(app: FastAPI) -> None:

@@ -102,6 +102,16 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(
         "misconduct", "Misconduct", "/supervision/misconduct", Permission.MISCONDUCT_MANAGE, "⚖"
     ),
+    NavItem(
+        "inspections", "Inspections", "/supervision/inspections", Permission.SUPERVISION_VIEW, "☑"
+    ),
+    NavItem(
+        "standards",
+        "Service standards",
+        "/supervision/standards",
+        Permission.SUPERVISION_STANDARDS,
+        "§",
+    ),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
@@ -126,6 +136,8 @@ PURPOSES: dict[str, str] = {
     "quality": "CSAT, NPS and CES with their intervals, by unit, teller and period",
     "rectification": "Rectification tasks in your units: open, overdue, closed on time; evidence",
     "misconduct": "Misconduct cases in your scope (confidential): investigate, sanction, bulletins",
+    "inspections": "Inspection scorecards, results by outlet and period, league table, trend",
+    "standards": "The window-service checklist inspections score against, versioned",
     "units": "Head office, branches and outlets; import from CSV",
     "staff": "Accounts, roles and units",
     "devices": "Kiosks, display boards and rating pads: pair, renew, revoke",

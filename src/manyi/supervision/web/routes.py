@@ -8,10 +8,13 @@ from fastapi import APIRouter
 def build_router() -> APIRouter:
     from manyi.supervision.web import (
         bulletin_pages,
+        inspection_pages,
         misconduct_pages,
         rectification,
         rectification_new,
         rectification_task,
+        scorecard_page,
+        standards_page,
     )
 
     router = APIRouter(include_in_schema=False)
@@ -21,6 +24,10 @@ def build_router() -> APIRouter:
     # The bulletin form's path is longer than the case page's: it goes first.
     router.include_router(bulletin_pages.router)
     router.include_router(misconduct_pages.router)
+    # Inspections: the results page first, so /export.xlsx is not read as a visit id.
+    router.include_router(inspection_pages.router)
+    router.include_router(scorecard_page.router)
+    router.include_router(standards_page.router)
     return router
 
 
