@@ -1,7 +1,8 @@
 """Complaints: intake, classification, routing, regulatory deadlines, escalation (督办).
 
-Other features import nothing of complaints; the application wires its pages, its deadline scan
-(a worker job) and its commands.
+Other features may use the pure rules (`domain`: the working-day calendar) and read `facts` (complaint counts per unit, no personal data: supervision's
+spot-check sampler); the application wires its pages, its deadline scan (a worker job) and its
+commands.
 """
 
-PUBLIC: tuple[str, ...] = ()
+PUBLIC: tuple[str, ...] = ("domain", "facts")
