@@ -49,6 +49,17 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.supervision.inspection_tables import (
+    InspectionResult,
+    InspectionVisit,
+    ServiceStandard,
+)
+from manyi.supervision.rectification_tables import (
+    RectificationEscalation,
+    RectificationEvidence,
+    RectificationSubmission,
+    RectificationTask,
+)
 from manyi.worker_leases import WorkerLease
 
 __all__ = [
@@ -77,6 +88,8 @@ __all__ = [
     "CounterTransactionType",
     "CounterVoucher",
     "DeviceToken",
+    "InspectionResult",
+    "InspectionVisit",
     "LobbyAlert",
     "LobbyCounter",
     "LobbyEventRow",
@@ -90,6 +103,11 @@ __all__ = [
     "RateLimitHit",
     "Rating",
     "RatingPrompt",
+    "RectificationEscalation",
+    "RectificationEvidence",
+    "RectificationSubmission",
+    "RectificationTask",
+    "ServiceStandard",
     "Staff",
     "StaffRole",
     "SurveyDefinitionRow",

@@ -1,6 +1,7 @@
 """Complaints: intake, classification, routing, regulatory deadlines, escalation (督办).
 
-Other features may use the pure rules (`domain`: the working-day calendar) and read `facts` (complaint counts per unit, no personal data: supervision's
+Other features may use its pure rules (`domain`: the working-day calendar `workcal`, the upload
+file checks `files`) and read `facts` (complaint counts per unit, no personal data: supervision's
 spot-check sampler); the application wires its pages, its deadline scan (a worker job) and its
 commands.
 """
