@@ -54,6 +54,12 @@ from manyi.supervision.inspection_tables import (
     InspectionVisit,
     ServiceStandard,
 )
+from manyi.supervision.plan_tables import (
+    InspectionPlan,
+    MysteryAssignment,
+    MysteryScenario,
+    RemoteCheck,
+)
 from manyi.supervision.rectification_tables import (
     RectificationEscalation,
     RectificationEvidence,
@@ -88,6 +94,7 @@ __all__ = [
     "CounterTransactionType",
     "CounterVoucher",
     "DeviceToken",
+    "InspectionPlan",
     "InspectionResult",
     "InspectionVisit",
     "LobbyAlert",
@@ -96,6 +103,8 @@ __all__ = [
     "LobbyService",
     "LobbySettings",
     "LobbyTicket",
+    "MysteryAssignment",
+    "MysteryScenario",
     "NotifyMessage",
     "PendingChange",
     "PredictorChoice",
@@ -107,6 +116,7 @@ __all__ = [
     "RectificationEvidence",
     "RectificationSubmission",
     "RectificationTask",
+    "RemoteCheck",
     "ServiceStandard",
     "Staff",
     "StaffRole",

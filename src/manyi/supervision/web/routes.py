@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from manyi.supervision.web import mystery_pages, plans, remote, shopper
+
 
 def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    # Inspection plans: scheduled plans, spot checks, mystery shopping, remote checks.
+    router.include_router(plans.router)
+    router.include_router(mystery_pages.router)
+    router.include_router(remote.router)
+    router.include_router(shopper.router)
     return router
 
 
