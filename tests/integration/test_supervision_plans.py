@@ -324,3 +324,80 @@ def test_a_remote_check_reviews_a_sampled_interval(
         assert check.figures == shown.figures and check.seed == "R1"
         [recent] = remote_checks.recent(session, me.unit_path)
         assert recent.visit_id == visit_id
+
+
+def test_the_pages_draw_schedule_and_refuse_bad_forms(
+    db: Database, bank: Bank, people: dict[str, int]
+) -> None:
+    inspector = staff_client(db, "insp.a")  # branch A: outlet B is outside
+    page = inspector.get("/supervision/plans")
+    assert page.status_code == 200 and "检查计划" in page.text and "乙网点" not in page.text
+    drawn = inspector.get(f"/supervision/plans?unit_id={bank.unit('BR-A')}&seed=S-1&n=1")
+    assert drawn.status_code == 200 and 'data-outlet="OUT-A"' in drawn.text
+    assert "S-1" in drawn.text
+    hidden = inspector.get(f"/supervision/plans?unit_id={bank.unit('BR-B')}&seed=S-1&n=1")
+    assert hidden.status_code == 200 and 'data-testid="draw-error"' in hidden.text
+    assert "乙网点" not in hidden.text
+    token = csrf_of(inspector, "/supervision/plans")
+    spot = {
+        "csrf_token": token,
+        "unit_id": str(bank.unit("BR-A")),
+        "seed": "S-1",
+        "n": "1",
+        "name": "抽查",
+        "planned_on": "2026-13-01",
+    }
+    assert inspector.post("/supervision/plans/spot", data=spot).status_code == 422
+    plan = {
+        "csrf_token": token,
+        "unit_id": str(bank.unit("OUT-B")),
+        "name": "巡查",
+        "period": "2027-Q1",
+        "visits": "1",
+    }
+    assert inspector.post("/supervision/plans", data=plan).status_code == 404
+    assert inspector.post("/supervision/plans", data=plan | {"visits": "²"}).status_code == 422
+    assert count(db, InspectionPlan) == 0
+    made = inspector.post("/supervision/plans", data=plan | {"unit_id": str(bank.unit("BR-A"))})
+    assert made.status_code == 303
+    shown = inspector.get(made.headers["location"])
+    assert 'data-testid="plan-visits"' in shown.text and "甲网点" in shown.text
+    done = inspector.post("/supervision/plans/spot", data=spot | {"planned_on": "2026-11-30"})
+    assert done.status_code == 303 and count(db, InspectionPlan) == 2
+
+    mystery_page = inspector.get("/supervision/plans/mystery")
+    assert mystery_page.status_code == 200 and "乙网点" not in mystery_page.text
+    bad = {
+        "csrf_token": token,
+        "code": "MS-1",
+        "title_zh": "取现",
+        "steps_zh": "",
+        "steps_en": "",
+        "title_en": "",
+    }
+    assert inspector.post("/supervision/plans/mystery/scenarios", data=bad).status_code == 422
+    good = bad | {"steps_zh": "取号\n咨询"}
+    assert inspector.post("/supervision/plans/mystery/scenarios", data=good).status_code == 303
+    with db.read() as session:
+        scenario_id = session.scalar(select(func.max(MysteryAssignment.scenario_id)))
+        scenarios = mystery.scenarios(session)
+    assert scenario_id is None and [s.code for s in scenarios] == ["MS-1"]
+    assign = {
+        "csrf_token": token,
+        "scenario_id": str(scenarios[0].id),
+        "outlet_id": str(bank.unit("OUT-A")),
+        "planned_on": "2026-11-30",
+        "valid_days": "7",
+        "shopper_label": "暗访员",
+    }
+    sent = inspector.post("/supervision/plans/mystery/assignments", data=assign)
+    assert sent.status_code == 303
+    listed = inspector.get(sent.headers["location"])
+    assert 'data-testid="link"' in listed.text and "/m/" in listed.text
+
+    remote = inspector.get(
+        f"/supervision/plans/remote?outlet_id={bank.unit('OUT-A')}&day=2026-11-30&seed=R"
+    )
+    assert remote.status_code == 200 and "那天" not in remote.text
+    teller = staff_client(db, "teller.a")
+    assert teller.get("/supervision/plans").status_code == 403

@@ -39,7 +39,7 @@ def _page(
     base = request.app.state.settings.public_base_url or str(request.base_url)
     units = [u for u in plans.units_to_choose(session, principal.unit_path) if u.level == "outlet"]
     context = {
-        "title": _("Mystery shopping"),
+        "title": _("Mystery-shopping assignments"),
         "scenarios": mystery.scenarios(session),
         "items": mystery.current_items(session),
         "outlets": unit_options(units, lang),

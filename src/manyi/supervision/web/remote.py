@@ -56,7 +56,7 @@ def _page(
         except ManyiError as exc:
             interval_error = exc.text(_)
     context = {
-        "title": _("Remote spot check"),
+        "title": _("Remote spot checks"),
         "outlets": unit_options(outlets, lang),
         "args": args,
         "shown": shown,

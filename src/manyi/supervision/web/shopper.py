@@ -29,7 +29,7 @@ SUBMIT_WINDOW_S = 600  # … in ten minutes
 
 def _message(request: Request, status: int, message: str, kind: str) -> Response:
     _ = translator(request_language(request))
-    context = {"title": _("Mystery shopping"), "message": message, "kind": kind}
+    context = {"title": _("Mystery shopper's report"), "message": message, "kind": kind}
     return render(request, "supervision/shopper_message.html", context, status)
 
 
@@ -45,7 +45,7 @@ def _page(
     lang = request_language(request)
     _ = translator(lang)
     context = {
-        "title": _("Mystery shopping"),
+        "title": _("Mystery shopper's report"),
         "scenario": opened.scenario,
         "outlet": opened.outlet_en if lang == "en" else opened.outlet_zh,
         "items": opened.items,
