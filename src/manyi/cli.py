@@ -186,6 +186,11 @@ def demo_seed(
     )
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
+    from manyi.supervision import demo_plans
+
+    with database.session() as session:
+        planned = demo_plans.seed(session, utcnow())
+    typer.echo(f"inspection plans: {', '.join(planned.added) or 'nothing'} added")
     if not quiet:
         print_demo_sign_ins(settings)
         typer.echo("demo customers of the simulated core (card, PIN) for the counter:")
