@@ -83,7 +83,7 @@ def test_a_scheduled_plan_spreads_its_visits_and_refuses_bad_input(
             "visits": 1,
         } | changes
         with pytest.raises((InvalidInput, NotFound)) as caught, db.session() as session:
-            plans.create_scheduled_plan(session, actor(db, "insp.a"), now=FIXED_NOW, **fields)  # type: ignore[arg-type]
+            plans.create_scheduled_plan(session, actor(db, "insp.a"), now=FIXED_NOW, **fields)
         assert caught.value.field == field
     assert (count(db, InspectionPlan), count(db, InspectionVisit)) == before
 
@@ -148,7 +148,7 @@ def test_a_spot_check_reads_complaints_and_draws_again_from_its_seed(
             "name": "抽查",
         } | changes
         with pytest.raises(InvalidInput), db.session() as session:
-            spot_checks.schedule_spot_check(session, hq, now=FIXED_NOW, **fields)  # type: ignore[arg-type]
+            spot_checks.schedule_spot_check(session, hq, now=FIXED_NOW, **fields)
     with pytest.raises(NotFound), db.session() as session:
         spot_checks.preview(
             session, actor(db, "insp.a"), unit_id=bank.unit("BR-B"), seed="x", n=1, now=FIXED_NOW
@@ -239,7 +239,7 @@ def test_an_assignment_refuses_bad_input_and_other_scopes(
         ("insp.hq", {"scenario_id": 999}),
     ):
         with pytest.raises((InvalidInput, NotFound)), db.session() as session:
-            mystery.assign(session, actor(db, who), now=FIXED_NOW, **(good | changes))  # type: ignore[arg-type]
+            mystery.assign(session, actor(db, who), now=FIXED_NOW, **(good | changes))
     assert (count(db, MysteryAssignment), count(db, InspectionVisit)) == before
     with pytest.raises(Conflict), db.session() as session:
         mystery.create_scenario(

@@ -81,7 +81,7 @@ def test_the_remote_window_is_drawn_from_the_seed_among_busy_ones() -> None:
     window = fw.pick_window("S", 7, day, at)
     assert window is not None and window.drawn and window.tickets >= fw.MIN_TICKETS
     assert window == fw.pick_window("S", 7, day, list(reversed(at)))
-    starts = {fw.pick_window(f"s{k}", 7, day, at).start.strftime("%H:%M") for k in range(40)}  # type: ignore[union-attr]
+    starts = {fw.pick_window(f"s{k}", 7, day, at).start.strftime("%H:%M") for k in range(40)}
     assert starts <= {"08:45", "09:00", "10:45", "11:00"} and len(starts) > 1
     quiet = fw.pick_window("S", 7, day, [at[0], at[-1]])
     assert quiet is not None and not quiet.drawn and quiet.tickets == 1
