@@ -180,12 +180,17 @@ def demo_seed(
     with database.session() as session:
         answers = demo_quality.seed(session, utcnow())
         ratings = demo_pad.seed(session, utcnow())
+    from manyi.supervision import demo_inspections
+
+    with database.session() as session:
+        visits = demo_inspections.seed(session, utcnow(), settings.var_dir)
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
     )
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
+    typer.echo(f"inspections: {visits} visits added")
     from manyi.supervision import demo_plans
 
     with database.session() as session:

@@ -17,6 +17,7 @@ from manyi.counter import catalogue_store
 from manyi.db import Database
 from manyi.lobby import service as lobby_service
 from manyi.org import device_tokens as device_service
+from manyi.supervision import inspections
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
 from tests.conftest import FIXED_NOW, PERSONAS, SYSTEM, Bank, add_staff, scope_units
@@ -97,6 +98,17 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
                 session, operator(session, "admin"), f"OUT-{side}", "A", FIXED_NOW
             )
             tickets[side], public_tokens[side] = issued.ticket.id, issued.public_token
+    visits = {}
+    for side in ("A", "B"):
+        with db.session() as session:
+            visits[side] = inspections.schedule_visit(
+                session,
+                SYSTEM,
+                outlet_id=bank.unit(f"OUT-{side}"),
+                kind="scheduled",
+                planned_on=FIXED_NOW.date(),
+                now=FIXED_NOW,
+            )
     ids: dict[str, dict[str, Any]] = {
         "outlet": {"A": "OUT-A", "B": "OUT-B"},
         "outlet_code": {"A": "OUT-A", "B": "OUT-B"},
@@ -120,6 +132,9 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "change_id": {"A": 1, "B": 2},
         "version": {"A": 1, "B": 1},
         "trigger": {"A": "ticket", "B": "complaint"},
+        "visit_id": visits,
+        "item_code": {"A": "A1", "B": "A1"},
+        "sha256": {"A": "ab" * 32, "B": "cd" * 32},
     }
     return ids
 
@@ -455,11 +470,17 @@ POST /quality/surveys/{trigger}                                     ok     403  
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
+POST /supervision/inspections                                       404    403    403    403    403    403    in     in     in     in
+POST /supervision/inspections/{visit_id}/items/{item_code}/task     ok     403    ok     403    ok     404    in     in     in     in
+POST /supervision/inspections/{visit_id}/photos                     ok     403    403    403    403    403    in     in     in     in
+POST /supervision/inspections/{visit_id}/results                    ok     403    403    403    403    403    in     in     in     in
+POST /supervision/inspections/{visit_id}/submit                     ok     403    403    403    403    403    in     in     in     in
 POST /supervision/plans                                             ok     403    403    403    403    403    in     in     in     in
 POST /supervision/plans/mystery/assignments                         ok     403    403    403    403    403    in     in     in     in
 POST /supervision/plans/mystery/scenarios                           ok     403    403    403    403    403    in     in     in     in
 POST /supervision/plans/remote                                      ok     403    403    403    403    403    in     in     in     in
 POST /supervision/plans/spot                                        ok     403    403    403    403    403    in     in     in     in
+POST /supervision/standards                                         ok     403    403    403    403    403    in     in     in     in
 """  # noqa: E501
 
 

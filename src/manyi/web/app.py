@@ -179,8 +179,9 @@ def body_caps() -> list[BodyCap]:
     from manyi.complaints.web.public import FORM_CAP
     from manyi.complaints.web.side_actions import ATTACH_CAP
     from manyi.org.web.units import IMPORT_CAP
+    from manyi.supervision.web.scorecard_page import PHOTO_CAP
 
-    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP]
+    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP, PHOTO_CAP]
 
 
 def _install_routes(app: FastAPI) -> None:

@@ -92,6 +92,16 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "★"),
     NavItem("surveys", "Surveys", "/quality/surveys", Permission.QUALITY_CONFIGURE, "✓"),
     NavItem("flags", "Suspicious answers", "/quality/flags", Permission.QUALITY_INSPECT, "⚑"),
+    NavItem(
+        "inspections", "Inspections", "/supervision/inspections", Permission.SUPERVISION_VIEW, "☑"
+    ),
+    NavItem(
+        "standards",
+        "Service standards",
+        "/supervision/standards",
+        Permission.SUPERVISION_STANDARDS,
+        "§",
+    ),
     NavItem("plans", "Inspection plans", "/supervision/plans", Permission.SUPERVISION_INSPECT, "⚲"),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
@@ -115,6 +125,8 @@ PURPOSES: dict[str, str] = {
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",
     "catalogue": "Transaction types, their fields and rules, versioned",
     "quality": "CSAT, NPS and CES with their intervals, by unit, teller and period",
+    "inspections": "Inspection scorecards, results by outlet and period, league table, trend",
+    "standards": "The window-service checklist inspections score against, versioned",
     "plans": "Scheduled inspections, random spot checks, mystery shopping, remote checks",
     "units": "Head office, branches and outlets; import from CSV",
     "staff": "Accounts, roles and units",
