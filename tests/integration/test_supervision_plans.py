@@ -211,6 +211,9 @@ def test_the_shoppers_link_is_used_once(db: Database, bank: Bank, people: dict[s
     assert twice.status_code == 409 and 'data-kind="mystery_used"' in twice.text
     assert shopper.get(f"/m/{done.token}").status_code == 409
     assert shopper.get("/m/not-a-token").status_code == 404
+    # Reports and guesses are counted per address: the 11th in ten minutes waits.
+    codes = [shopper.post("/m/guess", data={"csrf_token": token}).status_code for _ in range(9)]
+    assert codes == [404] * 7 + [429] * 2  # after the 3 reports above
     # The inspector's page shows the assignment as reported, without its link any more.
     inspector = staff_client(db, "insp.hq")
     listing = inspector.get("/supervision/plans/mystery")
