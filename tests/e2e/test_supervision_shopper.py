@@ -71,6 +71,8 @@ def test_the_shopper_reports_once_from_a_phone(
     phone.locator(f"input[name=note-{first}]").fill("未佩戴工号牌")
     phone.get_by_test_id("send").click()
     expect(phone.locator(f"[data-item={rest[0]}] .error")).to_contain_text(rest[0])
+    expect(phone.locator(f"[data-item={rest[-1]}] .error")).to_have_text("请回答这个问题。")
+    expect(phone.locator(f"[data-item={first}] .error")).to_have_count(0)
     expect(phone.locator(f"[data-item={first}] input[value=failed]")).to_be_checked()
     for code in rest:
         phone.locator(f"[data-item={code}] label.pass").click()

@@ -100,10 +100,14 @@ async def shopper_report(
             )
     except InvalidInput as exc:
         field = str(exc.params.get("code", exc.field))
+        errors = {field: exc.text(_)}
+        for code, (verdict, _note) in sent.items():  # every unanswered item, not just the first
+            if code not in errors and not verdict.strip():
+                errors[code] = _("Please answer this question.")
         return _page(
             request,
             opened,
-            errors={field: exc.text(_)},
+            errors=errors,
             sent=sent,
             overall=overall,
             status=exc.status_code,
