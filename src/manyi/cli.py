@@ -203,6 +203,11 @@ def demo_seed(
     typer.echo(f"rectification: {tasks} tasks added")
     typer.echo(f"supervision: {cases} misconduct cases added")
     typer.echo(f"inspections: {visits} visits added")
+    from manyi.supervision import demo_plans
+
+    with database.session() as session:
+        planned = demo_plans.seed(session, utcnow())
+    typer.echo(f"inspection plans: {', '.join(planned.added) or 'nothing'} added")
     if not quiet:
         print_demo_sign_ins(settings)
         typer.echo("demo customers of the simulated core (card, PIN) for the counter:")

@@ -60,6 +60,12 @@ from manyi.supervision.inspection_tables import (
     InspectionVisit,
     ServiceStandard,
 )
+from manyi.supervision.plan_tables import (
+    InspectionPlan,
+    MysteryAssignment,
+    MysteryScenario,
+    RemoteCheck,
+)
 from manyi.supervision.rectification_tables import (
     RectificationEscalation,
     RectificationEvidence,
@@ -94,6 +100,7 @@ __all__ = [
     "CounterTransactionType",
     "CounterVoucher",
     "DeviceToken",
+    "InspectionPlan",
     "InspectionResult",
     "InspectionVisit",
     "LobbyAlert",
@@ -106,6 +113,8 @@ __all__ = [
     "MisconductCase",
     "MisconductParty",
     "MisconductSanction",
+    "MysteryAssignment",
+    "MysteryScenario",
     "NotifyMessage",
     "PendingChange",
     "PredictorChoice",
@@ -117,6 +126,7 @@ __all__ = [
     "RectificationEvidence",
     "RectificationSubmission",
     "RectificationTask",
+    "RemoteCheck",
     "ServiceStandard",
     "Staff",
     "StaffRole",

@@ -190,7 +190,7 @@ def customer_page(path: str) -> bool:
     """Ticket, complaint, pre-fill and survey pages for customers; /complaints (staff pages)
     is not one."""
     return path == "/complaint" or path.startswith(
-        ("/api/v1/public/", "/t/", "/complaint/", "/prefill/", "/s/")
+        ("/api/v1/public/", "/t/", "/complaint/", "/prefill/", "/s/", "/m/")
     )
 
 
@@ -498,6 +498,7 @@ POST /device/api/v1/lobby/tickets                                   pair   pair 
 POST /device/pair                                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /device/prefill/check                                          pair   pair   pair   pair   pair   pair   pair   ok     403    403
 POST /device/prefill/form                                           pair   pair   pair   pair   pair   pair   pair   ok     403    403
+POST /m/{token}                                                     404    404    404    404    404    404    404    404    404    404
 POST /notifications/{message_id}/read                               404    404    404    404    404    404    in     in     in     in
 POST /prefill/{outlet_code}/check                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /prefill/{outlet_code}/form                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
@@ -527,6 +528,11 @@ POST /supervision/misconduct/{case_id}/findings                     404    404  
 POST /supervision/misconduct/{case_id}/investigate                  404    404    404    404    404    404    in     in     in     in
 POST /supervision/misconduct/{case_id}/rectification                404    404    404    404    404    404    in     in     in     in
 POST /supervision/misconduct/{case_id}/sanctions                    404    404    404    404    404    404    in     in     in     in
+POST /supervision/plans                                             ok     403    403    403    403    403    in     in     in     in
+POST /supervision/plans/mystery/assignments                         ok     403    403    403    403    403    in     in     in     in
+POST /supervision/plans/mystery/scenarios                           ok     403    403    403    403    403    in     in     in     in
+POST /supervision/plans/remote                                      ok     403    403    403    403    403    in     in     in     in
+POST /supervision/plans/spot                                        ok     403    403    403    403    403    in     in     in     in
 POST /supervision/standards                                         ok     403    403    403    403    403    in     in     in     in
 """  # noqa: E501
 

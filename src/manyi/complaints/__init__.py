@@ -1,8 +1,9 @@
 """Complaints: intake, classification, routing, regulatory deadlines, escalation (督办).
 
 Other features may use its pure rules (`domain`: the working-day calendar `workcal`, the upload
-file checks `files`); the application wires its pages, its deadline scan (a worker job) and its
+file checks `files`) and read `facts` (complaint counts per unit, no personal data: supervision's
+spot-check sampler); the application wires its pages, its deadline scan (a worker job) and its
 commands.
 """
 
-PUBLIC: tuple[str, ...] = ("domain",)
+PUBLIC: tuple[str, ...] = ("domain", "facts")

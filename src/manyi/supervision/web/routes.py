@@ -10,10 +10,14 @@ def build_router() -> APIRouter:
         bulletin_pages,
         inspection_pages,
         misconduct_pages,
+        mystery_pages,
+        plans,
         rectification,
         rectification_new,
         rectification_task,
+        remote,
         scorecard_page,
+        shopper,
         standards_page,
     )
 
@@ -28,6 +32,11 @@ def build_router() -> APIRouter:
     router.include_router(inspection_pages.router)
     router.include_router(scorecard_page.router)
     router.include_router(standards_page.router)
+    # Inspection plans: scheduled plans, spot checks, mystery shopping, remote checks.
+    router.include_router(plans.router)
+    router.include_router(mystery_pages.router)
+    router.include_router(remote.router)
+    router.include_router(shopper.router)
     return router
 
 
