@@ -49,6 +49,7 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.supervision.stars_tables import StarNomination, StarProgramme
 from manyi.worker_leases import WorkerLease
 
 __all__ = [
@@ -92,6 +93,8 @@ __all__ = [
     "RatingPrompt",
     "Staff",
     "StaffRole",
+    "StarNomination",
+    "StarProgramme",
     "SurveyDefinitionRow",
     "SurveyInvitation",
     "SurveyRule",

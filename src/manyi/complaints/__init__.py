@@ -1,7 +1,8 @@
 """Complaints: intake, classification, routing, regulatory deadlines, escalation (督办).
 
-Other features import nothing of complaints; the application wires its pages, its deadline scan
-(a worker job) and its commands.
+Other features may read the number of complaints naming a staff member (`facts`, for
+supervision's service stars); the application wires its pages, its deadline scan (a worker job)
+and its commands.
 """
 
-PUBLIC: tuple[str, ...] = ()
+PUBLIC: tuple[str, ...] = ("facts",)

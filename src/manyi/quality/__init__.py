@@ -16,8 +16,9 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
   (versions, rules, invitations, answers), `survey_scan` (the worker job that invites),
   `web/survey_page` (the customer's page `/s/{token}`).
 
-Other features may use the pure measures (`domain`); everything else is wired by the
+Other features may use the pure measures (`domain`) and the per-teller satisfaction counts
+(`teller_facts`, read by supervision's service stars); everything else is wired by the
 composition roots. docs/quality.md explains the measures and the file and JSON contracts.
 """
 
-PUBLIC = ("domain",)
+PUBLIC = ("domain", "teller_facts")

@@ -6,7 +6,10 @@ from fastapi import APIRouter
 
 
 def build_router() -> APIRouter:
+    from manyi.supervision.web import stars
+
     router = APIRouter(include_in_schema=False)
+    router.include_router(stars.router)  # service stars (sup-stars)
     return router
 
 
