@@ -27,6 +27,7 @@ from manyi.notify import jobs as notify_jobs
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import survey_scan
+from manyi.supervision import jobs as supervision_jobs
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -43,13 +44,14 @@ app.add_typer(lobby_cli.app, name="lobby")
 lobby_cli.app.command("export-events")(cli_waits.export_events)
 app.add_typer(notify_cli.app, name="notify")
 app.command("worker")(worker.worker_command)
-# What `manyi worker` runs each round, in this order: the complaint scan first, so its warnings
-# go out with this round's notifications.
+# What `manyi worker` runs each round, in this order: the complaint scan and the rectification
+# ladder first, so their warnings go out with this round's notifications.
 # Commands that issue tickets use the wait predictor each outlet's history chose.
 lobby_adapters.register()
 worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,
+    *supervision_jobs.JOBS,
     *notify_jobs.JOBS,
     *forecast_jobs.JOBS,
     *counter_jobs.JOBS,

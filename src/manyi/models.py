@@ -49,6 +49,12 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.supervision.rectification_tables import (
+    RectificationEscalation,
+    RectificationEvidence,
+    RectificationSubmission,
+    RectificationTask,
+)
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
 from manyi.worker_leases import WorkerLease
 
@@ -91,6 +97,10 @@ __all__ = [
     "RateLimitHit",
     "Rating",
     "RatingPrompt",
+    "RectificationEscalation",
+    "RectificationEvidence",
+    "RectificationSubmission",
+    "RectificationTask",
     "Staff",
     "StaffRole",
     "StarNomination",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.db import Base, UTCDateTime
@@ -15,6 +15,8 @@ class AuditEvent(Base):
     UPDATE and DELETE); the hash chain shows it if someone bypasses that."""
 
     __tablename__ = "audit_events"
+    # A record's history (a rectification task's timeline) is read by entity.
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)

@@ -9,48 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi.complaints.access import Caller
+
+# Re-exported: the file rules moved to the pure `domain.files`, shared with other features.
+from manyi.complaints.domain.files import KINDS as KINDS
+from manyi.complaints.domain.files import MAX_BYTES as MAX_BYTES
+from manyi.complaints.domain.files import clean_filename as clean_filename
+from manyi.complaints.domain.files import sniff as sniff
 from manyi.complaints.domain.model import Action, State, next_state
 from manyi.complaints.tables import Complaint, ComplaintAttachment
 from manyi.complaints.timeline import record
 from manyi.errors import InvalidInput, NotFound
 
-MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_CASE = 10
-KINDS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/webp": ".webp",
-    "application/pdf": ".pdf",
-}
-
-
-def sniff(data: bytes) -> str | None:
-    """The content type from the file's signature, or None when it is not one we keep."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
 
 
 def store_path(var_dir: Path, sha256: str) -> Path:
     return var_dir / "complaints" / sha256[:2] / sha256
-
-
-def clean_filename(name: str) -> str:
-    base = os.path.basename(name.replace("\\", "/")).strip() or "attachment"
-    return "".join(ch for ch in base if ch.isprintable())[:200]
 
 
 def attach(
