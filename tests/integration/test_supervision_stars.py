@@ -1,0 +1,240 @@
+"""Service stars end to end below the web: a programme saved by head office, candidates scored at
+an outlet, a nomination through the branch step and the head-office step, the quota, refusals
+that store nothing, the data scope, the audit chain and the badge the lobby shows."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from manyi import audit
+from manyi.audit.tables import AuditEvent
+from manyi.db import Database
+from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from manyi.org import staff as staff_service
+from manyi.org.model import Role
+from manyi.org.tables import Staff
+from manyi.supervision import lobby_adapters, stars, stars_steps
+from manyi.supervision.stars_tables import StarNomination, StarProgramme
+from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, Bank
+from tests.stars_helpers import head_office, programme_definition, serve
+
+NOW = FIXED_NOW
+
+
+def actor(db: Database, username: str) -> tuple[audit.Actor, str]:
+    with db.session() as session:
+        person = session.scalars(select(Staff).where(Staff.username == username)).one()
+        return (
+            audit.Actor(person.id, username, person.unit_id, person.unit.path),
+            person.unit.level,
+        )
+
+
+@pytest.fixture
+def stars_bank(db: Database, bank: Bank) -> Bank:
+    """The bank with branch approvers (a branch head at BR-A and at BR-B), a second teller at
+    OUT-A, served tickets and the 2026Q4 programme (quota: one star for BR-A)."""
+    with db.session() as session:
+        for username, unit in (
+            ("br.head.a", "BR-A"),
+            ("br.head.b", "BR-B"),
+            ("teller.a2", "OUT-A"),
+        ):
+            role = Role.TELLER if username.startswith("teller") else Role.BRANCH_HEAD
+            person = staff_service.create_staff(
+                session,
+                SYSTEM,
+                username=username,
+                display_name=username,
+                unit_id=bank.unit(unit),
+                roles=[role],
+                password=PASSWORD,
+            )
+            bank.staff[username] = person.id
+    serve(db, bank.unit("OUT-A"), bank.staff["teller_a"], 40)
+    serve(db, bank.unit("OUT-A"), bank.staff["teller.a2"], 30, first_seq=100)
+    bank.units["programme"] = head_office(db, quotas={"BR-A": 1})
+    return bank
+
+
+def nominate(db: Database, bank: Bank, teller: str, **changes: object) -> int:
+    who, level = actor(db, "head.a")
+    with db.session() as session:
+        row = stars_steps.nominate(
+            session,
+            who,
+            level=level,
+            programme_id=bank.unit("programme"),
+            staff_id=bank.staff.get(teller) or bank.staff[teller.replace(".", "_")],
+            praise=int(changes.get("praise", 2)),  # type: ignore[call-overload]
+            note="",
+            now=NOW,
+        )
+        return row.id
+
+
+def approve(db: Database, username: str, nomination_id: int) -> str:
+    who, level = actor(db, username)
+    with db.session() as session:
+        row = stars_steps.approve(session, who, level=level, nomination_id=nomination_id, now=NOW)
+        return row.state
+
+
+def count(db: Database, table: type) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_candidates_are_scored_and_explained(db: Database, stars_bank: Bank) -> None:
+    with db.session() as session:
+        row = session.get_one(StarProgramme, stars_bank.unit("programme"))
+        outlet = stars.outlet_in_scope(session, "OUT-A", "/")
+        found = {c.username: c for c in stars.candidates(session, row, outlet)}
+    first = found["teller.a"].assessment
+    assert first.eligible
+    lines = {line.criterion.value: line for line in first.lines}
+    # 40 served of a target of 40: full marks on volume; no complaint; no pad answer yet.
+    assert lines["volume"].raw == "40" and lines["volume"].score == 100.0
+    assert lines["complaints"].score == 100.0 and not lines["pad"].has_data
+    assert first.total == 60.0 and first.level is None  # below the lowest level (70)
+    assert found["teller.a2"].assessment.total == pytest.approx(52.5)
+    assert "head.a" not in found  # not a teller, served nobody
+
+
+def test_a_star_goes_through_the_branch_then_head_office(db: Database, stars_bank: Bank) -> None:
+    # Praise lifts teller.a to a level (target 5: four praises = 80 points on that criterion).
+    head_office_id = stars_bank.unit("programme")
+    with db.session() as session:
+        row = session.get_one(StarProgramme, head_office_id)
+        row.definition = programme_definition(
+            quotas={"BR-A": 1},
+            criteria=[
+                {"criterion": "volume", "weight": 50, "target": 40},
+                {"criterion": "praise", "weight": 50, "target": 5},
+            ],
+        )
+    nomination = nominate(db, stars_bank, "teller.a", praise=4)
+    # Head office cannot act before the branch.
+    with pytest.raises(InvalidInput) as early:
+        approve(db, "admin", nomination)
+    assert early.value.error_code == "wrong_step"
+    # A branch outside the outlet's subtree does not see it.
+    with pytest.raises(NotFound):
+        approve(db, "br.head.b", nomination)
+    # An outlet cannot approve.
+    with pytest.raises(Forbidden):
+        approve(db, "head.a", nomination)
+    assert approve(db, "br.head.a", nomination) == "branch_approved"
+    with pytest.raises(InvalidInput):
+        approve(db, "br.head.a", nomination)  # the branch step is taken once
+    assert approve(db, "admin", nomination) == "awarded"
+    with db.session() as session:
+        star = session.get_one(StarNomination, nomination)
+        assert (star.level_code, star.score, str(star.valid_until)) == ("star5", 90.0, "2027-03-31")
+        assert star.explanation["lines"][1] == {
+            "criterion": "praise",
+            "raw": "4",
+            "has_data": True,
+            "score": 80.0,
+            "weight": 50.0,
+            "contribution": 40.0,
+        }
+        actions = session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.entity_type == "star_nomination")
+            .order_by(AuditEvent.seq)
+        ).all()
+        assert actions == [
+            "supervision.star_nominated",
+            "supervision.star_branch_approved",
+            "supervision.star_awarded",
+        ]
+        # The badge the lobby shows: name, staff number, five stars.
+        badge = lobby_adapters.TellerBadges().badge(session, stars_bank.staff["teller_a"], NOW)
+        assert badge is not None
+        assert (badge.name, badge.stars, badge.level_zh) == ("柜员甲", 5, "五星服务明星")
+        assert badge.staff_no == f"{stars_bank.staff['teller_a']:06d}"
+        # A teller without a star still wears name and number.
+        plain = lobby_adapters.TellerBadges().badge(session, stars_bank.staff["teller.a2"], NOW)
+        assert plain is not None and plain.stars == 0
+    # The quota of BR-A (one) is used up: the next nomination stops at the branch step.
+    second = nominate(db, stars_bank, "teller.a2", praise=5)
+    with pytest.raises(InvalidInput) as full:
+        approve(db, "br.head.a", second)
+    assert full.value.error_code == "quota_used"
+
+
+def test_refusals_store_nothing(db: Database, stars_bank: Bank) -> None:
+    before = count(db, StarNomination)
+    with pytest.raises(NotFound):  # a teller of another outlet
+        nominate(db, stars_bank, "teller.b")
+    with pytest.raises(InvalidInput) as low:  # eligible but below the lowest level
+        nominate(db, stars_bank, "teller.a")
+    assert low.value.error_code == "below_levels"
+    who, level = actor(db, "br.head.a")
+    with db.session() as session, pytest.raises(Forbidden):  # a branch does not nominate
+        stars_steps.nominate(
+            session,
+            who,
+            level=level,
+            programme_id=stars_bank.unit("programme"),
+            staff_id=stars_bank.staff["teller_a"],
+            praise=0,
+            note="",
+            now=NOW,
+        )
+    assert count(db, StarNomination) == before
+    # Programmes: bank-wide, head office only; a duplicate code or bad data is refused.
+    who, level = actor(db, "br.head.a")
+    with db.session() as session, pytest.raises(Forbidden):
+        stars.save_programme(session, who, programme_definition(code="X"), NOW, level=level)
+    admin, ho = actor(db, "admin")
+    with db.session() as session, pytest.raises(Conflict):
+        stars.save_programme(session, admin, programme_definition(), NOW, level=ho)
+    with db.session() as session, pytest.raises(InvalidInput):
+        stars.save_programme(
+            session, admin, programme_definition(code="", period="x"), NOW, level=ho
+        )
+    assert count(db, StarProgramme) == 1
+
+
+def test_a_rejection_needs_a_reason_and_is_final(db: Database, stars_bank: Bank) -> None:
+    with db.session() as session:
+        row = session.get_one(StarProgramme, stars_bank.unit("programme"))
+        row.definition = programme_definition(
+            levels=[
+                {
+                    "code": "star3",
+                    "name_zh": "三星服务明星",
+                    "name_en": "Three-star",
+                    "stars": 3,
+                    "min_score": 50,
+                }
+            ]
+        )
+    nomination = nominate(db, stars_bank, "teller.a2")
+    who, level = actor(db, "br.head.a")
+    with db.session() as session, pytest.raises(InvalidInput):
+        stars_steps.reject(session, who, level=level, nomination_id=nomination, reason=" ", now=NOW)
+    with db.session() as session:
+        stars_steps.reject(
+            session, who, level=level, nomination_id=nomination, reason="投诉核实中", now=NOW
+        )
+    with db.session() as session:
+        star = session.get_one(StarNomination, nomination)
+        assert (star.state, star.rejected_step, star.rejection_reason) == (
+            "rejected",
+            "branch",
+            "投诉核实中",
+        )
+    with pytest.raises(Conflict):  # once per teller and period
+        nominate(db, stars_bank, "teller.a2")
+    with pytest.raises(InvalidInput):
+        approve(db, "admin", nomination)
+    # A programme with nominations can no longer change.
+    admin, ho = actor(db, "admin")
+    with db.session() as session, pytest.raises(Conflict):
+        stars.save_programme(
+            session, admin, programme_definition(), NOW, level=ho, programme_id=star.programme_id
+        )
