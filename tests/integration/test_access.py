@@ -120,6 +120,8 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "change_id": {"A": 1, "B": 2},
         "version": {"A": 1, "B": 1},
         "trigger": {"A": "ticket", "B": "complaint"},
+        "programme_id": {"A": 1, "B": 2},
+        "nomination_id": {"A": 1, "B": 2},
     }
     return ids
 
@@ -453,6 +455,10 @@ POST /quality/survey-rules                                          ok     403  
 POST /quality/surveys/{trigger}                                     ok     403    403    403    403    403    in     in     in     in
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /supervision/stars/nominations/{nomination_id}/approve         404    403    403    403    403    403    in     in     in     in
+POST /supervision/stars/nominations/{nomination_id}/reject          ok     403    403    403    403    403    in     in     in     in
+POST /supervision/stars/programmes                                  ok     403    403    403    403    403    in     in     in     in
+POST /supervision/stars/programmes/{programme_id}/nominations       ok     403    ok     403    403    ok     in     in     in     in
 POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
 """  # noqa: E501
 
