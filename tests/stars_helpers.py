@@ -12,7 +12,7 @@ from manyi.db import Database
 from manyi.lobby.tables import LobbyService, LobbyTicket
 from manyi.org.tables import Staff
 from manyi.supervision import stars
-from manyi.supervision.domain import stars as rules
+from manyi.supervision.domain import star_definitions as definitions
 from tests.conftest import FIXED_NOW
 from tests.lobby_helpers import configure
 
@@ -20,7 +20,7 @@ DAY = FIXED_NOW.date()
 
 
 def programme_definition(**changes: Any) -> dict[str, Any]:
-    data = rules.default_definition(DAY)
+    data = definitions.default_definition(DAY)
     data["eligibility"]["min_served"] = 20
     data["criteria"] = [
         {"criterion": "pad", "weight": 40},

@@ -182,12 +182,17 @@ def demo_seed(
     with database.session() as session:
         answers = demo_quality.seed(session, utcnow())
         ratings = demo_pad.seed(session, utcnow())
+    from manyi.supervision import demo_stars
+
+    with database.session() as session:
+        awarded = demo_stars.seed(session, utcnow())  # after the pad's history it scores
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
     )
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
+    typer.echo(f"service stars: {awarded} stars awarded in this quarter's programme")
     if not quiet:
         print_demo_sign_ins(settings)
         typer.echo("demo customers of the simulated core (card, PIN) for the counter:")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from manyi.errors import InvalidInput
+from manyi.supervision.domain import star_definitions as definitions
 from manyi.supervision.domain import stars as rules
 from manyi.supervision.domain.stars import Criterion, Facts, NominationState, PeriodKind
 
@@ -16,13 +17,13 @@ TODAY = dt.date(2026, 11, 30)
 
 
 def definition(**changes: Any) -> dict[str, Any]:
-    data = rules.default_definition(TODAY)
+    data = definitions.default_definition(TODAY)
     data.update(changes)
     return data
 
 
 def test_the_default_programme_is_the_quarter_of_today() -> None:
-    programme = rules.parse_programme(definition())
+    programme = definitions.parse_programme(definition())
     assert (programme.code, programme.starts_on, programme.ends_on) == (
         "2026Q4",
         dt.date(2026, 10, 1),
@@ -46,7 +47,7 @@ def test_periods() -> None:
 
 
 def test_the_worked_example_of_the_docstring() -> None:
-    programme = rules.parse_programme(
+    programme = definitions.parse_programme(
         definition(
             criteria=[
                 {"criterion": "pad", "weight": 40},
@@ -67,7 +68,7 @@ def test_the_worked_example_of_the_docstring() -> None:
 
 
 def test_a_missing_source_drops_out_and_the_rest_is_rescaled() -> None:
-    programme = rules.parse_programme(
+    programme = definitions.parse_programme(
         definition(
             criteria=[
                 {"criterion": "pad", "weight": 50},
@@ -85,7 +86,7 @@ def test_a_missing_source_drops_out_and_the_rest_is_rescaled() -> None:
 
 
 def test_scores_are_capped_between_0_and_100() -> None:
-    programme = rules.parse_programme(definition())
+    programme = definitions.parse_programme(definition())
     facts = Facts(served=10_000, complaints=50, praise=99, inspection=120.0)
     lines = {line.criterion: line.score for line in rules.assess(programme, facts).lines}
     assert lines[Criterion.VOLUME] == 100.0
@@ -96,7 +97,7 @@ def test_scores_are_capped_between_0_and_100() -> None:
 
 
 def test_eligibility_reasons() -> None:
-    programme = rules.parse_programme(definition())
+    programme = definitions.parse_programme(definition())
     result = rules.assess(
         programme, Facts(served=10, complaints=3, severe_misconduct=1, roles=("lobby_manager",))
     )
@@ -110,7 +111,7 @@ def test_eligibility_reasons() -> None:
 
 
 def test_ranking_puts_eligible_candidates_first() -> None:
-    programme = rules.parse_programme(definition())
+    programme = definitions.parse_programme(definition())
     strong_but_new = rules.assess(programme, Facts(served=100, pad_n=50, pad_top2=50))
     eligible = rules.assess(programme, Facts(served=300, pad_n=50, pad_top2=40))
     assert [i for i, _ in rules.ranked([(1, strong_but_new), (2, eligible)])] == [2, 1]
@@ -134,12 +135,12 @@ def test_ranking_puts_eligible_candidates_first() -> None:
 )
 def test_a_bad_definition_is_refused_naming_the_fault(change: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
-        rules.parse_programme(definition(**change))
+        definitions.parse_programme(definition(**change))
     assert field in (refused.value.field, refused.value.params.get("where"))
 
 
 def test_quota_and_step_order() -> None:
-    programme = rules.parse_programme(definition(default_quota=2, quotas={"BR-A": 1}))
+    programme = definitions.parse_programme(definition(default_quota=2, quotas={"BR-A": 1}))
     rules.check_quota(programme, "BR-B", 1)
     with pytest.raises(InvalidInput, match="quota of 1 stars for branch BR-A"):
         rules.check_quota(programme, "BR-A", 1)

@@ -21,27 +21,9 @@ from manyi.supervision import stars, stars_facts
 from manyi.supervision.domain import stars as rules
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
 
-REASONS: dict[str, tuple[str, str]] = {
-    "not_role": ("不是{n}岗位", "not in the {n} role"),
-    "served_below": ("服务量未达到{n}笔", "fewer than {n} tickets served"),
-    "complaints_above": ("投诉超过{n}件", "more than {n} complaints"),
-    "severe_misconduct": ("有严重违规记录", "a severe misconduct case"),
-}
-
 
 def staff_no(staff_id: int) -> str:
     return f"{staff_id:06d}"
-
-
-def reason_texts(reasons: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The eligibility reasons (`domain.stars`) in Chinese and in English."""
-    zh, en = [], []
-    for reason in reasons:
-        code, _sep, value = reason.partition(":")
-        texts = REASONS.get(code, (code, code))
-        zh.append(texts[0].format(n=value))
-        en.append(texts[1].format(n=value))
-    return tuple(zh), tuple(en)
 
 
 def current_award(
@@ -95,7 +77,7 @@ class TellerBadges:
                 StarNomination.programme_id == row.id, StarNomination.staff_id == teller_id
             )
         )
-        zh, en = reason_texts(assessment.reasons)
+        zh, en = rules.reason_texts(assessment.reasons)
         lines = tuple(
             ports.ProgressLine(
                 *rules.CRITERION_NAMES[line.criterion],

@@ -19,12 +19,13 @@ from manyi.org.model import UnitLevel, check_bank_wide_settings, path_in_scope
 from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit
 from manyi.supervision import stars_facts
+from manyi.supervision.domain import star_definitions as definitions
 from manyi.supervision.domain import stars as rules
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
 
 
 def programme_of(row: StarProgramme) -> rules.Programme:
-    return rules.parse_programme(row.definition)
+    return definitions.parse_programme(row.definition)
 
 
 def programmes(session: Session) -> list[StarProgramme]:
@@ -69,7 +70,7 @@ def save_programme(
     """Create a programme, or replace one's definition while nobody has been nominated in it
     (afterwards the nominations' explanations would no longer match). Head office only."""
     check_bank_wide_settings(level)
-    programme = rules.parse_programme(data)
+    programme = definitions.parse_programme(data)
     clash = session.scalar(select(StarProgramme.id).where(StarProgramme.code == programme.code))
     if clash is not None and clash != programme_id:
         raise Conflict("a star programme {code} exists already", "code", code=programme.code)
@@ -150,8 +151,18 @@ def candidates(session: Session, row: StarProgramme, outlet: Unit) -> list[Candi
             )
         )
     }
+    # A nominated teller's praise is the count the outlet entered.
     assessed = [
-        (staff_id, rules.assess(programme, facts, found.available))
+        (
+            staff_id,
+            rules.assess(
+                programme,
+                rules.with_praise(facts, nominated[staff_id].praise)
+                if staff_id in nominated
+                else facts,
+                found.available,
+            ),
+        )
         for staff_id, facts in found.facts.items()
     ]
     return [

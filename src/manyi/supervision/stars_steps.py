@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi import audit, notify
-from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound, Term
 from manyi.org.model import UnitLevel, path_in_scope
 from manyi.org.tables import Staff, Unit
 from manyi.supervision import stars, stars_facts
@@ -91,17 +91,17 @@ def nominate(
             "staff",
             name=staff.display_name,
             code=row.code,
-            state=taken,
+            state=Term(f"star:{taken}"),
         )
     facts, available = stars_facts.teller_facts_for(session, programme, staff)
-    assessment = rules.assess(programme, _with_praise(facts, praise), available)
+    assessment = rules.assess(programme, rules.with_praise(facts, praise), available)
     if not assessment.eligible:
         raise InvalidInput(
             "{name} is not eligible: {reasons}",
             "staff",
             error_code="ineligible",
             name=staff.display_name,
-            reasons=", ".join(assessment.reasons),
+            reasons=", ".join(rules.reason_texts(assessment.reasons)[1]),
         )
     if assessment.level is None:
         raise InvalidInput(
@@ -141,12 +141,6 @@ def nominate(
         praise=praise,
     )
     return nomination
-
-
-def _with_praise(facts: rules.Facts, praise: int) -> rules.Facts:
-    values = {name: getattr(facts, name) for name in rules.Facts.__dataclass_fields__}
-    values["praise"] = praise
-    return rules.Facts(**values)
 
 
 def _load(session: Session, actor: audit.Actor, nomination_id: int) -> StarNomination:

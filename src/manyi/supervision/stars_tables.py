@@ -27,7 +27,7 @@ NOMINATION_STATES = "'nominated', 'branch_approved', 'awarded', 'rejected'"
 
 class StarProgramme(Base):
     """A star programme: its period and its definition (eligibility, criteria and weights,
-    levels, quotas) as head office wrote it (`domain.stars.parse_programme` reads it)."""
+    levels, quotas) as head office wrote it (`domain.star_definitions.parse_programme` reads it)."""
 
     __tablename__ = "star_programmes"
     __table_args__ = (

@@ -15,7 +15,8 @@ from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel
 from manyi.parsing import ascii_int
-from manyi.supervision import lobby_adapters, stars, stars_steps
+from manyi.supervision import stars, stars_steps
+from manyi.supervision.domain import star_definitions as definitions
 from manyi.supervision.domain import stars as rules
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -96,7 +97,7 @@ def stars_page(
                 session, principal.unit_path, states=(S.AWARDED,), programme_id=row.id
             ),
             "quotas": stars.quota_use(session, row, principal.unit_path),
-            "reasons": lobby_adapters.reason_texts,
+            "reasons": rules.reason_texts,
         }
     )
     return render(request, "supervision/stars.html", context)
@@ -169,7 +170,7 @@ def nomination_page(
         "may_decide": may_decide,
         "step": "branch" if step is S.NOMINATED else "ho",
         "criteria_names": _criteria_names(lang),
-        "reasons": lobby_adapters.reason_texts,
+        "reasons": rules.reason_texts,
         "done": request.query_params.get("done", ""),
     }
     return render(request, "supervision/star_nomination.html", context)
@@ -224,7 +225,7 @@ def _editor(
     _ = translator(request_language(request))
     rows = stars.programmes(session)
     texts = {r.id: json.dumps(r.definition, ensure_ascii=False, indent=2) for r in rows}
-    fresh = rules.default_definition(utcnow().date())
+    fresh = definitions.default_definition(utcnow().date())
     context = {
         "title": _("Star programmes"),
         "rows": rows,
