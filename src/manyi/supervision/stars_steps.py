@@ -30,6 +30,8 @@ from manyi.supervision.domain import stars as rules
 from manyi.supervision.stars_tables import StarNomination
 
 NOTE_MAX = 500
+# The teller's inbox message (an English message id, its parameters in the message's data).
+AWARDED_SUBJECT = "You are a service star of {code}: {level}"
 PRAISE_MAX = 999
 S = rules.NominationState
 
@@ -201,10 +203,17 @@ def approve(
             session,
             channel="in_app",
             recipient_staff_id=row.staff_id,
-            subject=f"您获评{level_row.name_zh if level_row else row.level_code}",
-            body=f"{programme_row.name_zh}：总行已批准，星级标识将在窗口评价器上显示。",
+            subject=AWARDED_SUBJECT,
+            body=programme_row.name_zh,
             now=now,
             unit_id=row.outlet_id,
+            data={
+                "subject_params": {
+                    "level": level_row.name_zh if level_row else row.level_code,
+                    "code": programme_row.code,
+                },
+                "url": "/lobby/console",
+            },
             created_by_id=actor.id,
             dedupe_key=f"star-awarded:{row.id}",
         )
