@@ -71,12 +71,15 @@ class TellerBadges:
             return None
         programme = stars.programme_of(row)
         facts, available = stars_facts.teller_facts_for(session, programme, staff)
-        assessment = rules.assess(programme, facts, available)
-        state = session.scalar(
-            select(StarNomination.state).where(
+        nominated = session.execute(
+            select(StarNomination.state, StarNomination.praise).where(
                 StarNomination.programme_id == row.id, StarNomination.staff_id == teller_id
             )
-        )
+        ).one_or_none()
+        state = None
+        if nominated is not None:  # the praise the outlet counted when it nominated
+            state, facts = nominated[0], rules.with_praise(facts, nominated[1])
+        assessment = rules.assess(programme, facts, available)
         zh, en = rules.reason_texts(assessment.reasons)
         lines = tuple(
             ports.ProgressLine(

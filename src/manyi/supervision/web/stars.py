@@ -182,14 +182,15 @@ def approve(
     principal: Principal = require(Permission.STARS_APPROVE),
     session: Session = DbSession,
 ) -> Response:
-    stars_steps.approve(
+    row = stars_steps.approve(
         session,
         principal.actor,
         level=principal.unit_level,
         nomination_id=nomination_id,
         now=utcnow(),
     )
-    return RedirectResponse(f"{PAGE}/nominations/{nomination_id}?done=approved", status_code=303)
+    done = "awarded" if row.state == S.AWARDED.value else "approved"
+    return RedirectResponse(f"{PAGE}/nominations/{nomination_id}?done={done}", status_code=303)
 
 
 @router.post(PAGE + "/nominations/{nomination_id}/reject")
