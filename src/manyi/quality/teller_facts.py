@@ -27,9 +27,18 @@ def by_teller(
 ) -> dict[int, TellerSatisfaction]:
     """{teller staff id: their pad and survey counts} in the subtree, `start`..`end` inclusive
     (local dates of the zone `tz`). Answers about no teller are left out."""
-    window = {"tz": tz, "scope_path": scope_path, "start": start, "end": end}
-    pad = breakdown.grouped(session, breakdown.Source.PAD, breakdown.Key.TELLER, **window)
-    surveys = breakdown.grouped(session, breakdown.Source.SURVEYS, breakdown.Key.TELLER, **window)
+    pad, surveys = (
+        breakdown.grouped(
+            session,
+            source,
+            breakdown.Key.TELLER,
+            tz=tz,
+            scope_path=scope_path,
+            start=start,
+            end=end,
+        )
+        for source in (breakdown.Source.PAD, breakdown.Source.SURVEYS)
+    )
     result: dict[int, TellerSatisfaction] = {}
     for teller in (set(pad) | set(surveys)) - {None}:
         p, s = pad.get(teller), surveys.get(teller)

@@ -51,8 +51,8 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
     since = local_start(programme.starts_on, tz)
     until = local_start(programme.ends_on + dt.timedelta(days=1), tz)
     people = _people(session, outlet.id)
-    served = dict(
-        session.execute(
+    served: dict[int, int] = dict(
+        session.execute(  # type: ignore[arg-type]
             select(LobbyTicket.teller_id, func.count())
             .where(
                 LobbyTicket.outlet_id == outlet.id,
@@ -66,15 +66,15 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
     )
     # Someone who served at the outlet without the teller role (a lobby manager at a counter)
     # is listed too: the eligibility rule says why they cannot be nominated.
-    people.update(_named(session, [int(i) for i in served if int(i) not in people]))
+    people.update(_named(session, [i for i in served if i not in people]))
     satisfaction = teller_facts.by_teller(
         session, scope_path=outlet.path, tz=tz, start=programme.starts_on, end=programme.ends_on
     )
     complaints = complaint_facts.naming_staff(session, list(people), since=since, until=until)
-    inspection = inspection_score(session, outlet.id, since, until)
+    inspected, inspection = inspection_score(session, outlet.id, since, until)
     misconduct = _misconduct_reader()
     available = set(Criterion)
-    if inspection is _MISSING:
+    if not inspected:
         available.discard(Criterion.INSPECTION)
     result: dict[int, Facts] = {}
     for staff_id, (_username, _name, roles) in people.items():
@@ -86,7 +86,7 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
             survey_n=sat.survey_n,
             survey_top2=sat.survey_top2,
             complaints=complaints.get(staff_id, 0),
-            inspection=None if inspection is _MISSING else inspection,  # type: ignore[arg-type]
+            inspection=inspection,
             severe_misconduct=misconduct(session, staff_id, programme) if misconduct else 0,
             roles=roles,
         )
@@ -128,7 +128,6 @@ def teller_facts_for(
 
 # --- the other parts' data, when present -----------------------------------------------------
 
-_MISSING: Any = object()
 _tables: dict[str, Table] = {}
 
 
@@ -146,17 +145,17 @@ def _table(session: Session, name: str) -> Table | None:
 
 def inspection_score(
     session: Session, outlet_id: int, since: dt.datetime, until: dt.datetime
-) -> float | None:
-    """The mean score of the outlet's submitted inspection visits in the period: None when it
-    had none, `_MISSING` when this database records no inspections (or not in a known shape)."""
+) -> tuple[bool, float | None]:
+    """(whether this database records inspections in a known shape, the mean score of the
+    outlet's submitted inspection visits in the period or None when it had none)."""
     table = _table(session, INSPECTION_TABLE)
     if table is None:
-        return _MISSING  # type: ignore[no-any-return]
+        return False, None
     columns = table.c
     outlet_col = next((columns[n] for n in _OUTLET_COLUMNS if n in columns), None)
     day_col = next((columns[n] for n in _DAY_COLUMNS if n in columns), None)
     if outlet_col is None or day_col is None or "score" not in columns or "state" not in columns:
-        return _MISSING  # type: ignore[no-any-return]
+        return False, None
     low: Any = since if day_col.name.endswith("_at") else since.date()
     high: Any = until if day_col.name.endswith("_at") else until.date()
     value = session.scalar(
@@ -168,7 +167,7 @@ def inspection_score(
             day_col < high,
         )
     )
-    return None if value is None else float(value)
+    return True, None if value is None else float(value)
 
 
 MisconductReader = Callable[[Session, int, Programme], int]

@@ -116,7 +116,7 @@ def parse_programme(data: Any) -> Programme:
         raise InvalidInput("the programme must be a JSON object", "definition")
     code = _text(data, "code", "programme", 20)
     try:
-        kind = PeriodKind(data.get("period"))
+        kind = PeriodKind(str(data.get("period")))
         first = dt.date.fromisoformat(str(data.get("starts_on")))
     except ValueError:
         raise InvalidInput(
@@ -169,7 +169,7 @@ def _criteria(raw: Any) -> tuple[CriterionRule, ...]:
         if not isinstance(item, dict):
             raise InvalidInput("programme: each criterion must be an object", "criteria")
         try:
-            criterion = Criterion(item.get("criterion"))
+            criterion = Criterion(str(item.get("criterion")))
         except ValueError:
             names = ", ".join(c.value for c in Criterion)
             raise InvalidInput(

@@ -1,6 +1,7 @@
 """Service stars (服务明星, 挂牌上岗): the programme, how a teller's score is computed and
-explained, and the approval steps' checks (its JSON form is read in `star_definitions`). Pure: the facts (counts and sums read from the lobby, quality, complaints and
-inspections) come in as arguments, and so does `today`.
+explained, and the approval steps' checks (its JSON form is read in `star_definitions`). Pure:
+the facts (counts and sums read from the lobby, quality, complaints and inspections) come in as
+arguments, and so does `today`.
 
 A programme names a period (a quarter or a year), who is eligible, the criteria with their
 weights, the levels and the quota of stars per tier-1 branch. Each criterion turns a raw fact
