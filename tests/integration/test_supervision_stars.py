@@ -14,7 +14,7 @@ from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.org.tables import Staff
-from manyi.supervision import lobby_adapters, stars, stars_steps
+from manyi.supervision import lobby_adapters, stars, stars_facts, stars_steps
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
 from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, Bank
 from tests.stars_helpers import head_office, programme_definition, serve
@@ -238,3 +238,45 @@ def test_a_rejection_needs_a_reason_and_is_final(db: Database, stars_bank: Bank)
         stars.save_programme(
             session, admin, programme_definition(), NOW, level=ho, programme_id=star.programme_id
         )
+
+
+class _Removal:
+    def __init__(self, effective_on: object) -> None:
+        self.effective_on = effective_on
+
+
+def test_a_sanction_removing_the_star_bars_the_teller_and_takes_the_badge(
+    db: Database, stars_bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The misconduct part answers `sanctions_removing_star`; here a stand-in module does."""
+    import sys
+    import types
+
+    fake = types.ModuleType(stars_facts.MISCONDUCT_MODULE)
+    removals: dict[int, list[_Removal]] = {}
+    fake.sanctions_removing_star = lambda session, staff_id, period: [  # type: ignore[attr-defined]
+        r for r in removals.get(staff_id, []) if r.effective_on <= period.end
+    ]
+    monkeypatch.setitem(sys.modules, stars_facts.MISCONDUCT_MODULE, fake)
+    with db.session() as session:
+        row = session.get_one(StarProgramme, stars_bank.unit("programme"))
+        row.definition = programme_definition(
+            criteria=[{"criterion": "volume", "weight": 1, "target": 20}]
+        )
+    nomination = nominate(db, stars_bank, "teller.a")
+    approve(db, "br.head.a", nomination)
+    approve(db, "admin", nomination)
+    teller = stars_bank.staff["teller_a"]
+    badges = lobby_adapters.TellerBadges()
+    with db.session() as session:
+        assert badges.badge(session, teller, NOW).stars == 5  # type: ignore[union-attr]
+    removals[teller] = [_Removal(NOW.date())]  # a sanction takes effect today
+    with db.session() as session:
+        badge = badges.badge(session, teller, NOW)
+        assert badge is not None and badge.stars == 0 and badge.name == "柜员甲"
+        outlet = stars.outlet_in_scope(session, "OUT-A", "/")
+        found = {
+            c.username: c
+            for c in stars.candidates(session, session.get_one(StarProgramme, row.id), outlet)
+        }
+    assert found["teller.a"].assessment.reasons == ("severe_misconduct",)

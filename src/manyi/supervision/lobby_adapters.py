@@ -4,8 +4,8 @@ the status page, and the teller's own progress towards a star on the console.
 
 A badge shows every teller's name and staff number; the star level is the highest one awarded
 to them whose validity (`StarNomination.valid_until`, the end of the period after the one it was
-won in) has not ended. manyi keeps no separate staff number: the badge shows the staff
-member's id, six digits (`staff_no`).
+won in) has not ended and that no misconduct sanction has taken away since. manyi keeps no
+separate staff number: the badge shows the staff member's id, six digits (`staff_no`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ def current_award(
     ).all()
     best: tuple[StarNomination, rules.Level | None] | None = None
     for nomination, programme in rows:
+        awarded_on = (
+            nomination.awarded_at.astimezone(dt.UTC).date() if nomination.awarded_at else today
+        )
+        removed = stars_facts.star_removals(session, staff_id, awarded_on, today) or []
+        if any(day >= awarded_on for day in removed):
+            continue  # taken off the star list after the award (a misconduct sanction)
         level = stars.programme_of(programme).level(nomination.level_code)
         if best is None or (level and (best[1] is None or level.stars > best[1].stars)):
             best = (nomination, level)

@@ -1,8 +1,8 @@
 """The facts a star programme scores, read for the tellers of one outlet in the programme's
 period: tickets served (the lobby's tables), the rating pad and survey CSAT per teller
 (`quality.teller_facts`), complaints naming the teller (`complaints.facts`), the outlet's
-inspection scores and severe misconduct cases (supervision's other parts: read only when they
-exist in this database).
+inspection scores and the sanctions that take a teller off the star list (supervision's other
+parts: read only when they exist in this database).
 
 Praise is not measured by manyi (complaints have no compliment kind): the outlet enters it when
 it nominates, so candidates show 0 until then.
@@ -72,7 +72,6 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
     )
     complaints = complaint_facts.naming_staff(session, list(people), since=since, until=until)
     inspected, inspection = inspection_score(session, outlet.id, since, until)
-    misconduct = _misconduct_reader()
     available = set(Criterion)
     if not inspected:
         available.discard(Criterion.INSPECTION)
@@ -87,7 +86,7 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
             survey_top2=sat.survey_top2,
             complaints=complaints.get(staff_id, 0),
             inspection=inspection,
-            severe_misconduct=misconduct(session, staff_id, programme) if misconduct else 0,
+            severe_misconduct=barred(session, staff_id, programme),
             roles=roles,
         )
     names = {i: (p[0], p[1]) for i, p in people.items()}
@@ -170,22 +169,38 @@ def inspection_score(
     return True, None if value is None else float(value)
 
 
-MisconductReader = Callable[[Session, int, Programme], int]
+# A sanction that takes a teller off the star list (the misconduct part's catalogue) bars them
+# for a year from the day it takes effect: in the period it falls in and in any period that
+# starts within a year after it; a star already awarded loses its level from that day.
+REMOVAL_BARS_DAYS = 365
+MISCONDUCT_MODULE = "manyi.supervision.misconduct_queries"
 
 
-def _misconduct_reader() -> MisconductReader | None:
-    """Severe misconduct of a teller in the period, from the misconduct part when it is
-    installed (`supervision.misconduct.sanctions_removing_star`); None otherwise."""
+@dataclass(frozen=True)
+class _Period:
+    start: dt.date
+    end: dt.date
+
+
+def star_removals(
+    session: Session, staff_id: int, start: dt.date, end: dt.date
+) -> list[dt.date] | None:
+    """The days on which sanctions taking the staff member off the star list took effect, on
+    or before `end`; None when the misconduct part is not installed. Read through its
+    `sanctions_removing_star(session, staff_id, period)`, imported when present so that the
+    stars do not depend on it."""
     try:
-        module = importlib.import_module("manyi.supervision.misconduct")
+        module = importlib.import_module(MISCONDUCT_MODULE)
     except ImportError:
         return None
-    query = getattr(module, "sanctions_removing_star", None)
+    query: Callable[..., Any] | None = getattr(module, "sanctions_removing_star", None)
     if query is None:
         return None
+    return [removal.effective_on for removal in query(session, staff_id, _Period(start, end))]
 
-    def read(session: Session, staff_id: int, programme: Programme) -> int:
-        found = query(session, staff_id, (programme.starts_on, programme.ends_on))
-        return len(found) if isinstance(found, list | tuple) else int(bool(found))
 
-    return read
+def barred(session: Session, staff_id: int, programme: Programme) -> int:
+    """How many star-removing sanctions bar the teller from this programme."""
+    days = star_removals(session, staff_id, programme.starts_on, programme.ends_on) or []
+    first = programme.starts_on - dt.timedelta(days=REMOVAL_BARS_DAYS)
+    return sum(1 for day in days if day >= first)

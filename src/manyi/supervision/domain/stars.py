@@ -24,8 +24,9 @@ against a target of 800 (75), one complaint against a target of 4 (75): total
 (40·90 + 30·75 + 30·75) / 100 = 81.0, which is the 四星 level (≥ 80) of the default programme.
 
 A teller is eligible when they hold the role the programme names, served at least
-`min_served` tickets, had at most `max_complaints` complaints and no severe misconduct case
-(when the bank records misconduct). An ineligible teller is still listed with the reasons.
+`min_served` tickets, had at most `max_complaints` complaints and no sanction taking them off
+the star list (when the bank records misconduct; `severe_misconduct` counts those). An
+ineligible teller is still listed with the reasons.
 """
 
 from __future__ import annotations
@@ -306,7 +307,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "not_role": ("不是{n}岗位", "not in the {n} role"),
     "served_below": ("服务量未达到{n}笔", "fewer than {n} tickets served"),
     "complaints_above": ("投诉超过{n}件", "more than {n} complaints"),
-    "severe_misconduct": ("有严重违规记录", "a severe misconduct case"),
+    "severe_misconduct": ("受过取消服务明星资格的处分", "a sanction took them off the star list"),
 }
 
 
