@@ -264,6 +264,8 @@ BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/complaints/settings/experts"): (422, 422, 403, 403, 403),
     ("POST", "/counter/catalogue/deposit"): (422, 403, 403, 403, 403),
     ("POST", "/counter/catalogue/changes/1"): (422, 403, 403, 403, 403),
+    ("GET", "/supervision/stars/programmes"): (200, 200, 403, 403, 403),
+    ("POST", "/supervision/stars/programmes"): (422, 403, 403, 403, 403),
 }
 
 

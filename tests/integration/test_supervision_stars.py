@@ -280,3 +280,37 @@ def test_a_sanction_removing_the_star_bars_the_teller_and_takes_the_badge(
             for c in stars.candidates(session, session.get_one(StarProgramme, row.id), outlet)
         }
     assert found["teller.a"].assessment.reasons == ("severe_misconduct",)
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_the_pages_refuse_bad_input_and_store_nothing(db: Database, stars_bank: Bank) -> None:
+    import json
+
+    from tests.web_helpers import csrf_of, signed_in_client
+
+    admin = signed_in_client(db, "admin")
+    token = csrf_of(admin, "/supervision/stars/programmes")
+    bad_json = admin.post(
+        "/supervision/stars/programmes", data={"csrf_token": token, "body": "{not json"}
+    )
+    assert bad_json.status_code == 422 and "不是有效的 JSON" in bad_json.text
+    unknown = programme_definition(code="2026Y", criteria=[{"criterion": "smiles", "weight": 1}])
+    refused = admin.post(
+        "/supervision/stars/programmes",
+        data={"csrf_token": token, "body": json.dumps(unknown)},
+    )
+    assert refused.status_code == 422 and "未知指标 smiles" in refused.text
+    assert count(db, StarProgramme) == 1
+    page = admin.get("/supervision/stars?outlet=OUT-A")
+    assert page.status_code == 200 and "柜员甲" in page.text and "data-criterion" in page.text
+    # The outlet's head nominates through the form; a bad teller id is refused.
+    head = signed_in_client(db, "head.a")
+    token = csrf_of(head, "/supervision/stars")
+    url = f"/supervision/stars/programmes/{stars_bank.unit('programme')}/nominations"
+    bad = head.post(url, data={"csrf_token": token, "staff_id": "x1", "praise": "0"})
+    assert bad.status_code == 422
+    other = head.post(
+        url, data={"csrf_token": token, "staff_id": str(stars_bank.staff["teller_b"])}
+    )
+    assert other.status_code == 404  # a teller of another outlet: not found
+    assert count(db, StarNomination) == 0

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
-from manyi.org.model import Permission, UnitLevel
+from manyi.org.model import Permission, UnitLevel, check_bank_wide_settings
 from manyi.parsing import ascii_int
 from manyi.supervision import stars, stars_steps
 from manyi.supervision.domain import star_definitions as definitions
@@ -258,6 +258,7 @@ def save_programme(
     session: Session = DbSession,
 ) -> Response:
     _ = translator(request_language(request))
+    check_bank_wide_settings(principal.unit_level)  # before reading what was sent
     target = ascii_int(programme_id, 1) if programme_id.strip() else None
     if programme_id.strip() and target is None:
         raise InvalidInput("no star programme {id}", "programme_id", id=programme_id[:20])
