@@ -17,6 +17,7 @@ branch are approved or awarded as its quota allows.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -61,6 +62,13 @@ def nominate(
         raise Forbidden("a teller's own outlet nominates them", "unit", error_code="outlet_only")
     row = stars.programme_row(session, programme_id)
     programme = stars.programme_of(row)
+    staff = session.get(Staff, staff_id)
+    if staff is None or staff.unit_id != actor.unit_id or not staff.active:
+        raise NotFound("no teller {id} at your outlet", "staff", id=staff_id)
+    if staff.id == actor.id:
+        raise Forbidden("nobody nominates themselves", "staff")
+    # The outlet's own day decides whether the programme takes nominations.
+    today = now.astimezone(zoneinfo.ZoneInfo(staff.unit.timezone)).date()
     today = now.astimezone(dt.UTC).date()
     if not programme.starts_on <= today <= programme.valid_until:
         raise InvalidInput(
@@ -70,11 +78,6 @@ def nominate(
             start=str(programme.starts_on),
             end=str(programme.valid_until),
         )
-    staff = session.get(Staff, staff_id)
-    if staff is None or staff.unit_id != actor.unit_id or not staff.active:
-        raise NotFound("no teller {id} at your outlet", "staff", id=staff_id)
-    if staff.id == actor.id:
-        raise Forbidden("nobody nominates themselves", "staff")
     if not 0 <= praise <= PRAISE_MAX:
         raise InvalidInput(
             "praise must be a whole number from 0 to {max}", "praise", max=PRAISE_MAX
