@@ -81,6 +81,10 @@ def test_a_star_approved_by_the_branch_then_head_office_shows_on_the_rating_pad(
     expect(office.get_by_test_id("state")).to_have_text("已授予")
     expect(office.get_by_test_id("steps")).to_contain_text("许志远")
     save(office, screenshots, "awarded")
+    # Head office's programme editor: the running programme is frozen (nominations exist).
+    office.goto("/supervision/stars/programmes")
+    expect(office.locator("[data-programme]")).to_contain_text("已有提名，本方案不能再修改。")
+    save(office, screenshots, "programmes")
 
     # 刘洋 signs on at counter 3: its rating pad shows his badge.
     pad = screen(1280, 800).new_page()

@@ -5,6 +5,7 @@ rules are in `supervision.stars` and `stars_steps`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -226,7 +227,12 @@ def _editor(
     _ = translator(request_language(request))
     rows = stars.programmes(session)
     texts = {r.id: json.dumps(r.definition, ensure_ascii=False, indent=2) for r in rows}
-    fresh = definitions.default_definition(utcnow().date())
+    # The draft proposes the first quarter from today that has no programme yet.
+    day, taken = utcnow().date(), {r.code for r in rows}
+    fresh = definitions.default_definition(day)
+    while fresh["code"] in taken:
+        day = rules.period_bounds(rules.PeriodKind.QUARTER, day)[1] + dt.timedelta(days=1)
+        fresh = definitions.default_definition(day)
     context = {
         "title": _("Star programmes"),
         "rows": rows,
