@@ -314,3 +314,29 @@ def test_the_pages_refuse_bad_input_and_store_nothing(db: Database, stars_bank: 
     )
     assert other.status_code == 404  # a teller of another outlet: not found
     assert count(db, StarNomination) == 0
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_the_nominations_export_to_excel_within_scope(db: Database, stars_bank: Bank) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.web_helpers import signed_in_client
+
+    with db.session() as session:
+        row = session.get_one(StarProgramme, stars_bank.unit("programme"))
+        row.definition = programme_definition(
+            criteria=[{"criterion": "volume", "weight": 1, "target": 20}]
+        )
+    nominate(db, stars_bank, "teller.a")
+    url = f"/supervision/stars/export.xlsx?programme={stars_bank.unit('programme')}"
+    answer = signed_in_client(db, "head.a").get(url)
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("柜员", "网点", "星级", "得分", "状态")
+    assert rows[1][0] == "柜员甲" and rows[1][4] == "待分行审批" and rows[1][6] == 100
+    other = signed_in_client(db, "head.b").get(url)  # another outlet's head sees none of it
+    assert len(list(load_workbook(io.BytesIO(other.content)).active.iter_rows())) == 1  # type: ignore[union-attr]

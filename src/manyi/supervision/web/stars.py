@@ -17,6 +17,7 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel, check_bank_wide_settings
 from manyi.parsing import ascii_int
 from manyi.supervision import stars, stars_steps
+from manyi.supervision.adapters import stars_xlsx
 from manyi.supervision.domain import star_definitions as definitions
 from manyi.supervision.domain import stars as rules
 from manyi.web.i18n import request_language, translator
@@ -102,6 +103,53 @@ def stars_page(
         }
     )
     return render(request, "supervision/stars.html", context)
+
+
+@router.get(PAGE + "/export.xlsx")
+def export_nominations(
+    request: Request,
+    programme: int,
+    principal: Principal = require(Permission.SUPERVISION_VIEW),
+    session: Session = DbSession,
+) -> Response:
+    """The programme's nominations in the viewer's scope, as Excel."""
+    _ = translator(request_language(request))
+    lang = request_language(request)
+    row = stars.programme_row(session, programme)
+    criteria = [c.criterion.value for c in stars.programme_of(row).criteria]
+    names = _criteria_names(lang)
+    headers = [
+        _("Teller"),
+        _("Outlet"),
+        _("Star level"),
+        _("Score"),
+        _("State"),
+        _("Nominated"),
+        *(names[c] for c in criteria),
+    ]
+    rows = []
+    for v in stars.nominations(session, principal.unit_path, programme_id=row.id):
+        points = {line["criterion"]: line["contribution"] for line in v.row.explanation["lines"]}
+        level = (v.level.name_en if lang == "en" else v.level.name_zh) if v.level else ""
+        rows.append(
+            [
+                v.teller,
+                v.outlet,
+                level,
+                v.row.score,
+                _("star:" + v.row.state),
+                v.row.nominated_at.astimezone(request.app.state.settings.zone).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+                *(points.get(c, "") for c in criteria),
+            ]
+        )
+    body = stars_xlsx.workbook(row.code, headers, rows)
+    return Response(
+        body,
+        media_type=stars_xlsx.XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="stars-{row.code}.xlsx"'},
+    )
 
 
 @router.post(PAGE + "/programmes/{programme_id}/nominations")
