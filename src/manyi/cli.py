@@ -182,32 +182,17 @@ def demo_seed(
     with database.session() as session:
         answers = demo_quality.seed(session, utcnow())
         ratings = demo_pad.seed(session, utcnow())
-    from manyi.supervision import demo_rect
+    from manyi.supervision import demo as demo_supervision
 
-    with database.session() as session:
-        tasks = demo_rect.seed(session, utcnow(), settings.var_dir)
-    from manyi.supervision import demo_misconduct
-
-    with database.session() as session:
-        cases = demo_misconduct.seed(session, utcnow())
-    from manyi.supervision import demo_inspections
-
-    with database.session() as session:
-        visits = demo_inspections.seed(session, utcnow(), settings.var_dir)
+    supervision_lines = demo_supervision.seed(database, utcnow(), settings.var_dir)
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
     )
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
-    typer.echo(f"rectification: {tasks} tasks added")
-    typer.echo(f"supervision: {cases} misconduct cases added")
-    typer.echo(f"inspections: {visits} visits added")
-    from manyi.supervision import demo_plans
-
-    with database.session() as session:
-        planned = demo_plans.seed(session, utcnow())
-    typer.echo(f"inspection plans: {', '.join(planned.added) or 'nothing'} added")
+    for line in supervision_lines:
+        typer.echo(line)
     if not quiet:
         print_demo_sign_ins(settings)
         typer.echo("demo customers of the simulated core (card, PIN) for the counter:")

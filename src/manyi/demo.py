@@ -190,6 +190,8 @@ STAFF: tuple[DemoStaff, ...] = (
     DemoStaff("bj.supervisor", "董海燕", "BJ", (Role.SUPERVISOR,)),
     DemoStaff("hd.complaints", "孟凡", "BJ-HD", (Role.COMPLAINT_MANAGER,)),
     DemoStaff("sh.complaints", "袁芳", "SH", (Role.COMPLAINT_MANAGER,)),
+    # The Shanghai branch's head: approves its outlets' service stars (the branch step).
+    DemoStaff("sh.head", "沈立群", "SH", (Role.BRANCH_HEAD,)),
     *_outlet_team(
         "zgc", "BJ-HD-ZGC", ["王建华", "李静", "张伟", "刘洋", "陈明", "杨帆", "赵敏", "黄磊"]
     ),

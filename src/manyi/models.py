@@ -72,6 +72,7 @@ from manyi.supervision.rectification_tables import (
     RectificationSubmission,
     RectificationTask,
 )
+from manyi.supervision.stars_tables import StarNomination, StarProgramme
 from manyi.worker_leases import WorkerLease
 
 __all__ = [
@@ -130,6 +131,8 @@ __all__ = [
     "ServiceStandard",
     "Staff",
     "StaffRole",
+    "StarNomination",
+    "StarProgramme",
     "SurveyDefinitionRow",
     "SurveyInvitation",
     "SurveyRule",

@@ -139,6 +139,8 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "visit_id": visits,
         "item_code": {"A": "A1", "B": "A1"},
         "sha256": {"A": "ab" * 32, "B": "cd" * 32},
+        "programme_id": {"A": 1, "B": 2},
+        "nomination_id": {"A": 1, "B": 2},
     }
     return ids
 
@@ -314,6 +316,8 @@ BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/complaints/settings/experts"): (422, 422, 403, 403, 403),
     ("POST", "/counter/catalogue/deposit"): (422, 403, 403, 403, 403),
     ("POST", "/counter/catalogue/changes/1"): (422, 403, 403, 403, 403),
+    ("GET", "/supervision/stars/programmes"): (200, 200, 403, 403, 403),
+    ("POST", "/supervision/stars/programmes"): (422, 403, 403, 403, 403),
 }
 
 
@@ -506,6 +510,10 @@ POST /quality/survey-rules                                          ok     403  
 POST /quality/surveys/{trigger}                                     ok     403    403    403    403    403    in     in     in     in
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /supervision/stars/nominations/{nomination_id}/approve         404    403    403    403    403    403    in     in     in     in
+POST /supervision/stars/nominations/{nomination_id}/reject          ok     403    403    403    403    403    in     in     in     in
+POST /supervision/stars/programmes                                  ok     403    403    403    403    403    in     in     in     in
+POST /supervision/stars/programmes/{programme_id}/nominations       ok     403    ok     403    403    ok     in     in     in     in
 POST /signout                                                       ok     ok     ok     ok     ok     ok     in     in     in     in
 POST /supervision/inspections                                       404    403    403    403    403    403    in     in     in     in
 POST /supervision/inspections/rechecks/{task_id}                    404    403    403    403    403    403    in     in     in     in

@@ -416,11 +416,13 @@ def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:
 
     result = cli_env.invoke(cli_app, ["demo", "seed", "--quiet"])
     assert result.exit_code == 0
-    assert "12 units, 34 staff, 5 lobbies and 6 complaints" in result.output
+    assert "12 units, 35 staff, 5 lobbies and 6 complaints" in result.output
+    assert "service stars: 2 stars awarded" in result.output
     after_first = counts(db)
     result = cli_env.invoke(cli_app, ["demo", "seed"])
     assert "0 units, 0 staff, 0 lobbies and 0 complaints created" in result.output
     assert "satisfaction history: 0 survey answers, 0 pad ratings added" in result.output
+    assert "service stars: 0 stars awarded" in result.output
     assert demo.DEMO_PASSWORD in result.output and "zgc.teller1" in result.output
     assert counts(db)[:2] == after_first[:2]
     with db.session() as session:

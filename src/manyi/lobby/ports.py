@@ -7,6 +7,9 @@ registered by the application: `manyi.web.app` and `manyi.cli`). Without one, th
 own estimate (`domain.estimate`: the dispatch rules played forward), gives no 80 % range and
 shows no advice. Quality offers its surveys (`SurveyPort`, `manyi.quality.lobby_adapters`): the
 status page and the rating pad show the survey link of a served ticket; without it, none.
+Supervision offers the teller's badge (挂牌上岗: name, staff number, star level) and a teller's
+own progress towards a star (`TellerBadgePort`, `manyi.supervision.lobby_adapters`): the rating
+pad, the status page of a called ticket and the teller console show them; without it, none.
 
 Adding a port: a Protocol here, a `register_…` function, and the lobby calling the registered
 adapter where it needs it; the providing feature implements the Protocol.
@@ -71,6 +74,59 @@ class SurveyPort(Protocol):
         """The path of the survey open for this ticket's visit ("/s/…"), or None."""
 
 
+@dataclass(frozen=True)
+class TellerBadge:
+    """What the customer sees of the teller serving them (挂牌上岗)."""
+
+    name: str
+    staff_no: str
+    stars: int = 0  # 0: no star level held now
+    level_zh: str = ""
+    level_en: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "staff_no": self.staff_no,
+            "stars": self.stars,
+            "level": {"zh": self.level_zh, "en": self.level_en} if self.stars else None,
+        }
+
+
+@dataclass(frozen=True)
+class ProgressLine:
+    label_zh: str
+    label_en: str
+    raw: str  # the measured value as shown
+    score: float  # 0–100
+    weight: float  # % of the total
+    contribution: float
+
+
+@dataclass(frozen=True)
+class TellerProgress:
+    """A teller's own standing in the running star programme, for their console."""
+
+    programme_zh: str
+    programme_en: str
+    total: float
+    lines: tuple[ProgressLine, ...]
+    eligible: bool
+    reasons_zh: tuple[str, ...]  # why not eligible yet
+    reasons_en: tuple[str, ...]
+    level_zh: str  # the level the total reaches now ("" for none)
+    level_en: str
+    nomination: str | None  # nominated, branch_approved, awarded, rejected; None
+
+
+class TellerBadgePort(Protocol):
+    def badge(self, session: Session, teller_id: int, now: dt.datetime) -> TellerBadge | None:
+        """The badge of a staff member serving customers, or None to show none."""
+
+    def progress(self, session: Session, teller_id: int, now: dt.datetime) -> TellerProgress | None:
+        """The teller's progress in the running star programme, or None."""
+
+
 class _NoPrediction:
     def wait_at_issue(
         self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
@@ -103,9 +159,18 @@ class _NoSurveys:
         return None
 
 
+class _NoBadges:
+    def badge(self, session: Session, teller_id: int, now: dt.datetime) -> TellerBadge | None:
+        return None
+
+    def progress(self, session: Session, teller_id: int, now: dt.datetime) -> TellerProgress | None:
+        return None
+
+
 _wait_predictor: WaitPredictorPort = _NoPrediction()
 _advice: AdvicePort = _NoAdvice()
 _surveys: SurveyPort = _NoSurveys()
+_badges: TellerBadgePort = _NoBadges()
 
 
 def register_wait_predictor(adapter: WaitPredictorPort) -> None:
@@ -121,6 +186,15 @@ def register_advice(adapter: AdvicePort) -> None:
 def register_surveys(adapter: SurveyPort) -> None:
     global _surveys
     _surveys = adapter
+
+
+def register_teller_badges(adapter: TellerBadgePort) -> None:
+    global _badges
+    _badges = adapter
+
+
+def teller_badges() -> TellerBadgePort:
+    return _badges
 
 
 def surveys() -> SurveyPort:

@@ -43,6 +43,7 @@ class TicketStatus:
     counter_number: int | None
     announcement: dict[str, str] | None
     survey_path: str | None = None  # a served ticket's survey, when its visit was invited
+    teller: ports.TellerBadge | None = None  # who calls the ticket (挂牌上岗), while called
 
     @property
     def people_ahead(self) -> int | None:
@@ -62,8 +63,10 @@ def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatu
     estimate = None
     if ticket.state is TicketState.WAITING and service is not None:
         estimate = waits.estimate(session, outlet, view, ticket)
-    counter_number = text = None
+    counter_number = text = teller = None
     if ticket.counter_id is not None and ticket.state in (TicketState.CALLED, TicketState.SERVING):
+        if ticket.teller_id is not None:
+            teller = ports.teller_badges().badge(session, ticket.teller_id, now)
         counter = next((c for c in view.counters if c.id == ticket.counter_id), None)
         if counter is not None and service is not None:
             counter_number = counter.number
@@ -73,7 +76,7 @@ def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatu
     survey = None
     if ticket.state is TicketState.FINISHED and row.outcome == "served":
         survey = ports.surveys().survey_path(session, outlet.id, row.id, now)
-    return TicketStatus(ticket, outlet, service, estimate, counter_number, text, survey)
+    return TicketStatus(ticket, outlet, service, estimate, counter_number, text, survey, teller)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import events, layouts, ports
+from manyi.lobby import events, layouts, ports, staff_queries
 from manyi.lobby.service import Operator, outlet_for
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
 from manyi.org.tables import Unit
@@ -326,3 +326,15 @@ def shares(session: Session, outlet_id: int, since: dt.datetime, served: int) ->
         answered=sum(by_score.values()),
         dissatisfied=by_score.get(Score.DISSATISFIED.value, 0),
     )
+
+
+def counter_badge(
+    session: Session, outlet_id: int, counter_number: int, now: dt.datetime
+) -> dict[str, Any] | None:
+    """The badge of the teller signed on at the counter (挂牌上岗), for its pad; None when the
+    counter is closed or no badge is offered (`ports.TellerBadgePort`)."""
+    teller_id = staff_queries.counter_teller(session, outlet_id, counter_number)
+    if teller_id is None:
+        return None
+    badge = ports.teller_badges().badge(session, teller_id, now)
+    return None if badge is None else badge.as_json()

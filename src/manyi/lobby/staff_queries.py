@@ -45,6 +45,18 @@ def counter_exists(session: Session, outlet_id: int, number: int) -> bool:
     return found is not None
 
 
+def counter_teller(session: Session, outlet_id: int, number: int) -> int | None:
+    """The teller signed on at a counter now (None when it is closed or unknown)."""
+    found: int | None = session.scalar(
+        select(LobbyCounter.teller_id).where(
+            LobbyCounter.outlet_id == outlet_id,
+            LobbyCounter.number == number,
+            LobbyCounter.state != "closed",
+        )
+    )
+    return found
+
+
 def counter_of_teller(
     session: Session, outlet_id: int, teller_id: int
 ) -> tuple[LobbyCounter | None, LobbyTicket | None]:

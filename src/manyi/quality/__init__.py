@@ -16,9 +16,10 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
   (versions, rules, invitations, answers), `survey_scan` (the worker job that invites),
   `web/survey_page` (the customer's page `/s/{token}`).
 
-Other features may use the pure measures (`domain`) and `facts` (per-outlet satisfaction and
-the low-satisfaction flag, read by supervision's spot-check sampler); everything else is wired
-by the composition roots. docs/quality.md explains the measures and the file and JSON contracts.
+Other features may use the pure measures (`domain`), `facts` (per-outlet satisfaction and the
+low-satisfaction flag, read by supervision's spot-check sampler) and `teller_facts` (per-teller
+satisfaction counts, read by supervision's service stars); everything else is wired by the
+composition roots. docs/quality.md explains the measures and the file and JSON contracts.
 """
 
-PUBLIC = ("domain", "facts")
+PUBLIC = ("domain", "facts", "teller_facts")

@@ -100,11 +100,9 @@ NAVIGATION: tuple[NavItem, ...] = (
         "⚒",
     ),
     NavItem(
-        "misconduct", "Misconduct", "/supervision/misconduct", Permission.MISCONDUCT_MANAGE, "⚖"
-    ),
-    NavItem(
         "inspections", "Inspections", "/supervision/inspections", Permission.SUPERVISION_VIEW, "☑"
     ),
+    NavItem("plans", "Inspection plans", "/supervision/plans", Permission.SUPERVISION_INSPECT, "⚲"),
     NavItem(
         "standards",
         "Service standards",
@@ -112,7 +110,10 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.SUPERVISION_STANDARDS,
         "§",
     ),
-    NavItem("plans", "Inspection plans", "/supervision/plans", Permission.SUPERVISION_INSPECT, "⚲"),
+    NavItem("stars", "Service stars", "/supervision/stars", Permission.SUPERVISION_VIEW, "✪"),
+    NavItem(
+        "misconduct", "Misconduct", "/supervision/misconduct", Permission.MISCONDUCT_MANAGE, "⚖"
+    ),
     NavItem("units", "Organisation", "/admin/units", Permission.UNITS_VIEW, "▦"),
     NavItem("staff", "Staff", "/admin/staff", Permission.STAFF_VIEW, "☺"),
     NavItem("devices", "Devices", "/admin/devices", Permission.DEVICES_MANAGE, "▣"),
@@ -140,6 +141,7 @@ PURPOSES: dict[str, str] = {
     "inspections": "Inspection scorecards, results by outlet and period, league table, trend",
     "standards": "The window-service checklist inspections score against, versioned",
     "plans": "Scheduled inspections, random spot checks, mystery shopping, remote checks",
+    "stars": "Service stars: candidates explained, nominations, branch and head-office approval",
     "units": "Head office, branches and outlets; import from CSV",
     "staff": "Accounts, roles and units",
     "devices": "Kiosks, display boards and rating pads: pair, renew, revoke",

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from manyi.db import Session, utcnow
 from manyi.errors import Forbidden, InvalidInput
-from manyi.lobby import layouts, queries, rating, service, staff_queries
+from manyi.lobby import layouts, ports, queries, rating, service, staff_queries
 from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
 from manyi.lobby.web import cards
@@ -168,13 +168,17 @@ def rating_page(
     outlet = service.outlet_for(session, operator, None)
     if not staff_queries.counter_exists(session, outlet.id, counter):
         raise InvalidInput("counter {n} does not exist", "counter", n=counter)
+    badge = rating.counter_badge(session, outlet.id, counter, utcnow())
     config = {
         "counter": counter,
         "outlet": {"code": outlet.code, "name_zh": outlet.name_zh},
         "timezone": outlet.timezone,
+        "teller": badge,
     }
     return render(
-        request, "rating_pad.html", {"outlet": outlet, "counter": counter, "config": _json(config)}
+        request,
+        "rating_pad.html",
+        {"outlet": outlet, "counter": counter, "config": _json(config), "teller": badge},
     )
 
 
@@ -297,7 +301,15 @@ def console_page(
         "counters": counters,
         "services": _services(session, unit),
     }
-    return render(request, "console.html", {"outlet": unit, "config": _json(config)})
+    # The teller's own badge and progress towards a star (supervision, through a port).
+    badges = ports.teller_badges()
+    context = {
+        "outlet": unit,
+        "config": _json(config),
+        "badge": badges.badge(session, principal.id, utcnow()),
+        "progress": badges.progress(session, principal.id, utcnow()),
+    }
+    return render(request, "console.html", context)
 
 
 @router.get("/lobby/dashboard")

@@ -164,4 +164,5 @@ def status_json(status: queries.TicketStatus) -> dict[str, Any]:
         counter=status.counter_number,
         announcement=status.announcement,
         survey_url=status.survey_path,
+        teller=status.teller.as_json() if status.teller else None,
     )

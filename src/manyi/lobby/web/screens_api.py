@@ -80,6 +80,7 @@ async def rating_pad_state(
         return {
             "outlet": {"code": outlet.code, "name": outlet.name_zh},
             "counter": counter,
+            "teller": rating.counter_badge(session, outlet.id, counter, utcnow()),
             "prompt": rating.prompt_json(prompt) if prompt else None,
             "rating_window_s": layouts.layout(session, outlet).policy.rating_window_s,
             "now": utcnow().isoformat(),

@@ -1,7 +1,7 @@
 """Misconduct cases (issue 18): cases, sanctions, accountable parties, bulletins.
 
 Revision ID: 0025
-Revises: 0021
+Revises: 0024
 Create Date: 2026-12-05 00:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import manyi.db
 
 revision: str = "0025"
-down_revision: str | None = "0021"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

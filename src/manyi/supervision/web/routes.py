@@ -19,6 +19,7 @@ def build_router() -> APIRouter:
         scorecard_page,
         shopper,
         standards_page,
+        stars,
     )
 
     router = APIRouter(include_in_schema=False)
@@ -37,6 +38,7 @@ def build_router() -> APIRouter:
     router.include_router(mystery_pages.router)
     router.include_router(remote.router)
     router.include_router(shopper.router)
+    router.include_router(stars.router)  # service stars
     return router
 
 

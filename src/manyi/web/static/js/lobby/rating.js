@@ -1,6 +1,7 @@
 // Rating pad (评价器) at one counter: asks when the teller completes a ticket,
 // takes one answer within the window, then thanks the customer.
 import { api, clock, follow, readJson, t } from "./common.js";
+import { renderBadge } from "./badge.js";
 
 const config = readJson("config");
 const views = Object.fromEntries([...document.querySelectorAll("[data-view]")].map((n) => [n.dataset.view, n]));
@@ -86,6 +87,8 @@ document.querySelector("[data-submit]").addEventListener("click", submit);
 
 async function load() {
   const state = await api("GET", `/device/api/v1/lobby/rating-pad/${config.counter}`);
+  // The teller signed on here (挂牌上岗), when supervision offers a badge.
+  renderBadge(document.querySelector("[data-badge]"), state.teller);
   if (state.prompt && (!prompt || prompt.prompt_id !== state.prompt.prompt_id)) {
     const left = Date.parse(state.prompt.expires_at) - Date.parse(state.now || new Date().toISOString());
     ask(state.prompt, Math.max(1000, Math.min(left, state.rating_window_s * 1000)));
@@ -96,7 +99,9 @@ follow("/device/api/v1/lobby/events", {
   hello: () => load().catch(() => {}),
   lobby: (event) => {
     if (event.counter !== config.counter) return;
-    if (event.kind === "rating_prompted") {
+    if (event.kind === "counter_opened" || event.kind === "counter_closed") {
+      load().catch(() => {}); // a teller signed on or off: the badge changes
+    } else if (event.kind === "rating_prompted") {
       // A prompt replayed after a reconnect may be over already (clocks are in NTP sync).
       const expires = Date.parse(event.expires_at);
       const left = Math.min(expires - Date.parse(event.at), expires - Date.now());

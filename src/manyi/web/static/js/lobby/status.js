@@ -1,6 +1,7 @@
 // The customer's status page: position, people ahead, predicted wait, and a clear
 // "please go to counter N" when called. Follows the ticket's own event stream.
 import { api, connectionText, follow, name, readJson, t, waitText } from "./common.js";
+import { renderBadge } from "./badge.js";
 
 let status = readJson("config");
 const $ = (selector) => document.querySelector(selector);
@@ -19,6 +20,7 @@ function render(s) {
     $("[data-state]").textContent = t(s.state);
     $("[data-where]").textContent = t("go", { n: s.counter });
     $("[data-say]").textContent = s.announcement ? s.announcement.zh : "";
+    renderBadge($("[data-go] [data-badge]"), s.teller); // who serves the customer (挂牌上岗)
     if (navigator.vibrate) navigator.vibrate([300, 200, 300]);
   } else if (finished) {
     $("[data-state]").textContent = "";
