@@ -49,16 +49,16 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.supervision.inspection_tables import (
+    InspectionResult,
+    InspectionVisit,
+    ServiceStandard,
+)
 from manyi.supervision.misconduct_tables import (
     MisconductBulletin,
     MisconductCase,
     MisconductParty,
     MisconductSanction,
-)
-from manyi.supervision.inspection_tables import (
-    InspectionResult,
-    InspectionVisit,
-    ServiceStandard,
 )
 from manyi.supervision.plan_tables import (
     InspectionPlan,
