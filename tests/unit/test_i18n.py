@@ -11,6 +11,8 @@ import pytest
 from manyi.lobby.domain.model import Outcome, TicketState
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Role, UnitLevel
+from manyi.supervision.domain.rectification import Source, TaskState
+from manyi.supervision.web import inspection_words
 from manyi.web.i18n import catalogue, translator
 from manyi.web.templating import NAVIGATION
 
@@ -28,7 +30,7 @@ def used_messages() -> set[str]:
 
 ERRORS = {"InvalidInput", "NotFound", "Conflict", "Forbidden", "ManyiError", "TooManyRequests"}
 # Features whose error messages reach users translated (the org feature's are still English).
-TRANSLATED_ERRORS = ("lobby", "forecast", "complaints", "counter", "approvals")
+TRANSLATED_ERRORS = ("lobby", "forecast", "complaints", "counter", "approvals", "supervision")
 
 
 def error_messages() -> set[str]:
@@ -86,6 +88,11 @@ def coded_keys() -> set[str]:
     keys = {f"role:{r.value}" for r in Role} | {f"level:{lv.value}" for lv in UnitLevel}
     keys |= {f"device:{k.value}" for k in DeviceKind}
     keys |= {f"token:{s}" for s in ("active", "revoked", "expired")}
+    # Supervision's kinds and states, shown through coded keys on its pages.
+    keys |= {f"source:{s.value}" for s in Source} | {f"task:{s.value}" for s in TaskState}
+    for words in (inspection_words.KINDS, inspection_words.STATES, inspection_words.GROUPS):
+        keys |= set(words.values())
+    keys |= set(inspection_words.OUTCOMES.values())
     return keys
 
 
