@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from manyi.db import Session, utcnow
-from manyi.errors import InvalidInput, NotFound
+from manyi.errors import InvalidInput, NotFound, Term
 from manyi.org.model import Permission
 from manyi.supervision import inspection_rechecks, inspections
 from manyi.supervision.adapters import inspections_xlsx
@@ -34,13 +34,19 @@ def _today(request: Request) -> dt.date:
     return utcnow().astimezone(request.app.state.settings.zone).date()
 
 
+# The filter's labels name a bad date in the reader's language.
+LABELS = {"from": "From (date)", "to": "To (date)"}
+
+
 def _date(text: str, field: str) -> dt.date | None:
     if not text.strip():
         return None
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput("{name}: a date like 2026-03-01", field, name=field) from None
+        raise InvalidInput(
+            "{name}: a date like 2026-03-01", field, name=Term(LABELS[field])
+        ) from None
 
 
 def _figures(request: Request, principal: Principal, session: Session) -> Results:
