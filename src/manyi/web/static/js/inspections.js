@@ -118,9 +118,10 @@
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { type: "scroll", top: 0 },
-      grid: { left: 40, right: 16, top: 36, bottom: 28 },
+      grid: { left: 40, right: 16, top: 48, bottom: 28 },
       xAxis: { type: "category", data: data.months },
-      yAxis: { type: "value", max: 100, name: data.label,
+      // The axis name starts at the axis and runs right: centred, a long one is cut at the edge.
+      yAxis: { type: "value", max: 100, name: data.label, nameTextStyle: { align: "left" },
         min: function (range) { return Math.max(0, Math.floor(range.min / 10) * 10 - 10); } },
       series: data.series.map(function (s) {
         return { name: s.name, type: "line", data: s.data, connectNulls: true };
