@@ -3,7 +3,9 @@ and its nominations, made and approved through the same use cases as in the page
 (BJ-HD-ZGC) 张伟 (`zgc.teller1`) awarded, so the counter's rating pad shows a badge when he
 signs on; at 陆家嘴 (SH-PD-LJZ) 徐婷 (`ljz.teller1`) awarded (the Shanghai branch's head
 `sh.head` approving its step); 刘洋 (`zgc.teller2`) nominated and waiting for the Beijing
-branch's approval (`bj.head`), then head office's (`ho.service`).
+branch's approval (`bj.head`), then head office's (`ho.service`); 孙浩 (`ljz.teller2`) waiting
+for the Shanghai branch's (`sh.head`). In the full demo the misconduct cases are seeded first and
+take 刘洋 off the star list, so his nomination is refused and 孙浩's is the one waiting.
 
 The demo programme is built for the demo's figures: a quarter to date holds some 150 served
 tickets per teller (the pad's history, `quality.demo_pad`), so its volume target is 200 and the
@@ -33,6 +35,7 @@ NOMINATIONS: tuple[tuple[str, str, int, str | None, str | None], ...] = (
     ("zgc.teller1", "zgc.head", 5, "bj.head", "ho.service"),
     ("ljz.teller1", "ljz.head", 4, "sh.head", "ho.service"),
     ("zgc.teller2", "zgc.head", 3, None, None),
+    ("ljz.teller2", "ljz.head", 3, None, None),
 )
 
 
@@ -110,7 +113,7 @@ def seed(session: Session, now: dt.datetime) -> int:
                 now=now - dt.timedelta(days=3),
             )
         except ManyiError:
-            continue  # no history to score (checked before anything is stored)
+            continue  # no history to score, or off the star list (nothing stored)
         for approver, days in ((branch, 2), (ho, 1)):
             who = _actor(session, approver) if approver else None
             if who is None:
