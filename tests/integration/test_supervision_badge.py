@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from manyi import demo
 from manyi.counter.adapters import registry
 from manyi.db import Database
 from manyi.errors import Conflict, InvalidInput
@@ -202,3 +203,20 @@ def test_the_counters_customer_pages_show_the_tellers_badge(
         assert page.status_code == 200
         badge = page.text.split('data-testid="teller-badge"', 1)[1].split("</div>", 1)[0]
         assert "柜员甲" in badge and "BJ01023" in badge, path
+
+
+def test_every_demo_staff_member_has_a_staff_number(db: Database) -> None:
+    with db.session() as session:
+        demo.seed(session)
+    with db.session() as session:  # a demo bank seeded before staff numbers gets them too
+        session.scalars(select(Staff).where(Staff.username == "zgc.teller2")).one().staff_number = (
+            None
+        )
+    with db.session() as session:
+        demo.seed(session)
+    with db.read() as session:
+        numbers = dict(session.execute(select(Staff.username, Staff.staff_number)).tuples().all())
+    assert len(numbers) == len(demo.STAFF) and None not in numbers.values()
+    assert len(set(numbers.values())) == len(numbers)  # unique
+    assert numbers["zgc.teller2"] == demo.staff_numbers()["zgc.teller2"]
+    assert numbers["zgc.teller2"].startswith("BJ") and numbers["admin"].startswith("HO")
