@@ -23,16 +23,14 @@ from manyi.supervision.inspection_tables import InspectionVisit, ServiceStandard
 from manyi.supervision.stars_tables import StarProgramme
 from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, Bank
 from tests.counter_helpers import submit
+from tests.integration import test_supervision_stars as star_tests
 from tests.integration.test_counter_teller_pages import deposit_and_withdrawal, open_code
-from tests.integration.test_supervision_stars import (  # noqa: F401 - a fixture
-    approve,
-    nominate,
-    stars_bank,
-)
 from tests.stars_helpers import programme_definition
 from tests.web_helpers import csrf_of, signed_in_client
 
 NOW = FIXED_NOW
+stars_bank = star_tests.stars_bank  # the bank with branch approvers and the 2026Q4 programme
+nominate, approve = star_tests.nominate, star_tests.approve
 
 
 def number_of(db: Database, staff_id: int) -> str | None:
@@ -116,8 +114,12 @@ def test_the_outlets_submitted_inspections_score_its_tellers(
         session.add(standard)
         session.flush()
         out_a = session.get_one(Staff, stars_bank.staff["teller_a"]).unit
-        for score, state, days_ago in ((80.0, "submitted", 3), (90.0, "submitted", 10),
-                                       (10.0, "in_progress", 1), (20.0, "submitted", 100)):
+        for score, state, days_ago in (
+            (80.0, "submitted", 3),
+            (90.0, "submitted", 10),
+            (10.0, "in_progress", 1),
+            (20.0, "submitted", 100),
+        ):
             submitted = NOW - dt.timedelta(days=days_ago)
             session.add(
                 InspectionVisit(
@@ -209,9 +211,9 @@ def test_every_demo_staff_member_has_a_staff_number(db: Database) -> None:
     with db.session() as session:
         demo.seed(session)
     with db.session() as session:  # a demo bank seeded before staff numbers gets them too
-        session.scalars(select(Staff).where(Staff.username == "zgc.teller2")).one().staff_number = (
-            None
-        )
+        session.scalars(
+            select(Staff).where(Staff.username == "zgc.teller2")
+        ).one().staff_number = None
     with db.session() as session:
         demo.seed(session)
     with db.read() as session:
