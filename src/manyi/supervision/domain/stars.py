@@ -27,7 +27,7 @@ against a target of 800 (75), one complaint against a target of 4 (75): total
 
 A teller is eligible when they hold the role the programme names, served at least
 `min_served` tickets, had at most `max_complaints` complaints and no sanction taking them off
-the star list (when the bank records misconduct; `severe_misconduct` counts those). An
+the star list (finalised misconduct sanctions; `severe_misconduct` counts those). An
 ineligible teller is still listed with the reasons.
 """
 
