@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
 
 from manyi.counter import bundles, prefill
 from manyi.counter.access import Clerk
