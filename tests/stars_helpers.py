@@ -25,7 +25,7 @@ def programme_definition(**changes: Any) -> dict[str, Any]:
     data["criteria"] = [
         {"criterion": "pad", "weight": 40},
         {"criterion": "complaints", "weight": 30, "target": 3},
-        {"criterion": "volume", "weight": 30, "target": 40},
+        {"criterion": "volume", "weight": 30, "target": 160},
     ]
     data.update(changes)
     return data

@@ -224,6 +224,9 @@ def users_create(
     unit: Annotated[str, typer.Option(help="Code of the unit the user belongs to.")],
     role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
     name: Annotated[str, typer.Option(help="Display name.")] = "",
+    staff_number: Annotated[
+        str, typer.Option(help="Staff number (工号) shown on the badge, e.g. BJ01023.")
+    ] = "",
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input.")
     ] = False,
@@ -258,6 +261,7 @@ def users_create(
                 unit_id=target.id,
                 roles=roles,
                 password=password,
+                staff_number=staff_number,
             )
             role_names = ", ".join(r.value for r in roles)
             typer.echo(f"created {staff.username} at {target.code} with roles {role_names}")

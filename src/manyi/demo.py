@@ -204,6 +204,19 @@ STAFF: tuple[DemoStaff, ...] = (
 )
 
 
+def staff_numbers() -> dict[str, str]:
+    """Each demo staff member's staff number (工号): the region's letters (HO, BJ, SH) and a
+    five-digit number, e.g. BJ01024."""
+    numbers: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for person in STAFF:
+        region = person.unit.split("-")[0]
+        n = counts.get(region, 0)
+        counts[region] = n + 1
+        numbers[person.username] = f"{region}{1001 + 23 * n:05d}"
+    return numbers
+
+
 @dataclass
 class SeedReport:
     units_created: int = 0
@@ -235,8 +248,14 @@ def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
             )
             report.units_created += 1
         codes[item.code] = existing.id
+    numbers = staff_numbers()
     for person in STAFF:
-        if staff_service.by_username(session, person.username) is not None:
+        known = staff_service.by_username(session, person.username)
+        if known is not None:
+            if known.staff_number is None:  # a demo bank seeded before staff numbers
+                staff_service.update_staff(
+                    session, DEMO_ACTOR, known.id, staff_number=numbers[person.username]
+                )
             continue
         staff_service.create_staff(
             session,
@@ -246,6 +265,7 @@ def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
             unit_id=codes[person.unit],
             roles=list(person.roles),
             password=password,
+            staff_number=numbers[person.username],
         )
         report.staff_created += 1
     report.lobbies_configured = seed_lobbies(session, DEMO_ACTOR)

@@ -4,8 +4,9 @@ customer sees (挂牌上岗), in real Chromium.
 The module's demo bank gets the rating pad's history (`quality.demo_pad`) and the stars demo
 (`supervision.demo_stars`): 刘洋 (`zgc.teller2`) waits for the Beijing branch. `bj.head` approves
 the branch step, `ho.service` the head-office step; then 刘洋 signs on at counter 3 and the
-rating pad shows his name, staff number and five stars, and so does the status page of the
-ticket he calls. Screenshots: test-artifacts/screenshots/stars-*.png.
+rating pad shows his name, staff number (工号) and stars, and so do the status page of the
+ticket he calls and the counter's customer screen (the form's check) of his bundle.
+Screenshots: test-artifacts/screenshots/stars-*.png.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
 
+from manyi.counter import bundles, prefill
+from manyi.counter.access import Clerk
+from manyi.counter.adapters import registry
+from manyi.counter.demo import id_card
 from manyi.db import Database
+from manyi.org.tables import Staff
 from manyi.quality import demo_pad
 from manyi.supervision import demo_stars
 from tests.e2e.conftest import device_secret, pair, sign_in
@@ -100,10 +107,10 @@ def test_a_star_approved_by_the_branch_then_head_office_shows_on_the_rating_pad(
     badge = pad.get_by_test_id("teller-badge")
     expect(badge).to_be_visible()
     expect(badge).to_contain_text("刘洋")
-    # Without the survey history his level is three stars (the surveys' CSAT scores 0).
+    # Without the survey history the surveys' CSAT is not counted for him (no data).
     expect(badge.locator("[data-badge-stars]")).to_have_text(re.compile(r"^★{3,5}$"))
     expect(badge).to_contain_text("星服务明星")
-    expect(badge.locator("[data-badge-no]")).to_have_text(re.compile(r"^\d{6}$"))
+    expect(badge.locator("[data-badge-no]")).to_have_text(re.compile(r"^BJ\d{5}$"))
     save(pad, screenshots, "rating-pad-badge")
     # The teller sees their own star on the console.
     expect(teller.get_by_test_id("star-progress")).to_contain_text("星服务明星")
@@ -123,3 +130,34 @@ def test_a_star_approved_by_the_branch_then_head_office_shows_on_the_rating_pad(
     expect(phone.locator("[data-where]")).to_have_text("请到 3 号窗口")
     expect(phone.locator("[data-go]").get_by_test_id("teller-badge")).to_contain_text("刘洋")
     save(phone, screenshots, "status-called-badge")
+
+    # The counter's customer screen: the form's check of a bundle 刘洋 opened shows his badge.
+    reference = open_bundle(e2e_database_url, "zgc.teller2")
+    teller.goto(f"/counter/bundles/{reference}/review")
+    counter_badge = teller.get_by_test_id("customer-review").get_by_test_id("teller-badge")
+    expect(counter_badge).to_contain_text("刘洋")
+    expect(counter_badge.locator("[data-badge-no]")).to_have_text(re.compile(r"^BJ\d{5}$"))
+    expect(counter_badge.locator("[data-badge-stars]")).to_have_text(re.compile(r"^★{3,5}$"))
+    save(teller, screenshots, "counter-review-badge")
+
+
+def open_bundle(database_url: str, username: str) -> str:
+    """A customer's pre-filled deposit at 中关村, opened by the teller: its reference."""
+    database = Database(database_url)
+    card = id_card("zhang_wei")
+    values = {
+        "customer_name": card.name,
+        "id_type": "resident_id",
+        "id_number": card.id_number,
+        "account_number": registry.current().demo_accounts["zhang_wei"][1],
+        "item1.amount": "1000",
+        "item1.currency": "CNY",
+    }
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with database.session() as session:
+            code = prefill.submit_prefill(session, OUTLET, ["deposit"], values, now).code
+            staff = session.scalars(select(Staff).where(Staff.username == username)).one()
+            return bundles.open_bundle(session, Clerk.of(staff), now, code=code).reference
+    finally:
+        database.dispose()

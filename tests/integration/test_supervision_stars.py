@@ -14,7 +14,7 @@ from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.org.tables import Staff
-from manyi.supervision import lobby_adapters, stars, stars_facts, stars_steps
+from manyi.supervision import lobby_adapters, misconduct, stars, stars_steps
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
 from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM, Bank
 from tests.stars_helpers import head_office, programme_definition, serve
@@ -94,11 +94,13 @@ def test_candidates_are_scored_and_explained(db: Database, stars_bank: Bank) -> 
     first = found["teller.a"].assessment
     assert first.eligible
     lines = {line.criterion.value: line for line in first.lines}
-    # 40 served of a target of 40: full marks on volume; no complaint; no pad answer yet.
-    assert lines["volume"].raw == "40" and lines["volume"].score == 100.0
-    assert lines["complaints"].score == 100.0 and not lines["pad"].has_data
-    assert first.total == 60.0 and first.level is None  # below the lowest level (70)
-    assert found["teller.a2"].assessment.total == pytest.approx(52.5)
+    # 40 served of a target of 160: 25 on volume; no complaint; no pad answer yet, so the pad
+    # is not counted and complaints and volume share the weight.
+    assert lines["volume"].raw == "40" and lines["volume"].score == 25.0
+    assert lines["complaints"].score == 100.0 and lines["complaints"].weight == 50.0
+    assert not lines["pad"].has_data and lines["pad"].weight == 0.0
+    assert first.total == 62.5 and first.level is None  # below the lowest level (70)
+    assert found["teller.a2"].assessment.total == pytest.approx(59.4)
     assert "head.a" not in found  # not a teller, served nobody
 
 
@@ -154,10 +156,11 @@ def test_a_star_goes_through_the_branch_then_head_office(db: Database, stars_ban
         badge = lobby_adapters.TellerBadges().badge(session, stars_bank.staff["teller_a"], NOW)
         assert badge is not None
         assert (badge.name, badge.stars, badge.level_zh) == ("柜员甲", 5, "五星服务明星")
-        assert badge.staff_no == f"{stars_bank.staff['teller_a']:06d}"
+        assert badge.staff_no == ""  # no staff number given: none shown (never the id)
         # A teller without a star still wears name and number.
+        session.get_one(Staff, stars_bank.staff["teller.a2"]).staff_number = "BJ01023"
         plain = lobby_adapters.TellerBadges().badge(session, stars_bank.staff["teller.a2"], NOW)
-        assert plain is not None and plain.stars == 0
+        assert plain is not None and (plain.stars, plain.staff_no) == (0, "BJ01023")
     # The quota of BR-A (one) is used up: the next nomination stops at the branch step.
     second = nominate(db, stars_bank, "teller.a2", praise=5)
     with pytest.raises(InvalidInput) as full:
@@ -240,24 +243,37 @@ def test_a_rejection_needs_a_reason_and_is_final(db: Database, stars_bank: Bank)
         )
 
 
-class _Removal:
-    def __init__(self, effective_on: object) -> None:
-        self.effective_on = effective_on
+def finalised_case(db: Database, bank: Bank, teller: str, sanctions: list[str]) -> int:
+    """A misconduct case on the teller taken to its end by the misconduct part's services:
+    opened, investigated, findings, sanctions decided, finalised (they take effect today)."""
+    admin, _level = actor(db, "admin")
+    with db.session() as session:
+        case_id = misconduct.open_case(
+            session,
+            admin,
+            misconduct.NewCase(
+                origin="complaint",
+                origin_ref="TS202611200000001",
+                severity="malignant",
+                staff_id=bank.staff[teller],
+                happened_on=NOW.date(),
+                summary="与客户发生争吵",
+            ),
+            now=NOW,
+        )
+        misconduct.start_investigation(session, admin, case_id, now=NOW)
+        misconduct.record_findings(session, admin, case_id, findings="情况属实", now=NOW)
+        misconduct.decide_sanctions(session, admin, case_id, sanctions, now=NOW)
+    with db.session() as session:
+        misconduct.finalise(session, admin, case_id, now=NOW)
+    return case_id
 
 
 def test_a_sanction_removing_the_star_bars_the_teller_and_takes_the_badge(
-    db: Database, stars_bank: Bank, monkeypatch: pytest.MonkeyPatch
+    db: Database, stars_bank: Bank
 ) -> None:
-    """The misconduct part answers `sanctions_removing_star`; here a stand-in module does."""
-    import sys
-    import types
-
-    fake = types.ModuleType(stars_facts.MISCONDUCT_MODULE)
-    removals: dict[int, list[_Removal]] = {}
-    fake.sanctions_removing_star = lambda session, staff_id, period: [  # type: ignore[attr-defined]
-        r for r in removals.get(staff_id, []) if r.effective_on <= period.end
-    ]
-    monkeypatch.setitem(sys.modules, stars_facts.MISCONDUCT_MODULE, fake)
+    """A real misconduct case, finalised with 取消服务明星资格, read through
+    `misconduct_queries.sanctions_removing_star`."""
     with db.session() as session:
         row = session.get_one(StarProgramme, stars_bank.unit("programme"))
         row.definition = programme_definition(
@@ -270,7 +286,11 @@ def test_a_sanction_removing_the_star_bars_the_teller_and_takes_the_badge(
     badges = lobby_adapters.TellerBadges()
     with db.session() as session:
         assert badges.badge(session, teller, NOW).stars == 5  # type: ignore[union-attr]
-    removals[teller] = [_Removal(NOW.date())]  # a sanction takes effect today
+    # A lesser sanction (a warning) leaves the star alone.
+    finalised_case(db, stars_bank, "teller_a", ["warning"])
+    with db.session() as session:
+        assert badges.badge(session, teller, NOW).stars == 5  # type: ignore[union-attr]
+    finalised_case(db, stars_bank, "teller_a", ["demerit", "star_removal"])
     with db.session() as session:
         badge = badges.badge(session, teller, NOW)
         assert badge is not None and badge.stars == 0 and badge.name == "柜员甲"
@@ -280,6 +300,7 @@ def test_a_sanction_removing_the_star_bars_the_teller_and_takes_the_badge(
             for c in stars.candidates(session, session.get_one(StarProgramme, row.id), outlet)
         }
     assert found["teller.a"].assessment.reasons == ("severe_misconduct",)
+    assert found["teller.a2"].assessment.eligible  # the other teller is not concerned
 
 
 @pytest.mark.usefixtures("frozen_clock")

@@ -67,22 +67,43 @@ def test_the_worked_example_of_the_docstring() -> None:
     assert result.eligible and result.explanation()["lines"][0]["criterion"] == "pad"
 
 
-def test_a_missing_source_drops_out_and_the_rest_is_rescaled() -> None:
+def test_missing_data_is_not_a_zero_it_is_not_counted_for_that_teller() -> None:
     programme = definitions.parse_programme(
         definition(
             criteria=[
-                {"criterion": "pad", "weight": 50},
-                {"criterion": "inspection", "weight": 50},
+                {"criterion": "pad", "weight": 40},
+                {"criterion": "csat", "weight": 20},
+                {"criterion": "inspection", "weight": 20},
+                {"criterion": "volume", "weight": 20, "target": 100},
             ]
         )
     )
-    facts = Facts(served=500, pad_n=10, pad_top2=10, inspection=None)
-    without = rules.assess(programme, facts, frozenset(Criterion) - {Criterion.INSPECTION})
-    assert [line.criterion for line in without.lines] == [Criterion.PAD]
-    assert without.lines[0].weight == 100.0 and without.total == 100.0
-    # The source exists but the outlet had no inspection in the period: 0, marked "no data".
-    with_source = rules.assess(programme, facts)
-    assert with_source.total == 50.0 and not with_source.lines[1].has_data
+    # No survey answers and no inspection of the outlet: pad 90 and volume 50 share the weight.
+    sparse = rules.assess(programme, Facts(served=50, pad_n=10, pad_top2=9))
+    pad, csat, inspection, volume = sparse.lines
+    assert not csat.has_data and not inspection.has_data
+    assert (csat.weight, csat.contribution, inspection.weight) == (0.0, 0.0, 0.0)
+    assert pad.weight == pytest.approx(200 / 3) and volume.weight == pytest.approx(100 / 3)
+    assert sparse.total == pytest.approx(76.7)  # (40·90 + 20·50) / 60, not / 100
+    assert sparse.explanation()["lines"][1] == {
+        "criterion": "csat",
+        "raw": "—",
+        "has_data": False,
+        "score": 0.0,
+        "weight": 0.0,
+        "contribution": 0.0,
+    }
+    # Another teller of the same outlet with survey answers counts all four.
+    full = rules.assess(
+        programme,
+        Facts(served=50, pad_n=10, pad_top2=9, survey_n=4, survey_top2=4, inspection=80.0),
+    )
+    assert [line.weight for line in full.lines] == [40.0, 20.0, 20.0, 20.0]
+    assert full.total == pytest.approx((40 * 90 + 20 * 100 + 20 * 80 + 20 * 50) / 100)
+    # Nothing with data at all: a total of 0, every line listed as not counted.
+    nothing = definitions.parse_programme(definition(criteria=[{"criterion": "pad", "weight": 1}]))
+    empty = rules.assess(nothing, Facts())
+    assert empty.total == 0.0 and not empty.lines[0].has_data
 
 
 def test_scores_are_capped_between_0_and_100() -> None:
@@ -93,7 +114,7 @@ def test_scores_are_capped_between_0_and_100() -> None:
     assert lines[Criterion.PRAISE] == 100.0
     assert lines[Criterion.COMPLAINTS] == 0.0
     assert lines[Criterion.INSPECTION] == 100.0
-    assert lines[Criterion.PAD] == 0.0  # no answers: no data, no points
+    assert lines[Criterion.PAD] == 0.0  # no answers: no data, not counted
 
 
 def test_eligibility_reasons() -> None:

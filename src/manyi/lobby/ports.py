@@ -79,7 +79,7 @@ class TellerBadge:
     """What the customer sees of the teller serving them (挂牌上岗)."""
 
     name: str
-    staff_no: str
+    staff_no: str  # the staff number (工号) the bank gave; "" for none (the badge shows none)
     stars: int = 0  # 0: no star level held now
     level_zh: str = ""
     level_en: str = ""
@@ -99,8 +99,9 @@ class ProgressLine:
     label_en: str
     raw: str  # the measured value as shown
     score: float  # 0–100
-    weight: float  # % of the total
+    weight: float  # % of the total (0 for a criterion without data: not counted)
     contribution: float
+    has_data: bool = True  # False: no data for the teller in the period, not counted
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ class StaffOut(BaseModel):
     id: int
     username: str
     display_name: str
+    staff_number: str | None
     unit_id: int
     unit_code: str
     roles: list[str]
@@ -92,6 +93,7 @@ class StaffOut(BaseModel):
             id=staff.id,
             username=staff.username,
             display_name=staff.display_name,
+            staff_number=staff.staff_number,
             unit_id=staff.unit_id,
             unit_code=staff.unit.code,
             roles=[r.value for r in staff.roles],

@@ -23,6 +23,9 @@ from manyi.org.service import get_unit
 from manyi.org.tables import Staff, StaffRole, Unit
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# A staff number (工号) as banks print them: "BJ01023", "001234", "SH-0042".
+STAFF_NUMBER_MAX = 16
+STAFF_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
 
 
 def record_event(
@@ -55,6 +58,36 @@ def actor_of(staff: Staff) -> audit.Actor:
 
 def normalise_username(username: str) -> str:
     return username.strip().lower()
+
+
+def normalise_staff_number(value: str | None) -> str | None:
+    """The staff number as stored (upper case, no surrounding spaces), None when empty;
+    refused when too long or not made of letters, digits and '-'."""
+    number = (value or "").strip().upper()
+    if not number:
+        return None
+    if len(number) > STAFF_NUMBER_MAX or not STAFF_NUMBER_RE.match(number):
+        raise InvalidInput(
+            "staff number: at most {max} letters, digits or '-', e.g. BJ01023",
+            "staff_number",
+            max=STAFF_NUMBER_MAX,
+        )
+    return number
+
+
+def _check_staff_number_free(
+    session: Session, number: str | None, staff_id: int | None = None
+) -> None:
+    if number is None:
+        return
+    holder = session.scalar(select(Staff).where(Staff.staff_number == number))
+    if holder is not None and holder.id != staff_id:
+        raise Conflict(
+            "staff number {number} is already {username}'s",
+            "staff_number",
+            number=number,
+            username=holder.username,
+        )
 
 
 def staff_in_scope(session: Session, scope: Scope) -> list[Staff]:
@@ -108,9 +141,10 @@ def create_staff(
     password: str,
     scope: Scope | None = None,
     prehashed: str | None = None,
+    staff_number: str | None = None,
 ) -> Staff:
     """A new staff account. `prehashed` is `hash_password(password)` computed before the unit
-    of work began (as `reset_password`)."""
+    of work began (as `reset_password`); `staff_number` (工号) is optional."""
     username = normalise_username(username)
     if not USERNAME_RE.match(username):
         raise InvalidInput(
@@ -121,6 +155,7 @@ def create_staff(
     display_name = display_name.strip()
     if not display_name or len(display_name) > 100:
         raise InvalidInput("display name is required (at most 100 characters)", "display_name")
+    number = normalise_staff_number(staff_number)
     unit = get_unit(session, unit_id, scope)
     _check_roles(roles, unit.level)
     try:
@@ -129,9 +164,11 @@ def create_staff(
         raise InvalidInput(str(exc), "password") from None
     if by_username(session, username) is not None:
         raise Conflict("username {username} is taken", "username", username=username)
+    _check_staff_number_free(session, number)
     staff = Staff(
         username=username,
         display_name=display_name,
+        staff_number=number,
         unit_id=unit.id,
         password_hash=prehashed or hash_password(password),
         role_rows=[StaffRole(role=r.value) for r in roles],
@@ -144,7 +181,11 @@ def create_staff(
         actor,
         staff,
         "staff.created",
-        {"unit": unit.code, "roles": [r.value for r in roles]},
+        {
+            "unit": unit.code,
+            "roles": [r.value for r in roles],
+            **({"staff_number": number} if number else {}),
+        },
     )
     return staff
 
@@ -159,7 +200,9 @@ def update_staff(
     roles: list[Role] | None = None,
     active: bool | None = None,
     scope: Scope | None = None,
+    staff_number: str | None = None,
 ) -> Staff:
+    """Change what is given (None: unchanged; `staff_number=""` removes the number)."""
     staff = get_staff(session, staff_id, scope)
     if actor.id == staff.id and (
         active is False
@@ -178,6 +221,12 @@ def update_staff(
             raise InvalidInput("display name is required (at most 100 characters)", "display_name")
         before["display_name"], after["display_name"] = staff.display_name, display_name
         staff.display_name = display_name
+    if staff_number is not None:
+        number = normalise_staff_number(staff_number)
+        if number != staff.staff_number:
+            _check_staff_number_free(session, number, staff.id)
+            before["staff_number"], after["staff_number"] = staff.staff_number, number
+            staff.staff_number = number
     unit = staff.unit
     if unit_id is not None and unit_id != staff.unit_id:
         unit = get_unit(session, unit_id, scope)

@@ -62,6 +62,9 @@ class Staff(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    # The staff number (工号) the bank gives, e.g. "BJ01023": shown on the teller's badge.
+    # Optional; unique when set (`org.staff.normalise_staff_number`).
+    staff_number: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

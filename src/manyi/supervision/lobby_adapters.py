@@ -2,10 +2,10 @@
 application (`manyi.web.app.plug_features`): the teller's badge (挂牌上岗) on the rating pad and
 the status page, and the teller's own progress towards a star on the console.
 
-A badge shows every teller's name and staff number; the star level is the highest one awarded
-to them whose validity (`StarNomination.valid_until`, the end of the period after the one it was
-won in) has not ended and that no misconduct sanction has taken away since. manyi keeps no
-separate staff number: the badge shows the staff member's id, six digits (`staff_no`).
+A badge shows every teller's name and staff number (工号, `Staff.staff_number`, none when the
+bank has not given one: never the database id); the star level is the highest one awarded to
+them whose validity (`StarNomination.valid_until`, the end of the period after the one it was
+won in) has not ended and that no misconduct sanction has taken away since.
 """
 
 from __future__ import annotations
@@ -20,10 +20,6 @@ from manyi.org.tables import Staff
 from manyi.supervision import stars, stars_facts
 from manyi.supervision.domain import stars as rules
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
-
-
-def staff_no(staff_id: int) -> str:
-    return f"{staff_id:06d}"
 
 
 def current_award(
@@ -46,7 +42,7 @@ def current_award(
         awarded_on = (
             nomination.awarded_at.astimezone(dt.UTC).date() if nomination.awarded_at else today
         )
-        removed = stars_facts.star_removals(session, staff_id, awarded_on, today) or []
+        removed = stars_facts.star_removals(session, staff_id, awarded_on, today)
         if any(day >= awarded_on for day in removed):
             continue  # taken off the star list after the award (a misconduct sanction)
         level = stars.programme_of(programme).level(nomination.level_code)
@@ -62,10 +58,11 @@ class TellerBadges:
             return None
         award = current_award(session, teller_id, now)
         level = award[1] if award else None
+        number = staff.staff_number or ""
         if level is None:
-            return ports.TellerBadge(staff.display_name, staff_no(staff.id))
+            return ports.TellerBadge(staff.display_name, number)
         return ports.TellerBadge(
-            staff.display_name, staff_no(staff.id), level.stars, level.name_zh, level.name_en
+            staff.display_name, number, level.stars, level.name_zh, level.name_en
         )
 
     def progress(
@@ -76,7 +73,7 @@ class TellerBadges:
         if row is None or staff is None:
             return None
         programme = stars.programme_of(row)
-        facts, available = stars_facts.teller_facts_for(session, programme, staff)
+        facts = stars_facts.teller_facts_for(session, programme, staff)
         nominated = session.execute(
             select(StarNomination.state, StarNomination.praise).where(
                 StarNomination.programme_id == row.id, StarNomination.staff_id == teller_id
@@ -85,7 +82,7 @@ class TellerBadges:
         state = None
         if nominated is not None:  # the praise the outlet counted when it nominated
             state, facts = nominated[0], rules.with_praise(facts, nominated[1])
-        assessment = rules.assess(programme, facts, available)
+        assessment = rules.assess(programme, facts)
         zh, en = rules.reason_texts(assessment.reasons)
         lines = tuple(
             ports.ProgressLine(
@@ -94,6 +91,7 @@ class TellerBadges:
                 line.score,
                 line.weight,
                 line.contribution,
+                line.has_data,
             )
             for line in assessment.lines
         )

@@ -160,7 +160,6 @@ def candidates(session: Session, row: StarProgramme, outlet: Unit) -> list[Candi
                 rules.with_praise(facts, nominated[staff_id].praise)
                 if staff_id in nominated
                 else facts,
-                found.available,
             ),
         )
         for staff_id, facts in found.facts.items()

@@ -1,8 +1,8 @@
 """The facts a star programme scores, read for the tellers of one outlet in the programme's
 period: tickets served (the lobby's tables), the rating pad and survey CSAT per teller
 (`quality.teller_facts`), complaints naming the teller (`complaints.facts`), the outlet's
-inspection scores and the sanctions that take a teller off the star list (supervision's other
-parts: read only when they exist in this database).
+submitted inspection visits (`inspection_tables.InspectionVisit`) and the sanctions that take a
+teller off the star list (`misconduct_queries.sanctions_removing_star`).
 
 Praise is not measured by manyi (complaints have no compliment kind): the outlet enters it when
 it nominates, so candidates show 0 until then.
@@ -11,27 +11,20 @@ it nominates, so candidates show 0 until then.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import MetaData, Table, func, select
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi.complaints import facts as complaint_facts
 from manyi.lobby.tables import LobbyTicket
 from manyi.org.tables import Staff, StaffRole, Unit
 from manyi.quality import teller_facts
-from manyi.supervision.domain.stars import Criterion, Facts, Programme
-
-# The inspections part's table (another part of issue 18), read when present: the column names
-# it may use for the outlet and the day, and the state of a finished visit.
-INSPECTION_TABLE = "inspection_visits"
-_OUTLET_COLUMNS = ("unit_id", "outlet_id")
-_DAY_COLUMNS = ("submitted_at", "planned_on")
+from manyi.supervision import misconduct_queries
+from manyi.supervision.domain.stars import Facts, Programme
+from manyi.supervision.domain.visits import VisitState
+from manyi.supervision.inspection_tables import InspectionVisit
 
 
 @dataclass(frozen=True)
@@ -39,7 +32,6 @@ class OutletFacts:
     outlet: Unit
     facts: dict[int, Facts]  # staff id → their facts
     names: dict[int, tuple[str, str]]  # staff id → (username, display name)
-    available: frozenset[Criterion]
 
 
 def local_start(day: dt.date, tz: str) -> dt.datetime:
@@ -71,10 +63,7 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
         session, scope_path=outlet.path, tz=tz, start=programme.starts_on, end=programme.ends_on
     )
     complaints = complaint_facts.naming_staff(session, list(people), since=since, until=until)
-    inspected, inspection = inspection_score(session, outlet.id, since, until)
-    available = set(Criterion)
-    if not inspected:
-        available.discard(Criterion.INSPECTION)
+    inspection = inspection_score(session, outlet.id, since, until)
     result: dict[int, Facts] = {}
     for staff_id, (_username, _name, roles) in people.items():
         sat = satisfaction.get(staff_id, teller_facts.TellerSatisfaction())
@@ -90,7 +79,7 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
             roles=roles,
         )
     names = {i: (p[0], p[1]) for i, p in people.items()}
-    return OutletFacts(outlet, result, names, frozenset(available))
+    return OutletFacts(outlet, result, names)
 
 
 def _people(session: Session, outlet_id: int) -> dict[int, tuple[str, str, tuple[str, ...]]]:
@@ -116,64 +105,38 @@ def _roles(session: Session, staff_id: int) -> tuple[str, ...]:
     return tuple(session.scalars(select(StaffRole.role).where(StaffRole.staff_id == staff_id)))
 
 
-def teller_facts_for(
-    session: Session, programme: Programme, staff: Staff
-) -> tuple[Facts, frozenset[Criterion]]:
+def teller_facts_for(session: Session, programme: Programme, staff: Staff) -> Facts:
     """One teller's facts (the teller console's progress, a nomination)."""
     found = gather(session, programme, staff.unit)
     default = Facts(roles=tuple(r.value for r in staff.roles))
-    return found.facts.get(staff.id, default), found.available
+    return found.facts.get(staff.id, default)
 
 
-# --- the other parts' data, when present -----------------------------------------------------
-
-_tables: dict[str, Table] = {}
-
-
-def _table(session: Session, name: str) -> Table | None:
-    """The table reflected once it exists in this database (another part's migration)."""
-    if name in _tables:
-        return _tables[name]
-    connection = session.connection()
-    if not sa_inspect(connection).has_table(name):
-        return None
-    table = Table(name, MetaData(), autoload_with=connection)
-    _tables[name] = table
-    return table
+# --- the inspections and misconduct parts ----------------------------------------------------
 
 
 def inspection_score(
     session: Session, outlet_id: int, since: dt.datetime, until: dt.datetime
-) -> tuple[bool, float | None]:
-    """(whether this database records inspections in a known shape, the mean score of the
-    outlet's submitted inspection visits in the period or None when it had none)."""
-    table = _table(session, INSPECTION_TABLE)
-    if table is None:
-        return False, None
-    columns = table.c
-    outlet_col = next((columns[n] for n in _OUTLET_COLUMNS if n in columns), None)
-    day_col = next((columns[n] for n in _DAY_COLUMNS if n in columns), None)
-    if outlet_col is None or day_col is None or "score" not in columns or "state" not in columns:
-        return False, None
-    low: Any = since if day_col.name.endswith("_at") else since.date()
-    high: Any = until if day_col.name.endswith("_at") else until.date()
+) -> float | None:
+    """The mean score of the outlet's inspection visits submitted in the period (scheduled,
+    spot checks, mystery shopping and remote checks alike), or None when it had none."""
+    V = InspectionVisit
     value = session.scalar(
-        select(func.avg(columns["score"])).where(
-            outlet_col == outlet_id,
-            columns["state"] == "submitted",
-            columns["score"].is_not(None),
-            day_col >= low,
-            day_col < high,
+        select(func.avg(V.score)).where(
+            V.unit_id == outlet_id,
+            V.state == VisitState.SUBMITTED.value,
+            V.score.is_not(None),
+            V.submitted_at >= since,
+            V.submitted_at < until,
         )
     )
-    return True, None if value is None else float(value)
+    return None if value is None else float(value)
 
 
 # A sanction that takes a teller off the star list (the misconduct part's catalogue) bars them
 # for a year from the day it takes effect: in the period it falls in and in any period that
 # starts within a year after it; a star already awarded loses its level from that day.
 REMOVAL_BARS_DAYS = 365
-MISCONDUCT_MODULE = "manyi.supervision.misconduct_queries"
 
 
 @dataclass(frozen=True)
@@ -182,25 +145,15 @@ class _Period:
     end: dt.date
 
 
-def star_removals(
-    session: Session, staff_id: int, start: dt.date, end: dt.date
-) -> list[dt.date] | None:
+def star_removals(session: Session, staff_id: int, start: dt.date, end: dt.date) -> list[dt.date]:
     """The days on which sanctions taking the staff member off the star list took effect, on
-    or before `end`; None when the misconduct part is not installed. Read through its
-    `sanctions_removing_star(session, staff_id, period)`, imported when present so that the
-    stars do not depend on it."""
-    try:
-        module = importlib.import_module(MISCONDUCT_MODULE)
-    except ImportError:
-        return None
-    query: Callable[..., Any] | None = getattr(module, "sanctions_removing_star", None)
-    if query is None:
-        return None
-    return [removal.effective_on for removal in query(session, staff_id, _Period(start, end))]
+    or before `end` (finalised misconduct cases only)."""
+    removals = misconduct_queries.sanctions_removing_star(session, staff_id, _Period(start, end))
+    return [removal.effective_on for removal in removals]
 
 
 def barred(session: Session, staff_id: int, programme: Programme) -> int:
     """How many star-removing sanctions bar the teller from this programme."""
-    days = star_removals(session, staff_id, programme.starts_on, programme.ends_on) or []
+    days = star_removals(session, staff_id, programme.starts_on, programme.ends_on)
     first = programme.starts_on - dt.timedelta(days=REMOVAL_BARS_DAYS)
     return sum(1 for day in days if day >= first)

@@ -26,7 +26,7 @@ from manyi import audit, notify
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound, Term
 from manyi.org.model import UnitLevel, path_in_scope
 from manyi.org.tables import Staff, Unit
-from manyi.supervision import stars, stars_facts
+from manyi.supervision import stars, stars_facts, stars_notices
 from manyi.supervision.domain import stars as rules
 from manyi.supervision.stars_tables import StarNomination
 
@@ -98,8 +98,8 @@ def nominate(
             code=row.code,
             state=Term(f"star:{taken}"),
         )
-    facts, available = stars_facts.teller_facts_for(session, programme, staff)
-    assessment = rules.assess(programme, rules.with_praise(facts, praise), available)
+    facts = stars_facts.teller_facts_for(session, programme, staff)
+    assessment = rules.assess(programme, rules.with_praise(facts, praise))
     if not assessment.eligible:
         raise InvalidInput(
             "{name} is not eligible: {reasons}",
@@ -144,6 +144,15 @@ def nominate(
         score=nomination.score,
         level=nomination.level_code,
         praise=praise,
+    )
+    stars_notices.tell_approvers(
+        session,
+        nomination,
+        stars_notices.BRANCH_STEP,
+        programme_code=row.code,
+        programme_name=row.name_zh,
+        now=now,
+        actor_id=actor.id,
     )
     return nomination
 
@@ -195,6 +204,15 @@ def approve(
         row.branch_by_id = actor.id
         row.branch_at = now
         action = "supervision.star_branch_approved"
+        stars_notices.tell_approvers(
+            session,
+            row,
+            stars_notices.HEAD_OFFICE_STEP,
+            programme_code=programme_row.code,
+            programme_name=programme_row.name_zh,
+            now=now,
+            actor_id=actor.id,
+        )
     else:
         row.state = S.AWARDED.value
         row.awarded_by_id = actor.id

@@ -26,7 +26,7 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from manyi.counter import queries, running, voucher
+from manyi.counter import badges, queries, running, voucher
 from manyi.counter import store as bundle_store
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
@@ -104,6 +104,7 @@ def customer_review(
         context = bundle_context(request, session, clerk_of(principal), principal, reference)
     except ManyiError as exc:
         return refuse(request, session, principal, reference, exc)
+    context["teller"] = badges.badge_of(session, context["b"].teller_id, utcnow())
     return page(request, "counter/customer_review.html", context)
 
 
@@ -124,6 +125,7 @@ def signature_pad(
         "lines": lines,
         "customer": str(view.bundle.form_values.get("customer_name") or ""),
         "error": request.query_params.get("error", "")[:200],
+        "teller": badges.badge_of(session, view.bundle.teller_id, utcnow()),
     }
     return page(request, "counter/signature_pad.html", context)
 

@@ -28,7 +28,7 @@ def staff_page(
     session: Session = DbSession,
 ) -> Response:
     people = staff_service.staff_in_scope(session, principal.scope)
-    shown = matching(people, q, "username", "display_name")
+    shown = matching(people, q, "username", "display_name", "staff_number")
     return render(request, "staff.html", {"people": shown, "total": len(people), "q": q})
 
 
@@ -59,6 +59,7 @@ def create_staff(
     request: Request,
     username: Annotated[str, Form()] = "",
     display_name: Annotated[str, Form()] = "",
+    staff_number: Annotated[str, Form()] = "",
     unit_id: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
@@ -68,6 +69,7 @@ def create_staff(
     values = {
         "username": username,
         "display_name": display_name,
+        "staff_number": staff_number,
         "unit_id": int_or_none(unit_id),
         "roles": roles or [],
     }
@@ -83,6 +85,7 @@ def create_staff(
             password=password,
             scope=principal.scope,
             prehashed=prehashed,
+            staff_number=staff_number,
         )
     except ManyiError as exc:
         context = _staff_form_context(session, principal, person=None, values=values)
@@ -115,6 +118,7 @@ def update_staff(
     request: Request,
     staff_id: int,
     display_name: Annotated[str, Form()] = "",
+    staff_number: Annotated[str, Form()] = "",
     unit_id: Annotated[str, Form()] = "",
     active: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
@@ -131,6 +135,7 @@ def update_staff(
             roles=_roles(roles or []),
             active=active == "on",
             scope=principal.scope,
+            staff_number=staff_number,
         )
     except ManyiError as exc:
         session.rollback()

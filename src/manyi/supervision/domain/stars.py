@@ -15,17 +15,19 @@ into a score from 0 to 100:
 - `praise`: 100 × praise / target, at most 100 (praise entered by the outlet at nomination);
 - `volume`: 100 × tickets served / target, at most 100.
 
-The total is Σ weight × score / Σ weight over the criteria whose source the bank has (a
-criterion whose source does not exist, e.g. inspections in a database without that part of
-supervision, drops out and the weights of the rest are rescaled); a teller with no data for a
-criterion scores 0 on it.
+Missing data is not a zero: a criterion for which the teller has no data in the period (no
+rating-pad answers, no survey answers, no submitted inspection of their outlet) is not counted
+for that teller. It stays in the explanation, marked 无数据，不计入 with no weight and no
+points, and the weights of the criteria with data are rescaled to 100 %. The total is
+Σ weight × score / Σ weight over the criteria with data (0 when none has data). Complaints,
+praise and volume always have data: none is a count of 0.
 Worked example: weights pad 40, volume 30, complaints 30; pad 90 % satisfied (90), 600 served
 against a target of 800 (75), one complaint against a target of 4 (75): total
 (40·90 + 30·75 + 30·75) / 100 = 81.0, which is the 四星 level (≥ 80) of the default programme.
 
 A teller is eligible when they hold the role the programme names, served at least
 `min_served` tickets, had at most `max_complaints` complaints and no sanction taking them off
-the star list (when the bank records misconduct; `severe_misconduct` counts those). An
+the star list (finalised misconduct sanctions; `severe_misconduct` counts those). An
 ineligible teller is still listed with the reasons.
 """
 
@@ -237,17 +239,17 @@ def _line_value(rule: CriterionRule, facts: Facts) -> tuple[str, bool, float]:
     raise AssertionError(rule.criterion)  # pragma: no cover - every criterion is matched
 
 
-def assess(
-    programme: Programme, facts: Facts, available: frozenset[Criterion] = frozenset(Criterion)
-) -> Assessment:
-    """Score and explain one teller. `available`: the criteria whose source the bank has; the
-    others drop out and the remaining weights are rescaled to 100 %."""
-    rules = [r for r in programme.criteria if r.criterion in available]
-    total_weight = sum(r.weight for r in rules)
+def assess(programme: Programme, facts: Facts) -> Assessment:
+    """Score and explain one teller. A criterion without data for this teller is listed but not
+    counted (weight 0); the weights of the others are rescaled to 100 %."""
+    values = [(rule, *_line_value(rule, facts)) for rule in programme.criteria]
+    total_weight = sum(rule.weight for rule, _raw, has_data, _score in values if has_data)
     lines = []
-    for rule in rules:
-        raw, has_data, score = _line_value(rule, facts)
-        share = 100.0 * rule.weight / total_weight if total_weight else 0.0
+    for rule, raw, has_data, score in values:
+        if not has_data or not total_weight:
+            lines.append(Line(rule.criterion, raw, has_data, 0.0, 0.0, 0.0))
+            continue
+        share = 100.0 * rule.weight / total_weight
         lines.append(Line(rule.criterion, raw, has_data, score, share, score * share / 100.0))
     total = round(sum(line.contribution for line in lines), 1)
     reasons = _ineligible(programme.eligibility, facts)

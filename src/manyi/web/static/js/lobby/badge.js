@@ -7,7 +7,9 @@ export function renderBadge(node, teller) {
   node.hidden = !teller;
   if (!teller) return;
   node.querySelector("[data-badge-name]").textContent = teller.name;
-  node.querySelector("[data-badge-no]").textContent = teller.staff_no;
+  node.querySelector("[data-badge-no]").textContent = teller.staff_no || "";
+  const numberLine = node.querySelector("[data-badge-no-line]");
+  if (numberLine) numberLine.hidden = !teller.staff_no; // no staff number given: none shown
   const level = node.querySelector("[data-badge-level]");
   level.hidden = !teller.level;
   node.querySelector("[data-badge-stars]").textContent = "★".repeat(teller.stars || 0);
