@@ -133,3 +133,32 @@ def test_two_workers_never_send_a_deadline_notice_twice(db: Database, bank: Bank
         notices = session.scalar(select(func.count()).select_from(MisconductDeadlineNotice))
     assert notices == len(cases)
     assert told(db, bank.staff["head_a"]) == len(cases)  # each case once
+
+
+def test_the_demo_has_a_case_at_risk_and_one_overdue_from_its_findings(db: Database) -> None:
+    from manyi import demo
+    from manyi.complaints import demo as demo_complaints
+    from manyi.complaints import facts
+    from manyi.supervision import demo_links, demo_misconduct
+    from manyi.supervision.complaints_adapters import ComplaintTasks
+
+    with db.session() as session:
+        demo.seed(session)
+    with db.session() as session:
+        demo_complaints.seed(session, FIXED_NOW)
+        demo_misconduct.seed(session, FIXED_NOW)
+    with db.session() as session:
+        assert demo_links.seed(session, FIXED_NOW) == 2
+    with db.session() as session:
+        assert demo_links.seed(session, FIXED_NOW) == 0
+    report = scan(db, FIXED_NOW)
+    assert (report.warned, report.overdue) == (1, 1)
+    with db.read() as session:
+        reference = facts.reference_of_intake(session, demo_links.COMPLAINT)
+        assert reference is not None
+        tasks = ComplaintTasks().tasks_for_complaint(session, reference, FIXED_NOW)
+        origins = session.scalars(
+            select(MisconductCase.origin_ref).where(MisconductCase.origin == "complaint")
+        ).all()
+    assert len(tasks) == 1 and tasks[0].state == "open"
+    assert origins == [reference]

@@ -142,38 +142,38 @@ def test_a_case_from_a_failed_critical_item_and_from_a_survey_flag(
         client.get(NEW, params={"source": "inspection", "ref": f"{visit_id}:A1"}).status_code == 404
     )
 
-    with db.session() as session:  # A1 passed: not a finding; nothing stored
-        with pytest.raises(InvalidInput, match="did not fail"):
-            misconduct.open_case(
-                session,
-                actor(db, "insp.a"),
-                misconduct.NewCase(
-                    origin="inspection",
-                    origin_ref=str(visit_id),
-                    item="A1",
-                    severity="minor",
-                    staff_id=bank.staff["teller_a"],
-                    happened_on=dt.date(2026, 11, 30),
-                    summary="x",
-                ),
-                now=FIXED_NOW,
-            )
-    with db.session() as session:  # branch B's inspector cannot see the visit
-        with pytest.raises(InvalidInput, match="no inspection visit"):
-            misconduct.open_case(
-                session,
-                actor(db, "head.b"),
-                misconduct.NewCase(
-                    origin="inspection",
-                    origin_ref=str(visit_id),
-                    item="A2",
-                    severity="minor",
-                    staff_id=bank.staff["teller_b"],
-                    happened_on=dt.date(2026, 11, 30),
-                    summary="x",
-                ),
-                now=FIXED_NOW,
-            )
+    # A1 passed: not a finding; nothing stored.
+    with db.session() as session, pytest.raises(InvalidInput, match="did not fail"):
+        misconduct.open_case(
+            session,
+            actor(db, "insp.a"),
+            misconduct.NewCase(
+                origin="inspection",
+                origin_ref=str(visit_id),
+                item="A1",
+                severity="minor",
+                staff_id=bank.staff["teller_a"],
+                happened_on=dt.date(2026, 11, 30),
+                summary="x",
+            ),
+            now=FIXED_NOW,
+        )
+    # Outlet B's head cannot see the visit.
+    with db.session() as session, pytest.raises(InvalidInput, match="no inspection visit"):
+        misconduct.open_case(
+            session,
+            actor(db, "head.b"),
+            misconduct.NewCase(
+                origin="inspection",
+                origin_ref=str(visit_id),
+                item="A2",
+                severity="minor",
+                staff_id=bank.staff["teller_b"],
+                happened_on=dt.date(2026, 11, 30),
+                summary="x",
+            ),
+            now=FIXED_NOW,
+        )
     assert _cases(db) == 0
 
     flagged = client.get(

@@ -201,6 +201,9 @@ def _case_page(
         "title": _("Misconduct case {id}").format(id=case_id),
         "v": view,
         "tasks": misconduct_rectification.tasks_of_case(session, case_id, now),
+        "origin_tasks": misconduct_rectification.tasks_of_origin(
+            session, view.case.origin, view.case.origin_ref, now
+        ),
         "may_rectify": principal.can(Permission.SUPERVISION_ISSUE),
         "catalogue": SANCTIONS,
         "error": error,
