@@ -176,6 +176,25 @@ def test_a_case_from_a_failed_critical_item_and_from_a_survey_flag(
         )
     assert _cases(db) == 0
 
+    with db.session() as session:  # A2 made a rectification task, then a case from A2
+        task_id = inspections.failed_item_to_task(
+            session, actor(db, "insp.a"), visit_id, "A2", FIXED_NOW
+        )
+    values = {
+        "csrf_token": csrf_of(client, NEW),
+        "origin": "inspection",
+        "origin_ref": str(visit_id),
+        "item": "A2",
+        "severity": "general",
+        "staff_id": str(bank.staff["teller_a"]),
+        "happened_on": "2026-11-30",
+        "summary": "未佩戴工号牌",
+    }
+    opened = client.post("/supervision/misconduct", data=values, follow_redirects=False)
+    assert opened.status_code == 303 and _cases(db) == 1
+    case_page = client.get(opened.headers["location"])
+    assert 'data-testid="origin-task"' in case_page.text and f"#{task_id}" in case_page.text
+
     flagged = client.get(
         NEW,
         params={
