@@ -57,6 +57,7 @@ from manyi.supervision.inspection_tables import (
 from manyi.supervision.misconduct_tables import (
     MisconductBulletin,
     MisconductCase,
+    MisconductDeadlineNotice,
     MisconductParty,
     MisconductSanction,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "LobbyTicket",
     "MisconductBulletin",
     "MisconductCase",
+    "MisconductDeadlineNotice",
     "MisconductParty",
     "MisconductSanction",
     "MysteryAssignment",

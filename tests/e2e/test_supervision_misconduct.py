@@ -62,8 +62,8 @@ def test_a_case_from_report_to_its_bulletin_in_a_tellers_inbox(
     page.locator("#staff_id").select_option(str(teller2))
     page.locator("#severity").select_option("malignant")
     page.locator("#happened_on").fill("2026-11-27")
-    page.locator("#origin").select_option("complaint")
-    page.locator("#origin_ref").fill("TS202611270000001")
+    page.locator("#origin").select_option("report")  # a complaint origin must exist
+    page.locator("#origin_ref").fill("大堂经理上报")
     page.locator("#summary").fill("柜员与客户发生争吵，将客户材料扔出窗口")
     with page.expect_navigation():
         page.get_by_role("button", name="立案").click()

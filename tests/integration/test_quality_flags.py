@@ -58,6 +58,9 @@ def test_fast_top_scores_and_a_busy_client_are_flagged(db: Database, bank: Bank)
     assert page.status_code == 200
     assert page.text.count('data-kind="fast_top_burst"') == 1 and "teller.a" in page.text
     assert page.text.count('data-kind="busy_client"') == 1
+    # A teller's flag links to a misconduct case prefilled with the teller (supervision).
+    assert 'data-testid="misconduct-teller.a"' in page.text
+    assert "source=survey_flag&amp;ref=fast_top_burst%3Ateller.a%3A" in page.text
     # A teller may not open the page at all.
     assert signed_in_client(db, "teller.b").get("/quality/flags").status_code == 403
     # An inspector of the other tier-1 branch sees none of OUT-A's flags: their scope is BR-B.

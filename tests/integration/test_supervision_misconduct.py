@@ -44,8 +44,8 @@ def _open(db: Database, bank: Bank, severity: str = "malignant") -> int:
             session,
             _actor(db, "admin"),  # type: ignore[arg-type]
             misconduct.NewCase(
-                origin="complaint",
-                origin_ref="TS202611200000001",
+                origin="report",  # a complaint origin must exist: test_misconduct_links.py
+                origin_ref="客户来电",
                 severity=severity,
                 staff_id=bank.staff["teller_a"],
                 happened_on=dt.date(2026, 11, 20),

@@ -11,12 +11,18 @@ personal data.
   at registration; the same rows keep them from handling it, 回避). It records no "upheld"
   verdict, so the nearest fact manyi has of complaints against a teller is the number of
   complaints naming them received in a period, withdrawn ones left out.
+- `case_by_reference`: one complaint by its reference, within a data scope, as a finding a
+  misconduct case may be opened from (supervision): its unit, the day it was received, its
+  subject and the staff it names. Nothing about the complainant.
+- `reference_of_intake`: the reference of the complaint registered with a channel reference
+  (the demo bank's supervision finds the complaints the complaints demo seeded, DEMO-…).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -60,3 +66,59 @@ def naming_staff(
         .group_by(ComplaintNamedStaff.staff_id)
     )
     return {int(staff): int(n) for staff, n in session.execute(statement).all()}
+
+
+@dataclass(frozen=True)
+class ComplaintFinding:
+    """A complaint as a source of a misconduct case: no personal data of the complainant."""
+
+    id: int
+    reference: str
+    responsible_unit_id: int
+    received_at: dt.datetime
+    timezone: str
+    subject: str
+    named_staff_ids: tuple[int, ...]  # staff the complaint is about ("named"), in id order
+
+
+def case_by_reference(session: Session, scope_path: str, reference: str) -> ComplaintFinding | None:
+    """The complaint with this reference if its responsible unit lies in the scope; None for
+    an unknown reference and for one outside the scope alike (existence is not revealed)."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    complaint = session.scalar(
+        select(Complaint).where(
+            Complaint.reference == reference,
+            in_scope(Complaint.responsible_unit_path, scope_path),
+        )
+    )
+    if complaint is None:
+        return None
+    named = session.scalars(
+        select(ComplaintNamedStaff.staff_id)
+        .where(
+            ComplaintNamedStaff.complaint_id == complaint.id,
+            ComplaintNamedStaff.reason == "named",
+        )
+        .order_by(ComplaintNamedStaff.staff_id)
+    ).all()
+    return ComplaintFinding(
+        id=complaint.id,
+        reference=complaint.reference,
+        responsible_unit_id=complaint.responsible_unit_id,
+        received_at=complaint.received_at,
+        timezone=complaint.timezone,
+        subject=complaint.subject,
+        named_staff_ids=tuple(int(i) for i in named),
+    )
+
+
+def reference_of_intake(session: Session, intake_ref: str) -> str | None:
+    """The reference of the (first) complaint registered with this channel reference."""
+    return session.scalar(
+        select(Complaint.reference)
+        .where(Complaint.intake_ref == intake_ref)
+        .order_by(Complaint.id)
+        .limit(1)
+    )

@@ -5,14 +5,17 @@ source), window-service standards and inspections (巡查, 抽查, 暗访, 远�
 Supervision sits above the business features: it reads complaints, satisfaction and the lobby
 through what they offer, and none of them imports supervision (a contract in `.importlinter`).
 Where the lobby shows a teller's star badge, it asks through `lobby.ports`, which supervision's
-adapters fill.
+adapters fill; where a complaint's page shows the rectification tasks opened from it, it asks
+through `complaints.ports` (`complaints_adapters`).
 
 - `domain/`: the pure rules (task states, due dates, scorecards, the sampler, star scores,
   misconduct severity and sanctions);
 - `rectification` (+ `rectification_tables`, `rectification_queries`, `jobs`): the task engine;
 - `standards`, `inspections`: checklists, plans, scorecards, spot checks, mystery shopping;
 - `stars`: programmes, candidates, nominations, approvals, badges;
-- `misconduct`: cases, sanctions, accountability, bulletins;
+- `misconduct`: cases, sanctions, accountability, bulletins; `misconduct_sources` (a case
+  opened from a complaint, an inspection finding or a survey flag, checked and prefilled) and
+  `misconduct_deadlines` (the worker's watch over investigation deadlines);
 - `web/`: the pages; `demo`: the demo bank's supervision data.
 
 docs/supervision.md explains the rules.

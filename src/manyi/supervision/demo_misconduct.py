@@ -38,8 +38,8 @@ def seed(session: Session, now: dt.datetime) -> int:
         session,
         bj,
         misconduct.NewCase(
-            origin="complaint",
-            origin_ref="客户投诉（演示）",
+            origin="report",  # the customer complained on the spot; the lobby manager reported
+            origin_ref="大堂经理上报（演示）",
             severity="malignant",
             staff_id=teller.id,
             happened_on=misconduct.local_today(now - 13 * day),

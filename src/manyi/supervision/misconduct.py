@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from manyi.complaints.domain.workcal import calendar_for
 from manyi.errors import InvalidInput, NotFound
 from manyi.org.model import Role, path_in_scope
 from manyi.org.tables import Staff, StaffRole, Unit
+from manyi.supervision import misconduct_sources
 from manyi.supervision.domain import misconduct as rules
 from manyi.supervision.domain.misconduct import CaseState, Step
 from manyi.supervision.misconduct_tables import MisconductCase, MisconductParty, MisconductSanction
@@ -43,6 +45,22 @@ def _text(value: str, field: str, *, required: bool = True) -> str:
     if len(value) > TEXT_MAX:
         raise InvalidInput("the text is longer than {max} characters", field, max=TEXT_MAX)
     return value
+
+
+def deadline_look_at(
+    case: MisconductCase,
+    today: dt.date,
+    timezone: str,
+    sent: Iterable[rules.DeadlineNotice | str] = (),
+) -> dt.datetime | None:
+    """When the worker's deadline watch looks at the case next: local midnight of the day
+    `domain.next_deadline_look` names, in the unit's time zone; None when nothing is left."""
+    day = rules.next_deadline_look(case.state, case.investigation_due_on, today, CALENDAR, sent)
+    if day is None:
+        return None
+    return dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(timezone)).astimezone(
+        dt.UTC
+    )
 
 
 def case_in_scope(session: Session, scope_path: str, case_id: int) -> MisconductCase:
@@ -91,6 +109,8 @@ class NewCase:
 def open_case(session: Session, actor: audit.Actor, new: NewCase, *, now: dt.datetime) -> int:
     """Open a case on a staff member in the actor's scope; returns its id."""
     origin_ref = rules.origin_ref(new.origin, new.origin_ref, new.item)
+    # A complaint or an inspection finding must exist, in the opener's scope.
+    misconduct_sources.check_origin(session, actor, new.origin, new.origin_ref, new.item)
     severity = rules.severity_of(new.severity)
     summary = _text(new.summary, "summary")
     staff = session.get(Staff, new.staff_id) if new.staff_id else None
@@ -117,6 +137,7 @@ def open_case(session: Session, actor: audit.Actor, new: NewCase, *, now: dt.dat
         opened_at=now,
         opened_by_id=actor.id,
     )
+    case.deadline_check_at = deadline_look_at(case, today, staff.unit.timezone)
     session.add(case)
     session.flush()
     record_step(
@@ -172,6 +193,7 @@ def record_findings(
     if extra:
         case.notes = (case.notes + "\n" + extra).strip() if case.notes else extra
     case.findings_at = now
+    case.deadline_check_at = None  # the deadline is met: nothing left to watch
     today = local_today(now)
     record_step(session, actor, case, "findings", now, late=today > case.investigation_due_on)
 
@@ -291,4 +313,5 @@ def dismiss(
     _step(case, Step.DISMISS)
     case.dismissal_reason = text
     case.dismissed_at = now
+    case.deadline_check_at = None
     record_step(session, actor, case, "dismissed", now)

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -233,13 +234,17 @@ class Choice:
     label: str
 
 
-def staff_choices(session: Session, scope_path: str, limit: int = 1000) -> list[Choice]:
-    """Active staff in the viewer's scope, for the form's staff list (id, "name · unit")."""
+def staff_choices(
+    session: Session, scope_path: str, limit: int = 1000, *, first_unit_id: int | None = None
+) -> list[Choice]:
+    """Active staff in the viewer's scope, for the form's staff list (id, "name · unit"); the
+    staff of `first_unit_id` (the outlet a finding came from) first."""
     rows = session.execute(
         select(Staff.id, Staff.display_name, Staff.username, Unit.name_zh)
         .join(Unit, Unit.id == Staff.unit_id)
         .where(in_scope(Unit.path, scope_path), Staff.active.is_(True))
-        .order_by(Unit.path, Staff.display_name)
+        .order_by(sql_case((Unit.id == (first_unit_id or 0), 0), else_=1), Unit.path)
+        .order_by(Staff.display_name)
         .limit(limit)
     )
     return [Choice(str(i), f"{name} ({user}) · {unit}") for i, name, user, unit in rows]

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.errors import Conflict
 from manyi.supervision import rectification
-from manyi.supervision.domain.misconduct import CaseState
+from manyi.supervision.complaints_adapters import names
+from manyi.supervision.domain.misconduct import CaseState, Origin
 from manyi.supervision.domain.rectification import NewTask, Source
 from manyi.supervision.misconduct import case_in_scope, record_step
 
@@ -69,3 +70,18 @@ def tasks_of_case(
     ref = source_ref(case_id)
     found = rectification.tasks_for_source(session, Source.MISCONDUCT, ref, now=now)
     return [t for t in found if t.source_ref == ref]
+
+
+def tasks_of_origin(
+    session: Session, origin: str, origin_ref: str, now: dt.datetime
+) -> list[rectification.TaskSummary]:
+    """The rectification tasks opened from the finding the case came from (the complaint, or
+    the failed inspection item), so that the case does not get a second one by mistake."""
+    if origin == Origin.COMPLAINT.value and origin_ref:
+        found = rectification.tasks_naming(session, Source.COMPLAINT, origin_ref, now=now)
+        return [t for t in found if names(t.source_ref, origin_ref)]
+    if origin == Origin.INSPECTION.value and origin_ref:
+        ref = f"inspection:{origin_ref}"
+        found = rectification.tasks_for_source(session, Source.INSPECTION, ref, now=now)
+        return [t for t in found if t.source_ref == ref]
+    return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.db import Base, EncryptedText, UTCDateTime
@@ -23,6 +23,8 @@ class MisconductCase(Base):
         Index("ix_misconduct_cases_scope", "unit_path", "state", "id"),
         # A staff member's own sanctions, and the stars part's question.
         Index("ix_misconduct_cases_staff", "staff_id", "state"),
+        # The worker's deadline watch reads only cases whose next look is due.
+        Index("ix_misconduct_cases_deadline_check", "deadline_check_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,6 +51,9 @@ class MisconductCase(Base):
     sanctioned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finalised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     dismissed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the worker's deadline watch looks at the case next (None: nothing left to watch);
+    # workers claim a case by moving it on (`misconduct_deadlines.claim`).
+    deadline_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class MisconductSanction(Base):
@@ -96,3 +101,21 @@ class MisconductBulletin(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+
+class MisconductDeadlineNotice(Base):
+    """One notice of the investigation's deadline (`domain.misconduct.DeadlineNotice`: the
+    investigator warned when it is at risk, the responsible managers told when it is overdue);
+    unique per case and step, so each is sent once whatever the workers do."""
+
+    __tablename__ = "misconduct_deadline_notices"
+    __table_args__ = (
+        UniqueConstraint("case_id", "step", name="uq_misconduct_deadline_notices_step"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("misconduct_cases.id"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    notified: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -119,6 +119,21 @@ def tasks_for_source(
     )
 
 
+def tasks_naming(
+    session: Session, source: Source, needle: str, *, now: dt.datetime | None = None
+) -> list[TaskSummary]:
+    """Tasks opened from a source whose reference contains `needle` anywhere (a complaint's
+    reference inside a cluster's list); the caller narrows to exact names."""
+    return _summaries(
+        session,
+        now,
+        [
+            RectificationTask.source == Source(source).value,
+            RectificationTask.source_ref.contains(needle, autoescape=True),
+        ],
+    )
+
+
 def _summaries(session: Session, now: dt.datetime | None, where: list[object]) -> list[TaskSummary]:
     rows = session.execute(
         select(RectificationTask, Unit)

@@ -149,17 +149,20 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 def plug_features(settings: Settings | None = None) -> None:
     """Wire features into each other's ports and hooks: the lobby knows neither forecasting
     (its wait predictor and advice, `lobby.ports`), nor quality (its surveys), nor supervision
-    (the teller's badge), nor the counter (its dashboard card)."""
+    (the teller's badge), nor the counter (its dashboard card); complaints do not know
+    supervision (a complaint's rectification tasks, `complaints.ports`)."""
     from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
     from manyi.lobby.web import cards
     from manyi.quality import lobby_adapters as quality_adapters
     from manyi.quality.counter_adapters import BundleSurveys
+    from manyi.supervision import complaints_adapters as supervision_complaints
     from manyi.supervision import lobby_adapters as supervision_adapters
 
     lobby_adapters.register()
     supervision_adapters.register()  # the teller's badge and star progress
+    supervision_complaints.register()  # a complaint's rectification tasks, on its case page
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
     counter_ports.register_survey_links(

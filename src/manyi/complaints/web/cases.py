@@ -20,6 +20,7 @@ from manyi.complaints import (
     experts,
     extensions,
     handling,
+    ports,
     queries,
     timeline,
 )
@@ -192,6 +193,10 @@ def case_context(
         "extensions": extension_rows,
         "consultations": consultations,
         "supervisions": supervisions,
+        # Rectification tasks already opened from the case (supervision, through the port).
+        "rectification_tasks": ports.rectification().tasks_for_complaint(
+            session, complaint.reference, now
+        ),
         "attachments": attachments.listing(session, complaint.id),
         "people": people,
         "units": units,

@@ -194,6 +194,54 @@ def deadline_status(
     return DeadlineStatus.ON_TIME
 
 
+class DeadlineNotice(enum.StrEnum):
+    """What the worker's deadline watch sends, once per case each."""
+
+    AT_RISK = "at_risk"  # the investigator is warned
+    OVERDUE = "overdue"  # the responsible managers (and the investigator) are told
+
+
+def at_risk_from(due_on: dt.date, calendar: WorkCalendar) -> dt.date:
+    """The first day on which a case due on `due_on` is at risk, i.e. the earliest day whose
+    `AT_RISK_WORKDAYS` working days reach the due day. Due on Friday 11 December 2026, it is
+    at risk from Wednesday 9 December; due on Thursday 8 October, the day after the National
+    Day week, from Tuesday 29 September (1–7 October are no working days)."""
+    day = due_on
+    while add_workdays(calendar, day - dt.timedelta(days=1), AT_RISK_WORKDAYS) >= due_on:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def deadline_notice(
+    state: CaseState | str, due_on: dt.date, today: dt.date, calendar: WorkCalendar
+) -> DeadlineNotice | None:
+    """The notice the deadline calls for on the local `today`, if any."""
+    status = deadline_status(state, due_on, today, calendar)
+    if status is DeadlineStatus.OVERDUE:
+        return DeadlineNotice.OVERDUE
+    if status is DeadlineStatus.AT_RISK:
+        return DeadlineNotice.AT_RISK
+    return None
+
+
+def next_deadline_look(
+    state: CaseState | str,
+    due_on: dt.date,
+    today: dt.date,
+    calendar: WorkCalendar,
+    sent: Iterable[DeadlineNotice | str],
+) -> dt.date | None:
+    """The local day the watch should look at the case again: the first at-risk day, then the
+    day after the due day; None once the findings are in or the overdue notice went out."""
+    done = {DeadlineNotice(s) for s in sent}
+    if CaseState(state) not in INVESTIGATION_STATES or DeadlineNotice.OVERDUE in done:
+        return None
+    warn_on = at_risk_from(due_on, calendar)
+    if DeadlineNotice.AT_RISK not in done and today < warn_on:
+        return warn_on
+    return max(today, due_on + dt.timedelta(days=1))
+
+
 # --- sanctions ------------------------------------------------------------------------------
 
 

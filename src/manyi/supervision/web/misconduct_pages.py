@@ -18,7 +18,12 @@ from fastapi.responses import RedirectResponse, Response
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
-from manyi.supervision import misconduct, misconduct_queries, misconduct_rectification
+from manyi.supervision import (
+    misconduct,
+    misconduct_queries,
+    misconduct_rectification,
+    misconduct_sources,
+)
 from manyi.supervision.domain.misconduct import SANCTIONS, SEVERITIES, CaseState, Origin
 from manyi.supervision.web.confidential import CASE, CASE_AND_ISSUE
 from manyi.web.i18n import request_language, translator
@@ -80,11 +85,17 @@ def _new_form(
     error: str = "",
     field: str = "",
     status: int = 200,
+    first_unit_id: int | None = None,
+    named: list[str] | None = None,
 ) -> Response:
     _ = translator(request_language(request))
+    staff = misconduct_queries.staff_choices(
+        session, principal.unit_path, first_unit_id=first_unit_id
+    )
     context = {
         "title": _("Open a misconduct case"),
-        "staff": misconduct_queries.staff_choices(session, principal.unit_path),
+        "staff": staff,
+        "named": [c for c in staff if c.value in (named or [])],
         "severities": SEVERITIES,
         "origins": list(Origin),
         "values": values or {"origin": "report", "severity": "general"},
@@ -96,9 +107,35 @@ def _new_form(
 
 @router.get(PAGE + "/new")
 def new_case_page(
-    request: Request, principal: Principal = require(MANAGE), session: Session = DbSession
+    request: Request,
+    source: str = "",
+    ref: str = "",
+    staff: str = "",
+    unit: str = "",
+    principal: Principal = require(MANAGE),
+    session: Session = DbSession,
 ) -> Response:
-    return _new_form(request, principal, session)
+    """The form, prefilled from where the misconduct was found (`?source=complaint&ref=…`,
+    `inspection&ref=<visit>:<item>`, `survey_flag&ref=…&staff=<username>`): a reference that
+    does not exist in the viewer's scope is said so (404), with the form as far as it goes."""
+    if not source:
+        return _new_form(request, principal, session)
+    _ = translator(request_language(request))
+    found = misconduct_sources.prefill(
+        session, principal.actor, source=source, ref=ref, staff=staff, unit=unit
+    )
+    error = found.error
+    return _new_form(
+        request,
+        principal,
+        session,
+        values=found.values,
+        error=error.text(_) if error else "",
+        field=error.field if error else "",
+        status=404 if error else 200,
+        first_unit_id=found.unit_id,
+        named=found.named,
+    )
 
 
 @router.post(PAGE)
@@ -164,6 +201,9 @@ def _case_page(
         "title": _("Misconduct case {id}").format(id=case_id),
         "v": view,
         "tasks": misconduct_rectification.tasks_of_case(session, case_id, now),
+        "origin_tasks": misconduct_rectification.tasks_of_origin(
+            session, view.case.origin, view.case.origin_ref, now
+        ),
         "may_rectify": principal.can(Permission.SUPERVISION_ISSUE),
         "catalogue": SANCTIONS,
         "error": error,

@@ -67,6 +67,8 @@ def _page(
         "card": card,
         "editable": editable,
         "can_issue": card.submitted and principal.can(Permission.SUPERVISION_ISSUE),
+        # A failed critical item may be misconduct: a link to the new-case form, prefilled.
+        "can_file_misconduct": card.submitted and principal.can(Permission.MISCONDUCT_MANAGE),
         "words": words,
         "error": error,
         "done": request.query_params.get("done", ""),

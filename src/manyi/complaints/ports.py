@@ -1,0 +1,58 @@
+"""What the complaint pages ask of other features, as ports they plug into at start-up.
+
+Complaints import no feature above them. Supervision opens rectification tasks (整改) from a
+complaint's root cause; the case page shows the tasks already opened from the case, with their
+state and whether they are overdue, so nobody opens a second one by mistake. Supervision offers
+them by registering an adapter here (`manyi.supervision.complaints_adapters`, registered by the
+application: `manyi.web.app.plug_features`). Without one, the page shows none.
+
+Adding a port: a Protocol here, a `register_…` function, and the page calling the registered
+adapter where it needs it; the providing feature implements the Protocol (as `lobby.ports`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class SourceTask:
+    """A rectification task opened from a complaint, as the case page lists it."""
+
+    id: int
+    title: str
+    state: str  # open, in_progress, submitted, verified, sent_back, closed
+    unit_name: str
+    due_on: dt.date
+    overdue: bool
+    url: str
+
+
+class RectificationPort(Protocol):
+    def tasks_for_complaint(
+        self, session: Session, reference: str, now: dt.datetime
+    ) -> list[SourceTask]:
+        """The tasks opened from the complaint with this reference, oldest first."""
+
+
+class _NoRectification:
+    def tasks_for_complaint(
+        self, session: Session, reference: str, now: dt.datetime
+    ) -> list[SourceTask]:
+        return []
+
+
+_rectification: RectificationPort = _NoRectification()
+
+
+def register_rectification(adapter: RectificationPort) -> None:
+    global _rectification
+    _rectification = adapter
+
+
+def rectification() -> RectificationPort:
+    return _rectification
