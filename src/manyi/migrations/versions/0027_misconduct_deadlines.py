@@ -2,7 +2,7 @@
 case is looked at next, and one row per notice sent (at risk, overdue).
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-05 01:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import manyi.db
 
 revision: str = "0027"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
