@@ -252,8 +252,8 @@ def finalised_case(db: Database, bank: Bank, teller: str, sanctions: list[str]) 
             session,
             admin,
             misconduct.NewCase(
-                origin="complaint",
-                origin_ref="TS202611200000001",
+                origin="report",  # a complaint origin must exist: test_misconduct_links.py
+                origin_ref="客户来电反映",
                 severity="malignant",
                 staff_id=bank.staff[teller],
                 happened_on=NOW.date(),

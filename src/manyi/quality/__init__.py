@@ -9,7 +9,8 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
 - the satisfaction page: `domain/periods` (pure), `themes` (pure: comment themes with jieba),
   `breakdown` (grouped sums of surveys and of the lobby's rating pad), `overview` and `rows`
   (the page's figures), `web/pages` (`/quality`, its JSON and Excel export),
-  `adapters/xlsx_export`; `demo` and `demo_pad`: a year of history for the demo bank.
+  `manyi.spreadsheet` (its Excel export); `demo` and `demo_pad`: a year of history for the
+  demo bank.
 - `rollups` (+ `jobs`, the worker's job): monthly per-outlet sums; `report_sql`: reports from
   them plus the raw rows they do not cover yet; `sql`: the SQL both share.
 - surveys: `domain/surveys` (definitions, answers, sampling), `survey_tables`, `surveys`

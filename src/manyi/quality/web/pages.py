@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from manyi import spreadsheet
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
-from manyi.quality.adapters import xlsx_export
 from manyi.quality.domain.measures import SMALL_SAMPLE_N
 from manyi.quality.domain.periods import Period
 from manyi.quality.overview import By, Overview, Query, overview
@@ -182,18 +182,20 @@ def quality_export(
     trend = [_cells(r, _) for r in figures.trend]
     trend_headers = [labels(_)["period"][figures.period.value], *headers[1:]]
     themes = [[t.name, t.count, *t.examples] for t in figures.themes]  # examples are masked already
-    body = xlsx_export.workbook(
+    body = spreadsheet.workbook(
         [
             (_("Satisfaction"), headers, sheet_rows),
             (_("Rating pad"), headers, pad_rows),
             (_("Trend"), trend_headers, trend),
             (_("What customers write about"), [_("Theme"), _("Comments"), _("Examples")], themes),
-        ]
+        ],
+        first_width=24,
+        width=16,
     )
     name = f"quality-{figures.focus.code}-{figures.start.isoformat()}-{figures.end.isoformat()}"
     return Response(
         body,
-        media_type=xlsx_export.XLSX_TYPE,
+        media_type=spreadsheet.XLSX_TYPE,
         headers={
             "Content-Disposition": f'attachment; filename="{name}.xlsx"',
             "Cache-Control": "private, no-store",

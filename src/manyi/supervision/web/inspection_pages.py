@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from manyi import spreadsheet
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, NotFound, Term
 from manyi.org.model import Permission
 from manyi.supervision import inspection_rechecks, inspections
-from manyi.supervision.adapters import inspections_xlsx
 from manyi.supervision.inspection_queries import Results, outlets_in_scope, results
 from manyi.supervision.web import inspection_words as words
 from manyi.web.i18n import Translate, request_language, translator
@@ -109,11 +109,11 @@ def export(
 ) -> Response:
     _ = translator(request_language(request))
     figures = _figures(request, principal, session)
-    body = inspections_xlsx.workbook(_sheets(figures, _))
+    body = spreadsheet.workbook(_sheets(figures, _))
     name = f"inspections-{figures.start.isoformat()}-{figures.end.isoformat()}"
     return Response(
         body,
-        media_type=inspections_xlsx.XLSX_TYPE,
+        media_type=spreadsheet.XLSX_TYPE,
         headers={
             "Content-Disposition": f'attachment; filename="{name}.xlsx"',
             "Cache-Control": "private, no-store",
@@ -121,7 +121,7 @@ def export(
     )
 
 
-def _sheets(figures: Results, _: Translate) -> list[inspections_xlsx.Sheet]:
+def _sheets(figures: Results, _: Translate) -> list[spreadsheet.Sheet]:
     visits = [
         [
             v.planned_on.isoformat(),

@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from manyi import spreadsheet
 from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.org.model import Permission
 from manyi.supervision import rectification_queries as queries
-from manyi.supervision.adapters import rectification_xlsx
 from manyi.supervision.domain.rectification import Source, TaskState
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -94,11 +94,11 @@ def board_export(
 ) -> Response:
     _ = translator(request_language(request))
     view = _view(request, principal, session)  # a bad parameter is the 4xx error page
-    data = rectification_xlsx.workbook(_sheets(_, view))
+    data = spreadsheet.workbook(_sheets(_, view))
     name = f"rectification-{view['board'].focus.code}-{view['today']:%Y%m%d}.xlsx"
     return Response(
         data,
-        media_type=rectification_xlsx.XLSX_TYPE,
+        media_type=spreadsheet.XLSX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 

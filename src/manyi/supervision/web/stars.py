@@ -12,12 +12,12 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from manyi import spreadsheet
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel, check_bank_wide_settings
 from manyi.parsing import ascii_int
 from manyi.supervision import stars, stars_steps
-from manyi.supervision.adapters import stars_xlsx
 from manyi.supervision.domain import star_definitions as definitions
 from manyi.supervision.domain import stars as rules
 from manyi.web.i18n import request_language, translator
@@ -144,10 +144,10 @@ def export_nominations(
                 *(points.get(c, "") for c in criteria),
             ]
         )
-    body = stars_xlsx.workbook(row.code, headers, rows)
+    body = spreadsheet.workbook([(row.code, headers, rows)])
     return Response(
         body,
-        media_type=stars_xlsx.XLSX_TYPE,
+        media_type=spreadsheet.XLSX_TYPE,
         headers={"Content-Disposition": f'attachment; filename="stars-{row.code}.xlsx"'},
     )
 

@@ -1,1 +1,0 @@
-"""Quality's adapters: the Excel export of the satisfaction page."""

@@ -1,1 +1,0 @@
-"""Supervision's file formats (Excel exports): no database, no web."""
