@@ -450,6 +450,8 @@ def test_announcements_are_spoken_one_after_another(
             http.post(f"/device/api/v1/lobby/counters/6/{action}", headers=pad)
     teller.reload()
     expect(teller.locator("[data-number]")).to_have_text("—")
-    teller.wait_for_load_state("load")  # the console's script listens for keys once loaded
+    # The console's keys act once its script has the teller's state (F9 is ignored before).
+    expect(teller.locator("body[data-console-ready]")).to_have_count(1)
+    expect(teller.locator('[data-action="close"]')).to_be_enabled()
     teller.keyboard.press("F9")
     expect(teller.locator("[data-signon]")).to_be_visible()

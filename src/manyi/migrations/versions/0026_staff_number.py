@@ -24,5 +24,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_staff_staff_number"), table_name="staff")
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_column("staff_number")
+    # A plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch copy would drop and recreate
+    # `staff`, which every table's foreign keys refer to, and SQLite refuses that.
+    op.drop_column("staff", "staff_number")

@@ -53,6 +53,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("misconduct_deadline_notices")
-    with op.batch_alter_table("misconduct_cases", schema=None) as batch_op:
-        batch_op.drop_index("ix_misconduct_cases_deadline_check")
-        batch_op.drop_column("deadline_check_at")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch copy would drop and recreate
+    # `misconduct_cases`, which its sanctions and parties refer to.
+    op.drop_index("ix_misconduct_cases_deadline_check", table_name="misconduct_cases")
+    op.drop_column("misconduct_cases", "deadline_check_at")

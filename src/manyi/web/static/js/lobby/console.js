@@ -33,6 +33,8 @@ function render() {
   const signedOn = me && me.counter !== null;
   $("[data-signon]").hidden = signedOn;
   $("[data-console]").hidden = !signedOn;
+  // The function keys act once the teller's state is known (tests wait for this mark).
+  if (me) document.body.dataset.consoleReady = "1";
   if (!signedOn) return;
   $("[data-my-counter]").textContent = t("counter", { n: me.counter });
   const state = $("[data-counter-state]");
