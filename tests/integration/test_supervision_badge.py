@@ -217,7 +217,8 @@ def test_every_demo_staff_member_has_a_staff_number(db: Database) -> None:
     with db.session() as session:
         demo.seed(session)
     with db.read() as session:
-        numbers = dict(session.execute(select(Staff.username, Staff.staff_number)).tuples().all())
+        rows = session.execute(select(Staff.username, Staff.staff_number)).all()
+        numbers = {username: number for username, number in rows}
     assert len(numbers) == len(demo.STAFF) and None not in numbers.values()
     assert len(set(numbers.values())) == len(numbers)  # unique
     assert numbers["zgc.teller2"] == demo.staff_numbers()["zgc.teller2"]
