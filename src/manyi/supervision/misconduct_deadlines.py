@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,8 +29,10 @@ from manyi import audit, notify
 from manyi.db import Database
 from manyi.org.model import ROLE_PERMISSIONS, Permission, Role
 from manyi.org.tables import Staff, StaffRole, Unit
+from manyi.supervision import due_rows
 from manyi.supervision.domain import misconduct as rules
 from manyi.supervision.domain.misconduct import DeadlineNotice
+from manyi.supervision.due_rows import due_ids
 from manyi.supervision.misconduct import (
     CALENDAR,
     deadline_look_at,
@@ -66,41 +68,26 @@ class DeadlineReport:
 
 
 def scan(db: Database, now: dt.datetime, *, batch: int = 200) -> DeadlineReport:
-    """One pass over every case due for a look: list a batch, then each case on its own."""
+    """One pass over every case due for a look, each on its own unit of work (`due_rows`)."""
     report = DeadlineReport()
-    seen: set[int] = set()
-    while True:
-        with db.read() as session:
-            due = session.scalars(
-                select(MisconductCase.id)
-                .where(MisconductCase.deadline_check_at <= now)
-                .order_by(MisconductCase.deadline_check_at, MisconductCase.id)
-                .limit(batch)
-            ).all()
-        fresh = [i for i in due if i not in seen]
-        seen.update(fresh)
-        for case_id in fresh:
-            with db.session() as session:
-                if not claim(session, case_id, now):
-                    report.lost += 1
-                    continue
-                report.looked += 1
-                with session.no_autoflush:
-                    check(session, session.get_one(MisconductCase, case_id), now, report)
-        if len(due) < batch or not fresh:  # each case at most once a pass
-            return report
+    for case_id in due_ids(
+        db, MisconductCase.id, MisconductCase.deadline_check_at, now, batch=batch
+    ):
+        with db.session() as session:
+            if not claim(session, case_id, now):
+                report.lost += 1
+                continue
+            report.looked += 1
+            with session.no_autoflush:
+                check(session, session.get_one(MisconductCase, case_id), now, report)
+    return report
 
 
 def claim(session: Session, case_id: int, now: dt.datetime) -> bool:
     """Take the case if it is still due; False when another worker took it meanwhile."""
-    claimed = session.scalars(
-        update(MisconductCase)
-        .where(MisconductCase.id == case_id, MisconductCase.deadline_check_at <= now)
-        .values(deadline_check_at=now + LEASE)
-        .returning(MisconductCase.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return bool(claimed)
+    return due_rows.claim(
+        session, MisconductCase.id, MisconductCase.deadline_check_at, case_id, now, LEASE
+    )
 
 
 def check(session: Session, case: MisconductCase, now: dt.datetime, report: DeadlineReport) -> None:

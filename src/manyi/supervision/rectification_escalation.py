@@ -16,13 +16,14 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.db import Database
 from manyi.org.tables import Unit
+from manyi.supervision import due_rows
 from manyi.supervision.domain.rectification import (
     WITH_RESPONSIBLE,
     TaskState,
@@ -31,6 +32,7 @@ from manyi.supervision.domain.rectification import (
     next_look,
     warn_due,
 )
+from manyi.supervision.due_rows import due_ids
 from manyi.supervision.rectification_access import audit_step, today_at
 from manyi.supervision.rectification_notices import responsible_staff, tell, unit_heads
 from manyi.supervision.rectification_tables import RectificationEscalation, RectificationTask
@@ -58,42 +60,27 @@ class EscalationReport:
 
 
 def scan(db: Database, now: dt.datetime, *, batch: int = 200) -> EscalationReport:
-    """One pass over every task due for a look: list a batch, then each task on its own."""
+    """One pass over every task due for a look, each on its own unit of work (`due_rows`)."""
     report = EscalationReport()
-    looked_at: set[int] = set()
-    while True:
-        with db.read() as session:
-            due = session.scalars(
-                select(RectificationTask.id)
-                .where(RectificationTask.next_check_at <= now)
-                .order_by(RectificationTask.next_check_at, RectificationTask.id)
-                .limit(batch)
-            ).all()
-        fresh = [i for i in due if i not in looked_at]
-        looked_at.update(fresh)
-        for task_id in fresh:
-            with db.session() as session:
-                if not claim(session, task_id, now):
-                    report.lost += 1
-                    continue
-                task = session.get_one(RectificationTask, task_id)
-                with session.no_autoflush:
-                    report.looked += 1
-                    check(session, task, now, report)
-        if len(due) < batch or not fresh:  # each task at most once a pass
-            return report
+    for task_id in due_ids(
+        db, RectificationTask.id, RectificationTask.next_check_at, now, batch=batch
+    ):
+        with db.session() as session:
+            if not claim(session, task_id, now):
+                report.lost += 1
+                continue
+            task = session.get_one(RectificationTask, task_id)
+            with session.no_autoflush:
+                report.looked += 1
+                check(session, task, now, report)
+    return report
 
 
 def claim(session: Session, task_id: int, now: dt.datetime) -> bool:
     """Take the task if it is still due; False when another worker took it meanwhile."""
-    claimed = session.scalars(
-        update(RectificationTask)
-        .where(RectificationTask.id == task_id, RectificationTask.next_check_at <= now)
-        .values(next_check_at=now + LEASE)
-        .returning(RectificationTask.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return bool(claimed)
+    return due_rows.claim(
+        session, RectificationTask.id, RectificationTask.next_check_at, task_id, now, LEASE
+    )
 
 
 def check(
