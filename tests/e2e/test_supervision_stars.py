@@ -29,7 +29,7 @@ from manyi.db import Database
 from manyi.org.tables import Staff
 from manyi.quality import demo_pad
 from manyi.supervision import demo_stars
-from tests.e2e.conftest import device_secret, pair, sign_in
+from tests.e2e.conftest import E2E_NOW, device_secret, pair, sign_in
 
 pytestmark = pytest.mark.e2e
 OUTLET = "BJ-HD-ZGC"
@@ -153,7 +153,7 @@ def open_bundle(database_url: str, username: str) -> str:
         "item1.amount": "1000",
         "item1.currency": "CNY",
     }
-    now = dt.datetime.now(dt.UTC)
+    now = E2E_NOW  # the module's clock starts here (tests/e2e/conftest.py)
     try:
         with database.session() as session:
             code = prefill.submit_prefill(session, OUTLET, ["deposit"], values, now).code
