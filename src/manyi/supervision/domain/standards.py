@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from manyi.errors import InvalidInput
+from manyi.parsing import ascii_int
 
 # The groups, in the order the scorecard shows them (an inspector walks the outlet this way:
 # the staff first, then the counter's process, then the hall).
@@ -96,10 +97,7 @@ def check_items(raw: Iterable[Mapping[str, Any]]) -> tuple[Item, ...]:
                 code=code,
                 n=MAX_TEXT,
             )
-        try:
-            weight = int(str(entry.get("weight", "")).strip())
-        except ValueError:
-            weight = 0
+        weight = ascii_int(str(entry.get("weight", ""))) or 0
         if not 1 <= weight <= MAX_WEIGHT:
             raise InvalidInput(
                 "item {code}: the weight is a whole number from 1 to {n}",

@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
+from manyi.parsing import ascii_int
 from manyi.supervision import (
     misconduct,
     misconduct_queries,
@@ -43,10 +44,10 @@ def _day(value: str, field: str) -> dt.date:
 
 
 def _int(value: str, field: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise InvalidInput("choose the staff member concerned", field) from None
+    number = ascii_int(value)
+    if number is None:
+        raise InvalidInput("choose the staff member concerned", field)
+    return number
 
 
 @router.get(PAGE)
@@ -330,10 +331,9 @@ def rectification(
     session: Session = DbSession,
 ) -> Response:
     def work() -> None:
-        try:
-            days = int(due_days.strip())
-        except ValueError:
-            raise InvalidInput("enter the number of working days", "due_days") from None
+        days = ascii_int(due_days)
+        if days is None:
+            raise InvalidInput("enter the number of working days", "due_days")
         misconduct_rectification.open_rectification(
             session,
             principal.actor,

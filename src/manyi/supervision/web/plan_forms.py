@@ -9,16 +9,17 @@ from typing import Any
 
 from manyi.errors import InvalidInput
 from manyi.org.tables import Unit
+from manyi.parsing import ascii_int
 from manyi.supervision.domain.standards import Item
 
 MAX_NUMBER = 10**9
 
 
 def number(text: str, field: str, message: str) -> int:
-    text = text.strip()
-    if not text.isascii() or not text.isdigit() or int(text) > MAX_NUMBER:
+    value = ascii_int(text, 0, MAX_NUMBER)
+    if value is None:
         raise InvalidInput(message, field)
-    return int(text)
+    return value
 
 
 def day(text: str, field: str) -> dt.date:
