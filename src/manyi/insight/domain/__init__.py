@@ -1,0 +1,1 @@
+"""Pure rules of complaint intelligence: no database, no web, no clock."""
