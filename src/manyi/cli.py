@@ -185,6 +185,9 @@ def demo_seed(
     from manyi.supervision import demo as demo_supervision
 
     supervision_lines = demo_supervision.seed(database, utcnow(), settings.var_dir)
+    from manyi.insight import demo as demo_insight
+
+    supervision_lines += demo_insight.seed(database, utcnow())
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"

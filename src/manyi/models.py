@@ -27,6 +27,7 @@ from manyi.counter.tables import (
 )
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
+from manyi.insight.tables import IssueCategoryRow
 from manyi.lobby.tables import (
     LobbyAlert,
     LobbyCounter,
@@ -105,6 +106,7 @@ __all__ = [
     "InspectionPlan",
     "InspectionResult",
     "InspectionVisit",
+    "IssueCategoryRow",
     "LobbyAlert",
     "LobbyCounter",
     "LobbyEventRow",

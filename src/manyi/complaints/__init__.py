@@ -5,7 +5,9 @@ file checks `files`) and read `facts` (complaint counts per unit, no personal da
 spot-check sampler; complaints naming a staff member: supervision's service stars; one
 complaint by reference: a misconduct case opened from it), and fill its `ports` (a complaint's
 rectification tasks on its case page, from supervision); the application wires its pages, its
-deadline scan (a worker job) and its commands.
+deadline scan (a worker job) and its commands. Complaint intelligence (`manyi.insight`) reads
+the case rows (`tables`) and the classification axes as stored (`categories`) for its
+analysis and its classifier.
 """
 
-PUBLIC: tuple[str, ...] = ("domain", "facts", "ports")
+PUBLIC: tuple[str, ...] = ("domain", "facts", "ports", "tables", "categories")

@@ -65,6 +65,9 @@ class Complaint(Base):
     channel_code: Mapped[str | None] = mapped_column(String(64))
     business_code: Mapped[str | None] = mapped_column(String(64))
     cause_code: Mapped[str | None] = mapped_column(String(64))
+    appeal_code: Mapped[str | None] = mapped_column(String(64))  # 诉求 (the fourth axis)
+    # The prominent-issue category (突出问题, insight's categories as data), when classified.
+    issue_code: Mapped[str | None] = mapped_column(String(64))
     department: Mapped[str] = mapped_column(String(32))
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -117,6 +120,8 @@ class Complaint(Base):
     reply_channel: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     root_cause: Mapped[str] = mapped_column(Text, default="")
+    # The decision's root-cause category: person, process, product, system or policy.
+    root_cause_kind: Mapped[str | None] = mapped_column(String(16))
     rectification_ref: Mapped[str] = mapped_column(String(64), default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(String(20))
@@ -161,7 +166,7 @@ class ComplaintCategory(Base):
 
     __tablename__ = "complaint_categories"
     __table_args__ = (
-        CheckConstraint("axis IN ('channel', 'business', 'cause')", name="axis"),
+        CheckConstraint("axis IN ('channel', 'business', 'cause', 'appeal')", name="axis"),
         UniqueConstraint("axis", "code", name="uq_complaint_categories_axis_code"),
     )
 
