@@ -120,6 +120,8 @@ class Complaint(Base):
     reply_channel: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     root_cause: Mapped[str] = mapped_column(Text, default="")
+    # The decision's verdict (投诉是否成立): upheld, partly upheld or not upheld (model.Verdict).
+    verdict: Mapped[str | None] = mapped_column(String(16))
     # The decision's root-cause category: person, process, product, system or policy.
     root_cause_kind: Mapped[str | None] = mapped_column(String(16))
     rectification_ref: Mapped[str] = mapped_column(String(64), default="")

@@ -101,6 +101,14 @@ class CloseReason(enum.StrEnum):
     IMPORTED = "imported"  # closed in the system it was imported from
 
 
+class Verdict(enum.StrEnum):
+    """Whether the decision found the complaint justified (投诉是否成立)."""
+
+    UPHELD = "upheld"  # 成立
+    PARTLY = "partly"  # 部分成立
+    NOT_UPHELD = "not_upheld"  # 不成立
+
+
 class RootCause(enum.StrEnum):
     """The kind of root cause a decision records (what has to change so it does not recur)."""
 

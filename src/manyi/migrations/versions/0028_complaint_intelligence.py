@@ -1,5 +1,5 @@
 """Complaint intelligence (issue 19), shared schema: the appeal axis (诉求) and a complaint's
-appeal, prominent-issue category and root-cause kind; the prominent-issue categories.
+appeal, prominent-issue category, verdict and root-cause kind; the prominent-issue categories.
 
 Revision ID: 0028
 Revises: 0027
@@ -45,6 +45,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("appeal_code", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("issue_code", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("root_cause_kind", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("verdict", sa.String(length=16), nullable=True))
     with op.batch_alter_table("complaint_categories", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_complaint_categories_axis"), type_="check")
         batch_op.create_check_constraint("axis", _NEW_AXES)
@@ -108,6 +109,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f("ck_complaint_categories_axis"), type_="check")
         batch_op.create_check_constraint("axis", _OLD_AXES)
     with op.batch_alter_table("complaints", schema=None) as batch_op:
+        batch_op.drop_column("verdict")
         batch_op.drop_column("root_cause_kind")
         batch_op.drop_column("issue_code")
         batch_op.drop_column("appeal_code")
