@@ -28,7 +28,11 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="The file to load.", exists=True, dir_okay=False)],
     fmt: Annotated[
         str,
-        typer.Option("--format", help="cfpb (the public CFPB export) or csv (manyi's columns)."),
+        typer.Option(
+            "--format",
+            help="cfpb (the public CFPB export) or csv (manyi's columns, or a mapping's); "
+            "either as CSV or as an Excel workbook (.xlsx).",
+        ),
     ],
     mapping: Annotated[
         Path | None,
@@ -40,6 +44,15 @@ def import_command(
     ] = None,
     unit: Annotated[
         str | None, typer.Option(help="Code of the responsible unit (default: the head office).")
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The CSV's encoding, e.g. gb18030 or utf-8 (default: guessed from the bytes)."
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="The workbook's sheet to read (default: the first).")
     ] = None,
 ) -> None:
     """Load complaints; bad rows are reported by line and skipped, known ids are not added again."""
@@ -63,6 +76,8 @@ def import_command(
             fmt,
             unit_code=unit,
             mapping=parsed_mapping,
+            encoding=encoding,
+            sheet=sheet,
             now=utcnow(),
         )
     except ImportFormatError as exc:
@@ -71,9 +86,16 @@ def import_command(
         raise cli_support.fail(f"{exc.field}: {exc.text()}" if exc.field else exc.text()) from None
     finally:
         db.dispose()
+    typer.echo(f"{file}: read as {summary.read_as}")
+    if not summary.clean:
+        typer.echo(
+            f"{file}: some bytes are not valid {summary.read_as}; the rows that hold them are "
+            "skipped (if the file was saved in another encoding, name it with --encoding)",
+            err=True,
+        )
     for error in summary.errors[:MAX_ERRORS_SHOWN]:
         where = f", {error.field}" if error.field else ""
-        typer.echo(f"{file}: line {error.line}{where}: {error.reason}", err=True)
+        typer.echo(f"{file}: {summary.line_word} {error.line}{where}: {error.reason}", err=True)
     if len(summary.errors) > MAX_ERRORS_SHOWN:
         typer.echo(f"… and {len(summary.errors) - MAX_ERRORS_SHOWN} more problems", err=True)
     typer.echo(summary.line())
