@@ -21,6 +21,7 @@ from manyi.complaints.imports.xlsx import cell_text
 from tests.spreadsheet_files import (
     cfpb_header,
     cfpb_rows,
+    csv_bytes,
     excel_csv_ansi,
     excel_csv_utf8,
     resaved,
@@ -143,14 +144,23 @@ def test_bytes_valid_in_neither_encoding_name_their_line() -> None:
 
 def test_a_stray_latin1_byte_in_an_english_file_is_not_taken_for_chinese() -> None:
     rows = cfpb_rows(5)
-    rows[2]["Company"] = "Caf\u00e9 Loans"
+    rows[2]["Company"] = "Ren\u00e9e Loans"
     data = excel_csv_utf8(cfpb_header(), rows).removeprefix(codecs.BOM_UTF8)
-    data = data.replace("Caf\u00e9".encode(), b"Caf\xe9")  # Latin-1, then an ASCII letter
+    data = data.replace("Ren\u00e9e".encode(), b"Ren\xe9e")  # Latin-1, then an ASCII letter
+    assert "Ren\xe9e".encode("latin-1").decode("gb18030") == "Ren\u9591"  # valid, but rare
     result = parse_file(data, "cfpb")
     assert result.read_as == "UTF-8"
     assert [(e.field, e.reason) for e in result.errors] == [
         ("Company", "contains bytes that are not valid UTF-8 (e9); row skipped")
     ]
+
+
+def test_an_english_file_saved_as_gb18030_is_read_as_gb18030() -> None:
+    rows = cfpb_rows(5)
+    rows[1]["Company"] = "Example\u00a0Lending"  # a no-break space: four bytes in GB18030
+    data = csv_bytes(cfpb_header(), rows, encoding="gb18030")
+    result = parse_file(data, "cfpb")
+    assert (result.read_as, result.errors) == ("GB18030 (guessed)", [])
 
 
 def test_excels_unicode_text_is_utf16_with_tabs() -> None:

@@ -13,7 +13,9 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -141,20 +143,21 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
 
 
 def _reads_as_chinese(text: str, sample: int = 20_000) -> bool:
-    """Whether most non-ASCII characters are common Chinese ones (in GB2312).
+    """Whether the non-ASCII characters read as GB18030 look written, not stumbled upon.
 
-    A stray Latin-1 byte in an English UTF-8 file (café, Pröduct) also decodes as GB18030,
-    into a rare character; text really written in GBK is mostly GB2312's common characters.
+    A stray Latin-1 byte before an ASCII letter in a UTF-8 file (Renée, Pröduct) also decodes
+    as GB18030, into a rare Chinese character outside GB2312. Text really saved as GBK or
+    GB18030 is mostly GB2312's common characters, or symbols and letters (a no-break space is
+    a four-byte GB18030 sequence no stray byte makes).
     """
-    found = _NON_ASCII.findall(text[: sample * 4])[:sample]
-    common = 0
+    found = [m.group() for m in itertools.islice(_NON_ASCII.finditer(text), sample)]
+    rare = 0
     for ch in found:
         try:
             ch.encode("gb2312")
-            common += 1
         except UnicodeEncodeError:
-            pass
-    return bool(found) and common * 2 >= len(found)
+            rare += unicodedata.category(ch) == "Lo" and "CJK" in unicodedata.name(ch, "")
+    return bool(found) and rare * 2 <= len(found)
 
 
 def _decode(data: bytes, codec: str) -> tuple[str, bool]:
