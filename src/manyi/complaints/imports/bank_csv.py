@@ -1,12 +1,14 @@
 """Reading manyi's own complaint CSV, or a bank's export through a column mapping (`--format csv`).
 
-Without a mapping the header must use manyi's column names (`FIELDS`); dates are ISO, taxonomy
-values are codes. A bank's own export is read through a mapping, the parsed YAML of a file such
-as ``mappings/example-bank.yaml``::
+Without a mapping the header must use manyi's column names (`FIELDS`); taxonomy values are
+codes; dates are any form `dates.read_date` reads as one day (2019-04-04, 2019/4/4, 2019年4月4日,
+…; 04/05/2019 is refused as ambiguous). A bank's own export is read through a mapping, the
+parsed YAML of a file such as ``mappings/example-bank.yaml``::
 
-    encoding: gb18030            # optional, default utf-8
-    date_format: "%Y/%m/%d"      # optional, one strptime format or a list; default ISO
-    delimiter: ","               # optional
+    encoding: gb18030            # optional; default guessed (UTF-8, else GB18030)
+    date_format: "%d/%m/%Y"      # optional, strptime formats tried first; they also say
+                                 # whether a year-last date is day or month first
+    delimiter: ","               # optional; default a comma (a tab if the header has only tabs)
     columns: {external_id: 工单号, received_on: 受理日期, …}
     values:                      # the bank's wording → manyi's values, per field
       intake: {电话: hotline, …}
