@@ -84,7 +84,14 @@ def test_the_order_a_format_states_reads_the_ambiguous_ones() -> None:
     assert read_date("04/05/19", Order.MONTH_FIRST) == dt.date(2019, 4, 5)
     assert read_date("3/22/23", Order.MONTH_FIRST) == dt.date(2023, 3, 22)
     assert read_date("2019/4/5", Order.DAY_FIRST) == dt.date(2019, 4, 5)  # year first is year first
-    assert read_date("13/05/2019", Order.MONTH_FIRST) == NotADate(
+    # A US file re-saved by a spreadsheet set to day first: refused, not read the other way.
+    assert read_date("22/03/2023", Order.MONTH_FIRST) == NotADate(
+        "is not a date read month first, as this file's dates are (there is no month 22); if a "
+        "spreadsheet re-wrote them in the other order, save them year first (2019-04-04)"
+    )
+    late = read_date("03/22/2023", Order.DAY_FIRST)
+    assert isinstance(late, NotADate) and late.reason.startswith("is not a date read day first")
+    assert read_date("13/13/2019", Order.MONTH_FIRST) == NotADate(
         "is not a date (there is no month 13)"
     )
 

@@ -139,10 +139,16 @@ def read_date(
 def _year_last(m: re.Match[str], order: Order) -> DateOrProblem:
     a, b, short = int(m["a"]), int(m["b"]), len(m["y"]) == 2
     year = two_digit_year(int(m["y"])) if short else int(m["y"])
-    if order is Order.MONTH_FIRST:
-        return _day(year, a, b, m)
-    if order is Order.DAY_FIRST:
-        return _day(year, b, a, m)
+    if order is not Order.UNKNOWN:
+        month, day = (a, b) if order is Order.MONTH_FIRST else (b, a)
+        if month > 12 >= day:  # the other order would read: say so rather than guess
+            first = "month" if order is Order.MONTH_FIRST else "day"
+            return NotADate(
+                f"is not a date read {first} first, as this file's dates are (there is no "
+                f"month {month}); if a spreadsheet re-wrote them in the other order, save them "
+                "year first (2019-04-04)"
+            )
+        return _day(year, month, day, m)
     if short:
         return NotADate(
             "has a two-digit year and the file does not say the order of its parts "
