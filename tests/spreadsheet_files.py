@@ -10,7 +10,8 @@ read. On Chinese Windows:
   without a byte-order mark;
 - an .xlsx keeps dates as numbers with a date format (openpyxl gives them back as datetimes),
   or as bare serial numbers where the column was formatted as a number, or as text where the
-  cell was typed as text; ids and ZIP codes become numbers.
+  cell was typed as text; ids and ZIP codes become numbers. Excel and WPS put the text of the
+  cells in a shared-string table; openpyxl writes it into each cell (`excel_layout` moves it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import datetime as dt
 import functools
 import gzip
 import io
+import re
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -168,3 +171,45 @@ def _any_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+_INLINE = re.compile(
+    r'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")? t="inlineStr"><is><t(?: xml:space="preserve")?>'
+    r"(.*?)</t></is></c>",
+    re.S,
+)
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def excel_layout(workbook: bytes) -> bytes:
+    """The workbook with its text in a shared-string table (xl/sharedStrings.xml), as Excel
+    and WPS save it, instead of openpyxl's inline strings."""
+    strings: dict[str, int] = {}
+
+    def shared(m: re.Match[str]) -> str:
+        index = strings.setdefault(m[3], len(strings))
+        return f'<c r="{m[1]}"{m[2] or ""} t="s"><v>{index}</v></c>'
+
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name.startswith("xl/worksheets/sheet"):
+                data = _INLINE.sub(shared, data.decode()).encode()
+            elif name == "[Content_Types].xml":
+                part = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SST_TYPE}"/>'
+                data = data.replace(b"</Types>", part.encode() + b"</Types>")
+            elif name == "xl/_rels/workbook.xml.rels":
+                rel = f'<Relationship Id="rIdSst" Type="{_SST_REL}" Target="sharedStrings.xml"/>'
+                data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+            target.writestr(name, data)
+        items = "".join(f'<si><t xml:space="preserve">{text}</t></si>' for text in strings)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>',
+        )
+    return out.getvalue()

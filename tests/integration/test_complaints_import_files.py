@@ -21,6 +21,7 @@ from tests.spreadsheet_files import (
     cfpb_rows,
     excel_csv_ansi,
     excel_csv_utf8,
+    excel_layout,
     resaved,
     us_date,
     wps_csv,
@@ -129,7 +130,7 @@ def test_a_banks_export_with_a_bad_row(
     writers = {"excel-utf8": excel_csv_utf8, "excel-ansi": excel_csv_ansi, "wps": wps_csv}
     if saved_by == "xlsx":
         path = tmp_path / "投诉工单.xlsx"
-        path.write_bytes(xlsx_bytes(header, rows, dates="cells"))
+        path.write_bytes(excel_layout(xlsx_bytes(header, rows, dates="cells")))
         ambiguous, no_day = "row 6", "row 9"
     else:
         path = tmp_path / "投诉工单.csv"

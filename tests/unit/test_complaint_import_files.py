@@ -24,6 +24,7 @@ from tests.spreadsheet_files import (
     csv_bytes,
     excel_csv_ansi,
     excel_csv_utf8,
+    excel_layout,
     resaved,
     us_date,
     wps_csv,
@@ -194,6 +195,15 @@ def test_the_export_as_a_workbook(dates: str, original: Seen) -> None:
     assert (result.read_as, result.line_word) == ("Excel workbook, sheet 'Sheet1'", "row")
     same_as_export(result.records, original)
     assert [r.line for r in result.records[:3]] == [2, 3, 4]  # a row per record
+
+
+def test_a_workbook_laid_out_as_excel_saves_it(original: Seen) -> None:
+    data = excel_layout(xlsx_bytes(cfpb_header(), cfpb_rows(ROWS), dates="text"))
+    assert "xl/sharedStrings.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert b"inlineStr" not in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    result = parse_file(data, "cfpb")
+    assert result.errors == []
+    same_as_export(result.records, original)
 
 
 def test_a_workbook_in_the_1904_date_system(original: Seen) -> None:
