@@ -106,15 +106,15 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 with BOM"),  # Excel's "Unicode text"
     (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 with BOM"),
 )
-GUESSES = ("UTF-8", "GB18030")  # what Excel and WPS save a CSV in on Chinese Windows
 
 
 def decode(data: bytes, encoding: str | None = None) -> Decoded:
     """The text of a file, in the encoding given or else the one its bytes show.
 
     Without `encoding`: a byte-order mark decides; else UTF-8 if every byte is valid UTF-8;
-    else whichever of UTF-8 and GB18030 (the superset of GBK, which Excel and WPS write on
-    Chinese Windows) leaves fewer bytes undecodable, UTF-8 on a tie. Undecodable bytes become
+    else GB18030 (the superset of GBK, which Excel and WPS write on Chinese Windows) when it
+    leaves fewer bytes undecodable than UTF-8 and what it reads is not mostly rare characters
+    (`_reads_as_chinese`), else UTF-8. Undecodable bytes become
     lone surrogates (surrogateescape), so one bad row does not spoil the file: the rows that
     hold them are found field by field and skipped, each named by line.
     """
