@@ -126,7 +126,8 @@ def test_a_banks_export_with_a_bad_row(
     rows[4]["受理日期"] = "04/05/2019"  # on row/line 6: ambiguous
     rows[7]["受理日期"] = "2019年2月30日"  # no such day
     mapping = tmp_path / "mapping.yaml"
-    mapping.write_text(MAPPING, encoding="utf-8")
+    # A mapping written in Notepad on Chinese Windows may be GBK too.
+    mapping.write_bytes(MAPPING.encode("gbk" if saved_by == "wps" else "utf-8"))
     writers = {"excel-utf8": excel_csv_utf8, "excel-ansi": excel_csv_ansi, "wps": wps_csv}
     if saved_by == "xlsx":
         path = tmp_path / "投诉工单.xlsx"

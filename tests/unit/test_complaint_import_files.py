@@ -173,6 +173,12 @@ def test_excels_unicode_text_is_utf16_with_tabs() -> None:
     ]
 
 
+def test_a_semicolon_separated_csv_from_a_european_excel() -> None:
+    data = "external_id;received_on;subject\r\nE-1;2019-04-04;fees, and more\r\n"
+    (record,) = parse_file(data.encode(), "csv").records
+    assert (record.external_id, record.subject) == ("E-1", "fees, and more")
+
+
 def test_ambiguous_dates_in_a_bank_file_are_refused_by_line_and_field() -> None:
     data = "external_id,received_on\nA,04/05/2019\nB,13/05/2019\nC,2019年5月4日\n"
     result = parse_file(data.encode("gb18030"), "csv")

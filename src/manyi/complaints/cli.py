@@ -14,7 +14,7 @@ from manyi import cli_support
 from manyi.complaints import stats as stats_service
 from manyi.complaints.access import system_caller
 from manyi.complaints.importer import import_file
-from manyi.complaints.imports.base import ImportFormatError
+from manyi.complaints.imports.base import ImportFormatError, decode
 from manyi.db import utcnow
 from manyi.errors import ManyiError
 
@@ -61,8 +61,9 @@ def import_command(
     parsed_mapping: dict[str, object] | None = None
     if mapping is not None:
         try:
-            loaded = yaml.safe_load(mapping.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            # Notepad on Chinese Windows may have saved it in GBK: read it as a CSV is read.
+            loaded = yaml.safe_load(decode(mapping.read_bytes()).text)
+        except yaml.YAMLError as exc:
             raise cli_support.fail(f"{mapping}: not readable YAML: {exc}") from None
         if not isinstance(loaded, dict):
             raise cli_support.fail(f"{mapping}: the mapping must be a YAML mapping of keys")

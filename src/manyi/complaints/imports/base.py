@@ -168,9 +168,15 @@ def _decode(data: bytes, codec: str) -> tuple[str, bool]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """A tab when the first line has tabs and no commas (Excel's "text" files), else a comma."""
+    """The delimiter of a file that names none: a comma, unless the header line has none and
+    has tabs (Excel's "Unicode text") or semicolons (Excel's CSV where the decimal mark is a
+    comma, as in much of Europe)."""
     first = text[: text.find("\n")] if "\n" in text else text
-    return "\t" if "\t" in first and "," not in first else ","
+    if "," in first:
+        return ","
+    if "\t" in first:
+        return "\t"
+    return ";" if ";" in first else ","
 
 
 def bad_bytes(value: str) -> bytes:
