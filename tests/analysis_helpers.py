@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
+from manyi.complaints import clock
 from manyi.complaints.tables import Complaint
 from manyi.db import Database
 from manyi.org.tables import Unit
@@ -35,6 +36,7 @@ class Case:
 
 def add_cases(db: Database, cases: list[Case]) -> None:
     with db.session() as session:
+        clock.ensure_policies(session)
         units = {u.code: u for u in session.query(Unit)}
         for case in cases:
             unit = units[case.unit]
@@ -57,7 +59,7 @@ def add_cases(db: Database, cases: list[Case]) -> None:
                     responsible_unit_path=unit.path,
                     received_at=received.astimezone(dt.UTC),
                     clock_started_at=received.astimezone(dt.UTC),
-                    policy_code="default",
+                    policy_code=clock.DEFAULT_POLICY,
                     state="closed" if case.verdict else "registered",
                     verdict=case.verdict,
                     decided_at=received.astimezone(dt.UTC) if case.verdict else None,

@@ -123,10 +123,17 @@ def test_measures_and_their_empty_cases() -> None:
 
 
 def test_cases_roll_up_to_their_ancestor_at_the_level() -> None:
-    levels = {1: "head_office", 2: "tier1_branch", 3: "tier2_branch", 4: "outlet"}
-    assert measures.rollup_unit("/1/2/3/4/", levels, Level.TIER1) == 2
-    assert measures.rollup_unit("/1/2/3/4/", levels, Level.TIER2) == 3
-    assert measures.rollup_unit("/1/2/3/4/", levels, Level.HEAD) == 1
-    assert measures.rollup_unit("/1/2/", levels, Level.OUTLET) == 2  # above the level: itself
-    with pytest.raises(ValueError, match="not a unit path"):
-        measures.rollup_unit("/", levels, Level.OUTLET)
+    units = [
+        (1, None, "head_office"),
+        (2, 1, "tier1_branch"),
+        (3, 2, "tier2_branch"),
+        (4, 3, "outlet"),
+        (5, 2, "outlet"),  # an outlet straight under its tier-1 branch
+    ]
+    assert measures.rollup(units, Level.TIER1) == {1: 1, 2: 2, 3: 2, 4: 2, 5: 2}
+    assert measures.rollup(units, Level.TIER2) == {1: 1, 2: 2, 3: 3, 4: 3, 5: 5}
+    assert measures.rollup(units, Level.HEAD) == {1: 1, 2: 1, 3: 1, 4: 1, 5: 1}
+    assert measures.rollup(units, Level.OUTLET) == {1: 1, 2: 2, 3: 3, 4: 4, 5: 5}
+    assert measures.rollup(units[2:], Level.TIER1) == {3: 3, 4: 4, 5: 5}  # parent not given
+    assert measures.above(Level.HEAD, "tier1_branch")
+    assert not measures.above(Level.OUTLET, "tier1_branch")

@@ -129,14 +129,19 @@ def zone_of(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+def units_in_scope(session: Session, scope_path: str) -> list[UnitInfo]:
+    return sql.units_in_scope(session, scope_path)
+
+
 def received_days(
     session: Session, scope_path: str, zone_name: str
 ) -> tuple[dt.date, dt.date] | None:
     return sql.received_days(session, scope_path, zone_of(zone_name))
 
 
-def reach(session: Session, scope_path: str) -> Reach:
-    units = sql.units_in_scope(session, scope_path)
+def reach(session: Session, scope_path: str, units: list[UnitInfo] | None = None) -> Reach:
+    if units is None:
+        units = sql.units_in_scope(session, scope_path)
     return Reach(
         sum(u.customers_served for u in units), sum(1 for u in units if u.level == "outlet")
     )
@@ -168,13 +173,13 @@ def series(
 def _counts_by_day(
     session: Session, scope_path: str, start: dt.date, end: dt.date, zone_name: str
 ) -> dict[dt.date, int]:
-    day = sql.local_day(session, zone_name)
+    day, to_date = sql.day_of_receipt(session, start, end, zone_name)
     statement = (
         select(day, sql.figure_columns()[0])
         .where(*sql.received_within(scope_path, start, end, zone_of(zone_name)))
         .group_by(day)
     )
-    return {sql.as_date(d): int(n) for d, n in session.execute(statement)}
+    return {to_date(d): int(n) for d, n in session.execute(statement)}
 
 
 def breakdown(
@@ -188,18 +193,22 @@ def breakdown(
     compare: Compare | None = None,
     level: Level | None = None,
     lang: str = "zh",
+    units: list[UnitInfo] | None = None,
 ) -> list[KeyRow]:
     """Counts (and the shares' parts) per key of `dimension`, most first; with `compare`, also
-    over the comparison range (keys found only there appear with a zero count)."""
+    over the comparison range (keys found only there appear with a zero count). `units` are
+    the scope's units when the caller has them already (`units_in_scope`)."""
+    if units is None:
+        units = sql.units_in_scope(session, scope_path)
     if dimension is Dimension.UNIT:
-        return _by_unit(session, scope_path, start, end, zone_name, compare, level, lang)
+        return _by_unit(session, scope_path, start, end, zone_name, compare, level, lang, units)
     keyed = _key_function(session, dimension, lang)
     current = _grouped(session, scope_path, start, end, zone_name, dimension, keyed.key)
     previous: dict[str, Figures] | None = None
     if compare is not None:
         before = previous_range(start, end, compare)
         previous = _grouped(session, scope_path, *before, zone_name, dimension, keyed.key)
-    scope = reach(session, scope_path)
+    scope = reach(session, scope_path, units)
     keys = set(current) | set(previous or {})
     rows = [
         KeyRow(
@@ -297,8 +306,8 @@ def _by_unit(
     compare: Compare | None,
     level: Level | None,
     lang: str,
+    units: list[UnitInfo],
 ) -> list[KeyRow]:
-    units = sql.units_in_scope(session, scope_path)
     group_of = _groups(units, scope_path, level)
     by_id = {u.id: u for u in units}
     customers: dict[int, int] = defaultdict(int)
@@ -332,17 +341,12 @@ def _groups(units: list[UnitInfo], scope_path: str, level: Level | None) -> dict
     """Each unit's group: itself (no level), else its ancestor at `level` within the scope."""
     if level is None:
         return {u.id: u.id for u in units}
-    levels = {u.id: u.level for u in units}
-    kept = scope_path.strip("/").count("/")  # ids above the scope's root are dropped
     root = int(scope_path.strip("/").split("/")[-1]) if scope_path != "/" else None
+    levels = {u.id: u.level for u in units}
     if root is not None and root in levels and measures.above(level, levels[root]):
         return {u.id: root for u in units}  # a level above the scope: the scope's own unit
-    groups = {}
-    for unit in units:
-        ids = unit.path.strip("/").split("/")
-        inside = "/" + "/".join(ids[kept:]) + "/"
-        groups[unit.id] = measures.rollup_unit(inside, levels, level)
-    return groups
+    ordered = sorted(units, key=lambda u: len(u.path))
+    return measures.rollup([(u.id, u.parent_id, u.level) for u in ordered], level)
 
 
 def _by_group(

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, case, cast, func, select, true
+from sqlalchemy import ColumnElement, Date, DateTime, bindparam, case, cast, func, select, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from manyi.complaints.domain.model import Verdict
@@ -48,6 +50,7 @@ class Figures:
 @dataclass(frozen=True, slots=True)
 class UnitInfo:
     id: int
+    parent_id: int | None
     code: str
     name_zh: str
     name_en: str
@@ -73,7 +76,7 @@ def figure_columns() -> tuple[Any, ...]:
 
 
 def figures_of(row: Any, offset: int) -> Figures:
-    return Figures(*(int(row[offset + i] or 0) for i in range(5)))
+    return Figures(*row[offset : offset + 5])
 
 
 def utc_bounds(start: dt.date, end: dt.date, zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
@@ -110,6 +113,27 @@ def local_day(session: Session, zone_name: str) -> Any:
     return cast(func.timezone(zone_name, Complaint.received_at), Date)
 
 
+def day_of_receipt(
+    session: Session, start: dt.date, end: dt.date, zone_name: str
+) -> tuple[Any, Callable[[Any], dt.date]]:
+    """A SQL expression that tells the local day of receipt of cases received start..end, and
+    the function that turns its value into the date.
+
+    On PostgreSQL it is `width_bucket(received_at, <the UTC instants of each local midnight>)`:
+    a binary search per row, exact in any zone (DST included) and several times cheaper than
+    converting every row with `timezone()` (4.6 s → ~0.3 s for 750,000 rows, see the bench).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return local_day(session, zone_name), as_date
+    zone = zoneinfo.ZoneInfo(zone_name)
+    days = (end - start).days + 1
+    bounds = [utc_bounds(start + dt.timedelta(days=k), end, zone)[0] for k in range(days + 1)]
+    bounds[-1] = utc_bounds(start, end, zone)[1]
+    thresholds = bindparam("day_bounds", bounds, type_=postgresql.ARRAY(DateTime(timezone=True)))
+    expression = func.width_bucket(Complaint.received_at, thresholds)
+    return expression, lambda index: start + dt.timedelta(days=int(index) - 1)
+
+
 def as_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -121,6 +145,7 @@ def as_date(value: Any) -> dt.date:
 def units_in_scope(session: Session, scope_path: str) -> list[UnitInfo]:
     statement = select(
         Unit.id,
+        Unit.parent_id,
         Unit.code,
         Unit.name_zh,
         Unit.name_en,

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 
 class Level(enum.StrEnum):
@@ -68,14 +68,19 @@ def share(part: int, whole: int) -> float | None:
     return round(part / whole, 4)
 
 
-def rollup_unit(path: str, levels: Mapping[int, str], level: Level) -> int:
-    """The id of the unit a case of the unit at `path` counts under at `level`: the first
-    ancestor (from the root) at that level, else the unit itself (the last id of the path)."""
-    ids = [int(part) for part in path.strip("/").split("/") if part]
-    if not ids:
-        raise ValueError(f"not a unit path: {path!r}")
+def rollup(units: Sequence[tuple[int, int | None, str]], level: Level) -> dict[int, int]:
+    """Each unit's group at `level`: units given as (id, parent id, unit level), parents
+    before children (e.g. by path length). A unit counts under its nearest ancestor-or-self
+    at the level; a unit with none (above the level, or under a parent outside the given
+    units) counts under itself."""
     wanted = level.unit_level
-    for unit_id in ids:
-        if levels.get(unit_id) == wanted:
-            return unit_id
-    return ids[-1]
+    levels = {unit_id: unit_level for unit_id, _, unit_level in units}
+    groups: dict[int, int] = {}
+    for unit_id, parent, unit_level in units:
+        if unit_level == wanted:
+            groups[unit_id] = unit_id
+        elif parent in groups and levels[groups[parent]] == wanted:
+            groups[unit_id] = groups[parent]
+        else:
+            groups[unit_id] = unit_id
+    return groups
