@@ -202,14 +202,19 @@ def breakdown(
         units = sql.units_in_scope(session, scope_path)
     if dimension is Dimension.UNIT:
         return _by_unit(session, scope_path, start, end, zone_name, compare, level, lang, units)
-    keyed = _key_function(session, dimension, lang)
+    keyed = key_function(session, dimension, lang)
     current = _grouped(session, scope_path, start, end, zone_name, dimension, keyed.key)
     previous: dict[str, Figures] | None = None
     if compare is not None:
         before = previous_range(start, end, compare)
         previous = _grouped(session, scope_path, *before, zone_name, dimension, keyed.key)
-    scope = reach(session, scope_path, units)
-    keys = set(current) | set(previous or {})
+    return key_rows(current, previous, keyed, reach(session, scope_path, units))
+
+
+def key_rows(
+    current: dict[str, Figures], previous: dict[str, Figures] | None, keyed: Keyed, scope: Reach
+) -> list[KeyRow]:
+    """The rows of a breakdown by key, most complaints first."""
     rows = [
         KeyRow(
             key,
@@ -219,23 +224,23 @@ def breakdown(
             scope.customers,
             scope.outlets,
         )
-        for key in keys
+        for key in set(current) | set(previous or {})
     ]
     return sorted(rows, key=lambda r: (-r.count, r.key))
 
 
 @dataclass(frozen=True)
-class _Keyed:
+class Keyed:
     key: Callable[[Any], str]
     name: Callable[[str], str]
 
 
-def _key_function(session: Session, dimension: Dimension, lang: str) -> _Keyed:
+def key_function(session: Session, dimension: Dimension, lang: str) -> Keyed:
     unclassified = "未分类" if lang != "en" else "Unclassified"
     if dimension in _AXES:
         axis = _AXES[dimension][1]
         names = categories.names(session, lang)
-        return _Keyed(
+        return Keyed(
             lambda v: top_level(v) if v else UNCLASSIFIED,
             lambda k: unclassified if k == UNCLASSIFIED else names.get((axis, k), k),
         )
@@ -248,7 +253,7 @@ def _key_function(session: Session, dimension: Dimension, lang: str) -> _Keyed:
                 return key
             return intake.name_en if lang == "en" else intake.name_zh
 
-        return _Keyed(lambda v: v or UNCLASSIFIED, intake_name)
+        return Keyed(lambda v: v or UNCLASSIFIED, intake_name)
     if dimension is Dimension.CATEGORY:
         from manyi.insight.issues import categories as issue_categories
 
@@ -256,17 +261,17 @@ def _key_function(session: Session, dimension: Dimension, lang: str) -> _Keyed:
             c.code: (c.name_en if lang == "en" and c.name_en else c.name_zh)
             for c in issue_categories(session, active_only=False)
         }
-        return _Keyed(
+        return Keyed(
             lambda v: v or UNCLASSIFIED,
             lambda k: unclassified if k == UNCLASSIFIED else found.get(k, k),
         )
-    return _Keyed(
+    return Keyed(
         lambda v: (v or "").strip() or UNCLASSIFIED,
         lambda k: unclassified if k == UNCLASSIFIED else k,
     )
 
 
-def _column(dimension: Dimension) -> Any:
+def column_of(dimension: Dimension) -> Any:
     if dimension in _AXES:
         return _AXES[dimension][0]
     return {
@@ -285,7 +290,7 @@ def _grouped(
     dimension: Dimension,
     key_of: Callable[[Any], str],
 ) -> dict[str, Figures]:
-    column = _column(dimension)
+    column = column_of(dimension)
     statement = (
         select(column, *sql.figure_columns())
         .where(*sql.received_within(scope_path, start, end, zone_of(zone_name)))
@@ -308,6 +313,23 @@ def _by_unit(
     lang: str,
     units: list[UnitInfo],
 ) -> list[KeyRow]:
+    current = _by_responsible_unit(session, scope_path, start, end, zone_name)
+    previous: dict[int, Figures] | None = None
+    if compare is not None:
+        before = previous_range(start, end, compare)
+        previous = _by_responsible_unit(session, scope_path, *before, zone_name)
+    return unit_rows(current, previous, units, scope_path, level, lang)
+
+
+def unit_rows(
+    current: dict[int, Figures],
+    previous: dict[int, Figures] | None,
+    units: list[UnitInfo],
+    scope_path: str,
+    level: Level | None,
+    lang: str,
+) -> list[KeyRow]:
+    """The league: figures per responsible unit rolled up to `level`, most complaints first."""
     group_of = _groups(units, scope_path, level)
     by_id = {u.id: u for u in units}
     customers: dict[int, int] = defaultdict(int)
@@ -315,20 +337,26 @@ def _by_unit(
     for unit in units:
         customers[group_of[unit.id]] += unit.customers_served
         outlets[group_of[unit.id]] += unit.level == "outlet"
-    current = _by_group(session, scope_path, start, end, zone_name, group_of)
-    previous: dict[int, Figures] | None = None
-    if compare is not None:
-        before = previous_range(start, end, compare)
-        previous = _by_group(session, scope_path, *before, zone_name, group_of)
+
+    def grouped(figures: dict[int, Figures]) -> dict[int, Figures]:
+        found: dict[int, Figures] = defaultdict(Figures)
+        for unit_id, counted in figures.items():
+            group = group_of.get(unit_id)
+            if group is not None:  # a case in scope always has its unit in scope
+                found[group] += counted
+        return found
+
+    now = grouped(current)
+    before = None if previous is None else grouped(previous)
     rows = []
-    for group_id in set(current) | set(previous or {}):
+    for group_id in set(now) | set(before or {}):
         unit = by_id[group_id]
         rows.append(
             KeyRow(
                 unit.code,
                 unit.name(lang),
-                current.get(group_id, Figures()),
-                None if previous is None else previous.get(group_id, Figures()),
+                now.get(group_id, Figures()),
+                None if before is None else before.get(group_id, Figures()),
                 customers[group_id],
                 outlets[group_id],
                 unit.id,
@@ -349,22 +377,12 @@ def _groups(units: list[UnitInfo], scope_path: str, level: Level | None) -> dict
     return measures.rollup([(u.id, u.parent_id, u.level) for u in ordered], level)
 
 
-def _by_group(
-    session: Session,
-    scope_path: str,
-    start: dt.date,
-    end: dt.date,
-    zone_name: str,
-    group_of: dict[int, int],
+def _by_responsible_unit(
+    session: Session, scope_path: str, start: dt.date, end: dt.date, zone_name: str
 ) -> dict[int, Figures]:
     statement = (
         select(Complaint.responsible_unit_id, *sql.figure_columns())
         .where(*sql.received_within(scope_path, start, end, zone_of(zone_name)))
         .group_by(Complaint.responsible_unit_id)
     )
-    found: dict[int, Figures] = defaultdict(Figures)
-    for row in session.execute(statement):
-        group = group_of.get(row[0])
-        if group is not None:  # a case in scope always has its unit in scope
-            found[group] += sql.figures_of(row, 1)
-    return dict(found)
+    return {row[0]: sql.figures_of(row, 1) for row in session.execute(statement)}
