@@ -33,6 +33,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "counter" / "templates",
     PACKAGE_DIR / "quality" / "templates",
     PACKAGE_DIR / "supervision" / "templates",
+    PACKAGE_DIR / "insight" / "templates",
 ]
 
 
@@ -56,6 +57,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/complaints/supervision",
         Permission.COMPLAINTS_MANAGE,
         "⚑",
+    ),
+    NavItem(
+        "complaint_analysis",
+        "Complaint analysis",
+        "/insight/complaints",
+        Permission.INSIGHT_VIEW,
+        "◩",
     ),
     NavItem(
         "consultations",
@@ -129,6 +137,7 @@ PURPOSES: dict[str, str] = {
     "lobby": "The lobby now: waits, counters, alerts, advice; open counters, page staff",
     "complaints": "Register complaints, work your cases to their deadlines, export",
     "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
+    "complaint_analysis": "Complaints by period, unit and category; year on year; regulator report",
     "consultations": "Cases on which a handler asked for your expert opinion",
     "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
     "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",
