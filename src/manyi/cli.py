@@ -22,6 +22,7 @@ from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
 from manyi.insight import cli_stats as insight_stats
+from manyi.insight import jobs as insight_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
@@ -58,6 +59,7 @@ worker.register(
     *counter_jobs.JOBS,
     *quality_jobs.JOBS,
     *survey_scan.JOBS,
+    *insight_jobs.JOBS,
 )
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)

@@ -78,6 +78,9 @@ class Complaint(Base):
             postgresql_ops={"responsible_unit_path": "varchar_pattern_ops"},
             postgresql_include=list(ANALYSED_COLUMNS),
         ),
+        # The analysis roll-up (insight.rollup) finds the cases changed since a month was
+        # counted by their last update.
+        Index("ix_complaints_updated_at", "updated_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

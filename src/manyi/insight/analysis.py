@@ -203,11 +203,11 @@ def breakdown(
     if dimension is Dimension.UNIT:
         return _by_unit(session, scope_path, start, end, zone_name, compare, level, lang, units)
     keyed = key_function(session, dimension, lang)
-    current = _grouped(session, scope_path, start, end, zone_name, dimension, keyed.key)
+    current = grouped(session, scope_path, start, end, zone_name, dimension, keyed.key)
     previous: dict[str, Figures] | None = None
     if compare is not None:
         before = previous_range(start, end, compare)
-        previous = _grouped(session, scope_path, *before, zone_name, dimension, keyed.key)
+        previous = grouped(session, scope_path, *before, zone_name, dimension, keyed.key)
     return key_rows(current, previous, keyed, reach(session, scope_path, units))
 
 
@@ -281,7 +281,7 @@ def column_of(dimension: Dimension) -> Any:
     }[dimension]
 
 
-def _grouped(
+def grouped(
     session: Session,
     scope_path: str,
     start: dt.date,
@@ -313,11 +313,11 @@ def _by_unit(
     lang: str,
     units: list[UnitInfo],
 ) -> list[KeyRow]:
-    current = _by_responsible_unit(session, scope_path, start, end, zone_name)
+    current = by_responsible_unit(session, scope_path, start, end, zone_name)
     previous: dict[int, Figures] | None = None
     if compare is not None:
         before = previous_range(start, end, compare)
-        previous = _by_responsible_unit(session, scope_path, *before, zone_name)
+        previous = by_responsible_unit(session, scope_path, *before, zone_name)
     return unit_rows(current, previous, units, scope_path, level, lang)
 
 
@@ -338,7 +338,7 @@ def unit_rows(
         customers[group_of[unit.id]] += unit.customers_served
         outlets[group_of[unit.id]] += unit.level == "outlet"
 
-    def grouped(figures: dict[int, Figures]) -> dict[int, Figures]:
+    def by_group(figures: dict[int, Figures]) -> dict[int, Figures]:
         found: dict[int, Figures] = defaultdict(Figures)
         for unit_id, counted in figures.items():
             group = group_of.get(unit_id)
@@ -346,8 +346,8 @@ def unit_rows(
                 found[group] += counted
         return found
 
-    now = grouped(current)
-    before = None if previous is None else grouped(previous)
+    now = by_group(current)
+    before = None if previous is None else by_group(previous)
     rows = []
     for group_id in set(now) | set(before or {}):
         unit = by_id[group_id]
@@ -377,7 +377,7 @@ def _groups(units: list[UnitInfo], scope_path: str, level: Level | None) -> dict
     return measures.rollup([(u.id, u.parent_id, u.level) for u in ordered], level)
 
 
-def _by_responsible_unit(
+def by_responsible_unit(
     session: Session, scope_path: str, start: dt.date, end: dt.date, zone_name: str
 ) -> dict[int, Figures]:
     statement = (

@@ -29,3 +29,37 @@ class IssueCategoryRow(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class ComplaintRollup(Base):
+    """Complaint figures per local month × unit × dimension key (`insight.rollup`): the cases
+    of the month whose responsible unit's nearest tier-1 branch (or the unit itself, when it
+    has none) is `unit_id`. `dimension` is "total" (key "") or an analysis dimension."""
+
+    __tablename__ = "insight_complaint_rollup"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    unit_path: Mapped[str] = mapped_column(String(400))
+    count: Mapped[int] = mapped_column(Integer)
+    upheld: Mapped[int] = mapped_column(Integer)
+    with_verdict: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)
+    disputed: Mapped[int] = mapped_column(Integer)
+
+
+class ComplaintRollupMonth(Base):
+    """A month of `insight_complaint_rollup` and how far it can be trusted: it holds exactly
+    the month's cases as they were at `valid_as_of` (no case of the month updated since), with
+    the units as they were when their latest `updated_at` was `units_as_of`."""
+
+    __tablename__ = "insight_complaint_rollup_months"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    valid_as_of: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    units_as_of: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
