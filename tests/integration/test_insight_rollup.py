@@ -216,3 +216,18 @@ def test_reports_it_cannot_serve_exactly_are_left_to_the_raw_cases(
     assert fast(db, "/", product) is None
     assert fast(db, "/", Query(D(2026, 1, 1), D(2026, 6, 29))) is None  # not whole months
     assert fast(db, "/", Query(D(2026, 1, 1), D(2026, 6, 30), PeriodKind.WEEK)) is None
+
+
+def test_a_case_added_back_dated_after_a_pass_is_seen(
+    db: Database, cases: Bank, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    pass_later(db, time_machine)
+    pass_later(db, time_machine)
+    old = dt.datetime(2025, 5, 20, tzinfo=dt.UTC)  # history loaded with its own times
+    add_cases(db, [Case("OUT-B", D(2025, 5, 19), extra={"updated_at": old, "registered_at": old})])
+    with db.session() as session:
+        stale = rollup.stale_months(
+            session, ZONE, rollup.months_between(D(2025, 1, 1), D(2026, 6, 30))
+        )
+    assert stale == {D(2025, 5, 1)}
+    same(db, "/", Query(D(2026, 1, 1), D(2026, 6, 30)))  # May 2025 compared, from the raw cases

@@ -19,7 +19,9 @@ as they were at `valid_as_of` (the clock at the pass minus `MARGIN`, so a write 
 and committed after the count is still seen as newer) with the units as they were when their
 latest update was `units_as_of`. A month is **stale** when one of its cases has been updated
 since (`complaints.updated_at` >= `valid_as_of`: every ORM flush and bulk UPDATE sets it, and
-imports set it to their time) or a unit has (re-parenting, a new unit). Reports read stale
+imports set it to their time), a case was added since (an id above `ids_as_of`: back-dated
+inserts too, demo history or imports of old cases), or a unit has changed (re-parenting, a
+new unit). Reports read stale
 months from the raw cases; each worker pass recomputes the stale months and moves the clean
 months' `valid_as_of` on.
 """
@@ -119,6 +121,7 @@ def recompute_month(session: Session, zone: str, month: dt.date, now: dt.datetim
     """Replace the roll-up rows of `month` (local, in `zone`) from the raw cases; the rows
     written. The caller commits."""
     valid_as_of, units_time = now - MARGIN, units_as_of(session)
+    top_id = session.scalar(select(func.coalesce(func.max(Complaint.id), 0)))
     grain_of = grains(session)
     keys = [key_function(session, d, "zh").key for d in DIMENSIONS]
     statement = (
@@ -156,7 +159,14 @@ def recompute_month(session: Session, zone: str, month: dt.date, now: dt.datetim
             ],
         )
     session.merge(
-        M(zone=zone, month=month, valid_as_of=valid_as_of, units_as_of=units_time, computed_at=now)
+        M(
+            zone=zone,
+            month=month,
+            valid_as_of=valid_as_of,
+            units_as_of=units_time,
+            ids_as_of=top_id,
+            computed_at=now,
+        )
     )
     return len(found)
 
@@ -179,17 +189,23 @@ def stale_months(session: Session, zone: str, months: Iterable[dt.date]) -> set[
     oldest = min(status[m].valid_as_of for m in fresh)
     first, _ = sql.utc_bounds(min(fresh), min(fresh), zoneinfo.ZoneInfo(zone))
     _, after = sql.utc_bounds(month_end(max(fresh)), month_end(max(fresh)), zoneinfo.ZoneInfo(zone))
+    received = (Complaint.received_at >= first, Complaint.received_at < after)
+    newest = min(status[m].ids_as_of for m in fresh)
     changed = session.execute(
-        select(Complaint.received_at, Complaint.updated_at).where(
-            Complaint.updated_at >= oldest,
-            Complaint.received_at >= first,
-            Complaint.received_at < after,
+        select(Complaint.received_at, Complaint.updated_at, Complaint.id)
+        .where(Complaint.updated_at >= oldest, *received)
+        .union(
+            select(Complaint.received_at, Complaint.updated_at, Complaint.id).where(
+                Complaint.id > newest, *received
+            )
         )
     )
     tz = zoneinfo.ZoneInfo(zone)
-    for received, updated in changed:
-        month = month_of(_utc(received).astimezone(tz).date())
-        if month in fresh and _utc(updated) >= status[month].valid_as_of:
+    for received_at, updated, case_id in changed:
+        month = month_of(_utc(received_at).astimezone(tz).date())
+        if month in fresh and (
+            _utc(updated) >= status[month].valid_as_of or case_id > status[month].ids_as_of
+        ):
             stale.add(month)
     return stale
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.db import Base, UTCDateTime, utcnow
@@ -53,8 +53,9 @@ class ComplaintRollup(Base):
 
 class ComplaintRollupMonth(Base):
     """A month of `insight_complaint_rollup` and how far it can be trusted: it holds exactly
-    the month's cases as they were at `valid_as_of` (no case of the month updated since), with
-    the units as they were when their latest `updated_at` was `units_as_of`."""
+    the month's cases as they were at `valid_as_of` (no case of the month updated since, none
+    added with an id above `ids_as_of`), with the units as they were when their latest
+    `updated_at` was `units_as_of`."""
 
     __tablename__ = "insight_complaint_rollup_months"
 
@@ -62,4 +63,5 @@ class ComplaintRollupMonth(Base):
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     valid_as_of: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     units_as_of: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ids_as_of: Mapped[int] = mapped_column(BigInteger, default=0)  # the highest case id then
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

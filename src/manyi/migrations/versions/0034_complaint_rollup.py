@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("valid_as_of", manyi.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("units_as_of", manyi.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ids_as_of", sa.BigInteger(), nullable=False),
         sa.Column("computed_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("zone", "month", name="pk_insight_complaint_rollup_months"),
     )
