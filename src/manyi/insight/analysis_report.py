@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from manyi.insight import analysis, rollup_report
-from manyi.insight.analysis import Dimension, KeyRow, PeriodRow
+from manyi.insight.analysis import Dimension
+from manyi.insight.analysis_rows import KeyRow, PeriodRow
 from manyi.insight.analysis_sql import Figures, UnitInfo
 from manyi.insight.domain.measures import Level
 from manyi.insight.domain.periods import Compare, PeriodKind, add_months

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi.insight import analysis, rollup
-from manyi.insight.analysis import Dimension, KeyRow, PeriodRow
+from manyi.insight import analysis, analysis_units, rollup
+from manyi.insight.analysis import Dimension
+from manyi.insight.analysis_rows import KeyRow, PeriodRow
 from manyi.insight.analysis_sql import Figures, UnitInfo
 from manyi.insight.domain.measures import Level
 from manyi.insight.domain.periods import Compare, PeriodKind, previous_range, shift, spans, totals
@@ -81,7 +82,7 @@ def parts(
     by_unit, by_key = _from_rollup(session, scope_path, months - stale, dimension, zone)
     for month in sorted(stale):
         last = rollup.month_end(month)
-        by_unit[month] = analysis.by_responsible_unit(session, scope_path, month, last, zone)
+        by_unit[month] = analysis_units.by_responsible_unit(session, scope_path, month, last, zone)
         if keyed is not None:
             by_key[month] = analysis.grouped(
                 session, scope_path, month, last, zone, dimension, keyed.key
@@ -97,7 +98,7 @@ def parts(
     def over(found: dict[dt.date, dict[Any, Figures]], first: dt.date, last: dt.date) -> Any:
         return _added(found.get(m, {}) for m in rollup.months_between(first, last))
 
-    league = analysis.unit_rows(
+    league = analysis_units.unit_rows(
         over(by_unit, start, end),
         None if before is None else over(by_unit, *before),
         units,

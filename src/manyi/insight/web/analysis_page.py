@@ -22,8 +22,9 @@ from manyi import spreadsheet
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.insight import analysis_report, regulator
-from manyi.insight.analysis import UNCLASSIFIED, Dimension, KeyRow, PeriodRow
+from manyi.insight.analysis import UNCLASSIFIED, Dimension
 from manyi.insight.analysis_report import Query, Report
+from manyi.insight.analysis_rows import KeyRow, PeriodRow
 from manyi.insight.domain.measures import Level
 from manyi.insight.domain.periods import Compare, PeriodKind, spans
 from manyi.org.model import Permission
