@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 import time_machine
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from manyi.complaints.tables import Complaint
 from manyi.db import Database
@@ -232,3 +232,8 @@ def test_a_case_added_back_dated_after_a_pass_is_seen(
         )
     assert stale == {D(2025, 5, 1)}
     same(db, "/", Query(D(2026, 1, 1), D(2026, 6, 30)))  # May 2025 compared, from the raw cases
+    assert pass_later(db, time_machine) == rollup.Pass(1, 17)
+    with db.session() as session:  # every month now vouches for the cases up to the newest
+        newest = session.scalar(select(func.max(Complaint.id)))
+        checked = session.scalars(select(ComplaintRollupMonth.ids_as_of)).all()
+    assert set(checked) == {newest}

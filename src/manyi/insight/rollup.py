@@ -113,6 +113,10 @@ def grains(session: Session) -> dict[int, tuple[int, str]]:
     return found
 
 
+def _top_id(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(Complaint.id), 0))) or 0)
+
+
 def units_as_of(session: Session) -> dt.datetime | None:
     return session.scalar(select(func.max(Unit.updated_at)))
 
@@ -121,7 +125,7 @@ def recompute_month(session: Session, zone: str, month: dt.date, now: dt.datetim
     """Replace the roll-up rows of `month` (local, in `zone`) from the raw cases; the rows
     written. The caller commits."""
     valid_as_of, units_time = now - MARGIN, units_as_of(session)
-    top_id = session.scalar(select(func.coalesce(func.max(Complaint.id), 0)))
+    top_id = _top_id(session)
     grain_of = grains(session)
     keys = [key_function(session, d, "zh").key for d in DIMENSIONS]
     statement = (
@@ -216,10 +220,12 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 def run_pass(db: Database, zone: str, now: dt.datetime) -> Pass:
     """Recompute up to MONTHS_PER_PASS stale months (the latest first) and move the others'
-    `valid_as_of` on; rows of another zone are dropped (the bank's zone changed)."""
+    `valid_as_of` and `ids_as_of` on (what they were checked against); rows of another zone
+    are dropped (the bank's zone changed)."""
     with db.session() as session:
         session.execute(delete(R).where(R.zone != zone))
         session.execute(delete(M).where(M.zone != zone))
+        top_id = _top_id(session)
         days = sql.received_days(session, "/", zoneinfo.ZoneInfo(zone))
         months = months_between(*days) if days is not None else []
         stale = stale_months(session, zone, months)
@@ -227,6 +233,7 @@ def run_pass(db: Database, zone: str, now: dt.datetime) -> Pass:
         if clean:
             for row in session.scalars(select(M).where(M.zone == zone, M.month.in_(clean))):
                 row.valid_as_of = max(row.valid_as_of, now - MARGIN)
+                row.ids_as_of = max(row.ids_as_of, top_id)
         session.commit()
     todo = sorted(stale, reverse=True)[:MONTHS_PER_PASS]
     for month in todo:
