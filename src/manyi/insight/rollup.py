@@ -41,7 +41,6 @@ from manyi.complaints.tables import Complaint
 from manyi.db import Database
 from manyi.insight import analysis_sql as sql
 from manyi.insight.analysis import Dimension, key_function
-from manyi.insight.analysis_sql import Figures
 from manyi.insight.domain.periods import add_months
 from manyi.insight.tables import ComplaintRollup as R
 from manyi.insight.tables import ComplaintRollupMonth as M
@@ -133,13 +132,22 @@ def recompute_month(session: Session, zone: str, month: dt.date, now: dt.datetim
         .where(*sql.received_within("/", month, month_end(month), zoneinfo.ZoneInfo(zone)))
         .group_by(Complaint.responsible_unit_id, *_COLUMNS)
     )
-    found: dict[tuple[int, str, str], Figures] = defaultdict(Figures)
+    found: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    named = [
+        (k, d.value, key_of) for k, (d, key_of) in enumerate(zip(DIMENSIONS, keys, strict=True))
+    ]
     for row in session.execute(statement):
         unit = grain_of[row[0]][0]
-        figures = sql.figures_of(row, 1 + len(_COLUMNS))
-        found[(unit, TOTAL, "")] += figures
-        for k, (dimension, key_of) in enumerate(zip(DIMENSIONS, keys, strict=True)):
-            found[(unit, dimension.value, key_of(row[1 + k]))] += figures
+        count, upheld, with_verdict, overdue, disputed = row[1 + len(_COLUMNS) :]
+        wanted = [(unit, TOTAL, "")]
+        wanted += [(unit, dimension, key_of(row[1 + k])) for k, dimension, key_of in named]
+        for where in wanted:  # in place: a month is ~30,000 groups × 7 keys
+            into = found[where]
+            into[0] += count
+            into[1] += upheld
+            into[2] += with_verdict
+            into[3] += overdue
+            into[4] += disputed
     paths = dict(grain_of.values())
     session.execute(delete(R).where(R.zone == zone, R.month == month))
     if found:
@@ -153,11 +161,11 @@ def recompute_month(session: Session, zone: str, month: dt.date, now: dt.datetim
                     "dimension": dimension,
                     "key": key,
                     "unit_path": paths[unit],
-                    "count": f.count,
-                    "upheld": f.upheld,
-                    "with_verdict": f.with_verdict,
-                    "overdue": f.overdue,
-                    "disputed": f.disputed,
+                    "count": f[0],
+                    "upheld": f[1],
+                    "with_verdict": f[2],
+                    "overdue": f[3],
+                    "disputed": f[4],
                 }
                 for (unit, dimension, key), f in found.items()
             ],
