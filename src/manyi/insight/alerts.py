@@ -51,6 +51,10 @@ class AlertView:
     cases: tuple[CaseLine, ...]
     tasks: tuple[TaskSummary, ...]
 
+    def expected_text(self) -> str:
+        """The expected count as people read it: 0.04, 1.3, 12."""
+        return f"{self.expected:.2f}" if self.expected < 1 else f"{self.expected:.1f}"
+
     def reference(self) -> str:
         return f"alert:{self.id} {token(self.category_code)}"
 
@@ -79,7 +83,7 @@ def listing(
         query = query.where(IssueAlert.id == alert_id)
     cats = {c.code: c for c in issues.categories(session, active_only=False)}
     found = []
-    for alert, unit in session.execute(query).tuples():
+    for alert, unit in session.execute(query):
         lines = issue_cases.references(session, list(alert.case_ids or []), scope_path)
         found.append(
             AlertView(
@@ -118,14 +122,14 @@ def proposal(view: AlertView, lang: str) -> dict[str, str]:
     if lang == "en":
         title = f"Emerging issue: {name} at {view.unit_name}, week of {week}"
         detail = (
-            f"{view.count} complaints in the week of {week} against {view.expected:.1f} "
+            f"{view.count} complaints in the week of {week} against {view.expected_text()} "
             f"expected. Cases: " + ", ".join(c.reference for c in view.cases)
         )
         evidence = "The cause found, the measures taken and proof they are in place"
     else:
         title = f"新发问题：{view.unit_name}「{name}」（{week} 当周）"
         detail = (
-            f"{week} 当周投诉 {view.count} 件，基线预期 {view.expected:.1f} 件。涉及投诉："
+            f"{week} 当周投诉 {view.count} 件，基线预期 {view.expected_text()} 件。涉及投诉："
             + "、".join(c.reference for c in view.cases)
         )
         evidence = "查明的原因、采取的整改措施及落实证明"

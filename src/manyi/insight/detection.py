@@ -3,9 +3,9 @@ complaints, judged by `domain.detector`, and one alert stored per category × un
 
 `scan(db, now)` judges the last complete week (Monday to Sunday, bank time) against the twelve
 before it. Storing is idempotent and safe with several workers: an INSERT … ON CONFLICT DO
-NOTHING on the (category, unit, week) unique constraint, whose row count says who stored the
-alert; a second pass, or a second worker, stores nothing. The worker job runs it hourly with a
-bank-wide lease (`jobs.py`).
+NOTHING … RETURNING on the (category, unit, week) unique constraint, whose id comes back only to
+the pass that stored the alert; a second pass, or a second worker, stores nothing. The worker
+job runs it hourly with a bank-wide lease (`jobs.py`).
 """
 
 from __future__ import annotations
@@ -66,11 +66,12 @@ def store(session: Session, alerts: list[detector.Alert], now: dt.datetime) -> i
     """Insert the alerts not stored yet; returns how many this call stored."""
     if not alerts:
         return 0
-    paths = dict(
-        session.execute(
+    paths = {
+        unit_id: path
+        for unit_id, path in session.execute(
             select(Unit.id, Unit.path).where(Unit.id.in_({a.unit_id for a in alerts}))
-        ).tuples()
-    )
+        )
+    }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stored = 0
     for a in alerts:
@@ -91,8 +92,10 @@ def store(session: Session, alerts: list[detector.Alert], now: dt.datetime) -> i
                 created_at=now,
             )
             .on_conflict_do_nothing(index_elements=["category_code", "unit_id", "week"])
+            .returning(IssueAlert.id)
         )
-        stored += session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
+        # A row comes back only when this statement inserted it (the conflict returns none).
+        stored += session.execute(statement).scalar_one_or_none() is not None
     return stored
 
 

@@ -38,7 +38,7 @@ def chart(progress: Progress, _: Translate) -> dict[str, Any]:
         "months": [p.month.strftime("%Y-%m") for p in progress.points],
         "counts": [p.count for p in progress.points],
         "targets": [None if p.target is None else round(p.target, 1) for p in progress.points],
-        "count_label": _("Complaints"),
+        "count_label": _("Complaint count"),
         "target_label": _("Target path"),
     }
 
