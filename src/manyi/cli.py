@@ -21,6 +21,7 @@ from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
+from manyi.insight import jobs as insight_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
@@ -52,6 +53,7 @@ worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,
     *supervision_jobs.JOBS,
+    *insight_jobs.JOBS,
     *notify_jobs.JOBS,
     *forecast_jobs.JOBS,
     *counter_jobs.JOBS,

@@ -27,7 +27,7 @@ from manyi.counter.tables import (
 )
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
-from manyi.insight.tables import IssueCategoryRow
+from manyi.insight.tables import IssueAlert, IssueCategoryRow
 from manyi.lobby.tables import (
     LobbyAlert,
     LobbyCounter,
@@ -106,6 +106,7 @@ __all__ = [
     "InspectionPlan",
     "InspectionResult",
     "InspectionVisit",
+    "IssueAlert",
     "IssueCategoryRow",
     "LobbyAlert",
     "LobbyCounter",

@@ -25,7 +25,14 @@ from manyi.complaints import (
     timeline,
 )
 from manyi.complaints.access import Caller
-from manyi.complaints.domain.model import Action, State, allowed_actions, may
+from manyi.complaints.domain.model import (
+    Action,
+    RootCause,
+    State,
+    Verdict,
+    allowed_actions,
+    may,
+)
 from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.domain.taxonomy import Axis, Flag
 from manyi.complaints.tables import Complaint, ComplaintEvent
@@ -43,6 +50,7 @@ from manyi.complaints.web.common import (
     span,
 )
 from manyi.db import Session, utcnow
+from manyi.org.model import Permission
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
@@ -227,6 +235,25 @@ def case_context(
         "now": now,
         "open_form": "",
         "values": {},
+        **decision_choices(caller, lang, _),
+    }
+
+
+def decision_choices(caller: Caller, lang: str, _: Any) -> dict[str, Any]:
+    """The decide form's verdicts and root-cause kinds, and whether it offers a task."""
+    verdicts = {
+        Verdict.UPHELD.value: _("Upheld"),
+        Verdict.PARTLY.value: _("Partly upheld"),
+        Verdict.NOT_UPHELD.value: _("Not upheld"),
+    }
+    causes = {r.value: (r.name_en if lang == "en" else r.name_zh) for r in RootCause}
+    return {
+        "verdicts": list(verdicts.items()),
+        "verdict_names": verdicts,
+        "root_causes": list(causes.items()),
+        "root_cause_names": causes,
+        "may_open_task": caller.can(Permission.SUPERVISION_ISSUE),
+        "may_link_tasks": caller.can(Permission.SUPERVISION_VIEW),
     }
 
 
