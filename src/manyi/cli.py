@@ -189,7 +189,7 @@ def demo_seed(
     supervision_lines = demo_supervision.seed(database, utcnow(), settings.var_dir)
     from manyi.insight import demo as demo_insight
 
-    supervision_lines += demo_insight.seed(database, utcnow())
+    supervision_lines += demo_insight.seed(database, utcnow(), settings.var_dir)
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
