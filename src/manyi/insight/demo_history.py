@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.bulk import insert_returning
+from manyi.complaints import categories as complaint_categories
 from manyi.complaints.domain.model import Action, CloseReason, ReplyChannel, State
-from manyi.complaints.domain.taxonomy import Flag, department_for
+from manyi.complaints.domain.taxonomy import OTHER, Axis, Flag, department_for
 from manyi.complaints.tables import Complaint, ComplaintEvent, ComplaintPolicy
 from manyi.demo import UNITS
 from manyi.insight.domain.demo_history import ZONE, HistoricCase, Outlet, plan
@@ -120,7 +121,8 @@ def seed_cases(session: Session, now: dt.datetime) -> int:
         )
     }
     policy = session.scalar(select(ComplaintPolicy.code).where(ComplaintPolicy.is_default))
-    cases = plan(now, outlets)
+    active = _active(session)
+    cases = [_valid(c, active) for c in plan(now, outlets)]
     conn = session.connection()
     table: Any = Complaint.__table__
     events_table: Any = ComplaintEvent.__table__
@@ -136,6 +138,35 @@ def seed_cases(session: Session, now: dt.datetime) -> int:
         events = [e for n, c in batch for e in _events(ids[external_id(n)], c)]
         insert_returning(conn, events_table, events, returning=("id",))
     return len(cases)
+
+
+def _active(session: Session) -> dict[str, set[str]]:
+    """The active codes on each axis (the seed stored first, as registering a case does)."""
+    active: dict[str, set[str]] = {axis.value: set() for axis in Axis}
+    if complaint_categories.ensure_seed(session):
+        for axis in Axis:
+            active[axis.value] = {c.code for c in complaint_categories.categories(session, axis)}
+    return active
+
+
+def _valid(case: HistoricCase, active: dict[str, set[str]]) -> HistoricCase:
+    """The case with a code the bank switched off replaced by its parent, else by "other"."""
+
+    def fix(axis: Axis, code: str) -> str:
+        codes = active[axis.value]
+        if code in codes or not codes:
+            return code
+        parent = code.split(".", 1)[0]
+        return parent if parent in codes else OTHER
+
+    fixed = replace(
+        case,
+        channel=fix(Axis.CHANNEL, case.channel),
+        business=fix(Axis.BUSINESS, case.business),
+        cause=fix(Axis.CAUSE, case.cause),
+        appeal=fix(Axis.APPEAL, case.appeal),
+    )
+    return case if fixed == case else fixed
 
 
 def _row(
