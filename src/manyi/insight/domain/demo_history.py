@@ -187,9 +187,9 @@ def _case(
     if received >= now - dt.timedelta(hours=6):
         return None  # not finished yet: the history ends a few hours before now
     appeal = _pick(rng, profile.appeal)
-    text = demo_texts.write(
-        issue, intake, appeal, outlet.name, rng, extra=(EMERGING_NOTE,) if extra else ()
-    )
+    business = _pick(rng, profile.business)
+    note = (EMERGING_NOTE,) if extra else ()
+    text = demo_texts.write(issue, intake, appeal, business, outlet.name, rng, extra=note)
     timing = _timing(rng, received, now)
     up, partly, not_upheld = profile.verdict
     verdict = rng.choices(("upheld", "partly", "not_upheld"), (up, partly, not_upheld))[0]
@@ -199,7 +199,7 @@ def _case(
         issue=issue,
         intake=intake,
         channel=_pick(rng, profile.channel),
-        business=_pick(rng, profile.business),
+        business=business,
         cause=_pick(rng, profile.cause),
         appeal=appeal,
         root=_pick(rng, profile.root),
@@ -225,16 +225,21 @@ def plan(now: dt.datetime, outlets: Sequence[Outlet], seed: int = SEED) -> list[
     today = now.astimezone(ZONE).date()
     cases: list[HistoricCase] = []
     emerging_outlet, emerging_issue, weekly = EMERGING
+    # The jump's three weeks end with the last complete week (Monday to Sunday) before today.
+    jump_from = today - dt.timedelta(days=today.weekday() + 21)
     for age in range(DAYS, -1, -1):
         day = today - dt.timedelta(days=age)
         for outlet in outlets:
             for issue, profile in PROFILES.items():
                 mean = _base(profile, age, day) * outlet.weight * _story(issue, outlet, age)
                 count = poisson(rng, mean)
-                extra = outlet.code == emerging_outlet and issue == emerging_issue and age < 21
-                if extra:
-                    week = 2 - age // 7  # 0, 1, 2: the oldest of the three weeks first
+                extra = outlet.code == emerging_outlet and issue == emerging_issue
+                if extra and day >= jump_from:
+                    # Calendar weeks: the last complete one (and the current) the highest.
+                    week = min(2, (day - jump_from).days // 7)
                     count += poisson(rng, weekly[week] / 7)
+                else:
+                    extra = False
                 for _ in range(count):
                     found = _case(rng, outlet, issue, day, now, extra)
                     if found is not None:

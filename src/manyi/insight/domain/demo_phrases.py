@@ -87,7 +87,7 @@ POOLS: Mapping[str, Pools] = {
     ),
     "fees": Pools(
         subjects=(
-            "被扣{amount}元{fee}未提前告知",
+            "被扣{charge}元{fee}未提前告知",
             "对{fee}收费有异议",
             "借记卡{fee}收费不合理",
             "信用卡{fee}扣费争议",
@@ -97,11 +97,11 @@ POOLS: Mapping[str, Pools] = {
             "转账手续费收取有误",
         ),
         problems=(
-            "客户发现账户被扣了{amount}元{fee}，办卡时{staff}没有说明收费。",
-            "客户收到短信提示扣费{amount}元，查询后得知是{fee}，认为不合理。",
+            "客户发现账户被扣了{charge}元{fee}，办卡时{staff}没有说明收费。",
+            "客户收到短信提示扣费{charge}元，查询后得知是{fee}，认为不合理。",
             "客户称网点公示的收费标准与实际扣收不一致。",
-            "客户的信用卡被收取{fee}{amount}元，客户称从未开通相关服务。",
-            "客户在APP上转账被收手续费{amount}元，柜台办理却说免费。",
+            "客户的信用卡被收取{fee}{charge}元，客户称从未开通相关服务。",
+            "客户在APP上转账被收手续费{charge}元，柜台办理却说免费。",
             "客户长期不用的借记卡被扣{fee}，余额被扣光。",
             "客户认为{fee}应当减免，网点答复不能减免。",
         ),
@@ -190,9 +190,9 @@ POOLS: Mapping[str, Pools] = {
             "自助终端打印回单失败",
         ),
         problems=(
-            "客户在{outlet}网点ATM取款{amount}元，机器吞卡，等了{minutes}分钟无人处理。",
-            "客户在ATM取款{amount}元，实际少吐了{small}元。",
-            "客户在CRS存入{amount}元，机器显示故障，钱没有入账。",
+            "客户在{outlet}网点ATM取款{cash}元，机器吞卡，等了{minutes}分钟无人处理。",
+            "客户在ATM取款{cash}元，实际少吐了{small}元。",
+            "客户在CRS存入{cash}元，机器显示故障，钱没有入账。",
             "网点的智能柜台经常故障，客户只好回到窗口排队。",
             "客户称{outlet}网点的自助设备已经坏了一个多月没人修。",
             "客户在自助终端办卡时设备死机，卡没有吐出来。",
@@ -349,4 +349,80 @@ POOLS: Mapping[str, Pools] = {
         products=("个人金融信息", "借记卡", "信用卡", "手机银行APP"),
         businesses=("开卡", "查询余额", "办理业务"),
     ),
+}
+
+# Categories customers mix up or raise together: a case of one borrows a sentence (or now and
+# then its subject) from a neighbour, as real accounts do (a long wait and a curt teller).
+NEIGHBOURS: Mapping[str, tuple[str, ...]] = {
+    "waiting_time": ("attitude", "self_service", "cards_accounts"),
+    "attitude": ("waiting_time", "wealth_sales", "collection"),
+    "fees": ("cards_accounts", "online_banking", "loans"),
+    "cards_accounts": ("fees", "online_banking", "self_service"),
+    "online_banking": ("cards_accounts", "info_security", "fees"),
+    "self_service": ("cards_accounts", "waiting_time"),
+    "wealth_sales": ("attitude", "loans"),
+    "loans": ("credit_report", "fees", "wealth_sales"),
+    "credit_report": ("loans", "collection", "fees"),
+    "collection": ("credit_report", "info_security", "attitude"),
+    "info_security": ("online_banking", "collection", "cards_accounts"),
+}
+
+# Subjects and sentences any category may carry.
+GENERIC_SUBJECTS = (
+    "对{outlet}网点服务不满",
+    "投诉{outlet}网点",
+    "要求银行给个说法",
+    "多次反映问题未解决",
+    "对银行处理结果不满意",
+    "办理{business}遇到问题",
+)
+GENERIC_DETAILS = (
+    "客户表示对该网点的服务非常失望。",
+    "客户称这已经是第二次反映同样的问题。",
+    "客户情绪激动，要求尽快答复。",
+    "客户说已经在APP上留言，没有人回复。",
+    "客户称如果不解决将向监管部门投诉。",
+    "客户表示愿意配合提供相关材料。",
+)
+
+# What the customer came to do and the product, by business type: the account names the
+# business its code says.
+BUSINESS_WORDS: Mapping[str, tuple[str, ...]] = {
+    "savings.demand": ("存款", "取现", "活期转账"),
+    "savings.time": ("定期存单", "存定期", "大额存单"),
+    "savings.account": ("开户", "销户", "账户挂失"),
+    "cash.service": ("取现", "零钱兑换", "大额取现"),
+    "payments.transfer": ("转账", "跨行汇款", "跨行转账"),
+    "payments.online": ("快捷支付", "扫码支付", "网上支付"),
+    "cards.debit": ("借记卡", "补办借记卡", "借记卡开卡"),
+    "cards.credit": ("信用卡", "信用卡分期", "信用卡还款"),
+    "loans.mortgage": ("房贷", "房贷提前还款"),
+    "loans.consumer": ("消费贷", "消费贷还款"),
+    "loans.business": ("经营贷", "经营贷续贷"),
+    "loans.auto": ("车贷",),
+    "agency.wealth": ("理财产品",),
+    "agency.insurance": ("保险", "分红险"),
+    "agency.funds": ("基金", "基金定投"),
+    "wealth": ("理财", "结构性存款"),
+    "personal_info": ("个人信息变更",),
+    "personal_info.credit_report": ("征信查询", "征信异议"),
+}
+PRODUCTS: Mapping[str, tuple[str, ...]] = {
+    "savings.demand": ("活期存款",),
+    "savings.time": ("定期存款", "大额存单"),
+    "savings.account": ("一类账户", "二类账户"),
+    "cash.service": ("现金存取款",),
+    "payments.transfer": ("跨行转账",),
+    "payments.online": ("快捷支付",),
+    "cards.debit": ("借记卡", "工资卡"),
+    "cards.credit": ("信用卡", "白金信用卡"),
+    "loans.mortgage": ("个人住房贷款",),
+    "loans.consumer": ("个人消费贷款",),
+    "loans.business": ("个人经营贷款",),
+    "loans.auto": ("个人汽车贷款",),
+    "agency.wealth": ("代销理财产品",),
+    "agency.insurance": ("代理保险",),
+    "agency.funds": ("代销基金",),
+    "wealth": ("自营理财",),
+    "personal_info.credit_report": ("征信报告",),
 }

@@ -175,8 +175,9 @@ STORY_TASKS = (
     ),
 )  # fmt: skip
 
-# The emerging issue: outlet, category, and extra cases in each of the last three weeks.
-EMERGING = ("BJ-CY-WJ", "online_banking", (3, 6, 8))
+# The emerging issue: outlet, category, and the extra cases a week in each of the last three
+# complete weeks (Monday to Sunday; the current week goes on like the last).
+EMERGING = ("BJ-CY-WJ", "online_banking", (2, 4, 10))
 EMERGING_NOTE = "客户称是手机银行新版本升级以后出现的。"
 
 

@@ -13,7 +13,16 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from manyi.insight.domain.demo_phrases import POOLS, STAFF, WHEN
+from manyi.insight.domain.demo_phrases import (
+    BUSINESS_WORDS,
+    GENERIC_DETAILS,
+    GENERIC_SUBJECTS,
+    NEIGHBOURS,
+    POOLS,
+    PRODUCTS,
+    STAFF,
+    WHEN,
+)
 
 # How an account starts, by intake channel (受理渠道).
 OPENERS: Mapping[str, tuple[str, ...]] = {
@@ -66,6 +75,8 @@ _DRAW: Mapping[str, Callable[[random.Random], object]] = {
     "n": lambda rng: rng.randint(8, 40),
     "k": lambda rng: rng.randint(2, 4),
     "amount": lambda rng: rng.choice((10, 20, 50, 100, 200, 300, 500, 1000, 3000, 5000, 20000)),
+    "charge": lambda rng: rng.choice((5, 10, 12, 20, 30, 50, 100, 200, 300, 600)),
+    "cash": lambda rng: rng.choice((100, 200, 500, 800, 1000, 2000, 3000, 5000)),
     "small": lambda rng: rng.choice((100, 200, 500)),
     "fee": lambda rng: rng.choice(_FEES),
     "days": lambda rng: rng.choice((5, 7, 10, 15, 20, 30, 45)),
@@ -92,20 +103,38 @@ def write(
     issue: str,
     intake: str,
     appeal: str,
+    business: str,
     outlet: str,
     rng: random.Random,
     *,
     extra: Sequence[str] = (),
 ) -> Text:
-    """A subject, an account, the request and the product of one complaint of `issue`."""
+    """A subject, an account, the request and the product of one complaint of `issue` about
+    `business` (a business-type code)."""
     pools = POOLS[issue]
     # One set of slot values per case: the subject and the account tell of the same amount.
-    slots = _Slots(rng, outlet, rng.choice(pools.businesses))
-    subject = _fill(rng.choice(pools.subjects), slots)
+    slots = _Slots(rng, outlet, rng.choice(BUSINESS_WORDS.get(business) or pools.businesses))
+    neighbour = POOLS[rng.choice(NEIGHBOURS[issue])]
+    draw = rng.random()
+    if draw < 0.12:
+        subject = _fill(rng.choice(GENERIC_SUBJECTS), slots)
+    elif draw < 0.22:
+        subject = _fill(rng.choice(neighbour.subjects), slots)
+    else:
+        subject = _fill(rng.choice(pools.subjects), slots)
     parts = [rng.choice(OPENERS.get(intake, ("",)))]
-    parts.append(_fill(rng.choice(pools.problems), slots))
+    own = _fill(rng.choice(pools.problems), slots)
+    other = _fill(rng.choice(neighbour.problems), slots)
+    draw = rng.random()
+    if draw < 0.1:  # told in a neighbour's words: the handler filed it by what mattered most
+        parts.append(other)
+    elif draw < 0.35:  # the neighbour's trouble too, before or after
+        parts += [other, own] if rng.random() < 0.4 else [own, other]
+    else:
+        parts.append(own)
     for _ in range(rng.choice((0, 0, 1, 1, 2))):
-        sentence = _fill(rng.choice(pools.details), slots)
+        pool = GENERIC_DETAILS if rng.random() < 0.4 else pools.details
+        sentence = _fill(rng.choice(pool), slots)
         if sentence not in parts:
             parts.append(sentence)
     parts.extend(extra)
@@ -116,5 +145,5 @@ def write(
         subject=subject[:200],
         description="".join(parts),
         request=request,
-        product=rng.choice(pools.products),
+        product=rng.choice(PRODUCTS.get(business) or pools.products),
     )
