@@ -135,7 +135,11 @@ def seed_cases(session: Session, now: dt.datetime) -> int:
         ]
         stored = insert_returning(conn, table, rows, returning=("id", "external_id"))
         ids = {ext: id_ for id_, ext in stored}
-        events = [e for n, c in batch for e in _events(ids[external_id(n)], c)]
+        events = [
+            e
+            for (n, c), row in zip(batch, rows, strict=True)
+            for e in _events(ids[external_id(n)], c, row)
+        ]
         insert_returning(conn, events_table, events, returning=("id",))
     return len(cases)
 
@@ -245,7 +249,12 @@ def _row(
 
 
 def _event(
-    complaint_id: int, at: dt.datetime, action: Action, before: str | None, after: str
+    complaint_id: int,
+    at: dt.datetime,
+    action: Action,
+    states: tuple[str | None, str],
+    data: dict[str, Any],
+    note: str = "",
 ) -> dict[str, Any]:
     return {
         "complaint_id": complaint_id,
@@ -253,30 +262,46 @@ def _event(
         "actor_id": None,
         "actor_name": ACTOR_NAME,
         "action": action.value,
-        "from_state": before,
-        "to_state": after,
-        "note": "",
-        "data": {},
-        "public": False,
+        "from_state": states[0],
+        "to_state": states[1],
+        "note": note,
+        "data": data,
+        "public": action in (Action.REGISTER, Action.DECIDE, Action.CLOSE),
     }
 
 
-def _events(complaint_id: int, case: HistoricCase) -> list[dict[str, Any]]:
+def _events(complaint_id: int, case: HistoricCase, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The case's timeline as the use cases would have written it: registered, decided (again
+    after a reopening) and closed."""
     decided, closed = State.DECIDED.value, State.CLOSED.value
+    investigating = State.INVESTIGATING.value
+    decision = {
+        "reply_channel": row["reply_channel"],
+        "on_time": not case.breached,
+        "verdict": case.verdict,
+        "root_cause_kind": case.root,
+    }
+    registered = {"intake": case.intake, "flags": row["flags"]}
     events = [
-        _event(complaint_id, case.received_at, Action.REGISTER, None, State.REGISTERED.value),
-        _event(complaint_id, case.decided_at, Action.DECIDE, State.INVESTIGATING.value, decided),
-    ]
+        _event(complaint_id, case.received_at, Action.REGISTER, (None, "registered"), registered),
+        _event(
+            complaint_id, case.decided_at, Action.DECIDE, (investigating, decided), decision,
+            row["decision"],
+        ),
+    ]  # fmt: skip
     if case.reopen_count:
         middle = case.decided_at + (case.closed_at - case.decided_at) / 2
-        events.append(
-            _event(complaint_id, middle, Action.REOPEN, decided, State.INVESTIGATING.value)
-        )
         again = middle + (case.closed_at - middle) / 2
-        events.append(
-            _event(complaint_id, again, Action.DECIDE, State.INVESTIGATING.value, decided)
-        )
-    events.append(_event(complaint_id, case.closed_at, Action.CLOSE, decided, closed))
+        note = "客户对答复不满意，重新办理。"
+        events += [
+            _event(complaint_id, middle, Action.REOPEN, (decided, investigating), {}, note),
+            _event(
+                complaint_id, again, Action.DECIDE, (investigating, decided), decision,
+                row["decision"],
+            ),
+        ]  # fmt: skip
+    reason = {"reason": row["close_reason"]}
+    events.append(_event(complaint_id, case.closed_at, Action.CLOSE, (decided, closed), reason))
     return events
 
 

@@ -40,6 +40,8 @@ DAYS = 730  # two years before `now`
 ZONE = ZoneInfo("Asia/Shanghai")
 SEED = 19
 DUE_DAYS = 15  # the regulatory period (calendar days)
+SURGE = 1.5  # a story task's category before it closed, from some weeks before it opened
+SURGE_DAYS = 42
 
 # Spring Festival (春节) day by year: busy weeks before, a quiet holiday week.
 SPRING_FESTIVAL = {
@@ -136,8 +138,8 @@ def _story(issue: str, outlet: Outlet, age_days: int) -> float:
             continue
         if age_days < task.closed_days_ago:
             factor *= task.after
-        elif age_days < task.opened_days_ago:
-            factor *= 0.8  # the work has started
+        elif age_days < task.opened_days_ago + SURGE_DAYS:
+            factor *= SURGE  # the rise that made the bank act, until the task closed
     return factor
 
 
@@ -169,13 +171,29 @@ def _timing(rng: random.Random, received: dt.datetime, now: dt.datetime) -> _Tim
     room = (now - received).total_seconds() / 86400 - 0.05
     if closes > room:  # squeeze the case into the time there is
         days, closes = days * room / closes, room
+    decided = _office(rng, received + dt.timedelta(days=days), received, now)
+    closed = _office(rng, received + dt.timedelta(days=closes), decided, now)
     return _Timing(
         due_at=due,
-        decided_at=received + dt.timedelta(days=days),
-        closed_at=received + dt.timedelta(days=closes),
-        breached=received + dt.timedelta(days=days) > due,
+        decided_at=decided,
+        closed_at=closed,
+        breached=decided > due,
         reopen_count=1 if reopened else 0,
     )
+
+
+def _office(
+    rng: random.Random, at: dt.datetime, after: dt.datetime, now: dt.datetime
+) -> dt.datetime:
+    """`at` moved into office hours (9:00 to 18:00, the bank's time) on its day, or the next
+    day's when it fell in the evening; left as it is when the move would break the order."""
+    local = at.astimezone(ZONE)
+    if 9 <= local.hour < 18:
+        return at
+    day = local.date() + dt.timedelta(days=1 if local.hour >= 18 else 0)
+    moment = dt.time(rng.randint(9, 17), rng.randint(0, 59))
+    moved = dt.datetime.combine(day, moment, ZONE).astimezone(dt.UTC)
+    return moved if after < moved < now - dt.timedelta(hours=1) else at
 
 
 def _case(
@@ -219,14 +237,32 @@ def _case(
     )
 
 
+def _jump(rng: random.Random, today: dt.date) -> dict[dt.date, int]:
+    """The emerging issue's extra cases by day: each of the last three complete weeks (Monday
+    to Sunday) gets its number of cases on random days, and the current week goes on at the
+    last one's rate."""
+    *_, weekly = EMERGING
+    this_week = today - dt.timedelta(days=today.weekday())
+    extra: dict[dt.date, int] = {}
+    for i, count in enumerate(weekly):
+        monday = this_week - dt.timedelta(weeks=len(weekly) - i)
+        for d in range(7):
+            extra[monday + dt.timedelta(days=d)] = 0
+        for _ in range(count):
+            day = monday + dt.timedelta(days=rng.randrange(7))
+            extra[day] += 1
+    for d in range(today.weekday() + 1):
+        extra[this_week + dt.timedelta(days=d)] = poisson(rng, weekly[-1] / 7)
+    return extra
+
+
 def plan(now: dt.datetime, outlets: Sequence[Outlet], seed: int = SEED) -> list[HistoricCase]:
     """The history of the `DAYS` days before `now`, oldest first (the n-th is case number n)."""
     rng = random.Random(seed)  # noqa: S311 (demo data, not a secret)
     today = now.astimezone(ZONE).date()
     cases: list[HistoricCase] = []
-    emerging_outlet, emerging_issue, weekly = EMERGING
-    # The jump's three weeks end with the last complete week (Monday to Sunday) before today.
-    jump_from = today - dt.timedelta(days=today.weekday() + 21)
+    emerging_outlet, emerging_issue, _weekly = EMERGING
+    jump = _jump(rng, today)
     for age in range(DAYS, -1, -1):
         day = today - dt.timedelta(days=age)
         for outlet in outlets:
@@ -234,10 +270,8 @@ def plan(now: dt.datetime, outlets: Sequence[Outlet], seed: int = SEED) -> list[
                 mean = _base(profile, age, day) * outlet.weight * _story(issue, outlet, age)
                 count = poisson(rng, mean)
                 extra = outlet.code == emerging_outlet and issue == emerging_issue
-                if extra and day >= jump_from:
-                    # Calendar weeks: the last complete one (and the current) the highest.
-                    week = min(2, (day - jump_from).days // 7)
-                    count += poisson(rng, weekly[week] / 7)
+                if extra and day in jump:
+                    count += jump[day]
                 else:
                     extra = False
                 for _ in range(count):
