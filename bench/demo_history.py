@@ -26,6 +26,8 @@ from manyi import demo
 from manyi.complaints.tables import Complaint
 from manyi.db import Database, upgrade
 from manyi.insight import demo_history
+from manyi.insight.domain.demo_history import plan
+from manyi.org.tables import Unit
 
 
 def seed_time(url: str, var_dir: Path, now: dt.datetime) -> None:
@@ -46,8 +48,15 @@ def seed_time(url: str, var_dir: Path, now: dt.datetime) -> None:
         with db.session() as session:
             again = demo_history.seed(session, now, var_dir)
         again_s = time.perf_counter() - started
+        with db.session() as session:
+            units = {u.code: u for u in session.scalars(select(Unit))}
+            outlets = demo_history.outlets_of(units)
+        started = time.perf_counter()
+        plan(now, outlets)
+        plan_s = time.perf_counter() - started
         print(
-            f"  {db.engine.dialect.name:<10} {cases} cases in {cases_s:.2f} s, {tasks} tasks in "
+            f"  {db.engine.dialect.name:<10} {cases} cases in {cases_s:.2f} s (of which the plan "
+            f"{plan_s:.2f} s), {tasks} tasks in "
             f"{tasks_s:.2f} s; a second seed adds {again.cases + again.tasks} in {again_s:.2f} s"
         )
     finally:

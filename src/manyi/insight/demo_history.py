@@ -87,7 +87,8 @@ def seed(session: Session, now: dt.datetime, var_dir: Path) -> Seeded:
     return Seeded(cases=seed_cases(session, now), tasks=seed_tasks(session, now, var_dir))
 
 
-def _outlets(units: dict[str, Unit]) -> list[Outlet]:
+def outlets_of(units: dict[str, Unit]) -> list[Outlet]:
+    """The demo's outlets found among `units` (by code), weighted by customers served."""
     parents = {u.code: u.parent for u in UNITS}
     found = [u for u in UNITS if u.level is UnitLevel.OUTLET and u.code in units]
     if not found:
@@ -110,7 +111,7 @@ def seed_cases(session: Session, now: dt.datetime) -> int:
         return 0
     codes = [u.code for u in UNITS]
     units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))}
-    outlets = _outlets(units)
+    outlets = outlets_of(units)
     if not outlets:
         return 0
     names = set(HANDLERS.values())
