@@ -15,6 +15,7 @@ import typer
 from manyi import cli_support, worker
 from manyi.audit import jobs as audit_jobs
 from manyi.complaints import cli as complaints_cli
+from manyi.complaints import clock as complaints_clock
 from manyi.complaints import jobs as complaints_jobs
 from manyi.config import Settings
 from manyi.counter import jobs as counter_jobs
@@ -28,6 +29,7 @@ from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import survey_scan
 from manyi.supervision import jobs as supervision_jobs
+from manyi.workdays import calendars as workdays_calendars
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -48,6 +50,8 @@ app.command("worker")(worker.worker_command)
 # ladder first, so their warnings go out with this round's notifications.
 # Commands that issue tickets use the wait predictor each outlet's history chose.
 lobby_adapters.register()
+# A year of holidays entered (the demo's) moves open working-day deadlines: the scan recomputes.
+workdays_calendars.on_change(complaints_clock.recheck_working_days)
 worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,
@@ -172,6 +176,10 @@ def demo_seed(
 
     with database.session() as session:
         report = demo.seed(session)
+    from manyi.workdays import demo as demo_workdays
+
+    with database.session() as session:  # before the complaints: their deadlines count on it
+        holidays = demo_workdays.seed(session, utcnow())
     with database.session() as session:
         complaints = demo_complaints.seed(session, utcnow())
     with database.session() as session:
@@ -189,6 +197,8 @@ def demo_seed(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
     )
+    if holidays:
+        typer.echo(f"holidays: {demo_workdays.DEMO_YEAR} entered (a plausible demo set)")
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
     for line in supervision_lines:

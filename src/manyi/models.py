@@ -74,6 +74,7 @@ from manyi.supervision.rectification_tables import (
     RectificationTask,
 )
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
+from manyi.workdays.tables import WorkdayCalendarVersion, WorkdayDay, WorkdayYear
 from manyi.worker_leases import WorkerLease
 
 __all__ = [
@@ -142,5 +143,8 @@ __all__ = [
     "TellerSkill",
     "TicketSequence",
     "Unit",
+    "WorkdayCalendarVersion",
+    "WorkdayDay",
+    "WorkdayYear",
     "WorkerLease",
 ]

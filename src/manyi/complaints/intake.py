@@ -296,6 +296,12 @@ def register(
         unit_path=responsible.path,
         now=now,
     )
-    clock.refresh(complaint, clock.policy_of(policy), now, close_after_days=policy.close_after_days)
+    clock.refresh(
+        complaint,
+        clock.policy_of(policy),
+        now,
+        clock.calendars(session),
+        close_after_days=policy.close_after_days,
+    )
     auto_assign(session, complaint, caller, now)
     return Registered(complaint=complaint, query_code=code)

@@ -151,6 +151,7 @@ def plug_features(settings: Settings | None = None) -> None:
     (its wait predictor and advice, `lobby.ports`), nor quality (its surveys), nor supervision
     (the teller's badge), nor the counter (its dashboard card); complaints do not know
     supervision (a complaint's rectification tasks, `complaints.ports`)."""
+    from manyi.complaints import clock as complaints_clock
     from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
@@ -159,10 +160,13 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.quality.counter_adapters import BundleSurveys
     from manyi.supervision import complaints_adapters as supervision_complaints
     from manyi.supervision import lobby_adapters as supervision_adapters
+    from manyi.workdays import calendars as workdays_calendars
 
     lobby_adapters.register()
     supervision_adapters.register()  # the teller's badge and star progress
     supervision_complaints.register()  # a complaint's rectification tasks, on its case page
+    # A newly entered year moves open working-day deadlines: the deadline scan recomputes them.
+    workdays_calendars.on_change(complaints_clock.recheck_working_days)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
     counter_ports.register_survey_links(
@@ -212,6 +216,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.quality.web.survey_page import router as quality_survey
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
+    from manyi.workdays.web.pages import router as workdays_views
 
     app.include_router(lobby_device_api)  # first: the busiest routes match soonest
     app.include_router(shell_router)
@@ -234,6 +239,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(quality_survey_admin)
     app.include_router(quality_flags)
     app.include_router(supervision_views)
+    app.include_router(workdays_views)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
