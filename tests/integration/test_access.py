@@ -141,6 +141,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "sha256": {"A": "ab" * 32, "B": "cd" * 32},
         "programme_id": {"A": 1, "B": 2},
         "nomination_id": {"A": 1, "B": 2},
+        "year": {"A": 2027, "B": 2028},  # holidays (none entered: 404 where permitted)
     }
     return ids
 
@@ -318,6 +319,9 @@ BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/counter/catalogue/changes/1"): (422, 403, 403, 403, 403),
     ("GET", "/supervision/stars/programmes"): (200, 200, 403, 403, 403),
     ("POST", "/supervision/stars/programmes"): (422, 403, 403, 403, 403),
+    ("GET", "/admin/holidays"): (200, 200, 403, 403, 403),
+    ("POST", "/admin/holidays"): (422, 403, 403, 403, 403),
+    ("POST", "/admin/holidays/2027/remove"): (404, 403, 403, 403, 403),
 }
 
 
@@ -414,6 +418,8 @@ POST /account/password                                              ok     ok   
 POST /admin/audit/verify                                            ok     403    403    403    403    403    in     in     in     in
 POST /admin/devices                                                 404    403    404    403    403    404    in     in     in     in
 POST /admin/devices/{token_id}/revoke                               ok     403    ok     403    403    404    in     in     in     in
+POST /admin/holidays                                                ok     403    403    403    403    403    in     in     in     in
+POST /admin/holidays/{year}/remove                                  404    403    403    403    403    403    in     in     in     in
 POST /admin/staff                                                   ok     403    403    403    403    403    in     in     in     in
 POST /admin/staff/{staff_id}                                        ok     403    403    403    403    403    in     in     in     in
 POST /admin/staff/{staff_id}/password                               ok     403    403    403    403    403    in     in     in     in

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
-from manyi.org.model import Permission, UnitLevel
+from manyi.org.model import Permission, UnitLevel, check_bank_wide_settings
 from manyi.parsing import ascii_int
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -76,6 +76,8 @@ def save_year(
     chosen = ascii_int(year)
     form = {"year": chosen or year, "text": text, "source": source}
     try:
+        # A bank-wide setting: anyone but head office gets 403 whatever they typed.
+        check_bank_wide_settings(principal.unit_level)
         if chosen is None:
             raise InvalidInput("give the year as four digits", "year")
         entry.save_year(
