@@ -14,7 +14,7 @@ from manyi.workdays.domain.calendar import ChinaCalendar, DayKind, EnteredDay, Y
 from manyi.workdays.domain.notice import format_days
 from manyi.workdays.tables import WorkdayYear
 
-__all__ = ["YearView", "year_text", "years"]
+__all__ = ["YearView", "year_source", "year_text", "years"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,9 @@ def year_text(session: Session, year: int) -> str:
     if row is not None:
         return row.text
     return format_days(ChinaCalendar().year_days(year))
+
+
+def year_source(session: Session, year: int) -> str:
+    """The notice an entered year was taken from (its document number), else nothing."""
+    row = session.get(WorkdayYear, year)
+    return row.source if row is not None else ""

@@ -44,9 +44,10 @@ def _page(
         "bank_wide": principal.unit_level == UnitLevel.HEAD_OFFICE,
         "year": chosen,
         "text": queries.year_text(session, chosen),
-        "source": "",
+        "source": queries.year_source(session, chosen),
         "problems": [],
         "error": "",
+        "field": "",
         "saved": request.query_params.get("saved", ""),
         "removed": request.query_params.get("removed", ""),
     }
@@ -99,6 +100,7 @@ def save_year(
             session,
             status=exc.status_code,
             error=exc.text(_),
+            field=exc.field,
             problems=problems,
             **form,
         )
