@@ -24,9 +24,12 @@ from manyi.db import Database
 from manyi.forecast.cli_staffing import app as staffing_app
 from manyi.forecast.eventlog import write_events
 from manyi.org.model import UnitLevel
+from manyi.supervision import rectification
+from manyi.supervision.rectification_tables import RectificationTask
 from manyi.workdays import calendars, entry
 from manyi.workdays.domain import YearSource
 from manyi.workdays.tables import WorkdayCalendarVersion, WorkdayDay, WorkdayYear
+from tests import rect_helpers
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
 from tests.conftest import SYSTEM, Bank, add_staff
 from tests.unit.test_demand import ZONE, history
@@ -273,3 +276,32 @@ def test_the_staffing_plan_counts_on_the_entered_year(
         assert bad.exit_code == 2 and "--calendar" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_rectification_task_due_in_a_guessed_year_says_so(
+    db: Database, bank: Bank, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    with db.session() as session:
+        task_id = rectification.open_task(
+            session,
+            rect_helpers.actor(db, "manager.br.a"),
+            rect_helpers.new_task(bank, "OUT-A", due_days=10),
+            now=RECEIVED,
+        )
+        task = session.get_one(RectificationTask, task_id)
+        assert task.due_on == dt.date(2027, 1, 11)  # ten weekdays: 元旦 not known yet
+    time_machine.move_to(RECEIVED, tick=False)
+    manager = signed_in_client(db, "manager_br_a")
+    page = manager.get(f"/supervision/rectification/{task_id}")
+    assert page.status_code == 200 and 'data-testid="calendar-guess"' in page.text
+    enter_2027(db, bank)
+    page = manager.get(f"/supervision/rectification/{task_id}")
+    assert 'data-testid="calendar-guess"' not in page.text
+    with db.session() as session:  # a task opened now counts 元旦 as a holiday
+        later = rectification.open_task(
+            session,
+            rect_helpers.actor(db, "manager.br.a"),
+            rect_helpers.new_task(bank, "OUT-A", due_days=10),
+            now=RECEIVED,
+        )
+        assert session.get_one(RectificationTask, later).due_on == dt.date(2027, 1, 12)
