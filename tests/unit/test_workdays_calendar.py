@@ -176,3 +176,19 @@ def test_every_refusal_of_a_line_has_chinese() -> None:
     }
     assert len(messages) >= 10
     assert [m for m in messages if zh(m) == m] == []
+
+
+def test_the_package_calendar_answers_as_the_package_does() -> None:
+    """ChinaCalendar reads the package's tables once instead of calling it per day: every day
+    of every year the package knows gets the package's own answer."""
+    import chinese_calendar
+
+    calendar = ChinaCalendar()
+    day = D(2004, 1, 1)
+    while day <= D(2026, 12, 31):
+        assert calendar.is_workday(day) == chinese_calendar.is_workday(day), day
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        assert (calendar.holiday_name(day) is not None) == (on_holiday and name is not None), day
+        assert calendar.known(day)
+        day += dt.timedelta(days=1)
+    assert not calendar.known(D(2027, 1, 1)) and not calendar.known(D(2003, 12, 31))

@@ -86,43 +86,42 @@ class WeekdayCalendar:
         return None
 
 
+# The package's tables, read once: its own `is_workday` checks the year range with a min and a
+# max over every holiday on each call (0.1 ms), which a deadline status pays some hundred times.
+_PACKAGE_HOLIDAYS: dict[dt.date, str] = {d: str(n) for d, n in chinese_calendar.holidays.items()}
+_PACKAGE_WORKDAYS: dict[dt.date, str] = {d: str(n) for d, n in chinese_calendar.workdays.items()}
+_PACKAGE_YEARS = range(min(_PACKAGE_HOLIDAYS).year, max(_PACKAGE_HOLIDAYS).year + 1)
+
+
 class ChinaCalendar:
-    """Mainland China as the `chinese_calendar` package knows it (the default).
+    """Mainland China as the `chinese_calendar` package knows it (the default): its holidays
+    off, its make-up workdays on, as the package's own `is_workday` decides.
 
     Outside the years the package covers, Monday to Friday is assumed and `known()` is False.
     """
 
     def is_workday(self, day: dt.date) -> bool:
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            return _weekday(day)
+        if day in _PACKAGE_WORKDAYS:
+            return True
+        return _weekday(day) and day not in _PACKAGE_HOLIDAYS
 
     def known(self, day: dt.date) -> bool:
-        try:
-            chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            return False
-        return True
+        return day.year in _PACKAGE_YEARS
 
     def holiday_name(self, day: dt.date) -> str | None:
-        try:
-            on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError:
-            return None
-        return str(name) if on_holiday and name else None
+        return _PACKAGE_HOLIDAYS.get(day)
 
     def year_days(self, year: int) -> list[EnteredDay]:
         """The package's holidays and make-up workdays of `year` (empty for a year it lacks):
         the starting point head office can correct, in the table's own terms."""
         days = [
-            EnteredDay(day, DayKind.HOLIDAY, str(name), year)
-            for day, name in chinese_calendar.holidays.items()
+            EnteredDay(day, DayKind.HOLIDAY, name, year)
+            for day, name in _PACKAGE_HOLIDAYS.items()
             if day.year == year
         ]
         days += [
-            EnteredDay(day, DayKind.WORKDAY, str(name), year)
-            for day, name in chinese_calendar.workdays.items()
+            EnteredDay(day, DayKind.WORKDAY, name, year)
+            for day, name in _PACKAGE_WORKDAYS.items()
             if day.year == year and day.weekday() >= 5
         ]
         return sorted(days, key=lambda d: d.day)
