@@ -55,7 +55,7 @@ def _bump(session: Session, now: dt.datetime) -> None:
         .values(revision=WorkdayCalendarVersion.revision + 1, token=token, changed_at=now)
     )
     changed = int(getattr(result, "rowcount", 0) or 0)
-    if not changed:
+    if not changed:  # a schema made without the migration (which inserts the row)
         session.add(WorkdayCalendarVersion(id=1, revision=1, token=token, changed_at=now))
     session.flush()
     calendars.changed(session, now)

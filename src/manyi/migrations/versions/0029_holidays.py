@@ -59,6 +59,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", name=op.f("pk_workday_days")),
     )
     op.create_index(op.f("ix_workday_days_year"), "workday_days", ["year"])
+    # The one version row exists from the start, so concurrent first saves serialise on its
+    # UPDATE instead of racing to insert it. An empty token: nothing entered yet.
+    op.execute(
+        "INSERT INTO workday_calendar_version (id, revision, token, changed_at)"
+        " VALUES (1, 0, '', CURRENT_TIMESTAMP)"
+    )
 
 
 def downgrade() -> None:
