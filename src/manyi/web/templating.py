@@ -33,6 +33,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "counter" / "templates",
     PACKAGE_DIR / "quality" / "templates",
     PACKAGE_DIR / "supervision" / "templates",
+    PACKAGE_DIR / "insight" / "templates",
 ]
 
 
@@ -70,6 +71,14 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/complaints/settings",
         Permission.COMPLAINTS_EXPERTS,
         "⚒",
+    ),
+    NavItem("praise", "Praise", "/complaints/praise", Permission.COMPLAINTS_VIEW, "❀"),
+    NavItem(
+        "opinions",
+        "Opinions and suggestions",
+        "/insight/opinions",
+        Permission.COMPLAINTS_VIEW,
+        "✎",
     ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
     NavItem(
@@ -130,6 +139,8 @@ PURPOSES: dict[str, str] = {
     "complaints": "Register complaints, work your cases to their deadlines, export",
     "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
     "consultations": "Cases on which a handler asked for your expert opinion",
+    "praise": "Customers' praise of staff: register it; it counts toward service stars",
+    "opinions": "Opinions and suggestions from forums, online media and letters, outside the clock",
     "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
     "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",
     "authorisations": "Bundles waiting for your authorisation",

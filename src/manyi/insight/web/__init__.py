@@ -1,0 +1,1 @@
+"""Complaint intelligence's pages: opinions and suggestions (意见建议)."""
