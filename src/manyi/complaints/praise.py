@@ -136,9 +136,8 @@ def listing(
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
-    return dict(
-        session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(ids))).tuples()
-    )
+    rows = session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(ids))).all()
+    return {int(i): str(name) for i, name in rows}
 
 
 def staff_choices(session: Session, caller: Caller) -> list[tuple[int, str, str]]:
@@ -148,7 +147,7 @@ def staff_choices(session: Session, caller: Caller) -> list[tuple[int, str, str]
         .join(Unit, Unit.id == Staff.unit_id)
         .where(Staff.active.is_(True), in_scope(Unit.path, caller.scope_path))
         .order_by(Unit.path, Staff.display_name)
-    ).tuples()
+    ).all()
     return [(int(i), str(n), str(u)) for i, n, u in rows]
 
 

@@ -249,9 +249,8 @@ def staff_names(session: Session, ids: Sequence[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return dict(
-        session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted))).tuples()
-    )
+    rows = session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted))).all()
+    return {int(i): str(name) for i, name in rows}
 
 
 @dataclass(frozen=True)

@@ -41,5 +41,5 @@ def opinion_counts(
             OpinionRow.received_at < until,
         )
         .group_by(OpinionRow.state)
-    ).tuples()
+    ).all()
     return {str(state): int(n) for state, n in rows}
