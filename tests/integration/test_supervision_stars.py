@@ -4,15 +4,13 @@ that store nothing, the data scope, the audit chain and the badge the lobby show
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
 from manyi import audit
+from manyi.audit.tables import AuditEvent
 from manyi.complaints import praise as complaint_praise
 from manyi.complaints.access import system_caller
-from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org import staff as staff_service
@@ -62,8 +60,8 @@ def stars_bank(db: Database, bank: Bank) -> Bank:
     return bank
 
 
-def praise(db: Database, staff_id: int, count: int, *, day: dt.date = NOW.date()) -> None:
-    """Register `count` praises of the staff member (the complaint desk's registration)."""
+def praise(db: Database, staff_id: int, count: int) -> None:
+    """Register `count` praises of the staff member on the test's day (the complaint desk)."""
     with db.session() as session:
         for _ in range(count):
             complaint_praise.register(
@@ -71,7 +69,7 @@ def praise(db: Database, staff_id: int, count: int, *, day: dt.date = NOW.date()
                 system_caller("test"),
                 staff_id=staff_id,
                 channel="phone",
-                received_on=day,
+                received_on=NOW.date(),
                 text="客户来电表扬",
                 now=NOW,
             )

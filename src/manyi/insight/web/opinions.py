@@ -2,9 +2,10 @@
 with its steps (review, adopt or decline with a reply) and its classification.
 
 Thin: parse, call `insight.opinions`, render. Viewing needs `complaints.view`; registering
-`complaints.register` (complaint handlers, lobby managers, complaint managers); reviewing,
-deciding and classifying `complaints.handle`. No deadline anywhere: opinions are outside the
-regulatory clock (`domain.opinions`).
+`complaints.register` (complaint handlers, lobby managers, complaint managers);
+reviewing, deciding and classifying `complaints.handle` or `complaints.manage` (handlers,
+complaint managers, branch heads, head office's service managers). No deadline anywhere:
+opinions are outside the regulatory clock (`domain.opinions`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from manyi.org.model import Permission
 from manyi.org.tables import Unit
 from manyi.parsing import ascii_int
 from manyi.web.i18n import request_language, translator
-from manyi.web.security import DbSession, Principal, require
+from manyi.web.security import DbSession, PermissionDenied, Principal, require
 from manyi.web.templating import render
 
 PAGE = "/insight/opinions"
@@ -83,10 +84,21 @@ def _shared(request: Request, session: Session, principal: Principal) -> dict[st
         ],
         "zone": _zone(session, principal),
         "may_register": Permission.COMPLAINTS_REGISTER in principal.permissions,
-        "may_handle": Permission.COMPLAINTS_HANDLE in principal.permissions,
+        "may_handle": _may_handle(principal),
         "text_max": rules.TEXT_MAX,
         "reply_max": rules.REPLY_MAX,
     }
+
+
+def _may_handle(principal: Principal) -> bool:
+    return bool(
+        {Permission.COMPLAINTS_HANDLE, Permission.COMPLAINTS_MANAGE} & principal.permissions
+    )
+
+
+def _need_handle(principal: Principal) -> None:
+    if not _may_handle(principal):
+        raise PermissionDenied()
 
 
 def _filters(query: dict[str, str], zone: zoneinfo.ZoneInfo) -> opinions.Filters:
@@ -258,9 +270,10 @@ def opinion_step(
     opinion_id: int,
     step: str = Form(""),
     reply: str = Form(""),
-    principal: Principal = require(Permission.COMPLAINTS_HANDLE),
+    principal: Principal = require(Permission.COMPLAINTS_VIEW),  # and handle or manage
     session: Session = DbSession,
 ) -> Response:
+    _need_handle(principal)
     try:
         opinions.take_step(session, principal.actor, opinion_id, step, reply, utcnow())
     except InvalidInput as exc:
@@ -286,9 +299,10 @@ def opinion_classify(
     cause_code: str = Form(""),
     appeal_code: str = Form(""),
     issue_code: str = Form(""),
-    principal: Principal = require(Permission.COMPLAINTS_HANDLE),
+    principal: Principal = require(Permission.COMPLAINTS_VIEW),  # and handle or manage
     session: Session = DbSession,
 ) -> Response:
+    _need_handle(principal)
     codes = {
         "business_code": business_code,
         "cause_code": cause_code,
