@@ -9,7 +9,8 @@
   customer answers it on a phone, and the case page shows the answer.
 
 The module's demo bank gets the demo praise and the stars demo, and the closed complaint with
-its invitation, and the prominent-issue categories. Screenshots: test-artifacts/screenshots/voice-*.png.
+its invitation, and the prominent-issue categories.
+Screenshots: test-artifacts/screenshots/voice-*.png.
 """
 
 from __future__ import annotations
