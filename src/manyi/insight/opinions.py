@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from manyi import audit
 from manyi.complaints import categories
 from manyi.complaints.domain.taxonomy import Axis
-from manyi.errors import InvalidInput, NotFound, Term
+from manyi.errors import InvalidInput, NotFound
 from manyi.insight import issues
 from manyi.insight.domain import opinions as rules
 from manyi.insight.tables import OpinionRow
@@ -140,7 +140,7 @@ def take_step(
     else:
         row.reply, row.decided_by_id, row.decided_at = reply, actor.id, now
     session.flush()
-    _record(session, actor, row, f"insight.opinion_{wanted.value}", now, state=Term(row.state))
+    _record(session, actor, row, f"insight.opinion_{wanted.value}", now, state=row.state)
     return row
 
 
