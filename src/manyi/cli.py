@@ -177,6 +177,9 @@ def demo_seed(
         report = demo.seed(session)
     with database.session() as session:
         complaints = demo_complaints.seed(session, utcnow())
+        from manyi.complaints import demo_praise
+
+        demo_praise.seed(session, utcnow())  # before the stars, which count it
     with database.session() as session:
         counter = demo_counter.seed(session)
     from manyi.quality import demo as demo_quality

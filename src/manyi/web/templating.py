@@ -79,6 +79,14 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.COMPLAINTS_EXPERTS,
         "⚒",
     ),
+    NavItem("praise", "Praise", "/complaints/praise", Permission.COMPLAINTS_VIEW, "❀"),
+    NavItem(
+        "opinions",
+        "Opinions and suggestions",
+        "/insight/opinions",
+        Permission.COMPLAINTS_VIEW,
+        "✎",
+    ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
     NavItem(
         "authorisations",
@@ -139,6 +147,8 @@ PURPOSES: dict[str, str] = {
     "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
     "complaint_analysis": "Complaints by period, unit and category; year on year; regulator report",
     "consultations": "Cases on which a handler asked for your expert opinion",
+    "praise": "Customers' praise of staff: register it; it counts toward service stars",
+    "opinions": "Opinions and suggestions from forums, online media and letters, outside the clock",
     "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
     "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",
     "authorisations": "Bundles waiting for your authorisation",
