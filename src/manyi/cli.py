@@ -22,6 +22,7 @@ from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
+from manyi.insight import cli_stats as insight_stats
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
@@ -65,6 +66,8 @@ worker.register(
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
 app.add_typer(cli_waits.app, name="waits")
+# `complaints stats` is complaint intelligence's (insight sits above complaints).
+complaints_cli.app.command("stats")(insight_stats.stats_command)
 app.add_typer(complaints_cli.app, name="complaints")
 app.add_typer(quality_cli.app, name="quality")
 
@@ -182,6 +185,9 @@ def demo_seed(
         holidays = demo_workdays.seed(session, utcnow())
     with database.session() as session:
         complaints = demo_complaints.seed(session, utcnow())
+        from manyi.complaints import demo_praise
+
+        demo_praise.seed(session, utcnow())  # before the stars, which count it
     with database.session() as session:
         counter = demo_counter.seed(session)
     from manyi.quality import demo as demo_quality
@@ -193,6 +199,9 @@ def demo_seed(
     from manyi.supervision import demo as demo_supervision
 
     supervision_lines = demo_supervision.seed(database, utcnow(), settings.var_dir)
+    from manyi.insight import demo as demo_insight
+
+    supervision_lines += demo_insight.seed(database, utcnow())
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"

@@ -42,9 +42,9 @@ VIOLATIONS = {
         "manyi.lobby.counters",
     ),
     "Counter, complaints, forecasting and quality are independent of each other": (
-        "src/manyi/complaints/stats.py",
+        "src/manyi/complaints/retention.py",
         "import manyi.counter",
-        "manyi.complaints.stats",
+        "manyi.complaints.retention",
     ),
     "The working-day calendar sits below the features that count on it: it imports none of them": (
         "src/manyi/workdays/queries.py",

@@ -34,6 +34,21 @@ def _sealed(column: str) -> EncryptedText:
 _STATES = "'registered', 'assigned', 'investigating', 'decided', 'closed', 'withdrawn'"
 
 
+# The columns complaint analysis counts by (insight.analysis), kept in its indexes.
+ANALYSED_COLUMNS = (
+    "responsible_unit_id",
+    "business_code",
+    "cause_code",
+    "channel_code",
+    "appeal_code",
+    "issue_code",
+    "intake",
+    "verdict",
+    "breached",
+    "reopen_count",
+)
+
+
 class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (
@@ -49,6 +64,20 @@ class Complaint(Base):
         ),
         Index("ix_complaints_unit_state", "responsible_unit_id", "state"),
         Index("ix_complaints_handler_state", "handler_id", "state"),
+        # Complaint analysis (insight, issue 19): a range of receipt, or a scope's range,
+        # counted from the index alone on PostgreSQL (INCLUDE; plain indexes on SQLite).
+        Index(
+            "ix_complaints_analysis_received",
+            "received_at",
+            postgresql_include=["responsible_unit_path", *ANALYSED_COLUMNS],
+        ),
+        Index(
+            "ix_complaints_analysis_scope",
+            "responsible_unit_path",
+            "received_at",
+            postgresql_ops={"responsible_unit_path": "varchar_pattern_ops"},
+            postgresql_include=list(ANALYSED_COLUMNS),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -65,6 +94,9 @@ class Complaint(Base):
     channel_code: Mapped[str | None] = mapped_column(String(64))
     business_code: Mapped[str | None] = mapped_column(String(64))
     cause_code: Mapped[str | None] = mapped_column(String(64))
+    appeal_code: Mapped[str | None] = mapped_column(String(64))  # 诉求 (the fourth axis)
+    # The prominent-issue category (突出问题, insight's categories as data), when classified.
+    issue_code: Mapped[str | None] = mapped_column(String(64))
     department: Mapped[str] = mapped_column(String(32))
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -117,6 +149,10 @@ class Complaint(Base):
     reply_channel: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     root_cause: Mapped[str] = mapped_column(Text, default="")
+    # The decision's verdict (投诉是否成立): upheld, partly upheld or not upheld (model.Verdict).
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    # The decision's root-cause category: person, process, product, system or policy.
+    root_cause_kind: Mapped[str | None] = mapped_column(String(16))
     rectification_ref: Mapped[str] = mapped_column(String(64), default="")
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(String(20))
@@ -161,7 +197,7 @@ class ComplaintCategory(Base):
 
     __tablename__ = "complaint_categories"
     __table_args__ = (
-        CheckConstraint("axis IN ('channel', 'business', 'cause')", name="axis"),
+        CheckConstraint("axis IN ('channel', 'business', 'cause', 'appeal')", name="axis"),
         UniqueConstraint("axis", "code", name="uq_complaint_categories_axis_code"),
     )
 

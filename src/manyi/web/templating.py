@@ -34,6 +34,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "quality" / "templates",
     PACKAGE_DIR / "supervision" / "templates",
     PACKAGE_DIR / "workdays" / "templates",
+    PACKAGE_DIR / "insight" / "templates",
 ]
 
 
@@ -59,6 +60,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "⚑",
     ),
     NavItem(
+        "complaint_analysis",
+        "Complaint analysis",
+        "/insight/complaints",
+        Permission.INSIGHT_VIEW,
+        "◩",
+    ),
+    NavItem(
         "consultations",
         "Expert consultations",
         "/complaints/consultations",
@@ -78,6 +86,14 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/admin/holidays",
         Permission.WORKDAYS_CONFIGURE,
         "☼",
+    ),
+    NavItem("praise", "Praise", "/complaints/praise", Permission.COMPLAINTS_VIEW, "❀"),
+    NavItem(
+        "opinions",
+        "Opinions and suggestions",
+        "/insight/opinions",
+        Permission.COMPLAINTS_VIEW,
+        "✎",
     ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
     NavItem(
@@ -137,7 +153,10 @@ PURPOSES: dict[str, str] = {
     "lobby": "The lobby now: waits, counters, alerts, advice; open counters, page staff",
     "complaints": "Register complaints, work your cases to their deadlines, export",
     "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
+    "complaint_analysis": "Complaints by period, unit and category; year on year; regulator report",
     "consultations": "Cases on which a handler asked for your expert opinion",
+    "praise": "Customers' praise of staff: register it; it counts toward service stars",
+    "opinions": "Opinions and suggestions from forums, online media and letters, outside the clock",
     "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
     "holidays": "Holidays and make-up workdays every working-day count uses, by year",
     "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",

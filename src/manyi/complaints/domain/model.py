@@ -101,6 +101,41 @@ class CloseReason(enum.StrEnum):
     IMPORTED = "imported"  # closed in the system it was imported from
 
 
+class Verdict(enum.StrEnum):
+    """Whether the decision found the complaint justified (投诉是否成立)."""
+
+    UPHELD = "upheld"  # 成立
+    PARTLY = "partly"  # 部分成立
+    NOT_UPHELD = "not_upheld"  # 不成立
+
+
+class RootCause(enum.StrEnum):
+    """The kind of root cause a decision records (what has to change so it does not recur)."""
+
+    PERSON = "person"  # 人员: a member of staff's conduct or skill
+    PROCESS = "process"  # 流程: how the work is organised
+    PRODUCT = "product"  # 产品: the product's design, terms or price
+    SYSTEM = "system"  # 系统: IT systems and equipment
+    POLICY = "policy"  # 制度: the bank's rules or an outside regulation
+
+    @property
+    def name_zh(self) -> str:
+        return _ROOT_CAUSE_NAMES[self][0]
+
+    @property
+    def name_en(self) -> str:
+        return _ROOT_CAUSE_NAMES[self][1]
+
+
+_ROOT_CAUSE_NAMES: dict[RootCause, tuple[str, str]] = {
+    RootCause.PERSON: ("人员", "Person"),
+    RootCause.PROCESS: ("流程", "Process"),
+    RootCause.PRODUCT: ("产品", "Product"),
+    RootCause.SYSTEM: ("系统", "System"),
+    RootCause.POLICY: ("制度", "Policy"),
+}
+
+
 class ReplyChannel(enum.StrEnum):
     PHONE = "phone"
     SMS = "sms"

@@ -1,10 +1,12 @@
 """Complaint classification seed data: the three JR/T 0169-2018 axes, flags and intake channels.
 
-A complaint is classified three ways at once:
+A complaint is classified four ways at once (JR/T 0169-2018's business type, cause and appeal,
+and where it happened):
 
 - channel (办理渠道): where the problem happened — at the counter, at an ATM, in the app…
 - business (业务类型): which product or service it concerns;
-- cause (投诉原因): what went wrong.
+- cause (投诉原因): what went wrong;
+- appeal (诉求): what the customer asks for (a refund, an apology, a correction…).
 
 The categories are data, not code: the database layer copies `SEED` into a table that a bank
 administrator extends. Codes are stable ASCII slugs; a child's code is its parent's code, a dot
@@ -28,6 +30,7 @@ class Axis(StrEnum):
     CHANNEL = "channel"
     BUSINESS = "business"
     CAUSE = "cause"
+    APPEAL = "appeal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +127,28 @@ _CAUSES = [
     ("other", "其他原因", "Other causes"),
 ]
 
+# What the customer asks for (诉求), the third axis JR/T 0169-2018 reports beside business type
+# and cause. Money first: a regulator's report separates monetary appeals from the others.
+_APPEALS = [
+    ("monetary", "资金类诉求", "Money"),
+    ("monetary.refund", "退还款项或费用", "Refund of money or fees"),
+    ("monetary.compensation", "赔偿损失", "Compensation for a loss"),
+    ("monetary.waiver", "减免利息、费用或罚息", "Waiver of interest, fees or penalties"),
+    ("correction", "更正或撤销业务、记录", "Correct or reverse a transaction or record"),
+    ("correction.credit_report", "更正征信记录", "Correct a credit report"),
+    ("contract", "变更或解除合同", "Change or end a contract"),
+    ("explanation", "解释说明", "An explanation"),
+    ("apology", "赔礼道歉", "An apology"),
+    ("staff", "处理相关人员", "Action about the staff involved"),
+    ("improvement", "改进服务或设施", "Better service or facilities"),
+    ("other", "其他诉求", "Other appeals"),
+]
+
 SEED: tuple[Category, ...] = (
-    _axis(Axis.CHANNEL, _CHANNELS) + _axis(Axis.BUSINESS, _BUSINESS) + _axis(Axis.CAUSE, _CAUSES)
+    _axis(Axis.CHANNEL, _CHANNELS)
+    + _axis(Axis.BUSINESS, _BUSINESS)
+    + _axis(Axis.CAUSE, _CAUSES)
+    + _axis(Axis.APPEAL, _APPEALS)
 )
 
 OTHER = "other"  # every axis has it; importers fall back to it for labels they do not know

@@ -3,7 +3,7 @@ State Council's notice, who entered them and when, and the calendar's version th
 process its cached calendar is stale.
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0033
 Create Date: 2026-12-05 02:32:33.208887
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import manyi.db
 
 revision: str = "0029"
-down_revision: str | None = "0027"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,2 @@
+"""Complaint intelligence's pages: the complaint analysis page (`/insight/complaints`), its
+Excel report and the regulator's quarterly statistics; opinions and suggestions (意见建议)."""
