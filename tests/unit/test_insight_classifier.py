@@ -111,6 +111,15 @@ def test_fit_and_predict_chinese(chinese: TextClassifier) -> None:
     assert all(0.0 <= p.confidence <= 1.0 for p in out)
 
 
+def test_chinese_texts_add_a_character_view(
+    english: TextClassifier, chinese: TextClassifier
+) -> None:
+    kinds = [
+        [view["settings"]["kind"] for view in m.to_parts()[0]["views"]] for m in (english, chinese)
+    ]
+    assert kinds == [["word"], ["word", "char_wb"]]
+
+
 def test_chinese_is_cut_into_words_and_english_into_lowercase_words() -> None:
     assert words("柜员服务态度很差") == ["柜员", "服务态度", "很差"]
     assert words("They CHARGED me, XX/XX/XXXX {$100.00}; won't") == [

@@ -1,12 +1,11 @@
 """Turning complaint text (Chinese and English) into the classifier's numbers.
 
-Two TF-IDF views of the same text, side by side:
+TF-IDF views of the same text, side by side (the classifier says which it uses):
 
 - words: Chinese runs are cut into words by jieba, Latin-script text into words at non-letters;
   single words and pairs of neighbouring words count, so "not received" says more than "not";
-- characters: 2–4 character n-grams within words (``char_wb``), which catch the word forms
-  ("repossessed", "repossession") and Chinese terms jieba cuts differently from one text to the
-  next.
+- characters: character n-grams within whitespace-separated chunks (``char_wb``), which catch
+  Chinese terms jieba cuts differently from one text to the next.
 
 Everything a fitted view needs to transform new text is plain data: its settings, its vocabulary
 (the terms in column order) and its idf weights, so a model is stored without pickle and rebuilt
@@ -48,6 +47,10 @@ def _cut_chinese(run: str) -> list[str]:
         jieba.setLogLevel(logging.WARNING)  # it prints its dictionary load otherwise
         _jieba_cut = jieba.lcut
     return [word for word in _jieba_cut(run) if word.strip()]
+
+
+def has_chinese(text: str) -> bool:
+    return _IS_HAN.search(text) is not None
 
 
 def words(text: str) -> list[str]:
