@@ -67,7 +67,7 @@ def test_evaluate_prints_the_contracts_json_the_same_each_time(export: Path) -> 
 
 
 def test_evaluate_prints_a_table_without_json(export: Path) -> None:
-    result = run(str(export), "--target", "issue", "--folds", "2")
+    result = run(str(export), "--format", "cfpb", "--target", "issue", "--folds", "2")
     assert result.exit_code == 0, result.output
     assert "complaints evaluated     66" in result.stdout
     assert "labels left out (<20)   1" in result.stdout
@@ -77,12 +77,19 @@ def test_evaluate_prints_a_table_without_json(export: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["missing.csv", "--target", "issue"], "missing.csv: no such file"),
+        (["missing.csv", "--format", "cfpb", "--target", "issue"], "missing.csv: no such file"),
         (["{export}", "--format", "csv", "--target", "issue"], "--format must be cfpb"),
-        (["{export}", "--target", "cause"], "--target must be product or issue"),
-        (["{export}", "--target", "issue", "--folds", "1"], "--folds must be at least 2"),
+        (
+            ["{export}", "--format", "cfpb", "--target", "cause"],
+            "--target must be product or issue",
+        ),
+        (
+            ["{export}", "--format", "cfpb", "--target", "issue", "--folds", "1"],
+            "--folds must be at least 2",
+        ),
         # By product, only "Personal line of credit" has 20 narratives here: one class.
-        (["{export}", "--target", "product"], "an evaluation needs at least 2"),
+        (["{export}", "--format", "cfpb", "--target", "product"], "an evaluation needs at least 2"),
+        (["{export}", "--format", "cfpb"], "Missing option '--target'"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(export: Path, args: list[str], message: str) -> None:

@@ -226,7 +226,8 @@ def test_damaged_or_foreign_data_is_refused(english: TextClassifier) -> None:
         ({"version": VERSION + 1}, "train it again"),
         ({"labels": ["fees", "payments"]}, "coefficients have shape"),
         ({"labels": ["fees", "fees", "report"]}, "distinct"),
-        ({"scale": -1}, "scale"),
+        ({"calibration": [1.0, "x", 0.0]}, "calibration must be 3 finite numbers"),
+        ({"calibration": [1.0, 0.0]}, "calibration must be 3 finite numbers"),
         ({"views": []}, "no feature views"),
     ],
 )
