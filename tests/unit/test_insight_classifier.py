@@ -134,6 +134,7 @@ def test_chinese_is_cut_into_words_and_english_into_lowercase_words() -> None:
         "won't",
     ]
     assert words("信用卡年费 credit card") == ["信用卡", "年费", "credit", "card"]
+    assert words("ＡＴＭ吞卡１２３") == ["atm", "吞卡", "123"]
 
 
 def test_two_labels_and_empty_input() -> None:

@@ -80,6 +80,9 @@ class TextClassifier:
         features = Features.fit(views_for(texts), texts)
         x = features.transform(texts)
         coef, intercept = _linear(x, y, len(names), seed)
+        # Stored as float32 (half the bytes); kept at that precision here too, so a fitted
+        # and a loaded model score alike.
+        coef = coef.astype(np.float32).astype(np.float64)
         calibration = _fit_calibration(x, y, len(names), seed)
         return cls(names, features, coef, intercept, calibration)
 
@@ -108,7 +111,7 @@ class TextClassifier:
         for i, (settings, terms, idf) in enumerate(self._features.parts()):
             views.append({"settings": settings.to_json(), "vocabulary": terms})
             arrays[f"idf_{i}"] = idf
-        arrays["coef"] = self._coef
+        arrays["coef"] = self._coef.astype(np.float32)
         arrays["intercept"] = self._intercept
         meta = {
             "format": FORMAT,

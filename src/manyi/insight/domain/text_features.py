@@ -18,6 +18,7 @@ imported only then, so English-only work never pays for it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -53,10 +54,15 @@ def has_chinese(text: str) -> bool:
     return _IS_HAN.search(text) is not None
 
 
+def normalised(text: str) -> str:
+    """Full-width letters and digits as ASCII (ＡＴＭ, １２３ → atm, 123), lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def words(text: str) -> list[str]:
     """The words of `text`, lower-cased: jieba's words for Chinese, letters/digits otherwise."""
     out: list[str] = []
-    for match in _TOKEN.finditer(text.lower()):
+    for match in _TOKEN.finditer(normalised(text)):
         token = match.group()
         if _IS_HAN.match(token):
             out.extend(_cut_chinese(token))
@@ -91,7 +97,7 @@ class ViewSettings:
                 analyzer="word", tokenizer=words, token_pattern=None, lowercase=False, **common
             )
         if self.kind == "char_wb":
-            return TfidfVectorizer(analyzer="char_wb", lowercase=True, **common)
+            return TfidfVectorizer(analyzer="char_wb", preprocessor=normalised, **common)
         raise ValueError(f"unknown feature view kind {self.kind!r} (expected word or char_wb)")
 
     def to_json(self) -> dict[str, Any]:
