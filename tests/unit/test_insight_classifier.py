@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pickle
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
 import pytest
 
+from manyi.insight.domain import classifier
 from manyi.insight.domain.classifier import (
     METHOD,
     VERSION,
@@ -194,6 +198,32 @@ def _with_meta(blob: bytes, **changes: object) -> bytes:
     meta.update(changes)
     members["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     return _pack(members)
+
+
+def test_an_archive_that_unpacks_too_large_is_refused(
+    english: TextClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blob = dumps(english)
+    monkeypatch.setattr(classifier, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(ValueError, match="refused: the model unpacks to"):
+        loads(blob)
+
+
+def test_jieba_is_loaded_only_for_chinese_text() -> None:
+    code = (
+        "import sys\n"
+        "from manyi.insight.domain.classifier import TextClassifier\n"
+        "m = TextClassifier.fit(['late fee', 'fee charged', 'my report', 'credit report'],"
+        " ['fee', 'fee', 'report', 'report'])\n"
+        "m.predict(['another fee'])\n"
+        "print('jieba' in sys.modules)\n"
+        "m.predict(['手续费'])\n"
+        "print('jieba' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
+    assert out.stdout.split() == ["False", "True"]
 
 
 def test_a_pickle_is_refused(english: TextClassifier) -> None:

@@ -49,6 +49,7 @@ CHINESE_CHAR_VIEW = ViewSettings("char_wb", 1, 3, min_df=2, max_features=100_000
 CHINESE_SHARE = 0.1  # of the training texts, for the character view
 C = 0.5
 CALIBRATION_FOLDS = 3
+MAX_UNPACKED_BYTES = 1 << 30  # a model for 30 labels and 1M terms is about 240 MB
 # (winning score, lead, intercept) weights when the training set is too small to hold out.
 DEFAULT_CALIBRATION = (0.0, 2.0, 0.0)
 
@@ -143,6 +144,7 @@ def loads(data: bytes) -> TextClassifier:
     ValueError that says what is wrong. Nothing in the data is ever run as code."""
     if not data.startswith(b"PK"):
         raise ValueError("not a manyi classifier model: the data is not an .npz archive")
+    _check_unpacked_size(data)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             if not hasattr(archive, "files"):
@@ -164,6 +166,19 @@ def loads(data: bytes) -> TextClassifier:
     if not isinstance(meta, dict):
         raise ValueError("the model's meta is not a JSON object")
     return TextClassifier.from_parts(meta, members)
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """A small archive that unpacks to gigabytes is refused before it is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ValueError(f"not a manyi classifier model: the archive is damaged ({exc})") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValueError(
+            f"refused: the model unpacks to {unpacked:,} bytes, more than {MAX_UNPACKED_BYTES:,}"
+        )
 
 
 # --- Fitting -----------------------------------------------------------------------------
