@@ -8,7 +8,8 @@ fill its `ports` (a complaint's rectification tasks on its case page, from super
 survey's answer, from quality through the application); the application wires its pages, its
 deadline scan (a worker job) and its commands. Complaint intelligence (`manyi.insight`) reads
 the case rows (`tables`) and the classification axes as stored (`categories`) for its
-analysis and its classifier.
+analysis and its classifier, and export files with the pure parsers (`imports`) for the
+classifier's evaluation.
 """
 
-PUBLIC: tuple[str, ...] = ("domain", "facts", "ports", "tables", "categories")
+PUBLIC: tuple[str, ...] = ("domain", "facts", "ports", "tables", "categories", "imports")
