@@ -41,7 +41,7 @@ def read_labelled(data: bytes, fmt: str, target: str) -> LabelledTexts:
         raise ExportError(f"--format must be {' or '.join(FORMATS)}, not {fmt!r}")
     if target not in TARGETS:
         raise ExportError(f"--target must be {' or '.join(TARGETS)}, not {target!r}")
-    text, _ = decode(data, "utf-8")
+    text = decode(data).text  # a BOM, UTF-8, or GB18030 as the import reads them
     rows = iter_rows(text)
     header: list[str] | None = None
     for line, fields in rows:
