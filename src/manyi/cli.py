@@ -21,6 +21,7 @@ from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
+from manyi.insight import cli as insight_cli
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
@@ -62,6 +63,7 @@ app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
 app.add_typer(cli_waits.app, name="waits")
 app.add_typer(complaints_cli.app, name="complaints")
+complaints_cli.app.add_typer(insight_cli.app, name="classifier")
 app.add_typer(quality_cli.app, name="quality")
 
 

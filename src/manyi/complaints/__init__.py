@@ -3,11 +3,12 @@
 Other features may use its pure rules (`domain`: the working-day calendar `workcal`, the upload
 file checks `files`) and read `facts` (complaint counts per unit, no personal data: supervision's
 spot-check sampler; complaints naming a staff member: supervision's service stars; one
-complaint by reference: a misconduct case opened from it), and fill its `ports` (a complaint's
+complaint by reference: a misconduct case opened from it), read export files with its pure
+parsers (`imports`: insight's classifier evaluation), and fill its `ports` (a complaint's
 rectification tasks on its case page, from supervision); the application wires its pages, its
 deadline scan (a worker job) and its commands. Complaint intelligence (`manyi.insight`) reads
 the case rows (`tables`) and the classification axes as stored (`categories`) for its
 analysis and its classifier.
 """
 
-PUBLIC: tuple[str, ...] = ("domain", "facts", "ports", "tables", "categories")
+PUBLIC: tuple[str, ...] = ("domain", "facts", "ports", "tables", "categories", "imports")
