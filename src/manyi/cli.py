@@ -22,6 +22,7 @@ from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
 from manyi.insight import cli as insight_cli
+from manyi.insight import complaints_adapters as insight_complaints
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
@@ -49,6 +50,8 @@ app.command("worker")(worker.worker_command)
 # ladder first, so their warnings go out with this round's notifications.
 # Commands that issue tickets use the wait predictor each outlet's history chose.
 lobby_adapters.register()
+# Complaints registered on the command line get the classifier's suggestions too.
+insight_complaints.register()
 worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,

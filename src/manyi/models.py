@@ -27,6 +27,7 @@ from manyi.counter.tables import (
 )
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
+from manyi.insight.classifier_tables import AutoApplySetting, ClassifierModel, ClassifierSuggestion
 from manyi.insight.tables import IssueCategoryRow
 from manyi.lobby.tables import (
     LobbyAlert,
@@ -107,6 +108,9 @@ __all__ = [
     "InspectionResult",
     "InspectionVisit",
     "IssueCategoryRow",
+    "AutoApplySetting",
+    "ClassifierModel",
+    "ClassifierSuggestion",
     "LobbyAlert",
     "LobbyCounter",
     "LobbyEventRow",

@@ -11,4 +11,12 @@ the case rows (`tables`) and the classification axes as stored (`categories`) fo
 analysis and its classifier.
 """
 
-PUBLIC: tuple[str, ...] = ("domain", "facts", "ports", "tables", "categories", "imports")
+PUBLIC: tuple[str, ...] = (
+    "domain",
+    "facts",
+    "ports",
+    "tables",
+    "categories",
+    "imports",
+    "classification",
+)

@@ -154,6 +154,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
+    from manyi.insight import complaints_adapters as insight_complaints
     from manyi.lobby.web import cards
     from manyi.quality import lobby_adapters as quality_adapters
     from manyi.quality.counter_adapters import BundleSurveys
@@ -163,6 +164,7 @@ def plug_features(settings: Settings | None = None) -> None:
     lobby_adapters.register()
     supervision_adapters.register()  # the teller's badge and star progress
     supervision_complaints.register()  # a complaint's rectification tasks, on its case page
+    insight_complaints.register()  # suggested classification of new complaints (the classifier)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
     counter_ports.register_survey_links(
