@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from manyi import audit
 from manyi.complaints import intake
 from manyi.complaints.tables import Complaint
 from manyi.db import Database
@@ -12,6 +15,8 @@ from manyi.insight import issues, training
 from manyi.insight.domain.issues import DEMO_SET
 from manyi.insight.domain.suggesting import case_text, training_set
 from tests.complaint_bank import ComplaintBank
+
+TRAINER = audit.Actor(id=None, name="test")
 
 # (business, cause, appeal, product, issue) → texts a customer might write.
 KINDS: dict[tuple[str, str, str, str, str], list[str]] = {
@@ -84,6 +89,22 @@ def seed_confirmed(
             complaint.issue_code = issue
             ids.append(complaint.id)
     return ids
+
+
+@pytest.fixture(scope="session")
+def fitted() -> dict[str, training.Fitted]:
+    """The seed's models, fitted once for the test session."""
+    return fitted_models()
+
+
+def store_fitted(
+    db: Database, fitted: dict[str, training.Fitted], now: dt.datetime
+) -> list[training.Trained]:
+    """Store the pre-fitted models as each target's version (the seed's cases must be there)."""
+    with db.session() as session:
+        return [
+            training.trained(training.store(session, fitted[t], TRAINER, now)) for t in TARGET_INDEX
+        ]
 
 
 def fitted_models(per_kind: int = 9) -> dict[str, training.Fitted]:

@@ -20,7 +20,9 @@ from manyi.insight import auto_apply, complaints_adapters, model_store, training
 from manyi.insight.classifier_tables import ClassifierModel, ClassifierSuggestion
 from manyi.insight.domain.suggesting import TARGETS
 from manyi.org.model import Permission, UnitLevel
-from tests.classifier_cases import NEW_TEXT, fitted_models, seed_confirmed
+from tests.classifier_cases import NEW_TEXT, fitted, seed_confirmed, store_fitted
+
+__all__ = ["fitted"]  # the session's fitted models, a fixture
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
 from tests.conftest import Bank
 
@@ -44,20 +46,14 @@ def cb(db: Database, bank: Bank) -> ComplaintBank:
     return build_complaint_bank(db, bank)
 
 
-@pytest.fixture(scope="module")
-def fitted() -> dict[str, training.Fitted]:
-    return fitted_models()
-
-
 @pytest.fixture
 def trained(
     db: Database, cb: ComplaintBank, fitted: dict[str, training.Fitted]
 ) -> list[training.Trained]:
-    """The seed's cases and their models, stored (fitted once for the module: the same cases
+    """The seed's cases and their models, stored (fitted once for the session: the same cases
     give the same models; the first test trains for real)."""
     seed_confirmed(db, cb, NOW)
-    with db.session() as session:
-        return [training.trained(training.store(session, fitted[t], TRAINER, NOW)) for t in TARGETS]
+    return store_fitted(db, fitted, NOW)
 
 
 def register_hotline(db: Database, cb: ComplaintBank, kind: str, **overrides: object) -> int:
