@@ -143,7 +143,7 @@ def _classify_detail(data: dict[str, Any], _: Translate) -> str:
         return _("by the classifier") + (" · " + "、".join(parts) if parts else "")
     accepted = data.get("accepted")
     if isinstance(accepted, dict) and accepted:
-        names = "、".join(labels.get(t, t) for t in accepted)
+        names = "、".join(labels.get(str(t), str(t)) for t in accepted)
         return _("suggestion accepted: {targets}").format(targets=names)
     return ""
 
