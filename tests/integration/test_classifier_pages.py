@@ -226,3 +226,33 @@ def test_cli_trains_and_prints_json(
     bad = runner.invoke(cli_app, ["complaints", "classifier", "train", "--target", "colour"])
     assert bad.exit_code == 2 and "--target must be all or one of" in bad.output
     get_settings.cache_clear()
+
+
+def test_the_appeal_on_the_registration_form_and_the_workbench_filter(
+    db: Database, cb: ComplaintBank, tmp_path: Path
+) -> None:
+    hotline = Person(db, "hotline", tmp_path)
+    assert 'name="appeal_code"' in hotline.get("/complaints/new").text
+    answer = hotline.post(
+        "/complaints/new",
+        intake="hotline",
+        subject="要求道歉",
+        description="柜员态度恶劣，要求赔礼道歉。",
+        complainant_phone="13812345678",
+        appeal_code="apology",
+        responsible_unit_id=str(cb.unit("OUT-A")),
+    )
+    assert answer.status_code == 201, answer.text
+    refused = hotline.post(
+        "/complaints/new",
+        intake="hotline",
+        subject="x",
+        description="y",
+        complainant_phone="13812345678",
+        appeal_code="no_such_appeal",
+    )
+    assert refused.status_code == 422 and "no_such_appeal" in refused.text
+    manager = Person(db, "manager.sub.a", tmp_path)
+    listed = manager.get("/complaints?tab=scope&appeal=apology").text
+    assert "要求道歉" in listed
+    assert "要求道歉" not in manager.get("/complaints?tab=scope&appeal=monetary").text

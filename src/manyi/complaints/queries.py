@@ -69,6 +69,7 @@ class Filters:
     channel: str = ""
     business: str = ""
     cause: str = ""
+    appeal: str = ""
     unit_id: int | None = None  # the unit and its subtree
     overdue: bool = False
     received_from: dt.date | None = None  # local dates, inclusive
@@ -118,6 +119,8 @@ def _conditions(
         where.append(_category(Complaint.business_code, filters.business))
     if filters.cause:
         where.append(_category(Complaint.cause_code, filters.cause))
+    if filters.appeal:
+        where.append(_category(Complaint.appeal_code, filters.appeal))
     if filters.unit_id is not None:
         unit = session.get(Unit, filters.unit_id)
         path = unit.path if unit is not None else "/-/"  # an unknown unit matches nothing
