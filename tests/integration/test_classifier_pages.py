@@ -13,19 +13,20 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from manyi import audit
 from manyi.cli import app as cli_app
 from manyi.complaints import intake
-from manyi.complaints.tables import Complaint
+from manyi.complaints.tables import Complaint, ComplaintCategory
 from manyi.config import get_settings
 from manyi.db import Database
 from manyi.insight import auto_apply, complaints_adapters, model_store, training
 from manyi.org.model import Permission, UnitLevel
 from tests.classifier_cases import NEW_TEXT, fitted, seed_confirmed, store_fitted
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
-from tests.conftest import FIXED_NOW, PASSWORD, Bank
+from tests.conftest import FIXED_NOW, PASSWORD, Bank, add_staff
 from tests.web_helpers import csrf_of, make_client, sign_in
 
 __all__ = ["fitted"]  # the session's fitted models, a fixture
@@ -256,3 +257,39 @@ def test_the_appeal_on_the_registration_form_and_the_workbench_filter(
     listed = manager.get("/complaints?tab=scope&appeal=apology").text
     assert "要求道歉" in listed
     assert "要求道歉" not in manager.get("/complaints?tab=scope&appeal=monetary").text
+
+
+def test_the_classifier_page_shows_versions_refusals_and_the_auto_apply_setting(
+    db: Database, cb: ComplaintBank, trained: list[training.Trained], tmp_path: Path
+) -> None:
+    add_staff(db, cb.bank, "admin.br.a")
+    admin = Person(db, "admin", tmp_path)
+    page = admin.get("/insight/classifier").text
+    assert 'data-testid="target-business"' in page and "v1" in page and "5-fold" in page
+    assert "使用中" in page and 'data-testid="refused"' not in page
+    answer = admin.post(
+        "/insight/classifier/auto-apply", target="cause", enabled="on", threshold="85"
+    )
+    assert answer.status_code == 303
+    with db.session() as session:
+        setting = auto_apply.settings(session)["cause"]
+        assert setting.enabled and setting.threshold == 0.85 and setting.updated_by == "admin"
+    refused = admin.post(
+        "/insight/classifier/auto-apply", target="cause", enabled="on", threshold="0.3"
+    )
+    assert refused.status_code == 422 and "阈值须为 0.5 至 1 之间的置信度" in refused.text
+    branch = Person(db, "admin.br.a", tmp_path)
+    assert 'data-testid="head-office-only"' in branch.get("/insight/classifier").text
+    forbidden = branch.post("/insight/classifier/auto-apply", target="business", enabled="on")
+    assert forbidden.status_code == 403
+    with db.session() as session:
+        assert not auto_apply.settings(session)["business"].enabled
+        session.execute(
+            update(ComplaintCategory)
+            .where(ComplaintCategory.axis == "appeal", ComplaintCategory.code == "apology")
+            .values(active=False)
+        )
+    page = admin.get("/insight/classifier").text
+    assert "labels no longer match the taxonomy: apology retired" in page
+    teller = Person(db, "teller.a", tmp_path)
+    assert teller.get("/insight/classifier").status_code == 403

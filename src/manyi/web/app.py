@@ -199,6 +199,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.complaints.web.workbench import router as complaints_views
     from manyi.counter.web.prefill_phone import router as counter_public
     from manyi.counter.web.routes import router as counter_views
+    from manyi.insight.web.classifier import router as insight_classifier
     from manyi.lobby.web.api import device_router as lobby_device_api
     from manyi.lobby.web.api import router as lobby_api
     from manyi.lobby.web.config_api import router as lobby_config_api
@@ -236,6 +237,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(quality_survey_admin)
     app.include_router(quality_flags)
     app.include_router(supervision_views)
+    app.include_router(insight_classifier)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -33,6 +33,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "counter" / "templates",
     PACKAGE_DIR / "quality" / "templates",
     PACKAGE_DIR / "supervision" / "templates",
+    PACKAGE_DIR / "insight" / "templates",
 ]
 
 
@@ -70,6 +71,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/complaints/settings",
         Permission.COMPLAINTS_EXPERTS,
         "⚒",
+    ),
+    NavItem(
+        "classifier",
+        "Complaint classifier",
+        "/insight/classifier",
+        Permission.COMPLAINTS_CONFIGURE,
+        "✦",
     ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
     NavItem(
@@ -131,6 +139,7 @@ PURPOSES: dict[str, str] = {
     "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
     "consultations": "Cases on which a handler asked for your expert opinion",
     "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
+    "classifier": "Suggested classification: model versions, their evaluation, auto-apply",
     "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",
     "authorisations": "Bundles waiting for your authorisation",
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",

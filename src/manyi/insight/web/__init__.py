@@ -1,0 +1,1 @@
+"""Complaint intelligence's pages."""
