@@ -6,6 +6,11 @@ state and whether they are overdue, so nobody opens a second one by mistake. Sup
 them by registering an adapter here (`manyi.supervision.complaints_adapters`, registered by the
 application: `manyi.web.app.plug_features`). Without one, the page shows none.
 
+Complaint intelligence classifies: `ClassificationPort` makes suggestions when a complaint is
+registered, lists them on the case page, hears staff's decisions and offers the prominent-issue
+categories (`manyi.insight.complaints_adapters`, registered by `plug_features` and `manyi.cli`).
+Without one, no suggestions are made and the classify form has no prominent-issue choice.
+
 Adding a port: a Protocol here, a `register_…` function, and the page calling the registered
 adapter where it needs it; the providing feature implements the Protocol (as `lobby.ports`).
 """
