@@ -8,6 +8,7 @@ Suggestions and issue categories come from complaint intelligence through
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +74,8 @@ def case_classification(
             target_label=labels.get(s.target, s.target),
             value=s.value,
             label=label(s.target, s.value),
-            confidence_pct=round(s.confidence * 100),
+            # Floored: a model 99.7 % sure is shown as 99 %, never as a certainty.
+            confidence_pct=math.floor(s.confidence * 100),
             outcome=s.outcome,
             open=s.outcome == "pending"
             or (s.outcome == "auto_applied" and s.target in case.machine_made),
