@@ -15,7 +15,7 @@ from manyi import audit
 from manyi.complaints import classification, handling, intake, public_filing
 from manyi.complaints.tables import Complaint, ComplaintCategory, ComplaintEvent
 from manyi.db import Database
-from manyi.errors import Forbidden, InvalidInput, NotFound
+from manyi.errors import Conflict, Forbidden, InvalidInput
 from manyi.insight import auto_apply, complaints_adapters, model_store, training
 from manyi.insight.classifier_tables import ClassifierModel, ClassifierSuggestion
 from manyi.insight.domain.suggesting import TARGETS
@@ -177,7 +177,7 @@ def test_accept_one_then_all_and_the_timeline_says_who(
     with db.session() as session:
         accepted = classification.accept(session, manager, complaint_id, LATER)
         assert set(accepted) == {"cause", "appeal", "product", "issue"}
-        with pytest.raises(NotFound):
+        with pytest.raises(Conflict):
             classification.accept(session, manager, complaint_id, LATER)
     complaint = complaint_of(db, complaint_id)
     assert (complaint.cause_code, complaint.appeal_code, complaint.product) == (

@@ -26,7 +26,7 @@ from manyi.complaints.domain.model import Action
 from manyi.complaints.domain.taxonomy import Axis, Flag, Intake, department_for
 from manyi.complaints.tables import Complaint
 from manyi.complaints.timeline import record
-from manyi.errors import InvalidInput, NotFound
+from manyi.errors import Conflict, InvalidInput
 
 PRODUCT_MAX = 300
 MACHINE = "classifier"  # the timeline's actor name for a model's classification
@@ -171,12 +171,12 @@ def accept(
     }
     wanted = list(open_) if targets is None else targets
     if not wanted:
-        raise NotFound("there is no suggestion to accept on this case")
+        raise Conflict("there is no suggestion to accept on this case")
     values: dict[str, str | None] = {}
     for target in wanted:
         suggestion = open_.get(target)
         if suggestion is None:
-            raise NotFound("there is no suggestion to accept on this case")
+            raise Conflict("there is no suggestion to accept on this case")
         values[target] = check_value(session, target, suggestion.value)
     before = {ports.column_of(t): current(complaint, t) for t in values}
     for target, value in values.items():

@@ -6,12 +6,16 @@ for the classify form. Registered by the composition roots (`manyi.web.app.plug_
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 
 from sqlalchemy.orm import Session
 
 from manyi.complaints import ports
 from manyi.complaints.tables import Complaint
 from manyi.insight import issues, suggestions
+
+log = logging.getLogger(__name__)
 
 
 class Classification:
@@ -52,5 +56,21 @@ class Classification:
         suggestions.staff_classified(session, complaint_id, values, staff_id, now)
 
 
-def register() -> None:
+def warm_up() -> None:
+    """Import the classifier and load jieba's dictionary now, so the first complaint registered
+    in this process does not wait for them (seconds) while it holds its write transaction."""
+    try:
+        from manyi.insight.domain import classifier, text_features
+
+        del classifier  # imported: numpy, scipy, scikit-learn are loaded
+        text_features.words("预热分词词典")  # jieba reads its dictionary
+    except Exception:  # a warm-up is a help; the first suggestion loads them anyway
+        log.exception("classifier warm-up failed")
+
+
+def register(*, warm: bool = False) -> None:
+    """Plug the classifier into complaints; `warm` loads its libraries in the background (a
+    production web process, which should not make its first complainant wait)."""
     ports.register_classification(Classification())
+    if warm:
+        threading.Thread(target=warm_up, name="classifier-warm-up", daemon=True).start()

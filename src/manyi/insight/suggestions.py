@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from manyi.complaints import classification
 from manyi.complaints.tables import Complaint
@@ -130,7 +130,12 @@ def machine_made(complaint: Complaint, rows: list[ClassifierSuggestion]) -> froz
 def problems(session: Session) -> list[str]:
     """Why active models are not used (labels no longer in the taxonomy), without loading them."""
     found = []
-    for row in session.scalars(select(ClassifierModel).where(ClassifierModel.active.is_(True))):
+    active = (
+        select(ClassifierModel)
+        .options(defer(ClassifierModel.blob))
+        .where(ClassifierModel.active.is_(True))
+    )
+    for row in session.scalars(active):
         mismatch = model_store.mismatch(session, row)
         if mismatch is not None:
             found.append(mismatch.message())

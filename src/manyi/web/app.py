@@ -164,7 +164,9 @@ def plug_features(settings: Settings | None = None) -> None:
     lobby_adapters.register()
     supervision_adapters.register()  # the teller's badge and star progress
     supervision_complaints.register()  # a complaint's rectification tasks, on its case page
-    insight_complaints.register()  # suggested classification of new complaints (the classifier)
+    # Suggested classification of new complaints (the classifier); a production process loads
+    # its libraries in the background at start, not in its first complainant's request.
+    insight_complaints.register(warm=settings is not None and settings.is_production)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
     counter_ports.register_survey_links(
