@@ -326,6 +326,13 @@ def test_a_model_whose_label_was_retired_is_refused(
         case = complaints_adapters.Classification().for_case(session, complaint_id)
         assert case.problems == (refused.reason,)
     assert "labels no longer match the taxonomy: loans retired" in caplog.text
+    # Trained again, the business model leaves the retired category's cases out and is used.
+    with db.session() as session:
+        [again] = training.train_all(
+            session, TRAINER, LATER, targets=("business",), min_per_class=5
+        )
+        assert again.version == 2 and again.left_out == {"loans": 9} and again.classes == 2
+        assert isinstance(model_store.load(session, "business"), model_store.Loaded)
 
 
 def test_a_damaged_or_replaced_blob_is_refused(

@@ -66,6 +66,15 @@ def test_the_training_set_leaves_out_rare_labels_and_blank_texts() -> None:
     assert len(data.texts) == len(data.labels) == 6
 
 
+def test_a_retired_category_is_not_learnt_again() -> None:
+    cases = [("排队", "a")] * 3 + [("吞卡", "b")] * 3 + [("利率", "old")] * 3
+    data = training_set("cause", cases, min_per_class=3, allowed={"a", "b"})
+    assert data.label_counts == {"a": 3, "b": 3} and data.left_out == {"old": 3}
+    # The product has no taxonomy: every label is allowed.
+    data = training_set("product", cases, min_per_class=3, allowed=set())
+    assert data.left_out == {}
+
+
 def test_training_is_refused_with_fewer_than_two_usable_classes() -> None:
     with pytest.raises(TrainingRefused, match="a model needs at least 2 such classes"):
         training_set("cause", [("排队", "a")] * 5 + [("吞卡", "b")], min_per_class=2)

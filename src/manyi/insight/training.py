@@ -64,7 +64,12 @@ def gather(session: Session, target: str, *, min_per_class: int) -> TrainingSet:
     """The training set of `target`; TrainingRefused when there are too few cases."""
     if target not in TARGETS:
         raise TrainingRefused(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
-    return training_set(target, confirmed_cases(session, target), min_per_class=min_per_class)
+    return training_set(
+        target,
+        confirmed_cases(session, target),
+        min_per_class=min_per_class,
+        allowed=set(model_store.active_codes(session, target)),
+    )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ any label is allowed.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 TARGETS = ("business", "cause", "appeal", "product", "issue")
@@ -87,22 +87,33 @@ class TrainingSet:
     texts: list[str]
     labels: list[str]
     label_counts: dict[str, int]  # kept labels → cases
-    left_out: dict[str, int]  # labels under the minimum → cases
+    left_out: dict[str, int]  # labels under the minimum or retired → cases
 
 
 def training_set(
-    target: str, cases: Iterable[tuple[str, str]], *, min_per_class: int
+    target: str,
+    cases: Iterable[tuple[str, str]],
+    *,
+    min_per_class: int,
+    allowed: Collection[str] | None = None,
 ) -> TrainingSet:
     """The (text, label) pairs a model of `target` learns from: texts that are not blank,
-    labels with at least `min_per_class` cases; TrainingRefused when fewer than two labels
-    are left."""
+    labels with at least `min_per_class` cases and, when `allowed` is given (the active codes
+    of a target with a taxonomy), only those labels: a retired category's old cases are left
+    out, or the new model would be refused at once. TrainingRefused when fewer than two
+    labels are left."""
     if min_per_class < 2:
         raise TrainingRefused(f"--min-per-class must be at least 2, not {min_per_class}")
     pairs = [(t.strip(), x.strip()) for t, x in cases if t.strip() and x.strip()]
     counts: dict[str, int] = {}
     for _, label in pairs:
         counts[label] = counts.get(label, 0) + 1
-    kept = {x for x, n in counts.items() if n >= min_per_class}
+    kept = {
+        x
+        for x, n in counts.items()
+        if n >= min_per_class
+        and (allowed is None or target not in TAXONOMY_TARGETS or x in allowed)
+    }
     if len(kept) < MIN_CLASSES:
         raise TrainingRefused(
             f"{target}: {len(pairs)} confirmed cases with a text in {len(counts)} classes, "
