@@ -8,7 +8,8 @@ parsers (`imports`: insight's classifier evaluation), and fill its `ports` (a co
 rectification tasks on its case page, from supervision); the application wires its pages, its
 deadline scan (a worker job) and its commands. Complaint intelligence (`manyi.insight`) reads
 the case rows (`tables`) and the classification axes as stored (`categories`) for its
-analysis and its classifier.
+analysis and its classifier, and applies a model's confident values through `classification`
+(marked machine-made, on the timeline).
 """
 
 PUBLIC: tuple[str, ...] = (
