@@ -224,6 +224,12 @@ def test_cli_trains_and_prints_json(
     )
     assert refused.exit_code == 1
     assert "a model needs at least 2 such classes" in json.loads(refused.stdout)[0]["refused"]
+    # The cases registered before the first model get their suggestions once.
+    suggest = ["complaints", "classifier", "suggest", "--json"]
+    first = runner.invoke(cli_app, suggest)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout) == {"cases": 27, "suggestions": 27}  # business only
+    assert json.loads(runner.invoke(cli_app, suggest).stdout) == {"cases": 0, "suggestions": 0}
     bad = runner.invoke(cli_app, ["complaints", "classifier", "train", "--target", "colour"])
     assert bad.exit_code == 2 and "--target must be all or one of" in bad.output
     get_settings.cache_clear()

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from manyi import cli_support
-from manyi.insight.cli_train import train_command
+from manyi.insight.cli_train import suggest_command, train_command
 from manyi.insight.domain.evaluation import (
     DEFAULT_FOLDS,
     MIN_PER_LABEL,
@@ -76,3 +76,4 @@ def evaluate_command(
 
 
 app.command("train")(train_command)
+app.command("suggest")(suggest_command)

@@ -1,5 +1,6 @@
 """`manyi complaints classifier train`: new versions of the classifier of each target, from the
-bank's confirmed cases (`training`), with each version's evaluation; and `auto-apply`.
+bank's confirmed cases (`training`), with each version's evaluation; `suggest`: suggestions on
+the open cases that have none (after the first training).
 
 The cases are read and the models fitted outside the write transaction (a fit takes seconds);
 each version is then stored in a short one.
@@ -14,7 +15,7 @@ import typer
 
 from manyi import audit, cli_support
 from manyi.db import utcnow
-from manyi.insight import model_store, training
+from manyi.insight import model_store, suggestions, training
 from manyi.insight.domain.suggesting import DEFAULT_MIN_PER_CLASS, TARGETS, TrainingRefused
 
 CLI_ACTOR = audit.Actor(id=None, name="cli")
@@ -76,3 +77,26 @@ def train_command(
             )
     if all(r.refused for r in results):
         raise typer.Exit(1)
+
+
+def suggest_command(
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many cases (oldest first).")
+    ] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Suggest values on the open complaints that have none yet (registered before the first
+    model was trained, or imported); auto-apply where the bank enabled it."""
+    if limit < 1:
+        raise cli_support.fail(f"--limit must be at least 1, not {limit}", 2)
+    database = cli_support.database()
+    with database.read() as session:
+        ids = suggestions.unsuggested_open_cases(session, limit)
+    made = 0
+    for complaint_id in ids:
+        with database.session() as session:  # one case per unit of work: short write locks
+            made += len(suggestions.suggest(session, complaint_id, utcnow()))
+    if as_json:
+        typer.echo(json.dumps({"cases": len(ids), "suggestions": made}))
+    else:
+        typer.echo(f"{len(ids)} open cases without suggestions: {made} suggestions made")

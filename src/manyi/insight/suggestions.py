@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from manyi.complaints import classification
+from manyi.complaints.domain.model import OPEN_STATES
 from manyi.complaints.tables import Complaint
 from manyi.insight import auto_apply, model_store
 from manyi.insight.classifier_tables import ClassifierModel, ClassifierSuggestion
@@ -98,6 +99,23 @@ def _auto_apply(
     for target in applied:
         confident[target].outcome = Outcome.AUTO_APPLIED.value
     session.flush()
+
+
+def unsuggested_open_cases(session: Session, limit: int) -> list[int]:
+    """Open complaints with no suggestion yet (registered before a model was trained, or
+    imported), oldest first."""
+    have = select(ClassifierSuggestion.complaint_id)
+    return list(
+        session.scalars(
+            select(Complaint.id)
+            .where(
+                Complaint.state.in_([s.value for s in OPEN_STATES]),
+                Complaint.id.not_in(have),
+            )
+            .order_by(Complaint.id)
+            .limit(limit)
+        )
+    )
 
 
 def after_registered(session: Session, complaint_id: int, now: dt.datetime) -> None:
