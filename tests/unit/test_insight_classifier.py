@@ -111,6 +111,15 @@ def test_fit_and_predict_chinese(chinese: TextClassifier) -> None:
     assert all(0.0 <= p.confidence <= 1.0 for p in out)
 
 
+def test_chinese_texts_add_a_character_view(
+    english: TextClassifier, chinese: TextClassifier
+) -> None:
+    kinds = [
+        [view["settings"]["kind"] for view in m.to_parts()[0]["views"]] for m in (english, chinese)
+    ]
+    assert kinds == [["word"], ["word", "char_wb"]]
+
+
 def test_chinese_is_cut_into_words_and_english_into_lowercase_words() -> None:
     assert words("柜员服务态度很差") == ["柜员", "服务态度", "很差"]
     assert words("They CHARGED me, XX/XX/XXXX {$100.00}; won't") == [
@@ -125,6 +134,7 @@ def test_chinese_is_cut_into_words_and_english_into_lowercase_words() -> None:
         "won't",
     ]
     assert words("信用卡年费 credit card") == ["信用卡", "年费", "credit", "card"]
+    assert words("ＡＴＭ吞卡１２３") == ["atm", "吞卡", "123"]
 
 
 def test_two_labels_and_empty_input() -> None:
@@ -217,7 +227,8 @@ def test_damaged_or_foreign_data_is_refused(english: TextClassifier) -> None:
         ({"version": VERSION + 1}, "train it again"),
         ({"labels": ["fees", "payments"]}, "coefficients have shape"),
         ({"labels": ["fees", "fees", "report"]}, "distinct"),
-        ({"scale": -1}, "scale"),
+        ({"calibration": [1.0, "x", 0.0]}, "calibration must be 3 finite numbers"),
+        ({"calibration": [1.0, 0.0]}, "calibration must be 3 finite numbers"),
         ({"views": []}, "no feature views"),
     ],
 )

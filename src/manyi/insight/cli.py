@@ -32,10 +32,8 @@ app = typer.Typer(
 @app.command("evaluate")
 def evaluate_command(
     file: Annotated[Path, typer.Argument(help="A complaint export (CSV).")],
-    fmt: Annotated[str, typer.Option("--format", help="The export's format: cfpb.")] = "cfpb",
-    target: Annotated[
-        str, typer.Option("--target", help="What to predict: product or issue.")
-    ] = "issue",
+    fmt: Annotated[str, typer.Option("--format", help="The export's format: cfpb.")],
+    target: Annotated[str, typer.Option("--target", help="What to predict: product or issue.")],
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = DEFAULT_FOLDS,
     as_json: Annotated[
         bool,

@@ -1,12 +1,11 @@
 """Turning complaint text (Chinese and English) into the classifier's numbers.
 
-Two TF-IDF views of the same text, side by side:
+TF-IDF views of the same text, side by side (the classifier says which it uses):
 
 - words: Chinese runs are cut into words by jieba, Latin-script text into words at non-letters;
   single words and pairs of neighbouring words count, so "not received" says more than "not";
-- characters: 2–4 character n-grams within words (``char_wb``), which catch the word forms
-  ("repossessed", "repossession") and Chinese terms jieba cuts differently from one text to the
-  next.
+- characters: character n-grams within whitespace-separated chunks (``char_wb``), which catch
+  Chinese terms jieba cuts differently from one text to the next.
 
 Everything a fitted view needs to transform new text is plain data: its settings, its vocabulary
 (the terms in column order) and its idf weights, so a model is stored without pickle and rebuilt
@@ -19,6 +18,7 @@ imported only then, so English-only work never pays for it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -50,10 +50,19 @@ def _cut_chinese(run: str) -> list[str]:
     return [word for word in _jieba_cut(run) if word.strip()]
 
 
+def has_chinese(text: str) -> bool:
+    return _IS_HAN.search(text) is not None
+
+
+def normalised(text: str) -> str:
+    """Full-width letters and digits as ASCII (ＡＴＭ, １２３ → atm, 123), lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def words(text: str) -> list[str]:
     """The words of `text`, lower-cased: jieba's words for Chinese, letters/digits otherwise."""
     out: list[str] = []
-    for match in _TOKEN.finditer(text.lower()):
+    for match in _TOKEN.finditer(normalised(text)):
         token = match.group()
         if _IS_HAN.match(token):
             out.extend(_cut_chinese(token))
@@ -88,7 +97,7 @@ class ViewSettings:
                 analyzer="word", tokenizer=words, token_pattern=None, lowercase=False, **common
             )
         if self.kind == "char_wb":
-            return TfidfVectorizer(analyzer="char_wb", lowercase=True, **common)
+            return TfidfVectorizer(analyzer="char_wb", preprocessor=normalised, **common)
         raise ValueError(f"unknown feature view kind {self.kind!r} (expected word or char_wb)")
 
     def to_json(self) -> dict[str, Any]:
