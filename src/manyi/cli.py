@@ -24,6 +24,7 @@ from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
 from manyi.insight import cli as insight_cli
 from manyi.insight import cli_stats as insight_stats
+from manyi.insight import complaints_adapters as insight_complaints
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
@@ -54,6 +55,8 @@ app.command("worker")(worker.worker_command)
 lobby_adapters.register()
 # A year of holidays entered (the demo's) moves open working-day deadlines: the scan recomputes.
 workdays_calendars.on_change(complaints_clock.recheck_working_days)
+# Complaints registered on the command line get the classifier's suggestions too.
+insight_complaints.register()
 worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,

@@ -28,6 +28,7 @@ from manyi.counter.tables import (
 )
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
+from manyi.insight.classifier_tables import AutoApplySetting, ClassifierModel, ClassifierSuggestion
 from manyi.insight.tables import IssueCategoryRow, OpinionRow
 from manyi.lobby.tables import (
     LobbyAlert,
@@ -84,7 +85,10 @@ __all__ = [
     "AdviceState",
     "AuditEvent",
     "AuditHead",
+    "AutoApplySetting",
     "Base",
+    "ClassifierModel",
+    "ClassifierSuggestion",
     "Complaint",
     "ComplaintAttachment",
     "ComplaintCategory",

@@ -323,6 +323,8 @@ BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("GET", "/admin/holidays"): (200, 200, 403, 403, 403),
     ("POST", "/admin/holidays"): (422, 403, 403, 403, 403),
     ("POST", "/admin/holidays/2027/remove"): (404, 403, 403, 403, 403),
+    ("GET", "/insight/classifier"): (200, 200, 403, 403, 403),
+    ("POST", "/insight/classifier/auto-apply"): (422, 403, 403, 403, 403),
 }
 
 
@@ -469,6 +471,7 @@ POST /complaints/settings/policy/new                                ok     403  
 POST /complaints/{complaint_id}/approve_extension                   ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/attach                              ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/classify                            ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/suggestions/accept                  ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/close                               ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/consult                             403    403    403    403    403    404    in     in     in     in
 POST /complaints/{complaint_id}/decide                              ok     403    ok     403    ok     404    in     in     in     in
@@ -514,6 +517,7 @@ POST /device/pair                                                   ok     ok   
 POST /device/prefill/check                                          pair   pair   pair   pair   pair   pair   pair   ok     403    403
 POST /device/prefill/form                                           pair   pair   pair   pair   pair   pair   pair   ok     403    403
 POST /m/{token}                                                     404    404    404    404    404    404    404    404    404    404
+POST /insight/classifier/auto-apply                                 ok     403    403    403    403    403    in     in     in     in
 POST /notifications/{message_id}/read                               404    404    404    404    404    404    in     in     in     in
 POST /prefill/{outlet_code}/check                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /prefill/{outlet_code}/form                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok

@@ -9,7 +9,16 @@ survey's answer, from quality through the application); the application wires it
 deadline scan (a worker job) and its commands. Complaint intelligence (`manyi.insight`) reads
 the case rows (`tables`) and the classification axes as stored (`categories`) for its
 analysis and its classifier, and export files with the pure parsers (`imports`) for the
-classifier's evaluation.
+classifier's evaluation, and applies a model's confident values through `classification`
+(marked machine-made, on the timeline).
 """
 
-PUBLIC: tuple[str, ...] = ("domain", "facts", "ports", "tables", "categories", "imports")
+PUBLIC: tuple[str, ...] = (
+    "domain",
+    "facts",
+    "ports",
+    "tables",
+    "categories",
+    "imports",
+    "classification",
+)

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from manyi import cli_support
+from manyi.insight.cli_train import suggest_command, train_command
 from manyi.insight.domain.evaluation import (
     DEFAULT_FOLDS,
     MIN_PER_LABEL,
@@ -70,3 +71,7 @@ def evaluate_command(
         typer.echo(f"  labels left out (<{MIN_PER_LABEL})   {len(kept.dropped_labels)}")
     typer.echo(f"  accuracy                 {result.accuracy:.4f}")
     typer.echo(f"  macro-F1                 {result.macro_f1:.4f}")
+
+
+app.command("train")(train_command)
+app.command("suggest")(suggest_command)

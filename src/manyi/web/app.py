@@ -180,6 +180,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
+    from manyi.insight import complaints_adapters as insight_complaints
     from manyi.lobby.web import cards
     from manyi.quality import lobby_adapters as quality_adapters
     from manyi.quality.counter_adapters import BundleSurveys
@@ -193,6 +194,9 @@ def plug_features(settings: Settings | None = None) -> None:
     # A newly entered year moves open working-day deadlines: the deadline scan recomputes them.
     workdays_calendars.on_change(complaints_clock.recheck_working_days)
     complaint_ports.register_follow_up(_FollowUps())  # a closed complaint's 回访 (quality)
+    # Suggested classification of new complaints (the classifier); a production process loads
+    # its libraries in the background at start, not in its first complainant's request.
+    insight_complaints.register(warm=settings is not None and settings.is_production)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
     counter_ports.register_survey_links(
@@ -229,6 +233,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.counter.web.routes import router as counter_views
     from manyi.insight.web.analysis_page import router as insight_analysis
     from manyi.insight.web.opinions import router as insight_opinions
+    from manyi.insight.web.classifier import router as insight_classifier
     from manyi.lobby.web.api import device_router as lobby_device_api
     from manyi.lobby.web.api import router as lobby_api
     from manyi.lobby.web.config_api import router as lobby_config_api
@@ -270,6 +275,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(supervision_views)
     app.include_router(workdays_views)
     app.include_router(insight_opinions)
+    app.include_router(insight_classifier)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -95,6 +95,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.COMPLAINTS_VIEW,
         "✎",
     ),
+    NavItem(
+        "classifier",
+        "Complaint classifier",
+        "/insight/classifier",
+        Permission.COMPLAINTS_CONFIGURE,
+        "✦",
+    ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
     NavItem(
         "authorisations",
@@ -159,6 +166,7 @@ PURPOSES: dict[str, str] = {
     "opinions": "Opinions and suggestions from forums, online media and letters, outside the clock",
     "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
     "holidays": "Holidays and make-up workdays every working-day count uses, by year",
+    "classifier": "Suggested classification: model versions, their evaluation, auto-apply",
     "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",
     "authorisations": "Bundles waiting for your authorisation",
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",

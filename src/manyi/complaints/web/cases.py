@@ -16,7 +16,6 @@ from fastapi.responses import Response
 from manyi.complaints import (
     access,
     attachments,
-    categories,
     experts,
     extensions,
     handling,
@@ -32,7 +31,6 @@ from manyi.complaints.tables import Complaint, ComplaintEvent
 from manyi.complaints.web.common import (
     ACTION_ROUTES,
     caller_of,
-    category_label,
     category_options,
     close_reason_labels,
     done_labels,
@@ -42,6 +40,7 @@ from manyi.complaints.web.common import (
     reply_channel_labels,
     span,
 )
+from manyi.complaints.web.suggestions import case_classification, outcome_labels, target_labels
 from manyi.db import Session, utcnow
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -126,6 +125,26 @@ def _event_detail(
     if action == "close":
         reason = str(data.get("reason", ""))
         return close_reason_labels(_).get(reason, reason)
+    if action == "classify":
+        return _classify_detail(data, _)
+    return ""
+
+
+def _classify_detail(data: dict[str, Any], _: Translate) -> str:
+    """Who or what classified: the model (with its confidence), or a suggestion accepted."""
+    labels = target_labels(_)
+    machine = data.get("machine")
+    if isinstance(machine, dict):
+        parts = [
+            f"{labels.get(t, t)} {round(float(v[1]) * 100)}%"
+            for t, v in machine.items()
+            if isinstance(v, list) and len(v) == 3
+        ]
+        return _("by the classifier") + (" · " + "、".join(parts) if parts else "")
+    accepted = data.get("accepted")
+    if isinstance(accepted, dict) and accepted:
+        names = "、".join(labels.get(str(t), str(t)) for t in accepted)
+        return _("suggestion accepted: {targets}").format(targets=names)
     return ""
 
 
@@ -176,7 +195,6 @@ def case_context(
     people = queries.staff_names(session, people_ids)
     units = queries.unit_names(session, unit_ids, lang)
     offered = offered_actions(session, caller, complaint, status.can_extend)
-    names = categories.names(session, lang)
     stage = complaint.deadline_stage + 1
     return {
         "complaint": complaint,
@@ -184,11 +202,9 @@ def case_context(
         "policy": policy,
         "period_days": policy.limits[min(complaint.deadline_stage, len(policy.limits) - 1)],
         "person": access.complainant(caller, complaint),
-        "classification": [
-            (_("Channel"), category_label(names, "channel", complaint.channel_code)),
-            (_("Business type"), category_label(names, "business", complaint.business_code)),
-            (_("Cause"), category_label(names, "cause", complaint.cause_code)),
-        ],
+        # The values (machine-made ones marked), the model's suggestions, the issue choices.
+        **case_classification(session, complaint, lang, _),
+        "outcome_labels": outcome_labels(_),
         "events": [(e, _event_detail(e, people, units, lang, _)) for e in reversed(events)],
         "extensions": extension_rows,
         "consultations": consultations,
@@ -203,6 +219,7 @@ def case_context(
         "people": people,
         "units": units,
         "offered": offered,
+        "may_classify": Action.CLASSIFY in offered,
         "routes": ACTION_ROUTES,
         "next_action": offered[0]
         if offered and offered[0] in (_NEXT.get(State(complaint.state)), Action.APPROVE_EXTENSION)

@@ -48,6 +48,7 @@ _FILTER_KEYS = (
     "channel",
     "business",
     "cause",
+    "appeal",
     "unit_id",
     "overdue",
     "received_from",
