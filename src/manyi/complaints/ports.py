@@ -107,6 +107,8 @@ def register_follow_up(adapter: FollowUpPort) -> None:
 
 def follow_up() -> FollowUpPort:
     return _follow_up
+
+
 # Classification by a trained model (complaint intelligence, `manyi.insight`): every new
 # complaint gets suggested values, the handler accepts or corrects them, and the bank may let
 # confident ones be applied at once. Complaints keep the values and the timeline; insight keeps

@@ -232,8 +232,8 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.counter.web.prefill_phone import router as counter_public
     from manyi.counter.web.routes import router as counter_views
     from manyi.insight.web.analysis_page import router as insight_analysis
-    from manyi.insight.web.opinions import router as insight_opinions
     from manyi.insight.web.classifier import router as insight_classifier
+    from manyi.insight.web.opinions import router as insight_opinions
     from manyi.lobby.web.api import device_router as lobby_device_api
     from manyi.lobby.web.api import router as lobby_api
     from manyi.lobby.web.config_api import router as lobby_config_api
