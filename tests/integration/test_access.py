@@ -502,6 +502,8 @@ POST /device/api/v1/lobby/tickets                                   pair   pair 
 POST /device/pair                                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /device/prefill/check                                          pair   pair   pair   pair   pair   pair   pair   ok     403    403
 POST /device/prefill/form                                           pair   pair   pair   pair   pair   pair   pair   ok     403    403
+POST /insight/issues/categories/new                                 ok     403    403    403    403    403    in     in     in     in
+POST /insight/issues/categories/{code}/edit                         ok     403    403    403    403    403    in     in     in     in
 POST /m/{token}                                                     404    404    404    404    404    404    404    404    404    404
 POST /notifications/{message_id}/read                               404    404    404    404    404    404    in     in     in     in
 POST /prefill/{outlet_code}/check                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok

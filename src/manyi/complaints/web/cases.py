@@ -130,7 +130,17 @@ def _event_detail(
         return str(data.get("filename", ""))
     if action == "decide":
         channel = str(data.get("reply_channel", ""))
-        return _("reply by {channel}").format(channel=reply_channel_labels(_).get(channel, channel))
+        parts = [
+            _("reply by {channel}").format(channel=reply_channel_labels(_).get(channel, channel))
+        ]
+        choices = decision_choices(None, lang, _)
+        if data.get("verdict"):
+            parts.append(choices["verdict_names"].get(data["verdict"], ""))
+        if data.get("root_cause_kind"):
+            parts.append(choices["root_cause_names"].get(data["root_cause_kind"], ""))
+        if data.get("task_id"):
+            parts.append(_("Task #{id}").format(id=data["task_id"]))
+        return " · ".join(p for p in parts if p)
     if action == "close":
         reason = str(data.get("reason", ""))
         return close_reason_labels(_).get(reason, reason)
@@ -239,7 +249,7 @@ def case_context(
     }
 
 
-def decision_choices(caller: Caller, lang: str, _: Any) -> dict[str, Any]:
+def decision_choices(caller: Caller | None, lang: str, _: Any) -> dict[str, Any]:
     """The decide form's verdicts and root-cause kinds, and whether it offers a task."""
     verdicts = {
         Verdict.UPHELD.value: _("Upheld"),
@@ -252,8 +262,8 @@ def decision_choices(caller: Caller, lang: str, _: Any) -> dict[str, Any]:
         "verdict_names": verdicts,
         "root_causes": list(causes.items()),
         "root_cause_names": causes,
-        "may_open_task": caller.can(Permission.SUPERVISION_ISSUE),
-        "may_link_tasks": caller.can(Permission.SUPERVISION_VIEW),
+        "may_open_task": caller is not None and caller.can(Permission.SUPERVISION_ISSUE),
+        "may_link_tasks": caller is not None and caller.can(Permission.SUPERVISION_VIEW),
     }
 
 
