@@ -318,6 +318,8 @@ BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/counter/catalogue/changes/1"): (422, 403, 403, 403, 403),
     ("GET", "/supervision/stars/programmes"): (200, 200, 403, 403, 403),
     ("POST", "/supervision/stars/programmes"): (422, 403, 403, 403, 403),
+    ("GET", "/insight/issues/categories"): (200, 200, 200, 200, 403),
+    ("POST", "/insight/issues/categories/new"): (422, 403, 403, 403, 403),
 }
 
 
