@@ -21,6 +21,7 @@ from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
+from manyi.insight import cli_stats as insight_stats
 from manyi.insight import jobs as insight_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
@@ -63,6 +64,8 @@ worker.register(
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
 app.add_typer(cli_waits.app, name="waits")
+# `complaints stats` is complaint intelligence's (insight sits above complaints).
+complaints_cli.app.command("stats")(insight_stats.stats_command)
 app.add_typer(complaints_cli.app, name="complaints")
 app.add_typer(quality_cli.app, name="quality")
 
@@ -176,6 +179,9 @@ def demo_seed(
         report = demo.seed(session)
     with database.session() as session:
         complaints = demo_complaints.seed(session, utcnow())
+        from manyi.complaints import demo_praise
+
+        demo_praise.seed(session, utcnow())  # before the stars, which count it
     with database.session() as session:
         counter = demo_counter.seed(session)
     from manyi.quality import demo as demo_quality

@@ -2,6 +2,7 @@
 
 from manyi.approvals.tables import PendingChange
 from manyi.audit.tables import AuditEvent, AuditHead
+from manyi.complaints.praise_tables import ComplaintPraise
 from manyi.complaints.tables import (
     Complaint,
     ComplaintAttachment,
@@ -27,7 +28,7 @@ from manyi.counter.tables import (
 )
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
-from manyi.insight.tables import IssueAlert, IssueCategoryRow
+from manyi.insight.tables import IssueAlert, IssueCategoryRow, OpinionRow
 from manyi.lobby.tables import (
     LobbyAlert,
     LobbyCounter,
@@ -92,6 +93,7 @@ __all__ = [
     "ComplaintExtension",
     "ComplaintNamedStaff",
     "ComplaintPolicy",
+    "ComplaintPraise",
     "ComplaintSupervision",
     "CounterAuthorisation",
     "CounterBundle",
@@ -122,6 +124,7 @@ __all__ = [
     "MysteryAssignment",
     "MysteryScenario",
     "NotifyMessage",
+    "OpinionRow",
     "PendingChange",
     "PredictorChoice",
     "QualityResponse",

@@ -141,6 +141,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "sha256": {"A": "ab" * 32, "B": "cd" * 32},
         "programme_id": {"A": 1, "B": 2},
         "nomination_id": {"A": 1, "B": 2},
+        "opinion_id": {"A": 1, "B": 2},  # opinions (none exist: 404 where permitted)
     }
     return ids
 
@@ -454,6 +455,7 @@ POST /complaint/status/{reference}/dispute                          ok     ok   
 POST /complaints/bulk-reassign                                      ok     403    ok     403    ok     ok     in     in     in     in
 POST /complaints/consultations/{consultation_id}/opinion            404    403    403    403    403    403    in     in     in     in
 POST /complaints/new                                                ok     403    ok     403    ok     ok     in     in     in     in
+POST /complaints/praise                                             ok     403    ok     403    ok     ok     in     in     in     in
 POST /complaints/settings/categories                                ok     403    403    403    403    403    in     in     in     in
 POST /complaints/settings/changes/{change_id}                      ok     403    403    403    403    403    in     in     in     in
 POST /complaints/settings/experts                                   ok     403    403    403    403    403    in     in     in     in
@@ -475,6 +477,9 @@ POST /complaints/{complaint_id}/reopen                              ok     403  
 POST /complaints/{complaint_id}/start                               ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/transfer                            ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/withdraw                            ok     403    ok     403    ok     404    in     in     in     in
+POST /insight/opinions                                              ok     403    ok     403    ok     ok     in     in     in     in
+POST /insight/opinions/{opinion_id}/classify                        404    403    404    403    404    404    in     in     in     in
+POST /insight/opinions/{opinion_id}/step                            404    403    404    403    404    404    in     in     in     in
 POST /counter/authorisations/claim                                  ok     403    403    403    403    403    in     in     in     in
 POST /counter/authorisations/{request_id}/approve                   404    403    403    403    403    403    in     in     in     in
 POST /counter/authorisations/{request_id}/reject                    404    403    403    403    403    403    in     in     in     in

@@ -173,7 +173,8 @@ def test_causes_follow_the_issue_and_debt_collection_is_always_collection() -> N
         ("02/30/23", None),
         ("2023-02-30", None),
         ("22.03.2023", None),
-        ("2023-3-22", None),
+        ("2023-3-22", dt.date(2023, 3, 22)),  # as a spreadsheet re-saves it
+        ("2023/3/22", dt.date(2023, 3, 22)),
         ("", None),
     ],
 )
@@ -201,7 +202,7 @@ def test_the_small_cfpb_file() -> None:
         LineError(
             6,
             "Date received",
-            "Date received '13/45/23' is not a date (expected MM/DD/YY, MM/DD/YYYY or YYYY-MM-DD)",
+            "Date received '13/45/23' is not a date (there is no month 13)",
         ),
         LineError(7, "Complaint ID", "Complaint ID is empty"),
         LineError(
@@ -256,7 +257,9 @@ def test_a_duplicate_of_a_rejected_row_is_imported() -> None:
 
 def test_a_byte_order_mark_is_ignored() -> None:
     plain = parse_file(small(), "cfpb")
-    assert parse_file(b"\xef\xbb\xbf" + small(), "cfpb") == plain
+    marked = parse_file(b"\xef\xbb\xbf" + small(), "cfpb")
+    assert (marked.records, marked.errors) == (plain.records, plain.errors)
+    assert (plain.read_as, marked.read_as) == ("UTF-8", "UTF-8 with BOM")
 
 
 def test_bytes_that_are_not_utf8_spoil_only_their_row() -> None:
@@ -503,8 +506,7 @@ def test_the_mapping_names_the_banks_columns_in_errors(bank: ParseResult) -> Non
         LineError(
             6,
             "受理日期",
-            "受理日期 '2023/13/01' is not a date "
-            "(expected %Y/%m/%d or %Y/%m/%d %H:%M:%S or %Y-%m-%d)",
+            "受理日期 '2023/13/01' is not a date (there is no month 13)",
         ),
         LineError(
             7,

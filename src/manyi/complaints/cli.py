@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import unicodedata
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +9,9 @@ import typer
 import yaml
 
 from manyi import cli_support
-from manyi.complaints import stats as stats_service
 from manyi.complaints.access import system_caller
 from manyi.complaints.importer import import_file
-from manyi.complaints.imports.base import ImportFormatError
+from manyi.complaints.imports.base import ImportFormatError, decode
 from manyi.db import utcnow
 from manyi.errors import ManyiError
 
@@ -28,7 +25,11 @@ def import_command(
     file: Annotated[Path, typer.Argument(help="The file to load.", exists=True, dir_okay=False)],
     fmt: Annotated[
         str,
-        typer.Option("--format", help="cfpb (the public CFPB export) or csv (manyi's columns)."),
+        typer.Option(
+            "--format",
+            help="cfpb (the public CFPB export) or csv (manyi's columns, or a mapping's); "
+            "either as CSV or as an Excel workbook (.xlsx).",
+        ),
     ],
     mapping: Annotated[
         Path | None,
@@ -41,6 +42,15 @@ def import_command(
     unit: Annotated[
         str | None, typer.Option(help="Code of the responsible unit (default: the head office).")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The CSV's encoding, e.g. gb18030 or utf-8 (default: guessed from the bytes)."
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="The workbook's sheet to read (default: the first).")
+    ] = None,
 ) -> None:
     """Load complaints; bad rows are reported by line and skipped, known ids are not added again."""
     if fmt not in ("cfpb", "csv"):
@@ -48,8 +58,9 @@ def import_command(
     parsed_mapping: dict[str, object] | None = None
     if mapping is not None:
         try:
-            loaded = yaml.safe_load(mapping.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            # Notepad on Chinese Windows may have saved it in GBK: read it as a CSV is read.
+            loaded = yaml.safe_load(decode(mapping.read_bytes()).text)
+        except yaml.YAMLError as exc:
             raise cli_support.fail(f"{mapping}: not readable YAML: {exc}") from None
         if not isinstance(loaded, dict):
             raise cli_support.fail(f"{mapping}: the mapping must be a YAML mapping of keys")
@@ -63,6 +74,8 @@ def import_command(
             fmt,
             unit_code=unit,
             mapping=parsed_mapping,
+            encoding=encoding,
+            sheet=sheet,
             now=utcnow(),
         )
     except ImportFormatError as exc:
@@ -71,68 +84,19 @@ def import_command(
         raise cli_support.fail(f"{exc.field}: {exc.text()}" if exc.field else exc.text()) from None
     finally:
         db.dispose()
+    typer.echo(f"{file}: read as {summary.read_as}")
+    if not summary.clean:
+        typer.echo(
+            f"{file}: some bytes are not valid {summary.read_as}; the rows that hold them are "
+            "skipped (if the file was saved in another encoding, name it with --encoding)",
+            err=True,
+        )
     for error in summary.errors[:MAX_ERRORS_SHOWN]:
         where = f", {error.field}" if error.field else ""
-        typer.echo(f"{file}: line {error.line}{where}: {error.reason}", err=True)
+        typer.echo(f"{file}: {summary.line_word} {error.line}{where}: {error.reason}", err=True)
     if len(summary.errors) > MAX_ERRORS_SHOWN:
         typer.echo(f"… and {len(summary.errors) - MAX_ERRORS_SHOWN} more problems", err=True)
     typer.echo(summary.line())
-
-
-def _pad(text: str, width: int) -> str:
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 1)
-
-
-@app.command("stats")
-def stats_command(
-    by: Annotated[
-        stats_service.By, typer.Option(help="What to count by.")
-    ] = stats_service.By.MONTH,
-    unit: Annotated[str | None, typer.Option(help="Only this unit's subtree (unit code).")] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON: a list of {key, count}.")
-    ] = False,
-    lang: Annotated[str, typer.Option(help="Names in zh or en.")] = "zh",
-) -> None:
-    """Count complaints; by month it also prints the change on the month before."""
-    from sqlalchemy import select
-
-    from manyi.org.tables import Unit
-
-    db = cli_support.database()
-    try:
-        with db.session() as session:
-            scope = "/"
-            if unit:
-                found = session.scalar(select(Unit).where(Unit.code == unit))
-                if found is None:
-                    raise cli_support.fail(f"there is no unit {unit}")
-                scope = found.path
-            rows = stats_service.counts(session, by, scope_path=scope, lang=lang)
-    finally:
-        db.dispose()
-    if as_json:
-        out = []
-        for row in rows:
-            item: dict[str, object] = {"key": row.key, "count": row.count}
-            if row.name != row.key:
-                item["name"] = row.name
-            if by is stats_service.By.MONTH:
-                item["change"] = None if row.change is None else round(row.change, 4)
-            out.append(item)
-        typer.echo(json.dumps(out, ensure_ascii=False))
-        return
-    if not rows:
-        typer.echo("no complaints")
-        return
-    for row in rows:
-        label = row.key if row.name == row.key else f"{row.name} ({row.key})"
-        line = f"{_pad(label, 40)}{row.count:>8}"
-        if row.change is not None:
-            line += f"  {row.change:+.1%}"
-        typer.echo(line)
-    typer.echo(f"{_pad('total', 40)}{sum(r.count for r in rows):>8}")
 
 
 @app.command("purge")

@@ -51,6 +51,9 @@ class ImportSummary:
     duplicates: int = 0  # already stored, or repeated in the file
     still_open: int = 0
     errors: list[LineError] = field(default_factory=list)
+    read_as: str = ""  # "UTF-8 with BOM", "GB18030 (guessed)", "Excel workbook, sheet 'x'"
+    line_word: str = "line"  # "row" for a workbook: the numbers are its rows
+    clean: bool = True  # every byte was valid in the encoding the file was read in
 
     def line(self) -> str:
         text = (
@@ -77,12 +80,21 @@ def import_file(
     *,
     unit_code: str | None,
     mapping: Mapping[str, object] | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
     now: dt.datetime,
 ) -> ImportSummary:
-    """Parse and store a file; ImportFormatError (nothing stored) when the file is unusable."""
+    """Parse and store a file (CSV or .xlsx); ImportFormatError (nothing stored) when the file
+    is unusable. `encoding` overrides the guess for a CSV; `sheet` names a workbook's sheet."""
     caller.need(Permission.COMPLAINTS_REGISTER)
-    parsed = parse_file(data, fmt, mapping)
-    summary = ImportSummary(read=parsed.read, errors=list(parsed.errors))
+    parsed = parse_file(data, fmt, mapping, encoding=encoding, sheet=sheet)
+    summary = ImportSummary(
+        read=parsed.read,
+        errors=list(parsed.errors),
+        read_as=parsed.read_as,
+        line_word=parsed.line_word,
+        clean=parsed.clean,
+    )
     summary.duplicates = sum(1 for e in parsed.errors if e.duplicate)
     summary.skipped = len(parsed.errors) - summary.duplicates
     source = fmt
@@ -106,6 +118,7 @@ def import_file(
             action="complaint.import",
             summary={
                 "format": fmt,
+                "read_as": parsed.read_as,
                 "unit": unit.code,
                 "read": summary.read,
                 "imported": summary.imported,

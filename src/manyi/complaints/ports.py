@@ -10,6 +10,10 @@ A decision may also open a rectification task for the root cause, or link the ca
 existing task, in the same unit of work (`open_for_complaint`, `link_task`): a refusal from
 supervision rolls the whole decision back. Without an adapter both are refused.
 
+The case page also shows the customer's answer to the handling-satisfaction survey (回访) that
+quality sends when a case closes (`FollowUpPort`); quality answers it through the application,
+since complaints and quality are independent of each other.
+
 Adding a port: a Protocol here, a `register_…` function, and the page calling the registered
 adapter where it needs it; the providing feature implements the Protocol (as `lobby.ports`).
 """
@@ -117,3 +121,46 @@ def register_rectification(adapter: RectificationPort) -> None:
 
 def rectification() -> RectificationPort:
     return _rectification
+
+
+# --- 回访: the customer's answer to the satisfaction survey sent when the case closed ---------
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The handling-satisfaction survey (回访) of a closed complaint, as its case page shows it.
+
+    `state`: `invited` (sent, not answered yet), `answered`, `expired` (not answered in time).
+    """
+
+    state: str
+    invited_at: dt.datetime
+    expires_at: dt.datetime
+    answered_at: dt.datetime | None = None
+    csat: int | None = None  # 1–5
+    resolved: str | None = None  # the survey's option id: yes, partly, no
+    comment: str | None = None
+
+
+class FollowUpPort(Protocol):
+    def follow_up(self, session: Session, complaint_id: int, now: dt.datetime) -> FollowUp | None:
+        """The 回访 of the complaint, or None when none was sent (open, or not sampled)."""
+
+
+class _NoFollowUp:
+    def follow_up(self, session: Session, complaint_id: int, now: dt.datetime) -> FollowUp | None:
+        return None
+
+
+_follow_up: FollowUpPort = _NoFollowUp()
+
+
+def register_follow_up(adapter: FollowUpPort) -> None:
+    """Quality's surveys answer it, wired by the application (`manyi.web.app.plug_features`):
+    complaints and quality do not import each other."""
+    global _follow_up
+    _follow_up = adapter
+
+
+def follow_up() -> FollowUpPort:
+    return _follow_up

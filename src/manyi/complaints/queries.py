@@ -69,6 +69,10 @@ class Filters:
     channel: str = ""
     business: str = ""
     cause: str = ""
+    appeal: str = ""  # 诉求 (a top-level code matches its children too)
+    issue: str = ""  # the prominent-issue category (Complaint.issue_code)
+    intake: str = ""
+    product: str = ""  # the product exactly as recorded
     unit_id: int | None = None  # the unit and its subtree
     overdue: bool = False
     received_from: dt.date | None = None  # local dates, inclusive
@@ -118,6 +122,14 @@ def _conditions(
         where.append(_category(Complaint.business_code, filters.business))
     if filters.cause:
         where.append(_category(Complaint.cause_code, filters.cause))
+    if filters.appeal:
+        where.append(_category(Complaint.appeal_code, filters.appeal))
+    if filters.issue:
+        where.append(Complaint.issue_code == filters.issue)
+    if filters.intake:
+        where.append(Complaint.intake == filters.intake)
+    if filters.product:
+        where.append(Complaint.product == filters.product)
     if filters.unit_id is not None:
         unit = session.get(Unit, filters.unit_id)
         path = unit.path if unit is not None else "/-/"  # an unknown unit matches nothing

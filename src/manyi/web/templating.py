@@ -59,6 +59,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "⚑",
     ),
     NavItem(
+        "complaint_analysis",
+        "Complaint analysis",
+        "/insight/complaints",
+        Permission.INSIGHT_VIEW,
+        "◩",
+    ),
+    NavItem(
         "consultations",
         "Expert consultations",
         "/complaints/consultations",
@@ -71,6 +78,14 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/complaints/settings",
         Permission.COMPLAINTS_EXPERTS,
         "⚒",
+    ),
+    NavItem("praise", "Praise", "/complaints/praise", Permission.COMPLAINTS_VIEW, "❀"),
+    NavItem(
+        "opinions",
+        "Opinions and suggestions",
+        "/insight/opinions",
+        Permission.COMPLAINTS_VIEW,
+        "✎",
     ),
     NavItem(
         "prominent_issues", "Prominent issues", "/insight/issues", Permission.COMPLAINTS_VIEW, "◭"
@@ -136,10 +151,13 @@ PURPOSES: dict[str, str] = {
     "lobby": "The lobby now: waits, counters, alerts, advice; open counters, page staff",
     "complaints": "Register complaints, work your cases to their deadlines, export",
     "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
+    "complaint_analysis": "Complaints by period, unit and category; year on year; regulator report",
     "consultations": "Cases on which a handler asked for your expert opinion",
-    "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
+    "praise": "Customers' praise of staff: register it; it counts toward service stars",
+    "opinions": "Opinions and suggestions from forums, online media and letters, outside the clock",
     "prominent_issues": "Prominent-issue categories against their targets, and their tasks",
     "emerging_issues": "Weeks when a category's complaints stand out at a branch",
+    "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
     "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",
     "authorisations": "Bundles waiting for your authorisation",
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",

@@ -1,12 +1,14 @@
 """Reading manyi's own complaint CSV, or a bank's export through a column mapping (`--format csv`).
 
-Without a mapping the header must use manyi's column names (`FIELDS`); dates are ISO, taxonomy
-values are codes. A bank's own export is read through a mapping, the parsed YAML of a file such
-as ``mappings/example-bank.yaml``::
+Without a mapping the header must use manyi's column names (`FIELDS`); taxonomy values are
+codes; dates are any form `dates.read_date` reads as one day (2019-04-04, 2019/4/4, 2019年4月4日,
+…; 04/05/2019 is refused as ambiguous). A bank's own export is read through a mapping, the
+parsed YAML of a file such as ``mappings/example-bank.yaml``::
 
-    encoding: gb18030            # optional, default utf-8
-    date_format: "%Y/%m/%d"      # optional, one strptime format or a list; default ISO
-    delimiter: ","               # optional
+    encoding: gb18030            # optional; default guessed (UTF-8, else GB18030)
+    date_format: "%d/%m/%Y"      # optional, strptime formats tried first; they also say
+                                 # whether a year-last date is day or month first
+    delimiter: ","               # optional; default a comma (a tab if the header has only tabs)
     columns: {external_id: 工单号, received_on: 受理日期, …}
     values:                      # the bank's wording → manyi's values, per field
       intake: {电话: hotline, …}
@@ -36,6 +38,7 @@ from manyi.complaints.imports.base import (
     clip,
     narrative,
 )
+from manyi.complaints.imports.dates import DateReader, NotADate
 
 FIELDS = (
     "external_id",
@@ -60,16 +63,15 @@ MAPPING_KEYS = ("columns", "values", "date_format", "encoding", "delimiter")
 BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 BOOLEANS |= {"y": True, "n": False, "是": True, "否": False}
 _FLAG_SPLIT = re.compile(r"[;,，；、|]")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
 class CsvMapping:
     columns: dict[str, str] | None  # field → the file's column; None: the file uses FIELDS
     values: dict[str, dict[str, object]]  # field → {case-folded file value → manyi value}
-    date_formats: tuple[str, ...] = ()  # strptime formats; empty: ISO YYYY-MM-DD
-    encoding: str = "utf-8"
-    delimiter: str = ","
+    date_formats: tuple[str, ...] = ()  # strptime formats tried first (see dates.DateReader)
+    encoding: str | None = None  # None: guessed from the bytes (base.decode)
+    delimiter: str | None = None  # None: a comma, or a tab when the header has tabs only
 
 
 OWN_COLUMNS = CsvMapping(None, {})
@@ -99,17 +101,24 @@ def validate_mapping(raw: object) -> CsvMapping:
     columns = _columns(raw.get("columns"), problems)
     values = _values(raw.get("values") or {}, problems)
     formats = _date_formats(raw.get("date_format"), problems)
-    encoding = raw.get("encoding") or "utf-8"
-    try:
-        codecs.lookup(str(encoding))
-    except LookupError:
-        problems.append(f"encoding {encoding!r} is not known")
-    delimiter = raw.get("delimiter") or ","
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
+    encoding = raw.get("encoding") or None
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            problems.append(f"encoding {encoding!r} is not known")
+    delimiter = raw.get("delimiter") or None
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         problems.append(f"delimiter {delimiter!r} must be a single character")
     if problems:
         raise MappingError(problems)
-    return CsvMapping(columns, values, formats, str(encoding), str(delimiter))
+    return CsvMapping(
+        columns,
+        values,
+        formats,
+        None if encoding is None else str(encoding),
+        None if delimiter is None else str(delimiter),
+    )
 
 
 def _columns(raw: object, problems: list[str]) -> dict[str, str] | None:
@@ -201,7 +210,14 @@ _Fail = Callable[[str, str], None]  # records a LineError for a field
 
 
 class CsvConverter:
-    def __init__(self, mapping: CsvMapping, header: list[str], header_line: int) -> None:
+    def __init__(
+        self,
+        mapping: CsvMapping,
+        header: list[str],
+        header_line: int,
+        *,
+        serial_epoch: dt.datetime | None = None,
+    ) -> None:
         where = {name: i for i, name in enumerate(header)}
         if mapping.columns is None:
             unknown = [name for name in header if name and name not in FIELDS]
@@ -227,9 +243,8 @@ class CsvConverter:
         self._name = dict(columns)  # errors name the column as the file does
         self.id_column = columns["external_id"]
         self._values = mapping.values
-        self._formats = mapping.date_formats
-        self._expected = " or ".join(self._formats) or "YYYY-MM-DD"
-        self._dates: dict[str, dt.date | None] = {}
+        # A bank's own columns say nothing of the order of 04/05/2019; its mapping may.
+        self._dates = DateReader(formats=mapping.date_formats, serial_epoch=serial_epoch)
 
     def _cell(self, row: list[str], field: str) -> str:
         i = self._at.get(field)
@@ -240,24 +255,6 @@ class CsvConverter:
         key = raw.casefold()
         table = self._values.get(field)
         return key if table is None else table.get(key, key)
-
-    def _date(self, text: str) -> dt.date | None:
-        if text in self._dates:
-            return self._dates[text]
-        found = None
-        if not self._formats and _ISO_DATE.fullmatch(text):
-            try:
-                found = dt.date.fromisoformat(text)
-            except ValueError:
-                found = None
-        for fmt in self._formats:
-            try:
-                found = dt.datetime.strptime(text, fmt).date()
-                break
-            except ValueError:
-                continue
-        self._dates[text] = found
-        return found
 
     def convert(
         self, line: int, row: list[str], errors: list[LineError]
@@ -274,11 +271,13 @@ class CsvConverter:
         received = self._required_date(row, "received_on", fail)
         decided = None
         if raw := cell(row, "decided_on"):
-            decided = self._date(raw)
-            if decided is None:
-                fail("decided_on", self._not_a_date("decided_on", raw))
-            elif received is not None and decided < received:
-                fail("decided_on", f"{name['decided_on']} {decided} is before {received}")
+            found = self._dates.read(raw)
+            if isinstance(found, NotADate):
+                fail("decided_on", f"{name['decided_on']} '{raw}' {found.reason}")
+            elif received is not None and found < received:
+                fail("decided_on", f"{name['decided_on']} {found} is before {received}")
+            else:
+                decided = found
         intake = self._intake(cell(row, "intake"), fail)
         codes = {f: self._code(f, cell(row, f), fail) for f in AXIS_FOR_FIELD if f in self._at}
         closed = self._closed(cell(row, "closed"), decided, fail)
@@ -306,17 +305,15 @@ class CsvConverter:
             flags=flags,
         )
 
-    def _not_a_date(self, field: str, raw: str) -> str:
-        return f"{self._name[field]} '{raw}' is not a date (expected {self._expected})"
-
     def _required_date(self, row: list[str], field: str, fail: _Fail) -> dt.date | None:
         raw = self._cell(row, field)
         if not raw:
             fail(field, f"{self._name[field]} is empty")
             return None
-        found = self._date(raw)
-        if found is None:
-            fail(field, self._not_a_date(field, raw))
+        found = self._dates.read(raw)
+        if isinstance(found, NotADate):
+            fail(field, f"{self._name[field]} '{raw}' {found.reason}")
+            return None
         return found
 
     def _intake(self, raw: str, fail: _Fail) -> Intake | None:

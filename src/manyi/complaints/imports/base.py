@@ -9,10 +9,13 @@ starts, so a multi-line narrative does not shift the numbers of the records afte
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -70,6 +73,9 @@ class ParseResult:
     records: list[ImportedComplaint] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
     read: int = 0  # data records read, good and bad
+    clean: bool = True  # every byte was valid in the encoding the file was read in
+    read_as: str = ""  # how the file was read: "UTF-8 with BOM", "Excel workbook, sheet 'x'"
+    line_word: str = "line"  # "row" in a workbook, where numbers are the sheet's rows
 
 
 class RowConverter(Protocol):
@@ -87,17 +93,90 @@ SUBJECT_LIMIT = 200
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
-def decode(data: bytes, encoding: str) -> tuple[str, bool]:
-    """The text and whether it decoded cleanly.
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    clean: bool  # every byte was valid in `encoding`
+    encoding: str  # as messages name it: UTF-8, GB18030, or the name the user gave
+    described: str  # for the user: "UTF-8 with BOM", "GB18030 (guessed)", …
 
-    Undecodable bytes become lone surrogates (surrogateescape), so one bad row does not spoil
-    the file: the rows that hold them are found field by field and skipped.
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 with BOM"),  # Excel's "Unicode text"
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 with BOM"),
+)
+
+
+def decode(data: bytes, encoding: str | None = None) -> Decoded:
+    """The text of a file, in the encoding given or else the one its bytes show.
+
+    Without `encoding`: a byte-order mark decides; else UTF-8 if every byte is valid UTF-8;
+    else GB18030 (the superset of GBK, which Excel and WPS write on Chinese Windows) when it
+    leaves fewer bytes undecodable than UTF-8 and what it reads is not mostly rare characters
+    (`_reads_as_chinese`), else UTF-8. Undecodable bytes become
+    lone surrogates (surrogateescape), so one bad row does not spoil the file: the rows that
+    hold them are found field by field and skipped, each named by line.
     """
+    if encoding is not None:
+        name = codecs.lookup(encoding).name
+        label = "UTF-8" if name == "utf-8" else encoding
+        text, clean = _decode(data, "utf-8-sig" if name == "utf-8" else encoding)
+        return Decoded(text.removeprefix("\ufeff"), clean, label, label)
+    for bom, codec, described in _BOMS:
+        if data.startswith(bom):
+            text, clean = _decode(data, codec)
+            return Decoded(text.removeprefix("\ufeff"), clean, codec.upper(), described)
     try:
-        text, clean = data.decode(encoding), True
+        return Decoded(data.decode("utf-8"), True, "UTF-8", "UTF-8")
     except UnicodeDecodeError:
-        text, clean = data.decode(encoding, "surrogateescape"), False
-    return text.removeprefix("\ufeff"), clean
+        pass
+    as_utf8 = data.decode("utf-8", "surrogateescape")
+    as_gb = data.decode("gb18030", "surrogateescape")
+    bad_utf8, bad_gb = len(_SURROGATE.findall(as_utf8)), len(_SURROGATE.findall(as_gb))
+    if bad_gb < bad_utf8 and _reads_as_chinese(as_gb):
+        return Decoded(as_gb, bad_gb == 0, "GB18030", "GB18030 (guessed)")
+    return Decoded(as_utf8, False, "UTF-8", "UTF-8")
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
+
+
+def _reads_as_chinese(text: str, sample: int = 20_000) -> bool:
+    """Whether the non-ASCII characters read as GB18030 look written, not stumbled upon.
+
+    A stray Latin-1 byte before an ASCII letter in a UTF-8 file (Renée, Pröduct) also decodes
+    as GB18030, into a rare Chinese character outside GB2312. Text really saved as GBK or
+    GB18030 is mostly GB2312's common characters, or symbols and letters (a no-break space is
+    a four-byte GB18030 sequence no stray byte makes).
+    """
+    found = [m.group() for m in itertools.islice(_NON_ASCII.finditer(text), sample)]
+    rare = 0
+    for ch in found:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += unicodedata.category(ch) == "Lo" and "CJK" in unicodedata.name(ch, "")
+    return bool(found) and rare * 2 <= len(found)
+
+
+def _decode(data: bytes, codec: str) -> tuple[str, bool]:
+    try:
+        return data.decode(codec), True
+    except UnicodeDecodeError:
+        return data.decode(codec, "surrogateescape"), False
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a file that names none: a comma, unless the header line has none and
+    has tabs (Excel's "Unicode text") or semicolons (Excel's CSV where the decimal mark is a
+    comma, as in much of Europe)."""
+    first = text[: text.find("\n")] if "\n" in text else text
+    if "," in first:
+        return ","
+    if "\t" in first:
+        return "\t"
+    return ";" if ";" in first else ","
 
 
 def bad_bytes(value: str) -> bytes:
@@ -138,8 +217,23 @@ def run(
     delimiter: str = ",",
     encoding: str = "UTF-8",
 ) -> ParseResult:
-    """Reads the header, hands it to `make_converter`, then converts every row."""
-    rows = iter_rows(text, delimiter)
+    """Reads a CSV text: the header, then every row (see `run_rows`)."""
+    checks = FieldChecks(encoding, surrogates=not clean, nul="\x00" in text)
+    result = run_rows(iter_rows(text, delimiter), make_converter, checks)
+    result.clean = clean
+    return result
+
+
+def run_rows(
+    rows: Iterator[tuple[int, list[str] | str]],
+    make_converter: Callable[[list[str], int], RowConverter],
+    checks: FieldChecks,
+) -> ParseResult:
+    """Reads the header, hands it to `make_converter`, then converts every row.
+
+    `rows` gives (line or row number, cells), or (number, message) for a row that cannot be
+    read at all; a CSV and a workbook sheet both come down to this.
+    """
     header_line, header = 1, None
     for header_line, fields in rows:
         if isinstance(fields, str):
@@ -149,15 +243,14 @@ def run(
             break
     if header is None:
         raise ImportFormatError("the file is empty; expected a header line", 1)
-    if not clean and any(_SURROGATE.search(name) for name in header):
-        raise ImportFormatError(f"the header is not valid {encoding}", header_line)
+    if checks.surrogates and any(_SURROGATE.search(name) for name in header):
+        raise ImportFormatError(f"the header is not valid {checks.encoding}", header_line)
     seen_names = set()
     for name in header:
         if name and name in seen_names:
             raise ImportFormatError(f"column {name!r} appears twice in the header", header_line)
         seen_names.add(name)
     converter = make_converter(header, header_line)
-    checks = _FieldChecks(encoding, surrogates=not clean, nul="\x00" in text)
     return _convert_rows(rows, header, converter, checks)
 
 
@@ -165,7 +258,7 @@ def _convert_rows(
     rows: Iterator[tuple[int, list[str] | str]],
     header: list[str],
     converter: RowConverter,
-    checks: _FieldChecks,
+    checks: FieldChecks,
 ) -> ParseResult:
     result = ParseResult()
     records, errors = result.records, result.errors
@@ -201,7 +294,7 @@ def _convert_rows(
     return result
 
 
-class _FieldChecks:
+class FieldChecks:
     """Per-field checks that only run when the whole text showed a reason for them."""
 
     def __init__(self, encoding: str, *, surrogates: bool, nul: bool) -> None:

@@ -16,7 +16,6 @@ CFPB adds and renames labels from time to time. Quirks of real exports handled h
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from manyi.complaints.domain.taxonomy import Flag, Intake
 from manyi.complaints.imports.base import (
@@ -25,8 +24,8 @@ from manyi.complaints.imports.base import (
     LineError,
     clip,
     narrative,
-    two_digit_year,
 )
+from manyi.complaints.imports.dates import DateReader, NotADate, Order, read_date
 
 DATE_RECEIVED = "Date received"
 PRODUCT = "Product"
@@ -244,25 +243,14 @@ def cause_for(issue: str, product: str = "") -> str:
 
 
 # --- Dates -------------------------------------------------------------------------------
-
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-DATE_FORMATS = "MM/DD/YY, MM/DD/YYYY or YYYY-MM-DD"
+# The export writes MM/DD/YY; a spreadsheet that re-saves it writes the dates its own way
+# (2019/4/4 on Chinese Windows). Every unambiguous form is read (dates.read_date); a date with
+# the year last is month first, since the CFPB is a US agency.
 
 
 def parse_date(text: str) -> dt.date | None:
-    if m := _US_DATE.fullmatch(text):
-        month, day, year = int(m[1]), int(m[2]), int(m[3])
-        if len(m[3]) == 2:
-            year = two_digit_year(year)
-    elif m := _ISO_DATE.fullmatch(text):
-        year, month, day = int(m[1]), int(m[2]), int(m[3])
-    else:
-        return None
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
+    found = read_date(text, Order.MONTH_FIRST)
+    return None if isinstance(found, NotADate) else found
 
 
 # --- Rows --------------------------------------------------------------------------------
@@ -271,7 +259,9 @@ def parse_date(text: str) -> dt.date | None:
 class CfpbConverter:
     id_column = COMPLAINT_ID
 
-    def __init__(self, header: list[str], header_line: int) -> None:
+    def __init__(
+        self, header: list[str], header_line: int, *, serial_epoch: dt.datetime | None = None
+    ) -> None:
         where = {name: i for i, name in enumerate(header)}
         missing = [name for name in REQUIRED_COLUMNS if name not in where]
         if missing:
@@ -282,7 +272,7 @@ class CfpbConverter:
                 header_line,
             )
         self._at = where
-        self._dates: dict[str, dt.date | None] = {}  # few distinct values; parse each once
+        self._dates = DateReader(Order.MONTH_FIRST, serial_epoch=serial_epoch)
 
     def _get(self, row: list[str], column: str) -> str:
         i = self._at.get(column)
@@ -301,18 +291,16 @@ class CfpbConverter:
             errors.append(LineError(line, COMPLAINT_ID, f"{COMPLAINT_ID} is empty"))
             ok = False
         raw_date = get(row, DATE_RECEIVED)
-        received = self._dates.get(raw_date)
-        if received is None:
-            received = self._dates.setdefault(raw_date, parse_date(raw_date))
-        if received is None:
+        received = self._dates.read(raw_date) if raw_date else NotADate("")
+        if isinstance(received, NotADate):
             reason = (
-                f"{DATE_RECEIVED} '{raw_date}' is not a date (expected {DATE_FORMATS})"
+                f"{DATE_RECEIVED} '{raw_date}' {received.reason}"
                 if raw_date
                 else f"{DATE_RECEIVED} is empty"
             )
             errors.append(LineError(line, DATE_RECEIVED, reason))
-            ok = False
-        if not ok or received is None:
+            return None
+        if not ok:
             return None
 
         product, sub_product = get(row, PRODUCT), get(row, SUB_PRODUCT)

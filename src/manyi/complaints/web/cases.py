@@ -215,6 +215,8 @@ def case_context(
         "rectification_tasks": ports.rectification().tasks_for_complaint(
             session, complaint.reference, now
         ),
+        # The customer's answer to the 回访 survey sent on closure (quality, through the port).
+        "follow_up": ports.follow_up().follow_up(session, complaint.id, now),
         "attachments": attachments.listing(session, complaint.id),
         "people": people,
         "units": units,
