@@ -25,6 +25,7 @@ from manyi.forecast import jobs as forecast_jobs
 from manyi.insight import cli as insight_cli
 from manyi.insight import cli_stats as insight_stats
 from manyi.insight import complaints_adapters as insight_complaints
+from manyi.insight import jobs as insight_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
@@ -61,6 +62,7 @@ worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,
     *supervision_jobs.JOBS,
+    *insight_jobs.JOBS,
     *notify_jobs.JOBS,
     *forecast_jobs.JOBS,
     *counter_jobs.JOBS,

@@ -29,7 +29,7 @@ from manyi.counter.tables import (
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
 from manyi.insight.classifier_tables import AutoApplySetting, ClassifierModel, ClassifierSuggestion
-from manyi.insight.tables import IssueCategoryRow, OpinionRow
+from manyi.insight.tables import IssueAlert, IssueCategoryRow, OpinionRow
 from manyi.lobby.tables import (
     LobbyAlert,
     LobbyCounter,
@@ -113,6 +113,7 @@ __all__ = [
     "InspectionPlan",
     "InspectionResult",
     "InspectionVisit",
+    "IssueAlert",
     "IssueCategoryRow",
     "LobbyAlert",
     "LobbyCounter",

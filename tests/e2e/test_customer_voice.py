@@ -71,7 +71,14 @@ def closed_complaint(database: Database, now: dt.datetime) -> int:
         at = now - dt.timedelta(hours=1)
         handling.start(session, handler, case, at)
         resolution.decide(
-            session, handler, case, at, decision="已致歉，周六增开两个窗口。", reply_channel="phone"
+            session,
+            handler,
+            case,
+            at,
+            decision="已致歉，周六增开两个窗口。",
+            reply_channel="phone",
+            verdict="upheld",
+            root_cause_kind="process",
         )
         resolution.close(session, handler, case, at, reason="accepted")
     with database.session() as session:  # the worker's job: the 回访 invitation

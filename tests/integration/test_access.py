@@ -325,6 +325,8 @@ BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/admin/holidays/2027/remove"): (404, 403, 403, 403, 403),
     ("GET", "/insight/classifier"): (200, 200, 403, 403, 403),
     ("POST", "/insight/classifier/auto-apply"): (422, 403, 403, 403, 403),
+    ("GET", "/insight/issues/categories"): (200, 200, 200, 200, 403),
+    ("POST", "/insight/issues/categories/new"): (422, 403, 403, 403, 403),
 }
 
 
@@ -516,6 +518,8 @@ POST /device/api/v1/lobby/tickets                                   pair   pair 
 POST /device/pair                                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /device/prefill/check                                          pair   pair   pair   pair   pair   pair   pair   ok     403    403
 POST /device/prefill/form                                           pair   pair   pair   pair   pair   pair   pair   ok     403    403
+POST /insight/issues/categories/new                                 ok     403    403    403    403    403    in     in     in     in
+POST /insight/issues/categories/{code}/edit                         ok     403    403    403    403    403    in     in     in     in
 POST /m/{token}                                                     404    404    404    404    404    404    404    404    404    404
 POST /insight/classifier/auto-apply                                 ok     403    403    403    403    403    in     in     in     in
 POST /notifications/{message_id}/read                               404    404    404    404    404    404    in     in     in     in

@@ -363,7 +363,14 @@ def test_a_closed_complaint_gets_a_survey_whose_answer_shows_on_the_case_page(
     with db.session() as session:
         handling.start(session, handler, case, later)
         resolution.decide(
-            session, handler, case, later, decision="已致歉并增开窗口", reply_channel="phone"
+            session,
+            handler,
+            case,
+            later,
+            decision="已致歉并增开窗口",
+            reply_channel="phone",
+            verdict="upheld",
+            root_cause_kind="process",
         )
         resolution.close(session, handler, case, later, reason="accepted")
     # The worker's job invites the complainant (the complaint's default survey, 100 %).

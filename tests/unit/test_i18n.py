@@ -38,6 +38,7 @@ TRANSLATED_ERRORS = (
     "approvals",
     "supervision",
     "workdays",
+    "insight",
 )
 
 

@@ -6,6 +6,10 @@ state and whether they are overdue, so nobody opens a second one by mistake. Sup
 them by registering an adapter here (`manyi.supervision.complaints_adapters`, registered by the
 application: `manyi.web.app.plug_features`). Without one, the page shows none.
 
+A decision may also open a rectification task for the root cause, or link the case to an
+existing task, in the same unit of work (`open_for_complaint`, `link_task`): a refusal from
+supervision rolls the whole decision back. Without an adapter both are refused.
+
 The case page also shows the customer's answer to the handling-satisfaction survey (回访) that
 quality sends when a case closes (`FollowUpPort`); quality answers it through the application,
 since complaints and quality are independent of each other.
@@ -26,6 +30,10 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from manyi import audit
+from manyi.errors import Conflict
+from manyi.org.model import Permission
+
 
 @dataclass(frozen=True)
 class SourceTask:
@@ -40,11 +48,44 @@ class SourceTask:
     url: str
 
 
+@dataclass(frozen=True)
+class RootCauseTask:
+    """A task to open from a decision: the root cause found in the case, for its unit."""
+
+    reference: str  # the complaint's
+    issue_code: str | None  # its prominent-issue category, if filed under one
+    root_cause_kind: str  # person, process, product, system, policy
+    root_cause: str  # the handler's account of the root cause
+    subject: str
+    unit_id: int  # the complaint's responsible unit
+    due_days: int = 10  # working days
+
+
 class RectificationPort(Protocol):
     def tasks_for_complaint(
         self, session: Session, reference: str, now: dt.datetime
     ) -> list[SourceTask]:
         """The tasks opened from the complaint with this reference, oldest first."""
+
+    def open_for_complaint(
+        self,
+        session: Session,
+        actor: audit.Actor,
+        permissions: frozenset[Permission],
+        task: RootCauseTask,
+        now: dt.datetime,
+    ) -> SourceTask:
+        """Open a task for the root cause (refused without the permission to issue tasks)."""
+
+    def link_task(
+        self,
+        session: Session,
+        actor: audit.Actor,
+        permissions: frozenset[Permission],
+        task_id: int,
+        now: dt.datetime,
+    ) -> SourceTask:
+        """The existing task `task_id`, if the actor may see it (else "not found")."""
 
 
 class _NoRectification:
@@ -52,6 +93,26 @@ class _NoRectification:
         self, session: Session, reference: str, now: dt.datetime
     ) -> list[SourceTask]:
         return []
+
+    def open_for_complaint(
+        self,
+        session: Session,
+        actor: audit.Actor,
+        permissions: frozenset[Permission],
+        task: RootCauseTask,
+        now: dt.datetime,
+    ) -> SourceTask:
+        raise Conflict("rectification tasks are not available here", "task_mode")
+
+    def link_task(
+        self,
+        session: Session,
+        actor: audit.Actor,
+        permissions: frozenset[Permission],
+        task_id: int,
+        now: dt.datetime,
+    ) -> SourceTask:
+        raise Conflict("rectification tasks are not available here", "task_mode")
 
 
 _rectification: RectificationPort = _NoRectification()

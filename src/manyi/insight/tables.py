@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -80,3 +81,32 @@ class OpinionRow(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class IssueAlert(Base):
+    """An emerging-issue alert (domain.detector): one per category × unit × week (the unique
+    constraint makes the worker's job idempotent, however many workers run it). `case_ids` are
+    the complaints of that week behind it."""
+
+    __tablename__ = "insight_issue_alerts"
+    __table_args__ = (
+        UniqueConstraint("category_code", "unit_id", "week", name="uq_insight_issue_alert"),
+        Index(
+            "ix_insight_issue_alerts_scope",
+            "unit_path",
+            "week",
+            postgresql_ops={"unit_path": "text_pattern_ops"},
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    unit_path: Mapped[str] = mapped_column(String(400))
+    week: Mapped[dt.date] = mapped_column(Date)  # the Monday
+    count: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Float)
+    p_value: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))  # poisson | negbin
+    case_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -49,6 +49,7 @@ from manyi.supervision.rectification_rechecks import (
     pending_rechecks,
     request_recheck,
     tasks_for_source,
+    tasks_mentioning,
     tasks_naming,
 )
 from manyi.supervision.rectification_tables import (
@@ -76,6 +77,7 @@ __all__ = [
     "start",
     "submit",
     "tasks_for_source",
+    "tasks_mentioning",
     "tasks_naming",
     "today_at",
     "verify",

@@ -234,6 +234,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.insight.web.analysis_page import router as insight_analysis
     from manyi.insight.web.classifier import router as insight_classifier
     from manyi.insight.web.opinions import router as insight_opinions
+    from manyi.insight.web.routes import router as insight_views
     from manyi.lobby.web.api import device_router as lobby_device_api
     from manyi.lobby.web.api import router as lobby_api
     from manyi.lobby.web.config_api import router as lobby_config_api
@@ -276,6 +277,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(workdays_views)
     app.include_router(insight_opinions)
     app.include_router(insight_classifier)
+    app.include_router(insight_views)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -102,6 +102,12 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.COMPLAINTS_CONFIGURE,
         "✦",
     ),
+    NavItem(
+        "prominent_issues", "Prominent issues", "/insight/issues", Permission.COMPLAINTS_VIEW, "◭"
+    ),
+    NavItem(
+        "emerging_issues", "Emerging issues", "/insight/alerts", Permission.COMPLAINTS_VIEW, "⚠"
+    ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
     NavItem(
         "authorisations",
@@ -164,6 +170,8 @@ PURPOSES: dict[str, str] = {
     "consultations": "Cases on which a handler asked for your expert opinion",
     "praise": "Customers' praise of staff: register it; it counts toward service stars",
     "opinions": "Opinions and suggestions from forums, online media and letters, outside the clock",
+    "prominent_issues": "Prominent-issue categories against their targets, and their tasks",
+    "emerging_issues": "Weeks when a category's complaints stand out at a branch",
     "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
     "holidays": "Holidays and make-up workdays every working-day count uses, by year",
     "classifier": "Suggested classification: model versions, their evaluation, auto-apply",

@@ -24,7 +24,14 @@ from manyi.complaints import (
     timeline,
 )
 from manyi.complaints.access import Caller
-from manyi.complaints.domain.model import Action, State, allowed_actions, may
+from manyi.complaints.domain.model import (
+    Action,
+    RootCause,
+    State,
+    Verdict,
+    allowed_actions,
+    may,
+)
 from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.domain.taxonomy import Axis, Flag
 from manyi.complaints.tables import Complaint, ComplaintEvent
@@ -42,6 +49,7 @@ from manyi.complaints.web.common import (
 )
 from manyi.complaints.web.suggestions import case_classification, outcome_labels, target_labels
 from manyi.db import Session, utcnow
+from manyi.org.model import Permission
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
@@ -121,7 +129,17 @@ def _event_detail(
         return str(data.get("filename", ""))
     if action == "decide":
         channel = str(data.get("reply_channel", ""))
-        return _("reply by {channel}").format(channel=reply_channel_labels(_).get(channel, channel))
+        parts = [
+            _("reply by {channel}").format(channel=reply_channel_labels(_).get(channel, channel))
+        ]
+        choices = decision_choices(None, lang, _)
+        if data.get("verdict"):
+            parts.append(choices["verdict_names"].get(data["verdict"], ""))
+        if data.get("root_cause_kind"):
+            parts.append(choices["root_cause_names"].get(data["root_cause_kind"], ""))
+        if data.get("task_id"):
+            parts.append(_("Task #{id}").format(id=data["task_id"]))
+        return " · ".join(p for p in parts if p)
     if action == "close":
         reason = str(data.get("reason", ""))
         return close_reason_labels(_).get(reason, reason)
@@ -246,6 +264,25 @@ def case_context(
         "now": now,
         "open_form": "",
         "values": {},
+        **decision_choices(caller, lang, _),
+    }
+
+
+def decision_choices(caller: Caller | None, lang: str, _: Any) -> dict[str, Any]:
+    """The decide form's verdicts and root-cause kinds, and whether it offers a task."""
+    verdicts = {
+        Verdict.UPHELD.value: _("Upheld"),
+        Verdict.PARTLY.value: _("Partly upheld"),
+        Verdict.NOT_UPHELD.value: _("Not upheld"),
+    }
+    causes = {r.value: (r.name_en if lang == "en" else r.name_zh) for r in RootCause}
+    return {
+        "verdicts": list(verdicts.items()),
+        "verdict_names": verdicts,
+        "root_causes": list(causes.items()),
+        "root_cause_names": causes,
+        "may_open_task": caller is not None and caller.can(Permission.SUPERVISION_ISSUE),
+        "may_link_tasks": caller is not None and caller.can(Permission.SUPERVISION_VIEW),
     }
 
 

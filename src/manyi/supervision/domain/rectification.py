@@ -51,6 +51,11 @@ class Source(enum.StrEnum):
     COMPLAINT = "complaint"  # a complaint's root cause or a cluster (complaint reference(s))
     SURVEY_THEME = "survey_theme"  # a satisfaction comment theme (the theme)
     MISCONDUCT = "misconduct"  # a misconduct case ("misconduct:<case id>")
+    # A prominent-issue category ("issue:<code>") or an emerging-issue alert ("alert:<id>
+    # issue:<code>"), from complaint intelligence (insight). Any task whose reference carries
+    # the token "issue:<code>" addresses that category (a complaint's task may carry it too).
+    ISSUE = "issue"
+    ALERT = "alert"
     MANUAL = "manual"
 
 
