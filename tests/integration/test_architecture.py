@@ -42,9 +42,14 @@ VIOLATIONS = {
         "manyi.lobby.counters",
     ),
     "Counter, complaints, forecasting and quality are independent of each other": (
-        "src/manyi/complaints/stats.py",
+        "src/manyi/complaints/retention.py",
         "import manyi.counter",
-        "manyi.complaints.stats",
+        "manyi.complaints.retention",
+    ),
+    "The working-day calendar sits below the features that count on it: it imports none of them": (
+        "src/manyi/workdays/queries.py",
+        "import manyi.complaints.domain",
+        "manyi.workdays.queries",
     ),
     "Features use each other only through what each one's __init__.py offers (PUBLIC)": (
         "src/manyi/counter/bundles.py",

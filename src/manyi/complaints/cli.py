@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import unicodedata
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +9,6 @@ import typer
 import yaml
 
 from manyi import cli_support
-from manyi.complaints import stats as stats_service
 from manyi.complaints.access import system_caller
 from manyi.complaints.importer import import_file
 from manyi.complaints.imports.base import ImportFormatError, decode
@@ -100,62 +97,6 @@ def import_command(
     if len(summary.errors) > MAX_ERRORS_SHOWN:
         typer.echo(f"… and {len(summary.errors) - MAX_ERRORS_SHOWN} more problems", err=True)
     typer.echo(summary.line())
-
-
-def _pad(text: str, width: int) -> str:
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 1)
-
-
-@app.command("stats")
-def stats_command(
-    by: Annotated[
-        stats_service.By, typer.Option(help="What to count by.")
-    ] = stats_service.By.MONTH,
-    unit: Annotated[str | None, typer.Option(help="Only this unit's subtree (unit code).")] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON: a list of {key, count}.")
-    ] = False,
-    lang: Annotated[str, typer.Option(help="Names in zh or en.")] = "zh",
-) -> None:
-    """Count complaints; by month it also prints the change on the month before."""
-    from sqlalchemy import select
-
-    from manyi.org.tables import Unit
-
-    db = cli_support.database()
-    try:
-        with db.session() as session:
-            scope = "/"
-            if unit:
-                found = session.scalar(select(Unit).where(Unit.code == unit))
-                if found is None:
-                    raise cli_support.fail(f"there is no unit {unit}")
-                scope = found.path
-            rows = stats_service.counts(session, by, scope_path=scope, lang=lang)
-    finally:
-        db.dispose()
-    if as_json:
-        out = []
-        for row in rows:
-            item: dict[str, object] = {"key": row.key, "count": row.count}
-            if row.name != row.key:
-                item["name"] = row.name
-            if by is stats_service.By.MONTH:
-                item["change"] = None if row.change is None else round(row.change, 4)
-            out.append(item)
-        typer.echo(json.dumps(out, ensure_ascii=False))
-        return
-    if not rows:
-        typer.echo("no complaints")
-        return
-    for row in rows:
-        label = row.key if row.name == row.key else f"{row.name} ({row.key})"
-        line = f"{_pad(label, 40)}{row.count:>8}"
-        if row.change is not None:
-            line += f"  {row.change:+.1%}"
-        typer.echo(line)
-    typer.echo(f"{_pad('total', 40)}{sum(r.count for r in rows):>8}")
 
 
 @app.command("purge")

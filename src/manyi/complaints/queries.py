@@ -24,6 +24,7 @@ from manyi.complaints.access import Caller
 from manyi.complaints.domain.deadlines import DeadlineStatus
 from manyi.complaints.domain.model import OPEN_STATES, State, ancestor_ids
 from manyi.complaints.domain.policies import DeadlinePolicy
+from manyi.complaints.domain.workcal import Calendars
 from manyi.complaints.routing import recused
 from manyi.complaints.tables import (
     Complaint,
@@ -69,6 +70,10 @@ class Filters:
     channel: str = ""
     business: str = ""
     cause: str = ""
+    appeal: str = ""  # 诉求 (a top-level code matches its children too)
+    issue: str = ""  # the prominent-issue category (Complaint.issue_code)
+    intake: str = ""
+    product: str = ""  # the product exactly as recorded
     unit_id: int | None = None  # the unit and its subtree
     overdue: bool = False
     received_from: dt.date | None = None  # local dates, inclusive
@@ -118,6 +123,14 @@ def _conditions(
         where.append(_category(Complaint.business_code, filters.business))
     if filters.cause:
         where.append(_category(Complaint.cause_code, filters.cause))
+    if filters.appeal:
+        where.append(_category(Complaint.appeal_code, filters.appeal))
+    if filters.issue:
+        where.append(Complaint.issue_code == filters.issue)
+    if filters.intake:
+        where.append(Complaint.intake == filters.intake)
+    if filters.product:
+        where.append(Complaint.product == filters.product)
     if filters.unit_id is not None:
         unit = session.get(Unit, filters.unit_id)
         path = unit.path if unit is not None else "/-/"  # an unknown unit matches nothing
@@ -192,6 +205,7 @@ class Policies:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._cache: dict[str, DeadlinePolicy] = {}
+        self._calendars: Calendars | None = None
 
     def of(self, code: str) -> DeadlinePolicy:
         policy = self._cache.get(code)
@@ -200,7 +214,9 @@ class Policies:
         return policy
 
     def status(self, complaint: Complaint, now: dt.datetime) -> DeadlineStatus:
-        return clock.status(complaint, self.of(complaint.policy_code), now)
+        if self._calendars is None:
+            self._calendars = clock.calendars(self.session)
+        return clock.status(complaint, self.of(complaint.policy_code), now, self._calendars)
 
 
 def _rows_statement(

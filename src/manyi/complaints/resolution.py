@@ -39,7 +39,13 @@ from manyi.errors import InvalidInput
 
 def _refresh(session: Session, complaint: Complaint, now: dt.datetime) -> None:
     row = clock.policy_row(session, complaint.policy_code)
-    clock.refresh(complaint, clock.policy_of(row), now, close_after_days=row.close_after_days)
+    clock.refresh(
+        complaint,
+        clock.policy_of(row),
+        now,
+        clock.calendars(session),
+        close_after_days=row.close_after_days,
+    )
 
 
 def resolve_supervisions(session: Session, complaint: Complaint, now: dt.datetime) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -40,6 +41,46 @@ class IssueCategoryRow(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class OpinionRow(Base):
+    """An opinion or suggestion (意见建议) from a customer forum, online media, a letter, ...
+    (domain.opinions): classified like a complaint, outside the regulatory clock."""
+
+    __tablename__ = "insight_opinions"
+    __table_args__ = (
+        CheckConstraint(
+            "source_kind IN ('forum', 'online_media', 'letter', 'phone', 'in_person', 'other')",
+            name="source_kind",
+        ),
+        CheckConstraint("state IN ('new', 'reviewed', 'adopted', 'not_adopted')", name="state"),
+        Index(
+            "ix_insight_opinions_path_received",
+            "unit_path",
+            "received_at",
+            postgresql_ops={"unit_path": "text_pattern_ops"},
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_kind: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str] = mapped_column(String(500), default="")  # a link, a letter's number
+    text: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    unit_path: Mapped[str] = mapped_column(String(400))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    business_code: Mapped[str | None] = mapped_column(String(64))
+    cause_code: Mapped[str | None] = mapped_column(String(64))
+    appeal_code: Mapped[str | None] = mapped_column(String(64))
+    issue_code: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    reply: Mapped[str] = mapped_column(Text, default="")
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class IssueAlert(Base):

@@ -149,6 +149,12 @@ class Permission(enum.StrEnum):
     STARS_APPROVE = "supervision.stars.approve"
     # Misconduct cases (confidential): open, investigate, sanction, bulletins, in one's scope.
     MISCONDUCT_MANAGE = "supervision.misconduct"
+    # The holidays and make-up workdays every working-day count uses (issue 19), bank-wide:
+    # read by administrators, changed at head office only (check_bank_wide_settings).
+    WORKDAYS_CONFIGURE = "workdays.configure"
+    # Complaint analysis (issue 19): periods, comparisons, roll-ups, the regulator's statistics,
+    # in one's own scope.
+    INSIGHT_VIEW = "insight.view"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -163,6 +169,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_MANAGE,
             Permission.COMPLAINTS_CONFIGURE,
             Permission.COMPLAINTS_EXPERTS,
+            Permission.INSIGHT_VIEW,
             Permission.COUNTER_VIEW,
             Permission.COUNTER_CONFIGURE,
             Permission.QUALITY_VIEW,
@@ -174,6 +181,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUPERVISION_STANDARDS,
             Permission.STARS_APPROVE,
             Permission.MISCONDUCT_MANAGE,
+            Permission.WORKDAYS_CONFIGURE,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -188,6 +196,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_REGISTER,
             Permission.COMPLAINTS_MANAGE,
             Permission.COUNTER_VIEW,
+            Permission.INSIGHT_VIEW,
             Permission.QUALITY_VIEW,
             # The responsible manager of the units below: works its rectification tasks,
             # issues tasks to the outlets below, nominates (at an outlet) or approves (at a
@@ -241,6 +250,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_HANDLE,
             Permission.COMPLAINTS_MANAGE,
             Permission.COMPLAINTS_PERSONAL,
+            Permission.INSIGHT_VIEW,
             # Root-cause rectification of what complaints show (溯源整改).
             Permission.SUPERVISION_VIEW,
             Permission.SUPERVISION_ISSUE,

@@ -48,6 +48,7 @@ _FILTER_KEYS = (
     "channel",
     "business",
     "cause",
+    "appeal",
     "unit_id",
     "overdue",
     "received_from",
@@ -92,6 +93,10 @@ def parse_filters(params: dict[str, str], caller: Caller) -> Filters:
         channel=params.get("channel", "").strip()[:64],
         business=params.get("business", "").strip()[:64],
         cause=params.get("cause", "").strip()[:64],
+        appeal=params.get("appeal", "").strip()[:64],
+        issue=params.get("issue", "").strip()[:64],
+        intake=params.get("intake", "").strip()[:20],
+        product=params.get("product", "").strip()[:300],
         unit_id=_int(params.get("unit_id")),
         overdue=params.get("overdue", "") in ("1", "on", "true"),
         received_from=_date(params.get("received_from")),
@@ -109,6 +114,10 @@ def query_of(filters: Filters, **changes: Any) -> str:
         "channel": filters.channel,
         "business": filters.business,
         "cause": filters.cause,
+        "appeal": filters.appeal,
+        "issue": filters.issue,
+        "intake": filters.intake,
+        "product": filters.product,
         "unit_id": filters.unit_id or "",
         "overdue": "1" if filters.overdue else "",
         "received_from": filters.received_from.isoformat() if filters.received_from else "",
@@ -153,6 +162,7 @@ def _workbench(
         "names": names,
         "category_label": category_label,
         "query": query_of(filters, page=""),
+        "query_without": lambda key: query_of(filters, page="", **{key: ""}),
         "page_query": lambda n: query_of(filters, page=n if n > 1 else ""),
         "tab_query": lambda tab: query_of(Filters(tab=Tab(tab))),
         "bulk": manager and filters.tab is not Tab.MINE,
@@ -340,6 +350,7 @@ def bulk_reassign(
 def build_router() -> APIRouter:
     from manyi.complaints.web.actions import router as actions_router
     from manyi.complaints.web.cases import router as cases_router
+    from manyi.complaints.web.praise import router as praise_router
     from manyi.complaints.web.register import router as register_router
     from manyi.complaints.web.settings import router as settings_router
     from manyi.complaints.web.side_actions import router as side_actions_router
@@ -349,6 +360,7 @@ def build_router() -> APIRouter:
     router.include_router(admin_router)
     router.include_router(settings_router)
     router.include_router(register_router)
+    router.include_router(praise_router)
     router.include_router(workbench)
     router.include_router(cases_router)  # late: /complaints/{complaint_id} matches any segment
     router.include_router(actions_router)

@@ -2,7 +2,7 @@
 × week.
 
 Revision ID: 0032
-Revises: 0028
+Revises: 0030
 Create Date: 2026-12-05 04:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import manyi.db
 
 revision: str = "0032"
-down_revision: str | None = "0028"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

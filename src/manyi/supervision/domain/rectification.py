@@ -32,8 +32,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from manyi.complaints.domain.workcal import WorkCalendar, add_workdays
 from manyi.errors import Conflict, Forbidden, InvalidInput, Term
+from manyi.workdays.domain.calendar import WorkCalendar, add_workdays
 
 WARN_DAYS = 2  # calendar days before the due day when the owner is reminded
 STEP_DAYS = 3  # calendar days between one escalation level and the next
