@@ -76,3 +76,18 @@ def test_the_emerging_issue_is_on_the_alerts_page(
     expect(page.get_by_test_id("case")).to_have_attribute("data-state", "closed")
     expect(page.locator("body")).to_contain_text("望京营业室")
     shot("demo-history-04-case")
+
+
+def test_the_analysis_page_shows_the_year_on_year_fall(
+    page: Page, history: list[str], shot: Callable[[str], Path]
+) -> None:
+    sign_in(page, "ho.complaints")
+    page.goto(
+        "/insight/complaints?kind=month&from=2025-12-01&to=2026-11-30&compare=yoy&by=category"
+    )
+    expect(page.get_by_role("heading", name="投诉分析", level=1)).to_be_visible()
+    for chart in ("trend-chart", "bars-chart"):
+        expect(page.get_by_test_id(chart)).to_have_attribute("data-drawn", "1")
+    total = int("".join(ch for ch in page.get_by_test_id("total").inner_text() if ch.isdigit()))
+    assert 800 <= total <= 2500
+    shot("demo-history-05-analysis-yoy")
