@@ -15,13 +15,16 @@ import typer
 from manyi import cli_support, worker
 from manyi.audit import jobs as audit_jobs
 from manyi.complaints import cli as complaints_cli
+from manyi.complaints import clock as complaints_clock
 from manyi.complaints import jobs as complaints_jobs
 from manyi.config import Settings
 from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
+from manyi.insight import cli as insight_cli
 from manyi.insight import cli_stats as insight_stats
+from manyi.insight import complaints_adapters as insight_complaints
 from manyi.insight import jobs as insight_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.notify import cli as notify_cli
@@ -30,6 +33,7 @@ from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import survey_scan
 from manyi.supervision import jobs as supervision_jobs
+from manyi.workdays import calendars as workdays_calendars
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -50,16 +54,20 @@ app.command("worker")(worker.worker_command)
 # ladder first, so their warnings go out with this round's notifications.
 # Commands that issue tickets use the wait predictor each outlet's history chose.
 lobby_adapters.register()
+# A year of holidays entered (the demo's) moves open working-day deadlines: the scan recomputes.
+workdays_calendars.on_change(complaints_clock.recheck_working_days)
+# Complaints registered on the command line get the classifier's suggestions too.
+insight_complaints.register()
 worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,
     *supervision_jobs.JOBS,
+    *insight_jobs.JOBS,
     *notify_jobs.JOBS,
     *forecast_jobs.JOBS,
     *counter_jobs.JOBS,
     *quality_jobs.JOBS,
     *survey_scan.JOBS,
-    *insight_jobs.JOBS,
 )
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
@@ -67,6 +75,7 @@ app.add_typer(cli_waits.app, name="waits")
 # `complaints stats` is complaint intelligence's (insight sits above complaints).
 complaints_cli.app.command("stats")(insight_stats.stats_command)
 app.add_typer(complaints_cli.app, name="complaints")
+complaints_cli.app.add_typer(insight_cli.app, name="classifier")
 app.add_typer(quality_cli.app, name="quality")
 
 
@@ -177,8 +186,15 @@ def demo_seed(
 
     with database.session() as session:
         report = demo.seed(session)
+    from manyi.workdays import demo as demo_workdays
+
+    with database.session() as session:  # before the complaints: their deadlines count on it
+        holidays = demo_workdays.seed(session, utcnow())
     with database.session() as session:
         complaints = demo_complaints.seed(session, utcnow())
+        from manyi.complaints import demo_praise
+
+        demo_praise.seed(session, utcnow())  # before the stars, which count it
     with database.session() as session:
         counter = demo_counter.seed(session)
     from manyi.quality import demo as demo_quality
@@ -192,11 +208,13 @@ def demo_seed(
     supervision_lines = demo_supervision.seed(database, utcnow(), settings.var_dir)
     from manyi.insight import demo as demo_insight
 
-    supervision_lines += demo_insight.seed(database, utcnow())
+    supervision_lines += demo_insight.seed(database, utcnow(), settings.var_dir)
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
     )
+    if holidays:
+        typer.echo(f"holidays: {demo_workdays.DEMO_YEAR} entered (a plausible demo set)")
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
     for line in supervision_lines:

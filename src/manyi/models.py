@@ -2,6 +2,7 @@
 
 from manyi.approvals.tables import PendingChange
 from manyi.audit.tables import AuditEvent, AuditHead
+from manyi.complaints.praise_tables import ComplaintPraise
 from manyi.complaints.tables import (
     Complaint,
     ComplaintAttachment,
@@ -27,7 +28,8 @@ from manyi.counter.tables import (
 )
 from manyi.db import Base
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
-from manyi.insight.tables import IssueCategoryRow
+from manyi.insight.classifier_tables import AutoApplySetting, ClassifierModel, ClassifierSuggestion
+from manyi.insight.tables import IssueAlert, IssueCategoryRow, OpinionRow
 from manyi.lobby.tables import (
     LobbyAlert,
     LobbyCounter,
@@ -75,6 +77,7 @@ from manyi.supervision.rectification_tables import (
     RectificationTask,
 )
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
+from manyi.workdays.tables import WorkdayCalendarVersion, WorkdayDay, WorkdayYear
 from manyi.worker_leases import WorkerLease
 
 __all__ = [
@@ -82,7 +85,10 @@ __all__ = [
     "AdviceState",
     "AuditEvent",
     "AuditHead",
+    "AutoApplySetting",
     "Base",
+    "ClassifierModel",
+    "ClassifierSuggestion",
     "Complaint",
     "ComplaintAttachment",
     "ComplaintCategory",
@@ -92,6 +98,7 @@ __all__ = [
     "ComplaintExtension",
     "ComplaintNamedStaff",
     "ComplaintPolicy",
+    "ComplaintPraise",
     "ComplaintSupervision",
     "CounterAuthorisation",
     "CounterBundle",
@@ -106,6 +113,7 @@ __all__ = [
     "InspectionPlan",
     "InspectionResult",
     "InspectionVisit",
+    "IssueAlert",
     "IssueCategoryRow",
     "LobbyAlert",
     "LobbyCounter",
@@ -121,6 +129,7 @@ __all__ = [
     "MysteryAssignment",
     "MysteryScenario",
     "NotifyMessage",
+    "OpinionRow",
     "PendingChange",
     "PredictorChoice",
     "QualityResponse",
@@ -144,5 +153,8 @@ __all__ = [
     "TellerSkill",
     "TicketSequence",
     "Unit",
+    "WorkdayCalendarVersion",
+    "WorkdayDay",
+    "WorkdayYear",
     "WorkerLease",
 ]

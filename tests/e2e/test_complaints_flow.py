@@ -115,8 +115,9 @@ def test_from_the_public_form_to_closure(
         "已将您的号码列入营销免打扰名单，并对相关理财经理进行了批评教育。向您致歉。"
     )
     decide.locator("#reply_channel").select_option("online")
+    decide.locator("[data-testid=verdict-upheld]").check()
+    decide.locator("#root_cause_kind").select_option("process")
     decide.locator("#root_cause").fill("外呼名单未过滤已拒绝客户")
-    decide.locator("#rectification_ref").fill("ZG-2026-118")
     save(staff, screenshots, "3-deciding")
     decide.get_by_role("button").click()
     expect(staff.get_by_test_id("state")).to_have_text("已答复")

@@ -88,6 +88,8 @@ def reply(e2e_database_url: str, reference: str, text: str) -> None:
                 received + 2 * MINUTE,
                 decision=text,
                 reply_channel="online",
+                verdict="upheld",
+                root_cause_kind="process",
             )
     finally:
         database.dispose()

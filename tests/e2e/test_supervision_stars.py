@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import select
 
+from manyi.complaints import demo_praise
 from manyi.counter import bundles, prefill
 from manyi.counter.access import Clerk
 from manyi.counter.adapters import registry
@@ -42,6 +43,8 @@ def e2e_database_url(e2e_database_url: str, e2e_clock: dt.datetime) -> str:
     try:
         with database.session() as session:
             demo_pad.seed(session, e2e_clock)
+        with database.session() as session:  # the praise the stars count, registered first
+            demo_praise.seed(session, e2e_clock)
         with database.session() as session:
             demo_stars.seed(session, e2e_clock)
     finally:

@@ -141,6 +141,8 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "sha256": {"A": "ab" * 32, "B": "cd" * 32},
         "programme_id": {"A": 1, "B": 2},
         "nomination_id": {"A": 1, "B": 2},
+        "year": {"A": 2027, "B": 2028},  # holidays (none entered: 404 where permitted)
+        "opinion_id": {"A": 1, "B": 2},  # opinions (none exist: 404 where permitted)
     }
     return ids
 
@@ -318,6 +320,13 @@ BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/counter/catalogue/changes/1"): (422, 403, 403, 403, 403),
     ("GET", "/supervision/stars/programmes"): (200, 200, 403, 403, 403),
     ("POST", "/supervision/stars/programmes"): (422, 403, 403, 403, 403),
+    ("GET", "/admin/holidays"): (200, 200, 403, 403, 403),
+    ("POST", "/admin/holidays"): (422, 403, 403, 403, 403),
+    ("POST", "/admin/holidays/2027/remove"): (404, 403, 403, 403, 403),
+    ("GET", "/insight/classifier"): (200, 200, 403, 403, 403),
+    ("POST", "/insight/classifier/auto-apply"): (422, 403, 403, 403, 403),
+    ("GET", "/insight/issues/categories"): (200, 200, 200, 200, 403),
+    ("POST", "/insight/issues/categories/new"): (422, 403, 403, 403, 403),
 }
 
 
@@ -414,6 +423,8 @@ POST /account/password                                              ok     ok   
 POST /admin/audit/verify                                            ok     403    403    403    403    403    in     in     in     in
 POST /admin/devices                                                 404    403    404    403    403    404    in     in     in     in
 POST /admin/devices/{token_id}/revoke                               ok     403    ok     403    403    404    in     in     in     in
+POST /admin/holidays                                                ok     403    403    403    403    403    in     in     in     in
+POST /admin/holidays/{year}/remove                                  404    403    403    403    403    403    in     in     in     in
 POST /admin/staff                                                   ok     403    403    403    403    403    in     in     in     in
 POST /admin/staff/{staff_id}                                        ok     403    403    403    403    403    in     in     in     in
 POST /admin/staff/{staff_id}/password                               ok     403    403    403    403    403    in     in     in     in
@@ -452,6 +463,7 @@ POST /complaint/status/{reference}/dispute                          ok     ok   
 POST /complaints/bulk-reassign                                      ok     403    ok     403    ok     ok     in     in     in     in
 POST /complaints/consultations/{consultation_id}/opinion            404    403    403    403    403    403    in     in     in     in
 POST /complaints/new                                                ok     403    ok     403    ok     ok     in     in     in     in
+POST /complaints/praise                                             ok     403    ok     403    ok     ok     in     in     in     in
 POST /complaints/settings/categories                                ok     403    403    403    403    403    in     in     in     in
 POST /complaints/settings/changes/{change_id}                      ok     403    403    403    403    403    in     in     in     in
 POST /complaints/settings/experts                                   ok     403    403    403    403    403    in     in     in     in
@@ -461,6 +473,7 @@ POST /complaints/settings/policy/new                                ok     403  
 POST /complaints/{complaint_id}/approve_extension                   ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/attach                              ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/classify                            ok     403    ok     403    ok     404    in     in     in     in
+POST /complaints/{complaint_id}/suggestions/accept                  ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/close                               ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/consult                             403    403    403    403    403    404    in     in     in     in
 POST /complaints/{complaint_id}/decide                              ok     403    ok     403    ok     404    in     in     in     in
@@ -473,6 +486,9 @@ POST /complaints/{complaint_id}/reopen                              ok     403  
 POST /complaints/{complaint_id}/start                               ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/transfer                            ok     403    ok     403    ok     404    in     in     in     in
 POST /complaints/{complaint_id}/withdraw                            ok     403    ok     403    ok     404    in     in     in     in
+POST /insight/opinions                                              ok     403    ok     403    ok     ok     in     in     in     in
+POST /insight/opinions/{opinion_id}/classify                        404    403    404    403    404    404    in     in     in     in
+POST /insight/opinions/{opinion_id}/step                            404    403    404    403    404    404    in     in     in     in
 POST /counter/authorisations/claim                                  ok     403    403    403    403    403    in     in     in     in
 POST /counter/authorisations/{request_id}/approve                   404    403    403    403    403    403    in     in     in     in
 POST /counter/authorisations/{request_id}/reject                    404    403    403    403    403    403    in     in     in     in
@@ -502,7 +518,10 @@ POST /device/api/v1/lobby/tickets                                   pair   pair 
 POST /device/pair                                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /device/prefill/check                                          pair   pair   pair   pair   pair   pair   pair   ok     403    403
 POST /device/prefill/form                                           pair   pair   pair   pair   pair   pair   pair   ok     403    403
+POST /insight/issues/categories/new                                 ok     403    403    403    403    403    in     in     in     in
+POST /insight/issues/categories/{code}/edit                         ok     403    403    403    403    403    in     in     in     in
 POST /m/{token}                                                     404    404    404    404    404    404    404    404    404    404
+POST /insight/classifier/auto-apply                                 ok     403    403    403    403    403    in     in     in     in
 POST /notifications/{message_id}/read                               404    404    404    404    404    404    in     in     in     in
 POST /prefill/{outlet_code}/check                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /prefill/{outlet_code}/form                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok

@@ -46,6 +46,11 @@ VIOLATIONS = {
         "import manyi.counter",
         "manyi.complaints.retention",
     ),
+    "The working-day calendar sits below the features that count on it: it imports none of them": (
+        "src/manyi/workdays/queries.py",
+        "import manyi.complaints.domain",
+        "manyi.workdays.queries",
+    ),
     "Features use each other only through what each one's __init__.py offers (PUBLIC)": (
         "src/manyi/counter/bundles.py",
         "import manyi.lobby.service",

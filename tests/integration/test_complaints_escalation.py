@@ -100,7 +100,14 @@ def test_warnings_then_supervision_level_by_level(db: Database, cb: ComplaintBan
     with db.session() as session:
         handling.start(session, caller, case, decided_at)
         resolution.decide(
-            session, caller, case, decided_at, decision="已核实并答复", reply_channel="phone"
+            session,
+            caller,
+            case,
+            decided_at,
+            decision="已核实并答复",
+            reply_channel="phone",
+            verdict="upheld",
+            root_cause_kind="process",
         )
     assert {s[2] for s in supervisions(db, case)} == {"resolved"}
     assert scan(db, decided_at + dt.timedelta(days=6)).closed == 0

@@ -468,8 +468,9 @@ def test_every_action_through_its_form(db: Database, cb: ComplaintBank, as_: Sig
             {
                 "decision": "已向客户致歉并减免手续费",
                 "reply_channel": "phone",
+                "verdict": "upheld",
+                "root_cause_kind": "process",
                 "root_cause": "高峰时段窗口不足",
-                "rectification_ref": "ZG-2026-001",
             },
         ),
         "decide",
@@ -562,7 +563,15 @@ def test_forbidden_and_impossible_actions_are_refused(
     assert as_("teller_a").post(f"{url}/start").status_code == 403
     assert as_("teller_a").get(url).status_code == 403
     handler = as_(handler_of(cb, case))
-    early = handler.post(f"{url}/decide", {"decision": "答复", "reply_channel": "phone"})
+    early = handler.post(
+        f"{url}/decide",
+        {
+            "decision": "答复",
+            "reply_channel": "phone",
+            "verdict": "upheld",
+            "root_cause_kind": "person",
+        },
+    )
     assert early.status_code == 409 and "案件当前为“已分派”，不能“答复”" in early.text
     handler.post(f"{url}/start")
     blank = handler.post(f"{url}/decide", {"decision": " ", "reply_channel": "phone"})

@@ -122,7 +122,14 @@ def decide(db: Database, cb: ComplaintBank, reference: str, reply: str) -> None:
     with db.session() as session:
         handling.start(session, caller, case_id, FIXED_NOW)
         resolution.decide(
-            session, caller, case_id, FIXED_NOW, decision=reply, reply_channel="online"
+            session,
+            caller,
+            case_id,
+            FIXED_NOW,
+            decision=reply,
+            reply_channel="online",
+            verdict="upheld",
+            root_cause_kind="process",
         )
 
 

@@ -19,6 +19,7 @@ from tests.complaint_bank import ComplaintBank, build_complaint_bank
 from tests.conftest import Bank
 
 NOW = dt.datetime(2026, 3, 10, 6, 0, tzinfo=dt.UTC)  # 14:00 in Shanghai
+DECIDED = {"verdict": "partly", "root_cause_kind": "person"}
 PHONE = "13812345678"
 ID_NUMBER = "11010519491231002X"
 
@@ -195,6 +196,8 @@ def test_the_whole_way_from_assigned_to_closed(db: Database, cb: ComplaintBank) 
             later,
             decision="已向客户致歉并优化叫号",
             reply_channel="phone",
+            verdict="upheld",
+            root_cause_kind="process",
             root_cause="高峰时段窗口不足",
             rectification_ref="ZG-2026-001",
         )
@@ -212,7 +215,9 @@ def test_forbidden_transitions_and_actors(db: Database, cb: ComplaintBank) -> No
     manager = cb.caller(db, "manager_sub_a")
     with db.session() as session:
         with pytest.raises(TransitionError):
-            resolution.decide(session, handler, case, NOW, decision="x", reply_channel="phone")
+            resolution.decide(
+                session, handler, case, NOW, decision="x", reply_channel="phone", **DECIDED
+            )
         with pytest.raises(Forbidden):
             handling.start(session, other, case, NOW)
         with pytest.raises(Forbidden):
@@ -224,11 +229,17 @@ def test_forbidden_transitions_and_actors(db: Database, cb: ComplaintBank) -> No
     with db.session() as session:
         handling.start(session, handler, case, NOW)
         with pytest.raises(InvalidInput):
-            resolution.decide(session, handler, case, NOW, decision="", reply_channel="phone")
+            resolution.decide(
+                session, handler, case, NOW, decision="", reply_channel="phone", **DECIDED
+            )
     with db.session() as session, pytest.raises(InvalidInput):
-        resolution.decide(session, handler, case, NOW, decision="答复", reply_channel="pigeon")
+        resolution.decide(
+            session, handler, case, NOW, decision="答复", reply_channel="pigeon", **DECIDED
+        )
     with db.session() as session:
-        resolution.decide(session, handler, case, NOW, decision="答复", reply_channel="sms")
+        resolution.decide(
+            session, handler, case, NOW, decision="答复", reply_channel="sms", **DECIDED
+        )
         with pytest.raises(TransitionError):
             resolution.withdraw(session, handler, case, NOW, note="客户撤诉")
         with pytest.raises(Forbidden):

@@ -28,8 +28,8 @@ PHONE = "138 1234 5678"
 # The registered jobs, in the order a round runs them.
 JOBS = (
     "audit-anchor, complaints, attachment-files, rectification-escalation, misconduct-deadlines,"
-    " rectification-files, notify, advice, predictors, counter, quality-rollups,"
-    " survey-invitations, complaint-rollup"
+    " rectification-files, emerging-issues, complaint-rollup, notify, advice, predictors, counter,"
+    " quality-rollups, survey-invitations"
 )
 
 

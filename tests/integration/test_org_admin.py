@@ -418,6 +418,7 @@ def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:
     assert result.exit_code == 0
     assert "12 units, 35 staff, 5 lobbies and 6 complaints" in result.output
     assert "service stars: 2 stars awarded" in result.output
+    assert "holidays: 2027 entered (a plausible demo set)" in result.output
     after_first = counts(db)
     result = cli_env.invoke(cli_app, ["demo", "seed"])
     assert "0 units, 0 staff, 0 lobbies and 0 complaints created" in result.output

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from manyi import audit
 from manyi.audit.tables import AuditEvent
+from manyi.complaints import praise as complaint_praise
+from manyi.complaints.access import system_caller
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org import staff as staff_service
@@ -58,16 +60,33 @@ def stars_bank(db: Database, bank: Bank) -> Bank:
     return bank
 
 
-def nominate(db: Database, bank: Bank, teller: str, **changes: object) -> int:
+def praise(db: Database, staff_id: int, count: int) -> None:
+    """Register `count` praises of the staff member on the test's day (the complaint desk)."""
+    with db.session() as session:
+        for _ in range(count):
+            complaint_praise.register(
+                session,
+                system_caller("test"),
+                staff_id=staff_id,
+                channel="phone",
+                received_on=NOW.date(),
+                text="客户来电表扬",
+                now=NOW,
+            )
+
+
+def nominate(db: Database, bank: Bank, teller: str, **changes: int) -> int:
+    """Nominate the teller after registering `praise` praises for them (default 2)."""
     who, level = actor(db, "head.a")
+    staff_id = bank.staff.get(teller) or bank.staff[teller.replace(".", "_")]
+    praise(db, staff_id, changes.get("praise", 2))
     with db.session() as session:
         row = stars_steps.nominate(
             session,
             who,
             level=level,
             programme_id=bank.unit("programme"),
-            staff_id=bank.staff.get(teller) or bank.staff[teller.replace(".", "_")],
-            praise=int(changes.get("praise", 2)),  # type: ignore[call-overload]
+            staff_id=staff_id,
             note="",
             now=NOW,
         )
@@ -183,7 +202,6 @@ def test_refusals_store_nothing(db: Database, stars_bank: Bank) -> None:
             level=level,
             programme_id=stars_bank.unit("programme"),
             staff_id=stars_bank.staff["teller_a"],
-            praise=0,
             note="",
             now=NOW,
         )

@@ -121,7 +121,17 @@ def test_plan_command(tmp_path: Path) -> None:
     wrapper.add_typer(app, name="staffing")
     result = runner.invoke(
         wrapper,
-        ["staffing", "plan", "--history", str(log), "--date", "2026-12-01", "--json"],
+        [
+            "staffing",
+            "plan",
+            "--history",
+            str(log),
+            "--date",
+            "2026-12-01",
+            "--json",
+            "--calendar",
+            "package",
+        ],
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
@@ -131,7 +141,17 @@ def test_plan_command(tmp_path: Path) -> None:
     assert simulated["mean"] >= 0.8 and simulated["ci95"][0] > 0.7
     assert {i["start"]: i["counters"] for i in body["intervals"]}["10:00"] == 3
     text = runner.invoke(
-        wrapper, ["staffing", "plan", "--history", str(log), "--date", "2026-12-01"]
+        wrapper,
+        [
+            "staffing",
+            "plan",
+            "--history",
+            str(log),
+            "--date",
+            "2026-12-01",
+            "--calendar",
+            "package",
+        ],
     )
     assert "counter-hours" in text.output and "10:00" in text.output
     assert "simulated (20 runs): service level" in text.output

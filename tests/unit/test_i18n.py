@@ -30,7 +30,16 @@ def used_messages() -> set[str]:
 
 ERRORS = {"InvalidInput", "NotFound", "Conflict", "Forbidden", "ManyiError", "TooManyRequests"}
 # Features whose error messages reach users translated (the org feature's are still English).
-TRANSLATED_ERRORS = ("lobby", "forecast", "complaints", "counter", "approvals", "supervision")
+TRANSLATED_ERRORS = (
+    "lobby",
+    "forecast",
+    "complaints",
+    "counter",
+    "approvals",
+    "supervision",
+    "workdays",
+    "insight",
+)
 
 
 def error_messages() -> set[str]:

@@ -3,6 +3,10 @@
 The rules are the pure `deadlines.deadline_status`; this module feeds it a
 complaint row and writes back the fields the deadline scan queries by
 (`due_at`, `next_check_at`, `breached`, `overdue_since`).
+
+Working days are counted on the bank's calendar (`calendars(session)`, from the `workdays`
+feature: the package with the years head office entered taking precedence), passed to every
+function here so the pure rules never read the database.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from manyi.complaints.domain.deadlines import (
@@ -24,6 +28,7 @@ from manyi.complaints.domain.deadlines import (
 from manyi.complaints.domain.model import OPEN_STATES, State
 from manyi.complaints.domain.policies import (
     PRESETS,
+    DayCount,
     DeadlinePolicy,
     policy_from_dict,
     policy_to_dict,
@@ -31,12 +36,19 @@ from manyi.complaints.domain.policies import (
 from manyi.complaints.tables import Complaint, ComplaintPolicy
 from manyi.db import is_read_only
 from manyi.errors import InvalidInput
+from manyi.workdays import calendars as bank_calendars
+from manyi.workdays.domain import Calendars
 
 DEFAULT_POLICY = "cbirc-2020"
 
 
 def zone(tz: str) -> ZoneInfo:
     return zone_for(tz)
+
+
+def calendars(session: Session) -> Calendars:
+    """The working-day calendars as of this unit of work ("cn": the bank's)."""
+    return bank_calendars.calendars(session)
 
 
 def _missing_presets(session: Session) -> list[ComplaintPolicy]:
@@ -97,6 +109,28 @@ def policy_of(row: ComplaintPolicy) -> DeadlinePolicy:
     return policy
 
 
+def recheck_working_days(session: Session, now: dt.datetime) -> None:
+    """The working-day calendar changed (head office entered a year): every open case counted
+    in working days is due for the next deadline scan, which recomputes its stored due time
+    (`refresh`). Pages never wait for that: they compute the status from the calendar."""
+    codes = [
+        row.code
+        for row in session.scalars(select(ComplaintPolicy))
+        if policy_of(row).day_count is DayCount.WORKING
+    ]
+    if not codes:
+        return
+    session.execute(
+        update(Complaint)
+        .where(
+            Complaint.state.in_([s.value for s in OPEN_STATES]),
+            Complaint.policy_code.in_(codes),
+        )
+        .values(next_check_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def clock_events(complaint: Complaint) -> tuple[ClockEvent, ...]:
     """The clock history as far as the current period needs it.
 
@@ -116,34 +150,45 @@ def clock_events(complaint: Complaint) -> tuple[ClockEvent, ...]:
     return tuple(events)
 
 
-def status(complaint: Complaint, policy: DeadlinePolicy, now: dt.datetime) -> DeadlineStatus:
-    return deadline_status(clock_events(complaint), policy, now, complaint.timezone)
+def status(
+    complaint: Complaint, policy: DeadlinePolicy, now: dt.datetime, calendars: Calendars
+) -> DeadlineStatus:
+    return deadline_status(clock_events(complaint), policy, now, complaint.timezone, calendars)
 
 
 def refresh(
-    complaint: Complaint, policy: DeadlinePolicy, now: dt.datetime, *, close_after_days: int
+    complaint: Complaint,
+    policy: DeadlinePolicy,
+    now: dt.datetime,
+    calendars: Calendars,
+    *,
+    close_after_days: int,
 ) -> DeadlineStatus:
     """Recompute the stored deadline fields after any change to the case."""
-    current = status(complaint, policy, now)
+    current = status(complaint, policy, now, calendars)
     complaint.due_at = current.due_at
     if current.state in {DeadlineState.OVERDUE, DeadlineState.DONE_LATE}:
         complaint.breached = True
         if complaint.overdue_since is None:
             complaint.overdue_since = current.due_at
     complaint.next_check_at = next_check(
-        complaint, policy, current, now, close_after_days=close_after_days
+        complaint, policy, current, now, calendars, close_after_days=close_after_days
     )
     return current
 
 
 def risk_starts(
-    complaint: Complaint, policy: DeadlinePolicy, level: int, due_at: dt.datetime
+    complaint: Complaint,
+    policy: DeadlinePolicy,
+    level: int,
+    due_at: dt.datetime,
+    calendars: Calendars,
 ) -> dt.datetime:
     """The first minute at which risk `level` is reached (bisection over the pure status)."""
     low, high = complaint.clock_started_at, due_at
     while high - low > dt.timedelta(minutes=1):
         middle = low + (high - low) / 2
-        if status(complaint, policy, middle).risk_level >= level:
+        if status(complaint, policy, middle, calendars).risk_level >= level:
             high = middle
         else:
             low = middle
@@ -155,6 +200,7 @@ def next_check(
     policy: DeadlinePolicy,
     current: DeadlineStatus,
     now: dt.datetime,
+    calendars: Calendars,
     *,
     close_after_days: int,
 ) -> dt.datetime | None:
@@ -175,5 +221,5 @@ def next_check(
     if level <= len(policy.at_risk):
         if current.risk_level >= level:
             return now
-        return risk_starts(complaint, policy, level, current.due_at)
+        return risk_starts(complaint, policy, level, current.due_at, calendars)
     return current.due_at

@@ -184,6 +184,8 @@ def seed(session: Session, now: dt.datetime) -> int:
                 received + dt.timedelta(days=3),
                 decision="经核查系清算系统故障所致，已为客户办理到账并减免手续费，向客户致歉。",
                 reply_channel="phone",
+                verdict="upheld",
+                root_cause_kind="system",
                 root_cause="清算系统批处理延迟",
                 rectification_ref="ZG-DEMO-01",
             )

@@ -36,6 +36,7 @@ from manyi.complaints.domain.model import (
     escalation_unit,
 )
 from manyi.complaints.domain.policies import DeadlinePolicy
+from manyi.complaints.domain.workcal import Calendars
 from manyi.complaints.extensions import complaint_managers
 from manyi.complaints.notices import staff_with_role, tell
 from manyi.complaints.resolution import close_unanswered
@@ -70,6 +71,12 @@ class Lookups:
     policies: dict[str, tuple[DeadlinePolicy, int]] = field(default_factory=dict)
     heads: dict[int, list[int]] = field(default_factory=dict)
     managers: dict[int, list[int]] = field(default_factory=dict)
+    working_days: Calendars | None = None
+
+    def calendars(self, session: Session) -> Calendars:
+        if self.working_days is None:
+            self.working_days = clock.calendars(session)
+        return self.working_days
 
     def policy(self, session: Session, code: str) -> tuple[DeadlinePolicy, int]:
         if code not in self.policies:
@@ -159,12 +166,20 @@ def check(
             close_unanswered(session, complaint, caller, now)
             report.closed += 1
         else:
-            clock.refresh(complaint, policy, now, close_after_days=close_after_days)
+            clock.refresh(
+                complaint,
+                policy,
+                now,
+                lookups.calendars(session),
+                close_after_days=close_after_days,
+            )
         return
     if state not in OPEN_STATES:
         complaint.next_check_at = None
         return
-    current = clock.refresh(complaint, policy, now, close_after_days=close_after_days)
+    current = clock.refresh(
+        complaint, policy, now, lookups.calendars(session), close_after_days=close_after_days
+    )
     if current.state is DeadlineState.OVERDUE:
         complaint.next_check_at = escalate(
             session, complaint, caller, current, now, report, lookups
@@ -176,7 +191,12 @@ def check(
         complaint.risk_notified = level
         report.warned += 1
         complaint.next_check_at = clock.next_check(
-            complaint, policy, current, now, close_after_days=close_after_days
+            complaint,
+            policy,
+            current,
+            now,
+            lookups.calendars(session),
+            close_after_days=close_after_days,
         )
 
 

@@ -150,7 +150,13 @@ def _grant(session: Session, complaint: Complaint, stage: int, now: dt.datetime)
     complaint.deadline_stage = stage
     complaint.risk_notified = 0
     row = clock.policy_row(session, complaint.policy_code)
-    clock.refresh(complaint, clock.policy_of(row), now, close_after_days=row.close_after_days)
+    clock.refresh(
+        complaint,
+        clock.policy_of(row),
+        now,
+        clock.calendars(session),
+        close_after_days=row.close_after_days,
+    )
 
 
 def _notify_approvers(

@@ -16,6 +16,8 @@ personal data.
   subject and the staff it names. Nothing about the complainant.
 - `reference_of_intake`: the reference of the complaint registered with a channel reference
   (the demo bank's supervision finds the complaints the complaints demo seeded, DEMO-…).
+- `praise_for_staff`: praise (表扬) registered for staff members in a period, for supervision's
+  service stars (the complaint desk registers praise as it registers complaints: `praise`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from manyi.complaints.praise_tables import ComplaintPraise
 from manyi.complaints.tables import Complaint, ComplaintNamedStaff
 from manyi.org.scope import in_scope
 
@@ -122,3 +125,21 @@ def reference_of_intake(session: Session, intake_ref: str) -> str | None:
         .order_by(Complaint.id)
         .limit(1)
     )
+
+
+def praise_for_staff(
+    session: Session, staff_ids: Sequence[int], *, start: dt.date, end: dt.date
+) -> dict[int, int]:
+    """{staff id: praise registered for them, received from `start` to `end` inclusive}.
+
+    Counted by the day the customer praised (`received_on`), wherever the staff member works
+    now: praise follows the person, as complaints naming them do."""
+    if not staff_ids:
+        return {}
+    P = ComplaintPraise
+    statement = (
+        select(P.staff_id, func.count())
+        .where(P.staff_id.in_(list(staff_ids)), P.received_on >= start, P.received_on <= end)
+        .group_by(P.staff_id)
+    )
+    return {int(staff): int(n) for staff, n in session.execute(statement).all()}

@@ -11,6 +11,7 @@ regulatory clock, are in `resolution`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -195,67 +196,9 @@ def add_note(
 
 
 def classify(
-    session: Session,
-    caller: Caller,
-    complaint_id: int,
-    now: dt.datetime,
-    *,
-    channel_code: str,
-    business_code: str,
-    cause_code: str,
-    flags: list[str],
+    session: Session, caller: Caller, complaint_id: int, now: dt.datetime, **form: Any
 ) -> Complaint:
-    """Set or correct the classification (a public-form complaint arrives without one).
+    """Set or correct the classification: `classification.classify` (kept here for callers)."""
+    from manyi.complaints.classification import classify as classify_case
 
-    The flags the system sets itself stay: a repeat complainant, and what the
-    channel implies (media risk, regulator referral).
-    """
-    from manyi.complaints.categories import check_code
-    from manyi.complaints.domain.taxonomy import Axis, Flag, Intake, department_for
-    from manyi.complaints.intake import IMPLIED_FLAGS
-
-    complaint = load(session, caller, complaint_id, Action.CLASSIFY)
-    codes = {
-        "channel_code": check_code(session, Axis.CHANNEL, channel_code, "channel_code"),
-        "business_code": check_code(session, Axis.BUSINESS, business_code, "business_code"),
-        "cause_code": check_code(session, Axis.CAUSE, cause_code, "cause_code"),
-    }
-    chosen: list[str] = []
-    for value in flags:
-        try:
-            flag = Flag(value)
-        except ValueError:
-            raise InvalidInput("unknown flag {value}", "flags", value=value) from None
-        if flag is not Flag.REPEAT and flag.value not in chosen:
-            chosen.append(flag.value)
-    kept = {Flag.REPEAT.value} & set(complaint.flags)
-    implied = IMPLIED_FLAGS.get(Intake(complaint.intake))
-    if implied is not None:
-        kept.add(implied.value)
-    if complaint.source == "cfpb":
-        kept.add(Flag.REGULATOR.value)
-    new_flags = chosen + sorted(kept - set(chosen))
-    before = {
-        "channel_code": complaint.channel_code,
-        "business_code": complaint.business_code,
-        "cause_code": complaint.cause_code,
-        "flags": list(complaint.flags),
-    }
-    after = {**codes, "flags": new_flags}
-    if before == after:
-        return complaint
-    complaint.channel_code = codes["channel_code"]
-    complaint.business_code = codes["business_code"]
-    complaint.cause_code = codes["cause_code"]
-    complaint.department = department_for(complaint.business_code)
-    complaint.flags = new_flags
-    record(
-        session,
-        complaint,
-        caller,
-        Action.CLASSIFY,
-        now,
-        from_state=complaint.state,
-        data={"before": before, "after": after, **{k: v for k, v in codes.items()}},
-    )
-    return complaint
+    return classify_case(session, caller, complaint_id, now, **form)

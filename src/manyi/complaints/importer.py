@@ -30,6 +30,7 @@ from manyi.complaints.domain.deadlines import due_at
 from manyi.complaints.domain.model import Action, CloseReason, State
 from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.domain.taxonomy import Flag, department_for
+from manyi.complaints.domain.workcal import Calendars
 from manyi.complaints.imports.base import ImportedComplaint, LineError
 from manyi.complaints.imports.formats import parse_file
 from manyi.complaints.tables import Complaint, ComplaintEvent
@@ -163,13 +164,14 @@ def _row(
     policy: DeadlinePolicy,
     policy_code: str,
     now: dt.datetime,
+    working_days: Calendars,
 ) -> dict[str, Any]:
     received = _local_start(record.received_on, unit.timezone)
     flags = sorted(
         {f.value for f in record.flags} | ({Flag.REGULATOR.value} if source == "cfpb" else set())
     )
     decided_at = _local_start(record.decided_on, unit.timezone) if record.decided_on else None
-    due = due_at(policy, record.received_on, 0, unit.timezone)
+    due = due_at(policy, record.received_on, 0, unit.timezone, working_days)
     row: dict[str, Any] = {
         "reference": reference_for(source, record.external_id),
         "source": source,
@@ -244,7 +246,8 @@ def _insert(
     """Insert the rows; returns the external ids actually stored (a racing import may win some)."""
     if not records:
         return set()
-    rows = [_row(r, source, unit, policy, policy_code, now) for r in records]
+    working_days = clock.calendars(session)
+    rows = [_row(r, source, unit, policy, policy_code, now, working_days) for r in records]
     conn = session.connection()
     stored = insert_returning(
         conn,

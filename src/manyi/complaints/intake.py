@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi import audit, sealed
-from manyi.complaints import clock
+from manyi.complaints import clock, ports
 from manyi.complaints.access import Caller
 from manyi.complaints.categories import check_code
 from manyi.complaints.domain.model import Action, State
@@ -67,6 +67,7 @@ class ComplaintForm:
     channel_code: str = ""
     business_code: str = ""
     cause_code: str = ""
+    appeal_code: str = ""
     flags: list[str] = field(default_factory=list)
     complainant_name: str = ""
     complainant_phone: str = ""
@@ -140,6 +141,7 @@ def check_form(form: ComplaintForm, now: dt.datetime) -> ComplaintForm:
         channel_code=form.channel_code.strip(),
         business_code=form.business_code.strip(),
         cause_code=form.cause_code.strip(),
+        appeal_code=form.appeal_code.strip(),
         complainant_name=_text(form.complainant_name, "complainant_name", 100),
         complainant_email=_text(form.complainant_email, "complainant_email", 200),
         complainant_address=_text(form.complainant_address, "complainant_address", 300),
@@ -214,6 +216,7 @@ def register(
         Axis.CHANNEL: check_code(session, Axis.CHANNEL, form.channel_code, "channel_code"),
         Axis.BUSINESS: check_code(session, Axis.BUSINESS, form.business_code, "business_code"),
         Axis.CAUSE: check_code(session, Axis.CAUSE, form.cause_code, "cause_code"),
+        Axis.APPEAL: check_code(session, Axis.APPEAL, form.appeal_code, "appeal_code"),
     }
     for staff_id in form.named_staff_ids:
         if session.get(Staff, staff_id) is None:
@@ -238,6 +241,7 @@ def register(
         channel_code=codes[Axis.CHANNEL],
         business_code=codes[Axis.BUSINESS],
         cause_code=codes[Axis.CAUSE],
+        appeal_code=codes[Axis.APPEAL],
         department=department_for(codes[Axis.BUSINESS] or ""),
         flags=flags,
         subject=form.subject,
@@ -296,6 +300,16 @@ def register(
         unit_path=responsible.path,
         now=now,
     )
-    clock.refresh(complaint, clock.policy_of(policy), now, close_after_days=policy.close_after_days)
+    clock.refresh(
+        complaint,
+        clock.policy_of(policy),
+        now,
+        clock.calendars(session),
+        close_after_days=policy.close_after_days,
+    )
     auto_assign(session, complaint, caller, now)
+    # The model's suggested classification (complaint intelligence, through the port), in this
+    # unit of work: the case and its suggestions are saved together. docs/complaints.md
+    # "Suggestions and the model store" says why here and not in a worker.
+    ports.classification().after_registered(session, complaint.id, now)
     return Registered(complaint=complaint, query_code=code)

@@ -24,6 +24,7 @@ from manyi.complaints.access import Caller
 from manyi.complaints.domain.deadlines import DeadlineStatus
 from manyi.complaints.domain.model import OPEN_STATES, State, ancestor_ids
 from manyi.complaints.domain.policies import DeadlinePolicy
+from manyi.complaints.domain.workcal import Calendars
 from manyi.complaints.routing import recused
 from manyi.complaints.tables import (
     Complaint,
@@ -204,6 +205,7 @@ class Policies:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._cache: dict[str, DeadlinePolicy] = {}
+        self._calendars: Calendars | None = None
 
     def of(self, code: str) -> DeadlinePolicy:
         policy = self._cache.get(code)
@@ -212,7 +214,9 @@ class Policies:
         return policy
 
     def status(self, complaint: Complaint, now: dt.datetime) -> DeadlineStatus:
-        return clock.status(complaint, self.of(complaint.policy_code), now)
+        if self._calendars is None:
+            self._calendars = clock.calendars(self.session)
+        return clock.status(complaint, self.of(complaint.policy_code), now, self._calendars)
 
 
 def _rows_statement(

@@ -6,6 +6,11 @@ reopening starts a fresh period) and writes the timeline entry. A decision or a 
 ends the case's open supervisions (督办). `accept_by_complainant` and `close_unanswered` are
 the complainant's acceptance on the status page and the worker's close of a decided case
 nobody answered.
+
+A decision records whether the complaint is upheld (`Verdict`) and the kind of its root cause
+(`RootCause`: person, process, product, system, policy), both required; in the same step it may
+open a rectification task for the root cause or link the case to an existing task, through
+`ports.rectification()` (supervision fills it). A refusal there refuses the whole decision.
 """
 
 from __future__ import annotations
@@ -15,9 +20,17 @@ import datetime as dt
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from manyi.complaints import clock
+from manyi.complaints import clock, ports
 from manyi.complaints.access import Caller
-from manyi.complaints.domain.model import Action, CloseReason, ReplyChannel, State, next_state
+from manyi.complaints.domain.model import (
+    Action,
+    CloseReason,
+    ReplyChannel,
+    RootCause,
+    State,
+    Verdict,
+    next_state,
+)
 from manyi.complaints.handling import load, move_state, optional_text, required_text
 from manyi.complaints.tables import Complaint, ComplaintSupervision
 from manyi.complaints.timeline import record
@@ -26,7 +39,13 @@ from manyi.errors import InvalidInput
 
 def _refresh(session: Session, complaint: Complaint, now: dt.datetime) -> None:
     row = clock.policy_row(session, complaint.policy_code)
-    clock.refresh(complaint, clock.policy_of(row), now, close_after_days=row.close_after_days)
+    clock.refresh(
+        complaint,
+        clock.policy_of(row),
+        now,
+        clock.calendars(session),
+        close_after_days=row.close_after_days,
+    )
 
 
 def resolve_supervisions(session: Session, complaint: Complaint, now: dt.datetime) -> None:
@@ -49,22 +68,64 @@ def decide(
     *,
     decision: str,
     reply_channel: str,
+    verdict: str,
+    root_cause_kind: str,
     root_cause: str = "",
     rectification_ref: str = "",
+    task: str = "",
+    task_id: int | None = None,
 ) -> Complaint:
-    """Record the decision and that the reply went out through `reply_channel`; the clock stops."""
+    """Record the decision, its verdict and root-cause kind, and that the reply went out
+    through `reply_channel`; the clock stops. `task` "open" opens a rectification task for the
+    root cause, "link" links task `task_id`; "" neither."""
     complaint = load(session, caller, complaint_id, Action.DECIDE)
     decision = required_text(decision, "decision")
     try:
         channel = ReplyChannel(reply_channel)
     except ValueError:
         raise InvalidInput("choose how the reply was sent", "reply_channel") from None
+    try:
+        found = Verdict(verdict)
+    except ValueError:
+        raise InvalidInput("say whether the complaint is upheld", "verdict") from None
+    try:
+        kind = RootCause(root_cause_kind)
+    except ValueError:
+        raise InvalidInput("choose the kind of root cause", "root_cause_kind") from None
+    if task not in ("", "open", "link"):
+        raise InvalidInput("choose what to do about a rectification task", "task")
+    if task == "link" and task_id is None:
+        raise InvalidInput("give the number of the task to link", "task_id")
+    cause = optional_text(root_cause, "root_cause")
+    ref = optional_text(rectification_ref, "rectification_ref", 64)
     before = move_state(complaint, Action.DECIDE)
     complaint.decision = decision
     complaint.reply_channel = channel.value
     complaint.decided_at = now
-    complaint.root_cause = optional_text(root_cause, "root_cause")
-    complaint.rectification_ref = optional_text(rectification_ref, "rectification_ref", 64)
+    complaint.verdict = found.value
+    complaint.root_cause_kind = kind.value
+    complaint.root_cause = cause
+    linked = None
+    port = ports.rectification()
+    if task == "open":
+        linked = port.open_for_complaint(
+            session,
+            caller.actor,
+            caller.permissions,
+            ports.RootCauseTask(
+                reference=complaint.reference,
+                issue_code=complaint.issue_code,
+                root_cause_kind=kind.value,
+                root_cause=cause,
+                subject=complaint.subject,
+                unit_id=complaint.responsible_unit_id,
+            ),
+            now,
+        )
+    elif task == "link":
+        assert task_id is not None
+        linked = port.link_task(session, caller.actor, caller.permissions, task_id, now)
+    complaint.rectification_ref = f"#{linked.id}" if linked is not None else ref
     resolve_supervisions(session, complaint, now)
     _refresh(session, complaint, now)
     record(
@@ -75,7 +136,13 @@ def decide(
         now,
         from_state=before,
         note=decision,
-        data={"reply_channel": channel.value, "on_time": not complaint.breached},
+        data={
+            "reply_channel": channel.value,
+            "on_time": not complaint.breached,
+            "verdict": found.value,
+            "root_cause_kind": kind.value,
+            **({"task_id": linked.id, "task": task} if linked is not None else {}),
+        },
         public=True,
     )
     return complaint

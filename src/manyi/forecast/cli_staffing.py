@@ -1,6 +1,9 @@
 """`manyi staffing ...`: how many counters a branch needs for a service level.
 
-Works on the numbers given alone: no database and no configured outlet.
+`erlang` works on the numbers given alone. `plan` reads an event log and groups its days on
+the bank's holiday calendar, read from the configured database (the years head office entered
+over the `chinese_calendar` package); `--calendar package` plans with the package alone and
+needs no database.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import typer
 
 from manyi.errors import InvalidInput
 from manyi.forecast.staffing import StaffingResult, staff_for
+from manyi.workdays.domain import ChinaCalendar, HolidayCalendar
 
 app = typer.Typer(
     help="Staffing: counters needed for a service level (Erlang C, Erlang A).",
@@ -141,6 +145,13 @@ def plan(
         int, typer.Option(min=0, help="Simulate the plan this many times (0: do not simulate).")
     ] = 20,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    calendar: Annotated[
+        str,
+        typer.Option(
+            help="Holidays: bank (the database's calendar, as head office entered it) "
+            "or package (chinese_calendar alone, no database)."
+        ),
+    ] = "bank",
 ) -> None:
     """Counters needed per 30 minutes on a day, forecast from the outlet's history,
     and the service level the plan gives when simulated."""
@@ -170,7 +181,7 @@ def plan(
         _fail("--history", str(exc))
     for error in log.errors:
         typer.echo(f"{history}: {error} (skipped)", err=True)
-    forecast = demand.forecast_day(log.visits, day, zone, peaks)
+    forecast = demand.forecast_day(log.visits, day, zone, peaks, _holidays(calendar))
     try:
         planned = demand.plan_day(forecast, target_wait_s, service_level)
     except InvalidInput as exc:
@@ -243,6 +254,29 @@ def _plan_json(forecast: Any, rows: list[Any], planned: list[Any]) -> dict[str, 
         ],
         "counter_hours": round(demand.counter_hours(planned), 2),
     }
+
+
+def _holidays(choice: str) -> HolidayCalendar:
+    """The calendar the plan groups days on: the bank's, read once from the database, or the
+    package's."""
+    if choice == "package":
+        return ChinaCalendar()
+    if choice != "bank":
+        _fail("--calendar", "choose bank or package")
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from manyi import cli_support
+    from manyi.workdays.calendars import bank_calendar
+
+    try:
+        with cli_support.database().read() as session:
+            return bank_calendar(session)
+    except SQLAlchemyError as exc:
+        _fail(
+            "--calendar",
+            f"the bank's calendar cannot be read from the database ({type(exc).__name__}): "
+            "run `manyi db upgrade`, or plan with --calendar package",
+        )
 
 
 def _fail(option: str, message: str) -> NoReturn:

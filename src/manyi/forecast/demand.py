@@ -5,9 +5,10 @@ Days are grouped by kind, because a branch's Monday, a pension-payment day
 and the last workday of a month look different:
 
 * Chinese public holidays and weekends that are not make-up workdays
-  (调休) come from the `chinese_calendar` library, which is updated every year
-  when the State Council publishes the calendar. For a year it does not know
-  yet, Monday–Friday count as workdays and a warning says so.
+  (调休) come from the calendar passed in: the bank's (`manyi.workdays`: the
+  `chinese_calendar` package, with the years head office entered from the State
+  Council's notice taking precedence), or the package alone by default. For a
+  year neither knows, Monday–Friday count as workdays and a note says so.
 * Peak days are configurable: pension-payment days of the month (default
   the 15th) and the last workdays of a month (default 2).
 * Other workdays are grouped by weekday.
@@ -20,7 +21,7 @@ service times then (falling back to the whole history's mean).
 
 from __future__ import annotations
 
-import calendar
+import calendar as calendar_module
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from manyi.forecast.eventlog import Visit
 from manyi.forecast.staffing import StaffingResult, staff_for
+from manyi.workdays.domain import ChinaCalendar, HolidayCalendar
 
 INTERVAL = dt.timedelta(minutes=30)
 SLOTS_PER_DAY = 48
@@ -48,46 +50,42 @@ class DayKind:
     note: str = ""
 
 
-def _is_workday(day: dt.date) -> tuple[bool, str]:
-    try:
-        import chinese_calendar
-
-        return bool(chinese_calendar.is_workday(day)), ""
-    except (NotImplementedError, ImportError):
-        note = f"no official calendar for {day.year} yet: Monday to Friday taken as workdays"
-        return day.weekday() < 5, note
+PACKAGE_CALENDAR: HolidayCalendar = ChinaCalendar()
 
 
-def _is_holiday(day: dt.date) -> bool:
-    try:
-        import chinese_calendar
+def _is_workday(day: dt.date, calendar: HolidayCalendar) -> tuple[bool, str]:
+    note = ""
+    if not calendar.known(day):
+        note = (
+            f"the holidays of {day.year} are not known yet (not entered by head office, not in"
+            " the package): Monday to Friday taken as workdays"
+        )
+    return calendar.is_workday(day), note
 
-        name = chinese_calendar.get_holiday_detail(day)[1]
-        return name is not None
-    except (NotImplementedError, ImportError):
-        return False
 
-
-def _last_workdays(year: int, month: int, count: int) -> set[dt.date]:
+def _last_workdays(year: int, month: int, count: int, calendar: HolidayCalendar) -> set[dt.date]:
     days: list[dt.date] = []
-    last = calendar.monthrange(year, month)[1]
+    last = calendar_module.monthrange(year, month)[1]
     for number in range(last, 0, -1):
         day = dt.date(year, month, number)
-        if _is_workday(day)[0]:
+        if calendar.is_workday(day):
             days.append(day)
             if len(days) == count:
                 break
     return set(days)
 
 
-def day_kind(day: dt.date, peaks: PeakDays | None = None) -> DayKind:
+def day_kind(
+    day: dt.date, peaks: PeakDays | None = None, calendar: HolidayCalendar = PACKAGE_CALENDAR
+) -> DayKind:
     peaks = peaks or PeakDays()
-    workday, note = _is_workday(day)
+    workday, note = _is_workday(day, calendar)
     if not workday:
-        return DayKind("holiday" if _is_holiday(day) else "weekend", False, note)
+        holiday = calendar.holiday_name(day) is not None
+        return DayKind("holiday" if holiday else "weekend", False, note)
     if day.day in peaks.pension_days:
         return DayKind("pension", True, note)
-    if day in _last_workdays(day.year, day.month, peaks.month_end_workdays):
+    if day in _last_workdays(day.year, day.month, peaks.month_end_workdays, calendar):
         return DayKind("month_end", True, note)
     if day.weekday() >= 5:
         return DayKind("makeup", True, note)  # 调休: a weekend day worked instead
@@ -115,11 +113,16 @@ class DayForecast:
 
 
 def forecast_day(
-    visits: Iterable[Visit], date: dt.date, zone: ZoneInfo, peaks: PeakDays | None = None
+    visits: Iterable[Visit],
+    date: dt.date,
+    zone: ZoneInfo,
+    peaks: PeakDays | None = None,
+    calendar: HolidayCalendar = PACKAGE_CALENDAR,
 ) -> DayForecast:
-    """Arrivals and service time per 30-minute interval of `date` (local time in `zone`)."""
+    """Arrivals and service time per 30-minute interval of `date` (local time in `zone`), the
+    history's days grouped by kind on `calendar` (pass the bank's)."""
     peaks = peaks or PeakDays()
-    kind = day_kind(date, peaks)
+    kind = day_kind(date, peaks, calendar)
     notes = [kind.note] if kind.note else []
     counts: dict[dt.date, list[int]] = defaultdict(lambda: [0] * SLOTS_PER_DAY)
     service: dict[int, list[float]] = defaultdict(list)
@@ -135,7 +138,7 @@ def forecast_day(
             if seconds > 0:
                 service[slot].append(seconds)
                 everyone.append(seconds)
-    kinds = {day: day_kind(day, peaks).kind for day in counts}
+    kinds = {day: day_kind(day, peaks, calendar).kind for day in counts}
     same = [day for day, k in kinds.items() if k == kind.kind]
     if not same and kind.open:
         ordinary = set(WEEKDAYS[:5])

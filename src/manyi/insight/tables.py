@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.db import Base, UTCDateTime, utcnow
@@ -29,6 +42,75 @@ class IssueCategoryRow(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class OpinionRow(Base):
+    """An opinion or suggestion (意见建议) from a customer forum, online media, a letter, ...
+    (domain.opinions): classified like a complaint, outside the regulatory clock."""
+
+    __tablename__ = "insight_opinions"
+    __table_args__ = (
+        CheckConstraint(
+            "source_kind IN ('forum', 'online_media', 'letter', 'phone', 'in_person', 'other')",
+            name="source_kind",
+        ),
+        CheckConstraint("state IN ('new', 'reviewed', 'adopted', 'not_adopted')", name="state"),
+        Index(
+            "ix_insight_opinions_path_received",
+            "unit_path",
+            "received_at",
+            postgresql_ops={"unit_path": "text_pattern_ops"},
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_kind: Mapped[str] = mapped_column(String(16))
+    source_ref: Mapped[str] = mapped_column(String(500), default="")  # a link, a letter's number
+    text: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    unit_path: Mapped[str] = mapped_column(String(400))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    business_code: Mapped[str | None] = mapped_column(String(64))
+    cause_code: Mapped[str | None] = mapped_column(String(64))
+    appeal_code: Mapped[str | None] = mapped_column(String(64))
+    issue_code: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    reply: Mapped[str] = mapped_column(Text, default="")
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class IssueAlert(Base):
+    """An emerging-issue alert (domain.detector): one per category × unit × week (the unique
+    constraint makes the worker's job idempotent, however many workers run it). `case_ids` are
+    the complaints of that week behind it."""
+
+    __tablename__ = "insight_issue_alerts"
+    __table_args__ = (
+        UniqueConstraint("category_code", "unit_id", "week", name="uq_insight_issue_alert"),
+        Index(
+            "ix_insight_issue_alerts_scope",
+            "unit_path",
+            "week",
+            postgresql_ops={"unit_path": "text_pattern_ops"},
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(64))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    unit_path: Mapped[str] = mapped_column(String(400))
+    week: Mapped[dt.date] = mapped_column(Date)  # the Monday
+    count: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Float)
+    p_value: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))  # poisson | negbin
+    case_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class ComplaintRollup(Base):

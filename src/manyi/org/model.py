@@ -149,6 +149,9 @@ class Permission(enum.StrEnum):
     STARS_APPROVE = "supervision.stars.approve"
     # Misconduct cases (confidential): open, investigate, sanction, bulletins, in one's scope.
     MISCONDUCT_MANAGE = "supervision.misconduct"
+    # The holidays and make-up workdays every working-day count uses (issue 19), bank-wide:
+    # read by administrators, changed at head office only (check_bank_wide_settings).
+    WORKDAYS_CONFIGURE = "workdays.configure"
     # Complaint analysis (issue 19): periods, comparisons, roll-ups, the regulator's statistics,
     # in one's own scope.
     INSIGHT_VIEW = "insight.view"
@@ -178,6 +181,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUPERVISION_STANDARDS,
             Permission.STARS_APPROVE,
             Permission.MISCONDUCT_MANAGE,
+            Permission.WORKDAYS_CONFIGURE,
         }
     ),
     Role.BRANCH_HEAD: frozenset(

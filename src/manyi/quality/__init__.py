@@ -19,8 +19,10 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
 
 Other features may use the pure measures (`domain`), `facts` (per-outlet satisfaction and the
 low-satisfaction flag, read by supervision's spot-check sampler) and `teller_facts` (per-teller
-satisfaction counts, read by supervision's service stars); everything else is wired by the
+satisfaction counts, read by supervision's service stars) and `followups` (complaint-handling
+satisfaction, 回访: one complaint's answer for its case page, through the application, and the
+share satisfied for complaint intelligence); everything else is wired by the
 composition roots. docs/quality.md explains the measures and the file and JSON contracts.
 """
 
-PUBLIC = ("domain", "facts", "teller_facts")
+PUBLIC = ("domain", "facts", "teller_facts", "followups")

@@ -21,4 +21,6 @@ through `complaints.ports` (`complaints_adapters`).
 docs/supervision.md explains the rules.
 """
 
-PUBLIC: tuple[str, ...] = ("domain",)
+# `rectification`: complaint intelligence (insight) opens tasks for prominent issues and alerts,
+# and lists the tasks addressing a category (`tasks_mentioning`).
+PUBLIC: tuple[str, ...] = ("domain", "rectification")

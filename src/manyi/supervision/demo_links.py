@@ -24,7 +24,7 @@ from manyi.supervision import misconduct, rectification
 from manyi.supervision.domain import misconduct as rules
 from manyi.supervision.domain.misconduct import DeadlineStatus
 from manyi.supervision.domain.rectification import NewTask, Source
-from manyi.supervision.misconduct import CALENDAR, local_today
+from manyi.supervision.misconduct import local_today, working_days
 from manyi.supervision.misconduct_tables import MisconductCase
 
 COMPLAINT = "DEMO-3"  # the complaints demo's channel reference of the letter
@@ -34,14 +34,15 @@ def _staff(session: Session, username: str) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.username == username))
 
 
-def days_back_to(status: DeadlineStatus, severity: str, now: dt.datetime) -> int:
+def days_back_to(session: Session, status: DeadlineStatus, severity: str, now: dt.datetime) -> int:
     """How many days ago a case of this severity must have been opened to be `status` now."""
     today = local_today(now)
+    calendar = working_days(session)
     for days in range(1, 60):
         due = rules.investigation_due(
-            today - dt.timedelta(days=days), rules.severity_of(severity), CALENDAR
+            today - dt.timedelta(days=days), rules.severity_of(severity), calendar
         )
-        if rules.deadline_status("investigating", due, today, CALENDAR) is status:
+        if rules.deadline_status("investigating", due, today, calendar) is status:
             return days
     raise AssertionError(f"no day makes a {severity} case {status}")  # pragma: no cover
 
@@ -77,7 +78,7 @@ def seed(session: Session, now: dt.datetime) -> int:
         ),
         now=now - 2 * day,
     )
-    back = days_back_to(DeadlineStatus.AT_RISK, "general", now)
+    back = days_back_to(session, DeadlineStatus.AT_RISK, "general", now)
     at_risk = misconduct.open_case(
         session,
         bj,
@@ -94,7 +95,7 @@ def seed(session: Session, now: dt.datetime) -> int:
     misconduct.start_investigation(
         session, bj, at_risk, notes="调阅双录资料，约谈客户子女", now=now - (back - 1) * day
     )
-    back = days_back_to(DeadlineStatus.OVERDUE, "malignant", now)
+    back = days_back_to(session, DeadlineStatus.OVERDUE, "malignant", now)
     misconduct.open_case(
         session,
         bj,

@@ -30,12 +30,13 @@ from manyi.supervision.domain import star_definitions as definitions
 from manyi.supervision.domain import stars as rules
 from manyi.supervision.stars_tables import StarProgramme
 
-# (teller, nominated by, praise, approved by the branch, approved by head office)
-NOMINATIONS: tuple[tuple[str, str, int, str | None, str | None], ...] = (
-    ("zgc.teller1", "zgc.head", 5, "bj.head", "ho.service"),
-    ("ljz.teller1", "ljz.head", 4, "sh.head", "ho.service"),
-    ("zgc.teller2", "zgc.head", 3, None, None),
-    ("ljz.teller2", "ljz.head", 3, None, None),
+# (teller, nominated by, approved by the branch, approved by head office). Their praise is
+# what the complaints demo registered for them (`complaints.demo_praise`), seeded first.
+NOMINATIONS: tuple[tuple[str, str, str | None, str | None], ...] = (
+    ("zgc.teller1", "zgc.head", "bj.head", "ho.service"),
+    ("ljz.teller1", "ljz.head", "sh.head", "ho.service"),
+    ("zgc.teller2", "zgc.head", None, None),
+    ("ljz.teller2", "ljz.head", None, None),
 )
 
 
@@ -96,7 +97,7 @@ def seed(session: Session, now: dt.datetime) -> int:
         return 0
     row = stars.save_programme(session, head_office[0], data, now, level=head_office[1])
     awarded = 0
-    for teller, nominator, praise, branch, ho in NOMINATIONS:
+    for teller, nominator, branch, ho in NOMINATIONS:
         staff = session.scalar(select(Staff).where(Staff.username == teller))
         by = _actor(session, nominator)
         if staff is None or by is None:
@@ -108,7 +109,6 @@ def seed(session: Session, now: dt.datetime) -> int:
                 level=by[1],
                 programme_id=row.id,
                 staff_id=staff.id,
-                praise=praise,
                 note="服务热情，业务熟练，客户多次表扬",
                 now=now - dt.timedelta(days=3),
             )

@@ -74,14 +74,11 @@ class TellerBadges:
             return None
         programme = stars.programme_of(row)
         facts = stars_facts.teller_facts_for(session, programme, staff)
-        nominated = session.execute(
-            select(StarNomination.state, StarNomination.praise).where(
+        state = session.scalar(
+            select(StarNomination.state).where(
                 StarNomination.programme_id == row.id, StarNomination.staff_id == teller_id
             )
-        ).one_or_none()
-        state = None
-        if nominated is not None:  # the praise the outlet counted when it nominated
-            state, facts = nominated[0], rules.with_praise(facts, nominated[1])
+        )
         assessment = rules.assess(programme, facts)
         zh, en = rules.reason_texts(assessment.reasons)
         lines = tuple(

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import audit, notify
-from manyi.complaints.domain.workcal import calendar_for
 from manyi.errors import InvalidInput, NotFound
 from manyi.org.model import Role, path_in_scope
 from manyi.org.tables import Staff, StaffRole, Unit
@@ -27,8 +26,16 @@ from manyi.supervision import misconduct_sources
 from manyi.supervision.domain import misconduct as rules
 from manyi.supervision.domain.misconduct import CaseState, Step
 from manyi.supervision.misconduct_tables import MisconductCase, MisconductParty, MisconductSanction
+from manyi.workdays.calendars import bank_calendar
+from manyi.workdays.domain import WorkCalendar
 
-CALENDAR = calendar_for("cn")
+
+def working_days(session: Session) -> WorkCalendar:
+    """The bank's calendar (holidays head office entered over the package's): investigation
+    deadlines count working days."""
+    return bank_calendar(session)
+
+
 TEXT_MAX = 2000
 ENTITY = "misconduct_case"
 
@@ -51,11 +58,12 @@ def deadline_look_at(
     case: MisconductCase,
     today: dt.date,
     timezone: str,
+    calendar: WorkCalendar,
     sent: Iterable[rules.DeadlineNotice | str] = (),
 ) -> dt.datetime | None:
     """When the worker's deadline watch looks at the case next: local midnight of the day
     `domain.next_deadline_look` names, in the unit's time zone; None when nothing is left."""
-    day = rules.next_deadline_look(case.state, case.investigation_due_on, today, CALENDAR, sent)
+    day = rules.next_deadline_look(case.state, case.investigation_due_on, today, calendar, sent)
     if day is None:
         return None
     return dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(timezone)).astimezone(
@@ -129,7 +137,7 @@ def open_case(session: Session, actor: audit.Actor, new: NewCase, *, now: dt.dat
         unit_path=staff.unit.path,
         happened_on=new.happened_on,
         summary=summary,
-        investigation_due_on=rules.investigation_due(today, severity, CALENDAR),
+        investigation_due_on=rules.investigation_due(today, severity, working_days(session)),
         notes="",
         findings="",
         decision_note="",
@@ -137,7 +145,9 @@ def open_case(session: Session, actor: audit.Actor, new: NewCase, *, now: dt.dat
         opened_at=now,
         opened_by_id=actor.id,
     )
-    case.deadline_check_at = deadline_look_at(case, today, staff.unit.timezone)
+    case.deadline_check_at = deadline_look_at(
+        case, today, staff.unit.timezone, working_days(session)
+    )
     session.add(case)
     session.flush()
     record_step(

@@ -34,10 +34,10 @@ from manyi.supervision.domain import misconduct as rules
 from manyi.supervision.domain.misconduct import DeadlineNotice
 from manyi.supervision.due_rows import due_ids
 from manyi.supervision.misconduct import (
-    CALENDAR,
     deadline_look_at,
     local_today,
     record_step,
+    working_days,
 )
 from manyi.supervision.misconduct_tables import MisconductCase, MisconductDeadlineNotice
 
@@ -98,7 +98,8 @@ def check(session: Session, case: MisconductCase, now: dt.datetime, report: Dead
             select(MisconductDeadlineNotice.step).where(MisconductDeadlineNotice.case_id == case.id)
         )
     )
-    step = rules.deadline_notice(case.state, case.investigation_due_on, today, CALENDAR)
+    calendar = working_days(session)
+    step = rules.deadline_notice(case.state, case.investigation_due_on, today, calendar)
     # A case first seen overdue (a worker back from a pause) gets the overdue notice only.
     if step is not None and step.value not in sent and _record(session, case, step, now):
         told = _tell(session, case, step, now)
@@ -116,7 +117,7 @@ def check(session: Session, case: MisconductCase, now: dt.datetime, report: Dead
             report.warned += 1
         else:
             report.overdue += 1
-    case.deadline_check_at = deadline_look_at(case, today, unit.timezone, sent)
+    case.deadline_check_at = deadline_look_at(case, today, unit.timezone, calendar, sent)
 
 
 def _record(session: Session, case: MisconductCase, step: DeadlineNotice, now: dt.datetime) -> bool:

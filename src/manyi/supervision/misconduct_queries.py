@@ -22,7 +22,7 @@ from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit
 from manyi.supervision.domain import misconduct as rules
 from manyi.supervision.domain.misconduct import CaseState, DeadlineStatus, Step
-from manyi.supervision.misconduct import CALENDAR, case_in_scope, local_today
+from manyi.supervision.misconduct import case_in_scope, local_today, working_days
 from manyi.supervision.misconduct_tables import (
     MisconductBulletin,
     MisconductCase,
@@ -70,6 +70,7 @@ def cases(
     if severity:
         query = query.where(M.severity == rules.severity_of(severity).code)
     today = local_today(now)
+    calendar = working_days(session)
     return [
         CaseRow(
             id=case.id,
@@ -79,7 +80,7 @@ def cases(
             unit_name=unit,
             happened_on=case.happened_on,
             due_on=case.investigation_due_on,
-            deadline=rules.deadline_status(case.state, case.investigation_due_on, today, CALENDAR),
+            deadline=rules.deadline_status(case.state, case.investigation_due_on, today, calendar),
             summary=case.summary,
         )
         for case, name, unit in session.execute(query.order_by(M.id.desc()).limit(LIST_LIMIT))
@@ -125,7 +126,7 @@ def case_view(session: Session, scope_path: str, case_id: int, now: dt.datetime)
         opened_by=opener.display_name if opener else "",
         investigator=investigator.display_name if investigator else "",
         deadline=rules.deadline_status(
-            case.state, case.investigation_due_on, local_today(now), CALENDAR
+            case.state, case.investigation_due_on, local_today(now), working_days(session)
         ),
         next_step=rules.next_step(case.state),
         sanctions=[s for c in codes if (s := rules.sanction_of(c)) is not None],

@@ -17,7 +17,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from manyi import audit
-from manyi.complaints.domain.workcal import calendar_for
 from manyi.errors import InvalidInput, NotFound
 from manyi.org.model import UnitLevel, path_in_scope
 from manyi.org.scope import in_scope
@@ -26,9 +25,9 @@ from manyi.supervision import inspections
 from manyi.supervision.domain import plans as rules
 from manyi.supervision.inspection_tables import InspectionVisit
 from manyi.supervision.plan_tables import InspectionPlan
+from manyi.workdays.calendars import bank_calendar
 
 MAX_NAME = 120
-CALENDAR = "cn"
 
 
 def plan_ref(plan_id: int) -> str:
@@ -86,7 +85,7 @@ def create_scheduled_plan(
     unit = unit_in_scope(session, actor, unit_id)
     outlets = outlets_under(session, unit)
     planned = rules.spread(
-        calendar_for(CALENDAR), parsed, [o.id for o in outlets], visits, local_today(unit, now)
+        bank_calendar(session), parsed, [o.id for o in outlets], visits, local_today(unit, now)
     )
     plan = InspectionPlan(
         kind="scheduled",

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import audit
-from manyi.complaints.domain.workcal import calendar_for
 from manyi.errors import Forbidden, InvalidInput, NotFound
 from manyi.org.model import Permission, path_in_scope
 from manyi.org.tables import Staff, Unit
@@ -50,6 +49,7 @@ from manyi.supervision.rectification_rechecks import (
     pending_rechecks,
     request_recheck,
     tasks_for_source,
+    tasks_mentioning,
     tasks_naming,
 )
 from manyi.supervision.rectification_tables import (
@@ -57,6 +57,7 @@ from manyi.supervision.rectification_tables import (
     RectificationSubmission,
     RectificationTask,
 )
+from manyi.workdays.calendars import bank_calendar
 
 __all__ = [
     "ENTITY",
@@ -76,12 +77,12 @@ __all__ = [
     "start",
     "submit",
     "tasks_for_source",
+    "tasks_mentioning",
     "tasks_naming",
     "today_at",
     "verify",
 ]
 
-CALENDAR = "cn"
 NOTE_MAX = 4000
 
 
@@ -118,7 +119,7 @@ def open_task(session: Session, actor: audit.Actor, new: NewTask, *, now: dt.dat
         owner_id = heads[0] if heads else None
     due_on = due_date(
         today_at(unit, now),
-        calendar_for(CALENDAR),
+        bank_calendar(session),
         due_on=new.due_on,
         due_days=new.due_days,
         working_days=new.working_days,

@@ -31,6 +31,8 @@ from manyi.supervision.rectification_tables import (
     RectificationSubmission,
     RectificationTask,
 )
+from manyi.workdays.calendars import bank_calendar
+from manyi.workdays.domain import guessed_years
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class Detail:
     submissions: list[Submission]
     timeline: list[Step]
     recheck: Recheck | None
+    # Years the due date's working days were counted into that the bank's calendar still
+    # guesses (Monday to Friday): the page warns while the task is not closed.
+    guessed_years: tuple[int, ...] = ()
 
 
 def detail(session: Session, actor: audit.Actor, task_id: int, now: dt.datetime) -> Detail:
@@ -72,18 +77,23 @@ def detail(session: Session, actor: audit.Actor, task_id: int, now: dt.datetime)
     recheck = Recheck(task.recheck) if task.recheck else None
     mine = sides(session, actor, task)
     names = _names(session, [task.owner_id, task.issued_by_id], actor.unit_path)
+    today = today_at(unit, now)
+    guessed: tuple[int, ...] = ()
+    if task.working_days and state is not TaskState.CLOSED and task.due_on >= today:
+        guessed = guessed_years(bank_calendar(session), today, task.due_on)
     return Detail(
         task=task,
         state=state,
         unit=unit,
         owner_name=names.get(task.owner_id or 0, ""),
         issuer_name=names.get(task.issued_by_id or 0, ""),
-        overdue=is_overdue(state, task.due_on, today_at(unit, now)),
+        overdue=is_overdue(state, task.due_on, today),
         sides=mine,
         actions=actions_for(state, mine, recheck),
         submissions=_submissions(session, task, actor.unit_path),
         timeline=timeline(session, task.id, actor.unit_path),
         recheck=recheck,
+        guessed_years=guessed,
     )
 
 

@@ -38,6 +38,8 @@ class TaskSummary:
     source: Source
     source_ref: str
     recheck: Recheck | None
+    unit_path: str = ""
+    closed_at: dt.datetime | None = None
 
 
 def request_recheck(
@@ -134,6 +136,15 @@ def tasks_naming(
     )
 
 
+def tasks_mentioning(
+    session: Session, token: str, *, now: dt.datetime | None = None
+) -> list[TaskSummary]:
+    """Tasks from any source whose reference contains `token` (e.g. "issue:fees", the
+    prominent-issue category a task addresses); the caller narrows to whole tokens and to
+    what its viewer may see."""
+    return _summaries(session, now, [RectificationTask.source_ref.contains(token, autoescape=True)])
+
+
 def _summaries(session: Session, now: dt.datetime | None, where: list[object]) -> list[TaskSummary]:
     rows = session.execute(
         select(RectificationTask, Unit)
@@ -157,6 +168,8 @@ def _summaries(session: Session, now: dt.datetime | None, where: list[object]) -
                 source=Source(task.source),
                 source_ref=task.source_ref,
                 recheck=Recheck(task.recheck) if task.recheck else None,
+                unit_path=task.unit_path,
+                closed_at=task.closed_at,
             )
         )
     return found

@@ -151,18 +151,10 @@ def candidates(session: Session, row: StarProgramme, outlet: Unit) -> list[Candi
             )
         )
     }
-    # A nominated teller's praise is the count the outlet entered.
+    # Praise is the count registered for the teller in the period (complaints.facts), for
+    # nominated tellers too: the nomination keeps the count it was scored with.
     assessed = [
-        (
-            staff_id,
-            rules.assess(
-                programme,
-                rules.with_praise(facts, nominated[staff_id].praise)
-                if staff_id in nominated
-                else facts,
-            ),
-        )
-        for staff_id, facts in found.facts.items()
+        (staff_id, rules.assess(programme, facts)) for staff_id, facts in found.facts.items()
     ]
     return [
         Candidate(

@@ -1,11 +1,12 @@
 """The facts a star programme scores, read for the tellers of one outlet in the programme's
 period: tickets served (the lobby's tables), the rating pad and survey CSAT per teller
-(`quality.teller_facts`), complaints naming the teller (`complaints.facts`), the outlet's
-submitted inspection visits (`inspection_tables.InspectionVisit`) and the sanctions that take a
-teller off the star list (`misconduct_queries.sanctions_removing_star`).
+(`quality.teller_facts`), complaints naming the teller and praise registered for them by the
+complaint desk (`complaints.facts`), the outlet's submitted inspection visits
+(`inspection_tables.InspectionVisit`) and the sanctions that take a teller off the star list
+(`misconduct_queries.sanctions_removing_star`).
 
-Praise is not measured by manyi (complaints have no compliment kind): the outlet enters it when
-it nominates, so candidates show 0 until then.
+Praise is counted by the day the customer praised, within the programme's period (its first
+and last day, dates: no time zone to apply).
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
         session, scope_path=outlet.path, tz=tz, start=programme.starts_on, end=programme.ends_on
     )
     complaints = complaint_facts.naming_staff(session, list(people), since=since, until=until)
+    praise = complaint_facts.praise_for_staff(
+        session, list(people), start=programme.starts_on, end=programme.ends_on
+    )
     inspection = inspection_score(session, outlet.id, since, until)
     result: dict[int, Facts] = {}
     for staff_id, (_username, _name, roles) in people.items():
@@ -74,6 +78,7 @@ def gather(session: Session, programme: Programme, outlet: Unit) -> OutletFacts:
             survey_n=sat.survey_n,
             survey_top2=sat.survey_top2,
             complaints=complaints.get(staff_id, 0),
+            praise=praise.get(staff_id, 0),
             inspection=inspection,
             severe_misconduct=barred(session, staff_id, programme),
             roles=roles,

@@ -33,7 +33,6 @@ from manyi.supervision.stars_tables import StarNomination
 NOTE_MAX = 500
 # The teller's inbox message (an English message id, its parameters in the message's data).
 AWARDED_SUBJECT = "You are a service star of {code}: {level}"
-PRAISE_MAX = 999
 S = rules.NominationState
 
 
@@ -54,7 +53,6 @@ def nominate(
     level: str,
     programme_id: int,
     staff_id: int,
-    praise: int,
     note: str,
     now: dt.datetime,
 ) -> StarNomination:
@@ -78,10 +76,6 @@ def nominate(
             start=str(programme.starts_on),
             end=str(programme.valid_until),
         )
-    if not 0 <= praise <= PRAISE_MAX:
-        raise InvalidInput(
-            "praise must be a whole number from 0 to {max}", "praise", max=PRAISE_MAX
-        )
     note = note.strip()
     if len(note) > NOTE_MAX:
         raise InvalidInput("the note is longer than {max} characters", "note", max=NOTE_MAX)
@@ -99,7 +93,10 @@ def nominate(
             state=Term(f"star:{taken}"),
         )
     facts = stars_facts.teller_facts_for(session, programme, staff)
-    assessment = rules.assess(programme, rules.with_praise(facts, praise))
+    # Praise is what the complaint desk registered for the teller in the period; the
+    # nomination keeps the count it was scored with (`praise`), as it keeps the explanation.
+    assessment = rules.assess(programme, facts)
+    praise = facts.praise
     if not assessment.eligible:
         raise InvalidInput(
             "{name} is not eligible: {reasons}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +18,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import Receive, Scope, Send
 
 from manyi import __version__
+from manyi.complaints import ports as complaint_ports
 from manyi.config import Settings
 from manyi.counter.adapters import registry as counter_runtime
-from manyi.db import UNAVAILABLE_ERRORS, Database, DataError, database_away
+from manyi.db import UNAVAILABLE_ERRORS, Database, DataError, Session, database_away
 from manyi.errors import ManyiError
 from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
 from manyi.web.headers import SecurityHeaders
@@ -146,23 +148,55 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     return app
 
 
+class _FollowUps:
+    """Complaints' `FollowUpPort` answered by quality's surveys (the two are independent)."""
+
+    def follow_up(
+        self, session: Session, complaint_id: int, now: dt.datetime
+    ) -> complaint_ports.FollowUp | None:
+        from manyi.quality import followups
+
+        found = followups.complaint_follow_up(session, complaint_id, now)
+        if found is None:
+            return None
+        return complaint_ports.FollowUp(
+            found.state,
+            found.invited_at,
+            found.expires_at,
+            found.answered_at,
+            found.csat,
+            found.resolved,
+            found.comment,
+        )
+
+
 def plug_features(settings: Settings | None = None) -> None:
     """Wire features into each other's ports and hooks: the lobby knows neither forecasting
     (its wait predictor and advice, `lobby.ports`), nor quality (its surveys), nor supervision
     (the teller's badge), nor the counter (its dashboard card); complaints do not know
-    supervision (a complaint's rectification tasks, `complaints.ports`)."""
+    supervision (a complaint's rectification tasks, `complaints.ports`) nor quality (the 回访
+    survey's answer on the case page)."""
+    from manyi.complaints import clock as complaints_clock
     from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
+    from manyi.insight import complaints_adapters as insight_complaints
     from manyi.lobby.web import cards
     from manyi.quality import lobby_adapters as quality_adapters
     from manyi.quality.counter_adapters import BundleSurveys
     from manyi.supervision import complaints_adapters as supervision_complaints
     from manyi.supervision import lobby_adapters as supervision_adapters
+    from manyi.workdays import calendars as workdays_calendars
 
     lobby_adapters.register()
     supervision_adapters.register()  # the teller's badge and star progress
     supervision_complaints.register()  # a complaint's rectification tasks, on its case page
+    # A newly entered year moves open working-day deadlines: the deadline scan recomputes them.
+    workdays_calendars.on_change(complaints_clock.recheck_working_days)
+    complaint_ports.register_follow_up(_FollowUps())  # a closed complaint's 回访 (quality)
+    # Suggested classification of new complaints (the classifier); a production process loads
+    # its libraries in the background at start, not in its first complainant's request.
+    insight_complaints.register(warm=settings is not None and settings.is_production)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
     counter_ports.register_survey_links(
@@ -198,6 +232,9 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.counter.web.prefill_phone import router as counter_public
     from manyi.counter.web.routes import router as counter_views
     from manyi.insight.web.analysis_page import router as insight_analysis
+    from manyi.insight.web.classifier import router as insight_classifier
+    from manyi.insight.web.opinions import router as insight_opinions
+    from manyi.insight.web.routes import router as insight_views
     from manyi.lobby.web.api import device_router as lobby_device_api
     from manyi.lobby.web.api import router as lobby_api
     from manyi.lobby.web.config_api import router as lobby_config_api
@@ -213,6 +250,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.quality.web.survey_page import router as quality_survey
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
+    from manyi.workdays.web.pages import router as workdays_views
 
     app.include_router(lobby_device_api)  # first: the busiest routes match soonest
     app.include_router(shell_router)
@@ -236,6 +274,10 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(quality_survey_admin)
     app.include_router(quality_flags)
     app.include_router(supervision_views)
+    app.include_router(workdays_views)
+    app.include_router(insight_opinions)
+    app.include_router(insight_classifier)
+    app.include_router(insight_views)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -33,6 +33,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "counter" / "templates",
     PACKAGE_DIR / "quality" / "templates",
     PACKAGE_DIR / "supervision" / "templates",
+    PACKAGE_DIR / "workdays" / "templates",
     PACKAGE_DIR / "insight" / "templates",
 ]
 
@@ -78,6 +79,34 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/complaints/settings",
         Permission.COMPLAINTS_EXPERTS,
         "⚒",
+    ),
+    NavItem(
+        "holidays",
+        "Holidays and make-up workdays",
+        "/admin/holidays",
+        Permission.WORKDAYS_CONFIGURE,
+        "☼",
+    ),
+    NavItem("praise", "Praise", "/complaints/praise", Permission.COMPLAINTS_VIEW, "❀"),
+    NavItem(
+        "opinions",
+        "Opinions and suggestions",
+        "/insight/opinions",
+        Permission.COMPLAINTS_VIEW,
+        "✎",
+    ),
+    NavItem(
+        "classifier",
+        "Complaint classifier",
+        "/insight/classifier",
+        Permission.COMPLAINTS_CONFIGURE,
+        "✦",
+    ),
+    NavItem(
+        "prominent_issues", "Prominent issues", "/insight/issues", Permission.COMPLAINTS_VIEW, "◭"
+    ),
+    NavItem(
+        "emerging_issues", "Emerging issues", "/insight/alerts", Permission.COMPLAINTS_VIEW, "⚠"
     ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
     NavItem(
@@ -139,7 +168,13 @@ PURPOSES: dict[str, str] = {
     "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
     "complaint_analysis": "Complaints by period, unit and category; year on year; regulator report",
     "consultations": "Cases on which a handler asked for your expert opinion",
+    "praise": "Customers' praise of staff: register it; it counts toward service stars",
+    "opinions": "Opinions and suggestions from forums, online media and letters, outside the clock",
+    "prominent_issues": "Prominent-issue categories against their targets, and their tasks",
+    "emerging_issues": "Weeks when a category's complaints stand out at a branch",
     "complaint_settings": "Deadline policies, working-day calendar, routing and experts",
+    "holidays": "Holidays and make-up workdays every working-day count uses, by year",
+    "classifier": "Suggested classification: model versions, their evaluation, auto-apply",
     "counter": "Open a customer's pre-fill by code, confirm, authorise, PIN, sign, e-voucher",
     "authorisations": "Bundles waiting for your authorisation",
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",

@@ -9,7 +9,13 @@ in the local time of the responsible unit's time zone.
 
 * CALENDAR days: last day = local date of receipt + limit days.
 * WORKING days: last day = the limit-th working day after the local date of
-  receipt, on the policy's calendar (`workcal`).
+  receipt, on the policy's calendar (`workcal`). The calendars are an argument
+  (`calendars`): services pass the bank's (`manyi.workdays.calendars`: the
+  `chinese_calendar` package with the years head office entered taking
+  precedence); the default is the package alone. Where the counted days run
+  into a year neither knows, Monday to Friday is assumed and the status names
+  the year (`guessed_years`), so the case page can warn that the due date may
+  still move.
 
 A complaint received 2026-03-10 14:00 Asia/Shanghai under "cbirc-2020" (15
 calendar days) therefore has 2026-03-25 as its last day and is due at
@@ -53,7 +59,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from manyi.complaints.domain.policies import DayCount, DeadlinePolicy, ExtensionRule
-from manyi.complaints.domain.workcal import add_workdays, calendar_for, count_workdays
+from manyi.complaints.domain.workcal import (
+    PACKAGE_CALENDARS,
+    Calendars,
+    add_workdays,
+    count_workdays,
+    guessed_years,
+)
 
 __all__ = [
     "ClockEvent",
@@ -83,25 +95,34 @@ def zone_for(tz: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {tz!r}") from None
 
 
-def last_day(policy: DeadlinePolicy, start_on: dt.date, stage: int) -> dt.date:
+def last_day(
+    policy: DeadlinePolicy,
+    start_on: dt.date,
+    stage: int,
+    calendars: Calendars = PACKAGE_CALENDARS,
+) -> dt.date:
     """The last local day of stage `stage` for a period counted from `start_on` (not counted)."""
     if not 0 <= stage < policy.stages:
         raise ValueError(f"policy {policy.code} has stages 0 to {policy.stages - 1}, not {stage}")
     days = policy.limits[stage]
     if policy.day_count is DayCount.CALENDAR:
         return start_on + dt.timedelta(days=days)
-    return add_workdays(calendar_for(policy.calendar), start_on, days)
+    return add_workdays(calendars.named(policy.calendar), start_on, days)
 
 
 def due_at(
-    policy: DeadlinePolicy, received_local_date: dt.date, stage: int, tz: str
+    policy: DeadlinePolicy,
+    received_local_date: dt.date,
+    stage: int,
+    tz: str,
+    calendars: Calendars = PACKAGE_CALENDARS,
 ) -> dt.datetime:
     """The instant (UTC) stage `stage` runs out: 24:00 local of its last day.
 
     `received_local_date` is the local date the period counts from: the day
     of receipt, or of the reopening.
     """
-    end = last_day(policy, received_local_date, stage)
+    end = last_day(policy, received_local_date, stage, calendars)
     return _local_midnight(end + dt.timedelta(days=1), tz)
 
 
@@ -167,7 +188,13 @@ class DeadlineStatus:
     overdue_since: dt.datetime | None  # UTC, the first time the case went overdue
     can_extend: bool
     next_extension: ExtensionRule | None
-    calendar_known: bool  # False when a WORKING period runs into years the calendar lacks
+    # The years a WORKING period's counted days run into that the calendar only guesses
+    # (Monday to Friday); empty when every counted day rests on real holiday data.
+    guessed_years: tuple[int, ...] = ()
+
+    @property
+    def calendar_known(self) -> bool:
+        return not self.guessed_years
 
     @property
     def is_open(self) -> bool:
@@ -181,6 +208,7 @@ class _Clock:
     policy: DeadlinePolicy
     tz: str
     start_on: dt.date
+    calendars: Calendars
     stage: int = 0
     closed_by: ClockKind | None = None
     closed_at: dt.datetime | None = None
@@ -189,7 +217,7 @@ class _Clock:
 
     @property
     def due(self) -> dt.datetime:
-        return due_at(self.policy, self.start_on, self.stage, self.tz)
+        return due_at(self.policy, self.start_on, self.stage, self.tz, self.calendars)
 
     def note_time(self, at: dt.datetime) -> None:
         """Remember a breach if the clock is still running at or after the due instant."""
@@ -225,11 +253,13 @@ def _local_date(at: dt.datetime, tz: str) -> dt.date:
     return at.astimezone(zone_for(tz)).date()
 
 
-def _replay(events: Sequence[ClockEvent], policy: DeadlinePolicy, tz: str) -> _Clock:
+def _replay(
+    events: Sequence[ClockEvent], policy: DeadlinePolicy, tz: str, calendars: Calendars
+) -> _Clock:
     first = events[0]
     if first.kind is not ClockKind.RECEIVED:
         raise ValueError(f"history must start with {ClockKind.RECEIVED}, not {first.kind}")
-    clock = _Clock(policy=policy, tz=tz, start_on=_local_date(first.at, tz))
+    clock = _Clock(policy=policy, tz=tz, start_on=_local_date(first.at, tz), calendars=calendars)
     for event in events[1:]:
         clock.apply(event, event.at.astimezone(UTC))
     return clock
@@ -253,11 +283,16 @@ def _events_until(events: Sequence[ClockEvent], now: dt.datetime) -> list[ClockE
 
 
 def deadline_status(
-    events: Sequence[ClockEvent], policy: DeadlinePolicy, now: dt.datetime, tz: str
+    events: Sequence[ClockEvent],
+    policy: DeadlinePolicy,
+    now: dt.datetime,
+    tz: str,
+    calendars: Calendars = PACKAGE_CALENDARS,
 ) -> DeadlineStatus:
     """The deadline status of a case at `now`, rebuilt from its history.
 
-    `tz` is the IANA time zone of the responsible unit. Raises ValueError for
+    `tz` is the IANA time zone of the responsible unit; `calendars` the working-day calendars
+    the policy may name (services pass the bank's). Raises ValueError for
     a history that is out of order, does not start with RECEIVED, extends past
     the last stage, or acts on a closed case.
     """
@@ -265,19 +300,19 @@ def deadline_status(
         raise ValueError(f"now must be timezone-aware, got {now}")
     zone_for(tz)
     now = now.astimezone(UTC)
-    clock = _replay(_events_until(events, now), policy, tz)
+    clock = _replay(_events_until(events, now), policy, tz, calendars)
     if clock.closed_by is None:
         clock.note_time(now)
     measured_at = clock.closed_at or now
     due = clock.due
-    used = _used(policy, clock.start_on, clock.stage, measured_at, tz)
+    used = _used(policy, clock.start_on, clock.stage, measured_at, tz, calendars)
     state, risk = _state_and_risk(clock, policy, used, measured_at >= due)
     can_extend = clock.closed_by is None and clock.stage + 1 < policy.stages
     return DeadlineStatus(
         state=state,
         stage=clock.stage,
         started_on=clock.start_on,
-        last_day=last_day(policy, clock.start_on, clock.stage),
+        last_day=last_day(policy, clock.start_on, clock.stage, calendars),
         due_at=due,
         used=used,
         risk_level=risk,
@@ -286,7 +321,7 @@ def deadline_status(
         overdue_since=clock.overdue_since,
         can_extend=can_extend,
         next_extension=policy.extensions[clock.stage] if can_extend else None,
-        calendar_known=_calendar_known(policy, clock.start_on, clock.stage),
+        guessed_years=_guessed_years(policy, clock.start_on, clock.stage, calendars),
     )
 
 
@@ -303,7 +338,14 @@ def _state_and_risk(
     return (DeadlineState.AT_RISK if risk else DeadlineState.ON_TIME), risk
 
 
-def _used(policy: DeadlinePolicy, start_on: dt.date, stage: int, at: dt.datetime, tz: str) -> float:
+def _used(
+    policy: DeadlinePolicy,
+    start_on: dt.date,
+    stage: int,
+    at: dt.datetime,
+    tz: str,
+    calendars: Calendars,
+) -> float:
     """Fraction of stage `stage` used at `at`, counted in the policy's day units."""
     today = _local_date(at, tz)
     if today <= start_on:
@@ -314,21 +356,18 @@ def _used(policy: DeadlinePolicy, start_on: dt.date, stage: int, at: dt.datetime
     if policy.day_count is DayCount.CALENDAR:
         elapsed = (today - start_on).days - 1 + fraction
     else:
-        calendar = calendar_for(policy.calendar)
+        calendar = calendars.named(policy.calendar)
         elapsed = count_workdays(calendar, start_on, today)
         elapsed += fraction if calendar.is_workday(today) else 0.0
     return elapsed / policy.limits[stage]
 
 
-def _calendar_known(policy: DeadlinePolicy, start_on: dt.date, stage: int) -> bool:
-    """Whether every day counted towards the due date rests on real holiday data."""
+def _guessed_years(
+    policy: DeadlinePolicy, start_on: dt.date, stage: int, calendars: Calendars
+) -> tuple[int, ...]:
+    """The years among the counted days (after `start_on` up to the last day) that the calendar
+    only guesses; none for a period in calendar days, where holidays do not matter."""
     if policy.day_count is DayCount.CALENDAR:
-        return True
-    calendar = calendar_for(policy.calendar)
-    end = last_day(policy, start_on, stage)
-    day = start_on + dt.timedelta(days=1)
-    while day <= end:
-        if not calendar.known(day):
-            return False
-        day += dt.timedelta(days=1)
-    return True
+        return ()
+    end = last_day(policy, start_on, stage, calendars)
+    return guessed_years(calendars.named(policy.calendar), start_on + dt.timedelta(days=1), end)

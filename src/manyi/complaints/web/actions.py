@@ -85,22 +85,39 @@ def start(
     )
 
 
+def _task_number(text: str) -> int | None:
+    """The number typed for "link to task #N" ("12" or "#12"); None when empty."""
+    text = text.strip().lstrip("#").strip()
+    if not text:
+        return None
+    value = ascii_int(text)
+    if value is None or value < 1:
+        raise InvalidInput("give the number of the task to link", "task_id")
+    return value
+
+
 @router.post("/{complaint_id}/decide")
 def decide(
     request: Request,
     complaint_id: int,
     decision: Annotated[str, Form()] = "",
     reply_channel: Annotated[str, Form()] = "",
+    verdict: Annotated[str, Form()] = "",
+    root_cause_kind: Annotated[str, Form()] = "",
     root_cause: Annotated[str, Form()] = "",
-    rectification_ref: Annotated[str, Form()] = "",
+    task: Annotated[str, Form()] = "",
+    task_id: Annotated[str, Form()] = "",
     principal: Principal = require(Permission.COMPLAINTS_VIEW),
     session: Session = DbSession,
 ) -> Response:
     values = {
         "decision": decision,
         "reply_channel": reply_channel,
+        "verdict": verdict,
+        "root_cause_kind": root_cause_kind,
         "root_cause": root_cause,
-        "rectification_ref": rectification_ref,
+        "task": task,
+        "task_id": task_id,
     }
     return act(
         request,
@@ -116,8 +133,11 @@ def decide(
             now,
             decision=decision,
             reply_channel=reply_channel,
+            verdict=verdict,
+            root_cause_kind=root_cause_kind,
             root_cause=root_cause,
-            rectification_ref=rectification_ref,
+            task=task,
+            task_id=_task_number(task_id) if task == "link" else None,
         ),
     )
 

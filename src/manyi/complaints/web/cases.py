@@ -16,7 +16,6 @@ from fastapi.responses import Response
 from manyi.complaints import (
     access,
     attachments,
-    categories,
     experts,
     extensions,
     handling,
@@ -25,14 +24,20 @@ from manyi.complaints import (
     timeline,
 )
 from manyi.complaints.access import Caller
-from manyi.complaints.domain.model import Action, State, allowed_actions, may
+from manyi.complaints.domain.model import (
+    Action,
+    RootCause,
+    State,
+    Verdict,
+    allowed_actions,
+    may,
+)
 from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.domain.taxonomy import Axis, Flag
 from manyi.complaints.tables import Complaint, ComplaintEvent
 from manyi.complaints.web.common import (
     ACTION_ROUTES,
     caller_of,
-    category_label,
     category_options,
     close_reason_labels,
     done_labels,
@@ -42,7 +47,9 @@ from manyi.complaints.web.common import (
     reply_channel_labels,
     span,
 )
+from manyi.complaints.web.suggestions import case_classification, outcome_labels, target_labels
 from manyi.db import Session, utcnow
+from manyi.org.model import Permission
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 
@@ -122,10 +129,40 @@ def _event_detail(
         return str(data.get("filename", ""))
     if action == "decide":
         channel = str(data.get("reply_channel", ""))
-        return _("reply by {channel}").format(channel=reply_channel_labels(_).get(channel, channel))
+        parts = [
+            _("reply by {channel}").format(channel=reply_channel_labels(_).get(channel, channel))
+        ]
+        choices = decision_choices(None, lang, _)
+        if data.get("verdict"):
+            parts.append(choices["verdict_names"].get(data["verdict"], ""))
+        if data.get("root_cause_kind"):
+            parts.append(choices["root_cause_names"].get(data["root_cause_kind"], ""))
+        if data.get("task_id"):
+            parts.append(_("Task #{id}").format(id=data["task_id"]))
+        return " · ".join(p for p in parts if p)
     if action == "close":
         reason = str(data.get("reason", ""))
         return close_reason_labels(_).get(reason, reason)
+    if action == "classify":
+        return _classify_detail(data, _)
+    return ""
+
+
+def _classify_detail(data: dict[str, Any], _: Translate) -> str:
+    """Who or what classified: the model (with its confidence), or a suggestion accepted."""
+    labels = target_labels(_)
+    machine = data.get("machine")
+    if isinstance(machine, dict):
+        parts = [
+            f"{labels.get(t, t)} {round(float(v[1]) * 100)}%"
+            for t, v in machine.items()
+            if isinstance(v, list) and len(v) == 3
+        ]
+        return _("by the classifier") + (" · " + "、".join(parts) if parts else "")
+    accepted = data.get("accepted")
+    if isinstance(accepted, dict) and accepted:
+        names = "、".join(labels.get(str(t), str(t)) for t in accepted)
+        return _("suggestion accepted: {targets}").format(targets=names)
     return ""
 
 
@@ -176,7 +213,6 @@ def case_context(
     people = queries.staff_names(session, people_ids)
     units = queries.unit_names(session, unit_ids, lang)
     offered = offered_actions(session, caller, complaint, status.can_extend)
-    names = categories.names(session, lang)
     stage = complaint.deadline_stage + 1
     return {
         "complaint": complaint,
@@ -184,11 +220,9 @@ def case_context(
         "policy": policy,
         "period_days": policy.limits[min(complaint.deadline_stage, len(policy.limits) - 1)],
         "person": access.complainant(caller, complaint),
-        "classification": [
-            (_("Channel"), category_label(names, "channel", complaint.channel_code)),
-            (_("Business type"), category_label(names, "business", complaint.business_code)),
-            (_("Cause"), category_label(names, "cause", complaint.cause_code)),
-        ],
+        # The values (machine-made ones marked), the model's suggestions, the issue choices.
+        **case_classification(session, complaint, lang, _),
+        "outcome_labels": outcome_labels(_),
         "events": [(e, _event_detail(e, people, units, lang, _)) for e in reversed(events)],
         "extensions": extension_rows,
         "consultations": consultations,
@@ -197,10 +231,13 @@ def case_context(
         "rectification_tasks": ports.rectification().tasks_for_complaint(
             session, complaint.reference, now
         ),
+        # The customer's answer to the 回访 survey sent on closure (quality, through the port).
+        "follow_up": ports.follow_up().follow_up(session, complaint.id, now),
         "attachments": attachments.listing(session, complaint.id),
         "people": people,
         "units": units,
         "offered": offered,
+        "may_classify": Action.CLASSIFY in offered,
         "routes": ACTION_ROUTES,
         "next_action": offered[0]
         if offered and offered[0] in (_NEXT.get(State(complaint.state)), Action.APPROVE_EXTENSION)
@@ -227,6 +264,25 @@ def case_context(
         "now": now,
         "open_form": "",
         "values": {},
+        **decision_choices(caller, lang, _),
+    }
+
+
+def decision_choices(caller: Caller | None, lang: str, _: Any) -> dict[str, Any]:
+    """The decide form's verdicts and root-cause kinds, and whether it offers a task."""
+    verdicts = {
+        Verdict.UPHELD.value: _("Upheld"),
+        Verdict.PARTLY.value: _("Partly upheld"),
+        Verdict.NOT_UPHELD.value: _("Not upheld"),
+    }
+    causes = {r.value: (r.name_en if lang == "en" else r.name_zh) for r in RootCause}
+    return {
+        "verdicts": list(verdicts.items()),
+        "verdict_names": verdicts,
+        "root_causes": list(causes.items()),
+        "root_cause_names": causes,
+        "may_open_task": caller is not None and caller.can(Permission.SUPERVISION_ISSUE),
+        "may_link_tasks": caller is not None and caller.can(Permission.SUPERVISION_VIEW),
     }
 
 

@@ -237,7 +237,7 @@ def complaint_done(
     else:  # the answer given to a robot: the same words, from the default policy
         policy = clock.policy_of(clock.policy_row(session))
         today = utcnow().astimezone(request.app.state.settings.zone).date()
-        last_day = deadlines.last_day(policy, today, 0)
+        last_day = deadlines.last_day(policy, today, 0, clock.calendars(session))
     code = str(done["code"])
     response = render(
         request,

@@ -13,7 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from manyi.complaints import access, attachments, experts, extensions, handling
+from manyi.complaints import (
+    access,
+    attachments,
+    classification,
+    experts,
+    extensions,
+    handling,
+)
 from manyi.complaints.access import Caller
 from manyi.complaints.domain.model import Action
 from manyi.complaints.web.actions import act
@@ -147,6 +154,9 @@ def classify(
     channel_code: Annotated[str, Form()] = "",
     business_code: Annotated[str, Form()] = "",
     cause_code: Annotated[str, Form()] = "",
+    appeal_code: Annotated[str | None, Form()] = None,
+    issue_code: Annotated[str | None, Form()] = None,
+    product: Annotated[str | None, Form()] = None,
     flags: Annotated[list[str] | None, Form()] = None,
     principal: Principal = require(Permission.COMPLAINTS_VIEW),
     session: Session = DbSession,
@@ -162,9 +172,12 @@ def classify(
             "channel_code": channel_code,
             "business_code": business_code,
             "cause_code": cause_code,
+            "appeal_code": appeal_code or "",
+            "issue_code": issue_code or "",
+            "product": product or "",
             "flags": chosen,
         },
-        lambda caller, now: handling.classify(
+        lambda caller, now: classification.classify(
             session,
             caller,
             complaint_id,
@@ -172,7 +185,32 @@ def classify(
             channel_code=channel_code,
             business_code=business_code,
             cause_code=cause_code,
+            appeal_code=appeal_code,
+            issue_code=issue_code,
+            product=product,
             flags=chosen,
+        ),
+    )
+
+
+@router.post("/{complaint_id}/suggestions/accept")
+def accept_suggestions(
+    request: Request,
+    complaint_id: int,
+    target: Annotated[str, Form()] = "",  # empty: every open suggestion (全部采纳)
+    principal: Principal = require(Permission.COMPLAINTS_VIEW),
+    session: Session = DbSession,
+) -> Response:
+    """One click: the model's suggested value on one target, or on all, becomes the case's."""
+    return act(
+        request,
+        session,
+        principal,
+        complaint_id,
+        "classify",
+        {},
+        lambda caller, now: classification.accept(
+            session, caller, complaint_id, now, [target] if target else None
         ),
     )
 

@@ -48,6 +48,7 @@ _FILTER_KEYS = (
     "channel",
     "business",
     "cause",
+    "appeal",
     "unit_id",
     "overdue",
     "received_from",
@@ -349,6 +350,7 @@ def bulk_reassign(
 def build_router() -> APIRouter:
     from manyi.complaints.web.actions import router as actions_router
     from manyi.complaints.web.cases import router as cases_router
+    from manyi.complaints.web.praise import router as praise_router
     from manyi.complaints.web.register import router as register_router
     from manyi.complaints.web.settings import router as settings_router
     from manyi.complaints.web.side_actions import router as side_actions_router
@@ -358,6 +360,7 @@ def build_router() -> APIRouter:
     router.include_router(admin_router)
     router.include_router(settings_router)
     router.include_router(register_router)
+    router.include_router(praise_router)
     router.include_router(workbench)
     router.include_router(cases_router)  # late: /complaints/{complaint_id} matches any segment
     router.include_router(actions_router)

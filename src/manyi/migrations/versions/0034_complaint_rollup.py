@@ -3,7 +3,7 @@ dimension key, the months' validity, and an index on complaints' last update tha
 cases changed since a month was counted (insight/rollup.py).
 
 Revision ID: 0034
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-05 04:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import manyi.db
 
 revision: str = "0034"
-down_revision: str | None = "0031"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -26,8 +26,8 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from manyi.complaints.domain.workcal import WorkCalendar, add_workdays
 from manyi.errors import Conflict, InvalidInput
+from manyi.workdays.domain.calendar import WorkCalendar, add_workdays
 
 # --- severity -------------------------------------------------------------------------------
 

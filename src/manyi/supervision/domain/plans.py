@@ -19,8 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from manyi.complaints.domain.workcal import WorkCalendar
 from manyi.errors import InvalidInput
+from manyi.workdays.domain.calendar import WorkCalendar
 
 MAX_VISITS_PER_OUTLET = 6
 MAX_VISITS_PER_PLAN = 2000

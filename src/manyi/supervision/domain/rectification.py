@@ -32,8 +32,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from manyi.complaints.domain.workcal import WorkCalendar, add_workdays
 from manyi.errors import Conflict, Forbidden, InvalidInput, Term
+from manyi.workdays.domain.calendar import WorkCalendar, add_workdays
 
 WARN_DAYS = 2  # calendar days before the due day when the owner is reminded
 STEP_DAYS = 3  # calendar days between one escalation level and the next
@@ -51,6 +51,11 @@ class Source(enum.StrEnum):
     COMPLAINT = "complaint"  # a complaint's root cause or a cluster (complaint reference(s))
     SURVEY_THEME = "survey_theme"  # a satisfaction comment theme (the theme)
     MISCONDUCT = "misconduct"  # a misconduct case ("misconduct:<case id>")
+    # A prominent-issue category ("issue:<code>") or an emerging-issue alert ("alert:<id>
+    # issue:<code>"), from complaint intelligence (insight). Any task whose reference carries
+    # the token "issue:<code>" addresses that category (a complaint's task may carry it too).
+    ISSUE = "issue"
+    ALERT = "alert"
     MANUAL = "manual"
 
 

@@ -12,7 +12,8 @@ into a score from 0 to 100:
 - `complaints`: 100 × (1 − complaints / target), never below 0 (target: the number at which
   the score reaches 0);
 - `inspection`: the mean inspection score (0–100) of the teller's outlet in the period;
-- `praise`: 100 × praise / target, at most 100 (praise entered by the outlet at nomination);
+- `praise`: 100 × praise / target, at most 100 (the praise the complaint
+  desk registered for the teller in the period, `complaints.facts.praise_for_staff`);
 - `volume`: 100 × tickets served / target, at most 100.
 
 Missing data is not a zero: a criterion for which the teller has no data in the period (no
@@ -33,7 +34,6 @@ ineligible teller is still listed with the reasons.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Mapping, Sequence
@@ -165,11 +165,6 @@ class Facts:
     praise: int = 0
     severe_misconduct: int = 0
     roles: tuple[str, ...] = ("teller",)
-
-
-def with_praise(facts: Facts, praise: int) -> Facts:
-    """The facts with the praise the outlet counted (manyi does not measure praise)."""
-    return dataclasses.replace(facts, praise=praise)
 
 
 @dataclass(frozen=True)

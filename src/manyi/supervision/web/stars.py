@@ -157,26 +157,19 @@ def nominate(
     request: Request,
     programme_id: int,
     staff_id: str = Form(""),
-    praise: str = Form("0"),
     note: str = Form(""),
     principal: Principal = require(Permission.STARS_NOMINATE),
     session: Session = DbSession,
 ) -> Response:
     staff = ascii_int(staff_id, 1)
-    count = ascii_int(praise.strip() or "0", 0, stars_steps.PRAISE_MAX)
     if staff is None:
         raise InvalidInput("choose the teller to nominate", "staff_id")
-    if count is None:
-        raise InvalidInput(
-            "praise must be a whole number from 0 to {max}", "praise", max=stars_steps.PRAISE_MAX
-        )
     row = stars_steps.nominate(
         session,
         principal.actor,
         level=principal.unit_level,
         programme_id=programme_id,
         staff_id=staff,
-        praise=count,
         note=note,
         now=utcnow(),
     )
