@@ -47,6 +47,9 @@ browser:
 run: install
 	$(BIN)/manyi db upgrade
 	$(BIN)/manyi demo seed
+	@# The demo's classifier learns from its two years of complaints in the background (a minute
+	@# or two); new complaints get suggestions once it is done (var/classifier-train.log).
+	@mkdir -p var && ($(BIN)/manyi complaints classifier train --if-missing > var/classifier-train.log 2>&1 &)
 	@# The worker delivers notifications (pages to second-line staff) beside the web server.
 	$(BIN)/manyi worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/manyi serve
 

@@ -230,6 +230,11 @@ def test_cli_trains_and_prints_json(
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout) == {"cases": 27, "suggestions": 27}  # business only
     assert json.loads(runner.invoke(cli_app, suggest).stdout) == {"cases": 0, "suggestions": 0}
+    # --if-missing (make run's background training) leaves a target that has a model alone.
+    again = ["complaints", "classifier", "train", "--target", "business", "--if-missing", "--json"]
+    skipped = runner.invoke(cli_app, again)
+    assert skipped.exit_code == 0, skipped.output
+    assert json.loads(skipped.stdout) == []
     bad = runner.invoke(cli_app, ["complaints", "classifier", "train", "--target", "colour"])
     assert bad.exit_code == 2 and "--target must be all or one of" in bad.output
     get_settings.cache_clear()

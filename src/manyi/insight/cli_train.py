@@ -35,6 +35,10 @@ def train_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON: one object per target.")
     ] = False,
+    if_missing: Annotated[
+        bool,
+        typer.Option("--if-missing", help="Train only the targets that have no active model."),
+    ] = False,
 ) -> None:
     """Train the classifier from the bank's confirmed cases (set or confirmed by staff, never
     a model's unconfirmed output): a new version per target, evaluated by k-fold."""
@@ -46,6 +50,9 @@ def train_command(
         raise cli_support.fail(f"--min-per-class must be at least 2, not {min_per_class}", 2)
     targets = TARGETS if target == "all" else (target,)
     database = cli_support.database()
+    if if_missing:
+        with database.read() as session:
+            targets = tuple(t for t in targets if model_store.active_row(session, t) is None)
     results: list[training.Trained] = []
     for name in targets:
         try:
@@ -75,7 +82,7 @@ def train_command(
                 f"{r.target}: version {r.version}, {r.training_size} cases, "
                 f"{r.classes} classes; {figures}"
             )
-    if all(r.refused for r in results):
+    if results and all(r.refused for r in results):
         raise typer.Exit(1)
 
 
