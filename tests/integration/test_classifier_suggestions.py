@@ -143,6 +143,24 @@ def test_staff_registration_gets_suggestions_decided_where_staff_chose(
     assert complaint.business_code is None  # a suggestion only, nothing applied
 
 
+def test_an_opinion_is_classified_like_a_complaint_but_nothing_is_applied(
+    db: Database, cb: ComplaintBank, trained: list[training.Trained]
+) -> None:
+    from manyi.insight import opinions
+    from manyi.insight.tables import OpinionRow
+
+    subject, description = NEW_TEXT["cards"]
+    row = OpinionRow(text=f"{subject}，{description}")  # not stored: suggestions read the text
+    with db.session() as session:
+        found = opinions.suggestions(session, row)
+    assert found["business_code"][0] == "cards" and 0 < found["business_code"][1] <= 1
+    assert found["issue_code"][0] == "self_service"
+    assert set(found) == {"business_code", "cause_code", "appeal_code", "issue_code"}
+    row.business_code = "cards"  # a field already classified gets no suggestion
+    with db.session() as session:
+        assert "business_code" not in opinions.suggestions(session, row)
+
+
 def test_public_form_gets_suggestions(
     db: Database, cb: ComplaintBank, trained: list[training.Trained], tmp_path: Path
 ) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from manyi.complaints import ports
 from manyi.complaints.tables import Complaint
-from manyi.insight import issues, suggestions
+from manyi.insight import issues, model_store, opinions, suggestions
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,34 @@ def warm_up() -> None:
         log.exception("classifier warm-up failed")
 
 
+# An opinion's fields and the classifier's targets (the product is not asked of an opinion).
+_OPINION_FIELDS = {
+    "business": "business_code",
+    "cause": "cause_code",
+    "appeal": "appeal_code",
+    "issue": "issue_code",
+}
+
+
+class OpinionSuggestions:
+    """Opinions and suggestions are classified like complaints: the active models' best guess for
+    each field, shown on the opinion's page, never applied or stored."""
+
+    def suggest(self, session: Session, text: str) -> dict[str, tuple[str, float]]:
+        found: dict[str, tuple[str, float]] = {}
+        for target, loaded in model_store.load_all(session).items():
+            field = _OPINION_FIELDS.get(target)
+            if field is None or not isinstance(loaded, model_store.Loaded):
+                continue
+            best = loaded.model.predict([text])[0]
+            found[field] = (best.label, best.confidence)
+        return found
+
+
 def register(*, warm: bool = False) -> None:
-    """Plug the classifier into complaints; `warm` loads its libraries in the background (a
-    production web process, which should not make its first complainant wait)."""
+    """Plug the classifier into complaints (and opinions); `warm` loads its libraries in the
+    background (a production web process, which should not make its first complainant wait)."""
     ports.register_classification(Classification())
+    opinions.register_suggester(OpinionSuggestions())
     if warm:
         threading.Thread(target=warm_up, name="classifier-warm-up", daemon=True).start()
