@@ -121,6 +121,9 @@ def _one_event_loop() -> Iterator[None]:
             yield
         finally:
             web_helpers.session_portal = None
+            # What a test left running (a response nobody read to its end) is cancelled at the
+            # end of the session rather than waited for.
+            portal.call(portal.stop, True)
 
 
 @pytest.fixture(autouse=True, scope="session")
