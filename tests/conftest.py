@@ -178,35 +178,11 @@ def pg_migrated() -> str:
     return url
 
 
-# The sequences that `TRUNCATE ... RESTART IDENTITY` would restart: those owned by a column of
-# one of the tables (serial and identity columns), each back to its start value.
-_RESTART_OWNED_SEQUENCES = """
-SELECT setval(s.seqrelid, s.seqstart, false)
-FROM pg_sequence s
-JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
-JOIN pg_class t ON t.oid = d.refobjid
-JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE d.deptype IN ('a', 'i') AND n.nspname = current_schema() AND t.relname = ANY(:tables)
-"""
-
-
 def _empty_postgres(url: str) -> None:
-    """Every table emptied and its ids restarting at 1, as `TRUNCATE ... RESTART IDENTITY`
-    leaves them, and the audit chain's head at its start.
-
-    DELETE rather than TRUNCATE: a test leaves a few rows in a few of the tables, and TRUNCATE's
-    fixed cost per table (new files for each table and index, made durable at commit) made it
-    the slowest part of most PostgreSQL tests. Children go before their parents; the audit
-    trail's append-only trigger is off for this transaction only (as `tamper_audit` does).
-    """
     db = Database(url)
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
-        conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
-        for table in tables:
-            conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only"))
-        conn.execute(text(_RESTART_OWNED_SEQUENCES), {"tables": tables})
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(
             text("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
         )
