@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from anyio.from_thread import start_blocking_portal
 from argon2 import PasswordHasher
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, make_url, text
@@ -106,6 +107,23 @@ def _fast_password_hashing() -> Iterator[None]:
     passwords.DUMMY_HASH = passwords._hasher.hash("manyi-no-such-user-0")
     yield
     passwords._hasher = original
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_event_loop() -> Iterator[None]:
+    # The test clients' requests run on one event loop thread for the session
+    # (tests/web_helpers.py: `session_portal`), not on a new thread and loop per request.
+    from tests import web_helpers
+
+    with start_blocking_portal() as portal:
+        web_helpers.session_portal = portal
+        try:
+            yield
+        finally:
+            web_helpers.session_portal = None
+            # What a test left running (a response nobody read to its end) is cancelled at the
+            # end of the session rather than waited for.
+            portal.call(portal.stop, True)
 
 
 @pytest.fixture(autouse=True, scope="session")

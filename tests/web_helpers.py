@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from anyio.from_thread import BlockingPortal
 from fastapi.testclient import TestClient
 
 from manyi.config import load_settings
@@ -13,6 +14,12 @@ from manyi.web.app import create_app
 from tests.conftest import PASSWORD, SYSTEM
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+# The event loop that every client of `make_client` sends its requests through, started for the
+# session by tests/conftest.py (`_one_event_loop`). A TestClient left to itself starts a thread
+# and an event loop for each request and stops them after it: thousands of times in the route
+# walks. One loop for the session is also what a server has.
+session_portal: BlockingPortal | None = None
 
 
 def make_client(
@@ -25,7 +32,10 @@ def make_client(
         ),
         database,
     )
-    return TestClient(app, follow_redirects=False, client=(address, 50000))
+    client = TestClient(app, follow_redirects=False, client=(address, 50000))
+    # Used while the client is not entered (`with client:` starts a loop of its own, as before).
+    client.portal = session_portal
+    return client
 
 
 def csrf_of(client: TestClient, path: str = "/signin") -> str:

@@ -13,6 +13,7 @@ from manyi.db import Database
 from tests.conftest import PASSWORD, Bank
 from tests.counter_helpers import Sim, make_sim, setup_counter
 from tests.web_helpers import make_client, sign_in
+from tests.world_files import WorldFiles
 
 
 @pytest.fixture
@@ -37,3 +38,9 @@ def teller(db: Database, tmp_path: Path) -> TestClient:
     client = make_client(db, var_dir=tmp_path)
     sign_in(client, "teller.a", PASSWORD)
     return client
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> WorldFiles:
+    """The module's worlds on SQLite, each built once (tests/world_files.py)."""
+    return WorldFiles(tmp_path_factory.mktemp("worlds"))

@@ -21,10 +21,19 @@ from manyi.supervision import inspections, rectification
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
 from tests import rect_helpers
-from tests.conftest import FIXED_NOW, PERSONAS, SYSTEM, Bank, add_staff, scope_units
-from tests.counter_helpers import Sim, customer, open_bundle, submit
+from tests.conftest import (
+    FIXED_NOW,
+    PERSONAS,
+    SYSTEM,
+    Bank,
+    add_staff,
+    build_bank,
+    scope_units,
+)
+from tests.counter_helpers import Sim, customer, make_sim, open_bundle, setup_counter, submit
 from tests.lobby_helpers import configure, operator
 from tests.web_helpers import csrf_of, device_client, make_client, signed_in_client
+from tests.world_files import WorldFiles
 
 ANONYMOUS = "anonymous"
 ALL_PERSONAS = [*PERSONAS, ANONYMOUS]
@@ -172,9 +181,21 @@ def counter_world(db: Database, bank: Bank, sim: Sim) -> dict[str, dict[str, Any
     return ids
 
 
-def concrete_paths(db: Database, bank: Bank) -> list[tuple[str, str]]:
+def routes_world(db: Database) -> tuple[Bank, dict[str, dict[str, Any]]]:
+    """The test bank and `fixture_ids` on it (the route walk's world)."""
+    bank = build_bank(db)
+    return bank, fixture_ids(db, bank)
+
+
+def counter_bank_world(db: Database) -> tuple[Bank, dict[str, dict[str, Any]]]:
+    """The test bank with its counter set up (the `sim` fixture) and `counter_world` on it."""
+    bank = build_bank(db)
+    setup_counter(db, bank)
+    return bank, counter_world(db, bank, make_sim())
+
+
+def concrete_paths(db: Database, ids: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
     """(method, path) for every route, with ids of outlet A's and outlet B's objects."""
-    ids = fixture_ids(db, bank)
     app = make_client(db).app
     paths = []
     for route in api_routes(app.routes):  # type: ignore[attr-defined]
@@ -226,15 +247,16 @@ def by_engine(personas: Iterable[str]) -> list[Any]:
     ("database_url", "persona"), by_engine(ALL_PERSONAS), indirect=["database_url"]
 )
 def test_every_route_for_persona(
-    db: Database, bank: Bank, persona: str, frozen_clock: dt.datetime
+    db: Database, worlds: WorldFiles, persona: str, frozen_clock: dt.datetime
 ) -> None:
+    _, ids = worlds.world(db, "routes", routes_world)
     client = client_for(db, persona)
     token = (
         csrf_of(client, "/signin") if persona == ANONYMOUS else csrf_of(client, "/account/password")
     )
     outside = set() if persona == ANONYMOUS else scope_units(db, persona)[1]
     problems = []
-    paths = concrete_paths(db, bank)
+    paths = concrete_paths(db, ids)
     assert len(paths) > 40  # the walk really found the routes
     for method, path in paths:
         if path in ("/signout", "/signin") and method == "POST":
@@ -630,10 +652,10 @@ def test_the_matrix_names_every_mutating_route(db: Database, bank: Bank) -> None
     ("database_url", "persona"), by_engine(MATRIX_PERSONAS), indirect=["database_url"]
 )
 def test_who_may_change_what(
-    db: Database, bank: Bank, sim: Sim, persona: str, frozen_clock: dt.datetime
+    db: Database, worlds: WorldFiles, persona: str, frozen_clock: dt.datetime
 ) -> None:
     expected = expected_matrix()
-    ids = counter_world(db, bank, sim)
+    bank, ids = worlds.world(db, "counter", counter_bank_world)
     if persona in DEVICES:
         counter = None if persona == "kiosk" else 1
         client = device_client(db, bank.unit("OUT-A"), persona, counter)

@@ -56,11 +56,11 @@ from manyi.web.app import api_routes
 from manyi.web.i18n import DEFAULT_LANGUAGE, translator
 from manyi.web.security import DEVICE_COOKIE, access_of
 from tests.conftest import PERSONAS, SYSTEM, Bank
-from tests.counter_helpers import Sim
 from tests.form_values import EVERY_FIELD, Good, form_of, plausible
-from tests.integration.test_access import ANONYMOUS, client_for, counter_world
+from tests.integration.test_access import ANONYMOUS, client_for, counter_bank_world
 from tests.integration.test_access import _walk as walk
 from tests.web_helpers import CSRF_RE, csrf_of
+from tests.world_files import WorldFiles
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 EXAMPLES = int(os.environ.get("MANYI_FUZZ_EXAMPLES", "6"))
@@ -198,9 +198,15 @@ class WriteMark:
 
 
 @pytest.fixture
-def world(db: Database, bank: Bank, sim: Sim) -> dict[str, dict[str, Any]]:
-    """test_access.py's objects on both sides, with the counter set up (the `sim` fixture)."""
-    return counter_world(db, bank, sim)
+def bank_and_world(db: Database, worlds: WorldFiles) -> tuple[Bank, dict[str, dict[str, Any]]]:
+    """The test bank and test_access.py's objects on both sides, with the counter set up (the
+    `sim` fixture); built once per module on SQLite (tests/world_files.py)."""
+    return worlds.world(db, "counter", counter_bank_world)
+
+
+@pytest.fixture
+def world(bank_and_world: tuple[Bank, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    return bank_and_world[1]
 
 
 def _catalogue_fields(db: Database) -> list[str]:
@@ -331,8 +337,9 @@ PG_FUZZ_PERSONAS = ("admin",)
     indirect=["database_url"],
 )
 def test_forms_take_any_value(
-    db: Database, bank: Bank, world: dict[str, dict[str, Any]], persona: str
+    db: Database, bank_and_world: tuple[Bank, dict[str, dict[str, Any]]], persona: str
 ) -> None:
+    bank, world = bank_and_world
     client, token = _client(db, bank, persona)
     routes = form_routes(client.app, world, _catalogue_fields(db))
     assert len(routes) > 40, [r.path for r in routes]  # the walk really found the forms

@@ -17,18 +17,20 @@ from manyi.counter.domain.catalogue import (
     Catalogue,
     CatalogueError,
     IdentityCheck,
-    ItemInvalid,
     TransactionType,
     changes_authorisation,
-    check_id_number,
-    check_together,
-    clean_item,
     new_version,
-    required_level,
-    validate_item,
 )
 from manyi.counter.domain.field_problems import MESSAGES, FieldError
 from manyi.counter.domain.fields import DEF_PREFIX, field_dictionary
+from manyi.counter.domain.item_checks import (
+    ItemInvalid,
+    check_id_number,
+    check_together,
+    clean_item,
+    required_level,
+    validate_item,
+)
 from manyi.errors import InvalidInput, NotFound
 from manyi.personal import id_check_char
 

@@ -434,7 +434,7 @@ def test_fpr_2023_numbers_have_a_check_character() -> None:
 
 
 def test_an_elderly_customer_reads_a_wrong_id_number_and_a_money_limit_plainly() -> None:
-    from manyi.counter.domain.catalogue import check_id_number
+    from manyi.counter.domain.item_checks import check_id_number
     from manyi.web.i18n import translator
 
     zh = translator("zh-CN")

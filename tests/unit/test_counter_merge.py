@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from manyi.counter.domain.authorisation_rules import Level
-from manyi.counter.domain.catalogue import Catalogue, TransactionType, new_version, validate_item
+from manyi.counter.domain.catalogue import Catalogue, TransactionType, new_version
 from manyi.counter.domain.fields import DEF_PREFIX, field_dictionary
+from manyi.counter.domain.item_checks import validate_item
 from manyi.counter.domain.merge import (
     ItemRef,
     Link,

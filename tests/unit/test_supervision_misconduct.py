@@ -9,6 +9,7 @@ import pytest
 
 from manyi.complaints.domain.workcal import ChinaCalendar
 from manyi.errors import Conflict, InvalidInput
+from manyi.supervision.domain import bulletins
 from manyi.supervision.domain import misconduct as m
 from manyi.supervision.domain.misconduct import CaseState, DeadlineStatus, Step
 
@@ -105,10 +106,10 @@ def test_the_outlet_head_is_not_their_own_accountable_party() -> None:
 
 
 def test_names_are_masked_and_the_bulletin_says_what_happened() -> None:
-    assert m.mask_name("张伟") == "张*"
-    assert m.mask_name("欧阳娜娜") == "欧***"
-    assert m.mask_name("") == ""
-    facts = m.BulletinFacts(
+    assert bulletins.mask_name("张伟") == "张*"
+    assert bulletins.mask_name("欧阳娜娜") == "欧***"
+    assert bulletins.mask_name("") == ""
+    facts = bulletins.BulletinFacts(
         case_id=1,
         severity=m.severity_of("malignant"),
         unit_name="中关村营业室",
@@ -118,13 +119,13 @@ def test_names_are_masked_and_the_bulletin_says_what_happened() -> None:
         sanctions=m.sanctions_of(["demerit", "star_removal"]),
         parties=m.accountable_parties(m.severity_of("malignant"), 7, _chain()),
     )
-    title, body = m.compose_bulletin(facts, show_names=False)
+    title, body = bulletins.compose_bulletin(facts, show_names=False)
     assert title == "关于中关村营业室恶性服务事件的通报"
     assert "张*" in body and "张伟" not in body and "王建华" not in body and "王**" in body
     assert "记过、取消服务明星资格" in body and "摔打物品。" in body
-    _, shown = m.compose_bulletin(facts, show_names=True)
+    _, shown = bulletins.compose_bulletin(facts, show_names=True)
     assert "张伟" in shown and "许志远" in shown
     with pytest.raises(InvalidInput):
-        m.check_bulletin(" ", "text")
+        bulletins.check_bulletin(" ", "text")
     with pytest.raises(InvalidInput):
-        m.check_bulletin("title", "x" * (m.BODY_MAX + 1))
+        bulletins.check_bulletin("title", "x" * (bulletins.BODY_MAX + 1))

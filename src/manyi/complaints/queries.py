@@ -1,5 +1,6 @@
-"""Reading complaints for the staff pages: the workbench lists and exports, who can take a case,
-names of people and units, and one case's records. The supervision board: `supervision_board`.
+"""Reading complaints for the staff pages: the workbench lists and exports, and one case's
+records. Who can take a case and the names of people and units: `staff_queries`. The
+supervision board: `supervision_board`.
 
 Every query starts from the caller's scope (the responsible unit's path under
 the caller's unit), so a list or an export can never hold a case the caller
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TypeVarTuple
 
@@ -22,19 +23,18 @@ from manyi import sealed
 from manyi.complaints import clock
 from manyi.complaints.access import Caller
 from manyi.complaints.domain.deadlines import DeadlineStatus
-from manyi.complaints.domain.model import OPEN_STATES, State, ancestor_ids
+from manyi.complaints.domain.model import OPEN_STATES, State
 from manyi.complaints.domain.policies import DeadlinePolicy
 from manyi.complaints.domain.workcal import Calendars
-from manyi.complaints.routing import recused
 from manyi.complaints.tables import (
     Complaint,
     ComplaintConsultation,
     ComplaintExtension,
     ComplaintSupervision,
 )
-from manyi.org.model import Permission, Role
+from manyi.org.model import Permission
 from manyi.org.scope import in_scope
-from manyi.org.tables import Staff, StaffRole, Unit
+from manyi.org.tables import Staff, Unit
 from manyi.personal import id_index, name_index, phone_index
 
 PAGE_SIZE = 50
@@ -317,76 +317,6 @@ def workbench_counts(session: Session, caller: Caller, now: dt.datetime) -> Coun
         ).where(scope)
     ).one()
     return Counts(*(int(n or 0) for n in row))
-
-
-# --- Who can take a case ---------------------------------------------------------------------
-
-_HANDLER_ROLES = [Role.COMPLAINT_HANDLER.value, Role.COMPLAINT_MANAGER.value]
-
-
-def handlers_in_scope(session: Session, caller: Caller) -> list[Staff]:
-    """Active complaint handlers and managers in the caller's scope (for bulk reassignment)."""
-    return list(
-        session.scalars(
-            select(Staff)
-            .join(Unit, Unit.id == Staff.unit_id)
-            .where(
-                Staff.active,
-                in_scope(Unit.path, caller.scope_path),
-                Staff.id.in_(select(StaffRole.staff_id).where(StaffRole.role.in_(_HANDLER_ROLES))),
-            )
-            .order_by(Unit.path, Staff.display_name)
-        ).unique()
-    )
-
-
-def eligible_handlers(session: Session, caller: Caller, complaint: Complaint) -> list[Staff]:
-    """Who may take this case: handlers in its unit or above it, within the caller's scope,
-    never a person named in it or who declared a conflict, nor its current handler."""
-    barred = recused(session, complaint.id) | {complaint.handler_id or 0}
-    chain = ancestor_ids(complaint.responsible_unit_path)
-    return [
-        s for s in handlers_in_scope(session, caller) if s.unit_id in chain and s.id not in barred
-    ]
-
-
-def staff_of_unit(session: Session, unit_id: int) -> list[Staff]:
-    return list(
-        session.scalars(
-            select(Staff)
-            .where(Staff.unit_id == unit_id, Staff.active)
-            .order_by(Staff.display_name, Staff.id)
-        ).unique()
-    )
-
-
-def staff_names(session: Session, ids: Sequence[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted)))
-    return {sid: name for sid, name in rows}
-
-
-def unit_names(session: Session, ids: Sequence[int | None], lang: str) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {u.id: u.name(lang) for u in session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
-
-
-def active_units_in_scope(session: Session, caller: Caller) -> list[Unit]:
-    return list(
-        session.scalars(
-            select(Unit)
-            .where(Unit.active, in_scope(Unit.path, caller.scope_path))
-            .order_by(Unit.path)
-        )
-    )
-
-
-def active_unit_by_code(session: Session, code: str) -> Unit | None:
-    return session.scalar(select(Unit).where(Unit.code == code.strip(), Unit.active))
 
 
 # --- One case's records (the case page) ------------------------------------------------------

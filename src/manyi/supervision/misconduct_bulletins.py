@@ -20,6 +20,7 @@ from manyi.errors import Conflict, NotFound
 from manyi.org.model import path_in_scope
 from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit
+from manyi.supervision.domain import bulletins
 from manyi.supervision.domain import misconduct as rules
 from manyi.supervision.domain.misconduct import CaseState
 from manyi.supervision.misconduct import case_in_scope
@@ -31,7 +32,7 @@ from manyi.supervision.misconduct_tables import (
 )
 
 
-def _facts(session: Session, case: MisconductCase) -> rules.BulletinFacts:
+def _facts(session: Session, case: MisconductCase) -> bulletins.BulletinFacts:
     staff = session.get(Staff, case.staff_id)
     unit = session.get(Unit, case.unit_id)
     codes = session.scalars(
@@ -42,7 +43,7 @@ def _facts(session: Session, case: MisconductCase) -> rules.BulletinFacts:
         .where(MisconductParty.case_id == case.id)
         .order_by(MisconductParty.id)
     ).all()
-    return rules.BulletinFacts(
+    return bulletins.BulletinFacts(
         case_id=case.id,
         severity=rules.severity_of(case.severity),
         unit_name=unit.name_zh if unit else "",
@@ -71,13 +72,13 @@ def draft(
 ) -> tuple[str, str]:
     """The composed title and text of a bulletin on the case, for the issuer to edit."""
     case = _finalised(session, scope_path, case_id)
-    return rules.compose_bulletin(_facts(session, case), show_names=show_names)
+    return bulletins.compose_bulletin(_facts(session, case), show_names=show_names)
 
 
-def _masked(text: str, facts: rules.BulletinFacts) -> str:
+def _masked(text: str, facts: bulletins.BulletinFacts) -> str:
     for name in {facts.staff_name, *(p.name for p in facts.parties)}:
         if name and len(name) > 1:
-            text = text.replace(name, rules.mask_name(name))
+            text = text.replace(name, bulletins.mask_name(name))
     return text
 
 
@@ -95,7 +96,7 @@ def issue(
     """Issue the bulletin to every active staff member of the unit's subtree (in the actor's
     scope); returns its id."""
     case = _finalised(session, actor.unit_path, case_id)
-    title, body = rules.check_bulletin(title, body)
+    title, body = bulletins.check_bulletin(title, body)
     unit = session.scalar(select(Unit).where(Unit.code == (scope_unit_code or "").strip()))
     if unit is None or not path_in_scope(actor.unit_path, unit.path):
         raise NotFound("no unit {code} in your scope", "scope_unit", code=scope_unit_code)

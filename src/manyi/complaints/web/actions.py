@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from manyi.complaints import access, handling, queries, resolution
+from manyi.complaints import access, handling, resolution, staff_queries
 from manyi.complaints.access import Caller
 from manyi.complaints.domain.model import Action, TransitionError
 from manyi.complaints.tables import Complaint
@@ -214,7 +214,7 @@ def transfer(
 ) -> Response:
     def work(caller: Caller, now: dt.datetime) -> object:
         if unit_code.strip():
-            unit = queries.active_unit_by_code(session, unit_code)
+            unit = staff_queries.active_unit_by_code(session, unit_code)
             if unit is None:
                 raise InvalidInput(
                     "there is no active unit with code {code}", "unit_id", code=unit_code.strip()

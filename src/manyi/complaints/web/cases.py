@@ -21,6 +21,7 @@ from manyi.complaints import (
     handling,
     ports,
     queries,
+    staff_queries,
     timeline,
 )
 from manyi.complaints.access import Caller
@@ -210,8 +211,8 @@ def case_context(
     people_ids += [c.expert_id for c in consultations] + [c.requested_by_id for c in consultations]
     people_ids += [s.supervisor_id for s in supervisions]
     unit_ids += [s.unit_id for s in supervisions]
-    people = queries.staff_names(session, people_ids)
-    units = queries.unit_names(session, unit_ids, lang)
+    people = staff_queries.staff_names(session, people_ids)
+    units = staff_queries.unit_names(session, unit_ids, lang)
     offered = offered_actions(session, caller, complaint, status.can_extend)
     stage = complaint.deadline_stage + 1
     return {
@@ -244,13 +245,13 @@ def case_context(
         else None,
         "pending": extensions.pending(session, complaint.id),
         "extension_rule": _rule_text(policy, stage, _) if stage < len(policy.limits) else "",
-        "handlers": queries.eligible_handlers(session, caller, complaint)
+        "handlers": staff_queries.eligible_handlers(session, caller, complaint)
         if Action.ASSIGN in offered
         else [],
         "experts": experts.roster(session, complaint.business_code)
         if Action.CONSULT in offered
         else [],
-        "transfer_units": queries.active_units_in_scope(session, caller)
+        "transfer_units": staff_queries.active_units_in_scope(session, caller)
         if Action.TRANSFER in offered
         else [],
         "axis_options": {axis.value: category_options(session, axis, lang) for axis in Axis}

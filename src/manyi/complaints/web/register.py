@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from manyi.complaints import access, clock, intake, queries
+from manyi.complaints import access, clock, intake, staff_queries
 from manyi.complaints.domain.taxonomy import Axis, Flag, Intake
 from manyi.complaints.web.common import caller_of, category_options, error_text, page
 from manyi.db import Session, utcnow
@@ -50,7 +50,7 @@ def _form_context(
     lang = request_language(request)
     caller = caller_of(principal)
     home = _home(session, principal)
-    units = queries.active_units_in_scope(session, caller)
+    units = staff_queries.active_units_in_scope(session, caller)
     base = principal.unit_path.count("/")
     chosen_unit = values.get("responsible_unit_id") or home.id
     required = {i.value: list(intake.REQUIRED_BY_INTAKE[i]) for i in INTAKES}
@@ -63,7 +63,7 @@ def _form_context(
         "needed": set(required.get(values.get("intake", ""), [])),
         "axis_options": {axis.value: category_options(session, axis, lang) for axis in Axis},
         "units": [(u, u.path.count("/") - base) for u in units],
-        "staff": queries.staff_of_unit(session, chosen_unit)
+        "staff": staff_queries.staff_of_unit(session, chosen_unit)
         if any(u.id == chosen_unit for u in units)
         else [],
         "timezone": home.timezone,
@@ -103,7 +103,7 @@ def staff_options(
     unit = session.get(Unit, number) if number is not None else None
     staff = []
     if unit is not None and path_in_scope(principal.unit_path, unit.path):
-        staff = queries.staff_of_unit(session, unit.id)
+        staff = staff_queries.staff_of_unit(session, unit.id)
     return render(request, "complaints/_staff_options.html", {"staff": staff, "chosen": []})
 
 
@@ -132,7 +132,7 @@ def _date(value: str, field: str) -> dt.date | None:
 def _responsible_unit(session: Session, unit_id: str, unit_code: str) -> int | None:
     """The chosen unit: a code typed for a unit outside one's scope wins over the list."""
     if unit_code.strip():
-        found = queries.active_unit_by_code(session, unit_code)
+        found = staff_queries.active_unit_by_code(session, unit_code)
         if found is None:
             raise InvalidInput(
                 "there is no active unit with code {code}",
@@ -234,10 +234,10 @@ def register_complaint(
         "complaint": complaint,
         "query_code": registered.query_code,
         "visible": access.can_see(session, caller, complaint),
-        "handler": queries.staff_names(session, [complaint.handler_id]).get(
+        "handler": staff_queries.staff_names(session, [complaint.handler_id]).get(
             complaint.handler_id or 0, ""
         ),
-        "unit_name": queries.unit_names(
+        "unit_name": staff_queries.unit_names(
             session, [complaint.responsible_unit_id], request_language(request)
         ).get(complaint.responsible_unit_id, ""),
     }

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from manyi.complaints import categories, experts, queries
+from manyi.complaints import categories, experts, staff_queries
 from manyi.complaints.adapters import xlsx_export
 from manyi.complaints.supervision_board import supervision_board
 from manyi.complaints.web.common import (
@@ -109,8 +109,8 @@ def _consultations_context(
     waiting = experts.open_for(session, principal.id)
     answered = experts.answered_by(session, principal.id, limit=20)
     cases = experts.cases_asked(session, [*waiting, *answered])
-    people = queries.staff_names(session, [c.requested_by_id for c in waiting])
-    units = queries.unit_names(session, [c.responsible_unit_id for c in cases.values()], lang)
+    people = staff_queries.staff_names(session, [c.requested_by_id for c in waiting])
+    units = staff_queries.unit_names(session, [c.responsible_unit_id for c in cases.values()], lang)
     return {
         "waiting": waiting,
         "answered": answered,

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from manyi.complaints import access, categories, handling, queries
+from manyi.complaints import access, categories, handling, queries, staff_queries
 from manyi.complaints.access import Caller
 from manyi.complaints.adapters import xlsx_export
 from manyi.complaints.domain.model import OPEN_STATES, State, TransitionError
@@ -166,7 +166,7 @@ def _workbench(
         "page_query": lambda n: query_of(filters, page=n if n > 1 else ""),
         "tab_query": lambda tab: query_of(Filters(tab=Tab(tab))),
         "bulk": manager and filters.tab is not Tab.MINE,
-        "bulk_handlers": queries.handlers_in_scope(session, caller) if manager else [],
+        "bulk_handlers": staff_queries.handlers_in_scope(session, caller) if manager else [],
         "open_states": {s.value for s in OPEN_STATES},
         "export_cap": EXPORT_CAP,
         **_options(session, principal, lang),

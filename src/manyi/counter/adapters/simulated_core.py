@@ -19,14 +19,13 @@ from one generator seeded by `seed`, so a seed always gives the same accounts an
 
 from __future__ import annotations
 
-import calendar
 import copy
 import datetime as dt
 import hmac
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
@@ -34,6 +33,21 @@ from manyi.counter.adapters import core
 from manyi.counter.adapters.core import ErrorCode, Posting, PostingKind, PostingResult
 from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedHsm
 from manyi.counter.adapters.simulated_customers import DEMO_CUSTOMERS
+from manyi.counter.adapters.simulated_ledger import (
+    BILLERS,
+    CARD_BIN,
+    CENT,
+    DEMAND_RATE,
+    PRODUCTS,
+    TERM_RATES,
+    ZERO,
+    Fail,
+    SimAccount,
+    SimCard,
+    add_months,
+    checked,
+    require,
+)
 from manyi.personal import check_mobile, check_resident_id, luhn_ok, mask_phone
 
 __all__ = ["AFTER", "BEFORE", "DEMO_CUSTOMERS", "SimAccount", "SimCard", "SimulatedCore"]
@@ -41,49 +55,10 @@ __all__ = ["AFTER", "BEFORE", "DEMO_CUSTOMERS", "SimAccount", "SimCard", "Simula
 K = PostingKind
 PIN_REQUIRED = {K.WITHDRAW, K.TRANSFER, K.CHANGE_MOBILE, K.TERM_EARLY_WITHDRAW, K.BILL_PAY}
 PIN_REQUIRED |= {K.WEALTH_BUY, K.CLOSE_ACCOUNT}
-DEMAND_RATE = Decimal("0.05")  # percent a year
-TERM_RATES = {m: Decimal(r) for m, r in ((3, ".65"), (6, ".85"), (12, ".95"), (24, "1.05"))}
-TERM_RATES |= {36: Decimal("1.25"), 60: Decimal("1.30")}  # percent a year, by months
-BILLERS = {"STATE-GRID": "State Grid electricity", "WATER": "City water", "GAS": "City gas"}
-PRODUCTS = {"WM90D": Decimal("10000"), "WM180D": Decimal("50000")}  # code → minimum
-CARD_BIN = "628888"  # fictitious
-CENT, _ZERO = Decimal("0.01"), Decimal("0.00")
 E = ErrorCode
 BEFORE, AFTER = "before", "after"  # a timeout before or after the core applied the posting
 REJECTED, PIN_INVALID, INSUFFICIENT = E.REJECTED, E.PIN_INVALID, E.INSUFFICIENT_FUNDS
 PIN_TRIES = 3  # wrong PINs in a row that lock a card (the core's rule, not the counter's)
-
-
-@dataclass
-class SimAccount:
-    number: str
-    holder_name: str
-    holder_id: str
-    currency: str
-    opened_on: dt.date
-    balance: Decimal = Decimal("0.00")
-    frozen: bool = False
-    closed: bool = False
-    mobile: str = ""
-    mobile_banking: bool = False
-    term_months: int = 0  # 0: a demand account
-    maturity: dt.date | None = None
-    rate: Decimal = DEMAND_RATE
-    holdings: dict[str, Decimal] = field(default_factory=dict)
-
-
-@dataclass
-class SimCard:
-    number: str
-    account: str
-    status: str = "active"  # active, lost, replaced, cancelled, locked (too many wrong PINs)
-    pin_salt: bytes = b""
-    pin_digest: bytes = b""  # empty: no PIN set yet
-    wrong_pins: int = 0  # wrong PINs in a row; at the core's limit the card locks
-
-
-class _Fail(Exception):
-    """A definitive failure; args: (ErrorCode, English message)."""
 
 
 Outputs = dict[str, str]
@@ -93,11 +68,6 @@ Faults = dict[int, str]  # the fault plan: call number (from 1) → BEFORE or AF
 _today = dt.date.today
 _failed = partial(PostingResult, core.Outcome.FAILED)
 _unknown = partial(PostingResult, core.Outcome.UNKNOWN, ErrorCode.TIMEOUT)
-
-
-def _require(ok: bool, code: ErrorCode, message: str) -> None:
-    if not ok:
-        raise _Fail(code, message)
 
 
 class SimulatedCore:
@@ -141,7 +111,7 @@ class SimulatedCore:
         with self._lock:
             if (a := self._accounts.get(account)) is None:
                 raise core.CoreQueryError(E.ACCOUNT_NOT_FOUND, "no such account")
-            available = _ZERO if a.frozen or a.closed else a.balance
+            available = ZERO if a.frozen or a.closed else a.balance
             return core.Balance(a.number, a.currency, a.balance, available, a.frozen, a.closed)
 
     def account(self, number: str) -> SimAccount:
@@ -188,9 +158,9 @@ class SimulatedCore:
             return replace(recorded[1], replayed=True)
         try:
             needs_pin = posting.kind in PIN_REQUIRED and pin is None
-            _require(not needs_pin, PIN_INVALID, "this transaction needs the customer's PIN")
+            require(not needs_pin, PIN_INVALID, "this transaction needs the customer's PIN")
             outputs = getattr(self, f"_do_{posting.kind.value}")(posting, pin)
-        except _Fail as fail:
+        except Fail as fail:
             result = _failed(*fail.args)
             if fail.args[0] is PIN_INVALID:  # not recorded: the same key may bring a new PIN
                 return result
@@ -201,28 +171,28 @@ class SimulatedCore:
         self._records[key] = (posting, result)
         return result
 
-    # Lookups and checks raise _Fail and change nothing; handlers check, then change.
+    # Lookups and checks raise Fail and change nothing; handlers check, then change.
 
     def _acct(self, number: str, *, debit: bool = False, currency: str = "") -> SimAccount:
         acct = self._accounts.get(number)
         if acct is None:
-            raise _Fail(E.ACCOUNT_NOT_FOUND, "no such account")
-        _require(not acct.closed, E.FROZEN_ACCOUNT, "the account is closed")
-        _require(not (debit and acct.frozen), E.FROZEN_ACCOUNT, "the account is frozen")
-        _require(currency in ("", acct.currency), REJECTED, f"the account is in {acct.currency}")
+            raise Fail(E.ACCOUNT_NOT_FOUND, "no such account")
+        require(not acct.closed, E.FROZEN_ACCOUNT, "the account is closed")
+        require(not (debit and acct.frozen), E.FROZEN_ACCOUNT, "the account is frozen")
+        require(currency in ("", acct.currency), REJECTED, f"the account is in {acct.currency}")
         return acct
 
     def _card(self, number: str) -> SimCard:
         if (card := self._cards.get(number)) is None:
-            raise _Fail(E.CARD_NOT_FOUND, "no such card")
+            raise Fail(E.CARD_NOT_FOUND, "no such card")
         return card
 
     def _customer_acct(self, p: Posting, *, debit: bool = True) -> SimAccount:
         """The account a posting names, directly or through its card; the card must be active."""
         card = self._card(p.card) if p.card else None
         locked = card is not None and card.status == "locked"
-        _require(not locked, E.CARD_LOCKED, "the card is locked after too many wrong PINs")
-        _require(card is None or card.status == "active", E.FROZEN_ACCOUNT, "the card is blocked")
+        require(not locked, E.CARD_LOCKED, "the card is locked after too many wrong PINs")
+        require(card is None or card.status == "active", E.FROZEN_ACCOUNT, "the card is blocked")
         number = p.account or (card.account if card else "")
         return self._acct(number, debit=debit, currency=p.currency if p.amount else "")
 
@@ -233,14 +203,14 @@ class SimulatedCore:
         usable = ("active", "locked")
         mine = (c for c in self._cards.values() if c.account == acct.number and c.status in usable)
         card = self._cards.get(p.card) if p.card else next(mine, None)
-        _require(card is None or card.status != "locked", E.CARD_LOCKED, "the card is locked")
+        require(card is None or card.status != "locked", E.CARD_LOCKED, "the card is locked")
         if card is None or card.status != "active" or not card.pin_digest:
-            raise _Fail(PIN_INVALID, "no active card with a PIN to verify against")
+            raise Fail(PIN_INVALID, "no active card with a PIN to verify against")
         same = self._accounts[card.account].holder_id == acct.holder_id
-        _require(same, REJECTED, "the card belongs to another customer")
+        require(same, REJECTED, "the card belongs to another customer")
         pvv = self._hsm.pvv(pin, card.number, card.pin_salt)
         # A block that does not open for this card (bound to another PAN) is no PIN try.
-        _require(pvv is not None, PIN_INVALID, "the PIN block was not entered for this card")
+        require(pvv is not None, PIN_INVALID, "the PIN block was not entered for this card")
         if hmac.compare_digest(pvv or b"", card.pin_digest):
             card.wrong_pins = 0
             return
@@ -248,9 +218,9 @@ class SimulatedCore:
         card.wrong_pins += 1
         if card.wrong_pins >= self.pin_tries:
             card.status = "locked"
-            raise _Fail(E.CARD_LOCKED, f"wrong PIN {card.wrong_pins} times: the card is locked")
+            raise Fail(E.CARD_LOCKED, f"wrong PIN {card.wrong_pins} times: the card is locked")
         left = self.pin_tries - card.wrong_pins
-        raise _Fail(PIN_INVALID, f"the PIN is wrong; {left} more wrong PIN(s) lock the card")
+        raise Fail(PIN_INVALID, f"the PIN is wrong; {left} more wrong PIN(s) lock the card")
 
     def _new_account(self, name: str, holder_id: str, currency: str, term: int = 0) -> SimAccount:
         number = self._unique(lambda: "3301" + "".join(self._rng.choices("0123456789", k=13)))
@@ -273,25 +243,25 @@ class SimulatedCore:
         return candidate
 
     def _do_open_account(self, p: Posting, pin: PinBlock | None) -> Outputs:
-        holder_id = _checked(lambda v: check_resident_id(v, self._today()), p.holder_id)
-        mobile = _checked(check_mobile, p.mobile) if p.mobile else ""
-        _require(bool(p.holder_name.strip()), REJECTED, "the holder's name is required")
+        holder_id = checked(lambda v: check_resident_id(v, self._today()), p.holder_id)
+        mobile = checked(check_mobile, p.mobile) if p.mobile else ""
+        require(bool(p.holder_name.strip()), REJECTED, "the holder's name is required")
         acct = self._new_account(p.holder_name.strip(), holder_id, p.currency)
-        acct.mobile, acct.balance = mobile, p.amount or _ZERO
+        acct.mobile, acct.balance = mobile, p.amount or ZERO
         return {"account_number": acct.number, "balance_after": core.money(acct.balance)}
 
     def _do_card_issue(self, p: Posting, pin: PinBlock | None) -> Outputs:
         acct = self._acct(p.account, debit=True)
         salt = self._rng.randbytes(16)
         pvv = None if pin is None else self._hsm.pvv(pin, "", salt)  # new PIN: bound to no PAN
-        _require(pin is None or pvv is not None, PIN_INVALID, "the new PIN could not be read")
+        require(pin is None or pvv is not None, PIN_INVALID, "the new PIN could not be read")
         card = self._new_card(acct.number)
         card.pin_salt, card.pin_digest = salt, pvv or b""
         return {"card_number": card.number}
 
     def _do_mobile_banking_signup(self, p: Posting, pin: PinBlock | None) -> Outputs:
         acct = self._customer_acct(p, debit=False)
-        acct.mobile, acct.mobile_banking = _checked(check_mobile, p.mobile or acct.mobile), True
+        acct.mobile, acct.mobile_banking = checked(check_mobile, p.mobile or acct.mobile), True
         return {"mobile_banking": "enabled", "mobile": mask_phone(acct.mobile)}
 
     def _do_deposit(self, p: Posting, pin: PinBlock | None) -> Outputs:
@@ -303,9 +273,9 @@ class SimulatedCore:
     def _debit(self, p: Posting, pin: PinBlock | None) -> SimAccount:
         """Check the debit of `p.amount` (the last check of every handler), then apply it."""
         acct = self._customer_acct(p)
-        _require(not acct.term_months, REJECTED, "use early withdrawal for a term account")
+        require(not acct.term_months, REJECTED, "use early withdrawal for a term account")
         self._verify_pin(p, pin, acct)
-        _require(acct.balance >= (p.amount or 0), INSUFFICIENT, "the balance does not cover it")
+        require(acct.balance >= (p.amount or 0), INSUFFICIENT, "the balance does not cover it")
         acct.balance -= p.amount or 0
         return acct
 
@@ -314,20 +284,20 @@ class SimulatedCore:
 
     def _do_transfer(self, p: Posting, pin: PinBlock | None) -> Outputs:
         payee = self._acct(p.counterpart_account, currency=p.currency)
-        _require(payee is not self._customer_acct(p), REJECTED, "payer and payee are the same")
+        require(payee is not self._customer_acct(p), REJECTED, "payer and payee are the same")
         acct = self._debit(p, pin)
         payee.balance += p.amount or 0
         return {"balance_after": core.money(acct.balance)}
 
     def _do_card_loss(self, p: Posting, pin: PinBlock | None) -> Outputs:
         card = self._card(p.card)
-        _require(card.status == "active", REJECTED, f"the card is already {card.status}")
+        require(card.status == "active", REJECTED, f"the card is already {card.status}")
         card.status = "lost"
         return {"card_status": "lost"}
 
     def _do_card_replace(self, p: Posting, pin: PinBlock | None) -> Outputs:
         old = self._card(p.card)
-        _require(old.status in ("active", "lost"), REJECTED, f"the card is {old.status}")
+        require(old.status in ("active", "lost"), REJECTED, f"the card is {old.status}")
         self._acct(old.account, debit=True)
         new = self._new_card(old.account)
         new.pin_salt, new.pin_digest = old.pin_salt, old.pin_digest  # the PIN carries over
@@ -336,48 +306,48 @@ class SimulatedCore:
 
     def _do_change_mobile(self, p: Posting, pin: PinBlock | None) -> Outputs:
         acct = self._customer_acct(p, debit=False)
-        mobile = _checked(check_mobile, p.mobile)
+        mobile = checked(check_mobile, p.mobile)
         self._verify_pin(p, pin, acct)
         acct.mobile = mobile
         return {"mobile": mask_phone(mobile)}
 
     def _do_term_deposit(self, p: Posting, pin: PinBlock | None) -> Outputs:
         rate = TERM_RATES.get(p.term_months)
-        _require(rate is not None, REJECTED, f"no such term; terms in months: {sorted(TERM_RATES)}")
+        require(rate is not None, REJECTED, f"no such term; terms in months: {sorted(TERM_RATES)}")
         source = self._debit(p, pin)
         term = self._new_account(source.holder_name, source.holder_id, p.currency, p.term_months)
-        term.rate, term.balance = rate or DEMAND_RATE, p.amount or _ZERO
-        term.maturity = _add_months(term.opened_on, p.term_months)
+        term.rate, term.balance = rate or DEMAND_RATE, p.amount or ZERO
+        term.maturity = add_months(term.opened_on, p.term_months)
         maturity = term.maturity.isoformat()
         return {"account_number": term.number, "rate": str(rate), "maturity_date": maturity}
 
     def _do_term_early_withdraw(self, p: Posting, pin: PinBlock | None) -> Outputs:
         term = self._acct(p.account, debit=True)
-        _require(term.term_months > 0, REJECTED, "not a term deposit account")
+        require(term.term_months > 0, REJECTED, "not a term deposit account")
         payee = self._acct(p.counterpart_account, currency=term.currency)
-        _require(payee.holder_id == term.holder_id, REJECTED, "pay into the holder's own account")
+        require(payee.holder_id == term.holder_id, REJECTED, "pay into the holder's own account")
         matured = term.maturity is not None and self._today() >= term.maturity
-        _require(not matured, REJECTED, "the deposit has matured: not an early withdrawal")
+        require(not matured, REJECTED, "the deposit has matured: not an early withdrawal")
         self._verify_pin(p, pin, payee)  # a term account has no card: the holder's card PIN
         days = (self._today() - term.opened_on).days
         interest = (term.balance * DEMAND_RATE / 100 * days / 360).quantize(CENT, ROUND_HALF_UP)
         paid = term.balance + interest  # early: the demand rate for the days held
         payee.balance += paid
-        term.balance, term.closed = _ZERO, True
+        term.balance, term.closed = ZERO, True
         return {"interest": core.money(interest), "paid": core.money(paid), "days": str(days)}
 
     def _do_bill_pay(self, p: Posting, pin: PinBlock | None) -> Outputs:
         biller = BILLERS.get(p.counterpart_account)
-        _require(biller is not None, REJECTED, f"unknown biller; billers: {', '.join(BILLERS)}")
-        _require(bool(p.reference), REJECTED, "the bill number (reference) is required")
+        require(biller is not None, REJECTED, f"unknown biller; billers: {', '.join(BILLERS)}")
+        require(bool(p.reference), REJECTED, "the bill number (reference) is required")
         return {"biller": str(biller), "balance_after": core.money(self._debit(p, pin).balance)}
 
     def _do_wealth_buy(self, p: Posting, pin: PinBlock | None) -> Outputs:
         minimum = PRODUCTS.get(p.product_code)
-        _require(minimum is not None, REJECTED, f"unknown product; products: {', '.join(PRODUCTS)}")
-        _require((p.amount or 0) >= (minimum or 0), REJECTED, f"the product's minimum is {minimum}")
+        require(minimum is not None, REJECTED, f"unknown product; products: {', '.join(PRODUCTS)}")
+        require((p.amount or 0) >= (minimum or 0), REJECTED, f"the product's minimum is {minimum}")
         acct = self._debit(p, pin)
-        holding = acct.holdings.get(p.product_code, _ZERO) + (p.amount or 0)
+        holding = acct.holdings.get(p.product_code, ZERO) + (p.amount or 0)
         acct.holdings[p.product_code] = holding
         return {"product": p.product_code, "holding": core.money(holding)}
 
@@ -385,23 +355,9 @@ class SimulatedCore:
         acct = self._customer_acct(p)
         self._verify_pin(p, pin, acct)
         same = p.amount is None or p.amount == acct.balance
-        _require(same, REJECTED, "the payout differs from the balance; query it again")
-        paid, acct.balance, acct.closed = acct.balance, _ZERO, True  # paid out in cash
+        require(same, REJECTED, "the payout differs from the balance; query it again")
+        paid, acct.balance, acct.closed = acct.balance, ZERO, True  # paid out in cash
         for card in self._cards.values():
             if card.account == acct.number and card.status == "active":
                 card.status = "cancelled"
         return {"paid_out": core.money(paid)}
-
-
-def _checked(check: Callable[[str], str], value: str) -> str:
-    try:
-        return check(value)
-    except ValueError as exc:
-        raise _Fail(REJECTED, str(exc)) from None
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, or that month's last day (31 Jan + 1 → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

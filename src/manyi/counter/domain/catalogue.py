@@ -14,46 +14,29 @@ Version identity: (code, version) names one type for ever; its `$id` is
 version + 1, storage keeps them all, and a bundle keeps each item's (code, version) so it
 is validated and run with the version it was made with. `digest` (SHA-256 of canonical
 JSON) lets storage show that a stored version was never rewritten.
+
+Checking one item's values against a type (and the level of authorisation it needs) is
+item_checks.py's.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import datetime as dt
 import hashlib
 import json
-import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Final
 
 import jsonschema
 
-from manyi import personal
 from manyi.counter.adapters.core import PostingKind
-from manyi.counter.domain.authorisation_rules import (
-    Condition,
-    Level,
-    Rule,
-    level_for_item,
-    parse_rules,
-)
-from manyi.counter.domain.field_checks import amount_of, compact
-from manyi.counter.domain.field_problems import (
-    MESSAGES,
-    FieldError,
-    FieldProblem,
-    describe_error,
-    from_personal,
-    invalid,
-    money_text,
-    read_data,
-)
-from manyi.counter.domain.fields import DEF_PREFIX, Names, check_value, field_dictionary
+from manyi.counter.domain.authorisation_rules import Condition, Rule, parse_rules
+from manyi.counter.domain.field_problems import read_data
+from manyi.counter.domain.fields import DEF_PREFIX, Names, field_dictionary
 from manyi.counter.domain.identity_rules import parse_identity_rules
 from manyi.errors import InvalidInput, NotFound
 
@@ -61,15 +44,9 @@ __all__ = [
     "Catalogue",
     "CatalogueError",
     "IdentityCheck",
-    "ItemInvalid",
     "TransactionType",
     "changes_authorisation",
-    "check_id_number",
-    "check_together",
-    "clean_item",
     "new_version",
-    "required_level",
-    "validate_item",
 ]
 
 TRANSACTIONS_URI: Final = "https://manyi.example/schemas/transactions/{code}/v{version}"
@@ -85,12 +62,6 @@ class IdentityCheck(StrEnum):
 
 class CatalogueError(InvalidInput):
     """A transaction type document the catalogue refuses; says where and why."""
-
-
-class ItemInvalid(InvalidInput):
-    def __init__(self, code: str, problems: Sequence[FieldProblem]) -> None:
-        super().__init__("the {code} form has {count} problems", code=code, count=len(problems))
-        self.problems = tuple(problems)
 
 
 @cache
@@ -306,126 +277,3 @@ def _without_identity(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     rest = {k: v for k, v in schema.items() if k != "$id"}
     rest["x-manyi"] = {k: v for k, v in schema["x-manyi"].items() if k != "version"}
     return rest
-
-
-# --- validating one item ---------------------------------------------------------
-
-
-@lru_cache(maxsize=512)
-def _validator(tx: TransactionType) -> Any:
-    return field_dictionary().validator(tx.schema)
-
-
-def validate_item(
-    tx: TransactionType, values: Mapping[str, Any], *, today: dt.date
-) -> list[FieldProblem]:
-    """Every problem of one item's values, at most one per field, in form order. None and ""
-    are not filled. Checks each field (dictionary and Python checks), then the item against
-    its schema (tightenings, `required`), then the rules across fields (`check_together`)."""
-    return _check_item(tx, values, today)[1]
-
-
-def clean_item(tx: TransactionType, values: Mapping[str, Any], *, today: dt.date) -> dict[str, Any]:
-    """The item's values normalised; raises `ItemInvalid` listing the problems."""
-    clean, problems = _check_item(tx, values, today)
-    if problems:
-        raise ItemInvalid(tx.code, problems)
-    return clean
-
-
-def _check_item(
-    tx: TransactionType, values: Mapping[str, Any], today: dt.date
-) -> tuple[dict[str, Any], list[FieldProblem]]:
-    problems: dict[str, FieldProblem] = {}
-    clean: dict[str, Any] = {}
-    for name, value in values.items():
-        if value is None or value == "":
-            continue
-        if name not in tx.fields:
-            problems[name] = invalid("unknown_field", name, name=name).problem
-            continue
-        try:
-            clean[name] = check_value(name, value, today=today)
-        except FieldError as exc:
-            problems[name] = _own_bound(tx, exc.problem)
-    for name in tx.required - clean.keys() - problems.keys():
-        problems[name] = invalid("required", name).problem
-    for error in _validator(tx).iter_errors(clean):
-        where = error.path[0] if error.path else None  # `required` errors have no path
-        if isinstance(where, str) and where not in problems:
-            example = field_dictionary()[where].example
-            problems[where] = FieldProblem(where, *describe_error(error, example))
-    for problem in check_together(clean, today=today):
-        problems.setdefault(problem.field, problem)
-    order = {name: index for index, name in enumerate(tx.fields)}
-    return clean, sorted(problems.values(), key=lambda p: order.get(p.field, len(order)))
-
-
-def _own_bound(tx: TransactionType, problem: FieldProblem) -> FieldProblem:
-    """A value over the dictionary's money bound is over the type's own, tighter one too:
-    the problem names the type's limit (a withdrawal's, not every amount's)."""
-    own = tx.schema.get("properties", {}).get(problem.field, {})
-    for keyword, key in (
-        ("x-manyi-maximum", "amount_at_most"),
-        ("x-manyi-minimum", "amount_at_least"),
-    ):
-        if keyword in own and problem.message_id == MESSAGES[key]:
-            return FieldProblem(problem.field, MESSAGES[key], {"limit": money_text(own[keyword])})
-    return problem
-
-
-def required_level(
-    tx: TransactionType, values: Mapping[str, Any], customer_flags: Collection[str] = ()
-) -> Level:
-    """The authorisation level one item needs; an item without a currency is in CNY."""
-    try:
-        # An amount's check does not depend on the day; any date serves.
-        amount = amount_of(check_value("amount", values.get("amount"), today=dt.date.min))
-    except FieldError:
-        amount = None
-    currency = str(values.get("currency") or "CNY")
-    return level_for_item(tx.rules, amount, currency, customer_flags, tx.code)
-
-
-# --- rules across fields --------------------------------------------------------
-
-
-def check_id_number(id_type: str, number: str, *, today: dt.date) -> str:
-    """Check an ID number for its ID type and return it normalised; raises `FieldError`.
-    Resident ID cards follow GB 11643; the other types' shapes are the dictionary's
-    `number_formats` (on the id_type field), with a check character on 18-character ones."""
-    clean = compact(number)
-    formats = field_dictionary()["id_type"].schema["x-manyi"]["number_formats"]
-    try:
-        if id_type == "resident_id":
-            return personal.check_resident_id(clean, today)
-    except ValueError as exc:
-        raise from_personal(exc, "id_number") from None
-    if id_type not in formats or id_type.startswith("$"):
-        raise invalid("choice", "id_type")
-    if not re.fullmatch(formats[id_type]["pattern"], clean):
-        raise invalid(formats[id_type]["message"], "id_number")
-    if len(clean) == 18 and clean[17] != (expected := personal.id_check_char(clean[:17])):
-        raise invalid("check_digit", "id_number", c=expected)
-    return clean
-
-
-def check_together(values: Mapping[str, Any], *, today: dt.date) -> list[FieldProblem]:
-    """Rules across fields, on values that each passed `check_value`: the ID number fits
-    the ID type; an amount has no more decimals than its currency (yen have none); a new
-    mobile number differs from the current one."""
-    problems: list[FieldProblem] = []
-    if "id_type" in values and "id_number" in values:
-        try:
-            check_id_number(str(values["id_type"]), str(values["id_number"]), today=today)
-        except FieldError as exc:
-            problems.append(exc.problem)
-    amount, currency = amount_of(values.get("amount")), values.get("currency")
-    minor_units = field_dictionary()["currency"].schema["x-manyi"].get("minor_units", {})
-    if amount is not None and isinstance(currency, str):
-        places = int(minor_units.get(currency, 2))
-        if amount != amount.quantize(Decimal(1).scaleb(-places)):
-            problems.append(invalid("amount_whole", "amount", currency=currency).problem)
-    if values.get("new_mobile") is not None and values.get("new_mobile") == values.get("mobile"):
-        problems.append(invalid("same_mobile", "new_mobile").problem)
-    return problems

@@ -38,14 +38,10 @@ from decimal import Decimal
 from typing import Any, Final
 
 from manyi.counter.domain.authorisation_rules import Level
-from manyi.counter.domain.catalogue import (
-    IdentityCheck,
-    TransactionType,
-    required_level,
-    validate_item,
-)
+from manyi.counter.domain.catalogue import IdentityCheck, TransactionType
 from manyi.counter.domain.field_problems import FieldProblem, invalid
 from manyi.counter.domain.fields import Names, Option, field_dictionary
+from manyi.counter.domain.item_checks import required_level, validate_item
 from manyi.errors import Conflict, InvalidInput, Term
 
 __all__ = [

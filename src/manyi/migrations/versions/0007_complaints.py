@@ -7,6 +7,7 @@ Create Date: 2026-11-29 05:58:57.410737
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -17,6 +18,28 @@ revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+def _at(name: str, *, nullable: bool = False) -> sa.Column[Any]:
+    """A moment: an aware UTC timestamp column."""
+    return sa.Column(name, manyi.db.UTCDateTime(timezone=True), nullable=nullable)
+
+
+def _complaint_id() -> sa.Column[Any]:
+    """A child table's link to its case (the case's id: BIGINT, INTEGER on SQLite)."""
+    return sa.Column(
+        "complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+    )
+
+
+def _cascade_from_complaint(table: str) -> sa.ForeignKeyConstraint:
+    """`complaint_id` → complaints.id, the child's rows deleted with the case."""
+    return sa.ForeignKeyConstraint(
+        ["complaint_id"],
+        ["complaints.id"],
+        name=op.f(f"fk_{table}_complaint_id_complaints"),
+        ondelete="CASCADE",
+    )
 
 
 def upgrade() -> None:
@@ -42,7 +65,7 @@ def upgrade() -> None:
         sa.Column("definition", sa.JSON(), nullable=False),
         sa.Column("close_after_days", sa.Integer(), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column("created_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
+        _at("created_at"),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_complaint_policies")),
     )
     op.create_table(
@@ -86,30 +109,30 @@ def upgrade() -> None:
         sa.Column("responsible_unit_path", sa.String(length=400), nullable=False),
         sa.Column("handler_id", sa.Integer(), nullable=True),
         sa.Column("registered_by_id", sa.Integer(), nullable=True),
-        sa.Column("received_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("registered_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
+        _at("received_at"),
+        _at("registered_at"),
         sa.Column("regulator_ref", sa.String(length=64), nullable=False),
         sa.Column("regulator_received_on", sa.Date(), nullable=True),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("policy_code", sa.String(length=32), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("deadline_stage", sa.Integer(), nullable=False),
-        sa.Column("clock_started_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("due_at", manyi.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("next_check_at", manyi.db.UTCDateTime(timezone=True), nullable=True),
+        _at("clock_started_at"),
+        _at("due_at", nullable=True),
+        _at("next_check_at", nullable=True),
         sa.Column("risk_notified", sa.Integer(), nullable=False),
         sa.Column("escalation_level", sa.Integer(), nullable=False),
         sa.Column("breached", sa.Boolean(), nullable=False),
-        sa.Column("overdue_since", manyi.db.UTCDateTime(timezone=True), nullable=True),
+        _at("overdue_since", nullable=True),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
         sa.Column("decision", sa.Text(), nullable=False),
         sa.Column("reply_channel", sa.String(length=20), nullable=True),
-        sa.Column("decided_at", manyi.db.UTCDateTime(timezone=True), nullable=True),
+        _at("decided_at", nullable=True),
         sa.Column("root_cause", sa.Text(), nullable=False),
         sa.Column("rectification_ref", sa.String(length=64), nullable=False),
-        sa.Column("closed_at", manyi.db.UTCDateTime(timezone=True), nullable=True),
+        _at("closed_at", nullable=True),
         sa.Column("close_reason", sa.String(length=20), nullable=True),
-        sa.Column("updated_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
+        _at("updated_at"),
         sa.CheckConstraint(
             "state IN ('registered', 'assigned', 'investigating', 'decided', 'closed', 'withdrawn')",
             name=op.f("ck_complaints_state"),
@@ -160,22 +183,15 @@ def upgrade() -> None:
     op.create_table(
         "complaint_attachments",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        _complaint_id(),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("content_type", sa.String(length=50), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
-        sa.Column("uploaded_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
+        _at("uploaded_at"),
         sa.Column("public", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["complaint_id"],
-            ["complaints.id"],
-            name=op.f("fk_complaint_attachments_complaint_id_complaints"),
-            ondelete="CASCADE",
-        ),
+        _cascade_from_complaint("complaint_attachments"),
         sa.ForeignKeyConstraint(
             ["uploaded_by_id"],
             ["staff.id"],
@@ -192,21 +208,14 @@ def upgrade() -> None:
     op.create_table(
         "complaint_consultations",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        _complaint_id(),
         sa.Column("expert_id", sa.Integer(), nullable=False),
         sa.Column("requested_by_id", sa.Integer(), nullable=True),
         sa.Column("question", sa.Text(), nullable=False),
-        sa.Column("requested_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
+        _at("requested_at"),
         sa.Column("opinion", sa.Text(), nullable=False),
-        sa.Column("answered_at", manyi.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["complaint_id"],
-            ["complaints.id"],
-            name=op.f("fk_complaint_consultations_complaint_id_complaints"),
-            ondelete="CASCADE",
-        ),
+        _at("answered_at", nullable=True),
+        _cascade_from_complaint("complaint_consultations"),
         sa.ForeignKeyConstraint(
             ["expert_id"], ["staff.id"], name=op.f("fk_complaint_consultations_expert_id_staff")
         ),
@@ -228,10 +237,8 @@ def upgrade() -> None:
     op.create_table(
         "complaint_events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column(
-            "complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("at", manyi.db.UTCDateTime(timezone=True), nullable=False),
+        _complaint_id(),
+        _at("at"),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("actor_name", sa.String(length=100), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),
@@ -243,12 +250,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["actor_id"], ["staff.id"], name=op.f("fk_complaint_events_actor_id_staff")
         ),
-        sa.ForeignKeyConstraint(
-            ["complaint_id"],
-            ["complaints.id"],
-            name=op.f("fk_complaint_events_complaint_id_complaints"),
-            ondelete="CASCADE",
-        ),
+        _cascade_from_complaint("complaint_events"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_complaint_events")),
     )
     with op.batch_alter_table("complaint_events", schema=None) as batch_op:
@@ -259,19 +261,17 @@ def upgrade() -> None:
     op.create_table(
         "complaint_extensions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        _complaint_id(),
         sa.Column("stage", sa.Integer(), nullable=False),
         sa.Column("round", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("complainant_informed", sa.Boolean(), nullable=False),
         sa.Column("state", sa.String(length=10), nullable=False),
         sa.Column("requested_by_id", sa.Integer(), nullable=True),
-        sa.Column("requested_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
+        _at("requested_at"),
         sa.Column("approver_unit_id", sa.Integer(), nullable=True),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
-        sa.Column("decided_at", manyi.db.UTCDateTime(timezone=True), nullable=True),
+        _at("decided_at", nullable=True),
         sa.CheckConstraint(
             "state IN ('pending', 'granted', 'rejected')",
             name=op.f("ck_complaint_extensions_state"),
@@ -281,12 +281,7 @@ def upgrade() -> None:
             ["units.id"],
             name=op.f("fk_complaint_extensions_approver_unit_id_units"),
         ),
-        sa.ForeignKeyConstraint(
-            ["complaint_id"],
-            ["complaints.id"],
-            name=op.f("fk_complaint_extensions_complaint_id_complaints"),
-            ondelete="CASCADE",
-        ),
+        _cascade_from_complaint("complaint_extensions"),
         sa.ForeignKeyConstraint(
             ["decided_by_id"],
             ["staff.id"],
@@ -307,17 +302,10 @@ def upgrade() -> None:
 
     op.create_table(
         "complaint_recusals",
-        sa.Column(
-            "complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        _complaint_id(),
         sa.Column("staff_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(length=20), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["complaint_id"],
-            ["complaints.id"],
-            name=op.f("fk_complaint_recusals_complaint_id_complaints"),
-            ondelete="CASCADE",
-        ),
+        _cascade_from_complaint("complaint_recusals"),
         sa.ForeignKeyConstraint(
             ["staff_id"], ["staff.id"], name=op.f("fk_complaint_recusals_staff_id_staff")
         ),
@@ -326,27 +314,20 @@ def upgrade() -> None:
     op.create_table(
         "complaint_supervisions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "complaint_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        _complaint_id(),
         sa.Column("round", sa.Integer(), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("supervisor_id", sa.Integer(), nullable=True),
         sa.Column("instructions", sa.Text(), nullable=False),
-        sa.Column("due_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
+        _at("due_at"),
+        _at("created_at"),
         sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("resolved_at", manyi.db.UTCDateTime(timezone=True), nullable=True),
+        _at("resolved_at", nullable=True),
         sa.CheckConstraint(
             "state IN ('open', 'resolved')", name=op.f("ck_complaint_supervisions_state")
         ),
-        sa.ForeignKeyConstraint(
-            ["complaint_id"],
-            ["complaints.id"],
-            name=op.f("fk_complaint_supervisions_complaint_id_complaints"),
-            ondelete="CASCADE",
-        ),
+        _cascade_from_complaint("complaint_supervisions"),
         sa.ForeignKeyConstraint(
             ["supervisor_id"],
             ["staff.id"],
