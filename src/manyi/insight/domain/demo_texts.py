@@ -13,15 +13,13 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from manyi.insight.domain.demo_phrases import (
+from manyi.insight.domain.demo_phrases import POOLS, STAFF, WHEN
+from manyi.insight.domain.demo_vocabulary import (
     BUSINESS_WORDS,
     GENERIC_DETAILS,
     GENERIC_SUBJECTS,
     NEIGHBOURS,
-    POOLS,
     PRODUCTS,
-    STAFF,
-    WHEN,
 )
 
 # How an account starts, by intake channel (受理渠道).
