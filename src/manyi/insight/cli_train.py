@@ -48,7 +48,7 @@ def train_command(
         )
     if min_per_class < 2:
         raise cli_support.fail(f"--min-per-class must be at least 2, not {min_per_class}", 2)
-    targets = TARGETS if target == "all" else (target,)
+    targets: tuple[str, ...] = TARGETS if target == "all" else (target,)
     database = cli_support.database()
     if if_missing:
         with database.read() as session:
