@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from manyi.complaints.domain.taxonomy import DEPARTMENTS
@@ -147,10 +147,7 @@ def _save(
 FormText = Annotated[str, Form()]
 
 
-@router.post("/new")
-def create(
-    request: Request,
-    code: FormText = "",
+def _fields(
     name_zh: FormText = "",
     name_en: FormText = "",
     definition: FormText = "",
@@ -162,40 +159,36 @@ def create(
     due_on: FormText = "",
     active: FormText = "",
     sort_order: FormText = "0",
-    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
-    session: Session = DbSession,
-) -> Response:
-    values = {
-        "code": code, "name_zh": name_zh, "name_en": name_en, "definition": definition,
+) -> dict[str, Any]:
+    """The category form's fields as typed (the code comes from the form or the URL)."""
+    return {
+        "name_zh": name_zh, "name_en": name_en, "definition": definition,
         "keywords": keywords, "examples": examples, "owner_department": owner_department,
         "target_decline_pct": target_decline_pct, "starts_on": starts_on, "due_on": due_on,
         "active": active == "on", "sort_order": sort_order,
     }  # fmt: skip
-    return _save(request, session, principal, values, None)
+
+
+Fields = Annotated[dict[str, Any], Depends(_fields)]
+
+
+@router.post("/new")
+def create(
+    request: Request,
+    fields: Fields,
+    code: FormText = "",
+    principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
+    session: Session = DbSession,
+) -> Response:
+    return _save(request, session, principal, {"code": code, **fields}, None)
 
 
 @router.post("/{code}/edit")
 def update(
     request: Request,
     code: str,
-    name_zh: FormText = "",
-    name_en: FormText = "",
-    definition: FormText = "",
-    keywords: FormText = "",
-    examples: FormText = "",
-    owner_department: FormText = "",
-    target_decline_pct: FormText = "",
-    starts_on: FormText = "",
-    due_on: FormText = "",
-    active: FormText = "",
-    sort_order: FormText = "0",
+    fields: Fields,
     principal: Principal = require(Permission.COMPLAINTS_CONFIGURE),
     session: Session = DbSession,
 ) -> Response:
-    values = {
-        "code": code, "name_zh": name_zh, "name_en": name_en, "definition": definition,
-        "keywords": keywords, "examples": examples, "owner_department": owner_department,
-        "target_decline_pct": target_decline_pct, "starts_on": starts_on, "due_on": due_on,
-        "active": active == "on", "sort_order": sort_order,
-    }  # fmt: skip
-    return _save(request, session, principal, values, code)
+    return _save(request, session, principal, {"code": code, **fields}, code)
