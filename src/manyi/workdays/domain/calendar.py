@@ -31,24 +31,6 @@ from typing import Protocol
 
 import chinese_calendar
 
-__all__ = [
-    "CALENDAR_NAMES",
-    "PACKAGE_CALENDARS",
-    "BankCalendar",
-    "Calendars",
-    "ChinaCalendar",
-    "DayKind",
-    "EnteredDay",
-    "HolidayCalendar",
-    "WeekdayCalendar",
-    "WorkCalendar",
-    "YearSource",
-    "add_workdays",
-    "calendar_for",
-    "count_workdays",
-    "guessed_years",
-]
-
 # A calendar with no working day in a whole year is broken; stop rather than loop forever.
 _MAX_SEARCH_DAYS = 366
 
