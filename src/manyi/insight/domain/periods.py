@@ -27,6 +27,8 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from manyi.quality.domain import periods as quality_periods
+
 MAX_SPANS = 1200  # three years of days; more is refused (no chart shows it)
 
 
@@ -56,28 +58,15 @@ class Span:
 
 
 def period_start(day: dt.date, kind: PeriodKind) -> dt.date:
-    if kind is PeriodKind.DAY:
-        return day
-    if kind is PeriodKind.WEEK:
-        return day - dt.timedelta(days=day.weekday())
-    if kind is PeriodKind.MONTH:
-        return day.replace(day=1)
-    if kind is PeriodKind.QUARTER:
-        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    return dt.date(day.year, 1, 1)
+    if kind is PeriodKind.YEAR:
+        return dt.date(day.year, 1, 1)
+    return quality_periods.period_start(day, quality_periods.Period(kind.value))
 
 
 def label(day: dt.date, kind: PeriodKind) -> str:
-    if kind is PeriodKind.DAY:
-        return day.isoformat()
-    if kind is PeriodKind.WEEK:
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if kind is PeriodKind.MONTH:
-        return f"{day.year:04d}-{day.month:02d}"
-    if kind is PeriodKind.QUARTER:
-        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
-    return f"{day.year:04d}"
+    if kind is PeriodKind.YEAR:
+        return f"{day.year:04d}"
+    return quality_periods.label(day, quality_periods.Period(kind.value))
 
 
 _MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}
