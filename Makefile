@@ -56,6 +56,9 @@ run: install
 # One pytest worker per core (pytest-xdist); each has its own databases and test servers.
 # A test file stays on one worker (--dist loadfile), so module fixtures are built once.
 TEST_WORKERS ?= auto
+# Some machines set PYTHONDONTWRITEBYTECODE: then every worker and every server a test starts
+# compiled manyi and re-wrote the tests' asserts again (7 s of each worker's start here).
+unexport PYTHONDONTWRITEBYTECODE
 
 test: install browser
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile

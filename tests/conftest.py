@@ -25,7 +25,8 @@ import time_machine
 from anyio.from_thread import start_blocking_portal
 from argon2 import PasswordHasher
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from manyi import audit
 from manyi.db import Base, Database, upgrade
@@ -109,6 +110,17 @@ def _fast_password_hashing() -> Iterator[None]:
     passwords._hasher = original
 
 
+@pytest.fixture(autouse=True)
+def _settings_not_kept() -> Iterator[None]:
+    # Commands cache their settings (`manyi.config.get_settings`) for the process. A test that
+    # runs one with its own MANYI_* variables must not leave them to the next module's fixtures
+    # (a module's demo seeded into another test's database): the cache is emptied after each test.
+    yield
+    from manyi.config import get_settings
+
+    get_settings.cache_clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _one_event_loop() -> Iterator[None]:
     # The test clients' requests run on one event loop thread for the session
@@ -178,15 +190,44 @@ def pg_migrated() -> str:
     return url
 
 
+_PG_RESET: dict[str, tuple[Engine, str]] = {}
+_SEQUENCES_FROM_ONE = (
+    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+)
+
+
 def _empty_postgres(url: str) -> None:
-    db = Database(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    """Empty every table and start every id from 1 again, as a fresh database would.
+
+    DELETE in dependency order rather than TRUNCATE: a test leaves a handful of rows, and
+    TRUNCATE of eighty tables (new files for each) cost 0.2–0.4 s a test, DELETE 0.02 s. Tables
+    that refuse DELETE by trigger (the append-only audit log) are truncated.
+    """
+    if url not in _PG_RESET:
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as conn:
+            guarded = set(
+                conn.scalars(
+                    text(
+                        "SELECT DISTINCT event_object_table FROM information_schema.triggers"
+                        " WHERE event_manipulation = 'DELETE'"
+                    )
+                )
+            )
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        statements = [f'DELETE FROM "{t}"' for t in tables if t not in guarded]
+        if guarded:
+            statements.append("TRUNCATE " + ", ".join(f'"{t}"' for t in sorted(guarded)))
+        _PG_RESET[url] = (engine, "; ".join(statements))
+    engine, empty_all = _PG_RESET[url]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(empty_all)
+        conn.exec_driver_sql(_SEQUENCES_FROM_ONE)
         conn.execute(
             text("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
         )
-    db.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -19,6 +19,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from typer.testing import CliRunner
 
 from manyi.cli import app
+from manyi.config import get_settings
 from tests.e2e.conftest import ROOT, draw_signature, pair, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +38,9 @@ def e2e_database_url(
     target = tmp_path_factory.mktemp("readme") / "manyi.sqlite3"
     shutil.copyfile(sqlite_template, target)
     url = f"sqlite:///{target}"
+    get_settings.cache_clear()  # the settings of this module's database, not a cached earlier one
     done = CliRunner().invoke(app, ["demo", "seed"], env={"MANYI_DATABASE_URL": url})
+    get_settings.cache_clear()
     assert done.exit_code == 0, done.output
     SEED_OUTPUT.append(done.output)
     return url
