@@ -1,0 +1,13 @@
+"""Customer reach (issue 20): messages to customers, appointments, and what they share.
+
+- `domain/`: pure rules (message kinds and templates, consent, quiet hours, the per-number rate
+  limit; appointment slots and booking rules);
+- `adapters/`: the gateways a customer message leaves by (`gateway`: the contract; SMPP 3.4 to the
+  bank's SMS centre, a WeChat official account's template messages, the simulated gateway);
+
+Other features do not import reach: they declare ports (quality's `CustomerMessagePort`, the
+complaints' and the lobby's) and the composition roots plug reach's adapters into them.
+docs/reach.md explains the rules and how to connect the real SMS centre and WeChat account.
+"""
+
+PUBLIC = ("domain",)
