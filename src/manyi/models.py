@@ -52,6 +52,7 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.reach.tables import ReachConsent, ReachContact, ReachMessage, ReachTemplate
 from manyi.supervision.inspection_tables import (
     InspectionResult,
     InspectionVisit,
@@ -136,6 +137,10 @@ __all__ = [
     "RateLimitHit",
     "Rating",
     "RatingPrompt",
+    "ReachConsent",
+    "ReachContact",
+    "ReachMessage",
+    "ReachTemplate",
     "RectificationEscalation",
     "RectificationEvidence",
     "RectificationSubmission",

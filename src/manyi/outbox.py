@@ -78,9 +78,7 @@ def claim(
     UPDATE). On SQLite every transaction begins IMMEDIATE (db.py): both statements run under the
     write lock, and a second worker sees the rows claimed and picks others.
     """
-    picking = (
-        select(table.id).where(filter_).order_by(table.next_attempt_at, table.id).limit(limit)
-    )
+    picking = select(table.id).where(filter_).order_by(table.next_attempt_at, table.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         picking = picking.with_for_update(skip_locked=True)
     ids = list(session.scalars(picking))
