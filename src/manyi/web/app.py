@@ -248,6 +248,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.quality.web.pages import router as quality_views
     from manyi.quality.web.survey_admin import router as quality_survey_admin
     from manyi.quality.web.survey_page import router as quality_survey
+    from manyi.reach.web.messages import router as reach_messages
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
     from manyi.workdays.web.pages import router as workdays_views
@@ -278,6 +279,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(insight_opinions)
     app.include_router(insight_classifier)
     app.include_router(insight_views)
+    app.include_router(reach_messages)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -35,6 +35,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "supervision" / "templates",
     PACKAGE_DIR / "workdays" / "templates",
     PACKAGE_DIR / "insight" / "templates",
+    PACKAGE_DIR / "reach" / "templates",
 ]
 
 
@@ -125,6 +126,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/counter/catalogue",
         Permission.COUNTER_CONFIGURE,
         "☰",
+    ),
+    NavItem(
+        "customer_messages",
+        "Customer messages",
+        "/reach/messages",
+        Permission.REACH_VIEW,
+        "✉",
     ),
     NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "★"),
     NavItem("surveys", "Surveys", "/quality/surveys", Permission.QUALITY_CONFIGURE, "✓"),

@@ -1,0 +1,1 @@
+"""Customer reach's pages: the messages sent to customers and the words they use."""
