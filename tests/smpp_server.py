@@ -137,8 +137,11 @@ class SmppServer:
             connection.sock.close()
 
     def send_enquire_link(self) -> None:
+        self.send_to_clients(ENQUIRE_LINK)
+
+    def send_to_clients(self, command: int, body: bytes = b"") -> None:
         for connection in list(self._connections):
-            connection.write(ENQUIRE_LINK, connection.next_sequence())
+            connection.write(command, connection.next_sequence(), body)
 
     def texts(self) -> list[str]:
         """The accepted messages' texts, long ones reassembled from their parts."""

@@ -81,6 +81,14 @@ def test_chinese_text_arrives_intact_as_ucs2_to_a_national_number(
     assert accepted.gateway_id == submit.message_id
 
 
+def test_an_international_number_goes_with_its_country_code(
+    server: SmppServer, gateway: SmppGateway
+) -> None:
+    gateway.send(message(1, "您好", address="+86 138-1234-5678"))
+    [submit] = server.submits
+    assert (submit.destination, submit.dest_ton, submit.dest_npi) == ("8613812345678", 1, 1)
+
+
 def test_an_ascii_text_goes_in_the_default_alphabet(
     server: SmppServer, gateway: SmppGateway
 ) -> None:
@@ -231,6 +239,17 @@ def test_the_gateway_answers_the_smscs_enquire_link(
     gateway.send(message(1, "您好"))
     server.send_enquire_link()
     wait_for(lambda: (gateway.receipts() or True) and server.enquire_link_answers == 1)
+
+
+def test_a_pdu_smpplib_cannot_read_is_skipped_and_the_bind_kept(
+    server: SmppServer, gateway: SmppGateway
+) -> None:
+    gateway.send(message(1, "您好"))
+    server.send_to_clients(0x00010200, b"vendor")  # a vendor-specific command
+    server.send_enquire_link()
+    wait_for(lambda: (gateway.receipts() or True) and server.enquire_link_answers == 1)
+    assert gateway.send(message(2, "您好")).gateway_id
+    assert len(server.binds) == 1
 
 
 def test_close_unbinds(server: SmppServer) -> None:

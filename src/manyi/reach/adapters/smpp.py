@@ -61,6 +61,14 @@ WIRE_LOGGER = "manyi.reach.smpp.wire"
 REMEMBERED_IDS = 10_000
 T = TypeVar("T")
 
+# The errors of the SMPP layer below us that leave the bind unusable.
+_LINK_ERRORS = (
+    exceptions.ConnectionError,
+    exceptions.PDUError,
+    exceptions.UnknownCommandError,  # a PDU smpplib cannot build (while binding)
+    OSError,
+)
+
 # command_status → (permanent?, what it means); SMPP 3.4 section 5.1.3.
 STATUS_OUTCOMES: dict[int, tuple[bool, str]] = {
     0x01: (True, "invalid message length"),
@@ -142,13 +150,16 @@ class SmppGateway:
                 pdu = self._guarded(
                     partial(self._submit, client, part, ton, number, encoded, first=index == 0)
                 )
-                if pdu.is_error():
-                    error = outcome(int(pdu.status))
+                if pdu.is_error() or pdu.command != "submit_sm_resp":
+                    error = outcome(int(pdu.status or 0x45))
                     log.warning(
                         "SMS %s to %s refused: %s", message.id, mask_phone(number), error.reason
                     )
                     raise error
                 first_id = first_id or _text(pdu.message_id)
+            if not first_id:  # accepted, but no receipt will be able to name it
+                log.warning("SMS %s accepted without a message_id", message.id)
+                first_id = f"smpp-{message.id}"
             accepted = Accepted(first_id)
             self._remember(message.id, accepted)
             log.info(
@@ -174,7 +185,7 @@ class SmppGateway:
             client, self._client = self._client, None
             if client is None:
                 return
-            with contextlib.suppress(exceptions.ConnectionError, exceptions.PDUError, OSError):
+            with contextlib.suppress(*_LINK_ERRORS):
                 client.unbind()
             client.disconnect()
 
@@ -185,7 +196,7 @@ class SmppGateway:
             try:
                 self._drain(self._client)  # a connection the SMSC closed shows up here
                 return self._client
-            except (exceptions.ConnectionError, exceptions.PDUError, OSError):
+            except _LINK_ERRORS:
                 log.info("SMPP connection to %s:%s dropped; binding again", self._host, self._port)
                 self._drop()
         client = Client(
@@ -227,7 +238,7 @@ class SmppGateway:
         except TimeoutError:
             self._drop()
             raise GatewayError(f"the SMSC did not answer within {self._timeout_s:g} s") from None
-        except (exceptions.ConnectionError, exceptions.PDUError, OSError) as exc:
+        except _LINK_ERRORS as exc:
             self._drop()
             raise GatewayError(f"SMPP connection lost: {exc or 'closed by the SMSC'}") from None
 
@@ -259,7 +270,9 @@ class SmppGateway:
     def _answer_to(self, client: Client, sequence: int) -> Any:
         """Read PDUs until the response to `sequence`, handling what the SMSC sends between."""
         while True:
-            pdu = client.read_pdu()
+            pdu = _read(client)
+            if pdu is None:
+                continue
             if pdu.command in ("submit_sm_resp", "generic_nack") and pdu.sequence == sequence:
                 return pdu
             self._handle(client, pdu)
@@ -269,7 +282,9 @@ class SmppGateway:
         if sock is None:
             raise exceptions.ConnectionError("not connected")
         while select.select([sock], [], [], 0)[0]:
-            self._handle(client, client.read_pdu())
+            pdu = _read(client)
+            if pdu is not None:
+                self._handle(client, pdu)
 
     def _handle(self, client: Client, pdu: Any) -> None:
         if pdu.command == "deliver_sm":
@@ -307,6 +322,16 @@ class SmppGateway:
         self._accepted[outbox_id] = accepted
         while len(self._accepted) > REMEMBERED_IDS:
             self._accepted.popitem(last=False)
+
+
+def _read(client: Client) -> Any | None:
+    """The next PDU; None for one smpplib cannot read (a vendor's command), already consumed
+    whole, so the stream stays in step."""
+    try:
+        return client.read_pdu()
+    except exceptions.UnknownCommandError as exc:
+        log.warning("SMPP PDU ignored: %s", exc)
+        return None
 
 
 def _destination(address: str) -> tuple[int, str]:
