@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -183,7 +184,9 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.insight import complaints_adapters as insight_complaints
     from manyi.lobby.web import cards
     from manyi.quality import lobby_adapters as quality_adapters
+    from manyi.quality import ports as quality_ports
     from manyi.quality.counter_adapters import BundleSurveys
+    from manyi.reach.survey_messages import SurveyMessages
     from manyi.supervision import complaints_adapters as supervision_complaints
     from manyi.supervision import lobby_adapters as supervision_adapters
     from manyi.workdays import calendars as workdays_calendars
@@ -199,6 +202,13 @@ def plug_features(settings: Settings | None = None) -> None:
     insight_complaints.register(warm=settings is not None and settings.is_production)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
+    # Survey invitations also go as a text message to customers who agreed (customer reach).
+    quality_ports.register_messages(
+        SurveyMessages(
+            settings.zone if settings else ZoneInfo("Asia/Shanghai"),
+            settings.public_base_url if settings else "",
+        )
+    )
     counter_ports.register_survey_links(
         BundleSurveys(expiry, settings.public_base_url if settings else "")
     )
