@@ -258,6 +258,33 @@ def test_the_prefill_pages_in_the_elderly_mode(
     check_normal(phone)
 
 
+def test_the_kiosk_prefill_in_the_elderly_mode_and_its_reset(
+    screen: Callable[..., BrowserContext], kiosk_token: str, screenshots: Path
+) -> None:
+    kiosk = screen(1080, 1920).new_page()
+    pair(kiosk, kiosk_token)
+    kiosk.get_by_test_id("kiosk-prefill").click()
+    expect(kiosk.get_by_test_id("kiosk-home")).to_be_visible()
+    check_normal(kiosk)
+    switch_on(kiosk)
+    check_elderly(kiosk)
+    shot(kiosk, screenshots, "kiosk-prefill")
+    # The same customer goes back to the start: the mode stays.
+    kiosk.get_by_test_id("kiosk-home").click()
+    expect(
+        kiosk.get_by_test_id("elderly-offer").get_by_test_id("elderly-switch")
+    ).to_have_attribute("aria-pressed", "true")
+    # A minute without a touch in the pre-fill: the next customer starts in the normal mode.
+    kiosk.get_by_test_id("kiosk-prefill").click()
+    expect(kiosk.get_by_test_id("kiosk-home")).to_be_visible()
+    kiosk.wait_for_load_state("load")  # its script counts the minute
+    kiosk.clock.run_for(50_000)
+    expect(kiosk.locator("[data-idle]")).to_be_visible()
+    kiosk.clock.run_for(11_000)
+    expect(kiosk.get_by_test_id("kiosk")).to_be_visible()
+    expect(kiosk.locator("html")).not_to_have_class(re.compile(r"\belderly\b"))
+
+
 def invitation(url: str, key: str) -> str:
     database = Database(url)
     try:
