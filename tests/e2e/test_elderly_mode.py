@@ -221,10 +221,19 @@ def test_the_status_page_says_the_wait_plainly(
     assert ahead >= 1
     expect(plain).to_have_text(re.compile(rf"^还有 {ahead} 人，(约 .+分钟|.+分钟内|不到 1 分钟)$"))
     expect(phone.locator(".hint")).to_have_text("页面会自动更新。")
+    expect(phone.locator("[data-position]")).to_be_hidden()  # the sentence says it
     check_elderly(phone)
     shot(phone, screenshots, "status")
     remembered(phone)
     expect(phone.locator("[data-plain]")).to_have_text(plain.inner_text())
+    # In English too: the switch and the plain sentence.
+    phone.goto(f"/lang/en?next=/t/{ticket['token']}")
+    expect(phone.get_by_test_id("elderly-switch")).to_contain_text("Larger text")
+    expect(phone.locator("[data-plain]")).to_have_text(
+        re.compile(rf"^{ahead} people ahead of you, (about .+ min|within .+ min)$")
+    )
+    check_elderly(phone)
+    phone.goto(f"/lang/zh-CN?next=/t/{ticket['token']}")
 
     # Off as easily: one press, and the page is as before.
     phone.get_by_test_id("elderly-switch").click()
@@ -256,6 +265,18 @@ def test_the_prefill_pages_in_the_elderly_mode(
     phone.get_by_test_id("elderly-switch").click()
     expect(phone.locator("#f-customer_name")).to_have_value("王淑芬")
     check_normal(phone)
+    switch_on(phone)
+    phone.locator("#f-id_number").fill("11010519491231002X")
+    phone.locator("#f-mobile").fill("13812345678")
+    phone.locator("#f-id_valid_until").fill("2040-06-30")
+    phone.locator("#f-address").fill("北京市海淀区中关村大街27号")
+    phone.locator("#f-occupation").select_option("retired")
+    phone.locator("#f-item1-account_type").select_option("class_i")
+    phone.get_by_role("button", name="提交，获取预填码").click()
+    expect(phone).to_have_url(re.compile(rf"/prefill/{OUTLET}/done$"))
+    expect(phone.get_by_text("请在柜台出示此码")).to_be_visible()
+    check_elderly(phone)
+    shot(phone, screenshots, "prefill-done")
 
 
 def test_the_kiosk_prefill_in_the_elderly_mode_and_its_reset(
