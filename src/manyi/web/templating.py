@@ -23,6 +23,7 @@ from manyi.web.i18n import request_language, translator
 from manyi.web.security import Principal, csrf_token
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+ELDERLY_COOKIE = "manyi_elderly"  # "on": larger type, plain words (static/js/elderly.js sets it)
 TEMPLATE_DIRS = [
     PACKAGE_DIR / "web" / "templates",
     PACKAGE_DIR / "org" / "templates",
@@ -238,6 +239,9 @@ def _context(request: Request) -> dict[str, Any]:
         "path": request.url.path,
         "active_nav": active_nav(request.url.path),
         "now": utcnow(),
+        # The elderly-friendly mode (docs/elderly-mode.md): the class on <html> and the plain
+        # words are rendered from the device's cookie, so the first paint is already right.
+        "elderly": request.cookies.get(ELDERLY_COOKIE) == "on",
     }
 
 

@@ -148,12 +148,20 @@ def board_page(
 ) -> Response:
     _require_kind(token, DeviceKind.DISPLAY)
     outlet = service.outlet_for(session, Operator.device(token), None)
+    policy = layouts.layout(session, outlet).policy
     config = {
         "outlet": {"code": outlet.code, "name_zh": outlet.name_zh, "name_en": outlet.name_en},
         "timezone": outlet.timezone,
         "services": _services(session, outlet),
         "queue_url": "/device/api/v1/lobby/queue",
         "events_url": "/device/api/v1/lobby/events",
+        # The board's voices and how long a call stays its big call (docs/lobby-screens.md).
+        "voices": {
+            "en": policy.announce_en,
+            "dialect": policy.announce_dialect,
+            "rate": policy.speech_rate_pct / 100,
+        },
+        "hold_ms": policy.call_hold_s * 1000,
     }
     return render(request, "board.html", {"outlet": outlet, "config": _json(config)})
 
