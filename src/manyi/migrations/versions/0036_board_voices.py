@@ -2,7 +2,7 @@
 dialect voice, the speech rate and how long a call stays the board's big call.
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0038
 Create Date: 2026-12-05 07:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0036"
-down_revision: str | None = "0034"
+down_revision: str | None = "0038"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
