@@ -52,7 +52,13 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
-from manyi.reach.tables import ReachConsent, ReachContact, ReachMessage, ReachTemplate
+from manyi.reach.tables import (
+    ReachConsent,
+    ReachContact,
+    ReachMessage,
+    ReachTemplate,
+    ReachTicketWatch,
+)
 from manyi.supervision.inspection_tables import (
     InspectionResult,
     InspectionVisit,
@@ -141,6 +147,7 @@ __all__ = [
     "ReachContact",
     "ReachMessage",
     "ReachTemplate",
+    "ReachTicketWatch",
     "RectificationEscalation",
     "RectificationEvidence",
     "RectificationSubmission",

@@ -553,6 +553,7 @@ POST /quality/survey-rules                                          ok     403  
 POST /quality/surveys/{trigger}                                     ok     403    403    403    403    403    in     in     in     in
 POST /reach/templates                                               ok     403    403    403    403    403    in     in     in     in
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
+POST /t/{token}/alerts                                              ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /supervision/stars/nominations/{nomination_id}/approve         404    403    403    403    403    403    in     in     in     in
 POST /supervision/stars/nominations/{nomination_id}/reject          ok     403    403    403    403    403    in     in     in     in

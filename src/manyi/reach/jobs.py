@@ -10,7 +10,7 @@ import datetime as dt
 
 from manyi.config import Settings
 from manyi.db import Database
-from manyi.reach import delivery
+from manyi.reach import delivery, queue_alerts
 from manyi.reach.adapters.gateway import Channel, MessageGateway
 from manyi.reach.adapters.registry import gateways_from
 from manyi.worker import JobResult, WorkerJob
@@ -46,4 +46,14 @@ def _deliver(db: Database, settings: Settings, now: dt.datetime) -> JobResult:
     return JobResult(done=done, summary=report.line())
 
 
-JOBS = (WorkerJob("reach-messages", _deliver),)
+def _queue_alerts(db: Database, settings: Settings, now: dt.datetime) -> JobResult:
+    written = queue_alerts.watch_pass(db, settings.zone, now)
+    return JobResult(done=written, summary=f"queue alerts written {written}")
+
+
+# The queue alerts first, so this round's delivery sends them; the watch pass is bank-wide
+# (one worker at a time, at most every 10 s), delivery is claimed message by message.
+JOBS = (
+    WorkerJob("reach-queue-alerts", _queue_alerts, every_s=10.0, lease_s=10.0),
+    WorkerJob("reach-messages", _deliver),
+)

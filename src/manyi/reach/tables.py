@@ -117,3 +117,20 @@ class ReachTemplate(Base):
     text: Mapped[str] = mapped_column(Text)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ReachTicketWatch(Base):
+    """A waiting customer who asked for text-message alerts on a ticket's status page."""
+
+    __tablename__ = "reach_ticket_watches"
+    __table_args__ = (Index("ix_reach_ticket_watches_open", "done_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # The status page's token (the customer's capability to follow the ticket), sealed.
+    token: Mapped[str] = mapped_column(EncryptedText("reach_ticket_watches.token"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("reach_contacts.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    near_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    called_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

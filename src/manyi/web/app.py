@@ -182,10 +182,12 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
     from manyi.insight import complaints_adapters as insight_complaints
+    from manyi.lobby import ports as lobby_ports
     from manyi.lobby.web import cards
     from manyi.quality import lobby_adapters as quality_adapters
     from manyi.quality import ports as quality_ports
     from manyi.quality.counter_adapters import BundleSurveys
+    from manyi.reach.queue_alerts import QueueAlerts
     from manyi.reach.survey_messages import SurveyMessages
     from manyi.supervision import complaints_adapters as supervision_complaints
     from manyi.supervision import lobby_adapters as supervision_adapters
@@ -202,6 +204,8 @@ def plug_features(settings: Settings | None = None) -> None:
     insight_complaints.register(warm=settings is not None and settings.is_production)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
+    # Waiting customers may ask for text-message alerts on their status page (customer reach).
+    lobby_ports.register_ticket_alerts(QueueAlerts())
     # Survey invitations also go as a text message to customers who agreed (customer reach).
     quality_ports.register_messages(
         SurveyMessages(
