@@ -17,6 +17,7 @@ from manyi.audit import jobs as audit_jobs
 from manyi.complaints import cli as complaints_cli
 from manyi.complaints import clock as complaints_clock
 from manyi.complaints import jobs as complaints_jobs
+from manyi.complaints import ports as complaints_ports
 from manyi.config import Settings
 from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
@@ -34,6 +35,7 @@ from manyi.quality import jobs as quality_jobs
 from manyi.quality import ports as quality_ports
 from manyi.quality import survey_scan
 from manyi.reach import jobs as reach_jobs
+from manyi.reach.complaint_notices import ComplaintNotices
 from manyi.reach.survey_messages import SurveyMessages
 from manyi.supervision import jobs as supervision_jobs
 from manyi.workdays import calendars as workdays_calendars
@@ -85,10 +87,16 @@ app.add_typer(quality_cli.app, name="quality")
 
 # Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).
 cli_support.on_start(lambda settings: counter_runtime.start(settings.counter_adapters))
-# The worker's survey scan also sends invitations as text messages (customer reach).
+# The worker's survey scan also sends invitations as text messages, and complaints registered
+# or decided on the command line tell complainants who agreed (customer reach).
 cli_support.on_start(
     lambda settings: quality_ports.register_messages(
         SurveyMessages(settings.zone, settings.public_base_url)
+    )
+)
+cli_support.on_start(
+    lambda settings: complaints_ports.register_customer_notices(
+        ComplaintNotices(settings.public_base_url)
     )
 )
 

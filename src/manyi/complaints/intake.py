@@ -312,4 +312,5 @@ def register(
     # unit of work: the case and its suggestions are saved together. docs/complaints.md
     # "Suggestions and the model store" says why here and not in a worker.
     ports.classification().after_registered(session, complaint.id, now)
+    ports.tell_complainant(session, complaint, "received", now)
     return Registered(complaint=complaint, query_code=code)

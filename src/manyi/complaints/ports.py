@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.errors import Conflict
 from manyi.org.model import Permission
+
+if TYPE_CHECKING:
+    from manyi.complaints.tables import Complaint
 
 
 @dataclass(frozen=True)
@@ -261,3 +264,70 @@ def register_classification(adapter: ClassificationPort) -> None:
 
 def classification() -> ClassificationPort:
     return _classification
+
+
+# --- messages to the complainant (customer reach) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerNotice:
+    """News of a case for the complainant: `received` (with the answer's due time) or
+    `decided` (read the answer and accept or dispute it on the status page)."""
+
+    kind: str
+    complaint_id: int
+    reference: str
+    phone: str
+    person_key: str | None
+    unit_id: int
+    due_at: dt.datetime | None
+    timezone: str
+
+
+class CustomerNoticePort(Protocol):
+    def agree(self, session: Session, phone: str, lang: str, now: dt.datetime) -> None:
+        """The complainant ticked "tell me by text message" on the public form."""
+
+    def notice(self, session: Session, notice: CustomerNotice, now: dt.datetime) -> None:
+        """Tell the complainant, if they agreed (in the caller's unit of work)."""
+
+
+class _NoNotices:
+    def agree(self, session: Session, phone: str, lang: str, now: dt.datetime) -> None:
+        return None
+
+    def notice(self, session: Session, notice: CustomerNotice, now: dt.datetime) -> None:
+        return None
+
+
+_notices: CustomerNoticePort = _NoNotices()
+
+
+def register_customer_notices(adapter: CustomerNoticePort) -> None:
+    """Customer reach answers it, wired by the composition roots."""
+    global _notices
+    _notices = adapter
+
+
+def customer_notices() -> CustomerNoticePort:
+    return _notices
+
+
+def tell_complainant(session: Session, complaint: Complaint, kind: str, now: dt.datetime) -> None:
+    """Send `kind` news of this case to its complainant through the port (a phone needed)."""
+    if not complaint.complainant_phone:
+        return
+    _notices.notice(
+        session,
+        CustomerNotice(
+            kind=kind,
+            complaint_id=complaint.id,
+            reference=complaint.reference,
+            phone=complaint.complainant_phone,
+            person_key=complaint.person_key,
+            unit_id=complaint.responsible_unit_id,
+            due_at=complaint.due_at,
+            timezone=complaint.timezone,
+        ),
+        now,
+    )

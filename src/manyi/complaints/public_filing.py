@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import ratelimit
-from manyi.complaints import attachments, clock, intake
+from manyi.complaints import attachments, clock, intake, ports
 from manyi.complaints.access import system_caller
 from manyi.complaints.domain.model import ancestor_ids
 from manyi.complaints.domain.policies import DayCount
@@ -69,6 +69,8 @@ class PublicForm:
     phone: str = ""
     id_number: str = ""
     consent: bool = False
+    sms: bool = False  # "tell me how my complaint goes by text message" (customer reach)
+    lang: str = "zh-CN"
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ def check_form(
         request=_text(form.request, "request", intake.TEXT_MAX, problems, ""),
         name=_text(form.name, "name", NAME_MAX, problems, _("Please enter your name.")),
         consent=form.consent,
+        sms=form.sms,
+        lang=form.lang,
     )
     outlet = form.outlet.strip()
     if outlet:
@@ -260,6 +264,8 @@ def submit(
     """Register a checked form and keep its files; the caller commits or rolls back."""
     caller = system_caller(FORM_CALLER)
     unit_id = int(form.outlet) if form.outlet else root_unit(session).id
+    if form.sms and form.phone:  # before registering: the "received" message may then go
+        ports.customer_notices().agree(session, form.phone, form.lang, now)
     registered = intake.register(
         session,
         caller,

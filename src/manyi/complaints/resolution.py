@@ -145,6 +145,7 @@ def decide(
         },
         public=True,
     )
+    ports.tell_complainant(session, complaint, "decided", now)
     return complaint
 
 

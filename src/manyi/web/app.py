@@ -187,6 +187,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.quality import lobby_adapters as quality_adapters
     from manyi.quality import ports as quality_ports
     from manyi.quality.counter_adapters import BundleSurveys
+    from manyi.reach.complaint_notices import ComplaintNotices
     from manyi.reach.queue_alerts import QueueAlerts
     from manyi.reach.survey_messages import SurveyMessages
     from manyi.supervision import complaints_adapters as supervision_complaints
@@ -204,6 +205,10 @@ def plug_features(settings: Settings | None = None) -> None:
     insight_complaints.register(warm=settings is not None and settings.is_production)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
+    # Complainants who agreed get "received" and "decided" by text message (customer reach).
+    complaint_ports.register_customer_notices(
+        ComplaintNotices(settings.public_base_url if settings else "")
+    )
     # Waiting customers may ask for text-message alerts on their status page (customer reach).
     lobby_ports.register_ticket_alerts(QueueAlerts())
     # Survey invitations also go as a text message to customers who agreed (customer reach).

@@ -160,6 +160,7 @@ def complaint_submit(
     phone: str = Form(""),
     id_number: str = Form(""),
     consent: str = Form(""),
+    sms: str = Form(""),
     website: str = Form(""),
     files: list[UploadFile] = File(default=[]),
     _visitor: None = public(identify=False),
@@ -184,6 +185,8 @@ def complaint_submit(
         phone=phone,
         id_number=id_number,
         consent=bool(consent),
+        sms=bool(sms),
+        lang=request_language(request),
     )
     uploads = _read(files)
     today = now.astimezone(request.app.state.settings.zone).date()

@@ -1,0 +1,56 @@
+"""A complainant who asks for text messages hears "received" and "decided"; others nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from manyi.db import Database
+from manyi.reach.tables import ReachConsent, ReachMessage
+from tests.complaint_bank import ComplaintBank, build_complaint_bank
+from tests.conftest import Bank
+from tests.integration.test_complaints_public import decide, file_complaint
+from tests.web_helpers import make_client
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
+@pytest.fixture
+def cb(db: Database, bank: Bank) -> ComplaintBank:
+    return build_complaint_bank(db, bank)
+
+
+@pytest.fixture
+def client(db: Database, tmp_path: Path) -> TestClient:
+    return make_client(db, var_dir=tmp_path / "var")
+
+
+def _messages(db: Database) -> list[tuple[str, dict[str, str]]]:
+    with db.session() as session:
+        rows = session.scalars(select(ReachMessage).order_by(ReachMessage.id)).all()
+        return [(m.kind, dict(m.params)) for m in rows]
+
+
+def test_received_then_decided_when_the_complainant_asked(
+    db: Database, cb: ComplaintBank, client: TestClient
+) -> None:
+    reference, _code = file_complaint(client, cb, sms="yes")
+    [(kind, params)] = _messages(db)
+    assert kind == "complaint_received" and params["reference"] == reference
+    assert params["deadline"][:4] == "2026" and params["link"].endswith("/complaint/status")
+    decide(db, cb, reference, "已改进叫号安排，向您致歉。")
+    assert [k for k, _ in _messages(db)] == ["complaint_received", "complaint_decided"]
+    with db.session() as session:
+        consent = session.scalars(select(ReachConsent)).one()
+        assert (consent.purpose, consent.source) == ("complaint", "complaint_form")
+
+
+def test_no_text_message_without_the_box_ticked(
+    db: Database, cb: ComplaintBank, client: TestClient
+) -> None:
+    reference, _code = file_complaint(client, cb)
+    decide(db, cb, reference, "已改进。")
+    assert _messages(db) == []
