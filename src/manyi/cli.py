@@ -227,6 +227,12 @@ def demo_seed(
     from manyi.insight import demo as demo_insight
 
     supervision_lines += demo_insight.seed(database, utcnow(), settings.var_dir)
+    from manyi.reach import demo as demo_reach
+
+    with database.session() as session:
+        texts = demo_reach.seed(session, utcnow())
+    if texts:
+        supervision_lines.append(f"customer messages: {texts} texts of the simulated SMS centre")
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"
