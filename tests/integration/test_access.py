@@ -551,6 +551,8 @@ POST /prefill/{outlet_code}/check                                   ok     ok   
 POST /prefill/{outlet_code}/form                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /quality/survey-rules                                          ok     403    403    403    403    403    in     in     in     in
 POST /quality/surveys/{trigger}                                     ok     403    403    403    403    403    in     in     in     in
+POST /reach/consents                                                ok     403    ok     403    403    ok     in     in     in     in
+POST /reach/messages                                                ok     403    ok     403    403    ok     in     in     in     in
 POST /reach/templates                                               ok     403    403    403    403    403    in     in     in     in
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /t/{token}/alerts                                              ok     ok     ok     ok     ok     ok     ok     ok     ok     ok

@@ -40,9 +40,11 @@ def test_an_outlet_sees_its_own_messages_masked_and_a_code_hidden(db: Database, 
     assert "乙网点" not in page.text and "*******1111" not in page.text
     assert "*******5678" in page.text and "13812345678" not in page.text
     assert "493817" not in page.text and "验证码••••••" in page.text
-    found = staff_client(db, "lobby.a").get("/reach/messages", params={"phone": "13812345678"})
+    lobby = staff_client(db, "lobby.a")
+    token = csrf_of(lobby, "/reach/messages")
+    found = lobby.post("/reach/messages", data={"phone": "13812345678", "csrf_token": token})
     assert found.text.count('data-kind="') == 2
-    wrong = staff_client(db, "lobby.a").get("/reach/messages", params={"phone": "12345"})
+    wrong = lobby.post("/reach/messages", data={"phone": "12345", "csrf_token": token})
     assert wrong.status_code == 422 and "不是大陆手机号" in wrong.text
 
 
@@ -77,3 +79,29 @@ def test_head_office_edits_the_words_a_branch_cannot_and_bad_words_are_refused(
         [row] = session.scalars(select(ReachTemplate)).all()
         assert row.text == form["text"]
         assert session.scalar(select(func.count()).select_from(ReachTemplate)) == 1
+
+
+def test_staff_record_a_withdrawal_heard_at_the_counter(db: Database, bank: Bank) -> None:
+    near = {"number": "A012", "ahead": 3, "minutes": 8, "outlet": "甲网点"}
+    _sent(db, bank, "13812345678", "OUT-A", Kind.TURN_NEAR, near)
+    add_staff(db, bank, "lobby.a")
+    lobby = staff_client(db, "lobby.a")
+    token = csrf_of(lobby, "/reach/consents")
+    found = lobby.post("/reach/consents", data={"phone": "13812345678", "csrf_token": token})
+    assert found.status_code == 200 and "*******5678" in found.text
+    assert "13812345678" not in found.text.replace('value="13812345678"', "")
+    stopped = lobby.post(
+        "/reach/consents",
+        data={"phone": "13812345678", "purpose": "queue", "granted": "no", "csrf_token": token},
+    )
+    assert stopped.status_code == 200 and 'data-testid="saved"' in stopped.text
+    with db.session() as session:
+        contact = contacts.by_phone(session, "13812345678")
+        assert contact is not None
+        later = FIXED_NOW.replace(minute=5)
+        outcome = messages.send(session, contact, Kind.CALLED, {"number": "A1"}, later, ZONE)
+    assert outcome.state == "no_consent"
+    unknown = lobby.post("/reach/consents", data={"phone": "13900009999", "csrf_token": token})
+    assert 'data-testid="unknown"' in unknown.text
+    wrong = lobby.post("/reach/consents", data={"phone": "139", "csrf_token": token})
+    assert wrong.status_code == 422

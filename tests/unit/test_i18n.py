@@ -12,7 +12,9 @@ from manyi.lobby.domain.model import Outcome, TicketState
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Role, UnitLevel
 from manyi.reach.adapters.gateway import Channel as MessageChannel
+from manyi.reach.contacts import CONSENT_SOURCES
 from manyi.reach.domain.messages import Kind as MessageKind
+from manyi.reach.domain.messages import Purpose as MessagePurpose
 from manyi.reach.tables import MESSAGE_STATES
 from manyi.supervision.domain.rectification import Source, TaskState
 from manyi.supervision.web import inspection_words
@@ -109,6 +111,8 @@ def coded_keys() -> set[str]:
     # Customer messages: their kinds, states and channels (reach's pages).
     keys |= {f"msgkind:{k.value}" for k in MessageKind} | {f"msgstate:{s}" for s in MESSAGE_STATES}
     keys |= {f"channel:{c.value}" for c in MessageChannel}
+    keys |= {f"purpose:{p.value}" for p in MessagePurpose if p is not MessagePurpose.VERIFICATION}
+    keys |= {f"consentfrom:{s}" for s in CONSENT_SOURCES}
     return keys
 
 

@@ -12,9 +12,10 @@ from manyi import sealed
 from manyi.org.scope import in_scope
 from manyi.org.tables import Unit
 from manyi.personal import phone_index
+from manyi.reach import contacts
 from manyi.reach.contacts import mobile
-from manyi.reach.domain.messages import Kind, render
-from manyi.reach.tables import ReachContact, ReachMessage
+from manyi.reach.domain.messages import Kind, Purpose, render
+from manyi.reach.tables import ReachConsent, ReachContact, ReachMessage
 from manyi.reach.templates_store import text_for
 
 PAGE_SIZE = 100
@@ -91,3 +92,38 @@ def messages(session: Session, scope_path: str, filters: Filters) -> list[Messag
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    purpose: str
+    granted: bool | None  # None: never asked
+    source: str
+    at: dt.datetime | None
+
+
+def consents_of(session: Session, phone: str) -> tuple[str, list[ConsentRow]] | None:
+    """A customer's standing decision per purpose, found by the whole number (blind index);
+    None when manyi has never had this number."""
+    found = contacts.by_phone(session, phone)
+    if found is None:
+        return None
+    latest: dict[str, ReachConsent] = {}
+    for row in session.scalars(
+        select(ReachConsent).where(ReachConsent.contact_id == found.id).order_by(ReachConsent.at)
+    ):
+        latest[row.purpose] = row
+    rows = []
+    for purpose in Purpose:
+        if purpose is Purpose.VERIFICATION:
+            continue
+        decided = latest.get(purpose.value)
+        rows.append(
+            ConsentRow(
+                purpose.value,
+                None if decided is None else decided.granted,
+                "" if decided is None else decided.source,
+                None if decided is None else decided.at,
+            )
+        )
+    return contacts.masked(found), rows

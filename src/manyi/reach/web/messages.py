@@ -16,9 +16,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from manyi.db import Session, utcnow
-from manyi.errors import ManyiError
+from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission, UnitLevel, check_bank_wide_settings
-from manyi.reach import queries, templates_store
+from manyi.reach import contacts, queries, templates_store
 from manyi.reach.domain.messages import Kind
 from manyi.reach.tables import MESSAGE_STATES
 from manyi.web.i18n import request_language, translator
@@ -33,9 +33,32 @@ def messages_page(
     request: Request,
     state: str = "",
     kind: str = "",
-    phone: str = "",
     principal: Principal = require(Permission.REACH_VIEW),
     session: Session = DbSession,
+) -> Response:
+    return _messages_page(request, principal, session, state, kind, "")
+
+
+@router.post("/reach/messages")
+def find_messages(
+    request: Request,
+    state: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.REACH_VIEW),
+    session: Session = DbSession,
+) -> Response:
+    """The same list for one whole number: posted, so the number is in no address or log."""
+    return _messages_page(request, principal, session, state, kind, phone)
+
+
+def _messages_page(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    state: str,
+    kind: str,
+    phone: str,
 ) -> Response:
     _ = translator(request_language(request))
     filters = queries.Filters(
@@ -60,6 +83,77 @@ def messages_page(
         "field": field,
     }
     return render(request, "reach/messages.html", context, status)
+
+
+@router.get("/reach/consents")
+def consents_page(
+    request: Request,
+    principal: Principal = require(Permission.REACH_VIEW),
+    session: Session = DbSession,
+) -> Response:
+    return _consents_page(request, session, "")
+
+
+@router.post("/reach/consents")
+def consents_change(
+    request: Request,
+    phone: Annotated[str, Form()] = "",
+    purpose: Annotated[str, Form()] = "",
+    granted: Annotated[str, Form()] = "",
+    principal: Principal = require(Permission.REACH_VIEW),
+    session: Session = DbSession,
+) -> Response:
+    """Find a customer's consents by the whole number; with a purpose, record the customer's
+    yes or no as staff heard it (source "staff", audited). Posted: the number is in no log."""
+    _ = translator(request_language(request))
+    try:
+        if purpose:
+            found = contacts.by_phone(session, phone)
+            if found is None:
+                raise InvalidInput("manyi has never had this number", "phone")
+            contacts.record_consent(
+                session,
+                principal.actor,
+                found,
+                purpose,
+                granted=granted == "yes",
+                source="staff",
+                now=utcnow(),
+            )
+            session.flush()
+    except ManyiError as exc:
+        session.rollback()
+        return _consents_page(request, session, phone, exc.status_code, exc.text(_), exc.field)
+    return _consents_page(request, session, phone, saved=bool(purpose))
+
+
+def _consents_page(
+    request: Request,
+    session: Session,
+    phone: str,
+    status: int = 200,
+    error: str = "",
+    field: str = "",
+    *,
+    saved: bool = False,
+) -> Response:
+    _ = translator(request_language(request))
+    found = None
+    if phone.strip() and not error:
+        try:
+            found = queries.consents_of(session, phone)
+        except ManyiError as exc:
+            status, error, field = exc.status_code, exc.text(_), exc.field
+    context: dict[str, Any] = {
+        "title": _("Customer consents"),
+        "phone": phone.strip()[:20],
+        "found": found,
+        "searched": bool(phone.strip()) and not error,
+        "saved": saved,
+        "error": error,
+        "field": field,
+    }
+    return render(request, "reach/consents.html", context, status)
 
 
 def _templates_page(
