@@ -22,16 +22,20 @@ from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
+from manyi.forecast.appointment_capacity import PlannedCapacity
 from manyi.insight import cli as insight_cli
 from manyi.insight import cli_stats as insight_stats
 from manyi.insight import complaints_adapters as insight_complaints
 from manyi.insight import jobs as insight_jobs
 from manyi.lobby import cli as lobby_cli
+from manyi.lobby import ports as lobby_ports
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import survey_scan
+from manyi.reach import appointment_jobs, appointment_ports
+from manyi.reach.appointment_checkin import KioskCheckIn
 from manyi.supervision import jobs as supervision_jobs
 from manyi.workdays import calendars as workdays_calendars
 
@@ -58,6 +62,9 @@ lobby_adapters.register()
 workdays_calendars.on_change(complaints_clock.recheck_working_days)
 # Complaints registered on the command line get the classifier's suggestions too.
 insight_complaints.register()
+# Appointments: the staffing plan's capacity per slot (forecasting) and the kiosk's check-in.
+appointment_ports.register_capacity(PlannedCapacity())
+lobby_ports.register_appointment_check_in(KioskCheckIn())
 worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,
@@ -68,6 +75,7 @@ worker.register(
     *counter_jobs.JOBS,
     *quality_jobs.JOBS,
     *survey_scan.JOBS,
+    *appointment_jobs.JOBS,
 )
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)

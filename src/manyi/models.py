@@ -51,6 +51,12 @@ from manyi.quality.survey_tables import (
     SurveyScanPosition,
 )
 from manyi.quality.tables import QualityResponse
+from manyi.reach.appointment_tables import (
+    Appointment,
+    AppointmentCode,
+    AppointmentRules,
+    AppointmentSlotCount,
+)
 from manyi.ratelimit import RateLimitHit
 from manyi.supervision.inspection_tables import (
     InspectionResult,
@@ -83,6 +89,10 @@ from manyi.worker_leases import WorkerLease
 __all__ = [
     "AdviceRow",
     "AdviceState",
+    "Appointment",
+    "AppointmentCode",
+    "AppointmentRules",
+    "AppointmentSlotCount",
     "AuditEvent",
     "AuditHead",
     "AutoApplySetting",
