@@ -51,13 +51,13 @@ from manyi.quality.survey_tables import (
     SurveyScanPosition,
 )
 from manyi.quality.tables import QualityResponse
+from manyi.ratelimit import RateLimitHit
 from manyi.reach.appointment_tables import (
     Appointment,
     AppointmentCode,
     AppointmentRules,
     AppointmentSlotCount,
 )
-from manyi.ratelimit import RateLimitHit
 from manyi.supervision.inspection_tables import (
     InspectionResult,
     InspectionVisit,

@@ -75,3 +75,59 @@ def day_list(
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class Described:
+    """One appointment as the customer's page and the app see it."""
+
+    id: int
+    outlet_code: str
+    outlet_zh: str
+    outlet_en: str
+    service_code: str
+    service_zh: str
+    service_en: str
+    slot_start: dt.datetime
+    slot_end: dt.datetime
+    zone: ZoneInfo
+    state: str
+    checkin_code: str
+    phone: str  # masked
+    ticket_number: str | None
+    ticket_token: str | None
+    late: bool
+    can_change: bool  # booked and not started
+    can_check_in: bool  # booked (or marked missing) on its day, check-in window open
+
+
+def describe(session: Session, row: Appointment, now: dt.datetime) -> Described:
+    outlet = layouts.outlet_by_id(session, row.outlet_id)
+    lobby = layouts.layout(session, outlet)
+    zone = ZoneInfo(lobby.policy.timezone)
+    service = lobby.services.get(row.service_code)
+    rules = rules_for(session, row.outlet_id)
+    opens = row.slot_start - dt.timedelta(minutes=rules.early_minutes)
+    on_its_day = now.astimezone(zone).date() == row.local_day
+    return Described(
+        id=row.id,
+        outlet_code=outlet.code,
+        outlet_zh=outlet.name_zh,
+        outlet_en=outlet.name_en or outlet.name_zh,
+        service_code=row.service_code,
+        service_zh=service.name_zh if service else row.service_code,
+        service_en=service.name("en") if service else row.service_code,
+        slot_start=row.slot_start,
+        slot_end=row.slot_end,
+        zone=zone,
+        state=row.state,
+        checkin_code=row.checkin_code,
+        phone=mask_phone(row.phone),
+        ticket_number=row.ticket_number,
+        ticket_token=row.ticket_token,
+        late=bool(row.late),
+        can_change=row.state == booking.State.BOOKED and row.slot_start > now,
+        can_check_in=row.state in (booking.State.BOOKED, booking.State.NO_SHOW)
+        and on_its_day
+        and now >= opens,
+    )

@@ -222,3 +222,19 @@ def release(session: Session, outlet_id: int, service: str, start: dt.datetime) 
         )
         .values(booked=AppointmentSlotCount.booked - 1)
     )
+
+
+def bookable_outlets(session: Session) -> list[Unit]:
+    """Active outlets with at least one counter (the outlet picker of the booking pages)."""
+    with_counters = select(LobbyCounter.outlet_id).distinct()
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.id.in_(with_counters), Unit.active.is_(True))
+            .order_by(Unit.code)
+        )
+    )
+
+
+def place_of(session: Session, outlet_id: int, service_code: str) -> Place:
+    return place(session, layouts.outlet_by_id(session, outlet_id).code, service_code)

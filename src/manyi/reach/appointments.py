@@ -239,9 +239,8 @@ def by_token(session: Session, token: str, *, lock: bool = False) -> Appointment
 def _must_be_booked(row: Appointment) -> None:
     if row.state != State.BOOKED.value:
         raise Conflict(
-            "this appointment is {state} and can no longer be changed",
+            "this appointment can no longer be changed",
             "token",
-            state=row.state,
             error_code="not_booked",
         )
 

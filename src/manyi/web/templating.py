@@ -35,6 +35,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "supervision" / "templates",
     PACKAGE_DIR / "workdays" / "templates",
     PACKAGE_DIR / "insight" / "templates",
+    PACKAGE_DIR / "reach" / "templates",
 ]
 
 

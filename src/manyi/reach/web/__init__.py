@@ -1,0 +1,2 @@
+"""Customer reach's pages and endpoints (appointments: the phone pages, the JSON API for the
+bank's app, the staff list and the lobby dashboard's card)."""
