@@ -205,6 +205,10 @@ def demo_seed(
         demo_praise.seed(session, utcnow())  # before the stars, which count it
     with database.session() as session:
         counter = demo_counter.seed(session)
+    from manyi.reach import appointment_demo
+
+    with database.session() as session:
+        booked = appointment_demo.seed(session, utcnow())
     from manyi.quality import demo as demo_quality
     from manyi.quality import demo_pad
 
@@ -224,6 +228,7 @@ def demo_seed(
     if holidays:
         typer.echo(f"holidays: {demo_workdays.DEMO_YEAR} entered (a plausible demo set)")
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
+    typer.echo(f"appointments: {booked} booked for today and the next working days")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
     for line in supervision_lines:
         typer.echo(line)

@@ -32,7 +32,14 @@ def save_rules(
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise InvalidInput("unknown rule {name}", sorted(unknown)[0], name=sorted(unknown)[0])
-    rules = Rules(**{**current, **values})  # raises InvalidInput naming the field
+    merged = {**current, **values}
+    for name in ("book_from", "book_until"):
+        if isinstance(merged[name], str):
+            try:
+                merged[name] = dt.time.fromisoformat(merged[name])
+            except ValueError:
+                raise InvalidInput("give the time as HH:MM", name) from None
+    rules = Rules(**merged)  # raises InvalidInput naming the field
     row = session.get(AppointmentRules, outlet.id)
     if row is None:
         row = AppointmentRules(outlet_id=outlet.id, changed_at=now)
@@ -46,7 +53,9 @@ def save_rules(
         entity_type="appointment_rules",
         entity_id=outlet.id,
         action="appointment.rules_saved",
-        summary=dataclasses.asdict(rules),
+        summary={
+            k: str(v) if isinstance(v, dt.time) else v for k, v in dataclasses.asdict(rules).items()
+        },
         unit_id=outlet.id,
         unit_path=outlet.path,
         now=now,

@@ -41,6 +41,10 @@ class Place:
     def local(self, at: dt.datetime) -> dt.datetime:
         return at.astimezone(self.zone)
 
+    @property
+    def hours(self) -> tuple[dt.time, dt.time]:
+        return self.rules.book_from, self.rules.book_until
+
     def today(self, now: dt.datetime) -> dt.date:
         return now.astimezone(self.zone).date()
 
@@ -138,7 +142,7 @@ def slots_for_day(session: Session, where: Place, day: dt.date, now: dt.datetime
     days = open_days(session, where, now)
     if not workday:
         return DayView(where, day, False, calendar.holiday_name(day), [], days)
-    starts = starts_of(day, where.opens, where.closes, where.zone)
+    starts = starts_of(day, where.opens, where.closes, where.zone, where.hours)
     slots = day_slots(
         day,
         starts,
@@ -167,7 +171,7 @@ def check_slot(session: Session, where: Place, start: dt.datetime, now: dt.datet
             day=day.isoformat(),
             error_code="not_workday",
         )
-    if start not in starts_of(day, where.opens, where.closes, where.zone):
+    if start not in starts_of(day, where.opens, where.closes, where.zone, where.hours):
         raise InvalidInput("no appointment slot starts at this time", "start", error_code="no_slot")
     if not in_window(start, now, where.today(now), where.zone, where.rules):
         raise InvalidInput(

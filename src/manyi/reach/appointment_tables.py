@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.db import Base, EncryptedText, UTCDateTime
@@ -86,5 +86,7 @@ class AppointmentRules(Base):
     no_show_limit: Mapped[int] = mapped_column(Integer)
     no_show_window_days: Mapped[int] = mapped_column(Integer)
     block_days: Mapped[int] = mapped_column(Integer)
+    book_from: Mapped[dt.time] = mapped_column(Time)
+    book_until: Mapped[dt.time] = mapped_column(Time)
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

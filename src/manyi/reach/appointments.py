@@ -21,11 +21,11 @@ from manyi.errors import Conflict, InvalidInput, ManyiError, NotFound
 from manyi.lobby import layouts
 from manyi.org.tables import Unit
 from manyi.reach import appointment_ports
-from manyi.reach.appointment_slots import check_slot, claim, place, release
+from manyi.reach.appointment_slots import Place, check_slot, claim, place, release
 from manyi.reach.appointment_tables import Appointment, AppointmentCode
 from manyi.reach.domain import booking
 from manyi.reach.domain.booking import State
-from manyi.reach.domain.slots import Rules
+from manyi.reach.domain.slots import Rules, Slot
 from manyi.sealed import keys_of
 
 CODES_PER_NUMBER = 3  # verification codes a number may ask for …
@@ -201,6 +201,16 @@ def book(
             "this time is fully booked; please choose another", "start", error_code="slot_full"
         )
     _verify(session, key, code, now)
+    return confirmed(session, where, slot, mobile, lang, now)
+
+
+def confirmed(
+    session: Session, where: Place, slot: Slot, mobile: str, lang: str, now: dt.datetime
+) -> Booked:
+    """Take the place and write the booking of a number already confirmed (the code checked,
+    or the demo's customers)."""
+    key = customer_key(session, mobile)
+    day = where.local(slot.start).date()
     claim(session, where, slot)
     token = secrets.token_urlsafe(24)
     row = Appointment(

@@ -60,6 +60,8 @@ def upgrade() -> None:
         sa.Column("no_show_limit", sa.Integer(), nullable=False),
         sa.Column("no_show_window_days", sa.Integer(), nullable=False),
         sa.Column("block_days", sa.Integer(), nullable=False),
+        sa.Column("book_from", sa.Time(), nullable=False),
+        sa.Column("book_until", sa.Time(), nullable=False),
         sa.Column("changed_at", manyi.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(

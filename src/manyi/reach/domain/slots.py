@@ -38,6 +38,10 @@ class Rules:
     no_show_limit: int = 3  # this many no-shows …
     no_show_window_days: int = 90  # … within this many days …
     block_days: int = 30  # … stop booking for this many days after the last one
+    # Appointment hours, inside the opening hours (an outlet open around the clock books
+    # only these; a slot must end by `book_until`).
+    book_from: dt.time = dt.time(9, 0)
+    book_until: dt.time = dt.time(17, 0)
 
     def __post_init__(self) -> None:
         share = self.walk_in_share
@@ -52,6 +56,10 @@ class Rules:
         _whole(self.no_show_limit, 1, 20, "no_show_limit")
         _whole(self.no_show_window_days, 1, 365, "no_show_window_days")
         _whole(self.block_days, 0, 365, "block_days")
+        if not (isinstance(self.book_from, dt.time) and isinstance(self.book_until, dt.time)):
+            raise InvalidInput("appointment hours are times of day", "book_from")
+        if self.book_until <= self.book_from:
+            raise InvalidInput("appointments must end after they begin", "book_until")
 
 
 def _whole(value: object, low: int, high: int, field: str) -> None:
@@ -96,15 +104,21 @@ class Slot:
 
 
 def slot_starts(
-    day: dt.date, opens: dt.time, closes: dt.time | None, zone: ZoneInfo
+    day: dt.date,
+    opens: dt.time,
+    closes: dt.time | None,
+    zone: ZoneInfo,
+    hours: tuple[dt.time, dt.time] = (dt.time(0), dt.time(23, 59, 59)),
 ) -> list[dt.datetime]:
-    """The UTC starts of the day's slots that end by closing time (midnight when None)."""
-    start = dt.datetime.combine(day, opens, zone)
-    end = (
+    """The UTC starts of the day's slots inside the opening hours (closing at midnight when
+    None) and the appointment `hours`, each ending by the earlier end."""
+    start = dt.datetime.combine(day, max(opens, hours[0]), zone)
+    closing = (
         dt.datetime.combine(day, closes, zone)
         if closes is not None
         else dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone)
     )
+    end = min(closing, dt.datetime.combine(day, hours[1], zone))
     # Align the first slot on the half hour after opening (09:10 opens → 09:30).
     minute = start.hour * 60 + start.minute
     aligned = math.ceil(minute / SLOT_MINUTES) * SLOT_MINUTES
