@@ -460,6 +460,7 @@ POST /api/v1/appointments/codes                                     ok     ok   
 POST /api/v1/appointments/{token}/cancel                            404    404    404    404    404    404    404    404    404    404
 POST /api/v1/appointments/{token}/change                            404    404    404    404    404    404    404    404    404    404
 POST /api/v1/appointments/{token}/check-in                          404    404    404    404    404    404    404    404    404    404
+PUT /api/v1/appointments/rules/{outlet}                              ok     403    ok     403    403    404    in     in     in     in
 POST /appointments/{outlet}/{service}/book                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /appointments/{outlet}/{service}/code                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /device/api/v1/lobby/appointments/check-in                     pair   pair   pair   pair   pair   pair   pair   404    403    403

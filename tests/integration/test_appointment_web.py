@@ -13,7 +13,7 @@ from manyi.db import Database
 from manyi.reach.appointment_tables import Appointment
 from tests.appointment_helpers import PHONE, TOMORROW_10, configure, plugged
 from tests.conftest import FIXED_NOW, Bank, add_staff
-from tests.web_helpers import csrf_of, device_client, make_client, signed_in_client
+from tests.web_helpers import csrf_of, device_client, make_client, signed_in_client, staff_client
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 TODAY_1130 = FIXED_NOW + dt.timedelta(minutes=90)
@@ -179,3 +179,17 @@ def test_the_kiosk_checks_in_by_code(
     assert re.search(r'data-testid="appt-in">1<', dashboard.text)
     outsider = signed_in_client(db, "teller_b")
     assert outsider.get("/lobby/appointments?outlet=OUT-A").status_code == 404
+
+
+def test_the_outlet_head_sets_the_rules(db: Database, outlet: int) -> None:
+    head = staff_client(db, "head_a")
+    changed = head.put(
+        "/api/v1/appointments/rules/OUT-A", json={"walk_in_share": 0.3, "book_until": "16:00"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["walk_in_share"] == 0.3 and changed.json()["book_until"] == "16:00"
+    refused = head.put("/api/v1/appointments/rules/OUT-A", json={"walk_in_share": 1.5})
+    assert refused.status_code == 422 and refused.json()["field"] == "walk_in_share"
+    assert head.get("/api/v1/appointments/rules/OUT-A").json()["walk_in_share"] == 0.3
+    other = staff_client(db, "head_b")
+    assert other.put("/api/v1/appointments/rules/OUT-A", json={}).status_code == 404

@@ -274,6 +274,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.quality.web.survey_page import router as quality_survey
     from manyi.reach.web.appointments import router as appointment_pages
     from manyi.reach.web.appointments_api import router as appointment_api
+    from manyi.reach.web.appointments_staff import api_router as appointment_rules_api
     from manyi.reach.web.appointments_staff import router as appointment_staff
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
@@ -306,6 +307,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(insight_classifier)
     app.include_router(insight_views)
     app.include_router(lobby_appointment_checkin)
+    app.include_router(appointment_rules_api)  # before /api/v1/appointments/{token}
     app.include_router(appointment_api)
     app.include_router(appointment_pages)
     app.include_router(appointment_staff)
