@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from manyi.db import Database
+from manyi.forecast import appointment_capacity
 from manyi.lobby import setup
 from manyi.lobby.domain.model import Policy, Service
 from manyi.org.tables import Unit
@@ -28,6 +29,9 @@ UNSERVED = Service("X", "外汇业务", "X", 600, name_en="Foreign exchange")
 
 
 def configure(db: Database, outlet_id: int) -> None:
+    """Outlet A's lobby; forgets the plans forecasting cached (on PostgreSQL every test's outlet
+    A has the same id in the same database)."""
+    appointment_capacity.forget()
     with db.session() as session:
         outlet = session.get_one(Unit, outlet_id)
         setup.configure_outlet(
