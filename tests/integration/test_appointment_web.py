@@ -10,8 +10,16 @@ import time_machine
 from sqlalchemy import func, select
 
 from manyi.db import Database
-from manyi.reach.appointment_tables import Appointment
-from tests.appointment_helpers import PHONE, TOMORROW_10, configure, plugged
+from manyi.reach.appointment_tables import Appointment, AppointmentCode
+from tests.appointment_helpers import (
+    OTHER_PHONE,
+    PHONE,
+    TOMORROW_10,
+    FixedCapacity,
+    book,
+    configure,
+    plugged,
+)
 from tests.conftest import FIXED_NOW, Bank, add_staff
 from tests.web_helpers import csrf_of, device_client, make_client, signed_in_client, staff_client
 
@@ -193,3 +201,32 @@ def test_the_outlet_head_sets_the_rules(db: Database, outlet: int) -> None:
     assert head.get("/api/v1/appointments/rules/OUT-A").json()["walk_in_share"] == 0.3
     other = staff_client(db, "head_b")
     assert other.put("/api/v1/appointments/rules/OUT-A", json={}).status_code == 404
+
+
+def test_a_full_slot_on_the_pages_stores_nothing_and_spends_no_code(
+    db: Database, outlet: int
+) -> None:
+    client = make_client(db)
+    start = TOMORROW_10.isoformat()
+    token = csrf_of(client, "/appointments/OUT-A/A/book?start=" + start.replace("+", "%2B"))
+    with plugged(FixedCapacity(servable=2.0)) as notices:  # one place
+        book(db, notices, FIXED_NOW, phone=OTHER_PHONE)
+        client.post(
+            "/appointments/OUT-A/A/code", data={"csrf_token": token, "start": start, "phone": PHONE}
+        )
+        full = client.post(
+            "/appointments/OUT-A/A/book",
+            data={
+                "csrf_token": token,
+                "start": start,
+                "phone": PHONE,
+                "code": notices.last_code(PHONE),
+            },
+        )
+    assert full.status_code == 409 and "该时段已约满" in full.text
+    assert _count(db) == 1
+    with db.session() as session:
+        unused = session.scalars(
+            select(AppointmentCode).where(AppointmentCode.used_at.is_(None))
+        ).all()
+        assert len(unused) == 1  # PHONE's code may still book another time

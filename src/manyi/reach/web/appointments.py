@@ -40,7 +40,11 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
     )
 
 
-def _refused(request: Request, exc: ManyiError) -> Response:
+def _refused(request: Request, exc: ManyiError, session: Session | None = None) -> Response:
+    """The refusal's page; what the use case wrote before refusing is rolled back (a wrong
+    code's count was committed by the use case itself)."""
+    if session is not None:
+        session.rollback()
     _ = translator(request_language(request))
     return _page(request, "message.html", exc.status_code, message=exc.text(_), kind="error")
 
@@ -126,6 +130,7 @@ async def send_code(
     try:
         appointments.request_code(session, phone, _client(request), lang, utcnow())
     except ManyiError as exc:
+        session.rollback()
         return _page(
             request,
             "phone.html",
@@ -163,6 +168,7 @@ async def book(
             now=utcnow(),
         )
     except ManyiError as exc:
+        session.rollback()
         if exc.field == "code":
             return _page(
                 request,
@@ -250,7 +256,7 @@ async def change(
     try:
         appointments.change(session, token, parse_start(str(form.get("start", ""))), utcnow())
     except ManyiError as exc:
-        return _refused(request, exc)
+        return _refused(request, exc, session)
     return RedirectResponse(f"/a/{token}", status_code=303)
 
 
@@ -261,7 +267,7 @@ def cancel(
     try:
         appointments.cancel(session, token, utcnow())
     except ManyiError as exc:
-        return _refused(request, exc)
+        return _refused(request, exc, session)
     return RedirectResponse(f"/a/{token}", status_code=303)
 
 
@@ -272,5 +278,5 @@ def check_in(
     try:
         appointment_checkin.check_in_by_link(session, token, utcnow())
     except ManyiError as exc:
-        return _refused(request, exc)
+        return _refused(request, exc, session)
     return RedirectResponse(f"/a/{token}", status_code=303)
