@@ -14,7 +14,7 @@ from manyi.db import Database
 from manyi.reach import appointment_ports, appointment_rules, appointment_slots, appointments
 from manyi.reach.domain.slots import Slot
 from tests.conftest import SYSTEM
-from tests.e2e.conftest import E2E_NOW, TIMEOUT_MS, device_secret, pair, same_clock
+from tests.e2e.conftest import E2E_NOW, TIMEOUT_MS, device_secret, pair, same_clock, sign_in
 
 pytestmark = pytest.mark.e2e
 OUTLET = "SH-PD-LJZ"  # 陆家嘴 of this module's demo bank
@@ -122,4 +122,29 @@ def test_check_in_at_the_kiosk(
     expect(done).to_be_visible()
     expect(kiosk.locator("[data-kappt-number]")).to_have_text(re.compile(r"^B\d{3}$"))
     save(kiosk, screenshots, "8-kiosk-checked-in")
+    ctx.close()
+
+
+def test_the_lobby_manager_sees_todays_appointments(
+    browser: Browser, base_url: str, screenshots: Path
+) -> None:
+    # The kiosk test checked in 11:30 today; the dashboard card and the day's list show it.
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    page = ctx.new_page()
+    sign_in(page, "ljz.lobby")
+    page.goto(f"/lobby/dashboard?outlet={OUTLET}")
+    card = page.get_by_test_id("appointments-card")
+    expect(card).to_be_visible()
+    expect(page.get_by_test_id("appt-in")).to_have_text("1")
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(screenshots / "appointment-9-dashboard-card.png"))
+    page.get_by_test_id("appt-list-link").click()
+    table = page.get_by_test_id("appointments-table")
+    expect(table).to_contain_text("139****1111")
+    expect(table).to_contain_text("已签到")
+    save(page, screenshots, "10-staff-list")
     ctx.close()

@@ -51,6 +51,7 @@ def day_list(
             "lines": appointment_queries.day_list(session, unit.id, now),
             "counts": appointment_queries.day_counts(session, unit.id, now),
             "zone_info": ZoneInfo(layouts.layout(session, unit).policy.timezone),
+            "services": layouts.layout(session, unit).services,
         },
     )
 
