@@ -12,10 +12,12 @@ from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from manyi.errors import ManyiError
 from manyi.forecast.appointment_capacity import servable_arrivals
+from manyi.org.model import UnitLevel
 from manyi.reach import appointment_rules, appointments
 from manyi.reach.appointment_slots import place, slots_for_day
 from manyi.reach.appointment_tables import Appointment, AppointmentCode, AppointmentSlotCount
 from manyi.reach.domain.slots import places
+from manyi.workdays import entry
 from tests.appointment_helpers import (
     OTHER_PHONE,
     PHONE,
@@ -259,3 +261,18 @@ def test_rules_are_checked_before_saving(db: Database, outlet: int) -> None:
     assert refused.value.field == "walk_in_share"
     with db.session() as session:
         assert appointment_rules.rules_for(session, outlet).walk_in_share == 0.5
+
+
+def test_a_holiday_head_office_entered_takes_no_appointments(db: Database, outlet: int) -> None:
+    with db.session() as session:
+        entry.save_year(
+            session, SYSTEM, 2026, "2026-12-01 元旦", NOW, level=UnitLevel.HEAD_OFFICE.value
+        )
+    with db.session() as session:
+        view = slots_for_day(session, place(session, "OUT-A", "A"), TOMORROW_10.date(), NOW)
+        assert not view.workday and view.slots == []
+        assert TOMORROW_10.date() not in view.days
+    with plugged() as notices, pytest.raises(ManyiError) as refused:
+        book(db, notices, NOW)
+    assert refused.value.error_code == "not_workday"
+    assert _stored(db) == (0, 0)

@@ -230,3 +230,23 @@ def test_a_full_slot_on_the_pages_stores_nothing_and_spends_no_code(
             select(AppointmentCode).where(AppointmentCode.used_at.is_(None))
         ).all()
         assert len(unused) == 1  # PHONE's code may still book another time
+
+
+def test_check_in_by_the_link_near_the_time(
+    db: Database, outlet: int, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    with plugged() as notices:
+        booked = book(db, notices, FIXED_NOW, TODAY_1130)
+    client = make_client(db)
+    link = f"/a/{booked.token}"
+    assert 'data-testid="check-in"' not in client.get(link).text  # 10:00: not yet
+    time_machine.shift(dt.timedelta(minutes=70))  # 11:10
+    page = client.get(link)
+    assert 'data-testid="check-in"' in page.text
+    token = csrf_of(client, link)
+    done = client.post(link + "/check-in", data={"csrf_token": token})
+    assert done.status_code == 303
+    after = client.get(link).text
+    assert re.search(r'data-testid="ticket-number">A\d{3}<', after) and "已签到" in after
+    again = client.post(link + "/check-in", data={"csrf_token": token})
+    assert again.status_code == 409 and "已签到：您的号码是" in again.text
