@@ -121,6 +121,7 @@ def test_check_in_at_the_kiosk(
     done = kiosk.get_by_test_id("kiosk-appointment-done")
     expect(done).to_be_visible()
     expect(kiosk.locator("[data-kappt-number]")).to_have_text(re.compile(r"^B\d{3}$"))
+    expect(kiosk.locator("[data-kappt-note]")).to_have_text("预约时间 11:30，请留意叫号")
     save(kiosk, screenshots, "8-kiosk-checked-in")
     ctx.close()
 

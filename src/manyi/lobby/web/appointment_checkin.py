@@ -42,6 +42,7 @@ async def kiosk_check_in(
             "number": done.number,
             "service": done.service_code,
             "late": done.late,
+            "slot_start": done.slot_start.isoformat(),
             "status_path": f"/t/{done.public_token}",
         }
 

@@ -36,7 +36,16 @@ async function submit(event) {
   try {
     const done = await api("POST", "/device/api/v1/lobby/appointments/check-in", { code });
     root.querySelector("[data-kappt-number]").textContent = done.number;
-    root.querySelector("[data-kappt-note]").textContent = done.late ? root.dataset.textLate : "";
+    const time = new Intl.DateTimeFormat("zh-CN", {
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+      timeZone: config.timezone || "Asia/Shanghai",
+    }).format(new Date(done.slot_start));
+    root.querySelector("[data-kappt-note]").classList.toggle("late", done.late);
+    root.querySelector("[data-kappt-note]").textContent = done.late
+      ? root.dataset.textLate
+      : root.dataset.textOnTime.replace("{time}", time);
     const token = done.status_path.split("/").pop();
     root.querySelector("[data-kappt-qr]").src = `${done.status_path}/qr.svg`;
     step("done");
