@@ -26,7 +26,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) assets
 
 # Browser libraries come from the npm registry, pinned in package-lock.json,
-# and are served by manyi itself (no CDN).
+# and are served by manyi itself (no CDN). axe-core (a devDependency) is not copied:
+# the end-to-end tests inject node_modules/axe-core/axe.min.js into the page themselves.
 $(VENDOR)/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)/swagger-ui $(VENDOR)/htmx $(VENDOR)/echarts

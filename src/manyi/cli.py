@@ -33,9 +33,12 @@ from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
+from manyi.quality import ports as quality_ports
 from manyi.quality import survey_scan
 from manyi.reach import appointment_jobs, appointment_ports
+from manyi.reach import jobs as reach_jobs
 from manyi.reach.appointment_checkin import KioskCheckIn
+from manyi.reach.survey_messages import SurveyMessages
 from manyi.supervision import jobs as supervision_jobs
 from manyi.workdays import calendars as workdays_calendars
 
@@ -75,6 +78,7 @@ worker.register(
     *counter_jobs.JOBS,
     *quality_jobs.JOBS,
     *survey_scan.JOBS,
+    *reach_jobs.JOBS,
     *appointment_jobs.JOBS,
 )
 app.add_typer(cli_staffing.app, name="staffing")
@@ -89,6 +93,12 @@ app.add_typer(quality_cli.app, name="quality")
 
 # Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).
 cli_support.on_start(lambda settings: counter_runtime.start(settings.counter_adapters))
+# The worker's survey scan also sends invitations as text messages (customer reach).
+cli_support.on_start(
+    lambda settings: quality_ports.register_messages(
+        SurveyMessages(settings.zone, settings.public_base_url)
+    )
+)
 
 
 @app.command()

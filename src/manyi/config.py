@@ -7,13 +7,14 @@ message that names the variable, so an operator never has to guess.
 from __future__ import annotations
 
 import ipaddress
+import json
 import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from manyi import sealed
@@ -29,6 +30,7 @@ from manyi.audit.keys import (
 DEVELOPMENT_SECRET_KEY = "manyi-development-secret-key-do-not-use-in-production"  # noqa: S105
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+_WECHAT_API = "https://api.weixin.qq.com"
 
 
 class SettingsError(RuntimeError):
@@ -92,6 +94,24 @@ class Settings(BaseSettings):
     # PIN entries a customer gets in one visit at the counter before the item fails (the core
     # locks the card at its own limit, see manyi.counter.adapters.core).
     counter_pin_tries: int = Field(default=3, ge=1, le=9)
+    # Customer reach: the gateways customer messages leave by (manyi.reach.adapters.registry;
+    # docs/reach.md says how to connect them). SMS: the simulation, the bank's SMS centre over
+    # SMPP 3.4 (one transceiver bind; SMPP 3.4 caps the bind fields' lengths), or none.
+    reach_sms: Literal["simulated", "smpp", "off"] = "simulated"
+    reach_smpp_host: str = ""
+    reach_smpp_port: int = Field(default=2775, ge=1, le=65535)
+    reach_smpp_system_id: str = Field(default="", max_length=15)
+    reach_smpp_password: SecretStr = Field(default=SecretStr(""))
+    reach_smpp_system_type: str = Field(default="", max_length=12)
+    reach_smpp_source_addr: str = Field(default="", max_length=20)  # the bank's service number
+    reach_smpp_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # WeChat: none, the simulation, or the official account's template messages over HTTPS;
+    # the templates are a JSON object {kind: {"template_id": ..., "fields": {field: param}}}.
+    reach_wechat: Literal["off", "simulated", "http"] = "off"
+    reach_wechat_appid: str = ""
+    reach_wechat_secret: SecretStr = Field(default=SecretStr(""))
+    reach_wechat_api_base: str = _WECHAT_API
+    reach_wechat_templates: str = ""
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -160,6 +180,27 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is this machine's own address: a phone cannot open it")
         return value
 
+    @field_validator("reach_smpp_password")
+    @classmethod
+    def _smpp_password_fits(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) > 8:
+            raise ValueError("SMPP 3.4 passwords have at most 8 characters")
+        return value
+
+    @field_validator("reach_wechat_api_base")
+    @classmethod
+    def _web_api_base(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname:
+            raise ValueError(f"{value!r} is not a web address (the default is {_WECHAT_API})")
+        return value
+
+    @field_validator("reach_wechat_templates")
+    @classmethod
+    def _wechat_templates(cls, value: str) -> str:
+        _template_map(value)  # ValueError says what is wrong where
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
@@ -193,6 +234,7 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"MANYI_DATA_RETIRED_KEYS: {exc}") from None
         refuse_development_secret_off_loopback(self.secret_key, self.host)
+        _require_reach_settings(self)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'manyi.sqlite3'}"
         if self.database_url.startswith("postgresql://"):
@@ -231,6 +273,54 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def reach_wechat_template_map(self) -> dict[str, dict[str, object]]:
+        """MANYI_REACH_WECHAT_TEMPLATES read: {kind: {"template_id": str, "fields": {..}}}."""
+        return _template_map(self.reach_wechat_templates)
+
+
+def _template_map(text: str) -> dict[str, dict[str, object]]:
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at character {exc.pos})") from None
+    shape = '{"kind": {"template_id": "...", "fields": {"first": "$text", ...}}}'
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a JSON object {shape}")
+    for kind, entry in value.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("template_id"), str):
+            raise ValueError(f'{kind!r} must be an object with a "template_id" string: {shape}')
+        fields = entry.get("fields", {})
+        if not isinstance(fields, dict) or not all(
+            isinstance(name, str) and isinstance(source, str) for name, source in fields.items()
+        ):
+            raise ValueError(f'{kind!r}: "fields" must map template fields to parameter names')
+    return value
+
+
+def _require_reach_settings(settings: Settings) -> None:
+    """The gateway a setting chooses cannot start without what it names."""
+    needed: list[tuple[str, object]] = []
+    if settings.reach_sms == "smpp":
+        needed += [
+            ("MANYI_REACH_SMPP_HOST", settings.reach_smpp_host),
+            ("MANYI_REACH_SMPP_SYSTEM_ID", settings.reach_smpp_system_id),
+            ("MANYI_REACH_SMPP_PASSWORD", settings.reach_smpp_password.get_secret_value()),
+            ("MANYI_REACH_SMPP_SOURCE_ADDR", settings.reach_smpp_source_addr),
+        ]
+    if settings.reach_wechat == "http":
+        needed += [
+            ("MANYI_REACH_WECHAT_APPID", settings.reach_wechat_appid),
+            ("MANYI_REACH_WECHAT_SECRET", settings.reach_wechat_secret.get_secret_value()),
+            ("MANYI_REACH_WECHAT_TEMPLATES", settings.reach_wechat_template_map),
+        ]
+    for name, value in needed:
+        if not value:
+            mode = "MANYI_REACH_SMS=smpp" if "SMPP" in name else "MANYI_REACH_WECHAT=http"
+            raise ValueError(f"{name} must be set when {mode}")
 
 
 def _refuse_weak_data_keys(data_key: str, pepper: str) -> None:

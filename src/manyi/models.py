@@ -58,6 +58,13 @@ from manyi.reach.appointment_tables import (
     AppointmentRules,
     AppointmentSlotCount,
 )
+from manyi.reach.tables import (
+    ReachConsent,
+    ReachContact,
+    ReachMessage,
+    ReachTemplate,
+    ReachTicketWatch,
+)
 from manyi.supervision.inspection_tables import (
     InspectionResult,
     InspectionVisit,
@@ -146,6 +153,11 @@ __all__ = [
     "RateLimitHit",
     "Rating",
     "RatingPrompt",
+    "ReachConsent",
+    "ReachContact",
+    "ReachMessage",
+    "ReachTemplate",
+    "ReachTicketWatch",
     "RectificationEscalation",
     "RectificationEvidence",
     "RectificationSubmission",

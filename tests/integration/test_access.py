@@ -360,6 +360,8 @@ BANK_WIDE: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("POST", "/insight/classifier/auto-apply"): (422, 403, 403, 403, 403),
     ("GET", "/insight/issues/categories"): (200, 200, 200, 200, 403),
     ("POST", "/insight/issues/categories/new"): (422, 403, 403, 403, 403),
+    ("GET", "/reach/templates"): (200, 200, 403, 403, 403),
+    ("POST", "/reach/templates"): (422, 403, 403, 403, 403),
 }
 
 
@@ -572,7 +574,9 @@ POST /prefill/{outlet_code}/check                                   ok     ok   
 POST /prefill/{outlet_code}/form                                    ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /quality/survey-rules                                          ok     403    403    403    403    403    in     in     in     in
 POST /quality/surveys/{trigger}                                     ok     403    403    403    403    403    in     in     in     in
+POST /reach/templates                                               ok     403    403    403    403    403    in     in     in     in
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
+POST /t/{token}/alerts                                              ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /supervision/stars/nominations/{nomination_id}/approve         404    403    403    403    403    403    in     in     in     in
 POST /supervision/stars/nominations/{nomination_id}/reject          ok     403    403    403    403    403    in     in     in     in

@@ -11,6 +11,9 @@ import pytest
 from manyi.lobby.domain.model import Outcome, TicketState
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Role, UnitLevel
+from manyi.reach.adapters.gateway import Channel as MessageChannel
+from manyi.reach.domain.messages import Kind as MessageKind
+from manyi.reach.tables import MESSAGE_STATES
 from manyi.supervision.domain.rectification import Source, TaskState
 from manyi.supervision.web import inspection_words
 from manyi.web.i18n import catalogue, translator
@@ -39,6 +42,7 @@ TRANSLATED_ERRORS = (
     "supervision",
     "workdays",
     "insight",
+    "reach",
 )
 
 
@@ -102,6 +106,9 @@ def coded_keys() -> set[str]:
     for words in (inspection_words.KINDS, inspection_words.STATES, inspection_words.GROUPS):
         keys |= set(words.values())
     keys |= set(inspection_words.OUTCOMES.values())
+    # Customer messages: their kinds, states and channels (reach's pages).
+    keys |= {f"msgkind:{k.value}" for k in MessageKind} | {f"msgstate:{s}" for s in MESSAGE_STATES}
+    keys |= {f"channel:{c.value}" for c in MessageChannel}
     return keys
 
 

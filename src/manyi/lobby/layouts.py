@@ -123,6 +123,10 @@ def policy_of(row: LobbySettings, timezone: str) -> Policy:
         rating_window_s=row.rating_window_s,
         green_confirm=row.green_confirm,
         day_starts_at=dt.time.fromisoformat(row.day_starts_at),
+        announce_en=row.announce_en,
+        announce_dialect=row.announce_dialect,
+        speech_rate_pct=row.speech_rate_pct,
+        call_hold_s=row.call_hold_s,
     )
 
 

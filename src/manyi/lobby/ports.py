@@ -153,6 +153,20 @@ class _NoAdvice:
         return 0, 0
 
 
+class TicketAlertPort(Protocol):
+    """Text-message alerts for a waiting customer (customer reach): "your turn is near" and
+    "you are called", to a mobile number the customer gives on the ticket's status page."""
+
+    def offered(self) -> bool:
+        """Whether the status page offers the alerts at all."""
+
+    def subscribe(
+        self, session: Session, token: str, phone: str, lang: str, now: dt.datetime
+    ) -> None:
+        """Alert this ticket's customer at `phone` (the customer agrees by asking); a number
+        that is not a mobile is refused with an `InvalidInput` naming the field "phone"."""
+
+
 class _NoSurveys:
     def ticket_served(
         self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
@@ -163,6 +177,16 @@ class _NoSurveys:
         self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
     ) -> str | None:
         return None
+
+
+class _NoAlerts:
+    def offered(self) -> bool:
+        return False
+
+    def subscribe(
+        self, session: Session, token: str, phone: str, lang: str, now: dt.datetime
+    ) -> None:
+        raise NotFound("text-message alerts are not offered here", "phone")
 
 
 class _NoBadges:
@@ -206,6 +230,7 @@ _appointments: AppointmentCheckInPort = _NoAppointments()
 _advice: AdvicePort = _NoAdvice()
 _surveys: SurveyPort = _NoSurveys()
 _badges: TellerBadgePort = _NoBadges()
+_alerts: TicketAlertPort = _NoAlerts()
 
 
 def register_wait_predictor(adapter: WaitPredictorPort) -> None:
@@ -235,6 +260,15 @@ def register_appointment_check_in(adapter: AppointmentCheckInPort) -> None:
 
 def appointment_check_in() -> AppointmentCheckInPort:
     return _appointments
+
+
+def register_ticket_alerts(adapter: TicketAlertPort) -> None:
+    global _alerts
+    _alerts = adapter
+
+
+def ticket_alerts() -> TicketAlertPort:
+    return _alerts
 
 
 def teller_badges() -> TellerBadgePort:

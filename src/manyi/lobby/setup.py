@@ -139,6 +139,10 @@ def _save_policy(session: Session, outlet: Unit, policy: Policy) -> None:
     row.rating_window_s = policy.rating_window_s
     row.green_confirm = policy.green_confirm
     row.day_starts_at = policy.day_starts_at.strftime("%H:%M")
+    row.announce_en = policy.announce_en
+    row.announce_dialect = policy.announce_dialect
+    row.speech_rate_pct = policy.speech_rate_pct
+    row.call_hold_s = policy.call_hold_s
     session.add(row)
 
 

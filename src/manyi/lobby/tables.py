@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -49,6 +50,12 @@ class LobbySettings(Base):
     rating_window_s: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     # The kiosk asks a customer to confirm they qualify before a green-channel ticket.
     green_confirm: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The board's voices (lobby.domain.model.Policy): English after Mandarin, a dialect voice,
+    # the speech rate in percent and how long a call stays the board's big call.
+    announce_en: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    announce_dialect: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    speech_rate_pct: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    call_hold_s: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import secrets
 import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from manyi import outbox
 from manyi.db import Database
 from manyi.notify.channels import ChannelAdapter
 from manyi.notify.model import (
@@ -42,8 +41,6 @@ log = logging.getLogger("manyi.notify")
 # lease (handing the rest back), so a live worker never loses its lease.
 DEFAULT_LEASE = dt.timedelta(minutes=2)
 LEASE_BUDGET = 0.5
-
-ABANDONED_ERROR = "the worker stopped during the last attempt; the outcome is unknown"
 
 M = NotifyMessage
 
@@ -84,23 +81,23 @@ def deliver_due(
     """Claim up to `limit` due messages of the given channels, send them, record outcomes.
 
     Several workers may run this at once: each message is claimed by one of
-    them only (see `_claim`), and an outcome is recorded only by the worker
-    that still holds the claim.
+    them only (see `manyi.outbox.claim`), and an outcome is recorded only by the
+    worker that still holds the claim.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
     if not channels:
         return DeliveryReport()
-    token = f"{(worker or default_worker_name())[:50]}/{secrets.token_hex(4)}"
+    token = outbox.claim_token(worker or default_worker_name())
     names = sorted(channels)
     with db.session() as session:
-        abandoned = _fail_abandoned(session, names, now)
+        abandoned = outbox.fail_abandoned(session, M, now, MAX_ATTEMPTS, M.channel.in_(names))
         claimed = _claim(session, names, now, limit=limit, token=token, lease=lease)
     budget_ends = time.monotonic() + lease.total_seconds() * LEASE_BUDGET
     sent = failed = retried = released = 0
     for index, message in enumerate(claimed):
         if time.monotonic() > budget_ends:
-            released = _release(db, [m.id for m in claimed[index:]], token)
+            released = outbox.release(db, M, [m.id for m in claimed[index:]], token)
             log.warning("notify: pass ran long, handed %d claimed messages back", released)
             break
         error = _send(channels[message.channel], message)
@@ -120,25 +117,6 @@ def deliver_due(
     return DeliveryReport(sent=sent, failed=failed + abandoned, retried=retried, released=released)
 
 
-def _due(names: Sequence[str], now: dt.datetime) -> Any:
-    """The claim filter; `model.is_claimable` states the same rule in Python."""
-    return and_(
-        M.channel.in_(names),
-        or_(
-            and_(
-                M.state == MessageState.PENDING.value,
-                M.next_attempt_at <= now,
-                or_(M.claimed_until.is_(None), M.claimed_until < now),
-            ),
-            and_(
-                M.state == MessageState.SENDING.value,
-                M.claimed_until < now,
-                M.attempts < MAX_ATTEMPTS,
-            ),
-        ),
-    )
-
-
 def _claim(
     session: Session,
     names: Sequence[str],
@@ -148,38 +126,16 @@ def _claim(
     token: str,
     lease: dt.timedelta,
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for this pass, atomically.
-
-    Two statements in one short transaction: a SELECT picks the ids, then an
-    UPDATE sets the lease on exactly those ids, repeating the due filter, and
-    RETURNING says which rows this worker won.
-
-    * PostgreSQL: the SELECT locks what it picks with FOR UPDATE SKIP LOCKED,
-      so concurrent workers pick disjoint rows without waiting on each other,
-      and the locks hold until the claim commits. (The SELECT is not nested
-      in the UPDATE: PostgreSQL may re-scan a locking sub-select inside
-      `IN (...)`, and then its LIMIT no longer bounds the UPDATE.)
-    * SQLite: every transaction starts with BEGIN IMMEDIATE (see db.py), so
-      both statements run while this connection holds the database's write
-      lock; a second worker waits, then sees the rows claimed and picks others.
-    """
-    due = _due(names, now)
-    picking = select(M.id).where(due).order_by(M.next_attempt_at, M.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        picking = picking.with_for_update(skip_locked=True)
-    ids = list(session.scalars(picking))
-    if not ids:
-        return []
-    statement = (
-        update(M)
-        .where(M.id.in_(ids), due)
-        .values(
-            state=MessageState.SENDING.value,
-            claimed_until=now + lease,
-            claimed_by=token,
-            attempts=M.attempts + 1,
-        )
-        .returning(
+    """Take up to `limit` due messages of these channels for this pass (`outbox.claim`)."""
+    rows = outbox.claim(
+        session,
+        M,
+        outbox.due(M, now, MAX_ATTEMPTS, M.channel.in_(names)),
+        now=now,
+        limit=limit,
+        token=token,
+        lease=lease,
+        returning=(
             M.id,
             M.channel,
             M.unit_id,
@@ -190,11 +146,8 @@ def _claim(
             M.attempts,
             M.created_at,
             M.data,
-            M.next_attempt_at,
-        )
-        .execution_options(synchronize_session=False)
+        ),
     )
-    rows = sorted(session.execute(statement).all(), key=lambda r: (r.next_attempt_at, r.id))
     return [
         OutboxMessage(
             id=row.id,
@@ -212,23 +165,6 @@ def _claim(
     ]
 
 
-def _fail_abandoned(session: Session, names: Sequence[str], now: dt.datetime) -> int:
-    """Fail messages whose worker stopped during their last attempt (lease run out)."""
-    result = session.execute(
-        update(M)
-        .where(
-            M.channel.in_(names),
-            M.state == MessageState.SENDING.value,
-            M.claimed_until < now,
-            M.attempts >= MAX_ATTEMPTS,
-        )
-        .values(state=MessageState.FAILED.value, claimed_until=None, last_error=ABANDONED_ERROR)
-        .returning(M.id)
-        .execution_options(synchronize_session=False)
-    )
-    return len(result.all())
-
-
 def _send(adapter: ChannelAdapter, message: OutboxMessage) -> DeliveryError | None:
     try:
         adapter.send(message)
@@ -241,19 +177,10 @@ def _send(adapter: ChannelAdapter, message: OutboxMessage) -> DeliveryError | No
     return None
 
 
-def _owned(message_id: int, token: str) -> Any:
-    return and_(M.id == message_id, M.state == MessageState.SENDING.value, M.claimed_by == token)
-
-
 def _mark_sent(session: Session, message_id: int, token: str, now: dt.datetime) -> int:
-    result = session.execute(
-        update(M)
-        .where(_owned(message_id, token))
-        .values(state=MessageState.SENT.value, sent_at=now, claimed_until=None, last_error=None)
-        .returning(M.id)
-        .execution_options(synchronize_session=False)
+    return outbox.record(
+        session, M, message_id, token, state=MessageState.SENT.value, sent_at=now, last_error=None
     )
-    return len(result.all())
 
 
 def _mark_failed(
@@ -265,29 +192,8 @@ def _mark_failed(
 ) -> int:
     values: dict[str, Any] = {
         "state": outcome.state.value,
-        "claimed_until": None,
         "last_error": clip_error(error.reason) or "delivery failed",
     }
     if outcome.next_attempt_at is not None:
         values["next_attempt_at"] = outcome.next_attempt_at
-    result = session.execute(
-        update(M)
-        .where(_owned(message_id, token))
-        .values(**values)
-        .returning(M.id)
-        .execution_options(synchronize_session=False)
-    )
-    return len(result.all())
-
-
-def _release(db: Database, ids: Sequence[int], token: str) -> int:
-    """Hand claimed, unsent messages back: pending again, the attempt not counted."""
-    with db.session() as session:
-        result = session.execute(
-            update(M)
-            .where(M.id.in_(ids), M.state == MessageState.SENDING.value, M.claimed_by == token)
-            .values(state=MessageState.PENDING.value, claimed_until=None, attempts=M.attempts - 1)
-            .returning(M.id)
-            .execution_options(synchronize_session=False)
-        )
-        return len(result.all())
+    return outbox.record(session, M, message_id, token, **values)

@@ -69,13 +69,8 @@ def _channel(value: str, field: str = "channel") -> ChannelName:
 
 
 def staff_phone(staff: Staff) -> str | None:
-    """A staff member's mobile number for SMS.
-
-    `org.tables.Staff` has no phone column yet, so until it has one an SMS to
-    staff needs an explicit `address`; this is the one place to change then.
-    """
-    phone = getattr(staff, "phone", None)
-    return phone if isinstance(phone, str) and phone.strip() else None
+    """A staff member's mobile number for SMS (`Staff.mobile`, entered on their admin page)."""
+    return staff.mobile or None
 
 
 # --- writing to the outbox ----------------------------------------------------------
@@ -177,11 +172,13 @@ def page_staff(
     message: str,
     now: dt.datetime,
     channels: Sequence[str] = (ChannelName.IN_APP.value,),
+    sms_too: bool = False,
 ) -> list[int]:
     """The lobby manager calls in second-line staff (二线人员支援); returns the message ids.
 
-    One message per recipient and channel. Recipients must be active staff of
-    the unit's branch (see `model.paging_scope`); the request is checked in
+    One message per recipient and channel; with `sms_too`, also an SMS to each recipient who
+    has a mobile number (those without one get the other channels only). Recipients must be
+    active staff of the unit's branch (see `model.paging_scope`); the request is checked in
     full before anything is written, and audited.
     """
     if not path_in_scope(actor.unit_path, unit.path):
@@ -219,6 +216,9 @@ def page_staff(
         if ChannelName.SMS in names:
             _sms_address(person, None, "recipients")
     data = {"kind": "lobby.page", "unit": unit.code, "subject_params": {"unit": unit.name_zh}}
+    plan = [(staff_id, name) for staff_id in wanted for name in names]
+    if sms_too and ChannelName.SMS not in names:
+        plan += [(i, ChannelName.SMS) for i in wanted if staff_phone(found[i])]
     ids = [
         enqueue(
             session,
@@ -231,8 +231,7 @@ def page_staff(
             data=data,
             created_by_id=actor.id,
         )
-        for staff_id in wanted
-        for name in names
+        for staff_id, name in plan
     ]
     audit.record(
         session,
@@ -243,7 +242,7 @@ def page_staff(
         summary={
             "unit": unit.code,
             "recipients": wanted,
-            "channels": [n.value for n in names],
+            "channels": sorted({n.value for _, n in plan}),
             "messages": ids,
             "message": text,
         },

@@ -155,6 +155,10 @@ class Permission(enum.StrEnum):
     # Complaint analysis (issue 19): periods, comparisons, roll-ups, the regulator's statistics,
     # in one's own scope.
     INSIGHT_VIEW = "insight.view"
+    # Customer reach (issue 20): the messages sent to customers in one's scope (numbers masked).
+    REACH_VIEW = "reach.view"
+    # The words of customer messages, bank-wide: changed at head office only.
+    REACH_CONFIGURE = "reach.configure"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -182,6 +186,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.STARS_APPROVE,
             Permission.MISCONDUCT_MANAGE,
             Permission.WORKDAYS_CONFIGURE,
+            Permission.REACH_VIEW,
+            Permission.REACH_CONFIGURE,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -208,10 +214,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.STARS_NOMINATE,
             Permission.STARS_APPROVE,
             Permission.MISCONDUCT_MANAGE,
+            Permission.REACH_VIEW,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
         {
+            Permission.REACH_VIEW,
             Permission.DEVICES_MANAGE,
             Permission.LOBBY_VIEW,
             Permission.LOBBY_OPERATE,

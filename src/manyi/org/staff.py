@@ -21,6 +21,7 @@ from manyi.org.passwords import (
 from manyi.org.scope import in_scope
 from manyi.org.service import get_unit
 from manyi.org.tables import Staff, StaffRole, Unit
+from manyi.personal import check_mobile, mask_phone
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # A staff number (工号) as banks print them: "BJ01023", "001234", "SH-0042".
@@ -73,6 +74,23 @@ def normalise_staff_number(value: str | None) -> str | None:
             max=STAFF_NUMBER_MAX,
         )
     return number
+
+
+def normalise_mobile(value: str) -> str:
+    """A staff member's mobile number for SMS paging: a mainland mobile, normalised."""
+    try:
+        return check_mobile(value)
+    except ValueError:
+        raise InvalidInput(
+            "{number} is not a mainland mobile number (11 digits starting with 1)",
+            "mobile",
+            number=value.strip()[:20],
+        ) from None
+
+
+def masked_mobile(staff: Staff) -> str:
+    """The number as pages and the audit trail show it: its last four digits."""
+    return mask_phone(staff.mobile) if staff.mobile else ""
 
 
 def _check_staff_number_free(
@@ -142,6 +160,7 @@ def create_staff(
     scope: Scope | None = None,
     prehashed: str | None = None,
     staff_number: str | None = None,
+    mobile: str = "",
 ) -> Staff:
     """A new staff account. `prehashed` is `hash_password(password)` computed before the unit
     of work began (as `reset_password`); `staff_number` (工号) is optional."""
@@ -156,6 +175,7 @@ def create_staff(
     if not display_name or len(display_name) > 100:
         raise InvalidInput("display name is required (at most 100 characters)", "display_name")
     number = normalise_staff_number(staff_number)
+    phone = normalise_mobile(mobile) if mobile.strip() else None
     unit = get_unit(session, unit_id, scope)
     _check_roles(roles, unit.level)
     try:
@@ -169,6 +189,7 @@ def create_staff(
         username=username,
         display_name=display_name,
         staff_number=number,
+        mobile=phone,
         unit_id=unit.id,
         password_hash=prehashed or hash_password(password),
         role_rows=[StaffRole(role=r.value) for r in roles],
@@ -185,6 +206,7 @@ def create_staff(
             "unit": unit.code,
             "roles": [r.value for r in roles],
             **({"staff_number": number} if number else {}),
+            **({"mobile": masked_mobile(staff)} if phone else {}),
         },
     )
     return staff
@@ -201,8 +223,9 @@ def update_staff(
     active: bool | None = None,
     scope: Scope | None = None,
     staff_number: str | None = None,
+    mobile: str | None = None,
 ) -> Staff:
-    """Change what is given (None: unchanged; `staff_number=""` removes the number)."""
+    """Change what is given (None: unchanged; `staff_number=""` and `mobile=""` remove)."""
     staff = get_staff(session, staff_id, scope)
     if actor.id == staff.id and (
         active is False
@@ -227,6 +250,12 @@ def update_staff(
             _check_staff_number_free(session, number, staff.id)
             before["staff_number"], after["staff_number"] = staff.staff_number, number
             staff.staff_number = number
+    if mobile is not None:
+        phone = normalise_mobile(mobile) if mobile.strip() else None
+        if phone != staff.mobile:
+            before["mobile"] = masked_mobile(staff)
+            staff.mobile = phone
+            after["mobile"] = masked_mobile(staff)
     unit = staff.unit
     if unit_id is not None and unit_id != staff.unit_id:
         unit = get_unit(session, unit_id, scope)

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from manyi.db import Base, UTCDateTime, utcnow
+from manyi.db import Base, EncryptedText, UTCDateTime, utcnow
 from manyi.org.model import Permission, Role, Scope, UnitLevel, permissions_for
 
 
@@ -65,6 +65,9 @@ class Staff(Base):
     # The staff number (工号) the bank gives, e.g. "BJ01023": shown on the teller's badge.
     # Optional; unique when set (`org.staff.normalise_staff_number`).
     staff_number: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)
+    # A mobile number for paging by SMS (二线支援短信), sealed at rest; pages show its last four
+    # digits only (`org.staff.masked_mobile`).
+    mobile: Mapped[str | None] = mapped_column(EncryptedText("staff.mobile"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

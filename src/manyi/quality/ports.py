@@ -1,7 +1,7 @@
-"""What quality asks of the customer-reach feature (to come): sending a survey invitation as a
-customer message (SMS, WeChat, the bank's app). Until a real adapter is registered, invitations
-go out only through what exists (the status page, the rating pad's QR, the printed slip) and
-`NoMessages` sends nothing; `SimulatedMessages` records what would have been sent (tests, demo).
+"""What quality asks of customer reach: sending a survey invitation as a customer message (SMS,
+WeChat). The composition roots register reach's adapter (`manyi.reach.survey_messages`); without
+one, invitations go out only through the status page, the rating pad's QR and the printed slip,
+and `NoMessages` sends nothing; `SimulatedMessages` records what would have been sent (tests).
 
 The message is addressed by `customer_key`, the blind index the invitation already holds: the
 customer-reach feature resolves it to a contact it is allowed to use (consent, opt-out), so
@@ -10,31 +10,58 @@ quality never sees a phone number.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 
 class CustomerMessagePort(Protocol):
     def survey_invitation(
-        self, invitation_id: int, customer_key: str, trigger: str, path: str
+        self,
+        session: Session,
+        invitation_id: int,
+        customer_key: str,
+        trigger: str,
+        path: str,
+        outlet_id: int,
+        now: dt.datetime,
     ) -> bool:
-        """Send the invitation's link (`path`, "/s/…?via=message"); True when it was sent."""
+        """Send the invitation's link (`path`, "/s/…?via=message") in the caller's unit of work
+        (an outbox row); True when a message was written."""
 
 
 class NoMessages:
     def survey_invitation(
-        self, invitation_id: int, customer_key: str, trigger: str, path: str
+        self,
+        session: Session,
+        invitation_id: int,
+        customer_key: str,
+        trigger: str,
+        path: str,
+        outlet_id: int,
+        now: dt.datetime,
     ) -> bool:
+        del session, invitation_id, customer_key, trigger, path, outlet_id, now
         return False
 
 
 @dataclass
 class SimulatedMessages:
-    sent: list[tuple[int, str, str, str]] = field(default_factory=list)
+    sent: list[tuple[int, str, str, str]] = field(default_factory=list)  # id, key, trigger, path
 
     def survey_invitation(
-        self, invitation_id: int, customer_key: str, trigger: str, path: str
+        self,
+        session: Session,
+        invitation_id: int,
+        customer_key: str,
+        trigger: str,
+        path: str,
+        outlet_id: int,
+        now: dt.datetime,
     ) -> bool:
+        del session, outlet_id, now
         self.sent.append((invitation_id, customer_key, trigger, path))
         return True
 

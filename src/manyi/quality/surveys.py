@@ -285,7 +285,13 @@ def invite(
         return None
     if visit.customer_key:  # a known customer may also get it as a message (quality.ports)
         ports.messages().survey_invitation(
-            invitation.id, visit.customer_key, visit.trigger, f"/s/{token}?via=message"
+            session,
+            invitation.id,
+            visit.customer_key,
+            visit.trigger,
+            f"/s/{token}?via=message",
+            visit.outlet_id,
+            now,
         )
     return invitation
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -203,9 +204,13 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
     from manyi.insight import complaints_adapters as insight_complaints
+    from manyi.lobby import ports as lobby_ports
     from manyi.lobby.web import cards
     from manyi.quality import lobby_adapters as quality_adapters
+    from manyi.quality import ports as quality_ports
     from manyi.quality.counter_adapters import BundleSurveys
+    from manyi.reach.queue_alerts import QueueAlerts
+    from manyi.reach.survey_messages import SurveyMessages
     from manyi.supervision import complaints_adapters as supervision_complaints
     from manyi.supervision import lobby_adapters as supervision_adapters
     from manyi.workdays import calendars as workdays_calendars
@@ -222,6 +227,15 @@ def plug_features(settings: Settings | None = None) -> None:
     insight_complaints.register(warm=settings is not None and settings.is_production)
     expiry = settings.survey_expiry_days if settings else 7
     quality_adapters.register(expiry)
+    # Waiting customers may ask for text-message alerts on their status page (customer reach).
+    lobby_ports.register_ticket_alerts(QueueAlerts())
+    # Survey invitations also go as a text message to customers who agreed (customer reach).
+    quality_ports.register_messages(
+        SurveyMessages(
+            settings.zone if settings else ZoneInfo("Asia/Shanghai"),
+            settings.public_base_url if settings else "",
+        )
+    )
     counter_ports.register_survey_links(
         BundleSurveys(expiry, settings.public_base_url if settings else "")
     )
@@ -276,6 +290,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.reach.web.appointments_api import router as appointment_api
     from manyi.reach.web.appointments_staff import api_router as appointment_rules_api
     from manyi.reach.web.appointments_staff import router as appointment_staff
+    from manyi.reach.web.messages import router as reach_messages
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
     from manyi.workdays.web.pages import router as workdays_views
@@ -311,6 +326,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(appointment_api)
     app.include_router(appointment_pages)
     app.include_router(appointment_staff)
+    app.include_router(reach_messages)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -23,6 +23,7 @@ from manyi.web.i18n import request_language, translator
 from manyi.web.security import Principal, csrf_token
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+ELDERLY_COOKIE = "manyi_elderly"  # "on": larger type, plain words (static/js/elderly.js sets it)
 TEMPLATE_DIRS = [
     PACKAGE_DIR / "web" / "templates",
     PACKAGE_DIR / "org" / "templates",
@@ -126,6 +127,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         "/counter/catalogue",
         Permission.COUNTER_CONFIGURE,
         "☰",
+    ),
+    NavItem(
+        "customer_messages",
+        "Customer messages",
+        "/reach/messages",
+        Permission.REACH_VIEW,
+        "✉",
     ),
     NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "★"),
     NavItem("surveys", "Surveys", "/quality/surveys", Permission.QUALITY_CONFIGURE, "✓"),
@@ -231,6 +239,9 @@ def _context(request: Request) -> dict[str, Any]:
         "path": request.url.path,
         "active_nav": active_nav(request.url.path),
         "now": utcnow(),
+        # The elderly-friendly mode (docs/elderly-mode.md): the class on <html> and the plain
+        # words are rendered from the device's cookie, so the first paint is already right.
+        "elderly": request.cookies.get(ELDERLY_COOKIE) == "on",
     }
 
 

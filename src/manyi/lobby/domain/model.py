@@ -119,6 +119,23 @@ class Service:
         return self.name_en if lang == "en" and self.name_en else self.name_zh
 
 
+# Speech rate in percent of the engine's normal pace. 90 % is the board's pace since the first
+# release (a number and a counter said a little slower than conversation); an outlet whose
+# customers are mostly elderly asks for 70 %. Below half a word blurs into syllables; above
+# 120 % a number is missed across a hall.
+DEFAULT_SPEECH_RATE_PCT = 90
+SPEECH_RATE_RANGE = (50, 120)
+# How long a call stays the board's big call before the next one replaces it. 10 s: a
+# Mandarin and an English announcement at 90 % take about 7 s, and a customer who looks up at
+# the end of them still has a few seconds to read the number; 5 s would hide a call while it
+# is still being spoken. The counter tiles and the recent calls show every call at once.
+DEFAULT_CALL_HOLD_S = 10
+CALL_HOLD_RANGE = (5, 60)
+# A language tag as speech engines name their voices: "zh-HK", "yue", "wuu-CN", "nan-TW".
+_VOICE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}")
+MANDARIN_TAGS = frozenset({"zh", "zh-cn", "cmn", "cmn-cn", "zh-hans", "zh-hans-cn"})
+
+
 @dataclass(frozen=True)
 class Policy:
     """An outlet's lobby settings."""
@@ -137,6 +154,12 @@ class Policy:
     rating_window_s: int = 30  # the rating pad accepts an answer this long after service
     green_confirm: bool = True  # the kiosk asks who the green channel is for before issuing
     day_starts_at: dt.time = dt.time(0, 0)  # local start of the business day: see days.py
+    # The board's voices (see docs/lobby-screens.md, "Board voices"): Mandarin always, then
+    # English when on, then the Chinese text once more in a dialect voice the board has.
+    announce_en: bool = False
+    announce_dialect: str = ""  # BCP 47 tag of the dialect voice, e.g. "zh-HK" (粤语); "": none
+    speech_rate_pct: int = DEFAULT_SPEECH_RATE_PCT  # 100 = the engine's normal pace
+    call_hold_s: int = DEFAULT_CALL_HOLD_S  # a call stays the board's big call at least this long
 
     def __post_init__(self) -> None:
         # Read as objects: the check is for whatever was passed, whatever the annotation says.
@@ -163,6 +186,7 @@ class Policy:
             raise InvalidInput("rating window must be between 10 s and 10 min", "rating_window_s")
         check_announcement(self.announcement_zh, "announcement_zh")
         check_announcement(self.announcement_en, "announcement_en")
+        check_voices(self.announce_dialect, self.speech_rate_pct, self.call_hold_s)
         if self.closes_at is not None and self.closes_at <= self.opens_at:
             raise InvalidInput("closing time must be after opening time", "closes_at")
         if self.day_starts_at >= days.LATEST_START:
@@ -221,6 +245,31 @@ class Policy:
         """How long a ticket issued at `issued_at` stays in the queue if nobody calls it."""
         end = self.business_day_end(issued_at)
         return self.business_day_end(end) if self.open_around_the_clock else end
+
+
+def check_voices(dialect: str, rate_pct: int, hold_s: int) -> None:
+    """The board's voice settings: a dialect other than Mandarin, a rate, a hold time."""
+    if dialect and (not _VOICE_TAG.fullmatch(dialect) or dialect.lower() in MANDARIN_TAGS):
+        raise InvalidInput(
+            "dialect must be a voice language tag other than Mandarin, such as zh-HK",
+            "announce_dialect",
+        )
+    low, high = SPEECH_RATE_RANGE
+    if not low <= rate_pct <= high:
+        raise InvalidInput(
+            "speech rate must be between {low} % and {high} %",
+            "speech_rate_pct",
+            low=low,
+            high=high,
+        )
+    low, high = CALL_HOLD_RANGE
+    if not low <= hold_s <= high:
+        raise InvalidInput(
+            "a call must stay on the board between {low} and {high} s",
+            "call_hold_s",
+            low=low,
+            high=high,
+        )
 
 
 def check_announcement(template: str, field_name: str) -> None:

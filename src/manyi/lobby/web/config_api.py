@@ -14,6 +14,8 @@ from manyi.lobby import layouts, service, setup, store
 from manyi.lobby.domain.model import (
     DEFAULT_ANNOUNCEMENT_EN,
     DEFAULT_ANNOUNCEMENT_ZH,
+    DEFAULT_CALL_HOLD_S,
+    DEFAULT_SPEECH_RATE_PCT,
     Policy,
     PriorityClass,
     Service,
@@ -49,6 +51,20 @@ class SettingsIn(BaseModel):
     rating_window_s: int = Field(default=30, description="seconds the rating pad accepts an answer")
     green_confirm: bool = Field(
         default=True, description="the kiosk asks who the green channel is for before issuing"
+    )
+    announce_en: bool = Field(default=False, description="the board also announces in English")
+    announce_dialect: str = Field(
+        default="",
+        description="BCP 47 tag of a dialect voice the boards have (e.g. zh-HK for Cantonese); "
+        "the Chinese text is spoken once more in it; empty: none",
+    )
+    speech_rate_pct: int = Field(
+        default=DEFAULT_SPEECH_RATE_PCT,
+        description="speech rate in percent of the engine's normal pace (50–120; slower: lower)",
+    )
+    call_hold_s: int = Field(
+        default=DEFAULT_CALL_HOLD_S,
+        description="seconds a call stays the board's big call before the next replaces it (5–60)",
     )
 
 
@@ -110,6 +126,10 @@ def _policy(body: SettingsIn, timezone: str) -> Policy:
             rating_window_s=body.rating_window_s,
             green_confirm=body.green_confirm,
             day_starts_at=_time(body.day_starts_at, "settings.day_starts_at"),
+            announce_en=body.announce_en,
+            announce_dialect=body.announce_dialect.strip(),
+            speech_rate_pct=body.speech_rate_pct,
+            call_hold_s=body.call_hold_s,
         )
     except InvalidInput as exc:  # the policy's own rules name the bare field: say where it is
         if exc.field and not exc.field.startswith("settings."):
@@ -143,6 +163,10 @@ def config_json(session: Session, outlet: Unit) -> dict[str, Any]:
             "announcement_en": policy.announcement_en,
             "rating_window_s": policy.rating_window_s,
             "green_confirm": policy.green_confirm,
+            "announce_en": policy.announce_en,
+            "announce_dialect": policy.announce_dialect,
+            "speech_rate_pct": policy.speech_rate_pct,
+            "call_hold_s": policy.call_hold_s,
             "opens_at": policy.opens_at.strftime("%H:%M"),
             "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
             "day_starts_at": policy.day_starts_at.strftime("%H:%M"),

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from manyi import ratelimit
 from manyi.db import Session, utcnow
-from manyi.errors import Forbidden, InvalidInput
+from manyi.errors import Forbidden, InvalidInput, ManyiError
 from manyi.lobby import layouts, ports, queries, rating, service, staff_queries
 from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
 from manyi.lobby.web import cards
 from manyi.lobby.web.api import staff_operator
+from manyi.lobby.web.public_api import TooManyRequests
 from manyi.lobby.web.schemas import status_json
 from manyi.org.device_tokens import DeviceAuthError, DeviceKind, authenticate_device
 from manyi.org.model import Permission, UnitLevel
@@ -148,12 +151,20 @@ def board_page(
 ) -> Response:
     _require_kind(token, DeviceKind.DISPLAY)
     outlet = service.outlet_for(session, Operator.device(token), None)
+    policy = layouts.layout(session, outlet).policy
     config = {
         "outlet": {"code": outlet.code, "name_zh": outlet.name_zh, "name_en": outlet.name_en},
         "timezone": outlet.timezone,
         "services": _services(session, outlet),
         "queue_url": "/device/api/v1/lobby/queue",
         "events_url": "/device/api/v1/lobby/events",
+        # The board's voices and how long a call stays its big call (docs/lobby-screens.md).
+        "voices": {
+            "en": policy.announce_en,
+            "dialect": policy.announce_dialect,
+            "rate": policy.speech_rate_pct / 100,
+        },
+        "hold_ms": policy.call_hold_s * 1000,
     }
     return render(request, "board.html", {"outlet": outlet, "config": _json(config)})
 
@@ -189,26 +200,64 @@ def rating_page(
 def status_page(
     token: str, request: Request, _: None = public(identify=False), session: Session = DbSession
 ) -> Response:
+    return render(request, "ticket_status.html", _status_context(request, session, token))
+
+
+def _status_context(request: Request, session: Session, token: str) -> dict[str, Any]:
     found = queries.ticket_status(session, token, utcnow())
     zone = layouts.layout(session, found.outlet).policy.zone
     issued = found.ticket.issued_at.astimezone(zone).strftime("%H:%M")
     status = status_json(found)
-    return render(
-        request,
-        "ticket_status.html",
-        {
-            "status": status,
-            "config": _json(status),
-            "issued": issued,
-            "wait_text": printing.format_wait(
-                found.predicted_wait_s,
-                _lang(request),
-                status["wait_low_s"],
-                status["wait_high_s"],
-                served=status["served"],
-            ),
-        },
-    )
+    return {
+        "status": status,
+        "config": _json(status),
+        "issued": issued,
+        "wait_text": printing.format_wait(
+            found.predicted_wait_s,
+            _lang(request),
+            status["wait_low_s"],
+            status["wait_high_s"],
+            served=status["served"],
+        ),
+        "alerts_offered": ports.ticket_alerts().offered(),
+        "alerts": request.query_params.get("alerts", ""),
+        "error": "",
+        "field": "",
+        "phone": "",
+    }
+
+
+# One ticket, one customer: a few tries an hour per ticket (never per address: a whole lobby
+# may share one Wi-Fi address).
+ALERTS_PER_TICKET_HOUR = 5
+
+
+@router.post("/t/{token}/alerts")
+def ask_for_alerts(
+    token: str,
+    request: Request,
+    phone: Annotated[str, Form()] = "",
+    agree: Annotated[str, Form()] = "",
+    _: None = public(identify=False),
+    session: Session = DbSession,
+) -> Response:
+    """The customer asks for text-message alerts while waiting (customer reach, lobby.ports)."""
+    now = utcnow()
+    try:
+        if not ratelimit.hit(
+            session, f"ticket-alerts:{token[:64]}", ALERTS_PER_TICKET_HOUR, 3600, now
+        ):
+            raise TooManyRequests("too many tries for this ticket; please ask the lobby manager")
+        if agree != "on":
+            raise InvalidInput("tick the box to agree to the text messages", "agree")
+        ports.ticket_alerts().subscribe(session, token, phone, request_language(request), now)
+    except ManyiError as exc:
+        session.rollback()
+        context = _status_context(request, session, token)
+        words = translator(request_language(request))
+        context.update(error=exc.text(words), field=exc.field, phone=phone[:20])
+        return render(request, "ticket_status.html", context, exc.status_code)
+    return RedirectResponse(f"/t/{quote(token, safe='')}?alerts=on", status_code=303)
 
 
 def _lang(request: Request) -> printing.Lang:

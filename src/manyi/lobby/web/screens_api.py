@@ -60,6 +60,9 @@ class PageIn(BaseModel):
     staff: list[int] = Field(description="ids of the staff members to page")
     message: str = Field(max_length=500)
     channels: list[str] = Field(default=["in_app"])
+    sms_too: bool = Field(
+        default=False, description="also an SMS to each of them who has a mobile number"
+    )
 
 
 # --- rating pad -------------------------------------------------------------------------
@@ -290,6 +293,7 @@ def outlet_staff(
             "roles": [r.value for r in s.roles],
             "may_work_counter": Permission.LOBBY_OPERATE in s.permissions,
             "at_counter": at_counter.get(s.id),
+            "has_mobile": bool(s.mobile),
         }
         for s in people
     ]
@@ -316,6 +320,7 @@ def page_second_line(
         message=body.message,
         now=now,
         channels=body.channels,
+        sms_too=body.sms_too,
     )
     events.emit(
         session,

@@ -2,7 +2,7 @@
 per slot (the filtered UPDATE that keeps the last place single) and the rules of each outlet.
 
 Revision ID: 0035
-Revises: 0034
+Revises: 0039
 Create Date: 2026-12-05 06:31:45.165266
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import manyi.db
 
 revision: str = "0035"
-down_revision: str | None = "0034"
+down_revision: str | None = "0039"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

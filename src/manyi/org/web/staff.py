@@ -37,6 +37,7 @@ def _staff_form_context(session: Session, principal: Principal, **extra: Any) ->
         "units": unit_service.units_in_scope(session, principal.scope),
         "all_roles": list(Role),
         "role_levels": ROLE_LEVELS,
+        "masked_mobile": staff_service.masked_mobile,
         "error": None,
         "field": "",
         **extra,
@@ -60,6 +61,7 @@ def create_staff(
     username: Annotated[str, Form()] = "",
     display_name: Annotated[str, Form()] = "",
     staff_number: Annotated[str, Form()] = "",
+    mobile: Annotated[str, Form()] = "",
     unit_id: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
@@ -70,6 +72,7 @@ def create_staff(
         "username": username,
         "display_name": display_name,
         "staff_number": staff_number,
+        "mobile": mobile,
         "unit_id": int_or_none(unit_id),
         "roles": roles or [],
     }
@@ -86,6 +89,7 @@ def create_staff(
             scope=principal.scope,
             prehashed=prehashed,
             staff_number=staff_number,
+            mobile=mobile,
         )
     except ManyiError as exc:
         context = _staff_form_context(session, principal, person=None, values=values)
@@ -119,6 +123,8 @@ def update_staff(
     staff_id: int,
     display_name: Annotated[str, Form()] = "",
     staff_number: Annotated[str, Form()] = "",
+    mobile: Annotated[str, Form()] = "",
+    mobile_remove: Annotated[str, Form()] = "",
     unit_id: Annotated[str, Form()] = "",
     active: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
@@ -136,6 +142,8 @@ def update_staff(
             active=active == "on",
             scope=principal.scope,
             staff_number=staff_number,
+            # The page shows the number masked: empty keeps it, a number replaces it.
+            mobile="" if mobile_remove == "on" else (mobile or None),
         )
     except ManyiError as exc:
         session.rollback()

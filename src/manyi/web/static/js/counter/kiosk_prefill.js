@@ -1,6 +1,8 @@
 // The pre-fill on the lobby kiosk: back to the kiosk's start after a minute without a
 // touch, so the next customer never finds the last one's form or code. The last seconds
-// are counted down on screen; on the code's page the count shows all the time.
+// are counted down on screen; on the code's page the count shows all the time. The
+// elderly mode is turned off too: the next customer chooses it again (see kiosk.js).
+import { setMode } from "../elderly.js";
 
 const root = document.querySelector("[data-kiosk-prefill]");
 const IDLE_S = 60;
@@ -22,6 +24,7 @@ if (root) {
   const tick = () => {
     const left = IDLE_S - Math.floor((Date.now() - last) / 1000);
     if (left <= 0) {
+      setMode(false);
       location.href = root.dataset.exit;
       return;
     }

@@ -1,11 +1,15 @@
 // Display board (叫号显示屏): the current call per counter, recent calls, waiting
 // counts; every call and recall announced in order, never cut off.
 import { api, clock, connectionText, debounce, el, follow, readJson, retrying, t } from "./common.js";
+import { NowQueue } from "./nowqueue.js";
 import { Speaker } from "./speaker.js";
 
 const config = readJson("config");
-const speaker = new Speaker();
+const voices = config.voices || { en: false, dialect: "", rate: 0.9 };
+const speaker = new Speaker({ rate: voices.rate });
 window.manyiSpeaker = speaker; // for the end-to-end tests and for support staff
+const nowQueue = new NowQueue(config.hold_ms ?? 10000, (call) => showNow(call.number, call.counter, call.text));
+window.manyiNow = nowQueue; // for the end-to-end tests
 const seen = new Set(); // event ids already shown (a reconnect may repeat some)
 const STALE_MS = 120000; // calls older than this, caught up after an outage, are shown but not spoken
 let counters = [];
@@ -82,9 +86,7 @@ async function load() {
   renderCounters();
   renderRecent(recent);
   renderQueues(snap.services);
-  if (recent.length && document.querySelector("[data-now-number]").textContent === "—") {
-    showNow(recent[0].number, recent[0].counter, "");
-  }
+  if (recent.length) nowQueue.seed({ number: recent[0].number, counter: recent[0].counter, text: "" });
   markNow();
 }
 // One load at a time, tried again with a back-off while the service is away.
@@ -108,11 +110,21 @@ function onEvent(event) {
     renderCounters();
     recent = [{ number: event.number, counter: event.counter, at: event.at }, ...recent];
     renderRecent(recent);
-    const text = event.announcement ? event.announcement.zh : "";
-    showNow(event.number, event.counter, text);
-    if (text && Date.now() - Date.parse(event.at) < STALE_MS) speaker.say(text);
+    const said = event.announcement || {};
+    // With English on, the board shows the English line under the Chinese one, as it says it.
+    const text = [said.zh, voices.en ? said.en : ""].filter(Boolean).join("\n");
+    nowQueue.push({ number: event.number, counter: event.counter, text });
+    if (said.zh && Date.now() - Date.parse(event.at) < STALE_MS) announce(said);
   }
   reload(); // waiting counts and counter states follow from the server's view
+}
+
+// Mandarin always; then English when the outlet turned it on; then the Chinese text in
+// the outlet's dialect voice, when this board has one (see Speaker.voiceFor).
+function announce(texts) {
+  speaker.say(texts.zh, { lang: "zh-CN" });
+  if (voices.en && texts.en) speaker.say(texts.en, { lang: "en-US" });
+  if (voices.dialect) speaker.say(texts.zh, { lang: voices.dialect, dialect: true });
 }
 
 // The badge: the event stream's state, or "unavailable" while the service is away.

@@ -216,7 +216,7 @@ async function pageStaff() {
         "label",
         {},
         el("input", { type: "checkbox", value: p.id, "data-page-id": p.id }),
-        ` ${p.name}${p.at_counter !== null ? ` (${t("at_counter", { n: p.at_counter })})` : ""}`,
+        ` ${p.name}${p.at_counter !== null ? ` (${t("at_counter", { n: p.at_counter })})` : ""}${p.has_mobile ? " 📱" : ""}`,
       ),
     ),
   );
@@ -225,7 +225,8 @@ async function pageStaff() {
   node.returnValue = "";
   whenClosed(node, () => {
     const ids = [...document.querySelectorAll("[data-page-id]:checked")].map((b) => Number(b.value));
-    act(api("POST", `${base}/pages`, { staff: ids, message: $("[data-page-message]").value }), () => t("paged", { n: ids.length }));
+    const body = { staff: ids, message: $("[data-page-message]").value, sms_too: $("[data-page-sms]").checked };
+    act(api("POST", `${base}/pages`, body), () => t("paged", { n: ids.length }));
   });
   node.showModal();
 }

@@ -1,5 +1,6 @@
 // Kiosk (取号机): choose a service, take a number, see it and get it printed.
 import { api, ApiError, clock, el, name, readJson, retrying, t, unavailable, waitText, lang } from "./common.js";
+import { setMode } from "../elderly.js";
 
 const config = readJson("config");
 const screens = Object.fromEntries(
@@ -17,7 +18,16 @@ function show(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
   clearTimeout(idleTimer);
   clearInterval(countdownTimer);
-  if (name !== "home") idleTimer = setTimeout(home, name === "result" ? RESULT_MS : IDLE_MS);
+  if (name !== "home") idleTimer = setTimeout(nextCustomer, name === "result" ? RESULT_MS : IDLE_MS);
+}
+
+// The kiosk serves one customer after another: when a ticket has been taken ("Done", or the
+// result screen's 20 s) or nobody touched it for 30 s, the next customer starts in Chinese
+// and in the normal mode, offered again at the top of the start screen. "Back" keeps both:
+// the same customer is still there.
+function nextCustomer() {
+  setMode(false);
+  home();
 }
 
 // The banner at the top: the service (its database) is away and the kiosk keeps trying.
@@ -47,6 +57,7 @@ function serviceButton(service, onPick) {
     { class: "svc", type: "button", "data-service": service.code, onclick: () => onPick(service) },
     el("span", { class: "zh", text: name(service) }),
     lang === "en" ? null : el("span", { class: "en", text: service.name_en }),
+    el("span", { class: "hint", text: t("tap_hint") }), // shown in the elderly mode only
     el("span", {
       class: closed ? "wait closed" : "wait",
       "data-unserved": closed ? "" : null,
@@ -168,7 +179,10 @@ document.querySelector("[data-green]").addEventListener("click", () => show("gre
 document.querySelector("[data-confirm]").addEventListener("click", () => {
   if (pendingGreen) issue(pendingGreen, "green");
 });
-for (const button of document.querySelectorAll("[data-home]")) button.addEventListener("click", home);
+for (const button of document.querySelectorAll("[data-home]")) {
+  const done = button.closest("[data-screen]")?.dataset.screen === "result";
+  button.addEventListener("click", done ? nextCustomer : home);
+}
 document.addEventListener("pointerdown", () => {
   // A touch keeps the current screen a little longer.
   const current = Object.entries(screens).find(([, node]) => !node.hidden)?.[0];

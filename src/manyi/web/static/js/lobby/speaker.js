@@ -4,6 +4,11 @@
 // ever cancels speech, so a new call never cuts off the one being announced.
 // Some engines never report the end of an utterance: a watchdog moves on only
 // once the engine says it is no longer speaking.
+//
+// Each text has its language: Mandarin ("zh-CN"), English, or a dialect the bank
+// configured ("zh-HK" for Cantonese…). Voices are the board's own (offline, no
+// network speech): a dialect text is spoken only with a voice of that dialect, and
+// logged as "no-voice" otherwise, since a Mandarin voice would only repeat itself.
 
 export class Speaker {
   constructor({ lang = "zh-CN", rate = 0.9, pauseMs = 700 } = {}) {
@@ -60,8 +65,19 @@ export class Speaker {
     });
   }
 
-  say(text) {
-    const entry = { text, queuedAt: Date.now(), state: "queued" };
+  // The voice for `lang`: one of that exact language (zh-HK), else one of its base
+  // language (zh for zh-CN, en for en-GB) unless a dialect was asked for.
+  voiceFor(lang, strict) {
+    const norm = (tag) => (tag || "").replace("_", "-").toLowerCase();
+    const voices = this.synth ? this.synth.getVoices() : [];
+    const exact = voices.find((v) => norm(v.lang) === norm(lang) || norm(v.lang).startsWith(`${norm(lang)}-`));
+    if (exact || strict) return exact || null;
+    const base = norm(lang).split("-")[0];
+    return voices.find((v) => norm(v.lang).split("-")[0] === base) || null;
+  }
+
+  say(text, { lang = this.lang, dialect = false } = {}) {
+    const entry = { text, lang, dialect, rate: this.rate, queuedAt: Date.now(), state: "queued" };
     this.log.push(entry);
     this.queue.push(entry);
     this.pump();
@@ -89,15 +105,24 @@ export class Speaker {
       done("silent");
       return;
     }
-    const utterance = new SpeechSynthesisUtterance(entry.text);
-    utterance.lang = this.lang;
-    utterance.rate = this.rate;
-    const voice = this.synth.getVoices().find((v) => v.lang && v.lang.replace("_", "-").startsWith("zh"));
-    if (voice) utterance.voice = voice;
-    utterance.onend = () => done("spoken");
-    utterance.onerror = () => done("error");
-    this.synth.speak(utterance);
-    const estimate = 1000 + entry.text.length * 300;
+    const voice = this.voiceFor(entry.lang, entry.dialect);
+    if (entry.dialect && !voice) {
+      done("no-voice");
+      return;
+    }
+    try {
+      const utterance = new SpeechSynthesisUtterance(entry.text);
+      utterance.lang = entry.lang;
+      utterance.rate = entry.rate;
+      if (voice) utterance.voice = voice;
+      utterance.onend = () => done("spoken");
+      utterance.onerror = () => done("error");
+      this.synth.speak(utterance);
+    } catch {
+      done("error"); // an engine that throws must not silence every later call
+      return;
+    }
+    const estimate = 1000 + (entry.text.length * 300) / entry.rate;
     const watch = () => {
       if (finished) return;
       if (!this.synth.speaking && !this.synth.pending) done("spoken");

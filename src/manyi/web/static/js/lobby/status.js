@@ -34,6 +34,11 @@ function render(s) {
     $("[data-ahead]").textContent = s.people_ahead ?? "—";
     $("[data-wait]").textContent = waitText(s);
   }
+  // The elderly mode's plain sentence: "还有 2 人，约 8–12 分钟".
+  const plain = $("[data-plain]");
+  plain.hidden = s.state !== "waiting";
+  if (s.people_ahead == null) plain.textContent = waitText(s);
+  else plain.textContent = t(s.people_ahead === 0 ? "plain_next" : "plain", { n: s.people_ahead, wait: waitText(s) });
 }
 
 const conn = $("[data-conn]");
