@@ -143,8 +143,15 @@ def _features_plugged() -> None:
     # What manyi.web.app and manyi.cli do at start-up, for tests that call the services directly:
     # forecasting's wait predictor and advice behind the lobby's ports.
     from manyi.forecast import lobby_adapters
+    from manyi.forecast.appointment_capacity import PlannedCapacity
+    from manyi.lobby import ports as lobby_ports
+    from manyi.reach import appointment_ports
+    from manyi.reach.appointment_checkin import KioskCheckIn
 
     lobby_adapters.register()
+    # Appointments: the plan's capacity per slot, and the kiosk's check-in.
+    appointment_ports.register_capacity(PlannedCapacity())
+    lobby_ports.register_appointment_check_in(KioskCheckIn())
 
 
 @pytest.fixture(scope="session")

@@ -23,18 +23,22 @@ from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
+from manyi.forecast.appointment_capacity import PlannedCapacity
 from manyi.insight import cli as insight_cli
 from manyi.insight import cli_stats as insight_stats
 from manyi.insight import complaints_adapters as insight_complaints
 from manyi.insight import jobs as insight_jobs
 from manyi.lobby import cli as lobby_cli
+from manyi.lobby import ports as lobby_ports
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import ports as quality_ports
 from manyi.quality import survey_scan
+from manyi.reach import appointment_jobs, appointment_ports
 from manyi.reach import jobs as reach_jobs
+from manyi.reach.appointment_checkin import KioskCheckIn
 from manyi.reach.complaint_notices import ComplaintNotices
 from manyi.reach.survey_messages import SurveyMessages
 from manyi.supervision import jobs as supervision_jobs
@@ -63,6 +67,9 @@ lobby_adapters.register()
 workdays_calendars.on_change(complaints_clock.recheck_working_days)
 # Complaints registered on the command line get the classifier's suggestions too.
 insight_complaints.register()
+# Appointments: the staffing plan's capacity per slot (forecasting) and the kiosk's check-in.
+appointment_ports.register_capacity(PlannedCapacity())
+lobby_ports.register_appointment_check_in(KioskCheckIn())
 worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,
@@ -74,6 +81,7 @@ worker.register(
     *quality_jobs.JOBS,
     *survey_scan.JOBS,
     *reach_jobs.JOBS,
+    *appointment_jobs.JOBS,
 )
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
@@ -215,6 +223,10 @@ def demo_seed(
         demo_praise.seed(session, utcnow())  # before the stars, which count it
     with database.session() as session:
         counter = demo_counter.seed(session)
+    from manyi.reach import appointment_demo
+
+    with database.session() as session:
+        booked = appointment_demo.seed(session, utcnow())
     from manyi.quality import demo as demo_quality
     from manyi.quality import demo_pad
 
@@ -240,6 +252,7 @@ def demo_seed(
     if holidays:
         typer.echo(f"holidays: {demo_workdays.DEMO_YEAR} entered (a plausible demo set)")
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
+    typer.echo(f"appointments: {booked} booked for today and the next working days")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
     for line in supervision_lines:
         typer.echo(line)

@@ -52,6 +52,12 @@ from manyi.quality.survey_tables import (
 )
 from manyi.quality.tables import QualityResponse
 from manyi.ratelimit import RateLimitHit
+from manyi.reach.appointment_tables import (
+    Appointment,
+    AppointmentCode,
+    AppointmentRules,
+    AppointmentSlotCount,
+)
 from manyi.reach.tables import (
     ReachConsent,
     ReachContact,
@@ -90,6 +96,10 @@ from manyi.worker_leases import WorkerLease
 __all__ = [
     "AdviceRow",
     "AdviceState",
+    "Appointment",
+    "AppointmentCode",
+    "AppointmentRules",
+    "AppointmentSlotCount",
     "AuditEvent",
     "AuditHead",
     "AutoApplySetting",

@@ -121,6 +121,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
             )
     ids: dict[str, dict[str, Any]] = {
         "outlet": {"A": "OUT-A", "B": "OUT-B"},
+        "service": {"A": "A", "B": "B"},  # appointments: a service code at the outlet
         "outlet_code": {"A": "OUT-A", "B": "OUT-B"},
         "number": {"A": 1, "B": 1},
         "ticket_id": tickets,
@@ -212,10 +213,20 @@ def concrete_paths(db: Database, ids: dict[str, dict[str, Any]]) -> list[tuple[s
 
 
 def customer_page(path: str) -> bool:
-    """Ticket, complaint, pre-fill and survey pages for customers; /complaints (staff pages)
-    is not one."""
-    return path == "/complaint" or path.startswith(
-        ("/api/v1/public/", "/t/", "/complaint/", "/prefill/", "/s/", "/m/")
+    """Ticket, complaint, pre-fill, survey and appointment pages for customers; /complaints
+    (staff pages) is not one."""
+    return path in ("/complaint", "/appointments") or path.startswith(
+        (
+            "/api/v1/public/",
+            "/t/",
+            "/complaint/",
+            "/prefill/",
+            "/s/",
+            "/m/",
+            "/appointments/",
+            "/a/",
+            "/api/v1/appointments",
+        )
     )
 
 
@@ -443,6 +454,18 @@ MATRIX_PERSONAS = (
 )
 MATRIX = """
 route                                                               admin  tell_a head_a tell_b mgr_a  head_b anon   kiosk  c_pad  r_pad
+POST /a/{token}/cancel                                              404    404    404    404    404    404    404    404    404    404
+POST /a/{token}/change                                              ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /a/{token}/check-in                                            404    404    404    404    404    404    404    404    404    404
+POST /api/v1/appointments                                           ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /api/v1/appointments/codes                                     ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /api/v1/appointments/{token}/cancel                            404    404    404    404    404    404    404    404    404    404
+POST /api/v1/appointments/{token}/change                            404    404    404    404    404    404    404    404    404    404
+POST /api/v1/appointments/{token}/check-in                          404    404    404    404    404    404    404    404    404    404
+PUT /api/v1/appointments/rules/{outlet}                              ok     403    ok     403    403    404    in     in     in     in
+POST /appointments/{outlet}/{service}/book                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /appointments/{outlet}/{service}/code                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /device/api/v1/lobby/appointments/check-in                     pair   pair   pair   pair   pair   pair   pair   404    403    403
 POST /account/password                                              ok     ok     ok     ok     ok     ok     in     in     in     in
 POST /admin/audit/verify                                            ok     403    403    403    403    403    in     in     in     in
 POST /admin/devices                                                 404    403    404    403    403    404    in     in     in     in
@@ -597,6 +620,8 @@ POST /supervision/standards                                         ok     403  
 BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/lobby/outlets/{outlet}/tickets": {"service": "A"},
     "POST /api/v1/public/outlets/{outlet}/tickets": {"service": "A"},
+    "POST /api/v1/appointments/{token}/change": {"start": "2026-12-01T10:00:00+08:00"},
+    "POST /device/api/v1/lobby/appointments/check-in": {"code": "123456"},
     "PUT /api/v1/lobby/outlets/{outlet}/config": {"settings": {}, "services": [], "counters": []},
     "PUT /api/v1/lobby/tellers/{username}/skills": {"skills": []},
     "PUT /api/v1/lobby/outlets/{outlet}/counters/{number}/services": {"services": ["A"]},

@@ -3,8 +3,9 @@
 Other features may use (checked by the `feature_api` contract in .importlinter): the pure rules
 (`domain`), the slip and QR printing (`adapters`), the tables to read tickets and events
 (`tables`), an outlet's configured layout and policy (`layouts`), the live snapshot and the event
-log (`queries`), and `events.emit` to add an event to an outlet's log. The lobby itself imports no
+log (`queries`), `events.emit` to add an event to an outlet's log, and `issuing` to issue the
+ticket of a checked-in appointment. The lobby itself imports no
 other business feature: forecasting plugs its wait predictor and its advice in through `ports`.
 """
 
-PUBLIC = ("domain", "adapters", "tables", "layouts", "queries", "events", "ports")
+PUBLIC = ("domain", "adapters", "tables", "layouts", "queries", "events", "ports", "issuing")

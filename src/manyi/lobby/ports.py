@@ -11,6 +11,10 @@ Supervision offers the teller's badge (挂牌上岗: name, staff number, star le
 own progress towards a star (`TellerBadgePort`, `manyi.supervision.lobby_adapters`): the rating
 pad, the status page of a called ticket and the teller console show them; without it, none.
 
+Customer reach offers the check-in of an appointment at the kiosk (`AppointmentCheckInPort`,
+`manyi.reach.appointment_checkin`): the kiosk's "预约签到" sends the code typed or scanned;
+without it, the kiosk answers that appointments are not offered.
+
 Adding a port: a Protocol here, a `register_…` function, and the lobby calling the registered
 adapter where it needs it; the providing feature implements the Protocol.
 """
@@ -193,7 +197,36 @@ class _NoBadges:
         return None
 
 
+@dataclass(frozen=True)
+class AppointmentCheckIn:
+    """The ticket a checked-in appointment received."""
+
+    ticket_id: int
+    number: str
+    public_token: str
+    service_code: str
+    slot_start: dt.datetime
+    late: bool  # past the grace: a normal ticket, not an appointment one
+
+
+class AppointmentCheckInPort(Protocol):
+    def check_in(
+        self, session: Session, outlet_id: int, code: str, now: dt.datetime
+    ) -> AppointmentCheckIn:
+        """Check in today's appointment with this check-in code at the outlet (raises a
+        `ManyiError` with a clear message when it cannot)."""
+        ...
+
+
+class _NoAppointments:
+    def check_in(
+        self, session: Session, outlet_id: int, code: str, now: dt.datetime
+    ) -> AppointmentCheckIn:
+        raise NotFound("appointments are not offered here", "code")
+
+
 _wait_predictor: WaitPredictorPort = _NoPrediction()
+_appointments: AppointmentCheckInPort = _NoAppointments()
 _advice: AdvicePort = _NoAdvice()
 _surveys: SurveyPort = _NoSurveys()
 _badges: TellerBadgePort = _NoBadges()
@@ -218,6 +251,15 @@ def register_surveys(adapter: SurveyPort) -> None:
 def register_teller_badges(adapter: TellerBadgePort) -> None:
     global _badges
     _badges = adapter
+
+
+def register_appointment_check_in(adapter: AppointmentCheckInPort) -> None:
+    global _appointments
+    _appointments = adapter
+
+
+def appointment_check_in() -> AppointmentCheckInPort:
+    return _appointments
 
 
 def register_ticket_alerts(adapter: TicketAlertPort) -> None:

@@ -48,6 +48,7 @@ class Operator:
     device_counter: int | None = None  # the one counter a rating or calling pad works
     operate: bool = False  # may work a counter they are signed on to
     manage: bool = False  # may act on any counter of the outlet, issue priority tickets
+    appointment: bool = False  # the appointment check-in (`issuing.issue_for_appointment`)
     audit_actor: audit.Actor | None = None
 
     @classmethod
@@ -78,7 +79,12 @@ class Operator:
 
     @property
     def is_public(self) -> bool:
-        return self.staff_id is None and self.device_id is None and self.audit_actor is None
+        return (
+            self.staff_id is None
+            and self.device_id is None
+            and self.audit_actor is None
+            and not self.appointment
+        )
 
 
 NEWEST = 2**62  # stands for the id of a ticket not yet written: after every other
@@ -248,6 +254,10 @@ def _issue_rights(operator: Operator, klass: str) -> tuple[PriorityClass, Channe
         priority = PriorityClass(klass)
     except ValueError:
         raise InvalidInput("unknown priority class {klass}", "class", klass=klass) from None
+    if operator.appointment:  # a checked-in appointment: on time or, late, a normal ticket
+        if priority not in (PriorityClass.APPOINTMENT, PriorityClass.NORMAL):
+            raise InvalidInput("unknown priority class {klass}", "class", klass=klass)
+        return priority, Channel.APPOINTMENT
     if operator.is_public:
         if priority is not PriorityClass.NORMAL:
             raise InvalidInput(

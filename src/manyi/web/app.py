@@ -171,6 +171,28 @@ class _FollowUps:
         )
 
 
+def _plug_appointments() -> None:
+    """Appointments (reach): the staffing plan's capacity per slot from forecasting, the
+    kiosk's check-in behind the lobby's port, and the appointments card on the dashboard."""
+    from manyi.forecast.appointment_capacity import PlannedCapacity
+    from manyi.lobby import ports as lobby_ports
+    from manyi.lobby.web import cards
+    from manyi.reach import appointment_ports
+    from manyi.reach.appointment_checkin import KioskCheckIn
+    from manyi.reach.web.appointments_staff import dashboard_card
+
+    appointment_ports.register_capacity(PlannedCapacity())
+    lobby_ports.register_appointment_check_in(KioskCheckIn())
+    cards.register(
+        cards.DashboardCard(
+            name="appointments",
+            template="appointments/dashboard_card.html",
+            build=dashboard_card,
+            stylesheet="/static/css/appointments.css",
+        )
+    )
+
+
 def plug_features(settings: Settings | None = None) -> None:
     """Wire features into each other's ports and hooks: the lobby knows neither forecasting
     (its wait predictor and advice, `lobby.ports`), nor quality (its surveys), nor supervision
@@ -195,6 +217,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.workdays import calendars as workdays_calendars
 
     lobby_adapters.register()
+    _plug_appointments()
     supervision_adapters.register()  # the teller's badge and star progress
     supervision_complaints.register()  # a complaint's rectification tasks, on its case page
     # A newly entered year moves open working-day deadlines: the deadline scan recomputes them.
@@ -256,6 +279,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.insight.web.routes import router as insight_views
     from manyi.lobby.web.api import device_router as lobby_device_api
     from manyi.lobby.web.api import router as lobby_api
+    from manyi.lobby.web.appointment_checkin import router as lobby_appointment_checkin
     from manyi.lobby.web.config_api import router as lobby_config_api
     from manyi.lobby.web.pages import router as lobby_views
     from manyi.lobby.web.public_api import router as lobby_public_api
@@ -267,6 +291,10 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.quality.web.pages import router as quality_views
     from manyi.quality.web.survey_admin import router as quality_survey_admin
     from manyi.quality.web.survey_page import router as quality_survey
+    from manyi.reach.web.appointments import router as appointment_pages
+    from manyi.reach.web.appointments_api import router as appointment_api
+    from manyi.reach.web.appointments_staff import api_router as appointment_rules_api
+    from manyi.reach.web.appointments_staff import router as appointment_staff
     from manyi.reach.web.messages import router as reach_messages
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
@@ -298,6 +326,11 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(insight_opinions)
     app.include_router(insight_classifier)
     app.include_router(insight_views)
+    app.include_router(lobby_appointment_checkin)
+    app.include_router(appointment_rules_api)  # before /api/v1/appointments/{token}
+    app.include_router(appointment_api)
+    app.include_router(appointment_pages)
+    app.include_router(appointment_staff)
     app.include_router(reach_messages)
 
     @app.get("/docs", include_in_schema=False)

@@ -1,0 +1,118 @@
+"""Appointments for tests: outlet A's lobby with a service no counter serves, a capacity port
+with fixed places, and booking in one call (asking for a code and reading it back)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from manyi.db import Database
+from manyi.forecast import appointment_capacity
+from manyi.lobby import setup
+from manyi.lobby.domain.model import Policy, Service
+from manyi.org.tables import Unit
+from manyi.reach import appointment_ports, appointments
+from manyi.reach.appointment_ports import RecordingNotices
+from tests.conftest import SYSTEM
+from tests.lobby_helpers import COUNTERS, SERVICES
+
+PHONE = "13812345678"
+OTHER_PHONE = "13987654321"
+# Tuesday 1 December 2026, 10:00 in Beijing (the day after FIXED_NOW).
+TOMORROW_10 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
+SATURDAY_10 = dt.datetime(2026, 12, 5, 2, 0, tzinfo=dt.UTC)
+UNSERVED = Service("X", "外汇业务", "X", 600, name_en="Foreign exchange")
+
+
+def configure(db: Database, outlet_id: int) -> None:
+    """Outlet A's lobby; forgets the plans forecasting cached (on PostgreSQL every test's outlet
+    A has the same id in the same database)."""
+    appointment_capacity.forget()
+    with db.session() as session:
+        outlet = session.get_one(Unit, outlet_id)
+        setup.configure_outlet(
+            session,
+            SYSTEM,
+            outlet,
+            policy=Policy(opens_at=dt.time(9), closes_at=dt.time(17), timezone=outlet.timezone),
+            services=(*SERVICES, UNSERVED),
+            counters=COUNTERS,
+        )
+
+
+@dataclass(frozen=True)
+class Fixed:
+    start: dt.datetime
+    counters: int
+    servable: float
+    walk_ins: float
+
+
+class FixedCapacity:
+    """Every slot: `servable` arrivals served, `walk_ins` expected (places = (s − w) × share)."""
+
+    def __init__(self, servable: float, walk_ins: float = 0.0) -> None:
+        self.servable, self.walk_ins = servable, walk_ins
+
+    def slot_capacity(
+        self,
+        session: Session,
+        outlet: Unit,
+        service_code: str,
+        starts: Sequence[dt.datetime],
+        target_wait_s: int,
+        now: dt.datetime,
+    ) -> Sequence[Fixed]:
+        return [Fixed(s, 2, self.servable, self.walk_ins) for s in starts]
+
+
+@contextmanager
+def plugged(capacity: object | None = None) -> Iterator[RecordingNotices]:
+    """Recording notices (and, if given, a capacity) for the block; restored after."""
+    old_notices, old_capacity = appointment_ports.notices(), appointment_ports.capacity()
+    notices = RecordingNotices()
+    appointment_ports.register_notices(notices)
+    if capacity is not None:
+        appointment_ports.register_capacity(capacity)  # type: ignore[arg-type]
+    try:
+        yield notices
+    finally:
+        appointment_ports.register_notices(old_notices)
+        appointment_ports.register_capacity(old_capacity)
+
+
+def code_for(db: Database, notices: RecordingNotices, phone: str, now: dt.datetime) -> str:
+    with db.session() as session:
+        appointments.request_code(session, phone, "10.0.0.1", "zh-CN", now)
+    code = notices.last_code(phone)
+    assert code is not None
+    return code
+
+
+def book(
+    db: Database,
+    notices: RecordingNotices,
+    now: dt.datetime,
+    start: dt.datetime = TOMORROW_10,
+    *,
+    phone: str = PHONE,
+    service: str = "A",
+) -> appointments.Booked:
+    code = code_for(db, notices, phone, now)
+    with db.session() as session:
+        booked = appointments.book(
+            session,
+            outlet_code="OUT-A",
+            service_code=service,
+            start=start,
+            phone=phone,
+            code=code,
+            lang="zh-CN",
+            now=now,
+        )
+        session.expunge(booked.appointment)
+        return booked

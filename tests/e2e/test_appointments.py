@@ -1,0 +1,151 @@
+"""End-to-end: booking an appointment on a 390 px phone, and checking it in at the kiosk, in
+real Chromium. Screenshots: test-artifacts/screenshots/appointment-*.png."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from manyi.db import Database
+from manyi.reach import appointment_ports, appointment_rules, appointment_slots, appointments
+from manyi.reach.domain.slots import Slot
+from tests.conftest import SYSTEM
+from tests.e2e.conftest import E2E_NOW, TIMEOUT_MS, device_secret, pair, same_clock, sign_in
+
+pytestmark = pytest.mark.e2e
+OUTLET = "SH-PD-LJZ"  # 陆家嘴 of this module's demo bank
+PHONE = "13812345678"
+
+
+def save(page: Page, screenshots: Path, name: str) -> None:
+    page.screenshot(path=str(screenshots / f"appointment-{name}.png"), full_page=True)
+
+
+def phone_page(browser: Browser, base_url: str) -> Page:
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, locale="zh-CN", has_touch=True
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    return ctx.new_page()
+
+
+def test_booking_on_a_phone(browser: Browser, base_url: str, screenshots: Path) -> None:
+    page = phone_page(browser, base_url)
+    page.goto(f"/appointments/{OUTLET}")
+    expect(page.get_by_role("heading", name="您要办理什么业务？")).to_be_visible()
+    save(page, screenshots, "1-service")
+    page.locator("[data-service=A]").click()
+    expect(page.get_by_role("heading", name="选择时间")).to_be_visible()
+    page.locator("[data-day='2026-12-01']").click()
+    save(page, screenshots, "2-slots")
+    page.locator("[data-slot^='2026-12-01T02:00']").click()
+    expect(page.get_by_test_id("chosen-time")).to_have_text("2026-12-01 10:00")
+    # A wrong number is refused with a clear message, and nothing is sent.
+    page.locator("#phone").fill("12345")
+    page.get_by_role("button", name="发送验证码").click()
+    expect(page.get_by_test_id("error")).to_have_text("请填写 11 位中国大陆手机号码")
+    save(page, screenshots, "3-bad-phone")
+    page.locator("#phone").fill(PHONE)
+    page.get_by_role("button", name="发送验证码").click()
+    expect(page.get_by_text("6 位验证码已发送至 138****5678。")).to_be_visible()
+    code = appointment_ports.notices().last_code(PHONE)  # type: ignore[attr-defined]
+    assert code is not None
+    page.locator("#code").fill("000000" if code != "000000" else "111111")
+    page.get_by_role("button", name="确认预约").click()
+    expect(page.get_by_test_id("error")).to_have_text("验证码不正确，请核对短信")
+    save(page, screenshots, "4-wrong-code")
+    page.locator("#code").fill(code)
+    page.get_by_role("button", name="确认预约").click()
+    expect(page.get_by_test_id("booked")).to_have_text("预约成功。")
+    expect(page.get_by_test_id("booked-time")).to_have_text("12月1日 周二 10:00–10:30")
+    expect(page.get_by_test_id("checkin-code")).to_have_text(re.compile(r"^\d{6}$"))
+    save(page, screenshots, "5-booked")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing overflows the phone's width
+    page.context.close()
+
+
+def test_check_in_at_the_kiosk(
+    browser: Browser, base_url: str, e2e_database_url: str, screenshots: Path
+) -> None:
+    # A customer booked 11:30 today; this outlet opens check-in two hours ahead.
+    database = Database(e2e_database_url)
+    start = E2E_NOW + dt.timedelta(minutes=90)
+    with database.session() as session:
+        where = appointment_slots.place(session, OUTLET, "B")
+        appointment_rules.save_rules(session, SYSTEM, where.outlet, {"early_minutes": 120}, E2E_NOW)
+    with database.session() as session:
+        where = appointment_slots.place(session, OUTLET, "B")
+        free = next(
+            s
+            for s in appointment_slots.slots_for_day(session, where, start.date(), E2E_NOW).slots
+            if s.start == start
+        )
+        booked = appointments.confirmed(
+            session,
+            where,
+            Slot(free.start, free.end, free.capacity, free.booked, True),
+            "13900001111",
+            "zh-CN",
+            E2E_NOW,
+        )
+        code = booked.appointment.checkin_code
+    database.dispose()
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 1080, "height": 1920}, locale="zh-CN", has_touch=True
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    kiosk = ctx.new_page()
+    pair(kiosk, device_secret(e2e_database_url, OUTLET, "kiosk", "e2e appointment kiosk"))
+    expect(kiosk).to_have_url(re.compile(r"/device/kiosk(\?.*)?$"))
+    opener = kiosk.get_by_test_id("kiosk-appointment")
+    expect(opener).to_be_visible()
+    save(kiosk, screenshots, "6-kiosk-home")
+    opener.click()
+    # A wrong code: a clear message, no ticket.
+    for digit in "000000" if code != "000000" else "111111":
+        kiosk.locator(f"[data-key='{digit}']").click()
+    kiosk.get_by_test_id("kiosk-appointment-submit").click()
+    expect(kiosk.locator("[data-kappt-error]")).to_contain_text("本网点今日没有签到码为")
+    save(kiosk, screenshots, "7-kiosk-wrong-code")
+    kiosk.locator("[data-key='clear']").click()
+    for digit in code:
+        kiosk.locator(f"[data-key='{digit}']").click()
+    kiosk.get_by_test_id("kiosk-appointment-submit").click()
+    done = kiosk.get_by_test_id("kiosk-appointment-done")
+    expect(done).to_be_visible()
+    expect(kiosk.locator("[data-kappt-number]")).to_have_text(re.compile(r"^B\d{3}$"))
+    expect(kiosk.locator("[data-kappt-note]")).to_have_text("预约时间 11:30，请留意叫号")
+    save(kiosk, screenshots, "8-kiosk-checked-in")
+    ctx.close()
+
+
+def test_the_lobby_manager_sees_todays_appointments(
+    browser: Browser, base_url: str, screenshots: Path
+) -> None:
+    # The kiosk test checked in 11:30 today; the dashboard card and the day's list show it.
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    page = ctx.new_page()
+    sign_in(page, "ljz.lobby")
+    page.goto(f"/lobby/dashboard?outlet={OUTLET}")
+    card = page.get_by_test_id("appointments-card")
+    expect(card).to_be_visible()
+    expect(page.get_by_test_id("appt-in")).to_have_text("1")
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(screenshots / "appointment-9-dashboard-card.png"))
+    page.get_by_test_id("appt-list-link").click()
+    table = page.get_by_test_id("appointments-table")
+    expect(table).to_contain_text("139****1111")
+    expect(table).to_contain_text("已签到")
+    save(page, screenshots, "10-staff-list")
+    ctx.close()

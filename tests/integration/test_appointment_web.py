@@ -1,0 +1,252 @@
+"""The appointment pages, the JSON API, the kiosk's check-in and the staff views, over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from manyi.db import Database
+from manyi.reach.appointment_tables import Appointment, AppointmentCode
+from tests.appointment_helpers import (
+    OTHER_PHONE,
+    PHONE,
+    TOMORROW_10,
+    FixedCapacity,
+    book,
+    configure,
+    plugged,
+)
+from tests.conftest import FIXED_NOW, Bank, add_staff
+from tests.web_helpers import csrf_of, device_client, make_client, signed_in_client, staff_client
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+TODAY_1130 = FIXED_NOW + dt.timedelta(minutes=90)
+
+
+@pytest.fixture
+def outlet(db: Database, bank: Bank) -> int:
+    configure(db, bank.unit("OUT-A"))
+    return bank.unit("OUT-A")
+
+
+def _count(db: Database) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Appointment)) or 0)
+
+
+def test_booking_through_the_phone_pages(db: Database, outlet: int) -> None:
+    client = make_client(db)
+    assert "甲网点" in client.get("/appointments").text
+    services = client.get("/appointments/OUT-A").text
+    assert 'data-service="A"' in services and 'data-service="X"' not in services  # X: no counter
+    slots = client.get("/appointments/OUT-A/A?day=2026-12-01")
+    assert slots.status_code == 200 and "10:00–10:30" in slots.text
+    start = TOMORROW_10.isoformat()
+    form = client.get("/appointments/OUT-A/A/book", params={"start": start})
+    assert "2026-12-01 10:00" in form.text
+    token = csrf_of(client, "/appointments/OUT-A/A/book?start=" + start.replace("+", "%2B"))
+    with plugged() as notices:
+        bad = client.post(
+            "/appointments/OUT-A/A/code", data={"csrf_token": token, "start": start, "phone": "123"}
+        )
+        assert bad.status_code == 422 and "11" in bad.text
+        sent = client.post(
+            "/appointments/OUT-A/A/code", data={"csrf_token": token, "start": start, "phone": PHONE}
+        )
+        assert sent.status_code == 200 and "138****5678" in sent.text
+        code = notices.last_code(PHONE)
+        assert code is not None
+        wrong = client.post(
+            "/appointments/OUT-A/A/book",
+            data={
+                "csrf_token": token,
+                "start": start,
+                "phone": PHONE,
+                "code": "999999" if code != "999999" else "111111",
+            },
+        )
+        assert wrong.status_code == 422 and 'data-testid="error"' in wrong.text
+        assert _count(db) == 0
+        done = client.post(
+            "/appointments/OUT-A/A/book",
+            data={"csrf_token": token, "start": start, "phone": PHONE, "code": code},
+        )
+    assert done.status_code == 303
+    link = done.headers["location"]
+    page = client.get(link)
+    assert page.status_code == 200 and "12月1日" in page.text and "10:00–10:30" in page.text
+    assert re.search(r'data-testid="checkin-code">\d{6}<', page.text)
+    assert PHONE not in page.text and "138****5678" in page.text
+    qr = client.get(link.split("?")[0] + "/qr.svg")
+    assert qr.headers["content-type"].startswith("image/svg")
+    cancelled = client.post(link.split("?")[0] + "/cancel", data={"csrf_token": token})
+    assert cancelled.status_code == 303
+    assert "已取消" in client.get(link.split("?")[0]).text
+
+
+def test_the_json_api_books_changes_and_checks_in(db: Database, outlet: int) -> None:
+    client = make_client(db)
+    day = client.get(
+        "/api/v1/appointments/outlets/OUT-A/services/A/slots", params={"day": "2026-12-01"}
+    )
+    assert day.status_code == 200
+    body = day.json()
+    assert body["workday"] and body["slots"][2]["start"].startswith("2026-12-01T02:00")
+    client.headers["x-csrf-token"] = body["csrf_token"]
+    saturday = client.get(
+        "/api/v1/appointments/outlets/OUT-A/services/A/slots", params={"day": "2026-12-05"}
+    )
+    assert saturday.json()["workday"] is False and saturday.json()["slots"] == []
+    with plugged() as notices:
+        assert client.post("/api/v1/appointments/codes", json={"phone": PHONE}).status_code == 202
+        code = notices.last_code(PHONE)
+        refused = client.post(
+            "/api/v1/appointments",
+            json={
+                "outlet": "OUT-A",
+                "service": "X",
+                "start": TOMORROW_10.isoformat(),
+                "phone": PHONE,
+                "code": code,
+            },
+        )
+        assert refused.status_code == 409 and refused.json()["error"] == "not_served"
+        assert _count(db) == 0
+        booked = client.post(
+            "/api/v1/appointments",
+            json={
+                "outlet": "OUT-A",
+                "service": "A",
+                "start": TODAY_1130.isoformat(),
+                "phone": PHONE,
+                "code": code,
+            },
+        )
+    assert booked.status_code == 201, booked.text
+    token = booked.json()["token"]
+    assert booked.json()["phone"] == "138****5678" and booked.json()["state"] == "booked"
+    moved = client.post(
+        f"/api/v1/appointments/{token}/change",
+        json={"start": (TODAY_1130 + dt.timedelta(minutes=30)).isoformat()},
+    )
+    assert moved.status_code == 200 and moved.json()["start"].startswith("2026-11-30T04:00")
+    early = client.post(f"/api/v1/appointments/{token}/check-in")
+    assert early.status_code == 409 and early.json()["error"] == "too_early"
+    assert client.get("/api/v1/appointments/not-a-token").status_code == 404
+    schema = client.get("/openapi.json").json()
+    assert "/api/v1/appointments/{token}/check-in" in schema["paths"]
+
+
+def test_the_kiosk_checks_in_by_code(
+    db: Database, outlet: int, bank: Bank, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    client = make_client(db)
+    client.headers["x-csrf-token"] = client.get(
+        "/api/v1/appointments/outlets/OUT-A/services/A/slots"
+    ).json()["csrf_token"]
+    with plugged() as notices:
+        client.post("/api/v1/appointments/codes", json={"phone": PHONE})
+        booked = client.post(
+            "/api/v1/appointments",
+            json={
+                "outlet": "OUT-A",
+                "service": "A",
+                "start": (FIXED_NOW + dt.timedelta(hours=1)).isoformat(),
+                "phone": PHONE,
+                "code": notices.last_code(PHONE),
+            },
+        ).json()
+    time_machine.shift(dt.timedelta(minutes=40))  # 10:40: check-in opens at 10:30
+    kiosk = device_client(db, outlet, "kiosk")
+    wrong = kiosk.post("/device/api/v1/lobby/appointments/check-in", json={"code": "000000"})
+    assert wrong.status_code == 404 and "000000" in wrong.json()["message"]
+    page = kiosk.get("/device/kiosk")
+    assert 'data-testid="kiosk-appointment"' in page.text
+    done = kiosk.post(
+        "/device/api/v1/lobby/appointments/check-in",
+        json={"code": f"MANYI-APPT:{booked['checkin_code']}"},
+    )
+    assert done.status_code == 201, done.text
+    assert done.json()["number"].startswith("A") and done.json()["late"] is False
+    board = device_client(db, outlet, "display")
+    assert (
+        board.post("/device/api/v1/lobby/appointments/check-in", json={"code": "1"}).status_code
+        == 403
+    )
+    # Staff see it: the day's list and the dashboard's card.
+    add_staff(db, bank, "lobby.a")
+    staff = signed_in_client(db, "lobby.a")
+    listing = staff.get("/lobby/appointments?outlet=OUT-A")
+    assert listing.status_code == 200 and "138****5678" in listing.text and "已签到" in listing.text
+    dashboard = staff.get("/lobby/dashboard?outlet=OUT-A")
+    assert 'data-testid="appointments-card"' in dashboard.text
+    assert re.search(r'data-testid="appt-in">1<', dashboard.text)
+    outsider = signed_in_client(db, "teller_b")
+    assert outsider.get("/lobby/appointments?outlet=OUT-A").status_code == 404
+
+
+def test_the_outlet_head_sets_the_rules(db: Database, outlet: int) -> None:
+    head = staff_client(db, "head_a")
+    changed = head.put(
+        "/api/v1/appointments/rules/OUT-A", json={"walk_in_share": 0.3, "book_until": "16:00"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["walk_in_share"] == 0.3 and changed.json()["book_until"] == "16:00"
+    refused = head.put("/api/v1/appointments/rules/OUT-A", json={"walk_in_share": 1.5})
+    assert refused.status_code == 422 and refused.json()["field"] == "walk_in_share"
+    assert head.get("/api/v1/appointments/rules/OUT-A").json()["walk_in_share"] == 0.3
+    other = staff_client(db, "head_b")
+    assert other.put("/api/v1/appointments/rules/OUT-A", json={}).status_code == 404
+
+
+def test_a_full_slot_on_the_pages_stores_nothing_and_spends_no_code(
+    db: Database, outlet: int
+) -> None:
+    client = make_client(db)
+    start = TOMORROW_10.isoformat()
+    token = csrf_of(client, "/appointments/OUT-A/A/book?start=" + start.replace("+", "%2B"))
+    with plugged(FixedCapacity(servable=2.0)) as notices:  # one place
+        book(db, notices, FIXED_NOW, phone=OTHER_PHONE)
+        client.post(
+            "/appointments/OUT-A/A/code", data={"csrf_token": token, "start": start, "phone": PHONE}
+        )
+        full = client.post(
+            "/appointments/OUT-A/A/book",
+            data={
+                "csrf_token": token,
+                "start": start,
+                "phone": PHONE,
+                "code": notices.last_code(PHONE),
+            },
+        )
+    assert full.status_code == 409 and "该时段已约满" in full.text
+    assert _count(db) == 1
+    with db.session() as session:
+        unused = session.scalars(
+            select(AppointmentCode).where(AppointmentCode.used_at.is_(None))
+        ).all()
+        assert len(unused) == 1  # PHONE's code may still book another time
+
+
+def test_check_in_by_the_link_near_the_time(
+    db: Database, outlet: int, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    with plugged() as notices:
+        booked = book(db, notices, FIXED_NOW, TODAY_1130)
+    client = make_client(db)
+    link = f"/a/{booked.token}"
+    assert 'data-testid="check-in"' not in client.get(link).text  # 10:00: not yet
+    time_machine.shift(dt.timedelta(minutes=70))  # 11:10
+    page = client.get(link)
+    assert 'data-testid="check-in"' in page.text
+    token = csrf_of(client, link)
+    done = client.post(link + "/check-in", data={"csrf_token": token})
+    assert done.status_code == 303
+    after = client.get(link).text
+    assert re.search(r'data-testid="ticket-number">A\d{3}<', after) and "已签到" in after
+    again = client.post(link + "/check-in", data={"csrf_token": token})
+    assert again.status_code == 409 and "已签到：您的号码是" in again.text
