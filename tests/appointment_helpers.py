@@ -116,3 +116,23 @@ def book(
         )
         session.expunge(booked.appointment)
         return booked
+
+
+def code_in_outbox(database: Database, phone: str) -> str | None:
+    """The latest verification code written to the customer-message outbox for `phone`: what
+    the customer reads in the SMS (the app sends codes through reach's outbox)."""
+    from sqlalchemy import select
+
+    from manyi import sealed
+    from manyi.personal import phone_index
+    from manyi.reach.tables import ReachContact, ReachMessage
+
+    with database.session() as session:
+        key = phone_index(phone, keys=sealed.keys_of(session.info))
+        message = session.scalars(
+            select(ReachMessage)
+            .join(ReachContact, ReachContact.id == ReachMessage.contact_id)
+            .where(ReachContact.phone_key == key, ReachMessage.kind == "verification_code")
+            .order_by(ReachMessage.id.desc())
+        ).first()
+        return None if message is None else str(message.params["code"])

@@ -39,6 +39,7 @@ from manyi.quality import survey_scan
 from manyi.reach import appointment_jobs, appointment_ports
 from manyi.reach import jobs as reach_jobs
 from manyi.reach.appointment_checkin import KioskCheckIn
+from manyi.reach.appointment_messages import OutboxNotices
 from manyi.reach.complaint_notices import ComplaintNotices
 from manyi.reach.survey_messages import SurveyMessages
 from manyi.supervision import jobs as supervision_jobs
@@ -80,8 +81,8 @@ worker.register(
     *counter_jobs.JOBS,
     *quality_jobs.JOBS,
     *survey_scan.JOBS,
+    *appointment_jobs.JOBS,  # before reach's delivery: this round's reminders go this round
     *reach_jobs.JOBS,
-    *appointment_jobs.JOBS,
 )
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
@@ -106,6 +107,10 @@ cli_support.on_start(
     lambda settings: complaints_ports.register_customer_notices(
         ComplaintNotices(settings.public_base_url)
     )
+)
+# The worker's appointment reminders go through the customer-message outbox.
+cli_support.on_start(
+    lambda settings: appointment_ports.register_notices(OutboxNotices(settings.public_base_url))
 )
 
 

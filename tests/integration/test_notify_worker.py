@@ -29,7 +29,8 @@ PHONE = "138 1234 5678"
 JOBS = (
     "audit-anchor, complaints, attachment-files, rectification-escalation, misconduct-deadlines,"
     " rectification-files, emerging-issues, complaint-rollup, notify, advice, predictors, counter,"
-    " quality-rollups, survey-invitations, reach-queue-alerts, reach-messages"
+    " quality-rollups, survey-invitations, appointment-reminders, appointment-no-shows,"
+    " reach-queue-alerts, reach-messages"
 )
 
 

@@ -33,6 +33,8 @@ class Appointment(Base):
     active_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     checkin_code: Mapped[str] = mapped_column(String(8))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the link token
+    # The link token itself, sealed: the reminders carry the link (reach.appointment_messages).
+    link_token: Mapped[str | None] = mapped_column(EncryptedText("appointments.link_token"))
     state: Mapped[str] = mapped_column(String(16), default="booked")
     lang: Mapped[str] = mapped_column(String(8), default="zh-CN")
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("lobby_tickets.id"))

@@ -224,6 +224,7 @@ def confirmed(
         active_key=f"{key}:{day}",
         checkin_code=_checkin_code(session, where.outlet.id, day),
         token_hash=booking.token_hash(token),
+        link_token=token,
         state=State.BOOKED.value,
         lang="en" if lang == "en" else "zh-CN",
         created_at=now,

@@ -171,17 +171,20 @@ class _FollowUps:
         )
 
 
-def _plug_appointments() -> None:
+def _plug_appointments(public_base_url: str) -> None:
     """Appointments (reach): the staffing plan's capacity per slot from forecasting, the
-    kiosk's check-in behind the lobby's port, and the appointments card on the dashboard."""
+    kiosk's check-in behind the lobby's port, the messages through reach's outbox, and the
+    appointments card on the dashboard."""
     from manyi.forecast.appointment_capacity import PlannedCapacity
     from manyi.lobby import ports as lobby_ports
     from manyi.lobby.web import cards
     from manyi.reach import appointment_ports
     from manyi.reach.appointment_checkin import KioskCheckIn
+    from manyi.reach.appointment_messages import OutboxNotices
     from manyi.reach.web.appointments_staff import dashboard_card
 
     appointment_ports.register_capacity(PlannedCapacity())
+    appointment_ports.register_notices(OutboxNotices(public_base_url))
     lobby_ports.register_appointment_check_in(KioskCheckIn())
     cards.register(
         cards.DashboardCard(
@@ -217,7 +220,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.workdays import calendars as workdays_calendars
 
     lobby_adapters.register()
-    _plug_appointments()
+    _plug_appointments(settings.public_base_url if settings else "")
     supervision_adapters.register()  # the teller's badge and star progress
     supervision_complaints.register()  # a complaint's rectification tasks, on its case page
     # A newly entered year moves open working-day deadlines: the deadline scan recomputes them.

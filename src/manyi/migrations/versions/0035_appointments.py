@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("active_key", sa.String(length=80), nullable=True),
         sa.Column("checkin_code", sa.String(length=8), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("link_token", manyi.db.EncryptedText("appointments.link_token"), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("lang", sa.String(length=8), nullable=False),
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
