@@ -83,6 +83,7 @@ from manyi.supervision.rectification_tables import (
     RectificationSubmission,
     RectificationTask,
 )
+from manyi.special.tables import SpecialVisit, SpecialVisitPhoto
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
 from manyi.workdays.tables import WorkdayCalendarVersion, WorkdayDay, WorkdayYear
 from manyi.worker_leases import WorkerLease
@@ -154,6 +155,8 @@ __all__ = [
     "RectificationTask",
     "RemoteCheck",
     "ServiceStandard",
+    "SpecialVisit",
+    "SpecialVisitPhoto",
     "Staff",
     "StaffRole",
     "StarNomination",
