@@ -59,6 +59,7 @@ from manyi.reach.tables import (
     ReachTemplate,
     ReachTicketWatch,
 )
+from manyi.special.tables import SpecialVisit, SpecialVisitPhoto
 from manyi.supervision.inspection_tables import (
     InspectionResult,
     InspectionVisit,
@@ -83,7 +84,6 @@ from manyi.supervision.rectification_tables import (
     RectificationSubmission,
     RectificationTask,
 )
-from manyi.special.tables import SpecialVisit, SpecialVisitPhoto
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
 from manyi.workdays.tables import WorkdayCalendarVersion, WorkdayDay, WorkdayYear
 from manyi.worker_leases import WorkerLease

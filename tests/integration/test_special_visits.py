@@ -160,8 +160,13 @@ def test_a_hospital_visit_from_the_call_to_the_signed_e_voucher(
     }
     with pytest.raises(InvalidInput) as more:
         run(
-            db, "teller.a", visits.start_bundle, reference, ["withdraw"],
-            values | {"item1.amount": "60000.01"}, at,
+            db,
+            "teller.a",
+            visits.start_bundle,
+            reference,
+            ["withdraw"],
+            values | {"item1.amount": "60000.01"},
+            at,
         )
     assert more.value.field == "item1.amount"
     bundle = run(db, "teller.a", visits.start_bundle, reference, ["withdraw"], values, at)
@@ -259,9 +264,7 @@ def test_above_the_threshold_the_outlet_alone_does_not_approve(
     assert state(db, reference).state == "requested"
 
 
-def test_a_visit_date_in_the_past_is_refused(
-    db: Database, sim: Sim, heads: dict[str, int]
-) -> None:
+def test_a_visit_date_in_the_past_is_refused(db: Database, sim: Sim, heads: dict[str, int]) -> None:
     reference = request(db, amount="2000")
     run(db, "head.a", intake.approve_request, reference, T0 + MINUTE)
     ids = staff_ids(db, "teller.a", "teller.a2")

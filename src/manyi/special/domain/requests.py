@@ -61,8 +61,8 @@ def check_action(state: State, action: Action) -> None:
             "a {state} visit cannot {action}",
             "state",
             error_code="visit_state",
-            state=Term(state.value),
-            action=Term(action.value),
+            state=Term(f"visit:{state.value}"),
+            action=Term(f"visit_action:{action.value}"),
         )
 
 
