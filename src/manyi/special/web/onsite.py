@@ -61,12 +61,16 @@ def _tablet(
         except ManyiError as exc:
             extra = {**error_of(request, exc), **extra}
             status = exc.status_code if status == 200 else status
+    if values is None:  # what the request already says: its amount, in yuan
+        values = {f.key: "CNY" for f in fields if f.key.split(".")[-1] == "currency"}
+        if visit.amount is not None:
+            values |= {f.key: f"{visit.amount}" for f in fields if f.key.endswith("amount")}
     signed = bool(visit.bundle_reference) and away.signed(session, visit.bundle_reference or "")
     context = {
         "allowed": [(c, zh if lang != "en" else en) for c, zh, en in allowed],
         "codes": codes,
         "fields": fields,
-        "values": values or {},
+        "values": values,
         "signed": signed,
         "lang": lang,
         **extra,
