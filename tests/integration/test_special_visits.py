@@ -21,6 +21,7 @@ from manyi.errors import Conflict, Forbidden, InvalidInput, ManyiError
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.org.tables import Staff
+from manyi.quality.survey_tables import SurveyInvitation
 from manyi.reach.tables import ReachConsent, ReachMessage
 from manyi.special import intake, ports, visits
 from manyi.special.access import Who
@@ -187,6 +188,9 @@ def test_a_hospital_visit_from_the_call_to_the_signed_e_voucher(
 
     done = state(db, reference)
     assert done.state == "closed" and done.bundle_reference == bundle
+    with db.session() as session:  # the follow-up survey (quality's "visit" trigger)
+        invited = session.scalars(select(SurveyInvitation)).one()
+        assert (invited.trigger, invited.visit_key) == ("visit", f"v:{done.id}")
     assert done.visit_place == "5 楼 12 床" and done.geo == "30.27415,120.15515"
     with db.session() as session:
         actions = session.scalars(
@@ -335,3 +339,25 @@ def test_the_family_consent_is_recorded_from_the_request(db: Database, sim: Sim)
         consent = session.scalars(select(ReachConsent)).one()
         assert (consent.purpose, consent.source, consent.granted) == ("visit", "visit", True)
     assert clerk  # the counter helpers' clerk is what start_bundle builds for the teller
+
+
+def test_a_request_from_a_complaint_keeps_its_reference(db: Database, bank: Bank, sim: Sim) -> None:
+    from manyi.complaints import intake as complaints
+    from manyi.complaints.access import system_caller
+
+    with db.session() as session:
+        form = complaints.ComplaintForm(
+            intake="counter",
+            subject="母亲住院无法到网点取款",
+            description="母亲住院，需要支取医疗费用，无法到网点",
+            complainant_name="张小明",
+            complainant_phone="13812345678",
+            responsible_unit_id=bank.unit("OUT-A"),
+        )
+        done = complaints.register(
+            session, system_caller("test"), form, T0, registered_unit_id=bank.unit("OUT-A")
+        )
+        complaint = done.complaint.reference
+    reference = request(db, source="complaint", complaint_reference=complaint, amount="3000")
+    visit = state(db, reference)
+    assert visit.source == "complaint" and visit.complaint_reference == complaint
