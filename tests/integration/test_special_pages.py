@@ -3,6 +3,9 @@ field marked, nothing stored; the list and the request page show only the scope'
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from manyi.counter.demo import id_card
@@ -13,6 +16,7 @@ from tests.counter_helpers import Sim
 from tests.web_helpers import csrf_of, signed_in_client
 
 ZHANG = id_card("zhang_wei")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORM = {
     "source": "outlet",
     "outlet_code": "OUT-A",
@@ -52,6 +56,21 @@ def test_a_bad_form_is_refused_in_chinese_and_nothing_is_stored(
     assert reference not in other.get("/visits").text
     head = signed_in_client(db, "head_a")
     assert reference in head.get("/visits").text
+    assert reference in head.get("/visits?outlet=OUT-A").text
+    assert reference not in head.get("/visits?outlet=OUT-B").text
+    export = head.get("/visits/export.xlsx")
+    assert export.status_code == 200 and export.headers["content-type"].startswith(XLSX)
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "上门编号" and rows[1][0] == reference and rows[1][3] == "张*"
+    assert reference not in str(
+        list(
+            load_workbook(io.BytesIO(other.get("/visits/export.xlsx").content)).active.iter_rows(
+                values_only=True
+            )
+        )
+    )
     approve = head.post(
         f"/visits/{reference}/approve",
         data={"csrf_token": csrf_of(head, f"/visits/{reference}")},

@@ -34,9 +34,9 @@ class VisitRow:
     to_visit_h: str
 
 
-def visits(session: Session, who: Who, state: str = "") -> list[VisitRow]:
-    """Visits of the outlets in scope, newest first, with hours from request to approval and
-    to the visit."""
+def visits(session: Session, who: Who, state: str = "", outlet: str = "") -> list[VisitRow]:
+    """Visits of the outlets in scope (or of one outlet, by code), newest first, with hours
+    from request to approval and to the visit."""
     statement = (
         select(SpecialVisit, Unit)
         .join(Unit, Unit.id == SpecialVisit.outlet_id)
@@ -46,6 +46,8 @@ def visits(session: Session, who: Who, state: str = "") -> list[VisitRow]:
     )
     if state in STATES:
         statement = statement.where(SpecialVisit.state == state)
+    if outlet:
+        statement = statement.where(Unit.code == outlet)
     rows = session.execute(statement).all()
     parents = {
         u.id: u
@@ -56,13 +58,13 @@ def visits(session: Session, who: Who, state: str = "") -> list[VisitRow]:
         )
     }
     out = []
-    for visit, outlet in rows:
+    for visit, unit in rows:
         span = times(visit.requested_at, visit.approved_at, visit.visited_at)
-        parent = parents.get(outlet.parent_id) if outlet.parent_id else None
+        parent = parents.get(unit.parent_id) if unit.parent_id else None
         out.append(
             VisitRow(
                 visit.reference,
-                outlet.name_zh,
+                unit.name_zh,
                 parent.name_zh if parent else "",
                 mask_name(visit.details.get("customer_name", "")),
                 visit.place_kind,

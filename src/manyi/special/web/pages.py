@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from manyi import spreadsheet
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
@@ -45,18 +46,78 @@ FORM_FIELDS = (
 def visits_page(
     request: Request,
     state: str = "",
+    outlet: str = "",
     principal: Principal = require(Permission.VISITS_VIEW),
     session: Session = DbSession,
 ) -> Response:
     _ = translator(request_language(request))
+    who = who_of(principal)
     context: dict[str, Any] = {
         "title": _("Home and hospital visits"),
-        "rows": queries.visits(session, who_of(principal), state),
+        "rows": queries.visits(session, who, state, outlet[:40]),
         "states": STATES,
         "state": state if state in STATES else "",
+        "outlets": queries.outlets(session, who),
+        "outlet": outlet,
         **words(request),
     }
     return render(request, "special/visits.html", context)
+
+
+@router.get("/visits/export.xlsx")
+def export_visits(
+    request: Request,
+    state: str = "",
+    outlet: str = "",
+    principal: Principal = require(Permission.VISITS_VIEW),
+    session: Session = DbSession,
+) -> Response:
+    """The list as the page shows it, as an Excel workbook (customers masked)."""
+    _ = translator(request_language(request))
+    labels = words(request)
+    zone = request.app.state.settings.zone
+    headers = [
+        _("Visit reference"),
+        _("Outlet"),
+        _("Branch above"),
+        _("Customer"),
+        _("Place"),
+        _("Need"),
+        _("State"),
+        _("Requested"),
+        _("Visit date"),
+        _("Hours to approval"),
+        _("Hours to visit"),
+    ]
+
+    def local(value: dt.datetime | None) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    rows = [
+        [
+            v.reference,
+            v.outlet,
+            v.branch,
+            v.customer,
+            labels["places"].get(v.place_kind, v.place_kind),
+            labels["needs"].get(v.need, v.need),
+            _("visit:" + v.state),
+            local(v.requested_at),
+            local(v.visit_at),
+            v.to_approval_h,
+            v.to_visit_h,
+        ]
+        for v in queries.visits(session, who_of(principal), state, outlet[:40])
+    ]
+    body = spreadsheet.workbook([(_("Home and hospital visits"), headers, rows)], width=16)
+    return Response(
+        body,
+        media_type=spreadsheet.XLSX_TYPE,
+        headers={
+            "Content-Disposition": 'attachment; filename="visits.xlsx"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _form(
