@@ -6,9 +6,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from manyi.audit.labels import describe
 from manyi.special.domain.requests import Action, State
 from manyi.special.tables import SOURCES
-from manyi.web.i18n import catalogue
+from manyi.web.i18n import catalogue, translator
 
 SPECIAL = Path(__file__).resolve().parents[2] / "src" / "manyi" / "special"
 ERRORS = {"InvalidInput", "NotFound", "Conflict", "Forbidden", "Term"}
@@ -46,3 +47,17 @@ def test_coded_keys_have_both_languages() -> None:
     zh, en = catalogue("zh_CN"), catalogue("en")
     assert not sorted(k for k in coded() if k not in zh)
     assert not sorted(k for k in coded() if k not in en)
+
+
+VISIT_ACTIONS = (
+    "request", "approve", "refuse", "cancel", "assign", "schedule", "arrive", "photo", "bundle",
+    "close",
+)  # fmt: skip
+
+
+def test_every_visit_step_reads_in_chinese_in_the_audit_log() -> None:
+    zh = translator("zh-CN")
+    for action in VISIT_ACTIONS:
+        words = describe(f"special.visit.{action}", zh)
+        assert words.startswith("上门服务 · ") and not any("a" <= ch <= "z" for ch in words)
+    assert describe("special.visit.arrive", translator("en")) == "Home visit · arrival recorded"
