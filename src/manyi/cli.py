@@ -232,6 +232,12 @@ def demo_seed(
 
     with database.session() as session:
         booked = appointment_demo.seed(session, utcnow())
+    from manyi import visit_adapters
+    from manyi.special import demo as demo_visits
+
+    visit_adapters.register(settings.zone, settings.survey_expiry_days)
+    with database.session() as session:  # home and hospital visits, after the catalogue
+        visits_added = demo_visits.seed(session, utcnow())
     from manyi.quality import demo as demo_quality
     from manyi.quality import demo_pad
 
@@ -258,6 +264,7 @@ def demo_seed(
         typer.echo(f"holidays: {demo_workdays.DEMO_YEAR} entered (a plausible demo set)")
     typer.echo(f"counter catalogue: {counter.types_added} transaction types added")
     typer.echo(f"appointments: {booked} booked for today and the next working days")
+    typer.echo(f"home and hospital visits: {visits_added} added")
     typer.echo(f"satisfaction history: {answers} survey answers, {ratings} pad ratings added")
     for line in supervision_lines:
         typer.echo(line)

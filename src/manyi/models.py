@@ -65,6 +65,7 @@ from manyi.reach.tables import (
     ReachTemplate,
     ReachTicketWatch,
 )
+from manyi.special.tables import SpecialVisit, SpecialVisitPhoto
 from manyi.supervision.inspection_tables import (
     InspectionResult,
     InspectionVisit,
@@ -164,6 +165,8 @@ __all__ = [
     "RectificationTask",
     "RemoteCheck",
     "ServiceStandard",
+    "SpecialVisit",
+    "SpecialVisitPhoto",
     "Staff",
     "StaffRole",
     "StarNomination",

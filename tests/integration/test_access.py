@@ -153,6 +153,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "nomination_id": {"A": 1, "B": 2},
         "year": {"A": 2027, "B": 2028},  # holidays (none entered: 404 where permitted)
         "opinion_id": {"A": 1, "B": 2},  # opinions (none exist: 404 where permitted)
+        "photo_id": {"A": 1, "B": 2},  # a visit's photos (none exist: 404 where permitted)
     }
     return ids
 
@@ -612,6 +613,16 @@ POST /supervision/plans/mystery/scenarios                           ok     403  
 POST /supervision/plans/remote                                      ok     403    403    403    403    403    in     in     in     in
 POST /supervision/plans/spot                                        ok     403    403    403    403    403    in     in     in     in
 POST /supervision/standards                                         ok     403    403    403    403    403    in     in     in     in
+POST /visits/new                                                    ok     ok     ok     ok     403    ok     in     in     in     in
+POST /visits/{reference}/approve                                    404    403    404    403    403    404    in     in     in     in
+POST /visits/{reference}/assign                                     404    403    404    403    403    404    in     in     in     in
+POST /visits/{reference}/refuse                                     404    403    404    403    403    404    in     in     in     in
+POST /visits/{reference}/schedule                                   404    403    404    403    403    404    in     in     in     in
+POST /visits/{reference}/arrive                                     404    404    404    404    403    404    in     in     in     in
+POST /visits/{reference}/bundle                                     404    404    404    404    403    404    in     in     in     in
+POST /visits/{reference}/cancel                                     404    404    404    404    403    404    in     in     in     in
+POST /visits/{reference}/close                                      404    404    404    404    403    404    in     in     in     in
+POST /visits/{reference}/photos                                     404    404    404    404    403    404    in     in     in     in
 """  # noqa: E501
 
 

@@ -51,6 +51,11 @@ VIOLATIONS = {
         "import manyi.complaints.domain",
         "manyi.workdays.queries",
     ),
+    "Home and hospital visits sit above the features they use: none of them imports it": (
+        "src/manyi/reach/queries.py",
+        "import manyi.special.queries",
+        "manyi.reach.queries",
+    ),
     "Features use each other only through what each one's __init__.py offers (PUBLIC)": (
         "src/manyi/counter/bundles.py",
         "import manyi.lobby.service",

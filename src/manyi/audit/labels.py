@@ -31,6 +31,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("personal_data.", "Personal data"),
     ("quality.", "Satisfaction"),
     ("misconduct.", "Misconduct"),
+    ("special.visit.", "Home visit"),
 )
 
 # What was done: the rest of the id after its family.
@@ -128,6 +129,12 @@ VERBS: dict[str, str] = {
     "dismissed": "case dismissed",
     "rectification": "rectification task opened",
     "bulletin": "bulletin issued",
+    # home and hospital visits (request, approve, assign, close and cancel are above)
+    "refuse": "refused",
+    "schedule": "date agreed with the family",
+    "arrive": "arrival recorded",
+    "photo": "photo added",
+    "bundle": "counter bundle opened",
 }
 
 

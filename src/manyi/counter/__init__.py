@@ -2,7 +2,9 @@
 
 Other features import nothing of the counter but what it registers itself: its staff routers,
 its worker job and its dashboard card are wired by the application (`manyi.web.app`, `manyi.cli`).
-The application also chooses its adapters (`adapters.registry`).
+The application also chooses its adapters (`adapters.registry`). Home and hospital visits
+(`manyi.special`) open a bundle away from the counter through `away.open_away`, which lets only
+the transaction types the catalogue marks `away_from_counter`.
 """
 
-PUBLIC = ("adapters",)
+PUBLIC = ("adapters", "away")

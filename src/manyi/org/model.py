@@ -159,6 +159,11 @@ class Permission(enum.StrEnum):
     REACH_VIEW = "reach.view"
     # The words of customer messages, bank-wide: changed at head office only.
     REACH_CONFIGURE = "reach.configure"
+    # Home and hospital visits (特事特办, issue 20): see the visits in one's scope; take a
+    # request and carry out a visit one is assigned to; approve, assign and schedule (heads).
+    VISITS_VIEW = "special.view"
+    VISITS_REQUEST = "special.request"
+    VISITS_APPROVE = "special.approve"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -188,6 +193,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WORKDAYS_CONFIGURE,
             Permission.REACH_VIEW,
             Permission.REACH_CONFIGURE,
+            Permission.VISITS_VIEW,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -215,10 +221,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.STARS_APPROVE,
             Permission.MISCONDUCT_MANAGE,
             Permission.REACH_VIEW,
+            Permission.VISITS_VIEW,
+            Permission.VISITS_REQUEST,
+            Permission.VISITS_APPROVE,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
         {
+            Permission.VISITS_VIEW,
+            Permission.VISITS_REQUEST,
             Permission.REACH_VIEW,
             Permission.DEVICES_MANAGE,
             Permission.LOBBY_VIEW,
@@ -231,7 +242,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.TELLER: frozenset(
-        {Permission.LOBBY_VIEW, Permission.LOBBY_OPERATE, Permission.COUNTER_OPERATE}
+        {
+            Permission.LOBBY_VIEW,
+            Permission.LOBBY_OPERATE,
+            Permission.COUNTER_OPERATE,
+            Permission.VISITS_VIEW,
+            Permission.VISITS_REQUEST,
+        }
     ),
     # One role for both kinds of authorisation: at an outlet it authorises locally, at a
     # branch it is the remote centre for the outlets below (counter/authorisations.py).

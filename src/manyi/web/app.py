@@ -202,6 +202,7 @@ def plug_features(settings: Settings | None = None) -> None:
     (the teller's badge), nor the counter (its dashboard card); complaints do not know
     supervision (a complaint's rectification tasks, `complaints.ports`) nor quality (the 回访
     survey's answer on the case page)."""
+    from manyi import visit_adapters
     from manyi.complaints import clock as complaints_clock
     from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
@@ -244,6 +245,8 @@ def plug_features(settings: Settings | None = None) -> None:
             settings.public_base_url if settings else "",
         )
     )
+    # Visits tell the family the date (reach) and invite the customer to a survey (quality).
+    visit_adapters.register(settings.zone if settings else ZoneInfo("Asia/Shanghai"), expiry)
     counter_ports.register_survey_links(
         BundleSurveys(expiry, settings.public_base_url if settings else "")
     )
@@ -263,10 +266,11 @@ def body_caps() -> list[BodyCap]:
     from manyi.complaints.web.public import FORM_CAP
     from manyi.complaints.web.side_actions import ATTACH_CAP
     from manyi.org.web.units import IMPORT_CAP
+    from manyi.special.web.onsite import PHOTO_CAP as VISIT_PHOTO_CAP
     from manyi.supervision.web.rectification_task import SUBMIT_CAP
     from manyi.supervision.web.scorecard_page import PHOTO_CAP
 
-    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP, SUBMIT_CAP, PHOTO_CAP]
+    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP, SUBMIT_CAP, PHOTO_CAP, VISIT_PHOTO_CAP]
 
 
 def _install_routes(app: FastAPI) -> None:
@@ -299,6 +303,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.reach.web.appointments_staff import api_router as appointment_rules_api
     from manyi.reach.web.appointments_staff import router as appointment_staff
     from manyi.reach.web.messages import router as reach_messages
+    from manyi.special.web.pages import router as special_views
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
     from manyi.workdays.web.pages import router as workdays_views
@@ -335,6 +340,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(appointment_pages)
     app.include_router(appointment_staff)
     app.include_router(reach_messages)
+    app.include_router(special_views)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

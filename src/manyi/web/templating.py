@@ -37,6 +37,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "workdays" / "templates",
     PACKAGE_DIR / "insight" / "templates",
     PACKAGE_DIR / "reach" / "templates",
+    PACKAGE_DIR / "special" / "templates",
 ]
 
 
@@ -111,6 +112,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         "emerging_issues", "Emerging issues", "/insight/alerts", Permission.COMPLAINTS_VIEW, "⚠"
     ),
     NavItem("counter", "Counter bundles", "/counter", Permission.COUNTER_OPERATE, "✍"),
+    NavItem("visits", "Home and hospital visits", "/visits", Permission.VISITS_VIEW, "⌂"),
     NavItem(
         "authorisations",
         "Authorisations",

@@ -7,7 +7,8 @@ properties `$ref` the field dictionary under the field's own name, maybe tighten
 (rules, read by authorisation.py), `posting` (a `core.PostingKind`) and, for merge.py,
 `per_item` (customer
 fields it asks per item, such as the account it closes) and `provides` (fields its posting
-outputs for later items: open_account gives account_number); see transaction.schema.json.
+outputs for later items: open_account gives account_number); `away_from_counter` says the
+type may be done on a home or hospital visit (`check_away`); see transaction.schema.json.
 
 Version identity: (code, version) names one type for ever; its `$id` is
 `.../transactions/<code>/v<version>`. An edit never changes a version: `new_version` makes
@@ -46,6 +47,7 @@ __all__ = [
     "IdentityCheck",
     "TransactionType",
     "changes_authorisation",
+    "check_away",
     "new_version",
 ]
 
@@ -83,6 +85,8 @@ class TransactionType:
     identity_rules: tuple[Condition, ...] = ()
     per_item: frozenset[str] = frozenset()
     provides: tuple[str, ...] = ()
+    # May be done on a home or hospital visit (特事特办), away from the counter.
+    away_from_counter: bool = False
 
     @classmethod
     def from_schema(cls, schema: Mapping[str, Any]) -> TransactionType:
@@ -104,6 +108,7 @@ class TransactionType:
             identity_rules=parse_identity_rules(meta.get("identity_rules", ())),
             per_item=frozenset(meta.get("per_item", ())),
             provides=tuple(meta.get("provides", ())),
+            away_from_counter=bool(meta.get("away_from_counter", False)),
         )
 
     @property
@@ -277,3 +282,17 @@ def _without_identity(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     rest = {k: v for k, v in schema.items() if k != "$id"}
     rest["x-manyi"] = {k: v for k, v in schema["x-manyi"].items() if k != "version"}
     return rest
+
+
+def check_away(types: Iterable[TransactionType]) -> None:
+    """Refuse, naming the type, a transaction the catalogue does not allow away from the
+    counter (on a home or hospital visit): the catalogue decides, not the staff on site."""
+    for tx in types:
+        if not tx.away_from_counter:
+            raise InvalidInput(
+                "{name} ({code}) cannot be done away from the counter",
+                "codes",
+                error_code="not_away",
+                name=tx.names.zh,
+                code=tx.code,
+            )

@@ -1,0 +1,1 @@
+"""Pure rules of home and hospital visits: states, eligibility, the team, approvals."""
