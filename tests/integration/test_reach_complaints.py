@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,27 @@ def test_no_text_message_without_the_box_ticked(
     reference, _code = file_complaint(client, cb)
     decide(db, cb, reference, "已改进。")
     assert _messages(db) == []
+
+
+def test_a_decision_left_unanswered_asks_for_the_answer_once_before_it_closes(
+    db: Database, cb: ComplaintBank, client: TestClient
+) -> None:
+    from manyi.complaints import escalation
+    from manyi.complaints.tables import Complaint
+
+    reference, _code = file_complaint(client, cb, sms="yes")
+    decide(db, cb, reference, "已改进。")
+    with db.session() as session:
+        case = session.scalars(select(Complaint).where(Complaint.reference == reference)).one()
+        decided_at, check_at = case.decided_at, case.next_check_at
+    assert decided_at is not None and check_at is not None
+    remind_at = check_at  # the scan wakes for the reminder first
+    escalation.scan(db, remind_at - dt.timedelta(minutes=1))
+    assert [k for k, _ in _messages(db)] == ["complaint_received", "complaint_decided"]
+    escalation.scan(db, remind_at)
+    escalation.scan(db, remind_at + dt.timedelta(hours=1))
+    kinds = [k for k, _ in _messages(db)]
+    assert kinds == ["complaint_received", "complaint_decided", "complaint_needs_answer"]
+    with db.session() as session:
+        case = session.scalars(select(Complaint).where(Complaint.reference == reference)).one()
+        assert case.state == "decided" and case.next_check_at > remind_at  # now: the closing

@@ -49,6 +49,9 @@ def test_roles_and_permissions() -> None:
         Permission.LOBBY_VIEW,
         Permission.LOBBY_OPERATE,
         Permission.COUNTER_OPERATE,
+        # A relative's call about a customer who cannot come in (特事特办) reaches a teller too.
+        Permission.VISITS_VIEW,
+        Permission.VISITS_REQUEST,
     }
     assert Permission.UNITS_MANAGE in permissions_for([Role.ADMINISTRATOR])
     both = permissions_for([Role.BRANCH_HEAD, Role.INSPECTOR])

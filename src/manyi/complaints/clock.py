@@ -195,6 +195,18 @@ def risk_starts(
     return high
 
 
+# A decided case waits for the complainant's answer (accept or dispute) for `close_after_days`;
+# this long before it closes unanswered, the complainant is reminded (a "needs your answer"
+# message, when they asked for text messages).
+ANSWER_REMINDER_BEFORE = dt.timedelta(days=2)
+
+
+def answer_reminder_at(decided_at: dt.datetime, close_after_days: int) -> dt.datetime | None:
+    """When to remind the complainant to answer a decision; None when the wait is too short."""
+    remind = decided_at + dt.timedelta(days=close_after_days) - ANSWER_REMINDER_BEFORE
+    return remind if remind > decided_at else None
+
+
 def next_check(
     complaint: Complaint,
     policy: DeadlinePolicy,
@@ -208,10 +220,14 @@ def next_check(
 
     Open: when the next risk level not yet notified begins, else at the due
     time; overdue: now (the scan escalates and sets the supervision's due
-    time). Decided: when it closes for want of an answer. Otherwise never.
+    time). Decided: when the complainant is reminded to answer (`answer_reminder_at`), then
+    when it closes for want of an answer. Otherwise never.
     """
     state = State(complaint.state)
     if state is State.DECIDED and complaint.decided_at is not None:
+        remind = answer_reminder_at(complaint.decided_at, close_after_days)
+        if remind is not None and now < remind:
+            return remind
         return complaint.decided_at + dt.timedelta(days=close_after_days)
     if state not in OPEN_STATES:
         return None

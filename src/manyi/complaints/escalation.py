@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from manyi.complaints import clock
+from manyi.complaints import clock, ports
 from manyi.complaints.access import Caller, system_caller
 from manyi.complaints.domain.deadlines import DeadlineState, DeadlineStatus
 from manyi.complaints.domain.model import (
@@ -166,6 +166,9 @@ def check(
             close_unanswered(session, complaint, caller, now)
             report.closed += 1
         else:
+            remind = clock.answer_reminder_at(complaint.decided_at, close_after_days)
+            if remind is not None and now >= remind:  # once: the message's dedupe key
+                ports.tell_complainant(session, complaint, "needs_answer", now)
             clock.refresh(
                 complaint,
                 policy,

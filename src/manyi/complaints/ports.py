@@ -271,8 +271,9 @@ def classification() -> ClassificationPort:
 
 @dataclass(frozen=True)
 class CustomerNotice:
-    """News of a case for the complainant: `received` (with the answer's due time) or
-    `decided` (read the answer and accept or dispute it on the status page)."""
+    """News of a case for the complainant: `received` (with the answer's due time),
+    `decided` (read the answer and accept or dispute it on the status page) or
+    `needs_answer` (the decision will close unanswered soon)."""
 
     kind: str
     complaint_id: int

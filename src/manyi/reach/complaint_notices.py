@@ -3,7 +3,8 @@
 
 The complainant agrees on the public form ("tell me by text message"): reach records the yes to
 complaint messages for that number. Then "received" (with the date the answer is due) and
-"decided" (read the answer, and accept or dispute it on the status page) go to that number;
+"decided" (read the answer, and accept or dispute it on the status page), and "needs your
+answer" two days before an unanswered decision closes by itself, go to that number;
 a number that never agreed gets nothing. The link is the public status look-up, which asks
 for the reference and the query code the complainant was given: the message holds neither code
 nor any detail of the complaint.
@@ -22,7 +23,11 @@ from manyi.errors import InvalidInput
 from manyi.reach import contacts, messages
 from manyi.reach.domain.messages import Kind, Purpose
 
-KINDS = {"received": Kind.COMPLAINT_RECEIVED, "decided": Kind.COMPLAINT_DECIDED}
+KINDS = {
+    "received": Kind.COMPLAINT_RECEIVED,
+    "decided": Kind.COMPLAINT_DECIDED,
+    "needs_answer": Kind.COMPLAINT_NEEDS_ANSWER,
+}
 
 
 class ComplaintNotices:
