@@ -13,9 +13,11 @@ session on a clock that starts at that moment and ticks.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -361,8 +363,44 @@ def build_bank(database: Database) -> Bank:
     return Bank(units=units, staff=staff)
 
 
+@pytest.fixture(scope="session")
+def _bank_file(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Bank]:
+    """The bank built once per session on SQLite, in a file of its own (see `bank`)."""
+    path = tmp_path_factory.mktemp("bank") / "bank.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    try:
+        built = build_bank(database)
+    finally:
+        database.dispose()
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
+    finally:
+        connection.close()
+    return path, built
+
+
+def _untouched(database: Database) -> bool:
+    with database.engine.connect() as conn:
+        return not conn.execute(text("SELECT 1 FROM units LIMIT 1")).first()
+
+
 @pytest.fixture
-def bank(db: Database) -> Bank:
+def bank(db: Database, request: pytest.FixtureRequest) -> Bank:
+    """Two branches, each with a sub-branch and an outlet, and the personas.
+
+    On SQLite a test's database that nothing has written to yet becomes a copy of the bank built
+    once per session (the same rows and ids as building it again, 1 ms instead of 50); on
+    PostgreSQL, or when a fixture wrote first, the bank is built in the test's own database.
+    """
+    if db.url.startswith("sqlite:///") and _untouched(db):
+        path, built = request.getfixturevalue("_bank_file")
+        db.engine.dispose()
+        shutil.copyfile(path, db.url.removeprefix("sqlite:///"))
+        return copy.deepcopy(built)
     return build_bank(db)
 
 
