@@ -30,6 +30,7 @@ from manyi.insight import complaints_adapters as insight_complaints
 from manyi.insight import jobs as insight_jobs
 from manyi.lobby import cli as lobby_cli
 from manyi.lobby import ports as lobby_ports
+from manyi.notify import channels as notify_channels
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
 from manyi.quality import cli as quality_cli
@@ -41,6 +42,7 @@ from manyi.reach import jobs as reach_jobs
 from manyi.reach.appointment_checkin import KioskCheckIn
 from manyi.reach.appointment_messages import OutboxNotices
 from manyi.reach.complaint_notices import ComplaintNotices
+from manyi.reach.staff_sms import staff_sms_for
 from manyi.reach.survey_messages import SurveyMessages
 from manyi.supervision import jobs as supervision_jobs
 from manyi.workdays import calendars as workdays_calendars
@@ -108,6 +110,8 @@ cli_support.on_start(
         ComplaintNotices(settings.public_base_url)
     )
 )
+# Staff SMS (paging) go through the bank's SMS centre when one is configured.
+notify_channels.register_sms_channel(staff_sms_for)
 # The worker's appointment reminders go through the customer-message outbox.
 cli_support.on_start(
     lambda settings: appointment_ports.register_notices(OutboxNotices(settings.public_base_url))

@@ -279,6 +279,23 @@ def test_the_prefill_pages_in_the_elderly_mode(
     shot(phone, screenshots, "prefill-done")
 
 
+def test_the_appointment_pages_in_the_elderly_mode(
+    screen: Callable[..., BrowserContext], screenshots: Path
+) -> None:
+    phone = screen(390, 844, **PHONE).new_page()
+    phone.goto(f"/appointments/{OUTLET}")
+    expect(phone.get_by_role("heading", name="您要办理什么业务？")).to_be_visible()
+    check_normal(phone)
+    switch_on(phone)
+    check_elderly(phone)
+    shot(phone, screenshots, "appointment-services")
+    phone.locator("[data-service=A]").click()
+    expect(phone.get_by_role("heading", name="选择时间")).to_be_visible()
+    check_elderly(phone)
+    shot(phone, screenshots, "appointment-slots")
+    remembered(phone)
+
+
 def test_the_kiosk_prefill_in_the_elderly_mode_and_its_reset(
     screen: Callable[..., BrowserContext], kiosk_token: str, screenshots: Path
 ) -> None:

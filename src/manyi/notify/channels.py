@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -119,9 +119,21 @@ class SimulatedSmsGateway:
             self._sent_ids.add(message.id)
 
 
+_sms_channel: Callable[[Settings], ChannelAdapter | None] | None = None
+
+
+def register_sms_channel(factory: Callable[[Settings], ChannelAdapter | None]) -> None:
+    """How staff SMS leave when the bank has an SMS centre: the composition roots plug customer
+    reach's gateway in (`reach.staff_sms`); a factory answering None keeps the simulation."""
+    global _sms_channel
+    _sms_channel = factory
+
+
 def default_channels(settings: Settings) -> Mapping[str, ChannelAdapter]:
-    """The channels a worker delivers with: the inbox, and the simulated SMS gateway."""
+    """The channels a worker delivers with: the inbox, and SMS (the bank's SMS centre when one
+    is plugged in, else the simulated gateway's file)."""
+    real = _sms_channel(settings) if _sms_channel is not None else None
     return {
         ChannelName.IN_APP.value: InAppChannel(),
-        ChannelName.SMS.value: SimulatedSmsGateway(settings.var_dir / SMS_OUTBOX_FILE),
+        ChannelName.SMS.value: real or SimulatedSmsGateway(settings.var_dir / SMS_OUTBOX_FILE),
     }
