@@ -21,13 +21,14 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 from anyio.from_thread import start_blocking_portal
 from argon2 import PasswordHasher
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, Integer, Table, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from manyi import audit
@@ -388,20 +389,75 @@ def _untouched(database: Database) -> bool:
         return not conn.execute(text("SELECT 1 FROM units LIMIT 1")).first()
 
 
+@dataclass(frozen=True)
+class _BankRows:
+    """The bank's rows on PostgreSQL, read once per worker, to be written again per test."""
+
+    bank: Bank
+    tables: list[tuple[Table, list[dict[str, Any]]]]
+    head: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def _pg_bank_rows(pg_migrated: str) -> _BankRows:
+    _empty_postgres(pg_migrated)
+    database = Database(pg_migrated)
+    try:
+        built = build_bank(database)
+        tables = []
+        with database.engine.connect() as conn:
+            for table in Base.metadata.sorted_tables:
+                if table.name == "audit_head":
+                    continue
+                rows = [dict(r._mapping) for r in conn.execute(table.select())]
+                if rows:
+                    tables.append((table, rows))
+            head = dict(conn.execute(text("SELECT seq, last_hash FROM audit_head")).one()._mapping)
+    finally:
+        database.dispose()
+    return _BankRows(built, tables, head)
+
+
+def _write_bank_rows(url: str, saved: _BankRows) -> None:
+    engine, _ = _PG_RESET[url]
+    with engine.begin() as conn:
+        for table, rows in saved.tables:
+            conn.execute(table.insert(), rows)
+            if "id" in table.c and isinstance(table.c.id.type, Integer):
+                conn.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
+                    {"t": table.name, "n": max(r["id"] for r in rows)},
+                )
+        conn.execute(text("UPDATE audit_head SET seq = :seq, last_hash = :last_hash"), saved.head)
+
+
+def _untouched(database: Database) -> bool:
+    with database.engine.connect() as conn:
+        return not conn.execute(text("SELECT 1 FROM units LIMIT 1")).first()
+
+
 @pytest.fixture
 def bank(db: Database, request: pytest.FixtureRequest) -> Bank:
     """Two branches, each with a sub-branch and an outlet, and the personas.
 
-    On SQLite a test's database that nothing has written to yet becomes a copy of the bank built
-    once per session (the same rows and ids as building it again, 1 ms instead of 50); on
-    PostgreSQL, or when a fixture wrote first, the bank is built in the test's own database.
+    Built once per session and written into each test's fresh database: on SQLite the file is
+    copied, on PostgreSQL the rows are inserted again (the same rows and ids as building it
+    again, a few milliseconds instead of 50–125). When a fixture wrote to the database first,
+    the bank is built in it as before.
     """
-    if db.url.startswith("sqlite:///") and _untouched(db):
+    if not _untouched(db):
+        return build_bank(db)
+    if db.url.startswith("sqlite:///"):
         path, built = request.getfixturevalue("_bank_file")
         db.engine.dispose()
         shutil.copyfile(path, db.url.removeprefix("sqlite:///"))
         return copy.deepcopy(built)
-    return build_bank(db)
+    url: str = request.getfixturevalue("pg_migrated")
+    saved: _BankRows = request.getfixturevalue("_pg_bank_rows")
+    if not _untouched(db):  # the first test of the worker: the rows were read from its database
+        _empty_postgres(url)
+    _write_bank_rows(url, saved)
+    return copy.deepcopy(saved.bank)
 
 
 def scope_units(database: Database, persona: str) -> tuple[set[str], set[str]]:
