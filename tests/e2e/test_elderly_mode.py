@@ -23,12 +23,12 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from manyi.db import Database, utcnow
+from manyi.db import Database
 from manyi.lobby import layouts
 from manyi.lobby.tables import LobbySettings
 from manyi.org.tables import Unit
-from manyi.quality import surveys
 from tests.e2e.conftest import ROOT, device_secret, pair, sign_in, wait_until
+from tests.e2e.test_quality_surveys import invitation
 
 pytestmark = pytest.mark.e2e
 OUTLET = "BJ-HD-ZGC"
@@ -321,23 +321,6 @@ def test_the_kiosk_prefill_in_the_elderly_mode_and_its_reset(
     kiosk.clock.run_for(11_000)
     expect(kiosk.get_by_test_id("kiosk")).to_be_visible()
     expect(kiosk.locator("html")).not_to_have_class(re.compile(r"\belderly\b"))
-
-
-def invitation(url: str, key: str) -> str:
-    database = Database(url)
-    try:
-        with database.session() as session:
-            outlet = session.query(Unit).filter_by(code=OUTLET).one()
-            made = surveys.invite(
-                session,
-                surveys.Visit("ticket", key, outlet.id, outlet.path, None, "A"),
-                utcnow(),
-                7,
-            )
-            assert made is not None
-            return made.token
-    finally:
-        database.dispose()
 
 
 def test_the_survey_in_the_elderly_mode(

@@ -113,20 +113,31 @@ def phone_form(
     return _page(request, "phone.html", **_form_context(where, start, lang), errors={}, phone="")
 
 
-@router.post("/appointments/{outlet}/{service}/code")
-async def send_code(
-    request: Request, outlet: str, service: str, _v: object = public(), session: Session = DbSession
-) -> Response:
+async def _posted(
+    request: Request, session: Session, outlet: str, service: str
+) -> tuple[Any, str, str, dt.datetime, dict[str, Any]] | Response:
+    """A phone page's posted form: the form, the language, the typed number, the slot's start
+    and the page's context, or the refusal page for a wrong outlet, service or time."""
     form = await request.form()
     lang = request_language(request)
-    _ = translator(lang)
-    phone = str(form.get("phone", "")).strip()
     try:
         where = appointment_slots.place(session, outlet, service)
         start = parse_start(str(form.get("start", "")))
         context = _form_context(where, start, lang)
     except ManyiError as exc:
         return _refused(request, exc)
+    return form, lang, str(form.get("phone", "")).strip(), start, context
+
+
+@router.post("/appointments/{outlet}/{service}/code")
+async def send_code(
+    request: Request, outlet: str, service: str, _v: object = public(), session: Session = DbSession
+) -> Response:
+    posted = await _posted(request, session, outlet, service)
+    if isinstance(posted, Response):
+        return posted
+    _form, lang, phone, _start, context = posted
+    _ = translator(lang)
     try:
         appointments.request_code(session, phone, _client(request), lang, utcnow())
     except ManyiError as exc:
@@ -146,16 +157,11 @@ async def send_code(
 async def book(
     request: Request, outlet: str, service: str, _v: object = public(), session: Session = DbSession
 ) -> Response:
-    form = await request.form()
-    lang = request_language(request)
+    posted = await _posted(request, session, outlet, service)
+    if isinstance(posted, Response):
+        return posted
+    form, lang, phone, start, context = posted
     _ = translator(lang)
-    phone = str(form.get("phone", "")).strip()
-    try:
-        where = appointment_slots.place(session, outlet, service)
-        start = parse_start(str(form.get("start", "")))
-        context = _form_context(where, start, lang)
-    except ManyiError as exc:
-        return _refused(request, exc)
     try:
         booked = appointments.book(
             session,
