@@ -25,7 +25,7 @@ from manyi.counter.adapters import registry
 from manyi.counter.adapters.simulated_core import DEMO_CUSTOMERS
 from manyi.db import Database
 from tests.counter_helpers import png
-from tests.e2e.conftest import draw_signature, sign_in
+from tests.e2e.conftest import E2E_NOW, draw_signature, sign_in
 
 pytestmark = pytest.mark.e2e
 CUSTOMER = "li_xiuying"  # 李秀英, born 1948
@@ -103,9 +103,7 @@ def test_a_hospital_visit_from_the_call_to_the_signed_e_voucher_on_a_tablet(
     head.get_by_test_id("staff-2").select_option(label="孙浩")
     head.get_by_test_id("assign").click()
     expect(head.get_by_test_id("staff")).to_have_text("徐婷、孙浩")
-    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=32)).astimezone(
-        dt.timezone(dt.timedelta(hours=8))
-    )
+    tomorrow = (E2E_NOW + dt.timedelta(hours=32)).astimezone(dt.timezone(dt.timedelta(hours=8)))
     head.get_by_test_id("visit-at-input").fill(f"{tomorrow:%Y-%m-%d}T10:00")
     head.get_by_test_id("schedule").click()
     expect(head.get_by_test_id("state")).to_have_text("已约定")

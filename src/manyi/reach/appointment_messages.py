@@ -22,6 +22,7 @@ from manyi.reach.appointment_queries import describe
 from manyi.reach.appointment_tables import Appointment
 from manyi.reach.domain.booking import CODE_TTL
 from manyi.reach.domain.messages import Kind, Purpose
+from manyi.reach.tables import ReachContact
 
 
 class CodeTooSoon(ManyiError):
@@ -65,7 +66,7 @@ class OutboxNotices:
             source="booking",
             now=now,
         )
-        self._tell(session, row, Kind.APPOINTMENT_BOOKED, now, f"appt:{row.id}:booked")
+        self._tell(session, row, Kind.APPOINTMENT_BOOKED, now, f"appt:{row.id}:booked", contact)
 
     def changed(self, session: Session, appointment_id: int, now: dt.datetime) -> None:
         row = session.get_one(Appointment, appointment_id)
@@ -82,7 +83,13 @@ class OutboxNotices:
         self._tell(session, row, Kind.APPOINTMENT_REMINDER, now, key)
 
     def _tell(
-        self, session: Session, row: Appointment, kind: Kind, now: dt.datetime, key: str
+        self,
+        session: Session,
+        row: Appointment,
+        kind: Kind,
+        now: dt.datetime,
+        key: str,
+        contact: ReachContact | None = None,
     ) -> None:
         seen = describe(session, row, now)
         english = row.lang == "en"
@@ -98,7 +105,7 @@ class OutboxNotices:
             params.update(code=row.checkin_code, link=link)
         messages.send(
             session,
-            contacts.by_phone(session, row.phone),
+            contact or contacts.by_phone(session, row.phone),
             kind,
             params,
             now,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from manyi import outbox
@@ -84,7 +84,8 @@ def deliver_due(
             lease=lease,
             returning=(M.id, M.attempts),
         )
-        outgoing = [(row.attempts, _outgoing(session, row.id)) for row in rows]
+        loaded = _outgoing(session, [row.id for row in rows])
+        outgoing = [(row.attempts, loaded[row.id]) for row in rows]
     budget_ends = time.monotonic() + lease.total_seconds() * LEASE_BUDGET
     sent = retried = failed = released = 0
     for index, (attempts, message) in enumerate(outgoing):
@@ -140,21 +141,30 @@ def _expire(session: Session, now: dt.datetime) -> int:
     return len(result.all())
 
 
-def _outgoing(session: Session, message_id: int) -> OutgoingMessage:
-    message = session.get_one(M, message_id)
-    contact = session.get_one(ReachContact, message.contact_id)
-    kind = Kind(message.kind)
-    params = dict(message.params or {})
-    channel = Channel(message.channel)
-    return OutgoingMessage(
-        id=message.id,
-        channel=channel,
-        address=(contact.wechat_openid or "") if channel is Channel.WECHAT else contact.phone,
-        kind=kind.value,
-        text=render(text_for(session, kind, message.lang), params),
-        params=params,
-        link=message.link,
-    )
+def _outgoing(session: Session, ids: list[int]) -> dict[int, OutgoingMessage]:
+    """The claimed messages as their gateways take them, read in one statement."""
+    if not ids:
+        return {}
+    found = session.execute(
+        select(M, ReachContact)
+        .join(ReachContact, ReachContact.id == M.contact_id)
+        .where(M.id.in_(ids))
+    ).all()
+    outgoing = {}
+    for message, contact in found:
+        kind = Kind(message.kind)
+        params = dict(message.params or {})
+        channel = Channel(message.channel)
+        outgoing[message.id] = OutgoingMessage(
+            id=message.id,
+            channel=channel,
+            address=(contact.wechat_openid or "") if channel is Channel.WECHAT else contact.phone,
+            kind=kind.value,
+            text=render(text_for(session, kind, message.lang), params),
+            params=params,
+            link=message.link,
+        )
+    return outgoing
 
 
 def _send(gateway: MessageGateway, message: OutgoingMessage) -> Accepted | GatewayError:

@@ -68,10 +68,6 @@ def send(
         return Outcome(None, "no_contact", "the customer has not linked the WeChat account")
     if not has_consent(rule.purpose, contacts.consents(session, contact.id)):
         return Outcome(None, "no_consent")
-    if dedupe_key is not None and session.scalar(
-        select(ReachMessage.id).where(ReachMessage.dedupe_key == dedupe_key)
-    ):
-        return Outcome(None, "duplicate")
     decision = rate_decision(kind, _recent(session, contact.id, now), now, LIMIT)
     start = send_at(kind, now, QUIET, zone)
     message = ReachMessage(
