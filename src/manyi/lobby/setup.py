@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -69,9 +70,9 @@ def configure_outlet(
 ) -> None:
     """Replace an outlet's lobby layout; counters in use cannot be removed or re-kinded away."""
     now = now or utcnow()
-    if outlet.unit_level is not UnitLevel.OUTLET:
-        raise InvalidInput("only an outlet has a lobby", "outlet")
+    _check_outlet(outlet)
     check_layout(services, counters)
+    before = layouts.load_policy(session, outlet)
     _save_policy(session, outlet, policy)
 
     existing = {
@@ -104,6 +105,71 @@ def configure_outlet(
         session.delete(old)
     session.flush()
     layouts.forget(session, outlet.id)
+    layout = {
+        "services": [s.code for s in services],
+        "counters": {str(c.number): list(c.services) for c in counters},
+    }
+    _record(session, actor, outlet, before, policy, now, layout)
+
+
+def configure_settings(
+    session: Session,
+    actor: audit.Actor,
+    outlet: Unit,
+    policy: Policy,
+    now: dt.datetime | None = None,
+) -> None:
+    """Change an outlet's lobby settings alone (the settings page): services and counters stay
+    as they are. The settings are saved and audited as `configure_outlet` saves them."""
+    now = now or utcnow()
+    _check_outlet(outlet)
+    before = layouts.load_policy(session, outlet)
+    _save_policy(session, outlet, policy)
+    session.flush()
+    layouts.forget(session, outlet.id)
+    _record(session, actor, outlet, before, policy, now, {})
+
+
+def settings_of(policy: Policy) -> dict[str, Any]:
+    """An outlet's settings as the configuration API shows them (and the audit records them)."""
+    return {
+        "weights": {k.value: v for k, v in policy.weights.items()},
+        "ageing_s": policy.ageing_s,
+        "no_show_after_calls": policy.no_show_after_calls,
+        "requeue_grace_s": policy.requeue_grace_s,
+        "requeue_behind": policy.requeue_behind,
+        "target_wait_s": policy.target_wait_s,
+        "announcement_zh": policy.announcement_zh,
+        "announcement_en": policy.announcement_en,
+        "rating_window_s": policy.rating_window_s,
+        "green_confirm": policy.green_confirm,
+        "announce_en": policy.announce_en,
+        "announce_dialect": policy.announce_dialect,
+        "speech_rate_pct": policy.speech_rate_pct,
+        "call_hold_s": policy.call_hold_s,
+        "opens_at": policy.opens_at.strftime("%H:%M"),
+        "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
+        "day_starts_at": policy.day_starts_at.strftime("%H:%M"),
+    }
+
+
+def _check_outlet(outlet: Unit) -> None:
+    if outlet.unit_level is not UnitLevel.OUTLET:
+        raise InvalidInput("only an outlet has a lobby", "outlet")
+
+
+def _record(
+    session: Session,
+    actor: audit.Actor,
+    outlet: Unit,
+    before: Policy,
+    after: Policy,
+    now: dt.datetime,
+    layout: dict[str, Any],
+) -> None:
+    """One `lobby.configured` entry: the layout when it was replaced, the opening hours, and
+    each setting that changed as [before, after]."""
+    old, new = settings_of(before), settings_of(after)
     audit.record(
         session,
         actor,
@@ -112,11 +178,11 @@ def configure_outlet(
         action="lobby.configured",
         summary={
             "outlet": outlet.code,
-            "services": [s.code for s in services],
-            "counters": {str(c.number): list(c.services) for c in counters},
-            "opens_at": policy.opens_at.strftime("%H:%M"),
-            "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
-            "day_starts_at": policy.day_starts_at.strftime("%H:%M"),
+            **layout,
+            "opens_at": new["opens_at"],
+            "closes_at": new["closes_at"],
+            "day_starts_at": new["day_starts_at"],
+            "changed": {key: [old[key], value] for key, value in new.items() if old[key] != value},
         },
         unit_id=outlet.id,
         unit_path=outlet.path,

@@ -291,6 +291,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.lobby.web.pages import router as lobby_views
     from manyi.lobby.web.public_api import router as lobby_public_api
     from manyi.lobby.web.screens_api import router as lobby_screens_api
+    from manyi.lobby.web.settings import router as lobby_settings
     from manyi.notify.views import router as notify_views
     from manyi.org.api import router as org_api
     from manyi.org.web import router as org_views
@@ -318,6 +319,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(lobby_config_api)
     app.include_router(lobby_screens_api)
     app.include_router(lobby_views)
+    app.include_router(lobby_settings)
     app.include_router(notify_views)
     app.include_router(complaints_public)
     app.include_router(complaints_status)

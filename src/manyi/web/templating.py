@@ -54,6 +54,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", "Home", "/", None, "⌂"),
     NavItem("console", "Teller console", "/lobby/console", Permission.LOBBY_OPERATE, "☎"),
     NavItem("lobby", "Lobby dashboard", "/lobby/dashboard", Permission.LOBBY_VIEW, "▤"),
+    NavItem("lobby_settings", "Lobby settings", "/lobby/settings", Permission.LOBBY_CONFIGURE, "⚙"),
     NavItem("complaints", "Complaints workbench", "/complaints", Permission.COMPLAINTS_VIEW, "✆"),
     NavItem(
         "supervision",
@@ -175,6 +176,7 @@ NAVIGATION: tuple[NavItem, ...] = (
 PURPOSES: dict[str, str] = {
     "console": "Sign on to your counter, call the next customer, recall, transfer, complete",
     "lobby": "The lobby now: waits, counters, alerts, advice; open counters, page staff",
+    "lobby_settings": "An outlet's opening hours, wait target, queue rules and the board's voices",
     "complaints": "Register complaints, work your cases to their deadlines, export",
     "supervision": "Cases at risk or overdue in your units, and supervise them (督办)",
     "complaint_analysis": "Complaints by period, unit and category; year on year; regulator report",

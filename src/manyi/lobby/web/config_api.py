@@ -101,7 +101,8 @@ def _time(text: str, field: str) -> dt.time:
         raise InvalidInput("{value} is not a time like 09:00", field, value=text) from None
 
 
-def _policy(body: SettingsIn, timezone: str) -> Policy:
+def policy_from(body: SettingsIn, timezone: str) -> Policy:
+    """The policy the `settings` object asks for; an error names its field under `settings.`."""
     weights = {}
     for name, weight in body.weights.items():
         try:
@@ -152,26 +153,7 @@ def config_json(session: Session, outlet: Unit) -> dict[str, Any]:
     policy = layouts.load_policy(session, outlet)
     return {
         "outlet": outlet.code,
-        "settings": {
-            "weights": {k.value: v for k, v in policy.weights.items()},
-            "ageing_s": policy.ageing_s,
-            "no_show_after_calls": policy.no_show_after_calls,
-            "requeue_grace_s": policy.requeue_grace_s,
-            "requeue_behind": policy.requeue_behind,
-            "target_wait_s": policy.target_wait_s,
-            "announcement_zh": policy.announcement_zh,
-            "announcement_en": policy.announcement_en,
-            "rating_window_s": policy.rating_window_s,
-            "green_confirm": policy.green_confirm,
-            "announce_en": policy.announce_en,
-            "announce_dialect": policy.announce_dialect,
-            "speech_rate_pct": policy.speech_rate_pct,
-            "call_hold_s": policy.call_hold_s,
-            "opens_at": policy.opens_at.strftime("%H:%M"),
-            "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
-            "day_starts_at": policy.day_starts_at.strftime("%H:%M"),
-            "timezone": outlet.timezone,
-        },
+        "settings": {**setup.settings_of(policy), "timezone": outlet.timezone},
         "services": [
             {
                 "code": s.code,
@@ -218,7 +200,7 @@ def put_config(
         session,
         principal.actor,
         unit,
-        policy=_policy(body.settings, unit.timezone),
+        policy=policy_from(body.settings, unit.timezone),
         services=_services(body.services),
         counters=[setup.CounterSpec(c.number, c.kind, tuple(c.services)) for c in body.counters],
         now=utcnow(),

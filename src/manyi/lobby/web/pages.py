@@ -308,14 +308,14 @@ def ticket_qr(
 # --- staff --------------------------------------------------------------------------------
 
 
-def _staff_outlet(session: Session, principal: Principal, outlet: str | None) -> Unit | None:
+def staff_outlet(session: Session, principal: Principal, outlet: str | None) -> Unit | None:
     """The outlet a staff page is about; None when the user must choose one first."""
     if outlet is None and principal.unit_level != UnitLevel.OUTLET.value:
         return None
     return service.outlet_for(session, staff_operator(principal), outlet or principal.unit_code)
 
 
-def _choose_outlet(
+def choose_outlet(
     request: Request, session: Session, principal: Principal, heading: str
 ) -> Response:
     outlets = staff_queries.lobby_outlets_in_scope(session, principal.unit_path)
@@ -329,10 +329,10 @@ def console_page(
     principal: Principal = require(Permission.LOBBY_OPERATE),
     session: Session = DbSession,
 ) -> Response:
-    unit = _staff_outlet(session, principal, outlet)
+    unit = staff_outlet(session, principal, outlet)
     if unit is None:
         _ = translator(request_language(request))
-        return _choose_outlet(request, session, principal, _("Teller console"))
+        return choose_outlet(request, session, principal, _("Teller console"))
     counters = [
         {
             "number": c.number,
@@ -368,10 +368,10 @@ def dashboard_page(
     principal: Principal = require(Permission.LOBBY_VIEW),
     session: Session = DbSession,
 ) -> Response:
-    unit = _staff_outlet(session, principal, outlet)
+    unit = staff_outlet(session, principal, outlet)
     if unit is None:
         _ = translator(request_language(request))
-        return _choose_outlet(request, session, principal, _("Lobby dashboard"))
+        return choose_outlet(request, session, principal, _("Lobby dashboard"))
     config = {
         "outlet": unit.code,
         "outlet_name": unit.name_zh,

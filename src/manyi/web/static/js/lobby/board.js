@@ -2,7 +2,7 @@
 // counts; every call and recall announced in order, never cut off.
 import { api, clock, connectionText, debounce, el, follow, readJson, retrying, t } from "./common.js";
 import { NowQueue } from "./nowqueue.js";
-import { Speaker } from "./speaker.js";
+import { Speaker, announceCall } from "./speaker.js";
 
 const config = readJson("config");
 const voices = config.voices || { en: false, dialect: "", rate: 0.9 };
@@ -114,17 +114,9 @@ function onEvent(event) {
     // With English on, the board shows the English line under the Chinese one, as it says it.
     const text = [said.zh, voices.en ? said.en : ""].filter(Boolean).join("\n");
     nowQueue.push({ number: event.number, counter: event.counter, text });
-    if (said.zh && Date.now() - Date.parse(event.at) < STALE_MS) announce(said);
+    if (said.zh && Date.now() - Date.parse(event.at) < STALE_MS) announceCall(speaker, said, voices);
   }
   reload(); // waiting counts and counter states follow from the server's view
-}
-
-// Mandarin always; then English when the outlet turned it on; then the Chinese text in
-// the outlet's dialect voice, when this board has one (see Speaker.voiceFor).
-function announce(texts) {
-  speaker.say(texts.zh, { lang: "zh-CN" });
-  if (voices.en && texts.en) speaker.say(texts.en, { lang: "en-US" });
-  if (voices.dialect) speaker.say(texts.zh, { lang: voices.dialect, dialect: true });
 }
 
 // The badge: the event stream's state, or "unavailable" while the service is away.

@@ -131,3 +131,13 @@ export class Speaker {
     setTimeout(watch, estimate);
   }
 }
+
+// One call as the board announces it: Mandarin always; then English when the outlet turned
+// it on; then the Chinese text in the outlet's dialect voice, when this browser has one (see
+// Speaker.voiceFor). `texts`: {zh, en}; `voices`: {en, dialect}, the outlet's settings. The
+// board and the settings page's 「试听」 button both speak through this.
+export function announceCall(speaker, texts, voices) {
+  speaker.say(texts.zh, { lang: "zh-CN" });
+  if (voices.en && texts.en) speaker.say(texts.en, { lang: "en-US" });
+  if (voices.dialect) speaker.say(texts.zh, { lang: voices.dialect, dialect: true });
+}
