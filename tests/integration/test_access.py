@@ -499,6 +499,7 @@ POST /api/v1/lobby/outlets/{outlet}/tickets                         ok     403  
 PUT /api/v1/lobby/tellers/{username}/skills                         ok     403    ok     403    403    404    in     in     in     in
 POST /api/v1/lobby/tickets/{ticket_id}/cancel                       ok     ok     ok     404    403    404    in     in     in     in
 POST /api/v1/lobby/tickets/{ticket_id}/requeue                      ok     ok     ok     404    403    404    in     in     in     in
+POST /lobby/settings                                                ok     403    ok     403    403    ok     in     in     in     in
 POST /api/v1/public/outlets/{outlet}/tickets                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /api/v1/public/tickets/{token}/cancel                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /api/v1/units                                                  ok     403    403    403    403    403    in     in     in     in
