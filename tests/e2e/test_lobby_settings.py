@@ -99,3 +99,21 @@ def test_the_head_sets_the_voices_and_the_board_follows(
     )
     board.screenshot(path=str(screenshots / "lobby-settings-board.png"))
     assert violations == []
+
+
+def test_the_lobby_manager_reads_the_settings_and_may_listen(
+    screen: Callable[..., BrowserContext], screenshots: Path
+) -> None:
+    context = screen(1440, 1000)
+    context.add_init_script(FAKE_SPEECH)
+    page = context.new_page()
+    sign_in(page, "zgc.lobby")
+    page.goto("/lobby/dashboard")
+    page.get_by_test_id("settings-link").click()
+    expect(page.get_by_test_id("read-only")).to_be_visible()
+    expect(page.locator("#call_hold_s")).to_be_disabled()
+    expect(page.locator("#announce_dialect")).to_be_disabled()
+    expect(page.get_by_test_id("save")).to_have_count(0)
+    page.get_by_test_id("listen").click()
+    wait_until(page, "() => fakeSpeech.log.some(e => e.text.includes('A012'))")
+    page.screenshot(path=str(screenshots / "lobby-settings-read-only.png"), full_page=True)

@@ -71,7 +71,7 @@ def test_the_page_shows_the_outlets_settings(db: Database, lobby: Bank) -> None:
     assert 'id="announce_en" name="announce_en">' in page.text  # off
     assert 'id="green_confirm" name="green_confirm" checked' in page.text
     assert '<option value="zh-HK">粤语（香港） (zh-HK)</option>' in page.text
-    assert 'data-testid="save"' in page.text and "disabled" not in page.text
+    assert 'data-testid="save"' in page.text and " disabled" not in page.text
     # The services and counters, for reference; the 「试听」 button's sample call.
     assert "个人现金业务" in page.text and "5号窗口" in page.text
     sample = re.search(r'<script type="application/json" id="config">(.*?)</script>', page.text)
@@ -194,7 +194,11 @@ def test_who_may_read_and_change(db: Database, lobby: Bank) -> None:
         page = client.get("/lobby/settings")  # their own outlet
         assert page.status_code == 200, username
         assert 'data-testid="read-only"' in page.text
-        assert '<fieldset class="plain" disabled>' in page.text
+        inputs = re.findall(
+            r'<(?:input type="(?:number|time|checkbox|text)"|select) [^>]*>', page.text
+        )
+        assert len(inputs) == 21 and all(" disabled" in i for i in inputs), inputs
+        assert '<button class="btn" type="button" data-listen' in page.text  # listening is allowed
         assert 'data-testid="save"' not in page.text
         # …and are refused a change (as the API refuses them), with the reason.
         refused = client.post(PAGE, data=form(client, call_hold_s="20"))
