@@ -92,7 +92,7 @@ def test_check_in_at_the_kiosk(
         booked = appointments.confirmed(
             session,
             where,
-            Slot(free.start, free.end, free.capacity, free.booked, True),
+            Slot(free.start, free.end, free.capacity, free.booked),
             "13900001111",
             "zh-CN",
             E2E_NOW,
