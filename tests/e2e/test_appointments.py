@@ -44,6 +44,12 @@ def test_booking_on_a_phone(
     save(page, screenshots, "1-service")
     page.locator("[data-service=A]").click()
     expect(page.get_by_role("heading", name="选择时间")).to_be_visible()
+    # Today, Monday 10:00: the morning's slots say they have passed, the next hour's that
+    # appointments are taken an hour ahead; none of them says "full".
+    past = page.locator("[data-state=past]")
+    expect(past.first).to_have_text(re.compile(r"09:00–09:30\s*已过"))
+    expect(page.locator("[data-state=too_soon]").first).to_contain_text("需提前 60 分钟")
+    save(page, screenshots, "2a-today")
     page.locator("[data-day='2026-12-01']").click()
     save(page, screenshots, "2-slots")
     page.locator("[data-slot^='2026-12-01T02:00']").click()

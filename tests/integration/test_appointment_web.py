@@ -189,6 +189,39 @@ def test_the_kiosk_checks_in_by_code(
     assert outsider.get("/lobby/appointments?outlet=OUT-A").status_code == 404
 
 
+def test_a_slot_says_why_it_cannot_be_booked(db: Database, outlet: int) -> None:
+    # Monday 10:00: 09:00 and 09:30 have passed, 10:00 and 10:30 are inside the hour's lead.
+    client = make_client(db)
+    with plugged(FixedCapacity(servable=2.0, walk_ins=2.0)):  # the plan leaves no place
+        slots = client.get(
+            "/api/v1/appointments/outlets/OUT-A/services/A/slots", params={"day": "2026-11-30"}
+        ).json()["slots"]
+        states = [(s["start"][11:16], s["state"], s["free"]) for s in slots[:6]]
+        assert states == [
+            ("01:00", "past", 0),
+            ("01:30", "past", 0),
+            ("02:00", "too_soon", 0),
+            ("02:30", "too_soon", 0),
+            ("03:00", "full", 0),
+            ("03:30", "full", 0),
+        ]
+        page = client.get("/appointments/OUT-A/A", params={"day": "2026-11-30"}).text
+    assert page.count('data-state="past"') == 2 and page.count("已过") == 2
+    assert page.count('data-state="too_soon"') == 2 and "需提前 60 分钟" in page
+    assert page.count('data-state="full"') == 12 and "已约满" in page
+    free = client.get(
+        "/api/v1/appointments/outlets/OUT-A/services/A/slots", params={"day": "2026-12-01"}
+    ).json()["slots"]
+    assert {s["state"] for s in free} == {"free"} and all(s["free"] > 0 for s in free)
+    client.get("/lang/en")
+    english = client.get("/appointments/OUT-A/A?day=2026-11-30").text
+    assert "Passed" in english and "Book 60 min ahead" in english
+    far = client.get(
+        "/api/v1/appointments/outlets/OUT-A/services/A/slots", params={"day": "2026-12-31"}
+    ).json()["slots"]
+    assert {s["state"] for s in far} == {"too_far"}
+
+
 def test_the_outlet_head_sets_the_rules(db: Database, outlet: int) -> None:
     head = staff_client(db, "head_a")
     changed = head.put(
