@@ -298,9 +298,24 @@ def test_the_rules_page_saves_what_is_right_and_keeps_what_is_wrong(
         shown = re.search(rf'data-testid="error-{field}">([^<]*)<', refused.text)
         assert shown is not None and shown.group(1) == error, (field, typed, refused.text[-3000:])
         assert f'name="{field}" value="{typed}"' in refused.text
+    # Every wrong field at once; hours valid together are not refused one by one.
+    refused = head.post(
+        RULES_PAGE,
+        data={**RULES_FORM, "walk_in_share": "x", "horizon_days": "91", "csrf_token": token},
+    )
+    assert 'data-testid="error-walk_in_share"' in refused.text
+    assert 'data-testid="error-horizon_days"' in refused.text
     with db.session() as session:
         assert appointment_rules.rules_for(session, outlet).walk_in_share == pytest.approx(0.3)
     assert _rules_saved(db) == 1
+    early = head.post(
+        RULES_PAGE,
+        data={**RULES_FORM, "book_from": "7:00", "book_until": "08:30", "csrf_token": token},
+    )
+    assert early.status_code == 303
+    with db.session() as session:
+        hours = appointment_rules.rules_for(session, outlet)
+        assert (hours.book_from, hours.book_until) == (dt.time(7), dt.time(8, 30))
 
 
 def test_the_rules_page_is_read_only_for_a_teller_and_hidden_from_another_outlet(

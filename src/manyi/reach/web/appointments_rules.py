@@ -194,14 +194,23 @@ async def save_rules(
 ) -> Response:
     unit = layouts.outlet_by_code(session, outlet or principal.unit_code, principal.unit_path)
     form = await request.form()
-    current = _shown(appointment_rules.rules_for(session, unit.id))
-    typed = {f.name: str(form.get(f.name, current[f.name])) for f in FIELDS}
+    current = appointment_rules.rules_for(session, unit.id)
+    shown = _shown(current)
+    typed = {f.name: str(form.get(f.name, shown[f.name])) for f in FIELDS}
     _ = translator(request_language(request))
     values, problems = _parsed(typed)
+    # Each rule on its own (the hours together), so every wrong field is marked at once.
+    hours = {n: v for n, v in values.items() if n in ("book_from", "book_until")}
+    alone = [{n: v} for n, v in values.items() if n not in hours]
+    for part in [*alone, hours] if hours else alone:
+        try:
+            appointment_rules.checked(current, part)
+        except InvalidInput as exc:
+            problems.setdefault(exc.field or next(iter(part)), exc)
     if not problems:
         try:
             appointment_rules.save_rules(session, principal.actor, unit, values, utcnow())
-        except InvalidInput as exc:
+        except InvalidInput as exc:  # rules that only fail together (hours)
             session.rollback()
             problems = {exc.field or "walk_in_share": exc}
     if problems:
