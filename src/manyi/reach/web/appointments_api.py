@@ -31,7 +31,10 @@ class Name(BaseModel):
 class SlotOut(BaseModel):
     start: dt.datetime = Field(description="UTC start of the 30-minute slot")
     end: dt.datetime
-    capacity: int = Field(description="appointments the slot takes (see docs/appointments.md)")
+    capacity: int = Field(
+        description="this service's bookings in the slot plus its free places (services sharing"
+        " counters share places: see docs/appointments.md)"
+    )
     free: int = Field(description="places left that can be booked now (0: see `state`)")
     state: Literal["free", "full", "past", "too_soon", "too_far"] = Field(
         description="free: can be booked; full: no place left; past: it has started; too_soon:"
