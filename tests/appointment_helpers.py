@@ -4,7 +4,7 @@ with fixed places, and booking in one call (asking for a code and reading it bac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -44,30 +44,46 @@ def configure(db: Database, outlet_id: int) -> None:
         )
 
 
+FIXED_SERVICE_S = 300.0
+
+
 @dataclass(frozen=True)
 class Fixed:
     start: dt.datetime
     counters: int
-    servable: float
-    walk_ins: float
+    capacity_s: float
+    walk_in_s: float
+    service_s: Mapping[str, float]
 
 
 class FixedCapacity:
-    """Every slot: `servable` arrivals served, `walk_ins` expected (places = (s − w) × share)."""
+    """Every pool, every slot: `servable` customers of 300 s served, `walk_ins` expected, so a
+    pool takes (servable − walk_ins) × (1 − walk-in share) appointments of any of its services."""
 
     def __init__(self, servable: float, walk_ins: float = 0.0) -> None:
         self.servable, self.walk_ins = servable, walk_ins
 
-    def slot_capacity(
+    def pool_capacity(
         self,
         session: Session,
         outlet: Unit,
-        service_code: str,
+        services: frozenset[str],
+        counters: int,
         starts: Sequence[dt.datetime],
         target_wait_s: int,
         now: dt.datetime,
     ) -> Sequence[Fixed]:
-        return [Fixed(s, 2, self.servable, self.walk_ins) for s in starts]
+        times = dict.fromkeys(services, FIXED_SERVICE_S)
+        return [
+            Fixed(
+                s,
+                counters,
+                self.servable * FIXED_SERVICE_S,
+                self.walk_ins * FIXED_SERVICE_S,
+                times,
+            )
+            for s in starts
+        ]
 
 
 @contextmanager

@@ -44,6 +44,12 @@ def test_booking_on_a_phone(
     save(page, screenshots, "1-service")
     page.locator("[data-service=A]").click()
     expect(page.get_by_role("heading", name="选择时间")).to_be_visible()
+    # Today, Monday 10:00: the morning's slots say they have passed, the next hour's that
+    # appointments are taken an hour ahead; none of them says "full".
+    past = page.locator("[data-state=past]")
+    expect(past.first).to_have_text(re.compile(r"09:00–09:30\s*已过"))
+    expect(page.locator("[data-state=too_soon]").first).to_contain_text("需提前 60 分钟")
+    save(page, screenshots, "2a-today")
     page.locator("[data-day='2026-12-01']").click()
     save(page, screenshots, "2-slots")
     page.locator("[data-slot^='2026-12-01T02:00']").click()
@@ -92,7 +98,7 @@ def test_check_in_at_the_kiosk(
         booked = appointments.confirmed(
             session,
             where,
-            Slot(free.start, free.end, free.capacity, free.booked, True),
+            Slot(free.start, free.end, free.capacity, free.booked),
             "13900001111",
             "zh-CN",
             E2E_NOW,
@@ -151,4 +157,46 @@ def test_the_lobby_manager_sees_todays_appointments(
     expect(table).to_contain_text("139****1111")
     expect(table).to_contain_text("已签到")
     save(page, screenshots, "10-staff-list")
+    ctx.close()
+
+
+def test_the_outlet_head_changes_the_rules_on_their_page(
+    browser: Browser, base_url: str, e2e_database_url: str, screenshots: Path
+) -> None:
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    page = ctx.new_page()
+    sign_in(page, "ljz.head")
+    page.goto(f"/lobby/appointments?outlet={OUTLET}")
+    page.get_by_test_id("appt-rules-link").click()
+    expect(page.get_by_role("heading", name=re.compile("^预约规则"))).to_be_visible()
+    share = page.locator("#walk_in_share")
+    expect(share).to_have_value("50")
+    expect(page.locator("#walk_in_share-help")).to_contain_text("其余可预约")
+    share.fill("40")
+    page.get_by_test_id("save-rules").click()
+    expect(page.get_by_test_id("saved")).to_have_text("规则已保存，预约页面即时生效。")
+    expect(share).to_have_value("40")
+    database = Database(e2e_database_url)
+    with database.session() as session:
+        assert appointment_slots.place(session, OUTLET, "A").rules.walk_in_share == 0.4
+    # A share of all the spare capacity, and a word for the days ahead: refused beside each
+    # field, what was typed kept, nothing saved.
+    share.fill("100")
+    page.locator("#horizon_days").fill("两周")
+    page.get_by_test_id("save-rules").click()
+    expect(page.get_by_test_id("error")).to_have_text("未保存：请更正下面标出的项目。")
+    expect(page.get_by_test_id("error-horizon_days")).to_have_text("请填写整数")
+    expect(page.get_by_test_id("error-walk_in_share")).to_have_text(
+        "留给现场客户的比例须不小于 0 % 且小于 100 %"
+    )
+    expect(page.locator("#horizon_days")).to_have_value("两周")
+    expect(share).to_have_value("100")
+    save(page, screenshots, "11-rules-refused")
+    with database.session() as session:
+        assert appointment_slots.place(session, OUTLET, "A").rules.walk_in_share == 0.4
+    database.dispose()
     ctx.close()

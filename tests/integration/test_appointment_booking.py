@@ -4,6 +4,7 @@ store nothing, change and cancel by the link."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 from sqlalchemy import func, select, text
@@ -16,7 +17,6 @@ from manyi.org.model import UnitLevel
 from manyi.reach import appointment_rules, appointments
 from manyi.reach.appointment_slots import place, slots_for_day
 from manyi.reach.appointment_tables import Appointment, AppointmentCode, AppointmentSlotCount
-from manyi.reach.domain.slots import places
 from manyi.workdays import entry
 from tests.appointment_helpers import (
     OTHER_PHONE,
@@ -55,8 +55,9 @@ def test_slots_come_from_the_plan_when_the_outlet_has_no_history(db: Database, o
         s.start.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%H:%M") for s in view.slots
     ]
     assert local[0] == "09:00" and local[-1] == "16:30" and len(local) == 16
-    # Four counters serve A (300 s expected); no history: no walk-ins, half kept for walk-ins.
-    expected = places(servable_arrivals(4, 300, 600), 0.0, 0.5)
+    # Four counters serve A (300 s expected), with B (480 s) and K (120 s) at their 300 s mean;
+    # no history: no walk-ins, half kept for walk-ins.
+    expected = math.floor(servable_arrivals(4, 300, 600) * 0.5)
     assert expected > 0
     assert {s.capacity for s in view.slots} == {expected}
     assert all(s.open and s.free == expected for s in view.slots)
@@ -81,7 +82,7 @@ def test_booking_stores_the_number_sealed_and_tells_the_customer(db: Database, o
         raw = session.execute(text("SELECT phone, token_hash FROM appointments")).one()
         assert PHONE not in raw.phone and booked.token not in raw.token_hash
         assert appointments.by_token(session, booked.token).phone == PHONE
-        assert session.scalar(select(AppointmentSlotCount.booked)) == 1
+        assert session.scalar(select(func.sum(AppointmentSlotCount.booked))) == 1
         event = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "appointment.booked")
         ).one()
@@ -184,6 +185,40 @@ def test_a_full_slot_is_refused(db: Database, outlet: int) -> None:
     assert _stored(db) == (1, 1)
 
 
+def test_services_sharing_counters_share_their_places(db: Database, outlet: int) -> None:
+    # A pool takes (4 − 0) × 0.5 = 2 customers of 300 s a slot. A shares counters 1-4 with B
+    # and K (one pool, 2 places); B alone has counters 1, 3, 4 (2), K alone 2 and 4 (2); C has
+    # counter 5 to itself.
+    with plugged(FixedCapacity(servable=4.0)) as notices:
+
+        def free() -> dict[str, int]:
+            with db.session() as session:
+                return {
+                    code: next(
+                        s.free
+                        for s in slots_for_day(
+                            session, place(session, "OUT-A", code), TOMORROW_10.date(), NOW
+                        ).slots
+                        if s.start == TOMORROW_10
+                    )
+                    for code in "ABKC"
+                }
+
+        assert free() == {"A": 2, "B": 2, "K": 2, "C": 2}
+        book(db, notices, NOW, service="A")
+        assert free() == {"A": 1, "B": 1, "K": 1, "C": 2}  # A took a place from B and K
+        book(db, notices, NOW, phone=OTHER_PHONE, service="B")
+        assert free() == {"A": 0, "B": 0, "K": 0, "C": 2}
+        with pytest.raises(ManyiError) as full:
+            book(db, notices, NOW, phone="13800000003", service="K")
+        assert full.value.error_code == "slot_full"
+        book(db, notices, NOW, phone="13800000004", service="C")
+        with db.session() as session:
+            view = slots_for_day(session, place(session, "OUT-A", "A"), TOMORROW_10.date(), NOW)
+            slot = next(s for s in view.slots if s.start == TOMORROW_10)
+            assert (slot.capacity, slot.booked, slot.free, slot.state) == (1, 1, 0, "full")
+
+
 def test_one_booking_per_number_and_day(db: Database, outlet: int) -> None:
     with plugged() as notices:
         book(db, notices, NOW)
@@ -232,7 +267,9 @@ def test_change_and_cancel_by_link(db: Database, outlet: int) -> None:
         with db.session() as session:
             counts = dict(
                 session.execute(
-                    select(AppointmentSlotCount.slot_start, AppointmentSlotCount.booked)
+                    select(AppointmentSlotCount.slot_start, AppointmentSlotCount.booked).where(
+                        AppointmentSlotCount.service_code == "A"
+                    )
                 ).all()
             )
             assert counts == {TOMORROW_10: 0, later: 1}

@@ -4,6 +4,7 @@ and the places a busy slot and a quiet one get."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,6 @@ from manyi.forecast.appointment_capacity import servable_arrivals
 from manyi.lobby import layouts, store
 from manyi.org.tables import Unit
 from manyi.reach.appointment_slots import place, slots_for_day
-from manyi.reach.domain.slots import places
 from tests.appointment_helpers import configure
 from tests.conftest import FIXED_NOW, Bank
 
@@ -56,6 +56,11 @@ def _history(db: Database, outlet_id: int, per_day: int) -> None:
                 )
 
 
+def _places(servable: float, walk_ins: float) -> int:
+    """A service's places alone at its counters, half kept for walk-ins."""
+    return math.floor(max(0.0, servable - walk_ins) * 0.5 + 1e-9)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_plans() -> None:
     appointment_capacity.forget()
@@ -72,9 +77,11 @@ def test_a_busy_slot_keeps_room_for_its_walk_ins(db: Database, bank: Bank) -> No
     # the four that serve A, and appointments get half of what those serve beyond the 30.
     needed = demand.staff_for(60.0, 300.0, 600.0, 0.8).servers
     counters = max(4, needed)
-    assert by_time[dt.time(10)].capacity == places(servable_arrivals(counters, 300, 600), 30, 0.5)
-    # 14:00: no walk-ins in the history, the four counters decide.
-    assert by_time[dt.time(14)].capacity == places(servable_arrivals(4, 300, 600), 0, 0.5)
+    # (A shares its four counters with B and K, which have no walk-ins.)
+    assert by_time[dt.time(10)].capacity == _places(servable_arrivals(counters, 300, 600), 30)
+    # 14:00: no walk-ins in the history, the four counters decide (A, B and K at their mean,
+    # (300 + 480 + 120) / 3 = 300 s).
+    assert by_time[dt.time(14)].capacity == _places(servable_arrivals(4, 300, 600), 0)
     assert by_time[dt.time(10)].capacity < by_time[dt.time(14)].capacity
 
 
@@ -83,14 +90,16 @@ def test_a_slot_the_walk_ins_fill_takes_no_appointment(db: Database, bank: Bank)
     configure(db, outlet)
     _history(db, outlet, per_day=30)
     with db.session() as session:
-        answers = appointment_capacity.PlannedCapacity().slot_capacity(
+        answers = appointment_capacity.PlannedCapacity().pool_capacity(
             session,
             session.get_one(Unit, outlet),
-            "A",
+            frozenset({"A"}),
+            4,
             [dt.datetime.combine(TUESDAY, dt.time(10), SH).astimezone(dt.UTC)],
             600,
             FIXED_NOW,
         )
     (slot,) = answers
-    assert slot.walk_ins == pytest.approx(30.0)
-    assert slot.servable >= slot.walk_ins  # the plan serves its own forecast at the target
+    assert slot.walk_in_s == pytest.approx(30 * 300.0)
+    assert slot.service_s == {"A": pytest.approx(300.0)}
+    assert slot.capacity_s >= slot.walk_in_s  # the plan serves its own forecast at the target

@@ -16,7 +16,7 @@ from manyi.lobby.tables import LobbyTicket
 from manyi.reach import appointment_jobs, appointments
 from manyi.reach.appointment_checkin import check_in_by_link
 from manyi.reach.appointment_queries import day_counts
-from manyi.reach.appointment_tables import Appointment
+from manyi.reach.appointment_tables import Appointment, AppointmentSlotCount
 from tests.appointment_helpers import (
     OTHER_PHONE,
     TOMORROW_10,
@@ -141,23 +141,33 @@ def test_reminders_go_once_and_no_shows_are_counted(db: Database, outlet: int) -
 
 
 @pytest.mark.postgres
-def test_two_customers_racing_for_the_last_place_get_it_once(db: Database, outlet: int) -> None:
+@pytest.mark.parametrize("services", [("A", "A"), ("A", "B")], ids=["same", "sharing"])
+def test_two_customers_racing_for_the_last_place_get_it_once(
+    db: Database, outlet: int, services: tuple[str, str]
+) -> None:
+    """The last place of a slot, wanted by two customers at once: of one service, or of A and
+    B, which share counters 1, 3 and 4 (one pool: a booking of either takes its place)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("real concurrency needs PostgreSQL")
     phones = ("13800000001", "13800000002")
-    with plugged(FixedCapacity(servable=2.0)) as notices:  # 2 × 0.5 = 1 place
+    with db.session() as session:  # the slot's counts exist (booked and cancelled before), so
+        session.add_all(  # only the lock on them keeps the two apart
+            AppointmentSlotCount(outlet_id=outlet, service_code=code, slot_start=TOMORROW_10)
+            for code in "ABK"
+        )
+    with plugged(FixedCapacity(servable=2.0)) as notices:  # 2 × 0.5 = 1 place per pool
         codes = [code_for(db, notices, phone, NOW) for phone in phones]
         barrier = threading.Barrier(2)
         results: list[str] = []
 
-        def attempt(phone: str, code: str) -> None:
+        def attempt(phone: str, code: str, service: str) -> None:
             try:
                 with db.session() as session:
                     barrier.wait()
                     appointments.book(
                         session,
                         outlet_code="OUT-A",
-                        service_code="A",
+                        service_code=service,
                         start=TOMORROW_10,
                         phone=phone,
                         code=code,
@@ -169,7 +179,8 @@ def test_two_customers_racing_for_the_last_place_get_it_once(db: Database, outle
                 results.append(exc.error_code)
 
         threads = [
-            threading.Thread(target=attempt, args=pc) for pc in zip(phones, codes, strict=True)
+            threading.Thread(target=attempt, args=args)
+            for args in zip(phones, codes, services, strict=True)
         ]
         for t in threads:
             t.start()

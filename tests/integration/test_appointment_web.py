@@ -9,7 +9,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from manyi.audit.tables import AuditEvent
 from manyi.db import Database
+from manyi.reach import appointment_rules
 from manyi.reach.appointment_tables import Appointment, AppointmentCode
 from tests.appointment_helpers import (
     OTHER_PHONE,
@@ -189,6 +191,39 @@ def test_the_kiosk_checks_in_by_code(
     assert outsider.get("/lobby/appointments?outlet=OUT-A").status_code == 404
 
 
+def test_a_slot_says_why_it_cannot_be_booked(db: Database, outlet: int) -> None:
+    # Monday 10:00: 09:00 and 09:30 have passed, 10:00 and 10:30 are inside the hour's lead.
+    client = make_client(db)
+    with plugged(FixedCapacity(servable=2.0, walk_ins=2.0)):  # the plan leaves no place
+        slots = client.get(
+            "/api/v1/appointments/outlets/OUT-A/services/A/slots", params={"day": "2026-11-30"}
+        ).json()["slots"]
+        states = [(s["start"][11:16], s["state"], s["free"]) for s in slots[:6]]
+        assert states == [
+            ("01:00", "past", 0),
+            ("01:30", "past", 0),
+            ("02:00", "too_soon", 0),
+            ("02:30", "too_soon", 0),
+            ("03:00", "full", 0),
+            ("03:30", "full", 0),
+        ]
+        page = client.get("/appointments/OUT-A/A", params={"day": "2026-11-30"}).text
+    assert page.count('data-state="past"') == 2 and page.count("已过") == 2
+    assert page.count('data-state="too_soon"') == 2 and "需提前 60 分钟" in page
+    assert page.count('data-state="full"') == 12 and "已约满" in page
+    free = client.get(
+        "/api/v1/appointments/outlets/OUT-A/services/A/slots", params={"day": "2026-12-01"}
+    ).json()["slots"]
+    assert {s["state"] for s in free} == {"free"} and all(s["free"] > 0 for s in free)
+    client.get("/lang/en")
+    english = client.get("/appointments/OUT-A/A?day=2026-11-30").text
+    assert "Passed" in english and "Book 60 min ahead" in english
+    far = client.get(
+        "/api/v1/appointments/outlets/OUT-A/services/A/slots", params={"day": "2026-12-31"}
+    ).json()["slots"]
+    assert {s["state"] for s in far} == {"too_far"}
+
+
 def test_the_outlet_head_sets_the_rules(db: Database, outlet: int) -> None:
     head = staff_client(db, "head_a")
     changed = head.put(
@@ -201,6 +236,109 @@ def test_the_outlet_head_sets_the_rules(db: Database, outlet: int) -> None:
     assert head.get("/api/v1/appointments/rules/OUT-A").json()["walk_in_share"] == 0.3
     other = staff_client(db, "head_b")
     assert other.put("/api/v1/appointments/rules/OUT-A", json={}).status_code == 404
+
+
+RULES_PAGE = "/lobby/appointments/rules?outlet=OUT-A"
+RULES_FORM = {
+    "walk_in_share": "50",
+    "horizon_days": "14",
+    "lead_minutes": "60",
+    "early_minutes": "30",
+    "late_grace_minutes": "15",
+    "no_show_limit": "3",
+    "no_show_window_days": "90",
+    "block_days": "30",
+    "book_from": "09:00",
+    "book_until": "17:00",
+}
+
+
+def _rules_saved(db: Database) -> int:
+    with db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "appointment.rules_saved")
+            )
+            or 0
+        )
+
+
+def test_the_rules_page_saves_what_is_right_and_keeps_what_is_wrong(
+    db: Database, outlet: int
+) -> None:
+    head = signed_in_client(db, "head_a")
+    listed = head.get("/lobby/appointments?outlet=OUT-A").text
+    assert 'href="/lobby/appointments/rules?outlet=OUT-A"' in listed
+    page = head.get(RULES_PAGE)
+    assert page.status_code == 200 and "为现场客户保留" in page.text
+    assert (
+        'name="walk_in_share" value="50"' in page.text and 'data-testid="save-rules"' in page.text
+    )
+    token = csrf_of(head, RULES_PAGE)
+    saved = head.post(RULES_PAGE, data={**RULES_FORM, "walk_in_share": "30", "csrf_token": token})
+    assert saved.status_code == 303 and saved.headers["location"].endswith("&saved=1")
+    with db.session() as session:
+        assert appointment_rules.rules_for(session, outlet).walk_in_share == pytest.approx(0.3)
+    assert _rules_saved(db) == 1
+    assert 'name="walk_in_share" value="30"' in head.get(RULES_PAGE + "&saved=1").text
+    # A word where a number goes, or a number out of range: shown next to its field, what was
+    # typed kept, nothing saved.
+    for field, typed, error in (
+        ("walk_in_share", "half", "请填写数字"),
+        ("walk_in_share", "100", "留给现场客户的比例须不小于 0 % 且小于 100 %"),
+        ("horizon_days", "0", "可提前预约天数 须为 1 至 90 之间的整数"),
+        ("lead_minutes", "1.5", "请填写整数"),
+        ("book_until", "8:00", "预约结束时间须晚于开始时间"),
+        ("book_from", "9h", "时间格式为 HH:MM"),
+    ):
+        refused = head.post(RULES_PAGE, data={**RULES_FORM, field: typed, "csrf_token": token})
+        assert refused.status_code == 422, (field, typed)
+        shown = re.search(rf'data-testid="error-{field}">([^<]*)<', refused.text)
+        assert shown is not None and shown.group(1) == error, (field, typed, refused.text[-3000:])
+        assert f'name="{field}" value="{typed}"' in refused.text
+    # Every wrong field at once; hours valid together are not refused one by one.
+    refused = head.post(
+        RULES_PAGE,
+        data={**RULES_FORM, "walk_in_share": "x", "horizon_days": "91", "csrf_token": token},
+    )
+    assert 'data-testid="error-walk_in_share"' in refused.text
+    assert 'data-testid="error-horizon_days"' in refused.text
+    with db.session() as session:
+        assert appointment_rules.rules_for(session, outlet).walk_in_share == pytest.approx(0.3)
+    assert _rules_saved(db) == 1
+    early = head.post(
+        RULES_PAGE,
+        data={**RULES_FORM, "book_from": "7:00", "book_until": "08:30", "csrf_token": token},
+    )
+    assert early.status_code == 303
+    with db.session() as session:
+        hours = appointment_rules.rules_for(session, outlet)
+        assert (hours.book_from, hours.book_until) == (dt.time(7), dt.time(8, 30))
+
+
+def test_the_rules_page_is_read_only_for_a_teller_and_hidden_from_another_outlet(
+    db: Database, outlet: int
+) -> None:
+    teller = signed_in_client(db, "teller_a")
+    page = teller.get(RULES_PAGE).text
+    assert (
+        "只有网点负责人或管理员可以修改这些规则。" in page
+        and 'data-testid="save-rules"' not in page
+    )
+    token = csrf_of(teller, RULES_PAGE)
+    refused = teller.post(RULES_PAGE, data={**RULES_FORM, "csrf_token": token})
+    assert refused.status_code == 403
+    other = signed_in_client(db, "head_b")
+    assert other.get(RULES_PAGE).status_code == 404
+    assert (
+        other.post(
+            RULES_PAGE, data={"csrf_token": csrf_of(other, "/lobby/appointments/rules")}
+        ).status_code
+        == 404
+    )
+    assert _rules_saved(db) == 0
 
 
 def test_a_full_slot_on_the_pages_stores_nothing_and_spends_no_code(

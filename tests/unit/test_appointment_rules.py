@@ -1,4 +1,4 @@
-"""Appointment rules: places per slot, the slots of a day, no-show blocks, arrival on time or
+"""Appointment rules: the slots of a day, no-show blocks, arrival on time or
 late, and the dashboard's counts (pure, no database)."""
 
 from __future__ import annotations
@@ -7,44 +7,17 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from manyi.errors import Conflict, InvalidInput
 from manyi.forecast.appointment_capacity import servable_arrivals
 from manyi.forecast.erlang import service_level
 from manyi.reach.domain import booking
 from manyi.reach.domain.booking import Arrival
-from manyi.reach.domain.slots import Rules, SlotPlan, day_slots, in_window, places, slot_starts
+from manyi.reach.domain.slots import Rules, Timing, day_slots, in_window, slot_starts, timing
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)  # Monday 10:00 in Beijing
 RULES = Rules()
-
-
-@given(
-    servable=st.floats(0, 500, allow_nan=False),
-    walk_ins=st.floats(0, 500, allow_nan=False),
-    share=st.floats(0, 0.99, allow_nan=False),
-)
-def test_places_never_exceed_what_the_plan_serves_beyond_walk_ins(
-    servable: float, walk_ins: float, share: float
-) -> None:
-    n = places(servable, walk_ins, share)
-    assert n >= 0
-    assert n <= max(0.0, servable - walk_ins) * (1 - share) + 1e-6
-    assert n + walk_ins <= servable + 1e-6 or n == 0
-
-
-@given(share=st.floats(0, 0.99, allow_nan=False), more=st.floats(0, 100, allow_nan=False))
-def test_more_walk_ins_never_give_more_places(share: float, more: float) -> None:
-    assert places(40.0, 10.0 + more, share) <= places(40.0, 10.0, share)
-
-
-def test_places_worked_example() -> None:
-    # 20 served, 8 walk-ins expected, half of the spare kept for walk-ins: 6 appointments.
-    assert places(20.0, 8.0, 0.5) == 6
-    assert places(5.0, 9.0, 0.5) == 0  # the plan is short already: no appointments
 
 
 @pytest.mark.parametrize("servers", [1, 2, 4, 8])
@@ -76,9 +49,30 @@ def test_window_lead_time_and_horizon() -> None:
 def test_a_slot_the_plan_does_not_cover_has_no_places() -> None:
     day = dt.date(2026, 12, 1)
     starts = slot_starts(day, dt.time(9), dt.time(10), SH)
-    plans = {starts[0]: SlotPlan(starts[0], 2, 10.0, 2.0)}
-    slots = day_slots(day, starts, plans, {starts[0]: 3}, NOW, NOW.date(), SH, RULES)
-    assert [(s.capacity, s.booked, s.free) for s in slots] == [(4, 3, 1), (0, 0, 0)]
+    slots = day_slots(starts, {starts[0]: 1}, {starts[0]: 3}, NOW, NOW.date(), SH, RULES)
+    assert [(s.capacity, s.booked, s.free, s.state) for s in slots] == [
+        (4, 3, 1, "free"),
+        (0, 0, 0, "full"),
+    ]
+
+
+def test_a_slot_says_why_it_cannot_be_booked() -> None:
+    today = NOW.astimezone(SH).date()
+    starts = [
+        NOW - dt.timedelta(minutes=30),  # 09:30 today: started
+        NOW,  # 10:00: starts now, inside the hour's lead
+        NOW + dt.timedelta(minutes=30),  # 10:30: inside the lead
+        NOW + dt.timedelta(minutes=60),  # 11:00: bookable, no place
+        NOW + dt.timedelta(minutes=90),  # 11:30: bookable
+        NOW + dt.timedelta(days=15),  # beyond the 14 days
+    ]
+    room = dict.fromkeys(starts, 2) | {starts[3]: 0}
+    slots = day_slots(starts, room, {}, NOW, today, SH, RULES)
+    assert [s.state for s in slots] == ["past", "too_soon", "too_soon", "full", "free", "too_far"]
+    assert [s.timing for s in slots][:3] == [Timing.PAST, Timing.TOO_SOON, Timing.TOO_SOON]
+    assert [s.free for s in slots] == [0, 0, 0, 0, 2, 0]
+    no_lead = Rules(lead_minutes=0)
+    assert timing(NOW, NOW, today, SH, no_lead) is Timing.OPEN  # a slot starting now, no lead
 
 
 def test_no_shows_block_booking_for_a_while() -> None:

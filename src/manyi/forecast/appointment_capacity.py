@@ -1,19 +1,23 @@
 """Forecasting's answer to customer reach's `CapacityPort`: the staffing plan's capacity per
-30-minute slot, for appointments (registered by `manyi.web.app` and `manyi.cli`).
+30-minute slot for a pool of counters shared by some services, for appointments (registered by
+`manyi.web.app` and `manyi.cli`).
 
 Reach is above forecasting, so this module does not import it: the port is matched by shape
-(`slot_capacity(...)` returning objects with `start`, `counters`, `servable`, `walk_ins`).
+(`pool_capacity(...)` returning objects with `start`, `counters`, `capacity_s`, `walk_in_s`,
+`service_s`). Reach decides the pools (`reach/domain/pools.py`: the counters and the services only
+they serve); this module says what the plan gives them.
 
-For a day, the outlet's last `HISTORY_WEEKS` weeks of visits of the service give the expected
-walk-ins and service time per interval (`demand.forecast_day`, days grouped by kind on the
-bank's calendar) and the counters the plan needs for them at the outlet's target wait
-(`demand.plan_day`, Erlang C, `SERVICE_LEVEL` called within the target). The counters planned
-in a slot are that number or, when more, the outlet's counters that serve the service (the
-outlet rosters them through its opening hours). `servable` is the most arrivals those counters
-serve in the slot at the same service level and target (`servable_arrivals`).
+For a day, the outlet's last `HISTORY_WEEKS` weeks of visits of each service give its expected
+walk-ins and service time per interval (`demand.forecast_day`, days grouped by kind on the bank's
+calendar). A pool's walk-ins are its services' together, at their mean service time (weighted by
+arrivals); the counters planned in a slot are what Erlang C needs for them at the outlet's target
+wait (`SERVICE_LEVEL` called within the target) or, when more, the pool's counters (the outlet
+rosters them through its opening hours). `capacity_s` is the most work those counters serve in
+the slot at the same level and target (`servable_arrivals` × the mean service time), `walk_in_s`
+the work of the expected walk-ins.
 
-No history: no walk-ins forecast (0) and the service's configured expected service time, so the
-counters that serve it decide alone; the walk-in share still keeps part of it free.
+No history for a service: no walk-ins of it (0) and its configured expected service time, so the
+counters decide alone; the walk-in share still keeps part of it free.
 """
 
 from __future__ import annotations
@@ -21,17 +25,19 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.forecast import demand, erlang
+from manyi.forecast.eventlog import Visit
 from manyi.forecast.export import export_visits
+from manyi.forecast.staffing import staff_for
 from manyi.lobby import layouts
-from manyi.lobby.tables import LobbyCounter
 from manyi.org.tables import Unit
 from manyi.workdays import calendars
 
@@ -42,11 +48,12 @@ SLOT_S = demand.INTERVAL.total_seconds()
 
 
 @dataclass(frozen=True)
-class PlannedSlot:
+class PooledSlot:
     start: dt.datetime
     counters: int
-    servable: float
-    walk_ins: float
+    capacity_s: float
+    walk_in_s: float
+    service_s: Mapping[str, float]
 
 
 def servable_arrivals(
@@ -66,75 +73,110 @@ def servable_arrivals(
     return low * SLOT_S / service_s
 
 
-_cache: dict[tuple[int, str, dt.date, int, str], tuple[float, dict[dt.datetime, PlannedSlot]]] = {}
+_Forecasts = dict[str, demand.DayForecast]
+_forecasts: dict[tuple[int, dt.date, str], tuple[float, _Forecasts]] = {}
+_PoolKey = tuple[int, frozenset[str], int, dt.date, int, str]
+_pools: dict[_PoolKey, tuple[float, dict[dt.datetime, PooledSlot]]] = {}
 _lock = threading.Lock()
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
-def _serving_counters(session: Session, outlet_id: int, service_code: str) -> int:
-    rows = session.scalars(select(LobbyCounter.services).where(LobbyCounter.outlet_id == outlet_id))
-    return sum(1 for services in rows if service_code in (services or []))
+def _cached(cache: dict[_K, tuple[float, _V]], key: _K, make: Callable[[], _V]) -> _V:
+    with _lock:
+        hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_S:
+        return hit[1]
+    fresh = make()
+    with _lock:
+        cache[key] = (time.monotonic(), fresh)
+    return fresh
 
 
-def _day_plan(
-    session: Session, outlet: Unit, service_code: str, day: dt.date, target_wait_s: int
-) -> dict[dt.datetime, PlannedSlot]:
+def _day_forecasts(session: Session, outlet: Unit, day: dt.date, zone: ZoneInfo) -> _Forecasts:
+    """Each service's forecast for `day` from the outlet's history (services with visits)."""
+    first = day - dt.timedelta(weeks=HISTORY_WEEKS)
+    by_service: dict[str, list[Visit]] = {}
+    for visit in export_visits(session, outlet, first, day - dt.timedelta(days=1)).visits:
+        by_service.setdefault(visit.service, []).append(visit)
+    calendar = calendars.bank_calendar(session)
+    return {
+        code: demand.forecast_day(visits, day, zone, calendar=calendar)
+        for code, visits in by_service.items()
+    }
+
+
+def _pool_day(
+    session: Session,
+    outlet: Unit,
+    services: frozenset[str],
+    counters: int,
+    day: dt.date,
+    target_wait_s: int,
+) -> dict[dt.datetime, PooledSlot]:
     lobby = layouts.layout(session, outlet)
     zone = ZoneInfo(lobby.policy.timezone)
-    service = lobby.services.get(service_code)
-    serving = _serving_counters(session, outlet.id, service_code)
-    if service is None or serving == 0:
+    known = {code: lobby.services[code] for code in sorted(services) if code in lobby.services}
+    if not known or counters <= 0:
         return {}
-    first = day - dt.timedelta(weeks=HISTORY_WEEKS)
-    visits = [
-        v
-        for v in export_visits(session, outlet, first, day - dt.timedelta(days=1)).visits
-        if v.service == service_code
-    ]
-    forecast = demand.forecast_day(visits, day, zone, calendar=calendars.bank_calendar(session))
-    planned = demand.plan_day(forecast, target_wait_s, SERVICE_LEVEL) if visits else None
-    slots: dict[dt.datetime, PlannedSlot] = {}
-    for n, interval in enumerate(forecast.intervals):
-        start = dt.datetime.combine(day, interval.start, zone).astimezone(dt.UTC)
-        service_s = interval.service_s if visits and interval.service_s > 0 else None
-        service_s = service_s or float(service.expected_service_s)
-        walk_ins = interval.arrivals if visits else 0.0
-        counters = max(serving, planned[n].staffing.servers if planned else 0)
-        slots[start] = PlannedSlot(
-            start, counters, servable_arrivals(counters, service_s, target_wait_s), walk_ins
-        )
+    key = (outlet.id, day, _url(session))
+    forecasts = _cached(_forecasts, key, lambda: _day_forecasts(session, outlet, day, zone))
+    slots: dict[dt.datetime, PooledSlot] = {}
+    for n in range(demand.SLOTS_PER_DAY):
+        start = dt.datetime.combine(day, dt.time(n // 2, 30 * (n % 2)), zone).astimezone(dt.UTC)
+        arrivals: dict[str, float] = {}
+        times: dict[str, float] = {}
+        for code, service in known.items():
+            forecast = forecasts.get(code)
+            interval = forecast.intervals[n] if forecast is not None else None
+            measured = interval.service_s if interval is not None else 0.0
+            times[code] = measured if measured > 0 else float(service.expected_service_s)
+            arrivals[code] = interval.arrivals if interval is not None else 0.0
+        walk_ins = sum(arrivals.values())
+        walk_in_s = sum(arrivals[code] * times[code] for code in known)
+        mean_s = walk_in_s / walk_ins if walk_ins > 0 else sum(times.values()) / len(times)
+        needed = 0
+        if walk_ins > 0:
+            per_hour = walk_ins * 3600 / SLOT_S
+            needed = staff_for(per_hour, mean_s, target_wait_s, SERVICE_LEVEL).servers
+        planned = max(counters, needed)
+        capacity_s = servable_arrivals(planned, mean_s, target_wait_s) * mean_s
+        slots[start] = PooledSlot(start, planned, capacity_s, walk_in_s, times)
     return slots
 
 
+def _url(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
 class PlannedCapacity:
-    def slot_capacity(
+    def pool_capacity(
         self,
         session: Session,
         outlet: Unit,
-        service_code: str,
+        services: frozenset[str],
+        counters: int,
         starts: Sequence[dt.datetime],
         target_wait_s: int,
         now: dt.datetime,
-    ) -> Sequence[PlannedSlot]:
+    ) -> Sequence[PooledSlot]:
         if not starts:
             return ()
         zone = ZoneInfo(layouts.layout(session, outlet).policy.timezone)
-        days = sorted({s.astimezone(zone).date() for s in starts})
-        plan: dict[dt.datetime, PlannedSlot] = {}
-        for day in days:
-            key = (outlet.id, service_code, day, target_wait_s, str(session.get_bind().engine.url))
-            with _lock:
-                hit = _cache.get(key)
-            if hit is not None and time.monotonic() - hit[0] < CACHE_S:
-                plan.update(hit[1])
-                continue
-            fresh = _day_plan(session, outlet, service_code, day, target_wait_s)
-            with _lock:
-                _cache[key] = (time.monotonic(), fresh)
-            plan.update(fresh)
+        plan: dict[dt.datetime, PooledSlot] = {}
+        for day in sorted({s.astimezone(zone).date() for s in starts}):
+            key = (outlet.id, frozenset(services), counters, day, target_wait_s, _url(session))
+            day_plan: dict[dt.datetime, PooledSlot] = _cached(
+                _pools,
+                key,
+                partial(_pool_day, session, outlet, services, counters, day, target_wait_s),
+            )
+            plan.update(day_plan)
         return [plan[s] for s in starts if s in plan]
 
 
 def forget() -> None:
     """Drop the cached plans (tests)."""
     with _lock:
-        _cache.clear()
+        _forecasts.clear()
+        _pools.clear()

@@ -58,7 +58,7 @@ def seed(session: Session, now: dt.datetime) -> int:
                 appointments.confirmed(
                     session,
                     target,
-                    Slot(slot.start, slot.end, slot.capacity, slot.booked, True),
+                    Slot(slot.start, slot.end, slot.capacity, slot.booked),
                     mobile,
                     "zh-CN",
                     created,

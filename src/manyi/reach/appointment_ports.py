@@ -1,8 +1,9 @@
 """What appointments ask of other parts of the bank, as ports plugged in at start-up.
 
-- `CapacityPort`: the staffing plan's capacity per slot. Forecasting implements it
+- `CapacityPort`: the staffing plan's capacity per slot for a pool of counters and the services
+  only they serve (`domain/pools.py`). Forecasting implements it
   (`manyi.forecast.appointment_capacity`) without importing reach: the answer is any object
-  with the attributes of `SlotCapacity`. Without one, every slot has no places.
+  with the attributes of `PoolCapacity`. Without one, every slot has no places.
 - `AppointmentNotices`: the customer messages of a booking (the verification code, booked,
   changed, cancelled, reminders). The customer-message outbox plugs in here; until then
   `RecordingNotices` keeps them in memory (tests, the demo).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,44 +22,50 @@ from sqlalchemy.orm import Session
 from manyi.org.tables import Unit
 
 
-class SlotCapacity(Protocol):
+class PoolCapacity(Protocol):
     @property
     def start(self) -> dt.datetime: ...  # UTC start of the 30-minute slot
 
     @property
-    def counters(self) -> int: ...
+    def counters(self) -> int: ...  # counters the plan has for the pool in the slot
 
     @property
-    def servable(self) -> float: ...  # arrivals the counters serve at the target wait
+    def capacity_s(self) -> float: ...  # seconds of service they give within the target wait
 
     @property
-    def walk_ins(self) -> float: ...  # walk-in arrivals expected
+    def walk_in_s(self) -> float: ...  # seconds the pool's expected walk-ins need
+
+    @property
+    def service_s(self) -> Mapping[str, float]: ...  # each service's mean service time
 
 
 class CapacityPort(Protocol):
-    def slot_capacity(
+    def pool_capacity(
         self,
         session: Session,
         outlet: Unit,
-        service_code: str,
+        services: frozenset[str],
+        counters: int,
         starts: Sequence[dt.datetime],
         target_wait_s: int,
         now: dt.datetime,
-    ) -> Sequence[SlotCapacity]:
-        """The plan's capacity for each slot start given (those it covers)."""
+    ) -> Sequence[PoolCapacity]:
+        """The plan's capacity for `services` served by `counters` counters together, for each
+        slot start given (those it covers)."""
         ...
 
 
 class _NoCapacity:
-    def slot_capacity(
+    def pool_capacity(
         self,
         session: Session,
         outlet: Unit,
-        service_code: str,
+        services: frozenset[str],
+        counters: int,
         starts: Sequence[dt.datetime],
         target_wait_s: int,
         now: dt.datetime,
-    ) -> Sequence[SlotCapacity]:
+    ) -> Sequence[PoolCapacity]:
         return ()
 
 

@@ -24,22 +24,27 @@ def rules_for(session: Session, outlet_id: int) -> Rules:
     return Rules(**{name: getattr(row, name) for name in FIELDS})
 
 
-def save_rules(
-    session: Session, actor: audit.Actor, outlet: Unit, values: dict[str, Any], now: dt.datetime
-) -> Rules:
-    """Check and save the rules (every field; missing ones keep their value)."""
-    current = dataclasses.asdict(rules_for(session, outlet.id))
+def checked(current: Rules, values: dict[str, Any]) -> Rules:
+    """The current rules with `values` over them (times may be "HH:MM"), checked: raises
+    InvalidInput naming the field at fault."""
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise InvalidInput("unknown rule {name}", sorted(unknown)[0], name=sorted(unknown)[0])
-    merged = {**current, **values}
+    merged = {**dataclasses.asdict(current), **values}
     for name in ("book_from", "book_until"):
         if isinstance(merged[name], str):
             try:
                 merged[name] = dt.time.fromisoformat(merged[name])
             except ValueError:
                 raise InvalidInput("give the time as HH:MM", name) from None
-    rules = Rules(**merged)  # raises InvalidInput naming the field
+    return Rules(**merged)
+
+
+def save_rules(
+    session: Session, actor: audit.Actor, outlet: Unit, values: dict[str, Any], now: dt.datetime
+) -> Rules:
+    """Check and save the rules (every field; missing ones keep their value)."""
+    rules = checked(rules_for(session, outlet.id), values)
     row = session.get(AppointmentRules, outlet.id)
     if row is None:
         row = AppointmentRules(outlet_id=outlet.id, changed_at=now)

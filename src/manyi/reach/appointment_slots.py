@@ -1,5 +1,6 @@
 """Where and when appointments can be booked: the outlet and service (`Place`), the slots of a
-day with their places (the formula is in `domain/slots.py`), and taking or giving back a place.
+day with their places (the pools of counters shared by services and their formula are in
+`domain/pools.py`), and taking or giving back a place.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from manyi.org.tables import Unit
 from manyi.reach import appointment_ports
 from manyi.reach.appointment_rules import rules_for
 from manyi.reach.appointment_tables import AppointmentSlotCount
-from manyi.reach.domain.slots import Rules, Slot, SlotPlan, day_slots, in_window
+from manyi.reach.domain.pools import Pool, PoolPlan, pools, pools_of, room
+from manyi.reach.domain.slots import Rules, Slot, day_slots, in_window
 from manyi.reach.domain.slots import slot_starts as starts_of
 from manyi.workdays import calendars
 
@@ -105,28 +107,61 @@ class DayView:
     days: list[dt.date]  # the working days a customer may pick now
 
 
+def _pools(session: Session, where: Place) -> list[Pool]:
+    """The pools a booking of the place's service draws on (from the outlet's counters)."""
+    rows = session.execute(
+        select(LobbyCounter.id, LobbyCounter.services).where(
+            LobbyCounter.outlet_id == where.outlet.id
+        )
+    )
+    return pools_of(where.service.code, pools({n: list(codes or []) for n, codes in rows}))
+
+
 def _booked(
-    session: Session, outlet_id: int, service: str, starts: list[dt.datetime]
-) -> dict[dt.datetime, int]:
-    if not starts:
+    session: Session, outlet_id: int, services: set[str], starts: list[dt.datetime]
+) -> dict[dt.datetime, dict[str, int]]:
+    """The places each service has booked per slot."""
+    if not starts or not services:
         return {}
     rows = session.execute(
-        select(AppointmentSlotCount.slot_start, AppointmentSlotCount.booked).where(
+        select(
+            AppointmentSlotCount.slot_start,
+            AppointmentSlotCount.service_code,
+            AppointmentSlotCount.booked,
+        ).where(
             AppointmentSlotCount.outlet_id == outlet_id,
-            AppointmentSlotCount.service_code == service,
+            AppointmentSlotCount.service_code.in_(sorted(services)),
             AppointmentSlotCount.slot_start.in_(starts),
         )
     )
-    return {start: booked for start, booked in rows}
+    booked: dict[dt.datetime, dict[str, int]] = {}
+    for start, service, count in rows:
+        booked.setdefault(start, {})[service] = count
+    return booked
 
 
 def _plans(
-    session: Session, where: Place, starts: list[dt.datetime], now: dt.datetime
-) -> dict[dt.datetime, SlotPlan]:
-    answers = appointment_ports.capacity().slot_capacity(
-        session, where.outlet, where.service.code, starts, where.target_wait_s, now
-    )
-    return {a.start: SlotPlan(a.start, a.counters, a.servable, a.walk_ins) for a in answers}
+    session: Session, where: Place, shared: list[Pool], starts: list[dt.datetime], now: dt.datetime
+) -> dict[dt.datetime, list[tuple[Pool, PoolPlan | None]]]:
+    """Per slot, each pool with what the plan gives it (None: the plan does not cover it)."""
+    port = appointment_ports.capacity()
+    plans: dict[dt.datetime, list[tuple[Pool, PoolPlan | None]]] = {s: [] for s in starts}
+    for pool in shared:
+        answers = port.pool_capacity(
+            session,
+            where.outlet,
+            pool.services,
+            len(pool.counters),
+            starts,
+            where.target_wait_s,
+            now,
+        )
+        by_start = {
+            a.start: PoolPlan(a.capacity_s, a.walk_in_s, dict(a.service_s)) for a in answers
+        }
+        for start in starts:
+            plans[start].append((pool, by_start.get(start)))
+    return plans
 
 
 def open_days(session: Session, where: Place, now: dt.datetime) -> list[dt.date]:
@@ -143,11 +178,14 @@ def slots_for_day(session: Session, where: Place, day: dt.date, now: dt.datetime
     if not workday:
         return DayView(where, day, False, calendar.holiday_name(day), [], days)
     starts = starts_of(day, where.opens, where.closes, where.zone, where.hours)
+    shared = _pools(session, where)
+    booked = _booked(session, where.outlet.id, _services(shared), starts)
+    plans = _plans(session, where, shared, starts, now)
+    code, share = where.service.code, where.rules.walk_in_share
     slots = day_slots(
-        day,
         starts,
-        _plans(session, where, starts, now),
-        _booked(session, where.outlet.id, where.service.code, starts),
+        {s: room(code, plans[s], booked.get(s, {}), share) for s in starts},
+        {s: booked.get(s, {}).get(code, 0) for s in starts},
         now,
         where.today(now),
         where.zone,
@@ -185,34 +223,58 @@ def check_slot(session: Session, where: Place, start: dt.datetime, now: dt.datet
     return next(s for s in view.slots if s.start == start)
 
 
-def claim(session: Session, where: Place, slot: Slot) -> None:
-    """Take one place in the slot: one filtered UPDATE (`booked < capacity`) whose row count
-    says whether it was free, so two customers never get the last place (both engines)."""
+def _services(shared: list[Pool]) -> set[str]:
+    return set().union(*(p.services for p in shared)) if shared else set()
+
+
+def claim(session: Session, where: Place, slot: Slot, now: dt.datetime) -> None:
+    """Take one place in the slot. The counts of every service the booking shares counters with
+    are locked first (FOR UPDATE in the order of their codes on PostgreSQL; SQLite runs one
+    writing transaction at a time), then read and checked against the pools: two customers never
+    get the last place, even of two services sharing a counter."""
+    shared = _pools(session, where)
+    services = sorted(_services(shared) | {where.service.code})
     upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         upsert(AppointmentSlotCount)
         .values(
-            outlet_id=where.outlet.id,
-            service_code=where.service.code,
-            slot_start=slot.start,
-            booked=0,
+            [
+                {
+                    "outlet_id": where.outlet.id,
+                    "service_code": code,
+                    "slot_start": slot.start,
+                    "booked": 0,
+                }
+                for code in services
+            ]
         )
         .on_conflict_do_nothing()
     )
-    result = session.execute(
+    counts = session.execute(
+        select(AppointmentSlotCount.service_code, AppointmentSlotCount.booked)
+        .where(
+            AppointmentSlotCount.outlet_id == where.outlet.id,
+            AppointmentSlotCount.slot_start == slot.start,
+            AppointmentSlotCount.service_code.in_(services),
+        )
+        .order_by(AppointmentSlotCount.service_code)
+        .with_for_update()
+    )
+    booked = {code: count for code, count in counts}
+    plans = _plans(session, where, shared, [slot.start], now)[slot.start]
+    if room(where.service.code, plans, booked, where.rules.walk_in_share) < 1:
+        raise Conflict(
+            "this time is fully booked; please choose another", "start", error_code="slot_full"
+        )
+    session.execute(
         update(AppointmentSlotCount)
         .where(
             AppointmentSlotCount.outlet_id == where.outlet.id,
             AppointmentSlotCount.service_code == where.service.code,
             AppointmentSlotCount.slot_start == slot.start,
-            AppointmentSlotCount.booked < slot.capacity,
         )
         .values(booked=AppointmentSlotCount.booked + 1)
     )
-    if int(getattr(result, "rowcount", 0) or 0) != 1:
-        raise Conflict(
-            "this time is fully booked; please choose another", "start", error_code="slot_full"
-        )
 
 
 def release(session: Session, outlet_id: int, service: str, start: dt.datetime) -> None:

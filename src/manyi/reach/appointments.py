@@ -211,7 +211,7 @@ def confirmed(
     or the demo's customers)."""
     key = customer_key(session, mobile)
     day = where.local(slot.start).date()
-    claim(session, where, slot)
+    claim(session, where, slot, now)
     token = secrets.token_urlsafe(24)
     row = Appointment(
         outlet_id=where.outlet.id,
@@ -269,8 +269,14 @@ def change(session: Session, token: str, start: dt.datetime, now: dt.datetime) -
         return row
     day = where.local(slot.start).date()
     _refuse_second(session, row.customer_key, day, but=row.id)
-    claim(session, where, slot)
-    release(session, row.outlet_id, row.service_code, row.slot_start)
+    # The earlier slot's counts first, whichever way the move goes: two customers swapping
+    # times lock the same rows in the same order and never wait for each other in a circle.
+    if row.slot_start < slot.start:
+        release(session, row.outlet_id, row.service_code, row.slot_start)
+        claim(session, where, slot, now)
+    else:
+        claim(session, where, slot, now)
+        release(session, row.outlet_id, row.service_code, row.slot_start)
     old = row.slot_start
     row.slot_start, row.slot_end, row.changed_at = slot.start, slot.end, now
     if day != row.local_day:

@@ -301,6 +301,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.quality.web.survey_page import router as quality_survey
     from manyi.reach.web.appointments import router as appointment_pages
     from manyi.reach.web.appointments_api import router as appointment_api
+    from manyi.reach.web.appointments_rules import router as appointment_rules_page
     from manyi.reach.web.appointments_staff import api_router as appointment_rules_api
     from manyi.reach.web.appointments_staff import router as appointment_staff
     from manyi.reach.web.messages import router as reach_messages
@@ -341,6 +342,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(appointment_api)
     app.include_router(appointment_pages)
     app.include_router(appointment_staff)
+    app.include_router(appointment_rules_page)
     app.include_router(reach_messages)
     app.include_router(special_views)
 

@@ -1,16 +1,15 @@
 """Appointment slots (预约时段): which times of a day can be booked, and how many places each has.
 
 A day is cut into slots of `SLOT_MINUTES` inside the outlet's opening hours, on working days of
-the bank's calendar only. For each slot the staffing plan gives (through reach's `CapacityPort`)
-the counters planned for the service, the arrivals those counters can serve while keeping the
-outlet's target wait (Erlang C, at the plan's service level), and the walk-ins expected. Then
+the bank's calendar only. A slot's places come from the staffing plan, shared by the services
+whose counters overlap (`pools.py`): appointments only use what the counters serve at the outlet's
+target wait beyond the expected walk-ins, a share of that spare capacity is still kept for
+walk-ins who come unannounced, and a booking of one service takes room from the services it
+shares counters with. The places left are never negative (a plan revised downwards never cancels
+a booking; it just shows the slot full).
 
-    places = floor(max(0, servable − walk_ins) × (1 − walk_in_share))
-
-so appointments only use what the plan can serve beyond the expected walk-ins, and a share of
-that spare capacity is still kept for walk-ins who come unannounced. The places left are
-`places − booked`, never negative (a plan revised downwards never cancels a booking; it just
-shows the slot full).
+A slot's state says why it cannot be booked: `past` (it has started), `too_soon` (inside the lead
+time), `too_far` (beyond the horizon), `full` (no place left), else `free`.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from manyi.errors import InvalidInput
@@ -73,34 +73,37 @@ def _whole(value: object, low: int, high: int, field: str) -> None:
         )
 
 
-@dataclass(frozen=True)
-class SlotPlan:
-    """What the staffing plan says about one slot for one service."""
+class Timing(StrEnum):
+    """Whether a slot's time can be booked now."""
 
-    start: dt.datetime  # UTC
-    counters: int
-    servable: float  # arrivals the counters serve within the target wait in the slot
-    walk_ins: float  # walk-in arrivals expected in the slot
-
-
-def places(servable: float, walk_ins: float, walk_in_share: float) -> int:
-    """Appointments a slot can take (see the module's formula); never negative."""
-    spare = max(0.0, servable - max(0.0, walk_ins))
-    # A hair of tolerance so 4.0 * 0.5 computed as 1.9999999 still gives 2.
-    return max(0, math.floor(spare * (1.0 - walk_in_share) + 1e-9))
+    OPEN = "open"
+    PAST = "past"  # it has started
+    TOO_SOON = "too_soon"  # inside the lead time
+    TOO_FAR = "too_far"  # beyond the horizon
 
 
 @dataclass(frozen=True)
 class Slot:
     start: dt.datetime  # UTC
     end: dt.datetime
-    capacity: int
-    booked: int
-    open: bool  # inside the booking window now (lead time, horizon)
+    capacity: int  # this service's places: those it has booked and those still free
+    booked: int  # this service's bookings
+    timing: Timing = Timing.OPEN
+
+    @property
+    def open(self) -> bool:
+        return self.timing is Timing.OPEN
 
     @property
     def free(self) -> int:
         return max(0, self.capacity - self.booked) if self.open else 0
+
+    @property
+    def state(self) -> str:
+        """free, full, past, too_soon or too_far (the JSON API's `state`)."""
+        if not self.open:
+            return self.timing.value
+        return "free" if self.free > 0 else "full"
 
 
 def slot_starts(
@@ -137,39 +140,45 @@ def horizon(today: dt.date, rules: Rules) -> list[dt.date]:
     return [today + dt.timedelta(days=n) for n in range(rules.horizon_days + 1)]
 
 
+def timing(
+    start: dt.datetime, now: dt.datetime, today: dt.date, zone: ZoneInfo, rules: Rules
+) -> Timing:
+    """Whether a slot starting at `start` can be booked at `now` (lead time and horizon)."""
+    if start < now:
+        return Timing.PAST
+    if start < now + dt.timedelta(minutes=rules.lead_minutes):
+        return Timing.TOO_SOON
+    if start.astimezone(zone).date() > today + dt.timedelta(days=rules.horizon_days):
+        return Timing.TOO_FAR
+    return Timing.OPEN
+
+
 def in_window(
     start: dt.datetime, now: dt.datetime, today: dt.date, zone: ZoneInfo, rules: Rules
 ) -> bool:
     """Whether a slot starting at `start` may be booked at `now` (lead time and horizon)."""
-    if start < now + dt.timedelta(minutes=rules.lead_minutes):
-        return False
-    return start.astimezone(zone).date() <= today + dt.timedelta(days=rules.horizon_days)
+    return timing(start, now, today, zone, rules) is Timing.OPEN
 
 
 def day_slots(
-    day: dt.date,
     starts: Iterable[dt.datetime],
-    plans: Mapping[dt.datetime, SlotPlan],
+    room: Mapping[dt.datetime, int],
     booked: Mapping[dt.datetime, int],
     now: dt.datetime,
     today: dt.date,
     zone: ZoneInfo,
     rules: Rules,
 ) -> list[Slot]:
-    """The slots of a day with their places; a slot the plan does not cover has none."""
+    """The slots of a day for one service: `room` is the places it can still take per slot
+    (`pools.room`; a slot the plan does not cover has none), `booked` its own bookings."""
     length = dt.timedelta(minutes=SLOT_MINUTES)
-    slots = []
-    for start in starts:
-        plan = plans.get(start)
-        capacity = 0 if plan is None else places(plan.servable, plan.walk_ins, rules.walk_in_share)
-        slots.append(
-            Slot(
-                start=start,
-                end=start + length,
-                capacity=capacity,
-                booked=booked.get(start, 0),
-                open=in_window(start, now, today, zone, rules),
-            )
+    return [
+        Slot(
+            start=start,
+            end=start + length,
+            capacity=booked.get(start, 0) + max(0, room.get(start, 0)),
+            booked=booked.get(start, 0),
+            timing=timing(start, now, today, zone, rules),
         )
-    del day
-    return slots
+        for start in starts
+    ]

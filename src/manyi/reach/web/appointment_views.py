@@ -64,9 +64,12 @@ def day_view(view: DayView, lang: str) -> dict[str, Any]:
                 "start": s.start.isoformat(),
                 "label": f"{s.start.astimezone(zone):%H:%M}–{s.end.astimezone(zone):%H:%M}",
                 "free": s.free,
+                "state": s.state,
             }
             for s in view.slots
         ],
+        "lead_minutes": view.place.rules.lead_minutes,
+        "horizon_days": view.place.rules.horizon_days,
     }
 
 

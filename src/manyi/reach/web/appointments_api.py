@@ -8,7 +8,7 @@ the secret token the booking returns. Errors are `{"error", "message", "field"}`
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
@@ -31,8 +31,15 @@ class Name(BaseModel):
 class SlotOut(BaseModel):
     start: dt.datetime = Field(description="UTC start of the 30-minute slot")
     end: dt.datetime
-    capacity: int = Field(description="appointments the slot takes (see docs/appointments.md)")
-    free: int = Field(description="places left that can be booked now (0: full or too soon)")
+    capacity: int = Field(
+        description="this service's bookings in the slot plus its free places (services sharing"
+        " counters share places: see docs/appointments.md)"
+    )
+    free: int = Field(description="places left that can be booked now (0: see `state`)")
+    state: Literal["free", "full", "past", "too_soon", "too_far"] = Field(
+        description="free: can be booked; full: no place left; past: it has started; too_soon:"
+        " inside the outlet's lead time (`lead_minutes`); too_far: beyond its horizon"
+    )
 
 
 class DayOut(BaseModel):
@@ -137,7 +144,13 @@ def slots(
         "workday": view.workday,
         "days": view.days,
         "slots": [
-            {"start": s.start, "end": s.end, "capacity": s.capacity, "free": s.free}
+            {
+                "start": s.start,
+                "end": s.end,
+                "capacity": s.capacity,
+                "free": s.free,
+                "state": s.state,
+            }
             for s in view.slots
         ],
         "csrf_token": csrf_token(request),
