@@ -1,13 +1,15 @@
 """A real manyi server on the demo bank, and a headless Chromium to drive it.
 
-Each test module gets its own demo bank and server: a copy of a migrated SQLite database
-seeded with `manyi.demo.seed`, served by uvicorn in a background thread on a free port (see
+Each test module gets its own demo bank and server: a copy of a SQLite database migrated and
+seeded with `manyi.demo.seed` once per pytest worker (seeding took 5–8 s, once for each of some
+forty modules), served by uvicorn in a background thread on a free port (see
 `tests.live_server`). Modules therefore never see each other's tickets, bundles or
 complaints, and pytest-xdist may run them on any worker. The browser is shared by the session.
 
-The module's clock (server and browser alike) starts at E2E_NOW, Monday 10:00 in Beijing, and
-ticks: time_machine moves the server's, Playwright's clock the page's, so no test depends on
-the hour it runs. Playwright drives Debian's Chromium (never a downloaded browser).
+The demo bank is seeded on a clock starting at E2E_NOW, Monday 10:00 in Beijing. The module's
+clock (server and browser alike) starts where that seeding ended, as if the module had just
+seeded its own bank, and ticks: time_machine moves the server's, Playwright's clock the page's,
+so no test depends on the hour it runs. Playwright drives Debian's Chromium (never a downloaded browser).
 Screenshots go to test-artifacts/screenshots/.
 """
 
@@ -51,10 +53,35 @@ expect.set_options(timeout=TIMEOUT_MS)
 E2E_NOW = FIXED_NOW  # where each module's clock starts
 
 
+@pytest.fixture(scope="session")
+def seeded_demo(
+    _fast_password_hashing: None,
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dt.timedelta]:
+    """The demo bank, seeded once for this worker's modules, and how long seeding took.
+
+    The seed posts nothing to the core (it only reads the simulated core's demo accounts), so
+    each module's own simulated core (`own_core`) matches a copy of it as it matched a bank the
+    module seeded itself."""
+    target = tmp_path_factory.mktemp("e2e-demo") / "demo.sqlite3"
+    shutil.copyfile(sqlite_template, target)
+    database = Database(f"sqlite:///{target}")
+    try:
+        with time_machine.travel(E2E_NOW, tick=True):
+            with database.session() as session:
+                demo.seed(session)
+            took = dt.datetime.now(dt.UTC) - E2E_NOW
+    finally:
+        database.dispose()
+    return target, took
+
+
 @pytest.fixture(scope="module")
-def e2e_clock() -> Iterator[dt.datetime]:
-    """The module's clock: starts at E2E_NOW and ticks, for the server and the test alike."""
-    with time_machine.travel(E2E_NOW, tick=True):
+def e2e_clock(seeded_demo: tuple[Path, dt.timedelta]) -> Iterator[dt.datetime]:
+    """The module's clock, for the server and the test alike: starts where the demo bank's
+    seeding ended (E2E_NOW and the seconds it took), and ticks."""
+    with time_machine.travel(E2E_NOW + seeded_demo[1], tick=True):
         yield E2E_NOW
 
 
@@ -71,21 +98,13 @@ def own_core() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def e2e_database_url(
     e2e_clock: dt.datetime,
-    _fast_password_hashing: None,
-    sqlite_template: Path,
+    seeded_demo: tuple[Path, dt.timedelta],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
     """This module's demo bank (a fresh copy for each module)."""
     target = tmp_path_factory.mktemp("e2e") / "manyi.sqlite3"
-    shutil.copyfile(sqlite_template, target)
-    url = f"sqlite:///{target}"
-    database = Database(url)
-    try:
-        with database.session() as session:
-            demo.seed(session)
-    finally:
-        database.dispose()
-    return url
+    shutil.copyfile(seeded_demo[0], target)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture(scope="module")
