@@ -364,6 +364,14 @@ def build_bank(database: Database) -> Bank:
     return Bank(units=units, staff=staff)
 
 
+def _bank_time() -> time_machine.travel:
+    """The moment the once-built bank is stamped with, whichever test happens to build it:
+    FIXED_NOW (the frozen tests' clock), or the session's own clock when that is earlier (a
+    --fake-now run), so that its units and staff never look changed after a test's changes, or
+    made in a test's future."""
+    return time_machine.travel(min(FIXED_NOW, dt.datetime.now(dt.UTC)), tick=False)
+
+
 @pytest.fixture(scope="session")
 def _bank_file(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
@@ -373,7 +381,8 @@ def _bank_file(
     shutil.copyfile(sqlite_template, path)
     database = Database(f"sqlite:///{path}")
     try:
-        built = build_bank(database)
+        with _bank_time():
+            built = build_bank(database)
     finally:
         database.dispose()
     connection = sqlite3.connect(path)
@@ -403,7 +412,8 @@ def _pg_bank_rows(pg_migrated: str) -> _BankRows:
     _empty_postgres(pg_migrated)
     database = Database(pg_migrated)
     try:
-        built = build_bank(database)
+        with _bank_time():
+            built = build_bank(database)
         tables = []
         with database.engine.connect() as conn:
             for table in Base.metadata.sorted_tables:
