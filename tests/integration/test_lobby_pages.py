@@ -170,14 +170,16 @@ def test_kiosk_fetches_escpos_bytes_and_the_desk_reprints(
     get_settings.cache_clear()  # the command reads the settings once per process
     port = server.getsockname()[1]
     result = CliRunner().invoke(
-        cli.app, ["lobby", "print", token, "--printer", f"tcp://127.0.0.1:{port}", "--paper", "58"]
+        cli.app,
+        # `--` first: a token may start with "-" (token_urlsafe), which would read as an option
+        ["lobby", "print", "--printer", f"tcp://127.0.0.1:{port}", "--paper", "58", "--", token],
     )
     thread.join(timeout=5)
     server.close()
     assert result.exit_code == 0, result.output
     assert "A001" in result.output
     assert bytes(received).startswith(b"\x1b@") and b"A001" in received
-    bad = CliRunner().invoke(cli.app, ["lobby", "print", token, "--printer", "lpt1"])
+    bad = CliRunner().invoke(cli.app, ["lobby", "print", "--printer", "lpt1", "--", token])
     assert bad.exit_code == 2 and "--printer" in bad.output
     missing = CliRunner().invoke(cli.app, ["lobby", "print", "nope", "--printer", "none"])
     assert missing.exit_code == 1

@@ -97,7 +97,13 @@ def issue(
 
 @app.command("print")
 def print_ticket(
-    token: Annotated[str, typer.Argument(help="the ticket's status token (from the QR code)")],
+    token: Annotated[
+        str,
+        typer.Argument(
+            help="the ticket's status token (from the QR code); one that starts with '-' "
+            "goes after -- (manyi lobby print --printer none -- -AbC...)"
+        ),
+    ],
     printer: Annotated[
         str, typer.Option(help="tcp://HOST:9100, a device path such as /dev/usb/lp0, or none")
     ],
