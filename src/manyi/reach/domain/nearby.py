@@ -51,23 +51,27 @@ class Position:
     longitude: float
 
     def __post_init__(self) -> None:
-        for name, value, limit in (
-            ("latitude", self.latitude, 90.0),
-            ("longitude", self.longitude, 180.0),
-        ):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-                or not -limit <= value <= limit
-            ):
-                raise InvalidInput(
-                    "{name} must be a number from -{limit} to {limit}",
-                    name,
-                    error_code="bad_position",
-                    name=name,
-                    limit=int(limit),
-                )
+        if not _within(self.latitude, 90):
+            raise InvalidInput(
+                "the latitude must be a number from -90 to 90",
+                "latitude",
+                error_code="bad_position",
+            )
+        if not _within(self.longitude, 180):
+            raise InvalidInput(
+                "the longitude must be a number from -180 to 180",
+                "longitude",
+                error_code="bad_position",
+            )
+
+
+def _within(value: object, limit: float) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+        and -limit <= value <= limit
+    )
 
 
 def position_of(latitude: object, longitude: object) -> Position | None:
