@@ -235,4 +235,3 @@ def test_the_api_checks_in_with_latitude_and_longitude(
     assert _state(db) == "checked_in"
     schema = api.get("/openapi.json").json()
     assert "latitude" in str(schema["components"]["schemas"]["LinkCheckInIn"])
-
