@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from manyi.counter import authorisations, running, store
+from manyi.counter import authorisations, running, store, voucher
 from manyi.counter.adapters.core import Posting, PostingKind
 from manyi.counter.prefill import FormInvalid
 from manyi.counter.tables import CounterBundle, CounterBundleItem
@@ -52,6 +52,11 @@ def test_a_card_sent_by_post_is_activated_with_the_pin_chosen_on_the_pad(
     (item,) = items(db, reference)
     assert (item.status, item.outputs) == ("posted", {"card_status": "active"})
     assert sim.core.card(new).status == "active"
+    with db.session() as session:
+        bundle = session.scalars(
+            select(CounterBundle).where(CounterBundle.reference == reference)
+        ).one()
+        assert "卡片状态：正常使用" in voucher._details(store.items_of(session, bundle)[0], "zh-CN")
     # The card now works with that PIN.
     sim.pad.customer_types("975310")
     block = sim.pad.enter_pin(new, "PIN")
