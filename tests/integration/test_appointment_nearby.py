@@ -12,6 +12,7 @@ import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from manyi import demo
 from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from manyi.lobby.tables import LobbyTicket
@@ -235,3 +236,18 @@ def test_the_api_checks_in_with_latitude_and_longitude(
     assert _state(db) == "checked_in"
     schema = api.get("/openapi.json").json()
     assert "latitude" in str(schema["components"]["schemas"]["LinkCheckInIn"])
+
+
+def test_the_demo_outlets_have_positions_and_an_older_demo_gets_them(db: Database) -> None:
+    with db.session() as session:
+        demo.seed(session, password="Demo-pass-2026")
+        zgc = session.scalars(select(Unit).where(Unit.code == "BJ-HD-ZGC")).one()
+        assert (zgc.latitude, zgc.longitude) == (39.98370, 116.31560)
+        outlets = session.scalars(select(Unit).where(Unit.level == "outlet")).all()
+        assert all(u.latitude is not None for u in outlets)
+        for unit in outlets:  # a demo bank seeded before positions
+            unit.latitude = unit.longitude = None
+    with db.session() as session:
+        demo.seed(session, password="Demo-pass-2026")
+        ljz = session.scalars(select(Unit).where(Unit.code == "SH-PD-LJZ")).one()
+        assert (ljz.latitude, ljz.longitude) == (31.23790, 121.49940)
