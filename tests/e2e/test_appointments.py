@@ -240,3 +240,27 @@ def test_check_in_by_the_link_near_the_outlet(
     assert near.evaluate("document.documentElement.scrollWidth") <= 390
     near.context.close()
     assert violations == []
+
+
+def test_the_outlets_position_on_its_admin_page(
+    browser: Browser, base_url: str, screenshots: Path
+) -> None:
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    page = ctx.new_page()
+    sign_in(page, "admin")
+    page.goto("/admin/units")
+    page.get_by_role("link", name="中关村营业室").first.click()
+    expect(page.get_by_test_id("latitude")).to_have_value("39.9837")
+    page.get_by_test_id("latitude").fill("39.98x")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".has-error [data-testid=latitude]")).to_be_visible()
+    expect(page.get_by_text("纬度须为 -90 到 90 之间的数")).to_be_visible()
+    save(page, screenshots, "15-outlet-position-refused")
+    page.get_by_test_id("latitude").fill("39.98371")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("latitude")).to_have_value("39.98371")
+    ctx.close()

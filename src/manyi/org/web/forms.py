@@ -38,17 +38,18 @@ def parse_int(value: str, field: str, default: int | None = None) -> int | None:
         raise InvalidInput("{name} must be a whole number", field, name=field) from None
 
 
-def parse_float(value: str, field: str) -> float | None:
-    """A decimal number typed in `field` (a coordinate); None when empty."""
+def parse_float(value: str, field: str, message: str = "{name} must be a number") -> float | None:
+    """A decimal number typed in `field` (a coordinate); None when empty; refused with
+    `message` (which may name the field as {name})."""
     value = value.strip()
     if not value:
         return None
     try:
         number = float(value)
     except ValueError:
-        raise InvalidInput("{name} must be a number", field, name=field) from None
+        raise InvalidInput(message, field, name=field) from None
     if not math.isfinite(number):
-        raise InvalidInput("{name} must be a number", field, name=field)
+        raise InvalidInput(message, field, name=field)
     return number
 
 

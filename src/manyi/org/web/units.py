@@ -20,6 +20,9 @@ from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+# An outlet's position, typed as decimal degrees (the service checks the ranges too).
+LATITUDE = "the latitude must be a number from -90 to 90"
+LONGITUDE = "the longitude must be a number from -180 to 180"
 MAX_CSV_BYTES = 2 * 1024 * 1024
 # The CSV and the form around it; a larger request is refused before it is read (app.py).
 IMPORT_CAP = BodyCap(
@@ -107,8 +110,8 @@ def create_unit(
                 timezone=timezone.strip() or request.app.state.settings.timezone,
                 address=address,
                 customers_served=parse_int(customers_served, "customers_served", 0) or 0,
-                latitude=parse_float(latitude, "latitude"),
-                longitude=parse_float(longitude, "longitude"),
+                latitude=parse_float(latitude, "latitude", LATITUDE),
+                longitude=parse_float(longitude, "longitude", LONGITUDE),
             ),
             scope=principal.scope,
         )
@@ -209,8 +212,8 @@ def update_unit(
         }
         if unit_service.get_unit(session, unit_id, principal.scope).level == UnitLevel.OUTLET:
             # Only an outlet's form asks the position; both empty clear it.
-            changes["latitude"] = parse_float(latitude, "latitude")
-            changes["longitude"] = parse_float(longitude, "longitude")
+            changes["latitude"] = parse_float(latitude, "latitude", LATITUDE)
+            changes["longitude"] = parse_float(longitude, "longitude", LONGITUDE)
         unit_service.update_unit(session, principal.actor, unit_id, changes, scope=principal.scope)
     except ManyiError as exc:
         session.rollback()
