@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from manyi.counter import authorisations, running, store, voucher
+from manyi.counter import authorisations, demo, running, store, voucher
+from manyi.counter.adapters import registry
 from manyi.counter.adapters.core import Posting, PostingKind
+from manyi.counter.adapters.simulated_core import SimulatedCore
 from manyi.counter.prefill import FormInvalid
 from manyi.counter.tables import CounterBundle, CounterBundleItem
 from manyi.db import Database
@@ -109,3 +111,18 @@ def test_a_reset_refuses_a_bad_reason_and_another_customers_card(db: Database, s
     (item,) = items(db, reference)
     assert (item.status, item.error_code) == ("failed", "rejected")
     assert sim.core.journal == ()
+
+
+def test_the_demo_has_a_card_sent_by_post_to_activate() -> None:
+    registry.reset()
+    try:
+        li = next(c for c in demo.customers() if c.short == "li_xiuying")
+        core = registry.current().core
+        assert li.mailed_card and li.mailed_card != li.card
+        assert isinstance(core, SimulatedCore) and core.card(li.mailed_card).status == "inactive"
+        # The other numbers did not move: another process derives the same ones.
+        again = registry.simulated()
+        assert again.demo_accounts == registry.current().demo_accounts
+        assert again.demo_mailed_cards == {"li_xiuying": li.mailed_card}
+    finally:
+        registry.reset()

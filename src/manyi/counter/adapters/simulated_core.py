@@ -93,6 +93,8 @@ class SimulatedCore:
         self._cards: dict[str, SimCard] = {}
         self._records: dict[str, tuple[Posting, PostingResult]] = {}
         self._journal: Journal = []
+        # Demo customers' cards sent by post, inactive until `card_activate`: short → card.
+        self.mailed_cards: dict[str, str] = {}
 
     def post(
         self, posting: Posting, pin_block: PinBlock | None, idempotency_key: str
@@ -133,7 +135,8 @@ class SimulatedCore:
     ) -> tuple[str, str]:
         """Seed an account and its card (back office, not a posting): (account, card).
 
-        Options: ``currency`` (default CNY), ``mobile``, ``frozen`` (any non-empty value).
+        Options: ``currency`` (default CNY), ``mobile``, ``frozen`` (any non-empty value);
+        ``mailed_card`` is `seed_demo`'s.
         """
         with self._lock:
             acct = self._new_account(holder_name, holder_id, options.get("currency", "CNY"))
@@ -153,10 +156,16 @@ class SimulatedCore:
             return card.number
 
     def seed_demo(self) -> dict[str, tuple[str, str]]:
-        """Open DEMO_CUSTOMERS' accounts: short name → (account, card)."""
-        return {
+        """Open DEMO_CUSTOMERS' accounts: short name → (account, card). The cards sent by
+        post (option `mailed_card`) are made after them, so the other numbers never move;
+        they are in `mailed_cards`."""
+        accounts = {
             short: self.open_demo_account(*c[:4], **c[4]) for short, c in DEMO_CUSTOMERS.items()
         }
+        for short, c in DEMO_CUSTOMERS.items():
+            if c[4].get("mailed_card"):
+                self.mailed_cards[short] = self.mail_card(accounts[short][0])
+        return accounts
 
     def _post_once(self, posting: Posting, pin: PinBlock | None, key: str) -> PostingResult:
         if not key:
