@@ -278,6 +278,10 @@ def demo_seed(
         for c in counter.customers:
             frozen = "  (account frozen)" if c.frozen else ""
             typer.echo(f"  {c.name:<4} ID {c.id_number}  card {c.card}  PIN {c.pin}{frozen}")
+            if c.mailed_card:
+                typer.echo(
+                    f"       and card {c.mailed_card}, sent by post: to activate (激活银行卡)"
+                )
         typer.echo("")
 
 

@@ -34,6 +34,9 @@ class DemoUnit:
     name_en: str
     address: str
     customers: int
+    # WGS-84 (what browsers give), not a Chinese map's GCJ-02, which is offset by some
+    # hundreds of metres: the appointment link's check-in measures from it.
+    position: tuple[float, float] | None = None
 
 
 UNITS = (
@@ -108,6 +111,7 @@ UNITS = (
         "Zhongguancun Outlet",
         "北京市海淀区中关村大街27号",
         38_500,
+        (39.98370, 116.31560),
     ),
     DemoUnit(
         "BJ-HD-WDK",
@@ -117,6 +121,7 @@ UNITS = (
         "Wudaokou Outlet",
         "北京市海淀区成府路28号",
         21_300,
+        (39.99262, 116.33761),
     ),
     DemoUnit(
         "BJ-CY-WJ",
@@ -126,6 +131,7 @@ UNITS = (
         "Wangjing Outlet",
         "北京市朝阳区望京街9号",
         29_800,
+        (39.99654, 116.47052),
     ),
     DemoUnit(
         "SH-PD-LJZ",
@@ -135,6 +141,7 @@ UNITS = (
         "Lujiazui Outlet",
         "上海市浦东新区陆家嘴环路1000号",
         44_200,
+        (31.23790, 121.49940),
     ),
     DemoUnit(
         "SH-XH-XJH",
@@ -144,6 +151,7 @@ UNITS = (
         "Xujiahui Outlet",
         "上海市徐汇区漕溪北路88号",
         33_600,
+        (31.19349, 121.43702),
     ),
 )
 
@@ -244,9 +252,16 @@ def seed(session: Session, password: str = DEMO_PASSWORD) -> SeedReport:
                     timezone="Asia/Shanghai",
                     address=item.address,
                     customers_served=item.customers,
+                    latitude=item.position[0] if item.position else None,
+                    longitude=item.position[1] if item.position else None,
                 ),
             )
             report.units_created += 1
+        elif item.position and existing.latitude is None:  # a demo bank seeded before positions
+            latitude, longitude = item.position
+            unit_service.update_unit(
+                session, DEMO_ACTOR, existing.id, {"latitude": latitude, "longitude": longitude}
+            )
         codes[item.code] = existing.id
     numbers = staff_numbers()
     for person in STAFF:

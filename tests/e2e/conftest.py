@@ -9,7 +9,8 @@ complaints, and pytest-xdist may run them on any worker. The browser is shared b
 The demo bank is seeded on a clock starting at E2E_NOW, Monday 10:00 in Beijing. The module's
 clock (server and browser alike) starts where that seeding ended, as if the module had just
 seeded its own bank, and ticks: time_machine moves the server's, Playwright's clock the page's,
-so no test depends on the hour it runs. Playwright drives Debian's Chromium (never a downloaded browser).
+so no test depends on the hour it runs. Playwright drives Debian's Chromium (never a
+downloaded browser).
 Screenshots go to test-artifacts/screenshots/.
 """
 

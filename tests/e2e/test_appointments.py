@@ -195,8 +195,120 @@ def test_the_outlet_head_changes_the_rules_on_their_page(
     )
     expect(page.locator("#horizon_days")).to_have_value("两周")
     expect(share).to_have_value("100")
-    save(page, screenshots, "11-rules-refused")
+    save(page, screenshots, "16-rules-refused")
     with database.session() as session:
         assert appointment_slots.place(session, OUTLET, "A").rules.walk_in_share == 0.4
     database.dispose()
+    ctx.close()
+
+
+ZGC = "BJ-HD-ZGC"  # 中关村: the demo puts it at 39.98370, 116.31560 (WGS-84)
+
+
+def _booked_today(e2e_database_url: str, outlet: str, phone: str) -> str:
+    """A booking at 11:30 today at `outlet` whose check-in opens two hours ahead: its link."""
+    database = Database(e2e_database_url)
+    start = E2E_NOW + dt.timedelta(minutes=90)
+    with database.session() as session:
+        where = appointment_slots.place(session, outlet, "B")
+        appointment_rules.save_rules(session, SYSTEM, where.outlet, {"early_minutes": 120}, E2E_NOW)
+    with database.session() as session:
+        where = appointment_slots.place(session, outlet, "B")
+        free = next(
+            s
+            for s in appointment_slots.slots_for_day(session, where, start.date(), E2E_NOW).slots
+            if s.start == start
+        )
+        booked = appointments.confirmed(
+            session,
+            where,
+            Slot(free.start, free.end, free.capacity, free.booked),
+            phone,
+            "zh-CN",
+            E2E_NOW,
+        )
+        token = booked.token
+    database.dispose()
+    return f"/a/{token}"
+
+
+def located_phone(
+    browser: Browser, base_url: str, where: tuple[float, float] | None, *, allowed: bool = True
+) -> Page:
+    """A 390 px phone that gives `where` to the page (when the customer allows it)."""
+    ctx = browser.new_context(
+        base_url=base_url,
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        has_touch=True,
+        is_mobile=True,
+        geolocation=None if where is None else {"latitude": where[0], "longitude": where[1]},
+        permissions=["geolocation"] if allowed else [],
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    return ctx.new_page()
+
+
+def test_check_in_by_the_link_near_the_outlet(
+    browser: Browser, base_url: str, e2e_database_url: str, screenshots: Path
+) -> None:
+    link = _booked_today(e2e_database_url, ZGC, "13900002222")
+    # At home, 1.26 km north of the outlet: refused with the distance, sent to the kiosk.
+    far = located_phone(browser, base_url, (39.99500, 116.31560))
+    violations: list[str] = []
+    far.on("console", lambda m: violations.append(m.text) if "Content" in m.text else None)
+    far.goto(link)
+    expect(far.get_by_test_id("near-note")).to_have_text(
+        "通过本链接签到须在网点 500 米范围内：手机会请求获取您的位置，仅用于本次签到。"
+    )
+    save(far, screenshots, "11-link-near-note")
+    far.get_by_test_id("check-in").click()
+    expect(far.get_by_test_id("error")).to_have_text(
+        "您距离网点约 1257 米，链接签到须在 500 米以内。请到网点后用取号机签到。"
+    )
+    save(far, screenshots, "12-link-too-far")
+    far.get_by_role("link", name="返回").click()
+    expect(far.get_by_test_id("state")).to_have_text("已预约")  # nothing stored
+    far.context.close()
+    # The customer refuses to share the position: the kiosk, with the code.
+    refused = located_phone(browser, base_url, None, allowed=False)
+    refused.goto(link)
+    refused.get_by_test_id("check-in").click()
+    expect(refused.get_by_test_id("error")).to_contain_text("请到网点后用取号机签到")
+    save(refused, screenshots, "13-link-no-position")
+    refused.context.close()
+    # In the outlet's lobby (about 80 m from its recorded point): checked in.
+    near = located_phone(browser, base_url, (39.98440, 116.31590))
+    near.goto(link)
+    near.get_by_test_id("check-in").click()
+    expect(near.get_by_test_id("state")).to_have_text("已签到")
+    expect(near.get_by_test_id("ticket-number")).to_have_text(re.compile(r"^B\d{3}$"))
+    save(near, screenshots, "14-link-checked-in")
+    assert near.evaluate("document.documentElement.scrollWidth") <= 390
+    near.context.close()
+    assert violations == []
+
+
+def test_the_outlets_position_on_its_admin_page(
+    browser: Browser, base_url: str, screenshots: Path
+) -> None:
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    page = ctx.new_page()
+    sign_in(page, "admin")
+    page.goto("/admin/units")
+    page.get_by_role("link", name="中关村营业室").first.click()
+    expect(page.get_by_test_id("latitude")).to_have_value("39.9837")
+    page.get_by_test_id("latitude").fill("39.98x")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".has-error [data-testid=latitude]")).to_be_visible()
+    expect(page.get_by_text("纬度须为 -90 到 90 之间的数")).to_be_visible()
+    save(page, screenshots, "15-outlet-position-refused")
+    page.get_by_test_id("latitude").fill("39.98371")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("latitude")).to_have_value("39.98371")
     ctx.close()

@@ -184,3 +184,93 @@ def test_a_hospital_visit_from_the_call_to_the_signed_e_voucher_on_a_tablet(
     row = desk.get_by_test_id("visits").locator("tr", has_text=reference)
     expect(row).to_have_attribute("data-state", "closed")
     save(desk, screenshots, "list")
+
+
+def test_a_home_visit_resets_a_forgotten_pin_on_the_tablet(
+    screen: Callable[..., BrowserContext], screenshots: Path
+) -> None:
+    """The issue's "change a password": 刘洋 is bedridden and forgot his card's PIN. No amount,
+    so the outlet head's approval is enough; on site the tablet offers the reset (and the card
+    activation), his ID card is read, the supervisor authorises from the office and he types
+    the new PIN on the pad."""
+    customer = "liu_yang"
+    card = registry.current().demo_accounts[customer][1]
+    name, id_number, _balance, _pin, _options = DEMO_CUSTOMERS[customer]
+    desk = screen(1280, 900).new_page()
+    sign_in(desk, "ljz.lobby")
+    desk.goto("/visits/new")
+    desk.locator("#customer_name").fill(name)
+    desk.locator("#id_number").fill(id_number)
+    desk.locator("#relative_name").fill("刘芳")
+    desk.locator("#relation").fill("姐姐")
+    desk.locator("#phone").fill("13800138032")
+    desk.locator("#place_kind").select_option("home")
+    desk.locator("#place_text").fill("浦东新区崂山路 100 弄 3 号 502 室")
+    desk.locator("#need").select_option("password_reset")
+    desk.locator("#reason").select_option("bedridden")
+    desk.locator("#evidence").fill("出院小结")
+    desk.get_by_test_id("submit-request").click()
+    expect(desk.get_by_test_id("state")).to_have_text("待审批")
+    reference = desk.url.rstrip("/").split("/")[-1]
+
+    head = screen(1280, 900).new_page()
+    sign_in(head, "ljz.head")
+    head.goto(f"/visits/{reference}")
+    head.get_by_test_id("approve").click()
+    expect(head.get_by_test_id("state")).to_have_text("已审批")  # no amount: no branch step
+    head.get_by_test_id("staff-1").select_option(label="徐婷")
+    head.get_by_test_id("staff-2").select_option(label="孙浩")
+    head.get_by_test_id("assign").click()
+    tomorrow = (E2E_NOW + dt.timedelta(hours=32)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    head.get_by_test_id("visit-at-input").fill(f"{tomorrow:%Y-%m-%d}T14:00")
+    head.get_by_test_id("schedule").click()
+    expect(head.get_by_test_id("state")).to_have_text("已约定")
+
+    tablet = screen(*TABLET, has_touch=True).new_page()
+    sign_in(tablet, "ljz.teller2")
+    tablet.goto(f"/visits/{reference}/tablet")
+    tablet.get_by_test_id("arrive").click()
+    expect(tablet.get_by_test_id("step-arrive")).to_contain_text("崂山路")
+    choices = tablet.get_by_test_id("choices")
+    expect(choices).to_contain_text("激活银行卡")
+    expect(choices.locator("input[value=password_reset]")).to_be_checked()
+    tablet.locator("[name='f.card_number']").fill(card)
+    tablet.locator("[name='f.item1.reset_reason']").select_option("forgotten")
+    save(tablet, screenshots, "pin-reset-onsite")
+    tablet.get_by_test_id("open-bundle").click()
+
+    bundle = tablet.get_by_test_id("bundle")
+    expect(bundle).to_have_attribute("data-state", "draft")
+    press(tablet, "F1")
+    review = tablet.get_by_test_id("customer-review")
+    expect(review).to_contain_text("重置银行卡密码")
+    review.get_by_role("button", name="确认无误").click()
+    press(tablet, "F2")  # the simulated reader: his own card
+    expect(bundle).to_have_attribute("data-state", "identity_checked")
+    press(tablet, "F3")  # a reset is always authorised
+    expect(bundle).to_have_attribute("data-state", "awaiting_authorisation")
+    bundle_reference = bundle.get_attribute("data-reference") or ""
+    office = screen(1280, 900).new_page()
+    sign_in(office, "ljz.supervisor")
+    office.goto("/counter/authorisations")
+    office.locator(f"article[data-reference='{bundle_reference}']").get_by_test_id(
+        "approve"
+    ).click()
+    expect(bundle).to_have_attribute("data-state", "authorised", timeout=15_000)
+    press(tablet, "F4")
+    pad = tablet.locator("dialog[data-pinpad]")
+    expect(pad).to_be_visible()
+    for digit in "864200":  # the new PIN he chooses
+        pad.locator(f"[data-digit='{digit}']").click()
+    pad.locator("[data-pin-ok]").click()
+    expect(bundle).to_have_attribute("data-state", "done")
+    press(tablet, "F5")
+    draw_signature(tablet, 60, 120, 30)
+    tablet.get_by_role("button", name="确认签名").click()
+    expect(bundle).to_have_attribute("data-state", "signed")
+    press(tablet, "F6")
+    expect(bundle).to_have_attribute("data-state", "archived")
+    save(tablet, screenshots, "pin-reset-e-voucher")
+    tablet.goto(f"/visits/{reference}/tablet")
+    tablet.get_by_test_id("close").click()
+    expect(tablet.get_by_test_id("state")).to_have_text("已结束")

@@ -290,6 +290,7 @@ def test_the_rules_page_saves_what_is_right_and_keeps_what_is_wrong(
         ("walk_in_share", "100", "留给现场客户的比例须不小于 0 % 且小于 100 %"),
         ("horizon_days", "0", "可提前预约天数 须为 1 至 90 之间的整数"),
         ("lead_minutes", "1.5", "请填写整数"),
+        ("checkin_radius_m", "6000", "链接签到距离 须为 0 至 5000 之间的整数"),
         ("book_until", "8:00", "预约结束时间须晚于开始时间"),
         ("book_from", "9h", "时间格式为 HH:MM"),
     ):

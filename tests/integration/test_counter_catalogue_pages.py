@@ -71,7 +71,7 @@ def editor_text(page: str) -> str:
 def test_the_list_summarises_every_type_and_links_the_dictionary(admin: TestClient) -> None:
     page = admin.get("/counter/catalogue")
     assert page.status_code == 200
-    assert page.text.count("<tr data-code=") == 14
+    assert page.text.count("<tr data-code=") == 16
     row = page.text.split('<tr data-code="withdraw">')[1].split("</tr>")[0]
     assert 'href="/counter/catalogue/withdraw"' in row
     assert "v1" in row and "是" in row  # needs a PIN
@@ -88,7 +88,7 @@ def test_the_list_summarises_every_type_and_links_the_dictionary(admin: TestClie
 
     fields = admin.get("/counter/catalogue/fields")
     assert fields.status_code == 200
-    assert fields.text.count("<tr data-field=") == 31
+    assert fields.text.count("<tr data-field=") == 32
     id_number = fields.text.split('<tr data-field="id_number">')[1].split("</tr>")[0]
     assert "GB 11643" in id_number and "^[0-9A-Z]{5,18}$" in id_number
     card = fields.text.split('<tr data-field="card_number">')[1].split("</tr>")[0]

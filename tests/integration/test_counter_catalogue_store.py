@@ -119,3 +119,29 @@ def test_a_stored_version_altered_behind_our_back_is_refused(seeded: Database) -
     catalogue_store._built.clear()  # a process that has not loaded it yet
     with seeded.session() as session, pytest.raises(Conflict):
         catalogue_store.get_type(session, "deposit")
+
+
+def test_a_database_seeded_before_the_card_services_gets_them_by_seeding_again(
+    db: Database, bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Packaged types added in a release reach an existing database the way every packaged
+    addition does: `manyi demo seed` (seed_catalogue) stores what is missing, as version 1,
+    and never touches a stored version."""
+    packaged = Catalogue.load()
+    older = Catalogue(tx for tx in packaged if tx.code not in ("card_activate", "password_reset"))
+    monkeypatch.setattr(Catalogue, "load", classmethod(lambda cls: older))
+    with db.session() as session:
+        assert catalogue_store.seed_catalogue(session, SYSTEM, T0) == len(packaged) - 2
+        before = {row.code: row.digest for row in catalogue_store.latest_rows(session)}
+    monkeypatch.undo()
+    with db.session() as session:
+        assert catalogue_store.seed_catalogue(session, SYSTEM, T0) == 2
+        rows = catalogue_store.latest_rows(session)
+        assert [r.code for r in rows][-2:] == ["card_activate", "password_reset"]
+        assert {r.code: r.digest for r in rows if r.code in before} == before
+        allowed = {tx.code for tx in catalogue_store.catalogue(session) if tx.away_from_counter}
+        assert {"card_activate", "password_reset"} <= allowed
+        seeds = session.scalars(
+            select(AuditEvent.summary).where(AuditEvent.action == "counter.catalogue.seed")
+        ).all()
+        assert "card_activate v1" in seeds[-1] and "password_reset v1" in seeds[-1]

@@ -90,7 +90,7 @@ def test_the_kiosk_prefills_for_its_own_outlet(db: Database, open_bank: Bank) ->
 
     pick = client.get("/device/prefill")
     assert pick.status_code == 200
-    assert "今天您要办理哪些业务？" in pick.text and pick.text.count('name="t"') == 14
+    assert "今天您要办理哪些业务？" in pick.text and pick.text.count('name="t"') == 16
     assert 'class="screen pref kpref"' in pick.text
     assert 'action="/device/prefill/form"' in pick.text
     assert 'href="/device/prefill/exit"' in pick.text  # the way back, on every screen

@@ -53,7 +53,7 @@ def test_the_first_page_offers_the_catalogue_as_tiles_in_groups(client: TestClie
     assert "今天您要办理哪些业务？" in page.text
     for name in ("开立个人银行账户", "申领借记卡", "开通手机银行", "存款", "银行卡挂失"):
         assert name in page.text
-    assert page.text.count('name="t"') == 14
+    assert page.text.count('name="t"') == 16
     assert 'name="ticket" value="tok-1"' in page.text
     assert "账户与银行卡" in page.text and "定期存款与理财" in page.text
 

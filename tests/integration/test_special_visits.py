@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from manyi import visit_adapters
 from manyi.audit.tables import AuditEvent
-from manyi.counter import authorisations, bundles, running, voucher
+from manyi.counter import authorisations, away, bundles, running, voucher
 from manyi.counter.demo import id_card
 from manyi.counter.tables import CounterBundle, CounterPrefill
 from manyi.db import Database
@@ -361,3 +361,41 @@ def test_a_request_from_a_complaint_keeps_its_reference(db: Database, bank: Bank
     reference = request(db, source="complaint", complaint_reference=complaint, amount="3000")
     visit = state(db, reference)
     assert visit.source == "complaint" and visit.complaint_reference == complaint
+
+
+def test_a_home_visit_resets_a_forgotten_pin_with_the_office_authorising(
+    db: Database, sim: Sim, heads: dict[str, int]
+) -> None:
+    """The issue's "change a password" on a visit: the ID card read on site, the supervisor
+    authorising from the office, the customer choosing the new PIN on the tablet's pad."""
+    reference = scheduled(
+        db, need="password_reset", amount="", place_kind="home", reason="bedridden"
+    )
+    assert not state(db, reference).needs_branch
+    at = T0 + DAY
+    run(db, "teller.a", visits.record_visit, reference, "家中卧室", "", at)
+    card = sim.card("zhang_wei")
+    values = {"card_number": card, "item1.reset_reason": "forgotten"}
+    bundle = run(db, "teller.a", visits.start_bundle, reference, ["password_reset"], values, at)
+    act(db, "teller.a", bundles.confirm_by_customer, bundle, at + MINUTE)
+    sim.reader.place(ZHANG)
+    act(db, "teller.a", bundles.check_identity, bundle, sim.reader, at + MINUTE)
+    asked = act(db, "teller.a", authorisations.request_authorisation, bundle, at + MINUTE)
+    act(db, "sup.a", authorisations.approve, asked.id, at + 2 * MINUTE)
+    sim.pad.customer_types("864200")
+    outcome = act(
+        db, "teller.a", running.run, bundle, at + 3 * MINUTE, pin_pad=sim.pad, core=sim.core
+    )
+    assert outcome.bundle.state == "done"
+    assert [kind for _key, kind, _ref in sim.core.journal] == ["password_reset"]
+    act(db, "teller.a", voucher.sign, bundle, png(), at + 4 * MINUTE)
+    run(db, "teller.a2", visits.close, reference, at + 5 * MINUTE)
+    assert state(db, reference).state == "closed"
+
+
+def test_card_activation_is_offered_on_a_visit(db: Database, sim: Sim) -> None:
+    with db.session() as session:
+        allowed = [code for code, _zh, _en in away.allowed_away(session)]
+        assert {"card_activate", "password_reset"} <= set(allowed)
+        fields_ = {f.key for f in away.form_fields(session, ["card_activate", "password_reset"])}
+    assert {"card_number", "item2.reset_reason"} <= fields_

@@ -51,6 +51,8 @@ DEMO_CODES = [
     "card_loss",
     "card_replace",
     "change_mobile",
+    "card_activate",
+    "password_reset",
     "term_deposit",
     "term_early_withdraw",
     "bill_pay",
@@ -84,7 +86,7 @@ def edited(tx: TransactionType) -> dict[str, Any]:
 # --- the demo catalogue ------------------------------------------------------------
 
 
-def test_demo_catalogue_has_the_fourteen_retail_transactions() -> None:
+def test_demo_catalogue_has_the_sixteen_retail_transactions() -> None:
     assert [tx.code for tx in CATALOGUE.latest()] == DEMO_CODES
     assert {tx.posting for tx in CATALOGUE} == set(PostingKind)
     for tx in CATALOGUE:
@@ -137,6 +139,32 @@ def test_pin_identity_and_rules_are_data() -> None:
     assert CATALOGUE.get("deposit").identity_check is IdentityCheck.NONE
     assert CATALOGUE.get("open_account").provides == ("account_number",)
     assert CATALOGUE.get("close_account").per_item == frozenset({"account_number"})
+
+
+def test_card_activation_and_pin_reset_are_done_away_with_the_id_card() -> None:
+    """The issue's visit needs "activate a card, change a password": both take the customer's
+    ID card and the new PIN on the pad; a reset is always authorised (from the office on a
+    visit), an activation needs none."""
+    activate, reset = CATALOGUE.get("card_activate"), CATALOGUE.get("password_reset")
+    assert (activate.names.zh, reset.names.zh) == ("激活银行卡", "重置银行卡密码")
+    for tx in (activate, reset):
+        assert tx.away_from_counter and tx.needs_pin
+        assert tx.identity_check is IdentityCheck.ID_CARD_READER
+        assert {"customer_name", "id_type", "id_number", "card_number"} <= tx.required
+        assert "mobile" in tx.fields and "mobile" not in tx.required
+    assert required_level(activate, {}) is Level.NONE
+    assert required_level(reset, {"reset_reason": "forgotten"}) is Level.SUPERVISOR
+    assert messages(reset, good_item(reset) | {"reset_reason": "guessed"}) == {
+        "reset_reason": "not one of the allowed choices"
+    }
+    assert messages(activate, good_item(activate) | {"card_number": "6222020200112345678"}) == {
+        "card_number": "the card number fails the Luhn check; please look for a typing mistake"
+    }
+    assert [o.value for o in field_dictionary()["reset_reason"].options] == [
+        "forgotten",
+        "locked",
+        "other",
+    ]
 
 
 # --- one item -------------------------------------------------------------------------

@@ -584,3 +584,72 @@ def test_result_invariant() -> None:
     result = PostingResult(Outcome.POSTED, outputs={"a": "1"})
     with pytest.raises(TypeError):
         result.outputs["a"] = "2"  # type: ignore[index]
+
+
+# --- a card sent by post is activated; a forgotten or locked PIN is reset ---------------------
+
+
+ZHANG_ID = DEMO_CUSTOMERS["zhang_wei"][1]
+
+
+def test_a_card_sent_by_post_is_activated_with_the_pin_the_customer_chooses(
+    core: SimulatedCore, demo: dict[str, tuple[str, str]], pad: SimulatedPinPad
+) -> None:
+    account, _card = demo["zhang_wei"]
+    new = core.mail_card(account)
+    assert core.card(new).status == "inactive" and luhn_ok(new)
+    withdraw = Posting(K.WITHDRAW, card=new, amount=money("10"))
+    assert failed(core.post(withdraw, pin(pad, new, "123456"), "w0"), ErrorCode.FROZEN_ACCOUNT)
+    activate = Posting(K.CARD_ACTIVATE, card=new, holder_id=ZHANG_ID)
+    assert failed(core.post(activate, None, "a0"), ErrorCode.PIN_INVALID)  # the new PIN is asked
+    someone_else = Posting(K.CARD_ACTIVATE, card=new, holder_id=DEMO_CUSTOMERS["liu_yang"][1])
+    assert failed(core.post(someone_else, pin(pad, new, "975310"), "a1"), ErrorCode.REJECTED)
+    assert core.card(new).status == "inactive"
+    done = core.post(activate, pin(pad, new, "975310"), "a2")
+    assert done.posted and done.outputs == {"card_status": "active"}
+    assert core.post(withdraw, pin(pad, new, "975310"), "w1").posted
+    again = core.post(activate, pin(pad, new, "975310"), "a3")
+    assert failed(again, ErrorCode.REJECTED) and "active" in again.message
+    unknown = Posting(K.CARD_ACTIVATE, card="6288880000000000", holder_id=ZHANG_ID)
+    assert failed(
+        core.post(unknown, pin(pad, unknown.card, "975310"), "a4"), ErrorCode.CARD_NOT_FOUND
+    )
+
+
+def test_a_pin_reset_sets_the_new_pin_and_unlocks_a_locked_card(
+    key: SessionKey, clock: Clock, pad: SimulatedPinPad
+) -> None:
+    core = SimulatedCore(key, seed=7, today=clock, pin_tries=2)
+    account, card = core.seed_demo()["zhang_wei"]
+    withdraw = Posting(K.WITHDRAW, card=card, amount=money("10"))
+    core.post(withdraw, pin(pad, card, "111111"), "w1")
+    assert failed(core.post(withdraw, pin(pad, card, "222222"), "w1"), ErrorCode.CARD_LOCKED)
+    reset = Posting(K.PASSWORD_RESET, card=card, holder_id=ZHANG_ID)
+    done = core.post(reset, pin(pad, card, "864200"), "r1")
+    assert done.posted and core.card(card).status == "active" and core.card(card).wrong_pins == 0
+    assert failed(core.post(withdraw, pin(pad, card, "123456"), "w2"), ErrorCode.PIN_INVALID)
+    assert core.post(withdraw, pin(pad, card, "864200"), "w3").posted
+    assert balance(core, account) == money("85990.00")
+    # A lost card is not reset (it is replaced), and another customer's ID is refused.
+    lost = Posting(K.CARD_LOSS, card=card)
+    assert core.post(lost, None, "l1").posted
+    assert failed(core.post(reset, pin(pad, card, "111222"), "r2"), ErrorCode.REJECTED)
+
+
+def test_a_reset_needs_the_holders_id_and_the_new_pin(
+    core: SimulatedCore, demo: dict[str, tuple[str, str]], pad: SimulatedPinPad
+) -> None:
+    _account, card = demo["zhang_wei"]
+    for holder in ("", DEMO_CUSTOMERS["li_xiuying"][1]):
+        refused = core.post(
+            Posting(K.PASSWORD_RESET, card=card, holder_id=holder),
+            pin(pad, card, "864200"),
+            "h" + holder,
+        )
+        assert failed(refused, ErrorCode.REJECTED) and "another customer" in refused.message
+    no_pin = core.post(Posting(K.PASSWORD_RESET, card=card, holder_id=ZHANG_ID), None, "n")
+    assert failed(no_pin, ErrorCode.PIN_INVALID)
+    other_pan = pin(pad, demo["li_xiuying"][1], "864200")  # typed for another card
+    wrong = core.post(Posting(K.PASSWORD_RESET, card=card, holder_id=ZHANG_ID), other_pan, "o")
+    assert failed(wrong, ErrorCode.PIN_INVALID)
+    assert core.journal == ()

@@ -78,6 +78,8 @@ def test_every_character_of_every_voucher_word_is_in_the_embedded_font() -> None
             "holding",
         ):
             words.append(voucher_text.output_text(key, "1.00", lang) or key)
+        for card_state in ("active", "lost"):
+            words.append(voucher_text.output_text("card_status", card_state, lang) or "")
         for level in ("", "supervisor", "remote"):
             for state in ("approved", "rejected", "withdrawn"):
                 words.append(voucher_text.authorisation_text(level, state, "x", "y", lang))

@@ -51,6 +51,7 @@ class DemoCustomer:
     pin: str  # demo only, printed on purpose like the demo password
     mobile: str
     frozen: bool
+    mailed_card: str = ""  # a card sent by post, inactive until activated (激活银行卡)
 
 
 @dataclass
@@ -60,7 +61,8 @@ class CounterSeedReport:
 
 
 def customers() -> list[DemoCustomer]:
-    accounts = registry.current().demo_accounts or registry.simulated().demo_accounts
+    runtime = registry.current() if registry.current().demo_accounts else registry.simulated()
+    accounts, mailed = runtime.demo_accounts, runtime.demo_mailed_cards
     out = []
     for short, (name, id_number, _balance, pin, options) in DEMO_CUSTOMERS.items():
         account, card = accounts[short]
@@ -74,6 +76,7 @@ def customers() -> list[DemoCustomer]:
                 pin,
                 options.get("mobile", ""),
                 bool(options.get("frozen")),
+                mailed.get(short, ""),
             )
         )
     return out

@@ -56,6 +56,10 @@ _OUTPUTS: Final[Mapping[str, tuple[str, str]]] = {
     "holding": ("持有份额", "Holding"),
 }
 MONEY_OUTPUTS: Final = frozenset({"balance_after", "interest", "paid", "paid_out"})
+_CARD_STATES: Final[Mapping[str, tuple[str, str]]] = {
+    "active": ("正常使用", "Card in use"),
+    "lost": ("已挂失", "Card reported lost"),
+}
 _LEVELS: Final[Mapping[str, tuple[str, str]]] = {
     "supervisor": ("主管授权", "Supervisor authorisation"),
     "remote": ("远程授权", "Remote authorisation"),
@@ -89,6 +93,8 @@ def output_text(key: str, value: str, lang: str) -> str | None:
     if key in MONEY_OUTPUTS:
         with contextlib.suppress(InvalidOperation):
             value = f"{Decimal(value):,.2f}"
+    if key == "card_status" and value in _CARD_STATES:
+        value = _pick(_CARD_STATES[value], lang)
     separator = ": " if lang == "en" else "："
     return f"{_pick(_OUTPUTS[key], lang)}{separator}{value}"
 

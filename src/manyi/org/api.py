@@ -27,6 +27,8 @@ class UnitOut(BaseModel):
     timezone: str
     address: str
     customers_served: int
+    latitude: float | None = Field(default=None, description="WGS-84 degrees; null: no position")
+    longitude: float | None = None
     active: bool
 
     @classmethod
@@ -41,6 +43,8 @@ class UnitOut(BaseModel):
             timezone=unit.timezone,
             address=unit.address,
             customers_served=unit.customers_served,
+            latitude=unit.latitude,
+            longitude=unit.longitude,
             active=unit.active,
         )
 
@@ -54,6 +58,8 @@ class UnitIn(BaseModel):
     timezone: str = "Asia/Shanghai"
     address: str = Field(default="", max_length=300)
     customers_served: int = Field(default=0, ge=0)
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
 class UnitPatch(BaseModel):
@@ -62,6 +68,10 @@ class UnitPatch(BaseModel):
     timezone: str | None = None
     address: str | None = Field(default=None, max_length=300)
     customers_served: int | None = Field(default=None, ge=0)
+    latitude: float | None = Field(
+        default=None, ge=-90, le=90, allow_inf_nan=False, description="null clears the position"
+    )
+    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     active: bool | None = None
 
 
@@ -159,6 +169,9 @@ def patch_unit(
     session: Session = DbSession,
 ) -> UnitOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    for name in ("latitude", "longitude"):  # an explicit null clears the position
+        if name in body.model_fields_set:
+            changes[name] = getattr(body, name)
     return UnitOut.of(
         unit_service.update_unit(session, principal.actor, unit_id, changes, principal.scope)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from dataclasses import dataclass
 
@@ -26,6 +27,10 @@ class UnitFields:
     timezone: str = "Asia/Shanghai"
     address: str = ""
     customers_served: int = 0
+    # The outlet's position in WGS-84 degrees, both or neither (the appointment link's
+    # check-in near the outlet measures from it).
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def units_in_scope(session: Session, scope: Scope) -> list[Unit]:
@@ -64,10 +69,21 @@ def _check_fields(fields: UnitFields) -> None:
         raise InvalidInput("address must be at most 300 characters", "address")
     if fields.customers_served < 0:
         raise InvalidInput("customers served must be ≥ 0", "customers_served")
+    _check_position(fields.latitude, fields.longitude)
     try:
         zoneinfo.ZoneInfo(fields.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InvalidInput("unknown time zone {zone}", "timezone", zone=fields.timezone) from None
+
+
+def _check_position(latitude: float | None, longitude: float | None) -> None:
+    if (latitude is None) != (longitude is None):
+        field = "longitude" if longitude is None else "latitude"
+        raise InvalidInput("give both latitude and longitude, or neither", field)
+    if latitude is not None and not (math.isfinite(latitude) and -90 <= latitude <= 90):
+        raise InvalidInput("the latitude must be a number from -90 to 90", "latitude")
+    if longitude is not None and not (math.isfinite(longitude) and -180 <= longitude <= 180):
+        raise InvalidInput("the longitude must be a number from -180 to 180", "longitude")
 
 
 def create_unit(
@@ -96,6 +112,8 @@ def create_unit(
         timezone=fields.timezone,
         address=fields.address.strip(),
         customers_served=fields.customers_served,
+        latitude=fields.latitude,
+        longitude=fields.longitude,
         path="",
     )
     session.add(unit)
@@ -115,7 +133,16 @@ def create_unit(
     return unit
 
 
-EDITABLE_UNIT_FIELDS = ("name_zh", "name_en", "timezone", "address", "customers_served", "active")
+EDITABLE_UNIT_FIELDS = (
+    "name_zh",
+    "name_en",
+    "timezone",
+    "address",
+    "customers_served",
+    "latitude",
+    "longitude",
+    "active",
+)
 
 
 def update_unit(
@@ -140,6 +167,8 @@ def update_unit(
         timezone=str(changes.get("timezone", unit.timezone)),
         address=str(changes.get("address", unit.address)),
         customers_served=int(changes.get("customers_served", unit.customers_served)),  # type: ignore[call-overload]
+        latitude=_coordinate(changes, "latitude", unit.latitude),
+        longitude=_coordinate(changes, "longitude", unit.longitude),
     )
     _check_fields(merged)
     before: dict[str, object] = {}
@@ -166,6 +195,18 @@ def update_unit(
             unit_path=unit.path,
         )
     return unit
+
+
+def _coordinate(changes: dict[str, object], name: str, current: float | None) -> float | None:
+    """A coordinate from the changes (None clears it), else the current one."""
+    if name not in changes:
+        return current
+    value = changes[name]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput("{name} must be a number", name, name=name)
+    return float(value)
 
 
 @dataclass

@@ -6,9 +6,12 @@ slot's start, dispatched by the lobby's weighted cycle; later the same day a nor
 bank's rule for late arrivals). An appointment the no-show pass already marked can still check in
 later that day, as a late arrival, and then no longer counts as missed.
 
-"When near the outlet" is decided by time only: the link offers check-in in the same window as
-the kiosk. A geolocation check is not made (a browser's position is the customer's to give and
-easy to fake; the kiosk is the place-bound path).
+By the link, "when near the outlet" is decided by time and place: the link offers check-in in the
+same window as the kiosk, and when the outlet has a position and its rules a `checkin_radius_m`
+above 0, the position the customer's browser gives must be within that radius
+(`domain.nearby`). Too far (`too_far`, with the distance) or no position given (`no_position`)
+is refused with nothing stored, and the customer is sent to the kiosk, the place-bound path;
+an outlet without a position checks in by time only. Only the rounded distance is recorded.
 """
 
 from __future__ import annotations
@@ -22,14 +25,21 @@ from sqlalchemy.orm import Session
 from manyi.errors import Conflict, NotFound
 from manyi.lobby import issuing, layouts
 from manyi.lobby.ports import AppointmentCheckIn
+from manyi.reach.appointment_queries import outlet_position
 from manyi.reach.appointment_rules import rules_for
 from manyi.reach.appointment_tables import Appointment
 from manyi.reach.appointments import by_token, record
-from manyi.reach.domain import booking
+from manyi.reach.domain import booking, nearby
 from manyi.reach.domain.booking import Arrival, State
 
 
-def _check_in(session: Session, row: Appointment, now: dt.datetime, via: str) -> AppointmentCheckIn:
+def _check_in(
+    session: Session,
+    row: Appointment,
+    now: dt.datetime,
+    via: str,
+    position: nearby.Position | None = None,
+) -> AppointmentCheckIn:
     outlet = layouts.outlet_by_id(session, row.outlet_id)
     if row.state == State.CHECKED_IN.value:
         raise Conflict(
@@ -50,6 +60,10 @@ def _check_in(session: Session, row: Appointment, now: dt.datetime, via: str) ->
         )
     rules = rules_for(session, row.outlet_id)
     late = booking.arrival(row.slot_start, now, rules) is Arrival.LATE
+    distance = None
+    if via == "link":
+        where = outlet_position(session, outlet.id)
+        distance = _near_enough(where, position, rules.checkin_radius_m)
     slip = issuing.issue_for_appointment(
         session, row.outlet_id, row.service_code, now, due_at=row.slot_start, late=late, via=via
     )
@@ -59,7 +73,10 @@ def _check_in(session: Session, row: Appointment, now: dt.datetime, via: str) ->
         slip.number,
         slip.public_token,
     )
-    record(session, row, "checked_in", now, outlet, via=via, late=late, ticket=slip.number)
+    measured = {} if distance is None else {"distance_m": distance}
+    record(
+        session, row, "checked_in", now, outlet, via=via, late=late, ticket=slip.number, **measured
+    )
     return AppointmentCheckIn(
         slip.ticket_id, slip.number, slip.public_token, row.service_code, row.slot_start, late
     )
@@ -91,8 +108,35 @@ def check_in_by_code(
     return _check_in(session, row, now, "kiosk")
 
 
-def check_in_by_link(session: Session, token: str, now: dt.datetime) -> AppointmentCheckIn:
-    return _check_in(session, by_token(session, token, lock=True), now, "link")
+def _near_enough(
+    outlet: nearby.Position | None, customer: nearby.Position | None, radius_m: int
+) -> int | None:
+    """The rounded distance when one was measured; refuses a customer too far or unplaced."""
+    verdict = nearby.nearness(outlet, customer, radius_m)
+    if verdict.nearness is nearby.Nearness.FAR:
+        raise Conflict(
+            "you are {distance} m from the outlet; check-in by the link works within "
+            "{radius} m. Please check in at the kiosk when you arrive.",
+            "position",
+            error_code="too_far",
+            distance=verdict.distance_m,
+            radius=radius_m,
+        )
+    if verdict.nearness is nearby.Nearness.UNKNOWN:
+        raise Conflict(
+            "we could not tell that you are at the outlet (your position was not shared). "
+            "Please check in at the kiosk with your check-in code.",
+            "position",
+            error_code="no_position",
+        )
+    return verdict.distance_m
+
+
+def check_in_by_link(
+    session: Session, token: str, now: dt.datetime, position: nearby.Position | None = None
+) -> AppointmentCheckIn:
+    """Check in by the link; `position` is where the customer's browser says they are."""
+    return _check_in(session, by_token(session, token, lock=True), now, "link", position)
 
 
 class KioskCheckIn:

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.lobby import layouts
+from manyi.org.tables import Unit
 from manyi.personal import mask_phone
 from manyi.reach.appointment_rules import rules_for
 from manyi.reach.appointment_tables import Appointment
-from manyi.reach.domain import booking
+from manyi.reach.domain import booking, nearby
 from manyi.reach.domain.booking import DayCounts
 
 
@@ -77,6 +78,17 @@ def day_list(
     return lines
 
 
+def outlet_position(session: Session, outlet_id: int) -> nearby.Position | None:
+    """The outlet's position as stored now (a column read: the lobby's cached outlet row may
+    be a few seconds old after an administrator set it)."""
+    found = session.execute(
+        select(Unit.latitude, Unit.longitude).where(Unit.id == outlet_id)
+    ).one_or_none()
+    if found is None or found.latitude is None or found.longitude is None:
+        return None
+    return nearby.Position(found.latitude, found.longitude)
+
+
 @dataclass(frozen=True)
 class Described:
     """One appointment as the customer's page and the app see it."""
@@ -99,6 +111,9 @@ class Described:
     late: bool
     can_change: bool  # booked and not started
     can_check_in: bool  # booked (or marked missing) on its day, check-in window open
+    # The link checks in within this many metres of the outlet; 0: no position asked (the
+    # rule is 0 or the outlet has no position).
+    checkin_radius_m: int = 0
 
 
 def describe(session: Session, row: Appointment, now: dt.datetime) -> Described:
@@ -130,4 +145,5 @@ def describe(session: Session, row: Appointment, now: dt.datetime) -> Described:
         can_check_in=row.state in (booking.State.BOOKED, booking.State.NO_SHOW)
         and on_its_day
         and now >= opens,
+        checkin_radius_m=rules.checkin_radius_m if outlet_position(session, outlet.id) else 0,
     )

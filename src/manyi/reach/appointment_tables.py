@@ -90,5 +90,6 @@ class AppointmentRules(Base):
     block_days: Mapped[int] = mapped_column(Integer)
     book_from: Mapped[dt.time] = mapped_column(Time)
     book_until: Mapped[dt.time] = mapped_column(Time)
+    checkin_radius_m: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

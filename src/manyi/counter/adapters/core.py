@@ -29,7 +29,7 @@ Contract of `CoreBanking.post(posting, pin_block, idempotency_key)`
    ``card_not_found``, ``pin_invalid`` (the block does not open, is not bound to the card,
    or the PIN is wrong; also when a PIN is required and none is given), ``card_locked``
    (the card is locked after too many wrong PINs, by this request or an earlier one; only
-   the bank's card centre unlocks it), ``timeout``
+   a PIN reset unlocks it), ``timeout``
    (UNKNOWN, see 3) and ``rejected`` (anything else the core refuses: a currency mismatch,
    an unknown biller, a product minimum, a reused key; `message` says which).
 5. **The PIN block** is used for this request only: the adapter forwards it to its HSM, never
@@ -39,7 +39,13 @@ Contract of `CoreBanking.post(posting, pin_block, idempotency_key)`
    under the key); the wrong PIN that reaches the core's own limit locks the card and
    answers ``card_locked``, and so does every later request with that card. A right PIN
    resets the count. The counter only decides how many entries it offers the customer in
-   one visit (`Settings.counter_pin_tries`); it never unlocks a card.
+   one visit (`Settings.counter_pin_tries`); it never unlocks a card except by
+   ``password_reset``.
+   **A new PIN.** For ``card_activate`` (a card delivered inactive) and ``password_reset`` (the
+   PIN forgotten, or the card locked by wrong PINs) the block carries the PIN the customer
+   chooses, bound to the card's PAN: the core sets it (no old PIN is asked: the customer's
+   ID card was read and, for a reset, a supervisor authorised it), clears the count of wrong
+   PINs and makes the card active. ``holder_id`` must be the card holder's ID number.
 6. **Outputs** of a posted item are plain strings in `PostingResult.outputs` (for example
    ``account_number``, ``card_number``, ``balance_after``); later items of a bundle may refer
    to them. Amounts are decimal strings with two places.
@@ -88,6 +94,8 @@ class PostingKind(StrEnum):
     CARD_LOSS = "card_loss"
     CARD_REPLACE = "card_replace"
     CHANGE_MOBILE = "change_mobile"
+    CARD_ACTIVATE = "card_activate"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a posting kind, not a password
     TERM_DEPOSIT = "term_deposit"
     TERM_EARLY_WITHDRAW = "term_early_withdraw"
     BILL_PAY = "bill_pay"
@@ -147,7 +155,9 @@ class Posting:
     counterpart_name: str = ""
     reference: str = ""  # customer's note, bill number, …
     holder_name: str = ""  # open_account
-    holder_id: str = ""  # open_account: resident ID number
+    # open_account: the new holder's resident ID number; card_activate, password_reset: the
+    # ID number read from the customer's card, which must be the card holder's.
+    holder_id: str = ""
     mobile: str = ""  # open_account, mobile_banking_signup, change_mobile
     term_months: int = 0  # term_deposit
     product_code: str = ""  # wealth_buy

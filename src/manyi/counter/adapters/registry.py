@@ -64,6 +64,8 @@ class Runtime:
     name: str = "custom"
     # Demo customers' accounts in the simulated core: short name → (account, card).
     demo_accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Demo customers' cards sent by post, to activate: short name → card.
+    demo_mailed_cards: dict[str, str] = field(default_factory=dict)
     _pads: dict[str, PinPad] = field(default_factory=dict, repr=False)
     _readers: dict[str, IdCardReader] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -92,6 +94,7 @@ def simulated(seed: int = DEMO_CORE_SEED) -> Runtime:
         make_id_reader=lambda station: SimulatedIdCardReader(),
         name="simulated",
         demo_accounts=accounts,
+        demo_mailed_cards=dict(core.mailed_cards),
     )
 
 

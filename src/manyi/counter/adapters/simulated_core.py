@@ -54,7 +54,7 @@ __all__ = ["AFTER", "BEFORE", "DEMO_CUSTOMERS", "SimAccount", "SimCard", "Simula
 
 K = PostingKind
 PIN_REQUIRED = {K.WITHDRAW, K.TRANSFER, K.CHANGE_MOBILE, K.TERM_EARLY_WITHDRAW, K.BILL_PAY}
-PIN_REQUIRED |= {K.WEALTH_BUY, K.CLOSE_ACCOUNT}
+PIN_REQUIRED |= {K.WEALTH_BUY, K.CLOSE_ACCOUNT, K.CARD_ACTIVATE, K.PASSWORD_RESET}
 E = ErrorCode
 BEFORE, AFTER = "before", "after"  # a timeout before or after the core applied the posting
 REJECTED, PIN_INVALID, INSUFFICIENT = E.REJECTED, E.PIN_INVALID, E.INSUFFICIENT_FUNDS
@@ -93,6 +93,8 @@ class SimulatedCore:
         self._cards: dict[str, SimCard] = {}
         self._records: dict[str, tuple[Posting, PostingResult]] = {}
         self._journal: Journal = []
+        # Demo customers' cards sent by post, inactive until `card_activate`: short → card.
+        self.mailed_cards: dict[str, str] = {}
 
     def post(
         self, posting: Posting, pin_block: PinBlock | None, idempotency_key: str
@@ -133,7 +135,8 @@ class SimulatedCore:
     ) -> tuple[str, str]:
         """Seed an account and its card (back office, not a posting): (account, card).
 
-        Options: ``currency`` (default CNY), ``mobile``, ``frozen`` (any non-empty value).
+        Options: ``currency`` (default CNY), ``mobile``, ``frozen`` (any non-empty value);
+        ``mailed_card`` is `seed_demo`'s.
         """
         with self._lock:
             acct = self._new_account(holder_name, holder_id, options.get("currency", "CNY"))
@@ -143,11 +146,26 @@ class SimulatedCore:
             card.pin_digest = self._hsm.pvv_for_demo(pin, card.pin_salt)
             return acct.number, card.number
 
+    def mail_card(self, account: str) -> str:
+        """Make a new card for `account` as the card centre does for a card sent by post
+        (back office, not a posting): inactive, with no PIN, until `card_activate`."""
+        with self._lock:
+            acct = self._accounts[account]
+            card = self._new_card(acct.number)
+            card.status = "inactive"
+            return card.number
+
     def seed_demo(self) -> dict[str, tuple[str, str]]:
-        """Open DEMO_CUSTOMERS' accounts: short name → (account, card)."""
-        return {
+        """Open DEMO_CUSTOMERS' accounts: short name → (account, card). The cards sent by
+        post (option `mailed_card`) are made after them, so the other numbers never move;
+        they are in `mailed_cards`."""
+        accounts = {
             short: self.open_demo_account(*c[:4], **c[4]) for short, c in DEMO_CUSTOMERS.items()
         }
+        for short, c in DEMO_CUSTOMERS.items():
+            if c[4].get("mailed_card"):
+                self.mailed_cards[short] = self.mail_card(accounts[short][0])
+        return accounts
 
     def _post_once(self, posting: Posting, pin: PinBlock | None, key: str) -> PostingResult:
         if not key:
@@ -310,6 +328,30 @@ class SimulatedCore:
         self._verify_pin(p, pin, acct)
         acct.mobile = mobile
         return {"mobile": mask_phone(mobile)}
+
+    def _holders_card(self, p: Posting, statuses: tuple[str, ...]) -> SimCard:
+        card = self._card(p.card)
+        require(card.status in statuses, REJECTED, f"the card is {card.status}")
+        acct = self._acct(card.account)  # a closed account refuses
+        same = bool(p.holder_id) and acct.holder_id == p.holder_id.upper()
+        require(same, REJECTED, "the card belongs to another customer")
+        return card
+
+    def _set_pin(self, card: SimCard, pin: PinBlock | None) -> None:
+        """The customer's new PIN, typed on the pad for this card's PAN."""
+        pvv = None if pin is None else self._hsm.pvv(pin, card.number, card.pin_salt)
+        require(pvv is not None, PIN_INVALID, "the new PIN could not be read for this card")
+        card.pin_digest, card.wrong_pins, card.status = pvv or b"", 0, "active"
+
+    def _do_card_activate(self, p: Posting, pin: PinBlock | None) -> Outputs:
+        card = self._holders_card(p, ("inactive",))
+        self._set_pin(card, pin)
+        return {"card_status": "active"}
+
+    def _do_password_reset(self, p: Posting, pin: PinBlock | None) -> Outputs:
+        card = self._holders_card(p, ("active", "locked"))  # a locked card is unlocked
+        self._set_pin(card, pin)
+        return {"card_status": "active"}
 
     def _do_term_deposit(self, p: Posting, pin: PinBlock | None) -> Outputs:
         rate = TERM_RATES.get(p.term_months)

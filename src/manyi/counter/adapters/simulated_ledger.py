@@ -61,7 +61,9 @@ class SimAccount:
 class SimCard:
     number: str
     account: str
-    status: str = "active"  # active, lost, replaced, cancelled, locked (too many wrong PINs)
+    # active, inactive (sent by post, not yet activated), lost, replaced, cancelled, locked
+    # (too many wrong PINs)
+    status: str = "active"
     pin_salt: bytes = b""
     pin_digest: bytes = b""  # empty: no PIN set yet
     wrong_pins: int = 0  # wrong PINs in a row; at the core's limit the card locks

@@ -15,6 +15,8 @@ transfer                    … payee_account → counterpart_account, payee_nam
                             counterpart_name, purpose → reference
 card_loss, card_replace     card_number → card
 change_mobile               card_number → card, new_mobile → mobile
+card_activate,              card_number → card, id_number → holder_id (the PIN typed is the
+password_reset              card's new one)
 term_deposit                account_number → account or card, amount, currency, term_months
 term_early_withdraw         deposit_serial → account (the term account), account_number →
                             counterpart_account (where the money goes), amount
@@ -104,6 +106,8 @@ def posting_for(tx: TransactionType, values: Mapping[str, Any], is_account: IsAc
         return Posting(kind, card=_text(v, "card_number"))
     if kind is K.CHANGE_MOBILE:
         return Posting(kind, card=_text(v, "card_number"), mobile=_text(v, "new_mobile"))
+    if kind in (K.CARD_ACTIVATE, K.PASSWORD_RESET):
+        return Posting(kind, card=_text(v, "card_number"), holder_id=_text(v, "id_number"))
     if kind is K.TERM_EARLY_WITHDRAW:
         return Posting(
             kind,

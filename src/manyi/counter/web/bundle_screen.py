@@ -25,6 +25,7 @@ from manyi.counter.domain.merge import MergedForm
 from manyi.counter.tables import CounterSignature, CounterVoucher
 from manyi.counter.web.bundle_words import (
     amount_text,
+    card_status_words,
     field_label,
     item_result,
     output_labels,
@@ -187,7 +188,7 @@ def _corrections(view: queries.BundleView, _: Translate, lang: str) -> list[Corr
 
 def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
     labels = result_labels(_)
-    names = output_labels(_)
+    names, states = output_labels(_), card_status_words(_)
     rows = []
     for item, tx in zip(view.items, view.types, strict=True):
         result = item_result(item.status, item.error_code, labels, _)
@@ -199,7 +200,10 @@ def _items(view: queries.BundleView, _: Translate, lang: str) -> list[ItemRow]:
                 needs_pin=item.needs_pin,
                 status=item.status,
                 result=result,
-                outputs=[(names.get(k, k), v) for k, v in sorted(item.outputs.items())],
+                outputs=[
+                    (names.get(k, k), states.get(v, v) if k == "card_status" else v)
+                    for k, v in sorted(item.outputs.items())
+                ],
                 core_reference=item.core_reference or "",
             )
         )

@@ -93,6 +93,12 @@ def output_labels(_: Translate) -> dict[str, str]:
     }
 
 
+def card_status_words(_: Translate) -> dict[str, str]:
+    """A card's state as the core's `card_status` output says it (card_loss, card_activate,
+    password_reset), in words; an unknown one is shown as it came."""
+    return {"active": _("Card in use"), "lost": _("Card reported lost")}
+
+
 def amount_text(value: object) -> str:
     try:
         return f"{Decimal(str(value)):,.2f}"

@@ -28,12 +28,15 @@ def _(message: str) -> str:
 # The catalogue as the customer meets it: by what they came to do. A code not listed
 # (a type added later) goes under the last group.
 GROUPS: Final = (
-    (_("Accounts and cards"), ("open_account", "card_issue", "mobile_banking_signup")),
+    (
+        _("Accounts and cards"),
+        ("open_account", "card_issue", "card_activate", "mobile_banking_signup"),
+    ),
     (_("Cash, transfers and bills"), ("deposit", "withdraw", "transfer", "bill_pay")),
     (_("Term deposits and wealth products"), ("term_deposit", "term_early_withdraw", "wealth_buy")),
     (
         _("Lost cards and changes"),
-        ("card_loss", "card_replace", "change_mobile", "close_account"),
+        ("card_loss", "card_replace", "password_reset", "change_mobile", "close_account"),
     ),
 )
 DATE_CHECKS: Final = frozenset({"date", "date_not_past", "date_not_future"})

@@ -1,10 +1,11 @@
 """What the admin forms share: whole numbers typed in a form (`parse_int`, `int_or_none`),
-the search box of a list (`matching`), and the form shown again with its error
-(`form_failed`).
+decimal numbers (`parse_float`), the search box of a list (`matching`), and the form shown
+again with its error (`form_failed`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import Request
@@ -35,6 +36,21 @@ def parse_int(value: str, field: str, default: int | None = None) -> int | None:
         return int(value)
     except ValueError:
         raise InvalidInput("{name} must be a whole number", field, name=field) from None
+
+
+def parse_float(value: str, field: str, message: str = "{name} must be a number") -> float | None:
+    """A decimal number typed in `field` (a coordinate); None when empty; refused with
+    `message` (which may name the field as {name})."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidInput(message, field, name=field) from None
+    if not math.isfinite(number):
+        raise InvalidInput(message, field, name=field)
+    return number
 
 
 def matching(items: list[Any], q: str, *attrs: str) -> list[Any]:

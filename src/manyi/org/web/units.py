@@ -13,13 +13,16 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.org import service as unit_service
 from manyi.org import staff as staff_service
 from manyi.org.model import Permission, UnitLevel
-from manyi.org.web.forms import form_failed, int_or_none, matching, parse_int
+from manyi.org.web.forms import form_failed, int_or_none, matching, parse_float, parse_int
 from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+# An outlet's position, typed as decimal degrees (the service checks the ranges too).
+LATITUDE = "the latitude must be a number from -90 to 90"
+LONGITUDE = "the longitude must be a number from -180 to 180"
 MAX_CSV_BYTES = 2 * 1024 * 1024
 # The CSV and the form around it; a larger request is refused before it is read (app.py).
 IMPORT_CAP = BodyCap(
@@ -73,6 +76,8 @@ def create_unit(
     timezone: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "",
     customers_served: Annotated[str, Form()] = "",
+    latitude: Annotated[str, Form()] = "",
+    longitude: Annotated[str, Form()] = "",
     principal: Principal = require(Permission.UNITS_MANAGE),
     session: Session = DbSession,
 ) -> Response:
@@ -85,6 +90,8 @@ def create_unit(
         timezone=timezone,
         address=address,
         customers_served=customers_served,
+        latitude=latitude,
+        longitude=longitude,
     )
     try:
         try:
@@ -103,6 +110,8 @@ def create_unit(
                 timezone=timezone.strip() or request.app.state.settings.timezone,
                 address=address,
                 customers_served=parse_int(customers_served, "customers_served", 0) or 0,
+                latitude=parse_float(latitude, "latitude", LATITUDE),
+                longitude=parse_float(longitude, "longitude", LONGITUDE),
             ),
             scope=principal.scope,
         )
@@ -186,25 +195,26 @@ def update_unit(
     timezone: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "",
     customers_served: Annotated[str, Form()] = "",
+    latitude: Annotated[str, Form()] = "",
+    longitude: Annotated[str, Form()] = "",
     active: Annotated[str, Form()] = "",
     principal: Principal = require(Permission.UNITS_MANAGE),
     session: Session = DbSession,
 ) -> Response:
     try:
-        unit_service.update_unit(
-            session,
-            principal.actor,
-            unit_id,
-            {
-                "name_zh": name_zh,
-                "name_en": name_en,
-                "timezone": timezone.strip(),
-                "address": address,
-                "customers_served": parse_int(customers_served, "customers_served", 0),
-                "active": active == "on",
-            },
-            scope=principal.scope,
-        )
+        changes: dict[str, object] = {
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "timezone": timezone.strip(),
+            "address": address,
+            "customers_served": parse_int(customers_served, "customers_served", 0),
+            "active": active == "on",
+        }
+        if unit_service.get_unit(session, unit_id, principal.scope).level == UnitLevel.OUTLET:
+            # Only an outlet's form asks the position; both empty clear it.
+            changes["latitude"] = parse_float(latitude, "latitude", LATITUDE)
+            changes["longitude"] = parse_float(longitude, "longitude", LONGITUDE)
+        unit_service.update_unit(session, principal.actor, unit_id, changes, scope=principal.scope)
     except ManyiError as exc:
         session.rollback()
         unit = unit_service.get_unit(session, unit_id, principal.scope)
@@ -214,6 +224,8 @@ def update_unit(
             "timezone": timezone,
             "address": address,
             "customers_served": customers_served,
+            "latitude": latitude,
+            "longitude": longitude,
         }
         context = {"unit": unit, "children": [], "staff": [], "saved": False, "values": values}
         return form_failed(request, session, "unit_detail.html", context, exc)

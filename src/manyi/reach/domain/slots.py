@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 from manyi.errors import InvalidInput
 
 SLOT_MINUTES = 30
+# Past a few kilometres "near the outlet" means nothing; 0 switches the position check off.
+MAX_CHECKIN_RADIUS_M = 5000
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class Rules:
     # only these; a slot must end by `book_until`).
     book_from: dt.time = dt.time(9, 0)
     book_until: dt.time = dt.time(17, 0)
+    # Check-in by the link within this many metres of the outlet's position (`nearby`);
+    # 0: no position asked (time only, as for an outlet without a position).
+    checkin_radius_m: int = 500
 
     def __post_init__(self) -> None:
         share = self.walk_in_share
@@ -56,6 +61,7 @@ class Rules:
         _whole(self.no_show_limit, 1, 20, "no_show_limit")
         _whole(self.no_show_window_days, 1, 365, "no_show_window_days")
         _whole(self.block_days, 0, 365, "block_days")
+        _whole(self.checkin_radius_m, 0, MAX_CHECKIN_RADIUS_M, "checkin_radius_m")
         if not (isinstance(self.book_from, dt.time) and isinstance(self.book_until, dt.time)):
             raise InvalidInput("appointment hours are times of day", "book_from")
         if self.book_until <= self.book_from:

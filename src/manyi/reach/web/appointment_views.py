@@ -88,4 +88,5 @@ def booked_view(a: Described, lang: str) -> dict[str, Any]:
         "late": a.late,
         "can_change": a.can_change,
         "can_check_in": a.can_check_in,
+        "checkin_radius_m": a.checkin_radius_m,
     }

@@ -20,6 +20,7 @@ from manyi.errors import ManyiError
 from manyi.lobby.adapters import printing
 from manyi.personal import mask_phone
 from manyi.reach import appointment_checkin, appointment_queries, appointment_slots, appointments
+from manyi.reach.domain import nearby
 from manyi.reach.web.appointment_views import booked_view, day_view, parse_day, parse_start
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, public
@@ -40,13 +41,17 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
     )
 
 
-def _refused(request: Request, exc: ManyiError, session: Session | None = None) -> Response:
+def _refused(
+    request: Request, exc: ManyiError, session: Session | None = None, back: str | None = None
+) -> Response:
     """The refusal's page; what the use case wrote before refusing is rolled back (a wrong
     code's count was committed by the use case itself)."""
     if session is not None:
         session.rollback()
     _ = translator(request_language(request))
-    return _page(request, "message.html", exc.status_code, message=exc.text(_), kind="error")
+    return _page(
+        request, "message.html", exc.status_code, message=exc.text(_), kind="error", back=back
+    )
 
 
 @router.get("/appointments")
@@ -278,11 +283,15 @@ def cancel(
 
 
 @router.post("/a/{token}/check-in")
-def check_in(
+async def check_in(
     request: Request, token: str, _v: object = public(), session: Session = DbSession
 ) -> Response:
+    """Check in by the link; the page's script adds the phone's position (latitude and
+    longitude) when the customer shares it, and leaves them empty when not."""
+    form = await request.form()
     try:
-        appointment_checkin.check_in_by_link(session, token, utcnow())
+        position = nearby.position_of(form.get("latitude"), form.get("longitude"))
+        appointment_checkin.check_in_by_link(session, token, utcnow(), position)
     except ManyiError as exc:
-        return _refused(request, exc, session)
+        return _refused(request, exc, session, back=f"/a/{token}")
     return RedirectResponse(f"/a/{token}", status_code=303)

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from manyi.db import Session, utcnow
 from manyi.lobby.ports import AppointmentCheckIn
 from manyi.reach import appointment_checkin, appointment_queries, appointment_slots, appointments
+from manyi.reach.domain import nearby
 from manyi.reach.web.appointment_views import parse_day
 from manyi.web.i18n import request_language
 from manyi.web.security import DbSession, csrf_token, public
@@ -85,11 +86,26 @@ class AppointmentOut(BaseModel):
     late: bool
     can_change: bool
     can_check_in: bool
+    checkin_radius_m: int = Field(
+        description="check-in by the link within this many metres of the outlet (send "
+        "latitude and longitude); 0: no position asked"
+    )
 
 
 class BookedOut(AppointmentOut):
     token: str = Field(description="the secret of the appointment's link; keep it")
     link_path: str
+
+
+class LinkCheckInIn(BaseModel):
+    """Where the customer is, as the phone's location service gives it (WGS-84 degrees).
+
+    Both or neither. When the outlet has a position and a check-in radius, a check-in without
+    them is refused (`no_position`) and one from farther away too (`too_far`); the customer
+    then checks in at the kiosk. An outlet without a position checks in by time only."""
+
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
 class CheckInOut(BaseModel):
@@ -116,6 +132,7 @@ def _appointment(session: Session, token: str, now: dt.datetime) -> dict[str, An
         "late": a.late,
         "can_change": a.can_change,
         "can_check_in": a.can_check_in,
+        "checkin_radius_m": a.checkin_radius_m,
     }
 
 
@@ -218,11 +235,17 @@ def cancel(
 
 @router.post(
     "/{token}/check-in",
-    summary="Check in by the link (on the day, in the window)",
+    summary="Check in by the link (on the day, in the window, near the outlet)",
     response_model=CheckInOut,
 )
 def check_in(
-    token: str, _v: None = public(identify=False), session: Session = DbSession
+    token: str,
+    body: LinkCheckInIn | None = None,
+    _v: None = public(identify=False),
+    session: Session = DbSession,
 ) -> dict[str, Any]:
-    done: AppointmentCheckIn = appointment_checkin.check_in_by_link(session, token, utcnow())
+    position = None if body is None else nearby.position_of(body.latitude, body.longitude)
+    done: AppointmentCheckIn = appointment_checkin.check_in_by_link(
+        session, token, utcnow(), position
+    )
     return {"number": done.number, "status_path": f"/t/{done.public_token}", "late": done.late}

@@ -79,6 +79,15 @@ FIELDS = (
         "minutes",
     ),
     Field(
+        "checkin_radius_m",
+        "whole",
+        "Check-in by the link within",
+        "The customer's phone must be this close to the outlet's position (set on the outlet's"
+        " page under organisation) to check in by the link; farther, the kiosk. 0: no position"
+        " asked. 0 to 5000.",
+        "metres",
+    ),
+    Field(
         "no_show_limit",
         "whole",
         "No-shows before a block",

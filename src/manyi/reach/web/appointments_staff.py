@@ -69,6 +69,11 @@ class RulesIn(BaseModel):
     block_days: int | None = None
     book_from: str | None = Field(default=None, description="HH:MM")
     book_until: str | None = Field(default=None, description="HH:MM")
+    checkin_radius_m: int | None = Field(
+        default=None,
+        description="check-in by the link within this many metres of the outlet's position, "
+        "0 to 5000; 0: no position asked (time only)",
+    )
 
 
 def _rules_json(rules: Rules) -> dict[str, Any]:
