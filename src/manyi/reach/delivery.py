@@ -49,11 +49,12 @@ class Report:
     expired: int = 0
     released: int = 0
     receipts: int = 0
+    withdrawals: int = 0  # customers who replied TD (replies.record_replies)
 
     def line(self) -> str:
         return (
             f"sent {self.sent}, retried {self.retried}, failed {self.failed}, "
-            f"expired {self.expired}, receipts {self.receipts}"
+            f"expired {self.expired}, receipts {self.receipts}, withdrawals {self.withdrawals}"
         )
 
 

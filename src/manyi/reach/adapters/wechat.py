@@ -55,6 +55,7 @@ from manyi.reach.adapters.gateway import (
     OutgoingMessage,
     Receipt,
     ReceiptState,
+    Reply,
     mask_phone,
 )
 
@@ -144,6 +145,9 @@ class WeChatTemplateGateway:
 
     def receipts(self) -> list[Receipt]:
         return []  # WeChat pushes them: parse_template_event
+
+    def replies(self) -> list[Reply]:
+        return []  # a follower's messages are pushed too; manyi does not read them yet
 
     def close(self) -> None:
         self._http.close()
