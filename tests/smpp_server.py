@@ -147,10 +147,17 @@ class SmppServer:
             connection.write(command, connection.next_sequence(), body)
 
     def send_reply(
-        self, number: str, text: str, *, data_coding: int | None = None, octets: bytes | None = None
+        self,
+        number: str,
+        text: str,
+        *,
+        data_coding: int | None = None,
+        octets: bytes | None = None,
+        esm_class: int = 0,
     ) -> None:
         """A customer's SMS to the bank's service number: UCS-2 when the text needs it, else
-        one byte a character (data_coding 0), or the `octets` given as they are."""
+        one byte a character (data_coding 0), or the `octets` given as they are; another
+        `esm_class` makes it another kind of deliver_sm (0x20: an intermediate notice)."""
         if data_coding is None:
             data_coding = 0 if text.isascii() else 8
         if octets is None:
@@ -162,7 +169,7 @@ class SmppServer:
             + b"\x00"
             + bytes((0, 1))
             + b"1069012345\x00"
-            + bytes((0x00, 0, 0))  # esm_class: an ordinary message, not a receipt
+            + bytes((esm_class, 0, 0))  # esm_class 0: an ordinary message, not a receipt
             + b"\x00\x00"  # schedule_delivery_time, validity_period
             + bytes((0, 0, data_coding, 0, len(octets)))
             + octets

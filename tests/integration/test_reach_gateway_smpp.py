@@ -292,6 +292,7 @@ def test_a_customers_reply_arrives_decoded_and_is_answered(
     server.send_reply("8613812345678", "退订")  # UCS-2
     server.send_reply("13900001111", "TD")  # the default alphabet
     server.send_reply("13900002222", "", data_coding=0xF0, octets=b"\x1b\x65")
+    server.send_reply("13900003333", "ENROUTE", esm_class=0x20)  # an intermediate notice: no reply
 
     found = replies_until(gateway, 3)
 
@@ -302,7 +303,7 @@ def test_a_customers_reply_arrives_decoded_and_is_answered(
     ]
     assert gateway.replies() == []  # each reply is reported once
     assert len(receipts_until(gateway, 1)) == 1  # the receipt kept apart, for receipts()
-    wait_for(lambda: server.deliver_sm_answers == 4)  # three replies and the receipt answered
+    wait_for(lambda: server.deliver_sm_answers == 5)  # every deliver_sm is answered
 
 
 def test_a_reply_read_while_sending_waits_for_replies(

@@ -56,6 +56,7 @@ from manyi.reach.adapters.gateway import (
 )
 from manyi.reach.adapters.sms_text import (
     ESM_CLASS_RECEIPT,
+    ESM_MESSAGE_TYPE,
     EncodedText,
     decode_text,
     encode_text,
@@ -324,13 +325,17 @@ class SmppGateway:
             log.debug("SMPP %s ignored", pdu.command)
 
     def _collect(self, pdu: Any) -> None:
-        if not (pdu.esm_class or 0) & ESM_CLASS_RECEIPT:
+        kind = int(pdu.esm_class or 0) & ESM_MESSAGE_TYPE
+        if kind == 0:  # an ordinary message: a customer's reply
             octets = pdu.short_message or getattr(pdu, "message_payload", None) or b""
             if isinstance(octets, str):
                 octets = octets.encode("latin-1", errors="replace")
             text = decode_text(octets, int(pdu.data_coding or 0), int(pdu.esm_class or 0))
             self._replies.append(Reply(_text(pdu.source_addr), text))
             log.info("SMS reply from %s (%d characters)", _masked(pdu.source_addr), len(text))
+            return
+        if not kind & ESM_CLASS_RECEIPT:  # an SME acknowledgement, an intermediate notice
+            log.info("SMPP deliver_sm of message type 0x%02X ignored", kind)
             return
         parsed = parse_receipt(
             pdu.short_message or b"",

@@ -42,6 +42,7 @@ DATA_CODING_DEFAULT = 0x00
 DATA_CODING_UCS2 = 0x08
 ESM_CLASS_UDHI = 0x40
 ESM_CLASS_RECEIPT = 0x04  # the SMSC delivery receipt message type (bits 5-2 = 0001)
+ESM_MESSAGE_TYPE = 0x3C  # bits 5-2: 0 an ordinary message (from a handset: a reply)
 MAX_PARTS = 255
 
 SINGLE_OCTETS = 140
