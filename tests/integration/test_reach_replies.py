@@ -19,7 +19,7 @@ from manyi.reach.adapters.gateway import Channel
 from manyi.reach.adapters.simulated import SimulatedGateway
 from manyi.reach.adapters.smpp import SmppGateway
 from manyi.reach.domain.messages import Kind
-from manyi.reach.tables import ReachConsent
+from manyi.reach.tables import ReachConsent, ReachMessage
 from tests.conftest import FIXED_NOW, SYSTEM, Bank
 from tests.smpp_server import PASSWORD, smpp_server
 from tests.web_helpers import csrf_of, signed_in_client
@@ -61,9 +61,18 @@ def test_td_withdraws_every_purpose_audited_with_the_number_masked(
     db: Database, bank: Bank
 ) -> None:
     _customer(db)
+    with db.session() as session:  # waiting in the outbox when the customer replies
+        contact = contacts.by_phone(session, PHONE)
+        waiting = messages.send(session, contact, Kind.CALLED, {"number": "A9"}, FIXED_NOW, ZONE)
+        code = {"code": "111111", "minutes": 5}
+        first_code = messages.send(session, contact, Kind.VERIFICATION_CODE, code, FIXED_NOW, ZONE)
     gateway = SimulatedGateway(Channel.SMS)
     gateway.reply("+86 138-1234-5678", " ＴＤ。")  # as an SMSC may give the sender; full-width
     assert replies.record_replies(db, {Channel.SMS: gateway}, LATER) == 1
+    with db.session() as session:
+        held = session.get_one(ReachMessage, waiting.message_id)
+        assert (held.state, held.reason) == ("suppressed", "the customer replied TD")
+        assert session.get_one(ReachMessage, first_code.message_id).state == "pending"
 
     every = ("queue", "appointment", "complaint", "survey", "visit")
     assert _standing(db) == dict.fromkeys(every, (False, "sms_reply"))
@@ -142,6 +151,7 @@ def test_a_reply_over_smpp_from_the_smsc_withdraws(db: Database, bank: Bank) -> 
 
 def test_the_consents_page_says_where_a_withdrawal_came_from(db: Database, bank: Bank) -> None:
     _customer(db)
+    assert _send(db, Kind.CALLED, {"number": "A1", "counter": "3"}) == "pending"
     gateway = SimulatedGateway(Channel.SMS)
     gateway.reply(PHONE, "TD")
     replies.record_replies(db, {Channel.SMS: gateway}, LATER)
@@ -150,6 +160,8 @@ def test_the_consents_page_says_where_a_withdrawal_came_from(db: Database, bank:
     page = admin.post("/reach/consents", data={"phone": PHONE, "csrf_token": token})
     assert page.status_code == 200
     assert page.text.count("短信回复退订") == 5
+    held = admin.get("/reach/messages?state=suppressed")
+    assert "客户已回复退订" in held.text and "*******5678" in held.text
     admin.get("/lang/en")
     english = admin.post("/reach/consents", data={"phone": PHONE, "csrf_token": token})
     assert "the customer&#39;s SMS reply (TD)" in english.text

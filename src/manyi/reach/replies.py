@@ -4,10 +4,12 @@ The worker's delivery pass takes each gateway's new replies (`MessageGateway.rep
 SMS centre's mobile-originated messages, or the simulated gateway's). A reply that
 `domain.replies.withdraws_consent` reads as TD, from a number manyi has a contact for, records
 a "no" for every purpose (queue, appointment, complaint, survey, visit) with source
-`sms_reply`: audited like any withdrawal (`reach.consent_withdrawn`, the number masked), and
-counting from the next message (one already in the outbox is sent; verification codes the
-customer asks for need no consent). Any other text, a number manyi never had and a sender that
-is no mainland mobile number are ignored; the log names the number masked and never the text.
+`sms_reply`: audited like any withdrawal (`reach.consent_withdrawn`, the number masked). What
+is still waiting in the outbox for that number (held for the end of quiet hours, or due for a
+retry) is not sent either: it becomes `suppressed`, "the customer replied TD". A verification
+code needs no consent: one waiting is still sent, and the customer may ask for more. Any other
+text, a number manyi never had and a sender that is no mainland mobile number are ignored; the
+log names the number masked and never the text.
 
 Replies are read at most once: the SMPP gateway answers the SMSC as soon as it reads one, so a
 worker stopped between reading and recording loses it (the customer may reply again).
@@ -19,6 +21,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -28,10 +31,12 @@ from manyi.reach import contacts
 from manyi.reach.adapters.gateway import Channel, MessageGateway, Reply, mask_phone
 from manyi.reach.domain.messages import Purpose
 from manyi.reach.domain.replies import withdraws_consent
+from manyi.reach.tables import ReachMessage
 
 log = logging.getLogger("manyi.reach.replies")
 SOURCE = "sms_reply"
 WITHDRAWN = tuple(p for p in Purpose if p is not Purpose.VERIFICATION)
+HELD_BACK = "the customer replied TD"
 
 
 def record_replies(
@@ -68,6 +73,21 @@ def apply_replies(session: Session, replies: Iterable[Reply], now: dt.datetime) 
             contacts.record_consent(
                 session, audit.SYSTEM, contact, purpose, granted=False, source=SOURCE, now=now
             )
-        log.info("SMS reply TD from %s: every consent withdrawn", contacts.masked(contact))
+        held = session.execute(
+            update(ReachMessage)
+            .where(
+                ReachMessage.contact_id == contact.id,
+                ReachMessage.state == "pending",
+                ReachMessage.purpose != Purpose.VERIFICATION.value,
+            )
+            .values(state="suppressed", reason=HELD_BACK)
+            .returning(ReachMessage.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        log.info(
+            "SMS reply TD from %s: every consent withdrawn, %d waiting message(s) held back",
+            contacts.masked(contact),
+            len(held),
+        )
         withdrew += 1
     return withdrew
