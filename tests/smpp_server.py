@@ -7,7 +7,9 @@ accepted part that asked for one (registered_delivery), at once or after `receip
 the receipt text and the receipted_message_id / message_state TLVs. Tests steer it:
 `status_for[number] = 0x0B` refuses a number, `fail_next(0x58, 2)` answers the next two submits
 with a status, `drop_next_submit()` closes the connection instead of answering,
-`drop_connections()` closes every connection now, `failed_numbers` get an UNDELIV receipt.
+`drop_connections()` closes every connection now, `failed_numbers` get an UNDELIV receipt,
+`send_reply(number, text)` sends a customer's reply (a mobile-originated deliver_sm, esm_class
+0) to every bound client, and `deliver_sm_answers` counts the client's deliver_sm_resp.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ class SmppServer:
         self.status_for: dict[str, int] = {}
         self.failed_numbers: set[str] = set()
         self.enquire_link_answers = 0
+        self.deliver_sm_answers = 0
         self.unbinds = 0
         self._fail_next: list[int] = []
         self._drop_next = False
@@ -142,6 +145,36 @@ class SmppServer:
     def send_to_clients(self, command: int, body: bytes = b"") -> None:
         for connection in list(self._connections):
             connection.write(command, connection.next_sequence(), body)
+
+    def send_reply(
+        self,
+        number: str,
+        text: str,
+        *,
+        data_coding: int | None = None,
+        octets: bytes | None = None,
+        esm_class: int = 0,
+    ) -> None:
+        """A customer's SMS to the bank's service number: UCS-2 when the text needs it, else
+        one byte a character (data_coding 0), or the `octets` given as they are; another
+        `esm_class` makes it another kind of deliver_sm (0x20: an intermediate notice)."""
+        if data_coding is None:
+            data_coding = 0 if text.isascii() else 8
+        if octets is None:
+            octets = text.encode("utf-16-be" if data_coding == 8 else "ascii")
+        body = (
+            b"\x00"  # service_type
+            + bytes((1, 1))  # source TON international, NPI ISDN: how SMSCs give the sender
+            + number.encode()
+            + b"\x00"
+            + bytes((0, 1))
+            + b"1069012345\x00"
+            + bytes((esm_class, 0, 0))  # esm_class 0: an ordinary message, not a receipt
+            + b"\x00\x00"  # schedule_delivery_time, validity_period
+            + bytes((0, 0, data_coding, 0, len(octets)))
+            + octets
+        )
+        self.send_to_clients(DELIVER_SM, body)
 
     def texts(self) -> list[str]:
         """The accepted messages' texts, long ones reassembled from their parts."""
@@ -218,8 +251,10 @@ class SmppServer:
             self.unbinds += 1
             connection.write(command | RESPONSE, sequence)
             return False
+        elif command == DELIVER_SM | RESPONSE:
+            self.deliver_sm_answers += 1
         elif command & RESPONSE:
-            pass  # deliver_sm_resp
+            pass
         else:
             connection.write(GENERIC_NACK, sequence, status=ESME_RINVCMDID)
         return True

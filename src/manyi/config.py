@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     reach_wechat_secret: SecretStr = Field(default=SecretStr(""))
     reach_wechat_api_base: str = _WECHAT_API
     reach_wechat_templates: str = ""
+    # The token typed in the account's server configuration (基本配置 → 服务器配置 → Token): WeChat
+    # signs every push to /reach/wechat/callback with it. Empty: pushes are refused (403).
+    reach_wechat_token: SecretStr = Field(default=SecretStr(""))
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -185,6 +188,14 @@ class Settings(BaseSettings):
     def _smpp_password_fits(cls, value: SecretStr) -> SecretStr:
         if len(value.get_secret_value()) > 8:
             raise ValueError("SMPP 3.4 passwords have at most 8 characters")
+        return value
+
+    @field_validator("reach_wechat_token")
+    @classmethod
+    def _wechat_token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if token and not (3 <= len(token) <= 32 and token.isascii() and token.isalnum()):
+            raise ValueError("a WeChat server token is 3 to 32 letters and digits")
         return value
 
     @field_validator("reach_wechat_api_base")

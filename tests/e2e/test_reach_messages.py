@@ -1,7 +1,9 @@
 """End-to-end: a waiting customer asks for text messages on a 390 px phone, and the lobby
-manager reads "your turn is near" on the customer-messages page (the simulated SMS centre).
+manager reads "your turn is near" on the customer-messages page (the simulated SMS centre);
+the customer replies TD, and the consents page shows every purpose withdrawn by that reply.
 
-Screenshots: reach-status-alerts.png, reach-status-alerts-on.png, reach-messages.png.
+Screenshots: reach-status-alerts.png, reach-status-alerts-on.png, reach-messages.png,
+reach-consents-td.png.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from manyi.db import Database, utcnow
 from manyi.demo import DEMO_PASSWORD
-from manyi.reach import delivery, queue_alerts
+from manyi.reach import delivery, queue_alerts, replies
 from manyi.reach.adapters.gateway import Channel
 from manyi.reach.adapters.simulated import SimulatedGateway
 from tests.e2e.conftest import sign_in
@@ -27,15 +29,20 @@ KIOSK = {"Authorization": "Bearer mdt_demo-zgc-kiosk"}
 ZONE = dt.timezone(dt.timedelta(hours=8))
 
 
-def _worker_round(url: str) -> None:
-    """What `manyi worker` does each round for customer reach, with the simulated gateway."""
+def _worker_round(url: str, reply: tuple[str, str] | None = None) -> None:
+    """What `manyi worker` does each round for customer reach, with the simulated gateway;
+    `reply`: (number, text) a customer sends the bank's number before the round."""
     database = Database(url)
     try:
         now = utcnow()
         queue_alerts.watch_pass(database, ZONE, now)
-        gateway = {Channel.SMS: SimulatedGateway(Channel.SMS)}
+        sms = SimulatedGateway(Channel.SMS)
+        if reply is not None:
+            sms.reply(*reply)
+        gateway = {Channel.SMS: sms}
         delivery.deliver_due(database, gateway, now)
         delivery.record_receipts(database, gateway, now)
+        replies.record_replies(database, gateway, now)
     finally:
         database.dispose()
 
@@ -90,3 +97,15 @@ def test_a_waiting_customer_gets_your_turn_is_near(
     expect(row).to_contain_text("已送达")
     expect(staff.locator("body")).not_to_contain_text("13812345678")
     staff.screenshot(path=str(screenshots / "reach-messages.png"), full_page=True)
+
+    # The customer replies TD to the text: every purpose is withdrawn, and staff see why.
+    _worker_round(e2e_database_url, reply=("13812345678", "ＴＤ"))
+    staff.get_by_role("link", name="客户授权").first.click()
+    staff.get_by_label("完整手机号").fill("13812345678")
+    staff.get_by_role("button", name="查询").click()
+    consents = staff.locator('[data-testid="consents"]')
+    expect(consents.locator('tr[data-purpose="queue"]')).to_contain_text("短信回复退订")
+    expect(consents.locator('tr[data-purpose="queue"]')).to_contain_text("撤回")
+    expect(consents.locator("tbody tr")).to_have_count(5)
+    expect(consents).not_to_contain_text("已同意")
+    staff.screenshot(path=str(screenshots / "reach-consents-td.png"), full_page=True)

@@ -290,6 +290,7 @@ def test_every_route_for_persona(
                 "/healthz",
                 "/openapi.json",
                 "/docs",
+                "/reach/wechat/callback",  # WeChat's servers: refused (403) unless signed
             ) or path.startswith("/lang/")
             if not public and not customer_page(path) and not path.startswith("/device"):
                 sign_in_redirect = status == 303 and response.headers["location"].startswith(
@@ -438,6 +439,9 @@ def test_api_without_session_is_401_json(db: Database, bank: Bank) -> None:
 #   pair  a device's route without a device token: 401 from the device API, or 303 to
 #         /device/pair on a screen.
 #
+# A machine's route (`security.machine`: WeChat's pushes) takes no persona at all: unsigned,
+# everyone gets 403 (tests/integration/test_reach_wechat_callback.py signs its requests).
+#
 # The devices are outlet A's, by bearer token: a kiosk, and a calling pad and a rating pad at
 # counter 1; a device of another kind is refused (403) on the others' routes.
 #
@@ -580,6 +584,7 @@ POST /quality/surveys/{trigger}                                     ok     403  
 POST /reach/consents                                                ok     403    ok     403    403    ok     in     in     in     in
 POST /reach/messages                                                ok     403    ok     403    403    ok     in     in     in     in
 POST /reach/templates                                               ok     403    403    403    403    403    in     in     in     in
+POST /reach/wechat/callback                                         403    403    403    403    403    403    403    403    403    403
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /t/{token}/alerts                                              ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok

@@ -16,6 +16,7 @@ from manyi.reach.adapters.gateway import (
     OutgoingMessage,
     Receipt,
     ReceiptState,
+    Reply,
 )
 from manyi.reach.adapters.smpp import SmppGateway
 from tests.smpp_server import PASSWORD, SmppServer, smpp_server, wait_for
@@ -273,3 +274,47 @@ def test_the_logs_never_hold_the_full_number(
     assert NUMBER not in caplog.text
     assert "13900002222" not in caplog.text
     assert NUMBER.encode().hex() not in caplog.text  # nor smpplib's hex dumps of the PDUs
+
+
+def replies_until(gateway: SmppGateway, count: int) -> list[Reply]:
+    found: list[Reply] = []
+    deadline = time.monotonic() + 5
+    while len(found) < count and time.monotonic() < deadline:
+        found += gateway.replies()
+        time.sleep(0.01)
+    return found
+
+
+def test_a_customers_reply_arrives_decoded_and_is_answered(
+    server: SmppServer, gateway: SmppGateway
+) -> None:
+    gateway.send(message(1, "您的号码快到了"))  # bound; its receipt comes on the same bind
+    server.send_reply("8613812345678", "退订")  # UCS-2
+    server.send_reply("13900001111", "TD")  # the default alphabet
+    server.send_reply("13900002222", "", data_coding=0xF0, octets=b"\x1b\x65")
+    server.send_reply("13900003333", "ENROUTE", esm_class=0x20)  # an intermediate notice: no reply
+
+    found = replies_until(gateway, 3)
+
+    assert [(r.address, r.text) for r in found] == [
+        ("8613812345678", "退订"),
+        ("13900001111", "TD"),
+        ("13900002222", "€"),
+    ]
+    assert gateway.replies() == []  # each reply is reported once
+    assert len(receipts_until(gateway, 1)) == 1  # the receipt kept apart, for receipts()
+    wait_for(lambda: server.deliver_sm_answers == 5)  # every deliver_sm is answered
+
+
+def test_a_reply_read_while_sending_waits_for_replies(
+    server: SmppServer, gateway: SmppGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    gateway.send(message(1, "您好"))
+    server.send_reply(NUMBER, "退订")
+    time.sleep(0.05)  # on the wire; nobody reads the bind between calls
+    gateway.send(message(2, "您好"))  # reads what is pending before it submits
+    wait_for(lambda: server.deliver_sm_answers >= 2)  # the reply and a receipt answered already
+    [reply] = gateway.replies()
+    assert reply.text == "退订"
+    assert NUMBER not in caplog.text and "退订" not in caplog.text

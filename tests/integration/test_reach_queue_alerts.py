@@ -9,9 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from manyi.db import Database
+from manyi.lobby import queries as lobby_queries
+from manyi.org.tables import Unit
 from manyi.reach import delivery, queue_alerts
 from manyi.reach.adapters.gateway import Channel
 from manyi.reach.adapters.simulated import SimulatedGateway
+from manyi.reach.queue_alerts import QueueAlerts
 from manyi.reach.tables import ReachConsent, ReachMessage, ReachTicketWatch
 from tests.conftest import FIXED_NOW, Bank, add_staff
 from tests.lobby_helpers import configure
@@ -104,3 +107,61 @@ def test_a_wrong_number_or_no_agreement_is_refused_on_the_page_and_nothing_is_ke
     with db.session() as session:
         assert session.scalars(select(ReachTicketWatch)).all() == []
         assert session.scalars(select(ReachConsent)).all() == []
+
+
+def test_a_pass_reads_each_outlets_queue_once_with_the_same_answers(
+    db: Database, lobby: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(db, lobby.unit("OUT-B"), opens=dt.time(0), closes=None)
+    tokens: dict[str, list[str]] = {}
+    for outlet in ("OUT-A", "OUT-B"):
+        kiosk = device_client(db, lobby.unit(outlet), "kiosk")
+        issued = [
+            kiosk.post("/device/api/v1/lobby/tickets", json={"service": "A"}).json()
+            for _ in range(6)
+        ]
+        tokens[outlet] = [t["status_api"].rsplit("/", 1)[-1] for t in issued]
+    teller = staff_client(db, "teller.a")
+    teller.post("/api/v1/lobby/outlets/OUT-A/counters/1/open")
+    teller.post("/api/v1/lobby/outlets/OUT-A/counters/1/call-next")  # A's first is called
+    watched = [*tokens["OUT-A"][:4], *tokens["OUT-B"][1:5]]
+    with db.session() as session:
+        for number, token in enumerate(watched):
+            QueueAlerts().subscribe(session, token, f"1381234{number:04}", "zh-CN", FIXED_NOW)
+    with db.session() as session:
+        one_by_one = {t: lobby_queries.ticket_status(session, t, FIXED_NOW) for t in watched}
+        together = lobby_queries.ticket_statuses(session, [*watched, "no-such-token"], FIXED_NOW)
+    assert set(together) == set(watched)  # an unknown token is left out
+
+    def seen(status: lobby_queries.TicketStatus) -> tuple[object, ...]:
+        return (
+            status.ticket.number,
+            status.ticket.state,
+            status.outlet.id,
+            status.people_ahead,
+            status.predicted_wait_s,
+            status.counter_number,
+            status.announcement,
+        )
+
+    assert {t: seen(s) for t, s in together.items()} == {t: seen(s) for t, s in one_by_one.items()}
+
+    reads: list[int] = []
+    view_of = lobby_queries.view_of
+
+    def counted(session: object, outlet: Unit, now: dt.datetime) -> object:
+        reads.append(outlet.id)
+        return view_of(session, outlet, now)  # type: ignore[arg-type]
+
+    def refused(*args: object) -> None:
+        raise AssertionError("a pass reads no ticket's status on its own")
+
+    monkeypatch.setattr(lobby_queries, "view_of", counted)
+    monkeypatch.setattr(lobby_queries, "ticket_status", refused)
+    # A: the called ticket and the next three (at most 3 ahead) write; B has no open counter,
+    # so no estimate and nothing near yet.
+    assert queue_alerts.watch_pass(db, ZONE, FIXED_NOW) == 4
+    assert sorted(reads) == sorted([lobby.unit("OUT-A"), lobby.unit("OUT-B")])
+    with db.session() as session:
+        kinds = session.scalars(select(ReachMessage.kind).order_by(ReachMessage.id)).all()
+    assert sorted(kinds) == ["called", "turn_near", "turn_near", "turn_near"]

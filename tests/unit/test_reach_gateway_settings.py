@@ -99,6 +99,9 @@ def test_wechat_http_without_one_of_its_settings_names_it(
         ("MANYI_REACH_SMPP_SYSTEM_ID", "x" * 16, "MANYI_REACH_SMPP_SYSTEM_ID:"),
         ("MANYI_REACH_SMPP_TIMEOUT_S", "0", "MANYI_REACH_SMPP_TIMEOUT_S:"),
         ("MANYI_REACH_WECHAT_API_BASE", "api.weixin.qq.com", "not a web address"),
+        ("MANYI_REACH_WECHAT_TOKEN", "ab", "3 to 32 letters and digits"),
+        ("MANYI_REACH_WECHAT_TOKEN", "has space", "3 to 32 letters and digits"),
+        ("MANYI_REACH_WECHAT_TOKEN", "x" * 33, "3 to 32 letters and digits"),
         ("MANYI_REACH_WECHAT_TEMPLATES", "{called: T1}", "MANYI_REACH_WECHAT_TEMPLATES: not JSON"),
         ("MANYI_REACH_WECHAT_TEMPLATES", '["T1"]', "must be a JSON object"),
         ("MANYI_REACH_WECHAT_TEMPLATES", '{"called": "T1"}', "'called' must be an object"),
@@ -116,3 +119,11 @@ def test_a_bad_value_names_the_variable(
     message = refusal()
     assert name in message
     assert says in message
+
+
+def test_the_wechat_token_is_a_secret_and_optional(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().reach_wechat_token.get_secret_value() == ""  # pushes refused
+    use(monkeypatch, WECHAT | {"MANYI_REACH_WECHAT_TOKEN": "manyiToken2026"})
+    settings = load_settings()
+    assert settings.reach_wechat_token.get_secret_value() == "manyiToken2026"
+    assert "manyiToken2026" not in repr(settings)

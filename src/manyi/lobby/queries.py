@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,24 +57,66 @@ class TicketStatus:
 def ticket_status(session: Session, token: str, now: dt.datetime) -> TicketStatus:
     row = latest_leg(session, token)
     outlet = session.get_one(Unit, row.outlet_id)
+    return _status(session, row, outlet, view_of(session, outlet, now), now, details=True)
+
+
+def ticket_statuses(
+    session: Session, tokens: Iterable[str], now: dt.datetime
+) -> dict[str, TicketStatus]:
+    """The live status of many tickets by their public tokens, each outlet's queue read once:
+    for a pass that follows many customers (reach's queue alerts). Each is what
+    `ticket_status` answers for that token, without the teller's badge and the survey link
+    (neither is read). A token that names no ticket is left out."""
+    wanted = sorted(set(tokens))
+    latest: dict[str, LobbyTicket] = {}
+    for start in range(0, len(wanted), _TOKENS_A_READ):
+        rows = session.scalars(
+            select(LobbyTicket)
+            .where(LobbyTicket.public_token.in_(wanted[start : start + _TOKENS_A_READ]))
+            .order_by(LobbyTicket.id)
+        )
+        for row in rows:  # a transfer's new leg has a higher id than the one before
+            latest[row.public_token] = row
+    by_outlet: dict[int, list[tuple[str, LobbyTicket]]] = {}
+    for token, row in latest.items():
+        by_outlet.setdefault(row.outlet_id, []).append((token, row))
+    found: dict[str, TicketStatus] = {}
+    for outlet_id, legs in by_outlet.items():
+        outlet = session.get_one(Unit, outlet_id)
+        view = view_of(session, outlet, now)
+        for token, row in legs:
+            found[token] = _status(session, row, outlet, view, now, details=False)
+    return found
+
+
+_TOKENS_A_READ = 500  # tokens in one IN (...): well inside every engine's parameter limit
+
+
+def _status(
+    session: Session,
+    row: LobbyTicket,
+    outlet: Unit,
+    view: LobbyView,
+    now: dt.datetime,
+    *,
+    details: bool,
+) -> TicketStatus:
+    """A ticket's status in its outlet's `view`; `details`: the teller's badge and survey."""
     ticket = store.ticket_of(row)
-    view = view_of(session, outlet, now)
     service = view.services.get(ticket.service_code)
     estimate = None
     if ticket.state is TicketState.WAITING and service is not None:
         estimate = waits.estimate(session, outlet, view, ticket)
     counter_number = text = teller = None
     if ticket.counter_id is not None and ticket.state in (TicketState.CALLED, TicketState.SERVING):
-        if ticket.teller_id is not None:
+        if ticket.teller_id is not None and details:
             teller = ports.teller_badges().badge(session, ticket.teller_id, now)
         counter = next((c for c in view.counters if c.id == ticket.counter_id), None)
         if counter is not None and service is not None:
             counter_number = counter.number
-            text = announce(
-                layouts.layout(session, outlet).policy, ticket.number, counter.number, service
-            )
+            text = announce(view.policy, ticket.number, counter.number, service)
     survey = None
-    if ticket.state is TicketState.FINISHED and row.outcome == "served":
+    if details and ticket.state is TicketState.FINISHED and row.outcome == "served":
         survey = ports.surveys().survey_path(session, outlet.id, row.id, now)
     return TicketStatus(ticket, outlet, service, estimate, counter_number, text, survey, teller)
 

@@ -14,7 +14,16 @@ from manyi.reach.domain.messages import Purpose, check_lang
 from manyi.reach.domain.sending import ConsentRecord
 from manyi.reach.tables import ReachConsent, ReachContact
 
-CONSENT_SOURCES = ("status_page", "booking", "complaint_form", "kiosk", "staff", "visit", "demo")
+CONSENT_SOURCES = (
+    "status_page",
+    "booking",
+    "complaint_form",
+    "kiosk",
+    "staff",
+    "visit",
+    "demo",
+    "sms_reply",  # the customer replied TD (退订) to a text: `replies`
+)
 
 
 def remember(

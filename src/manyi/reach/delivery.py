@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from manyi.reach.adapters.gateway import (
     GatewayError,
     MessageGateway,
     OutgoingMessage,
+    Receipt,
     ReceiptState,
 )
 from manyi.reach.domain.messages import Kind, render
@@ -48,11 +49,12 @@ class Report:
     expired: int = 0
     released: int = 0
     receipts: int = 0
+    withdrawals: int = 0  # customers who replied TD (replies.record_replies)
 
     def line(self) -> str:
         return (
             f"sent {self.sent}, retried {self.retried}, failed {self.failed}, "
-            f"expired {self.expired}, receipts {self.receipts}"
+            f"expired {self.expired}, receipts {self.receipts}, withdrawals {self.withdrawals}"
         )
 
 
@@ -187,23 +189,35 @@ def record_receipts(
         if not receipts:
             continue
         with db.session() as session:
-            for receipt in receipts:
-                delivered = receipt.state is ReceiptState.DELIVERED
-                result = session.execute(
-                    update(M)
-                    .where(
-                        M.gateway == gateway.name,
-                        M.gateway_id == receipt.gateway_id,
-                        M.state.in_(("sent", "delivered")),
-                    )
-                    .values(
-                        state="delivered" if delivered else "failed",
-                        delivered_at=(receipt.at or now) if delivered else None,
-                        receipt=receipt.status[:32],
-                        last_error=None if delivered else f"receipt: {receipt.status}"[:500],
-                    )
-                    .returning(M.id)
-                    .execution_options(synchronize_session=False)
-                )
-                done += len(result.all())
+            done += apply_receipts(session, gateway.name, receipts, now)
+    return done
+
+
+def apply_receipts(
+    session: Session, gateway: str, receipts: Iterable[Receipt], now: dt.datetime
+) -> int:
+    """Record receipts on the messages `gateway` accepted under their ids: `sent` (or an
+    earlier receipt's `delivered`) becomes `delivered`, or `failed` with the gateway's word.
+    A receipt naming no such message changes nothing; returns the messages changed. The one
+    path for every gateway's receipts, polled (`record_receipts`) or pushed (WeChat's)."""
+    done = 0
+    for receipt in receipts:
+        delivered = receipt.state is ReceiptState.DELIVERED
+        result = session.execute(
+            update(M)
+            .where(
+                M.gateway == gateway,
+                M.gateway_id == receipt.gateway_id[:64],
+                M.state.in_(("sent", "delivered")),
+            )
+            .values(
+                state="delivered" if delivered else "failed",
+                delivered_at=(receipt.at or now) if delivered else None,
+                receipt=receipt.status[:32],
+                last_error=None if delivered else f"receipt: {receipt.status}"[:500],
+            )
+            .returning(M.id)
+            .execution_options(synchronize_session=False)
+        )
+        done += len(result.all())
     return done

@@ -1,4 +1,5 @@
-"""Customer reach's worker job: deliver the customer-message outbox and take the receipts.
+"""Customer reach's worker jobs: deliver the customer-message outbox, take the receipts and the
+customers' replies (a TD withdraws consent: `replies`), and the queue alerts.
 
 A worker keeps its gateways for its life (an SMPP bind stays open between passes, and a
 gateway's receipts arrive on the connection that sent the messages).
@@ -10,7 +11,7 @@ import datetime as dt
 
 from manyi.config import Settings
 from manyi.db import Database
-from manyi.reach import delivery, queue_alerts
+from manyi.reach import delivery, queue_alerts, replies
 from manyi.reach.adapters.gateway import Channel, MessageGateway
 from manyi.reach.adapters.registry import gateways_from
 from manyi.worker import JobResult, WorkerJob
@@ -30,6 +31,7 @@ def run_once(db: Database, settings: Settings, now: dt.datetime) -> delivery.Rep
     chosen = gateways(settings)
     report = delivery.deliver_due(db, chosen, now)
     receipts = delivery.record_receipts(db, chosen, now)
+    withdrawals = replies.record_replies(db, chosen, now)
     return delivery.Report(
         sent=report.sent,
         retried=report.retried,
@@ -37,12 +39,20 @@ def run_once(db: Database, settings: Settings, now: dt.datetime) -> delivery.Rep
         expired=report.expired,
         released=report.released,
         receipts=receipts,
+        withdrawals=withdrawals,
     )
 
 
 def _deliver(db: Database, settings: Settings, now: dt.datetime) -> JobResult:
     report = run_once(db, settings, now)
-    done = report.sent + report.retried + report.failed + report.expired + report.receipts
+    done = (
+        report.sent
+        + report.retried
+        + report.failed
+        + report.expired
+        + report.receipts
+        + report.withdrawals
+    )
     return JobResult(done=done, summary=report.line())
 
 

@@ -2,9 +2,10 @@
 
 The customer asks on the ticket's status page (the lobby's `TicketAlertPort`): the number is
 remembered, the customer's yes to queue messages recorded (source `status_page`), and the
-ticket watched. A worker pass (`watch_pass`, job `reach-queue-alerts`) reads each watched
-ticket's live status through the lobby's public queries — the same people-ahead and wait
-estimate the status page shows — and writes at most one "near" message (when at most
+ticket watched. A worker pass (`watch_pass`, job `reach-queue-alerts`) reads the watched
+tickets' live status through the lobby's public queries, each outlet's queue once a pass
+(`lobby.queries.ticket_statuses`) — the same people-ahead and wait estimate the status page
+shows — and writes at most one "near" message (when at most
 `NEAR_AHEAD` people are ahead, or the estimate is `NEAR_WAIT_S` or less) and one "called"
 message (number and counter) per ticket. Both are live messages: sent at once, dropped if stale.
 A watch ends when its ticket is served, finished or gone, or after a day.
@@ -20,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.db import Database
-from manyi.errors import ManyiError
 from manyi.lobby import queries as lobby_queries
 from manyi.lobby.domain.model import TicketState
 from manyi.reach import contacts, messages
@@ -72,8 +72,9 @@ def watch_pass(db: Database, zone: dt.tzinfo, now: dt.datetime) -> int:
             .order_by(ReachTicketWatch.id)
             .with_for_update(skip_locked=True)
         ).all()
+        statuses = lobby_queries.ticket_statuses(session, [w.token for w in watches], now)
         for watch in watches:
-            written += _advance(session, watch, zone, now)
+            written += _advance(session, watch, statuses.get(watch.token), zone, now)
         session.execute(
             update(ReachTicketWatch)
             .where(
@@ -85,10 +86,14 @@ def watch_pass(db: Database, zone: dt.tzinfo, now: dt.datetime) -> int:
     return written
 
 
-def _advance(session: Session, watch: ReachTicketWatch, zone: dt.tzinfo, now: dt.datetime) -> int:
-    try:
-        status = lobby_queries.ticket_status(session, watch.token, now)
-    except ManyiError:
+def _advance(
+    session: Session,
+    watch: ReachTicketWatch,
+    status: lobby_queries.TicketStatus | None,
+    zone: dt.tzinfo,
+    now: dt.datetime,
+) -> int:
+    if status is None:  # the ticket is gone
         watch.done_at = now
         return 0
     contact = session.get_one(ReachContact, watch.contact_id)

@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -29,7 +35,13 @@ from manyi.web.headers import SecurityHeaders
 from manyi.web.i18n import request_language, translator
 from manyi.web.id_guard import OversizedIdGuard
 from manyi.web.proxies import TrustedProxies, parse_networks
-from manyi.web.security import CsrfFailed, DeviceDenied, NotSignedIn, PermissionDenied
+from manyi.web.security import (
+    CsrfFailed,
+    DeviceDenied,
+    MachineDenied,
+    NotSignedIn,
+    PermissionDenied,
+)
 from manyi.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -266,11 +278,12 @@ def body_caps() -> list[BodyCap]:
     from manyi.complaints.web.public import FORM_CAP
     from manyi.complaints.web.side_actions import ATTACH_CAP
     from manyi.org.web.units import IMPORT_CAP
+    from manyi.reach.web.wechat import CALLBACK_CAP
     from manyi.special.web.onsite import PHOTO_CAP as VISIT_PHOTO_CAP
     from manyi.supervision.web.rectification_task import SUBMIT_CAP
     from manyi.supervision.web.scorecard_page import PHOTO_CAP
 
-    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP, SUBMIT_CAP, PHOTO_CAP, VISIT_PHOTO_CAP]
+    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP, SUBMIT_CAP, PHOTO_CAP, VISIT_PHOTO_CAP, CALLBACK_CAP]
 
 
 def _install_routes(app: FastAPI) -> None:
@@ -305,6 +318,7 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.reach.web.appointments_staff import api_router as appointment_rules_api
     from manyi.reach.web.appointments_staff import router as appointment_staff
     from manyi.reach.web.messages import router as reach_messages
+    from manyi.reach.web.wechat import router as reach_wechat
     from manyi.special.web.pages import router as special_views
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
@@ -344,6 +358,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(appointment_staff)
     app.include_router(appointment_rules_page)
     app.include_router(reach_messages)
+    app.include_router(reach_wechat)
     app.include_router(special_views)
 
     @app.get("/docs", include_in_schema=False)
@@ -384,6 +399,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         if not wants_json(request) and request.method == "GET":
             return RedirectResponse("/device/pair", status_code=303)  # pair this screen first
         return JSONResponse({"error": "device_denied", "message": exc.reason}, status_code=401)
+
+    @app.exception_handler(MachineDenied)
+    async def _machine(request: Request, exc: MachineDenied) -> Response:
+        # Said to a machine: a short plain text; the reason goes to the log, not the caller.
+        log.warning("refused %s %s: %s", request.method, request.url.path, exc.reason)
+        return PlainTextResponse("forbidden", status_code=403)
 
     @app.exception_handler(ManyiError)
     async def _domain(request: Request, exc: ManyiError) -> Response:

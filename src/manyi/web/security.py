@@ -5,11 +5,14 @@ Every route declares its access with exactly one of:
 * `require(*permissions)` – a signed-in staff member holding the permissions;
   returns a `Principal` whose `scope` limits what the route may load;
 * `public()` – anyone (sign-in page, health check, language switch);
-* `device()` – a kiosk, board or rating pad holding a device token.
+* `device()` – a kiosk, board or rating pad holding a device token;
+* `machine(check)` – a system outside the bank that signs each request itself
+  (WeChat's servers pushing to the official account's server URL).
 
-All three check the CSRF token on unsafe methods when a browser cookie is in
-play. A test walks the app's routes and fails if a route declares none, so
-no route can check permissions by hand or forget to.
+The first three check the CSRF token on unsafe methods when a browser cookie is
+in play; `machine` reads no cookie and no session, so a forged cross-site
+request gains nothing it could not sign. A test walks the app's routes and fails
+if a route declares none, so no route can check permissions by hand or forget to.
 """
 
 from __future__ import annotations
@@ -47,6 +50,14 @@ class PermissionDenied(Exception):
 
 class CsrfFailed(Exception):
     pass
+
+
+class MachineDenied(Exception):
+    """A machine's request whose proof (its signature) does not hold: 403, logged."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class DeviceDenied(Exception):
@@ -258,6 +269,19 @@ def device() -> Any:
             raise DeviceDenied(exc.message) from None
 
     _mark(dependency, "device")
+    return Depends(dependency)
+
+
+def machine(check: Callable[[Request], None]) -> Any:
+    """Dependency: a system outside the bank proving each request by a signature that
+    `check(request)` verifies, raising `MachineDenied` to refuse (before the body is read or
+    the database touched). No cookie counts, no session is read and there is no CSRF token:
+    the signature is the request's only authority, and a browser cannot make one."""
+
+    async def dependency(request: Request) -> None:
+        check(request)
+
+    _mark(dependency, "machine")
     return Depends(dependency)
 
 

@@ -15,6 +15,11 @@ sends the same message again). So:
 - **Time out within the adapter's `timeout_s`** and raise a temporary `GatewayError` then.
 - **`receipts()`** returns the delivery receipts that arrived since the last call (empty when the
   channel has none); the worker records them against the messages' gateway ids.
+- **`replies()`** returns the customers' own messages to the bank that arrived since the last
+  call (an SMS centre's mobile-originated messages: a `Reply` with the sender's number as the
+  SMSC gave it and the decoded text; empty when the channel has none). Each is reported once;
+  the worker reads a TD (退订) as a withdrawal (`manyi.reach.replies`). A gateway that reads
+  receipts and replies from one connection keeps both until asked.
 - **Never log a full phone number**: `mask_phone` keeps the last four digits.
 """
 
@@ -61,6 +66,15 @@ class Receipt:
     at: dt.datetime | None = None  # when the gateway says it happened, if it says
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A customer's message to the bank (SMS: mobile-originated)."""
+
+    address: str  # the sender as the gateway gave it ("13812345678", "8613812345678")
+    text: str  # decoded; a long message's parts each come as a reply of their own
+    at: dt.datetime | None = None  # when the gateway says it was sent, if it says
+
+
 class GatewayError(Exception):
     """The gateway did not take the message; `permanent` when retrying cannot help."""
 
@@ -77,6 +91,8 @@ class MessageGateway(Protocol):
     def send(self, message: OutgoingMessage) -> Accepted: ...
 
     def receipts(self) -> list[Receipt]: ...
+
+    def replies(self) -> list[Reply]: ...
 
     def close(self) -> None: ...
 

@@ -8,7 +8,8 @@ record of what was sent. Tests steer it:
 - `refuse(number, ...)`: those addresses are refused permanently (a number that does not exist,
   a customer who unfollowed the account);
 - `fail_next(n)`: the next n sends fail temporarily (an SMSC that is throttling or down);
-- `undeliverable(number, ...)`: accepted, then reported FAILED ("UNDELIV") by the receipt.
+- `undeliverable(number, ...)`: accepted, then reported FAILED ("UNDELIV") by the receipt;
+- `reply(number, text)`: the customer answers ("TD"): reported by the next `replies()` call.
 
 `sent` lists the last accepted messages in order (for a test to read, not for the outbox).
 """
@@ -27,6 +28,7 @@ from manyi.reach.adapters.gateway import (
     OutgoingMessage,
     Receipt,
     ReceiptState,
+    Reply,
     mask_phone,
 )
 
@@ -46,6 +48,7 @@ class SimulatedGateway:
         self._failures_left = 0
         self._accepted: OrderedDict[int, Accepted] = OrderedDict()
         self._owed: list[Receipt] = []
+        self._replies: deque[Reply] = deque(maxlen=REMEMBERED)
         self._lock = threading.Lock()
 
     @property
@@ -91,6 +94,17 @@ class SimulatedGateway:
         with self._lock:
             owed, self._owed = self._owed, []
             return owed
+
+    def reply(self, address: str, text: str) -> None:
+        """A customer's message to the bank, as an SMS centre would hand it over."""
+        with self._lock:
+            self._replies.append(Reply(address, text))
+
+    def replies(self) -> list[Reply]:
+        with self._lock:
+            found = list(self._replies)
+            self._replies.clear()
+            return found
 
     def close(self) -> None:
         pass

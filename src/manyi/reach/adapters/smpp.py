@@ -20,8 +20,15 @@ address, and a refused bind (wrong system_id or password: no retry can help unti
 fixes the settings) are permanent. A status not in the table is temporary. A socket timeout
 (`timeout_s`) or a dropped connection is temporary and closes the bind.
 
+Customers' replies (mobile-originated messages) come on the same bind, as deliver_sm without
+the receipt bit: each is answered with deliver_sm_resp, decoded (`sms_text.decode_text`: UCS-2
+or the GSM default alphabet) and kept for `replies()`. The SMSC must be set to forward MO
+messages for the service number to this account's bind. What `receipts()` and `replies()` have
+not yet collected is kept in memory, the newest 10,000 of each (a bind only sending, such as
+staff SMS, never collects).
+
 Logs name the number masked (`mask_phone`); smpplib's own hex dumps of whole PDUs (they hold
-the number) are filtered out of its logger.
+the number) are filtered out of its logger; a reply's text is never logged.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import datetime as dt
 import logging
 import select
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -44,11 +51,14 @@ from manyi.reach.adapters.gateway import (
     GatewayError,
     OutgoingMessage,
     Receipt,
+    Reply,
     mask_phone,
 )
 from manyi.reach.adapters.sms_text import (
     ESM_CLASS_RECEIPT,
+    ESM_MESSAGE_TYPE,
     EncodedText,
+    decode_text,
     encode_text,
     parse_receipt,
 )
@@ -59,6 +69,7 @@ log = logging.getLogger("manyi.reach.smpp")
 WIRE_LOGGER = "manyi.reach.smpp.wire"
 
 REMEMBERED_IDS = 10_000
+KEPT = 10_000  # receipts and replies not yet collected, each
 T = TypeVar("T")
 
 # The errors of the SMPP layer below us that leave the bind unusable.
@@ -127,7 +138,8 @@ class SmppGateway:
         self._zone = smsc_zone  # receipt dates are the SMSC's local time
         self._client: Client | None = None
         self._accepted: OrderedDict[int, Accepted] = OrderedDict()
-        self._receipts: list[Receipt] = []
+        self._receipts: deque[Receipt] = deque(maxlen=KEPT)
+        self._replies: deque[Reply] = deque(maxlen=KEPT)
         self._lock = threading.RLock()
 
     @property
@@ -173,12 +185,23 @@ class SmppGateway:
 
     def receipts(self) -> list[Receipt]:
         with self._lock:
-            try:
-                self._guarded(lambda: self._drain(self._bound()))
-            except GatewayError as exc:
-                log.warning("SMPP receipts not read: %s", exc.reason)
-            found, self._receipts = self._receipts, []
+            self._read_pending("receipts")
+            found = list(self._receipts)
+            self._receipts.clear()
             return found
+
+    def replies(self) -> list[Reply]:
+        with self._lock:
+            self._read_pending("replies")
+            found = list(self._replies)
+            self._replies.clear()
+            return found
+
+    def _read_pending(self, what: str) -> None:
+        try:
+            self._guarded(lambda: self._drain(self._bound()))
+        except GatewayError as exc:
+            log.warning("SMPP %s not read: %s", what, exc.reason)
 
     def close(self) -> None:
         with self._lock:
@@ -302,8 +325,17 @@ class SmppGateway:
             log.debug("SMPP %s ignored", pdu.command)
 
     def _collect(self, pdu: Any) -> None:
-        if not (pdu.esm_class or 0) & ESM_CLASS_RECEIPT:
-            log.info("SMPP mobile-originated message ignored (from %s)", _masked(pdu.source_addr))
+        kind = int(pdu.esm_class or 0) & ESM_MESSAGE_TYPE
+        if kind == 0:  # an ordinary message: a customer's reply
+            octets = pdu.short_message or getattr(pdu, "message_payload", None) or b""
+            if isinstance(octets, str):
+                octets = octets.encode("latin-1", errors="replace")
+            text = decode_text(octets, int(pdu.data_coding or 0), int(pdu.esm_class or 0))
+            self._replies.append(Reply(_text(pdu.source_addr), text))
+            log.info("SMS reply from %s (%d characters)", _masked(pdu.source_addr), len(text))
+            return
+        if not kind & ESM_CLASS_RECEIPT:  # an SME acknowledgement, an intermediate notice
+            log.info("SMPP deliver_sm of message type 0x%02X ignored", kind)
             return
         parsed = parse_receipt(
             pdu.short_message or b"",

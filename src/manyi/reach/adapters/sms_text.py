@@ -21,6 +21,12 @@ with the de-facto standard text
 ``id:0123 sub:001 dlvrd:001 submit date:2612050930 done date:2612050931 stat:DELIVRD err:000``
 and, in SMPP 3.4, often the receipted_message_id and message_state TLVs, which win when present.
 Dates are the SMSC's local time, YYMMDDhhmm[ss].
+
+**Replies.** A deliver_sm without the receipt bit is a customer's own message (mobile-
+originated). `decode_text` reads its octets by data_coding: 8 is UCS-2 (UTF-16 big-endian),
+0 the GSM 03.38 default alphabet one septet a byte (how SMSCs hand it over; an octet past 0x7F
+is read as Latin-1, as some SMSCs send ASCII-range text), 1 ASCII, 3 Latin-1; a user data
+header (esm_class 0x40) is skipped. Octets that do not decode become U+FFFD, never an error.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ DATA_CODING_DEFAULT = 0x00
 DATA_CODING_UCS2 = 0x08
 ESM_CLASS_UDHI = 0x40
 ESM_CLASS_RECEIPT = 0x04  # the SMSC delivery receipt message type (bits 5-2 = 0001)
+ESM_MESSAGE_TYPE = 0x3C  # bits 5-2: 0 an ordinary message (from a handset: a reply)
 MAX_PARTS = 255
 
 SINGLE_OCTETS = 140
@@ -143,3 +150,57 @@ def _smsc_time(value: str, zone: dt.tzinfo) -> dt.datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=zone)
+
+
+DATA_CODING_ASCII = 0x01
+DATA_CODING_LATIN1 = 0x03
+GSM_ESCAPE = 0x1B
+# GSM 03.38 default alphabet, septet value -> character (0x1B escapes to the extension table).
+GSM_DEFAULT = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = {
+    0x0A: "\f",
+    0x14: "^",
+    0x28: "{",
+    0x29: "}",
+    0x2F: "\\",
+    0x3C: "[",
+    0x3D: "~",
+    0x3E: "]",
+    0x40: "|",
+    0x65: "€",
+}
+
+
+def decode_text(short_message: bytes, data_coding: int, esm_class: int = 0) -> str:
+    """A mobile-originated message's text (see the module docstring); never raises."""
+    octets = short_message
+    if esm_class & ESM_CLASS_UDHI and octets:
+        octets = octets[octets[0] + 1 :]
+    if data_coding & 0xF0 == 0xF0:  # message class coding: bit 2 says 8-bit data or GSM
+        data_coding = DATA_CODING_LATIN1 if data_coding & 0x04 else DATA_CODING_DEFAULT
+    if data_coding == DATA_CODING_UCS2:
+        return octets.decode("utf-16-be", errors="replace")
+    if data_coding == DATA_CODING_ASCII:
+        return octets.decode("ascii", errors="replace")
+    if data_coding == DATA_CODING_LATIN1:
+        return octets.decode("latin-1")
+    return _gsm_septets(octets)
+
+
+def _gsm_septets(octets: bytes) -> str:
+    chars: list[str] = []
+    escaped = False
+    for octet in octets:
+        if escaped:
+            chars.append(GSM_EXTENSION.get(octet, " "))  # 03.38: unknown -> space
+            escaped = False
+        elif octet == GSM_ESCAPE:
+            escaped = True
+        elif octet < 0x80:
+            chars.append(GSM_DEFAULT[octet])
+        else:
+            chars.append(bytes((octet,)).decode("latin-1"))
+    return "".join(chars)

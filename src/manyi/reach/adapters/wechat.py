@@ -25,14 +25,19 @@ data refused) → permanent; 45009 (rate limit), -1 (system busy), other codes, 
 errors and timeouts → temporary. A token WeChat refuses to issue (wrong appid or secret, this
 server's IP not on the account's whitelist) is permanent, with a reason naming the settings.
 
-Receipts: WeChat pushes a TEMPLATESENDJOBFINISH event to the account's callback URL;
-`parse_template_event` reads it for the web route that receives it, and `receipts()` has
-nothing to poll.
+Receipts: WeChat pushes a TEMPLATESENDJOBFINISH event to the account's server URL
+(`/reach/wechat/callback`, `reach.web.wechat`); `parse_template_event` reads it there, and
+`receipts()` has nothing to poll. WeChat signs each request to that URL, the server check (GET)
+and every push (POST), with the token typed in the account's server configuration:
+`signature` = SHA-1 hex of the token, `timestamp` and `nonce` sorted as strings and joined
+(`callback_signature`); `signature_ok` compares in constant time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -50,14 +55,24 @@ from manyi.reach.adapters.gateway import (
     OutgoingMessage,
     Receipt,
     ReceiptState,
+    Reply,
     mask_phone,
 )
 
-__all__ = ["WeChatTemplate", "WeChatTemplateGateway", "parse_template_event", "templates_from"]
+__all__ = [
+    "GATEWAY_NAME",
+    "WeChatTemplate",
+    "WeChatTemplateGateway",
+    "callback_signature",
+    "parse_template_event",
+    "signature_ok",
+    "templates_from",
+]
 
 log = logging.getLogger("manyi.reach.wechat")
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
+GATEWAY_NAME = "wechat"  # the outbox's `gateway` of the messages it accepted
 TEXT_SOURCE = "$text"
 TOKEN_MARGIN_S = 300.0
 REMEMBERED_IDS = 10_000
@@ -109,7 +124,7 @@ class WeChatTemplateGateway:
 
     @property
     def name(self) -> str:
-        return "wechat"
+        return GATEWAY_NAME
 
     def send(self, message: OutgoingMessage) -> Accepted:
         with self._lock:
@@ -130,6 +145,9 @@ class WeChatTemplateGateway:
 
     def receipts(self) -> list[Receipt]:
         return []  # WeChat pushes them: parse_template_event
+
+    def replies(self) -> list[Reply]:
+        return []  # a follower's messages are pushed too; manyi does not read them yet
 
     def close(self) -> None:
         self._http.close()
@@ -223,6 +241,23 @@ class WeChatTemplateGateway:
         return answer
 
 
+def callback_signature(token: str, timestamp: str, nonce: str) -> str:
+    """WeChat's signature of a request to the server URL: SHA-1 hex of the three values sorted
+    (as strings) and joined, e.g. token "manyi", timestamp "1700000000", nonce "42" is the SHA-1
+    of "1700000000" + "42" + "manyi"."""
+    joined = "".join(sorted((token, timestamp, nonce)))
+    return hashlib.sha1(joined.encode(), usedforsecurity=False).hexdigest()
+
+
+def signature_ok(token: str, signature: str, timestamp: str, nonce: str) -> bool:
+    """Whether `signature` is WeChat's for this token; never with an empty token or value."""
+    if not (token and signature and timestamp and nonce):
+        return False
+    expected = callback_signature(token, timestamp, nonce)
+    given = signature.strip().lower().encode()  # bytes: a non-ASCII str would raise
+    return hmac.compare_digest(expected.encode(), given)
+
+
 _EVENT_STATES = {"success": ReceiptState.DELIVERED}
 
 
@@ -244,6 +279,12 @@ def parse_template_event(xml_text: str) -> Receipt | None:
     status = (root.findtext("Status") or "").strip()
     if not msgid or not status:
         return None
+    return Receipt(msgid, _EVENT_STATES.get(status, ReceiptState.FAILED), status, at=_unix(root))
+
+
+def _unix(root: ET.Element) -> dt.datetime | None:
+    """CreateTime as a moment; None when missing or not a plausible Unix time."""
     created = (root.findtext("CreateTime") or "").strip()
-    at = dt.datetime.fromtimestamp(int(created), dt.UTC) if created.isdigit() else None
-    return Receipt(msgid, _EVENT_STATES.get(status, ReceiptState.FAILED), status, at=at)
+    if not (created.isascii() and created.isdigit()) or len(created) > 11:
+        return None
+    return dt.datetime.fromtimestamp(int(created), dt.UTC)
