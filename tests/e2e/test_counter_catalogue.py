@@ -83,7 +83,7 @@ def test_a_service_manager_edits_the_catalogue_and_reads_the_measures(
     page.get_by_role("navigation").get_by_role("link", name="交易目录").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("交易目录")
     catalogue = page.get_by_test_id("catalogue")
-    expect(catalogue.locator("tbody tr")).to_have_count(14)
+    expect(catalogue.locator("tbody tr")).to_have_count(16)
     expect(catalogue.locator('tr[data-code="withdraw"]')).to_contain_text("金额 ≥ 50000 → 主管授权")
     shot("catalogue-list")
 
