@@ -159,6 +159,8 @@ def serve(
         log_level=settings.log_level.lower(),
         proxy_headers=False,  # the app reads X-Forwarded-For itself, from trusted proxies only
         forwarded_allow_ips="",
+        # Screens' event streams never end: cut them after the grace instead of waiting for ever.
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
 
 

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # Web processes serving this database (`manyi serve --workers N` sets it for its children):
     # on SQLite, more than one makes each watch for the others' commits (manyi.realtime).
     web_workers: int = Field(default=1, ge=1, le=64)
+    # On stop (`manyi serve`), how long open connections may finish before they are cut. Boards'
+    # and consoles' event streams never end by themselves, so without a limit a restart with
+    # screens connected would wait for ever; they reconnect to the new process on their own.
+    shutdown_grace_s: int = Field(default=5, ge=1, le=600)
     var_dir: Path = DEFAULT_VAR_DIR
     # Sign-in protection.
     lockout_threshold: int = Field(default=5, ge=1, le=100)

@@ -1,7 +1,7 @@
 """Live lobby events across real uvicorn worker processes, on both engines.
 
-manyi runs as a subprocess, `uvicorn --workers 2` (through the launcher of
-bench/lobby_api.py), against the PostgreSQL test database or an SQLite file. Board streams are
+manyi runs as a subprocess, `manyi serve --workers 2` as a bank starts it, once per engine for
+the module, against the PostgreSQL test database or an SQLite file. Board streams are
 opened until their `hello` events show both workers. Then tickets are issued,
 called and completed through the HTTP API, each request on a new connection,
 so that the requests land on either worker. Every board, on both workers,
@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -34,7 +35,7 @@ from typing import Any
 import httpx
 import pytest
 from bench.board_latency import connection_owner, process_tree, stop_with_workers
-from bench.lobby_api import free_port, start_server, wait_healthy
+from bench.lobby_api import free_port, stop_server, wait_healthy
 
 from manyi.db import Database
 from manyi.lobby import counters
@@ -118,30 +119,53 @@ def _prepare(url: str) -> dict[str, dict[str, str]]:
         db.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def engine_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "postgresql":
         return str(request.getfixturevalue("pg_migrated"))
     template: Path = request.getfixturevalue("sqlite_template")
-    path = tmp_path / "workers.sqlite3"
+    path = tmp_path_factory.mktemp("workers") / "workers.sqlite3"
     shutil.copyfile(template, path)
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def server(engine_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+@pytest.fixture(scope="module")
+def server(engine_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`manyi serve --workers 2` on the engine, as a bank starts it; one per engine for the
+    module's tests (two interpreters importing manyi take seconds each)."""
     tokens = _prepare(engine_url)
-    # Board streams still open at shutdown are cut after 1 s instead of waited for.
-    monkeypatch.setenv("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "1")
+    workdir = tmp_path_factory.mktemp("serve")
     port = free_port()
-    process = start_server(engine_url, port, tmp_path, stock=False, workers=2)
-    running = Server(f"http://127.0.0.1:{port}", port, process, tmp_path / "server.log", tokens)
+    env = {
+        **os.environ,
+        "MANYI_DATABASE_URL": engine_url,
+        "MANYI_SECRET_KEY": "serve-test-" + "k" * 40,
+        "MANYI_VAR_DIR": str(workdir / "var"),
+        "MANYI_LOG_LEVEL": "WARNING",
+        # Streams still open at the stop are cut after 1 s (a board the test closed is seen
+        # gone by the server only when it next writes to it).
+        "MANYI_SHUTDOWN_GRACE_S": "1",
+    }
+    env.pop("MANYI_WEB_WORKERS", None)  # `manyi serve --workers` must tell the workers itself
+    log = workdir / "server.log"
+    with log.open("wb") as out:
+        command = [sys.executable, "-c", "from manyi.cli import main; main()", "serve"]
+        process = subprocess.Popen(
+            [*command, "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=workdir,  # no .env file there: only the variables above apply
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    running = Server(f"http://127.0.0.1:{port}", port, process, log, tokens)
     workers: list[int] = []
     try:
         try:
             wait_healthy(running.base, process, seconds=START_S)
         except SystemExit as exc:  # the bench's way of giving up
-            pytest.fail(f"manyi did not start: {exc}\n{running.output()}")
+            pytest.fail(f"manyi serve did not start: {exc}\n{running.output()}")
         workers = process_tree(process.pid)[1:]
         yield running
     finally:
@@ -302,45 +326,26 @@ def test_every_board_on_either_worker_gets_every_call(server: Server, engine_url
                 assert elsewhere, f"call of {c.number} (worker {c.worker}) reached no other worker"
 
 
-def test_manyi_serve_starts_the_workers_it_is_asked_for(
-    engine_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_manyi_serve_starts_the_workers_it_is_asked_for_and_stops(server: Server) -> None:
     """Issue 16 #3: `manyi serve --workers N` runs N web processes, on either engine, and
-    tells them they share the database (MANYI_WEB_WORKERS)."""
-    monkeypatch.setenv("UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN", "1")
-    port = free_port()
-    env = {
-        **os.environ,
-        "MANYI_DATABASE_URL": engine_url,
-        "MANYI_SECRET_KEY": "serve-test-" + "k" * 40,
-        "MANYI_VAR_DIR": str(tmp_path / "var"),
-        "MANYI_LOG_LEVEL": "WARNING",
-    }
-    env.pop("MANYI_WEB_WORKERS", None)
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        command = [sys.executable, "-c", "from manyi.cli import main; main()", "serve"]
-        process = subprocess.Popen(
-            [*command, "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    tells them they share the database (MANYI_WEB_WORKERS; the fixture's environment has
+    none). Runs last: it stops the server."""
     workers: list[int] = []
+    deadline = time.monotonic() + START_S
+    while len(workers) < 2 and time.monotonic() < deadline:
+        workers = [
+            pid
+            for pid in process_tree(server.process.pid)[1:]
+            if b"MANYI_WEB_WORKERS=2" in Path(f"/proc/{pid}/environ").read_bytes()
+        ]
+        time.sleep(0.2)
+    assert len(workers) >= 2, process_tree(server.process.pid)
+    # A stop with a screen still connected ends by itself after the grace (its event stream
+    # never ends; uvicorn alone would wait for it for ever) rather than being killed.
+    board = SseReader(server.base + EVENTS, headers=server.tokens["display"])
     try:
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}", process, seconds=START_S)
-        except SystemExit as exc:
-            pytest.fail(f"manyi serve did not start: {exc}\n{log.read_text(errors='replace')}")
-        deadline = time.monotonic() + START_S
-        while len(workers) < 2 and time.monotonic() < deadline:
-            workers = [
-                pid
-                for pid in process_tree(process.pid)[1:]
-                if b"MANYI_WEB_WORKERS=2" in Path(f"/proc/{pid}/environ").read_bytes()
-            ]
-            time.sleep(0.2)
-        assert len(workers) >= 2, process_tree(process.pid)
+        board.next("hello", timeout=10)
+        stop_server(server.process)  # SIGTERM; SIGKILL only after 20 s
     finally:
-        stop_with_workers(process, workers or process_tree(process.pid)[1:])
+        board.close()
+    assert server.process.returncode != -signal.SIGKILL, server.output()
