@@ -83,28 +83,7 @@ def test_check_in_at_the_kiosk(
     browser: Browser, base_url: str, e2e_database_url: str, screenshots: Path
 ) -> None:
     # A customer booked 11:30 today; this outlet opens check-in two hours ahead.
-    database = Database(e2e_database_url)
-    start = E2E_NOW + dt.timedelta(minutes=90)
-    with database.session() as session:
-        where = appointment_slots.place(session, OUTLET, "B")
-        appointment_rules.save_rules(session, SYSTEM, where.outlet, {"early_minutes": 120}, E2E_NOW)
-    with database.session() as session:
-        where = appointment_slots.place(session, OUTLET, "B")
-        free = next(
-            s
-            for s in appointment_slots.slots_for_day(session, where, start.date(), E2E_NOW).slots
-            if s.start == start
-        )
-        booked = appointments.confirmed(
-            session,
-            where,
-            Slot(free.start, free.end, free.capacity, free.booked),
-            "13900001111",
-            "zh-CN",
-            E2E_NOW,
-        )
-        code = booked.appointment.checkin_code
-    database.dispose()
+    code = _booked_today(e2e_database_url, OUTLET, "13900001111").appointment.checkin_code
     ctx = browser.new_context(
         base_url=base_url, viewport={"width": 1080, "height": 1920}, locale="zh-CN", has_touch=True
     )
@@ -205,8 +184,8 @@ def test_the_outlet_head_changes_the_rules_on_their_page(
 ZGC = "BJ-HD-ZGC"  # 中关村: the demo puts it at 39.98370, 116.31560 (WGS-84)
 
 
-def _booked_today(e2e_database_url: str, outlet: str, phone: str) -> str:
-    """A booking at 11:30 today at `outlet` whose check-in opens two hours ahead: its link."""
+def _booked_today(e2e_database_url: str, outlet: str, phone: str) -> appointments.Booked:
+    """A booking at 11:30 today at `outlet`, whose check-in opens two hours ahead."""
     database = Database(e2e_database_url)
     start = E2E_NOW + dt.timedelta(minutes=90)
     with database.session() as session:
@@ -227,9 +206,8 @@ def _booked_today(e2e_database_url: str, outlet: str, phone: str) -> str:
             "zh-CN",
             E2E_NOW,
         )
-        token = booked.token
     database.dispose()
-    return f"/a/{token}"
+    return booked
 
 
 def located_phone(
@@ -253,7 +231,7 @@ def located_phone(
 def test_check_in_by_the_link_near_the_outlet(
     browser: Browser, base_url: str, e2e_database_url: str, screenshots: Path
 ) -> None:
-    link = _booked_today(e2e_database_url, ZGC, "13900002222")
+    link = "/a/" + _booked_today(e2e_database_url, ZGC, "13900002222").token
     # At home, 1.26 km north of the outlet: refused with the distance, sent to the kiosk.
     far = located_phone(browser, base_url, (39.99500, 116.31560))
     violations: list[str] = []
