@@ -240,6 +240,11 @@ def _empty_postgres(url: str) -> None:
         )
 
 
+# For a test whose engine cannot matter, such as a request refused before the database is read:
+# it runs on SQLite only, not on both (`@sqlite_only`; the suite's time budget).
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
