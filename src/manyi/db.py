@@ -177,19 +177,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             **kwargs,
         )
 
-        wal = {"set": False}
-
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             # Foreign keys are off by default in SQLite; WAL lets readers run while one writes.
-            # WAL is kept in the file: set by this engine's first connection, not by every one
-            # (each unit of work connects anew). The busy timeout is `timeout` above.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            if not wal["set"]:
-                cursor.execute("PRAGMA journal_mode=WAL")
-                wal["set"] = True
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
         @event.listens_for(engine, "begin")

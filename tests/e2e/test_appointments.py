@@ -35,6 +35,18 @@ def phone_page(browser: Browser, base_url: str) -> Page:
     return ctx.new_page()
 
 
+def staff_page(browser: Browser, base_url: str, username: str) -> Page:
+    """A staff member signed in on a desktop screen."""
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    same_clock(ctx)
+    page = ctx.new_page()
+    sign_in(page, username)
+    return page
+
+
 def test_booking_on_a_phone(
     browser: Browser, base_url: str, e2e_database_url: str, screenshots: Path
 ) -> None:
@@ -118,13 +130,7 @@ def test_the_lobby_manager_sees_todays_appointments(
     browser: Browser, base_url: str, screenshots: Path
 ) -> None:
     # The kiosk test checked in 11:30 today; the dashboard card and the day's list show it.
-    ctx = browser.new_context(
-        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
-    )
-    ctx.set_default_timeout(TIMEOUT_MS)
-    same_clock(ctx)
-    page = ctx.new_page()
-    sign_in(page, "ljz.lobby")
+    page = staff_page(browser, base_url, "ljz.lobby")
     page.goto(f"/lobby/dashboard?outlet={OUTLET}")
     card = page.get_by_test_id("appointments-card")
     expect(card).to_be_visible()
@@ -136,19 +142,13 @@ def test_the_lobby_manager_sees_todays_appointments(
     expect(table).to_contain_text("139****1111")
     expect(table).to_contain_text("已签到")
     save(page, screenshots, "10-staff-list")
-    ctx.close()
+    page.context.close()
 
 
 def test_the_outlet_head_changes_the_rules_on_their_page(
     browser: Browser, base_url: str, e2e_database_url: str, screenshots: Path
 ) -> None:
-    ctx = browser.new_context(
-        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
-    )
-    ctx.set_default_timeout(TIMEOUT_MS)
-    same_clock(ctx)
-    page = ctx.new_page()
-    sign_in(page, "ljz.head")
+    page = staff_page(browser, base_url, "ljz.head")
     page.goto(f"/lobby/appointments?outlet={OUTLET}")
     page.get_by_test_id("appt-rules-link").click()
     expect(page.get_by_role("heading", name=re.compile("^预约规则"))).to_be_visible()
@@ -178,7 +178,7 @@ def test_the_outlet_head_changes_the_rules_on_their_page(
     with database.session() as session:
         assert appointment_slots.place(session, OUTLET, "A").rules.walk_in_share == 0.4
     database.dispose()
-    ctx.close()
+    page.context.close()
 
 
 ZGC = "BJ-HD-ZGC"  # 中关村: the demo puts it at 39.98370, 116.31560 (WGS-84)
@@ -271,13 +271,7 @@ def test_check_in_by_the_link_near_the_outlet(
 def test_the_outlets_position_on_its_admin_page(
     browser: Browser, base_url: str, screenshots: Path
 ) -> None:
-    ctx = browser.new_context(
-        base_url=base_url, viewport={"width": 1440, "height": 900}, locale="zh-CN"
-    )
-    ctx.set_default_timeout(TIMEOUT_MS)
-    same_clock(ctx)
-    page = ctx.new_page()
-    sign_in(page, "admin")
+    page = staff_page(browser, base_url, "admin")
     page.goto("/admin/units")
     page.get_by_role("link", name="中关村营业室").first.click()
     expect(page.get_by_test_id("latitude")).to_have_value("39.9837")
@@ -289,4 +283,4 @@ def test_the_outlets_position_on_its_admin_page(
     page.get_by_test_id("latitude").fill("39.98371")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_test_id("latitude")).to_have_value("39.98371")
-    ctx.close()
+    page.context.close()
