@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,6 +76,11 @@ def seeded_demo(
             took = dt.datetime.now(dt.UTC) - E2E_NOW
     finally:
         database.dispose()
+    connection = sqlite3.connect(target)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file copied
+    finally:
+        connection.close()
     return target, took
 
 
