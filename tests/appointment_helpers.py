@@ -119,6 +119,19 @@ def book(
     service: str = "A",
 ) -> appointments.Booked:
     code = code_for(db, notices, phone, now)
+    return book_with_code(db, code, now, start, phone=phone, service=service)
+
+
+def book_with_code(
+    db: Database,
+    code: str,
+    now: dt.datetime,
+    start: dt.datetime = TOMORROW_10,
+    *,
+    phone: str = PHONE,
+    service: str = "A",
+) -> appointments.Booked:
+    """Book at OUT-A with the code given (right, wrong or stale), in a unit of work of its own."""
     with db.session() as session:
         booked = appointments.book(
             session,

@@ -25,6 +25,7 @@ from tests.appointment_helpers import (
     TOMORROW_10,
     FixedCapacity,
     book,
+    book_with_code,
     code_for,
     configure,
     plugged,
@@ -130,30 +131,12 @@ def test_a_wrong_code_is_refused_and_counted(db: Database, outlet: int) -> None:
         code = code_for(db, notices, PHONE, NOW)
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         for _ in range(5):
-            with pytest.raises(ManyiError) as refused, db.session() as session:
-                appointments.book(
-                    session,
-                    outlet_code="OUT-A",
-                    service_code="A",
-                    start=TOMORROW_10,
-                    phone=PHONE,
-                    code=wrong,
-                    lang="zh-CN",
-                    now=NOW,
-                )
+            with pytest.raises(ManyiError) as refused:
+                book_with_code(db, wrong, NOW)
             assert refused.value.error_code == "wrong_code"
         # Five wrong tries spend the code: even the right one is now refused.
-        with pytest.raises(ManyiError) as spent, db.session() as session:
-            appointments.book(
-                session,
-                outlet_code="OUT-A",
-                service_code="A",
-                start=TOMORROW_10,
-                phone=PHONE,
-                code=code,
-                lang="zh-CN",
-                now=NOW,
-            )
+        with pytest.raises(ManyiError) as spent:
+            book_with_code(db, code, NOW)
     assert spent.value.error_code == "code_expired"
     assert _stored(db) == (0, 0)
 
@@ -161,17 +144,8 @@ def test_a_wrong_code_is_refused_and_counted(db: Database, outlet: int) -> None:
 def test_an_expired_code_is_refused(db: Database, outlet: int) -> None:
     with plugged() as notices:
         code = code_for(db, notices, PHONE, NOW)
-        with pytest.raises(ManyiError) as refused, db.session() as session:
-            appointments.book(
-                session,
-                outlet_code="OUT-A",
-                service_code="A",
-                start=TOMORROW_10,
-                phone=PHONE,
-                code=code,
-                lang="zh-CN",
-                now=NOW + dt.timedelta(minutes=11),
-            )
+        with pytest.raises(ManyiError) as refused:
+            book_with_code(db, code, NOW + dt.timedelta(minutes=11))
     assert refused.value.error_code == "code_expired"
     assert _stored(db) == (0, 0)
 

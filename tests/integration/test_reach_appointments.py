@@ -13,7 +13,7 @@ from manyi.db import Database
 from manyi.reach import appointment_jobs, appointment_ports, appointments
 from manyi.reach.appointment_messages import CodeTooSoon, OutboxNotices
 from manyi.reach.tables import ReachConsent, ReachMessage
-from tests.appointment_helpers import PHONE, TOMORROW_10, code_in_outbox, configure
+from tests.appointment_helpers import PHONE, book_with_code, code_in_outbox, configure
 from tests.conftest import FIXED_NOW, Bank
 
 
@@ -37,18 +37,8 @@ def test_code_booked_reminder_cancelled(db: Database, outbox: None) -> None:
         appointments.request_code(session, PHONE, "10.0.0.1", "zh-CN", FIXED_NOW)
     code = code_in_outbox(db, PHONE)
     assert code is not None and len(code) == 6
-    with db.session() as session:
-        booked = appointments.book(
-            session,
-            outlet_code="OUT-A",
-            service_code="A",
-            start=TOMORROW_10,
-            phone=PHONE,
-            code=code,
-            lang="zh-CN",
-            now=FIXED_NOW,
-        )
-        token, checkin = booked.token, booked.appointment.checkin_code
+    booked = book_with_code(db, code, FIXED_NOW)
+    token, checkin = booked.token, booked.appointment.checkin_code
     kinds = [k for k, _ in _sent(db)]
     assert kinds == ["verification_code", "appointment_booked"]
     params = _sent(db)[1][1]
