@@ -42,6 +42,8 @@ from manyi.counter.domain.identity_rules import parse_identity_rules
 from manyi.errors import InvalidInput, NotFound
 
 __all__ = [
+    "DEFAULT_WEIGHT",
+    "MAX_WEIGHT",
     "Catalogue",
     "CatalogueError",
     "IdentityCheck",
@@ -51,6 +53,10 @@ __all__ = [
     "new_version",
 ]
 
+# A type's complexity weight (x-manyi.weight): 1.0 when absent, refused at or below 0 or above
+# MAX_WEIGHT (a wealth product is a few times a deposit, not a hundred).
+DEFAULT_WEIGHT: Final = 1.0
+MAX_WEIGHT: Final = 10.0
 TRANSACTIONS_URI: Final = "https://manyi.example/schemas/transactions/{code}/v{version}"
 
 
@@ -87,6 +93,10 @@ class TransactionType:
     provides: tuple[str, ...] = ()
     # May be done on a home or hospital visit (特事特办), away from the counter.
     away_from_counter: bool = False
+    # Complexity in a teller's weighted served count (manyi.workload), and whether the type
+    # is a dispute or other contentious transaction (a teller's share of difficult cases).
+    weight: float = DEFAULT_WEIGHT
+    difficult: bool = False
 
     @classmethod
     def from_schema(cls, schema: Mapping[str, Any]) -> TransactionType:
@@ -109,6 +119,8 @@ class TransactionType:
             per_item=frozenset(meta.get("per_item", ())),
             provides=tuple(meta.get("provides", ())),
             away_from_counter=bool(meta.get("away_from_counter", False)),
+            weight=float(meta.get("weight", DEFAULT_WEIGHT)),
+            difficult=bool(meta.get("difficult", False)),
         )
 
     @property
@@ -179,6 +191,15 @@ def _check_document(document: Mapping[str, Any]) -> None:
     identity = parse_identity_rules(meta.get("identity_rules", ()))
     wrong = "amount" not in properties and any(c.amount_at_least for c in identity)
     _refuse(wrong, "an identity rule reads an amount the form does not ask")
+    weight = meta.get("weight", DEFAULT_WEIGHT)
+    wrong = isinstance(weight, bool) or not 0 < weight <= MAX_WEIGHT
+    _refuse(
+        wrong,
+        "{code}: the weight must be above 0 and at most {most}",
+        "x-manyi.weight",
+        code=meta["code"],
+        most=MAX_WEIGHT,
+    )
     kinds = {kind.value for kind in PostingKind}
     _refuse(meta["posting"] not in kinds, "unknown posting kind {kind}", kind=meta["posting"])
     expected = TRANSACTIONS_URI.format(**meta)
