@@ -93,6 +93,7 @@ from manyi.supervision.rectification_tables import (
 from manyi.supervision.stars_tables import StarNomination, StarProgramme
 from manyi.workdays.tables import WorkdayCalendarVersion, WorkdayDay, WorkdayYear
 from manyi.worker_leases import WorkerLease
+from manyi.workload.tables import PulseAnswer, PulseAnswered, ServiceWeight
 
 __all__ = [
     "AdviceRow",
@@ -150,6 +151,8 @@ __all__ = [
     "OpinionRow",
     "PendingChange",
     "PredictorChoice",
+    "PulseAnswer",
+    "PulseAnswered",
     "QualityResponse",
     "RateLimitHit",
     "Rating",
@@ -165,6 +168,7 @@ __all__ = [
     "RectificationTask",
     "RemoteCheck",
     "ServiceStandard",
+    "ServiceWeight",
     "SpecialVisit",
     "SpecialVisitPhoto",
     "Staff",
