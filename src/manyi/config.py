@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     complaint_retention_days: int = Field(default=1826, ge=1096, le=36500)
     # How long a survey invitation's link can be answered (quality.surveys), in days.
     survey_expiry_days: int = Field(default=7, ge=1, le=90)
+    # Teller workload (manyi.workload): a pause of at least this many minutes is a break; a
+    # teller past the stretch without a break, or serving at least this share of the last hour,
+    # gets an overload alert; break advice keeps the predicted service level at the target.
+    workload_break_min: int = Field(default=10, ge=1, le=120)
+    workload_max_stretch_min: int = Field(default=120, ge=15, le=12 * 60)
+    workload_max_busy_share: float = Field(default=0.9, gt=0, le=1)
+    workload_service_level: float = Field(default=0.8, gt=0, le=1)
     # The audit chain: the key that seals every event (HMAC-SHA-256), retired keys that still
     # verify older events (comma-separated), and where the worker anchors the chain's head.
     audit_key: str = DEVELOPMENT_AUDIT_KEY

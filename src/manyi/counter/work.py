@@ -45,10 +45,10 @@ def ticket_work(session: Session, ticket_ids: Sequence[int]) -> dict[int, Ticket
     keys = {(code, version) for _, code, version in rows}
     types = {tx.key: tx for tx in catalogue_store.types_for(session, keys)}
     found: dict[int, TicketWork] = {}
-    for ticket_id, code, version in rows:
-        tx = types[(code, version)]
-        before = found.get(int(ticket_id), TicketWork(0.0, False, 0))
-        found[int(ticket_id)] = TicketWork(
+    for ticket, code, version in rows:
+        tx, ticket_id = types[(code, version)], int(ticket or 0)  # never None: filtered by id
+        before = found.get(ticket_id, TicketWork(0.0, False, 0))
+        found[ticket_id] = TicketWork(
             weight=round(before.weight + tx.weight, 3),
             difficult=before.difficult or tx.difficult,
             transactions=before.transactions + 1,

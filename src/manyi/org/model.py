@@ -161,6 +161,9 @@ class Permission(enum.StrEnum):
     REACH_CONFIGURE = "reach.configure"
     # Home and hospital visits (特事特办, issue 20): see the visits in one's scope; take a
     # request and carry out a visit one is assigned to; approve, assign and schedule (heads).
+    # Teller workload (issue 21): per teller and day figures and the staff pulse survey's
+    # results, in one's own scope (a teller sees their own figures with LOBBY_OPERATE).
+    WORKLOAD_VIEW = "workload.view"
     VISITS_VIEW = "special.view"
     VISITS_REQUEST = "special.request"
     VISITS_APPROVE = "special.approve"
@@ -194,6 +197,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REACH_VIEW,
             Permission.REACH_CONFIGURE,
             Permission.VISITS_VIEW,
+            Permission.WORKLOAD_VIEW,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -224,6 +228,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VISITS_VIEW,
             Permission.VISITS_REQUEST,
             Permission.VISITS_APPROVE,
+            Permission.WORKLOAD_VIEW,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(

@@ -208,6 +208,25 @@ def _plug_appointments(public_base_url: str) -> None:
     )
 
 
+def _plug_workload(settings: Settings | None) -> None:
+    """Teller workload: break advice checked by forecasting's simulator, and the overload card
+    on the lobby dashboard (workload sits above the lobby, the counter and forecasting)."""
+    from manyi.forecast.break_check import SimulatedBreaks
+    from manyi.lobby.web import cards
+    from manyi.workload import ports as workload_ports
+    from manyi.workload.web.card import dashboard_card
+
+    workload_ports.register_break_check(SimulatedBreaks())
+    cards.register(
+        cards.DashboardCard(
+            name="workload",
+            template="workload/dashboard_card.html",
+            build=dashboard_card(settings),
+            stylesheet="/static/css/workload.css",
+        )
+    )
+
+
 def plug_features(settings: Settings | None = None) -> None:
     """Wire features into each other's ports and hooks: the lobby knows neither forecasting
     (its wait predictor and advice, `lobby.ports`), nor quality (its surveys), nor supervision
@@ -233,6 +252,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.workdays import calendars as workdays_calendars
 
     lobby_adapters.register()
+    _plug_workload(settings)
     _plug_appointments(settings.public_base_url if settings else "")
     supervision_adapters.register()  # the teller's badge and star progress
     supervision_complaints.register()  # a complaint's rectification tasks, on its case page
@@ -323,6 +343,8 @@ def _install_routes(app: FastAPI) -> None:
     from manyi.supervision.web.routes import router as supervision_views
     from manyi.web.shell import router as shell_router
     from manyi.workdays.web.pages import router as workdays_views
+    from manyi.workload.web.pages import router as workload_views
+    from manyi.workload.web.pulse_page import router as workload_pulse
 
     app.include_router(lobby_device_api)  # first: the busiest routes match soonest
     app.include_router(shell_router)
@@ -360,6 +382,8 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(reach_messages)
     app.include_router(reach_wechat)
     app.include_router(special_views)
+    app.include_router(workload_views)
+    app.include_router(workload_pulse)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -38,6 +38,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "insight" / "templates",
     PACKAGE_DIR / "reach" / "templates",
     PACKAGE_DIR / "special" / "templates",
+    PACKAGE_DIR / "workload" / "templates",
 ]
 
 
@@ -139,6 +140,9 @@ NAVIGATION: tuple[NavItem, ...] = (
         "✉",
     ),
     NavItem("quality", "Satisfaction", "/quality", Permission.QUALITY_VIEW, "★"),
+    NavItem("workload", "Teller workload", "/workload", Permission.WORKLOAD_VIEW, "⚖"),
+    NavItem("my_workload", "My workload", "/workload/me", Permission.LOBBY_OPERATE, "◷"),
+    NavItem("pulse", "Staff pulse survey", "/workload/pulse", None, "♡"),
     NavItem("surveys", "Surveys", "/quality/surveys", Permission.QUALITY_CONFIGURE, "✓"),
     NavItem("flags", "Suspicious answers", "/quality/flags", Permission.QUALITY_INSPECT, "⚑"),
     NavItem(
@@ -193,6 +197,9 @@ PURPOSES: dict[str, str] = {
     "counter_measures": "Fields saved, time at the counter and bundles per outlet",
     "catalogue": "Transaction types, their fields and rules, versioned",
     "quality": "CSAT, NPS and CES with their intervals, by unit, teller and period",
+    "workload": "Each teller's busy time, weighted load, stretches, breaks and overtime; fairness",
+    "my_workload": "Your own busy time, load, stretches and breaks, day by day",
+    "pulse": "The monthly anonymous staff survey: workload, support, pressure; results by unit",
     "rectification": "Rectification tasks in your units: open, overdue, closed on time; evidence",
     "misconduct": "Misconduct cases in your scope (confidential): investigate, sanction, bulletins",
     "inspections": "Inspection scorecards, results by outlet and period, league table, trend",
