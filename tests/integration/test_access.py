@@ -315,6 +315,12 @@ EXPECTED = {
     "/admin/audit": {"admin"},
     "/api/v1/units": {"admin", "head_a", "head_b", "manager_br_a"},
     "/api/v1/staff": {"admin", "head_a", "head_b"},
+    # Teller workload: heads and head office see their scope's tellers and pulse results; a
+    # teller sees their own figures; everyone answers the pulse survey.
+    "/workload": {"admin", "head_a", "head_b"},
+    "/workload/pulse/results": {"admin", "head_a", "head_b"},
+    "/workload/me": {"admin", "teller_a", "teller_b"},
+    "/workload/pulse": set(PERSONAS),
 }
 
 
@@ -630,6 +636,7 @@ POST /visits/{reference}/bundle                                     404    404  
 POST /visits/{reference}/cancel                                     404    404    404    404    403    404    in     in     in     in
 POST /visits/{reference}/close                                      404    404    404    404    403    404    in     in     in     in
 POST /visits/{reference}/photos                                     404    404    404    404    403    404    in     in     in     in
+POST /workload/pulse                                                ok     ok     ok     ok     ok     ok     in     in     in     in
 """  # noqa: E501
 
 
