@@ -8,7 +8,7 @@
     var source = document.getElementById("wl-data");
     if (!holder || !source || typeof echarts === "undefined") return;
     var data = JSON.parse(source.textContent);
-    var chart = echarts.init(holder);
+    var chart = echarts.init(holder, null, { renderer: "svg" });
     chart.setOption({
       animation: false,
       tooltip: { trigger: "axis" },
