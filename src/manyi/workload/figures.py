@@ -10,7 +10,9 @@ as one difficult customer that day).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -79,16 +81,27 @@ def teller_days(
     if staff_ids is not None:
         tellers = [t for t in tellers if t in set(staff_ids)]
     names = queries.names(session, tellers)
-    found: list[TellerDay] = []
+    periods = []
     day = first
     while day <= last:
-        start, end = bounds(session, outlet, day)
+        periods.append((day, *bounds(session, outlet, day)))
+        day += dt.timedelta(days=1)
+    starts = [start for _, start, _ in periods]
+    # Each serving in the day its service started: one pass, not one per day.
+    by_day: dict[tuple[int, int], list[day_rules.Serving]] = defaultdict(list)
+    for teller in tellers:
+        for _, _, serving in served.get(teller, []):
+            index = bisect.bisect_right(starts, serving.started_at) - 1
+            if index >= 0:
+                by_day[(teller, index)].append(serving)
+    found: list[TellerDay] = []
+    for index, (day, start, end) in enumerate(periods):
         complaints = complaint_facts.naming_staff(session, tellers, since=start, until=end)
         closes = closing(session, outlet, day)
         for teller in tellers:
             spans = [(max(s, start), min(e, end)) for s, e in duty.get(teller, []) if e > start]
             spans = [s for s in spans if s[0] < end]
-            servings = [s for _, _, s in served.get(teller, []) if start <= s.started_at < end]
+            servings = by_day.get((teller, index), [])
             if not spans and not servings:
                 continue
             figures = day_rules.figures(
@@ -100,7 +113,6 @@ def teller_days(
                 complaints=complaints.get(teller, 0),
             )
             found.append(TellerDay(teller, names.get(teller, str(teller)), day, figures))
-        day += dt.timedelta(days=1)
     return sorted(found, key=lambda t: (t.day, t.name, t.staff_id))
 
 
