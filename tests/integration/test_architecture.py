@@ -56,6 +56,12 @@ VIOLATIONS = {
         "import manyi.special.queries",
         "manyi.reach.queries",
     ),
+    "Teller workload sits above the lobby, the counter, complaints and forecasting: none of "
+    "them imports it": (
+        "src/manyi/forecast/break_check.py",
+        "import manyi.workload.ports",
+        "manyi.forecast.break_check",
+    ),
     "Features use each other only through what each one's __init__.py offers (PUBLIC)": (
         "src/manyi/counter/bundles.py",
         "import manyi.lobby.service",
