@@ -46,6 +46,7 @@ from manyi.reach.staff_sms import staff_sms_for
 from manyi.reach.survey_messages import SurveyMessages
 from manyi.supervision import jobs as supervision_jobs
 from manyi.workdays import calendars as workdays_calendars
+from manyi.workload import cli as workload_cli
 
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -94,6 +95,7 @@ complaints_cli.app.command("stats")(insight_stats.stats_command)
 app.add_typer(complaints_cli.app, name="complaints")
 complaints_cli.app.add_typer(insight_cli.app, name="classifier")
 app.add_typer(quality_cli.app, name="quality")
+app.add_typer(workload_cli.app, name="workload")
 
 
 # Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).

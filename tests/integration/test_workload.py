@@ -4,11 +4,15 @@ fairness, the overload card with break advice checked by the simulator, and the 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import time_machine
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from manyi.cli import app as cli_app
+from manyi.config import get_settings
 from manyi.counter import bundles
 from manyi.db import Database
 from manyi.forecast.break_check import SimulatedBreaks
@@ -226,5 +230,34 @@ def test_the_workload_page_in_scope_and_a_tellers_own(
     assert mine.status_code == 200
     assert f'data-testid="day-{TODAY.isoformat()}"' in mine.text
     assert "柜员甲二" not in mine.text  # only their own figures
+    with db.read() as session:
+        assert session.scalars(select(ServiceWeight)).all() == []
+
+
+def test_a_services_default_weight_is_set_from_the_command_line(
+    db: Database, sim: Sim, bank: Bank, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MANYI_DATABASE_URL", db.url)
+    monkeypatch.setenv("MANYI_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    done = runner.invoke(cli_app, ["workload", "weight", "OUT-A", "B", "2.5"])
+    assert done.exit_code == 0, done.output
+    assert "OUT-A B: weight 1.0 → 2.5" in done.output
+    for bad, field in ((["OUT-A", "B", "0"], "weight"), (["OUT-A", "Z", "2"], "Z")):
+        refused = runner.invoke(cli_app, ["workload", "weight", *bad])
+        assert refused.exit_code == 1 and field in refused.output
+    with db.read() as session:
+        rows = session.scalars(select(ServiceWeight)).all()
+        assert [(r.service_code, r.weight) for r in rows] == [("B", 2.5)]  # nothing lost
+    lobby(db, "teller.a", "open_counter", 1, local(9))
+    serve(db, "teller.a", 1, "B", local(9, 5), local(9, 15))
+    with db.read() as session:
+        [day] = figures.teller_days(
+            session, outlet(db, bank), TODAY, TODAY, now=local(12), break_min=10
+        )
+    assert day.figures.weighted == 2.5
+    cleared = runner.invoke(cli_app, ["workload", "weight", "OUT-A", "B", "1"])
+    assert cleared.exit_code == 0
     with db.read() as session:
         assert session.scalars(select(ServiceWeight)).all() == []

@@ -11,6 +11,7 @@ from manyi.web.i18n import translator
 # The ids manyi records, by family (grep `action=` and each family's `record` helper).
 RECORDED = (
     [f"complaint.{a.value}" for a in Action]
+    + ["workload.service_weight"]
     + [
         f"lobby.{k}"
         for k in [

@@ -32,6 +32,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("quality.", "Satisfaction"),
     ("misconduct.", "Misconduct"),
     ("special.visit.", "Home visit"),
+    ("workload.", "Teller workload"),
 )
 
 # What was done: the rest of the id after its family.
@@ -52,6 +53,8 @@ VERBS: dict[str, str] = {
     "token_revoked": "token revoked",
     "verified": "verified",
     "page_staff": "staff paged",
+    # teller workload
+    "service_weight": "service weight set",
     # the lobby
     "configured": "configured",
     "skills_set": "teller skills set",
