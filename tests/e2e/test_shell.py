@@ -77,11 +77,21 @@ def test_teller_sees_home_lobby_and_account_and_is_refused_admin_pages(
     expect(page.get_by_role("heading", level=1)).to_have_text(f"您好，{DEMO_NAMES['zgc.teller1']}")
     expect(page.get_by_test_id("unit")).to_have_text("中关村营业室")
     nav = page.get_by_role("navigation")
-    expect(nav.get_by_role("link")).to_have_count(7)
-    for label in ("首页", "柜员工作台", "大堂看板", "柜面业务", "上门服务（特事特办）", "我的通知"):
+    expect(nav.get_by_role("link")).to_have_count(9)
+    for label in (
+        "首页",
+        "柜员工作台",
+        "大堂看板",
+        "柜面业务",
+        "上门服务（特事特办）",
+        "我的工作量",
+        "员工满意度调查",
+        "我的通知",
+    ):
         expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="我的账号", exact=True)).to_be_visible()
-    keys = ["home", "console", "lobby", "counter", "visits", "notifications", "account"]
+    keys = ["home", "console", "lobby", "counter", "visits", "my_workload", "pulse"]
+    keys += ["notifications", "account"]
     assert nav_keys(page) == keys
     for hidden in ("机构管理", "员工管理", "设备", "审计日志"):
         expect(nav).not_to_contain_text(hidden)
