@@ -12,6 +12,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from manyi.cli import app as cli_app
+from manyi.complaints import intake
+from manyi.complaints.access import system_caller
 from manyi.config import get_settings
 from manyi.counter import bundles
 from manyi.db import Database
@@ -78,6 +80,23 @@ def test_each_tellers_day_from_the_lobby(db: Database, sim: Sim, bank: Bank) -> 
     with db.session() as session:  # the outlet weighs a non-cash customer double
         session.add(ServiceWeight(outlet_id=bank.unit("OUT-A"), service_code="B", weight=2.0))
     a_day(db)
+    with db.session() as session:  # a customer complains about teller.a that afternoon
+        form = intake.ComplaintForm(
+            intake="hotline",
+            subject="办理太慢",
+            description="柜员态度不好",
+            complainant_phone="13812345678",
+            received_at=local(16),
+            responsible_unit_id=bank.unit("OUT-A"),
+            named_staff_ids=[bank.staff["teller_a"]],
+        )
+        intake.register(
+            session,
+            system_caller("test"),
+            form,
+            local(16, 5),
+            registered_unit_id=bank.unit("OUT-A"),
+        )
     with db.read() as session:
         unit = session.get_one(Unit, bank.unit("OUT-A"))
         day = figures.outlet_day(session, unit, TODAY, now=local(20), break_min=10)
@@ -89,6 +108,7 @@ def test_each_tellers_day_from_the_lobby(db: Database, sim: Sim, bank: Bank) -> 
     # The 20-minute pause is a break; the 5-minute one is not: 10:20–17:20 is one stretch.
     assert (a.breaks, a.longest_stretch_s) == (1, 7 * 3600)
     assert a.overtime_s == 20 * 60  # closing time 17:00
+    assert (a.difficult, a.difficult_share, a2.difficult) == (1, 0.5, 0)  # the complaint
     assert (a2.on_duty_s, a2.served, a2.weighted, a2.breaks, a2.overtime_s) == (
         3 * 3600,
         1,
