@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, InvalidInput
+from manyi.org.scope import in_scope
 from manyi.org.tables import Unit
 from manyi.workload.domain import pulse
 from manyi.workload.tables import PulseAnswer, PulseAnswered
@@ -94,7 +95,7 @@ def results(session: Session, scope_path: str, month: str, lang: str) -> Results
     sums = [func.sum(getattr(PulseAnswer, q)) for q in pulse.QUESTIONS]
     rows = session.execute(
         select(PulseAnswer.unit_id, func.count(), *sums)
-        .where(PulseAnswer.month == month, PulseAnswer.unit_path.startswith(scope_path))
+        .where(PulseAnswer.month == month, in_scope(PulseAnswer.unit_path, scope_path))
         .group_by(PulseAnswer.unit_id)
     ).all()
     units = {
@@ -119,7 +120,7 @@ def results(session: Session, scope_path: str, month: str, lang: str) -> Results
                 select(PulseAnswer.comment)
                 .where(
                     PulseAnswer.month == month,
-                    PulseAnswer.unit_path.startswith(scope_path),
+                    in_scope(PulseAnswer.unit_path, scope_path),
                     PulseAnswer.comment != "",
                 )
                 .order_by(PulseAnswer.comment)  # not the order answered
