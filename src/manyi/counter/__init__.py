@@ -8,3 +8,6 @@ the transaction types the catalogue marks `away_from_counter`.
 """
 
 PUBLIC = ("adapters", "away")
+
+# Bundle state changes reach the event stream when it is on (a flush listener).
+from manyi.counter import stream_events  # noqa: E402, F401
