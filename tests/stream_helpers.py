@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -34,10 +35,8 @@ async def _delete(url: str, name: str) -> None:
     nc = await nats.connect(url)
     try:
         js = nc.jetstream()
-        try:
+        with contextlib.suppress(nats.js.errors.NotFoundError):
             await js.delete_stream(name)
-        except nats.js.errors.NotFoundError:
-            pass
     finally:
         await nc.close()
 
@@ -64,8 +63,9 @@ def stream_messages(url: str, spec: StreamSpec) -> list[tuple[str, Envelope]]:
     return asyncio.run(_messages(url, spec))
 
 
-@pytest.fixture
-def stream_spec() -> Iterator[tuple[str, StreamSpec]]:
+@pytest.fixture(name="stream_spec")
+def stream_spec_fixture() -> Iterator[tuple[str, StreamSpec]]:
+    """(server URL, a stream of the test's own), the stream deleted after the test."""
     url = nats_url()
     spec = unique_spec()
     yield url, spec

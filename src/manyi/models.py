@@ -173,6 +173,8 @@ __all__ = [
     "StaffRole",
     "StarNomination",
     "StarProgramme",
+    "StreamOutboxRow",
+    "StreamProcessed",
     "SurveyDefinitionRow",
     "SurveyInvitation",
     "SurveyRule",
@@ -183,7 +185,5 @@ __all__ = [
     "WorkdayCalendarVersion",
     "WorkdayDay",
     "WorkdayYear",
-    "StreamOutboxRow",
-    "StreamProcessed",
     "WorkerLease",
 ]

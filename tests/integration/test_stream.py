@@ -28,7 +28,7 @@ from tests.complaint_bank import build_complaint_bank
 from tests.conftest import Bank
 from tests.counter_helpers import clerk, customer, make_sim, open_bundle, setup_counter, submit
 from tests.lobby_helpers import T0, configure, operator
-from tests.stream_helpers import stream_messages, stream_spec  # noqa: F401 (a fixture)
+from tests.stream_helpers import stream_messages, stream_spec_fixture  # noqa: F401 (fixture)
 
 MIN = dt.timedelta(minutes=1)
 

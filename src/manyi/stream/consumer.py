@@ -78,7 +78,7 @@ async def run(
         while options.max_batches is None or batches < options.max_batches:
             try:
                 messages = await sub.fetch(options.batch, timeout=options.idle_stop_s or 5.0)
-            except NatsTimeout:
+            except (NatsTimeout, TimeoutError):  # the client raises either when nothing came
                 if options.idle_stop_s is not None:
                     break
                 continue
