@@ -10,25 +10,27 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from nats.errors import NoServersError
 from sqlalchemy import func, select
 
 from manyi import event_outbox
 from manyi.complaints import intake
+from manyi.config import Settings
 from manyi.counter import bundles
 from manyi.db import Database
 from manyi.event_outbox import StreamOutboxRow
 from manyi.lobby import counters, service
 from manyi.org.tables import Unit
 from manyi.quality.store import NewResponse, insert_responses
-from manyi.stream import consumer, ledger, publisher, queries
+from manyi.stream import consumer, jobs, ledger, publisher, queries
 from manyi.stream.domain.envelope import Envelope
 from manyi.stream.publisher import StreamSpec
 from manyi.stream.tables import StreamProcessed
 from tests.complaint_bank import build_complaint_bank
-from tests.conftest import Bank
+from tests.conftest import Bank, sqlite_only
 from tests.counter_helpers import clerk, customer, make_sim, open_bundle, setup_counter, submit
 from tests.lobby_helpers import T0, configure, operator
-from tests.stream_helpers import stream_messages, stream_spec_fixture  # noqa: F401 (fixture)
+from tests.stream_helpers import stream_messages, stream_spec_fixture, unique_spec  # noqa: F401 (fixture)
 
 MIN = dt.timedelta(minutes=1)
 
@@ -230,6 +232,7 @@ def test_a_consumer_stopped_mid_way_resumes_without_losing_or_applying_twice(
     assert count == total
 
 
+@sqlite_only  # the database plays no part
 def test_a_message_that_is_not_an_envelope_is_dropped_not_redelivered(
     sdb: Database, stream_spec: tuple[str, StreamSpec]
 ) -> None:
@@ -260,3 +263,28 @@ def test_the_outbox_model_matches_what_features_record(sdb: Database, bank: Bank
         row = session.scalars(select(StreamOutboxRow).order_by(StreamOutboxRow.id)).first()
     assert row is not None and row.source == "lobby" and row.kind == "counter_opened"
     assert row.outlet_id == bank.unit("OUT-A") and row.source_id is not None
+
+
+def test_the_worker_job_publishes_only_when_the_stream_is_on(
+    sdb: Database, bank: Bank, stream_spec: tuple[str, StreamSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, spec = stream_spec
+    monkeypatch.setattr(jobs, "SPEC", spec)
+    open_lobby(sdb, bank)
+    waiting = outbox_size(sdb)
+    off = jobs.publish(sdb, Settings(stream="off", nats_url=url), T0)
+    assert (off.done, outbox_size(sdb)) == (0, waiting)
+    on = jobs.publish(sdb, Settings(stream="nats", nats_url=url), T0)
+    assert (on.done, outbox_size(sdb)) == (waiting, 0)
+    assert len(stream_messages(url, spec)) == waiting
+    [job] = jobs.JOBS
+    assert (job.name, job.lease_s) == ("stream-publish", jobs.LEASE_S)  # one publisher at a time
+
+
+@sqlite_only
+def test_an_unreachable_nats_fails_the_pass_and_loses_nothing(sdb: Database, bank: Bank) -> None:
+    open_lobby(sdb, bank)
+    waiting = outbox_size(sdb)
+    with pytest.raises(NoServersError):
+        publisher.publish_pass(sdb, "nats://127.0.0.1:1", unique_spec())
+    assert outbox_size(sdb) == waiting

@@ -6,6 +6,8 @@ import asyncio
 import datetime as dt
 import uuid
 
+import pytest
+
 from manyi import realtime
 from manyi.config import Settings
 from manyi.db import Database
@@ -67,3 +69,9 @@ def test_the_settings_choose_the_fan_out_and_the_stream() -> None:
     assert settings.session_info["manyi.stream"] is True
     default = Settings().session_info
     assert realtime.BACKEND_KEY not in default and "manyi.stream" not in default
+
+
+@sqlite_only
+def test_a_fan_out_nobody_registered_stops_start_up_naming_it(database_url: str) -> None:
+    with pytest.raises(RuntimeError, match="MANYI_REALTIME=pigeon"):
+        Database(database_url, {realtime.BACKEND_KEY: {"backend": "pigeon"}})

@@ -21,12 +21,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import nats
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from manyi.stream.domain.envelope import Envelope
-from manyi.stream.publisher import StreamSpec, ensure_stream
+from manyi.stream.publisher import StreamSpec, connect, ensure_stream
 
 log = logging.getLogger("manyi.stream")
 
@@ -57,7 +56,7 @@ async def run(
     """Consume with the durable consumer `durable`; returns how many envelopes were handled."""
     spec = spec or StreamSpec()
     options = options or ConsumerOptions()
-    nc = await nats.connect(nats_url, connect_timeout=5)
+    nc = await connect(nats_url)
     try:
         js = nc.jetstream()
         await ensure_stream(js, spec)

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 import nats
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -53,6 +54,15 @@ class StreamSpec:
             max_bytes=self.max_bytes,
             duplicate_window=self.duplicate_window_s,
         )
+
+
+async def connect(nats_url: str) -> Client:
+    """A connection for one pass or one consumer run: a server that is down fails it within
+    seconds (the client's default tries 60 times, 2 s apart, before giving up); the next pass
+    tries again."""
+    return await nats.connect(
+        nats_url, connect_timeout=5, max_reconnect_attempts=2, reconnect_time_wait=0.5
+    )
 
 
 async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> None:
@@ -123,7 +133,7 @@ async def publish_outbox(
 
 
 async def _publish_pass(db: Database, nats_url: str, spec: StreamSpec, budget_s: float) -> int:
-    nc = await nats.connect(nats_url, connect_timeout=5, allow_reconnect=False)
+    nc = await connect(nats_url)
     try:
         js = nc.jetstream()
         await ensure_stream(js, spec)
