@@ -61,8 +61,10 @@ TEST_WORKERS ?= auto
 # compiled manyi and re-wrote the tests' asserts again (7 s of each worker's start here).
 unexport PYTHONDONTWRITEBYTECODE
 
+# The event stream's tests need a NATS server with JetStream (MANYI_TEST_NATS_URL=  skips them).
+MANYI_TEST_NATS_URL ?= nats://127.0.0.1:4222
 test: install browser
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	MANYI_TEST_NATS_URL=$(MANYI_TEST_NATS_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not e2e"

@@ -44,6 +44,8 @@ from manyi.reach.appointment_messages import OutboxNotices
 from manyi.reach.complaint_notices import ComplaintNotices
 from manyi.reach.staff_sms import staff_sms_for
 from manyi.reach.survey_messages import SurveyMessages
+from manyi.stream import jobs as stream_jobs
+from manyi.stream import live as stream_live
 from manyi.supervision import jobs as supervision_jobs
 from manyi.workdays import calendars as workdays_calendars
 from manyi.workload import cli as workload_cli
@@ -86,7 +88,10 @@ worker.register(
     *survey_scan.JOBS,
     *appointment_jobs.JOBS,  # before reach's delivery: this round's reminders go this round
     *reach_jobs.JOBS,
+    *stream_jobs.JOBS,  # last: this round's events go out this round
 )
+# MANYI_REALTIME=nats: the live screens' events reach other hosts through NATS.
+stream_live.register()
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
 app.add_typer(cli_waits.app, name="waits")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from manyi import sealed
+from manyi import event_outbox, realtime, sealed
 from manyi.audit.keys import (
     DEVELOPMENT_AUDIT_KEY,
     MIN_KEY_LENGTH,
@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     # The token typed in the account's server configuration (基本配置 → 服务器配置 → Token): WeChat
     # signs every push to /reach/wechat/callback with it. Empty: pushes are refused (403).
     reach_wechat_token: SecretStr = Field(default=SecretStr(""))
+    # The event stream (manyi.stream, docs/stream.md): `nats` writes every committed lobby,
+    # complaint, counter and quality event to an outbox that the worker publishes to NATS
+    # JetStream; `off` writes nothing more. Live screens fan out through PostgreSQL NOTIFY (or
+    # SQLite's own watch) by default, or through NATS core subjects across many app hosts.
+    stream: Literal["off", "nats"] = "off"
+    nats_url: str = "nats://127.0.0.1:4222"
+    realtime: Literal["notify", "nats"] = "notify"
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -290,7 +297,15 @@ class Settings(BaseSettings):
     @property
     def session_info(self) -> dict[str, object]:
         """What every database session carries (`Database(url, settings.session_info)`)."""
-        return {SESSION_INFO_KEY: self.audit_keys, sealed.SESSION_INFO_KEY: self.data_keys}
+        info: dict[str, object] = {
+            SESSION_INFO_KEY: self.audit_keys,
+            sealed.SESSION_INFO_KEY: self.data_keys,
+        }
+        if self.stream == "nats":
+            info[event_outbox.SESSION_KEY] = True
+        if self.realtime == "nats":
+            info[realtime.BACKEND_KEY] = {"backend": "nats", "url": self.nats_url}
+        return info
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -238,7 +238,11 @@ class Database:
         )
         event.listen(self.read_sessionmaker, "before_flush", _refuse_writes)
         # Committed events reach live subscribers (boards, consoles) through the hub.
-        self.hub = realtime.Hub(url, watch_sqlite=shared_with_processes)
+        self.hub = realtime.make_hub(
+            url,
+            (session_info or {}).get(realtime.BACKEND_KEY),
+            watch_sqlite=shared_with_processes,
+        )
         realtime.install(self.sessionmaker, self.hub)
 
     @contextmanager

@@ -27,6 +27,7 @@ from manyi.counter.tables import (
     CounterVoucher,
 )
 from manyi.db import Base
+from manyi.event_outbox import StreamOutboxRow
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
 from manyi.insight.classifier_tables import AutoApplySetting, ClassifierModel, ClassifierSuggestion
 from manyi.insight.tables import IssueAlert, IssueCategoryRow, OpinionRow
@@ -66,6 +67,7 @@ from manyi.reach.tables import (
     ReachTicketWatch,
 )
 from manyi.special.tables import SpecialVisit, SpecialVisitPhoto
+from manyi.stream.tables import StreamProcessed
 from manyi.supervision.inspection_tables import (
     InspectionResult,
     InspectionVisit,
@@ -175,6 +177,8 @@ __all__ = [
     "StaffRole",
     "StarNomination",
     "StarProgramme",
+    "StreamOutboxRow",
+    "StreamProcessed",
     "SurveyDefinitionRow",
     "SurveyInvitation",
     "SurveyRule",

@@ -40,6 +40,9 @@ log = logging.getLogger("manyi.realtime")
 CHANNEL = "manyi_events"
 OUTGOING = "manyi.outgoing"
 HUB = "manyi.hub"
+# In the session info (settings.session_info): another fan-out between processes than NOTIFY,
+# {"backend": name, ...its options}; a backend registers its hub with `register_backend`.
+BACKEND_KEY = "manyi.realtime"
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 MAX_PAYLOAD = 7000
 # A subscriber this far behind is told to re-read instead of queueing more.
@@ -170,6 +173,12 @@ class Hub:
         for e in events:
             by_topic.setdefault(e.topic, []).append(e)
         self._dispatch(by_topic)
+
+    def committed(self, events: Sequence[Event]) -> None:
+        """`events` were just committed here: this process's subscribers get them (other
+        processes hear of them through NOTIFY, sent before the commit); a backend that fans out
+        otherwise (`manyi.stream.live`) sends them on from here too."""
+        self.publish(events)
 
     def gap(self) -> None:
         """Tell every subscriber it may have missed events."""
@@ -307,6 +316,29 @@ def stage(session: Session, item: Event) -> None:
     session.info.setdefault(OUTGOING, []).append(item)
 
 
+_backends: dict[str, Callable[[str, dict[str, Any]], Hub]] = {}
+
+
+def register_backend(name: str, factory: Callable[[str, dict[str, Any]], Hub]) -> None:
+    """Offer another fan-out between processes: `factory(database_url, options)` makes the hub."""
+    _backends[name] = factory
+
+
+def make_hub(url: str, options: object = None, *, watch_sqlite: bool = False) -> Hub:
+    """The hub for a database: NOTIFY (or SQLite's watch) unless `options` (the session info's
+    BACKEND_KEY) names a registered backend."""
+    if not isinstance(options, dict):
+        return Hub(url, watch_sqlite=watch_sqlite)
+    name = str(options.get("backend"))
+    factory = _backends.get(name)
+    if factory is None:
+        raise RuntimeError(
+            f"MANYI_REALTIME={name}: no such fan-out is registered (manyi.cli and manyi.web.app"
+            " register the NATS one, manyi.stream.live)"
+        )
+    return factory(url, options)
+
+
 def install(factory: sessionmaker[Session], hub: Hub) -> None:
     """Make sessions from `factory` deliver their staged events through `hub`."""
     factory.kw.setdefault("info", {})[HUB] = hub
@@ -322,7 +354,7 @@ def install(factory: sessionmaker[Session], hub: Hub) -> None:
     def _publish(session: Session) -> None:
         outgoing: list[Event] = session.info.pop(OUTGOING, None) or []
         if outgoing:
-            hub.publish(outgoing)
+            hub.committed(outgoing)
 
     @event.listens_for(factory, "after_rollback")
     def _drop(session: Session) -> None:

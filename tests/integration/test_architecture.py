@@ -62,6 +62,11 @@ VIOLATIONS = {
         "import manyi.workload.ports",
         "manyi.forecast.break_check",
     ),
+    "The event stream sits above the features whose events it publishes: none of them imports it": (
+        "src/manyi/quality/store.py",
+        "import manyi.stream.ledger",
+        "manyi.quality.store",
+    ),
     "Features use each other only through what each one's __init__.py offers (PUBLIC)": (
         "src/manyi/counter/bundles.py",
         "import manyi.lobby.service",

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from manyi import audit
+from manyi import audit, event_outbox
 from manyi.complaints.access import Caller
 from manyi.complaints.domain.model import Action
 from manyi.complaints.tables import Complaint, ComplaintEvent
@@ -39,6 +39,22 @@ def add_event(
         public=public,
     )
     session.add(event)
+    if event_outbox.enabled(session):
+        session.flush()  # the event's id names it on the stream
+        event_outbox.record(
+            session,
+            "complaints",
+            event.id,
+            event.action,
+            now,
+            outlet_id=complaint.responsible_unit_id,
+            staff_id=caller.staff_id,
+            data={
+                "complaint_id": complaint.id,
+                "from_state": from_state,
+                "to_state": complaint.state,
+            },
+        )
     return event
 
 

@@ -9,3 +9,6 @@ reads the weight of the work done on lobby tickets through `work.ticket_work`.
 """
 
 PUBLIC = ("adapters", "away", "work")
+
+# Bundle state changes reach the event stream when it is on (a flush listener).
+from manyi.counter import stream_events  # noqa: E402, F401

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from manyi import realtime
+from manyi import event_outbox, realtime
 from manyi.lobby.tables import LobbyEventRow
 
 EVENTS: Table = LobbyEventRow.__table__  # type: ignore[assignment]
@@ -31,7 +31,8 @@ def emit(
     device_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> int:
-    """Store an event and stage it for live subscribers (delivered on commit)."""
+    """Store an event and stage it for live subscribers (delivered on commit), and for the
+    event stream when it is on (`manyi.event_outbox`)."""
     data = data or {}
     event_id = session.execute(
         _EMIT,
@@ -47,6 +48,19 @@ def emit(
         },
     ).scalar_one()
     realtime.stage(session, live_event(outlet_id, event_id, kind, now, ticket_id, data))
+    if session.info.get(event_outbox.SESSION_KEY):  # the event stream is on: one more insert
+        event_outbox.record(
+            session,
+            "lobby",
+            event_id,
+            kind,
+            now,
+            outlet_id=outlet_id,
+            ticket_id=ticket_id,
+            counter_id=counter_id,
+            staff_id=staff_id,
+            data=data,
+        )
     return int(event_id)
 
 

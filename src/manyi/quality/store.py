@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from manyi import event_outbox
 from manyi.bulk import insert_returning
 from manyi.org.tables import Unit
 from manyi.quality.domain.aggregate import Aggregate
@@ -61,7 +62,41 @@ def insert_responses(session: Session, responses: Sequence[NewResponse]) -> int:
     for start in range(0, len(responses), BATCH):
         rows: list[dict[str, Any]] = [asdict(r) for r in responses[start : start + BATCH]]
         stored = insert_returning(
-            conn, RESPONSES, rows, returning=("id",), skip_conflicts_on=("source", "external_id")
+            conn,
+            RESPONSES,
+            rows,
+            returning=("id", "source", "external_id"),
+            skip_conflicts_on=("source", "external_id"),
         )
         added += len(stored)
+        if stored and event_outbox.enabled(session):
+            _to_stream(session, responses[start : start + BATCH], stored)
     return added
+
+
+def _to_stream(
+    session: Session, batch: Sequence[NewResponse], stored: Sequence[tuple[Any, ...]]
+) -> None:
+    """The stored responses of one batch, for the event stream."""
+    by_key = {(r.source, r.external_id): r for r in batch}
+    pending = []
+    for row_id, source, external_id in stored:
+        r = by_key[(source, external_id)]
+        scores = {"csat": r.csat, "nps": r.nps, "ces": r.ces}
+        pending.append(
+            event_outbox.Pending(
+                "quality",
+                int(row_id),
+                "response",
+                r.answered_at,
+                outlet_id=r.outlet_id,
+                staff_id=r.teller_staff_id,
+                data={
+                    **{k: v for k, v in scores.items() if v is not None},
+                    "channel": r.channel,
+                    "service": r.service,
+                    "response_source": r.source,
+                },
+            )
+        )
+    event_outbox.record_many(session, pending)

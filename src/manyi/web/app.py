@@ -30,6 +30,7 @@ from manyi.config import Settings
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.db import UNAVAILABLE_ERRORS, Database, DataError, Session, database_away
 from manyi.errors import ManyiError
+from manyi.stream import live as stream_live
 from manyi.web.body_limit import BodyCap, BodyLimitMiddleware, BodyTooLarge
 from manyi.web.headers import SecurityHeaders
 from manyi.web.i18n import request_language, translator
@@ -134,6 +135,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    stream_live.register()  # MANYI_REALTIME=nats: the screens' fan-out over NATS
     app.state.db = database or Database(
         settings.database_url, settings.session_info, shared_with_processes=settings.web_workers > 1
     )

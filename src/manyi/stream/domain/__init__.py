@@ -1,0 +1,1 @@
+"""The event stream's pure rules: the envelope and the subject each event is published on."""
