@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from manyi import cli_support, worker
+from manyi.analytics import cli as analytics_cli
+from manyi.analytics import jobs as analytics_jobs
 from manyi.audit import jobs as audit_jobs
 from manyi.complaints import cli as complaints_cli
 from manyi.complaints import clock as complaints_clock
@@ -85,6 +87,7 @@ worker.register(
     *survey_scan.JOBS,
     *appointment_jobs.JOBS,  # before reach's delivery: this round's reminders go this round
     *reach_jobs.JOBS,
+    *analytics_jobs.JOBS,
 )
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
@@ -94,6 +97,8 @@ complaints_cli.app.command("stats")(insight_stats.stats_command)
 app.add_typer(complaints_cli.app, name="complaints")
 complaints_cli.app.add_typer(insight_cli.app, name="classifier")
 app.add_typer(quality_cli.app, name="quality")
+# The head-office cockpit: the analytics store's commands (generate, archive).
+app.add_typer(analytics_cli.app, name="cockpit")
 
 
 # Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).
