@@ -69,7 +69,7 @@ def prepared_months(conn: Connection) -> list[dt.date]:
 
 def _range(month: dt.date) -> str:
     start, end = bounds(month)
-    return f"FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
+    return f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
 
 
 def ensure_month(conn: Connection, month: dt.date) -> bool:
@@ -114,8 +114,9 @@ def archive_month(conn: Connection, month: dt.date, root: str, zone: str) -> Arc
     conn.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))
     expected = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
     files: list[str] = []
-    result = conn.execution_options(stream_results=True, yield_per=EXPORT_CHUNK).execute(
-        text(_EXPORT.format(table=table))
+    result = conn.execute(
+        text(_EXPORT.format(table=table)),
+        execution_options={"stream_results": True, "yield_per": EXPORT_CHUNK},
     )
     for chunk_no, rows in enumerate(result.partitions(EXPORT_CHUNK)):
         batch = envelopes_table([envelope(row._mapping) for row in rows], zone)
