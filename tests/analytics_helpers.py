@@ -34,12 +34,14 @@ def ticket_envelopes(seed: int, tickets: int, day: dt.date) -> list[dict[str, An
         fate = rng.random()
         steps: list[tuple[str, dt.datetime, dict[str, Any]]] = [("issued", issued, {})]
         if fate < 0.1:
-            steps.append(("cancelled", issued + dt.timedelta(seconds=wait // 2), {}))
+            ended = {"outcome": "cancelled"}
+            steps.append(("cancelled", issued + dt.timedelta(seconds=wait // 2), ended))
         else:
             called = issued + dt.timedelta(seconds=wait)
             steps.append(("called", called, {"wait_s": wait}))
             if fate < 0.2:
-                steps.append(("no_show", called + dt.timedelta(seconds=90), {}))
+                ended = {"outcome": "no_show"}
+                steps.append(("no_show", called + dt.timedelta(seconds=90), ended))
             else:
                 service = rng.randrange(60, 900)
                 steps.append(
@@ -69,8 +71,8 @@ def reference_daily(envelopes: list[dict[str, Any]], target_s: int) -> dict[tupl
         at = dt.datetime.fromisoformat(e["at"].replace("Z", "+00:00")).astimezone(SHANGHAI)
         g = groups[(e["outlet_id"], e["tier1_id"], at.date())]
         g["tickets"] += e["kind"] == "issued"
-        if e["kind"] in ("no_show", "cancelled"):
-            g[e["kind"]].add(e["ticket_id"])
+        if e["data"].get("outcome") in ("no_show", "cancelled"):
+            g[e["data"]["outcome"]].add(e["ticket_id"])
         if "wait_s" in e["data"]:
             g["waits"].append(e["data"]["wait_s"])
         if "service_s" in e["data"]:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from manyi.analytics.engines import RollupQuery, duckdb_rollup
+from manyi.analytics.compaction import compact
+from manyi.analytics.engines import RollupQuery, duckdb_rollup, split_files
 from manyi.analytics.generate import generate
 from manyi.analytics.lander import EnvelopeError, land
 from manyi.analytics.layout import parquet_files
@@ -53,9 +54,17 @@ def test_a_batch_landed_twice_or_overlapping_batches_count_each_event_once(
     land(envelopes[300:], str(again), ZONE)  # overlaps the first batch by 200 events
     land(envelopes[250:350], str(again), ZONE)
     assert len(parquet_files(str(again))) > len(parquet_files(str(once)))
-    for grain in ("day", "hour", "day_service"):
-        query = RollupQuery(grain=grain, target_s=300)
-        assert duckdb_rollup(str(again), query) == duckdb_rollup(str(once), query)
+    grains = [RollupQuery(grain=g, target_s=300) for g in ("day", "hour", "day_service")]
+    expected = [duckdb_rollup(str(once), query) for query in grains]
+    assert [duckdb_rollup(str(again), query) for query in grains] == expected
+    # Compacted: one file a partition, each id once, read without the de-dup; same answers.
+    assert compact(str(again), before=DAY) == 0  # the day is not over
+    assert compact(str(again), before=DAY + dt.timedelta(days=1)) == 2
+    assert len(parquet_files(str(again))) == len(parquet_files(str(once)))
+    assert split_files(str(again)).keys() == {"events_whole"}
+    assert [duckdb_rollup(str(again), query) for query in grains] == expected
+    rows = sum(pq.read_metadata(p).num_rows for p in parquet_files(str(again)))
+    assert rows == len(envelopes)
 
 
 def test_an_event_near_midnight_belongs_to_the_local_day(tmp_path: Path) -> None:

@@ -2,13 +2,16 @@
 
 DuckDB is embedded and the default on one machine. Spark (PySpark) runs the same SQL text when
 the history outgrows one machine: local mode in tests and benchmarks, a cluster in production
-(the session's master is the caller's choice). Both see the files through a relation called
-`events_raw`; neither reads the Hive partition columns (`day` and `tier1_id` are in the files).
+(the session is the caller's). Both offer the files as the two relations the SQL reads
+(`rollup_sql.RELATIONS`): `events_whole`, the files alone in their partition, and
+`events_landed`, the partitions that hold several batches. Neither reads the Hive partition
+columns (`day` and `tier1_id` are in the files).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,37 +34,51 @@ class RollupQuery:
     day_from: dt.date | None = None
     day_to: dt.date | None = None  # exclusive
 
-    def sql(self) -> str:
+    def sql(self, relations: tuple[str, ...] = ("events_whole", "events_landed")) -> str:
         return rollup_sql(
             self.grain,
             self.target_s,
             self.day_from.isoformat() if self.day_from else None,
             self.day_to.isoformat() if self.day_to else None,
+            relations,
         )
 
 
 Row = tuple[Any, ...]
 
 
+def split_files(root: str) -> dict[str, list[str]]:
+    """The store's files by relation: a partition of one file is whole, of several landed."""
+    by_partition: dict[str, list[str]] = defaultdict(list)
+    for path in parquet_files(root):
+        by_partition[path.rsplit("/", 1)[0]].append(path)
+    split: dict[str, list[str]] = {"events_whole": [], "events_landed": []}
+    for files in by_partition.values():
+        split["events_whole" if len(files) == 1 else "events_landed"] += files
+    return {name: files for name, files in split.items() if files}
+
+
 def duckdb_rollup(root: str, query: RollupQuery, threads: int | None = None) -> list[Row]:
     """The roll-up computed by DuckDB, rows ordered by the grain's keys."""
-    if not parquet_files(root):
+    relations = split_files(root)
+    if not relations:
         return []
     con = duckdb.connect()
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        fs, root_path = filesystem(root)
-        pattern = f"{root_path}/date=*/tier1=*/*.parquet"
+        fs, _ = filesystem(root)
+        prefix = ""
         if not isinstance(fs, LocalFileSystem):
             con.register_filesystem(fs)  # object stores through fsspec
-            pattern = f"{_protocol(fs)}://{pattern}"
-        quoted = pattern.replace("'", "''")
-        con.execute(
-            "CREATE VIEW events_raw AS SELECT * FROM"
-            f" read_parquet('{quoted}', hive_partitioning = false)"
-        )
-        return [tuple(r) for r in con.execute(query.sql()).fetchall()]
+            prefix = f"{_protocol(fs)}://"
+        for name, files in relations.items():
+            listed = ", ".join("'" + (prefix + f).replace("'", "''") + "'" for f in files)
+            con.execute(
+                f"CREATE VIEW {name} AS SELECT * FROM"
+                f" read_parquet([{listed}], hive_partitioning = false)"
+            )
+        return [tuple(r) for r in con.execute(query.sql(tuple(relations))).fetchall()]
     finally:
         con.close()
 
@@ -73,13 +90,16 @@ def _protocol(fs: Any) -> str:
 
 def spark_rollup(spark: SparkSession, root: str, query: RollupQuery) -> list[Row]:
     """The roll-up computed by Spark SQL in `spark`'s session, rows ordered as DuckDB's."""
-    if not parquet_files(root):
+    relations = split_files(root)
+    if not relations:
         return []
-    _, root_path = filesystem(root)
-    location = root if "://" in root else root_path
-    spark.read.parquet(location).createOrReplaceTempView("events_raw")
+    fs, _ = filesystem(root)
+    prefix = "" if isinstance(fs, LocalFileSystem) else f"{_protocol(fs)}://"
+    for name, files in relations.items():
+        spark.read.parquet(*(prefix + f for f in files)).createOrReplaceTempView(name)
     names = columns(query.grain)
-    return [tuple(row[name] for name in names) for row in spark.sql(query.sql()).collect()]
+    rows = spark.sql(query.sql(tuple(relations))).collect()
+    return [tuple(row[name] for name in names) for row in rows]
 
 
 @contextmanager

@@ -6,9 +6,11 @@ Idempotence by envelope id, in two parts:
   (`part-<digest>.parquet`): the same batch delivered again replaces its own files, so a
   consumer that crashed after writing and before acknowledging costs nothing;
 - batches that only overlap (a restarted consumer's redelivery cut differently) leave the same
-  event in two files; every roll-up reads the events through `rollup_sql.EVENTS`, which keeps
-  one row per id. An envelope's row is a pure function of the envelope, and an id always names
-  the same envelope, so the copies are identical rows and `SELECT DISTINCT` is that de-dup.
+  event in two files of one partition; the roll-ups read a partition of several files as
+  `events_landed` (rollup_sql), keeping one row per id. An envelope's row is a pure function of
+  the envelope, and an id always names the same envelope, so the copies are identical rows and
+  `SELECT DISTINCT` is that de-dup. `compaction` later rewrites a finished day's partitions as
+  one file each, which the roll-ups read without the de-dup.
 
 A ledger of landed ids was the alternative; it would be a second store to keep consistent with
 the files (and to shard at 25 million events a day), where the digest needs nothing.

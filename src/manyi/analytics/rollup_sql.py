@@ -1,13 +1,13 @@
 """The lobby roll-ups, defined once as SQL text that DuckDB and Spark SQL both run unchanged.
 
-Each engine only has to offer a relation called `events_raw` over the landed Parquet files
-(`engines.py`); everything else is here. The dialect is the common ground of the two: CTEs,
+Each engine only has to offer the relations `events_whole` and `events_landed` over the
+Parquet files (`engines.py`; see RELATIONS below); everything else is here. The dialect is the common ground of the two: CTEs,
 CASE, COUNT(DISTINCT), ROW_NUMBER() windows, CAST(... AS DOUBLE), USING joins.
 
 Measures per outlet and grain (day, hour, or day × service × class):
 
-- `tickets`: tickets issued; `no_shows`, `cancellations`: distinct tickets abandoned so (by the
-  event kind or by the outcome on finish, whichever the publisher sent: a ticket counts once);
+- `tickets`: tickets issued; `no_shows`, `cancellations`: tickets that ended so (the `outcome`
+  the publisher puts on a ticket's one finishing event: `finished`, `no_show`, `cancelled`);
 - `waits`, `wait_sum_s`, `wait_mean_s`: waits from queueing to first call (`wait_s` on the
   first `called`); `wait_p90_s`: the nearest-rank 90th percentile — the smallest wait whose
   rank k (1-based, ascending) has k >= 0.9 n, tested as 10 k >= 9 n in integers so no rounding
@@ -27,15 +27,15 @@ GRAINS: dict[str, tuple[str, ...]] = {
     "day_service": ("outlet_id", "tier1_id", "day", "service_code", "klass"),
 }
 
-# One row per envelope id (overlapping batches land copies: identical rows, see lander.py).
-# Keys are never null here, so joins and groups need no null-safe comparisons.
-EVENTS = """
-SELECT DISTINCT id, kind, outlet_id, COALESCE(tier1_id, 0) AS tier1_id, day, hour,
+# The events each roll-up reads. Engines offer up to two relations: `events_whole`, files
+# alone in their partition (written by one batch, the generator or a compaction: no id twice,
+# read as they are), and `events_landed`, partitions holding several batches, where overlapping
+# deliveries may have left copies of an event: identical rows (lander.py), so DISTINCT is the
+# de-dup by id. Keys are never null here, so groups and joins need no null-safe comparisons.
+EVENT_COLUMNS = """id, kind, outlet_id, COALESCE(tier1_id, 0) AS tier1_id, day, hour,
        ticket_id, COALESCE(service_code, '') AS service_code, COALESCE(klass, '') AS klass,
-       wait_s, service_s, outcome
-FROM events_raw
-WHERE source = 'lobby' AND outlet_id IS NOT NULL{day_filter}
-"""
+       wait_s, service_s, outcome"""
+RELATIONS = ("events_whole", "events_landed")
 
 ROLLUP = """
 WITH ev AS ({events}),
@@ -58,10 +58,8 @@ wait_stats AS (
 counts AS (
   SELECT {keys},
          SUM(CASE WHEN kind = 'issued' THEN 1 ELSE 0 END) AS tickets,
-         COUNT(DISTINCT CASE WHEN kind = 'no_show' OR outcome = 'no_show'
-                             THEN ticket_id END) AS no_shows,
-         COUNT(DISTINCT CASE WHEN kind = 'cancelled' OR outcome = 'cancelled'
-                             THEN ticket_id END) AS cancellations,
+         SUM(CASE WHEN outcome = 'no_show' THEN 1 ELSE 0 END) AS no_shows,
+         SUM(CASE WHEN outcome = 'cancelled' THEN 1 ELSE 0 END) AS cancellations,
          COUNT(service_s) AS services,
          SUM(service_s) AS service_sum_s
   FROM ev
@@ -101,10 +99,15 @@ COLUMNS_AFTER_KEYS = (
 
 
 def rollup_sql(
-    grain: str, target_s: int, day_from: str | None = None, day_to: str | None = None
+    grain: str,
+    target_s: int,
+    day_from: str | None = None,
+    day_to: str | None = None,
+    relations: tuple[str, ...] = RELATIONS,
 ) -> str:
     """The roll-up of `grain` with the service-level target `target_s` seconds, optionally for
-    the local days in [day_from, day_to) (ISO dates, checked here: they are spliced in)."""
+    the local days in [day_from, day_to) (ISO dates, checked here: they are spliced in), over
+    the `relations` the engine offers (one or both of RELATIONS)."""
     if grain not in GRAINS:
         raise ValueError(f"unknown grain {grain!r} (known: {', '.join(GRAINS)})")
     if isinstance(target_s, bool) or not isinstance(target_s, int) or target_s < 0:
@@ -115,7 +118,15 @@ def rollup_sql(
     if day_to is not None:
         day_filter += f" AND day < DATE '{_iso_day(day_to)}'"
     keys = ", ".join(GRAINS[grain])
-    events = EVENTS.format(day_filter=day_filter)
+    if not relations or set(relations) - set(RELATIONS):
+        raise ValueError(f"relations must be among {RELATIONS}")
+    where = f"WHERE source = 'lobby' AND outlet_id IS NOT NULL{day_filter}"
+    events = " UNION ALL ".join(
+        f"SELECT {'DISTINCT ' if name == 'events_landed' else ''}{EVENT_COLUMNS}"
+        f" FROM {name} {where}"
+        for name in RELATIONS
+        if name in relations
+    )
     return ROLLUP.format(events=events, keys=keys, target_s=target_s)
 
 
