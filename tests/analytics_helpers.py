@@ -55,8 +55,13 @@ def ticket_envelopes(seed: int, tickets: int, day: dt.date) -> list[dict[str, An
             event_id += 1
             stamp = at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             out.append(
-                {**base, "id": f"lobby:{event_id}", "kind": kind, "at": stamp,
-                 "data": {**payload, **extra}}
+                {
+                    **base,
+                    "id": f"lobby:{event_id}",
+                    "kind": kind,
+                    "at": stamp,
+                    "data": {**payload, **extra},
+                }
             )
     return out
 

@@ -148,7 +148,9 @@ def test_generate_writes_a_deterministic_history_with_its_patterns(tmp_path: Pat
     assert sum(tickets.values()) == done.tickets
     # 2026-09-28 (Monday) and 09-29/30 are ordinary working days; 10-01 to 10-07 National Day.
     assert tickets[dt.date(2026, 9, 28)] > tickets[dt.date(2026, 9, 30)]
-    assert max(tickets[dt.date(2026, 10, d)] for d in range(1, 8)) < tickets[dt.date(2026, 9, 30)] / 2
+    assert (
+        max(tickets[dt.date(2026, 10, d)] for d in range(1, 8)) < tickets[dt.date(2026, 9, 30)] / 2
+    )
     assert len({row[0] for row in daily if row[2] == dt.date(2026, 10, 2)}) < 40  # most closed
     names = {Path(p).name for p in parquet_files(str(tmp_path / "a"))}
     assert names == {"gen-7.parquet"}

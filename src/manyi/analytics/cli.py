@@ -81,9 +81,7 @@ def archive_command(
                 "lobby events are not partitioned on this database (PostgreSQL only):"
                 " nothing to archive"
             )
-        done = retention.archive_before(
-            db, cutoff, settings.analytics_root, settings.timezone
-        )
+        done = retention.archive_before(db, cutoff, settings.analytics_root, settings.timezone)
     except ArchiveError as exc:
         raise cli_support.fail(str(exc)) from None
     finally:

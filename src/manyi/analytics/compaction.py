@@ -53,8 +53,6 @@ def unique_ids(table: pa.Table) -> pa.Table:
     ids = ordered["id"].combine_chunks()
     if len(ids) < 2:
         return ordered
-    changed = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(
-        zero_copy_only=False
-    )
+    changed = pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(zero_copy_only=False)
     keep = np.concatenate(([True], changed))
     return ordered.filter(pa.array(keep))

@@ -75,7 +75,7 @@ def duckdb_rollup(root: str, query: RollupQuery, threads: int | None = None) -> 
         for name, files in relations.items():
             listed = ", ".join("'" + (prefix + f).replace("'", "''") + "'" for f in files)
             con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM"
+                f"CREATE VIEW {name} AS SELECT * FROM"  # noqa: S608 (quoted paths, fixed names)
                 f" read_parquet([{listed}], hive_partitioning = false)"
             )
         return [tuple(r) for r in con.execute(query.sql(tuple(relations))).fetchall()]

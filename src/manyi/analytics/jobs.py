@@ -17,9 +17,7 @@ def _partitions(db: Database, settings: Settings, now: dt.datetime) -> JobResult
     done = retention.RetentionPass()
     done.prepared = retention.prepare_months(db, now)
     cutoff = retention_cutoff(now, settings.event_retention_months)
-    done.archived = retention.archive_before(
-        db, cutoff, settings.analytics_root, settings.timezone
-    )
+    done.archived = retention.archive_before(db, cutoff, settings.analytics_root, settings.timezone)
     return JobResult(done=len(done.prepared) + len(done.archived), summary=done.line())
 
 

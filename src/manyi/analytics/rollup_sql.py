@@ -1,8 +1,9 @@
 """The lobby roll-ups, defined once as SQL text that DuckDB and Spark SQL both run unchanged.
 
 Each engine only has to offer the relations `events_whole` and `events_landed` over the
-Parquet files (`engines.py`; see RELATIONS below); everything else is here. The dialect is the common ground of the two: CTEs,
-CASE, COUNT(DISTINCT), ROW_NUMBER() windows, CAST(... AS DOUBLE), USING joins.
+Parquet files (`engines.py`; see RELATIONS below); everything else is here. The dialect is the
+common ground of the two: CTEs, CASE, ROW_NUMBER() and COUNT(*) windows, CAST(... AS DOUBLE),
+USING joins.
 
 Measures per outlet and grain (day, hour, or day × service × class):
 
@@ -122,7 +123,7 @@ def rollup_sql(
         raise ValueError(f"relations must be among {RELATIONS}")
     where = f"WHERE source = 'lobby' AND outlet_id IS NOT NULL{day_filter}"
     events = " UNION ALL ".join(
-        f"SELECT {'DISTINCT ' if name == 'events_landed' else ''}{EVENT_COLUMNS}"
+        f"SELECT {'DISTINCT ' if name == 'events_landed' else ''}{EVENT_COLUMNS}"  # noqa: S608
         f" FROM {name} {where}"
         for name in RELATIONS
         if name in relations

@@ -102,7 +102,8 @@ def _intraday_profile() -> np.ndarray:
         + np.exp(-(((minutes - 60) / 55.0) ** 2))
         + 0.8 * np.exp(-(((minutes - 330) / 70.0) ** 2))
     )
-    return shape / shape.sum()
+    profile: np.ndarray = shape / shape.sum()
+    return profile
 
 
 PROFILE = _intraday_profile()
