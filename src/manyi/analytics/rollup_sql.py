@@ -43,7 +43,9 @@ WITH ev AS ({events}),
 ranked AS (
   SELECT {keys}, wait_s,
          ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY wait_s) AS wait_rank,
-         COUNT(*) OVER (PARTITION BY {keys}) AS wait_n
+         -- n over the same partition and order (one sort for both), the frame the whole group
+         COUNT(*) OVER (PARTITION BY {keys} ORDER BY wait_s
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS wait_n
   FROM ev
   WHERE wait_s IS NOT NULL
 ),
