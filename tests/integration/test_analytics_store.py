@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
 from manyi.analytics.compaction import compact
 from manyi.analytics.engines import RollupQuery, duckdb_rollup, split_files
@@ -17,6 +18,7 @@ from manyi.analytics.lander import EnvelopeError, land
 from manyi.analytics.layout import parquet_files
 from manyi.analytics.rollup_sql import columns, rollup_sql
 from manyi.analytics.synthetic import day_factor
+from manyi.cli import app
 from manyi.workdays.domain.calendar import ChinaCalendar
 from tests.analytics_helpers import reference_daily, ticket_envelopes
 
@@ -154,3 +156,16 @@ def test_generate_writes_a_deterministic_history_with_its_patterns(tmp_path: Pat
     assert len({row[0] for row in daily if row[2] == dt.date(2026, 10, 2)}) < 40  # most closed
     names = {Path(p).name for p in parquet_files(str(tmp_path / "a"))}
     assert names == {"gen-7.parquet"}
+
+
+def test_the_generate_command_writes_and_says_how_fast(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["cockpit", "generate", "--outlets", "5", "--days", "2", "--to", str(tmp_path)]
+    result = runner.invoke(app, [*args, "--start", "2026-11-16", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "events/s" in result.output
+    days = {row[2] for row in duckdb_rollup(str(tmp_path), RollupQuery())}
+    assert days == {dt.date(2026, 11, 16), dt.date(2026, 11, 17)}
+    bad = runner.invoke(app, [*args, "--start", "16/11/2026"])
+    assert bad.exit_code == 2
+    assert "--start: '16/11/2026' is not a date (YYYY-MM-DD)" in bad.output
