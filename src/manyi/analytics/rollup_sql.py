@@ -28,25 +28,30 @@ GRAINS: dict[str, tuple[str, ...]] = {
     "day_service": ("outlet_id", "tier1_id", "day", "service_code", "klass"),
 }
 
-# The events each roll-up reads. Engines offer up to two relations: `events_whole`, files
-# alone in their partition (written by one batch, the generator or a compaction: no id twice,
-# read as they are), and `events_landed`, partitions holding several batches, where overlapping
-# deliveries may have left copies of an event: identical rows (lander.py), so DISTINCT is the
-# de-dup by id. Keys are never null here, so groups and joins need no null-safe comparisons.
-EVENT_COLUMNS = """id, kind, outlet_id, COALESCE(tier1_id, 0) AS tier1_id, day, hour,
-       ticket_id, COALESCE(service_code, '') AS service_code, COALESCE(klass, '') AS klass,
+# The events each roll-up reads, spliced into both of its scans (a CTE read twice is
+# materialised by DuckDB, which costs more than reading the columns twice). Engines offer up
+# to two relations: `events_whole`, files alone in their partition (written by one batch, the
+# generator or a compaction: no id twice, read as they are), and `events_landed`, partitions
+# holding several batches, where overlapping deliveries may have left copies of an event:
+# identical rows (lander.py), so DISTINCT is the de-dup by id. Keys are never null here, so
+# groups and joins need no null-safe comparisons.
+EVENT_COLUMNS = """kind, outlet_id, COALESCE(tier1_id, 0) AS tier1_id, day, hour,
+       COALESCE(service_code, '') AS service_code, COALESCE(klass, '') AS klass,
        wait_s, service_s, outcome"""
+# What the roll-ups read of a whole file, and of a landed one after the de-dup (which needs
+# the id; a whole file's ids are never read, and in a column store unread means not decoded).
+WHOLE = "SELECT {columns} FROM events_whole {where}"
+LANDED = "SELECT {columns} FROM (SELECT DISTINCT id, {columns} FROM events_landed {where}) landed"
 RELATIONS = ("events_whole", "events_landed")
 
 ROLLUP = """
-WITH ev AS ({events}),
-ranked AS (
+WITH ranked AS (
   SELECT {keys}, wait_s,
          ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY wait_s) AS wait_rank,
          -- n over the same partition and order (one sort for both), the frame the whole group
          COUNT(*) OVER (PARTITION BY {keys} ORDER BY wait_s
                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS wait_n
-  FROM ev
+  FROM ({events}) ev
   WHERE wait_s IS NOT NULL
 ),
 wait_stats AS (
@@ -65,7 +70,7 @@ counts AS (
          SUM(CASE WHEN outcome = 'cancelled' THEN 1 ELSE 0 END) AS cancellations,
          COUNT(service_s) AS services,
          SUM(service_s) AS service_sum_s
-  FROM ev
+  FROM ({events}) ev
   GROUP BY {keys}
 )
 SELECT {keys},
@@ -124,9 +129,9 @@ def rollup_sql(
     if not relations or set(relations) - set(RELATIONS):
         raise ValueError(f"relations must be among {RELATIONS}")
     where = f"WHERE source = 'lobby' AND outlet_id IS NOT NULL{day_filter}"
+    parts = {"events_whole": WHOLE, "events_landed": LANDED}
     events = " UNION ALL ".join(
-        f"SELECT {'DISTINCT ' if name == 'events_landed' else ''}{EVENT_COLUMNS}"  # noqa: S608
-        f" FROM {name} {where}"
+        parts[name].format(columns=EVENT_COLUMNS, where=where)
         for name in RELATIONS
         if name in relations
     )
