@@ -110,15 +110,3 @@ def parquet_files(root: str) -> list[str]:
     if not fs.exists(root_path):
         return []
     return sorted(str(p) for p in fs.glob(f"{root_path}/date=*/tier1=*/*.parquet"))
-
-
-def count_rows(root: str, *, day_from: dt.date, day_to: dt.date) -> int:
-    """Rows stored for days in [day_from, day_to) (from the files' footers, nothing decoded)."""
-    fs, _ = filesystem(root)
-    total = 0
-    for path in parquet_files(root):
-        day = dt.date.fromisoformat(path.split("date=")[1].split("/")[0])
-        if day_from <= day < day_to:
-            with fs.open(path, "rb") as handle:
-                total += pq.ParquetFile(handle).metadata.num_rows
-    return total

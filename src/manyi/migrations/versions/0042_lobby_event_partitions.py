@@ -74,22 +74,21 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX {name} ON lobby_events {columns}")
     op.execute(f"CREATE TABLE {PARTS}.lobby_events_default PARTITION OF lobby_events DEFAULT")
     # A partition for every month that has events, and for this month and the next.
-    first, last = bind.execute(
-        text("SELECT min(at), max(at) FROM lobby_events_unpartitioned")
-    ).one()
+    having = bind.execute(
+        text(
+            "SELECT DISTINCT CAST(date_trunc('month', at AT TIME ZONE 'UTC') AS date)"
+            " FROM lobby_events_unpartitioned"
+        )
+    ).scalars()
     today = dt.datetime.now(dt.UTC).date()
-    month = dt.date((first or today).year, (first or today).month, 1)
-    end = _next_month(dt.date(today.year, today.month, 1))
-    if last is not None and last.date() > end:
-        end = dt.date(last.year, last.month, 1)
-    while month <= end:
+    this_month = dt.date(today.year, today.month, 1)
+    for month in sorted({*having, this_month, _next_month(this_month)}):
         following = _next_month(month)
         op.execute(
             f"CREATE TABLE {PARTS}.m{month.year:04d}_{month.month:02d} PARTITION OF lobby_events"
             f" FOR VALUES FROM ('{month.isoformat()} 00:00+00') TO"
             f" ('{following.isoformat()} 00:00+00')"
         )
-        month = following
     _take_over("lobby_events_unpartitioned")
 
 
