@@ -4,7 +4,8 @@ and PostgreSQL over the same events loaded into a table with COPY.
 
 All three run the roll-up of `manyi.analytics.rollup_sql` (daily, per outlet), the very text;
 PostgreSQL's table is the relation `events_whole` (a primary key on the id, so no de-dup, as
-for the generator's files: one a partition) and reads `DOUBLE PRECISION` for `DOUBLE`. The
+for the generator's files: one a partition), holds every column the files hold (the `data`
+payload as `json`, as in `lobby_events`), and reads `DOUBLE PRECISION` for `DOUBLE`. The
 answers are compared row for row.
 
 Goal: DuckDB at least 10x PostgreSQL. Prints seconds side by side; the last line is one JSON
@@ -36,19 +37,18 @@ import pyarrow.dataset as ds
 
 from manyi.analytics.engines import RollupQuery, duckdb_rollup, local_spark, spark_rollup
 from manyi.analytics.generate import generate
+from manyi.analytics.layout import SCHEMA
 from manyi.workdays.domain.calendar import ChinaCalendar
 
 EVENTS_PER_OUTLET = 1_300  # an ordinary weekday in the generator: ~340 tickets, ~3.85 events each
 DAY = dt.date(2026, 11, 17)  # a Tuesday, not a pension day
-COLUMNS = (
-    "id", "source", "kind", "day", "hour", "outlet_id", "tier1_id", "ticket_id",
-    "service_code", "klass", "wait_s", "service_s", "outcome",
-)  # fmt: skip
+COLUMNS = tuple(SCHEMA.names)  # the same events: every column the Parquet files have
 TABLE = """
 CREATE UNLOGGED TABLE events_whole (
-  id text PRIMARY KEY, source text NOT NULL, kind text NOT NULL, day date NOT NULL,
-  hour integer NOT NULL, outlet_id bigint, tier1_id bigint, ticket_id bigint,
-  service_code text, klass text, wait_s integer, service_s integer, outcome text
+  id text PRIMARY KEY, source text NOT NULL, kind text NOT NULL, at timestamptz NOT NULL,
+  day date NOT NULL, hour integer NOT NULL, outlet_id bigint, tier1_id bigint,
+  ticket_id bigint, counter_id bigint, staff_id bigint, service_code text, klass text,
+  wait_s integer, service_s integer, outcome text, data json NOT NULL
 )
 """
 
