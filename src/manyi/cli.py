@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from manyi import cli_support, worker
+from manyi.analytics import cli as analytics_cli
+from manyi.analytics import jobs as analytics_jobs
 from manyi.audit import jobs as audit_jobs
 from manyi.complaints import cli as complaints_cli
 from manyi.complaints import clock as complaints_clock
@@ -88,6 +90,7 @@ worker.register(
     *survey_scan.JOBS,
     *appointment_jobs.JOBS,  # before reach's delivery: this round's reminders go this round
     *reach_jobs.JOBS,
+    *analytics_jobs.JOBS,
     *stream_jobs.JOBS,  # last: this round's events go out this round
 )
 # MANYI_REALTIME=nats: the live screens' events reach other hosts through NATS.
@@ -101,6 +104,8 @@ app.add_typer(complaints_cli.app, name="complaints")
 complaints_cli.app.add_typer(insight_cli.app, name="classifier")
 app.add_typer(quality_cli.app, name="quality")
 app.add_typer(workload_cli.app, name="workload")
+# The head-office cockpit: the analytics store's commands (generate, archive).
+app.add_typer(analytics_cli.app, name="cockpit")
 
 
 # Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).

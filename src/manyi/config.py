@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     # How long a closed complaint keeps its personal data (`manyi complaints purge`): the
     # regulation asks for three years at least.
     complaint_retention_days: int = Field(default=1826, ge=1096, le=36500)
+    # The analytics store's root (docs/analytics.md): a directory, or any fsspec URL such as
+    # s3://bucket/manyi; empty: <MANYI_VAR_DIR>/analytics.
+    analytics_root: str = ""
+    # Months of lobby events PostgreSQL keeps in its monthly partitions; older ones are exported
+    # to the analytics store and dropped (`manyi cockpit archive`, the worker's partition job).
+    event_retention_months: int = Field(default=24, ge=1, le=1200)
     # How long a survey invitation's link can be answered (quality.surveys), in days.
     survey_expiry_days: int = Field(default=7, ge=1, le=90)
     # Teller workload (manyi.workload): a pause of at least this many minutes is a break; a
@@ -266,6 +272,8 @@ class Settings(BaseSettings):
         _require_reach_settings(self)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'manyi.sqlite3'}"
+        if not self.analytics_root.strip():
+            self.analytics_root = str(self.var_dir / "analytics")
         if self.database_url.startswith("postgresql://"):
             # psycopg 3 is the driver we ship; accept the plain scheme operators type.
             self.database_url = "postgresql+psycopg://" + self.database_url[len("postgresql://") :]

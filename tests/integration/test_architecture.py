@@ -67,6 +67,11 @@ VIOLATIONS = {
         "import manyi.stream.ledger",
         "manyi.quality.store",
     ),
+    "The analytics store sits above the features whose events it lands: none of them imports it": (
+        "src/manyi/quality/sql.py",
+        "import manyi.analytics.lander",
+        "manyi.quality.sql",
+    ),
     "Features use each other only through what each one's __init__.py offers (PUBLIC)": (
         "src/manyi/counter/bundles.py",
         "import manyi.lobby.service",
