@@ -33,6 +33,8 @@ from manyi.lobby import ports as lobby_ports
 from manyi.notify import channels as notify_channels
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
+from manyi.cockpit import cli as cockpit_cli
+from manyi.cockpit import jobs as cockpit_jobs
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import ports as quality_ports
@@ -85,6 +87,7 @@ worker.register(
     *survey_scan.JOBS,
     *appointment_jobs.JOBS,  # before reach's delivery: this round's reminders go this round
     *reach_jobs.JOBS,
+    *cockpit_jobs.JOBS,  # last: the roll-ups see what this round's jobs wrote
 )
 app.add_typer(cli_staffing.app, name="staffing")
 app.command("simulate")(cli_simulate.simulate_command)
@@ -94,6 +97,7 @@ complaints_cli.app.command("stats")(insight_stats.stats_command)
 app.add_typer(complaints_cli.app, name="complaints")
 complaints_cli.app.add_typer(insight_cli.app, name="classifier")
 app.add_typer(quality_cli.app, name="quality")
+app.add_typer(cockpit_cli.app, name="cockpit")
 
 
 # Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).
