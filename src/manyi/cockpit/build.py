@@ -59,8 +59,9 @@ def _legs(session: Session, outlets: list[int], starts: dt.datetime, ends: dt.da
             T.outcome,
         ).where(T.outlet_id.in_(outlets), T.issued_at >= starts, T.issued_at < ends)
     ).all()
-    for outlet, *fields in rows:
-        found[int(outlet)].append(day_rules.Leg(*fields))
+    for outlet, previous, code, klass, issued, called, started, finished, outcome in rows:
+        leg = day_rules.Leg(previous, code, klass, issued, called, started, finished, outcome)
+        found[int(outlet)].append(leg)
     return found
 
 

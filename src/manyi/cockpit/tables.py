@@ -13,26 +13,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from manyi.cockpit.domain.histogram import BUCKETS
 from manyi.db import Base
 
-_BIG = {"nullable": False, "default": 0}
-
 
 class _Sums:
     """The additive ticket sums and the wait histogram (w00 … w20), shared by both tables."""
 
-    issued: Mapped[int] = mapped_column(Integer, **_BIG)
-    served: Mapped[int] = mapped_column(Integer, **_BIG)
-    no_shows: Mapped[int] = mapped_column(Integer, **_BIG)
-    cancellations: Mapped[int] = mapped_column(Integer, **_BIG)
-    transfers: Mapped[int] = mapped_column(Integer, **_BIG)
-    wait_sum_s: Mapped[int] = mapped_column(BigInteger, **_BIG)
-    wait_n: Mapped[int] = mapped_column(Integer, **_BIG)
-    wait_within: Mapped[int] = mapped_column(Integer, **_BIG)
-    service_sum_s: Mapped[int] = mapped_column(BigInteger, **_BIG)
-    service_n: Mapped[int] = mapped_column(Integer, **_BIG)
+    issued: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    served: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    no_shows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    cancellations: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    transfers: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    wait_sum_s: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    wait_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    wait_within: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    service_sum_s: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    service_n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
 for _i in range(BUCKETS):
-    setattr(_Sums, f"w{_i:02d}", mapped_column(f"w{_i:02d}", Integer, **_BIG))
+    setattr(_Sums, f"w{_i:02d}", mapped_column(f"w{_i:02d}", Integer, nullable=False, default=0))
     _Sums.__annotations__[f"w{_i:02d}"] = "Mapped[int]"
 
 
@@ -82,7 +80,7 @@ class CockpitDaily(_Sums, Base):
     survey_n: Mapped[int | None] = mapped_column(Integer)  # CSAT answers (1–5)
     survey_sum: Mapped[int | None] = mapped_column(Integer)
     survey_top: Mapped[int | None] = mapped_column(Integer)  # 4 or 5
-    complaints: Mapped[int] = mapped_column(Integer, **_BIG)
+    complaints: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     complaint_rate: Mapped[float | None] = mapped_column(Float)  # per 10,000 served
 
 

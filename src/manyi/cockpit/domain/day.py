@@ -96,7 +96,7 @@ def cells(legs: Iterable[Leg], tz: str, target_s: int) -> dict[tuple[int, str, s
 def total(parts: Iterable[Cell]) -> Cell:
     whole = Cell()
     for part in parts:
-        for name in Cell.__slots__:  # type: ignore[attr-defined]
+        for name in Cell.__slots__:
             if name == "waits":
                 whole.waits.extend(part.waits)
             else:

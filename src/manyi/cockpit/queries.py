@@ -1,0 +1,409 @@
+"""What the cockpit pages read: for a unit within the staff member's data scope and a period
+of local days, the headline figures, the league table of its children, the daily trend, the
+outlets furthest from target and the alerts. All of it from `cockpit_daily` (sums in SQL, the
+ratios and percentiles here), never from the raw event tables: a head-office page over 16,000
+outlets adds up roll-up rows. An outlet's counters and tellers (`tellers`) are the one level
+below the roll-ups: they are read from that outlet's own tickets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from manyi.cockpit.domain import histogram, levels, targets
+from manyi.cockpit.tables import CockpitDaily as Daily
+from manyi.errors import InvalidInput, NotFound
+from manyi.lobby.tables import LobbyTicket as T
+from manyi.org.model import path_in_scope
+from manyi.org.scope import in_scope
+from manyi.org.tables import Staff, Unit
+
+MAX_DAYS = 800  # a period of at most two years and a bit
+SUMMED = (
+    "issued", "served", "no_shows", "cancellations", "transfers", "wait_sum_s", "wait_n",
+    "wait_within", "service_sum_s", "service_n", "complaints", "counter_open_s", "busy_s",
+    "appointments_booked", "appointments_kept", "bundles_finished", "bundle_transactions",
+    "forms_saved", "fields_saved", "pins_saved", "authorisations_saved",
+    "ratings_n", "ratings_sum", "ratings_top", "survey_n", "survey_sum", "survey_top",
+)  # fmt: skip
+SORTABLE = (
+    "wait_mean_s", "wait_p90_s", "service_level", "abandonment", "satisfaction",
+    "complaints_per_outlet", "complaint_rate", "served", "forms_saved", "utilisation",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    first: dt.date
+    last: dt.date  # included
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise InvalidInput("the period ends ({last}) before it starts", last=str(self.last))
+        if (self.last - self.first).days >= MAX_DAYS:
+            raise InvalidInput("a period is at most {n} days", n=MAX_DAYS)
+
+    def days(self) -> list[dt.date]:
+        return [self.first + dt.timedelta(days=i) for i in range((self.last - self.first).days + 1)]
+
+
+@dataclass(slots=True)
+class Totals:
+    """Sums over outlet-days; a sum is None when no outlet-day had that measure."""
+
+    sums: dict[str, int | None] = field(default_factory=dict)
+    waits: list[int] = field(default_factory=lambda: [0] * histogram.BUCKETS)
+    outlets: int = 0  # outlets counted (with rows, or in the unit for per-outlet figures)
+
+    def get(self, name: str) -> int | None:
+        return self.sums.get(name)
+
+    def _ratio(self, part: str, whole: str, scale: float = 1.0) -> float | None:
+        a, b = self.get(part), self.get(whole)
+        return None if a is None or not b else a * scale / b
+
+    @property
+    def wait_mean_s(self) -> float | None:
+        return self._ratio("wait_sum_s", "wait_n")
+
+    @property
+    def wait_p90_s(self) -> float | None:
+        return histogram.percentile(self.waits, 0.9)
+
+    @property
+    def service_level(self) -> float | None:
+        return self._ratio("wait_within", "wait_n")
+
+    @property
+    def abandonment(self) -> float | None:
+        issued = self.get("issued")
+        if not issued:
+            return None
+        return ((self.get("no_shows") or 0) + (self.get("cancellations") or 0)) / issued
+
+    @property
+    def service_mean_s(self) -> float | None:
+        return self._ratio("service_sum_s", "service_n")
+
+    @property
+    def utilisation(self) -> float | None:
+        return self._ratio("busy_s", "counter_open_s")
+
+    @property
+    def complaint_rate(self) -> float | None:
+        return self._ratio("complaints", "served", 10_000)
+
+    @property
+    def complaints_per_outlet(self) -> float | None:
+        n = self.get("complaints")
+        return None if n is None or not self.outlets else n / self.outlets
+
+    @property
+    def satisfaction(self) -> float | None:
+        """The share satisfied of the survey CSAT answers (4–5) and the rating pad's (very
+        satisfied, satisfied) together, as quality counts it."""
+        n = (self.get("survey_n") or 0) + (self.get("ratings_n") or 0)
+        top = (self.get("survey_top") or 0) + (self.get("ratings_top") or 0)
+        return top / n if n else None
+
+    @property
+    def forms_saved(self) -> int | None:
+        return self.get("forms_saved")
+
+    @property
+    def served(self) -> int | None:
+        return self.get("served")
+
+    def figures(self) -> targets.Figures:
+        return targets.Figures(self.wait_mean_s, self.service_level, self.abandonment)
+
+    def add(self, other: Totals) -> None:
+        for name, value in other.sums.items():
+            if value is not None:
+                self.sums[name] = (self.sums.get(name) or 0) + value
+        self.waits = histogram.merge([self.waits, other.waits])
+
+
+def _sum_columns() -> list[Any]:
+    columns = [func.sum(getattr(Daily, name)).label(name) for name in SUMMED]
+    return columns + [func.sum(getattr(Daily, c)).label(c) for c in histogram.COLUMNS]
+
+
+def _totals(row: Any) -> Totals:
+    mapping = row._mapping
+    return Totals(
+        sums={name: None if mapping[name] is None else int(mapping[name]) for name in SUMMED},
+        waits=[int(mapping[c] or 0) for c in histogram.COLUMNS],
+    )
+
+
+def unit_in_scope(session: Session, scope_path: str, unit_id: int) -> Unit:
+    """The unit, when it is inside the scope; NotFound otherwise (as if it did not exist)."""
+    unit = session.get(Unit, unit_id)
+    if unit is None or not path_in_scope(scope_path, unit.path):
+        raise NotFound("there is no unit {id} in your data scope", id=str(unit_id))
+    return unit
+
+
+def _where(unit: Unit, period: Period) -> list[Any]:
+    return [
+        in_scope(Daily.unit_path, unit.path),
+        Daily.day >= period.first,
+        Daily.day <= period.last,
+    ]
+
+
+def _outlets_under(session: Session, unit: Unit) -> int:
+    if unit.level == "outlet":
+        return 1
+    counted = select(func.count()).where(
+        in_scope(Unit.path, unit.path), Unit.level == "outlet", Unit.active.is_(True)
+    )
+    return int(session.scalar(counted) or 0)
+
+
+def headline(session: Session, scope_path: str, unit_id: int, period: Period) -> Totals:
+    """The unit's figures over the period (average wait, complaints per outlet, satisfaction,
+    counter-bundle savings and the rest: `Totals`' properties)."""
+    unit = unit_in_scope(session, scope_path, unit_id)
+    totals = _totals(session.execute(select(*_sum_columns()).where(*_where(unit, period))).one())
+    totals.outlets = _outlets_under(session, unit)
+    return totals
+
+
+def by_outlet(session: Session, unit: Unit, period: Period) -> dict[int, Totals]:
+    rows = session.execute(
+        select(Daily.outlet_id, *_sum_columns())
+        .where(*_where(unit, period))
+        .group_by(Daily.outlet_id)
+    ).all()
+    found = {}
+    for row in rows:
+        totals = _totals(row)
+        totals.outlets = 1
+        found[int(row.outlet_id)] = totals
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    unit_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    totals: Totals
+
+
+def _units(session: Session, ids: Iterable[int]) -> dict[int, Unit]:
+    wanted = list(ids)
+    return (
+        {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
+
+
+def league(
+    session: Session,
+    scope_path: str,
+    unit_id: int,
+    period: Period,
+    *,
+    sort: str = "wait_mean_s",
+    descending: bool = True,
+) -> list[Line]:
+    """The unit's children (one level below; an outlet's: none, see `tellers`) with their
+    figures, sorted by `sort` (one of SORTABLE; units without the measure last)."""
+    if sort not in SORTABLE:
+        raise InvalidInput("the league table cannot be sorted by {sort}", sort=sort)
+    unit = unit_in_scope(session, scope_path, unit_id)
+    if levels.child_level(unit.level) is None:
+        return []
+    children = {
+        c.path: c
+        for c in session.scalars(
+            select(Unit).where(Unit.parent_id == unit.id, Unit.active.is_(True))
+        )
+    }
+    outlet_paths = dict(
+        session.execute(
+            select(Unit.id, Unit.path).where(in_scope(Unit.path, unit.path), Unit.level == "outlet")
+        ).all()
+    )
+    grouped: dict[str, Totals] = {path: Totals() for path in children}
+    for path in children:
+        grouped[path].outlets = 0
+    for path in outlet_paths.values():
+        child = levels.child_path(path, unit.path)
+        if child in grouped:
+            grouped[child].outlets += 1
+    for outlet_id, totals in by_outlet(session, unit, period).items():
+        child = levels.child_path(outlet_paths.get(outlet_id, ""), unit.path)
+        if child in grouped:
+            outlets = grouped[child].outlets
+            grouped[child].add(totals)
+            grouped[child].outlets = outlets
+    lines = [
+        Line(c.id, c.code, c.name_zh, c.name_en, c.level, grouped[path])
+        for path, c in children.items()
+    ]
+    present = [line for line in lines if getattr(line.totals, sort) is not None]
+    absent = [line for line in lines if getattr(line.totals, sort) is None]
+    present.sort(key=lambda line: (getattr(line.totals, sort), line.code), reverse=descending)
+    return present + sorted(absent, key=lambda line: line.code)
+
+
+def trend(
+    session: Session, scope_path: str, unit_id: int, period: Period
+) -> list[tuple[dt.date, Totals]]:
+    """The unit's figures day by day (days without any roll-up row are left out)."""
+    unit = unit_in_scope(session, scope_path, unit_id)
+    rows = session.execute(
+        select(Daily.day, func.count().label("n"), *_sum_columns())
+        .where(*_where(unit, period))
+        .group_by(Daily.day)
+        .order_by(Daily.day)
+    ).all()
+    out = []
+    for row in rows:
+        totals = _totals(row)
+        totals.outlets = int(row.n)
+        out.append((row.day, totals))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FromTarget:
+    outlet_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    distance: float
+    worst: str
+    totals: Totals
+
+
+def furthest_from_target(
+    session: Session,
+    scope_path: str,
+    unit_id: int,
+    period: Period,
+    goal: targets.Targets,
+    limit: int = 20,
+) -> list[FromTarget]:
+    """The outlets under the unit furthest past target over the period, worst first (only
+    those past target)."""
+    unit = unit_in_scope(session, scope_path, unit_id)
+    scored = []
+    for outlet_id, totals in by_outlet(session, unit, period).items():
+        gap = targets.distance(totals.figures(), goal)
+        if gap is not None and gap > 0:
+            scored.append((gap, outlet_id, totals))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    names = _units(session, (o for _, o, _ in scored[:limit]))
+    return [
+        FromTarget(o, names[o].code, names[o].name_zh, names[o].name_en, gap,
+                   targets.worst_measure(t.figures(), goal) or "", t)
+        for gap, o, t in scored[:limit]
+        if o in names
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    outlet_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    days: tuple[dt.date, ...]
+
+
+def alerts(
+    session: Session, scope_path: str, unit_id: int, last_day: dt.date, goal: targets.Targets
+) -> list[Alert]:
+    """The outlets under the unit past target on each of their last `goal.alert_days` days
+    with customers up to `last_day` (looking back at most four times as many days)."""
+    unit = unit_in_scope(session, scope_path, unit_id)
+    since = last_day - dt.timedelta(days=4 * goal.alert_days)
+    rows = session.execute(
+        select(Daily.outlet_id, Daily.day, Daily.wait_sum_s, Daily.wait_n, Daily.wait_within,
+               Daily.issued, Daily.no_shows, Daily.cancellations)
+        .where(in_scope(Daily.unit_path, unit.path), Daily.day > since, Daily.day <= last_day,
+               Daily.issued > 0)
+    ).all()  # fmt: skip
+    days: dict[int, dict[dt.date, targets.Figures]] = defaultdict(dict)
+    for outlet, day, wait_sum, wait_n, within, issued, no_shows, cancelled in rows:
+        days[int(outlet)][day] = targets.Figures(
+            wait_sum / wait_n if wait_n else None,
+            within / wait_n if wait_n else None,
+            (no_shows + cancelled) / issued,
+        )
+    raised = {o: run for o, d in days.items() if (run := targets.alerting(d, goal, last_day))}
+    names = _units(session, raised)
+    return [
+        Alert(o, names[o].code, names[o].name_zh, names[o].name_en, tuple(raised[o]))
+        for o in sorted(raised, key=lambda o: names[o].code)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class TellerLine:
+    staff_id: int
+    name: str
+    served: int
+    service_mean_s: float | None
+    busy_s: int
+
+
+def tellers(
+    session: Session, scope_path: str, outlet_id: int, since: dt.datetime, until: dt.datetime
+) -> list[TellerLine]:
+    """An outlet's tellers over [since, until): legs served, mean service time, busy time (the
+    level below the roll-ups: one outlet's own tickets)."""
+    outlet = unit_in_scope(session, scope_path, outlet_id)
+    if outlet.level != "outlet":
+        raise InvalidInput("tellers are listed for an outlet, not a {level}", level=outlet.level)
+    rows = session.execute(
+        select(T.teller_id, Staff.display_name, T.outcome, T.started_at, T.first_called_at,
+               T.finished_at)
+        .join(Staff, Staff.id == T.teller_id)
+        .where(T.outlet_id == outlet.id, T.issued_at >= since, T.issued_at < until,
+               T.outcome.in_(("served", "transferred")))
+    ).all()  # fmt: skip
+    per: dict[int, list[Any]] = {}
+    for staff_id, name, outcome, started, called, finished in rows:
+        line = per.setdefault(int(staff_id or 0), [name, 0, 0, 0])
+        begun = started or called
+        if begun and finished:
+            line[3] += max(int((finished - begun).total_seconds()), 0)
+            line[2] += 1
+        line[1] += outcome == "served"
+    return [
+        TellerLine(s, v[0], v[1], v[3] / v[2] if v[2] else None, v[3])
+        for s, v in sorted(per.items(), key=lambda kv: kv[1][0])
+    ]
+
+
+def targets_of(settings: Any) -> targets.Targets:
+    """The targets from the settings (`cockpit_target_*`, `cockpit_alert_days`)."""
+    return targets.Targets(
+        wait_mean_s=float(settings.cockpit_target_wait_s),
+        service_level=float(settings.cockpit_target_service_level),
+        service_level_s=int(settings.cockpit_service_level_s),
+        abandonment=float(settings.cockpit_target_abandonment),
+        alert_days=int(settings.cockpit_alert_days),
+    )
+
+
+__all__ = [
+    "Alert", "FromTarget", "Line", "Period", "TellerLine", "Totals", "alerts", "by_outlet",
+    "furthest_from_target", "headline", "league", "targets_of", "tellers", "trend", "unit_in_scope",
+]  # fmt: skip
