@@ -41,6 +41,7 @@ def ticket(
     code: str = "A",
     klass: str = "normal",
     previous_id: int | None = None,
+    teller: int | None = None,
 ) -> int:
     """A leg issued at `issued`, called after `wait_min` (None: never called), ended with
     `outcome` `serve_min` later (None: still open); its lobby events are written too."""
@@ -63,7 +64,7 @@ def ticket(
             outcome=outcome, issued_at=issued, queued_at=issued, first_called_at=called,
             last_called_at=called, started_at=called if outcome == "served" else None,
             finished_at=finished, call_count=1 if called else 0,
-            public_token=f"t{number}", previous_id=previous_id,
+            public_token=f"t{number}", previous_id=previous_id, teller_id=teller,
         )  # fmt: skip
         session.add(row)
         session.flush()
