@@ -266,6 +266,9 @@ def demo_seed(
         texts = demo_reach.seed(session, utcnow())
     if texts:
         supervision_lines.append(f"customer messages: {texts} texts of the simulated SMS centre")
+    from manyi.cockpit import demo as demo_cockpit
+
+    supervision_lines.append(demo_cockpit.seed(database, settings, utcnow()))  # last: all of it
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"

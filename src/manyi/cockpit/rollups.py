@@ -12,8 +12,8 @@ The invariant the pages rely on: the rows of an (outlet, local day) are exactly 
    transaction. A lobby event marks its own day and the issue day of its ticket, so a ticket
    finished after midnight recomputes the day it was issued; a complaint or a survey imported
    for an old date has a new id and marks that old day.
-2. `recompute_day`: the day's dirty outlets' rows are deleted, rebuilt from the raw facts and
-   the marks removed, in one transaction (in batches of outlets). Running it again gives the
+2. `recompute_span`: the rows of some dirty outlets over a span of days are deleted, rebuilt
+   from the raw facts and the marks removed, in one transaction. Running it again gives the
    same rows: the job is idempotent, and `mark_days` re-runs any days on demand.
 3. Facts that change without a new row (an appointment cancelled or marked no-show, a counter
    bundle finishing without a lobby event) are caught when the day is *settled*: once a local
@@ -30,13 +30,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, text, tuple_, union
+from sqlalchemy import Table, delete, func, select, text, tuple_, union
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from manyi.cockpit.build import day_bounds, local_day, rows_of_day
+from manyi.cockpit.build import day_bounds, local_day, rows_of_span
 from manyi.cockpit.tables import CockpitDaily as Daily
 from manyi.cockpit.tables import CockpitHourly as Hourly
 from manyi.cockpit.tables import CockpitRollupDirty as Dirty
@@ -51,8 +51,15 @@ from manyi.quality import facts as quality_facts
 from manyi.reach import facts as reach_facts
 
 NO_SYNC = {"synchronize_session": False}
+HOURLY = cast(Table, Hourly.__table__)  # Core inserts: many rows, no ORM objects
+DAILY = cast(Table, Daily.__table__)
+DIRTY = cast(Table, Dirty.__table__)
 LOCK_TIMEOUT = "2s"
-BATCH = 500  # outlets recomputed per transaction
+# One transaction recomputes at most SPAN_DAYS consecutive days of at most OUTLET_DAYS
+# outlet-days: a backfill reads a month of facts per statement, a day's pass a few thousand
+# outlets at a time, and memory stays bounded.
+SPAN_DAYS = 31
+OUTLET_DAYS = 2000
 SOURCES = ("lobby_events", "ratings", "complaints", "surveys", "bundles", "appointments")
 _LOCKED = "lobby_events, lobby_ratings, complaints, quality_responses, counter_bundle_measures, appointments"  # noqa: E501
 
@@ -194,7 +201,7 @@ def _outlets_of_day(session: Session, day: dt.date, tz: str) -> set[int]:
         select(Daily.outlet_id).where(Daily.day == day),
     )
     found = {int(o) for o in session.scalars(sources) if o is not None}
-    found |= set(quality_facts.csat_by_outlet(session, None, starts, ends))
+    found |= {o for o, _, _ in quality_facts.csat_answers(session, None, starts, ends)}
     found |= counter_facts.outlets_on(session, day)
     found |= reach_facts.outlets_on(session, day)
     return found
@@ -217,36 +224,52 @@ def _mark(session: Session, pairs: set[tuple[int, dt.date]]) -> int:
         }
     fresh = [{"outlet_id": o, "day": d} for o, d in wanted if (o, d) not in known]
     for start in range(0, len(fresh), 5000):
-        session.execute(insert(Dirty), fresh[start : start + 5000])
+        session.connection().execute(DIRTY.insert(), fresh[start : start + 5000])
     return len(fresh)
 
 
-def dirty_days(session: Session) -> list[dt.date]:
-    return list(session.scalars(select(Dirty.day).distinct().order_by(Dirty.day)))
-
-
-def recompute_day(session: Session, tz: str, target_s: int, day: dt.date) -> int:
-    """Replace the rows of (up to BATCH of) this day's dirty outlets by those rebuilt from the
-    raw facts and clear their marks; how many outlets were done."""
-    state(session, tz, target_s, lock=True)
-    outlets = list(
-        session.scalars(
-            select(Dirty.outlet_id).where(Dirty.day == day).order_by(Dirty.outlet_id).limit(BATCH)
-        )
+def next_span(session: Session) -> tuple[list[int], dt.date, dt.date] | None:
+    """The next piece of work: (outlets, first day, last day), from the earliest dirty day;
+    None when nothing is dirty."""
+    first = session.scalar(select(func.min(Dirty.day)))
+    if first is None:
+        return None
+    last = session.scalar(
+        select(func.max(Dirty.day)).where(Dirty.day < first + dt.timedelta(days=SPAN_DAYS))
     )
-    if not outlets:
-        return 0
-    hourly, daily = rows_of_day(session, outlets, day, tz, target_s)
+    assert last is not None
+    width = max(OUTLET_DAYS // ((last - first).days + 1), 1)
+    outlets = session.scalars(
+        select(Dirty.outlet_id)
+        .where(Dirty.day >= first, Dirty.day <= last)
+        .distinct()
+        .order_by(Dirty.outlet_id)
+        .limit(width)
+    )
+    return list(outlets), first, last
+
+
+def recompute_span(
+    session: Session, tz: str, target_s: int, outlets: list[int], first: dt.date, last: dt.date
+) -> int:
+    """Replace the rows of these outlets on the days first…last by those rebuilt from the raw
+    facts and clear their marks (outlet-days not marked are rebuilt too, to the same rows:
+    the invariant); how many marks were cleared."""
+    state(session, tz, target_s, lock=True)
+    hourly, daily = rows_of_span(session, outlets, first, last, tz, target_s)
+    in_span = (Dirty.outlet_id.in_(outlets), Dirty.day >= first, Dirty.day <= last)
     for table in (Hourly, Daily):
-        stale = delete(table).where(table.day == day, table.outlet_id.in_(outlets))
+        stale = delete(table).where(
+            table.outlet_id.in_(outlets), table.day >= first, table.day <= last
+        )
         session.execute(stale, execution_options=NO_SYNC)
-    if hourly:
-        session.execute(insert(Hourly), hourly)
-    if daily:
-        session.execute(insert(Daily), daily)
-    done = delete(Dirty).where(Dirty.day == day, Dirty.outlet_id.in_(outlets))
-    session.execute(done, execution_options=NO_SYNC)
-    return len(outlets)
+    for start in range(0, len(hourly), 5000):
+        session.connection().execute(HOURLY.insert(), hourly[start : start + 5000])
+    for start in range(0, len(daily), 5000):
+        session.connection().execute(DAILY.insert(), daily[start : start + 5000])
+    marks = session.scalar(select(func.count()).where(*in_span)) or 0
+    session.execute(delete(Dirty).where(*in_span), execution_options=NO_SYNC)
+    return int(marks)
 
 
 def settle(session: Session, tz: str, target_s: int, now: dt.datetime) -> int:
@@ -277,14 +300,12 @@ def run_pass(db: Database, tz: str, target_s: int, now: dt.datetime) -> Pass:
 
 
 def recompute_dirty(db: Database, tz: str, target_s: int) -> int:
-    with db.session() as session:
-        days = dirty_days(session)
+    """Recompute every dirty outlet-day, a span at a time, each in its own transaction; how
+    many were dirty."""
     done = 0
-    for day in days:
-        while True:
-            with db.session() as session:
-                n = recompute_day(session, tz, target_s, day)
-            done += n
-            if n < BATCH:
-                break
-    return done
+    while True:
+        with db.session() as session:
+            work = next_span(session)
+            if work is None:
+                return done
+            done += recompute_span(session, tz, target_s, *work)

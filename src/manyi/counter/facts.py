@@ -29,15 +29,17 @@ class BundleSums:
     authorisations_saved: int
 
 
-def bundles_by_outlet(
-    session: Session, outlet_ids: Collection[int], day: dt.date
-) -> dict[int, BundleSums]:
-    """{outlet id: its finished bundles' sums on `day`}; outlets without bundles are absent."""
+def bundles_by_outlet_day(
+    session: Session, outlet_ids: Collection[int], first: dt.date, last: dt.date
+) -> dict[tuple[int, dt.date], BundleSums]:
+    """{(outlet id, local day): its finished bundles' sums} for days first…last (included);
+    outlet-days without bundles are absent."""
     if not outlet_ids:
         return {}
     rows = session.execute(
         select(
             M.outlet_id,
+            M.local_day,
             func.count(),
             func.sum(M.items),
             func.sum(M.items - 1),
@@ -45,10 +47,15 @@ def bundles_by_outlet(
             func.sum(M.pin_entries_saved),
             func.sum(M.authorisations_saved),
         )
-        .where(M.outlet_id.in_(list(outlet_ids)), M.local_day == day, M.finished_at.is_not(None))
-        .group_by(M.outlet_id)
+        .where(
+            M.outlet_id.in_(list(outlet_ids)),
+            M.local_day >= first,
+            M.local_day <= last,
+            M.finished_at.is_not(None),
+        )
+        .group_by(M.outlet_id, M.local_day)
     ).all()
-    return {int(r[0]): BundleSums(*(int(v or 0) for v in r[1:])) for r in rows}
+    return {(int(r[0]), r[1]): BundleSums(*(int(v or 0) for v in r[2:])) for r in rows}
 
 
 def latest_id(session: Session) -> int:

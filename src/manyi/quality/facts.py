@@ -86,31 +86,23 @@ def low_satisfaction(
     return {o for o, s in by_outlet(session, scope_path, since, until).items() if s.low}
 
 
-def csat_by_outlet(
+def csat_answers(
     session: Session, outlet_ids: list[int] | None, since: dt.datetime, until: dt.datetime
-) -> dict[int, tuple[int, int, int]]:
-    """{outlet id: (CSAT answers, their sum, answers of 4 or 5)} answered in [since, until),
-    surveys and imports (the cockpit's daily roll-ups), of these outlets (None: of every
-    outlet); outlets without answers are absent."""
+) -> list[tuple[int, dt.datetime, int]]:
+    """(outlet id, answered at, CSAT 1–5) of the answers in [since, until), surveys and
+    imports, of these outlets (None: of every outlet), for the cockpit's daily roll-ups."""
     if outlet_ids is not None and not outlet_ids:
-        return {}
+        return []
     chosen = [] if outlet_ids is None else [QualityResponse.outlet_id.in_(outlet_ids)]
     rows = session.execute(
-        select(
-            QualityResponse.outlet_id,
-            func.count(),
-            func.sum(QualityResponse.csat),
-            func.sum(case((QualityResponse.csat >= CSAT_TOP, 1), else_=0)),
-        )
-        .where(
+        select(QualityResponse.outlet_id, QualityResponse.answered_at, QualityResponse.csat).where(
             *chosen,
             QualityResponse.answered_at >= since,
             QualityResponse.answered_at < until,
             QualityResponse.csat.is_not(None),
         )
-        .group_by(QualityResponse.outlet_id)
     ).all()
-    return {int(o): (int(n), int(s or 0), int(t or 0)) for o, n, s, t in rows}
+    return [(int(o), at, int(csat or 0)) for o, at, csat in rows]
 
 
 def latest_response_id(session: Session) -> int:

@@ -13,22 +13,24 @@ from sqlalchemy.orm import Session
 from manyi.reach.appointment_tables import Appointment as A
 
 
-def appointments_by_outlet(
-    session: Session, outlet_ids: Collection[int], day: dt.date
-) -> dict[int, tuple[int, int]]:
-    """{outlet id: (booked, kept) on `day`}; outlets without appointments are absent."""
+def appointments_by_outlet_day(
+    session: Session, outlet_ids: Collection[int], first: dt.date, last: dt.date
+) -> dict[tuple[int, dt.date], tuple[int, int]]:
+    """{(outlet id, local day): (booked, kept)} for days first…last (included); outlet-days
+    without appointments are absent."""
     if not outlet_ids:
         return {}
     rows = session.execute(
         select(
             A.outlet_id,
+            A.local_day,
             func.sum(case((A.state != "cancelled", 1), else_=0)),
             func.sum(case((A.state == "checked_in", 1), else_=0)),
         )
-        .where(A.outlet_id.in_(list(outlet_ids)), A.local_day == day)
-        .group_by(A.outlet_id)
+        .where(A.outlet_id.in_(list(outlet_ids)), A.local_day >= first, A.local_day <= last)
+        .group_by(A.outlet_id, A.local_day)
     ).all()
-    return {int(o): (int(b or 0), int(k or 0)) for o, b, k in rows}
+    return {(int(o), d): (int(b or 0), int(k or 0)) for o, d, b, k in rows}
 
 
 def latest_id(session: Session) -> int:
