@@ -14,6 +14,8 @@ import typer
 
 from manyi import cli_support, worker
 from manyi.audit import jobs as audit_jobs
+from manyi.cockpit import cli as cockpit_cli
+from manyi.cockpit import jobs as cockpit_jobs
 from manyi.complaints import cli as complaints_cli
 from manyi.complaints import clock as complaints_clock
 from manyi.complaints import jobs as complaints_jobs
@@ -33,8 +35,6 @@ from manyi.lobby import ports as lobby_ports
 from manyi.notify import channels as notify_channels
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
-from manyi.cockpit import cli as cockpit_cli
-from manyi.cockpit import jobs as cockpit_jobs
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import ports as quality_ports
