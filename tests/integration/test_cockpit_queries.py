@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, insert
 
-from manyi.cockpit import queries, rollups
+from manyi.cockpit import overview, queries, rollups
 from manyi.cockpit.domain import histogram
 from manyi.cockpit.domain.targets import Targets
 from manyi.cockpit.tables import CockpitDaily
@@ -99,6 +99,32 @@ def test_figures_league_trend_target_and_alerts(db: Database, rolled: Bank) -> N
         assert [(p.name, p.served, p.service_mean_s, p.busy_s) for p in people] == [
             ("柜员甲", 8, 300, 8 * 300)
         ]
+
+
+def test_the_page_overview_and_hourly_profile(db: Database, rolled: Bank) -> None:
+    bank, hq, branch_a = rolled, path(db, rolled, "HQ"), path(db, rolled, "BR-A")
+    with db.read() as session:
+        assert overview.unit_by_code(session, hq, None) == bank.unit("HQ")
+        assert overview.unit_by_code(session, branch_a, None) == bank.unit("BR-A")
+        assert overview.unit_by_code(session, branch_a, "OUT-A") == bank.unit("OUT-A")
+        for code in ("OUT-B", "HQ", "NO-SUCH"):
+            with pytest.raises(NotFound):
+                overview.unit_by_code(session, branch_a, code)
+        page = overview.overview(session, branch_a, bank.unit("OUT-A"), PERIOD, GOAL)
+        assert [c.code for c in page.crumbs] == ["BR-A", "SUB-A", "OUT-A"]  # from the own unit
+        assert page.headline.wait_mean_s == 300 and page.league == [] and len(page.trend) == 4
+        assert page.furthest == [] and page.alerts == []
+        whole = overview.overview(session, hq, bank.unit("HQ"), PERIOD, GOAL, sort="served")
+        assert [c.code for c in whole.crumbs] == ["HQ"] and len(whole.league) == 2
+        assert [a.code for a in whole.alerts] == ["OUT-B"]
+        hours = overview.hourly_profile(session, hq, bank.unit("HQ"), PERIOD)
+        assert sorted(hours) == [10, 11]  # issued at 10:00 and 11:00 each day
+        assert hours[10].get("issued") == 8 and hours[10].wait_mean_s == 60 * (4 + 25) / 2
+        assert hours[11].wait_mean_s == 60 * (6 + 40) / 2
+        mine = overview.hourly_profile(session, branch_a, bank.unit("BR-A"), PERIOD)
+        assert mine[10].get("issued") == 4 and mine[10].wait_mean_s == 240
+        with pytest.raises(NotFound):
+            overview.hourly_profile(session, branch_a, bank.unit("HQ"), PERIOD)
 
 
 def test_the_data_scope(db: Database, rolled: Bank) -> None:

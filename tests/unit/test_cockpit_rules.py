@@ -9,6 +9,7 @@ import random
 import pytest
 
 from manyi.cockpit.domain import day, histogram, levels, targets
+from manyi.errors import InvalidInput
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
@@ -109,3 +110,19 @@ def test_distance_from_target_and_alerts() -> None:
     days[d + dt.timedelta(days=3)] = good
     assert targets.alerting(days, goal, d + dt.timedelta(days=3)) is None
     assert targets.alerting({d: slow}, goal, d) is None  # one bad day is not a pattern
+
+
+def test_totals_keep_missing_measures_apart_from_zero() -> None:
+    from manyi.cockpit.domain.figures import Period, Totals
+
+    a = Totals(sums={"issued": 10, "no_shows": 1, "cancellations": 1, "survey_n": None})
+    b = Totals(sums={"issued": 0, "served": 0, "survey_n": 4, "survey_top": 3, "complaints": 0})
+    assert a.satisfaction is None and a.complaint_rate is None and a.wait_mean_s is None
+    a.add(b)
+    assert a.get("survey_n") == 4 and a.satisfaction == 0.75 and a.abandonment == 0.2
+    assert a.get("forms_saved") is None and a.complaints_per_outlet is None  # no outlets counted
+    with pytest.raises(InvalidInput):
+        Period(dt.date(2026, 1, 2), dt.date(2026, 1, 1))
+    with pytest.raises(InvalidInput):
+        Period(dt.date(2024, 1, 1), dt.date(2026, 12, 31))
+    assert len(Period(dt.date(2026, 1, 30), dt.date(2026, 2, 2)).days()) == 4
