@@ -315,6 +315,7 @@ EXPECTED = {
     "/admin/audit": {"admin"},
     "/api/v1/units": {"admin", "head_a", "head_b", "manager_br_a"},
     "/api/v1/staff": {"admin", "head_a", "head_b"},
+    "/cockpit": {"admin", "head_a", "head_b"},
 }
 
 

@@ -164,6 +164,8 @@ class Permission(enum.StrEnum):
     VISITS_VIEW = "special.view"
     VISITS_REQUEST = "special.request"
     VISITS_APPROVE = "special.approve"
+    # The cockpit (驾驶舱, issue 21): every outlet's rolled-up figures in one's own scope.
+    COCKPIT_VIEW = "cockpit.view"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -194,6 +196,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REACH_VIEW,
             Permission.REACH_CONFIGURE,
             Permission.VISITS_VIEW,
+            Permission.COCKPIT_VIEW,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -224,6 +227,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VISITS_VIEW,
             Permission.VISITS_REQUEST,
             Permission.VISITS_APPROVE,
+            Permission.COCKPIT_VIEW,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
