@@ -9,7 +9,8 @@
     var source = document.getElementById("cockpit-data");
     if (!holder || !source || typeof echarts === "undefined") return;
     var data = JSON.parse(source.textContent);
-    var chart = echarts.init(holder);
+    var chart = echarts.init(holder, null, { renderer: "svg" });
+    holder.dataset.drawn = "1";
     var target = data.days.map(function () { return data.target_wait; });
     chart.setOption({
       animation: false,
