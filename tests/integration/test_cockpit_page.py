@@ -31,7 +31,8 @@ def rolled(db: Database, bank: Bank) -> Bank:
     for day in DAYS:
         for outlet, waits in (("OUT-A", (4, 6)), ("OUT-B", (25, 40))):
             for k, wait in enumerate(waits):
-                ticket(db, bank, outlet, bj(day, 10 + k), wait_min=wait, serve_min=5)
+                teller = bank.staff["teller_a"] if outlet == "OUT-A" else None
+                ticket(db, bank, outlet, bj(day, 10 + k), wait_min=wait, serve_min=5, teller=teller)
     rollups.run_pass(db, TZ, 900, FIXED_NOW)
     return bank
 
@@ -66,6 +67,8 @@ def test_head_office_sees_the_bank_and_drills_down(db: Database, rolled: Bank) -
     outlet = client.get(f"/cockpit?unit=OUT-A&{PERIOD}").text
     crumbs = outlet[outlet.index('data-testid="crumbs"') :]
     assert crumbs.index("测试总行") < crumbs.index("甲分行") < crumbs.index("甲支行")
+    tellers = outlet[outlet.index('data-testid="tellers"') :]
+    assert "柜员甲" in tellers and ">8<" in tellers  # served, the level below the roll-ups
     client.get("/lang/en")
     english = client.get(f"/cockpit?{PERIOD}").text
     assert "Cockpit" in english and "Furthest from target" in english and "驾驶舱" not in english

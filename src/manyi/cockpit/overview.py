@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi.cockpit import queries
+from manyi.cockpit.build import day_bounds
 from manyi.cockpit.domain import histogram
 from manyi.cockpit.domain.figures import SUMMED, Period, Totals
 from manyi.cockpit.domain.targets import Targets
@@ -46,6 +47,7 @@ class Overview:
     trend: list[tuple[dt.date, Totals]]
     furthest: list[queries.FromTarget]
     alerts: list[queries.Alert]
+    tellers: list[queries.TellerLine]  # an outlet's (the level below the roll-ups); else none
 
 
 def _crumb(unit: Unit) -> Crumb:
@@ -80,8 +82,15 @@ def overview(
     sort: str = "wait_mean_s",
     descending: bool = True,
     limit: int = 20,
+    tz: str | None = None,
 ) -> Overview:
+    """The page's figures; with `tz` (the bank's zone), an outlet's tellers over the period's
+    local days too."""
     unit = queries.unit_in_scope(session, scope_path, unit_id)
+    tellers = []
+    if tz is not None and unit.level == "outlet":
+        since, until = day_bounds(period.first, tz)[0], day_bounds(period.last, tz)[1]
+        tellers = queries.tellers(session, scope_path, unit_id, since, until)
     return Overview(
         unit=_crumb(unit),
         crumbs=breadcrumb(session, scope_path, unit),
@@ -96,6 +105,7 @@ def overview(
         trend=queries.trend(session, scope_path, unit_id, period),
         furthest=queries.furthest_from_target(session, scope_path, unit_id, period, goal, limit),
         alerts=queries.alerts(session, scope_path, unit_id, period.last, goal),
+        tellers=tellers,
     )
 
 

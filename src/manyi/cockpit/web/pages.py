@@ -62,6 +62,7 @@ def _view(request: Request, principal: Principal, session: Session) -> pages_dat
         queries.targets_of(settings),
         sort=sort,
         descending=order == "desc",
+        tz=settings.timezone,
     )
 
 
