@@ -131,6 +131,14 @@ class _Facts:
         return day_rules.open_seconds(events, open_at_start, starts, until)
 
 
+def _tiers(session: Session, paths: dict[int, str]) -> dict[int, dict[str, int]]:
+    """{outlet id: {level: the id of its ancestor at that level}} from the units' paths."""
+    chains = {o: [int(p) for p in path.strip("/").split("/") if p] for o, path in paths.items()}
+    ancestors = {a for chain in chains.values() for a in chain}
+    levels = dict(session.execute(select(Unit.id, Unit.level).where(Unit.id.in_(ancestors))).all())
+    return {o: {levels[a]: a for a in chain if a in levels} for o, chain in chains.items()}
+
+
 def _sums(cell: day_rules.Cell) -> dict[str, int]:
     row = {name: getattr(cell, name) for name in SUM_FIELDS}
     row.update(zip(histogram.COLUMNS, cell.histogram(), strict=True))
@@ -160,6 +168,7 @@ def rows_of_span(
         return [], []
     facts = _Facts(session, ids, first, last, tz)
     paths = dict(session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(ids))).all())
+    tiers = _tiers(session, paths)
     hourly: list[dict[str, Any]] = []
     daily: list[dict[str, Any]] = []
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -187,6 +196,8 @@ def rows_of_span(
                     "outlet_id": outlet,
                     "day": day,
                     "unit_path": paths.get(outlet, ""),
+                    "tier1_id": tiers.get(outlet, {}).get("tier1_branch"),
+                    "tier2_id": tiers.get(outlet, {}).get("tier2_branch"),
                     **_sums(whole),
                     "wait_mean_s": _ratio(whole.wait_sum_s, whole.wait_n),
                     "wait_p90_s": histogram.exact_percentile(whole.waits, 0.9),

@@ -58,6 +58,9 @@ class CockpitDaily(_Sums, Base):
     outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     unit_path: Mapped[str] = mapped_column(String(400))
+    # The outlet's tier-1 and tier-2 branches when rolled up: league tables group by them in SQL.
+    tier1_id: Mapped[int | None] = mapped_column(Integer)
+    tier2_id: Mapped[int | None] = mapped_column(Integer)
     wait_mean_s: Mapped[float | None] = mapped_column(Float)
     wait_p90_s: Mapped[float | None] = mapped_column(Float)  # exact (nearest rank)
     service_level: Mapped[float | None] = mapped_column(Float)

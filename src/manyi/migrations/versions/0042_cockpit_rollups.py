@@ -59,6 +59,8 @@ def upgrade() -> None:
         sa.Column("outlet_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("unit_path", sa.String(length=400), nullable=False),
+        sa.Column("tier1_id", sa.Integer(), nullable=True),
+        sa.Column("tier2_id", sa.Integer(), nullable=True),
         *[sa.Column(name, sa.Float(), nullable=True) for name in floats],
         sa.Column("counter_open_s", sa.BigInteger(), nullable=True),
         sa.Column("busy_s", sa.BigInteger(), nullable=True),
