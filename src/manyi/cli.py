@@ -16,6 +16,8 @@ from manyi import cli_support, worker
 from manyi.analytics import cli as analytics_cli
 from manyi.analytics import jobs as analytics_jobs
 from manyi.audit import jobs as audit_jobs
+from manyi.cockpit import cli as cockpit_cli
+from manyi.cockpit import jobs as cockpit_jobs
 from manyi.complaints import cli as complaints_cli
 from manyi.complaints import clock as complaints_clock
 from manyi.complaints import jobs as complaints_jobs
@@ -91,6 +93,7 @@ worker.register(
     *appointment_jobs.JOBS,  # before reach's delivery: this round's reminders go this round
     *reach_jobs.JOBS,
     *analytics_jobs.JOBS,
+    *cockpit_jobs.JOBS,  # the roll-ups see what this round's jobs wrote
     *stream_jobs.JOBS,  # last: this round's events go out this round
 )
 # MANYI_REALTIME=nats: the live screens' events reach other hosts through NATS.
@@ -104,8 +107,9 @@ app.add_typer(complaints_cli.app, name="complaints")
 complaints_cli.app.add_typer(insight_cli.app, name="classifier")
 app.add_typer(quality_cli.app, name="quality")
 app.add_typer(workload_cli.app, name="workload")
-# The head-office cockpit: the analytics store's commands (generate, archive).
-app.add_typer(analytics_cli.app, name="cockpit")
+# The head-office cockpit: its roll-ups (rollup) and the analytics store (generate, archive).
+cockpit_cli.app.registered_commands.extend(analytics_cli.app.registered_commands)
+app.add_typer(cockpit_cli.app, name="cockpit")
 
 
 # Every command's process runs the counter's configured adapters (MANYI_COUNTER_ADAPTERS).
@@ -274,6 +278,9 @@ def demo_seed(
         texts = demo_reach.seed(session, utcnow())
     if texts:
         supervision_lines.append(f"customer messages: {texts} texts of the simulated SMS centre")
+    from manyi.cockpit import demo as demo_cockpit
+
+    supervision_lines.append(demo_cockpit.seed(database, settings, utcnow()))  # last: all of it
     typer.echo(
         f"demo bank: {report.units_created} units, {report.staff_created} staff, "
         f"{report.lobbies_configured} lobbies and {complaints} complaints created"

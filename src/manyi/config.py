@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     workload_max_stretch_min: int = Field(default=120, ge=15, le=12 * 60)
     workload_max_busy_share: float = Field(default=0.9, gt=0, le=1)
     workload_service_level: float = Field(default=0.8, gt=0, le=1)
+    # The cockpit's targets (docs/cockpit.md): mean wait, the wait the service level counts
+    # within (changing it rebuilds the roll-ups), the service level, abandonment, and how many
+    # days past target in a row raise an alert.
+    cockpit_target_wait_s: int = Field(default=900, ge=60, le=4 * 3600)
+    cockpit_service_level_s: int = Field(default=900, ge=60, le=4 * 3600)
+    cockpit_target_service_level: float = Field(default=0.80, gt=0, le=1)
+    cockpit_target_abandonment: float = Field(default=0.10, ge=0, le=1)
+    cockpit_alert_days: int = Field(default=3, ge=1, le=60)
     # The audit chain: the key that seals every event (HMAC-SHA-256), retired keys that still
     # verify older events (comma-separated), and where the worker anchors the chain's head.
     audit_key: str = DEVELOPMENT_AUDIT_KEY

@@ -2,6 +2,12 @@
 
 from manyi.approvals.tables import PendingChange
 from manyi.audit.tables import AuditEvent, AuditHead
+from manyi.cockpit.tables import (
+    CockpitDaily,
+    CockpitHourly,
+    CockpitRollupDirty,
+    CockpitRollupState,
+)
 from manyi.complaints.praise_tables import ComplaintPraise
 from manyi.complaints.tables import (
     Complaint,
@@ -110,6 +116,10 @@ __all__ = [
     "Base",
     "ClassifierModel",
     "ClassifierSuggestion",
+    "CockpitDaily",
+    "CockpitHourly",
+    "CockpitRollupDirty",
+    "CockpitRollupState",
     "Complaint",
     "ComplaintAttachment",
     "ComplaintCategory",

@@ -321,6 +321,7 @@ EXPECTED = {
     "/workload/pulse/results": {"admin", "head_a", "head_b"},
     "/workload/me": {"admin", "teller_a", "teller_b"},
     "/workload/pulse": set(PERSONAS),
+    "/cockpit": {"admin", "head_a", "head_b"},
 }
 
 

@@ -72,6 +72,11 @@ VIOLATIONS = {
         "import manyi.analytics.lander",
         "manyi.quality.sql",
     ),
+    "The cockpit sits above every feature it rolls up: none of them imports it": (
+        "src/manyi/quality/facts.py",
+        "import manyi.cockpit.domain",
+        "manyi.quality.facts",
+    ),
     "Features use each other only through what each one's __init__.py offers (PUBLIC)": (
         "src/manyi/counter/bundles.py",
         "import manyi.lobby.service",

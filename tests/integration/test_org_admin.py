@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -419,11 +420,16 @@ def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:
     assert "12 units, 35 staff, 5 lobbies and 6 complaints" in result.output
     assert "service stars: 2 stars awarded" in result.output
     assert "holidays: 2027 entered (a plausible demo set)" in result.output
+    rolled = re.search(
+        r"cockpit roll-ups: (\d+) outlet-days marked, (\d+) recomputed", result.output
+    )
+    assert rolled is not None and int(rolled[1]) == int(rolled[2]) > 300  # the demo's history
     after_first = counts(db)
     result = cli_env.invoke(cli_app, ["demo", "seed"])
     assert "0 units, 0 staff, 0 lobbies and 0 complaints created" in result.output
     assert "satisfaction history: 0 survey answers, 0 pad ratings added" in result.output
     assert "service stars: 0 stars awarded" in result.output
+    assert "cockpit roll-ups: 0 outlet-days marked, 0 recomputed" in result.output
     assert demo.DEMO_PASSWORD in result.output and "zgc.teller1" in result.output
     assert counts(db)[:2] == after_first[:2]
     with db.session() as session:

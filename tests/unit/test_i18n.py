@@ -45,6 +45,7 @@ TRANSLATED_ERRORS = (
     "workdays",
     "insight",
     "reach",
+    "cockpit",
 )
 
 

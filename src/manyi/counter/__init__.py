@@ -5,10 +5,11 @@ its worker job and its dashboard card are wired by the application (`manyi.web.a
 The application also chooses its adapters (`adapters.registry`). Home and hospital visits
 (`manyi.special`) open a bundle away from the counter through `away.open_away`, which lets only
 the transaction types the catalogue marks `away_from_counter`. Teller workload (`manyi.workload`)
-reads the weight of the work done on lobby tickets through `work.ticket_work`.
+reads the weight of the work done on lobby tickets through `work.ticket_work`; the cockpit reads
+the bundle measures' daily sums through `facts`.
 """
 
-PUBLIC = ("adapters", "away", "work")
+PUBLIC = ("adapters", "away", "facts", "work")
 
 # Bundle state changes reach the event stream when it is on (a flush listener).
 from manyi.counter import stream_events  # noqa: E402, F401

@@ -167,6 +167,8 @@ class Permission(enum.StrEnum):
     VISITS_VIEW = "special.view"
     VISITS_REQUEST = "special.request"
     VISITS_APPROVE = "special.approve"
+    # The cockpit (驾驶舱, issue 21): every outlet's rolled-up figures in one's own scope.
+    COCKPIT_VIEW = "cockpit.view"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -198,6 +200,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REACH_CONFIGURE,
             Permission.VISITS_VIEW,
             Permission.WORKLOAD_VIEW,
+            Permission.COCKPIT_VIEW,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -229,6 +232,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VISITS_REQUEST,
             Permission.VISITS_APPROVE,
             Permission.WORKLOAD_VIEW,
+            Permission.COCKPIT_VIEW,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(

@@ -18,7 +18,8 @@ with honest 95 % intervals, reports by outlet, teller, service, channel and mont
   `web/survey_page` (the customer's page `/s/{token}`).
 
 Other features may use the pure measures (`domain`), `facts` (per-outlet satisfaction and the
-low-satisfaction flag, read by supervision's spot-check sampler) and `teller_facts` (per-teller
+low-satisfaction flag, read by supervision's spot-check sampler; per-outlet CSAT sums and the
+outlets new responses touched, read by the cockpit's roll-ups) and `teller_facts` (per-teller
 satisfaction counts, read by supervision's service stars) and `followups` (complaint-handling
 satisfaction, 回访: one complaint's answer for its case page, through the application, and the
 share satisfied for complaint intelligence); everything else is wired by the

@@ -84,3 +84,43 @@ def low_satisfaction(
 ) -> set[int]:
     """The outlets in scope whose satisfaction was low in [since, until) (see the module)."""
     return {o for o, s in by_outlet(session, scope_path, since, until).items() if s.low}
+
+
+def csat_answers(
+    session: Session, outlet_ids: list[int] | None, since: dt.datetime, until: dt.datetime
+) -> list[tuple[int, dt.datetime, int]]:
+    """(outlet id, answered at, CSAT 1–5) of the answers in [since, until), surveys and
+    imports, of these outlets (None: of every outlet), for the cockpit's daily roll-ups."""
+    if outlet_ids is not None and not outlet_ids:
+        return []
+    chosen = [] if outlet_ids is None else [QualityResponse.outlet_id.in_(outlet_ids)]
+    rows = session.execute(
+        select(QualityResponse.outlet_id, QualityResponse.answered_at, QualityResponse.csat).where(
+            *chosen,
+            QualityResponse.answered_at >= since,
+            QualityResponse.answered_at < until,
+            QualityResponse.csat.is_not(None),
+        )
+    ).all()
+    return [(int(o), at, int(csat or 0)) for o, at, csat in rows]
+
+
+def latest_response_id(session: Session) -> int:
+    return int(session.scalar(select(func.max(QualityResponse.id))) or 0)
+
+
+def responses_after(
+    session: Session, after: int, upto: int
+) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """(outlet id, earliest, latest answer time) of the responses with ids in (after, upto]:
+    the outlet-days new responses touched, imports of old dates included."""
+    rows = session.execute(
+        select(
+            QualityResponse.outlet_id,
+            func.min(QualityResponse.answered_at),
+            func.max(QualityResponse.answered_at),
+        )
+        .where(QualityResponse.id > after, QualityResponse.id <= upto)
+        .group_by(QualityResponse.outlet_id)
+    ).all()
+    return [(int(o), lo, hi) for o, lo, hi in rows]

@@ -13,6 +13,7 @@
 Other features do not import reach: they declare ports (quality's `CustomerMessagePort`, the
 complaints' and the lobby's) and the composition roots plug reach's adapters into them.
 docs/reach.md explains the rules and how to connect the real SMS centre and WeChat account.
+The cockpit (above reach) reads appointments booked and kept per outlet and day through `facts`.
 """
 
-PUBLIC = ("domain",)
+PUBLIC = ("domain", "facts")

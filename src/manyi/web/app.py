@@ -310,6 +310,7 @@ def body_caps() -> list[BodyCap]:
 
 def _install_routes(app: FastAPI) -> None:
     from manyi.audit.views import router as audit_router
+    from manyi.cockpit.web.pages import router as cockpit_views
     from manyi.complaints.web.public import router as complaints_public
     from manyi.complaints.web.public_status import router as complaints_status
     from manyi.complaints.web.workbench import router as complaints_views
@@ -366,6 +367,7 @@ def _install_routes(app: FastAPI) -> None:
     app.include_router(counter_public)
     app.include_router(counter_views)
     app.include_router(quality_views)
+    app.include_router(cockpit_views)
     app.include_router(insight_analysis)
     app.include_router(quality_survey)
     app.include_router(quality_survey_admin)

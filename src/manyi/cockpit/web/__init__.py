@@ -1,0 +1,1 @@
+"""The cockpit's pages (`pages`): /cockpit and its Excel export."""

@@ -1,0 +1,134 @@
+"""End-to-end: the cockpit at 1440 px on four weeks of lobby history at the demo's outlets and
+the demo's year of satisfaction answers, rolled up by the worker's pass — head office's
+headline, the trend drawn by ECharts (served by manyi, no CSP violation), the league table
+sorted and drilled down to an outlet; an outlet head sees their outlet only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, expect
+from sqlalchemy import select
+
+from manyi.cockpit import rollups
+from manyi.db import Database
+from manyi.lobby.demo_layout import OUTLETS
+from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket
+from manyi.org.tables import Unit
+from manyi.quality import demo as quality_demo
+from manyi.quality import demo_pad
+from tests.e2e.conftest import E2E_NOW, sign_in
+
+pytestmark = pytest.mark.e2e
+TZ = "Asia/Shanghai"
+# Mean waits in minutes: Wudaokou is the slow one, past the 15-minute target every day.
+MEAN_WAIT = {"BJ-HD-ZGC": 6, "SH-PD-LJZ": 8, "BJ-HD-WDK": 24, "BJ-CY-WJ": 10, "SH-XH-XJH": 7}
+
+
+def lobby_history(database: Database, days: int = 28, per_day: int = 24) -> int:
+    """Finished tickets at the demo's outlets for the `days` days before today (Beijing)."""
+    rng = random.Random(21)
+    today = (E2E_NOW + dt.timedelta(hours=8)).date()
+    added = 0
+    with database.session() as session:
+        for code in OUTLETS:
+            outlet = session.scalars(select(Unit).where(Unit.code == code)).one()
+            service = session.scalars(
+                select(LobbyService).where(
+                    LobbyService.outlet_id == outlet.id, LobbyService.code == "A"
+                )
+            ).one()
+            for back in range(days, 0, -1):
+                day = today - dt.timedelta(days=back)
+                for k in range(per_day):
+                    issued = dt.datetime.combine(day, dt.time(1), dt.UTC) + dt.timedelta(
+                        minutes=15 * k
+                    )
+                    called = issued + dt.timedelta(minutes=rng.expovariate(1 / MEAN_WAIT[code]))
+                    finished = called + dt.timedelta(minutes=rng.uniform(3, 9))
+                    outcome = "served" if rng.random() > 0.05 else "cancelled"
+                    ticket = LobbyTicket(
+                        outlet_id=outlet.id, local_day=day, prefix="H", seq=k + 1,
+                        number=f"H{k + 1:03d}", service_id=service.id, service_code="A",
+                        klass="normal", channel="kiosk", state="finished", outcome=outcome,
+                        issued_at=issued, queued_at=issued, first_called_at=called,
+                        last_called_at=called, started_at=called, finished_at=finished,
+                        call_count=1, public_token=f"h{outlet.id}-{day:%m%d}-{k}",
+                    )  # fmt: skip
+                    session.add(ticket)
+                    session.flush()
+                    issued_event = LobbyEventRow(
+                        outlet_id=outlet.id, kind="issued", at=issued, ticket_id=ticket.id
+                    )
+                    session.add(issued_event)
+                    added += 1
+    return added
+
+
+@pytest.fixture(scope="module", autouse=True)
+def history(e2e_database_url: str) -> None:
+    database = Database(e2e_database_url)
+    try:
+        with database.session() as session:
+            quality_demo.seed(session, E2E_NOW)
+            demo_pad.seed(session, E2E_NOW)
+        assert lobby_history(database) == 5 * 28 * 24
+        done = rollups.run_pass(database, TZ, 900, E2E_NOW)
+        assert done.days > 5 * 28
+    finally:
+        database.dispose()
+
+
+def test_head_office_reads_the_bank_and_drills_down(
+    screen: Callable[..., BrowserContext], screenshots: Path
+) -> None:
+    page = screen(1440, 900).new_page()
+    problems: list[str] = []
+
+    def seen(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    page.on("console", seen)
+    sign_in(page, "ho.service")
+    page.goto("/cockpit")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("驾驶舱")
+    expect(page.get_by_test_id("trend-chart").locator("svg")).to_have_count(1)
+    expect(page.get_by_test_id("trend-chart")).to_have_attribute("data-drawn", "1")
+    expect(page.get_by_test_id("card-wait")).to_contain_text("分钟")
+    expect(page.get_by_test_id("card-satisfaction")).to_contain_text("%")
+    expect(page.get_by_test_id("furthest")).to_contain_text("五道口")
+    expect(page.get_by_test_id("alerts")).to_contain_text("五道口")
+    page.screenshot(path=str(screenshots / "cockpit-head-office.png"), full_page=True)
+    # Sorted by mean wait, slowest first: Beijing (with Wudaokou) above Shanghai.
+    rows = page.get_by_test_id("league").locator("tbody tr")
+    expect(rows.first).to_contain_text("北京")
+    with page.expect_navigation():
+        page.get_by_test_id("sort-wait_mean_s").click()  # ascending
+    expect(rows.first).to_contain_text("上海")
+    # Head office → Beijing → Haidian → Wudaokou, by the league table's links.
+    for code, name in (("BJ", "北京"), ("BJ-HD", "海淀"), ("BJ-HD-WDK", "五道口")):
+        with page.expect_navigation():
+            page.get_by_test_id(f"league-{code}").get_by_role("link").click()
+        expect(page.get_by_test_id("crumbs")).to_contain_text(name)
+    expect(page.get_by_test_id("alerts")).to_contain_text("连续")
+    expect(page.get_by_test_id("trend-chart").locator("svg")).to_have_count(1)
+    page.screenshot(path=str(screenshots / "cockpit-outlet.png"), full_page=True)
+    assert not problems, problems
+
+
+def test_an_outlet_head_sees_their_outlet_only(
+    screen: Callable[..., BrowserContext], screenshots: Path
+) -> None:
+    page = screen(1440, 900).new_page()
+    sign_in(page, "ljz.head")
+    page.goto("/cockpit")
+    expect(page.get_by_test_id("crumbs")).to_contain_text("陆家嘴")
+    expect(page.get_by_test_id("crumbs")).not_to_contain_text("总行")
+    expect(page.get_by_test_id("league")).to_have_count(0)
+    assert page.request.get("/cockpit?unit=BJ-HD-WDK").status == 404
+    page.screenshot(path=str(screenshots / "cockpit-branch-head.png"), full_page=True)
