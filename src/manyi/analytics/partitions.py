@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, text
+from sqlalchemy import JSON, Connection, TextualSelect, text
+from sqlalchemy.types import TypeEngine
 
 from manyi.analytics.lander import envelopes_table
 from manyi.analytics.layout import filesystem, write_partitioned
@@ -30,6 +31,8 @@ from manyi.analytics.months import (
     month_of_name,
     partition_name,
 )
+from manyi.db import UTCDateTime
+from manyi.stream.domain.envelope import from_columns
 
 EXPORT_CHUNK = 200_000  # rows per exported file set: bounded memory at any partition size
 
@@ -97,14 +100,30 @@ def ensure_month(conn: Connection, month: dt.date) -> bool:
     return True
 
 
+# The columns of the one envelope builder (`stream.domain.envelope.from_columns`), which the
+# stream's publisher uses too: an archived event and a published one are the same envelope.
 _EXPORT = """
-SELECT e.id, e.kind, e.at, e.outlet_id, e.ticket_id, e.counter_id, e.staff_id, e.data,
-       u.path, t.service_code, t.klass
+SELECT 'lobby' AS source, e.id AS source_id, e.kind, e.at, e.outlet_id, u.path, e.ticket_id,
+       e.counter_id, e.staff_id, e.data, t.service_code, t.klass, t.queued_at,
+       t.first_called_at, t.started_at
 FROM {table} e
-JOIN units u ON u.id = e.outlet_id
+LEFT JOIN units u ON u.id = e.outlet_id
 LEFT JOIN lobby_tickets t ON t.id = e.ticket_id
 ORDER BY e.id
 """
+_TYPES: dict[str, TypeEngine[Any]] = {
+    "at": UTCDateTime(),
+    "queued_at": UTCDateTime(),
+    "first_called_at": UTCDateTime(),
+    "started_at": UTCDateTime(),
+    "data": JSON(),
+}
+
+
+def export_query(table: str) -> TextualSelect:
+    """The archive's read of a table of lobby events (a partition; `lobby_events` itself in
+    tests), typed so that both dialects give datetimes and JSON objects."""
+    return text(_EXPORT.format(table=table)).columns(**_TYPES)
 
 
 def archive_month(conn: Connection, month: dt.date, root: str, zone: str) -> ArchivedMonth:
@@ -117,7 +136,7 @@ def archive_month(conn: Connection, month: dt.date, root: str, zone: str) -> Arc
     expected = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())  # noqa: S608
     files: list[str] = []
     result = conn.execute(
-        text(_EXPORT.format(table=table)),
+        export_query(table),
         execution_options={"stream_results": True, "yield_per": EXPORT_CHUNK},
     )
     for chunk_no, rows in enumerate(result.partitions(EXPORT_CHUNK)):
@@ -144,30 +163,9 @@ def rows_in(root: str, files: list[str]) -> int:
 
 
 def envelope(row: Any) -> dict[str, Any]:
-    """A stored lobby event as the stream's envelope (docs/analytics.md)."""
-    data = dict(row["data"] or {})
-    if row["service_code"] is not None:
-        data.setdefault("service_code", row["service_code"])
-        data.setdefault("klass", row["klass"])
-    at: dt.datetime = row["at"]
-    return {
-        "id": f"lobby:{row['id']}",
-        "source": "lobby",
-        "kind": row["kind"],
-        "at": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "outlet_id": row["outlet_id"],
-        "tier1_id": tier1_of(row["path"]),
-        "ticket_id": row["ticket_id"],
-        "counter_id": row["counter_id"],
-        "staff_id": row["staff_id"],
-        "data": data,
-    }
-
-
-def tier1_of(path: str | None) -> int | None:
-    """The tier-1 branch in a unit path ("/1/4/9/" → 4: head office first, then tier-1)."""
-    ids = [p for p in (path or "").split("/") if p]
-    return int(ids[1]) if len(ids) > 1 else None
+    """A stored lobby event (a row of `export_query`) as the stream's envelope: built by the
+    publisher's own function, so both give the very same object for one event."""
+    return from_columns(row).as_json()
 
 
 def months_before(conn: Connection, cutoff: dt.date) -> Iterator[dt.date]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from manyi.event_outbox import StreamOutboxRow
 from manyi.lobby.tables import LobbyTicket
 from manyi.org import Unit
-from manyi.stream.domain.envelope import Envelope, Ticket, build
+from manyi.stream.domain.envelope import Envelope, from_columns
 
 
 def next_batch(session: Session, limit: int) -> list[tuple[int, Envelope]]:
@@ -25,7 +25,7 @@ def next_batch(session: Session, limit: int) -> list[tuple[int, Envelope]]:
             o.kind,
             o.at,
             o.outlet_id,
-            Unit.path,
+            Unit.path.label("path"),
             o.ticket_id,
             o.counter_id,
             o.staff_id,
@@ -41,27 +41,7 @@ def next_batch(session: Session, limit: int) -> list[tuple[int, Envelope]]:
         .order_by(o.id)
         .limit(limit)
     ).all()
-    batch = []
-    for r in rows:
-        ticket = None
-        if r.service_code is not None:
-            ticket = Ticket(r.service_code, r.klass, r.queued_at, r.first_called_at, r.started_at)
-        envelope = build(
-            outbox_id=r.id,
-            source=r.source,
-            source_id=r.source_id,
-            kind=r.kind,
-            at=r.at,
-            outlet_id=r.outlet_id,
-            outlet_path=r.path,
-            ticket_id=r.ticket_id,
-            counter_id=r.counter_id,
-            staff_id=r.staff_id,
-            data=dict(r.data or {}),
-            ticket=ticket,
-        )
-        batch.append((int(r.id), envelope))
-    return batch
+    return [(int(r.id), from_columns(r._mapping, outbox_id=r.id)) for r in rows]
 
 
 def forget(session: Session, outbox_ids: Sequence[int]) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,4 +161,55 @@ def build(
         counter_id=counter_id,
         staff_id=staff_id,
         data=payload,
+    )
+
+
+# The columns `from_columns` reads: the event, its outlet's unit path and, for a lobby ticket
+# event, the ticket's service, class and times. The stream's publisher (an outbox row) and the
+# analytics archive (a stored lobby_events row) both select these, so both build each event's
+# envelope with this one function and give byte-identical envelopes for one event: the
+# analytics store's de-dup of copies (`SELECT DISTINCT`) relies on it.
+COLUMNS = (
+    "source",
+    "source_id",
+    "kind",
+    "at",
+    "outlet_id",
+    "path",
+    "ticket_id",
+    "counter_id",
+    "staff_id",
+    "data",
+    "service_code",
+    "klass",
+    "queued_at",
+    "first_called_at",
+    "started_at",
+)
+
+
+def from_columns(row: Mapping[Any, Any], outbox_id: int | None = None) -> Envelope:
+    """The envelope of one event given as `COLUMNS` (a ticket without a service: no ticket)."""
+    ticket = None
+    if row["service_code"] is not None:
+        ticket = Ticket(
+            row["service_code"],
+            row["klass"],
+            row["queued_at"],
+            row["first_called_at"],
+            row["started_at"],
+        )
+    return build(
+        outbox_id=outbox_id if outbox_id is not None else row["source_id"],
+        source=row["source"],
+        source_id=row["source_id"],
+        kind=row["kind"],
+        at=row["at"],
+        outlet_id=row["outlet_id"],
+        outlet_path=row["path"],
+        ticket_id=row["ticket_id"],
+        counter_id=row["counter_id"],
+        staff_id=row["staff_id"],
+        data=dict(row["data"] or {}),
+        ticket=ticket,
     )
