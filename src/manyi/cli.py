@@ -94,7 +94,8 @@ worker.register(
     *reach_jobs.JOBS,
     *analytics_jobs.JOBS,
     *cockpit_jobs.JOBS,  # the roll-ups see what this round's jobs wrote
-    *stream_jobs.JOBS,  # last: this round's events go out this round
+    *stream_jobs.JOBS,  # this round's events go out this round
+    *analytics_jobs.LAND_JOBS,  # last: and land in the analytics store this round
 )
 # MANYI_REALTIME=nats: the live screens' events reach other hosts through NATS.
 stream_live.register()
@@ -107,7 +108,8 @@ app.add_typer(complaints_cli.app, name="complaints")
 complaints_cli.app.add_typer(insight_cli.app, name="classifier")
 app.add_typer(quality_cli.app, name="quality")
 app.add_typer(workload_cli.app, name="workload")
-# The head-office cockpit: its roll-ups (rollup) and the analytics store (generate, archive).
+# The head-office cockpit: its roll-ups (rollup) and the analytics store (generate, archive,
+# land).
 cockpit_cli.app.registered_commands.extend(analytics_cli.app.registered_commands)
 app.add_typer(cockpit_cli.app, name="cockpit")
 

@@ -31,7 +31,8 @@ JOBS = (
     "audit-anchor, complaints, attachment-files, rectification-escalation, misconduct-deadlines,"
     " rectification-files, emerging-issues, complaint-rollup, notify, advice, predictors, counter,"
     " quality-rollups, survey-invitations, appointment-reminders, appointment-no-shows,"
-    " reach-queue-alerts, reach-messages, event-partitions, cockpit-rollups, stream-publish"
+    " reach-queue-alerts, reach-messages, event-partitions, analytics-compact, cockpit-rollups,"
+    " stream-publish, analytics-land"
 )
 
 

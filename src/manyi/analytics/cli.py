@@ -1,4 +1,4 @@
-"""`manyi cockpit generate` and `manyi cockpit archive`: the analytics store's commands.
+"""`manyi cockpit generate`, `archive` and `land`: the analytics store's commands.
 
 Exit status: 0 done; 1 refused (an archive whose counts disagree, no partitioning on this
 database); 2 usage (a bad month or date).
@@ -10,12 +10,14 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from nats.errors import Error as NatsError
 
 from manyi import cli_support
-from manyi.analytics import retention
+from manyi.analytics import landing, retention
 from manyi.analytics.generate import generate
 from manyi.analytics.months import parse_month
 from manyi.analytics.partitions import ArchiveError
+from manyi.stream.consumer import ConsumerOptions
 from manyi.workdays.domain.calendar import ChinaCalendar
 
 app = typer.Typer(help="Head-office cockpit: the analytics store.", no_args_is_help=True)
@@ -90,3 +92,45 @@ def archive_command(
         typer.echo(f"{month.month:%Y-%m}: {month.rows} rows in {len(month.files)} files, dropped")
     if not done:
         typer.echo(f"no partition before {cutoff:%Y-%m}")
+
+
+@app.command("land")
+def land_command(
+    batch: Annotated[int, typer.Option(min=1, max=50_000, help="Events per fetched batch.")] = 2000,
+    idle_stop: Annotated[
+        float | None,
+        typer.Option(
+            min=0.1, help="Stop after this many seconds with nothing new (default: run on)."
+        ),
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Root to land under (default MANYI_ANALYTICS_ROOT).")
+    ] = None,
+) -> None:
+    """Land the event stream (NATS JetStream, MANYI_NATS_URL) in the analytics store with its
+    durable consumer, acknowledging each batch once its Parquet files are written; runs until
+    stopped (Ctrl-C), or until idle for --idle-stop seconds. Same consumer as the worker's
+    `analytics-land` job: whichever runs goes on from where the other stopped."""
+    settings = cli_support.settings()
+    root = to or settings.analytics_root
+    tally = landing.Tally()
+    options = ConsumerOptions(batch=batch, idle_stop_s=idle_stop)
+    try:
+        landing.land_stream(
+            settings.nats_url,
+            root,
+            settings.timezone,
+            spec=landing.SPEC,
+            options=options,
+            tally=tally,
+        )
+    except KeyboardInterrupt:
+        typer.echo("stopped; the batch in hand (if any) comes again", err=True)
+    except (NatsError, OSError, TimeoutError) as exc:
+        raise cli_support.fail(
+            f"NATS at {settings.nats_url}: {exc or type(exc).__name__}"
+        ) from None
+    finally:
+        for line in tally.rejected:
+            typer.echo(f"refused {line}", err=True)
+        typer.echo(f"{tally.events} events landed in {tally.files} files under {root}")
