@@ -1,0 +1,112 @@
+"""One envelope per event, whichever path builds it: the stream's publisher (an outbox row) and
+the analytics archive (a stored lobby event) give byte-identical envelopes, so the store's
+de-dup keeps one row; the finishing events of no-shows and cancellations carry their outcome,
+which the roll-ups count abandonment from. On SQLite and PostgreSQL, without NATS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from manyi import event_outbox
+from manyi.analytics import partitions
+from manyi.analytics.engines import RollupQuery, duckdb_rollup
+from manyi.analytics.lander import land
+from manyi.analytics.rollup_sql import columns
+from manyi.db import Database
+from manyi.lobby import counters, service
+from manyi.stream import queries
+from manyi.stream.domain.envelope import Envelope
+from tests.conftest import Bank
+from tests.lobby_helpers import T0, configure, operator
+
+MIN = dt.timedelta(minutes=1)
+ZONE = "Asia/Shanghai"
+
+
+@pytest.fixture
+def sdb(database_url: str, db: Database) -> Iterator[Database]:
+    """The same database, with the event stream on (as MANYI_STREAM=nats makes every session)."""
+    streaming = Database(database_url, {event_outbox.SESSION_KEY: True})
+    yield streaming
+    streaming.dispose()
+
+
+def issue(db: Database, at: dt.datetime) -> int:
+    with db.session() as session:
+        return service.issue_ticket(session, operator(session, "admin"), "OUT-A", "A", at).ticket.id
+
+
+def at_counter(db: Database, step: str, at: dt.datetime) -> None:
+    with db.session() as session:
+        getattr(counters, step)(session, operator(session, "teller.a"), "OUT-A", 1, at)
+
+
+def a_morning(db: Database, bank: Bank) -> dict[str, int]:
+    """A served visit, a no-show (called twice) and a cancellation, in that order."""
+    configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
+    at_counter(db, "open_counter", T0)
+    served = issue(db, T0)
+    absent = issue(db, T0 + MIN)
+    gone = issue(db, T0 + 2 * MIN)
+    at_counter(db, "call_next", T0 + 10 * MIN)
+    at_counter(db, "start", T0 + 11 * MIN)
+    at_counter(db, "complete", T0 + 18 * MIN)
+    at_counter(db, "call_next", T0 + 19 * MIN)
+    at_counter(db, "recall", T0 + 20 * MIN)
+    at_counter(db, "no_show", T0 + 21 * MIN)
+    with db.session() as session:
+        service.cancel(session, operator(session, "teller.a"), gone, T0 + 22 * MIN)
+    return {"served": served, "absent": absent, "gone": gone}
+
+
+def published(db: Database) -> dict[str, Envelope]:
+    with db.read() as session:
+        return {e.id: e for _, e in queries.next_batch(session, 1000) if e.source == "lobby"}
+
+
+def archived(db: Database) -> dict[str, bytes]:
+    """The archive's envelopes of the stored lobby events, as the bytes a publisher would send."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(partitions.export_query("lobby_events")).all()
+    envelopes = [partitions.envelope(row._mapping) for row in rows]
+    return {
+        e["id"]: json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode()
+        for e in envelopes
+    }
+
+
+def test_the_publisher_and_the_archive_build_the_same_envelope(sdb: Database, bank: Bank) -> None:
+    tickets = a_morning(sdb, bank)
+    stream = published(sdb)
+    archive = archived(sdb)
+    assert set(stream) == set(archive) and len(stream) >= 10
+    for event_id, envelope in stream.items():
+        assert envelope.encode() == archive[event_id], event_id
+    by_kind = {(e.ticket_id, e.kind): e for e in stream.values()}
+    called = by_kind[(tickets["served"], "called")]
+    assert called.data["wait_s"] == 600 and called.data["klass"] == "normal"
+    assert called.tier1_id == bank.unit("BR-A")
+
+
+def test_no_shows_and_cancellations_carry_their_outcome_and_count_as_abandonment(
+    sdb: Database, bank: Bank, tmp_path: Path
+) -> None:
+    tickets = a_morning(sdb, bank)
+    stream = published(sdb)
+    by_kind = {(e.ticket_id, e.kind): e for e in stream.values()}
+    assert by_kind[(tickets["served"], "completed")].data["outcome"] == "served"
+    assert by_kind[(tickets["absent"], "no_show")].data["outcome"] == "no_show"
+    assert by_kind[(tickets["gone"], "cancelled")].data["outcome"] == "cancelled"
+    unfinished = [e for e in stream.values() if e.kind in ("issued", "called", "recalled")]
+    assert all("outcome" not in e.data for e in unfinished)
+
+    land([e.as_json() for e in stream.values()], str(tmp_path), ZONE)
+    (row,) = duckdb_rollup(str(tmp_path), RollupQuery(target_s=600))
+    measures = dict(zip(columns("day"), row, strict=True))
+    assert (measures["tickets"], measures["no_shows"], measures["cancellations"]) == (3, 1, 1)
+    assert (measures["waits"], measures["services"]) == (2, 1)  # the no-show was waited for too
