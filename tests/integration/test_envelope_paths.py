@@ -110,3 +110,26 @@ def test_no_shows_and_cancellations_carry_their_outcome_and_count_as_abandonment
     measures = dict(zip(columns("day"), row, strict=True))
     assert (measures["tickets"], measures["no_shows"], measures["cancellations"]) == (3, 1, 1)
     assert (measures["waits"], measures["services"]) == (2, 1)  # the no-show was waited for too
+
+
+def test_tickets_left_over_from_yesterday_end_with_a_cancelled_event_and_its_outcome(
+    sdb: Database, bank: Bank
+) -> None:
+    configure(sdb, bank.unit("OUT-A"))  # 09:00–17:00 in Beijing
+    morning = T0 - dt.timedelta(hours=1)  # 09:00 on 30 November
+    at_counter(sdb, "open_counter", morning)
+    left = [issue(sdb, morning + k * MIN) for k in range(2)]
+    at_counter(sdb, "close_counter", morning + 8 * 60 * MIN)
+    next_day = morning + dt.timedelta(days=1)
+    at_counter(sdb, "open_counter", next_day)  # the first sign-on sends the leftovers home
+    stream = published(sdb)
+    ends = [e for e in stream.values() if e.kind == "cancelled"]
+    assert sorted(e.ticket_id or 0 for e in ends) == sorted(left)
+    for e in ends:
+        assert e.data["outcome"] == "cancelled" and e.data["expired"] is True
+        assert e.staff_id is None and e.at == "2026-12-01T01:00:00Z"
+    opened = [e for e in stream.values() if e.kind == "counter_opened"]
+    assert [e.data["expired"] for e in opened] == [0, 2]
+    at_counter(sdb, "close_counter", next_day + MIN)
+    at_counter(sdb, "open_counter", next_day + 2 * MIN)  # nothing more to send home
+    assert len([e for e in published(sdb).values() if e.kind == "cancelled"]) == 2

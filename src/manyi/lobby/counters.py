@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import layouts, ports, rating, store
+from manyi.lobby import events, layouts, ports, rating, store
 from manyi.lobby.counter_ctx import (
     CounterResult,
     current,
@@ -76,7 +76,19 @@ def open_counter(
     # left behind (at an outlet open around the clock, only those of the day before).
     policy = layouts.layout(session, ctx.outlet).policy
     expired = store.expire_stale(session, ctx.outlet.id, policy.first_queue_day(now), now)
-    finish(session, operator, ctx, "counter_opened", now, teller_id=teller_id, expired=expired)
+    for ticket_id, ticket_number, service_code in expired:
+        # Each one ends with its own event, as a cancellation at the kiosk does: the event
+        # stream gives it the outcome `cancelled`, which the roll-ups count as abandonment.
+        # Nobody cancelled it (no staff member, no audit entry): the queue was left over.
+        events.emit(
+            session,
+            ctx.outlet.id,
+            "cancelled",
+            now,
+            ticket_id=ticket_id,
+            data={"number": ticket_number, "service": service_code, "expired": True},
+        )
+    finish(session, operator, ctx, "counter_opened", now, teller_id=teller_id, expired=len(expired))
     return CounterResult(ctx.outlet, ctx.counter)
 
 

@@ -338,9 +338,12 @@ def waiting_counts(session: Session, outlet_id: int, since: dt.date) -> dict[str
     return {code: int(n) for code, n in rows}
 
 
-def expire_stale(session: Session, outlet_id: int, since: dt.date, now: dt.datetime) -> int:
-    """Cancel tickets still waiting from business days before `since`; returns how many."""
-    result = session.execute(
+def expire_stale(
+    session: Session, outlet_id: int, since: dt.date, now: dt.datetime
+) -> list[tuple[int, str, str]]:
+    """Cancel tickets still waiting from business days before `since`; returns each one's
+    (id, number, service code), for its `cancelled` event."""
+    rows = session.execute(
         update(LobbyTicket)
         .where(
             LobbyTicket.outlet_id == outlet_id,
@@ -348,9 +351,10 @@ def expire_stale(session: Session, outlet_id: int, since: dt.date, now: dt.datet
             LobbyTicket.local_day < since,
         )
         .values(state=TicketState.FINISHED.value, outcome=Outcome.CANCELLED.value, finished_at=now)
+        .returning(LobbyTicket.id, LobbyTicket.number, LobbyTicket.service_code)
         .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    ).all()
+    return sorted((int(r.id), r.number, r.service_code) for r in rows)
 
 
 def next_number(session: Session, outlet_id: int, day: dt.date, prefix: str) -> int:
