@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -36,7 +37,7 @@ NOW = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)  # 09:00 on 1 December in Be
 GRAINS = [RollupQuery(grain=g, target_s=600) for g in ("day", "hour", "day_service")]
 
 
-def publish(url: str, spec: StreamSpec, envelopes: list[dict]) -> None:  # type: ignore[type-arg]
+def publish(url: str, spec: StreamSpec, envelopes: list[dict[str, Any]]) -> None:
     async def go() -> None:
         nc = await connect(url)
         try:

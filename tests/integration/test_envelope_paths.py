@@ -10,12 +10,15 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from manyi import event_outbox
-from manyi.analytics import partitions
+from manyi.analytics import partitions, retention
 from manyi.analytics.engines import RollupQuery, duckdb_rollup
 from manyi.analytics.lander import land
+from manyi.analytics.layout import parquet_files
 from manyi.analytics.rollup_sql import columns
 from manyi.db import Database
 from manyi.lobby import counters, service
@@ -133,3 +136,32 @@ def test_tickets_left_over_from_yesterday_end_with_a_cancelled_event_and_its_out
     at_counter(sdb, "close_counter", next_day + MIN)
     at_counter(sdb, "open_counter", next_day + 2 * MIN)  # nothing more to send home
     assert len([e for e in published(sdb).values() if e.kind == "cancelled"]) == 2
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_an_archived_month_and_the_landed_stream_are_the_same_rows(
+    sdb: Database, bank: Bank, tmp_path: Path
+) -> None:
+    a_morning(sdb, bank)
+    stream = published(sdb)
+    landed = str(tmp_path / "landed")
+    land([e.as_json() for e in stream.values()], landed, ZONE)
+    archive = str(tmp_path / "archive")
+    november, december = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+    retention.prepare_months(sdb, T0, ahead=0)
+    (done,) = retention.archive_before(sdb, december, archive, ZONE)
+    assert (done.month, done.rows) == (november, len(stream))
+    tables = [
+        pa.concat_tables(pq.read_table(p) for p in parquet_files(root)).sort_by("id")
+        for root in (landed, archive)
+    ]
+    assert tables[0].equals(tables[1])  # every column of every row, `data` byte for byte
+    both = str(tmp_path / "both")
+    for root in (landed, archive):
+        for path in parquet_files(root):
+            target = Path(both) / Path(path).relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(Path(path).read_bytes())
+    assert duckdb_rollup(both, RollupQuery()) == duckdb_rollup(landed, RollupQuery())
