@@ -67,10 +67,11 @@ VIOLATIONS = {
         "import manyi.stream.ledger",
         "manyi.quality.store",
     ),
-    "The analytics store sits above the features whose events it lands: none of them imports it": (
-        "src/manyi/quality/sql.py",
+    "The analytics store sits above the features whose events it lands and the stream it lands "
+    "from: none of them imports it": (
+        "src/manyi/stream/ledger.py",
         "import manyi.analytics.lander",
-        "manyi.quality.sql",
+        "manyi.stream.ledger",
     ),
     "The cockpit sits above every feature it rolls up: none of them imports it": (
         "src/manyi/quality/facts.py",
