@@ -12,10 +12,15 @@ Goal: DuckDB at least 10x PostgreSQL. Prints seconds side by side; the last line
 object (`duckdb_s`, `spark_s`, `postgres_s`, `duckdb_vs_postgres` = postgres_s / duckdb_s).
 
     PYTHONPATH=src .venv/bin/python bench/cockpit.py [--events 2000000] [--pg URL] [--keep DIR]
+        [--database bench_analytics]
 
 `--events` is reached with one ordinary Tuesday of as many outlets as it takes (about 1,300
 events an outlet); 20 million is the issue's figure (some 15,400 outlets). The PostgreSQL side
-uses a scratch database `bench_analytics` (created when missing; the table is replaced).
+uses a scratch database (`--database`, created when missing; the table is replaced). With
+`--keep DIR` the store is kept, and a later run with the same `--keep` and `--events` reads it
+again instead of generating it, and keeps PostgreSQL's table when it holds as many rows (a
+run at 20 million spends most of its time generating and loading, not rolling up). The machine
+is shared: the load average is printed with the figures.
 """
 
 from __future__ import annotations
@@ -34,10 +39,11 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from manyi.analytics.engines import RollupQuery, duckdb_rollup, local_spark, spark_rollup
 from manyi.analytics.generate import generate
-from manyi.analytics.layout import SCHEMA
+from manyi.analytics.layout import SCHEMA, parquet_files
 from manyi.workdays.domain.calendar import ChinaCalendar
 
 EVENTS_PER_OUTLET = 1_300  # an ordinary weekday in the generator: ~340 tickets, ~3.85 events each
@@ -53,19 +59,30 @@ CREATE UNLOGGED TABLE events_whole (
 """
 
 
-def scratch_database(url: str) -> str:
-    """The URL of `bench_analytics` on the server of `url`, created when missing."""
+def scratch_database(url: str, name: str) -> str:
+    """The URL of the database `name` on the server of `url`, created when missing."""
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"--database: {name!r} is not a plain name")
     base = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(base, autocommit=True) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = 'bench_analytics'"
-        ).fetchone():
-            conn.execute("CREATE DATABASE bench_analytics")
-    return base.rsplit("/", 1)[0] + "/bench_analytics"
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f"CREATE DATABASE {name}")
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
-def load_postgres(url: str, root: str, scratch: Path) -> float:
-    """Copy the store's events into `events_whole` (CSV through COPY); returns seconds."""
+def stored_rows(root: str) -> int:
+    """The events in the store's files, counted from their footers."""
+    return sum(pq.read_metadata(path).num_rows for path in parquet_files(root))
+
+
+def load_postgres(url: str, root: str, scratch: Path) -> float | None:
+    """Copy the store's events into `events_whole` (CSV through COPY); returns seconds, or None
+    when the table already holds as many rows as the store (a kept store read again)."""
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT to_regclass('events_whole')").fetchone() != (None,):
+            held = conn.execute("SELECT count(*) FROM events_whole").fetchone()
+            if held is not None and held[0] == stored_rows(root):
+                return None
     began = time.perf_counter()
     table = ds.dataset(root, format="parquet").to_table(columns=list(COLUMNS))
     csv_path = scratch / "events.csv"
@@ -113,7 +130,12 @@ def main() -> None:
         "--pg",
         default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
     )
-    parser.add_argument("--keep", type=Path, default=None, help="Write the store here and keep it.")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="Write the store here and keep it (or reuse it)."
+    )
+    parser.add_argument(
+        "--database", default="bench_analytics", help="PostgreSQL scratch database."
+    )
     parser.add_argument("--spark-cores", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="Runs per engine; the best counts.")
     args = parser.parse_args()
@@ -121,44 +143,59 @@ def main() -> None:
     root = str(args.keep or scratch / "store")
     outlets = max(1, round(args.events / EVENTS_PER_OUTLET))
     try:
-        made = generate(
-            root, outlets=outlets, days=1, start=DAY, calendar=ChinaCalendar(),
-            zone=zoneinfo.ZoneInfo("Asia/Shanghai"), seed=1,
-        )  # fmt: skip
-        print(
-            f"generated {made.events:,} events ({made.tickets:,} tickets, {outlets:,} outlets)"
-            f" in {made.seconds:.1f} s: {made.events_per_s:,.0f} events/s"
-        )
+        if args.keep and args.keep.joinpath(f".events-{outlets}").exists():
+            events = stored_rows(root)
+            print(f"reusing the store at {root}: {events:,} events ({outlets:,} outlets)")
+            generated_per_s = None
+        else:
+            made = generate(
+                root, outlets=outlets, days=1, start=DAY, calendar=ChinaCalendar(),
+                zone=zoneinfo.ZoneInfo("Asia/Shanghai"), seed=1,
+            )  # fmt: skip
+            print(
+                f"generated {made.events:,} events ({made.tickets:,} tickets, {outlets:,} outlets)"
+                f" in {made.seconds:.1f} s: {made.events_per_s:,.0f} events/s"
+            )
+            events, generated_per_s = made.events, round(made.events_per_s)
+            if args.keep:
+                args.keep.joinpath(f".events-{outlets}").touch()
+        loads = [os.getloadavg()[0]]
         query = RollupQuery(grain="day", target_s=600)
         by_duckdb, duckdb_s = best_of(args.repeat, duckdb_rollup, root, query)
-        url = scratch_database(args.pg)
+        loads.append(os.getloadavg()[0])
+        url = scratch_database(args.pg, args.database)
         load_s = load_postgres(url, root, scratch)
         by_postgres, postgres_s = best_of(args.repeat, postgres_rollup, url, query)
+        loads.append(os.getloadavg()[0])
         spark_started = time.perf_counter()
         with local_spark(cores=args.spark_cores, app="manyi-bench") as spark:
             start_s = time.perf_counter() - spark_started
             by_spark, spark_s = best_of(args.repeat, spark_rollup, spark, root, query)
+        loads.append(os.getloadavg()[0])
         same = by_duckdb == by_spark and _close(by_duckdb, by_postgres)
         print(
-            f"daily roll-up of {made.events:,} events, {len(by_duckdb):,} outlet-days"
-            f" (best of {args.repeat}):"
+            f"daily roll-up of {events:,} events, {len(by_duckdb):,} outlet-days"
+            f" (best of {args.repeat}; load average {', '.join(f'{x:.1f}' for x in loads)}"
+            " before DuckDB, PostgreSQL, Spark and after):"
         )
         print(f"  {'DuckDB over Parquet':<30} {duckdb_s:8.2f} s")
         print(
             f"  {'Spark local over Parquet':<30} {spark_s:8.2f} s   (session start {start_s:.1f} s)"
         )
-        print(f"  {'PostgreSQL GROUP BY':<30} {postgres_s:8.2f} s   (COPY load {load_s:.1f} s)")
+        loaded = "table kept" if load_s is None else f"COPY load {load_s:.1f} s"
+        print(f"  {'PostgreSQL GROUP BY':<30} {postgres_s:8.2f} s   ({loaded})")
         print(f"  same answers from all three: {same}")
         print(
             json.dumps(
                 {
-                    "events": made.events,
-                    "generate_events_per_s": round(made.events_per_s),
+                    "events": events,
+                    "generate_events_per_s": generated_per_s,
                     "duckdb_s": round(duckdb_s, 3),
                     "spark_s": round(spark_s, 3),
                     "postgres_s": round(postgres_s, 3),
                     "duckdb_vs_postgres": round(postgres_s / duckdb_s, 2),
                     "same_answers": same,
+                    "load_average": [round(x, 2) for x in loads],
                 }
             )
         )

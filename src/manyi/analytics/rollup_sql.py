@@ -1,23 +1,28 @@
-"""The lobby roll-ups, defined once as SQL text that DuckDB and Spark SQL both run unchanged.
+"""The lobby roll-ups, defined once as SQL text that DuckDB and Spark SQL both run unchanged
+(and PostgreSQL too: the benchmark runs it over a table of the same events).
 
 Each engine only has to offer the relations `events_whole` and `events_landed` over the
 Parquet files (`engines.py`; see RELATIONS below); everything else is here. The dialect is the
-common ground of the two: CTEs, CASE, ROW_NUMBER() and COUNT(*) windows, CAST(... AS DOUBLE),
-USING joins.
+common ground of the engines: CASE, COUNT/SUM, CAST(... AS DOUBLE), DISTINCT, UNION ALL and
+the ordered-set aggregate `PERCENTILE_DISC(q) WITHIN GROUP (ORDER BY x)` (SQL:2003; DuckDB,
+Spark SQL 3.3+ and PostgreSQL alike).
 
 Measures per outlet and grain (day, hour, or day × service × class):
 
 - `tickets`: tickets issued; `no_shows`, `cancellations`: tickets that ended so (the `outcome`
   the publisher puts on a ticket's one finishing event: `finished`, `no_show`, `cancelled`);
 - `waits`, `wait_sum_s`, `wait_mean_s`: waits from queueing to first call (`wait_s` on the
-  first `called`); `wait_p90_s`: the nearest-rank 90th percentile — the smallest wait whose
-  rank k (1-based, ascending) has k >= 0.9 n, tested as 10 k >= 9 n in integers so no rounding
-  can differ between engines (n = 10: the 9th smallest; n = 1: that wait);
+  first `called`); `wait_p90_s`: the nearest-rank 90th percentile, `PERCENTILE_DISC(0.9)`: the
+  smallest wait whose rank k (1-based, ascending) has k >= 0.9 n (n = 10: the 9th smallest;
+  n = 1: that wait). Each engine computes it inside its GROUP BY, without a window sort of
+  every wait, and all three pick the same element;
 - `waits_within_target`, `service_level`: the share of waits at or under the target;
 - `services`, `service_sum_s`, `service_mean_s`: service times from start to finish.
 
 Seconds are whole numbers in the store, so sums are exact integers and each mean is one IEEE
 division of two exact numbers: the engines agree to the last bit.
+
+The roll-up is one pass: one scan of the columns it reads, one GROUP BY computing every measure.
 """
 
 from __future__ import annotations
@@ -28,65 +33,40 @@ GRAINS: dict[str, tuple[str, ...]] = {
     "day_service": ("outlet_id", "tier1_id", "day", "service_code", "klass"),
 }
 
-# The events each roll-up reads, spliced into both of its scans (a CTE read twice is
-# materialised by DuckDB, which costs more than reading the columns twice). Engines offer up
-# to two relations: `events_whole`, files alone in their partition (written by one batch, the
-# generator or a compaction: no id twice, read as they are), and `events_landed`, partitions
-# holding several batches, where overlapping deliveries may have left copies of an event:
-# identical rows (lander.py), so DISTINCT is the de-dup by id. Keys are never null here, so
-# groups and joins need no null-safe comparisons.
+# The events the roll-up reads. Engines offer up to two relations: `events_whole`, files alone
+# in their partition (written by one batch, the generator or a compaction: no id twice, read as
+# they are), and `events_landed`, partitions holding several batches, where overlapping
+# deliveries may have left copies of an event: identical rows (lander.py), so DISTINCT is the
+# de-dup by id. Keys are never null here, so groups need no null-safe comparisons.
 EVENT_COLUMNS = """kind, outlet_id, COALESCE(tier1_id, 0) AS tier1_id, day, hour,
        COALESCE(service_code, '') AS service_code, COALESCE(klass, '') AS klass,
        wait_s, service_s, outcome"""
-# What the roll-ups read of a whole file, and of a landed one after the de-dup (which needs
+# What the roll-up reads of a whole file, and of a landed one after the de-dup (which needs
 # the id; a whole file's ids are never read, and in a column store unread means not decoded).
 WHOLE = "SELECT {columns} FROM events_whole {where}"
 LANDED = "SELECT {columns} FROM (SELECT DISTINCT id, {columns} FROM events_landed {where}) landed"
 RELATIONS = ("events_whole", "events_landed")
 
+WITHIN = "SUM(CASE WHEN wait_s <= {target_s} THEN 1 ELSE 0 END)"
 ROLLUP = """
-WITH ranked AS (
-  SELECT {keys}, wait_s,
-         ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY wait_s) AS wait_rank,
-         -- n over the same partition and order (one sort for both), the frame the whole group
-         COUNT(*) OVER (PARTITION BY {keys} ORDER BY wait_s
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS wait_n
-  FROM ({events}) ev
-  WHERE wait_s IS NOT NULL
-),
-wait_stats AS (
-  SELECT {keys},
-         COUNT(*) AS waits,
-         SUM(wait_s) AS wait_sum_s,
-         MIN(CASE WHEN 10 * wait_rank >= 9 * wait_n THEN wait_s END) AS wait_p90_s,
-         SUM(CASE WHEN wait_s <= {target_s} THEN 1 ELSE 0 END) AS waits_within_target
-  FROM ranked
-  GROUP BY {keys}
-),
-counts AS (
-  SELECT {keys},
-         SUM(CASE WHEN kind = 'issued' THEN 1 ELSE 0 END) AS tickets,
-         SUM(CASE WHEN outcome = 'no_show' THEN 1 ELSE 0 END) AS no_shows,
-         SUM(CASE WHEN outcome = 'cancelled' THEN 1 ELSE 0 END) AS cancellations,
-         COUNT(service_s) AS services,
-         SUM(service_s) AS service_sum_s
-  FROM ({events}) ev
-  GROUP BY {keys}
-)
 SELECT {keys},
-       tickets, no_shows, cancellations,
-       COALESCE(waits, 0) AS waits,
-       COALESCE(wait_sum_s, 0) AS wait_sum_s,
-       CASE WHEN waits > 0 THEN CAST(wait_sum_s AS DOUBLE) / waits END AS wait_mean_s,
-       wait_p90_s,
-       COALESCE(waits_within_target, 0) AS waits_within_target,
-       CASE WHEN waits > 0 THEN CAST(waits_within_target AS DOUBLE) / waits END
+       SUM(CASE WHEN kind = 'issued' THEN 1 ELSE 0 END) AS tickets,
+       SUM(CASE WHEN outcome = 'no_show' THEN 1 ELSE 0 END) AS no_shows,
+       SUM(CASE WHEN outcome = 'cancelled' THEN 1 ELSE 0 END) AS cancellations,
+       COUNT(wait_s) AS waits,
+       COALESCE(SUM(wait_s), 0) AS wait_sum_s,
+       CASE WHEN COUNT(wait_s) > 0 THEN CAST(SUM(wait_s) AS DOUBLE) / COUNT(wait_s) END
+         AS wait_mean_s,
+       CAST(PERCENTILE_DISC(0.9) WITHIN GROUP (ORDER BY wait_s) AS INTEGER) AS wait_p90_s,
+       {within} AS waits_within_target,
+       CASE WHEN COUNT(wait_s) > 0 THEN CAST({within} AS DOUBLE) / COUNT(wait_s) END
          AS service_level,
-       services,
-       COALESCE(service_sum_s, 0) AS service_sum_s,
-       CASE WHEN services > 0 THEN CAST(service_sum_s AS DOUBLE) / services END
+       COUNT(service_s) AS services,
+       COALESCE(SUM(service_s), 0) AS service_sum_s,
+       CASE WHEN COUNT(service_s) > 0 THEN CAST(SUM(service_s) AS DOUBLE) / COUNT(service_s) END
          AS service_mean_s
-FROM counts LEFT JOIN wait_stats USING ({keys})
+FROM ({events}) ev
+GROUP BY {keys}
 ORDER BY {keys}
 """
 
@@ -135,7 +115,8 @@ def rollup_sql(
         for name in RELATIONS
         if name in relations
     )
-    return ROLLUP.format(events=events, keys=keys, target_s=target_s)
+    within = WITHIN.format(target_s=target_s)
+    return ROLLUP.format(events=events, keys=keys, within=within)
 
 
 def columns(grain: str) -> tuple[str, ...]:
