@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from manyi.cockpit import level_queries
 from manyi.cockpit.domain import histogram, levels, targets
 from manyi.cockpit.domain.figures import SORTABLE, SUMMED, Period, Totals
 from manyi.cockpit.tables import CockpitDaily as Daily
@@ -75,7 +76,9 @@ def headline(session: Session, scope_path: str, unit_id: int, period: Period) ->
     """The unit's figures over the period (average wait, complaints per outlet, satisfaction,
     counter-bundle savings and the rest: `Totals`' properties)."""
     unit = unit_in_scope(session, scope_path, unit_id)
-    totals = _totals(session.execute(select(*_sum_columns()).where(*_where(unit, period))).one())
+    totals = level_queries.unit_totals(session, unit, period) or _totals(
+        session.execute(select(*_sum_columns()).where(*_where(unit, period))).one()
+    )
     totals.outlets = _outlets_under(session, unit)
     return totals
 
@@ -135,7 +138,9 @@ def league(
         session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.active.is_(True)))
     )
     grouped: dict[int, Totals] = {c.id: Totals() for c in children}
-    for level in {c.level for c in children}:
+    kept = level_queries.children_totals(session, children, period)
+    grouped.update(kept)
+    for level in {c.level for c in children if not level_queries.has_rows(c)}:
         key = GROUP_BY.get(level)
         if key is None:
             continue
@@ -166,6 +171,9 @@ def trend(
 ) -> list[tuple[dt.date, Totals]]:
     """The unit's figures day by day (days without any roll-up row are left out)."""
     unit = unit_in_scope(session, scope_path, unit_id)
+    kept = level_queries.unit_trend(session, unit, period)
+    if kept is not None:
+        return kept
     rows = session.execute(
         select(Daily.day, func.count().label("n"), *_sum_columns())
         .where(*_where(unit, period))
@@ -227,7 +235,10 @@ def furthest_from_target(
     those past target)."""
     unit = unit_in_scope(session, scope_path, unit_id)
     scored = []
-    for outlet_id, figures in _figures_by_outlet(session, unit, period).items():
+    judged = level_queries.window_figures(session, unit, period)
+    if judged is None:
+        judged = _figures_by_outlet(session, unit, period)
+    for outlet_id, figures in judged.items():
         gap = targets.distance(figures, goal)
         if gap is not None and gap > 0:
             scored.append((gap, outlet_id, figures))
@@ -250,25 +261,9 @@ def furthest_from_target(
     ]  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
-    outlet_id: int
-    code: str
-    name_zh: str
-    name_en: str
-    days: tuple[dt.date, ...]
-
-
-def alerts(
-    session: Session, scope_path: str, unit_id: int, last_day: dt.date, goal: targets.Targets
-) -> list[Alert]:
-    """The outlets under the unit past target on each of their last `goal.alert_days` days
-    with customers up to `last_day` (looking back at most four times as many days).
-
-    The database ranks each outlet's days and keeps the outlets whose last N days are all past
-    target (the rule of `domain.targets`, written in SQL so that head office reads only the
-    outlets alerting); the rule itself then decides on those outlets' days."""
-    unit = unit_in_scope(session, scope_path, unit_id)
+def _ranked_days(
+    session: Session, unit: Unit, last_day: dt.date, goal: targets.Targets
+) -> dict[int, dict[dt.date, targets.Figures]]:
     since = last_day - dt.timedelta(days=4 * goal.alert_days)
     n = goal.alert_days
     past = or_(
@@ -313,6 +308,31 @@ def alerts(
             row.wait_within / row.wait_n if row.wait_n else None,
             (row.no_shows + row.cancellations) / row.issued,
         )
+    return days
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    outlet_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    days: tuple[dt.date, ...]
+
+
+def alerts(
+    session: Session, scope_path: str, unit_id: int, last_day: dt.date, goal: targets.Targets
+) -> list[Alert]:
+    """The outlets under the unit past target on each of their last `goal.alert_days` days
+    with customers up to `last_day` (looking back at most four times as many days).
+
+    The database ranks each outlet's days and keeps the outlets whose last N days are all past
+    target (the rule of `domain.targets`, written in SQL so that head office reads only the
+    outlets alerting); the rule itself then decides on those outlets' days."""
+    unit = unit_in_scope(session, scope_path, unit_id)
+    days = level_queries.recent_days(session, unit, last_day, goal)
+    if days is None:
+        days = _ranked_days(session, unit, last_day, goal)
     raised = {o: run for o, d in days.items() if (run := targets.alerting(d, goal, last_day))}
     names = _units(session, raised)
     return [
