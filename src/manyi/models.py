@@ -5,6 +5,7 @@ from manyi.audit.tables import AuditEvent, AuditHead
 from manyi.cockpit.tables import (
     CockpitDaily,
     CockpitHourly,
+    CockpitImportedDaily,
     CockpitOutletRecent,
     CockpitOutletWindow,
     CockpitRollupDirty,
@@ -121,6 +122,7 @@ __all__ = [
     "ClassifierSuggestion",
     "CockpitDaily",
     "CockpitHourly",
+    "CockpitImportedDaily",
     "CockpitOutletRecent",
     "CockpitOutletWindow",
     "CockpitRollupDirty",

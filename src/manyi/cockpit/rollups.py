@@ -36,7 +36,7 @@ from sqlalchemy import Table, delete, func, select, text, tuple_, union
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from manyi.cockpit import summaries
+from manyi.cockpit import history, summaries
 from manyi.cockpit.build import day_bounds, local_day, rows_of_span
 from manyi.cockpit.tables import CockpitDaily as Daily
 from manyi.cockpit.tables import CockpitHourly as Hourly
@@ -91,6 +91,7 @@ def state(session: Session, tz: str, target_s: int, *, lock: bool = False) -> St
         found = State(id=1, tz=tz, target_s=target_s, **dict.fromkeys(SOURCES, 0))
         session.add(found)
         session.flush()
+        _mark(session, history.all_days(session))  # imported days: no raw fact marks them
     elif (found.tz, found.target_s) != (tz, target_s):
         for table in (Hourly, Daily, Dirty, CockpitUnitDaily, CockpitOutletWindow,
                       CockpitOutletRecent):  # fmt: skip
@@ -99,6 +100,7 @@ def state(session: Session, tz: str, target_s: int, *, lock: bool = False) -> St
         for source in SOURCES:
             setattr(found, source, 0)
         session.flush()
+        _mark(session, history.all_days(session))
     return found
 
 
@@ -207,6 +209,7 @@ def _outlets_of_day(session: Session, day: dt.date, tz: str) -> set[int]:
     found |= {o for o, _, _ in quality_facts.csat_answers(session, None, starts, ends)}
     found |= counter_facts.outlets_on(session, day)
     found |= reach_facts.outlets_on(session, day)
+    found |= history.outlets_on(session, day)
     return found
 
 
@@ -229,6 +232,17 @@ def _mark(session: Session, pairs: set[tuple[int, dt.date]]) -> int:
     for start in range(0, len(fresh), 5000):
         session.connection().execute(DIRTY.insert(), fresh[start : start + 5000])
     return len(fresh)
+
+
+def import_history(
+    session: Session, tz: str, target_s: int, days: list[Any], source: str, now: dt.datetime
+) -> int:
+    """Store a previous queue system's days (`history.store`) and mark them dirty, in the
+    caller's transaction; how many outlet-days. The next pass makes them roll-up rows."""
+    state(session, tz, target_s, lock=True)
+    stored = history.store(session, days, source, now)
+    _mark(session, stored)
+    return len(stored)
 
 
 def next_span(session: Session) -> tuple[list[int], dt.date, dt.date] | None:
@@ -261,6 +275,8 @@ def recompute_span(
     outlets' recent rows are recomputed with them (`summaries`)."""
     marks = state(session, tz, target_s, lock=True)
     hourly, daily = rows_of_span(session, outlets, first, last, tz, target_s)
+    built = {(row["outlet_id"], row["day"]) for row in daily}
+    daily += history.rows_without_facts(session, outlets, first, last, built)  # raw facts win
     counted_under = summaries.ancestors(session, outlets, first, last)
     in_span = (Dirty.outlet_id.in_(outlets), Dirty.day >= first, Dirty.day <= last)
     for table in (Hourly, Daily):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, Float, Index, Integer, String
+from sqlalchemy import BigInteger, Date, DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.cockpit.domain.histogram import BUCKETS
@@ -182,3 +182,16 @@ class CockpitOutletRecent(Base):
     wait_within: Mapped[int] = mapped_column(Integer)
     issued: Mapped[int] = mapped_column(Integer)
     left: Mapped[int] = mapped_column(Integer)
+
+
+class CockpitImportedDaily(_Sums, Base):
+    """An outlet's day from the bank's previous queue system (`manyi cockpit import-history`):
+    the roll-up pass makes it the outlet's `cockpit_daily` row for a day without raw facts
+    (raw facts win), so a recomputation never wipes nor double-counts it."""
+
+    __tablename__ = "cockpit_imported_daily"
+
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))  # the file's name
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

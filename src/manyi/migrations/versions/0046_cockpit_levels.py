@@ -1,7 +1,8 @@
 """The cockpit's roll-ups above the outlet (issue 21, national scale): each branch's and the
 bank's day (`cockpit_unit_daily`), each outlet's sums over the default window
-(`cockpit_outlet_window`) and its last days with customers (`cockpit_outlet_recent`). Filled
-by the next roll-up pass: `manyi cockpit rollup --from … --to …` over the history.
+(`cockpit_outlet_window`) and its last days with customers (`cockpit_outlet_recent`), filled
+by `manyi cockpit rollup --from … --to …` over the history; and the days imported from a
+previous queue system (`cockpit_imported_daily`).
 
 Revision ID: 0046
 Revises: 0045
@@ -81,7 +82,19 @@ def upgrade() -> None:
     op.create_index("ix_cockpit_outlet_recent_path", "cockpit_outlet_recent", ["unit_path", "rank"])
 
 
+    op.create_table(
+        "cockpit_imported_daily",
+        *_sums(),
+        sa.Column("outlet_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("outlet_id", "day", name=op.f("pk_cockpit_imported_daily")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("cockpit_imported_daily")
     op.drop_index("ix_cockpit_outlet_recent_path", table_name="cockpit_outlet_recent")
     op.drop_table("cockpit_outlet_recent")
     op.drop_index("ix_cockpit_outlet_window_path", table_name="cockpit_outlet_window")
