@@ -81,7 +81,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_cockpit_outlet_recent_path", "cockpit_outlet_recent", ["unit_path", "rank"])
 
-
     op.create_table(
         "cockpit_imported_daily",
         *_sums(),
