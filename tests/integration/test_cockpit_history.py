@@ -1,7 +1,8 @@
 """A previous queue system's daily figures (`manyi cockpit import-history`), on both engines:
-imported days become roll-up rows for days without raw facts, raw facts win for a day that has
-them, a recomputation from nothing neither wipes nor double-counts them; a bad file names the
-line and field and stores nothing; the demo's year is plausible."""
+imported days fill the ticket figures of days without lobby events in manyi (beside manyi's
+other measures of the day), manyi's events win for a day that has them, a recomputation from
+nothing neither wipes nor double-counts them; a bad file names the line and field and stores
+nothing; the demo's year is plausible."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from manyi.cockpit.domain import demo_history, histogram
 from manyi.cockpit.domain.history import REQUIRED, HistoryError, parse, to_csv
 from manyi.cockpit.tables import CockpitDaily, CockpitImportedDaily, CockpitUnitDaily
 from manyi.db import Database
-from tests.cockpit_helpers import TZ, bj, ticket
+from tests.cockpit_helpers import TZ, bj, surveys, ticket
 from tests.conftest import FIXED_NOW, Bank
 from tests.integration.test_cockpit_rollups import full_recomputation, snapshot
 from tests.lobby_helpers import configure
@@ -49,7 +50,8 @@ def imported(db: Database) -> int:
 def test_imported_days_fill_the_gaps_raw_facts_win(
     db: Database, bank: Bank, cli: CliRunner, tmp_path: Path
 ) -> None:
-    ticket(db, bank, "OUT-A", bj(D1, 9), wait_min=3)  # D1 has raw facts at OUT-A
+    ticket(db, bank, "OUT-A", bj(D1, 9), wait_min=3)  # D1 has tickets at OUT-A
+    surveys(db, "OUT-A", bj(D0, 14), [5, 4, 2], "s")  # D0 survey answers, no ticket
     path = tmp_path / "old-queue.csv"
     rows = [line("OUT-A", D0), line("OUT-A", D1, issued=99, served=8), line("OUT-B", D1)]
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
@@ -63,7 +65,8 @@ def test_imported_days_fill_the_gaps_raw_facts_win(
         assert (a0.issued, a0.served, a0.wait_mean_s, a0.service_level) == (10, 8, 300, 0.75)
         assert a0.abandonment == 0.2 and a0.service_mean_s == 360 and a0.counter_open_s is None
         assert a0.wait_p90_s is None  # no histogram in the file: percentiles skip the day
-        assert (a1.issued, a1.wait_sum_s) == (1, 180)  # raw facts win: not 99, not 100
+        assert (a0.survey_n, a0.survey_top) == (3, 2)  # manyi's other measures beside them
+        assert (a1.issued, a1.wait_sum_s) == (1, 180)  # manyi's tickets win: not 99, not 100
         assert b1.issued == 10 and b1.unit_path.endswith(f"/{bank.unit('OUT-B')}/")
         bank_day = session.get_one(CockpitUnitDaily, (bank.unit("HQ"), D1))
         assert (bank_day.issued, bank_day.outlet_days) == (11, 2)  # the levels count them

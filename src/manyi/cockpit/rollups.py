@@ -275,8 +275,7 @@ def recompute_span(
     outlets' recent rows are recomputed with them (`summaries`)."""
     marks = state(session, tz, target_s, lock=True)
     hourly, daily = rows_of_span(session, outlets, first, last, tz, target_s)
-    built = {(row["outlet_id"], row["day"]) for row in daily}
-    daily += history.rows_without_facts(session, outlets, first, last, built)  # raw facts win
+    hourly, daily = history.merge(session, (outlets, first, last, tz), hourly, daily)
     counted_under = summaries.ancestors(session, outlets, first, last)
     in_span = (Dirty.outlet_id.in_(outlets), Dirty.day >= first, Dirty.day <= last)
     for table in (Hourly, Daily):

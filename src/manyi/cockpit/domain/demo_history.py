@@ -55,7 +55,7 @@ def year(
     first = last - dt.timedelta(days=days - 1)
     for k, code in enumerate(outlets):
         rng = random.Random(f"{seed}:{code}")  # noqa: S311 (demo figures, not secrets)
-        size, speed = 180 + 60 * (k % 4), 360 + 90 * (k % 3)
+        size, speed = 180 + 60 * (k % 4), 270 + 60 * (k % 3)
         for i in range(days):
             day = first + dt.timedelta(days=i)
             if closed(day):
