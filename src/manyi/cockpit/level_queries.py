@@ -90,19 +90,43 @@ def _settled(session: Session) -> dt.date | None:
 
 
 def window_figures(
-    session: Session, unit: Unit, period: Period
+    session: Session, unit: Unit, period: Period, goal: targets.Targets, top: int
 ) -> dict[int, targets.Figures] | None:
-    """Each outlet's judged figures over the period, when it is the default window."""
+    """The judged figures of the `top` outlets furthest past target over the period (the
+    database ranks them by the same distance as `targets.distance`), when it is the default
+    window; the caller ranks these few again by the domain rule."""
     settled = _settled(session)
     if settled is None or period != Period(settled - dt.timedelta(days=WINDOW_DAYS - 1), settled):
         return None
-    rows = session.execute(
+    summed = (
         select(
-            Window.outlet_id, func.sum(Window.wait_sum_s), func.sum(Window.wait_n),
-            func.sum(Window.wait_within), func.sum(Window.issued), func.sum(Window.left),
+            Window.outlet_id.label("o"), func.sum(Window.wait_sum_s).label("w"),
+            func.sum(Window.wait_n).label("n"), func.sum(Window.wait_within).label("within"),
+            func.sum(Window.issued).label("issued"), func.sum(Window.left).label("left"),
         )
         .where(in_scope(Window.unit_path, unit.path))
         .group_by(Window.outlet_id)
+        .subquery()
+    )  # fmt: skip
+    none = literal(-1e18)
+    gaps = [
+        case((summed.c.n > 0, (summed.c.w * 1.0 / summed.c.n - goal.wait_mean_s)
+              / goal.wait_mean_s), else_=none),
+        case((summed.c.n > 0, (goal.service_level - summed.c.within * 1.0 / summed.c.n)
+              / goal.service_level), else_=none),
+        case((and_(summed.c.issued > 0, literal(goal.abandonment > 0)),
+              (summed.c.left * 1.0 / func.nullif(summed.c.issued, 0) - goal.abandonment)
+              / (goal.abandonment or 1)), else_=none),
+    ]  # fmt: skip
+    worst = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
+    distance = worst(*gaps).label("distance")
+    ranked = select(summed, distance).subquery()
+    rows = session.execute(
+        select(ranked.c.o, ranked.c.w, ranked.c.n, ranked.c.within, ranked.c.issued,
+               ranked.c.left)
+        .where(ranked.c.distance > 0)
+        .order_by(ranked.c.distance.desc(), ranked.c.o)
+        .limit(top)
     ).all()  # fmt: skip
     found = {}
     for row in rows:

@@ -107,13 +107,16 @@ class Line:
     totals: Totals
 
 
-def _units(session: Session, ids: Iterable[int]) -> dict[int, Unit]:
-    wanted = list(ids)
-    return (
-        {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
-        if wanted
-        else {}
-    )
+def _units(session: Session, ids: Iterable[int]) -> dict[int, Any]:
+    """{id: (id, code, name_zh, name_en)}: the columns only (head office may have a thousand
+    outlets alerting: no ORM objects)."""
+    wanted = sorted(ids)
+    names = select(Unit.id, Unit.code, Unit.name_zh, Unit.name_en)
+    return {
+        int(row.id): row
+        for start in range(0, len(wanted), 5000)
+        for row in session.execute(names.where(Unit.id.in_(wanted[start : start + 5000])))
+    }
 
 
 def league(
@@ -150,20 +153,39 @@ def league(
         for row in rows:
             if row.child is not None and int(row.child) in grouped:
                 grouped[int(row.child)] = _totals(row)
-    by_path = {c.path: c.id for c in children}
-    for path in session.scalars(
-        select(Unit.path).where(
-            in_scope(Unit.path, unit.path), Unit.level == "outlet", Unit.active.is_(True)
-        )
-    ):
-        child = by_path.get(levels.child_path(path, unit.path) or "")
-        if child is not None:
-            grouped[child].outlets += 1
+    _count_outlets(session, unit, children, grouped)
     lines = [Line(c.id, c.code, c.name_zh, c.name_en, c.level, grouped[c.id]) for c in children]
     present = [line for line in lines if getattr(line.totals, sort) is not None]
     absent = [line for line in lines if getattr(line.totals, sort) is None]
     present.sort(key=lambda line: (getattr(line.totals, sort), line.code), reverse=descending)
     return present + sorted(absent, key=lambda line: line.code)
+
+
+def _count_outlets(
+    session: Session, unit: Unit, children: list[Unit], grouped: dict[int, Totals]
+) -> None:
+    """Each child's active outlets: counted per parent in SQL, carried up the few branches."""
+    for child in children:
+        if child.level == "outlet":
+            grouped[child.id].outlets = 1
+    inside = (in_scope(Unit.path, unit.path), Unit.active.is_(True))
+    counts = session.execute(
+        select(Unit.parent_id, func.count()).where(*inside, Unit.level == "outlet")
+        .group_by(Unit.parent_id)
+    ).all()  # fmt: skip
+    parents = dict(
+        session.execute(
+            select(Unit.id, Unit.parent_id).where(
+                in_scope(Unit.path, unit.path), Unit.level != "outlet"
+            )
+        ).all()
+    )
+    for parent, n in counts:
+        node = parent
+        while node is not None and node not in grouped and node != unit.id:
+            node = parents.get(node)
+        if node in grouped:
+            grouped[node].outlets += int(n)
 
 
 def trend(
@@ -235,7 +257,8 @@ def furthest_from_target(
     those past target)."""
     unit = unit_in_scope(session, scope_path, unit_id)
     scored = []
-    judged = level_queries.window_figures(session, unit, period)
+    # Fast: the database's top candidates (a margin over `limit` against rounding).
+    judged = level_queries.window_figures(session, unit, period, goal, 2 * limit + 10)
     if judged is None:
         judged = _figures_by_outlet(session, unit, period)
     for outlet_id, figures in judged.items():
