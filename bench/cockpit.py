@@ -116,6 +116,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="Write the store here and keep it.")
     parser.add_argument("--spark-cores", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="Runs per engine; the best counts.")
+    parser.add_argument(
+        "--page", action="store_true", help="Also the head-office page (bench/cockpit_page.py)."
+    )
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="manyi-cockpit-"))
     root = str(args.keep or scratch / "store")
@@ -149,9 +152,15 @@ def main() -> None:
         )
         print(f"  {'PostgreSQL GROUP BY':<30} {postgres_s:8.2f} s   (COPY load {load_s:.1f} s)")
         print(f"  same answers from all three: {same}")
+        page: dict[str, object] = {}
+        if args.page:  # 16,000 outlets × 730 days in bench_scale: some ten minutes to load
+            from cockpit_page import main_figures  # bench/ is the script's directory
+
+            page = main_figures([])
         print(
             json.dumps(
                 {
+                    **page,
                     "events": made.events,
                     "generate_events_per_s": round(made.events_per_s),
                     "duckdb_s": round(duckdb_s, 3),
