@@ -2,7 +2,7 @@
 export it (`domain.demo_history`), imported through `manyi cockpit import-history`'s own path
 (the file format, its checks, `rollups.import_history`), then computed on seed by the worker's
 own pass (`rollups.run_pass`), so the cockpit shows a year at once rather than a minute later.
-Seeding again changes nothing: the same days are imported again, replacing themselves."""
+Seeded once: skipped when the demo's history is already imported."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from manyi.cockpit import rollups
 from manyi.cockpit.build import local_day
 from manyi.cockpit.domain import demo_history
 from manyi.cockpit.domain.history import parse, to_csv
+from manyi.cockpit.tables import CockpitImportedDaily
 from manyi.config import Settings
 from manyi.db import Database
 from manyi.org.tables import Unit
@@ -29,7 +30,10 @@ def seed(db: Database, settings: Settings, now: dt.datetime) -> str:
     tz, target = settings.timezone, settings.cockpit_service_level_s
     calendar = ChinaCalendar()
     with db.session() as session:
-        outlets = list(
+        done_before = session.scalar(
+            select(CockpitImportedDaily.outlet_id).where(CockpitImportedDaily.source == SOURCE)
+        )
+        outlets = [] if done_before is not None else list(
             session.scalars(
                 select(Unit.code).where(Unit.level == "outlet", Unit.active.is_(True))
                 .order_by(Unit.code)
@@ -39,9 +43,13 @@ def seed(db: Database, settings: Settings, now: dt.datetime) -> str:
         days = demo_history.year(
             outlets, last, lambda d: calendar.holiday_name(d) is not None, target_s=target
         )
-        imported = rollups.import_history(session, tz, target, parse(to_csv(days)), SOURCE, now)
+        imported = (
+            rollups.import_history(session, tz, target, parse(to_csv(days)), SOURCE, now)
+            if days
+            else 0
+        )
     done = rollups.run_pass(db, tz, target, now)
     return (
-        f"cockpit: a year of history imported ({imported} outlet-days); roll-ups: {done.line()}"
-        f" in {time.perf_counter() - started:.1f} s"
+        f"cockpit history: {imported} outlet-days imported (a year); cockpit roll-ups:"
+        f" {done.line()} in {time.perf_counter() - started:.1f} s"
     )
