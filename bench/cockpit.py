@@ -8,11 +8,16 @@ for the generator's files: one a partition), holds every column the files hold (
 payload as `json`, as in `lobby_events`), and reads `DOUBLE PRECISION` for `DOUBLE`. The
 answers are compared row for row.
 
+Then, unless `--no-page`, the head-office cockpit page over 16,000 outlets x 2 years of daily
+roll-ups (bench/cockpit_page.py: `cockpit_p95_ms`), and unless `--no-stream`, NATS JetStream
+publish and consume beside PostgreSQL NOTIFY on the same load (bench/stream.py).
+
 Goal: DuckDB at least 10x PostgreSQL. Prints seconds side by side; the last line is one JSON
-object (`duckdb_s`, `spark_s`, `postgres_s`, `duckdb_vs_postgres` = postgres_s / duckdb_s).
+object (`duckdb_s`, `spark_s`, `postgres_s`, `duckdb_vs_postgres` = postgres_s / duckdb_s,
+`cockpit_p95_ms`, `jetstream_events_per_s`, `notify_events_per_s`, ...).
 
     PYTHONPATH=src .venv/bin/python bench/cockpit.py [--events 2000000] [--pg URL] [--keep DIR]
-        [--database bench_analytics]
+        [--database bench_analytics] [--no-page] [--no-stream] [--nats URL]
 
 `--events` is reached with one ordinary Tuesday of as many outlets as it takes (about 1,300
 events an outlet); 20 million is the issue's figure (some 15,400 outlets). The PostgreSQL side
@@ -138,6 +143,19 @@ def main() -> None:
     )
     parser.add_argument("--spark-cores", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="Runs per engine; the best counts.")
+    parser.add_argument(
+        "--page",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="The head-office page over 16,000 outlets x 2 years (bench/cockpit_page.py).",
+    )
+    parser.add_argument(
+        "--stream",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="JetStream publish and consume beside PostgreSQL NOTIFY (bench/stream.py).",
+    )
+    parser.add_argument("--nats", default="nats://127.0.0.1:4222")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="manyi-cockpit-"))
     root = str(args.keep or scratch / "store")
@@ -185,9 +203,25 @@ def main() -> None:
         loaded = "table kept" if load_s is None else f"COPY load {load_s:.1f} s"
         print(f"  {'PostgreSQL GROUP BY':<30} {postgres_s:8.2f} s   ({loaded})")
         print(f"  same answers from all three: {same}")
+        page: dict[str, object] = {}
+        if args.page:  # 16,000 outlets × 730 days in bench_scale: some ten minutes to load
+            from cockpit_page import main_figures  # bench/ is the script's directory
+
+            page = main_figures([])
+        stream: dict[str, object] = {}
+        if args.stream:  # the same load on both paths (bench/stream.py)
+            from stream import figures as stream_figures
+
+            stream_url = scratch_database(args.pg, "bench_stream")
+            stream = stream_figures(
+                stream_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                args.nats, 20_000, 50, 1000.0,
+            )  # fmt: skip
         print(
             json.dumps(
                 {
+                    **page,
+                    **stream,
                     "events": events,
                     "generate_events_per_s": generated_per_s,
                     "duckdb_s": round(duckdb_s, 3),

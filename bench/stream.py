@@ -272,41 +272,43 @@ def main() -> None:
     )
     parser.add_argument("--nats", default="nats://127.0.0.1:4222")
     args = parser.parse_args()
-    fresh_database(args.database_url)
-    url, n, per = args.database_url, args.events, args.per_commit
-    paced = max(args.rate * 5, per)  # five seconds at the rate
-    js_rate, _ = bench_jetstream(url, args.nats, n, per, None)
-    _, js_p99 = bench_jetstream(url, args.nats, int(paced), per, args.rate)
+    found = figures(args.database_url, args.nats, args.events, args.per_commit, args.rate)
+    print(json.dumps(found))
+
+
+def figures(url: str, nats: str, n: int, per: int, rate: float) -> dict[str, float | int]:
+    """Both paths measured on the same load, printed as they go; the figures as a dict (also
+    what `bench/cockpit.py` adds to its own line)."""
+    fresh_database(url)
+    paced = max(rate * 5, per)  # five seconds at the rate
+    js_rate, _ = bench_jetstream(url, nats, n, per, None)
+    _, js_p99 = bench_jetstream(url, nats, int(paced), per, rate)
     print(
         f"JetStream (outbox → publisher → pull consumer, three processes): {js_rate:,.0f}"
-        f" events/s sustained; p99 {js_p99:.1f} ms at {args.rate:g} events/s"
+        f" events/s sustained; p99 {js_p99:.1f} ms at {rate:g} events/s"
     )
     n_rate, _ = bench_notify(url, n, per, None)
-    _, n_p99 = bench_notify(url, int(paced), per, args.rate)
+    _, n_p99 = bench_notify(url, int(paced), per, rate)
     print(
         f"PostgreSQL NOTIFY (commit → another process's LISTEN hub → subscriber): {n_rate:,.0f}"
-        f" events/s sustained; p99 {n_p99:.1f} ms at {args.rate:g} events/s"
+        f" events/s sustained; p99 {n_p99:.1f} ms at {rate:g} events/s"
     )
     off_us, on_us = lobby_cost(url)
     print(
         f"A lobby event and its commit: {off_us:.0f} µs with the stream off, {on_us:.0f} µs on"
         f" (+{on_us - off_us:.0f} µs: the outbox INSERT)"
     )
-    print(
-        json.dumps(
-            {
-                "lobby_event_us_stream_off": round(off_us),
-                "lobby_event_us_stream_on": round(on_us),
-                "events": n,
-                "per_commit": per,
-                "latency_rate": args.rate,
-                "jetstream_events_per_s": round(js_rate),
-                "jetstream_p99_ms": round(js_p99, 1),
-                "notify_events_per_s": round(n_rate),
-                "notify_p99_ms": round(n_p99, 1),
-            }
-        )
-    )
+    return {
+        "lobby_event_us_stream_off": round(off_us),
+        "lobby_event_us_stream_on": round(on_us),
+        "stream_events": n,
+        "per_commit": per,
+        "latency_rate": rate,
+        "jetstream_events_per_s": round(js_rate),
+        "jetstream_p99_ms": round(js_p99, 1),
+        "notify_events_per_s": round(n_rate),
+        "notify_p99_ms": round(n_p99, 1),
+    }
 
 
 if __name__ == "__main__":

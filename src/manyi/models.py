@@ -5,8 +5,12 @@ from manyi.audit.tables import AuditEvent, AuditHead
 from manyi.cockpit.tables import (
     CockpitDaily,
     CockpitHourly,
+    CockpitImportedDaily,
+    CockpitOutletRecent,
+    CockpitOutletWindow,
     CockpitRollupDirty,
     CockpitRollupState,
+    CockpitUnitDaily,
 )
 from manyi.complaints.praise_tables import ComplaintPraise
 from manyi.complaints.tables import (
@@ -118,8 +122,12 @@ __all__ = [
     "ClassifierSuggestion",
     "CockpitDaily",
     "CockpitHourly",
+    "CockpitImportedDaily",
+    "CockpitOutletRecent",
+    "CockpitOutletWindow",
     "CockpitRollupDirty",
     "CockpitRollupState",
+    "CockpitUnitDaily",
     "Complaint",
     "ComplaintAttachment",
     "ComplaintCategory",

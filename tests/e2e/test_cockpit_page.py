@@ -1,5 +1,6 @@
-"""End-to-end: the cockpit at 1440 px on four weeks of lobby history at the demo's outlets and
-the demo's year of satisfaction answers, rolled up by the worker's pass — head office's
+"""End-to-end: the cockpit at 1440 px on four weeks of lobby history at the demo's outlets, the
+demo's year of satisfaction answers and its year of imported queue history (`manyi demo seed`'s
+cockpit step), rolled up by the worker's pass — head office's year of trend, its
 headline, the trend drawn by ECharts (served by manyi, no CSP violation), the league table
 sorted and drilled down to an outlet; an outlet head sees their outlet only."""
 
@@ -14,7 +15,8 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 from sqlalchemy import select
 
-from manyi.cockpit import rollups
+from manyi.cockpit import demo as demo_cockpit
+from manyi.config import load_settings
 from manyi.db import Database
 from manyi.lobby.demo_layout import OUTLETS
 from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket
@@ -77,8 +79,9 @@ def history(e2e_database_url: str) -> None:
             quality_demo.seed(session, E2E_NOW)
             demo_pad.seed(session, E2E_NOW)
         assert lobby_history(database) == 5 * 28 * 24
-        done = rollups.run_pass(database, TZ, 900, E2E_NOW)
-        assert done.days > 5 * 28
+        settings = load_settings(database_url=e2e_database_url, timezone=TZ)
+        line = demo_cockpit.seed(database, settings, E2E_NOW)  # the year, then the pass
+        assert "cockpit history: 1" in line, line  # a year: over a thousand outlet-days
     finally:
         database.dispose()
 
@@ -119,6 +122,22 @@ def test_head_office_reads_the_bank_and_drills_down(
     expect(page.get_by_test_id("trend-chart").locator("svg")).to_have_count(1)
     page.screenshot(path=str(screenshots / "cockpit-outlet.png"), full_page=True)
     assert not problems, problems
+
+
+def test_head_office_sees_a_year(screen: Callable[..., BrowserContext], screenshots: Path) -> None:
+    """The demo's imported year: the trend over twelve months, drawn."""
+    page = screen(1440, 900).new_page()
+    sign_in(page, "ho.service")
+    yesterday = (E2E_NOW + dt.timedelta(hours=8)).date() - dt.timedelta(days=1)
+    page.goto(f"/cockpit?from={yesterday - dt.timedelta(days=364)}&to={yesterday}")
+    chart = page.get_by_test_id("trend-chart")
+    expect(chart).to_have_attribute("data-drawn", "1")
+    days = page.evaluate(
+        "JSON.parse(document.getElementById('cockpit-data').textContent).days.length"
+    )
+    assert days >= 350, days  # a year but the holidays
+    expect(page.get_by_test_id("card-wait")).to_contain_text("分钟")
+    page.screenshot(path=str(screenshots / "cockpit-year.png"), full_page=True)
 
 
 def test_an_outlet_head_sees_their_outlet_only(

@@ -10,14 +10,21 @@ import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import delete, event, func, insert, select
 
-from manyi.cockpit import overview, queries, rollups
+from manyi.cockpit import level_queries, overview, queries, rollups, summaries
 from manyi.cockpit.domain import histogram
 from manyi.cockpit.domain.targets import Targets
-from manyi.cockpit.tables import CockpitDaily
+from manyi.cockpit.tables import (
+    CockpitDaily,
+    CockpitOutletRecent,
+    CockpitOutletWindow,
+    CockpitRollupState,
+    CockpitUnitDaily,
+)
 from manyi.db import Database
 from manyi.errors import InvalidInput, NotFound
 from manyi.org.tables import Unit
@@ -153,10 +160,10 @@ def test_the_data_scope(db: Database, rolled: Bank) -> None:
 
 
 def test_head_office_over_many_outlets_reads_roll_ups_only(db: Database, bank: Bank) -> None:
-    """300 outlets × 30 days of roll-up rows (written directly: no raw facts at all); the
+    """300 outlets × 28 days of roll-up rows (written directly: no raw facts at all); the
     head office's figures equal the sums, in the same few statements whatever the count."""
     rng = random.Random(21)
-    days = [dt.date(2026, 10, 1) + dt.timedelta(days=i) for i in range(30)]
+    days = [dt.date(2026, 10, 1) + dt.timedelta(days=i) for i in range(28)]
     with db.session() as session:
         parent = session.get_one(Unit, bank.unit("SUB-B"))
         outlets = []
@@ -183,6 +190,9 @@ def test_head_office_over_many_outlets_reads_roll_ups_only(db: Database, bank: B
                              "complaints": rng.randrange(2),
                              **dict(zip(histogram.COLUMNS, counts, strict=True))})  # fmt: skip
         session.execute(insert(CockpitDaily), rows)
+        # The levels above the outlet, the window and the recent days, as the pass keeps them.
+        session.add(CockpitRollupState(id=1, tz=TZ, target_s=900, settled_day=days[-1]))
+        summaries.rebuild(session, days[-1])
     hq, period = path(db, bank, "HQ"), queries.Period(days[0], days[-1])
     with db.read() as session, statements(db) as seen:
         top = queries.headline(session, hq, bank.unit("HQ"), period)
@@ -194,7 +204,52 @@ def test_head_office_over_many_outlets_reads_roll_ups_only(db: Database, bank: B
     assert top.wait_p90_s == histogram.percentile(waits, 0.9)
     assert top.complaints_per_outlet == pytest.approx(sum(r["complaints"] for r in rows) / 302)
     assert lines[0].code == "BR-B" and lines[0].totals.outlets == 301
-    assert len(series) == 30 and far == []  # 5-minute waits, all within target
+    assert len(series) == 28 and far == []  # 5-minute waits, all within target
     read = tables_read(seen)
-    assert read and read <= {"cockpit_daily", "units", "ranked"}, read  # ranked: a CTE
-    assert len(seen) <= 16, seen  # a fixed number of statements, not one per outlet
+    # Head office reads the levels, the window and the recent days; outlet rows only for the
+    # twenty furthest from target (none here).
+    assert read and read <= {
+        "cockpit_unit_daily", "cockpit_outlet_window", "cockpit_outlet_recent",
+        "cockpit_rollup_state", "units",
+    }, read  # fmt: skip
+    assert len(seen) <= 20, seen  # a fixed number of statements, not one per outlet
+
+
+def test_the_levels_answer_as_the_outlet_rows_do(
+    db: Database, rolled: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every figure read from the levels, the window and the recent days equals the one summed
+    from `cockpit_daily` (then read without them: the read layer falls back to the outlet
+    rows)."""
+    bank, hq = rolled, path(db, rolled, "HQ")
+    settled = DAYS[-1] + dt.timedelta(days=2)  # FIXED_NOW's yesterday
+    window = queries.Period(settled - dt.timedelta(days=27), settled)
+    goal = Targets(wait_mean_s=600, alert_days=2)
+
+    def everything() -> list[Any]:
+        with db.read() as session:
+            seen = []
+            for code in ("HQ", "BR-A", "BR-B", "SUB-B", "OUT-B"):
+                unit = bank.unit(code)
+                for period in (PERIOD, window):
+                    seen += [
+                        queries.headline(session, hq, unit, period),
+                        queries.league(session, hq, unit, period),
+                        queries.trend(session, hq, unit, period),
+                        queries.furthest_from_target(session, hq, unit, period, goal),
+                    ]
+                seen += [queries.alerts(session, hq, unit, d, goal) for d in (DAYS[-1], settled)]
+            return seen
+
+    with db.read() as session:  # HQ, two tier-1 and two tier-2 branches, four days
+        assert session.scalar(select(func.count()).select_from(CockpitUnitDaily)) == 5 * 4
+        assert session.scalar(select(func.count()).select_from(CockpitOutletWindow)) == 2
+        assert session.scalar(select(func.count()).select_from(CockpitOutletRecent)) == 2 * 4
+    fast = everything()
+    assert any(isinstance(v, list) and v and isinstance(v[0], queries.Alert) for v in fast)
+    monkeypatch.setattr(level_queries, "has_rows", lambda unit: False)
+    with db.session() as session:  # no settled day: neither the window nor the recent days
+        session.execute(delete(CockpitRollupState))
+    slow = everything()
+    for k, (a, b) in enumerate(zip(slow, fast, strict=True)):
+        assert a == b, (k, a, b)

@@ -13,7 +13,15 @@ from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
 from manyi.cockpit import rollups
-from manyi.cockpit.tables import CockpitDaily, CockpitHourly, CockpitRollupDirty, CockpitRollupState
+from manyi.cockpit.tables import (
+    CockpitDaily,
+    CockpitHourly,
+    CockpitOutletRecent,
+    CockpitOutletWindow,
+    CockpitRollupDirty,
+    CockpitRollupState,
+    CockpitUnitDaily,
+)
 from manyi.db import Database
 from tests.cockpit_helpers import TZ, bj, event, finish_late, surveys, ticket
 from tests.complaint_bank import build_complaint_bank
@@ -26,28 +34,29 @@ TARGET = 900
 D1, D2, D3 = dt.date(2026, 11, 27), dt.date(2026, 11, 28), dt.date(2026, 11, 29)
 
 
-def snapshot(db: Database) -> tuple[list[Any], list[Any]]:
-    with db.session() as session:
-        hourly = [
-            tuple(r)
-            for r in session.execute(
-                select(*CockpitHourly.__table__.c).order_by(*CockpitHourly.__table__.primary_key)
-            )
-        ]
-        daily = [
-            tuple(r)
-            for r in session.execute(
-                select(*CockpitDaily.__table__.c).order_by(*CockpitDaily.__table__.primary_key)
-            )
-        ]
-    return hourly, daily
+# The outlet rows and every table kept from them (branches' and the bank's days, each
+# outlet's window and recent days): all must equal a recomputation from nothing.
+KEPT = (CockpitHourly, CockpitDaily, CockpitUnitDaily, CockpitOutletWindow, CockpitOutletRecent)
 
 
-def full_recomputation(db: Database) -> tuple[list[Any], list[Any]]:
+def snapshot(db: Database) -> tuple[list[Any], ...]:
     with db.session() as session:
-        for table in (CockpitHourly, CockpitDaily, CockpitRollupDirty, CockpitRollupState):
+        return tuple(
+            [
+                dict(r._mapping)
+                for r in session.execute(
+                    select(*table.__table__.c).order_by(*table.__table__.primary_key)
+                )
+            ]
+            for table in KEPT
+        )
+
+
+def full_recomputation(db: Database, now: dt.datetime = FIXED_NOW) -> tuple[list[Any], ...]:
+    with db.session() as session:
+        for table in (*KEPT, CockpitRollupDirty, CockpitRollupState):
             session.execute(delete(table))
-    rollups.run_pass(db, TZ, TARGET, FIXED_NOW)
+    rollups.run_pass(db, TZ, TARGET, now)
     return snapshot(db)
 
 
@@ -104,12 +113,25 @@ def test_incremental_equals_full_and_late_facts_land_right(db: Database, lobby: 
     assert one is not None and one.complaints == 1 and one.complaint_rate == 10_000 / 2
     assert daily(db, bank, "OUT-A", D3) is not None
     incremental = snapshot(db)
+    # The bank, both tier-1 and both tier-2 branches have days; OUT-A its window and 3 days.
+    units, windows, recent = incremental[2:]
+    hq = bank.unit("HQ")
+    assert {(r["unit_id"], r["day"]) for r in units} >= {(hq, D1), (hq, D2), (hq, D3)}
+    assert [r["issued"] for r in windows if r["outlet_id"] == a] == [5]
+    assert [r["day"] for r in recent if r["outlet_id"] == a] == [D3, D2, D1]
     assert incremental == full_recomputation(db)
     # Re-running a day (the CLI's path) changes nothing.
     with db.session() as session:
         assert rollups.mark_days(session, TZ, TARGET, [D1, D2]) == 3
     rollups.run_pass(db, TZ, TARGET, FIXED_NOW)
     assert snapshot(db) == incremental
+    # A day later the window moves (settled): still what a recomputation from nothing gives.
+    ticket(db, bank, "OUT-B", bj(D3 + dt.timedelta(days=1), 9), wait_min=50, serve_min=2)
+    later = FIXED_NOW + dt.timedelta(days=1)
+    rollups.run_pass(db, TZ, TARGET, later)
+    moved = snapshot(db)
+    assert {r["last_day"] for r in moved[3]} == {D3 + dt.timedelta(days=1)}
+    assert moved == full_recomputation(db, later)
 
 
 def test_a_changed_target_rebuilds(db: Database, lobby: Bank) -> None:

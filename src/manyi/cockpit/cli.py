@@ -1,18 +1,22 @@
 """`manyi cockpit rollup`: recompute the cockpit's roll-ups of some days now (or everything
-that is new or dirty), through the same code as the worker's job.
+that is new or dirty), through the same code as the worker's job. `manyi cockpit
+import-history FILE`: a previous queue system's daily figures (docs/cockpit.md, "History").
 
-Exit status: 0 done; 2 usage (a bad date, --to before --from, --day with --from/--to).
+Exit status: 0 done; 2 usage (a bad date, --to before --from, --day with --from/--to; a bad
+history file: every problem named by line and field, nothing stored).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from manyi import cli_support
 from manyi.cockpit import rollups
+from manyi.cockpit.domain.history import HistoryError, parse
 from manyi.db import utcnow
 
 app = typer.Typer(
@@ -71,3 +75,31 @@ def rollup_command(
         db.dispose()
     asked = f"{marked} outlet-days of {len(days)} days re-run; " if days else ""
     typer.echo(f"{asked}{done.line()}")
+
+
+@app.command("import-history")
+def import_history_command(
+    file: Annotated[Path, typer.Argument(help="CSV: one line per outlet and day, a header.")],
+) -> None:
+    """Import a previous queue system's daily figures for the days without raw events."""
+    try:
+        days = parse(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise cli_support.fail(f"{file}: {exc.strerror or exc}", 2) from None
+    except UnicodeDecodeError:
+        raise cli_support.fail(f"{file}: not UTF-8 text", 2) from None
+    except HistoryError as exc:
+        raise cli_support.fail(f"{file}: nothing imported\n{exc}", 2) from None
+    settings = cli_support.settings()
+    db = cli_support.database(settings)
+    tz, target = settings.timezone, settings.cockpit_service_level_s
+    try:
+        try:
+            with db.session() as session:
+                stored = rollups.import_history(session, tz, target, days, file.name, utcnow())
+        except HistoryError as exc:
+            raise cli_support.fail(f"{file}: nothing imported\n{exc}", 2) from None
+        done = rollups.run_pass(db, tz, target, utcnow())
+    finally:
+        db.dispose()
+    typer.echo(f"{stored} outlet-days imported from {file.name}; {done.line()}")

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from manyi.cockpit import level_queries
 from manyi.cockpit.domain import histogram, levels, targets
 from manyi.cockpit.domain.figures import SORTABLE, SUMMED, Period, Totals
 from manyi.cockpit.tables import CockpitDaily as Daily
@@ -75,7 +76,9 @@ def headline(session: Session, scope_path: str, unit_id: int, period: Period) ->
     """The unit's figures over the period (average wait, complaints per outlet, satisfaction,
     counter-bundle savings and the rest: `Totals`' properties)."""
     unit = unit_in_scope(session, scope_path, unit_id)
-    totals = _totals(session.execute(select(*_sum_columns()).where(*_where(unit, period))).one())
+    totals = level_queries.unit_totals(session, unit, period) or _totals(
+        session.execute(select(*_sum_columns()).where(*_where(unit, period))).one()
+    )
     totals.outlets = _outlets_under(session, unit)
     return totals
 
@@ -104,13 +107,16 @@ class Line:
     totals: Totals
 
 
-def _units(session: Session, ids: Iterable[int]) -> dict[int, Unit]:
-    wanted = list(ids)
-    return (
-        {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(wanted)))}
-        if wanted
-        else {}
-    )
+def _units(session: Session, ids: Iterable[int]) -> dict[int, Any]:
+    """{id: (id, code, name_zh, name_en)}: the columns only (head office may have a thousand
+    outlets alerting: no ORM objects)."""
+    wanted = sorted(ids)
+    names = select(Unit.id, Unit.code, Unit.name_zh, Unit.name_en)
+    return {
+        int(row.id): row
+        for start in range(0, len(wanted), 5000)
+        for row in session.execute(names.where(Unit.id.in_(wanted[start : start + 5000])))
+    }
 
 
 def league(
@@ -135,7 +141,9 @@ def league(
         session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.active.is_(True)))
     )
     grouped: dict[int, Totals] = {c.id: Totals() for c in children}
-    for level in {c.level for c in children}:
+    kept = level_queries.children_totals(session, children, period)
+    grouped.update(kept)
+    for level in {c.level for c in children if not level_queries.has_rows(c)}:
         key = GROUP_BY.get(level)
         if key is None:
             continue
@@ -145,15 +153,7 @@ def league(
         for row in rows:
             if row.child is not None and int(row.child) in grouped:
                 grouped[int(row.child)] = _totals(row)
-    by_path = {c.path: c.id for c in children}
-    for path in session.scalars(
-        select(Unit.path).where(
-            in_scope(Unit.path, unit.path), Unit.level == "outlet", Unit.active.is_(True)
-        )
-    ):
-        child = by_path.get(levels.child_path(path, unit.path) or "")
-        if child is not None:
-            grouped[child].outlets += 1
+    _count_outlets(session, unit, children, grouped)
     lines = [Line(c.id, c.code, c.name_zh, c.name_en, c.level, grouped[c.id]) for c in children]
     present = [line for line in lines if getattr(line.totals, sort) is not None]
     absent = [line for line in lines if getattr(line.totals, sort) is None]
@@ -161,11 +161,41 @@ def league(
     return present + sorted(absent, key=lambda line: line.code)
 
 
+def _count_outlets(
+    session: Session, unit: Unit, children: list[Unit], grouped: dict[int, Totals]
+) -> None:
+    """Each child's active outlets: counted per parent in SQL, carried up the few branches."""
+    for child in children:
+        if child.level == "outlet":
+            grouped[child.id].outlets = 1
+    inside = (in_scope(Unit.path, unit.path), Unit.active.is_(True))
+    counts = session.execute(
+        select(Unit.parent_id, func.count()).where(*inside, Unit.level == "outlet")
+        .group_by(Unit.parent_id)
+    ).all()  # fmt: skip
+    parents = dict(
+        session.execute(
+            select(Unit.id, Unit.parent_id).where(
+                in_scope(Unit.path, unit.path), Unit.level != "outlet"
+            )
+        ).all()
+    )
+    for parent, n in counts:
+        node = parent
+        while node is not None and node not in grouped and node != unit.id:
+            node = parents.get(node)
+        if node in grouped:
+            grouped[node].outlets += int(n)
+
+
 def trend(
     session: Session, scope_path: str, unit_id: int, period: Period
 ) -> list[tuple[dt.date, Totals]]:
     """The unit's figures day by day (days without any roll-up row are left out)."""
     unit = unit_in_scope(session, scope_path, unit_id)
+    kept = level_queries.unit_trend(session, unit, period)
+    if kept is not None:
+        return kept
     rows = session.execute(
         select(Daily.day, func.count().label("n"), *_sum_columns())
         .where(*_where(unit, period))
@@ -227,7 +257,11 @@ def furthest_from_target(
     those past target)."""
     unit = unit_in_scope(session, scope_path, unit_id)
     scored = []
-    for outlet_id, figures in _figures_by_outlet(session, unit, period).items():
+    # Fast: the database's top candidates (a margin over `limit` against rounding).
+    judged = level_queries.window_figures(session, unit, period, goal, 2 * limit + 10)
+    if judged is None:
+        judged = _figures_by_outlet(session, unit, period)
+    for outlet_id, figures in judged.items():
         gap = targets.distance(figures, goal)
         if gap is not None and gap > 0:
             scored.append((gap, outlet_id, figures))
@@ -250,25 +284,9 @@ def furthest_from_target(
     ]  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
-    outlet_id: int
-    code: str
-    name_zh: str
-    name_en: str
-    days: tuple[dt.date, ...]
-
-
-def alerts(
-    session: Session, scope_path: str, unit_id: int, last_day: dt.date, goal: targets.Targets
-) -> list[Alert]:
-    """The outlets under the unit past target on each of their last `goal.alert_days` days
-    with customers up to `last_day` (looking back at most four times as many days).
-
-    The database ranks each outlet's days and keeps the outlets whose last N days are all past
-    target (the rule of `domain.targets`, written in SQL so that head office reads only the
-    outlets alerting); the rule itself then decides on those outlets' days."""
-    unit = unit_in_scope(session, scope_path, unit_id)
+def _ranked_days(
+    session: Session, unit: Unit, last_day: dt.date, goal: targets.Targets
+) -> dict[int, dict[dt.date, targets.Figures]]:
     since = last_day - dt.timedelta(days=4 * goal.alert_days)
     n = goal.alert_days
     past = or_(
@@ -313,6 +331,31 @@ def alerts(
             row.wait_within / row.wait_n if row.wait_n else None,
             (row.no_shows + row.cancellations) / row.issued,
         )
+    return days
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    outlet_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    days: tuple[dt.date, ...]
+
+
+def alerts(
+    session: Session, scope_path: str, unit_id: int, last_day: dt.date, goal: targets.Targets
+) -> list[Alert]:
+    """The outlets under the unit past target on each of their last `goal.alert_days` days
+    with customers up to `last_day` (looking back at most four times as many days).
+
+    The database ranks each outlet's days and keeps the outlets whose last N days are all past
+    target (the rule of `domain.targets`, written in SQL so that head office reads only the
+    outlets alerting); the rule itself then decides on those outlets' days."""
+    unit = unit_in_scope(session, scope_path, unit_id)
+    days = level_queries.recent_days(session, unit, last_day, goal)
+    if days is None:
+        days = _ranked_days(session, unit, last_day, goal)
     raised = {o: run for o, d in days.items() if (run := targets.alerting(d, goal, last_day))}
     names = _units(session, raised)
     return [

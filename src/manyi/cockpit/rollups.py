@@ -36,9 +36,11 @@ from sqlalchemy import Table, delete, func, select, text, tuple_, union
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from manyi.cockpit import history, summaries
 from manyi.cockpit.build import day_bounds, local_day, rows_of_span
 from manyi.cockpit.tables import CockpitDaily as Daily
 from manyi.cockpit.tables import CockpitHourly as Hourly
+from manyi.cockpit.tables import CockpitOutletRecent, CockpitOutletWindow, CockpitUnitDaily
 from manyi.cockpit.tables import CockpitRollupDirty as Dirty
 from manyi.cockpit.tables import CockpitRollupState as State
 from manyi.complaints.tables import Complaint
@@ -89,13 +91,16 @@ def state(session: Session, tz: str, target_s: int, *, lock: bool = False) -> St
         found = State(id=1, tz=tz, target_s=target_s, **dict.fromkeys(SOURCES, 0))
         session.add(found)
         session.flush()
+        _mark(session, history.all_days(session))  # imported days: no raw fact marks them
     elif (found.tz, found.target_s) != (tz, target_s):
-        for table in (Hourly, Daily, Dirty):
+        for table in (Hourly, Daily, Dirty, CockpitUnitDaily, CockpitOutletWindow,
+                      CockpitOutletRecent):  # fmt: skip
             session.execute(delete(table))
         found.tz, found.target_s, found.settled_day = tz, target_s, None
         for source in SOURCES:
             setattr(found, source, 0)
         session.flush()
+        _mark(session, history.all_days(session))
     return found
 
 
@@ -204,6 +209,7 @@ def _outlets_of_day(session: Session, day: dt.date, tz: str) -> set[int]:
     found |= {o for o, _, _ in quality_facts.csat_answers(session, None, starts, ends)}
     found |= counter_facts.outlets_on(session, day)
     found |= reach_facts.outlets_on(session, day)
+    found |= history.outlets_on(session, day)
     return found
 
 
@@ -226,6 +232,17 @@ def _mark(session: Session, pairs: set[tuple[int, dt.date]]) -> int:
     for start in range(0, len(fresh), 5000):
         session.connection().execute(DIRTY.insert(), fresh[start : start + 5000])
     return len(fresh)
+
+
+def import_history(
+    session: Session, tz: str, target_s: int, days: list[Any], source: str, now: dt.datetime
+) -> int:
+    """Store a previous queue system's days (`history.store`) and mark them dirty, in the
+    caller's transaction; how many outlet-days. The next pass makes them roll-up rows."""
+    state(session, tz, target_s, lock=True)
+    stored = history.store(session, days, source, now)
+    _mark(session, stored)
+    return len(stored)
 
 
 def next_span(session: Session) -> tuple[list[int], dt.date, dt.date] | None:
@@ -254,9 +271,12 @@ def recompute_span(
 ) -> int:
     """Replace the rows of these outlets on the days first…last by those rebuilt from the raw
     facts and clear their marks (outlet-days not marked are rebuilt too, to the same rows:
-    the invariant); how many marks were cleared."""
-    state(session, tz, target_s, lock=True)
+    the invariant); how many marks were cleared. The branches' and the bank's days and the
+    outlets' recent rows are recomputed with them (`summaries`)."""
+    marks = state(session, tz, target_s, lock=True)
     hourly, daily = rows_of_span(session, outlets, first, last, tz, target_s)
+    hourly, daily = history.merge(session, (outlets, first, last, tz), hourly, daily)
+    counted_under = summaries.ancestors(session, outlets, first, last)
     in_span = (Dirty.outlet_id.in_(outlets), Dirty.day >= first, Dirty.day <= last)
     for table in (Hourly, Daily):
         stale = delete(table).where(
@@ -267,9 +287,10 @@ def recompute_span(
         session.connection().execute(HOURLY.insert(), hourly[start : start + 5000])
     for start in range(0, len(daily), 5000):
         session.connection().execute(DAILY.insert(), daily[start : start + 5000])
-    marks = session.scalar(select(func.count()).where(*in_span)) or 0
+    summaries.keep(session, outlets, first, last, counted_under, marks.settled_day)
+    cleared = session.scalar(select(func.count()).where(*in_span)) or 0
     session.execute(delete(Dirty).where(*in_span), execution_options=NO_SYNC)
-    return int(marks)
+    return int(cleared)
 
 
 def settle(session: Session, tz: str, target_s: int, now: dt.datetime) -> int:
@@ -280,7 +301,10 @@ def settle(session: Session, tz: str, target_s: int, now: dt.datetime) -> int:
     first = yesterday if marks.settled_day is None else marks.settled_day + dt.timedelta(days=1)
     days = [first + dt.timedelta(days=i) for i in range((yesterday - first).days + 1)]
     marked = mark_days(session, tz, target_s, days) if days else 0
+    before = marks.settled_day
     marks.settled_day = max(marks.settled_day or yesterday, yesterday)
+    if marks.settled_day != before:  # the window moved: every outlet's recent rows
+        summaries.refresh_recent(session, marks.settled_day)
     return marked
 
 

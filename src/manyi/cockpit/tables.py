@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, Float, Index, Integer, String
+from sqlalchemy import BigInteger, Date, DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.cockpit.domain.histogram import BUCKETS
@@ -112,3 +112,86 @@ class CockpitRollupDirty(Base):
 
     outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
+_OPTIONAL = (
+    "counter_open_s", "busy_s", "appointments_booked", "appointments_kept", "bundles_finished",
+    "bundle_transactions", "forms_saved", "fields_saved", "pins_saved", "authorisations_saved",
+    "ratings_n", "ratings_sum", "ratings_top", "survey_n", "survey_sum", "survey_top",
+)  # fmt: skip
+
+
+class _Optional:
+    """The measures an outlet may not have, summed (NULL: no outlet had it)."""
+
+    __annotations__: dict[str, str] = {}
+
+
+for _name in _OPTIONAL:
+    setattr(_Optional, _name, mapped_column(_name, BigInteger, nullable=True))
+    _Optional.__annotations__[_name] = "Mapped[int | None]"
+
+
+class CockpitUnitDaily(_Sums, _Optional, Base):
+    """A branch's (tier-2, tier-1) or the bank's day: the sums of its outlets' `cockpit_daily`
+    rows of that day (NULL where no outlet had the measure), kept with them by the same pass in
+    the same transaction, so a head-office page reads a few dozen rows a day, not 16,000."""
+
+    __tablename__ = "cockpit_unit_daily"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    outlet_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    complaints: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class CockpitOutletWindow(Base):
+    """Each outlet's sums that targets judge over the default window (the 28 days to the last
+    settled day, `first_day`…`last_day`): the outlets furthest from target on the default page
+    read 16,000 short rows instead of 16,000 × 28."""
+
+    __tablename__ = "cockpit_outlet_window"
+    __table_args__ = (Index("ix_cockpit_outlet_window_path", "unit_path"),)
+
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # An outlet moved inside the window has a row per path: the scope sums those it sees.
+    unit_path: Mapped[str] = mapped_column(String(400), primary_key=True)
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    wait_sum_s: Mapped[int] = mapped_column(BigInteger)
+    wait_n: Mapped[int] = mapped_column(BigInteger)
+    wait_within: Mapped[int] = mapped_column(BigInteger)
+    issued: Mapped[int] = mapped_column(BigInteger)
+    left: Mapped[int] = mapped_column(BigInteger)  # no-shows and cancellations
+
+
+class CockpitOutletRecent(Base):
+    """Each outlet's last `rank` ≤ 8 days with customers up to the last settled day (looking
+    back 32 days), newest first, with the sums alerts judge."""
+
+    __tablename__ = "cockpit_outlet_recent"
+    __table_args__ = (Index("ix_cockpit_outlet_recent_path", "unit_path", "rank"),)
+
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_path: Mapped[str] = mapped_column(String(400))
+    day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)  # the settled day it was ranked up to
+    wait_sum_s: Mapped[int] = mapped_column(BigInteger)
+    wait_n: Mapped[int] = mapped_column(Integer)
+    wait_within: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[int] = mapped_column(Integer)
+    left: Mapped[int] = mapped_column(Integer)
+
+
+class CockpitImportedDaily(_Sums, Base):
+    """An outlet's day from the bank's previous queue system (`manyi cockpit import-history`):
+    the roll-up pass makes it the outlet's `cockpit_daily` row for a day without raw facts
+    (raw facts win), so a recomputation never wipes nor double-counts it."""
+
+    __tablename__ = "cockpit_imported_daily"
+
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))  # the file's name
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,177 @@
+"""The read side of `summaries`: what `queries` reads from the roll-ups above the outlet when
+they answer the question asked, the same figures as summing `cockpit_daily` but from a few
+dozen rows a day (a branch, the bank) or one short row per outlet (the default window, the
+recent days). Each function returns None when its table does not answer, and `queries` then
+sums `cockpit_daily` as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from manyi.cockpit.domain import histogram, targets
+from manyi.cockpit.domain.figures import SUMMED, Period, Totals
+from manyi.cockpit.summaries import RECENT_RANKS, WINDOW_DAYS
+from manyi.cockpit.tables import CockpitOutletRecent as Recent
+from manyi.cockpit.tables import CockpitOutletWindow as Window
+from manyi.cockpit.tables import CockpitRollupState as State
+from manyi.cockpit.tables import CockpitUnitDaily as UnitDaily
+from manyi.org.scope import in_scope
+from manyi.org.tables import Unit
+
+KEPT_LEVELS = ("tier1_branch", "tier2_branch")
+
+
+def has_rows(unit: Unit) -> bool:
+    """Whether `cockpit_unit_daily` holds the unit's days: a tier-1 or tier-2 branch, or the
+    root of the outlets' paths (the bank)."""
+    return unit.level in KEPT_LEVELS or unit.path == f"/{unit.id}/"
+
+
+def _sums() -> list[Any]:
+    return [func.sum(getattr(UnitDaily, n)).label(n) for n in (*SUMMED, *histogram.COLUMNS)]
+
+
+def _totals(row: Any) -> Totals:
+    mapping = row._mapping
+    return Totals(
+        sums={name: None if mapping[name] is None else int(mapping[name]) for name in SUMMED},
+        waits=[int(mapping[c] or 0) for c in histogram.COLUMNS],
+    )
+
+
+def _in(period: Period) -> tuple[Any, Any]:
+    return UnitDaily.day >= period.first, UnitDaily.day <= period.last
+
+
+def unit_totals(session: Session, unit: Unit, period: Period) -> Totals | None:
+    if not has_rows(unit):
+        return None
+    row = session.execute(select(*_sums()).where(UnitDaily.unit_id == unit.id, *_in(period)))
+    return _totals(row.one())
+
+
+def children_totals(session: Session, children: list[Unit], period: Period) -> dict[int, Totals]:
+    """{child id: its Totals} for the children that have level rows (and days in the period)."""
+    kept = [c.id for c in children if has_rows(c)]
+    if not kept:
+        return {}
+    rows = session.execute(
+        select(UnitDaily.unit_id, *_sums())
+        .where(UnitDaily.unit_id.in_(kept), *_in(period))
+        .group_by(UnitDaily.unit_id)
+    ).all()
+    return {int(row.unit_id): _totals(row) for row in rows}
+
+
+def unit_trend(session: Session, unit: Unit, period: Period) -> list[tuple[dt.date, Totals]] | None:
+    if not has_rows(unit):
+        return None
+    rows = session.execute(
+        select(UnitDaily.day, func.sum(UnitDaily.outlet_days).label("n"), *_sums())
+        .where(UnitDaily.unit_id == unit.id, *_in(period))
+        .group_by(UnitDaily.day)
+        .order_by(UnitDaily.day)
+    ).all()
+    out = []
+    for row in rows:
+        totals = _totals(row)
+        totals.outlets = int(row.n)
+        out.append((row.day, totals))
+    return out
+
+
+def _settled(session: Session) -> dt.date | None:
+    return session.scalar(select(State.settled_day).where(State.id == 1))
+
+
+def window_figures(
+    session: Session, unit: Unit, period: Period, goal: targets.Targets, top: int
+) -> dict[int, targets.Figures] | None:
+    """The judged figures of the `top` outlets furthest past target over the period (the
+    database ranks them by the same distance as `targets.distance`), when it is the default
+    window; the caller ranks these few again by the domain rule."""
+    settled = _settled(session)
+    if settled is None or period != Period(settled - dt.timedelta(days=WINDOW_DAYS - 1), settled):
+        return None
+    summed = (
+        select(
+            Window.outlet_id.label("o"), func.sum(Window.wait_sum_s).label("w"),
+            func.sum(Window.wait_n).label("n"), func.sum(Window.wait_within).label("within"),
+            func.sum(Window.issued).label("issued"), func.sum(Window.left).label("left"),
+        )
+        .where(in_scope(Window.unit_path, unit.path))
+        .group_by(Window.outlet_id)
+        .subquery()
+    )  # fmt: skip
+    none = literal(-1e18)
+    gaps = [
+        case((summed.c.n > 0, (summed.c.w * 1.0 / summed.c.n - goal.wait_mean_s)
+              / goal.wait_mean_s), else_=none),
+        case((summed.c.n > 0, (goal.service_level - summed.c.within * 1.0 / summed.c.n)
+              / goal.service_level), else_=none),
+        case((and_(summed.c.issued > 0, literal(goal.abandonment > 0)),
+              (summed.c.left * 1.0 / func.nullif(summed.c.issued, 0) - goal.abandonment)
+              / (goal.abandonment or 1)), else_=none),
+    ]  # fmt: skip
+    worst = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
+    distance = worst(*gaps).label("distance")
+    ranked = select(summed, distance).subquery()
+    rows = session.execute(
+        select(ranked.c.o, ranked.c.w, ranked.c.n, ranked.c.within, ranked.c.issued,
+               ranked.c.left)
+        .where(ranked.c.distance > 0)
+        .order_by(ranked.c.distance.desc(), ranked.c.o)
+        .limit(top)
+    ).all()  # fmt: skip
+    found = {}
+    for row in rows:
+        o, w, n, within, issued, left = (int(v or 0) for v in row)
+        found[o] = targets.Figures(
+            w / n if n else None, within / n if n else None, left / issued if issued else None
+        )
+    return found
+
+
+def recent_days(
+    session: Session, unit: Unit, last_day: dt.date, goal: targets.Targets
+) -> dict[int, dict[dt.date, targets.Figures]] | None:
+    """The days of the outlets whose last `goal.alert_days` days with customers (looking back
+    4 × as many days, within the scope) are all past target, when `last_day` is the last
+    settled day; the alert rule then decides on them as before."""
+    n = goal.alert_days
+    if n > RECENT_RANKS or _settled(session) != last_day:
+        return None
+    since = last_day - dt.timedelta(days=4 * n)
+    past = or_(
+        and_(
+            Recent.wait_n > 0,
+            or_(
+                Recent.wait_sum_s > goal.wait_mean_s * Recent.wait_n,
+                Recent.wait_within < goal.service_level * Recent.wait_n,
+            ),
+        ),
+        and_(literal(goal.abandonment > 0), Recent.left > goal.abandonment * Recent.issued),
+    )
+    chosen = (in_scope(Recent.unit_path, unit.path), Recent.rank <= n, Recent.day > since)
+    candidates = (
+        select(Recent.outlet_id)
+        .where(*chosen)
+        .group_by(Recent.outlet_id)
+        .having(func.count() == n, func.sum(case((past, 1), else_=0)) == n)
+    )
+    rows = session.execute(
+        select(Recent.outlet_id, Recent.day, Recent.wait_sum_s, Recent.wait_n,
+               Recent.wait_within, Recent.issued, Recent.left)
+        .where(*chosen, Recent.outlet_id.in_(candidates))
+    ).all()  # fmt: skip
+    days: dict[int, dict[dt.date, targets.Figures]] = defaultdict(dict)
+    for o, day, w, wn, within, issued, left in rows:
+        days[int(o)][day] = targets.Figures(
+            w / wn if wn else None, within / wn if wn else None, left / issued
+        )
+    return days
