@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import uuid
@@ -11,6 +10,7 @@ from collections.abc import Iterator
 import nats
 import pytest
 
+from manyi import aio
 from manyi.stream.domain.envelope import Envelope
 from manyi.stream.publisher import StreamSpec
 
@@ -60,7 +60,7 @@ async def _messages(url: str, spec: StreamSpec) -> list[tuple[str, Envelope]]:
 
 
 def stream_messages(url: str, spec: StreamSpec) -> list[tuple[str, Envelope]]:
-    return asyncio.run(_messages(url, spec))
+    return aio.run(_messages(url, spec))
 
 
 @pytest.fixture(name="stream_spec")
@@ -69,4 +69,4 @@ def stream_spec_fixture() -> Iterator[tuple[str, StreamSpec]]:
     url = nats_url()
     spec = unique_spec()
     yield url, spec
-    asyncio.run(_delete(url, spec.name))
+    aio.run(_delete(url, spec.name))

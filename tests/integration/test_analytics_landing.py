@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from manyi import aio
 from manyi.analytics import jobs as analytics_jobs
 from manyi.analytics import landing
 from manyi.analytics.compaction import compact
@@ -48,7 +49,7 @@ def publish(url: str, spec: StreamSpec, envelopes: list[dict[str, Any]]) -> None
         finally:
             await nc.close()
 
-    asyncio.run(go())
+    aio.run(go())
 
 
 def rows_in_files(root: str) -> int:
@@ -84,7 +85,7 @@ def test_a_stopped_lander_resumes_without_losing_or_duplicating_rollup_rows(
 
     # Restarted once the unacknowledged batch is due again, fetching batches cut differently:
     # the 50 events of the stopped batch come again, after them the rest, and nothing else.
-    asyncio.run(asyncio.sleep(1.2))
+    aio.run(asyncio.sleep(1.2))
     tally = landing.land_stream(
         url, root, ZONE, spec=spec, options=ConsumerOptions(batch=70, idle_stop_s=1.0)
     )
@@ -130,7 +131,7 @@ def test_a_refused_envelope_is_left_out_and_the_rest_of_its_batch_lands(
     once = str(tmp_path / "once")
     land(envelopes, once, ZONE)
     assert duckdb_rollup(root, GRAINS[0]) == duckdb_rollup(once, GRAINS[0])
-    asyncio.run(asyncio.sleep(1.2))  # past the ack wait: nothing comes again, not even the bad one
+    aio.run(asyncio.sleep(1.2))  # past the ack wait: nothing comes again, not even the bad one
     assert landing.land_stream(url, root, ZONE, spec=spec, options=options).events == 0
 
 

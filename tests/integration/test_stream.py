@@ -13,7 +13,7 @@ import pytest
 from nats.errors import NoServersError
 from sqlalchemy import func, select
 
-from manyi import event_outbox
+from manyi import aio, event_outbox
 from manyi.complaints import intake
 from manyi.config import Settings
 from manyi.counter import bundles
@@ -182,7 +182,7 @@ def test_a_publisher_that_died_before_deleting_publishes_again_and_the_stream_ke
         finally:
             await nc.close()
 
-    assert asyncio.run(publish_without_deleting()) == 3
+    assert aio.run(publish_without_deleting()) == 3
     assert outbox_size(sdb) == waiting  # nothing was marked
     assert publisher.publish_pass(sdb, url, spec) == waiting  # all again, the 3 included
     messages = stream_messages(url, spec)
@@ -219,7 +219,7 @@ def test_a_consumer_stopped_mid_way_resumes_without_losing_or_applying_twice(
         consumer.consume(url, "lander", land_then_die, spec=spec, options=options)
     assert 10 <= len(applied) < total
     # Restarted after its unacknowledged batch is due again: it resumes, the batch comes twice.
-    asyncio.run(asyncio.sleep(1.2))
+    aio.run(asyncio.sleep(1.2))
     consumer.consume(url, "lander", land, spec=spec, options=options)
     assert sorted(applied) == sorted({e.id for _, e in stream_messages(url, spec)})
     assert len(applied) == total
@@ -249,7 +249,7 @@ def test_a_message_that_is_not_an_envelope_is_dropped_not_redelivered(
         finally:
             await nc.close()
 
-    asyncio.run(publish_garbage())
+    aio.run(publish_garbage())
     seen: list[Envelope] = []
     options = consumer.ConsumerOptions(ack_wait_s=1.0, idle_stop_s=0.3)
     assert consumer.consume(url, "c", seen.extend, spec=spec, options=options) == 0

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 
 import pytest
 
-from manyi import realtime
+from manyi import aio, realtime
 from manyi.config import Settings
 from manyi.db import Database
 from manyi.stream import live
@@ -38,7 +37,7 @@ def test_an_event_committed_on_one_host_reaches_the_screens_of_both(database_url
             host_a.hub.flush()
             return await on_a.get(2), await on_b.get(5), await elsewhere.get(0.3)
 
-        seen_a, seen_b, seen_elsewhere = asyncio.run(scenario())
+        seen_a, seen_b, seen_elsewhere = aio.run(scenario())
         assert isinstance(seen_a, realtime.Event) and seen_a.id == 41
         assert isinstance(seen_b, realtime.Event) and (seen_b.id, seen_b.kind) == (41, "called")
         assert seen_elsewhere is None  # another outlet's screens hear nothing
@@ -54,7 +53,7 @@ def test_an_event_committed_on_one_host_reaches_the_screens_of_both(database_url
             host_a.hub.flush()
             return await on_b.get(0.5)
 
-        assert asyncio.run(rolled_back()) is None  # nothing uncommitted leaves the host
+        assert aio.run(rolled_back()) is None  # nothing uncommitted leaves the host
     finally:
         host_a.dispose()
         host_b.dispose()

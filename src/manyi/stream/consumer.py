@@ -16,7 +16,6 @@ terminated (never redelivered).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from manyi import aio
 from manyi.stream.domain.envelope import Envelope
 from manyi.stream.publisher import StreamSpec, connect, ensure_stream
 
@@ -110,4 +110,4 @@ def consume(
     options: ConsumerOptions | None = None,
 ) -> int:
     """`run` for synchronous callers (a worker job, a CLI command)."""
-    return asyncio.run(run(nats_url, durable, handle, spec=spec, options=options))
+    return aio.run(run(nats_url, durable, handle, spec=spec, options=options))

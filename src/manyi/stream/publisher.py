@@ -21,6 +21,7 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from manyi import aio
 from manyi.db import Database
 from manyi.stream import queries
 from manyi.stream.domain.envelope import STREAM_NAME, SUBJECT_ROOT, Envelope
@@ -147,4 +148,4 @@ def publish_pass(
     db: Database, nats_url: str, spec: StreamSpec | None = None, budget_s: float = 8.0
 ) -> int:
     """One worker pass: connect, make sure the stream exists, drain the outbox; how many went."""
-    return asyncio.run(_publish_pass(db, nats_url, spec or StreamSpec(), budget_s))
+    return aio.run(_publish_pass(db, nats_url, spec or StreamSpec(), budget_s))
