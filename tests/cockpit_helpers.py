@@ -8,10 +8,12 @@ import itertools
 
 from sqlalchemy import select
 
+from manyi.cockpit import rollups
 from manyi.db import Database
 from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket
 from manyi.quality.store import NewResponse, insert_responses, outlet_ref
-from tests.conftest import Bank
+from tests.conftest import FIXED_NOW, Bank
+from tests.lobby_helpers import configure
 
 TZ = "Asia/Shanghai"
 _numbers = itertools.count(1)
@@ -109,3 +111,17 @@ def surveys(db: Database, outlet: str, at: dt.datetime, scores: list[int], prefi
                 for k, score in enumerate(scores)
             ],
         )  # fmt: skip
+
+
+def roll_two_outlets(db: Database, bank: Bank, days: list[dt.date]) -> Bank:
+    """OUT-A quick (waits of 4 and 6 minutes a day), OUT-B slow (25 and 40), on `days`, rolled
+    up."""
+    for outlet in ("OUT-A", "OUT-B"):
+        configure(db, bank.unit(outlet))
+    for day in days:
+        for outlet, waits in (("OUT-A", (4, 6)), ("OUT-B", (25, 40))):
+            for k, wait in enumerate(waits):
+                teller = bank.staff["teller_a"] if outlet == "OUT-A" else None
+                ticket(db, bank, outlet, bj(day, 10 + k), wait_min=wait, serve_min=5, teller=teller)
+    rollups.run_pass(db, TZ, 900, FIXED_NOW)
+    return bank

@@ -236,6 +236,14 @@ def readable(page: Page) -> None:
     assert report == {"wide": False, "small": [], "tiny": [], "clipped": []}, report
 
 
+def console_errors(page: Page) -> list[str]:
+    """The errors the page logs to its console from now on (a chart that fails to draw, a
+    script that throws): a test asserts the list stays empty."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    return problems
+
+
 def wait_until(page: Page, expression: str, arg: Any = None, timeout: float = 10_000) -> None:
     """Poll a JavaScript predicate until it holds.
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, expect
+from playwright.sync_api import BrowserContext, expect
 from sqlalchemy import select
 
 from manyi.cockpit import demo as demo_cockpit
@@ -23,7 +23,7 @@ from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket
 from manyi.org.tables import Unit
 from manyi.quality import demo as quality_demo
 from manyi.quality import demo_pad
-from tests.e2e.conftest import E2E_NOW, sign_in
+from tests.e2e.conftest import E2E_NOW, console_errors, sign_in
 
 pytestmark = pytest.mark.e2e
 TZ = "Asia/Shanghai"
@@ -90,13 +90,7 @@ def test_head_office_reads_the_bank_and_drills_down(
     screen: Callable[..., BrowserContext], screenshots: Path
 ) -> None:
     page = screen(1440, 900).new_page()
-    problems: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    page.on("console", seen)
+    problems = console_errors(page)
     sign_in(page, "ho.service")
     page.goto("/cockpit")
     expect(page.get_by_role("heading", level=1)).to_contain_text("驾驶舱")

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from manyi.db import Database
 from manyi.insight import issues
 from manyi.insight.domain.issues import DEMO_SET
 from tests.analysis_helpers import Case, add_cases
-from tests.e2e.conftest import E2E_NOW, sign_in
+from tests.e2e.conftest import E2E_NOW, console_errors, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -57,17 +57,6 @@ def history(e2e_database_url: str) -> None:
         database.dispose()
 
 
-def _watch(page: Page) -> list[str]:
-    problems: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    page.on("console", seen)
-    return problems
-
-
 def _number(text: str) -> int:
     found = re.search(r"\d[\d,]*", text)
     assert found, text
@@ -78,7 +67,7 @@ def test_head_office_sees_the_trend_the_bars_and_the_league_and_drills_down(
     screen: Callable[..., BrowserContext], screenshots: Path
 ) -> None:
     page = screen(1440, 900).new_page()
-    problems = _watch(page)
+    problems = console_errors(page)
     sign_in(page, "ho.complaints")
     page.goto("/")
     page.get_by_role("link", name="投诉分析").first.click()
@@ -109,7 +98,7 @@ def test_a_branch_manager_sees_their_branch_by_category_and_a_category_drills_do
     screen: Callable[..., BrowserContext], screenshots: Path
 ) -> None:
     page = screen(1440, 900).new_page()
-    problems = _watch(page)
+    problems = console_errors(page)
     sign_in(page, "bj.complaints")
     page.goto("/insight/complaints")
     page.get_by_test_id("filters").locator("select[name=by]").select_option("category")

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, expect
+from playwright.sync_api import BrowserContext, expect
 
 from manyi.db import Database
 from manyi.quality import demo as quality_demo
 from manyi.quality import demo_pad
-from tests.e2e.conftest import E2E_NOW, sign_in
+from tests.e2e.conftest import E2E_NOW, console_errors, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -33,13 +33,7 @@ def test_the_page_draws_its_charts_and_drills_down_to_a_teller(
     screen: Callable[..., BrowserContext], screenshots: Path
 ) -> None:
     page = screen(1440, 900).new_page()
-    problems: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    page.on("console", seen)
+    problems = console_errors(page)
     sign_in(page, "ho.service")
     page.goto("/quality")
     expect(page.get_by_role("heading", name="满意度", level=1)).to_be_visible()

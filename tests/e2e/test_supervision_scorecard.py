@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from manyi.db import Database
 from manyi.supervision import demo_inspections
-from tests.e2e.conftest import E2E_NOW, sign_in, wait_until
+from tests.e2e.conftest import E2E_NOW, console_errors, sign_in, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -55,13 +55,7 @@ def test_the_scorecard_on_a_tablet(
     screen: Callable[..., BrowserContext], screenshots: Path
 ) -> None:
     page = screen(768, 1024, has_touch=True).new_page()
-    problems: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    page.on("console", seen)
+    problems = console_errors(page)
     sign_in(page, "ho.inspector")
     page.goto("/supervision/inspections")
     page.get_by_test_id("start-outlet").select_option("BJ-HD-ZGC")

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage, expect
+from playwright.sync_api import BrowserContext, expect
 
 from manyi.db import Database
 from manyi.lobby import counters, service
-from tests.e2e.conftest import E2E_NOW, sign_in
+from tests.e2e.conftest import E2E_NOW, console_errors, sign_in
 from tests.lobby_helpers import operator
 
 pytestmark = pytest.mark.e2e
@@ -61,13 +61,7 @@ def test_the_branch_head_sees_each_tellers_load_and_the_trend(
     screen: Callable[..., BrowserContext], screenshots: Path
 ) -> None:
     page = screen(1440, 900).new_page()
-    problems: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    page.on("console", seen)
+    problems = console_errors(page)
     sign_in(page, "bj.head")
     page.goto("/workload")
     expect(page.get_by_role("heading", name="柜员工作量", level=1)).to_be_visible()

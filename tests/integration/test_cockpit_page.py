@@ -11,12 +11,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from manyi.cockpit import rollups
 from manyi.db import Database
-from tests.cockpit_helpers import TZ, bj, ticket
-from tests.conftest import FIXED_NOW, Bank, sqlite_only
+from tests.cockpit_helpers import roll_two_outlets
+from tests.conftest import Bank, sqlite_only
 from tests.integration.test_cockpit_queries import DAYS
-from tests.lobby_helpers import configure
 from tests.web_helpers import signed_in_client
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -25,16 +23,7 @@ PERIOD = f"from={DAYS[0].isoformat()}&to={DAYS[-1].isoformat()}"
 
 @pytest.fixture
 def rolled(db: Database, bank: Bank) -> Bank:
-    """OUT-A quick (waits of 4 and 6 minutes a day), OUT-B slow (25 and 40), four days."""
-    for outlet in ("OUT-A", "OUT-B"):
-        configure(db, bank.unit(outlet))
-    for day in DAYS:
-        for outlet, waits in (("OUT-A", (4, 6)), ("OUT-B", (25, 40))):
-            for k, wait in enumerate(waits):
-                teller = bank.staff["teller_a"] if outlet == "OUT-A" else None
-                ticket(db, bank, outlet, bj(day, 10 + k), wait_min=wait, serve_min=5, teller=teller)
-    rollups.run_pass(db, TZ, 900, FIXED_NOW)
-    return bank
+    return roll_two_outlets(db, bank, DAYS)
 
 
 def embedded(text: str) -> dict[str, object]:

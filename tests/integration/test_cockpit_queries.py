@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, event, func, insert, select
 
-from manyi.cockpit import level_queries, overview, queries, rollups, summaries
+from manyi.cockpit import level_queries, overview, queries, summaries
 from manyi.cockpit.domain import histogram
 from manyi.cockpit.domain.targets import Targets
 from manyi.cockpit.tables import (
@@ -28,9 +28,8 @@ from manyi.cockpit.tables import (
 from manyi.db import Database
 from manyi.errors import InvalidInput, NotFound
 from manyi.org.tables import Unit
-from tests.cockpit_helpers import TZ, bj, ticket
-from tests.conftest import FIXED_NOW, Bank
-from tests.lobby_helpers import configure
+from tests.cockpit_helpers import TZ, bj, roll_two_outlets
+from tests.conftest import Bank
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 DAYS = [dt.date(2026, 11, 24) + dt.timedelta(days=i) for i in range(4)]  # 24–27 November
@@ -45,16 +44,7 @@ def path(db: Database, bank: Bank, code: str) -> str:
 
 @pytest.fixture
 def rolled(db: Database, bank: Bank) -> Bank:
-    """OUT-A quick (waits of 4 and 6 minutes a day), OUT-B slow (25 and 40), four days."""
-    for outlet in ("OUT-A", "OUT-B"):
-        configure(db, bank.unit(outlet))
-    for day in DAYS:
-        for outlet, waits in (("OUT-A", (4, 6)), ("OUT-B", (25, 40))):
-            for k, wait in enumerate(waits):
-                teller = bank.staff["teller_a"] if outlet == "OUT-A" else None
-                ticket(db, bank, outlet, bj(day, 10 + k), wait_min=wait, serve_min=5, teller=teller)
-    rollups.run_pass(db, TZ, 900, FIXED_NOW)
-    return bank
+    return roll_two_outlets(db, bank, DAYS)
 
 
 @contextmanager

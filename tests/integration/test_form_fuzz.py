@@ -139,9 +139,10 @@ def digest_queries() -> dict[str, str]:
         if table.name in BOOKKEEPING_TABLES:
             continue
         skip = BOOKKEEPING_COLUMNS.get(table.name, frozenset())
-        columns = ", ".join(c.name for c in table.columns if c.name not in skip)
-        order = ", ".join(c.name for c in table.primary_key.columns)
-        queries[table.name] = f"SELECT {columns} FROM {table.name} ORDER BY {order}"
+        # Quoted: a column may bear a word the engine reserves.
+        columns = ", ".join(f'"{c.name}"' for c in table.columns if c.name not in skip)
+        order = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+        queries[table.name] = f'SELECT {columns} FROM "{table.name}" ORDER BY {order}'
     return queries
 
 

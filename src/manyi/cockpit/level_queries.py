@@ -36,7 +36,8 @@ def _sums() -> list[Any]:
     return [func.sum(getattr(UnitDaily, n)).label(n) for n in (*SUMMED, *histogram.COLUMNS)]
 
 
-def _totals(row: Any) -> Totals:
+def totals_of(row: Any) -> Totals:
+    """A row of summed columns (`SUMMED` and the histogram) as `Totals`."""
     mapping = row._mapping
     return Totals(
         sums={name: None if mapping[name] is None else int(mapping[name]) for name in SUMMED},
@@ -52,7 +53,7 @@ def unit_totals(session: Session, unit: Unit, period: Period) -> Totals | None:
     if not has_rows(unit):
         return None
     row = session.execute(select(*_sums()).where(UnitDaily.unit_id == unit.id, *_in(period)))
-    return _totals(row.one())
+    return totals_of(row.one())
 
 
 def children_totals(session: Session, children: list[Unit], period: Period) -> dict[int, Totals]:
@@ -65,7 +66,7 @@ def children_totals(session: Session, children: list[Unit], period: Period) -> d
         .where(UnitDaily.unit_id.in_(kept), *_in(period))
         .group_by(UnitDaily.unit_id)
     ).all()
-    return {int(row.unit_id): _totals(row) for row in rows}
+    return {int(row.unit_id): totals_of(row) for row in rows}
 
 
 def unit_trend(session: Session, unit: Unit, period: Period) -> list[tuple[dt.date, Totals]] | None:
@@ -77,9 +78,14 @@ def unit_trend(session: Session, unit: Unit, period: Period) -> list[tuple[dt.da
         .group_by(UnitDaily.day)
         .order_by(UnitDaily.day)
     ).all()
+    return trend_of(rows)
+
+
+def trend_of(rows: Any) -> list[tuple[dt.date, Totals]]:
+    """Rows of (day, n: the outlet-days, the sums) as a trend: each day's `Totals`."""
     out = []
     for row in rows:
-        totals = _totals(row)
+        totals = totals_of(row)
         totals.outlets = int(row.n)
         out.append((row.day, totals))
     return out
@@ -102,7 +108,7 @@ def window_figures(
         select(
             Window.outlet_id.label("o"), func.sum(Window.wait_sum_s).label("w"),
             func.sum(Window.wait_n).label("n"), func.sum(Window.wait_within).label("within"),
-            func.sum(Window.issued).label("issued"), func.sum(Window.left).label("left"),
+            func.sum(Window.issued).label("issued"), func.sum(Window.abandoned).label("abandoned"),
         )
         .where(in_scope(Window.unit_path, unit.path))
         .group_by(Window.outlet_id)
@@ -115,7 +121,7 @@ def window_figures(
         case((summed.c.n > 0, (goal.service_level - summed.c.within * 1.0 / summed.c.n)
               / goal.service_level), else_=none),
         case((and_(summed.c.issued > 0, literal(goal.abandonment > 0)),
-              (summed.c.left * 1.0 / func.nullif(summed.c.issued, 0) - goal.abandonment)
+              (summed.c.abandoned * 1.0 / func.nullif(summed.c.issued, 0) - goal.abandonment)
               / (goal.abandonment or 1)), else_=none),
     ]  # fmt: skip
     worst = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
@@ -123,16 +129,16 @@ def window_figures(
     ranked = select(summed, distance).subquery()
     rows = session.execute(
         select(ranked.c.o, ranked.c.w, ranked.c.n, ranked.c.within, ranked.c.issued,
-               ranked.c.left)
+               ranked.c.abandoned)
         .where(ranked.c.distance > 0)
         .order_by(ranked.c.distance.desc(), ranked.c.o)
         .limit(top)
     ).all()  # fmt: skip
     found = {}
     for row in rows:
-        o, w, n, within, issued, left = (int(v or 0) for v in row)
+        o, w, n, within, issued, abandoned = (int(v or 0) for v in row)
         found[o] = targets.Figures(
-            w / n if n else None, within / n if n else None, left / issued if issued else None
+            w / n if n else None, within / n if n else None, abandoned / issued if issued else None
         )
     return found
 
@@ -155,7 +161,7 @@ def recent_days(
                 Recent.wait_within < goal.service_level * Recent.wait_n,
             ),
         ),
-        and_(literal(goal.abandonment > 0), Recent.left > goal.abandonment * Recent.issued),
+        and_(literal(goal.abandonment > 0), Recent.abandoned > goal.abandonment * Recent.issued),
     )
     chosen = (in_scope(Recent.unit_path, unit.path), Recent.rank <= n, Recent.day > since)
     candidates = (
@@ -166,12 +172,12 @@ def recent_days(
     )
     rows = session.execute(
         select(Recent.outlet_id, Recent.day, Recent.wait_sum_s, Recent.wait_n,
-               Recent.wait_within, Recent.issued, Recent.left)
+               Recent.wait_within, Recent.issued, Recent.abandoned)
         .where(*chosen, Recent.outlet_id.in_(candidates))
     ).all()  # fmt: skip
     days: dict[int, dict[dt.date, targets.Figures]] = defaultdict(dict)
-    for o, day, w, wn, within, issued, left in rows:
+    for o, day, w, wn, within, issued, abandoned in rows:
         days[int(o)][day] = targets.Figures(
-            w / wn if wn else None, within / wn if wn else None, left / issued
+            w / wn if wn else None, within / wn if wn else None, abandoned / issued
         )
     return days

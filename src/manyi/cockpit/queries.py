@@ -39,14 +39,6 @@ def _sum_columns() -> list[Any]:
     return columns + [func.sum(getattr(Daily, c)).label(c) for c in histogram.COLUMNS]
 
 
-def _totals(row: Any) -> Totals:
-    mapping = row._mapping
-    return Totals(
-        sums={name: None if mapping[name] is None else int(mapping[name]) for name in SUMMED},
-        waits=[int(mapping[c] or 0) for c in histogram.COLUMNS],
-    )
-
-
 def unit_in_scope(session: Session, scope_path: str, unit_id: int) -> Unit:
     """The unit, when it is inside the scope; NotFound otherwise (as if it did not exist)."""
     unit = session.get(Unit, unit_id)
@@ -76,7 +68,7 @@ def headline(session: Session, scope_path: str, unit_id: int, period: Period) ->
     """The unit's figures over the period (average wait, complaints per outlet, satisfaction,
     counter-bundle savings and the rest: `Totals`' properties)."""
     unit = unit_in_scope(session, scope_path, unit_id)
-    totals = level_queries.unit_totals(session, unit, period) or _totals(
+    totals = level_queries.unit_totals(session, unit, period) or level_queries.totals_of(
         session.execute(select(*_sum_columns()).where(*_where(unit, period))).one()
     )
     totals.outlets = _outlets_under(session, unit)
@@ -91,7 +83,7 @@ def by_outlet(session: Session, unit: Unit, period: Period) -> dict[int, Totals]
     ).all()
     found = {}
     for row in rows:
-        totals = _totals(row)
+        totals = level_queries.totals_of(row)
         totals.outlets = 1
         found[int(row.outlet_id)] = totals
     return found
@@ -152,7 +144,7 @@ def league(
         ).all()
         for row in rows:
             if row.child is not None and int(row.child) in grouped:
-                grouped[int(row.child)] = _totals(row)
+                grouped[int(row.child)] = level_queries.totals_of(row)
     _count_outlets(session, unit, children, grouped)
     lines = [Line(c.id, c.code, c.name_zh, c.name_en, c.level, grouped[c.id]) for c in children]
     present = [line for line in lines if getattr(line.totals, sort) is not None]
@@ -202,12 +194,7 @@ def trend(
         .group_by(Daily.day)
         .order_by(Daily.day)
     ).all()
-    out = []
-    for row in rows:
-        totals = _totals(row)
-        totals.outlets = int(row.n)
-        out.append((row.day, totals))
-    return out
+    return level_queries.trend_of(rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +225,9 @@ def _figures_by_outlet(session: Session, unit: Unit, period: Period) -> dict[int
     ).all()
     found = {}
     for row in rows:  # sums of big integers are Decimal on PostgreSQL: ints here
-        o, w, n, within, issued, left = (int(v or 0) for v in row)
+        o, w, n, within, issued, abandoned = (int(v or 0) for v in row)
         found[o] = targets.Figures(
-            w / n if n else None, within / n if n else None, left / issued if issued else None
+            w / n if n else None, within / n if n else None, abandoned / issued if issued else None
         )
     return found
 
@@ -275,7 +262,7 @@ def furthest_from_target(
             .where(*_where(unit, period), Daily.outlet_id.in_([o for _, o, _ in top]))
             .group_by(Daily.outlet_id)
         ).all():
-            totals[int(row.outlet_id)] = _totals(row)
+            totals[int(row.outlet_id)] = level_queries.totals_of(row)
     return [
         FromTarget(o, names[o].code, names[o].name_zh, names[o].name_en, gap,
                    targets.worst_measure(f, goal) or "", totals.get(o, Totals()))

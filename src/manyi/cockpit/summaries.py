@@ -133,7 +133,7 @@ def refresh_recent(
     session.execute(
         insert(cast(Table, Window.__table__)).from_select(
             ["outlet_id", "unit_path", "first_day", "last_day", "wait_sum_s", "wait_n",
-             "wait_within", "issued", "left"],
+             "wait_within", "issued", "abandoned"],
             window,
         )
     )  # fmt: skip
@@ -145,7 +145,7 @@ def refresh_recent(
             .label("rank"),
             Daily.unit_path, Daily.day, literal(settled).label("last_day"), Daily.wait_sum_s,
             Daily.wait_n, Daily.wait_within, Daily.issued,
-            (Daily.no_shows + Daily.cancellations).label("left"),
+            (Daily.no_shows + Daily.cancellations).label("abandoned"),
         )
         .where(
             Daily.day > settled - dt.timedelta(days=RECENT_LOOKBACK), Daily.day <= settled,
@@ -154,7 +154,7 @@ def refresh_recent(
         .subquery()
     )  # fmt: skip
     columns = ["outlet_id", "rank", "unit_path", "day", "last_day", "wait_sum_s", "wait_n",
-               "wait_within", "issued", "left"]  # fmt: skip
+               "wait_within", "issued", "abandoned"]  # fmt: skip
     session.execute(
         insert(cast(Table, Recent.__table__)).from_select(
             columns,

@@ -162,7 +162,7 @@ class CockpitOutletWindow(Base):
     wait_n: Mapped[int] = mapped_column(BigInteger)
     wait_within: Mapped[int] = mapped_column(BigInteger)
     issued: Mapped[int] = mapped_column(BigInteger)
-    left: Mapped[int] = mapped_column(BigInteger)  # no-shows and cancellations
+    abandoned: Mapped[int] = mapped_column(BigInteger)  # no-shows and cancellations
 
 
 class CockpitOutletRecent(Base):
@@ -181,7 +181,7 @@ class CockpitOutletRecent(Base):
     wait_n: Mapped[int] = mapped_column(Integer)
     wait_within: Mapped[int] = mapped_column(Integer)
     issued: Mapped[int] = mapped_column(Integer)
-    left: Mapped[int] = mapped_column(Integer)
+    abandoned: Mapped[int] = mapped_column(Integer)
 
 
 class CockpitImportedDaily(_Sums, Base):

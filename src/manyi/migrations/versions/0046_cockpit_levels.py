@@ -42,7 +42,7 @@ def _sums() -> list[sa.Column]:  # type: ignore[type-arg]
 
 
 def _judged(kind: type[sa.types.TypeEngine]) -> list[sa.Column]:  # type: ignore[type-arg]
-    names = ("wait_n", "wait_within", "issued", "left")
+    names = ("wait_n", "wait_within", "issued", "abandoned")
     return [sa.Column("wait_sum_s", sa.BigInteger(), nullable=False)] + [
         sa.Column(name, kind(), nullable=False) for name in names
     ]
