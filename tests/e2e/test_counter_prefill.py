@@ -90,6 +90,7 @@ def test_a_customer_prefills_an_account_opening_bundle(phone: Page, screenshots:
     expect(page.get_by_text("请在柜台出示此码")).to_be_visible()
     code = re.sub(r"\s", "", page.locator("[data-code]").inner_text())
     assert re.fullmatch(r"[A-Z2-9]{8}", code), code
+    page.wait_for_load_state("load")  # its stylesheet applied before a size is measured
     size = page.locator("[data-code]").evaluate("n => parseFloat(getComputedStyle(n).fontSize)")
     assert size >= 48
     expect(page.locator("[data-qr] svg")).to_be_visible()
