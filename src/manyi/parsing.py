@@ -1,4 +1,4 @@
-"""Whole numbers typed by people and machines, read strictly.
+"""Whole numbers and dates typed by people and machines, read strictly.
 
 `str.isdigit()` says yes to "²" and "٣", which `int()` then refuses or reads as another number;
 ids past the database's integer range overflow in the driver. Read a number as ASCII digits
@@ -7,7 +7,10 @@ within bounds, or not at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+from manyi.errors import InvalidInput
 
 DB_ID_MAX = 2**31 - 1  # the largest id an Integer column holds on both engines
 _DIGITS = re.compile(r"[0-9]{1,18}")
@@ -22,3 +25,14 @@ def ascii_int(text: str | None, low: int = 0, high: int = DB_ID_MAX) -> int | No
         return None
     value = int(clean)
     return value if low <= value <= high else None
+
+
+def optional_date(text: str, field: str) -> dt.date | None:
+    """A form's or query's ISO date (`2026-03-01`); blank is None; anything else is refused
+    naming `field`."""
+    if not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput("{name}: a date like 2026-03-01", field, name=field) from None

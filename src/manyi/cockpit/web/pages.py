@@ -24,6 +24,7 @@ from manyi.cockpit.domain.figures import SORTABLE, Period, Totals
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput
 from manyi.org.model import Permission
+from manyi.parsing import optional_date
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -32,21 +33,14 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 28
 
 
-def _date(text: str, field: str) -> dt.date | None:
-    if not text.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput("{name}: a date like 2026-03-01", field, name=field) from None
-
-
 def _view(request: Request, principal: Principal, session: Session) -> pages_data.Overview:
     settings = request.app.state.settings
     params = request.query_params
     yesterday = utcnow().astimezone(settings.zone).date() - dt.timedelta(days=1)
-    last = _date(params.get("to", ""), "to") or yesterday
-    first = _date(params.get("from", ""), "from") or last - dt.timedelta(days=DEFAULT_DAYS - 1)
+    last = optional_date(params.get("to", ""), "to") or yesterday
+    first = optional_date(params.get("from", ""), "from") or last - dt.timedelta(
+        days=DEFAULT_DAYS - 1
+    )
     sort = params.get("sort", "") or "wait_mean_s"
     if sort not in SORTABLE:
         raise InvalidInput("sort: one of {names}", "sort", names=", ".join(SORTABLE))

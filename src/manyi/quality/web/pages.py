@@ -7,7 +7,6 @@ show only the viewer's own subtree. No SQL here: `quality.overview` computes the
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +17,7 @@ from manyi import spreadsheet
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.org.model import Permission
+from manyi.parsing import optional_date
 from manyi.quality.domain.measures import SMALL_SAMPLE_N
 from manyi.quality.domain.periods import Period
 from manyi.quality.overview import By, Overview, Query, overview
@@ -27,15 +27,6 @@ from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _date(text: str, field: str) -> dt.date | None:
-    if not text.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput("{name}: a date like 2026-03-01", field, name=field) from None
 
 
 def parse_query(params: dict[str, str]) -> Query:
@@ -53,8 +44,8 @@ def parse_query(params: dict[str, str]) -> Query:
         unit=params.get("unit", "").strip()[:32],
         by=by,
         period=period,
-        start=_date(params.get("from", ""), "from"),
-        end=_date(params.get("to", ""), "to"),
+        start=optional_date(params.get("from", ""), "from"),
+        end=optional_date(params.get("to", ""), "to"),
         teller=params.get("teller", "").strip()[:64],
     )
 
