@@ -6,8 +6,6 @@ print clear messages; bad input exits with status 2 (usage) or 1 (refused).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +13,7 @@ import typer
 from manyi import cli_support, worker
 from manyi.analytics import cli as analytics_cli
 from manyi.analytics import jobs as analytics_jobs
+from manyi.audit import cli as audit_cli
 from manyi.audit import jobs as audit_jobs
 from manyi.cockpit import cli as cockpit_cli
 from manyi.cockpit import jobs as cockpit_jobs
@@ -37,6 +36,7 @@ from manyi.lobby import ports as lobby_ports
 from manyi.notify import channels as notify_channels
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
+from manyi.org import cli as org_cli
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import ports as quality_ports
@@ -57,14 +57,11 @@ from manyi.workload import cli as workload_cli
 app = typer.Typer(help="manyi (满意): service operations for bank branches.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo bank.", no_args_is_help=True)
-users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
-units_app = typer.Typer(help="Organisation units.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
-app.add_typer(users_app, name="users")
-app.add_typer(units_app, name="units")
-app.add_typer(audit_app, name="audit")
+app.add_typer(org_cli.users_app, name="users")
+app.add_typer(org_cli.units_app, name="units")
+app.add_typer(audit_cli.audit_app, name="audit")
 app.add_typer(lobby_cli.app, name="lobby")
 lobby_cli.app.command("export-events")(cli_waits.export_events)
 app.add_typer(notify_cli.app, name="notify")
@@ -155,7 +152,7 @@ def serve(
 
     import uvicorn
 
-    from manyi.config import refuse_development_secret_off_loopback
+    from manyi.config_rules import refuse_development_secret_off_loopback
 
     settings = cli_support.settings()
     try:
@@ -322,125 +319,6 @@ def print_demo_sign_ins(settings: Settings) -> None:
         counter = "  (counter 3)" if kind == "rating_pad" else ""
         typer.echo(f"  {secret:<24} {name}{counter}")
     typer.echo("")
-
-
-@users_app.command("create")
-def users_create(
-    username: str,
-    unit: Annotated[str, typer.Option(help="Code of the unit the user belongs to.")],
-    role: Annotated[list[str], typer.Option(help="A role; repeat for several.")],
-    name: Annotated[str, typer.Option(help="Display name.")] = "",
-    staff_number: Annotated[
-        str, typer.Option(help="Staff number (工号) shown on the badge, e.g. BJ01023.")
-    ] = "",
-    password_stdin: Annotated[
-        bool, typer.Option(help="Read the password from standard input.")
-    ] = False,
-) -> None:
-    """Create a staff account (prompts for the password)."""
-    from manyi import audit
-    from manyi.errors import ManyiError
-    from manyi.org import service as unit_service
-    from manyi.org import staff as staff_service
-    from manyi.org.model import parse_roles
-
-    settings = cli_support.settings()
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    try:
-        roles = parse_roles(role)
-    except ValueError as exc:
-        raise cli_support.fail(f"--role: {exc}", 2) from None
-    database = cli_support.database(settings)
-    try:
-        with database.session() as session:
-            target = unit_service.unit_by_code(session, unit)
-            if target is None:
-                raise cli_support.fail(f"--unit: no unit with code {unit}", 2)
-            staff = staff_service.create_staff(
-                session,
-                audit.Actor(id=None, name="cli"),
-                username=username,
-                display_name=name or username,
-                unit_id=target.id,
-                roles=roles,
-                password=password,
-                staff_number=staff_number,
-            )
-            role_names = ", ".join(r.value for r in roles)
-            typer.echo(f"created {staff.username} at {target.code} with roles {role_names}")
-    except ManyiError as exc:
-        raise cli_support.fail(f"{exc.field or 'input'}: {exc.text()}", 2) from None
-
-
-@units_app.command("import")
-def units_import(file: Path) -> None:
-    """Import units from a CSV file (all lines or none)."""
-    from manyi import audit
-    from manyi.org import service as unit_service
-
-    settings = cli_support.settings()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise cli_support.fail(f"{file}: no such file", 2) from None
-    except UnicodeDecodeError:
-        raise cli_support.fail(f"{file}: not UTF-8 text (save it as CSV UTF-8)", 2) from None
-    database = cli_support.database(settings)
-    with database.session() as session:
-        result = unit_service.import_units(
-            session, audit.Actor(id=None, name="cli"), text, settings.timezone
-        )
-        if not result.ok:
-            session.rollback()
-            for error in result.errors:
-                typer.echo(f"{file}: {error}", err=True)
-            raise cli_support.fail(f"{len(result.errors)} error(s); nothing was imported", 1)
-        typer.echo(f"imported {len(result.created)} units")
-
-
-@audit_app.command("verify")
-def audit_verify(
-    anchors: Annotated[
-        Path | None,
-        typer.Option(help="Also check the chain against the anchors kept in this directory."),
-    ] = None,
-) -> None:
-    """Check the audit chain; exits 1 at the first altered, inserted or deleted row, or at the
-    first anchor it contradicts (rewritten before it, or cut back past it)."""
-    from manyi import audit
-    from manyi.audit.anchors import DirectoryAnchorStore
-
-    settings = cli_support.settings()
-    database = cli_support.database(settings)
-    store = DirectoryAnchorStore(anchors) if anchors is not None else None
-    if anchors is not None and not anchors.is_dir():
-        raise cli_support.fail(f"--anchors: no directory {anchors}", 2)
-    with database.session() as session:
-        result = audit.verify(session, store)
-    if result.ok:
-        checked = f", consistent with the anchors in {anchors}" if anchors is not None else ""
-        typer.echo(f"audit chain intact: {result.rows} rows, head {result.head_hash}{checked}")
-        return
-    raise cli_support.fail(f"audit chain broken at {result.problem}", 1)
-
-
-@audit_app.command("anchor")
-def audit_anchor(
-    to: Annotated[Path, typer.Option("--to", help="The anchor log: a directory, append-only.")],
-) -> None:
-    """Write the chain's head (seq, seal, time), signed, to the anchor log outside the database."""
-    from manyi.audit import service
-    from manyi.audit.anchors import DirectoryAnchorStore
-    from manyi.db import utcnow
-
-    settings = cli_support.settings()
-    database = cli_support.database(settings)
-    with database.session() as session:
-        where = service.anchor(session, DirectoryAnchorStore(to), utcnow())
-    typer.echo(f"audit head anchored in {where}" if where else "audit head already anchored")
 
 
 def main() -> None:

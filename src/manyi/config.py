@@ -6,8 +6,6 @@ message that names the variable, so an operator never has to guess.
 
 from __future__ import annotations
 
-import ipaddress
-import json
 import zoneinfo
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from manyi import config_rules as rules
 from manyi import event_outbox, realtime, sealed
 from manyi.audit.keys import (
     DEVELOPMENT_AUDIT_KEY,
@@ -25,9 +24,8 @@ from manyi.audit.keys import (
     AuditKeys,
     keys_from_settings,
 )
+from manyi.config_rules import DEVELOPMENT_SECRET_KEY as DEVELOPMENT_SECRET_KEY
 
-# The development key is public (it is in this file); production refuses it.
-DEVELOPMENT_SECRET_KEY = "manyi-development-secret-key-do-not-use-in-production"  # noqa: S105
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
 _WECHAT_API = "https://api.weixin.qq.com"
@@ -211,7 +209,7 @@ class Settings(BaseSettings):
             )
         if parts.query or parts.fragment or parts.username:
             raise ValueError(f"{value!r} must be a plain address, without ?query, #part or user")
-        if _loopback(parts.hostname):
+        if rules.loopback(parts.hostname):
             raise ValueError(f"{value!r} is this machine's own address: a phone cannot open it")
         return value
 
@@ -241,7 +239,7 @@ class Settings(BaseSettings):
     @field_validator("reach_wechat_templates")
     @classmethod
     def _wechat_templates(cls, value: str) -> str:
-        _template_map(value)  # ValueError says what is wrong where
+        rules.template_map(value)  # ValueError says what is wrong where
         return value
 
     @field_validator("database_url")
@@ -271,13 +269,13 @@ class Settings(BaseSettings):
                     " repetitive in production (e.g. `python -c 'import secrets;"
                     " print(secrets.token_urlsafe(48))'`)"
                 )
-            _refuse_weak_data_keys(self.data_key, self.blind_index_pepper)
+            rules.refuse_weak_data_keys(self.data_key, self.blind_index_pepper)
         try:
             self.data_keys  # noqa: B018 (two different keys with one id are refused here)
         except ValueError as exc:
             raise ValueError(f"MANYI_DATA_RETIRED_KEYS: {exc}") from None
-        refuse_development_secret_off_loopback(self.secret_key, self.host)
-        _require_reach_settings(self)
+        rules.refuse_development_secret_off_loopback(self.secret_key, self.host)
+        rules.require_reach_settings(self)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'manyi.sqlite3'}"
         if not self.analytics_root.strip():
@@ -330,96 +328,7 @@ class Settings(BaseSettings):
     @property
     def reach_wechat_template_map(self) -> dict[str, dict[str, object]]:
         """MANYI_REACH_WECHAT_TEMPLATES read: {kind: {"template_id": str, "fields": {..}}}."""
-        return _template_map(self.reach_wechat_templates)
-
-
-def _template_map(text: str) -> dict[str, dict[str, object]]:
-    if not text.strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON ({exc.msg} at character {exc.pos})") from None
-    shape = '{"kind": {"template_id": "...", "fields": {"first": "$text", ...}}}'
-    if not isinstance(value, dict):
-        raise ValueError(f"must be a JSON object {shape}")
-    for kind, entry in value.items():
-        if not isinstance(entry, dict) or not isinstance(entry.get("template_id"), str):
-            raise ValueError(f'{kind!r} must be an object with a "template_id" string: {shape}')
-        fields = entry.get("fields", {})
-        if not isinstance(fields, dict) or not all(
-            isinstance(name, str) and isinstance(source, str) for name, source in fields.items()
-        ):
-            raise ValueError(f'{kind!r}: "fields" must map template fields to parameter names')
-    return value
-
-
-def _require_reach_settings(settings: Settings) -> None:
-    """The gateway a setting chooses cannot start without what it names."""
-    needed: list[tuple[str, object]] = []
-    if settings.reach_sms == "smpp":
-        needed += [
-            ("MANYI_REACH_SMPP_HOST", settings.reach_smpp_host),
-            ("MANYI_REACH_SMPP_SYSTEM_ID", settings.reach_smpp_system_id),
-            ("MANYI_REACH_SMPP_PASSWORD", settings.reach_smpp_password.get_secret_value()),
-            ("MANYI_REACH_SMPP_SOURCE_ADDR", settings.reach_smpp_source_addr),
-        ]
-    if settings.reach_wechat == "http":
-        needed += [
-            ("MANYI_REACH_WECHAT_APPID", settings.reach_wechat_appid),
-            ("MANYI_REACH_WECHAT_SECRET", settings.reach_wechat_secret.get_secret_value()),
-            ("MANYI_REACH_WECHAT_TEMPLATES", settings.reach_wechat_template_map),
-        ]
-    for name, value in needed:
-        if not value:
-            mode = "MANYI_REACH_SMS=smpp" if "SMPP" in name else "MANYI_REACH_WECHAT=http"
-            raise ValueError(f"{name} must be set when {mode}")
-
-
-def _refuse_weak_data_keys(data_key: str, pepper: str) -> None:
-    """Production seals personal data under private keys only (see docs/security.md)."""
-    kid, key = sealed.parse_key(data_key)
-    if key == sealed.parse_key(sealed.DEVELOPMENT_DATA_KEY)[1]:
-        raise ValueError("MANYI_DATA_KEY must be set to a private key in production")
-    if len(set(key)) < 16:
-        raise ValueError(
-            f"MANYI_DATA_KEY (key id {kid}) is too regular to be random: use 32 random bytes"
-        )
-    if not pepper or pepper == sealed.DEVELOPMENT_BLIND_INDEX_PEPPER:
-        raise ValueError("MANYI_BLIND_INDEX_PEPPER must be set to a private value in production")
-    if len(pepper) < sealed.MIN_PEPPER_BYTES or len(set(pepper)) < 10:
-        raise ValueError(
-            f"MANYI_BLIND_INDEX_PEPPER must be at least {sealed.MIN_PEPPER_BYTES} characters and"
-            " not repetitive in production (e.g. `python -c 'import secrets;"
-            " print(secrets.token_urlsafe(48))'`)"
-        )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
-
-
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
-
-
-def refuse_development_secret_off_loopback(secret_key: str, host: str) -> None:
-    """The development key is public: anything but this machine may not reach a server using it
-    (whatever MANYI_ENV says)."""
-    if (
-        secret_key == DEVELOPMENT_SECRET_KEY
-        and host not in LOOPBACK
-        and not host.startswith("127.")
-    ):
-        raise ValueError(
-            f"MANYI_SECRET_KEY: the development key is public and refused when serving on {host}"
-            " (only 127.0.0.1 may use it); set a private key of at least 32 characters"
-        )
+        return rules.template_map(self.reach_wechat_templates)
 
 
 def _describe(error: ValidationError) -> str:

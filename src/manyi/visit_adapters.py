@@ -2,7 +2,7 @@
 
 Special declares what it needs (`special.ports`); reach keeps the family's number and sends
 "visit scheduled", quality invites the customer to the "visit" survey after a closed visit.
-Special, reach and quality do not import each other for this: `manyi.web.app.plug_features()`
+Special, reach and quality do not import each other for this: `manyi.web.wiring.plug_features()`
 and `manyi.demo` call `register`.
 """
 

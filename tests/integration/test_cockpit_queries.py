@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, event, func, insert, select
 
-from manyi.cockpit import level_queries, overview, queries, summaries
+from manyi.cockpit import level_queries, overview, queries, summaries, teller_queries
 from manyi.cockpit.domain import histogram
 from manyi.cockpit.domain.targets import Targets
 from manyi.cockpit.tables import (
@@ -92,7 +92,9 @@ def test_figures_league_trend_target_and_alerts(db: Database, rolled: Bank) -> N
         assert far[0].distance == pytest.approx(32.5 / 15 - 1)  # 32.5 minutes against 15
         raised = queries.alerts(session, hq, bank.unit("HQ"), DAYS[-1], GOAL)
         assert [(a.code, a.days) for a in raised] == [("OUT-B", tuple(DAYS[-3:]))]
-        people = queries.tellers(session, hq, bank.unit("OUT-A"), bj(DAYS[0], 0), bj(DAYS[-1], 24))
+        people = teller_queries.tellers(
+            session, hq, bank.unit("OUT-A"), bj(DAYS[0], 0), bj(DAYS[-1], 24)
+        )
         assert [(p.name, p.served, p.service_mean_s, p.busy_s) for p in people] == [
             ("柜员甲", 8, 300, 8 * 300)
         ]
@@ -144,7 +146,9 @@ def test_the_data_scope(db: Database, rolled: Bank) -> None:
         with pytest.raises(InvalidInput):
             queries.league(session, branch_a, bank.unit("BR-A"), PERIOD, sort="issued_at; drop")
         with pytest.raises(InvalidInput):
-            queries.tellers(session, branch_a, bank.unit("BR-A"), bj(DAYS[0], 0), bj(DAYS[0], 24))
+            teller_queries.tellers(
+                session, branch_a, bank.unit("BR-A"), bj(DAYS[0], 0), bj(DAYS[0], 24)
+            )
     with pytest.raises(InvalidInput):
         queries.Period(DAYS[1], DAYS[0])
 

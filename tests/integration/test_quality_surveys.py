@@ -16,7 +16,7 @@ from manyi.db import Database
 from manyi.errors import InvalidInput
 from manyi.lobby.tables import LobbyService, LobbyTicket
 from manyi.org.tables import Unit
-from manyi.quality import reports, surveys
+from manyi.quality import reports, survey_rules, surveys
 from manyi.quality.reports import By
 from manyi.quality.survey_scan import scan, ticket_visit_key
 from manyi.quality.survey_tables import SurveyDefinitionRow, SurveyInvitation
@@ -118,7 +118,7 @@ def test_a_served_visit_gets_one_invitation_however_often_it_is_scanned(
 
 def test_sampling_at_zero_for_an_outlet_invites_nobody_there(db: Database, lobby: Bank) -> None:
     with db.session() as session:
-        surveys.set_rule(
+        survey_rules.set_rule(
             session,
             SYSTEM,
             "ticket",
@@ -133,8 +133,8 @@ def test_sampling_at_zero_for_an_outlet_invites_nobody_there(db: Database, lobby
     assert [i.outlet_id for i in invitations(db)] == [lobby.unit("OUT-A")]
     with db.read() as session:
         outlet_b_path = f"/{lobby.unit('HQ')}/{lobby.unit('BR-B')}/{lobby.unit('SUB-B')}/"
-        assert surveys.rule_for(session, "ticket", outlet_b_path) == (0, 0)
-        assert surveys.rule_for(session, "ticket", f"/{lobby.unit('HQ')}/") == (100, 30)
+        assert survey_rules.rule_for(session, "ticket", outlet_b_path) == (0, 0)
+        assert survey_rules.rule_for(session, "ticket", f"/{lobby.unit('HQ')}/") == (100, 30)
 
 
 def visit(bank: Bank, key: str, customer: str | None) -> surveys.Visit:
@@ -145,7 +145,7 @@ def visit(bank: Bank, key: str, customer: str | None) -> surveys.Visit:
 
 def test_the_quiet_period_spares_a_customer_invited_lately(db: Database, bank: Bank) -> None:
     with db.session() as session:
-        surveys.set_rule(
+        survey_rules.set_rule(
             session, SYSTEM, "complaint", None, rate_percent=100, quiet_days=30, level="head_office"
         )
         assert surveys.invite(session, visit(bank, "c:1", "person-1"), FIXED_NOW, 7)
@@ -365,8 +365,8 @@ def test_the_scan_invites_closed_complaints_and_finished_bundles(db: Database, l
         ("bundle", ticket_visit_key(lobby.unit("OUT-A"), DAY, "A007"), key)
     ]
     with db.session() as session:  # without the quiet period, the complaint is asked too
-        surveys.set_rule(session, SYSTEM, "complaint", None, 100, 0, level="head_office")
-        surveys.set_rule(session, SYSTEM, "bundle", None, 100, 0, level="head_office")
+        survey_rules.set_rule(session, SYSTEM, "complaint", None, 100, 0, level="head_office")
+        survey_rules.set_rule(session, SYSTEM, "bundle", None, 100, 0, level="head_office")
     made = run_scan(db, FIXED_NOW + dt.timedelta(seconds=30))
     assert made == {"bundle": 1, "ticket": 0, "complaint": 1}
     complaint = [i for i in invitations(db) if i.trigger == "complaint"]
@@ -390,10 +390,10 @@ def test_a_visit_invited_twice_at_once_does_not_fail_the_second_unit_of_work(
         )
         assert again is None
         # The unit of work goes on (a completion, a voucher) and commits.
-        surveys.set_rule(session, SYSTEM, "ticket", None, 50, 0, level="head_office")
+        survey_rules.set_rule(session, SYSTEM, "ticket", None, 50, 0, level="head_office")
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(SurveyInvitation)) == 1
-        assert surveys.rule_for(session, "ticket", "/1/") == (50, 0)
+        assert survey_rules.rule_for(session, "ticket", "/1/") == (50, 0)
 
 
 @pytest.mark.postgres

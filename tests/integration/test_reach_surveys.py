@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from manyi.db import Database
-from manyi.quality import ports, surveys
+from manyi.quality import ports, survey_rules, surveys
 from manyi.reach import contacts, delivery
 from manyi.reach.adapters.gateway import Channel
 from manyi.reach.adapters.simulated import SimulatedGateway
@@ -30,7 +30,7 @@ def reach_plugged() -> Iterator[None]:
 
 def _invite(db: Database, bank: Bank, key: str) -> None:
     with db.session() as session:
-        surveys.set_rule(
+        survey_rules.set_rule(
             session, SYSTEM, "complaint", None, rate_percent=100, quiet_days=0, level="head_office"
         )
         visit = surveys.Visit(

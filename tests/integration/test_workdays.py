@@ -194,7 +194,7 @@ def test_a_case_into_a_guessed_year_warns_until_the_year_is_entered(
     frozen_clock: dt.datetime,
     time_machine: time_machine.TimeMachineFixture,
 ) -> None:
-    from manyi.web.app import plug_features
+    from manyi.web.wiring import plug_features
 
     plug_features()  # the complaints' listener on calendar changes, as the app wires it
     case_id = register_workday_case(db, cbank)

@@ -137,7 +137,7 @@ def test_placeholders_survive_translation() -> None:
 
 
 def test_upload_caps_have_chinese() -> None:
-    from manyi.web.app import body_caps
+    from manyi.web.wiring import body_caps
 
     zh = catalogue("zh_CN")
     for cap in body_caps():

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from manyi.cockpit import queries
+from manyi.cockpit import queries, teller_queries
 from manyi.cockpit.build import day_bounds
 from manyi.cockpit.domain import histogram
 from manyi.cockpit.domain.figures import SUMMED, Period, Totals
@@ -47,7 +47,7 @@ class Overview:
     trend: list[tuple[dt.date, Totals]]
     furthest: list[queries.FromTarget]
     alerts: list[queries.Alert]
-    tellers: list[queries.TellerLine]  # an outlet's (the level below the roll-ups); else none
+    tellers: list[teller_queries.TellerLine]  # an outlet's (the level below the roll-ups); else none
 
 
 def _crumb(unit: Unit) -> Crumb:
@@ -90,7 +90,7 @@ def overview(
     tellers = []
     if tz is not None and unit.level == "outlet":
         since, until = day_bounds(period.first, tz)[0], day_bounds(period.last, tz)[1]
-        tellers = queries.tellers(session, scope_path, unit_id, since, until)
+        tellers = teller_queries.tellers(session, scope_path, unit_id, since, until)
     return Overview(
         unit=_crumb(unit),
         crumbs=breadcrumb(session, scope_path, unit),

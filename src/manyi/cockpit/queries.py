@@ -2,7 +2,7 @@
 of local days, the headline figures, the league table of its children, the daily trend, the
 outlets furthest from target and the alerts. All of it from `cockpit_daily` (sums in SQL, the
 ratios and percentiles here), never from the raw event tables: a head-office page over 16,000
-outlets adds up roll-up rows. An outlet's counters and tellers (`tellers`) are the one level
+outlets adds up roll-up rows. An outlet's tellers (`teller_queries`) are the one level
 below the roll-ups: they are read from that outlet's own tickets.
 """
 
@@ -22,10 +22,9 @@ from manyi.cockpit.domain import histogram, levels, targets
 from manyi.cockpit.domain.figures import SORTABLE, SUMMED, Period, Totals
 from manyi.cockpit.tables import CockpitDaily as Daily
 from manyi.errors import InvalidInput, NotFound
-from manyi.lobby.tables import LobbyTicket as T
 from manyi.org.model import path_in_scope
 from manyi.org.scope import in_scope
-from manyi.org.tables import Staff, Unit
+from manyi.org.tables import Unit
 
 GROUP_BY: dict[str, Any] = {
     "tier1_branch": Daily.tier1_id,
@@ -351,44 +350,6 @@ def alerts(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class TellerLine:
-    staff_id: int
-    name: str
-    served: int
-    service_mean_s: float | None
-    busy_s: int
-
-
-def tellers(
-    session: Session, scope_path: str, outlet_id: int, since: dt.datetime, until: dt.datetime
-) -> list[TellerLine]:
-    """An outlet's tellers over [since, until): legs served, mean service time, busy time (the
-    level below the roll-ups: one outlet's own tickets)."""
-    outlet = unit_in_scope(session, scope_path, outlet_id)
-    if outlet.level != "outlet":
-        raise InvalidInput("tellers are listed for an outlet, not a {level}", level=outlet.level)
-    rows = session.execute(
-        select(T.teller_id, Staff.display_name, T.outcome, T.started_at, T.first_called_at,
-               T.finished_at)
-        .join(Staff, Staff.id == T.teller_id)
-        .where(T.outlet_id == outlet.id, T.issued_at >= since, T.issued_at < until,
-               T.outcome.in_(("served", "transferred")))
-    ).all()  # fmt: skip
-    per: dict[int, list[Any]] = {}
-    for staff_id, name, outcome, started, called, finished in rows:
-        line = per.setdefault(int(staff_id or 0), [name, 0, 0, 0])
-        begun = started or called
-        if begun and finished:
-            line[3] += max(int((finished - begun).total_seconds()), 0)
-            line[2] += 1
-        line[1] += outcome == "served"
-    return [
-        TellerLine(s, v[0], v[1], v[3] / v[2] if v[2] else None, v[3])
-        for s, v in sorted(per.items(), key=lambda kv: kv[1][0])
-    ]
-
-
 def targets_of(settings: Any) -> targets.Targets:
     """The targets from the settings (`cockpit_target_*`, `cockpit_alert_days`)."""
     return targets.Targets(
@@ -401,6 +362,6 @@ def targets_of(settings: Any) -> targets.Targets:
 
 
 __all__ = [
-    "Alert", "FromTarget", "Line", "Period", "TellerLine", "Totals", "alerts", "by_outlet",
-    "furthest_from_target", "headline", "league", "targets_of", "tellers", "trend", "unit_in_scope",
+    "Alert", "FromTarget", "Line", "Period", "Totals", "alerts", "by_outlet",
+    "furthest_from_target", "headline", "league", "targets_of", "trend", "unit_in_scope",
 ]  # fmt: skip

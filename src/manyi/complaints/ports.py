@@ -4,7 +4,7 @@ Complaints import no feature above them. Supervision opens rectification tasks (
 complaint's root cause; the case page shows the tasks already opened from the case, with their
 state and whether they are overdue, so nobody opens a second one by mistake. Supervision offers
 them by registering an adapter here (`manyi.supervision.complaints_adapters`, registered by the
-application: `manyi.web.app.plug_features`). Without one, the page shows none.
+application: `manyi.web.wiring.plug_features`). Without one, the page shows none.
 
 A decision may also open a rectification task for the root cause, or link the case to an
 existing task, in the same unit of work (`open_for_complaint`, `link_task`): a refusal from
@@ -163,7 +163,7 @@ _follow_up: FollowUpPort = _NoFollowUp()
 
 
 def register_follow_up(adapter: FollowUpPort) -> None:
-    """Quality's surveys answer it, wired by the application (`manyi.web.app.plug_features`):
+    """Quality's surveys answer it, wired by the application (`manyi.web.wiring.plug_features`):
     complaints and quality do not import each other."""
     global _follow_up
     _follow_up = adapter

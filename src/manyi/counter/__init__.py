@@ -1,7 +1,8 @@
 """Paperless counter: field dictionary, transaction catalogue and merged bundle forms.
 
 Other features import nothing of the counter but what it registers itself: its staff routers,
-its worker job and its dashboard card are wired by the application (`manyi.web.app`, `manyi.cli`).
+its worker job and its dashboard card are wired by the application
+(`manyi.web.wiring`, `manyi.cli`).
 The application also chooses its adapters (`adapters.registry`). Home and hospital visits
 (`manyi.special`) open a bundle away from the counter through `away.open_away`, which lets only
 the transaction types the catalogue marks `away_from_counter`. Teller workload (`manyi.workload`)

@@ -3,7 +3,7 @@ signature pad): name, staff number and star level of the bundle's teller.
 
 The counter imports no supervision: it asks the lobby's `TellerBadgePort`
 (`manyi.lobby.ports.teller_badges`), which supervision fills at start-up
-(`manyi.web.app.plug_features`); without it, no badge is shown.
+(`manyi.web.wiring.plug_features`); without it, no badge is shown.
 """
 
 from __future__ import annotations

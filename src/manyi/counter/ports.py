@@ -1,5 +1,5 @@
 """What the counter asks of other features, as ports filled at start-up by the application
-(`manyi.web.app.plug_features`); the counter imports no other business feature.
+(`manyi.web.wiring.plug_features`); the counter imports no other business feature.
 
 `SurveyLinkPort`: the link of the visit's satisfaction survey (quality), drawn on the e-voucher
 as a QR code. Without an adapter (or without the address phones reach manyi at), no QR.

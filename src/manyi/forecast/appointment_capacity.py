@@ -1,6 +1,6 @@
 """Forecasting's answer to customer reach's `CapacityPort`: the staffing plan's capacity per
 30-minute slot for a pool of counters shared by some services, for appointments (registered by
-`manyi.web.app` and `manyi.cli`).
+`manyi.web.wiring` and `manyi.cli`).
 
 Reach is above forecasting, so this module does not import it: the port is matched by shape
 (`pool_capacity(...)` returning objects with `start`, `counters`, `capacity_s`, `walk_in_s`,

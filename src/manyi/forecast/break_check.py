@@ -1,6 +1,6 @@
 """Forecasting's answer to workload's break check: the service level the lobby would keep over
 the next hour with some counters closed for a break, by the simulator (registered by
-`manyi.web.app`).
+`manyi.web.wiring`).
 
 Workload sits above forecasting, so this module does not import it: the port is matched by
 shape (`levels(session, outlet, now, break_min)` returning a function of the closed counter

@@ -1,6 +1,6 @@
 """What complaint intelligence plugs into complaints' classification port: suggestions on new
 complaints and on the case page, staff's decisions on them, and the prominent-issue categories
-for the classify form. Registered by the composition roots (`manyi.web.app.plug_features`,
+for the classify form. Registered by the composition roots (`manyi.web.wiring.plug_features`,
 `manyi.cli`)."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The lobby imports no other business feature. Forecasting learns from each outlet's history
 which wait predictor serves it best, and advises the lobby manager on flexible counters; it
 offers both to the lobby by registering an adapter here (`manyi.forecast.lobby_adapters`,
-registered by the application: `manyi.web.app` and `manyi.cli`). Without one, the lobby uses its
+registered by the application: `manyi.web.wiring` and `manyi.cli`). Without one, the lobby uses its
 own estimate (`domain.estimate`: the dispatch rules played forward), gives no 80 % range and
 shows no advice. Quality offers its surveys (`SurveyPort`, `manyi.quality.lobby_adapters`): the
 status page and the rating pad show the survey link of a served ticket; without it, none.

@@ -1,5 +1,5 @@
 """Quality behind the lobby's survey port (`lobby.ports.SurveyPort`), registered by the
-application (`manyi.web.app.plug_features`).
+application (`manyi.web.wiring.plug_features`).
 
 A ticket completed as served is invited at once (the same rules as the worker's scan:
 `surveys.invite`), so the customer's status page shows "请评价本次服务" right away and the rating

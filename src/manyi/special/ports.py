@@ -2,7 +2,7 @@
 
 Customer reach keeps the family's number and sends the "visit scheduled" message
 (`FamilyMessagePort`); quality invites the customer to the follow-up survey after a closed
-visit (`SurveyPort`, trigger "visit"). Special imports neither: `manyi.web.app.plug_features()`
+visit (`SurveyPort`, trigger "visit"). Special imports neither: `manyi.web.wiring.plug_features()`
 and `manyi.cli` register adapters over reach's and quality's own services. Unplugged, the
 number is not kept (the request is refused if one is given) and no survey is sent.
 """

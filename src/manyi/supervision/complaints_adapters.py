@@ -1,5 +1,5 @@
 """Supervision behind the complaint pages' port (`complaints.ports.RectificationPort`),
-registered by the application (`manyi.web.app.plug_features`): the rectification tasks opened
+registered by the application (`manyi.web.wiring.plug_features`): the rectification tasks opened
 from a complaint, for its case page.
 
 A task from complaints carries the complaint's reference, or several references for a cluster

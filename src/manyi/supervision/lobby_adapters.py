@@ -1,5 +1,5 @@
 """Supervision behind the lobby's badge port (`lobby.ports.TellerBadgePort`), registered by the
-application (`manyi.web.app.plug_features`): the teller's badge (挂牌上岗) on the rating pad and
+application (`manyi.web.wiring.plug_features`): the teller's badge (挂牌上岗) on the rating pad and
 the status page, and the teller's own progress towards a star on the console.
 
 A badge shows every teller's name and staff number (工号, `Staff.staff_number`, none when the

@@ -29,7 +29,7 @@ _NONE_ENTERED = BankCalendar()
 
 # What a feature does, in the saving transaction, when the calendar changes (complaints: their
 # open working-day cases are looked at again by the next deadline scan). Registered by the
-# composition roots (`manyi.web.app.plug_features`, `manyi.cli`), since the calendar knows no
+# composition roots (`manyi.web.wiring.plug_features`, `manyi.cli`), since the calendar knows no
 # feature that counts on it.
 ChangeListener = Callable[[Session, dt.datetime], None]
 _listeners: list[ChangeListener] = []

@@ -1,7 +1,7 @@
 """The overload card on the lobby dashboard: tellers past the stretch or the load, with break
 advice checked by the simulator (`ports.break_check`), and today's fairness figure.
 
-Registered by the application (`manyi.web.app`) as a `lobby.web.cards.DashboardCard`; shown to
+Registered by the application (`manyi.web.wiring`) as a `lobby.web.cards.DashboardCard`; shown to
 those who manage the lobby (lobby managers, outlet and branch heads).
 """
 

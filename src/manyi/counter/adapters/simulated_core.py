@@ -26,17 +26,15 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import partial
 
 from manyi.counter.adapters import core
 from manyi.counter.adapters.core import ErrorCode, Posting, PostingKind, PostingResult
 from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedHsm
-from manyi.counter.adapters.simulated_customers import DEMO_CUSTOMERS
+from manyi.counter.adapters.simulated_customers import DEMO_CUSTOMERS, open_demo_customers
 from manyi.counter.adapters.simulated_ledger import (
     BILLERS,
-    CARD_BIN,
-    CENT,
     DEMAND_RATE,
     PRODUCTS,
     TERM_RATES,
@@ -45,10 +43,12 @@ from manyi.counter.adapters.simulated_ledger import (
     SimAccount,
     SimCard,
     add_months,
+    card_number,
     checked,
+    early_interest,
     require,
 )
-from manyi.personal import check_mobile, check_resident_id, luhn_ok, mask_phone
+from manyi.personal import check_mobile, check_resident_id, mask_phone
 
 __all__ = ["AFTER", "BEFORE", "DEMO_CUSTOMERS", "SimAccount", "SimCard", "SimulatedCore"]
 
@@ -156,16 +156,8 @@ class SimulatedCore:
             return card.number
 
     def seed_demo(self) -> dict[str, tuple[str, str]]:
-        """Open DEMO_CUSTOMERS' accounts: short name → (account, card). The cards sent by
-        post (option `mailed_card`) are made after them, so the other numbers never move;
-        they are in `mailed_cards`."""
-        accounts = {
-            short: self.open_demo_account(*c[:4], **c[4]) for short, c in DEMO_CUSTOMERS.items()
-        }
-        for short, c in DEMO_CUSTOMERS.items():
-            if c[4].get("mailed_card"):
-                self.mailed_cards[short] = self.mail_card(accounts[short][0])
-        return accounts
+        """Open DEMO_CUSTOMERS' accounts: short name → (account, card) (`open_demo_customers`)."""
+        return open_demo_customers(self)
 
     def _post_once(self, posting: Posting, pin: PinBlock | None, key: str) -> PostingResult:
         if not key:
@@ -247,10 +239,7 @@ class SimulatedCore:
         return acct
 
     def _new_card(self, account: str) -> SimCard:
-        def number() -> str:
-            body = CARD_BIN + "".join(self._rng.choices("0123456789", k=9))
-            return body + next(d for d in "0123456789" if luhn_ok(body + d))
-
+        number = partial(card_number, self._rng)
         card = SimCard(self._unique(number), account, pin_salt=self._rng.randbytes(16))
         self._cards[card.number] = card
         return card
@@ -371,9 +360,8 @@ class SimulatedCore:
         matured = term.maturity is not None and self._today() >= term.maturity
         require(not matured, REJECTED, "the deposit has matured: not an early withdrawal")
         self._verify_pin(p, pin, payee)  # a term account has no card: the holder's card PIN
-        days = (self._today() - term.opened_on).days
-        interest = (term.balance * DEMAND_RATE / 100 * days / 360).quantize(CENT, ROUND_HALF_UP)
-        paid = term.balance + interest  # early: the demand rate for the days held
+        interest, days = early_interest(term.balance, term.opened_on, self._today())
+        paid = term.balance + interest
         payee.balance += paid
         term.balance, term.closed = ZERO, True
         return {"interest": core.money(interest), "paid": core.money(paid), "days": str(days)}

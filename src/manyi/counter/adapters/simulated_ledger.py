@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from manyi.counter.adapters.core import ErrorCode
+from manyi.personal import luhn_ok
 
 __all__ = [
     "BILLERS",
@@ -90,3 +92,16 @@ def add_months(day: dt.date, months: int) -> dt.date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def early_interest(balance: Decimal, opened_on: dt.date, today: dt.date) -> tuple[Decimal, int]:
+    """A term deposit withdrawn early earns the demand rate for the days held (annual rate /
+    360 per day, to the cent): (interest, days)."""
+    days = (today - opened_on).days
+    return (balance * DEMAND_RATE / 100 * days / 360).quantize(CENT, ROUND_HALF_UP), days
+
+
+def card_number(rng: random.Random) -> str:
+    """A card number of the fictitious BIN with a valid Luhn check digit."""
+    body = CARD_BIN + "".join(rng.choices("0123456789", k=9))
+    return body + next(d for d in "0123456789" if luhn_ok(body + d))

@@ -1,7 +1,7 @@
 """Cards other features add to the lobby dashboard, through a hook registered at start-up.
 
 The dashboard knows no other feature: a feature registers a `DashboardCard` (the counter's
-"paperless counter today", say, from `manyi.web.app`), and the page shows each card whose `build`
+"paperless counter today", say, from `manyi.web.wiring`), and the page shows each card whose `build`
 returns something for this viewer and outlet. The card's template is included with `card` set
 to that value; its stylesheet, if any, is linked in the page's head.
 """

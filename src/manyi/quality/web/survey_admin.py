@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.org.model import Permission, UnitLevel
-from manyi.quality import surveys
+from manyi.quality import survey_rules, surveys
 from manyi.quality.domain.surveys import TRIGGERS
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -41,7 +41,7 @@ def _page(
         "title": _("Surveys"),
         "current": current,
         "texts": texts,
-        "rules": surveys.rules_list(session),
+        "rules": survey_rules.rules_list(session),
         "triggers": TRIGGERS,
         "bank_wide": principal.unit_level == UnitLevel.HEAD_OFFICE,
         "error": error,
@@ -104,8 +104,8 @@ def save_rule(
 ) -> Response:
     _ = translator(request_language(request))
     try:
-        unit_id = surveys.unit_id_of(session, unit)
-        surveys.set_rule(
+        unit_id = survey_rules.unit_id_of(session, unit)
+        survey_rules.set_rule(
             session,
             principal.actor,
             trigger,

@@ -9,7 +9,7 @@ The caller owns the gateways and `close()`s them when it stops.
 Adding a gateway (the recipe): write a class meeting `gateway.MessageGateway` (idempotent on
 the outbox id, `GatewayError(permanent=...)`, a timeout, masked numbers in its logs), give its
 mode a name in the channel's `Literal` setting in manyi.config with the settings it needs (and
-their check in `_require_reach_settings`), and build it here.
+their check in `config_rules.require_reach_settings`), and build it here.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 
 ONSITE = require(Permission.VISITS_REQUEST)
 
-# One photo and the form around it (registered in `manyi.web.app.body_caps`).
+# One photo and the form around it (registered in `manyi.web.wiring.body_caps`).
 PHOTO_CAP = BodyCap(
     "POST",
     r"/visits/(?P<reference>[A-Za-z0-9-]+)/photos",
