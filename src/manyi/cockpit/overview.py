@@ -47,7 +47,7 @@ class Overview:
     trend: list[tuple[dt.date, Totals]]
     furthest: list[queries.FromTarget]
     alerts: list[queries.Alert]
-    tellers: list[teller_queries.TellerLine]  # an outlet's (the level below the roll-ups); else none
+    tellers: list[teller_queries.TellerLine]  # an outlet's, below the roll-ups; else none
 
 
 def _crumb(unit: Unit) -> Crumb:
