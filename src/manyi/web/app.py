@@ -113,6 +113,14 @@ def unavailable_response(request: Request) -> Response:
     return response
 
 
+def configure_process(settings: Settings) -> None:
+    """What the app sets up for its whole process rather than for itself: the screens' fan-out
+    (MANYI_REALTIME=nats), the counter's core, readers and PIN pads, and the features' ports."""
+    stream_live.register()
+    counter_runtime.start(settings.counter_adapters)
+    plug_features(settings)
+
+
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app = FastAPI(
         title="manyi 满意",
@@ -122,12 +130,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    stream_live.register()  # MANYI_REALTIME=nats: the screens' fan-out over NATS
+    configure_process(settings)
     app.state.db = database or Database(
         settings.database_url, settings.session_info, shared_with_processes=settings.web_workers > 1
     )
-    counter_runtime.start(settings.counter_adapters)  # the counter's core, readers, PIN pads
-    plug_features(settings)
     # Inside the session (added first: the last added is outermost), so its page can use it.
     app.add_middleware(OversizedIdGuard, not_found=_not_found)
     app.add_middleware(SecurityHeaders)
