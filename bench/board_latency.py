@@ -1,7 +1,7 @@
 """Board latency: from a call at a counter to the `called` event on the display boards.
 
 Starts manyi with uvicorn (`--workers 2` by default, through the TCP_NODELAY
-launcher of bench/lobby_api.py) on PostgreSQL. Opens display-board event
+launcher of bench/support/processes.py) on PostgreSQL. Opens display-board event
 streams (`GET /device/api/v1/lobby/events`) until they are spread evenly over
 the workers: the `hello` event of each stream names the worker serving it.
 Then calling pads call the next ticket at counters 1-4 of the demo outlet
@@ -35,166 +35,42 @@ import contextlib
 import json
 import math
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter as Tally
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from sqlalchemy import select, text
 
+# Run as a script, bench/ is sys.path[0]: its shared code is the package `support`
+# (bench/support/; the tests import it as bench.support).
+from support.boards import Board, follow, open_board
+from support.figures import quantile
+from support.lobby_fixture import ACTOR, OUTLET, PG_DEFAULT, prepare, redact
+from support.processes import (
+    connection_owner,
+    free_port,
+    process_tree,
+    start_server,
+    stop_with_workers,
+    wait_healthy,
+)
+from support.rawhttp import RawHttp
+
 from manyi.db import Database
 from manyi.org import device_tokens
 from manyi.org.tables import Unit
 
-try:  # imported as bench.board_latency (the tests do)
-    from bench.lobby_api import (
-        ACTOR,
-        OUTLET,
-        RawHttp,
-        free_port,
-        prepare,
-        quantile,
-        redact,
-        start_server,
-        stop_server,
-        wait_healthy,
-    )
-except ImportError:  # run as a script: bench/ itself is on sys.path
-    from lobby_api import (  # type: ignore[no-redef]
-        ACTOR,
-        OUTLET,
-        RawHttp,
-        free_port,
-        prepare,
-        quantile,
-        redact,
-        start_server,
-        stop_server,
-        wait_healthy,
-    )
-
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/manyi_bench"
 GOAL_P95_MS = 500.0
 COUNTERS = (1, 2, 3, 4)  # demo counters of BJ-HD-ZGC that serve "A"
 WARMUP_CALLS = 8  # made and delivered before measuring: first requests warm caches
 DELIVERY_WAIT_S = 10.0  # how long to wait for the last events after the last call
-EVENTS_PATH = "/device/api/v1/lobby/events"
 # Open connections would hold up uvicorn's graceful shutdown for ever.
 SHUTDOWN_ENV = {"UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN": "3"}
-
-
-# --- which process holds a connection (Linux /proc; shared with the tests) ---------------
-
-
-def process_tree(root: int) -> list[int]:
-    """`root` and its descendants; just [root] where /proc is missing."""
-    parents: dict[int, int] = {}
-    with contextlib.suppress(OSError):
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError, IndexError, ValueError):
-                    stat = (entry / "stat").read_text()
-                    parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree = [root]
-    for pid in tree:  # grows while it is walked
-        tree.extend(child for child, parent in parents.items() if parent == pid)
-    return tree
-
-
-def connection_owner(server_port: int, client_port: int, pids: list[int]) -> int | None:
-    """The process among `pids` holding the server end of the loopback TCP
-    connection from `client_port` to `server_port`; None if not found."""
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(OSError):
-            for line in Path(table).read_text().splitlines()[1:]:
-                cols = line.split()
-                local, remote, inode = cols[1], cols[2], cols[9]
-                if (
-                    int(local.rsplit(":", 1)[1], 16) == server_port
-                    and int(remote.rsplit(":", 1)[1], 16) == client_port
-                    and inode != "0"
-                ):
-                    inodes.add(f"socket:[{inode}]")
-    if not inodes:
-        return None
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fds = Path(f"/proc/{pid}/fd")
-            for fd in fds.iterdir():
-                with contextlib.suppress(OSError):
-                    if os.readlink(fd) in inodes:
-                        return pid
-    return None
-
-
-def stop_with_workers(server: subprocess.Popen[bytes], workers: list[int]) -> None:
-    """Stop the server as bench/lobby_api.py does. A master that had to be killed
-    leaves its workers running: kill those too, by the pids taken while it ran."""
-    stop_server(server)
-    if server.returncode == -signal.SIGKILL:
-        for pid in workers:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-
-
-# --- boards ------------------------------------------------------------------------------
-
-
-@dataclass
-class Board:
-    pid: int  # the worker serving this stream
-    arrivals: dict[int, float] = field(default_factory=dict)  # ticket id -> perf_counter
-    event_ids: list[int] = field(default_factory=list)  # of its `called` events, as read
-    task: asyncio.Task[None] | None = None
-
-
-async def open_board(
-    base: str, secret: str
-) -> tuple[httpx.AsyncClient, httpx.Response, Board, AsyncIterator[str]]:
-    """Connect a board (its own connection) and read up to its `hello` event."""
-    client = httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(10.0, read=None))
-    request = client.build_request(
-        "GET", EVENTS_PATH, headers={"Authorization": f"Bearer {secret}"}
-    )
-    response = await client.send(request, stream=True)
-    if response.status_code != 200:
-        await response.aread()
-        await client.aclose()
-        raise SystemExit(f"board stream refused: {response.status_code} {response.text}")
-    lines = response.aiter_lines()
-    event, data = "", ""
-    async for line in lines:
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            data = line[5:].strip()
-        elif not line and event == "hello":
-            return client, response, Board(pid=int(json.loads(data)["worker"])), lines
-    raise SystemExit("board stream ended before its hello")
-
-
-async def follow(board: Board, lines: AsyncIterator[str]) -> None:
-    """Timestamp each `called` event as soon as its data line is read."""
-    event = ""
-    async for line in lines:
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:") and event == "lobby":
-            at = time.perf_counter()
-            item = json.loads(line[5:])
-            if item.get("kind") == "called" and item.get("ticket_id") is not None:
-                board.arrivals.setdefault(int(item["ticket_id"]), at)
-                board.event_ids.append(int(item["id"]))
-        elif not line:
-            event = ""
 
 
 # --- the run -----------------------------------------------------------------------------

@@ -34,8 +34,14 @@ from typing import Any
 
 import httpx
 import pytest
-from bench.board_latency import connection_owner, process_tree, stop_with_workers
-from bench.lobby_api import free_port, stop_server, wait_healthy
+from bench.support.processes import (
+    connection_owner,
+    free_port,
+    process_tree,
+    stop_server,
+    stop_with_workers,
+    wait_healthy,
+)
 
 from manyi.db import Database
 from manyi.lobby import counters

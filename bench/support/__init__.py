@@ -1,0 +1,1 @@
+"""Code the bench scripts share. Not a script itself: `make bench` runs bench/*.py only."""
