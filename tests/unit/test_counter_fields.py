@@ -427,7 +427,7 @@ def test_a_field_error_is_an_invalid_input_with_the_message_id() -> None:
 
 
 def test_fpr_2023_numbers_have_a_check_character() -> None:
-    """Not a field check (it needs the ID type): see test_counter_catalogue; the helper
+    """Not a field check (it needs the ID type): see test_counter_item_validation; the helper
     used there must agree with manyi.personal."""
     first17 = "93301019800101001"
     assert len(first17 + id_check_char(first17)) == 18
