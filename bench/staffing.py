@@ -2,9 +2,9 @@
 
 Prints figures only: the first, the best and the median of --repeat runs of each case, in
 milliseconds (later runs may reuse cached values, so the first is the cold figure). The cases
-are the large ones of tests/unit/test_erlang.py, whose answers that test checks: 5,000 arrivals
-an hour with and without patience, 50,000 an hour over up to 5,000 counters, a patience far
-beyond the load, and Erlang A on 300 counters.
+are the large ones of tests/unit/test_erlang_c.py and test_erlang_a.py, whose answers those
+tests check: 5,000 arrivals an hour with and without patience, 50,000 an hour over up to 5,000
+counters, a patience far beyond the load, and Erlang A on 300 counters.
 
     .venv/bin/python bench/staffing.py [--repeat 5]
 """
