@@ -1,7 +1,10 @@
 """Inspectors for the supervision tests: one at head office, one at branch A, a head-office
-service manager (test bank of tests/conftest.py); their actors: `tests.rect_helpers.actor`."""
+service manager (test bank of tests/conftest.py), also as the fixture `people`; their actors:
+`tests.rect_helpers.actor`."""
 
 from __future__ import annotations
+
+import pytest
 
 from manyi.db import Database
 from manyi.org import staff as staff_service
@@ -30,3 +33,8 @@ def add_inspectors(db: Database, bank: Bank) -> dict[str, int]:
             )
             ids[username] = person.id
     return ids
+
+
+@pytest.fixture(name="people")
+def people_fixture(db: Database, bank: Bank) -> dict[str, int]:
+    return add_inspectors(db, bank)

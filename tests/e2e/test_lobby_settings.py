@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, expect
 
 from tests.e2e.conftest import device_secret, pair, sign_in, wait_until
-from tests.e2e.test_elderly_mode import FAKE_SPEECH, OUTLET, take_ticket
+from tests.elderly_helpers import FAKE_SPEECH, OUTLET, take_ticket
 
 pytestmark = pytest.mark.e2e
 

@@ -22,8 +22,8 @@ from manyi.db import Database
 from manyi.forecast import live_advice, live_bands
 from manyi.lobby import counters, layouts, service
 from tests.e2e.conftest import pair, sign_in
-from tests.e2e.test_lobby_screens import OUTLET, save, tokens  # noqa: F401 (a fixture)
 from tests.lobby_helpers import operator
+from tests.lobby_screen_helpers import OUTLET, save, tokens_fixture  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.e2e
 MIN = dt.timedelta(minutes=1)
@@ -65,7 +65,7 @@ def take(kiosk: Page, code: str) -> str:
 @pytest.mark.usefixtures("morning")
 def test_kiosk_status_page_and_dashboard_tell_one_wait(
     screen: Callable[..., BrowserContext],
-    tokens: dict[str, str],  # noqa: F811 (the fixture imported above)
+    tokens: dict[str, str],
     screenshots: Path,
     e2e_database_url: str,
     e2e_clock: dt.datetime,
@@ -124,7 +124,7 @@ def test_kiosk_status_page_and_dashboard_tell_one_wait(
 @pytest.mark.usefixtures("morning")
 def test_the_kiosk_in_english_says_no_counter_serves_it(
     screen: Callable[..., BrowserContext],
-    tokens: dict[str, str],  # noqa: F811 (the fixture imported above)
+    tokens: dict[str, str],
     screenshots: Path,
 ) -> None:
     kiosk = screen(1080, 1920).new_page()

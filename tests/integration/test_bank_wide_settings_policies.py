@@ -1,78 +1,46 @@
-"""Bank-wide settings for head office only, and maker-checker on deadline policies and the
-catalogue's authorisation rules (issue 16 #6), through the pages, on both engines.
+"""Bank-wide settings for head office only, and maker-checker on deadline policies (issue 16
+#6), through the pages, on both engines.
 
 A branch's administrator holds every permission in their subtree: they keep their expert roster
-but may not change categories, deadline policies or the catalogue (403, with why). A head-office
-administrator's policy change or new authorisation threshold is only proposed; it takes effect
-when a *different* head-office administrator approves it, and every step is on the audit chain.
+but may not change categories, deadline policies or the catalogue (403, with why). A category
+takes effect at once at head office; a head-office administrator's policy change is only
+proposed and takes effect when a *different* head-office administrator approves it; rejected
+and withdrawn changes leave the policy as it was; two checkers at once approve it once. Every
+step is on the audit chain.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import re
 import threading
-from typing import Any
 
-import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.approvals.domain import Decision
-from manyi.approvals.tables import PendingChange
 from manyi.audit.tables import AuditEvent
-from manyi.complaints import clock, policy_store
+from manyi.complaints import policy_store
 from manyi.complaints.access import Caller
 from manyi.complaints.tables import ComplaintCategory, ComplaintExpert, ComplaintPolicy
-from manyi.counter import catalogue_store
 from manyi.counter.tables import CounterTransactionType
 from manyi.db import Database
 from manyi.errors import Conflict
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.org.tables import Staff
-from tests.conftest import PASSWORD, SYSTEM, Bank, add_staff
-from tests.web_helpers import csrf_of, make_client, sign_in
+from tests.conftest import PASSWORD, SYSTEM
+from tests.maker_checker_helpers import (  # noqa: F401 (fixture)
+    Person,
+    actions,
+    catalogue_schema,
+    changes,
+    people_fixture,
+)
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 HEAD_OFFICE_ONLY = "只有总行管理员可以修改全行设置"
-
-
-class Person:
-    """A signed-in staff member and the CSRF token their forms carry."""
-
-    def __init__(self, db: Database, username: str) -> None:
-        self.client: TestClient = make_client(db)
-        sign_in(self.client, username, PASSWORD)
-        self.token = csrf_of(self.client, "/account/password")
-
-    def get(self, path: str) -> httpx.Response:
-        return self.client.get(path)
-
-    def post(self, path: str, **data: Any) -> httpx.Response:
-        return self.client.post(path, data={"csrf_token": self.token, **data})
-
-
-@pytest.fixture
-def people(db: Database, bank: Bank) -> dict[str, Person]:
-    add_staff(db, bank, "admin.hq2", "admin.br.a")
-    with db.session() as session:
-        catalogue_store.seed_catalogue(session)
-        clock.ensure_policies(session)
-        staff_service.create_staff(
-            session,
-            SYSTEM,
-            username="expert.br.a",
-            display_name="分行专家",
-            unit_id=bank.unit("SUB-A"),
-            roles=[Role.EXPERT],
-            password=PASSWORD,
-        )
-    return {name: Person(db, name) for name in ("admin", "admin.hq2", "admin.br.a")}
 
 
 def default_policy(db: Database) -> str:
@@ -80,23 +48,6 @@ def default_policy(db: Database) -> str:
         code = session.scalar(select(ComplaintPolicy.code).where(ComplaintPolicy.is_default))
     assert code
     return code
-
-
-def changes(db: Database) -> list[tuple[int, str, str]]:
-    with db.session() as session:
-        rows = session.scalars(select(PendingChange).order_by(PendingChange.id))
-        return [(c.id, c.kind, c.state) for c in rows]
-
-
-def actions(db: Database, prefix: str) -> list[str]:
-    with db.session() as session:
-        return list(
-            session.scalars(
-                select(AuditEvent.action)
-                .where(AuditEvent.action.startswith(prefix))
-                .order_by(AuditEvent.seq)
-            )
-        )
 
 
 def test_a_branch_admin_keeps_the_expert_roster_but_not_the_bank_wide_settings(
@@ -259,86 +210,6 @@ def test_rejected_and_withdrawn_changes_leave_the_policy_as_it_was(
         )
     assert reject is not None and "与监管口径不符" in str(reject.summary)
     assert 'data-change="' not in maker.get("/complaints/settings?tab=policies").text
-
-
-def catalogue_schema(db: Database, code: str) -> dict[str, Any]:
-    with db.session() as session:
-        return copy.deepcopy(json.loads(json.dumps(catalogue_store.get_type(session, code).schema)))
-
-
-def raised_threshold(db: Database) -> str:
-    schema = catalogue_schema(db, "withdraw")
-    schema["x-manyi"]["authorisation"][0]["when"]["amount_at_least"] = "100000"
-    return json.dumps(schema)
-
-
-def withdraw_versions(db: Database) -> list[int]:
-    with db.session() as session:
-        return sorted(
-            session.scalars(
-                select(CounterTransactionType.version).where(
-                    CounterTransactionType.code == "withdraw"
-                )
-            )
-        )
-
-
-def test_a_new_authorisation_threshold_waits_for_a_second_head_office_admin(
-    db: Database, people: dict[str, Person]
-) -> None:
-    maker, checker = people["admin"], people["admin.hq2"]
-    proposed = maker.post(
-        "/counter/catalogue/withdraw", document=raised_threshold(db), reason="授权起点调整"
-    )
-    assert proposed.status_code == 303 and "proposed=" in proposed.headers["location"]
-    [(change, kind, _)] = changes(db)
-    assert kind == "counter_catalogue.edit" and withdraw_versions(db) == [1]
-    own = maker.post(f"/counter/catalogue/changes/{change}", decision="approve")
-    assert own.status_code == 403 and withdraw_versions(db) == [1]
-
-    listing = checker.get("/counter/catalogue").text
-    waiting = listing.split('data-testid="pending-changes"')[1].split("</section>")[0]
-    assert "金额 ≥ 50000 → 主管授权" in waiting and "金额 ≥ 100000 → 主管授权" in waiting
-    assert "授权起点调整" in waiting
-    approved = checker.post(f"/counter/catalogue/changes/{change}", decision="approve")
-    assert approved.headers["location"] == "/counter/catalogue?decided=approve"
-    assert withdraw_versions(db) == [1, 2]
-    with db.session() as session:
-        tx = catalogue_store.get_type(session, "withdraw")
-        row = session.scalar(
-            select(CounterTransactionType).where(CounterTransactionType.version == 2)
-        )
-    assert str(tx.rules[0].when.amount_at_least) == "100000"
-    assert row is not None and row.created_by == "管理员甲" and row.reason == "授权起点调整"
-    assert actions(db, "counter.catalogue.") == [
-        "counter.catalogue.seed",
-        "counter.catalogue.propose",
-        "counter.catalogue.approve",
-        "counter.catalogue.edit",
-    ]
-
-
-def test_a_rejected_or_stale_threshold_publishes_nothing(
-    db: Database, people: dict[str, Person]
-) -> None:
-    maker, checker = people["admin"], people["admin.hq2"]
-    maker.post("/counter/catalogue/withdraw", document=raised_threshold(db), reason="第一次")
-    maker.post("/counter/catalogue/withdraw", document=raised_threshold(db), reason="第二次")
-    (first, _, _), (second, _, _) = changes(db)
-    rejected = checker.post(
-        f"/counter/catalogue/changes/{first}", decision="reject", reason="门槛过高"
-    )
-    assert rejected.status_code == 303 and withdraw_versions(db) == [1]
-    # Meanwhile a label edit publishes v2 at once: the second proposal was made on v1.
-    relabelled = catalogue_schema(db, "withdraw") | {"title": "Cash withdrawal (revised)"}
-    published = maker.post(
-        "/counter/catalogue/withdraw", document=json.dumps(relabelled), reason="改名"
-    )
-    assert published.headers["location"] == "/counter/catalogue/withdraw?saved=2"
-    stale = checker.post(f"/counter/catalogue/changes/{second}", decision="approve")
-    assert stale.status_code == 409 and withdraw_versions(db) == [1, 2]
-    assert [state for _, _, state in changes(db)] == ["rejected", "pending"]
-    assert re.search(r"counter\.catalogue\.reject", " ".join(actions(db, "counter.")))
 
 
 def test_two_checkers_at_once_approve_it_once(db: Database, people: dict[str, Person]) -> None:
