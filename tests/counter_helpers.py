@@ -1,7 +1,7 @@
 """Shared set-up for the counter's tests; the `sim` fixture (tests/integration/conftest.py)
 gives a test all of it.
 
-The test bank of conftest.py, plus: the catalogue seeded, OUT-A's lobby configured (open
+The test bank of tests/bank.py, plus: the catalogue seeded, OUT-A's lobby configured (open
 09:00–17:00 Beijing time), supervisors at OUT-A and OUT-B, two supervisors at BR-A (the
 remote authorisation centre of OUT-A) and one at BR-B, a staff member at OUT-A who is both
 teller and supervisor, and a simulated core with the demo customers, its PIN pad and ID-card
@@ -35,7 +35,7 @@ from tests.lobby_helpers import T0, configure, operator
 TODAY = dt.date(2026, 11, 30)  # T0 is 10:00 in Beijing on this day
 MINUTE = dt.timedelta(minutes=1)
 
-# Added to the bank from tests/conftest.py's MORE_STAFF.
+# Added to the bank from tests/bank.py's MORE_STAFF.
 COUNTER_STAFF = ("sup.a", "sup.b", "centre.1", "centre.2", "centre.b", "dual.a", "teller.a2")
 
 

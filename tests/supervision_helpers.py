@@ -1,5 +1,5 @@
 """Inspectors for the supervision tests: one at head office, one at branch A, a head-office
-service manager (test bank of tests/conftest.py), also as the fixture `people`; their actors:
+service manager (test bank of tests/bank.py), also as the fixture `people`; their actors:
 `tests.rect_helpers.actor`."""
 
 from __future__ import annotations

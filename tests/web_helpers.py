@@ -85,7 +85,7 @@ def sign_in(client: TestClient, username: str, password: str) -> None:
 
 
 def signed_in_client(database: Database, persona: str, password: str = PASSWORD) -> TestClient:
-    """A client signed in as a persona (`teller_a` or `teller.a`) of tests/conftest.py."""
+    """A client signed in as a persona (`teller_a` or `teller.a`) of tests/bank.py."""
     client = make_client(database)
     sign_in(client, persona.replace("_", "."), password)
     return client
