@@ -1,8 +1,13 @@
-"""The test bank plus complaint staff: handlers, managers and an expert at several levels."""
+"""The test bank plus complaint staff: handlers, managers and an expert at several levels.
+
+The `cb` fixture builds it on the test bank; a test module imports it by name.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import pytest
 
 from manyi.complaints import intake
 from manyi.complaints.access import Caller
@@ -70,3 +75,9 @@ def build_complaint_bank(db: Database, bank: Bank) -> ComplaintBank:
             )
             staff[username] = person.id
     return ComplaintBank(bank=bank, staff=staff)
+
+
+@pytest.fixture
+def cb(db: Database, bank: Bank) -> ComplaintBank:
+    """The test bank with the complaint staff."""
+    return build_complaint_bank(db, bank)
