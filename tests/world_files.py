@@ -1,6 +1,6 @@
 """A world (the bank and objects of both outlets) built once per module on SQLite; a copy per test.
 
-The route walks (tests/integration/test_access.py, test_form_fuzz.py) need the same world in
+The route walks (tests/integration/test_access_*.py, test_form_fuzz.py) need the same world in
 every test: building it took about as long as some tests' own requests. On SQLite a module
 builds each world once, at FIXED_NOW, into a file of its own, and each test's database becomes a
 copy of that file: a database of its own, as before, with the same rows and ids. On PostgreSQL

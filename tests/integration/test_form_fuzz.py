@@ -55,10 +55,9 @@ from manyi.org.model import Permission, permissions_for
 from manyi.web.app import api_routes
 from manyi.web.i18n import DEFAULT_LANGUAGE, translator
 from manyi.web.security import DEVICE_COOKIE, access_of
+from tests.access_helpers import ANONYMOUS, client_for, counter_bank_world, walk
 from tests.conftest import PERSONAS, SYSTEM, Bank
 from tests.form_values import EVERY_FIELD, Good, form_of, plausible
-from tests.integration.test_access import ANONYMOUS, client_for, counter_bank_world
-from tests.integration.test_access import _walk as walk
 from tests.web_helpers import CSRF_RE, csrf_of
 from tests.world_files import WorldFiles
 
@@ -200,8 +199,9 @@ class WriteMark:
 
 @pytest.fixture
 def bank_and_world(db: Database, worlds: WorldFiles) -> tuple[Bank, dict[str, dict[str, Any]]]:
-    """The test bank and test_access.py's objects on both sides, with the counter set up (the
-    `sim` fixture); built once per module on SQLite (tests/world_files.py)."""
+    """The test bank and the access tests' objects on both sides (tests/access_helpers.py),
+    with the counter set up (the `sim` fixture); built once per module on SQLite
+    (tests/world_files.py)."""
     return worlds.world(db, "counter", counter_bank_world)
 
 
