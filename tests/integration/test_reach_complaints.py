@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,22 +10,12 @@ from sqlalchemy import select
 
 from manyi.db import Database
 from manyi.reach.tables import ReachConsent, ReachMessage
-from tests.complaint_bank import ComplaintBank, build_complaint_bank
-from tests.conftest import Bank
-from tests.integration.test_complaints_public import decide, file_complaint
-from tests.web_helpers import make_client
+from tests.complaint_bank import ComplaintBank, cb
+from tests.complaint_public_helpers import client, decide, file_complaint
+
+__all__ = ["cb", "client"]  # fixtures
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
-
-
-@pytest.fixture
-def cb(db: Database, bank: Bank) -> ComplaintBank:
-    return build_complaint_bank(db, bank)
-
-
-@pytest.fixture
-def client(db: Database, tmp_path: Path) -> TestClient:
-    return make_client(db, var_dir=tmp_path / "var")
 
 
 def _messages(db: Database) -> list[tuple[str, dict[str, str]]]:
