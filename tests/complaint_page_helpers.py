@@ -55,24 +55,10 @@ def as_(db: Database, cb: ComplaintBank, tmp_path: Path) -> SignIn:
 def register(
     db: Database, cb: ComplaintBank, unit: str = "OUT-A", persona: str = "hotline", **fields: object
 ) -> Complaint:
-    values: dict[str, object] = {
-        "intake": "hotline",
-        "subject": "柜面办理业务等候时间过长",
-        "description": "客户反映在网点排队一个多小时，无人解释。",
-        "complainant_name": "王五",
-        "complainant_phone": PHONE,
-        "business_code": "savings.demand",
-        "cause_code": "service_quality.waiting",
-        "responsible_unit_id": cb.unit(unit),
-    }
-    values.update(fields)
+    """A complaint phoned in (`ComplaintBank.hotline_form`, at `unit`), registered at FIXED_NOW."""
+    form = cb.hotline_form(responsible_unit_id=cb.unit(unit), **fields)
     with db.session() as session:
-        done = intake.register(
-            session,
-            cb.caller(db, persona),
-            intake.ComplaintForm(**values),  # type: ignore[arg-type, unused-ignore]
-            FIXED_NOW,
-        )
+        done = intake.register(session, cb.caller(db, persona), form, FIXED_NOW)
         session.flush()
         session.expunge(done.complaint)
         return done.complaint
