@@ -43,8 +43,8 @@ ZYGOTE = """
 import datetime as dt, os, pathlib, signal, socket, sys
 import fastapi, time_machine, uvicorn
 import manyi.web.main
-from manyi.web import app as web_app
-web_app._install_routes(fastapi.FastAPI())  # imports every router, once
+from manyi.web import wiring
+wiring.install_routes(fastapi.FastAPI())  # imports every router, once
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps killed servers
 for line in sys.stdin:
     at, ready = line.split()
