@@ -14,6 +14,7 @@ session on a clock that starts at that moment and ticks.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Iterator
 
@@ -109,6 +110,16 @@ def pytest_configure(config: pytest.Config) -> None:
     travel = time_machine.travel(start, tick=True)
     travel.start()
     config.stash[_SESSION_TRAVEL] = travel
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What is loaded by now (manyi, its libraries, every test module and collected test) stays
+    # for the whole session: frozen, the cyclic garbage collector stops walking it again on each
+    # full collection, and it runs less often. It took a fifth of an integration test's time
+    # (measured with gc.callbacks); reference counting still frees what the tests drop.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -25,8 +25,10 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 session_portal: BlockingPortal | None = None
 
 
-# Apps built so far in this process, one per set of settings (the database's URL aside).
+# Apps built so far in this process, one per set of settings, but for the settings each test
+# has its own of (its database, its var directory), which only requests read (app.state.settings).
 _BUILT: dict[str, FastAPI] = {}
+_PER_TEST = {"database_url", "var_dir", "analytics_root"}
 
 
 def app_for(settings: Settings, database: Database) -> FastAPI:
@@ -39,7 +41,7 @@ def app_for(settings: Settings, database: Database) -> FastAPI:
     database): `request.app` is the copy, and the routes and middleware are the built app's.
     What `create_app` sets up for the process (the counter's adapters, the features' ports) is
     still done for each client, as before."""
-    key = repr(sorted(settings.model_dump(exclude={"database_url"}).items()))
+    key = repr(sorted(settings.model_dump(exclude=_PER_TEST).items()))
     built = _BUILT.get(key)
     if built is None:
         built = _BUILT[key] = create_app(settings, database)
