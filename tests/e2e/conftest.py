@@ -33,9 +33,9 @@ from manyi.config import load_settings
 from manyi.counter.adapters import registry
 from manyi.db import Database
 from manyi.demo import DEMO_PASSWORD
-from manyi.web.app import create_app
 from tests.conftest import FIXED_NOW
 from tests.live_server import serve
+from tests.web_helpers import app_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -119,7 +119,7 @@ def base_url(e2e_database_url: str) -> Iterator[str]:
     """This module's server, on this module's demo bank."""
     database = Database(e2e_database_url)
     settings = load_settings(database_url=e2e_database_url, secret_key="e2e-secret-" + "x" * 32)
-    app = create_app(settings, database)
+    app = app_for(settings, database)  # the worker's built app, on this module's bank
     try:
         with serve(app) as url:
             yield url
