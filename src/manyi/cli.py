@@ -277,6 +277,10 @@ def demo_seed(
         texts = demo_reach.seed(session, utcnow())
     if texts:
         supervision_lines.append(f"customer messages: {texts} texts of the simulated SMS centre")
+    from manyi.workload import demo as demo_workload
+
+    # After the counter's catalogue (the weights) and the rating pad's tickets (numbers follow on).
+    supervision_lines.append(demo_workload.seed(database, utcnow()))
     from manyi.cockpit import demo as demo_cockpit
 
     supervision_lines.append(demo_cockpit.seed(database, settings, utcnow()))  # last: all of it

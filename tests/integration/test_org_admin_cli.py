@@ -117,6 +117,8 @@ def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:
     assert result.exit_code == 0
     assert "12 units, 35 staff, 5 lobbies and 6 complaints" in result.output
     assert "service stars: 2 stars awarded" in result.output
+    assert "teller workload: 25 service weights set" in result.output
+    assert "staff pulse: 17 answers for last month added" in result.output
     assert "holidays: 2027 entered (a plausible demo set)" in result.output
     rolled = re.search(
         r"cockpit roll-ups: (\d+) outlet-days marked, (\d+) recomputed", result.output
@@ -132,6 +134,8 @@ def test_demo_seed_is_idempotent(db: Database, cli_env: CliRunner) -> None:
     assert "service stars: 0 stars awarded" in result.output
     assert "cockpit roll-ups: 0 outlet-days marked, 0 recomputed" in result.output
     assert "cockpit history: 0 outlet-days imported" in result.output
+    assert "teller workload: 0 service weights set, 0 served tickets and 0 counter" in result.output
+    assert "staff pulse: 0 answers" in result.output
     assert demo.DEMO_PASSWORD in result.output and "zgc.teller1" in result.output
     assert counts(db)[:2] == after_first[:2]
     with db.session() as session:

@@ -54,3 +54,12 @@ def ticket_work(session: Session, ticket_ids: Sequence[int]) -> dict[int, Ticket
             transactions=before.transactions + 1,
         )
     return found
+
+
+def current_weights(session: Session) -> dict[str, float]:
+    """{transaction code: the weight of its current catalogue version}; empty before the
+    catalogue is stored (the demo weighs its lobby services by them)."""
+    return {
+        row.code: catalogue_store.type_of(row).weight
+        for row in catalogue_store.latest_rows(session)
+    }
