@@ -248,3 +248,39 @@ class LobbyAlert(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+def served_ticket_row(
+    service: LobbyService,
+    outlet_id: int,
+    day: dt.date,
+    issued: dt.datetime,
+    called: dt.datetime,
+    finished: dt.datetime,
+    counter_id: int,
+    teller_id: int | None,
+    token: str,
+) -> dict[str, Any]:
+    """The row of a ticket served in one call (issued, called and started at `called`, finished):
+    the history the demos write in bulk, as a lobby day would have left it."""
+    return {
+        "outlet_id": outlet_id,
+        "local_day": day,
+        "prefix": service.prefix,
+        "service_id": service.id,
+        "service_code": service.code,
+        "klass": "normal",
+        "channel": "kiosk",
+        "state": "finished",
+        "outcome": "served",
+        "issued_at": issued,
+        "queued_at": issued,
+        "first_called_at": called,
+        "last_called_at": called,
+        "started_at": called,
+        "finished_at": finished,
+        "call_count": 1,
+        "counter_id": counter_id,
+        "teller_id": teller_id,
+        "public_token": token,
+    }

@@ -21,7 +21,14 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from manyi.bulk import insert_returning
-from manyi.lobby.tables import LobbyCounter, LobbyService, LobbyTicket, Rating, RatingPrompt
+from manyi.lobby.tables import (
+    LobbyCounter,
+    LobbyService,
+    LobbyTicket,
+    Rating,
+    RatingPrompt,
+    served_ticket_row,
+)
 from manyi.org.tables import Unit
 from manyi.quality.demo import DAYS, OUTLETS, TZ, _tellers
 
@@ -84,28 +91,12 @@ def _visit(
     called = issued + dt.timedelta(minutes=rng.randint(2, 25))
     finished = called + dt.timedelta(seconds=rng.randint(120, 900))
     counter = rng.choice(counters)
-    ticket = {
-        "outlet_id": outlet.id,
-        "local_day": day,
-        "prefix": service.prefix,
-        "service_id": service.id,
-        "service_code": service.code,
-        "klass": "normal",
-        "channel": "kiosk",
-        "state": "finished",
-        "outcome": "served",
-        "issued_at": issued,
-        "queued_at": issued,
-        "first_called_at": called,
-        "last_called_at": called,
-        "started_at": called,
-        "finished_at": finished,
-        "call_count": 1,
-        "counter_id": counter.id,
-        "teller_id": rng.choice(staff),
-        "public_token": f"{rng.getrandbits(128):032x}",
-        "counter_number": counter.number,
-    }
+    teller = rng.choice(staff)
+    token = f"{rng.getrandbits(128):032x}"
+    ticket = served_ticket_row(
+        service, outlet.id, day, issued, called, finished, counter.id, teller, token
+    )
+    ticket["counter_number"] = counter.number
     if rng.random() >= ANSWERED:
         return ticket, None
     happy = rng.random() < level

@@ -38,7 +38,13 @@ from manyi.bulk import insert_returning
 from manyi.counter import work
 from manyi.db import Database
 from manyi.lobby import layouts
-from manyi.lobby.tables import LobbyCounter, LobbyEventRow, LobbyService, LobbyTicket
+from manyi.lobby.tables import (
+    LobbyCounter,
+    LobbyEventRow,
+    LobbyService,
+    LobbyTicket,
+    served_ticket_row,
+)
 from manyi.org.tables import Staff, StaffRole, Unit
 from manyi.workload import pulse, weights
 from manyi.workload.tables import ServiceWeight
@@ -317,27 +323,10 @@ def _ticket(
     finished: dt.datetime,
 ) -> dict[str, Any]:
     issued = started - dt.timedelta(seconds=rng.randint(60, 20 * 60))
-    return {
-        "outlet_id": outlet.id,
-        "local_day": day,
-        "prefix": service.prefix,
-        "service_id": service.id,
-        "service_code": service.code,
-        "klass": "normal",
-        "channel": "kiosk",
-        "state": "finished",
-        "outcome": "served",
-        "issued_at": issued,
-        "queued_at": issued,
-        "first_called_at": started,
-        "last_called_at": started,
-        "started_at": started,
-        "finished_at": finished,
-        "call_count": 1,
-        "counter_id": desk.counter.id,
-        "teller_id": desk.teller,
-        "public_token": f"{rng.getrandbits(128):032x}",
-    }
+    token = f"{rng.getrandbits(128):032x}"
+    return served_ticket_row(
+        service, outlet.id, day, issued, started, finished, desk.counter.id, desk.teller, token
+    )
 
 
 def seed_pulse(session: Session, now: dt.datetime) -> int:
