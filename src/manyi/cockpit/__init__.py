@@ -11,7 +11,8 @@ bank (docs/cockpit.md).
   on seed): the roll-ups kept incrementally under watermarks, re-run on demand;
 - `queries` and `overview`: what the cockpit pages read: headline figures, league tables,
   trends, the outlets furthest from target, alerts, the hour-of-day profile, within a staff
-  member's data scope, from the roll-ups only (an outlet's tellers from its own tickets).
+  member's data scope, from the roll-ups only (an outlet's tellers, `teller_queries`, and
+  counters, `counter_queries`, from its own tickets and counter events).
 
 Nothing below the cockpit imports it (contract cockpit-above); it publishes its pure rules.
 """

@@ -114,21 +114,39 @@ class _Facts:
             self.activity[key] = at
 
     def open_seconds(self, outlet: int, day: dt.date) -> int | None:
-        """Counter-seconds open on the day; a counter still open counts up to the day's last
-        lobby activity (a ticket issued, called or finished, a counter event), not to
-        midnight: today is not counted ahead, and a counter left open overnight stops with
-        the lobby."""
-        starts, ends = day_bounds(day, self.tz)
-        last_before: dict[int, str] = {}
-        events = []
-        for at, counter, kind in self.counters.get(outlet, []):
-            if starts - OPEN_LOOKBACK <= at < starts:
-                last_before[counter] = kind
-            elif starts <= at < ends:
-                events.append(day_rules.CounterEvent(counter, kind, at))
-        open_at_start = {c for c, kind in last_before.items() if kind == "counter_opened"}
-        until = min(self.activity.get((outlet, day), starts), ends)
-        return day_rules.open_seconds(events, open_at_start, starts, until)
+        return open_seconds_of_day(
+            self.counters.get(outlet, []), day, self.tz, self.activity.get((outlet, day))
+        )
+
+
+CounterLog = list[tuple[dt.datetime, int, str]]  # (at, counter id, kind), in order
+
+
+def open_seconds_of_day(
+    log: CounterLog,
+    day: dt.date,
+    tz: str,
+    last_activity: dt.datetime | None,
+    counter: int | None = None,
+) -> int | None:
+    """Counter-seconds open on the local day (of one `counter`, or all of the log's); a counter
+    still open counts up to the day's last lobby activity (a ticket issued, called or
+    finished, a counter event), not to midnight: today is not counted ahead, and a counter
+    left open overnight stops with the lobby. `log` holds the counter events from
+    `OPEN_LOOKBACK` before the day to its end."""
+    starts, ends = day_bounds(day, tz)
+    last_before: dict[int, str] = {}
+    events = []
+    for at, number, kind in log:
+        if counter is not None and number != counter:
+            continue
+        if starts - OPEN_LOOKBACK <= at < starts:
+            last_before[number] = kind
+        elif starts <= at < ends:
+            events.append(day_rules.CounterEvent(number, kind, at))
+    open_at_start = {c for c, kind in last_before.items() if kind == "counter_opened"}
+    until = min(last_activity or starts, ends)
+    return day_rules.open_seconds(events, open_at_start, starts, until)
 
 
 def _tiers(session: Session, paths: dict[int, str]) -> dict[int, dict[str, int]]:

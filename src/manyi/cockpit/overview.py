@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from manyi.cockpit import queries, teller_queries
+from manyi.cockpit import counter_queries, queries, teller_queries
 from manyi.cockpit.build import day_bounds
 from manyi.cockpit.domain import histogram
 from manyi.cockpit.domain.figures import SUMMED, Period, Totals
@@ -48,6 +48,7 @@ class Overview:
     furthest: list[queries.FromTarget]
     alerts: list[queries.Alert]
     tellers: list[teller_queries.TellerLine]  # an outlet's, below the roll-ups; else none
+    counters: list[counter_queries.CounterLine]  # likewise
 
 
 def _crumb(unit: Unit) -> Crumb:
@@ -84,13 +85,15 @@ def overview(
     limit: int = 20,
     tz: str | None = None,
 ) -> Overview:
-    """The page's figures; with `tz` (the bank's zone), an outlet's tellers over the period's
-    local days too."""
+    """The page's figures; with `tz` (the bank's zone), an outlet's tellers and counters over
+    the period's local days too."""
     unit = queries.unit_in_scope(session, scope_path, unit_id)
-    tellers = []
+    tellers: list[teller_queries.TellerLine] = []
+    counters: list[counter_queries.CounterLine] = []
     if tz is not None and unit.level == "outlet":
         since, until = day_bounds(period.first, tz)[0], day_bounds(period.last, tz)[1]
         tellers = teller_queries.tellers(session, scope_path, unit_id, since, until)
+        counters = counter_queries.counters(session, scope_path, unit_id, period, tz)
     return Overview(
         unit=_crumb(unit),
         crumbs=breadcrumb(session, scope_path, unit),
@@ -106,6 +109,7 @@ def overview(
         furthest=queries.furthest_from_target(session, scope_path, unit_id, period, goal, limit),
         alerts=queries.alerts(session, scope_path, unit_id, period.last, goal),
         tellers=tellers,
+        counters=counters,
     )
 
 

@@ -154,12 +154,15 @@ def cockpit_export(
     trend = [_row(day.isoformat(), t) for day, t in view.trend]
     far = [[f"{f.name_zh} ({f.code})", round(f.distance, 3), names.get(f.worst, f.worst)]
            for f in view.furthest]  # fmt: skip
+    sheets: list[spreadsheet.Sheet] = [
+        (_("Ranking by unit"), headers, league),
+        (_("Trend"), [_("Day"), *headers[1:]], trend),
+        (_("Furthest from target"), [_("Outlet"), _("Past target"), _("Worst measure")], far),
+    ]
+    if view.tellers or view.counters:  # an outlet's page: the level below the roll-ups
+        sheets += below_rollups(view, _)
     body = spreadsheet.workbook(
-        [
-            (_("Ranking by unit"), headers, league),
-            (_("Trend"), [_("Day"), *headers[1:]], trend),
-            (_("Furthest from target"), [_("Outlet"), _("Past target"), _("Worst measure")], far),
-        ],
+        sheets,
         first_width=24,
         width=14,
     )
@@ -174,6 +177,32 @@ def cockpit_export(
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def below_rollups(view: pages_data.Overview, _: Translate) -> list[spreadsheet.Sheet]:
+    """An outlet's tellers and counters (windows) as two sheets."""
+    tellers = [
+        [p.name, p.served, _minutes(p.service_mean_s), round(p.busy_s / 3600, 2)]
+        for p in view.tellers
+    ]
+    counters = [
+        [
+            _("Counter {n}").format(n=c.number),
+            ", ".join(c.tellers),
+            c.served,
+            _minutes(c.service_mean_s),
+            None if c.open_s is None else round(c.open_s / 3600, 2),
+            _percent(c.utilisation),
+        ]
+        for c in view.counters
+    ]
+    return [
+        (_("Tellers"), [_("Teller"), _("Served"), _("Mean service time (min)"),
+                        _("Busy time (h)")], tellers),
+        (_("Counters"), [_("Counter"), _("Tellers who worked it"), _("Served"),
+                         _("Mean service time (min)"), _("Hours open"), _("Utilisation (%)")],
+         counters),
+    ]  # fmt: skip
 
 
 def measure_names(_: Translate) -> dict[str, str]:
