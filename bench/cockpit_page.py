@@ -6,7 +6,7 @@ staff): 36 tier-1 branches × 12 tier-2 branches under the demo head office, `--
 spread over them (their profiles through COPY), and `--days` days of `cockpit_daily` to
 yesterday generated in the database from those profiles (closed on Sundays; a weekly pattern;
 waits in three histogram buckets consistent with the sums). The levels above the outlet, the
-default window and the recent days are then built by the pass's own code
+default window, the recent days and the outlets' months are then built by the pass's own code
 (`cockpit.summaries.rebuild`, the INSERT … SELECT the pass runs). Then signs in as the demo's
 head-office administrator and requests `/cockpit` (the default page: the 28 days to yesterday)
 `--requests` times, and `/cockpit` over the last 12 months; `--before` reads as the code did
@@ -157,7 +157,8 @@ def load(pg: str, outlets: int, days: int, last: dt.date, tz: str) -> float:
         summaries.rebuild(session, last)
     print(f"  levels, window, recent days: {time.perf_counter() - levels_began:.0f} s")
     with psycopg.connect(pg, autocommit=True) as conn:
-        for table in ("cockpit_unit_daily", "cockpit_outlet_window", "cockpit_outlet_recent"):
+        for table in ("cockpit_unit_daily", "cockpit_outlet_window", "cockpit_outlet_recent",
+                      "cockpit_outlet_monthly"):  # fmt: skip
             conn.execute(f"VACUUM ANALYZE {table}")
     db.dispose()
     return time.perf_counter() - began
@@ -195,7 +196,7 @@ def p95(times: list[float]) -> float:
 def before_levels() -> None:
     """Read as before this change: every figure summed from `cockpit_daily`."""
     level_queries.has_rows = lambda unit: False  # type: ignore[assignment]
-    level_queries.window_figures = lambda *a: None  # type: ignore[assignment]
+    level_queries.furthest_figures = lambda *a: None  # type: ignore[assignment]
     level_queries.recent_days = lambda *a: None  # type: ignore[assignment]
 
 

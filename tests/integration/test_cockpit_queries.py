@@ -212,12 +212,17 @@ def test_head_office_over_many_outlets_reads_roll_ups_only(db: Database, bank: B
 def test_the_levels_answer_as_the_outlet_rows_do(
     db: Database, rolled: Bank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every figure read from the levels, the window and the recent days equals the one summed
-    from `cockpit_daily` (then read without them: the read layer falls back to the outlet
-    rows)."""
+    """Every figure read from the levels, the window, the recent days and the months equals
+    the one summed from `cockpit_daily` (then read without them: the read layer falls back to
+    the outlet rows)."""
     bank, hq = rolled, path(db, rolled, "HQ")
     settled = DAYS[-1] + dt.timedelta(days=2)  # FIXED_NOW's yesterday
     window = queries.Period(settled - dt.timedelta(days=27), settled)
+    # Months in part and whole: November's days added (PERIOD); November less its days
+    # outside (the window: the 1st and the 30th; to the 25th: the 26th and 27th have rows);
+    # October, November and December whole.
+    periods = (PERIOD, window, queries.Period(dt.date(2026, 11, 1), dt.date(2026, 11, 25)),
+               queries.Period(dt.date(2026, 10, 1), dt.date(2026, 12, 31)))  # fmt: skip
     goal = Targets(wait_mean_s=600, alert_days=2)
 
     def everything() -> list[Any]:
@@ -225,7 +230,7 @@ def test_the_levels_answer_as_the_outlet_rows_do(
             seen = []
             for code in ("HQ", "BR-A", "BR-B", "SUB-B", "OUT-B"):
                 unit = bank.unit(code)
-                for period in (PERIOD, window):
+                for period in periods:
                     seen += [
                         queries.headline(session, hq, unit, period),
                         queries.league(session, hq, unit, period),
@@ -242,6 +247,7 @@ def test_the_levels_answer_as_the_outlet_rows_do(
     fast = everything()
     assert any(isinstance(v, list) and v and isinstance(v[0], queries.Alert) for v in fast)
     monkeypatch.setattr(level_queries, "has_rows", lambda unit: False)
+    monkeypatch.setattr(level_queries, "furthest_figures", lambda *a: None)
     with db.session() as session:  # no settled day: neither the window nor the recent days
         session.execute(delete(CockpitRollupState))
     slow = everything()

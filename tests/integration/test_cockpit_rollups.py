@@ -16,6 +16,7 @@ from manyi.cockpit import rollups
 from manyi.cockpit.tables import (
     CockpitDaily,
     CockpitHourly,
+    CockpitOutletMonthly,
     CockpitOutletRecent,
     CockpitOutletWindow,
     CockpitRollupDirty,
@@ -35,8 +36,9 @@ D1, D2, D3 = dt.date(2026, 11, 27), dt.date(2026, 11, 28), dt.date(2026, 11, 29)
 
 
 # The outlet rows and every table kept from them (branches' and the bank's days, each
-# outlet's window and recent days): all must equal a recomputation from nothing.
-KEPT = (CockpitHourly, CockpitDaily, CockpitUnitDaily, CockpitOutletWindow, CockpitOutletRecent)
+# outlet's window, recent days and months): all must equal a recomputation from nothing.
+KEPT = (CockpitHourly, CockpitDaily, CockpitUnitDaily, CockpitOutletWindow, CockpitOutletRecent,
+        CockpitOutletMonthly)  # fmt: skip
 
 
 def snapshot(db: Database) -> tuple[list[Any], ...]:
@@ -114,23 +116,33 @@ def test_incremental_equals_full_and_late_facts_land_right(db: Database, lobby: 
     assert daily(db, bank, "OUT-A", D3) is not None
     incremental = snapshot(db)
     # The bank, both tier-1 and both tier-2 branches have days; OUT-A its window and 3 days.
-    units, windows, recent = incremental[2:]
+    units, windows, recent, monthly = incremental[2:]
     hq = bank.unit("HQ")
     assert {(r["unit_id"], r["day"]) for r in units} >= {(hq, D1), (hq, D2), (hq, D3)}
     assert [r["issued"] for r in windows if r["outlet_id"] == a] == [5]
     assert [r["day"] for r in recent if r["outlet_id"] == a] == [D3, D2, D1]
+    november = D1.replace(day=1)
+    assert [(r["month"], r["issued"]) for r in monthly if r["outlet_id"] == a] == [(november, 5)]
     assert incremental == full_recomputation(db)
     # Re-running a day (the CLI's path) changes nothing.
     with db.session() as session:
         assert rollups.mark_days(session, TZ, TARGET, [D1, D2]) == 3
     rollups.run_pass(db, TZ, TARGET, FIXED_NOW)
     assert snapshot(db) == incremental
-    # A day later the window moves (settled): still what a recomputation from nothing gives.
+    # A day later the window moves (settled) and OUT-B has a customer in a new month: still
+    # what a recomputation from nothing gives.
     ticket(db, bank, "OUT-B", bj(D3 + dt.timedelta(days=1), 9), wait_min=50, serve_min=2)
+    december = D3 + dt.timedelta(days=2)
+    ticket(db, bank, "OUT-B", bj(december, 8), wait_min=5, serve_min=2)
     later = FIXED_NOW + dt.timedelta(days=1)
     rollups.run_pass(db, TZ, TARGET, later)
     moved = snapshot(db)
     assert {r["last_day"] for r in moved[3]} == {D3 + dt.timedelta(days=1)}
+    b = bank.unit("OUT-B")
+    assert [(r["month"], r["issued"]) for r in moved[5] if r["outlet_id"] == b] == [
+        (november, 2),
+        (december, 1),
+    ]
     assert moved == full_recomputation(db, later)
 
 

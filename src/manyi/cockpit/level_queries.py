@@ -1,8 +1,8 @@
 """The read side of `summaries`: what `queries` reads from the roll-ups above the outlet when
 they answer the question asked, the same figures as summing `cockpit_daily` but from a few
 dozen rows a day (a branch, the bank) or one short row per outlet (the default window, the
-recent days). Each function returns None when its table does not answer, and `queries` then
-sums `cockpit_daily` as before."""
+recent days, each month). Each function returns None when its table does not answer, and
+`queries` then sums `cockpit_daily` as before (the months answer any period)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from manyi.cockpit.domain import histogram, targets
 from manyi.cockpit.domain.figures import SUMMED, Period, Totals
-from manyi.cockpit.summaries import RECENT_RANKS, WINDOW_DAYS
+from manyi.cockpit.summaries import RECENT_RANKS, WINDOW_DAYS, months, next_month
+from manyi.cockpit.tables import CockpitDaily as Daily
+from manyi.cockpit.tables import CockpitOutletMonthly as Monthly
 from manyi.cockpit.tables import CockpitOutletRecent as Recent
 from manyi.cockpit.tables import CockpitOutletWindow as Window
 from manyi.cockpit.tables import CockpitRollupState as State
@@ -95,34 +97,100 @@ def _settled(session: Session) -> dt.date | None:
     return session.scalar(select(State.settled_day).where(State.id == 1))
 
 
-def window_figures(
-    session: Session, unit: Unit, period: Period, goal: targets.Targets, top: int
-) -> dict[int, targets.Figures] | None:
-    """The judged figures of the `top` outlets furthest past target over the period (the
-    database ranks them by the same distance as `targets.distance`), when it is the default
-    window; the caller ranks these few again by the domain rule."""
+def _sum(column: Any) -> Any:
+    """A sum of integers in double precision: exact below 2**53 (a wait sum of 16,000 outlets
+    over years is far below), and what the ranking divides as Python does. PostgreSQL sums
+    bigints as numeric, and turning 16,000 outlets' numeric sums into doubles took two thirds
+    of the query's time."""
+    return func.sum(cast(column, Float))
+
+
+def _window(session: Session, unit: Unit, period: Period) -> Any | None:
+    """The default window's judged sums per outlet in the scope (None for another period)."""
     settled = _settled(session)
     if settled is None or period != Period(settled - dt.timedelta(days=WINDOW_DAYS - 1), settled):
         return None
-    summed = (
+    return (
         select(
-            Window.outlet_id.label("o"), func.sum(Window.wait_sum_s).label("w"),
-            func.sum(Window.wait_n).label("n"), func.sum(Window.wait_within).label("within"),
-            func.sum(Window.issued).label("issued"), func.sum(Window.abandoned).label("abandoned"),
+            Window.outlet_id.label("o"), _sum(Window.wait_sum_s).label("w"),
+            _sum(Window.wait_n).label("n"), _sum(Window.wait_within).label("within"),
+            _sum(Window.issued).label("issued"), _sum(Window.abandoned).label("abandoned"),
         )
         .where(in_scope(Window.unit_path, unit.path))
         .group_by(Window.outlet_id)
         .subquery()
     )  # fmt: skip
-    none = literal(-1e18)
+
+
+def _pieces(period: Period) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]], list[Any]]:
+    """(whole months to add, spans of days to add, spans of days to take away): the period as
+    calendar months and the days at its ends. A month the period covers only in part is read
+    as its days inside, or as the whole month less its days outside when those are fewer, so
+    at most half a month of days is read at each end."""
+    whole, added, taken = [], [], []
+    for month in months(period.first, period.last):
+        end = next_month(month) - dt.timedelta(days=1)
+        low, high = max(month, period.first), min(end, period.last)
+        inside = (high - low).days + 1
+        if inside == (end - month).days + 1:
+            whole.append(month)
+        elif 2 * inside <= (end - month).days + 1:
+            added.append((low, high))
+        else:
+            whole.append(month)
+            if low > month:
+                taken.append((month, low - dt.timedelta(days=1)))
+            if high < end:
+                taken.append((high + dt.timedelta(days=1), end))
+    return whole, added, taken
+
+
+def _by_months(unit: Unit, period: Period) -> Any:
+    """Any period's judged sums per outlet in the scope, from `cockpit_outlet_monthly` and the
+    days at the period's ends (equal to summing the outlets' `cockpit_daily` rows: integers)."""
+    whole, added, taken = _pieces(period)
+    parts: list[Any] = [
+        select(Monthly.outlet_id.label("o"), Monthly.wait_sum_s.label("w"),
+               Monthly.wait_n.label("n"), Monthly.wait_within.label("within"),
+               Monthly.issued.label("issued"), Monthly.abandoned.label("abandoned"))
+        .where(Monthly.month.in_(whole), in_scope(Monthly.unit_path, unit.path))
+    ] if whole else []  # fmt: skip
+    for spans, sign in ((added, 1), (taken, -1)):
+        if spans:
+            parts.append(
+                select(Daily.outlet_id.label("o"), (sign * Daily.wait_sum_s).label("w"),
+                       (sign * Daily.wait_n).label("n"), (sign * Daily.wait_within).label("within"),
+                       (sign * Daily.issued).label("issued"),
+                       (sign * (Daily.no_shows + Daily.cancellations)).label("abandoned"))
+                .where(in_scope(Daily.unit_path, unit.path),
+                       or_(*[and_(Daily.day >= a, Daily.day <= b) for a, b in spans]))
+            )  # fmt: skip
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return (
+        select(rows.c.o, _sum(rows.c.w).label("w"), _sum(rows.c.n).label("n"),
+               _sum(rows.c.within).label("within"), _sum(rows.c.issued).label("issued"),
+               _sum(rows.c.abandoned).label("abandoned"))
+        .group_by(rows.c.o)
+        .subquery()
+    )  # fmt: skip
+
+
+def furthest_figures(
+    session: Session, unit: Unit, period: Period, goal: targets.Targets, top: int
+) -> dict[int, targets.Figures] | None:
+    """The judged figures of the `top` outlets furthest past target over the period (the
+    database ranks them by the same distance as `targets.distance`): from the outlets' window
+    for the default one, from their months and the days at the ends for any other; the caller
+    ranks these few again by the domain rule."""
+    summed = _window(session, unit, period)
+    if summed is None:
+        summed = _by_months(unit, period)
+    none, c = literal(-1e18), summed.c
     gaps = [
-        case((summed.c.n > 0, (summed.c.w * 1.0 / summed.c.n - goal.wait_mean_s)
-              / goal.wait_mean_s), else_=none),
-        case((summed.c.n > 0, (goal.service_level - summed.c.within * 1.0 / summed.c.n)
-              / goal.service_level), else_=none),
-        case((and_(summed.c.issued > 0, literal(goal.abandonment > 0)),
-              (summed.c.abandoned * 1.0 / func.nullif(summed.c.issued, 0) - goal.abandonment)
-              / (goal.abandonment or 1)), else_=none),
+        case((c.n > 0, (c.w / c.n - goal.wait_mean_s) / goal.wait_mean_s), else_=none),
+        case((c.n > 0, (goal.service_level - c.within / c.n) / goal.service_level), else_=none),
+        case((and_(c.issued > 0, literal(goal.abandonment > 0)),
+              (c.abandoned / c.issued - goal.abandonment) / (goal.abandonment or 1)), else_=none),
     ]  # fmt: skip
     worst = func.greatest if session.get_bind().dialect.name == "postgresql" else func.max
     distance = worst(*gaps).label("distance")
@@ -170,7 +238,7 @@ def recent_days(
         .group_by(Recent.outlet_id)
         .having(func.count() == n, func.sum(case((past, 1), else_=0)) == n)
     )
-    rows = session.execute(
+    rows = session.connection().execute(  # Core rows: head office reads a few thousand
         select(Recent.outlet_id, Recent.day, Recent.wait_sum_s, Recent.wait_n,
                Recent.wait_within, Recent.issued, Recent.abandoned)
         .where(*chosen, Recent.outlet_id.in_(candidates))

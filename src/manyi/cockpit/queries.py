@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from manyi.cockpit import level_queries
@@ -100,13 +100,17 @@ class Line:
 
 def _units(session: Session, ids: Iterable[int]) -> dict[int, Any]:
     """{id: (id, code, name_zh, name_en)}: the columns only (head office may have a thousand
-    outlets alerting: no ORM objects)."""
+    outlets alerting: no ORM objects, and on PostgreSQL one array parameter, not a thousand)."""
     wanted = sorted(ids)
     names = select(Unit.id, Unit.code, Unit.name_zh, Unit.name_en)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        one = bindparam("ids", wanted, type_=ARRAY(Integer))
+        return {int(row.id): row for row in connection.execute(names.where(Unit.id == any_(one)))}
     return {
         int(row.id): row
         for start in range(0, len(wanted), 5000)
-        for row in session.execute(names.where(Unit.id.in_(wanted[start : start + 5000])))
+        for row in connection.execute(names.where(Unit.id.in_(wanted[start : start + 5000])))
     }
 
 
@@ -244,7 +248,7 @@ def furthest_from_target(
     unit = unit_in_scope(session, scope_path, unit_id)
     scored = []
     # Fast: the database's top candidates (a margin over `limit` against rounding).
-    judged = level_queries.window_figures(session, unit, period, goal, 2 * limit + 10)
+    judged = level_queries.furthest_figures(session, unit, period, goal, 2 * limit + 10)
     if judged is None:
         judged = _figures_by_outlet(session, unit, period)
     for outlet_id, figures in judged.items():

@@ -40,7 +40,12 @@ from manyi.cockpit import history, summaries
 from manyi.cockpit.build import day_bounds, local_day, rows_of_span
 from manyi.cockpit.tables import CockpitDaily as Daily
 from manyi.cockpit.tables import CockpitHourly as Hourly
-from manyi.cockpit.tables import CockpitOutletRecent, CockpitOutletWindow, CockpitUnitDaily
+from manyi.cockpit.tables import (
+    CockpitOutletMonthly,
+    CockpitOutletRecent,
+    CockpitOutletWindow,
+    CockpitUnitDaily,
+)
 from manyi.cockpit.tables import CockpitRollupDirty as Dirty
 from manyi.cockpit.tables import CockpitRollupState as State
 from manyi.complaints.tables import Complaint
@@ -94,7 +99,7 @@ def state(session: Session, tz: str, target_s: int, *, lock: bool = False) -> St
         _mark(session, history.all_days(session))  # imported days: no raw fact marks them
     elif (found.tz, found.target_s) != (tz, target_s):
         for table in (Hourly, Daily, Dirty, CockpitUnitDaily, CockpitOutletWindow,
-                      CockpitOutletRecent):  # fmt: skip
+                      CockpitOutletRecent, CockpitOutletMonthly):  # fmt: skip
             session.execute(delete(table))
         found.tz, found.target_s, found.settled_day = tz, target_s, None
         for source in SOURCES:

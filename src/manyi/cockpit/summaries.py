@@ -7,7 +7,9 @@ outlet rows they sum (docs/cockpit.md, "Levels"):
 - `cockpit_outlet_window`: each outlet's sums that targets judge over the default window,
   the `WINDOW_DAYS` days to the last settled day (the outlets furthest from target);
 - `cockpit_outlet_recent`: each outlet's last `RECENT_RANKS` days with customers up to the last
-  settled day, looking back `RECENT_LOOKBACK` days (alerts).
+  settled day, looking back `RECENT_LOOKBACK` days (alerts);
+- `cockpit_outlet_monthly`: each outlet's sums that targets judge over each calendar month (the
+  outlets furthest from target over any other period).
 
 Every function here recomputes rows from `cockpit_daily` (delete, then INSERT … SELECT), so
 the tables are a function of the outlet rows: a recomputation from nothing gives the same rows.
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 from manyi.cockpit.domain import histogram
 from manyi.cockpit.domain.figures import SUMMED
 from manyi.cockpit.tables import CockpitDaily as Daily
+from manyi.cockpit.tables import CockpitOutletMonthly as Monthly
 from manyi.cockpit.tables import CockpitOutletRecent as Recent
 from manyi.cockpit.tables import CockpitOutletWindow as Window
 from manyi.cockpit.tables import CockpitUnitDaily as UnitDaily
@@ -163,6 +166,52 @@ def refresh_recent(
     )
 
 
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def months(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first days of the calendar months that days first…last touch."""
+    found, month = [], month_of(first)
+    while month <= last:
+        found.append(month)
+        month = next_month(month)
+    return found
+
+
+def refresh_months(
+    session: Session, first: dt.date, last: dt.date, outlets: Collection[int] | None = None
+) -> None:
+    """Recompute the `cockpit_outlet_monthly` rows (of these outlets; of all for None) of every
+    month that days first…last touch, each from its whole month of `cockpit_daily` (one
+    statement per month: no date function differing between the engines)."""
+    chosen = [] if outlets is None else [Daily.outlet_id.in_(sorted(outlets))]
+    if outlets is not None and not outlets:
+        return
+    touched = months(first, last)
+    stale = delete(Monthly).where(Monthly.month.in_(touched))
+    if outlets is not None:
+        stale = stale.where(Monthly.outlet_id.in_(sorted(outlets)))
+    session.execute(stale, execution_options=NO_SYNC)
+    columns = ["outlet_id", "month", "unit_path", "wait_sum_s", "wait_n", "wait_within",
+               "issued", "abandoned"]  # fmt: skip
+    for month in touched:
+        summed = (
+            select(
+                Daily.outlet_id, literal(month), Daily.unit_path, func.sum(Daily.wait_sum_s),
+                func.sum(Daily.wait_n), func.sum(Daily.wait_within), func.sum(Daily.issued),
+                func.sum(Daily.no_shows + Daily.cancellations),
+            )
+            .where(Daily.day >= month, Daily.day < next_month(month), *chosen)
+            .group_by(Daily.outlet_id, Daily.unit_path)
+        )  # fmt: skip
+        session.execute(insert(cast(Table, Monthly.__table__)).from_select(columns, summed))
+
+
 def touches_recent(settled: dt.date | None, first: dt.date, last: dt.date) -> bool:
     """Whether days first…last count in the window or the recent days of `settled`."""
     if settled is None:
@@ -180,18 +229,22 @@ def keep(
     settled: dt.date | None,
 ) -> None:
     """After the outlets' rows of first…last were replaced: recompute the levels they counted
-    under before (`old`, from `ancestors` before the delete) and now, and their recent rows."""
+    under before (`old`, from `ancestors` before the delete) and now, their months and their
+    recent rows."""
     new = ancestors(session, outlets, first, last)
     refresh_units(session, first, last, old[0] | new[0], old[1] | new[1], old[2] | new[2])
+    refresh_months(session, first, last, outlets)
     if touches_recent(settled, first, last):
         refresh_recent(session, settled, outlets)
 
 
 def rebuild(session: Session, settled: dt.date | None) -> None:
-    """Every row of the three tables from `cockpit_daily` (a check, and the benchmark's load)."""
-    session.execute(delete(UnitDaily), execution_options=NO_SYNC)
+    """Every row of the four tables from `cockpit_daily` (a check, and the benchmark's load)."""
+    for table in (UnitDaily, Monthly):
+        session.execute(delete(table), execution_options=NO_SYNC)
     span = session.execute(select(func.min(Daily.day), func.max(Daily.day))).one()
     if span[0] is not None:
+        refresh_months(session, span[0], span[1])
         tier1, tier2, roots = set(), set(), set()
         for t1, t2, path in session.execute(
             select(Daily.tier1_id, Daily.tier2_id, Daily.unit_path).distinct()
@@ -205,5 +258,6 @@ def rebuild(session: Session, settled: dt.date | None) -> None:
     refresh_recent(session, settled)
 
 
-__all__ = ["RECENT_RANKS", "WINDOW_DAYS", "ancestors", "keep", "rebuild",
-           "refresh_recent", "refresh_units", "touches_recent"]  # fmt: skip
+__all__ = ["RECENT_RANKS", "WINDOW_DAYS", "ancestors", "keep", "month_of", "months",
+           "next_month", "rebuild", "refresh_months", "refresh_recent", "refresh_units",
+           "touches_recent"]  # fmt: skip

@@ -1,6 +1,6 @@
-"""The cockpit's roll-up tables (migration 0042): `cockpit_hourly` (outlet × local day × hour
-of issue × service × class: additive sums and the wait histogram), `cockpit_daily` (outlet ×
-local day: the same totals, the exact figures of the day and the other features' measures),
+"""The cockpit's roll-up tables (migrations 0045–0047): `cockpit_hourly` (outlet × local day ×
+hour of issue × service × class: additive sums and the wait histogram), `cockpit_daily` (outlet
+× local day: the same totals, the exact figures of the day and the other features' measures),
 the state row (zone, target and watermarks) and the dirty outlet-days (docs/cockpit.md)."""
 
 from __future__ import annotations
@@ -158,6 +158,26 @@ class CockpitOutletWindow(Base):
     unit_path: Mapped[str] = mapped_column(String(400), primary_key=True)
     first_day: Mapped[dt.date] = mapped_column(Date)
     last_day: Mapped[dt.date] = mapped_column(Date)
+    wait_sum_s: Mapped[int] = mapped_column(BigInteger)
+    wait_n: Mapped[int] = mapped_column(BigInteger)
+    wait_within: Mapped[int] = mapped_column(BigInteger)
+    issued: Mapped[int] = mapped_column(BigInteger)
+    abandoned: Mapped[int] = mapped_column(BigInteger)  # no-shows and cancellations
+
+
+class CockpitOutletMonthly(Base):
+    """Each outlet's sums that targets judge over a calendar month (`month`: its first day):
+    the outlets furthest from target over any other period add up whole months here and only
+    the days at its two ends from `cockpit_daily` (16,000 outlets × 12 months: some 200,000
+    short rows, not 5 million days)."""
+
+    __tablename__ = "cockpit_outlet_monthly"
+    __table_args__ = (Index("ix_cockpit_outlet_monthly_month_path", "month", "unit_path"),)
+
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    # An outlet moved within the month has a row per path: the scope sums those it sees.
+    unit_path: Mapped[str] = mapped_column(String(400), primary_key=True)
     wait_sum_s: Mapped[int] = mapped_column(BigInteger)
     wait_n: Mapped[int] = mapped_column(BigInteger)
     wait_within: Mapped[int] = mapped_column(BigInteger)
