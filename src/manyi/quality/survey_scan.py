@@ -90,7 +90,7 @@ def _tickets(
             LobbyTicket.finished_at > low,
             LobbyTicket.finished_at <= high,
         )
-        .order_by(LobbyTicket.finished_at)
+        .order_by(LobbyTicket.finished_at, LobbyTicket.id)
         .limit(BATCH)
     )
     for r in rows:
@@ -147,7 +147,7 @@ def _bundles(
         )
         .outerjoin(LobbyTicket, LobbyTicket.id == b.c.ticket_id)
         .where(*which, b.c.state.not_in(BUNDLE_NOT_FINISHED))
-        .order_by(b.c.finished_at)
+        .order_by(b.c.finished_at, b.c.id)
         .limit(BATCH)
     )
     for r in rows:
@@ -185,7 +185,7 @@ def _complaints(
             c.c.closed_at,
         )
         .where(c.c.state == "closed", c.c.closed_at > low, c.c.closed_at <= high)
-        .order_by(c.c.closed_at)
+        .order_by(c.c.closed_at, c.c.id)
         .limit(BATCH)
     )
     for r in rows:
@@ -214,7 +214,10 @@ SOURCES = {"bundle": _bundles, "ticket": _tickets, "complaint": _complaints}
 
 def scan(session: Session, now: dt.datetime, expiry_days: int) -> dict[str, int]:
     """One pass: invitations made, by trigger. Bundles first: a bundle done for a ticket gets
-    the counter survey, and the ticket of the same visit is then not asked again."""
+    the counter survey, and the ticket of the same visit is then not asked again. Each source is
+    read in the order its visits ended, ties by id: visits of one customer that end at the same
+    moment are asked in the same order by every pass, on either engine (PostgreSQL returned ties
+    in any order, and another of them could take the customer's quiet period)."""
     made: dict[str, int] = {}
     for trigger, source in SOURCES.items():
         position = session.get(SurveyScanPosition, trigger)
