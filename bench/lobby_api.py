@@ -11,6 +11,12 @@ Afterwards it stops the server and checks from the database that no ticket
 leg was called more than once and that numbers are unique and gap-free, and
 prints ops/s and p50/p99 latency per operation.
 
+Then, in the same run and on the same database, it serves the floor instead
+(bench/support/floor_app.py: only the SQL a ticket needs, on manyi's tables, at
+another demo outlet) the same way, drives it with the same clients, checks it the
+same way, and reports manyi's ticket operations as a ratio to the floor's. The last
+line printed for each engine is one JSON object with the figures.
+
 Goal on a 2-core machine with PostgreSQL: at least 300 ticket operations a
 second (issue, call-next that returned a ticket, complete) with p99 at most
 50 ms for each of them.
@@ -24,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -34,9 +42,17 @@ from sqlalchemy import func, select
 # Run as a script, bench/ is sys.path[0]: its shared code is the package `support`
 # (bench/support/; the tests import it as bench.support).
 from support.figures import quantile
-from support.lobby_fixture import OUTLET, PG_DEFAULT, fresh_url, prepare, redact
+from support.floor_app import FLOOR_OUTLET
+from support.lobby_fixture import OUTLET, PG_DEFAULT, Fixture, fresh_url, prepare, redact
 from support.lobby_load import SCREEN_PAUSE_S, Stats, drive
-from support.processes import free_port, start_server, stop_server, wait_healthy
+from support.processes import (
+    FLOOR_APP,
+    MANYI_APP,
+    free_port,
+    start_server,
+    stop_server,
+    wait_healthy,
+)
 
 from manyi.db import Database
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
@@ -62,10 +78,10 @@ class Check:
         return not (self.called_twice or self.number_problems or self.client_duplicates)
 
 
-def check(url: str, stats: Stats) -> Check:
+def check(url: str, stats: Stats, outlet: str = OUTLET) -> Check:
     db = Database(url)
     with db.session() as session:
-        outlet_id = session.scalar(select(Unit.id).where(Unit.code == OUTLET))
+        outlet_id = session.scalar(select(Unit.id).where(Unit.code == outlet))
         tickets = session.scalar(select(func.count()).where(LobbyTicket.outlet_id == outlet_id))
         per_leg = (
             select(LobbyEventRow.ticket_id, func.count().label("calls"))
@@ -96,15 +112,18 @@ def check(url: str, stats: Stats) -> Check:
     )
 
 
-def report(engine: str, args: argparse.Namespace, stats: Stats, result: Check) -> bool:
+def report(
+    engine: str, args: argparse.Namespace, stats: Stats, result: Check, floor: bool = False
+) -> bool:
     seconds = args.seconds
     server = "stock uvicorn" if args.stock_uvicorn else "uvicorn with TCP_NODELAY fix"
     print(
-        f"\n{engine}: {server}, --workers {args.workers}, {seconds:g} s measured after "
+        f"\n{'floor on ' if floor else ''}{engine}: {server}, --workers {args.workers}, "
+        f"{seconds:g} s measured after "
         f"{args.warmup:g} s warm-up, {args.kiosks} kiosks, {args.tellers} tellers, "
         + (f"open loop at {args.rate:g} ticket ops/s offered" if args.rate else "closed loop")
-        + (f", {args.screens} dashboards" if args.screens else "")
-        + (f", {args.sign_ins:g} sign-ins/s" if args.sign_ins else "")
+        + (f", {args.screens} dashboards" if args.screens and not floor else "")
+        + (f", {args.sign_ins:g} sign-ins/s" if args.sign_ins and not floor else "")
     )
     print(f"  {'operation':<14}{'count':>8}{'ops/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'409s':>7}")
     for op in ("issue", "call", "complete", "call (empty)", "dashboard", "sign-in"):
@@ -138,11 +157,59 @@ def report(engine: str, args: argparse.Namespace, stats: Stats, result: Check) -
         f"problems, {result.client_duplicates} tickets handed to two pads -> "
         + ("OK" if result.ok else "FAILED")
     )
+    if floor:
+        return result.ok and not errors
     met = rate >= GOAL_OPS and worst_p99 <= GOAL_P99_MS
     goal = f">= {GOAL_OPS:.0f} ticket ops/s with p99 <= {GOAL_P99_MS:.0f} ms"
     label = "goal" if engine == "postgresql" else "PostgreSQL goal, for comparison"
     print(f"  {label} ({goal}): " + ("met" if met else "NOT met"))
     return result.ok and not errors
+
+
+def figures(stats: Stats, seconds: float) -> dict[str, float]:
+    """Ticket operations and completions a second, the worst p99 among the ticket
+    operations (ms) and the server's CPU per request (ms)."""
+    requests = sum(map(len, stats.latency.values())) + sum(stats.conflicts.values())
+    return {
+        "ticket_ops_per_s": sum(len(stats.latency.get(op, [])) for op in TICKET_OPS) / seconds,
+        "served_per_s": len(stats.latency.get("complete", [])) / seconds,
+        "p99_ms": max(quantile(stats.latency.get(op, [0.0]), 0.99) for op in TICKET_OPS) * 1000,
+        "server_cpu_ms_per_request": stats.server_cpu_s / requests * 1000
+        if requests
+        else float("nan"),
+    }
+
+
+def serve_and_drive(
+    engine: str, args: argparse.Namespace, url: str, workdir: Path, fixture: Fixture, app: str
+) -> Stats:
+    """`app` served by uvicorn as `args` say, driven by the bench's clients, then stopped."""
+    floor = app == FLOOR_APP
+    port = free_port()
+    server = start_server(url, port, workdir, args.stock_uvicorn, args.workers, app)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", server)
+        label = "the floor" if floor else "server"
+        print(f"[{engine}] {label} up on port {port}; driving ...", flush=True)
+        stats = asyncio.run(
+            drive(
+                f"http://127.0.0.1:{port}",
+                fixture,
+                args.seconds,
+                args.warmup,
+                server.pid,
+                args.httpx,
+                args.rate,
+                0 if floor else args.screens,  # the floor serves tickets only
+                0.0 if floor else args.sign_ins,
+            )
+        )
+    finally:
+        stop_server(server)
+        log = (workdir / "server.log").read_text(errors="replace").strip()
+    if log:
+        print(f"[{engine}] server log (last lines):\n" + "\n".join(log.splitlines()[-15:]))
+    return stats
 
 
 def run(engine: str, args: argparse.Namespace) -> bool:
@@ -151,30 +218,36 @@ def run(engine: str, args: argparse.Namespace) -> bool:
         url = fresh_url(engine, workdir)
         print(f"[{engine}] preparing {redact(url)} ...", flush=True)
         fixture = prepare(url, args.kiosks, args.tellers)
-        port = free_port()
-        server = start_server(url, port, workdir, args.stock_uvicorn, args.workers)
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}", server)
-            print(f"[{engine}] server up on port {port}; driving ...", flush=True)
-            stats = asyncio.run(
-                drive(
-                    f"http://127.0.0.1:{port}",
-                    fixture,
-                    args.seconds,
-                    args.warmup,
-                    server.pid,
-                    args.httpx,
-                    args.rate,
-                    args.screens,
-                    args.sign_ins,
-                )
-            )
-        finally:
-            stop_server(server)
-            log = (workdir / "server.log").read_text(errors="replace").strip()
-        if log:
-            print(f"[{engine}] server log (last lines):\n" + "\n".join(log.splitlines()[-15:]))
-        return report(engine, args, stats, check(url, stats))
+        stats = serve_and_drive(engine, args, url, workdir, fixture, MANYI_APP)
+        result = check(url, stats)
+        ok = report(engine, args, stats, result)
+        floor_stats = serve_and_drive(engine, args, url, workdir, fixture, FLOOR_APP)
+        floor_result = check(url, floor_stats, FLOOR_OUTLET)
+        floor_ok = report(engine, args, floor_stats, floor_result, floor=True)
+    mine, floor = figures(stats, args.seconds), figures(floor_stats, args.seconds)
+    ratio = mine["ticket_ops_per_s"] / floor["ticket_ops_per_s"] if floor["ticket_ops_per_s"] else 0
+    print(
+        f"\n{engine}: manyi {mine['ticket_ops_per_s']:.1f} ticket ops/s, the floor "
+        f"{floor['ticket_ops_per_s']:.1f}: ratio {ratio:.2f}; server CPU per request "
+        f"{mine['server_cpu_ms_per_request']:.2f} ms against "
+        f"{floor['server_cpu_ms_per_request']:.2f} ms; load average {os.getloadavg()[0]:.2f}"
+    )
+    summary = {
+        "engine": engine,
+        **{key: round(value, 2) for key, value in mine.items()},
+        **{"floor_" + key: round(value, 2) for key, value in floor.items()},
+        "ratio_to_floor": round(ratio, 3),
+        "double_calls": result.called_twice + result.client_duplicates,
+        "number_problems": result.number_problems,
+        "errors": sum(stats.errors.values()),
+        "floor_double_calls": floor_result.called_twice + floor_result.client_duplicates,
+        "load_average": round(os.getloadavg()[0], 2),
+        "workers": args.workers,
+        "kiosks": args.kiosks,
+        "tellers": args.tellers,
+    }
+    print(json.dumps(summary), flush=True)
+    return ok and floor_ok
 
 
 def main(argv: list[str] | None = None) -> int:

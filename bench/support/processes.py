@@ -50,9 +50,15 @@ sys.exit(main())
 """
 
 
+MANYI_APP = "manyi.web.main:create"
+# bench/support/floor_app.py as uvicorn imports it: bench/ goes first on its path (--app-dir).
+FLOOR_APP = "support.floor_app:create"
+
+
 def start_server(
-    url: str, port: int, workdir: Path, stock: bool, workers: int = 2
+    url: str, port: int, workdir: Path, stock: bool, workers: int = 2, app: str = MANYI_APP
 ) -> subprocess.Popen[bytes]:
+    """uvicorn serving `app` (a factory): manyi, or the lobby bench's floor (FLOOR_APP)."""
     env = {
         **os.environ,
         "MANYI_DATABASE_URL": url,
@@ -64,8 +70,9 @@ def start_server(
     command = [
         sys.executable,
         *(("-m", "uvicorn") if stock else ("-c", NODELAY_LAUNCHER)),
-        "manyi.web.main:create",
+        app,
         "--factory",
+        *(("--app-dir", str(Path(__file__).resolve().parent.parent)) if app == FLOOR_APP else ()),
         "--host",
         "127.0.0.1",
         "--port",
