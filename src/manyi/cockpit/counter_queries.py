@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from manyi.cockpit.build import OPEN_LOOKBACK, CounterLog, day_bounds, local_day
 from manyi.cockpit.build import open_seconds_of_day as open_seconds
+from manyi.cockpit.domain.day import service_seconds
 from manyi.cockpit.domain.figures import Period
 from manyi.cockpit.queries import unit_in_scope
 from manyi.errors import InvalidInput
@@ -86,9 +87,9 @@ def counters(
         line.served += outcome == "served"
         if teller is not None:
             line.tellers.add(int(teller))
-        begun = started or called
-        if begun and finished:
-            line.busy_s += max(int((finished - begun).total_seconds()), 0)
+        service = service_seconds(started, called, finished)
+        if service is not None:
+            line.busy_s += service
             line.timed += 1
     log: CounterLog = []
     for counter, kind, at, staff, data in session.execute(

@@ -211,6 +211,20 @@ def furthest_figures(
     return found
 
 
+def past_target(
+    goal: targets.Targets, wait_sum_s: Any, wait_n: Any, within: Any, abandoned: Any, issued: Any
+) -> Any:
+    """A day past target, in SQL over its sums: the rule of `domain.targets` (a mean wait or a
+    service level past target, or more abandoned visits than the target allows)."""
+    return or_(
+        and_(
+            wait_n > 0,
+            or_(wait_sum_s > goal.wait_mean_s * wait_n, within < goal.service_level * wait_n),
+        ),
+        and_(literal(goal.abandonment > 0), abandoned > goal.abandonment * issued),
+    )
+
+
 def recent_days(
     session: Session, unit: Unit, last_day: dt.date, goal: targets.Targets
 ) -> dict[int, dict[dt.date, targets.Figures]] | None:
@@ -221,15 +235,8 @@ def recent_days(
     if n > RECENT_RANKS or _settled(session) != last_day:
         return None
     since = last_day - dt.timedelta(days=4 * n)
-    past = or_(
-        and_(
-            Recent.wait_n > 0,
-            or_(
-                Recent.wait_sum_s > goal.wait_mean_s * Recent.wait_n,
-                Recent.wait_within < goal.service_level * Recent.wait_n,
-            ),
-        ),
-        and_(literal(goal.abandonment > 0), Recent.abandoned > goal.abandonment * Recent.issued),
+    past = past_target(
+        goal, Recent.wait_sum_s, Recent.wait_n, Recent.wait_within, Recent.abandoned, Recent.issued
     )
     chosen = (in_scope(Recent.unit_path, unit.path), Recent.rank <= n, Recent.day > since)
     candidates = (

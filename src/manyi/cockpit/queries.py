@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, literal, or_, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from manyi.cockpit import level_queries
@@ -279,19 +279,10 @@ def _ranked_days(
 ) -> dict[int, dict[dt.date, targets.Figures]]:
     since = last_day - dt.timedelta(days=4 * goal.alert_days)
     n = goal.alert_days
-    past = or_(
-        and_(
-            Daily.wait_n > 0,
-            or_(
-                Daily.wait_sum_s > goal.wait_mean_s * Daily.wait_n,
-                Daily.wait_within < goal.service_level * Daily.wait_n,
-            ),
-        ),
-        and_(
-            literal(goal.abandonment > 0),
-            Daily.no_shows + Daily.cancellations > goal.abandonment * Daily.issued,
-        ),
-    )
+    past = level_queries.past_target(
+        goal, Daily.wait_sum_s, Daily.wait_n, Daily.wait_within,
+        Daily.no_shows + Daily.cancellations, Daily.issued,
+    )  # fmt: skip
     ranked = (
         select(
             Daily.outlet_id, Daily.day, Daily.wait_sum_s, Daily.wait_n, Daily.wait_within,

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from manyi.cockpit.domain.day import service_seconds
 from manyi.cockpit.queries import unit_in_scope
 from manyi.errors import InvalidInput
 from manyi.lobby.tables import LobbyTicket as T
@@ -43,9 +44,9 @@ def tellers(
     per: dict[int, list[Any]] = {}
     for staff_id, name, outcome, started, called, finished in rows:
         line = per.setdefault(int(staff_id or 0), [name, 0, 0, 0])
-        begun = started or called
-        if begun and finished:
-            line[3] += max(int((finished - begun).total_seconds()), 0)
+        service = service_seconds(started, called, finished)
+        if service is not None:
+            line[3] += service
             line[2] += 1
         line[1] += outcome == "served"
     return [

@@ -68,6 +68,14 @@ def _seconds(later: dt.datetime, earlier: dt.datetime) -> int:
     return max(int((later - earlier).total_seconds()), 0)
 
 
+def service_seconds(
+    started: dt.datetime | None, called: dt.datetime | None, finished: dt.datetime | None
+) -> int | None:
+    """A leg's service time: its start (or its call) to its end; None without both ends."""
+    begun = started or called
+    return _seconds(finished, begun) if begun and finished else None
+
+
 def cells(legs: Iterable[Leg], tz: str, target_s: int) -> dict[tuple[int, str, str], Cell]:
     """{(local hour of issue, service code, class): its sums}."""
     zone = zoneinfo.ZoneInfo(tz)
@@ -86,9 +94,9 @@ def cells(legs: Iterable[Leg], tz: str, target_s: int) -> dict[tuple[int, str, s
         name = OUTCOME_FIELD.get(leg.outcome or "")
         if name is not None:
             setattr(cell, name, getattr(cell, name) + 1)
-        started = leg.started_at or leg.first_called_at
-        if leg.outcome in ("served", "transferred") and started and leg.finished_at:
-            cell.service_sum_s += _seconds(leg.finished_at, started)
+        service = service_seconds(leg.started_at, leg.first_called_at, leg.finished_at)
+        if leg.outcome in ("served", "transferred") and service is not None:
+            cell.service_sum_s += service
             cell.service_n += 1
     return out
 
