@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -205,7 +206,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled PostgreSQL connection that has lain idle this long is checked (one round trip)
+# before it is handed out; one in use a moment ago is not: under load every request would
+# otherwise pay the check (`pool_pre_ping` does it on every checkout).
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """After a restart of the server, a connection idle for PING_AFTER_IDLE_S is found dead
+    here and replaced before use. One that served a request within that moment fails its
+    request instead (503, like those during the restart: `UNAVAILABLE_ERRORS`), and the pool
+    then drops every connection older than the failure (SQLAlchemy's disconnect handling)."""
+
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection: Any, record: Any) -> None:
+        record.info["manyi_used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        used_at = record.info.get("manyi_used_at")
+        if used_at is not None and time.monotonic() - used_at < PING_AFTER_IDLE_S:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as exc:  # dead: the pool connects afresh and checks out again
+            raise DisconnectionError(str(exc)) from exc
 
 
 class Database:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger("manyi.realtime")
@@ -347,8 +347,12 @@ def install(factory: sessionmaker[Session], hub: Hub) -> None:
     def _notify(session: Session) -> None:
         outgoing: list[Event] = session.info.get(OUTGOING) or []
         if outgoing and hub.postgres:
+            # Straight to the driver: one statement per commit of a busy lobby, and nothing
+            # in it that SQLAlchemy needs to compile or read back.
+            driver = session.connection().connection.driver_connection
+            assert driver is not None
             for payload in hub.notify_payloads(outgoing):
-                session.execute(select(func.pg_notify(CHANNEL, payload)))
+                driver.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
 
     @event.listens_for(factory, "after_commit")
     def _publish(session: Session) -> None:

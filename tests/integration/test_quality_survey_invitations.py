@@ -217,11 +217,11 @@ def test_the_scan_invites_closed_complaints_and_finished_bundles(db: Database, l
 
 
 def test_a_visit_invited_twice_at_once_does_not_fail_the_second_unit_of_work(
-    db: Database, bank: Bank, monkeypatch: pytest.MonkeyPatch
+    db: Database, bank: Bank
 ) -> None:
     make_invitation(db, bank, "t:race")
-    # The other unit of work looked before the first committed: it saw no invitation.
-    monkeypatch.setattr(surveys, "_taken", lambda session, key: False)
+    # The second invitation does not look first: its INSERT finds the visit's key taken (as
+    # one racing the first would, once that committed) and invites nobody.
     with db.session() as session:
         again = surveys.invite(
             session,

@@ -255,7 +255,16 @@ def complete(
     # The counter's rating pad asks this customer, and only this one, to rate.
     rating.prompt_after_service(session, ctx.outlet, ctx.row.id, number, row, teller_id, now)
     # A survey may be offered for this visit at once (quality, through the lobby's port).
-    ports.surveys().ticket_served(session, ctx.outlet.id, row.id, now)
+    served = ports.ServedTicket(
+        ctx.outlet.id,
+        ctx.outlet.path,
+        row.id,
+        row.local_day,
+        row.number,
+        ticket.teller_id,
+        row.service_code,
+    )
+    ports.surveys().ticket_served(session, served, now)
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 
 

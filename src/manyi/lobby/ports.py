@@ -64,13 +64,25 @@ class AdvicePort(Protocol):
         """(advice given, advice acted on) since a moment."""
 
 
+@dataclass(frozen=True, slots=True)
+class ServedTicket:
+    """A ticket a counter has just completed as served: what a survey of its visit needs,
+    handed over so that the completion reads nothing more for it."""
+
+    outlet_id: int
+    outlet_path: str
+    ticket_id: int
+    local_day: dt.date
+    number: str
+    teller_id: int | None
+    service_code: str
+
+
 class SurveyPort(Protocol):
     """Satisfaction surveys (quality): the visit a served ticket ends may be invited to answer
     one; the customer's status page and the counter's rating pad then show its link."""
 
-    def ticket_served(
-        self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
-    ) -> None:
+    def ticket_served(self, session: Session, served: ServedTicket, now: dt.datetime) -> None:
         """A counter completed this ticket as served (same unit of work): invite if due."""
 
     def survey_path(
@@ -168,9 +180,7 @@ class TicketAlertPort(Protocol):
 
 
 class _NoSurveys:
-    def ticket_served(
-        self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
-    ) -> None:
+    def ticket_served(self, session: Session, served: ServedTicket, now: dt.datetime) -> None:
         return None
 
     def survey_path(

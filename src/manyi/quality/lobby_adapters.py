@@ -48,12 +48,16 @@ class SurveyAdapter:
             found.service_code,
         )
 
-    def ticket_served(
-        self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
-    ) -> None:
-        visit = self._ticket(session, ticket_id)
-        if visit is not None:
-            surveys.invite(session, visit, now, self.expiry_days)
+    def ticket_served(self, session: Session, served: ports.ServedTicket, now: dt.datetime) -> None:
+        visit = surveys.Visit(
+            "ticket",
+            ticket_visit_key(served.outlet_id, served.local_day, served.number),
+            served.outlet_id,
+            served.outlet_path,
+            served.teller_id,
+            served.service_code,
+        )
+        surveys.invite_id(session, visit, now, self.expiry_days)
 
     def survey_path(
         self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime

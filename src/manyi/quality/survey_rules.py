@@ -1,11 +1,19 @@
 """Surveys' sampling rules: the rate and quiet period of each trigger at a unit and below (the
 nearest rule up the organisation tree wins; none: every visit, 30 quiet days). Bank-wide
 settings: head office sets them, on the audit chain.
+
+Every served ticket asks for its rule (`rule_for`), so each process keeps the whole (small)
+table for RULES_TTL_S seconds, as the lobby keeps an outlet's layout: a change made in this
+process is seen at once, other processes see it within the TTL.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import threading
+import time
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -17,6 +25,12 @@ from manyi.quality.survey_tables import SurveyRule
 
 DEFAULT_RATE = 100
 DEFAULT_QUIET_DAYS = 30
+RULES_TTL_S = 10.0
+
+# engine -> (when read, {(trigger, unit id or None): (rate %, quiet days)})
+_kept: WeakKeyDictionary[Engine, tuple[float, dict[tuple[str, int | None], tuple[int, int]]]]
+_kept = WeakKeyDictionary()
+_kept_guard = threading.Lock()
 
 
 def rules_list(session: Session) -> list[tuple[SurveyRule, str | None]]:
@@ -41,18 +55,32 @@ def unit_id_of(session: Session, code: str) -> int | None:
 
 def rule_for(session: Session, trigger: str, unit_path: str) -> tuple[int, int]:
     """(rate %, quiet days) for a trigger at the unit of this path: the deepest rule above."""
-    ids = [int(p) for p in unit_path.strip("/").split("/") if p]
-    found = session.execute(
-        select(SurveyRule.unit_id, SurveyRule.rate_percent, SurveyRule.quiet_days).where(
-            SurveyRule.trigger == trigger,
-            (SurveyRule.unit_id.in_(ids)) | (SurveyRule.unit_id.is_(None)),
-        )
-    ).all()
-    depth = {unit_id: i for i, unit_id in enumerate(ids)}
-    best = max(found, key=lambda r: -1 if r.unit_id is None else depth[r.unit_id], default=None)
-    if best is None:
-        return DEFAULT_RATE, DEFAULT_QUIET_DAYS
-    return best.rate_percent, best.quiet_days
+    table = _rules(session)
+    for part in reversed(unit_path.strip("/").split("/")):
+        if part and (trigger, int(part)) in table:
+            return table[trigger, int(part)]
+    return table.get((trigger, None), (DEFAULT_RATE, DEFAULT_QUIET_DAYS))
+
+
+def _rules(session: Session) -> dict[tuple[str, int | None], tuple[int, int]]:
+    engine = session.get_bind().engine
+    with _kept_guard:
+        hit = _kept.get(engine)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < RULES_TTL_S:
+        return hit[1]
+    columns = (SurveyRule.trigger, SurveyRule.unit_id, SurveyRule.rate_percent)
+    rows = session.execute(select(*columns, SurveyRule.quiet_days)).all()
+    table = {(r.trigger, r.unit_id): (r.rate_percent, r.quiet_days) for r in rows}
+    with _kept_guard:
+        _kept[engine] = (now, table)
+    return table
+
+
+def forget_rules(session: Session) -> None:
+    """Drop this process's copy of the rules (after one changed)."""
+    with _kept_guard:
+        _kept.pop(session.get_bind().engine, None)
 
 
 def set_rule(
@@ -85,6 +113,7 @@ def set_rule(
         session.add(rule)
     rule.rate_percent, rule.quiet_days = rate_percent, quiet_days
     session.flush()
+    forget_rules(session)
     audit.record(
         session,
         actor,

@@ -16,10 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,6 +134,7 @@ def save_definition(
     )
     session.add(row)
     session.flush()
+    _forget_definitions(session)
     audit.record(
         session,
         actor,
@@ -144,19 +150,22 @@ def save_definition(
 # --- invitations --------------------------------------------------------------
 
 
-def _taken(session: Session, visit_key: str) -> bool:
-    found = session.scalar(
-        select(SurveyInvitation.id).where(SurveyInvitation.visit_key == visit_key)
-    )
-    return found is not None
-
-
 def invite(
     session: Session, visit: Visit, now: dt.datetime, expiry_days: int
 ) -> SurveyInvitation | None:
     """An invitation for this visit, or None (already invited, not sampled, quiet period)."""
-    if _taken(session, visit.visit_key):
-        return None
+    made = invite_id(session, visit, now, expiry_days)
+    return None if made is None else session.get(SurveyInvitation, made)
+
+
+def invite_id(session: Session, visit: Visit, now: dt.datetime, expiry_days: int) -> int | None:
+    """`invite`, answering with the new invitation's id only: what a served ticket needs.
+
+    One INSERT when the visit is sampled and its customer is not in a quiet period (the rule
+    and the survey's version come from this process's copies: `survey_rules`, `_definition_id`).
+    The visit's unique key decides a race: the scan and a completion (or a voucher) inviting
+    the same visit at once both go on, and the one that comes second simply invites nobody.
+    """
     rate, quiet_days = survey_rules.rule_for(session, visit.trigger, visit.unit_path)
     if not rules.sampled(visit.visit_key, rate):
         return None
@@ -171,41 +180,66 @@ def invite(
         )
         if recent is not None:
             return None
-    definition = current_definition(session, visit.trigger)
     token = secrets.token_urlsafe(24)
-    invitation = SurveyInvitation(
-        token_hash=rules.token_hash(token),
-        token=token,
-        trigger=visit.trigger,
-        visit_key=visit.visit_key,
-        definition_id=definition.id,
-        outlet_id=visit.outlet_id,
-        unit_path=visit.unit_path,
-        teller_staff_id=visit.teller_staff_id,
-        service=visit.service,
-        customer_key=visit.customer_key,
-        created_at=now,
-        expires_at=now + dt.timedelta(days=expiry_days),
+    values = {
+        "token_hash": rules.token_hash(token),
+        "token": token,
+        "trigger": visit.trigger,
+        "visit_key": visit.visit_key,
+        "definition_id": _definition_id(session, visit.trigger),
+        "outlet_id": visit.outlet_id,
+        "unit_path": visit.unit_path,
+        "teller_staff_id": visit.teller_staff_id,
+        "service": visit.service,
+        "customer_key": visit.customer_key,
+        "created_at": now,
+        "expires_at": now + dt.timedelta(days=expiry_days),
+    }
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    made = session.scalar(
+        upsert(SurveyInvitation)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["visit_key"])
+        .returning(SurveyInvitation.id)
     )
-    try:
-        # A savepoint: the scan and a completion (or a voucher) inviting the same visit at once
-        # must not fail the other's unit of work; the second simply finds it taken.
-        with session.begin_nested():
-            session.add(invitation)
-            session.flush()
-    except IntegrityError:
+    if made is None:  # invited already (by the scan, say)
         return None
     if visit.customer_key:  # a known customer may also get it as a message (quality.ports)
         ports.messages().survey_invitation(
             session,
-            invitation.id,
+            made,
             visit.customer_key,
             visit.trigger,
             f"/s/{token}?via=message",
             visit.outlet_id,
             now,
         )
-    return invitation
+    return int(made)
+
+
+# Each process keeps the id of each trigger's current survey for DEFINITION_TTL_S seconds (as
+# the sampling rules, `survey_rules`); a new version saved in this process is seen at once.
+DEFINITION_TTL_S = 10.0
+_definitions: WeakKeyDictionary[Engine, dict[str, tuple[float, int]]] = WeakKeyDictionary()
+_definitions_guard = threading.Lock()
+
+
+def _definition_id(session: Session, trigger: str) -> int:
+    engine = session.get_bind().engine
+    now = time.monotonic()
+    with _definitions_guard:
+        hit = _definitions.get(engine, {}).get(trigger)
+    if hit is not None and now - hit[0] < DEFINITION_TTL_S:
+        return hit[1]
+    found = current_definition(session, trigger).id
+    with _definitions_guard:
+        _definitions.setdefault(engine, {})[trigger] = (now, found)
+    return found
+
+
+def _forget_definitions(session: Session) -> None:
+    with _definitions_guard:
+        _definitions.pop(session.get_bind().engine, None)
 
 
 def client_hash(address: str, user_agent: str) -> str:
