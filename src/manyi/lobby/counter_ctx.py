@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden
 from manyi.lobby import store
 from manyi.lobby.domain.model import Counter
 from manyi.lobby.domain.ticket import Ticket
+from manyi.lobby.hot_sql import CounterRow, TicketRow
 from manyi.lobby.service import Operator, outlet_for, record
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.tables import Unit
@@ -31,7 +30,7 @@ class CounterResult:
 @dataclass
 class Ctx:
     outlet: Unit
-    row: Row[Any]
+    row: CounterRow
     counter: Counter
 
 
@@ -91,7 +90,7 @@ def current(
     outlet_code: str | None,
     number: int,
     expected_ticket_id: int | None,
-) -> tuple[Ctx, Row[Any], Ticket]:
+) -> tuple[Ctx, TicketRow, Ticket]:
     ctx = open_ctx(session, operator, outlet_code, number)
     may_work(operator, ctx)
     if ctx.counter.current_ticket_id is None:
@@ -112,7 +111,7 @@ def ticket_event(
     session: Session,
     operator: Operator,
     ctx: Ctx,
-    row: Row[Any],
+    row: TicketRow,
     kind: str,
     now: dt.datetime,
     **data: object,

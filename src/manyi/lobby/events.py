@@ -9,14 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from manyi import event_outbox, realtime
-from manyi.lobby.tables import LobbyEventRow
-
-EVENTS: Table = LobbyEventRow.__table__  # type: ignore[assignment]
-_EMIT = insert(EVENTS).returning(EVENTS.c.id)  # built once, compiled once
+from manyi.driver_sql import Driver
+from manyi.lobby import hot_sql
 
 
 def emit(
@@ -34,19 +31,9 @@ def emit(
     """Store an event and stage it for live subscribers (delivered on commit), and for the
     event stream when it is on (`manyi.event_outbox`)."""
     data = data or {}
-    event_id = session.execute(
-        _EMIT,
-        {
-            "outlet_id": outlet_id,
-            "at": now,
-            "kind": kind,
-            "ticket_id": ticket_id,
-            "counter_id": counter_id,
-            "staff_id": staff_id,
-            "device_id": device_id,
-            "data": data,
-        },
-    ).scalar_one()
+    event_id = hot_sql.insert_event(
+        Driver(session), outlet_id, kind, now, ticket_id, counter_id, staff_id, device_id, data
+    )
     realtime.stage(session, live_event(outlet_id, event_id, kind, now, ticket_id, data))
     if session.info.get(event_outbox.SESSION_KEY):  # the event stream is on: one more insert
         event_outbox.record(

@@ -21,12 +21,13 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from manyi.driver_sql import Driver
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import events, layouts, ports, staff_queries
+from manyi.lobby import events, hot_sql, layouts, ports, staff_queries
 from manyi.lobby.service import Operator, outlet_for
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
 from manyi.org.tables import Unit
@@ -51,8 +52,9 @@ class Reason(enum.StrEnum):
 
 
 DISSATISFIED_ALERT = "dissatisfied_rating"
-_PROMPTS: Table = RatingPrompt.__table__  # type: ignore[assignment]
-_INSERT_PROMPT = insert(_PROMPTS).returning(_PROMPTS.c.id)  # built once, compiled once
+_PROMPT_COLUMNS = tuple(
+    c.key for c in RatingPrompt.__table__.columns if c.key not in ("id", "times_shown")
+)
 
 
 def prompt_after_service(
@@ -77,10 +79,10 @@ def prompt_after_service(
         prompted_at=now,
         expires_at=now + dt.timedelta(seconds=window),
     )
-    # Written with one INSERT rather than through the ORM's unit of work (every completion
+    # Written by the driver rather than through the ORM's unit of work (every completion
     # comes here); the object stays transient, for the event's payload.
-    values = {c.key: getattr(prompt, c.key) for c in _PROMPTS.columns if c.key != "id"}
-    prompt.id = session.execute(_INSERT_PROMPT, {**values, "times_shown": 1}).scalar_one()
+    values = {name: getattr(prompt, name) for name in _PROMPT_COLUMNS}
+    prompt.id = hot_sql.insert_prompt(Driver(session), {**values, "times_shown": 1})
     _announce_prompt(session, prompt, now)
     return prompt.id
 
