@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session as Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
-from manyi import realtime, sealed
+from manyi import realtime, sealed, sqlite_writers
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "manyi_read_only"  # execution option of `Database.read`'s connections
@@ -183,8 +183,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             max_overflow=SQLITE_POOL_OVERFLOW,
             **kwargs,
         )
+        turns = None
         if path and path != ":memory:":
             _same_file(engine, Path(path))
+            turns = sqlite_writers.install(engine, Path(path))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -211,7 +213,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 conn.exec_driver_sql("BEGIN")
             else:
                 conn.exec_driver_sql("PRAGMA query_only=OFF")
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                if turns is None:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    return
+                # Writers take turns first (manyi.sqlite_writers): woken at once, in order.
+                raw = conn.connection.dbapi_connection
+                turns.take(raw)
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except BaseException:
+                    turns.give_back(raw)
+                    raise
 
         return engine
     engine = create_engine(url, **kwargs)

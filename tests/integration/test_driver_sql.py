@@ -1,0 +1,99 @@
+"""The driver's own SQL (`manyi.driver_sql`, the lobby's hot path) and SQLAlchemy read and write
+the same rows the same way, on both engines: what one writes, the other reads back unchanged.
+
+On SQLite that holds only if the driver writes timestamps, dates and JSON in the very text
+SQLAlchemy's column types write; on PostgreSQL, if it hands the driver aware UTC times and JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from manyi.db import Database
+from manyi.driver_sql import Driver
+from manyi.lobby import hot_sql
+from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket
+from tests.clock import FIXED_NOW
+from tests.conftest import Bank
+from tests.lobby_helpers import configure
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_an_event_written_by_the_driver_reads_back_through_the_orm(
+    db: Database, bank: Bank
+) -> None:
+    at = dt.datetime(2026, 11, 30, 10, 5, 7, 123456, tzinfo=SHANGHAI)  # not UTC on purpose
+    data = {"number": "A001", "announcement": "请A001号到3号窗口", "nested": {"n": [1, 2]}}
+    with db.session() as session:
+        event_id = hot_sql.insert_event(
+            Driver(session), bank.unit("OUT-A"), "called", at, 7, None, None, 3, data
+        )
+    with db.read() as session:
+        row = session.get_one(LobbyEventRow, event_id)
+        assert row.at == at and row.at.tzinfo == dt.UTC  # the same instant, read as UTC
+        assert row.data == data
+        assert (row.kind, row.ticket_id, row.counter_id, row.device_id) == ("called", 7, None, 3)
+        # SQLAlchemy's own comparison finds it: the stored text orders as SQLAlchemy's does.
+        found = session.scalars(
+            select(LobbyEventRow.id).where(
+                LobbyEventRow.at > at - dt.timedelta(microseconds=1),
+                LobbyEventRow.at < at + dt.timedelta(microseconds=1),
+            )
+        ).all()
+        assert found == [event_id]
+
+
+def test_a_ticket_written_through_the_orm_reads_back_through_the_driver(
+    db: Database, bank: Bank
+) -> None:
+    outlet = bank.unit("OUT-A")
+    configure(db, outlet)
+    issued_at = FIXED_NOW - dt.timedelta(minutes=3, microseconds=5)
+    with db.session() as session:
+        service_id = session.scalars(
+            select(LobbyService.id).where(
+                LobbyService.outlet_id == outlet, LobbyService.code == "A"
+            )
+        ).one()
+        row = LobbyTicket(
+            outlet_id=outlet,
+            local_day=dt.date(2026, 11, 30),
+            prefix="A",
+            seq=1,
+            number="A001",
+            service_id=service_id,
+            service_code="A",
+            klass="green",
+            channel="kiosk",
+            state="waiting",
+            issued_at=issued_at,
+            queued_at=FIXED_NOW,
+            call_count=0,
+            public_token="t" * 22,
+        )
+        session.add(row)
+        session.flush()
+        ticket_id = row.id
+    with db.session() as session:
+        d = Driver(session)
+        locked = hot_sql.lock_ticket(d, ticket_id)
+        assert locked is not None
+        assert locked.local_day == dt.date(2026, 11, 30)
+        assert locked.issued_at == issued_at and locked.issued_at.tzinfo == dt.UTC
+        assert locked.due_at is None and locked.number == "A001"
+        waiting = hot_sql.waiting(d, outlet, dt.date(2026, 11, 30))
+        assert [(t.id, t.queued_at, t.klass.value) for t in waiting] == [
+            (ticket_id, FIXED_NOW, "green")
+        ]
+        # Not waiting from a later business day on: the date compares as a date.
+        assert hot_sql.waiting(d, outlet, dt.date(2026, 12, 1)) == []
+
+
+def test_a_naive_time_is_refused_as_the_column_type_refuses_it(db: Database) -> None:
+    with db.session() as session, pytest.raises(ValueError, match="naive"):
+        Driver(session).stamp(dt.datetime(2026, 11, 30, 10, 0))
