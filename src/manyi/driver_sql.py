@@ -30,17 +30,33 @@ _UTC = dt.UTC
 _QMARK: dict[str, str] = {}  # SQL with %s -> the same with ?, for SQLite
 
 
+_KEPT = "manyi.driver"  # a connection's Driver, kept in its pool record's `info`
+
+
 class Driver:
-    """The DBAPI connection under `session` (psycopg or sqlite3), with the conversions."""
+    """The DBAPI connection under a session (psycopg or sqlite3), with the conversions.
+
+    `Driver(session)` is the one of the connection the session holds now: made once for each
+    pooled connection and kept with it (as its record's `info`), so that asking for it on every
+    statement costs next to nothing. Like SQLAlchemy before a statement, it first flushes what
+    the session has pending.
+    """
 
     __slots__ = ("postgres", "raw")
+    postgres: bool
+    raw: Any
 
-    def __init__(self, session: Session) -> None:
-        if session.autoflush:  # as SQLAlchemy does before a statement: pending ORM changes first
+    def __new__(cls, session: Session) -> Driver:
+        if session.autoflush:
             session.flush()
         connection = session.connection()
-        self.postgres = connection.dialect.name == "postgresql"
-        self.raw: Any = connection.connection.driver_connection
+        info = connection.info
+        kept: Driver | None = info.get(_KEPT)
+        if kept is None:
+            kept = info[_KEPT] = super().__new__(cls)
+            kept.postgres = connection.dialect.name == "postgresql"
+            kept.raw = connection.connection.driver_connection
+        return kept
 
     # --- running ---------------------------------------------------------------------
 

@@ -24,6 +24,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from manyi.db import Base, UTCDateTime, utcnow
 
+# The waiting tickets outside the services' plain normal lines: priority classes and tickets
+# sent to one counter. Few at any time; call-next reads them all (lobby.hot_sql, migration 0048).
+QUEUE_SPECIAL = "state = 'waiting' AND (klass <> 'normal' OR target_counter_id IS NOT NULL)"
+
 # Ticket and event ids grow by millions a day across a bank; SQLite needs
 # INTEGER for its rowid alias, PostgreSQL gets BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -140,7 +144,16 @@ class LobbyTicket(Base):
             sqlite_where=text("previous_id IS NULL"),
             postgresql_where=text("previous_id IS NULL"),
         ),
-        Index("ix_lobby_tickets_queue", "outlet_id", "state", "service_code", "queued_at"),
+        # Each service's line in calling order (queued_at, then id): call-next reads its front.
+        Index("ix_lobby_tickets_queue", "outlet_id", "state", "service_code", "queued_at", "id"),
+        Index(
+            "ix_lobby_tickets_queue_special",
+            "outlet_id",
+            "service_code",
+            "queued_at",
+            sqlite_where=text(QUEUE_SPECIAL),
+            postgresql_where=text(QUEUE_SPECIAL),
+        ),
         Index("ix_lobby_tickets_finished", "outlet_id", "finished_at"),
     )
 
