@@ -187,6 +187,7 @@ def install_routes(app: FastAPI) -> None:
     from manyi.lobby.web.api import router as lobby_api
     from manyi.lobby.web.appointment_checkin import router as lobby_appointment_checkin
     from manyi.lobby.web.config_api import router as lobby_config_api
+    from manyi.lobby.web.device_lane import DeviceLane
     from manyi.lobby.web.pages import router as lobby_views
     from manyi.lobby.web.public_api import router as lobby_public_api
     from manyi.lobby.web.screens_api import router as lobby_screens_api
@@ -212,7 +213,10 @@ def install_routes(app: FastAPI) -> None:
     from manyi.workload.web.pages import router as workload_views
     from manyi.workload.web.pulse_page import router as workload_pulse
 
-    app.include_router(lobby_device_api)  # first: the busiest routes match soonest
+    # First of all, the lobby's device lane: a kiosk's ticket and a calling pad's call-next and
+    # complete, past the routers and dependency solving when ordinary (lobby/web/device_lane.py).
+    app.router.routes.insert(0, DeviceLane())
+    app.include_router(lobby_device_api)  # next: the busiest routes match soonest
     app.include_router(shell_router)
     app.include_router(org_views)
     app.include_router(audit_router)

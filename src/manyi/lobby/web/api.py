@@ -242,16 +242,37 @@ def requeue_by_staff(
 # (`in_unit_of_work`); the token check needs no hop at all for a known device.
 
 
+def kiosk_issue(token: DeviceToken, body: IssueIn) -> Callable[[Session], dict[str, Any]]:
+    """A kiosk's ticket as a unit of work (the endpoint below and `device_lane`)."""
+    operator = Operator.device(token)
+
+    def work(session: Session) -> dict[str, Any]:
+        result: dict[str, Any] = _issue(session, operator, body.outlet, body)
+        return result
+
+    return work
+
+
+def pad_work(
+    action: Callable[..., CounterResult], token: DeviceToken, number: int, *expected: int | None
+) -> Callable[[Session], dict[str, Any]]:
+    """A calling pad's action on its counter as a unit of work (the endpoints below and
+    `device_lane`); `expected`: the ticket the pad believes current, for the actions on it."""
+
+    def work(session: Session) -> dict[str, Any]:
+        operator = Operator.device(token)
+        return counter_json(action(session, operator, None, number, utcnow(), *expected))
+
+    return work
+
+
 @device_router.post(
     "/device/api/v1/lobby/tickets", status_code=201, summary="Kiosk: issue a ticket"
 )
 async def issue_by_kiosk(
     body: IssueIn, request: Request, token: DeviceToken = device()
 ) -> JSONResponse:
-    operator = Operator.device(token)
-    result = await in_unit_of_work(
-        request, lambda session: _issue(session, operator, body.outlet, body)
-    )
+    result = await in_unit_of_work(request, kiosk_issue(token, body))
     return JSONResponse(result, status_code=201)
 
 
@@ -277,10 +298,7 @@ def _device_simple(action: Callable[..., CounterResult]) -> Callable[..., Any]:
     async def endpoint(
         number: int, request: Request, token: DeviceToken = device()
     ) -> JSONResponse:
-        def work(session: Session) -> dict[str, Any]:
-            return counter_json(action(session, Operator.device(token), None, number, utcnow()))
-
-        return JSONResponse(await in_unit_of_work(request, work))
+        return JSONResponse(await in_unit_of_work(request, pad_work(action, token, number)))
 
     return endpoint
 
@@ -292,12 +310,7 @@ def _device_current(action: Callable[..., CounterResult]) -> Callable[..., Any]:
         body: ActionIn | None = None,
         token: DeviceToken = device(),
     ) -> JSONResponse:
-        expected = body.ticket_id if body else None
-
-        def work(session: Session) -> dict[str, Any]:
-            operator = Operator.device(token)
-            return counter_json(action(session, operator, None, number, utcnow(), expected))
-
+        work = pad_work(action, token, number, body.ticket_id if body else None)
         return JSONResponse(await in_unit_of_work(request, work))
 
     return endpoint
