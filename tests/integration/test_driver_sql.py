@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from manyi.db import Database
 from manyi.driver_sql import Driver
-from manyi.lobby import hot_sql
+from manyi.lobby import hot_sql, hot_writes
 from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket
 from tests.clock import FIXED_NOW
 from tests.conftest import Bank
@@ -30,7 +30,7 @@ def test_an_event_written_by_the_driver_reads_back_through_the_orm(
     at = dt.datetime(2026, 11, 30, 10, 5, 7, 123456, tzinfo=SHANGHAI)  # not UTC on purpose
     data = {"number": "A001", "announcement": "请A001号到3号窗口", "nested": {"n": [1, 2]}}
     with db.session() as session:
-        event_id = hot_sql.insert_event(
+        event_id = hot_writes.insert_event(
             Driver(session), bank.unit("OUT-A"), "called", at, 7, None, None, 3, data
         )
     with db.read() as session:

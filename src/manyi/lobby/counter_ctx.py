@@ -69,7 +69,6 @@ def may_work(operator: Operator, ctx: Ctx) -> None:
 def finish(
     session: Session, operator: Operator, ctx: Ctx, kind: str, now: dt.datetime, **data: object
 ) -> None:
-    store.save_counter(session, ctx.counter, now)
     record(
         session,
         operator,
@@ -78,6 +77,7 @@ def finish(
         now,
         counter_id=ctx.row.id,
         data={"counter": ctx.counter.number, "state": ctx.counter.state.value, **data},
+        along=[store.counter_write(session, ctx.counter, now)],
     )
 
 
@@ -91,12 +91,17 @@ def current(
     number: int,
     expected_ticket_id: int | None,
 ) -> tuple[Ctx, TicketRow, Ticket]:
-    ctx = open_ctx(session, operator, outlet_code, number)
-    may_work(operator, ctx)
-    if ctx.counter.current_ticket_id is None:
+    outlet = outlet_for(session, operator, outlet_code)
+    both = store.lock_counter_and_current(session, outlet.id, number)
+    if both is None:  # no such counter, or nobody at it: say which, as the checks do
+        ctx = Ctx(
+            outlet, lock := store.lock_counter(session, outlet.id, number), store.counter_of(lock)
+        )
+        may_work(operator, ctx)
         raise Conflict("counter {n} has no current customer", "counter", n=number)
-    row = store.lock_ticket(session, ctx.counter.current_ticket_id)
-    assert row is not None
+    ctx = Ctx(outlet, both[0], store.counter_of(both[0]))
+    may_work(operator, ctx)
+    row = both[1]
     if expected_ticket_id is not None and expected_ticket_id != row.id:
         raise Conflict(
             "ticket {id} is not the current customer at counter {n}",
@@ -114,9 +119,11 @@ def ticket_event(
     row: TicketRow,
     kind: str,
     now: dt.datetime,
+    ticket: Ticket,
     **data: object,
 ) -> None:
-    store.save_counter(session, ctx.counter, now)
+    """The event of an action on the counter's current customer, written with the ticket and
+    the counter as the action left them (one statement on PostgreSQL: `events.emit`)."""
     record(
         session,
         operator,
@@ -131,4 +138,5 @@ def ticket_event(
             "counter": ctx.counter.number,
             **data,
         },
+        along=[store.ticket_write(session, ticket), store.counter_write(session, ctx.counter, now)],
     )

@@ -165,7 +165,6 @@ def call_next(
     ticket = pick.ticket
     ctx.counter.credits = pick.credits
     ctx.counter.take(ticket.id)
-    store.save_counter(session, ctx.counter, now)
     text = announce(policy, ticket.number, ctx.counter.number, services[ticket.service_code])
     record(
         session,
@@ -184,6 +183,7 @@ def call_next(
             "waited_s": int((now - ticket.issued_at).total_seconds()),
             "announcement": text,
         },
+        along=[store.counter_write(session, ctx.counter, now)],
     )
     return CounterResult(ctx.outlet, ctx.counter, ticket, text, pick.reason)
 
@@ -198,7 +198,6 @@ def recall(
 ) -> CounterResult:
     ctx, row, ticket = current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.recall(now)
-    store.save_ticket(session, ticket)
     lobby = layouts.layout(session, ctx.outlet)
     text = announce(lobby.policy, ticket.number, number, lobby.services[ticket.service_code])
     ticket_event(
@@ -208,6 +207,7 @@ def recall(
         row,
         "recalled",
         now,
+        ticket,
         call_count=ticket.call_count,
         announcement=text,
     )
@@ -224,8 +224,7 @@ def start(
 ) -> CounterResult:
     ctx, row, ticket = current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.start(now)
-    store.save_ticket(session, ticket)
-    ticket_event(session, operator, ctx, row, "started", now)
+    ticket_event(session, operator, ctx, row, "started", now, ticket)
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 
 
@@ -239,7 +238,6 @@ def complete(
 ) -> CounterResult:
     ctx, row, ticket = current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.complete(now)
-    store.save_ticket(session, ticket)
     teller_id = ctx.counter.teller_id
     ctx.counter.release()
     assert ticket.started_at is not None
@@ -250,6 +248,7 @@ def complete(
         row,
         "completed",
         now,
+        ticket,
         service_s=int((now - ticket.started_at).total_seconds()),
     )
     # The counter's rating pad asks this customer, and only this one, to rate.
@@ -278,9 +277,8 @@ def no_show(
 ) -> CounterResult:
     ctx, row, ticket = current(session, operator, outlet_code, number, expected_ticket_id)
     ticket.no_show(now, layouts.layout(session, ctx.outlet).policy)
-    store.save_ticket(session, ticket)
     ctx.counter.release()
-    ticket_event(session, operator, ctx, row, "no_show", now, call_count=ticket.call_count)
+    ticket_event(session, operator, ctx, row, "no_show", now, ticket, call_count=ticket.call_count)
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 
 

@@ -7,13 +7,14 @@ Other features add to an outlet's log through `emit` (forecasting's advice, say)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from manyi import event_outbox, realtime
 from manyi.driver_sql import Driver
-from manyi.lobby import hot_sql
+from manyi.lobby import hot_writes
 
 
 def emit(
@@ -27,12 +28,23 @@ def emit(
     staff_id: int | None = None,
     device_id: int | None = None,
     data: dict[str, Any] | None = None,
+    along: Sequence[hot_writes.Write] = (),
 ) -> int:
     """Store an event and stage it for live subscribers (delivered on commit), and for the
-    event stream when it is on (`manyi.event_outbox`)."""
+    event stream when it is on (`manyi.event_outbox`). `along`: the writes that made it (the
+    ticket, the counter), sent with it (`hot_writes.insert_event`)."""
     data = data or {}
-    event_id = hot_sql.insert_event(
-        Driver(session), outlet_id, kind, now, ticket_id, counter_id, staff_id, device_id, data
+    event_id = hot_writes.insert_event(
+        Driver(session),
+        outlet_id,
+        kind,
+        now,
+        ticket_id,
+        counter_id,
+        staff_id,
+        device_id,
+        data,
+        along,
     )
     realtime.stage(session, live_event(outlet_id, event_id, kind, now, ticket_id, data))
     if session.info.get(event_outbox.SESSION_KEY):  # the event stream is on: one more insert

@@ -1,7 +1,7 @@
-"""The lobby's hot statements, as SQL for the driver (`manyi.driver_sql`): what issuing,
-calling and completing a ticket read and write, each in one statement. `store` answers with
-these; the SQL is the same on both engines but for row locks (PostgreSQL only: SQLite
-serialises writers) and "one of" lists.
+"""The lobby's hot reads, as SQL for the driver (`manyi.driver_sql`): what issuing, calling
+and completing a ticket read, each in one statement (the writes are in `hot_writes`). `store`
+answers with these; the SQL is the same on both engines but for row locks (PostgreSQL only:
+SQLite serialises writers) and "one of" lists.
 
 Rows come back as `CounterRow` and `TicketRow`: named tuples with the columns' names, read
 like the rows SQLAlchemy returned before (`row.id`, `row.number`).
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from manyi.driver_sql import Driver
-from manyi.lobby.domain.model import Channel, Counter, Outcome, PriorityClass, TicketState
+from manyi.lobby.domain.model import Channel, Outcome, PriorityClass, TicketState
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.tables import QUEUE_SPECIAL
 
@@ -41,7 +41,6 @@ FIELDS = (
     "predicted_wait_s",
 )
 _COLUMNS = ", ".join(FIELDS)
-_SETS = ", ".join(f"{name} = %s" for name in FIELDS[1:])
 
 
 class CounterRow(NamedTuple):
@@ -116,6 +115,24 @@ def lock_counter(d: Driver, outlet_id: int, number: int) -> CounterRow | None:
     return None if found is None else _counter_row(d, found)
 
 
+def lock_counter_and_current(
+    d: Driver, outlet_id: int, number: int
+) -> tuple[CounterRow, TicketRow] | None:
+    """The counter and its current ticket, both locked (counter first, as `lock_counter` then
+    `lock_ticket` would), in one round trip; None when there is no such counter or nobody at
+    it."""
+    lock = " FOR UPDATE" if d.postgres else ""
+    ticket_columns = ", ".join("t." + name for name in TicketRow._fields)
+    found = d.one(
+        f"SELECT {_COUNTER_COLUMNS}, c.credits, {ticket_columns} FROM lobby_counters c"
+        f" JOIN lobby_tickets t ON t.id = c.current_ticket_id{_ONE_COUNTER}{lock}",
+        (outlet_id, number),
+    )
+    if found is None:
+        return None
+    return _counter_row(d, found[:8]), _ticket_row(d, found[8:])
+
+
 def lock_counter_with_skills(
     d: Driver, outlet_id: int, number: int
 ) -> tuple[CounterRow, frozenset[str]] | None:
@@ -137,21 +154,6 @@ def counters_with_skills(d: Driver, outlet_id: int) -> list[tuple[CounterRow, fr
         if values[8] is not None:
             entry[1].add(values[8])
     return [(row, frozenset(skills)) for row, skills in found.values()]
-
-
-def save_counter(d: Driver, counter: Counter, now: dt.datetime) -> None:
-    d.execute(
-        "UPDATE lobby_counters SET state = %s, teller_id = %s, current_ticket_id = %s,"
-        " credits = %s, updated_at = %s WHERE id = %s",
-        (
-            counter.state.value,
-            counter.teller_id,
-            counter.current_ticket_id,
-            d.json(dict(counter.credits)),
-            d.stamp(now),
-            counter.id,
-        ),
-    )
 
 
 # --- tickets ------------------------------------------------------------------------
@@ -184,53 +186,13 @@ def ticket(d: Driver, values: tuple[Any, ...]) -> Ticket:
     )
 
 
-def _sets(d: Driver, t: Ticket) -> list[Any]:
-    """The values of FIELDS but the id, for an UPDATE ... SET."""
-    stamp = d.stamp
-    return [
-        t.number,
-        t.service_code,
-        t.klass.value,
-        t.channel.value,
-        stamp(t.issued_at),
-        stamp(t.queued_at),
-        stamp(t.due_at),
-        t.state.value,
-        t.outcome.value if t.outcome else None,
-        stamp(t.first_called_at),
-        stamp(t.last_called_at),
-        stamp(t.started_at),
-        stamp(t.finished_at),
-        t.call_count,
-        t.counter_id,
-        t.teller_id,
-        t.target_counter_id,
-        t.predicted_wait_s,
-    ]
-
-
-def save_ticket(d: Driver, t: Ticket) -> None:
-    d.execute(f"UPDATE lobby_tickets SET {_SETS} WHERE id = %s", (*_sets(d, t), t.id))
-
-
-def claim(d: Driver, t: Ticket) -> bool:
-    """Write a call only if the ticket is still waiting. On PostgreSQL a ticket another counter
-    is claiming at this moment is skipped at once (SKIP LOCKED) rather than waited for."""
-    if d.postgres:
-        where = (
-            "id = (SELECT id FROM lobby_tickets WHERE id = %s AND state = 'waiting'"
-            " FOR UPDATE SKIP LOCKED)"
-        )
-    else:
-        where = "id = %s AND state = 'waiting'"
-    return d.changed(f"UPDATE lobby_tickets SET {_SETS} WHERE {where}", (*_sets(d, t), t.id)) > 0
-
-
 def lock_ticket(d: Driver, ticket_id: int) -> TicketRow | None:
     lock = " FOR UPDATE" if d.postgres else ""
     found = d.one(f"SELECT {_TICKET_ROW} FROM lobby_tickets WHERE id = %s{lock}", (ticket_id,))
-    if found is None:
-        return None
+    return None if found is None else _ticket_row(d, found)
+
+
+def _ticket_row(d: Driver, found: tuple[Any, ...]) -> TicketRow:
     values = list(found)
     values[2] = d.date_of(values[2])
     for k in range(12, 19):  # issued_at .. finished_at
@@ -295,79 +257,3 @@ def waiting_counts(d: Driver, outlet_id: int, since: dt.date) -> dict[str, int]:
         (outlet_id, d.day(since)),
     )
     return {code: int(n) for code, n in rows}
-
-
-def bump(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> int | None:
-    """The day's next number for the prefix; None when the day has no row for it yet."""
-    found = d.one(
-        "UPDATE lobby_ticket_sequences SET last_seq = last_seq + 1"
-        " WHERE outlet_id = %s AND day = %s AND prefix = %s RETURNING last_seq",
-        (outlet_id, d.day(day), prefix),
-    )
-    return None if found is None else int(found[0])
-
-
-def start_day(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> None:
-    """The day's row for the prefix, at 0 (a concurrent first ticket may have made it)."""
-    d.execute(
-        "INSERT INTO lobby_ticket_sequences (outlet_id, day, prefix, last_seq)"
-        " VALUES (%s, %s, %s, 0) ON CONFLICT DO NOTHING",
-        (outlet_id, d.day(day), prefix),
-    )
-
-
-_INSERTS: dict[tuple[str, ...], str] = {}
-
-
-def insert_ticket(d: Driver, values: dict[str, Any]) -> int:
-    """A new ticket's row from the columns in `values` (those not named stay NULL)."""
-    names = tuple(values)
-    sql = _INSERTS.get(names)
-    if sql is None:
-        marks = ", ".join("%s" for _ in names)
-        sql = _INSERTS[names] = (
-            f"INSERT INTO lobby_tickets ({', '.join(names)}) VALUES ({marks}) RETURNING id"
-        )
-    params = [
-        d.day(v) if name == "local_day" else d.stamp(v) if name.endswith("_at") else v
-        for name, v in values.items()
-    ]
-    found = d.one(sql, params)
-    assert found is not None
-    return int(found[0])
-
-
-# --- events -------------------------------------------------------------------------
-
-
-def insert_event(
-    d: Driver,
-    outlet_id: int,
-    kind: str,
-    at: dt.datetime,
-    ticket_id: int | None,
-    counter_id: int | None,
-    staff_id: int | None,
-    device_id: int | None,
-    data: dict[str, Any],
-) -> int:
-    found = d.one(
-        "INSERT INTO lobby_events (outlet_id, at, kind, ticket_id, counter_id, staff_id,"
-        " device_id, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (outlet_id, d.stamp(at), kind, ticket_id, counter_id, staff_id, device_id, d.json(data)),
-    )
-    assert found is not None
-    return int(found[0])
-
-
-def insert_prompt(d: Driver, values: dict[str, Any]) -> int:
-    """A rating prompt's row (`lobby_rating_prompts`), from its columns but the id."""
-    names = tuple(values)
-    marks = ", ".join("%s" for _ in names)
-    params = [d.stamp(v) if name.endswith("_at") else v for name, v in values.items()]
-    found = d.one(
-        f"INSERT INTO lobby_rating_prompts ({', '.join(names)}) VALUES ({marks}) RETURNING id",
-        params,
-    )
-    assert found is not None
-    return int(found[0])

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from manyi.driver_sql import Driver
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import events, hot_sql, layouts, ports, staff_queries
+from manyi.lobby import events, hot_writes, layouts, ports, staff_queries
 from manyi.lobby.service import Operator, outlet_for
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
 from manyi.org.tables import Unit
@@ -82,7 +82,7 @@ def prompt_after_service(
     # Written by the driver rather than through the ORM's unit of work (every completion
     # comes here); the object stays transient, for the event's payload.
     values = {name: getattr(prompt, name) for name in _PROMPT_COLUMNS}
-    prompt.id = hot_sql.insert_prompt(Driver(session), {**values, "times_shown": 1})
+    prompt.id = hot_writes.insert_prompt(Driver(session), {**values, "times_shown": 1})
     _announce_prompt(session, prompt, now)
     return prompt.id
 

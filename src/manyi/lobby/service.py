@@ -9,6 +9,7 @@ actions are in `counters.py`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from manyi.lobby.domain.model import (
     format_number,
 )
 from manyi.lobby.domain.ticket import Ticket
+from manyi.lobby.hot_writes import Write
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Permission, path_in_scope
@@ -110,8 +112,10 @@ def record(
     ticket_id: int | None = None,
     counter_id: int | None = None,
     data: dict[str, Any] | None = None,
+    along: Sequence[Write] = (),
 ) -> None:
-    """One lobby event; and an audit entry when a staff member acted."""
+    """One lobby event (with `along`, the writes that made it: `events.emit`); and an audit
+    entry when a staff member acted."""
     events.emit(
         session,
         outlet.id,
@@ -122,6 +126,7 @@ def record(
         staff_id=operator.staff_id,
         device_id=operator.device_id,
         data=data,
+        along=along,
     )
     if operator.audit_actor is not None:
         audit.record(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from manyi.driver_sql import Driver
 from manyi.errors import NotFound
-from manyi.lobby import hot_sql
+from manyi.lobby import hot_sql, hot_writes
 from manyi.lobby.domain.model import (
     Channel,
     Counter,
@@ -31,6 +31,7 @@ from manyi.lobby.domain.model import (
     TicketState,
 )
 from manyi.lobby.domain.ticket import Ticket
+from manyi.lobby.hot_writes import Write
 from manyi.lobby.tables import (
     LobbyCounter,
     LobbyTicket,
@@ -103,8 +104,13 @@ def counter_of(
     )
 
 
+def counter_write(session: Session, counter: Counter, now: dt.datetime) -> Write:
+    """The counter's row as `counter` has it, to send with its event (`events.emit`)."""
+    return hot_writes.counter_write(Driver(session), counter, now)
+
+
 def save_counter(session: Session, counter: Counter, now: dt.datetime) -> None:
-    hot_sql.save_counter(Driver(session), counter, now)
+    hot_writes.save_counter(Driver(session), counter, now)
 
 
 def load_counters(session: Session, outlet_id: int) -> list[Counter]:
@@ -122,12 +128,25 @@ def ticket_of(row: LobbyTicket | hot_sql.TicketRow | Row[Any]) -> Ticket:
     return Ticket(**values)
 
 
+def ticket_write(session: Session, ticket: Ticket) -> Write:
+    """The ticket's row as `ticket` has it, to send with its event (`events.emit`)."""
+    return hot_writes.ticket_write(Driver(session), ticket)
+
+
 def save_ticket(session: Session, ticket: Ticket) -> None:
-    hot_sql.save_ticket(Driver(session), ticket)
+    hot_writes.save_ticket(Driver(session), ticket)
 
 
 def insert_ticket(session: Session, **values: Any) -> int:
-    return hot_sql.insert_ticket(Driver(session), values)
+    return hot_writes.insert_ticket(Driver(session), values)
+
+
+def lock_counter_and_current(
+    session: Session, outlet_id: int, number: int
+) -> tuple[hot_sql.CounterRow, hot_sql.TicketRow] | None:
+    """The counter and its current customer's ticket, both locked, in one round trip; None
+    when there is no such counter or nobody at it."""
+    return hot_sql.lock_counter_and_current(Driver(session), outlet_id, number)
 
 
 def lock_ticket(session: Session, ticket_id: int) -> hot_sql.TicketRow | None:
@@ -152,7 +171,7 @@ def load_waiting(
 
 def claim(session: Session, ticket: Ticket) -> bool:
     """Write a call only if the ticket is still waiting: the atomic step of call-next."""
-    return hot_sql.claim(Driver(session), ticket)
+    return hot_writes.claim(Driver(session), ticket)
 
 
 def all_waiting(session: Session, outlet_id: int, since: dt.date) -> list[Ticket]:
@@ -200,10 +219,10 @@ def expire_stale(
 def next_number(session: Session, outlet_id: int, day: dt.date, prefix: str) -> int:
     """The next number for the business day and prefix; gap-free: it rolls back with the ticket."""
     d = Driver(session)
-    seq = hot_sql.bump(d, outlet_id, day, prefix)
+    seq = hot_writes.bump(d, outlet_id, day, prefix)
     if seq is None:  # the day's first ticket with this prefix: create the row, then bump
-        hot_sql.start_day(d, outlet_id, day, prefix)
-        seq = hot_sql.bump(d, outlet_id, day, prefix)
+        hot_writes.start_day(d, outlet_id, day, prefix)
+        seq = hot_writes.bump(d, outlet_id, day, prefix)
         assert seq is not None
     return seq
 

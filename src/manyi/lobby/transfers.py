@@ -86,7 +86,6 @@ def transfer(
         customer_ref=row.customer_ref,
     )
     nxt = ticket.transfer(now, new_id, code, target_id)
-    store.save_ticket(session, ticket)
     store.save_ticket(session, nxt)
     ctx.counter.release()
     ticket_event(
@@ -96,6 +95,7 @@ def transfer(
         row,
         "transferred",
         now,
+        ticket,
         to_service=code,
         to_counter=target_counter,
         next_ticket_id=new_id,

@@ -1,0 +1,184 @@
+"""The lobby's hot writes, as SQL for the driver (`manyi.driver_sql`): what issuing, calling
+and completing a ticket write. The same SQL on both engines but for SKIP LOCKED and for the
+writes sent with an event (`insert_event`), which PostgreSQL takes in one statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from manyi.driver_sql import Driver
+from manyi.lobby.domain.model import Counter
+from manyi.lobby.domain.ticket import Ticket
+from manyi.lobby.hot_sql import FIELDS
+
+_SETS = ", ".join(f"{name} = %s" for name in FIELDS[1:])
+
+
+class Write(NamedTuple):
+    """An UPDATE to run with the statement that records its event (`insert_event`)."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+
+def counter_write(d: Driver, counter: Counter, now: dt.datetime) -> Write:
+    return Write(
+        "UPDATE lobby_counters SET state = %s, teller_id = %s, current_ticket_id = %s,"
+        " credits = %s, updated_at = %s WHERE id = %s",
+        (
+            counter.state.value,
+            counter.teller_id,
+            counter.current_ticket_id,
+            d.json(dict(counter.credits)),
+            d.stamp(now),
+            counter.id,
+        ),
+    )
+
+
+def save_counter(d: Driver, counter: Counter, now: dt.datetime) -> None:
+    d.execute(*counter_write(d, counter, now))
+
+
+# --- tickets ------------------------------------------------------------------------
+
+
+def _sets(d: Driver, t: Ticket) -> list[Any]:
+    """The values of FIELDS but the id, for an UPDATE ... SET."""
+    stamp = d.stamp
+    return [
+        t.number,
+        t.service_code,
+        t.klass.value,
+        t.channel.value,
+        stamp(t.issued_at),
+        stamp(t.queued_at),
+        stamp(t.due_at),
+        t.state.value,
+        t.outcome.value if t.outcome else None,
+        stamp(t.first_called_at),
+        stamp(t.last_called_at),
+        stamp(t.started_at),
+        stamp(t.finished_at),
+        t.call_count,
+        t.counter_id,
+        t.teller_id,
+        t.target_counter_id,
+        t.predicted_wait_s,
+    ]
+
+
+def ticket_write(d: Driver, t: Ticket) -> Write:
+    return Write(f"UPDATE lobby_tickets SET {_SETS} WHERE id = %s", (*_sets(d, t), t.id))
+
+
+def save_ticket(d: Driver, t: Ticket) -> None:
+    d.execute(*ticket_write(d, t))
+
+
+def claim(d: Driver, t: Ticket) -> bool:
+    """Write a call only if the ticket is still waiting. On PostgreSQL a ticket another counter
+    is claiming at this moment is skipped at once (SKIP LOCKED) rather than waited for."""
+    if d.postgres:
+        where = (
+            "id = (SELECT id FROM lobby_tickets WHERE id = %s AND state = 'waiting'"
+            " FOR UPDATE SKIP LOCKED)"
+        )
+    else:
+        where = "id = %s AND state = 'waiting'"
+    return d.changed(f"UPDATE lobby_tickets SET {_SETS} WHERE {where}", (*_sets(d, t), t.id)) > 0
+
+
+def bump(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> int | None:
+    """The day's next number for the prefix; None when the day has no row for it yet."""
+    found = d.one(
+        "UPDATE lobby_ticket_sequences SET last_seq = last_seq + 1"
+        " WHERE outlet_id = %s AND day = %s AND prefix = %s RETURNING last_seq",
+        (outlet_id, d.day(day), prefix),
+    )
+    return None if found is None else int(found[0])
+
+
+def start_day(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> None:
+    """The day's row for the prefix, at 0 (a concurrent first ticket may have made it)."""
+    d.execute(
+        "INSERT INTO lobby_ticket_sequences (outlet_id, day, prefix, last_seq)"
+        " VALUES (%s, %s, %s, 0) ON CONFLICT DO NOTHING",
+        (outlet_id, d.day(day), prefix),
+    )
+
+
+_INSERTS: dict[tuple[str, ...], str] = {}
+
+
+def insert_ticket(d: Driver, values: dict[str, Any]) -> int:
+    """A new ticket's row from the columns in `values` (those not named stay NULL)."""
+    names = tuple(values)
+    sql = _INSERTS.get(names)
+    if sql is None:
+        marks = ", ".join("%s" for _ in names)
+        sql = _INSERTS[names] = (
+            f"INSERT INTO lobby_tickets ({', '.join(names)}) VALUES ({marks}) RETURNING id"
+        )
+    params = [
+        d.day(v) if name == "local_day" else d.stamp(v) if name.endswith("_at") else v
+        for name, v in values.items()
+    ]
+    found = d.one(sql, params)
+    assert found is not None
+    return int(found[0])
+
+
+# --- events -------------------------------------------------------------------------
+
+
+_INSERT_EVENT = (
+    "INSERT INTO lobby_events (outlet_id, at, kind, ticket_id, counter_id, staff_id, device_id,"
+    " data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+
+
+def insert_event(
+    d: Driver,
+    outlet_id: int,
+    kind: str,
+    at: dt.datetime,
+    ticket_id: int | None,
+    counter_id: int | None,
+    staff_id: int | None,
+    device_id: int | None,
+    data: dict[str, Any],
+    along: Sequence[Write] = (),
+) -> int:
+    """The event's row, and the `along` writes that made it (the ticket, the counter): on
+    PostgreSQL in the same statement (data-modifying WITH clauses: one round trip instead of
+    one each), on SQLite just before it."""
+    params: list[Any] = [outlet_id, d.stamp(at), kind, ticket_id, counter_id, staff_id]
+    params += [device_id, d.json(data)]
+    sql = _INSERT_EVENT
+    if along and d.postgres:
+        ctes = ", ".join(f"w{k} AS ({write.sql})" for k, write in enumerate(along))
+        sql = f"WITH {ctes} {_INSERT_EVENT}"
+        params = [value for write in along for value in write.params] + params
+    else:
+        for write in along:
+            d.execute(*write)
+    found = d.one(sql, params)
+    assert found is not None
+    return int(found[0])
+
+
+def insert_prompt(d: Driver, values: dict[str, Any]) -> int:
+    """A rating prompt's row (`lobby_rating_prompts`), from its columns but the id."""
+    names = tuple(values)
+    marks = ", ".join("%s" for _ in names)
+    params = [d.stamp(v) if name.endswith("_at") else v for name, v in values.items()]
+    found = d.one(
+        f"INSERT INTO lobby_rating_prompts ({', '.join(names)}) VALUES ({marks}) RETURNING id",
+        params,
+    )
+    assert found is not None
+    return int(found[0])
