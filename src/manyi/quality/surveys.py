@@ -23,12 +23,12 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from manyi import audit
+from manyi import audit, sealed
+from manyi.db import EncryptedText
+from manyi.driver_sql import Driver
 from manyi.errors import Conflict, InvalidInput, NotFound
 from manyi.org.model import check_bank_wide_settings
 from manyi.org.tables import Unit
@@ -181,27 +181,25 @@ def invite_id(session: Session, visit: Visit, now: dt.datetime, expiry_days: int
         if recent is not None:
             return None
     token = secrets.token_urlsafe(24)
-    values = {
-        "token_hash": rules.token_hash(token),
-        "token": token,
-        "trigger": visit.trigger,
-        "visit_key": visit.visit_key,
-        "definition_id": _definition_id(session, visit.trigger),
-        "outlet_id": visit.outlet_id,
-        "unit_path": visit.unit_path,
-        "teller_staff_id": visit.teller_staff_id,
-        "service": visit.service,
-        "customer_key": visit.customer_key,
-        "created_at": now,
-        "expires_at": now + dt.timedelta(days=expiry_days),
-    }
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    made = session.scalar(
-        upsert(SurveyInvitation)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["visit_key"])
-        .returning(SurveyInvitation.id)
+    d = Driver(session)
+    found = d.one(
+        _INSERT_INVITATION,
+        (
+            rules.token_hash(token),
+            sealed.keyring().seal(token, _TOKEN_COLUMN.place),  # as the column's type seals
+            visit.trigger,
+            visit.visit_key,
+            _definition_id(session, visit.trigger),
+            visit.outlet_id,
+            visit.unit_path,
+            visit.teller_staff_id,
+            visit.service,
+            visit.customer_key,
+            d.stamp(now),
+            d.stamp(now + dt.timedelta(days=expiry_days)),
+        ),
     )
+    made = None if found is None else int(found[0])
     if made is None:  # invited already (by the scan, say)
         return None
     if visit.customer_key:  # a known customer may also get it as a message (quality.ports)
@@ -214,8 +212,17 @@ def invite_id(session: Session, visit: Visit, now: dt.datetime, expiry_days: int
             visit.outlet_id,
             now,
         )
-    return int(made)
+    return made
 
+
+# Every served ticket comes here: the row goes to the driver itself (`manyi.driver_sql`).
+_INSERT_INVITATION = (
+    "INSERT INTO survey_invitations (token_hash, token, trigger, visit_key, definition_id,"
+    " outlet_id, unit_path, teller_staff_id, service, customer_key, created_at, expires_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (visit_key) DO NOTHING RETURNING id"
+)
+_TOKEN_COLUMN: EncryptedText = SurveyInvitation.__table__.c.token.type  # type: ignore[assignment]
 
 # Each process keeps the id of each trigger's current survey for DEFINITION_TTL_S seconds (as
 # the sampling rules, `survey_rules`); a new version saved in this process is seen at once.
