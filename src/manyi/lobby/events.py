@@ -7,7 +7,7 @@ Other features add to an outlet's log through `emit` (forecasting's advice, say)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -46,6 +46,44 @@ def emit(
         data,
         along,
     )
+    _announce(session, outlet_id, event_id, kind, now, ticket_id, counter_id, staff_id, data)
+    return event_id
+
+
+def emit_new_ticket(
+    session: Session,
+    outlet_id: int,
+    kind: str,
+    now: dt.datetime,
+    ticket: Mapping[str, Any],
+    *,
+    staff_id: int | None = None,
+    device_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> tuple[int, int]:
+    """`emit` for a ticket not yet written: its row (`ticket`, the columns of `lobby_tickets`)
+    and its event in one statement on PostgreSQL (`hot_writes.insert_ticket_and_event`), which
+    matters while the day's number is held. Returns (ticket id, event id)."""
+    data = data or {}
+    ticket_id, event_id = hot_writes.insert_ticket_and_event(
+        Driver(session), dict(ticket), outlet_id, kind, now, staff_id, device_id, data
+    )
+    _announce(session, outlet_id, event_id, kind, now, ticket_id, None, staff_id, data)
+    return ticket_id, event_id
+
+
+def _announce(
+    session: Session,
+    outlet_id: int,
+    event_id: int,
+    kind: str,
+    now: dt.datetime,
+    ticket_id: int | None,
+    counter_id: int | None,
+    staff_id: int | None,
+    data: dict[str, Any],
+) -> None:
+    """A written event staged for live subscribers and, when it is on, the event stream."""
     realtime.stage(session, live_event(outlet_id, event_id, kind, now, ticket_id, data))
     if session.info.get(event_outbox.SESSION_KEY):  # the event stream is on: one more insert
         event_outbox.record(
@@ -60,7 +98,6 @@ def emit(
             staff_id=staff_id,
             data=data,
         )
-    return int(event_id)
 
 
 def topic(outlet_id: int) -> str:

@@ -114,8 +114,9 @@ def start_day(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> None:
 _INSERTS: dict[tuple[str, ...], str] = {}
 
 
-def insert_ticket(d: Driver, values: dict[str, Any]) -> int:
-    """A new ticket's row from the columns in `values` (those not named stay NULL)."""
+def _ticket_insert(d: Driver, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The INSERT of a new ticket's row from the columns in `values` (those not named stay
+    NULL), returning its id, and its parameters."""
     names = tuple(values)
     sql = _INSERTS.get(names)
     if sql is None:
@@ -127,9 +128,43 @@ def insert_ticket(d: Driver, values: dict[str, Any]) -> int:
         d.day(v) if name == "local_day" else d.stamp(v) if name.endswith("_at") else v
         for name, v in values.items()
     ]
-    found = d.one(sql, params)
+    return sql, params
+
+
+def insert_ticket(d: Driver, values: dict[str, Any]) -> int:
+    found = d.one(*_ticket_insert(d, values))
     assert found is not None
     return int(found[0])
+
+
+def insert_ticket_and_event(
+    d: Driver,
+    values: dict[str, Any],
+    outlet_id: int,
+    kind: str,
+    at: dt.datetime,
+    staff_id: int | None,
+    device_id: int | None,
+    data: dict[str, Any],
+) -> tuple[int, int]:
+    """A new ticket's row and its event: (ticket id, event id). On PostgreSQL one statement
+    (the event takes the ticket's id from a data-modifying WITH); on SQLite two."""
+    insert, params = _ticket_insert(d, values)
+    event = [outlet_id, d.stamp(at), kind]
+    rest = [None, staff_id, device_id, d.json(data)]  # counter_id, staff, device, data
+    if not d.postgres:
+        ticket_id = insert_ticket(d, values)
+        return ticket_id, insert_event(
+            d, outlet_id, kind, at, ticket_id, None, staff_id, device_id, data
+        )
+    found = d.one(
+        f"WITH t AS ({insert}) INSERT INTO lobby_events (outlet_id, at, kind, ticket_id,"
+        " counter_id, staff_id, device_id, data) SELECT %s, %s, %s, t.id, %s, %s, %s, %s"
+        " FROM t RETURNING ticket_id, id",
+        [*params, *event, *rest],
+    )
+    assert found is not None
+    return int(found[0]), int(found[1])
 
 
 # --- events -------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from manyi.lobby.adapters import printing
 from manyi.lobby.domain.model import Counter, Policy, Service, TicketState
 from manyi.lobby.domain.predict import LobbyView
 from manyi.lobby.domain.ticket import Ticket
-from manyi.lobby.service import announce, latest_leg
+from manyi.lobby.public_tickets import latest_leg
+from manyi.lobby.service import announce
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
 from manyi.org.tables import Staff, Unit
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -128,6 +127,20 @@ def record(
         data=data,
         along=along,
     )
+    _audit(session, operator, outlet, kind, now, ticket_id, counter_id, data)
+
+
+def _audit(
+    session: Session,
+    operator: Operator,
+    outlet: Unit,
+    kind: str,
+    now: dt.datetime,
+    ticket_id: int | None,
+    counter_id: int | None,
+    data: dict[str, Any] | None,
+) -> None:
+    """The audit entry of a lobby event, when a staff member acted."""
     if operator.audit_actor is not None:
         audit.record(
             session,
@@ -214,43 +227,46 @@ def issue_ticket(
     seq = store.next_number(session, outlet.id, day, service.prefix)
     number = format_number(service.prefix, seq)
     token = store.new_public_token()
-    ticket_id = store.insert_ticket(
+    row = {
+        "outlet_id": outlet.id,
+        "local_day": day,
+        "prefix": service.prefix,
+        "seq": seq,
+        "number": number,
+        "service_id": lobby.service_ids[service.code],
+        "service_code": service.code,
+        "klass": priority.value,
+        "channel": channel.value,
+        "state": TicketState.WAITING.value,
+        "issued_at": now,
+        "queued_at": now,
+        "due_at": due_at,
+        "call_count": 0,
+        "predicted_wait_s": predicted,
+        "public_token": token,
+        "customer_ref": customer_ref,
+    }
+    data = {
+        "number": number,
+        "service": service.code,
+        "class": priority.value,
+        "channel": channel.value,
+        "predicted_wait_s": predicted,
+        "people_ahead": estimate.ahead,
+    }
+    # The ticket and its event in one statement: the day's number is held until commit.
+    ticket_id, _ = events.emit_new_ticket(
         session,
-        outlet_id=outlet.id,
-        local_day=day,
-        prefix=service.prefix,
-        seq=seq,
-        number=number,
-        service_id=lobby.service_ids[service.code],
-        service_code=service.code,
-        klass=priority.value,
-        channel=channel.value,
-        state=TicketState.WAITING.value,
-        issued_at=now,
-        queued_at=now,
-        due_at=due_at,
-        call_count=0,
-        predicted_wait_s=predicted,
-        public_token=token,
-        customer_ref=customer_ref,
-    )
-    ticket.id, ticket.number, ticket.predicted_wait_s = ticket_id, number, predicted
-    record(
-        session,
-        operator,
-        outlet,
+        outlet.id,
         "issued",
         now,
-        ticket_id=ticket_id,
-        data={
-            "number": number,
-            "service": service.code,
-            "class": priority.value,
-            "channel": channel.value,
-            "predicted_wait_s": predicted,
-            "people_ahead": estimate.ahead,
-        },
+        row,
+        staff_id=operator.staff_id,
+        device_id=operator.device_id,
+        data=data,
     )
+    _audit(session, operator, outlet, "issued", now, ticket_id, None, data)
+    ticket.id, ticket.number, ticket.predicted_wait_s = ticket_id, number, predicted
     return Issued(ticket, token, service, outlet, estimate, policy.ticket_valid_until(now))
 
 
@@ -324,20 +340,6 @@ def cancel(session: Session, operator: Operator, ticket_id: int, now: dt.datetim
     return cancel_row(session, operator, outlet, row, now)
 
 
-def cancel_by_token(session: Session, token: str, now: dt.datetime) -> Ticket:
-    """The customer gives up their place from the status page."""
-    row = latest_leg(session, token)
-    outlet = session.get(Unit, row.outlet_id)
-    assert outlet is not None
-    if row.state != TicketState.WAITING.value:
-        raise Conflict(
-            "{number} has already been called; please speak to the counter",
-            "ticket",
-            number=row.number,
-        )
-    return cancel_row(session, Operator.public(), outlet, row, now)
-
-
 def cancel_row(
     session: Session, operator: Operator, outlet: Unit, row: LobbyTicket, now: dt.datetime
 ) -> Ticket:
@@ -365,18 +367,6 @@ def cancel_row(
         data={"number": locked.number, "service": locked.service_code},
     )
     return ticket
-
-
-def latest_leg(session: Session, token: str) -> LobbyTicket:
-    row = session.scalar(
-        select(LobbyTicket)
-        .where(LobbyTicket.public_token == token)
-        .order_by(LobbyTicket.id.desc())
-        .limit(1)
-    )
-    if row is None:
-        raise NotFound("no such ticket", "token")
-    return row
 
 
 def _need_counter_rights(operator: Operator) -> None:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from manyi import ratelimit
 from manyi.db import Session, utcnow
 from manyi.errors import Forbidden, InvalidInput, ManyiError
-from manyi.lobby import layouts, ports, queries, rating, service, staff_queries
+from manyi.lobby import layouts, ports, public_tickets, queries, rating, service, staff_queries
 from manyi.lobby.adapters import printing
 from manyi.lobby.service import Operator
 from manyi.lobby.web import cards
@@ -300,7 +300,7 @@ def phone_base_url(request: Request) -> str:
 def ticket_qr(
     token: str, request: Request, _: None = public(identify=False), session: Session = DbSession
 ) -> Response:
-    service.latest_leg(session, token)  # 404 for an unknown token
+    public_tickets.latest_leg(session, token)  # 404 for an unknown token
     url = phone_base_url(request).rstrip("/") + f"/t/{token}"
     return Response(printing.qr_svg(url, scale=8), media_type="image/svg+xml")
 

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from manyi import ratelimit
 from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
-from manyi.lobby import queries, service, stream
+from manyi.lobby import public_tickets, queries, service, stream
 from manyi.lobby.service import Operator
 from manyi.lobby.web.schemas import PublicIssueIn, issued_json, status_json, ticket_json
 from manyi.web.security import DbSession, csrf_token, public
@@ -90,7 +90,7 @@ def public_status(
 def public_status_events(
     token: str, request: Request, _: None = public(identify=False), session: Session = DbSession
 ) -> StreamingResponse:
-    outlet_id = service.latest_leg(session, token).outlet_id  # 404 for an unknown token
+    outlet_id = public_tickets.latest_leg(session, token).outlet_id  # 404 for an unknown token
 
     def status(session: Session) -> dict[str, Any]:
         return status_json(queries.ticket_status(session, token, utcnow()))
@@ -102,4 +102,4 @@ def public_status_events(
 def public_cancel(
     token: str, _: None = public(identify=False), session: Session = DbSession
 ) -> dict[str, Any]:
-    return ticket_json(service.cancel_by_token(session, token, utcnow()))
+    return ticket_json(public_tickets.cancel_by_token(session, token, utcnow()))

@@ -23,6 +23,7 @@ from manyi.lobby import (
     events,
     layouts,
     ports,
+    public_tickets,
     queries,
     rating,
     service,
@@ -138,7 +139,7 @@ async def ticket_escpos(
     base_url = phone_base_url(request)
 
     def work(session: Session) -> bytes:
-        if service.latest_leg(session, token).outlet_id != device_token.outlet_id:
+        if public_tickets.latest_leg(session, token).outlet_id != device_token.outlet_id:
             raise NotFound("no such ticket", "token")
         slip = queries.slip_for(session, token, utcnow(), base_url=base_url, lang="zh")
         return printing.render_escpos(slip, paper)
