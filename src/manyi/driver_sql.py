@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg.types.json import Json
@@ -78,14 +78,6 @@ class Driver:
     def changed(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Rows an UPDATE or DELETE changed."""
         return int(self.execute(sql, params).rowcount or 0)
-
-    def one_of(self, column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
-        """`column` is one of `values`: the SQL and its parameters (an array on PostgreSQL,
-        one placeholder per value on SQLite). `values` must not be empty."""
-        items = list(values)
-        if self.postgres:
-            return f"{column} = ANY(%s)", [items]
-        return f"{column} IN ({', '.join('%s' for _ in items)})", items
 
     # --- values going in ---------------------------------------------------------------
 

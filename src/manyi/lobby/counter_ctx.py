@@ -93,11 +93,8 @@ def current(
 ) -> tuple[Ctx, TicketRow, Ticket]:
     outlet = outlet_for(session, operator, outlet_code)
     both = store.lock_counter_and_current(session, outlet.id, number)
-    if both is None:  # no such counter, or nobody at it: say which, as the checks do
-        ctx = Ctx(
-            outlet, lock := store.lock_counter(session, outlet.id, number), store.counter_of(lock)
-        )
-        may_work(operator, ctx)
+    if both is None:  # no such counter (NotFound), or nobody at it: say which, as before
+        may_work(operator, open_ctx(session, operator, outlet_code, number))
         raise Conflict("counter {n} has no current customer", "counter", n=number)
     ctx = Ctx(outlet, both[0], store.counter_of(both[0]))
     may_work(operator, ctx)

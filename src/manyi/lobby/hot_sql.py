@@ -94,11 +94,14 @@ _COUNTER_SKILLS = (
 _LOCK_COUNTER = f"SELECT {_COUNTER_COLUMNS}, c.credits FROM lobby_counters c"
 _ONE_COUNTER = " WHERE c.outlet_id = %s AND c.number = %s"
 _TICKET_ROW = ", ".join(TicketRow._fields)
+_COUNTER_AND_TICKET = (
+    f"SELECT {_COUNTER_COLUMNS}, c.credits, {', '.join('t.' + f for f in TicketRow._fields)}"
+    " FROM lobby_counters c JOIN lobby_tickets t ON t.id = c.current_ticket_id"
+)
 _WAITING = (
     f"SELECT {_COLUMNS} FROM lobby_tickets"
     " WHERE outlet_id = %s AND state = 'waiting' AND local_day >= %s"
 )
-_PLAIN = "(klass = 'normal' AND target_counter_id IS NULL)"
 
 
 # --- counters -----------------------------------------------------------------------
@@ -122,12 +125,7 @@ def lock_counter_and_current(
     `lock_ticket` would), in one round trip; None when there is no such counter or nobody at
     it."""
     lock = " FOR UPDATE" if d.postgres else ""
-    ticket_columns = ", ".join("t." + name for name in TicketRow._fields)
-    found = d.one(
-        f"SELECT {_COUNTER_COLUMNS}, c.credits, {ticket_columns} FROM lobby_counters c"
-        f" JOIN lobby_tickets t ON t.id = c.current_ticket_id{_ONE_COUNTER}{lock}",
-        (outlet_id, number),
-    )
+    found = d.one(_COUNTER_AND_TICKET + _ONE_COUNTER + lock, (outlet_id, number))
     if found is None:
         return None
     return _counter_row(d, found[:8]), _ticket_row(d, found[8:])
@@ -200,8 +198,6 @@ def _ticket_row(d: Driver, found: tuple[Any, ...]) -> TicketRow:
     return TicketRow(*values)
 
 
-# The terms of the partial index on those tickets, word for word, so that both engines use it.
-_SPECIAL = QUEUE_SPECIAL
 _CANDIDATES: dict[tuple[bool, int], str] = {}
 
 
@@ -224,7 +220,7 @@ def _candidates_sql(postgres: bool, n_codes: int) -> str:
             else (f"service_code IN ({', '.join('%s' for _ in range(n_codes))})")
         )
         special = (
-            f"SELECT {_COLUMNS} FROM lobby_tickets WHERE outlet_id = %s AND {_SPECIAL}"
+            f"SELECT {_COLUMNS} FROM lobby_tickets WHERE outlet_id = %s AND {QUEUE_SPECIAL}"
             f" AND local_day >= %s AND {codes}"
         )
         sql = _CANDIDATES[postgres, n_codes] = " UNION ALL ".join([head] * n_codes + [special])

@@ -111,18 +111,18 @@ def start_day(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> None:
     )
 
 
-_INSERTS: dict[tuple[str, ...], str] = {}
+_INSERTS: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
-def _ticket_insert(d: Driver, values: dict[str, Any]) -> tuple[str, list[Any]]:
-    """The INSERT of a new ticket's row from the columns in `values` (those not named stay
-    NULL), returning its id, and its parameters."""
+def _insert(d: Driver, table: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """An INSERT of a row of `table` from the columns in `values` (those not named stay NULL),
+    returning its id, and its parameters: dates and `…_at` times as the driver takes them."""
     names = tuple(values)
-    sql = _INSERTS.get(names)
+    sql = _INSERTS.get((table, names))
     if sql is None:
         marks = ", ".join("%s" for _ in names)
-        sql = _INSERTS[names] = (
-            f"INSERT INTO lobby_tickets ({', '.join(names)}) VALUES ({marks}) RETURNING id"
+        sql = _INSERTS[table, names] = (
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) RETURNING id"
         )
     params = [
         d.day(v) if name == "local_day" else d.stamp(v) if name.endswith("_at") else v
@@ -131,10 +131,14 @@ def _ticket_insert(d: Driver, values: dict[str, Any]) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def insert_ticket(d: Driver, values: dict[str, Any]) -> int:
-    found = d.one(*_ticket_insert(d, values))
+def _inserted(d: Driver, table: str, values: dict[str, Any]) -> int:
+    found = d.one(*_insert(d, table, values))
     assert found is not None
     return int(found[0])
+
+
+def insert_ticket(d: Driver, values: dict[str, Any]) -> int:
+    return _inserted(d, "lobby_tickets", values)
 
 
 def insert_ticket_and_event(
@@ -149,19 +153,17 @@ def insert_ticket_and_event(
 ) -> tuple[int, int]:
     """A new ticket's row and its event: (ticket id, event id). On PostgreSQL one statement
     (the event takes the ticket's id from a data-modifying WITH); on SQLite two."""
-    insert, params = _ticket_insert(d, values)
-    event = [outlet_id, d.stamp(at), kind]
-    rest = [None, staff_id, device_id, d.json(data)]  # counter_id, staff, device, data
     if not d.postgres:
         ticket_id = insert_ticket(d, values)
         return ticket_id, insert_event(
             d, outlet_id, kind, at, ticket_id, None, staff_id, device_id, data
         )
+    insert, params = _insert(d, "lobby_tickets", values)
     found = d.one(
         f"WITH t AS ({insert}) INSERT INTO lobby_events (outlet_id, at, kind, ticket_id,"
-        " counter_id, staff_id, device_id, data) SELECT %s, %s, %s, t.id, %s, %s, %s, %s"
+        " counter_id, staff_id, device_id, data) SELECT %s, %s, %s, t.id, NULL, %s, %s, %s"
         " FROM t RETURNING ticket_id, id",
-        [*params, *event, *rest],
+        [*params, outlet_id, d.stamp(at), kind, staff_id, device_id, d.json(data)],
     )
     assert found is not None
     return int(found[0]), int(found[1])
@@ -208,12 +210,4 @@ def insert_event(
 
 def insert_prompt(d: Driver, values: dict[str, Any]) -> int:
     """A rating prompt's row (`lobby_rating_prompts`), from its columns but the id."""
-    names = tuple(values)
-    marks = ", ".join("%s" for _ in names)
-    params = [d.stamp(v) if name.endswith("_at") else v for name, v in values.items()]
-    found = d.one(
-        f"INSERT INTO lobby_rating_prompts ({', '.join(names)}) VALUES ({marks}) RETURNING id",
-        params,
-    )
-    assert found is not None
-    return int(found[0])
+    return _inserted(d, "lobby_rating_prompts", values)

@@ -59,7 +59,6 @@ def counter_rows(session: Session, outlet_id: int) -> list[LobbyCounter]:
     )
 
 
-COUNTERS: Table = LobbyCounter.__table__  # type: ignore[assignment]
 TICKETS: Table = LobbyTicket.__table__  # type: ignore[assignment]
 _SKILLS = select(TellerSkill.skill).where(TellerSkill.staff_id == bindparam("k_staff"))
 

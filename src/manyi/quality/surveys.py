@@ -199,9 +199,9 @@ def invite_id(session: Session, visit: Visit, now: dt.datetime, expiry_days: int
             d.stamp(now + dt.timedelta(days=expiry_days)),
         ),
     )
-    made = None if found is None else int(found[0])
-    if made is None:  # invited already (by the scan, say)
+    if found is None:  # invited already (by the scan, say)
         return None
+    made = int(found[0])
     if visit.customer_key:  # a known customer may also get it as a message (quality.ports)
         ports.messages().survey_invitation(
             session,
