@@ -40,6 +40,7 @@ from manyi.counter.tables import (
 from manyi.db import Base
 from manyi.event_outbox import StreamOutboxRow
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
+from manyi.guidance.tables import GuidanceEncounter, GuidanceMachine
 from manyi.insight.classifier_tables import AutoApplySetting, ClassifierModel, ClassifierSuggestion
 from manyi.insight.tables import IssueAlert, IssueCategoryRow, OpinionRow
 from manyi.lobby.tables import (
@@ -151,6 +152,8 @@ __all__ = [
     "CounterTransactionType",
     "CounterVoucher",
     "DeviceToken",
+    "GuidanceEncounter",
+    "GuidanceMachine",
     "InspectionPlan",
     "InspectionResult",
     "InspectionVisit",

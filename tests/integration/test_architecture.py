@@ -62,6 +62,12 @@ VIOLATIONS = {
         "import manyi.workload.ports",
         "manyi.forecast.break_check",
     ),
+    "Lobby guidance and staff development sit above the features they use: none of them "
+    "imports it": (
+        "src/manyi/workload/queries.py",
+        "import manyi.guidance.triage",
+        "manyi.workload.queries",
+    ),
     "The event stream sits above the features whose events it publishes: none of them imports it": (
         "src/manyi/quality/store.py",
         "import manyi.stream.ledger",

@@ -71,6 +71,12 @@ class CockpitDaily(_Sums, Base):
     utilisation: Mapped[float | None] = mapped_column(Float)
     appointments_booked: Mapped[int | None] = mapped_column(Integer)
     appointments_kept: Mapped[int | None] = mapped_column(Integer)
+    # Lobby guidance (issue 23): customers met at the door, diverted, taught one to one, and
+    # the seconds of queueing the completed diversions avoided.
+    guided: Mapped[int | None] = mapped_column(Integer)
+    diverted: Mapped[int | None] = mapped_column(Integer)
+    taught: Mapped[int | None] = mapped_column(Integer)
+    wait_avoided_s: Mapped[int | None] = mapped_column(BigInteger)
     bundles_finished: Mapped[int | None] = mapped_column(Integer)
     bundle_transactions: Mapped[int | None] = mapped_column(Integer)
     forms_saved: Mapped[int | None] = mapped_column(Integer)
@@ -118,6 +124,7 @@ _OPTIONAL = (
     "counter_open_s", "busy_s", "appointments_booked", "appointments_kept", "bundles_finished",
     "bundle_transactions", "forms_saved", "fields_saved", "pins_saved", "authorisations_saved",
     "ratings_n", "ratings_sum", "ratings_top", "survey_n", "survey_sum", "survey_top",
+    "guided", "diverted", "taught", "wait_avoided_s",
 )  # fmt: skip
 
 

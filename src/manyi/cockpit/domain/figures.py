@@ -17,6 +17,7 @@ SUMMED = (
     "appointments_booked", "appointments_kept", "bundles_finished", "bundle_transactions",
     "forms_saved", "fields_saved", "pins_saved", "authorisations_saved",
     "ratings_n", "ratings_sum", "ratings_top", "survey_n", "survey_sum", "survey_top",
+    "guided", "diverted", "taught", "wait_avoided_s",
 )  # fmt: skip
 SORTABLE = (
     "wait_mean_s", "wait_p90_s", "service_level", "abandonment", "satisfaction",
@@ -97,6 +98,11 @@ class Totals:
         n = (self.get("survey_n") or 0) + (self.get("ratings_n") or 0)
         top = (self.get("survey_top") or 0) + (self.get("ratings_top") or 0)
         return top / n if n else None
+
+    @property
+    def diversion_rate(self) -> float | None:
+        """The share of customers met at the door sent to another channel (lobby guidance)."""
+        return self._ratio("diverted", "guided")
 
     @property
     def forms_saved(self) -> int | None:

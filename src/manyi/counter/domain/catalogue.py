@@ -8,7 +8,9 @@ properties `$ref` the field dictionary under the field's own name, maybe tighten
 `per_item` (customer
 fields it asks per item, such as the account it closes) and `provides` (fields its posting
 outputs for later items: open_account gives account_number); `away_from_counter` says the
-type may be done on a home or hospital visit (`check_away`); see transaction.schema.json.
+type may be done on a home or hospital visit (`check_away`); `channels` where else a customer
+can do it (self-service machines by kind, the mobile and online banking function: lobby
+guidance's diversion, issue 23); see transaction.schema.json.
 
 Version identity: (code, version) names one type for ever; its `$id` is
 `.../transactions/<code>/v<version>`. An edit never changes a version: `new_version` makes
@@ -43,9 +45,11 @@ from manyi.errors import InvalidInput, NotFound
 
 __all__ = [
     "DEFAULT_WEIGHT",
+    "MACHINE_KINDS",
     "MAX_WEIGHT",
     "Catalogue",
     "CatalogueError",
+    "Channels",
     "IdentityCheck",
     "TransactionType",
     "changes_authorisation",
@@ -66,6 +70,33 @@ class IdentityCheck(StrEnum):
 
     ID_CARD_READER = "id_card_reader"
     NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Channels:
+    """Where else than at a counter a customer can do a transaction: the kinds of self-service
+    machine (`MACHINE_KINDS`) and the function in mobile and online banking, if any."""
+
+    machines: tuple[str, ...] = ()
+    mobile: Names | None = None
+    online: Names | None = None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any] | None) -> Channels:
+        data = data or {}
+        return cls(
+            tuple(data.get("self_service", ())),
+            Names.of(data["mobile"]) if "mobile" in data else None,
+            Names.of(data["online"]) if "online" in data else None,
+        )
+
+    @property
+    def any(self) -> bool:
+        return bool(self.machines) or self.mobile is not None or self.online is not None
+
+
+# Self-service machines by kind (x-manyi.channels.self_service).
+MACHINE_KINDS: Final = ("smart_teller", "cash", "passbook", "terminal")
 
 
 class CatalogueError(InvalidInput):
@@ -97,6 +128,7 @@ class TransactionType:
     # is a dispute or other contentious transaction (a teller's share of difficult cases).
     weight: float = DEFAULT_WEIGHT
     difficult: bool = False
+    channels: Channels = Channels()
 
     @classmethod
     def from_schema(cls, schema: Mapping[str, Any]) -> TransactionType:
@@ -121,6 +153,7 @@ class TransactionType:
             away_from_counter=bool(meta.get("away_from_counter", False)),
             weight=float(meta.get("weight", DEFAULT_WEIGHT)),
             difficult=bool(meta.get("difficult", False)),
+            channels=Channels.of(meta.get("channels")),
         )
 
     @property

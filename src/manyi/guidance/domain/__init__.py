@@ -1,0 +1,1 @@
+"""Lobby guidance's pure rules (no database, no clock)."""
