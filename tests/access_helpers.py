@@ -127,6 +127,8 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "year": {"A": 2027, "B": 2028},  # holidays (none entered: 404 where permitted)
         "opinion_id": {"A": 1, "B": 2},  # opinions (none exist: 404 where permitted)
         "photo_id": {"A": 1, "B": 2},  # a visit's photos (none exist: 404 where permitted)
+        "encounter_id": {"A": 1, "B": 2},  # triage encounters (none: 404 where permitted)
+        "machine_id": {"A": 1, "B": 2},  # self-service machines (none: 404 where permitted)
     }
     return ids
 

@@ -70,6 +70,11 @@ PUT /api/v1/appointments/rules/{outlet}                              ok     403 
 POST /appointments/{outlet}/{service}/book                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /appointments/{outlet}/{service}/code                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /device/api/v1/lobby/appointments/check-in                     pair   pair   pair   pair   pair   pair   pair   404    403    403
+POST /guidance/machines                                             ok     403    ok     403    403    ok     in     in     in     in
+POST /guidance/machines/{machine_id}/service                        ok     403    404    403    403    404    in     in     in     in
+POST /guidance/triage                                               ok     403    ok     403    403    ok     in     in     in     in
+POST /guidance/triage/e/{encounter_id}/result                       404    403    404    403    403    404    in     in     in     in
+POST /guidance/triage/e/{encounter_id}/ticket                       404    403    404    403    403    404    in     in     in     in
 POST /lobby/appointments/rules                                      404    403    ok     403    403    ok     in     in     in     in
 POST /account/password                                              ok     ok     ok     ok     ok     ok     in     in     in     in
 POST /admin/audit/verify                                            ok     403    403    403    403    403    in     in     in     in

@@ -37,6 +37,7 @@ ERRORS = {"InvalidInput", "NotFound", "Conflict", "Forbidden", "ManyiError", "To
 # Features whose error messages reach users translated (the org feature's are still English).
 TRANSLATED_ERRORS = (
     "lobby",
+    "guidance",
     "forecast",
     "complaints",
     "counter",

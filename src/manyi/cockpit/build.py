@@ -21,6 +21,7 @@ from manyi.cockpit.domain import day as day_rules
 from manyi.cockpit.domain import histogram
 from manyi.complaints.tables import Complaint
 from manyi.counter import facts as counter_facts
+from manyi.guidance import facts as guidance_facts
 from manyi.lobby.tables import LobbyEventRow as E
 from manyi.lobby.tables import LobbyTicket as T
 from manyi.lobby.tables import Rating
@@ -108,6 +109,7 @@ class _Facts:
             sums[0], sums[1], sums[2] = sums[0] + 1, sums[1] + csat, sums[2] + (csat >= CSAT_TOP)
         self.bundles = counter_facts.bundles_by_outlet_day(session, outlets, first, last)
         self.appointments = reach_facts.appointments_by_outlet_day(session, outlets, first, last)
+        self.guidance = guidance_facts.by_outlet_day(session, outlets, first, last)
 
     def _active(self, key: Key, at: dt.datetime) -> None:
         if key not in self.activity or at > self.activity[key]:
@@ -197,9 +199,16 @@ def rows_of_span(
             opened = facts.open_seconds(outlet, day)
             rating, survey = facts.ratings.get(key), facts.surveys.get(key)
             bundle, booked = facts.bundles.get(key), facts.appointments.get(key)
-            complained = facts.complaints.get(key, 0)
+            complained, guided = facts.complaints.get(key, 0), facts.guidance.get(key)
             if not (
-                cells or opened is not None or rating or survey or bundle or booked or complained
+                cells
+                or opened is not None
+                or rating
+                or survey
+                or bundle
+                or booked
+                or complained
+                or guided
             ):
                 continue
             for (hour, code, klass), cell in sorted(cells.items()):
@@ -227,6 +236,10 @@ def rows_of_span(
                     "utilisation": _ratio(busy, opened),
                     "appointments_booked": _pick(booked, 0),
                     "appointments_kept": _pick(booked, 1),
+                    "guided": _pick(guided, 0),
+                    "diverted": _pick(guided, 1),
+                    "taught": _pick(guided, 2),
+                    "wait_avoided_s": _pick(guided, 3),
                     "bundles_finished": bundle.finished if bundle else None,
                     "bundle_transactions": bundle.transactions if bundle else None,
                     "forms_saved": bundle.forms_saved if bundle else None,

@@ -51,6 +51,7 @@ from manyi.cockpit.tables import CockpitRollupState as State
 from manyi.complaints.tables import Complaint
 from manyi.counter import facts as counter_facts
 from manyi.db import Database
+from manyi.guidance import facts as guidance_facts
 from manyi.lobby.tables import LobbyEventRow as E
 from manyi.lobby.tables import LobbyTicket as T
 from manyi.lobby.tables import Rating
@@ -67,8 +68,10 @@ LOCK_TIMEOUT = "2s"
 # outlets at a time, and memory stays bounded.
 SPAN_DAYS = 31
 OUTLET_DAYS = 2000
-SOURCES = ("lobby_events", "ratings", "complaints", "surveys", "bundles", "appointments")
-_LOCKED = "lobby_events, lobby_ratings, complaints, quality_responses, counter_bundle_measures, appointments"  # noqa: E501
+SOURCES = (
+    "lobby_events", "ratings", "complaints", "surveys", "bundles", "appointments", "guidance",
+)  # fmt: skip
+_LOCKED = "lobby_events, lobby_ratings, complaints, quality_responses, counter_bundle_measures, appointments, guidance_encounters"  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ def committed_tops(session: Session) -> dict[str, int] | None:
         "surveys": quality_facts.latest_response_id(session),
         "bundles": counter_facts.latest_id(session),
         "appointments": reach_facts.latest_id(session),
+        "guidance": guidance_facts.latest_id(session),
     }
 
 
@@ -177,6 +181,8 @@ def _touched(session: Session, marks: State, tops: dict[str, int]) -> set[tuple[
         pairs |= counter_facts.changed_after(session, marks.bundles, tops["bundles"])
     if tops["appointments"] > marks.appointments:
         pairs |= reach_facts.changed_after(session, marks.appointments, tops["appointments"])
+    if tops["guidance"] > marks.guidance:
+        pairs |= guidance_facts.changed_after(session, marks.guidance, tops["guidance"])
     return pairs
 
 
@@ -214,6 +220,7 @@ def _outlets_of_day(session: Session, day: dt.date, tz: str) -> set[int]:
     found |= {o for o, _, _ in quality_facts.csat_answers(session, None, starts, ends)}
     found |= counter_facts.outlets_on(session, day)
     found |= reach_facts.outlets_on(session, day)
+    found |= guidance_facts.outlets_on(session, day)
     found |= history.outlets_on(session, day)
     return found
 

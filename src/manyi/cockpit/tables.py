@@ -108,6 +108,7 @@ class CockpitRollupState(Base):
     surveys: Mapped[int] = mapped_column(BigInteger, default=0)
     bundles: Mapped[int] = mapped_column(BigInteger, default=0)
     appointments: Mapped[int] = mapped_column(BigInteger, default=0)
+    guidance: Mapped[int] = mapped_column(BigInteger, default=0)
     settled_day: Mapped[dt.date | None] = mapped_column(Date)
 
 

@@ -7,10 +7,11 @@ The application also chooses its adapters (`adapters.registry`). Home and hospit
 (`manyi.special`) open a bundle away from the counter through `away.open_away`, which lets only
 the transaction types the catalogue marks `away_from_counter`. Teller workload (`manyi.workload`)
 reads the weight of the work done on lobby tickets through `work.ticket_work`; the cockpit reads
-the bundle measures' daily sums through `facts`.
+the bundle measures' daily sums through `facts`; lobby guidance reads where else each type can
+be done through `channels`.
 """
 
-PUBLIC = ("adapters", "away", "facts", "work")
+PUBLIC = ("adapters", "away", "channels", "facts", "work")
 
 # Bundle state changes reach the event stream when it is on (a flush listener).
 from manyi.counter import stream_events  # noqa: E402, F401

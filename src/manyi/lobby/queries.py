@@ -35,6 +35,18 @@ def view_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyView:
     )
 
 
+def waits_for_new(
+    session: Session, outlet: Unit, now: dt.datetime
+) -> dict[str, waits.WaitEstimate]:
+    """What a new normal ticket of each service would wait now, by service code: the kiosk's
+    and the dashboard's estimate (lobby guidance records it as the wait a diversion avoids)."""
+    view = view_of(session, outlet, now)
+    return {
+        code: waits.estimate(session, outlet, view, waits.probe(code, view))
+        for code in view.services
+    }
+
+
 @dataclass(frozen=True)
 class TicketStatus:
     ticket: Ticket

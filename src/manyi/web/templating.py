@@ -39,6 +39,7 @@ TEMPLATE_DIRS = [
     PACKAGE_DIR / "insight" / "templates",
     PACKAGE_DIR / "reach" / "templates",
     PACKAGE_DIR / "special" / "templates",
+    PACKAGE_DIR / "guidance" / "templates",
     PACKAGE_DIR / "workload" / "templates",
 ]
 
@@ -57,6 +58,14 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("console", "Teller console", "/lobby/console", Permission.LOBBY_OPERATE, "☎"),
     NavItem("lobby", "Lobby dashboard", "/lobby/dashboard", Permission.LOBBY_VIEW, "▤"),
     NavItem("lobby_settings", "Lobby settings", "/lobby/settings", Permission.LOBBY_CONFIGURE, "⚙"),
+    NavItem("triage", "Triage at the door", "/guidance/triage", Permission.LOBBY_MANAGE, "☺"),
+    NavItem(
+        "machines",
+        "Self-service machines",
+        "/guidance/machines",
+        Permission.LOBBY_CONFIGURE,
+        "⌨",
+    ),
     NavItem("complaints", "Complaints workbench", "/complaints", Permission.COMPLAINTS_VIEW, "✆"),
     NavItem(
         "supervision",

@@ -103,6 +103,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
+    from manyi.guidance.web.card import dashboard_card as guidance_card
     from manyi.insight import complaints_adapters as insight_complaints
     from manyi.lobby import ports as lobby_ports
     from manyi.lobby.web import cards
@@ -155,6 +156,15 @@ def plug_features(settings: Settings | None = None) -> None:
             stylesheet="/static/css/counter.css",
         )
     )
+    # Lobby guidance: today's customers met at the door, diverted and taught (issue 23).
+    cards.register(
+        cards.DashboardCard(
+            name="guidance",
+            template="guidance/dashboard_card.html",
+            build=guidance_card,
+            stylesheet="/static/css/guidance.css",
+        )
+    )
 
 
 def body_caps() -> list[BodyCap]:
@@ -179,6 +189,8 @@ def install_routes(app: FastAPI) -> None:
     from manyi.complaints.web.workbench import router as complaints_views
     from manyi.counter.web.prefill_phone import router as counter_public
     from manyi.counter.web.routes import router as counter_views
+    from manyi.guidance.web.machines_page import router as guidance_machines
+    from manyi.guidance.web.triage_pages import router as guidance_triage
     from manyi.insight.web.analysis_page import router as insight_analysis
     from manyi.insight.web.classifier import router as insight_classifier
     from manyi.insight.web.opinions import router as insight_opinions
@@ -255,6 +267,8 @@ def install_routes(app: FastAPI) -> None:
     app.include_router(special_views)
     app.include_router(workload_views)
     app.include_router(workload_pulse)
+    app.include_router(guidance_triage)
+    app.include_router(guidance_machines)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -22,6 +22,7 @@ SUMMED = (
 SORTABLE = (
     "wait_mean_s", "wait_p90_s", "service_level", "abandonment", "satisfaction",
     "complaints_per_outlet", "complaint_rate", "served", "forms_saved", "utilisation",
+    "diversion_rate",
 )  # fmt: skip
 
 

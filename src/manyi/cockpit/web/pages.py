@@ -132,6 +132,13 @@ def _row(name: str, t: Totals) -> list[Any]:
         None if t.complaints_per_outlet is None else round(t.complaints_per_outlet, 2),
         t.forms_saved,
         _percent(t.utilisation),
+        t.get("guided"),
+        t.get("diverted"),
+        _percent(t.diversion_rate),
+        t.get("taught"),
+        None
+        if t.get("wait_avoided_s") is None
+        else round((t.get("wait_avoided_s") or 0) / 3600, 1),
     ]
 
 
@@ -148,6 +155,8 @@ def cockpit_export(
         _("Unit"), _("Tickets issued"), _("Served"), names["wait_mean_s"], names["wait_p90_s"],
         names["service_level"], names["abandonment"], names["satisfaction"], _("Complaints"),
         names["complaints_per_outlet"], names["forms_saved"], names["utilisation"],
+        _("Customers met at the door"), _("Diverted"), names["diversion_rate"],
+        _("Teaching sessions"), _("Waits avoided (h)"),
     ]  # fmt: skip
     league = [_row(f"{line.name_zh} ({line.code})", line.totals) for line in view.league]
     league.append(_row(_("Total"), view.headline))
@@ -217,6 +226,7 @@ def measure_names(_: Translate) -> dict[str, str]:
         "served": _("Served"),
         "forms_saved": _("Forms saved"),
         "utilisation": _("Teller utilisation (%)"),
+        "diversion_rate": _("Diverted at the door (%)"),
     }
 
 

@@ -65,7 +65,8 @@ class MachineKind(enum.StrEnum):
 class NeedChannels(Protocol):
     """Where else a need can be done (the catalogue's `Channels`, read by shape)."""
 
-    machines: tuple[str, ...]
+    @property
+    def machines(self) -> tuple[str, ...]: ...
 
     @property
     def mobile(self) -> object | None: ...
@@ -257,3 +258,22 @@ class Figures:
         for e in encounters:
             figures.add(e)
         return figures
+
+
+# The queue a need joins when the customer takes a ticket, by the usual layout's service codes
+# (A personal cash, B personal non-cash, V VIP and wealth, K fast lane): the first of these the
+# outlet has; else its first service. The lobby manager can pick another on the page.
+CASH_NEEDS: Final = frozenset({"deposit", "withdraw", "term_deposit", "term_early_withdraw"})
+WEALTH_NEEDS: Final = frozenset({"wealth_buy"})
+
+
+def default_service(need: str, services: Sequence[str]) -> str | None:
+    if not services:
+        return None
+    if need in CASH_NEEDS:
+        preferred: tuple[str, ...] = ("A", "K", "B")
+    elif need in WEALTH_NEEDS:
+        preferred = ("V", "B")
+    else:
+        preferred = ("B", "A")
+    return next((code for code in preferred if code in services), services[0])

@@ -1,6 +1,6 @@
 """Lobby guidance (issue 23): each outlet's self-service machines and the lobby manager's
 encounters at the door; the cockpit's daily rows gain the customers met, diverted, taught and
-the waits avoided.
+the waits avoided, and its roll-up state a watermark of encounters.
 
 Revision ID: 0049
 Revises: 0048
@@ -100,9 +100,16 @@ def upgrade() -> None:
         op.add_column("cockpit_unit_daily", sa.Column(name, sa.BigInteger(), nullable=True))
     for table in ("cockpit_daily", "cockpit_unit_daily"):
         op.add_column(table, sa.Column("wait_avoided_s", sa.BigInteger(), nullable=True))
+    # The roll-ups' watermark of encounters (existing days are settled ones: nothing to redo).
+    op.add_column(
+        "cockpit_rollup_state",
+        sa.Column("guidance", sa.BigInteger(), nullable=False, server_default="0"),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cockpit_rollup_state") as batch_op:
+        batch_op.drop_column("guidance")
     for table in ("cockpit_unit_daily", "cockpit_daily"):
         with op.batch_alter_table(table) as batch_op:
             for name in ("wait_avoided_s", "taught", "diverted", "guided"):
