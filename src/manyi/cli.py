@@ -281,6 +281,10 @@ def demo_seed(
 
     # After the counter's catalogue (the weights) and the rating pad's tickets (numbers follow on).
     supervision_lines.append(demo_workload.seed(database, utcnow()))
+    from manyi.guidance import demo as demo_guidance
+
+    with database.session() as session:  # after the catalogue (the needs) and the lobbies
+        supervision_lines.append(demo_guidance.seed(session, utcnow()).line())
     from manyi.cockpit import demo as demo_cockpit
 
     supervision_lines.append(demo_cockpit.seed(database, settings, utcnow()))  # last: all of it

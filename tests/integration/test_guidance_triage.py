@@ -291,3 +291,28 @@ def test_a_teller_has_no_triage_page_and_head_office_chooses(
     assert admin.get("/guidance/triage?outlet=OUT-A&need=nope").status_code == 404
     machines_page = admin.get("/guidance/machines?outlet=OUT-A")
     assert "智能柜员机 1号" in machines_page.text
+
+
+def test_the_demo_has_a_month_of_triage(db: Database) -> None:
+    from manyi import demo
+    from manyi.counter import demo as counter_demo
+    from manyi.guidance import demo as guidance_demo
+
+    with db.session() as session:
+        demo.seed(session, password=demo.DEMO_PASSWORD)
+        counter_demo.seed(session)
+    with db.session() as session:
+        seeded = guidance_demo.seed(session, NOW)
+    assert seeded.machines == 2 * 6 + 3 * 3 and seeded.encounters > 2 * 30 * 12
+    with db.session() as session:
+        again = guidance_demo.seed(session, NOW + dt.timedelta(hours=3))
+    assert (again.machines, again.encounters) == (0, 0)
+    with db.read() as session:
+        rows = session.execute(select(GuidanceEncounter.outcome, GuidanceEncounter.local_day)).all()
+        outlet = triage.outlet_of(session, who(db, "admin"), "BJ-HD-ZGC")
+        yesterday = max(day for _, day in rows)
+        figures = queries.day_figures(session, outlet.id, yesterday)
+    assert yesterday == dt.date(2026, 11, 29) and len({d for _, d in rows}) == 30
+    assert {o for o, _ in rows} == {o.value for o in Outcome}  # every outcome occurs
+    assert figures.met > 0 and 0.15 < (figures.diversion_rate or 0) < 0.6
+    assert figures.taught > 0 and figures.wait_avoided_s > 0

@@ -57,6 +57,7 @@ class EncounterRow:
     need: str
     outcome: Outcome
     service_code: str | None
+    klass: str | None
     machine: str
     function_zh: str
     function_en: str
@@ -170,6 +171,7 @@ def encounters_of_day(
             e.need,
             Outcome(e.outcome),
             e.service_code,
+            e.klass,
             label or "",
             e.function_zh,
             e.function_en,
