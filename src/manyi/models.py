@@ -41,6 +41,13 @@ from manyi.db import Base
 from manyi.event_outbox import StreamOutboxRow
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
 from manyi.guidance.tables import GuidanceEncounter, GuidanceMachine
+from manyi.guidance.training_tables import (
+    GuidanceAssignment,
+    GuidanceAttempt,
+    GuidanceCase,
+    GuidanceModule,
+    GuidanceModuleCase,
+)
 from manyi.insight.classifier_tables import AutoApplySetting, ClassifierModel, ClassifierSuggestion
 from manyi.insight.tables import IssueAlert, IssueCategoryRow, OpinionRow
 from manyi.lobby.tables import (
@@ -152,8 +159,13 @@ __all__ = [
     "CounterTransactionType",
     "CounterVoucher",
     "DeviceToken",
+    "GuidanceAssignment",
+    "GuidanceAttempt",
+    "GuidanceCase",
     "GuidanceEncounter",
     "GuidanceMachine",
+    "GuidanceModule",
+    "GuidanceModuleCase",
     "InspectionPlan",
     "InspectionResult",
     "InspectionVisit",

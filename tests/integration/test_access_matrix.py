@@ -70,8 +70,17 @@ PUT /api/v1/appointments/rules/{outlet}                              ok     403 
 POST /appointments/{outlet}/{service}/book                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /appointments/{outlet}/{service}/code                          ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /device/api/v1/lobby/appointments/check-in                     pair   pair   pair   pair   pair   pair   pair   404    403    403
+POST /guidance/cases/new                                            ok     403    ok     403    ok     ok     in     in     in     in
+POST /guidance/cases/{case_id}/approve                              404    403    403    403    403    403    in     in     in     in
+POST /guidance/cases/{case_id}/edit                                 404    403    404    403    404    404    in     in     in     in
+POST /guidance/cases/{case_id}/return                               404    403    403    403    403    403    in     in     in     in
+POST /guidance/cases/{case_id}/submit                               404    403    404    403    404    404    in     in     in     in
 POST /guidance/machines                                             ok     403    ok     403    403    ok     in     in     in     in
 POST /guidance/machines/{machine_id}/service                        ok     403    404    403    403    404    in     in     in     in
+POST /guidance/training/modules                                     ok     403    403    403    403    403    in     in     in     in
+POST /guidance/training/modules/{module_id}/assign                   404    403    403    403    403    403    in     in     in     in
+POST /guidance/training/modules/{module_id}/publish                  404    403    403    403    403    403    in     in     in     in
+POST /guidance/training/{module_id}                                 404    404    404    404    404    404    in     in     in     in
 POST /guidance/triage                                               ok     403    ok     403    403    ok     in     in     in     in
 POST /guidance/triage/e/{encounter_id}/result                       404    403    404    403    403    404    in     in     in     in
 POST /guidance/triage/e/{encounter_id}/ticket                       404    403    404    403    403    404    in     in     in     in

@@ -18,6 +18,10 @@ personal data.
   (the demo bank's supervision finds the complaints the complaints demo seeded, DEMO-…).
 - `praise_for_staff`: praise (表扬) registered for staff members in a period, for supervision's
   service stars (the complaint desk registers praise as it registers complaints: `praise`).
+- `complaint_for_library`, `praise_for_library`: an upheld (or partly upheld) complaint or a
+  praise as the source of a typical case (lobby guidance's case library), within a data scope:
+  the text a case starts from and the names a case must leave out (the complainant's, the staff
+  named or praised). The names are for the case library's check only and are never stored there.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from manyi.complaints.domain.model import Verdict
 from manyi.complaints.praise_tables import ComplaintPraise
 from manyi.complaints.tables import Complaint, ComplaintNamedStaff
 from manyi.org.scope import in_scope
+from manyi.org.tables import Staff
 
 
 def received_by_unit(
@@ -143,3 +149,58 @@ def praise_for_staff(
         .group_by(P.staff_id)
     )
     return {int(staff): int(n) for staff, n in session.execute(statement).all()}
+
+
+@dataclass(frozen=True)
+class LibrarySource:
+    """A complaint or a praise as the source of a typical case."""
+
+    reference: str
+    unit_id: int
+    unit_path: str
+    text: str  # what a case may start from (personal data still in it: the author rewrites it)
+    names: tuple[str, ...]  # the people in it, to keep out of the case
+    usable: bool  # a complaint: decided upheld or partly upheld; a praise: always
+
+
+def complaint_for_library(
+    session: Session, scope_path: str, reference: str
+) -> LibrarySource | None:
+    """The complaint with this reference in the scope; None when unknown or outside it."""
+    complaint = session.scalar(
+        select(Complaint).where(
+            Complaint.reference == (reference or "").strip(),
+            in_scope(Complaint.responsible_unit_path, scope_path),
+        )
+    )
+    if complaint is None:
+        return None
+    staff = session.scalars(
+        select(Staff.display_name)
+        .join(ComplaintNamedStaff, ComplaintNamedStaff.staff_id == Staff.id)
+        .where(ComplaintNamedStaff.complaint_id == complaint.id)
+    ).all()
+    parts = [complaint.subject, complaint.description, complaint.decision]
+    return LibrarySource(
+        complaint.reference,
+        complaint.responsible_unit_id,
+        complaint.responsible_unit_path,
+        "\n\n".join(p.strip() for p in parts if p and p.strip()),
+        tuple(n for n in (complaint.complainant_name, *staff) if n),
+        complaint.verdict in (Verdict.UPHELD.value, Verdict.PARTLY.value),
+    )
+
+
+def praise_for_library(session: Session, scope_path: str, praise_id: int) -> LibrarySource | None:
+    """The praise with this id in the scope; None when unknown or outside it."""
+    row = session.execute(
+        select(ComplaintPraise, Staff.display_name)
+        .join(Staff, Staff.id == ComplaintPraise.staff_id)
+        .where(ComplaintPraise.id == praise_id, in_scope(ComplaintPraise.unit_path, scope_path))
+    ).first()
+    if row is None:
+        return None
+    praise, name = row
+    return LibrarySource(
+        str(praise.id), praise.unit_id, praise.unit_path, praise.text, (name,), True
+    )

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.errors import Conflict, Forbidden, NotFound
+from manyi.guidance.access import Who
 from manyi.guidance.domain.triage import check_machine_label, machine_kind_of
 from manyi.guidance.tables import GuidanceMachine
-from manyi.guidance.triage import Who
 from manyi.org.model import Permission
 from manyi.org.tables import Unit
 

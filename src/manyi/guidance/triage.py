@@ -14,14 +14,14 @@ one step, a ticket after all, and a diversion's result; each audited, none stori
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.counter import channels
-from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
+from manyi.errors import Conflict, InvalidInput, NotFound
+from manyi.guidance.access import Who
 from manyi.guidance.domain.triage import (
     DIVERSIONS,
     TEACHABLE,
@@ -39,24 +39,7 @@ from manyi.org.tables import Unit
 
 __all__ = ["Who", "machines_of", "outlet_of", "record", "set_result", "take_ticket"]
 
-
-@dataclass(frozen=True)
-class Who:
-    staff_id: int
-    name: str
-    unit_id: int
-    unit_path: str
-    permissions: frozenset[Permission]
-
-    @property
-    def actor(self) -> audit.Actor:
-        return audit.Actor(
-            id=self.staff_id, name=self.name, unit_id=self.unit_id, unit_path=self.unit_path
-        )
-
-    def need(self, permission: Permission) -> None:
-        if permission not in self.permissions:
-            raise Forbidden("only the lobby manager records triage", error_code="forbidden")
+TRIAGE_ONLY = "only the lobby manager records triage"
 
 
 def outlet_of(session: Session, who: Who, code: str) -> Unit:
@@ -92,7 +75,7 @@ def record(
 ) -> tuple[GuidanceEncounter, issuing.IssuedSlip | None]:
     """Store one encounter (and, for `ticket`, issue the ticket); refuses what does not hold
     together, naming the field, and then stores nothing."""
-    who.need(Permission.LOBBY_MANAGE)
+    who.need(Permission.LOBBY_MANAGE, TRIAGE_ONLY)
     needs = {n.code: n for n in channels.needs(session)}
     target = _target(session, draft.target_outlet)
     check(
@@ -177,7 +160,7 @@ def take_ticket(
     klass: str = PriorityClass.NORMAL.value,
 ) -> issuing.IssuedSlip:
     """A diverted customer takes a ticket after all: issued and linked to the encounter."""
-    who.need(Permission.LOBBY_MANAGE)
+    who.need(Permission.LOBBY_MANAGE, TRIAGE_ONLY)
     row = load(session, who, encounter_id, lock=True)
     if Outcome(row.outcome) not in DIVERSIONS:
         raise Conflict("only a diverted customer takes a ticket afterwards", "encounter")
@@ -208,7 +191,7 @@ def set_result(
     completed: bool | None,
 ) -> GuidanceEncounter:
     """Record a diversion's result: teaching given (machines, mobile, online), completed there."""
-    who.need(Permission.LOBBY_MANAGE)
+    who.need(Permission.LOBBY_MANAGE, TRIAGE_ONLY)
     row = load(session, who, encounter_id, lock=True)
     outcome = Outcome(row.outcome)
     if outcome not in DIVERSIONS:

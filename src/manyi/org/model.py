@@ -169,6 +169,13 @@ class Permission(enum.StrEnum):
     VISITS_APPROVE = "special.approve"
     # The cockpit (驾驶舱, issue 21): every outlet's rolled-up figures in one's own scope.
     COCKPIT_VIEW = "cockpit.view"
+    # Lobby guidance and staff development (issue 23): guidance's figures and the training
+    # results (completion, scores) of the staff in one's own scope.
+    GUIDANCE_VIEW = "guidance.view"
+    # The typical-case library: write cases from the sources in one's scope and submit them.
+    GUIDANCE_CASES = "guidance.cases"
+    # Publish cases and training modules, and assign modules, bank-wide: head office only.
+    GUIDANCE_PUBLISH = "guidance.publish"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -201,6 +208,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VISITS_VIEW,
             Permission.WORKLOAD_VIEW,
             Permission.COCKPIT_VIEW,
+            Permission.GUIDANCE_VIEW,
+            Permission.GUIDANCE_CASES,
+            Permission.GUIDANCE_PUBLISH,
         }
     ),
     Role.BRANCH_HEAD: frozenset(
@@ -233,6 +243,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VISITS_APPROVE,
             Permission.WORKLOAD_VIEW,
             Permission.COCKPIT_VIEW,
+            Permission.GUIDANCE_VIEW,
+            Permission.GUIDANCE_CASES,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
@@ -288,6 +300,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             # Root-cause rectification of what complaints show (溯源整改).
             Permission.SUPERVISION_VIEW,
             Permission.SUPERVISION_ISSUE,
+            Permission.GUIDANCE_CASES,
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -304,6 +317,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUPERVISION_ISSUE,
             Permission.SUPERVISION_INSPECT,
             Permission.MISCONDUCT_MANAGE,
+            Permission.GUIDANCE_CASES,
         }
     ),
     Role.EXPERT: frozenset({Permission.COMPLAINTS_CONSULT}),

@@ -22,5 +22,7 @@ docs/supervision.md explains the rules.
 """
 
 # `rectification`: complaint intelligence (insight) opens tasks for prominent issues and alerts,
-# and lists the tasks addressing a category (`tasks_mentioning`).
-PUBLIC: tuple[str, ...] = ("domain", "rectification")
+# and lists the tasks addressing a category (`tasks_mentioning`). `findings`: lobby guidance
+# hears of failed inspection items (training assignments) and writes typical cases from
+# inspections and misconduct cases.
+PUBLIC: tuple[str, ...] = ("domain", "findings", "rectification")

@@ -21,7 +21,7 @@ from manyi import audit
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.org.model import UnitLevel, path_in_scope
 from manyi.org.tables import Staff, Unit
-from manyi.supervision import rectification
+from manyi.supervision import findings, rectification
 from manyi.supervision.domain import scorecard
 from manyi.supervision.domain.rectification import NewTask, Source
 from manyi.supervision.domain.scorecard import Answer, Outcome, Score
@@ -284,6 +284,12 @@ def submit_visit(
     )
     if visit.recheck_of_task_id is not None:
         _link_recheck(session, actor, visit, answers, result, now)
+    if result.failed:  # features above (lobby guidance's training) hear of the failed items
+        findings.submitted(
+            session,
+            findings.Finding(visit.id, visit.unit_id, visit.unit_path, tuple(result.failed)),
+            now,
+        )
     return result
 
 

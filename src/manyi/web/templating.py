@@ -66,6 +66,22 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.LOBBY_CONFIGURE,
         "⌨",
     ),
+    NavItem("cases", "Typical cases", "/guidance/cases", None, "❏"),
+    NavItem("training", "My training", "/guidance/training", None, "✎"),
+    NavItem(
+        "training_modules",
+        "Training modules",
+        "/guidance/training/modules",
+        Permission.GUIDANCE_PUBLISH,
+        "☰",
+    ),
+    NavItem(
+        "training_report",
+        "Training results",
+        "/guidance/training/report",
+        Permission.GUIDANCE_VIEW,
+        "▥",
+    ),
     NavItem("complaints", "Complaints workbench", "/complaints", Permission.COMPLAINTS_VIEW, "✆"),
     NavItem(
         "supervision",

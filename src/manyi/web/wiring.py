@@ -103,6 +103,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.counter import ports as counter_ports
     from manyi.counter.web.measures import dashboard_card
     from manyi.forecast import lobby_adapters
+    from manyi.guidance import training as guidance_training
     from manyi.guidance.web.card import dashboard_card as guidance_card
     from manyi.insight import complaints_adapters as insight_complaints
     from manyi.lobby import ports as lobby_ports
@@ -114,6 +115,7 @@ def plug_features(settings: Settings | None = None) -> None:
     from manyi.reach.queue_alerts import QueueAlerts
     from manyi.reach.survey_messages import SurveyMessages
     from manyi.supervision import complaints_adapters as supervision_complaints
+    from manyi.supervision import findings as supervision_findings
     from manyi.supervision import lobby_adapters as supervision_adapters
     from manyi.workdays import calendars as workdays_calendars
 
@@ -156,6 +158,8 @@ def plug_features(settings: Settings | None = None) -> None:
             stylesheet="/static/css/counter.css",
         )
     )
+    # An inspection's failed items assign the training modules that train them (guidance).
+    supervision_findings.on_submitted(guidance_training.assign_after_finding)
     # Lobby guidance: today's customers met at the door, diverted and taught (issue 23).
     cards.register(
         cards.DashboardCard(
@@ -189,7 +193,9 @@ def install_routes(app: FastAPI) -> None:
     from manyi.complaints.web.workbench import router as complaints_views
     from manyi.counter.web.prefill_phone import router as counter_public
     from manyi.counter.web.routes import router as counter_views
+    from manyi.guidance.web.cases_pages import router as guidance_cases
     from manyi.guidance.web.machines_page import router as guidance_machines
+    from manyi.guidance.web.training_pages import router as guidance_training
     from manyi.guidance.web.triage_pages import router as guidance_triage
     from manyi.insight.web.analysis_page import router as insight_analysis
     from manyi.insight.web.classifier import router as insight_classifier
@@ -269,6 +275,8 @@ def install_routes(app: FastAPI) -> None:
     app.include_router(workload_pulse)
     app.include_router(guidance_triage)
     app.include_router(guidance_machines)
+    app.include_router(guidance_cases)
+    app.include_router(guidance_training)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

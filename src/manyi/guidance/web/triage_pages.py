@@ -15,8 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import queries, triage
+from manyi.guidance.access import Who
 from manyi.guidance.domain.triage import OTHER_NEED, Draft, outcome_of
-from manyi.guidance.triage import Who
 from manyi.lobby.adapters import printing
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.tables import Unit
@@ -37,6 +37,7 @@ def who_of(principal: Principal) -> Who:
         principal.unit_id,
         principal.unit_path,
         principal.permissions,
+        principal.unit_level,
     )
 
 
