@@ -282,9 +282,12 @@ def demo_seed(
     # After the counter's catalogue (the weights) and the rating pad's tickets (numbers follow on).
     supervision_lines.append(demo_workload.seed(database, utcnow()))
     from manyi.guidance import demo as demo_guidance
+    from manyi.guidance import training_demo
 
     with database.session() as session:  # after the catalogue (the needs) and the lobbies
         supervision_lines.append(demo_guidance.seed(session, utcnow()).line())
+    with database.session() as session:  # after supervision and complaints: the cases' sources
+        supervision_lines.append(training_demo.seed(session, utcnow()))
     from manyi.cockpit import demo as demo_cockpit
 
     supervision_lines.append(demo_cockpit.seed(database, settings, utcnow()))  # last: all of it

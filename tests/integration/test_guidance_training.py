@@ -221,3 +221,41 @@ def test_the_pages_from_draft_to_a_taken_module(db: Database, bank: Bank) -> Non
     assert 'data-testid="outlet-OUT-A"' in report.text
     export = admin.get("/guidance/training/report.xlsx")
     assert export.status_code == 200 and export.content[:2] == b"PK"
+
+
+def test_the_demo_library_passes_its_own_check(db: Database, tmp_path: object) -> None:
+    """`manyi demo seed`'s cases hold no personal data by the library's own check (the names of
+    their sources' people and units), its modules are published and some staff completed them."""
+    from pathlib import Path
+
+    from manyi import demo
+    from manyi.complaints import demo as complaints_demo
+    from manyi.complaints import demo_praise
+    from manyi.guidance import training_demo
+    from manyi.guidance.domain.cases import SourceKind, personal_data
+    from manyi.supervision import demo as supervision_demo
+
+    with db.session() as session:
+        demo.seed(session, password=demo.DEMO_PASSWORD)
+    with db.session() as session:
+        complaints_demo.seed(session, NOW)
+        demo_praise.seed(session, NOW)
+    supervision_demo.seed(db, NOW, Path(str(tmp_path)))
+    with db.session() as session:
+        line = training_demo.seed(session, NOW)
+    assert "6 cases, 2 modules, 4 assignments" in line
+    with db.session() as session:
+        assert "already" in training_demo.seed(session, NOW)
+    head_office = who(db, "ho.service")
+    with db.read() as session:
+        rows = list(session.scalars(select(GuidanceCase)))
+        assert {r.source_kind for r in rows} == {k.value for k in SourceKind}
+        for row in rows:
+            source = cases.source_of(
+                session, head_office, SourceKind(row.source_kind), row.source_ref
+            )
+            text = "\n".join((row.title, row.story, row.lessons))
+            assert personal_data(text, source.names, row.not_names) == [], row.title
+        outlets, _staff = training_queries.report(session, head_office.unit_path)
+    assert {o.code for o in outlets} == {"BJ-HD-ZGC", "SH-PD-LJZ", "BJ-CY-WJ"}
+    assert sum(o.completed for o in outlets) > 0

@@ -204,3 +204,26 @@ def praise_for_library(session: Session, scope_path: str, praise_id: int) -> Lib
     return LibrarySource(
         str(praise.id), praise.unit_id, praise.unit_path, praise.text, (name,), True
     )
+
+
+def library_sources(
+    session: Session, scope_path: str, limit: int = 20
+) -> tuple[list[tuple[str, int]], list[tuple[int, int]]]:
+    """Recent sources of typical cases in the scope: (reference, unit id) of upheld or partly
+    upheld complaints and (praise id, unit id) of praise, newest first."""
+    complaints = session.execute(
+        select(Complaint.reference, Complaint.responsible_unit_id)
+        .where(
+            Complaint.verdict.in_((Verdict.UPHELD.value, Verdict.PARTLY.value)),
+            in_scope(Complaint.responsible_unit_path, scope_path),
+        )
+        .order_by(Complaint.id.desc())
+        .limit(limit)
+    ).all()
+    praise = session.execute(
+        select(ComplaintPraise.id, ComplaintPraise.unit_id)
+        .where(in_scope(ComplaintPraise.unit_path, scope_path))
+        .order_by(ComplaintPraise.id.desc())
+        .limit(limit)
+    ).all()
+    return [(str(r), int(u)) for r, u in complaints], [(int(p), int(u)) for p, u in praise]

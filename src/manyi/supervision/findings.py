@@ -108,3 +108,38 @@ def misconduct_for_library(session: Session, scope_path: str, case_id: int) -> L
         _names(session, case.staff_id, case.investigator_id),
         case.state == CaseState.FINALISED.value,
     )
+
+
+def recent_failed_items(
+    session: Session, scope_path: str, item_code: str = "", limit: int = 20
+) -> list[tuple[int, int, str]]:
+    """(visit id, unit id, item code) of failed items of submitted inspections in the scope,
+    newest visit first (all items, or one code): sources a case may be written from."""
+    statement = (
+        select(InspectionVisit.id, InspectionVisit.unit_id, InspectionResult.item_code)
+        .join(InspectionResult, InspectionResult.visit_id == InspectionVisit.id)
+        .where(
+            InspectionVisit.state == VisitState.SUBMITTED.value,
+            InspectionResult.outcome == Outcome.FAILED.value,
+            InspectionVisit.unit_path.startswith(scope_path, autoescape=True),
+        )
+        .order_by(InspectionVisit.id.desc(), InspectionResult.item_code)
+        .limit(limit)
+    )
+    if item_code:
+        statement = statement.where(InspectionResult.item_code == item_code.upper())
+    return [(int(v), int(u), str(c)) for v, u, c in session.execute(statement)]
+
+
+def finalised_cases(session: Session, scope_path: str, limit: int = 20) -> list[tuple[int, int]]:
+    """(case id, unit id) of finalised misconduct cases in the scope, newest first."""
+    rows = session.execute(
+        select(MisconductCase.id, MisconductCase.unit_id)
+        .where(
+            MisconductCase.state == CaseState.FINALISED.value,
+            MisconductCase.unit_path.startswith(scope_path, autoescape=True),
+        )
+        .order_by(MisconductCase.id.desc())
+        .limit(limit)
+    )
+    return [(int(c), int(u)) for c, u in rows]

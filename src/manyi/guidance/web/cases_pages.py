@@ -40,7 +40,7 @@ def words(request: Request) -> dict[str, Any]:
         },
         "state_names": {
             "draft": _("Draft"), "submitted": _("Waiting for head office"),
-            "published": _("Published"), "returned": _("Returned"),
+            "published": _("Published (state)"), "returned": _("Returned"),
         },
         "topics": [t.value for t in Topic],
         "kinds": [k.value for k in SourceKind],

@@ -175,11 +175,11 @@ def report_export(
         return None if value is None else round(100 * value, 1)
 
     sheets: list[spreadsheet.Sheet] = [
-        (_("Outlets"), [_("Outlet"), _("Code"), _("Staff"), _("Assigned"), _("Completed"),
+        (_("By outlet"), [_("Outlet"), _("Code"), _("Staff count"), _("Assigned"), _("Completed"),
                         _("Completion (%)"), _("Mean best score (%)")],
          [[o.name, o.code, o.staff, o.assigned, o.completed, pct(o.completion),
            pct(o.best_mean)] for o in outlets]),
-        (_("Staff"), [_("Staff member"), _("Outlet"), _("Assigned"), _("Completed"),
+        (_("By staff member"), [_("Staff member"), _("Outlet"), _("Assigned"), _("Completed"),
                       _("Mean best score (%)")],
          [[s.name, s.outlet, s.assigned, s.completed, pct(s.best_mean)] for s in staff]),
     ]  # fmt: skip
