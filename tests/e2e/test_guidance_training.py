@@ -82,11 +82,10 @@ def test_a_case_from_draft_to_a_published_module_to_a_tellers_completed_training
     form.locator("#title").fill("起身迎接与规范服务用语")
     form.locator("#items").fill("G1")
     office.get_by_test_id(f"module-case-{case_id}").check()
-    form.locator("#q1").fill("老年客户走近窗口时，柜员首先应当：")
-    form.locator("#q1o1").fill("继续整理凭证")
-    form.locator("#q1o2").fill("起身相迎并主动问候")
-    form.locator("#q1a").fill("2")
-    form.locator("#q1why").fill("起身相迎、主动问候是窗口服务规范的第一步。")
+    form.locator("#questions").fill(
+        "老年客户走近窗口时，柜员首先应当： | 继续整理凭证 | *起身相迎并主动问候"
+        " // 起身相迎、主动问候是窗口服务规范的第一步。"
+    )
     with office.expect_navigation():
         office.get_by_test_id("create-module").click()
     row = office.get_by_test_id("module-list").locator("tbody tr").first

@@ -197,8 +197,7 @@ def test_the_pages_from_draft_to_a_taken_module(db: Database, bank: Bank) -> Non
     created = admin.post(
         "/guidance/training/modules",
         data={"csrf_token": admin_token, "title": "起身迎接", "pass_mark": "80", "items": "G1",
-              "cases": [str(case_id)], "q1": "老年客户走近窗口时应当：", "q1o1": "继续操作",
-              "q1o2": "起身相迎", "q1a": "2"},
+              "cases": [str(case_id)], "questions": "老年客户走近窗口时应当：|继续操作|*起身相迎"},
     )  # fmt: skip
     assert created.status_code == 303
     with db.read() as session:

@@ -19,8 +19,8 @@ from manyi.guidance.domain.cases import (
 from manyi.guidance.domain.training import (
     Question,
     check_module,
-    check_question,
     modules_for_finding,
+    parse_questions,
     score,
 )
 
@@ -102,17 +102,25 @@ def test_a_modules_checks() -> None:
         with pytest.raises(InvalidInput) as refused:
             check_module(title, mark, items)
         assert refused.value.field == field  # fmt: skip
-    question = check_question(" 先做什么？ ", ["继续操作", " ", "起身相迎"], "2", "", 1)
-    assert question.options == ("继续操作", "起身相迎") and question.answer == 1
-    for options, answer in (
-        (["只有一个"], "1"),
-        (["a", "a"], "1"),
-        (["a", "b"], "3"),
-        (["a", "b"], ""),
+    questions = parse_questions(
+        "\n 先做什么？ | 继续操作 | *起身相迎 \n"
+        "再做什么？|*道别|叫号|看手机 // 道别并提醒带好物品\n"
+    )
+    assert [(q.prompt, q.options, q.answer, q.why) for q in questions] == [
+        ("先做什么？", ("继续操作", "起身相迎"), 1, ""),
+        ("再做什么？", ("道别", "叫号", "看手机"), 0, "道别并提醒带好物品"),
+    ]
+    for text, line in (
+        ("问 | 只有一个", 1),
+        ("问 | a | b", 1),  # no right option marked
+        ("问 | *a | *b", 1),  # two marked
+        ("问 | *a | a", 1),  # the same option twice
+        ("好 | *a | b\n | *a | b", 2),  # no question on line 2
+        ("好 | *a | b\n\n问 | *a | | b", 3),  # an empty option
     ):
         with pytest.raises(InvalidInput) as refused:
-            check_question("q", options, answer, "", 4)
-        assert refused.value.field == "q4"
+            parse_questions(text)
+        assert refused.value.field == "questions" and refused.value.params["line"] == line
 
 
 def test_scoring_and_the_modules_a_finding_assigns() -> None:

@@ -45,22 +45,54 @@ class Question:
                    str(data.get("why", "")))  # fmt: skip
 
 
-def check_question(prompt: str, options: Sequence[str], answer: str, why: str, n: int) -> Question:
-    """One question from the module editor's fields (`n`: its number, for the message)."""
-    field = f"q{n}"
-    prompt, why = " ".join((prompt or "").split()), " ".join((why or "").split())
-    kept = [" ".join(o.split()) for o in options if o and o.strip()]
+QUESTIONS_MAX_CHARS: Final = 20_000
+
+
+def parse_questions(text: str) -> list[Question]:
+    """The module editor's questions, one per line (blank lines skipped)::
+
+        老年客户走近窗口时，柜员首先应当： | 继续整理凭证 | *起身相迎并主动问候 | 示意取号 // 解析
+
+    the question, then two to five options separated by "|", the right one marked "*", and an
+    optional explanation after "//". A fault names its line."""
+    if len(text or "") > QUESTIONS_MAX_CHARS:
+        raise InvalidInput("the questions are too long", "questions")
+    questions = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        body, _, why = line.partition("//")
+        parts = [p.strip() for p in body.split("|")]
+        marked = [i for i, p in enumerate(parts[1:], start=1) if p.startswith("*")]
+        if len(parts) < 1 + MIN_OPTIONS or len(marked) != 1:
+            raise InvalidInput(
+                "line {line}: write the question, then two to five options separated by |, "
+                "the right one marked *",
+                "questions",
+                line=number,
+            )
+        options = [p.removeprefix("*").strip() for p in parts[1:]]
+        questions.append(_question(parts[0], options, marked[0] - 1, why, number))
+    return questions
+
+
+def _question(prompt: str, options: Sequence[str], answer: int, why: str, line: int) -> Question:
+    """One line's question, checked; `answer` is the right option's index."""
+    prompt, why = " ".join(prompt.split()), " ".join(why.split())
+    kept = [" ".join(o.split()) for o in options]
     if not prompt:
-        raise InvalidInput("question {n} needs its question", field, n=n)
+        raise InvalidInput("line {line}: the question is missing", "questions", line=line)
     if len(prompt) > PROMPT_MAX or len(why) > WHY_MAX:
-        raise InvalidInput("question {n} is too long", field, n=n)
-    if not MIN_OPTIONS <= len(kept) <= MAX_OPTIONS:
-        raise InvalidInput("question {n} needs two to five options", field, n=n)
+        raise InvalidInput("line {line}: the question is too long", "questions", line=line)
+    if not MIN_OPTIONS <= len(kept) <= MAX_OPTIONS or not all(kept):
+        raise InvalidInput(
+            "line {line}: a question has two to five options", "questions", line=line
+        )
     if any(len(o) > OPTION_MAX for o in kept) or len(set(kept)) != len(kept):
-        raise InvalidInput("question {n}'s options must be short and different", field, n=n)
-    if not (answer or "").strip().isdigit() or not 1 <= int(answer) <= len(kept):
-        raise InvalidInput("question {n} needs its right option", field, n=n)
-    return Question(prompt, tuple(kept), int(answer) - 1, why)
+        raise InvalidInput(
+            "line {line}: options must be short and different", "questions", line=line
+        )
+    return Question(prompt, tuple(kept), answer, why)
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,22 +116,31 @@ def new_case_form(
 
 
 @router.post("/guidance/cases/new")
-async def new_case(
-    request: Request, principal: Principal = WRITE, session: Session = DbSession
+def new_case(
+    request: Request,
+    source_kind: Annotated[str, Form()] = "",
+    source_ref: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    story: Annotated[str, Form()] = "",
+    lessons: Annotated[str, Form()] = "",
+    not_names: Annotated[str, Form()] = "",
+    topics: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies the default)
+    principal: Principal = WRITE,
+    session: Session = DbSession,
 ) -> Response:
-    form = await request.form()
-    values = {k: str(form.get(k, ""))[:5000] for k in
-              ("source_kind", "source_ref", "title", "story", "lessons", "not_names")}  # fmt: skip
-    topics = [str(t)[:40] for t in form.getlist("topics")]
+    values = {"source_kind": source_kind[:20], "source_ref": source_ref[:60],
+              "title": title[:200], "story": story[:5000], "lessons": lessons[:2000],
+              "not_names": not_names[:500]}  # fmt: skip
+    chosen = [t[:40] for t in topics[:20]]
     try:
         kind = cases.source_kind_of(values["source_kind"])
-        text = check_text(values["title"], values["story"], values["lessons"], topics,
+        text = check_text(values["title"], values["story"], values["lessons"], chosen,
                           values["not_names"])  # fmt: skip
         row = cases.draft(session, who_of(principal), kind, values["source_ref"], text, utcnow())
     except ManyiError as exc:
         session.rollback()
         return _new_page(request, session, principal, values, exc.status_code,
-                         chosen=topics, **_error(request, exc))  # fmt: skip
+                         chosen=chosen, **_error(request, exc))  # fmt: skip
     return RedirectResponse(f"/guidance/cases/{row.id}", status_code=303)
 
 
@@ -178,17 +187,22 @@ def _step(
 
 
 @router.post("/guidance/cases/{case_id}/edit")
-async def edit_case(
-    request: Request, case_id: int, principal: Principal = WRITE, session: Session = DbSession
+def edit_case(
+    request: Request,
+    case_id: int,
+    title: Annotated[str, Form()] = "",
+    story: Annotated[str, Form()] = "",
+    lessons: Annotated[str, Form()] = "",
+    not_names: Annotated[str, Form()] = "",
+    topics: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies the default)
+    principal: Principal = WRITE,
+    session: Session = DbSession,
 ) -> Response:
-    form = await request.form()
-    values = {k: str(form.get(k, ""))[:5000] for k in ("title", "story", "lessons", "not_names")}
-    topics = [str(t)[:40] for t in form.getlist("topics")]
     who = who_of(principal)
 
     def run() -> None:
-        text = check_text(values["title"], values["story"], values["lessons"], topics,
-                          values["not_names"])  # fmt: skip
+        text = check_text(title[:200], story[:5000], lessons[:2000],
+                          [t[:40] for t in topics[:20]], not_names[:500])  # fmt: skip
         cases.edit(session, who, case_id, text, utcnow())
 
     return _step(request, session, principal, case_id, run)

@@ -14,7 +14,7 @@ from manyi import spreadsheet
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import training, training_queries
-from manyi.guidance.domain.training import check_module, check_question
+from manyi.guidance.domain.training import check_module, parse_questions
 from manyi.guidance.web.cases_pages import words
 from manyi.guidance.web.triage_pages import who_of
 from manyi.org.model import Permission
@@ -26,8 +26,6 @@ router = APIRouter(include_in_schema=False)
 
 PUBLISH = require(Permission.GUIDANCE_PUBLISH)
 VIEW = require(Permission.GUIDANCE_VIEW)
-QUESTION_SLOTS = 5  # question blocks on the new-module form (blank ones are left out)
-OPTION_SLOTS = 4
 
 
 def _error(request: Request, exc: ManyiError) -> dict[str, Any]:
@@ -75,8 +73,6 @@ def _modules_page(request: Request, session: Session, status: int = 200, **extra
         "title": _("Training modules"),
         "modules": training_queries.modules(session),
         "cases": training_queries.published_cases(session),
-        "slots": range(1, QUESTION_SLOTS + 1),
-        "option_slots": range(1, OPTION_SLOTS + 1),
         "values": {},
         "error": "",
         "field": "",
@@ -87,26 +83,24 @@ def _modules_page(request: Request, session: Session, status: int = 200, **extra
 
 
 @router.post("/guidance/training/modules")
-async def create_module(
-    request: Request, principal: Principal = PUBLISH, session: Session = DbSession
+def create_module(
+    request: Request,
+    title: Annotated[str, Form()] = "",
+    pass_mark: Annotated[str, Form()] = "",
+    items: Annotated[str, Form()] = "",
+    cases: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies the default)
+    questions: Annotated[str, Form()] = "",
+    principal: Principal = PUBLISH,
+    session: Session = DbSession,
 ) -> Response:
-    form = await request.form()
-    values = {k: str(v)[:400] for k, v in form.items() if k != "csrf_token"}
+    values: dict[str, Any] = {"title": title[:200], "pass_mark": pass_mark[:8],
+                              "items": items[:400], "questions": questions[:25_000],
+                              "cases": cases[:100]}  # fmt: skip
     try:
-        text = check_module(values.get("title", ""), values.get("pass_mark", ""),
-                            values.get("items", ""))  # fmt: skip
-        case_ids = [int(str(c)) for c in form.getlist("cases") if str(c).isdigit()]
-        questions = []
-        for n in range(1, QUESTION_SLOTS + 1):
-            prompt = values.get(f"q{n}", "")
-            options = [values.get(f"q{n}o{k}", "") for k in range(1, OPTION_SLOTS + 1)]
-            if not prompt.strip() and not any(o.strip() for o in options):
-                continue
-            questions.append(check_question(prompt, options, values.get(f"q{n}a", ""),
-                                            values.get(f"q{n}why", ""), n))  # fmt: skip
-        module = training.create_module(
-            session, who_of(principal), text, case_ids, questions, utcnow()
-        )
+        text = check_module(values["title"], values["pass_mark"], values["items"])
+        case_ids = [int(c) for c in cases if c.isascii() and c.isdigit() and len(c) < 10]
+        asked = parse_questions(values["questions"])
+        module = training.create_module(session, who_of(principal), text, case_ids, asked, utcnow())
     except ManyiError as exc:
         session.rollback()
         return _modules_page(request, session, exc.status_code, values=values,
