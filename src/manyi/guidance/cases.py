@@ -31,6 +31,7 @@ from manyi.guidance.domain.cases import (
 from manyi.guidance.training_tables import GuidanceCase
 from manyi.org.model import Permission, UnitLevel, check_bank_wide_settings, path_in_scope
 from manyi.org.tables import Staff
+from manyi.parsing import ascii_int
 from manyi.supervision import findings
 
 REASON_MAX = 500
@@ -62,14 +63,15 @@ def source_of(session: Session, who: Who, kind: SourceKind, reference: str) -> S
     found: complaint_facts.LibrarySource | findings.LibrarySource | None = None
     if kind is SourceKind.COMPLAINT:
         found = complaint_facts.complaint_for_library(session, who.unit_path, ref)
-    elif kind is SourceKind.PRAISE and ref.isdigit():
-        found = complaint_facts.praise_for_library(session, who.unit_path, int(ref))
-    elif kind is SourceKind.MISCONDUCT and ref.isdigit():
-        found = findings.misconduct_for_library(session, who.unit_path, int(ref))
-    elif kind is SourceKind.INSPECTION and "/" in ref:
-        visit, _, item = ref.partition("/")
-        if visit.strip().isdigit():
-            found = findings.inspection_for_library(session, who.unit_path, int(visit), item)
+    number = ascii_int(ref)
+    visit, _, item = ref.partition("/")
+    visit_id = ascii_int(visit)
+    if kind is SourceKind.PRAISE and number is not None:
+        found = complaint_facts.praise_for_library(session, who.unit_path, number)
+    elif kind is SourceKind.MISCONDUCT and number is not None:
+        found = findings.misconduct_for_library(session, who.unit_path, number)
+    elif kind is SourceKind.INSPECTION and visit_id is not None and item.strip():
+        found = findings.inspection_for_library(session, who.unit_path, visit_id, item[:16])
     if found is None:
         raise NotFound("no {kind} {reference} in your scope", "source_ref", kind=kind.value,
                        reference=ref)  # fmt: skip

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from manyi.errors import InvalidInput
+from manyi.parsing import ascii_int
 
 TITLE_MAX: Final = 80
 PROMPT_MAX: Final = 300
@@ -108,14 +109,14 @@ def check_module(title: str, pass_mark: str, items: str) -> ModuleText:
         raise InvalidInput("a module needs a title", "title")
     if len(title) > TITLE_MAX:
         raise InvalidInput("the title is longer than {max} characters", "title", max=TITLE_MAX)
-    text = (pass_mark or "").strip().rstrip("%")
-    if not text.isdigit() or not 50 <= int(text) <= 100:
+    mark = ascii_int((pass_mark or "").strip().rstrip("%"), 50, 100)
+    if mark is None:
         raise InvalidInput("the pass mark is a percentage from 50 to 100", "pass_mark")
     codes = tuple(dict.fromkeys(c.upper() for c in re.split(r"[\s,，、]+", items or "") if c))
     bad = [c for c in codes if not ITEM_CODE.fullmatch(c)]
     if bad:
         raise InvalidInput("{code} is not a checklist item code", "items", code=bad[0][:16])
-    return ModuleText(title, int(text) / 100, codes)
+    return ModuleText(title, mark / 100, codes)
 
 
 def check_ready(cases: Sequence[object], questions: Sequence[Question]) -> None:
@@ -143,10 +144,10 @@ def score(questions: Sequence[Question], answers: Mapping[int, str], pass_mark: 
     """An attempt: every question answered with one of its options (1-based), else refused."""
     right = 0
     for n, question in enumerate(questions, start=1):
-        text = (answers.get(n) or "").strip()
-        if not text.isdigit() or not 1 <= int(text) <= len(question.options):
+        chosen = ascii_int(answers.get(n), 1, len(question.options))
+        if chosen is None:
             raise InvalidInput("answer question {n}", f"q{n}", n=n)
-        right += int(text) - 1 == question.answer
+        right += chosen - 1 == question.answer
     total = len(questions)
     return Result(right, total, total > 0 and right / total >= pass_mark - 1e-9)
 

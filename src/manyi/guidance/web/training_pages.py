@@ -18,6 +18,7 @@ from manyi.guidance.domain.training import check_module, parse_questions
 from manyi.guidance.web.cases_pages import words
 from manyi.guidance.web.triage_pages import who_of
 from manyi.org.model import Permission
+from manyi.parsing import ascii_int
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -98,7 +99,7 @@ def create_module(
                               "cases": cases[:100]}  # fmt: skip
     try:
         text = check_module(values["title"], values["pass_mark"], values["items"])
-        case_ids = [int(c) for c in cases if c.isascii() and c.isdigit() and len(c) < 10]
+        case_ids = [i for i in map(ascii_int, cases) if i is not None]
         asked = parse_questions(values["questions"])
         module = training.create_module(session, who_of(principal), text, case_ids, asked, utcnow())
     except ManyiError as exc:
@@ -199,7 +200,11 @@ async def take_module(
     request: Request, module_id: int, principal: Principal = require(), session: Session = DbSession
 ) -> Response:
     form = await request.form()
-    answers = {int(k[1:]): str(v)[:4] for k, v in form.items() if k[:1] == "q" and k[1:].isdigit()}
+    answers = {
+        n: str(v)[:4]
+        for k, v in form.items()
+        if k[:1] == "q" and (n := ascii_int(k[1:], 1, 1000)) is not None
+    }
     try:
         result = training.take(session, who_of(principal), module_id, answers, utcnow())
     except ManyiError as exc:

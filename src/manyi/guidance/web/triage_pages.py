@@ -20,6 +20,7 @@ from manyi.guidance.domain.triage import OTHER_NEED, Draft, outcome_of
 from manyi.lobby.adapters import printing
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.tables import Unit
+from manyi.parsing import ascii_int
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -147,9 +148,10 @@ def record(
 def _machine_id(text: str) -> int | None:
     if not text.strip():
         return None
-    if not text.strip().isdigit():
+    machine_id = ascii_int(text)
+    if machine_id is None:
         raise InvalidInput("choose a self-service machine of this outlet", "machine")
-    return int(text)
+    return machine_id
 
 
 def _encounter(
