@@ -40,6 +40,7 @@ from manyi.counter.tables import (
 from manyi.db import Base
 from manyi.event_outbox import StreamOutboxRow
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
+from manyi.guidance.selfcheck_tables import SelfCheckAnswer, SelfCheckRound
 from manyi.guidance.tables import GuidanceEncounter, GuidanceMachine
 from manyi.insight.classifier_tables import AutoApplySetting, ClassifierModel, ClassifierSuggestion
 from manyi.insight.tables import IssueAlert, IssueCategoryRow, OpinionRow
@@ -192,6 +193,8 @@ __all__ = [
     "RectificationSubmission",
     "RectificationTask",
     "RemoteCheck",
+    "SelfCheckAnswer",
+    "SelfCheckRound",
     "ServiceStandard",
     "ServiceWeight",
     "SpecialVisit",
