@@ -129,6 +129,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "photo_id": {"A": 1, "B": 2},  # a visit's photos (none exist: 404 where permitted)
         "encounter_id": {"A": 1, "B": 2},  # triage encounters (none: 404 where permitted)
         "machine_id": {"A": 1, "B": 2},  # self-service machines (none: 404 where permitted)
+        "round_id": {"A": 1, "B": 2},  # self-check rounds (none: 404 where permitted)
     }
     return ids
 

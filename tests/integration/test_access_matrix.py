@@ -72,6 +72,8 @@ POST /appointments/{outlet}/{service}/code                          ok     ok   
 POST /device/api/v1/lobby/appointments/check-in                     pair   pair   pair   pair   pair   pair   pair   404    403    403
 POST /guidance/machines                                             ok     403    ok     403    403    ok     in     in     in     in
 POST /guidance/machines/{machine_id}/service                        ok     403    404    403    403    404    in     in     in     in
+POST /guidance/selfcheck                                            ok     403    ok     403    403    ok     in     in     in     in
+POST /guidance/selfcheck/r/{round_id}/items/{item_code}/task        404    403    404    403    404    404    in     in     in     in
 POST /guidance/triage                                               ok     403    ok     403    403    ok     in     in     in     in
 POST /guidance/triage/e/{encounter_id}/result                       404    403    404    403    403    404    in     in     in     in
 POST /guidance/triage/e/{encounter_id}/ticket                       404    403    404    403    403    404    in     in     in     in

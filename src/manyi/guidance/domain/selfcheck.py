@@ -55,6 +55,14 @@ LEAD: dict[Round, dt.timedelta] = {
 }
 
 
+# Their names as message ids (shown translated; a refusal names the round with them).
+ROUND_WORDS: dict[Round, str] = {
+    Round.OPENING: "Opening check",
+    Round.MIDDAY: "Midday round",
+    Round.CLOSING: "Closing check",
+}
+
+
 class Status(enum.StrEnum):
     UPCOMING = "upcoming"  # not open for submission yet
     OPEN = "open"  # can be done now, not yet due
@@ -62,6 +70,16 @@ class Status(enum.StrEnum):
     MISSED = "missed"  # not done within the grace
     DONE = "done"  # done by the end of the grace
     LATE = "late"  # done after the grace, on its own day
+
+
+STATUS_WORDS: dict[Status, str] = {
+    Status.UPCOMING: "Not yet open",
+    Status.OPEN: "Open now",
+    Status.OVERDUE: "Due, within the grace",
+    Status.MISSED: "Missed round",
+    Status.DONE: "Done on time",
+    Status.LATE: "Done late",
+}
 
 
 @dataclass(frozen=True)
@@ -81,40 +99,86 @@ def _i(code: str, rnd: Round, zh: str, en: str, std: str = "", photo: bool = Fal
     return Item(code, rnd, zh, en, std, photo)
 
 
-O, M, C = Round.OPENING, Round.MIDDAY, Round.CLOSING
+OP, MD, CL = Round.OPENING, Round.MIDDAY, Round.CLOSING
 
 # Version 1: six items a round, from the standard's groups (appearance, environment, elderly,
 # disclosure, process, greeting) and the outlet head's own duties before, during and after the
 # day. What a camera can show (the hall, machines, facilities, notices) needs a photo on failure.
 CHECKLISTS: dict[int, tuple[Item, ...]] = {
     1: (
-        _i("OP1", O, "员工统一着装，佩戴工号牌上岗", "Staff in uniform, name badges worn", "A2"),
-        _i("OP2", O, "营业厅整洁，无杂物堆放", "Hall clean, nothing piled up", "E1", True),
-        _i("OP3", O, "叫号机、自助设备开机运行正常", "Queue system and machines up", "E2", True),
-        _i("OP4", O, "爱心窗口开放，老花镜、轮椅等便民设施到位",
-           "Priority counter open; glasses, wheelchair at hand", "EL2", True),
-        _i("OP5", O, "收费标准、投诉电话、利率公告完整", "Fees, complaint number, rates shown",
-           "D1", True),
-        _i("OP6", O, "晨会完成，当日窗口与人员安排落实", "Morning briefing held, staffing set"),
-        _i("MD1", M, "大堂经理在岗，引导分流有序", "Lobby manager at the door, triage in order",
-           "G1"),
-        _i("MD2", M, "等候正常，必要时已开弹性窗口", "Waits normal; flexible counters opened"),
-        _i("MD3", M, "自助设备运行正常并有人引导", "Machines working, with help at hand", "E2",
-           True),
-        _i("MD4", M, "老年客户优先办理，爱心窗口正常服务", "Elderly served first at the priority counter",
-           "EL1"),
-        _i("MD5", M, "离柜放置暂停服务牌，无空岗", "Pause signs used, no counter left empty", "P3"),
-        _i("MD6", M, "文明用语，无推诿拒办", "Polite language, nobody turned away", "G2"),
-        _i("CL1", C, "当日客户意见、投诉已登记处理", "Today's comments and complaints registered"),
-        _i("CL2", C, "自助设备巡检完毕，故障已报修", "Machines checked, faults reported", "E2",
-           True),
-        _i("CL3", C, "营业厅整理，设施复位", "Hall tidied, furniture back in place", "E1", True),
-        _i("CL4", C, "便民设施清点归位", "Elderly facilities counted and put away", "EL2"),
-        _i("CL5", C, "未办结业务已交接，预约客户已告知", "Open business handed over, bookings told"),
-        _i("CL6", C, "公示信息核对，次日利率公告更新", "Notices checked, tomorrow's rates posted",
-           "D3"),
+        _i("OP1", OP, "员工统一着装，佩戴工号牌上岗", "Staff in uniform, name badges worn", "A2"),
+        _i("OP2", OP, "营业厅整洁，无杂物堆放", "Hall clean, nothing piled up", "E1", True),
+        _i("OP3", OP, "叫号机、自助设备开机运行正常", "Queue system and machines up", "E2", True),
+        _i(
+            "OP4",
+            OP,
+            "爱心窗口开放，老花镜、轮椅等便民设施到位",
+            "Priority counter open; glasses, wheelchair at hand",
+            "EL2",
+            True,
+        ),
+        _i(
+            "OP5",
+            OP,
+            "收费标准、投诉电话、利率公告完整",
+            "Fees, complaint number, rates shown",
+            "D1",
+            True,
+        ),
+        _i("OP6", OP, "晨会完成，当日窗口与人员安排落实", "Morning briefing held, staffing set"),
+        _i(
+            "MD1",
+            MD,
+            "大堂经理在岗，引导分流有序",
+            "Lobby manager at the door, triage in order",
+            "G1",
+        ),
+        _i("MD2", MD, "等候正常，必要时已开弹性窗口", "Waits normal; flexible counters opened"),
+        _i(
+            "MD3",
+            MD,
+            "自助设备运行正常并有人引导",
+            "Machines working, with help at hand",
+            "E2",
+            True,
+        ),
+        _i(
+            "MD4",
+            MD,
+            "老年客户优先办理，爱心窗口正常服务",
+            "Elderly served first at the priority counter",
+            "EL1",
+        ),
+        _i(
+            "MD5", MD, "离柜放置暂停服务牌，无空岗", "Pause signs used, no counter left empty", "P3"
+        ),
+        _i("MD6", MD, "文明用语，无推诿拒办", "Polite language, nobody turned away", "G2"),
+        _i("CL1", CL, "当日客户意见、投诉已登记处理", "Today's comments and complaints registered"),
+        _i(
+            "CL2",
+            CL,
+            "自助设备巡检完毕，故障已报修",
+            "Machines checked, faults reported",
+            "E2",
+            True,
+        ),
+        _i("CL3", CL, "营业厅整理，设施复位", "Hall tidied, furniture back in place", "E1", True),
+        _i("CL4", CL, "便民设施清点归位", "Elderly facilities counted and put away", "EL2"),
+        _i(
+            "CL5",
+            CL,
+            "未办结业务已交接，预约客户已告知",
+            "Open business handed over, bookings told",
+        ),
+        _i(
+            "CL6",
+            CL,
+            "公示信息核对，次日利率公告更新",
+            "Notices checked, tomorrow's rates posted",
+            "D3",
+        ),
     ),
-}  # fmt: skip
+}
 
 
 def checklist(version: int = VERSION) -> tuple[Item, ...]:
@@ -129,7 +193,9 @@ def round_of(value: str) -> Round:
     try:
         return Round(value.strip())
     except ValueError:
-        raise InvalidInput("there is no self-check round {round}", "round", round=value[:20]) from None
+        raise InvalidInput(
+            "there is no self-check round {round}", "round", round=value[:20]
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -218,21 +284,23 @@ def check_window(planned: Planned, submitted: bool, now: dt.datetime) -> None:
         raise Conflict(
             "the {round} round of {day} is already done",
             "round",
-            round=Term(f"round:{planned.round.value}"),
+            round=Term(ROUND_WORDS[planned.round]),
             day=planned.day.isoformat(),
         )
     if now < planned.open_from:
         raise Conflict(
             "the {round} round opens at {time}",
             "round",
-            round=Term(f"round:{planned.round.value}"),
+            round=Term(ROUND_WORDS[planned.round]),
             time=planned.open_from.isoformat(timespec="minutes"),
         )
     if now > planned.day_ends:
         raise Conflict("a round is done on its own day", "round")
 
 
-def check_answers(rnd: Round, answers: Mapping[str, Answer], version: int = VERSION) -> list[Checked]:
+def check_answers(
+    rnd: Round, answers: Mapping[str, Answer], version: int = VERSION
+) -> list[Checked]:
     """Every item of the round answered; a failed item says what is wrong, and shows it with a
     photo where the checklist asks for one. The first fault is named by its item code."""
     items = items_of(rnd, version)
@@ -244,7 +312,9 @@ def check_answers(rnd: Round, answers: Mapping[str, Answer], version: int = VERS
     for item in items:
         answer = answers.get(item.code)
         if answer is None or answer.passed is None:
-            raise InvalidInput("answer every item: {code} is not answered", item.code, code=item.code)
+            raise InvalidInput(
+                "answer every item: {code} is not answered", item.code, code=item.code
+            )
         note = " ".join(answer.note.split())
         if len(note) > NOTE_MAX:
             raise InvalidInput(
