@@ -288,3 +288,29 @@ def test_the_pages(
     teller = make_client(db)
     sign_in(teller, "teller.a", PASSWORD)
     assert teller.get("/guidance/selfcheck").status_code == 403
+
+
+def test_the_demo_has_a_month_of_self_checks(db: Database) -> None:
+    from manyi import demo
+    from manyi.guidance.selfcheck_demo import seed_selfcheck
+
+    with db.session() as session:
+        demo.seed(session, password=demo.DEMO_PASSWORD)
+    with db.session() as session:
+        added = seed_selfcheck(session, FIXED_NOW)
+    with db.session() as session:
+        assert seed_selfcheck(session, FIXED_NOW + dt.timedelta(hours=3)) == 0
+    with db.read() as session:
+        rows = session.scalars(select(SelfCheckRound)).all()
+        tasks = session.scalars(
+            select(RectificationTask.source_ref).where(
+                RectificationTask.source_ref.startswith("selfcheck:")
+            )
+        ).all()
+    assert added == len(rows) == 2 * 20 * 3  # two outlets, twenty working days, three rounds
+    assert {r.local_day for r in rows} <= {
+        FIXED_NOW.date() - dt.timedelta(days=d) for d in range(1, 31)
+    }
+    missed = [r for r in rows if r.submitted_at is None]
+    assert missed and all(r.alerted_at is not None for r in missed)
+    assert any(r.failed for r in rows) and len(tasks) == 2 * 3
