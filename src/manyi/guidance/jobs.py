@@ -161,7 +161,7 @@ def alert(session: Session, row: R, now: dt.datetime) -> int:
             recipient_staff_id=staff_id,
             subject=MISSED_SUBJECT,
             body=f"{outlet.name_zh} {row.local_day.isoformat()} {selfcheck.ROUND_ZH[rnd]}"
-            f"（应于 {due} 完成）未在宽限期内提交。",
+            f"（应于 {due} 完成）未在宽限期内提交；当日仍可补做，记为逾时。",
             now=now,
             unit_id=outlet.id,
             data={"subject_params": params, "url": f"/guidance/selfcheck/board?unit={outlet.code}"},

@@ -85,13 +85,13 @@ def _round(
     values = selfcheck.row_values(outlet, planned)
     roll = rng.random()
     submitted: dt.datetime | None = None
-    if roll < 0.86:  # on time: between opening and a little after the due time
+    if roll < 0.92:  # on time: between opening and a little after the due time
         submitted = planned.open_from + dt.timedelta(
             minutes=rng.randint(
                 20, int((planned.missed_at - planned.open_from).total_seconds()) // 60 - 5
             )
         )
-    elif roll < 0.93:  # late: within two hours after the grace
+    elif roll < 0.96:  # late: within two hours after the grace
         submitted = planned.missed_at + dt.timedelta(minutes=rng.randint(5, 120))
     row = SelfCheckRound(**values)
     if submitted is None or submitted >= planned.missed_at:  # the branch heard of it
