@@ -26,6 +26,7 @@ from manyi.db import Database
 from manyi.guidance import selfcheck
 from manyi.guidance.domain import selfcheck as rules
 from manyi.guidance.selfcheck_tables import SelfCheckRound as R
+from manyi.lobby.tables import LobbySettings
 from manyi.org.model import Role, UnitLevel
 from manyi.org.tables import Staff, StaffRole, Unit
 from manyi.worker import JobResult, WorkerJob
@@ -53,8 +54,9 @@ class AlertReport:
 
 
 def plan(session: Session, now: dt.datetime) -> int:
-    """Plan today's (and yesterday's) rounds of every active outlet that has none for the day;
-    returns how many outlet days were planned. Outlets are read zone by zone (a few zones)."""
+    """Plan today's (and yesterday's) rounds of every active outlet with its lobby set up that
+    has none for the day; returns how many outlet days were planned. Outlets are read zone by
+    zone (a few zones)."""
     zones = session.scalars(
         select(Unit.timezone).where(Unit.level == UnitLevel.OUTLET.value, Unit.active).distinct()
     ).all()
@@ -68,6 +70,7 @@ def plan(session: Session, now: dt.datetime) -> int:
                     Unit.level == UnitLevel.OUTLET.value,
                     Unit.active,
                     Unit.timezone == zone,
+                    exists().where(LobbySettings.outlet_id == Unit.id),
                     ~exists().where(R.outlet_id == Unit.id, R.local_day == day),
                 )
                 .order_by(Unit.id)

@@ -33,6 +33,7 @@ from manyi.guidance.domain.selfcheck import Answer, Hours, Planned, Round
 from manyi.guidance.selfcheck_tables import SelfCheckAnswer, SelfCheckRound
 from manyi.guidance.triage import Who
 from manyi.lobby import layouts
+from manyi.lobby.tables import LobbySettings
 from manyi.org.model import Permission, path_in_scope
 from manyi.org.tables import Unit
 from manyi.supervision import rectification
@@ -54,17 +55,25 @@ class Photo:
     data: bytes
 
 
-def hours_of(session: Session, outlet: Unit) -> Hours:
-    policy = layouts.load_policy(session, outlet)
+def hours_of(session: Session, outlet: Unit) -> Hours | None:
+    """The outlet's opening hours from its lobby settings; None when its lobby is not set up in
+    manyi (nothing says when it opens: it has no self-check, and its branch no alerts)."""
+    row = session.get(LobbySettings, outlet.id)
+    if row is None:
+        return None
+    policy = layouts.policy_of(row, outlet.timezone)
     return Hours(policy.opens_at, policy.closes_at)
 
 
 def plan_day(session: Session, outlet: Unit, day: dt.date) -> list[SelfCheckRound]:
     """The outlet's rounds of its local `day`, planned now if they were not (none on a day the
-    bank does not work)."""
-    planned = rules.plan_day(
-        day, outlet.timezone, hours_of(session, outlet), bank_calendar(session).is_workday(day)
-    )
+    bank does not work, nor at an outlet whose lobby is not set up)."""
+    hours = hours_of(session, outlet)
+    planned = []
+    if hours is not None:
+        planned = rules.plan_day(
+            day, outlet.timezone, hours, bank_calendar(session).is_workday(day)
+        )
     if planned:
         bulk.insert_returning(
             session.connection(),

@@ -47,7 +47,8 @@ def seed_selfcheck(session: Session, now: dt.datetime) -> int:
     for code, username in HEADS.items():
         outlet = session.scalar(select(Unit).where(Unit.code == code))
         head = session.scalar(select(Staff).where(Staff.username == username))
-        if outlet is None or head is None:
+        hours = selfcheck.hours_of(session, outlet) if outlet is not None else None
+        if outlet is None or head is None or hours is None:
             continue
         last = rules.local_day(now, outlet.timezone) - dt.timedelta(days=1)
         first = last - dt.timedelta(days=DAYS - 1)
@@ -64,7 +65,6 @@ def seed_selfcheck(session: Session, now: dt.datetime) -> int:
             continue
         rng = random.Random(f"selfcheck-{code}")  # noqa: S311 (demo data, not a secret)
         calendar = bank_calendar(session)
-        hours = selfcheck.hours_of(session, outlet)
         failures: list[tuple[int, str, dt.datetime]] = []
         day = first
         while day <= last:

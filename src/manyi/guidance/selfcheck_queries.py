@@ -44,6 +44,7 @@ class TodayView:
     outlet: Unit
     day: dt.date
     holiday: str | None  # the bank's calendar: no rounds that day
+    lobby_set_up: bool  # False: no opening hours, no self-check
     rounds: list[RoundView]
 
 
@@ -65,16 +66,17 @@ def today(session: Session, outlet: Unit, now: dt.datetime) -> TodayView:
                     row.submitted_at, names.get(row.submitted_by_id or 0, ""), row.failed,
                 )
             )  # fmt: skip
-    else:
+    hours = hours_of(session, outlet)
+    if not stored and hours is not None:
         working = calendar.is_workday(day)
-        for planned in rules.plan_day(day, outlet.timezone, hours_of(session, outlet), working):
+        for planned in rules.plan_day(day, outlet.timezone, hours, working):
             views.append(
                 RoundView(
                     planned.round, planned, rules.status(planned, None, now), None, None, "", 0
                 )
             )
     holiday = None if views else (calendar.holiday_name(day) or "")
-    return TodayView(outlet, day, holiday, views)
+    return TodayView(outlet, day, holiday, hours is not None or bool(stored), views)
 
 
 def _names(session: Session, ids: list[int | None]) -> dict[int, str]:
