@@ -46,7 +46,8 @@ def upgrade() -> None:
         _at("alerted_at", True),
         sa.Column("alerted", sa.Integer(), nullable=False),
         sa.CheckConstraint(
-            "round IN ('opening', 'midday', 'closing')", name=op.f("ck_guidance_selfcheck_rounds_round")
+            "round IN ('opening', 'midday', 'closing')",
+            name=op.f("ck_guidance_selfcheck_rounds_round"),
         ),
         sa.ForeignKeyConstraint(
             ["outlet_id"], ["units.id"], name=op.f("fk_guidance_selfcheck_rounds_outlet_id_units")
