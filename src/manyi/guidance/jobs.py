@@ -29,6 +29,7 @@ from manyi.guidance.selfcheck_tables import SelfCheckRound as R
 from manyi.lobby.tables import LobbySettings
 from manyi.org.model import Role, UnitLevel
 from manyi.org.tables import Staff, StaffRole, Unit
+from manyi.workdays.calendars import bank_calendar
 from manyi.worker import JobResult, WorkerJob
 
 WORKER = audit.Actor(id=None, name="guidance-selfcheck")
@@ -60,10 +61,13 @@ def plan(session: Session, now: dt.datetime) -> int:
     zones = session.scalars(
         select(Unit.timezone).where(Unit.level == UnitLevel.OUTLET.value, Unit.active).distinct()
     ).all()
+    calendar = bank_calendar(session)
     done = 0
     for zone in zones:
         today = rules.local_day(now, zone)
         for day in (today - dt.timedelta(days=1), today):
+            if not calendar.is_workday(day):
+                continue  # a rest day has no rounds: no outlet to look at
             unplanned = session.scalars(
                 select(Unit)
                 .where(
