@@ -246,6 +246,8 @@ def test_scope(db: Database, outlets: Bank, tmp_path: Path) -> None:
         selfcheck.open_task(session, other, round_id, "MD2", NOON)
     with db.session() as session, pytest.raises(Forbidden):
         selfcheck.open_task(session, who(db, "teller.a"), round_id, "MD2", NOON)
+    with db.session() as session, pytest.raises(NotFound):  # nor the board of another outlet
+        views.focus_unit(session, other.unit_path, "OUT-A", other.unit_id)
     with db.read() as session:
         b = session.get_one(Unit, outlets.unit("OUT-B"))
         mine = views.board(session, session.get_one(Unit, outlets.unit("OUT-A")),
