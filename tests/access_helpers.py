@@ -130,6 +130,7 @@ def fixture_ids(db: Database, bank: Bank) -> dict[str, dict[str, Any]]:
         "encounter_id": {"A": 1, "B": 2},  # triage encounters (none: 404 where permitted)
         "machine_id": {"A": 1, "B": 2},  # self-service machines (none: 404 where permitted)
         "module_id": {"A": 1, "B": 2},  # training modules (none: 404 where permitted)
+        "round_id": {"A": 1, "B": 2},  # self-check rounds (none: 404 where permitted)
     }
     return ids
 

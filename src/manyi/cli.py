@@ -27,6 +27,7 @@ from manyi.counter.adapters import registry as counter_runtime
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
 from manyi.forecast.appointment_capacity import PlannedCapacity
+from manyi.guidance import jobs as guidance_jobs
 from manyi.insight import cli as insight_cli
 from manyi.insight import cli_stats as insight_stats
 from manyi.insight import complaints_adapters as insight_complaints
@@ -81,6 +82,7 @@ worker.register(
     *audit_jobs.JOBS,
     *complaints_jobs.JOBS,
     *supervision_jobs.JOBS,
+    *guidance_jobs.JOBS,  # before notify's delivery: a missed round's alert goes this round
     *insight_jobs.JOBS,
     *notify_jobs.JOBS,
     *forecast_jobs.JOBS,
@@ -288,6 +290,11 @@ def demo_seed(
         supervision_lines.append(demo_guidance.seed(session, utcnow()).line())
     with database.session() as session:  # after supervision and complaints: the cases' sources
         supervision_lines.append(training_demo.seed(session, utcnow()))
+    from manyi.guidance.selfcheck_demo import seed_selfcheck
+
+    with database.session() as session:  # after the lobbies (their hours) and the calendar
+        rounds = seed_selfcheck(session, utcnow())
+    supervision_lines.append(f"outlet self-checks: {rounds} rounds over 30 days added")
     from manyi.cockpit import demo as demo_cockpit
 
     supervision_lines.append(demo_cockpit.seed(database, settings, utcnow()))  # last: all of it

@@ -40,6 +40,7 @@ from manyi.counter.tables import (
 from manyi.db import Base
 from manyi.event_outbox import StreamOutboxRow
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
+from manyi.guidance.selfcheck_tables import SelfCheckAnswer, SelfCheckRound
 from manyi.guidance.tables import GuidanceEncounter, GuidanceMachine
 from manyi.guidance.training_tables import (
     GuidanceAssignment,
@@ -204,6 +205,8 @@ __all__ = [
     "RectificationSubmission",
     "RectificationTask",
     "RemoteCheck",
+    "SelfCheckAnswer",
+    "SelfCheckRound",
     "ServiceStandard",
     "ServiceWeight",
     "SpecialVisit",

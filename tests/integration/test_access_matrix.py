@@ -81,6 +81,8 @@ POST /guidance/training/modules                                     ok     403  
 POST /guidance/training/modules/{module_id}/assign                   404    403    403    403    403    403    in     in     in     in
 POST /guidance/training/modules/{module_id}/publish                  404    403    403    403    403    403    in     in     in     in
 POST /guidance/training/{module_id}                                 404    404    404    404    404    404    in     in     in     in
+POST /guidance/selfcheck                                            ok     403    ok     403    403    ok     in     in     in     in
+POST /guidance/selfcheck/r/{round_id}/items/{item_code}/task        404    403    404    403    404    404    in     in     in     in
 POST /guidance/triage                                               ok     403    ok     403    403    ok     in     in     in     in
 POST /guidance/triage/e/{encounter_id}/result                       404    403    404    403    403    404    in     in     in     in
 POST /guidance/triage/e/{encounter_id}/ticket                       404    403    404    403    403    404    in     in     in     in

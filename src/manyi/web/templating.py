@@ -82,6 +82,16 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.GUIDANCE_VIEW,
         "▥",
     ),
+    NavItem(
+        "selfcheck", "Daily self-check", "/guidance/selfcheck", Permission.LOBBY_CONFIGURE, "✓"
+    ),
+    NavItem(
+        "selfcheck_board",
+        "Self-check board",
+        "/guidance/selfcheck/board",
+        Permission.SUPERVISION_VIEW,
+        "◫",
+    ),
     NavItem("complaints", "Complaints workbench", "/complaints", Permission.COMPLAINTS_VIEW, "✆"),
     NavItem(
         "supervision",
