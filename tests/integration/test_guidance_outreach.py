@@ -83,15 +83,14 @@ def test_events_roll_up_the_organisation_and_every_step_is_audited(
     hold(db, lobby_b, b1, 25, (ids["lobby.b"],))
     with db.session() as session:
         outreach.cancel(session, lobby_a, a3, "暴雨预警，社区活动暂停", FIXED_NOW)
-    with db.session() as session:
-        with pytest.raises(Conflict):  # cancelled is final
-            outreach.record_held(
-                session,
-                lobby_a,
-                a3,
-                outreach.HeldFields(TODAY.isoformat(), "10", "0", "", (ids["lobby.a"],)),
-                FIXED_NOW,
-            )
+    with db.session() as session, pytest.raises(Conflict):  # cancelled is final
+        outreach.record_held(
+            session,
+            lobby_a,
+            a3,
+            outreach.HeldFields(TODAY.isoformat(), "10", "0", "", (ids["lobby.a"],)),
+            FIXED_NOW,
+        )
 
     admin, admin_br_a, head_a = who(db, "admin"), who(db, "admin.br.a"), who(db, "head.a")
     with db.session() as session:

@@ -106,7 +106,12 @@ def load(session: Session, who: Who, reference: str, *, lock: bool = False) -> O
 
 
 def _record(
-    session: Session, who: Who, event: OutreachEvent, action: str, now: dt.datetime, **summary: object
+    session: Session,
+    who: Who,
+    event: OutreachEvent,
+    action: str,
+    now: dt.datetime,
+    **summary: object,
 ) -> None:
     """One step in the audit chain (counts and codes only: no free text)."""
     session.flush()

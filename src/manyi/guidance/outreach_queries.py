@@ -217,7 +217,10 @@ def groups(session: Session, scope_path: str, period: Period) -> list[Group]:
             OutreachEvent.venue_kind,
         )
     )
-    return [Group(p, s, t, v, int(n), int(pa), int(m)) for p, s, t, v, n, pa, m in session.execute(statement)]
+    return [
+        Group(p, s, t, v, int(n), int(pa or 0), int(m or 0))
+        for p, s, t, v, n, pa, m in session.execute(statement)
+    ]
 
 
 def rollup(session: Session, who: Who, period: Period) -> RollUp:

@@ -161,9 +161,7 @@ _PERSONAL_WORDS: Final = {
 }
 
 
-def clean_text(
-    text: str, name: str, limit: int, today: dt.date, *, required: bool = False
-) -> str:
+def clean_text(text: str, name: str, limit: int, today: dt.date, *, required: bool = False) -> str:
     """`text` with its white space folded, within `limit` characters and without personal
     data; refused naming the field `name`."""
     cleaned = " ".join(text.split())

@@ -233,15 +233,11 @@ async def create_event(
     form = await request.form()
     values = {name: str(form.get(name, ""))[:2000] for name in PLAN_FIELDS}
     try:
-        event = outreach.plan(
-            session, who_of(principal), outreach.PlanFields(**values), utcnow()
-        )
+        event = outreach.plan(session, who_of(principal), outreach.PlanFields(**values), utcnow())
     except ManyiError as exc:
         session.rollback()
         _ = translator(request_language(request))
-        return _plan_form(
-            request, session, principal, values, exc.status_code, **_error(_, exc)
-        )
+        return _plan_form(request, session, principal, values, exc.status_code, **_error(_, exc))
     return RedirectResponse(f"{BASE}/{event.reference}", status_code=303)
 
 
