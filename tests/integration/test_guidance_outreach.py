@@ -12,11 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from manyi import demo
 from manyi.audit.tables import AuditEvent
 from manyi.complaints.domain.files import MAX_BYTES
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.guidance import outreach, outreach_queries
+from manyi.guidance import outreach, outreach_demo, outreach_queries
 from manyi.guidance.domain.outreach import Period
 from manyi.guidance.outreach_tables import OutreachEvent, OutreachPhoto, OutreachStaff
 from manyi.org.tables import Staff
@@ -286,3 +287,21 @@ def test_photos_are_checked_by_type_and_size_and_stay_in_scope(
     other = signed_in_client(db, "head_b")
     assert other.get(f"{page_url}/photos/{photo_id}").status_code == 404
     assert client.get(f"{page_url}/photos/{photo_id + 1}").status_code == 404
+
+
+def test_the_demo_bank_has_a_month_of_outreach_and_seeding_twice_adds_none(db: Database) -> None:
+    with db.session() as session:
+        demo.seed(session, password=demo.DEMO_PASSWORD)
+    with db.session() as session:
+        added = outreach_demo.seed_outreach(session, FIXED_NOW)
+    with db.session() as session:
+        again = outreach_demo.seed_outreach(session, FIXED_NOW)
+    admin = who(db, "admin")
+    with db.session() as session:
+        month = Period(TODAY - dt.timedelta(days=30), TODAY + dt.timedelta(days=14))
+        figures = outreach_queries.rollup(session, admin, month)
+    assert (added, again) == (45, 0)
+    assert [r.code for r in figures.rows] == ["BJ", "SH"]
+    assert (figures.total.held, figures.total.cancelled, figures.total.planned) == (34, 1, 10)
+    assert figures.total.participants > 34 * 15
+    assert len(figures.total.held_by_topic) >= 6 and len(figures.total.held_by_venue) == 4
