@@ -208,6 +208,11 @@ def test_a_bad_form_is_refused_next_to_its_field_and_nothing_is_stored(
         held_url, data={"csrf_token": token, "held_on": "2026-11-30", "participants": "30"}
     )
     assert alone.status_code == 422 and "请至少选择一名参与活动的员工" in alone.text
+    odd = client.post(
+        held_url,
+        data={"csrf_token": token, "held_on": "2026-11-30", "participants": "30", "staff": "²"},
+    )
+    assert odd.status_code == 422 and "请选择本活动所属网点的员工" in odd.text
     with db.session() as session:
         assert session.scalars(select(OutreachEvent.state)).one() == "planned"
     assert count(db, OutreachStaff) == 0

@@ -71,7 +71,7 @@ def test_planned_events_are_held_or_cancelled_and_both_are_final() -> None:
 
 
 def test_a_plan_is_checked_field_by_field() -> None:
-    checked = plan(title="  走进校园：\n认识人民币 ", description="带上验钞笔")
+    checked = plan(title="  走进校园：\n认识人民币\x00", description="带上验钞笔")
     assert checked.title == "走进校园： 认识人民币" and checked.topic is rules.Topic.RMB
     assert plan(planned_on="2026-11-30").planned_on == TODAY  # today is still a plan
     refused(lambda: plan(planned_on="2026-11-29"), "planned_on")

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -83,7 +83,8 @@ def local_today(unit: Unit, now: dt.datetime) -> dt.date:
 
 def outlet_in_scope(session: Session, who: Who, code: str) -> Unit:
     """An active outlet of the actor's scope by its code, else refused naming the field."""
-    unit = session.scalar(select(Unit).where(Unit.code == code.strip()[:32]))
+    text = code.strip()[:32]
+    unit = session.scalar(select(Unit).where(Unit.code == text)) if text.isprintable() else None
     if (
         unit is None
         or not unit.active
@@ -96,7 +97,9 @@ def outlet_in_scope(session: Session, who: Who, code: str) -> Unit:
 
 def load(session: Session, who: Who, reference: str, *, lock: bool = False) -> OutreachEvent:
     """The event with this reference in the scope of `who`, else NotFound."""
-    statement = select(OutreachEvent).where(OutreachEvent.reference == reference[:24])
+    if not reference.isascii() or not reference.isalnum() or len(reference) > 24:
+        raise NotFound("there is no outreach event {reference}", "event", reference=reference[:24])
+    statement = select(OutreachEvent).where(OutreachEvent.reference == reference)
     if lock:
         statement = statement.with_for_update()
     event = session.scalar(statement)
@@ -276,14 +279,7 @@ def staff_ids_of(values: Sequence[str]) -> tuple[int, ...]:
         text = value.strip()
         if not text:
             continue
-        if not text.isdigit() or len(text) > 12:
+        if not (text.isascii() and text.isdigit()) or len(text) > 12:
             raise InvalidInput("choose staff of the event's outlet", "staff")
         ids.append(int(text))
     return tuple(ids)
-
-
-def photo_count(session: Session, event: OutreachEvent) -> int:
-    counted = session.scalar(
-        select(func.count()).select_from(OutreachPhoto).where(OutreachPhoto.event_id == event.id)
-    )
-    return counted or 0

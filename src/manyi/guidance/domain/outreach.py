@@ -164,7 +164,9 @@ _PERSONAL_WORDS: Final = {
 def clean_text(text: str, name: str, limit: int, today: dt.date, *, required: bool = False) -> str:
     """`text` with its white space folded, within `limit` characters and without personal
     data; refused naming the field `name`."""
-    cleaned = " ".join(text.split())
+    # Control characters (a NUL, which PostgreSQL refuses in text) count as white space.
+    visible = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    cleaned = " ".join(visible.split())
     if required and not cleaned:
         raise InvalidInput("this field is required", name)
     if len(cleaned) > limit:

@@ -73,12 +73,13 @@ def _error(_: Translate, exc: ManyiError) -> dict[str, Any]:
 def _filters(request: Request, period: Period) -> outreach_queries.Filters:
     query = request.query_params
     state, topic, venue = (query.get(k, "") for k in ("state", "topic", "venue_kind"))
+    outlet = query.get("outlet", "")[:32]
     return outreach_queries.Filters(
         period=period,
-        state=state if state in State.__members__.values() else "",
-        topic=topic if topic in Topic.__members__.values() else "",
-        venue_kind=venue if venue in Venue.__members__.values() else "",
-        outlet=query.get("outlet", "")[:32],
+        state=state if state in {s.value for s in State} else "",
+        topic=topic if topic in {t.value for t in Topic} else "",
+        venue_kind=venue if venue in {v.value for v in Venue} else "",
+        outlet=outlet if outlet.isprintable() else "",
     )
 
 
@@ -227,11 +228,20 @@ def new_event(
 
 
 @router.post(BASE + "/new")
-async def create_event(
-    request: Request, principal: Principal = ACT, session: Session = DbSession
+def create_event(
+    request: Request,
+    outlet_code: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    venue_kind: Annotated[str, Form()] = "",
+    venue: Annotated[str, Form()] = "",
+    topic: Annotated[str, Form()] = "",
+    planned_on: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    principal: Principal = ACT,
+    session: Session = DbSession,
 ) -> Response:
-    form = await request.form()
-    values = {name: str(form.get(name, ""))[:2000] for name in PLAN_FIELDS}
+    typed = (outlet_code, title, venue_kind, venue, topic, planned_on, description)
+    values = {name: value[:2000] for name, value in zip(PLAN_FIELDS, typed, strict=True)}
     try:
         event = outreach.plan(session, who_of(principal), outreach.PlanFields(**values), utcnow())
     except ManyiError as exc:
@@ -291,13 +301,24 @@ def _step(
 
 
 @router.post(BASE + "/{reference}/held")
-async def record_held(
-    request: Request, reference: str, principal: Principal = ACT, session: Session = DbSession
+def record_held(
+    request: Request,
+    reference: str,
+    held_on: Annotated[str, Form()] = "",
+    participants: Annotated[str, Form()] = "",
+    materials: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+    staff: Annotated[list[str] | None, Form()] = None,
+    principal: Principal = ACT,
+    session: Session = DbSession,
 ) -> Response:
-    form = await request.form()
-    values = {k: str(form.get(k, ""))[:2000] for k in ("held_on", "participants", "materials")}
-    values["summary"] = str(form.get("summary", ""))[:2000]
-    chosen = [str(v)[:20] for v in form.getlist("staff")][:100]
+    values = {
+        "held_on": held_on[:20],
+        "participants": participants[:20],
+        "materials": materials[:20],
+        "summary": summary[:2000],
+    }
+    chosen = [value[:20] for value in (staff or [])][:100]
     who = who_of(principal)
 
     def run() -> None:
