@@ -279,7 +279,7 @@ def staff_ids_of(values: Sequence[str]) -> tuple[int, ...]:
         text = value.strip()
         if not text:
             continue
-        if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:
             raise InvalidInput("choose staff of the event's outlet", "staff")
         ids.append(int(text))
     return tuple(ids)

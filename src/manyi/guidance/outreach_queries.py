@@ -23,7 +23,8 @@ from manyi.org.model import UnitLevel
 from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit
 
-LIST_LIMIT = 500
+LIST_LIMIT = 500  # on the page
+EXPORT_LIMIT = 20_000  # in the Excel export: a busy tier-1 branch's year
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,8 @@ def _filtered(who: Who, filters: Filters) -> list[object]:
     return conditions
 
 
-def events(session: Session, who: Who, filters: Filters) -> list[EventRow]:
-    """The events in scope and period that match the filters, latest first."""
+def events(session: Session, who: Who, filters: Filters, limit: int = LIST_LIMIT) -> list[EventRow]:
+    """The events in scope and period that match the filters, latest first (`limit` of them)."""
     outlet, branch = aliased(Unit), aliased(Unit)
     statement = (
         select(OutreachEvent, outlet.name_zh, branch.name_zh)
@@ -84,7 +85,7 @@ def events(session: Session, who: Who, filters: Filters) -> list[EventRow]:
         .outerjoin(branch, branch.id == outlet.parent_id)
         .where(*_filtered(who, filters))  # type: ignore[arg-type]
         .order_by(OutreachEvent.event_on.desc(), OutreachEvent.id.desc())
-        .limit(LIST_LIMIT)
+        .limit(limit)
     )
     if filters.outlet:
         statement = statement.where(outlet.code == filters.outlet)

@@ -397,19 +397,21 @@ def _bump(counts: dict[str, int], key: str, by: int) -> None:
     counts[key] = counts.get(key, 0) + by
 
 
-def unit_holding(path: str, unit_paths: Sequence[str]) -> str | None:
-    """Which of `unit_paths` (siblings: none inside another) holds `path`."""
-    return next((p for p in unit_paths if path.startswith(p)), None)
-
-
 def roll_up(groups: Iterable[Group], unit_paths: Sequence[str]) -> dict[str, Tally]:
     """The groups summed per unit of `unit_paths` (each unit's subtree); a group under none
-    of them is left out. Every unit gets a tally, empty when it held nothing."""
+    of them is left out. Every unit gets a tally, empty when it held nothing.
+
+    A unit holding a path is found by cutting the path at the units' depths (siblings share
+    one), a dictionary look-up rather than a scan of every unit: head office has tier-1
+    branches by the dozen, a tier-1 branch may have hundreds of outlets below it."""
     tallies = {p: Tally() for p in unit_paths}
+    depths = sorted({p.count("/") for p in unit_paths})
     for group in groups:
-        holder = unit_holding(group.outlet_path, unit_paths)
-        if holder is not None:
-            tallies[holder].add(group)
+        for depth in depths:
+            cut = "/".join(group.outlet_path.split("/")[:depth]) + "/"
+            if cut in tallies:
+                tallies[cut].add(group)
+                break
     return tallies
 
 

@@ -154,7 +154,7 @@ def export_outreach(
             e.participants,
             e.materials,
         ]
-        for e in outreach_queries.events(session, who, filters)
+        for e in outreach_queries.events(session, who, filters, outreach_queries.EXPORT_LIMIT)
     ]
     rolled = outreach_queries.rollup(session, who, period)
     unit_headers = [
