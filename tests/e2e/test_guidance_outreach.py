@@ -4,7 +4,8 @@ from its plan to its place in the roll-up.
 陆家嘴's lobby manager (吴昊) plans a talk on telecom fraud at a care home; a phone number
 left in the plan is refused next to its field, and nothing is stored. She records it as held
 (58 participants, 120 leaflets, herself as staff), adds a photo, and sees the outlet's figures
-for the month grow by the event. The bank has a month of demo outreach already
+for the month grow by the event; head office's service manager finds it in the Shanghai
+branch's row, in English. The bank has a month of demo outreach already
 (`guidance.outreach_demo`). Screenshots: test-artifacts/screenshots/outreach-*.png.
 """
 
@@ -89,4 +90,18 @@ def test_an_event_planned_held_with_a_photo_counts_in_the_roll_up(
     fraud = page.locator("[data-testid=by-topic] tr[data-topic=fraud] td.num").first
     expect(fraud).not_to_have_text("0")
     page.screenshot(path=str(screenshots / "outreach-list.png"), full_page=True)
+
+    # Head office's service manager sees the tier-1 branches, in English here: the Shanghai
+    # branch's row holds 陆家嘴's new event.
+    page.context.clear_cookies()
+    sign_in(page, "ho.service")
+    page.goto("/lang/en?next=/guidance/outreach")
+    expect(page.get_by_role("heading", name="Financial-literacy outreach")).to_be_visible()
+    rows = page.locator("[data-testid=rollup] tbody tr")
+    expect(rows).to_have_count(3)  # 北京, 上海 and the total
+    shanghai = page.locator("[data-testid=rollup] tr[data-unit=SH]")
+    expect(shanghai).to_contain_text("Shanghai Branch")
+    expect(page.locator(f"tr[data-reference='{reference}']")).to_contain_text("Fraud prevention")
+    expect(page.get_by_test_id("new-event")).to_have_count(0)  # views, does not plan
+    page.screenshot(path=str(screenshots / "outreach-head-office-en.png"), full_page=True)
     assert [e for e in errors if "422" not in e] == []  # the refused plan answered 422

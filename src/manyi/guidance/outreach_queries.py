@@ -51,14 +51,19 @@ class EventRow:
     materials: int | None
 
 
-def outlets(session: Session, who: Who) -> list[tuple[str, str]]:
+def _name(zh: str, en: str | None, lang: str) -> str:
+    """A unit's name in the page's language (Chinese when it has no English name)."""
+    return en if lang == "en" and en else zh
+
+
+def outlets(session: Session, who: Who, lang: str = "zh-CN") -> list[tuple[str, str]]:
     """(code, name) of the active outlets in scope, for the filters and the planning form."""
     rows = session.execute(
-        select(Unit.code, Unit.name_zh)
+        select(Unit.code, Unit.name_zh, Unit.name_en)
         .where(in_scope(Unit.path, who.unit_path), Unit.level == UnitLevel.OUTLET, Unit.active)
         .order_by(Unit.code)
     )
-    return [(code, name) for code, name in rows]
+    return [(code, _name(zh, en, lang)) for code, zh, en in rows]
 
 
 def _filtered(who: Who, filters: Filters) -> list[object]:
@@ -76,11 +81,13 @@ def _filtered(who: Who, filters: Filters) -> list[object]:
     return conditions
 
 
-def events(session: Session, who: Who, filters: Filters, limit: int = LIST_LIMIT) -> list[EventRow]:
+def events(
+    session: Session, who: Who, filters: Filters, limit: int = LIST_LIMIT, lang: str = "zh-CN"
+) -> list[EventRow]:
     """The events in scope and period that match the filters, latest first (`limit` of them)."""
     outlet, branch = aliased(Unit), aliased(Unit)
     statement = (
-        select(OutreachEvent, outlet.name_zh, branch.name_zh)
+        select(OutreachEvent, outlet.name_zh, outlet.name_en, branch.name_zh, branch.name_en)
         .join(outlet, outlet.id == OutreachEvent.outlet_id)
         .outerjoin(branch, branch.id == outlet.parent_id)
         .where(*_filtered(who, filters))  # type: ignore[arg-type]
@@ -90,14 +97,15 @@ def events(session: Session, who: Who, filters: Filters, limit: int = LIST_LIMIT
     if filters.outlet:
         statement = statement.where(outlet.code == filters.outlet)
     rows = []
-    for event, outlet_name, branch_name in session.execute(statement):
-        # The branch above is shown only when the viewer may see it (else the outlet's name).
-        above = branch_name if _sees_parent(who, event.outlet_path) else ""
+    for event, outlet_zh, outlet_en, branch_zh, branch_en in session.execute(statement):
+        # The branch above is shown only when the viewer's scope holds it.
+        seen = _sees_parent(who, event.outlet_path) and branch_zh is not None
+        above = _name(branch_zh, branch_en, lang) if seen else ""
         rows.append(
             EventRow(
                 event.reference,
-                outlet_name,
-                above or "",
+                _name(outlet_zh, outlet_en, lang),
+                above,
                 event.state,
                 event.title,
                 event.topic,
@@ -133,7 +141,7 @@ class Detail:
     candidates: list[Person]  # who may be named as having held it: the outlet's active staff
 
 
-def detail(session: Session, event: OutreachEvent) -> Detail:
+def detail(session: Session, event: OutreachEvent, lang: str = "zh-CN") -> Detail:
     names = dict(
         session.execute(
             select(Staff.id, Staff.display_name).where(
@@ -161,7 +169,7 @@ def detail(session: Session, event: OutreachEvent) -> Detail:
     outlet = session.get_one(Unit, event.outlet_id)
     return Detail(
         event=event,
-        outlet=outlet.name_zh,
+        outlet=outlet.name(lang),
         planned_by=names.get(event.planned_by_id, ""),
         recorded_by=names.get(event.recorded_by_id or 0, ""),
         staff=[Person(i, n) for i, n in staff],
@@ -224,7 +232,7 @@ def groups(session: Session, scope_path: str, period: Period) -> list[Group]:
     ]
 
 
-def rollup(session: Session, who: Who, period: Period) -> RollUp:
+def rollup(session: Session, who: Who, period: Period, lang: str = "zh-CN") -> RollUp:
     """The viewer's figures for the period, per unit one level down (an outlet: itself)."""
     own = session.get_one(Unit, who.unit_id)
     children = session.scalars(
@@ -232,5 +240,5 @@ def rollup(session: Session, who: Who, period: Period) -> RollUp:
     ).all()
     units = list(children) or [own]
     tallies = roll_up(groups(session, own.path, period), [u.path for u in units])
-    rows = [UnitTally(u.code, u.name_zh, u.level, tallies[u.path]) for u in units]
+    rows = [UnitTally(u.code, u.name(lang), u.level, tallies[u.path]) for u in units]
     return RollUp(period, rows, total(r.tally for r in rows))

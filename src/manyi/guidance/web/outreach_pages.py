@@ -85,7 +85,8 @@ def _filters(request: Request, period: Period) -> outreach_queries.Filters:
 
 def _period(request: Request) -> tuple[Period, dict[str, Any]]:
     """The period asked for, or this month with the message when it cannot be read."""
-    _ = translator(request_language(request))
+    lang = request_language(request)
+    _ = translator(lang)
     today = _today(request)
     query = request.query_params
     try:
@@ -98,16 +99,17 @@ def _period(request: Request) -> tuple[Period, dict[str, Any]]:
 def outreach_page(
     request: Request, principal: Principal = VIEW, session: Session = DbSession
 ) -> Response:
-    _ = translator(request_language(request))
+    lang = request_language(request)
+    _ = translator(lang)
     who = who_of(principal)
     period, problem = _period(request)
     filters = _filters(request, period)
     context: dict[str, Any] = {
         "title": _("Financial-literacy outreach"),
         "filters": filters,
-        "rows": outreach_queries.events(session, who, filters),
-        "rollup": outreach_queries.rollup(session, who, period),
-        "outlets": outreach_queries.outlets(session, who),
+        "rows": outreach_queries.events(session, who, filters, lang=lang),
+        "rollup": outreach_queries.rollup(session, who, period, lang),
+        "outlets": outreach_queries.outlets(session, who, lang),
         "limit": outreach_queries.LIST_LIMIT,
         "error": "",
         "field": "",
@@ -122,7 +124,8 @@ def export_outreach(
     request: Request, principal: Principal = VIEW, session: Session = DbSession
 ) -> Response:
     """The list and the roll-up as the page shows them, as an Excel workbook."""
-    _ = translator(request_language(request))
+    lang = request_language(request)
+    _ = translator(lang)
     labels = words(_)
     who = who_of(principal)
     period, _problem = _period(request)
@@ -154,9 +157,9 @@ def export_outreach(
             e.participants,
             e.materials,
         ]
-        for e in outreach_queries.events(session, who, filters, outreach_queries.EXPORT_LIMIT)
+        for e in outreach_queries.events(session, who, filters, outreach_queries.EXPORT_LIMIT, lang)
     ]
-    rolled = outreach_queries.rollup(session, who, period)
+    rolled = outreach_queries.rollup(session, who, period, lang)
     unit_headers = [
         _("Unit"),
         _("Events held"),
@@ -205,11 +208,12 @@ def _plan_form(
     status: int = 200,
     **extra: Any,
 ) -> Response:
-    _ = translator(request_language(request))
+    lang = request_language(request)
+    _ = translator(lang)
     context: dict[str, Any] = {
         "title": _("Plan an outreach event"),
         "values": values,
-        "outlets": outreach_queries.outlets(session, who_of(principal)),
+        "outlets": outreach_queries.outlets(session, who_of(principal), lang),
         "today": _today(request),
         "error": "",
         "field": "",
@@ -259,11 +263,12 @@ def _event_page(
     status: int = 200,
     **extra: Any,
 ) -> Response:
-    _ = translator(request_language(request))
+    lang = request_language(request)
+    _ = translator(lang)
     event = outreach.load(session, who_of(principal), reference)
     context: dict[str, Any] = {
         "title": _("Outreach event {reference}").format(reference=event.reference),
-        "d": outreach_queries.detail(session, event),
+        "d": outreach_queries.detail(session, event, lang),
         "today": _today(request),
         "values": {},
         "error": "",
