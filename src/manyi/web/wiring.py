@@ -176,13 +176,23 @@ def body_caps() -> list[BodyCap]:
     request has the default cap (web/body_limit.py)."""
     from manyi.complaints.web.public import FORM_CAP
     from manyi.complaints.web.side_actions import ATTACH_CAP
+    from manyi.guidance.web.outreach_pages import PHOTO_CAP as OUTREACH_PHOTO_CAP
     from manyi.org.web.units import IMPORT_CAP
     from manyi.reach.web.wechat import CALLBACK_CAP
     from manyi.special.web.onsite import PHOTO_CAP as VISIT_PHOTO_CAP
     from manyi.supervision.web.rectification_task import SUBMIT_CAP
     from manyi.supervision.web.scorecard_page import PHOTO_CAP
 
-    return [FORM_CAP, ATTACH_CAP, IMPORT_CAP, SUBMIT_CAP, PHOTO_CAP, VISIT_PHOTO_CAP, CALLBACK_CAP]
+    return [
+        FORM_CAP,
+        ATTACH_CAP,
+        IMPORT_CAP,
+        SUBMIT_CAP,
+        PHOTO_CAP,
+        VISIT_PHOTO_CAP,
+        OUTREACH_PHOTO_CAP,
+        CALLBACK_CAP,
+    ]
 
 
 def install_routes(app: FastAPI) -> None:
@@ -195,6 +205,7 @@ def install_routes(app: FastAPI) -> None:
     from manyi.counter.web.routes import router as counter_views
     from manyi.guidance.web.cases_pages import router as guidance_cases
     from manyi.guidance.web.machines_page import router as guidance_machines
+    from manyi.guidance.web.outreach_pages import router as guidance_outreach
     from manyi.guidance.web.training_pages import router as guidance_training
     from manyi.guidance.web.triage_pages import router as guidance_triage
     from manyi.insight.web.analysis_page import router as insight_analysis
@@ -277,6 +288,7 @@ def install_routes(app: FastAPI) -> None:
     app.include_router(guidance_machines)
     app.include_router(guidance_cases)
     app.include_router(guidance_training)
+    app.include_router(guidance_outreach)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
