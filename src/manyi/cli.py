@@ -295,6 +295,11 @@ def demo_seed(
     with database.session() as session:  # after the lobbies (their hours) and the calendar
         rounds = seed_selfcheck(session, utcnow())
     supervision_lines.append(f"outlet self-checks: {rounds} rounds over 30 days added")
+    from manyi.guidance.outreach_demo import seed_outreach
+
+    with database.session() as session:  # after the demo bank's staff
+        events = seed_outreach(session, utcnow())
+    supervision_lines.append(f"financial-literacy outreach: {events} events added")
     from manyi.cockpit import demo as demo_cockpit
 
     supervision_lines.append(demo_cockpit.seed(database, settings, utcnow()))  # last: all of it

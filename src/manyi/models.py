@@ -40,6 +40,7 @@ from manyi.counter.tables import (
 from manyi.db import Base
 from manyi.event_outbox import StreamOutboxRow
 from manyi.forecast.tables import AdviceRow, AdviceState, PredictorChoice
+from manyi.guidance.outreach_tables import OutreachEvent, OutreachPhoto, OutreachStaff
 from manyi.guidance.selfcheck_tables import SelfCheckAnswer, SelfCheckRound
 from manyi.guidance.tables import GuidanceEncounter, GuidanceMachine
 from manyi.guidance.training_tables import (
@@ -187,6 +188,9 @@ __all__ = [
     "MysteryScenario",
     "NotifyMessage",
     "OpinionRow",
+    "OutreachEvent",
+    "OutreachPhoto",
+    "OutreachStaff",
     "PendingChange",
     "PredictorChoice",
     "PulseAnswer",

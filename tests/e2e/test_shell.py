@@ -77,11 +77,13 @@ def test_teller_sees_home_lobby_and_account_and_is_refused_admin_pages(
     expect(page.get_by_role("heading", level=1)).to_have_text(f"您好，{DEMO_NAMES['zgc.teller1']}")
     expect(page.get_by_test_id("unit")).to_have_text("中关村营业室")
     nav = page.get_by_role("navigation")
-    expect(nav.get_by_role("link")).to_have_count(9)
+    expect(nav.get_by_role("link")).to_have_count(11)
     for label in (
         "首页",
         "柜员工作台",
         "大堂看板",
+        "典型案例",
+        "我的培训",
         "柜面业务",
         "上门服务（特事特办）",
         "我的工作量",
@@ -90,7 +92,8 @@ def test_teller_sees_home_lobby_and_account_and_is_refused_admin_pages(
     ):
         expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="我的账号", exact=True)).to_be_visible()
-    keys = ["home", "console", "lobby", "counter", "visits", "my_workload", "pulse"]
+    keys = ["home", "console", "lobby", "cases", "training", "counter", "visits", "my_workload"]
+    keys += ["pulse"]
     keys += ["notifications", "account"]
     assert nav_keys(page) == keys
     for hidden in ("机构管理", "员工管理", "设备", "审计日志"):

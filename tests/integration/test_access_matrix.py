@@ -187,6 +187,10 @@ POST /device/api/v1/lobby/tickets                                   pair   pair 
 POST /device/pair                                                   ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /device/prefill/check                                          pair   pair   pair   pair   pair   pair   pair   ok     403    403
 POST /device/prefill/form                                           pair   pair   pair   pair   pair   pair   pair   ok     403    403
+POST /guidance/outreach/new                                         ok     403    ok     403    403    ok     in     in     in     in
+POST /guidance/outreach/{reference}/cancel                          404    403    404    403    403    404    in     in     in     in
+POST /guidance/outreach/{reference}/held                            404    403    404    403    403    404    in     in     in     in
+POST /guidance/outreach/{reference}/photos                          404    403    404    403    403    404    in     in     in     in
 POST /insight/issues/categories/new                                 ok     403    403    403    403    403    in     in     in     in
 POST /insight/issues/categories/{code}/edit                         ok     403    403    403    403    403    in     in     in     in
 POST /m/{token}                                                     404    404    404    404    404    404    404    404    404    404

@@ -9,16 +9,37 @@ import re
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from manyi.db import Database
+from manyi.guidance import outreach
+from manyi.org.tables import Staff
 from manyi.web.app import api_routes
 from manyi.web.security import access_of
 from tests.access_helpers import ANONYMOUS, by_engine, client_for, routes_world, walk
-from tests.conftest import PERSONAS, scope_units
+from tests.conftest import FIXED_NOW, PERSONAS, Bank, scope_units
 from tests.web_helpers import csrf_of, make_client
 from tests.world_files import WorldFiles
 
 ALL_PERSONAS = [*PERSONAS, ANONYMOUS]
+
+
+def routes_and_outreach_world(db: Database) -> tuple[Bank, dict[str, dict[str, Any]]]:
+    """The route walk's world with a held outreach event at each outlet, so that the outreach
+    list, its roll-up and its export have rows that could show another scope's units."""
+    bank, ids = routes_world(db)
+    for head, outlet in (("head.a", "OUT-A"), ("head.b", "OUT-B")):
+        with db.session() as session:
+            staff = session.scalars(select(Staff).where(Staff.username == head)).one()
+            who = outreach.Who(
+                staff.id, staff.display_name, staff.unit_id, staff.unit.path, staff.permissions
+            )
+            day = FIXED_NOW.date().isoformat()
+            fields = outreach.PlanFields(outlet, "反诈宣传", "market", "农贸市场", "fraud", day)
+            event = outreach.plan(session, who, fields, FIXED_NOW)
+            held = outreach.HeldFields(day, "30", "100", "", (staff.id,))
+            outreach.record_held(session, who, event.reference, held, FIXED_NOW)
+    return bank, ids
 
 
 def test_every_route_declares_its_access(db: Database) -> None:
@@ -78,7 +99,7 @@ def customer_page(path: str) -> bool:
 def test_every_route_for_persona(
     db: Database, worlds: WorldFiles, persona: str, frozen_clock: dt.datetime
 ) -> None:
-    _, ids = worlds.world(db, "routes", routes_world)
+    _, ids = worlds.world(db, "routes", routes_and_outreach_world)
     client = client_for(db, persona)
     token = (
         csrf_of(client, "/signin") if persona == ANONYMOUS else csrf_of(client, "/account/password")

@@ -170,12 +170,15 @@ class Permission(enum.StrEnum):
     # The cockpit (驾驶舱, issue 21): every outlet's rolled-up figures in one's own scope.
     COCKPIT_VIEW = "cockpit.view"
     # Lobby guidance and staff development (issue 23): guidance's figures and the training
-    # results (completion, scores) of the staff in one's own scope.
+    # results (completion, scores) of the staff in one's own scope; the outreach events and
+    # their roll-up.
     GUIDANCE_VIEW = "guidance.view"
     # The typical-case library: write cases from the sources in one's scope and submit them.
     GUIDANCE_CASES = "guidance.cases"
     # Publish cases and training modules, and assign modules, bank-wide: head office only.
     GUIDANCE_PUBLISH = "guidance.publish"
+    # Plan and record the financial-literacy outreach events (普及金融知识) of one's outlet.
+    GUIDANCE_OUTREACH = "guidance.outreach"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -245,6 +248,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COCKPIT_VIEW,
             Permission.GUIDANCE_VIEW,
             Permission.GUIDANCE_CASES,
+            Permission.GUIDANCE_OUTREACH,
         }
     ),
     Role.LOBBY_MANAGER: frozenset(
@@ -260,6 +264,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_REGISTER,
             Permission.SUPERVISION_VIEW,
             Permission.SUPERVISION_RECTIFY,
+            Permission.GUIDANCE_VIEW,
+            Permission.GUIDANCE_OUTREACH,
         }
     ),
     Role.TELLER: frozenset(

@@ -92,6 +92,13 @@ NAVIGATION: tuple[NavItem, ...] = (
         Permission.SUPERVISION_VIEW,
         "◫",
     ),
+    NavItem(
+        "outreach",
+        "Financial-literacy outreach",
+        "/guidance/outreach",
+        Permission.GUIDANCE_VIEW,
+        "☼",
+    ),
     NavItem("complaints", "Complaints workbench", "/complaints", Permission.COMPLAINTS_VIEW, "✆"),
     NavItem(
         "supervision",

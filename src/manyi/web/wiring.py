@@ -176,6 +176,7 @@ def body_caps() -> list[BodyCap]:
     request has the default cap (web/body_limit.py)."""
     from manyi.complaints.web.public import FORM_CAP
     from manyi.complaints.web.side_actions import ATTACH_CAP
+    from manyi.guidance.web.outreach_pages import PHOTO_CAP as OUTREACH_PHOTO_CAP
     from manyi.guidance.web.selfcheck_pages import SUBMIT_CAP as SELFCHECK_CAP
     from manyi.org.web.units import IMPORT_CAP
     from manyi.reach.web.wechat import CALLBACK_CAP
@@ -192,6 +193,7 @@ def body_caps() -> list[BodyCap]:
         VISIT_PHOTO_CAP,
         CALLBACK_CAP,
         SELFCHECK_CAP,
+        OUTREACH_PHOTO_CAP,
     ]
 
 
@@ -205,6 +207,7 @@ def install_routes(app: FastAPI) -> None:
     from manyi.counter.web.routes import router as counter_views
     from manyi.guidance.web.cases_pages import router as guidance_cases
     from manyi.guidance.web.machines_page import router as guidance_machines
+    from manyi.guidance.web.outreach_pages import router as guidance_outreach
     from manyi.guidance.web.selfcheck_pages import router as guidance_selfcheck
     from manyi.guidance.web.training_pages import router as guidance_training
     from manyi.guidance.web.triage_pages import router as guidance_triage
@@ -289,6 +292,7 @@ def install_routes(app: FastAPI) -> None:
     app.include_router(guidance_cases)
     app.include_router(guidance_training)
     app.include_router(guidance_selfcheck)
+    app.include_router(guidance_outreach)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
