@@ -33,6 +33,12 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("misconduct.", "Misconduct"),
     ("special.visit.", "Home visit"),
     ("workload.", "Teller workload"),
+    ("guidance.encounter.", "Triage at the door"),
+    ("guidance.machine.", "Self-service machine"),
+    ("guidance.case.", "Typical case"),
+    ("guidance.training.", "Training"),
+    ("guidance.outreach.", "Outreach event"),
+    ("guidance.selfcheck.", "Outlet self-check"),
 )
 
 # What was done: the rest of the id after its family.
@@ -138,6 +144,20 @@ VERBS: dict[str, str] = {
     "arrive": "arrival recorded",
     "photo": "photo added",
     "bundle": "counter bundle opened",
+    # lobby guidance (add, edit, submit, approve, assign, cancel and photo are above)
+    "record": "recorded",
+    "ticket": "ticket taken after all",
+    "result": "result recorded",
+    "service": "put in or out of service",
+    "draft": "drafted",
+    "return": "returned to the author",
+    "create": "created",
+    "publish": "published",
+    "take": "training taken",
+    "plan": "planned",
+    "held": "recorded as held",
+    "task": "rectification task opened",
+    "missed": "missed, the branch alerted",
 }
 
 

@@ -1,16 +1,22 @@
-"""Lobby guidance and staff development (issue 23, docs/guidance.md): the lobby manager's triage
-at the door, with diversion to self-service, mobile and online banking and one-to-one teaching.
+"""Lobby guidance and staff development (issue 23, docs/guidance.md).
 
-- `domain/`: pure rules — outcomes, the catalogue's proposals, a diversion's checks, the wait
-  avoided, the figures of a day;
-- `tables`: the outlet's self-service machines and the encounters; `triage`: the use cases
-  (record, take a ticket after all, record the result), each audited; `machines`: an outlet's
-  machines kept by its branch head; `queries`: the phone page's data, the figures per outlet
-  and day; `facts`: what the cockpit rolls up;
-- `web/`: the lobby manager's phone page (/guidance/triage), the machines page, the dashboard
-  card; `demo`: a month of triage at the demo outlets.
+- Triage at the door (大堂引导分流): `domain/triage`, `tables`, `triage` (record, a ticket
+  after all, a diversion's result), `machines` (an outlet's self-service machines), `queries`,
+  `facts` (per outlet and day, for the cockpit), `web/triage_pages`, `web/machines_page`,
+  `web/card` (the lobby dashboard's card), `demo`;
+- the typical-case library and scenario training (典型案例集, 情景演练): `domain/cases` (the
+  personal-data check), `domain/training`, `training_tables`, `cases`, `training` (modules,
+  assignment, after an inspection's finding, attempts), `training_queries`, `web/cases_pages`,
+  `web/training_pages`, `training_demo`;
+- financial-literacy outreach (普及金融知识): `domain/outreach`, `outreach_tables`,
+  `outreach`, `outreach_queries`, `web/outreach_pages`, `outreach_demo`;
+- the outlet head's daily self-check (网点负责人全天候管理): `domain/selfcheck`,
+  `selfcheck_tables`, `selfcheck`, `selfcheck_queries`, `jobs` (the missed-round alert),
+  `web/selfcheck_pages`, `selfcheck_demo`;
+- `access`: who acts (the audit actor, permissions).
 
-Above the lobby and the counter (contract guidance-above); the cockpit reads `facts`.
+Above the lobby, the counter, complaints and supervision (contract guidance-above); the cockpit
+reads `facts`.
 """
 
 PUBLIC = ("facts",)
