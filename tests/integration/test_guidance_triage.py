@@ -275,6 +275,17 @@ def test_the_phone_page_diverts_and_records_the_result(db: Database, lobby: dict
     )  # fmt: skip
     shown = client.get(ticket.headers["location"])
     assert 'data-testid="ticket-number"' in shown.text and "<svg" in shown.text
+    # An appointment: the QR code of the outlet's booking page.
+    booked = client.post(
+        "/guidance/triage",
+        data={
+            "csrf_token": token,
+            "outlet": "OUT-A",
+            "need": "wealth_buy",
+            "outcome": "appointment",
+        },
+    )
+    assert 'data-testid="qr"' in client.get(booked.headers["location"]).text
     # The dashboard's card counts the day.
     dashboard = client.get("/lobby/dashboard")
     assert 'data-testid="guidance-card"' in dashboard.text

@@ -173,6 +173,8 @@ def _encounter(
         qr = printing.qr_svg(
             f"{base}/prefill/{quote(view.outlet_code)}/form?t={quote(view.row.need)}", scale=5
         )
+    elif view.row.outcome.value == "appointment":  # the outlet's booking page on the phone
+        qr = printing.qr_svg(f"{base}/appointments/{quote(view.outlet_code)}", scale=5)
     context: dict[str, Any] = {
         "title": _("Triage at the door"),
         "v": view,
