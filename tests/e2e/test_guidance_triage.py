@@ -97,6 +97,7 @@ def test_the_cockpit_shows_the_months_triage(
     card = page.get_by_test_id("card-guidance")
     expect(card).to_contain_text("大堂引导")
     expect(card.locator(".q-big")).to_have_text(re.compile(r"^\d+\.\d %$"))
+    expect(card.get_by_test_id("diverted-by-channel")).to_contain_text("自助机具")
     card.screenshot(path=str(screenshots / "guidance-cockpit-card.png"))
 
 

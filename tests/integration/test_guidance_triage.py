@@ -224,6 +224,9 @@ def test_the_cockpit_rolls_up_the_days_encounters(db: Database, lobby: dict[str,
         day = session.scalars(select(CockpitDaily)).one()
     avoided = encounter(db, encounter_id).predicted_wait_s or 0
     assert (day.guided, day.diverted, day.taught, day.wait_avoided_s) == (4, 2, 1, avoided)
+    by_channel = (day.diverted_self_service, day.diverted_mobile, day.diverted_online,
+                  day.diverted_other_outlet, day.diverted_appointment)  # fmt: skip
+    assert by_channel == (0, 0, 1, 1, 0)
 
 
 def queries_page(db: Database) -> queries.TriagePage:

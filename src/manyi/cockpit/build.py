@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from manyi.cockpit.domain import day as day_rules
 from manyi.cockpit.domain import histogram
+from manyi.cockpit.domain.figures import GUIDANCE_CHANNELS
 from manyi.complaints.tables import Complaint
 from manyi.counter import facts as counter_facts
 from manyi.guidance import facts as guidance_facts
@@ -169,6 +170,16 @@ def _ratio(part: float | None, whole: float | None) -> float | None:
     return None if part is None or not whole else part / whole
 
 
+def _guidance(sums: guidance_facts.DaySums | None) -> dict[str, int | None]:
+    """Lobby guidance's columns of an outlet-day (None where nobody was met at the door)."""
+    names = ("guided", "diverted", "taught", "wait_avoided_s", *GUIDANCE_CHANNELS)
+    if sums is None:
+        return dict.fromkeys(names)
+    by_channel = [sums.by_channel[c] for c in guidance_facts.CHANNELS]
+    values = (sums.met, sums.diverted, sums.taught, sums.wait_avoided_s, *by_channel)
+    return dict(zip(names, values, strict=True))
+
+
 def _pick(found: Any, index: int) -> int | None:
     return None if found is None else int(found[index])
 
@@ -236,10 +247,7 @@ def rows_of_span(
                     "utilisation": _ratio(busy, opened),
                     "appointments_booked": _pick(booked, 0),
                     "appointments_kept": _pick(booked, 1),
-                    "guided": _pick(guided, 0),
-                    "diverted": _pick(guided, 1),
-                    "taught": _pick(guided, 2),
-                    "wait_avoided_s": _pick(guided, 3),
+                    **_guidance(guided),
                     "bundles_finished": bundle.finished if bundle else None,
                     "bundle_transactions": bundle.transactions if bundle else None,
                     "forms_saved": bundle.forms_saved if bundle else None,

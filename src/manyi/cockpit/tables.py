@@ -77,6 +77,12 @@ class CockpitDaily(_Sums, Base):
     diverted: Mapped[int | None] = mapped_column(Integer)
     taught: Mapped[int | None] = mapped_column(Integer)
     wait_avoided_s: Mapped[int | None] = mapped_column(BigInteger)
+    # … and those diverted by channel (domain.figures.GUIDANCE_CHANNELS, migration 0053).
+    diverted_self_service: Mapped[int | None] = mapped_column(Integer)
+    diverted_mobile: Mapped[int | None] = mapped_column(Integer)
+    diverted_online: Mapped[int | None] = mapped_column(Integer)
+    diverted_other_outlet: Mapped[int | None] = mapped_column(Integer)
+    diverted_appointment: Mapped[int | None] = mapped_column(Integer)
     bundles_finished: Mapped[int | None] = mapped_column(Integer)
     bundle_transactions: Mapped[int | None] = mapped_column(Integer)
     forms_saved: Mapped[int | None] = mapped_column(Integer)
@@ -125,7 +131,8 @@ _OPTIONAL = (
     "counter_open_s", "busy_s", "appointments_booked", "appointments_kept", "bundles_finished",
     "bundle_transactions", "forms_saved", "fields_saved", "pins_saved", "authorisations_saved",
     "ratings_n", "ratings_sum", "ratings_top", "survey_n", "survey_sum", "survey_top",
-    "guided", "diverted", "taught", "wait_avoided_s",
+    "guided", "diverted", "taught", "wait_avoided_s", "diverted_self_service", "diverted_mobile",
+    "diverted_online", "diverted_other_outlet", "diverted_appointment",
 )  # fmt: skip
 
 

@@ -17,7 +17,13 @@ SUMMED = (
     "appointments_booked", "appointments_kept", "bundles_finished", "bundle_transactions",
     "forms_saved", "fields_saved", "pins_saved", "authorisations_saved",
     "ratings_n", "ratings_sum", "ratings_top", "survey_n", "survey_sum", "survey_top",
-    "guided", "diverted", "taught", "wait_avoided_s",
+    "guided", "diverted", "taught", "wait_avoided_s", "diverted_self_service", "diverted_mobile",
+    "diverted_online", "diverted_other_outlet", "diverted_appointment",
+)  # fmt: skip
+# Lobby guidance's diversions by channel, as columns (the order of guidance.facts.CHANNELS).
+GUIDANCE_CHANNELS = (
+    "diverted_self_service", "diverted_mobile", "diverted_online", "diverted_other_outlet",
+    "diverted_appointment",
 )  # fmt: skip
 SORTABLE = (
     "wait_mean_s", "wait_p90_s", "service_level", "abandonment", "satisfaction",

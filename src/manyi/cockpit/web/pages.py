@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from manyi import spreadsheet
 from manyi.cockpit import overview as pages_data
 from manyi.cockpit import queries
-from manyi.cockpit.domain.figures import SORTABLE, Period, Totals
+from manyi.cockpit.domain.figures import GUIDANCE_CHANNELS, SORTABLE, Period, Totals
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput
 from manyi.org.model import Permission
@@ -139,6 +139,7 @@ def _row(name: str, t: Totals) -> list[Any]:
         None
         if t.get("wait_avoided_s") is None
         else round((t.get("wait_avoided_s") or 0) / 3600, 1),
+        *[t.get(name) for name in GUIDANCE_CHANNELS],
     ]
 
 
@@ -156,7 +157,9 @@ def cockpit_export(
         names["service_level"], names["abandonment"], names["satisfaction"], _("Complaints"),
         names["complaints_per_outlet"], names["forms_saved"], names["utilisation"],
         _("Customers met at the door"), _("Diverted"), names["diversion_rate"],
-        _("Teaching sessions"), _("Waits avoided (h)"),
+        _("Teaching sessions"), _("Waits avoided (h)"), _("Diverted to self-service machines"),
+        _("Diverted to mobile banking"), _("Diverted to online banking"),
+        _("Diverted to another outlet"), _("Diverted to an appointment"),
     ]  # fmt: skip
     league = [_row(f"{line.name_zh} ({line.code})", line.totals) for line in view.league]
     league.append(_row(_("Total"), view.headline))
