@@ -21,6 +21,7 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import outreach, outreach_queries
 from manyi.guidance.domain.outreach import Period, State, Topic, Venue, period_of
 from manyi.org.model import Permission
+from manyi.web import downloads
 from manyi.web.body_limit import BodyCap
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -190,14 +191,7 @@ def export_outreach(
         ],
         width=14,
     )
-    return Response(
-        body,
-        media_type=spreadsheet.XLSX_TYPE,
-        headers={
-            "Content-Disposition": 'attachment; filename="outreach.xlsx"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return downloads.xlsx(body, "outreach.xlsx")
 
 
 def _plan_form(

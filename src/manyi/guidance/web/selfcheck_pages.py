@@ -34,6 +34,7 @@ from manyi.guidance.domain.selfcheck import Answer
 from manyi.guidance.web.triage_pages import outlet_for, who_of
 from manyi.org.model import Permission
 from manyi.org.tables import Unit
+from manyi.web import downloads
 from manyi.web.body_limit import FORM_SLACK_BYTES, BodyCap
 from manyi.web.i18n import Translate, request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -305,11 +306,7 @@ def board_export(
     board = _board(request, principal, session)  # a bad parameter is the 4xx error page
     data = spreadsheet.workbook(_sheets(_, board))
     name = f"selfcheck-{board.focus.code}-{board.period.first:%Y%m%d}-{board.period.last:%Y%m%d}"
-    return Response(
-        data,
-        media_type=spreadsheet.XLSX_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+    return downloads.xlsx(data, f"{name}.xlsx")
 
 
 def _sheets(_: Translate, board: views.Board) -> list[spreadsheet.Sheet]:

@@ -19,6 +19,7 @@ from manyi.guidance.web.cases_pages import words
 from manyi.guidance.web.triage_pages import who_of
 from manyi.org.model import Permission
 from manyi.parsing import ascii_int
+from manyi.web import downloads
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
 from manyi.web.templating import render
@@ -178,14 +179,7 @@ def report_export(
                       _("Mean best score (%)")],
          [[s.name, s.outlet, s.assigned, s.completed, pct(s.best_mean)] for s in staff]),
     ]  # fmt: skip
-    return Response(
-        spreadsheet.workbook(sheets, width=16),
-        media_type=spreadsheet.XLSX_TYPE,
-        headers={
-            "Content-Disposition": 'attachment; filename="training-results.xlsx"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return downloads.xlsx(spreadsheet.workbook(sheets, width=16), "training-results.xlsx")
 
 
 @router.get("/guidance/training/{module_id}")
