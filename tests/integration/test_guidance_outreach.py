@@ -18,7 +18,7 @@ from manyi.complaints.domain.files import MAX_BYTES
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.guidance import outreach, outreach_demo, outreach_queries
-from manyi.guidance.domain.outreach import Period
+from manyi.guidance.domain.outreach_figures import Period
 from manyi.guidance.outreach_tables import OutreachEvent, OutreachPhoto, OutreachStaff
 from manyi.org.tables import Staff
 from tests.conftest import FIXED_NOW, Bank, add_staff

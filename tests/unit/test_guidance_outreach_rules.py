@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from manyi.errors import Conflict, InvalidInput
 from manyi.guidance.domain import outreach as rules
-from manyi.guidance.domain.outreach import Action, Group, Period, State, Tally
+from manyi.guidance.domain import outreach_figures as figures
+from manyi.guidance.domain.outreach import Action, State
+from manyi.guidance.domain.outreach_figures import Group, Period, Tally
 from manyi.personal import id_check_char, luhn_ok
 from manyi.web.i18n import translator
 
@@ -144,14 +146,14 @@ def test_personal_data_is_refused_in_words_the_user_reads() -> None:
 
 
 def test_periods_default_to_the_month_and_are_bounded() -> None:
-    assert rules.period_of("", "", TODAY) == Period(dt.date(2026, 11, 1), TODAY)
-    assert rules.period_of("", "", dt.date(2026, 12, 31)).start == dt.date(2026, 12, 1)
+    assert figures.period_of("", "", TODAY) == Period(dt.date(2026, 11, 1), TODAY)
+    assert figures.period_of("", "", dt.date(2026, 12, 31)).start == dt.date(2026, 12, 1)
     assert Period.month_of(dt.date(2028, 2, 10)).days == 29
-    assert rules.period_of("2026-01-01", "", TODAY) == Period(dt.date(2026, 1, 1), TODAY)
-    assert rules.period_of("2026-12-05", "", TODAY).end == dt.date(2026, 12, 5)
-    refused(lambda: rules.period_of("2026-11-30", "2026-11-01", TODAY), "to")
-    refused(lambda: rules.period_of("2020-01-01", "2026-11-30", TODAY), "to")
-    refused(lambda: rules.period_of("yesterday", "", TODAY), "from")
+    assert figures.period_of("2026-01-01", "", TODAY) == Period(dt.date(2026, 1, 1), TODAY)
+    assert figures.period_of("2026-12-05", "", TODAY).end == dt.date(2026, 12, 5)
+    refused(lambda: figures.period_of("2026-11-30", "2026-11-01", TODAY), "to")
+    refused(lambda: figures.period_of("2020-01-01", "2026-11-30", TODAY), "to")
+    refused(lambda: figures.period_of("yesterday", "", TODAY), "from")
 
 
 OUT_A, OUT_A2, OUT_B = "/1/2/4/", "/1/2/5/", "/1/3/6/"
@@ -165,7 +167,7 @@ def test_groups_roll_up_to_the_unit_above_them() -> None:
         Group(OUT_B, "cancelled", "credit", "care_home", 1),
         Group("/9/", "held", "fraud", "community", 5, 500, 0),  # outside every unit
     ]
-    tallies = rules.roll_up(groups, ["/1/2/", "/1/3/"])
+    tallies = figures.roll_up(groups, ["/1/2/", "/1/3/"])
     a, b = tallies["/1/2/"], tallies["/1/3/"]
     assert (a.held, a.planned, a.participants, a.materials, a.events) == (3, 3, 380, 200, 6)
     assert a.held_by_topic == {"fraud": 2, "rmb": 1}
@@ -173,7 +175,7 @@ def test_groups_roll_up_to_the_unit_above_them() -> None:
     assert a.held_by_venue == {"community": 2, "school": 1}
     assert (b.cancelled, b.events, b.per_event) == (1, 0, None)
     assert a.per_event == pytest.approx(380 / 3)
-    whole = rules.total(tallies.values())
+    whole = figures.total(tallies.values())
     assert (whole.held, whole.cancelled, whole.participants) == (3, 1, 380)
 
 
@@ -194,9 +196,9 @@ GROUPS = st.lists(
 
 @given(GROUPS)
 def test_figures_are_the_same_summed_per_outlet_or_per_branch(groups: list[Group]) -> None:
-    per_outlet = rules.total(rules.roll_up(groups, [OUT_A, OUT_A2, OUT_B]).values())
-    per_branch = rules.total(rules.roll_up(groups, ["/1/2/", "/1/3/"]).values())
-    at_top = rules.roll_up(groups, ["/1/"])["/1/"]
+    per_outlet = figures.total(figures.roll_up(groups, [OUT_A, OUT_A2, OUT_B]).values())
+    per_branch = figures.total(figures.roll_up(groups, ["/1/2/", "/1/3/"]).values())
+    at_top = figures.roll_up(groups, ["/1/"])["/1/"]
     assert per_outlet == per_branch == at_top
     assert at_top.held == sum(at_top.held_by_topic.values()) == sum(at_top.held_by_venue.values())
     assert at_top.participants == sum(at_top.participants_by_topic.values())

@@ -3,9 +3,9 @@ detail, and the figures rolled up the organisation for a period.
 
 The roll-up sums in SQL per outlet, state, topic and kind of venue (one indexed range over
 `outlet_path, event_on`), then adds those groups up per unit one level below the viewer
-(`domain.outreach.roll_up`): head office sees its tier-1 branches, a branch its sub-branches and
-direct outlets, an outlet itself. The sums are additive, so a branch's row equals the sum of
-what each of its children would show.
+(`domain.outreach_figures.roll_up`): head office sees its tier-1 branches, a branch its
+sub-branches and direct outlets, an outlet itself. The sums are additive, so a branch's row
+equals the sum of what each of its children would show.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from manyi.guidance.domain.outreach import Group, Period, State, Tally, roll_up, total
+from manyi.guidance.domain.outreach import State
+from manyi.guidance.domain.outreach_figures import Group, Period, Tally, roll_up, total
 from manyi.guidance.outreach import Who
 from manyi.guidance.outreach_tables import OutreachEvent, OutreachPhoto, OutreachStaff
 from manyi.org.model import UnitLevel

@@ -19,7 +19,8 @@ from manyi.complaints.domain.files import MAX_BYTES
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import outreach, outreach_queries
-from manyi.guidance.domain.outreach import Period, State, Topic, Venue, period_of
+from manyi.guidance.domain.outreach import State, Topic, Venue
+from manyi.guidance.domain.outreach_figures import Period, period_of
 from manyi.org.model import Permission
 from manyi.web import downloads
 from manyi.web.body_limit import BodyCap
