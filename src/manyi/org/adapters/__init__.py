@@ -1,0 +1,1 @@
+"""Adapters of the organisation feature: the bank's identity platform (OpenID Connect)."""
