@@ -35,8 +35,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from typer.testing import CliRunner
 
-from manyi import cli
+from manyi import cli, cli_support
 from manyi.config import get_settings
+from manyi.web.app import configure_process
 from tests.live_server import wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +72,16 @@ def manyi_serve_options(environment: dict[str, str]) -> dict[str, Any]:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     return calls[0]
+
+
+def plug_defaults() -> None:
+    """Plug the process's ports again with the default settings (the command's start-up hooks,
+    the app's features), after a test plugged them with production settings of its own."""
+    get_settings.cache_clear()
+    try:
+        configure_process(cli_support.settings())
+    finally:
+        get_settings.cache_clear()
 
 
 @contextmanager
@@ -162,38 +173,31 @@ http {{
 """
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+def _listening(port: int, process: subprocess.Popen[bytes]) -> bool:
+    """Whether nginx came up on `port`; False if it stopped (its error log says why)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            errors = log.read_text() if log.exists() else ""
-            raise RuntimeError(f"nginx stopped ({process.returncode}): {errors}")
+            return False
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+                return True
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nginx did not listen on {port} in 10 s")
 
 
-@contextmanager
-def nginx_in_front(app_port: int, directory: Path) -> Iterator[Proxy]:
-    cert, key = self_signed(directory)
-    https_port, http_port = free_port(), free_port()
-    shipped = SITE.read_text()
-    upstream = shipped.split("upstream manyi_app {", 1)[1].split("server ", 1)[1].split(";")[0]
-    site = site_for_test(
-        shipped,
-        {
-            "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
-            "listen 80;": f"listen 127.0.0.1:{http_port};",
-            f"server {upstream};": f"server 127.0.0.1:{app_port};",
-            "/etc/ssl/certs/manyi.crt": str(cert),
-            "/etc/ssl/private/manyi.key": str(key),
-            "/var/log/nginx/": f"{directory}/",
-        },
-    )
-    (directory / "manyi.conf").write_text(site)
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)  # fast shutdown: open streams are cut
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _start(directory: Path, shipped: str, replacements: dict[str, str]) -> subprocess.Popen[bytes]:
+    (directory / "manyi.conf").write_text(site_for_test(shipped, replacements))
     # The tests' temporary directory is private to the user running them: as root, nginx's
     # workers run as root too so that they can use it (a server runs them as www-data).
     user = "user root;\n" if os.geteuid() == 0 else ""
@@ -201,9 +205,37 @@ def nginx_in_front(app_port: int, directory: Path) -> Iterator[Proxy]:
     conf.write_text(MAIN_CONF.format(user=user, dir=directory))
     log = directory / "error.log"
     command = [NGINX, "-c", str(conf), "-p", str(directory), "-e", str(log), "-g", "daemon off;"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@contextmanager
+def nginx_in_front(app_port: int, directory: Path) -> Iterator[Proxy]:
+    cert, key = self_signed(directory)
+    shipped = SITE.read_text()
+    upstream = shipped.split("upstream manyi_app {", 1)[1].split("server ", 1)[1].split(";")[0]
+    # A free port may be taken by another process before nginx binds it: then new ones.
+    for _attempt in range(3):
+        https_port, http_port = free_port(), free_port()
+        process = _start(
+            directory,
+            shipped,
+            {
+                "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+                "listen 80;": f"listen 127.0.0.1:{http_port};",
+                f"server {upstream};": f"server 127.0.0.1:{app_port};",
+                "/etc/ssl/certs/manyi.crt": str(cert),
+                "/etc/ssl/private/manyi.key": str(key),
+                "/var/log/nginx/": f"{directory}/",
+            },
+        )
+        if _listening(https_port, process):
+            break
+        errors = (directory / "error.log").read_text()
+        if "Address already in use" not in errors:
+            raise RuntimeError(f"nginx stopped ({process.returncode}): {errors}")
+    else:
+        raise RuntimeError("nginx found no free port in three attempts")
     try:
-        _wait_for_port(https_port, process, log)
         yield Proxy(
             https=f"https://127.0.0.1:{https_port}",
             http=f"http://127.0.0.1:{http_port}",
@@ -211,9 +243,4 @@ def nginx_in_front(app_port: int, directory: Path) -> Iterator[Proxy]:
             upstream=upstream,
         )
     finally:
-        process.send_signal(signal.SIGTERM)  # fast shutdown: open streams are cut
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)

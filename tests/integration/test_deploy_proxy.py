@@ -45,6 +45,7 @@ from tests.proxy_server import (
     Proxy,
     manyi_serve_options,
     nginx_in_front,
+    plug_defaults,
     serve_as_manyi_does,
 )
 
@@ -134,6 +135,7 @@ def stack(
                     proxy, f"http://127.0.0.1:{port}", db, tokens["kiosk"], tokens["display"]
                 )
     db.dispose()
+    plug_defaults()  # the next module in this process expects the defaults plugged
 
 
 def events(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
