@@ -13,6 +13,7 @@ self-signed certificate for 127.0.0.1 made here. It yields where nginx listens.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import signal
@@ -64,12 +65,21 @@ def free_port() -> int:
 def manyi_serve_options(environment: dict[str, str]) -> dict[str, Any]:
     """What `manyi serve` hands uvicorn with these MANYI_* variables (nothing is started)."""
     calls: list[dict[str, Any]] = []
+    # The command prepares its process for the server (variables for the worker processes, the
+    # logging): this process is the tests', and gets its own back.
+    saved_environment = dict(os.environ)
+    root = logging.getLogger()
+    saved_logging = (root.level, root.handlers[:])
     get_settings.cache_clear()  # the command reads the variables, not a cached test's settings
     try:
         with mock.patch.object(uvicorn, "run", lambda *_, **options: calls.append(options)):
             result = CliRunner().invoke(cli.app, ["serve"], env=environment)
     finally:
         get_settings.cache_clear()
+        os.environ.clear()
+        os.environ.update(saved_environment)
+        root.setLevel(saved_logging[0])
+        root.handlers[:] = saved_logging[1]
     assert result.exit_code == 0, result.output
     return calls[0]
 
