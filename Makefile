@@ -9,7 +9,7 @@ export MANYI_PORT ?= 8000
 VENDOR := src/manyi/web/static/vendor
 STAMP := $(VENV)/.installed
 
-.PHONY: run install assets browser test test-fast lint format bench clean help
+.PHONY: run install assets browser proxy-server test test-fast lint format bench clean help
 
 help:
 	@echo "make run     set up, migrate, seed the demo bank and start manyi on http://$(MANYI_HOST):$(MANYI_PORT)"
@@ -45,6 +45,16 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# Debian's nginx and openssl for the reverse-proxy test (tests/integration/test_deploy_proxy.py
+# runs deploy/nginx/manyi.conf in an nginx of its own): the nginx service the package starts
+# is not needed, and is stopped where systemd runs.
+proxy-server:
+	@if [ ! -x /usr/sbin/nginx ] || ! command -v openssl >/dev/null 2>&1; then \
+		echo "installing nginx-light and openssl"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light openssl >/dev/null; \
+		if [ -d /run/systemd/system ]; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi; \
+	fi
+
 run: install
 	$(BIN)/manyi db upgrade
 	$(BIN)/manyi demo seed
@@ -63,7 +73,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 # The event stream's tests need a NATS server with JetStream (MANYI_TEST_NATS_URL=  skips them).
 MANYI_TEST_NATS_URL ?= nats://127.0.0.1:4222
-test: install browser
+test: install browser proxy-server
 	MANYI_TEST_NATS_URL=$(MANYI_TEST_NATS_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install
