@@ -18,19 +18,17 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, select, text
-from typer.testing import CliRunner, Result
 
 from manyi import sealed
-from manyi.cli import app as manyi
 from manyi.complaints.tables import Complaint
-from manyi.config import get_settings
 from manyi.db import Database, upgrade
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
 from manyi.org import passwords
-from manyi.org.model import Role
 from manyi.org import staff as staff_service
+from manyi.org.model import Role
 from manyi.web import main as web_main
 from tests.conftest import FIXED_NOW, PASSWORD, PG_URL, SYSTEM
+from tests.dbops_helpers import manyi
 from tests.web_helpers import make_client, sign_in
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -81,7 +79,7 @@ def _rows_of_the_old_release(url: str) -> dict[str, Any]:
         def insert(table: str, **values: object) -> None:
             names = ", ".join(values)
             marks = ", ".join(f":{k}" for k in values)
-            conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)  # noqa: S608
+            conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)
 
         for uid, code, parent, level, path, name in (
             (1, "HO", None, "head_office", "/1/", "满意银行总行"),
@@ -89,7 +87,7 @@ def _rows_of_the_old_release(url: str) -> dict[str, Any]:
         ):
             insert(
                 "units", id=uid, code=code, parent_id=parent, level=level, path=path,
-                name_zh=name, name_en=code, timezone="Asia/Shanghai", address="", 
+                name_zh=name, name_en=code, timezone="Asia/Shanghai", address="",
                 customers_served=800, active=True, created_at=at(0), updated_at=at(0),
             )  # fmt: skip
         for sid, username, role in ((1, "old.teller", "teller"), (2, "old.handler", None)):
@@ -142,43 +140,32 @@ def _rows_of_the_old_release(url: str) -> dict[str, Any]:
         )  # fmt: skip
         if not sqlite:  # ids were given: the sequences go on after them, as they would have
             for table in ("units", "staff", "lobby_tickets", "lobby_events", "complaints"):
-                conn.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)")
-                )
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
     engine.dispose()
     return {"ticket_ids": [1, 2], "complaint_id": 1}
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+@pytest.fixture(autouse=True)
+def _var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MANYI_VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-
-
-def run(monkeypatch: pytest.MonkeyPatch, url: str, *args: str) -> Result:
-    monkeypatch.setenv("MANYI_DATABASE_URL", url)
-    get_settings.cache_clear()
-    return CliRunner().invoke(manyi, list(args))
 
 
 def test_a_database_of_the_earlier_release_upgrades_with_its_data(
-    old_url: str, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+    old_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     made = _rows_of_the_old_release(old_url)
 
     # Pending migrations: the check says so, and no server starts on the old schema.
-    checked = run(monkeypatch, old_url, "db", "check")
+    checked = manyi(monkeypatch, old_url, "db", "check")
     assert checked.exit_code == 3, checked.output
     assert f"at revision {OLD}" in checked.stderr and "`manyi db upgrade`" in checked.stderr
     with pytest.raises(SystemExit) as stopped:
         web_main.create()
     assert stopped.value.code == 3
 
-    upgraded = run(monkeypatch, old_url, "db", "upgrade")
+    upgraded = manyi(monkeypatch, old_url, "db", "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
-    assert run(monkeypatch, old_url, "db", "check").exit_code == 0
+    assert manyi(monkeypatch, old_url, "db", "check").exit_code == 0
 
     db = Database(old_url)
     try:
@@ -216,7 +203,7 @@ def test_a_database_of_the_earlier_release_upgrades_with_its_data(
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_schema_newer_than_the_code_is_refused_everywhere(
-    database_url: str, cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     engine = create_engine(database_url)
     with engine.begin() as conn:
@@ -224,12 +211,12 @@ def test_a_schema_newer_than_the_code_is_refused_everywhere(
     engine.dispose()
     before = Path(make_url(database_url).database or "").read_bytes()
 
-    checked = run(monkeypatch, database_url, "db", "check")
+    checked = manyi(monkeypatch, database_url, "db", "check")
     assert checked.exit_code == 4, checked.output
     assert f"revision {NEWER}, newer than this manyi knows" in checked.stderr
-    refused = run(monkeypatch, database_url, "db", "upgrade")
+    refused = manyi(monkeypatch, database_url, "db", "upgrade")
     assert refused.exit_code == 1 and "cannot take it back" in refused.stderr
-    served = run(monkeypatch, database_url, "serve", "--port", "1")
+    served = manyi(monkeypatch, database_url, "serve", "--port", "1")
     assert served.exit_code == 1 and "refusing to start" in served.stderr
     with pytest.raises(SystemExit):
         web_main.create()
@@ -237,8 +224,8 @@ def test_a_schema_newer_than_the_code_is_refused_everywhere(
 
     # No database at all: the check says how to make one, and creates nothing by looking.
     missing = tmp_path / "none" / "manyi.sqlite3"
-    absent = run(monkeypatch, f"sqlite:///{missing}", "db", "check")
+    absent = manyi(monkeypatch, f"sqlite:///{missing}", "db", "check")
     assert absent.exit_code == 3 and "does not exist" in absent.stderr
     assert not missing.parent.exists()
-    unreachable = run(monkeypatch, "postgresql+psycopg://nobody@127.0.0.1:1/none", "db", "check")
+    unreachable = manyi(monkeypatch, "postgresql+psycopg://nobody@127.0.0.1:1/none", "db", "check")
     assert unreachable.exit_code == 1 and "cannot read the schema version" in unreachable.stderr

@@ -102,9 +102,7 @@ def backup(url: str, to: Path) -> Backup:
     return Backup(to, state.revision, to.stat().st_size)
 
 
-def restore(
-    file: Path, url: str, session_info: Mapping[str, object], *, replace: bool
-) -> Restored:
+def restore(file: Path, url: str, session_info: Mapping[str, object], *, replace: bool) -> Restored:
     """Check the backup `file` and write it into the SQLite database at `url` (see above)."""
     if not url.startswith("sqlite"):
         raise Refused(postgres_restore_advice(url))

@@ -46,9 +46,7 @@ def restore_command(
     it in place of MANYI_DATABASE_URL; an older schema is upgraded on the way."""
     settings = cli_support.settings()
     try:
-        done = backups.restore(
-            file, settings.database_url, settings.session_info, replace=replace
-        )
+        done = backups.restore(file, settings.database_url, settings.session_info, replace=replace)
     except backups.Refused as exc:
         raise cli_support.fail(str(exc), exc.code) from None
     except schema.SchemaUnreadable as exc:
