@@ -177,8 +177,12 @@ def test_restore_refuses_what_it_cannot_trust_and_changes_nothing(
 
     not_sqlite = tmp_path / "notes.txt"
     not_sqlite.write_text("not a database\n")
+    foreign = tmp_path / "foreign.sqlite3"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
     refusals = {
         not_sqlite: "is not an SQLite database",
+        foreign: "has no manyi schema version",
         altered("newer.sqlite3", "UPDATE alembic_version SET version_num = '9999'"): (
             "newer than this manyi knows"
         ),

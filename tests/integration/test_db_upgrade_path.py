@@ -151,9 +151,12 @@ def _var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_database_of_the_earlier_release_upgrades_with_its_data(
-    old_url: str, monkeypatch: pytest.MonkeyPatch
+    old_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     made = _rows_of_the_old_release(old_url)
+    old_backup = tmp_path / "before-upgrade.sqlite3"
+    if old_url.startswith("sqlite"):  # kept to be restored by this manyi afterwards
+        assert manyi(monkeypatch, old_url, "db", "backup", "--to", str(old_backup)).exit_code == 0
 
     # Pending migrations: the check says so, and no server starts on the old schema.
     checked = manyi(monkeypatch, old_url, "db", "check")
@@ -199,6 +202,17 @@ def test_a_database_of_the_earlier_release_upgrades_with_its_data(
             assert added.id > 2
     finally:
         db.dispose()
+    if not old_backup.exists():
+        return
+    # A backup of the earlier release restored by this one is upgraded on the way in.
+    fresh = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    restored = manyi(monkeypatch, fresh, "db", "restore", str(old_backup))
+    assert restored.exit_code == 0, restored.output
+    assert f"(upgraded from {OLD})" in restored.stdout
+    assert manyi(monkeypatch, fresh, "db", "check").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if "restor" in p.name) == [
+        "restored.sqlite3"
+    ]  # the staged copy and its files are gone
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -17,6 +17,7 @@ both ways: its own tools do it better (docs/operations-dbops.md).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +98,10 @@ def backup(url: str, to: Path) -> Backup:
         raise Refused(f"--to: {to} is the database itself or one of its files", 2)
     if to.exists():
         raise Refused(f"--to: {to} exists; choose a new name (a backup never overwrites)", 2)
-    sqlite_copy.copy_to_new_file(source, to)
+    try:
+        sqlite_copy.copy_to_new_file(source, to)
+    except (sqlite3.Error, OSError, sqlite_copy.NotADatabase) as exc:  # a full disk, say
+        raise Refused(f"no backup written: {exc}") from None
     state = schema.read_state(f"sqlite:///{to}")
     return Backup(to, state.revision, to.stat().st_size)
 
@@ -125,9 +129,11 @@ def restore(file: Path, url: str, session_info: Mapping[str, object], *, replace
     staged = target.with_name(target.name + ".restoring")
     sqlite_copy.remove_with_companions(staged)
     try:
-        sqlite_copy.copy_into(file, staged)
         upgraded_from, events = _check_staged(file, staged, session_info)
-        sqlite_copy.copy_into(staged, target)
+        try:  # one transaction in the target: all of the backup, or nothing of it
+            sqlite_copy.copy_into(staged, target)
+        except (sqlite3.Error, OSError) as exc:
+            raise Refused(f"not restored: writing {target} failed: {exc}") from None
     finally:
         sqlite_copy.remove_with_companions(staged)
     return Restored(target, schema.read_state(url).revision, upgraded_from, events)
@@ -136,8 +142,12 @@ def restore(file: Path, url: str, session_info: Mapping[str, object], *, replace
 def _check_staged(
     file: Path, staged: Path, session_info: Mapping[str, object]
 ) -> tuple[str | None, int]:
-    """Bring the staged copy to this code's schema and verify its audit chain: the revision it
-    was upgraded from (None: it was current) and the audit chain's length."""
+    """Copy `file` to `staged`, bring it to this code's schema and verify its audit chain: the
+    revision it was upgraded from (None: it was current) and the audit chain's length."""
+    try:
+        sqlite_copy.copy_into(file, staged)
+    except (sqlite3.Error, OSError) as exc:
+        raise Refused(f"not restored: copying {file} failed: {exc}") from None
     staged_url = f"sqlite:///{staged}"
     state = schema.read_state(staged_url)
     if not state.revisions:
@@ -149,7 +159,12 @@ def _check_staged(
         )
     upgraded_from = None
     if state.status == "behind":
-        upgrade(staged_url)
+        try:
+            upgrade(staged_url)
+        except Exception as exc:  # a migration's own error, on the staged copy only
+            raise Refused(
+                f"not restored: upgrading {file} from revision {state.revision} failed: {exc}"
+            ) from None
         upgraded_from = state.revision
     engine = create_engine(staged_url, poolclass=NullPool)
     try:
