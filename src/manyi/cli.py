@@ -204,7 +204,7 @@ def db_upgrade(revision: str = "head") -> None:
     if state.status == "ahead":
         raise cli_support.fail(state.message())
     upgrade(settings.database_url, revision)
-    typer.echo(f"database at {_redact(settings.database_url)} is at {revision}")
+    typer.echo(f"database at {dbops.redact(settings.database_url)} is at {revision}")
 
 
 @db_app.command("reseal")
@@ -226,12 +226,6 @@ def db_reseal(
     typer.echo(f"{total} values {verb} again under data key {report.key_id}")
     for place, count in sorted(report.resealed.items()):
         typer.echo(f"  {place}: {count}")
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @demo_app.command("seed")

@@ -108,8 +108,9 @@ def read_state(url: str) -> SchemaState:
         with engine.connect() as connection:
             revisions = MigrationContext.configure(connection).get_current_heads()
     except Exception as exc:  # the driver's own errors: refused, no such database, not SQLite
+        reason = str(getattr(exc, "orig", None) or exc).strip()  # the driver's words alone
         raise SchemaUnreadable(
-            f"cannot read the schema version of the database at {redact(url)}: {exc}"
+            f"cannot read the schema version of the database at {redact(url)}: {reason}"
         ) from exc
     finally:
         engine.dispose()
