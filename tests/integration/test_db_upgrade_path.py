@@ -232,6 +232,8 @@ def test_a_schema_newer_than_the_code_is_refused_everywhere(
     assert refused.exit_code == 1 and "cannot take it back" in refused.stderr
     served = manyi(monkeypatch, database_url, "serve", "--port", "1")
     assert served.exit_code == 1 and "refusing to start" in served.stderr
+    worked = manyi(monkeypatch, database_url, "worker", "--once")
+    assert worked.exit_code == 1 and "refusing to start" in worked.stderr
     with pytest.raises(SystemExit):
         web_main.create()
     assert Path(make_url(database_url).database or "").read_bytes() == before  # nothing changed
