@@ -71,6 +71,11 @@ def copy_to_new_file(source: Path, target: Path) -> None:
         with partial.open("rb") as file:
             os.fsync(file.fileno())
         os.replace(partial, target)
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:  # the rename itself survives a power cut
+            os.fsync(directory)
+        finally:
+            os.close(directory)
     finally:
         remove_with_companions(partial)
 
