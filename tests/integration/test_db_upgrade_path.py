@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, select, text
@@ -36,6 +35,7 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 OLD = "0040"  # the schema of an earlier release (special visits, issue 19)
 T = FIXED_NOW - dt.timedelta(days=3)
 NEWER = "9999"  # a revision only a newer manyi would know
+COMPLAINT = 1  # the earlier release's complaint's id
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -64,7 +64,7 @@ def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def _rows_of_the_old_release(url: str) -> dict[str, Any]:
+def _rows_of_the_old_release(url: str) -> None:
     """What the earlier release stored, written as its code did (plain SQL, OLD's columns)."""
     engine = create_engine(url)
     sqlite = engine.dialect.name == "sqlite"
@@ -125,8 +125,8 @@ def _rows_of_the_old_release(url: str) -> dict[str, Any]:
                 counter_id=None if kind == "issued" else 1, data=json.dumps({"number": "A001"}),
             )  # fmt: skip
         insert(
-            "complaints", id=1, reference="TS20261127-0001", source="manyi", intake="hotline",
-            intake_ref="", department="retail", flags="[]", subject="老版本登记的投诉",
+            "complaints", id=COMPLAINT, reference="TS20261127-0001", source="manyi",
+            intake="hotline", intake_ref="", department="retail", flags="[]", subject="老版本登记的投诉",
             description="客户反映等候时间过长。", request="", product="",
             complainant_name=keys.seal("赵六", "complaints.complainant_name"),
             complainant_phone=keys.seal("13912345678", "complaints.complainant_phone"),
@@ -142,7 +142,6 @@ def _rows_of_the_old_release(url: str) -> dict[str, Any]:
             for table in ("units", "staff", "lobby_tickets", "lobby_events", "complaints"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 10)"))
     engine.dispose()
-    return {"ticket_ids": [1, 2], "complaint_id": 1}
 
 
 @pytest.fixture(autouse=True)
@@ -153,7 +152,7 @@ def _var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_database_of_the_earlier_release_upgrades_with_its_data(
     old_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    made = _rows_of_the_old_release(old_url)
+    _rows_of_the_old_release(old_url)
     old_backup = tmp_path / "before-upgrade.sqlite3"
     if old_url.startswith("sqlite"):  # kept to be restored by this manyi afterwards
         assert manyi(monkeypatch, old_url, "db", "backup", "--to", str(old_backup)).exit_code == 0
@@ -184,13 +183,13 @@ def test_a_database_of_the_earlier_release_upgrades_with_its_data(
             assert tickets[0].finished_at == T + dt.timedelta(minutes=8)
             kinds = session.scalars(select(LobbyEventRow.kind).order_by(LobbyEventRow.id)).all()
             assert kinds == ["issued", "called", "completed"]  # moved into partitions on PG
-            complaint = session.get_one(Complaint, made["complaint_id"])
+            complaint = session.get_one(Complaint, COMPLAINT)
             assert complaint.complainant_name == "赵六"  # the old envelope opens
             assert complaint.due_at == T + dt.timedelta(days=15)
         # The pages read it: the handler signs in with the old password hash and opens the case.
         client = make_client(db)
         sign_in(client, "old.handler", PASSWORD)
-        page = client.get(f"/complaints/{made['complaint_id']}")
+        page = client.get(f"/complaints/{COMPLAINT}")
         assert page.status_code == 200, page.text
         assert "TS20261127-0001" in page.text and "老版本登记的投诉" in page.text
         # New rows go on after the old ones (on PostgreSQL, the ids' sequences were kept).
