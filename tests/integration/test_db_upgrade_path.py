@@ -126,8 +126,9 @@ def _rows_of_the_old_release(url: str) -> None:
             )  # fmt: skip
         insert(
             "complaints", id=COMPLAINT, reference="TS20261127-0001", source="manyi",
-            intake="hotline", intake_ref="", department="retail", flags="[]", subject="老版本登记的投诉",
-            description="客户反映等候时间过长。", request="", product="",
+            intake="hotline", intake_ref="", department="retail", flags="[]",
+            subject="老版本登记的投诉", description="客户反映等候时间过长。",
+            request="", product="",
             complainant_name=keys.seal("赵六", "complaints.complainant_name"),
             complainant_phone=keys.seal("13912345678", "complaints.complainant_phone"),
             complainant_id_number="", complainant_email="", complainant_address="",
