@@ -124,8 +124,7 @@ def restore(file: Path, url: str, session_info: Mapping[str, object], *, replace
             f"the database {target} exists; a restore replaces everything in it: stop manyi's "
             "servers and worker, back it up if it may be needed, and add --replace"
         )
-    if not target.parent.is_dir():
-        raise Refused(f"no directory {target.parent} for the database", 2)
+    target.parent.mkdir(parents=True, exist_ok=True)  # a new server's MANYI_VAR_DIR, say
     staged = target.with_name(target.name + ".restoring")
     sqlite_copy.remove_with_companions(staged)
     try:
