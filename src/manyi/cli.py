@@ -24,6 +24,7 @@ from manyi.complaints import ports as complaints_ports
 from manyi.config import Settings
 from manyi.counter import jobs as counter_jobs
 from manyi.counter.adapters import registry as counter_runtime
+from manyi.dbops import cli as dbops_cli
 from manyi.forecast import cli_simulate, cli_staffing, cli_waits, lobby_adapters
 from manyi.forecast import jobs as forecast_jobs
 from manyi.forecast.appointment_capacity import PlannedCapacity
@@ -59,6 +60,9 @@ app = typer.Typer(help="manyi (满意): service operations for bank branches.", 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo bank.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+db_app.command("check")(dbops_cli.check_command)
+db_app.command("backup")(dbops_cli.backup_command)
+db_app.command("restore")(dbops_cli.restore_command)
 app.add_typer(demo_app, name="demo")
 app.add_typer(org_cli.users_app, name="users")
 app.add_typer(org_cli.units_app, name="units")
@@ -154,6 +158,7 @@ def serve(
 
     import uvicorn
 
+    from manyi import dbops
     from manyi.config_rules import refuse_development_secret_off_loopback
 
     settings = cli_support.settings()
@@ -161,6 +166,10 @@ def serve(
         refuse_development_secret_off_loopback(settings.secret_key, host or settings.host)
     except ValueError as exc:
         raise cli_support.fail(str(exc), 2) from None
+    try:  # each web process checks again as it starts (manyi.web.main)
+        dbops.require_current(settings.database_url)
+    except (dbops.SchemaMismatch, dbops.SchemaUnreadable) as exc:
+        raise cli_support.fail(str(exc)) from None
     processes = workers or settings.web_workers
     if reload and processes > 1:
         raise cli_support.fail("--reload runs one process: leave out --workers", 2)
@@ -184,11 +193,18 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply database migrations."""
+    from manyi import dbops
     from manyi.db import upgrade
 
     settings = cli_support.settings()
+    try:  # a schema newer than the code: Alembic would fail without saying why
+        state = dbops.read_state(settings.database_url)
+    except dbops.SchemaUnreadable as exc:
+        raise cli_support.fail(str(exc)) from None
+    if state.status == "ahead":
+        raise cli_support.fail(state.message())
     upgrade(settings.database_url, revision)
-    typer.echo(f"database at {_redact(settings.database_url)} is at {revision}")
+    typer.echo(f"database at {dbops.redact(settings.database_url)} is at {revision}")
 
 
 @db_app.command("reseal")
@@ -210,12 +226,6 @@ def db_reseal(
     typer.echo(f"{total} values {verb} again under data key {report.key_id}")
     for place, count in sorted(report.resealed.items()):
         typer.echo(f"  {place}: {count}")
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @demo_app.command("seed")

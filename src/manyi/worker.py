@@ -22,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from manyi import cli_support, worker_leases
+from manyi import cli_support, dbops, worker_leases
 from manyi.config import Settings
 from manyi.db import Database, utcnow
 
@@ -156,6 +156,10 @@ def worker_command(
     """Run the background jobs every feature registered, until Ctrl-C or SIGTERM."""
     settings = cli_support.settings()
     _configure_logging(settings)
+    try:  # jobs on a schema their code was not written for would fail, or write amiss
+        dbops.require_current(settings.database_url)
+    except (dbops.SchemaMismatch, dbops.SchemaUnreadable) as exc:
+        raise cli_support.fail(str(exc)) from None
     db = cli_support.database(settings)
     jobs = registered()
     names = ", ".join(job.name for job in jobs)

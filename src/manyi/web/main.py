@@ -6,8 +6,11 @@ import logging
 
 from fastapi import FastAPI
 
+from manyi import dbops
 from manyi.config import get_settings
 from manyi.web.app import create_app
+
+log = logging.getLogger("manyi.web")
 
 
 def create() -> FastAPI:
@@ -15,4 +18,12 @@ def create() -> FastAPI:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Every process of `manyi serve` (and uvicorn started by other means) checks the schema: a
+    # server on an older or a newer schema would fail request by request, or write rows that
+    # the other version misreads. `manyi serve` has said why already when it refuses.
+    try:
+        dbops.require_current(settings.database_url)
+    except (dbops.SchemaMismatch, dbops.SchemaUnreadable) as exc:
+        log.critical("%s", exc)
+        raise SystemExit(3) from None
     return create_app(settings)
