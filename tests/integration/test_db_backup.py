@@ -1,5 +1,5 @@
 """`manyi db backup` while the lobby works, `manyi db restore` into a fresh database, and what a
-restore refuses (docs/operations-dbops.md). Backups are SQLite's: on PostgreSQL both commands
+restore refuses (docs/operations.md (sections 9 and 10)). Backups are SQLite's: on PostgreSQL both commands
 refuse with advice, which needs no server to test.
 """
 

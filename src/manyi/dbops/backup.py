@@ -12,7 +12,7 @@ A restore checks the file before anything is touched, on a staged copy beside th
 
 Only then is the staged copy written into the target, in one SQLite transaction. A target that
 exists is replaced only when the caller says so (`replace`). PostgreSQL is refused with advice
-both ways: its own tools do it better (docs/operations-dbops.md).
+both ways: its own tools do it better (docs/operations.md (sections 9 and 10)).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from manyi import audit
 from manyi.db import upgrade
 from manyi.dbops import schema, sqlite_copy
 
-GUIDE = "docs/operations-dbops.md"
+GUIDE = "docs/operations.md (sections 9 and 10)"
 
 
 class Refused(Exception):
