@@ -1,6 +1,6 @@
 """`manyi db backup` while the lobby works, `manyi db restore` into a fresh database, and what a
-restore refuses (docs/operations.md (sections 9 and 10)). Backups are SQLite's: on PostgreSQL both commands
-refuse with advice, which needs no server to test.
+restore refuses (docs/operations.md, sections 9 and 10). Backups are SQLite's: on PostgreSQL both
+commands refuse with advice, which needs no server to test.
 """
 
 from __future__ import annotations

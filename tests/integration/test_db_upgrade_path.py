@@ -1,5 +1,5 @@
 """A database of an earlier release, with data in it, upgraded to this one; and the schema check
-that `manyi db check`, `manyi db upgrade` and the web server make (docs/operations.md (sections 9 and 10)).
+that `manyi db check`, `manyi db upgrade` and the web server make (docs/operations.md, section 10).
 
 The earlier database is built by the migrations up to OLD, and its rows are written in plain
 SQL as that release's code wrote them (the columns of that schema, sealed values as sealed
