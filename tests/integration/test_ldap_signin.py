@@ -21,7 +21,7 @@ from manyi.db import Database
 from manyi.org.directory_sign_in import NO_PASSWORD
 from manyi.org.tables import Staff
 from tests import ldap_server
-from tests.conftest import PASSWORD, Bank, sqlite_only
+from tests.conftest import FIXED_NOW, PASSWORD, Bank, sqlite_only
 from tests.ldap_server import USER_PASSWORD, Directory
 from tests.web_helpers import csrf_of, make_client
 
@@ -287,3 +287,34 @@ def test_the_directory_client_escapes_the_name_and_never_sends_an_empty_password
     # An empty password would be an anonymous bind, which LDAP answers with success.
     empty = client.authenticate("zhang.san", "")
     assert empty.entry is not None and not empty.password_ok
+
+
+def test_the_worker_ends_the_sessions_of_people_removed_from_the_directory(
+    db: Database, bank: Bank, directory: Directory
+) -> None:
+    from manyi.config import load_settings
+    from manyi.org.jobs import directory_sweep
+
+    settings = load_settings(database_url=db.url, **ldap_settings(directory))
+    kept, gone, regrouped = (client_for(db, directory) for _ in range(3))
+    for client, username in [(kept, "zhang.san"), (gone, "zhao.liu"), (regrouped, "li.si")]:
+        assert post_sign_in(client, username, USER_PASSWORD)[0] == 303
+    assert directory_sweep(db, settings, FIXED_NOW).done == 0  # everyone still there
+    directory.delete("zhao.liu")
+    directory.set_members("heads", [])
+    result = directory_sweep(db, settings, FIXED_NOW)
+    assert result.done == 2 and "zhao.liu" in result.summary and "li.si" in result.summary
+    assert kept.get("/").status_code == 200
+    assert gone.get("/").status_code == 303 and regrouped.get("/").status_code == 303
+    removed = [s for a, s in audit_rows(db) if a == "auth.directory_removed"]
+    assert sorted((s["username"], s["reason"]) for s in removed) == [
+        ("li.si", "no manyi role"),
+        ("zhao.liu", "not in the directory"),
+    ]
+    assert directory_sweep(db, settings, FIXED_NOW).done == 0  # marked once
+    down = load_settings(
+        database_url=db.url, **ldap_settings(directory, ldap_url="ldap://127.0.0.1:9")
+    )
+    assert "skipped" in directory_sweep(db, down, FIXED_NOW).summary
+    local = load_settings(database_url=db.url)
+    assert directory_sweep(db, local, FIXED_NOW).done == 0

@@ -2,7 +2,8 @@
 
 Every feature builds on it: the unit tree and roles (`model`), the tables (`tables`), unit and
 staff use cases (`service`, `staff`), signing in (`sign_in`; with the bank's directory:
-`directory_sign_in`, its pure rules `directory_rules`, the LDAP client `adapters`),
+`directory_sign_in`, its pure rules `directory_rules`, the LDAP client `adapters`, the
+worker's `directory_sweep`),
 the data scope in SQL (`scope`), device tokens
 (`device_tokens`) and the password policy (`passwords`).
 """

@@ -64,6 +64,10 @@ class Directory(Protocol):
 
     def authenticate(self, username: str, password: str) -> DirectoryAnswer: ...
 
+    def find(self, usernames: Iterable[str]) -> dict[str, DirectoryEntry | None]:
+        """Each name's entry as the service account sees it (None: not answered for)."""
+        ...
+
 
 def parse_role_map(text: str) -> dict[str, tuple[Role, ...]]:
     """MANYI_LDAP_ROLE_MAP read: {normalised group DN: roles}. ValueError says what is wrong."""

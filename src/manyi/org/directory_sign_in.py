@@ -111,7 +111,7 @@ def _record(
     if answer is None or answer.entry is None:
         # None: not asked (a name no account can have, or a wait that ended meanwhile).
         if answer is not None and staff is not None:
-            _directory_removed(session, staff, "not in the directory", now)
+            mark_removed(session, staff, "not in the directory", now)
         reason = "not in the directory" if answer is not None else "not asked"
         _failed(session, staff, reason, client, now)
         _count_failure(session, how.policy, pair, address, now)
@@ -122,7 +122,7 @@ def _record(
     roles = roles_for(entry.groups, how.role_map)
     if not roles:
         if staff is not None:
-            _directory_removed(session, staff, "no manyi role", now)
+            mark_removed(session, staff, "no manyi role", now)
         _refused(session, staff, "no manyi role", client, now)
         raise SignInError(
             "your directory account is in no group that gives a manyi role; ask IT to add you"
@@ -230,7 +230,7 @@ def _follow_directory(
     )
 
 
-def _directory_removed(session: Session, staff: Staff, reason: str, now: dt.datetime) -> None:
+def mark_removed(session: Session, staff: Staff, reason: str, now: dt.datetime) -> None:
     """A directory account the directory no longer vouches for: deactivated, sessions ended."""
     if staff.directory_dn is None or not staff.active:
         return

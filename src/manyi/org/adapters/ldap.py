@@ -14,6 +14,7 @@ the system's authorities).
 
 from __future__ import annotations
 
+import logging
 import math
 import ssl
 from collections.abc import Iterable
@@ -29,6 +30,8 @@ from manyi.org.directory_rules import (
     escape_filter_value,
     user_filter,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,16 +95,35 @@ class LdapDirectory:
             connection.start_tls()
         return connection
 
+    def _service(self, server: ldap3.Server) -> ldap3.Connection:
+        service = self._connection(server, self.config.bind_dn, self.config.bind_password)
+        if not service.bind():
+            log.warning("the directory refused the service account: %s", service.result)
+            service.unbind()
+            raise DirectoryUnavailable(
+                "the directory refused manyi's service account; ask IT to check MANYI_LDAP_BIND_DN"
+            )
+        return service
+
+    def find(self, usernames: Iterable[str]) -> dict[str, DirectoryEntry | None]:
+        """Each name's entry, on one service connection (the worker's sweep)."""
+        try:
+            service = self._service(self._server())
+            try:
+                return {name: self._find(service, name) for name in usernames}
+            finally:
+                service.unbind()
+        except LDAPException as exc:
+            log.warning("the directory cannot be reached: %s", exc)
+            raise DirectoryUnavailable(
+                "the bank's directory cannot be reached; try again shortly or ask IT"
+            ) from None
+
     def authenticate(self, username: str, password: str) -> DirectoryAnswer:
         server = self._server()
         try:
-            service = self._connection(server, self.config.bind_dn, self.config.bind_password)
+            service = self._service(server)
             try:
-                if not service.bind():
-                    raise DirectoryUnavailable(
-                        "the directory refused manyi's service account; ask IT to check"
-                        " MANYI_LDAP_BIND_DN"
-                    )
                 entry = self._find(service, username)
             finally:
                 service.unbind()
@@ -114,7 +136,8 @@ class LdapDirectory:
                 return DirectoryAnswer(entry, password_ok=bool(user.bind()))
             finally:
                 user.unbind()
-        except LDAPException:
+        except LDAPException as exc:
+            log.warning("the directory cannot be reached: %s", exc)
             raise DirectoryUnavailable(
                 "the bank's directory cannot be reached; try again shortly or ask IT"
             ) from None
