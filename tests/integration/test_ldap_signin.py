@@ -318,3 +318,25 @@ def test_the_worker_ends_the_sessions_of_people_removed_from_the_directory(
     assert "skipped" in directory_sweep(db, down, FIXED_NOW).summary
     local = load_settings(database_url=db.url)
     assert directory_sweep(db, local, FIXED_NOW).done == 0
+
+
+def test_a_first_sign_in_racing_another_takes_the_account_the_other_made(
+    db: Database, bank: Bank, directory: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from manyi.org import directory_sign_in
+
+    assert post_sign_in(client_for(db, directory), "zhang.san", USER_PASSWORD)[0] == 303
+    # The second sign-in looked before the first committed: it found no account, so its insert
+    # meets the first one's username.
+    found = directory_sign_in.by_username
+    looks: list[str] = []
+
+    def too_early(session: object, name: str) -> Staff | None:
+        looks.append(name)
+        return None if len(looks) == 1 else found(session, name)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(directory_sign_in, "by_username", too_early)
+    assert post_sign_in(client_for(db, directory), "zhang.san", USER_PASSWORD)[0] == 303
+    assert looks == ["zhang.san", "zhang.san"]
+    with db.read() as session:
+        assert session.scalar(select(func.count()).where(Staff.username == "zhang.san")) == 1

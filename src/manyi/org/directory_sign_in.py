@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from manyi import audit
@@ -85,6 +86,22 @@ def sign_in_with_directory(
     answer = None
     if not waiting and USERNAME_RE.match(name):
         answer = how.directory.authenticate(name, password)
+    try:
+        return _record_in_unit(db, how, name, answer, now, client)
+    except IntegrityError:
+        # The same person's first sign-in twice at once, on PostgreSQL: the other one created
+        # the account (a unique username), so once more finds it and follows the directory.
+        return _record_in_unit(db, how, name, answer, now, client)
+
+
+def _record_in_unit(
+    db: Database,
+    how: DirectorySignIn,
+    name: str,
+    answer: DirectoryAnswer | None,
+    now: dt.datetime,
+    client: str,
+) -> Staff:
     refusal: SignInError
     with db.session() as session:
         try:
