@@ -128,3 +128,17 @@ def test_production_refuses_passwords_in_clear_off_this_machine(tmp_path: Path) 
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
     assert load_settings(**LDAP, ldap_ca_file=str(ca)).ldap_ca_file == ca
+
+
+def test_the_directory_s_audit_actions_read_in_words() -> None:
+    from manyi.audit.labels import describe
+    from manyi.web.i18n import translator
+
+    zh = translator("zh-CN")
+    assert (
+        describe("auth.directory_removed", zh) == "登录 · 已停用：目录中已无此账号或其无本系统角色"
+    )
+    assert describe("auth.directory_restored", zh) == "登录 · 目录恢复后重新启用"
+    assert describe("auth.directory_linked", translator("en")) == (
+        "Sign-in · linked to the directory account"
+    )
