@@ -340,3 +340,29 @@ def test_a_first_sign_in_racing_another_takes_the_account_the_other_made(
     assert looks == ["zhang.san", "zhang.san"]
     with db.read() as session:
         assert session.scalar(select(func.count()).where(Staff.username == "zhang.san")) == 1
+
+
+@sqlite_only
+def test_it_looks_a_user_up_from_the_command_line(
+    db: Database, bank: Bank, directory: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from manyi.cli import app as cli_app
+    from manyi.config import get_settings
+
+    monkeypatch.setenv("MANYI_DATABASE_URL", db.url)
+    for name, value in ldap_settings(directory).items():
+        monkeypatch.setenv(f"MANYI_{name.upper()}", str(value))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    result = runner.invoke(cli_app, ["users", "directory", "Li.Si"])
+    assert result.exit_code == 0, result.output
+    assert "departmentNumber: OUT-A → unit OUT-A 甲网点" in result.output
+    assert "roles: branch_head, lobby_manager" in result.output and "can sign in" in result.output
+    assert account(db, "li.si") is None  # a look-up stores nothing
+    result = runner.invoke(cli_app, ["users", "directory", "zhou.jiu"])
+    assert result.exit_code == 1 and "roles: none" in result.output
+    result = runner.invoke(cli_app, ["users", "directory", "qian.qi"])
+    assert result.exit_code == 1 and "does not answer for this name" in result.output
+    get_settings.cache_clear()
