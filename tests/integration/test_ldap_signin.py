@@ -366,3 +366,20 @@ def test_it_looks_a_user_up_from_the_command_line(
     result = runner.invoke(cli_app, ["users", "directory", "qian.qi"])
     assert result.exit_code == 1 and "does not answer for this name" in result.output
     get_settings.cache_clear()
+
+
+@sqlite_only
+def test_a_directory_account_changes_its_password_in_the_directory_not_here(
+    db: Database, bank: Bank, directory: Directory
+) -> None:
+    client = client_for(db, directory)
+    assert post_sign_in(client, "zhang.san", USER_PASSWORD)[0] == 303
+    page = client.get("/account/password").text
+    assert "请在修改工作电脑密码的地方修改密码" in page and 'name="new_password"' not in page
+    token = csrf_of(client, "/account/password")
+    form = {"current_password": USER_PASSWORD, "new_password": "New-pass-2027", "csrf_token": token}
+    response = client.post("/account/password", data={**form, "confirm_password": "New-pass-2027"})
+    assert response.status_code == 409 and "请在修改工作电脑密码的地方修改密码" in response.text
+    breakglass = client_for(db, directory, ldap_local_admins="admin")
+    assert post_sign_in(breakglass, "admin", PASSWORD)[0] == 303
+    assert 'name="new_password"' in breakglass.get("/account/password").text

@@ -132,9 +132,25 @@ def home(request: Request, principal: Principal = require()) -> Response:
     )
 
 
+def _directory_password(request: Request, principal: Principal) -> bool:
+    """Under MANYI_AUTH=ldap a password is the directory's, but for break-glass accounts."""
+    settings = request.app.state.settings
+    local = parse_usernames(settings.ldap_local_admins)
+    return bool(settings.auth == "ldap" and principal.username not in local)
+
+
 @router.get("/account/password")
 def password_page(request: Request, principal: Principal = require()) -> Response:
-    return render(request, "password.html", {"error": None, "field": "", "done": False})
+    return render(
+        request,
+        "password.html",
+        {
+            "error": None,
+            "field": "",
+            "done": False,
+            "directory_password": _directory_password(request, principal),
+        },
+    )
 
 
 @router.post("/account/password")
@@ -146,6 +162,13 @@ def change_password(
     principal: Principal = require(),
 ) -> Response:
     _ = translator(request_language(request))
+    if _directory_password(request, principal):
+        return render(
+            request,
+            "password.html",
+            {"error": None, "field": "", "done": False, "directory_password": True},
+            status_code=409,
+        )
     try:
         staff = sign_in_service.change_own_password(
             request.app.state.db, principal.id, current_password, new_password, confirm_password
