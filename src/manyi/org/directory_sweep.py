@@ -34,13 +34,10 @@ def sweep(
     """Deactivate the directory accounts the directory no longer vouches for; their usernames.
     Raises `DirectoryUnavailable` (nothing changed) when the directory cannot answer."""
     with db.read() as session:
-        accounts = list(
-            session.execute(
-                select(Staff.id, Staff.username).where(
-                    Staff.active, Staff.directory_dn.is_not(None)
-                )
-            ).tuples()
+        rows = session.execute(
+            select(Staff.id, Staff.username).where(Staff.active, Staff.directory_dn.is_not(None))
         )
+        accounts = [(int(staff_id), str(username)) for staff_id, username in rows]
     if not accounts:
         return []
     entries = directory.find(username for _, username in accounts)
