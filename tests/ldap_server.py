@@ -120,14 +120,57 @@ def _ldif() -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+def _certificate(root: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (its own authority): StartTLS's test."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    start = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # fixed: valid whatever the tests' clock says
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=365 * 30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = root / "cert.pem", root / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
 def _config(root: Path) -> str:
     schema = Path("/etc/ldap/schema")
     includes = "\n".join(
         f"include {schema / name}.schema" for name in ("core", "cosine", "nis", "inetorgperson")
     )
     # The service account reads; a user may bind as themselves; nobody else reads passwords.
+    cert_file, key_file = _certificate(root)
     return f"""{includes}
 pidfile {root / "slapd.pid"}
+TLSCertificateFile {cert_file}
+TLSCertificateKeyFile {key_file}
 modulepath /usr/lib/ldap
 moduleload back_mdb
 access to attrs=userPassword
@@ -160,6 +203,11 @@ class Directory:
     process: subprocess.Popen[bytes]
     root: Path
     changed: bool = False
+
+    @property
+    def ca_file(self) -> Path:
+        """The certificate StartTLS presents, which is its own authority."""
+        return self.root / "cert.pem"
 
     def admin(self) -> ldap3.Connection:
         server = ldap3.Server(self.url, get_info=ldap3.NONE)

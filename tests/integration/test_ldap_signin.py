@@ -383,3 +383,20 @@ def test_a_directory_account_changes_its_password_in_the_directory_not_here(
     breakglass = client_for(db, directory, ldap_local_admins="admin")
     assert post_sign_in(breakglass, "admin", PASSWORD)[0] == 303
     assert 'name="new_password"' in breakglass.get("/account/password").text
+
+
+def test_start_tls_checks_the_directory_s_certificate(directory: Directory) -> None:
+    from manyi.config import load_settings
+    from manyi.config_auth import ldap_config
+    from manyi.org.adapters.ldap import LdapDirectory
+    from manyi.org.directory_rules import DirectoryUnavailable
+
+    trusted = load_settings(
+        **ldap_settings(directory, ldap_start_tls=True, ldap_ca_file=str(directory.ca_file))
+    )
+    answer = LdapDirectory(ldap_config(trusted)).authenticate("zhang.san", USER_PASSWORD)
+    assert answer.password_ok and answer.entry is not None
+    # The system's authorities do not know the test's certificate: nothing is sent.
+    unknown = load_settings(**ldap_settings(directory, ldap_start_tls=True))
+    with pytest.raises(DirectoryUnavailable):
+        LdapDirectory(ldap_config(unknown)).authenticate("zhang.san", USER_PASSWORD)
