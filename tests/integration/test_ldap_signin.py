@@ -400,3 +400,19 @@ def test_start_tls_checks_the_directory_s_certificate(directory: Directory) -> N
     unknown = load_settings(**ldap_settings(directory, ldap_start_tls=True))
     with pytest.raises(DirectoryUnavailable):
         LdapDirectory(ldap_config(unknown)).authenticate("zhang.san", USER_PASSWORD)
+
+
+@sqlite_only
+def test_the_staff_page_marks_a_directory_account(
+    db: Database, bank: Bank, directory: Directory
+) -> None:
+    assert post_sign_in(client_for(db, directory), "zhang.san", USER_PASSWORD)[0] == 303
+    created = account(db, "zhang.san")
+    assert created is not None
+    admin = client_for(db, directory, ldap_local_admins="admin")
+    assert post_sign_in(admin, "admin", PASSWORD)[0] == 303
+    page = admin.get(f"/admin/staff/{created.id}").text
+    assert 'data-testid="directory-account"' in page and "域账号" in page
+    assert "姓名、所属机构和角色在每次登录时按行内目录更新" in page
+    local = admin.get(f"/admin/staff/{bank.staff['teller_a']}").text
+    assert 'data-testid="directory-account"' not in local
