@@ -9,7 +9,7 @@ export MANYI_PORT ?= 8000
 VENDOR := src/manyi/web/static/vendor
 STAMP := $(VENV)/.installed
 
-.PHONY: run install assets browser proxy-server test test-fast lint format bench clean help
+.PHONY: run install assets browser proxy-server ldap-server test test-fast lint format bench clean help
 
 help:
 	@echo "make run     set up, migrate, seed the demo bank and start manyi on http://$(MANYI_HOST):$(MANYI_PORT)"
@@ -55,6 +55,15 @@ proxy-server:
 		if [ -d /run/systemd/system ]; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi; \
 	fi
 
+# OpenLDAP's server and tools for the directory sign-in tests (tests/ldap_server.py starts a
+# slapd of its own on a free port): the slapd service the package starts is not needed either.
+ldap-server:
+	@if [ ! -x /usr/sbin/slapd ] || [ ! -x /usr/sbin/slapadd ] || ! command -v ldapsearch >/dev/null 2>&1; then \
+		echo "installing slapd and ldap-utils"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null; \
+		if [ -d /run/systemd/system ]; then systemctl disable --now slapd >/dev/null 2>&1 || true; fi; \
+	fi
+
 run: install
 	$(BIN)/manyi db upgrade
 	$(BIN)/manyi demo seed
@@ -73,7 +82,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 # The event stream's tests need a NATS server with JetStream (MANYI_TEST_NATS_URL=  skips them).
 MANYI_TEST_NATS_URL ?= nats://127.0.0.1:4222
-test: install browser proxy-server
+test: install browser proxy-server ldap-server
 	MANYI_TEST_NATS_URL=$(MANYI_TEST_NATS_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install

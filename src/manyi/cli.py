@@ -39,6 +39,7 @@ from manyi.notify import channels as notify_channels
 from manyi.notify import cli as notify_cli
 from manyi.notify import jobs as notify_jobs
 from manyi.org import cli as org_cli
+from manyi.org import jobs as org_jobs
 from manyi.quality import cli as quality_cli
 from manyi.quality import jobs as quality_jobs
 from manyi.quality import ports as quality_ports
@@ -84,6 +85,7 @@ appointment_ports.register_capacity(PlannedCapacity())
 lobby_ports.register_appointment_check_in(KioskCheckIn())
 worker.register(
     *audit_jobs.JOBS,
+    *org_jobs.JOBS,  # the directory's removed accounts: their sessions end
     *complaints_jobs.JOBS,
     *supervision_jobs.JOBS,
     *guidance_jobs.JOBS,  # before notify's delivery: a missed round's alert goes this round

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from manyi import config_auth, event_outbox, realtime, sealed
 from manyi import config_rules as rules
-from manyi import event_outbox, realtime, sealed
 from manyi.audit.keys import (
     DEVELOPMENT_AUDIT_KEY,
     MIN_KEY_LENGTH,
@@ -64,6 +64,23 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     cookie_secure: bool | None = None
+    # How staff sign in (manyi.config_auth, docs/operations-ldap.md): manyi's own passwords, or
+    # the bank's LDAP / Active Directory (manyi keeps no password for those accounts; only the
+    # usernames in MANYI_LDAP_LOCAL_ADMINS keep a local one, for when the directory is down).
+    auth: Literal["local", "ldap"] = "local"
+    ldap_url: str = ""
+    ldap_start_tls: bool = False
+    ldap_ca_file: Path | None = None
+    ldap_bind_dn: str = ""
+    ldap_bind_password: SecretStr = Field(default=SecretStr(""))
+    ldap_user_base: str = ""
+    ldap_user_filter: str = "(uid={username})"
+    ldap_group_base: str = ""
+    ldap_display_name_attribute: str = "displayName"
+    ldap_unit_attribute: str = "departmentNumber"
+    ldap_role_map: str = ""
+    ldap_local_admins: str = ""
+    ldap_timeout_s: float = Field(default=5.0, gt=0, le=60)
     # The paperless counter: its adapters (manyi.counter.adapters.registry.FACTORIES), and how
     # long a remote supervisor may hold an authorisation request before the worker releases it.
     counter_adapters: str = "simulated"
@@ -276,6 +293,7 @@ class Settings(BaseSettings):
             raise ValueError(f"MANYI_DATA_RETIRED_KEYS: {exc}") from None
         rules.refuse_development_secret_off_loopback(self.secret_key, self.host)
         rules.require_reach_settings(self)
+        config_auth.check_auth_settings(self)
         if not self.database_url:
             self.database_url = f"sqlite:///{self.var_dir / 'manyi.sqlite3'}"
         if not self.analytics_root.strip():

@@ -28,9 +28,9 @@ PHONE = "138 1234 5678"
 
 # The registered jobs, in the order a round runs them.
 JOBS = (
-    "audit-anchor, complaints, attachment-files, rectification-escalation, misconduct-deadlines,"
-    " rectification-files, guidance-selfcheck, emerging-issues, complaint-rollup, notify, advice,"
-    " predictors, counter,"
+    "audit-anchor, directory-sweep, complaints, attachment-files, rectification-escalation,"
+    " misconduct-deadlines, rectification-files, guidance-selfcheck, emerging-issues,"
+    " complaint-rollup, notify, advice, predictors, counter,"
     " quality-rollups, survey-invitations, appointment-reminders, appointment-no-shows,"
     " reach-queue-alerts, reach-messages, event-partitions, analytics-compact, cockpit-rollups,"
     " stream-publish, analytics-land"

@@ -89,3 +89,36 @@ def units_import(file: Path) -> None:
                 typer.echo(f"{file}: {error}", err=True)
             raise cli_support.fail(f"{len(result.errors)} error(s); nothing was imported", 1)
         typer.echo(f"imported {len(result.created)} units")
+
+
+@users_app.command("directory")
+def users_directory(username: str) -> None:
+    """Look a user up in the bank's directory as a sign-in would, without their password: the
+    entry, its groups, and the unit and roles manyi would give (exit 1 if they cannot sign in)."""
+    from manyi.config_auth import ldap_config
+    from manyi.org import service as unit_service
+    from manyi.org.adapters.ldap import LdapDirectory
+    from manyi.org.directory_rules import DirectoryUnavailable, parse_role_map, roles_for
+
+    settings = cli_support.settings()
+    if not settings.ldap_url:
+        raise cli_support.fail("MANYI_LDAP_URL is not set: there is no directory to ask", 2)
+    try:
+        entry = LdapDirectory(ldap_config(settings)).find([username.strip().lower()])
+    except DirectoryUnavailable as exc:
+        raise cli_support.fail(exc.text(), 1) from None
+    found = next(iter(entry.values()))
+    if found is None:
+        raise cli_support.fail(f"{username}: the directory does not answer for this name", 1)
+    roles = roles_for(found.groups, parse_role_map(settings.ldap_role_map))
+    with cli_support.database(settings).read() as session:
+        unit = unit_service.unit_by_code(session, found.unit_code) if found.unit_code else None
+        unit_text = f"{unit.code} {unit.name_zh}" if unit is not None else "none"
+    typer.echo(f"entry: {found.dn}\nname: {found.display_name}")
+    typer.echo(f"{settings.ldap_unit_attribute}: {found.unit_code or '(empty)'} → unit {unit_text}")
+    for group in found.groups:
+        typer.echo(f"group: {group}")
+    typer.echo(f"roles: {', '.join(r.value for r in roles) or 'none'}")
+    if unit is None or not roles:
+        raise cli_support.fail(f"{username} cannot sign in: no known unit or no mapped role", 1)
+    typer.echo(f"{username} can sign in")

@@ -47,11 +47,13 @@ def sign_in(
     policy: LockoutPolicy,
     now: dt.datetime | None = None,
     client: str = "",
+    via: str = "",
 ) -> Staff:
     """`authenticate` with the password checked between a read and a short write unit of work.
 
     A throttled address or a locked account is not checked at all (no CPU for the guesser);
     the write unit of work refuses it on the same grounds. The attempt is recorded either way.
+    `via` says on the audit chain which way a sign-in came (`break-glass` under MANYI_AUTH=ldap).
     """
     now = now or utcnow()
     name = normalise_username(username)
@@ -68,7 +70,7 @@ def sign_in(
     refusal: SignInError
     with db.session() as session:
         try:
-            return authenticate(session, username, password, policy, now, client, checked)
+            return authenticate(session, username, password, policy, now, client, checked, via)
         except SignInError as exc:
             refusal = exc  # the failed attempt is recorded: this unit of work commits it
     raise refusal
@@ -103,6 +105,7 @@ def authenticate(
     now: dt.datetime | None = None,
     client: str = "",
     checked: PasswordCheck | None = None,
+    via: str = "",
 ) -> Staff:
     """Check a username and password; record the attempt either way.
 
@@ -121,8 +124,8 @@ def authenticate(
     staff = by_username(session, username)
     waiting = throttle.blocked_until(session, [pair, address], now)
     if waiting is not None:
-        _refuse_throttled(session, staff, client, now)
-        raise _too_many(waiting, now)
+        refuse_throttled(session, staff, client, now)
+        raise too_many(waiting, now)
     if staff is None or not staff.active:
         if checked is None:
             verify_password(DUMMY_HASH, password)  # same cost as a real check
@@ -139,7 +142,7 @@ def authenticate(
         )
         waiting = throttle.count_failure(session, policy, pair, address, now)
         if waiting is not None:
-            raise _too_many(waiting, now)
+            raise too_many(waiting, now)
         raise SignInError("wrong username or password")
     if staff.is_locked(now):
         record_event(
@@ -193,7 +196,7 @@ def authenticate(
             )
         waiting = throttle.count_failure(session, policy, pair, address, now)
         if waiting is not None:
-            raise _too_many(waiting, now)
+            raise too_many(waiting, now)
         raise SignInError("wrong username or password")
     if needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
@@ -201,11 +204,12 @@ def authenticate(
     staff.locked_until = None
     staff.last_sign_in_at = now
     throttle.clear(session, pair)
-    record_event(session, actor_of(staff), staff, "auth.signed_in", {"client": client}, now=now)
+    summary = {"client": client, **({"via": via} if via else {})}
+    record_event(session, actor_of(staff), staff, "auth.signed_in", summary, now=now)
     return staff
 
 
-def _too_many(until: dt.datetime, now: dt.datetime) -> SignInError:
+def too_many(until: dt.datetime, now: dt.datetime) -> SignInError:
     minutes = max(1, -(-int((until - now).total_seconds()) // 60))  # rounded up
     return SignInError(
         "too many failed sign-ins from this device; try again in {minutes} minutes",
@@ -213,7 +217,7 @@ def _too_many(until: dt.datetime, now: dt.datetime) -> SignInError:
     )
 
 
-def _refuse_throttled(session: Session, staff: Staff | None, client: str, now: dt.datetime) -> None:
+def refuse_throttled(session: Session, staff: Staff | None, client: str, now: dt.datetime) -> None:
     summary = {"reason": "throttled", "client": client}
     if staff is None:
         audit.record(

@@ -81,6 +81,11 @@ class Staff(Base):
     # Bumped on password change and sign-out everywhere: older cookies stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # An account the bank's directory keeps (MANYI_AUTH=ldap): its entry's DN as last seen, and
+    # when manyi found the entry gone or switched off (the account was then deactivated).
+    # None: a local account with a manyi password.
+    directory_dn: Mapped[str | None] = mapped_column(String(500))
+    directory_removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -7,10 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from manyi.config import Settings
+from manyi.config_auth import ldap_config
 from manyi.db import Session
 from manyi.errors import ManyiError
+from manyi.org import directory_sign_in
 from manyi.org import sign_in as sign_in_service
 from manyi.org import staff as staff_service
+from manyi.org.adapters.ldap import LdapDirectory
+from manyi.org.directory_rules import DirectoryUnavailable, parse_role_map, parse_usernames
 from manyi.org.passwords import LockoutPolicy
 from manyi.org.tables import Staff
 from manyi.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translator
@@ -33,11 +38,37 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _signin_page(
+    request: Request, next: str, error: str | None, username: str, status_code: int = 200
+) -> Response:
+    # `auth`: the way this bank signs in (MANYI_AUTH), which the page says.
+    return render(
+        request,
+        "signin.html",
+        {
+            "next": safe_next(next),
+            "error": error,
+            "username": username,
+            "auth": request.app.state.settings.auth,
+        },
+        status_code=status_code,
+    )
+
+
+def _directory(settings: Settings, policy: LockoutPolicy) -> directory_sign_in.DirectorySignIn:
+    return directory_sign_in.DirectorySignIn(
+        directory=LdapDirectory(ldap_config(settings)),
+        role_map=parse_role_map(settings.ldap_role_map),
+        local_admins=parse_usernames(settings.ldap_local_admins),
+        policy=policy,
+    )
+
+
 @router.get("/signin")
 def signin_page(request: Request, next: str = "/", staff: Staff | None = public()) -> Response:
     if staff is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "signin.html", {"next": safe_next(next), "error": None, "username": ""})
+    return _signin_page(request, next, None, "")
 
 
 @router.post("/signin")
@@ -53,28 +84,23 @@ def signin(
     client = request.client.host if request.client else ""
     _ = translator(request_language(request))
     if not username.strip() or not password:
-        return render(
-            request,
-            "signin.html",
-            {
-                "next": safe_next(next),
-                "error": _("Enter your username and password."),
-                "username": username,
-            },
-            status_code=400,
+        return _signin_page(
+            request, next, _("Enter your username and password."), username, status_code=400
         )
+    db = request.app.state.db
     try:
         # Its own units of work: the password is checked with no transaction open.
-        staff = sign_in_service.sign_in(
-            request.app.state.db, username, password, policy, client=client
-        )
+        if settings.auth == "ldap":
+            how = _directory(settings, policy)
+            staff = directory_sign_in.sign_in_with_directory(
+                db, how, username, password, client=client
+            )
+        else:
+            staff = sign_in_service.sign_in(db, username, password, policy, client=client)
     except sign_in_service.SignInError as exc:  # the failed attempt is recorded
-        return render(
-            request,
-            "signin.html",
-            {"next": safe_next(next), "error": exc.text(_), "username": username},
-            status_code=401,
-        )
+        return _signin_page(request, next, exc.text(_), username, status_code=401)
+    except DirectoryUnavailable as exc:  # nothing recorded: the directory could not say
+        return _signin_page(request, next, exc.text(_), username, status_code=503)
     sign_in_session(request, staff)
     return RedirectResponse(safe_next(next), status_code=303)
 
@@ -106,9 +132,25 @@ def home(request: Request, principal: Principal = require()) -> Response:
     )
 
 
+def _directory_password(request: Request, principal: Principal) -> bool:
+    """Under MANYI_AUTH=ldap a password is the directory's, but for break-glass accounts."""
+    settings = request.app.state.settings
+    local = parse_usernames(settings.ldap_local_admins)
+    return bool(settings.auth == "ldap" and principal.username not in local)
+
+
 @router.get("/account/password")
 def password_page(request: Request, principal: Principal = require()) -> Response:
-    return render(request, "password.html", {"error": None, "field": "", "done": False})
+    return render(
+        request,
+        "password.html",
+        {
+            "error": None,
+            "field": "",
+            "done": False,
+            "directory_password": _directory_password(request, principal),
+        },
+    )
 
 
 @router.post("/account/password")
@@ -120,6 +162,13 @@ def change_password(
     principal: Principal = require(),
 ) -> Response:
     _ = translator(request_language(request))
+    if _directory_password(request, principal):
+        return render(
+            request,
+            "password.html",
+            {"error": None, "field": "", "done": False, "directory_password": True},
+            status_code=409,
+        )
     try:
         staff = sign_in_service.change_own_password(
             request.app.state.db, principal.id, current_password, new_password, confirm_password
