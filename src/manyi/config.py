@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     cookie_secure: bool | None = None
-    # How staff sign in (manyi.config_auth, docs/operations-ldap.md): manyi's own passwords, or
+    # How staff sign in (manyi.config_auth, docs/operations.md section 7): manyi's own passwords, or
     # the bank's LDAP / Active Directory (manyi keeps no password for those accounts; only the
     # usernames in MANYI_LDAP_LOCAL_ADMINS keep a local one, for when the directory is down).
     auth: Literal["local", "ldap"] = "local"

@@ -1,7 +1,7 @@
 """How staff sign in: the MANYI_AUTH choice and its MANYI_LDAP_* settings, checked at start-up.
 
 `local` (the default) is manyi's own passwords. `ldap` is the bank's LDAP or Active Directory
-(docs/operations-ldap.md): every setting it needs must be there and make sense before the
+(docs/operations.md, section 7): every setting it needs must be there and make sense before the
 server starts, and a bad one is named. `oidc` is a later choice of the same setting.
 """
 
