@@ -64,10 +64,11 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     session_hours: int = Field(default=12, ge=1, le=24 * 7)
     cookie_secure: bool | None = None
-    # How staff sign in (manyi.config_auth, docs/operations.md section 7): manyi's own passwords, or
-    # the bank's LDAP / Active Directory (manyi keeps no password for those accounts; only the
-    # usernames in MANYI_LDAP_LOCAL_ADMINS keep a local one, for when the directory is down).
-    auth: Literal["local", "ldap"] = "local"
+    # How staff sign in (manyi.config_auth, docs/operations.md section 7): manyi's own passwords,
+    # the bank's LDAP / Active Directory, or its identity platform by OpenID Connect (manyi keeps
+    # no password for those accounts; only the usernames in MANYI_LDAP_LOCAL_ADMINS or
+    # MANYI_OIDC_LOCAL_ADMINS keep a local one, for when the directory or platform is down).
+    auth: Literal["local", "ldap", "oidc"] = "local"
     ldap_url: str = ""
     ldap_start_tls: bool = False
     ldap_ca_file: Path | None = None
@@ -81,6 +82,15 @@ class Settings(BaseSettings):
     ldap_role_map: str = ""
     ldap_local_admins: str = ""
     ldap_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = Field(default=SecretStr(""))
+    oidc_username_claim: str = "preferred_username"
+    oidc_name_claim: str = "name"
+    oidc_groups_claim: str = "groups"
+    oidc_unit_claim: str = "unit"
+    oidc_role_map: str = ""
+    oidc_local_admins: str = ""
     # The paperless counter: its adapters (manyi.counter.adapters.registry.FACTORIES), and how
     # long a remote supervisor may hold an authorisation request before the worker releases it.
     counter_adapters: str = "simulated"

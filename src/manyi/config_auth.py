@@ -1,8 +1,9 @@
-"""How staff sign in: the MANYI_AUTH choice and its MANYI_LDAP_* settings, checked at start-up.
+"""How staff sign in: the MANYI_AUTH choice and its MANYI_LDAP_* and MANYI_OIDC_* settings,
+checked at start-up.
 
-`local` (the default) is manyi's own passwords. `ldap` is the bank's LDAP or Active Directory
-(docs/operations.md, section 7): every setting it needs must be there and make sense before the
-server starts, and a bad one is named. `oidc` is a later choice of the same setting.
+`local` (the default) is manyi's own passwords. `ldap` is the bank's LDAP or Active Directory,
+`oidc` its identity platform by OpenID Connect (docs/operations.md, section 7): every setting
+either needs must be there and make sense before the server starts, and a bad one is named.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def check_auth_settings(settings: Settings) -> None:
     ):
         if not value.replace("-", "").replace(";", "").isalnum() or not value.isascii():
             raise ValueError(f"{attribute}: {value!r} is not an attribute name")
+    _check_oidc(settings)
     if settings.auth != "ldap":
         return
     needed = [
@@ -62,6 +64,45 @@ def check_auth_settings(settings: Settings) -> None:
             "MANYI_LDAP_URL: staff passwords would cross the network in clear; use ldaps://"
             " or MANYI_LDAP_START_TLS=true in production"
         )
+
+
+def _check_oidc(settings: Settings) -> None:
+    _named("MANYI_OIDC_ROLE_MAP", _names_map, settings.oidc_role_map)
+    for name in parse_usernames(settings.oidc_local_admins):
+        if not set(name) <= USERNAME_CHARS:
+            raise ValueError(f"MANYI_OIDC_LOCAL_ADMINS: {name!r} is not a manyi username")
+    for variable, claim in (
+        ("MANYI_OIDC_USERNAME_CLAIM", settings.oidc_username_claim),
+        ("MANYI_OIDC_NAME_CLAIM", settings.oidc_name_claim),
+        ("MANYI_OIDC_GROUPS_CLAIM", settings.oidc_groups_claim),
+        ("MANYI_OIDC_UNIT_CLAIM", settings.oidc_unit_claim),
+    ):
+        if (
+            not claim
+            or not claim.replace("_", "").replace("-", "").isalnum()
+            or not claim.isascii()
+        ):
+            raise ValueError(f"{variable}: {claim!r} is not a claim name")
+    if settings.oidc_issuer:
+        parts = urlsplit(settings.oidc_issuer)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query:
+            raise ValueError(f"MANYI_OIDC_ISSUER: {settings.oidc_issuer!r} is not an issuer URL")
+        if settings.is_production and parts.scheme == "http" and not loopback(parts.hostname):
+            raise ValueError("MANYI_OIDC_ISSUER: the identity platform must be https in production")
+    if settings.auth != "oidc":
+        return
+    for variable, value in (
+        ("MANYI_OIDC_ISSUER", settings.oidc_issuer),
+        ("MANYI_OIDC_CLIENT_ID", settings.oidc_client_id),
+        ("MANYI_OIDC_CLIENT_SECRET", settings.oidc_client_secret.get_secret_value()),
+        ("MANYI_OIDC_ROLE_MAP", settings.oidc_role_map.strip()),
+    ):
+        if not value:
+            raise ValueError(f"{variable} must be set when MANYI_AUTH=oidc")
+
+
+def _names_map(text: str) -> object:
+    return parse_role_map(text, dn=False)
 
 
 def _check_url(url: str) -> None:

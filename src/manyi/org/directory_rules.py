@@ -69,19 +69,20 @@ class Directory(Protocol):
         ...
 
 
-def parse_role_map(text: str) -> dict[str, tuple[Role, ...]]:
-    """MANYI_LDAP_ROLE_MAP read: {normalised group DN: roles}. ValueError says what is wrong."""
+def parse_role_map(text: str, *, dn: bool = True) -> dict[str, tuple[Role, ...]]:
+    """MANYI_LDAP_ROLE_MAP read: {normalised group DN: roles}; with `dn` False (the identity
+    platform's groups claim, MANYI_OIDC_ROLE_MAP) a group is any name. ValueError says what is
+    wrong."""
     mapping: dict[str, tuple[Role, ...]] = {}
     for raw in text.split(";"):
         entry = raw.strip()
         if not entry:
             continue
         group, sep, role_text = entry.rpartition("=")
-        if not sep or "=" not in group:
-            raise ValueError(
-                f"{entry!r} is not 'group DN=role[,role]'"
-                " (e.g. cn=tellers,ou=groups,dc=bank=teller)"
-            )
+        if not sep or not group.strip() or (dn and "=" not in group):
+            example = "cn=tellers,ou=groups,dc=bank=teller" if dn else "manyi-tellers=teller"
+            shape = "group DN" if dn else "group"
+            raise ValueError(f"{entry!r} is not '{shape}=role[,role]' (e.g. {example})")
         roles: list[Role] = []
         for name in role_text.split(","):
             name = name.strip()

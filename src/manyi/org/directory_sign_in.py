@@ -64,6 +64,7 @@ class DirectorySignIn:
     role_map: Mapping[str, tuple[Role, ...]]
     local_admins: frozenset[str]
     policy: LockoutPolicy
+    via: str = "directory"  # how the audit record says the person signed in
 
 
 def sign_in_with_directory(
@@ -91,6 +92,26 @@ def sign_in_with_directory(
     except IntegrityError:
         # The same person's first sign-in twice at once, on PostgreSQL: the other one created
         # the account (a unique username), so once more finds it and follows the directory.
+        return _record_in_unit(db, how, name, answer, now, client)
+
+
+def sign_in_verified(
+    db: Database,
+    how: DirectorySignIn,
+    username: str,
+    entry: DirectoryEntry,
+    now: dt.datetime | None = None,
+    client: str = "",
+) -> Staff:
+    """Sign in someone another party has verified (the bank's identity platform, OpenID
+    Connect): the account follows `entry` exactly as a directory sign-in's; raises `SignInError`
+    (recorded) when the entry cannot make a manyi account."""
+    now = now or utcnow()
+    name = normalise_username(username)
+    answer = DirectoryAnswer(entry, password_ok=True) if USERNAME_RE.match(name) else None
+    try:
+        return _record_in_unit(db, how, name, answer, now, client)
+    except IntegrityError:  # the same person's first sign-in twice at once (see above)
         return _record_in_unit(db, how, name, answer, now, client)
 
 
@@ -156,7 +177,7 @@ def _record(
     staff.failed_attempts = 0
     staff.locked_until = None
     throttle.clear(session, pair)
-    summary = {"client": client, "via": "directory"}
+    summary = {"client": client, "via": how.via}
     record_event(session, _actor(staff), staff, "auth.signed_in", summary, now=now)
     return staff
 

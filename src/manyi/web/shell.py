@@ -38,7 +38,7 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _signin_page(
+def signin_page_for(
     request: Request, next: str, error: str | None, username: str, status_code: int = 200
 ) -> Response:
     # `auth`: the way this bank signs in (MANYI_AUTH), which the page says.
@@ -68,7 +68,7 @@ def _directory(settings: Settings, policy: LockoutPolicy) -> directory_sign_in.D
 def signin_page(request: Request, next: str = "/", staff: Staff | None = public()) -> Response:
     if staff is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _signin_page(request, next, None, "")
+    return signin_page_for(request, next, None, "")
 
 
 @router.post("/signin")
@@ -84,7 +84,7 @@ def signin(
     client = request.client.host if request.client else ""
     _ = translator(request_language(request))
     if not username.strip() or not password:
-        return _signin_page(
+        return signin_page_for(
             request, next, _("Enter your username and password."), username, status_code=400
         )
     db = request.app.state.db
@@ -98,9 +98,9 @@ def signin(
         else:
             staff = sign_in_service.sign_in(db, username, password, policy, client=client)
     except sign_in_service.SignInError as exc:  # the failed attempt is recorded
-        return _signin_page(request, next, exc.text(_), username, status_code=401)
+        return signin_page_for(request, next, exc.text(_), username, status_code=401)
     except DirectoryUnavailable as exc:  # nothing recorded: the directory could not say
-        return _signin_page(request, next, exc.text(_), username, status_code=503)
+        return signin_page_for(request, next, exc.text(_), username, status_code=503)
     sign_in_session(request, staff)
     return RedirectResponse(safe_next(next), status_code=303)
 

@@ -240,6 +240,7 @@ def install_routes(app: FastAPI) -> None:
     from manyi.reach.web.wechat import router as reach_wechat
     from manyi.special.web.pages import router as special_views
     from manyi.supervision.web.routes import router as supervision_views
+    from manyi.web.oidc_signin import router as oidc_signin_router
     from manyi.web.shell import router as shell_router
     from manyi.workdays.web.pages import router as workdays_views
     from manyi.workload.web.pages import router as workload_views
@@ -250,6 +251,7 @@ def install_routes(app: FastAPI) -> None:
     app.router.routes.insert(0, DeviceLane())
     app.include_router(lobby_device_api)  # next: the busiest routes match soonest
     app.include_router(shell_router)
+    app.include_router(oidc_signin_router)
     app.include_router(org_views)
     app.include_router(audit_router)
     app.include_router(org_api)

@@ -1,0 +1,134 @@
+"""Signing in with the bank's identity platform (MANYI_AUTH=oidc, docs/operations.md section 7):
+`/signin/oidc` sends the browser to the provider with a fresh state, nonce and PKCE verifier
+kept in the signed session; `/signin/oidc/callback` takes them out (so a callback works once),
+checks the provider's answer (`org.adapters.oidc`) and signs the person in through the same
+account rules as the directory's (`org.directory_sign_in.sign_in_verified`: groups to roles by
+MANYI_OIDC_ROLE_MAP, the unit by a claim). Any failure shows the sign-in page with the reason;
+nothing is signed in. The break-glass administrators (MANYI_OIDC_LOCAL_ADMINS) keep the form.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from manyi.config import Settings
+from manyi.org import directory_sign_in
+from manyi.org import sign_in as sign_in_service
+from manyi.org.adapters.oidc import Client, OidcError, Pending
+from manyi.org.directory_rules import DirectoryEntry, parse_role_map, parse_usernames
+from manyi.org.passwords import LockoutPolicy
+from manyi.web.i18n import request_language, translator
+from manyi.web.security import public, sign_in_session
+from manyi.web.shell import safe_next, signin_page_for
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger("manyi.signin")
+SESSION_KEY = "oidc"
+CALLBACK = "/signin/oidc/callback"
+
+
+class _NoDirectory:
+    """The identity platform has already verified the person: nothing asks a directory."""
+
+    def authenticate(self, username: str, password: str) -> Any:  # pragma: no cover
+        raise AssertionError("an OpenID Connect sign-in asks no directory")
+
+    def find(self, usernames: Any) -> Any:  # pragma: no cover
+        raise AssertionError("an OpenID Connect sign-in asks no directory")
+
+
+def _client(request: Request) -> Client:
+    """One client per application: the provider's configuration and keys are cached in it."""
+    settings: Settings = request.app.state.settings
+    client = getattr(request.app.state, "oidc_client", None)
+    if client is None:
+        base = settings.public_base_url or str(request.base_url)
+        client = Client(
+            settings.oidc_issuer,
+            settings.oidc_client_id,
+            settings.oidc_client_secret.get_secret_value(),
+            base.rstrip("/") + CALLBACK,
+        )
+        request.app.state.oidc_client = client
+    return client
+
+
+@router.get("/signin/oidc")
+def start(request: Request, next: str = "/", _visitor: None = public(identify=False)) -> Response:
+    settings: Settings = request.app.state.settings
+    if settings.auth != "oidc":
+        return RedirectResponse("/signin", status_code=303)
+    try:
+        url, pending = _client(request).begin()
+    except OidcError as exc:
+        return _refused(request, next, exc)
+    request.session[SESSION_KEY] = {**pending.as_dict(), "next": safe_next(next)}
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get(CALLBACK)
+def callback(
+    request: Request,
+    state: str = "",
+    code: str = "",
+    error: str = "",
+    _visitor: None = public(identify=False),
+) -> Response:
+    settings: Settings = request.app.state.settings
+    if settings.auth != "oidc":
+        return RedirectResponse("/signin", status_code=303)
+    kept = request.session.pop(SESSION_KEY, None)  # used once, whatever comes of it
+    pending = Pending.of(kept) if isinstance(kept, dict) and "state" in kept else None
+    next = kept.get("next", "/") if isinstance(kept, dict) else "/"
+    if error:
+        return _refused(request, next, OidcError("provider_refused", error[:100]))
+    try:
+        claims = _client(request).finish(pending, state[:200], code[:2000])
+    except OidcError as exc:
+        return _refused(request, next, exc)
+    username = str(claims.get(settings.oidc_username_claim, ""))[:64]
+    if username in parse_usernames(settings.oidc_local_admins):
+        # A break-glass account signs in with its own password, never through the platform.
+        return _refused(request, next, OidcError("break_glass_account", username))
+    entry = DirectoryEntry(
+        dn=str(claims["sub"]),
+        display_name=str(claims.get(settings.oidc_name_claim) or username)[:100],
+        unit_code=str(claims.get(settings.oidc_unit_claim) or "")[:32],
+        groups=tuple(str(g) for g in _listed(claims.get(settings.oidc_groups_claim))),
+    )
+    how = directory_sign_in.DirectorySignIn(
+        directory=_NoDirectory(),
+        role_map=parse_role_map(settings.oidc_role_map, dn=False),
+        local_admins=frozenset(),
+        policy=LockoutPolicy(settings.lockout_threshold, settings.lockout_minutes),
+        via="oidc",
+    )
+    client = request.client.host if request.client else ""
+    try:
+        staff = directory_sign_in.sign_in_verified(
+            request.app.state.db, how, username, entry, client=client
+        )
+    except sign_in_service.SignInError as exc:  # recorded
+        _ = translator(request_language(request))
+        return signin_page_for(request, next, exc.text(_), "", status_code=401)
+    sign_in_session(request, staff)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+def _listed(value: object) -> list[object]:
+    if isinstance(value, list):
+        return value[:200]
+    return [value] if isinstance(value, str) and value else []
+
+
+def _refused(request: Request, next: str, exc: OidcError) -> Response:
+    log.warning("OpenID Connect sign-in refused: %s", exc.reason)
+    _ = translator(request_language(request))
+    message = _(
+        "Signing in with the bank's identity platform did not complete ({reason}); try again."
+    )
+    return signin_page_for(request, next, message.format(reason=exc.reason), "", status_code=401)
