@@ -145,6 +145,15 @@ class Settings(BaseSettings):
     stream: Literal["off", "nats"] = "off"
     nats_url: str = "nats://127.0.0.1:4222"
     realtime: Literal["notify", "nats"] = "notify"
+    # Observability (manyi.observe, docs/operations-observe.md): the log lines as text or one
+    # JSON object each; who may read /metrics (addresses or networks, comma-separated; empty:
+    # nobody); the business gauges per outlet, summed per tier-1 branch (a national bank's
+    # 16,000 outlets are many series), or none; OpenTelemetry traces off, printed, or sent by
+    # OTLP (the optional `tracing` extra; OTEL_* variables say where).
+    log_format: Literal["text", "json"] = "text"
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    metrics_gauges: Literal["outlet", "tier1", "off"] = "outlet"
+    tracing: Literal["off", "console", "otlp"] = "off"
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -179,6 +188,19 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: str) -> str:
+        from manyi.web.proxies import parse_networks
+
+        parse_networks(value)  # ValueError names the bad entry
+        return value
+
+    @field_validator("log_format", "metrics_gauges", "tracing", mode="before")
+    @classmethod
+    def _lower_choice(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _metrics_networks(cls, value: str) -> str:
         from manyi.web.proxies import parse_networks
 
         parse_networks(value)  # ValueError names the bad entry

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI
 
+from manyi import log_lines as logs
 from manyi.config import get_settings
 from manyi.web.app import create_app
 
 
 def create() -> FastAPI:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     return create_app(settings)
