@@ -27,6 +27,8 @@ from manyi.config import Settings
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.db import UNAVAILABLE_ERRORS, Database, DataError, database_away
 from manyi.errors import ManyiError
+from manyi.observe import tracing
+from manyi.observe.middleware import ObserveRequests
 from manyi.stream import live as stream_live
 from manyi.web.body_limit import BodyLimitMiddleware, BodyTooLarge
 from manyi.web.headers import SecurityHeaders
@@ -150,6 +152,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     # Refuses an oversized upload while the endpoint starts reading it (web/body_limit.py).
     app.add_middleware(BodyLimitMiddleware, caps=body_caps())
+    # The request's id, count, latency and access line; inside it, its trace (off by default).
+    tracing.install(app, settings.tracing)
+    app.add_middleware(ObserveRequests, access_lines=settings.log_format == "json")
     app.add_middleware(TrustedProxies, networks=proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
