@@ -54,3 +54,7 @@ def configure(level: str, log_format: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(formatter(log_format))
     logging.basicConfig(level=level, handlers=[handler])
+    if level != "DEBUG":
+        # httpx writes every URL it requests at INFO, query string and all: the WeChat API's
+        # access token travels there (manyi.reach). Its warnings and errors still come through.
+        logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -21,8 +21,8 @@ class TracingUnavailable(RuntimeError):
     pass
 
 
-def install(app: FastAPI, mode: str, exporter: Any = None) -> None:
-    """Trace every request of `app` when `mode` is not "off" (`exporter`: a test's own)."""
+def install(app: FastAPI, mode: str) -> None:
+    """Trace every request of `app` when `mode` is not "off"."""
     if mode == "off":
         return
     try:
@@ -39,9 +39,7 @@ def install(app: FastAPI, mode: str, exporter: Any = None) -> None:
             f"MANYI_TRACING={mode} needs the tracing extra: pip install 'manyi[tracing]' ({exc})"
         ) from None
     provider = TracerProvider(resource=Resource.create({"service.name": "manyi"}))
-    if exporter is not None:
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
-    elif mode == "console":
+    if mode == "console":
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
     else:
         try:
