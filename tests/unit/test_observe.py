@@ -1,0 +1,81 @@
+"""The observability settings, the request id's sanity check, a JSON log line, the route label."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from starlette.routing import Mount, Route
+
+from manyi import log_lines, request_ids
+from manyi.config import SettingsError, load_settings
+from manyi.lobby.web.device_lane import DeviceLane
+from manyi.observe.middleware import route_label
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable"),
+    [
+        ({"metrics_allow": "10.0.0.0/8, monitoring-host"}, "MANYI_METRICS_ALLOW"),
+        ({"log_format": "xml"}, "MANYI_LOG_FORMAT"),
+        ({"metrics_gauges": "teller"}, "MANYI_METRICS_GAUGES"),
+        ({"tracing": "jaeger"}, "MANYI_TRACING"),
+    ],
+)
+def test_a_bad_setting_names_its_variable(overrides: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(**overrides)
+
+
+def test_settings_defaults_and_spelling() -> None:
+    settings = load_settings(log_format="JSON", metrics_gauges=" Tier1 ")
+    assert (settings.log_format, settings.metrics_gauges) == ("json", "tier1")
+    defaults = load_settings()
+    assert defaults.metrics_allow == "127.0.0.1/32,::1/128"
+    assert (defaults.log_format, defaults.tracing) == ("text", "off")
+
+
+@pytest.mark.parametrize(
+    "incoming",
+    ["nginx-0123456789abcdef", "5f0c2b9e-3c1d-4a5e-9b7f-0e1d2c3b4a59", "trace:00f067aa0ba902b7"],
+)
+def test_a_sane_incoming_id_is_kept(incoming: str) -> None:
+    assert request_ids.adopt(incoming) == incoming
+
+
+@pytest.mark.parametrize(
+    "incoming", [None, "", "short", "x" * 65, "two words here", "id\nforged line", '"quoted"']
+)
+def test_anything_else_gets_a_new_id(incoming: str | None) -> None:
+    made = request_ids.adopt(incoming)
+    assert made != incoming and len(made) == 32 and made.isalnum()
+
+
+def test_a_json_line_has_the_request_id_and_the_fields() -> None:
+    record = logging.LogRecord("manyi.access", logging.INFO, __file__, 1, "GET %s", ("/x",), None)
+    record.fields = {"route": "/x/{id}", "status": 200, "message": "not overwritten"}
+    token = request_ids.set_current("req-0123456789")
+    try:
+        line = json.loads(log_lines.formatter("json").format(record))
+    finally:
+        request_ids.reset(token)
+    assert line["request_id"] == "req-0123456789" and line["message"] == "GET /x"
+    assert (line["route"], line["status"], line["level"]) == ("/x/{id}", 200, "INFO")
+    assert "request_id" not in json.loads(log_lines.formatter("json").format(record))
+
+
+def test_the_route_label_is_the_template() -> None:
+    route = Route("/complaints/{case_id}", endpoint=lambda request: None)
+    assert route_label({"route": route, "path": "/complaints/42"}) == "/complaints/{case_id}"
+    assert route_label({"path": "/wp-admin"}) == "unmatched"
+    static = Mount("/static", routes=[])
+    assert route_label({"route": static, "path": "/static/app.css"}) == "/static/{path}"
+    lane = DeviceLane()
+    pad = "/device/api/v1/lobby/counters/12/call-next"
+    assert (
+        route_label({"route": lane, "path": pad})
+        == "/device/api/v1/lobby/counters/{number}/call-next"
+    )
+    kiosk = "/device/api/v1/lobby/tickets"
+    assert route_label({"route": lane, "path": kiosk}) == kiosk
