@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace import export
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import select
@@ -106,3 +107,22 @@ def test_a_trace_carries_the_request_id_and_no_query(
     attributes = dict(span.attributes or {})
     assert attributes["manyi.request_id"] == answer.headers["X-Request-ID"]
     assert PHONE not in json.dumps({k: str(v) for k, v in attributes.items()})
+
+
+class _BrokenDatabase:
+    def ping(self) -> bool:
+        raise RuntimeError("a fault of manyi's own")
+
+
+@sqlite_only
+def test_an_unexpected_error_keeps_its_id(db: Database, json_lines: io.StringIO) -> None:
+    app = make_client(db, log_format="json").app
+    app.state.db = _BrokenDatabase()  # this client's copy of the app only
+    answer = TestClient(app, raise_server_exceptions=False).get("/healthz")
+    assert answer.status_code == 500
+    request_id = answer.headers["X-Request-ID"]
+    lines = parsed(json_lines)
+    (error,) = [line for line in lines if line["logger"] == "manyi.web"]
+    assert error["request_id"] == request_id and "RuntimeError" in error["error"]
+    access = [line for line in lines if line.get("event") == "request"]
+    assert [(a["status"], a["request_id"]) for a in access] == [(500, request_id)]

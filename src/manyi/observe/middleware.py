@@ -71,7 +71,10 @@ class ObserveRequests:
             metrics.observe_request(method, route, status, None if streaming else seconds)
             if self.access_lines:
                 self._access(scope, method, route, status, seconds)
-            request_ids.reset(token)
+        # Reset only when the app answered: an unhandled error goes on to Starlette's outermost
+        # handler (web/app.py `_unexpected`), which logs the traceback and answers 500 outside
+        # this middleware, and still sees the id (each request runs in a context of its own).
+        request_ids.reset(token)
 
     def _access(self, scope: Scope, method: str, route: str, status: int, seconds: float) -> None:
         client = scope.get("client")

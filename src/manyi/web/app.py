@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import Receive, Scope, Send
 
-from manyi import __version__
+from manyi import __version__, request_ids
 from manyi.config import Settings
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.db import UNAVAILABLE_ERRORS, Database, DataError, database_away
@@ -263,7 +263,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         _ = translator(request_language(request))
-        return error_response(request, 500, _("Something went wrong. The error was logged."))
+        response = error_response(request, 500, _("Something went wrong. The error was logged."))
+        if request_ids.current():  # answered outside the observe middleware: its id too
+            response.headers[request_ids.HEADER] = request_ids.current()
+        return response
 
 
 def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
