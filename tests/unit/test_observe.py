@@ -1,16 +1,22 @@
-"""The observability settings, the request id's sanity check, a JSON log line, the route label."""
+"""The observability settings, the request id's sanity check, a JSON log line, the route label,
+and what `manyi serve` prepares for several processes."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from starlette.routing import Mount, Route
 
-from manyi import log_lines, request_ids
-from manyi.config import SettingsError, load_settings
+from manyi import cli, log_lines, request_ids
+from manyi.config import SettingsError, get_settings, load_settings
 from manyi.lobby.web.device_lane import DeviceLane
+from manyi.observe.metrics import MULTIPROC_ENV
 from manyi.observe.middleware import route_label
 
 
@@ -79,3 +85,31 @@ def test_the_route_label_is_the_template() -> None:
     )
     kiosk = "/device/api/v1/lobby/tickets"
     assert route_label({"route": lane, "path": kiosk}) == kiosk
+
+
+def test_serve_with_workers_counts_into_an_emptied_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`manyi serve --workers 2` (uvicorn itself replaced): the metrics directory under
+    MANYI_VAR_DIR, emptied, in the environment the workers inherit; JSON logs take over
+    uvicorn's logging and access lines."""
+    runs: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: runs.append(kwargs))
+    for name, value in (("MANYI_VAR_DIR", str(tmp_path)), ("MANYI_LOG_FORMAT", "json")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MANYI_WEB_WORKERS", "1")  # serve sets it: put back afterwards
+    monkeypatch.setenv(MULTIPROC_ENV, "")  # serve sets it too: removed afterwards
+    monkeypatch.delenv(MULTIPROC_ENV)
+    httpx_level = logging.getLogger("httpx").level
+    stale = tmp_path / "metrics" / "counter_4242.db"
+    stale.parent.mkdir()
+    stale.write_bytes(b"an earlier run's counts")
+    get_settings.cache_clear()
+    try:
+        cli.serve(host=None, port=None, reload=False, workers=2)
+    finally:
+        get_settings.cache_clear()
+        logging.getLogger("httpx").setLevel(httpx_level)
+    assert os.environ[MULTIPROC_ENV] == str(tmp_path / "metrics") and not stale.exists()
+    (run,) = runs
+    assert (run["workers"], run["log_config"], run["access_log"]) == (2, None, False)
