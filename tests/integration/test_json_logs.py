@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from manyi import log_lines
 from manyi.audit import verify
+from manyi.audit.service import events_in_scope
 from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from tests.conftest import PASSWORD, Bank
@@ -66,6 +67,9 @@ def test_each_request_gets_an_id_in_the_header_the_log_and_the_audit_event(
         assert event.request_id == "nginx-0123456789abcdef"
     with db.read() as session:
         assert verify(session).ok  # the id is sealed with the rest of the row
+        # The audit page's search finds the request's events by the id in the logs.
+        found = events_in_scope(session, "/", True, q="nginx-0123456789abcdef")
+        assert [e.action for e in found] == ["auth.signed_in"]
 
     lines = parsed(json_lines)
     access = [line for line in lines if line.get("event") == "request"]

@@ -14,10 +14,12 @@ import uvicorn
 from starlette.routing import Mount, Route
 
 from manyi import cli, log_lines, request_ids
+from manyi.audit.chain import sealed_text
 from manyi.config import SettingsError, get_settings, load_settings
 from manyi.lobby.web.device_lane import DeviceLane
 from manyi.observe.metrics import MULTIPROC_ENV
 from manyi.observe.middleware import route_label
+from tests.clock import FIXED_NOW
 
 
 @pytest.mark.parametrize(
@@ -113,3 +115,27 @@ def test_serve_with_workers_counts_into_an_emptied_directory(
     assert os.environ[MULTIPROC_ENV] == str(tmp_path / "metrics") and not stale.exists()
     (run,) = runs
     assert (run["workers"], run["log_config"], run["access_log"]) == (2, None, False)
+
+
+def test_the_request_id_is_sealed_only_when_there_is_one() -> None:
+    """Rows without one keep the text they were sealed with before migration 0054; adding,
+    changing or blanking a row's id changes the text its seal covers."""
+    fields: dict[str, Any] = {
+        "seq": 1,
+        "occurred_at": FIXED_NOW,
+        "actor_id": None,
+        "actor": "system",
+        "unit_id": None,
+        "unit_path": "",
+        "entity_type": "unit",
+        "entity_id": "1",
+        "action": "unit.created",
+        "summary": "{}",
+        "prev_hash": "0" * 64,
+        "key_id": "k1",
+    }
+    before = sealed_text(**fields)
+    assert sealed_text(**fields, request_id="") == before
+    stamped = sealed_text(**fields, request_id="nginx-0123456789abcdef")
+    assert stamped != before
+    assert stamped != sealed_text(**fields, request_id="nginx-0123456789abcdeF")
