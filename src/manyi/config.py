@@ -203,7 +203,9 @@ class Settings(BaseSettings):
     def _metrics_networks(cls, value: str) -> str:
         from manyi.web.proxies import parse_networks
 
-        parse_networks(value)  # ValueError names the bad entry
+        for network in parse_networks(value):  # ValueError names the bad entry
+            if network.prefixlen == 0:
+                raise ValueError(f"{network} lets anyone read /metrics: name the monitoring hosts")
         return value
 
     @field_validator("counter_adapters")

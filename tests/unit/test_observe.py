@@ -26,6 +26,7 @@ from tests.clock import FIXED_NOW
     ("overrides", "variable"),
     [
         ({"metrics_allow": "10.0.0.0/8, monitoring-host"}, "MANYI_METRICS_ALLOW"),
+        ({"metrics_allow": "0.0.0.0/0"}, "MANYI_METRICS_ALLOW"),
         ({"log_format": "xml"}, "MANYI_LOG_FORMAT"),
         ({"metrics_gauges": "teller"}, "MANYI_METRICS_GAUGES"),
         ({"tracing": "jaeger"}, "MANYI_TRACING"),
