@@ -24,7 +24,7 @@ from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from tests.conftest import PASSWORD, Bank
 from tests.databases import sqlite_only
-from tests.web_helpers import csrf_of, make_client
+from tests.web_helpers import csrf_of, make_client, sign_in
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 PHONE = "13912345678"
@@ -70,6 +70,12 @@ def test_each_request_gets_an_id_in_the_header_the_log_and_the_audit_event(
         # The audit page's search finds the request's events by the id in the logs.
         found = events_in_scope(session, "/", True, q="nginx-0123456789abcdef")
         assert [e.action for e in found] == ["auth.signed_in"]
+
+    # The administrator's audit page finds it by the id, and shows it.
+    admin = make_client(db, log_format="json")
+    sign_in(admin, "admin", PASSWORD)
+    page = admin.get("/admin/audit", params={"q": "nginx-0123456789abcdef"})
+    assert "X-Request-ID: nginx-0123456789abcdef" in page.text
 
     lines = parsed(json_lines)
     access = [line for line in lines if line.get("event") == "request"]
