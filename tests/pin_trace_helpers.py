@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select, text
 
+from manyi import log_lines
 from manyi.counter.adapters.pin_pad import PinBlock, SessionKey, SimulatedPinPad
 from manyi.db import Base, Database
 from manyi.personal import id_check_char
@@ -123,9 +124,13 @@ def files_under(directory: Path) -> bytes:
 
 
 def logs(caplog: pytest.LogCaptureFixture) -> bytes:
+    """Every record as text, as its parts, and as the JSON line MANYI_LOG_FORMAT=json makes of
+    it (the access lines' fields: method, route, status, client, staff id)."""
+    json_lines = log_lines.formatter("json")
     parts = [caplog.text]
     for record in caplog.records:
         parts.append(record.getMessage())
         parts.append(repr(record.args))
         parts.append(repr(record.__dict__))
+        parts.append(json_lines.format(record))
     return "\n".join(parts).encode("utf-8", "backslashreplace")

@@ -6,7 +6,7 @@ print clear messages; bad input exits with status 2 (usage) or 1 (refused).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -157,11 +157,13 @@ def serve(
 ) -> None:
     """Start the web app."""
     import os
+    from pathlib import Path
 
     import uvicorn
 
-    from manyi import dbops
+    from manyi import dbops, log_lines
     from manyi.config_rules import refuse_development_secret_off_loopback
+    from manyi.observe.metrics import MULTIPROC_ENV, prepare_multiprocess
 
     settings = cli_support.settings()
     try:
@@ -177,6 +179,15 @@ def serve(
         raise cli_support.fail("--reload runs one process: leave out --workers", 2)
     # The workers are new processes: they read their settings, this one among them, from here.
     os.environ["MANYI_WEB_WORKERS"] = str(processes)
+    # JSON logs: uvicorn logs through the root logger's JSON lines, and the app writes the
+    # access lines itself (with the request id and the route template, not the raw path).
+    json_kwargs: dict[str, Any] = (
+        {"log_config": None, "access_log": False} if settings.log_format == "json" else {}
+    )
+    log_lines.configure(settings.log_level, settings.log_format)
+    if processes > 1:  # each worker counts its requests in a file there; a scrape sums them
+        metrics_dir = os.environ.setdefault(MULTIPROC_ENV, str(settings.var_dir / "metrics"))
+        prepare_multiprocess(Path(metrics_dir))
     uvicorn.run(
         "manyi.web.main:create",
         factory=True,
@@ -189,6 +200,7 @@ def serve(
         forwarded_allow_ips="",
         # Screens' event streams never end: cut them after the grace instead of waiting for ever.
         timeout_graceful_shutdown=settings.shutdown_grace_s,
+        **json_kwargs,
     )
 
 

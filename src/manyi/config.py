@@ -172,6 +172,15 @@ class Settings(BaseSettings):
     stream: Literal["off", "nats"] = "off"
     nats_url: str = "nats://127.0.0.1:4222"
     realtime: Literal["notify", "nats"] = "notify"
+    # Observability (manyi.observe, docs/operations.md, section 8): the log lines as text or one
+    # JSON object each; who may read /metrics (addresses or networks, comma-separated; empty:
+    # nobody); the business gauges per outlet, summed per tier-1 branch (a national bank's
+    # 16,000 outlets are many series), or none; OpenTelemetry traces off, printed, or sent by
+    # OTLP (the optional `tracing` extra; OTEL_* variables say where).
+    log_format: Literal["text", "json"] = "text"
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    metrics_gauges: Literal["outlet", "tier1", "off"] = "outlet"
+    tracing: Literal["off", "console", "otlp"] = "off"
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -209,6 +218,21 @@ class Settings(BaseSettings):
         from manyi.web.proxies import parse_networks
 
         parse_networks(value)  # ValueError names the bad entry
+        return value
+
+    @field_validator("log_format", "metrics_gauges", "tracing", mode="before")
+    @classmethod
+    def _lower_choice(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _metrics_networks(cls, value: str) -> str:
+        from manyi.web.proxies import parse_networks
+
+        for network in parse_networks(value):  # ValueError names the bad entry
+            if network.prefixlen == 0:
+                raise ValueError(f"{network} lets anyone read /metrics: name the monitoring hosts")
         return value
 
     @field_validator("counter_adapters")

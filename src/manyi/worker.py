@@ -22,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from manyi import cli_support, dbops, worker_leases
+from manyi import cli_support, dbops, log_lines, worker_leases
 from manyi.config import Settings
 from manyi.db import Database, utcnow
 
@@ -139,9 +139,7 @@ def _wait(stop: threading.Event, seconds: float) -> None:
 
 def _configure_logging(settings: Settings) -> None:
     # Does nothing when logging is already set up (by a test runner, say).
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    log_lines.configure(settings.log_level, settings.log_format)
 
 
 def worker_command(

@@ -84,6 +84,11 @@ VIOLATIONS = {
         "import manyi.cockpit.domain",
         "manyi.quality.facts",
     ),
+    "Observability sits above every feature whose gauges it reads: none of them imports it": (
+        "src/manyi/audit/service.py",
+        "import manyi.observe.metrics",
+        "manyi.audit.service",
+    ),
     "Features use each other only through what each one's __init__.py offers (PUBLIC)": (
         "src/manyi/counter/bundles.py",
         "import manyi.lobby.service",

@@ -1,6 +1,7 @@
 """The PIN trace test through the teller's screen: the digits typed on the (simulated) PIN
 pad's keypad travel in the run request; afterwards nothing of them, nor of the encrypted
-block, is in the database, under var/ or in any log record (the web server's included)."""
+block, is in the database, under var/ or in any log record (the web server's included, and
+every record as MANYI_LOG_FORMAT=json writes it, the access lines' fields with it)."""
 
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ def test_no_trace_of_the_pin_typed_on_the_screen(
         "item2.bill_account": "E2026113001",
     }
     code = submit(db, ["withdraw", "bill_pay"], values, FIXED_NOW)
-    client = make_client(db, var_dir=tmp_path)
+    client = make_client(db, var_dir=tmp_path, log_format="json")  # the JSON lines too
     sign_in(client, "teller.a", PASSWORD)
     token = csrf_of(client, "/counter")
     opened = client.post("/counter/open", data={"csrf_token": token, "code": code})
@@ -118,6 +119,7 @@ def test_no_trace_of_the_pin_typed_on_the_screen(
         "the pages": client.get(f"/counter/bundles/{reference}").content,
     }
     assert b"INSERT INTO counter_bundle_items" in haystacks["logs"]
+    assert b'"route": "/counter/bundles/{reference}/run"' in haystacks["logs"]  # the access line
     assert reference.encode() in haystacks["database as stored or dumped"]
     leaks = [
         f"{name} in {where}"

@@ -36,6 +36,7 @@ class ChainRecord:
     prev_hash: str
     key_id: str
     hash: str
+    request_id: str = ""  # the web request that made it (migration 0055), "" for others
 
 
 def canonical_summary(summary: dict[str, Any]) -> str:
@@ -58,12 +59,19 @@ def sealed_text(
     summary: str,
     prev_hash: str,
     key_id: str,
+    request_id: str = "",
 ) -> bytes:
-    """Every column of a row, in one canonical text (what the seal covers)."""
+    """Every column of a row, in one canonical text (what the seal covers).
+
+    The request id joins the text only when there is one, so rows sealed before it existed
+    (and rows of workers and commands, which have none) keep the text they were sealed with;
+    blanking or adding one to a row changes its text and breaks its seal."""
     # Microsecond UTC timestamps, so both engines give the same text back.
     stamp = occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     fields = [seq, stamp, actor_id, actor, unit_id, unit_path, entity_type, entity_id]
     fields += [action, summary, prev_hash, key_id]
+    if request_id:
+        fields.append(request_id)
     return json.dumps(
         ["manyi-audit-v2", *fields], ensure_ascii=False, separators=(",", ":")
     ).encode("utf-8")

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from manyi import request_ids
 from manyi.audit import anchors as anchoring
 from manyi.audit.anchors import AnchorStore
 from manyi.audit.chain import (
@@ -83,6 +84,7 @@ def record(
         "summary": text,
         "prev_hash": prev_hash,
         "key_id": keys.current_id,
+        "request_id": request_ids.current(),
     }
     digest = seal(keys, **fields)
     event = AuditEvent(**fields, hash=digest)
@@ -115,6 +117,7 @@ def _records(session: Session, batch: int = 2000) -> Iterator[ChainRecord]:
                 prev_hash=row.prev_hash,
                 key_id=row.key_id,
                 hash=row.hash,
+                request_id=row.request_id,
             )
         last = rows[-1].seq
         session.expunge_all()
@@ -201,6 +204,7 @@ def events_in_scope(
                 AuditEvent.action.like(like),
                 AuditEvent.actor.like(like),
                 AuditEvent.summary.like(like),
+                AuditEvent.request_id == q.strip(),
             )
         )
     if before:

@@ -32,6 +32,8 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(16), default="")  # which key sealed it
     hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA-256 seal (chain.py)
+    # The web request that made it (X-Request-ID, as in the logs), sealed with the rest.
+    request_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class AuditHead(Base):

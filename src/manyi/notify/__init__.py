@@ -13,6 +13,7 @@ from manyi.notify.channels import (
     default_channels,
 )
 from manyi.notify.delivery import DeliveryReport, deliver_due
+from manyi.notify.facts import Backlog, outbox_backlog
 from manyi.notify.model import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
@@ -37,6 +38,7 @@ PUBLIC: tuple[str, ...] = ()  # everything other features use is exported here
 __all__ = [
     "MAX_ATTEMPTS",
     "RETRY_DELAYS",
+    "Backlog",
     "ChannelAdapter",
     "ChannelName",
     "DeliveryError",
@@ -52,6 +54,7 @@ __all__ = [
     "enqueue",
     "inbox",
     "mark_read",
+    "outbox_backlog",
     "page_staff",
     "retry_delay",
     "unread_count",

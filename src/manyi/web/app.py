@@ -22,11 +22,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import Receive, Scope, Send
 
-from manyi import __version__
+from manyi import __version__, request_ids
 from manyi.config import Settings
 from manyi.counter.adapters import registry as counter_runtime
 from manyi.db import UNAVAILABLE_ERRORS, Database, DataError, database_away
 from manyi.errors import ManyiError
+from manyi.observe import tracing
+from manyi.observe.middleware import ObserveRequests
 from manyi.stream import live as stream_live
 from manyi.web.body_limit import BodyLimitMiddleware, BodyTooLarge
 from manyi.web.headers import SecurityHeaders
@@ -150,6 +152,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     # Refuses an oversized upload while the endpoint starts reading it (web/body_limit.py).
     app.add_middleware(BodyLimitMiddleware, caps=body_caps())
+    # The request's id, count, latency and access line; inside it, its trace (off by default).
+    tracing.install(app, settings.tracing)
+    app.add_middleware(ObserveRequests, access_lines=settings.log_format == "json")
     app.add_middleware(TrustedProxies, networks=proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
@@ -258,7 +263,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         _ = translator(request_language(request))
-        return error_response(request, 500, _("Something went wrong. The error was logged."))
+        response = error_response(request, 500, _("Something went wrong. The error was logged."))
+        if request_ids.current():  # answered outside the observe middleware: its id too
+            response.headers[request_ids.HEADER] = request_ids.current()
+        return response
 
 
 def api_routes(routes: list[Any]) -> Iterator[APIRoute]:

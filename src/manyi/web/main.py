@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from manyi import dbops
+from manyi import log_lines as logs
 from manyi.config import get_settings
 from manyi.web.app import create_app
 
@@ -15,9 +16,7 @@ log = logging.getLogger("manyi.web")
 
 def create() -> FastAPI:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     # Every process of `manyi serve` (and uvicorn started by other means) checks the schema: a
     # server on an older or a newer schema would fail request by request, or write rows that
     # the other version misreads. `manyi serve` has said why already when it refuses.

@@ -225,6 +225,7 @@ def install_routes(app: FastAPI) -> None:
     from manyi.lobby.web.screens_api import router as lobby_screens_api
     from manyi.lobby.web.settings import router as lobby_settings
     from manyi.notify.views import router as notify_views
+    from manyi.observe.web.routes import router as observe_routes
     from manyi.org.api import router as org_api
     from manyi.org.web import router as org_views
     from manyi.quality.web.flags_page import router as quality_flags
@@ -252,6 +253,7 @@ def install_routes(app: FastAPI) -> None:
     app.include_router(lobby_device_api)  # next: the busiest routes match soonest
     app.include_router(shell_router)
     app.include_router(oidc_signin_router)
+    app.include_router(observe_routes)  # /metrics
     app.include_router(org_views)
     app.include_router(audit_router)
     app.include_router(org_api)

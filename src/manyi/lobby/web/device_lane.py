@@ -58,6 +58,11 @@ class DeviceLane(BaseRoute):
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
         raise NoMatchFound(name, path_params)
 
+    def metrics_path(self, scope: Scope) -> str:
+        """The route template the metrics count this request under (no counter number)."""
+        path: str = scope["path"]
+        return path if path == ISSUE_PATH else PAD_PREFIX + "{number}/" + path.rsplit("/", 1)[1]
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         body = await request.body()

@@ -1,0 +1,1 @@
+"""The observe feature's route: `/metrics`."""
