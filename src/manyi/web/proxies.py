@@ -6,6 +6,10 @@ the client, but anyone can send that header. So it is read only when the request
 configured trusted proxy (`MANYI_TRUSTED_PROXIES`, addresses or networks), and then from the
 right: the first address that is not itself a trusted proxy is the client's. Without trusted
 proxies the header is ignored (and `manyi serve` tells uvicorn not to read it either).
+
+From a trusted proxy, `X-Forwarded-Proto` (`https` or `http`) is also the request's scheme, so
+the links manyi makes from the address it was reached at (a ticket's QR code, the identity
+platform's redirect URI) say https behind the bank's TLS proxy; from anyone else it is ignored.
 """
 
 from __future__ import annotations
@@ -61,8 +65,24 @@ class TrustedProxies:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.networks and scope["type"] in ("http", "websocket") and scope.get("client"):
             peer, port = scope["client"]
-            forwarded = Headers(scope=scope).get("x-forwarded-for", "")
-            client = client_behind(peer, forwarded, self.networks)
+            headers = Headers(scope=scope)
+            client = client_behind(peer, headers.get("x-forwarded-for", ""), self.networks)
             if client != peer:
                 scope = {**scope, "client": (client, port)}
+            scheme = scheme_behind(peer, headers.get("x-forwarded-proto", ""), self.networks)
+            if scheme is not None:
+                secure = scheme == "https"
+                if scope["type"] == "websocket":
+                    scope = {**scope, "scheme": "wss" if secure else "ws"}
+                else:
+                    scope = {**scope, "scheme": scheme}
         await self.app(scope, receive, send)
+
+
+def scheme_behind(peer: str, forwarded_proto: str, networks: Sequence[Network]) -> str | None:
+    """The scheme a trusted proxy says the client used (its first value, `http` or `https`);
+    None when the peer is no trusted proxy or says nothing usable."""
+    if not networks or not _trusted(peer, networks):
+        return None
+    first = forwarded_proto.split(",")[0].strip().lower()
+    return first if first in ("http", "https") else None
