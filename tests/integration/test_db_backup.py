@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import sqlite3
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from manyi.audit.tables import AuditEvent
 from manyi.complaints import intake
 from manyi.complaints.tables import Complaint
 from manyi.db import Database
@@ -144,6 +146,11 @@ def test_backup_under_lobby_load_restores_into_a_fresh_database(
         # event, the chain sealed to its last row; everything done before the copy began is in.
         assert lobby_problems(copy, issued_before, completed_before) == []
         assert _complaints(copy) == _complaints(db)
+        # The restored chain says so itself: from which file (by its SHA-256).
+        with copy.read() as session:
+            last = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert last is not None and last.action == "db.restored"
+        assert json.loads(last.summary)["sha256"] == _sha(backup)
         live, kept = _tickets(db), _tickets(copy)
         assert len(issued_before) <= len(kept) <= issued_during < len(live)
         for ticket_id, (number, state, *_rest) in kept.items():

@@ -33,6 +33,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("misconduct.", "Misconduct"),
     ("special.visit.", "Home visit"),
     ("workload.", "Teller workload"),
+    ("db.", "Database"),
     ("guidance.encounter.", "Triage at the door"),
     ("guidance.machine.", "Self-service machine"),
     ("guidance.case.", "Typical case"),
@@ -161,6 +162,8 @@ VERBS: dict[str, str] = {
     "held": "recorded as held",
     "task": "rectification task opened",
     "missed": "missed, the branch alerted",
+    # the database (manyi db restore)
+    "restored": "restored from a backup",
 }
 
 

@@ -17,6 +17,7 @@ both ways: its own tools do it better (docs/operations.md (sections 9 and 10)).
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from manyi import audit
-from manyi.db import upgrade
+from manyi.db import upgrade, utcnow
 from manyi.dbops import schema, sqlite_copy
 
 GUIDE = "docs/operations.md (sections 9 and 10)"
@@ -177,4 +178,39 @@ def _check_staged(
             "(altered, or sealed under other audit keys: MANYI_AUDIT_KEY, "
             "MANYI_AUDIT_RETIRED_KEYS)"
         )
+    _record_restore(staged_url, session_info, file, upgraded_from, result.rows)
     return upgraded_from, result.rows
+
+
+def _record_restore(
+    staged_url: str,
+    session_info: Mapping[str, object],
+    file: Path,
+    upgraded_from: str | None,
+    events: int,
+) -> None:
+    """The restored database's own chain says it was restored, from which file (by name and
+    SHA-256), upgraded from which revision: appended to the staged copy, so it lands with it."""
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    engine = create_engine(staged_url, poolclass=NullPool)
+    try:
+        with Session(engine, info=dict(session_info)) as session, session.begin():
+            audit.record(
+                session,
+                audit.SYSTEM,
+                entity_type="database",
+                entity_id=file.name[:100],
+                action="db.restored",
+                summary={
+                    "file": file.name[:200],
+                    "sha256": digest.hexdigest(),
+                    "upgraded_from": upgraded_from,
+                    "events_verified": events,
+                },
+                now=utcnow(),
+            )
+    finally:
+        engine.dispose()
