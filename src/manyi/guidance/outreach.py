@@ -21,36 +21,18 @@ from sqlalchemy.orm import Session
 
 from manyi import audit
 from manyi.complaints.domain.files import MAX_BYTES, sniff
-from manyi.errors import Forbidden, InvalidInput, NotFound
+from manyi.errors import InvalidInput, NotFound
+from manyi.guidance.access import Who
 from manyi.guidance.domain import outreach as rules
 from manyi.guidance.domain.outreach import Action, State
 from manyi.guidance.outreach_tables import OutreachEvent, OutreachPhoto, OutreachStaff
 from manyi.org.model import Permission, UnitLevel, path_in_scope
 from manyi.org.tables import Staff, Unit
 
+OUTREACH_ONLY = "you may not do this with outreach events"
+
 IMAGE_KINDS = frozenset({"image/jpeg", "image/png", "image/webp"})
 MAX_PHOTOS = 12
-
-
-@dataclass(frozen=True)
-class Who:
-    """The member of staff acting, as the use cases need them."""
-
-    staff_id: int
-    name: str
-    unit_id: int
-    unit_path: str
-    permissions: frozenset[Permission]
-
-    @property
-    def actor(self) -> audit.Actor:
-        return audit.Actor(
-            id=self.staff_id, name=self.name, unit_id=self.unit_id, unit_path=self.unit_path
-        )
-
-    def need(self, permission: Permission) -> None:
-        if permission not in self.permissions:
-            raise Forbidden("you may not do this with outreach events", error_code="forbidden")
 
 
 @dataclass(frozen=True)
@@ -133,7 +115,7 @@ def _record(
 
 def plan(session: Session, who: Who, fields: PlanFields, now: dt.datetime) -> OutreachEvent:
     """A new planned event at an outlet of the actor's scope."""
-    who.need(Permission.GUIDANCE_OUTREACH)
+    who.need(Permission.GUIDANCE_OUTREACH, OUTREACH_ONLY)
     outlet = outlet_in_scope(session, who, fields.outlet_code)
     checked = rules.check_plan(
         title=fields.title,
@@ -182,7 +164,7 @@ def record_held(
     session: Session, who: Who, reference: str, fields: HeldFields, now: dt.datetime
 ) -> OutreachEvent:
     """The planned event took place: its day, participants, materials and staff."""
-    who.need(Permission.GUIDANCE_OUTREACH)
+    who.need(Permission.GUIDANCE_OUTREACH, OUTREACH_ONLY)
     event = load(session, who, reference, lock=True)
     rules.check_action(State(event.state), Action.HOLD)
     outlet = session.get_one(Unit, event.outlet_id)
@@ -225,7 +207,7 @@ def cancel(
     session: Session, who: Who, reference: str, reason: str, now: dt.datetime
 ) -> OutreachEvent:
     """A planned event will not take place; why is kept (no personal data)."""
-    who.need(Permission.GUIDANCE_OUTREACH)
+    who.need(Permission.GUIDANCE_OUTREACH, OUTREACH_ONLY)
     event = load(session, who, reference, lock=True)
     rules.check_action(State(event.state), Action.CANCEL)
     outlet = session.get_one(Unit, event.outlet_id)
@@ -240,7 +222,7 @@ def add_photo(
 ) -> OutreachPhoto:
     """A photo as evidence (JPEG, PNG or WebP by its bytes, at most 10 MB, `MAX_PHOTOS` per
     event); the same photo twice on an event is kept once."""
-    who.need(Permission.GUIDANCE_OUTREACH)
+    who.need(Permission.GUIDANCE_OUTREACH, OUTREACH_ONLY)
     event = load(session, who, reference, lock=True)
     rules.check_action(State(event.state), Action.PHOTO)
     if not data:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi.guidance import outreach
+from manyi.guidance.access import Who
 from manyi.guidance.outreach_tables import OutreachEvent
 from manyi.org.tables import Staff, Unit
 
@@ -92,13 +93,11 @@ CANCELLED = ("BJ-CY-WJ", -17)
 PARTICIPANTS = {"community": (30, 90), "school": (40, 200), "care_home": (15, 45)}
 
 
-def _who(session: Session, username: str) -> outreach.Who:
+def _who(session: Session, username: str) -> Who:
     staff = session.scalar(select(Staff).where(Staff.username == username))
     if staff is None:
         raise LookupError(f"demo staff {username} is missing: seed the demo bank first")
-    return outreach.Who(
-        staff.id, staff.display_name, staff.unit_id, staff.unit.path, staff.permissions
-    )
+    return Who(staff.id, staff.display_name, staff.unit_id, staff.unit.path, staff.permissions)
 
 
 def _at(day: dt.date, hour: int, zone: ZoneInfo) -> dt.datetime:

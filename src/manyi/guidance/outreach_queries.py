@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
+from manyi.guidance.access import Who
 from manyi.guidance.domain.outreach import State
 from manyi.guidance.domain.outreach_figures import Group, Period, Tally, roll_up, total
-from manyi.guidance.outreach import Who
 from manyi.guidance.outreach_tables import OutreachEvent, OutreachPhoto, OutreachStaff
 from manyi.org.model import UnitLevel
 from manyi.org.scope import in_scope

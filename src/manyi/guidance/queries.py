@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from manyi.counter import channels
@@ -146,6 +146,14 @@ def nearby_outlets(session: Session, outlet: Unit) -> list[tuple[str, str, str]]
 def encounters_of_day(
     session: Session, outlet_id: int, day: dt.date, limit: int | None = None
 ) -> list[EncounterRow]:
+    return _encounter_rows(session, limit, G.outlet_id == outlet_id, G.local_day == day)
+
+
+def _encounter_rows(
+    session: Session, limit: int | None, *where: ColumnElement[bool]
+) -> list[EncounterRow]:
+    """Encounters (newest first) with their machine's label, the other outlet's name, the
+    ticket's number and who met the customer."""
     target = Unit.__table__.alias("target")
     statement = (
         select(
@@ -159,7 +167,7 @@ def encounters_of_day(
         .outerjoin(target, target.c.id == G.target_outlet_id)
         .outerjoin(LobbyTicket, LobbyTicket.id == G.ticket_id)
         .join(Staff, Staff.id == G.staff_id)
-        .where(G.outlet_id == outlet_id, G.local_day == day)
+        .where(*where)
         .order_by(G.id.desc())
     )
     if limit is not None:
@@ -211,11 +219,7 @@ class EncounterView:
 def encounter_view(session: Session, encounter: G) -> EncounterView:
     outlet = session.get(Unit, encounter.outlet_id)
     assert outlet is not None
-    row = next(
-        r
-        for r in encounters_of_day(session, encounter.outlet_id, encounter.local_day)
-        if r.id == encounter.id
-    )
+    (row,) = _encounter_rows(session, None, G.id == encounter.id)
     names = {n.code: n.names for n in channels.needs(session)}
     need = names.get(encounter.need)
     token = None

@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 from manyi import audit, bulk
 from manyi.complaints.domain.files import MAX_BYTES, clean_filename, sniff
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound, Term
+from manyi.guidance.access import Who
 from manyi.guidance.domain import selfcheck as rules
 from manyi.guidance.domain.selfcheck import Answer, Hours, Planned, Round
 from manyi.guidance.selfcheck_tables import SelfCheckAnswer, SelfCheckRound
-from manyi.guidance.triage import Who
 from manyi.lobby import layouts
 from manyi.lobby.tables import LobbySettings
 from manyi.org.model import Permission, path_in_scope

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.guidance import selfcheck
+from manyi.guidance.access import Who
 from manyi.guidance.domain import selfcheck as rules
 from manyi.guidance.selfcheck_tables import SelfCheckAnswer, SelfCheckRound
-from manyi.guidance.triage import Who
 from manyi.org.tables import Staff, Unit
 from manyi.workdays.calendars import bank_calendar
 

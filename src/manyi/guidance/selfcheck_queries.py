@@ -12,12 +12,12 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from manyi.errors import InvalidInput, NotFound
+from manyi.guidance.access import Who
 from manyi.guidance.domain import selfcheck as rules
 from manyi.guidance.domain.selfcheck import Item, Planned, Round, Status, Tally
 from manyi.guidance.selfcheck import hours_of, load_round, photo_path, planned_of
 from manyi.guidance.selfcheck_tables import SelfCheckAnswer as A
 from manyi.guidance.selfcheck_tables import SelfCheckRound as R
-from manyi.guidance.triage import Who
 from manyi.org.model import path_in_scope
 from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit

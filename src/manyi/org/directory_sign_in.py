@@ -26,7 +26,7 @@ policy). The usernames in MANYI_LDAP_LOCAL_ADMINS sign in with their manyi passw
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -95,19 +95,35 @@ def sign_in_with_directory(
         return _record_in_unit(db, how, name, answer, now, client)
 
 
+class _AskedNobody:
+    """The directory of a sign-in another party verified: nothing asks it."""
+
+    def authenticate(self, username: str, password: str) -> DirectoryAnswer:
+        raise AssertionError("a verified sign-in asks no directory")
+
+    def find(
+        self, usernames: Iterable[str]
+    ) -> dict[str, DirectoryEntry | None]:  # pragma: no cover
+        raise AssertionError("a verified sign-in asks no directory")
+
+
 def sign_in_verified(
     db: Database,
-    how: DirectorySignIn,
+    role_map: Mapping[str, tuple[Role, ...]],
+    policy: LockoutPolicy,
     username: str,
     entry: DirectoryEntry,
+    *,
+    via: str,
     now: dt.datetime | None = None,
     client: str = "",
 ) -> Staff:
     """Sign in someone another party has verified (the bank's identity platform, OpenID
-    Connect): the account follows `entry` exactly as a directory sign-in's; raises `SignInError`
-    (recorded) when the entry cannot make a manyi account."""
+    Connect, `via` "oidc"): the account follows `entry` exactly as a directory sign-in's;
+    raises `SignInError` (recorded) when the entry cannot make a manyi account."""
     now = now or utcnow()
     name = normalise_username(username)
+    how = DirectorySignIn(_AskedNobody(), role_map, frozenset(), policy, via)
     answer = DirectoryAnswer(entry, password_ok=True) if USERNAME_RE.match(name) else None
     try:
         return _record_in_unit(db, how, name, answer, now, client)

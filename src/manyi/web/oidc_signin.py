@@ -10,7 +10,6 @@ nothing is signed in. The break-glass administrators (MANYI_OIDC_LOCAL_ADMINS) k
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -29,16 +28,6 @@ router = APIRouter(include_in_schema=False)
 log = logging.getLogger("manyi.signin")
 SESSION_KEY = "oidc"
 CALLBACK = "/signin/oidc/callback"
-
-
-class _NoDirectory:
-    """The identity platform has already verified the person: nothing asks a directory."""
-
-    def authenticate(self, username: str, password: str) -> Any:  # pragma: no cover
-        raise AssertionError("an OpenID Connect sign-in asks no directory")
-
-    def find(self, usernames: Any) -> Any:  # pragma: no cover
-        raise AssertionError("an OpenID Connect sign-in asks no directory")
 
 
 def _client(request: Request) -> Client:
@@ -100,17 +89,16 @@ def callback(
         unit_code=str(claims.get(settings.oidc_unit_claim) or "")[:32],
         groups=tuple(str(g) for g in _listed(claims.get(settings.oidc_groups_claim))),
     )
-    how = directory_sign_in.DirectorySignIn(
-        directory=_NoDirectory(),
-        role_map=parse_role_map(settings.oidc_role_map, dn=False),
-        local_admins=frozenset(),
-        policy=LockoutPolicy(settings.lockout_threshold, settings.lockout_minutes),
-        via="oidc",
-    )
     client = request.client.host if request.client else ""
     try:
         staff = directory_sign_in.sign_in_verified(
-            request.app.state.db, how, username, entry, client=client
+            request.app.state.db,
+            parse_role_map(settings.oidc_role_map, dn=False),
+            LockoutPolicy(settings.lockout_threshold, settings.lockout_minutes),
+            username,
+            entry,
+            via="oidc",
+            client=client,
         )
     except sign_in_service.SignInError as exc:  # recorded
         _ = translator(request_language(request))

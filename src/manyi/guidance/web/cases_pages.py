@@ -12,7 +12,7 @@ from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.guidance import cases, training_queries
 from manyi.guidance.domain.cases import CaseState, SourceKind, Topic, check_text, masked_source
-from manyi.guidance.web.triage_pages import who_of
+from manyi.guidance.web.common import who_of
 from manyi.org.model import Permission
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require

@@ -13,7 +13,8 @@ from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.guidance import machines, queries, triage
 from manyi.guidance.domain.triage import MachineKind
-from manyi.guidance.web.triage_pages import outlet_for, who_of
+from manyi.guidance.web.common import who_of
+from manyi.guidance.web.triage_pages import outlet_for
 from manyi.org.model import Permission
 from manyi.org.tables import Unit
 from manyi.web.i18n import request_language, translator

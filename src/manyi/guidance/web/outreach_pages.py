@@ -21,6 +21,7 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import outreach, outreach_queries
 from manyi.guidance.domain.outreach import State, Topic, Venue
 from manyi.guidance.domain.outreach_figures import Period, period_of
+from manyi.guidance.web.common import who_of
 from manyi.org.model import Permission
 from manyi.web import downloads
 from manyi.web.body_limit import BodyCap
@@ -43,16 +44,6 @@ PHOTO_CAP = BodyCap(
     back="/guidance/outreach/{reference}",
 )
 PLAN_FIELDS = ("outlet_code", "title", "venue_kind", "venue", "topic", "planned_on", "description")
-
-
-def who_of(principal: Principal) -> outreach.Who:
-    return outreach.Who(
-        principal.id,
-        principal.display_name,
-        principal.unit_id,
-        principal.unit_path,
-        principal.permissions,
-    )
 
 
 def _today(request: Request) -> dt.date:

@@ -31,7 +31,8 @@ from manyi.guidance import queries, selfcheck
 from manyi.guidance import selfcheck_queries as views
 from manyi.guidance.domain import selfcheck as rules
 from manyi.guidance.domain.selfcheck import Answer
-from manyi.guidance.web.triage_pages import outlet_for, who_of
+from manyi.guidance.web.common import who_of
+from manyi.guidance.web.triage_pages import outlet_for
 from manyi.org.model import Permission
 from manyi.org.tables import Unit
 from manyi.web import downloads

@@ -16,7 +16,7 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import training, training_queries
 from manyi.guidance.domain.training import check_module, parse_questions
 from manyi.guidance.web.cases_pages import words
-from manyi.guidance.web.triage_pages import who_of
+from manyi.guidance.web.common import who_of
 from manyi.org.model import Permission
 from manyi.parsing import ascii_int
 from manyi.web import downloads

@@ -15,8 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import queries, triage
-from manyi.guidance.access import Who
 from manyi.guidance.domain.triage import OTHER_NEED, Draft, outcome_of
+from manyi.guidance.web.common import who_of
 from manyi.lobby.adapters import printing
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.tables import Unit
@@ -29,17 +29,6 @@ router = APIRouter(include_in_schema=False)
 
 TRIAGE = require(Permission.LOBBY_MANAGE)
 CLASSES = ("normal", "green", "vip", "appointment")
-
-
-def who_of(principal: Principal) -> Who:
-    return Who(
-        principal.id,
-        principal.display_name,
-        principal.unit_id,
-        principal.unit_path,
-        principal.permissions,
-        principal.unit_level,
-    )
 
 
 def outlet_for(session: Session, principal: Principal, code: str) -> Unit | None:
