@@ -5,8 +5,8 @@ session commits does the event reach anyone:
 
 * in this process, the database's `Hub` hands it to every subscriber of its
   topic (an asyncio queue per Server-Sent Events stream);
-* on PostgreSQL, the same commit carries a `NOTIFY` (sent just before
-  COMMIT, so PostgreSQL delivers it only if the transaction commits), and
+* on PostgreSQL, the same commit carries a `NOTIFY` (sent in one message
+  with the COMMIT, so PostgreSQL delivers it only if the transaction commits), and
   every other process's hub, listening on the channel, fans it out to its
   own subscribers. A process ignores the notifications it sent itself.
 
@@ -32,13 +32,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger("manyi.realtime")
 
 CHANNEL = "manyi_events"
 OUTGOING = "manyi.outgoing"
+# In a PostgreSQL connection's info: the NOTIFY payloads its next COMMIT carries.
+NOTIFY_AT_COMMIT = "manyi.notify_at_commit"
 HUB = "manyi.hub"
 # In the session info (settings.session_info): another fan-out between processes than NOTIFY,
 # {"backend": name, ...its options}; a backend registers its hub with `register_backend`.
@@ -202,11 +204,11 @@ class Hub:
     def notify_payloads(self, events: Sequence[Event]) -> list[str]:
         """The NOTIFY payloads for `events`, each under PostgreSQL's size limit."""
         payloads: list[str] = []
-        batch: list[dict[str, Any]] = []
+        batch: list[str] = []  # each event's JSON, encoded once
         size = 0
         for e in events:
-            item = e.as_json()
-            item_size = len(json.dumps(item, ensure_ascii=False).encode())
+            item = json.dumps(e.as_json(), ensure_ascii=False)
+            item_size = len(item.encode())
             if batch and size + item_size > MAX_PAYLOAD:
                 payloads.append(self._payload(batch))
                 batch, size = [], 0
@@ -216,8 +218,9 @@ class Hub:
             payloads.append(self._payload(batch))
         return payloads
 
-    def _payload(self, items: list[dict[str, Any]]) -> str:
-        return json.dumps({"origin": self.origin, "events": items}, ensure_ascii=False)
+    def _payload(self, items: list[str]) -> str:
+        origin = json.dumps(self.origin)
+        return '{"origin": ' + origin + ', "events": [' + ", ".join(items) + "]}"
 
     # --- PostgreSQL LISTEN --------------------------------------------------------
 
@@ -347,12 +350,12 @@ def install(factory: sessionmaker[Session], hub: Hub) -> None:
     def _notify(session: Session) -> None:
         outgoing: list[Event] = session.info.get(OUTGOING) or []
         if outgoing and hub.postgres:
-            # Straight to the driver: one statement per commit of a busy lobby, and nothing
-            # in it that SQLAlchemy needs to compile or read back.
-            driver = session.connection().connection.driver_connection
-            assert driver is not None
-            for payload in hub.notify_payloads(outgoing):
-                driver.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+            # Sent with the COMMIT itself (`_commit_with_notify`): one round trip, not two.
+            session.connection().info[NOTIFY_AT_COMMIT] = hub.notify_payloads(outgoing)
+
+    engine = factory.kw.get("bind")
+    if hub.postgres and isinstance(engine, Engine):
+        _notify_with_commit(engine)
 
     @event.listens_for(factory, "after_commit")
     def _publish(session: Session) -> None:
@@ -363,3 +366,51 @@ def install(factory: sessionmaker[Session], hub: Hub) -> None:
     @event.listens_for(factory, "after_rollback")
     def _drop(session: Session) -> None:
         session.info.pop(OUTGOING, None)
+
+
+# --- NOTIFY with the COMMIT (PostgreSQL) -------------------------------------------------
+
+
+def _notify_with_commit(engine: Engine) -> None:
+    """Send a commit's NOTIFY payloads and its COMMIT as one message (issue 22).
+
+    A session's `before_commit` leaves the payloads on its connection; when the connection
+    commits, the payloads go as `SELECT pg_notify(...); COMMIT` in one simple query: the
+    notifications are part of the transaction, delivered only if it commits, and the round
+    trip a separate NOTIFY cost (held, when issuing, on the row of the day's number) is gone.
+    The driver then finds the transaction ended and its own commit sends nothing. A rollback,
+    or the connection going back to the pool, drops what was left."""
+    if event.contains(engine, "commit", _commit_with_notify):
+        return
+    event.listen(engine, "commit", _commit_with_notify)
+    event.listen(engine, "rollback", _drop_notify)
+    event.listen(engine.pool, "checkin", _drop_at_checkin)
+
+
+def _commit_with_notify(conn: Connection) -> None:
+    payloads: list[str] | None = conn.info.pop(NOTIFY_AT_COMMIT, None)
+    if not payloads:
+        return
+    import psycopg
+    from psycopg import sql
+
+    notify = sql.SQL("SELECT pg_notify({}, {})")
+    statements = [notify.format(sql.Literal(CHANNEL), sql.Literal(p)) for p in payloads]
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    try:
+        # No parameters: psycopg sends it with the simple protocol, statements and all.
+        driver.execute(sql.SQL("; ").join([*statements, sql.SQL("COMMIT")]))
+    except psycopg.Error as error:
+        # As SQLAlchemy's own COMMIT would fail: wrapped (DBAPIError), a lost connection
+        # invalidated.
+        conn._handle_dbapi_exception(error, None, None, None, None)
+
+
+def _drop_notify(conn: Connection) -> None:
+    conn.info.pop(NOTIFY_AT_COMMIT, None)
+
+
+def _drop_at_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info.pop(NOTIFY_AT_COMMIT, None)

@@ -18,12 +18,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from manyi import realtime
 from manyi.config import load_settings
 from manyi.db import Database
 from manyi.lobby import counters, events
 from manyi.org import device_tokens
+from manyi.org.tables import Unit
 from manyi.web.app import create_app
 from tests.conftest import FIXED_NOW, SYSTEM, Bank
 from tests.live_server import SseReader, serve
@@ -155,6 +158,51 @@ def test_another_process_hub_hears_commits_through_listen_notify(db: Database, l
                 second = events.emit(session, outlet, "recalled", FIXED_NOW)
             got = [await sub.get(5), await sub.get(5)]
             assert [e.id for e in got if isinstance(e, realtime.Event)] == [first, second]
+            sub.close()
+
+        run(scenario())
+    finally:
+        other.dispose()
+
+
+@pytest.mark.postgres
+def test_notify_rides_on_the_commit_and_a_failed_commit_sends_nothing(
+    db: Database, lobby: Bank
+) -> None:
+    """The payloads wait on the connection until its COMMIT (realtime._notify_with_commit): a
+    flush failing after they were left there rolls back, and neither that transaction's event
+    nor its payload reaches anyone, now or with the connection's next commit."""
+    if not db.url.startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    outlet = lobby.unit("OUT-A")
+    other = Database(db.url)
+    try:
+
+        async def scenario() -> None:
+            sub = other.hub.subscribe(events.topic(outlet))
+            assert await asyncio.to_thread(other.hub.listening.wait, 10)
+            while not sub.queue.empty():
+                sub.queue.get_nowait()
+            session = db.sessionmaker()
+            try:
+                events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A001"})
+                # Flushed by the commit, after before_commit left the payload: refused.
+                session.add(Unit(code="OUT-A", name_zh="重复", level="outlet", path="/dup/"))
+                with pytest.raises(IntegrityError):
+                    session.commit()
+                session.rollback()
+                # The same session and connection commit again, with no event of their own.
+                session.execute(text("SELECT 1"))
+                assert realtime.NOTIFY_AT_COMMIT not in session.connection().info
+                session.commit()
+            finally:
+                session.close()
+            with db.session() as session:
+                kept = events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A002"})
+            got = await sub.get(5)
+            assert isinstance(got, realtime.Event)
+            assert (got.id, got.data["number"]) == (kept, "A002")
+            assert await sub.get(0.5) is None
             sub.close()
 
         run(scenario())
