@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from manyi import realtime
 from manyi.db import Database
 from manyi.driver_sql import Driver
-from manyi.lobby import hot_sql, hot_writes
-from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket
+from manyi.lobby import counters, hot_sql, hot_writes, service
+from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket, RatingPrompt
 from tests.clock import FIXED_NOW
 from tests.conftest import Bank
-from tests.lobby_helpers import configure
+from tests.lobby_helpers import configure, operator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -46,6 +47,37 @@ def test_an_event_written_by_the_driver_reads_back_through_the_orm(
             )
         ).all()
         assert found == [event_id]
+
+
+def test_a_rating_prompt_and_its_event_carry_the_prompts_id(db: Database, bank: Bank) -> None:
+    """A completion's rating prompt and its `rating_prompted` event (one statement on
+    PostgreSQL, `hot_writes.insert_row_and_event`): the event stored and the one announced both
+    name the new prompt."""
+    configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
+    with db.session() as session:
+        teller = operator(session, "teller.a")
+        counters.open_counter(session, teller, "OUT-A", 1, FIXED_NOW)
+        service.issue_ticket(session, service.Operator.public(), "OUT-A", "A", FIXED_NOW)
+        counters.call_next(session, teller, "OUT-A", 1, FIXED_NOW)
+    with db.session() as session:
+        done = counters.complete(session, operator(session, "teller.a"), "OUT-A", 1, FIXED_NOW)
+        announced = [e for e in session.info[realtime.OUTGOING] if e.kind == "rating_prompted"]
+    with db.read() as session:
+        prompt = session.scalars(select(RatingPrompt)).one()
+        row = session.scalars(
+            select(LobbyEventRow).where(LobbyEventRow.kind == "rating_prompted")
+        ).one()
+    assert prompt.ticket_id == done.ticket.id
+    expected = {
+        "prompt_id": prompt.id,
+        "counter": 1,
+        "number": prompt.number,
+        "service": "A",
+        "expires_at": prompt.expires_at.isoformat(),
+    }
+    assert row.data == expected
+    assert (row.ticket_id, row.counter_id) == (prompt.ticket_id, prompt.counter_id)
+    assert [e.data for e in announced] == [{"ticket_id": prompt.ticket_id, **expected}]
 
 
 def test_a_ticket_written_through_the_orm_reads_back_through_the_driver(

@@ -72,6 +72,31 @@ def emit_new_ticket(
     return ticket_id, event_id
 
 
+def emit_new_row(
+    session: Session,
+    table: str,
+    row: Mapping[str, Any],
+    id_key: str,
+    outlet_id: int,
+    kind: str,
+    now: dt.datetime,
+    *,
+    ticket_id: int | None = None,
+    counter_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> tuple[int, int]:
+    """`emit` for a row of `table` not yet written (`row`: its columns but the id) that the
+    event announces, with the row's id in the event's data under `id_key`: one statement on
+    PostgreSQL (`hot_writes.insert_row_and_event`). Returns (row id, event id)."""
+    data = data or {}
+    row_id, event_id = hot_writes.insert_row_and_event(
+        Driver(session), table, dict(row), id_key, outlet_id, kind, now, ticket_id, counter_id, data
+    )
+    data = {id_key: row_id, **data}
+    _announce(session, outlet_id, event_id, kind, now, ticket_id, counter_id, None, data)
+    return row_id, event_id
+
+
 def _announce(
     session: Session,
     outlet_id: int,

@@ -208,6 +208,44 @@ def insert_event(
     return int(found[0])
 
 
-def insert_prompt(d: Driver, values: dict[str, Any]) -> int:
-    """A rating prompt's row (`lobby_rating_prompts`), from its columns but the id."""
-    return _inserted(d, "lobby_rating_prompts", values)
+def insert_row_and_event(
+    d: Driver,
+    table: str,
+    values: dict[str, Any],
+    id_key: str,
+    outlet_id: int,
+    kind: str,
+    at: dt.datetime,
+    ticket_id: int | None,
+    counter_id: int | None,
+    data: dict[str, Any],
+) -> tuple[int, int]:
+    """A new row of `table` and the event announcing it, whose data is `data` with the row's
+    id under `id_key` (a rating prompt and its `rating_prompted`): (row id, event id). On
+    PostgreSQL one statement, the id merged into the data there; on SQLite two."""
+    if not d.postgres:
+        row_id = _inserted(d, table, values)
+        event_data = {id_key: row_id, **data}
+        return row_id, insert_event(
+            d, outlet_id, kind, at, ticket_id, counter_id, None, None, event_data
+        )
+    insert, params = _insert(d, table, values)
+    found = d.one(
+        f"WITH r AS ({insert}) INSERT INTO lobby_events (outlet_id, at, kind, ticket_id,"
+        " counter_id, staff_id, device_id, data) SELECT %s, %s, %s, %s, %s, NULL, NULL,"
+        " CAST(jsonb_build_object(CAST(%s AS text), r.id) || CAST(%s AS jsonb) AS json)"
+        " FROM r RETURNING CAST(data ->> %s AS bigint), id",
+        [
+            *params,
+            outlet_id,
+            d.stamp(at),
+            kind,
+            ticket_id,
+            counter_id,
+            id_key,
+            d.json(data),
+            id_key,
+        ],
+    )
+    assert found is not None
+    return int(found[0]), int(found[1])

@@ -25,9 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from manyi.driver_sql import Driver
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
-from manyi.lobby import events, hot_writes, layouts, ports, staff_queries
+from manyi.lobby import events, layouts, ports, staff_queries
 from manyi.lobby.service import Operator, outlet_for
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
 from manyi.org.tables import Unit
@@ -80,10 +79,23 @@ def prompt_after_service(
         expires_at=now + dt.timedelta(seconds=window),
     )
     # Written by the driver rather than through the ORM's unit of work (every completion
-    # comes here); the object stays transient, for the event's payload.
+    # comes here), with its event in the same statement on PostgreSQL; the object stays
+    # transient.
     values = {name: getattr(prompt, name) for name in _PROMPT_COLUMNS}
-    prompt.id = hot_writes.insert_prompt(Driver(session), {**values, "times_shown": 1})
-    _announce_prompt(session, prompt, now)
+    data = prompt_json(prompt)
+    del data["prompt_id"]  # the new row's, added where it is written
+    prompt.id, _ = events.emit_new_row(
+        session,
+        "lobby_rating_prompts",
+        {**values, "times_shown": 1},
+        "prompt_id",
+        prompt.outlet_id,
+        "rating_prompted",
+        now,
+        ticket_id=prompt.ticket_id,
+        counter_id=prompt.counter_id,
+        data=data,
+    )
     return prompt.id
 
 

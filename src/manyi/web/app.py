@@ -131,6 +131,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         docs_url=None,  # served below from local assets, never a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        # FastAPI's own OpenTelemetry hooks stay off: manyi traces through observe.tracing
+        # (MANYI_TRACING) and counts through /metrics; left on, they ask on every request
+        # whether a provider is set (issue 22) and would trace each request twice.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     configure_process(settings)
