@@ -17,22 +17,20 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
-def passed_on(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths the lane handed to their endpoints."""
+def taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the lane answered itself (the rest went on to their endpoints)."""
     seen: list[str] = []
-    original = device_lane._pass_on
+    original = device_lane.in_unit_of_work
 
-    async def noting(scope, receive, send, body):  # type: ignore[no-untyped-def]
-        seen.append(scope["path"])
-        await original(scope, receive, send, body)
+    async def noting(request, work):  # type: ignore[no-untyped-def]
+        seen.append(request.url.path)
+        return await original(request, work)
 
-    monkeypatch.setattr(device_lane, "_pass_on", noting)
+    monkeypatch.setattr(device_lane, "in_unit_of_work", noting)
     return seen
 
 
-def test_the_lane_answers_as_the_endpoints_do(
-    db: Database, bank: Bank, passed_on: list[str]
-) -> None:
+def test_the_lane_answers_as_the_endpoints_do(db: Database, bank: Bank, taken: list[str]) -> None:
     outlet = bank.unit("OUT-A")
     configure(db, outlet, opens=dt.time(0), closes=None)
     staff_client(db, "teller.a").post("/api/v1/lobby/outlets/OUT-A/counters/1/open")
@@ -42,7 +40,7 @@ def test_the_lane_answers_as_the_endpoints_do(
 
     first = kiosk.post(tickets, json={"service": "A"})  # a token not seen yet: the endpoint
     second = kiosk.post(tickets, json={"service": "A"})  # seen a moment ago: the lane
-    assert passed_on == [tickets]
+    assert taken == [tickets]
     assert first.status_code == second.status_code == 201
     assert first.json().keys() == second.json().keys()
     assert (first.json()["number"], second.json()["number"]) == ("A001", "A002")
@@ -58,18 +56,19 @@ def test_the_lane_answers_as_the_endpoints_do(
     again = pad.post(f"{pad_path}/call-next")
     assert again.json()["ticket"]["number"] == "A002"
     assert pad.post(f"{pad_path}/complete").status_code == 200  # no body: the current one
-    assert passed_on == [tickets, f"{pad_path}/call-next"]
+    assert taken == [tickets, *(f"{pad_path}/{a}" for a in ("complete", "call-next", "complete"))]
 
 
 def test_the_unusual_goes_to_the_endpoint_and_errors_read_the_same(
-    db: Database, bank: Bank, passed_on: list[str]
+    db: Database, bank: Bank, taken: list[str]
 ) -> None:
     outlet = bank.unit("OUT-A")
     configure(db, outlet, opens=dt.time(0), closes=None)
     kiosk = device_client(db, outlet, "kiosk")
     tickets = "/device/api/v1/lobby/tickets"
     kiosk.post(tickets, json={"service": "A"})
-    passed_on.clear()
+    assert kiosk.post(tickets, json={"service": "A"}).status_code == 201
+    taken.clear()
 
     # A body the model refuses: the endpoint's own 422, naming the field.
     refused = kiosk.post(tickets, json={"service": "A", "class": "royal"})
@@ -77,12 +76,19 @@ def test_the_unusual_goes_to_the_endpoint_and_errors_read_the_same(
     # Not JSON at all.
     garbled = kiosk.post(tickets, content=b"service=A", headers={"content-type": "text/plain"})
     assert garbled.status_code == 422
-    assert passed_on == [tickets, tickets]
+    # A cookie, or a body larger than a device sends: the whole app, which answers as ever.
+    cookie = kiosk.post(tickets, json={"service": "A"}, headers={"cookie": "manyi_session=x"})
+    padded = kiosk.post(tickets, json={"service": "A", "outlet": "OUT-A" + " " * 5000})
+    assert cookie.status_code == 201 and padded.status_code in (201, 422)
+    assert taken == []
 
-    # A use case's refusal raised in the lane reads as from the endpoint (the app's handlers).
+    # A use case's refusal raised in the lane reads as from the endpoint (the app's handlers),
+    # with the same security headers.
     unknown = kiosk.post(tickets, json={"service": "Z"})
     assert unknown.status_code == 422 and unknown.json()["error"] == "unknown_service"
-    assert len(passed_on) == 2
+    assert unknown.headers["x-frame-options"] == "SAMEORIGIN"
+    assert unknown.headers["x-request-id"]
+    assert taken == [tickets]
 
     # No token, or one never seen: the endpoint refuses it.
     assert (

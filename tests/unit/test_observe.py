@@ -80,7 +80,7 @@ def test_the_route_label_is_the_template() -> None:
     assert route_label({"path": "/wp-admin"}) == "unmatched"
     static = Mount("/static", routes=[])
     assert route_label({"route": static, "path": "/static/app.css"}) == "/static/{path}"
-    lane = DeviceLane()
+    lane = DeviceLane(Route("/", endpoint=lambda request: None), handlers={})
     pad = "/device/api/v1/lobby/counters/12/call-next"
     assert (
         route_label({"route": lane, "path": pad})

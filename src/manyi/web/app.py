@@ -43,7 +43,7 @@ from manyi.web.security import (
     PermissionDenied,
 )
 from manyi.web.templating import render
-from manyi.web.wiring import body_caps, install_routes, plug_features
+from manyi.web.wiring import add_device_lane, body_caps, install_routes, plug_features
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The machine-readable `error` of a JSON error, when no more precise code is known.
@@ -156,6 +156,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     # Refuses an oversized upload while the endpoint starts reading it (web/body_limit.py).
     app.add_middleware(BodyLimitMiddleware, caps=body_caps())
+    # Inside the trace and the request's id and metrics, outside the rest: the lobby's devices.
+    add_device_lane(app)
     # The request's id, count, latency and access line; inside it, its trace (off by default).
     tracing.install(app, settings.tracing)
     app.add_middleware(ObserveRequests, access_lines=settings.log_format == "json")

@@ -197,6 +197,15 @@ def body_caps() -> list[BodyCap]:
     ]
 
 
+def add_device_lane(app: FastAPI) -> None:
+    """The lobby's device lane: a kiosk's ticket and a calling pad's call-next and complete,
+    answered before the app's inner layers when ordinary (lobby/web/device_lane.py). Added
+    where it must sit: inside the request's id, metrics and trace, outside the rest."""
+    from manyi.lobby.web.device_lane import DeviceLane
+
+    app.add_middleware(DeviceLane, handlers=app.exception_handlers)
+
+
 def install_routes(app: FastAPI) -> None:
     from manyi.audit.views import router as audit_router
     from manyi.cockpit.web.pages import router as cockpit_views
@@ -219,7 +228,6 @@ def install_routes(app: FastAPI) -> None:
     from manyi.lobby.web.api import router as lobby_api
     from manyi.lobby.web.appointment_checkin import router as lobby_appointment_checkin
     from manyi.lobby.web.config_api import router as lobby_config_api
-    from manyi.lobby.web.device_lane import DeviceLane
     from manyi.lobby.web.pages import router as lobby_views
     from manyi.lobby.web.public_api import router as lobby_public_api
     from manyi.lobby.web.screens_api import router as lobby_screens_api
@@ -247,10 +255,7 @@ def install_routes(app: FastAPI) -> None:
     from manyi.workload.web.pages import router as workload_views
     from manyi.workload.web.pulse_page import router as workload_pulse
 
-    # First of all, the lobby's device lane: a kiosk's ticket and a calling pad's call-next and
-    # complete, past the routers and dependency solving when ordinary (lobby/web/device_lane.py).
-    app.router.routes.insert(0, DeviceLane())
-    app.include_router(lobby_device_api)  # next: the busiest routes match soonest
+    app.include_router(lobby_device_api)  # first: the busiest routes match soonest
     app.include_router(shell_router)
     app.include_router(oidc_signin_router)
     app.include_router(observe_routes)  # /metrics

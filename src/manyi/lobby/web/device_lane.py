@@ -1,30 +1,37 @@
-"""The device lane: a kiosk's ticket, a calling pad's call-next and complete, past FastAPI's
-routing and dependency solving (issue 22).
+"""The device lane: a kiosk's ticket, a calling pad's call-next and complete, answered before
+the inner layers of the app (issue 22).
 
-These three requests are most of what a lobby sends, and FastAPI's per-request work (walking
-the routers, solving the dependencies, validating the body through its field machinery) cost
-more than the SQL they run. The lane is the first route of the app: it takes such a request
-when it is ordinary (a device token this process accepted moments ago, in the Authorization
-header; a body its model accepts) and runs the same use case the endpoint in `api.py` runs,
-in one unit of work on a worker thread, answering the same JSON. Anything else (no token or
-one not seen lately, a pairing cookie, a body that does not validate) goes on to the endpoint
-itself with the body as it came, so refusals and their messages are the endpoint's own.
+These three requests are most of what a lobby sends, and the app's per-request work around
+them (five middleware layers, FastAPI's routing and dependency solving, validating the body
+through its field machinery) cost more than the SQL they run. The lane is a middleware just
+inside the request's id, metrics, access line and trace (`observe`) and the trusted-proxy
+address: it takes such a request when it is ordinary (a device token this process accepted
+moments ago, in the Authorization header; no cookie; a small JSON body its model accepts) and
+runs the same use case the endpoint in `api.py` runs, in one unit of work on a worker thread,
+answering the same JSON with the same security headers. Anything else (no token or one not seen
+lately, a cookie, a body that is large, unsized or does not validate) goes on through the whole
+app with the body as it came, so refusals and their messages are the endpoint's own.
 
-The lane sits inside the middleware (proxies, body limits, security headers, the id guard)
-and inside the app's exception handlers: a domain error, the database away, a conflict raised
-by the use case answer exactly as from the endpoint.
+What the layers it passes by would have done, it does itself:
+
+- the body: read only when its declared length is within `MAX_BODY` (else the app's own cap
+  answers);
+- the security headers (`web.headers.HEADERS`) on every answer;
+- the app's exception handlers: a domain error, the database away, a refused value raised by
+  the use case answer exactly as from the endpoint. An error with no handler of its own goes
+  out to the outermost layer, which answers 500 and logs it, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Match, NoMatchFound
-from starlette.types import Message, Receive, Scope, Send
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from manyi.db import Session
 from manyi.lobby import counters
@@ -32,48 +39,85 @@ from manyi.lobby.web import api
 from manyi.lobby.web.schemas import ActionIn, IssueIn
 from manyi.org.device_tokens import recall_device
 from manyi.org.tables import DeviceToken
+from manyi.web.headers import HEADERS
 from manyi.web.security import in_unit_of_work
 
 ISSUE_PATH = "/device/api/v1/lobby/tickets"
 PAD_PREFIX = "/device/api/v1/lobby/counters/"
 PAD_ACTIONS = ("call-next", "complete")
-_PASSED = "manyi.device_lane.passed"  # set on a request the lane hands to the endpoint
-_JSON = "application/json"
+MAX_BODY = 4096  # a kiosk's or pad's body is a few dozen bytes
+_JSON = b"application/json"
+_SECURITY_HEADERS = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in HEADERS.items()]
 
 Work = Callable[[Session], dict[str, Any]]
+Handler = Callable[[Request, Exception], Any]
 M = TypeVar("M", bound=BaseModel)
 
 
-class DeviceLane(BaseRoute):
-    """The first route: matches the three hot device requests (see the module)."""
+class DeviceLane:
+    """The middleware (see the module). `handlers`: the app's exception handlers, the very
+    mapping the app fills (`FastAPI.exception_handlers`)."""
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope["method"] != "POST" or _PASSED in scope:
-            return Match.NONE, {}
-        path: str = scope["path"]
-        if path == ISSUE_PATH or (path.startswith(PAD_PREFIX) and _pad_action(path)):
-            return Match.FULL, {}
-        return Match.NONE, {}
+    def __init__(self, app: ASGIApp, *, handlers: Mapping[Any, Handler]) -> None:
+        self.app = app
+        self.handlers = handlers
 
-    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
-        raise NoMatchFound(name, path_params)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not _hot(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        # No Content-Length and no chunks: no body (HTTP/1.1). Chunked, large or with a
+        # cookie: the whole app.
+        length = headers.get(b"content-length", b"" if b"transfer-encoding" in headers else b"0")
+        if b"cookie" in headers or not length.isdigit() or int(length) > MAX_BODY:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        token = _bearer_token(headers)
+        work = None if token is None else _work(scope["path"], token, headers, body)
+        if work is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        scope["route"] = self  # the template the metrics count it under (metrics_path)
+        request = Request(scope, receive)
+        try:
+            result = await in_unit_of_work(request, work)
+            response: Response = JSONResponse(result, status_code=_status(scope["path"]))
+        except Exception as error:
+            handler = self._handler_for(error)
+            if handler is None:
+                raise
+            response = handler(request, error)
+            if inspect.isawaitable(response):
+                response = await response
+        present = {name for name, _ in response.raw_headers}
+        response.raw_headers.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
+        await response(scope, receive, send)
 
-    def metrics_path(self, scope: Scope) -> str:
+    def _handler_for(self, error: Exception) -> Handler | None:
+        """The app's handler for `error`'s class or its nearest base, but the catch-all."""
+        for cls in type(error).__mro__:
+            if cls is Exception:
+                return None
+            handler = self.handlers.get(cls)
+            if handler is not None:
+                return handler
+        return None
+
+    @staticmethod
+    def metrics_path(scope: Scope) -> str:
         """The route template the metrics count this request under (no counter number)."""
         path: str = scope["path"]
         return path if path == ISSUE_PATH else PAD_PREFIX + "{number}/" + path.rsplit("/", 1)[1]
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        body = await request.body()
-        token = _bearer_token(request)
-        work = None if token is None else _work(scope["path"], token, request, body)
-        if work is None:
-            await _pass_on(scope, receive, send, body)
-            return
-        status = 201 if scope["path"] == ISSUE_PATH else 200
-        result = await in_unit_of_work(request, work)
-        await JSONResponse(result, status_code=status)(scope, receive, send)
+
+def _hot(path: str) -> bool:
+    return path == ISSUE_PATH or (path.startswith(PAD_PREFIX) and _pad_action(path) is not None)
+
+
+def _status(path: str) -> int:
+    return 201 if path == ISSUE_PATH else 200
 
 
 def _pad_action(path: str) -> tuple[int, str] | None:
@@ -84,44 +128,19 @@ def _pad_action(path: str) -> tuple[int, str] | None:
     return None
 
 
-def _bearer_token(request: Request) -> DeviceToken | None:
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        return None
-    return recall_device(header[7:].strip())
+async def _read_body(receive: Receive) -> bytes:
+    body, more = b"", True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: nothing to answer
+            return body
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    return body
 
 
-def _parsed(model: type[M], request: Request, body: bytes) -> M | None:
-    if request.headers.get("content-type", "").partition(";")[0].strip().lower() != _JSON:
-        return None
-    try:
-        return model.model_validate_json(body)
-    except ValidationError:
-        return None
-
-
-def _work(path: str, token: DeviceToken, request: Request, body: bytes) -> Work | None:
-    """The unit of work for an ordinary request, or None to let the endpoint answer."""
-    if path == ISSUE_PATH:
-        issue = _parsed(IssueIn, request, body)
-        return None if issue is None else api.kiosk_issue(token, issue)
-    found = _pad_action(path)
-    if found is None:
-        return None
-    number, action = found
-    if action == "call-next":
-        return api.pad_work(counters.call_next, token, number)
-    expected = None
-    if body:
-        given = _parsed(ActionIn, request, body)
-        if given is None:
-            return None
-        expected = given.ticket_id
-    return api.pad_work(counters.complete, token, number, expected)
-
-
-async def _pass_on(scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
-    """Route the request again, past the lane, with the body the lane has read."""
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the app, giving the body the lane has read first."""
     given = False
 
     async def replay() -> Message:
@@ -131,5 +150,43 @@ async def _pass_on(scope: Scope, receive: Receive, send: Send, body: bytes) -> N
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    scope[_PASSED] = True
-    await scope["router"].app(scope, replay, send)
+    return replay
+
+
+def _bearer_token(headers: Mapping[bytes, bytes]) -> DeviceToken | None:
+    header = headers.get(b"authorization", b"")
+    if header[:7].lower() != b"bearer ":
+        return None
+    return recall_device(header[7:].strip().decode("latin-1"))
+
+
+def _parsed(model: type[M], headers: Mapping[bytes, bytes], body: bytes) -> M | None:
+    content_type = headers.get(b"content-type", b"").partition(b";")[0].strip().lower()
+    if content_type != _JSON:
+        return None
+    try:
+        return model.model_validate_json(body)
+    except ValidationError:
+        return None
+
+
+def _work(
+    path: str, token: DeviceToken, headers: Mapping[bytes, bytes], body: bytes
+) -> Work | None:
+    """The unit of work for an ordinary request, or None to let the endpoint answer."""
+    if path == ISSUE_PATH:
+        issue = _parsed(IssueIn, headers, body)
+        return None if issue is None else api.kiosk_issue(token, issue)
+    found = _pad_action(path)
+    if found is None:
+        return None
+    number, action = found
+    if action == "call-next":
+        return api.pad_work(counters.call_next, token, number)
+    expected = None
+    if body:
+        given = _parsed(ActionIn, headers, body)
+        if given is None:
+            return None
+        expected = given.ticket_id
+    return api.pad_work(counters.complete, token, number, expected)
