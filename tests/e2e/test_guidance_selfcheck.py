@@ -92,12 +92,13 @@ def test_the_outlet_heads_self_check_and_the_branchs_board(
     page.screenshot(path=str(screenshots / "guidance-selfcheck-round.png"), full_page=True)
     assert not problems, problems
 
-    # The worker's pass: the opening rounds missed this morning alert the branches, and the
-    # notices reach the inbox.
+    # The worker's pass a little later: the opening rounds missed this morning alert the
+    # branches, and the notices reach the inbox.
+    later = LATE_MORNING + dt.timedelta(minutes=10)
     database = Database(e2e_database_url)
     try:
-        assert jobs.scan(database, dt.datetime.now(dt.UTC)).alerted >= 1
-        notify.deliver_due(database, {"in_app": notify.InAppChannel()}, dt.datetime.now(dt.UTC))
+        assert jobs.scan(database, later).alerted >= 1
+        notify.deliver_due(database, {"in_app": notify.InAppChannel()}, later)
     finally:
         database.dispose()
     desk = screen(1440, 900).new_page()

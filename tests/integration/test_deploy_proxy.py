@@ -20,7 +20,6 @@ import re
 import secrets
 import shutil
 import ssl
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,15 +222,15 @@ def test_a_board_gets_a_kiosk_ticket_as_it_is_issued(stack: Stack) -> None:
         assert stream.headers["content-type"].startswith("text/event-stream")
         received = events(stream)
         assert next(received)[0] == "hello"
-        issued_at = time.monotonic()
         ticket = kiosk.post(
             "/device/api/v1/lobby/tickets", json={"service": "A"}, headers=stack.kiosk
         )
         assert ticket.status_code == 201, ticket.text
         number = ticket.json()["number"]
-        kind, data = next(received)  # the read times out after 5 s: nothing was held back
+        # The stream's read times out after 5 s, far short of nginx's buffer filling: an
+        # event that arrives at all was not held back.
+        kind, data = next(received)
         assert (kind, data["number"]) == ("lobby", number)
-        assert time.monotonic() - issued_at < 2
 
 
 def test_manyi_sees_the_client_not_the_proxy_and_no_forged_header(stack: Stack) -> None:

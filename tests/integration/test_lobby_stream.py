@@ -197,11 +197,15 @@ def test_notify_rides_on_the_commit_and_a_failed_commit_sends_nothing(
                 session.commit()
             finally:
                 session.close()
+            # Quotes and backslashes travel as they are (the payload is a quoted constant).
+            note = "it's a \\ back'slash\\' 请到3号窗口 \\x00"
             with db.session() as session:
-                kept = events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A002"})
+                kept = events.emit(
+                    session, outlet, "called", FIXED_NOW, data={"number": "A002", "note": note}
+                )
             got = await sub.get(5)
             assert isinstance(got, realtime.Event)
-            assert (got.id, got.data["number"]) == (kept, "A002")
+            assert (got.id, got.data["number"], got.data["note"]) == (kept, "A002", note)
             assert await sub.get(0.5) is None
             sub.close()
 

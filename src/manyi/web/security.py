@@ -17,9 +17,12 @@ if a route declares none, so no route can check permissions by hand or forget to
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hmac
 import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -290,17 +293,26 @@ def _authenticate(db: Any, secret: str) -> DeviceToken:
         return authenticate_device(session, secret)
 
 
+# The hot units of work's threads (in_unit_of_work): as many as anyio gives the app's other
+# blocking work by default.
+UNIT_OF_WORK_THREADS = 40
+_units_of_work = ThreadPoolExecutor(UNIT_OF_WORK_THREADS, thread_name_prefix="manyi-uow")
+
+
 async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """Run `work` in one unit of work on a worker thread: one hop off the event loop.
 
-    For hot `async def` endpoints; ordinary endpoints take `DbSession` instead.
+    For hot `async def` endpoints; ordinary endpoints take `DbSession` instead. The hop goes
+    through the standard library's thread pool, whose hand-over (a C queue) cost about a
+    third less than anyio's (issue 22); the request's context (its id) goes along.
     """
 
     def run() -> T:
         with unit_of_work(request) as session:
             return work(session)
 
-    return await run_in_threadpool(run)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_units_of_work, contextvars.copy_context().run, run)
 
 
 def access_of(func: Callable[..., Any]) -> tuple[str, tuple[Permission, ...]] | None:
