@@ -17,6 +17,7 @@ from manyi import realtime
 from manyi.db import Database
 from manyi.driver_sql import Driver
 from manyi.lobby import counters, hot_sql, hot_writes, service
+from manyi.lobby.domain.model import format_number
 from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket, RatingPrompt
 from tests.clock import FIXED_NOW
 from tests.conftest import Bank
@@ -129,3 +130,15 @@ def test_a_ticket_written_through_the_orm_reads_back_through_the_driver(
 def test_a_naive_time_is_refused_as_the_column_type_refuses_it(db: Database) -> None:
     with db.session() as session, pytest.raises(ValueError, match="naive"):
         Driver(session).stamp(dt.datetime(2026, 11, 30, 10, 0))
+
+
+@pytest.mark.parametrize("seq", [1, 9, 10, 99, 100, 999, 1000, 1001, 12345])
+def test_the_number_written_in_sql_is_the_number_python_makes(db: Database, seq: int) -> None:
+    """PostgreSQL writes an issued ticket's number itself (hot_writes._NUMBER_SQL), with the
+    day's sequence it has just bumped: it must read exactly as `format_number` makes it."""
+    if not db.url.startswith("postgresql"):
+        pytest.skip("SQLite's tickets are numbered in Python")
+    sql = "SELECT " + hot_writes._NUMBER_SQL.format(prefix="%s", seq="CAST(%s AS integer)")
+    with db.session() as session:
+        found = Driver(session).one(sql, ("A", seq, seq, seq))
+    assert found is not None and found[0] == format_number("A", seq)

@@ -50,7 +50,7 @@ def emit(
     return event_id
 
 
-def emit_new_ticket(
+def emit_numbered_ticket(
     session: Session,
     outlet_id: int,
     kind: str,
@@ -60,16 +60,17 @@ def emit_new_ticket(
     staff_id: int | None = None,
     device_id: int | None = None,
     data: dict[str, Any] | None = None,
-) -> tuple[int, int]:
-    """`emit` for a ticket not yet written: its row (`ticket`, the columns of `lobby_tickets`)
-    and its event in one statement on PostgreSQL (`hot_writes.insert_ticket_and_event`), which
-    matters while the day's number is held. Returns (ticket id, event id)."""
-    data = data or {}
-    ticket_id, event_id = hot_writes.insert_ticket_and_event(
-        Driver(session), dict(ticket), outlet_id, kind, now, staff_id, device_id, data
+) -> tuple[int, str]:
+    """`emit` for a new ticket that takes the day's next number for its prefix (`ticket`: the
+    columns of `lobby_tickets` but `seq` and `number`), its row and its event written together;
+    the event's data gains the number. One statement on PostgreSQL
+    (`hot_writes.insert_numbered_ticket_and_event`). Returns (ticket id, number)."""
+    ticket_id, event_id, number = hot_writes.insert_numbered_ticket_and_event(
+        Driver(session), dict(ticket), outlet_id, kind, now, staff_id, device_id, data or {}
     )
+    data = {"number": number, **(data or {})}
     _announce(session, outlet_id, event_id, kind, now, ticket_id, None, staff_id, data)
-    return ticket_id, event_id
+    return ticket_id, number
 
 
 def emit_new_row(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from manyi.driver_sql import Driver
-from manyi.lobby.domain.model import Counter
+from manyi.lobby.domain.model import Counter, format_number
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.hot_sql import FIELDS
 
@@ -102,6 +102,16 @@ def bump(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> int | None:
     return None if found is None else int(found[0])
 
 
+def next_seq(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> int:
+    """The next number for the business day and prefix; gap-free: it rolls back with the ticket."""
+    seq = bump(d, outlet_id, day, prefix)
+    if seq is None:  # the day's first ticket with this prefix: create the row, then bump
+        start_day(d, outlet_id, day, prefix)
+        seq = bump(d, outlet_id, day, prefix)
+        assert seq is not None
+    return seq
+
+
 def start_day(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> None:
     """The day's row for the prefix, at 0 (a concurrent first ticket may have made it)."""
     d.execute(
@@ -167,6 +177,69 @@ def insert_ticket_and_event(
     )
     assert found is not None
     return int(found[0]), int(found[1])
+
+
+# The customer's number in SQL, as `model.format_number` makes it in Python: the prefix, then
+# the day's sequence with at least three digits (A001 … A999, A1000). Checked against it by
+# tests/integration/test_driver_sql.py.
+_NUMBER_SQL = (
+    "{prefix} || CASE WHEN {seq} < 1000 THEN lpad(CAST({seq} AS text), 3, '0')"
+    " ELSE CAST({seq} AS text) END"
+)
+
+
+def insert_numbered_ticket_and_event(
+    d: Driver,
+    values: dict[str, Any],
+    outlet_id: int,
+    kind: str,
+    at: dt.datetime,
+    staff_id: int | None,
+    device_id: int | None,
+    data: dict[str, Any],
+) -> tuple[int, int, str]:
+    """A new ticket with the day's next number for its prefix (`values`: its columns but `seq`
+    and `number`), and its event, whose data gains the number: (ticket id, event id, number).
+
+    On PostgreSQL one statement bumps the day's number, writes the ticket and its event: the
+    row of the day's number is then held for that statement and the COMMIT only (issue 22: 16
+    kiosks queue on it). On SQLite, where writers take turns anyway, three."""
+    day, prefix = values["local_day"], values["prefix"]
+    if not d.postgres:
+        seq = next_seq(d, outlet_id, day, prefix)
+        number = format_number(prefix, seq)
+        ticket_id, event_id = insert_ticket_and_event(
+            d,
+            {**values, "seq": seq, "number": number},
+            outlet_id,
+            kind,
+            at,
+            staff_id,
+            device_id,
+            {"number": number, **data},
+        )
+        return ticket_id, event_id, number
+    insert, params = _insert(d, "lobby_tickets", values)
+    columns, _, rest = insert.partition(") VALUES (")
+    marks = rest.removesuffix(") RETURNING id")
+    bumped = "(SELECT last_seq FROM s)"
+    sql = (
+        # The day's row for the prefix made at its first ticket, else bumped: one row always.
+        "WITH s AS (INSERT INTO lobby_ticket_sequences (outlet_id, day, prefix, last_seq)"
+        " VALUES (%s, %s, %s, 1) ON CONFLICT (outlet_id, day, prefix)"
+        " DO UPDATE SET last_seq = lobby_ticket_sequences.last_seq + 1 RETURNING last_seq),"
+        f" t AS ({columns}, seq, number) VALUES ({marks}, {bumped},"
+        f" {_NUMBER_SQL.format(prefix='%s', seq=bumped)}) RETURNING id, number)"
+        " INSERT INTO lobby_events (outlet_id, at, kind, ticket_id, counter_id, staff_id,"
+        " device_id, data) SELECT %s, %s, %s, t.id, NULL, %s, %s,"
+        " CAST(jsonb_build_object('number', t.number) || CAST(%s AS jsonb) AS json) FROM t"
+        " RETURNING ticket_id, id, data ->> 'number'"
+    )
+    arguments = [outlet_id, d.day(day), prefix, *params, prefix]
+    arguments += [outlet_id, d.stamp(at), kind, staff_id, device_id, d.json(data)]
+    found = d.one(sql, arguments)
+    assert found is not None
+    return int(found[0]), int(found[1]), str(found[2])
 
 
 # --- events -------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from manyi.lobby.domain.model import (
     Service,
     TicketState,
     announcement,
-    format_number,
 )
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.hot_writes import Write
@@ -224,15 +223,11 @@ def issue_ticket(
     # The one estimate the status page and the dashboard show too (lobby/waits.py).
     estimate = waits.estimate(session, outlet, view, ticket)
     predicted = estimate.wait_s
-    seq = store.next_number(session, outlet.id, day, service.prefix)
-    number = format_number(service.prefix, seq)
     token = store.new_public_token()
     row = {
         "outlet_id": outlet.id,
         "local_day": day,
         "prefix": service.prefix,
-        "seq": seq,
-        "number": number,
         "service_id": lobby.service_ids[service.code],
         "service_code": service.code,
         "klass": priority.value,
@@ -246,16 +241,16 @@ def issue_ticket(
         "public_token": token,
         "customer_ref": customer_ref,
     }
-    data = {
-        "number": number,
+    details = {
         "service": service.code,
         "class": priority.value,
         "channel": channel.value,
         "predicted_wait_s": predicted,
         "people_ahead": estimate.ahead,
     }
-    # The ticket and its event in one statement: the day's number is held until commit.
-    ticket_id, _ = events.emit_new_ticket(
+    # The day's next number, the ticket and its event in one statement (PostgreSQL): the
+    # number is held from there until commit, and gap-free (it rolls back with the ticket).
+    ticket_id, number = events.emit_numbered_ticket(
         session,
         outlet.id,
         "issued",
@@ -263,8 +258,9 @@ def issue_ticket(
         row,
         staff_id=operator.staff_id,
         device_id=operator.device_id,
-        data=data,
+        data=details,
     )
+    data = {"number": number, **details}
     _audit(session, operator, outlet, "issued", now, ticket_id, None, data)
     ticket.id, ticket.number, ticket.predicted_wait_s = ticket_id, number, predicted
     return Issued(ticket, token, service, outlet, estimate, policy.ticket_valid_until(now))

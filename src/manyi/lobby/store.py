@@ -215,16 +215,5 @@ def expire_stale(
     return sorted((int(r.id), r.number, r.service_code) for r in rows)
 
 
-def next_number(session: Session, outlet_id: int, day: dt.date, prefix: str) -> int:
-    """The next number for the business day and prefix; gap-free: it rolls back with the ticket."""
-    d = Driver(session)
-    seq = hot_writes.bump(d, outlet_id, day, prefix)
-    if seq is None:  # the day's first ticket with this prefix: create the row, then bump
-        hot_writes.start_day(d, outlet_id, day, prefix)
-        seq = hot_writes.bump(d, outlet_id, day, prefix)
-        assert seq is not None
-    return seq
-
-
 def new_public_token() -> str:
     return secrets.token_urlsafe(16)
