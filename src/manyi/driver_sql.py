@@ -23,11 +23,18 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from psycopg.types.json import Json
 from sqlalchemy.orm import Session
 
 _UTC = dt.UTC
 _QMARK: dict[str, str] = {}  # SQL with %s -> the same with ?, for SQLite
+
+
+def _dumps(value: Any) -> bytes:
+    """JSON for PostgreSQL by orjson: what json.dumps writes less the spaces, at a tenth of the
+    cost. (SQLite's text keeps json.dumps's form: SQLAlchemy's JSON type writes it so.)"""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 _KEPT = "manyi.driver"  # a connection's Driver, kept in its pool record's `info`
@@ -42,9 +49,10 @@ class Driver:
     the session has pending.
     """
 
-    __slots__ = ("postgres", "raw")
+    __slots__ = ("cursor", "postgres", "raw")
     postgres: bool
     raw: Any
+    cursor: Any  # one for the connection's life: making one per statement cost more than reuse
 
     def __new__(cls, session: Session) -> Driver:
         if session.autoflush:
@@ -56,17 +64,20 @@ class Driver:
             kept = info[_KEPT] = super().__new__(cls)
             kept.postgres = connection.dialect.name == "postgresql"
             kept.raw = connection.connection.driver_connection
+            kept.cursor = kept.raw.cursor()
         return kept
 
     # --- running ---------------------------------------------------------------------
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run `sql`; the cursor it returns is the connection's one: read it before the next
+        statement (`one`, `all` and `changed` do)."""
         if not self.postgres:
             text = _QMARK.get(sql)
             if text is None:
                 text = _QMARK[sql] = sql.replace("%s", "?")
-            return self.raw.execute(text, params)
-        return self.raw.execute(sql, params)
+            return self.cursor.execute(text, params)
+        return self.cursor.execute(sql, params)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.execute(sql, params).fetchone()
@@ -94,7 +105,7 @@ class Driver:
         return value if self.postgres else value.isoformat()
 
     def json(self, value: Any) -> Any:
-        return Json(value) if self.postgres else json.dumps(value)
+        return Json(value, _dumps) if self.postgres else json.dumps(value)
 
     # --- values coming out -------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -207,7 +208,7 @@ class Hub:
         batch: list[str] = []  # each event's JSON, encoded once
         size = 0
         for e in events:
-            item = json.dumps(e.as_json(), ensure_ascii=False)
+            item = orjson.dumps(e.as_json(), option=orjson.OPT_NON_STR_KEYS).decode()
             item_size = len(item.encode())
             if batch and size + item_size > MAX_PAYLOAD:
                 payloads.append(self._payload(batch))

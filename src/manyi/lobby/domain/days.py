@@ -42,13 +42,28 @@ def day_start(day: dt.date, zone: ZoneInfo, starts: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, starts, zone).astimezone(dt.UTC)
 
 
+# The last day found for each zone and start, with the instants it runs between: a moment
+# inside them is that day (two comparisons). A tuple replaced whole, so threads share it safely.
+_LAST_DAY: dict[tuple[ZoneInfo, dt.time], tuple[dt.datetime, dt.datetime, dt.date]] = {}
+
+
 def business_day(at: dt.datetime, zone: ZoneInfo, starts: dt.time) -> dt.date:
     """The business day the aware instant `at` belongs to."""
+    last = _LAST_DAY.get((zone, starts))
+    if last is not None and last[0] <= at < last[1]:
+        return last[2]
     wall = at.astimezone(zone).replace(tzinfo=None)
     since_start = dt.timedelta(hours=starts.hour, minutes=starts.minute, seconds=starts.second)
     day = (wall - since_start).date()
     if at < day_start(day, zone, starts):
-        return day - ONE_DAY
-    if at >= day_start(day + ONE_DAY, zone, starts):
-        return day + ONE_DAY
+        day -= ONE_DAY
+    elif at >= day_start(day + ONE_DAY, zone, starts):
+        day += ONE_DAY
+    if len(_LAST_DAY) > 4096:  # more zones and starts than any bank has: start again
+        _LAST_DAY.clear()
+    _LAST_DAY[zone, starts] = (
+        day_start(day, zone, starts),
+        day_start(day + ONE_DAY, zone, starts),
+        day,
+    )
     return day

@@ -28,9 +28,10 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from manyi.db import Session
@@ -47,6 +48,7 @@ PAD_PREFIX = "/device/api/v1/lobby/counters/"
 PAD_ACTIONS = ("call-next", "complete")
 MAX_BODY = 4096  # a kiosk's or pad's body is a few dozen bytes
 _JSON = b"application/json"
+_JSON_TYPE = "application/json"
 _SECURITY_HEADERS = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in HEADERS.items()]
 
 Work = Callable[[Session], dict[str, Any]]
@@ -83,7 +85,9 @@ class DeviceLane:
         request = Request(scope, receive)
         try:
             result = await in_unit_of_work(request, work)
-            response: Response = JSONResponse(result, status_code=_status(scope["path"]))
+            # The bytes JSONResponse makes (compact, UTF-8), by orjson at a tenth of the cost.
+            content = orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS)
+            response: Response = Response(content, _status(scope["path"]), media_type=_JSON_TYPE)
         except Exception as error:
             handler = self._handler_for(error)
             if handler is None:
