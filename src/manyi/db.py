@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session as Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
-from manyi import realtime, sealed, sqlite_writers
+from manyi import hot_unit, realtime, sealed, sqlite_writers
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "manyi_read_only"  # execution option of `Database.read`'s connections
@@ -334,6 +334,12 @@ class Database:
             raise
         finally:
             session.close()
+
+    def hot_session(self) -> AbstractContextManager[Session]:
+        """`session()` for the hottest writes (a kiosk's ticket, a pad's call): the unit owns
+        its connection's transaction, without the ORM's machinery around it (manyi.hot_unit).
+        Its use cases must not commit inside it."""
+        return hot_unit.hot_session(self.engine, self.sessionmaker.kw.get("info") or {})
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -346,27 +346,35 @@ def make_hub(url: str, options: object = None, *, watch_sqlite: bool = False) ->
 def install(factory: sessionmaker[Session], hub: Hub) -> None:
     """Make sessions from `factory` deliver their staged events through `hub`."""
     factory.kw.setdefault("info", {})[HUB] = hub
-
-    @event.listens_for(factory, "before_commit")
-    def _notify(session: Session) -> None:
-        outgoing: list[Event] = session.info.get(OUTGOING) or []
-        if outgoing and hub.postgres:
-            # Sent with the COMMIT itself (`_commit_with_notify`): one round trip, not two.
-            session.connection().info[NOTIFY_AT_COMMIT] = hub.notify_payloads(outgoing)
-
+    event.listen(factory, "before_commit", before_commit)
+    event.listen(factory, "after_commit", after_commit)
+    event.listen(factory, "after_rollback", after_rollback)
     engine = factory.kw.get("bind")
     if hub.postgres and isinstance(engine, Engine):
         _notify_with_commit(engine)
 
-    @event.listens_for(factory, "after_commit")
-    def _publish(session: Session) -> None:
-        outgoing: list[Event] = session.info.pop(OUTGOING, None) or []
-        if outgoing:
-            hub.committed(outgoing)
 
-    @event.listens_for(factory, "after_rollback")
-    def _drop(session: Session) -> None:
-        session.info.pop(OUTGOING, None)
+# The three steps of a commit, for the sessions of `install`'s factory and for a unit of work
+# that commits its connection itself (`manyi.hot_unit`). The hub is the session's (its info).
+
+
+def before_commit(session: Session) -> None:
+    outgoing: list[Event] = session.info.get(OUTGOING) or []
+    hub: Hub | None = session.info.get(HUB)
+    if outgoing and hub is not None and hub.postgres:
+        # Sent with the COMMIT itself (`_commit_with_notify`): one round trip, not two.
+        session.connection().info[NOTIFY_AT_COMMIT] = hub.notify_payloads(outgoing)
+
+
+def after_commit(session: Session) -> None:
+    outgoing: list[Event] = session.info.pop(OUTGOING, None) or []
+    hub: Hub | None = session.info.get(HUB)
+    if outgoing and hub is not None:
+        hub.committed(outgoing)
+
+
+def after_rollback(session: Session) -> None:
+    session.info.pop(OUTGOING, None)
 
 
 # --- NOTIFY with the COMMIT (PostgreSQL) -------------------------------------------------

@@ -20,13 +20,13 @@ pytestmark = pytest.mark.usefixtures("frozen_clock")
 def taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The paths the lane answered itself (the rest went on to their endpoints)."""
     seen: list[str] = []
-    original = device_lane.in_unit_of_work
+    original = device_lane.in_hot_unit_of_work
 
     async def noting(request, work):  # type: ignore[no-untyped-def]
         seen.append(request.url.path)
         return await original(request, work)
 
-    monkeypatch.setattr(device_lane, "in_unit_of_work", noting)
+    monkeypatch.setattr(device_lane, "in_hot_unit_of_work", noting)
     return seen
 
 

@@ -315,6 +315,18 @@ async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     return await loop.run_in_executor(_units_of_work, contextvars.copy_context().run, run)
 
 
+async def in_hot_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """`in_unit_of_work` for the hottest writes (the lobby's device lane): the unit owns its
+    connection's transaction (`Database.hot_session`); `work` must not commit inside it."""
+
+    def run() -> T:
+        with request.app.state.db.hot_session() as session:
+            return work(session)
+
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_units_of_work, contextvars.copy_context().run, run)
+
+
 def access_of(func: Callable[..., Any]) -> tuple[str, tuple[Permission, ...]] | None:
     value = getattr(func, "__manyi_access__", None)
     return value if isinstance(value, tuple) else None

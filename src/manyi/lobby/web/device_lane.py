@@ -7,7 +7,8 @@ through its field machinery) cost more than the SQL they run. The lane is a midd
 inside the request's id, metrics, access line and trace (`observe`) and the trusted-proxy
 address: it takes such a request when it is ordinary (a device token this process accepted
 moments ago, in the Authorization header; no cookie; a small JSON body its model accepts) and
-runs the same use case the endpoint in `api.py` runs, in one unit of work on a worker thread,
+runs the same use case the endpoint in `api.py` runs, in one lean unit of work on a worker thread
+(`Database.hot_session`),
 answering the same JSON with the same security headers. Anything else (no token or one not seen
 lately, a cookie, a body that is large, unsized or does not validate) goes on through the whole
 app with the body as it came, so refusals and their messages are the endpoint's own.
@@ -41,7 +42,7 @@ from manyi.lobby.web.schemas import ActionIn, IssueIn
 from manyi.org.device_tokens import recall_device
 from manyi.org.tables import DeviceToken
 from manyi.web.headers import HEADERS
-from manyi.web.security import in_unit_of_work
+from manyi.web.security import in_hot_unit_of_work
 
 ISSUE_PATH = "/device/api/v1/lobby/tickets"
 PAD_PREFIX = "/device/api/v1/lobby/counters/"
@@ -84,7 +85,7 @@ class DeviceLane:
         scope["route"] = self  # the template the metrics count it under (metrics_path)
         request = Request(scope, receive)
         try:
-            result = await in_unit_of_work(request, work)
+            result = await in_hot_unit_of_work(request, work)
             # The bytes JSONResponse makes (compact, UTF-8), by orjson at a tenth of the cost.
             content = orjson.dumps(result, option=orjson.OPT_NON_STR_KEYS)
             response: Response = Response(content, _status(scope["path"]), media_type=_JSON_TYPE)
