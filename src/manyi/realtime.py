@@ -359,6 +359,8 @@ def install(factory: sessionmaker[Session], hub: Hub) -> None:
 
 
 def before_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released: not the commit yet
+        return
     outgoing: list[Event] = session.info.get(OUTGOING) or []
     hub: Hub | None = session.info.get(HUB)
     if outgoing and hub is not None and hub.postgres:
@@ -367,6 +369,8 @@ def before_commit(session: Session) -> None:
 
 
 def after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # SQLAlchemy says so for a SAVEPOINT released too
+        return
     outgoing: list[Event] = session.info.pop(OUTGOING, None) or []
     hub: Hub | None = session.info.get(HUB)
     if outgoing and hub is not None:

@@ -140,6 +140,41 @@ def test_events_reach_subscribers_only_when_the_transaction_commits(
     run(scenario())
 
 
+def test_a_savepoint_released_is_not_the_commit(db: Database, lobby: Bank) -> None:
+    """SQLAlchemy runs the commit hooks when a SAVEPOINT is released too (a survey version made
+    on first use, inside a completion): the events staged so far stay staged, and all of them
+    go out when the transaction commits, or none when it rolls back."""
+    outlet = lobby.unit("OUT-A")
+
+    async def scenario() -> None:
+        sub = db.hub.subscribe(events.topic(outlet))
+        with pytest.raises(RuntimeError), db.session() as session:
+            events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A001"})
+            with session.begin_nested():
+                session.execute(text("SELECT 1"))
+            assert len(session.info[realtime.OUTGOING]) == 1
+            raise RuntimeError("roll back")
+        with db.session() as session:
+            first = events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A002"})
+            with session.begin_nested():
+                session.execute(text("SELECT 1"))
+            early = await sub.get(0.2)
+            assert early is None or isinstance(early, realtime.Gap)  # nothing before the commit
+            second = events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A003"})
+        got: list[int] = []
+        while len(got) < 2:
+            item = await sub.get(5)
+            assert item is not None
+            if isinstance(item, realtime.Event):
+                got.append(item.id)
+        assert got == [first, second]
+        later = await sub.get(0.3)
+        assert later is None or isinstance(later, realtime.Gap)
+        sub.close()
+
+    run(scenario())
+
+
 @pytest.mark.postgres
 def test_another_process_hub_hears_commits_through_listen_notify(db: Database, lobby: Bank) -> None:
     if not db.url.startswith("postgresql"):

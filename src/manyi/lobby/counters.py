@@ -29,7 +29,7 @@ from manyi.lobby.counter_ctx import (
 )
 from manyi.lobby.domain import dispatch
 from manyi.lobby.domain.model import Counter, CounterState
-from manyi.lobby.service import Operator, announce, record
+from manyi.lobby.service import Operator, announce, record_if_claimed
 from manyi.lobby.tables import LobbyCounter
 from manyi.org.model import Permission
 from manyi.org.tables import Staff
@@ -148,43 +148,48 @@ def call_next(
     policy, services = lobby.policy, lobby.services
     since = policy.first_queue_day(now)
     waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, since)
+    counter = ctx.counter
+    before = (counter.credits, counter.state, counter.current_ticket_id)
     for attempt in range(CLAIM_ATTEMPTS):
-        pick = dispatch.choose(ctx.counter, waiting, services, policy, now)
+        pick = dispatch.choose(counter, waiting, services, policy, now)
         if pick is None:
-            return CounterResult(ctx.outlet, ctx.counter)
-        pick.ticket.call(ctx.counter.id, ctx.counter.teller_id, now)
-        if store.claim(session, pick.ticket):
+            return CounterResult(ctx.outlet, counter)
+        ticket = pick.ticket
+        ticket.call(counter.id, counter.teller_id, now)
+        counter.credits = pick.credits
+        counter.take(ticket.id)
+        text = announce(policy, ticket.number, counter.number, services[ticket.service_code])
+        # The claim (the ticket still waiting), the counter and the event in one statement on
+        # PostgreSQL; nothing is written when another counter took the ticket first.
+        if record_if_claimed(
+            session,
+            operator,
+            ctx.outlet,
+            store.claim(session, ticket),
+            "called",
+            now,
+            ticket_id=ticket.id,
+            counter_id=ctx.row.id,
+            data={
+                "number": ticket.number,
+                "service": ticket.service_code,
+                "class": ticket.klass.value,
+                "counter": counter.number,
+                "reason": pick.reason,
+                "waited_s": int((now - ticket.issued_at).total_seconds()),
+                "announcement": text,
+            },
+            along=[store.counter_write(session, counter, now)],
+        ):
             break
-        # Another counter took it first: choose again without it (and,
-        # after a few misses, from a fresh look at the queue).
-        waiting = [t for t in waiting if t.id != pick.ticket.id]
+        # Another counter took it first: choose again without it (and, after a few misses,
+        # from a fresh look at the queue).
+        counter.credits, counter.state, counter.current_ticket_id = before
+        waiting = [t for t in waiting if t.id != ticket.id]
         if attempt % 3 == 2:
-            waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, since)
+            waiting = store.load_waiting(session, ctx.outlet.id, counter.services, since)
     else:
         raise Conflict("the queue is too busy right now; press next again", "counter")
-    ticket = pick.ticket
-    ctx.counter.credits = pick.credits
-    ctx.counter.take(ticket.id)
-    text = announce(policy, ticket.number, ctx.counter.number, services[ticket.service_code])
-    record(
-        session,
-        operator,
-        ctx.outlet,
-        "called",
-        now,
-        ticket_id=ticket.id,
-        counter_id=ctx.row.id,
-        data={
-            "number": ticket.number,
-            "service": ticket.service_code,
-            "class": ticket.klass.value,
-            "counter": ctx.counter.number,
-            "reason": pick.reason,
-            "waited_s": int((now - ticket.issued_at).total_seconds()),
-            "announcement": text,
-        },
-        along=[store.counter_write(session, ctx.counter, now)],
-    )
     return CounterResult(ctx.outlet, ctx.counter, ticket, text, pick.reason)
 
 

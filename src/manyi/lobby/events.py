@@ -50,6 +50,42 @@ def emit(
     return event_id
 
 
+def emit_if_claimed(
+    session: Session,
+    claim: hot_writes.Write,
+    outlet_id: int,
+    kind: str,
+    now: dt.datetime,
+    *,
+    ticket_id: int | None = None,
+    counter_id: int | None = None,
+    staff_id: int | None = None,
+    device_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    along: Sequence[hot_writes.Write] = (),
+) -> int | None:
+    """`emit`, only if the `claim` (an UPDATE: the ticket still waiting) changes a row: the
+    claim, `along` and the event in one statement on PostgreSQL. None, and nothing written or
+    staged, when another counter had the ticket (`hot_writes.insert_guarded_event`)."""
+    data = data or {}
+    event_id = hot_writes.insert_guarded_event(
+        Driver(session),
+        claim,
+        outlet_id,
+        kind,
+        now,
+        ticket_id,
+        counter_id,
+        staff_id,
+        device_id,
+        data,
+        along,
+    )
+    if event_id is not None:
+        _announce(session, outlet_id, event_id, kind, now, ticket_id, counter_id, staff_id, data)
+    return event_id
+
+
 def emit_numbered_ticket(
     session: Session,
     outlet_id: int,

@@ -79,9 +79,10 @@ def save_ticket(d: Driver, t: Ticket) -> None:
     d.execute(*ticket_write(d, t))
 
 
-def claim(d: Driver, t: Ticket) -> bool:
-    """Write a call only if the ticket is still waiting. On PostgreSQL a ticket another counter
-    is claiming at this moment is skipped at once (SKIP LOCKED) rather than waited for."""
+def claim_write(d: Driver, t: Ticket) -> Write:
+    """A call written only if the ticket is still waiting. On PostgreSQL a ticket another
+    counter is claiming at this moment is skipped at once (SKIP LOCKED) rather than waited for.
+    The guard of the call's event (`insert_event`)."""
     if d.postgres:
         where = (
             "id = (SELECT id FROM lobby_tickets WHERE id = %s AND state = 'waiting'"
@@ -89,7 +90,7 @@ def claim(d: Driver, t: Ticket) -> bool:
         )
     else:
         where = "id = %s AND state = 'waiting'"
-    return d.changed(f"UPDATE lobby_tickets SET {_SETS} WHERE {where}", (*_sets(d, t), t.id)) > 0
+    return Write(f"UPDATE lobby_tickets SET {_SETS} WHERE {where}", (*_sets(d, t), t.id))
 
 
 def bump(d: Driver, outlet_id: int, day: dt.date, prefix: str) -> int | None:
@@ -266,19 +267,55 @@ def insert_event(
     """The event's row, and the `along` writes that made it (the ticket, the counter): on
     PostgreSQL in the same statement (data-modifying WITH clauses: one round trip instead of
     one each), on SQLite just before it."""
+    found = insert_guarded_event(
+        d, None, outlet_id, kind, at, ticket_id, counter_id, staff_id, device_id, data, along
+    )
+    assert found is not None
+    return found
+
+
+def insert_guarded_event(
+    d: Driver,
+    guard: Write | None,
+    outlet_id: int,
+    kind: str,
+    at: dt.datetime,
+    ticket_id: int | None,
+    counter_id: int | None,
+    staff_id: int | None,
+    device_id: int | None,
+    data: dict[str, Any],
+    along: Sequence[Write] = (),
+) -> int | None:
+    """`insert_event`, only if the `guard` UPDATE changes a row (a claim: the ticket still
+    waiting); else nothing is written and the answer is None. On PostgreSQL the guard, the
+    `along` writes (each made to wait on it) and the event are one statement."""
     params: list[Any] = [outlet_id, d.stamp(at), kind, ticket_id, counter_id, staff_id]
     params += [device_id, d.json(data)]
-    sql = _INSERT_EVENT
-    if along and d.postgres:
-        ctes = ", ".join(f"w{k} AS ({write.sql})" for k, write in enumerate(along))
-        sql = f"WITH {ctes} {_INSERT_EVENT}"
-        params = [value for write in along for value in write.params] + params
-    else:
+    if not d.postgres or not (along or guard):
+        if guard is not None and d.changed(*guard) == 0:
+            return None
         for write in along:
             d.execute(*write)
-    found = d.one(sql, params)
-    assert found is not None
-    return int(found[0])
+        found = d.one(_INSERT_EVENT, params)
+        return None if found is None else int(found[0])
+    ctes = [f"w{k} AS ({write.sql}{_IF_GUARDED if guard else ''})" for k, write in enumerate(along)]
+    sql = _INSERT_EVENT
+    first: list[Any] = []
+    if guard is not None:
+        ctes.insert(0, f"g AS ({guard.sql} RETURNING id)")
+        first = list(guard.params)
+        sql = _INSERT_EVENT_IF_GUARDED
+    sql = f"WITH {', '.join(ctes)} {sql}"
+    found = d.one(sql, [*first, *(value for write in along for value in write.params), *params])
+    return None if found is None else int(found[0])
+
+
+_IF_GUARDED = " AND EXISTS (SELECT 1 FROM g)"  # an along write's WHERE, when there is a guard
+_INSERT_EVENT_IF_GUARDED = (
+    "INSERT INTO lobby_events (outlet_id, at, kind, ticket_id, counter_id, staff_id, device_id,"
+    " data) SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM g RETURNING id"
+)
 
 
 def insert_row_and_event(

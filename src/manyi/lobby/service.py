@@ -129,6 +129,39 @@ def record(
     _audit(session, operator, outlet, kind, now, ticket_id, counter_id, data)
 
 
+def record_if_claimed(
+    session: Session,
+    operator: Operator,
+    outlet: Unit,
+    claim: Write,
+    kind: str,
+    now: dt.datetime,
+    *,
+    ticket_id: int | None = None,
+    counter_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    along: Sequence[Write] = (),
+) -> bool:
+    """`record`, only if the `claim` holds (`events.emit_if_claimed`): whether it did."""
+    recorded = events.emit_if_claimed(
+        session,
+        claim,
+        outlet.id,
+        kind,
+        now,
+        ticket_id=ticket_id,
+        counter_id=counter_id,
+        staff_id=operator.staff_id,
+        device_id=operator.device_id,
+        data=data,
+        along=along,
+    )
+    if recorded is None:
+        return False
+    _audit(session, operator, outlet, kind, now, ticket_id, counter_id, data)
+    return True
+
+
 def _audit(
     session: Session,
     operator: Operator,

@@ -168,9 +168,10 @@ def load_waiting(
     return hot_sql.candidates(Driver(session), outlet_id, codes, since, NORMAL_HEAD)
 
 
-def claim(session: Session, ticket: Ticket) -> bool:
-    """Write a call only if the ticket is still waiting: the atomic step of call-next."""
-    return hot_writes.claim(Driver(session), ticket)
+def claim(session: Session, ticket: Ticket) -> Write:
+    """The call of `ticket`, written only if it is still waiting: the atomic step of call-next
+    (the guard of its event, `service.record_if_claimed`)."""
+    return hot_writes.claim_write(Driver(session), ticket)
 
 
 def all_waiting(session: Session, outlet_id: int, since: dt.date) -> list[Ticket]:
