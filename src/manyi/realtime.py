@@ -401,6 +401,8 @@ def _notify_with_commit(engine: Engine) -> None:
 
 
 def _commit_with_notify(conn: Connection) -> None:
+    if conn.invalidated or conn.closed:  # the database went away: the COMMIT fails as ever
+        return
     payloads: list[str] | None = conn.info.pop(NOTIFY_AT_COMMIT, None)
     if not payloads:
         return
@@ -428,7 +430,8 @@ def _quoted(text: str) -> str:
 
 
 def _drop_notify(conn: Connection) -> None:
-    conn.info.pop(NOTIFY_AT_COMMIT, None)
+    if not (conn.invalidated or conn.closed):  # else the payloads went with the connection
+        conn.info.pop(NOTIFY_AT_COMMIT, None)
 
 
 def _drop_at_checkin(_dbapi_connection: Any, record: Any) -> None:

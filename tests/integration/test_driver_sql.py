@@ -76,7 +76,7 @@ def test_a_rating_prompt_and_its_event_carry_the_prompts_id(db: Database, bank: 
         "service": "A",
         "expires_at": prompt.expires_at.isoformat(),
     }
-    assert row.data == expected
+    assert row.data == expected and list(row.data) == list(expected)  # in the same order
     assert (row.ticket_id, row.counter_id) == (prompt.ticket_id, prompt.counter_id)
     assert [e.data for e in announced] == [{"ticket_id": prompt.ticket_id, **expected}]
 

@@ -180,6 +180,19 @@ def insert_ticket_and_event(
     return int(found[0]), int(found[1])
 
 
+def _json_led_by(key: str, value_sql: str) -> str:
+    """SQL for the JSON object {key: value_sql's value, then the members of the JSON object
+    given as the next parameter, in their order}: what Python makes of {key: value, **data}.
+    The order is kept (jsonb's `||` would sort the keys): the event stream's envelopes and the
+    archive's, built one from the staged dict and one from the stored row, compare as bytes.
+    The object given must not be empty."""
+    assert key.isidentifier()
+    return (
+        f"CAST('{{\"{key}\":' || CAST(to_json({value_sql}) AS text) || ','"
+        " || substr(CAST(%s AS text), 2) AS json)"
+    )
+
+
 # The customer's number in SQL, as `model.format_number` makes it in Python: the prefix, then
 # the day's sequence with at least three digits (A001 … A999, A1000). Checked against it by
 # tests/integration/test_driver_sql.py.
@@ -220,6 +233,7 @@ def insert_numbered_ticket_and_event(
             {"number": number, **data},
         )
         return ticket_id, event_id, number
+    assert data, "the issued event's data names at least the service"
     insert, params = _insert(d, "lobby_tickets", values)
     columns, _, rest = insert.partition(") VALUES (")
     marks = rest.removesuffix(") RETURNING id")
@@ -233,8 +247,7 @@ def insert_numbered_ticket_and_event(
         f" {_NUMBER_SQL.format(prefix='%s', seq=bumped)}) RETURNING id, number)"
         " INSERT INTO lobby_events (outlet_id, at, kind, ticket_id, counter_id, staff_id,"
         " device_id, data) SELECT %s, %s, %s, t.id, NULL, %s, %s,"
-        " CAST(jsonb_build_object('number', t.number) || CAST(%s AS jsonb) AS json) FROM t"
-        " RETURNING ticket_id, id, data ->> 'number'"
+        f" {_json_led_by('number', 't.number')} FROM t RETURNING ticket_id, id, data ->> 'number'"
     )
     arguments = [outlet_id, d.day(day), prefix, *params, prefix]
     arguments += [outlet_id, d.stamp(at), kind, staff_id, device_id, d.json(data)]
@@ -339,23 +352,13 @@ def insert_row_and_event(
         return row_id, insert_event(
             d, outlet_id, kind, at, ticket_id, counter_id, None, None, event_data
         )
+    assert data, "the event's data holds more than the row's id"
     insert, params = _insert(d, table, values)
     found = d.one(
         f"WITH r AS ({insert}) INSERT INTO lobby_events (outlet_id, at, kind, ticket_id,"
         " counter_id, staff_id, device_id, data) SELECT %s, %s, %s, %s, %s, NULL, NULL,"
-        " CAST(jsonb_build_object(CAST(%s AS text), r.id) || CAST(%s AS jsonb) AS json)"
-        " FROM r RETURNING CAST(data ->> %s AS bigint), id",
-        [
-            *params,
-            outlet_id,
-            d.stamp(at),
-            kind,
-            ticket_id,
-            counter_id,
-            id_key,
-            d.json(data),
-            id_key,
-        ],
+        f" {_json_led_by(id_key, 'r.id')} FROM r RETURNING CAST(data ->> %s AS bigint), id",
+        [*params, outlet_id, d.stamp(at), kind, ticket_id, counter_id, d.json(data), id_key],
     )
     assert found is not None
     return int(found[0]), int(found[1])
