@@ -233,7 +233,7 @@ def test_notify_rides_on_the_commit_and_a_failed_commit_sends_nothing(
             finally:
                 session.close()
             # Quotes and backslashes travel as they are (the payload is a quoted constant).
-            note = "it's a \\ back'slash\\' 请到3号窗口 \\x00"
+            note = "it's a \\ back'slash\\' 请到3号窗口 \\x00 '); DROP TABLE units; --"
             with db.session() as session:
                 kept = events.emit(
                     session, outlet, "called", FIXED_NOW, data={"number": "A002", "note": note}
