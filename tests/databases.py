@@ -123,7 +123,29 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{target}"
     url: str = request.getfixturevalue("pg_migrated")
     _empty_postgres(url)
+    _forget_what_processes_cached()
     return url
+
+
+def _forget_what_processes_cached() -> None:
+    """A worker's PostgreSQL database is emptied between tests under the same URL, and ids
+    start again at 1: what this process cached by URL and id (an outlet's layout and recent
+    service times, its chosen wait predictor and error bands, its appointment forecasts, the
+    last plays of its queue) belongs to the test before. (An order-dependent failure of the
+    engine-equivalence test came from a predictor choice another test had left.)"""
+    from manyi.forecast import appointment_capacity, live_bands, live_predict
+    from manyi.lobby import layouts, waits
+
+    for cache in (
+        layouts._cache,
+        waits._plays,
+        live_predict._choices,
+        live_predict._warm,
+        live_bands._cache,
+        appointment_capacity._forecasts,
+        appointment_capacity._pools,
+    ):
+        cache.clear()
 
 
 @pytest.fixture

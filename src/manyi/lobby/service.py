@@ -114,26 +114,25 @@ def record(
 ) -> None:
     """One lobby event (with `along`, the writes that made it: `events.emit`); and an audit
     entry when a staff member acted."""
-    events.emit(
+    record_if_claimed(
         session,
-        outlet.id,
+        operator,
+        outlet,
+        None,
         kind,
         now,
         ticket_id=ticket_id,
         counter_id=counter_id,
-        staff_id=operator.staff_id,
-        device_id=operator.device_id,
         data=data,
         along=along,
     )
-    _audit(session, operator, outlet, kind, now, ticket_id, counter_id, data)
 
 
 def record_if_claimed(
     session: Session,
     operator: Operator,
     outlet: Unit,
-    claim: Write,
+    claim: Write | None,
     kind: str,
     now: dt.datetime,
     *,
@@ -142,7 +141,8 @@ def record_if_claimed(
     data: dict[str, Any] | None = None,
     along: Sequence[Write] = (),
 ) -> bool:
-    """`record`, only if the `claim` holds (`events.emit_if_claimed`): whether it did."""
+    """`record`, only if the `claim` holds (`events.emit_if_claimed`; no claim: always):
+    whether it did."""
     recorded = events.emit_if_claimed(
         session,
         claim,
