@@ -15,7 +15,6 @@ import hashlib
 import json
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +22,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+
+from manyi.db import utcnow
 
 
 @dataclass
@@ -71,7 +72,7 @@ class Provider:
         return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig"}, private=True)
 
     def id_token(self, grant: Grant) -> str:
-        now = int(time.time()) + self.clock_offset_s
+        now = int(utcnow().timestamp()) + self.clock_offset_s  # manyi's clock, as its pages
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": f"sub-{grant.person.username}",

@@ -10,7 +10,6 @@ import hashlib
 import json
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +52,7 @@ class LobbyLoad(threading.Thread):
         self.completed: list[int] = []
         self.error: BaseException | None = None
         self.halt = threading.Event()
+        self.progress = threading.Condition()  # told of each ticket, and of the end
 
     def run(self) -> None:
         try:
@@ -63,11 +63,16 @@ class LobbyLoad(threading.Thread):
                 with self.db.session() as session:
                     lobby = operator(session, "lobby.a")
                     issued = service.issue_ticket(session, lobby, OUTLET, "AB"[step % 2], now)
-                self.issued.append(issued.ticket.number)
+                with self.progress:
+                    self.issued.append(issued.ticket.number)
+                    self.progress.notify_all()
                 if step % 2:
                     self._serve_one(now)
         except BaseException as exc:  # shown by the test
             self.error = exc
+        finally:
+            with self.progress:
+                self.progress.notify_all()
 
     def _serve_one(self, now: dt.datetime) -> None:
         with self.db.session() as session:
@@ -79,11 +84,14 @@ class LobbyLoad(threading.Thread):
             self.completed.append(called.ticket.id)
 
     def wait_for(self, count: int) -> None:
-        deadline = time.monotonic() + 60
-        while len(self.issued) < count and self.error is None and self.is_alive():
-            assert time.monotonic() < deadline, f"the load issued {len(self.issued)} tickets"
-            time.sleep(0.01)
+        """Until `count` tickets are issued, the load fails or it ends (60 s: a hang guard)."""
+        with self.progress:
+            self.progress.wait_for(
+                lambda: len(self.issued) >= count or self.error is not None or not self.is_alive(),
+                timeout=60,
+            )
         assert self.error is None, self.error
+        assert len(self.issued) >= count, f"the load issued {len(self.issued)} tickets"
 
 
 def _complaints(db: Database) -> list[tuple[object, ...]]:

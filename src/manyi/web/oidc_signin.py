@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from manyi.config import Settings
+from manyi.db import utcnow
 from manyi.org import directory_sign_in
 from manyi.org import sign_in as sign_in_service
 from manyi.org.adapters.oidc import Client, OidcError, Pending
@@ -52,7 +53,7 @@ def start(request: Request, next: str = "/", _visitor: None = public(identify=Fa
     if settings.auth != "oidc":
         return RedirectResponse("/signin", status_code=303)
     try:
-        url, pending = _client(request).begin()
+        url, pending = _client(request).begin(utcnow().timestamp())
     except OidcError as exc:
         return _refused(request, next, exc)
     request.session[SESSION_KEY] = {**pending.as_dict(), "next": safe_next(next)}
@@ -76,7 +77,7 @@ def callback(
     if error:
         return _refused(request, next, OidcError("provider_refused", error[:100]))
     try:
-        claims = _client(request).finish(pending, state[:200], code[:2000])
+        claims = _client(request).finish(pending, state[:200], code[:2000], utcnow().timestamp())
     except OidcError as exc:
         return _refused(request, next, exc)
     username = str(claims.get(settings.oidc_username_claim, ""))[:64]

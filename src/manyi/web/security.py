@@ -302,27 +302,26 @@ _units_of_work = ThreadPoolExecutor(UNIT_OF_WORK_THREADS, thread_name_prefix="ma
 async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """Run `work` in one unit of work on a worker thread: one hop off the event loop.
 
-    For hot `async def` endpoints; ordinary endpoints take `DbSession` instead. The hop goes
-    through the standard library's thread pool, whose hand-over (a C queue) cost about a
-    third less than anyio's (issue 22); the request's context (its id) goes along.
+    For hot `async def` endpoints; ordinary endpoints take `DbSession` instead.
     """
-
-    def run() -> T:
-        with unit_of_work(request) as session:
-            return work(session)
-
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_units_of_work, contextvars.copy_context().run, run)
+    return await _off_the_loop(lambda: _run(unit_of_work(request), work))
 
 
 async def in_hot_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """`in_unit_of_work` for the hottest writes (the lobby's device lane): the unit owns its
     connection's transaction (`Database.hot_session`); `work` must not commit inside it."""
+    return await _off_the_loop(lambda: _run(request.app.state.db.hot_session(), work))
 
-    def run() -> T:
-        with request.app.state.db.hot_session() as session:
-            return work(session)
 
+def _run(unit: AbstractContextManager[Session], work: Callable[[Session], T]) -> T:
+    with unit as session:
+        return work(session)
+
+
+async def _off_the_loop(run: Callable[[], T]) -> T:
+    """`run` on a thread of the units-of-work pool. The standard library's pool hands work
+    over through a C queue, about a third cheaper than anyio's (issue 22); the request's
+    context (its id) goes along."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_units_of_work, contextvars.copy_context().run, run)
 

@@ -12,7 +12,7 @@ from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.guidance import cases, training_queries
 from manyi.guidance.domain.cases import CaseState, SourceKind, Topic, check_text, masked_source
-from manyi.guidance.web.common import who_of
+from manyi.guidance.web.common import error_of, who_of
 from manyi.org.model import Permission
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import DbSession, Principal, require
@@ -45,11 +45,6 @@ def words(request: Request) -> dict[str, Any]:
         "topics": [t.value for t in Topic],
         "kinds": [k.value for k in SourceKind],
     }  # fmt: skip
-
-
-def _error(request: Request, exc: ManyiError) -> dict[str, Any]:
-    _ = translator(request_language(request))
-    return {"error": exc.text(_), "field": exc.field}
 
 
 @router.get("/guidance/cases")
@@ -89,7 +84,7 @@ def _new_page(
             source = cases.source_of(session, who_of(principal), kind, values["source_ref"])
             source_text = masked_source(source.text, source.names)
         except ManyiError as exc:
-            extra = {**_error(request, exc), **extra}
+            extra = {**error_of(request, exc), **extra}
             status = exc.status_code if status == 200 else status
     context = {
         "title": _("New typical case"),
@@ -140,7 +135,7 @@ def new_case(
     except ManyiError as exc:
         session.rollback()
         return _new_page(request, session, principal, values, exc.status_code,
-                         chosen=chosen, **_error(request, exc))  # fmt: skip
+                         chosen=chosen, **error_of(request, exc))  # fmt: skip
     return RedirectResponse(f"/guidance/cases/{row.id}", status_code=303)
 
 
@@ -182,7 +177,7 @@ def _step(
     except ManyiError as exc:
         session.rollback()
         return _case_page(request, session, principal, case_id, exc.status_code,
-                          **_error(request, exc))  # fmt: skip
+                          **error_of(request, exc))  # fmt: skip
     return RedirectResponse(f"/guidance/cases/{case_id}", status_code=303)
 
 

@@ -13,7 +13,7 @@ from manyi.db import Session, utcnow
 from manyi.errors import ManyiError
 from manyi.guidance import machines, queries, triage
 from manyi.guidance.domain.triage import MachineKind
-from manyi.guidance.web.common import who_of
+from manyi.guidance.web.common import error_of, who_of
 from manyi.guidance.web.triage_pages import outlet_for
 from manyi.org.model import Permission
 from manyi.org.tables import Unit
@@ -83,16 +83,14 @@ def _step(
         run(unit)
     except ManyiError as exc:
         session.rollback()
-        _ = translator(request_language(request))
         return _page(
             request,
             session,
             principal,
             unit,
             exc.status_code,
-            error=exc.text(_),
-            field=exc.field,
             values=values,
+            **error_of(request, exc),
         )
     return RedirectResponse(f"/guidance/machines?outlet={quote(unit.code)}", status_code=303)
 

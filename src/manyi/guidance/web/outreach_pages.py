@@ -21,7 +21,7 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import outreach, outreach_queries
 from manyi.guidance.domain.outreach import State, Topic, Venue
 from manyi.guidance.domain.outreach_figures import Period, period_of
-from manyi.guidance.web.common import who_of
+from manyi.guidance.web.common import error_of, who_of
 from manyi.org.model import Permission
 from manyi.web import downloads
 from manyi.web.body_limit import BodyCap
@@ -59,10 +59,6 @@ def words(_: Translate) -> dict[str, Any]:
     }
 
 
-def _error(_: Translate, exc: ManyiError) -> dict[str, Any]:
-    return {"error": exc.text(_), "field": exc.field}
-
-
 def _filters(request: Request, period: Period) -> outreach_queries.Filters:
     query = request.query_params
     state, topic, venue = (query.get(k, "") for k in ("state", "topic", "venue_kind"))
@@ -78,14 +74,12 @@ def _filters(request: Request, period: Period) -> outreach_queries.Filters:
 
 def _period(request: Request) -> tuple[Period, dict[str, Any]]:
     """The period asked for, or this month with the message when it cannot be read."""
-    lang = request_language(request)
-    _ = translator(lang)
     today = _today(request)
     query = request.query_params
     try:
         return period_of(query.get("from", "")[:10], query.get("to", "")[:10], today), {}
     except ManyiError as exc:
-        return Period.month_of(today), _error(_, exc)
+        return Period.month_of(today), error_of(request, exc)
 
 
 @router.get(BASE)
@@ -236,8 +230,9 @@ def create_event(
         event = outreach.plan(session, who_of(principal), outreach.PlanFields(**values), utcnow())
     except ManyiError as exc:
         session.rollback()
-        _ = translator(request_language(request))
-        return _plan_form(request, session, principal, values, exc.status_code, **_error(_, exc))
+        return _plan_form(
+            request, session, principal, values, exc.status_code, **error_of(request, exc)
+        )
     return RedirectResponse(f"{BASE}/{event.reference}", status_code=303)
 
 
@@ -285,8 +280,7 @@ def _step(
         run()
     except ManyiError as exc:
         session.rollback()
-        _ = translator(request_language(request))
-        extra = {**_error(_, exc), "values": values or {}}
+        extra = {**error_of(request, exc), "values": values or {}}
         return _event_page(request, session, principal, reference, exc.status_code, **extra)
     return RedirectResponse(f"{BASE}/{reference}", status_code=303)
 

@@ -16,7 +16,7 @@ from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import training, training_queries
 from manyi.guidance.domain.training import check_module, parse_questions
 from manyi.guidance.web.cases_pages import words
-from manyi.guidance.web.common import who_of
+from manyi.guidance.web.common import error_of, who_of
 from manyi.org.model import Permission
 from manyi.parsing import ascii_int
 from manyi.web import downloads
@@ -28,11 +28,6 @@ router = APIRouter(include_in_schema=False)
 
 PUBLISH = require(Permission.GUIDANCE_PUBLISH)
 VIEW = require(Permission.GUIDANCE_VIEW)
-
-
-def _error(request: Request, exc: ManyiError) -> dict[str, Any]:
-    _ = translator(request_language(request))
-    return {"error": exc.text(_), "field": exc.field}
 
 
 @router.get("/guidance/training")
@@ -106,7 +101,7 @@ def create_module(
     except ManyiError as exc:
         session.rollback()
         return _modules_page(request, session, exc.status_code, values=values,
-                             **_error(request, exc))  # fmt: skip
+                             **error_of(request, exc))  # fmt: skip
     return RedirectResponse(f"/guidance/training/modules#module-{module.id}", status_code=303)
 
 
@@ -115,7 +110,7 @@ def _module_step(request: Request, session: Session, run: Any) -> Response:
         run()
     except ManyiError as exc:
         session.rollback()
-        return _modules_page(request, session, exc.status_code, **_error(request, exc))
+        return _modules_page(request, session, exc.status_code, **error_of(request, exc))
     return RedirectResponse("/guidance/training/modules", status_code=303)
 
 
@@ -204,5 +199,5 @@ async def take_module(
     except ManyiError as exc:
         session.rollback()
         return _take_page(request, session, module_id, exc.status_code, answers=answers,
-                          **_error(request, exc))  # fmt: skip
+                          **error_of(request, exc))  # fmt: skip
     return _take_page(request, session, module_id, answers=answers, result=result)

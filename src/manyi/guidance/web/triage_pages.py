@@ -16,7 +16,7 @@ from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, ManyiError
 from manyi.guidance import queries, triage
 from manyi.guidance.domain.triage import OTHER_NEED, Draft, outcome_of
-from manyi.guidance.web.common import who_of
+from manyi.guidance.web.common import error_of, who_of
 from manyi.lobby.adapters import printing
 from manyi.org.model import Permission, UnitLevel
 from manyi.org.tables import Unit
@@ -36,11 +36,6 @@ def outlet_for(session: Session, principal: Principal, code: str) -> Unit | None
     if not code and principal.unit_level != UnitLevel.OUTLET.value:
         return None
     return triage.outlet_of(session, who_of(principal), code or principal.unit_code)
-
-
-def _error(request: Request, exc: ManyiError) -> dict[str, Any]:
-    _ = translator(request_language(request))
-    return {"error": exc.text(_), "field": exc.field}
 
 
 def _page(
@@ -130,7 +125,7 @@ def record(
         )
     except ManyiError as exc:
         session.rollback()
-        return _page(request, session, unit, need, exc.status_code, **_error(request, exc))
+        return _page(request, session, unit, need, exc.status_code, **error_of(request, exc))
     return RedirectResponse(f"/guidance/triage/e/{row.id}", status_code=303)
 
 
@@ -205,7 +200,7 @@ def set_result(
     except ManyiError as exc:
         session.rollback()
         return _encounter(
-            request, session, principal, encounter_id, exc.status_code, **_error(request, exc)
+            request, session, principal, encounter_id, exc.status_code, **error_of(request, exc)
         )
     code = queries.outlet_code(session, row.outlet_id)
     return RedirectResponse(f"/guidance/triage?outlet={quote(code)}", status_code=303)
@@ -232,6 +227,6 @@ def take_ticket(
     except ManyiError as exc:
         session.rollback()
         return _encounter(
-            request, session, principal, encounter_id, exc.status_code, **_error(request, exc)
+            request, session, principal, encounter_id, exc.status_code, **error_of(request, exc)
         )
     return RedirectResponse(f"/guidance/triage/e/{encounter_id}", status_code=303)
