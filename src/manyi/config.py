@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # and consoles' event streams never end by themselves, so without a limit a restart with
     # screens connected would wait for ever; they reconnect to the new process on their own.
     shutdown_grace_s: int = Field(default=5, ge=1, le=600)
+    # Threads per web process that run the devices' units of work (kiosks, calling pads,
+    # screens: web.security.in_unit_of_work). Python runs one thread at a time, so a few that
+    # overlap their database waits serve as many requests as forty, without forty queueing for
+    # the interpreter while one holds the day's ticket number (issue 22, docs/lobby.md).
+    unit_of_work_threads: int = Field(default=4, ge=1, le=64)
     var_dir: Path = DEFAULT_VAR_DIR
     # Sign-in protection.
     lockout_threshold: int = Field(default=5, ge=1, le=100)

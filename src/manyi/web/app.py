@@ -41,6 +41,7 @@ from manyi.web.security import (
     MachineDenied,
     NotSignedIn,
     PermissionDenied,
+    size_units_of_work,
 )
 from manyi.web.templating import render
 from manyi.web.wiring import add_device_lane, body_caps, install_routes, plug_features
@@ -120,6 +121,7 @@ def configure_process(settings: Settings) -> None:
     """What the app sets up for its whole process rather than for itself: the screens' fan-out
     (MANYI_REALTIME=nats), the counter's core, readers and PIN pads, and the features' ports."""
     stream_live.register()
+    size_units_of_work(settings.unit_of_work_threads)
     counter_runtime.start(settings.counter_adapters)
     plug_features(settings)
 

@@ -1,0 +1,69 @@
+"""The devices' units of work run on a pool of MANYI_UNIT_OF_WORK_THREADS threads (issue 22)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from manyi.config import Settings
+from manyi.web import security
+
+
+class _Unit:
+    """A stand-in for `Database.session()`: the work gets a session-like object."""
+
+    def __enter__(self) -> object:
+        return object()
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _request() -> Any:
+    return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(db=None)))
+
+
+def _most_at_once(threads: int, works: int, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run `works` units of work on a pool of `threads`; how many ran at the same time. Each
+    waits until `threads` of them are in (a barrier), so the pool must run that many together."""
+    monkeypatch.setattr(security, "unit_of_work", lambda request: _Unit())
+    security.size_units_of_work(threads)
+    together = threading.Barrier(threads, timeout=30)
+    lock = threading.Lock()
+    running, most = 0, 0
+
+    def work(session: object) -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        together.wait()
+        with lock:
+            running -= 1
+
+    async def main() -> None:
+        await asyncio.gather(*(security.in_unit_of_work(_request(), work) for _ in range(works)))
+
+    asyncio.run(main())
+    return most
+
+
+def test_the_pool_runs_as_many_units_as_it_has_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    try:
+        assert _most_at_once(2, 6, monkeypatch) == 2
+        assert _most_at_once(3, 9, monkeypatch) == 3  # resized: a new pool of three
+    finally:
+        security.size_units_of_work(security.UNIT_OF_WORK_THREADS)
+
+
+def test_the_setting_defaults_to_a_few_threads_and_refuses_none() -> None:
+    assert Settings().unit_of_work_threads == security.UNIT_OF_WORK_THREADS == 4
+    with pytest.raises(ValidationError, match="unit_of_work_threads"):
+        Settings(unit_of_work_threads=0)
+    with pytest.raises(ValueError, match="thread"):
+        security.size_units_of_work(0)
