@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from manyi.complaints import intake
 from manyi.complaints.access import system_caller
@@ -258,3 +258,37 @@ def test_the_demo_library_passes_its_own_check(db: Database, tmp_path: object) -
         outlets, _staff = training_queries.report(session, head_office.unit_path)
     assert {o.code for o in outlets} == {"BJ-HD-ZGC", "SH-PD-LJZ", "BJ-CY-WJ"}
     assert sum(o.completed for o in outlets) > 0
+
+
+def test_a_topic_finds_its_older_cases_behind_the_newest_five_hundred(
+    db: Database, bank: Bank
+) -> None:
+    """The topic is filtered in the database, before the list's limit (it was filtered after)."""
+    teller = who(db, "teller.a")
+    base = {
+        "story": STORY, "lessons": LESSONS, "not_names": [], "source_kind": "praise",
+        "unit_id": bank.unit("OUT-A"), "unit_path": teller.unit_path, "state": "published",
+        "author_id": teller.staff_id, "created_at": NOW, "changed_at": NOW,
+    }  # fmt: skip
+    older = [{**base, "title": "反诈旧案", "source_ref": "1", "topics": ["fraud", "elderly"]}]
+    newer = [
+        {**base, "title": f"态度 {k}", "source_ref": str(k + 2), "topics": ["attitude"]}
+        for k in range(training_queries.CASES_SHOWN)
+    ]
+    with db.session() as session:
+        session.execute(insert(GuidanceCase), older)
+        session.execute(insert(GuidanceCase), newer)
+    with db.read() as session:
+        found = training_queries.cases(session, teller, topic="fraud")
+        assert [c.title for c in found] == ["反诈旧案"]
+        assert [c.title for c in training_queries.cases(session, teller, topic="elderly")] == [
+            "反诈旧案"
+        ]
+        attitude = training_queries.cases(session, teller, topic="attitude")
+        assert len(attitude) == training_queries.CASES_SHOWN
+        assert attitude[0].title == f"态度 {training_queries.CASES_SHOWN - 1}"  # newest first
+        assert training_queries.cases(session, teller, topic="process") == []
+        assert training_queries.cases(session, teller, topic='fraud"') == []  # not a topic
+        everything = training_queries.cases(session, teller)
+        assert len(everything) == training_queries.CASES_SHOWN
+        assert "反诈旧案" not in {c.title for c in everything}  # the limit still holds

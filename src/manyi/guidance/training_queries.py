@@ -7,11 +7,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from manyi.guidance.access import Who
-from manyi.guidance.domain.cases import CaseState
+from manyi.guidance.domain.cases import CaseState, Topic
 from manyi.guidance.domain.training import Question
 from manyi.guidance.training import questions_of
 from manyi.guidance.training_tables import (
@@ -25,9 +25,12 @@ from manyi.org.model import Permission, UnitLevel
 from manyi.org.scope import in_scope
 from manyi.org.tables import Staff, Unit
 
+CASES_SHOWN = 500  # the newest cases the library's list shows (after its filters)
+
 
 def cases(session: Session, who: Who, state: str = "", topic: str = "") -> list[GuidanceCase]:
-    """Published cases for everyone; the others in the scope of those who write or publish."""
+    """Published cases for everyone; the others in the scope of those who write or publish.
+    The newest CASES_SHOWN of them in the state and with the topic asked for, if any."""
     writer = bool({Permission.GUIDANCE_CASES, Permission.GUIDANCE_PUBLISH} & who.permissions)
     seen = GuidanceCase.state == CaseState.PUBLISHED.value
     if writer:
@@ -35,8 +38,14 @@ def cases(session: Session, who: Who, state: str = "", topic: str = "") -> list[
     statement = select(GuidanceCase).where(seen).order_by(GuidanceCase.id.desc())
     if state:
         statement = statement.where(GuidanceCase.state == state)
-    rows = list(session.scalars(statement.limit(500)))
-    return [r for r in rows if not topic or topic in r.topics]
+    if topic:
+        if topic not in {t.value for t in Topic}:
+            return []
+        # In the database, before the limit: a topic's older cases are not cut off by newer
+        # ones of other topics. The topics are a JSON list of enum values, each in quotes in
+        # its text on both engines, so the quoted value matches that topic only.
+        statement = statement.where(cast(GuidanceCase.topics, String).contains(f'"{topic}"'))
+    return list(session.scalars(statement.limit(CASES_SHOWN)))
 
 
 def published_cases(session: Session) -> list[GuidanceCase]:
