@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, MetaData, Text, create_engine, event, text
@@ -167,6 +168,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def json_loads(text: str | bytes) -> Any:
+    """A PostgreSQL json value read (psycopg's loader, `make_engine`): by orjson, at a tenth of
+    the standard library's cost (issue 22); what orjson refuses and the standard library reads
+    (an integer beyond 64 bits) goes to the latter, so nothing reads differently."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -226,6 +237,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                     raise
 
         return engine
+    kwargs.setdefault("json_deserializer", json_loads)
     engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from manyi.db_keys import database_key
 from manyi.forecast import demand, erlang
 from manyi.forecast.eventlog import Visit
 from manyi.forecast.export import export_visits
@@ -146,7 +147,7 @@ def _pool_day(
 
 
 def _url(session: Session) -> str:
-    return str(session.get_bind().engine.url)
+    return database_key(session)
 
 
 class PlannedCapacity:

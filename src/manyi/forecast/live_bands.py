@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from manyi.db_keys import database_key
 from manyi.forecast.intervals import ErrorBands
 from manyi.lobby.tables import LobbyTicket
 
@@ -45,7 +46,7 @@ def range_80(
 ) -> tuple[int, int] | None:
     """The 80 % range for a predicted wait at the outlet, from its calibration: built once from
     its last days, then fed only the waits known since, at most once every TTL_S seconds."""
-    key = (str(session.get_bind().engine.url), outlet_id)
+    key = (database_key(session), outlet_id)
     with _guard:
         cal = _cache.setdefault(key, _Calibration(ErrorBands(), -TTL_S, None))
     with cal.lock:  # one thread at a time learns or reads an outlet's errors

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from manyi.db import Database
+from manyi.db_keys import database_key
 from manyi.forecast.evaluate import evaluate
 from manyi.forecast.export import export_visits
 from manyi.forecast.predictors import PREDICTORS
@@ -103,7 +104,7 @@ _guard = threading.Lock()
 
 
 def chosen(session: Session, outlet_id: int) -> str:
-    key = (str(session.get_bind().engine.url), outlet_id)
+    key = (database_key(session), outlet_id)
     cached = _choices.get(key)
     if cached is not None and time.monotonic() - cached[0] < CHOICE_TTL_S:
         return cached[1]
@@ -174,7 +175,7 @@ def predict_at_issue(
     name = chosen(session, outlet.id)
     if name == "v0":
         return None
-    key = (str(session.get_bind().engine.url), outlet.id, name)
+    key = (database_key(session), outlet.id, name)
     with _guard:
         warm = _warm.get(key)
     if warm is None:

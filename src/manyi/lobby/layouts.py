@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from manyi.db_keys import database_key
 from manyi.errors import NotFound
 from manyi.lobby.domain.model import Outcome, Policy, PriorityClass, Service
 from manyi.lobby.tables import LobbyService, LobbySettings, LobbyTicket
@@ -39,8 +40,7 @@ _cache: dict[tuple[str, str, int], tuple[float, Any]] = {}
 
 
 def _db_key(session: Session) -> str:
-    bind = session.get_bind()
-    return str(bind.engine.url)
+    return database_key(session)
 
 
 def _cached(session: Session, kind: str, outlet_id: int, ttl: float, load: Any) -> Any:
