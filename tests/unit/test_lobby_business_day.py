@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from manyi.errors import InvalidInput
+from manyi.lobby.domain import days
 from manyi.lobby.domain.days import business_day, day_start
 from manyi.lobby.domain.engine import Lobby
 from manyi.lobby.domain.model import Counter, CounterKind, Policy, Service
@@ -158,6 +159,11 @@ def test_at_an_outlet_open_around_the_clock_the_queue_spans_the_change_of_day() 
     issued = local(SHANGHAI, 2026, 3, 11, 3, 55)
     assert always.ticket_valid_until(issued) == local(SHANGHAI, 2026, 3, 12, 4, 0)
     assert office.ticket_valid_until(issued) == local(SHANGHAI, 2026, 3, 12, 0, 0)
+    # Asking when a ticket expires keeps the bounds of the ticket's own day for the next
+    # question about it (issue 22: it used to replace them with the next day's every time).
+    always.business_day(at)
+    always.ticket_valid_until(at)
+    assert days._LAST_DAY[SHANGHAI, FOUR][2] == dt.date(2026, 3, 11)
 
 
 def test_the_in_memory_lobby_restarts_numbers_when_the_business_day_starts() -> None:

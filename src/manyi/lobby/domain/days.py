@@ -49,9 +49,23 @@ _LAST_DAY: dict[tuple[ZoneInfo, dt.time], tuple[dt.datetime, dt.datetime, dt.dat
 
 def business_day(at: dt.datetime, zone: ZoneInfo, starts: dt.time) -> dt.date:
     """The business day the aware instant `at` belongs to."""
+    return _bounds(at, zone, starts)[2]
+
+
+def business_day_end(at: dt.datetime, zone: ZoneInfo, starts: dt.time) -> dt.datetime:
+    """When the business day of the aware instant `at` ends, as an aware UTC time."""
+    return _bounds(at, zone, starts)[1]
+
+
+def _bounds(
+    at: dt.datetime, zone: ZoneInfo, starts: dt.time
+) -> tuple[dt.datetime, dt.datetime, dt.date]:
+    """The business day of `at` and the instants it runs between (start, end, day). Kept for
+    the last day asked: the times of one day, asked about again and again, cost two
+    comparisons."""
     last = _LAST_DAY.get((zone, starts))
     if last is not None and last[0] <= at < last[1]:
-        return last[2]
+        return last
     wall = at.astimezone(zone).replace(tzinfo=None)
     since_start = dt.timedelta(hours=starts.hour, minutes=starts.minute, seconds=starts.second)
     day = (wall - since_start).date()
@@ -61,9 +75,9 @@ def business_day(at: dt.datetime, zone: ZoneInfo, starts: dt.time) -> dt.date:
         day += ONE_DAY
     if len(_LAST_DAY) > 4096:  # more zones and starts than any bank has: start again
         _LAST_DAY.clear()
-    _LAST_DAY[zone, starts] = (
+    bounds = _LAST_DAY[zone, starts] = (
         day_start(day, zone, starts),
         day_start(day + ONE_DAY, zone, starts),
         day,
     )
-    return day
+    return bounds

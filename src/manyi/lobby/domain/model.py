@@ -226,8 +226,7 @@ class Policy:
 
     def business_day_end(self, now: dt.datetime) -> dt.datetime:
         """When the business day of `now` ends, as an aware UTC time."""
-        day = self.business_day(now) + days.ONE_DAY
-        return days.day_start(day, self.zone, self.day_starts_at)
+        return days.business_day_end(now, self.zone, self.day_starts_at)
 
     def first_queue_day(self, now: dt.datetime) -> dt.date:
         """The earliest business day whose waiting tickets are still in the queue at `now`.
@@ -243,8 +242,12 @@ class Policy:
 
     def ticket_valid_until(self, issued_at: dt.datetime) -> dt.datetime:
         """How long a ticket issued at `issued_at` stays in the queue if nobody calls it."""
-        end = self.business_day_end(issued_at)
-        return self.business_day_end(end) if self.open_around_the_clock else end
+        # The day's end, or around the clock the next day's: computed from the day rather than
+        # by asking for the day of the end, which would replace the last day's kept bounds
+        # (`days.business_day`) with the next day's at every ticket.
+        days_left = 2 if self.open_around_the_clock else 1
+        day = self.business_day(issued_at) + days_left * days.ONE_DAY
+        return days.day_start(day, self.zone, self.day_starts_at)
 
 
 def check_voices(dialect: str, rate_pct: int, hold_s: int) -> None:
