@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,7 +50,9 @@ def _most_at_once(threads: int, works: int, monkeypatch: pytest.MonkeyPatch) -> 
     async def main() -> None:
         await asyncio.gather(*(security.in_unit_of_work(_request(), work) for _ in range(works)))
 
-    asyncio.run(main())
+    # On a thread of its own: a test before may have left this one's event loop running.
+    with ThreadPoolExecutor(1) as runner:
+        runner.submit(asyncio.run, main()).result()
     return most
 
 
