@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,10 +22,13 @@ from bench.support.processes import (
 )
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import event, insert, select
 
 from manyi import notify
 from manyi.db import Database
 from manyi.lobby import counters, service
+from manyi.lobby.tables import LobbyTicket
+from manyi.observe import gauges
 from manyi.observe.metrics import MULTIPROC_ENV, prepare_multiprocess
 from tests.conftest import FIXED_NOW, Bank
 from tests.databases import sqlite_only
@@ -206,3 +210,63 @@ def test_two_worker_processes_counts_add_up(
             text = http.get("/metrics").text
         labels = {"method": "GET", "route": "/signin", "status": "200"}
         assert value(text, "manyi_http_requests_total", **labels) == len(owners), text
+
+
+def test_the_gauges_read_the_tickets_through_their_indexes(db: Database, bank: Bank) -> None:
+    """Across outlets, the customers waiting and the last hour's first calls are read through
+    partial indexes (migration 0056), not the whole ticket table at every scrape: with a
+    history of finished tickets and its statistics gathered, both planners choose them."""
+    _lobby(db, bank)
+    with db.session() as session:
+        row = session.scalars(select(LobbyTicket).where(LobbyTicket.state == "finished")).first()
+        assert row is not None
+        columns = {c.key: getattr(row, c.key) for c in LobbyTicket.__table__.columns}
+        past = FIXED_NOW - dt.timedelta(days=3)
+        session.execute(
+            insert(LobbyTicket),
+            [
+                {
+                    **columns,
+                    "id": None,
+                    "local_day": past.date(),
+                    "seq": k,
+                    "number": f"A{k:03d}",
+                    "public_token": f"history-{k}",
+                    "issued_at": past,
+                    "queued_at": past,
+                    "first_called_at": past + MINUTE,
+                    "last_called_at": past + MINUTE,
+                    "started_at": past + MINUTE,
+                    "finished_at": past + 2 * MINUTE,
+                }
+                for k in range(1, 3001)
+            ],
+        )
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        if "FROM lobby_tickets" in statement:
+            statements.append((statement, params))
+
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.read() as session:
+            gauges.business_gauges(session, FIXED_NOW, by="outlet", service_level_s=600)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(statements) == 2, statements  # customers waiting; first calls in the last hour
+    with db.engine.connect() as conn:
+        explain = "EXPLAIN " if conn.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN "
+        plans = [
+            _plan(conn.exec_driver_sql(explain + sql, params).all()) for sql, params in statements
+        ]
+    assert "ix_lobby_tickets_waiting" in plans[0], (statements[0], plans[0])
+    assert "ix_lobby_tickets_first_called" in plans[1], plans[1]
+
+
+def _plan(rows: list[Any]) -> str:
+    """An EXPLAIN's rows as one line of text."""
+    return " ".join(str(cell) for row in rows for cell in row)

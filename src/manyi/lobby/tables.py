@@ -27,6 +27,9 @@ from manyi.db import Base, UTCDateTime, utcnow
 # The waiting tickets outside the services' plain normal lines: priority classes and tickets
 # sent to one counter. Few at any time; call-next reads them all (lobby.hot_sql, migration 0048).
 QUEUE_SPECIAL = "state = 'waiting' AND (klass <> 'normal' OR target_counter_id IS NOT NULL)"
+# The first legs that were called (ix_lobby_tickets_first_called).
+FIRST_CALLED = "previous_id IS NULL AND first_called_at IS NOT NULL"
+WAITING = "state = 'waiting'"  # ix_lobby_tickets_waiting
 
 # Ticket and event ids grow by millions a day across a bank; SQLite needs
 # INTEGER for its rowid alias, PostgreSQL gets BIGINT.
@@ -155,6 +158,22 @@ class LobbyTicket(Base):
             postgresql_where=text(QUEUE_SPECIAL),
         ),
         Index("ix_lobby_tickets_finished", "outlet_id", "finished_at"),
+        # Across outlets, for /metrics (observe.gauges): the first legs called lately (the last
+        # hour's service level; a ticket enters it when first called) and those waiting now
+        # (how many, and since when). Partial, so each holds a sliver of the table.
+        Index(
+            "ix_lobby_tickets_first_called",
+            "first_called_at",
+            sqlite_where=text(FIRST_CALLED),
+            postgresql_where=text(FIRST_CALLED),
+        ),
+        Index(
+            "ix_lobby_tickets_waiting",
+            "outlet_id",
+            "issued_at",
+            sqlite_where=text(WAITING),
+            postgresql_where=text(WAITING),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
