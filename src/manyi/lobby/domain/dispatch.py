@@ -75,10 +75,15 @@ def eligible(
     waiting: Iterable[Ticket],
     services: Mapping[str, Service],
 ) -> list[Ticket]:
+    serves: dict[str, bool] = {}  # service code -> whether the counter may serve it
     out = []
     for ticket in waiting:
-        service = services.get(ticket.service_code)
-        if service is None or not counter.can_serve(service):
+        code = ticket.service_code
+        ok = serves.get(code)
+        if ok is None:  # once per service, not per ticket: the estimate asks a lot (issue 22)
+            service = services.get(code)
+            ok = serves[code] = service is not None and counter.can_serve(service)
+        if not ok:
             continue
         if ticket.target_counter_id is not None and ticket.target_counter_id != counter.id:
             continue
@@ -92,9 +97,15 @@ def choose(
     services: Mapping[str, Service],
     policy: Policy,
     now: dt.datetime,
+    *,
+    candidates: list[Ticket] | None = None,
 ) -> Pick | None:
-    """The ticket `counter` should call now, or None when nobody it may serve waits."""
-    candidates = eligible(counter, waiting, services)
+    """The ticket `counter` should call now, or None when nobody it may serve waits.
+
+    `candidates`: `eligible(counter, waiting, services)` when the caller has it already (the
+    estimate's play keeps each counter's, in the queue's order, as tickets leave it)."""
+    if candidates is None:
+        candidates = eligible(counter, waiting, services)
     if not candidates:
         return None
     credits = dict(counter.credits)
@@ -107,7 +118,10 @@ def choose(
     reason = "own_lane" if lane is not None else ""
     pool = lane if lane is not None else candidates
 
-    aged = [t for t in pool if (now - t.queued_at).total_seconds() >= policy.ageing_s]
+    # Queued by then: waited ageing_s or longer. In UTC: an aware time's own arithmetic is
+    # the wall clock's, which a change of the clocks would put an hour out.
+    aged_since = now.astimezone(dt.UTC) - dt.timedelta(seconds=policy.ageing_s)
+    aged = [t for t in pool if t.queued_at <= aged_since]
     if aged:
         return Pick(min(aged, key=age_key), "aged", credits)
 

@@ -99,12 +99,19 @@ def play(view: LobbyView, waiting: list[Ticket] | None = None) -> Played:
     }
     free_at = {c.id: view.now + dt.timedelta(seconds=_busy_for(view, c)) for c in counters}
     calls = dict.fromkeys(free_at, 0)  # calls made so far, by counter
+    # Whom each counter may call, in the queue's order: found once, then kept as tickets are
+    # called (who may serve whom does not change during the play).
+    mine = {c.id: dispatch.eligible(c, waiting, view.services) for c in counters}
     called_at: dict[int, dt.datetime] = {}
     ahead: dict[int, int] = {}
-    while counters and waiting:
+    left = len(waiting)  # not yet called
+    while counters and left:
         counter = min(counters, key=lambda c: (free_at[c.id], c.number))
         at = free_at[counter.id]
-        pick = dispatch.choose(counter, waiting, view.services, view.policy, at)
+        candidates = mine[counter.id]
+        pick = dispatch.choose(
+            counter, candidates, view.services, view.policy, at, candidates=candidates
+        )
         if pick is None:
             counters.remove(counter)  # nothing more it may call: it stays idle
             continue
@@ -113,9 +120,19 @@ def play(view: LobbyView, waiting: list[Ticket] | None = None) -> Played:
         ahead[ticket.id] = sum(calls[c] for c in able.get(ticket.service_code, ()))
         calls[counter.id] += 1
         counter.credits = pick.credits
-        waiting = [t for t in waiting if t is not ticket]
+        left -= 1
+        for counter_id in able.get(ticket.service_code, ()):  # whose lists may hold it
+            _remove(mine[counter_id], ticket)
         free_at[counter.id] = at + dt.timedelta(seconds=view.service_time_s(ticket.service_code))
     return Played(view.now, called_at, ahead)
+
+
+def _remove(tickets: list[Ticket], ticket: Ticket) -> None:
+    """Take `ticket` itself (not an equal one) out of `tickets`, if it is there."""
+    for index, other in enumerate(tickets):
+        if other is ticket:
+            del tickets[index]
+            return
 
 
 def _busy_for(view: LobbyView, counter: Counter) -> float:
