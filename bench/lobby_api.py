@@ -122,6 +122,7 @@ def report(
         f"{seconds:g} s measured after "
         f"{args.warmup:g} s warm-up, {args.kiosks} kiosks, {args.tellers} tellers, "
         + (f"open loop at {args.rate:g} ticket ops/s offered" if args.rate else "closed loop")
+        + (f", at most {args.max_waiting} waiting a service" if args.max_waiting else "")
         + (f", {args.screens} dashboards" if args.screens and not floor else "")
         + (f", {args.sign_ins:g} sign-ins/s" if args.sign_ins and not floor else "")
     )
@@ -202,6 +203,7 @@ def serve_and_drive(
                 args.rate,
                 0 if floor else args.screens,  # the floor serves tickets only
                 0.0 if floor else args.sign_ins,
+                args.max_waiting,
             )
         )
     finally:
@@ -245,6 +247,7 @@ def run(engine: str, args: argparse.Namespace) -> bool:
         "workers": args.workers,
         "kiosks": args.kiosks,
         "tellers": args.tellers,
+        "max_waiting": args.max_waiting,
     }
     print(json.dumps(summary), flush=True)
     return ok and floor_ok
@@ -274,6 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         "it on a schedule, pads call and complete what arrives); default: as fast as answered",
     )
     parser.add_argument(
+        "--max-waiting",
+        type=int,
+        default=None,
+        help="kiosks issue no ticket for a service while this many of its tickets wait uncalled "
+        "(default: no limit: in a closed loop the queue grows all run, and issuing counts it)",
+    )
+    parser.add_argument(
         "--screens",
         type=int,
         default=0,
@@ -301,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (1 <= args.kiosks <= 64 and 1 <= args.tellers <= 64 and args.seconds > 0):
         parser.error("kiosks and tellers: 1 to 64; seconds: more than 0")
+    if args.max_waiting is not None and args.max_waiting < 1:
+        parser.error("--max-waiting: at least 1")
     engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
     ok = all([run(engine, args) for engine in engines])
     return 0 if ok else 1

@@ -27,6 +27,7 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 SERVICE_MIX = ("A",) * 8 + ("B",) * 6 + ("K",) * 3 + ("C",) * 2 + ("V",)
 EMPTY_PAUSE_S = 0.5  # a teller who finds nobody waiting waits a moment before pressing again
 RETRY_PAUSE_S = 0.05
+FULL_PAUSE_S = 0.005  # a kiosk looks again this soon whether the lobby has room (max_waiting)
 
 
 @dataclass
@@ -50,12 +51,18 @@ async def drive(
     rate: float | None = None,
     screens: int = 0,
     sign_ins: float = 0.0,
+    max_waiting: int | None = None,
 ) -> Stats:
     """Kiosks and pads as coroutines on one event loop; results of the warm-up not counted.
 
     `screens` lobby managers' dashboards reload every SCREEN_PAUSE_S (reads); `sign_ins` staff
     sign in each second with the right password (argon2 at its production cost), as at opening
     time. Both show whether reading and signing in hold up the kiosks (issue 16 #3).
+
+    `max_waiting`: a kiosk issues no ticket for a service while that many of its tickets are not
+    yet called (the customer of another service comes in), as a full lobby stops drawing people
+    in; else the closed loop's queue grows without end (kiosks issue faster than pads serve),
+    and issuing pays for counting an ever longer queue.
     """
     stats = Stats()
     loop = asyncio.get_running_loop()
@@ -109,6 +116,8 @@ async def drive(
         # times, so latency is measured at a known offered load. Closed loop (default):
         # each kiosk issues again as soon as it is answered, to find the ceiling.
         interval = len(fixture.kiosks) * 3 / rate if rate else 0.0
+        given: dict[int, str] = {}  # ticket id -> service, while not called (max_waiting)
+        waiting: Tally[str] = Tally()  # service -> tickets given and not yet called
 
         async def kiosk(secret: str, rng: random.Random) -> None:
             due = loop.time() + rng.random() * interval
@@ -116,11 +125,20 @@ async def drive(
                 if interval:
                     await asyncio.sleep(max(0.0, due - loop.time()))
                     due += interval
-                body = {"service": rng.choice(SERVICE_MIX)}
-                if await post("issue", "/device/api/v1/lobby/tickets", secret, body) is None:
+                code = rng.choice(SERVICE_MIX)
+                while max_waiting and waiting[code] >= max_waiting:  # that line is full
+                    if loop.time() >= stop_at:
+                        return
+                    await asyncio.sleep(FULL_PAUSE_S)
+                    code = rng.choice(SERVICE_MIX)  # another customer comes in
+                body = {"service": code}
+                answer = await post("issue", "/device/api/v1/lobby/tickets", secret, body)
+                if answer is None:
                     await asyncio.sleep(RETRY_PAUSE_S)
                 else:
                     stats.issued += 1
+                    given[answer.get("ticket", answer)["id"]] = code  # manyi's, the floor's
+                    waiting[code] += 1
 
         async def pad(number: int, secret: str) -> None:
             path = f"/device/api/v1/lobby/counters/{number}"
@@ -145,6 +163,9 @@ async def drive(
                 else:
                     current = answer["ticket"]["id"]
                     stats.called.append(current)
+                    code = given.pop(current, None)
+                    if code is not None:
+                        waiting[code] -= 1
 
         def record(op: str, began: float, status: int) -> None:
             if status >= 400:
