@@ -16,7 +16,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, defer
@@ -25,8 +25,13 @@ from manyi.complaints import categories as complaint_categories
 from manyi.complaints.domain.taxonomy import Axis
 from manyi.insight import issues
 from manyi.insight.classifier_tables import ClassifierModel
-from manyi.insight.domain import classifier
 from manyi.insight.domain.suggesting import TARGETS, TaxonomyMismatch, taxonomy_mismatch
+
+# The classifier is imported where it is used: numpy, SciPy and scikit-learn take some 1.5 s
+# to load, which every process (each web worker, each CLI command) would otherwise pay at start,
+# before it needs them. (A web process loads them in the background: complaints_adapters.)
+if TYPE_CHECKING:
+    from manyi.insight.domain.classifier import TextClassifier
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,7 @@ class Loaded:
     target: str
     model_id: int
     version: int
-    model: classifier.TextClassifier
+    model: TextClassifier
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class Refused:
 
 _lock = threading.Lock()
 # target → ((model id, blob checksum), model): a version is known by its id and its bytes.
-_cache: dict[str, tuple[tuple[int, str], classifier.TextClassifier]] = {}
+_cache: dict[str, tuple[tuple[int, str], TextClassifier]] = {}
 _logged: set[tuple[int, str]] = set()
 
 
@@ -84,7 +89,7 @@ def next_version(session: Session, target: str) -> int:
 def save(
     session: Session,
     target: str,
-    model: classifier.TextClassifier,
+    model: TextClassifier,
     *,
     training_size: int,
     label_counts: dict[str, int],
@@ -96,6 +101,8 @@ def save(
 ) -> ClassifierModel:
     """A new active version of `target`'s model; the one before stays, inactive, with its
     evaluation."""
+    from manyi.insight.domain import classifier  # when needed: see TYPE_CHECKING above
+
     blob = classifier.dumps(model)
     session.execute(
         update(ClassifierModel)
@@ -159,6 +166,8 @@ def load(session: Session, target: str) -> Loaded | Refused | None:
     blob = bytes(row.blob)
     if hashlib.sha256(blob).hexdigest() != row.blob_sha256:
         return _refuse(row, f"model for {target}: the stored model does not match its checksum")
+    from manyi.insight.domain import classifier  # when needed: see TYPE_CHECKING above
+
     try:
         model = classifier.loads(blob)
     except ValueError as exc:

@@ -29,8 +29,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 BASELINE_WEEKS = 12
 MIN_BASELINE_WEEKS = 8  # fewer weeks of history: no judgement yet
 ALPHA = 0.005
@@ -97,12 +95,18 @@ def overdispersed(history: Sequence[int], *, level: float = DISPERSION_LEVEL) ->
 
 @functools.cache
 def _chi2_quantile(level: float, df: int) -> float:
+    from scipy import stats  # here, not at the top: see `assess`
+
     return float(stats.chi2.ppf(level, df))
 
 
 def assess(history: Sequence[int], count: int, thresholds: Thresholds = DEFAULT) -> Assessment:
     """Judge `count` (this week) against `history` (the previous weeks, oldest first; only the
     last `baseline_weeks` are used). Too short a history gives no alarm (p = 1)."""
+    # SciPy's statistics take 0.7 s to import: paid by the first assessment, not by every
+    # process that imports the alerts' pages (each web worker, each command line).
+    from scipy import stats
+
     if count < 0 or any(x < 0 for x in history):
         raise ValueError("counts are never negative")
     base = list(history)[-thresholds.baseline_weeks :]
