@@ -135,7 +135,11 @@ def choose(
     for ticket in pool:
         by_class.setdefault(effective_class(ticket, now), []).append(ticket)
     klass = next_class(credits, {k: policy.weights[k] for k in by_class})
-    ticket = min(by_class[klass], key=lambda t: fifo_key(t, now))
+    line = by_class[klass]
+    if klass is PriorityClass.APPOINTMENT:
+        ticket = min(line, key=lambda t: fifo_key(t, now))
+    else:  # fifo_key of a class other than due appointments is (queued_at, queued_at, id)
+        ticket = min(line, key=age_key)
     return Pick(ticket, reason or "cycle", credits)
 
 
