@@ -5,14 +5,17 @@ optional OpenTelemetry trace of a request carries the same id and no query strin
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import export
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import select
@@ -136,3 +139,65 @@ def test_an_unexpected_error_keeps_its_id(db: Database, json_lines: io.StringIO)
     assert error["request_id"] == request_id and "RuntimeError" in error["error"]
     access = [line for line in lines if line.get("event") == "request"]
     assert [(a["status"], a["request_id"]) for a in access] == [(500, request_id)]
+
+
+class _Collector(http.server.BaseHTTPRequestHandler):
+    """An OTLP/HTTP trace receiver, as a collector is: POST /v1/traces with a protobuf
+    `ExportTraceServiceRequest`, answered 200 with an empty `ExportTraceServiceResponse`."""
+
+    received: list[bytes]
+    arrived: threading.Event
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if (
+            self.path == "/v1/traces"
+            and self.headers.get("Content-Type") == "application/x-protobuf"
+        ):
+            type(self).received.append(body)
+            type(self).arrived.set()
+            self.send_response(200)
+        else:
+            self.send_response(404)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:  # quiet
+        return
+
+
+@sqlite_only
+def test_a_trace_goes_to_an_otlp_collector_with_the_request_id_and_no_query(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MANYI_TRACING=otlp: the span is sent over OTLP/HTTP (protobuf) to the collector named
+    by OpenTelemetry's own variable, and reads there as it does in the console."""
+    handler = type("Collector", (_Collector,), {"received": [], "arrived": threading.Event()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "50")  # the batch goes out within 50 ms
+    try:
+        answer = make_client(db, tracing="otlp").get(f"/healthz?phone={PHONE}")
+        assert answer.status_code == 200
+        assert handler.arrived.wait(30), "no trace reached the collector"
+    finally:
+        server.shutdown()
+        server.server_close()
+    request = ExportTraceServiceRequest()
+    request.ParseFromString(handler.received[0])
+    spans = [
+        span
+        for resource in request.resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    (span,) = spans
+    attributes = {a.key: a.value.string_value for a in span.attributes}
+    assert attributes["manyi.request_id"] == answer.headers["X-Request-ID"]
+    assert attributes["http.target"] == "/healthz"
+    assert PHONE not in handler.received[0].decode("latin-1")
+    (resource,) = request.resource_spans
+    names = {a.key: a.value.string_value for a in resource.resource.attributes}
+    assert names["service.name"] == "manyi"
