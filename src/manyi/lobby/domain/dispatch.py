@@ -97,15 +97,20 @@ def choose(
     services: Mapping[str, Service],
     policy: Policy,
     now: dt.datetime,
-    *,
-    candidates: list[Ticket] | None = None,
 ) -> Pick | None:
-    """The ticket `counter` should call now, or None when nobody it may serve waits.
+    """The ticket `counter` should call now, or None when nobody it may serve waits."""
+    return choose_among(counter, eligible(counter, waiting, services), services, policy, now)
 
-    `candidates`: `eligible(counter, waiting, services)` when the caller has it already (the
-    estimate's play keeps each counter's, in the queue's order, as tickets leave it)."""
-    if candidates is None:
-        candidates = eligible(counter, waiting, services)
+
+def choose_among(
+    counter: Counter,
+    candidates: list[Ticket],
+    services: Mapping[str, Service],
+    policy: Policy,
+    now: dt.datetime,
+) -> Pick | None:
+    """`choose` for a caller that has the counter's eligible tickets already, in the queue's
+    order (the estimate's play keeps each counter's as tickets leave it)."""
     if not candidates:
         return None
     credits = dict(counter.credits)

@@ -108,10 +108,7 @@ def play(view: LobbyView, waiting: list[Ticket] | None = None) -> Played:
     while counters and left:
         counter = min(counters, key=lambda c: (free_at[c.id], c.number))
         at = free_at[counter.id]
-        candidates = mine[counter.id]
-        pick = dispatch.choose(
-            counter, candidates, view.services, view.policy, at, candidates=candidates
-        )
+        pick = dispatch.choose_among(counter, mine[counter.id], view.services, view.policy, at)
         if pick is None:
             counters.remove(counter)  # nothing more it may call: it stays idle
             continue
