@@ -127,6 +127,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the test's own, for a test that moves the schema down and up
+    again (on PostgreSQL named after the test's module, and dropped after it)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/old.sqlite3"
+        return
+    if not PG_URL:
+        pytest.skip("MANYI_TEST_DATABASE_URL is not set")
+    base = make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{base.database}_{request.module.__name__.rsplit('.', 1)[-1]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _forget_what_processes_cached() -> None:
     """A worker's PostgreSQL database is emptied between tests under the same URL, and ids
     start again at 1: what this process cached by URL and id (an outlet's layout and recent

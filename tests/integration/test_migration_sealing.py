@@ -4,11 +4,10 @@ engines; complainants and customers keep the codes they were given (issue 16 #4)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from manyi.complaints import intake, public_status
 from manyi.counter import prefill
@@ -16,31 +15,11 @@ from manyi.db import Database, alembic_config, upgrade
 from manyi.personal import person_key
 from manyi.sealed import DEVELOPMENT_DATA_KEYS
 from tests.complaint_bank import build_complaint_bank
-from tests.conftest import FIXED_NOW, PG_URL, build_bank
+from tests.conftest import FIXED_NOW, build_bank
 from tests.counter_helpers import OPENING, opening_values, setup_counter, submit
 from tests.lobby_helpers import T0
 
 ID_NUMBER = "11010519491231002X"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    """An empty database of its own: this test moves the schema down and up again."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/old.sqlite3"
-        return
-    if not PG_URL:
-        pytest.skip("MANYI_TEST_DATABASE_URL is not set")
-    base = make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{base.database}_sealing"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_existing_rows_are_sealed_and_old_codes_still_work(

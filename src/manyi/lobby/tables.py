@@ -169,8 +169,8 @@ class LobbyTicket(Base):
         ),
         Index(
             "ix_lobby_tickets_waiting",
-            "outlet_id",
             "issued_at",
+            "outlet_id",
             sqlite_where=text(WAITING),
             postgresql_where=text(WAITING),
         ),
