@@ -43,7 +43,15 @@ from sqlalchemy import func, select
 # (bench/support/; the tests import it as bench.support).
 from support.figures import quantile
 from support.floor_app import FLOOR_OUTLET
-from support.lobby_fixture import OUTLET, PG_DEFAULT, Fixture, fresh_url, prepare, redact
+from support.lobby_fixture import (
+    OUTLET,
+    PG_DEFAULT,
+    Fixture,
+    fresh_url,
+    prepare,
+    redact,
+    without_tally_triggers,
+)
 from support.lobby_load import SCREEN_PAUSE_S, Stats, drive
 from support.processes import (
     FLOOR_APP,
@@ -55,7 +63,7 @@ from support.processes import (
 )
 
 from manyi.db import Database
-from manyi.lobby.tables import LobbyEventRow, LobbyTicket
+from manyi.lobby.tables import LobbyEventRow, LobbyTicket, QueueTally
 from manyi.org.tables import Unit
 
 GOAL_OPS, GOAL_P99_MS = 300.0, 50.0
@@ -72,13 +80,20 @@ class Check:
     called_twice: int  # ticket legs with more than one 'called' event
     number_problems: int  # (day, prefix) sequences with a gap or a duplicate
     client_duplicates: int  # ticket ids call-next handed out more than once
+    # (day, service) whose waiting count in the tally issuing reads is not the queue's (manyi)
+    tally_problems: int = 0
 
     @property
     def ok(self) -> bool:
-        return not (self.called_twice or self.number_problems or self.client_duplicates)
+        return (
+            not (self.called_twice or self.number_problems or self.client_duplicates)
+            and not self.tally_problems
+        )
 
 
-def check(url: str, stats: Stats, outlet: str = OUTLET) -> Check:
+def check(url: str, stats: Stats, outlet: str = OUTLET, tally: bool = True) -> Check:
+    """What the database says of the run at `outlet`; with `tally`, also whether the queue's
+    tally (kept by manyi's triggers, which the floor runs without) matches the queue."""
     db = Database(url)
     with db.session() as session:
         outlet_id = session.scalar(select(Unit.id).where(Unit.code == outlet))
@@ -101,7 +116,20 @@ def check(url: str, stats: Stats, outlet: str = OUTLET) -> Check:
             .where(LobbyTicket.outlet_id == outlet_id, LobbyTicket.previous_id.is_(None))
             .group_by(LobbyTicket.local_day, LobbyTicket.prefix)
         ).all()
+        waiting = session.execute(
+            select(LobbyTicket.local_day, LobbyTicket.service_code, func.count())
+            .where(LobbyTicket.outlet_id == outlet_id, LobbyTicket.state == "waiting")
+            .group_by(LobbyTicket.local_day, LobbyTicket.service_code)
+        ).all()
+        counted = session.execute(
+            select(QueueTally.local_day, QueueTally.service_code, func.sum(QueueTally.n))
+            .where(QueueTally.outlet_id == outlet_id)
+            .group_by(QueueTally.local_day, QueueTally.service_code)
+        ).all()
     db.dispose()
+    queue = {(day, code): n for day, code, n in waiting}
+    kept = {(day, code): n for day, code, n in counted if n}
+    off = {key for key in queue.keys() | kept.keys() if queue.get(key) != kept.get(key)}
     bad = sum(1 for n, distinct, low, high in sequences if not (n == distinct == high and low == 1))
     return Check(
         tickets=int(tickets or 0),
@@ -109,6 +137,7 @@ def check(url: str, stats: Stats, outlet: str = OUTLET) -> Check:
         called_twice=int(called_twice or 0),
         number_problems=bad,
         client_duplicates=len(stats.called) - len(set(stats.called)),
+        tally_problems=len(off) if tally else 0,
     )
 
 
@@ -155,7 +184,9 @@ def report(
         f"  database: {result.tickets} tickets (kiosks were given {stats.issued}), "
         f"{result.called_events} calls (pads were given {len(stats.called)}); "
         f"{result.called_twice} legs called twice, {result.number_problems} numbering "
-        f"problems, {result.client_duplicates} tickets handed to two pads -> "
+        f"problems, {result.client_duplicates} tickets handed to two pads"
+        + ("" if floor else f", {result.tally_problems} queue tally problems")
+        + " -> "
         + ("OK" if result.ok else "FAILED")
     )
     if floor:
@@ -223,8 +254,9 @@ def run(engine: str, args: argparse.Namespace) -> bool:
         stats = serve_and_drive(engine, args, url, workdir, fixture, MANYI_APP)
         result = check(url, stats)
         ok = report(engine, args, stats, result)
+        without_tally_triggers(url)  # manyi's: the floor runs only the SQL a ticket needs
         floor_stats = serve_and_drive(engine, args, url, workdir, fixture, FLOOR_APP)
-        floor_result = check(url, floor_stats, FLOOR_OUTLET)
+        floor_result = check(url, floor_stats, FLOOR_OUTLET, tally=False)
         floor_ok = report(engine, args, floor_stats, floor_result, floor=True)
     mine, floor = figures(stats, args.seconds), figures(floor_stats, args.seconds)
     ratio = mine["ticket_ops_per_s"] / floor["ticket_ops_per_s"] if floor["ticket_ops_per_s"] else 0
@@ -241,6 +273,7 @@ def run(engine: str, args: argparse.Namespace) -> bool:
         "ratio_to_floor": round(ratio, 3),
         "double_calls": result.called_twice + result.client_duplicates,
         "number_problems": result.number_problems,
+        "tally_problems": result.tally_problems,
         "errors": sum(stats.errors.values()),
         "floor_double_calls": floor_result.called_twice + floor_result.client_duplicates,
         "load_average": round(os.getloadavg()[0], 2),

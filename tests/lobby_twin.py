@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections import Counter as Counter_
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
@@ -31,6 +32,7 @@ from manyi.lobby.domain.model import (
     Policy,
     PriorityClass,
     Service,
+    TicketState,
 )
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.service import Operator
@@ -208,6 +210,11 @@ class DbTwin:
             found = [store.counter_of(row) for row in store.counter_rows(session, self.outlet_id)]
         return tickets, {c.id: c for c in found}
 
+    def waiting_counts(self) -> dict[str, int]:
+        """Those waiting per service as issuing reads them (the tally the triggers keep)."""
+        with self.db.session() as session:
+            return store.waiting_counts(session, self.outlet_id, dt.date.min)
+
     def event_kinds(self, after_id: int) -> tuple[list[str], int]:
         """Kinds of the outlet's events written after `after_id`, and the last id."""
         with self.db.session() as session:
@@ -296,6 +303,8 @@ def assert_same_state(lobby: Lobby, twin: DbTwin, step: int) -> None:
             if getattr(mine, n) != getattr(row, n)
         }
         assert not differ, f"step {step}: ticket {mine.number} (engine, database): {differ}"
+    waiting = Counter_(t.service_code for t in rows.values() if t.state is TicketState.WAITING)
+    assert twin.waiting_counts() == dict(waiting), f"step {step}: waiting per service"
     assert set(counters) == set(lobby.counters)
     same_ids = {v: v for v in rows}
     for cid, c in lobby.counters.items():

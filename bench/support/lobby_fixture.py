@@ -122,3 +122,25 @@ def prepare(url: str, n_kiosks: int, n_tellers: int) -> Fixture:
 
 def redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+# The triggers that keep manyi's queue tally (migration 0058).
+TALLY_TRIGGERS = (
+    "lobby_queue_tally_insert",
+    "lobby_queue_tally_update",
+    "lobby_queue_tally_delete",
+)
+
+
+def without_tally_triggers(url: str) -> None:
+    """Drop the triggers that keep manyi's queue tally from the bench's scratch database, once
+    manyi has been served: the floor runs only the SQL a ticket needs, and a trigger of
+    manyi's on the tables it shares would charge it for manyi's count of the queue."""
+    db = Database(url)
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.engine.begin() as conn:
+        for name in TALLY_TRIGGERS:
+            conn.execute(
+                text(f"DROP TRIGGER IF EXISTS {name}" + (" ON lobby_tickets" if postgres else ""))
+            )
+    db.dispose()

@@ -14,7 +14,13 @@ from manyi import audit
 from manyi.db import Database
 from manyi.lobby import counters, setup
 from manyi.lobby.domain.model import Policy
-from manyi.lobby.tables import LobbyCounter, LobbyEventRow, LobbyTicket, TicketSequence
+from manyi.lobby.tables import (
+    LobbyCounter,
+    LobbyEventRow,
+    LobbyTicket,
+    QueueTally,
+    TicketSequence,
+)
 from manyi.org import device_tokens
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
@@ -148,6 +154,15 @@ def lobby_problems(db: Database, issued: list[str], completed: list[int]) -> lis
             t = ticket_by_id.get(ticket_id)
             if t is None or t.state != "finished" or t.outcome != "served":
                 problems.append(f"ticket {ticket_id} was completed but is not served")
+        # What issuing reads as the queue (the tally the triggers keep) is the queue.
+        waiting = Counter(
+            (t.outlet_id, t.local_day, t.service_code) for t in tickets if t.state == "waiting"
+        )
+        tally: Counter[tuple[int, dt.date, str]] = Counter()
+        for row in session.scalars(select(QueueTally)):
+            tally[(row.outlet_id, row.local_day, row.service_code)] += row.n
+        if +tally != waiting or -tally:
+            problems.append(f"the queue's tally says {dict(tally)}, {dict(waiting)} wait")
         verified = audit.verify(session)
         if not verified.ok:
             problems.append(f"audit chain: {verified.problem}")

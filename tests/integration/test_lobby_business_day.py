@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.db import Database
-from manyi.lobby import counters, layouts, queries, service
+from manyi.lobby import counters, layouts, queries, service, store
 from manyi.lobby.domain.model import TicketState
-from manyi.lobby.tables import LobbyEventRow, LobbyTicket
+from manyi.lobby.tables import LobbyCounter, LobbyEventRow, LobbyTicket, QueueTally
 from manyi.lobby.web import config_api
 from manyi.org.tables import Unit
 from tests.conftest import PASSWORD, Bank
@@ -156,6 +156,38 @@ def test_the_queue_spans_the_start_of_the_business_day(around_the_clock: Databas
             .order_by(LobbyTicket.first_called_at)
         ).all()
     assert called == [dt.date(2026, 11, 30), dt.date(2026, 12, 1)]  # the older one first
+
+
+def test_the_queue_tally_counts_each_business_day_and_forgets_the_spent_ones(
+    around_the_clock: Database,
+) -> None:
+    """Issuing reads how many wait from the tally the triggers keep (migration 0058): per
+    business day, so yesterday's leftovers are not counted, and dropped once sent home."""
+    db = around_the_clock
+    issue(db, at(11, 30, 3, 0))  # business day 29 November: a leftover
+    issue(db, at(12, 1, 3, 55))  # business day 30 November
+    issue(db, at(12, 1, 4, 1), "B")  # business day 1 December
+    nov_29, nov_30 = dt.date(2026, 11, 29), dt.date(2026, 11, 30)
+    with db.session() as session:
+        outlet_id = out_a(session).id
+        assert store.waiting_counts(session, outlet_id, nov_30) == {"A": 1, "B": 1}
+        assert store.waiting_counts(session, outlet_id, nov_29) == {"A": 2, "B": 1}
+    assert open_counter(db, at(12, 1, 4, 2)) == 1  # sends the leftover home
+    assert call(db, at(12, 1, 4, 5)) == "A001"
+    with db.session() as session:
+        assert store.waiting_counts(session, outlet_id, nov_30) == {"B": 1}
+        counter_id = session.scalar(
+            select(LobbyCounter.id).where(
+                LobbyCounter.outlet_id == outlet_id, LobbyCounter.number == 1
+            )
+        )
+        rows = {
+            (r.local_day, r.service_code, r.shard): r.n
+            for r in session.scalars(select(QueueTally).where(QueueTally.outlet_id == outlet_id))
+        }
+    # The issue counted on the shared row, the call on the counter's own; 29 November is gone.
+    december = dt.date(2026, 12, 1)
+    assert rows == {(nov_30, "A", 0): 1, (nov_30, "A", counter_id): -1, (december, "B", 0): 1}
 
 
 def test_an_outlet_that_closes_for_the_night_sends_yesterdays_leftovers_home(

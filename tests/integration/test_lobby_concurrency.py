@@ -44,6 +44,7 @@ from manyi.lobby.tables import (
     LobbyEventRow,
     LobbyService,
     LobbyTicket,
+    QueueTally,
     TicketSequence,
 )
 from manyi.org import device_tokens
@@ -321,6 +322,26 @@ def test_each_ticket_is_called_exactly_once(db: Database, bank: Bank) -> None:
     assert all(counter_of[e.ticket_id] == e.counter_id for e in events)
     assert held == [], "counters left holding a ticket or not open"
     assert chain.ok, chain.problem
+    # The queue's tally (kept by triggers) is empty again, each counter's calls on its own row.
+    tally = tally_rows(db, outlet_id)
+    assert {key: 0 for key, _ in tally} == queue_tally(tally)
+    shards = {shard for (_, shard), n in tally.items() if n < 0}
+    assert shards == set(counter_of.values()), shards
+
+
+def tally_rows(db: Database, outlet_id: int) -> dict[tuple[tuple[dt.date, str], int], int]:
+    """The outlet's tally rows: ((business day, service), shard) -> n."""
+    with db.session() as session:
+        rows = session.scalars(select(QueueTally).where(QueueTally.outlet_id == outlet_id))
+        return {((r.local_day, r.service_code), r.shard): r.n for r in rows}
+
+
+def queue_tally(rows: dict[tuple[tuple[dt.date, str], int], int]) -> dict[tuple[dt.date, str], int]:
+    """How many wait per (business day, service) by the tally: its rows summed over shards."""
+    sums: Counter[tuple[dt.date, str]] = Counter()
+    for (key, _), n in rows.items():
+        sums[key] += n
+    return dict(sums)
 
 
 def test_numbers_are_unique_and_gap_free_per_prefix_and_day(db: Database, bank: Bank) -> None:
@@ -345,6 +366,7 @@ def test_numbers_are_unique_and_gap_free_per_prefix_and_day(db: Database, bank: 
                 LobbyTicket.prefix,
                 LobbyTicket.seq,
                 LobbyTicket.number,
+                LobbyTicket.service_code,
             ).where(LobbyTicket.outlet_id == outlet_id)
         ).all()
         last_seq = {
@@ -374,3 +396,6 @@ def test_numbers_are_unique_and_gap_free_per_prefix_and_day(db: Database, bank: 
         assert sorted(seqs) == list(range(1, len(seqs) + 1)), f"gap or duplicate in {key}"
         assert last_seq[key] == len(seqs)
     assert sum(map(len, groups.values())) == PROCESSES * per_process
+    # Each kiosk's ticket counted once in the queue's tally, none lost to a concurrent one.
+    by_service = Counter((row.local_day, row.service_code) for row in rows)
+    assert queue_tally(tally_rows(db, outlet_id)) == dict(by_service)

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy import Row, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from manyi.driver_sql import Driver
@@ -35,6 +35,7 @@ from manyi.lobby.hot_writes import Write
 from manyi.lobby.tables import (
     LobbyCounter,
     LobbyTicket,
+    QueueTally,
     TellerSkill,
 )
 
@@ -193,7 +194,8 @@ def release_targeted(session: Session, counter_id: int) -> int:
 
 
 def waiting_counts(session: Session, outlet_id: int, since: dt.date) -> dict[str, int]:
-    """How many are in the queue for each service: one grouped read, however long it is."""
+    """How many are in the queue for each service (those with nobody waiting are left out):
+    a few rows a service, however long the queue (lobby_queue_tally, kept by triggers)."""
     return hot_sql.waiting_counts(Driver(session), outlet_id, since)
 
 
@@ -213,6 +215,10 @@ def expire_stale(
         .returning(LobbyTicket.id, LobbyTicket.number, LobbyTicket.service_code)
         .execution_options(synchronize_session=False)
     ).all()
+    # Those days' tallies are spent: the queue is read from `since` on (waiting_counts).
+    session.execute(
+        delete(QueueTally).where(QueueTally.outlet_id == outlet_id, QueueTally.local_day < since)
+    )
     return sorted((int(r.id), r.number, r.service_code) for r in rows)
 
 

@@ -125,6 +125,30 @@ class TicketSequence(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class QueueTally(Base):
+    """How many tickets wait, per outlet, business day and service: kept by the database's
+    own triggers on `lobby_tickets` (migration 0058), so that issuing reads a few rows instead
+    of counting a queue that may be thousands long (`hot_sql.waiting_counts`).
+
+    A key's waiting count is the sum of its rows: shard 0 takes the tickets issued (and those
+    cancelled or deleted while waiting), and each counter has a shard of its own for the
+    tickets it calls or puts back, so that calling counters never wait on each other's row,
+    nor on a kiosk's. Rows of business days before the queue's first are dropped when those
+    days' tickets are sent home (`store.expire_stale`); nothing reads them.
+
+    The triggers live on `lobby_tickets`: a migration that rebuilds that table on SQLite
+    (alembic's batch mode copies it to a new one) must create them again.
+    """
+
+    __tablename__ = "lobby_queue_tally"
+
+    outlet_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    local_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class LobbyTicket(Base):
     """One leg of a visit; a transfer starts a new leg with the same number."""
 
