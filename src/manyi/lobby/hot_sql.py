@@ -143,7 +143,34 @@ def lock_counter_with_skills(
 
 def counters_with_skills(d: Driver, outlet_id: int) -> list[tuple[CounterRow, frozenset[str]]]:
     """Every counter of the outlet with its teller's skills, by number."""
-    rows = d.all(_COUNTER_SKILLS + " WHERE c.outlet_id = %s ORDER BY c.number", (outlet_id,))
+    return _by_counter(d, d.all(_COUNTER_SKILLS + _ALL_COUNTERS, (outlet_id,)))
+
+
+def counters_and_waiting(
+    d: Driver, outlet_id: int, since: dt.date
+) -> tuple[list[tuple[CounterRow, frozenset[str]]], dict[str, int]]:
+    """`counters_with_skills` and `waiting_counts` in one round trip (what issuing reads): the
+    tally rides on each counter's rows as one JSON object, summed once (an InitPlan)."""
+    key = (d.postgres, "counters and waiting")
+    sql = _COMBINED.get(key)
+    if sql is None:
+        agg = "json_object_agg" if d.postgres else "json_group_object"
+        tally = f", (SELECT {agg}(q.service_code, q.n) FROM ({_TALLY}) q) FROM lobby_counters c"
+        sql = _COUNTER_SKILLS.replace(" FROM lobby_counters c", tally, 1) + _ALL_COUNTERS
+        _COMBINED[key] = sql
+    rows = d.all(sql, (outlet_id, d.day(since), outlet_id))
+    if not rows:  # an outlet without counters: the tally on its own
+        return [], waiting_counts(d, outlet_id, since)
+    counts = d.json_of(rows[0][9]) or {}
+    return _by_counter(d, rows), {code: int(n) for code, n in counts.items()}
+
+
+_ALL_COUNTERS = " WHERE c.outlet_id = %s ORDER BY c.number"
+_COMBINED: dict[tuple[bool, str], str] = {}
+
+
+def _by_counter(d: Driver, rows: list[Any]) -> list[tuple[CounterRow, frozenset[str]]]:
+    """Rows of counters joined to their tellers' skills, one entry a counter, in order."""
     found: dict[int, tuple[CounterRow, set[str]]] = {}
     for values in rows:
         entry = found.get(values[0])
@@ -246,12 +273,13 @@ def waiting(d: Driver, outlet_id: int, since: dt.date) -> list[Ticket]:
     return [ticket(d, r) for r in d.all(_WAITING, (outlet_id, d.day(since)))]
 
 
+_TALLY = (
+    "SELECT service_code, sum(n) AS n FROM lobby_queue_tally WHERE outlet_id = %s"
+    " AND local_day >= %s GROUP BY service_code HAVING sum(n) > 0"
+)
+
+
 def waiting_counts(d: Driver, outlet_id: int, since: dt.date) -> dict[str, int]:
     """The waiting tickets per service, from the tally the triggers keep (`QueueTally`): a few
     rows a service, not the queue's."""
-    rows = d.all(
-        "SELECT service_code, sum(n) FROM lobby_queue_tally WHERE outlet_id = %s"
-        " AND local_day >= %s GROUP BY service_code HAVING sum(n) > 0",
-        (outlet_id, d.day(since)),
-    )
-    return {code: int(n) for code, n in rows}
+    return {code: int(n) for code, n in d.all(_TALLY, (outlet_id, d.day(since)))}

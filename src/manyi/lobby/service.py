@@ -237,7 +237,7 @@ def issue_ticket(
         )
     if due_at is not None and priority is not PriorityClass.APPOINTMENT:
         raise InvalidInput("only appointments have a booked time", "due_at")
-    counters = store.load_counters(session, outlet.id)
+    counters, counts = store.counters_and_waiting(session, outlet.id, policy.first_queue_day(now))
     if not any(service.code in c.services for c in counters):
         raise Conflict("no counter at this outlet serves {code}", "service", code=service.code)
     day = policy.business_day(now)
@@ -252,7 +252,7 @@ def issue_ticket(
         queued_at=now,
         due_at=due_at,
     )
-    view = waits.view_at_issue(session, outlet, lobby, counters, now)
+    view = waits.view_at_issue(session, outlet, lobby, counters, counts, now)
     # The one estimate the status page and the dashboard show too (lobby/waits.py).
     estimate = waits.estimate(session, outlet, view, ticket)
     predicted = estimate.wait_s

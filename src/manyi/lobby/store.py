@@ -119,6 +119,14 @@ def load_counters(session: Session, outlet_id: int) -> list[Counter]:
     return [counter_of(row, skills) for row, skills in found]
 
 
+def counters_and_waiting(
+    session: Session, outlet_id: int, since: dt.date
+) -> tuple[list[Counter], dict[str, int]]:
+    """`load_counters` and `waiting_counts` in one round trip: what issuing reads."""
+    found, counts = hot_sql.counters_and_waiting(Driver(session), outlet_id, since)
+    return [counter_of(row, skills) for row, skills in found], counts
+
+
 def ticket_of(row: LobbyTicket | hot_sql.TicketRow | Row[Any]) -> Ticket:
     values = {name: getattr(row, name) for name in TICKET_FIELDS}
     values["klass"] = PriorityClass(values["klass"])

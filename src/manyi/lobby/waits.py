@@ -125,13 +125,19 @@ def _played(outlet_id: int, view: LobbyView) -> Played:
 
 
 def view_at_issue(
-    session: Session, outlet: Unit, lobby: layouts.Layout, counters: list[Counter], now: dt.datetime
+    session: Session,
+    outlet: Unit,
+    lobby: layouts.Layout,
+    counters: list[Counter],
+    counts: dict[str, int],
+    now: dt.datetime,
 ) -> LobbyView:
-    """The queue a ticket being issued joins. The rules are played on the queue itself; a very
-    long one is read as counts only (the ticket is last in it), to keep issuing quick."""
+    """The queue a ticket being issued joins, given how many wait for each service from the
+    business day `policy.first_queue_day(now)` on (`store.counters_and_waiting`). The rules are
+    played on the queue itself; a very long one is taken as the counts only (the ticket is
+    last in it), to keep issuing quick."""
     policy = lobby.policy
     first_day = policy.first_queue_day(now)
-    counts = store.waiting_counts(session, outlet.id, first_day)
     long_queue = sum(counts.values()) >= MAX_CALLS
     return LobbyView(
         now=now,
