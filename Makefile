@@ -74,10 +74,7 @@ run: install
 	$(BIN)/manyi worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/manyi serve
 
 # One pytest worker per core (pytest-xdist); each has its own databases and test servers.
-# A test file stays on one worker (--dist loadfile), so module fixtures are built once. Files
-# are handed out in collection order (--no-loadscope-reorder): end-to-end first, then
-# integration, then the many quick unit files. xdist's own order, most tests first, left the
-# few-but-slow browser files (10-17 s a test) to the end, one worker busy and the other idle.
+# A test file stays on one worker (--dist loadfile), so module fixtures are built once.
 TEST_WORKERS ?= auto
 # Some machines set PYTHONDONTWRITEBYTECODE: then every worker and every server a test starts
 # compiled manyi and re-wrote the tests' asserts again (7 s of each worker's start here).
@@ -86,7 +83,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # The event stream's tests need a NATS server with JetStream (MANYI_TEST_NATS_URL=  skips them).
 MANYI_TEST_NATS_URL ?= nats://127.0.0.1:4222
 test: install browser proxy-server ldap-server
-	MANYI_TEST_NATS_URL=$(MANYI_TEST_NATS_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	MANYI_TEST_NATS_URL=$(MANYI_TEST_NATS_URL) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not e2e"
