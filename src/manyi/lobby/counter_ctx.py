@@ -39,12 +39,10 @@ def open_ctx(
     operator: Operator,
     outlet_code: str | None,
     number: int,
-    with_skills: bool = False,
 ) -> Ctx:
+    """The outlet and the counter, locked (call-next reads more with it:
+    `store.lock_counter_for_call`)."""
     outlet = outlet_for(session, operator, outlet_code)
-    if with_skills:
-        row, skills = store.lock_counter_with_skills(session, outlet.id, number)
-        return Ctx(outlet, row, store.counter_of(row, skills))
     row = store.lock_counter(session, outlet.id, number)
     return Ctx(outlet, row, store.counter_of(row))
 

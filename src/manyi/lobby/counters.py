@@ -21,6 +21,7 @@ from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.lobby import events, layouts, ports, rating, store
 from manyi.lobby.counter_ctx import (
     CounterResult,
+    Ctx,
     current,
     finish,
     may_work,
@@ -29,7 +30,7 @@ from manyi.lobby.counter_ctx import (
 )
 from manyi.lobby.domain import dispatch
 from manyi.lobby.domain.model import Counter, CounterState
-from manyi.lobby.service import Operator, announce, record_if_claimed
+from manyi.lobby.service import Operator, announce, outlet_for, record_if_claimed
 from manyi.lobby.tables import LobbyCounter
 from manyi.org.model import Permission
 from manyi.org.tables import Staff
@@ -141,13 +142,15 @@ def call_next(
     session: Session, operator: Operator, outlet_code: str | None, number: int, now: dt.datetime
 ) -> CounterResult:
     """Call the ticket this counter should serve now; `ticket` is None when nobody waits."""
-    ctx = open_ctx(session, operator, outlet_code, number, with_skills=True)
-    may_work(operator, ctx)
-    ctx.counter.ready_to_call()
-    lobby = layouts.layout(session, ctx.outlet)
+    outlet = outlet_for(session, operator, outlet_code)
+    lobby = layouts.layout(session, outlet)
     policy, services = lobby.policy, lobby.services
     since = policy.first_queue_day(now)
-    waiting = store.load_waiting(session, ctx.outlet.id, ctx.counter.services, since)
+    # The counter locked and whom it may call, read together (one statement on PostgreSQL).
+    row, skills, waiting = store.lock_counter_for_call(session, outlet.id, number, since)
+    ctx = Ctx(outlet, row, store.counter_of(row, skills))
+    may_work(operator, ctx)
+    ctx.counter.ready_to_call()
     counter = ctx.counter
     before = (counter.credits, counter.state, counter.current_ticket_id)
     for attempt in range(CLAIM_ATTEMPTS):

@@ -141,6 +141,40 @@ def lock_counter_with_skills(
     return _counter_row(d, rows[0]), frozenset(r[8] for r in rows if r[8] is not None)
 
 
+def lock_counter_with_candidates(
+    d: Driver, outlet_id: int, number: int, since: dt.date, head: int
+) -> tuple[CounterRow, frozenset[str], list[Ticket]] | None:
+    """What call-next reads, in one statement (PostgreSQL only): the counter locked, its
+    teller's skills, and the tickets it may choose from (`candidates`, for the services the
+    locked row names). The candidates are read in the statement's snapshot, taken before the
+    lock is waited for: a ticket another counter claimed meanwhile is refused at the claim
+    (`store.claim`), as after any read. None when there is no such counter."""
+    rows = d.all(
+        _FOR_CALL, (outlet_id, number, outlet_id, d.day(since), head, outlet_id, d.day(since))
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    skills = frozenset(d.json_of(first[8]) or ())
+    tickets = [ticket(d, r[9:]) for r in rows if r[9] is not None]
+    return _counter_row(d, first[:8]), skills, tickets
+
+
+_FOR_CALL = (
+    f"WITH c AS ({_LOCK_COUNTER}{_ONE_COUNTER} FOR UPDATE)"
+    f" SELECT {_COUNTER_COLUMNS}, c.credits,"
+    " (SELECT json_agg(s.skill) FROM lobby_teller_skills s WHERE s.staff_id = c.teller_id),"
+    f" {', '.join('t.' + f for f in FIELDS)} FROM c LEFT JOIN LATERAL ("
+    " SELECT h.* FROM json_array_elements_text(c.services) AS code(v) CROSS JOIN LATERAL"
+    f" (SELECT {_COLUMNS} FROM lobby_tickets WHERE outlet_id = %s AND state = 'waiting'"
+    " AND service_code = code.v AND local_day >= %s AND klass = 'normal'"
+    " AND target_counter_id IS NULL ORDER BY queued_at, id LIMIT %s) h"
+    f" UNION ALL SELECT {_COLUMNS} FROM lobby_tickets WHERE outlet_id = %s AND {QUEUE_SPECIAL}"
+    " AND local_day >= %s AND service_code IN (SELECT json_array_elements_text(c.services))"
+    ") t ON true"
+)
+
+
 def counters_with_skills(d: Driver, outlet_id: int) -> list[tuple[CounterRow, frozenset[str]]]:
     """Every counter of the outlet with its teller's skills, by number."""
     return _by_counter(d, d.all(_COUNTER_SKILLS + _ALL_COUNTERS, (outlet_id,)))

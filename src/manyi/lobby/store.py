@@ -82,6 +82,21 @@ def lock_counter_with_skills(
     return found
 
 
+def lock_counter_for_call(
+    session: Session, outlet_id: int, number: int, since: dt.date
+) -> tuple[hot_sql.CounterRow, frozenset[str], list[Ticket]]:
+    """`lock_counter_with_skills`, then `load_waiting` for the services of the counter locked:
+    what call-next reads, in one round trip on PostgreSQL."""
+    d = Driver(session)
+    if d.postgres:
+        found = hot_sql.lock_counter_with_candidates(d, outlet_id, number, since, NORMAL_HEAD)
+        if found is None:
+            raise NotFound("no counter {n} at this outlet", "counter", n=number)
+        return found
+    row, skills = lock_counter_with_skills(session, outlet_id, number)
+    return row, skills, load_waiting(session, outlet_id, row.services, since)
+
+
 def skills_of(session: Session, staff_id: int | None) -> frozenset[str]:
     if staff_id is None:
         return frozenset()
