@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,7 @@ from manyi.org import passwords
 from manyi.org import staff as staff_service
 from manyi.org.model import Role
 from manyi.web import main as web_main
-from tests.conftest import FIXED_NOW, PASSWORD, PG_URL, SYSTEM
+from tests.conftest import FIXED_NOW, PASSWORD, SYSTEM
 from tests.dbops_helpers import manyi
 from tests.web_helpers import make_client, sign_in
 
@@ -38,30 +36,11 @@ NEWER = "9999"  # a revision only a newer manyi would know
 COMPLAINT = 1  # the earlier release's complaint's id
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def old_url(fresh_url: str) -> str:
     """An empty database of its own (never the shared test database), migrated up to OLD."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        upgrade(url, OLD)
-        yield url
-        return
-    if not PG_URL:
-        pytest.skip("MANYI_TEST_DATABASE_URL is not set")
-    base = make_url(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{base.database}_upgrade_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    upgrade(url, OLD)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    upgrade(fresh_url, OLD)
+    return fresh_url
 
 
 def _rows_of_the_old_release(url: str) -> None:
