@@ -15,7 +15,7 @@ import typer
 
 from manyi import audit, cli_support
 from manyi.db import utcnow
-from manyi.insight import model_store, suggestions, training
+from manyi.insight import model_store, suggestions
 from manyi.insight.domain.suggesting import DEFAULT_MIN_PER_CLASS, TARGETS, TrainingRefused
 
 CLI_ACTOR = audit.Actor(id=None, name="cli")
@@ -48,6 +48,10 @@ def train_command(
         )
     if min_per_class < 2:
         raise cli_support.fail(f"--min-per-class must be at least 2, not {min_per_class}", 2)
+    # Here, not at the top: training brings scikit-learn and SciPy (over a second of CPU),
+    # which every other command (`manyi serve` among them) would pay for at its start.
+    from manyi.insight import training
+
     targets: tuple[str, ...] = TARGETS if target == "all" else (target,)
     database = cli_support.database()
     if if_missing:

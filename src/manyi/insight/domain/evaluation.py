@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import StratifiedKFold
 
-from manyi.insight.domain.classifier import TextClassifier
+# scikit-learn (and the classifier, which is built on it) are imported where they are used:
+# the command-line tool imports this module for its constants and checks, and every command
+# (`manyi serve` among them) would otherwise pay over a second of CPU at its start.
 
 MIN_PER_LABEL = 20
 DEFAULT_FOLDS = 5
@@ -71,6 +71,8 @@ def folds(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, test) index arrays of stratified, shuffled folds."""
     _check(labels, k)
+    from sklearn.model_selection import StratifiedKFold
+
     splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     y = np.asarray(labels)
     return [(train, test) for train, test in splitter.split(np.zeros(len(y)), y)]
@@ -83,6 +85,8 @@ def classifier_predictions(
     train_texts: Sequence[str], train_labels: Sequence[str], test_texts: Sequence[str]
 ) -> list[str]:
     """manyi's method (`TextClassifier`) as an evaluation's predict function."""
+    from manyi.insight.domain.classifier import TextClassifier
+
     model = TextClassifier.fit(train_texts, train_labels, seed=0)
     return [p.label for p in model.predict(test_texts)]
 
@@ -109,6 +113,8 @@ def cross_validate(
         for i, label in zip(test, out, strict=True):
             predicted[i] = label
     truth = list(labels)
+    from sklearn.metrics import accuracy_score, f1_score
+
     return Evaluation(
         n=len(truth),
         classes=len(set(truth)),
