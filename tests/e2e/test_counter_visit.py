@@ -95,6 +95,9 @@ def test_a_visit_with_one_form_one_pin_one_authorisation_one_signature(
     teller.get_by_role("navigation").get_by_role("link", name="柜面业务").click()
     called = teller.get_by_test_id("called")
     expect(called).to_contain_text(ticket["number"])
+    # The page's keys are bound by its module script, run before "load": a key pressed as soon
+    # as the text shows could go nowhere on a slow machine (seen once in CI, at 880 s a run).
+    teller.wait_for_load_state("load")
     save(teller, screenshots, "teller-home")
     teller.keyboard.press("F1")
     bundle = teller.get_by_test_id("bundle")
