@@ -238,7 +238,12 @@ def _definition_id(session: Session, trigger: str) -> int:
         hit = _definitions.get(engine, {}).get(trigger)
     if hit is not None and now - hit[0] < DEFINITION_TTL_S:
         return hit[1]
-    found = current_definition(session, trigger).id
+    found = current_definition(session, trigger, store=False).id
+    if found is None:
+        # None stored yet: the default is stored in this transaction, and its id not kept, for
+        # the transaction may still roll back (a request that fails later on): a kept id would
+        # then name a survey that does not exist (a foreign-key error at every invitation).
+        return current_definition(session, trigger).id
     with _definitions_guard:
         _definitions.setdefault(engine, {})[trigger] = (now, found)
     return found
