@@ -185,14 +185,7 @@ def counters_and_waiting(
 ) -> tuple[list[tuple[CounterRow, frozenset[str]]], dict[str, int]]:
     """`counters_with_skills` and `waiting_counts` in one round trip (what issuing reads): the
     tally rides on each counter's rows as one JSON object, summed once (an InitPlan)."""
-    key = (d.postgres, "counters and waiting")
-    sql = _COMBINED.get(key)
-    if sql is None:
-        agg = "json_object_agg" if d.postgres else "json_group_object"
-        tally = f", (SELECT {agg}(q.service_code, q.n) FROM ({_TALLY}) q) FROM lobby_counters c"
-        sql = _COUNTER_SKILLS.replace(" FROM lobby_counters c", tally, 1) + _ALL_COUNTERS
-        _COMBINED[key] = sql
-    rows = d.all(sql, (outlet_id, d.day(since), outlet_id))
+    rows = d.all(_COUNTERS_AND_WAITING[d.postgres], (outlet_id, d.day(since), outlet_id))
     if not rows:  # an outlet without counters: the tally on its own
         return [], waiting_counts(d, outlet_id, since)
     counts = d.json_of(rows[0][9]) or {}
@@ -200,7 +193,20 @@ def counters_and_waiting(
 
 
 _ALL_COUNTERS = " WHERE c.outlet_id = %s ORDER BY c.number"
-_COMBINED: dict[tuple[bool, str], str] = {}
+_TALLY = (
+    "SELECT service_code, sum(n) AS n FROM lobby_queue_tally WHERE outlet_id = %s"
+    " AND local_day >= %s GROUP BY service_code HAVING sum(n) > 0"
+)
+# By engine (PostgreSQL or not): its JSON aggregate names the tally's sums.
+_COUNTERS_AND_WAITING = {
+    postgres: _COUNTER_SKILLS.replace(
+        " FROM lobby_counters c",
+        f", (SELECT {agg}(q.service_code, q.n) FROM ({_TALLY}) q) FROM lobby_counters c",
+        1,
+    )
+    + _ALL_COUNTERS
+    for postgres, agg in ((True, "json_object_agg"), (False, "json_group_object"))
+}
 
 
 def _by_counter(d: Driver, rows: list[Any]) -> list[tuple[CounterRow, frozenset[str]]]:
@@ -305,12 +311,6 @@ def candidates(
 
 def waiting(d: Driver, outlet_id: int, since: dt.date) -> list[Ticket]:
     return [ticket(d, r) for r in d.all(_WAITING, (outlet_id, d.day(since)))]
-
-
-_TALLY = (
-    "SELECT service_code, sum(n) AS n FROM lobby_queue_tally WHERE outlet_id = %s"
-    " AND local_day >= %s GROUP BY service_code HAVING sum(n) > 0"
-)
 
 
 def waiting_counts(d: Driver, outlet_id: int, since: dt.date) -> dict[str, int]:
