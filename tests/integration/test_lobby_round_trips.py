@@ -31,7 +31,8 @@ from tests.lobby_helpers import T0, configure, operator
 # counter and reads its candidates in one, and claims with its event in another; completing
 # reads the counter with its ticket, writes both with the event, then the rating prompt with
 # its event. (When quality is plugged in and samples the visit, its survey invitation is one
-# more: not counted here, as whether it is depends on what this process has registered.)
+# more, and the survey's definition one more until this process has kept its id: not counted
+# here, as whether they are sent depends on what this process has registered and kept.)
 # SQLite sends each write on its own: no round trip is paid in-process.
 EXPECTED = {
     "postgresql": {"issue": 3, "call": 2, "complete": 3},
@@ -93,7 +94,7 @@ def test_issue_call_and_complete_send_few_statements(
             pad = Operator.device(session.get_one(DeviceToken, pad_id))
             sent.clear()
             action(session, kiosk, pad)
-            count = sum(1 for sql in sent if "survey_invitations" not in sql)
+            count = sum(1 for sql in sent if "survey_" not in sql)
         return count
 
     def issue(session: Session, kiosk: Operator, _pad: Operator) -> None:
