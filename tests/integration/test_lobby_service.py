@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from manyi.db import Database
 from manyi.errors import Conflict, Forbidden, InvalidInput
-from manyi.lobby import counters, queries, service, setup, transfers
+from manyi.lobby import counters, queries, service, setup, store, transfers
 from manyi.lobby.domain.model import Policy, PriorityClass
-from manyi.lobby.tables import LobbyEventRow, LobbyTicket
+from manyi.lobby.tables import LobbyCounter, LobbyEventRow, LobbyTicket
 from manyi.org import staff as staff_service
 from manyi.org.tables import Unit
 from tests.conftest import SYSTEM, Bank, add_staff
@@ -259,3 +260,36 @@ def test_a_long_queue_still_sees_a_priority_ticket_at_its_back(db: Database, out
     act(db, "teller.a", counters.complete, outlet, 1, T0 + 5 * MIN)
     second = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 5 * MIN)
     assert second.ticket.number == "A001"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "taken", [1, store.MISSES_BEFORE_REREAD, store.NORMAL_HEAD, 2 * store.NORMAL_HEAD + 1]
+)
+def test_a_counter_beaten_to_the_front_tickets_still_calls_the_next_of_that_line(
+    db: Database, outlet: str, monkeypatch: pytest.MonkeyPatch, taken: int
+) -> None:
+    """Call-next reads the front few of each line (`store.NORMAL_HEAD`). When other counters
+    claim those between its read and its claims, each claim misses and it chooses again; it
+    reads afresh often enough never to run out of the line it should serve and call another."""
+    plain = [issue(db, outlet, "A", T0 + i * dt.timedelta(seconds=5)) for i in range(12)]
+    issue(db, outlet, "B", T0 + 3 * MIN)  # what counter 1 would call if it lost track of A
+    act(db, "teller.a", counters.open_counter, outlet, 1, T0)
+    read = store.lock_counter_for_call
+
+    def read_then_lose_the_front(session: Session, *args: object) -> object:
+        found = read(session, *args)  # type: ignore[arg-type]
+        # Counter 3 claims them meanwhile (the rows as the guarded claim will find them).
+        other = session.scalar(select(LobbyCounter.id).where(LobbyCounter.number == 3))
+        session.execute(
+            update(LobbyTicket)
+            .where(LobbyTicket.id.in_(plain[:taken]))
+            .values(state="called", counter_id=other, call_count=1)
+        )
+        return found
+
+    monkeypatch.setattr(store, "lock_counter_for_call", read_then_lose_the_front)
+    called = act(db, "teller.a", counters.call_next, outlet, 1, T0 + 5 * MIN)
+    assert called.ticket.id == plain[taken]  # type: ignore[attr-defined]
+    with db.session() as session:
+        events = session.scalars(select(LobbyEventRow).where(LobbyEventRow.kind == "called"))
+        assert [e.ticket_id for e in events] == [plain[taken]]  # no event for a missed claim

@@ -186,10 +186,10 @@ def call_next(
         ):
             break
         # Another counter took it first: choose again without it (and, after a few misses,
-        # from a fresh look at the queue).
+        # from a fresh look at the queue: the read holds the front few of each line only).
         counter.credits, counter.state, counter.current_ticket_id = before
         waiting = [t for t in waiting if t.id != ticket.id]
-        if attempt % 3 == 2:
+        if (attempt + 1) % store.MISSES_BEFORE_REREAD == 0:
             waiting = store.load_waiting(session, ctx.outlet.id, counter.services, since)
     else:
         raise Conflict("the queue is too busy right now; press next again", "counter")

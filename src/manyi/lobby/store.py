@@ -39,10 +39,14 @@ from manyi.lobby.tables import (
     TellerSkill,
 )
 
-# Normal tickets loaded per service when choosing: FIFO within the class
-# means only the front of that line can be chosen. Priority tickets are few
-# and always loaded in full.
-NORMAL_HEAD = 12  # enough for a few counters missing the same front ticket at once
+# Normal tickets loaded per service when choosing: FIFO within the class means only the front
+# of that line can be chosen. Priority tickets are few and always loaded in full. A call-next
+# whose chosen ticket another counter took first chooses again without it, and reads the queue
+# afresh after every MISSES_BEFORE_REREAD misses (counters.call_next): between two reads it can
+# miss that many of one line's front, so one more than that keeps its choice exact. (Twelve
+# before: each call then read and built three times the tickets it could use.)
+MISSES_BEFORE_REREAD = 3
+NORMAL_HEAD = MISSES_BEFORE_REREAD + 1
 
 TICKET_FIELDS = hot_sql.FIELDS
 
