@@ -259,9 +259,9 @@ def complete(
         ticket,
         service_s=int((now - ticket.started_at).total_seconds()),
     )
-    # The counter's rating pad asks this customer, and only this one, to rate.
-    rating.prompt_after_service(session, ctx.outlet, ctx.row.id, number, row, teller_id, now)
-    # A survey may be offered for this visit at once (quality, through the lobby's port).
+    # A survey may be offered for this visit at once (quality, through the lobby's port); its
+    # invitation goes with the rating prompt: the counter's pad asks this customer, and only
+    # this one, to rate.
     served = ports.ServedTicket(
         ctx.outlet.id,
         ctx.outlet.path,
@@ -271,7 +271,17 @@ def complete(
         ticket.teller_id,
         row.service_code,
     )
-    ports.surveys().ticket_served(session, served, now)
+    invitation = ports.surveys().ticket_served(session, served, now)
+    rating.prompt_after_service(
+        session,
+        ctx.outlet,
+        ctx.row.id,
+        number,
+        row,
+        teller_id,
+        now,
+        (invitation,) if invitation else (),
+    )
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 
 

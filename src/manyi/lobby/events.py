@@ -121,13 +121,25 @@ def emit_new_row(
     ticket_id: int | None = None,
     counter_id: int | None = None,
     data: dict[str, Any] | None = None,
+    along: Sequence[hot_writes.Write] = (),
 ) -> tuple[int, int]:
     """`emit` for a row of `table` not yet written (`row`: its columns but the id) that the
-    event announces, with the row's id in the event's data under `id_key`: one statement on
-    PostgreSQL (`hot_writes.insert_row_and_event`). Returns (row id, event id)."""
+    event announces, with the row's id in the event's data under `id_key`, and the `along`
+    writes: one statement on PostgreSQL (`hot_writes.insert_row_and_event`). Returns (row id,
+    event id)."""
     data = data or {}
     row_id, event_id = hot_writes.insert_row_and_event(
-        Driver(session), table, dict(row), id_key, outlet_id, kind, now, ticket_id, counter_id, data
+        Driver(session),
+        table,
+        dict(row),
+        id_key,
+        outlet_id,
+        kind,
+        now,
+        ticket_id,
+        counter_id,
+        data,
+        along,
     )
     data = {id_key: row_id, **data}
     _announce(session, outlet_id, event_id, kind, now, ticket_id, counter_id, None, data)

@@ -18,7 +18,10 @@ _SETS = ", ".join(f"{name} = %s" for name in FIELDS[1:])
 
 
 class Write(NamedTuple):
-    """An UPDATE to run with the statement that records its event (`insert_event`)."""
+    """A write (an UPDATE, or an INSERT) to send with the statement that records its event
+    (`insert_event`, `insert_row_and_event`), in the driver's style (`%s` parameters). On
+    PostgreSQL it becomes one of that statement's data-modifying WITH clauses: nothing may read
+    what it returns."""
 
     sql: str
     params: tuple[Any, ...]
@@ -342,11 +345,15 @@ def insert_row_and_event(
     ticket_id: int | None,
     counter_id: int | None,
     data: dict[str, Any],
+    along: Sequence[Write] = (),
 ) -> tuple[int, int]:
     """A new row of `table` and the event announcing it, whose data is `data` with the row's
-    id under `id_key` (a rating prompt and its `rating_prompted`): (row id, event id). On
-    PostgreSQL one statement, the id merged into the data there; on SQLite two."""
+    id under `id_key` (a rating prompt and its `rating_prompted`): (row id, event id); and the
+    `along` writes (a survey invitation of the visit). On PostgreSQL one statement, the id
+    merged into the data there; on SQLite one each."""
     if not d.postgres:
+        for write in along:
+            d.execute(*write)
         row_id = _inserted(d, table, values)
         event_data = {id_key: row_id, **data}
         return row_id, insert_event(
@@ -354,8 +361,10 @@ def insert_row_and_event(
         )
     assert data, "the event's data holds more than the row's id"
     insert, params = _insert(d, table, values)
+    ctes = "".join(f", w{k} AS ({write.sql})" for k, write in enumerate(along))
+    params += [value for write in along for value in write.params]
     found = d.one(
-        f"WITH r AS ({insert}) INSERT INTO lobby_events (outlet_id, at, kind, ticket_id,"
+        f"WITH r AS ({insert}){ctes} INSERT INTO lobby_events (outlet_id, at, kind, ticket_id,"
         " counter_id, staff_id, device_id, data) SELECT %s, %s, %s, %s, %s, NULL, NULL,"
         f" {_json_led_by(id_key, 'r.id')} FROM r RETURNING CAST(data ->> %s AS bigint), id",
         [*params, outlet_id, d.stamp(at), kind, ticket_id, counter_id, d.json(data), id_key],

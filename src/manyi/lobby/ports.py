@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from manyi.errors import NotFound
+from manyi.lobby.hot_writes import Write as Write  # what a port may hand the lobby to send
 from manyi.org.tables import Unit
 
 
@@ -82,8 +83,14 @@ class SurveyPort(Protocol):
     """Satisfaction surveys (quality): the visit a served ticket ends may be invited to answer
     one; the customer's status page and the counter's rating pad then show its link."""
 
-    def ticket_served(self, session: Session, served: ServedTicket, now: dt.datetime) -> None:
-        """A counter completed this ticket as served (same unit of work): invite if due."""
+    def ticket_served(
+        self, session: Session, served: ServedTicket, now: dt.datetime
+    ) -> Write | None:
+        """A counter completed this ticket as served (same unit of work): invite if due. The
+        invitation may come back as a `Write` (an INSERT, in the driver's `%s` style, nothing
+        read from it) for the lobby to send with the completion's rating prompt, one round
+        trip fewer; the lobby sends it in the same unit of work. None: nothing to write, or
+        written already."""
 
     def survey_path(
         self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime
@@ -180,7 +187,9 @@ class TicketAlertPort(Protocol):
 
 
 class _NoSurveys:
-    def ticket_served(self, session: Session, served: ServedTicket, now: dt.datetime) -> None:
+    def ticket_served(
+        self, session: Session, served: ServedTicket, now: dt.datetime
+    ) -> Write | None:
         return None
 
     def survey_path(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +65,10 @@ def prompt_after_service(
     ticket: Any,
     teller_id: int | None,
     now: dt.datetime,
+    along: Sequence[ports.Write] = (),
 ) -> int:
-    """Ask the counter's pad to rate `ticket`, just served there. Returns the prompt id."""
+    """Ask the counter's pad to rate `ticket`, just served there, sending `along` with the
+    prompt (the visit's survey invitation). Returns the prompt id."""
     window = layouts.layout(session, outlet).policy.rating_window_s
     prompt = RatingPrompt(
         outlet_id=outlet.id,
@@ -95,6 +98,7 @@ def prompt_after_service(
         ticket_id=prompt.ticket_id,
         counter_id=prompt.counter_id,
         data=data,
+        along=along,
     )
     return prompt.id
 

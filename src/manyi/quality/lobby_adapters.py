@@ -48,7 +48,11 @@ class SurveyAdapter:
             found.service_code,
         )
 
-    def ticket_served(self, session: Session, served: ports.ServedTicket, now: dt.datetime) -> None:
+    def ticket_served(
+        self, session: Session, served: ports.ServedTicket, now: dt.datetime
+    ) -> ports.Write | None:
+        """The invitation, if the visit is sampled, for the lobby to send with its rating
+        prompt (a ticket's visit has no known customer to message: nothing needs its id)."""
         visit = surveys.Visit(
             "ticket",
             ticket_visit_key(served.outlet_id, served.local_day, served.number),
@@ -57,7 +61,8 @@ class SurveyAdapter:
             served.teller_id,
             served.service_code,
         )
-        surveys.invite_id(session, visit, now, self.expiry_days)
+        found = surveys.invitation_insert(session, visit, now, self.expiry_days)
+        return None if found is None else ports.Write(*found)
 
     def survey_path(
         self, session: Session, outlet_id: int, ticket_id: int, now: dt.datetime

@@ -181,24 +181,7 @@ def invite_id(session: Session, visit: Visit, now: dt.datetime, expiry_days: int
         if recent is not None:
             return None
     token = secrets.token_urlsafe(24)
-    d = Driver(session)
-    found = d.one(
-        _INSERT_INVITATION,
-        (
-            rules.token_hash(token),
-            sealed.keyring().seal(token, _TOKEN_COLUMN.place),  # as the column's type seals
-            visit.trigger,
-            visit.visit_key,
-            _definition_id(session, visit.trigger),
-            visit.outlet_id,
-            visit.unit_path,
-            visit.teller_staff_id,
-            visit.service,
-            visit.customer_key,
-            d.stamp(now),
-            d.stamp(now + dt.timedelta(days=expiry_days)),
-        ),
-    )
+    found = Driver(session).one(*_insert_invitation(session, visit, token, now, expiry_days))
     if found is None:  # invited already (by the scan, say)
         return None
     made = int(found[0])
@@ -215,6 +198,42 @@ def invite_id(session: Session, visit: Visit, now: dt.datetime, expiry_days: int
     return made
 
 
+def invitation_insert(
+    session: Session, visit: Visit, now: dt.datetime, expiry_days: int
+) -> tuple[str, tuple[Any, ...]] | None:
+    """`invite_id`'s INSERT, for a caller that sends it with a statement of its own (a served
+    ticket's, with its rating prompt: one round trip fewer), or None when the visit is not
+    sampled. Only for a visit without a customer: the message a known customer gets needs the
+    new invitation's id. A visit invited already (by the scan) invites nobody, as ever."""
+    if visit.customer_key:
+        raise ValueError("a known customer's invitation goes through invite_id")
+    rate, _quiet_days = survey_rules.rule_for(session, visit.trigger, visit.unit_path)
+    if not rules.sampled(visit.visit_key, rate):
+        return None
+    _sql, params = _insert_invitation(session, visit, secrets.token_urlsafe(24), now, expiry_days)
+    return _INSERT_INVITATION.removesuffix(_RETURNING), params
+
+
+def _insert_invitation(
+    session: Session, visit: Visit, token: str, now: dt.datetime, expiry_days: int
+) -> tuple[str, tuple[Any, ...]]:
+    d = Driver(session)
+    return _INSERT_INVITATION, (
+        rules.token_hash(token),
+        sealed.keyring().seal(token, _TOKEN_COLUMN.place),  # as the column's type seals
+        visit.trigger,
+        visit.visit_key,
+        _definition_id(session, visit.trigger),
+        visit.outlet_id,
+        visit.unit_path,
+        visit.teller_staff_id,
+        visit.service,
+        visit.customer_key,
+        d.stamp(now),
+        d.stamp(now + dt.timedelta(days=expiry_days)),
+    )
+
+
 # Every served ticket comes here: the row goes to the driver itself (`manyi.driver_sql`).
 _INSERT_INVITATION = (
     "INSERT INTO survey_invitations (token_hash, token, trigger, visit_key, definition_id,"
@@ -222,6 +241,7 @@ _INSERT_INVITATION = (
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     " ON CONFLICT (visit_key) DO NOTHING RETURNING id"
 )
+_RETURNING = " RETURNING id"  # what a caller sending the INSERT along leaves off
 _TOKEN_COLUMN: EncryptedText = SurveyInvitation.__table__.c.token.type  # type: ignore[assignment]
 
 # Each process keeps the id of each trigger's current survey for DEFINITION_TTL_S seconds (as
