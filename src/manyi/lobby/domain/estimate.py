@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 
 from manyi.lobby.domain import dispatch
+from manyi.lobby.domain.lines import Lines
 from manyi.lobby.domain.model import Counter, CounterState
 from manyi.lobby.domain.predict import LobbyEvent, LobbyView
 from manyi.lobby.domain.ticket import Ticket
@@ -99,16 +100,20 @@ def play(view: LobbyView, waiting: list[Ticket] | None = None) -> Played:
     }
     free_at = {c.id: view.now + dt.timedelta(seconds=_busy_for(view, c)) for c in counters}
     calls = dict.fromkeys(free_at, 0)  # calls made so far, by counter
-    # Whom each counter may call, in the queue's order: found once, then kept as tickets are
-    # called (who may serve whom does not change during the play).
-    mine = {c.id: dispatch.eligible(c, waiting, view.services) for c in counters}
+    # Whom each counter may call, found once and kept in lines (who may serve whom does not
+    # change during the play); a ticket called by one is passed over by all (`gone`).
+    gone: set[int] = set()
+    mine = {
+        c.id: Lines(c, dispatch.eligible(c, waiting, view.services), view.services, gone)
+        for c in counters
+    }
     called_at: dict[int, dt.datetime] = {}
     ahead: dict[int, int] = {}
     left = len(waiting)  # not yet called
     while counters and left:
         counter = min(counters, key=lambda c: (free_at[c.id], c.number))
         at = free_at[counter.id]
-        pick = dispatch.choose_among(counter, mine[counter.id], view.services, view.policy, at)
+        pick = mine[counter.id].choose(view.policy, at)
         if pick is None:
             counters.remove(counter)  # nothing more it may call: it stays idle
             continue
@@ -118,18 +123,9 @@ def play(view: LobbyView, waiting: list[Ticket] | None = None) -> Played:
         calls[counter.id] += 1
         counter.credits = pick.credits
         left -= 1
-        for counter_id in able.get(ticket.service_code, ()):  # whose lists may hold it
-            _remove(mine[counter_id], ticket)
+        gone.add(id(ticket))
         free_at[counter.id] = at + dt.timedelta(seconds=view.service_time_s(ticket.service_code))
     return Played(view.now, called_at, ahead)
-
-
-def _remove(tickets: list[Ticket], ticket: Ticket) -> None:
-    """Take `ticket` itself (not an equal one) out of `tickets`, if it is there."""
-    for index, other in enumerate(tickets):
-        if other is ticket:
-            del tickets[index]
-            return
 
 
 def _busy_for(view: LobbyView, counter: Counter) -> float:
