@@ -239,8 +239,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("json_deserializer", json_loads)
     engine = create_engine(url, **kwargs)
+    _in_utc(engine)
     _ping_when_idle(engine)
     return engine
+
+
+def _in_utc(engine: Engine) -> None:
+    """Each PostgreSQL session runs in UTC, whatever the server's default zone: timestamps come
+    back as aware datetimes in `datetime.UTC` itself (psycopg gives the session's zone), which
+    the hot path then takes as they are (`driver_sql.Driver.moment`). Every SQL that needs a
+    local time names its zone (`timezone(zone, at)`), so nothing else reads the session's."""
+
+    @event.listens_for(engine, "connect")
+    def _utc(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
 
 
 # SQLite connections kept per process, and opened beyond those when every one is in use (the

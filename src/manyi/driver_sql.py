@@ -114,7 +114,10 @@ class Driver:
             return None
         if isinstance(value, str):
             return dt.datetime.fromisoformat(value).replace(tzinfo=_UTC)
-        if value.tzinfo is None:
+        zone = value.tzinfo
+        if zone is _UTC:  # PostgreSQL's, its sessions being in UTC (`db._in_utc`)
+            return value  # type: ignore[no-any-return]
+        if zone is None:
             return value.replace(tzinfo=_UTC)  # type: ignore[no-any-return]
         return value.astimezone(_UTC)  # type: ignore[no-any-return]
 
