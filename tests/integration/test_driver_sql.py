@@ -142,3 +142,18 @@ def test_the_number_written_in_sql_is_the_number_python_makes(db: Database, seq:
     with db.session() as session:
         found = Driver(session).one(sql, ("A", seq, seq, seq))
     assert found is not None and found[0] == format_number("A", seq)
+
+
+def test_timestamps_come_back_in_utc_itself_whatever_the_servers_zone(db: Database) -> None:
+    """PostgreSQL's sessions are set to UTC when they connect (`db._in_utc`), so the driver's
+    hot path takes the timestamps as they come; on SQLite they are stored in UTC."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+    with db.session() as session:
+        d = Driver(session)
+        found = d.one("SELECT %s", (d.stamp(FIXED_NOW),))
+        assert found is not None
+        back = d.moment(found[0])
+    assert back == FIXED_NOW
+    assert back is not None and back.tzinfo is dt.UTC
