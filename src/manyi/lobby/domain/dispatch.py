@@ -98,19 +98,9 @@ def choose(
     policy: Policy,
     now: dt.datetime,
 ) -> Pick | None:
-    """The ticket `counter` should call now, or None when nobody it may serve waits."""
-    return choose_among(counter, eligible(counter, waiting, services), services, policy, now)
-
-
-def choose_among(
-    counter: Counter,
-    candidates: list[Ticket],
-    services: Mapping[str, Service],
-    policy: Policy,
-    now: dt.datetime,
-) -> Pick | None:
-    """`choose` for a caller that has the counter's eligible tickets already, in the queue's
-    order (the estimate's play keeps each counter's as tickets leave it)."""
+    """The ticket `counter` should call now, or None when nobody it may serve waits. (The
+    estimate's play answers the same from lines it keeps: `lines.Lines.choose`.)"""
+    candidates = eligible(counter, waiting, services)
     if not candidates:
         return None
     credits = dict(counter.credits)
@@ -173,15 +163,27 @@ def next_class(credits: dict[str, int], weights: Mapping[PriorityClass, int]) ->
 def _own_lane(
     counter: Counter, candidates: list[Ticket], services: Mapping[str, Service]
 ) -> list[Ticket] | None:
-    if counter.kind is CounterKind.FAST_LANE:
-        lane = [t for t in candidates if services[t.service_code].fast_lane]
-    elif counter.kind is CounterKind.GREEN:
-        lane = [t for t in candidates if t.klass is PriorityClass.GREEN]
-    elif counter.kind is CounterKind.VIP:
-        lane = [t for t in candidates if t.klass is PriorityClass.VIP]
-    else:
+    kind = counter.kind
+    if kind not in _LANE_KINDS:
         return None
+    lane = [t for t in candidates if in_own_lane(kind, services[t.service_code], t.klass)]
     return lane or None
+
+
+_LANE_KINDS = frozenset({CounterKind.FAST_LANE, CounterKind.GREEN, CounterKind.VIP})
+
+
+def in_own_lane(kind: CounterKind, service: Service, klass: PriorityClass) -> bool:
+    """Whether a ticket of `service` and `klass` is in the own lane of a counter of `kind`:
+    fast-lane services at a fast-lane counter, green-channel customers at a green one, VIP
+    customers at a VIP one; other counters have none."""
+    if kind is CounterKind.FAST_LANE:
+        return service.fast_lane
+    if kind is CounterKind.GREEN:
+        return klass is PriorityClass.GREEN
+    if kind is CounterKind.VIP:
+        return klass is PriorityClass.VIP
+    return False
 
 
 def requeue_time(

@@ -1,7 +1,7 @@
 """A counter's candidates during the estimate's play, kept in lines (issue 22).
 
 The play (`estimate.play`) asks each counter, call after call, whom the dispatch rules
-(`dispatch.choose_among`) have it call next. Asked of a list of everyone the counter may call,
+(`dispatch.choose`) have it call next. Asked of a list of everyone the counter may call,
 each answer reads the whole list several times: a play of a queue of n costs O(n²). Here a
 counter's tickets are kept in lines, one for each service and class, each in the order of its
 age (`dispatch.age_key`), and the tickets sent to this counter in one more. Every rule then
@@ -13,7 +13,7 @@ which moves as the play's clock does; they are few.
 A ticket called by any counter is passed over by all of them (`gone`, shared): taking it out
 of every line that holds it would cost more than skipping it once at a line's front.
 
-The answers are `choose_among`'s, ticket, reason and credits (tests/unit/
+The answers are `dispatch.choose`'s, ticket, reason and credits (tests/unit/
 test_lobby_play_equivalence.py plays random lobbies both ways).
 """
 
@@ -22,8 +22,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from manyi.lobby.domain.dispatch import Pick, age_key, effective_class, fifo_key, next_class
-from manyi.lobby.domain.model import Counter, CounterKind, Policy, PriorityClass, Service
+from manyi.lobby.domain.dispatch import (
+    Pick,
+    age_key,
+    effective_class,
+    fifo_key,
+    in_own_lane,
+    next_class,
+)
+from manyi.lobby.domain.model import Counter, Policy, PriorityClass, Service
 from manyi.lobby.domain.ticket import Ticket
 
 Key = tuple[str, PriorityClass]  # a line: (service code, class)
@@ -77,10 +84,12 @@ class Lines:
                 by_key.setdefault((ticket.service_code, ticket.klass), []).append(ticket)
         self.sent = _Line(sent, gone)
         self.lines = {key: _Line(found, gone) for key, found in by_key.items()}
-        self.lane = frozenset(key for key in self.lines if _in_lane(counter.kind, key, services))
+        self.lane = frozenset(
+            key for key in self.lines if in_own_lane(counter.kind, services[key[0]], key[1])
+        )
 
     def choose(self, policy: Policy, now: dt.datetime) -> Pick | None:
-        """`dispatch.choose_among` for this counter's tickets still waiting, at `now`."""
+        """`dispatch.choose` for this counter's tickets still waiting, at `now`."""
         credits = dict(self.counter.credits)
         sent = self.sent.first()
         if sent is not None:
@@ -119,15 +128,3 @@ class Lines:
         else:
             ticket = min(line, key=age_key)
         return Pick(ticket, reason or "cycle", credits)
-
-
-def _in_lane(kind: CounterKind, key: Key, services: Mapping[str, Service]) -> bool:
-    """Whether a line is the counter's own lane (`dispatch._own_lane`)."""
-    code, klass = key
-    if kind is CounterKind.FAST_LANE:
-        return services[code].fast_lane
-    if kind is CounterKind.GREEN:
-        return klass is PriorityClass.GREEN
-    if kind is CounterKind.VIP:
-        return klass is PriorityClass.VIP
-    return False
