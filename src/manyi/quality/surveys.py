@@ -181,7 +181,10 @@ def invite_id(session: Session, visit: Visit, now: dt.datetime, expiry_days: int
         if recent is not None:
             return None
     token = secrets.token_urlsafe(24)
-    found = Driver(session).one(*_insert_invitation(session, visit, token, now, expiry_days))
+    found = Driver(session).one(
+        _INSERT_INVITATION + " RETURNING id",
+        _invitation_values(session, visit, token, now, expiry_days),
+    )
     if found is None:  # invited already (by the scan, say)
         return None
     made = int(found[0])
@@ -210,15 +213,15 @@ def invitation_insert(
     rate, _quiet_days = survey_rules.rule_for(session, visit.trigger, visit.unit_path)
     if not rules.sampled(visit.visit_key, rate):
         return None
-    _sql, params = _insert_invitation(session, visit, secrets.token_urlsafe(24), now, expiry_days)
-    return _INSERT_INVITATION.removesuffix(_RETURNING), params
+    token = secrets.token_urlsafe(24)
+    return _INSERT_INVITATION, _invitation_values(session, visit, token, now, expiry_days)
 
 
-def _insert_invitation(
+def _invitation_values(
     session: Session, visit: Visit, token: str, now: dt.datetime, expiry_days: int
-) -> tuple[str, tuple[Any, ...]]:
+) -> tuple[Any, ...]:
     d = Driver(session)
-    return _INSERT_INVITATION, (
+    return (
         rules.token_hash(token),
         sealed.keyring().seal(token, _TOKEN_COLUMN.place),  # as the column's type seals
         visit.trigger,
@@ -239,9 +242,8 @@ _INSERT_INVITATION = (
     "INSERT INTO survey_invitations (token_hash, token, trigger, visit_key, definition_id,"
     " outlet_id, unit_path, teller_staff_id, service, customer_key, created_at, expires_at)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (visit_key) DO NOTHING RETURNING id"
+    " ON CONFLICT (visit_key) DO NOTHING"
 )
-_RETURNING = " RETURNING id"  # what a caller sending the INSERT along leaves off
 _TOKEN_COLUMN: EncryptedText = SurveyInvitation.__table__.c.token.type  # type: ignore[assignment]
 
 # Each process keeps the id of each trigger's current survey for DEFINITION_TTL_S seconds (as
