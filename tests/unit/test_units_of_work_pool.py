@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -12,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from manyi.config import Settings
-from manyi.web import security
+from manyi.web import hand_off, security
 
 
 class _Unit:
@@ -70,3 +71,71 @@ def test_the_setting_defaults_to_a_few_threads_and_refuses_none() -> None:
         Settings(unit_of_work_threads=0)
     with pytest.raises(ValueError, match="thread"):
         security.size_units_of_work(0)
+
+
+# --- the hand-off itself (web/hand_off.py) ------------------------------------------------
+
+_REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+
+
+def _on_a_loop(main: Any) -> Any:
+    """`asyncio.run(main)` on a thread of its own (a test before may have left a loop here)."""
+    with ThreadPoolExecutor(1) as runner:
+        return runner.submit(asyncio.run, main).result()
+
+
+def test_the_work_answers_in_the_callers_context_and_its_error_reaches_the_caller() -> None:
+    threads = hand_off.Threads(2, "test-hop")
+    try:
+
+        def who() -> tuple[str, str]:
+            return _REQUEST_ID.get(), threading.current_thread().name
+
+        def fails() -> None:
+            raise LookupError("no such ticket")
+
+        async def main() -> tuple[tuple[str, str], str]:
+            _REQUEST_ID.set("req-42")
+            answer = await threads.run(who)
+            with pytest.raises(LookupError, match="no such ticket"):
+                await threads.run(fails)
+            return answer, threading.current_thread().name
+
+        (request_id, worker), caller = _on_a_loop(main())
+        assert request_id == "req-42"
+        assert worker.startswith("test-hop_") and worker != caller
+    finally:
+        threads.stop()
+
+
+def test_work_whose_caller_gave_up_before_it_began_is_not_run() -> None:
+    threads = hand_off.Threads(1, "test-hop")
+    release = threading.Event()
+    ran: list[str] = []
+    try:
+
+        async def main() -> None:
+            busy = asyncio.ensure_future(threads.run(release.wait))  # holds the one thread
+            await asyncio.sleep(0.05)
+            waiting = asyncio.ensure_future(threads.run(lambda: ran.append("issued")))
+            await asyncio.sleep(0.05)
+            waiting.cancel()  # the client went away while its work still queued
+            release.set()
+            assert await busy is True
+            assert await threads.run(lambda: "after") == "after"  # the thread serves on
+
+        _on_a_loop(main())
+        assert ran == []
+    finally:
+        release.set()
+        threads.stop()
+
+
+def test_stopped_threads_end_and_a_pool_needs_a_thread() -> None:
+    threads = hand_off.Threads(2, "test-hop-stop")
+    threads.stop()
+    for thread in [t for t in threading.enumerate() if t.name.startswith("test-hop-stop_")]:
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+    with pytest.raises(ValueError, match="thread"):
+        hand_off.Threads(0, "none")

@@ -17,12 +17,9 @@ if a route declares none, so no route can check permissions by hand or forget to
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import hmac
 import secrets
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -35,6 +32,7 @@ from manyi.db import Session
 from manyi.org.device_tokens import DeviceAuthError, authenticate_device, recall_device
 from manyi.org.model import Permission, Role, Scope
 from manyi.org.tables import DeviceToken, Staff
+from manyi.web.hand_off import Threads
 
 T = TypeVar("T")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -298,20 +296,18 @@ def _authenticate(db: Any, secret: str) -> DeviceToken:
 # with forty, sixteen kiosks' threads queued for the interpreter between a ticket's statement and
 # its COMMIT while holding the day's number, and a kiosk's p99 was 250 ms; with four, 70 ms.
 UNIT_OF_WORK_THREADS = 4
-_units_of_work = ThreadPoolExecutor(UNIT_OF_WORK_THREADS, thread_name_prefix="manyi-uow")
-_units_of_work_size = UNIT_OF_WORK_THREADS
+_units_of_work = Threads(UNIT_OF_WORK_THREADS, "manyi-uow")
 
 
 def size_units_of_work(threads: int) -> None:
-    """Give the units of work `threads` threads. The pool it replaces finishes what it runs."""
-    global _units_of_work, _units_of_work_size
+    """Give the units of work `threads` threads. The ones it replaces finish what they run."""
+    global _units_of_work
     if threads < 1:
         raise ValueError("a unit of work needs a thread")
-    if threads != _units_of_work_size:
+    if threads != _units_of_work.size:
         old = _units_of_work
-        _units_of_work = ThreadPoolExecutor(threads, thread_name_prefix="manyi-uow")
-        _units_of_work_size = threads
-        old.shutdown(wait=False)
+        _units_of_work = Threads(threads, "manyi-uow")
+        old.stop()
 
 
 async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
@@ -334,11 +330,10 @@ def _run(unit: AbstractContextManager[Session], work: Callable[[Session], T]) ->
 
 
 async def _off_the_loop(run: Callable[[], T]) -> T:
-    """`run` on a thread of the units-of-work pool. The standard library's pool hands work
-    over through a C queue, about a third cheaper than anyio's (issue 22); the request's
+    """`run` on a thread of the units of work (`hand_off.Threads`: a third of the cost of the
+    standard library's pool, itself a third cheaper than anyio's; issue 22); the request's
     context (its id) goes along."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_units_of_work, contextvars.copy_context().run, run)
+    return await _units_of_work.run(run)
 
 
 def access_of(func: Callable[..., Any]) -> tuple[str, tuple[Permission, ...]] | None:
