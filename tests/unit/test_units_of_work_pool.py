@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -133,9 +134,30 @@ def test_work_whose_caller_gave_up_before_it_began_is_not_run() -> None:
 
 def test_stopped_threads_end_and_a_pool_needs_a_thread() -> None:
     threads = hand_off.Threads(2, "test-hop-stop")
+    assert _on_a_loop(threads.run(lambda: "up")) == "up"  # the threads are made at first work
     threads.stop()
     for thread in [t for t in threading.enumerate() if t.name.startswith("test-hop-stop_")]:
         thread.join(timeout=10)
         assert not thread.is_alive()
     with pytest.raises(ValueError, match="thread"):
         hand_off.Threads(0, "none")
+
+
+def test_a_forked_process_serves_with_threads_of_its_own() -> None:
+    """A server forked from a warmed-up parent (tests/chaos.py, process managers) finds none of
+    the parent's threads: its first work makes its own, or it would wait forever."""
+    threads = hand_off.Threads(1, "test-hop-fork")
+    try:
+        assert _on_a_loop(threads.run(os.getpid)) == os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child: its answer is its exit code
+            code = 1
+            try:
+                code = 0 if asyncio.run(asyncio.wait_for(threads.run(os.getpid), 10)) > 0 else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert _on_a_loop(threads.run(lambda: "parent")) == "parent"  # the parent's serve on
+    finally:
+        threads.stop()

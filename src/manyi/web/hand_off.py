@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -39,12 +40,15 @@ class Threads:
         if size < 1:
             raise ValueError("a unit of work needs a thread")
         self.size = size
+        self.name = name
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
-        for i in range(size):
-            threading.Thread(target=self._serve, name=f"{name}_{i}", daemon=True).start()
+        self._pid = 0  # the process whose threads serve the queue; none yet
+        self._lock = threading.Lock()
 
     async def run(self, work: Callable[[], T]) -> T:
         """`work()` on one of the threads, awaited from the running loop."""
+        if self._pid != os.getpid():
+            self._start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put((loop, future, contextvars.copy_context(), work))
@@ -52,11 +56,30 @@ class Threads:
 
     def stop(self) -> None:
         """The threads end once they have run what was handed to them before."""
-        for _ in range(self.size):
-            self._queue.put(None)
+        with self._lock:
+            if self._pid == os.getpid():
+                for _ in range(self.size):
+                    self._queue.put(None)
+            self._pid = -1  # started again by a later `run`, if one comes
 
-    def _serve(self) -> None:
-        while (item := self._queue.get()) is not None:
+    def _start(self) -> None:
+        """The threads, made at the first work rather than at import: a process forked from
+        one that has them (a server forked from a warmed-up parent) has none of them, and makes
+        its own, with a queue of its own."""
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            if self._pid != 0:  # forked: the parent's queue and threads are not this process's
+                self._queue = queue.SimpleQueue()
+            self._pid = os.getpid()
+            for i in range(self.size):
+                threading.Thread(
+                    target=self._serve, args=(self._queue,), name=f"{self.name}_{i}", daemon=True
+                ).start()
+
+    @staticmethod
+    def _serve(work_queue: queue.SimpleQueue[_Item | None]) -> None:
+        while (item := work_queue.get()) is not None:
             loop, future, context, work = item
             if future.cancelled():  # the caller gave up before it began (a read, not a race)
                 continue
