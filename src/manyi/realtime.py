@@ -33,15 +33,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from manyi import pg_notify
+from manyi.pg_notify import CHANNEL, NOTIFY_AT_COMMIT
 
 log = logging.getLogger("manyi.realtime")
 
-CHANNEL = "manyi_events"
 OUTGOING = "manyi.outgoing"
-# In a PostgreSQL connection's info: the NOTIFY payloads its next COMMIT carries.
-NOTIFY_AT_COMMIT = "manyi.notify_at_commit"
+# In a session's info: the ids of staged events whose NOTIFY a statement of theirs sent.
+NOTIFIED = "manyi.notified"
 HUB = "manyi.hub"
 # In the session info (settings.session_info): another fan-out between processes than NOTIFY,
 # {"backend": name, ...its options}; a backend registers its hub with `register_backend`.
@@ -315,9 +317,25 @@ def _libpq_url(url: str) -> str:
 # --- staging on a session ------------------------------------------------------------
 
 
-def stage(session: Session, item: Event) -> None:
-    """Queue `item` for delivery when `session` commits (dropped if it rolls back)."""
+def stage(session: Session, item: Event, *, notified: bool = False) -> None:
+    """Queue `item` for delivery when `session` commits (dropped if it rolls back).
+    `notified`: a statement of its own sent its NOTIFY and committed it (a unit whose
+    statements commit alone, `manyi.hot_unit`): the commit sends it to no other process again,
+    and it reaches this one's subscribers however the unit ends."""
     session.info.setdefault(OUTGOING, []).append(item)
+    if notified:
+        session.info.setdefault(NOTIFIED, set()).add(id(item))
+
+
+def payload_for(session: Session, template: Event) -> str | None:
+    """The NOTIFY payload of `template` for a statement that sends it itself
+    (`pg_notify.in_statement`, its unknown values marked with `pg_notify.mark`), when the
+    session's hub hears other processes through NOTIFY; None when nothing is to be sent."""
+    hub: Hub | None = session.info.get(HUB)
+    if hub is None or not hub.postgres:
+        return None
+    (payload,) = hub.notify_payloads([template])  # one event: far under the size limit
+    return payload
 
 
 _backends: dict[str, Callable[[str, dict[str, Any]], Hub]] = {}
@@ -351,7 +369,7 @@ def install(factory: sessionmaker[Session], hub: Hub) -> None:
     event.listen(factory, "after_rollback", after_rollback)
     engine = factory.kw.get("bind")
     if hub.postgres and isinstance(engine, Engine):
-        _notify_with_commit(engine)
+        pg_notify.notify_with_commit(engine)
 
 
 # The three steps of a commit, for the sessions of `install`'s factory and for a unit of work
@@ -362,6 +380,9 @@ def before_commit(session: Session) -> None:
     if session.in_nested_transaction():  # a SAVEPOINT released: not the commit yet
         return
     outgoing: list[Event] = session.info.get(OUTGOING) or []
+    notified: set[int] | None = session.info.get(NOTIFIED)
+    if notified:
+        outgoing = [e for e in outgoing if id(e) not in notified]
     hub: Hub | None = session.info.get(HUB)
     if outgoing and hub is not None and hub.postgres:
         # Sent with the COMMIT itself (`_commit_with_notify`): one round trip, not two.
@@ -372,68 +393,17 @@ def after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # SQLAlchemy says so for a SAVEPOINT released too
         return
     outgoing: list[Event] = session.info.pop(OUTGOING, None) or []
+    session.info.pop(NOTIFIED, None)
     hub: Hub | None = session.info.get(HUB)
     if outgoing and hub is not None:
         hub.committed(outgoing)
 
 
 def after_rollback(session: Session) -> None:
-    session.info.pop(OUTGOING, None)
-
-
-# --- NOTIFY with the COMMIT (PostgreSQL) -------------------------------------------------
-
-
-def _notify_with_commit(engine: Engine) -> None:
-    """Send a commit's NOTIFY payloads and its COMMIT as one message (issue 22).
-
-    A session's `before_commit` leaves the payloads on its connection; when the connection
-    commits, the payloads go as `SELECT pg_notify(...); COMMIT` in one simple query: the
-    notifications are part of the transaction, delivered only if it commits, and the round
-    trip a separate NOTIFY cost (held, when issuing, on the row of the day's number) is gone.
-    The driver then finds the transaction ended and its own commit sends nothing. A rollback,
-    or the connection going back to the pool, drops what was left."""
-    if event.contains(engine, "commit", _commit_with_notify):
-        return
-    event.listen(engine, "commit", _commit_with_notify)
-    event.listen(engine, "rollback", _drop_notify)
-    event.listen(engine.pool, "checkin", _drop_at_checkin)
-
-
-def _commit_with_notify(conn: Connection) -> None:
-    if conn.invalidated or conn.closed:  # the database went away: the COMMIT fails as ever
-        return
-    payloads: list[str] | None = conn.info.pop(NOTIFY_AT_COMMIT, None)
-    if not payloads:
-        return
-    import psycopg
-
-    notify = "".join(f"SELECT pg_notify('{CHANNEL}', {_quoted(p)}); " for p in payloads)
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    try:
-        # No parameters: psycopg sends it with the simple protocol, statements and all.
-        driver.execute(notify + "COMMIT")
-    except psycopg.Error as error:
-        # As SQLAlchemy's own COMMIT would fail: wrapped (DBAPIError), a lost connection
-        # invalidated.
-        conn._handle_dbapi_exception(error, None, None, None, None)
-
-
-def _quoted(text: str) -> str:
-    """`text` as a PostgreSQL string constant with C-style escapes (E'...'), whatever
-    `standard_conforming_strings` says: every backslash and quote doubled, so nothing in it
-    can end the constant. (psycopg's `sql.Literal` does the same at several times the cost.)"""
-    if "\x00" in text:
-        raise ValueError("a NOTIFY payload cannot hold a NUL character")
-    return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _drop_notify(conn: Connection) -> None:
-    if not (conn.invalidated or conn.closed):  # else the payloads went with the connection
-        conn.info.pop(NOTIFY_AT_COMMIT, None)
-
-
-def _drop_at_checkin(_dbapi_connection: Any, record: Any) -> None:
-    if record is not None:
-        record.info.pop(NOTIFY_AT_COMMIT, None)
+    outgoing: list[Event] = session.info.pop(OUTGOING, None) or []
+    notified: set[int] | None = session.info.pop(NOTIFIED, None)
+    hub: Hub | None = session.info.get(HUB)
+    if notified and hub is not None:  # committed by their own statements: they stand
+        kept = [e for e in outgoing if id(e) in notified]
+        if kept:
+            hub.committed(kept)

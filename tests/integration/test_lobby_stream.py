@@ -204,7 +204,7 @@ def test_another_process_hub_hears_commits_through_listen_notify(db: Database, l
 def test_notify_rides_on_the_commit_and_a_failed_commit_sends_nothing(
     db: Database, lobby: Bank
 ) -> None:
-    """The payloads wait on the connection until its COMMIT (realtime._notify_with_commit): a
+    """The payloads wait on the connection until its COMMIT (pg_notify.notify_with_commit): a
     flush failing after they were left there rolls back, and neither that transaction's event
     nor its payload reaches anyone, now or with the connection's next commit."""
     if not db.url.startswith("postgresql"):

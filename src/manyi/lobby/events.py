@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
-from manyi import event_outbox, realtime
+from manyi import event_outbox, hot_unit, pg_notify, realtime
 from manyi.driver_sql import Driver
 from manyi.lobby import hot_writes
 
@@ -101,12 +101,36 @@ def emit_numbered_ticket(
     columns of `lobby_tickets` but `seq` and `number`), its row and its event written together;
     the event's data gains the number. One statement on PostgreSQL
     (`hot_writes.insert_numbered_ticket_and_event`). Returns (ticket id, number)."""
+    notify = None
+    if hot_unit.commits_alone(session):  # the statement sends its NOTIFY and commits itself
+        mark = {name: pg_notify.mark(name) for name in hot_writes.TICKET_MARKS}
+        # The event as `_announce` stages it, but for what only the statement knows.
+        template = live_event(
+            outlet_id,
+            cast(int, mark["event_id"]),
+            kind,
+            now,
+            cast(int, mark["ticket_id"]),
+            {"number": mark["number"], **(data or {})},
+        )
+        notify = realtime.payload_for(session, template)
     ticket_id, event_id, number = hot_writes.insert_numbered_ticket_and_event(
-        Driver(session), dict(ticket), outlet_id, kind, now, staff_id, device_id, data or {}
+        Driver(session), dict(ticket), outlet_id, kind, now, staff_id, device_id, data or {}, notify
     )
     data = {"number": number, **(data or {})}
-    _announce(session, outlet_id, event_id, kind, now, ticket_id, None, staff_id, data)
+    _announce(
+        session, outlet_id, event_id, kind, now, ticket_id, None, staff_id, data, notify is not None
+    )
     return ticket_id, number
+
+
+def alone(session: Session) -> bool:
+    """Let the unit's statements commit alone (`hot_unit.statements_commit_alone`) when its one
+    write is to be an event with its row (`emit_numbered_ticket`), sent last: not while the
+    event stream is on, whose outbox row would be a second write. True when granted."""
+    if session.info.get(event_outbox.SESSION_KEY):
+        return False
+    return hot_unit.statements_commit_alone(session)
 
 
 def emit_new_row(
@@ -156,9 +180,13 @@ def _announce(
     counter_id: int | None,
     staff_id: int | None,
     data: dict[str, Any],
+    notified: bool = False,
 ) -> None:
-    """A written event staged for live subscribers and, when it is on, the event stream."""
-    realtime.stage(session, live_event(outlet_id, event_id, kind, now, ticket_id, data))
+    """A written event staged for live subscribers and, when it is on, the event stream.
+    `notified`: its statement sent its NOTIFY (`realtime.stage`)."""
+    realtime.stage(
+        session, live_event(outlet_id, event_id, kind, now, ticket_id, data), notified=notified
+    )
     if session.info.get(event_outbox.SESSION_KEY):  # the event stream is on: one more insert
         event_outbox.record(
             session,

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from manyi import pg_notify
 from manyi.driver_sql import Driver
 from manyi.lobby.domain.model import Counter, format_number
 from manyi.lobby.domain.ticket import Ticket
@@ -205,6 +206,16 @@ _NUMBER_SQL = (
 )
 
 
+# What a new ticket's NOTIFY payload leaves to the statement (`pg_notify.mark`), by name, and
+# the JSON SQL that fills each in from the event just written (`e`).
+TICKET_MARKS = ("event_id", "ticket_id", "number")
+_TICKET_SQL = {
+    "event_id": "CAST(e.id AS text)",
+    "ticket_id": "CAST(e.ticket_id AS text)",
+    "number": "CAST(to_json(e.number) AS text)",
+}
+
+
 def insert_numbered_ticket_and_event(
     d: Driver,
     values: dict[str, Any],
@@ -214,13 +225,18 @@ def insert_numbered_ticket_and_event(
     staff_id: int | None,
     device_id: int | None,
     data: dict[str, Any],
+    notify: str | None = None,
 ) -> tuple[int, int, str]:
     """A new ticket with the day's next number for its prefix (`values`: its columns but `seq`
     and `number`), and its event, whose data gains the number: (ticket id, event id, number).
 
     On PostgreSQL one statement bumps the day's number, writes the ticket and its event: the
     row of the day's number is then held for that statement and the COMMIT only (issue 22: 16
-    kiosks queue on it). On SQLite, where writers take turns anyway, three."""
+    kiosks queue on it). On SQLite, where writers take turns anyway, three.
+
+    `notify` (PostgreSQL): the event's NOTIFY payload, sent by the statement itself, with the
+    event's id, the ticket's and the number filled in where `TICKET_MARKS` stand: for a unit
+    whose statements commit alone (`manyi.hot_unit`), this one the last."""
     day, prefix = values["local_day"], values["prefix"]
     if not d.postgres:
         seq = next_seq(d, outlet_id, day, prefix)
@@ -254,6 +270,13 @@ def insert_numbered_ticket_and_event(
     )
     arguments = [outlet_id, d.day(day), prefix, *params, prefix]
     arguments += [outlet_id, d.stamp(at), kind, staff_id, device_id, d.json(data)]
+    if notify is not None:
+        head, _, event = sql.partition(" INSERT INTO lobby_events ")
+        sql = (
+            f"{head}, e AS (INSERT INTO lobby_events {event} AS number)"
+            f" SELECT ticket_id, id, number, {pg_notify.in_statement(_TICKET_SQL)} FROM e"
+        )
+        arguments.append(notify)
     found = d.one(sql, arguments)
     assert found is not None
     return int(found[0]), int(found[1]), str(found[2])

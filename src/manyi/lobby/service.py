@@ -215,6 +215,10 @@ def issue_ticket(
     due_at: dt.datetime | None = None,
     customer_ref: str | None = None,
 ) -> Issued:
+    if operator.audit_actor is None:
+        # A device's ticket: its one write is the numbered insert, sent last. On PostgreSQL its
+        # reads and that statement then commit each on their own, without BEGIN and COMMIT.
+        events.alone(session)
     outlet = outlet_for(session, operator, outlet_code)
     priority, channel = _issue_rights(operator, klass)
     lobby = layouts.layout(session, outlet)
