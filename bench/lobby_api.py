@@ -31,13 +31,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 # Run as a script, bench/ is sys.path[0]: its shared code is the package `support`
 # (bench/support/; the tests import it as bench.support).
@@ -176,7 +177,13 @@ def report(
             f"  CPU per request: server {stats.server_cpu_s / requests * 1000:.1f} ms "
             f"({stats.server_cpu_s / seconds:.2f} cores), bench client "
             f"{stats.client_cpu_s / requests * 1000:.1f} ms ({stats.client_cpu_s / seconds:.2f} "
-            "cores); the database server's own CPU is not included"
+            "cores); "
+            + (
+                f"PostgreSQL on this machine {stats.database_cpu_s / requests * 1000:.1f} ms "
+                f"({stats.database_cpu_s / seconds:.2f} cores)"
+                if math.isfinite(stats.database_cpu_s)
+                else "the database's own CPU is not included"
+            )
         )
     errors = sum(stats.errors.values())
     print(f"  errors: {errors}" + (f" ({dict(stats.errors)})" if errors else ""))
@@ -200,9 +207,11 @@ def report(
 
 def figures(stats: Stats, seconds: float) -> dict[str, float]:
     """Ticket operations and completions a second, the worst p99 among the ticket
-    operations (ms) and the server's CPU per request (ms)."""
+    operations (ms), the server's CPU per request (ms) and, for PostgreSQL on this machine,
+    the database server's (ms): on a saturated machine the ratio to the floor follows the
+    two together (docs/lobby.md, sixth round)."""
     requests = sum(map(len, stats.latency.values())) + sum(stats.conflicts.values())
-    return {
+    found = {
         "ticket_ops_per_s": sum(len(stats.latency.get(op, [])) for op in TICKET_OPS) / seconds,
         "served_per_s": len(stats.latency.get("complete", [])) / seconds,
         "p99_ms": max(quantile(stats.latency.get(op, [0.0]), 0.99) for op in TICKET_OPS) * 1000,
@@ -210,6 +219,9 @@ def figures(stats: Stats, seconds: float) -> dict[str, float]:
         if requests
         else float("nan"),
     }
+    if requests and math.isfinite(stats.database_cpu_s):
+        found["database_cpu_ms_per_request"] = stats.database_cpu_s / requests * 1000
+    return found
 
 
 def serve_and_drive(
@@ -242,7 +254,14 @@ def serve_and_drive(
         log = (workdir / "server.log").read_text(errors="replace").strip()
     if log:
         print(f"[{engine}] server log (last lines):\n" + "\n".join(log.splitlines()[-15:]))
+    if not database_here(url):  # SQLite runs in the server; a remote server is not measured
+        stats.database_cpu_s = float("nan")
     return stats
+
+
+def database_here(url: str) -> bool:
+    """Whether `url` names a PostgreSQL server on this machine, whose CPU the bench reads."""
+    return url.startswith("postgresql") and make_url(url).host in (None, "127.0.0.1", "localhost")
 
 
 def run(engine: str, args: argparse.Namespace) -> bool:

@@ -18,7 +18,7 @@ import httpx
 from manyi import demo
 
 from .lobby_fixture import OUTLET, SCREEN_USER, Fixture
-from .processes import tree_cpu_s
+from .processes import named_cpu_s, tree_cpu_s
 from .rawhttp import RawHttp
 
 SCREEN_PAUSE_S = 0.5
@@ -39,6 +39,9 @@ class Stats:
     issued: int = 0  # tickets the kiosks got (whole run, warm-up included)
     server_cpu_s: float = float("nan")  # CPU time of the server processes in the window
     client_cpu_s: float = float("nan")  # CPU time of this process in the window
+    # CPU time of this machine's PostgreSQL server processes in the window (all of them: the
+    # bench's database is the only busy one while it runs); nan when none runs here.
+    database_cpu_s: float = float("nan")
 
 
 async def drive(
@@ -72,9 +75,11 @@ async def drive(
     async def meter() -> None:
         await asyncio.sleep(max(0.0, measure_from - loop.time()))
         server, client = tree_cpu_s(server_pid), time.process_time()
+        database = named_cpu_s("postgres")
         await asyncio.sleep(max(0.0, stop_at - loop.time()))
         stats.server_cpu_s = tree_cpu_s(server_pid) - server
         stats.client_cpu_s = time.process_time() - client
+        stats.database_cpu_s = named_cpu_s("postgres") - database
 
     limits = httpx.Limits(max_connections=len(fixture.kiosks) + len(fixture.pads) + 4)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:

@@ -135,6 +135,25 @@ def tree_cpu_s(root: int) -> float:
     return sum(used.get(pid, 0.0) for pid in tree)
 
 
+def named_cpu_s(name: str) -> float:
+    """CPU seconds used so far by every process whose command is `name` (Linux /proc: the
+    PostgreSQL server's, "postgres"); nan where /proc is missing or none runs here."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        total, found = 0.0, False
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if (entry / "comm").read_text().strip() != name:
+                        continue
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    total += (int(fields[11]) + int(fields[12])) / tick
+                    found = True
+    except (OSError, ValueError):
+        return float("nan")
+    return total if found else float("nan")
+
+
 def process_tree(root: int) -> list[int]:
     """`root` and its descendants; just [root] where /proc is missing."""
     parents: dict[int, int] = {}
