@@ -13,7 +13,8 @@ Whatever uses the ORM in the unit (a cache refilled, an outbox row) gets the ORM
 usual, in the same transaction (the session joins it as "rollback_only": it never commits it).
 At the end the unit flushes what the ORM holds, then commits the connection with the steps the
 factory's sessions take at commit (`realtime.before_commit`, `after_commit`; `after_rollback`
-when it fails).
+when it fails). An error of the driver's own, from a statement sent past SQLAlchemy, leaves the
+unit as SQLAlchemy would raise it (wrapped; a lost connection invalidated).
 
 A unit whose only write is one statement needs no transaction around it on PostgreSQL: asked
 before it sends anything (`statements_commit_alone`), the unit runs its statements in
@@ -73,9 +74,14 @@ def hot_session(engine: Engine, info: dict[str, Any]) -> Iterator[Session]:
         realtime.before_commit(session)
         conn.commit()
         realtime.after_commit(session)
-    except BaseException:
+    except BaseException as exc:
         if session is not None:
             realtime.after_rollback(session)
+        if isinstance(exc, conn.dialect.loaded_dbapi.Error) and not conn.invalidated:
+            # The driver's own error (`manyi.driver_sql` sends past SQLAlchemy): raised as
+            # SQLAlchemy raises one, wrapped, and a lost connection invalidated with the pool's
+            # others, so that the app answers "database away" (503) for it as for any other.
+            conn._handle_dbapi_exception(exc, None, None, None, None)
         raise
     finally:
         if session is not None:
