@@ -54,6 +54,9 @@ def test_the_head_sets_the_voices_and_the_board_follows(
     head.locator("#call_hold_s").fill("15")
     head.locator("#speech_rate_pct").fill("80")
     head.locator("#announce_dialect").select_option("zh-HK")
+    # The page came back from the refused save: its module must have bound the button first
+    # (a click before that does nothing; on a loaded machine it came after the click once).
+    head.wait_for_function("() => window.manyiSpeaker !== undefined")
     head.get_by_test_id("listen").click()
     sample = head.locator("[data-sample]")
     expect(sample).to_contain_text("请A012号到1号窗口办理")
@@ -114,6 +117,7 @@ def test_the_lobby_manager_reads_the_settings_and_may_listen(
     expect(page.locator("#call_hold_s")).to_be_disabled()
     expect(page.locator("#announce_dialect")).to_be_disabled()
     expect(page.get_by_test_id("save")).to_have_count(0)
+    page.wait_for_function("() => window.manyiSpeaker !== undefined")  # the button bound
     page.get_by_test_id("listen").click()
     wait_until(page, "() => fakeSpeech.log.some(e => e.text.includes('A012'))")
     page.screenshot(path=str(screenshots / "lobby-settings-read-only.png"), full_page=True)
