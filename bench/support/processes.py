@@ -114,44 +114,42 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 # --- the server's processes (Linux /proc) -----------------------------------------------
 
 
-def tree_cpu_s(root: int) -> float:
-    """CPU seconds used so far by a process and its descendants (Linux /proc; else nan)."""
+def _processes() -> dict[int, tuple[int, str, float]] | None:
+    """Each process's parent, command and CPU seconds so far, from one read of its
+    /proc/<pid>/stat (Linux); None where /proc is missing."""
     try:
         tick = os.sysconf("SC_CLK_TCK")
-        parent, used = {}, {}
+        found: dict[int, tuple[int, str, float]] = {}
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 with contextlib.suppress(OSError):
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                    parent[int(entry.name)] = int(fields[1])
-                    used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+                    head, _, rest = (entry / "stat").read_text().rpartition(")")
+                    fields = rest.split()
+                    cpu = (int(fields[11]) + int(fields[12])) / tick
+                    found[int(entry.name)] = (int(fields[1]), head.partition("(")[2], cpu)
     except (OSError, ValueError):
+        return None
+    return found
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds used so far by a process and its descendants (Linux /proc; else nan)."""
+    found = _processes()
+    if found is None:
         return float("nan")
     tree, grew = {root}, True
     while grew:
-        more = {pid for pid, ppid in parent.items() if ppid in tree} - tree
+        more = {pid for pid, (ppid, _, _) in found.items() if ppid in tree} - tree
         tree |= more
         grew = bool(more)
-    return sum(used.get(pid, 0.0) for pid in tree)
+    return sum(found[pid][2] for pid in tree if pid in found)
 
 
 def named_cpu_s(name: str) -> float:
     """CPU seconds used so far by every process whose command is `name` (Linux /proc: the
     PostgreSQL server's, "postgres"); nan where /proc is missing or none runs here."""
-    try:
-        tick = os.sysconf("SC_CLK_TCK")
-        total, found = 0.0, False
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError):
-                    if (entry / "comm").read_text().strip() != name:
-                        continue
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                    total += (int(fields[11]) + int(fields[12])) / tick
-                    found = True
-    except (OSError, ValueError):
-        return float("nan")
-    return total if found else float("nan")
+    used = [cpu for _, command, cpu in (_processes() or {}).values() if command == name]
+    return sum(used) if used else float("nan")
 
 
 def process_tree(root: int) -> list[int]:

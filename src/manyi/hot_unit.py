@@ -96,8 +96,10 @@ def statements_commit_alone(session: Session) -> bool:
     write is its last statement. Done, and True, only in a hot unit on PostgreSQL that has
     sent nothing yet and holds nothing to flush; otherwise nothing changes (False) and the unit
     is one transaction as ever."""
-    if not isinstance(session, HotSession) or session._hot_alone:
-        return isinstance(session, HotSession)
+    if not isinstance(session, HotSession):
+        return False
+    if session._hot_alone:
+        return True
     conn = session._hot_connection
     if conn.dialect.name != "postgresql" or session.new or session.dirty or session.deleted:
         return False

@@ -101,6 +101,7 @@ def emit_numbered_ticket(
     columns of `lobby_tickets` but `seq` and `number`), its row and its event written together;
     the event's data gains the number. One statement on PostgreSQL
     (`hot_writes.insert_numbered_ticket_and_event`). Returns (ticket id, number)."""
+    data = data or {}
     notify = None
     if hot_unit.commits_alone(session):  # the statement sends its NOTIFY and commits itself
         mark = {name: pg_notify.mark(name) for name in hot_writes.TICKET_MARKS}
@@ -111,16 +112,15 @@ def emit_numbered_ticket(
             kind,
             now,
             cast(int, mark["ticket_id"]),
-            {"number": mark["number"], **(data or {})},
+            {"number": mark["number"], **data},
         )
         notify = realtime.payload_for(session, template)
     ticket_id, event_id, number = hot_writes.insert_numbered_ticket_and_event(
-        Driver(session), dict(ticket), outlet_id, kind, now, staff_id, device_id, data or {}, notify
+        Driver(session), dict(ticket), outlet_id, kind, now, staff_id, device_id, data, notify
     )
-    data = {"number": number, **(data or {})}
-    _announce(
-        session, outlet_id, event_id, kind, now, ticket_id, None, staff_id, data, notify is not None
-    )
+    notified = notify is not None
+    data = {"number": number, **data}
+    _announce(session, outlet_id, event_id, kind, now, ticket_id, None, staff_id, data, notified)
     return ticket_id, number
 
 

@@ -257,23 +257,27 @@ def insert_numbered_ticket_and_event(
     columns, _, rest = insert.partition(") VALUES (")
     marks = rest.removesuffix(") RETURNING id")
     bumped = "(SELECT last_seq FROM s)"
-    sql = (
+    numbered = (
         # The day's row for the prefix made at its first ticket, else bumped: one row always.
         "WITH s AS (INSERT INTO lobby_ticket_sequences (outlet_id, day, prefix, last_seq)"
         " VALUES (%s, %s, %s, 1) ON CONFLICT (outlet_id, day, prefix)"
         " DO UPDATE SET last_seq = lobby_ticket_sequences.last_seq + 1 RETURNING last_seq),"
         f" t AS ({columns}, seq, number) VALUES ({marks}, {bumped},"
         f" {_NUMBER_SQL.format(prefix='%s', seq=bumped)}) RETURNING id, number)"
-        " INSERT INTO lobby_events (outlet_id, at, kind, ticket_id, counter_id, staff_id,"
+    )
+    event = (
+        "INSERT INTO lobby_events (outlet_id, at, kind, ticket_id, counter_id, staff_id,"
         " device_id, data) SELECT %s, %s, %s, t.id, NULL, %s, %s,"
-        f" {_json_led_by('number', 't.number')} FROM t RETURNING ticket_id, id, data ->> 'number'"
+        f" {_json_led_by('number', 't.number')} FROM t"
+        " RETURNING ticket_id, id, data ->> 'number' AS number"
     )
     arguments = [outlet_id, d.day(day), prefix, *params, prefix]
     arguments += [outlet_id, d.stamp(at), kind, staff_id, device_id, d.json(data)]
-    if notify is not None:
-        head, _, event = sql.partition(" INSERT INTO lobby_events ")
+    if notify is None:
+        sql = f"{numbered} {event}"
+    else:
         sql = (
-            f"{head}, e AS (INSERT INTO lobby_events {event} AS number)"
+            f"{numbered}, e AS ({event})"
             f" SELECT ticket_id, id, number, {pg_notify.in_statement(_TICKET_SQL)} FROM e"
         )
         arguments.append(notify)

@@ -52,9 +52,6 @@ class Reason(enum.StrEnum):
 
 
 DISSATISFIED_ALERT = "dissatisfied_rating"
-_PROMPT_COLUMNS = tuple(
-    c.key for c in RatingPrompt.__table__.columns if c.key not in ("id", "times_shown")
-)
 
 
 def prompt_after_service(
@@ -84,7 +81,6 @@ def prompt_after_service(
         "prompted_at": now,
         "expires_at": now + dt.timedelta(seconds=window),
     }
-    assert values.keys() == set(_PROMPT_COLUMNS)
     prompt_id, _ = events.emit_new_row(
         session,
         "lobby_rating_prompts",

@@ -302,9 +302,7 @@ _units_of_work = Threads(UNIT_OF_WORK_THREADS, "manyi-uow")
 def size_units_of_work(threads: int) -> None:
     """Give the units of work `threads` threads. The ones it replaces finish what they run."""
     global _units_of_work
-    if threads < 1:
-        raise ValueError("a unit of work needs a thread")
-    if threads != _units_of_work.size:
+    if threads != _units_of_work.size:  # none: refused by Threads
         old = _units_of_work
         _units_of_work = Threads(threads, "manyi-uow")
         old.stop()
