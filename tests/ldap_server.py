@@ -8,7 +8,10 @@ worker that runs a test file using it gets its own directory and port. `stop` en
 The small directory: people in ou=people (uid, cn, displayName, departmentNumber: the manyi
 unit code; employeeType=disabled marks an account the bank has switched off, which the tests'
 user filter leaves out, as an Active Directory filter leaves out userAccountControl's bit 2),
-groups in ou=groups (groupOfNames with member DNs), and a read-only service account.
+groups in ou=groups (groupOfNames with member DNs; some groups are members of others, one pair
+of them in a loop), and a read-only service account. The memberof overlay keeps each entry's
+`memberOf` (Active Directory's attribute), so both ways of reading groups are tested; slapadd
+does not run overlays, so the people and groups are added once more over LDAP after the start.
 """
 
 from __future__ import annotations
@@ -51,8 +54,26 @@ PEOPLE_ENTRIES: dict[str, tuple[str, str, tuple[str, ...], bool]] = {
     "wu.shi": ("吴十", "NO-SUCH", ("tellers",), False),
     "teller.a": ("柜员甲", "OUT-A", ("tellers",), False),
     "admin": ("目录里的管理员", "HQ", ("it-admins",), False),
+    "feng.shier": ("冯十二", "OUT-A", ("branch-tellers",), False),  # a teller by nesting only
+    "chen.shisan": ("陈十三", "OUT-A", ("loop-a",), False),  # a head by a loop of groups
 }
-GROUP_NAMES = ("tellers", "heads", "it-admins", "auditors")
+GROUP_NAMES = ("tellers", "heads", "it-admins", "auditors", "branch-tellers", "loop-a", "loop-b")
+# group -> the groups it is a member of: branch-tellers sits in tellers; loop-a and loop-b are
+# members of each other, and loop-b of heads.
+GROUP_PARENTS: dict[str, tuple[str, ...]] = {
+    "branch-tellers": ("tellers",),
+    "loop-a": ("loop-b",),
+    "loop-b": ("loop-a", "heads"),
+}
+
+
+def group_dn(group: str) -> str:
+    return f"cn={group},{GROUPS}"
+
+
+def group_members(group: str) -> list[str]:
+    """The groups that are members of `group` (as DNs)."""
+    return [group_dn(child) for child, parents in GROUP_PARENTS.items() if group in parents]
 
 
 def person_dn(uid: str) -> str:
@@ -92,10 +113,11 @@ def entries() -> list[tuple[str, dict[str, list[str]]]]:
         found.append((person_dn(uid), person))
     for group in GROUP_NAMES:
         members = [person_dn(uid) for uid, entry in PEOPLE_ENTRIES.items() if group in entry[2]]
+        members += group_members(group)
         # groupOfNames needs one member at least: the service account stands in.
         found.append(
             (
-                f"cn={group},{GROUPS}",
+                group_dn(group),
                 {
                     "objectClass": ["groupOfNames"],
                     "cn": [group],
@@ -173,6 +195,7 @@ TLSCertificateFile {cert_file}
 TLSCertificateKeyFile {key_file}
 modulepath /usr/lib/ldap
 moduleload back_mdb
+moduleload memberof
 access to attrs=userPassword
   by anonymous auth
   by * none
@@ -186,6 +209,7 @@ suffix "{SUFFIX}"
 rootdn "{ROOT_DN}"
 rootpw {ROOT_PASSWORD}
 directory {root / "data"}
+overlay memberof
 """
 
 
@@ -241,9 +265,20 @@ class Directory:
                 conn.search(base, "(objectClass=*)", search_scope=ldap3.LEVEL, attributes=[])
                 for dn in [item["dn"] for item in conn.response or []]:
                     assert conn.delete(dn), conn.result
+            # Groups without their member groups first, then those added: the memberof
+            # overlay writes `memberOf` only on entries that exist when the member is added.
+            nested = {group_dn(group): group_members(group) for group in GROUP_NAMES}
             for dn, attributes in entries():
                 if dn.endswith(f",{PEOPLE}") or dn.endswith(f",{GROUPS}"):
-                    assert conn.add(dn, attributes=attributes), conn.result
+                    direct = dict(attributes)
+                    if dn in nested:
+                        people = [m for m in attributes["member"] if m not in nested[dn]]
+                        direct["member"] = people or [SERVICE_DN]
+                    assert conn.add(dn, attributes=direct), conn.result
+            for dn, groups in nested.items():
+                if groups:
+                    change = {"member": [(ldap3.MODIFY_ADD, groups)]}
+                    assert conn.modify(dn, change), conn.result
         self.changed = False
 
     def stop(self) -> None:
@@ -283,6 +318,8 @@ def start_directory(root: Path) -> Directory:
         )
         directory = Directory(url, process, root)
         if _wait_until_up(directory):
+            directory.changed = True  # loaded by slapadd, without the memberof overlay
+            directory.reset()
             return directory
         if process.poll() is None:
             process.kill()

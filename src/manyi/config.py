@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     ldap_user_base: str = ""
     ldap_user_filter: str = "(uid={username})"
     ldap_group_base: str = ""
+    ldap_nested_groups: bool = False
     ldap_display_name_attribute: str = "displayName"
     ldap_unit_attribute: str = "departmentNumber"
     ldap_role_map: str = ""

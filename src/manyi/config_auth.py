@@ -137,6 +137,7 @@ def ldap_config(settings: Settings) -> LdapConfig:
         user_base=settings.ldap_user_base,
         user_filter=settings.ldap_user_filter,
         group_base=settings.ldap_group_base,
+        nested_groups=settings.ldap_nested_groups,
         display_name_attribute=settings.ldap_display_name_attribute,
         unit_attribute=settings.ldap_unit_attribute,
         start_tls=settings.ldap_start_tls,

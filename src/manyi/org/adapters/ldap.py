@@ -7,6 +7,12 @@ One sign-in is four steps on one connection: bind as the service account
 own `memberOf` as Active Directory keeps it), then bind as that entry with the typed password.
 The password goes to the directory and nowhere else: it is neither kept nor logged.
 
+With `MANYI_LDAP_NESTED_GROUPS` the groups those groups belong to count too, level by level
+(`_nested`): one search of the group base per level for groups naming any group of the level
+before as `member`, or, in `memberOf` mode, each new group's own `memberOf` read. A group met
+twice (a loop in the directory) is followed once, and at most `NESTING_LEVELS` levels are
+followed above a person's own groups.
+
 `ldaps://` URLs use TLS from the start; `MANYI_LDAP_START_TLS` upgrades an `ldap://` connection
 before anything is sent. Both check the server's certificate against `MANYI_LDAP_CA_FILE` (or
 the system's authorities).
@@ -28,10 +34,14 @@ from manyi.org.directory_rules import (
     DirectoryEntry,
     DirectoryUnavailable,
     escape_filter_value,
+    normalise_dn,
     user_filter,
 )
 
 log = logging.getLogger(__name__)
+
+NESTING_LEVELS = 8  # groups of groups followed at most this far above a person's own groups
+_MEMBERS_PER_SEARCH = 40  # `(|(member=…)…)` terms in one search of the group base
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,7 @@ class LdapConfig:
     start_tls: bool = False
     ca_file: str = ""
     timeout_s: float = 5.0
+    nested_groups: bool = False
 
 
 def _values(attributes: dict[str, object], name: str) -> list[str]:
@@ -169,7 +180,9 @@ class LdapDirectory:
         names = _values(values, config.display_name_attribute) or _values(values, "cn")
         units = _values(values, config.unit_attribute)
         own = _values(values, "memberOf")
-        groups = self._groups(connection, dn) if config.group_base else own
+        groups = self._members_of(connection, [dn]) if config.group_base else own
+        if config.nested_groups:
+            groups += self._nested(connection, dn, groups)
         return DirectoryEntry(
             dn=dn,
             display_name=names[0] if names else "",
@@ -177,15 +190,58 @@ class LdapDirectory:
             groups=tuple(groups),
         )
 
-    def _groups(self, connection: ldap3.Connection, dn: str) -> list[str]:
+    def _members_of(self, connection: ldap3.Connection, dns: list[str]) -> list[str]:
+        """The groups under the group base naming any of `dns` as `member`."""
+        found: list[str] = []
+        for start in range(0, len(dns), _MEMBERS_PER_SEARCH):
+            terms = "".join(
+                f"(member={escape_filter_value(dn)})"
+                for dn in dns[start : start + _MEMBERS_PER_SEARCH]
+            )
+            connection.search(
+                self.config.group_base,
+                f"(|{terms})",
+                search_scope=ldap3.SUBTREE,
+                attributes=[],
+            )
+            found += [
+                str(item["dn"])
+                for item in connection.response or []
+                if item.get("type") == "searchResEntry"
+            ]
+        return found
+
+    def _member_of_attribute(self, connection: ldap3.Connection, group: str) -> list[str]:
+        """A group entry's own `memberOf` (Active Directory's): nothing when it cannot be read."""
         connection.search(
-            self.config.group_base,
-            f"(member={escape_filter_value(dn)})",
-            search_scope=ldap3.SUBTREE,
-            attributes=[],
+            group, "(objectClass=*)", search_scope=ldap3.BASE, attributes=["memberOf"]
         )
-        return [
-            str(item["dn"])
-            for item in connection.response or []
-            if item.get("type") == "searchResEntry"
-        ]
+        for item in connection.response or []:
+            if item.get("type") == "searchResEntry":
+                return _values(dict(item.get("attributes", {})), "memberOf")
+        return []
+
+    def _nested(self, connection: ldap3.Connection, dn: str, own: list[str]) -> list[str]:
+        """The groups above a person's own groups `own`, nearest first, each once."""
+        seen = {normalise_dn(dn), *(normalise_dn(group) for group in own)}
+        above: list[str] = []
+        level = list(own)
+        for _ in range(NESTING_LEVELS):
+            if not level:
+                break
+            if self.config.group_base:
+                parents = self._members_of(connection, level)
+            else:
+                parents = [
+                    parent
+                    for group in level
+                    for parent in self._member_of_attribute(connection, group)
+                ]
+            level = []
+            for parent in parents:
+                key = normalise_dn(parent)
+                if key not in seen:
+                    seen.add(key)
+                    level.append(parent)
+            above += level
+        return above
