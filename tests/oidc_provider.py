@@ -4,8 +4,14 @@ in the user named by `login_hint` at once: the provider's own sign-in screen is 
 tested), the token endpoint (client secret by HTTP Basic, the PKCE verifier checked against the
 challenge) and RS256-signed ID tokens.
 
+It also ends sessions (RP-initiated logout): `/logout` checks the `id_token_hint` (its own
+signature, issued to the client named), takes the browser back only to a registered
+`post_logout_redirect_uri` (`return_uris`), and records whose session ended (`logouts`).
+
 Knobs for the unhappy paths: `audience` (issue tokens for another client), `clock_offset_s`
-(issue tokens from another time: expired ones), `rotate()` (a new signing key).
+(issue tokens from another time: expired ones), `rotate()` (a new signing key), `offers_logout`
+(a provider without an `end_session_endpoint`), `signs_in` (whom a browser's visit signs in,
+when it sends no `login_hint`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
 from manyi.db import utcnow
@@ -51,6 +58,10 @@ class Provider:
         self.clock_offset_s = 0
         self.key = self._new_key()
         self.grants: dict[str, Grant] = {}
+        self.offers_logout = True
+        self.return_uris: set[str] = set()  # registered post-logout redirect URIs
+        self.logouts: list[str] = []  # the `sub` of each session ended by a hint
+        self.signs_in: str = ""  # who the provider's own sign-in screen signs in (no login_hint)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -112,17 +123,21 @@ class Provider:
                         "response_types_supported": ["code"],
                         "code_challenge_methods_supported": ["S256"],
                         "id_token_signing_alg_values_supported": ["RS256"],
+                        **({"end_session_endpoint": f"{base}/logout"}
+                           if provider.offers_logout else {}),
                     })  # fmt: skip
                 elif url.path == "/jwks":
                     self._json(200, {"keys": [provider.key.as_dict(private=False)]})
                 elif url.path == "/authorize":
                     self._authorize(parse_qs(url.query))
+                elif url.path == "/logout" and provider.offers_logout:
+                    self._logout(parse_qs(url.query))
                 else:
                     self._json(404, {"error": "not_found"})
 
             def _authorize(self, query: dict[str, list[str]]) -> None:
                 one = {k: v[0] for k, v in query.items()}
-                person = provider.people.get(one.get("login_hint", ""))
+                person = provider.people.get(one.get("login_hint", provider.signs_in))
                 if (
                     one.get("client_id") != provider.client_id
                     or one.get("code_challenge_method") != "S256"
@@ -140,6 +155,26 @@ class Provider:
                 )
                 self.send_response(302)
                 self.send_header("Location", target)
+                self.end_headers()
+
+            def _logout(self, query: dict[str, list[str]]) -> None:
+                one = {k: v[0] for k, v in query.items()}
+                back = one.get("post_logout_redirect_uri", "")
+                if one.get("client_id") != provider.client_id or back not in provider.return_uris:
+                    self._json(400, {"error": "invalid_request"})
+                    return
+                if "id_token_hint" in one:
+                    try:  # an expired hint is still a hint; a forged one is not
+                        token = jwt.decode(one["id_token_hint"], provider.key)
+                    except (JoseError, ValueError):
+                        self._json(400, {"error": "invalid_id_token_hint"})
+                        return
+                    if token.claims.get("aud") != provider.client_id:
+                        self._json(400, {"error": "invalid_id_token_hint"})
+                        return
+                    provider.logouts.append(str(token.claims["sub"]))
+                self.send_response(302)
+                self.send_header("Location", back)
                 self.end_headers()
 
             def do_POST(self) -> None:

@@ -6,9 +6,11 @@ refused, nobody is signed in and nothing is stored."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
@@ -18,9 +20,9 @@ from sqlalchemy import select
 from manyi.audit.tables import AuditEvent
 from manyi.db import Database
 from manyi.org.tables import Staff
-from tests.conftest import Bank
+from tests.conftest import PASSWORD, Bank
 from tests.oidc_provider import Person, Provider
-from tests.web_helpers import make_client
+from tests.web_helpers import csrf_of, make_client
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 ROLE_MAP = "manyi-lobby=lobby_manager; manyi-tellers=teller"
@@ -116,3 +118,82 @@ def test_a_person_of_no_known_unit_is_refused_and_nothing_stored(
     refused = browser.get(round_trip(browser, "nobody.unit"))
     assert refused.status_code == 401 and "NO-SUCH" in refused.text
     assert staff(db, "nobody.unit") is None
+
+
+def sign_out(browser: TestClient) -> httpx.Response:
+    token = csrf_of(browser, "/")
+    return browser.post("/signout", data={"csrf_token": token})
+
+
+def test_signing_out_ends_the_session_at_the_platform_too(
+    browser: TestClient, provider: Provider
+) -> None:
+    provider.return_uris = {"http://testserver/signin"}
+    provider.logouts.clear()
+    assert browser.get(round_trip(browser, "li.jing")).status_code == 303
+    page = sign_out(browser)
+    # A page that goes on to the platform (a redirect after the form's POST would be held by
+    # the CSP's form-action 'self'); manyi's session is over already.
+    assert page.status_code == 200 and "正在退出行内统一身份认证平台" in page.text
+    assert browser.get("/").status_code == 303
+    link = re.search(r'href="([^"]+)" data-testid="oidc-logout"', page.text)
+    assert link is not None and link.group(1)
+    url = html.unescape(link.group(1))
+    assert f'content="0;url={link.group(1)}"' in page.text  # on its own, without a click
+    query = parse_qs(urlparse(url).query)
+    assert url.startswith(f"{provider.issuer}/logout?")
+    assert query["client_id"] == ["manyi"]
+    assert query["post_logout_redirect_uri"] == ["http://testserver/signin"]
+    at_provider = httpx.get(url)
+    assert at_provider.status_code == 302
+    assert at_provider.headers["location"] == "http://testserver/signin"
+    assert provider.logouts == ["sub-li.jing"]  # the hint named the person
+
+
+def test_without_a_platform_logout_signing_out_goes_to_the_sign_in_page(
+    browser: TestClient, provider: Provider
+) -> None:
+    provider.offers_logout = False
+    try:
+        assert browser.get(round_trip(browser, "li.jing")).status_code == 303
+        out = sign_out(browser)
+    finally:
+        provider.offers_logout = True
+    assert out.status_code == 303 and out.headers["location"] == "/signin"
+    assert browser.get("/").status_code == 303
+
+
+def test_a_local_sign_in_signs_out_of_manyi_only(
+    db: Database, bank: Bank, provider: Provider
+) -> None:
+    # The break-glass form (or any session not signed in at the platform) has nothing there.
+    browser = make_client(db, auth="oidc", oidc_issuer=provider.issuer, oidc_client_id="manyi",
+                          oidc_client_secret="s3cret", oidc_role_map=ROLE_MAP,
+                          oidc_local_admins="admin")  # fmt: skip
+    token = csrf_of(browser, "/signin")
+    signed = browser.post(
+        "/signin", data={"username": "admin", "password": PASSWORD, "csrf_token": token}
+    )
+    assert signed.status_code == 303, signed.text
+    out = sign_out(browser)
+    assert out.status_code == 303 and out.headers["location"] == "/signin"
+
+
+def test_an_id_token_too_big_for_the_cookie_signs_out_without_the_hint(
+    browser: TestClient, provider: Provider
+) -> None:
+    provider.return_uris = {"http://testserver/signin"}
+    provider.logouts.clear()
+    provider.people["li.jing"].groups = [
+        "manyi-lobby",
+        *(f"bank-group-{i:03d}" for i in range(150)),
+    ]
+    assert browser.get(round_trip(browser, "li.jing")).status_code == 303
+    assert len(browser.cookies.get("manyi_session") or "") < 4000  # the browser keeps it
+    page = sign_out(browser)
+    link = re.search(r'href="([^"]+)" data-testid="oidc-logout"', page.text)
+    assert page.status_code == 200 and link is not None
+    query = parse_qs(urlparse(html.unescape(link.group(1))).query)
+    assert "id_token_hint" not in query and query["client_id"] == ["manyi"]
+    assert httpx.get(html.unescape(link.group(1))).status_code == 302
+    assert provider.logouts == []  # the platform knows the session by its own cookie

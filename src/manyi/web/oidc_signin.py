@@ -5,6 +5,11 @@ checks the provider's answer (`org.adapters.oidc`) and signs the person in throu
 account rules as the directory's (`org.directory_sign_in.sign_in_verified`: groups to roles by
 MANYI_OIDC_ROLE_MAP, the unit by a claim). Any failure shows the sign-in page with the reason;
 nothing is signed in. The break-glass administrators (MANYI_OIDC_LOCAL_ADMINS) keep the form.
+
+Signing out of manyi (`/signout`) after such a sign-in ends the session at the platform too
+(`provider_logout`): a page sends the browser on to the platform's logout, which comes back to
+`/signin`. The ID token goes along as `id_token_hint`, kept in the session for it unless it is
+too big for the cookie (then the platform knows the session by its own cookie, and may ask).
 """
 
 from __future__ import annotations
@@ -24,11 +29,16 @@ from manyi.org.passwords import LockoutPolicy
 from manyi.web.i18n import request_language, translator
 from manyi.web.security import public, sign_in_session
 from manyi.web.shell import safe_next, signin_page_for
+from manyi.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("manyi.signin")
 SESSION_KEY = "oidc"
 CALLBACK = "/signin/oidc/callback"
+LOGOUT_KEY = "oidc_logout"  # in a session signed in at the platform: its ID token, or ""
+# The signed session cookie must stay within browsers' 4 KB a cookie: a bigger ID token (one
+# with hundreds of groups) is not kept, and the platform's logout goes without the hint.
+MAX_HINT_CHARS = 1800
 
 
 def _client(request: Request) -> Client:
@@ -77,7 +87,9 @@ def callback(
     if error:
         return _refused(request, next, OidcError("provider_refused", error[:100]))
     try:
-        claims = _client(request).finish(pending, state[:200], code[:2000], utcnow().timestamp())
+        claims, id_token = _client(request).verify(
+            pending, state[:200], code[:2000], utcnow().timestamp()
+        )
     except OidcError as exc:
         return _refused(request, next, exc)
     username = str(claims.get(settings.oidc_username_claim, ""))[:64]
@@ -105,7 +117,29 @@ def callback(
         _ = translator(request_language(request))
         return signin_page_for(request, next, exc.text(_), "", status_code=401)
     sign_in_session(request, staff)
+    request.session[LOGOUT_KEY] = id_token if len(id_token) <= MAX_HINT_CHARS else ""
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+def provider_logout(request: Request, kept: object) -> Response | None:
+    """After manyi's sign-out of a session signed in at the platform (`kept`: what the session
+    held under LOGOUT_KEY), the page that takes the browser on to the platform's logout. None
+    when there is nothing to end there, or the platform offers no logout or cannot say.
+
+    A page rather than a redirect: browsers hold the redirect after a form's POST to the
+    form-action of the page's CSP ('self'), and the platform is another origin."""
+    settings: Settings = request.app.state.settings
+    if settings.auth != "oidc" or not isinstance(kept, str):
+        return None
+    base = settings.public_base_url or str(request.base_url)
+    try:
+        url = _client(request).logout_url(kept, base.rstrip("/") + "/signin")
+    except OidcError as exc:
+        log.warning("the identity platform's logout is not known: %s", exc.reason)
+        return None
+    if url is None:
+        return None
+    return render(request, "oidc_signed_out.html", {"logout_url": url})
 
 
 def _listed(value: object) -> list[object]:

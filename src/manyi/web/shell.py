@@ -109,11 +109,16 @@ def signin(
 def signout(
     request: Request, principal: Principal = require(), session: Session = DbSession
 ) -> Response:
+    from manyi.web import oidc_signin  # which imports this module
+
     staff = session.get(Staff, principal.id)
     if staff is not None:
         staff_service.record_sign_out(session, staff)
+    kept = request.session.get(oidc_signin.LOGOUT_KEY)
     request.session.clear()
-    return RedirectResponse("/signin", status_code=303)
+    # Signed in at the bank's identity platform: signed out there too.
+    at_platform = oidc_signin.provider_logout(request, kept)
+    return at_platform or RedirectResponse("/signin", status_code=303)
 
 
 @router.get("/")

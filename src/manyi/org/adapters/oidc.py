@@ -14,6 +14,10 @@ PKCE (RFC 7636), for staff (issue 24). An adapter: HTTP to the provider, no data
    `aud` (the client id; with several audiences, `azp` must be the client), `exp`, `iat`
    (`LEEWAY_S` of clock skew) and `nonce`. Any failure raises `OidcError`, worded for the page
    and the log; nothing is signed in.
+4. `logout_url(...)`, at manyi's sign-out: where the browser ends its session at the provider
+   too (OpenID Connect RP-Initiated Logout 1.0: the provider's `end_session_endpoint` with
+   `client_id`, `post_logout_redirect_uri` and, when kept, the ID token as `id_token_hint`);
+   None when the provider offers no such endpoint.
 
 The provider's claims map to a staff account through the same rules as the directory
 (`preferred_username`, `name`, a groups claim, a unit-code claim): that mapping is the sign-in
@@ -56,6 +60,7 @@ class Provider:
     authorization_endpoint: str
     token_endpoint: str
     jwks_uri: str
+    end_session_endpoint: str = ""  # RP-initiated logout; "" when the provider has none
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ class Client:
                     str(data["authorization_endpoint"]),
                     str(data["token_endpoint"]),
                     str(data["jwks_uri"]),
+                    str(data.get("end_session_endpoint") or ""),
                 )
             except KeyError as missing:
                 raise OidcError("discovery_incomplete", str(missing)) from None
@@ -136,6 +142,16 @@ class Client:
         now: float | None = None,
     ) -> dict[str, Any]:
         """The ID token's claims for the callback's `state` and `code`, all checked."""
+        return self.verify(pending, state, code, now)[0]
+
+    def verify(
+        self,
+        pending: Pending | None,
+        state: str,
+        code: str,
+        now: float | None = None,
+    ) -> tuple[dict[str, Any], str]:
+        """`finish`, with the ID token itself (for the provider's logout: `logout_url`)."""
         now = time.time() if now is None else now
         if pending is None or not secrets.compare_digest(pending.state, state or ""):
             raise OidcError("state_mismatch")  # replayed, forged or from another browser
@@ -156,7 +172,19 @@ class Client:
         id_token = tokens.get("id_token")
         if not isinstance(id_token, str):
             raise OidcError("no_id_token")
-        return self._claims(id_token, pending.nonce, int(now))
+        return self._claims(id_token, pending.nonce, int(now)), id_token
+
+    def logout_url(self, id_token_hint: str, return_to: str) -> str | None:
+        """Where to send the browser to end its session at the provider, coming back to
+        `return_to` (registered at the provider as a post-logout redirect URI); None when the
+        provider offers no logout. `id_token_hint`: the ID token of the sign-in, or ""."""
+        endpoint = self.discover().end_session_endpoint
+        if not endpoint:
+            return None
+        query = {"client_id": self.client_id, "post_logout_redirect_uri": return_to}
+        if id_token_hint:
+            query["id_token_hint"] = id_token_hint
+        return endpoint + ("&" if "?" in endpoint else "?") + urlencode(query)
 
     def _claims(self, id_token: str, nonce: str, now: int) -> dict[str, Any]:
         try:
