@@ -8,6 +8,9 @@ It also ends sessions (RP-initiated logout): `/logout` checks the `id_token_hint
 signature, issued to the client named), takes the browser back only to a registered
 `post_logout_redirect_uri` (`return_uris`), and records whose session ended (`logouts`).
 
+`logout_token(username)` makes the signed logout token its server would post to manyi when
+that person's session ends at the provider (back-channel logout).
+
 Knobs for the unhappy paths: `audience` (issue tokens for another client), `clock_offset_s`
 (issue tokens from another time: expired ones), `rotate()` (a new signing key), `offers_logout`
 (a provider without an `end_session_endpoint`), `signs_in` (whom a browser's visit signs in,
@@ -31,6 +34,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
 from manyi.db import utcnow
+
+BACKCHANNEL_LOGOUT = "http://schemas.openid.net/event/backchannel-logout"
 
 
 @dataclass
@@ -97,6 +102,24 @@ class Provider:
             "unit": grant.person.unit,
         }
         return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
+
+    def logout_token(self, username: str, **changes: Any) -> str:
+        """A back-channel logout token ending `username`'s session, as the provider's server
+        posts one; `changes` replace claims (None removes one), for the unhappy paths."""
+        now = int(utcnow().timestamp()) + self.clock_offset_s
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": f"sub-{username}",
+            "aud": self.audience or self.client_id,
+            "iat": now,
+            "exp": now + 120,
+            "jti": secrets.token_hex(8),
+            "sid": secrets.token_hex(8),
+            "events": {BACKCHANNEL_LOGOUT: {}},
+        }
+        claims.update(changes)
+        kept = {name: value for name, value in claims.items() if value is not None}
+        return jwt.encode({"alg": "RS256", "kid": self.key.kid}, kept, self.key)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         provider = self

@@ -38,8 +38,10 @@ from tests.world_files import WorldFiles
 #   pair  a device's route without a device token: 401 from the device API, or 303 to
 #         /device/pair on a screen.
 #
-# A machine's route (`security.machine`: WeChat's pushes) takes no persona at all: unsigned,
-# everyone gets 403 (tests/integration/test_reach_wechat_callback.py signs its requests).
+# A machine's route (`security.machine`: WeChat's pushes, the identity platform's back-channel
+# logout) takes no persona at all: unsigned, everyone gets 403
+# (tests/integration/test_reach_wechat_callback.py signs its requests; test_oidc_backchannel.py
+# posts the platform's logout tokens).
 #
 # The devices are outlet A's, by bearer token: a kiosk, and a calling pad and a rating pad at
 # counter 1; a device of another kind is refused (403) on the others' routes.
@@ -207,6 +209,7 @@ POST /reach/wechat/callback                                         403    403  
 POST /s/{token}                                                     403    403    403    403    403    403    404    403    403    403
 POST /t/{token}/alerts                                              ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
 POST /signin                                                        ok     ok     ok     ok     ok     ok     ok     ok     ok     ok
+POST /signin/oidc/backchannel-logout                                403    403    403    403    403    403    403    403    403    403
 POST /supervision/stars/nominations/{nomination_id}/approve         404    403    403    403    403    403    in     in     in     in
 POST /supervision/stars/nominations/{nomination_id}/reject          ok     403    403    403    403    403    in     in     in     in
 POST /supervision/stars/programmes                                  ok     403    403    403    403    403    in     in     in     in

@@ -53,6 +53,7 @@ VERBS: dict[str, str] = {
     "directory_removed": "deactivated: the directory no longer vouches for the account",
     "directory_restored": "active again: back in the directory",
     "directory_linked": "linked to the directory account",
+    "platform_signed_out": "signed out at the identity platform: sessions ended",
     "password_reset": "password reset",
     "roles_changed": "roles changed",
     "unlocked": "unlocked",

@@ -294,6 +294,22 @@ def mark_removed(session: Session, staff: Staff, reason: str, now: dt.datetime) 
     record_event(session, DIRECTORY, staff, "auth.directory_removed", {"reason": reason}, now=now)
 
 
+def end_sessions_at_platform(db: Database, subject: str, now: dt.datetime) -> str | None:
+    """The identity platform ended a person's session there (OpenID Connect back-channel
+    logout, `subject`: its `sub`, kept as the account's directory DN): their manyi sessions end
+    too, as at a change of roles; the account stays active (the next sign-in asks the platform).
+    Their username, or None when no active account is that person's."""
+    with db.session() as session:
+        staff = session.scalar(
+            select(Staff).where(Staff.directory_dn == subject[:500], Staff.active)
+        )
+        if staff is None:
+            return None
+        staff.session_epoch += 1
+        record_event(session, DIRECTORY, staff, "auth.platform_signed_out", {}, now=now)
+        return staff.username
+
+
 def _actor(staff: Staff) -> audit.Actor:
     return audit.Actor(
         id=staff.id, name=staff.username, unit_id=staff.unit_id, unit_path=staff.unit.path

@@ -10,14 +10,19 @@ Signing out of manyi (`/signout`) after such a sign-in ends the session at the p
 (`provider_logout`): a page sends the browser on to the platform's logout, which comes back to
 `/signin`. The ID token goes along as `id_token_hint`, kept in the session for it unless it is
 too big for the cookie (then the platform knows the session by its own cookie, and may ask).
+
+When the platform ends a person's session there (they signed out elsewhere, or IT switched
+them off), it can tell manyi at `/signin/oidc/backchannel-logout` (back-channel logout: a signed
+logout token, form-posted by the platform's server): their manyi sessions end at once.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from manyi.config import Settings
 from manyi.db import utcnow
@@ -27,7 +32,7 @@ from manyi.org.adapters.oidc import Client, OidcError, Pending
 from manyi.org.directory_rules import DirectoryEntry, parse_role_map, parse_usernames
 from manyi.org.passwords import LockoutPolicy
 from manyi.web.i18n import request_language, translator
-from manyi.web.security import public, sign_in_session
+from manyi.web.security import MachineDenied, machine, public, sign_in_session
 from manyi.web.shell import safe_next, signin_page_for
 from manyi.web.templating import render
 
@@ -35,6 +40,7 @@ router = APIRouter(include_in_schema=False)
 log = logging.getLogger("manyi.signin")
 SESSION_KEY = "oidc"
 CALLBACK = "/signin/oidc/callback"
+BACKCHANNEL = "/signin/oidc/backchannel-logout"  # registered at the platform as manyi's
 LOGOUT_KEY = "oidc_logout"  # in a session signed in at the platform: its ID token, or ""
 # The signed session cookie must stay within browsers' 4 KB a cookie: a bigger ID token (one
 # with hundreds of groups) is not kept, and the platform's logout goes without the hint.
@@ -140,6 +146,37 @@ def provider_logout(request: Request, kept: object) -> Response | None:
     if url is None:
         return None
     return render(request, "oidc_signed_out.html", {"logout_url": url})
+
+
+def from_the_platform(request: Request) -> None:
+    """`machine`'s check for the platform's back-channel logout: only under MANYI_AUTH=oidc,
+    and only a form post. The request's authority is the logout token in its body, whose
+    signature `backchannel_logout` checks before anything changes."""
+    settings: Settings = request.app.state.settings
+    if settings.auth != "oidc":
+        raise MachineDenied("back-channel logout refused: MANYI_AUTH is not oidc")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise MachineDenied(f"back-channel logout refused: a {kind[:40] or 'bodiless'} request")
+
+
+@router.post(BACKCHANNEL)
+def backchannel_logout(
+    request: Request,
+    logout_token: Annotated[str, Form(max_length=20_000)] = "",
+    _platform: None = machine(from_the_platform),
+) -> Response:
+    """The platform ended a person's session: end theirs here (200), or say why not (400)."""
+    headers = {"Cache-Control": "no-store"}
+    try:
+        subject = _client(request).logout_subject(logout_token, utcnow().timestamp())
+    except OidcError as exc:
+        log.warning("back-channel logout refused: %s", exc)
+        body = {"error": "invalid_request", "error_description": exc.reason}
+        return JSONResponse(body, status_code=400, headers=headers)
+    who = directory_sign_in.end_sessions_at_platform(request.app.state.db, subject, utcnow())
+    log.info("back-channel logout: %s", who or "no active account for that person")
+    return Response(status_code=200, headers=headers)
 
 
 def _listed(value: object) -> list[object]:

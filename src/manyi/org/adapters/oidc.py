@@ -18,6 +18,10 @@ PKCE (RFC 7636), for staff (issue 24). An adapter: HTTP to the provider, no data
    too (OpenID Connect RP-Initiated Logout 1.0: the provider's `end_session_endpoint` with
    `client_id`, `post_logout_redirect_uri` and, when kept, the ID token as `id_token_hint`);
    None when the provider offers no such endpoint.
+5. `logout_subject(...)`, when the provider tells manyi that a person's session there ended
+   (OpenID Connect Back-Channel Logout 1.0: a signed logout token POSTed to manyi): the token's
+   signature, `iss`, `aud`, `iat` (at most `LOGOUT_TOKEN_MAX_AGE_S` old), the logout event, a
+   `sub`, and no `nonce` (which would make it an ID token) are checked; the answer is the `sub`.
 
 The provider's claims map to a staff account through the same rules as the directory
 (`preferred_username`, `name`, a groups claim, a unit-code claim): that mapping is the sign-in
@@ -44,6 +48,8 @@ STATE_TTL_S: Final = 600  # a sign-in started more than 10 minutes ago is starte
 LEEWAY_S: Final = 60  # clock skew allowed on exp / iat
 TIMEOUT_S: Final = 10.0
 ALGORITHMS: Final = ["RS256", "ES256"]
+BACKCHANNEL_LOGOUT: Final = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_MAX_AGE_S: Final = 300  # an older logout token is refused (replayed, or held up)
 
 
 class OidcError(Exception):
@@ -186,18 +192,54 @@ class Client:
             query["id_token_hint"] = id_token_hint
         return endpoint + ("&" if "?" in endpoint else "?") + urlencode(query)
 
-    def _claims(self, id_token: str, nonce: str, now: int) -> dict[str, Any]:
+    def logout_subject(self, logout_token: str, now: float | None = None) -> str:
+        """The `sub` whose session the provider ended, from its back-channel logout token, all
+        checked (the module); raises `OidcError`."""
+        moment = int(time.time() if now is None else now)
+        claims = self._signed(logout_token)
+        registry = JWTClaimsRegistry(
+            now=moment,
+            leeway=LEEWAY_S,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.client_id},
+            iat={"essential": True},
+            sub={"essential": True},
+        )
         try:
-            token = jwt.decode(id_token, self._key_set(), algorithms=ALGORITHMS)
+            registry.validate(claims)
+        except JoseError as exc:
+            raise OidcError(_reason(exc), str(exc)[:200]) from None
+        events = claims.get("events")
+        if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_LOGOUT), dict):
+            raise OidcError("not_a_logout_token")
+        if "nonce" in claims:  # an ID token passed off as a logout token
+            raise OidcError("nonce_in_logout_token")
+        if moment - int(claims["iat"]) > LOGOUT_TOKEN_MAX_AGE_S + LEEWAY_S:
+            raise OidcError("stale_logout_token")
+        self._check_azp(claims)
+        return str(claims["sub"])
+
+    def _signed(self, token_text: str) -> dict[str, Any]:
+        """A token's claims once its signature holds against the provider's keys."""
+        try:
+            token = jwt.decode(token_text, self._key_set(), algorithms=ALGORITHMS)
         except JoseError as exc:
             if "kid" not in str(exc).lower() and "key" not in str(exc).lower():
                 raise OidcError("bad_signature", str(exc)[:200]) from None
             self._keys = None  # a key rotated at the provider: fetch the set once more
             try:
-                token = jwt.decode(id_token, self._key_set(), algorithms=ALGORITHMS)
+                token = jwt.decode(token_text, self._key_set(), algorithms=ALGORITHMS)
             except JoseError as again:
                 raise OidcError("bad_signature", str(again)[:200]) from None
-        claims = dict(token.claims)
+        return dict(token.claims)
+
+    def _check_azp(self, claims: dict[str, Any]) -> None:
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if len(audiences) > 1 and claims.get("azp") != self.client_id:
+            raise OidcError("invalid_audience", "azp")
+
+    def _claims(self, id_token: str, nonce: str, now: int) -> dict[str, Any]:
+        claims = self._signed(id_token)
         registry = JWTClaimsRegistry(
             now=now,
             leeway=LEEWAY_S,
@@ -212,9 +254,7 @@ class Client:
             registry.validate(claims)
         except JoseError as exc:
             raise OidcError(_reason(exc), str(exc)[:200]) from None
-        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != self.client_id:
-            raise OidcError("invalid_audience", "azp")
+        self._check_azp(claims)
         return claims
 
     def _key_set(self) -> KeySet:
