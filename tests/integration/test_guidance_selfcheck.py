@@ -106,6 +106,38 @@ def test_rounds_follow_the_outlets_zone_hours_and_the_calendar(db: Database, out
     assert view.rounds == [] and view.holiday  # the package names it (National Day)
 
 
+def test_rounds_follow_the_days_the_outlet_opens(db: Database, bank: Bank) -> None:
+    """OUT-A opens every day of the week and on public holidays (节假日照常营业); OUT-B keeps the
+    bank's working days. A Saturday and National Day: rounds at OUT-A only."""
+    every_day = frozenset(range(1, 8))
+    configure(db, bank.unit("OUT-A"), open_weekdays=every_day, open_on_holidays=True)
+    configure(db, bank.unit("OUT-B"))
+    saturday = FIXED_NOW - dt.timedelta(days=2)  # 10:00 in Beijing, Saturday 28 November
+    national_day = dt.datetime(2026, 10, 1, 2, 0, tzinfo=dt.UTC)
+    with db.session() as session:
+        a = session.get_one(Unit, bank.unit("OUT-A"))
+        b = session.get_one(Unit, bank.unit("OUT-B"))
+        for moment in (saturday, national_day):
+            day = moment.date()
+            assert [r.round for r in selfcheck.plan_day(session, a, day)] == [
+                "opening",
+                "midday",
+                "closing",
+            ]
+            assert selfcheck.plan_day(session, b, day) == []
+        closed = views.today(session, b, saturday)
+        opened = views.today(session, a, saturday)
+    assert closed.rounds == [] and closed.holiday == ""  # an ordinary rest day: no name
+    assert [v.round for v in opened.rounds] == [Round.OPENING, Round.MIDDAY, Round.CLOSING]
+    # A head who closes the outlet on holidays again: no rounds on the next one it has not
+    # planned yet (a planned day stays as it was).
+    configure(db, bank.unit("OUT-A"), open_weekdays=every_day, open_on_holidays=False)
+    with db.session() as session:
+        a = session.get_one(Unit, bank.unit("OUT-A"))
+        assert selfcheck.plan_day(session, a, dt.date(2026, 10, 2)) == []
+        assert len(selfcheck.plan_day(session, a, national_day.date())) == 3
+
+
 def test_a_round_with_a_failed_item_photo_and_task(
     db: Database, outlets: Bank, tmp_path: Path
 ) -> None:

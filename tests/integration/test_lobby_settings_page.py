@@ -197,7 +197,7 @@ def test_who_may_read_and_change(db: Database, lobby: Bank) -> None:
         inputs = re.findall(
             r'<(?:input type="(?:number|time|checkbox|text)"|select) [^>]*>', page.text
         )
-        assert len(inputs) == 21 and all(" disabled" in i for i in inputs), inputs
+        assert len(inputs) == 29 and all(" disabled" in i for i in inputs), inputs
         assert '<button class="btn" type="button" data-listen' in page.text  # listening is allowed
         assert 'data-testid="save"' not in page.text
         # …and are refused a change (as the API refuses them), with the reason.
@@ -241,3 +241,41 @@ def test_the_board_follows_a_change_made_on_the_page(db: Database, lobby: Bank) 
     config = json.loads(found.group(1))
     assert config["voices"] == {"en": True, "dialect": "", "rate": 0.8}
     assert config["hold_ms"] == 20_000
+
+
+def test_the_days_the_outlet_opens_are_ticked_saved_and_one_at_least_is_needed(
+    db: Database, lobby: Bank
+) -> None:
+    head = staff_client(db, "head.a")
+    page = head.get(PAGE).text
+    ticked = re.findall(r'id="open_day_(\d)" name="open_day_\d"( checked)?', page)
+    assert ticked == [(str(d), " checked" if d <= 5 else "") for d in range(1, 8)]  # Mon–Fri
+    data = form(head, open_day_1=None, open_day_6="on", open_day_7="on", open_on_holidays="on")
+    saved = head.post(PAGE, data=data, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    after = settings(head)
+    assert after["open_weekdays"] == [2, 3, 4, 5, 6, 7] and after["open_on_holidays"] is True
+    with db.session() as session:
+        entry = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert entry is not None
+        changed = json.loads(entry.summary or "{}")["changed"]
+    assert changed["open_weekdays"] == [[1, 2, 3, 4, 5], [2, 3, 4, 5, 6, 7]]
+    assert changed["open_on_holidays"] == [False, True]
+    # No day ticked: refused beside the days, what was ticked kept, nothing stored.
+    audited = _audit_count(db)
+    none = {f"open_day_{d}": None for d in range(1, 8)}
+    refused = head.post(PAGE, data=form(head, **none, open_on_holidays=None))
+    assert refused.status_code == 422
+    beside = re.search(r'data-error-for="open_weekdays">([^<]+)<', refused.text)
+    assert beside is not None and "请至少选择一个营业日" in beside.group(1)
+    assert 'id="open_on_holidays" name="open_on_holidays" checked' not in refused.text
+    assert settings(head) == after and _audit_count(db) == audited
+    # The configuration API takes and refuses the same.
+    body = head.get(API).json()
+    del body["outlet"], body["settings"]["timezone"]
+    for days, status in (([8], 422), ([], 422), ([6, 7], 200)):
+        body["settings"]["open_weekdays"] = days
+        answer = head.put(API, json=body)
+        assert answer.status_code == status, answer.text
+        assert status == 200 or "settings.open_weekdays" in answer.text
+    assert settings(head)["open_weekdays"] == [6, 7]

@@ -62,17 +62,18 @@ def hours_of(session: Session, outlet: Unit) -> Hours | None:
     if row is None:
         return None
     policy = layouts.policy_of(row, outlet.timezone)
-    return Hours(policy.opens_at, policy.closes_at)
+    return Hours(policy.opens_at, policy.closes_at, policy.open_weekdays, policy.open_on_holidays)
 
 
 def plan_day(session: Session, outlet: Unit, day: dt.date) -> list[SelfCheckRound]:
-    """The outlet's rounds of its local `day`, planned now if they were not (none on a day the
-    bank does not work, nor at an outlet whose lobby is not set up)."""
+    """The outlet's rounds of its local `day`, planned now if they were not (none on a day it
+    does not open, by its days and the bank's calendar, nor at an outlet whose lobby is not set
+    up)."""
     hours = hours_of(session, outlet)
     planned = []
     if hours is not None:
         planned = rules.plan_day(
-            day, outlet.timezone, hours, bank_calendar(session).is_workday(day)
+            day, outlet.timezone, hours, hours.open_on(day, bank_calendar(session))
         )
     if planned:
         bulk.insert_returning(

@@ -68,7 +68,8 @@ def seed_selfcheck(session: Session, now: dt.datetime) -> int:
         failures: list[tuple[int, str, dt.datetime]] = []
         day = first
         while day <= last:
-            for planned in rules.plan_day(day, outlet.timezone, hours, calendar.is_workday(day)):
+            open_day = hours.open_on(day, calendar)
+            for planned in rules.plan_day(day, outlet.timezone, hours, open_day):
                 row_id, failed = _round(session, rng, outlet, head, planned)
                 failures += [(row_id, c, planned.missed_at) for c in failed]
                 added += 1

@@ -43,7 +43,7 @@ class RoundView:
 class TodayView:
     outlet: Unit
     day: dt.date
-    holiday: str | None  # the bank's calendar: no rounds that day
+    holiday: str | None  # no rounds that day: the holiday's name, or "" (a day it is closed)
     lobby_set_up: bool  # False: no opening hours, no self-check
     rounds: list[RoundView]
 
@@ -68,8 +68,7 @@ def today(session: Session, outlet: Unit, now: dt.datetime) -> TodayView:
             )  # fmt: skip
     hours = hours_of(session, outlet)
     if not stored and hours is not None:
-        working = calendar.is_workday(day)
-        for planned in rules.plan_day(day, outlet.timezone, hours, working):
+        for planned in rules.plan_day(day, outlet.timezone, hours, hours.open_on(day, calendar)):
             views.append(
                 RoundView(
                     planned.round, planned, rules.status(planned, None, now), None, None, "", 0

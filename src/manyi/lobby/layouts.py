@@ -127,6 +127,8 @@ def policy_of(row: LobbySettings, timezone: str) -> Policy:
         announce_dialect=row.announce_dialect,
         speech_rate_pct=row.speech_rate_pct,
         call_hold_s=row.call_hold_s,
+        open_weekdays=frozenset(int(d) for d in row.open_weekdays if d in "1234567"),
+        open_on_holidays=row.open_on_holidays,
     )
 
 

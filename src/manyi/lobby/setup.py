@@ -147,6 +147,8 @@ def settings_of(policy: Policy) -> dict[str, Any]:
         "announce_dialect": policy.announce_dialect,
         "speech_rate_pct": policy.speech_rate_pct,
         "call_hold_s": policy.call_hold_s,
+        "open_weekdays": sorted(policy.open_weekdays),
+        "open_on_holidays": policy.open_on_holidays,
         "opens_at": policy.opens_at.strftime("%H:%M"),
         "closes_at": policy.closes_at.strftime("%H:%M") if policy.closes_at else None,
         "day_starts_at": policy.day_starts_at.strftime("%H:%M"),
@@ -208,6 +210,8 @@ def _save_policy(session: Session, outlet: Unit, policy: Policy) -> None:
     row.announce_en = policy.announce_en
     row.announce_dialect = policy.announce_dialect
     row.speech_rate_pct = policy.speech_rate_pct
+    row.open_weekdays = "".join(str(d) for d in sorted(policy.open_weekdays))
+    row.open_on_holidays = policy.open_on_holidays
     row.call_hold_s = policy.call_hold_s
     session.add(row)
 

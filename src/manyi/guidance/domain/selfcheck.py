@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from manyi.errors import Conflict, InvalidInput, Term
+from manyi.lobby.domain import days
+from manyi.workdays.domain.calendar import HolidayCalendar
 
 VERSION = 1  # the checklist's version; a round keeps the version it was done against
 GRACE = dt.timedelta(minutes=60)
@@ -200,10 +202,20 @@ def round_of(value: str) -> Round:
 
 @dataclass(frozen=True)
 class Hours:
-    """The outlet's opening hours from the lobby's policy (00:00 and None: around the clock)."""
+    """The outlet's opening hours from the lobby's policy (00:00 and None: around the clock),
+    and the days it opens (its days of the week; public holidays or not)."""
 
     opens_at: dt.time = dt.time(0)
     closes_at: dt.time | None = None
+    weekdays: frozenset[int] = days.WORKING_WEEK
+    on_holidays: bool = False
+
+    def open_on(self, day: dt.date, calendar: HolidayCalendar) -> bool:
+        """Whether the outlet opens on `day`, by the bank's calendar (`days.open_on`): on its
+        days of the week, make-up working days too, public holidays only if it opens on them."""
+        bank_works = calendar.is_workday(day)
+        holiday = not bank_works and calendar.holiday_name(day) is not None
+        return days.open_on(day, self.weekdays, self.on_holidays, bank_works, holiday)
 
 
 @dataclass(frozen=True)
@@ -234,9 +246,9 @@ def due_times(hours: Hours) -> dict[Round, dt.time]:
     return times
 
 
-def plan_day(day: dt.date, zone: str, hours: Hours, working_day: bool) -> list[Planned]:
-    """The rounds of an outlet's local day (none on a day the bank does not work)."""
-    if not working_day:
+def plan_day(day: dt.date, zone: str, hours: Hours, open_day: bool) -> list[Planned]:
+    """The rounds of an outlet's local day (none on a day it does not open: `Hours.open_on`)."""
+    if not open_day:
         return []
     tz = ZoneInfo(zone)
     ends = _instant(day + dt.timedelta(days=1), dt.time(0), tz) - dt.timedelta(microseconds=1)

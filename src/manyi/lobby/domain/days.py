@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Final
 from zoneinfo import ZoneInfo
+
+from manyi.errors import InvalidInput
 
 ONE_DAY = dt.timedelta(days=1)
 LATEST_START = dt.time(12, 0)  # a day starting later would be named after its smaller part
@@ -81,3 +84,39 @@ def _bounds(
         day,
     )
     return bounds
+
+
+# --- which days the outlet opens ------------------------------------------------------
+
+ALL_WEEKDAYS: Final = frozenset(range(1, 8))  # ISO: 1 Monday … 7 Sunday
+WORKING_WEEK: Final = frozenset(range(1, 6))  # the default: Monday to Friday
+
+
+def check_open_days(weekdays: frozenset[int]) -> None:
+    if not weekdays or not weekdays <= ALL_WEEKDAYS:
+        raise InvalidInput("choose at least one day of the week the outlet opens", "open_weekdays")
+
+
+def open_on(
+    day: dt.date,
+    weekdays: frozenset[int],
+    on_holidays: bool,
+    bank_works: bool,
+    holiday: bool,
+) -> bool:
+    """Whether an outlet opens on `day`, from its week (`weekdays`) and the bank's calendar.
+
+    - a public holiday (`holiday`: a day the bank does not work that the calendar names, such
+      as 国庆节 on a Tuesday): open only if the outlet opens on holidays (节假日照常营业) and on
+      that day of the week;
+    - a make-up working day (调休: a weekend day the bank works): open, as the bank is;
+    - any other day: open on the outlet's days of the week.
+
+    With the default week (Monday to Friday) and holidays closed, these are exactly the bank's
+    working days.
+    """
+    if holiday and not bank_works:
+        return on_holidays and day.isoweekday() in weekdays
+    if bank_works and day.isoweekday() >= 6:
+        return True
+    return day.isoweekday() in weekdays

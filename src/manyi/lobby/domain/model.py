@@ -160,6 +160,9 @@ class Policy:
     announce_dialect: str = ""  # BCP 47 tag of the dialect voice, e.g. "zh-HK" (粤语); "": none
     speech_rate_pct: int = DEFAULT_SPEECH_RATE_PCT  # 100 = the engine's normal pace
     call_hold_s: int = DEFAULT_CALL_HOLD_S  # a call stays the board's big call at least this long
+    # The days it opens (days.open_on): ISO days of the week, and whether on public holidays.
+    open_weekdays: frozenset[int] = days.WORKING_WEEK
+    open_on_holidays: bool = False
 
     def __post_init__(self) -> None:
         # Read as objects: the check is for whatever was passed, whatever the annotation says.
@@ -187,6 +190,7 @@ class Policy:
         check_announcement(self.announcement_zh, "announcement_zh")
         check_announcement(self.announcement_en, "announcement_en")
         check_voices(self.announce_dialect, self.speech_rate_pct, self.call_hold_s)
+        days.check_open_days(self.open_weekdays)
         if self.closes_at is not None and self.closes_at <= self.opens_at:
             raise InvalidInput("closing time must be after opening time", "closes_at")
         if self.day_starts_at >= days.LATEST_START:
@@ -207,6 +211,10 @@ class Policy:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def opens_on(self, day: dt.date, bank_works: bool, holiday: bool) -> bool:
+        """Whether the outlet opens on `day` (`days.open_on`; the bank's calendar says the rest)."""
+        return days.open_on(day, self.open_weekdays, self.open_on_holidays, bank_works, holiday)
 
     @property
     def open_around_the_clock(self) -> bool:

@@ -66,6 +66,17 @@ class SettingsIn(BaseModel):
         default=DEFAULT_CALL_HOLD_S,
         description="seconds a call stays the board's big call before the next replaces it (5–60)",
     )
+    open_weekdays: list[int] = Field(
+        default=[1, 2, 3, 4, 5],
+        description="days of the week the outlet opens, ISO (1 Monday … 7 Sunday); a make-up "
+        "working day of the bank's calendar (调休) is open too",
+        max_length=7,
+    )
+    open_on_holidays: bool = Field(
+        default=False,
+        description="the outlet opens on public holidays too (节假日照常营业), "
+        "on its days of the week",
+    )
 
 
 class ServiceIn(BaseModel):
@@ -131,6 +142,8 @@ def policy_from(body: SettingsIn, timezone: str) -> Policy:
             announce_dialect=body.announce_dialect.strip(),
             speech_rate_pct=body.speech_rate_pct,
             call_hold_s=body.call_hold_s,
+            open_weekdays=frozenset(body.open_weekdays),
+            open_on_holidays=body.open_on_holidays,
         )
     except InvalidInput as exc:  # the policy's own rules name the bare field: say where it is
         if exc.field and not exc.field.startswith("settings."):

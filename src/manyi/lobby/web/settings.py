@@ -45,7 +45,17 @@ WHOLE_FIELDS = (
     "call_hold_s",
 )
 TEXT_FIELDS = ("opens_at", "closes_at", "day_starts_at", "announcement_zh", "announcement_en")
-CHECK_FIELDS = ("green_confirm", "announce_en")
+CHECK_FIELDS = ("green_confirm", "announce_en", "open_on_holidays")
+# The days of the week the outlet opens: one check box each (ISO numbers; names: message ids).
+WEEKDAYS = (
+    (1, "Monday"),
+    (2, "Tuesday"),
+    (3, "Wednesday"),
+    (4, "Thursday"),
+    (5, "Friday"),
+    (6, "Saturday"),
+    (7, "Sunday"),
+)
 # The dialect voices boards commonly have, as speech engines tag them (Windows: zh-HK; espeak-ng:
 # yue, hak, nan…); any other tag can be typed ("other"). Names are message ids.
 DIALECTS = (
@@ -78,6 +88,8 @@ def form_values(settings: Mapping[str, Any]) -> dict[str, Any]:
         values[key] = bool(settings[key])
     for klass, weight in settings["weights"].items():
         values[f"weight_{klass}"] = str(weight)
+    for day, _name in WEEKDAYS:
+        values[f"open_day_{day}"] = day in settings["open_weekdays"]
     dialect = settings["announce_dialect"]
     known = dialect in {tag for tag, _ in DIALECTS}
     values["announce_dialect"] = dialect if known or not dialect else OTHER
@@ -89,6 +101,7 @@ def typed_values(form: Mapping[str, str]) -> dict[str, Any]:
     """What was typed, to show again beside a refusal."""
     values: dict[str, Any] = {key: form.get(key, "") for key in _text_inputs()}
     values.update({key: form.get(key) == "on" for key in CHECK_FIELDS})
+    values.update({f"open_day_{day}": form.get(f"open_day_{day}") == "on" for day, _ in WEEKDAYS})
     return values
 
 
@@ -142,6 +155,7 @@ def settings_from_form(form: Mapping[str, str]) -> config_api.SettingsIn:
         closes_at=form.get("closes_at", "").strip() or None,
         **{key: form.get(key) == "on" for key in CHECK_FIELDS},
         announce_dialect=_dialect(form),
+        open_weekdays=[day for day, _ in WEEKDAYS if form.get(f"open_day_{day}") == "on"],
     )
 
 
@@ -184,6 +198,7 @@ def _page(
         "config": config,
         "values": values if values is not None else form_values(config["settings"]),
         "dialects": DIALECTS,
+        "weekdays": WEEKDAYS,
         "other": OTHER,
         "can_change": principal.can(Permission.LOBBY_CONFIGURE),
         "sample": _sample(config),
