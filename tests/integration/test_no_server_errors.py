@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from manyi.complaints.tables import Complaint
 from manyi.db import Database
 from manyi.errors import InvalidInput
-from manyi.lobby.domain.model import check_announcement
+from manyi.lobby.domain.voices import check_announcement
 from manyi.parsing import ascii_int
 from tests.complaint_bank import ComplaintBank, build_complaint_bank
 from tests.conftest import Bank, add_staff

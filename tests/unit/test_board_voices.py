@@ -1,4 +1,4 @@
-"""The board's voice settings (lobby.domain.model.check_voices, via Policy): a dialect voice
+"""The board's voice settings (lobby.domain.voices.check_voices, via Policy): a dialect voice
 other than Mandarin, a speech rate and how long a call stays the board's big call."""
 
 from __future__ import annotations
@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from manyi.errors import InvalidInput
-from manyi.lobby.domain.model import (
+from manyi.lobby.domain.model import Policy
+from manyi.lobby.domain.voices import (
     CALL_HOLD_RANGE,
     DEFAULT_CALL_HOLD_S,
     DEFAULT_SPEECH_RATE_PCT,
     SPEECH_RATE_RANGE,
-    Policy,
 )
 
 

@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 
 from manyi.errors import InvalidInput
-from manyi.lobby.domain.model import (
+from manyi.lobby.domain.model import DEFAULT_WEIGHTS, Policy, PriorityClass
+from manyi.lobby.domain.voices import (
     DEFAULT_ANNOUNCEMENT_EN,
     DEFAULT_ANNOUNCEMENT_ZH,
-    DEFAULT_WEIGHTS,
-    Policy,
-    PriorityClass,
     announcement,
     check_announcement,
 )

@@ -25,9 +25,9 @@ from manyi.lobby.domain.model import (
     PriorityClass,
     Service,
     TicketState,
-    announcement,
 )
 from manyi.lobby.domain.ticket import Ticket
+from manyi.lobby.domain.voices import announcement
 from manyi.lobby.hot_writes import Write
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.org.device_tokens import DeviceKind

@@ -11,14 +11,12 @@ from pydantic import BaseModel, Field
 from manyi.db import Session, utcnow
 from manyi.errors import InvalidInput, NotFound
 from manyi.lobby import layouts, service, setup, store
-from manyi.lobby.domain.model import (
+from manyi.lobby.domain.model import Policy, PriorityClass, Service
+from manyi.lobby.domain.voices import (
     DEFAULT_ANNOUNCEMENT_EN,
     DEFAULT_ANNOUNCEMENT_ZH,
     DEFAULT_CALL_HOLD_S,
     DEFAULT_SPEECH_RATE_PCT,
-    Policy,
-    PriorityClass,
-    Service,
 )
 from manyi.lobby.web.api import staff_operator
 from manyi.org import staff as staff_service
