@@ -197,18 +197,7 @@ class Client:
         checked (the module); raises `OidcError`."""
         moment = int(time.time() if now is None else now)
         claims = self._signed(logout_token)
-        registry = JWTClaimsRegistry(
-            now=moment,
-            leeway=LEEWAY_S,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.client_id},
-            iat={"essential": True},
-            sub={"essential": True},
-        )
-        try:
-            registry.validate(claims)
-        except JoseError as exc:
-            raise OidcError(_reason(exc), str(exc)[:200]) from None
+        self._validate(claims, moment)  # exp only when present: a logout token need not have one
         events = claims.get("events")
         if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_LOGOUT), dict):
             raise OidcError("not_a_logout_token")
@@ -233,6 +222,23 @@ class Client:
                 raise OidcError("bad_signature", str(again)[:200]) from None
         return dict(token.claims)
 
+    def _validate(self, claims: dict[str, Any], now: int, **more: Any) -> None:
+        """`iss` (the provider), `aud` (this client), `iat`, `sub`, and `more` claims' rules;
+        `exp` whenever present (joserfc's registry checks it then). Raises `OidcError`."""
+        registry = JWTClaimsRegistry(
+            now=now,
+            leeway=LEEWAY_S,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.client_id},
+            iat={"essential": True},
+            sub={"essential": True},
+            **more,
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as exc:
+            raise OidcError(_reason(exc), str(exc)[:200]) from None
+
     def _check_azp(self, claims: dict[str, Any]) -> None:
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if len(audiences) > 1 and claims.get("azp") != self.client_id:
@@ -240,20 +246,9 @@ class Client:
 
     def _claims(self, id_token: str, nonce: str, now: int) -> dict[str, Any]:
         claims = self._signed(id_token)
-        registry = JWTClaimsRegistry(
-            now=now,
-            leeway=LEEWAY_S,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.client_id},
-            exp={"essential": True},
-            iat={"essential": True},
-            sub={"essential": True},
-            nonce={"essential": True, "value": nonce},
+        self._validate(
+            claims, now, exp={"essential": True}, nonce={"essential": True, "value": nonce}
         )
-        try:
-            registry.validate(claims)
-        except JoseError as exc:
-            raise OidcError(_reason(exc), str(exc)[:200]) from None
         self._check_azp(claims)
         return claims
 
