@@ -143,8 +143,14 @@ function renderAdvice(advice) {
   $("[data-advice-today]").textContent = t("advice_today", { given: advice.given_today, acted: advice.acted_today });
 }
 
+// Reads can overlap (an action's read, a live update's): an answer to an older read that
+// comes after a newer one's would show the lobby as it was, so only the latest read is shown.
+let reads = 0;
 async function load() {
-  data = await api("GET", `${base}/dashboard`);
+  const mine = ++reads;
+  const answer = await api("GET", `${base}/dashboard`);
+  if (mine !== reads) return;
+  data = answer;
   render();
 }
 const reload = debounce(() => load().catch(() => {}), 500);
