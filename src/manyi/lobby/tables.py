@@ -63,7 +63,7 @@ class LobbySettings(Base):
     announce_dialect: Mapped[str] = mapped_column(String(24), default="", server_default="")
     speech_rate_pct: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     call_hold_s: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
-    # The days it opens (Policy.opens_on): ISO days of the week as digits, and public holidays.
+    # The days it opens (domain.days.open_on): ISO days of the week as digits; public holidays.
     open_weekdays: Mapped[str] = mapped_column(String(7), default="12345", server_default="12345")
     open_on_holidays: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

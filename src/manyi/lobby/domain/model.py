@@ -198,10 +198,6 @@ class Policy:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def opens_on(self, day: dt.date, bank_works: bool, holiday: bool) -> bool:
-        """Whether the outlet opens on `day` (`days.open_on`; the bank's calendar says the rest)."""
-        return days.open_on(day, self.open_weekdays, self.open_on_holidays, bank_works, holiday)
-
     @property
     def open_around_the_clock(self) -> bool:
         return self.opens_at == dt.time(0) and self.closes_at is None
