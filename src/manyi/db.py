@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session as Session
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
-from manyi import hot_unit, realtime, sealed, sqlite_writers
+from manyi import hot_lanes, hot_unit, realtime, sealed, sqlite_writers
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "manyi_read_only"  # execution option of `Database.read`'s connections
@@ -346,6 +346,10 @@ class Database:
             watch_sqlite=shared_with_processes,
         )
         realtime.install(self.sessionmaker, self.hub)
+        # PostgreSQL's hot units: each thread keeps a connection between them (hot_lanes).
+        self.lanes = (
+            hot_lanes.Lanes(self.engine) if self.engine.dialect.name == "postgresql" else None
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -364,7 +368,10 @@ class Database:
         """`session()` for the hottest writes (a kiosk's ticket, a pad's call): the unit owns
         its connection's transaction, without the ORM's machinery around it (manyi.hot_unit).
         Its use cases must not commit inside it."""
-        return hot_unit.hot_session(self.engine, self.sessionmaker.kw.get("info") or {})
+        info = self.sessionmaker.kw.get("info") or {}
+        if self.lanes is not None:
+            return self.lanes.unit(info)
+        return hot_unit.hot_session(self.engine, info)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -390,6 +397,8 @@ class Database:
 
     def dispose(self) -> None:
         self.hub.close()
+        if self.lanes is not None:
+            self.lanes.close()
         self.engine.dispose()
 
 

@@ -63,7 +63,7 @@ class Driver:
         if kept is None:
             kept = info[_KEPT] = super().__new__(cls)
             kept.postgres = connection.dialect.name == "postgresql"
-            kept.raw = connection.connection.driver_connection
+            kept.raw = connection.connection.dbapi_connection
             kept.cursor = kept.raw.cursor()
         return kept
 

@@ -103,7 +103,7 @@ def statements_commit_alone(session: Session) -> bool:
     conn = session._hot_connection
     if conn.dialect.name != "postgresql" or session.new or session.dirty or session.deleted:
         return False
-    raw = conn.connection.driver_connection
+    raw = conn.connection.dbapi_connection
     if raw is None or raw.info.transaction_status != TransactionStatus.IDLE:
         return False
     raw.autocommit = True
@@ -121,7 +121,7 @@ def _back_to_transactions(conn: Connection) -> None:
     if conn.invalidated or conn.closed:
         return
     try:
-        raw = conn.connection.driver_connection
+        raw = conn.connection.dbapi_connection
         if raw is not None:
             raw.autocommit = False
     except Exception:  # a broken connection: dropped rather than lent on in autocommit

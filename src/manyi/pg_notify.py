@@ -72,16 +72,21 @@ def _commit_with_notify(conn: Connection) -> None:
         return
     import psycopg
 
-    notify = "".join(f"SELECT pg_notify('{CHANNEL}', {_quoted(p)}); " for p in payloads)
-    driver = conn.connection.driver_connection
+    driver = conn.connection.dbapi_connection
     assert driver is not None
     try:
         # No parameters: psycopg sends it with the simple protocol, statements and all.
-        driver.execute(notify + "COMMIT")
+        driver.execute(commit_statement(payloads))
     except psycopg.Error as error:
         # As SQLAlchemy's own COMMIT would fail: wrapped (DBAPIError), a lost connection
         # invalidated.
         conn._handle_dbapi_exception(error, None, None, None, None)
+
+
+def commit_statement(payloads: list[str]) -> str:
+    """The NOTIFY of each payload and the COMMIT, as one simple query."""
+    notify = "".join(f"SELECT pg_notify('{CHANNEL}', {_quoted(p)}); " for p in payloads)
+    return notify + "COMMIT"
 
 
 def _quoted(text: str) -> str:
