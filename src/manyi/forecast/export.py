@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from manyi.forecast.eventlog import OUTCOMES, Visit
+from manyi.lobby import ports
 from manyi.lobby.tables import LobbyCounter, LobbyEventRow, LobbyTicket
-from manyi.org.tables import Unit
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,9 @@ class Export:
     in_progress: int  # visits left out because they have not ended
 
 
-def export_visits(session: Session, outlet: Unit, first: dt.date, last: dt.date) -> Export:
+def export_visits(
+    session: Session, outlet: ports.OutletLike, first: dt.date, last: dt.date
+) -> Export:
     """Visits issued on the outlet's business days `first` … `last`, in order of issue."""
     in_range = (
         LobbyTicket.outlet_id == outlet.id,

@@ -30,7 +30,7 @@ from manyi.forecast.export import export_visits
 from manyi.forecast.predictors import PREDICTORS
 from manyi.forecast.replay import Arrival, EventKind, Predictor, WaitEvent, events_of
 from manyi.forecast.tables import PredictorChoice
-from manyi.lobby import layouts, queries
+from manyi.lobby import layouts, ports, queries
 from manyi.lobby.tables import LobbyEventRow, LobbySettings
 from manyi.org.tables import Unit
 
@@ -45,7 +45,7 @@ ENDS = {"completed": "served", "no_show": "no_show", "cancelled": "cancelled"}
 # --- choosing ----------------------------------------------------------------------------
 
 
-def choose(session: Session, outlet: Unit, now: dt.datetime) -> PredictorChoice:
+def choose(session: Session, outlet: ports.OutletLike, now: dt.datetime) -> PredictorChoice:
     """Score every predictor on the outlet's recent history and record the best."""
     today = layouts.layout(session, outlet).policy.business_day(now)
     visits = export_visits(
@@ -123,7 +123,7 @@ def forget() -> None:
         _warm.clear()
 
 
-def _warm_up(session: Session, outlet: Unit, name: str, now: dt.datetime) -> _Warm:
+def _warm_up(session: Session, outlet: ports.OutletLike, name: str, now: dt.datetime) -> _Warm:
     predictor = PREDICTORS[name]()
     today = layouts.layout(session, outlet).policy.business_day(now)
     newest = session.scalar(
@@ -169,7 +169,7 @@ def _as_wait_event(
 
 
 def predict_at_issue(
-    session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
+    session: Session, outlet: ports.OutletLike, service: str, klass: str, now: dt.datetime
 ) -> int | None:
     """The chosen predictor's wait for a ticket issued now; None when the choice is v0."""
     name = chosen(session, outlet.id)

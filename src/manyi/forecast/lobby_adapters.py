@@ -14,17 +14,16 @@ from sqlalchemy.orm import Session
 
 from manyi.forecast import live_advice, live_bands, live_predict
 from manyi.lobby import ports
-from manyi.org.tables import Unit
 
 
 class LearnedWaits:
     def wait_at_issue(
-        self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
+        self, session: Session, outlet: ports.OutletLike, service: str, klass: str, now: dt.datetime
     ) -> int | None:
         return live_predict.predict_at_issue(session, outlet, service, klass, now)
 
     def range_80(
-        self, session: Session, outlet: Unit, predicted_s: int, now: dt.datetime
+        self, session: Session, outlet: ports.OutletLike, predicted_s: int, now: dt.datetime
     ) -> tuple[int, int] | None:
         return live_bands.range_80(session, outlet.id, predicted_s, now)
 

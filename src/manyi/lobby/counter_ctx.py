@@ -13,14 +13,14 @@ from manyi.lobby import store
 from manyi.lobby.domain.model import Counter
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.hot_sql import CounterRow, TicketRow
+from manyi.lobby.outlets import OutletLike
 from manyi.lobby.service import Operator, outlet_for, record
 from manyi.org.device_tokens import DeviceKind
-from manyi.org.tables import Unit
 
 
 @dataclass(frozen=True)
 class CounterResult:
-    outlet: Unit
+    outlet: OutletLike
     counter: Counter
     ticket: Ticket | None = None
     announcement: dict[str, str] | None = None
@@ -29,7 +29,7 @@ class CounterResult:
 
 @dataclass
 class Ctx:
-    outlet: Unit
+    outlet: OutletLike
     row: CounterRow
     counter: Counter
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from manyi.lobby import queries, rating
 from manyi.lobby.domain.model import CounterState
+from manyi.lobby.outlets import OutletLike
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, LobbyTicket
-from manyi.org.tables import Unit
 
 WINDOW = dt.timedelta(minutes=60)
 # A counter with nothing to do for this long while its services have a queue is flagged.
@@ -66,7 +66,7 @@ class Dashboard:
     idle_since: dict[int, dt.datetime]
 
 
-def dashboard(session: Session, outlet: Unit, now: dt.datetime) -> Dashboard:
+def dashboard(session: Session, outlet: OutletLike, now: dt.datetime) -> Dashboard:
     snap = queries.snapshot(session, outlet, now)
     target = snap.policy.target_wait_s
     over = sum(1 for t in snap.waiting if (now - t.issued_at).total_seconds() > target)
@@ -129,7 +129,7 @@ class TellerDay:
     average_service_s: int | None
 
 
-def teller_day(session: Session, outlet: Unit, teller_id: int, day: dt.date) -> TellerDay:
+def teller_day(session: Session, outlet: OutletLike, teller_id: int, day: dt.date) -> TellerDay:
     rows = session.execute(
         select(LobbyTicket.started_at, LobbyTicket.finished_at).where(
             LobbyTicket.outlet_id == outlet.id,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from manyi.db_keys import database_key
 from manyi.errors import NotFound
 from manyi.lobby.domain.model import Outcome, Policy, PriorityClass, Service
+from manyi.lobby.outlets import Outlet, OutletLike
 from manyi.lobby.tables import LobbyService, LobbySettings, LobbyTicket
 from manyi.org.model import UnitLevel, path_in_scope
 from manyi.org.tables import Unit
@@ -74,6 +75,20 @@ def outlet_by_id(session: Session, outlet_id: int) -> Unit:
     return session.merge(cached, load=False)
 
 
+def outlet_view(session: Session, outlet_id: int) -> Outlet:
+    """The outlet as a plain value (`outlets.Outlet`), kept by the process for LAYOUT_TTL_S: no
+    query and nothing added to the session (the devices' requests, issue 22)."""
+
+    def load() -> Outlet:
+        unit = session.get(Unit, outlet_id)
+        if unit is None:
+            raise NotFound("no outlet {code}", "outlet", code=str(outlet_id))
+        return Outlet.of(unit)
+
+    found: Outlet = _cached(session, "outlet", outlet_id, LAYOUT_TTL_S, load)
+    return found
+
+
 def outlet_by_code(session: Session, code: str, scope_path: str = "/") -> Unit:
     """The active outlet with this code inside `scope_path`; elsewhere it does not exist."""
     unit = session.scalar(select(Unit).where(Unit.code == code))
@@ -87,7 +102,7 @@ def outlet_by_code(session: Session, code: str, scope_path: str = "/") -> Unit:
     return unit
 
 
-def layout(session: Session, outlet: Unit) -> Layout:
+def layout(session: Session, outlet: OutletLike) -> Layout:
     def load() -> Layout:
         rows = service_rows(session, outlet.id)
         return Layout(
@@ -100,7 +115,7 @@ def layout(session: Session, outlet: Unit) -> Layout:
     return result
 
 
-def load_policy(session: Session, outlet: Unit) -> Policy:
+def load_policy(session: Session, outlet: OutletLike) -> Policy:
     row = session.get(LobbySettings, outlet.id)
     if row is None:
         return Policy(timezone=outlet.timezone)

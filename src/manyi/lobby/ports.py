@@ -29,19 +29,19 @@ from sqlalchemy.orm import Session
 
 from manyi.errors import NotFound
 from manyi.lobby.hot_writes import Write as Write  # what a port may hand the lobby to send
-from manyi.org.tables import Unit
+from manyi.lobby.outlets import OutletLike as OutletLike  # what the ports are handed
 
 
 class WaitPredictorPort(Protocol):
     def wait_at_issue(
-        self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
+        self, session: Session, outlet: OutletLike, service: str, klass: str, now: dt.datetime
     ) -> int | None:
         """Seconds a ticket of this service and class issued now is predicted to wait, by the
         predictor chosen for this outlet; None to keep the lobby's own estimate. The lobby
         scales it for a ticket that has already moved up (`waits.estimate`)."""
 
     def range_80(
-        self, session: Session, outlet: Unit, predicted_s: int, now: dt.datetime
+        self, session: Session, outlet: OutletLike, predicted_s: int, now: dt.datetime
     ) -> tuple[int, int] | None:
         """(low, high) seconds that the wait falls in 4 times out of 5, for a predicted wait
         at this outlet, from its own recent errors; None when its history is too short."""
@@ -154,12 +154,12 @@ class TellerBadgePort(Protocol):
 
 class _NoPrediction:
     def wait_at_issue(
-        self, session: Session, outlet: Unit, service: str, klass: str, now: dt.datetime
+        self, session: Session, outlet: OutletLike, service: str, klass: str, now: dt.datetime
     ) -> int | None:
         return None
 
     def range_80(
-        self, session: Session, outlet: Unit, predicted_s: int, now: dt.datetime
+        self, session: Session, outlet: OutletLike, predicted_s: int, now: dt.datetime
     ) -> tuple[int, int] | None:
         return None
 

@@ -15,6 +15,7 @@ from manyi.lobby.adapters import printing
 from manyi.lobby.domain.model import Counter, Policy, Service, TicketState
 from manyi.lobby.domain.predict import LobbyView
 from manyi.lobby.domain.ticket import Ticket
+from manyi.lobby.outlets import OutletLike
 from manyi.lobby.public_tickets import latest_leg
 from manyi.lobby.service import announce
 from manyi.lobby.tables import LobbyEventRow, LobbyTicket
@@ -23,7 +24,7 @@ from manyi.org.tables import Staff, Unit
 RECENT_CALLS = 10
 
 
-def view_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyView:
+def view_of(session: Session, outlet: OutletLike, now: dt.datetime) -> LobbyView:
     lobby = layouts.layout(session, outlet)
     return LobbyView(
         now=now,
@@ -36,7 +37,7 @@ def view_of(session: Session, outlet: Unit, now: dt.datetime) -> LobbyView:
 
 
 def waits_for_new(
-    session: Session, outlet: Unit, now: dt.datetime
+    session: Session, outlet: OutletLike, now: dt.datetime
 ) -> dict[str, waits.WaitEstimate]:
     """What a new normal ticket of each service would wait now, by service code: the kiosk's
     and the dashboard's estimate (lobby guidance records it as the wait a diversion avoids)."""
@@ -50,7 +51,7 @@ def waits_for_new(
 @dataclass(frozen=True)
 class TicketStatus:
     ticket: Ticket
-    outlet: Unit
+    outlet: OutletLike
     service: Service | None
     estimate: waits.WaitEstimate | None  # while the ticket waits
     counter_number: int | None
@@ -108,7 +109,7 @@ _TOKENS_A_READ = 500  # tokens in one IN (...): well inside every engine's param
 def _status(
     session: Session,
     row: LobbyTicket,
-    outlet: Unit,
+    outlet: OutletLike,
     view: LobbyView,
     now: dt.datetime,
     *,
@@ -156,7 +157,7 @@ class CounterView:
 
 @dataclass(frozen=True)
 class Snapshot:
-    outlet: Unit
+    outlet: OutletLike
     policy: Policy
     now: dt.datetime
     services: list[ServiceQueue]
@@ -167,7 +168,7 @@ class Snapshot:
     waiting: Sequence[Ticket] = ()  # every waiting ticket, as the queues were counted
 
 
-def snapshot(session: Session, outlet: Unit, now: dt.datetime) -> Snapshot:
+def snapshot(session: Session, outlet: OutletLike, now: dt.datetime) -> Snapshot:
     policy = layouts.layout(session, outlet).policy
     view = view_of(session, outlet, now)
     queues = []

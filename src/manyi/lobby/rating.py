@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.lobby import events, layouts, ports, staff_queries
+from manyi.lobby.outlets import OutletLike
 from manyi.lobby.service import Operator, outlet_for
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
-from manyi.org.tables import Unit
 
 
 class Score(enum.StrEnum):
@@ -56,7 +56,7 @@ DISSATISFIED_ALERT = "dissatisfied_rating"
 
 def prompt_after_service(
     session: Session,
-    outlet: Unit,
+    outlet: OutletLike,
     counter_id: int,
     counter_number: int,
     ticket: Any,

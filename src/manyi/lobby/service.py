@@ -29,6 +29,7 @@ from manyi.lobby.domain.model import (
 from manyi.lobby.domain.ticket import Ticket
 from manyi.lobby.domain.voices import announcement
 from manyi.lobby.hot_writes import Write
+from manyi.lobby.outlets import Outlet, OutletLike
 from manyi.lobby.tables import LobbyCounter, LobbyTicket
 from manyi.org.device_tokens import DeviceKind
 from manyi.org.model import Permission, path_in_scope
@@ -90,8 +91,18 @@ class Operator:
 NEWEST = 2**62  # stands for the id of a ticket not yet written: after every other
 
 
-def outlet_for(session: Session, operator: Operator, code: str | None) -> Unit:
+def outlet_for(session: Session, operator: Operator, code: str | None) -> Outlet:
     """The outlet an operator acts on; outside their scope it does not exist."""
+    if operator.device_outlet_id is not None:
+        outlet = layouts.outlet_view(session, operator.device_outlet_id)
+        if code is not None and code != outlet.code:
+            raise Forbidden("this device belongs to outlet {outlet}", "outlet", outlet=outlet.code)
+        return outlet
+    return Outlet.of(outlet_unit_for(session, operator, code))
+
+
+def outlet_unit_for(session: Session, operator: Operator, code: str | None) -> Unit:
+    """`outlet_for` as the ORM's row, in this session (for what changes or links to it)."""
     if operator.device_outlet_id is not None:
         outlet = layouts.outlet_by_id(session, operator.device_outlet_id)
         if code is not None and code != outlet.code:
@@ -103,7 +114,7 @@ def outlet_for(session: Session, operator: Operator, code: str | None) -> Unit:
 def record(
     session: Session,
     operator: Operator,
-    outlet: Unit,
+    outlet: OutletLike,
     kind: str,
     now: dt.datetime,
     *,
@@ -131,7 +142,7 @@ def record(
 def record_if_claimed(
     session: Session,
     operator: Operator,
-    outlet: Unit,
+    outlet: OutletLike,
     claim: Write | None,
     kind: str,
     now: dt.datetime,
@@ -165,7 +176,7 @@ def record_if_claimed(
 def _audit(
     session: Session,
     operator: Operator,
-    outlet: Unit,
+    outlet: OutletLike,
     kind: str,
     now: dt.datetime,
     ticket_id: int | None,
@@ -195,7 +206,7 @@ class Issued:
     ticket: Ticket
     public_token: str
     service: Service
-    outlet: Unit
+    outlet: OutletLike
     estimate: waits.WaitEstimate  # people ahead, the wait and its range; or not served now
     valid_until: dt.datetime  # when the ticket leaves the queue if nobody calls it
 
@@ -374,7 +385,7 @@ def cancel(session: Session, operator: Operator, ticket_id: int, now: dt.datetim
 
 
 def cancel_row(
-    session: Session, operator: Operator, outlet: Unit, row: LobbyTicket, now: dt.datetime
+    session: Session, operator: Operator, outlet: OutletLike, row: LobbyTicket, now: dt.datetime
 ) -> Ticket:
     counter_row = None
     if row.counter_id is not None and row.state == TicketState.CALLED.value:

@@ -34,7 +34,7 @@ from manyi.lobby.domain.estimate import MAX_CALLS, Played, Standing, open_for, p
 from manyi.lobby.domain.model import Channel, Counter, PriorityClass
 from manyi.lobby.domain.predict import LobbyView
 from manyi.lobby.domain.ticket import Ticket
-from manyi.org.tables import Unit
+from manyi.lobby.outlets import OutletLike
 
 NEWEST = 2**62  # the id of a ticket not yet written: after every other
 SMOOTH_S = 60.0  # keeps the scaling of step 3 calm when the standings are near zero
@@ -61,7 +61,7 @@ class WaitEstimate:
 NOT_SERVED = WaitEstimate(False)
 
 
-def estimate(session: Session, outlet: Unit, view: LobbyView, ticket: Ticket) -> WaitEstimate:
+def estimate(session: Session, outlet: OutletLike, view: LobbyView, ticket: Ticket) -> WaitEstimate:
     """Where `ticket` stands in `view` and how long it will wait (see the module)."""
     if any(t.id == ticket.id for t in view.waiting) and open_for(view, ticket.service_code):
         found = _played(outlet.id, view).standing(ticket.id, view.now)
@@ -126,7 +126,7 @@ def _played(outlet_id: int, view: LobbyView) -> Played:
 
 def view_at_issue(
     session: Session,
-    outlet: Unit,
+    outlet: OutletLike,
     lobby: layouts.Layout,
     counters: list[Counter],
     counts: dict[str, int],

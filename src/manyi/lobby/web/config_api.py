@@ -18,10 +18,10 @@ from manyi.lobby.domain.voices import (
     DEFAULT_CALL_HOLD_S,
     DEFAULT_SPEECH_RATE_PCT,
 )
+from manyi.lobby.outlets import OutletLike
 from manyi.lobby.web.api import staff_operator
 from manyi.org import staff as staff_service
 from manyi.org.model import Permission
-from manyi.org.tables import Unit
 from manyi.web.security import DbSession, Principal, require
 
 router = APIRouter(tags=["lobby configuration"])
@@ -160,7 +160,7 @@ def _services(items: list[ServiceIn]) -> list[Service]:
     return out
 
 
-def config_json(session: Session, outlet: Unit) -> dict[str, Any]:
+def config_json(session: Session, outlet: OutletLike) -> dict[str, Any]:
     policy = layouts.load_policy(session, outlet)
     return {
         "outlet": outlet.code,
@@ -206,7 +206,7 @@ def put_config(
     session: Session = DbSession,
 ) -> dict[str, Any]:
     operator = staff_operator(principal)
-    unit = service.outlet_for(session, operator, outlet)
+    unit = service.outlet_unit_for(session, operator, outlet)
     setup.configure_outlet(
         session,
         principal.actor,

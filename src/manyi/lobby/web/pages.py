@@ -23,6 +23,7 @@ from manyi.db import Session, utcnow
 from manyi.errors import Forbidden, InvalidInput, ManyiError
 from manyi.lobby import layouts, ports, public_tickets, queries, rating, service, staff_queries
 from manyi.lobby.adapters import printing
+from manyi.lobby.outlets import OutletLike
 from manyi.lobby.service import Operator
 from manyi.lobby.web import cards
 from manyi.lobby.web.api import staff_operator
@@ -53,7 +54,7 @@ def _json(value: Any) -> Markup:
     return Markup(text)  # noqa: S704 - escaped above
 
 
-def _services(session: Session, outlet: Unit) -> list[dict[str, Any]]:
+def _services(session: Session, outlet: OutletLike) -> list[dict[str, Any]]:
     return [
         {
             "code": s.code,
@@ -312,7 +313,9 @@ def staff_outlet(session: Session, principal: Principal, outlet: str | None) -> 
     """The outlet a staff page is about; None when the user must choose one first."""
     if outlet is None and principal.unit_level != UnitLevel.OUTLET.value:
         return None
-    return service.outlet_for(session, staff_operator(principal), outlet or principal.unit_code)
+    return service.outlet_unit_for(
+        session, staff_operator(principal), outlet or principal.unit_code
+    )
 
 
 def choose_outlet(

@@ -311,7 +311,7 @@ def page_second_line(
     principal: Principal = require(Permission.LOBBY_MANAGE),
     session: Session = DbSession,
 ) -> dict[str, Any]:
-    unit = service.outlet_for(session, staff_operator(principal), outlet)
+    unit = service.outlet_unit_for(session, staff_operator(principal), outlet)
     now = utcnow()
     ids = notify.page_staff(
         session,
