@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # overlap their database waits serve as many requests as forty, without forty queueing for
     # the interpreter while one holds the day's ticket number (issue 22, docs/lobby.md).
     unit_of_work_threads: int = Field(default=4, ge=1, le=64)
+    # On PostgreSQL, a device's ticket, call-next and complete (the device lane) run on the
+    # event loop's own thread, without the hop to a unit-of-work thread, bounded by waits of at
+    # most a few seconds (`hot_lanes`, issue 22). Off: they take the hop, as on SQLite.
+    device_lane_inline: bool = True
     var_dir: Path = DEFAULT_VAR_DIR
     # Sign-in protection.
     lockout_threshold: int = Field(default=5, ge=1, le=100)

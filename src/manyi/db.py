@@ -364,13 +364,14 @@ class Database:
         finally:
             session.close()
 
-    def hot_session(self) -> AbstractContextManager[Session]:
+    def hot_session(self, *, bounded: bool = False) -> AbstractContextManager[Session]:
         """`session()` for the hottest writes (a kiosk's ticket, a pad's call): the unit owns
         its connection's transaction, without the ORM's machinery around it (manyi.hot_unit).
-        Its use cases must not commit inside it."""
+        Its use cases must not commit inside it. `bounded`: its waits are cut short
+        (`hot_lanes.BOUNDS`, on PostgreSQL), for a unit run on the event loop's thread."""
         info = self.sessionmaker.kw.get("info") or {}
         if self.lanes is not None:
-            return self.lanes.unit(info)
+            return self.lanes.unit(info, bounded=bounded)
         return hot_unit.hot_session(self.engine, info)
 
     @contextmanager

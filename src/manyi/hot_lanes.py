@@ -27,6 +27,15 @@ What the pool did for each unit, the lane does itself:
 - after each unit the connection is idle (rolled back if it is not) and out of autocommit;
   when it cannot be, the lane is dropped.
 
+A bounded unit (`bounded=True`: one run on the event loop's own thread, the device lane's) has
+its waits cut short, so that the loop is never held long: on its lane's connection a lock is
+waited for at most 2 s (`lock_timeout`) and a statement runs at most 5 s (`statement_timeout`),
+and data sent that the server does not acknowledge within 5 s ends the connection
+(`TCP_USER_TIMEOUT`, Linux). Cut short, the unit fails and nothing of it is kept: a lock held
+that long or a statement that slow is a stall to be seen in the log (500, as SQLite's "database
+is locked" after its busy timeout: `db.database_away`); a connection cut is the database away
+(503).
+
 A thread holds at most one lane for each database; a process holds at most `MAX_LANES` (the
 threads of the units of work are 4 by default): a unit on another thread, or one begun inside
 another on the same thread, takes a pooled connection as before (`hot_unit.hot_session`).
@@ -39,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -53,6 +63,10 @@ from manyi import pg_notify, realtime
 from manyi.hot_unit import HotSession, hot_session
 
 MAX_LANES = 16
+# A bounded unit's limits (the module): PostgreSQL settings of its lane's session, and the
+# socket's TCP_USER_TIMEOUT in milliseconds.
+BOUNDS = {"lock_timeout": "2s", "statement_timeout": "5s"}
+TCP_USER_TIMEOUT_MS = 5000
 PING_AFTER_IDLE_S = 1.0  # as the pool's check on checkout (db.PING_AFTER_IDLE_S)
 _IDLE = TransactionStatus.IDLE
 
@@ -73,6 +87,22 @@ class Lane:
         self.session = HotSession(self.conn, {})
         self.used_at = time.monotonic()
         self.busy = False
+        self.bounded = False
+
+    def bound(self) -> None:
+        """Cut this lane's waits short for good (the module: `BOUNDS`)."""
+        try:
+            for name, value in BOUNDS.items():
+                self.raw.execute(f"SELECT set_config('{name}', %s, false)", (value,))
+            self.raw.commit()
+        except self.conn.dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy wraps it
+            self.conn._handle_dbapi_exception(exc, None, None, None, None)
+        # A Unix socket, or not Linux: the server's bounds alone.
+        with contextlib.suppress(Exception):
+            family = socket.AF_INET6 if ":" in (self.raw.info.hostaddr or "") else socket.AF_INET
+            with socket.fromfd(self.raw.fileno(), family, socket.SOCK_STREAM) as sock:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, TCP_USER_TIMEOUT_MS)
+        self.bounded = True
 
     def ready(self) -> bool:
         """Whether the lane can take a unit now: not in use, its connection alive (checked
@@ -144,6 +174,17 @@ class Lane:
             self.raw.close()
 
 
+@contextmanager
+def _unkept(lane: Lane, info: Mapping[str, Any]) -> Iterator[Session]:
+    """A bounded unit on a lane made for it alone (none free for its thread), closed after."""
+    try:
+        lane.bound()
+        with lane.unit(info) as session:
+            yield session
+    finally:
+        lane.close()
+
+
 class Lanes:
     """The lanes of one database in this process (the module)."""
 
@@ -154,13 +195,19 @@ class Lanes:
         self._lock = threading.Lock()
         self._closed = False
 
-    def unit(self, info: Mapping[str, Any]) -> AbstractContextManager[Session]:
+    def unit(
+        self, info: Mapping[str, Any], *, bounded: bool = False
+    ) -> AbstractContextManager[Session]:
         key = (os.getpid(), threading.get_ident())
         lane = self._lanes.get(key)
         if lane is None or not lane.ready():
             lane = self._renew(key, lane)
             if lane is None:
+                if bounded:  # never unbounded on the loop: a lane of its own, not kept
+                    return _unkept(Lane(self.engine), info)
                 return hot_session(self.engine, dict(info))
+        if bounded and not lane.bounded:
+            lane.bound()
         return lane.unit(info)
 
     def _renew(self, key: tuple[int, int], old: Lane | None) -> Lane | None:

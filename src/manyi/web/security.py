@@ -318,8 +318,16 @@ async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
 
 async def in_hot_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
     """`in_unit_of_work` for the hottest writes (the lobby's device lane): the unit owns its
-    connection's transaction (`Database.hot_session`); `work` must not commit inside it."""
-    return await _off_the_loop(lambda: _run(request.app.state.db.hot_session(), work))
+    connection's transaction (`Database.hot_session`); `work` must not commit inside it.
+
+    On PostgreSQL (MANYI_DEVICE_LANE_INLINE, on by default) it runs here, on the event loop's
+    thread, its waits bounded (`hot_lanes`: a lock 2 s, a statement 5 s): the hop to a thread
+    and back cost a device's request about a fifth of its CPU (issue 22, docs/lobby.md). The
+    loop serves nothing else meanwhile, a millisecond or two a request."""
+    db = request.app.state.db
+    if db.lanes is not None and request.app.state.settings.device_lane_inline:
+        return _run(db.hot_session(bounded=True), work)
+    return await _off_the_loop(lambda: _run(db.hot_session(), work))
 
 
 def _run(unit: AbstractContextManager[Session], work: Callable[[Session], T]) -> T:
