@@ -70,24 +70,30 @@ class ObserveRequests:
             method = str(scope.get("method", ""))
             metrics.observe_request(method, route, status, None if streaming else seconds)
             if self.access_lines:
-                self._access(scope, method, route, status, seconds)
+                access_line(scope, method, route, status, seconds)
         # Reset only when the app answered: an unhandled error goes on to Starlette's outermost
         # handler (web/app.py `_unexpected`), which logs the traceback and answers 500 outside
         # this middleware, and still sees the id (each request runs in a context of its own).
         request_ids.reset(token)
 
-    def _access(self, scope: Scope, method: str, route: str, status: int, seconds: float) -> None:
-        client = scope.get("client")
-        state = scope.get("state") or {}
-        principal = state.get("principal")
-        fields = {
-            "event": "request",
-            "method": method,
-            "route": route,  # the template: no ids, tokens or query strings
-            "status": status,
-            "duration_ms": round(seconds * 1000, 1),
-            "client": client[0] if client else "",
-        }
-        if principal is not None:
-            fields["staff_id"] = principal.id
-        access_log.info("%s %s %s", method, route, status, extra={FIELDS: fields})
+
+def access_line(
+    scope: Scope, method: str, route: str, status: int, seconds: float, client: str | None = None
+) -> None:
+    """The request's JSON access line. `client`: its address when the scope's is a proxy's."""
+    if client is None:
+        peer = scope.get("client")
+        client = peer[0] if peer else ""
+    state = scope.get("state") or {}
+    principal = state.get("principal")
+    fields = {
+        "event": "request",
+        "method": method,
+        "route": route,  # the template: no ids, tokens or query strings
+        "status": status,
+        "duration_ms": round(seconds * 1000, 1),
+        "client": client,
+    }
+    if principal is not None:
+        fields["staff_id"] = principal.id
+    access_log.info("%s %s %s", method, route, status, extra={FIELDS: fields})

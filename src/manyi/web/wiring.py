@@ -10,11 +10,15 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from starlette.types import ASGIApp
 
 from manyi.complaints import ports as complaint_ports
 from manyi.config import Settings
 from manyi.db import Session
+from manyi.observe import metrics
+from manyi.observe.middleware import access_line
 from manyi.web.body_limit import BodyCap
+from manyi.web.proxies import parse_networks
 
 API_DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>manyi API</title>
@@ -197,13 +201,24 @@ def body_caps() -> list[BodyCap]:
     ]
 
 
-def add_device_lane(app: FastAPI) -> None:
+def add_device_lane(app: FastAPI, settings: Settings) -> None:
     """The lobby's device lane: a kiosk's ticket and a calling pad's call-next and complete,
-    answered before the app's inner layers when ordinary (lobby/web/device_lane.py). Added
-    where it must sit: inside the request's id, metrics and trace, outside the rest."""
-    from manyi.lobby.web.device_lane import DeviceLane
+    answered before the app's other layers when ordinary (lobby/web/device_lane.py). In front
+    of the whole app, doing the request's id, metrics and access line itself; when requests are
+    traced, inside the trace and those, outside the rest."""
+    from manyi.lobby.web.device_lane import DeviceLane, Front
 
-    app.add_middleware(DeviceLane, handlers=app.exception_handlers)
+    if settings.tracing != "off":
+        app.add_middleware(DeviceLane, handlers=app.exception_handlers)
+        return
+    access = access_line if settings.log_format == "json" else None
+    front = Front(metrics.observe_request, access, parse_networks(settings.trusted_proxies))
+    build = app.build_middleware_stack
+
+    def build_behind_the_lane() -> ASGIApp:
+        return DeviceLane(build(), handlers=app.exception_handlers, front=front)
+
+    app.build_middleware_stack = build_behind_the_lane  # type: ignore[method-assign]
 
 
 def install_routes(app: FastAPI) -> None:
