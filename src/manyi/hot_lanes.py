@@ -60,7 +60,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from manyi import pg_notify, realtime
-from manyi.hot_unit import HotSession, hot_session
+from manyi.hot_unit import HotSession, hot_session, raise_as_sqlalchemy, ready_to_commit
 
 MAX_LANES = 16
 # A bounded unit's limits (the module): PostgreSQL settings of its lane's session, and the
@@ -95,8 +95,9 @@ class Lane:
             for name, value in BOUNDS.items():
                 self.raw.execute(f"SELECT set_config('{name}', %s, false)", (value,))
             self.raw.commit()
-        except self.conn.dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy wraps it
-            self.conn._handle_dbapi_exception(exc, None, None, None, None)
+        except Exception as exc:
+            raise_as_sqlalchemy(self.conn, exc)
+            raise
         # A Unix socket, or not Linux: the server's bounds alone.
         with contextlib.suppress(Exception):
             family = socket.AF_INET6 if ":" in (self.raw.info.hostaddr or "") else socket.AF_INET
@@ -128,18 +129,13 @@ class Lane:
         session._hot_alone = False
         try:
             yield session
-            if session._hot_alone and (session.new or session.dirty or session.deleted):
-                raise RuntimeError("a unit whose statements commit alone left ORM changes")
-            session.flush()  # what the ORM holds, if anything
-            realtime.before_commit(session)
+            ready_to_commit(session)
             self._commit()
             realtime.after_commit(session)
         except BaseException as exc:
             conn.info.pop(pg_notify.NOTIFY_AT_COMMIT, None)
             realtime.after_rollback(session)
-            if isinstance(exc, conn.dialect.loaded_dbapi.Error) and not conn.invalidated:
-                # As hot_unit: raised as SQLAlchemy raises it, a lost connection invalidated.
-                conn._handle_dbapi_exception(exc, None, None, None, None)
+            raise_as_sqlalchemy(conn, exc)
             raise
         finally:
             try:

@@ -67,21 +67,13 @@ def hot_session(engine: Engine, info: dict[str, Any]) -> Iterator[Session]:
         conn.begin()
         session = HotSession(conn, dict(info))
         yield session
-        if session._hot_alone and (session.new or session.dirty or session.deleted):
-            # Flushed now, they would commit apart from the unit's write: a programming error.
-            raise RuntimeError("a unit whose statements commit alone left ORM changes")
-        session.flush()  # what the ORM holds, if anything
-        realtime.before_commit(session)
+        ready_to_commit(session)
         conn.commit()
         realtime.after_commit(session)
     except BaseException as exc:
         if session is not None:
             realtime.after_rollback(session)
-        if isinstance(exc, conn.dialect.loaded_dbapi.Error) and not conn.invalidated:
-            # The driver's own error (`manyi.driver_sql` sends past SQLAlchemy): raised as
-            # SQLAlchemy raises one, wrapped, and a lost connection invalidated with the pool's
-            # others, so that the app answers "database away" (503) for it as for any other.
-            conn._handle_dbapi_exception(exc, None, None, None, None)
+        raise_as_sqlalchemy(conn, exc)
         raise
     finally:
         if session is not None:
@@ -89,6 +81,24 @@ def hot_session(engine: Engine, info: dict[str, Any]) -> Iterator[Session]:
             if session._hot_alone:
                 _back_to_transactions(conn)
         conn.close()  # back to the pool; rolled back first if it did not commit
+
+
+def ready_to_commit(session: HotSession) -> None:
+    """What a hot unit does before its COMMIT: flush what the ORM holds, then the steps a
+    session's commit takes first (`realtime.before_commit`)."""
+    if session._hot_alone and (session.new or session.dirty or session.deleted):
+        # Flushed now, they would commit apart from the unit's write: a programming error.
+        raise RuntimeError("a unit whose statements commit alone left ORM changes")
+    session.flush()  # what the ORM holds, if anything
+    realtime.before_commit(session)
+
+
+def raise_as_sqlalchemy(conn: Connection, exc: BaseException) -> None:
+    """A driver's own error (`manyi.driver_sql` sends past SQLAlchemy) raised as SQLAlchemy
+    raises one, wrapped, and a lost connection invalidated with the pool's others, so that the
+    app answers "database away" (503) for it as for any other. Anything else: nothing."""
+    if isinstance(exc, conn.dialect.loaded_dbapi.Error) and not conn.invalidated:
+        conn._handle_dbapi_exception(exc, None, None, None, None)
 
 
 def statements_commit_alone(session: Session) -> bool:

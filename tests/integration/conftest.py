@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from manyi.counter.adapters import registry
 from manyi.db import Database
+from manyi.lobby.web import device_lane
 from tests.conftest import PASSWORD, Bank
 from tests.counter_helpers import Sim, make_sim, setup_counter
 from tests.web_helpers import make_client, sign_in
@@ -44,3 +45,17 @@ def teller(db: Database, tmp_path: Path) -> TestClient:
 def worlds(tmp_path_factory: pytest.TempPathFactory) -> WorldFiles:
     """The module's worlds on SQLite, each built once (tests/world_files.py)."""
     return WorldFiles(tmp_path_factory.mktemp("worlds"))
+
+
+@pytest.fixture
+def lane_taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the device lane answered itself (the rest went on to their endpoints)."""
+    seen: list[str] = []
+    original = device_lane.in_hot_unit_of_work
+
+    async def noting(request, work):  # type: ignore[no-untyped-def]
+        seen.append(request.url.path)
+        return await original(request, work)
+
+    monkeypatch.setattr(device_lane, "in_hot_unit_of_work", noting)
+    return seen

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from manyi.db import Database
-from manyi.lobby.web import device_lane
 from tests.conftest import Bank
 from tests.lobby_helpers import configure
 from tests.web_helpers import device_client, staff_client
@@ -16,21 +15,9 @@ from tests.web_helpers import device_client, staff_client
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
-@pytest.fixture
-def taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths the lane answered itself (the rest went on to their endpoints)."""
-    seen: list[str] = []
-    original = device_lane.in_hot_unit_of_work
-
-    async def noting(request, work):  # type: ignore[no-untyped-def]
-        seen.append(request.url.path)
-        return await original(request, work)
-
-    monkeypatch.setattr(device_lane, "in_hot_unit_of_work", noting)
-    return seen
-
-
-def test_the_lane_answers_as_the_endpoints_do(db: Database, bank: Bank, taken: list[str]) -> None:
+def test_the_lane_answers_as_the_endpoints_do(
+    db: Database, bank: Bank, lane_taken: list[str]
+) -> None:
     outlet = bank.unit("OUT-A")
     configure(db, outlet, opens=dt.time(0), closes=None)
     staff_client(db, "teller.a").post("/api/v1/lobby/outlets/OUT-A/counters/1/open")
@@ -40,7 +27,7 @@ def test_the_lane_answers_as_the_endpoints_do(db: Database, bank: Bank, taken: l
 
     first = kiosk.post(tickets, json={"service": "A"})  # a token not seen yet: the endpoint
     second = kiosk.post(tickets, json={"service": "A"})  # seen a moment ago: the lane
-    assert taken == [tickets]
+    assert lane_taken == [tickets]
     assert first.status_code == second.status_code == 201
     assert first.json().keys() == second.json().keys()
     assert (first.json()["number"], second.json()["number"]) == ("A001", "A002")
@@ -56,11 +43,14 @@ def test_the_lane_answers_as_the_endpoints_do(db: Database, bank: Bank, taken: l
     again = pad.post(f"{pad_path}/call-next")
     assert again.json()["ticket"]["number"] == "A002"
     assert pad.post(f"{pad_path}/complete").status_code == 200  # no body: the current one
-    assert taken == [tickets, *(f"{pad_path}/{a}" for a in ("complete", "call-next", "complete"))]
+    assert lane_taken == [
+        tickets,
+        *(f"{pad_path}/{a}" for a in ("complete", "call-next", "complete")),
+    ]
 
 
 def test_the_unusual_goes_to_the_endpoint_and_errors_read_the_same(
-    db: Database, bank: Bank, taken: list[str]
+    db: Database, bank: Bank, lane_taken: list[str]
 ) -> None:
     outlet = bank.unit("OUT-A")
     configure(db, outlet, opens=dt.time(0), closes=None)
@@ -68,7 +58,7 @@ def test_the_unusual_goes_to_the_endpoint_and_errors_read_the_same(
     tickets = "/device/api/v1/lobby/tickets"
     kiosk.post(tickets, json={"service": "A"})
     assert kiosk.post(tickets, json={"service": "A"}).status_code == 201
-    taken.clear()
+    lane_taken.clear()
 
     # A body the model refuses: the endpoint's own 422, naming the field.
     refused = kiosk.post(tickets, json={"service": "A", "class": "royal"})
@@ -80,7 +70,7 @@ def test_the_unusual_goes_to_the_endpoint_and_errors_read_the_same(
     cookie = kiosk.post(tickets, json={"service": "A"}, headers={"cookie": "manyi_session=x"})
     padded = kiosk.post(tickets, json={"service": "A", "outlet": "OUT-A" + " " * 5000})
     assert cookie.status_code == 201 and padded.status_code in (201, 422)
-    assert taken == []
+    assert lane_taken == []
 
     # A use case's refusal raised in the lane reads as from the endpoint (the app's handlers),
     # with the same security headers.
@@ -88,7 +78,7 @@ def test_the_unusual_goes_to_the_endpoint_and_errors_read_the_same(
     assert unknown.status_code == 422 and unknown.json()["error"] == "unknown_service"
     assert unknown.headers["x-frame-options"] == "SAMEORIGIN"
     assert unknown.headers["x-request-id"]
-    assert taken == [tickets]
+    assert lane_taken == [tickets]
 
     # No token, or one never seen: the endpoint refuses it.
     assert (

@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client import REGISTRY
 
 from manyi.db import Database
-from manyi.lobby.web import api, device_lane
+from manyi.lobby.web import api
 from manyi.log_lines import FIELDS
 from manyi.org import device_tokens
 from tests import web_helpers
@@ -25,19 +25,6 @@ from tests.web_helpers import make_client, staff_client
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 TICKETS = "/device/api/v1/lobby/tickets"
-
-
-@pytest.fixture
-def taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    original = device_lane.in_hot_unit_of_work
-
-    async def noting(request, work):  # type: ignore[no-untyped-def]
-        seen.append(request.url.path)
-        return await original(request, work)
-
-    monkeypatch.setattr(device_lane, "in_hot_unit_of_work", noting)
-    return seen
 
 
 def kiosk(db: Database, bank: Bank, **settings: object) -> Any:
@@ -61,13 +48,13 @@ def issued_count() -> float:
     return value or 0.0
 
 
-def test_the_requests_id_and_its_count(db: Database, bank: Bank, taken: list[str]) -> None:
+def test_the_requests_id_and_its_count(db: Database, bank: Bank, lane_taken: list[str]) -> None:
     client = kiosk(db, bank)
     before = issued_count()
     given = client.post(TICKETS, json={"service": "A"}, headers={"X-Request-ID": "edge-1234abcd"})
     made = client.post(TICKETS, json={"service": "A"})
     insane = client.post(TICKETS, json={"service": "A"}, headers={"X-Request-ID": "a b\nc"})
-    assert taken == [TICKETS] * 3
+    assert lane_taken == [TICKETS] * 3
     assert given.status_code == made.status_code == insane.status_code == 201
     assert given.headers["x-request-id"] == "edge-1234abcd"
     for answer in (made, insane):
@@ -78,14 +65,14 @@ def test_the_requests_id_and_its_count(db: Database, bank: Bank, taken: list[str
 
 
 def test_the_access_line_names_the_client_behind_a_trusted_proxy(
-    db: Database, bank: Bank, taken: list[str], caplog: pytest.LogCaptureFixture
+    db: Database, bank: Bank, lane_taken: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     client = kiosk(db, bank, address="10.1.2.3", trusted_proxies="10.0.0.0/8", log_format="json")
     with caplog.at_level(logging.INFO, logger="manyi.access"):
         answer = client.post(
             TICKETS, json={"service": "A"}, headers={"X-Forwarded-For": "203.0.113.7"}
         )
-    assert answer.status_code == 201 and taken == [TICKETS]
+    assert answer.status_code == 201 and lane_taken == [TICKETS]
     lines = [r for r in caplog.records if r.name == "manyi.access"]
     assert len(lines) == 1
     fields = getattr(lines[0], FIELDS)
@@ -94,7 +81,7 @@ def test_the_access_line_names_the_client_behind_a_trusted_proxy(
 
 
 def test_an_unexpected_error_is_answered_by_the_apps_catch_all(
-    db: Database, bank: Bank, taken: list[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, bank: Bank, lane_taken: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = kiosk(db, bank)
 
@@ -107,7 +94,7 @@ def test_an_unexpected_error_is_answered_by_the_apps_catch_all(
     monkeypatch.setattr(api, "kiosk_issue", broken)
     client.raise_server_exceptions = False
     answer = client.post(TICKETS, json={"service": "A"}, headers={"X-Request-ID": "edge-5678abcd"})
-    assert taken == [TICKETS]
+    assert lane_taken == [TICKETS]
     assert answer.status_code == 500 and answer.json()["error"] == "internal_error"
     assert answer.headers["x-request-id"] == "edge-5678abcd"
     assert answer.headers.get_list("x-request-id") == ["edge-5678abcd"]
@@ -126,10 +113,10 @@ def traced_app_not_kept() -> Iterator[None]:
 
 @pytest.mark.usefixtures("traced_app_not_kept")
 def test_when_requests_are_traced_the_lane_sits_inside_the_trace(
-    db: Database, bank: Bank, taken: list[str], monkeypatch: pytest.MonkeyPatch
+    db: Database, bank: Bank, lane_taken: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(export, "ConsoleSpanExporter", InMemorySpanExporter)  # not printed
     client = kiosk(db, bank, tracing="console")
     answer = client.post(TICKETS, json={"service": "A"}, headers={"X-Request-ID": "edge-9abcdef0"})
-    assert answer.status_code == 201 and taken == [TICKETS]
+    assert answer.status_code == 201 and lane_taken == [TICKETS]
     assert answer.headers.get_list("x-request-id") == ["edge-9abcdef0"]  # the middleware's

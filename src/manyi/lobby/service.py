@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -94,21 +94,25 @@ NEWEST = 2**62  # stands for the id of a ticket not yet written: after every oth
 def outlet_for(session: Session, operator: Operator, code: str | None) -> Outlet:
     """The outlet an operator acts on; outside their scope it does not exist."""
     if operator.device_outlet_id is not None:
-        outlet = layouts.outlet_view(session, operator.device_outlet_id)
-        if code is not None and code != outlet.code:
-            raise Forbidden("this device belongs to outlet {outlet}", "outlet", outlet=outlet.code)
-        return outlet
+        return _devices(layouts.outlet_view(session, operator.device_outlet_id), code)
     return Outlet.of(outlet_unit_for(session, operator, code))
 
 
 def outlet_unit_for(session: Session, operator: Operator, code: str | None) -> Unit:
     """`outlet_for` as the ORM's row, in this session (for what changes or links to it)."""
     if operator.device_outlet_id is not None:
-        outlet = layouts.outlet_by_id(session, operator.device_outlet_id)
-        if code is not None and code != outlet.code:
-            raise Forbidden("this device belongs to outlet {outlet}", "outlet", outlet=outlet.code)
-        return outlet
+        return _devices(layouts.outlet_by_id(session, operator.device_outlet_id), code)
     return layouts.outlet_by_code(session, code or "", operator.scope_path)
+
+
+AnOutlet = TypeVar("AnOutlet", bound=OutletLike)
+
+
+def _devices(outlet: AnOutlet, code: str | None) -> AnOutlet:
+    """A device's own outlet, refused when the request names another."""
+    if code is not None and code != outlet.code:
+        raise Forbidden("this device belongs to outlet {outlet}", "outlet", outlet=outlet.code)
+    return outlet
 
 
 def record(
