@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, MetaData, Text, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, Text, create_engine, event, make_url, text
 from sqlalchemy.engine import Dialect
 
 # Re-exported: web modules type their session with it and import nothing from SQLAlchemy.
@@ -238,10 +238,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("json_deserializer", json_loads)
+    if "connect_timeout" not in make_url(url).query:
+        # libpq waits for ever by default; a server that drops packets would hold the caller
+        # (the event loop itself, for a device's first request on a new lane: hot_lanes).
+        kwargs["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            **kwargs.get("connect_args", {}),
+        }
     engine = create_engine(url, **kwargs)
     _in_utc(engine)
     _ping_when_idle(engine)
     return engine
+
+
+CONNECT_TIMEOUT_S = 10  # a new PostgreSQL connection, unless the URL names its own
 
 
 def _in_utc(engine: Engine) -> None:

@@ -31,14 +31,16 @@ A bounded unit (`bounded=True`: one run on the event loop's own thread, the devi
 its waits cut short, so that the loop is never held long: on its lane's connection a lock is
 waited for at most 2 s (`lock_timeout`) and a statement runs at most 5 s (`statement_timeout`),
 and data sent that the server does not acknowledge within 5 s ends the connection
-(`TCP_USER_TIMEOUT`, Linux). Cut short, the unit fails and nothing of it is kept: a lock held
+(`TCP_USER_TIMEOUT`, Linux); a new connection waits for the server at most
+`db.CONNECT_TIMEOUT_S`. Cut short, the unit fails and nothing of it is kept: a lock held
 that long or a statement that slow is a stall to be seen in the log (500, as SQLite's "database
 is locked" after its busy timeout: `db.database_away`); a connection cut is the database away
 (503).
 
 A thread holds at most one lane for each database; a process holds at most `MAX_LANES` (the
 threads of the units of work are 4 by default): a unit on another thread, or one begun inside
-another on the same thread, takes a pooled connection as before (`hot_unit.hot_session`).
+another on the same thread, takes a pooled connection as before (`hot_unit.hot_session`; a
+bounded one, which must not wait unbounded, a connection of its own, bounded, closed after).
 Lanes are kept by process: a process forked from one that had lanes neither uses nor closes
 them (closing would end the parent's sessions on their shared sockets). `Database.dispose`
 closes this process's lanes.

@@ -166,3 +166,15 @@ def test_dispose_closes_the_lanes_and_a_forked_process_leaves_its_parents_alone(
     with pg.hot_session() as session:  # after dispose: a pooled connection, no new lane
         assert Driver(session).raw is not raw
     assert len(lanes) == 0
+
+
+def test_a_new_connection_waits_for_the_server_a_bounded_time(pg: Database) -> None:
+    """A lane may be opened on the event loop's thread: libpq's default is to wait for ever."""
+    with pg.hot_session(bounded=True) as session:
+        assert Driver(session).raw.info.get_parameters().get("connect_timeout") == "10"
+    named = Database(pg.url + ("&" if "?" in pg.url else "?") + "connect_timeout=3")
+    try:
+        with named.hot_session() as session:
+            assert Driver(session).raw.info.get_parameters().get("connect_timeout") == "3"
+    finally:
+        named.dispose()
