@@ -62,30 +62,31 @@ def forget(session: Session, outlet_id: int) -> None:
         del _cache[key]
 
 
+def _outlet_row(session: Session, outlet_id: int) -> Unit:
+    unit = session.get(Unit, outlet_id)
+    if unit is None:
+        raise NotFound("no outlet {code}", "outlet", code=str(outlet_id))
+    return unit
+
+
 def outlet_by_id(session: Session, outlet_id: int) -> Unit:
     """An outlet row for reading, without a query when this process saw it recently."""
-
-    def load() -> Unit:
-        unit = session.get(Unit, outlet_id)
-        if unit is None:
-            raise NotFound("no outlet {code}", "outlet", code=str(outlet_id))
-        return unit
-
-    cached: Unit = _cached(session, "unit", outlet_id, LAYOUT_TTL_S, load)
+    cached: Unit = _cached(
+        session, "unit", outlet_id, LAYOUT_TTL_S, lambda: _outlet_row(session, outlet_id)
+    )
     return session.merge(cached, load=False)
 
 
 def outlet_view(session: Session, outlet_id: int) -> Outlet:
     """The outlet as a plain value (`outlets.Outlet`), kept by the process for LAYOUT_TTL_S: no
     query and nothing added to the session (the devices' requests, issue 22)."""
-
-    def load() -> Outlet:
-        unit = session.get(Unit, outlet_id)
-        if unit is None:
-            raise NotFound("no outlet {code}", "outlet", code=str(outlet_id))
-        return Outlet.of(unit)
-
-    found: Outlet = _cached(session, "outlet", outlet_id, LAYOUT_TTL_S, load)
+    found: Outlet = _cached(
+        session,
+        "outlet",
+        outlet_id,
+        LAYOUT_TTL_S,
+        lambda: Outlet.of(_outlet_row(session, outlet_id)),
+    )
     return found
 
 

@@ -50,6 +50,4 @@ class Outlet:
 
     @classmethod
     def of(cls, unit: OutletLike) -> Outlet:
-        if isinstance(unit, Outlet):
-            return unit
         return cls(unit.id, unit.code, unit.path, unit.name_zh, unit.name_en, unit.timezone)

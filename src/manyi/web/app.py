@@ -159,7 +159,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # Refuses an oversized upload while the endpoint starts reading it (web/body_limit.py).
     app.add_middleware(BodyLimitMiddleware, caps=body_caps())
     # The lobby's devices: in front of everything (or, traced, inside the trace, id and metrics).
-    add_device_lane(app, settings)
+    add_device_lane(app, settings, proxies)
     # The request's id, count, latency and access line; inside it, its trace (off by default).
     tracing.install(app, settings.tracing)
     app.add_middleware(ObserveRequests, access_lines=settings.log_format == "json")

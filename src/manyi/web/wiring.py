@@ -18,7 +18,7 @@ from manyi.db import Session
 from manyi.observe import metrics
 from manyi.observe.middleware import access_line
 from manyi.web.body_limit import BodyCap
-from manyi.web.proxies import parse_networks
+from manyi.web.proxies import Network
 
 API_DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>manyi API</title>
@@ -201,18 +201,19 @@ def body_caps() -> list[BodyCap]:
     ]
 
 
-def add_device_lane(app: FastAPI, settings: Settings) -> None:
+def add_device_lane(app: FastAPI, settings: Settings, proxies: tuple[Network, ...]) -> None:
     """The lobby's device lane: a kiosk's ticket and a calling pad's call-next and complete,
     answered before the app's other layers when ordinary (lobby/web/device_lane.py). In front
     of the whole app, doing the request's id, metrics and access line itself; when requests are
-    traced, inside the trace and those, outside the rest."""
+    traced, inside the trace and those, outside the rest. `proxies`: the trusted proxies
+    (`settings.trusted_proxies`, parsed)."""
     from manyi.lobby.web.device_lane import DeviceLane, Front
 
     if settings.tracing != "off":
         app.add_middleware(DeviceLane, handlers=app.exception_handlers)
         return
     access = access_line if settings.log_format == "json" else None
-    front = Front(metrics.observe_request, access, parse_networks(settings.trusted_proxies))
+    front = Front(metrics.observe_request, access, proxies)
     build = app.build_middleware_stack
 
     def build_behind_the_lane() -> ASGIApp:
