@@ -62,6 +62,9 @@ def test_a_customer_prefills_at_the_kiosk_with_a_lifetime_id_card(
 
     expect(page.get_by_role("heading", name="今天您要办理哪些业务？")).to_be_visible()
     expect(page.get_by_test_id("kiosk-home")).to_be_visible()
+    # Sizes are read only once the page's stylesheet has loaded: on a busy machine the
+    # heading can show before it does, and the tile measures as plain text (20 px).
+    page.wait_for_load_state("load")
     tile = page.locator("label[for=t-open_account]")
     assert tile.bounding_box()["height"] >= 120  # type: ignore[index]
     for code in ("open_account", "deposit"):
@@ -86,6 +89,7 @@ def test_a_customer_prefills_at_the_kiosk_with_a_lifetime_id_card(
     expect(page).to_have_url(re.compile(r"/device/prefill/done$"))
     code = re.sub(r"\s", "", page.locator("[data-code]").inner_text())
     assert re.fullmatch(r"[A-Z2-9]{8}", code), code
+    page.wait_for_load_state("load")
     size = page.locator("[data-code]").evaluate("n => parseFloat(getComputedStyle(n).fontSize)")
     assert size >= 96
     qr = page.locator("[data-qr] svg").bounding_box()
