@@ -6,7 +6,9 @@ saturated machine. This one is for finding where the CPU goes: it calls each app
 directly (no HTTP, no other request at the same time) for rounds of a kiosk's ticket, a calling
 pad's call-next and its complete, and reads the process's CPU time (every thread) around each.
 What it measures is the app's own work per request and nothing of the server or the machine's
-load; a change that saves CPU here saves about as much under load.
+load; a change that saves CPU here saves about as much under load. The two apps take turns in
+blocks of rounds, so that the ratio holds while the shared machine's speed drifts; compare two
+versions of manyi by their ratios, not their milliseconds.
 
 PostgreSQL only (MANYI_BENCH_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/
 manyi_bench): its public schema is DROPPED and recreated. Prints one JSON object as its last
@@ -96,17 +98,18 @@ async def started(app: App) -> None:
     await up.wait()
 
 
-async def measure(app: App, kiosk: str, pad: str, rounds: int, warmup: int) -> dict[str, float]:
-    """ms of CPU per operation: rounds of issue, call-next, complete, after `warmup` rounds."""
-    spent = {"issue": 0.0, "call": 0.0, "complete": 0.0}
-    while True:  # nobody waiting at the start
+async def drain(app: App, pad: str) -> None:
+    """Nobody waiting: call and complete whoever is."""
+    while True:
         status, called = await post(app, PAD + "call-next", pad, None)
         if status != 200 or called.get("ticket") is None:
-            break
+            return
         await post(app, PAD + "complete", pad, {"ticket_id": called["ticket"]["id"]})
-    for n in range(warmup + rounds):
-        if n == warmup:
-            spent = dict.fromkeys(spent, 0.0)
+
+
+async def rounds_of(app: App, kiosk: str, pad: str, rounds: int, spent: dict[str, float]) -> None:
+    """`rounds` of issue, call-next, complete; the CPU seconds of each added to `spent`."""
+    for _ in range(rounds):
         began = time.process_time()
         status, _ = await post(app, TICKETS, kiosk, {"service": "A"})
         issued = time.process_time()
@@ -119,15 +122,41 @@ async def measure(app: App, kiosk: str, pad: str, rounds: int, warmup: int) -> d
         spent["issue"] += issued - began
         spent["call"] += call_done - issued
         spent["complete"] += time.process_time() - call_done
-    figures = {op: round(s / rounds * 1000, 3) for op, s in spent.items()}
-    figures["mean"] = round(sum(spent.values()) / rounds / 3 * 1000, 3)
-    return figures
+
+
+def figures(spent: dict[str, float], rounds: int) -> dict[str, float]:
+    """ms of CPU per operation, and their mean."""
+    out = {op: round(s / rounds * 1000, 3) for op, s in spent.items()}
+    out["mean"] = round(sum(spent.values()) / rounds / 3 * 1000, 3)
+    return out
+
+
+async def measure(
+    apps: dict[str, App], kiosk: str, pad: str, rounds: int, warmup: int, block: int
+) -> dict[str, dict[str, float]]:
+    """ms of CPU per operation for each app: `warmup` rounds each first, then blocks of
+    `block` rounds taking turns, so that the machine's drift (a shared host's speed changes
+    by tens of percent within minutes) weighs on every app alike."""
+    spent = {name: {"issue": 0.0, "call": 0.0, "complete": 0.0} for name in apps}
+    for app in apps.values():
+        await drain(app, pad)
+        await rounds_of(app, kiosk, pad, warmup, {"issue": 0.0, "call": 0.0, "complete": 0.0})
+    done = 0
+    while done < rounds:
+        n = min(block, rounds - done)
+        for name, app in apps.items():
+            await rounds_of(app, kiosk, pad, n, spent[name])
+        done += n
+    return {name: figures(s, rounds) for name, s in spent.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=1500, help="measured rounds (default 1500)")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured rounds first")
+    parser.add_argument(
+        "--block", type=int, default=100, help="rounds of one app before the other's turn"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="manyi-bench-") as tmp:
         url = fresh_url("postgresql", Path(tmp))
@@ -145,18 +174,18 @@ def main(argv: list[str] | None = None) -> int:
 
         kiosk, pad = fixture.kiosks[0], fixture.pads[1]
 
-        async def both() -> tuple[dict[str, float], dict[str, float]]:
+        async def both() -> dict[str, dict[str, float]]:
             manyi = create()
             await started(manyi)
             # The device lane takes a token this process has seen: a first round for each.
             await post(manyi, TICKETS, kiosk, {"service": "A"})
             _, called = await post(manyi, PAD + "call-next", pad, None)
             await post(manyi, PAD + "complete", pad, {"ticket_id": called["ticket"]["id"]})
-            mine = await measure(manyi, kiosk, pad, args.rounds, args.warmup)
-            floor = create_floor()
-            return mine, await measure(floor, kiosk, pad, args.rounds, args.warmup)
+            apps = {"manyi": manyi, "floor": create_floor()}
+            return await measure(apps, kiosk, pad, args.rounds, args.warmup, args.block)
 
-        mine, floor = asyncio.run(both())
+        measured = asyncio.run(both())
+    mine, floor = measured["manyi"], measured["floor"]
     ratio = round(mine["mean"] / floor["mean"], 2) if floor["mean"] else 0.0
     print(f"manyi {mine} ms; the floor {floor} ms; manyi / floor {ratio}")
     print(json.dumps({"manyi_ms": mine, "floor_ms": floor, "ratio": ratio}), flush=True)

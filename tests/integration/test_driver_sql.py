@@ -16,9 +16,15 @@ from sqlalchemy import select
 from manyi import realtime
 from manyi.db import Database
 from manyi.driver_sql import Driver
-from manyi.lobby import counters, hot_sql, hot_writes, service
+from manyi.lobby import counters, hot_events, hot_sql, hot_writes, service, store
 from manyi.lobby.domain.model import format_number
-from manyi.lobby.tables import LobbyEventRow, LobbyService, LobbyTicket, RatingPrompt
+from manyi.lobby.tables import (
+    LobbyCounter,
+    LobbyEventRow,
+    LobbyService,
+    LobbyTicket,
+    RatingPrompt,
+)
 from tests.clock import FIXED_NOW
 from tests.conftest import Bank
 from tests.lobby_helpers import configure, operator
@@ -32,7 +38,7 @@ def test_an_event_written_by_the_driver_reads_back_through_the_orm(
     at = dt.datetime(2026, 11, 30, 10, 5, 7, 123456, tzinfo=SHANGHAI)  # not UTC on purpose
     data = {"number": "A001", "announcement": "请A001号到3号窗口", "nested": {"n": [1, 2]}}
     with db.session() as session:
-        event_id = hot_writes.insert_event(
+        event_id = hot_events.insert_event(
             Driver(session), bank.unit("OUT-A"), "called", at, 7, None, None, 3, data
         )
     with db.read() as session:
@@ -50,25 +56,35 @@ def test_an_event_written_by_the_driver_reads_back_through_the_orm(
         assert found == [event_id]
 
 
-def test_a_rating_prompt_and_its_event_carry_the_prompts_id(db: Database, bank: Bank) -> None:
-    """A completion's rating prompt and its `rating_prompted` event (one statement on
-    PostgreSQL, `hot_writes.insert_row_and_event`): the event stored and the one announced both
-    name the new prompt."""
+def test_a_completion_its_rating_prompt_and_their_events_in_one_write(
+    db: Database, bank: Bank
+) -> None:
+    """A completion's event, with its ticket and counter, then the rating prompt and its
+    `rating_prompted` event (one statement on PostgreSQL, `hot_events.insert_row_and_event`):
+    the prompt's event names the new prompt, is numbered after the completion's, and the
+    events stored are the ones announced, in the same order."""
     configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
     with db.session() as session:
         teller = operator(session, "teller.a")
         counters.open_counter(session, teller, "OUT-A", 1, FIXED_NOW)
         service.issue_ticket(session, service.Operator.public(), "OUT-A", "A", FIXED_NOW)
         counters.call_next(session, teller, "OUT-A", 1, FIXED_NOW)
+    later = FIXED_NOW + dt.timedelta(minutes=4)
     with db.session() as session:
-        done = counters.complete(session, operator(session, "teller.a"), "OUT-A", 1, FIXED_NOW)
-        announced = [e for e in session.info[realtime.OUTGOING] if e.kind == "rating_prompted"]
+        done = counters.complete(session, operator(session, "teller.a"), "OUT-A", 1, later)
+        announced = [(e.id, e.kind, e.data) for e in session.info[realtime.OUTGOING]]
     with db.read() as session:
         prompt = session.scalars(select(RatingPrompt)).one()
-        row = session.scalars(
-            select(LobbyEventRow).where(LobbyEventRow.kind == "rating_prompted")
-        ).one()
-    assert prompt.ticket_id == done.ticket.id
+        rows = session.scalars(
+            select(LobbyEventRow)
+            .where(LobbyEventRow.kind.in_(["completed", "rating_prompted"]))
+            .order_by(LobbyEventRow.id)
+        ).all()
+        ticket = session.get_one(LobbyTicket, prompt.ticket_id)
+        counter = session.get_one(LobbyCounter, prompt.counter_id)
+    assert ticket.id == done.ticket.id and (ticket.state, ticket.outcome) == ("finished", "served")
+    assert ticket.finished_at == later
+    assert (counter.state, counter.current_ticket_id) == ("open", None)
     expected = {
         "prompt_id": prompt.id,
         "counter": 1,
@@ -76,9 +92,22 @@ def test_a_rating_prompt_and_its_event_carry_the_prompts_id(db: Database, bank: 
         "service": "A",
         "expires_at": prompt.expires_at.isoformat(),
     }
-    assert row.data == expected and list(row.data) == list(expected)  # in the same order
-    assert (row.ticket_id, row.counter_id) == (prompt.ticket_id, prompt.counter_id)
-    assert [e.data for e in announced] == [{"ticket_id": prompt.ticket_id, **expected}]
+    completed, prompted = rows
+    assert (completed.kind, prompted.kind) == ("completed", "rating_prompted")
+    assert completed.id < prompted.id
+    assert completed.data == {
+        "number": ticket.number,
+        "service": "A",
+        "counter": 1,
+        "service_s": 240,
+    }
+    assert prompted.data == expected and list(prompted.data) == list(expected)  # same order
+    assert (prompted.ticket_id, prompted.counter_id) == (prompt.ticket_id, prompt.counter_id)
+    assert completed.staff_id is not None and prompted.staff_id is None
+    assert announced == [
+        (completed.id, "completed", {"ticket_id": ticket.id, **completed.data}),
+        (prompted.id, "rating_prompted", {"ticket_id": prompt.ticket_id, **expected}),
+    ]
 
 
 def test_a_ticket_written_through_the_orm_reads_back_through_the_driver(
@@ -127,6 +156,32 @@ def test_a_ticket_written_through_the_orm_reads_back_through_the_driver(
         assert hot_sql.waiting(d, outlet, dt.date(2026, 12, 1)) == []
 
 
+def test_a_ticket_written_back_sets_only_what_changed(db: Database, bank: Bank) -> None:
+    """`hot_writes.ticket_changes`: the UPDATE names the columns the action changed, and the
+    row reads back as the domain left it; with nothing changed, it still writes (the state)."""
+    configure(db, bank.unit("OUT-A"), opens=dt.time(0), closes=None)
+    with db.session() as session:
+        issued = service.issue_ticket(session, service.Operator.public(), "OUT-A", "A", FIXED_NOW)
+    later = FIXED_NOW + dt.timedelta(minutes=2)
+    with db.session() as session:
+        d = Driver(session)
+        read = hot_sql.lock_ticket(d, issued.ticket.id)
+        assert read is not None
+        ticket = store.ticket_of(read)
+        unchanged = hot_writes.ticket_changes(d, ticket, hot_writes.row_fields(read))
+        assert unchanged.sql == "UPDATE lobby_tickets SET state = %s WHERE id = %s"
+        assert unchanged.params == ("waiting", ticket.id)
+        ticket.call(None, None, later)
+        write = hot_writes.ticket_changes(d, ticket, hot_writes.row_fields(read))
+        assert write.sql.startswith("UPDATE lobby_tickets SET state = %s, first_called_at = %s,")
+        assert "number" not in write.sql and "issued_at" not in write.sql
+        d.execute(*write)
+    with db.read() as session:
+        row = session.get_one(LobbyTicket, issued.ticket.id)
+        assert (row.state, row.first_called_at, row.last_called_at) == ("called", later, later)
+        assert (row.call_count, row.number, row.issued_at) == (1, "A001", FIXED_NOW)
+
+
 def test_a_naive_time_is_refused_as_the_column_type_refuses_it(db: Database) -> None:
     with db.session() as session, pytest.raises(ValueError, match="naive"):
         Driver(session).stamp(dt.datetime(2026, 11, 30, 10, 0))
@@ -134,11 +189,11 @@ def test_a_naive_time_is_refused_as_the_column_type_refuses_it(db: Database) -> 
 
 @pytest.mark.parametrize("seq", [1, 9, 10, 99, 100, 999, 1000, 1001, 12345])
 def test_the_number_written_in_sql_is_the_number_python_makes(db: Database, seq: int) -> None:
-    """PostgreSQL writes an issued ticket's number itself (hot_writes._NUMBER_SQL), with the
+    """PostgreSQL writes an issued ticket's number itself (hot_events._NUMBER_SQL), with the
     day's sequence it has just bumped: it must read exactly as `format_number` makes it."""
     if not db.url.startswith("postgresql"):
         pytest.skip("SQLite's tickets are numbered in Python")
-    sql = "SELECT " + hot_writes._NUMBER_SQL.format(prefix="%s", seq="CAST(%s AS integer)")
+    sql = "SELECT " + hot_events._NUMBER_SQL.format(prefix="%s", seq="CAST(%s AS integer)")
     with db.session() as session:
         found = Driver(session).one(sql, ("A", seq, seq, seq))
     assert found is not None and found[0] == format_number("A", seq)

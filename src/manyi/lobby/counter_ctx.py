@@ -12,6 +12,7 @@ from manyi.errors import Conflict, Forbidden
 from manyi.lobby import store
 from manyi.lobby.domain.model import Counter
 from manyi.lobby.domain.ticket import Ticket
+from manyi.lobby.hot_events import NewEvent
 from manyi.lobby.hot_sql import CounterRow, TicketRow
 from manyi.lobby.outlets import OutletLike
 from manyi.lobby.service import Operator, outlet_for, record
@@ -119,19 +120,41 @@ def ticket_event(
 ) -> None:
     """The event of an action on the counter's current customer, written with the ticket and
     the counter as the action left them (one statement on PostgreSQL: `events.emit`)."""
+    e = ticket_event_of(session, operator, ctx, row, kind, now, ticket, **data)
     record(
         session,
         operator,
         ctx.outlet,
         kind,
         now,
-        ticket_id=row.id,
-        counter_id=ctx.row.id,
-        data={
-            "number": row.number,
-            "service": row.service_code,
-            "counter": ctx.counter.number,
-            **data,
-        },
-        along=[store.ticket_write(session, ticket), store.counter_write(session, ctx.counter, now)],
+        ticket_id=e.ticket_id,
+        counter_id=e.counter_id,
+        data=e.data,
+        along=e.along,
+    )
+
+
+def ticket_event_of(
+    session: Session,
+    operator: Operator,
+    ctx: Ctx,
+    row: TicketRow,
+    kind: str,
+    now: dt.datetime,
+    ticket: Ticket,
+    **data: object,
+) -> NewEvent:
+    """`ticket_event`'s event, not yet written: for a statement that writes more after it
+    (a completion's rating prompt: `events.emit_new_row`); `service.audited` then writes its
+    audit entry."""
+    return NewEvent(
+        ctx.outlet.id,
+        kind,
+        now,
+        row.id,
+        ctx.row.id,
+        operator.staff_id,
+        operator.device_id,
+        {"number": row.number, "service": row.service_code, "counter": ctx.counter.number, **data},
+        (store.ticket_write(session, ticket, row), store.counter_write(session, ctx.counter, now)),
     )

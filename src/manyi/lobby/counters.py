@@ -27,10 +27,11 @@ from manyi.lobby.counter_ctx import (
     may_work,
     open_ctx,
     ticket_event,
+    ticket_event_of,
 )
 from manyi.lobby.domain import dispatch
 from manyi.lobby.domain.model import Counter, CounterState
-from manyi.lobby.service import Operator, announce, outlet_for, record_if_claimed
+from manyi.lobby.service import Operator, announce, audited, outlet_for, record_if_claimed
 from manyi.lobby.tables import LobbyCounter
 from manyi.org.model import Permission
 from manyi.org.tables import Staff
@@ -158,6 +159,7 @@ def call_next(
         if pick is None:
             return CounterResult(ctx.outlet, counter)
         ticket = pick.ticket
+        read = store.fields_of(ticket)
         ticket.call(counter.id, counter.teller_id, now)
         counter.credits = pick.credits
         counter.take(ticket.id)
@@ -168,7 +170,7 @@ def call_next(
             session,
             operator,
             ctx.outlet,
-            store.claim(session, ticket),
+            store.claim(session, ticket, read),
             "called",
             now,
             ticket_id=ticket.id,
@@ -249,7 +251,7 @@ def complete(
     teller_id = ctx.counter.teller_id
     ctx.counter.release()
     assert ticket.started_at is not None
-    ticket_event(
+    done = ticket_event_of(
         session,
         operator,
         ctx,
@@ -261,7 +263,7 @@ def complete(
     )
     # A survey may be offered for this visit at once (quality, through the lobby's port); its
     # invitation goes with the rating prompt: the counter's pad asks this customer, and only
-    # this one, to rate.
+    # this one, to rate. The completion's event is written in the prompt's statement, first.
     served = ports.ServedTicket(
         ctx.outlet.id,
         ctx.outlet.path,
@@ -281,6 +283,10 @@ def complete(
         teller_id,
         now,
         (invitation,) if invitation else (),
+        after=done,
+    )
+    audited(
+        session, operator, ctx.outlet, done.kind, now, done.ticket_id, done.counter_id, done.data
     )
     return CounterResult(ctx.outlet, ctx.counter, ticket)
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from manyi import event_outbox, hot_unit, pg_notify, realtime
 from manyi.driver_sql import Driver
-from manyi.lobby import hot_writes
+from manyi.lobby import hot_events, hot_writes
+from manyi.lobby.hot_events import NewEvent
 
 
 def emit(
@@ -32,7 +33,7 @@ def emit(
 ) -> int:
     """Store an event and stage it for live subscribers (delivered on commit), and for the
     event stream when it is on (`manyi.event_outbox`). `along`: the writes that made it (the
-    ticket, the counter), sent with it (`hot_writes.insert_event`)."""
+    ticket, the counter), sent with it (`hot_events.insert_event`)."""
     event_id = emit_if_claimed(
         session,
         None,
@@ -66,9 +67,9 @@ def emit_if_claimed(
 ) -> int | None:
     """`emit`, only if the `claim` (an UPDATE: the ticket still waiting) changes a row: the
     claim, `along` and the event in one statement on PostgreSQL. None, and nothing written or
-    staged, when another counter had the ticket (`hot_writes.insert_guarded_event`)."""
+    staged, when another counter had the ticket (`hot_events.insert_guarded_event`)."""
     data = data or {}
-    event_id = hot_writes.insert_guarded_event(
+    event_id = hot_events.insert_guarded_event(
         Driver(session),
         claim,
         outlet_id,
@@ -100,11 +101,11 @@ def emit_numbered_ticket(
     """`emit` for a new ticket that takes the day's next number for its prefix (`ticket`: the
     columns of `lobby_tickets` but `seq` and `number`), its row and its event written together;
     the event's data gains the number. One statement on PostgreSQL
-    (`hot_writes.insert_numbered_ticket_and_event`). Returns (ticket id, number)."""
+    (`hot_events.insert_numbered_ticket_and_event`). Returns (ticket id, number)."""
     data = data or {}
     notify = None
     if hot_unit.commits_alone(session):  # the statement sends its NOTIFY and commits itself
-        mark = {name: pg_notify.mark(name) for name in hot_writes.TICKET_MARKS}
+        mark = {name: pg_notify.mark(name) for name in hot_events.TICKET_MARKS}
         # The event as `_announce` stages it, but for what only the statement knows.
         template = live_event(
             outlet_id,
@@ -115,7 +116,7 @@ def emit_numbered_ticket(
             {"number": mark["number"], **data},
         )
         notify = realtime.payload_for(session, template)
-    ticket_id, event_id, number = hot_writes.insert_numbered_ticket_and_event(
+    ticket_id, event_id, number = hot_events.insert_numbered_ticket_and_event(
         Driver(session), dict(ticket), outlet_id, kind, now, staff_id, device_id, data, notify
     )
     notified = notify is not None
@@ -146,25 +147,32 @@ def emit_new_row(
     counter_id: int | None = None,
     data: dict[str, Any] | None = None,
     along: Sequence[hot_writes.Write] = (),
+    first: NewEvent | None = None,
 ) -> tuple[int, int]:
     """`emit` for a row of `table` not yet written (`row`: its columns but the id) that the
     event announces, with the row's id in the event's data under `id_key`, and the `along`
-    writes: one statement on PostgreSQL (`hot_writes.insert_row_and_event`). Returns (row id,
-    event id)."""
+    writes; and before it, when given, the `first` event with its writes (the completion a
+    rating prompt follows). One statement on PostgreSQL (`hot_events.insert_row_and_event`).
+    Returns (row id, event id)."""
     data = data or {}
-    row_id, event_id = hot_writes.insert_row_and_event(
-        Driver(session),
-        table,
-        dict(row),
-        id_key,
-        outlet_id,
-        kind,
-        now,
-        ticket_id,
-        counter_id,
-        data,
-        along,
+    event = NewEvent(outlet_id, kind, now, ticket_id, counter_id, None, None, data, along)
+    row_id, event_id, first_id = hot_events.insert_row_and_event(
+        Driver(session), table, dict(row), id_key, event, first
     )
+    if first is not None:
+        assert first_id is not None
+        f = first
+        _announce(
+            session,
+            f.outlet_id,
+            first_id,
+            f.kind,
+            f.at,
+            f.ticket_id,
+            f.counter_id,
+            f.staff_id,
+            f.data,
+        )
     data = {id_key: row_id, **data}
     _announce(session, outlet_id, event_id, kind, now, ticket_id, counter_id, None, data)
     return row_id, event_id

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from manyi.errors import Conflict, Forbidden, InvalidInput, NotFound
 from manyi.lobby import events, layouts, ports, staff_queries
+from manyi.lobby.hot_events import NewEvent
 from manyi.lobby.outlets import OutletLike
 from manyi.lobby.service import Operator, outlet_for
 from manyi.lobby.tables import LobbyAlert, LobbyCounter, Rating, RatingPrompt
@@ -63,9 +64,11 @@ def prompt_after_service(
     teller_id: int | None,
     now: dt.datetime,
     along: Sequence[ports.Write] = (),
+    after: NewEvent | None = None,
 ) -> int:
     """Ask the counter's pad to rate `ticket`, just served there, sending `along` with the
-    prompt (the visit's survey invitation). Returns the prompt id."""
+    prompt (the visit's survey invitation), and `after`, the completion's event, written
+    before it in the same statement. Returns the prompt id."""
     window = layouts.layout(session, outlet).policy.rating_window_s
     # The row's values as such, written by the driver rather than through the ORM's unit of
     # work (every completion comes here), with its event in the same statement on PostgreSQL:
@@ -93,6 +96,7 @@ def prompt_after_service(
         counter_id=counter_id,
         data=_prompt_data(counter_number, ticket.number, ticket.service_code, values["expires_at"]),
         along=along,
+        first=after,
     )
     return prompt_id
 

@@ -173,11 +173,11 @@ def record_if_claimed(
     )
     if recorded is None:
         return False
-    _audit(session, operator, outlet, kind, now, ticket_id, counter_id, data)
+    audited(session, operator, outlet, kind, now, ticket_id, counter_id, data)
     return True
 
 
-def _audit(
+def audited(
     session: Session,
     operator: Operator,
     outlet: OutletLike,
@@ -313,7 +313,7 @@ def issue_ticket(
         data=details,
     )
     data = {"number": number, **details}
-    _audit(session, operator, outlet, "issued", now, ticket_id, None, data)
+    audited(session, operator, outlet, "issued", now, ticket_id, None, data)
     ticket.id, ticket.number, ticket.predicted_wait_s = ticket_id, number, predicted
     return Issued(ticket, token, service, outlet, estimate, policy.ticket_valid_until(now))
 

@@ -155,9 +155,10 @@ def ticket_of(row: LobbyTicket | hot_sql.TicketRow | Row[Any]) -> Ticket:
     return Ticket(**values)
 
 
-def ticket_write(session: Session, ticket: Ticket) -> Write:
-    """The ticket's row as `ticket` has it, to send with its event (`events.emit`)."""
-    return hot_writes.ticket_write(Driver(session), ticket)
+def ticket_write(session: Session, ticket: Ticket, read: hot_sql.TicketRow) -> Write:
+    """The ticket's row as `ticket` has it, changed from `read` (its row as this unit read
+    it, locked), to send with its event (`events.emit`): `hot_writes.ticket_changes`."""
+    return hot_writes.ticket_changes(Driver(session), ticket, hot_writes.row_fields(read))
 
 
 def save_ticket(session: Session, ticket: Ticket) -> None:
@@ -196,10 +197,14 @@ def load_waiting(
     return hot_sql.candidates(Driver(session), outlet_id, codes, since, NORMAL_HEAD)
 
 
-def claim(session: Session, ticket: Ticket) -> Write:
+def claim(session: Session, ticket: Ticket, before: tuple[Any, ...]) -> Write:
     """The call of `ticket`, written only if it is still waiting: the atomic step of call-next
-    (the guard of its event, `service.record_if_claimed`)."""
-    return hot_writes.claim_write(Driver(session), ticket)
+    (the guard of its event, `service.record_if_claimed`). `before`: `fields_of` the ticket as
+    read, before the call changed it."""
+    return hot_writes.claim_write(Driver(session), ticket, before)
+
+
+fields_of = hot_writes.fields_of
 
 
 def all_waiting(session: Session, outlet_id: int, since: dt.date) -> list[Ticket]:
