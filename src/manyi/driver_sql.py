@@ -24,11 +24,25 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from psycopg import RawCursor
 from psycopg.types.json import Json
 from sqlalchemy.orm import Session
 
 _UTC = dt.UTC
 _QMARK: dict[str, str] = {}  # SQL with %s -> the same with ?, for SQLite
+_NUMBERED: dict[str, bytes] = {}  # SQL with %s -> the same with $1, $2 …, for PostgreSQL
+
+
+def _numbered(sql: str) -> bytes:
+    """`sql` with PostgreSQL's own placeholders, for a raw cursor: psycopg then sends it as
+    it is. Its ordinary cursor splits the SQL on its `%s` on every run when a statement has
+    more than 50 parameters or 4,096 characters (it keeps the split only below those)."""
+    if "%%" in sql:
+        raise ValueError("the driver's SQL has no escaped %: write it without")
+    parts = sql.split("%s")
+    text = parts[0] + "".join(f"${k}{part}" for k, part in enumerate(parts[1:], start=1))
+    numbered = _NUMBERED[sql] = text.encode()
+    return numbered
 
 
 def _dumps(value: Any) -> bytes:
@@ -53,6 +67,7 @@ class Driver:
     postgres: bool
     raw: Any
     cursor: Any  # one for the connection's life: making one per statement cost more than reuse
+    # (on PostgreSQL a raw cursor, given the SQL with $1, $2 …: `_numbered`)
 
     def __new__(cls, session: Session) -> Driver:
         if session.autoflush:
@@ -64,7 +79,7 @@ class Driver:
             kept = info[_KEPT] = super().__new__(cls)
             kept.postgres = connection.dialect.name == "postgresql"
             kept.raw = connection.connection.dbapi_connection
-            kept.cursor = kept.raw.cursor()
+            kept.cursor = RawCursor(kept.raw) if kept.postgres else kept.raw.cursor()
         return kept
 
     # --- running ---------------------------------------------------------------------
@@ -77,7 +92,7 @@ class Driver:
             if text is None:
                 text = _QMARK[sql] = sql.replace("%s", "?")
             return self.cursor.execute(text, params)
-        return self.cursor.execute(sql, params)
+        return self.cursor.execute(_NUMBERED.get(sql) or _numbered(sql), params)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.execute(sql, params).fetchone()
