@@ -37,7 +37,7 @@ PG_B = "postgresql+psycopg://postgres@127.0.0.1:5432/manyi_bench_b"
 OPS = ("issue", "call", "complete")
 
 
-def child(warmup: int) -> int:
+def child(warmup: int, queue: int) -> int:
     """One version: prepare its database and app, warm up, then run a block of rounds for
     each line "N" read, answering with the CPU seconds spent per operation."""
     import asyncio
@@ -63,6 +63,8 @@ def child(warmup: int) -> int:
             await started(app)
             await post(app, TICKETS, kiosk, {"service": "A"})
             await drain(app, pad)
+            for _ in range(queue):  # a queue that stays: each round issues one and serves one
+                await post(app, TICKETS, kiosk, {"service": "A"})
             await rounds_of(app, kiosk, pad, warmup, dict.fromkeys(OPS, 0.0))
             print("ready", flush=True)
             for line in sys.stdin:
@@ -74,11 +76,11 @@ def child(warmup: int) -> int:
     return 0
 
 
-def start(src: str, url: str, warmup: int) -> subprocess.Popen[str]:
+def start(src: str, url: str, warmup: int, queue: int) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(Path(src).resolve()), MANYI_BENCH_DATABASE_URL=url)
     here = Path(__file__).resolve()
     process = subprocess.Popen(  # noqa: S603 — this interpreter, this script
-        [sys.executable, str(here), "--child", "--warmup", str(warmup)],
+        [sys.executable, str(here), "--child", "--warmup", str(warmup), "--queue", str(queue)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -111,16 +113,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3000, help="measured rounds of each")
     parser.add_argument("--block", type=int, default=20, help="rounds in one turn")
     parser.add_argument("--warmup", type=int, default=300, help="unmeasured rounds first")
+    parser.add_argument(
+        "--queue",
+        type=int,
+        default=0,
+        help="tickets left waiting throughout (default 0; 300 is a queue past the length at"
+        " which issuing counts rather than plays it, as in bench/lobby_api.py's closed loop)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(args.warmup)
+        return child(args.warmup, args.queue)
     if not (args.base and args.new):
         parser.error("--base and --new name the two versions' src directories")
     url_a = os.environ.get("MANYI_BENCH_DATABASE_URL", "") or PG_A
     url_b = os.environ.get("MANYI_BENCH_DATABASE_URL_B", "") or PG_B
     versions = {
-        name: start(src, url, args.warmup)
+        name: start(src, url, args.warmup, args.queue)
         for name, src, url in (("base", args.base, url_a), ("new", args.new, url_b))
     }
     spent: dict[str, dict[str, float]] = {name: dict.fromkeys(OPS, 0.0) for name in versions}

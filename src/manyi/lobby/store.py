@@ -107,15 +107,21 @@ def skills_of(session: Session, staff_id: int | None) -> frozenset[str]:
     return frozenset(session.scalars(_SKILLS, {"k_staff": staff_id}))
 
 
+# The enumerations by value: a dict lookup is a tenth of an Enum call (every counter is read
+# at every issue).
+_KINDS = {k.value: k for k in CounterKind}
+_STATES = {s.value: s for s in CounterState}
+
+
 def counter_of(
     row: LobbyCounter | hot_sql.CounterRow, skills: frozenset[str] = frozenset()
 ) -> Counter:
     return Counter(
         id=row.id,
         number=row.number,
-        kind=CounterKind(row.kind),
+        kind=_KINDS[row.kind],
         services=tuple(row.services),
-        state=CounterState(row.state),
+        state=_STATES[row.state],
         teller_id=row.teller_id,
         teller_skills=skills,
         current_ticket_id=row.current_ticket_id,
