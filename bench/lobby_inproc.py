@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 # Run as a script, bench/ is sys.path[0]: its shared code is the package `support`.
-from support.lobby_fixture import fresh_url, prepare, redact
+from support.lobby_fixture import Fixture, fresh_url, prepare, redact
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 TICKETS = "/device/api/v1/lobby/tickets"
@@ -150,6 +150,21 @@ async def measure(
     return {name: figures(s, rounds) for name, s in spent.items()}
 
 
+def prepared(workdir: Path) -> Fixture:
+    """The bench's database made afresh with one kiosk and one teller's calling pad, and this
+    process's environment set for manyi's app on it (its files under `workdir`)."""
+    url = fresh_url("postgresql", workdir)
+    print(f"preparing {redact(url)} ...", flush=True)
+    fixture = prepare(url, 1, 1)
+    os.environ.update(
+        MANYI_DATABASE_URL=url,
+        MANYI_SECRET_KEY=secrets.token_urlsafe(48),
+        MANYI_LOG_LEVEL="WARNING",
+        MANYI_VAR_DIR=str(workdir / "var"),
+    )
+    return fixture
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=1500, help="measured rounds (default 1500)")
@@ -159,15 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="manyi-bench-") as tmp:
-        url = fresh_url("postgresql", Path(tmp))
-        print(f"preparing {redact(url)} ...", flush=True)
-        fixture = prepare(url, 1, 1)
-        os.environ.update(
-            MANYI_DATABASE_URL=url,
-            MANYI_SECRET_KEY=secrets.token_urlsafe(48),
-            MANYI_LOG_LEVEL="WARNING",
-            MANYI_VAR_DIR=str(Path(tmp) / "var"),
-        )
+        fixture = prepared(Path(tmp))
         from support.floor_app import create as create_floor
 
         from manyi.web.main import create

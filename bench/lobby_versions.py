@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -42,18 +41,10 @@ def child(warmup: int, queue: int) -> int:
     each line "N" read, answering with the CPU seconds spent per operation."""
     import asyncio
 
-    from lobby_inproc import TICKETS, drain, post, rounds_of, started
-    from support.lobby_fixture import fresh_url, prepare
+    from lobby_inproc import TICKETS, drain, post, prepared, rounds_of, started
 
     with tempfile.TemporaryDirectory(prefix="manyi-bench-") as tmp:
-        url = fresh_url("postgresql", Path(tmp))
-        fixture = prepare(url, 1, 1)
-        os.environ.update(
-            MANYI_DATABASE_URL=url,
-            MANYI_SECRET_KEY=secrets.token_urlsafe(48),
-            MANYI_LOG_LEVEL="WARNING",
-            MANYI_VAR_DIR=str(Path(tmp) / "var"),
-        )
+        fixture = prepared(Path(tmp))
         from manyi.web.main import create
 
         kiosk, pad = fixture.kiosks[0], fixture.pads[1]
