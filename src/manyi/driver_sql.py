@@ -140,4 +140,11 @@ class Driver:
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
     def json_of(self, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str | bytes) else value
+        """A JSON value read: parsed when it came as text (SQLite's, or a column cast to text),
+        by orjson unless it refuses what the standard library reads (`db.json_loads`)."""
+        if not isinstance(value, str | bytes):
+            return value
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return json.loads(value)

@@ -164,8 +164,11 @@ def lock_counter_with_candidates(
 
 _FOR_CALL = (
     f"WITH c AS ({_LOCK_COUNTER}{_ONE_COUNTER} FOR UPDATE)"
-    f" SELECT {_COUNTER_COLUMNS}, c.credits,"
-    " (SELECT json_agg(s.skill) FROM lobby_teller_skills s WHERE s.staff_id = c.teller_id),"
+    # The counter's JSON columns as text: repeated on each candidate's row, read from the first
+    # only (psycopg would load every row's, one value at a time).
+    f" SELECT {_COUNTER_COLUMNS.replace('c.services', 'CAST(c.services AS text)')},"
+    " CAST(c.credits AS text), CAST((SELECT json_agg(s.skill) FROM lobby_teller_skills s"
+    " WHERE s.staff_id = c.teller_id) AS text),"
     f" {', '.join('t.' + f for f in FIELDS)} FROM c LEFT JOIN LATERAL ("
     " SELECT h.* FROM json_array_elements_text(c.services) AS code(v) CROSS JOIN LATERAL"
     f" (SELECT {_COLUMNS} FROM lobby_tickets WHERE outlet_id = %s AND state = 'waiting'"
