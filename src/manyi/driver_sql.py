@@ -28,6 +28,8 @@ from psycopg import RawCursor
 from psycopg.types.json import Json
 from sqlalchemy.orm import Session
 
+from manyi.pg_lean import LeanStatements
+
 _UTC = dt.UTC
 _QMARK: dict[str, str] = {}  # SQL with %s -> the same with ?, for SQLite
 _NUMBERED: dict[str, bytes] = {}  # SQL with %s -> the same with $1, $2 …, for PostgreSQL
@@ -51,7 +53,7 @@ def _dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
-_KEPT = "manyi.driver"  # a connection's Driver, kept in its pool record's `info`
+KEPT = "manyi.driver"  # a connection's Driver, kept in its pool record's `info`
 
 
 class Driver:
@@ -67,19 +69,25 @@ class Driver:
     postgres: bool
     raw: Any
     cursor: Any  # one for the connection's life: making one per statement cost more than reuse
-    # (on PostgreSQL a raw cursor, given the SQL with $1, $2 …: `_numbered`)
+    # (on PostgreSQL given the SQL with $1, $2 … (`_numbered`): on a connection where psycopg
+    # prepares nothing, a hot lane's, `pg_lean.LeanStatements`; else psycopg's raw cursor)
 
     def __new__(cls, session: Session) -> Driver:
         if session.autoflush:
             session.flush()
         connection = session.connection()
         info = connection.info
-        kept: Driver | None = info.get(_KEPT)
+        kept: Driver | None = info.get(KEPT)
         if kept is None:
-            kept = info[_KEPT] = super().__new__(cls)
+            kept = info[KEPT] = super().__new__(cls)
             kept.postgres = connection.dialect.name == "postgresql"
             kept.raw = connection.connection.dbapi_connection
-            kept.cursor = RawCursor(kept.raw) if kept.postgres else kept.raw.cursor()
+            if not kept.postgres:
+                kept.cursor = kept.raw.cursor()
+            elif kept.raw.prepare_threshold is None:  # psycopg prepares nothing: a lane's
+                kept.cursor = LeanStatements(kept.raw)
+            else:
+                kept.cursor = RawCursor(kept.raw)
         return kept
 
     # --- running ---------------------------------------------------------------------

@@ -61,7 +61,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from manyi import pg_notify, realtime
+from manyi import driver_sql, pg_notify, realtime
 from manyi.hot_unit import HotSession, hot_session, raise_as_sqlalchemy, ready_to_commit
 
 MAX_LANES = 16
@@ -85,11 +85,26 @@ class Lane:
         raw = fairy.dbapi_connection
         assert raw is not None
         self.raw: Any = raw  # psycopg's connection
+        self._lean(raw)
         self.cursor: Any = raw.cursor()
         self.session = HotSession(self.conn, {})
         self.used_at = time.monotonic()
         self.busy = False
         self.bounded = False
+
+    def _lean(self, raw: Any) -> None:
+        """The driver's statements on this lane sent past psycopg's cursor (`pg_lean`): psycopg
+        itself prepares nothing here from now on, and forgets what it had prepared, so that it
+        never deallocates every statement of the connection (it does after a ROLLBACK when it
+        holds prepared statements of its own); a `Driver` made for it while pooled is dropped."""
+        try:
+            raw.prepare_threshold = None
+            raw.execute("DEALLOCATE ALL")
+            raw.commit()
+        except Exception as exc:
+            raise_as_sqlalchemy(self.conn, exc)
+            raise
+        self.conn.info.pop(driver_sql.KEPT, None)
 
     def bound(self) -> None:
         """Cut this lane's waits short for good (the module: `BOUNDS`)."""

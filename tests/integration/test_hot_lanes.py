@@ -17,6 +17,7 @@ from manyi.driver_sql import Driver
 from manyi.lobby import events
 from manyi.lobby.tables import LobbyEventRow
 from manyi.org.tables import Unit
+from manyi.pg_lean import LeanStatements
 from tests.conftest import FIXED_NOW, Bank
 
 # PostgreSQL only (the `database_url` fixture's other engine is SQLite, which has no lanes).
@@ -178,3 +179,28 @@ def test_a_new_connection_waits_for_the_server_a_bounded_time(pg: Database) -> N
             assert Driver(session).raw.info.get_parameters().get("connect_timeout") == "3"
     finally:
         named.dispose()
+
+
+def test_a_lanes_statements_go_past_psycopgs_cursor_and_survive_its_rollbacks(
+    pg: Database, bank: Bank
+) -> None:
+    """On a lane the driver's statements are sent by `pg_lean.LeanStatements`, each prepared
+    once by name. psycopg prepares nothing there, so a rolled-back unit does not make it drop
+    them (`DEALLOCATE ALL`); if the server loses them anyway, that unit fails and the next
+    prepares them again."""
+    outlet = bank.unit("OUT-A")
+    with pg.hot_session() as session:
+        d = Driver(session)
+        assert isinstance(d.cursor, LeanStatements) and d.raw.prepare_threshold is None
+        events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A001"})
+    with pytest.raises(RuntimeError), pg.hot_session() as session:  # rolled back
+        events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A002"})
+        raise RuntimeError("refused")
+    with pg.hot_session() as session:  # its statements still prepared: no error
+        events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A003"})
+        Driver(session).raw.execute("DEALLOCATE ALL")  # lost on the server, behind its back
+    with pytest.raises(DBAPIError, match="does not exist"), pg.hot_session() as session:
+        events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A004"})
+    with pg.hot_session() as session:
+        events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A005"})
+    assert events_stored(pg) == 3 and len(pg.lanes or ()) == 1
