@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, MetaData, Text, create_engine, event, make_url, text
@@ -32,6 +31,7 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from manyi import hot_lanes, hot_unit, realtime, sealed, sqlite_writers
+from manyi.driver_sql import json_loads
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 READ_ONLY = "manyi_read_only"  # execution option of `Database.read`'s connections
@@ -166,16 +166,6 @@ class EncryptedJSON(TypeDecorator[Any]):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def json_loads(text: str | bytes) -> Any:
-    """A PostgreSQL json value read (psycopg's loader, `make_engine`): by orjson, at a tenth of
-    the standard library's cost (issue 22); what orjson refuses and the standard library reads
-    (an integer beyond 64 bits) goes to the latter, so nothing reads differently."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
