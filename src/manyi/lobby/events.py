@@ -161,17 +161,16 @@ def emit_new_row(
     )
     if first is not None:
         assert first_id is not None
-        f = first
         _announce(
             session,
-            f.outlet_id,
+            first.outlet_id,
             first_id,
-            f.kind,
-            f.at,
-            f.ticket_id,
-            f.counter_id,
-            f.staff_id,
-            f.data,
+            first.kind,
+            first.at,
+            first.ticket_id,
+            first.counter_id,
+            first.staff_id,
+            first.data,
         )
     data = {id_key: row_id, **data}
     _announce(session, outlet_id, event_id, kind, now, ticket_id, counter_id, None, data)

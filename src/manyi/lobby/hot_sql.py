@@ -13,8 +13,6 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-import orjson
-
 from manyi.driver_sql import Driver
 from manyi.lobby.domain.model import Channel, Outcome, PriorityClass, TicketState
 from manyi.lobby.domain.ticket import Ticket
@@ -194,7 +192,7 @@ def counters_and_waiting(
     if d.postgres:
         found = d.one(_COUNTERS_AND_TALLY, (outlet_id, outlet_id, d.day(since)))
         assert found is not None
-        counters, tally = orjson.loads(found[0])
+        counters, tally = d.json_of(found[0])
         return [
             (
                 CounterRow(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7] or {}),
@@ -227,8 +225,8 @@ _COUNTERS_AND_WAITING = (
 
 
 # On PostgreSQL, the counters (each with its teller's skills) and the tally as one JSON text
-# read as one value by orjson: a row for each counter and skill, with three JSON columns that
-# psycopg loads one at a time, cost about a fifth of a kiosk's ticket.
+# read as one value (`Driver.json_of`): a row for each counter and skill, with three JSON
+# columns that psycopg loads one at a time, cost about a fifth of a kiosk's ticket.
 _COUNTERS_AND_TALLY = (
     "SELECT CAST(json_build_array((SELECT json_agg(json_build_array("
     f"{_COUNTER_COLUMNS}, c.credits, (SELECT json_agg(s.skill) FROM lobby_teller_skills s"
