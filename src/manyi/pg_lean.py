@@ -15,7 +15,9 @@ with psycopg's own C parts, in fewer steps:
 - psycopg's C generator (`generators.execute`) run by the connection's `wait`, the results
   loaded by the `Transformer`;
 - a BEGIN first when the connection is not in autocommit and no transaction is open, as
-  psycopg's cursor sends it;
+  psycopg's cursor sends it, but in the same write as the unit's first statement (libpq's
+  pipeline mode, left again at once): one round trip fewer a unit (docs/lobby.md "Tenth
+  round");
 - an error answered by the server raised as psycopg raises it (`errors.error_from_result`: the
   same classes, SQLSTATE and diagnostics), a lost connection as psycopg's `OperationalError`.
 
@@ -27,16 +29,18 @@ lobby sends through it, on PostgreSQL.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from psycopg import errors, pq
 from psycopg.adapt import PyFormat, Transformer
-from psycopg.generators import execute
+from psycopg.generators import execute, fetch_many
 
 MAX_PREPARED = 200  # statements prepared on one connection; past them, sent unprepared
 _OK = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
 _TUPLES = pq.ExecStatus.TUPLES_OK
 _IDLE = pq.TransactionStatus.IDLE
+_ABORTED = pq.ExecStatus.PIPELINE_ABORTED
 
 
 class LeanStatements:
@@ -65,9 +69,6 @@ class LeanStatements:
         """Run `sql` (placeholders `$1`, `$2` …) with `params`; read it with `fetchone`,
         `fetchall` or `rowcount` before the next statement."""
         pgconn = self.pgconn
-        if not self.raw.autocommit and pgconn.transaction_status == _IDLE:
-            pgconn.send_query(b"BEGIN")
-            self._results()
         values: Any = None
         types: Any = None
         formats: Any = None
@@ -77,26 +78,74 @@ class LeanStatements:
             types, formats = tx.types, tx.formats
         key = (sql, types)
         name = self._prepared.get(key)
-        if name is None and len(self._prepared) < MAX_PREPARED:
+        prepare = name is None and len(self._prepared) < MAX_PREPARED
+        if prepare:
             name = f"_manyi_{len(self._prepared)}".encode()
-            pgconn.send_prepare(name, sql, param_types=types)
-            self._results()
-            self._prepared[key] = name
+        begin = not self.raw.autocommit and pgconn.transaction_status == _IDLE
         try:
-            return self._run(sql, name, values, types, formats)
+            if begin:
+                answers = self._begun(sql, name, prepare, values, types, formats)
+                if prepare and answers[1].status in _OK:
+                    self._prepared[key] = name  # type: ignore[assignment]
+                result = self._first_error_or_last(answers)
+            else:
+                if prepare:
+                    pgconn.send_prepare(name, sql, param_types=types)
+                    self._results()
+                    self._prepared[key] = name  # type: ignore[assignment]
+                self._send(sql, name, values, types, formats)
+                result = self._results()
         except errors.InvalidSqlStatementName:  # dropped on the server (DEALLOCATE, DISCARD)
             self._prepared.clear()  # prepared again by the next unit; this one fails
             raise
+        return self._loaded(result)
 
-    def _run(
-        self, sql: bytes, name: bytes | None, values: Any, types: Any, formats: Any
-    ) -> LeanStatements:
-        pgconn = self.pgconn
+    def _send(self, sql: bytes, name: bytes | None, values: Any, types: Any, formats: Any) -> None:
         if name is None:
-            pgconn.send_query_params(sql, values, param_types=types, param_formats=formats)
+            self.pgconn.send_query_params(sql, values, param_types=types, param_formats=formats)
         else:
-            pgconn.send_query_prepared(name, values, param_formats=formats)
-        result = self._results()
+            self.pgconn.send_query_prepared(name, values, param_formats=formats)
+
+    def _begun(
+        self,
+        sql: bytes,
+        name: bytes | None,
+        prepare: bool,
+        values: Any,
+        types: Any,
+        formats: Any,
+    ) -> list[Any]:
+        """BEGIN, the statement's preparing if it is new, and the statement sent in one write
+        (libpq's pipeline mode, one Sync after them): one round trip where there were two. A
+        failed one fails those after it (the server skips them to the Sync). Every answer up to
+        the Sync is read and returned: BEGIN's, the preparing's if sent, the statement's."""
+        pgconn, raw = self.pgconn, self.raw
+        pgconn.enter_pipeline_mode()
+        try:
+            pgconn.send_query_params(b"BEGIN", None)
+            if prepare:
+                pgconn.send_prepare(name, sql, param_types=types)
+            self._send(sql, name, values, types, formats)
+            pgconn.pipeline_sync()
+            answers: list[Any] = raw.wait(execute(pgconn))  # BEGIN's, up to its end
+            if prepare:
+                answers += raw.wait(fetch_many(pgconn))
+            answers += raw.wait(fetch_many(pgconn))  # the statement's
+            raw.wait(fetch_many(pgconn))  # the Sync
+        except BaseException:
+            with suppress(Exception):  # results left unread on a lost connection: it is dropped
+                pgconn.exit_pipeline_mode()
+            raise
+        pgconn.exit_pipeline_mode()
+        return answers
+
+    def _first_error_or_last(self, answers: list[Any]) -> Any:
+        for answer in answers:
+            if answer.status not in _OK and answer.status != _ABORTED:  # skipped after an error
+                raise errors.error_from_result(answer, encoding=self.raw.info.encoding)
+        return answers[-1]
+
+    def _loaded(self, result: Any) -> LeanStatements:
         if result.status == _TUPLES:
             self._tx.set_pgresult(result)
             self._rows = self._tx.load_rows(0, result.ntuples, tuple)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from psycopg import pq
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -204,3 +205,25 @@ def test_a_lanes_statements_go_past_psycopgs_cursor_and_survive_its_rollbacks(
     with pg.hot_session() as session:
         events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A005"})
     assert events_stored(pg) == 3 and len(pg.lanes or ()) == 1
+
+
+def test_a_units_begin_goes_with_its_first_statement_and_its_errors_stay_the_servers(
+    pg: Database,
+) -> None:
+    """A lane's BEGIN is sent with the unit's first statement in one write (libpq's pipeline
+    mode, left at once). The first statement's failure is raised as the server's own error,
+    whether the statement was new (prepared in the same write) or already prepared; its
+    preparing is kept when it succeeded, and the lane's next unit runs."""
+    failing = "SELECT 1 / $1::int"
+    for _ in range(2):  # new, then already prepared
+        with pytest.raises(DBAPIError, match="division by zero"), pg.hot_session() as session:
+            Driver(session).one(failing, (0,))
+        with pg.hot_session() as session:
+            d = Driver(session)
+            assert d.one(failing, (2,)) == (0,)
+            assert d.raw.pgconn.transaction_status == pq.TransactionStatus.INTRANS
+            assert d.raw.pgconn.pipeline_status == pq.PipelineStatus.OFF
+    with pytest.raises(DBAPIError, match="syntax"), pg.hot_session() as session:
+        Driver(session).one("SELEC 1")  # refused when prepared: that error, not the skipped one
+    with pg.hot_session() as session:
+        assert backend(session) > 0 and len(pg.lanes or ()) == 1
