@@ -43,6 +43,22 @@ _IDLE = pq.TransactionStatus.IDLE
 _ABORTED = pq.ExecStatus.PIPELINE_ABORTED
 
 
+def run_simple(raw: Any, sql: bytes) -> None:
+    """Run `sql` on psycopg's connection `raw` with the simple protocol (no parameters, several
+    statements allowed), past its cursor; the server's first error raised as psycopg raises
+    it. The lanes' COMMIT, with the unit's NOTIFYs before it (`hot_lanes`)."""
+    raw.pgconn.send_query(sql)
+    _answered(raw)
+
+
+def _answered(raw: Any) -> Any:
+    results = raw.wait(execute(raw.pgconn))
+    for result in results:
+        if result.status not in _OK:
+            raise errors.error_from_result(result, encoding=raw.info.encoding)
+    return results[-1]
+
+
 class LeanStatements:
     """One psycopg connection's statements, sent past its cursor (the module)."""
 
@@ -59,11 +75,7 @@ class LeanStatements:
 
     def _results(self) -> Any:
         """The last result of what was sent, or the first error among them raised."""
-        results = self.raw.wait(execute(self.pgconn))
-        for result in results:
-            if result.status not in _OK:
-                raise errors.error_from_result(result, encoding=self.raw.info.encoding)
-        return results[-1]
+        return _answered(self.raw)
 
     def execute(self, sql: bytes, params: Any = ()) -> LeanStatements:
         """Run `sql` (placeholders `$1`, `$2` …) with `params`; read it with `fetchone`,

@@ -4,15 +4,17 @@ unit that cannot have the lane (nested, or past the cap) takes a pooled connecti
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from psycopg import pq
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from manyi import hot_lanes, hot_unit
+from manyi import hot_lanes, hot_unit, realtime
 from manyi.db import Database
 from manyi.driver_sql import Driver
 from manyi.lobby import events
@@ -227,3 +229,38 @@ def test_a_units_begin_goes_with_its_first_statement_and_its_errors_stay_the_ser
         Driver(session).one("SELEC 1")  # refused when prepared: that error, not the skipped one
     with pg.hot_session() as session:
         assert backend(session) > 0 and len(pg.lanes or ()) == 1
+
+
+def test_a_lanes_commit_carries_its_units_notifies_to_listeners(pg: Database, bank: Bank) -> None:
+    """A lane commits past psycopg (`pg_lean.run_simple`): the unit's NOTIFYs and the COMMIT as
+    one simple query. Another process's hub hears each event once, in order, its Chinese and
+    quotes as they were; a unit rolled back is heard by no one."""
+    outlet = bank.unit("OUT-A")
+    other = Database(pg.url)  # a second hub with its own origin, as in another process
+    note = "请到3号窗口 it's a \\ back'slash'); --"
+
+    async def scenario() -> None:
+        sub = other.hub.subscribe(events.topic(outlet))
+        assert await asyncio.to_thread(other.hub.listening.wait, 10)
+        while not sub.queue.empty():  # the gap sent when LISTEN started
+            sub.queue.get_nowait()
+        with pg.hot_session() as session:
+            first = events.emit(session, outlet, "called", FIXED_NOW, data={"note": note})
+            second = events.emit(session, outlet, "recalled", FIXED_NOW)
+        with pytest.raises(RuntimeError), pg.hot_session() as session:
+            events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A009"})
+            raise RuntimeError("refused")
+        got = [await sub.get(5), await sub.get(5)]
+        assert [(e.id, e.data.get("note")) for e in got if isinstance(e, realtime.Event)] == [
+            (first, note),
+            (second, None),
+        ]
+        assert await sub.get(0.5) is None
+        sub.close()
+
+    try:
+        with ThreadPoolExecutor(1) as pool:  # a loop of its own, whatever this thread has
+            pool.submit(asyncio.run, scenario()).result()
+    finally:
+        other.dispose()
+    assert events_stored(pg) == 2
