@@ -1,15 +1,19 @@
 """The device lane's units on PostgreSQL run on the event loop's own thread, their waits bounded
-(`web.security.in_hot_unit_of_work`, `hot_lanes`); with MANYI_DEVICE_LANE_INLINE off, and on
-SQLite, they take the hop to a unit-of-work thread as before."""
+(`web.security.in_hot_unit_of_work`, `hot_lanes`), but those past a few in the process at once;
+with MANYI_DEVICE_LANE_INLINE off, and on SQLite, they take the hop to a unit-of-work thread as
+before."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select, text
 
@@ -18,6 +22,7 @@ from manyi.db import Database
 from manyi.lobby.tables import LobbyTicket
 from manyi.lobby.web import api
 from manyi.org import device_tokens
+from manyi.web import security
 from tests.conftest import SYSTEM, Bank
 from tests.lobby_helpers import configure
 from tests.web_helpers import device_client, make_client, staff_client
@@ -113,3 +118,39 @@ def test_a_call_that_waits_too_long_for_its_counter_fails_without_holding_the_lo
     # The lane works on once the holder is gone.
     called = pad.post(f"{pad_path}/call-next")
     assert called.status_code == 200 and called.json()["ticket"]["number"] == "A002"
+
+
+def test_requests_that_arrive_together_past_the_limit_take_the_hop_and_all_are_served(
+    db: Database, bank: Bank, threads: list[str]
+) -> None:
+    """On PostgreSQL a lone device request runs on the loop's thread; a burst of more than
+    `INLINE_WHILE_AT_MOST` read in the same turn of the loop goes to the units of work's
+    threads, so that their waits on the database overlap rather than queue behind the loop.
+    Every ticket is issued once, numbered without a gap. (SQLite: always the hop.)"""
+    outlet = bank.unit("OUT-A")
+    configure(db, outlet, opens=dt.time(0), closes=None)
+    staff_client(db, "teller.a").post("/api/v1/lobby/outlets/OUT-A/counters/1/open")
+    kiosk = kiosk_with(db, outlet)
+    assert kiosk.post(TICKETS, json={"service": "A"}).status_code == 201  # the token seen
+    burst = security.INLINE_WHILE_AT_MOST + 3
+
+    async def together() -> list[int]:
+        transport = httpx.ASGITransport(app=kiosk.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://kiosk", headers=kiosk.headers
+        ) as client:
+            answers = await asyncio.gather(
+                *(client.post(TICKETS, json={"service": "A"}) for _ in range(burst))
+            )
+            alone = await client.post(TICKETS, json={"service": "A"})
+        return [a.status_code for a in [*answers, alone]]
+
+    with ThreadPoolExecutor(1, thread_name_prefix="loop") as pool:
+        assert pool.submit(asyncio.run, together()).result() == [201] * (burst + 1)
+    hopped = [name.startswith("manyi-uow") for name in threads[1:]]
+    postgres = db.lanes is not None
+    assert hopped == ([True] * burst + [False] if postgres else [True] * (burst + 1))
+    assert security._device_units == 0
+    with db.read() as session:
+        numbers = session.scalars(select(LobbyTicket.number).order_by(LobbyTicket.number)).all()
+    assert numbers == [f"A{n:03d}" for n in range(1, burst + 3)]

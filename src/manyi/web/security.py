@@ -17,6 +17,7 @@ if a route declares none, so no route can check permissions by hand or forget to
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from collections.abc import Callable, Iterator
@@ -297,6 +298,11 @@ def _authenticate(db: Any, secret: str) -> DeviceToken:
 # its COMMIT while holding the day's number, and a kiosk's p99 was 250 ms; with four, 70 ms.
 UNIT_OF_WORK_THREADS = 4
 _units_of_work = Threads(UNIT_OF_WORK_THREADS, "manyi-uow")
+# Device units run on the loop's thread while at most this many are in the process
+# (`in_hot_unit_of_work`). Measured at 16 kiosks + 8 pads (issue 22, docs/lobby.md "Tenth
+# round"): all on the loop, a p99 of 160–260 ms on a busy machine; with this rule 75–117 ms.
+INLINE_WHILE_AT_MOST = 4
+_device_units = 0  # device units begun and not ended in this process (on the loop's thread)
 
 
 def size_units_of_work(threads: int) -> None:
@@ -323,11 +329,23 @@ async def in_hot_unit_of_work(request: Request, work: Callable[[Session], T]) ->
     On PostgreSQL (MANYI_DEVICE_LANE_INLINE, on by default) it runs here, on the event loop's
     thread, its waits bounded (`hot_lanes`: a lock 2 s, a statement 5 s): the hop to a thread
     and back cost a device's request about a fifth of its CPU (issue 22, docs/lobby.md). The
-    loop serves nothing else meanwhile, a millisecond or two a request."""
+    loop serves nothing else meanwhile, a millisecond or two a request, so requests that
+    arrive together would each wait for all those before them, their waits on the database
+    included. So while more than `INLINE_WHILE_AT_MOST` device units are in this process
+    (counted after one turn of the loop, so that requests read in the same turn count each
+    other), a new one takes the hop instead, and its waits overlap the others'."""
     db = request.app.state.db
-    if db.lanes is not None and request.app.state.settings.device_lane_inline:
-        return _run(db.hot_session(bounded=True), work)
-    return await _off_the_loop(lambda: _run(db.hot_session(), work))
+    if db.lanes is None or not request.app.state.settings.device_lane_inline:
+        return await _off_the_loop(lambda: _run(db.hot_session(), work))
+    global _device_units
+    _device_units += 1
+    try:
+        await asyncio.sleep(0)
+        if _device_units <= INLINE_WHILE_AT_MOST:
+            return _run(db.hot_session(bounded=True), work)
+        return await _off_the_loop(lambda: _run(db.hot_session(), work))
+    finally:
+        _device_units -= 1
 
 
 def _run(unit: AbstractContextManager[Session], work: Callable[[Session], T]) -> T:
