@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from manyi import audit
+from manyi import audit, realtime
 from manyi.db import Database
-from manyi.lobby import setup
+from manyi.lobby import events, setup
 from manyi.lobby.domain.model import Policy, Service
 from manyi.lobby.service import Operator
 from manyi.lobby.setup import CounterSpec
@@ -61,3 +62,13 @@ def operator(session: Session, username: str) -> Operator:
         id=staff.id, name=staff.username, unit_id=staff.unit_id, unit_path=staff.unit.path
     )
     return Operator.staff(actor, staff.permissions)
+
+
+async def listening_to(db: Database, outlet: int) -> realtime.Subscription:
+    """A subscription to `outlet`'s events on `db`'s hub (another process's, when `db` is a
+    second `Database`), once the hub listens, without the gap it sent on starting to."""
+    sub = db.hub.subscribe(events.topic(outlet))
+    assert await asyncio.to_thread(db.hub.listening.wait, 10)
+    while not sub.queue.empty():
+        sub.queue.get_nowait()
+    return sub

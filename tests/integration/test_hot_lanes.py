@@ -22,6 +22,7 @@ from manyi.lobby.tables import LobbyEventRow
 from manyi.org.tables import Unit
 from manyi.pg_lean import LeanStatements
 from tests.conftest import FIXED_NOW, Bank
+from tests.lobby_helpers import listening_to
 
 # PostgreSQL only (the `database_url` fixture's other engine is SQLite, which has no lanes).
 pytestmark = [
@@ -240,10 +241,7 @@ def test_a_lanes_commit_carries_its_units_notifies_to_listeners(pg: Database, ba
     note = "请到3号窗口 it's a \\ back'slash'); --"
 
     async def scenario() -> None:
-        sub = other.hub.subscribe(events.topic(outlet))
-        assert await asyncio.to_thread(other.hub.listening.wait, 10)
-        while not sub.queue.empty():  # the gap sent when LISTEN started
-            sub.queue.get_nowait()
+        sub = await listening_to(other, outlet)
         with pg.hot_session() as session:
             first = events.emit(session, outlet, "called", FIXED_NOW, data={"note": note})
             second = events.emit(session, outlet, "recalled", FIXED_NOW)

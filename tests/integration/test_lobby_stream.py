@@ -30,7 +30,7 @@ from manyi.org.tables import Unit
 from manyi.web.app import create_app
 from tests.conftest import FIXED_NOW, SYSTEM, Bank
 from tests.live_server import SseReader, serve
-from tests.lobby_helpers import configure, operator
+from tests.lobby_helpers import configure, listening_to, operator
 
 
 @pytest.fixture
@@ -184,10 +184,7 @@ def test_another_process_hub_hears_commits_through_listen_notify(db: Database, l
     try:
 
         async def scenario() -> None:
-            sub = other.hub.subscribe(events.topic(outlet))
-            assert await asyncio.to_thread(other.hub.listening.wait, 10)
-            while not sub.queue.empty():  # the gap sent when LISTEN started
-                sub.queue.get_nowait()
+            sub = await listening_to(other, outlet)
             with db.session() as session:
                 first = events.emit(session, outlet, "called", FIXED_NOW)
                 second = events.emit(session, outlet, "recalled", FIXED_NOW)
@@ -214,10 +211,7 @@ def test_notify_rides_on_the_commit_and_a_failed_commit_sends_nothing(
     try:
 
         async def scenario() -> None:
-            sub = other.hub.subscribe(events.topic(outlet))
-            assert await asyncio.to_thread(other.hub.listening.wait, 10)
-            while not sub.queue.empty():
-                sub.queue.get_nowait()
+            sub = await listening_to(other, outlet)
             session = db.sessionmaker()
             try:
                 events.emit(session, outlet, "called", FIXED_NOW, data={"number": "A001"})
