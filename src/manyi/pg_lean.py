@@ -52,11 +52,17 @@ def run_simple(raw: Any, sql: bytes) -> None:
 
 
 def _answered(raw: Any) -> Any:
-    results = raw.wait(execute(raw.pgconn))
-    for result in results:
-        if result.status not in _OK:
-            raise errors.error_from_result(result, encoding=raw.info.encoding)
-    return results[-1]
+    """The last answer to what was sent on `raw` (not in pipeline mode), or its error raised."""
+    return _last_or_error(raw, raw.wait(execute(raw.pgconn)))
+
+
+def _last_or_error(raw: Any, answers: list[Any]) -> Any:
+    """The last of `answers`, or the first error among them raised as psycopg raises it (those
+    the server skipped after an error, in pipeline mode, passed over)."""
+    for answer in answers:
+        if answer.status not in _OK and answer.status != _ABORTED:
+            raise errors.error_from_result(answer, encoding=raw.info.encoding)
+    return answers[-1]
 
 
 class LeanStatements:
@@ -72,10 +78,6 @@ class LeanStatements:
         self._rows: list[tuple[Any, ...]] = []
         self._pos = 0
         self.rowcount = -1
-
-    def _results(self) -> Any:
-        """The last result of what was sent, or the first error among them raised."""
-        return _answered(self.raw)
 
     def execute(self, sql: bytes, params: Any = ()) -> LeanStatements:
         """Run `sql` (placeholders `$1`, `$2` …) with `params`; read it with `fetchone`,
@@ -99,14 +101,14 @@ class LeanStatements:
                 answers = self._begun(sql, name, prepare, values, types, formats)
                 if prepare and answers[1].status in _OK:
                     self._prepared[key] = name  # type: ignore[assignment]
-                result = self._first_error_or_last(answers)
+                result = _last_or_error(self.raw, answers)
             else:
                 if prepare:
                     pgconn.send_prepare(name, sql, param_types=types)
-                    self._results()
+                    _answered(self.raw)
                     self._prepared[key] = name  # type: ignore[assignment]
                 self._send(sql, name, values, types, formats)
-                result = self._results()
+                result = _answered(self.raw)
         except errors.InvalidSqlStatementName:  # dropped on the server (DEALLOCATE, DISCARD)
             self._prepared.clear()  # prepared again by the next unit; this one fails
             raise
@@ -150,12 +152,6 @@ class LeanStatements:
             raise
         pgconn.exit_pipeline_mode()
         return answers
-
-    def _first_error_or_last(self, answers: list[Any]) -> Any:
-        for answer in answers:
-            if answer.status not in _OK and answer.status != _ABORTED:  # skipped after an error
-                raise errors.error_from_result(answer, encoding=self.raw.info.encoding)
-        return answers[-1]
 
     def _loaded(self, result: Any) -> LeanStatements:
         if result.status == _TUPLES:
